@@ -1,0 +1,10 @@
+import type { Capabilities } from '@stowage/core';
+
+/** DuckDB runs DDL and DML in one ACID transaction and changes column types in place. */
+export const capabilities: Capabilities = {
+  transactionalDdl: true,
+  multiStatementTransactions: true,
+  merge: true,
+  maxColumns: 10_000,
+  inPlaceWidening: [['bigint', 'double']],
+};

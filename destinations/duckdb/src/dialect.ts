@@ -1,0 +1,37 @@
+import type { Dialect, LogicalType } from '@stowage/core';
+
+const PHYSICAL: Record<LogicalType, string> = {
+  boolean: 'BOOLEAN',
+  bigint: 'BIGINT',
+  double: 'DOUBLE',
+  timestamp: 'TIMESTAMP',
+  string: 'VARCHAR',
+  json: 'JSON',
+};
+
+const LOGICAL: Record<string, LogicalType> = {
+  BOOLEAN: 'boolean',
+  BIGINT: 'bigint',
+  INTEGER: 'bigint',
+  DOUBLE: 'double',
+  TIMESTAMP: 'timestamp',
+  'TIMESTAMP WITH TIME ZONE': 'timestamp',
+  VARCHAR: 'string',
+  JSON: 'json',
+};
+
+/**
+ * DuckDB: every identifier is double-quoted, so reserved words and leading digits need no prefix;
+ * names are kept to 255 characters so that they stay readable in every client.
+ */
+export const dialect: Dialect = {
+  identifiers: { maxLength: 255, reservedWords: new Set(), prefixLeadingDigit: false },
+  quote: (identifier) => `"${identifier.replace(/"/g, '""')}"`,
+  literal: (value) => `'${value.replace(/'/g, "''")}'`,
+  param: (index) => `$${index}`,
+  physicalType: (type) => PHYSICAL[type],
+  logicalType: (physical) => LOGICAL[physical.toUpperCase()],
+  latestNonNull: (column, orderBy) => `arg_max(${column}, (${orderBy.join(', ')})) FILTER (WHERE ${column} IS NOT NULL)`,
+  alterColumnType: (table, column, type) => `ALTER TABLE ${table} ALTER COLUMN ${column} TYPE ${PHYSICAL[type]}`,
+  now: () => `(now() AT TIME ZONE 'UTC')`,
+};

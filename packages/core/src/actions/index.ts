@@ -1,0 +1,1 @@
+export { actionsCore } from './actions-core.js';

@@ -1,0 +1,2 @@
+export type { Call } from './call.js';
+export { acceptCall, acceptLine, MAX_CALL_BYTES, type Accepted } from './validate.js';

@@ -1,0 +1,71 @@
+import { stableHash } from '../naming/stable-hash.js';
+import { parseTimestamp } from '../types/timestamp.js';
+import type { Call } from './call.js';
+
+/** Largest call accepted, serialized; Segment's own limit is 32 KB, we allow headroom for context. */
+export const MAX_CALL_BYTES = 512 * 1024;
+
+export type Accepted = { ok: true; call: Call } | { ok: false; error: string };
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function identifier(v: unknown): string | null | undefined {
+  if (v === undefined || v === null) return v;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  if (typeof v === 'string') return v.length > 0 ? v : null;
+  return undefined;
+}
+
+/**
+ * Checks a Segment-spec call fed in directly and fills what the pipeline fills: `receivedAt`
+ * (now) and `messageId` (a hash of the call, so feeding the same file twice loads it once).
+ * Returns a clear error instead of throwing; nothing here can crash on hostile input.
+ */
+export function acceptCall(input: unknown, receivedAt: string, size?: number): Accepted {
+  if (!isObject(input)) return { ok: false, error: 'a call must be a JSON object' };
+  if (size !== undefined && size > MAX_CALL_BYTES) return { ok: false, error: `the call is ${size} bytes; the limit is ${MAX_CALL_BYTES}` };
+  const type = input.type;
+  if (type !== 'identify' && type !== 'track') return { ok: false, error: `type must be "identify" or "track", not ${JSON.stringify(type) ?? 'missing'}` };
+  const userId = identifier(input.userId);
+  const anonymousId = identifier(input.anonymousId);
+  if (userId === undefined && input.userId !== undefined) return { ok: false, error: 'userId must be a string or a number' };
+  if (anonymousId === undefined && input.anonymousId !== undefined) return { ok: false, error: 'anonymousId must be a string or a number' };
+  if (!userId && !anonymousId) return { ok: false, error: 'a call needs a userId or an anonymousId' };
+  if (type === 'track' && (typeof input.event !== 'string' || input.event.trim() === '')) return { ok: false, error: 'a track call needs a non-empty event name' };
+  for (const key of ['traits', 'properties', 'context'] as const) {
+    if (input[key] !== undefined && input[key] !== null && !isObject(input[key])) return { ok: false, error: `${key} must be an object` };
+  }
+  const times: Partial<Record<'timestamp' | 'sentAt' | 'originalTimestamp' | 'receivedAt', string>> = {};
+  for (const key of ['timestamp', 'sentAt', 'originalTimestamp', 'receivedAt'] as const) {
+    const value = input[key];
+    if (value === undefined || value === null) continue;
+    const parsed = typeof value === 'string' ? parseTimestamp(value) : undefined;
+    if (parsed === undefined) return { ok: false, error: `${key} must be an ISO-8601 date-time, not ${JSON.stringify(value).slice(0, 60)}` };
+    times[key] = parsed;
+  }
+  const messageId = identifier(input.messageId) ?? `stowage-${stableHash(JSON.stringify(input), 24)}`;
+  const call: Call = {
+    type,
+    messageId,
+    ...(userId ? { userId } : {}),
+    ...(anonymousId ? { anonymousId } : {}),
+    ...(type === 'track' ? { event: input.event as string } : {}),
+    ...(isObject(input.traits) ? { traits: input.traits } : {}),
+    ...(isObject(input.properties) ? { properties: input.properties } : {}),
+    ...(isObject(input.context) ? { context: input.context } : {}),
+    ...times,
+    receivedAt: times.receivedAt ?? receivedAt,
+  };
+  return { ok: true, call };
+}
+
+/** Parses one NDJSON line into a call, or says why it is not one. */
+export function acceptLine(line: string, receivedAt: string): Accepted {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch (error) {
+    return { ok: false, error: `not valid JSON (${(error as Error).message})` };
+  }
+  return acceptCall(parsed, receivedAt, Buffer.byteLength(line));
+}

@@ -1,0 +1,3 @@
+export * from './config.js';
+export { configSchema } from './schema.js';
+export { ConfigError, loadConfig, parseConfig } from './load.js';

@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { Cron } from 'croner';
+import type { Destination } from '../contract/destination.js';
+import { CLASSIC_DEFAULTS, type ComputationConfig, type SpaceConfig, type StowageConfig, type WarehouseConfig } from './config.js';
+import { configSchema } from './schema.js';
+
+const require = createRequire(import.meta.url);
+const Ajv = require('ajv') as typeof import('ajv').default;
+
+/** A configuration that cannot be used; every problem is listed with the path of the bad key. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[], source = 'configuration') {
+    super(`Invalid ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validateShape = ajv.compile(configSchema);
+
+function describeErrors(errors: NonNullable<typeof validateShape.errors>, prefix = ''): string[] {
+  return errors.map((e) => {
+    const path = `${prefix}${e.instancePath}` || '/';
+    if (e.keyword === 'additionalProperties') return `${path}: unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+    if (e.keyword === 'enum') return `${path}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    if (e.keyword === 'propertyNames') return `${path}: name ${JSON.stringify((e.params as { propertyName: string }).propertyName)} is not allowed (${e.message})`;
+    return `${path}: ${e.message}`;
+  });
+}
+
+/** Reads, validates and completes a configuration file; refuses it before anything runs. */
+export function loadConfig(path: string, destinations: ReadonlyMap<string, Destination>): StowageConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw new ConfigError([e.code === 'ENOENT' ? `${path} does not exist (create one with \`stowage init\`, or pass --config)` : `${path} is not valid JSON: ${e.message}`], path);
+  }
+  return parseConfig(raw, dirname(resolve(path)), destinations, path);
+}
+
+export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMap<string, Destination>, source = 'configuration'): StowageConfig {
+  if (!validateShape(raw)) throw new ConfigError(describeErrors(validateShape.errors ?? []), source);
+  const input = raw as any;
+  const problems: string[] = [];
+  const spaces: Record<string, SpaceConfig> = {};
+  const warehouses: Record<string, WarehouseConfig> = {};
+
+  for (const [name, w] of Object.entries<any>(input.warehouses)) {
+    const destination = destinations.get(w.type);
+    if (!destination) {
+      problems.push(`/warehouses/${name}/type: unknown warehouse type "${w.type}"; installed: ${[...destinations.keys()].join(', ')}`);
+      continue;
+    }
+    const validateSettings = ajv.compile(destination.settingsSchema);
+    if (!validateSettings(w.settings)) problems.push(...describeErrors(validateSettings.errors ?? [], `/warehouses/${name}/settings`));
+    const schedule = w.schedule ?? '0 * * * *';
+    try {
+      new Cron(schedule, { paused: true, timezone: 'UTC' });
+    } catch (error) {
+      problems.push(`/warehouses/${name}/schedule: ${JSON.stringify(schedule)} is not a cron expression (${(error as Error).message})`);
+    }
+    const disabled = { tables: w.disabled?.tables ?? [], columns: w.disabled?.columns ?? {} };
+    if (disabled.tables.includes('identifies') && !disabled.tables.includes('users')) {
+      problems.push(`/warehouses/${name}/disabled/tables: "users" is computed from "identifies"; disable both, or neither`);
+    }
+    for (const [table, columns] of Object.entries<string[]>(disabled.columns)) {
+      const kept = columns.filter((c) => ['id', 'received_at', 'timestamp', 'user_id'].includes(c));
+      if (kept.length) problems.push(`/warehouses/${name}/disabled/columns/${table}: ${kept.join(', ')} cannot be disabled (loads are keyed and merged on them)`);
+    }
+    warehouses[name] = {
+      name,
+      type: w.type,
+      settings: w.settings,
+      spaces: w.spaces ?? Object.keys(input.spaces),
+      schedule,
+      schemaPrefix: w.schemaPrefix ?? 'engage_',
+      disabled,
+    };
+  }
+
+  for (const [name, s] of Object.entries<any>(input.spaces)) {
+    const computations: Record<string, ComputationConfig> = {};
+    for (const [key, c] of Object.entries<any>(s.computations ?? {})) {
+      const targets = c.warehouses ?? Object.fromEntries(Object.values(warehouses).filter((w) => w.spaces.includes(name)).map((w) => [w.name, {}]));
+      for (const target of Object.keys(targets)) {
+        if (!(target in input.warehouses)) problems.push(`/spaces/${name}/computations/${key}/warehouses/${target}: no warehouse of that name`);
+      }
+      computations[key] = {
+        key,
+        type: c.type,
+        id: c.id ?? `${c.type === 'audience' ? 'aud' : 'trait'}_${key}`,
+        warehouses: Object.fromEntries(Object.entries<any>(targets).map(([w, settings]) => [w, { ...CLASSIC_DEFAULTS, ...settings }])),
+      };
+    }
+    spaces[name] = { name, id: s.id ?? `spa_${name}`, computations };
+  }
+  for (const w of Object.values(warehouses)) {
+    for (const space of w.spaces) if (!spaces[space]) problems.push(`/warehouses/${w.name}/spaces: no space named "${space}"`);
+  }
+
+  if (problems.length) throw new ConfigError(problems, source);
+  return {
+    root,
+    stateDir: resolve(root, input.stateDir ?? '.stowage'),
+    batchSize: input.batchSize ?? 100_000,
+    spaces,
+    warehouses,
+  };
+}

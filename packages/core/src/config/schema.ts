@@ -1,0 +1,78 @@
+/** JSON Schema of the configuration file; `docs/configuration.md` documents every key. */
+export const configSchema = {
+  $id: 'https://stowage.dev/schema/config.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['spaces', 'warehouses'],
+  properties: {
+    $schema: { type: 'string' },
+    stateDir: { type: 'string', minLength: 1, description: 'Where Stowage keeps its log, profile state and history. Default: .stowage' },
+    batchSize: { type: 'integer', minimum: 1, maximum: 10_000_000, description: 'Calls per sync batch (one transaction each). Default: 100000' },
+    spaces: {
+      type: 'object',
+      minProperties: 1,
+      propertyNames: { pattern: '^[a-z0-9_]{1,40}$' },
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          id: { type: 'string', minLength: 1 },
+          computations: {
+            type: 'object',
+            propertyNames: { minLength: 1, maxLength: 1000 },
+            additionalProperties: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['type'],
+              properties: {
+                type: { enum: ['audience', 'trait'] },
+                id: { type: 'string', minLength: 1 },
+                warehouses: {
+                  type: 'object',
+                  additionalProperties: {
+                    type: 'object',
+                    additionalProperties: false,
+                    properties: {
+                      identify: { type: 'boolean' },
+                      track: { type: 'boolean' },
+                      enteredEvent: { type: 'string', minLength: 1 },
+                      exitedEvent: { type: 'string', minLength: 1 },
+                      computedEvent: { type: 'string', minLength: 1 },
+                      includeAnonymous: { type: 'boolean' },
+                      includeMobileIds: { type: 'boolean' },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    warehouses: {
+      type: 'object',
+      minProperties: 1,
+      propertyNames: { pattern: '^[A-Za-z0-9_-]{1,64}$' },
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['type', 'settings'],
+        properties: {
+          type: { type: 'string' },
+          settings: { type: 'object' },
+          spaces: { type: 'array', items: { type: 'string' }, uniqueItems: true },
+          schedule: { type: 'string', minLength: 9 },
+          schemaPrefix: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,30}$' },
+          disabled: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              tables: { type: 'array', items: { type: 'string' }, uniqueItems: true },
+              columns: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' }, uniqueItems: true } },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;

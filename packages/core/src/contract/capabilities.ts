@@ -1,0 +1,18 @@
+import type { LogicalType } from './logical-type.js';
+
+/**
+ * What a warehouse can do. The core reads these flags instead of asking which warehouse it is
+ * talking to; the conformance suite is parameterised by them.
+ */
+export interface Capabilities {
+  /** DDL (CREATE, ALTER) can run inside the transaction that loads the data and rolls back with it. */
+  transactionalDdl: boolean;
+  /** Several statements can share one transaction, so the ledger commits with the data. */
+  multiStatementTransactions: boolean;
+  /** The warehouse has a MERGE statement. */
+  merge: boolean;
+  /** Most columns a table may have. */
+  maxColumns: number;
+  /** Type changes the warehouse makes in place, without rewriting the column's values by hand. */
+  inPlaceWidening: ReadonlyArray<readonly [from: LogicalType, to: LogicalType]>;
+}

@@ -1,0 +1,30 @@
+import type { Capabilities } from './capabilities.js';
+import type { Dialect } from './dialect.js';
+import type { Driver } from './driver.js';
+
+/** Where the configuration lives: relative paths in settings resolve against `root`. */
+export interface ConnectContext {
+  root: string;
+}
+
+/** Settings of one configured warehouse, validated against the destination's settings fields. */
+export type WarehouseSettings = Record<string, unknown>;
+
+/**
+ * A warehouse plug-in: everything Stowage needs to load into one kind of warehouse. The core
+ * owns every decision that is the same everywhere; a destination owns only what differs.
+ */
+export interface Destination<S extends WarehouseSettings = WarehouseSettings> {
+  /** The `type` a warehouse names in the configuration (`duckdb`, `postgres`…). */
+  type: string;
+  /** The `@segment/actions-core` destination definition: settings fields, testAuthentication. */
+  definition: unknown;
+  /** JSON Schema of the settings, derived from the definition's fields. */
+  settingsSchema: object;
+  capabilities: Capabilities;
+  dialect: Dialect;
+  /** Open a session. Relative paths resolve against `context.root`. Errors never contain credentials. */
+  connect(settings: S, context: ConnectContext): Promise<Driver>;
+  /** Settings values that are secrets, so that logs, errors and history can leave them out. */
+  secrets(settings: S): string[];
+}

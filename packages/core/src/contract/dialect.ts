@@ -1,0 +1,38 @@
+import type { LogicalType } from './logical-type.js';
+
+/** How a warehouse spells identifiers; the naming rules apply them after snake_case. */
+export interface IdentifierRules {
+  /** Longest identifier in characters; longer names are cut with a stable hash suffix. */
+  maxLength: number;
+  /** Words that get a `_` prefix (lower case). Empty where quoting makes every word safe. */
+  reservedWords: ReadonlySet<string>;
+  /** Names starting with a digit get a `_` prefix. */
+  prefixLeadingDigit: boolean;
+}
+
+/**
+ * A warehouse's SQL dialect: quoting, physical types and the few expressions whose spelling
+ * differs between warehouses. Statements that are standard SQL are rendered once, in the core.
+ */
+export interface Dialect {
+  identifiers: IdentifierRules;
+  /** Quote one identifier so that any string is safe inside SQL. */
+  quote(identifier: string): string;
+  /** Quote a string literal (used only for values Stowage itself creates, such as file paths). */
+  literal(value: string): string;
+  /** The placeholder for the i-th (1-based) parameter of a statement. */
+  param(index: number): string;
+  /** The physical type of a logical type. */
+  physicalType(type: LogicalType): string;
+  /** Reads a physical type from introspection back as a logical type; undefined when unknown. */
+  logicalType(physical: string): LogicalType | undefined;
+  /**
+   * An aggregate that yields the value of `column` from the row that sorts last by `orderBy`,
+   * among rows where `column` is not null (quoted identifiers are passed in).
+   */
+  latestNonNull(column: string, orderBy: readonly string[]): string;
+  /** ALTER statement that changes a column's type in place. */
+  alterColumnType(table: string, column: string, type: LogicalType): string;
+  /** Current timestamp expression, UTC, as stored in timestamp columns. */
+  now(): string;
+}

@@ -1,0 +1,54 @@
+import type { Call } from '../calls/call.js';
+import type { WarehouseConfig } from '../config/config.js';
+import type { IdentifierRules } from '../contract/dialect.js';
+import type { Reject } from '../schema/plan.js';
+import { ClassicRows, type RawRow } from '../classic/rows.js';
+import { FIXED_TYPES, IDENTIFIES, USERS, usersTable } from '../classic/tables.js';
+import type { TableBatch, WriteBatch } from '../writer/table-writer.js';
+import type { LogPosition } from '../log/position.js';
+
+/**
+ * Turns a batch of logged calls into the writer's batch for one space's classic schema,
+ * applying selective sync: disabled tables get no rows, disabled columns no values.
+ */
+export class ClassicBatcher {
+  private readonly rows: ClassicRows;
+  private readonly disabledTables: Set<string>;
+  private readonly disabledColumns: Map<string, Set<string>>;
+
+  constructor(rules: IdentifierRules, private readonly warehouse: WarehouseConfig) {
+    this.rows = new ClassicRows(rules);
+    this.disabledTables = new Set(warehouse.disabled.tables);
+    this.disabledColumns = new Map(Object.entries(warehouse.disabled.columns).map(([t, cs]) => [t, new Set(cs)]));
+  }
+
+  batch(schema: string, calls: readonly Call[], ledger: { stream: string; end: LogPosition; syncId: string }): WriteBatch {
+    const loadedAt = new Date().toISOString();
+    const tables = new Map<string, RawRow[]>();
+    const rejects: Reject[] = [];
+    for (const call of calls) {
+      const { tables: rows, collisions } = this.rows.rows(call, loadedAt);
+      for (const [table, row] of rows) {
+        if (this.disabledTables.has(table)) continue;
+        const disabled = this.disabledColumns.get(table);
+        if (disabled) for (const column of disabled) delete row[column];
+        let list = tables.get(table);
+        if (!list) tables.set(table, (list = []));
+        list.push(row);
+      }
+      for (const c of collisions) {
+        rejects.push({ messageId: c.messageId, table: c.table, column: c.column, value: JSON.stringify(c.value), reason: 'another key of the same call names this column' });
+      }
+    }
+    const batches: TableBatch[] = [...tables].map(([table, rows]) => ({ table, rows, fixedTypes: FIXED_TYPES, key: 'id' }));
+    const usersEnabled = !this.disabledTables.has(USERS) && tables.has(IDENTIFIES);
+    const usersDisabled = new Set([...(this.disabledColumns.get(USERS) ?? [])]);
+    return {
+      schema,
+      tables: batches,
+      latest: usersEnabled ? [usersTable(usersDisabled)] : [],
+      rejects,
+      ledger: { ...ledger, calls: calls.length },
+    };
+  }
+}

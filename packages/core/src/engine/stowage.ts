@@ -1,0 +1,234 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Cron } from 'croner';
+import type { Call } from '../calls/call.js';
+import { acceptLine } from '../calls/validate.js';
+import { callsFromChange } from '../classic/calls-from-change.js';
+import { CLASSIC_DEFAULTS, type StowageConfig, type WarehouseConfig } from '../config/config.js';
+import type { Destination } from '../contract/destination.js';
+import { History, type SyncRecord } from '../history/history.js';
+import { redact } from '../history/redact.js';
+import { CallLog } from '../log/call-log.js';
+import { withFileLock } from '../log/file-lock.js';
+import { LOG_START } from '../log/position.js';
+import type { Change, ProfileStore, RunHeader, RunOutcome, RunProfile } from '../runs/run.js';
+import { TableWriter } from '../writer/table-writer.js';
+import { ClassicBatcher } from './classic-batch.js';
+
+export interface StowageOptions {
+  destinations: ReadonlyMap<string, Destination>;
+  /** Opens the profile state store (the embedded one by default). */
+  openProfileStore: (stateDir: string) => Promise<ProfileStore>;
+}
+
+export interface SyncProgress {
+  warehouse: string;
+  space: string;
+  calls: number;
+  rows: number;
+  elapsedMs: number;
+}
+
+export interface IngestResult {
+  accepted: number;
+  rejected: number;
+  /** The first problems, with their line numbers (all of them are counted in `rejected`). */
+  errors: Array<{ line: number; error: string }>;
+}
+
+/** A user-facing error: the message says what to fix; the CLI prints it without a stack. */
+export class StowageError extends Error {
+  override name = 'StowageError';
+}
+
+const INGEST_BATCH = 10_000;
+
+/**
+ * The runtime: takes runs and calls, keeps them durably, and syncs them into warehouses.
+ * Data flows one way: run → changes → calls (log) → rows → table writer → destination.
+ */
+export class Stowage {
+  readonly history: History;
+  private store: ProfileStore | undefined;
+
+  constructor(
+    readonly config: StowageConfig,
+    private readonly options: StowageOptions,
+  ) {
+    this.history = new History(join(config.stateDir, 'history.ndjson'));
+  }
+
+  private async profileStore(): Promise<ProfileStore> {
+    this.store ??= await this.options.openProfileStore(this.config.stateDir);
+    return this.store;
+  }
+
+  log(warehouse: string, space: string): CallLog {
+    return new CallLog(join(this.config.stateDir, 'log', warehouse, space));
+  }
+
+  private warehousesOf(space: string): WarehouseConfig[] {
+    return Object.values(this.config.warehouses).filter((w) => w.spaces.includes(space));
+  }
+
+  warehouse(name: string): WarehouseConfig {
+    const w = this.config.warehouses[name];
+    if (!w) throw new StowageError(`No warehouse named "${name}"; configured: ${Object.keys(this.config.warehouses).join(', ')}`);
+    return w;
+  }
+
+  /** Diffs a run against the profile state and logs the resulting calls for every warehouse. */
+  async applyRun(header: RunHeader, profiles: AsyncIterable<RunProfile[]>): Promise<RunOutcome & { calls: number }> {
+    const space = this.config.spaces[header.space];
+    if (!space) throw new StowageError(`Unknown space "${header.space}"; configured: ${Object.keys(this.config.spaces).join(', ')}`);
+    const computation = space.computations[header.computation];
+    if (!computation) {
+      throw new StowageError(`Unknown computation "${header.computation}" in space "${header.space}"; configured: ${Object.keys(space.computations).join(', ') || 'none'}`);
+    }
+    const store = await this.profileStore();
+    for (const w of this.warehousesOf(header.space)) await this.ensureBackfilled(w, header.space);
+    let calls = 0;
+    const outcome = await store.applyRun(header, computation.type, profiles, async (changes) => {
+      const receivedAt = new Date().toISOString();
+      for (const [warehouse, settings] of Object.entries(computation.warehouses)) {
+        const batch = changes.flatMap((change) => callsFromChange(change, computation, settings, space.id, receivedAt));
+        await this.log(warehouse, header.space).append(batch);
+        calls += batch.length;
+      }
+    });
+    return { ...outcome, calls };
+  }
+
+  /**
+   * A warehouse's first sync loads the current state of every computation of the space, even
+   * those not connected to it (as Segment's users table does). Done once, before anything else
+   * is logged for it; its calls carry the same message ids as the originals, so nothing doubles.
+   */
+  private async ensureBackfilled(warehouse: WarehouseConfig, spaceName: string): Promise<void> {
+    const marker = join(this.config.stateDir, 'backfilled', warehouse.name, spaceName);
+    if (existsSync(marker)) return;
+    const space = this.config.spaces[spaceName]!;
+    const store = await this.profileStore();
+    const log = this.log(warehouse.name, spaceName);
+    await store.currentState(spaceName, async (changes: Change[]) => {
+      const receivedAt = new Date().toISOString();
+      const calls = changes.flatMap((change) => {
+        const computation = space.computations[change.computation];
+        if (!computation) return [];
+        const settings = computation.warehouses[warehouse.name] ?? { ...CLASSIC_DEFAULTS, track: false };
+        return callsFromChange(change, computation, settings, space.id, receivedAt);
+      });
+      await log.append(calls);
+    });
+    mkdirSync(join(marker, '..'), { recursive: true });
+    writeFileSync(marker, new Date().toISOString());
+  }
+
+  /** Logs Segment-spec calls fed in directly (NDJSON lines) for every warehouse of the space. */
+  async ingestCalls(spaceName: string, lines: AsyncIterable<string>): Promise<IngestResult> {
+    if (!this.config.spaces[spaceName]) throw new StowageError(`Unknown space "${spaceName}"; configured: ${Object.keys(this.config.spaces).join(', ')}`);
+    const logs = this.warehousesOf(spaceName).map((w) => this.log(w.name, spaceName));
+    const result: IngestResult = { accepted: 0, rejected: 0, errors: [] };
+    let batch: Call[] = [];
+    const flush = async () => {
+      for (const log of logs) await log.append(batch);
+      result.accepted += batch.length;
+      batch = [];
+    };
+    let n = 0;
+    for await (const line of lines) {
+      n++;
+      if (line.trim() === '') continue;
+      const accepted = acceptLine(line, new Date().toISOString());
+      if (accepted.ok) batch.push(accepted.call);
+      else {
+        result.rejected++;
+        if (result.errors.length < 100) result.errors.push({ line: n, error: accepted.error });
+      }
+      if (batch.length >= INGEST_BATCH) await flush();
+    }
+    await flush();
+    return result;
+  }
+
+  /** The next time a warehouse's schedule fires. */
+  nextSync(warehouse: string, after = new Date()): Date | null {
+    return new Cron(this.warehouse(warehouse).schedule, { paused: true, timezone: 'UTC' }).nextRun(after);
+  }
+
+  /**
+   * Loads everything logged for a warehouse since its last sync, batch by batch, each batch in one
+   * transaction with its ledger row. Killed at any point and run again, it leaves exactly the rows
+   * an uninterrupted sync leaves.
+   */
+  async sync(warehouseName: string, opts: { trigger?: string; onProgress?: (p: SyncProgress) => void } = {}): Promise<SyncRecord> {
+    const warehouse = this.warehouse(warehouseName);
+    const destination = this.options.destinations.get(warehouse.type)!;
+    const lock = join(this.config.stateDir, 'locks', `sync-${warehouse.name}.lock`);
+    mkdirSync(join(lock, '..'), { recursive: true });
+    return withFileLock(lock, `A sync of warehouse "${warehouse.name}"`, async () => {
+      const record: SyncRecord = {
+        id: `sync_${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}_${randomUUID().slice(0, 8)}`,
+        warehouse: warehouse.name,
+        path: 'classic',
+        trigger: opts.trigger ?? 'manual',
+        startedAt: new Date().toISOString(),
+        status: 'Running',
+        calls: 0,
+        rows: {},
+        casts: 0,
+        rejects: 0,
+        duplicates: 0,
+        notices: [],
+        pid: process.pid,
+      };
+      this.history.record(record);
+      const started = Date.now();
+      let driver;
+      try {
+        driver = await destination.connect(warehouse.settings, { root: this.config.root });
+        const writer = new TableWriter(driver, destination.dialect, destination.capabilities);
+        for (const space of warehouse.spaces) {
+          await this.ensureBackfilled(warehouse, space);
+          const schema = `${warehouse.schemaPrefix}${space}`;
+          const stream = `classic/${warehouse.name}/${space}`;
+          const batcher = new ClassicBatcher(destination.dialect.identifiers, warehouse);
+          const log = this.log(warehouse.name, space);
+          const from = (await writer.cursor(schema, stream)) ?? LOG_START;
+          let rows = 0;
+          for await (const { entries, end } of log.read<Call>(from, this.config.batchSize)) {
+            const result = await writer.write(batcher.batch(schema, entries, { stream, end, syncId: record.id }));
+            record.calls += entries.length;
+            for (const [table, n] of Object.entries(result.rows)) {
+              record.rows[table] = (record.rows[table] ?? 0) + n;
+              rows += n;
+            }
+            record.casts += result.casts;
+            record.rejects += result.rejects;
+            record.duplicates += result.duplicates;
+            record.notices.push(...result.notices);
+            opts.onProgress?.({ warehouse: warehouse.name, space, calls: record.calls, rows, elapsedMs: Date.now() - started });
+          }
+          const cursor = await writer.cursor(schema, stream);
+          if (cursor) log.prune(cursor);
+        }
+        record.status = record.rejects > 0 ? 'Partial' : 'Success';
+      } catch (error) {
+        record.status = 'Failure';
+        record.error = redact((error as Error).message ?? String(error), destination.secrets(warehouse.settings));
+      } finally {
+        await driver?.close().catch(() => undefined);
+        record.endedAt = new Date().toISOString();
+        delete record.pid;
+        this.history.record(record);
+      }
+      return record;
+    }, 0);
+  }
+
+  async close(): Promise<void> {
+    await this.store?.close();
+    this.store = undefined;
+  }
+}

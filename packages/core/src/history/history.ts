@@ -1,0 +1,64 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type SyncStatus = 'Running' | 'Success' | 'Partial' | 'Failure';
+
+/** One sync as `stowage history` shows it. */
+export interface SyncRecord {
+  id: string;
+  warehouse: string;
+  path: 'classic';
+  trigger: string;
+  startedAt: string;
+  endedAt?: string;
+  status: SyncStatus;
+  calls: number;
+  rows: Record<string, number>;
+  casts: number;
+  rejects: number;
+  duplicates: number;
+  notices: string[];
+  error?: string;
+  pid?: number;
+}
+
+function alive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Sync history: an append-only NDJSON file of start and end records, folded by sync id. A sync
+ * whose process died (kill -9) shows as a Failure, "interrupted", never as forever Running.
+ */
+export class History {
+  constructor(private readonly file: string) {
+    mkdirSync(dirname(file), { recursive: true });
+  }
+
+  record(entry: SyncRecord): void {
+    appendFileSync(this.file, JSON.stringify(entry) + '\n');
+  }
+
+  list(): SyncRecord[] {
+    if (!existsSync(this.file)) return [];
+    const byId = new Map<string, SyncRecord>();
+    for (const line of readFileSync(this.file, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        const entry = JSON.parse(line) as SyncRecord;
+        byId.set(entry.id, { ...byId.get(entry.id), ...entry });
+      } catch {
+        // A torn last line from a crash mid-write: the sync it belongs to shows as interrupted.
+      }
+    }
+    return [...byId.values()].map((r) =>
+      r.status === 'Running' && r.pid !== process.pid && !alive(r.pid) ? { ...r, status: 'Failure' as const, error: r.error ?? 'interrupted: the process running this sync stopped before it finished' } : r,
+    );
+  }
+}

@@ -1,0 +1,18 @@
+export * from './contract/index.js';
+export * from './naming/index.js';
+export * from './types/index.js';
+export { planTable, type TablePlan, type Reject, type PlanInput } from './schema/plan.js';
+export { TableWriter, type TableBatch, type LatestValueTable, type WriteBatch, type WriteResult } from './writer/table-writer.js';
+export { Statements } from './writer/sql.js';
+export { LEDGER_TABLE, REJECTS_TABLE, INTERNAL_PREFIX } from './writer/internal-tables.js';
+export * from './log/index.js';
+export * from './calls/index.js';
+export { ClassicRows, eventTimestamp, type CallRows, type RawRow } from './classic/rows.js';
+export { callsFromChange } from './classic/calls-from-change.js';
+export * from './classic/tables.js';
+export * from './runs/index.js';
+export * from './config/index.js';
+export * from './history/index.js';
+export { Stowage, StowageError, type StowageOptions, type SyncProgress, type IngestResult } from './engine/stowage.js';
+export { ClassicBatcher } from './engine/classic-batch.js';
+export { actionsCore } from './actions/index.js';

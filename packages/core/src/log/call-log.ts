@@ -1,0 +1,147 @@
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { withFileLock } from './file-lock.js';
+import { comparePositions, type LogPosition } from './position.js';
+
+const SEGMENT = /^(\d{10})\.ndjson$/;
+const segmentName = (n: number) => `${String(n).padStart(10, '0')}.ndjson`;
+
+export interface LogBatch<T> {
+  entries: T[];
+  /** Position just past the last entry of this batch. */
+  end: LogPosition;
+}
+
+/**
+ * A durable, append-only log of calls: NDJSON segment files in one folder. An append returns only
+ * after fsync, so a call accepted is never lost; a torn tail left by a crash mid-append is cut off
+ * before the next append. Readers address entries by (segment, byte offset), which is what the
+ * warehouse ledger records, so a sync resumes exactly where its last committed batch ended.
+ */
+export class CallLog {
+  constructor(
+    readonly dir: string,
+    private readonly segmentBytes = 64 * 1024 * 1024,
+  ) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  private segments(): number[] {
+    return readdirSync(this.dir)
+      .map((f) => SEGMENT.exec(f)?.[1])
+      .filter((n): n is string => n !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+  }
+
+  /** Appends entries durably; returns the position after the last one. */
+  async append(entries: readonly unknown[]): Promise<LogPosition> {
+    if (entries.length === 0) return this.end();
+    const data = Buffer.from(entries.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    return withFileLock(join(this.dir, '.append.lock'), `The call log ${this.dir}`, async () => {
+      const segments = this.segments();
+      let segment = segments.at(-1) ?? 0;
+      let path = join(this.dir, segmentName(segment));
+      let fd = openSync(path, 'a+');
+      try {
+        let size = repairTail(fd);
+        if (size > 0 && size + data.length > this.segmentBytes) {
+          closeSync(fd);
+          segment += 1;
+          path = join(this.dir, segmentName(segment));
+          fd = openSync(path, 'a+');
+          size = 0;
+        }
+        let written = 0;
+        while (written < data.length) written += writeSync(fd, data, written, data.length - written);
+        fsyncSync(fd);
+        return { segment, offset: size + data.length };
+      } finally {
+        closeSync(fd);
+      }
+    });
+  }
+
+  /** The position after the last complete entry. */
+  end(): LogPosition {
+    const segment = this.segments().at(-1);
+    if (segment === undefined) return { segment: 0, offset: 0 };
+    const size = statSync(join(this.dir, segmentName(segment))).size;
+    return { segment, offset: size };
+  }
+
+  /**
+   * Reads complete entries from `from` up to the log's end as it is when reading starts, in
+   * batches of at most `batchSize` entries. Only a batch's entries are held in memory.
+   */
+  async *read<T = unknown>(from: LogPosition, batchSize: number): AsyncGenerator<LogBatch<T>> {
+    const stop = this.end();
+    let entries: T[] = [];
+    let end = from;
+    for (const segment of this.segments()) {
+      if (segment < from.segment || segment > stop.segment) continue;
+      const fd = openSync(join(this.dir, segmentName(segment)), 'r');
+      try {
+        const limit = segment === stop.segment ? stop.offset : fstatSync(fd).size;
+        let offset = segment === from.segment ? from.offset : 0;
+        const chunk = Buffer.alloc(4 * 1024 * 1024);
+        let carry: Buffer = Buffer.alloc(0);
+        let pos = offset;
+        while (pos < limit) {
+          const n = readSync(fd, chunk, 0, Math.min(chunk.length, limit - pos), pos);
+          if (n === 0) break;
+          pos += n;
+          const buf = carry.length ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+          let start = 0;
+          for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
+            entries.push(JSON.parse(buf.toString('utf8', start, nl)) as T);
+            offset += nl + 1 - start;
+            start = nl + 1;
+            end = { segment, offset };
+            if (entries.length >= batchSize) {
+              yield { entries, end };
+              entries = [];
+            }
+          }
+          carry = Buffer.from(buf.subarray(start));
+        }
+      } finally {
+        closeSync(fd);
+      }
+    }
+    if (entries.length > 0) yield { entries, end };
+  }
+
+  /** Deletes segments that end before `position` (entries every reader has loaded). */
+  prune(position: LogPosition): number {
+    let removed = 0;
+    for (const segment of this.segments()) {
+      if (comparePositions({ segment: segment + 1, offset: 0 }, position) <= 0 && segment < position.segment) {
+        rmSync(join(this.dir, segmentName(segment)), { force: true });
+        removed++;
+      }
+    }
+    return removed;
+  }
+}
+
+/** Cuts a partial last line (a crash mid-append) so the next entry starts on a line of its own. */
+function repairTail(fd: number): number {
+  const size = fstatSync(fd).size;
+  if (size === 0) return 0;
+  const tail = Buffer.alloc(Math.min(size, 64 * 1024));
+  let end = size;
+  while (end > 0) {
+    const start = Math.max(0, end - tail.length);
+    readSync(fd, tail, 0, end - start, start);
+    const nl = tail.subarray(0, end - start).lastIndexOf(10);
+    if (nl !== -1) {
+      const keep = start + nl + 1;
+      if (keep !== size) ftruncateSync(fd, keep);
+      return keep;
+    }
+    end = start;
+  }
+  ftruncateSync(fd, 0);
+  return 0;
+}

@@ -1,0 +1,24 @@
+/** How deep nested objects are flattened; anything deeper is kept whole as a JSON string. */
+export const MAX_FLATTEN_DEPTH = 16;
+
+/**
+ * Flattens a JSON object into path → leaf value, joining path segments with `_` (naming is
+ * applied by the caller to the joined path). Arrays are kept as JSON strings; empty objects
+ * produce nothing; `undefined` is skipped; `null` is kept (it fills, but never creates, a column).
+ */
+export function flatten(value: Record<string, unknown>, prefix = '', out: Array<[string, unknown]> = [], depth = 0): Array<[string, unknown]> {
+  for (const key of Object.keys(value)) {
+    const leaf = value[key];
+    const path = prefix === '' ? key : `${prefix}_${key}`;
+    if (leaf === undefined) continue;
+    if (leaf !== null && typeof leaf === 'object' && !Array.isArray(leaf)) {
+      if (depth + 1 >= MAX_FLATTEN_DEPTH) out.push([path, JSON.stringify(leaf)]);
+      else flatten(leaf as Record<string, unknown>, path, out, depth + 1);
+    } else if (Array.isArray(leaf)) {
+      out.push([path, JSON.stringify(leaf)]);
+    } else {
+      out.push([path, leaf]);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { snakeCase } from './snake-case.js';
+import { applyIdentifierRules } from './identifier.js';
+import { flatten } from './flatten.js';
+
+describe('snakeCase', () => {
+  it.each([
+    ['Café Visits', 'caf_visits'],
+    ['2FA Enabled', '2fa_enabled'],
+    ['iOS IDFA', 'i_os_idfa'],
+    ['$price', 'price'],
+    ['shopping_cart__id', 'shopping_cart_id'],
+    ['context_userAgentData_mobile', 'context_user_agent_data_mobile'],
+    ['first_time_shopper', 'first_time_shopper'],
+    ['Audience Entered', 'audience_entered'],
+    ['HTMLParser', 'html_parser'],
+    ['"; DROP TABLE users; --', 'drop_table_users'],
+  ])('%s → %s', (input, expected) => {
+    expect(snakeCase(input)).toBe(expected);
+  });
+
+  it('keeps a name with no ASCII letters or digits, under a stable generated name', () => {
+    expect(snakeCase('日本語')).toMatch(/^unnamed_[0-9a-f]{8}$/);
+    expect(snakeCase('日本語')).toBe(snakeCase('日本語'));
+    expect(snakeCase('日本語')).not.toBe(snakeCase('中文'));
+  });
+});
+
+describe('applyIdentifierRules', () => {
+  const rules = { maxLength: 63, reservedWords: new Set(['select', 'user']), prefixLeadingDigit: true };
+
+  it('prefixes reserved words and leading digits where the warehouse needs it', () => {
+    expect(applyIdentifierRules('select', rules)).toBe('_select');
+    expect(applyIdentifierRules('2fa_enabled', rules)).toBe('_2fa_enabled');
+    expect(applyIdentifierRules('2fa_enabled', { ...rules, prefixLeadingDigit: false })).toBe('2fa_enabled');
+  });
+
+  it('cuts long names with a stable hash suffix so that shared prefixes never collide', () => {
+    const a = applyIdentifierRules(`${'x'.repeat(100)}_a`, rules);
+    const b = applyIdentifierRules(`${'x'.repeat(100)}_b`, rules);
+    expect(a.length).toBeLessThanOrEqual(63);
+    expect(b.length).toBeLessThanOrEqual(63);
+    expect(a).not.toBe(b);
+    expect(applyIdentifierRules(`${'x'.repeat(100)}_a`, rules)).toBe(a);
+  });
+});
+
+describe('flatten', () => {
+  it('joins nested paths with _ and keeps arrays as JSON strings', () => {
+    expect(flatten({ context: { userAgentData: { mobile: false } }, tags: ['a', 'b'], empty: {}, gone: undefined, nil: null })).toEqual([
+      ['context_userAgentData_mobile', false],
+      ['tags', '["a","b"]'],
+      ['nil', null],
+    ]);
+  });
+
+  it('keeps pathologically deep objects whole instead of recursing without end', () => {
+    let deep: Record<string, unknown> = { leaf: 1 };
+    for (let i = 0; i < 1000; i++) deep = { d: deep };
+    const out = flatten(deep);
+    expect(out).toHaveLength(1);
+    expect(typeof out[0]![1]).toBe('string');
+  });
+});

@@ -1,0 +1,2 @@
+export * from './run.js';
+export { parseRunHeader, parseRunProfile, RunFormatError } from './parse.js';

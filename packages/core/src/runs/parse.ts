@@ -1,0 +1,38 @@
+import type { MobileId, RunHeader, RunProfile } from './run.js';
+import { parseTimestamp } from '../types/timestamp.js';
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x !== '') : []);
+
+/** A run file that cannot be read, with where and why. */
+export class RunFormatError extends Error {
+  override name = 'RunFormatError';
+}
+
+/** Reads a run's header (everything but its profiles), saying what to fix when it is wrong. */
+export function parseRunHeader(input: unknown): RunHeader {
+  if (!isObject(input)) throw new RunFormatError('the run header must be a JSON object');
+  const missing = ['space', 'computation', 'id'].filter((k) => typeof input[k] !== 'string' || input[k] === '');
+  if (missing.length) throw new RunFormatError(`the run header needs ${missing.join(', ')} (non-empty strings)`);
+  const kind = input.kind ?? 'snapshot';
+  if (kind !== 'snapshot' && kind !== 'delta') throw new RunFormatError(`kind must be "snapshot" or "delta", not ${JSON.stringify(kind)}`);
+  const completedAt = input.completedAt === undefined ? new Date().toISOString() : typeof input.completedAt === 'string' ? parseTimestamp(input.completedAt) : undefined;
+  if (!completedAt) throw new RunFormatError(`completedAt must be an ISO-8601 date-time, not ${JSON.stringify(input.completedAt)}`);
+  return { space: input.space as string, computation: input.computation as string, id: input.id as string, kind, completedAt };
+}
+
+/** Reads one profile of a run; returns an error message instead of throwing for bad entries. */
+export function parseRunProfile(input: unknown): RunProfile | string {
+  if (!isObject(input)) return 'a profile must be a JSON object';
+  const userId = typeof input.userId === 'string' && input.userId !== '' ? input.userId : typeof input.userId === 'number' ? String(input.userId) : null;
+  const anonymousIds = strings(input.anonymousIds ?? (typeof input.anonymousId === 'string' ? [input.anonymousId] : []));
+  const emails = strings(input.emails ?? (typeof input.email === 'string' ? [input.email] : []));
+  const mobileIds: MobileId[] = Array.isArray(input.mobileIds)
+    ? input.mobileIds.filter(isObject).filter((m) => typeof m.id === 'string').map((m) => ({ id: m.id as string, type: typeof m.type === 'string' ? m.type : 'unknown' }))
+    : [];
+  const profileId = typeof input.profileId === 'string' && input.profileId !== '' ? input.profileId : userId ?? anonymousIds[0] ?? emails[0];
+  if (!profileId) return 'a profile needs a profileId, userId, anonymousId or email';
+  const op = input.op;
+  if (op !== undefined && op !== 'enter' && op !== 'exit') return `op must be "enter" or "exit", not ${JSON.stringify(op)}`;
+  return { profileId, userId, anonymousIds, emails, mobileIds, ...(op ? { op } : {}), ...('value' in input ? { value: input.value } : {}) };
+}

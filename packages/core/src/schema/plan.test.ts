@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { planTable, type PlanInput } from './plan.js';
+
+const base = (over: Partial<PlanInput>): PlanInput => ({
+  table: 'identifies',
+  existing: undefined,
+  rows: [],
+  fixedTypes: new Map([['received_at', 'timestamp']]),
+  keyColumn: 'id',
+  capabilities: { inPlaceWidening: [['bigint', 'double']], maxColumns: 1000 },
+  ...over,
+});
+
+describe('planTable', () => {
+  it('creates columns from the first non-null value; a null never creates a column', () => {
+    const plan = planTable(base({ rows: [{ id: 'm1', score: null, vip: true }, { id: 'm2', score: 3 }] }));
+    expect(plan.added).toEqual([
+      { name: 'id', type: 'string' },
+      { name: 'vip', type: 'boolean' },
+      { name: 'score', type: 'bigint' },
+    ]);
+    expect(plan.rows).toEqual([{ id: 'm1', vip: true }, { id: 'm2', score: 3 }]);
+  });
+
+  it('casts lossless values and quarantines the rest with the reason', () => {
+    const plan = planTable(base({
+      existing: [{ name: 'id', type: 'string' }, { name: 'score', type: 'bigint' }],
+      rows: [{ id: 'm1', score: '7' }, { id: 'm2', score: 'lots' }],
+    }));
+    expect(plan.rows).toEqual([{ id: 'm1', score: 7 }, { id: 'm2' }]);
+    expect(plan.casts).toBe(1);
+    expect(plan.rejects).toEqual([
+      { messageId: 'm2', table: 'identifies', column: 'score', value: 'lots', reason: expect.stringContaining('bigint') },
+    ]);
+  });
+
+  it('widens an integer column in place when the warehouse can', () => {
+    const plan = planTable(base({
+      existing: [{ name: 'id', type: 'string' }, { name: 'ltv', type: 'bigint' }],
+      rows: [{ id: 'm1', ltv: 1 }, { id: 'm2', ltv: 1.5 }],
+    }));
+    expect(plan.widened).toEqual([{ column: 'ltv', from: 'bigint', to: 'double' }]);
+    expect(plan.rows).toEqual([{ id: 'm1', ltv: 1 }, { id: 'm2', ltv: 1.5 }]);
+  });
+
+  it('quarantines a fraction when the warehouse cannot widen', () => {
+    const plan = planTable(base({
+      existing: [{ name: 'id', type: 'string' }, { name: 'ltv', type: 'bigint' }],
+      rows: [{ id: 'm2', ltv: 1.5 }],
+      capabilities: { inPlaceWidening: [], maxColumns: 1000 },
+    }));
+    expect(plan.widened).toEqual([]);
+    expect(plan.rejects.map((r) => r.column)).toEqual(['ltv']);
+  });
+
+  it('keeps fixed types for standard columns whatever the value looks like', () => {
+    const plan = planTable(base({ rows: [{ id: 'm1', received_at: 'yesterday' }] }));
+    expect(plan.added).toContainEqual({ name: 'received_at', type: 'timestamp' });
+    expect(plan.rejects[0]).toMatchObject({ column: 'received_at', value: 'yesterday' });
+  });
+
+  it('quarantines values of columns past the column limit instead of dropping them', () => {
+    const plan = planTable(base({ rows: [{ id: 'm1', a: 1, b: 2 }], capabilities: { inPlaceWidening: [], maxColumns: 2 } }));
+    expect(plan.columns.map((c) => c.name)).toEqual(['id', 'a']);
+    expect(plan.rejects).toEqual([expect.objectContaining({ column: 'b', value: '2' })]);
+  });
+});

@@ -1,0 +1,123 @@
+import type { Capabilities } from '../contract/capabilities.js';
+import type { Column, LogicalType } from '../contract/logical-type.js';
+import type { Row } from '../contract/driver.js';
+import { castTo, inferType, widerTypeFor } from '../types/index.js';
+
+/** A value that could not be stored, kept with everything needed to find and repair it. */
+export interface Reject {
+  messageId: string;
+  table: string;
+  column: string;
+  value: string;
+  reason: string;
+}
+
+/** What the writer must do to a table before loading a batch, and the batch made fit for it. */
+export interface TablePlan {
+  table: string;
+  exists: boolean;
+  /** Every column after the plan, in order: existing first, then new ones as values created them. */
+  columns: Column[];
+  added: Column[];
+  widened: Array<{ column: string; from: LogicalType; to: LogicalType }>;
+  rows: Row[];
+  /** Columns that some row of the batch has a value for (the staging table's columns). */
+  loaded: Column[];
+  rejects: Reject[];
+  casts: number;
+}
+
+export interface PlanInput {
+  table: string;
+  /** The table's columns as the warehouse has them; undefined when the table does not exist. */
+  existing: readonly Column[] | undefined;
+  /** Rows of raw values keyed by final column names, in log order. */
+  rows: ReadonlyArray<Record<string, unknown>>;
+  /** Types fixed by the schema whatever the value (standard columns such as `received_at`). */
+  fixedTypes: ReadonlyMap<string, LogicalType>;
+  /** The column holding the message id, for rejects. */
+  keyColumn: string;
+  capabilities: Pick<Capabilities, 'inPlaceWidening' | 'maxColumns'>;
+}
+
+const canWiden = (caps: PlanInput['capabilities'], from: LogicalType, to: LogicalType) =>
+  caps.inPlaceWidening.some(([f, t]) => f === from && t === to);
+
+/**
+ * Decides the table's columns for a batch and casts every value to its column's type.
+ * A column's type is fixed by the first non-null value that creates it (or by the schema for
+ * standard columns); a later value is cast when that is lossless, widens the column where the
+ * warehouse can do it in place, and otherwise becomes a reject. Deterministic for a given
+ * batch and starting schema, so a replayed batch plans exactly the same.
+ */
+export function planTable(input: PlanInput): TablePlan {
+  const { table, existing, rows, fixedTypes, keyColumn, capabilities } = input;
+  const types = new Map<string, LogicalType>((existing ?? []).map((c) => [c.name, c.type]));
+  const existingNames = new Set(types.keys());
+  const added: string[] = [];
+  const overLimit = new Set<string>();
+  const widened = new Map<string, { from: LogicalType; to: LogicalType }>();
+
+  for (const row of rows) {
+    for (const column in row) {
+      const value = row[column];
+      if (value === null || value === undefined) continue;
+      const current = types.get(column);
+      if (current === undefined) {
+        if (overLimit.has(column)) continue;
+        if (types.size >= capabilities.maxColumns) {
+          overLimit.add(column);
+          continue;
+        }
+        types.set(column, fixedTypes.get(column) ?? inferType(value)!);
+        added.push(column);
+        continue;
+      }
+      const wider = fixedTypes.has(column) ? undefined : widerTypeFor(value, current);
+      if (wider && canWiden(capabilities, current, wider)) {
+        types.set(column, wider);
+        if (existingNames.has(column)) widened.set(column, { from: widened.get(column)?.from ?? current, to: wider });
+      }
+    }
+  }
+
+  const out: Row[] = [];
+  const rejects: Reject[] = [];
+  const loadedNames = new Set<string>();
+  let casts = 0;
+  for (const row of rows) {
+    const fitted: Row = {};
+    const messageId = String(row[keyColumn] ?? '');
+    for (const column in row) {
+      const value = row[column];
+      if (value === null || value === undefined) continue;
+      const type = types.get(column);
+      if (type === undefined) {
+        rejects.push({ messageId, table, column, value: JSON.stringify(value), reason: `the table has reached its limit of ${capabilities.maxColumns} columns` });
+        continue;
+      }
+      const result = castTo(value, type);
+      if (!result.ok) {
+        rejects.push({ messageId, table, column, value: typeof value === 'string' ? value : JSON.stringify(value), reason: result.reason });
+        continue;
+      }
+      if (result.cast) casts++;
+      fitted[column] = result.value;
+      loadedNames.add(column);
+    }
+    out.push(fitted);
+  }
+
+  const columns = [...types].map(([name, type]) => ({ name, type }));
+  return {
+    table,
+    exists: existing !== undefined,
+    columns,
+    added: added.map((name) => ({ name, type: types.get(name)! })),
+    widened: [...widened].map(([column, w]) => ({ column, ...w })),
+    rows: out,
+    loaded: columns.filter((c) => loadedNames.has(c.name)),
+    rejects,
+    casts,
+  };
+}

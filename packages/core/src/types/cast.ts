@@ -1,0 +1,74 @@
+import type { LogicalType } from '../contract/logical-type.js';
+import type { SqlValue } from '../contract/driver.js';
+import { parseTimestamp } from './timestamp.js';
+
+/** A value made fit for a column: kept as is, cast without loss, or refused with the reason. */
+export type CastResult =
+  | { ok: true; value: SqlValue; cast: boolean }
+  | { ok: false; reason: string };
+
+const keep = (value: SqlValue): CastResult => ({ ok: true, value, cast: false });
+const cast = (value: SqlValue): CastResult => ({ ok: true, value, cast: true });
+const refuse = (value: unknown, type: LogicalType): CastResult => ({
+  ok: false,
+  reason: `${describe(value)} cannot be stored without loss in a ${type} column`,
+});
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return value.length > 40 ? `a ${value.length}-character string` : `the string ${JSON.stringify(value)}`;
+  return `the ${typeof value} ${String(value)}`;
+}
+
+/** A decimal string that names exactly one number and reads back to itself. */
+function exactNumber(value: string): number | undefined {
+  if (!/^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(value)) return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * Makes a value fit a column of the given type when that loses nothing: `"12"` into bigint,
+ * `12` into double, `true` into string, `"true"` into boolean. Anything else is refused; the
+ * writer sends refused values to the quarantine table with the reason.
+ */
+export function castTo(value: unknown, type: LogicalType): CastResult {
+  if (value === null || value === undefined) return keep(null);
+  switch (type) {
+    case 'boolean':
+      if (typeof value === 'boolean') return keep(value);
+      if (value === 'true' || value === 'false') return cast(value === 'true');
+      return refuse(value, type);
+    case 'bigint':
+      if (typeof value === 'number' && Number.isSafeInteger(value)) return keep(value);
+      if (typeof value === 'string') {
+        const n = exactNumber(value);
+        if (n !== undefined && Number.isSafeInteger(n) && String(n) === value) return cast(n);
+      }
+      return refuse(value, type);
+    case 'double':
+      if (typeof value === 'number') return keep(value);
+      if (typeof value === 'string') {
+        const n = exactNumber(value);
+        if (n !== undefined) return cast(n);
+      }
+      return refuse(value, type);
+    case 'timestamp': {
+      if (typeof value !== 'string') return refuse(value, type);
+      const ts = parseTimestamp(value);
+      if (ts === undefined) return refuse(value, type);
+      return ts === value ? keep(ts) : cast(ts);
+    }
+    case 'string':
+      if (typeof value === 'string') return keep(value);
+      if (typeof value === 'number' || typeof value === 'boolean') return cast(String(value));
+      return cast(JSON.stringify(value));
+    case 'json':
+      return typeof value === 'string' ? keep(value) : cast(JSON.stringify(value));
+  }
+}
+
+/** Whether a value needs a wider column than `type` to be stored whole (an integer column meeting 1.5). */
+export function widerTypeFor(value: unknown, type: LogicalType): LogicalType | undefined {
+  if (type === 'bigint' && typeof value === 'number' && !Number.isSafeInteger(value)) return 'double';
+  return undefined;
+}

@@ -1,0 +1,3 @@
+export { inferType } from './infer.js';
+export { castTo, widerTypeFor, type CastResult } from './cast.js';
+export { parseTimestamp } from './timestamp.js';

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { inferType } from './infer.js';
+import { castTo, widerTypeFor } from './cast.js';
+import { parseTimestamp } from './timestamp.js';
+
+describe('inferType', () => {
+  it.each([
+    [true, 'boolean'],
+    [450, 'bigint'],
+    [450.5, 'double'],
+    ['2026-11-23T10:00:00Z', 'timestamp'],
+    ['2026-11-23T10:00:00.123+02:00', 'timestamp'],
+    ['2026-11-23', 'string'],
+    ['u123', 'string'],
+    [null, undefined],
+  ])('%j → %s', (value, type) => {
+    expect(inferType(value)).toBe(type);
+  });
+});
+
+describe('castTo', () => {
+  it('casts without loss', () => {
+    expect(castTo('12', 'bigint')).toEqual({ ok: true, value: 12, cast: true });
+    expect(castTo(12, 'double')).toEqual({ ok: true, value: 12, cast: false });
+    expect(castTo(true, 'string')).toEqual({ ok: true, value: 'true', cast: true });
+    expect(castTo('false', 'boolean')).toEqual({ ok: true, value: false, cast: true });
+    expect(castTo('2026-11-23T12:00:00+02:00', 'timestamp')).toEqual({ ok: true, value: '2026-11-23T10:00:00.000Z', cast: true });
+  });
+
+  it('refuses what would lose information, saying why', () => {
+    for (const [value, type] of [
+      ['abc', 'bigint'],
+      ['012', 'bigint'],
+      [1, 'boolean'],
+      ['yes', 'boolean'],
+      [true, 'double'],
+      ['not a date', 'timestamp'],
+      [1700000000, 'timestamp'],
+    ] as const) {
+      const result = castTo(value, type);
+      expect(result.ok, `${String(value)} into ${type}`).toBe(false);
+      if (!result.ok) expect(result.reason).toContain(type);
+    }
+  });
+
+  it('asks for a wider column when an integer column meets a fraction', () => {
+    expect(widerTypeFor(1.5, 'bigint')).toBe('double');
+    expect(widerTypeFor(2, 'bigint')).toBeUndefined();
+  });
+});
+
+describe('parseTimestamp', () => {
+  it('reads zone-less date-times as UTC and normalises offsets', () => {
+    expect(parseTimestamp('2026-11-23 10:00:00')).toBe('2026-11-23T10:00:00.000Z');
+    expect(parseTimestamp('2026-11-23T10:00:00-05:00')).toBe('2026-11-23T15:00:00.000Z');
+    expect(parseTimestamp('2026-13-45T10:00:00Z')).toBeUndefined();
+  });
+});

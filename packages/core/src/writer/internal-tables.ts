@@ -1,0 +1,28 @@
+import type { Column, LogicalType } from '../contract/logical-type.js';
+
+/** The load ledger: one row per committed batch, in the same transaction as the batch's rows. */
+export const LEDGER_TABLE = '_stowage_loads';
+export const LEDGER_COLUMNS: Column[] = [
+  { name: 'stream', type: 'string' },
+  { name: 'segment', type: 'bigint' },
+  { name: 'position', type: 'bigint' },
+  { name: 'calls', type: 'bigint' },
+  { name: 'sync_id', type: 'string' },
+  { name: 'loaded_at', type: 'timestamp' },
+];
+
+/** The quarantine: values that could not be stored without loss, with why and where. */
+export const REJECTS_TABLE = '_stowage_rejects';
+export const REJECTS_COLUMNS: Column[] = [
+  { name: 'id', type: 'string' },
+  { name: 'table_name', type: 'string' },
+  { name: 'column_name', type: 'string' },
+  { name: 'value', type: 'string' },
+  { name: 'reason', type: 'string' },
+  { name: 'sync_id', type: 'string' },
+  { name: 'rejected_at', type: 'timestamp' },
+];
+export const REJECTS_FIXED_TYPES = new Map<string, LogicalType>(REJECTS_COLUMNS.map((c) => [c.name, c.type]));
+
+/** Tables Stowage keeps for itself start with this; snake_case never produces a leading `_`. */
+export const INTERNAL_PREFIX = '_stowage_';

@@ -1,0 +1,48 @@
+import type { Column, LogicalType } from '../contract/logical-type.js';
+import type { Dialect } from '../contract/dialect.js';
+
+/**
+ * The statements the table writer needs that are standard SQL, rendered once for every
+ * warehouse. Identifiers only through the dialect's quoting; values only as parameters.
+ */
+export class Statements {
+  constructor(private readonly dialect: Dialect) {}
+
+  table(schema: string, table: string): string {
+    return `${this.dialect.quote(schema)}.${this.dialect.quote(table)}`;
+  }
+
+  private columnList(columns: readonly { name: string }[], alias?: string): string {
+    return columns.map((c) => (alias ? `${alias}.${this.dialect.quote(c.name)}` : this.dialect.quote(c.name))).join(', ');
+  }
+
+  createSchema(schema: string): string {
+    return `CREATE SCHEMA IF NOT EXISTS ${this.dialect.quote(schema)}`;
+  }
+
+  createTable(schema: string, table: string, columns: readonly Column[]): string {
+    const defs = columns.map((c) => `${this.dialect.quote(c.name)} ${this.dialect.physicalType(c.type)}`).join(', ');
+    return `CREATE TABLE IF NOT EXISTS ${this.table(schema, table)} (${defs})`;
+  }
+
+  addColumn(schema: string, table: string, column: Column): string {
+    return `ALTER TABLE ${this.table(schema, table)} ADD COLUMN ${this.dialect.quote(column.name)} ${this.dialect.physicalType(column.type)}`;
+  }
+
+  widenColumn(schema: string, table: string, column: string, type: LogicalType): string {
+    return this.dialect.alterColumnType(this.table(schema, table), this.dialect.quote(column), type);
+  }
+
+  /** Insert staged rows whose key the table does not hold yet: a replayed or repeated message is a no-op. */
+  insertNew(schema: string, table: string, stage: string, columns: readonly Column[], keys: readonly string[]): string {
+    const target = this.table(schema, table);
+    const match = keys.map((k) => `t.${this.dialect.quote(k)} = s.${this.dialect.quote(k)}`).join(' AND ');
+    return `INSERT INTO ${target} (${this.columnList(columns)}) SELECT ${this.columnList(columns, 's')} FROM ${stage} s WHERE NOT EXISTS (SELECT 1 FROM ${target} t WHERE ${match})`;
+  }
+
+  /** Delete the rows of `table` whose `key` appears in `sourceColumn` of the staged rows. */
+  deleteTouched(schema: string, table: string, key: string, stage: string, sourceColumn: string): string {
+    const q = (s: string) => this.dialect.quote(s);
+    return `DELETE FROM ${this.table(schema, table)} WHERE ${q(key)} IN (SELECT ${q(sourceColumn)} FROM ${stage} WHERE ${q(sourceColumn)} IS NOT NULL)`;
+  }
+}
