@@ -1,1 +1,3 @@
-export {};
+export { main, program } from './program.js';
+export { openStowage } from './open.js';
+export { destinations } from './registry.js';

@@ -1,0 +1,32 @@
+import type { Stowage } from '@stowage/core';
+import { duration, fmt, table } from '../output.js';
+
+/** Prints the sync history, newest first, and when each warehouse syncs next. */
+export function printHistory(stowage: Stowage, opts: { json?: boolean; warehouse?: string; limit: number }): void {
+  const records = stowage.history.list().filter((r) => !opts.warehouse || r.warehouse === opts.warehouse).reverse().slice(0, opts.limit);
+  const next = Object.fromEntries(Object.keys(stowage.config.warehouses).map((w) => [w, stowage.nextSync(w)?.toISOString() ?? null]));
+  if (opts.json) {
+    console.log(JSON.stringify({ syncs: records.map(({ pid: _pid, ...r }) => r), nextSync: next }, null, 2));
+    return;
+  }
+  if (records.length === 0) console.log('No syncs yet.');
+  else {
+    console.log(table(
+      ['started (UTC)', 'warehouse', 'trigger', 'status', 'duration', 'calls', 'rows', 'casts', 'rejects', 'error'],
+      records.map((r) => [
+        r.startedAt.replace('T', ' ').slice(0, 19),
+        r.warehouse,
+        r.trigger,
+        r.status,
+        r.endedAt ? duration(Date.parse(r.endedAt) - Date.parse(r.startedAt)) : '-',
+        fmt(r.calls),
+        Object.entries(r.rows).map(([t, n]) => `${t}=${fmt(n)}`).join(' ') || '-',
+        fmt(r.casts),
+        fmt(r.rejects),
+        (r.error ?? '').slice(0, 80),
+      ]),
+    ));
+  }
+  console.log('');
+  for (const [w, at] of Object.entries(next)) console.log(`next sync of ${w}: ${at ?? 'never (schedule has no future run)'}`);
+}

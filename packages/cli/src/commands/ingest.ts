@@ -1,0 +1,14 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Stowage } from '@stowage/core';
+import { EXIT, fmt } from '../output.js';
+
+/** Logs Segment-spec calls from an NDJSON file (or stdin with `-`); bad lines are reported, the rest kept. */
+export async function ingest(stowage: Stowage, file: string, space: string): Promise<number> {
+  const input = file === '-' ? process.stdin : createReadStream(file);
+  const result = await stowage.ingestCalls(space, createInterface({ input, crlfDelay: Infinity }));
+  console.log(`accepted ${fmt(result.accepted)} calls for space ${space}${result.rejected ? `; rejected ${fmt(result.rejected)}:` : ''}`);
+  for (const e of result.errors) console.log(`  line ${e.line}: ${e.error}`);
+  if (result.rejected > result.errors.length) console.log(`  … and ${fmt(result.rejected - result.errors.length)} more`);
+  return result.rejected > 0 ? EXIT.partial : EXIT.ok;
+}

@@ -1,0 +1,27 @@
+import type { Stowage, SyncRecord } from '@stowage/core';
+import { duration, EXIT, fmt, progressPrinter } from '../output.js';
+
+export function summarize(r: SyncRecord): string {
+  const rows = Object.entries(r.rows).map(([t, n]) => `${t} ${fmt(n)}`).join(', ') || 'no new rows';
+  const ms = Date.parse(r.endedAt ?? r.startedAt) - Date.parse(r.startedAt);
+  const extra = [r.casts && `${fmt(r.casts)} casts`, r.rejects && `${fmt(r.rejects)} rejects (see _stowage_rejects)`, r.duplicates && `${fmt(r.duplicates)} duplicates skipped`].filter(Boolean).join(', ');
+  return `${r.status}: warehouse ${r.warehouse}, ${fmt(r.calls)} calls in ${duration(ms)} → ${rows}${extra ? `; ${extra}` : ''}${r.error ? `\n  error: ${r.error}` : ''}`;
+}
+
+/** Syncs one warehouse, or every warehouse, now; returns the exit code. */
+export async function syncNow(stowage: Stowage, warehouse: string | undefined, quiet = false): Promise<number> {
+  const names = warehouse ? [stowage.warehouse(warehouse).name] : Object.keys(stowage.config.warehouses);
+  const progress = progressPrinter();
+  let code: number = EXIT.ok;
+  for (const name of names) {
+    const record = await stowage.sync(name, {
+      trigger: 'manual',
+      onProgress: quiet ? undefined : (p) => progress(`${p.warehouse}/${p.space}: ${fmt(p.calls)} calls, ${fmt(p.rows)} rows, ${fmt(Math.round(p.calls / Math.max(p.elapsedMs / 1000, 0.001)))} calls/s`),
+    });
+    if (!quiet && process.stderr.isTTY) process.stderr.write('\n');
+    console.log(summarize(record));
+    if (record.status === 'Failure') code = EXIT.failure;
+    else if (record.status === 'Partial' && code === EXIT.ok) code = EXIT.partial;
+  }
+  return code;
+}

@@ -1,0 +1,98 @@
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { readRun } from '../read-run.js';
+import { openStowage } from '../open.js';
+import { destinations } from '../registry.js';
+import { duration, fmt, table } from '../output.js';
+import { SAMPLE_COMPUTATIONS, sampleRun } from './sample.js';
+import { summarize } from '../commands/sync.js';
+
+const MARKER = '.stowage-demo';
+const RUN_TIMES = ['2026-11-22T10:00:00.000Z', '2026-11-23T10:00:00.000Z'];
+
+/**
+ * Lands a realistic sample space in a DuckDB file: writes a configuration and two runs of every
+ * computation (so that entries, exits and value changes appear), applies them, syncs, and tours
+ * the tables. Re-running starts over, but only in a folder the demo made.
+ */
+export async function demo(dir: string, profiles: number): Promise<number> {
+  const root = resolve(dir);
+  if (existsSync(root) && readdirSync(root).length > 0) {
+    if (!existsSync(join(root, MARKER))) throw new Error(`${root} exists and was not made by \`stowage demo\`; choose another --dir`);
+    rmSync(root, { recursive: true, force: true });
+  }
+  mkdirSync(join(root, 'runs'), { recursive: true });
+  writeFileSync(join(root, MARKER), 'made by stowage demo\n');
+  const configPath = join(root, 'stowage.config.json');
+  writeFileSync(configPath, JSON.stringify({
+    spaces: {
+      default: {
+        id: 'spa_demo_default',
+        computations: Object.fromEntries(SAMPLE_COMPUTATIONS.map((c) => [c.key, { type: c.type, ...(c.settings ? { warehouses: { local: c.settings } } : {}) }])),
+      },
+    },
+    warehouses: { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' }, schedule: '0 * * * *' } },
+  }, null, 2) + '\n');
+
+  const started = Date.now();
+  console.log(`Stowage demo: ${fmt(profiles)} profiles, ${SAMPLE_COMPUTATIONS.length} computations, 2 runs each, into ${join(root, 'warehouse.duckdb')}\n`);
+  for (let run = 0; run < 2; run++) {
+    for (const c of SAMPLE_COMPUTATIONS) {
+      const file = join(root, 'runs', `${run + 1}-${c.key}.ndjson`);
+      const header = { space: 'default', computation: c.key, id: `run_${run + 1}_${c.key}`, kind: 'snapshot', completedAt: RUN_TIMES[run] };
+      writeFileSync(file, [header, ...sampleRun(c, run, profiles)].map((x) => JSON.stringify(x)).join('\n') + '\n');
+    }
+  }
+  const stowage = openStowage(configPath);
+  try {
+    for (let run = 0; run < 2; run++) {
+      let changes = 0;
+      let calls = 0;
+      for (const c of SAMPLE_COMPUTATIONS) {
+        const { header, profiles: rows } = readRun(join(root, 'runs', `${run + 1}-${c.key}.ndjson`));
+        const outcome = await stowage.applyRun(header, rows);
+        changes += outcome.changes;
+        calls += outcome.calls;
+      }
+      console.log(`run ${run + 1} (${RUN_TIMES[run]}): ${fmt(changes)} changes → ${fmt(calls)} calls logged`);
+    }
+    await stowage.close();
+    const record = await stowage.sync('local', { trigger: 'demo' });
+    console.log(summarize(record));
+    if (record.status === 'Failure') return 1;
+    await tour(stowage.config.root);
+    console.log(`\nDone in ${duration(Date.now() - started)}. Explore it:\n  cd ${dir} && npx stowage history\n  duckdb ${join(dir, 'warehouse.duckdb')}   (or any DuckDB client)`);
+    return 0;
+  } finally {
+    await stowage.close();
+  }
+}
+
+async function tour(root: string): Promise<void> {
+  const duckdb = destinations.get('duckdb')!;
+  const driver = await duckdb.connect({ path: 'warehouse.duckdb' }, { root });
+  try {
+    const tables = await driver.query<{ table_name: string; n: number }>(
+      "SELECT table_name, estimated_size AS n FROM duckdb_tables() WHERE schema_name = 'engage_default' ORDER BY table_name",
+    );
+    console.log(`\nengage_default, the Classic schema:\n`);
+    const counts = [];
+    for (const t of tables) {
+      const [{ n }] = await driver.query<{ n: number }>(`SELECT count(*) AS n FROM "engage_default".${duckdb.dialect.quote(t.table_name)}`);
+      const cols = (await driver.columns('engage_default', t.table_name)) ?? [];
+      counts.push([t.table_name, fmt(n), cols.length, cols.filter((c) => !c.name.startsWith('context_')).slice(0, 6).map((c) => c.name).join(', ') + (cols.length > 6 ? ', …' : '')]);
+    }
+    console.log(table(['table', 'rows', 'columns', 'first columns'], counts));
+    const show = async (title: string, sql: string) => {
+      const rows = await driver.query(sql);
+      console.log(`\n${title}\n`);
+      console.log(table(Object.keys(rows[0] ?? { none: '' }), rows.map((r) => Object.values(r).map((v) => (v === null ? '' : String(v))))));
+    };
+    await show('engage_default.identifies for u123 (every identify call):', `SELECT user_id, first_time_shopper, total_revenue_180_days, "timestamp" FROM engage_default.identifies WHERE user_id = 'u123' AND (first_time_shopper IS NOT NULL OR total_revenue_180_days IS NOT NULL) ORDER BY "timestamp", total_revenue_180_days NULLS FIRST`);
+    await show('engage_default.users for u123 (one row per user, latest values):', `SELECT user_id, first_time_shopper, total_revenue_180_days, favorite_category, orders_count_90_days FROM engage_default.users WHERE user_id = 'u123'`);
+    await show('engage_default.audience_exited (a few of the exits of run 2):', `SELECT user_id, audience_key, first_time_shopper FROM engage_default.audience_exited WHERE audience_key = 'first_time_shopper' ORDER BY id LIMIT 3`);
+    await show('engage_default.users: first_time_shopper is tri-state (true in, false exited, null never in):', `SELECT first_time_shopper, count(*) AS users FROM engage_default.users GROUP BY 1 ORDER BY 1 NULLS LAST`);
+  } finally {
+    await driver.close();
+  }
+}

@@ -1,0 +1,58 @@
+import type { RunProfile } from '@stowage/core';
+
+/** A small deterministic PRNG (mulberry32), so the demo lands the same tables every time. */
+export function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface SampleComputation {
+  key: string;
+  type: 'audience' | 'trait';
+  settings?: Record<string, unknown>;
+  /** Membership (audiences) or value (traits) of profile n in run r (0 or 1); undefined = none. */
+  value: (n: number, run: number, rnd: () => number) => unknown;
+}
+
+const CATEGORIES = ['shoes', 'outerwear', 'accessories', 'home', 'beauty'];
+
+/** The demo's space: audiences and computed traits of a small shop, with u123 as in the spec. */
+export const SAMPLE_COMPUTATIONS: SampleComputation[] = [
+  { key: 'first_time_shopper', type: 'audience', value: (n, run, rnd) => (n === 123 ? true : rnd() < (run === 0 ? 0.3 : 0.25)) },
+  { key: 'high_value_customers', type: 'audience', settings: { includeAnonymous: true }, value: (n, run, rnd) => rnd() < 0.1 + run * 0.02 },
+  { key: 'cart_abandoners', type: 'audience', settings: { includeMobileIds: true, identify: false }, value: (_n, _run, rnd) => rnd() < 0.15 },
+  { key: 'total_revenue_180_days', type: 'trait', value: (n, run, rnd) => (n === 123 ? 450 : rnd() < 0.6 ? Math.round(rnd() * 200000) / 100 + run * (rnd() < 0.3 ? 25.25 : 0) : undefined) },
+  { key: 'orders_count_90_days', type: 'trait', settings: { track: false }, value: (_n, run, rnd) => (rnd() < 0.7 ? Math.floor(rnd() * 12) + (run && rnd() < 0.2 ? 1 : 0) : undefined) },
+  { key: 'favorite_category', type: 'trait', settings: { track: false }, value: (_n, run, rnd) => CATEGORIES[Math.floor(rnd() * CATEGORIES.length + (run ? rnd() * 0.3 : 0)) % CATEGORIES.length] },
+  { key: 'last_order_at', type: 'trait', settings: { track: false }, value: (n, run, rnd) => (rnd() < 0.5 ? new Date(Date.UTC(2026, 10, 1 + ((n + run * 3) % 20), Math.floor(rnd() * 24))).toISOString() : undefined) },
+];
+
+/** Profile n of the sample: most have a userId; one in six is anonymous, some have mobile ids. */
+export function sampleProfile(n: number): RunProfile {
+  const anonymous = n % 6 === 5;
+  return {
+    profileId: `prof_${n}`,
+    userId: anonymous ? null : `u${n}`,
+    anonymousIds: [`anon_${n}`],
+    emails: anonymous ? [] : [`user${n}@example.com`],
+    mobileIds: n % 4 === 0 ? [{ id: `idfa-${String(n).padStart(8, '0')}`, type: 'ios' }] : [],
+  };
+}
+
+/** The profiles of one run of one computation (an audience snapshot lists its members only). */
+export function sampleRun(c: SampleComputation, run: number, profiles: number): RunProfile[] {
+  const out: RunProfile[] = [];
+  for (let n = 1; n <= profiles; n++) {
+    const rnd = random(n * 7919 + c.key.length * 104729 + run * 15485863);
+    const value = c.value(n, run, rnd);
+    if (value === undefined || value === false) continue;
+    out.push(c.type === 'audience' ? sampleProfile(n) : { ...sampleProfile(n), value });
+  }
+  return out;
+}

@@ -1,0 +1,31 @@
+/** Exit codes: what a script calling stowage can rely on. */
+export const EXIT = { ok: 0, failure: 1, usage: 2, partial: 3 } as const;
+
+export const fmt = (n: number) => n.toLocaleString('en-US');
+
+export function duration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+/** A progress line on stderr, rewritten in place on a terminal and throttled elsewhere. */
+export function progressPrinter(): (text: string) => void {
+  let last = 0;
+  return (text) => {
+    const now = Date.now();
+    if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
+    else if (now - last > 2000) {
+      process.stderr.write(`${text}\n`);
+      last = now;
+    }
+  };
+}
+
+/** A plain-text table for the terminal. */
+export function table(headers: string[], rows: Array<Array<string | number>>): string {
+  const cells = [headers, ...rows.map((r) => r.map(String))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(cells[0]!), line(widths.map((w) => '-'.repeat(w))), ...cells.slice(1).map(line)].join('\n');
+}

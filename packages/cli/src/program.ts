@@ -1,0 +1,112 @@
+import { Command, Option } from 'commander';
+import { ConfigError, RunFormatError, StowageError } from '@stowage/core';
+import { applyRuns } from './commands/run.js';
+import { check } from './commands/check.js';
+import { printHistory } from './commands/history.js';
+import { ingest } from './commands/ingest.js';
+import { serve } from './commands/serve.js';
+import { syncNow } from './commands/sync.js';
+import { demo } from './demo/demo.js';
+import { openStowage } from './open.js';
+import { EXIT } from './output.js';
+
+const configOption = () => new Option('-c, --config <file>', 'configuration file').default('stowage.config.json').env('STOWAGE_CONFIG');
+
+/** The `stowage` command line. Every command has --help; exit codes: 0 ok, 1 failure, 2 bad usage or configuration, 3 partial. */
+export function program(): Command {
+  const cli = new Command('stowage')
+    .description('Lands Engage audiences and computed traits in your warehouse, in Segment\'s schema.')
+    .version('0.1.0')
+    .showHelpAfterError();
+
+  cli.command('demo')
+    .description('Land a realistic sample space in an embedded DuckDB warehouse and tour its tables')
+    .option('-d, --dir <folder>', 'folder for the demo (configuration, runs, state, warehouse.duckdb)', 'stowage-demo')
+    .option('-p, --profiles <n>', 'number of sample profiles', (v) => Number.parseInt(v, 10), 5000)
+    .action(async (opts) => {
+      process.exitCode = await demo(opts.dir, opts.profiles);
+    });
+
+  cli.command('run')
+    .description('Apply completed computation runs (JSON, or NDJSON with a header line): changes are logged as calls for the next sync')
+    .argument('<files...>', 'run files, applied in order')
+    .addOption(configOption())
+    .action(async (files: string[], opts) => {
+      const stowage = openStowage(opts.config);
+      try {
+        await applyRuns(stowage, files);
+      } finally {
+        await stowage.close();
+      }
+    });
+
+  cli.command('ingest')
+    .description('Log Segment-spec identify and track calls from an NDJSON file (- for stdin)')
+    .argument('<file>', 'NDJSON file, one call per line')
+    .requiredOption('-s, --space <name>', 'the space the calls belong to')
+    .addOption(configOption())
+    .action(async (file: string, opts) => {
+      process.exitCode = await ingest(openStowage(opts.config), file, opts.space);
+    });
+
+  cli.command('sync')
+    .description('Run the Classic sync now: load everything logged since the last sync')
+    .argument('[warehouse]', 'the warehouse to sync (default: all)')
+    .option('-q, --quiet', 'no progress output')
+    .addOption(configOption())
+    .action(async (warehouse: string | undefined, opts) => {
+      const stowage = openStowage(opts.config);
+      try {
+        process.exitCode = await syncNow(stowage, warehouse, opts.quiet);
+      } finally {
+        await stowage.close();
+      }
+    });
+
+  cli.command('serve')
+    .description("Run each warehouse's Classic sync on its schedule (cron, UTC; hourly by default) until stopped")
+    .addOption(configOption())
+    .action(async (opts) => {
+      const stowage = openStowage(opts.config);
+      await serve(stowage);
+      await stowage.close();
+    });
+
+  cli.command('history')
+    .description('Show past syncs (start, duration, status, rows per table, casts, rejects, error) and the next one due')
+    .option('-w, --warehouse <name>', 'only this warehouse')
+    .option('-n, --limit <n>', 'most recent syncs to show', (v) => Number.parseInt(v, 10), 20)
+    .option('--json', 'machine-readable output')
+    .addOption(configOption())
+    .action((opts) => printHistory(openStowage(opts.config), opts));
+
+  cli.command('check')
+    .description('Validate the configuration and test the connection to every warehouse')
+    .addOption(configOption())
+    .action(async (opts) => {
+      const ok = await check(openStowage(opts.config));
+      console.log(ok ? 'configuration OK' : 'some warehouses cannot be reached');
+      process.exitCode = ok ? EXIT.ok : EXIT.failure;
+    });
+
+  return cli;
+}
+
+/** Runs the CLI; expected errors print their message (no stack) with the matching exit code. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await program().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exitCode = EXIT.usage;
+    } else if (error instanceof StowageError || error instanceof RunFormatError) {
+      console.error(`stowage: ${error.message}`);
+      process.exitCode = EXIT.failure;
+    } else {
+      console.error(`stowage: ${(error as Error).message ?? error}`);
+      if (process.env.STOWAGE_DEBUG) console.error((error as Error).stack);
+      process.exitCode = EXIT.failure;
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import { createReadStream, openSync, readSync, closeSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parseRunHeader, parseRunProfile, RunFormatError, type RunHeader, type RunProfile } from '@stowage/core';
+
+const CHUNK = 5_000;
+
+function firstLine(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(64 * 1024);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const text = buf.toString('utf8', 0, n);
+    const nl = text.indexOf('\n');
+    return nl === -1 ? text : text.slice(0, nl);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Reads a run file: a JSON object with `profiles`, or NDJSON whose first line is the header and
+ * every other line a profile. A bad profile refuses the whole run (a snapshot missing a member
+ * would read as an exit), with the line to fix.
+ */
+export function readRun(path: string): { header: RunHeader; profiles: AsyncIterable<RunProfile[]> } {
+  let head: unknown;
+  try {
+    head = JSON.parse(firstLine(path));
+  } catch {
+    head = undefined;
+  }
+  if (head && typeof head === 'object' && !Array.isArray(head) && !('profiles' in head)) {
+    return { header: parseRunHeader(head), profiles: ndjsonProfiles(path) };
+  }
+  let whole: any;
+  try {
+    whole = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new RunFormatError(`${path} is neither a JSON run nor NDJSON with a header line: ${(error as Error).message}`);
+  }
+  const header = parseRunHeader(whole);
+  if (!Array.isArray(whole.profiles)) throw new RunFormatError(`${path}: "profiles" must be an array`);
+  return { header, profiles: arrayProfiles(whole.profiles as unknown[]) };
+}
+
+async function* arrayProfiles(items: unknown[]): AsyncIterable<RunProfile[]> {
+  for (let i = 0; i < items.length; i += CHUNK) {
+    yield items.slice(i, i + CHUNK).map((item, j) => {
+      const p = parseRunProfile(item);
+      if (typeof p === 'string') throw new RunFormatError(`profiles[${i + j}]: ${p}; nothing of this run was applied`);
+      return p;
+    });
+  }
+}
+
+async function* ndjsonProfiles(path: string): AsyncIterable<RunProfile[]> {
+  let n = 0;
+  let chunk: RunProfile[] = [];
+  for await (const line of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
+    n++;
+    if (n === 1 || line.trim() === '') continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch (error) {
+      throw new RunFormatError(`${path}:${n}: not valid JSON (${(error as Error).message}); nothing of this run was applied`);
+    }
+    const p = parseRunProfile(parsed);
+    if (typeof p === 'string') throw new RunFormatError(`${path}:${n}: ${p}; nothing of this run was applied`);
+    chunk.push(p);
+    if (chunk.length >= CHUNK) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length) yield chunk;
+}

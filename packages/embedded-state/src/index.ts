@@ -1,0 +1,1 @@
+export { EmbeddedProfileStore } from './profile-store.js';
