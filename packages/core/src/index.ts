@@ -16,3 +16,4 @@ export * from './history/index.js';
 export { Stowage, StowageError, type StowageOptions, type SyncProgress, type IngestResult } from './engine/stowage.js';
 export { ClassicBatcher } from './engine/classic-batch.js';
 export { actionsCore } from './actions/index.js';
+export { failpoint } from './testing/failpoint.js';

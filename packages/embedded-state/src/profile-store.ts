@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import type { Change, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
+import { failpoint, type Change, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
 import { diffQuery } from './diff.js';
 import { STATE_SCHEMA } from './schema.js';
 
@@ -113,6 +113,7 @@ export class EmbeddedProfileStore implements ProfileStore {
         [space, computation],
       );
       await this.db.run('INSERT INTO runs VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [space, computation, header.id, header.kind, header.completedAt, new Date().toISOString(), count, changes]);
+      failpoint('state:before-commit');
       await this.db.run('COMMIT');
       return { applied: true, profiles: count, changes };
     } catch (error) {

@@ -1,1 +1,26 @@
-export {};
+import { describe } from 'vitest';
+import type { DestinationUnderTest } from './harness.js';
+import { columns } from './suite/columns.js';
+import { hostile } from './suite/hostile.js';
+import { loads } from './suite/loads.js';
+import { specTables } from './suite/spec-tables.js';
+import { types } from './suite/types.js';
+import { usersMerge } from './suite/users-merge.js';
+
+/**
+ * The conformance suite: what a working destination is. Call it from a vitest file of the
+ * destination's package with the destination and a factory of fresh, empty warehouses. Rules
+ * a warehouse cannot hold are declared in its capabilities, which the suite reads.
+ */
+export function describeDestination(name: string, dut: DestinationUnderTest): void {
+  describe(`destination conformance: ${name}`, () => {
+    specTables(dut);
+    usersMerge(dut);
+    columns(dut);
+    types(dut);
+    loads(dut);
+    hostile(dut);
+  });
+}
+
+export { Harness, identify, track, type DestinationUnderTest, type HarnessOptions, type Rows } from './harness.js';

@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { withFileLock } from './file-lock.js';
+import { failpoint } from '../testing/failpoint.js';
 import { comparePositions, type LogPosition } from './position.js';
 
 const SEGMENT = /^(\d{10})\.ndjson$/;
@@ -53,6 +54,10 @@ export class CallLog {
           size = 0;
         }
         let written = 0;
+        if (process.env.STOWAGE_FAILPOINT?.startsWith('log:mid-append')) {
+          written = writeSync(fd, data, 0, data.length >> 1);
+          failpoint('log:mid-append');
+        }
         while (written < data.length) written += writeSync(fd, data, written, data.length - written);
         fsyncSync(fd);
         return { segment, offset: size + data.length };

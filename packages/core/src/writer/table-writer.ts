@@ -5,6 +5,7 @@ import type { Column, LogicalType } from '../contract/logical-type.js';
 import type { LogPosition } from '../log/position.js';
 import { planTable, type Reject, type TablePlan } from '../schema/plan.js';
 import { Statements } from './sql.js';
+import { failpoint } from '../testing/failpoint.js';
 import { LEDGER_COLUMNS, LEDGER_TABLE, REJECTS_COLUMNS, REJECTS_TABLE } from './internal-tables.js';
 
 /** Rows for one append-only table, keyed by message id: a key is loaded at most once. */
@@ -85,7 +86,9 @@ export class TableWriter {
 
   async write(batch: WriteBatch): Promise<WriteResult> {
     try {
-      return await this.driver.transaction(() => this.writeInTransaction(batch));
+      const result = await this.driver.transaction(() => this.writeInTransaction(batch));
+      failpoint('writer:after-commit');
+      return result;
     } catch (error) {
       // DDL rolled back with the data: forget what we believed about the schema.
       this.columnCache.clear();
@@ -118,6 +121,7 @@ export class TableWriter {
       if (plan.rows.length === 0) continue;
       const stage = await this.driver.stage(`_stowage_stage_${tableBatch.table}`, plan.loaded, plan.rows);
       stages.set(tableBatch.table, stage);
+      failpoint('writer:after-stage');
       const inserted = await this.driver.execute(this.sql.insertNew(schema, tableBatch.table, stage, plan.loaded, [tableBatch.key]));
       result.rows[tableBatch.table] = inserted;
       result.duplicates += plan.rows.length - inserted;
@@ -131,6 +135,7 @@ export class TableWriter {
     if (rejects.length > 0) result.rejects = await this.quarantine(schema, rejects, batch.ledger.syncId);
     await this.commitLedger(schema, batch.ledger);
     for (const stage of stages.values()) await this.driver.dropStage(stage);
+    failpoint('writer:before-commit');
     return result;
   }
 

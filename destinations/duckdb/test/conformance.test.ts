@@ -1,0 +1,8 @@
+import { join } from 'node:path';
+import { describeDestination } from '@stowage/testkit';
+import { duckdb } from '../src/index.js';
+
+describeDestination('duckdb', {
+  destination: duckdb as never,
+  settings: (dir) => ({ path: join(dir, 'warehouse.duckdb') }),
+});

@@ -1,0 +1,122 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig, Stowage, type Destination, type SyncRecord } from '@stowage/core';
+import { EmbeddedProfileStore } from '@stowage/embedded-state';
+
+/** What a destination author hands the suite: the destination and a way to get a fresh, empty warehouse. */
+export interface DestinationUnderTest {
+  destination: Destination;
+  /** Settings of a fresh, empty warehouse; `dir` is a new temporary folder for this test. */
+  settings(dir: string): Promise<Record<string, unknown>> | Record<string, unknown>;
+}
+
+export interface HarnessOptions {
+  computations?: Record<string, unknown>;
+  warehouse?: Record<string, unknown>;
+  /** Reuse the state folder (and warehouse) of an earlier harness: a new configuration of the same install. */
+  reuse?: { dir: string; settings: Record<string, unknown> };
+  /** Extra warehouses of the same type, by name, each with fresh settings. */
+  more?: string[];
+}
+
+export type Rows = Array<Record<string, unknown>>;
+
+/**
+ * One Stowage install against the destination under test: a configuration with space `default`
+ * and warehouse `wh`, the embedded state store, and helpers that read tables back.
+ */
+export class Harness {
+  private constructor(
+    readonly dut: DestinationUnderTest,
+    readonly dir: string,
+    readonly settings: Record<string, unknown>,
+    readonly stowage: Stowage,
+  ) {}
+
+  static async create(dut: DestinationUnderTest, opts: HarnessOptions = {}): Promise<Harness> {
+    const dir = opts.reuse?.dir ?? mkdtempSync(join(tmpdir(), 'stowage-kit-'));
+    const settings = opts.reuse?.settings ?? (await dut.settings(dir));
+    const warehouses: Record<string, unknown> = { wh: { type: dut.destination.type, settings, ...opts.warehouse } };
+    for (const name of opts.more ?? []) warehouses[name] = { type: dut.destination.type, settings: await dut.settings(mkdtempSync(join(dir, `${name}-`))) };
+    const config = parseConfig(
+      { spaces: { default: { id: 'spa_test', computations: opts.computations ?? {} } }, warehouses },
+      dir,
+      new Map([[dut.destination.type, dut.destination]]),
+    );
+    const stowage = new Stowage(config, {
+      destinations: new Map([[dut.destination.type, dut.destination]]),
+      openProfileStore: (stateDir) => EmbeddedProfileStore.open(stateDir),
+    });
+    return new Harness(dut, dir, settings, stowage);
+  }
+
+  /** Feeds Segment-spec calls (objects, or raw lines for malformed input). */
+  async calls(calls: ReadonlyArray<object | string>) {
+    async function* lines() {
+      for (const c of calls) yield typeof c === 'string' ? c : JSON.stringify(c);
+    }
+    return this.stowage.ingestCalls('default', lines());
+  }
+
+  async run(header: Record<string, unknown>, profiles: Array<Record<string, unknown>>) {
+    const { parseRunHeader, parseRunProfile } = await import('@stowage/core');
+    async function* chunks() {
+      yield profiles.map((p) => {
+        const parsed = parseRunProfile(p);
+        if (typeof parsed === 'string') throw new Error(parsed);
+        return parsed;
+      });
+    }
+    const outcome = await this.stowage.applyRun(parseRunHeader({ space: 'default', kind: 'snapshot', ...header }), chunks());
+    await this.stowage.close();
+    return outcome;
+  }
+
+  /** Runs a Classic sync of `warehouse`; a Failure throws with its error. */
+  async sync(warehouse = 'wh'): Promise<SyncRecord> {
+    const record = await this.stowage.sync(warehouse);
+    if (record.status === 'Failure') throw new Error(`sync failed: ${record.error}`);
+    return record;
+  }
+
+  private async withDriver<T>(warehouse: string, fn: (driver: Awaited<ReturnType<Destination['connect']>>) => Promise<T>): Promise<T> {
+    const w = this.stowage.warehouse(warehouse);
+    const driver = await this.dut.destination.connect(w.settings, { root: this.dir });
+    try {
+      return await fn(driver);
+    } finally {
+      await driver.close();
+    }
+  }
+
+  /** Rows of a table of the classic schema, only the given columns, in a stable order. */
+  async rows(table: string, columns: string[], orderBy: string[] = columns, warehouse = 'wh', schema = 'engage_default'): Promise<Rows> {
+    const q = (s: string) => this.dut.destination.dialect.quote(s);
+    return this.withDriver(warehouse, (driver) =>
+      driver.query(`SELECT ${columns.map(q).join(', ')} FROM ${q(schema)}.${q(table)} ORDER BY ${orderBy.map(q).join(', ')}`),
+    );
+  }
+
+  async columns(table: string, warehouse = 'wh', schema = 'engage_default'): Promise<string[] | undefined> {
+    return this.withDriver(warehouse, async (driver) => (await driver.columns(schema, table))?.map((c) => c.name));
+  }
+
+  async columnTypes(table: string, warehouse = 'wh'): Promise<Record<string, string>> {
+    return this.withDriver(warehouse, async (driver) => Object.fromEntries(((await driver.columns('engage_default', table)) ?? []).map((c) => [c.name, c.type])));
+  }
+
+  async close(): Promise<void> {
+    await this.stowage.close();
+  }
+}
+
+let counter = 0;
+/** An identify call with the fields Segment's pipeline fills, for tests that care about traits only. */
+export function identify(userId: string | null, traits: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  return { type: 'identify', messageId: `m${++counter}`, ...(userId ? { userId } : {}), traits, receivedAt: '2026-11-23T10:00:00.000Z', ...extra };
+}
+
+export function track(userId: string, event: string, properties: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  return { type: 'track', messageId: `m${++counter}`, userId, event, properties, receivedAt: '2026-11-23T10:00:00.000Z', ...extra };
+}

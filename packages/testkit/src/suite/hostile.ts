@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { Harness, identify, track, type DestinationUnderTest } from '../harness.js';
+
+const HOSTILE = '"; DROP TABLE users; --';
+
+/** Bad and hostile input: a clear error or a quarantined value, never a crash, never a lost call. */
+export function hostile(dut: DestinationUnderTest): void {
+  describe('bad and hostile input', () => {
+    it('stores hostile names and values as data, never as SQL', async () => {
+      const h = await Harness.create(dut);
+      await h.calls([
+        identify('u1', { [HOSTILE]: HOSTILE, select: 1, from: 2, table: 3, order: 'x', user: 'y' }),
+        track("u1'; DELETE FROM tracks; --", HOSTILE, { [`'); DROP TABLE tracks; --`]: HOSTILE }),
+      ]);
+      await h.sync();
+      expect(await h.rows('identifies', ['drop_table_users', 'select', 'from', 'table', 'order', 'user'])).toEqual([
+        { drop_table_users: HOSTILE, select: 1, from: 2, table: 3, order: 'x', user: 'y' },
+      ]);
+      expect(await h.rows('drop_table_users', ['user_id', 'drop_table_tracks', 'event_text'])).toEqual([
+        { user_id: "u1'; DELETE FROM tracks; --", drop_table_tracks: HOSTILE, event_text: HOSTILE },
+      ]);
+      expect(await h.rows('users', ['id'])).toEqual([{ id: 'u1' }]);
+      await h.close();
+    });
+
+    it('cuts very long names with a stable hash, and keeps unicode-only names under a generated one', async () => {
+      const h = await Harness.create(dut);
+      const long = `trait_${'x'.repeat(1000)}`;
+      await h.calls([identify('u1', { [long]: 1, [`${long}_2`]: 2, 日本語: 'ja', 'émoji 🎉 name': 'e' })]);
+      await h.sync();
+      const cols = (await h.columns('identifies'))!;
+      const longCols = cols.filter((c) => c.startsWith('trait_x'));
+      expect(longCols).toHaveLength(2);
+      for (const c of longCols) expect(c.length).toBeLessThanOrEqual(dut.destination.dialect.identifiers.maxLength);
+      expect(cols.some((c) => /^unnamed_[0-9a-f]{8}$/.test(c))).toBe(true);
+      expect(cols).toContain('moji_name');
+      await h.close();
+    });
+
+    it('rejects malformed lines and calls without ids with a clear error, and loads every other call', async () => {
+      const h = await Harness.create(dut);
+      const result = await h.calls([
+        identify('u1', { a: 1 }),
+        '{"type":"identify", "userId": ',
+        { type: 'identify', traits: { a: 2 } },
+        { type: 'track', userId: 'u2' },
+        { type: 'alias', userId: 'u2' },
+        { type: 'identify', userId: 'u3', timestamp: 'yesterday' },
+        'null',
+        identify('u4', { a: 4 }),
+      ]);
+      expect(result.accepted).toBe(2);
+      expect(result.rejected).toBe(6);
+      expect(result.errors.map((e) => e.line)).toEqual([2, 3, 4, 5, 6, 7]);
+      expect(result.errors.map((e) => e.error)).toEqual([
+        expect.stringContaining('not valid JSON'),
+        'a call needs a userId or an anonymousId',
+        'a track call needs a non-empty event name',
+        expect.stringContaining('"identify" or "track"'),
+        expect.stringContaining('timestamp must be an ISO-8601'),
+        'a call must be a JSON object',
+      ]);
+      await h.sync();
+      expect(await h.rows('users', ['id', 'a'])).toEqual([{ id: 'u1', a: 1 }, { id: 'u4', a: 4 }]);
+      await h.close();
+    });
+
+    it('stores a huge value whole', async () => {
+      const h = await Harness.create(dut);
+      const big = 'v'.repeat(200_000);
+      await h.calls([identify('u1', { note: big })]);
+      await h.sync();
+      const [row] = await h.rows('users', ['note']);
+      expect(String(row!.note).length).toBe(200_000);
+      await h.close();
+    });
+  });
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { Harness, identify, track, type DestinationUnderTest } from '../harness.js';
+
+/** Dedup by message id, the ledger, selective sync and the backfill of a new warehouse. */
+export function loads(dut: DestinationUnderTest): void {
+  describe('loads', () => {
+    it('loads a message id at most once per table, within a sync and across syncs', async () => {
+      const h = await Harness.create(dut);
+      const call = track('u1', 'Signed Up', { plan: 'pro' }, { messageId: 'dup-1' });
+      await h.calls([call, call]);
+      const first = await h.sync();
+      expect(first.duplicates).toBeGreaterThan(0);
+      await h.calls([call]);
+      await h.sync();
+      expect(await h.rows('signed_up', ['id'])).toEqual([{ id: 'dup-1' }]);
+      expect(await h.rows('tracks', ['id'])).toEqual([{ id: 'dup-1' }]);
+      await h.close();
+    });
+
+    it('resumes from the ledger: a second sync with nothing new loads nothing', async () => {
+      const h = await Harness.create(dut);
+      await h.calls([identify('u1', { a: 1 })]);
+      expect((await h.sync()).calls).toBe(1);
+      expect((await h.sync()).calls).toBe(0);
+      expect(await h.rows('identifies', ['user_id'])).toEqual([{ user_id: 'u1' }]);
+      await h.close();
+    });
+
+    it('skips disabled tables and columns; re-enabling does not backfill', async () => {
+      const disabled = { tables: ['tracks'], columns: { identifies: ['secret'], audience_entered: ['context_ip'] } };
+      const h = await Harness.create(dut, { warehouse: { disabled } });
+      await h.calls([
+        identify('u1', { secret: 's', shown: 1 }),
+        track('u1', 'Audience Entered', { audience_key: 'k' }, { context: { ip: '1.2.3.4' } }),
+      ]);
+      await h.sync();
+      expect(await h.columns('tracks')).toBeUndefined();
+      expect(await h.columns('identifies')).not.toContain('secret');
+      expect(await h.columns('users')).not.toContain('secret');
+      expect(await h.columns('audience_entered')).not.toContain('context_ip');
+      expect(await h.rows('users', ['id', 'shown'])).toEqual([{ id: 'u1', shown: 1 }]);
+      await h.close();
+
+      const again = await Harness.create(dut, { reuse: { dir: h.dir, settings: h.settings } });
+      await again.calls([identify('u2', { secret: 't' })]);
+      await again.sync();
+      expect(await again.rows('identifies', ['user_id', 'secret'])).toEqual([{ user_id: 'u1', secret: null }, { user_id: 'u2', secret: 't' }]);
+      expect(await again.columns('tracks')).toBeUndefined();
+      await again.close();
+    });
+
+    it('backfills a newly added warehouse with the current state of every computation of the space', async () => {
+      const computations = { vip: { type: 'audience', warehouses: { wh: {} } }, ltv: { type: 'trait', warehouses: { wh: {} } } };
+      const h = await Harness.create(dut, { computations });
+      await h.run({ computation: 'vip', id: 'r1', completedAt: '2026-11-22T10:00:00Z' }, [{ userId: 'u1' }, { userId: 'u2' }]);
+      await h.run({ computation: 'vip', id: 'r2', completedAt: '2026-11-23T10:00:00Z' }, [{ userId: 'u1' }]);
+      await h.run({ computation: 'ltv', id: 'r3', completedAt: '2026-11-23T10:00:00Z' }, [{ userId: 'u2', value: 5 }]);
+      await h.sync();
+      await h.close();
+
+      // A second warehouse joins the space; no computation is connected to it.
+      const later = await Harness.create(dut, { computations, reuse: { dir: h.dir, settings: h.settings }, more: ['added'] });
+      const record = await later.sync('added');
+      expect(record.calls).toBe(3);
+      expect(await later.rows('users', ['id', 'vip', 'ltv'], ['id'], 'added')).toEqual([{ id: 'u1', vip: true, ltv: null }, { id: 'u2', vip: false, ltv: 5 }]);
+      // The first warehouse is not backfilled again.
+      expect((await later.sync('wh')).calls).toBe(0);
+      await later.close();
+    });
+  });
+}

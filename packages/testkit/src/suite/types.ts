@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { Harness, identify, type DestinationUnderTest } from '../harness.js';
+
+/** Types fixed by the first value; lossless casts; in-place widening; the quarantine. */
+export function types(dut: DestinationUnderTest): void {
+  const { capabilities } = dut.destination;
+  describe('types', () => {
+    it('fixes a column\'s type from its first non-null value', async () => {
+      const h = await Harness.create(dut);
+      await h.calls([identify('u1', { flag: true, count: 2, ratio: 0.5, name: 'x', seen_at: '2026-11-23T10:00:00Z' })]);
+      await h.sync();
+      expect(await h.columnTypes('identifies')).toMatchObject({ flag: 'boolean', count: 'bigint', ratio: 'double', name: 'string', seen_at: 'timestamp' });
+      await h.close();
+    });
+
+    it('casts later values when no information is lost, and counts the casts', async () => {
+      const h = await Harness.create(dut);
+      await h.calls([identify('u1', { count: 1, label: 'a' }, { timestamp: '2026-11-23T10:00:00Z' })]);
+      await h.sync();
+      await h.calls([identify('u1', { count: '42', label: 7 }, { timestamp: '2026-11-23T11:00:00Z' })]);
+      const record = await h.sync();
+      expect(record.casts).toBe(2);
+      expect(record.status).toBe('Success');
+      expect(await h.rows('users', ['id', 'count', 'label'])).toEqual([{ id: 'u1', count: 42, label: '7' }]);
+      await h.close();
+    });
+
+    it.runIf(capabilities.inPlaceWidening.some(([f, t]) => f === 'bigint' && t === 'double'))('widens an integer column to double in place', async () => {
+      const h = await Harness.create(dut);
+      await h.calls([identify('u1', { ltv: 100 }, { timestamp: '2026-11-23T10:00:00Z' })]);
+      await h.sync();
+      await h.calls([identify('u2', { ltv: 99.5 })]);
+      const record = await h.sync();
+      expect(record.notices.join('\n')).toContain('ltv widened from bigint to double');
+      expect(await h.columnTypes('identifies')).toMatchObject({ ltv: 'double' });
+      expect(await h.rows('users', ['id', 'ltv'])).toEqual([{ id: 'u1', ltv: 100 }, { id: 'u2', ltv: 99.5 }]);
+      await h.close();
+    });
+
+    it('quarantines what cannot be cast, with the original value, reason, table, column and message id', async () => {
+      const h = await Harness.create(dut);
+      await h.calls([identify('u1', { count: 1 }, { messageId: 'ok-1' })]);
+      await h.sync();
+      await h.calls([identify('u2', { count: 'lots', other: 'kept' }, { messageId: 'bad-1' })]);
+      const record = await h.sync();
+      expect(record.status).toBe('Partial');
+      expect(record.rejects).toBe(1);
+      expect(await h.rows('_stowage_rejects', ['id', 'table_name', 'column_name', 'value'])).toEqual([
+        { id: 'bad-1', table_name: 'identifies', column_name: 'count', value: 'lots' },
+      ]);
+      const [reject] = await h.rows('_stowage_rejects', ['reason']);
+      expect(String(reject!.reason)).toContain('bigint');
+      expect(await h.rows('identifies', ['id', 'count', 'other'])).toEqual([{ id: 'bad-1', count: null, other: 'kept' }, { id: 'ok-1', count: 1, other: null }]);
+      await h.close();
+    });
+  });
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { Harness, identify, type DestinationUnderTest } from '../harness.js';
+
+/** users: one row per user_id, each column the latest non-null value by event timestamp. */
+export function usersMerge(dut: DestinationUnderTest): void {
+  describe('users', () => {
+    it('keeps the newest value when an older call arrives late, in a later sync', async () => {
+      const h = await Harness.create(dut);
+      await h.calls([identify('u1', { plan: 'pro' }, { timestamp: '2026-11-23T12:00:00Z' })]);
+      await h.sync();
+      await h.calls([identify('u1', { plan: 'free', seats: 3 }, { timestamp: '2026-11-20T12:00:00Z' })]);
+      await h.sync();
+      expect(await h.rows('users', ['id', 'plan', 'seats'])).toEqual([{ id: 'u1', plan: 'pro', seats: 3 }]);
+      expect((await h.rows('identifies', ['plan'], ['timestamp'])).map((r) => r.plan)).toEqual(['free', 'pro']);
+      await h.close();
+    });
+
+    it('breaks timestamp ties by received_at, then message id', async () => {
+      const h = await Harness.create(dut);
+      const at = { timestamp: '2026-11-23T12:00:00Z' };
+      await h.calls([
+        { ...identify('u1', { tier: 'b' }, { ...at, receivedAt: '2026-11-23T12:00:05Z' }), messageId: 'z1' },
+        { ...identify('u1', { tier: 'a' }, { ...at, receivedAt: '2026-11-23T12:00:01Z' }), messageId: 'z2' },
+        { ...identify('u2', { tier: 'x' }, { ...at }), messageId: 'y1' },
+        { ...identify('u2', { tier: 'y' }, { ...at }), messageId: 'y2' },
+      ]);
+      await h.sync();
+      expect(await h.rows('users', ['id', 'tier'])).toEqual([{ id: 'u1', tier: 'b' }, { id: 'u2', tier: 'y' }]);
+      await h.close();
+    });
+
+    it('never lets a null or a missing trait erase a value; anonymous-only profiles never appear', async () => {
+      const h = await Harness.create(dut);
+      await h.calls([
+        identify('u1', { a: 1, b: 'x' }, { timestamp: '2026-11-23T10:00:00Z' }),
+        identify('u1', { a: null }, { timestamp: '2026-11-23T11:00:00Z' }),
+        identify(null, { a: 7 }, { anonymousId: 'anon-1' }),
+      ]);
+      await h.sync();
+      expect(await h.rows('users', ['id', 'a', 'b'])).toEqual([{ id: 'u1', a: 1, b: 'x' }]);
+      expect(await h.rows('identifies', ['anonymous_id', 'a'], ['anonymous_id'])).toContainEqual({ anonymous_id: 'anon-1', a: 7 });
+      await h.close();
+    });
+  });
+}

@@ -1,0 +1,93 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { project, stowage } from './support/cli.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+
+describe('the stowage command', () => {
+  it('documents every command with --help', async () => {
+    const dir = project();
+    const top = await stowage(['--help'], { cwd: dir });
+    for (const command of ['demo', 'run', 'ingest', 'sync', 'serve', 'history', 'check']) {
+      expect(top.stdout).toContain(command);
+      const help = await stowage([command, '--help'], { cwd: dir });
+      expect(help.code, command).toBe(0);
+      expect(help.stdout).toContain(`Usage: stowage ${command}`);
+    }
+  });
+
+  it('refuses a wrong configuration before anything runs, naming the bad key and what is expected', async () => {
+    const dir = project({
+      warehouses: { local: { type: 'duckdb', settings: { path: 1 }, schedule: 'every hour', colour: 'red' } },
+    });
+    const r = await stowage(['sync'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('/warehouses/local: unknown key "colour"');
+    const fixed = project({ warehouses: { local: { type: 'duckdb', settings: { path: 1 }, schedule: 'every hour' } } });
+    const r2 = await stowage(['sync'], { cwd: fixed });
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toContain('/warehouses/local/settings/path: must be string');
+    expect(r2.stderr).toContain('/warehouses/local/schedule: "every hour" is not a cron expression');
+    expect(existsSync(join(fixed, '.stowage'))).toBe(false);
+  });
+
+  it('says which computation is unknown, and applies nothing of a run with a bad profile line', async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ space: 'shop', computation: 'nope', id: 'r1', profiles: [] }));
+    const r = await stowage(['run', 'bad.json'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Unknown computation "nope" in space "shop"; configured: vip, ltv');
+    writeFileSync(join(dir, 'r.ndjson'), ['{"space":"shop","computation":"vip","id":"r2"}', '{"userId":"u1"}', '{"userId":', '{"userId":"u3"}'].join('\n'));
+    const r2 = await stowage(['run', 'r.ndjson'], { cwd: dir });
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toContain('r.ndjson:3: not valid JSON');
+    const sync = await stowage(['sync'], { cwd: dir });
+    expect(sync.stdout).toContain('0 calls');
+  });
+
+  it('runs, syncs and shows the history, with exit codes that say how it went', async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'run.json'), JSON.stringify({ space: 'shop', computation: 'ltv', id: 'r1', completedAt: '2026-11-23T10:00:00Z', profiles: [{ userId: 'u1', value: 10 }, { userId: 'u2', value: 2.5 }] }));
+    expect((await stowage(['run', 'run.json'], { cwd: dir })).stdout).toContain('2 changes, 4 calls logged');
+    expect((await stowage(['run', 'run.json'], { cwd: dir })).stdout).toContain('was applied before');
+    const sync = await stowage(['sync', 'local'], { cwd: dir });
+    expect(sync.code).toBe(0);
+    expect(sync.stdout).toMatch(/Success: warehouse local, 4 calls .* users 2/);
+    writeFileSync(join(dir, 'calls.ndjson'), '{"type":"identify","userId":"u1","traits":{"ltv":"much"}}\nnot json\n');
+    const ingest = await stowage(['ingest', 'calls.ndjson', '--space', 'shop'], { cwd: dir });
+    expect(ingest.code).toBe(3);
+    expect(ingest.stdout).toContain('line 2: not valid JSON');
+    const partial = await stowage(['sync'], { cwd: dir });
+    expect(partial.code).toBe(3);
+    const history = JSON.parse((await stowage(['history', '--json'], { cwd: dir })).stdout);
+    expect(history.syncs.map((s: { status: string }) => s.status)).toEqual(['Partial', 'Success']);
+    expect(history.syncs[1].rows).toMatchObject({ identifies: 2, users: 2, trait_computed: 2 });
+    expect(history.nextSync.local).toMatch(/:00:00\.000Z$/);
+    const text = await stowage(['history'], { cwd: dir });
+    expect(text.stdout).toContain('next sync of local');
+  });
+
+  it('fails a sync with a clear error when the warehouse cannot be opened', async () => {
+    const dir = project({ warehouses: { local: { type: 'duckdb', settings: { path: 'missing-folder/deeper/warehouse.duckdb' } } } });
+    writeFileSync(join(dir, 'calls.ndjson'), '{"type":"identify","userId":"u1","traits":{"a":1}}\n');
+    await stowage(['ingest', 'calls.ndjson', '--space', 'shop'], { cwd: dir });
+    const r = await stowage(['sync'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/Failure: warehouse local[\s\S]*error: .*missing-folder/);
+  });
+
+  it('lands the demo and tours its tables', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stowage-demo-'));
+    const r = await stowage(['demo', '--dir', 'demo', '--profiles', '600'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    for (const table of ['identifies', 'users', 'tracks', 'audience_entered', 'audience_exited', 'trait_computed']) expect(r.stdout).toContain(table);
+    expect(r.stdout).toMatch(/u123\s+true\s+450/);
+    const again = await stowage(['demo', '--dir', 'demo', '--profiles', '600'], { cwd: dir });
+    expect(again.code).toBe(0);
+    writeFileSync(join(dir, 'mine.txt'), 'x');
+    const refused = await stowage(['demo', '--dir', '.'], { cwd: dir });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('was not made by `stowage demo`');
+  });
+});

@@ -1,0 +1,87 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { dumpSchema } from './support/dump.js';
+import { project, stowage } from './support/cli.js';
+import { sampleCalls } from './support/calls.js';
+
+const CALLS = sampleCalls(12_000);
+const SMALL_BATCHES = { batchSize: 2_000 };
+
+async function ingested(): Promise<string> {
+  const dir = project(SMALL_BATCHES);
+  writeFileSync(join(dir, 'calls.ndjson'), CALLS);
+  const r = await stowage(['ingest', 'calls.ndjson', '--space', 'shop'], { cwd: dir });
+  expect(r.stdout).toContain('accepted 12,000 calls');
+  return dir;
+}
+
+describe('a sync killed with SIGKILL at any point, then run again, leaves exactly the rows of an uninterrupted sync', () => {
+  let reference: Record<string, string[]>;
+
+  beforeAll(async () => {
+    const dir = await ingested();
+    const r = await stowage(['sync'], { cwd: dir });
+    expect(r.stdout).toMatch(/^Partial: warehouse local, 12,000 calls/m);
+    reference = await dumpSchema(dir, 'engage_shop');
+    expect(reference.identifies!.length).toBeGreaterThan(5_000);
+    expect(reference._stowage_rejects!.length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    'writer:after-stage:1',
+    'writer:after-stage:7',
+    'writer:before-commit:1',
+    'writer:before-commit:3',
+    'writer:after-commit:2',
+    'writer:after-commit:6',
+  ])('killed at %s', async (failpoint) => {
+    const dir = await ingested();
+    const killed = await stowage(['sync'], { cwd: dir, env: { STOWAGE_FAILPOINT: failpoint } });
+    expect(killed.signal).toBe('SIGKILL');
+    const history = await stowage(['history', '--json'], { cwd: dir });
+    expect(JSON.parse(history.stdout).syncs[0]).toMatchObject({ status: 'Failure', error: expect.stringContaining('interrupted') });
+    const again = await stowage(['sync'], { cwd: dir });
+    expect(again.stdout).not.toContain('Failure');
+    expect(await dumpSchema(dir, 'engage_shop')).toEqual(reference);
+  });
+
+  it('killed at random moments, three times in a row', async () => {
+    const dir = await ingested();
+    for (const ms of [150, 450, 900]) await stowage(['sync', '--quiet'], { cwd: dir, killAfterMs: ms });
+    await stowage(['sync'], { cwd: dir });
+    expect(await dumpSchema(dir, 'engage_shop')).toEqual(reference);
+  });
+
+  it('an ingest killed mid-append, fed again, loses and doubles nothing', async () => {
+    const dir = project(SMALL_BATCHES);
+    writeFileSync(join(dir, 'calls.ndjson'), CALLS);
+    const killed = await stowage(['ingest', 'calls.ndjson', '--space', 'shop'], { cwd: dir, env: { STOWAGE_FAILPOINT: 'log:mid-append:1' } });
+    expect(killed.signal).toBe('SIGKILL');
+    // The caller was never told the calls were accepted, so it sends them again.
+    await stowage(['ingest', 'calls.ndjson', '--space', 'shop'], { cwd: dir });
+    await stowage(['sync'], { cwd: dir });
+    expect(await dumpSchema(dir, 'engage_shop')).toEqual(reference);
+  });
+});
+
+describe('a run killed before its state commits, applied again, logs each change once', () => {
+  const run = (id: string, users: string[]) =>
+    [{ space: 'shop', computation: 'vip', id, kind: 'snapshot', completedAt: '2026-11-23T10:00:00Z' }, ...users.map((u) => ({ userId: u }))]
+      .map((x) => JSON.stringify(x)).join('\n');
+
+  it('replays the same message ids, so the warehouse holds each call once', async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'r1.ndjson'), run('r1', ['u1', 'u2', 'u3']));
+    const killed = await stowage(['run', 'r1.ndjson'], { cwd: dir, env: { STOWAGE_FAILPOINT: 'state:before-commit' } });
+    expect(killed.signal).toBe('SIGKILL');
+    const again = await stowage(['run', 'r1.ndjson'], { cwd: dir });
+    expect(again.stdout).toContain('3 changes');
+    const sync = await stowage(['sync'], { cwd: dir });
+    expect(sync.code).toBe(0);
+    const tables = await dumpSchema(dir, 'engage_shop');
+    expect(tables.identifies).toHaveLength(3);
+    expect(tables.audience_entered).toHaveLength(3);
+    expect(tables.users).toHaveLength(3);
+  });
+});

@@ -1,0 +1,41 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const BIN = resolve(import.meta.dirname, '../../packages/cli/bin/stowage.js');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the `stowage` command as a user would, in `cwd`, optionally killing it after `killAfterMs`. */
+export function stowage(args: string[], opts: { cwd: string; env?: Record<string, string>; killAfterMs?: number; input?: string }): Promise<CliResult> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    if (opts.input !== undefined) child.stdin.end(opts.input);
+    const timer = opts.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      done({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** A fresh folder with a configuration: space `shop`, DuckDB warehouse `local` in warehouse.duckdb. */
+export function project(config: Record<string, unknown> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'stowage-e2e-'));
+  writeFileSync(join(dir, 'stowage.config.json'), JSON.stringify({
+    spaces: { shop: { id: 'spa_shop', computations: { vip: { type: 'audience' }, ltv: { type: 'trait' } } } },
+    warehouses: { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' } } },
+    ...config,
+  }, null, 2));
+  return dir;
+}

@@ -1,0 +1,24 @@
+import { join } from 'node:path';
+import { DuckDBDriver } from '@stowage/destination-duckdb';
+
+/**
+ * Every table of a classic schema as comparable text: all rows, all columns but those that
+ * record when or by which sync a row was loaded (uuid_ts, the ledger, a reject's sync id).
+ */
+export async function dumpSchema(dir: string, schema: string): Promise<Record<string, string[]>> {
+  const driver = await DuckDBDriver.open({ path: join(dir, 'warehouse.duckdb') });
+  try {
+    const tables = await driver.query<{ table_name: string }>(
+      'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name <> $2 ORDER BY table_name',
+      [schema, '_stowage_loads'],
+    );
+    const out: Record<string, string[]> = {};
+    for (const { table_name } of tables) {
+      const rows = await driver.query(`SELECT * EXCLUDE (${table_name === '_stowage_rejects' ? 'sync_id, rejected_at' : 'uuid_ts'}) FROM "${schema}"."${table_name}"`);
+      out[table_name] = rows.map((r) => JSON.stringify(r)).sort();
+    }
+    return out;
+  } finally {
+    await driver.close();
+  }
+}
