@@ -1,4 +1,4 @@
-import type { Stowage } from '@stowage/core';
+import { redact, type Stowage } from '@stowage/core';
 import { destinations } from '../registry.js';
 
 /** Validates the configuration (done on load) and tests each warehouse's connection. */
@@ -13,7 +13,7 @@ export async function check(stowage: Stowage): Promise<boolean> {
       console.log(`warehouse ${w.name} (${w.type}): connected`);
     } catch (error) {
       ok = false;
-      console.log(`warehouse ${w.name} (${w.type}): cannot connect: ${(error as Error).message}`);
+      console.log(`warehouse ${w.name} (${w.type}): cannot connect: ${redact((error as Error).message, destination.secrets(w.settings))}`);
     }
   }
   return ok;

@@ -219,6 +219,8 @@ export class Stowage {
         record.error = redact((error as Error).message ?? String(error), destination.secrets(warehouse.settings));
       } finally {
         await driver?.close().catch(() => undefined);
+        // Release the state file: `stowage run` in another process must be able to open it.
+        await this.close();
         record.endedAt = new Date().toISOString();
         delete record.pid;
         this.history.record(record);
