@@ -37,7 +37,7 @@ export function loadConfig(path: string, destinations: ReadonlyMap<string, Desti
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
-    throw new ConfigError([e.code === 'ENOENT' ? `${path} does not exist (create one with \`stowage init\`, or pass --config)` : `${path} is not valid JSON: ${e.message}`], path);
+    throw new ConfigError([e.code === 'ENOENT' ? `${path} does not exist (pass --config, set STOWAGE_CONFIG, or see docs/configuration.md; 'stowage demo' writes an example)` : `${path} is not valid JSON: ${e.message}`], path);
   }
   return parseConfig(raw, dirname(resolve(path)), destinations, path);
 }
