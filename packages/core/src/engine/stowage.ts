@@ -191,27 +191,9 @@ export class Stowage {
         const writer = new TableWriter(driver, destination.dialect, destination.capabilities);
         for (const space of warehouse.spaces) {
           await this.ensureBackfilled(warehouse, space);
-          const schema = `${warehouse.schemaPrefix}${space}`;
-          const stream = `classic/${warehouse.name}/${space}`;
-          const batcher = new ClassicBatcher(destination.dialect.identifiers, warehouse);
-          const log = this.log(warehouse.name, space);
-          const from = (await writer.cursor(schema, stream)) ?? LOG_START;
-          let rows = 0;
-          for await (const { entries, end } of log.read<Call>(from, this.config.batchSize)) {
-            const result = await writer.write(batcher.batch(schema, entries, { stream, end, syncId: record.id }));
-            record.calls += entries.length;
-            for (const [table, n] of Object.entries(result.rows)) {
-              record.rows[table] = (record.rows[table] ?? 0) + n;
-              rows += n;
-            }
-            record.casts += result.casts;
-            record.rejects += result.rejects;
-            record.duplicates += result.duplicates;
-            record.notices.push(...result.notices);
-            opts.onProgress?.({ warehouse: warehouse.name, space, calls: record.calls, rows, elapsedMs: Date.now() - started });
-          }
-          const cursor = await writer.cursor(schema, stream);
-          if (cursor) log.prune(cursor);
+          await this.syncSpace(writer, destination, warehouse, space, record, (rows) =>
+            opts.onProgress?.({ warehouse: warehouse.name, space, calls: record.calls, rows, elapsedMs: Date.now() - started }),
+          );
         }
         record.status = record.rejects > 0 ? 'Partial' : 'Success';
       } catch (error) {
@@ -227,6 +209,32 @@ export class Stowage {
       }
       return record;
     }, 0);
+  }
+
+  /** Loads one space's log into its classic schema, from the ledger's cursor to the log's end. */
+  private async syncSpace(writer: TableWriter, destination: Destination, warehouse: WarehouseConfig, space: string, record: SyncRecord, progress: (rows: number) => void): Promise<void> {
+    const schema = `${warehouse.schemaPrefix}${space}`;
+    const stream = `classic/${warehouse.name}/${space}`;
+    const batcher = new ClassicBatcher(destination.dialect.identifiers, warehouse);
+    const log = this.log(warehouse.name, space);
+    const from = (await writer.cursor(schema, stream)) ?? LOG_START;
+    let rows = 0;
+    for await (const { entries, end } of log.read<Call>(from, this.config.batchSize)) {
+      const result = await writer.write(batcher.batch(schema, entries, { stream, end, syncId: record.id }));
+      record.calls += entries.length;
+      for (const [table, n] of Object.entries(result.rows)) {
+        record.rows[table] = (record.rows[table] ?? 0) + n;
+        rows += n;
+      }
+      record.casts += result.casts;
+      record.rejects += result.rejects;
+      record.duplicates += result.duplicates;
+      record.notices.push(...result.notices);
+      progress(rows);
+    }
+    // Segments every batch of which is committed are no longer needed.
+    const cursor = await writer.cursor(schema, stream);
+    if (cursor) log.prune(cursor);
   }
 
   async close(): Promise<void> {
