@@ -17,6 +17,16 @@ describe('the stowage command', () => {
     }
   });
 
+  it('exits 2 on bad usage, saying what is wrong', async () => {
+    const dir = project();
+    for (const args of [['sync', 'nowhere'], ['ingest', '-', '--space', 'nope'], ['history', '-n', 'abc'], ['frobnicate']]) {
+      const r = await stowage(args, { cwd: dir, input: '' });
+      expect(r.code, args.join(' ')).toBe(2);
+    }
+    expect((await stowage(['sync', 'nowhere'], { cwd: dir })).stderr).toContain('No warehouse named "nowhere"; configured: local');
+    expect((await stowage(['history', '-n', 'abc'], { cwd: dir })).stderr).toContain('expected a whole number');
+  });
+
   it('refuses a wrong configuration before anything runs, naming the bad key and what is expected', async () => {
     const dir = project({
       warehouses: { local: { type: 'duckdb', settings: { path: 1 }, schedule: 'every hour', colour: 'red' } },

@@ -1,5 +1,5 @@
-import { Command, Option } from 'commander';
-import { ConfigError, RunFormatError, StowageError } from '@stowage/core';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ConfigError, RunFormatError, StowageError, UsageError } from '@stowage/core';
 import { applyRuns } from './commands/run.js';
 import { check } from './commands/check.js';
 import { printHistory } from './commands/history.js';
@@ -10,6 +10,12 @@ import { demo } from './demo/demo.js';
 import { openStowage } from './open.js';
 import { EXIT } from './output.js';
 
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
+  return n;
+}
+
 const configOption = () => new Option('-c, --config <file>', 'configuration file').default('stowage.config.json').env('STOWAGE_CONFIG');
 
 /** The `stowage` command line. Every command has --help; exit codes: 0 ok, 1 failure, 2 bad usage or configuration, 3 partial. */
@@ -17,12 +23,13 @@ export function program(): Command {
   const cli = new Command('stowage')
     .description('Lands Engage audiences and computed traits in your warehouse, in Segment\'s schema.')
     .version('0.1.0')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .exitOverride();
 
   cli.command('demo')
     .description('Land a realistic sample space in an embedded DuckDB warehouse and tour its tables')
     .option('-d, --dir <folder>', 'folder for the demo (configuration, runs, state, warehouse.duckdb)', 'stowage-demo')
-    .option('-p, --profiles <n>', 'number of sample profiles', (v) => Number.parseInt(v, 10), 5000)
+    .option('-p, --profiles <n>', 'number of sample profiles', positiveInteger, 5000)
     .action(async (opts) => {
       process.exitCode = await demo(opts.dir, opts.profiles);
     });
@@ -75,7 +82,7 @@ export function program(): Command {
   cli.command('history')
     .description('Show past syncs (start, duration, status, rows per table, casts, rejects, error) and the next one due')
     .option('-w, --warehouse <name>', 'only this warehouse')
-    .option('-n, --limit <n>', 'most recent syncs to show', (v) => Number.parseInt(v, 10), 20)
+    .option('-n, --limit <n>', 'most recent syncs to show', positiveInteger, 20)
     .option('--json', 'machine-readable output')
     .addOption(configOption())
     .action((opts) => printHistory(openStowage(opts.config), opts));
@@ -97,8 +104,12 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await program().parseAsync(argv);
   } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
+    if (error instanceof CommanderError) {
+      // Commander has printed the message (and the help for usage mistakes); --help and --version end here too.
+      process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    } else if (error instanceof ConfigError || error instanceof UsageError) {
+      if (error instanceof UsageError) console.error(`stowage: ${error.message}`);
+      else console.error(error.message);
       process.exitCode = EXIT.usage;
     } else if (error instanceof StowageError || error instanceof RunFormatError) {
       console.error(`stowage: ${error.message}`);

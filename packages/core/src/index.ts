@@ -13,7 +13,7 @@ export * from './classic/tables.js';
 export * from './runs/index.js';
 export * from './config/index.js';
 export * from './history/index.js';
-export { Stowage, StowageError, type StowageOptions, type SyncProgress, type IngestResult } from './engine/stowage.js';
+export { Stowage, StowageError, UsageError, type StowageOptions, type SyncProgress, type IngestResult } from './engine/stowage.js';
 export { ClassicBatcher } from './engine/classic-batch.js';
 export { actionsCore } from './actions/index.js';
 export { failpoint } from './testing/failpoint.js';

@@ -45,7 +45,7 @@ describe('EmbeddedProfileStore', () => {
     await apply(store, 'trait', { id: 'r1' }, [profile('a', { value: 450 }), profile('b', { value: 'x' })]);
     const { changes } = await apply(store, 'trait', { id: 'r2' }, [profile('a', { value: 450 }), profile('c', { value: { nested: [1] } })]);
     expect(changes).toEqual([['c', 'changed', { nested: [1] }, 1]]);
-    expect((await apply(store, 'trait', { id: 'r3' }, [profile('b', { value: 'x' })])).changes).toEqual([['b', 'changed', 'x', 1]]);
+    expect((await apply(store, 'trait', { id: 'r3' }, [profile('b', { value: 'x' })])).changes).toEqual([['b', 'changed', 'x', 3]]);
     await store.close();
   });
 

@@ -102,15 +102,13 @@ export class EmbeddedProfileStore implements ProfileStore {
         space,
         emit,
       );
+      // A removed trait keeps its row (value NULL) so that its version keeps counting: a later
+      // value gets a new version, hence a new message id, and is never mistaken for a duplicate.
       await this.db.run(
-        `INSERT INTO memberships SELECT $1, $2, profile_id, $3, value, version, $4, $5 FROM run_changes WHERE kind <> 'removed'
+        `INSERT INTO memberships SELECT $1, $2, profile_id, $3, value, version, $4, $5 FROM run_changes
          ON CONFLICT (space, computation, profile_id) DO UPDATE SET value = excluded.value, version = excluded.version,
            run_id = excluded.run_id, updated_at = excluded.updated_at`,
         [space, computation, kind, header.id, header.completedAt],
-      );
-      await this.db.run(
-        `DELETE FROM memberships WHERE space = $1 AND computation = $2 AND profile_id IN (SELECT profile_id FROM run_changes WHERE kind = 'removed')`,
-        [space, computation],
       );
       await this.db.run('INSERT INTO runs VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [space, computation, header.id, header.kind, header.completedAt, new Date().toISOString(), count, changes]);
       failpoint('state:before-commit');
@@ -131,7 +129,7 @@ export class EmbeddedProfileStore implements ProfileStore {
               CASE WHEN m.kind = 'trait' THEN 'changed' WHEN m.value = 'true' THEN 'entered' ELSE 'exited' END AS kind,
               m.value, m.version, m.run_id, m.updated_at AS at, p.user_id, p.anonymous_ids, p.emails, p.mobile_ids
        FROM memberships m JOIN profiles p ON p.space = m.space AND p.profile_id = m.profile_id
-       WHERE m.space = $1 ORDER BY m.computation, m.profile_id`,
+       WHERE m.space = $1 AND m.value IS NOT NULL ORDER BY m.computation, m.profile_id`,
       [space],
       space,
       emit,

@@ -18,7 +18,7 @@ export interface ClassicSettings {
 export interface ComputationConfig {
   key: string;
   type: ComputationKind;
-  /** The computation's id in `context.personas.computation_id`; defaults to `<type>_<key>`. */
+  /** The computation's id in `context.personas.computation_id`; defaults to `aud_<key>` or `trait_<key>`. */
   id: string;
   /** Per warehouse name; a computation without `warehouses` goes to every warehouse of its space. */
   warehouses: Record<string, ClassicSettings>;

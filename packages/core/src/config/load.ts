@@ -88,6 +88,9 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
       const targets = c.warehouses ?? Object.fromEntries(Object.values(warehouses).filter((w) => w.spaces.includes(name)).map((w) => [w.name, {}]));
       for (const target of Object.keys(targets)) {
         if (!(target in input.warehouses)) problems.push(`/spaces/${name}/computations/${key}/warehouses/${target}: no warehouse of that name`);
+        else if (warehouses[target] && !warehouses[target].spaces.includes(name)) {
+          problems.push(`/spaces/${name}/computations/${key}/warehouses/${target}: warehouse "${target}" does not serve space "${name}" (add it to /warehouses/${target}/spaces)`);
+        }
       }
       computations[key] = {
         key,

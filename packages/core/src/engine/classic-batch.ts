@@ -37,12 +37,13 @@ export class ClassicBatcher {
         list.push(row);
       }
       for (const c of collisions) {
-        rejects.push({ messageId: c.messageId, table: c.table, column: c.column, value: JSON.stringify(c.value), reason: 'another key of the same call names this column' });
+        rejects.push({ messageId: c.messageId, table: c.table, column: c.column, value: typeof c.value === 'string' ? c.value : JSON.stringify(c.value), reason: 'another key of the same call names this column' });
       }
     }
     const batches: TableBatch[] = [...tables].map(([table, rows]) => ({ table, rows, fixedTypes: FIXED_TYPES, key: 'id' }));
     const usersEnabled = !this.disabledTables.has(USERS) && tables.has(IDENTIFIES);
-    const usersDisabled = new Set([...(this.disabledColumns.get(USERS) ?? [])]);
+    // users is computed from identifies: a column disabled there is disabled here too, even one that exists.
+    const usersDisabled = new Set([...(this.disabledColumns.get(USERS) ?? []), ...(this.disabledColumns.get(IDENTIFIES) ?? [])]);
     return {
       schema,
       tables: batches,

@@ -42,6 +42,11 @@ export class StowageError extends Error {
   override name = 'StowageError';
 }
 
+/** A request naming something that is not configured (a warehouse, a space): bad usage. */
+export class UsageError extends StowageError {
+  override name = 'UsageError';
+}
+
 const INGEST_BATCH = 10_000;
 
 /**
@@ -74,7 +79,7 @@ export class Stowage {
 
   warehouse(name: string): WarehouseConfig {
     const w = this.config.warehouses[name];
-    if (!w) throw new StowageError(`No warehouse named "${name}"; configured: ${Object.keys(this.config.warehouses).join(', ')}`);
+    if (!w) throw new UsageError(`No warehouse named "${name}"; configured: ${Object.keys(this.config.warehouses).join(', ')}`);
     return w;
   }
 
@@ -127,7 +132,7 @@ export class Stowage {
 
   /** Logs Segment-spec calls fed in directly (NDJSON lines) for every warehouse of the space. */
   async ingestCalls(spaceName: string, lines: AsyncIterable<string>): Promise<IngestResult> {
-    if (!this.config.spaces[spaceName]) throw new StowageError(`Unknown space "${spaceName}"; configured: ${Object.keys(this.config.spaces).join(', ')}`);
+    if (!this.config.spaces[spaceName]) throw new UsageError(`Unknown space "${spaceName}"; configured: ${Object.keys(this.config.spaces).join(', ')}`);
     const logs = this.warehousesOf(spaceName).map((w) => this.log(w.name, spaceName));
     const result: IngestResult = { accepted: 0, rejected: 0, errors: [] };
     let batch: Call[] = [];

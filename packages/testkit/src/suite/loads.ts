@@ -28,25 +28,41 @@ export function loads(dut: DestinationUnderTest): void {
 
     it('skips disabled tables and columns; re-enabling does not backfill', async () => {
       const disabled = { tables: ['tracks'], columns: { identifies: ['secret'], audience_entered: ['context_ip'] } };
-      const h = await Harness.create(dut, { warehouse: { disabled } });
+      const before = await Harness.create(dut);
+      await before.calls([identify('u0', { secret: 'old' })]);
+      await before.sync();
+      await before.close();
+      const h = await Harness.create(dut, { warehouse: { disabled }, reuse: { dir: before.dir, settings: before.settings } });
       await h.calls([
         identify('u1', { secret: 's', shown: 1 }),
         track('u1', 'Audience Entered', { audience_key: 'k' }, { context: { ip: '1.2.3.4' } }),
       ]);
       await h.sync();
       expect(await h.columns('tracks')).toBeUndefined();
-      expect(await h.columns('identifies')).not.toContain('secret');
-      expect(await h.columns('users')).not.toContain('secret');
+      expect(await h.rows('identifies', ['user_id', 'secret'])).toEqual([{ user_id: 'u0', secret: 'old' }, { user_id: 'u1', secret: null }]);
       expect(await h.columns('audience_entered')).not.toContain('context_ip');
-      expect(await h.rows('users', ['id', 'shown'])).toEqual([{ id: 'u1', shown: 1 }]);
+      expect(await h.rows('users', ['id', 'shown', 'secret'])).toEqual([{ id: 'u0', shown: null, secret: 'old' }, { id: 'u1', shown: 1, secret: null }]);
       await h.close();
 
       const again = await Harness.create(dut, { reuse: { dir: h.dir, settings: h.settings } });
       await again.calls([identify('u2', { secret: 't' })]);
       await again.sync();
-      expect(await again.rows('identifies', ['user_id', 'secret'])).toEqual([{ user_id: 'u1', secret: null }, { user_id: 'u2', secret: 't' }]);
+      expect(await again.rows('identifies', ['user_id', 'secret'])).toEqual([{ user_id: 'u0', secret: 'old' }, { user_id: 'u1', secret: null }, { user_id: 'u2', secret: 't' }]);
       expect(await again.columns('tracks')).toBeUndefined();
       await again.close();
+    });
+
+    it('lands a trait value set again after the trait was removed (a new change, never a duplicate)', async () => {
+      const h = await Harness.create(dut, { computations: { ltv: { type: 'trait' } } });
+      await h.run({ computation: 'ltv', id: 'r1', completedAt: '2026-11-21T10:00:00Z' }, [{ userId: 'u1', value: 10 }]);
+      await h.run({ computation: 'ltv', id: 'r2', completedAt: '2026-11-22T10:00:00Z' }, []);
+      await h.run({ computation: 'ltv', id: 'r3', completedAt: '2026-11-23T10:00:00Z' }, [{ userId: 'u1', value: 10 }]);
+      await h.run({ computation: 'ltv', id: 'r4', completedAt: '2026-11-24T10:00:00Z' }, [{ userId: 'u1', value: 99 }]);
+      const record = await h.sync();
+      expect(record.duplicates).toBe(0);
+      expect(await h.rows('users', ['id', 'ltv'])).toEqual([{ id: 'u1', ltv: 99 }]);
+      expect((await h.rows('trait_computed', ['ltv'], ['timestamp'])).map((r) => r.ltv)).toEqual([10, 10, 99]);
+      await h.close();
     });
 
     it('backfills a newly added warehouse with the current state of every computation of the space', async () => {
