@@ -17,6 +17,15 @@ function toPlain(value: unknown): unknown {
   return value;
 }
 
+/** DuckDB's memory_limit when the settings give none (DuckDB's own default is 80% of RAM). */
+export const DEFAULT_MEMORY_LIMIT = '512MB';
+
+/** read_json's per-line limit: its 16 MB default, raised only for a batch with a longer row (a big value). */
+function objectSizeFor(longestLine: number): number {
+  const bytes = longestLine * 4 + 1024;
+  return Math.max(16 * 1024 * 1024, bytes);
+}
+
 /**
  * A session on a DuckDB database file. Bulk loads write the batch as NDJSON to a temporary file
  * and let DuckDB's `read_json` parse it in parallel: faster than the Appender fed value by value,
@@ -29,8 +38,10 @@ export class DuckDBDriver implements Driver {
   ) {}
 
   static async open(settings: DuckDBSettings): Promise<DuckDBDriver> {
-    const options: Record<string, string> = {};
-    if (settings.memoryLimit) options.memory_limit = settings.memoryLimit;
+    // Appends need no ordering guarantee, and without it DuckDB buffers less while loading.
+    const options: Record<string, string> = { preserve_insertion_order: 'false' };
+    // Bounded by default: an embedded warehouse shares the machine with everything else on it.
+    options.memory_limit = settings.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
     if (settings.threads) options.threads = String(settings.threads);
     const instance = await DuckDBInstance.create(settings.path, options);
     return new DuckDBDriver(instance, await instance.connect());
@@ -59,8 +70,11 @@ export class DuckDBDriver implements Driver {
     try {
       const out = createWriteStream(file);
       let buffer = '';
+      let longest = 0;
       for (const row of rows) {
-        buffer += JSON.stringify(row) + '\n';
+        const line = JSON.stringify(row);
+        if (line.length > longest) longest = line.length;
+        buffer += line + '\n';
         if (buffer.length > 1 << 20) {
           if (!out.write(buffer)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
           buffer = '';
@@ -72,7 +86,7 @@ export class DuckDBDriver implements Driver {
       const types = columns.map((c) => `${dialect.literal(c.name)}: ${dialect.literal(dialect.physicalType(c.type))}`).join(', ');
       await this.connection.run(
         `CREATE OR REPLACE TEMP TABLE ${staged} AS SELECT * FROM read_json(${dialect.literal(file)}, format = 'newline_delimited', ` +
-          `columns = {${types}}, maximum_object_size = 1073741824)`,
+          `columns = {${types}}, maximum_object_size = ${objectSizeFor(longest)})`,
       );
       return staged;
     } finally {

@@ -27,10 +27,26 @@ export interface CallRows {
  * their own columns, a trait or property named like a standard column kept as `_<name>`.
  */
 export class ClassicRows {
+  /** Final column name per path: a space has few distinct paths and every call repeats them. */
+  private readonly names = new Map<string, string>();
+
   constructor(private readonly rules: IdentifierRules) {}
 
   column(path: string): string {
-    return applyIdentifierRules(snakeCase(path), this.rules);
+    let name = this.names.get(path);
+    if (name === undefined) {
+      name = applyIdentifierRules(snakeCase(path), this.rules);
+      if (this.names.size < 100_000) this.names.set(path, name);
+    }
+    return name;
+  }
+
+  /** The name a trait or property named like a standard column is kept under: `_<name>`. */
+  private kept(column: string): string {
+    const key = `\u0000${column}`;
+    let name = this.names.get(key);
+    if (name === undefined) this.names.set(key, (name = applyIdentifierRules(`_${column}`, this.rules)));
+    return name;
   }
 
   /** The table of an event: its snake_case name; names of the classic tables get a `_` prefix. */
@@ -79,7 +95,7 @@ export class ClassicRows {
     if (!values) return;
     for (const [path, value] of flatten(values)) {
       let column = this.column(path);
-      if (isStandardColumn(column)) column = applyIdentifierRules(`_${column}`, this.rules);
+      if (isStandardColumn(column)) column = this.kept(column);
       const held = row[column];
       if (held === undefined || held === null) row[column] = value;
       else if (value !== null && value !== held) collisions.push({ messageId, table, column, value });
@@ -93,6 +109,7 @@ export class ClassicRows {
  */
 export function eventTimestamp(call: Pick<Call, 'receivedAt' | 'sentAt' | 'originalTimestamp' | 'timestamp'>): string {
   if (call.sentAt && call.originalTimestamp) {
+    if (call.sentAt === call.receivedAt) return call.originalTimestamp;
     const ms = Date.parse(call.receivedAt) - (Date.parse(call.sentAt) - Date.parse(call.originalTimestamp));
     return new Date(ms).toISOString();
   }

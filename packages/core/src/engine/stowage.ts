@@ -15,6 +15,7 @@ import { LOG_START } from '../log/position.js';
 import type { Change, ProfileStore, RunHeader, RunOutcome, RunProfile } from '../runs/run.js';
 import { TableWriter } from '../writer/table-writer.js';
 import { ClassicBatcher } from './classic-batch.js';
+import { prefetch } from './prefetch.js';
 
 export interface StowageOptions {
   destinations: ReadonlyMap<string, Destination>;
@@ -224,9 +225,15 @@ export class Stowage {
     const log = this.log(warehouse.name, space);
     const from = (await writer.cursor(schema, stream)) ?? LOG_START;
     let rows = 0;
-    for await (const { entries, end } of log.read<Call>(from, this.config.batchSize)) {
-      const result = await writer.write(batcher.batch(schema, entries, { stream, end, syncId: record.id }));
-      record.calls += entries.length;
+    // While the warehouse loads one batch, the next is read and turned into rows: on two cores
+    // the JS work and the warehouse's work overlap instead of taking turns.
+    const batches = prefetch(log.read<Call>(from, this.config.batchSize), ({ entries, end }) => ({
+      calls: entries.length,
+      batch: batcher.batch(schema, entries, { stream, end, syncId: record.id }),
+    }));
+    for await (const { calls, batch } of batches) {
+      const result = await writer.write(batch);
+      record.calls += calls;
       for (const [table, n] of Object.entries(result.rows)) {
         record.rows[table] = (record.rows[table] ?? 0) + n;
         rows += n;

@@ -1,7 +1,7 @@
 import type { Capabilities } from '../contract/capabilities.js';
 import type { Column, LogicalType } from '../contract/logical-type.js';
-import type { Row } from '../contract/driver.js';
-import { castTo, inferType, widerTypeFor } from '../types/index.js';
+import type { Row, SqlValue } from '../contract/driver.js';
+import { castTo, inferType, parseTimestamp, widerTypeFor } from '../types/index.js';
 
 /** A value that could not be stored, kept with everything needed to find and repair it. */
 export interface Reject {
@@ -40,6 +40,20 @@ export interface PlanInput {
   capabilities: Pick<Capabilities, 'inPlaceWidening' | 'maxColumns'>;
 }
 
+/** Values that already are what their column stores, checked without allocating (the common case). */
+function fits(value: unknown, type: LogicalType): boolean {
+  switch (typeof value) {
+    case 'string':
+      return type === 'string' || (type === 'timestamp' && parseTimestamp(value) === value);
+    case 'boolean':
+      return type === 'boolean';
+    case 'number':
+      return type === 'double' || (type === 'bigint' && Number.isSafeInteger(value));
+    default:
+      return false;
+  }
+}
+
 const canWiden = (caps: PlanInput['capabilities'], from: LogicalType, to: LogicalType) =>
   caps.inPlaceWidening.some(([f, t]) => f === from && t === to);
 
@@ -58,47 +72,43 @@ export function planTable(input: PlanInput): TablePlan {
   const overLimit = new Set<string>();
   const widened = new Map<string, { from: LogicalType; to: LogicalType }>();
 
-  for (const row of rows) {
-    for (const column in row) {
-      const value = row[column];
-      if (value === null || value === undefined) continue;
-      const current = types.get(column);
-      if (current === undefined) {
-        if (overLimit.has(column)) continue;
-        if (types.size >= capabilities.maxColumns) {
-          overLimit.add(column);
-          continue;
-        }
-        types.set(column, fixedTypes.get(column) ?? inferType(value)!);
-        added.push(column);
-        continue;
-      }
-      const wider = fixedTypes.has(column) ? undefined : widerTypeFor(value, current);
-      if (wider && canWiden(capabilities, current, wider)) {
-        types.set(column, wider);
-        if (existingNames.has(column)) widened.set(column, { from: widened.get(column)?.from ?? current, to: wider });
-      }
-    }
-  }
-
   const out: Row[] = [];
   const rejects: Reject[] = [];
   const loadedNames = new Set<string>();
   let casts = 0;
+  // One pass: a column's type can only widen (bigint → double) after a value was accepted, and
+  // every value accepted for the narrower type is valid for the wider one, so nothing is revisited.
   for (const row of rows) {
     const fitted: Row = {};
-    const messageId = String(row[keyColumn] ?? '');
     for (const column in row) {
       const value = row[column];
       if (value === null || value === undefined) continue;
-      const type = types.get(column);
+      let type = types.get(column);
       if (type === undefined) {
-        rejects.push({ messageId, table, column, value: JSON.stringify(value), reason: `the table has reached its limit of ${capabilities.maxColumns} columns` });
+        if (overLimit.has(column) || types.size >= capabilities.maxColumns) {
+          overLimit.add(column);
+          rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value: JSON.stringify(value), reason: `the table has reached its limit of ${capabilities.maxColumns} columns` });
+          continue;
+        }
+        type = fixedTypes.get(column) ?? inferType(value)!;
+        types.set(column, type);
+        added.push(column);
+      } else if (type === 'bigint' && !fixedTypes.has(column)) {
+        const wider = widerTypeFor(value, type);
+        if (wider && canWiden(capabilities, type, wider)) {
+          types.set(column, wider);
+          if (existingNames.has(column)) widened.set(column, { from: widened.get(column)?.from ?? type, to: wider });
+          type = wider;
+        }
+      }
+      if (fits(value, type)) {
+        fitted[column] = value as SqlValue;
+        loadedNames.add(column);
         continue;
       }
       const result = castTo(value, type);
       if (!result.ok) {
-        rejects.push({ messageId, table, column, value: typeof value === 'string' ? value : JSON.stringify(value), reason: result.reason });
+        rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value: typeof value === 'string' ? value : JSON.stringify(value), reason: result.reason });
         continue;
       }
       if (result.cast) casts++;
