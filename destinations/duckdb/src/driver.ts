@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import type { Column, Driver, Row, SqlValue } from '@stowage/core';
+import type { Column, Driver, LoadFile, Row, SqlValue } from '@stowage/core';
 import { dialect } from './dialect.js';
-import { introspectColumns } from './introspect.js';
+import { introspectColumns, introspectSchema } from './introspect.js';
 import type { DuckDBSettings } from './settings.js';
 
 /** Plain JS values from DuckDB's: safe bigints as numbers, timestamps as ISO-8601 strings. */
@@ -35,6 +35,8 @@ export class DuckDBDriver implements Driver {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
+    /** Load files of this session; removed with it, so a failed sync leaves none behind. */
+    private readonly loadDir: string,
   ) {}
 
   static async open(settings: DuckDBSettings): Promise<DuckDBDriver> {
@@ -44,7 +46,7 @@ export class DuckDBDriver implements Driver {
     options.memory_limit = settings.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
     if (settings.threads) options.threads = String(settings.threads);
     const instance = await DuckDBInstance.create(settings.path, options);
-    return new DuckDBDriver(instance, await instance.connect());
+    return new DuckDBDriver(instance, await instance.connect(), await mkdtemp(join(tmpdir(), 'stowage-load-')));
   }
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
@@ -65,32 +67,41 @@ export class DuckDBDriver implements Driver {
     return introspectColumns(this.connection, schema, table);
   }
 
-  async stage(name: string, columns: readonly Column[], rows: readonly Row[]): Promise<string> {
-    const file = join(tmpdir(), `stowage-stage-${process.pid}-${randomUUID()}.ndjson`);
-    try {
-      const out = createWriteStream(file);
-      let buffer = '';
-      let longest = 0;
-      for (const row of rows) {
-        const line = JSON.stringify(row);
-        if (line.length > longest) longest = line.length;
-        buffer += line + '\n';
-        if (buffer.length > 1 << 20) {
-          if (!out.write(buffer)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-          buffer = '';
-        }
+  tables(schema: string): Promise<Map<string, Column[]>> {
+    return introspectSchema(this.connection, schema);
+  }
+
+  /** NDJSON: DuckDB's read_json parses it in parallel, faster than the Appender fed value by value. */
+  async writeLoadFile(columns: readonly Column[], rows: readonly Row[]): Promise<LoadFile> {
+    const path = join(this.loadDir, `${randomUUID()}.ndjson`);
+    const out = createWriteStream(path);
+    let buffer = '';
+    let longestRow = 0;
+    for (const row of rows) {
+      const line = JSON.stringify(row);
+      if (line.length > longestRow) longestRow = line.length;
+      buffer += line + '\n';
+      if (buffer.length > 1 << 20) {
+        if (!out.write(buffer)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+        buffer = '';
       }
-      out.end(buffer);
-      await finished(out);
+    }
+    out.end(buffer);
+    await finished(out);
+    return { path, columns: [...columns], rows: rows.length, longestRow };
+  }
+
+  async stage(name: string, file: LoadFile): Promise<string> {
+    try {
       const staged = dialect.quote(name);
-      const types = columns.map((c) => `${dialect.literal(c.name)}: ${dialect.literal(dialect.physicalType(c.type))}`).join(', ');
+      const types = file.columns.map((c) => `${dialect.literal(c.name)}: ${dialect.literal(dialect.physicalType(c.type))}`).join(', ');
       await this.connection.run(
-        `CREATE OR REPLACE TEMP TABLE ${staged} AS SELECT * FROM read_json(${dialect.literal(file)}, format = 'newline_delimited', ` +
-          `columns = {${types}}, maximum_object_size = ${objectSizeFor(longest)})`,
+        `CREATE OR REPLACE TEMP TABLE ${staged} AS SELECT * FROM read_json(${dialect.literal(file.path)}, format = 'newline_delimited', ` +
+          `columns = {${types}}, maximum_object_size = ${objectSizeFor(file.longestRow)})`,
       );
       return staged;
     } finally {
-      await rm(file, { force: true });
+      await rm(file.path, { force: true });
     }
   }
 
@@ -113,5 +124,6 @@ export class DuckDBDriver implements Driver {
   async close(): Promise<void> {
     this.connection.closeSync();
     this.instance.closeSync();
+    await rm(this.loadDir, { recursive: true, force: true });
   }
 }

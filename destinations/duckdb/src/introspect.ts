@@ -12,3 +12,18 @@ export async function introspectColumns(connection: DuckDBConnection, schema: st
   if (rows.length === 0) return undefined;
   return rows.map((r) => ({ name: r.column_name, type: dialect.logicalType(r.data_type) ?? 'string' }));
 }
+
+/** Every table of a schema with its columns, in one query. */
+export async function introspectSchema(connection: DuckDBConnection, schema: string): Promise<Map<string, Column[]>> {
+  const reader = await connection.runAndReadAll(
+    'SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = $1 ORDER BY table_name, ordinal_position',
+    [schema],
+  );
+  const tables = new Map<string, Column[]>();
+  for (const r of reader.getRowObjectsJS() as Array<{ table_name: string; column_name: string; data_type: string }>) {
+    let columns = tables.get(r.table_name);
+    if (!columns) tables.set(r.table_name, (columns = []));
+    columns.push({ name: r.column_name, type: dialect.logicalType(r.data_type) ?? 'string' });
+  }
+  return tables;
+}

@@ -2,7 +2,7 @@ export * from './contract/index.js';
 export * from './naming/index.js';
 export * from './types/index.js';
 export { planTable, type TablePlan, type Reject, type PlanInput } from './schema/plan.js';
-export { TableWriter, type TableBatch, type LatestValueTable, type WriteBatch, type WriteResult } from './writer/table-writer.js';
+export { TableWriter, type TableBatch, type LatestValueTable, type WriteBatch, type WriteResult, type PreparedBatch } from './writer/table-writer.js';
 export { Statements } from './writer/sql.js';
 export { LEDGER_TABLE, REJECTS_TABLE, INTERNAL_PREFIX } from './writer/internal-tables.js';
 export * from './log/index.js';

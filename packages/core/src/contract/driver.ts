@@ -6,6 +6,15 @@ export type SqlValue = string | number | boolean | null;
 /** A row as it is loaded: column name → value already cast to the column's type. */
 export type Row = Record<string, SqlValue>;
 
+/** Rows encoded for a bulk load, on local disk until stage() consumes them. */
+export interface LoadFile {
+  path: string;
+  columns: readonly Column[];
+  rows: number;
+  /** Longest encoded row in bytes: some loaders must be told the largest record they will meet. */
+  longestRow: number;
+}
+
 /** A session on a warehouse: run statements, read the catalog, bulk-load rows, transactions. */
 export interface Driver {
   /** Run one statement; values are bound as parameters, never spliced into the text. Returns rows changed. */
@@ -14,14 +23,22 @@ export interface Driver {
   query<T extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
   /** The columns of a table as the warehouse has them, or undefined when the table does not exist. */
   columns(schema: string, table: string): Promise<Column[] | undefined>;
+  /** Every table of a schema with its columns, in one look at the catalog (empty when there is no such schema). */
+  tables(schema: string): Promise<Map<string, Column[]>>;
   /**
-   * Create an empty session-local staging table with these columns and bulk-load the rows into
-   * it (appender, COPY, load job…); returns the staging table's qualified, quoted name.
+   * Encode rows in the warehouse's bulk-load format (NDJSON, CSV, Parquet…). Client work only:
+   * it never touches the session, so the next batch is encoded while the warehouse loads this one.
    */
-  stage(name: string, columns: readonly Column[], rows: readonly Row[]): Promise<string>;
+  writeLoadFile(columns: readonly Column[], rows: readonly Row[]): Promise<LoadFile>;
+  /**
+   * Create a session-local staging table with the load file's columns and bulk-load the file
+   * into it (COPY, read_json, a load job…); returns the staging table's quoted name. The file is consumed.
+   */
+  stage(name: string, file: LoadFile): Promise<string>;
   /** Drop a staging table made by stage(). */
   dropStage(qualifiedName: string): Promise<void>;
   /** Run fn in one transaction: commit when it resolves, roll back when it throws. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /** Close the session and remove any load files it did not consume. */
   close(): Promise<void>;
 }

@@ -2,11 +2,11 @@
  * Maps an async iterable, preparing item n+1 (read and transformed) while the consumer is still
  * working on item n. At most one item is held ahead, so memory stays bounded.
  */
-export async function* prefetch<T, U>(source: AsyncIterable<T>, transform: (item: T) => U): AsyncGenerator<U> {
+export async function* prefetch<T, U>(source: AsyncIterable<T>, transform: (item: T) => U | Promise<U>): AsyncGenerator<U> {
   const iterator = source[Symbol.asyncIterator]();
   const next = async (): Promise<IteratorResult<U>> => {
     const r = await iterator.next();
-    return r.done ? { done: true, value: undefined } : { done: false, value: transform(r.value) };
+    return r.done ? { done: true, value: undefined } : { done: false, value: await transform(r.value) };
   };
   let pending = next();
   try {

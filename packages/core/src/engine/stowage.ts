@@ -225,14 +225,14 @@ export class Stowage {
     const log = this.log(warehouse.name, space);
     const from = (await writer.cursor(schema, stream)) ?? LOG_START;
     let rows = 0;
-    // While the warehouse loads one batch, the next is read and turned into rows: on two cores
-    // the JS work and the warehouse's work overlap instead of taking turns.
-    const batches = prefetch(log.read<Call>(from, this.config.batchSize), ({ entries, end }) => ({
+    // While the warehouse applies one batch, the next is read, planned and encoded in load files:
+    // on two cores the client's work and the warehouse's overlap instead of taking turns.
+    const batches = prefetch(log.read<Call>(from, this.config.batchSize), async ({ entries, end }) => ({
       calls: entries.length,
-      batch: batcher.batch(schema, entries, { stream, end, syncId: record.id }),
+      prepared: await writer.prepare(batcher.batch(schema, entries, { stream, end, syncId: record.id })),
     }));
-    for await (const { calls, batch } of batches) {
-      const result = await writer.write(batch);
+    for await (const { calls, prepared } of batches) {
+      const result = await writer.apply(prepared);
       record.calls += calls;
       for (const [table, n] of Object.entries(result.rows)) {
         record.rows[table] = (record.rows[table] ?? 0) + n;

@@ -1,6 +1,6 @@
 import type { Capabilities } from '../contract/capabilities.js';
 import type { Dialect } from '../contract/dialect.js';
-import type { Driver, Row } from '../contract/driver.js';
+import type { Driver, LoadFile, Row } from '../contract/driver.js';
 import type { Column, LogicalType } from '../contract/logical-type.js';
 import type { LogPosition } from '../log/position.js';
 import { planTable, type Reject, type TablePlan } from '../schema/plan.js';
@@ -54,16 +54,34 @@ export interface WriteResult {
   notices: string[];
 }
 
+/** The DDL a table needs before a batch loads: what `planTable` decides, without the rows. */
+type TableChange = Pick<TablePlan, 'table' | 'exists' | 'columns' | 'added' | 'widened'>;
+
+/** A batch made ready on the client: schema changes decided, rows encoded in load files. */
+export interface PreparedBatch {
+  schema: string;
+  internalTables: Array<[table: string, columns: Column[]]>;
+  tables: Array<{ change: TableChange; key: string; file?: LoadFile }>;
+  latest: Array<{ spec: LatestValueTable; change: TableChange; keyType: LogicalType; carried: Column[]; maxColumns: string[] }>;
+  rejects?: LoadFile;
+  ledger: WriteBatch['ledger'];
+  duplicates: number;
+  casts: number;
+}
+
 /**
- * The one table writer both paths use. For each batch, in one transaction where the warehouse
- * has them: plan the schema from the warehouse's actual columns, apply the DDL, stage the rows in
- * bulk, insert the ones whose key is new, recompute latest-value tables, quarantine rejects, and
- * commit the ledger row with the data, so that a replayed batch is a no-op.
+ * The one table writer both paths use. A batch is written in two steps. `prepare` is client work
+ * only: plan the schema against the catalog as it will be once every earlier batch is applied,
+ * cast the values, encode the rows in load files. `apply` is warehouse work only, in one
+ * transaction where the warehouse has them: DDL, bulk load into staging tables, insert the rows
+ * whose key is new, recompute latest-value tables, quarantine rejects, commit the ledger row
+ * with the data so that a replayed batch is a no-op. The next batch is prepared while this one
+ * is applied.
  */
 export class TableWriter {
   private readonly sql: Statements;
-  private readonly columnCache = new Map<string, Column[] | undefined>();
-  private readonly readySchemas = new Set<string>();
+  /** schema → table → columns, as they will be after every prepared batch is applied. */
+  private readonly catalog = new Map<string, Map<string, Column[]>>();
 
   constructor(
     private readonly driver: Driver,
@@ -73,9 +91,15 @@ export class TableWriter {
     this.sql = new Statements(dialect);
   }
 
+  private async tables(schema: string): Promise<Map<string, Column[]>> {
+    let tables = this.catalog.get(schema);
+    if (!tables) this.catalog.set(schema, (tables = await this.driver.tables(schema)));
+    return tables;
+  }
+
   /** Where the stream's last committed batch ended, or undefined when nothing was loaded yet. */
   async cursor(schema: string, stream: string): Promise<LogPosition | undefined> {
-    if ((await this.columns(schema, LEDGER_TABLE)) === undefined) return undefined;
+    if (!(await this.tables(schema)).has(LEDGER_TABLE)) return undefined;
     const q = (s: string) => this.dialect.quote(s);
     const rows = await this.driver.query<{ segment: number | string; position: number | string }>(
       `SELECT ${q('segment')}, ${q('position')} FROM ${this.sql.table(schema, LEDGER_TABLE)} WHERE ${q('stream')} = ${this.dialect.param(1)} ORDER BY ${q('segment')} DESC, ${q('position')} DESC LIMIT 1`,
@@ -85,129 +109,143 @@ export class TableWriter {
   }
 
   async write(batch: WriteBatch): Promise<WriteResult> {
+    return this.apply(await this.prepare(batch));
+  }
+
+  /** Client work: plans, casts and load files. Touches the warehouse only to read a schema's catalog once. */
+  async prepare(batch: WriteBatch): Promise<PreparedBatch> {
+    const tables = await this.tables(batch.schema);
+    const prepared: PreparedBatch = { schema: batch.schema, internalTables: [], tables: [], latest: [], ledger: batch.ledger, duplicates: 0, casts: 0 };
+    for (const [table, columns] of [[LEDGER_TABLE, LEDGER_COLUMNS], [REJECTS_TABLE, REJECTS_COLUMNS]] as const) {
+      if (!tables.has(table)) {
+        prepared.internalTables.push([table, [...columns]]);
+        tables.set(table, [...columns]);
+      }
+    }
+    const rejects: Reject[] = [...(batch.rejects ?? [])];
+    for (const tableBatch of batch.tables) {
+      const { rows, duplicates } = dedupe(tableBatch.rows, tableBatch.key);
+      const plan = planTable({ table: tableBatch.table, existing: tables.get(tableBatch.table), rows, fixedTypes: tableBatch.fixedTypes, keyColumn: tableBatch.key, capabilities: this.capabilities });
+      if (plan.columns.length > 0) tables.set(tableBatch.table, plan.columns);
+      rejects.push(...plan.rejects);
+      prepared.duplicates += duplicates;
+      prepared.casts += plan.casts;
+      const file = plan.rows.length > 0 ? await this.driver.writeLoadFile(plan.loaded, plan.rows) : undefined;
+      prepared.tables.push({ change: plan, key: tableBatch.key, file });
+    }
+    for (const spec of batch.latest) {
+      if (!batch.tables.some((t) => t.table === spec.source && t.rows.length > 0)) continue;
+      prepared.latest.push(this.prepareLatest(tables, spec));
+    }
+    if (rejects.length > 0) {
+      const now = new Date().toISOString();
+      const rows: Row[] = rejects.map((r) => ({ id: r.messageId, table_name: r.table, column_name: r.column, value: r.value, reason: r.reason, sync_id: batch.ledger.syncId, rejected_at: now }));
+      prepared.rejects = await this.driver.writeLoadFile(REJECTS_COLUMNS, rows);
+    }
+    return prepared;
+  }
+
+  /** The latest-value table's columns follow its source's: same names, same types. */
+  private prepareLatest(tables: Map<string, Column[]>, spec: LatestValueTable): PreparedBatch['latest'][number] {
+    const source = tables.get(spec.source) ?? [];
+    const sourceTypes = new Map(source.map((c) => [c.name, c.type]));
+    const keyType = sourceTypes.get(spec.sourceKey) ?? 'string';
+    const maxColumns = spec.maxColumns.filter((c) => sourceTypes.has(c));
+    const carried = source.filter((c) => !spec.excluded(c.name) && !spec.keyColumns.includes(c.name));
+    const wanted: Column[] = [...spec.keyColumns.map((name) => ({ name, type: keyType })), ...maxColumns.map((name) => ({ name, type: sourceTypes.get(name)! })), ...carried];
+    const existing = tables.get(spec.table);
+    const have = new Map((existing ?? []).map((c) => [c.name, c.type]));
+    const added = wanted.filter((c) => !have.has(c.name));
+    const change: TableChange = {
+      table: spec.table,
+      exists: existing !== undefined,
+      columns: [...(existing ?? []).map((c) => ({ ...c, type: sourceTypes.has(c.name) && !spec.keyColumns.includes(c.name) ? sourceTypes.get(c.name)! : c.type })), ...added],
+      added,
+      widened: wanted.filter((c) => have.has(c.name) && have.get(c.name) !== c.type).map((c) => ({ column: c.name, from: have.get(c.name)!, to: c.type })),
+    };
+    tables.set(spec.table, change.columns);
+    return { spec, change, keyType, carried, maxColumns };
+  }
+
+  /** Warehouse work: one transaction per batch where the warehouse has them. */
+  async apply(prepared: PreparedBatch): Promise<WriteResult> {
     try {
-      const result = await this.driver.transaction(() => this.writeInTransaction(batch));
+      const result = await this.driver.transaction(() => this.applyInTransaction(prepared));
       failpoint('writer:after-commit');
       return result;
     } catch (error) {
-      // DDL rolled back with the data: forget what we believed about the schema.
-      this.columnCache.clear();
-      this.readySchemas.clear();
+      // The DDL rolled back with the data: what we believed about the schema no longer holds.
+      this.catalog.clear();
       throw error;
     }
   }
 
-  private async writeInTransaction(batch: WriteBatch): Promise<WriteResult> {
-    const { schema } = batch;
-    const result: WriteResult = { rows: {}, duplicates: 0, casts: 0, rejects: 0, notices: [] };
-    await this.ensureSchema(schema);
-    const rejects: Reject[] = [...(batch.rejects ?? [])];
+  private async applyInTransaction(prepared: PreparedBatch): Promise<WriteResult> {
+    const { schema } = prepared;
+    const result: WriteResult = { rows: {}, duplicates: prepared.duplicates, casts: prepared.casts, rejects: 0, notices: [] };
+    await this.driver.execute(this.sql.createSchema(schema));
+    for (const [table, columns] of prepared.internalTables) await this.driver.execute(this.sql.createTable(schema, table, columns));
     const stages = new Map<string, string>();
 
-    for (const tableBatch of batch.tables) {
-      const { rows, duplicates } = dedupe(tableBatch.rows, tableBatch.key);
-      result.duplicates += duplicates;
-      const plan = planTable({
-        table: tableBatch.table,
-        existing: await this.columns(schema, tableBatch.table),
-        rows,
-        fixedTypes: tableBatch.fixedTypes,
-        keyColumn: tableBatch.key,
-        capabilities: this.capabilities,
-      });
-      await this.applyPlan(schema, plan, result.notices);
-      rejects.push(...plan.rejects);
-      result.casts += plan.casts;
-      if (plan.rows.length === 0) continue;
-      const stage = await this.driver.stage(`_stowage_stage_${tableBatch.table}`, plan.loaded, plan.rows);
-      stages.set(tableBatch.table, stage);
+    for (const { change, key, file } of prepared.tables) {
+      await this.applyChange(schema, change, result.notices);
+      if (!file) continue;
+      const stage = await this.driver.stage(`_stowage_stage_${change.table}`, file);
+      stages.set(change.table, stage);
       failpoint('writer:after-stage');
-      const inserted = await this.driver.execute(this.sql.insertNew(schema, tableBatch.table, stage, plan.loaded, [tableBatch.key]));
-      result.rows[tableBatch.table] = inserted;
-      result.duplicates += plan.rows.length - inserted;
+      const inserted = await this.driver.execute(this.sql.insertNew(schema, change.table, stage, file.columns, [key]));
+      result.rows[change.table] = inserted;
+      result.duplicates += file.rows - inserted;
     }
 
-    for (const latest of batch.latest) {
-      const stage = stages.get(latest.source);
-      if (stage) result.rows[latest.table] = await this.recomputeLatest(schema, latest, stage, result.notices);
+    for (const latest of prepared.latest) {
+      const stage = stages.get(latest.spec.source);
+      if (!stage) continue;
+      await this.applyChange(schema, latest.change, result.notices);
+      result.rows[latest.spec.table] = await this.recomputeLatest(schema, latest, stage);
     }
 
-    if (rejects.length > 0) result.rejects = await this.quarantine(schema, rejects, batch.ledger.syncId);
-    await this.commitLedger(schema, batch.ledger);
+    if (prepared.rejects) result.rejects = await this.quarantine(schema, prepared.rejects);
+    await this.commitLedger(schema, prepared.ledger);
     for (const stage of stages.values()) await this.driver.dropStage(stage);
     failpoint('writer:before-commit');
     return result;
   }
 
-  private async ensureSchema(schema: string): Promise<void> {
-    if (this.readySchemas.has(schema)) return;
-    await this.driver.execute(this.sql.createSchema(schema));
-    for (const [table, columns] of [[LEDGER_TABLE, LEDGER_COLUMNS], [REJECTS_TABLE, REJECTS_COLUMNS]] as const) {
-      if ((await this.columns(schema, table)) === undefined) {
-        await this.driver.execute(this.sql.createTable(schema, table, columns));
-        this.columnCache.set(`${schema}.${table}`, [...columns]);
-      }
+  private async applyChange(schema: string, change: TableChange, notices: string[]): Promise<void> {
+    if (!change.exists) {
+      if (change.columns.length > 0) await this.driver.execute(this.sql.createTable(schema, change.table, change.columns));
+      return;
     }
-    this.readySchemas.add(schema);
-  }
-
-  private async columns(schema: string, table: string): Promise<Column[] | undefined> {
-    const key = `${schema}.${table}`;
-    if (!this.columnCache.has(key)) this.columnCache.set(key, await this.driver.columns(schema, table));
-    return this.columnCache.get(key);
-  }
-
-  private async applyPlan(schema: string, plan: Pick<TablePlan, 'table' | 'exists' | 'columns' | 'added' | 'widened'>, notices: string[]): Promise<void> {
-    if (!plan.exists && plan.columns.length > 0) {
-      await this.driver.execute(this.sql.createTable(schema, plan.table, plan.columns));
-    } else {
-      for (const column of plan.added) await this.driver.execute(this.sql.addColumn(schema, plan.table, column));
-      for (const w of plan.widened) {
-        await this.driver.execute(this.sql.widenColumn(schema, plan.table, w.column, w.to));
-        notices.push(`${plan.table}.${w.column} widened from ${w.from} to ${w.to}`);
-      }
+    for (const column of change.added) await this.driver.execute(this.sql.addColumn(schema, change.table, column));
+    for (const w of change.widened) {
+      await this.driver.execute(this.sql.widenColumn(schema, change.table, w.column, w.to));
+      notices.push(`${change.table}.${w.column} widened from ${w.from} to ${w.to}`);
     }
-    if (plan.columns.length > 0) this.columnCache.set(`${schema}.${plan.table}`, plan.columns);
   }
 
-  /** Brings the latest-value table's columns in line with its source, then recomputes touched keys. */
-  private async recomputeLatest(schema: string, latest: LatestValueTable, stage: string, notices: string[]): Promise<number> {
-    const source = (await this.columns(schema, latest.source)) ?? [];
-    const sourceTypes = new Map(source.map((c) => [c.name, c.type]));
-    const keyType = sourceTypes.get(latest.sourceKey) ?? 'string';
-    const carried = source.filter((c) => !latest.excluded(c.name) && !latest.keyColumns.includes(c.name));
-    const wanted: Column[] = [...latest.keyColumns.map((name) => ({ name, type: keyType })), ...latest.maxColumns.filter((c) => sourceTypes.has(c)).map((name) => ({ name, type: sourceTypes.get(name)! })), ...carried];
-    const existing = await this.columns(schema, latest.table);
-    const have = new Map((existing ?? []).map((c) => [c.name, c.type]));
-    await this.applyPlan(schema, {
-      table: latest.table,
-      exists: existing !== undefined,
-      columns: [...(existing ?? []), ...wanted.filter((c) => !have.has(c.name))],
-      added: wanted.filter((c) => !have.has(c.name)),
-      widened: wanted.filter((c) => have.has(c.name) && have.get(c.name) !== c.type).map((c) => ({ column: c.name, from: have.get(c.name)!, to: c.type })),
-    }, notices);
-
+  /** Recomputes the keys a batch touched from the source table: later rows win, column by column. */
+  private async recomputeLatest(schema: string, latest: PreparedBatch['latest'][number], stage: string): Promise<number> {
+    const { spec, carried, maxColumns } = latest;
     const q = (s: string) => this.dialect.quote(s);
-    const order = latest.orderBy.map(q);
-    await this.driver.execute(this.sql.deleteTouched(schema, latest.table, latest.keyColumns[0]!, stage, latest.sourceKey));
-    const targetColumns = [...latest.keyColumns, ...latest.maxColumns.filter((c) => sourceTypes.has(c)), ...carried.map((c) => c.name)];
+    const order = spec.orderBy.map(q);
+    await this.driver.execute(this.sql.deleteTouched(schema, spec.table, spec.keyColumns[0]!, stage, spec.sourceKey));
+    const targetColumns = [...spec.keyColumns, ...maxColumns, ...carried.map((c) => c.name)];
     const select = [
-      ...latest.keyColumns.map(() => q(latest.sourceKey)),
-      ...latest.maxColumns.filter((c) => sourceTypes.has(c)).map((c) => `max(${q(c)})`),
+      ...spec.keyColumns.map(() => q(spec.sourceKey)),
+      ...maxColumns.map((c) => `max(${q(c)})`),
       ...carried.map((c) => this.dialect.latestNonNull(q(c.name), order)),
     ];
     return this.driver.execute(
-      `INSERT INTO ${this.sql.table(schema, latest.table)} (${targetColumns.map(q).join(', ')}) ` +
-        `SELECT ${select.join(', ')} FROM ${this.sql.table(schema, latest.source)} ` +
-        `WHERE ${q(latest.sourceKey)} IN (SELECT ${q(latest.sourceKey)} FROM ${stage} WHERE ${q(latest.sourceKey)} IS NOT NULL) ` +
-        `GROUP BY ${q(latest.sourceKey)}`,
+      `INSERT INTO ${this.sql.table(schema, spec.table)} (${targetColumns.map(q).join(', ')}) ` +
+        `SELECT ${select.join(', ')} FROM ${this.sql.table(schema, spec.source)} ` +
+        `WHERE ${q(spec.sourceKey)} IN (SELECT ${q(spec.sourceKey)} FROM ${stage} WHERE ${q(spec.sourceKey)} IS NOT NULL) ` +
+        `GROUP BY ${q(spec.sourceKey)}`,
     );
   }
 
-  private async quarantine(schema: string, rejects: Reject[], syncId: string): Promise<number> {
-    const now = new Date().toISOString();
-    const rows: Row[] = rejects.map((r) => ({ id: r.messageId, table_name: r.table, column_name: r.column, value: r.value, reason: r.reason, sync_id: syncId, rejected_at: now }));
-    const stage = await this.driver.stage('_stowage_stage_rejects', REJECTS_COLUMNS, rows);
+  private async quarantine(schema: string, file: LoadFile): Promise<number> {
+    const stage = await this.driver.stage('_stowage_stage_rejects', file);
     const inserted = await this.driver.execute(this.sql.insertNew(schema, REJECTS_TABLE, stage, REJECTS_COLUMNS, ['id', 'table_name', 'column_name']));
     await this.driver.dropStage(stage);
     return inserted;
