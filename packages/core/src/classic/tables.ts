@@ -41,7 +41,7 @@ export function usersTable(disabledColumns: ReadonlySet<string>): LatestValueTab
     source: IDENTIFIES,
     sourceKey: 'user_id',
     keyColumns: ['id', 'user_id'],
-    maxColumns: ['received_at', 'uuid_ts'],
+    maxColumns: ['received_at', 'uuid_ts'].filter((c) => !disabledColumns.has(c)),
     excluded: (column) => isStandardColumn(column) || disabledColumns.has(column),
     orderBy: ['timestamp', 'received_at', 'id'],
   };

@@ -65,6 +65,15 @@ export function loads(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('leaves a disabled standard column out of users', async () => {
+      const h = await Harness.create(dut, { warehouse: { disabled: { columns: { users: ['uuid_ts'] } } } });
+      await h.calls([identify('u1', { a: 1 })]);
+      await h.sync();
+      expect(await h.columns('users')).toEqual(['id', 'user_id', 'received_at', 'a']);
+      expect(await h.columns('identifies')).toContain('uuid_ts');
+      await h.close();
+    });
+
     it('backfills a newly added warehouse with the current state of every computation of the space', async () => {
       const computations = { vip: { type: 'audience', warehouses: { wh: {} } }, ltv: { type: 'trait', warehouses: { wh: {} } } };
       const h = await Harness.create(dut, { computations });
