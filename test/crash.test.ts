@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dumpSchema } from './support/dump.js';
@@ -39,10 +40,14 @@ describe('a sync killed with SIGKILL at any point, then run again, leaves exactl
     const dir = await ingested();
     const killed = await stowage(['sync'], { cwd: dir, env: { STOWAGE_FAILPOINT: failpoint } });
     expect(killed.signal).toBe('SIGKILL');
+    const leftover = readdirSync(tmpdir()).filter((d) => d.startsWith(`stowage-load-${killed.pid}-`));
+    expect(leftover).toHaveLength(1);
     const history = await stowage(['history', '--json'], { cwd: dir });
     expect(JSON.parse(history.stdout).syncs[0]).toMatchObject({ status: 'Failure', error: expect.stringContaining('interrupted') });
     const again = await stowage(['sync'], { cwd: dir });
     expect(again.stdout).not.toContain('Failure');
+    // The killed sync's load files are swept by the next session.
+    for (const d of leftover) expect(existsSync(join(tmpdir(), d))).toBe(false);
     expect(await dumpSchema(dir, 'engage_shop')).toEqual(reference);
   });
 

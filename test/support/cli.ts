@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 export const BIN = resolve(import.meta.dirname, '../../packages/cli/bin/stowage.js');
 
 export interface CliResult {
+  pid: number | undefined;
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
@@ -24,7 +25,7 @@ export function stowage(args: string[], opts: { cwd: string; env?: Record<string
     const timer = opts.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      done({ code, signal, stdout, stderr });
+      done({ pid: child.pid, code, signal, stdout, stderr });
     });
   });
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -15,6 +15,26 @@ function toPlain(value: unknown): unknown {
   if (typeof value === 'bigint') return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
   if (value instanceof Date) return value.toISOString();
   return value;
+}
+
+const LOAD_DIR_PREFIX = 'stowage-load-';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes the load-file folders of sessions whose process died (kill -9) before close(). */
+async function sweepLoadDirs(): Promise<void> {
+  for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
+    if (!name.startsWith(LOAD_DIR_PREFIX)) continue;
+    const pid = Number(name.slice(LOAD_DIR_PREFIX.length).split('-')[0]);
+    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid)) await rm(join(tmpdir(), name), { recursive: true, force: true });
+  }
 }
 
 /** DuckDB's memory_limit when the settings give none (DuckDB's own default is 80% of RAM). */
@@ -48,7 +68,8 @@ export class DuckDBDriver implements Driver {
     options.memory_limit = settings.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
     if (settings.threads) options.threads = String(settings.threads);
     const instance = await DuckDBInstance.create(settings.path, options);
-    return new DuckDBDriver(instance, await instance.connect(), await mkdtemp(join(tmpdir(), 'stowage-load-')));
+    await sweepLoadDirs();
+    return new DuckDBDriver(instance, await instance.connect(), await mkdtemp(join(tmpdir(), `${LOAD_DIR_PREFIX}${process.pid}-`)));
   }
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {

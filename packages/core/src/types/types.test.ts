@@ -55,4 +55,12 @@ describe('parseTimestamp', () => {
     expect(parseTimestamp('2026-11-23T10:00:00-05:00')).toBe('2026-11-23T15:00:00.000Z');
     expect(parseTimestamp('2026-13-45T10:00:00Z')).toBeUndefined();
   });
+
+  it('refuses dates that do not exist instead of rolling them over to the next month', () => {
+    for (const value of ['2026-02-30T00:00:00.000Z', '2026-02-29T00:00:00Z', '2026-02-31 10:00', '2026-04-31T00:00:00.000Z', '2026-01-01T24:00:00.000Z', '2026-01-01T10:60:00Z']) {
+      expect(parseTimestamp(value), value).toBeUndefined();
+    }
+    expect(parseTimestamp('2028-02-29T00:00:00.000Z')).toBe('2028-02-29T00:00:00.000Z');
+    expect(parseTimestamp('2026-12-31T23:59:59+01:00')).toBe('2026-12-31T22:59:59.000Z');
+  });
 });

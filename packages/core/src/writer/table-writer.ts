@@ -46,7 +46,7 @@ export interface WriteBatch {
 }
 
 export interface WriteResult {
-  /** Rows inserted per table (a duplicate message id inserts nothing). */
+  /** Rows each table gained (a duplicate message id adds nothing; a rewritten users row adds nothing). */
   rows: Record<string, number>;
   duplicates: number;
   casts: number;
@@ -229,19 +229,21 @@ export class TableWriter {
     const { spec, carried, maxColumns } = latest;
     const q = (s: string) => this.dialect.quote(s);
     const order = spec.orderBy.map(q);
-    await this.driver.execute(this.sql.deleteTouched(schema, spec.table, spec.keyColumns[0]!, stage, spec.sourceKey));
+    const deleted = await this.driver.execute(this.sql.deleteTouched(schema, spec.table, spec.keyColumns[0]!, stage, spec.sourceKey));
     const targetColumns = [...spec.keyColumns, ...maxColumns, ...carried.map((c) => c.name)];
     const select = [
       ...spec.keyColumns.map(() => q(spec.sourceKey)),
       ...maxColumns.map((c) => `max(${q(c)})`),
       ...carried.map((c) => this.dialect.latestNonNull(q(c.name), order)),
     ];
-    return this.driver.execute(
+    const inserted = await this.driver.execute(
       `INSERT INTO ${this.sql.table(schema, spec.table)} (${targetColumns.map(q).join(', ')}) ` +
         `SELECT ${select.join(', ')} FROM ${this.sql.table(schema, spec.source)} ` +
         `WHERE ${q(spec.sourceKey)} IN (SELECT ${q(spec.sourceKey)} FROM ${stage} WHERE ${q(spec.sourceKey)} IS NOT NULL) ` +
         `GROUP BY ${q(spec.sourceKey)}`,
     );
+    // Rows the table gained: a touched key's row is rewritten, which adds nothing.
+    return inserted - deleted;
   }
 
   private async quarantine(schema: string, file: LoadFile): Promise<number> {

@@ -65,6 +65,19 @@ export function hostile(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('never lets an impossible date block a sync: refused at ingest, kept as a string in a trait', async () => {
+      const h = await Harness.create(dut);
+      const result = await h.calls([
+        identify('u1', { a: 1 }, { timestamp: '2026-02-30T00:00:00.000Z' }),
+        identify('u2', { renewal: '2026-02-30T00:00:00.000Z' }),
+      ]);
+      expect(result.errors).toEqual([{ line: 1, error: expect.stringContaining('timestamp must be an ISO-8601') }]);
+      await h.sync();
+      expect(await h.columnTypes('identifies')).toMatchObject({ renewal: 'string' });
+      expect(await h.rows('users', ['id', 'renewal'])).toEqual([{ id: 'u2', renewal: '2026-02-30T00:00:00.000Z' }]);
+      await h.close();
+    });
+
     it('stores a huge value whole', async () => {
       const h = await Harness.create(dut);
       const big = 'v'.repeat(200_000);

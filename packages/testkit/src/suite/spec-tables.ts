@@ -63,6 +63,8 @@ export function specTables(dut: DestinationUnderTest): void {
       await h.run({ computation: 'total_revenue_180_days', id: 'r4', completedAt: '2026-11-23T10:00:00Z' }, [{ userId: 'u123', value: 450.0 }, { userId: 'u300', value: 20 }]);
       const second = await h.sync();
       expect(second.calls).toBe(4);
+      // Two users were rewritten, none was added.
+      expect(second.rows).toMatchObject({ identifies: 2, users: 0 });
       expect(await h.rows('users', ['user_id', 'first_time_shopper', 'total_revenue_180_days'])).toEqual([
         { user_id: 'u123', first_time_shopper: true, total_revenue_180_days: 450 },
         { user_id: 'u200', first_time_shopper: false, total_revenue_180_days: null },
