@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import type { Column, Driver, LoadFile, Row, SqlValue } from '@stowage/core';
+import { processAlive, type Column, type Driver, type LoadFile, type Row, type SqlValue } from '@stowage/core';
 import { dialect } from './dialect.js';
 import { introspectColumns, introspectSchema } from './introspect.js';
 import type { DuckDBSettings } from './settings.js';
@@ -19,21 +19,13 @@ function toPlain(value: unknown): unknown {
 
 const LOAD_DIR_PREFIX = 'stowage-load-';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Removes the load-file folders of sessions whose process died (kill -9) before close(). */
 async function sweepLoadDirs(): Promise<void> {
   for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
     if (!name.startsWith(LOAD_DIR_PREFIX)) continue;
     const pid = Number(name.slice(LOAD_DIR_PREFIX.length).split('-')[0]);
-    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid)) await rm(join(tmpdir(), name), { recursive: true, force: true });
+    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid)) await rm(join(tmpdir(), name), { recursive: true, force: true });
   }
 }
 

@@ -17,3 +17,4 @@ export { Stowage, StowageError, UsageError, type StowageOptions, type SyncProgre
 export { ClassicBatcher } from './engine/classic-batch.js';
 export { actionsCore } from './actions/index.js';
 export { failpoint } from './testing/failpoint.js';
+export { processAlive } from './process/alive.js';

@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { processAlive } from '../process/alive.js';
 
 export type SyncStatus = 'Running' | 'Success' | 'Partial' | 'Failure';
 
@@ -22,15 +23,6 @@ export interface SyncRecord {
   pid?: number;
 }
 
-function alive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Sync history: an append-only NDJSON file of start and end records, folded by sync id. A sync
@@ -58,7 +50,7 @@ export class History {
       }
     }
     return [...byId.values()].map((r) =>
-      r.status === 'Running' && r.pid !== process.pid && !alive(r.pid) ? { ...r, status: 'Failure' as const, error: r.error ?? 'interrupted: the process running this sync stopped before it finished' } : r,
+      r.status === 'Running' && r.pid !== process.pid && !processAlive(r.pid) ? { ...r, status: 'Failure' as const, error: r.error ?? 'interrupted: the process running this sync stopped before it finished' } : r,
     );
   }
 }

@@ -1,14 +1,7 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processAlive } from '../process/alive.js';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * An exclusive lock between processes: a file created with O_EXCL holding the owner's pid. A lock
@@ -25,7 +18,7 @@ export async function withFileLock<T>(path: string, what: string, fn: () => Prom
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number(readFileSafe(path));
-      if (owner && owner !== process.pid && !alive(owner)) {
+      if (owner && owner !== process.pid && !processAlive(owner)) {
         rmSync(path, { force: true });
         continue;
       }
