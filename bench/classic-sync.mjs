@@ -42,7 +42,7 @@ function options() {
       repeat: { type: 'string', default: '1' },
       'memory-limit': { type: 'string' },
       threads: { type: 'string' },
-      'batch-size': { type: 'string', default: '50000' },
+      'batch-size': { type: 'string', default: '20000' },
       keep: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },

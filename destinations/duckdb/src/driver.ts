@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import { processAlive, type Column, type Driver, type LoadFile, type Row, type SqlValue } from '@stowage/core';
+import { processAlive, yieldToEventLoop, type Column, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
 import { dialect } from './dialect.js';
 import { introspectColumns, introspectSchema } from './introspect.js';
 import type { DuckDBSettings } from './settings.js';
@@ -44,6 +44,9 @@ function objectSizeFor(longestLine: number): number {
  * and it never holds an Appender across the schema changes of a batch.
  */
 export class DuckDBDriver implements Driver {
+  /** Stages that are a relation over a load file (see stage()): relation → the file to remove. */
+  private readonly fileStages = new Map<string, string>();
+
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
@@ -98,6 +101,7 @@ export class DuckDBDriver implements Driver {
       buffer += line + '\n';
       if (buffer.length > 1 << 20) {
         if (!out.write(buffer)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+        else await yieldToEventLoop();
         buffer = '';
       }
     }
@@ -106,22 +110,36 @@ export class DuckDBDriver implements Driver {
     return { path, columns: [...columns], rows: rows.length, longestRow };
   }
 
-  async stage(name: string, file: LoadFile): Promise<string> {
+  /**
+   * A stage read once is the file itself, as `read_json(…)` in the statement that reads it: no
+   * copy into a temporary table. One read more than once is copied into a temporary table.
+   */
+  async stage(name: string, file: LoadFile, options: StageOptions = {}): Promise<string> {
+    const types = file.columns.map((c) => `${dialect.literal(c.name)}: ${dialect.literal(dialect.physicalType(c.type))}`).join(', ');
+    const relation =
+      `read_json(${dialect.literal(file.path)}, format = 'newline_delimited', ` +
+      `columns = {${types}}, maximum_object_size = ${objectSizeFor(file.longestRow)})`;
+    if (options.readOnce) {
+      this.fileStages.set(relation, file.path);
+      return relation;
+    }
     try {
       const staged = dialect.quote(name);
-      const types = file.columns.map((c) => `${dialect.literal(c.name)}: ${dialect.literal(dialect.physicalType(c.type))}`).join(', ');
-      await this.connection.run(
-        `CREATE OR REPLACE TEMP TABLE ${staged} AS SELECT * FROM read_json(${dialect.literal(file.path)}, format = 'newline_delimited', ` +
-          `columns = {${types}}, maximum_object_size = ${objectSizeFor(file.longestRow)})`,
-      );
+      await this.connection.run(`CREATE OR REPLACE TEMP TABLE ${staged} AS SELECT * FROM ${relation}`);
       return staged;
     } finally {
       await rm(file.path, { force: true });
     }
   }
 
-  async dropStage(qualifiedName: string): Promise<void> {
-    await this.connection.run(`DROP TABLE IF EXISTS ${qualifiedName}`);
+  async dropStage(stage: string): Promise<void> {
+    const path = this.fileStages.get(stage);
+    if (path === undefined) {
+      await this.connection.run(`DROP TABLE IF EXISTS ${stage}`);
+      return;
+    }
+    this.fileStages.delete(stage);
+    await rm(path, { force: true });
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {

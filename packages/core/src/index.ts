@@ -18,3 +18,4 @@ export { ClassicBatcher } from './engine/classic-batch.js';
 export { actionsCore } from './actions/index.js';
 export { failpoint } from './testing/failpoint.js';
 export { processAlive } from './process/alive.js';
+export { yieldToEventLoop } from './process/yield.js';

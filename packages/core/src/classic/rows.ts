@@ -3,6 +3,7 @@ import type { IdentifierRules } from '../contract/dialect.js';
 import { applyIdentifierRules } from '../naming/identifier.js';
 import { flatten } from '../naming/flatten.js';
 import { snakeCase } from '../naming/snake-case.js';
+import { timestampMillis } from '../types/timestamp.js';
 import { IDENTIFIES, isStandardColumn, RESERVED_TABLES, TRACKS } from './tables.js';
 
 export type RawRow = Record<string, unknown>;
@@ -110,7 +111,7 @@ export class ClassicRows {
 export function eventTimestamp(call: Pick<Call, 'receivedAt' | 'sentAt' | 'originalTimestamp' | 'timestamp'>): string {
   if (call.sentAt && call.originalTimestamp) {
     if (call.sentAt === call.receivedAt) return call.originalTimestamp;
-    const ms = Date.parse(call.receivedAt) - (Date.parse(call.sentAt) - Date.parse(call.originalTimestamp));
+    const ms = timestampMillis(call.receivedAt) - (timestampMillis(call.sentAt) - timestampMillis(call.originalTimestamp));
     return new Date(ms).toISOString();
   }
   return call.timestamp ?? call.receivedAt;

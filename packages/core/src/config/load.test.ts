@@ -13,7 +13,7 @@ describe('configuration', () => {
       warehouses: { wh: { type: 'memory', settings: { path: 'x' } } },
     });
     expect(config.stateDir).toBe('/srv/stowage/.stowage');
-    expect(config.batchSize).toBe(50_000);
+    expect(config.batchSize).toBe(20_000);
     expect(config.spaces.default!.id).toBe('spa_default');
     expect(config.warehouses.wh).toMatchObject({ schedule: '0 * * * *', schemaPrefix: 'engage_', spaces: ['default'], disabled: { tables: [], columns: {} } });
     expect(config.spaces.default!.computations.vip).toMatchObject({

@@ -109,7 +109,7 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
   return {
     root,
     stateDir: resolve(root, input.stateDir ?? '.stowage'),
-    batchSize: input.batchSize ?? 50_000,
+    batchSize: input.batchSize ?? 20_000,
     spaces,
     warehouses,
   };

@@ -7,7 +7,7 @@ export const configSchema = {
   properties: {
     $schema: { type: 'string' },
     stateDir: { type: 'string', minLength: 1, description: 'Where Stowage keeps its log, profile state and history. Default: .stowage' },
-    batchSize: { type: 'integer', minimum: 1, maximum: 10_000_000, description: 'Calls per sync batch (one transaction each). Default: 50000' },
+    batchSize: { type: 'integer', minimum: 1, maximum: 10_000_000, description: 'Calls per sync batch (one transaction each). Default: 20000' },
     spaces: {
       type: 'object',
       minProperties: 1,

@@ -15,6 +15,11 @@ export interface LoadFile {
   longestRow: number;
 }
 
+export interface StageOptions {
+  /** The stage is read by a single statement, so it need not be copied into a table first. */
+  readOnce?: boolean;
+}
+
 /** A session on a warehouse: run statements, read the catalog, bulk-load rows, transactions. */
 export interface Driver {
   /** Run one statement; values are bound as parameters, never spliced into the text. Returns rows changed. */
@@ -31,12 +36,14 @@ export interface Driver {
    */
   writeLoadFile(columns: readonly Column[], rows: readonly Row[]): Promise<LoadFile>;
   /**
-   * Create a session-local staging table with the load file's columns and bulk-load the file
-   * into it (COPY, read_json, a load job…); returns the staging table's quoted name. The file is consumed.
+   * Make a load file's rows selectable: bulk-load it into a session-local staging table (COPY,
+   * read_json, a load job…) and return the table's quoted name. With `readOnce`, the writer reads
+   * the stage in one statement only, and a warehouse that can query the file in place may return
+   * that relation instead (DuckDB's `read_json(…)`), saving a copy. The file belongs to the stage.
    */
-  stage(name: string, file: LoadFile): Promise<string>;
-  /** Drop a staging table made by stage(). */
-  dropStage(qualifiedName: string): Promise<void>;
+  stage(name: string, file: LoadFile, options?: StageOptions): Promise<string>;
+  /** Drop what stage() made (the staging table, or the file a relation reads). */
+  dropStage(stage: string): Promise<void>;
   /** Run fn in one transaction: commit when it resolves, roll back when it throws. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
   /** Close the session and remove any load files it did not consume. */

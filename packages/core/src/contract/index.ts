@@ -2,5 +2,5 @@ export type { LogicalType, Column } from './logical-type.js';
 export { LOGICAL_TYPES } from './logical-type.js';
 export type { Capabilities } from './capabilities.js';
 export type { Dialect, IdentifierRules } from './dialect.js';
-export type { Driver, LoadFile, Row, SqlValue } from './driver.js';
+export type { Driver, LoadFile, Row, SqlValue, StageOptions } from './driver.js';
 export type { ConnectContext, Destination, WarehouseSettings } from './destination.js';

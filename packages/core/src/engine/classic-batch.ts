@@ -6,6 +6,10 @@ import { ClassicRows, type RawRow } from '../classic/rows.js';
 import { FIXED_TYPES, IDENTIFIES, USERS, usersTable } from '../classic/tables.js';
 import type { TableBatch, WriteBatch } from '../writer/table-writer.js';
 import type { LogPosition } from '../log/position.js';
+import { yieldToEventLoop } from '../process/yield.js';
+
+/** Calls turned into rows between two yields to the event loop (a few milliseconds of work). */
+const CALLS_PER_SLICE = 1000;
 
 /**
  * Turns a batch of logged calls into the writer's batch for one space's classic schema,
@@ -22,11 +26,13 @@ export class ClassicBatcher {
     this.disabledColumns = new Map(Object.entries(warehouse.disabled.columns).map(([t, cs]) => [t, new Set(cs)]));
   }
 
-  batch(schema: string, calls: readonly Call[], ledger: { stream: string; end: LogPosition; syncId: string }): WriteBatch {
+  async batch(schema: string, calls: readonly Call[], ledger: { stream: string; end: LogPosition; syncId: string }): Promise<WriteBatch> {
     const loadedAt = new Date().toISOString();
     const tables = new Map<string, RawRow[]>();
     const rejects: Reject[] = [];
-    for (const call of calls) {
+    for (let i = 0; i < calls.length; i++) {
+      if (i > 0 && i % CALLS_PER_SLICE === 0) await yieldToEventLoop();
+      const call = calls[i]!;
       const { tables: rows, collisions } = this.rows.rows(call, loadedAt);
       for (const [table, row] of rows) {
         if (this.disabledTables.has(table)) continue;

@@ -229,7 +229,7 @@ export class Stowage {
     // on two cores the client's work and the warehouse's overlap instead of taking turns.
     const batches = prefetch(log.read<Call>(from, this.config.batchSize), async ({ entries, end }) => ({
       calls: entries.length,
-      prepared: await writer.prepare(batcher.batch(schema, entries, { stream, end, syncId: record.id })),
+      prepared: await writer.prepare(await batcher.batch(schema, entries, { stream, end, syncId: record.id })),
     }));
     for await (const { calls, prepared } of batches) {
       const result = await writer.apply(prepared);

@@ -2,6 +2,7 @@ import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, re
 import { join } from 'node:path';
 import { withFileLock } from './file-lock.js';
 import { failpoint } from '../testing/failpoint.js';
+import { yieldToEventLoop } from '../process/yield.js';
 import { comparePositions, type LogPosition } from './position.js';
 
 const SEGMENT = /^(\d{10})\.ndjson$/;
@@ -89,7 +90,8 @@ export class CallLog {
       try {
         const limit = segment === stop.segment ? stop.offset : fstatSync(fd).size;
         let offset = segment === from.segment ? from.offset : 0;
-        const chunk = Buffer.alloc(4 * 1024 * 1024);
+        // 1 MB at a time, yielding after each: a reader shares the thread with the warehouse's statements.
+        const chunk = Buffer.alloc(1024 * 1024);
         let carry: Buffer = Buffer.alloc(0);
         let pos = offset;
         while (pos < limit) {
@@ -109,6 +111,7 @@ export class CallLog {
             }
           }
           carry = Buffer.from(buf.subarray(start));
+          await yieldToEventLoop();
         }
       } finally {
         closeSync(fd);

@@ -19,7 +19,8 @@ describe('planTable', () => {
       { name: 'vip', type: 'boolean' },
       { name: 'score', type: 'bigint' },
     ]);
-    expect(plan.rows).toEqual([{ id: 'm1', vip: true }, { id: 'm2', score: 3 }]);
+    // A null stays as it came (it loads as NULL and never creates a column).
+    expect(plan.rows).toEqual([{ id: 'm1', score: null, vip: true }, { id: 'm2', score: 3 }]);
   });
 
   it('casts lossless values and quarantines the rest with the reason', () => {
@@ -27,7 +28,8 @@ describe('planTable', () => {
       existing: [{ name: 'id', type: 'string' }, { name: 'score', type: 'bigint' }],
       rows: [{ id: 'm1', score: '7' }, { id: 'm2', score: 'lots' }],
     }));
-    expect(plan.rows).toEqual([{ id: 'm1', score: 7 }, { id: 'm2' }]);
+    // The refused value is quarantined and loads as NULL.
+    expect(plan.rows).toEqual([{ id: 'm1', score: 7 }, { id: 'm2', score: null }]);
     expect(plan.casts).toBe(1);
     expect(plan.rejects).toEqual([
       { messageId: 'm2', table: 'identifies', column: 'score', value: 'lots', reason: expect.stringContaining('bigint') },

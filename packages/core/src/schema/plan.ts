@@ -31,8 +31,8 @@ export interface PlanInput {
   table: string;
   /** The table's columns as the warehouse has them; undefined when the table does not exist. */
   existing: readonly Column[] | undefined;
-  /** Rows of raw values keyed by final column names, in log order. */
-  rows: ReadonlyArray<Record<string, unknown>>;
+  /** Rows of raw values keyed by final column names, in log order. Cast in place: the plan owns them. */
+  rows: Array<Record<string, unknown>>;
   /** Types fixed by the schema whatever the value (standard columns such as `received_at`). */
   fixedTypes: ReadonlyMap<string, LogicalType>;
   /** The column holding the message id, for rejects. */
@@ -72,14 +72,14 @@ export function planTable(input: PlanInput): TablePlan {
   const overLimit = new Set<string>();
   const widened = new Map<string, { from: LogicalType; to: LogicalType }>();
 
-  const out: Row[] = [];
   const rejects: Reject[] = [];
   const loadedNames = new Set<string>();
   let casts = 0;
   // One pass: a column's type can only widen (bigint → double) after a value was accepted, and
   // every value accepted for the narrower type is valid for the wider one, so nothing is revisited.
+  // Values are cast in place (a rejected one becomes null): copying every row cost more than the
+  // planning itself, in time and in garbage.
   for (const row of rows) {
-    const fitted: Row = {};
     for (const column in row) {
       const value = row[column];
       if (value === null || value === undefined) continue;
@@ -88,6 +88,7 @@ export function planTable(input: PlanInput): TablePlan {
         if (overLimit.has(column) || types.size >= capabilities.maxColumns) {
           overLimit.add(column);
           rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value: JSON.stringify(value), reason: `the table has reached its limit of ${capabilities.maxColumns} columns` });
+          row[column] = null;
           continue;
         }
         type = fixedTypes.get(column) ?? inferType(value)!;
@@ -102,20 +103,19 @@ export function planTable(input: PlanInput): TablePlan {
         }
       }
       if (fits(value, type)) {
-        fitted[column] = value as SqlValue;
         loadedNames.add(column);
         continue;
       }
       const result = castTo(value, type);
       if (!result.ok) {
         rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value: typeof value === 'string' ? value : JSON.stringify(value), reason: result.reason });
+        row[column] = null;
         continue;
       }
       if (result.cast) casts++;
-      fitted[column] = result.value;
+      row[column] = result.value;
       loadedNames.add(column);
     }
-    out.push(fitted);
   }
 
   const columns = [...types].map(([name, type]) => ({ name, type }));
@@ -125,7 +125,7 @@ export function planTable(input: PlanInput): TablePlan {
     columns,
     added: added.map((name) => ({ name, type: types.get(name)! })),
     widened: [...widened].map(([column, w]) => ({ column, ...w })),
-    rows: out,
+    rows: rows as Row[],
     loaded: columns.filter((c) => loadedNames.has(c.name)),
     rejects,
     casts,

@@ -1,3 +1,3 @@
 export { inferType } from './infer.js';
 export { castTo, widerTypeFor, type CastResult } from './cast.js';
-export { parseTimestamp } from './timestamp.js';
+export { parseTimestamp, timestampMillis } from './timestamp.js';

@@ -1,24 +1,78 @@
 /** ISO-8601 date-time: a date, `T` or a space, a time, an optional fraction and zone. */
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?$/;
-
-const seen = new Map<string, boolean>();
-const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const HAS_ZONE = /(Z|[+-]\d{2}(:?\d{2})?)$/;
 
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-const num = (v: string, from: number, to: number) => Number(v.slice(from, to));
+
+/** The decimal number written at value[from, to), or -1 when a character there is not a digit. */
+function digits(value: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = value.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+function daysIn(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return month === 2 && leap ? 29 : (DAYS[month - 1] ?? 0);
+}
 
 /**
  * Whether the written date and time exist: Date.parse rolls `2026-02-30` over to March 2 instead
  * of refusing it, and a warehouse refuses it outright, which would fail every batch holding it.
+ * Expects the shape ISO_DATE_TIME already checked (or the canonical one).
  */
 function existsOnCalendar(value: string): boolean {
-  const year = num(value, 0, 4);
-  const month = num(value, 5, 7);
-  const day = num(value, 8, 10);
-  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  const days = month === 2 && leap ? 29 : DAYS[month - 1];
-  const seconds = value[16] === ':' ? num(value, 17, 19) : 0;
-  return days !== undefined && day >= 1 && day <= days && num(value, 11, 13) <= 23 && num(value, 14, 16) <= 59 && seconds <= 59;
+  const year = digits(value, 0, 4);
+  const month = digits(value, 5, 7);
+  const day = digits(value, 8, 10);
+  const seconds = value.charCodeAt(16) === 58 /* : */ ? digits(value, 17, 19) : 0;
+  return month >= 1 && day >= 1 && day <= daysIn(year, month) && digits(value, 11, 13) <= 23 && digits(value, 14, 16) <= 59 && seconds <= 59;
+}
+
+/**
+ * Whether the string is the canonical UTC form Stowage stores (`2026-01-02T03:04:05.000Z`) of a
+ * moment that exists. Checked character by character: every call carries several timestamps and
+ * a regular expression plus Date.parse per value was a tenth of a sync's time.
+ */
+function isCanonical(value: string): boolean {
+  if (
+    value.length !== 24 ||
+    value.charCodeAt(4) !== 45 /* - */ ||
+    value.charCodeAt(7) !== 45 ||
+    value.charCodeAt(10) !== 84 /* T */ ||
+    value.charCodeAt(13) !== 58 /* : */ ||
+    value.charCodeAt(16) !== 58 ||
+    value.charCodeAt(19) !== 46 /* . */ ||
+    value.charCodeAt(23) !== 90 /* Z */
+  ) {
+    return false;
+  }
+  const year = digits(value, 0, 4);
+  const month = digits(value, 5, 7);
+  const day = digits(value, 8, 10);
+  const hour = digits(value, 11, 13);
+  const minute = digits(value, 14, 16);
+  const second = digits(value, 17, 19);
+  return year >= 0 && month >= 1 && day >= 1 && day <= daysIn(year, month) && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59 && digits(value, 20, 23) >= 0;
+}
+
+/**
+ * Milliseconds since the epoch of a timestamp in the canonical form (which every call in the log
+ * has: they are canonicalised when accepted), or of any ISO-8601 date-time; NaN when neither.
+ */
+export function timestampMillis(value: string): number {
+  if (!isCanonical(value)) {
+    const parsed = parseTimestamp(value);
+    return parsed === undefined ? Number.NaN : Date.parse(parsed);
+  }
+  const year = digits(value, 0, 4);
+  const date = new Date(Date.UTC(2000, digits(value, 5, 7) - 1, digits(value, 8, 10), digits(value, 11, 13), digits(value, 14, 16), digits(value, 17, 19), digits(value, 20, 23)));
+  // Date.UTC reads years 0–99 as 1900–1999; setting the year afterwards takes it as written.
+  return date.setUTCFullYear(year);
 }
 
 /**
@@ -27,18 +81,9 @@ function existsOnCalendar(value: string): boolean {
  * is read as UTC, as Segment's loaders do.
  */
 export function parseTimestamp(value: string): string | undefined {
-  // Fast path: the canonical form, which every timestamp Stowage itself writes has. The rows of a
-  // batch repeat the same few timestamps (received_at, uuid_ts), so the answers are remembered.
-  if (value.length === 24 && CANONICAL.test(value)) {
-    let valid = seen.get(value);
-    if (valid === undefined) {
-      if (seen.size >= 10_000) seen.clear();
-      seen.set(value, (valid = existsOnCalendar(value) && !Number.isNaN(Date.parse(value))));
-    }
-    return valid ? value : undefined;
-  }
+  if (isCanonical(value)) return value;
   if (value.length > 40 || !ISO_DATE_TIME.test(value) || !existsOnCalendar(value)) return undefined;
-  const hasZone = /(Z|[+-]\d{2}(:?\d{2})?)$/.test(value.slice(10));
-  const ms = Date.parse(hasZone ? value.replace(' ', 'T') : `${value.replace(' ', 'T')}Z`);
+  const normalized = value.replace(' ', 'T');
+  const ms = Date.parse(HAS_ZONE.test(value.slice(10)) ? normalized : `${normalized}Z`);
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }

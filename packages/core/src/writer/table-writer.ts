@@ -6,12 +6,14 @@ import type { LogPosition } from '../log/position.js';
 import { planTable, type Reject, type TablePlan } from '../schema/plan.js';
 import { Statements } from './sql.js';
 import { failpoint } from '../testing/failpoint.js';
+import { yieldToEventLoop } from '../process/yield.js';
 import { LEDGER_COLUMNS, LEDGER_TABLE, REJECTS_COLUMNS, REJECTS_TABLE } from './internal-tables.js';
 
 /** Rows for one append-only table, keyed by message id: a key is loaded at most once. */
 export interface TableBatch {
   table: string;
-  rows: ReadonlyArray<Record<string, unknown>>;
+  /** Handed over to the writer, which casts values in place. */
+  rows: Array<Record<string, unknown>>;
   fixedTypes: ReadonlyMap<string, LogicalType>;
   key: string;
 }
@@ -124,6 +126,7 @@ export class TableWriter {
     }
     const rejects: Reject[] = [...(batch.rejects ?? [])];
     for (const tableBatch of batch.tables) {
+      await yieldToEventLoop();
       const { rows, duplicates } = dedupe(tableBatch.rows, tableBatch.key);
       const plan = planTable({ table: tableBatch.table, existing: tables.get(tableBatch.table), rows, fixedTypes: tableBatch.fixedTypes, keyColumn: tableBatch.key, capabilities: this.capabilities });
       if (plan.columns.length > 0) tables.set(tableBatch.table, plan.columns);
@@ -183,14 +186,17 @@ export class TableWriter {
   private async applyInTransaction(prepared: PreparedBatch): Promise<WriteResult> {
     const { schema } = prepared;
     const result: WriteResult = { rows: {}, duplicates: prepared.duplicates, casts: prepared.casts, rejects: 0, notices: [] };
-    await this.driver.execute(this.sql.createSchema(schema));
+    // The internal tables are missing only in a schema's first batch (or after a rollback re-read the catalog).
+    if (prepared.internalTables.length > 0) await this.driver.execute(this.sql.createSchema(schema));
     for (const [table, columns] of prepared.internalTables) await this.driver.execute(this.sql.createTable(schema, table, columns));
     const stages = new Map<string, string>();
+    // A table that feeds a latest-value table is read again by the recompute; the others only by their insert.
+    const readAgain = new Set(prepared.latest.map((l) => l.spec.source));
 
     for (const { change, key, file } of prepared.tables) {
       await this.applyChange(schema, change, result.notices);
       if (!file) continue;
-      const stage = await this.driver.stage(`_stowage_stage_${change.table}`, file);
+      const stage = await this.driver.stage(`_stowage_stage_${change.table}`, file, { readOnce: !readAgain.has(change.table) });
       stages.set(change.table, stage);
       failpoint('writer:after-stage');
       const inserted = await this.driver.execute(this.sql.insertNew(schema, change.table, stage, file.columns, [key]));
@@ -247,7 +253,7 @@ export class TableWriter {
   }
 
   private async quarantine(schema: string, file: LoadFile): Promise<number> {
-    const stage = await this.driver.stage('_stowage_stage_rejects', file);
+    const stage = await this.driver.stage('_stowage_stage_rejects', file, { readOnce: true });
     const inserted = await this.driver.execute(this.sql.insertNew(schema, REJECTS_TABLE, stage, REJECTS_COLUMNS, ['id', 'table_name', 'column_name']));
     await this.driver.dropStage(stage);
     return inserted;
