@@ -1,9 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { project, stowage } from './support/cli.js';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { project, stowage, tempDir } from './support/cli.js';
 
 describe('the stowage command', () => {
   it('documents every command with --help', async () => {
@@ -88,7 +86,7 @@ describe('the stowage command', () => {
   });
 
   it('lands the demo and tours its tables', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'stowage-demo-'));
+    const dir = tempDir('stowage-demo-');
     const r = await stowage(['demo', '--dir', 'demo', '--profiles', '600'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     for (const table of ['identifies', 'users', 'tracks', 'audience_entered', 'audience_exited', 'trait_computed']) expect(r.stdout).toContain(table);

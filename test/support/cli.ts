@@ -1,7 +1,21 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterAll } from 'vitest';
+
+/** Folders made by the tests of the importing file, removed when its tests are done. */
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temporary folder, removed after the file's tests. */
+export function tempDir(prefix = 'stowage-e2e-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
 
 export const BIN = resolve(import.meta.dirname, '../../packages/cli/bin/stowage.js');
 
@@ -32,7 +46,7 @@ export function stowage(args: string[], opts: { cwd: string; env?: Record<string
 
 /** A fresh folder with a configuration: space `shop`, DuckDB warehouse `local` in warehouse.duckdb. */
 export function project(config: Record<string, unknown> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'stowage-e2e-'));
+  const dir = tempDir();
   writeFileSync(join(dir, 'stowage.config.json'), JSON.stringify({
     spaces: { shop: { id: 'spa_shop', computations: { vip: { type: 'audience' }, ltv: { type: 'trait' } } } },
     warehouses: { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' } } },

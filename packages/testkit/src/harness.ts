@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, Stowage, type Destination, type SyncRecord } from '@stowage/core';
@@ -22,6 +22,14 @@ export interface HarnessOptions {
 
 export type Rows = Array<Record<string, unknown>>;
 
+/** Folders of the harnesses made so far; a later harness may reuse one, so they go only when the suite ends. */
+const madeDirs: string[] = [];
+
+/** Removes the folders of every harness made so far (the suite calls it once its tests are done). */
+export function removeHarnessDirs(): void {
+  for (const dir of madeDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 /**
  * One Stowage install against the destination under test: a configuration with space `default`
  * and warehouse `wh`, the embedded state store, and helpers that read tables back.
@@ -35,7 +43,8 @@ export class Harness {
   ) {}
 
   static async create(dut: DestinationUnderTest, opts: HarnessOptions = {}): Promise<Harness> {
-    const dir = opts.reuse?.dir ?? mkdtempSync(join(tmpdir(), 'stowage-kit-'));
+    let dir = opts.reuse?.dir;
+    if (dir === undefined) madeDirs.push((dir = mkdtempSync(join(tmpdir(), 'stowage-kit-'))));
     const settings = opts.reuse?.settings ?? (await dut.settings(dir));
     const warehouses: Record<string, unknown> = { wh: { type: dut.destination.type, settings, ...opts.warehouse } };
     for (const name of opts.more ?? []) warehouses[name] = { type: dut.destination.type, settings: await dut.settings(mkdtempSync(join(dir, `${name}-`))) };

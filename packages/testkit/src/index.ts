@@ -1,5 +1,5 @@
-import { describe } from 'vitest';
-import type { DestinationUnderTest } from './harness.js';
+import { afterAll, describe } from 'vitest';
+import { removeHarnessDirs, type DestinationUnderTest } from './harness.js';
 import { columns } from './suite/columns.js';
 import { hostile } from './suite/hostile.js';
 import { loads } from './suite/loads.js';
@@ -14,6 +14,7 @@ import { usersMerge } from './suite/users-merge.js';
  */
 export function describeDestination(name: string, dut: DestinationUnderTest): void {
   describe(`destination conformance: ${name}`, () => {
+    afterAll(removeHarnessDirs);
     specTables(dut);
     usersMerge(dut);
     columns(dut);

@@ -1,20 +1,13 @@
 import type { Call } from '../calls/call.js';
 import type { IdentifierRules } from '../contract/dialect.js';
-import { applyIdentifierRules } from '../naming/identifier.js';
+import { ColumnNamer, type NameCollision } from '../naming/column-namer.js';
 import { flatten } from '../naming/flatten.js';
-import { snakeCase } from '../naming/snake-case.js';
 import { timestampMillis } from '../types/timestamp.js';
 import { IDENTIFIES, isStandardColumn, RESERVED_TABLES, TRACKS } from './tables.js';
 
 export type RawRow = Record<string, unknown>;
 
-/** A value that lost a naming collision inside one call: two keys that name the same column. */
-export interface NameCollision {
-  messageId: string;
-  table: string;
-  column: string;
-  value: unknown;
-}
+export type { NameCollision };
 
 /** Rows of one call, per table, and what could not be placed. */
 export interface CallRows {
@@ -28,26 +21,14 @@ export interface CallRows {
  * their own columns, a trait or property named like a standard column kept as `_<name>`.
  */
 export class ClassicRows {
-  /** Final column name per path: a space has few distinct paths and every call repeats them. */
-  private readonly names = new Map<string, string>();
+  private readonly names: ColumnNamer;
 
-  constructor(private readonly rules: IdentifierRules) {}
-
-  column(path: string): string {
-    let name = this.names.get(path);
-    if (name === undefined) {
-      name = applyIdentifierRules(snakeCase(path), this.rules);
-      if (this.names.size < 100_000) this.names.set(path, name);
-    }
-    return name;
+  constructor(rules: IdentifierRules) {
+    this.names = new ColumnNamer(rules);
   }
 
-  /** The name a trait or property named like a standard column is kept under: `_<name>`. */
-  private kept(column: string): string {
-    const key = `\u0000${column}`;
-    let name = this.names.get(key);
-    if (name === undefined) this.names.set(key, (name = applyIdentifierRules(`_${column}`, this.rules)));
-    return name;
+  column(path: string): string {
+    return this.names.column(path);
   }
 
   /** The table of an event: its snake_case name; names of the classic tables get a `_` prefix. */
@@ -60,15 +41,14 @@ export class ClassicRows {
     const collisions: NameCollision[] = [];
     const base = this.standardColumns(call, loadedAt);
     if (call.type === 'identify') {
-      const row = { ...base };
-      this.place(row, call.traits, IDENTIFIES, call.messageId, collisions);
-      return { tables: [[IDENTIFIES, row]], collisions };
+      this.names.place(base, call.traits, isStandardColumn, { table: IDENTIFIES, messageId: call.messageId }, collisions);
+      return { tables: [[IDENTIFIES, base]], collisions };
     }
     const table = this.eventTable(call.event!);
     const track: RawRow = { ...base, event: table.replace(/^_/, ''), event_text: call.event };
     const eventRow: RawRow = { ...track };
     // The spec's examples put an Engage track call's values under `traits`; Segment's own calls use `properties`.
-    this.place(eventRow, { ...(call.traits ?? {}), ...(call.properties ?? {}) }, table, call.messageId, collisions);
+    this.names.place(eventRow, { ...(call.traits ?? {}), ...(call.properties ?? {}) }, isStandardColumn, { table, messageId: call.messageId }, collisions);
     return { tables: [[TRACKS, track], [table, eventRow]], collisions };
   }
 
@@ -90,17 +70,6 @@ export class ClassicRows {
       }
     }
     return row;
-  }
-
-  private place(row: RawRow, values: Record<string, unknown> | undefined, table: string, messageId: string, collisions: NameCollision[]): void {
-    if (!values) return;
-    for (const [path, value] of flatten(values)) {
-      let column = this.column(path);
-      if (isStandardColumn(column)) column = this.kept(column);
-      const held = row[column];
-      if (held === undefined || held === null) row[column] = value;
-      else if (value !== null && value !== held) collisions.push({ messageId, table, column, value });
-    }
   }
 }
 

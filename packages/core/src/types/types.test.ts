@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inferType } from './infer.js';
 import { castTo, widerTypeFor } from './cast.js';
-import { parseTimestamp } from './timestamp.js';
+import { parseTimestamp, timestampMillis } from './timestamp.js';
 
 describe('inferType', () => {
   it.each([
@@ -62,5 +62,20 @@ describe('parseTimestamp', () => {
     }
     expect(parseTimestamp('2028-02-29T00:00:00.000Z')).toBe('2028-02-29T00:00:00.000Z');
     expect(parseTimestamp('2026-12-31T23:59:59+01:00')).toBe('2026-12-31T22:59:59.000Z');
+  });
+});
+
+describe('timestampMillis', () => {
+  it('agrees with Date.parse on canonical timestamps, including leap days and years before 100', () => {
+    for (const value of ['2026-11-23T10:00:00.123Z', '2028-02-29T23:59:59.999Z', '1970-01-01T00:00:00.000Z', '1969-12-31T23:59:59.999Z', '0050-06-15T12:00:00.000Z', '0000-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z']) {
+      expect(timestampMillis(value), value).toBe(Date.parse(value));
+    }
+  });
+
+  it('reads other ISO-8601 forms through parseTimestamp, and is NaN for what is not a moment', () => {
+    expect(timestampMillis('2026-11-23T10:00:00-05:00')).toBe(Date.parse('2026-11-23T15:00:00.000Z'));
+    for (const value of ['2026-02-30T00:00:00.000Z', '2026-11-23T10:00:00.000X', '2026-1a-23T10:00:00.000Z', 'yesterday', '']) {
+      expect(timestampMillis(value), value).toBeNaN();
+    }
   });
 });
