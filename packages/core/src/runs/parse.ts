@@ -1,4 +1,4 @@
-import type { MobileId, RunHeader, RunProfile } from './run.js';
+import type { EntityRecord, MobileId, RunHeader, RunProfile } from './run.js';
 import { parseTimestamp } from '../types/timestamp.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -34,5 +34,32 @@ export function parseRunProfile(input: unknown): RunProfile | string {
   if (!profileId) return 'a profile needs a profileId, userId, anonymousId or email';
   const op = input.op;
   if (op !== undefined && op !== 'enter' && op !== 'exit') return `op must be "enter" or "exit", not ${JSON.stringify(op)}`;
-  return { profileId, userId, anonymousIds, emails, mobileIds, ...(op ? { op } : {}), ...('value' in input ? { value: input.value } : {}) };
+  const profile: RunProfile = { profileId, userId, anonymousIds, emails, mobileIds, ...(op ? { op } : {}), ...('value' in input ? { value: input.value } : {}) };
+  if (input.entityContext !== undefined) {
+    if (!isObject(input.entityContext)) return 'entityContext must be a JSON object';
+    profile.entityContext = input.entityContext;
+  }
+  if (input.entities !== undefined) {
+    const entities = parseEntities(input.entities);
+    if (typeof entities === 'string') return entities;
+    profile.entities = entities;
+  }
+  if (input.journeyContext !== undefined) profile.journeyContext = input.journeyContext;
+  if (input.journeyMetadata !== undefined) profile.journeyMetadata = input.journeyMetadata;
+  return profile;
+}
+
+/** A linked-audience member's entities: `[{ "id": "cart_1", "context": { … } }]`, ids unique. */
+function parseEntities(input: unknown): EntityRecord[] | string {
+  if (!Array.isArray(input)) return 'entities must be an array of { "id": "…", "context": { … } }';
+  const seen = new Set<string>();
+  const out: EntityRecord[] = [];
+  for (const [i, e] of input.entries()) {
+    if (!isObject(e) || typeof e.id !== 'string' || e.id === '') return `entities[${i}] needs an "id" (a non-empty string)`;
+    if (e.context !== undefined && !isObject(e.context)) return `entities[${i}].context must be a JSON object`;
+    if (seen.has(e.id)) return `entities[${i}]: the id ${JSON.stringify(e.id)} is listed twice`;
+    seen.add(e.id);
+    out.push({ id: e.id, context: (e.context as Record<string, unknown> | undefined) ?? {} });
+  }
+  return out;
 }

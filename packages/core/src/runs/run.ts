@@ -1,5 +1,15 @@
-/** Audiences hold membership (true/false); computed traits hold a value. */
-export type ComputationKind = 'audience' | 'trait';
+/**
+ * Audiences hold membership (true/false); computed traits hold a value. Linked audiences hold
+ * membership plus the entities (carts, accounts…) associated with each member. A journey step
+ * records each entry of a profile into the step.
+ */
+export type ComputationKind = 'audience' | 'trait' | 'linked_audience' | 'journey_step';
+
+/** An entity associated with a member of a linked audience, with its data-graph context. */
+export interface EntityRecord {
+  id: string;
+  context: Record<string, unknown>;
+}
 
 /** One completed computation run: a full snapshot of members/values, or a delta of changes. */
 export interface RunHeader {
@@ -31,15 +41,37 @@ export interface ProfileIdentity {
 export interface RunProfile extends ProfileIdentity {
   value?: unknown;
   op?: 'enter' | 'exit';
+  /** Linked audiences: the member's data-graph entity context, any JSON object. */
+  entityContext?: Record<string, unknown>;
+  /** Linked audiences: the entities associated with the member (the whole set, each run). */
+  entities?: EntityRecord[];
+  /** Journey steps: the journey's context and metadata for this entry, any JSON. */
+  journeyContext?: unknown;
+  journeyMetadata?: unknown;
 }
 
-/** What a run changed for one profile. `version` counts the changes of (computation, profile). */
+/**
+ * What a run changed for one profile. `version` counts the changes of (computation, profile), or
+ * of (computation, profile, entity) for entity changes, so that it names the change for good.
+ *
+ * - `entered` / `exited`: audience and linked-audience membership; `changed`: a trait's value.
+ * - `entity_added` / `entity_removed`: an entity joined or left a profile that stayed a member of a
+ *   linked audience (a profile's entities at entry and exit ride on its entered / exited change).
+ * - `step_entered`: a profile entered a journey step (each run that lists it is a new entry).
+ */
 export interface Change {
   space: string;
   computation: string;
-  kind: 'entered' | 'exited' | 'changed';
+  kind: 'entered' | 'exited' | 'changed' | 'entity_added' | 'entity_removed' | 'step_entered';
   value: unknown;
   version: number;
+  /** Linked audiences: the member's entity context (entered / exited), or the entity's own (entity changes). */
+  entityContext?: Record<string, unknown>;
+  /** Entity changes: the entity's id. */
+  entityId?: string;
+  /** Journey steps. */
+  journeyContext?: unknown;
+  journeyMetadata?: unknown;
   runId: string;
   /** When the change happened: the completion time of the run that made it. */
   at: string;
