@@ -4,10 +4,11 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { processAlive, yieldToEventLoop, type Column, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
 import { dialect } from './dialect.js';
-import { introspectColumns, introspectSchema } from './introspect.js';
+import { introspectColumns, introspectSchema, schemaExists } from './introspect.js';
 import type { DuckDBSettings } from './settings.js';
 
 /** Plain JS values from DuckDB's: safe bigints as numbers, timestamps as ISO-8601 strings. */
@@ -26,6 +27,25 @@ async function sweepLoadDirs(): Promise<void> {
     if (!name.startsWith(LOAD_DIR_PREFIX)) continue;
     const pid = Number(name.slice(LOAD_DIR_PREFIX.length).split('-')[0]);
     if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid)) await rm(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+/** How long a session waits for a database file another process is writing (one writer at a time). */
+const LOCK_WAIT_MS = 15_000;
+
+/**
+ * Opens the database, waiting while another process holds its file: DuckDB allows one writing
+ * process, and a run's Storage Actions write may meet a scheduled sync of the same warehouse.
+ */
+async function createWaitingForLock(path: string, options: Record<string, string>): Promise<DuckDBInstance> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      return await DuckDBInstance.create(path, options);
+    } catch (error) {
+      if (!/lock/i.test((error as Error).message) || Date.now() > deadline) throw error;
+      await sleep(100);
+    }
   }
 }
 
@@ -62,7 +82,7 @@ export class DuckDBDriver implements Driver {
     // Bounded by default: an embedded warehouse shares the machine with everything else on it.
     options.memory_limit = settings.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
     if (settings.threads) options.threads = String(settings.threads);
-    const instance = await DuckDBInstance.create(settings.path, options);
+    const instance = await createWaitingForLock(settings.path, options);
     await sweepLoadDirs();
     return new DuckDBDriver(instance, await instance.connect(), await mkdtemp(join(tmpdir(), `${LOAD_DIR_PREFIX}${process.pid}-`)));
   }
@@ -87,6 +107,10 @@ export class DuckDBDriver implements Driver {
 
   tables(schema: string): Promise<Map<string, Column[]>> {
     return introspectSchema(this.connection, schema);
+  }
+
+  schemaExists(schema: string): Promise<boolean> {
+    return schemaExists(this.connection, schema);
   }
 
   /** NDJSON: DuckDB's read_json parses it in parallel, faster than the Appender fed value by value. */

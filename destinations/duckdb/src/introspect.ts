@@ -27,3 +27,9 @@ export async function introspectSchema(connection: DuckDBConnection, schema: str
   }
   return tables;
 }
+
+/** Whether the database (not an attached one) has a schema of that name. */
+export async function schemaExists(connection: DuckDBConnection, schema: string): Promise<boolean> {
+  const reader = await connection.runAndReadAll('SELECT 1 FROM information_schema.schemata WHERE catalog_name = current_database() AND schema_name = $1', [schema]);
+  return reader.currentRowCount > 0;
+}

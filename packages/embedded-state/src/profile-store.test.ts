@@ -1,7 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Change, ComputationKind, RunHeader, RunProfile } from '@stowage/core';
 import { EmbeddedProfileStore } from './profile-store.js';
 
@@ -17,10 +18,23 @@ async function apply(store: EmbeddedProfileStore, kind: ComputationKind, header:
     })(),
     async (batch) => void changes.push(...batch),
   );
-  return { outcome, changes: changes.map((c) => [c.profile.profileId, c.kind, c.value, c.version]) };
+  return { outcome, changes: changes.map((c) => [c.profile.profileId, c.kind, c.value, c.version]), raw: changes };
 }
 
-const open = () => EmbeddedProfileStore.open(mkdtempSync(join(tmpdir(), 'state-')));
+/** A linked audience's changes: profile, kind, entity, context, version. */
+async function applyLinked(store: EmbeddedProfileStore, header: Partial<RunHeader>, profiles: RunProfile[]) {
+  const { raw } = await apply(store, 'linked_audience', header, profiles);
+  return raw.map((c) => [c.profile.profileId, c.kind, c.entityId ?? null, c.entityContext, c.version]);
+}
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'state-'));
+  dirs.push(dir);
+  return dir;
+};
+const open = () => EmbeddedProfileStore.open(tempDir());
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 describe('EmbeddedProfileStore', () => {
   it('diffs audience snapshots: members enter, missing members exit, unchanged members send nothing', async () => {
@@ -67,6 +81,130 @@ describe('EmbeddedProfileStore', () => {
     const state: Change[] = [];
     await store.currentState('s', async (b) => void state.push(...b));
     expect(state.map((c) => [c.computation, c.profile.profileId, c.kind, c.version, c.at])).toEqual([['c', 'p1', 'exited', 2, '2026-11-24T00:00:00.000Z']]);
+    await store.close();
+  });
+
+  it('diffs linked audience snapshots: members enter with their context; a staying member gains and loses entities', async () => {
+    const store = await open();
+    expect(await applyLinked(store, { id: 'r1' }, [
+      profile('a', { entityContext: { plan: 'pro' }, entities: [{ id: 'x', context: { v: 1 } }] }),
+      profile('b'),
+    ])).toEqual([['a', 'entered', null, { plan: 'pro' }, 1], ['b', 'entered', null, {}, 1]]);
+    expect(await applyLinked(store, { id: 'r2' }, [
+      profile('a', { entityContext: { plan: 'pro' }, entities: [{ id: 'y', context: { n: 1 } }] }),
+      profile('b', { entities: [{ id: 'z', context: {} }] }),
+    ])).toEqual([['a', 'entity_removed', 'x', { v: 1 }, 2], ['a', 'entity_added', 'y', { n: 1 }, 1], ['b', 'entity_added', 'z', {}, 1]]);
+    // New contexts for members and entities are stored without a change.
+    expect(await applyLinked(store, { id: 'r3' }, [
+      profile('a', { entityContext: { plan: 'max' }, entities: [{ id: 'y', context: { n: 2 } }] }),
+      profile('b', { entityContext: { tier: 'gold' }, entities: [{ id: 'z', context: {} }] }),
+    ])).toEqual([]);
+    expect(await applyLinked(store, { id: 'r4' }, [profile('a', { entityContext: { plan: 'max' }, entities: [] }), profile('b', { entityContext: { tier: 'gold' }, entities: [{ id: 'z', context: {} }] })]))
+      .toEqual([['a', 'entity_removed', 'y', { n: 2 }, 2]]);
+    const { raw } = await apply(store, 'linked_audience', { id: 'r4b' }, [profile('a', { entityContext: { plan: 'max' } })]);
+    expect(raw).toEqual([expect.objectContaining({ kind: 'exited', value: false, version: 2, entityContext: { tier: 'gold' } })]);
+    await store.close();
+  });
+
+  it('exits a linked audience member with its last context and its entities silently; a returning entity gets a new version', async () => {
+    const store = await open();
+    expect(await applyLinked(store, { id: 'r1' }, [profile('a', { entityContext: { tier: 'gold' }, entities: [] })])).toEqual([['a', 'entered', null, { tier: 'gold' }, 1]]);
+    expect(await applyLinked(store, { id: 'r2' }, [profile('a', { entityContext: { tier: 'silver' }, entities: [{ id: 'x', context: { k: 1 } }] })]))
+      .toEqual([['a', 'entity_added', 'x', { k: 1 }, 1]]);
+    expect(await applyLinked(store, { id: 'r3' }, [])).toEqual([['a', 'exited', null, { tier: 'silver' }, 2]]);
+    expect(await applyLinked(store, { id: 'r4' }, [profile('a', { entityContext: { tier: 'bronze' } })])).toEqual([['a', 'entered', null, { tier: 'bronze' }, 3]]);
+    expect(await applyLinked(store, { id: 'r5' }, [profile('a', { entityContext: { tier: 'bronze' }, entities: [{ id: 'x', context: { k: 2 } }] })]))
+      .toEqual([['a', 'entity_added', 'x', { k: 2 }, 3]]);
+    await store.close();
+  });
+
+  it('records the entities a linked audience member enters with, and reports only later ones', async () => {
+    const store = await open();
+    await applyLinked(store, { id: 'r1' }, [profile('a', { entities: [{ id: 'x', context: { k: 1 } }] })]);
+    expect(await applyLinked(store, { id: 'r2' }, [profile('a', { entities: [{ id: 'x', context: { k: 1 } }, { id: 'y', context: {} }] })]))
+      .toEqual([['a', 'entity_added', 'y', {}, 1]]);
+    expect(await applyLinked(store, { id: 'r3' }, [profile('a', { entities: [{ id: 'y', context: {} }] })])).toEqual([['a', 'entity_removed', 'x', { k: 1 }, 2]]);
+    await store.close();
+  });
+
+  it('applies linked audience deltas: a profile listed without a context or entities keeps them', async () => {
+    const store = await open();
+    expect(await applyLinked(store, { id: 'd1', kind: 'delta' }, [
+      profile('a', { op: 'enter', entityContext: { plan: 'pro' }, entities: [{ id: 'x', context: {} }] }),
+      profile('b', { op: 'enter', entityContext: { plan: 'free' } }),
+    ])).toEqual([['a', 'entered', null, { plan: 'pro' }, 1], ['b', 'entered', null, { plan: 'free' }, 1]]);
+    expect(await applyLinked(store, { id: 'd2', kind: 'delta' }, [
+      profile('a', { op: 'enter', entities: [{ id: 'x', context: {} }, { id: 'y', context: { n: 1 } }] }),
+      profile('b', { op: 'enter', entityContext: { plan: 'team' } }),
+      profile('c', { op: 'exit', entities: [{ id: 'w', context: {} }] }),
+    ])).toEqual([['a', 'entity_added', 'y', { n: 1 }, 1]]);
+    expect(await applyLinked(store, { id: 'd3', kind: 'delta' }, [profile('a', { op: 'exit' }), profile('b', { entities: [{ id: 'z', context: {} }] })]))
+      .toEqual([['a', 'exited', null, { plan: 'pro' }, 2], ['b', 'entity_added', 'z', {}, 1]]);
+    expect(await applyLinked(store, { id: 'd4', kind: 'delta' }, [profile('b', { op: 'enter', entities: [] })])).toEqual([['b', 'entity_removed', 'z', {}, 2]]);
+    expect(await applyLinked(store, { id: 'd5', kind: 'delta' }, [profile('b', { value: false, entities: [{ id: 'z', context: {} }] })]))
+      .toEqual([['b', 'exited', null, { plan: 'team' }, 2]]);
+    await store.close();
+  });
+
+  it('reports every listed profile as entering a journey step, snapshot or delta, and exits nobody', async () => {
+    const store = await open();
+    const steps = async (header: Partial<RunHeader>, profiles: RunProfile[]) =>
+      (await apply(store, 'journey_step', header, profiles)).raw.map((c) => [c.profile.profileId, c.kind, c.value, c.version, c.journeyContext, c.journeyMetadata]);
+    expect(await steps({ id: 'j1' }, [profile('a', { journeyContext: { cart: 1 }, journeyMetadata: { step: 's1' } }), profile('b')]))
+      .toEqual([['a', 'step_entered', true, 1, { cart: 1 }, { step: 's1' }], ['b', 'step_entered', true, 1, null, null]]);
+    expect(await steps({ id: 'j2' }, [profile('a', { journeyContext: { cart: 2 }, journeyMetadata: { step: 's1' } })]))
+      .toEqual([['a', 'step_entered', true, 2, { cart: 2 }, { step: 's1' }]]);
+    expect(await steps({ id: 'j3', kind: 'delta' }, [profile('b', { journeyContext: 'again' })])).toEqual([['b', 'step_entered', true, 2, 'again', null]]);
+    const again = await apply(store, 'journey_step', { id: 'j2' }, [profile('a')]);
+    expect(again.outcome.applied).toBe(false);
+    expect(again.changes).toEqual([]);
+    await store.close();
+  });
+
+  it('hands only audiences and traits to a backfill', async () => {
+    const store = await open();
+    await apply(store, 'audience', { id: 'r1', computation: 'aud' }, [profile('a')]);
+    await apply(store, 'trait', { id: 'r1', computation: 'trait' }, [profile('a', { value: 1 })]);
+    await apply(store, 'linked_audience', { id: 'r1', computation: 'linked' }, [profile('a', { entityContext: { k: 1 } })]);
+    await apply(store, 'journey_step', { id: 'r1', computation: 'step' }, [profile('a')]);
+    const state: Change[] = [];
+    await store.currentState('s', async (b) => void state.push(...b));
+    expect(state.map((c) => [c.computation, c.profile.profileId, c.kind, c.value])).toEqual([['aud', 'a', 'entered', true], ['trait', 'a', 'changed', 1]]);
+    await store.close();
+  });
+
+  it('hands the current members of a linked audience to a new activation, with the run that made them members', async () => {
+    const store = await open();
+    await apply(store, 'linked_audience', { id: 'r1', completedAt: '2026-11-23T01:00:00.000Z' }, [profile('a', { entityContext: { k: 1 } }), profile('b')]);
+    await apply(store, 'linked_audience', { id: 'r2', completedAt: '2026-11-23T02:00:00.000Z' }, [profile('a', { entityContext: { k: 2 } }), profile('c')]);
+    const members: Change[] = [];
+    await store.members('s', 'c', async (b) => void members.push(...b));
+    expect(members.map((c) => [c.profile.profileId, c.kind, c.value, c.version, c.runId, c.at, c.entityContext])).toEqual([
+      ['a', 'entered', true, 1, 'r1', '2026-11-23T01:00:00.000Z', { k: 2 }],
+      ['c', 'entered', true, 1, 'r2', '2026-11-23T02:00:00.000Z', {}],
+    ]);
+    await store.close();
+  });
+
+  it('opens a state file written before memberships had a context, and keeps its state', async () => {
+    const dir = tempDir();
+    const instance = await DuckDBInstance.create(join(dir, 'state.duckdb'));
+    const db = await instance.connect();
+    await db.run(`CREATE TABLE profiles (space VARCHAR, profile_id VARCHAR, user_id VARCHAR, anonymous_ids VARCHAR, emails VARCHAR, mobile_ids VARCHAR,
+      PRIMARY KEY (space, profile_id))`);
+    await db.run(`CREATE TABLE memberships (space VARCHAR, computation VARCHAR, profile_id VARCHAR, kind VARCHAR, value VARCHAR, version BIGINT,
+      run_id VARCHAR, updated_at VARCHAR, PRIMARY KEY (space, computation, profile_id))`);
+    await db.run(`INSERT INTO profiles VALUES ('s', 'a', 'a', '[]', '[]', '[]')`);
+    await db.run(`INSERT INTO memberships VALUES ('s', 'c', 'a', 'audience', 'true', 1, 'r0', '2026-11-22T00:00:00.000Z')`);
+    db.closeSync();
+    instance.closeSync();
+
+    const store = await EmbeddedProfileStore.open(dir);
+    expect((await apply(store, 'audience', { id: 'r1' }, [profile('b')])).changes).toEqual([['a', 'exited', false, 2], ['b', 'entered', true, 1]]);
+    expect(await applyLinked(store, { id: 'r1', computation: 'l' }, [profile('a', { entityContext: { k: 1 } })])).toEqual([['a', 'entered', null, { k: 1 }, 1]]);
+    const state: Change[] = [];
+    await store.currentState('s', async (b) => void state.push(...b));
+    expect(state.map((c) => [c.computation, c.profile.profileId, c.kind, c.version])).toEqual([['c', 'a', 'exited', 2], ['c', 'b', 'entered', 1]]);
     await store.close();
   });
 });

@@ -1,49 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { finished } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { failpoint, type Change, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
+import { changesQuery, toChange, type ChangeRow } from './changes.js';
 import { diffQuery } from './diff.js';
+import { entityDiffQuery } from './entity-diff.js';
 import { STATE_SCHEMA } from './schema.js';
+import { stageRun } from './staging.js';
 
 const CHUNK = 5_000;
-const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
-
-interface ChangeRow {
-  computation: string;
-  profile_id: string;
-  kind: string;
-  value: string | null;
-  version: bigint | number;
-  run_id: string;
-  at: string;
-  user_id: string | null;
-  anonymous_ids: string | null;
-  emails: string | null;
-  mobile_ids: string | null;
-}
-
-function toChange(space: string, r: ChangeRow): Change {
-  return {
-    space,
-    computation: r.computation,
-    kind: r.kind as Change['kind'],
-    value: r.value === null ? null : JSON.parse(r.value),
-    version: Number(r.version),
-    runId: r.run_id,
-    at: r.at,
-    profile: {
-      profileId: r.profile_id,
-      userId: r.user_id,
-      anonymousIds: r.anonymous_ids ? JSON.parse(r.anonymous_ids) : [],
-      emails: r.emails ? JSON.parse(r.emails) : [],
-      mobileIds: r.mobile_ids ? JSON.parse(r.mobile_ids) : [],
-    },
-  };
-}
 
 /**
  * Profile state in a DuckDB file (`<stateDir>/state.duckdb`). A run is staged in bulk and diffed
@@ -85,31 +51,42 @@ export class EmbeddedProfileStore implements ProfileStore {
         await this.db.run('ROLLBACK');
         return { applied: false, profiles: 0, changes: 0 };
       }
-      const count = await this.stageRun(profiles);
+      const count = await stageRun(this.db, this.tmpDir, profiles);
       await this.db.run(
-        `INSERT INTO profiles SELECT $1, profile_id, user_id, anonymous_ids, emails, mobile_ids FROM run_rows
+        `INSERT INTO profiles (space, profile_id, user_id, anonymous_ids, emails, mobile_ids) SELECT $1, profile_id, user_id, anonymous_ids, emails, mobile_ids FROM run_rows
          ON CONFLICT (space, profile_id) DO UPDATE SET user_id = excluded.user_id, anonymous_ids = excluded.anonymous_ids,
            emails = excluded.emails, mobile_ids = excluded.mobile_ids`,
         [space],
       );
+      const linked = kind === 'linked_audience';
       await this.db.run(`CREATE OR REPLACE TEMP TABLE run_changes AS ${diffQuery(kind, header.kind)}`, [space, computation]);
-      const changes = await this.streamChanges(
-        `SELECT $2 AS computation, c.profile_id, c.kind, c.value, c.version, $3 AS run_id, $4 AS at,
-                p.user_id, p.anonymous_ids, p.emails, p.mobile_ids
-         FROM run_changes c JOIN profiles p ON p.space = $1 AND p.profile_id = c.profile_id
-         WHERE c.kind <> 'removed' ORDER BY c.profile_id`,
-        [space, computation, header.id, header.completedAt],
-        space,
-        emit,
-      );
+      // Entities are diffed against the memberships as they were before the run.
+      if (linked) await this.db.run(`CREATE OR REPLACE TEMP TABLE run_entity_changes AS ${entityDiffQuery(header.kind)}`, [space, computation]);
+      const changes = await this.streamChanges(changesQuery(linked), [space, computation, header.id, header.completedAt], space, emit);
       // A removed trait keeps its row (value NULL) so that its version keeps counting: a later
       // value gets a new version, hence a new message id, and is never mistaken for a duplicate.
+      // A rewritten context alone (`kept`) leaves the run and time that made the row what it is.
       await this.db.run(
-        `INSERT INTO memberships SELECT $1, $2, profile_id, $3, value, version, $4, $5 FROM run_changes
+        `INSERT INTO memberships (space, computation, profile_id, kind, value, version, run_id, updated_at, context)
+         SELECT $1, $2, profile_id, $3, value, version, CASE WHEN kind <> 'kept' THEN $4 END, CASE WHEN kind <> 'kept' THEN $5 END, context
+         FROM run_changes
          ON CONFLICT (space, computation, profile_id) DO UPDATE SET value = excluded.value, version = excluded.version,
-           run_id = excluded.run_id, updated_at = excluded.updated_at`,
+           run_id = coalesce(excluded.run_id, memberships.run_id), updated_at = coalesce(excluded.updated_at, memberships.updated_at),
+           context = excluded.context`,
         [space, computation, kind, header.id, header.completedAt],
       );
+      if (linked) {
+        await this.db.run(
+          `INSERT INTO entity_memberships (space, computation, profile_id, entity_id, present, context, version, run_id, updated_at)
+           SELECT $1, $2, profile_id, entity_id, present, context, version,
+                  CASE WHEN kind <> 'entity_kept' THEN $3 END, CASE WHEN kind <> 'entity_kept' THEN $4 END
+           FROM run_entity_changes
+           ON CONFLICT (space, computation, profile_id, entity_id) DO UPDATE SET present = excluded.present,
+             context = excluded.context, version = excluded.version, run_id = coalesce(excluded.run_id, entity_memberships.run_id),
+             updated_at = coalesce(excluded.updated_at, entity_memberships.updated_at)`,
+          [space, computation, header.id, header.completedAt],
+        );
+      }
       await this.db.run('INSERT INTO runs VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [space, computation, header.id, header.kind, header.completedAt, new Date().toISOString(), count, changes]);
       failpoint('state:before-commit');
       await this.db.run('COMMIT');
@@ -120,56 +97,35 @@ export class EmbeddedProfileStore implements ProfileStore {
     } finally {
       await this.db.run('DROP TABLE IF EXISTS run_rows').catch(() => undefined);
       await this.db.run('DROP TABLE IF EXISTS run_changes').catch(() => undefined);
+      await this.db.run('DROP TABLE IF EXISTS run_entity_changes').catch(() => undefined);
     }
   }
 
+  async members(space: string, computation: string, emit: (changes: Change[]) => Promise<void>): Promise<number> {
+    return this.streamChanges(
+      `SELECT m.computation, m.profile_id, 'entered' AS kind, m.value, m.version, m.run_id, m.updated_at AS at,
+              m.context AS entity_context, p.user_id, p.anonymous_ids, p.emails, p.mobile_ids
+       FROM memberships m JOIN profiles p ON p.space = m.space AND p.profile_id = m.profile_id
+       WHERE m.space = $1 AND m.computation = $2 AND m.kind IN ('audience', 'linked_audience') AND m.value = 'true'
+       ORDER BY m.profile_id`,
+      [space, computation],
+      space,
+      emit,
+    );
+  }
+
+  /** Classic Storage carries audiences and traits only, so linked audiences and journey steps are left out. */
   async currentState(space: string, emit: (changes: Change[]) => Promise<void>): Promise<number> {
     return this.streamChanges(
       `SELECT m.computation, m.profile_id,
               CASE WHEN m.kind = 'trait' THEN 'changed' WHEN m.value = 'true' THEN 'entered' ELSE 'exited' END AS kind,
               m.value, m.version, m.run_id, m.updated_at AS at, p.user_id, p.anonymous_ids, p.emails, p.mobile_ids
        FROM memberships m JOIN profiles p ON p.space = m.space AND p.profile_id = m.profile_id
-       WHERE m.space = $1 AND m.value IS NOT NULL ORDER BY m.computation, m.profile_id`,
+       WHERE m.space = $1 AND m.kind IN ('audience', 'trait') AND m.value IS NOT NULL ORDER BY m.computation, m.profile_id`,
       [space],
       space,
       emit,
     );
-  }
-
-  /** Bulk-loads the run's profiles into `run_rows` (last entry wins for a repeated profile). */
-  private async stageRun(profiles: AsyncIterable<RunProfile[]>): Promise<number> {
-    const file = join(this.tmpDir, `run-${process.pid}-${randomUUID()}.ndjson`);
-    let count = 0;
-    try {
-      const out = createWriteStream(file);
-      for await (const chunk of profiles) {
-        let text = '';
-        for (const p of chunk) {
-          text += JSON.stringify({
-            seq: count++,
-            profile_id: p.profileId,
-            user_id: p.userId,
-            anonymous_ids: JSON.stringify(p.anonymousIds),
-            emails: JSON.stringify(p.emails),
-            mobile_ids: JSON.stringify(p.mobileIds),
-            value: p.value === undefined || p.value === null ? (p.value === null ? null : undefined) : JSON.stringify(p.value),
-            op: p.op ?? null,
-          }) + '\n';
-        }
-        if (!out.write(text)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-      }
-      out.end();
-      await finished(out);
-      await this.db.run(
-        `CREATE OR REPLACE TEMP TABLE run_rows AS SELECT * FROM read_json(${lit(file)}, format = 'newline_delimited',
-           columns = {seq: 'BIGINT', profile_id: 'VARCHAR', user_id: 'VARCHAR', anonymous_ids: 'VARCHAR', emails: 'VARCHAR',
-                      mobile_ids: 'VARCHAR', value: 'VARCHAR', op: 'VARCHAR'})
-         QUALIFY row_number() OVER (PARTITION BY profile_id ORDER BY seq DESC) = 1`,
-      );
-      return count;
-    } finally {
-      await rm(file, { force: true });
-    }
   }
 
   private async streamChanges(sql: string, params: Array<string | number>, space: string, emit: (changes: Change[]) => Promise<void>): Promise<number> {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig, Stowage, type Destination, type SyncRecord } from '@stowage/core';
+import { parseConfig, Stowage, type Destination, type RunResult, type SyncRecord } from '@stowage/core';
 import { EmbeddedProfileStore } from '@stowage/embedded-state';
 
 /** What a destination author hands the suite: the destination and a way to get a fresh, empty warehouse. */
@@ -13,6 +13,8 @@ export interface DestinationUnderTest {
 
 export interface HarnessOptions {
   computations?: Record<string, unknown>;
+  /** Storage Actions activations of space `default` (their `warehouse` defaults to `wh`). */
+  activations?: Record<string, Record<string, unknown>>;
   warehouse?: Record<string, unknown>;
   /** Reuse the state folder (and warehouse) of an earlier harness: a new configuration of the same install. */
   reuse?: { dir: string; settings: Record<string, unknown> };
@@ -49,7 +51,16 @@ export class Harness {
     const warehouses: Record<string, unknown> = { wh: { type: dut.destination.type, settings, ...opts.warehouse } };
     for (const name of opts.more ?? []) warehouses[name] = { type: dut.destination.type, settings: await dut.settings(mkdtempSync(join(dir, `${name}-`))) };
     const config = parseConfig(
-      { spaces: { default: { id: 'spa_test', computations: opts.computations ?? {} } }, warehouses },
+      {
+        spaces: {
+          default: {
+            id: 'spa_test',
+            computations: opts.computations ?? {},
+            activations: Object.fromEntries(Object.entries(opts.activations ?? {}).map(([name, a]) => [name, { warehouse: 'wh', ...a }])),
+          },
+        },
+        warehouses,
+      },
       dir,
       new Map([[dut.destination.type, dut.destination]]),
     );
@@ -68,7 +79,7 @@ export class Harness {
     return this.stowage.ingestCalls('default', lines());
   }
 
-  async run(header: Record<string, unknown>, profiles: Array<Record<string, unknown>>) {
+  async run(header: Record<string, unknown>, profiles: Array<Record<string, unknown>>): Promise<RunResult> {
     const { parseRunHeader, parseRunProfile } = await import('@stowage/core');
     async function* chunks() {
       yield profiles.map((p) => {
@@ -113,6 +124,15 @@ export class Harness {
 
   async columnTypes(table: string, warehouse = 'wh'): Promise<Record<string, string>> {
     return this.withDriver(warehouse, async (driver) => Object.fromEntries(((await driver.columns('engage_default', table)) ?? []).map((c) => [c.name, c.type])));
+  }
+
+  /** Runs one statement on the warehouse (setting the stage for a test: an existing schema…). */
+  async execute(sql: string, warehouse = 'wh'): Promise<void> {
+    await this.withDriver(warehouse, async (driver) => void (await driver.execute(sql)));
+  }
+
+  async schemaExists(schema: string, warehouse = 'wh'): Promise<boolean> {
+    return this.withDriver(warehouse, (driver) => driver.schemaExists(schema));
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@ import { columns } from './suite/columns.js';
 import { hostile } from './suite/hostile.js';
 import { loads } from './suite/loads.js';
 import { specTables } from './suite/spec-tables.js';
+import { storageActions } from './suite/storage-actions.js';
 import { types } from './suite/types.js';
 import { usersMerge } from './suite/users-merge.js';
 
@@ -21,6 +22,7 @@ export function describeDestination(name: string, dut: DestinationUnderTest): vo
     types(dut);
     loads(dut);
     hostile(dut);
+    storageActions(dut);
   });
 }
 

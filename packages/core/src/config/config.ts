@@ -20,14 +20,53 @@ export interface ComputationConfig {
   type: ComputationKind;
   /** The computation's id in `context.personas.computation_id`; defaults to `aud_<key>` or `trait_<key>`. */
   id: string;
-  /** Per warehouse name; a computation without `warehouses` goes to every warehouse of its space. */
+  /**
+   * Classic settings per warehouse name; a computation without `warehouses` goes to every
+   * warehouse of its space. Empty for linked audiences and journey steps: Classic Storage does
+   * not carry them (they reach warehouses through activations).
+   */
   warehouses: Record<string, ClassicSettings>;
 }
+
+/** Event names an activation writes in `event_name`, per kind of change. */
+export interface ActivationEvents {
+  entered: string;
+  exited: string;
+  entityAdded: string;
+  entityRemoved: string;
+  stepEntered: string;
+}
+
+/**
+ * A Storage Actions subscription: a computation of a space written to one table of one
+ * warehouse right after each of its runs, through the destination's action and a preset's
+ * field mappings plus the activation's own columns.
+ */
+export interface ActivationConfig {
+  name: string;
+  /** `personas_activation_id`; defaults to `act_<name>`. */
+  id: string;
+  computation: string;
+  warehouse: string;
+  table: string;
+  /** An existing schema to write to instead of the space's (Snowflake's `schemaOverride`); never created. */
+  schema?: string;
+  preset: PresetName;
+  events: ActivationEvents;
+  /** Extra columns: column name → mapping-kit value (`{"@path": "$.properties…"}`, `@template`, `@if`, a literal…). */
+  columns: Record<string, unknown>;
+  /** An event whose entity context is larger than this (bytes of its JSON) is not written; it is quarantined. */
+  maxEntityContextBytes: number;
+}
+
+/** The presets of the Storage Actions action: which default columns an activation's table gets. */
+export type PresetName = 'linked-audience' | 'journey-step';
 
 export interface SpaceConfig {
   name: string;
   id: string;
   computations: Record<string, ComputationConfig>;
+  activations: Record<string, ActivationConfig>;
 }
 
 export interface SelectiveSync {
@@ -65,4 +104,16 @@ export const CLASSIC_DEFAULTS: ClassicSettings = {
   computedEvent: 'Trait Computed',
   includeAnonymous: false,
   includeMobileIds: false,
+};
+
+export const ACTIVATION_DEFAULTS = {
+  events: {
+    entered: 'Audience Entered',
+    exited: 'Audience Exited',
+    entityAdded: 'Associated Entity Added',
+    entityRemoved: 'Associated Entity Removed',
+    stepEntered: 'Journey Step Entered',
+  } satisfies ActivationEvents,
+  /** The limit of the platform the spec describes. */
+  maxEntityContextBytes: 32 * 1024,
 };

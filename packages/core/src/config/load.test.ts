@@ -33,7 +33,7 @@ describe('configuration', () => {
     } catch (error) {
       expect((error as ConfigError).problems).toEqual(expect.arrayContaining([
         expect.stringContaining('/spaces: name "Bad Space" is not allowed'),
-        '/spaces/ok/computations/vip/type: must be one of "audience", "trait"',
+        '/spaces/ok/computations/vip/type: must be one of "audience", "trait", "linked_audience", "journey_step"',
       ]));
     }
     const semantic = () => parse({
@@ -52,5 +52,52 @@ describe('configuration', () => {
         '/spaces/ok/computations/vip/warehouses/nowhere: no warehouse of that name',
       ]);
     }
+  });
+
+  describe('activations (Storage Actions)', () => {
+    const withActivations = (activations: Record<string, unknown>, computations: Record<string, unknown> = { carts: { type: 'linked_audience' }, ltv: { type: 'trait' }, steps: { type: 'journey_step' } }) =>
+      parse({ spaces: { shop: { computations, activations } }, warehouses: { wh: { type: 'memory', settings: { path: 'x' } } } });
+    const problems = (fn: () => unknown): string[] => {
+      try {
+        fn();
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      throw new Error('expected a ConfigError');
+    };
+
+    it('fills the preset, the event names, the activation id and the 32 KB entity-context limit', () => {
+      const config = withActivations({ a: { computation: 'carts', warehouse: 'wh', table: 'carts' }, j: { computation: 'steps', warehouse: 'wh', table: 'steps', events: { stepEntered: 'Step 2' } } });
+      expect(config.spaces.shop!.activations.a).toEqual({
+        name: 'a', id: 'act_a', computation: 'carts', warehouse: 'wh', table: 'carts', preset: 'linked-audience', columns: {}, maxEntityContextBytes: 32768,
+        events: { entered: 'Audience Entered', exited: 'Audience Exited', entityAdded: 'Associated Entity Added', entityRemoved: 'Associated Entity Removed', stepEntered: 'Journey Step Entered' },
+      });
+      expect(config.spaces.shop!.activations.j).toMatchObject({ preset: 'journey-step', events: { stepEntered: 'Step 2' } });
+      // Linked audiences and journey steps are not Classic computations.
+      expect(config.spaces.shop!.computations.carts!.warehouses).toEqual({});
+    });
+
+    it('refuses table names that would reach another schema, at configuration time', () => {
+      for (const table of ['other.t', '"other"."t"', 'other"."t', '..', 'a..b', 'other\\.t', '`other`.t', '[other].[t]', "o'.t", ' ']) {
+        const found = problems(() => withActivations({ a: { computation: 'carts', warehouse: 'wh', table } }));
+        expect(found.join('\n'), table).toMatch(/^\/spaces\/shop\/activations\/a\/table: /);
+      }
+      expect(problems(() => withActivations({ a: { computation: 'carts', warehouse: 'wh', table: 't', schema: 'x.y' } }))).toEqual([
+        expect.stringMatching(/^\/spaces\/shop\/activations\/a\/schema: "x\.y" contains a dot/),
+      ]);
+    });
+
+    it('says what is wrong with an activation: its computation, warehouse and mapping', () => {
+      expect(problems(() => withActivations({
+        a: { computation: 'nope', warehouse: 'wh', table: 't' },
+        b: { computation: 'ltv', warehouse: 'gone', table: 't' },
+        c: { computation: 'carts', warehouse: 'wh', table: 't', columns: { x: { '@bogus': 1 } } },
+      }))).toEqual([
+        '/spaces/shop/activations/a/computation: no computation "nope" in space "shop"',
+        '/spaces/shop/activations/b/computation: "ltv" is a computed trait; Storage Actions write audiences, linked audiences and journey steps (computed traits go through Classic Storage)',
+        '/spaces/shop/activations/b/warehouse: no warehouse named "gone"',
+        '/spaces/shop/activations/c/columns: ValidationError: /x has an invalid directive: @bogus.',
+      ]);
+    });
   });
 });

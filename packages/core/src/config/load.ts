@@ -3,7 +3,9 @@ import { dirname, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { Cron } from 'croner';
 import type { Destination } from '../contract/destination.js';
-import { CLASSIC_DEFAULTS, type ComputationConfig, type SpaceConfig, type StowageConfig, type WarehouseConfig } from './config.js';
+import { ACTIVATION_DEFAULTS, CLASSIC_DEFAULTS, type ActivationConfig, type ComputationConfig, type SpaceConfig, type StowageConfig, type WarehouseConfig } from './config.js';
+import { scopeViolation } from '../actions/scope.js';
+import { actionsCore } from '../actions/actions-core.js';
 import { configSchema } from './schema.js';
 
 const require = createRequire(import.meta.url);
@@ -28,6 +30,18 @@ function describeErrors(errors: NonNullable<typeof validateShape.errors>, prefix
     if (e.keyword === 'propertyNames') return `${path}: name ${JSON.stringify((e.params as { propertyName: string }).propertyName)} is not allowed (${e.message})`;
     return `${path}: ${e.message}`;
   });
+}
+
+const ID_PREFIX: Record<ComputationConfig['type'], string> = { audience: 'aud', trait: 'trait', linked_audience: 'aud', journey_step: 'journey' };
+
+/** Why an activation's extra columns are not a valid mapping (an unknown directive, a bad @path…). */
+function mappingProblem(columns: Record<string, unknown>): string | undefined {
+  try {
+    actionsCore.transform(columns as never, {});
+    return undefined;
+  } catch (error) {
+    return (error as Error).message.trim().split('\n')[0];
+  }
 }
 
 /** Reads, validates and completes a configuration file; refuses it before anything runs. */
@@ -85,7 +99,11 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
   for (const [name, s] of Object.entries<any>(input.spaces)) {
     const computations: Record<string, ComputationConfig> = {};
     for (const [key, c] of Object.entries<any>(s.computations ?? {})) {
-      const targets = c.warehouses ?? Object.fromEntries(Object.values(warehouses).filter((w) => w.spaces.includes(name)).map((w) => [w.name, {}]));
+      const classic = c.type === 'audience' || c.type === 'trait';
+      if (!classic && c.warehouses) {
+        problems.push(`/spaces/${name}/computations/${key}/warehouses: a ${c.type} reaches warehouses through activations (Storage Actions), not Classic settings`);
+      }
+      const targets = !classic ? {} : c.warehouses ?? Object.fromEntries(Object.values(warehouses).filter((w) => w.spaces.includes(name)).map((w) => [w.name, {}]));
       for (const target of Object.keys(targets)) {
         if (!(target in input.warehouses)) problems.push(`/spaces/${name}/computations/${key}/warehouses/${target}: no warehouse of that name`);
         else if (warehouses[target] && !warehouses[target].spaces.includes(name)) {
@@ -95,11 +113,38 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
       computations[key] = {
         key,
         type: c.type,
-        id: c.id ?? `${c.type === 'audience' ? 'aud' : 'trait'}_${key}`,
+        id: c.id ?? `${ID_PREFIX[c.type as ComputationConfig['type']]}_${key}`,
         warehouses: Object.fromEntries(Object.entries<any>(targets).map(([w, settings]) => [w, { ...CLASSIC_DEFAULTS, ...settings }])),
       };
     }
-    spaces[name] = { name, id: s.id ?? `spa_${name}`, computations };
+    const activations: Record<string, ActivationConfig> = {};
+    for (const [activation, a] of Object.entries<any>(s.activations ?? {})) {
+      const at = `/spaces/${name}/activations/${activation}`;
+      const computation = computations[a.computation];
+      if (!computation) problems.push(`${at}/computation: no computation "${a.computation}" in space "${name}"`);
+      else if (computation.type === 'trait') problems.push(`${at}/computation: "${a.computation}" is a computed trait; Storage Actions write audiences, linked audiences and journey steps (computed traits go through Classic Storage)`);
+      if (!(a.warehouse in input.warehouses)) problems.push(`${at}/warehouse: no warehouse named "${a.warehouse}"`);
+      else if (warehouses[a.warehouse] && !warehouses[a.warehouse]!.spaces.includes(name)) problems.push(`${at}/warehouse: warehouse "${a.warehouse}" does not serve space "${name}"`);
+      const tableProblem = scopeViolation(a.table);
+      if (tableProblem) problems.push(`${at}/table: ${tableProblem}`);
+      const schemaProblem = a.schema === undefined ? undefined : scopeViolation(a.schema);
+      if (schemaProblem) problems.push(`${at}/schema: ${schemaProblem}`);
+      const columnsProblem = mappingProblem(a.columns ?? {});
+      if (columnsProblem) problems.push(`${at}/columns: ${columnsProblem}`);
+      activations[activation] = {
+        name: activation,
+        id: a.id ?? `act_${activation}`,
+        computation: a.computation,
+        warehouse: a.warehouse,
+        table: a.table,
+        ...(a.schema !== undefined ? { schema: a.schema } : {}),
+        preset: a.preset ?? (computation?.type === 'journey_step' ? 'journey-step' : 'linked-audience'),
+        events: { ...ACTIVATION_DEFAULTS.events, ...a.events },
+        columns: a.columns ?? {},
+        maxEntityContextBytes: a.maxEntityContextBytes ?? ACTIVATION_DEFAULTS.maxEntityContextBytes,
+      };
+    }
+    spaces[name] = { name, id: s.id ?? `spa_${name}`, computations, activations };
   }
   for (const w of Object.values(warehouses)) {
     for (const space of w.spaces) if (!spaces[space]) problems.push(`/warehouses/${w.name}/spaces: no space named "${space}"`);

@@ -25,7 +25,7 @@ export const configSchema = {
               additionalProperties: false,
               required: ['type'],
               properties: {
-                type: { enum: ['audience', 'trait'] },
+                type: { enum: ['audience', 'trait', 'linked_audience', 'journey_step'] },
                 id: { type: 'string', minLength: 1 },
                 warehouses: {
                   type: 'object',
@@ -43,6 +43,36 @@ export const configSchema = {
                     },
                   },
                 },
+              },
+            },
+          },
+          activations: {
+            type: 'object',
+            propertyNames: { pattern: '^[A-Za-z0-9_-]{1,64}$' },
+            additionalProperties: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['computation', 'warehouse', 'table'],
+              properties: {
+                id: { type: 'string', minLength: 1 },
+                computation: { type: 'string', minLength: 1 },
+                warehouse: { type: 'string', minLength: 1 },
+                table: { type: 'string', minLength: 1, maxLength: 1000 },
+                schema: { type: 'string', minLength: 1, maxLength: 1000 },
+                preset: { enum: ['linked-audience', 'journey-step'] },
+                events: {
+                  type: 'object',
+                  additionalProperties: false,
+                  properties: {
+                    entered: { type: 'string', minLength: 1 },
+                    exited: { type: 'string', minLength: 1 },
+                    entityAdded: { type: 'string', minLength: 1 },
+                    entityRemoved: { type: 'string', minLength: 1 },
+                    stepEntered: { type: 'string', minLength: 1 },
+                  },
+                },
+                columns: { type: 'object', propertyNames: { minLength: 1, maxLength: 1000 } },
+                maxEntityContextBytes: { type: 'integer', minimum: 1, maximum: 1073741824 },
               },
             },
           },

@@ -30,6 +30,8 @@ export interface Driver {
   columns(schema: string, table: string): Promise<Column[] | undefined>;
   /** Every table of a schema with its columns, in one look at the catalog (empty when there is no such schema). */
   tables(schema: string): Promise<Map<string, Column[]>>;
+  /** Whether the schema exists: an activation may write to an existing schema, which is never created. */
+  schemaExists(schema: string): Promise<boolean>;
   /**
    * Encode rows in the warehouse's bulk-load format (NDJSON, CSV, Parquet…). Client work only:
    * it never touches the session, so the next batch is encoded while the warehouse loads this one.

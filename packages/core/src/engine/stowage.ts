@@ -5,7 +5,7 @@ import { Cron } from 'croner';
 import type { Call } from '../calls/call.js';
 import { acceptLine } from '../calls/validate.js';
 import { callsFromChange } from '../classic/calls-from-change.js';
-import { CLASSIC_DEFAULTS, type StowageConfig, type WarehouseConfig } from '../config/config.js';
+import { CLASSIC_DEFAULTS, type ActivationConfig, type SpaceConfig, type StowageConfig, type WarehouseConfig } from '../config/config.js';
 import type { Destination } from '../contract/destination.js';
 import { History, type SyncRecord } from '../history/history.js';
 import { redact } from '../history/redact.js';
@@ -16,6 +16,7 @@ import type { Change, ProfileStore, RunHeader, RunOutcome, RunProfile } from '..
 import { TableWriter } from '../writer/table-writer.js';
 import { ClassicBatcher } from './classic-batch.js';
 import { prefetch } from './prefetch.js';
+import { StorageActionsPath, type ActivationOutcome, type FlushResult } from './storage-actions.js';
 
 export interface StowageOptions {
   destinations: ReadonlyMap<string, Destination>;
@@ -50,12 +51,25 @@ export class UsageError extends StowageError {
 
 const INGEST_BATCH = 10_000;
 
+/** What applying a run did: the diff, the Classic calls logged, and the Storage Actions writes. */
+export interface RunResult extends RunOutcome {
+  /** Calls logged for the Classic syncs of the space's warehouses. */
+  calls: number;
+  /** Storage Actions events queued (and then written, see `activations`). */
+  events: number;
+  /** Per activation: events written and refused, and the time the write took. */
+  activations: ActivationOutcome[];
+  /** The history records of the writes (one per warehouse). */
+  writes: SyncRecord[];
+}
+
 /**
  * The runtime: takes runs and calls, keeps them durably, and syncs them into warehouses.
  * Data flows one way: run → changes → calls (log) → rows → table writer → destination.
  */
 export class Stowage {
   readonly history: History;
+  private readonly actions: StorageActionsPath;
   private store: ProfileStore | undefined;
 
   constructor(
@@ -63,6 +77,7 @@ export class Stowage {
     private readonly options: StowageOptions,
   ) {
     this.history = new History(join(config.stateDir, 'history.ndjson'));
+    this.actions = new StorageActionsPath(config, options.destinations, this.history);
   }
 
   private async profileStore(): Promise<ProfileStore> {
@@ -84,8 +99,12 @@ export class Stowage {
     return w;
   }
 
-  /** Diffs a run against the profile state and logs the resulting calls for every warehouse. */
-  async applyRun(header: RunHeader, profiles: AsyncIterable<RunProfile[]>): Promise<RunOutcome & { calls: number }> {
+  /**
+   * Diffs a run against the profile state; logs the resulting calls for the Classic sync of every
+   * warehouse, and queues the events of every activation of the computation, which are then
+   * written at once (Storage Actions). Returns, per activation, what was written and how long it took.
+   */
+  async applyRun(header: RunHeader, profiles: AsyncIterable<RunProfile[]>): Promise<RunResult> {
     const space = this.config.spaces[header.space];
     if (!space) throw new StowageError(`Unknown space "${header.space}"; configured: ${Object.keys(this.config.spaces).join(', ')}`);
     const computation = space.computations[header.computation];
@@ -94,6 +113,10 @@ export class Stowage {
     }
     const store = await this.profileStore();
     for (const w of this.warehousesOf(header.space)) await this.ensureBackfilled(w, header.space);
+    const activations = this.actions.activationsOf(space, computation.key);
+    // A new activation starts with an entered row for every current member, then the run's changes.
+    let events = 0;
+    for (const activation of activations) events += await this.ensureActivated(space, activation);
     let calls = 0;
     const outcome = await store.applyRun(header, computation.type, profiles, async (changes) => {
       const receivedAt = new Date().toISOString();
@@ -102,8 +125,41 @@ export class Stowage {
         await this.log(warehouse, header.space).append(batch);
         calls += batch.length;
       }
+      events += await this.actions.enqueue(space, activations, changes);
     });
-    return { ...outcome, calls };
+    // Written now, not at the next scheduled sync; a failure leaves the events queued for the next write.
+    const results: FlushResult[] = [];
+    for (const warehouse of new Set(activations.map((a) => a.warehouse))) {
+      results.push(await this.actions.flush(this.warehouse(warehouse), space, `run ${header.id}`));
+    }
+    return { ...outcome, calls, events, activations: results.flatMap((r) => r.activations), writes: results.map((r) => r.record) };
+  }
+
+  /** Writes the Storage Actions events queued for a warehouse (a retry after a failed write). */
+  async flush(warehouseName: string): Promise<FlushResult[]> {
+    const warehouse = this.warehouse(warehouseName);
+    const results: FlushResult[] = [];
+    for (const space of Object.values(this.config.spaces)) {
+      if (this.actions.warehousesOf(space).includes(warehouse.name)) results.push(await this.actions.flush(warehouse, space, 'manual'));
+    }
+    return results;
+  }
+
+  /**
+   * An activation's first run writes an entered row for every current member of its computation:
+   * queued once, before the run's own changes, with the ids of the changes that made them members.
+   */
+  private async ensureActivated(space: SpaceConfig, activation: ActivationConfig): Promise<number> {
+    const marker = join(this.config.stateDir, 'activated', space.name, activation.name);
+    if (existsSync(marker)) return 0;
+    const store = await this.profileStore();
+    let queued = 0;
+    await store.members(space.name, activation.computation, async (changes) => {
+      queued += await this.actions.enqueue(space, [activation], changes);
+    });
+    mkdirSync(join(marker, '..'), { recursive: true });
+    writeFileSync(marker, new Date().toISOString());
+    return queued;
   }
 
   /**
@@ -121,7 +177,8 @@ export class Stowage {
       const receivedAt = new Date().toISOString();
       const calls = changes.flatMap((change) => {
         const computation = space.computations[change.computation];
-        if (!computation) return [];
+        // Classic Storage carries audiences and computed traits only.
+        if (!computation || (computation.type !== 'audience' && computation.type !== 'trait')) return [];
         const settings = computation.warehouses[warehouse.name] ?? { ...CLASSIC_DEFAULTS, track: false };
         return callsFromChange(change, computation, settings, space.id, receivedAt);
       });

@@ -8,7 +8,8 @@ export type SyncStatus = 'Running' | 'Success' | 'Partial' | 'Failure';
 export interface SyncRecord {
   id: string;
   warehouse: string;
-  path: 'classic';
+  /** Classic: a scheduled or manual sync of the log. Storage Actions: the write after a run (trigger `run <id>`). */
+  path: 'classic' | 'storage-actions';
   trigger: string;
   startedAt: string;
   endedAt?: string;

@@ -91,6 +91,11 @@ export interface RunOutcome {
  */
 export interface ProfileStore {
   applyRun(header: RunHeader, kind: ComputationKind, profiles: AsyncIterable<RunProfile[]>, emit: (changes: Change[]) => Promise<void>): Promise<RunOutcome>;
+  /**
+   * The current members of one audience or linked audience, as `entered` changes carrying the
+   * version and run that made them members and their entity context (a new activation's first rows).
+   */
+  members(space: string, computation: string, emit: (changes: Change[]) => Promise<void>): Promise<number>;
   /** Every computation's current state in a space, as changes from nothing (a new warehouse's backfill). */
   currentState(space: string, emit: (changes: Change[]) => Promise<void>): Promise<number>;
   close(): Promise<void>;

@@ -43,8 +43,13 @@ export interface WriteBatch {
   latest: readonly LatestValueTable[];
   /** Values refused before planning (two keys of one call naming the same column). */
   rejects?: readonly Reject[];
-  /** The ledger row committed with the batch: where in which log this batch ends. */
-  ledger: { stream: string; end: LogPosition; calls: number; syncId: string };
+  /**
+   * The ledger row committed with the batch: where in which log this batch ends. A batch without
+   * one relies on its keys alone (a replay inserts nothing new).
+   */
+  ledger?: { stream: string; end: LogPosition; calls: number; syncId: string };
+  /** False when the schema must already exist (an activation's existing schema): never created. */
+  createSchema?: boolean;
 }
 
 export interface WriteResult {
@@ -67,6 +72,7 @@ export interface PreparedBatch {
   latest: Array<{ spec: LatestValueTable; change: TableChange; keyType: LogicalType; carried: Column[]; maxColumns: string[] }>;
   rejects?: LoadFile;
   ledger: WriteBatch['ledger'];
+  createSchema: boolean;
   duplicates: number;
   casts: number;
 }
@@ -117,7 +123,7 @@ export class TableWriter {
   /** Client work: plans, casts and load files. Touches the warehouse only to read a schema's catalog once. */
   async prepare(batch: WriteBatch): Promise<PreparedBatch> {
     const tables = await this.tables(batch.schema);
-    const prepared: PreparedBatch = { schema: batch.schema, internalTables: [], tables: [], latest: [], ledger: batch.ledger, duplicates: 0, casts: 0 };
+    const prepared: PreparedBatch = { schema: batch.schema, internalTables: [], tables: [], latest: [], ledger: batch.ledger, createSchema: batch.createSchema ?? true, duplicates: 0, casts: 0 };
     for (const [table, columns] of [[LEDGER_TABLE, LEDGER_COLUMNS], [REJECTS_TABLE, REJECTS_COLUMNS]] as const) {
       if (!tables.has(table)) {
         prepared.internalTables.push([table, [...columns]]);
@@ -142,7 +148,7 @@ export class TableWriter {
     }
     if (rejects.length > 0) {
       const now = new Date().toISOString();
-      const rows: Row[] = rejects.map((r) => ({ id: r.messageId, table_name: r.table, column_name: r.column, value: r.value, reason: r.reason, sync_id: batch.ledger.syncId, rejected_at: now }));
+      const rows: Row[] = rejects.map((r) => ({ id: r.messageId, table_name: r.table, column_name: r.column, value: r.value, reason: r.reason, sync_id: batch.ledger?.syncId ?? null, rejected_at: now }));
       prepared.rejects = await this.driver.writeLoadFile(REJECTS_COLUMNS, rows);
     }
     return prepared;
@@ -187,7 +193,7 @@ export class TableWriter {
     const { schema } = prepared;
     const result: WriteResult = { rows: {}, duplicates: prepared.duplicates, casts: prepared.casts, rejects: 0, notices: [] };
     // The internal tables are missing only in a schema's first batch (or after a rollback re-read the catalog).
-    if (prepared.internalTables.length > 0) await this.driver.execute(this.sql.createSchema(schema));
+    if (prepared.internalTables.length > 0 && prepared.createSchema) await this.driver.execute(this.sql.createSchema(schema));
     for (const [table, columns] of prepared.internalTables) await this.driver.execute(this.sql.createTable(schema, table, columns));
     const stages = new Map<string, string>();
     // A table that feeds a latest-value table is read again by the recompute; the others only by their insert.
@@ -212,7 +218,7 @@ export class TableWriter {
     }
 
     if (prepared.rejects) result.rejects = await this.quarantine(schema, prepared.rejects);
-    await this.commitLedger(schema, prepared.ledger);
+    if (prepared.ledger) await this.commitLedger(schema, prepared.ledger);
     for (const stage of stages.values()) await this.driver.dropStage(stage);
     failpoint('writer:before-commit');
     return result;
@@ -259,7 +265,7 @@ export class TableWriter {
     return inserted;
   }
 
-  private async commitLedger(schema: string, ledger: WriteBatch['ledger']): Promise<void> {
+  private async commitLedger(schema: string, ledger: NonNullable<WriteBatch['ledger']>): Promise<void> {
     const values = [ledger.stream, ledger.end.segment, ledger.end.offset, ledger.calls, ledger.syncId, new Date().toISOString()];
     await this.driver.execute(
       `INSERT INTO ${this.sql.table(schema, LEDGER_TABLE)} (${LEDGER_COLUMNS.map((c) => this.dialect.quote(c.name)).join(', ')}) VALUES (${values.map((_, i) => this.dialect.param(i + 1)).join(', ')})`,

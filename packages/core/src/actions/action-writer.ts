@@ -1,0 +1,147 @@
+import type { Capabilities } from '../contract/capabilities.js';
+import type { Dialect } from '../contract/dialect.js';
+import type { Driver } from '../contract/driver.js';
+import type { LogicalType } from '../contract/logical-type.js';
+import { ColumnNamer, type NameCollision } from '../naming/column-namer.js';
+import type { Reject } from '../schema/plan.js';
+import { parseTimestamp } from '../types/timestamp.js';
+import { TableWriter, type TableBatch } from '../writer/table-writer.js';
+import { scopeViolation } from './scope.js';
+
+/** One event as the action's fields map it (`sendCustomEvent`'s payload). */
+export interface ActionPayload {
+  /** The table name. */
+  event: string;
+  properties: Record<string, unknown>;
+  messageId: string;
+  receivedAt: string;
+  schema: string;
+  schemaOverride?: boolean;
+  maxEntityContextBytes?: number;
+}
+
+/** What became of one payload: written (or already there), or refused with the reason. */
+export type PayloadResult = { ok: true; schema: string; table: string } | { ok: false; status: number; reason: string };
+
+export interface ActionWriteResult {
+  results: PayloadResult[];
+  /** Rows each `<schema>.<table>` gained (a message already written adds nothing). */
+  rows: Record<string, number>;
+  /** Payloads not written: entity context over the limit, a table outside the scope, a bad value. */
+  refused: number;
+  duplicates: number;
+  casts: number;
+  /** Values quarantined in `_stowage_rejects` (including refused entity contexts). */
+  rejects: number;
+}
+
+/** The columns every Storage Actions table has, whatever the mapping: keyed and ordered by them. */
+const FIXED_TYPES: ReadonlyMap<string, LogicalType> = new Map([
+  ['id', 'string'],
+  ['received_at', 'timestamp'],
+]);
+const isStandard = (column: string) => FIXED_TYPES.has(column);
+
+/** The column of the presets that holds the whole entity context, as stringified JSON. */
+const ENTITY_CONTEXT = 'entity_context';
+
+/**
+ * The write path of the Storage Actions action: payloads → rows of `<schema>.<table>`, appended
+ * through the shared table writer (one transaction per schema; a message id is written once).
+ * Mapped columns follow the same naming, typing and quarantine rules as the Classic path.
+ */
+export class ActionWriter {
+  private readonly names: ColumnNamer;
+  private readonly writer: TableWriter;
+  /** Existing schemas confirmed in this session (an override schema is checked, never created). */
+  private readonly existing = new Set<string>();
+  /** Everything this writer did in its session, added up (the engine's history reads it). */
+  readonly totals = { rows: {} as Record<string, number>, refused: 0, duplicates: 0, casts: 0, rejects: 0 };
+
+  constructor(
+    private readonly driver: Driver,
+    dialect: Dialect,
+    capabilities: Capabilities,
+    /** The space's schemas this session may create. */
+    private readonly spaceSchemas: (schema: string) => boolean = () => true,
+  ) {
+    this.names = new ColumnNamer(dialect.identifiers);
+    this.writer = new TableWriter(driver, dialect, capabilities);
+  }
+
+  async write(payloads: readonly ActionPayload[]): Promise<ActionWriteResult> {
+    const out: ActionWriteResult = { results: new Array(payloads.length), rows: {}, refused: 0, duplicates: 0, casts: 0, rejects: 0 };
+    const bySchema = new Map<string, { tables: Map<string, Array<Record<string, unknown>>>; rejects: Reject[]; override: boolean; indices: number[] }>();
+    const refuse = (i: number, status: number, reason: string) => {
+      out.results[i] = { ok: false, status, reason };
+      out.refused++;
+    };
+
+    for (let i = 0; i < payloads.length; i++) {
+      const p = payloads[i]!;
+      const scope = scopeViolation(p.event) ?? scopeViolation(p.schema);
+      if (scope) {
+        refuse(i, 400, `the table or schema name ${scope}`);
+        continue;
+      }
+      const receivedAt = typeof p.receivedAt === 'string' ? parseTimestamp(p.receivedAt) : undefined;
+      if (!receivedAt) {
+        refuse(i, 400, `receivedAt ${JSON.stringify(p.receivedAt)} is not an ISO-8601 date-time`);
+        continue;
+      }
+      const override = p.schemaOverride === true;
+      if (!override && !this.spaceSchemas(p.schema)) {
+        refuse(i, 400, `"${p.schema}" is not the space's schema; name an existing schema with schemaOverride`);
+        continue;
+      }
+      let group = bySchema.get(p.schema);
+      if (!group) bySchema.set(p.schema, (group = { tables: new Map(), rejects: [], override, indices: [] }));
+      const table = this.names.column(p.event);
+      const context = p.properties[ENTITY_CONTEXT];
+      const limit = p.maxEntityContextBytes ?? Number.POSITIVE_INFINITY;
+      if (typeof context === 'string' && context.length > limit / 3 && Buffer.byteLength(context) > limit) {
+        const reason = `the entity context is ${Buffer.byteLength(context)} bytes, over the limit of ${limit}; the event was not written`;
+        group.rejects.push({ messageId: p.messageId, table, column: ENTITY_CONTEXT, value: context, reason });
+        refuse(i, 413, reason);
+        continue;
+      }
+      const row: Record<string, unknown> = { id: p.messageId, received_at: receivedAt };
+      const collisions: NameCollision[] = [];
+      this.names.place(row, p.properties, isStandard, { table, messageId: p.messageId }, collisions);
+      for (const c of collisions) {
+        group.rejects.push({ messageId: c.messageId, table, column: c.column, value: typeof c.value === 'string' ? c.value : JSON.stringify(c.value), reason: 'another key of the same event names this column' });
+      }
+      let rows = group.tables.get(table);
+      if (!rows) group.tables.set(table, (rows = []));
+      rows.push(row);
+      group.indices.push(i);
+      out.results[i] = { ok: true, schema: p.schema, table };
+    }
+
+    for (const [schema, group] of bySchema) {
+      if (group.override && !(await this.schemaExists(schema))) {
+        for (const i of group.indices) refuse(i, 400, `the schema "${schema}" does not exist; Stowage writes to an existing schema but never creates one other than the space's`);
+        continue;
+      }
+      const tables: TableBatch[] = [...group.tables].map(([table, rows]) => ({ table, rows, fixedTypes: FIXED_TYPES, key: 'id' }));
+      const result = await this.writer.write({ schema, tables, latest: [], rejects: group.rejects, createSchema: !group.override });
+      for (const [table, n] of Object.entries(result.rows)) out.rows[`${schema}.${table}`] = (out.rows[`${schema}.${table}`] ?? 0) + n;
+      out.duplicates += result.duplicates;
+      out.casts += result.casts;
+      out.rejects += result.rejects;
+    }
+    for (const [table, n] of Object.entries(out.rows)) this.totals.rows[table] = (this.totals.rows[table] ?? 0) + n;
+    this.totals.refused += out.refused;
+    this.totals.duplicates += out.duplicates;
+    this.totals.casts += out.casts;
+    this.totals.rejects += out.rejects;
+    return out;
+  }
+
+  private async schemaExists(schema: string): Promise<boolean> {
+    if (this.existing.has(schema)) return true;
+    const exists = await this.driver.schemaExists(schema);
+    if (exists) this.existing.add(schema);
+    return exists;
+  }
+}

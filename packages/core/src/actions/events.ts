@@ -1,0 +1,74 @@
+import type { ActivationConfig, ComputationConfig, SpaceConfig } from '../config/config.js';
+import { stableHash } from '../naming/stable-hash.js';
+import type { Change } from '../runs/run.js';
+
+/** A Segment-spec track event, as Engage sends one to a Storage Actions destination. */
+export interface ActionEvent {
+  type: 'track';
+  event: string;
+  messageId: string;
+  userId?: string;
+  anonymousId?: string;
+  timestamp: string;
+  receivedAt: string;
+  properties: Record<string, unknown>;
+  context: { personas: Record<string, unknown> };
+}
+
+const CLASS: Record<ComputationConfig['type'], string> = { audience: 'audience', trait: 'computed_trait', linked_audience: 'linked_audience', journey_step: 'journey_step' };
+
+/** The event name an activation writes for a kind of change; undefined for changes it does not write. */
+function eventName(change: Change, activation: ActivationConfig): string | undefined {
+  switch (change.kind) {
+    case 'entered':
+      return activation.events.entered;
+    case 'exited':
+      return activation.events.exited;
+    case 'entity_added':
+      return activation.events.entityAdded;
+    case 'entity_removed':
+      return activation.events.entityRemoved;
+    case 'step_entered':
+      return activation.events.stepEntered;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The track event of one change for one activation. Its message id names the change for good
+ * (activation, computation, profile, entity, version), so a run replayed after a crash, or an
+ * event written twice, lands one row; two activations of one change land one row each.
+ */
+export function eventFromChange(change: Change, activation: ActivationConfig, computation: ComputationConfig, space: SpaceConfig): ActionEvent | undefined {
+  const event = eventName(change, activation);
+  if (event === undefined) return undefined;
+  const { profile } = change;
+  const messageId = stableHash([activation.id, change.space, computation.key, profile.profileId, change.entityId ?? '', change.kind, change.version].join('\u0000'), 32);
+  const properties: Record<string, unknown> =
+    computation.type === 'journey_step'
+      ? { journey_context: change.journeyContext ?? null, journey_metadata: change.journeyMetadata ?? null }
+      : { audience_key: computation.key, data_graph_entity_context: change.entityContext ?? {}, ...(change.entityId !== undefined ? { entity_id: change.entityId } : {}) };
+  return {
+    type: 'track',
+    event,
+    messageId,
+    ...(profile.userId ? { userId: profile.userId } : {}),
+    ...(profile.anonymousIds[0] ? { anonymousId: profile.anonymousIds[0] } : {}),
+    // The run's completion time: the same on every replay of the run, unlike the time of writing.
+    timestamp: change.at,
+    receivedAt: change.at,
+    properties,
+    context: {
+      personas: {
+        computation_class: CLASS[computation.type],
+        computation_id: computation.id,
+        computation_key: computation.key,
+        computation_run_id: change.runId,
+        space_id: space.id,
+        space_name: space.name,
+        event_emitter_id: activation.id,
+      },
+    },
+  };
+}

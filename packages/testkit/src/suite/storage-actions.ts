@@ -1,0 +1,199 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { actionsCore, sendCustomEventFields, audienceColumns } from '@stowage/core';
+import { Harness, type DestinationUnderTest } from '../harness.js';
+
+const computations = {
+  carts: { type: 'linked_audience' },
+  vip: { type: 'audience' },
+  welcome: { type: 'journey_step' },
+};
+
+const PRESET_COLUMNS = ['id', 'received_at', 'entity_context', 'user_id', 'audience_key', 'personas_computation_key', 'personas_computation_id', 'personas_computation_run_id', 'personas_activation_id', 'event_name'];
+const JOURNEY_COLUMNS = ['id', 'received_at', 'journey_metadata', 'journey_context', 'user_id', 'personas_computation_key', 'personas_computation_id', 'personas_activation_id', 'personas_computation_class', 'event_name'];
+
+const at = (minute: number) => `2026-11-23T10:${String(minute).padStart(2, '0')}:00.000Z`;
+
+/** The Storage Actions path: activations written right after each run into `<space>.<table>`. */
+export function storageActions(dut: DestinationUnderTest): void {
+  describe('storage actions', () => {
+    it('writes a linked audience run at once into <space>.<table>, with the preset columns', async () => {
+      const h = await Harness.create(dut, { computations, activations: { carts_to_wh: { computation: 'carts', table: 'abandoned_carts' } } });
+      const result = await h.run({ computation: 'carts', id: 'r1', completedAt: at(0) }, [{ userId: 'u1', entityContext: { cart_id: 'c1', total: 20, items: [{ sku: 'a' }] } }]);
+      expect(result.activations).toEqual([{ activation: 'carts_to_wh', warehouse: 'wh', table: 'default.abandoned_carts', written: 1, refused: 0, ms: expect.any(Number) }]);
+      expect(result.writes[0]).toMatchObject({ path: 'storage-actions', trigger: 'run r1', status: 'Success', rows: { 'default.abandoned_carts': 1 } });
+      expect((await h.columns('abandoned_carts', 'wh', 'default'))?.sort()).toEqual([...PRESET_COLUMNS].sort());
+      const [row] = await h.rows('abandoned_carts', PRESET_COLUMNS.filter((c) => c !== 'id'), ['user_id'], 'wh', 'default');
+      expect({ ...row, entity_context: JSON.parse(row!.entity_context as string) }).toEqual({
+        received_at: at(0),
+        entity_context: { cart_id: 'c1', total: 20, items: [{ sku: 'a' }] },
+        user_id: 'u1',
+        audience_key: 'carts',
+        personas_computation_key: 'carts',
+        personas_computation_id: 'aud_carts',
+        personas_computation_run_id: 'r1',
+        personas_activation_id: 'act_carts_to_wh',
+        event_name: 'Audience Entered',
+      });
+      await h.close();
+    });
+
+    it('appends, never updates: enter then exit in two runs are two rows', async () => {
+      const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } } });
+      await h.run({ computation: 'carts', id: 'r1', completedAt: at(0) }, [{ userId: 'u1', entityContext: { cart_id: 'c1' } }]);
+      await h.run({ computation: 'carts', id: 'r2', completedAt: at(5) }, []);
+      const rows = await h.rows('carts', ['user_id', 'event_name', 'entity_context', 'personas_computation_run_id'], ['personas_computation_run_id'], 'wh', 'default');
+      expect(rows).toEqual([
+        { user_id: 'u1', event_name: 'Audience Entered', entity_context: '{"cart_id":"c1"}', personas_computation_run_id: 'r1' },
+        { user_id: 'u1', event_name: 'Audience Exited', entity_context: '{"cart_id":"c1"}', personas_computation_run_id: 'r2' },
+      ]);
+      await h.close();
+    });
+
+    it('copies a mapped field into its own column, and the entity context still holds it', async () => {
+      const columns = { cart_id: { '@path': '$.properties.data_graph_entity_context.cart_id' }, 'Cart Total': { '@path': '$.properties.data_graph_entity_context.total' } };
+      const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts', columns } } });
+      await h.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1', entityContext: { cart_id: 'c9', total: 12.5 } }]);
+      const [row] = await h.rows('carts', ['cart_id', 'cart_total', 'entity_context'], ['cart_id'], 'wh', 'default');
+      expect(row).toEqual({ cart_id: 'c9', cart_total: 12.5, entity_context: '{"cart_id":"c9","total":12.5}' });
+      await h.close();
+    });
+
+    it('writes entity added and associated entity removed rows for a member whose entities change', async () => {
+      const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } } });
+      await h.run({ computation: 'carts', id: 'r1', completedAt: at(0) }, [{ userId: 'u1', entities: [{ id: 'c1', context: { cart_id: 'c1' } }] }]);
+      await h.run({ computation: 'carts', id: 'r2', completedAt: at(1) }, [{ userId: 'u1', entities: [{ id: 'c2', context: { cart_id: 'c2' } }] }]);
+      const rows = await h.rows('carts', ['event_name', 'entity_context'], ['event_name'], 'wh', 'default');
+      expect(rows).toEqual([
+        { event_name: 'Associated Entity Added', entity_context: '{"cart_id":"c2"}' },
+        { event_name: 'Associated Entity Removed', entity_context: '{"cart_id":"c1"}' },
+        { event_name: 'Audience Entered', entity_context: '{}' },
+      ]);
+      await h.close();
+    });
+
+    it('writes a journey step row with JSON journey_context and journey_metadata', async () => {
+      const h = await Harness.create(dut, { computations, activations: { j: { computation: 'welcome', table: 'journey_steps' } } });
+      const journeyContext = { 'Welcome Email Sent': { opened: true, at: at(1) } };
+      const journeyMetadata = { journey_id: 'jou_1', step_id: 'step_2', epoch: 3 };
+      await h.run({ computation: 'welcome', id: 'r1', completedAt: at(2), kind: 'delta' }, [{ userId: 'u1', journeyContext, journeyMetadata }]);
+      expect((await h.columns('journey_steps', 'wh', 'default'))?.sort()).toEqual([...JOURNEY_COLUMNS].sort());
+      const [row] = await h.rows('journey_steps', ['user_id', 'event_name', 'journey_context', 'journey_metadata', 'personas_computation_class', 'personas_computation_id'], ['user_id'], 'wh', 'default');
+      expect({ ...row, journey_context: JSON.parse(row!.journey_context as string), journey_metadata: JSON.parse(row!.journey_metadata as string) }).toEqual({
+        user_id: 'u1',
+        event_name: 'Journey Step Entered',
+        journey_context: journeyContext,
+        journey_metadata: journeyMetadata,
+        personas_computation_class: 'journey_step',
+        personas_computation_id: 'journey_welcome',
+      });
+      await h.close();
+    });
+
+    it('writes two activations into one table, whose columns are the union of theirs', async () => {
+      const h = await Harness.create(dut, {
+        computations,
+        activations: {
+          carts_shared: { computation: 'carts', table: 'members', columns: { cart_id: { '@path': '$.properties.data_graph_entity_context.cart_id' } } },
+          vip_shared: { computation: 'vip', table: 'members', columns: { tier: 'gold' } },
+        },
+      });
+      await h.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1', entityContext: { cart_id: 'c1' } }]);
+      await h.run({ computation: 'vip', id: 'r2' }, [{ userId: 'u2' }]);
+      expect(await h.columns('members', 'wh', 'default')).toEqual(expect.arrayContaining(['cart_id', 'tier', 'audience_key', 'entity_context']));
+      expect(await h.rows('members', ['personas_activation_id', 'user_id', 'cart_id', 'tier'], ['user_id'], 'wh', 'default')).toEqual([
+        { personas_activation_id: 'act_carts_shared', user_id: 'u1', cart_id: 'c1', tier: null },
+        { personas_activation_id: 'act_vip_shared', user_id: 'u2', cart_id: null, tier: 'gold' },
+      ]);
+      await h.close();
+    });
+
+    it('does not write an event whose entity context is over the limit: it is quarantined with the reason and counted', async () => {
+      const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts', maxEntityContextBytes: 200 } } });
+      const big = { notes: 'é'.repeat(150) };
+      const result = await h.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1', entityContext: big }, { userId: 'u2', entityContext: { ok: true } }]);
+      expect(result.activations[0]).toMatchObject({ written: 1, refused: 1 });
+      expect(result.writes[0]).toMatchObject({ status: 'Partial', rejects: 1 });
+      expect(await h.rows('carts', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u2' }]);
+      const [reject] = await h.rows('_stowage_rejects', ['table_name', 'column_name', 'value', 'reason'], ['table_name'], 'wh', 'default');
+      expect(reject).toMatchObject({ table_name: 'carts', column_name: 'entity_context', value: JSON.stringify(big) });
+      expect(reject!.reason).toMatch(/entity context is 3\d\d bytes, over the limit of 200/);
+      await h.close();
+    });
+
+    it('runs both paths on one run: Storage Actions rows at once, Classic rows at the next sync', async () => {
+      const h = await Harness.create(dut, { computations, activations: { a: { computation: 'vip', table: 'vip_members' } } });
+      const result = await h.run({ computation: 'vip', id: 'r1' }, [{ userId: 'u1' }]);
+      expect(result.calls).toBeGreaterThan(0);
+      expect(await h.rows('vip_members', ['user_id', 'event_name'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1', event_name: 'Audience Entered' }]);
+      expect(await h.columns('identifies')).toBeUndefined();
+      await h.sync();
+      expect(await h.rows('identifies', ['user_id', 'vip'])).toEqual([{ user_id: 'u1', vip: true }]);
+      await h.close();
+    });
+
+    it("starts a new activation with an entered row for every current member, then the run's changes", async () => {
+      const before = await Harness.create(dut, { computations });
+      await before.run({ computation: 'carts', id: 'r1', completedAt: at(0) }, [{ userId: 'u1', entityContext: { n: 1 } }, { userId: 'u2', entityContext: { n: 2 } }]);
+      await before.close();
+      const h = await Harness.create(dut, { computations, activations: { late: { computation: 'carts', table: 'carts' } }, reuse: { dir: before.dir, settings: before.settings } });
+      await h.run({ computation: 'carts', id: 'r2', completedAt: at(1) }, [{ userId: 'u1', entityContext: { n: 1 } }, { userId: 'u2', entityContext: { n: 2 } }, { userId: 'u3' }]);
+      await h.run({ computation: 'carts', id: 'r3', completedAt: at(2) }, [{ userId: 'u1', entityContext: { n: 1 } }, { userId: 'u2', entityContext: { n: 2 } }, { userId: 'u3' }]);
+      expect(await h.rows('carts', ['user_id', 'event_name', 'entity_context', 'personas_computation_run_id'], ['user_id'], 'wh', 'default')).toEqual([
+        { user_id: 'u1', event_name: 'Audience Entered', entity_context: '{"n":1}', personas_computation_run_id: 'r1' },
+        { user_id: 'u2', event_name: 'Audience Entered', entity_context: '{"n":2}', personas_computation_run_id: 'r1' },
+        { user_id: 'u3', event_name: 'Audience Entered', entity_context: '{}', personas_computation_run_id: 'r2' },
+      ]);
+      await h.close();
+    });
+
+    it('writes to an existing schema the activation names, and never creates another', async () => {
+      const h = await Harness.create(dut, {
+        computations,
+        activations: { there: { computation: 'vip', table: 't', schema: 'analytics' }, missing: { computation: 'vip', table: 't', schema: 'nowhere' } },
+      });
+      await h.execute(`CREATE SCHEMA ${dut.destination.dialect.quote('analytics')}`);
+      const result = await h.run({ computation: 'vip', id: 'r1' }, [{ userId: 'u1' }]);
+      expect(result.activations.find((a) => a.activation === 'there')).toMatchObject({ written: 1, refused: 0, table: 'analytics.t' });
+      expect(result.activations.find((a) => a.activation === 'missing')).toMatchObject({ written: 0, refused: 1 });
+      expect(result.writes[0]!.notices.join('\n')).toMatch(/the schema "nowhere" does not exist/);
+      expect(await h.rows('t', ['user_id'], ['user_id'], 'wh', 'analytics')).toEqual([{ user_id: 'u1' }]);
+      expect(await h.schemaExists('nowhere')).toBe(false);
+      await h.close();
+    });
+
+    it('writes each event once when the queue is written again (a retry after a lost cursor)', async () => {
+      const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } } });
+      await h.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1' }, { userId: 'u2' }]);
+      rmSync(join(h.dir, '.stowage', 'actions', 'wh', 'default', 'cursor.json'));
+      const [again] = await h.stowage.flush('wh');
+      expect(again!.record).toMatchObject({ status: 'Success', calls: 2, duplicates: 2 });
+      expect(await h.rows('carts', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1' }, { user_id: 'u2' }]);
+      await h.close();
+    });
+
+    it('serves the actions-core definition on its own: presets, and performBatch reporting each event', async () => {
+      const h = await Harness.create(dut);
+      const definition = dut.destination.definition as { presets: Array<{ name: string }> };
+      expect(definition.presets.map((p) => p.name)).toEqual([
+        'Linked Audience Profile Entered',
+        'Linked Audience Profile Exited',
+        'Linked Audience Entity Added',
+        'Linked Audience Associated Entity Removed',
+        'Journeys Step Entered',
+      ]);
+      const destination = new actionsCore.Destination(definition as never);
+      const event = (messageId: string, context: unknown) => ({
+        type: 'track', event: 'Audience Entered', messageId, userId: 'u1', receivedAt: at(0),
+        properties: { audience_key: 'vip', data_graph_entity_context: context },
+        context: { personas: { computation_key: 'vip', computation_id: 'aud_vip', computation_run_id: 'r1', event_emitter_id: 'act_x', space_name: 'default' } },
+      });
+      const mapping = { ...actionsCore.defaultValues(sendCustomEventFields as never), event: 'direct', maxEntityContextBytes: 50, properties: audienceColumns };
+      const results = await destination.executeBatch('sendCustomEvent', { events: [event('m1', { a: 1 }), event('m2', { a: 'x'.repeat(100) })] as never, mapping: mapping as never, settings: h.settings as never });
+      expect(results.map((r) => r.status)).toEqual([200, 413]);
+      expect(await h.rows('direct', ['id', 'user_id', 'entity_context'], ['id'], 'wh', 'default')).toEqual([{ id: 'm1', user_id: 'u1', entity_context: '{"a":1}' }]);
+      await h.close();
+    });
+  });
+}
