@@ -7,7 +7,7 @@ describe('the stowage command', () => {
   it('documents every command with --help', async () => {
     const dir = project();
     const top = await stowage(['--help'], { cwd: dir });
-    for (const command of ['demo', 'run', 'ingest', 'sync', 'serve', 'history', 'check']) {
+    for (const command of ['demo', 'run', 'flush', 'ingest', 'sync', 'serve', 'history', 'check']) {
       expect(top.stdout).toContain(command);
       const help = await stowage([command, '--help'], { cwd: dir });
       expect(help.code, command).toBe(0);
@@ -97,5 +97,27 @@ describe('the stowage command', () => {
     const refused = await stowage(['demo', '--dir', '.'], { cwd: dir });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('was not made by `stowage demo`');
+  });
+
+  it('writes activations when a run completes, and shows the writes in the history beside the syncs', async () => {
+    const dir = project({
+      spaces: {
+        shop: {
+          id: 'spa_shop',
+          computations: { carts: { type: 'linked_audience' } },
+          activations: { carts_to_local: { computation: 'carts', warehouse: 'local', table: 'abandoned_carts', maxEntityContextBytes: 64 } },
+        },
+      },
+    });
+    const run = [{ space: 'shop', computation: 'carts', id: 'r1' }, { userId: 'u1', entityContext: { cart_id: 'c1' } }, { userId: 'u2', entityContext: { note: 'x'.repeat(100) } }];
+    writeFileSync(join(dir, 'r1.ndjson'), run.map((x) => JSON.stringify(x)).join('\n'));
+    const r = await stowage(['run', 'r1.ndjson'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stdout).toMatch(/activation carts_to_local → local shop\.abandoned_carts: 1 rows written, 1 refused, \d+ ms/);
+    expect(r.stdout).toMatch(/not written: the entity context is 1\d\d bytes, over the limit of 64/);
+    const history = await stowage(['history'], { cwd: dir });
+    expect(history.stdout).toMatch(/local\s+storage-actions\s+run r1\s+Partial/);
+    const flushed = await stowage(['flush'], { cwd: dir });
+    expect(flushed.stdout).toMatch(/^Success: Storage Actions write to warehouse local, 0 events/m);
   });
 });

@@ -90,3 +90,36 @@ describe('a run killed before its state commits, applied again, logs each change
     expect(tables.users).toHaveLength(3);
   });
 });
+
+describe('a Storage Actions write killed with SIGKILL at any point, then retried, leaves each row exactly once', () => {
+  const PROFILES = 3_000;
+  const config = {
+    spaces: {
+      shop: {
+        id: 'spa_shop',
+        computations: { carts: { type: 'linked_audience' } },
+        activations: { carts_to_local: { computation: 'carts', warehouse: 'local', table: 'abandoned_carts' } },
+      },
+    },
+  };
+  const run = () =>
+    [
+      { space: 'shop', computation: 'carts', id: 'r1', kind: 'snapshot', completedAt: '2026-11-23T10:00:00Z' },
+      ...Array.from({ length: PROFILES }, (_, i) => ({ userId: `u${i}`, entityContext: { cart_id: `c${i}`, items: [i, i + 1] } })),
+    ].map((x) => JSON.stringify(x)).join('\n');
+
+  it.each(['writer:after-stage:1', 'writer:before-commit:1', 'writer:after-commit:1', 'state:before-commit'])('killed at %s', async (failpoint) => {
+    const dir = project(config);
+    writeFileSync(join(dir, 'r1.ndjson'), run());
+    const killed = await stowage(['run', 'r1.ndjson'], { cwd: dir, env: { STOWAGE_FAILPOINT: failpoint } });
+    expect(killed.signal).toBe('SIGKILL');
+    // The run again (a re-sent run is a no-op for the state, and writes what is still queued), then an explicit retry.
+    const again = await stowage(['run', 'r1.ndjson'], { cwd: dir });
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    const retry = await stowage(['flush'], { cwd: dir });
+    expect(retry.code, retry.stdout + retry.stderr).toBe(0);
+    const rows = (await dumpSchema(dir, 'shop')).abandoned_carts!;
+    expect(rows).toHaveLength(PROFILES);
+    expect(new Set(rows).size).toBe(PROFILES);
+  });
+});

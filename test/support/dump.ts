@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { DuckDBDriver } from '@stowage/destination-duckdb';
 
 /**
- * Every table of a classic schema as comparable text: all rows, all columns but those that
+ * Every table of a schema as comparable text: all rows, all columns but those that
  * record when or by which sync a row was loaded (uuid_ts, the ledger, a reject's sync id).
  */
 export async function dumpSchema(dir: string, schema: string): Promise<Record<string, string[]>> {
@@ -14,7 +14,9 @@ export async function dumpSchema(dir: string, schema: string): Promise<Record<st
     );
     const out: Record<string, string[]> = {};
     for (const { table_name } of tables) {
-      const rows = await driver.query(`SELECT * EXCLUDE (${table_name === '_stowage_rejects' ? 'sync_id, rejected_at' : 'uuid_ts'}) FROM "${schema}"."${table_name}"`);
+      const columns = new Set((await driver.columns(schema, table_name))?.map((c) => c.name));
+      const excluded = (table_name === '_stowage_rejects' ? ['sync_id', 'rejected_at'] : ['uuid_ts']).filter((c) => columns.has(c));
+      const rows = await driver.query(`SELECT * ${excluded.length ? `EXCLUDE (${excluded.join(', ')})` : ''} FROM "${schema}"."${table_name}"`);
       out[table_name] = rows.map((r) => JSON.stringify(r)).sort();
     }
     return out;

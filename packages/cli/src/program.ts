@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, RunFormatError, StowageError, UsageError } from '@stowage/core';
-import { applyRuns } from './commands/run.js';
+import { applyRuns, flushNow } from './commands/run.js';
 import { check } from './commands/check.js';
 import { printHistory } from './commands/history.js';
 import { ingest } from './commands/ingest.js';
@@ -35,13 +35,26 @@ export function program(): Command {
     });
 
   cli.command('run')
-    .description('Apply completed computation runs (JSON, or NDJSON with a header line): changes are logged as calls for the next sync')
+    .description('Apply completed computation runs (JSON, or NDJSON with a header line): changes are logged as calls for the next Classic sync, and activations are written at once (Storage Actions)')
     .argument('<files...>', 'run files, applied in order')
     .addOption(configOption())
     .action(async (files: string[], opts) => {
       const stowage = openStowage(opts.config);
       try {
-        await applyRuns(stowage, files);
+        process.exitCode = await applyRuns(stowage, files);
+      } finally {
+        await stowage.close();
+      }
+    });
+
+  cli.command('flush')
+    .description('Write the Storage Actions events still queued (after a failed write): each event lands once')
+    .argument('[warehouse]', 'the warehouse to write to (default: all)')
+    .addOption(configOption())
+    .action(async (warehouse: string | undefined, opts) => {
+      const stowage = openStowage(opts.config);
+      try {
+        process.exitCode = await flushNow(stowage, warehouse);
       } finally {
         await stowage.close();
       }

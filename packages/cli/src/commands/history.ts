@@ -12,10 +12,11 @@ export function printHistory(stowage: Stowage, opts: { json?: boolean; warehouse
   if (records.length === 0) console.log('No syncs yet.');
   else {
     console.log(table(
-      ['started (UTC)', 'warehouse', 'trigger', 'status', 'duration', 'calls', 'rows', 'casts', 'rejects', 'error'],
+      ['started (UTC)', 'warehouse', 'path', 'trigger', 'status', 'duration', 'calls', 'rows', 'casts', 'rejects', 'error'],
       records.map((r) => [
         r.startedAt.replace('T', ' ').slice(0, 19),
         r.warehouse,
+        r.path,
         r.trigger,
         r.status,
         r.endedAt ? duration(Date.parse(r.endedAt) - Date.parse(r.startedAt)) : '-',

@@ -5,7 +5,8 @@ export function summarize(r: SyncRecord): string {
   const rows = Object.entries(r.rows).map(([t, n]) => `${t} ${fmt(n)}`).join(', ') || 'no new rows';
   const ms = Date.parse(r.endedAt ?? r.startedAt) - Date.parse(r.startedAt);
   const extra = [r.casts && `${fmt(r.casts)} casts`, r.rejects && `${fmt(r.rejects)} rejects (see _stowage_rejects)`, r.duplicates && `${fmt(r.duplicates)} duplicates skipped`].filter(Boolean).join(', ');
-  return `${r.status}: warehouse ${r.warehouse}, ${fmt(r.calls)} calls in ${duration(ms)} → ${rows}${extra ? `; ${extra}` : ''}${r.error ? `\n  error: ${r.error}` : ''}`;
+  const what = r.path === 'storage-actions' ? `Storage Actions write to warehouse ${r.warehouse}, ${fmt(r.calls)} events` : `warehouse ${r.warehouse}, ${fmt(r.calls)} calls`;
+  return `${r.status}: ${what} in ${duration(ms)} → ${rows}${extra ? `; ${extra}` : ''}${r.error ? `\n  error: ${r.error}` : ''}`;
 }
 
 /** Syncs one warehouse, or every warehouse, now; returns the exit code. */
