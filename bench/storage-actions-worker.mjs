@@ -1,0 +1,82 @@
+// One phase of the Storage Actions benchmark, in a process of its own so that the peak RSS the
+// kernel reports belongs to that phase alone. The parent forks this script and sends
+// { role, ...job }; the answer goes back by process.send.
+//
+//   run       one linked-audience snapshot run of N entering members (entity contexts of ~1 KB):
+//             state diff, queue, and the write into <space>.<table> (timed apart, from the history)
+//   raw       the baseline: the written rows loaded into a fresh DuckDB with the Appender
+//   latency   K runs of 1,000 changes each: the time from handing a completed run to Stowage to
+//             its rows being committed in the warehouse
+import { performance } from 'node:perf_hooks';
+import { openStowage } from '@stowage/cli';
+import { rawAppend } from './raw-append.mjs';
+
+export const SPACE = 'bench';
+const maxRssMB = () => process.resourceUsage().maxRSS / 1024;
+
+/** A deterministic entity context of about `bytes` bytes of JSON: a cart with items. */
+function entityContext(i, bytes) {
+  const items = [];
+  let size = 60;
+  for (let n = 0; size < bytes; n++) {
+    const item = { sku: `sku_${(i * 7 + n) % 100_000}`, name: `Product ${n} of cart ${i}`, price: ((i + n) % 1000) / 10, qty: 1 + (n % 3) };
+    size += JSON.stringify(item).length + 1;
+    items.push(item);
+  }
+  return { cart_id: `cart_${i}`, total: items.reduce((t, x) => t + x.price * x.qty, 0), items };
+}
+
+/** The run's members in chunks, as the library API takes them. */
+async function* members(from, count, contextBytes) {
+  const CHUNK = 5_000;
+  for (let start = from; start < from + count; start += CHUNK) {
+    const chunk = [];
+    for (let i = start; i < Math.min(start + CHUNK, from + count); i++) {
+      chunk.push({ profileId: `p${i}`, userId: `u${i}`, anonymousIds: [], emails: [], mobileIds: [], entityContext: entityContext(i, contextBytes) });
+    }
+    yield chunk;
+  }
+}
+
+const header = (id, kind = 'snapshot') => ({ space: SPACE, computation: 'carts', id, kind, completedAt: new Date().toISOString() });
+
+async function run({ configPath, count, contextBytes }) {
+  const stowage = openStowage(configPath);
+  const t0 = performance.now();
+  const result = await stowage.applyRun(header('r1'), members(0, count, contextBytes));
+  const seconds = (performance.now() - t0) / 1000;
+  await stowage.close();
+  const write = result.writes[0];
+  if (!write || write.status !== 'Success') throw new Error(`the write ended ${write?.status}: ${write?.error ?? write?.notices.join('; ')}`);
+  const writeSeconds = (Date.parse(write.endedAt) - Date.parse(write.startedAt)) / 1000;
+  return { seconds, writeSeconds, changes: result.changes, events: result.events, rows: Object.values(write.rows).reduce((a, b) => a + b, 0) };
+}
+
+async function latency({ configPath, runs, perRun, contextBytes }) {
+  const stowage = openStowage(configPath);
+  const ms = [];
+  // Each run enters 1,000 new members: 1,000 changes, 1,000 rows.
+  for (let k = 0; k < runs; k++) {
+    const t0 = performance.now();
+    const result = await stowage.applyRun(header(`l${k}`, 'delta'), members(10_000_000 + k * perRun, perRun, contextBytes));
+    ms.push(performance.now() - t0);
+    if (result.activations[0]?.written !== perRun) throw new Error(`latency run ${k} wrote ${result.activations[0]?.written} of ${perRun}`);
+  }
+  await stowage.close();
+  return { ms };
+}
+
+const raw = ({ warehousePath, rawPath, duckdbOptions }) => rawAppend({ warehousePath, rawPath, schema: SPACE, duckdbOptions });
+
+const roles = { run, raw, latency };
+
+process.once('message', async (job) => {
+  let answer;
+  try {
+    answer = { ok: true, ...(await roles[job.role](job)) };
+  } catch (error) {
+    answer = { ok: false, error: error?.stack ?? String(error) };
+  }
+  answer.maxRssMB = maxRssMB();
+  process.send(answer, () => process.exit(0));
+});

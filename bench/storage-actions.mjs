@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+// Storage Actions benchmark: a linked-audience run of N membership changes, each with an entity
+// context of about 1 KB, written into <space>.<table> of a DuckDB warehouse, compared with the
+// raw Appender load of the same final rows in the same run; and the latency from handing a
+// completed run of 1,000 changes to Stowage to its rows being committed. A script that prints
+// figures, not a test; docs/benchmarks.md explains the method and records results.
+//
+//   npm run bench:actions                              1,000,000 changes, one run
+//   npm run bench:actions -- --changes 100000 --repeat 3
+//   npm run bench:actions -- --latency-runs 50
+import { execFileSync, fork } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const WORKER = join(here, 'storage-actions-worker.mjs');
+const TARGETS = { maxRatio: 1.5, maxP50Ms: 300 };
+
+const fmt = (n, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      changes: { type: 'string', default: '1000000' },
+      'context-bytes': { type: 'string', default: '1024' },
+      repeat: { type: 'string', default: '1' },
+      'latency-runs': { type: 'string', default: '30' },
+      keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log('usage: node bench/storage-actions.mjs [--changes 1000000] [--context-bytes 1024] [--repeat N] [--latency-runs 30] [--keep]');
+    process.exit(0);
+  }
+  const n = (name) => {
+    const v = Number(String(values[name]).replace(/_/g, ''));
+    if (!Number.isSafeInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer, not ${values[name]}`);
+    return v;
+  };
+  return { changes: n('changes'), contextBytes: n('context-bytes'), repeat: n('repeat'), latencyRuns: n('latency-runs'), keep: values.keep };
+}
+
+function runChild(job) {
+  return new Promise((resolve, reject) => {
+    const child = fork(WORKER, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let answer;
+    child.once('message', (m) => (answer = m));
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (!answer) return reject(new Error(`${job.role} child exited (code ${code}, signal ${signal}) without an answer`));
+      if (!answer.ok) return reject(new Error(`${job.role} child failed: ${answer.error}`));
+      resolve(answer);
+    });
+    child.send(job);
+  });
+}
+
+/** One space, one linked audience, one activation with the Linked Audience preset into DuckDB. */
+function writeConfig(dir) {
+  const config = {
+    spaces: { bench: { computations: { carts: { type: 'linked_audience' } }, activations: { carts_to_wh: { computation: 'carts', warehouse: 'wh', table: 'abandoned_carts' } } } },
+    warehouses: { wh: { type: 'duckdb', settings: { path: 'warehouse.duckdb' } } },
+  };
+  const path = join(dir, 'stowage.json');
+  writeFileSync(path, JSON.stringify(config, null, 2));
+  return path;
+}
+
+function describeCode() {
+  const git = (...args) => execFileSync('git', args, { cwd: join(here, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    const dirty = git('status', '--porcelain', '--', 'packages', 'destinations') !== '';
+    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted changes in packages/ or destinations/' : ''}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
+async function main() {
+  const opts = options();
+  console.log(`Stowage Storage Actions benchmark — ${new Date().toISOString().slice(0, 10)}`);
+  console.log(`code: ${describeCode()} (measured as built in dist/: run \`npm run build\` first)`);
+  console.log(`machine: ${cpus().length} cores, ${fmt(totalmem() / 2 ** 30, 1)} GiB; node ${process.version}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`${fmt(opts.changes)} changes, entity contexts of ~${fmt(opts.contextBytes)} bytes; runs: ${opts.repeat}; latency: ${opts.latencyRuns} runs of 1,000 changes\n`);
+  const root = mkdtempSync(join(tmpdir(), 'stowage-bench-actions-'));
+  try {
+    const runs = [];
+    for (let i = 0; i < opts.repeat; i++) {
+      const dir = mkdtempSync(join(root, 'run-'));
+      const configPath = writeConfig(dir);
+      const write = await runChild({ role: 'run', configPath, count: opts.changes, contextBytes: opts.contextBytes });
+      if (write.rows !== opts.changes) throw new Error(`the run wrote ${write.rows} rows, expected ${opts.changes}`);
+      const raw = await runChild({ role: 'raw', warehousePath: join(dir, 'warehouse.duckdb'), rawPath: join(dir, 'raw.duckdb'), duckdbOptions: {} });
+      runs.push({ write, raw });
+      console.log(
+        `  run ${i + 1}: whole run ${write.seconds.toFixed(2)} s (state diff + queue + write), write ${write.writeSeconds.toFixed(2)} s, ` +
+          `raw append ${raw.seconds.toFixed(2)} s; RSS ${fmt(write.maxRssMB)} MB`,
+      );
+      if (!opts.keep) rmSync(dir, { recursive: true, force: true });
+    }
+    const latencyDir = mkdtempSync(join(root, 'latency-'));
+    const latency = await runChild({ role: 'latency', configPath: writeConfig(latencyDir), runs: opts.latencyRuns, perRun: 1000, contextBytes: opts.contextBytes });
+
+    const m = (f) => median(runs.map(f));
+    const writeRatio = m((r) => r.write.writeSeconds / r.raw.seconds);
+    const runRatio = m((r) => r.write.seconds / r.raw.seconds);
+    console.log('\nStorage Actions into DuckDB (medians)\n');
+    console.log('| changes | write rows/s | write s | whole run s | raw append s | write ratio | whole-run ratio | peak RSS MB |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+    console.log(
+      `| ${fmt(opts.changes)} | ${fmt(opts.changes / m((r) => r.write.writeSeconds))} | ${m((r) => r.write.writeSeconds).toFixed(2)} | ${m((r) => r.write.seconds).toFixed(2)} | ` +
+        `${m((r) => r.raw.seconds).toFixed(2)} | ${writeRatio.toFixed(2)} | ${runRatio.toFixed(2)} | ${fmt(m((r) => r.write.maxRssMB))} |`,
+    );
+    const p50 = percentile(latency.ms, 50);
+    console.log(`\nlatency, run handed over → rows committed, 1,000 changes: p50 ${fmt(p50)} ms, p95 ${fmt(percentile(latency.ms, 95))} ms, max ${fmt(Math.max(...latency.ms))} ms (${latency.ms.length} runs)`);
+    const pass = (ok) => (ok ? 'PASS' : 'FAIL');
+    console.log(`\n${pass(writeRatio <= TARGETS.maxRatio)}  speed: write ≤ ${TARGETS.maxRatio}× the raw Appender load of the same rows (${writeRatio.toFixed(2)}×; whole run with the state diff: ${runRatio.toFixed(2)}×)`);
+    console.log(`${pass(p50 < TARGETS.maxP50Ms)}  latency: p50 under ${TARGETS.maxP50Ms} ms for a 1,000-change run (${fmt(p50)} ms)`);
+    console.log(`\nload average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  } finally {
+    if (!opts.keep) rmSync(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error?.stack ?? error);
+  process.exit(1);
+});
