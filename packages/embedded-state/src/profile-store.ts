@@ -12,6 +12,12 @@ import { stageRun } from './staging.js';
 const CHUNK = 5_000;
 
 /**
+ * The state database's settings: bounded memory (it spills to disk past it), and no ordering
+ * guarantee, which lets DuckDB stream a large run instead of buffering it in order.
+ */
+const STATE_OPTIONS = { memory_limit: '512MB', preserve_insertion_order: 'false' };
+
+/**
  * Profile state in a DuckDB file (`<stateDir>/state.duckdb`). A run is staged in bulk and diffed
  * against the state in SQL, so memory stays flat however large the snapshot; changes are streamed
  * to the caller before the state commits, so a crash in between replays the same changes.
@@ -28,7 +34,7 @@ export class EmbeddedProfileStore implements ProfileStore {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {
-        const instance = await DuckDBInstance.create(join(stateDir, 'state.duckdb'), { memory_limit: '512MB' });
+        const instance = await DuckDBInstance.create(join(stateDir, 'state.duckdb'), STATE_OPTIONS);
         const db = await instance.connect();
         for (const sql of STATE_SCHEMA) await db.run(sql);
         return new EmbeddedProfileStore(instance, db, stateDir);
@@ -52,10 +58,11 @@ export class EmbeddedProfileStore implements ProfileStore {
         return { applied: false, profiles: 0, changes: 0 };
       }
       const count = await stageRun(this.db, this.tmpDir, profiles);
+      // Replace, not upsert: an upsert holds an index of every key in memory, which a run of a
+      // million profiles with kilobyte contexts cannot afford; a delete and an append spill to disk.
+      await this.db.run('DELETE FROM profiles WHERE space = $1 AND profile_id IN (SELECT profile_id FROM run_rows)', [space]);
       await this.db.run(
-        `INSERT INTO profiles (space, profile_id, user_id, anonymous_ids, emails, mobile_ids) SELECT $1, profile_id, user_id, anonymous_ids, emails, mobile_ids FROM run_rows
-         ON CONFLICT (space, profile_id) DO UPDATE SET user_id = excluded.user_id, anonymous_ids = excluded.anonymous_ids,
-           emails = excluded.emails, mobile_ids = excluded.mobile_ids`,
+        'INSERT INTO profiles (space, profile_id, user_id, anonymous_ids, emails, mobile_ids) SELECT $1, profile_id, user_id, anonymous_ids, emails, mobile_ids FROM run_rows',
         [space],
       );
       const linked = kind === 'linked_audience';
@@ -67,25 +74,31 @@ export class EmbeddedProfileStore implements ProfileStore {
       // value gets a new version, hence a new message id, and is never mistaken for a duplicate.
       // A rewritten context alone (`kept`) leaves the run and time that made the row what it is.
       await this.db.run(
-        `INSERT INTO memberships (space, computation, profile_id, kind, value, version, run_id, updated_at, context)
-         SELECT $1, $2, profile_id, $3, value, version, CASE WHEN kind <> 'kept' THEN $4 END, CASE WHEN kind <> 'kept' THEN $5 END, context
-         FROM run_changes
-         ON CONFLICT (space, computation, profile_id) DO UPDATE SET value = excluded.value, version = excluded.version,
-           run_id = coalesce(excluded.run_id, memberships.run_id), updated_at = coalesce(excluded.updated_at, memberships.updated_at),
-           context = excluded.context`,
+        `CREATE OR REPLACE TEMP TABLE run_memberships AS
+         SELECT $1 AS space, $2 AS computation, c.profile_id, $3 AS kind, c.value, c.version,
+                CASE WHEN c.kind <> 'kept' THEN $4 ELSE m.run_id END AS run_id,
+                CASE WHEN c.kind <> 'kept' THEN $5 ELSE m.updated_at END AS updated_at, c.context
+         FROM run_changes c LEFT JOIN memberships m ON m.space = $1 AND m.computation = $2 AND m.profile_id = c.profile_id`,
         [space, computation, kind, header.id, header.completedAt],
       );
+      await this.db.run('DELETE FROM memberships WHERE space = $1 AND computation = $2 AND profile_id IN (SELECT profile_id FROM run_changes)', [space, computation]);
+      await this.db.run('INSERT INTO memberships (space, computation, profile_id, kind, value, version, run_id, updated_at, context) SELECT * FROM run_memberships');
       if (linked) {
         await this.db.run(
-          `INSERT INTO entity_memberships (space, computation, profile_id, entity_id, present, context, version, run_id, updated_at)
-           SELECT $1, $2, profile_id, entity_id, present, context, version,
-                  CASE WHEN kind <> 'entity_kept' THEN $3 END, CASE WHEN kind <> 'entity_kept' THEN $4 END
-           FROM run_entity_changes
-           ON CONFLICT (space, computation, profile_id, entity_id) DO UPDATE SET present = excluded.present,
-             context = excluded.context, version = excluded.version, run_id = coalesce(excluded.run_id, entity_memberships.run_id),
-             updated_at = coalesce(excluded.updated_at, entity_memberships.updated_at)`,
+          `CREATE OR REPLACE TEMP TABLE run_entities AS
+           SELECT $1 AS space, $2 AS computation, c.profile_id, c.entity_id, c.present, c.context, c.version,
+                  CASE WHEN c.kind <> 'entity_kept' THEN $3 ELSE e.run_id END AS run_id,
+                  CASE WHEN c.kind <> 'entity_kept' THEN $4 ELSE e.updated_at END AS updated_at
+           FROM run_entity_changes c
+           LEFT JOIN entity_memberships e ON e.space = $1 AND e.computation = $2 AND e.profile_id = c.profile_id AND e.entity_id = c.entity_id`,
           [space, computation, header.id, header.completedAt],
         );
+        await this.db.run(
+          `DELETE FROM entity_memberships WHERE space = $1 AND computation = $2
+             AND (profile_id, entity_id) IN (SELECT (profile_id, entity_id) FROM run_entity_changes)`,
+          [space, computation],
+        );
+        await this.db.run('INSERT INTO entity_memberships (space, computation, profile_id, entity_id, present, context, version, run_id, updated_at) SELECT * FROM run_entities');
       }
       await this.db.run('INSERT INTO runs VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [space, computation, header.id, header.kind, header.completedAt, new Date().toISOString(), count, changes]);
       failpoint('state:before-commit');
@@ -97,7 +110,7 @@ export class EmbeddedProfileStore implements ProfileStore {
     } finally {
       await this.db.run('DROP TABLE IF EXISTS run_rows').catch(() => undefined);
       await this.db.run('DROP TABLE IF EXISTS run_changes').catch(() => undefined);
-      await this.db.run('DROP TABLE IF EXISTS run_entity_changes').catch(() => undefined);
+      for (const table of ['run_entity_changes', 'run_memberships', 'run_entities']) await this.db.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
     }
   }
 

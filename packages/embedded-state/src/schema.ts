@@ -1,20 +1,25 @@
-/** Tables of the embedded state store. Values and contexts are JSON text, so any value round-trips. */
+/**
+ * Tables of the embedded state store. Values and contexts are JSON text, so any value round-trips.
+ * No primary keys: DuckDB keeps a key's index in memory whole, which a run of a million profiles
+ * with kilobyte contexts cannot afford; runs replace rows by delete and append, set-based, and
+ * the keys below are what those statements hold unique. (Files made before keep their keys.)
+ */
 export const STATE_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS profiles (
-     space VARCHAR, profile_id VARCHAR, user_id VARCHAR, anonymous_ids VARCHAR, emails VARCHAR, mobile_ids VARCHAR,
-     PRIMARY KEY (space, profile_id))`,
+     space VARCHAR, profile_id VARCHAR, user_id VARCHAR, anonymous_ids VARCHAR, emails VARCHAR, mobile_ids VARCHAR
+     /* key: space, profile_id */)`,
   `CREATE TABLE IF NOT EXISTS memberships (
      space VARCHAR, computation VARCHAR, profile_id VARCHAR, kind VARCHAR, value VARCHAR, version BIGINT,
-     run_id VARCHAR, updated_at VARCHAR, context VARCHAR,
-     PRIMARY KEY (space, computation, profile_id))`,
+     run_id VARCHAR, updated_at VARCHAR, context VARCHAR
+     /* key: space, computation, profile_id */)`,
   // State files written before linked audiences have no context column; statements name their columns.
   `ALTER TABLE memberships ADD COLUMN IF NOT EXISTS context VARCHAR`,
   // A linked audience member's entities. A row outlives its entity's departure (present = false) so
   // that its version keeps counting: a returning entity gets a new version, hence a new message id.
   `CREATE TABLE IF NOT EXISTS entity_memberships (
      space VARCHAR, computation VARCHAR, profile_id VARCHAR, entity_id VARCHAR, present BOOLEAN, context VARCHAR,
-     version BIGINT, run_id VARCHAR, updated_at VARCHAR,
-     PRIMARY KEY (space, computation, profile_id, entity_id))`,
+     version BIGINT, run_id VARCHAR, updated_at VARCHAR
+     /* key: space, computation, profile_id, entity_id */)`,
   `CREATE TABLE IF NOT EXISTS runs (
      space VARCHAR, computation VARCHAR, run_id VARCHAR, kind VARCHAR, completed_at VARCHAR, applied_at VARCHAR,
      profiles BIGINT, changes BIGINT,

@@ -43,9 +43,15 @@ export async function stageRun(db: DuckDBConnection, dir: string, profiles: Asyn
   let count = 0;
   try {
     const out = createWriteStream(file);
+    // Repeats are rare: spotted here, so that the common run needs no dedupe pass over wide rows.
+    const seen = new Set<string>();
+    let repeated = false;
     for await (const chunk of profiles) {
       let text = '';
-      for (const p of chunk) text += JSON.stringify(stagedRow(count++, p)) + '\n';
+      for (const p of chunk) {
+        if (!repeated) repeated = seen.size === seen.add(p.profileId).size;
+        text += JSON.stringify(stagedRow(count++, p)) + '\n';
+      }
       if (!out.write(text)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
     }
     out.end();
@@ -54,9 +60,11 @@ export async function stageRun(db: DuckDBConnection, dir: string, profiles: Asyn
       `CREATE OR REPLACE TEMP TABLE run_rows AS SELECT * FROM read_json(${lit(file)}, format = 'newline_delimited',
          columns = {seq: 'BIGINT', profile_id: 'VARCHAR', user_id: 'VARCHAR', anonymous_ids: 'VARCHAR', emails: 'VARCHAR',
                     mobile_ids: 'VARCHAR', value: 'VARCHAR', op: 'VARCHAR', entity_context: 'VARCHAR',
-                    entities: 'STRUCT(id VARCHAR, context VARCHAR)[]', journey_context: 'VARCHAR', journey_metadata: 'VARCHAR'})
-       QUALIFY row_number() OVER (PARTITION BY profile_id ORDER BY seq DESC) = 1`,
+                    entities: 'STRUCT(id VARCHAR, context VARCHAR)[]', journey_context: 'VARCHAR', journey_metadata: 'VARCHAR'})`,
     );
+    // The last entry of a repeated profile wins. A window over the whole rows would sort their
+    // contexts too (an entity context can be kilobytes): only the narrow key columns are ranked.
+    if (repeated) await db.run('DELETE FROM run_rows WHERE seq NOT IN (SELECT max(seq) FROM run_rows GROUP BY profile_id)');
     return count;
   } finally {
     await rm(file, { force: true });

@@ -4,7 +4,7 @@ import { readRun } from '../read-run.js';
 import { openStowage } from '../open.js';
 import { destinations } from '../registry.js';
 import { duration, fmt, table } from '../output.js';
-import { SAMPLE_COMPUTATIONS, sampleRun } from './sample.js';
+import { SAMPLE_ACTIVATED, SAMPLE_COMPUTATIONS, sampleJourneyRun, sampleLinkedRun, sampleRun } from './sample.js';
 import { summarize } from '../commands/sync.js';
 
 const MARKER = '.stowage-demo';
@@ -28,33 +28,56 @@ export async function demo(dir: string, profiles: number): Promise<number> {
     spaces: {
       default: {
         id: 'spa_demo_default',
-        computations: Object.fromEntries(SAMPLE_COMPUTATIONS.map((c) => [c.key, { type: c.type, ...(c.settings ? { warehouses: { local: c.settings } } : {}) }])),
+        computations: {
+          ...Object.fromEntries(SAMPLE_COMPUTATIONS.map((c) => [c.key, { type: c.type, ...(c.settings ? { warehouses: { local: c.settings } } : {}) }])),
+          [SAMPLE_ACTIVATED.linkedAudience]: { type: 'linked_audience' },
+          [SAMPLE_ACTIVATED.journeyStep]: { type: 'journey_step' },
+        },
+        activations: {
+          abandoned_carts_to_local: {
+            computation: SAMPLE_ACTIVATED.linkedAudience,
+            warehouse: 'local',
+            table: 'abandoned_carts',
+            columns: {
+              cart_id: { '@path': '$.properties.data_graph_entity_context.cart_id' },
+              cart_total: { '@path': '$.properties.data_graph_entity_context.total' },
+            },
+          },
+          welcome_step_2_to_local: { computation: SAMPLE_ACTIVATED.journeyStep, warehouse: 'local', table: 'journey_steps' },
+        },
       },
     },
     warehouses: { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' }, schedule: '0 * * * *' } },
   }, null, 2) + '\n');
 
   const started = Date.now();
-  console.log(`Stowage demo: ${fmt(profiles)} profiles, ${SAMPLE_COMPUTATIONS.length} computations, 2 runs each, into ${join(root, 'warehouse.duckdb')}\n`);
+  const keys = [...SAMPLE_COMPUTATIONS.map((c) => c.key), SAMPLE_ACTIVATED.linkedAudience, SAMPLE_ACTIVATED.journeyStep];
+  console.log(`Stowage demo: ${fmt(profiles)} profiles, ${keys.length} computations, 2 runs each, into ${join(root, 'warehouse.duckdb')}\n`);
   for (let run = 0; run < 2; run++) {
-    for (const c of SAMPLE_COMPUTATIONS) {
-      const file = join(root, 'runs', `${run + 1}-${c.key}.ndjson`);
-      const header = { space: 'default', computation: c.key, id: `run_${run + 1}_${c.key}`, kind: 'snapshot', completedAt: RUN_TIMES[run] };
-      writeFileSync(file, [header, ...sampleRun(c, run, profiles)].map((x) => JSON.stringify(x)).join('\n') + '\n');
-    }
+    const write = (key: string, kind: string, rows: unknown[]) => {
+      const header = { space: 'default', computation: key, id: `run_${run + 1}_${key}`, kind, completedAt: RUN_TIMES[run] };
+      writeFileSync(join(root, 'runs', `${run + 1}-${key}.ndjson`), [header, ...rows].map((x) => JSON.stringify(x)).join('\n') + '\n');
+    };
+    for (const c of SAMPLE_COMPUTATIONS) write(c.key, 'snapshot', sampleRun(c, run, profiles));
+    write(SAMPLE_ACTIVATED.linkedAudience, 'snapshot', sampleLinkedRun(run, profiles));
+    // A journey step's run lists the profiles that entered the step during the run.
+    write(SAMPLE_ACTIVATED.journeyStep, 'delta', sampleJourneyRun(run, profiles));
   }
   const stowage = openStowage(configPath);
   try {
     for (let run = 0; run < 2; run++) {
       let changes = 0;
       let calls = 0;
-      for (const c of SAMPLE_COMPUTATIONS) {
-        const { header, profiles: rows } = readRun(join(root, 'runs', `${run + 1}-${c.key}.ndjson`));
+      const written: string[] = [];
+      for (const key of keys) {
+        const { header, profiles: rows } = readRun(join(root, 'runs', `${run + 1}-${key}.ndjson`));
         const outcome = await stowage.applyRun(header, rows);
         changes += outcome.changes;
         calls += outcome.calls;
+        for (const a of outcome.activations) written.push(`${a.table} ${fmt(a.written)} rows in ${duration(a.ms)}`);
+        for (const w of outcome.writes) if (w.status === 'Failure') throw new Error(`the Storage Actions write failed: ${w.error}`);
       }
-      console.log(`run ${run + 1} (${RUN_TIMES[run]}): ${fmt(changes)} changes → ${fmt(calls)} calls logged`);
+      console.log(`run ${run + 1} (${RUN_TIMES[run]}): ${fmt(changes)} changes → ${fmt(calls)} calls logged for the Classic sync; written at once: ${written.join(', ')}`);
     }
     await stowage.close();
     const record = await stowage.sync('local', { trigger: 'demo' });
@@ -92,6 +115,10 @@ async function tour(root: string): Promise<void> {
     await show('engage_default.users for u123 (one row per user, latest values):', `SELECT user_id, first_time_shopper, total_revenue_180_days, favorite_category, orders_count_90_days FROM engage_default.users WHERE user_id = 'u123'`);
     await show('engage_default.audience_exited (a few of the exits of run 2):', `SELECT user_id, audience_key, first_time_shopper FROM engage_default.audience_exited WHERE audience_key = 'first_time_shopper' ORDER BY id LIMIT 3`);
     await show('engage_default.users: first_time_shopper is tri-state (true in, false exited, null never in):', `SELECT first_time_shopper, count(*) AS users FROM engage_default.users GROUP BY 1 ORDER BY 1 NULLS LAST`);
+    console.log('\n\ndefault, the Storage Actions schema (written right after each run, appended, never updated):');
+    await show('default.abandoned_carts, a linked audience: one row per change, cart_id and cart_total mapped out of entity_context:', `SELECT event_name, count(*) AS "rows", count(DISTINCT user_id) AS users FROM "default".abandoned_carts GROUP BY 1 ORDER BY 1`);
+    await show('default.abandoned_carts for u1 (its entity context is its newest cart, as JSON):', `SELECT personas_computation_run_id AS run, event_name, cart_id, cart_total, left(entity_context, 60) || '…' AS entity_context FROM "default".abandoned_carts WHERE user_id = 'u1' ORDER BY received_at, event_name`);
+    await show('default.journey_steps, a journey step (journey_context and journey_metadata as JSON):', `SELECT user_id, event_name, journey_context, left(journey_metadata, 50) || '…' AS journey_metadata FROM "default".journey_steps ORDER BY received_at, user_id LIMIT 3`);
   } finally {
     await driver.close();
   }

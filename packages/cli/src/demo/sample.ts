@@ -56,3 +56,55 @@ export function sampleRun(c: SampleComputation, run: number, profiles: number): 
   }
   return out;
 }
+
+/** The demo's linked audience and journey step, written through activations (Storage Actions). */
+export const SAMPLE_ACTIVATED = {
+  linkedAudience: 'abandoned_carts',
+  journeyStep: 'welcome_step_2',
+};
+
+const PRODUCTS = ['Trail Runner 2', 'Rain Shell', 'Wool Beanie', 'Camp Mug', 'Lip Balm', 'Day Pack'];
+
+/** A cart of profile n in run r: a few items with prices, deterministic. */
+function cart(n: number, id: number, rnd: () => number): Record<string, unknown> {
+  const items = Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => {
+    const product = PRODUCTS[Math.floor(rnd() * PRODUCTS.length)]!;
+    return { sku: product.toLowerCase().replace(/ /g, '-'), name: product, price: Math.round(rnd() * 12000) / 100, quantity: 1 + Math.floor(rnd() * 2) };
+  });
+  const total = Math.round(items.reduce((sum, i) => sum + (i.price as number) * (i.quantity as number), 0) * 100) / 100;
+  return { cart_id: `cart_${n}_${id}`, total, currency: 'USD', items };
+}
+
+/**
+ * A run of the linked audience: profiles with an open cart are members; each member's carts are
+ * its entities, and its entity context is its newest cart. Between the runs some members leave,
+ * some join, and some open a second cart or check one out, so that every kind of row appears.
+ */
+export function sampleLinkedRun(run: number, profiles: number): RunProfile[] {
+  const out: RunProfile[] = [];
+  for (let n = 1; n <= profiles; n++) {
+    const rnd = random(n * 31337 + run * 7777777);
+    const member = run === 0 ? n % 7 === 1 || n % 7 === 3 : n % 7 === 1 || n % 7 === 5 || n % 14 === 3;
+    if (!member) continue;
+    const carts = [cart(n, 1, random(n * 31337))];
+    if (run === 1 && n % 14 === 1) carts.push(cart(n, 2, rnd));
+    if (run === 1 && n % 28 === 15) carts.shift();
+    if (carts.length === 0) carts.push(cart(n, 3, rnd));
+    out.push({ ...sampleProfile(n), entityContext: carts.at(-1)!, entities: carts.map((c) => ({ id: c.cart_id as string, context: c })) });
+  }
+  return out;
+}
+
+/** A run of a journey step: the profiles that reached the step since the last run, with the journey's context. */
+export function sampleJourneyRun(run: number, profiles: number): RunProfile[] {
+  const out: RunProfile[] = [];
+  for (let n = 1; n <= profiles; n++) {
+    if (n % 9 !== run) continue;
+    out.push({
+      ...sampleProfile(n),
+      journeyContext: { welcome_email: { opened: n % 2 === 0, clicked: n % 4 === 0 }, entered_journey_at: new Date(Date.UTC(2026, 10, 20 + run)).toISOString() },
+      journeyMetadata: { journey_id: 'jou_welcome', journey_name: 'Welcome series', step_id: 'step_2', step_name: 'Second email', epoch: run + 1 },
+    });
+  }
+  return out;
+}
