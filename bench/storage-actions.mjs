@@ -103,7 +103,7 @@ async function main() {
       const raw = await runChild({ role: 'raw', warehousePath: join(dir, 'warehouse.duckdb'), rawPath: join(dir, 'raw.duckdb'), duckdbOptions: {} });
       runs.push({ write, raw });
       console.log(
-        `  run ${i + 1}: whole run ${write.seconds.toFixed(2)} s (state diff + queue + write), write ${write.writeSeconds.toFixed(2)} s, ` +
+        `  run ${i + 1}: run → rows committed ${write.seconds.toFixed(2)} s (state diff and write), of which writing ${write.writeSeconds.toFixed(2)} s, ` +
           `raw append ${raw.seconds.toFixed(2)} s; RSS ${fmt(write.maxRssMB)} MB`,
       );
       if (!opts.keep) rmSync(dir, { recursive: true, force: true });
@@ -115,16 +115,16 @@ async function main() {
     const writeRatio = m((r) => r.write.writeSeconds / r.raw.seconds);
     const runRatio = m((r) => r.write.seconds / r.raw.seconds);
     console.log('\nStorage Actions into DuckDB (medians)\n');
-    console.log('| changes | write rows/s | write s | whole run s | raw append s | write ratio | whole-run ratio | peak RSS MB |');
+    console.log('| changes | rows/s (whole run) | whole run s | writing s | raw append s | ratio (whole run) | ratio (writing only) | peak RSS MB |');
     console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
     console.log(
-      `| ${fmt(opts.changes)} | ${fmt(opts.changes / m((r) => r.write.writeSeconds))} | ${m((r) => r.write.writeSeconds).toFixed(2)} | ${m((r) => r.write.seconds).toFixed(2)} | ` +
-        `${m((r) => r.raw.seconds).toFixed(2)} | ${writeRatio.toFixed(2)} | ${runRatio.toFixed(2)} | ${fmt(m((r) => r.write.maxRssMB))} |`,
+      `| ${fmt(opts.changes)} | ${fmt(opts.changes / m((r) => r.write.seconds))} | ${m((r) => r.write.seconds).toFixed(2)} | ${m((r) => r.write.writeSeconds).toFixed(2)} | ` +
+        `${m((r) => r.raw.seconds).toFixed(2)} | ${runRatio.toFixed(2)} | ${writeRatio.toFixed(2)} | ${fmt(m((r) => r.write.maxRssMB))} |`,
     );
     const p50 = percentile(latency.ms, 50);
     console.log(`\nlatency, run handed over → rows committed, 1,000 changes: p50 ${fmt(p50)} ms, p95 ${fmt(percentile(latency.ms, 95))} ms, max ${fmt(Math.max(...latency.ms))} ms (${latency.ms.length} runs)`);
     const pass = (ok) => (ok ? 'PASS' : 'FAIL');
-    console.log(`\n${pass(writeRatio <= TARGETS.maxRatio)}  speed: write ≤ ${TARGETS.maxRatio}× the raw Appender load of the same rows (${writeRatio.toFixed(2)}×; whole run with the state diff: ${runRatio.toFixed(2)}×)`);
+    console.log(`\n${pass(runRatio <= TARGETS.maxRatio)}  speed: the run, handed over to rows committed, ≤ ${TARGETS.maxRatio}× the raw Appender load of the same rows (${runRatio.toFixed(2)}×; the writing alone: ${writeRatio.toFixed(2)}×)`);
     console.log(`${pass(p50 < TARGETS.maxP50Ms)}  latency: p50 under ${TARGETS.maxP50Ms} ms for a 1,000-change run (${fmt(p50)} ms)`);
     console.log(`\nload average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   } finally {

@@ -1,39 +1,19 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { ActionWriter } from '../actions/action-writer.js';
-import { actionsCore } from '../actions/actions-core.js';
-import { bindActionWriter } from '../actions/definition.js';
 import { eventFromChange, type ActionEvent } from '../actions/events.js';
-import { sendCustomEventFields } from '../actions/fields.js';
-import { presetColumns } from '../actions/presets.js';
 import type { ActivationConfig, SpaceConfig, StowageConfig, WarehouseConfig } from '../config/config.js';
 import type { Destination } from '../contract/destination.js';
-import type { History, SyncRecord } from '../history/history.js';
-import { redact } from '../history/redact.js';
+import type { History } from '../history/history.js';
 import { CallLog } from '../log/call-log.js';
 import { withFileLock } from '../log/file-lock.js';
-import { LOG_START, type LogPosition } from '../log/position.js';
+import { comparePositions, LOG_START, type LogPosition } from '../log/position.js';
 import type { Change } from '../runs/run.js';
+import { ActionWriteSession, type ActivationOutcome, type FlushResult } from './action-write-session.js';
 
-/** What one activation's events became in one write (a run's, or a retry's). */
-export interface ActivationOutcome {
-  activation: string;
-  warehouse: string;
-  /** `<schema>.<table>`. */
-  table: string;
-  /** Events written (a message already in the table counts once, when it first landed). */
-  written: number;
-  /** Events refused: entity context over the limit, a name outside the scope, an invalid payload. */
-  refused: number;
-  /** Milliseconds from the start of the write to its commit. */
-  ms: number;
-}
+export type { ActivationOutcome, FlushResult };
 
-export interface FlushResult {
-  record: SyncRecord;
-  activations: ActivationOutcome[];
-}
+/** A run's events for one warehouse, per activation. */
+export type EventsByActivation = Map<ActivationConfig, ActionEvent[]>;
 
 /** One queued event: which activation it is for, and the event. */
 interface Queued {
@@ -41,16 +21,17 @@ interface Queued {
   e: ActionEvent;
 }
 
-/** Events per executeBatch call: one transaction each, with the mapping validated once. */
+/** Events per executeBatch call when the queue is written: one transaction each, with the mapping validated once. */
 const WRITE_BATCH = 10_000;
 
 /**
- * The Storage Actions path. A run's changes become track events per activation, queued durably
- * (an outbox per warehouse and space, written before the profile state commits, so nothing is
- * lost if the process dies after the run); the queue is then written at once through the
- * destination's actions-core definition (mapping kit, presets, performBatch → shared table
- * writer). A message id is written once, so a write killed mid-way and retried lands each row
- * exactly once.
+ * The Storage Actions path. A run's changes become track events per activation and are written
+ * while the run is applied, before the profile state commits, through the destination's
+ * actions-core definition (mapping kit, presets, performBatch → shared table writer). A process
+ * that dies before the commit replays the run with the same message ids, and a message id is
+ * written once, so each row lands exactly once. When the warehouse fails, the events go to a
+ * durable queue (an outbox per warehouse and space) instead, written by the next run of the
+ * space or `stowage flush`: the run itself never fails for a warehouse that is down.
  */
 export class StorageActionsPath {
   constructor(
@@ -91,123 +72,71 @@ export class StorageActionsPath {
     return [...new Set(Object.values(space.activations).map((a) => a.warehouse))];
   }
 
-  /** Queues the events of changes for each of the given activations; returns how many. */
-  async enqueue(space: SpaceConfig, activations: readonly ActivationConfig[], changes: readonly Change[]): Promise<number> {
-    const byWarehouse = new Map<string, Queued[]>();
+  /** The events of changes for each of the given activations, per warehouse. */
+  eventsFor(space: SpaceConfig, activations: readonly ActivationConfig[], changes: readonly Change[]): Map<string, EventsByActivation> {
+    const out = new Map<string, EventsByActivation>();
     for (const activation of activations) {
       const computation = space.computations[activation.computation]!;
+      const events: ActionEvent[] = [];
       for (const change of changes) {
         const event = eventFromChange(change, activation, computation, space);
-        if (!event) continue;
-        let queue = byWarehouse.get(activation.warehouse);
-        if (!queue) byWarehouse.set(activation.warehouse, (queue = []));
-        queue.push({ a: activation.name, e: event });
+        if (event) events.push(event);
       }
+      if (events.length === 0) continue;
+      let byActivation = out.get(activation.warehouse);
+      if (!byActivation) out.set(activation.warehouse, (byActivation = new Map()));
+      byActivation.set(activation, events);
     }
-    let queued = 0;
-    for (const [warehouse, entries] of byWarehouse) {
-      await this.outbox(warehouse, space.name).append(entries);
-      queued += entries.length;
-    }
-    return queued;
+    return out;
   }
 
-  /** The mapping an activation's events go through: the preset's columns, then its own. */
-  private mapping(space: SpaceConfig, activation: ActivationConfig): Record<string, unknown> {
-    return {
-      ...actionsCore.defaultValues(sendCustomEventFields as never),
-      event: activation.table,
-      schema: activation.schema ?? space.name,
-      schemaOverride: activation.schema !== undefined,
-      maxEntityContextBytes: activation.maxEntityContextBytes,
-      properties: { ...presetColumns(activation.preset), ...activation.columns },
-    };
+  /** Queues events durably for a later write; returns how many. */
+  async enqueue(warehouse: string, space: SpaceConfig, events: EventsByActivation): Promise<number> {
+    const entries: Queued[] = [];
+    for (const [activation, list] of events) for (const e of list) entries.push({ a: activation.name, e });
+    if (entries.length > 0) await this.outbox(warehouse, space.name).append(entries);
+    return entries.length;
   }
 
-  /** Writes every event queued for a warehouse and space, now. */
+  /** A write session on a warehouse, recorded in the history under `trigger`. */
+  open(warehouse: WarehouseConfig, space: SpaceConfig, trigger: string): ActionWriteSession {
+    return new ActionWriteSession(this.destinations.get(warehouse.type)!, warehouse, space, this.config.root, this.history, trigger);
+  }
+
+  /** Whether events wait in the queue of a warehouse and space. */
+  pending(warehouse: string, space: string): boolean {
+    return comparePositions(this.outbox(warehouse, space).end(), this.readCursor(warehouse, space)) > 0;
+  }
+
+  /** Writes every event queued for a warehouse and space, now, in its own session. */
   async flush(warehouse: WarehouseConfig, space: SpaceConfig, trigger: string): Promise<FlushResult> {
-    const destination = this.destinations.get(warehouse.type)!;
+    const session = this.open(warehouse, space, trigger);
+    await this.drain(session, warehouse, space);
+    return session.close();
+  }
+
+  /** Writes the queue of a warehouse and space through a session; a failure ends the session as a Failure. */
+  async drain(session: ActionWriteSession, warehouse: WarehouseConfig, space: SpaceConfig): Promise<void> {
+    if (session.failed) return;
     const lock = join(this.config.stateDir, 'locks', `actions-${warehouse.name}-${space.name}.lock`);
     mkdirSync(join(lock, '..'), { recursive: true });
     mkdirSync(this.dir(warehouse.name, space.name), { recursive: true });
-    return withFileLock(lock, `A Storage Actions write to warehouse "${warehouse.name}"`, async () => {
-      const record: SyncRecord = {
-        id: `write_${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}_${randomUUID().slice(0, 8)}`,
-        warehouse: warehouse.name,
-        path: 'storage-actions',
-        trigger,
-        startedAt: new Date().toISOString(),
-        status: 'Running',
-        calls: 0,
-        rows: {},
-        casts: 0,
-        rejects: 0,
-        duplicates: 0,
-        notices: [],
-        pid: process.pid,
-      };
-      this.history.record(record);
-      const outcomes = new Map<string, ActivationOutcome>();
-      let refused = 0;
-      let driver;
-      try {
-        driver = await destination.connect(warehouse.settings, { root: this.config.root });
-        const writer = new ActionWriter(driver, destination.dialect, destination.capabilities, (schema) => schema === space.name);
-        const definition = new actionsCore.Destination(destination.definition as never);
-        // A settings object of this write's own: performBatch finds the engine's session by it.
-        const settings = { ...warehouse.settings };
-        const unbind = bindActionWriter(settings, writer);
-        try {
-          const outbox = this.outbox(warehouse.name, space.name);
-          for await (const { entries, end } of outbox.read<Queued>(this.readCursor(warehouse.name, space.name), WRITE_BATCH)) {
-            for (const [name, events] of groupByActivation(entries)) {
-              const activation = space.activations[name];
-              if (!activation) {
-                record.notices.push(`${events.length} queued events of activation "${name}", which is no longer configured, were skipped`);
-                continue;
-              }
-              const started = Date.now();
-              const before = { ...writer.totals.rows };
-              const results = await definition.executeBatch('sendCustomEvent', { events: events as never, mapping: this.mapping(space, activation) as never, settings: settings as never });
-              const outcome = outcomes.get(name) ?? { activation: name, warehouse: warehouse.name, table: `${activation.schema ?? space.name}.${activation.table}`, written: 0, refused: 0, ms: 0 };
-              for (const [i, r] of results.entries()) {
-                if (r.status >= 200 && r.status < 300) outcome.written++;
-                else {
-                  outcome.refused++;
-                  if (refused++ < 20) record.notices.push(`${name}: event ${events[i]?.messageId} not written: ${(r as { errormessage?: string }).errormessage ?? r.status}`);
-                }
-              }
-              outcome.ms += Date.now() - started;
-              outcomes.set(name, outcome);
-              record.calls += events.length;
-              for (const [table, n] of Object.entries(writer.totals.rows)) {
-                const gained = n - (before[table] ?? 0);
-                if (gained > 0) record.rows[table] = (record.rows[table] ?? 0) + gained;
-              }
-            }
-            this.writeCursor(warehouse.name, space.name, end);
+    try {
+      await withFileLock(lock, `A Storage Actions write to warehouse "${warehouse.name}"`, async () => {
+        const outbox = this.outbox(warehouse.name, space.name);
+        for await (const { entries, end } of outbox.read<Queued>(this.readCursor(warehouse.name, space.name), WRITE_BATCH)) {
+          for (const [name, events] of groupByActivation(entries)) {
+            const activation = space.activations[name];
+            if (activation) await session.write(activation, events);
+            else session.record.notices.push(`${events.length} queued events of activation "${name}", which is no longer configured, were skipped`);
           }
-          const cursor = this.readCursor(warehouse.name, space.name);
-          outbox.prune(cursor);
-        } finally {
-          unbind();
+          this.writeCursor(warehouse.name, space.name, end);
         }
-        record.duplicates = writer.totals.duplicates;
-        record.casts = writer.totals.casts;
-        record.rejects = writer.totals.rejects;
-        record.status = refused > 0 || record.rejects > 0 ? 'Partial' : 'Success';
-        if (refused > 20) record.notices.push(`… and ${refused - 20} more events not written`);
-      } catch (error) {
-        record.status = 'Failure';
-        record.error = `${redact((error as Error).message ?? String(error), destination.secrets(warehouse.settings))} (the events stay queued: the next run of the space, or \`stowage flush\`, writes them)`;
-      } finally {
-        await driver?.close().catch(() => undefined);
-        record.endedAt = new Date().toISOString();
-        delete record.pid;
-        this.history.record(record);
-      }
-      return { record, activations: [...outcomes.values()] };
-    });
+        outbox.prune(this.readCursor(warehouse.name, space.name));
+      });
+    } catch (error) {
+      session.fail(error);
+    }
   }
 }
 

@@ -17,6 +17,7 @@ import { TableWriter } from '../writer/table-writer.js';
 import { ClassicBatcher } from './classic-batch.js';
 import { prefetch } from './prefetch.js';
 import { StorageActionsPath, type ActivationOutcome, type FlushResult } from './storage-actions.js';
+import type { ActionWriteSession } from './action-write-session.js';
 
 export interface StowageOptions {
   destinations: ReadonlyMap<string, Destination>;
@@ -114,25 +115,52 @@ export class Stowage {
     const store = await this.profileStore();
     for (const w of this.warehousesOf(header.space)) await this.ensureBackfilled(w, header.space);
     const activations = this.actions.activationsOf(space, computation.key);
-    // A new activation starts with an entered row for every current member, then the run's changes.
+    // A new activation starts with an entered row for every current member (queued, written after the run).
     let events = 0;
     for (const activation of activations) events += await this.ensureActivated(space, activation);
+    const sessions = new Map<string, ActionWriteSession>();
+    const session = (warehouse: string) => {
+      let s = sessions.get(warehouse);
+      if (!s) sessions.set(warehouse, (s = this.actions.open(this.warehouse(warehouse), space, `run ${header.id}`)));
+      return s;
+    };
     let calls = 0;
-    const outcome = await store.applyRun(header, computation.type, profiles, async (changes) => {
-      const receivedAt = new Date().toISOString();
-      for (const [warehouse, settings] of Object.entries(computation.warehouses)) {
-        const batch = changes.flatMap((change) => callsFromChange(change, computation, settings, space.id, receivedAt));
-        await this.log(warehouse, header.space).append(batch);
-        calls += batch.length;
+    try {
+      const outcome = await store.applyRun(header, computation.type, profiles, async (changes) => {
+        const receivedAt = new Date().toISOString();
+        for (const [warehouse, settings] of Object.entries(computation.warehouses)) {
+          const batch = changes.flatMap((change) => callsFromChange(change, computation, settings, space.id, receivedAt));
+          await this.log(warehouse, header.space).append(batch);
+          calls += batch.length;
+        }
+        // Written now, before the state commits (a replay writes the same message ids, once);
+        // queued instead when the warehouse fails, so that the run itself goes through.
+        for (const [warehouse, byActivation] of this.actions.eventsFor(space, activations, changes)) {
+          const s = session(warehouse);
+          let written = false;
+          if (!s.failed) {
+            try {
+              for (const [activation, list] of byActivation) await s.write(activation, list);
+              written = true;
+            } catch (error) {
+              s.fail(error);
+            }
+          }
+          const count = [...byActivation.values()].reduce((n, list) => n + list.length, 0);
+          if (!written) await this.actions.enqueue(warehouse, space, byActivation);
+          events += count;
+        }
+      });
+      for (const warehouse of new Set(activations.map((a) => a.warehouse))) {
+        if (this.actions.pending(warehouse, space.name)) await this.actions.drain(session(warehouse), this.warehouse(warehouse), space);
       }
-      events += await this.actions.enqueue(space, activations, changes);
-    });
-    // Written now, not at the next scheduled sync; a failure leaves the events queued for the next write.
-    const results: FlushResult[] = [];
-    for (const warehouse of new Set(activations.map((a) => a.warehouse))) {
-      results.push(await this.actions.flush(this.warehouse(warehouse), space, `run ${header.id}`));
+      const results: FlushResult[] = [];
+      for (const s of sessions.values()) results.push(await s.close());
+      sessions.clear();
+      return { ...outcome, calls, events, activations: results.flatMap((r) => r.activations), writes: results.map((r) => r.record) };
+    } finally {
+      for (const s of sessions.values()) await s.close();
     }
-    return { ...outcome, calls, events, activations: results.flatMap((r) => r.activations), writes: results.map((r) => r.record) };
   }
 
   /** Writes the Storage Actions events queued for a warehouse (a retry after a failed write). */
@@ -155,7 +183,7 @@ export class Stowage {
     const store = await this.profileStore();
     let queued = 0;
     await store.members(space.name, activation.computation, async (changes) => {
-      queued += await this.actions.enqueue(space, [activation], changes);
+      for (const [warehouse, events] of this.actions.eventsFor(space, [activation], changes)) queued += await this.actions.enqueue(warehouse, space, events);
     });
     mkdirSync(join(marker, '..'), { recursive: true });
     writeFileSync(marker, new Date().toISOString());

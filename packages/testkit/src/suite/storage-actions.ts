@@ -163,14 +163,27 @@ export function storageActions(dut: DestinationUnderTest): void {
       await h.close();
     });
 
-    it('writes each event once when the queue is written again (a retry after a lost cursor)', async () => {
-      const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } } });
-      await h.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1' }, { userId: 'u2' }]);
-      rmSync(join(h.dir, '.stowage', 'actions', 'wh', 'default', 'cursor.json'));
-      const [again] = await h.stowage.flush('wh');
+    it('queues the events of a run whose warehouse fails, writes them on retry, and each event once however often the queue is written', async () => {
+      const broken = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } } });
+      const good = broken.settings;
+      const down = await Harness.create(dut, {
+        computations,
+        activations: { a: { computation: 'carts', table: 'carts' } },
+        reuse: { dir: broken.dir, settings: good },
+        warehouse: { settings: await dut.settings(join(broken.dir, 'no', 'such', 'folder')) },
+      });
+      const failed = await down.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1' }, { userId: 'u2' }]);
+      // The run itself goes through: the state moved on, the events wait in the queue.
+      expect(failed).toMatchObject({ applied: true, changes: 2, events: 2 });
+      expect(failed.writes[0]).toMatchObject({ status: 'Failure', error: expect.stringContaining('stay queued') });
+      await down.close();
+      const [retry] = await broken.stowage.flush('wh');
+      expect(retry!.record).toMatchObject({ status: 'Success', calls: 2, rows: { 'default.carts': 2 } });
+      rmSync(join(broken.dir, '.stowage', 'actions', 'wh', 'default', 'cursor.json'));
+      const [again] = await broken.stowage.flush('wh');
       expect(again!.record).toMatchObject({ status: 'Success', calls: 2, duplicates: 2 });
-      expect(await h.rows('carts', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1' }, { user_id: 'u2' }]);
-      await h.close();
+      expect(await broken.rows('carts', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1' }, { user_id: 'u2' }]);
+      await broken.close();
     });
 
     it('serves the actions-core definition on its own: presets, and performBatch reporting each event', async () => {

@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { ActionWriter } from '../actions/action-writer.js';
+import { actionsCore } from '../actions/actions-core.js';
+import { bindActionWriter } from '../actions/definition.js';
+import type { ActionEvent } from '../actions/events.js';
+import { sendCustomEventFields } from '../actions/fields.js';
+import { presetColumns } from '../actions/presets.js';
+import type { ActivationConfig, SpaceConfig, WarehouseConfig } from '../config/config.js';
+import type { Destination } from '../contract/destination.js';
+import type { Driver } from '../contract/driver.js';
+import type { History, SyncRecord } from '../history/history.js';
+import { redact } from '../history/redact.js';
+
+/** What one activation's events became in one write (a run's, or a retry's). */
+export interface ActivationOutcome {
+  activation: string;
+  warehouse: string;
+  /** `<schema>.<table>`. */
+  table: string;
+  /** Events written (a message already in the table counts once, when it first landed). */
+  written: number;
+  /** Events refused: entity context over the limit, a name outside the scope, an invalid payload. */
+  refused: number;
+  /** Milliseconds spent writing this activation's events. */
+  ms: number;
+}
+
+export interface FlushResult {
+  record: SyncRecord;
+  activations: ActivationOutcome[];
+}
+
+/** Refusals listed one by one in the history; the rest are counted. */
+const NOTICED_REFUSALS = 20;
+
+/**
+ * One write session of the Storage Actions path on one warehouse and space: a connection, the
+ * destination's actions-core definition, and the history record of what was written. Events go
+ * through `executeBatch` (mapping kit, payload validation, performBatch → the shared table
+ * writer), one transaction per call.
+ */
+export class ActionWriteSession {
+  readonly record: SyncRecord;
+  private readonly outcomes = new Map<string, ActivationOutcome>();
+  private refused = 0;
+  private driver?: Driver;
+  private writer?: ActionWriter;
+  private definition?: InstanceType<typeof actionsCore.Destination>;
+  private settings?: Record<string, unknown>;
+  private unbind?: () => void;
+  private error?: unknown;
+
+  constructor(
+    private readonly destination: Destination,
+    private readonly warehouse: WarehouseConfig,
+    private readonly space: SpaceConfig,
+    private readonly root: string,
+    private readonly history: History,
+    trigger: string,
+  ) {
+    this.record = {
+      id: `write_${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}_${randomUUID().slice(0, 8)}`,
+      warehouse: warehouse.name,
+      path: 'storage-actions',
+      trigger,
+      startedAt: new Date().toISOString(),
+      status: 'Running',
+      calls: 0,
+      rows: {},
+      casts: 0,
+      rejects: 0,
+      duplicates: 0,
+      notices: [],
+      pid: process.pid,
+    };
+    history.record(this.record);
+  }
+
+  get failed(): boolean {
+    return this.error !== undefined;
+  }
+
+  private async open(): Promise<void> {
+    if (this.writer) return;
+    this.driver = await this.destination.connect(this.warehouse.settings, { root: this.root });
+    this.writer = new ActionWriter(this.driver, this.destination.dialect, this.destination.capabilities, (schema) => schema === this.space.name);
+    this.definition = new actionsCore.Destination(this.destination.definition as never);
+    // A settings object of this session's own: performBatch finds the session's writer by it.
+    this.settings = { ...this.warehouse.settings };
+    this.unbind = bindActionWriter(this.settings, this.writer);
+  }
+
+  /** The mapping an activation's events go through: the preset's columns, then its own. */
+  private mapping(activation: ActivationConfig): Record<string, unknown> {
+    return {
+      ...actionsCore.defaultValues(sendCustomEventFields as never),
+      event: activation.table,
+      schema: activation.schema ?? this.space.name,
+      schemaOverride: activation.schema !== undefined,
+      maxEntityContextBytes: activation.maxEntityContextBytes,
+      properties: { ...presetColumns(activation.preset), ...activation.columns },
+    };
+  }
+
+  /** Writes one activation's events; throws when the warehouse fails (nothing of the call is committed). */
+  async write(activation: ActivationConfig, events: ActionEvent[]): Promise<void> {
+    if (this.error !== undefined) throw this.error;
+    await this.open();
+    const writer = this.writer!;
+    const started = Date.now();
+    const before = { ...writer.totals.rows };
+    const results = await this.definition!.executeBatch('sendCustomEvent', { events: events as never, mapping: this.mapping(activation) as never, settings: this.settings as never });
+    const name = activation.name;
+    const outcome = this.outcomes.get(name) ?? { activation: name, warehouse: this.warehouse.name, table: `${activation.schema ?? this.space.name}.${activation.table}`, written: 0, refused: 0, ms: 0 };
+    for (const [i, r] of results.entries()) {
+      if (r.status >= 200 && r.status < 300) outcome.written++;
+      else {
+        outcome.refused++;
+        if (this.refused++ < NOTICED_REFUSALS) this.record.notices.push(`${name}: event ${events[i]?.messageId} not written: ${(r as { errormessage?: string }).errormessage ?? r.status}`);
+      }
+    }
+    outcome.ms += Date.now() - started;
+    this.outcomes.set(name, outcome);
+    this.record.calls += events.length;
+    for (const [table, n] of Object.entries(writer.totals.rows)) {
+      const gained = n - (before[table] ?? 0);
+      if (gained > 0) this.record.rows[table] = (this.record.rows[table] ?? 0) + gained;
+    }
+  }
+
+  /** Ends the session as a Failure: later writes are refused (their events go to the queue). */
+  fail(error: unknown): void {
+    this.error ??= error;
+  }
+
+  async close(): Promise<FlushResult> {
+    const { record } = this;
+    this.unbind?.();
+    if (this.writer) {
+      record.duplicates = this.writer.totals.duplicates;
+      record.casts = this.writer.totals.casts;
+      record.rejects = this.writer.totals.rejects;
+    }
+    if (this.error !== undefined) {
+      record.status = 'Failure';
+      const message = (this.error as Error)?.message ?? String(this.error);
+      record.error = `${redact(message, this.destination.secrets(this.warehouse.settings))} (the events not written stay queued: the next run of the space, or \`stowage flush\`, writes them)`;
+    } else {
+      record.status = this.refused > 0 || record.rejects > 0 ? 'Partial' : 'Success';
+    }
+    if (this.refused > NOTICED_REFUSALS) record.notices.push(`… and ${this.refused - NOTICED_REFUSALS} more events not written`);
+    await this.driver?.close().catch(() => undefined);
+    record.endedAt = new Date().toISOString();
+    delete record.pid;
+    this.history.record(record);
+    return { record, activations: [...this.outcomes.values()] };
+  }
+}
