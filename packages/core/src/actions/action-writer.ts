@@ -8,6 +8,11 @@ import { parseTimestamp } from '../types/timestamp.js';
 import { TableWriter, type TableBatch } from '../writer/table-writer.js';
 import { scopeViolation } from './scope.js';
 
+/** An activation names an existing schema that is not there. */
+export class MissingSchemaError extends Error {
+  override name = 'MissingSchemaError';
+}
+
 /** One event as the action's fields map it (`sendCustomEvent`'s payload). */
 export interface ActionPayload {
   /** The table name. */
@@ -120,8 +125,9 @@ export class ActionWriter {
 
     for (const [schema, group] of bySchema) {
       if (group.override && !(await this.schemaExists(schema))) {
-        for (const i of group.indices) refuse(i, 400, `the schema "${schema}" does not exist; Stowage writes to an existing schema but never creates one other than the space's`);
-        continue;
+        // Not a refusal of the events: the warehouse is not ready for them. The write fails, and
+        // the engine keeps them queued until the schema exists.
+        throw new MissingSchemaError(`the schema "${schema}" does not exist; Stowage writes to an existing schema an activation names but never creates it: create it, then \`stowage flush\``);
       }
       const tables: TableBatch[] = [...group.tables].map(([table, rows]) => ({ table, rows, fixedTypes: FIXED_TYPES, key: 'id' }));
       const result = await this.writer.write({ schema, tables, latest: [], rejects: group.rejects, createSchema: !group.override });

@@ -10,6 +10,7 @@ import type { Destination } from '../contract/destination.js';
 import type { Driver } from '../contract/driver.js';
 import type { History, SyncRecord } from '../history/history.js';
 import { redact } from '../history/redact.js';
+import { ColumnNamer } from '../naming/column-namer.js';
 
 /** What one activation's events became in one write (a run's, or a retry's). */
 export interface ActivationOutcome {
@@ -49,6 +50,8 @@ export class ActionWriteSession {
   private settings?: Record<string, unknown>;
   private unbind?: () => void;
   private error?: unknown;
+  /** The table names as the writer makes them (snake_case, the warehouse's rules), for the outcomes. */
+  private readonly names: ColumnNamer;
 
   constructor(
     private readonly destination: Destination,
@@ -74,6 +77,7 @@ export class ActionWriteSession {
       pid: process.pid,
     };
     history.record(this.record);
+    this.names = new ColumnNamer(destination.dialect.identifiers);
   }
 
   get failed(): boolean {
@@ -110,8 +114,12 @@ export class ActionWriteSession {
     const started = Date.now();
     const before = { ...writer.totals.rows };
     const results = await this.definition!.executeBatch('sendCustomEvent', { events: events as never, mapping: this.mapping(activation) as never, settings: this.settings as never });
+    if (results.length !== events.length) {
+      throw new Error(`the ${this.destination.type} destination answered ${results.length} of ${events.length} events: its definition needs the Storage Actions action (wrap it with withStorageActions)`);
+    }
     const name = activation.name;
-    const outcome = this.outcomes.get(name) ?? { activation: name, warehouse: this.warehouse.name, table: `${activation.schema ?? this.space.name}.${activation.table}`, written: 0, refused: 0, ms: 0 };
+    const table = `${activation.schema ?? this.space.name}.${this.names.column(activation.table)}`;
+    const outcome = this.outcomes.get(name) ?? { activation: name, warehouse: this.warehouse.name, table, written: 0, refused: 0, ms: 0 };
     for (const [i, r] of results.entries()) {
       if (r.status >= 200 && r.status < 300) outcome.written++;
       else {
@@ -144,7 +152,7 @@ export class ActionWriteSession {
     if (this.error !== undefined) {
       record.status = 'Failure';
       const message = (this.error as Error)?.message ?? String(this.error);
-      record.error = `${redact(message, this.destination.secrets(this.warehouse.settings))} (the events not written stay queued: the next run of the space, or \`stowage flush\`, writes them)`;
+      record.error = `${redact(message, this.destination.secrets(this.warehouse.settings))} (the events not written stay queued: \`stowage flush\` writes them, as does the next run of an activated computation of the space)`;
     } else {
       record.status = this.refused > 0 || record.rejects > 0 ? 'Partial' : 'Success';
     }

@@ -123,13 +123,16 @@ export class TableWriter {
   /** Client work: plans, casts and load files. Touches the warehouse only to read a schema's catalog once. */
   async prepare(batch: WriteBatch): Promise<PreparedBatch> {
     const tables = await this.tables(batch.schema);
-    const prepared: PreparedBatch = { schema: batch.schema, internalTables: [], tables: [], latest: [], ledger: batch.ledger, createSchema: batch.createSchema ?? true, duplicates: 0, casts: 0 };
-    for (const [table, columns] of [[LEDGER_TABLE, LEDGER_COLUMNS], [REJECTS_TABLE, REJECTS_COLUMNS]] as const) {
-      if (!tables.has(table)) {
-        prepared.internalTables.push([table, [...columns]]);
-        tables.set(table, [...columns]);
-      }
-    }
+    // A schema with no table yet may not exist; CREATE SCHEMA IF NOT EXISTS settles it (never for an existing schema an activation names).
+    const createSchema = (batch.createSchema ?? true) && tables.size === 0;
+    const prepared: PreparedBatch = { schema: batch.schema, internalTables: [], tables: [], latest: [], ledger: batch.ledger, createSchema, duplicates: 0, casts: 0 };
+    // Stowage's own tables only where they are used: a schema it does not own gets no empty ledger.
+    const internal = (table: string, columns: readonly Column[]) => {
+      if (tables.has(table)) return;
+      prepared.internalTables.push([table, [...columns]]);
+      tables.set(table, [...columns]);
+    };
+    if (batch.ledger) internal(LEDGER_TABLE, LEDGER_COLUMNS);
     const rejects: Reject[] = [...(batch.rejects ?? [])];
     for (const tableBatch of batch.tables) {
       await yieldToEventLoop();
@@ -147,6 +150,7 @@ export class TableWriter {
       prepared.latest.push(this.prepareLatest(tables, spec));
     }
     if (rejects.length > 0) {
+      internal(REJECTS_TABLE, REJECTS_COLUMNS);
       const now = new Date().toISOString();
       const rows: Row[] = rejects.map((r) => ({ id: r.messageId, table_name: r.table, column_name: r.column, value: r.value, reason: r.reason, sync_id: batch.ledger?.syncId ?? null, rejected_at: now }));
       prepared.rejects = await this.driver.writeLoadFile(REJECTS_COLUMNS, rows);
@@ -192,8 +196,7 @@ export class TableWriter {
   private async applyInTransaction(prepared: PreparedBatch): Promise<WriteResult> {
     const { schema } = prepared;
     const result: WriteResult = { rows: {}, duplicates: prepared.duplicates, casts: prepared.casts, rejects: 0, notices: [] };
-    // The internal tables are missing only in a schema's first batch (or after a rollback re-read the catalog).
-    if (prepared.internalTables.length > 0 && prepared.createSchema) await this.driver.execute(this.sql.createSchema(schema));
+    if (prepared.createSchema) await this.driver.execute(this.sql.createSchema(schema));
     for (const [table, columns] of prepared.internalTables) await this.driver.execute(this.sql.createTable(schema, table, columns));
     const stages = new Map<string, string>();
     // A table that feeds a latest-value table is read again by the recompute; the others only by their insert.
