@@ -47,7 +47,8 @@ export function eventFromChange(change: Change, activation: ActivationConfig, co
   const messageId = stableHash([activation.id, change.space, computation.key, profile.profileId, change.entityId ?? '', change.kind, change.version].join('\u0000'), 32);
   const properties: Record<string, unknown> =
     computation.type === 'journey_step'
-      ? { journey_context: change.journeyContext ?? null, journey_metadata: change.journeyMetadata ?? null }
+      ? // A run that gives no context leaves the key out, so its column is NULL rather than the text `null`.
+        { ...(change.journeyContext != null ? { journey_context: change.journeyContext } : {}), ...(change.journeyMetadata != null ? { journey_metadata: change.journeyMetadata } : {}) }
       : { audience_key: computation.key, data_graph_entity_context: change.entityContext ?? {}, ...(change.entityId !== undefined ? { entity_id: change.entityId } : {}) };
   return {
     type: 'track',

@@ -80,6 +80,12 @@ export function storageActions(dut: DestinationUnderTest): void {
       await h.run({ computation: 'welcome', id: 'r1', completedAt: at(2), kind: 'delta' }, [{ userId: 'u1', journeyContext, journeyMetadata }]);
       expect((await h.columns('journey_steps', 'wh', 'default'))?.sort()).toEqual([...JOURNEY_COLUMNS].sort());
       const [row] = await h.rows('journey_steps', ['user_id', 'event_name', 'journey_context', 'journey_metadata', 'personas_computation_class', 'personas_computation_id'], ['user_id'], 'wh', 'default');
+      // A profile listed without a context gets NULL, not the text "null".
+      await h.run({ computation: 'welcome', id: 'r2', completedAt: at(3), kind: 'delta' }, [{ userId: 'u2' }]);
+      expect(await h.rows('journey_steps', ['user_id', 'journey_context', 'journey_metadata'], ['user_id'], 'wh', 'default')).toEqual([
+        { user_id: 'u1', journey_context: JSON.stringify(journeyContext), journey_metadata: JSON.stringify(journeyMetadata) },
+        { user_id: 'u2', journey_context: null, journey_metadata: null },
+      ]);
       expect({ ...row, journey_context: JSON.parse(row!.journey_context as string), journey_metadata: JSON.parse(row!.journey_metadata as string) }).toEqual({
         user_id: 'u1',
         event_name: 'Journey Step Entered',
