@@ -36,6 +36,7 @@ describe('a sync killed with SIGKILL at any point, then run again, leaves exactl
     'writer:before-commit:3',
     'writer:after-commit:2',
     'writer:after-commit:6',
+    'writer:before-refresh-commit:1',
   ])('killed at %s', async (failpoint) => {
     const dir = await ingested();
     const killed = await stowage(['sync'], { cwd: dir, env: { STOWAGE_FAILPOINT: failpoint } });

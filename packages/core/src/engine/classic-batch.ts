@@ -4,7 +4,7 @@ import type { IdentifierRules } from '../contract/dialect.js';
 import type { Reject } from '../schema/plan.js';
 import { ClassicRows, type RawRow } from '../classic/rows.js';
 import { FIXED_TYPES, IDENTIFIES, USERS, usersTable } from '../classic/tables.js';
-import type { TableBatch, WriteBatch } from '../writer/table-writer.js';
+import type { LatestValueTable, TableBatch, WriteBatch } from '../writer/table-writer.js';
 import type { LogPosition } from '../log/position.js';
 import { yieldToEventLoop } from '../process/yield.js';
 
@@ -24,6 +24,14 @@ export class ClassicBatcher {
     this.rows = new ClassicRows(rules);
     this.disabledTables = new Set(warehouse.disabled.tables);
     this.disabledColumns = new Map(Object.entries(warehouse.disabled.columns).map(([t, cs]) => [t, new Set(cs)]));
+  }
+
+  /** The latest-value tables of the classic schema: `users`, over `identifies`, unless disabled. */
+  latestTables(): LatestValueTable[] {
+    if (this.disabledTables.has(USERS)) return [];
+    // users is computed from identifies: a column disabled there is disabled here too, even one that exists.
+    const usersDisabled = new Set([...(this.disabledColumns.get(USERS) ?? []), ...(this.disabledColumns.get(IDENTIFIES) ?? [])]);
+    return [usersTable(usersDisabled)];
   }
 
   async batch(schema: string, calls: readonly Call[], ledger: { stream: string; end: LogPosition; syncId: string }): Promise<WriteBatch> {
@@ -47,13 +55,10 @@ export class ClassicBatcher {
       }
     }
     const batches: TableBatch[] = [...tables].map(([table, rows]) => ({ table, rows, fixedTypes: FIXED_TYPES, key: 'id' }));
-    const usersEnabled = !this.disabledTables.has(USERS) && tables.has(IDENTIFIES);
-    // users is computed from identifies: a column disabled there is disabled here too, even one that exists.
-    const usersDisabled = new Set([...(this.disabledColumns.get(USERS) ?? []), ...(this.disabledColumns.get(IDENTIFIES) ?? [])]);
     return {
       schema,
       tables: batches,
-      latest: usersEnabled ? [usersTable(usersDisabled)] : [],
+      latest: tables.has(IDENTIFIES) ? this.latestTables() : [],
       rejects,
       ledger: { ...ledger, calls: calls.length },
     };

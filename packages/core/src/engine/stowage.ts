@@ -329,6 +329,15 @@ export class Stowage {
       record.notices.push(...result.notices);
       progress(rows);
     }
+    // users (the latest-value tables) follow identifies once the batches are in: one recompute of
+    // the keys they touched, also after a sync killed before it could.
+    const latest = await writer.refreshLatest(schema, batcher.latestTables());
+    for (const [table, n] of Object.entries(latest.rows)) {
+      record.rows[table] = (record.rows[table] ?? 0) + n;
+      rows += n;
+    }
+    record.notices.push(...latest.notices);
+    if (Object.keys(latest.rows).length > 0) progress(rows);
     // Segments every batch of which is committed are no longer needed.
     const cursor = await writer.cursor(schema, stream);
     if (cursor) log.prune(cursor);

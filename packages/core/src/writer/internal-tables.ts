@@ -24,5 +24,16 @@ export const REJECTS_COLUMNS: Column[] = [
 ];
 export const REJECTS_FIXED_TYPES = new Map<string, LogicalType>(REJECTS_COLUMNS.map((c) => [c.name, c.type]));
 
+/**
+ * Keys whose latest-value row (`users`) must be recomputed: marked in each batch's transaction,
+ * recomputed and cleared in one transaction when the sync's batches are in. A sync killed in
+ * between leaves them marked, and the next sync recomputes them.
+ */
+export const DIRTY_TABLE = '_stowage_dirty';
+export const DIRTY_COLUMNS: Column[] = [
+  { name: 'table_name', type: 'string' },
+  { name: 'key', type: 'string' },
+];
+
 /** Tables Stowage keeps for itself start with this; snake_case never produces a leading `_`. */
 export const INTERNAL_PREFIX = '_stowage_';

@@ -39,10 +39,4 @@ export class Statements {
     const match = keys.map((k) => `t.${this.dialect.quote(k)} = s.${this.dialect.quote(k)}`).join(' AND ');
     return `INSERT INTO ${target} (${this.columnList(columns)}) SELECT ${this.columnList(columns, 's')} FROM ${stage} s WHERE NOT EXISTS (SELECT 1 FROM ${target} t WHERE ${match})`;
   }
-
-  /** Delete the rows of `table` whose `key` appears in `sourceColumn` of the staged rows. */
-  deleteTouched(schema: string, table: string, key: string, stage: string, sourceColumn: string): string {
-    const q = (s: string) => this.dialect.quote(s);
-    return `DELETE FROM ${this.table(schema, table)} WHERE ${q(key)} IN (SELECT ${q(sourceColumn)} FROM ${stage} WHERE ${q(sourceColumn)} IS NOT NULL)`;
-  }
 }

@@ -7,7 +7,7 @@ import { planTable, type Reject, type TablePlan } from '../schema/plan.js';
 import { Statements } from './sql.js';
 import { failpoint } from '../testing/failpoint.js';
 import { yieldToEventLoop } from '../process/yield.js';
-import { LEDGER_COLUMNS, LEDGER_TABLE, REJECTS_COLUMNS, REJECTS_TABLE } from './internal-tables.js';
+import { DIRTY_COLUMNS, DIRTY_TABLE, LEDGER_COLUMNS, LEDGER_TABLE, REJECTS_COLUMNS, REJECTS_TABLE } from './internal-tables.js';
 
 /** Rows for one append-only table, keyed by message id: a key is loaded at most once. */
 export interface TableBatch {
@@ -20,8 +20,9 @@ export interface TableBatch {
 
 /**
  * A table that holds, per key, the latest non-null value of each column of a source table
- * (the `users` table over `identifies`). It is recomputed from the source for the keys a batch
- * touches, so a late, older call never overwrites a newer value.
+ * (the `users` table over `identifies`). Each batch marks the keys it touches; `refreshLatest`
+ * recomputes them from the source once the sync's batches are in, so a late, older call never
+ * overwrites a newer value, and the source is scanned once per sync rather than once per batch.
  */
 export interface LatestValueTable {
   table: string;
@@ -40,6 +41,7 @@ export interface LatestValueTable {
 export interface WriteBatch {
   schema: string;
   tables: readonly TableBatch[];
+  /** Latest-value tables whose keys this batch marks for `refreshLatest`. */
   latest: readonly LatestValueTable[];
   /** Values refused before planning (two keys of one call naming the same column). */
   rejects?: readonly Reject[];
@@ -61,6 +63,15 @@ export interface WriteResult {
   notices: string[];
 }
 
+/** A latest-value table made ready for its recompute: its DDL and the columns it carries. */
+interface PreparedLatest {
+  spec: LatestValueTable;
+  change: TableChange;
+  keyType: LogicalType;
+  carried: Column[];
+  maxColumns: string[];
+}
+
 /** The DDL a table needs before a batch loads: what `planTable` decides, without the rows. */
 type TableChange = Pick<TablePlan, 'table' | 'exists' | 'columns' | 'added' | 'widened'>;
 
@@ -69,7 +80,8 @@ export interface PreparedBatch {
   schema: string;
   internalTables: Array<[table: string, columns: Column[]]>;
   tables: Array<{ change: TableChange; key: string; file?: LoadFile }>;
-  latest: Array<{ spec: LatestValueTable; change: TableChange; keyType: LogicalType; carried: Column[]; maxColumns: string[] }>;
+  /** Latest-value tables whose keys this batch marks, by source table. */
+  dirty: LatestValueTable[];
   rejects?: LoadFile;
   ledger: WriteBatch['ledger'];
   createSchema: boolean;
@@ -125,7 +137,7 @@ export class TableWriter {
     const tables = await this.tables(batch.schema);
     // A schema with no table yet may not exist; CREATE SCHEMA IF NOT EXISTS settles it (never for an existing schema an activation names).
     const createSchema = (batch.createSchema ?? true) && tables.size === 0;
-    const prepared: PreparedBatch = { schema: batch.schema, internalTables: [], tables: [], latest: [], ledger: batch.ledger, createSchema, duplicates: 0, casts: 0 };
+    const prepared: PreparedBatch = { schema: batch.schema, internalTables: [], tables: [], dirty: [], ledger: batch.ledger, createSchema, duplicates: 0, casts: 0 };
     // Stowage's own tables only where they are used: a schema it does not own gets no empty ledger.
     const internal = (table: string, columns: readonly Column[]) => {
       if (tables.has(table)) return;
@@ -147,7 +159,8 @@ export class TableWriter {
     }
     for (const spec of batch.latest) {
       if (!batch.tables.some((t) => t.table === spec.source && t.rows.length > 0)) continue;
-      prepared.latest.push(this.prepareLatest(tables, spec));
+      internal(DIRTY_TABLE, DIRTY_COLUMNS);
+      prepared.dirty.push(spec);
     }
     if (rejects.length > 0) {
       internal(REJECTS_TABLE, REJECTS_COLUMNS);
@@ -159,7 +172,7 @@ export class TableWriter {
   }
 
   /** The latest-value table's columns follow its source's: same names, same types. */
-  private prepareLatest(tables: Map<string, Column[]>, spec: LatestValueTable): PreparedBatch['latest'][number] {
+  private prepareLatest(tables: Map<string, Column[]>, spec: LatestValueTable): PreparedLatest {
     const source = tables.get(spec.source) ?? [];
     const sourceTypes = new Map(source.map((c) => [c.name, c.type]));
     const keyType = sourceTypes.get(spec.sourceKey) ?? 'string';
@@ -199,8 +212,8 @@ export class TableWriter {
     if (prepared.createSchema) await this.driver.execute(this.sql.createSchema(schema));
     for (const [table, columns] of prepared.internalTables) await this.driver.execute(this.sql.createTable(schema, table, columns));
     const stages = new Map<string, string>();
-    // A table that feeds a latest-value table is read again by the recompute; the others only by their insert.
-    const readAgain = new Set(prepared.latest.map((l) => l.spec.source));
+    // A table that feeds a latest-value table is read again to mark its keys; the others only by their insert.
+    const readAgain = new Set(prepared.dirty.map((spec) => spec.source));
 
     for (const { change, key, file } of prepared.tables) {
       await this.applyChange(schema, change, result.notices);
@@ -213,11 +226,15 @@ export class TableWriter {
       result.duplicates += file.rows - inserted;
     }
 
-    for (const latest of prepared.latest) {
-      const stage = stages.get(latest.spec.source);
+    for (const spec of prepared.dirty) {
+      const stage = stages.get(spec.source);
       if (!stage) continue;
-      await this.applyChange(schema, latest.change, result.notices);
-      result.rows[latest.spec.table] = await this.recomputeLatest(schema, latest, stage);
+      const q = (name: string) => this.dialect.quote(name);
+      await this.driver.execute(
+        `INSERT INTO ${this.sql.table(schema, DIRTY_TABLE)} (${q('table_name')}, ${q('key')}) ` +
+          `SELECT DISTINCT ${this.dialect.param(1)}, ${q(spec.sourceKey)} FROM ${stage} WHERE ${q(spec.sourceKey)} IS NOT NULL`,
+        [spec.table],
+      );
     }
 
     if (prepared.rejects) result.rejects = await this.quarantine(schema, prepared.rejects);
@@ -239,12 +256,39 @@ export class TableWriter {
     }
   }
 
-  /** Recomputes the keys a batch touched from the source table: later rows win, column by column. */
-  private async recomputeLatest(schema: string, latest: PreparedBatch['latest'][number], stage: string): Promise<number> {
+  /**
+   * Recomputes the rows of latest-value tables for the keys the sync's batches marked, in one
+   * transaction that also clears the marks; returns the rows each table gained. Runs after the
+   * batches of a sync, and again after a sync killed before it could (the marks are still there).
+   */
+  async refreshLatest(schema: string, specs: readonly LatestValueTable[]): Promise<{ rows: Record<string, number>; notices: string[] }> {
+    const tables = await this.tables(schema);
+    const out = { rows: {} as Record<string, number>, notices: [] as string[] };
+    if (!tables.has(DIRTY_TABLE)) return out;
+    const prepared = specs.filter((spec) => tables.has(spec.source)).map((spec) => this.prepareLatest(tables, spec));
+    try {
+      await this.driver.transaction(async () => {
+        for (const latest of prepared) {
+          await this.applyChange(schema, latest.change, out.notices);
+          out.rows[latest.spec.table] = await this.recomputeLatest(schema, latest);
+          await this.driver.execute(`DELETE FROM ${this.sql.table(schema, DIRTY_TABLE)} WHERE ${this.dialect.quote('table_name')} = ${this.dialect.param(1)}`, [latest.spec.table]);
+        }
+        failpoint('writer:before-refresh-commit');
+      });
+    } catch (error) {
+      this.catalog.clear();
+      throw error;
+    }
+    return out;
+  }
+
+  /** Recomputes the marked keys from the source table: later rows win, column by column. */
+  private async recomputeLatest(schema: string, latest: PreparedLatest): Promise<number> {
     const { spec, carried, maxColumns } = latest;
     const q = (s: string) => this.dialect.quote(s);
     const order = spec.orderBy.map(q);
-    const deleted = await this.driver.execute(this.sql.deleteTouched(schema, spec.table, spec.keyColumns[0]!, stage, spec.sourceKey));
+    const keys = `SELECT ${q('key')} FROM ${this.sql.table(schema, DIRTY_TABLE)} WHERE ${q('table_name')} = ${this.dialect.literal(spec.table)}`;
+    const deleted = await this.driver.execute(`DELETE FROM ${this.sql.table(schema, spec.table)} WHERE ${q(spec.keyColumns[0]!)} IN (${keys})`);
     const targetColumns = [...spec.keyColumns, ...maxColumns, ...carried.map((c) => c.name)];
     const select = [
       ...spec.keyColumns.map(() => q(spec.sourceKey)),
@@ -254,7 +298,7 @@ export class TableWriter {
     const inserted = await this.driver.execute(
       `INSERT INTO ${this.sql.table(schema, spec.table)} (${targetColumns.map(q).join(', ')}) ` +
         `SELECT ${select.join(', ')} FROM ${this.sql.table(schema, spec.source)} ` +
-        `WHERE ${q(spec.sourceKey)} IN (SELECT ${q(spec.sourceKey)} FROM ${stage} WHERE ${q(spec.sourceKey)} IS NOT NULL) ` +
+        `WHERE ${q(spec.sourceKey)} IN (${keys}) ` +
         `GROUP BY ${q(spec.sourceKey)}`,
     );
     // Rows the table gained: a touched key's row is rewritten, which adds nothing.
