@@ -63,6 +63,9 @@ export interface WriteResult {
   notices: string[];
 }
 
+/** Keys recomputed per transaction by `refreshLatest`: bounds the aggregate's memory. */
+const REFRESH_SLICE = 50_000;
+
 /** A latest-value table made ready for its recompute: its DDL and the columns it carries. */
 interface PreparedLatest {
   spec: LatestValueTable;
@@ -265,29 +268,43 @@ export class TableWriter {
     const tables = await this.tables(schema);
     const out = { rows: {} as Record<string, number>, notices: [] as string[] };
     if (!tables.has(DIRTY_TABLE)) return out;
-    const prepared = specs.filter((spec) => tables.has(spec.source)).map((spec) => this.prepareLatest(tables, spec));
-    try {
-      await this.driver.transaction(async () => {
-        for (const latest of prepared) {
-          await this.applyChange(schema, latest.change, out.notices);
-          out.rows[latest.spec.table] = await this.recomputeLatest(schema, latest);
-          await this.driver.execute(`DELETE FROM ${this.sql.table(schema, DIRTY_TABLE)} WHERE ${this.dialect.quote('table_name')} = ${this.dialect.param(1)}`, [latest.spec.table]);
+    const q = (name: string) => this.dialect.quote(name);
+    for (const spec of specs) {
+      if (!tables.has(spec.source)) continue;
+      const latest = this.prepareLatest(tables, spec);
+      let ddl = true;
+      out.rows[spec.table] = 0;
+      // In slices of keys, one transaction each: the aggregate of a slice is bounded however
+      // many users a sync touched, and a slice committed is a slice the next sync need not redo.
+      const slice = `SELECT ${q('key')} FROM ${this.sql.table(schema, DIRTY_TABLE)} WHERE ${q('table_name')} = ${this.dialect.literal(spec.table)} ORDER BY ${q('key')} LIMIT ${REFRESH_SLICE}`;
+      for (;;) {
+        try {
+          const cleared = await this.driver.transaction(async () => {
+            if (ddl) await this.applyChange(schema, latest.change, out.notices);
+            out.rows[spec.table]! += await this.recomputeLatest(schema, latest, slice);
+            const n = await this.driver.execute(
+              `DELETE FROM ${this.sql.table(schema, DIRTY_TABLE)} WHERE ${q('table_name')} = ${this.dialect.param(1)} AND ${q('key')} IN (${slice})`,
+              [spec.table],
+            );
+            failpoint('writer:before-refresh-commit');
+            return n;
+          });
+          ddl = false;
+          if (cleared === 0) break;
+        } catch (error) {
+          this.catalog.clear();
+          throw error;
         }
-        failpoint('writer:before-refresh-commit');
-      });
-    } catch (error) {
-      this.catalog.clear();
-      throw error;
+      }
     }
     return out;
   }
 
   /** Recomputes the marked keys from the source table: later rows win, column by column. */
-  private async recomputeLatest(schema: string, latest: PreparedLatest): Promise<number> {
+  private async recomputeLatest(schema: string, latest: PreparedLatest, keys: string): Promise<number> {
     const { spec, carried, maxColumns } = latest;
     const q = (s: string) => this.dialect.quote(s);
     const order = spec.orderBy.map(q);
-    const keys = `SELECT ${q('key')} FROM ${this.sql.table(schema, DIRTY_TABLE)} WHERE ${q('table_name')} = ${this.dialect.literal(spec.table)}`;
     const deleted = await this.driver.execute(`DELETE FROM ${this.sql.table(schema, spec.table)} WHERE ${q(spec.keyColumns[0]!)} IN (${keys})`);
     const targetColumns = [...spec.keyColumns, ...maxColumns, ...carried.map((c) => c.name)];
     const select = [
