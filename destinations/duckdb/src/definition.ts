@@ -12,7 +12,7 @@ export const fields = {
   },
   memoryLimit: {
     label: 'Memory limit',
-    description: "DuckDB's memory_limit while loading, such as `1GB`. Default `256MB`; DuckDB spills to disk past it.",
+    description: "DuckDB's memory_limit while loading, such as `1GB`. Default `512MB`; DuckDB spills to disk past it.",
     type: 'string' as const,
   },
   threads: {

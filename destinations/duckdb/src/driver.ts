@@ -50,7 +50,7 @@ async function createWaitingForLock(path: string, options: Record<string, string
 }
 
 /** DuckDB's memory_limit when the settings give none (DuckDB's own default is 80% of RAM). */
-export const DEFAULT_MEMORY_LIMIT = '256MB';
+export const DEFAULT_MEMORY_LIMIT = '512MB';
 
 /** read_json's per-line limit: its 16 MB default, raised only for a batch with a longer row (a big value). */
 function objectSizeFor(longestLine: number): number {
