@@ -1,5 +1,5 @@
 export { actionsCore } from './actions-core.js';
-export { ActionWriter, type ActionPayload, type ActionWriteResult, type PayloadResult } from './action-writer.js';
+export { ActionWriter, MissingSchemaError, type ActionPayload, type ActionWriteResult, type PayloadResult } from './action-writer.js';
 export { withStorageActions, bindActionWriter, type ActionSession } from './definition.js';
 export { eventFromChange, type ActionEvent } from './events.js';
 export { sendCustomEventFields, audienceColumns, journeyColumns } from './fields.js';

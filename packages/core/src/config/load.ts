@@ -129,8 +129,12 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
       if (tableProblem) problems.push(`${at}/table: ${tableProblem}`);
       const schemaProblem = a.schema === undefined ? undefined : scopeViolation(a.schema);
       if (schemaProblem) problems.push(`${at}/schema: ${schemaProblem}`);
-      const classic = Object.values(warehouses).find((w) => a.schema !== undefined && a.schema === `${w.schemaPrefix}${name}`);
-      if (classic) problems.push(`${at}/schema: "${a.schema}" is the Classic schema of warehouse "${classic.name}"; Storage Actions tables go to the space's schema or a schema of their own`);
+      // Neither an existing schema nor the space's own may be a Classic schema (of any space).
+      const target = a.schema ?? name;
+      const classic = Object.values(warehouses).find((w) => Object.keys(input.spaces).some((sp) => target === `${w.schemaPrefix}${sp}`));
+      if (classic) {
+        problems.push(`${at}/${a.schema === undefined ? 'warehouse' : 'schema'}: "${target}" is a Classic schema of warehouse "${classic.name}"; Storage Actions tables go to the space's schema or a schema of their own`);
+      }
       const columnsProblem = mappingProblem(a.columns ?? {});
       if (columnsProblem) problems.push(`${at}/columns: ${columnsProblem}`);
       activations[activation] = {

@@ -44,6 +44,8 @@ export class ActionWriteSession {
   readonly record: SyncRecord;
   private readonly outcomes = new Map<string, ActivationOutcome>();
   private refused = 0;
+  /** Events kept queued for now (their schema is missing, their activation is not configured). */
+  private held = 0;
   private driver?: Driver;
   private writer?: ActionWriter;
   private definition?: InstanceType<typeof actionsCore.Destination>;
@@ -136,6 +138,16 @@ export class ActionWriteSession {
     }
   }
 
+  /** Activations whose events this session already kept queued: they are not tried again in it. */
+  readonly heldActivations = new Set<string>();
+
+  /** Events that stay queued for a reason the user must fix; the write ends Partial, with the reason. */
+  hold(events: number, reason: string | undefined, activation?: string): void {
+    this.held += events;
+    if (activation !== undefined) this.heldActivations.add(activation);
+    if (reason !== undefined) this.record.notices.push(`${events} events stay queued: ${reason}`);
+  }
+
   /** Ends the session as a Failure: later writes are refused (their events go to the queue). */
   fail(error: unknown): void {
     this.error ??= error;
@@ -154,7 +166,7 @@ export class ActionWriteSession {
       const message = (this.error as Error)?.message ?? String(this.error);
       record.error = `${redact(message, this.destination.secrets(this.warehouse.settings))} (the events not written stay queued: \`stowage flush\` writes them, as does the next run of an activated computation of the space)`;
     } else {
-      record.status = this.refused > 0 || record.rejects > 0 ? 'Partial' : 'Success';
+      record.status = this.refused > 0 || this.held > 0 || record.rejects > 0 ? 'Partial' : 'Success';
     }
     if (this.refused > NOTICED_REFUSALS) record.notices.push(`… and ${this.refused - NOTICED_REFUSALS} more events not written`);
     await this.driver?.close().catch(() => undefined);

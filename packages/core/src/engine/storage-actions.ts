@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MissingSchemaError } from '../actions/action-writer.js';
 import { eventFromChange, type ActionEvent } from '../actions/events.js';
 import type { ActivationConfig, SpaceConfig, StowageConfig, WarehouseConfig } from '../config/config.js';
 import type { Destination } from '../contract/destination.js';
@@ -125,11 +126,30 @@ export class StorageActionsPath {
       await withFileLock(lock, `A Storage Actions write to warehouse "${warehouse.name}"`, async () => {
         const outbox = this.outbox(warehouse.name, space.name);
         for await (const { entries, end } of outbox.read<Queued>(this.readCursor(warehouse.name, space.name), WRITE_BATCH)) {
+          // Events that cannot be written yet go back to the end of the queue before the cursor
+          // passes them: one blocked activation never holds back the others, and nothing is lost.
+          const held: Queued[] = [];
           for (const [name, events] of groupByActivation(entries)) {
             const activation = space.activations[name];
-            if (activation) await session.write(activation, events);
-            else session.record.notices.push(`${events.length} queued events of activation "${name}", which is no longer configured, were skipped`);
+            if (session.heldActivations.has(name)) {
+              // Held earlier in this session (its schema is missing): back to the queue, untried.
+              held.push(...events.map((e) => ({ a: name, e })));
+              continue;
+            }
+            if (!activation) {
+              held.push(...events.map((e) => ({ a: name, e })));
+              session.hold(events.length, `activation "${name}" is not configured (configure it again, under that name, to write them)`);
+              continue;
+            }
+            try {
+              await session.write(activation, events);
+            } catch (error) {
+              if (!(error instanceof MissingSchemaError)) throw error;
+              held.push(...events.map((e) => ({ a: name, e })));
+              session.hold(events.length, `activation "${name}": ${error.message}`, name);
+            }
           }
+          if (held.length > 0) await outbox.append(held);
           this.writeCursor(warehouse.name, space.name, end);
         }
         outbox.prune(this.readCursor(warehouse.name, space.name));

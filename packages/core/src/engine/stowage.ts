@@ -16,7 +16,8 @@ import type { Change, ProfileStore, RunHeader, RunOutcome, RunProfile } from '..
 import { TableWriter } from '../writer/table-writer.js';
 import { ClassicBatcher } from './classic-batch.js';
 import { prefetch } from './prefetch.js';
-import { StorageActionsPath, type ActivationOutcome, type FlushResult } from './storage-actions.js';
+import { StorageActionsPath, type ActivationOutcome, type EventsByActivation, type FlushResult } from './storage-actions.js';
+import { MissingSchemaError } from '../actions/action-writer.js';
 import type { ActionWriteSession } from './action-write-session.js';
 
 export interface StowageOptions {
@@ -137,18 +138,24 @@ export class Stowage {
         // queued instead when the warehouse fails, so that the run itself goes through.
         for (const [warehouse, byActivation] of this.actions.eventsFor(space, activations, changes)) {
           const s = session(warehouse);
-          let written = false;
-          if (!s.failed) {
+          const queue: EventsByActivation = new Map();
+          for (const [activation, list] of byActivation) {
+            events += list.length;
+            if (s.failed || s.heldActivations.has(activation.name)) {
+              if (!s.failed) s.hold(list.length, undefined);
+              queue.set(activation, list);
+              continue;
+            }
             try {
-              for (const [activation, list] of byActivation) await s.write(activation, list);
-              written = true;
+              await s.write(activation, list);
             } catch (error) {
-              s.fail(error);
+              // A missing schema holds back its own activation only; any other failure, the warehouse.
+              if (error instanceof MissingSchemaError) s.hold(list.length, `activation "${activation.name}": ${error.message}`, activation.name);
+              else s.fail(error);
+              queue.set(activation, list);
             }
           }
-          const count = [...byActivation.values()].reduce((n, list) => n + list.length, 0);
-          if (!written) await this.actions.enqueue(warehouse, space, byActivation);
-          events += count;
+          if (queue.size > 0) await this.actions.enqueue(warehouse, space, queue);
         }
       });
       for (const warehouse of new Set(activations.map((a) => a.warehouse))) {
@@ -158,6 +165,11 @@ export class Stowage {
       for (const s of sessions.values()) results.push(await s.close());
       sessions.clear();
       return { ...outcome, calls, events, activations: results.flatMap((r) => r.activations), writes: results.map((r) => r.record) };
+    } catch (error) {
+      // The run failed: what its writes committed lands once when it is applied again, but
+      // the history must not call them a success.
+      for (const s of sessions.values()) s.fail(error);
+      throw error;
     } finally {
       for (const s of sessions.values()) await s.close();
     }
@@ -316,28 +328,38 @@ export class Stowage {
       calls: entries.length,
       prepared: await writer.prepare(await batcher.batch(schema, entries, { stream, end, syncId: record.id })),
     }));
-    for await (const { calls, prepared } of batches) {
-      const result = await writer.apply(prepared);
-      record.calls += calls;
-      for (const [table, n] of Object.entries(result.rows)) {
+    const refresh = async () => {
+      const latest = await writer.refreshLatest(schema, batcher.latestTables());
+      for (const [table, n] of Object.entries(latest.rows)) {
         record.rows[table] = (record.rows[table] ?? 0) + n;
         rows += n;
       }
-      record.casts += result.casts;
-      record.rejects += result.rejects;
-      record.duplicates += result.duplicates;
-      record.notices.push(...result.notices);
-      progress(rows);
+      record.notices.push(...latest.notices);
+      if (Object.keys(latest.rows).length > 0) progress(rows);
+    };
+    try {
+      for await (const { calls, prepared } of batches) {
+        const result = await writer.apply(prepared);
+        record.calls += calls;
+        for (const [table, n] of Object.entries(result.rows)) {
+          record.rows[table] = (record.rows[table] ?? 0) + n;
+          rows += n;
+        }
+        record.casts += result.casts;
+        record.rejects += result.rejects;
+        record.duplicates += result.duplicates;
+        record.notices.push(...result.notices);
+        progress(rows);
+      }
+    } catch (error) {
+      // The batches committed before the failure still bring users up to date; the sync fails
+      // with the batch's error either way.
+      await refresh().catch(() => undefined);
+      throw error;
     }
     // users (the latest-value tables) follow identifies once the batches are in: one recompute of
     // the keys they touched, also after a sync killed before it could.
-    const latest = await writer.refreshLatest(schema, batcher.latestTables());
-    for (const [table, n] of Object.entries(latest.rows)) {
-      record.rows[table] = (record.rows[table] ?? 0) + n;
-      rows += n;
-    }
-    record.notices.push(...latest.notices);
-    if (Object.keys(latest.rows).length > 0) progress(rows);
+    await refresh();
     // Segments every batch of which is committed are no longer needed.
     const cursor = await writer.cursor(schema, stream);
     if (cursor) log.prune(cursor);

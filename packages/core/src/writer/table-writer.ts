@@ -233,9 +233,12 @@ export class TableWriter {
       const stage = stages.get(spec.source);
       if (!stage) continue;
       const q = (name: string) => this.dialect.quote(name);
+      // A key is marked once however many batches touch it: a slice of the refresh is a slice of keys.
+      const dirty = this.sql.table(schema, DIRTY_TABLE);
       await this.driver.execute(
-        `INSERT INTO ${this.sql.table(schema, DIRTY_TABLE)} (${q('table_name')}, ${q('key')}) ` +
-          `SELECT DISTINCT ${this.dialect.param(1)}, ${q(spec.sourceKey)} FROM ${stage} WHERE ${q(spec.sourceKey)} IS NOT NULL`,
+        `INSERT INTO ${dirty} (${q('table_name')}, ${q('key')}) ` +
+          `SELECT DISTINCT ${this.dialect.param(1)}, s.${q(spec.sourceKey)} FROM ${stage} s WHERE s.${q(spec.sourceKey)} IS NOT NULL ` +
+          `AND NOT EXISTS (SELECT 1 FROM ${dirty} d WHERE d.${q('table_name')} = ${this.dialect.param(1)} AND d.${q('key')} = s.${q(spec.sourceKey)})`,
         [spec.table],
       );
     }

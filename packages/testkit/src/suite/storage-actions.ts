@@ -161,15 +161,23 @@ export function storageActions(dut: DestinationUnderTest): void {
       });
       await h.execute(`CREATE SCHEMA ${dut.destination.dialect.quote('analytics')}`);
       const result = await h.run({ computation: 'vip', id: 'r1' }, [{ userId: 'u1' }]);
+      // The missing schema holds back its own activation only: the other one is written.
       expect(result.activations.find((a) => a.activation === 'there')).toMatchObject({ written: 1, refused: 0, table: 'analytics.t' });
-      expect(result.writes[0]).toMatchObject({ status: 'Failure', error: expect.stringContaining('the schema "nowhere" does not exist') });
+      expect(result.writes[0]!.status).toBe('Partial');
+      expect(result.writes[0]!.notices.join('\n')).toMatch(/1 events stay queued: activation "missing": the schema "nowhere" does not exist/);
       expect(await h.rows('t', ['user_id'], ['user_id'], 'wh', 'analytics')).toEqual([{ user_id: 'u1' }]);
       expect(await h.schemaExists('nowhere')).toBe(false);
       // Stowage's own tables stay out of a schema it does not own unless they are needed.
       expect(await h.columns('_stowage_loads', 'wh', 'analytics')).toBeUndefined();
+      // Until it exists, a flush keeps the events queued (Partial), and later runs are not held back.
+      const [early] = await h.stowage.flush('wh');
+      expect(early!.record.status).toBe('Partial');
       await h.execute(`CREATE SCHEMA ${dut.destination.dialect.quote('nowhere')}`);
       const [retry] = await h.stowage.flush('wh');
       expect(retry!.record).toMatchObject({ status: 'Success', rows: { 'nowhere.t': 1 } });
+      const [after] = await h.stowage.flush('wh');
+      expect(after!.record).toMatchObject({ status: 'Success', calls: 0 });
+      expect(await h.rows('t', ['user_id'], ['user_id'], 'wh', 'nowhere')).toEqual([{ user_id: 'u1' }]);
       expect(await h.rows('t', ['user_id'], ['user_id'], 'wh', 'analytics')).toEqual([{ user_id: 'u1' }]);
       await h.close();
     });
@@ -195,6 +203,30 @@ export function storageActions(dut: DestinationUnderTest): void {
       expect(again!.record).toMatchObject({ status: 'Success', calls: 2, duplicates: 2 });
       expect(await broken.rows('carts', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1' }, { user_id: 'u2' }]);
       await broken.close();
+    });
+
+    it('keeps the queued events of an activation that is no longer configured, and writes them once it is again', async () => {
+      const first = await Harness.create(dut, { computations });
+      const good = first.settings;
+      await first.close();
+      const down = await Harness.create(dut, {
+        computations,
+        activations: { a: { computation: 'carts', table: 'carts' } },
+        reuse: { dir: first.dir, settings: good },
+        warehouse: { settings: await dut.settings(join(first.dir, 'no', 'such', 'folder')) },
+      });
+      await down.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1' }]);
+      await down.close();
+      const renamed = await Harness.create(dut, { computations, activations: { b: { computation: 'carts', table: 'carts' } }, reuse: { dir: first.dir, settings: good } });
+      const [held] = await renamed.stowage.flush('wh');
+      expect(held!.record.status).toBe('Partial');
+      expect(held!.record.notices.join('\n')).toMatch(/1 events stay queued: activation "a" is not configured/);
+      await renamed.close();
+      const back = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } }, reuse: { dir: first.dir, settings: good } });
+      const [written] = await back.stowage.flush('wh');
+      expect(written!.record).toMatchObject({ status: 'Success', rows: { 'default.carts': 1 } });
+      expect(await back.rows('carts', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1' }]);
+      await back.close();
     });
 
     it('serves the actions-core definition on its own: presets, and performBatch reporting each event', async () => {
