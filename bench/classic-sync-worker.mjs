@@ -8,11 +8,11 @@
 import { createReadStream } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { openStowage } from '@stowage/cli';
+import { servePhases } from './phases.mjs';
 import { rawAppend } from './raw-append.mjs';
 
 const SCHEMA = 'engage_bench';
 
-const maxRssMB = () => process.resourceUsage().maxRSS / 1024;
 
 /**
  * Samples the JS heap while a phase runs, to tell the JS share of the peak RSS from the native
@@ -77,14 +77,4 @@ const raw = (job) => rawAppend({ ...job, schema: SCHEMA });
 
 const roles = { ingest, sync, raw };
 
-process.once('message', async (job) => {
-  let answer;
-  try {
-    answer = { ok: true, ...(await roles[job.role](job)) };
-  } catch (error) {
-    answer = { ok: false, error: error?.stack ?? String(error) };
-  }
-  answer.maxRssMB = maxRssMB();
-  // Exit only once the answer is out: DuckDB's handles would otherwise keep the child alive.
-  process.send(answer, () => process.exit(0));
-});
+servePhases(roles);

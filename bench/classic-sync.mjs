@@ -14,7 +14,7 @@
 // folder, forks three child processes (bench/classic-sync-worker.mjs) so that each phase's peak
 // RSS is its own: ingest (calls → durable log), sync (log → warehouse, the figure that
 // matters) and raw (the warehouse's final rows → a fresh DuckDB through the Appender).
-import { execFileSync, fork } from 'node:child_process';
+import { describeCode, runChild } from './phases.mjs';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -61,22 +61,6 @@ function options() {
   return { sizes: [...new Set(sizes)].sort((a, b) => a - b), repeat, settings, batchSize: Number(values['batch-size']), keep: values.keep };
 }
 
-/** Runs one phase in a fresh Node process and returns what it sends back (with its maxRSS). */
-function runChild(job) {
-  return new Promise((resolve, reject) => {
-    const child = fork(WORKER, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    let answer;
-    child.once('message', (m) => (answer = m));
-    child.once('error', reject);
-    child.once('exit', (code, signal) => {
-      if (!answer) return reject(new Error(`${job.role} child exited (code ${code}, signal ${signal}) without an answer`));
-      if (!answer.ok) return reject(new Error(`${job.role} child failed: ${answer.error}`));
-      resolve(answer);
-    });
-    child.send(job);
-  });
-}
-
 /** The configuration the brief prescribes: one space, one DuckDB warehouse, 50k calls a batch (the default). */
 function writeConfig(dir, settings, batchSize) {
   const config = { spaces: { bench: { computations: {} } }, warehouses: { wh: { type: 'duckdb', settings } }, batchSize };
@@ -90,14 +74,14 @@ async function runOnce(root, callsPath, size, opts) {
   const dir = mkdtempSync(join(root, `run-${size}-`));
   try {
     const configPath = writeConfig(dir, opts.settings, opts.batchSize);
-    const ingest = await runChild({ role: 'ingest', configPath, callsPath });
+    const ingest = await runChild(WORKER, { role: 'ingest', configPath, callsPath });
     if (ingest.accepted !== size || ingest.rejected !== 0) throw new Error(`ingest accepted ${ingest.accepted}, rejected ${ingest.rejected} of ${size}: ${JSON.stringify(ingest.errors)}`);
-    const sync = await runChild({ role: 'sync', configPath });
+    const sync = await runChild(WORKER, { role: 'sync', configPath });
     if (sync.status !== 'Success' || sync.calls !== size) throw new Error(`sync ended ${sync.status} with ${sync.calls} of ${size} calls: ${sync.error ?? ''}`);
     const duckdbOptions = {};
     if (opts.settings.memoryLimit) duckdbOptions.memory_limit = opts.settings.memoryLimit;
     if (opts.settings.threads) duckdbOptions.threads = String(opts.settings.threads);
-    const raw = await runChild({ role: 'raw', warehousePath: join(dir, 'warehouse.duckdb'), rawPath: join(dir, 'raw.duckdb'), duckdbOptions });
+    const raw = await runChild(WORKER, { role: 'raw', warehousePath: join(dir, 'warehouse.duckdb'), rawPath: join(dir, 'raw.duckdb'), duckdbOptions });
     const syncRows = Object.values(sync.rows).reduce((a, b) => a + b, 0);
     return { ingest, sync, raw, syncRows };
   } finally {
@@ -176,17 +160,6 @@ function printVerdicts(results, batchSize) {
   const verdict = first.calls >= batchSize ? pass(rel <= TARGETS.maxRssGrowth) : 'n/a ';
   const why = first.calls >= batchSize ? '' : ` — not judged: ${fmt(first.calls)} calls is less than one batch (${fmt(batchSize)})`;
   console.log(`${verdict}  flat memory: sync peak RSS grows ≤ ${TARGETS.maxRssGrowth * 100}% as the input grows (${detail})${why}`);
-}
-
-/** Which code was measured: the commit, and whether the library had uncommitted changes. */
-function describeCode() {
-  const git = (...args) => execFileSync('git', args, { cwd: join(here, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  try {
-    const dirty = git('status', '--porcelain', '--', 'packages', 'destinations') !== '';
-    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted changes in packages/ or destinations/' : ''}`;
-  } catch {
-    return 'unknown (not a git checkout)';
-  }
 }
 
 function describeMachine(opts) {

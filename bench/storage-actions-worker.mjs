@@ -11,10 +11,10 @@
 //             its rows being committed in the warehouse
 import { performance } from 'node:perf_hooks';
 import { openStowage } from '@stowage/cli';
+import { servePhases } from './phases.mjs';
 import { rawAppend } from './raw-append.mjs';
 
 export const SPACE = 'bench';
-const maxRssMB = () => process.resourceUsage().maxRSS / 1024;
 
 /** A deterministic entity context of about `bytes` bytes of JSON: a cart with items. */
 function entityContext(i, bytes) {
@@ -73,13 +73,4 @@ const raw = ({ warehousePath, rawPath, duckdbOptions }) => rawAppend({ warehouse
 
 const roles = { run, raw, latency };
 
-process.once('message', async (job) => {
-  let answer;
-  try {
-    answer = { ok: true, ...(await roles[job.role](job)) };
-  } catch (error) {
-    answer = { ok: false, error: error?.stack ?? String(error) };
-  }
-  answer.maxRssMB = maxRssMB();
-  process.send(answer, () => process.exit(0));
-});
+servePhases(roles);

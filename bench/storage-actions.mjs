@@ -8,7 +8,7 @@
 //   npm run bench:actions                              1,000,000 changes, one run
 //   npm run bench:actions -- --changes 100000 --repeat 3
 //   npm run bench:actions -- --latency-runs 50
-import { execFileSync, fork } from 'node:child_process';
+import { describeCode, runChild } from './phases.mjs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -50,21 +50,6 @@ function options() {
   return { changes: n('changes'), contextBytes: n('context-bytes'), repeat: n('repeat'), latencyRuns: n('latency-runs'), keep: values.keep };
 }
 
-function runChild(job) {
-  return new Promise((resolve, reject) => {
-    const child = fork(WORKER, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    let answer;
-    child.once('message', (m) => (answer = m));
-    child.once('error', reject);
-    child.once('exit', (code, signal) => {
-      if (!answer) return reject(new Error(`${job.role} child exited (code ${code}, signal ${signal}) without an answer`));
-      if (!answer.ok) return reject(new Error(`${job.role} child failed: ${answer.error}`));
-      resolve(answer);
-    });
-    child.send(job);
-  });
-}
-
 /** One space, one linked audience, one activation with the Linked Audience preset into DuckDB. */
 function writeConfig(dir) {
   const config = {
@@ -74,16 +59,6 @@ function writeConfig(dir) {
   const path = join(dir, 'stowage.json');
   writeFileSync(path, JSON.stringify(config, null, 2));
   return path;
-}
-
-function describeCode() {
-  const git = (...args) => execFileSync('git', args, { cwd: join(here, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  try {
-    const dirty = git('status', '--porcelain', '--', 'packages', 'destinations') !== '';
-    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted changes in packages/ or destinations/' : ''}`;
-  } catch {
-    return 'unknown (not a git checkout)';
-  }
 }
 
 async function main() {
@@ -98,9 +73,9 @@ async function main() {
     for (let i = 0; i < opts.repeat; i++) {
       const dir = mkdtempSync(join(root, 'run-'));
       const configPath = writeConfig(dir);
-      const write = await runChild({ role: 'run', configPath, count: opts.changes, contextBytes: opts.contextBytes });
+      const write = await runChild(WORKER, { role: 'run', configPath, count: opts.changes, contextBytes: opts.contextBytes });
       if (write.rows !== opts.changes) throw new Error(`the run wrote ${write.rows} rows, expected ${opts.changes}`);
-      const raw = await runChild({ role: 'raw', warehousePath: join(dir, 'warehouse.duckdb'), rawPath: join(dir, 'raw.duckdb'), duckdbOptions: {} });
+      const raw = await runChild(WORKER, { role: 'raw', warehousePath: join(dir, 'warehouse.duckdb'), rawPath: join(dir, 'raw.duckdb'), duckdbOptions: {} });
       runs.push({ write, raw });
       console.log(
         `  run ${i + 1}: run → rows committed ${write.seconds.toFixed(2)} s (state diff and write), of which writing ${write.writeSeconds.toFixed(2)} s, ` +
@@ -109,7 +84,7 @@ async function main() {
       if (!opts.keep) rmSync(dir, { recursive: true, force: true });
     }
     const latencyDir = mkdtempSync(join(root, 'latency-'));
-    const latency = await runChild({ role: 'latency', configPath: writeConfig(latencyDir), runs: opts.latencyRuns, perRun: 1000, contextBytes: opts.contextBytes });
+    const latency = await runChild(WORKER, { role: 'latency', configPath: writeConfig(latencyDir), runs: opts.latencyRuns, perRun: 1000, contextBytes: opts.contextBytes });
 
     const m = (f) => median(runs.map(f));
     const writeRatio = m((r) => r.write.writeSeconds / r.raw.seconds);

@@ -99,5 +99,19 @@ describe('configuration', () => {
         '/spaces/shop/activations/c/columns: ValidationError: /x has an invalid directive: @bogus.',
       ]);
     });
+
+    it('keeps Storage Actions tables out of Classic schemas, named or by the space\'s own name', () => {
+      expect(problems(() => withActivations({ a: { computation: 'carts', warehouse: 'wh', table: 't', schema: 'engage_shop' } }))).toEqual([
+        '/spaces/shop/activations/a/schema: "engage_shop" is a Classic schema of warehouse "wh"; Storage Actions tables go to the space\'s schema or a schema of their own',
+      ]);
+      const clash = () =>
+        parse({
+          spaces: { shop: {}, engage_shop: { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', warehouse: 'wh', table: 't' } } } },
+          warehouses: { wh: { type: 'memory', settings: { path: 'x' } } },
+        });
+      expect(problems(clash)).toEqual([
+        '/spaces/engage_shop/activations/a/warehouse: "engage_shop" is a Classic schema of warehouse "wh"; Storage Actions tables go to the space\'s schema or a schema of their own',
+      ]);
+    });
   });
 });

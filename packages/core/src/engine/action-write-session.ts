@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { ActionWriter } from '../actions/action-writer.js';
 import { actionsCore } from '../actions/actions-core.js';
 import { bindActionWriter } from '../actions/definition.js';
@@ -63,22 +62,7 @@ export class ActionWriteSession {
     private readonly history: History,
     trigger: string,
   ) {
-    this.record = {
-      id: `write_${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}_${randomUUID().slice(0, 8)}`,
-      warehouse: warehouse.name,
-      path: 'storage-actions',
-      trigger,
-      startedAt: new Date().toISOString(),
-      status: 'Running',
-      calls: 0,
-      rows: {},
-      casts: 0,
-      rejects: 0,
-      duplicates: 0,
-      notices: [],
-      pid: process.pid,
-    };
-    history.record(this.record);
+    this.record = history.start(warehouse.name, 'storage-actions', trigger);
     this.names = new ColumnNamer(destination.dialect.identifiers);
   }
 

@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { Cron } from 'croner';
 import type { Call } from '../calls/call.js';
 import { acceptLine } from '../calls/validate.js';
@@ -271,22 +270,7 @@ export class Stowage {
     const lock = join(this.config.stateDir, 'locks', `sync-${warehouse.name}.lock`);
     mkdirSync(join(lock, '..'), { recursive: true });
     return withFileLock(lock, `A sync of warehouse "${warehouse.name}"`, async () => {
-      const record: SyncRecord = {
-        id: `sync_${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}_${randomUUID().slice(0, 8)}`,
-        warehouse: warehouse.name,
-        path: 'classic',
-        trigger: opts.trigger ?? 'manual',
-        startedAt: new Date().toISOString(),
-        status: 'Running',
-        calls: 0,
-        rows: {},
-        casts: 0,
-        rejects: 0,
-        duplicates: 0,
-        notices: [],
-        pid: process.pid,
-      };
-      this.history.record(record);
+      const record = this.history.start(warehouse.name, 'classic', opts.trigger ?? 'manual');
       const started = Date.now();
       let driver;
       try {

@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { processAlive } from '../process/alive.js';
 
 export type SyncStatus = 'Running' | 'Success' | 'Partial' | 'Failure';
@@ -32,6 +33,28 @@ export interface SyncRecord {
 export class History {
   constructor(private readonly file: string) {
     mkdirSync(dirname(file), { recursive: true });
+  }
+
+  /** Records the start of a sync or a write (status Running, with this process's pid) and returns it. */
+  start(warehouse: string, path: SyncRecord['path'], trigger: string): SyncRecord {
+    const prefix = path === 'classic' ? 'sync' : 'write';
+    const record: SyncRecord = {
+      id: `${prefix}_${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}_${randomUUID().slice(0, 8)}`,
+      warehouse,
+      path,
+      trigger,
+      startedAt: new Date().toISOString(),
+      status: 'Running',
+      calls: 0,
+      rows: {},
+      casts: 0,
+      rejects: 0,
+      duplicates: 0,
+      notices: [],
+      pid: process.pid,
+    };
+    this.record(record);
+    return record;
   }
 
   record(entry: SyncRecord): void {

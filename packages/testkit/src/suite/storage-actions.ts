@@ -229,6 +229,15 @@ export function storageActions(dut: DestinationUnderTest): void {
       await back.close();
     });
 
+    it('fails the write, and keeps its events queued, when the destination\'s definition lacks the action', async () => {
+      const bare = { ...dut, destination: { ...dut.destination, definition: { ...(dut.destination.definition as object), actions: {}, presets: [] } } };
+      const h = await Harness.create(bare, { computations, activations: { a: { computation: 'carts', table: 'carts' } } });
+      const result = await h.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1' }]);
+      expect(result.writes[0]).toMatchObject({ status: 'Failure', error: expect.stringContaining('wrap it with withStorageActions') });
+      expect(await h.columns('carts', 'wh', 'default')).toBeUndefined();
+      await h.close();
+    });
+
     it('serves the actions-core definition on its own: presets, and performBatch reporting each event', async () => {
       const h = await Harness.create(dut);
       const definition = dut.destination.definition as { presets: Array<{ name: string }> };
