@@ -7,4 +7,7 @@ export const capabilities: Capabilities = {
   merge: true,
   maxColumns: 10_000,
   inPlaceWidening: [['bigint', 'double']],
+  textHoldsNul: true,
+  // Columnar: a scan of the key column per batch is cheaper than maintaining an ART index.
+  keyIndexes: false,
 };

@@ -5,4 +5,5 @@ import { duckdb } from '../src/index.js';
 describeDestination('duckdb', {
   destination: duckdb as never,
   settings: (dir) => ({ path: join(dir, 'warehouse.duckdb') }),
+  unreachable: (dir) => ({ path: join(dir, 'no', 'such', 'folder', 'warehouse.duckdb') }),
 });

@@ -1,5 +1,8 @@
 import type { Destination } from '@stowage/core';
 import { duckdb } from '@stowage/destination-duckdb';
+import { postgres } from '@stowage/destination-postgres';
 
 /** The warehouse types this build of the CLI can load into, by configuration `type`. */
-export const destinations: ReadonlyMap<string, Destination> = new Map<string, Destination>([[duckdb.type, duckdb as unknown as Destination]]);
+export const destinations: ReadonlyMap<string, Destination> = new Map<string, Destination>(
+  [duckdb, postgres].map((d) => [d.type, d as unknown as Destination]),
+);

@@ -9,6 +9,10 @@ export interface DestinationUnderTest {
   destination: Destination;
   /** Settings of a fresh, empty warehouse; `dir` is a new temporary folder for this test. */
   settings(dir: string): Promise<Record<string, unknown>> | Record<string, unknown>;
+  /** Settings of a warehouse that cannot be reached (a refused connection, a folder that does not exist). */
+  unreachable(dir: string): Promise<Record<string, unknown>> | Record<string, unknown>;
+  /** Runs after each test: drop the warehouses it made, or hand them back to a pool. */
+  afterEach?(): Promise<void>;
 }
 
 export interface HarnessOptions {

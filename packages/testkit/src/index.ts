@@ -1,4 +1,4 @@
-import { afterAll, describe } from 'vitest';
+import { afterAll, afterEach, describe } from 'vitest';
 import { removeHarnessDirs, type DestinationUnderTest } from './harness.js';
 import { columns } from './suite/columns.js';
 import { hostile } from './suite/hostile.js';
@@ -15,6 +15,7 @@ import { usersMerge } from './suite/users-merge.js';
  */
 export function describeDestination(name: string, dut: DestinationUnderTest): void {
   describe(`destination conformance: ${name}`, () => {
+    afterEach(async () => dut.afterEach?.());
     afterAll(removeHarnessDirs);
     specTables(dut);
     usersMerge(dut);
@@ -26,4 +27,5 @@ export function describeDestination(name: string, dut: DestinationUnderTest): vo
   });
 }
 
+export { testPostgres, type TestPostgres } from './postgres-server.js';
 export { Harness, identify, track, type DestinationUnderTest, type HarnessOptions, type Rows } from './harness.js';

@@ -15,4 +15,14 @@ export interface Capabilities {
   maxColumns: number;
   /** Type changes the warehouse makes in place, without rewriting the column's values by hand. */
   inPlaceWidening: ReadonlyArray<readonly [from: LogicalType, to: LogicalType]>;
+  /**
+   * Text and JSON values may contain U+0000. Where they may not (PostgreSQL, Redshift), such a
+   * value is quarantined with its reason rather than failing the whole load.
+   */
+  textHoldsNul: boolean;
+  /**
+   * The warehouse looks rows up by index: each table gets an index on its key, so that finding the
+   * keys already loaded costs a lookup per staged row instead of a scan of the table per batch.
+   */
+  keyIndexes: boolean;
 }

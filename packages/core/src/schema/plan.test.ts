@@ -7,7 +7,7 @@ const base = (over: Partial<PlanInput>): PlanInput => ({
   rows: [],
   fixedTypes: new Map([['received_at', 'timestamp']]),
   keyColumn: 'id',
-  capabilities: { inPlaceWidening: [['bigint', 'double']], maxColumns: 1000 },
+  capabilities: { inPlaceWidening: [['bigint', 'double']], maxColumns: 1000, textHoldsNul: true },
   ...over,
 });
 
@@ -49,7 +49,7 @@ describe('planTable', () => {
     const plan = planTable(base({
       existing: [{ name: 'id', type: 'string' }, { name: 'ltv', type: 'bigint' }],
       rows: [{ id: 'm2', ltv: 1.5 }],
-      capabilities: { inPlaceWidening: [], maxColumns: 1000 },
+      capabilities: { inPlaceWidening: [], maxColumns: 1000, textHoldsNul: true },
     }));
     expect(plan.widened).toEqual([]);
     expect(plan.rejects.map((r) => r.column)).toEqual(['ltv']);
@@ -62,8 +62,21 @@ describe('planTable', () => {
   });
 
   it('quarantines values of columns past the column limit instead of dropping them', () => {
-    const plan = planTable(base({ rows: [{ id: 'm1', a: 1, b: 2 }], capabilities: { inPlaceWidening: [], maxColumns: 2 } }));
+    const plan = planTable(base({ rows: [{ id: 'm1', a: 1, b: 2 }], capabilities: { inPlaceWidening: [], maxColumns: 2, textHoldsNul: true } }));
     expect(plan.columns.map((c) => c.name)).toEqual(['id', 'a']);
     expect(plan.rejects).toEqual([expect.objectContaining({ column: 'b', value: '2' })]);
+  });
+
+  it('quarantines text holding U+0000 where the warehouse cannot store it, and only there', () => {
+    const rows = () => [{ id: 'm1', a: 'x\u0000y', j: '{"k":"\\u0000"}', ok: '{"k":"\\\\u0000"}' }];
+    const fixedTypes = new Map([['j', 'json' as const], ['ok', 'json' as const]]);
+    const strict = planTable(base({ rows: rows(), fixedTypes, capabilities: { inPlaceWidening: [], maxColumns: 10, textHoldsNul: false } }));
+    expect(strict.rejects.map((r) => [r.column, r.reason])).toEqual([
+      ['a', expect.stringContaining('U+0000')],
+      ['j', expect.stringContaining('U+0000')],
+    ]);
+    expect(strict.rows[0]).toMatchObject({ a: null, j: null, ok: '{"k":"\\\\u0000"}' });
+    const lenient = planTable(base({ rows: rows(), fixedTypes, capabilities: { inPlaceWidening: [], maxColumns: 10, textHoldsNul: true } }));
+    expect(lenient.rejects).toEqual([]);
   });
 });

@@ -37,7 +37,7 @@ export interface PlanInput {
   fixedTypes: ReadonlyMap<string, LogicalType>;
   /** The column holding the message id, for rejects. */
   keyColumn: string;
-  capabilities: Pick<Capabilities, 'inPlaceWidening' | 'maxColumns'>;
+  capabilities: Pick<Capabilities, 'inPlaceWidening' | 'maxColumns' | 'textHoldsNul'>;
 }
 
 /** Values that already are what their column stores, checked without allocating (the common case). */
@@ -52,6 +52,12 @@ function fits(value: unknown, type: LogicalType): boolean {
     default:
       return false;
   }
+}
+
+/** A NUL character, or in JSON text its `\\u0000` escape (not itself escaped), which jsonb refuses too. */
+const JSON_NUL = /(?<!\\)(?:\\\\)*\\u0000/;
+function holdsNul(value: string, type: LogicalType): boolean {
+  return value.includes('\u0000') || (type === 'json' && value.includes('\\u0000') && JSON_NUL.test(value));
 }
 
 const canWiden = (caps: PlanInput['capabilities'], from: LogicalType, to: LogicalType) =>
@@ -101,6 +107,11 @@ export function planTable(input: PlanInput): TablePlan {
           if (existingNames.has(column)) widened.set(column, { from: widened.get(column)?.from ?? type, to: wider });
           type = wider;
         }
+      }
+      if (!capabilities.textHoldsNul && typeof value === 'string' && holdsNul(value, type)) {
+        rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value, reason: 'the value contains the character U+0000, which this warehouse cannot store in text' });
+        row[column] = null;
+        continue;
       }
       if (fits(value, type)) {
         loadedNames.add(column);

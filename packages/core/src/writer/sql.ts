@@ -1,5 +1,7 @@
 import type { Column, LogicalType } from '../contract/logical-type.js';
 import type { Dialect } from '../contract/dialect.js';
+import { applyIdentifierRules } from '../naming/identifier.js';
+import { INTERNAL_PREFIX } from './internal-tables.js';
 
 /**
  * The statements the table writer needs that are standard SQL, rendered once for every
@@ -23,6 +25,15 @@ export class Statements {
   createTable(schema: string, table: string, columns: readonly Column[]): string {
     const defs = columns.map((c) => `${this.dialect.quote(c.name)} ${this.dialect.physicalType(c.type)}`).join(', ');
     return `CREATE TABLE IF NOT EXISTS ${this.table(schema, table)} (${defs})`;
+  }
+
+  /**
+   * A plain (not unique) index on a table's key, named `_stowage_key_<table>` within the length
+   * limit: snake_case never yields a leading `_stowage_`, so it cannot take a table's name.
+   */
+  createKeyIndex(schema: string, table: string, key: readonly string[]): string {
+    const name = applyIdentifierRules(`${INTERNAL_PREFIX}key_${table}`, { ...this.dialect.identifiers, reservedWords: new Set() });
+    return `CREATE INDEX IF NOT EXISTS ${this.dialect.quote(name)} ON ${this.table(schema, table)} (${this.columnList(key.map((name) => ({ name })))})`;
   }
 
   addColumn(schema: string, table: string, column: Column): string {

@@ -9,6 +9,9 @@ import { failpoint } from '../testing/failpoint.js';
 import { yieldToEventLoop } from '../process/yield.js';
 import { DIRTY_COLUMNS, DIRTY_TABLE, LEDGER_COLUMNS, LEDGER_TABLE, REJECTS_COLUMNS, REJECTS_TABLE } from './internal-tables.js';
 
+/** The columns Stowage looks its own tables up by (the ledger is read by its last row only). */
+const INTERNAL_KEYS: Record<string, readonly string[]> = { [REJECTS_TABLE]: ['id'], [DIRTY_TABLE]: ['table_name', 'key'] };
+
 /** Rows for one append-only table, keyed by message id: a key is loaded at most once. */
 export interface TableBatch {
   table: string;
@@ -168,7 +171,9 @@ export class TableWriter {
     if (rejects.length > 0) {
       internal(REJECTS_TABLE, REJECTS_COLUMNS);
       const now = new Date().toISOString();
-      const rows: Row[] = rejects.map((r) => ({ id: r.messageId, table_name: r.table, column_name: r.column, value: r.value, reason: r.reason, sync_id: batch.ledger?.syncId ?? null, rejected_at: now }));
+      // Where text cannot hold U+0000, the quarantine keeps it visible as the six characters `\u0000`.
+      const text = this.capabilities.textHoldsNul ? (v: string) => v : (v: string) => v.replaceAll('\u0000', '\\u0000');
+      const rows: Row[] = rejects.map((r) => ({ id: text(r.messageId), table_name: r.table, column_name: r.column, value: text(r.value), reason: r.reason, sync_id: batch.ledger?.syncId ?? null, rejected_at: now }));
       prepared.rejects = await this.driver.writeLoadFile(REJECTS_COLUMNS, rows);
     }
     return prepared;
@@ -213,13 +218,17 @@ export class TableWriter {
     const { schema } = prepared;
     const result: WriteResult = { rows: {}, duplicates: prepared.duplicates, casts: prepared.casts, rejects: 0, notices: [] };
     if (prepared.createSchema) await this.driver.execute(this.sql.createSchema(schema));
-    for (const [table, columns] of prepared.internalTables) await this.driver.execute(this.sql.createTable(schema, table, columns));
+    for (const [table, columns] of prepared.internalTables) {
+      await this.driver.execute(this.sql.createTable(schema, table, columns));
+      const key = INTERNAL_KEYS[table];
+      if (key && this.capabilities.keyIndexes) await this.driver.execute(this.sql.createKeyIndex(schema, table, key));
+    }
     const stages = new Map<string, string>();
     // A table that feeds a latest-value table is read again to mark its keys; the others only by their insert.
     const readAgain = new Set(prepared.dirty.map((spec) => spec.source));
 
     for (const { change, key, file } of prepared.tables) {
-      await this.applyChange(schema, change, result.notices);
+      await this.applyChange(schema, change, result.notices, [key]);
       if (!file) continue;
       const stage = await this.driver.stage(`_stowage_stage_${change.table}`, file, { readOnce: !readAgain.has(change.table) });
       stages.set(change.table, stage);
@@ -250,9 +259,11 @@ export class TableWriter {
     return result;
   }
 
-  private async applyChange(schema: string, change: TableChange, notices: string[]): Promise<void> {
+  private async applyChange(schema: string, change: TableChange, notices: string[], key: readonly string[]): Promise<void> {
     if (!change.exists) {
-      if (change.columns.length > 0) await this.driver.execute(this.sql.createTable(schema, change.table, change.columns));
+      if (change.columns.length === 0) return;
+      await this.driver.execute(this.sql.createTable(schema, change.table, change.columns));
+      if (this.capabilities.keyIndexes) await this.driver.execute(this.sql.createKeyIndex(schema, change.table, key));
       return;
     }
     for (const column of change.added) await this.driver.execute(this.sql.addColumn(schema, change.table, column));
@@ -283,7 +294,7 @@ export class TableWriter {
       for (;;) {
         try {
           const cleared = await this.driver.transaction(async () => {
-            if (ddl) await this.applyChange(schema, latest.change, out.notices);
+            if (ddl) await this.applyChange(schema, latest.change, out.notices, spec.keyColumns);
             out.rows[spec.table]! += await this.recomputeLatest(schema, latest, slice);
             const n = await this.driver.execute(
               `DELETE FROM ${this.sql.table(schema, DIRTY_TABLE)} WHERE ${q('table_name')} = ${this.dialect.param(1)} AND ${q('key')} IN (${slice})`,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { applyIdentifierRules } from '@stowage/core';
 import { Harness, identify, track, type DestinationUnderTest } from '../harness.js';
 
 const HOSTILE = '"; DROP TABLE users; --';
@@ -13,8 +14,11 @@ export function hostile(dut: DestinationUnderTest): void {
         track("u1'; DELETE FROM tracks; --", HOSTILE, { [`'); DROP TABLE tracks; --`]: HOSTILE }),
       ]);
       await h.sync();
-      expect(await h.rows('identifies', ['drop_table_users', 'select', 'from', 'table', 'order', 'user'])).toEqual([
-        { drop_table_users: HOSTILE, select: 1, from: 2, table: 3, order: 'x', user: 'y' },
+      // Reserved words keep their name where the dialect quotes them, and get a `_` prefix where it asks for one.
+      const name = (word: string) => applyIdentifierRules(word, dut.destination.dialect.identifiers);
+      const reserved = { select: 1, from: 2, table: 3, order: 'x', user: 'y' };
+      expect(await h.rows('identifies', ['drop_table_users', ...Object.keys(reserved).map(name)])).toEqual([
+        { drop_table_users: HOSTILE, ...Object.fromEntries(Object.entries(reserved).map(([k, v]) => [name(k), v])) },
       ]);
       expect(await h.rows('drop_table_users', ['user_id', 'drop_table_tracks', 'event_text'])).toEqual([
         { user_id: "u1'; DELETE FROM tracks; --", drop_table_tracks: HOSTILE, event_text: HOSTILE },

@@ -189,7 +189,7 @@ export function storageActions(dut: DestinationUnderTest): void {
         computations,
         activations: { a: { computation: 'carts', table: 'carts' } },
         reuse: { dir: broken.dir, settings: good },
-        warehouse: { settings: await dut.settings(join(broken.dir, 'no', 'such', 'folder')) },
+        warehouse: { settings: await dut.unreachable(broken.dir) },
       });
       const failed = await down.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1' }, { userId: 'u2' }]);
       // The run itself goes through: the state moved on, the events wait in the queue.
@@ -213,7 +213,7 @@ export function storageActions(dut: DestinationUnderTest): void {
         computations,
         activations: { a: { computation: 'carts', table: 'carts' } },
         reuse: { dir: first.dir, settings: good },
-        warehouse: { settings: await dut.settings(join(first.dir, 'no', 'such', 'folder')) },
+        warehouse: { settings: await dut.unreachable(first.dir) },
       });
       await down.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1' }]);
       await down.close();

@@ -1,0 +1,15 @@
+import type { Capabilities } from '@stowage/core';
+
+/**
+ * PostgreSQL runs DDL inside transactions and rolls it back with the data; bigint columns become
+ * double precision in place. A table holds at most 1,600 columns; text cannot hold U+0000.
+ */
+export const capabilities: Capabilities = {
+  transactionalDdl: true,
+  multiStatementTransactions: true,
+  merge: true,
+  maxColumns: 1600,
+  inPlaceWidening: [['bigint', 'double']],
+  textHoldsNul: false,
+  keyIndexes: true,
+};

@@ -1,0 +1,50 @@
+import type { Dialect, LogicalType } from '@stowage/core';
+import { POSTGRES_RESERVED_WORDS } from './reserved-words.js';
+
+const PHYSICAL: Record<LogicalType, string> = {
+  boolean: 'boolean',
+  bigint: 'bigint',
+  double: 'double precision',
+  timestamp: 'timestamptz',
+  string: 'text',
+  json: 'jsonb',
+};
+
+/** information_schema's `data_type` spellings, read back as logical types. */
+const LOGICAL: Record<string, LogicalType> = {
+  boolean: 'boolean',
+  bigint: 'bigint',
+  integer: 'bigint',
+  smallint: 'bigint',
+  'double precision': 'double',
+  real: 'double',
+  numeric: 'double',
+  'timestamp with time zone': 'timestamp',
+  'timestamp without time zone': 'timestamp',
+  text: 'string',
+  'character varying': 'string',
+  character: 'string',
+  jsonb: 'json',
+  json: 'json',
+};
+
+/**
+ * PostgreSQL: identifiers are double-quoted and at most 63 bytes (NAMEDATALEN − 1; Stowage's
+ * names are ASCII, so bytes are characters); reserved words get a `_` prefix so that the tables
+ * read well in hand-written SQL; timestamps are `timestamptz`, JSON is `jsonb`.
+ */
+export const dialect: Dialect = {
+  identifiers: { maxLength: 63, reservedWords: POSTGRES_RESERVED_WORDS, prefixLeadingDigit: false },
+  quote: (identifier) => `"${identifier.replace(/"/g, '""')}"`,
+  // standard_conforming_strings is on (the default since 9.1, and set by the driver): a backslash is a character.
+  literal: (value) => `'${value.replace(/'/g, "''")}'`,
+  param: (index) => `$${index}`,
+  physicalType: (type) => PHYSICAL[type],
+  logicalType: (physical) => LOGICAL[physical.toLowerCase()],
+  // No arg_max: the first element of the values ordered newest first. NULLS LAST because
+  // PostgreSQL sorts nulls first in descending order, and a row without a timestamp is never the newest.
+  latestNonNull: (column, orderBy) =>
+    `(array_agg(${column} ORDER BY ${orderBy.map((c) => `${c} DESC NULLS LAST`).join(', ')}) FILTER (WHERE ${column} IS NOT NULL))[1]`,
+  alterColumnType: (table, column, type) => `ALTER TABLE ${table} ALTER COLUMN ${column} TYPE ${PHYSICAL[type]} USING ${column}::${PHYSICAL[type]}`,
+  now: () => 'now()',
+};

@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { processAlive, type Column, type Dialect, type Driver, type LoadFile, type Row, type SqlValue } from '@stowage/core';
+import { clientConfig, describeTarget, redact, secretsOf } from './connection.js';
+import { introspectColumns, introspectSchema, schemaExists } from './introspect.js';
+import type { Loader } from './load/loader.js';
+import type { PostgresSettings } from './settings.js';
+
+const LOAD_DIR_PREFIX = 'stowage-pg-load-';
+
+/** Removes the load-file folders of sessions whose process died (kill -9) before close(). */
+async function sweepLoadDirs(): Promise<void> {
+  for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
+    if (!name.startsWith(LOAD_DIR_PREFIX)) continue;
+    const pid = Number(name.slice(LOAD_DIR_PREFIX.length).split('-')[0]);
+    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid)) await rm(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+export interface PgDriverOptions {
+  dialect: Dialect;
+  loader: Loader;
+  /** Statements run once the session is open (time zone, search path…). */
+  setup?: readonly string[];
+}
+
+/**
+ * A session on a PostgreSQL-protocol warehouse (PostgreSQL, Redshift) through one `pg` client.
+ * Stages are session-local temporary tables filled by the loader; the writer's transaction is
+ * the session's, so DDL, the load, the insert of new keys and the ledger commit together.
+ */
+export class PgDriver implements Driver {
+  private stages = 0;
+  /** Stage names are unique per session and across sessions that share a backend (PGlite's socket serves many on one). */
+  private readonly stagePrefix = `_stowage_stage_${randomBytes(4).toString('hex')}_`;
+  /** The error that broke the session (the server went away): every later call reports it. */
+  private broken: Error | undefined;
+
+  private constructor(
+    private readonly client: pg.Client,
+    private readonly options: PgDriverOptions,
+    private readonly loadDir: string,
+    private readonly secrets: readonly string[],
+    private readonly target: string,
+  ) {
+    // A connection lost between statements is reported on the client, not on a query: without a
+    // listener it would crash the process. The next statement fails with it instead.
+    client.on('error', (error) => {
+      this.broken = error;
+    });
+  }
+
+  static async open(settings: PostgresSettings, options: PgDriverOptions): Promise<PgDriver> {
+    const config = clientConfig(settings);
+    const secrets = secretsOf(settings);
+    const target = describeTarget(config);
+    const client = new pg.Client(config);
+    try {
+      await client.connect();
+      for (const statement of options.setup ?? []) await client.query(statement);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw new Error(`Cannot connect to ${redact(target, secrets)}: ${redact((error as Error).message, secrets)}`);
+    }
+    await sweepLoadDirs();
+    return new PgDriver(client, options, await mkdtemp(join(tmpdir(), `${LOAD_DIR_PREFIX}${process.pid}-`)), secrets, target);
+  }
+
+  /** Runs a client call, turning its error into one that says where, and never holds a secret. */
+  private async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.broken) throw this.describe(this.broken);
+    try {
+      return await fn();
+    } catch (error) {
+      throw this.describe(this.broken ?? (error as Error));
+    }
+  }
+
+  private describe(error: Error): Error {
+    const message = redact(error.message, this.secrets);
+    const pgError = error as Error & { code?: string; detail?: string; position?: string };
+    const lost = this.broken !== undefined || /terminat|ECONNRESET|ECONNREFUSED|closed|EPIPE/i.test(error.message);
+    const where = redact(this.target, this.secrets);
+    const text = lost
+      ? `The connection to ${where} was lost: ${message}`
+      : `${where}: ${message}${pgError.code ? ` (SQLSTATE ${pgError.code})` : ''}${pgError.detail ? `; ${redact(pgError.detail, this.secrets)}` : ''}`;
+    return Object.assign(new Error(text), { code: pgError.code });
+  }
+
+  async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    const result = await this.run(() => this.client.query(sql, params as unknown[]));
+    return result.rowCount ?? 0;
+  }
+
+  async query<T extends Record<string, unknown>>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    const result = await this.run(() => this.client.query<T>(sql, params as unknown[]));
+    return result.rows;
+  }
+
+  columns(schema: string, table: string): Promise<Column[] | undefined> {
+    return this.run(() => introspectColumns(this.client, this.options.dialect, schema, table));
+  }
+
+  tables(schema: string): Promise<Map<string, Column[]>> {
+    return this.run(() => introspectSchema(this.client, this.options.dialect, schema));
+  }
+
+  schemaExists(schema: string): Promise<boolean> {
+    return this.run(() => schemaExists(this.client, schema));
+  }
+
+  writeLoadFile(columns: readonly Column[], rows: readonly Row[]): Promise<LoadFile> {
+    return this.options.loader.write(this.loadDir, columns, rows);
+  }
+
+  /**
+   * A temporary table per stage, named by the session (a table's own name could be cut to the
+   * same 63 bytes as another's), filled by the loader. ANALYZE gives the planner its size, so
+   * the insert of new keys probes the key index instead of hashing the whole target table.
+   */
+  async stage(_name: string, file: LoadFile): Promise<string> {
+    const { dialect, loader } = this.options;
+    const stage = dialect.quote(`${this.stagePrefix}${++this.stages}`);
+    try {
+      const columns = file.columns.map((c) => `${dialect.quote(c.name)} ${dialect.physicalType(c.type)}`).join(', ');
+      await this.run(() => this.client.query(`CREATE TEMPORARY TABLE ${stage} (${columns})`));
+      await this.run(() => loader.load(this.client, stage, file, (identifier) => dialect.quote(identifier)));
+      await this.run(() => this.client.query(`ANALYZE ${stage}`));
+      return stage;
+    } finally {
+      await rm(file.path, { force: true });
+    }
+  }
+
+  async dropStage(stage: string): Promise<void> {
+    await this.execute(`DROP TABLE IF EXISTS ${stage}`);
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    await this.execute('BEGIN');
+    try {
+      const result = await fn();
+      await this.execute('COMMIT');
+      return result;
+    } catch (error) {
+      if (!this.broken) await this.client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+    await rm(this.loadDir, { recursive: true, force: true });
+  }
+}

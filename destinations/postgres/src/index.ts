@@ -1,0 +1,42 @@
+import { ActionWriter, withStorageActions, type Destination } from '@stowage/core';
+import { capabilities } from './capabilities.js';
+import { postgresDefinition, settingsSchema } from './definition.js';
+import { dialect } from './dialect.js';
+import { PgDriver, type PgDriverOptions } from './driver.js';
+import { copyLoader } from './load/copy-loader.js';
+import { insertLoader } from './load/insert-loader.js';
+import { secretsOf } from './connection.js';
+import type { PostgresSettings } from './settings.js';
+
+/** Every session runs in UTC, so timestamps read back and written without a zone mean UTC. */
+const SETUP = ["SET TIME ZONE 'UTC'", 'SET standard_conforming_strings = on', 'SET client_min_messages = warning'];
+
+/** Opens a session with the loader the settings choose. */
+export function connectPostgres(settings: PostgresSettings): Promise<PgDriver> {
+  return PgDriver.open(settings, { dialect, loader: settings.bulkLoad === 'insert' ? insertLoader : copyLoader, setup: SETUP });
+}
+
+const definition = withStorageActions(postgresDefinition(connectPostgres), async (settings: PostgresSettings) => {
+  const driver = await connectPostgres(settings);
+  return { writer: new ActionWriter(driver, dialect, capabilities), close: () => driver.close() };
+});
+
+/** The PostgreSQL warehouse: `pg` with COPY FROM STDIN into session-local stages. */
+export const postgres: Destination<PostgresSettings> = {
+  type: 'postgres',
+  definition,
+  settingsSchema,
+  capabilities,
+  dialect,
+  connect: (settings) => connectPostgres(settings),
+  secrets: (settings) => secretsOf(settings),
+};
+
+export default postgres;
+export { PgDriver, dialect, capabilities, definition, copyLoader, insertLoader };
+export { clientConfig, redact, secretsOf } from './connection.js';
+export { copyTextLine, copyTextValue } from './load/copy-text.js';
+export { writeLines } from './load/write-lines.js';
+export { POSTGRES_RESERVED_WORDS } from './reserved-words.js';
+export type { Loader } from './load/loader.js';
+export type { PgDriverOptions, PostgresSettings };
