@@ -4,12 +4,14 @@
 //
 //   ingest  feed the NDJSON file to stowage.ingestCalls (into the durable call log)
 //   sync    stowage.sync('wh'): the Classic sync, log → warehouse
-//   raw     the baseline: the sync's final rows loaded into a fresh DuckDB with the Appender
+//   raw       the DuckDB baseline: the sync's final rows loaded into a fresh DuckDB with the Appender
+//   raw-copy  the PostgreSQL baseline: the same rows loaded into a fresh schema with COPY
 import { createReadStream } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { openStowage } from '@stowage/cli';
 import { servePhases } from './phases.mjs';
 import { rawAppend } from './raw-append.mjs';
+import { rawCopy } from './raw-copy.mjs';
 
 const SCHEMA = 'engage_bench';
 
@@ -75,6 +77,6 @@ async function sync({ configPath }) {
 /** The baseline: the sync's final rows loaded into a fresh DuckDB with the Appender (bench/raw-append.mjs). */
 const raw = (job) => rawAppend({ ...job, schema: SCHEMA });
 
-const roles = { ingest, sync, raw };
+const roles = { ingest, sync, raw, 'raw-copy': rawCopy };
 
 servePhases(roles);

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Classic sync benchmark: how fast Stowage loads Segment-spec calls into a DuckDB warehouse,
-// compared with the raw Appender load of the same final rows, and how much memory the sync
-// takes as the input grows. A script that prints figures, not a test; docs/benchmarks.md
+// Classic sync benchmark: how fast Stowage loads Segment-spec calls into a warehouse (DuckDB, or
+// PostgreSQL with --warehouse postgres), compared with the raw bulk load of the same final rows
+// in the same engine (DuckDB's Appender, PostgreSQL's COPY), and how much memory the sync takes
+// as the input grows. A script that prints figures, not a test; docs/benchmarks.md
 // explains the method and records results.
 //
 //   npm run bench                                  sizes 100000,1000000, one run each
@@ -9,11 +10,15 @@
 //   npm run bench -- --sizes 50000 --repeat 3      medians of 3 runs
 //   npm run bench -- --memory-limit 256MB          DuckDB memory_limit for the warehouse
 //   npm run bench -- --threads 1                   DuckDB threads for the warehouse
+//   npm run bench -- --warehouse postgres          into PostgreSQL (--postgres-url, default
+//                                                  $STOWAGE_BENCH_POSTGRES_URL or the local server);
+//                                                  each run gets a database of its own, dropped after
 //
 // Per size: the calls are generated once (bench/generate-calls.mjs), then each run, in a fresh
 // folder, forks three child processes (bench/classic-sync-worker.mjs) so that each phase's peak
 // RSS is its own: ingest (calls → durable log), sync (log → warehouse, the figure that
-// matters) and raw (the warehouse's final rows → a fresh DuckDB through the Appender).
+// matters) and raw (the warehouse's final rows → a fresh DuckDB through the Appender, or a fresh
+// PostgreSQL schema through COPY).
 import { describeCode, runChild } from './phases.mjs';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -23,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
 import { writeCalls } from './generate-calls.mjs';
+import { benchTarget, DEFAULT_POSTGRES_URL } from './targets.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const WORKER = join(here, 'classic-sync-worker.mjs');
@@ -44,26 +50,28 @@ function options() {
       threads: { type: 'string' },
       'batch-size': { type: 'string', default: '20000' },
       keep: { type: 'boolean', default: false },
+      warehouse: { type: 'string', default: 'duckdb' },
+      'postgres-url': { type: 'string', default: DEFAULT_POSTGRES_URL },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
-    console.log('usage: node bench/classic-sync.mjs [--quick] [--sizes 100000,1000000] [--repeat N] [--memory-limit 256MB] [--threads N] [--batch-size N] [--keep]');
+    console.log('usage: node bench/classic-sync.mjs [--quick] [--sizes 100000,1000000] [--repeat N] [--memory-limit 256MB] [--threads N] [--batch-size N] [--warehouse duckdb|postgres] [--postgres-url URL] [--keep]');
     process.exit(0);
   }
   const sizes = (values.sizes ?? (values.quick ? '20000,100000' : '100000,1000000')).split(',').map((s) => Number(s.replace(/_/g, '')));
   if (sizes.some((n) => !Number.isSafeInteger(n) || n < 1)) throw new Error(`--sizes must be positive integers, not ${values.sizes}`);
   const repeat = Number(values.repeat);
   if (!Number.isSafeInteger(repeat) || repeat < 1) throw new Error(`--repeat must be a positive integer, not ${values.repeat}`);
-  const settings = { path: 'warehouse.duckdb' };
+  const settings = {};
   if (values['memory-limit']) settings.memoryLimit = values['memory-limit'];
   if (values.threads) settings.threads = Number(values.threads);
-  return { sizes: [...new Set(sizes)].sort((a, b) => a - b), repeat, settings, batchSize: Number(values['batch-size']), keep: values.keep };
+  return { sizes: [...new Set(sizes)].sort((a, b) => a - b), repeat, settings, batchSize: Number(values['batch-size']), keep: values.keep, warehouse: values.warehouse, postgresUrl: values['postgres-url'] };
 }
 
-/** The configuration the brief prescribes: one space, one DuckDB warehouse, 50k calls a batch (the default). */
-function writeConfig(dir, settings, batchSize) {
-  const config = { spaces: { bench: { computations: {} } }, warehouses: { wh: { type: 'duckdb', settings } }, batchSize };
+/** The configuration the brief prescribes: one space, one warehouse, 20k calls a batch (the default). */
+function writeConfig(dir, type, settings, batchSize) {
+  const config = { spaces: { bench: { computations: {} } }, warehouses: { wh: { type, settings } }, batchSize };
   const path = join(dir, 'stowage.json');
   writeFileSync(path, JSON.stringify(config, null, 2));
   return path;
@@ -72,21 +80,21 @@ function writeConfig(dir, settings, batchSize) {
 /** One run at one size: ingest, sync, baseline, each in its own child process. */
 async function runOnce(root, callsPath, size, opts) {
   const dir = mkdtempSync(join(root, `run-${size}-`));
+  const target = await opts.target.fresh(dir);
   try {
-    const configPath = writeConfig(dir, opts.settings, opts.batchSize);
+    const configPath = writeConfig(dir, opts.target.kind, target.settings, opts.batchSize);
     const ingest = await runChild(WORKER, { role: 'ingest', configPath, callsPath });
     if (ingest.accepted !== size || ingest.rejected !== 0) throw new Error(`ingest accepted ${ingest.accepted}, rejected ${ingest.rejected} of ${size}: ${JSON.stringify(ingest.errors)}`);
     const sync = await runChild(WORKER, { role: 'sync', configPath });
     if (sync.status !== 'Success' || sync.calls !== size) throw new Error(`sync ended ${sync.status} with ${sync.calls} of ${size} calls: ${sync.error ?? ''}`);
-    const duckdbOptions = {};
-    if (opts.settings.memoryLimit) duckdbOptions.memory_limit = opts.settings.memoryLimit;
-    if (opts.settings.threads) duckdbOptions.threads = String(opts.settings.threads);
-    const raw = await runChild(WORKER, { role: 'raw', warehousePath: join(dir, 'warehouse.duckdb'), rawPath: join(dir, 'raw.duckdb'), duckdbOptions });
+    const raw = await runChild(WORKER, target.raw('engage_bench'));
     const syncRows = Object.values(sync.rows).reduce((a, b) => a + b, 0);
     return { ingest, sync, raw, syncRows };
   } finally {
-    if (!opts.keep) rmSync(dir, { recursive: true, force: true });
-    else console.log(`  kept ${dir}`);
+    if (!opts.keep) {
+      rmSync(dir, { recursive: true, force: true });
+      await target.drop();
+    } else console.log(`  kept ${dir}`);
   }
 }
 
@@ -125,27 +133,27 @@ function printTable(headers, rows) {
   for (const r of rows) console.log(line(r));
 }
 
-function printResults(results) {
-  console.log('\nClassic sync into DuckDB (median of %d run%s per size)\n', results[0].runs, results[0].runs > 1 ? 's' : '');
+function printResults(results, target) {
+  console.log('\nClassic sync into %s (median of %d run%s per size)\n', target.label, results[0].runs, results[0].runs > 1 ? 's' : '');
   printTable(
-    ['calls', 'ingest calls/s', 'sync calls/s', 'sync s', 'raw append s', 'ratio', 'sync peak RSS MB'],
+    ['calls', 'ingest calls/s', 'sync calls/s', 'sync s', `${target.baseline} s`, 'ratio', 'sync peak RSS MB'],
     results.map((r) => [fmt(r.calls), fmt(r.ingestRate), fmt(r.syncRate), fmt(r.syncSeconds, 2), fmt(r.rawSeconds, 2), fmt(r.ratio, 2), fmt(r.syncRssMB)]),
   );
   console.log('\nDetails\n');
   printTable(
-    ['calls', 'rows in warehouse', 'sync rows/s', 'raw append rows/s', 'sync peak JS heap MB', 'ingest peak RSS MB'],
+    ['calls', 'rows in warehouse', 'sync rows/s', `${target.baseline} rows/s`, 'sync peak JS heap MB', 'ingest peak RSS MB'],
     results.map((r) => [fmt(r.calls), fmt(r.rows), fmt(r.rows / r.syncSeconds), fmt(r.rows / r.rawSeconds), fmt(r.syncHeapMB), fmt(r.ingestRssMB)]),
   );
   const last = results.at(-1);
   console.log(`\nrows per table at ${fmt(last.calls)} calls: ${Object.entries(last.tables).map(([t, n]) => `${t} ${fmt(n)}`).join(', ')}`);
 }
 
-function printVerdicts(results, batchSize) {
+function printVerdicts(results, batchSize, target) {
   const pass = (ok) => (ok ? 'PASS' : 'FAIL');
   const worstRatio = Math.max(...results.map((r) => r.ratio));
   const worstRss = Math.max(...results.map((r) => r.syncRssMB));
   console.log('');
-  console.log(`${pass(worstRatio <= TARGETS.maxRatio)}  speed: sync ≤ ${TARGETS.maxRatio.toFixed(1)}× the raw Appender load of the same rows (worst ${worstRatio.toFixed(2)}×)`);
+  console.log(`${pass(worstRatio <= TARGETS.maxRatio)}  speed: sync ≤ ${TARGETS.maxRatio.toFixed(1)}× the ${target.baseline} of the same rows (worst ${worstRatio.toFixed(2)}×)`);
   console.log(`${pass(worstRss < TARGETS.maxRssMB)}  memory: sync peak RSS < ${TARGETS.maxRssMB} MB (worst ${fmt(worstRss)} MB)`);
   if (results.length < 2) {
     console.log('n/a   flat memory: needs two sizes');
@@ -163,19 +171,18 @@ function printVerdicts(results, batchSize) {
 }
 
 function describeMachine(opts) {
-  const require = createRequire(import.meta.url);
-  const duckdbVersion = require('@duckdb/node-api/package.json').version;
-  const settings = Object.entries(opts.settings).filter(([k]) => k !== 'path').map(([k, v]) => `${k}=${v}`).join(', ') || 'DuckDB defaults';
+  const settings = Object.entries(opts.settings).map(([k, v]) => `${k}=${v}`).join(', ') || 'defaults';
   console.log(`Stowage classic-sync benchmark — ${new Date().toISOString().slice(0, 10)}`);
   console.log(`code: ${describeCode()} (measured as built in dist/: run \`npm run build\` first)`);
-  console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${fmt(totalmem() / 2 ** 30, 1)} GiB; node ${process.version}; @duckdb/node-api ${duckdbVersion}`);
+  console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${fmt(totalmem() / 2 ** 30, 1)} GiB; node ${process.version}; ${opts.target.describe()}`);
   // Another busy process on a 2-core machine skews every figure: say how loaded it was.
   console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`sizes: ${opts.sizes.map((s) => fmt(s)).join(', ')}; runs per size: ${opts.repeat}; batchSize: ${fmt(opts.batchSize)}; warehouse: ${settings}\n`);
+  console.log(`sizes: ${opts.sizes.map((s) => fmt(s)).join(', ')}; runs per size: ${opts.repeat}; batchSize: ${fmt(opts.batchSize)}; warehouse: ${opts.target.label} (${settings})\n`);
 }
 
 async function main() {
   const opts = options();
+  opts.target = await benchTarget(opts.warehouse, { postgresUrl: opts.postgresUrl, duckdbSettings: opts.settings });
   describeMachine(opts);
   const root = mkdtempSync(join(tmpdir(), 'stowage-bench-'));
   mkdirSync(root, { recursive: true });
@@ -193,7 +200,7 @@ async function main() {
         runs.push(run);
         console.log(
           `  run ${i + 1}: ingest ${run.ingest.seconds.toFixed(2)} s, sync ${run.sync.seconds.toFixed(2)} s (${fmt(run.syncRows)} rows, RSS ${fmt(run.sync.maxRssMB)} MB), ` +
-            `raw append ${run.raw.seconds.toFixed(2)} s — ${((performance.now() - t0) / 1000).toFixed(0)} s in all`,
+            `${opts.target.baseline} ${run.raw.seconds.toFixed(2)} s — ${((performance.now() - t0) / 1000).toFixed(0)} s in all`,
         );
         const b = run.sync.batchSeconds;
         if (b.length > 1) console.log(`  sync batches (s): ${b.map((x) => x.toFixed(1)).join(' ')}`);
@@ -202,11 +209,12 @@ async function main() {
       rmSync(callsPath, { force: true });
       results.push(summarize(size, runs));
     }
-    printResults(results);
-    printVerdicts(results, opts.batchSize);
+    printResults(results, opts.target);
+    printVerdicts(results, opts.batchSize, opts.target);
     console.log(`\nload average at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min; this benchmark alone keeps it near 1–2)`);
   } finally {
     if (!opts.keep) rmSync(root, { recursive: true, force: true });
+    await opts.target.close();
   }
 }
 

@@ -6,13 +6,15 @@
 //             the state diff and the write into <space>.<table>, which go side by side (the rows
 //             are written while the run is applied); timed from handing the run over to its last
 //             row committed
-//   raw       the baseline: the written rows loaded into a fresh DuckDB with the Appender
+//   raw       the DuckDB baseline: the written rows loaded into a fresh DuckDB with the Appender
+//   raw-copy  the PostgreSQL baseline: the same rows loaded into a fresh schema with COPY
 //   latency   K runs of 1,000 changes each: the time from handing a completed run to Stowage to
 //             its rows being committed in the warehouse
 import { performance } from 'node:perf_hooks';
 import { openStowage } from '@stowage/cli';
 import { servePhases } from './phases.mjs';
 import { rawAppend } from './raw-append.mjs';
+import { rawCopy } from './raw-copy.mjs';
 
 export const SPACE = 'bench';
 
@@ -71,6 +73,6 @@ async function latency({ configPath, runs, perRun, contextBytes }) {
 
 const raw = ({ warehousePath, rawPath, duckdbOptions }) => rawAppend({ warehousePath, rawPath, schema: SPACE, duckdbOptions });
 
-const roles = { run, raw, latency };
+const roles = { run, raw, latency, 'raw-copy': rawCopy };
 
 servePhases(roles);

@@ -4,6 +4,7 @@ import { duckdb } from '../src/index.js';
 
 describeDestination('duckdb', {
   destination: duckdb as never,
+  module: '@stowage/destination-duckdb',
   settings: (dir) => ({ path: join(dir, 'warehouse.duckdb') }),
   unreachable: (dir) => ({ path: join(dir, 'no', 'such', 'folder', 'warehouse.duckdb') }),
 });

@@ -2,7 +2,8 @@ import type { Capabilities } from '@stowage/core';
 
 /**
  * PostgreSQL runs DDL inside transactions and rolls it back with the data; bigint columns become
- * double precision in place. A table holds at most 1,600 columns; text cannot hold U+0000.
+ * double precision in place. A table holds at most 1,600 columns; text cannot hold U+0000. Every
+table Stowage creates gets an index on its key, which the check for keys already loaded probes.
  */
 export const capabilities: Capabilities = {
   transactionalDdl: true,
@@ -12,4 +13,6 @@ export const capabilities: Capabilities = {
   inPlaceWidening: [['bigint', 'double']],
   textHoldsNul: false,
   keyIndexes: true,
+  // A field holds at most 1 GB; a batch never gets near it first.
+  maxStringBytes: Infinity,
 };

@@ -28,21 +28,26 @@ export const fields = {
   connectTimeoutSeconds: { label: 'Connect timeout', description: 'Seconds to wait for a connection. Default 10.', type: 'integer' as const },
 };
 
+/** A session that can run one query: what testAuthentication needs of a driver. */
+export interface TestSession {
+  query(sql: string): Promise<unknown>;
+  close(): Promise<void>;
+}
+
 /**
- * The `@segment/actions-core` destination definition of a PostgreSQL warehouse. `connect` opens
- * a session for testAuthentication; it is handed in so that this file holds only the definition.
+ * The `@segment/actions-core` destination definition of a warehouse reached over the PostgreSQL
+ * protocol (PostgreSQL, Redshift): its name and settings fields, and a testAuthentication that
+ * connects and runs one query. `connect` is handed in so that this file holds only the definition.
  */
-export function postgresDefinition(connect: (settings: PostgresSettings) => Promise<{ query(sql: string): Promise<unknown>; close(): Promise<void> }>) {
+export function pgProtocolDefinition<S, F extends object>(about: { name: string; slug: string; description: string }, settingsFields: F, connect: (settings: S) => Promise<TestSession>) {
   return {
-    name: 'Stowage PostgreSQL',
-    slug: 'stowage-postgres',
+    ...about,
     mode: 'cloud' as const,
-    description: 'Lands Engage audiences, computed traits and journeys in PostgreSQL, in the schema Segment documents.',
     authentication: {
       scheme: 'custom' as const,
-      fields,
+      fields: settingsFields,
       /** Connects and runs one query: proves the address, the credentials and the database. */
-      testAuthentication: async (_request: unknown, { settings }: { settings: PostgresSettings }) => {
+      testAuthentication: async (_request: unknown, { settings }: { settings: S }) => {
         const driver = await connect(settings).catch((error: Error) => {
           throw new actionsCore.IntegrationError(error.message, 'INVALID_SETTINGS', 400);
         });
@@ -56,6 +61,15 @@ export function postgresDefinition(connect: (settings: PostgresSettings) => Prom
     },
     actions: {},
   };
+}
+
+/** The definition of a PostgreSQL warehouse. */
+export function postgresDefinition(connect: (settings: PostgresSettings) => Promise<TestSession>) {
+  return pgProtocolDefinition(
+    { name: 'Stowage PostgreSQL', slug: 'stowage-postgres', description: 'Lands Engage audiences, computed traits and journeys in PostgreSQL, in the schema Segment documents.' },
+    fields,
+    connect,
+  );
 }
 
 export const settingsSchema = actionsCore.fieldsToJsonSchema(fields as never);

@@ -9,7 +9,7 @@ import { secretsOf } from './connection.js';
 import type { PostgresSettings } from './settings.js';
 
 /** Every session runs in UTC, so timestamps read back and written without a zone mean UTC. */
-const SETUP = ["SET TIME ZONE 'UTC'", 'SET standard_conforming_strings = on', 'SET client_min_messages = warning'];
+const SETUP = ["SET TIME ZONE 'UTC'", 'SET standard_conforming_strings = on', 'SET client_min_messages = warning', "SET temp_buffers = '128MB'"];
 
 /** Opens a session with the loader the settings choose. */
 export function connectPostgres(settings: PostgresSettings): Promise<PgDriver> {
@@ -37,6 +37,7 @@ export { PgDriver, dialect, capabilities, definition, copyLoader, insertLoader }
 export { clientConfig, redact, secretsOf } from './connection.js';
 export { copyTextLine, copyTextValue } from './load/copy-text.js';
 export { writeLines } from './load/write-lines.js';
+export { pgProtocolDefinition, type TestSession } from './definition.js';
 export { POSTGRES_RESERVED_WORDS } from './reserved-words.js';
 export type { Loader } from './load/loader.js';
 export type { PgDriverOptions, PostgresSettings };

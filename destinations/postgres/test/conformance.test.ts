@@ -7,6 +7,7 @@ afterAll(() => server.close());
 
 describeDestination(`postgres on ${server.label}`, {
   destination: postgres as never,
+  module: '@stowage/destination-postgres',
   settings: async () => ({ url: await server.freshDatabase(), ...(server.copy ? {} : { bulkLoad: 'insert' }) }),
   // Nothing listens on port 1 of loopback: the connection is refused at once.
   unreachable: () => ({ url: 'postgres://postgres@127.0.0.1:1/none', connectTimeoutSeconds: 2 }),

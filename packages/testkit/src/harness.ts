@@ -1,12 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig, Stowage, type Destination, type RunResult, type SyncRecord } from '@stowage/core';
+import { parseConfig, Stowage, type Column, type Destination, type RunResult, type SyncRecord } from '@stowage/core';
 import { EmbeddedProfileStore } from '@stowage/embedded-state';
 
 /** What a destination author hands the suite: the destination and a way to get a fresh, empty warehouse. */
 export interface DestinationUnderTest {
   destination: Destination;
+  /**
+   * Where a separate `node` process imports the same destination from (its default export): a
+   * package name resolvable from @stowage/testkit (`'@stowage/destination-duckdb'`), or an absolute
+   * path or `file:` URL of the built module. The crash tests run syncs there and kill them.
+   */
+  module: string;
   /** Settings of a fresh, empty warehouse; `dir` is a new temporary folder for this test. */
   settings(dir: string): Promise<Record<string, unknown>> | Record<string, unknown>;
   /** Settings of a warehouse that cannot be reached (a refused connection, a folder that does not exist). */
@@ -24,6 +30,8 @@ export interface HarnessOptions {
   reuse?: { dir: string; settings: Record<string, unknown> };
   /** Extra warehouses of the same type, by name, each with fresh settings. */
   more?: string[];
+  /** Calls per sync batch (one transaction each); small values make one sync several batches. */
+  batchSize?: number;
 }
 
 export type Rows = Array<Record<string, unknown>>;
@@ -56,6 +64,7 @@ export class Harness {
     for (const name of opts.more ?? []) warehouses[name] = { type: dut.destination.type, settings: await dut.settings(mkdtempSync(join(dir, `${name}-`))) };
     const config = parseConfig(
       {
+        ...(opts.batchSize === undefined ? {} : { batchSize: opts.batchSize }),
         spaces: {
           default: {
             id: 'spa_test',
@@ -114,12 +123,16 @@ export class Harness {
     }
   }
 
-  /** Rows of a table of the classic schema, only the given columns, in a stable order. */
+  /** Rows of a table of the classic schema, only the given columns, in a stable order (none when `orderBy` is empty). */
   async rows(table: string, columns: string[], orderBy: string[] = columns, warehouse = 'wh', schema = 'engage_default'): Promise<Rows> {
     const q = (s: string) => this.dut.destination.dialect.quote(s);
-    return this.withDriver(warehouse, (driver) =>
-      driver.query(`SELECT ${columns.map(q).join(', ')} FROM ${q(schema)}.${q(table)} ORDER BY ${orderBy.map(q).join(', ')}`),
-    );
+    const order = orderBy.length > 0 ? ` ORDER BY ${orderBy.map(q).join(', ')}` : '';
+    return this.withDriver(warehouse, (driver) => driver.query(`SELECT ${columns.map(q).join(', ')} FROM ${q(schema)}.${q(table)}${order}`));
+  }
+
+  /** Every table of a schema with its columns and their logical types (empty when there is no such schema). */
+  async tables(schema = 'engage_default', warehouse = 'wh'): Promise<Map<string, Column[]>> {
+    return this.withDriver(warehouse, (driver) => driver.tables(schema));
   }
 
   async columns(table: string, warehouse = 'wh', schema = 'engage_default'): Promise<string[] | undefined> {

@@ -1,10 +1,19 @@
 import { afterAll, afterEach, describe } from 'vitest';
 import { removeHarnessDirs, type DestinationUnderTest } from './harness.js';
+import { batches } from './suite/batches.js';
+import { casts } from './suite/casts.js';
+import { columnLimit } from './suite/column-limit.js';
 import { columns } from './suite/columns.js';
+import { flattening } from './suite/flattening.js';
 import { hostile } from './suite/hostile.js';
+import { hostileNames } from './suite/hostile-names.js';
+import { hostileValues } from './suite/hostile-values.js';
+import { killedSync } from './suite/killed-sync.js';
 import { loads } from './suite/loads.js';
+import { schemaEvolution } from './suite/schema-evolution.js';
 import { specTables } from './suite/spec-tables.js';
 import { storageActions } from './suite/storage-actions.js';
+import { storageActionsScope } from './suite/storage-actions-scope.js';
 import { types } from './suite/types.js';
 import { usersMerge } from './suite/users-merge.js';
 
@@ -24,6 +33,15 @@ export function describeDestination(name: string, dut: DestinationUnderTest): vo
     loads(dut);
     hostile(dut);
     storageActions(dut);
+    flattening(dut);
+    casts(dut);
+    schemaEvolution(dut);
+    batches(dut);
+    columnLimit(dut);
+    hostileNames(dut);
+    hostileValues(dut);
+    storageActionsScope(dut);
+    killedSync(dut);
   });
 }
 

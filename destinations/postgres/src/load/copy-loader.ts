@@ -11,6 +11,8 @@ export const copyLoader: Loader = {
   write: (dir, columns, rows) => writeLines(dir, 'copy', columns, rows, (row) => copyTextLine(columns, row)),
   async load(client, table, file, quote) {
     const columns = file.columns.map((c) => quote(c.name)).join(', ');
-    await pipeline(createReadStream(file.path), client.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN`)));
+    // Megabyte reads: the next batch is encoded on this thread meanwhile, and every chunk waits
+    // for a turn of the event loop; at 64 KB a chunk, the COPY took ten times as long as alone.
+    await pipeline(createReadStream(file.path, { highWaterMark: 1 << 20 }), client.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN`)));
   },
 };

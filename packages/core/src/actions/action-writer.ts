@@ -38,6 +38,8 @@ export interface ActionWriteResult {
   casts: number;
   /** Values quarantined in `_stowage_rejects` (including refused entity contexts). */
   rejects: number;
+  /** What the writer did to the schema that a user should hear of (a column widened). */
+  notices: string[];
 }
 
 /** The columns every Storage Actions table has, whatever the mapping: keyed and ordered by them. */
@@ -61,7 +63,7 @@ export class ActionWriter {
   /** Existing schemas confirmed in this session (an override schema is checked, never created). */
   private readonly existing = new Set<string>();
   /** Everything this writer did in its session, added up (the engine's history reads it). */
-  readonly totals = { rows: {} as Record<string, number>, refused: 0, duplicates: 0, casts: 0, rejects: 0 };
+  readonly totals = { rows: {} as Record<string, number>, refused: 0, duplicates: 0, casts: 0, rejects: 0, notices: [] as string[] };
 
   constructor(
     private readonly driver: Driver,
@@ -75,7 +77,7 @@ export class ActionWriter {
   }
 
   async write(payloads: readonly ActionPayload[]): Promise<ActionWriteResult> {
-    const out: ActionWriteResult = { results: new Array(payloads.length), rows: {}, refused: 0, duplicates: 0, casts: 0, rejects: 0 };
+    const out: ActionWriteResult = { results: new Array(payloads.length), rows: {}, refused: 0, duplicates: 0, casts: 0, rejects: 0, notices: [] };
     const bySchema = new Map<string, { tables: Map<string, Array<Record<string, unknown>>>; rejects: Reject[]; override: boolean; indices: number[] }>();
     const refuse = (i: number, status: number, reason: string) => {
       out.results[i] = { ok: false, status, reason };
@@ -135,12 +137,14 @@ export class ActionWriter {
       out.duplicates += result.duplicates;
       out.casts += result.casts;
       out.rejects += result.rejects;
+      out.notices.push(...result.notices.map((n) => `${schema}.${n}`));
     }
     for (const [table, n] of Object.entries(out.rows)) this.totals.rows[table] = (this.totals.rows[table] ?? 0) + n;
     this.totals.refused += out.refused;
     this.totals.duplicates += out.duplicates;
     this.totals.casts += out.casts;
     this.totals.rejects += out.rejects;
+    this.totals.notices.push(...out.notices);
     return out;
   }
 

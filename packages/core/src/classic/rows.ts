@@ -66,7 +66,7 @@ export class ClassicRows {
     if (call.context) {
       for (const [path, value] of flatten(call.context, 'context')) {
         const column = this.column(path);
-        if (!(column in row) || row[column] === null) row[column] = value;
+        if (!Object.hasOwn(row, column) || row[column] === null) row[column] = value;
       }
     }
     return row;

@@ -54,6 +54,19 @@ describe('configuration', () => {
     }
   });
 
+  it('reads ${NAME} in warehouse settings from the environment, and names a missing variable, never a value', () => {
+    process.env.STOWAGE_TEST_WAREHOUSE_PATH = 'from-env';
+    try {
+      const config = parse({ spaces: { a: {} }, warehouses: { wh: { type: 'memory', settings: { path: '/data/${STOWAGE_TEST_WAREHOUSE_PATH}/w.db?x=$${kept}' } } } });
+      expect(config.warehouses.wh!.settings).toEqual({ path: '/data/from-env/w.db?x=${kept}' });
+    } finally {
+      delete process.env.STOWAGE_TEST_WAREHOUSE_PATH;
+    }
+    expect(() => parse({ spaces: { a: {} }, warehouses: { wh: { type: 'memory', settings: { path: '${STOWAGE_TEST_NOT_SET}' } } } })).toThrow(
+      '/warehouses/wh/settings/path: the environment variable STOWAGE_TEST_NOT_SET is not set',
+    );
+  });
+
   describe('activations (Storage Actions)', () => {
     const withActivations = (activations: Record<string, unknown>, computations: Record<string, unknown> = { carts: { type: 'linked_audience' }, ltv: { type: 'trait' }, steps: { type: 'journey_step' } }) =>
       parse({ spaces: { shop: { computations, activations } }, warehouses: { wh: { type: 'memory', settings: { path: 'x' } } } });

@@ -7,6 +7,7 @@ import { ACTIVATION_DEFAULTS, CLASSIC_DEFAULTS, type ActivationConfig, type Comp
 import { scopeViolation } from '../actions/scope.js';
 import { actionsCore } from '../actions/actions-core.js';
 import { configSchema } from './schema.js';
+import { resolveEnvReferences } from './env-settings.js';
 
 const require = createRequire(import.meta.url);
 const Ajv = require('ajv') as typeof import('ajv').default;
@@ -20,6 +21,8 @@ export class ConfigError extends Error {
 }
 
 const ajv = new Ajv({ allErrors: true, strict: false });
+// actions-core marks secret fields `format: "password"`: a hint for forms, any string is valid.
+ajv.addFormat('password', true);
 const validateShape = ajv.compile(configSchema);
 
 function describeErrors(errors: NonNullable<typeof validateShape.errors>, prefix = ''): string[] {
@@ -69,8 +72,9 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
       problems.push(`/warehouses/${name}/type: unknown warehouse type "${w.type}"; installed: ${[...destinations.keys()].join(', ')}`);
       continue;
     }
+    const settings = resolveEnvReferences(w.settings, `/warehouses/${name}/settings`, process.env, problems) as Record<string, unknown>;
     const validateSettings = ajv.compile(destination.settingsSchema);
-    if (!validateSettings(w.settings)) problems.push(...describeErrors(validateSettings.errors ?? [], `/warehouses/${name}/settings`));
+    if (!validateSettings(settings)) problems.push(...describeErrors(validateSettings.errors ?? [], `/warehouses/${name}/settings`));
     const schedule = w.schedule ?? '0 * * * *';
     try {
       new Cron(schedule, { paused: true, timezone: 'UTC' });
@@ -88,7 +92,7 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
     warehouses[name] = {
       name,
       type: w.type,
-      settings: w.settings,
+      settings,
       spaces: w.spaces ?? Object.keys(input.spaces),
       schedule,
       schemaPrefix: w.schemaPrefix ?? 'engage_',

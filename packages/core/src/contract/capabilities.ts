@@ -25,4 +25,10 @@ export interface Capabilities {
    * keys already loaded costs a lookup per staged row instead of a scan of the table per batch.
    */
   keyIndexes: boolean;
+  /**
+   * Longest value, in UTF-8 bytes, a string column stores whole (Redshift's VARCHAR(65535), less
+   * what the `users` recompute puts in front of a value). A longer value is quarantined with its
+   * reason instead of failing its batch on every retry. `Infinity` where text is unbounded.
+   */
+  maxStringBytes: number;
 }

@@ -28,9 +28,10 @@ export interface Dialect {
   logicalType(physical: string): LogicalType | undefined;
   /**
    * An aggregate that yields the value of `column` from the row that sorts last by `orderBy`,
-   * among rows where `column` is not null (quoted identifiers are passed in).
+   * among rows where `column` is not null (quoted identifiers are passed in). `type` is the
+   * column's logical type, for warehouses that must encode the value to aggregate it (Redshift).
    */
-  latestNonNull(column: string, orderBy: readonly string[]): string;
+  latestNonNull(column: string, orderBy: readonly string[], type: LogicalType): string;
   /** ALTER statement that changes a column's type in place. */
   alterColumnType(table: string, column: string, type: LogicalType): string;
   /** Current timestamp expression, UTC, as stored in timestamp columns. */

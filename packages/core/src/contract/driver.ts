@@ -18,6 +18,12 @@ export interface LoadFile {
 export interface StageOptions {
   /** The stage is read by a single statement, so it need not be copied into a table first. */
   readOnce?: boolean;
+  /**
+   * Columns the stage is matched on against its table (the key). A warehouse whose planner
+   * needs statistics to choose an index lookup over a scan of the whole table gathers them for
+   * these columns only.
+   */
+  keys?: readonly string[];
 }
 
 /** A session on a warehouse: run statements, read the catalog, bulk-load rows, transactions. */

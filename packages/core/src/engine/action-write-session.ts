@@ -144,6 +144,7 @@ export class ActionWriteSession {
       record.duplicates = this.writer.totals.duplicates;
       record.casts = this.writer.totals.casts;
       record.rejects = this.writer.totals.rejects;
+      record.notices.push(...this.writer.totals.notices);
     }
     if (this.error !== undefined) {
       record.status = 'Failure';

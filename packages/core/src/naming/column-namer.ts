@@ -49,7 +49,8 @@ export class ColumnNamer {
     for (const [path, value] of flatten(values)) {
       let column = this.column(path);
       if (isStandard(column)) column = this.kept(column);
-      const held = row[column];
+      // Own properties only: a key named `constructor` or `toString` is data, not the prototype's.
+      const held = Object.hasOwn(row, column) ? row[column] : undefined;
       if (held === undefined || held === null) row[column] = value;
       else if (value !== null && value !== held) collisions.push({ messageId: where.messageId, table: where.table, column, value });
     }

@@ -7,7 +7,7 @@ const base = (over: Partial<PlanInput>): PlanInput => ({
   rows: [],
   fixedTypes: new Map([['received_at', 'timestamp']]),
   keyColumn: 'id',
-  capabilities: { inPlaceWidening: [['bigint', 'double']], maxColumns: 1000, textHoldsNul: true },
+  capabilities: { inPlaceWidening: [['bigint', 'double']], maxColumns: 1000, textHoldsNul: true, maxStringBytes: Infinity },
   ...over,
 });
 
@@ -49,10 +49,24 @@ describe('planTable', () => {
     const plan = planTable(base({
       existing: [{ name: 'id', type: 'string' }, { name: 'ltv', type: 'bigint' }],
       rows: [{ id: 'm2', ltv: 1.5 }],
-      capabilities: { inPlaceWidening: [], maxColumns: 1000, textHoldsNul: true },
+      capabilities: { inPlaceWidening: [], maxColumns: 1000, textHoldsNul: true, maxStringBytes: Infinity },
     }));
     expect(plan.widened).toEqual([]);
     expect(plan.rejects.map((r) => r.column)).toEqual(['ltv']);
+  });
+
+  it('creates a column the batch makes with the wider type, even where nothing widens in place', () => {
+    const plan = planTable(base({ rows: [{ id: 'm1', ltv: 1 }, { id: 'm2', ltv: 1.5 }], capabilities: { inPlaceWidening: [], maxColumns: 1000, textHoldsNul: true, maxStringBytes: Infinity } }));
+    expect(plan.added).toContainEqual({ name: 'ltv', type: 'double' });
+    expect(plan.widened).toEqual([]);
+    expect(plan.rejects).toEqual([]);
+  });
+
+  it('quarantines a string longer than the warehouse stores in a text column, counted in UTF-8 bytes', () => {
+    const capabilities = { inPlaceWidening: [], maxColumns: 1000, textHoldsNul: true, maxStringBytes: 10 };
+    const plan = planTable(base({ rows: [{ id: 'm1', a: 'x'.repeat(10), b: 'é'.repeat(6) }], capabilities }));
+    expect(plan.rejects).toEqual([expect.objectContaining({ column: 'b', reason: expect.stringContaining('10 bytes') })]);
+    expect(plan.rows[0]).toMatchObject({ a: 'x'.repeat(10), b: null });
   });
 
   it('keeps fixed types for standard columns whatever the value looks like', () => {
@@ -62,7 +76,7 @@ describe('planTable', () => {
   });
 
   it('quarantines values of columns past the column limit instead of dropping them', () => {
-    const plan = planTable(base({ rows: [{ id: 'm1', a: 1, b: 2 }], capabilities: { inPlaceWidening: [], maxColumns: 2, textHoldsNul: true } }));
+    const plan = planTable(base({ rows: [{ id: 'm1', a: 1, b: 2 }], capabilities: { inPlaceWidening: [], maxColumns: 2, textHoldsNul: true, maxStringBytes: Infinity } }));
     expect(plan.columns.map((c) => c.name)).toEqual(['id', 'a']);
     expect(plan.rejects).toEqual([expect.objectContaining({ column: 'b', value: '2' })]);
   });
@@ -70,13 +84,13 @@ describe('planTable', () => {
   it('quarantines text holding U+0000 where the warehouse cannot store it, and only there', () => {
     const rows = () => [{ id: 'm1', a: 'x\u0000y', j: '{"k":"\\u0000"}', ok: '{"k":"\\\\u0000"}' }];
     const fixedTypes = new Map([['j', 'json' as const], ['ok', 'json' as const]]);
-    const strict = planTable(base({ rows: rows(), fixedTypes, capabilities: { inPlaceWidening: [], maxColumns: 10, textHoldsNul: false } }));
+    const strict = planTable(base({ rows: rows(), fixedTypes, capabilities: { inPlaceWidening: [], maxColumns: 10, textHoldsNul: false, maxStringBytes: Infinity } }));
     expect(strict.rejects.map((r) => [r.column, r.reason])).toEqual([
       ['a', expect.stringContaining('U+0000')],
       ['j', expect.stringContaining('U+0000')],
     ]);
     expect(strict.rows[0]).toMatchObject({ a: null, j: null, ok: '{"k":"\\\\u0000"}' });
-    const lenient = planTable(base({ rows: rows(), fixedTypes, capabilities: { inPlaceWidening: [], maxColumns: 10, textHoldsNul: true } }));
+    const lenient = planTable(base({ rows: rows(), fixedTypes, capabilities: { inPlaceWidening: [], maxColumns: 10, textHoldsNul: true, maxStringBytes: Infinity } }));
     expect(lenient.rejects).toEqual([]);
   });
 });

@@ -37,7 +37,7 @@ export interface PlanInput {
   fixedTypes: ReadonlyMap<string, LogicalType>;
   /** The column holding the message id, for rejects. */
   keyColumn: string;
-  capabilities: Pick<Capabilities, 'inPlaceWidening' | 'maxColumns' | 'textHoldsNul'>;
+  capabilities: Pick<Capabilities, 'inPlaceWidening' | 'maxColumns' | 'textHoldsNul' | 'maxStringBytes'>;
 }
 
 /** Values that already are what their column stores, checked without allocating (the common case). */
@@ -58,6 +58,11 @@ function fits(value: unknown, type: LogicalType): boolean {
 const JSON_NUL = /(?<!\\)(?:\\\\)*\\u0000/;
 function holdsNul(value: string, type: LogicalType): boolean {
   return value.includes('\u0000') || (type === 'json' && value.includes('\\u0000') && JSON_NUL.test(value));
+}
+
+/** Longer than `max` UTF-8 bytes; measured only when it could be (a UTF-16 unit is at most 3 bytes). */
+function overLong(value: string, max: number): boolean {
+  return value.length * 3 > max && Buffer.byteLength(value, 'utf8') > max;
 }
 
 const canWiden = (caps: PlanInput['capabilities'], from: LogicalType, to: LogicalType) =>
@@ -93,7 +98,7 @@ export function planTable(input: PlanInput): TablePlan {
       if (type === undefined) {
         if (overLimit.has(column) || types.size >= capabilities.maxColumns) {
           overLimit.add(column);
-          rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value: JSON.stringify(value), reason: `the table has reached its limit of ${capabilities.maxColumns} columns` });
+          rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value: typeof value === 'string' ? value : JSON.stringify(value), reason: `the table has reached its limit of ${capabilities.maxColumns} columns` });
           row[column] = null;
           continue;
         }
@@ -102,7 +107,8 @@ export function planTable(input: PlanInput): TablePlan {
         added.push(column);
       } else if (type === 'bigint' && !fixedTypes.has(column)) {
         const wider = widerTypeFor(value, type);
-        if (wider && canWiden(capabilities, type, wider)) {
+        // A column this batch creates is created with the wider type: no ALTER, whatever the warehouse can do in place.
+        if (wider && (!existingNames.has(column) || canWiden(capabilities, type, wider))) {
           types.set(column, wider);
           if (existingNames.has(column)) widened.set(column, { from: widened.get(column)?.from ?? type, to: wider });
           type = wider;
@@ -110,6 +116,11 @@ export function planTable(input: PlanInput): TablePlan {
       }
       if (!capabilities.textHoldsNul && typeof value === 'string' && holdsNul(value, type)) {
         rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value, reason: 'the value contains the character U+0000, which this warehouse cannot store in text' });
+        row[column] = null;
+        continue;
+      }
+      if (type === 'string' && typeof value === 'string' && overLong(value, capabilities.maxStringBytes)) {
+        rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value, reason: `the value is longer than the ${capabilities.maxStringBytes} bytes this warehouse stores in a text column` });
         row[column] = null;
         continue;
       }

@@ -230,7 +230,8 @@ export class TableWriter {
     for (const { change, key, file } of prepared.tables) {
       await this.applyChange(schema, change, result.notices, [key]);
       if (!file) continue;
-      const stage = await this.driver.stage(`_stowage_stage_${change.table}`, file, { readOnce: !readAgain.has(change.table) });
+      const dirtyKeys = prepared.dirty.filter((spec) => spec.source === change.table).map((spec) => spec.sourceKey);
+      const stage = await this.driver.stage(`_stowage_stage_${change.table}`, file, { readOnce: !readAgain.has(change.table), keys: [key, ...dirtyKeys] });
       stages.set(change.table, stage);
       failpoint('writer:after-stage');
       const inserted = await this.driver.execute(this.sql.insertNew(schema, change.table, stage, file.columns, [key]));
@@ -324,7 +325,7 @@ export class TableWriter {
     const select = [
       ...spec.keyColumns.map(() => q(spec.sourceKey)),
       ...maxColumns.map((c) => `max(${q(c)})`),
-      ...carried.map((c) => this.dialect.latestNonNull(q(c.name), order)),
+      ...carried.map((c) => this.dialect.latestNonNull(q(c.name), order, c.type)),
     ];
     const inserted = await this.driver.execute(
       `INSERT INTO ${this.sql.table(schema, spec.table)} (${targetColumns.map(q).join(', ')}) ` +
@@ -337,7 +338,7 @@ export class TableWriter {
   }
 
   private async quarantine(schema: string, file: LoadFile): Promise<number> {
-    const stage = await this.driver.stage('_stowage_stage_rejects', file, { readOnce: true });
+    const stage = await this.driver.stage('_stowage_stage_rejects', file, { readOnce: true, keys: ['id'] });
     const inserted = await this.driver.execute(this.sql.insertNew(schema, REJECTS_TABLE, stage, REJECTS_COLUMNS, ['id', 'table_name', 'column_name']));
     await this.driver.dropStage(stage);
     return inserted;

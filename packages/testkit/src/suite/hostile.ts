@@ -82,13 +82,22 @@ export function hostile(dut: DestinationUnderTest): void {
       await h.close();
     });
 
-    it('stores a huge value whole', async () => {
+    it('stores a huge value whole, up to what the warehouse declares a text column holds, and quarantines a longer one', async () => {
+      const { maxStringBytes } = dut.destination.capabilities;
       const h = await Harness.create(dut);
-      const big = 'v'.repeat(200_000);
-      await h.calls([identify('u1', { note: big })]);
-      await h.sync();
-      const [row] = await h.rows('users', ['note']);
-      expect(String(row!.note).length).toBe(200_000);
+      const big = 'v'.repeat(Math.min(200_000, maxStringBytes));
+      const calls = [identify('u1', { note: big })];
+      if (maxStringBytes < 200_000) calls.push(identify('u2', { note: `${big}v` }, { messageId: 'too-long' }));
+      await h.calls(calls);
+      const synced = await h.sync();
+      const [row] = await h.rows('users', ['note'], ['id']);
+      expect(String(row!.note).length).toBe(big.length);
+      if (maxStringBytes < 200_000) {
+        expect(synced.rejects).toBe(1);
+        expect(await h.rows('_stowage_rejects', ['id', 'column_name', 'reason'])).toEqual([
+          { id: 'too-long', column_name: 'note', reason: `the value is longer than the ${maxStringBytes} bytes this warehouse stores in a text column` },
+        ]);
+      }
       await h.close();
     });
   });

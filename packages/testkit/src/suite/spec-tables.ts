@@ -46,6 +46,8 @@ export function specTables(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    // 450.0 and 12.5 reach total_revenue_180_days in one batch: the column is created as double
+    // wherever the warehouse is, with no widening (Redshift widens nothing in place).
     it('runs of an audience and a computed trait → the same tables, with tri-state audiences in users', async () => {
       const h = await Harness.create(dut, {
         computations: { first_time_shopper: { type: 'audience' }, total_revenue_180_days: { type: 'trait' } },

@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseConfig, Stowage, type Destination } from '@stowage/core';
+import { EmbeddedProfileStore } from '@stowage/embedded-state';
+import { testPostgres } from '@stowage/testkit';
+import { PgDriver, postgres } from '../src/index.js';
+import { CuttingProxy } from './support/cutting-proxy.js';
+
+const server = await testPostgres();
+const dirs: string[] = [];
+afterAll(async () => {
+  await server.close();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** 5,000 identify calls of 1,000 users and 5,000 track calls: three batches of 4,000. */
+function calls(): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < 5000; i++) {
+    const base = { userId: `u${i % 1000}`, receivedAt: `2026-11-23T10:${String(Math.floor(i / 100) % 60).padStart(2, '0')}:00.000Z` };
+    out.push(JSON.stringify({ type: 'identify', messageId: `i${i}`, traits: { n: i, plan: i % 2 ? 'pro' : 'free' }, ...base }));
+    out.push(JSON.stringify({ type: 'track', messageId: `t${i}`, event: 'Order Completed', properties: { total: i / 10 }, ...base }));
+  }
+  return out;
+}
+
+async function install(url: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'stowage-pg-loss-'));
+  dirs.push(dir);
+  const destinations = new Map([[postgres.type, postgres as unknown as Destination]]);
+  const config = parseConfig(
+    {
+      batchSize: 4000,
+      spaces: { default: { id: 'spa_test' } },
+      warehouses: { wh: { type: 'postgres', settings: { url, connectTimeoutSeconds: 5, ...(server.copy ? {} : { bulkLoad: 'insert' }) } } },
+    },
+    dir,
+    destinations,
+  );
+  return new Stowage(config, { destinations, openProfileStore: (stateDir) => EmbeddedProfileStore.open(stateDir) });
+}
+
+async function count(url: string, table: string): Promise<{ rows: number; ids: number }> {
+  const driver = await PgDriver.open({ url }, { dialect: postgres.dialect, loader: (await import('../src/index.js')).insertLoader });
+  try {
+    const [row] = await driver.query<{ rows: number; ids: number }>(`SELECT count(*) AS rows, count(DISTINCT id) AS ids FROM "engage_default".${postgres.dialect.quote(table)}`);
+    return row!;
+  } finally {
+    await driver.close();
+  }
+}
+
+describe(`a PostgreSQL server lost mid-sync (${server.label})`, () => {
+  it.each([
+    ['while the first batch is loaded', 'INSERT INTO "engage_default"."identifies"', 1],
+    ['at the second batch\'s ledger row, the first one committed', 'INSERT INTO "engage_default"."_stowage_loads"', 2],
+    ['while users are recomputed', 'DELETE FROM "engage_default"."_stowage_dirty"', 1],
+  ] as const)('%s: the sync ends as Failure with a clear error, and the next sync loads everything, once', async (_when, marker, nth) => {
+    const direct = new URL(await server.freshDatabase());
+    const proxy = await CuttingProxy.start({ host: direct.hostname, port: Number(direct.port || 5432) });
+    const viaProxy = new URL(direct);
+    viaProxy.port = String(proxy.port);
+    const stowage = await install(viaProxy.toString());
+    try {
+      async function* lines() {
+        yield* calls();
+      }
+      expect((await stowage.ingestCalls('default', lines())).accepted).toBe(10_000);
+
+      proxy.cutWhenClientSends(marker, nth);
+      const lost = await stowage.sync('wh');
+      expect(proxy.cuts).toBe(1);
+      expect(lost.status).toBe('Failure');
+      expect(lost.error).toMatch(new RegExp(`connection to 127\\.0\\.0\\.1:${proxy.port}/\\S+ was lost`));
+
+      const again = await stowage.sync('wh');
+      expect(again.status, again.error).toBe('Success');
+      expect(await count(direct.toString(), 'identifies')).toEqual({ rows: 5000, ids: 5000 });
+      expect(await count(direct.toString(), 'order_completed')).toEqual({ rows: 5000, ids: 5000 });
+      expect(await count(direct.toString(), 'tracks')).toEqual({ rows: 5000, ids: 5000 });
+      expect(await count(direct.toString(), 'users')).toEqual({ rows: 1000, ids: 1000 });
+    } finally {
+      await stowage.close();
+      await proxy.close();
+      await server.afterEach();
+    }
+  });
+});

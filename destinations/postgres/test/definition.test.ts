@@ -1,0 +1,51 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { actionsCore } from '@stowage/core';
+import { testPostgres } from '@stowage/testkit';
+import { connectPostgres, copyTextLine, definition, postgres } from '../src/index.js';
+
+const server = await testPostgres();
+afterAll(() => server.close());
+
+describe('the PostgreSQL destination definition', () => {
+  it('loads in @segment/actions-core and tests a connection through testAuthentication', async () => {
+    const destination = new actionsCore.Destination(definition as never);
+    const url = await server.freshDatabase();
+    await expect(destination.testAuthentication({ url, ...(server.copy ? {} : { bulkLoad: 'insert' }) })).resolves.not.toThrow();
+    await expect(destination.testAuthentication({ url: 'postgres://postgres@127.0.0.1:1/none', connectTimeoutSeconds: 2 })).rejects.toThrow(/Cannot connect to 127\.0\.0\.1:1\/none/);
+    await server.afterEach();
+  });
+
+  it('derives the settings JSON Schema from the same fields', () => {
+    expect(postgres.settingsSchema).toMatchObject({
+      properties: { url: { type: 'string' }, port: { type: 'integer' }, sslmode: { enum: ['disable', 'require', 'verify-full'] }, bulkLoad: { enum: ['copy', 'insert'] } },
+    });
+  });
+});
+
+describe('credentials', () => {
+  it('never appear in a connection error, whether given in the URL or as a field', async () => {
+    const secret = 'pa$$ w0rd/with:parts';
+    const fromUrl = await connectPostgres({ url: `postgres://stowage:${encodeURIComponent(secret)}@127.0.0.1:1/db`, connectTimeoutSeconds: 2 }).catch((e: Error) => e);
+    const fromField = await connectPostgres({ host: '127.0.0.1', port: 1, user: 'stowage', password: secret, connectTimeoutSeconds: 2 }).catch((e: Error) => e);
+    for (const error of [fromUrl, fromField]) {
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toMatch(/^Cannot connect to 127\.0\.0\.1:1/);
+      expect((error as Error).message).not.toContain(secret);
+      expect((error as Error).message).not.toContain(encodeURIComponent(secret));
+    }
+    expect(postgres.secrets({ url: `postgres://u:${encodeURIComponent(secret)}@h/db` })).toContain(secret);
+  });
+});
+
+describe("COPY's text format", () => {
+  it('escapes what COPY gives a meaning to, and spells nulls and booleans its way', () => {
+    const columns = [
+      { name: 's', type: 'string' as const },
+      { name: 'b', type: 'boolean' as const },
+      { name: 'n', type: 'double' as const },
+      { name: 'z', type: 'string' as const },
+    ];
+    expect(copyTextLine(columns, { s: 'a\tb\nc\\d\re', b: false, n: 1.5, z: null })).toBe('a\\tb\\nc\\\\d\\re\tf\t1.5\t\\N\n');
+    expect(copyTextLine(columns, { s: '\\N', b: true, n: -0, z: '' })).toBe('\\\\N\tt\t0\t\n');
+  });
+});

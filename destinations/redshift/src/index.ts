@@ -1,0 +1,73 @@
+import { ActionWriter, withStorageActions, type Destination, type Dialect } from '@stowage/core';
+import { insertLoader, PgDriver, redact, type Loader } from '@stowage/destination-postgres';
+import { capabilities } from './capabilities.js';
+import { connectionSettings, secretsOf } from './connection.js';
+import { redshiftDefinition, settingsSchema } from './definition.js';
+import { dialect } from './dialect.js';
+import { s3Loader } from './load/s3-loader.js';
+import { probe, stagingOf } from './load/s3-staging.js';
+import { parsingSuper } from './load/super-columns.js';
+import type { RedshiftSettings } from './settings.js';
+
+/**
+ * Every session runs in UTC, so timestamps read back and written without a zone mean UTC; and
+ * with two extra float digits, so that a double read back as text (by the driver, or by the
+ * users recompute) is the same double.
+ */
+const SETUP = ["SET timezone TO 'UTC'", 'SET extra_float_digits TO 2'];
+
+/** COPY from S3 when a bucket is set; batched INSERTs otherwise. */
+export function loaderFor(settings: RedshiftSettings): Loader {
+  const staging = stagingOf(settings);
+  return staging ? s3Loader(staging) : parsingSuper(insertLoader);
+}
+
+export interface RedshiftOptions {
+  /** The dialect (the tests run Redshift's on PostgreSQL with PostgreSQL's 63-byte names). */
+  dialect?: Dialect;
+  /** How rows are loaded, from the settings. Default `loaderFor`. */
+  loader?: (settings: RedshiftSettings) => Loader;
+}
+
+/** The Redshift warehouse, on `pg` (Redshift speaks PostgreSQL's protocol) with the postgres package's driver. */
+export function redshiftDestination(options: RedshiftOptions = {}): Destination<RedshiftSettings> {
+  const sqlDialect = options.dialect ?? dialect;
+  const loader = options.loader ?? loaderFor;
+  // Async, so that settings refused while choosing the loader reject the promise rather than throw.
+  const connect = async (settings: RedshiftSettings) => PgDriver.open(connectionSettings(settings), { dialect: sqlDialect, loader: loader(settings), setup: SETUP });
+  const connectAndProbe = async (settings: RedshiftSettings) => {
+    const staging = stagingOf(settings);
+    if (staging) {
+      await probe(staging).catch((error: Error) => {
+        throw new Error(`Cannot write to s3://${staging.bucket}/${staging.prefix}: ${redact(error.message, secretsOf(settings))}`);
+      });
+    }
+    return connect(settings);
+  };
+  const definition = withStorageActions(redshiftDefinition(connectAndProbe), async (settings: RedshiftSettings) => {
+    const driver = await connect(settings);
+    return { writer: new ActionWriter(driver, sqlDialect, capabilities), close: () => driver.close() };
+  });
+  return {
+    type: 'redshift',
+    definition,
+    settingsSchema,
+    capabilities,
+    dialect: sqlDialect,
+    connect: (settings) => connect(settings),
+    secrets: (settings) => secretsOf(settings),
+  };
+}
+
+export const redshift = redshiftDestination();
+export default redshift;
+export { MAX_VARCHAR_BYTES } from './max-varchar.js';
+export { capabilities, dialect, secretsOf, connectionSettings, s3Loader, stagingOf, parsingSuper };
+export { latestNonNull, ORDER_KEY_WIDTH } from './latest-non-null.js';
+export { copyFromManifest, type CopyAuthorization, type CopyFromManifest } from './load/copy-statement.js';
+export { jsonLine } from './load/json-lines.js';
+export { manifest, type ManifestEntry } from './load/manifest.js';
+export { REDSHIFT_RESERVED_WORDS } from './reserved-words.js';
+export { fields, settingsSchema } from './definition.js';
+export type { Staging } from './load/s3-staging.js';
+export type { RedshiftSettings };

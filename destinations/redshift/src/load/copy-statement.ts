@@ -1,0 +1,40 @@
+/** How Redshift is allowed to read the staged files: a role attached to the cluster, or an access key. */
+export type CopyAuthorization = { iamRole: string } | { accessKeyId: string; secretAccessKey: string };
+
+export interface CopyFromManifest {
+  /** Quoted table, and its quoted columns in the order of the file's records. */
+  table: string;
+  columns: readonly string[];
+  manifestUrl: string;
+  authorization: CopyAuthorization;
+  /** Region of the bucket, when it is not the cluster's. */
+  region?: string;
+  literal(value: string): string;
+}
+
+/**
+ * COPY of gzipped JSON lines listed in a manifest. TIMEFORMAT 'auto' reads ISO-8601 with `Z`.
+ * The target is a fresh staging table whose rows are then inserted by the writer: COMPUPDATE OFF
+ * spares the compression analysis COPY runs on an empty table, STATUPDATE OFF the statistics the
+ * driver gathers itself (on the key only). Nothing that drops or truncates data is asked for
+ * (no TRUNCATECOLUMNS, no MAXERROR, no ACCEPTINVCHARS): a value Redshift cannot take fails the
+ * load with Redshift's reason.
+ */
+export function copyFromManifest(copy: CopyFromManifest): string {
+  const { literal } = copy;
+  const authorization =
+    'iamRole' in copy.authorization
+      ? `IAM_ROLE ${literal(copy.authorization.iamRole)}`
+      : `CREDENTIALS ${literal(`aws_access_key_id=${copy.authorization.accessKeyId};aws_secret_access_key=${copy.authorization.secretAccessKey}`)}`;
+  return [
+    `COPY ${copy.table} (${copy.columns.join(', ')})`,
+    `FROM ${literal(copy.manifestUrl)}`,
+    authorization,
+    'MANIFEST',
+    ...(copy.region ? [`REGION ${literal(copy.region)}`] : []),
+    "FORMAT AS JSON 'auto'",
+    'GZIP',
+    "TIMEFORMAT 'auto'",
+    'COMPUPDATE OFF STATUPDATE OFF',
+  ].join(' ');
+}

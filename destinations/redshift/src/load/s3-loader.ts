@@ -1,0 +1,56 @@
+import { redact, writeLines, type Loader } from '@stowage/destination-postgres';
+import { dialect } from '../dialect.js';
+import { copyFromManifest } from './copy-statement.js';
+import { gzipFile } from './gzip-file.js';
+import { jsonLine } from './json-lines.js';
+import { manifest } from './manifest.js';
+import { newKey, putFile, putText, removeObjects, s3Client, s3Url, type Staging } from './s3-staging.js';
+
+/** An error of the load with the secret access key (which the COPY statement carries) taken out, keeping pg's code and detail. */
+function redacted(error: unknown, secrets: readonly string[]): Error {
+  const e = error as Error & { code?: string; detail?: string };
+  return Object.assign(new Error(redact(e.message ?? String(error), secrets)), {
+    ...(e.code !== undefined ? { code: e.code } : {}),
+    ...(e.detail !== undefined ? { detail: redact(e.detail, secrets) } : {}),
+  });
+}
+
+/**
+ * The way Redshift wants rows: gzipped JSON lines written on the client (while the previous
+ * batch loads), uploaded to S3 with a manifest naming them, and one COPY of that manifest into
+ * the session's staging table, inside the writer's transaction. The objects are removed once
+ * COPY has read them, whether it succeeded or not; a rolled-back transaction takes the rows with
+ * it, and a replay uploads anew.
+ */
+export function s3Loader(staging: Staging): Loader {
+  const secrets = 'secretAccessKey' in staging.authorization ? [staging.authorization.secretAccessKey] : [];
+  if (staging.credentials) secrets.push(staging.credentials.secretAccessKey);
+  return {
+    name: 's3',
+    write: async (dir, columns, rows) => gzipFile(await writeLines(dir, 'json', columns, rows, (row) => jsonLine(columns, row))),
+    async load(client, table, file, quote) {
+      const s3 = s3Client(staging);
+      const dataKey = newKey(staging, '.json.gz');
+      const manifestKey = `${dataKey.slice(0, -'.json.gz'.length)}.manifest`;
+      try {
+        const bytes = await putFile(s3, staging, dataKey, file.path);
+        await putText(s3, staging, manifestKey, manifest([{ url: s3Url(staging, dataKey), bytes }]));
+        await client.query(
+          copyFromManifest({
+            table,
+            columns: file.columns.map((c) => quote(c.name)),
+            manifestUrl: s3Url(staging, manifestKey),
+            authorization: staging.authorization,
+            ...(staging.regionGiven ? { region: staging.region } : {}),
+            literal: dialect.literal,
+          }),
+        );
+      } catch (error) {
+        throw redacted(error, secrets);
+      } finally {
+        await removeObjects(s3, staging, [dataKey, manifestKey]);
+        s3.destroy();
+      }
+    },
+  };
+}

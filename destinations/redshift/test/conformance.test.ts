@@ -1,0 +1,27 @@
+import { afterAll } from 'vitest';
+import { describeDestination, testPostgres } from '@stowage/testkit';
+import { redshiftDestination } from '../src/index.js';
+import { redshiftDialectOnPostgres } from './on-postgres.js';
+
+/**
+ * Redshift's dialect, capabilities and SQL on PostgreSQL, through the insert loader (COPY from
+ * S3 is Redshift's own; test/s3-loader.test.ts covers it). The rule PostgreSQL cannot hold, and
+ * what it means for the suite:
+ * - names are cut at 63 bytes, not 127 (see on-postgres.ts);
+ * - strings are VARCHAR(65535): longer values are quarantined (`maxStringBytes`), which the
+ *   huge-value test checks.
+ * The capabilities do the rest: no in-place widening (a fraction in a bigint column is
+ * quarantined), no key indexes.
+ */
+const server = await testPostgres();
+afterAll(() => server.close());
+
+describeDestination(`redshift dialect on ${server.label}`, {
+  destination: redshiftDestination({ dialect: redshiftDialectOnPostgres }) as never,
+  module: '@stowage/destination-redshift',
+  // Redshift sessions are encrypted by default; the test servers take plain connections.
+  settings: async () => ({ url: await server.freshDatabase(), sslmode: 'disable' }),
+  // Nothing listens on port 1 of loopback: the connection is refused at once.
+  unreachable: () => ({ url: 'postgres://postgres@127.0.0.1:1/none', sslmode: 'disable', connectTimeoutSeconds: 2 }),
+  afterEach: () => server.afterEach(),
+});

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import type { Loader } from '@stowage/destination-postgres';
+import { copyFromManifest, dialect, jsonLine, manifest, parsingSuper, stagingOf } from '../src/index.js';
+
+describe('COPY from a manifest', () => {
+  const base = { table: '"_stowage_stage_ab12_1"', columns: ['"id"', '"received_at"', '"plan"'], manifestUrl: 's3://acme-stage/stowage/stowage-1.manifest', literal: dialect.literal };
+
+  it('authorizes with the IAM role attached to the cluster, and reads gzipped JSON lines with automatic time formats', () => {
+    expect(copyFromManifest({ ...base, authorization: { iamRole: 'arn:aws:iam::123456789012:role/RedshiftCopy' } })).toBe(
+      `COPY "_stowage_stage_ab12_1" ("id", "received_at", "plan") FROM 's3://acme-stage/stowage/stowage-1.manifest' ` +
+        `IAM_ROLE 'arn:aws:iam::123456789012:role/RedshiftCopy' MANIFEST FORMAT AS JSON 'auto' GZIP TIMEFORMAT 'auto' COMPUPDATE OFF STATUPDATE OFF`,
+    );
+  });
+
+  it("authorizes with an access key when there is no role, and names the bucket's region when given", () => {
+    expect(copyFromManifest({ ...base, authorization: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'wJalr/K7MDENG' }, region: 'eu-west-1' })).toBe(
+      `COPY "_stowage_stage_ab12_1" ("id", "received_at", "plan") FROM 's3://acme-stage/stowage/stowage-1.manifest' ` +
+        `CREDENTIALS 'aws_access_key_id=AKIAEXAMPLE;aws_secret_access_key=wJalr/K7MDENG' MANIFEST REGION 'eu-west-1' FORMAT AS JSON 'auto' GZIP TIMEFORMAT 'auto' COMPUPDATE OFF STATUPDATE OFF`,
+    );
+  });
+
+  it('lists each file as mandatory, with its size', () => {
+    expect(JSON.parse(manifest([{ url: 's3://acme-stage/stowage/stowage-1.json.gz', bytes: 1234 }]))).toEqual({
+      entries: [{ url: 's3://acme-stage/stowage/stowage-1.json.gz', mandatory: true, meta: { content_length: 1234 } }],
+    });
+  });
+});
+
+describe('a row as a JSON line', () => {
+  it('leaves nulls out, keeps empty strings and types, and stores JSON columns as the values they spell', () => {
+    const columns = [
+      { name: 'id', type: 'string' as const },
+      { name: 'empty', type: 'string' as const },
+      { name: 'gone', type: 'string' as const },
+      { name: 'vip', type: 'boolean' as const },
+      { name: 'ltv', type: 'double' as const },
+      { name: 'received_at', type: 'timestamp' as const },
+      { name: 'context', type: 'json' as const },
+    ];
+    const line = jsonLine(columns, { id: 'm1\n"x"', empty: '', gone: null, vip: false, ltv: 0.1, received_at: '2026-11-23T10:00:00.000Z', context: '{"cart":[1,2]}' });
+    expect(line.endsWith('\n')).toBe(true);
+    expect(line.split('\n')).toHaveLength(2);
+    expect(JSON.parse(line)).toEqual({ id: 'm1\n"x"', empty: '', vip: false, ltv: 0.1, received_at: '2026-11-23T10:00:00.000Z', context: { cart: [1, 2] } });
+  });
+});
+
+describe('the S3 staging settings', () => {
+  it('needs a way for COPY to read the bucket', () => {
+    expect(stagingOf({})).toBeUndefined();
+    expect(() => stagingOf({ s3Bucket: 'b' })).toThrow(/needs iamRole, or accessKeyId and secretAccessKey/);
+    expect(() => stagingOf({ s3Bucket: 'b', accessKeyId: 'AKIA' })).toThrow(/together/);
+    expect(stagingOf({ s3Bucket: 'b', s3Prefix: '/stowage', iamRole: 'arn:aws:iam::1:role/r' })).toMatchObject({ bucket: 'b', prefix: 'stowage/', region: 'us-east-1', regionGiven: false, forcePathStyle: false });
+  });
+});
+
+describe('the INSERT fallback into SUPER columns', () => {
+  it('parses the JSON text a bound parameter left as a string scalar, in the stage', async () => {
+    const statements: string[] = [];
+    const inner: Loader = { name: 'insert', write: async () => { throw new Error('unused'); }, load: async (client) => void (await client.query('INSERT …')) };
+    const client = { query: async (sql: string) => void statements.push(sql) } as unknown as pg.Client;
+    const file = { path: '/nowhere', rows: 1, longestRow: 10, columns: [{ name: 'id', type: 'string' as const }, { name: 'Context', type: 'json' as const }] };
+    await parsingSuper(inner).load(client, '"stage"', file, dialect.quote);
+    expect(statements).toEqual(['INSERT …', 'UPDATE "stage" SET "context" = JSON_PARSE(CAST("context" AS VARCHAR(65535)))']);
+    statements.length = 0;
+    await parsingSuper(inner).load(client, '"stage"', { ...file, columns: [file.columns[0]!] }, dialect.quote);
+    expect(statements).toEqual(['INSERT …']);
+  });
+});

@@ -1,0 +1,27 @@
+import { afterAll, describe, it } from 'vitest';
+import { describeDestination } from '@stowage/testkit';
+import { redshift } from '../src/index.js';
+import { liveRedshift } from './support/live-redshift.js';
+
+/**
+ * Live mode: the whole suite against a real Redshift, with Redshift's own dialect (127-byte
+ * names) and, when a bucket is given, COPY from S3. Nothing here runs without
+ * STOWAGE_TEST_REDSHIFT_URL (see support/live-redshift.ts and docs/warehouses/redshift.md).
+ */
+const url = process.env.STOWAGE_TEST_REDSHIFT_URL;
+
+if (url) {
+  const cluster = await liveRedshift(url);
+  afterAll(() => cluster.close());
+  describeDestination(`redshift on ${cluster.label}`, {
+    destination: redshift as never,
+    module: '@stowage/destination-redshift',
+    settings: () => cluster.freshSettings(),
+    unreachable: () => ({ url: 'postgres://stowage@127.0.0.1:1/none', sslmode: 'disable', connectTimeoutSeconds: 2 }),
+    afterEach: () => cluster.afterEach(),
+  });
+} else {
+  describe('redshift on a real cluster', () => {
+    it.skip('runs the conformance suite when STOWAGE_TEST_REDSHIFT_URL is set (docs/warehouses/redshift.md)', () => undefined);
+  });
+}

@@ -1,0 +1,139 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { gunzipSync } from 'node:zlib';
+import { actionsCore } from '@stowage/core';
+import { Harness, identify, testPostgres, track, type DestinationUnderTest } from '@stowage/testkit';
+import { redshiftDestination, s3Loader, stagingOf, type RedshiftSettings } from '../src/index.js';
+import { emulatingCopy, type CopiesSeen } from './support/emulated-copy.js';
+import { redshiftDialectOnPostgres } from './on-postgres.js';
+import { testS3, type TestS3 } from './support/s3-server.js';
+
+const SECRET = 'test/Secret+Key=42';
+const server = await testPostgres();
+let s3: TestS3;
+let seen: CopiesSeen;
+
+beforeAll(async () => {
+  s3 = await testS3();
+});
+afterAll(async () => {
+  await s3?.close();
+  await server.close();
+});
+afterEach(() => server.afterEach());
+
+/** A fresh warehouse whose rows are staged on the local S3 server. */
+async function settings(extra: Partial<RedshiftSettings> = {}): Promise<RedshiftSettings> {
+  seen = { statements: [], manifests: [], objectsDuringCopy: [] };
+  return {
+    url: await server.freshDatabase(),
+    sslmode: 'disable',
+    s3Bucket: s3.bucket,
+    s3Prefix: 'stowage/',
+    s3Region: 'eu-west-1',
+    // s3rver knows this key id (and checks no signature, so any secret will do).
+    accessKeyId: 'S3RVER',
+    secretAccessKey: SECRET,
+    s3Endpoint: s3.endpoint,
+    s3ForcePathStyle: true,
+    ...extra,
+  };
+}
+
+/** Redshift on PostgreSQL, bulk loading through S3 with the COPY played by the test. */
+const destination = redshiftDestination({ dialect: redshiftDialectOnPostgres, loader: (s) => emulatingCopy(s3Loader(stagingOf(s)!), s3, seen) });
+
+describe(`COPY from S3 (local s3rver; COPY emulated on ${server.label})`, () => {
+  it('stages rows as gzipped JSON lines behind a manifest, COPYs them into the stage, and leaves nothing on S3', async () => {
+    const driver = await destination.connect(await settings(), { root: '.' });
+    try {
+      const columns = [
+        { name: 'id', type: 'string' as const },
+        { name: 'note', type: 'string' as const },
+        { name: 'vip', type: 'boolean' as const },
+        { name: 'seats', type: 'bigint' as const },
+        { name: 'ltv', type: 'double' as const },
+        { name: 'seen_at', type: 'timestamp' as const },
+      ];
+      const rows = [
+        { id: 'm1', note: 'tab\there, "quotes", new\nline, ünïcödé 🎉', vip: true, seats: 9007199254740991, ltv: 0.30000000000000004, seen_at: '2026-11-23T10:00:00.123Z' },
+        { id: 'm2', note: '', vip: false, seats: -1, ltv: 1e300, seen_at: null },
+        { id: 'm3', note: null, vip: null, seats: null, ltv: null, seen_at: '1999-12-31T23:59:59.999Z' },
+      ];
+      const file = await driver.writeLoadFile(columns, rows);
+      expect(gunzipSync((await import('node:fs')).readFileSync(file.path)).toString('utf8').split('\n')).toHaveLength(4);
+      const stage = await driver.stage('_stowage_stage_identifies', file);
+      expect(await driver.query(`SELECT * FROM ${stage} ORDER BY "id"`)).toEqual(rows);
+
+      expect(seen.statements).toEqual([expect.stringMatching(/^COPY "_stowage_stage_[0-9a-f]+_1" \("id", "note", "vip", "seats", "ltv", "seen_at"\) FROM 's3:\/\/stowage-stage\/stowage\/stowage-[0-9a-f-]+\.manifest' CREDENTIALS 'aws_access_key_id=S3RVER;aws_secret_access_key=test\/Secret\+Key=42' MANIFEST REGION 'eu-west-1' FORMAT AS JSON 'auto' GZIP TIMEFORMAT 'auto' COMPUPDATE OFF STATUPDATE OFF$/)]);
+      const manifestKey = /s3:\/\/stowage-stage\/([^']+)'/.exec(seen.statements[0]!)![1]!;
+      const dataKey = manifestKey.replace(/\.manifest$/, '.json.gz');
+      expect(seen.objectsDuringCopy).toEqual([expect.arrayContaining([manifestKey, dataKey])]);
+      expect(seen.manifests).toEqual([{ entries: [{ url: `s3://stowage-stage/${dataKey}`, mandatory: true, meta: { content_length: expect.any(Number) } }] }]);
+      expect(await s3.keys()).toEqual([]);
+    } finally {
+      await driver.close();
+    }
+  });
+
+  it('authorizes COPY with the IAM role when one is given (the access key then only uploads)', async () => {
+    const driver = await destination.connect(await settings({ iamRole: 'arn:aws:iam::123456789012:role/RedshiftCopy' }), { root: '.' });
+    try {
+      await driver.stage('t', await driver.writeLoadFile([{ name: 'id', type: 'string' }], [{ id: 'm1' }]));
+      expect(seen.statements[0]).toContain(" IAM_ROLE 'arn:aws:iam::123456789012:role/RedshiftCopy' MANIFEST ");
+      expect(seen.statements[0]).not.toContain(SECRET);
+    } finally {
+      await driver.close();
+    }
+  });
+
+  it('removes the staged files when COPY fails, and its error never holds the secret access key', async () => {
+    const driver = await destination.connect(await settings(), { root: '.' });
+    try {
+      const file = await driver.writeLoadFile([{ name: 'id', type: 'string' }], [{ id: 'm1' }]);
+      seen.failNext = true;
+      const error = (await driver.stage('t', file).catch((e: Error) => e)) as Error;
+      expect(error.message).toMatch(/Access Denied \(emulated\)/);
+      expect(error.message).toContain('aws_secret_access_key=***');
+      expect(error.message).not.toContain(SECRET);
+      expect(seen.objectsDuringCopy[0]).toHaveLength(2);
+      expect(await s3.keys()).toEqual([]);
+    } finally {
+      await driver.close();
+    }
+  });
+
+  it('syncs Classic tables through S3: the same rows as through INSERT, every file removed', async () => {
+    const s = await settings();
+    const dut: DestinationUnderTest = { destination: destination as never, module: '@stowage/destination-redshift', settings: () => s, unreachable: () => ({}) };
+    const h = await Harness.create(dut);
+    await h.calls([
+      identify('u1', { plan: 'pro', seats: 3 }, { timestamp: '2026-11-23T12:00:00Z' }),
+      identify('u1', { plan: 'free' }, { timestamp: '2026-11-20T12:00:00Z' }),
+      track('u1', 'Order Completed', { total: 12.5, coupon: '' }),
+    ]);
+    expect((await h.sync()).status).toBe('Success');
+    expect(await h.rows('users', ['id', 'plan', 'seats'])).toEqual([{ id: 'u1', plan: 'pro', seats: 3 }]);
+    expect(await h.rows('identifies', ['plan'], ['timestamp'])).toEqual([{ plan: 'free' }, { plan: 'pro' }]);
+    expect(await h.rows('order_completed', ['user_id', 'total', 'coupon'])).toEqual([{ user_id: 'u1', total: 12.5, coupon: '' }]);
+    // identifies, tracks, order_completed: one COPY each.
+    expect(seen.statements).toHaveLength(3);
+    expect(await s3.keys()).toEqual([]);
+    await h.close();
+  });
+
+  it('testAuthentication proves the bucket as well as the database, and names neither secret when the bucket is missing', async () => {
+    const definition = new actionsCore.Destination(destination.definition as never);
+    await expect(definition.testAuthentication((await settings()) as never)).resolves.not.toThrow();
+    const refused = await definition.testAuthentication((await settings({ s3Bucket: 'no-such-bucket' })) as never).catch((e: Error) => e);
+    expect((refused as Error).message).toMatch(/Cannot write to s3:\/\/no-such-bucket\/stowage\//);
+    expect((refused as Error).message).not.toContain(SECRET);
+    expect(await s3.keys()).toEqual([]);
+  });
+
+  it('refuses a bucket without a way for COPY to read it, at connect', async () => {
+    const s = await settings();
+    delete s.accessKeyId;
+    delete s.secretAccessKey;
+    await expect(redshiftDestination({ dialect: redshiftDialectOnPostgres }).connect(s, { root: '.' })).rejects.toThrow(/s3Bucket needs iamRole, or accessKeyId and secretAccessKey/);
+  });
+});

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { Harness, identify, track, type DestinationUnderTest } from '../harness.js';
+import { dialectNames } from './dialect-names.js';
+
+const at = (minute: number) => `2026-11-23T10:${String(minute).padStart(2, '0')}:00.000Z`;
+
+/** One sync made of several batches (one transaction each): the table rules hold across their boundaries. */
+export function batches(dut: DestinationUnderTest): void {
+  const { names, named } = dialectNames(dut);
+
+  describe('several batches in one sync', () => {
+    it('dedupes, merges users from out-of-order calls, adds columns and quarantines across the batches of one sync', async () => {
+      const h = await Harness.create(dut, { batchSize: 3 });
+      await h.calls([
+        // Batch 1.
+        identify('u1', { plan: 'pro', count: 1 }, { messageId: 'i1', timestamp: at(30) }),
+        identify('u2', { plan: 'free' }, { messageId: 'i2', timestamp: at(1) }),
+        track('u1', 'Signed Up', { n: 1 }, { messageId: 't1', timestamp: at(1) }),
+        // Batch 2: a new column; a call older than i1; a word where a number was.
+        identify('u1', { seats: 5 }, { messageId: 'i3', timestamp: at(5) }),
+        identify('u1', { plan: 'trial' }, { messageId: 'i4', timestamp: at(2) }),
+        identify('u2', { count: 'lots' }, { messageId: 'i5', timestamp: at(3) }),
+        // Batch 3: two calls sent again, and a newer value for u2.
+        identify('u1', { plan: 'pro', count: 1 }, { messageId: 'i1', timestamp: at(30) }),
+        track('u1', 'Signed Up', { n: 1 }, { messageId: 't1', timestamp: at(1) }),
+        identify('u2', { plan: 'enterprise' }, { messageId: 'i6', timestamp: at(40) }),
+      ]);
+      const record = await h.sync();
+      // The copy of i1 is a duplicate in identifies, the copy of t1 in tracks and signed_up.
+      expect(record).toMatchObject({ status: 'Partial', calls: 9, rejects: 1, duplicates: 3, rows: { identifies: 6, tracks: 1, signed_up: 1, users: 2 } });
+      const columns = names('plan', 'count', 'seats');
+      expect(await h.rows('identifies', ['id', ...columns], ['id'])).toEqual([
+        { id: 'i1', ...named({ plan: 'pro', count: 1, seats: null }) },
+        { id: 'i2', ...named({ plan: 'free', count: null, seats: null }) },
+        { id: 'i3', ...named({ plan: null, count: null, seats: 5 }) },
+        { id: 'i4', ...named({ plan: 'trial', count: null, seats: null }) },
+        { id: 'i5', ...named({ plan: null, count: null, seats: null }) },
+        { id: 'i6', ...named({ plan: 'enterprise', count: null, seats: null }) },
+      ]);
+      expect(await h.rows('users', ['id', ...columns])).toEqual([
+        { id: 'u1', ...named({ plan: 'pro', count: 1, seats: 5 }) },
+        { id: 'u2', ...named({ plan: 'enterprise', count: null, seats: null }) },
+      ]);
+      expect(await h.rows('signed_up', ['id'])).toEqual([{ id: 't1' }]);
+      expect(await h.rows('_stowage_rejects', ['id', 'value'])).toEqual([{ id: 'i5', value: 'lots' }]);
+      await h.close();
+    });
+  });
+}

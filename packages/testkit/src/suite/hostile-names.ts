@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { Harness, identify, track, type DestinationUnderTest } from '../harness.js';
+import { dialectNames } from './dialect-names.js';
+
+/** Names of tables and columns that are reserved, too long, or special to JavaScript, on both paths. */
+export function hostileNames(dut: DestinationUnderTest): void {
+  const { dialect } = dut.destination;
+  const { name, names, named } = dialectNames(dut);
+
+  describe('hostile names', () => {
+    it('gives an event named like a reserved word its table under the name the dialect gives it', async () => {
+      const h = await Harness.create(dut);
+      await h.calls([track('u1', 'Select', { from: 1 }, { messageId: 't1' }), track('u1', 'Order', { by: 'x' }, { messageId: 't2' })]);
+      await h.sync();
+      expect(await h.rows(name('select'), ['id', name('from')])).toEqual([{ id: 't1', ...named({ from: 1 }) }]);
+      expect(await h.rows(name('order'), ['id', name('by')])).toEqual([{ id: 't2', ...named({ by: 'x' }) }]);
+      expect(await h.rows('tracks', ['id', 'event', 'event_text'])).toEqual([
+        { id: 't1', event: 'select', event_text: 'Select' },
+        { id: 't2', event: 'order', event_text: 'Order' },
+      ]);
+      await h.close();
+    });
+
+    it('cuts a very long event name to the dialect\'s limit, the same way in every sync', async () => {
+      const h = await Harness.create(dut);
+      const event = `Checkout ${'Step Completed With A Very Long Name '.repeat(12)}`;
+      await h.calls([track('u1', event, { n: 1 }, { messageId: 't1' })]);
+      await h.sync();
+      await h.calls([track('u1', event, { n: 2 }, { messageId: 't2' })]);
+      await h.sync();
+      const table = name(`checkout_${'step_completed_with_a_very_long_name_'.repeat(12)}`.replace(/_$/, ''));
+      expect(table.length).toBeLessThanOrEqual(dialect.identifiers.maxLength);
+      expect(await h.rows(table, ['id', name('n')])).toEqual([{ id: 't1', ...named({ n: 1 }) }, { id: 't2', ...named({ n: 2 }) }]);
+      expect(await h.rows('tracks', ['id', 'event_text'])).toEqual([{ id: 't1', event_text: event }, { id: 't2', event_text: event }]);
+      await h.close();
+    });
+
+    it('treats __proto__, toString and hasOwnProperty as ordinary keys: columns, never a prototype', async () => {
+      const h = await Harness.create(dut);
+      await h.calls(['{"type":"identify","messageId":"p1","userId":"u1","traits":{"__proto__":{"polluted":"yes"},"toString":"t","hasOwnProperty":"h"}}']);
+      expect((await h.sync()).status).toBe('Success');
+      const expected = named({ proto_polluted: 'yes', to_string: 't', has_own_property: 'h' });
+      expect(await h.rows('users', Object.keys(expected))).toEqual([expected]);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      await h.close();
+    });
+
+    // A row is a plain object: a key named like a property of Object.prototype is data all the same.
+    it('keeps traits and context keys named constructor or toString as columns', async () => {
+      const h = await Harness.create(dut);
+      await h.calls([identify('u1', { constructor: 'c' }, { messageId: 'p2', context: { toString: 't' } })]);
+      expect(await h.sync()).toMatchObject({ status: 'Success', rejects: 0 });
+      expect(await h.rows('users', ['id', name('constructor')])).toEqual([{ id: 'u1', [name('constructor')]: 'c' }]);
+      expect(await h.rows('identifies', [name('context_to_string')])).toEqual([{ [name('context_to_string')]: 't' }]);
+      await h.close();
+    });
+
+    it('names Storage Actions tables and mapped columns from hostile and reserved words as the dialect does, and stores them as data', async () => {
+      const columns = { '"; DROP TABLE carts; --': 'x', Select: 'y', 'Order By': 'z', user: { '@path': '$.userId' } };
+      const h = await Harness.create(dut, { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'Order', columns } } });
+      const result = await h.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1' }]);
+      expect(result.activations[0]).toMatchObject({ written: 1, refused: 0 });
+      const mapped = names('drop_table_carts', 'select', 'order_by', 'user');
+      expect(await h.rows(name('order'), mapped, [], 'wh', 'default')).toEqual([named({ drop_table_carts: 'x', select: 'y', order_by: 'z', user: 'u1' })]);
+      await h.close();
+    });
+  });
+}

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_FLATTEN_DEPTH } from '@stowage/core';
+import { Harness, identify, track, type DestinationUnderTest } from '../harness.js';
+import { dialectNames } from './dialect-names.js';
+
+/**
+ * Strings that bulk-load formats and SQL give a meaning to (COPY's `\N` and `\.`, tabs and
+ * newlines, CSV quotes and separators), and text that is easy to mangle on the way (astral
+ * characters, combining marks, a byte-order mark, control characters, blanks). The byte-order
+ * mark is inside the text: a leading one is dropped on read by decoders such as TextDecoder's
+ * default (in @duckdb/node-api), which would test the client, not the load.
+ */
+const TEXT = [
+  '\\N', '\\.', '\\', 'back\\slash', 'a\tb', 'line1\nline2', 'cr\r\nlf', '"quoted"', "it's", 'a,b', 'a|b', '\u2028\u2029',
+  '🎉 astral 𝄞', 'e\u0301', 'b\uFEFFom', '\u0001\u001f', 'NULL', 'null', '', ' ', '{"looks":"like json"}', '0x1F',
+];
+
+/** Values at the edges of what each type holds. */
+const NUMBERS = { max_int: Number.MAX_SAFE_INTEGER, min_int: -Number.MAX_SAFE_INTEGER, zero: 0, tiny: 5e-324, huge: 1.7976931348623157e308, third: 1 / 3, negative: -2.5 };
+
+/** Hostile values stored as data, whole, or quarantined with the reason where the warehouse cannot hold them. */
+export function hostileValues(dut: DestinationUnderTest): void {
+  const { capabilities } = dut.destination;
+  const { name, named } = dialectNames(dut);
+  const ids = TEXT.map((_, i) => `u${String(i).padStart(2, '0')}`);
+
+  describe('hostile values', () => {
+    it('stores text that bulk loaders and SQL give a meaning to exactly as sent, on both paths', async () => {
+      const columns = { note: { '@path': '$.properties.data_graph_entity_context.note' } };
+      const h = await Harness.create(dut, { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts', columns } } });
+      await h.calls(TEXT.flatMap((text, i) => [
+        identify(ids[i]!, { note: text }, { messageId: `i${i}` }),
+        track(ids[i]!, 'Note Taken', { note: text }, { messageId: `t${i}` }),
+      ]));
+      expect(await h.sync()).toMatchObject({ status: 'Success', rejects: 0 });
+      await h.run({ computation: 'carts', id: 'r1' }, TEXT.map((note, i) => ({ userId: ids[i], entityContext: { note } })));
+      const note = name('note');
+      const expected = TEXT.map((text, i) => ({ user_id: ids[i], [note]: text }));
+      expect(await h.rows('identifies', ['user_id', note], ['user_id'])).toEqual(expected);
+      expect(await h.rows('note_taken', ['user_id', note], ['user_id'])).toEqual(expected);
+      expect(await h.rows('users', ['id', note], ['id'])).toEqual(TEXT.map((text, i) => ({ id: ids[i], [note]: text })));
+      const carts = await h.rows('carts', ['user_id', note, 'entity_context'], ['user_id'], 'wh', 'default');
+      expect(carts).toEqual(TEXT.map((text, i) => ({ user_id: ids[i], [note]: text, entity_context: JSON.stringify({ note: text }) })));
+      await h.close();
+    });
+
+    it('stores numbers at the edges of bigint and double exactly', async () => {
+      const h = await Harness.create(dut);
+      await h.calls([identify('u1', NUMBERS, { messageId: 'i1' })]);
+      await h.sync();
+      expect(await h.columnTypes('identifies')).toMatchObject(named({ max_int: 'bigint', min_int: 'bigint', zero: 'bigint', tiny: 'double', huge: 'double', third: 'double', negative: 'double' }));
+      const expected = named(NUMBERS);
+      expect(await h.rows('users', Object.keys(expected))).toEqual([expected]);
+      await h.close();
+    });
+
+    it(
+      capabilities.textHoldsNul
+        ? 'stores a U+0000 character in text whole (capability textHoldsNul)'
+        : 'quarantines a text value holding U+0000 with the reason, keeping the rest of the call (no capability textHoldsNul)',
+      async () => {
+        const columns = { note: { '@path': '$.properties.data_graph_entity_context.note' } };
+        const h = await Harness.create(dut, { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts', columns } } });
+        const [note, kept] = [name('note'), name('kept')];
+        await h.calls([identify('u1', { note: 'a\u0000b', kept: 'yes' }, { messageId: 'nul-1' })]);
+        const record = await h.sync();
+        const run = await h.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1', entityContext: { note: 'c\u0000d' } }]);
+        const users = await h.rows('users', ['id', note, kept]);
+        const carts = await h.rows('carts', ['user_id', note, 'entity_context'], ['user_id'], 'wh', 'default');
+        // The entity context is JSON: its U+0000 is the escape `\u0000`, which every warehouse holds.
+        const context = JSON.stringify({ note: 'c\u0000d' });
+        if (capabilities.textHoldsNul) {
+          expect(record).toMatchObject({ status: 'Success', rejects: 0 });
+          expect(users).toEqual([{ id: 'u1', [note]: 'a\u0000b', [kept]: 'yes' }]);
+          expect(carts).toEqual([{ user_id: 'u1', [note]: 'c\u0000d', entity_context: context }]);
+        } else {
+          expect(record).toMatchObject({ status: 'Partial', rejects: 1 });
+          expect(run.writes[0]).toMatchObject({ status: 'Partial', rejects: 1 });
+          expect(users).toEqual([{ id: 'u1', [note]: null, [kept]: 'yes' }]);
+          expect(carts).toEqual([{ user_id: 'u1', [note]: null, entity_context: context }]);
+          const [reject] = await h.rows('_stowage_rejects', ['id', 'column_name', 'value', 'reason']);
+          expect(reject).toMatchObject({ id: 'nul-1', column_name: note, value: 'a\\u0000b', reason: expect.stringContaining('U+0000') });
+          expect(await h.rows('_stowage_rejects', ['column_name', 'value'], [], 'wh', 'default')).toEqual([{ column_name: note, value: 'c\\u0000d' }]);
+        }
+        await h.close();
+      },
+    );
+
+    it(`keeps an object nested deeper than ${MAX_FLATTEN_DEPTH} levels whole, as JSON, in the column of its first ${MAX_FLATTEN_DEPTH} levels`, async () => {
+      const h = await Harness.create(dut);
+      let deep: Record<string, unknown> = { leaf: 1 };
+      for (let i = 0; i < 200; i++) deep = { a: deep };
+      let rest = deep;
+      for (let i = 0; i < MAX_FLATTEN_DEPTH; i++) rest = rest.a as Record<string, unknown>;
+      await h.calls([identify('u1', deep, { messageId: 'deep-1' })]);
+      expect((await h.sync()).status).toBe('Success');
+      const column = name(Array.from({ length: MAX_FLATTEN_DEPTH }, () => 'a').join('_'));
+      expect(await h.rows('identifies', ['id', column])).toEqual([{ id: 'deep-1', [column]: JSON.stringify(rest) }]);
+      await h.close();
+    });
+
+    it('dedupes and stores message ids made of quotes, backslashes and control characters', async () => {
+      const h = await Harness.create(dut);
+      const id = `'; DROP TABLE identifies; --"\\\n\t🎉`;
+      await h.calls([identify('u1', { a: 1 }, { messageId: id }), identify('u1', { a: 1 }, { messageId: id })]);
+      await h.sync();
+      await h.calls([identify('u1', { a: 1 }, { messageId: id })]);
+      await h.sync();
+      expect(await h.rows('identifies', ['id', 'user_id'])).toEqual([{ id, user_id: 'u1' }]);
+      await h.close();
+    });
+  });
+}

@@ -1,0 +1,195 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LEDGER_TABLE, REJECTS_TABLE } from '@stowage/core';
+import { runChild } from '../child/run-child.js';
+import type { ChildAction, ChildRun, ChildTask } from '../child/task.js';
+import { Harness, identify, track, type DestinationUnderTest, type HarnessOptions } from '../harness.js';
+
+const at = (minute: number) => `2026-11-23T10:${String(minute).padStart(2, '0')}:00.000Z`;
+
+/** Classic: six batches of eight calls, so that a kill lands between batches as well as inside one. */
+const CLASSIC: Omit<HarnessOptions, 'reuse' | 'more'> = { batchSize: 8 };
+
+/**
+ * Calls that exercise every rule the writer holds across batches: users from calls whose
+ * timestamps run backwards, columns and a table first seen in later batches, a fraction where
+ * integers were (widened or quarantined, as the warehouse can), a word where a number was,
+ * an anonymous call, and calls sent again.
+ */
+function classicCalls(): object[] {
+  const calls: object[] = [];
+  for (let i = 0; i < 42; i++) {
+    const ids = { messageId: `c${i}`, receivedAt: at(i), timestamp: at(i % 2 === 1 ? 59 - i : i) };
+    if (i % 3 === 2) {
+      calls.push(track(`u${i % 5}`, i < 30 ? 'Order Completed' : 'Plan Upgraded', { total: i, items: [i, i + 1], ...(i > 20 ? { coupon: `C${i}` } : {}) }, ids));
+    } else {
+      calls.push(identify(`u${i % 5}`, { plan: `p${i}`, seats: i, address: { city: `c${i % 3}` }, ...(i > 12 ? { later: `v${i}` } : {}) }, ids));
+    }
+  }
+  calls.push(identify('u1', { seats: 2.5 }, { messageId: 'c-fraction', receivedAt: at(50), timestamp: at(50) }));
+  calls.push(identify('u2', { seats: 'many' }, { messageId: 'c-word', receivedAt: at(51), timestamp: at(51) }));
+  calls.push(identify(null, { plan: 'anonymous' }, { anonymousId: 'a1', messageId: 'c-anonymous', receivedAt: at(52), timestamp: at(52) }));
+  calls.push(calls[3]!, calls[20]!, calls[40]!);
+  return calls;
+}
+
+/** Storage Actions: a linked audience with a mapped column and a quarantined context, and an audience, over three runs. */
+const ACTIONS: Omit<HarnessOptions, 'reuse' | 'more'> = {
+  computations: { carts: { type: 'linked_audience' }, vip: { type: 'audience' } },
+  activations: {
+    carts_a: { computation: 'carts', table: 'carts', maxEntityContextBytes: 300, columns: { cart_total: { '@path': '$.properties.data_graph_entity_context.total' } } },
+    vip_a: { computation: 'vip', table: 'members' },
+  },
+};
+
+function actionRuns(): ChildRun[] {
+  const cart = (i: number) => ({ userId: `u${i}`, entityContext: { cart_id: `c${i}`, total: i * 1.5, ...(i === 11 ? { notes: 'x'.repeat(400) } : {}) } });
+  return [
+    { header: { computation: 'carts', id: 'r1', completedAt: at(0) }, profiles: [...Array.from({ length: 12 }, (_, i) => cart(i)), { userId: 'u20', entities: [{ id: 'e1', context: { cart_id: 'e1' } }] }] },
+    { header: { computation: 'carts', id: 'r2', completedAt: at(1) }, profiles: [...[0, 1, 2, 3, 4, 5, 12, 13, 14].map(cart), { userId: 'u20', entities: [{ id: 'e2', context: { cart_id: 'e2' } }] }] },
+    { header: { computation: 'vip', id: 'r3', completedAt: at(2) }, profiles: Array.from({ length: 8 }, (_, i) => ({ userId: `u${i}` })) },
+  ];
+}
+
+/** A schema as comparable data: per table its columns with their types, and its rows, in a stable order. */
+type Snapshot = Record<string, { columns: string[]; rows: string[] }>;
+
+/** Columns that record when, or by which sync, a row was loaded: they differ between any two syncs. */
+const LOAD_TIME: Record<string, readonly string[]> = { [REJECTS_TABLE]: ['sync_id', 'rejected_at'] };
+
+/** Every table of a schema but the ledger (which records the syncs themselves), every column but load times. */
+async function snapshot(h: Harness, schema: string): Promise<Snapshot> {
+  const out: Snapshot = {};
+  for (const [table, columns] of [...(await h.tables(schema))].sort(([a], [b]) => a.localeCompare(b))) {
+    if (table === LEDGER_TABLE) continue;
+    const skipped = new Set(['uuid_ts', ...(LOAD_TIME[table] ?? [])]);
+    const kept = columns.map((c) => c.name).filter((c) => !skipped.has(c)).sort();
+    const rows = await h.rows(table, kept, [], 'wh', schema);
+    out[table] = { columns: columns.map((c) => `${c.name} ${c.type}`).sort(), rows: rows.map((r) => JSON.stringify(kept.map((c) => r[c]))).sort() };
+  }
+  return out;
+}
+
+/** A harness's install, described for a child process. */
+function task(dut: DestinationUnderTest, h: Harness, options: ChildTask['options'], action: ChildAction): ChildTask {
+  return { module: dut.module, type: dut.destination.type, dir: h.dir, settings: h.settings, options, action };
+}
+
+/**
+ * Effectively once: a sync or a Storage Actions write killed with SIGKILL at a failpoint (in a
+ * separate process, built from `dut.module`), then run again, leaves exactly the rows of an
+ * uninterrupted one — none lost, none twice. Failpoints are counted per process: `name:n` is the
+ * n-th time the process passes `name`.
+ */
+export function killedSync(dut: DestinationUnderTest): void {
+  describe('effectively once under a killed sync', () => {
+    if (typeof dut.module !== 'string' || dut.module === '') {
+      it('needs DestinationUnderTest.module to run a sync in a process it can kill', () => {
+        expect.fail('set `module` to where `node` imports the destination from (its default export), e.g. its package name');
+      });
+      return;
+    }
+
+    describe('Classic sync', () => {
+      const calls = classicCalls();
+      let reference: Snapshot;
+
+      /** A fresh warehouse with the calls ingested, not yet synced. */
+      async function ingested(): Promise<Harness> {
+        const h = await Harness.create(dut, CLASSIC);
+        await h.calls(calls);
+        await h.close();
+        return h;
+      }
+
+      beforeAll(async () => {
+        const h = await ingested();
+        const run = await runChild(task(dut, h, CLASSIC, { kind: 'sync', warehouse: 'wh' }));
+        expect(run.code, run.stderr).toBe(0);
+        reference = await snapshot(h, 'engage_default');
+      });
+
+      it('the uninterrupted sync, in a child process, loads every call once (the reference the others are held to)', () => {
+        expect(reference.identifies!.rows).toHaveLength(31);
+        expect(reference.tracks!.rows).toHaveLength(14);
+        expect(reference.order_completed!.rows).toHaveLength(10);
+        expect(reference.plan_upgraded!.rows).toHaveLength(4);
+        expect(reference.users!.rows).toHaveLength(5);
+        expect(reference[REJECTS_TABLE]!.rows.length).toBeGreaterThan(0);
+      });
+
+      it.each([
+        'writer:after-stage:1',
+        'writer:after-stage:8',
+        'writer:before-commit:1',
+        'writer:before-commit:4',
+        'writer:after-commit:2',
+        'writer:after-commit:6',
+        'writer:before-refresh-commit:1',
+      ])('killed at %s, then synced again', async (failpoint) => {
+        const h = await ingested();
+        const killed = await runChild(task(dut, h, CLASSIC, { kind: 'sync', warehouse: 'wh' }), failpoint);
+        expect(killed.signal, `the sync was not killed at ${failpoint}: ${killed.stderr}`).toBe('SIGKILL');
+        const again = await Harness.create(dut, { ...CLASSIC, reuse: { dir: h.dir, settings: h.settings } });
+        expect(again.stowage.history.list().filter((r) => r.path === 'classic')).toEqual([expect.objectContaining({ status: 'Failure', error: expect.stringContaining('interrupted') })]);
+        await again.sync();
+        await again.close();
+        expect(await snapshot(again, 'engage_default')).toEqual(reference);
+      });
+
+      it('killed twice in a row at different points, then synced again', async () => {
+        const h = await ingested();
+        for (const failpoint of ['writer:after-commit:3', 'writer:before-commit:2']) {
+          const killed = await runChild(task(dut, h, CLASSIC, { kind: 'sync', warehouse: 'wh' }), failpoint);
+          expect(killed.signal, `the sync was not killed at ${failpoint}: ${killed.stderr}`).toBe('SIGKILL');
+        }
+        const again = await Harness.create(dut, { ...CLASSIC, reuse: { dir: h.dir, settings: h.settings } });
+        await again.sync();
+        await again.close();
+        expect(await snapshot(again, 'engage_default')).toEqual(reference);
+      });
+    });
+
+    describe('Storage Actions write', () => {
+      const runs = actionRuns();
+      let reference: Snapshot;
+
+      beforeAll(async () => {
+        const h = await Harness.create(dut, ACTIONS);
+        const run = await runChild(task(dut, h, ACTIONS, { kind: 'runs', runs }));
+        expect(run.code, run.stderr).toBe(0);
+        reference = await snapshot(h, 'default');
+      });
+
+      it('the uninterrupted runs, in a child process, write every change once (the reference the others are held to)', () => {
+        // r1: 12 entered, u11's context quarantined; r2: 6 exited (u11's quarantined again), 3 entered, u20's entity swapped.
+        expect(reference.carts!.rows).toHaveLength(11 + 1 + 5 + 3 + 2);
+        // The two oversized contexts. u0's 0 and the fractional totals come in one batch, which creates cart_total as double everywhere.
+        expect(reference[REJECTS_TABLE]!.rows).toHaveLength(2);
+        // r3: 8 entered.
+        expect(reference.members!.rows).toHaveLength(8);
+      });
+
+      it.each([
+        'writer:after-stage:1',
+        'writer:before-commit:2',
+        'writer:after-commit:1',
+        'writer:after-commit:3',
+        'state:before-commit:1',
+        'state:before-commit:2',
+      ])('killed at %s, then the runs applied again and the queue flushed', async (failpoint) => {
+        const h = await Harness.create(dut, ACTIONS);
+        const killed = await runChild(task(dut, h, ACTIONS, { kind: 'runs', runs }), failpoint);
+        expect(killed.signal, `the write was not killed at ${failpoint}: ${killed.stderr}`).toBe('SIGKILL');
+        const again = await Harness.create(dut, { ...ACTIONS, reuse: { dir: h.dir, settings: h.settings } });
+        for (const { header, profiles } of runs) {
+          const result = await again.run(header, profiles);
+          expect(result.writes.filter((w) => w.status === 'Failure')).toEqual([]);
+        }
+        const flushed = await again.stowage.flush('wh');
+        expect(flushed.map((f) => f.record.status)).not.toContain('Failure');
+        await again.close();
+        expect(await snapshot(again, 'default')).toEqual(reference);
+      });
+    });
+  });
+}

@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { Harness, identify, track, type DestinationUnderTest } from '../harness.js';
+import { dialectNames } from './dialect-names.js';
+
+const at = (minute: number) => `2026-11-23T10:${String(minute).padStart(2, '0')}:00.000Z`;
+
+/** Tables and columns that change from one sync to the next, as the warehouse's capabilities allow. */
+export function schemaEvolution(dut: DestinationUnderTest): void {
+  const { capabilities, dialect } = dut.destination;
+  const { name, names, named } = dialectNames(dut);
+  const widens = capabilities.inPlaceWidening.some(([from, to]) => from === 'bigint' && to === 'double');
+
+  describe('schema evolution across syncs', () => {
+    it('adds a column to an event table, tracks and identifies when it first arrives in a later sync; earlier rows read null', async () => {
+      const h = await Harness.create(dut);
+      await h.calls([track('u1', 'Order Completed', { total: 10 }, { messageId: 'o1', timestamp: at(1) })]);
+      await h.sync();
+      const campaign = { context: { campaign: { name: 'winter' } } };
+      await h.calls([
+        track('u1', 'Order Completed', { total: 20, coupon: 'WINTER' }, { messageId: 'o2', timestamp: at(2), ...campaign }),
+        identify('u1', { plan: 'pro' }, { messageId: 'i1', timestamp: at(3), ...campaign }),
+      ]);
+      expect((await h.sync()).status).toBe('Success');
+      expect(await h.rows('order_completed', ['id', ...names('total', 'coupon'), 'context_campaign_name'], ['id'])).toEqual([
+        { id: 'o1', ...named({ total: 10, coupon: null }), context_campaign_name: null },
+        { id: 'o2', ...named({ total: 20, coupon: 'WINTER' }), context_campaign_name: 'winter' },
+      ]);
+      expect(await h.rows('tracks', ['id', 'context_campaign_name'])).toEqual([
+        { id: 'o1', context_campaign_name: null },
+        { id: 'o2', context_campaign_name: 'winter' },
+      ]);
+      expect(await h.columns('tracks')).not.toContain(name('coupon'));
+      expect(await h.rows('identifies', ['id', name('plan'), 'context_campaign_name'])).toEqual([{ id: 'i1', ...named({ plan: 'pro' }), context_campaign_name: 'winter' }]);
+      await h.close();
+    });
+
+    it('creates the table of an event first seen in a later sync, and leaves the earlier tables as they were', async () => {
+      const h = await Harness.create(dut);
+      await h.calls([track('u1', 'Signed Up', { plan: 'free' }, { messageId: 's1', timestamp: at(1) })]);
+      await h.sync();
+      const before = await h.columns('signed_up');
+      expect(await h.columns('plan_upgraded')).toBeUndefined();
+      await h.calls([track('u1', 'Plan Upgraded', { plan: 'pro', seats: 3 }, { messageId: 'p1', timestamp: at(2) })]);
+      const second = await h.sync();
+      expect(second.rows).toEqual({ plan_upgraded: 1, tracks: 1 });
+      expect(await h.rows('plan_upgraded', ['id', ...names('plan', 'seats')])).toEqual([{ id: 'p1', ...named({ plan: 'pro', seats: 3 }) }]);
+      expect(await h.columns('signed_up')).toEqual(before);
+      expect(await h.rows('signed_up', ['id', name('plan')])).toEqual([{ id: 's1', ...named({ plan: 'free' }) }]);
+      expect(await h.rows('tracks', ['id', 'event'])).toEqual([{ id: 'p1', event: 'plan_upgraded' }, { id: 's1', event: 'signed_up' }]);
+      await h.close();
+    });
+
+    it('creates identifies and users in a later sync when the earlier ones carried only track calls', async () => {
+      const h = await Harness.create(dut);
+      await h.calls([track('u1', 'Signed Up', { plan: 'free' }, { messageId: 's1' })]);
+      await h.sync();
+      expect(await h.columns('users')).toBeUndefined();
+      await h.calls([identify('u1', { plan: 'free' }, { messageId: 'i1' })]);
+      await h.sync();
+      expect(await h.rows('users', ['id', name('plan')])).toEqual([{ id: 'u1', ...named({ plan: 'free' }) }]);
+      await h.close();
+    });
+
+    it('keeps the type an earlier sync fixed: a date-like string stays a string; a word in a timestamp column is quarantined', async () => {
+      const h = await Harness.create(dut);
+      const [note, renewedAt] = names('note', 'renewed_at');
+      await h.calls([identify('u1', { note: 'hello', renewed_at: '2026-11-01T00:00:00.000Z' }, { messageId: 'i1', timestamp: at(1) })]);
+      await h.sync();
+      await h.calls([identify('u2', { note: '2026-12-01T00:00:00.000Z', renewed_at: 'soon' }, { messageId: 'i2', timestamp: at(2) })]);
+      expect(await h.sync()).toMatchObject({ status: 'Partial', rejects: 1 });
+      expect(await h.columnTypes('identifies')).toMatchObject({ [note!]: 'string', [renewedAt!]: 'timestamp' });
+      expect(await h.rows('identifies', ['id', note!, renewedAt!])).toEqual([
+        { id: 'i1', [note!]: 'hello', [renewedAt!]: '2026-11-01T00:00:00.000Z' },
+        { id: 'i2', [note!]: '2026-12-01T00:00:00.000Z', [renewedAt!]: null },
+      ]);
+      expect(await h.rows('_stowage_rejects', ['id', 'column_name', 'value'])).toEqual([{ id: 'i2', column_name: renewedAt, value: 'soon' }]);
+      await h.close();
+    });
+
+    it('lands a long name of a later sync in the column an earlier sync cut for it, never a second one', async () => {
+      const h = await Harness.create(dut);
+      const long = `lifetime_value_${'of_the_customer_'.repeat(20)}in_euros`;
+      await h.calls([identify('u1', { [long]: 1 }, { messageId: 'i1', timestamp: at(1) })]);
+      await h.sync();
+      await h.calls([identify('u2', { [long]: 2 }, { messageId: 'i2', timestamp: at(2) })]);
+      await h.sync();
+      const column = name(long);
+      expect(column.length).toBeLessThanOrEqual(dialect.identifiers.maxLength);
+      expect((await h.columns('identifies'))!.filter((c) => c.startsWith('lifetime_value'))).toEqual([column]);
+      expect(await h.rows('users', ['id', column])).toEqual([{ id: 'u1', [column]: 1 }, { id: 'u2', [column]: 2 }]);
+      await h.close();
+    });
+
+    it.runIf(widens)('widens an integer column of an event table, identifies and users in place when a later sync brings a fraction (capability bigint → double)', async () => {
+      const h = await Harness.create(dut);
+      const [ltv, total] = names('ltv', 'total');
+      await h.calls([
+        identify('u1', { ltv: 100 }, { messageId: 'i1', timestamp: at(1) }),
+        track('u1', 'Order Completed', { total: 10 }, { messageId: 'o1', timestamp: at(1) }),
+      ]);
+      await h.sync();
+      await h.calls([
+        identify('u2', { ltv: 99.5 }, { messageId: 'i2', timestamp: at(2) }),
+        track('u2', 'Order Completed', { total: 10.25 }, { messageId: 'o2', timestamp: at(2) }),
+      ]);
+      const second = await h.sync();
+      expect(second).toMatchObject({ status: 'Success', rejects: 0 });
+      expect(second.notices).toEqual(expect.arrayContaining([`identifies.${ltv} widened from bigint to double`, `order_completed.${total} widened from bigint to double`]));
+      expect(await h.columnTypes('identifies')).toMatchObject({ [ltv!]: 'double' });
+      expect(await h.columnTypes('users')).toMatchObject({ [ltv!]: 'double' });
+      expect(await h.columnTypes('order_completed')).toMatchObject({ [total!]: 'double' });
+      expect(await h.rows('users', ['id', ltv!])).toEqual([{ id: 'u1', [ltv!]: 100 }, { id: 'u2', [ltv!]: 99.5 }]);
+      expect(await h.rows('order_completed', ['id', total!])).toEqual([{ id: 'o1', [total!]: 10 }, { id: 'o2', [total!]: 10.25 }]);
+      await h.close();
+    });
+
+    // Runs on every warehouse: where bigint → double is declared, it is withheld for this test,
+    // so the writer must fall back to the quarantine on this warehouse too.
+    it('quarantines a fraction of a later sync in an integer column where the warehouse declares no in-place widening', async () => {
+      const inPlaceWidening = capabilities.inPlaceWidening.filter(([from, to]) => !(from === 'bigint' && to === 'double'));
+      const narrow = { ...dut, destination: { ...dut.destination, capabilities: { ...capabilities, inPlaceWidening } } };
+      const h = await Harness.create(narrow);
+      const [ltv, plan] = names('ltv', 'plan');
+      await h.calls([identify('u1', { ltv: 100 }, { messageId: 'i1', timestamp: at(1) })]);
+      await h.sync();
+      await h.calls([identify('u2', { ltv: 99.5, plan: 'pro' }, { messageId: 'i2', timestamp: at(2) })]);
+      const second = await h.sync();
+      expect(second).toMatchObject({ status: 'Partial', rejects: 1 });
+      expect(second.notices.join('\n')).not.toContain('widened');
+      expect(await h.columnTypes('identifies')).toMatchObject({ [ltv!]: 'bigint' });
+      expect(await h.rows('users', ['id', ltv!, plan!])).toEqual([{ id: 'u1', [ltv!]: 100, [plan!]: null }, { id: 'u2', [ltv!]: null, [plan!]: 'pro' }]);
+      expect(await h.rows('_stowage_rejects', ['id', 'table_name', 'column_name', 'value'])).toEqual([{ id: 'i2', table_name: 'identifies', column_name: ltv, value: '99.5' }]);
+      const [reject] = await h.rows('_stowage_rejects', ['reason']);
+      expect(String(reject!.reason)).toContain('bigint');
+      await h.close();
+    });
+
+    it('adds a column to a Storage Actions table when a later run of a changed activation maps a new field; earlier rows read null', async () => {
+      const computations = { carts: { type: 'linked_audience' } };
+      const first = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } } });
+      await first.run({ computation: 'carts', id: 'r1', completedAt: at(1) }, [{ userId: 'u1', entityContext: { cart_id: 'c1', total: 5 } }]);
+      const columns = { cart_id: { '@path': '$.properties.data_graph_entity_context.cart_id' }, cart_total: { '@path': '$.properties.data_graph_entity_context.total' } };
+      const later = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts', columns } }, reuse: { dir: first.dir, settings: first.settings } });
+      await later.run({ computation: 'carts', id: 'r2', completedAt: at(2) }, [{ userId: 'u1', entityContext: { cart_id: 'c1', total: 5 } }, { userId: 'u2', entityContext: { cart_id: 'c2', total: 7.5 } }]);
+      expect(await later.rows('carts', ['user_id', ...names('cart_id', 'cart_total')], ['user_id'], 'wh', 'default')).toEqual([
+        { user_id: 'u1', ...named({ cart_id: null, cart_total: null }) },
+        { user_id: 'u2', ...named({ cart_id: 'c2', cart_total: 7.5 }) },
+      ]);
+      await later.close();
+    });
+
+    it.runIf(widens)('widens a mapped integer column of a Storage Actions table in place when a later run brings a fraction (capability bigint → double)', async () => {
+      const computations = { carts: { type: 'linked_audience' } };
+      const columns = { cart_total: { '@path': '$.properties.data_graph_entity_context.total' } };
+      const total = name('cart_total');
+      const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts', columns } } });
+      await h.run({ computation: 'carts', id: 'r1', completedAt: at(1) }, [{ userId: 'u1', entityContext: { total: 5 } }]);
+      expect((await h.tables('default')).get('carts')).toContainEqual({ name: total, type: 'bigint' });
+      const result = await h.run({ computation: 'carts', id: 'r2', completedAt: at(2) }, [{ userId: 'u1', entityContext: { total: 5 } }, { userId: 'u2', entityContext: { total: 7.5 } }]);
+      expect(result.writes[0]).toMatchObject({ status: 'Success', rejects: 0 });
+      expect((await h.tables('default')).get('carts')).toContainEqual({ name: total, type: 'double' });
+      expect(await h.rows('carts', ['user_id', total], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1', [total]: 5 }, { user_id: 'u2', [total]: 7.5 }]);
+      await h.close();
+    });
+  });
+}
