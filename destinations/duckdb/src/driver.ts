@@ -1,12 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { finished } from 'node:stream/promises';
+import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import { processAlive, yieldToEventLoop, type Column, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
+import { openLoadDir, writeLoadLines, type Column, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
 import { dialect } from './dialect.js';
 import { introspectColumns, introspectSchema, schemaExists } from './introspect.js';
 import type { DuckDBSettings } from './settings.js';
@@ -18,17 +13,8 @@ function toPlain(value: unknown): unknown {
   return value;
 }
 
+/** Load files of a session live in `<tmp>/stowage-load-<pid>-…` (see openLoadDir). */
 const LOAD_DIR_PREFIX = 'stowage-load-';
-
-
-/** Removes the load-file folders of sessions whose process died (kill -9) before close(). */
-async function sweepLoadDirs(): Promise<void> {
-  for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
-    if (!name.startsWith(LOAD_DIR_PREFIX)) continue;
-    const pid = Number(name.slice(LOAD_DIR_PREFIX.length).split('-')[0]);
-    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid)) await rm(join(tmpdir(), name), { recursive: true, force: true });
-  }
-}
 
 /** How long a session waits for a database file another process is writing (one writer at a time). */
 const LOCK_WAIT_MS = 15_000;
@@ -83,8 +69,7 @@ export class DuckDBDriver implements Driver {
     options.memory_limit = settings.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
     if (settings.threads) options.threads = String(settings.threads);
     const instance = await createWaitingForLock(settings.path, options);
-    await sweepLoadDirs();
-    return new DuckDBDriver(instance, await instance.connect(), await mkdtemp(join(tmpdir(), `${LOAD_DIR_PREFIX}${process.pid}-`)));
+    return new DuckDBDriver(instance, await instance.connect(), await openLoadDir(LOAD_DIR_PREFIX));
   }
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
@@ -114,24 +99,8 @@ export class DuckDBDriver implements Driver {
   }
 
   /** NDJSON: DuckDB's read_json parses it in parallel, faster than the Appender fed value by value. */
-  async writeLoadFile(columns: readonly Column[], rows: readonly Row[]): Promise<LoadFile> {
-    const path = join(this.loadDir, `${randomUUID()}.ndjson`);
-    const out = createWriteStream(path);
-    let buffer = '';
-    let longestRow = 0;
-    for (const row of rows) {
-      const line = JSON.stringify(row);
-      if (line.length > longestRow) longestRow = line.length;
-      buffer += line + '\n';
-      if (buffer.length > 1 << 20) {
-        if (!out.write(buffer)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-        else await yieldToEventLoop();
-        buffer = '';
-      }
-    }
-    out.end(buffer);
-    await finished(out);
-    return { path, columns: [...columns], rows: rows.length, longestRow };
+  writeLoadFile(columns: readonly Column[], rows: readonly Row[]): Promise<LoadFile> {
+    return writeLoadLines(this.loadDir, 'ndjson', columns, rows, (row) => JSON.stringify(row) + '\n');
   }
 
   /**

@@ -75,13 +75,6 @@ export function secretsOf(settings: PostgresSettings): string[] {
   return out;
 }
 
-/** Removes every secret from a message (driver errors may echo parts of the connection string). */
-export function redact(message: string, secrets: readonly string[]): string {
-  let out = message;
-  for (const secret of secrets) if (secret) out = out.split(secret).join('***');
-  return out;
-}
-
 /** Where the session is, for errors: host:port/database, never the user or password. */
 export function describeTarget(config: pg.ClientConfig): string {
   let host = config.host;

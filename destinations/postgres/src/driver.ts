@@ -1,24 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import pg from 'pg';
-import { processAlive, type Column, type Dialect, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
-import { clientConfig, describeTarget, redact, secretsOf } from './connection.js';
+import { openLoadDir, redact, type Column, type Dialect, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
+import { clientConfig, describeTarget, secretsOf } from './connection.js';
 import { introspectColumns, introspectSchema, schemaExists } from './introspect.js';
 import type { Loader } from './load/loader.js';
 import type { PostgresSettings } from './settings.js';
 
+/** Load files of a session live in `<tmp>/stowage-pg-load-<pid>-…` (see openLoadDir). */
 const LOAD_DIR_PREFIX = 'stowage-pg-load-';
-
-/** Removes the load-file folders of sessions whose process died (kill -9) before close(). */
-async function sweepLoadDirs(): Promise<void> {
-  for (const name of await readdir(tmpdir()).catch(() => [] as string[])) {
-    if (!name.startsWith(LOAD_DIR_PREFIX)) continue;
-    const pid = Number(name.slice(LOAD_DIR_PREFIX.length).split('-')[0]);
-    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid)) await rm(join(tmpdir(), name), { recursive: true, force: true });
-  }
-}
 
 export interface PgDriverOptions {
   dialect: Dialect;
@@ -65,8 +55,7 @@ export class PgDriver implements Driver {
       await client.end().catch(() => undefined);
       throw new Error(`Cannot connect to ${redact(target, secrets)}: ${redact((error as Error).message, secrets)}`);
     }
-    await sweepLoadDirs();
-    return new PgDriver(client, options, await mkdtemp(join(tmpdir(), `${LOAD_DIR_PREFIX}${process.pid}-`)), secrets, target);
+    return new PgDriver(client, options, await openLoadDir(LOAD_DIR_PREFIX), secrets, target);
   }
 
   /** Runs a client call, turning its error into one that says where, and never holds a secret. */

@@ -34,9 +34,8 @@ export const postgres: Destination<PostgresSettings> = {
 
 export default postgres;
 export { PgDriver, dialect, capabilities, definition, copyLoader, insertLoader };
-export { clientConfig, redact, secretsOf } from './connection.js';
+export { clientConfig, secretsOf } from './connection.js';
 export { copyTextLine, copyTextValue } from './load/copy-text.js';
-export { writeLines } from './load/write-lines.js';
 export { pgProtocolDefinition, type TestSession } from './definition.js';
 export { POSTGRES_RESERVED_WORDS } from './reserved-words.js';
 export type { Loader } from './load/loader.js';

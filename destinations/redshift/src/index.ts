@@ -1,5 +1,5 @@
-import { ActionWriter, withStorageActions, type Destination, type Dialect } from '@stowage/core';
-import { insertLoader, PgDriver, redact, type Loader } from '@stowage/destination-postgres';
+import { ActionWriter, redact, withStorageActions, type Destination, type Dialect } from '@stowage/core';
+import { insertLoader, PgDriver, type Loader } from '@stowage/destination-postgres';
 import { capabilities } from './capabilities.js';
 import { connectionSettings, secretsOf } from './connection.js';
 import { redshiftDefinition, settingsSchema } from './definition.js';

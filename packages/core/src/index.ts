@@ -20,3 +20,4 @@ export * from './actions/index.js';
 export { failpoint } from './testing/failpoint.js';
 export { processAlive } from './process/alive.js';
 export { yieldToEventLoop } from './process/yield.js';
+export * from './load-files/index.js';

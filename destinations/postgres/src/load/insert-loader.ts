@@ -1,8 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { SqlValue } from '@stowage/core';
+import { writeLoadLines, type SqlValue } from '@stowage/core';
 import type { Loader } from './loader.js';
-import { writeLines } from './write-lines.js';
 
 /** PostgreSQL binds at most 65,535 parameters a statement. */
 const MAX_PARAMS = 65_535;
@@ -16,7 +15,7 @@ const MAX_ROWS = 1000;
  */
 export const insertLoader: Loader = {
   name: 'insert',
-  write: (dir, columns, rows) => writeLines(dir, 'ndjson', columns, rows, (row) => JSON.stringify(columns.map((c) => row[c.name] ?? null)) + '\n'),
+  write: (dir, columns, rows) => writeLoadLines(dir, 'ndjson', columns, rows, (row) => JSON.stringify(columns.map((c) => row[c.name] ?? null)) + '\n'),
   async load(client, table, file, quote) {
     const width = Math.max(1, file.columns.length);
     const perStatement = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_PARAMS / width)));

@@ -1,4 +1,5 @@
-import { redact, writeLines, type Loader } from '@stowage/destination-postgres';
+import { redact, writeLoadLines } from '@stowage/core';
+import type { Loader } from '@stowage/destination-postgres';
 import { dialect } from '../dialect.js';
 import { copyFromManifest } from './copy-statement.js';
 import { gzipFile } from './gzip-file.js';
@@ -27,7 +28,7 @@ export function s3Loader(staging: Staging): Loader {
   if (staging.credentials) secrets.push(staging.credentials.secretAccessKey);
   return {
     name: 's3',
-    write: async (dir, columns, rows) => gzipFile(await writeLines(dir, 'json', columns, rows, (row) => jsonLine(columns, row))),
+    write: async (dir, columns, rows) => gzipFile(await writeLoadLines(dir, 'json', columns, rows, (row) => jsonLine(columns, row))),
     async load(client, table, file, quote) {
       const s3 = s3Client(staging);
       const dataKey = newKey(staging, '.json.gz');

@@ -2,13 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
-import { yieldToEventLoop, type Column, type LoadFile, type Row } from '@stowage/core';
+import type { Column } from '../contract/logical-type.js';
+import type { LoadFile, Row } from '../contract/driver.js';
+import { yieldToEventLoop } from '../process/yield.js';
 
 /**
- * Writes one line per row to a new file in `dir`, a megabyte at a time, yielding between writes
- * so that a batch being encoded never starves the one being loaded.
+ * A load file of one line per row (NDJSON, COPY text, JSON arrays…), in a new file in `dir`,
+ * written a megabyte at a time, yielding between writes so that a batch being encoded never
+ * starves the one being loaded. Drivers choose the line; this owns the file.
  */
-export async function writeLines(dir: string, extension: string, columns: readonly Column[], rows: readonly Row[], line: (row: Row) => string): Promise<LoadFile> {
+export async function writeLoadLines(dir: string, extension: string, columns: readonly Column[], rows: readonly Row[], line: (row: Row) => string): Promise<LoadFile> {
   const path = join(dir, `${randomUUID()}.${extension}`);
   const out = createWriteStream(path);
   let buffer = '';

@@ -1,0 +1,2 @@
+export { openLoadDir } from './load-dir.js';
+export { writeLoadLines } from './write-lines.js';
