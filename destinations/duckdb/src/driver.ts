@@ -13,6 +13,20 @@ function toPlain(value: unknown): unknown {
   return value;
 }
 
+/** JSON text on one line: a line break in JSON text can only be whitespace between tokens. */
+const oneLine = (text: string) => (/[\n\r]/.test(text) ? JSON.stringify(JSON.parse(text)) : text);
+
+/** An NDJSON line in which the values of JSON columns are embedded as the JSON they are. */
+function jsonLine(row: Row, json: ReadonlySet<string>): string {
+  const parts: string[] = [];
+  for (const key in row) {
+    const value = row[key];
+    if (value === undefined) continue;
+    parts.push(`${JSON.stringify(key)}:${json.has(key) && typeof value === 'string' ? oneLine(value) : JSON.stringify(value)}`);
+  }
+  return `{${parts.join(',')}}\n`;
+}
+
 /** Load files of a session live in `<tmp>/stowage-load-<pid>-…` (see openLoadDir). */
 const LOAD_DIR_PREFIX = 'stowage-load-';
 
@@ -98,9 +112,15 @@ export class DuckDBDriver implements Driver {
     return schemaExists(this.connection, schema);
   }
 
-  /** NDJSON: DuckDB's read_json parses it in parallel, faster than the Appender fed value by value. */
+  /**
+   * NDJSON: DuckDB's read_json parses it in parallel, faster than the Appender fed value by value.
+   * A JSON column's value is JSON text (the planner made sure of it) and goes into the line as it
+   * is: read_json would store a quoted string as a JSON string, not as the document it holds.
+   */
   writeLoadFile(columns: readonly Column[], rows: readonly Row[]): Promise<LoadFile> {
-    return writeLoadLines(this.loadDir, 'ndjson', columns, rows, (row) => JSON.stringify(row) + '\n');
+    const json = new Set(columns.filter((c) => c.type === 'json').map((c) => c.name));
+    const line = json.size === 0 ? (row: Row) => JSON.stringify(row) + '\n' : (row: Row) => jsonLine(row, json);
+    return writeLoadLines(this.loadDir, 'ndjson', columns, rows, line);
   }
 
   /**

@@ -17,6 +17,12 @@ export interface DestinationUnderTest {
   settings(dir: string): Promise<Record<string, unknown>> | Record<string, unknown>;
   /** Settings of a warehouse that cannot be reached (a refused connection, a folder that does not exist). */
   unreachable(dir: string): Promise<Record<string, unknown>> | Record<string, unknown>;
+  /**
+   * What the engine the suite runs on lacks that the warehouse itself has, each with the reason
+   * (Redshift's dialect tested on PostgreSQL has no SUPER): the tests that need it do not run
+   * there, and say why in their name.
+   */
+  engineLacks?: { jsonColumns?: string };
   /** Runs after each test: drop the warehouses it made, or hand them back to a pool. */
   afterEach?(): Promise<void>;
 }

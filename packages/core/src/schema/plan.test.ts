@@ -69,6 +69,13 @@ describe('planTable', () => {
     expect(plan.rows[0]).toMatchObject({ a: 'x'.repeat(10), b: null });
   });
 
+  it('stores text that is not JSON as a JSON string in a JSON column, and JSON text as it is', () => {
+    const plan = planTable(base({ rows: [{ id: 'm1', j: '{"a":1}' }, { id: 'm2', j: 'plain words' }], fixedTypes: new Map([['j', 'json' as const]]) }));
+    expect(plan.rows.map((r) => r.j)).toEqual(['{"a":1}', '"plain words"']);
+    expect(plan.casts).toBe(1);
+    expect(plan.rejects).toEqual([]);
+  });
+
   it('keeps fixed types for standard columns whatever the value looks like', () => {
     const plan = planTable(base({ rows: [{ id: 'm1', received_at: 'yesterday' }] }));
     expect(plan.added).toContainEqual({ name: 'received_at', type: 'timestamp' });

@@ -65,6 +65,16 @@ function overLong(value: string, max: number): boolean {
   return value.length * 3 > max && Buffer.byteLength(value, 'utf8') > max;
 }
 
+/** Whether a string is JSON text, as a JSON column takes it (`{"a":1}`, `[1]`, `"s"`, `3`). */
+function isJsonText(value: string): boolean {
+  try {
+    JSON.parse(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const canWiden = (caps: PlanInput['capabilities'], from: LogicalType, to: LogicalType) =>
   caps.inPlaceWidening.some(([f, t]) => f === from && t === to);
 
@@ -122,6 +132,14 @@ export function planTable(input: PlanInput): TablePlan {
       if (type === 'string' && typeof value === 'string' && overLong(value, capabilities.maxStringBytes)) {
         rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value, reason: `the value is longer than the ${capabilities.maxStringBytes} bytes this warehouse stores in a text column` });
         row[column] = null;
+        continue;
+      }
+      if (type === 'json' && typeof value === 'string' && !isJsonText(value)) {
+        // Text that is not JSON, headed for a JSON column (a mapping into a jsonb column of the
+        // user's table): stored as a JSON string, whole, rather than failing the load.
+        row[column] = JSON.stringify(value);
+        casts++;
+        loadedNames.add(column);
         continue;
       }
       if (fits(value, type)) {

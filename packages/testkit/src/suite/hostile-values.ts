@@ -109,5 +109,26 @@ export function hostileValues(dut: DestinationUnderTest): void {
       expect(await h.rows('identifies', ['id', 'user_id'])).toEqual([{ id, user_id: 'u1' }]);
       await h.close();
     });
+
+    const noJson = dut.engineLacks?.jsonColumns;
+    it.skipIf(noJson)(`stores text that is not JSON as a JSON string when a mapping puts it in a JSON column of an existing table${noJson ? ` (not here: ${noJson})` : ''}`, async () => {
+      const { dialect } = dut.destination;
+      const q = (name: string) => dialect.quote(name);
+      const h = await Harness.create(dut, {
+        computations: { carts: { type: 'linked_audience' } },
+        activations: { a: { computation: 'carts', schema: 'analytics', table: 'notes', columns: { note: { '@path': '$.properties.data_graph_entity_context.note' } } } },
+      });
+      await h.execute(`CREATE SCHEMA ${q('analytics')}`);
+      await h.execute(`CREATE TABLE ${q('analytics')}.${q('notes')} (${q('id')} ${dialect.physicalType('string')}, ${q('note')} ${dialect.physicalType('json')})`);
+      const result = await h.run({ computation: 'carts', id: 'r1' }, [
+        { userId: 'u1', entityContext: { note: 'plain words' } },
+        { userId: 'u2', entityContext: { note: '{"a":1}' } },
+        { userId: 'u3', entityContext: { note: '{\n  "b": [1,\r\n 2]\n}' } },
+      ]);
+      expect(result.writes[0]).toMatchObject({ status: 'Success', rows: { 'analytics.notes': 3 } });
+      const rows = await h.rows('notes', ['user_id', 'note'], ['user_id'], 'wh', 'analytics');
+      expect(rows.map((r) => [r.user_id, JSON.parse(String(r.note))])).toEqual([['u1', 'plain words'], ['u2', { a: 1 }], ['u3', { b: [1, 2] }]]);
+      await h.close();
+    });
   });
 }
