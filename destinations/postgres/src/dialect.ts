@@ -10,8 +10,8 @@ const PHYSICAL: Record<LogicalType, string> = {
   json: 'jsonb',
 };
 
-/** information_schema's `data_type` spellings, read back as logical types. */
-const LOGICAL: Record<string, LogicalType> = {
+/** information_schema's `data_type` spellings, read back as logical types (Redshift's catalog spells them the same). */
+export const PG_CATALOG_TYPES: Readonly<Record<string, LogicalType>> = {
   boolean: 'boolean',
   bigint: 'bigint',
   integer: 'bigint',
@@ -40,7 +40,7 @@ export const dialect: Dialect = {
   literal: (value) => `'${value.replace(/'/g, "''")}'`,
   param: (index) => `$${index}`,
   physicalType: (type) => PHYSICAL[type],
-  logicalType: (physical) => LOGICAL[physical.toLowerCase()],
+  logicalType: (physical) => PG_CATALOG_TYPES[physical.toLowerCase()],
   // No arg_max: the first element of the values ordered newest first. NULLS LAST because
   // PostgreSQL sorts nulls first in descending order, and a row without a timestamp is never the newest.
   latestNonNull: (column, orderBy) =>

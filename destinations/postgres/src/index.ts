@@ -38,5 +38,7 @@ export { clientConfig, secretsOf } from './connection.js';
 export { copyTextLine, copyTextValue } from './load/copy-text.js';
 export { pgProtocolDefinition, type TestSession } from './definition.js';
 export { POSTGRES_RESERVED_WORDS } from './reserved-words.js';
+export { PG_CATALOG_TYPES } from './dialect.js';
 export type { Loader } from './load/loader.js';
 export type { PgDriverOptions, PostgresSettings };
+export type { PgConnectionSettings } from './settings.js';

@@ -1,5 +1,8 @@
-/** Settings of a PostgreSQL warehouse: a connection string, or its parts. */
-export interface PostgresSettings {
+/**
+ * How to reach a server of the PostgreSQL protocol (PostgreSQL, Redshift): a connection string,
+ * or its parts. Each warehouse's settings add their own keys and defaults.
+ */
+export interface PgConnectionSettings {
   /** `postgres://user:password@host:port/database?sslmode=…`; the parts below override it. */
   url?: string;
   host?: string;
@@ -7,11 +10,15 @@ export interface PostgresSettings {
   database?: string;
   user?: string;
   password?: string;
-  /** `disable` (default), `require` (encrypted, certificate not checked) or `verify-full`. */
+  /** `disable`, `require` (encrypted, certificate not checked) or `verify-full`; the default is the warehouse's. */
   sslmode?: 'disable' | 'require' | 'verify-full';
-  /** `copy` (COPY … FROM STDIN, the default) or `insert` (multi-row INSERT, for servers that cannot take COPY). */
-  bulkLoad?: 'copy' | 'insert';
   /** Seconds to wait for a connection. Default 10. */
   connectTimeoutSeconds?: number;
   [key: string]: unknown;
+}
+
+/** Settings of a PostgreSQL warehouse (`sslmode` defaults to `disable`). */
+export interface PostgresSettings extends PgConnectionSettings {
+  /** `copy` (COPY … FROM STDIN, the default) or `insert` (multi-row INSERT, for servers that cannot take COPY). */
+  bulkLoad?: 'copy' | 'insert';
 }

@@ -1,4 +1,5 @@
 import type { Dialect, LogicalType } from '@stowage/core';
+import { PG_CATALOG_TYPES } from '@stowage/destination-postgres';
 import { latestNonNull } from './latest-non-null.js';
 import { MAX_VARCHAR_BYTES } from './max-varchar.js';
 import { REDSHIFT_RESERVED_WORDS } from './reserved-words.js';
@@ -20,22 +21,9 @@ const PHYSICAL: Record<LogicalType, string> = {
   json: 'SUPER',
 };
 
-/** information_schema's `data_type` spellings (Redshift's and PostgreSQL's), read back as logical types. */
-const LOGICAL: Record<string, LogicalType> = {
-  boolean: 'boolean',
-  bigint: 'bigint',
-  integer: 'bigint',
-  smallint: 'bigint',
-  'double precision': 'double',
-  real: 'double',
-  numeric: 'double',
-  'timestamp with time zone': 'timestamp',
-  'timestamp without time zone': 'timestamp',
-  'character varying': 'string',
-  character: 'string',
-  text: 'string',
-  super: 'json',
-};
+/** information_schema's `data_type` spellings, as PostgreSQL's, with SUPER in place of json and jsonb (Redshift has neither). */
+const { json: _json, jsonb: _jsonb, ...SHARED_TYPES } = PG_CATALOG_TYPES;
+const LOGICAL: Record<string, LogicalType> = { ...SHARED_TYPES, super: 'json' };
 
 /** Redshift folds ASCII letters of every identifier, quoted or not, to lower case (unless a cluster enables case-sensitive identifiers). */
 export const foldCase = (identifier: string): string => identifier.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());

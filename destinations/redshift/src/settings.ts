@@ -1,20 +1,12 @@
+import type { PgConnectionSettings } from '@stowage/destination-postgres';
+
 /**
- * Settings of a Redshift warehouse: the connection (a URL or its parts, as for PostgreSQL) and,
- * for bulk loads, where rows are staged on S3 and how Redshift may read them.
+ * Settings of a Redshift warehouse: the connection, as for PostgreSQL (`url` such as
+ * `postgres://user:password@cluster.abc123.eu-west-1.redshift.amazonaws.com:5439/dev`, port 5439
+ * and `sslmode` `require` by default), and, for bulk loads, where rows are staged on S3 and how
+ * Redshift may read them.
  */
-export interface RedshiftSettings {
-  /** `postgres://user:password@cluster.abc123.eu-west-1.redshift.amazonaws.com:5439/dev`; the parts below override it. */
-  url?: string;
-  host?: string;
-  /** Default 5439. */
-  port?: number;
-  database?: string;
-  user?: string;
-  password?: string;
-  /** `require` (default: encrypted, certificate not checked), `verify-full` or `disable`. */
-  sslmode?: 'disable' | 'require' | 'verify-full';
-  /** Seconds to wait for a connection. Default 10. */
-  connectTimeoutSeconds?: number;
+export interface RedshiftSettings extends PgConnectionSettings {
   /** Bucket rows are staged in for COPY. Without it, rows are loaded with batched INSERTs. */
   s3Bucket?: string;
   /** Key prefix of the staged files, `stowage/` for example. */
@@ -30,5 +22,4 @@ export interface RedshiftSettings {
   s3Endpoint?: string;
   /** Address the bucket in the path (`host/bucket/key`) rather than the host name; most S3-compatible servers want it. */
   s3ForcePathStyle?: boolean;
-  [key: string]: unknown;
 }
