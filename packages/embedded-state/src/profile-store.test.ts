@@ -16,7 +16,7 @@ async function apply(store: EmbeddedProfileStore, kind: ComputationKind, header:
     (async function* () {
       yield profiles;
     })(),
-    async (batch) => void changes.push(...batch),
+    { emit: async (batch) => void changes.push(...batch), settle: async () => undefined },
   );
   return { outcome, changes: changes.map((c) => [c.profile.profileId, c.kind, c.value, c.version]), raw: changes };
 }
@@ -72,11 +72,26 @@ describe('EmbeddedProfileStore', () => {
     await store.close();
   });
 
+  it('commits a run only once its changes are settled: a failed settle leaves the run to be applied again, alike', async () => {
+    const store = await open();
+    const header = { space: 's', computation: 'c', id: 'r1', kind: 'snapshot' as const, completedAt: '2026-11-23T10:00:00.000Z' };
+    const rows = async function* () {
+      yield [profile('a'), profile('b')];
+    };
+    const first: Change[] = [];
+    const failing = { emit: async (b: Change[]) => void first.push(...b), settle: async () => Promise.reject(new Error('the warehouse write failed')) };
+    await expect(store.applyRun(header, 'audience', rows(), failing)).rejects.toThrow('the warehouse write failed');
+    const again = await apply(store, 'audience', { id: 'r1' }, [profile('a'), profile('b')]);
+    expect(again.outcome.applied).toBe(true);
+    expect(again.raw.map((c) => [c.profile.profileId, c.kind, c.version])).toEqual(first.map((c) => [c.profile.profileId, c.kind, c.version]));
+    await store.close();
+  });
+
   it('keeps the identifiers of a profile for its exit, and hands the current state to a backfill', async () => {
     const store = await open();
     await apply(store, 'audience', { id: 'r1' }, [profile('p1', { userId: null, anonymousIds: ['x1', 'x2'], mobileIds: [{ id: 'idfa', type: 'ios' }] })]);
     const changes: Change[] = [];
-    await store.applyRun({ space: 's', computation: 'c', id: 'r2', kind: 'snapshot', completedAt: '2026-11-24T00:00:00.000Z' }, 'audience', (async function* () {})(), async (b) => void changes.push(...b));
+    await store.applyRun({ space: 's', computation: 'c', id: 'r2', kind: 'snapshot', completedAt: '2026-11-24T00:00:00.000Z' }, 'audience', (async function* () {})(), { emit: async (b) => void changes.push(...b), settle: async () => undefined });
     expect(changes[0]).toMatchObject({ kind: 'exited', at: '2026-11-24T00:00:00.000Z', profile: { userId: null, anonymousIds: ['x1', 'x2'], mobileIds: [{ id: 'idfa', type: 'ios' }] } });
     const state: Change[] = [];
     await store.currentState('s', async (b) => void state.push(...b));

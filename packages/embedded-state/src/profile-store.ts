@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { failpoint, type Change, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
+import { failpoint, type Change, type ChangeSink, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
 import { changesQuery, toChange, type ChangeRow } from './changes.js';
 import { diffQuery } from './diff.js';
 import { entityDiffQuery } from './entity-diff.js';
@@ -26,7 +26,6 @@ export class EmbeddedProfileStore implements ProfileStore {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly db: DuckDBConnection,
-    private readonly tmpDir: string,
   ) {}
 
   static async open(stateDir: string, timeoutMs = 30_000): Promise<EmbeddedProfileStore> {
@@ -37,7 +36,7 @@ export class EmbeddedProfileStore implements ProfileStore {
         const instance = await DuckDBInstance.create(join(stateDir, 'state.duckdb'), STATE_OPTIONS);
         const db = await instance.connect();
         for (const sql of STATE_SCHEMA) await db.run(sql);
-        return new EmbeddedProfileStore(instance, db, stateDir);
+        return new EmbeddedProfileStore(instance, db);
       } catch (error) {
         // Another stowage process holds the file; it is released when that command ends.
         if (!/lock/i.test((error as Error).message) || Date.now() > deadline) {
@@ -48,7 +47,7 @@ export class EmbeddedProfileStore implements ProfileStore {
     }
   }
 
-  async applyRun(header: RunHeader, kind: ComputationKind, profiles: AsyncIterable<RunProfile[]>, emit: (changes: Change[]) => Promise<void>): Promise<RunOutcome> {
+  async applyRun(header: RunHeader, kind: ComputationKind, profiles: AsyncIterable<RunProfile[]>, sink: ChangeSink): Promise<RunOutcome> {
     const { space, computation } = header;
     await this.db.run('BEGIN TRANSACTION');
     try {
@@ -57,7 +56,7 @@ export class EmbeddedProfileStore implements ProfileStore {
         await this.db.run('ROLLBACK');
         return { applied: false, profiles: 0, changes: 0 };
       }
-      const count = await stageRun(this.db, this.tmpDir, profiles);
+      const count = await stageRun(this.db, profiles);
       // Replace, not upsert: an upsert holds an index of every key in memory, which a run of a
       // million profiles with kilobyte contexts cannot afford; a delete and an append spill to disk.
       await this.db.run('DELETE FROM profiles WHERE space = $1 AND profile_id IN (SELECT profile_id FROM run_rows)', [space]);
@@ -69,7 +68,8 @@ export class EmbeddedProfileStore implements ProfileStore {
       await this.db.run(`CREATE OR REPLACE TEMP TABLE run_changes AS ${diffQuery(kind, header.kind)}`, [space, computation]);
       // Entities are diffed against the memberships as they were before the run.
       if (linked) await this.db.run(`CREATE OR REPLACE TEMP TABLE run_entity_changes AS ${entityDiffQuery(header.kind)}`, [space, computation]);
-      const changes = await this.streamChanges(changesQuery(linked), [space, computation, header.id, header.completedAt], space, emit);
+      const changes = await this.streamChanges(changesQuery(linked), [space, computation, header.id, header.completedAt], space, (c) => sink.emit(c));
+      await sink.settle();
       // A removed trait keeps its row (value NULL) so that its version keeps counting: a later
       // value gets a new version, hence a new message id, and is never mistaken for a duplicate.
       // A rewritten context alone (`kept`) leaves the run and time that made the row what it is.

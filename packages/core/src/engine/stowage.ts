@@ -11,10 +11,11 @@ import { redact } from '../history/redact.js';
 import { CallLog } from '../log/call-log.js';
 import { withFileLock } from '../log/file-lock.js';
 import { LOG_START } from '../log/position.js';
-import type { Change, ProfileStore, RunHeader, RunOutcome, RunProfile } from '../runs/run.js';
+import type { Change, ChangeSink, ProfileStore, RunHeader, RunOutcome, RunProfile } from '../runs/run.js';
 import { TableWriter } from '../writer/table-writer.js';
 import { ClassicBatcher } from './classic-batch.js';
 import { prefetch } from './prefetch.js';
+import { WriteLane } from './write-lane.js';
 import { StorageActionsPath, type ActivationOutcome, type EventsByActivation, type FlushResult } from './storage-actions.js';
 import { MissingSchemaError } from '../actions/action-writer.js';
 import type { ActionWriteSession } from './action-write-session.js';
@@ -125,8 +126,15 @@ export class Stowage {
       return s;
     };
     let calls = 0;
-    try {
-      const outcome = await store.applyRun(header, computation.type, profiles, async (changes) => {
+    // One lane per warehouse: its writes run in order, while the diff streams the next changes.
+    const lanes = new Map<string, WriteLane>();
+    const lane = (warehouse: string) => {
+      let l = lanes.get(warehouse);
+      if (!l) lanes.set(warehouse, (l = new WriteLane()));
+      return l;
+    };
+    const sink: ChangeSink = {
+      emit: async (changes) => {
         const receivedAt = new Date().toISOString();
         for (const [warehouse, settings] of Object.entries(computation.warehouses)) {
           const batch = changes.flatMap((change) => callsFromChange(change, computation, settings, space.id, receivedAt));
@@ -136,27 +144,16 @@ export class Stowage {
         // Written now, before the state commits (a replay writes the same message ids, once);
         // queued instead when the warehouse fails, so that the run itself goes through.
         for (const [warehouse, byActivation] of this.actions.eventsFor(space, activations, changes)) {
-          const s = session(warehouse);
-          const queue: EventsByActivation = new Map();
-          for (const [activation, list] of byActivation) {
-            events += list.length;
-            if (s.failed || s.heldActivations.has(activation.name)) {
-              if (!s.failed) s.hold(list.length, undefined);
-              queue.set(activation, list);
-              continue;
-            }
-            try {
-              await s.write(activation, list);
-            } catch (error) {
-              // A missing schema holds back its own activation only; any other failure, the warehouse.
-              if (error instanceof MissingSchemaError) s.hold(list.length, `activation "${activation.name}": ${error.message}`, activation.name);
-              else s.fail(error);
-              queue.set(activation, list);
-            }
-          }
-          if (queue.size > 0) await this.actions.enqueue(warehouse, space, queue);
+          for (const list of byActivation.values()) events += list.length;
+          await lane(warehouse).submit(() => this.writeOrQueue(session(warehouse), warehouse, space, byActivation));
         }
-      });
+      },
+      settle: async () => {
+        for (const l of lanes.values()) await l.settle();
+      },
+    };
+    try {
+      const outcome = await store.applyRun(header, computation.type, profiles, sink);
       for (const warehouse of new Set(activations.map((a) => a.warehouse))) {
         if (this.actions.pending(warehouse, space.name)) await this.actions.drain(session(warehouse), this.warehouse(warehouse), space);
       }
@@ -170,8 +167,34 @@ export class Stowage {
       for (const s of sessions.values()) s.fail(error);
       throw error;
     } finally {
+      // A failed run may leave a write running: it ends before its session closes.
+      await Promise.allSettled([...lanes.values()].map((l) => l.settle()));
       for (const s of sessions.values()) await s.close();
     }
+  }
+
+  /**
+   * Writes a run's events for one warehouse through its session; what cannot be written now (the
+   * warehouse failed, a schema is missing) goes to the durable queue instead.
+   */
+  private async writeOrQueue(s: ActionWriteSession, warehouse: string, space: SpaceConfig, byActivation: EventsByActivation): Promise<void> {
+    const queue: EventsByActivation = new Map();
+    for (const [activation, list] of byActivation) {
+      if (s.failed || s.heldActivations.has(activation.name)) {
+        if (!s.failed) s.hold(list.length, undefined);
+        queue.set(activation, list);
+        continue;
+      }
+      try {
+        await s.write(activation, list);
+      } catch (error) {
+        // A missing schema holds back its own activation only; any other failure, the warehouse.
+        if (error instanceof MissingSchemaError) s.hold(list.length, `activation "${activation.name}": ${error.message}`, activation.name);
+        else s.fail(error);
+        queue.set(activation, list);
+      }
+    }
+    if (queue.size > 0) await this.actions.enqueue(warehouse, space, queue);
   }
 
   /** Writes the Storage Actions events queued for a warehouse (a retry after a failed write). */

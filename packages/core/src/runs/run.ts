@@ -86,11 +86,22 @@ export interface RunOutcome {
 }
 
 /**
- * The profile state a run is diffed against. Changes are handed to `emit` before the state is
- * committed, so a crash in between replays the same changes (same versions, same message ids).
+ * Where a run's changes go while the run is applied. `emit` may return before the changes are
+ * handled (their writes overlap the diff's next chunk); `settle` resolves once every emitted
+ * change is handled, or rejects with the first failure, and the store commits only after it.
+ */
+export interface ChangeSink {
+  emit(changes: Change[]): Promise<void>;
+  settle(): Promise<void>;
+}
+
+/**
+ * The profile state a run is diffed against. Changes are handed to the sink, and settled, before
+ * the state is committed, so a crash in between replays the same changes (same versions, same
+ * message ids).
  */
 export interface ProfileStore {
-  applyRun(header: RunHeader, kind: ComputationKind, profiles: AsyncIterable<RunProfile[]>, emit: (changes: Change[]) => Promise<void>): Promise<RunOutcome>;
+  applyRun(header: RunHeader, kind: ComputationKind, profiles: AsyncIterable<RunProfile[]>, sink: ChangeSink): Promise<RunOutcome>;
   /**
    * The current members of one audience or linked audience, as `entered` changes carrying the
    * version and run that made them members and their entity context (a new activation's first rows).

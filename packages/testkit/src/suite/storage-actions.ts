@@ -60,6 +60,32 @@ export function storageActions(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('lands the same rows whether a mapping is compiled or needs mapping-kit itself (@template, @if)', async () => {
+      const compiled = { cart_id: { '@path': '$.properties.data_graph_entity_context.cart_id' }, items: { '@json': { mode: 'encode', value: { '@path': '$.properties.data_graph_entity_context.items' } } } };
+      // The same columns, through directives only mapping-kit evaluates.
+      const kit = {
+        cart_id: { '@template': '{{properties.data_graph_entity_context.cart_id}}' },
+        items: { '@if': { exists: { '@path': '$.properties.data_graph_entity_context.items' }, then: compiled.items, else: compiled.items } },
+      };
+      const h = await Harness.create(dut, {
+        computations,
+        activations: { fast: { computation: 'carts', table: 'fast', columns: compiled }, kit: { computation: 'carts', table: 'kit', columns: kit } },
+      });
+      const members = [
+        { userId: 'u1', entityContext: { cart_id: 'c1', items: [{ sku: 's"1', qty: 2 }, null, 'x\\y'] } },
+        { userId: 'u2', entityContext: { cart_id: 'c2', items: { nested: { deep: [1.5, -0, 1e21] } } } },
+        { userId: 'u3', entityContext: { cart_id: 'c3' } },
+      ];
+      await h.run({ computation: 'carts', id: 'r1', completedAt: at(0) }, members);
+      const columns = ['user_id', 'cart_id', 'items', 'entity_context', 'event_name', 'audience_key', 'personas_computation_run_id'];
+      const fast = await h.rows('fast', columns, ['user_id'], 'wh', 'default');
+      expect(fast).toHaveLength(3);
+      expect(fast[0]).toMatchObject({ user_id: 'u1', cart_id: 'c1', items: JSON.stringify(members[0]!.entityContext.items) });
+      expect(fast[2]).toMatchObject({ user_id: 'u3', cart_id: 'c3', items: null });
+      expect(await h.rows('kit', columns, ['user_id'], 'wh', 'default')).toEqual(fast);
+      await h.close();
+    });
+
     it('writes entity added and associated entity removed rows for a member whose entities change', async () => {
       const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } } });
       await h.run({ computation: 'carts', id: 'r1', completedAt: at(0) }, [{ userId: 'u1', entities: [{ id: 'c1', context: { cart_id: 'c1' } }] }]);

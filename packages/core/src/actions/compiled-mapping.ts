@@ -1,0 +1,84 @@
+/**
+ * A field mapping turned into plain property reads, with mapping-kit's semantics: what
+ * `transformBatch` returns for the same mapping and event. Only the directives the presets and
+ * most activations use are compiled (`@path` with a dotted path, `@json` encode of a compiled
+ * value, literals, and objects and arrays of them); a mapping with any other directive is not
+ * compiled, and goes through mapping-kit itself. Mapping-kit walks the mapping and parses each
+ * path anew for every event, which is most of a Storage Actions write's client time.
+ */
+export type CompiledMapping = (event: object) => Record<string, unknown>;
+
+type Resolver = (event: object) => unknown;
+
+/** mapping-kit's test of an object: a plain one (a Date or a Buffer is a value). */
+const isObject = (v: unknown): v is Record<string, unknown> => Object.prototype.toString.call(v) === '[object Object]';
+
+/** A path mapping-kit's `get` splits on dots only: no brackets, no quotes. */
+const DOTTED_PATH = /^\$\.[^[\]'"]*$/;
+
+function compilePath(path: unknown): Resolver | undefined {
+  if (typeof path !== 'string' || !DOTTED_PATH.test(path)) return undefined;
+  const keys = path.slice(2).split('.').filter((k) => k !== '');
+  if (keys.length === 0) return (event) => event;
+  // `get` stops at the first falsy value and returns it (`prev && prev[key]`), and so does this.
+  return (event) => {
+    let value: unknown = event;
+    for (const key of keys) value = value && (value as Record<string, unknown>)[key];
+    return value;
+  };
+}
+
+function compileDirective(name: string, argument: unknown): Resolver | undefined {
+  if (name === '@path') return compilePath(argument);
+  if (name === '@json') {
+    if (!isObject(argument) || argument.mode !== 'encode' || Object.keys(argument).length !== 2 || !argument.value) return undefined;
+    const value = compileValue(argument.value);
+    return value && ((event) => JSON.stringify(value(event)));
+  }
+  return undefined;
+}
+
+function compileValue(mapping: unknown): Resolver | undefined {
+  if (Array.isArray(mapping)) {
+    const items = mapping.map(compileValue);
+    if (items.some((item) => item === undefined)) return undefined;
+    return (event) => items.map((item) => item!(event));
+  }
+  if (!isObject(mapping)) return () => mapping;
+  const keys = Object.keys(mapping);
+  if (keys.some((key) => key.startsWith('@'))) {
+    // A directive: exactly one `@` key and nothing else (metadata, or keys mapping-kit rejects, are left to it).
+    return keys.length === 1 ? compileDirective(keys[0]!, mapping[keys[0]!]) : undefined;
+  }
+  const fields: Array<[string, Resolver]> = [];
+  for (const key of keys) {
+    const resolver = compileValue(mapping[key]);
+    if (!resolver) return undefined;
+    fields.push([key, resolver]);
+  }
+  return (event) => {
+    const out: Record<string, unknown> = {};
+    for (const [key, resolver] of fields) out[key] = resolver(event);
+    return out;
+  };
+}
+
+/** mapping-kit's `removeUndefined`: a deep copy without undefined object values. */
+function removeUndefined(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(removeUndefined);
+  if (!isObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const v = value[key];
+    if (v !== undefined) out[key] = removeUndefined(v);
+  }
+  return out;
+}
+
+/** The mapping compiled, or undefined when it uses a directive only mapping-kit evaluates. */
+export function compileMapping(mapping: Record<string, unknown>): CompiledMapping | undefined {
+  // A root directive (mapping-kit's internal key) rearranges the whole mapping: mapping-kit's own.
+  if (Object.hasOwn(mapping, '__segment_internal_directive')) return undefined;
+  const root = compileValue(mapping);
+  return root && ((event) => removeUndefined(root(event)) as Record<string, unknown>);
+}
