@@ -1,4 +1,4 @@
-import type { Change } from '@stowage/core';
+import { JsonText, type Change } from '@stowage/core';
 
 /** A change as the store's queries read it: JSON text, and the profile's identifiers. */
 export interface ChangeRow {
@@ -38,7 +38,8 @@ export function toChange(space: string, r: ChangeRow): Change {
       mobileIds: r.mobile_ids ? JSON.parse(r.mobile_ids) : [],
     },
   };
-  if (r.entity_context != null) change.entityContext = JSON.parse(r.entity_context);
+  // Carried as the text the state keeps: it goes into the warehouse as that same text.
+  if (r.entity_context != null) change.entityContext = new JsonText(r.entity_context);
   if (r.entity_id != null) change.entityId = r.entity_id;
   if (r.kind === 'step_entered') {
     change.journeyContext = json(r.journey_context);

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { actionsCore } from './actions-core.js';
 import { compileMapping } from './compiled-mapping.js';
 import { audienceColumns, journeyColumns, sendCustomEventFields } from './fields.js';
+import { materializeEvent, type ActionEvent } from './events.js';
+import { JsonText } from '../runs/json-text.js';
 
 const defaults = actionsCore.defaultValues(sendCustomEventFields as never) as Record<string, unknown>;
 
@@ -16,6 +18,16 @@ const events: object[] = [
     properties: { audience_key: 'carts', data_graph_entity_context: { cart_id: 'c1', total: 0, items: [{ sku: 'a"b', qty: 1 }, null], note: '' } },
     context: { personas: { computation_key: 'carts', computation_id: 'aud_1', computation_run_id: 'r1', event_emitter_id: 'act_1', computation_class: 'linked_audience', space_name: 'default' } },
   },
+  // Entity contexts as the profile state hands them over: JSON text.
+  {
+    type: 'track',
+    event: 'Audience Exited',
+    messageId: 'm5',
+    userId: 'u5',
+    properties: { audience_key: 'carts', data_graph_entity_context: new JsonText(JSON.stringify({ cart_id: 'c5', total: 0, items: [{ sku: 'é"\\', qty: 1e21 }], note: '' })) },
+    context: { personas: { computation_key: 'carts' } },
+  },
+  { type: 'track', messageId: 'm6', properties: { data_graph_entity_context: new JsonText('{}') } },
   { type: 'track', event: 'Journey Step Entered', messageId: 'm2', properties: { journey_context: { step: { opened: false } }, journey_metadata: null }, context: { personas: {} } },
   { type: 'track', messageId: 'm3', properties: { data_graph_entity_context: 0, audience_key: '' }, context: null },
   { type: 'track', messageId: 'm4', properties: { data_graph_entity_context: { cart_id: false, total: -0, big: 1e21, when: '2026-11-23' } } },
@@ -37,6 +49,8 @@ const mappings: Record<string, Record<string, unknown>> = {
       through_falsy: { '@path': '$.properties.data_graph_entity_context.total.value' },
       through_missing: { '@path': '$.properties.nothing.here' },
       whole_event: { '@path': '$.' },
+      whole_properties: { '@path': '$.properties' },
+      context_encoded_twice: { '@json': { mode: 'encode', value: { wrapped: { '@path': '$.properties.data_graph_entity_context' } } } },
       items: { '@json': { mode: 'encode', value: { '@path': '$.properties.data_graph_entity_context.items' } } },
       nothing_encoded: { '@json': { mode: 'encode', value: { '@path': '$.properties.absent' } } },
       literal: 'text',
@@ -51,7 +65,9 @@ describe('compileMapping', () => {
     it(`gives what mapping-kit gives, for ${name}`, () => {
       const compiled = compileMapping(mapping);
       expect(compiled).toBeDefined();
-      for (const event of events) expect(compiled!(event)).toStrictEqual(actionsCore.transform(mapping as never, event as never));
+      for (const event of events) {
+        expect(compiled!(event)).toStrictEqual(actionsCore.transform(mapping as never, materializeEvent(event as ActionEvent) as never));
+      }
     });
   }
 

@@ -6,6 +6,8 @@
  * compiled, and goes through mapping-kit itself. Mapping-kit walks the mapping and parses each
  * path anew for every event, which is most of a Storage Actions write's client time.
  */
+import { JsonText, jsonValue } from '../runs/json-text.js';
+
 export type CompiledMapping = (event: object) => Record<string, unknown>;
 
 type Resolver = (event: object) => unknown;
@@ -16,15 +18,21 @@ const isObject = (v: unknown): v is Record<string, unknown> => Object.prototype.
 /** A path mapping-kit's `get` splits on dots only: no brackets, no quotes. */
 const DOTTED_PATH = /^\$\.[^[\]'"]*$/;
 
-function compilePath(path: unknown): Resolver | undefined {
+/**
+ * A path read. JSON text on the way (an entity context as the state keeps it) is read as its
+ * value; `raw` leaves a JSON text found at the end as it is, for an encode to take its text.
+ */
+function compilePath(path: unknown, raw = false): Resolver | undefined {
   if (typeof path !== 'string' || !DOTTED_PATH.test(path)) return undefined;
   const keys = path.slice(2).split('.').filter((k) => k !== '');
-  if (keys.length === 0) return (event) => event;
   // `get` stops at the first falsy value and returns it (`prev && prev[key]`), and so does this.
   return (event) => {
     let value: unknown = event;
-    for (const key of keys) value = value && (value as Record<string, unknown>)[key];
-    return value;
+    for (const key of keys) {
+      if (value instanceof JsonText) value = value.value;
+      value = value && (value as Record<string, unknown>)[key];
+    }
+    return raw ? value : jsonValue(value);
   };
 }
 
@@ -32,8 +40,14 @@ function compileDirective(name: string, argument: unknown): Resolver | undefined
   if (name === '@path') return compilePath(argument);
   if (name === '@json') {
     if (!isObject(argument) || argument.mode !== 'encode' || Object.keys(argument).length !== 2 || !argument.value) return undefined;
-    const value = compileValue(argument.value);
-    return value && ((event) => JSON.stringify(value(event)));
+    const inner = argument.value as Record<string, unknown>;
+    const pathOnly = isObject(inner) && Object.keys(inner).length === 1 && Object.hasOwn(inner, '@path');
+    const value = pathOnly ? compilePath(inner['@path'], true) : compileValue(inner);
+    // JSON text encodes as itself: the stringify of its value would give the same text, at a cost.
+    return value && ((event) => {
+      const v = value(event);
+      return v instanceof JsonText ? v.text : JSON.stringify(v);
+    });
   }
   return undefined;
 }
@@ -65,6 +79,7 @@ function compileValue(mapping: unknown): Resolver | undefined {
 
 /** mapping-kit's `removeUndefined`: a deep copy without undefined object values. */
 function removeUndefined(value: unknown): unknown {
+  if (value instanceof JsonText) return removeUndefined(value.value);
   if (Array.isArray(value)) return value.map(removeUndefined);
   if (!isObject(value)) return value;
   const out: Record<string, unknown> = {};

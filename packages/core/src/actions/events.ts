@@ -1,5 +1,6 @@
 import type { ActivationConfig, ComputationConfig, SpaceConfig } from '../config/config.js';
 import { stableHash } from '../naming/stable-hash.js';
+import { JsonText } from '../runs/json-text.js';
 import type { Change } from '../runs/run.js';
 
 /** A Segment-spec track event, as Engage sends one to a Storage Actions destination. */
@@ -72,4 +73,13 @@ export function eventFromChange(change: Change, activation: ActivationConfig, co
       },
     },
   };
+}
+
+/** The event as mapping-kit reads it: JSON texts among its properties replaced by their values. */
+export function materializeEvent(event: ActionEvent): ActionEvent {
+  const properties = event.properties as Record<string, unknown> | undefined;
+  if (typeof properties !== 'object' || properties === null || !Object.values(properties).some((v) => v instanceof JsonText)) return event;
+  const plain: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(properties)) plain[key] = v instanceof JsonText ? v.value : v;
+  return { ...event, properties: plain };
 }

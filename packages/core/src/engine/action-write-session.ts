@@ -2,7 +2,7 @@ import { ActionWriter, type ActionPayload } from '../actions/action-writer.js';
 import { actionsCore, removeEmptyValues } from '../actions/actions-core.js';
 import { compileMapping, type CompiledMapping } from '../actions/compiled-mapping.js';
 import { bindActionWriter } from '../actions/definition.js';
-import type { ActionEvent } from '../actions/events.js';
+import { materializeEvent, type ActionEvent } from '../actions/events.js';
 import { sendCustomEventFields } from '../actions/fields.js';
 import { presetColumns } from '../actions/presets.js';
 import type { ActivationConfig, SpaceConfig, WarehouseConfig } from '../config/config.js';
@@ -148,7 +148,7 @@ export class ActionWriteSession {
     if (!this.compiled.has(activation.name)) this.compiled.set(activation.name, compileMapping(mapping) ?? null);
     const compiled = this.compiled.get(activation.name);
     if (!compiled) {
-      return this.definition!.executeBatch('sendCustomEvent', { events: events as never, mapping: mapping as never, settings: this.settings as never });
+      return this.definition!.executeBatch('sendCustomEvent', { events: events.map(materializeEvent) as never, mapping: mapping as never, settings: this.settings as never });
     }
     const results: EventResult[] = new Array(events.length);
     const payloads: ActionPayload[] = [];

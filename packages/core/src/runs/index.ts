@@ -1,2 +1,3 @@
 export * from './run.js';
 export { parseRunHeader, parseRunProfile, RunFormatError } from './parse.js';
+export { JsonText, jsonValue } from './json-text.js';

@@ -1,3 +1,5 @@
+import type { JsonText } from './json-text.js';
+
 /**
  * Audiences hold membership (true/false); computed traits hold a value. Linked audiences hold
  * membership plus the entities (carts, accounts…) associated with each member. A journey step
@@ -65,8 +67,11 @@ export interface Change {
   kind: 'entered' | 'exited' | 'changed' | 'entity_added' | 'entity_removed' | 'step_entered';
   value: unknown;
   version: number;
-  /** Linked audiences: the member's entity context (entered / exited), or the entity's own (entity changes). */
-  entityContext?: Record<string, unknown>;
+  /**
+   * Linked audiences: the member's entity context (entered / exited), or the entity's own (entity
+   * changes): an object, or its JSON text as the profile state keeps it.
+   */
+  entityContext?: Record<string, unknown> | JsonText;
   /** Entity changes: the entity's id. */
   entityId?: string;
   /** Journey steps. */
