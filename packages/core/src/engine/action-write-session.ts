@@ -85,11 +85,11 @@ export class ActionWriteSession {
 
   private async open(): Promise<void> {
     if (this.writer) return;
-    this.driver = await this.destination.connect(this.warehouse.settings, { root: this.root });
-    this.writer = new ActionWriter(this.driver, this.destination.dialect, this.destination.capabilities, (schema) => schema === this.space.name);
     if (!(this.destination.definition as { actions?: Record<string, unknown> }).actions?.sendCustomEvent) {
       throw new Error(`the ${this.destination.type} destination's definition has no Storage Actions action (sendCustomEvent): wrap it with withStorageActions`);
     }
+    this.driver = await this.destination.connect(this.warehouse.settings, { root: this.root });
+    this.writer = new ActionWriter(this.driver, this.destination.dialect, this.destination.capabilities, (schema) => schema === this.space.name);
     this.definition = new actionsCore.Destination(this.destination.definition as never);
     // A settings object of this session's own: performBatch finds the session's writer by it.
     this.settings = { ...this.warehouse.settings };
