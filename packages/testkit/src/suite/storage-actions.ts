@@ -217,7 +217,9 @@ export function storageActions(dut: DestinationUnderTest): void {
         reuse: { dir: broken.dir, settings: good },
         warehouse: { settings: await dut.unreachable(broken.dir) },
       });
-      const failed = await down.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1' }, { userId: 'u2' }]);
+      // Contexts go through the queue as JSON and come out as the same text.
+      const contexts = { u1: { cart_id: 'c1', note: 'é "quoted" \\ \u2028', total: 1e21 }, u2: { cart_id: 'c2', items: [{ sku: 's', qty: -0 }] } };
+      const failed = await down.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1', entityContext: contexts.u1 }, { userId: 'u2', entityContext: contexts.u2 }]);
       // The run itself goes through: the state moved on, the events wait in the queue.
       expect(failed).toMatchObject({ applied: true, changes: 2, events: 2 });
       expect(failed.writes[0]).toMatchObject({ status: 'Failure', error: expect.stringContaining('stay queued') });
@@ -227,7 +229,10 @@ export function storageActions(dut: DestinationUnderTest): void {
       rmSync(join(broken.dir, '.stowage', 'actions', 'wh', 'default', 'cursor.json'));
       const [again] = await broken.stowage.flush('wh');
       expect(again!.record).toMatchObject({ status: 'Success', calls: 2, duplicates: 2 });
-      expect(await broken.rows('carts', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1' }, { user_id: 'u2' }]);
+      expect(await broken.rows('carts', ['user_id', 'entity_context'], ['user_id'], 'wh', 'default')).toEqual([
+        { user_id: 'u1', entity_context: JSON.stringify(contexts.u1) },
+        { user_id: 'u2', entity_context: JSON.stringify(contexts.u2) },
+      ]);
       await broken.close();
     });
 
