@@ -38,10 +38,11 @@ export function program(): Command {
     .description('Apply completed computation runs (JSON, or NDJSON with a header line): changes are logged as calls for the next Classic sync, and activations are written at once (Storage Actions)')
     .argument('<files...>', 'run files, applied in order')
     .addOption(configOption())
+    .option('-q, --quiet', 'no progress output')
     .action(async (files: string[], opts) => {
       const stowage = openStowage(opts.config);
       try {
-        process.exitCode = await applyRuns(stowage, files);
+        process.exitCode = await applyRuns(stowage, files, opts.quiet);
       } finally {
         await stowage.close();
       }

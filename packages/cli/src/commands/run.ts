@@ -1,6 +1,6 @@
-import type { Stowage } from '@stowage/core';
+import type { RunProgress, Stowage } from '@stowage/core';
 import { readRun } from '../read-run.js';
-import { duration, EXIT, fmt } from '../output.js';
+import { duration, EXIT, fmt, progressPrinter } from '../output.js';
 import { summarize } from './sync.js';
 
 /**
@@ -9,11 +9,13 @@ import { summarize } from './sync.js';
  * failure when a Storage Actions write failed (its events stay queued for `stowage flush`),
  * partial when events were refused or values quarantined.
  */
-export async function applyRuns(stowage: Stowage, files: string[]): Promise<number> {
+export async function applyRuns(stowage: Stowage, files: string[], quiet = false): Promise<number> {
   let code: number = EXIT.ok;
+  const progress = progressPrinter();
   for (const file of files) {
     const { header, profiles } = readRun(file);
-    const outcome = await stowage.applyRun(header, profiles);
+    const outcome = await stowage.applyRun(header, profiles, { onProgress: quiet ? undefined : (p) => progress(describeProgress(p)) });
+    if (!quiet && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     console.log(
       outcome.applied
         ? `run ${header.id} of ${header.space}/${header.computation}: ${fmt(outcome.profiles)} profiles, ${fmt(outcome.changes)} changes, ${fmt(outcome.calls)} calls logged`
@@ -29,6 +31,18 @@ export async function applyRuns(stowage: Stowage, files: string[]): Promise<numb
     }
   }
   return code;
+}
+
+/** One progress line of a run: what it is doing, and how far it got. */
+export function describeProgress(p: RunProgress): string {
+  const rate = (n: number) => fmt(Math.round(n / Math.max(p.elapsedMs / 1000, 0.001)));
+  const what = {
+    staging: `reading and staging profiles: ${fmt(p.profiles)} (${rate(p.profiles)}/s)`,
+    diffing: `diffing ${fmt(p.profiles)} profiles against the profile state`,
+    writing: `${fmt(p.changes)} changes logged and queued, ${fmt(p.events)} Storage Actions events written`,
+    committing: `${fmt(p.changes)} changes, ${fmt(p.events)} events written; committing the profile state`,
+  }[p.phase];
+  return `run ${p.run} of ${p.space}/${p.computation}: ${what}, ${duration(p.elapsedMs)}`;
 }
 
 /** The exit code after a write ended with `status`: failure outranks partial outranks ok. */

@@ -34,6 +34,24 @@ export interface SyncProgress {
   elapsedMs: number;
 }
 
+/** Where a run is: its profiles read and staged, the diff, its changes logged and written, the state committing. */
+export interface RunProgress {
+  space: string;
+  computation: string;
+  run: string;
+  phase: 'staging' | 'diffing' | 'writing' | 'committing';
+  /** Profiles of the run read so far. */
+  profiles: number;
+  /** Changes handed on so far (logged as calls, turned into events). */
+  changes: number;
+  /** Storage Actions events written so far (refused ones included). */
+  events: number;
+  elapsedMs: number;
+}
+
+/** Progress reports of a run come at most this often (and at each change of phase). */
+const RUN_PROGRESS_MS = 500;
+
 export interface IngestResult {
   accepted: number;
   rejected: number;
@@ -106,7 +124,7 @@ export class Stowage {
    * warehouse, and queues the events of every activation of the computation, which are then
    * written at once (Storage Actions). Returns, per activation, what was written and how long it took.
    */
-  async applyRun(header: RunHeader, profiles: AsyncIterable<RunProfile[]>): Promise<RunResult> {
+  async applyRun(header: RunHeader, profiles: AsyncIterable<RunProfile[]>, opts: { onProgress?: (p: RunProgress) => void } = {}): Promise<RunResult> {
     const space = this.config.spaces[header.space];
     if (!space) throw new StowageError(`Unknown space "${header.space}"; configured: ${Object.keys(this.config.spaces).join(', ')}`);
     const computation = space.computations[header.computation];
@@ -126,6 +144,7 @@ export class Stowage {
       return s;
     };
     let calls = 0;
+    const progress = runProgress(header, opts.onProgress);
     // One lane per warehouse: its writes run in order, while the diff streams the next changes.
     const lanes = new Map<string, WriteLane>();
     const lane = (warehouse: string) => {
@@ -135,6 +154,7 @@ export class Stowage {
     };
     const sink: ChangeSink = {
       emit: async (changes) => {
+        progress.changes(changes.length);
         const receivedAt = new Date().toISOString();
         for (const [warehouse, settings] of Object.entries(computation.warehouses)) {
           const batch = changes.flatMap((change) => callsFromChange(change, computation, settings, space.id, receivedAt));
@@ -144,16 +164,22 @@ export class Stowage {
         // Written now, before the state commits (a replay writes the same message ids, once);
         // queued instead when the warehouse fails, so that the run itself goes through.
         for (const [warehouse, byActivation] of this.actions.eventsFor(space, activations, changes)) {
-          for (const list of byActivation.values()) events += list.length;
-          await lane(warehouse).submit(() => this.writeOrQueue(session(warehouse), warehouse, space, byActivation));
+          let written = 0;
+          for (const list of byActivation.values()) written += list.length;
+          events += written;
+          await lane(warehouse).submit(async () => {
+            await this.writeOrQueue(session(warehouse), warehouse, space, byActivation);
+            progress.events(written);
+          });
         }
       },
       settle: async () => {
         for (const l of lanes.values()) await l.settle();
+        progress.phase('committing');
       },
     };
     try {
-      const outcome = await store.applyRun(header, computation.type, profiles, sink);
+      const outcome = await store.applyRun(header, computation.type, progress.counting(profiles), sink);
       for (const warehouse of new Set(activations.map((a) => a.warehouse))) {
         if (this.actions.pending(warehouse, space.name)) await this.actions.drain(session(warehouse), this.warehouse(warehouse), space);
       }
@@ -376,4 +402,44 @@ export class Stowage {
     await this.store?.close();
     this.store = undefined;
   }
+}
+
+/** Counts a run's progress and reports it: at each change of phase, and at most every RUN_PROGRESS_MS between. */
+function runProgress(header: RunHeader, onProgress: ((p: RunProgress) => void) | undefined) {
+  const started = Date.now();
+  const state: RunProgress = { space: header.space, computation: header.computation, run: header.id, phase: 'staging', profiles: 0, changes: 0, events: 0, elapsedMs: 0 };
+  let last = 0;
+  const report = (force: boolean) => {
+    if (!onProgress) return;
+    const now = Date.now();
+    if (!force && now - last < RUN_PROGRESS_MS) return;
+    last = now;
+    onProgress({ ...state, elapsedMs: now - started });
+  };
+  const phase = (p: RunProgress['phase']) => {
+    if (state.phase === p) return;
+    state.phase = p;
+    report(true);
+  };
+  return {
+    phase,
+    changes(n: number) {
+      state.changes += n;
+      if (state.phase !== 'writing') phase('writing');
+      else report(false);
+    },
+    events(n: number) {
+      state.events += n;
+      report(false);
+    },
+    /** The run's profiles, counted as the store reads them; the diff starts when they end. */
+    async *counting(profiles: AsyncIterable<RunProfile[]>): AsyncGenerator<RunProfile[]> {
+      for await (const chunk of profiles) {
+        state.profiles += chunk.length;
+        report(false);
+        yield chunk;
+      }
+      phase('diffing');
+    },
+  };
 }

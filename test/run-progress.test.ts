@@ -1,0 +1,52 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openStowage } from '@stowage/cli';
+import type { RunProgress } from '@stowage/core';
+import { project, stowage } from './support/cli.js';
+
+const LINKED = {
+  spaces: {
+    shop: {
+      id: 'spa_shop',
+      computations: { carts: { type: 'linked_audience' } },
+      activations: { carts_to_local: { computation: 'carts', warehouse: 'local', table: 'abandoned_carts' } },
+    },
+  },
+};
+
+describe('the progress of a run', () => {
+  it('reports each phase in order, with the profiles read, the changes handed on and the events written', async () => {
+    const dir = project(LINKED);
+    const s = openStowage(join(dir, 'stowage.config.json'));
+    const reports: RunProgress[] = [];
+    const members = Array.from({ length: 12_000 }, (_, i) => ({ profileId: `p${i}`, userId: `u${i}`, anonymousIds: [], emails: [], mobileIds: [], entityContext: { cart_id: `c${i}` } }));
+    async function* chunks() {
+      for (let i = 0; i < members.length; i += 4_000) yield members.slice(i, i + 4_000);
+    }
+    const result = await s.applyRun({ space: 'shop', computation: 'carts', id: 'r1', kind: 'snapshot', completedAt: '2026-11-23T10:00:00.000Z' }, chunks(), { onProgress: (p) => reports.push(p) });
+    await s.close();
+    expect(result.activations[0]).toMatchObject({ written: 12_000 });
+    const phases = reports.map((p) => p.phase).filter((p, i, all) => p !== all[i - 1]);
+    expect(phases).toEqual(['staging', 'diffing', 'writing', 'committing']);
+    // Counts only grow, and the last report has them all.
+    for (const key of ['profiles', 'changes', 'events', 'elapsedMs'] as const) {
+      expect(reports.map((p) => p[key])).toEqual([...reports.map((p) => p[key])].sort((a, b) => a - b));
+    }
+    expect(reports.at(-1)).toMatchObject({ space: 'shop', computation: 'carts', run: 'r1', phase: 'committing', profiles: 12_000, changes: 12_000, events: 12_000 });
+  });
+
+  it('shows on stderr while `stowage run` works, unless --quiet', async () => {
+    const dir = project(LINKED);
+    writeFileSync(join(dir, 'r1.ndjson'), [{ space: 'shop', computation: 'carts', id: 'r1' }, { userId: 'u1', entityContext: { cart_id: 'c1' } }].map((x) => JSON.stringify(x)).join('\n'));
+    writeFileSync(join(dir, 'r2.ndjson'), [{ space: 'shop', computation: 'carts', id: 'r2' }, { userId: 'u2', entityContext: { cart_id: 'c2' } }].map((x) => JSON.stringify(x)).join('\n'));
+    const shown = await stowage(['run', 'r1.ndjson'], { cwd: dir });
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stderr).toMatch(/^run r1 of shop\/carts: reading and staging profiles: 1 \(/m);
+    const quiet = await stowage(['run', '--quiet', 'r2.ndjson'], { cwd: dir });
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stderr).toBe('');
+    // A snapshot: u1 exits, u2 enters.
+    expect(quiet.stdout).toContain('2 rows written');
+  });
+});
