@@ -122,6 +122,24 @@ describe('EmbeddedProfileStore', () => {
     await store.close();
   });
 
+  it('keeps the run and time that made a member or an entity what it is when a later run only rewrites its context', async () => {
+    const dir = tempDir();
+    const store = await EmbeddedProfileStore.open(dir);
+    await applyLinked(store, { id: 'r1', completedAt: '2026-11-23T01:00:00.000Z' }, [profile('a', { entityContext: { v: 1 }, entities: [{ id: 'x', context: { v: 1 } }] })]);
+    await applyLinked(store, { id: 'r2', completedAt: '2026-11-23T02:00:00.000Z' }, [profile('a', { entityContext: { v: 2 }, entities: [{ id: 'x', context: { v: 2 } }, { id: 'y', context: {} }] })]);
+    await store.close();
+    const instance = await DuckDBInstance.create(join(dir, 'state.duckdb'));
+    const db = await instance.connect();
+    const rows = async (sql: string) => (await db.runAndReadAll(sql)).getRowsJS();
+    expect(await rows('SELECT profile_id, run_id, updated_at, context FROM memberships')).toEqual([['a', 'r1', '2026-11-23T01:00:00.000Z', '{"v":2}']]);
+    expect(await rows('SELECT entity_id, run_id, updated_at, context FROM entity_memberships ORDER BY entity_id')).toEqual([
+      ['x', 'r1', '2026-11-23T01:00:00.000Z', '{"v":2}'],
+      ['y', 'r2', '2026-11-23T02:00:00.000Z', '{}'],
+    ]);
+    db.closeSync();
+    instance.closeSync();
+  });
+
   it('exits a linked audience member with its last context and its entities silently; a returning entity gets a new version', async () => {
     const store = await open();
     expect(await applyLinked(store, { id: 'r1' }, [profile('a', { entityContext: { tier: 'gold' }, entities: [] })])).toEqual([['a', 'entered', null, { tier: 'gold' }, 1]]);

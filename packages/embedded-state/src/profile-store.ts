@@ -73,32 +73,45 @@ export class EmbeddedProfileStore implements ProfileStore {
       // A removed trait keeps its row (value NULL) so that its version keeps counting: a later
       // value gets a new version, hence a new message id, and is never mistaken for a duplicate.
       // A rewritten context alone (`kept`) leaves the run and time that made the row what it is.
+      // A row rewritten for its context alone (`kept`) keeps the run and time that made it what it
+      // is: those two narrow columns are set aside, the old rows deleted, and the new ones inserted
+      // straight from the diff (a copy of them would move every member's context once more).
       await this.db.run(
-        `CREATE OR REPLACE TEMP TABLE run_memberships AS
-         SELECT $1 AS space, $2 AS computation, c.profile_id, $3 AS kind, c.value, c.version,
-                CASE WHEN c.kind <> 'kept' THEN $4 ELSE m.run_id END AS run_id,
-                CASE WHEN c.kind <> 'kept' THEN $5 ELSE m.updated_at END AS updated_at, c.context
-         FROM run_changes c LEFT JOIN memberships m ON m.space = $1 AND m.computation = $2 AND m.profile_id = c.profile_id`,
-        [space, computation, kind, header.id, header.completedAt],
+        `CREATE OR REPLACE TEMP TABLE run_kept AS
+         SELECT m.profile_id, m.run_id, m.updated_at FROM memberships m
+         WHERE m.space = $1 AND m.computation = $2 AND m.profile_id IN (SELECT profile_id FROM run_changes WHERE kind = 'kept')`,
+        [space, computation],
       );
       await this.db.run('DELETE FROM memberships WHERE space = $1 AND computation = $2 AND profile_id IN (SELECT profile_id FROM run_changes)', [space, computation]);
-      await this.db.run('INSERT INTO memberships (space, computation, profile_id, kind, value, version, run_id, updated_at, context) SELECT * FROM run_memberships');
+      await this.db.run(
+        `INSERT INTO memberships (space, computation, profile_id, kind, value, version, run_id, updated_at, context)
+         SELECT $1, $2, c.profile_id, $3, c.value, c.version,
+                CASE WHEN c.kind <> 'kept' THEN $4 ELSE k.run_id END, CASE WHEN c.kind <> 'kept' THEN $5 ELSE k.updated_at END, c.context
+         FROM run_changes c LEFT JOIN run_kept k ON c.kind = 'kept' AND k.profile_id = c.profile_id`,
+        [space, computation, kind, header.id, header.completedAt],
+      );
       if (linked) {
+        // As for memberships: the kept rows' run and time set aside, old rows deleted, new ones inserted from the diff.
         await this.db.run(
-          `CREATE OR REPLACE TEMP TABLE run_entities AS
-           SELECT $1 AS space, $2 AS computation, c.profile_id, c.entity_id, c.present, c.context, c.version,
-                  CASE WHEN c.kind <> 'entity_kept' THEN $3 ELSE e.run_id END AS run_id,
-                  CASE WHEN c.kind <> 'entity_kept' THEN $4 ELSE e.updated_at END AS updated_at
-           FROM run_entity_changes c
-           LEFT JOIN entity_memberships e ON e.space = $1 AND e.computation = $2 AND e.profile_id = c.profile_id AND e.entity_id = c.entity_id`,
-          [space, computation, header.id, header.completedAt],
+          `CREATE OR REPLACE TEMP TABLE run_entities_kept AS
+           SELECT e.profile_id, e.entity_id, e.run_id, e.updated_at FROM entity_memberships e
+           WHERE e.space = $1 AND e.computation = $2
+             AND (e.profile_id, e.entity_id) IN (SELECT (profile_id, entity_id) FROM run_entity_changes WHERE kind = 'entity_kept')`,
+          [space, computation],
         );
         await this.db.run(
           `DELETE FROM entity_memberships WHERE space = $1 AND computation = $2
              AND (profile_id, entity_id) IN (SELECT (profile_id, entity_id) FROM run_entity_changes)`,
           [space, computation],
         );
-        await this.db.run('INSERT INTO entity_memberships (space, computation, profile_id, entity_id, present, context, version, run_id, updated_at) SELECT * FROM run_entities');
+        await this.db.run(
+          `INSERT INTO entity_memberships (space, computation, profile_id, entity_id, present, context, version, run_id, updated_at)
+           SELECT $1, $2, c.profile_id, c.entity_id, c.present, c.context, c.version,
+                  CASE WHEN c.kind <> 'entity_kept' THEN $3 ELSE k.run_id END, CASE WHEN c.kind <> 'entity_kept' THEN $4 ELSE k.updated_at END
+           FROM run_entity_changes c
+           LEFT JOIN run_entities_kept k ON c.kind = 'entity_kept' AND k.profile_id = c.profile_id AND k.entity_id = c.entity_id`,
+          [space, computation, header.id, header.completedAt],
+        );
       }
       await this.db.run('INSERT INTO runs VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [space, computation, header.id, header.kind, header.completedAt, new Date().toISOString(), count, changes]);
       failpoint('state:before-commit');
@@ -110,7 +123,7 @@ export class EmbeddedProfileStore implements ProfileStore {
     } finally {
       await this.db.run('DROP TABLE IF EXISTS run_rows').catch(() => undefined);
       await this.db.run('DROP TABLE IF EXISTS run_changes').catch(() => undefined);
-      for (const table of ['run_entity_changes', 'run_memberships', 'run_entities']) await this.db.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+      for (const table of ['run_entity_changes', 'run_kept', 'run_entities_kept']) await this.db.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
     }
   }
 
