@@ -18,8 +18,13 @@ async function apply(store: EmbeddedProfileStore, kind: ComputationKind, header:
     })(),
     { emit: async (batch) => void changes.push(...batch), settle: async () => undefined },
   );
+  // Changes come in no particular order: by profile, a profile's own change before its entities'.
+  changes.sort(byProfile);
   return { outcome, changes: changes.map((c) => [c.profile.profileId, c.kind, c.value, c.version]), raw: changes };
 }
+
+const byProfile = (a: Change, b: Change) =>
+  a.profile.profileId.localeCompare(b.profile.profileId) || (a.entityId ?? '').localeCompare(b.entityId ?? '');
 
 /** A linked audience's changes: profile, kind, entity, context, version. */
 async function applyLinked(store: EmbeddedProfileStore, header: Partial<RunHeader>, profiles: RunProfile[]) {
@@ -83,7 +88,7 @@ describe('EmbeddedProfileStore', () => {
     await expect(store.applyRun(header, 'audience', rows(), failing)).rejects.toThrow('the warehouse write failed');
     const again = await apply(store, 'audience', { id: 'r1' }, [profile('a'), profile('b')]);
     expect(again.outcome.applied).toBe(true);
-    expect(again.raw.map((c) => [c.profile.profileId, c.kind, c.version])).toEqual(first.map((c) => [c.profile.profileId, c.kind, c.version]));
+    expect(again.raw.map((c) => [c.profile.profileId, c.kind, c.version])).toEqual(first.sort(byProfile).map((c) => [c.profile.profileId, c.kind, c.version]));
     await store.close();
   });
 
@@ -213,6 +218,7 @@ describe('EmbeddedProfileStore', () => {
     await apply(store, 'linked_audience', { id: 'r2', completedAt: '2026-11-23T02:00:00.000Z' }, [profile('a', { entityContext: { k: 2 } }), profile('c')]);
     const members: Change[] = [];
     await store.members('s', 'c', async (b) => void members.push(...b));
+    members.sort(byProfile);
     expect(members.map((c) => [c.profile.profileId, c.kind, c.value, c.version, c.runId, c.at, jsonValue(c.entityContext)])).toEqual([
       ['a', 'entered', true, 1, 'r1', '2026-11-23T01:00:00.000Z', { k: 2 }],
       ['c', 'entered', true, 1, 'r2', '2026-11-23T02:00:00.000Z', {}],

@@ -132,8 +132,7 @@ export class EmbeddedProfileStore implements ProfileStore {
       `SELECT m.computation, m.profile_id, 'entered' AS kind, m.value, m.version, m.run_id, m.updated_at AS at,
               m.context AS entity_context, p.user_id, p.anonymous_ids, p.emails, p.mobile_ids
        FROM memberships m JOIN profiles p ON p.space = m.space AND p.profile_id = m.profile_id
-       WHERE m.space = $1 AND m.computation = $2 AND m.kind IN ('audience', 'linked_audience') AND m.value = 'true'
-       ORDER BY m.profile_id`,
+       WHERE m.space = $1 AND m.computation = $2 AND m.kind IN ('audience', 'linked_audience') AND m.value = 'true'`,
       [space, computation],
       space,
       emit,
