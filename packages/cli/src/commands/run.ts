@@ -39,7 +39,7 @@ export function describeProgress(p: RunProgress): string {
   const what = {
     staging: `reading and staging profiles: ${fmt(p.profiles)} (${rate(p.profiles)}/s)`,
     diffing: `diffing ${fmt(p.profiles)} profiles against the profile state`,
-    writing: `${fmt(p.changes)} changes logged and queued, ${fmt(p.events)} Storage Actions events written`,
+    writing: `${fmt(p.changes)} changes handed on, ${fmt(p.events)} Storage Actions events written`,
     committing: `${fmt(p.changes)} changes, ${fmt(p.events)} events written; committing the profile state`,
   }[p.phase];
   return `run ${p.run} of ${p.space}/${p.computation}: ${what}, ${duration(p.elapsedMs)}`;

@@ -16,6 +16,7 @@ import { TableWriter } from '../writer/table-writer.js';
 import { ClassicBatcher } from './classic-batch.js';
 import { prefetch } from './prefetch.js';
 import { WriteLane } from './write-lane.js';
+import { runProgress, type RunProgress } from './run-progress.js';
 import { StorageActionsPath, type ActivationOutcome, type EventsByActivation, type FlushResult } from './storage-actions.js';
 import { MissingSchemaError } from '../actions/action-writer.js';
 import type { ActionWriteSession } from './action-write-session.js';
@@ -33,24 +34,6 @@ export interface SyncProgress {
   rows: number;
   elapsedMs: number;
 }
-
-/** Where a run is: its profiles read and staged, the diff, its changes logged and written, the state committing. */
-export interface RunProgress {
-  space: string;
-  computation: string;
-  run: string;
-  phase: 'staging' | 'diffing' | 'writing' | 'committing';
-  /** Profiles of the run read so far. */
-  profiles: number;
-  /** Changes handed on so far (logged as calls, turned into events). */
-  changes: number;
-  /** Storage Actions events written so far (refused ones included). */
-  events: number;
-  elapsedMs: number;
-}
-
-/** Progress reports of a run come at most this often (and at each change of phase). */
-const RUN_PROGRESS_MS = 500;
 
 export interface IngestResult {
   accepted: number;
@@ -164,13 +147,8 @@ export class Stowage {
         // Written now, before the state commits (a replay writes the same message ids, once);
         // queued instead when the warehouse fails, so that the run itself goes through.
         for (const [warehouse, byActivation] of this.actions.eventsFor(space, activations, changes)) {
-          let written = 0;
-          for (const list of byActivation.values()) written += list.length;
-          events += written;
-          await lane(warehouse).submit(async () => {
-            await this.writeOrQueue(session(warehouse), warehouse, space, byActivation);
-            progress.events(written);
-          });
+          for (const list of byActivation.values()) events += list.length;
+          await lane(warehouse).submit(async () => progress.events(await this.writeOrQueue(session(warehouse), warehouse, space, byActivation)));
         }
       },
       settle: async () => {
@@ -201,9 +179,11 @@ export class Stowage {
 
   /**
    * Writes a run's events for one warehouse through its session; what cannot be written now (the
-   * warehouse failed, a schema is missing) goes to the durable queue instead.
+   * warehouse failed, a schema is missing) goes to the durable queue instead. Returns how many
+   * events were written (refused ones included: they had their answer).
    */
-  private async writeOrQueue(s: ActionWriteSession, warehouse: string, space: SpaceConfig, byActivation: EventsByActivation): Promise<void> {
+  private async writeOrQueue(s: ActionWriteSession, warehouse: string, space: SpaceConfig, byActivation: EventsByActivation): Promise<number> {
+    let written = 0;
     const queue: EventsByActivation = new Map();
     for (const [activation, list] of byActivation) {
       if (s.failed || s.heldActivations.has(activation.name)) {
@@ -213,6 +193,7 @@ export class Stowage {
       }
       try {
         await s.write(activation, list);
+        written += list.length;
       } catch (error) {
         // A missing schema holds back its own activation only; any other failure, the warehouse.
         if (error instanceof MissingSchemaError) s.hold(list.length, `activation "${activation.name}": ${error.message}`, activation.name);
@@ -221,6 +202,7 @@ export class Stowage {
       }
     }
     if (queue.size > 0) await this.actions.enqueue(warehouse, space, queue);
+    return written;
   }
 
   /** Writes the Storage Actions events queued for a warehouse (a retry after a failed write). */
@@ -404,42 +386,3 @@ export class Stowage {
   }
 }
 
-/** Counts a run's progress and reports it: at each change of phase, and at most every RUN_PROGRESS_MS between. */
-function runProgress(header: RunHeader, onProgress: ((p: RunProgress) => void) | undefined) {
-  const started = Date.now();
-  const state: RunProgress = { space: header.space, computation: header.computation, run: header.id, phase: 'staging', profiles: 0, changes: 0, events: 0, elapsedMs: 0 };
-  let last = 0;
-  const report = (force: boolean) => {
-    if (!onProgress) return;
-    const now = Date.now();
-    if (!force && now - last < RUN_PROGRESS_MS) return;
-    last = now;
-    onProgress({ ...state, elapsedMs: now - started });
-  };
-  const phase = (p: RunProgress['phase']) => {
-    if (state.phase === p) return;
-    state.phase = p;
-    report(true);
-  };
-  return {
-    phase,
-    changes(n: number) {
-      state.changes += n;
-      if (state.phase !== 'writing') phase('writing');
-      else report(false);
-    },
-    events(n: number) {
-      state.events += n;
-      report(false);
-    },
-    /** The run's profiles, counted as the store reads them; the diff starts when they end. */
-    async *counting(profiles: AsyncIterable<RunProfile[]>): AsyncGenerator<RunProfile[]> {
-      for await (const chunk of profiles) {
-        state.profiles += chunk.length;
-        report(false);
-        yield chunk;
-      }
-      phase('diffing');
-    },
-  };
-}
