@@ -1,0 +1,30 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeLoadLines } from './write-lines.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'write-lines-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('writeLoadLines', () => {
+  it('writes every line whole, in order, across chunk boundaries and for a line larger than a chunk', async () => {
+    // Multi-byte text (2, 3 and 4 bytes a character), lines that straddle the 1 MB chunks, and
+    // one line of 6 MB of UTF-8 that no chunk holds.
+    const rows = [
+      ...Array.from({ length: 3000 }, (_, i) => ({ v: `${i} é€😀 ${'x'.repeat(i % 997)}` })),
+      { v: '€'.repeat(2 * 1024 * 1024) },
+      ...Array.from({ length: 10 }, (_, i) => ({ v: `after ${i} 😀` })),
+    ];
+    const line = (row: Record<string, unknown>) => `${JSON.stringify(row)}\n`;
+    const file = await writeLoadLines(dir, 'ndjson', [{ name: 'v', type: 'string' }], rows, line);
+    expect(readFileSync(file.path, 'utf8')).toBe(rows.map(line).join(''));
+    expect(file.rows).toBe(rows.length);
+    expect(file.longestRow).toBe(line(rows[3000]!).length);
+  });
+
+  it('writes an empty file for no rows', async () => {
+    const file = await writeLoadLines(dir, 'txt', [], [], () => 'never');
+    expect(readFileSync(file.path, 'utf8')).toBe('');
+  });
+});
