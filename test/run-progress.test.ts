@@ -1,8 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStowage } from '@stowage/cli';
-import type { RunProgress } from '@stowage/core';
+import type { FlushProgress, RunProgress } from '@stowage/core';
 import { project, stowage } from './support/cli.js';
 
 const LINKED = {
@@ -48,5 +48,25 @@ describe('the progress of a run', () => {
     expect(quiet.stderr).toBe('');
     // A snapshot: u1 exits, u2 enters.
     expect(quiet.stdout).toContain('2 rows written');
+  });
+
+  it('counts the queued events a flush writes', async () => {
+    // The warehouse cannot be opened (its folder is missing): the run's events are queued.
+    const dir = project({ ...LINKED, warehouses: { local: { type: 'duckdb', settings: { path: 'missing/warehouse.duckdb' } } } });
+    const down = openStowage(join(dir, 'stowage.config.json'));
+    const members = Array.from({ length: 25_000 }, (_, i) => ({ profileId: `p${i}`, userId: `u${i}`, anonymousIds: [], emails: [], mobileIds: [], entityContext: { cart_id: `c${i}` } }));
+    const failed = await down.applyRun({ space: 'shop', computation: 'carts', id: 'r1', kind: 'snapshot', completedAt: '2026-11-23T10:00:00.000Z' }, (async function* () {
+      yield members;
+    })());
+    await down.close();
+    expect(failed.writes[0]?.status).toBe('Failure');
+    mkdirSync(join(dir, 'missing'));
+    const up = openStowage(join(dir, 'stowage.config.json'));
+    const reports: FlushProgress[] = [];
+    const [flushed] = await up.flush('local', { onProgress: (p) => reports.push(p) });
+    await up.close();
+    expect(flushed?.record).toMatchObject({ status: 'Success', calls: 25_000 });
+    // The queue is written 10,000 events at a time: one report each.
+    expect(reports.map((p) => [p.warehouse, p.space, p.events])).toEqual([['local', 'shop', 10_000], ['local', 'shop', 20_000], ['local', 'shop', 25_000]]);
   });
 });

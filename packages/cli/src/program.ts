@@ -52,10 +52,11 @@ export function program(): Command {
     .description('Write the Storage Actions events still queued (after a failed write): each event lands once')
     .argument('[warehouse]', 'the warehouse to write to (default: all)')
     .addOption(configOption())
+    .option('-q, --quiet', 'no progress output')
     .action(async (warehouse: string | undefined, opts) => {
       const stowage = openStowage(opts.config);
       try {
-        process.exitCode = await flushNow(stowage, warehouse);
+        process.exitCode = await flushNow(stowage, warehouse, opts.quiet);
       } finally {
         await stowage.close();
       }

@@ -1,4 +1,4 @@
-import type { RunProgress, Stowage } from '@stowage/core';
+import type { FlushProgress, RunProgress, Stowage } from '@stowage/core';
 import { readRun } from '../read-run.js';
 import { duration, EXIT, fmt, progressPrinter } from '../output.js';
 import { summarize } from './sync.js';
@@ -53,11 +53,15 @@ export function worse(code: number, status: string): number {
 }
 
 /** Writes the Storage Actions events queued for one warehouse, or every warehouse (a retry). */
-export async function flushNow(stowage: Stowage, warehouse: string | undefined): Promise<number> {
+export async function flushNow(stowage: Stowage, warehouse: string | undefined, quiet = false): Promise<number> {
   const names = warehouse ? [stowage.warehouse(warehouse).name] : Object.keys(stowage.config.warehouses);
+  const progress = progressPrinter();
   let code: number = EXIT.ok;
   for (const name of names) {
-    for (const { record } of await stowage.flush(name)) {
+    const onProgress = quiet ? undefined : (p: FlushProgress) => progress(`${p.warehouse}/${p.space}: ${fmt(p.events)} queued events written, ${fmt(Math.round(p.events / Math.max(p.elapsedMs / 1000, 0.001)))} events/s`);
+    const results = await stowage.flush(name, { onProgress });
+    if (!quiet && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+    for (const { record } of results) {
       console.log(summarize(record));
       for (const notice of record.notices) console.log(`  ${notice}`);
       code = worse(code, record.status);

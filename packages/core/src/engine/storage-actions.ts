@@ -110,14 +110,17 @@ export class StorageActionsPath {
   }
 
   /** Writes every event queued for a warehouse and space, now, in its own session. */
-  async flush(warehouse: WarehouseConfig, space: SpaceConfig, trigger: string): Promise<FlushResult> {
+  async flush(warehouse: WarehouseConfig, space: SpaceConfig, trigger: string, onRead?: (events: number) => void): Promise<FlushResult> {
     const session = this.open(warehouse, space, trigger);
-    await this.drain(session, warehouse, space);
+    await this.drain(session, warehouse, space, onRead);
     return session.close();
   }
 
-  /** Writes the queue of a warehouse and space through a session; a failure ends the session as a Failure. */
-  async drain(session: ActionWriteSession, warehouse: WarehouseConfig, space: SpaceConfig): Promise<void> {
+  /**
+   * Writes the queue of a warehouse and space through a session; a failure ends the session as a
+   * Failure. `onRead` hears of each slice of the queue once it is handled (written, refused or held).
+   */
+  async drain(session: ActionWriteSession, warehouse: WarehouseConfig, space: SpaceConfig, onRead?: (events: number) => void): Promise<void> {
     if (session.failed) return;
     const lock = join(this.config.stateDir, 'locks', `actions-${warehouse.name}-${space.name}.lock`);
     mkdirSync(join(lock, '..'), { recursive: true });
@@ -151,6 +154,7 @@ export class StorageActionsPath {
           }
           if (held.length > 0) await outbox.append(held);
           this.writeCursor(warehouse.name, space.name, end);
+          onRead?.(entries.length);
         }
         outbox.prune(this.readCursor(warehouse.name, space.name));
       });

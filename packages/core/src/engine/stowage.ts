@@ -35,6 +35,14 @@ export interface SyncProgress {
   elapsedMs: number;
 }
 
+/** How far a flush got in one space's queue: the queued events handled (written, refused or kept queued). */
+export interface FlushProgress {
+  warehouse: string;
+  space: string;
+  events: number;
+  elapsedMs: number;
+}
+
 export interface IngestResult {
   accepted: number;
   rejected: number;
@@ -206,11 +214,15 @@ export class Stowage {
   }
 
   /** Writes the Storage Actions events queued for a warehouse (a retry after a failed write). */
-  async flush(warehouseName: string): Promise<FlushResult[]> {
+  async flush(warehouseName: string, opts: { onProgress?: (p: FlushProgress) => void } = {}): Promise<FlushResult[]> {
     const warehouse = this.warehouse(warehouseName);
     const results: FlushResult[] = [];
     for (const space of Object.values(this.config.spaces)) {
-      if (this.actions.warehousesOf(space).includes(warehouse.name)) results.push(await this.actions.flush(warehouse, space, 'manual'));
+      if (!this.actions.warehousesOf(space).includes(warehouse.name)) continue;
+      const started = Date.now();
+      let events = 0;
+      const onRead = opts.onProgress && ((n: number) => opts.onProgress!({ warehouse: warehouse.name, space: space.name, events: (events += n), elapsedMs: Date.now() - started }));
+      results.push(await this.actions.flush(warehouse, space, 'manual', onRead));
     }
     return results;
   }
