@@ -92,6 +92,18 @@ describe('EmbeddedProfileStore', () => {
     await store.close();
   });
 
+  it('refuses a run whose identifiers UTF-8 would rewrite, applying nothing of it; takes profiles whose lists are left out', async () => {
+    const store = await open();
+    // 'u\uD800' and 'u\uD801' would both be stored as 'u\uFFFD': one profile, twice.
+    await expect(apply(store, 'audience', { id: 'r1' }, [profile('u\uD800'), profile('u\uD801')])).rejects.toThrow(/profileId "u\\ud800" holds half of a character/);
+    await expect(apply(store, 'linked_audience', { id: 'r1', computation: 'l' }, [profile('a', { entities: [{ id: 'x\uDC00', context: {} }] })])).rejects.toThrow(/entity id/);
+    expect((await apply(store, 'audience', { id: 'r1' }, [profile('a')])).changes).toEqual([['a', 'entered', true, 1]]);
+    const bare = { profileId: 'b', userId: 'b' } as RunProfile;
+    const { raw } = await apply(store, 'audience', { id: 'r2', kind: 'delta' }, [bare]);
+    expect(raw.map((c) => c.profile)).toEqual([{ profileId: 'b', userId: 'b', anonymousIds: [], emails: [], mobileIds: [] }]);
+    await store.close();
+  });
+
   it('keeps the identifiers of a profile for its exit, and hands the current state to a backfill', async () => {
     const store = await open();
     await apply(store, 'audience', { id: 'r1' }, [profile('p1', { userId: null, anonymousIds: ['x1', 'x2'], mobileIds: [{ id: 'idfa', type: 'ios' }] })]);

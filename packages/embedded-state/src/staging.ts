@@ -1,5 +1,5 @@
 import { listValue, structValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
-import { yieldToEventLoop, type EntityRecord, type RunProfile } from '@stowage/core';
+import { identifierProblem, yieldToEventLoop, type EntityRecord, type RunProfile } from '@stowage/core';
 
 /**
  * The staged run. JSON fields are kept as their JSON text: each is serialised once, here, and
@@ -31,13 +31,27 @@ function appendEntities(appender: DuckDBAppender, entities: EntityRecord[] | und
   appender.appendValue(listValue([...contexts].map(([id, context]) => structValue({ id, context }))), appender.columnType(ENTITIES_COLUMN));
 }
 
+/**
+ * Identifiers go in as text (JSON fields are escaped by JSON.stringify): one the UTF-8 encoding
+ * would rewrite is refused, as the run file reader refuses it, before it could merge two profiles.
+ */
+function checkIdentifiers(p: RunProfile): void {
+  const bad =
+    identifierProblem('profileId', p.profileId) ??
+    (p.userId ? identifierProblem('userId', p.userId) : undefined) ??
+    p.entities?.map((e) => identifierProblem('entity id', e.id)).find((problem) => problem !== undefined);
+  if (bad) throw new Error(`A profile of the run cannot be staged: ${bad}; nothing of this run was applied`);
+}
+
 function appendProfile(appender: DuckDBAppender, seq: number, p: RunProfile): void {
+  checkIdentifiers(p);
   appender.appendBigInt(BigInt(seq));
   appender.appendVarchar(p.profileId);
   appendText(appender, p.userId);
-  appender.appendVarchar(JSON.stringify(p.anonymousIds));
-  appender.appendVarchar(JSON.stringify(p.emails));
-  appender.appendVarchar(JSON.stringify(p.mobileIds));
+  // A caller of the library may leave the lists out: NULL, read back as empty.
+  appendText(appender, jsonText(p.anonymousIds));
+  appendText(appender, jsonText(p.emails));
+  appendText(appender, jsonText(p.mobileIds));
   appendText(appender, p.value === null ? null : jsonText(p.value));
   appendText(appender, p.op);
   appendText(appender, p.entityContext ? JSON.stringify(p.entityContext) : null);

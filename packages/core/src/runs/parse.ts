@@ -4,6 +4,18 @@ import { parseTimestamp } from '../types/timestamp.js';
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x !== '') : []);
 
+/** A lone UTF-16 surrogate: half of a character, which no warehouse (nor UTF-8) can store as it is. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Why an identifier cannot be stored as it is, or undefined when it can. An identifier with a
+ * lone surrogate would be rewritten on its way to UTF-8 (to U+FFFD), and two different ones
+ * would then name one profile: refused instead.
+ */
+export function identifierProblem(what: string, id: string): string | undefined {
+  return LONE_SURROGATE.test(id) ? `${what} ${JSON.stringify(id)} holds half of a character (a lone UTF-16 surrogate); it cannot be stored as it is` : undefined;
+}
+
 /** A run file that cannot be read, with where and why. */
 export class RunFormatError extends Error {
   override name = 'RunFormatError';
@@ -32,6 +44,8 @@ export function parseRunProfile(input: unknown): RunProfile | string {
     : [];
   const profileId = typeof input.profileId === 'string' && input.profileId !== '' ? input.profileId : userId ?? anonymousIds[0] ?? emails[0];
   if (!profileId) return 'a profile needs a profileId, userId, anonymousId or email';
+  const bad = identifierProblem('profileId', profileId) ?? (userId === null ? undefined : identifierProblem('userId', userId));
+  if (bad) return bad;
   const op = input.op;
   if (op !== undefined && op !== 'enter' && op !== 'exit') return `op must be "enter" or "exit", not ${JSON.stringify(op)}`;
   const profile: RunProfile = { profileId, userId, anonymousIds, emails, mobileIds, ...(op ? { op } : {}), ...('value' in input ? { value: input.value } : {}) };
@@ -57,6 +71,8 @@ function parseEntities(input: unknown): EntityRecord[] | string {
   for (const [i, e] of input.entries()) {
     if (!isObject(e) || typeof e.id !== 'string' || e.id === '') return `entities[${i}] needs an "id" (a non-empty string)`;
     if (e.context !== undefined && !isObject(e.context)) return `entities[${i}].context must be a JSON object`;
+    const bad = identifierProblem(`entities[${i}].id`, e.id);
+    if (bad) return bad;
     if (seen.has(e.id)) return `entities[${i}]: the id ${JSON.stringify(e.id)} is listed twice`;
     seen.add(e.id);
     out.push({ id: e.id, context: (e.context as Record<string, unknown> | undefined) ?? {} });
