@@ -1,8 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openStowage } from '@stowage/cli';
-import type { FlushProgress, RunProgress } from '@stowage/core';
+import { destinations, openStowage } from '@stowage/cli';
+import { loadConfig, Stowage, type Destination, type FlushProgress, type RunProgress } from '@stowage/core';
+import { EmbeddedProfileStore } from '@stowage/embedded-state';
 import { project, stowage } from './support/cli.js';
 
 const LINKED = {
@@ -68,5 +69,37 @@ describe('the progress of a run', () => {
     expect(flushed?.record).toMatchObject({ status: 'Success', calls: 25_000 });
     // The queue is written 10,000 events at a time: one report each.
     expect(reports.map((p) => [p.warehouse, p.space, p.events])).toEqual([['local', 'shop', 10_000], ['local', 'shop', 20_000], ['local', 'shop', 25_000]]);
+  });
+
+  it('shows a flush going through the queue on stderr, unless --quiet', async () => {
+    const dir = project({ ...LINKED, warehouses: { local: { type: 'duckdb', settings: { path: 'missing/warehouse.duckdb' } } } });
+    writeFileSync(join(dir, 'r1.ndjson'), [{ space: 'shop', computation: 'carts', id: 'r1' }, { userId: 'u1', entityContext: { cart_id: 'c1' } }].map((x) => JSON.stringify(x)).join('\n'));
+    expect((await stowage(['run', '-q', 'r1.ndjson'], { cwd: dir })).code).toBe(1);
+    mkdirSync(join(dir, 'missing'));
+    const quiet = await stowage(['flush', '--quiet'], { cwd: dir });
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stderr).toBe('');
+    expect(quiet.stdout).toMatch(/^Success: Storage Actions write to warehouse local, 1 events/m);
+    // Queue it again (a second run while the warehouse is down), then a flush that shows its progress.
+    rmSync(join(dir, 'missing'), { recursive: true });
+    writeFileSync(join(dir, 'r2.ndjson'), [{ space: 'shop', computation: 'carts', id: 'r2' }, { userId: 'u2', entityContext: { cart_id: 'c2' } }].map((x) => JSON.stringify(x)).join('\n'));
+    expect((await stowage(['run', '-q', 'r2.ndjson'], { cwd: dir })).code).toBe(1);
+    mkdirSync(join(dir, 'missing'));
+    const shown = await stowage(['flush'], { cwd: dir });
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stderr).toMatch(/^local\/shop: 2 queued events written, [\d,]+ events\/s$/m);
+  });
+
+  it('refuses to write through a destination whose definition lacks the Storage Actions action, and keeps the events queued', async () => {
+    const dir = project(LINKED);
+    const bare = { ...destinations.get('duckdb')!, definition: { name: 'bare', mode: 'cloud', authentication: { scheme: 'custom', fields: {} }, actions: {} } } as Destination;
+    const registry = new Map([['duckdb', bare]]);
+    const s = new Stowage(loadConfig(join(dir, 'stowage.config.json'), registry), { destinations: registry, openProfileStore: (d) => EmbeddedProfileStore.open(d) });
+    const result = await s.applyRun({ space: 'shop', computation: 'carts', id: 'r1', kind: 'snapshot', completedAt: '2026-11-23T10:00:00.000Z' }, (async function* () {
+      yield [{ profileId: 'p1', userId: 'u1', anonymousIds: [], emails: [], mobileIds: [], entityContext: { cart_id: 'c1' } }];
+    })());
+    await s.close();
+    expect(result.writes[0]).toMatchObject({ status: 'Failure', error: expect.stringContaining("definition has no Storage Actions action (sendCustomEvent): wrap it with withStorageActions") });
+    expect(result.events).toBe(1);
   });
 });
