@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { openLoadDir, writeLoadLines, type Column, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
+import { csvLine, csvRelation } from './csv-load.js';
 import { dialect } from './dialect.js';
 import { introspectColumns, introspectSchema, schemaExists } from './introspect.js';
 import type { DuckDBSettings } from './settings.js';
@@ -11,20 +12,6 @@ function toPlain(value: unknown): unknown {
   if (typeof value === 'bigint') return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
   if (value instanceof Date) return value.toISOString();
   return value;
-}
-
-/** JSON text on one line: a line break in JSON text can only be whitespace between tokens. */
-const oneLine = (text: string) => (/[\n\r]/.test(text) ? JSON.stringify(JSON.parse(text)) : text);
-
-/** An NDJSON line in which the values of JSON columns are embedded as the JSON they are. */
-function jsonLine(row: Row, json: ReadonlySet<string>): string {
-  const parts: string[] = [];
-  for (const key in row) {
-    const value = row[key];
-    if (value === undefined) continue;
-    parts.push(`${JSON.stringify(key)}:${json.has(key) && typeof value === 'string' ? oneLine(value) : JSON.stringify(value)}`);
-  }
-  return `{${parts.join(',')}}\n`;
 }
 
 /** Load files of a session live in `<tmp>/stowage-load-<pid>-…` (see openLoadDir). */
@@ -52,15 +39,9 @@ async function createWaitingForLock(path: string, options: Record<string, string
 /** DuckDB's memory_limit when the settings give none (DuckDB's own default is 80% of RAM). */
 export const DEFAULT_MEMORY_LIMIT = '512MB';
 
-/** read_json's per-line limit: its 16 MB default, raised only for a batch with a longer row (a big value). */
-function objectSizeFor(longestLine: number): number {
-  const bytes = longestLine * 4 + 1024;
-  return Math.max(16 * 1024 * 1024, bytes);
-}
-
 /**
- * A session on a DuckDB database file. Bulk loads write the batch as NDJSON to a temporary file
- * and let DuckDB's `read_json` parse it in parallel: faster than the Appender fed value by value,
+ * A session on a DuckDB database file. Bulk loads write the batch as CSV to a temporary file
+ * and let DuckDB's `read_csv` parse it: faster than the Appender fed value by value,
  * and it never holds an Appender across the schema changes of a batch.
  */
 export class DuckDBDriver implements Driver {
@@ -112,26 +93,18 @@ export class DuckDBDriver implements Driver {
     return schemaExists(this.connection, schema);
   }
 
-  /**
-   * NDJSON: DuckDB's read_json parses it in parallel, faster than the Appender fed value by value.
-   * A JSON column's value is JSON text (the planner made sure of it) and goes into the line as it
-   * is: read_json would store a quoted string as a JSON string, not as the document it holds.
-   */
+  /** CSV (see csv-load.ts): a JSON column's value is JSON text, which DuckDB parses as it loads it. */
   writeLoadFile(columns: readonly Column[], rows: readonly Row[]): Promise<LoadFile> {
-    const json = new Set(columns.filter((c) => c.type === 'json').map((c) => c.name));
-    const line = json.size === 0 ? (row: Row) => JSON.stringify(row) + '\n' : (row: Row) => jsonLine(row, json);
-    return writeLoadLines(this.loadDir, 'ndjson', columns, rows, line);
+    const names = columns.map((c) => c.name);
+    return writeLoadLines(this.loadDir, 'csv', columns, rows, (row) => csvLine(row, names));
   }
 
   /**
-   * A stage read once is the file itself, as `read_json(…)` in the statement that reads it: no
+   * A stage read once is the file itself, as `read_csv(…)` in the statement that reads it: no
    * copy into a temporary table. One read more than once is copied into a temporary table.
    */
   async stage(name: string, file: LoadFile, options: StageOptions = {}): Promise<string> {
-    const types = file.columns.map((c) => `${dialect.literal(c.name)}: ${dialect.literal(dialect.physicalType(c.type))}`).join(', ');
-    const relation =
-      `read_json(${dialect.literal(file.path)}, format = 'newline_delimited', ` +
-      `columns = {${types}}, maximum_object_size = ${objectSizeFor(file.longestRow)})`;
+    const relation = csvRelation(file, (c) => dialect.physicalType(c.type));
     if (options.readOnce) {
       this.fileStages.set(relation, file.path);
       return relation;

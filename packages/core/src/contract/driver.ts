@@ -45,9 +45,9 @@ export interface Driver {
   writeLoadFile(columns: readonly Column[], rows: readonly Row[]): Promise<LoadFile>;
   /**
    * Make a load file's rows selectable: bulk-load it into a session-local staging table (COPY,
-   * read_json, a load job…) and return the table's quoted name. With `readOnce`, the writer reads
+   * read_csv, a load job…) and return the table's quoted name. With `readOnce`, the writer reads
    * the stage in one statement only, and a warehouse that can query the file in place may return
-   * that relation instead (DuckDB's `read_json(…)`), saving a copy. The file belongs to the stage.
+   * that relation instead (DuckDB's `read_csv(…)`), saving a copy. The file belongs to the stage.
    */
   stage(name: string, file: LoadFile, options?: StageOptions): Promise<string>;
   /** Drop what stage() made (the staging table, or the file a relation reads). */

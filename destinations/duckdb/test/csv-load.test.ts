@@ -1,0 +1,93 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Column, Row } from '@stowage/core';
+import { DuckDBDriver } from '../src/index.js';
+import { csvLine } from '../src/csv-load.js';
+
+/** Values that a CSV dialect gets wrong when it is sniffed, trimmed or half-quoted. */
+const HOSTILE = [
+  '',
+  ' ',
+  '  padded  ',
+  'a,b',
+  'say "hi"',
+  '"',
+  '""',
+  ',',
+  'line1\nline2',
+  'cr\r\nlf\r',
+  'back\\slash \\N \\u0000',
+  'nul\u0000inside',
+  'NULL',
+  'null',
+  '\t tab',
+  "'; DROP TABLE users; --",
+  '0123',
+  'café ☕ 𝄞',
+];
+
+const COLUMNS: Column[] = [
+  { name: 'id', type: 'bigint' },
+  { name: 'text', type: 'string' },
+  { name: 'flag', type: 'boolean' },
+  { name: 'amount', type: 'double' },
+  { name: 'at', type: 'timestamp' },
+  { name: 'doc', type: 'json' },
+];
+
+describe('DuckDB load files (CSV)', () => {
+  let dir: string;
+  let driver: DuckDBDriver;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'stowage-csv-'));
+    driver = await DuckDBDriver.open({ path: join(dir, 'w.duckdb') });
+  });
+
+  afterAll(async () => {
+    await driver.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function roundTrip(rows: Row[], columns = COLUMNS): Promise<Record<string, unknown>[]> {
+    const file = await driver.writeLoadFile(columns, rows);
+    const stage = await driver.stage('_stowage_stage_t', file, { readOnce: true });
+    try {
+      return await driver.query(`SELECT ${columns.map((c) => `"${c.name}"${c.type === 'json' ? '::VARCHAR' : ''} AS "${c.name}"`).join(', ')} FROM ${stage} ORDER BY "id"`);
+    } finally {
+      await driver.dropStage(stage);
+    }
+  }
+
+  it('keeps every hostile string as it was, the empty string apart from NULL', async () => {
+    const rows: Row[] = [...HOSTILE.map((text, id) => ({ id, text })), { id: HOSTILE.length, text: null }];
+    const back = await roundTrip(rows, COLUMNS.slice(0, 2));
+    expect(back.map((r) => r.text)).toEqual([...HOSTILE, null]);
+  });
+
+  it('loads booleans, doubles, timestamps and JSON text (kept as written, line breaks too) with their types', async () => {
+    const rows: Row[] = [
+      { id: 1, flag: true, amount: 1e21, at: '2026-11-01T00:00:40.796Z', doc: '{"a":[1,2],"q":"say \\"hi\\", ok"}' },
+      { id: 2, flag: false, amount: -0.000001, at: '0001-01-01T00:00:00.000Z', doc: '{\n  "multi": "line"\n}' },
+      { id: 3 },
+    ];
+    const back = await roundTrip(rows);
+    expect(back).toEqual([
+      { id: 1, text: null, flag: true, amount: 1e21, at: '2026-11-01T00:00:40.796Z', doc: '{"a":[1,2],"q":"say \\"hi\\", ok"}' },
+      { id: 2, text: null, flag: false, amount: -0.000001, at: '0001-01-01T00:00:00.000Z', doc: '{\n  "multi": "line"\n}' },
+      { id: 3, text: null, flag: null, amount: null, at: null, doc: null },
+    ]);
+  });
+
+  it('takes a line longer than the CSV reader allows by default (2 MB)', async () => {
+    const big = 'é'.repeat(3_000_000);
+    const back = await roundTrip([{ id: 1, text: big }, { id: 2, text: 'after' }], COLUMNS.slice(0, 2));
+    expect(back.map((r) => (r.text as string).length)).toEqual([3_000_000, 5]);
+  });
+
+  it('quotes only the fields that need it', () => {
+    expect(csvLine({ a: 'plain', b: '', c: null, d: 'x,"y"', e: 3, f: false }, ['a', 'b', 'c', 'd', 'e', 'f', 'g'])).toBe('plain,"",,"x,""y""",3,false,\n');
+  });
+});
