@@ -17,7 +17,7 @@ export const fields = {
   },
   threads: {
     label: 'Threads',
-    description: 'Threads DuckDB may use while loading. Defaults to one per core.',
+    description: 'Threads DuckDB may use while loading. Defaults to one per core but one (at least one), which leaves a core to the work of preparing the next batch.',
     type: 'integer' as const,
   },
 };

@@ -1,0 +1,32 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DuckDBDriver } from '../src/index.js';
+
+describe('a DuckDB session\'s settings', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stowage-duckdb-settings-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function settingsOf(settings: { memoryLimit?: string; threads?: number }) {
+    const driver = await DuckDBDriver.open({ path: join(dir, `${Math.random().toString(36).slice(2)}.duckdb`), ...settings });
+    try {
+      const [row] = await driver.query<{ threads: number; memory: string }>("SELECT current_setting('threads') AS threads, current_setting('memory_limit') AS memory");
+      return row!;
+    } finally {
+      await driver.close();
+    }
+  }
+
+  it('leaves a core to the client by default (one thread per core but one, at least one) and bounds memory at 512MB', async () => {
+    const defaults = await settingsOf({});
+    expect(Number(defaults.threads)).toBe(Math.max(1, availableParallelism() - 1));
+    expect(defaults.memory).toMatch(/^(512\.0 MiB|488\.2 MiB)$/);
+  });
+
+  it('takes the threads and memory limit the settings give', async () => {
+    const given = await settingsOf({ threads: 3, memoryLimit: '256MB' });
+    expect(Number(given.threads)).toBe(3);
+    expect(given.memory).toMatch(/^(256\.0 MiB|244\.1 MiB)$/);
+  });
+});
