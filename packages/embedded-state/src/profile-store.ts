@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -12,10 +13,11 @@ import { stageRun } from './staging.js';
 const CHUNK = 5_000;
 
 /**
- * The state database's settings: bounded memory (it spills to disk past it), and no ordering
- * guarantee, which lets DuckDB stream a large run instead of buffering it in order.
+ * The state database's settings: bounded memory (it spills to disk past it); no ordering
+ * guarantee, which lets DuckDB stream a large run instead of buffering it in order; and a core
+ * left to the JS thread, which stages the run and maps and writes the changes meanwhile.
  */
-const STATE_OPTIONS = { memory_limit: '512MB', preserve_insertion_order: 'false' };
+const STATE_OPTIONS = { memory_limit: '512MB', preserve_insertion_order: 'false', threads: String(Math.max(1, availableParallelism() - 1)) };
 
 /**
  * Profile state in a DuckDB file (`<stateDir>/state.duckdb`). A run is staged in bulk and diffed
