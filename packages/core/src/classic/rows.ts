@@ -1,7 +1,6 @@
 import type { Call } from '../calls/call.js';
 import type { IdentifierRules } from '../contract/dialect.js';
 import { ColumnNamer, type NameCollision } from '../naming/column-namer.js';
-import { flatten } from '../naming/flatten.js';
 import { timestampMillis } from '../types/timestamp.js';
 import { IDENTIFIES, isStandardColumn, RESERVED_TABLES, TRACKS } from './tables.js';
 
@@ -48,7 +47,8 @@ export class ClassicRows {
     const track: RawRow = { ...base, event: table.replace(/^_/, ''), event_text: call.event };
     const eventRow: RawRow = { ...track };
     // The spec's examples put an Engage track call's values under `traits`; Segment's own calls use `properties`.
-    this.names.place(eventRow, { ...(call.traits ?? {}), ...(call.properties ?? {}) }, isStandardColumn, { table, messageId: call.messageId }, collisions);
+    const values = call.traits && call.properties ? { ...call.traits, ...call.properties } : (call.traits ?? call.properties);
+    this.names.place(eventRow, values, isStandardColumn, { table, messageId: call.messageId }, collisions);
     return { tables: [[TRACKS, track], [table, eventRow]], collisions };
   }
 
@@ -64,10 +64,9 @@ export class ClassicRows {
       anonymous_id: call.anonymousId ?? null,
     };
     if (call.context) {
-      for (const [path, value] of flatten(call.context, 'context')) {
-        const column = this.column(path);
+      this.names.forEachLeaf(call.context, 'context', (column, value) => {
         if (!Object.hasOwn(row, column) || row[column] === null) row[column] = value;
-      }
+      });
     }
     return row;
   }

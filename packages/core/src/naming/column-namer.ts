@@ -1,6 +1,6 @@
 import type { IdentifierRules } from '../contract/dialect.js';
 import { applyIdentifierRules } from './identifier.js';
-import { flatten } from './flatten.js';
+import { MAX_FLATTEN_DEPTH } from './flatten.js';
 import { snakeCase } from './snake-case.js';
 
 /** A value that lost a naming collision inside one event: two keys that name the same column. */
@@ -12,6 +12,23 @@ export interface NameCollision {
 }
 
 /**
+ * A key path of user data (`context` → `userAgentData` → `mobile`) and, once asked, its column.
+ * Every call of a space repeats the same few paths: walking them through this tree names each
+ * leaf with a lookup per key, where flattening first made a path string and a pair per leaf.
+ */
+interface PathNode {
+  path: string;
+  column?: string;
+  children?: Map<string, PathNode>;
+}
+
+/** Paths remembered at most (hostile input may bring endless distinct keys); past it, named afresh. */
+const MAX_PATHS = 100_000;
+
+/** Called with each leaf of an object flattened: its column name and value. */
+export type LeafVisitor = (column: string, value: unknown) => void;
+
+/**
  * Turns keys of user data (traits, properties, mapped fields) into column names, the same way on
  * both paths: flattened with `_`, snake_case, the warehouse's identifier rules, and a key named
  * like a standard column of its table kept as `_<name>`, never dropped.
@@ -19,6 +36,9 @@ export interface NameCollision {
 export class ColumnNamer {
   /** Final column name per path: a space has few distinct paths and every event repeats them. */
   private readonly names = new Map<string, string>();
+  /** Path trees by prefix (`''` for traits and properties, `context`). */
+  private readonly roots = new Map<string, PathNode>();
+  private paths = 0;
 
   constructor(private readonly rules: IdentifierRules) {}
 
@@ -46,13 +66,51 @@ export class ColumnNamer {
    */
   place(row: Record<string, unknown>, values: Record<string, unknown> | undefined, isStandard: (column: string) => boolean, where: { table: string; messageId: string }, collisions: NameCollision[]): void {
     if (!values) return;
-    for (const [path, value] of flatten(values)) {
-      let column = this.column(path);
-      if (isStandard(column)) column = this.kept(column);
+    this.forEachLeaf(values, '', (name, value) => {
+      const column = isStandard(name) ? this.kept(name) : name;
       // Own properties only: a key named `constructor` or `toString` is data, not the prototype's.
       const held = Object.hasOwn(row, column) ? row[column] : undefined;
       if (held === undefined || held === null) row[column] = value;
       else if (value !== null && value !== held) collisions.push({ messageId: where.messageId, table: where.table, column, value });
+    });
+  }
+
+  /**
+   * Visits the leaves of `values` exactly as `flatten(values, prefix)` lists them, in its order,
+   * each with its column name (`column(path)`).
+   */
+  forEachLeaf(values: Record<string, unknown>, prefix: string, visit: LeafVisitor): void {
+    let root = this.roots.get(prefix);
+    if (!root) this.roots.set(prefix, (root = { path: prefix }));
+    this.walk(values, root, 0, visit);
+  }
+
+  private walk(values: Record<string, unknown>, parent: PathNode, depth: number, visit: LeafVisitor): void {
+    for (const key of Object.keys(values)) {
+      const leaf = values[key];
+      if (leaf === undefined) continue;
+      const node = this.child(parent, key);
+      if (leaf !== null && typeof leaf === 'object') {
+        if (Array.isArray(leaf) || depth + 1 >= MAX_FLATTEN_DEPTH) visit(this.columnOf(node), JSON.stringify(leaf));
+        else this.walk(leaf as Record<string, unknown>, node, depth + 1, visit);
+      } else {
+        visit(this.columnOf(node), leaf);
+      }
     }
+  }
+
+  private child(parent: PathNode, key: string): PathNode {
+    let node = parent.children?.get(key);
+    if (node) return node;
+    node = { path: parent.path === '' ? key : `${parent.path}_${key}` };
+    if (this.paths < MAX_PATHS) {
+      (parent.children ??= new Map()).set(key, node);
+      this.paths++;
+    }
+    return node;
+  }
+
+  private columnOf(node: PathNode): string {
+    return (node.column ??= this.column(node.path));
   }
 }

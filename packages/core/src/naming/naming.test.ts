@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { snakeCase } from './snake-case.js';
 import { applyIdentifierRules } from './identifier.js';
 import { flatten } from './flatten.js';
+import { ColumnNamer } from './column-namer.js';
 
 describe('snakeCase', () => {
   it.each([
@@ -60,5 +61,32 @@ describe('flatten', () => {
     const out = flatten(deep);
     expect(out).toHaveLength(1);
     expect(typeof out[0]![1]).toBe('string');
+  });
+});
+
+describe('ColumnNamer.forEachLeaf', () => {
+  const rules = { maxLength: 63, reservedWords: new Set(['select']), prefixLeadingDigit: true };
+  const leaves = (namer: ColumnNamer, value: Record<string, unknown>, prefix: string) => {
+    const out: Array<[string, unknown]> = [];
+    namer.forEachLeaf(value, prefix, (column, v) => out.push([column, v]));
+    return out;
+  };
+
+  it('names the leaves flatten lists, in its order, the first time and from its tree after', () => {
+    let deep: Record<string, unknown> = { leaf: 1 };
+    for (let i = 0; i < 40; i++) deep = { d: deep };
+    const values = { userAgentData: { mobile: false, brands: [{ brand: 'x' }] }, 'Café Visits': 3, select: 'kw', empty: {}, gone: undefined, nil: null, constructor: 'data', deep };
+    const namer = new ColumnNamer(rules);
+    for (const prefix of ['', 'context']) {
+      const expected = flatten(values, prefix).map(([path, v]) => [namer.column(path), v]);
+      expect(leaves(namer, values, prefix)).toEqual(expected);
+      expect(leaves(namer, values, prefix)).toEqual(expected);
+    }
+  });
+
+  it('keeps naming correctly once it stops remembering paths (endless distinct keys)', () => {
+    const namer = new ColumnNamer(rules);
+    for (let i = 0; i < 100_050; i++) leaves(namer, { [`k${i}`]: i }, '');
+    expect(leaves(namer, { 'New Key': 1, k5: 2 }, '')).toEqual([['new_key', 1], ['k5', 2]]);
   });
 });

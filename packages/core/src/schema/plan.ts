@@ -78,6 +78,17 @@ function isJsonText(value: string): boolean {
 const canWiden = (caps: PlanInput['capabilities'], from: LogicalType, to: LogicalType) =>
   caps.inPlaceWidening.some(([f, t]) => f === from && t === to);
 
+/** What the plan knows of a column: one lookup per value, where a batch has millions of values. */
+interface ColumnState {
+  type: LogicalType;
+  /** The column exists in the warehouse (not created by this batch). */
+  existed: boolean;
+  /** Its type is fixed by the schema (a standard column): never widened. */
+  fixed: boolean;
+  /** Some row of the batch has a value for it. */
+  loaded: boolean;
+}
+
 /**
  * Decides the table's columns for a batch and casts every value to its column's type.
  * A column's type is fixed by the first non-null value that creates it (or by the schema for
@@ -87,14 +98,12 @@ const canWiden = (caps: PlanInput['capabilities'], from: LogicalType, to: Logica
  */
 export function planTable(input: PlanInput): TablePlan {
   const { table, existing, rows, fixedTypes, keyColumn, capabilities } = input;
-  const types = new Map<string, LogicalType>((existing ?? []).map((c) => [c.name, c.type]));
-  const existingNames = new Set(types.keys());
+  const state = new Map<string, ColumnState>((existing ?? []).map((c) => [c.name, { type: c.type, existed: true, fixed: fixedTypes.has(c.name), loaded: false }]));
   const added: string[] = [];
   const overLimit = new Set<string>();
   const widened = new Map<string, { from: LogicalType; to: LogicalType }>();
 
   const rejects: Reject[] = [];
-  const loadedNames = new Set<string>();
   let casts = 0;
   // One pass: a column's type can only widen (bigint → double) after a value was accepted, and
   // every value accepted for the narrower type is valid for the wider one, so nothing is revisited.
@@ -104,26 +113,27 @@ export function planTable(input: PlanInput): TablePlan {
     for (const column in row) {
       const value = row[column];
       if (value === null || value === undefined) continue;
-      let type = types.get(column);
-      if (type === undefined) {
-        if (overLimit.has(column) || types.size >= capabilities.maxColumns) {
+      let col = state.get(column);
+      if (col === undefined) {
+        if (overLimit.has(column) || state.size >= capabilities.maxColumns) {
           overLimit.add(column);
           rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value: typeof value === 'string' ? value : JSON.stringify(value), reason: `the table has reached its limit of ${capabilities.maxColumns} columns` });
           row[column] = null;
           continue;
         }
-        type = fixedTypes.get(column) ?? inferType(value)!;
-        types.set(column, type);
+        const fixed = fixedTypes.get(column);
+        col = { type: fixed ?? inferType(value)!, existed: false, fixed: fixed !== undefined, loaded: false };
+        state.set(column, col);
         added.push(column);
-      } else if (type === 'bigint' && !fixedTypes.has(column)) {
-        const wider = widerTypeFor(value, type);
+      } else if (col.type === 'bigint' && !col.fixed) {
+        const wider = widerTypeFor(value, col.type);
         // A column this batch creates is created with the wider type: no ALTER, whatever the warehouse can do in place.
-        if (wider && (!existingNames.has(column) || canWiden(capabilities, type, wider))) {
-          types.set(column, wider);
-          if (existingNames.has(column)) widened.set(column, { from: widened.get(column)?.from ?? type, to: wider });
-          type = wider;
+        if (wider && (!col.existed || canWiden(capabilities, col.type, wider))) {
+          if (col.existed) widened.set(column, { from: widened.get(column)?.from ?? col.type, to: wider });
+          col.type = wider;
         }
       }
+      const type = col.type;
       if (!capabilities.textHoldsNul && typeof value === 'string' && holdsNul(value, type)) {
         rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value, reason: 'the value contains the character U+0000, which this warehouse cannot store in text' });
         row[column] = null;
@@ -139,11 +149,11 @@ export function planTable(input: PlanInput): TablePlan {
         // user's table): stored as a JSON string, whole, rather than failing the load.
         row[column] = JSON.stringify(value);
         casts++;
-        loadedNames.add(column);
+        col.loaded = true;
         continue;
       }
       if (fits(value, type)) {
-        loadedNames.add(column);
+        col.loaded = true;
         continue;
       }
       const result = castTo(value, type);
@@ -154,19 +164,19 @@ export function planTable(input: PlanInput): TablePlan {
       }
       if (result.cast) casts++;
       row[column] = result.value;
-      loadedNames.add(column);
+      col.loaded = true;
     }
   }
 
-  const columns = [...types].map(([name, type]) => ({ name, type }));
+  const columns = [...state].map(([name, c]) => ({ name, type: c.type }));
   return {
     table,
     exists: existing !== undefined,
     columns,
-    added: added.map((name) => ({ name, type: types.get(name)! })),
+    added: added.map((name) => ({ name, type: state.get(name)!.type })),
     widened: [...widened].map(([column, w]) => ({ column, ...w })),
     rows: rows as Row[],
-    loaded: columns.filter((c) => loadedNames.has(c.name)),
+    loaded: columns.filter((c) => state.get(c.name)!.loaded),
     rejects,
     casts,
   };
