@@ -1,4 +1,4 @@
-import type { Column, LoadFile, Row, SqlValue } from '@stowage/core';
+import type { LoadFile, Row, SqlValue } from '@stowage/core';
 import { dialect } from './dialect.js';
 
 /**
@@ -36,8 +36,8 @@ const DEFAULT_MAX_LINE_BYTES = 2 * 1024 * 1024;
  * any size: past the default limit, the limit and the read buffer (which must be larger) are
  * raised for this file only.
  */
-export function csvRelation(file: LoadFile, physicalType: (column: Column) => string): string {
-  const types = file.columns.map((c) => `${dialect.literal(c.name)}: ${dialect.literal(physicalType(c))}`).join(', ');
+export function csvRelation(file: LoadFile): string {
+  const types = file.columns.map((c) => `${dialect.literal(c.name)}: ${dialect.literal(dialect.physicalType(c.type))}`).join(', ');
   // longestRow counts UTF-16 code units; one takes at most 3 bytes of UTF-8.
   const longest = file.longestRow * 3 + 1024;
   const limits = longest > DEFAULT_MAX_LINE_BYTES ? `, max_line_size = ${longest}, buffer_size = ${Math.max(32 * 1024 * 1024, longest * 2)}` : '';

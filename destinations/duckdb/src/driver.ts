@@ -115,7 +115,7 @@ export class DuckDBDriver implements Driver {
    * copy into a temporary table. One read more than once is copied into a temporary table.
    */
   async stage(name: string, file: LoadFile, options: StageOptions = {}): Promise<string> {
-    const relation = csvRelation(file, (c) => dialect.physicalType(c.type));
+    const relation = csvRelation(file);
     if (options.readOnce) {
       this.fileStages.set(relation, file.path);
       return relation;
