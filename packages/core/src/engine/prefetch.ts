@@ -1,22 +1,33 @@
 /**
- * Maps an async iterable, preparing item n+1 (read and transformed) while the consumer is still
- * working on item n. At most one item is held ahead, so memory stays bounded.
+ * Maps an async iterable, preparing the next items (read and transformed, one after another, in
+ * order) while the consumer is still working on the current one. At most `ahead` items are held
+ * ready beyond the one being consumed, so memory stays bounded.
  */
-export async function* prefetch<T, U>(source: AsyncIterable<T>, transform: (item: T) => U | Promise<U>): AsyncGenerator<U> {
+export async function* prefetch<T, U>(source: AsyncIterable<T>, transform: (item: T) => U | Promise<U>, ahead = 1): AsyncGenerator<U> {
   const iterator = source[Symbol.asyncIterator]();
-  const next = async (): Promise<IteratorResult<U>> => {
-    const r = await iterator.next();
-    return r.done ? { done: true, value: undefined } : { done: false, value: await transform(r.value) };
+  // Items are made strictly one after another: each waits for the one before it.
+  let previous: Promise<unknown> = Promise.resolve();
+  const next = (): Promise<IteratorResult<U>> => {
+    const made = previous.then(async (): Promise<IteratorResult<U>> => {
+      const r = await iterator.next();
+      return r.done ? { done: true, value: undefined } : { done: false, value: await transform(r.value) };
+    });
+    // A failed item fails the items after it too; the consumer is told by the first it awaits.
+    previous = made;
+    made.catch(() => undefined);
+    return made;
   };
-  let pending = next();
+  const queue: Array<Promise<IteratorResult<U>>> = [];
   try {
     for (;;) {
-      const r = await pending;
+      if (queue.length === 0) queue.push(next());
+      const r = await queue.shift()!;
       if (r.done) return;
-      // Start the next item only after yielding control back: the consumer's await lets it run.
-      pending = new Promise((resolve, reject) => setImmediate(() => next().then(resolve, reject)));
-      // The consumer may fail before it awaits this; its error is the one to report, not ours.
-      pending.catch(() => undefined);
+      // Start the next items only after yielding control back: the consumer's await lets it run
+      // first (the log reader parses a megabyte before its first await).
+      setImmediate(() => {
+        while (queue.length < ahead) queue.push(next());
+      });
       yield r.value;
     }
   } finally {

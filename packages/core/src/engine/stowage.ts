@@ -62,6 +62,13 @@ export class UsageError extends StowageError {
 
 const INGEST_BATCH = 10_000;
 
+/**
+ * Classic batches prepared ahead of the one being applied. A prepared batch is its load files on
+ * disk, not rows in memory, so holding a few costs little; they keep the client working while the
+ * warehouse takes longer over one batch (a checkpoint), instead of waiting for it.
+ */
+const PREPARED_AHEAD = 3;
+
 /** What applying a run did: the diff, the Classic calls logged, and the Storage Actions writes. */
 export interface RunResult extends RunOutcome {
   /** Calls logged for the Classic syncs of the space's warehouses. */
@@ -349,12 +356,16 @@ export class Stowage {
     const log = this.log(warehouse.name, space);
     const from = (await writer.cursor(schema, stream)) ?? LOG_START;
     let rows = 0;
-    // While the warehouse applies one batch, the next is read, planned and encoded in load files:
-    // on two cores the client's work and the warehouse's overlap instead of taking turns.
-    const batches = prefetch(log.read<Call>(from, this.config.batchSize), async ({ entries, end }) => ({
-      calls: entries.length,
-      prepared: await writer.prepare(await batcher.batch(schema, entries, { stream, end, syncId: record.id })),
-    }));
+    // While the warehouse applies one batch, the next ones are read, planned and encoded in load
+    // files: on two cores the client's work and the warehouse's overlap instead of taking turns.
+    const batches = prefetch(
+      log.read<Call>(from, this.config.batchSize),
+      async ({ entries, end }) => ({
+        calls: entries.length,
+        prepared: await writer.prepare(await batcher.batch(schema, entries, { stream, end, syncId: record.id })),
+      }),
+      PREPARED_AHEAD,
+    );
     const refresh = async () => {
       const latest = await writer.refreshLatest(schema, batcher.latestTables());
       for (const [table, n] of Object.entries(latest.rows)) {

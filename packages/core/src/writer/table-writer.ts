@@ -161,7 +161,10 @@ export class TableWriter {
       prepared.duplicates += duplicates;
       prepared.casts += plan.casts;
       const file = plan.rows.length > 0 ? await this.driver.writeLoadFile(plan.loaded, plan.rows) : undefined;
-      prepared.tables.push({ change: plan, key: tableBatch.key, file });
+      // The DDL only: the plan also holds the rows, now in the load file, which a batch waiting
+      // to be applied must not keep alive.
+      const change: TableChange = { table: plan.table, exists: plan.exists, columns: plan.columns, added: plan.added, widened: plan.widened };
+      prepared.tables.push({ change, key: tableBatch.key, file });
     }
     for (const spec of batch.latest) {
       if (!batch.tables.some((t) => t.table === spec.source && t.rows.length > 0)) continue;
