@@ -1,8 +1,7 @@
 import { rm } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import { openLoadDir, writeLoadLines, type Column, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
+import { engineThreads, openLoadDir, writeLoadLines, type Column, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
 import { csvLine, csvRelation } from './csv-load.js';
 import { dialect } from './dialect.js';
 import { introspectColumns, introspectSchema, schemaExists } from './introspect.js';
@@ -37,16 +36,6 @@ async function createWaitingForLock(path: string, options: Record<string, string
   }
 }
 
-/**
- * DuckDB's threads when the settings give none: one per core but one. The client's share of a
- * load (reading the log, building, planning and encoding the next batch's rows) runs on the JS
- * thread at the same time; on two cores, one DuckDB thread loaded a Classic sync 13% faster, with
- * 17% less CPU, than two that contended with it (interleaved runs at 200,000 calls).
- */
-export function defaultThreads(): number {
-  return Math.max(1, availableParallelism() - 1);
-}
-
 /** DuckDB's memory_limit when the settings give none (DuckDB's own default is 80% of RAM). */
 export const DEFAULT_MEMORY_LIMIT = '512MB';
 
@@ -73,7 +62,8 @@ export class DuckDBDriver implements Driver {
     const options: Record<string, string> = { preserve_insertion_order: 'false', checkpoint_threshold: '256MB' };
     // Bounded by default: an embedded warehouse shares the machine with everything else on it.
     options.memory_limit = settings.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
-    options.threads = String(settings.threads ?? defaultThreads());
+    // By default a core is left to the client, which prepares the next batch meanwhile.
+    options.threads = String(settings.threads ?? engineThreads());
     const instance = await createWaitingForLock(settings.path, options);
     return new DuckDBDriver(instance, await instance.connect(), await openLoadDir(LOAD_DIR_PREFIX));
   }

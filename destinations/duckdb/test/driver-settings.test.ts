@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { engineThreads } from '@stowage/core';
 import { DuckDBDriver } from '../src/index.js';
 
 describe('a DuckDB session\'s settings', () => {
@@ -20,7 +21,7 @@ describe('a DuckDB session\'s settings', () => {
 
   it('leaves a core to the client by default (one thread per core but one, at least one) and bounds memory at 512MB', async () => {
     const defaults = await settingsOf({});
-    expect(Number(defaults.threads)).toBe(Math.max(1, availableParallelism() - 1));
+    expect(Number(defaults.threads)).toBe(engineThreads());
     expect(defaults.memory).toMatch(/^(512\.0 MiB|488\.2 MiB)$/);
   });
 

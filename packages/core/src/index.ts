@@ -21,4 +21,5 @@ export * from './actions/index.js';
 export { failpoint } from './testing/failpoint.js';
 export { processAlive } from './process/alive.js';
 export { yieldToEventLoop } from './process/yield.js';
+export { engineThreads } from './process/engine-threads.js';
 export * from './load-files/index.js';

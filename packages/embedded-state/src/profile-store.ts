@@ -1,9 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { failpoint, type Change, type ChangeSink, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
+import { engineThreads, failpoint, type Change, type ChangeSink, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
 import { changesQuery, toChange, type ChangeRow } from './changes.js';
 import { diffQuery } from './diff.js';
 import { entityDiffQuery } from './entity-diff.js';
@@ -17,7 +16,7 @@ const CHUNK = 5_000;
  * guarantee, which lets DuckDB stream a large run instead of buffering it in order; and a core
  * left to the JS thread, which stages the run and maps and writes the changes meanwhile.
  */
-const STATE_OPTIONS = { memory_limit: '512MB', preserve_insertion_order: 'false', threads: String(Math.max(1, availableParallelism() - 1)) };
+const STATE_OPTIONS = { memory_limit: '512MB', preserve_insertion_order: 'false', threads: String(engineThreads()) };
 
 /**
  * Profile state in a DuckDB file (`<stateDir>/state.duckdb`). A run is staged in bulk and diffed
