@@ -1,4 +1,4 @@
-import type { LoadFile, Row, SqlValue } from '@stowage/core';
+import type { Column, LoadFile, Row, SqlValue } from '@stowage/core';
 import { dialect } from './dialect.js';
 
 /**
@@ -6,25 +6,48 @@ import { dialect } from './dialect.js';
  * every column name), cheaper to encode in JS, and parsed by DuckDB's CSV reader at twice the
  * speed of `read_json` on one thread, which is all DuckDB gets while the next batch is encoded.
  *
- * The dialect is pinned on both sides, never sniffed: `,` between fields, `"` around a field that
- * needs it and `""` for a quote inside one. An empty field is NULL and `""` is the empty string
- * (`allow_quoted_nulls = false`), so the two never meet. Nothing else is special: backslashes,
- * U+0000, tabs and surrounding spaces are data.
+ * The dialect is pinned on both sides, never sniffed. Fields are separated by U+0002 and quoted
+ * with U+0001 (doubled inside a quoted field), not by `,` and `"`: JSON text never holds a raw
+ * control character (JSON.stringify escapes them all), so an entity context or any JSON value is
+ * written as it is, where the comma dialect quoted it and doubled each of its hundreds of quotes
+ * (eight times the JS work for a kilobyte of JSON, and DuckDB's slower path for quoted fields).
+ * A field is quoted only when it holds U+0001, U+0002 or a line break, or is the empty string:
+ * an empty field is NULL and a quoted empty one is `''` (`allow_quoted_nulls = false`), so the two
+ * never meet. Nothing else is special: commas, `"`, backslashes, U+0000, tabs and surrounding
+ * spaces are data.
  */
 
-/** A field that must be quoted: a delimiter, a quote or a line break inside it (or nothing at all). */
-const NEEDS_QUOTES = /[",\n\r]/;
+const QUOTE = '\u0001';
+const DELIMITER = '\u0002';
+
+/** A field that must be quoted: the quote, the delimiter or a line break inside it. */
+const NEEDS_QUOTES = /[\u0001\u0002\n\r]/;
 
 function field(value: SqlValue | undefined): string {
   if (value === null || value === undefined) return '';
   if (typeof value !== 'string') return String(value);
-  return value === '' || NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+  return value === '' || NEEDS_QUOTES.test(value) ? QUOTE + value.replaceAll(QUOTE, QUOTE + QUOTE) + QUOTE : value;
 }
 
-/** One CSV line of a row, its fields in the order of `names`. */
-export function csvLine(row: Row, names: readonly string[]): string {
-  let line = field(row[names[0]!]);
-  for (let i = 1; i < names.length; i++) line += ',' + field(row[names[i]!]);
+/**
+ * A field of a column whose values need no look (numbers, booleans, and timestamps, which the
+ * plan made canonical: `2026-01-02T03:04:05.000Z`).
+ */
+function plainField(value: SqlValue | undefined): string {
+  return value === null || value === undefined ? '' : String(value);
+}
+
+type FieldEncoder = (value: SqlValue | undefined) => string;
+
+/** How each column's fields are written: only text and JSON may need quoting. */
+export function csvEncoders(columns: readonly Column[]): FieldEncoder[] {
+  return columns.map((c) => (c.type === 'string' || c.type === 'json' ? field : plainField));
+}
+
+/** One CSV line of a row, its fields in the order of `names`, each written by its encoder. */
+export function csvLine(row: Row, names: readonly string[], encoders: readonly FieldEncoder[] = names.map(() => field)): string {
+  let line = encoders[0]!(row[names[0]!]);
+  for (let i = 1; i < names.length; i++) line += DELIMITER + encoders[i]!(row[names[i]!]);
   return line + '\n';
 }
 
@@ -43,6 +66,6 @@ export function csvRelation(file: LoadFile): string {
   const limits = longest > DEFAULT_MAX_LINE_BYTES ? `, max_line_size = ${longest}, buffer_size = ${Math.max(32 * 1024 * 1024, longest * 2)}` : '';
   return (
     `read_csv(${dialect.literal(file.path)}, header = false, auto_detect = false, ` +
-    `delim = ',', quote = '"', escape = '"', nullstr = '', allow_quoted_nulls = false${limits}, columns = {${types}})`
+    `delim = ${dialect.literal(DELIMITER)}, quote = ${dialect.literal(QUOTE)}, escape = ${dialect.literal(QUOTE)}, nullstr = '', allow_quoted_nulls = false${limits}, columns = {${types}})`
   );
 }

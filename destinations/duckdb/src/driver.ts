@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { engineThreads, openLoadDir, writeLoadLines, type Column, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
-import { csvLine, csvRelation } from './csv-load.js';
+import { csvEncoders, csvLine, csvRelation } from './csv-load.js';
 import { dialect } from './dialect.js';
 import { introspectColumns, introspectSchema, schemaExists } from './introspect.js';
 import type { DuckDBSettings } from './settings.js';
@@ -97,36 +97,28 @@ export class DuckDBDriver implements Driver {
   /** CSV (see csv-load.ts): a JSON column's value is JSON text, which DuckDB parses as it loads it. */
   writeLoadFile(columns: readonly Column[], rows: readonly Row[]): Promise<LoadFile> {
     const names = columns.map((c) => c.name);
-    return writeLoadLines(this.loadDir, 'csv', columns, rows, (row) => csvLine(row, names));
+    const encoders = csvEncoders(columns);
+    return writeLoadLines(this.loadDir, 'csv', columns, rows, (row) => csvLine(row, names, encoders));
   }
 
   /**
-   * A stage read once is the file itself, as `read_csv(…)` in the statement that reads it: no
-   * copy into a temporary table. One read more than once is copied into a temporary table.
+   * A stage is the file itself, as `read_csv(…)` in each statement that reads it: no copy into a
+   * temporary table. A file read twice (identifies, read again to mark the users it touches) is
+   * parsed twice, which costs DuckDB less than the copy did, and the client nothing.
    */
-  async stage(name: string, file: LoadFile, options: StageOptions = {}): Promise<string> {
+  async stage(_name: string, file: LoadFile, _options: StageOptions = {}): Promise<string> {
     const relation = csvRelation(file);
-    if (options.readOnce) {
-      this.fileStages.set(relation, file.path);
-      return relation;
-    }
-    try {
-      const staged = dialect.quote(name);
-      await this.connection.run(`CREATE OR REPLACE TEMP TABLE ${staged} AS SELECT * FROM ${relation}`);
-      return staged;
-    } finally {
-      await rm(file.path, { force: true });
-    }
+    this.fileStages.set(relation, file.path);
+    return relation;
   }
 
-  async dropStage(stage: string): Promise<void> {
+  dropStage(stage: string): Promise<void> {
     const path = this.fileStages.get(stage);
-    if (path === undefined) {
-      await this.connection.run(`DROP TABLE IF EXISTS ${stage}`);
-      return;
-    }
     this.fileStages.delete(stage);
-    await rm(path, { force: true });
+    // Not awaited: the statement that read the file is done, and waiting for the file system inside
+    // the batch's transaction only delays its next statement. The session's folder goes at close.
+    if (path !== undefined) void rm(path, { force: true }).catch(() => undefined);
+    return Promise.resolve();
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {

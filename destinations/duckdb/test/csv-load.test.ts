@@ -26,6 +26,13 @@ const HOSTILE = [
   "'; DROP TABLE users; --",
   '0123',
   'café ☕ 𝄞',
+  // The load file's own quote (U+0001) and delimiter (U+0002), alone, doubled and mixed.
+  '\u0001',
+  '\u0001\u0001',
+  'a\u0002b',
+  '\u0002',
+  'q\u0001d\u0002\n',
+  '{"json":"text, with \\"quotes\\""}',
 ];
 
 const COLUMNS: Column[] = [
@@ -87,7 +94,11 @@ describe('DuckDB load files (CSV)', () => {
     expect(back.map((r) => (r.text as string).length)).toEqual([3_000_000, 5]);
   });
 
-  it('quotes only the fields that need it', () => {
-    expect(csvLine({ a: 'plain', b: '', c: null, d: 'x,"y"', e: 3, f: false }, ['a', 'b', 'c', 'd', 'e', 'f', 'g'])).toBe('plain,"",,"x,""y""",3,false,\n');
+  it('quotes only the fields that need it: commas, quotes and JSON text are written as they are', () => {
+    const [Q, D] = ['\u0001', '\u0002'];
+    const row = { a: 'plain', b: '', c: null, d: 'x,"y"', e: 3, f: false, h: `q${Q}`, i: 'two\nlines', j: '{"k":[1,"v"]}' };
+    expect(csvLine(row, ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'])).toBe(
+      ['plain', `${Q}${Q}`, '', 'x,"y"', '3', 'false', '', `${Q}q${Q}${Q}${Q}`, `${Q}two\nlines${Q}`, '{"k":[1,"v"]}'].join(D) + '\n',
+    );
   });
 });

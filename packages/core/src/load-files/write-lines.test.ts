@@ -9,7 +9,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('writeLoadLines', () => {
   it('writes every line whole, in order, across chunk boundaries and for a line larger than a chunk', async () => {
-    // Multi-byte text (2, 3 and 4 bytes a character), lines that straddle the 1 MB chunks, and
+    // Multi-byte text (2, 3 and 4 bytes a character), lines that straddle the chunks and their groups, and
     // one line of 6 MB of UTF-8 that no chunk holds.
     const rows = [
       ...Array.from({ length: 3000 }, (_, i) => ({ v: `${i} é€😀 ${'x'.repeat(i % 997)}` })),

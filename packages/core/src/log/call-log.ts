@@ -8,6 +8,9 @@ import { comparePositions, type LogPosition } from './position.js';
 const SEGMENT = /^(\d{10})\.ndjson$/;
 const segmentName = (n: number) => `${String(n).padStart(10, '0')}.ndjson`;
 
+/** Bytes a reader parses between two turns of the event loop. */
+const READ_CHUNK_BYTES = 256 * 1024;
+
 export interface LogBatch<T> {
   entries: T[];
   /** Position just past the last entry of this batch. */
@@ -90,8 +93,9 @@ export class CallLog {
       try {
         const limit = segment === stop.segment ? stop.offset : fstatSync(fd).size;
         let offset = segment === from.segment ? from.offset : 0;
-        // 1 MB at a time, yielding after each: a reader shares the thread with the warehouse's statements.
-        const chunk = Buffer.alloc(1024 * 1024);
+        // A quarter of a megabyte at a time (a few milliseconds of parsing), yielding after each: a
+        // reader shares the thread with the warehouse's statements, whose continuations wait for it.
+        const chunk = Buffer.alloc(READ_CHUNK_BYTES);
         let carry: Buffer = Buffer.alloc(0);
         let pos = offset;
         while (pos < limit) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planTable, type PlanInput } from './plan.js';
+import { planTable, planTableInSlices, type PlanInput } from './plan.js';
 
 const base = (over: Partial<PlanInput>): PlanInput => ({
   table: 'identifies',
@@ -99,5 +99,21 @@ describe('planTable', () => {
     expect(strict.rows[0]).toMatchObject({ a: null, j: null, ok: '{"k":"\\\\u0000"}' });
     const lenient = planTable(base({ rows: rows(), fixedTypes, capabilities: { inPlaceWidening: [], maxColumns: 10, textHoldsNul: true, maxStringBytes: Infinity } }));
     expect(lenient.rejects).toEqual([]);
+  });
+
+  it('plans the same in slices as at once, a widening and a reject far past the first slice included', async () => {
+    const rows = () =>
+      Array.from({ length: 7001 }, (_, i) => ({
+        id: `m${i}`,
+        score: i === 4500 ? 2.5 : i,
+        plan: i === 6000 ? { nested: true } : 'pro',
+        ...(i === 5000 ? { late: 'first seen here' } : {}),
+      }));
+    const existing = [{ name: 'id', type: 'string' as const }, { name: 'score', type: 'bigint' as const }, { name: 'plan', type: 'string' as const }];
+    const sliced = await planTableInSlices(base({ existing, rows: rows() }));
+    expect(sliced).toEqual(planTable(base({ existing, rows: rows() })));
+    expect(sliced.widened).toEqual([{ column: 'score', from: 'bigint', to: 'double' }]);
+    expect(sliced.added).toEqual([{ name: 'late', type: 'string' }]);
+    expect(sliced.rows[6000]!.plan).toBe('{"nested":true}');
   });
 });

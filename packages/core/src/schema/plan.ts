@@ -2,6 +2,7 @@ import type { Capabilities } from '../contract/capabilities.js';
 import type { Column, LogicalType } from '../contract/logical-type.js';
 import type { Row, SqlValue } from '../contract/driver.js';
 import { castTo, inferType, parseTimestamp, widerTypeFor } from '../types/index.js';
+import { yieldToEventLoop } from '../process/yield.js';
 
 /** A value that could not be stored, kept with everything needed to find and repair it. */
 export interface Reject {
@@ -97,26 +98,55 @@ interface ColumnState {
  * batch and starting schema, so a replayed batch plans exactly the same.
  */
 export function planTable(input: PlanInput): TablePlan {
-  const { table, existing, rows, fixedTypes, keyColumn, capabilities } = input;
-  const state = new Map<string, ColumnState>((existing ?? []).map((c) => [c.name, { type: c.type, existed: true, fixed: fixedTypes.has(c.name), loaded: false }]));
-  const added: string[] = [];
-  const overLimit = new Set<string>();
-  const widened = new Map<string, { from: LogicalType; to: LogicalType }>();
+  const planner = new TablePlanner(input);
+  for (const row of input.rows) planner.add(row);
+  return planner.finish(input.rows);
+}
 
-  const rejects: Reject[] = [];
-  let casts = 0;
+/** Rows planned between two turns of the event loop (a few milliseconds of work). */
+const ROWS_PER_SLICE = 2000;
+
+/**
+ * `planTable`, letting the event loop run between slices of rows: a batch is planned while the
+ * one before it is applied, and each statement of that one waits for the planning to pause.
+ */
+export async function planTableInSlices(input: PlanInput): Promise<TablePlan> {
+  const planner = new TablePlanner(input);
+  const { rows } = input;
+  for (let i = 0; i < rows.length; i++) {
+    if (i > 0 && i % ROWS_PER_SLICE === 0) await yieldToEventLoop();
+    planner.add(rows[i]!);
+  }
+  return planner.finish(rows);
+}
+
+/** The plan of one table, a row at a time, in log order. */
+class TablePlanner {
+  private readonly state: Map<string, ColumnState>;
+  private readonly added: string[] = [];
+  private readonly overLimit = new Set<string>();
+  private readonly widened = new Map<string, { from: LogicalType; to: LogicalType }>();
+  private readonly rejects: Reject[] = [];
+  private casts = 0;
+
+  constructor(private readonly input: Omit<PlanInput, 'rows'>) {
+    this.state = new Map<string, ColumnState>((input.existing ?? []).map((c) => [c.name, { type: c.type, existed: true, fixed: input.fixedTypes.has(c.name), loaded: false }]));
+  }
+
   // One pass: a column's type can only widen (bigint → double) after a value was accepted, and
   // every value accepted for the narrower type is valid for the wider one, so nothing is revisited.
   // Values are cast in place (a rejected one becomes null): copying every row cost more than the
   // planning itself, in time and in garbage.
-  for (const row of rows) {
+  add(row: Record<string, unknown>): void {
+    const { table, fixedTypes, keyColumn, capabilities } = this.input;
+    const { state, rejects } = this;
     for (const column in row) {
       const value = row[column];
       if (value === null || value === undefined) continue;
       let col = state.get(column);
       if (col === undefined) {
-        if (overLimit.has(column) || state.size >= capabilities.maxColumns) {
-          overLimit.add(column);
+        if (this.overLimit.has(column) || state.size >= capabilities.maxColumns) {
+          this.overLimit.add(column);
           rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value: typeof value === 'string' ? value : JSON.stringify(value), reason: `the table has reached its limit of ${capabilities.maxColumns} columns` });
           row[column] = null;
           continue;
@@ -124,12 +154,12 @@ export function planTable(input: PlanInput): TablePlan {
         const fixed = fixedTypes.get(column);
         col = { type: fixed ?? inferType(value)!, existed: false, fixed: fixed !== undefined, loaded: false };
         state.set(column, col);
-        added.push(column);
+        this.added.push(column);
       } else if (col.type === 'bigint' && !col.fixed) {
         const wider = widerTypeFor(value, col.type);
         // A column this batch creates is created with the wider type: no ALTER, whatever the warehouse can do in place.
         if (wider && (!col.existed || canWiden(capabilities, col.type, wider))) {
-          if (col.existed) widened.set(column, { from: widened.get(column)?.from ?? col.type, to: wider });
+          if (col.existed) this.widened.set(column, { from: this.widened.get(column)?.from ?? col.type, to: wider });
           col.type = wider;
         }
       }
@@ -148,7 +178,7 @@ export function planTable(input: PlanInput): TablePlan {
         // Text that is not JSON, headed for a JSON column (a mapping into a jsonb column of the
         // user's table): stored as a JSON string, whole, rather than failing the load.
         row[column] = JSON.stringify(value);
-        casts++;
+        this.casts++;
         col.loaded = true;
         continue;
       }
@@ -162,22 +192,25 @@ export function planTable(input: PlanInput): TablePlan {
         row[column] = null;
         continue;
       }
-      if (result.cast) casts++;
+      if (result.cast) this.casts++;
       row[column] = result.value;
       col.loaded = true;
     }
   }
 
-  const columns = [...state].map(([name, c]) => ({ name, type: c.type }));
-  return {
-    table,
-    exists: existing !== undefined,
-    columns,
-    added: added.map((name) => ({ name, type: state.get(name)!.type })),
-    widened: [...widened].map(([column, w]) => ({ column, ...w })),
-    rows: rows as Row[],
-    loaded: columns.filter((c) => state.get(c.name)!.loaded),
-    rejects,
-    casts,
-  };
+  finish(rows: Array<Record<string, unknown>>): TablePlan {
+    const { state } = this;
+    const columns = [...state].map(([name, c]) => ({ name, type: c.type }));
+    return {
+      table: this.input.table,
+      exists: this.input.existing !== undefined,
+      columns,
+      added: this.added.map((name) => ({ name, type: state.get(name)!.type })),
+      widened: [...this.widened].map(([column, w]) => ({ column, ...w })),
+      rows: rows as Row[],
+      loaded: columns.filter((c) => state.get(c.name)!.loaded),
+      rejects: this.rejects,
+      casts: this.casts,
+    };
+  }
 }

@@ -72,6 +72,14 @@ describe('timestampMillis', () => {
     }
   });
 
+  it('agrees with Date across four centuries, one instant every 37 hours and 17 seconds', () => {
+    const step = (37 * 3600 + 17) * 1000 + 123;
+    for (let ms = Date.UTC(1800, 0, 1); ms < Date.UTC(2200, 0, 1); ms += step) {
+      const value = new Date(ms).toISOString();
+      if (timestampMillis(value) !== ms) expect(timestampMillis(value), value).toBe(ms);
+    }
+  });
+
   it('reads other ISO-8601 forms through parseTimestamp, and is NaN for what is not a moment', () => {
     expect(timestampMillis('2026-11-23T10:00:00-05:00')).toBe(Date.parse('2026-11-23T15:00:00.000Z'));
     for (const value of ['2026-02-30T00:00:00.000Z', '2026-11-23T10:00:00.000X', '2026-1a-23T10:00:00.000Z', 'yesterday', '']) {

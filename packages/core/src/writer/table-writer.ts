@@ -3,7 +3,7 @@ import type { Dialect } from '../contract/dialect.js';
 import type { Driver, LoadFile, Row } from '../contract/driver.js';
 import type { Column, LogicalType } from '../contract/logical-type.js';
 import type { LogPosition } from '../log/position.js';
-import { planTable, type Reject, type TablePlan } from '../schema/plan.js';
+import { planTableInSlices, type Reject, type TablePlan } from '../schema/plan.js';
 import { Statements } from './sql.js';
 import { failpoint } from '../testing/failpoint.js';
 import { yieldToEventLoop } from '../process/yield.js';
@@ -78,7 +78,7 @@ interface PreparedLatest {
   maxColumns: string[];
 }
 
-/** The DDL a table needs before a batch loads: what `planTable` decides, without the rows. */
+/** The DDL a table needs before a batch loads: what the plan decides, without the rows. */
 type TableChange = Pick<TablePlan, 'table' | 'exists' | 'columns' | 'added' | 'widened'>;
 
 /** A batch made ready on the client: schema changes decided, rows encoded in load files. */
@@ -155,7 +155,7 @@ export class TableWriter {
     for (const tableBatch of batch.tables) {
       await yieldToEventLoop();
       const { rows, duplicates } = dedupe(tableBatch.rows, tableBatch.key);
-      const plan = planTable({ table: tableBatch.table, existing: tables.get(tableBatch.table), rows, fixedTypes: tableBatch.fixedTypes, keyColumn: tableBatch.key, capabilities: this.capabilities });
+      const plan = await planTableInSlices({ table: tableBatch.table, existing: tables.get(tableBatch.table), rows, fixedTypes: tableBatch.fixedTypes, keyColumn: tableBatch.key, capabilities: this.capabilities });
       if (plan.columns.length > 0) tables.set(tableBatch.table, plan.columns);
       rejects.push(...plan.rejects);
       prepared.duplicates += duplicates;
@@ -233,8 +233,7 @@ export class TableWriter {
     for (const { change, key, file } of prepared.tables) {
       await this.applyChange(schema, change, result.notices, [key]);
       if (!file) continue;
-      const dirtyKeys = prepared.dirty.filter((spec) => spec.source === change.table).map((spec) => spec.sourceKey);
-      const stage = await this.driver.stage(`_stowage_stage_${change.table}`, file, { readOnce: !readAgain.has(change.table), keys: [key, ...dirtyKeys] });
+      const stage = await this.driver.stage(`_stowage_stage_${change.table}`, file, { readOnce: !readAgain.has(change.table), keys: [key] });
       stages.set(change.table, stage);
       failpoint('writer:after-stage');
       const inserted = await this.driver.execute(this.sql.insertNew(schema, change.table, stage, file.columns, [key]));
@@ -246,12 +245,11 @@ export class TableWriter {
       const stage = stages.get(spec.source);
       if (!stage) continue;
       const q = (name: string) => this.dialect.quote(name);
-      // A key is marked once however many batches touch it: a slice of the refresh is a slice of keys.
-      const dirty = this.sql.table(schema, DIRTY_TABLE);
+      // Marked as they come, without looking for an earlier mark of the same key: the refresh
+      // takes each key once, and probing the marks for every batch cost more than the marks.
       await this.driver.execute(
-        `INSERT INTO ${dirty} (${q('table_name')}, ${q('key')}) ` +
-          `SELECT DISTINCT ${this.dialect.param(1)}, s.${q(spec.sourceKey)} FROM ${stage} s WHERE s.${q(spec.sourceKey)} IS NOT NULL ` +
-          `AND NOT EXISTS (SELECT 1 FROM ${dirty} d WHERE d.${q('table_name')} = ${this.dialect.param(1)} AND d.${q('key')} = s.${q(spec.sourceKey)})`,
+        `INSERT INTO ${this.sql.table(schema, DIRTY_TABLE)} (${q('table_name')}, ${q('key')}) ` +
+          `SELECT DISTINCT ${this.dialect.param(1)}, s.${q(spec.sourceKey)} FROM ${stage} s WHERE s.${q(spec.sourceKey)} IS NOT NULL`,
         [spec.table],
       );
     }
@@ -294,7 +292,8 @@ export class TableWriter {
       out.rows[spec.table] = 0;
       // In slices of keys, one transaction each: the aggregate of a slice is bounded however
       // many users a sync touched, and a slice committed is a slice the next sync need not redo.
-      const slice = `SELECT ${q('key')} FROM ${this.sql.table(schema, DIRTY_TABLE)} WHERE ${q('table_name')} = ${this.dialect.literal(spec.table)} ORDER BY ${q('key')} LIMIT ${REFRESH_SLICE}`;
+      // A key marked by several batches is one key of one slice (and all its marks go with it).
+      const slice = `SELECT DISTINCT ${q('key')} FROM ${this.sql.table(schema, DIRTY_TABLE)} WHERE ${q('table_name')} = ${this.dialect.literal(spec.table)} ORDER BY ${q('key')} LIMIT ${REFRESH_SLICE}`;
       for (;;) {
         try {
           const cleared = await this.driver.transaction(async () => {
