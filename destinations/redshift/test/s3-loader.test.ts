@@ -4,7 +4,7 @@ import { actionsCore } from '@stowage/core';
 import { Harness, identify, testPostgres, track, type DestinationUnderTest } from '@stowage/testkit';
 import { redshiftDestination, s3Loader, stagingOf, type RedshiftSettings } from '../src/index.js';
 import { emulatingCopy, type CopiesSeen } from './support/emulated-copy.js';
-import { redshiftDialectOnPostgres } from './on-postgres.js';
+import { redshiftDialectOnPostgres } from '../src/testing/on-postgres.js';
 import { testS3, type TestS3 } from './support/s3-server.js';
 
 const SECRET = 'test/Secret+Key=42';

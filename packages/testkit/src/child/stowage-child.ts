@@ -3,7 +3,7 @@ import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Destination } from '@stowage/core';
 import { Harness } from '../harness.js';
-import type { ChildAction, ChildTask } from './task.js';
+import { dialectFingerprint, type ChildAction, type ChildTask } from './task.js';
 
 /**
  * The entry of a child process (run with `node`, from dist): builds the install a test describes
@@ -14,6 +14,9 @@ async function main(): Promise<void> {
   const task = JSON.parse(readFileSync(0, 'utf8')) as ChildTask;
   const destination = await importDestination(task.module);
   if (destination.type !== task.type) throw new Error(`${task.module} exports the "${destination.type}" destination, but the test runs "${task.type}"`);
+  if (dialectFingerprint(destination.dialect) !== task.dialect) {
+    throw new Error(`${task.module} exports the "${destination.type}" destination with another dialect than the test runs (identifier rules or types differ): point \`module\` at a module whose default export is the destination under test`);
+  }
   const settings = () => task.settings;
   const h = await Harness.create({ destination, module: task.module, settings, unreachable: settings }, { ...task.options, reuse: { dir: task.dir, settings: task.settings } });
   try {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LEDGER_TABLE, REJECTS_TABLE } from '@stowage/core';
 import { runChild } from '../child/run-child.js';
-import type { ChildAction, ChildRun, ChildTask } from '../child/task.js';
+import { dialectFingerprint, type ChildAction, type ChildRun, type ChildTask } from '../child/task.js';
 import { Harness, identify, track, type DestinationUnderTest, type HarnessOptions } from '../harness.js';
 
 const at = (minute: number) => `2026-11-23T10:${String(minute).padStart(2, '0')}:00.000Z`;
@@ -71,7 +71,7 @@ async function snapshot(h: Harness, schema: string): Promise<Snapshot> {
 
 /** A harness's install, described for a child process. */
 function task(dut: DestinationUnderTest, h: Harness, options: ChildTask['options'], action: ChildAction): ChildTask {
-  return { module: dut.module, type: dut.destination.type, dir: h.dir, settings: h.settings, options, action };
+  return { module: dut.module, type: dut.destination.type, dialect: dialectFingerprint(dut.destination.dialect), dir: h.dir, settings: h.settings, options, action };
 }
 
 /**
