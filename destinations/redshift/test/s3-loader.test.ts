@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gunzipSync } from 'node:zlib';
 import { actionsCore } from '@stowage/core';
-import { Harness, identify, testPostgres, track, type DestinationUnderTest } from '@stowage/testkit';
+import { Harness, identify, removeHarnessDirs, testPostgres, track, type DestinationUnderTest } from '@stowage/testkit';
 import { redshiftDestination, s3Loader, stagingOf, type RedshiftSettings } from '../src/index.js';
 import { emulatingCopy, type CopiesSeen } from './support/emulated-copy.js';
 import { redshiftDialectOnPostgres } from '../src/testing/on-postgres.js';
@@ -18,6 +18,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await s3?.close();
   await server.close();
+  // The harness made outside the conformance suite leaves its folder to be removed here.
+  removeHarnessDirs();
 });
 afterEach(() => server.afterEach());
 

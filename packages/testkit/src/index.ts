@@ -46,4 +46,4 @@ export function describeDestination(name: string, dut: DestinationUnderTest): vo
 }
 
 export { testPostgres, type TestPostgres } from './postgres-server.js';
-export { Harness, identify, track, type DestinationUnderTest, type HarnessOptions, type Rows } from './harness.js';
+export { Harness, identify, removeHarnessDirs, track, type DestinationUnderTest, type HarnessOptions, type Rows } from './harness.js';
