@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { applyIdentifierRules, Statements } from '@stowage/core';
+import { dialectFingerprint } from '@stowage/testkit';
 import { capabilities, dialect, latestNonNull, REDSHIFT_RESERVED_WORDS, redshift } from '../src/index.js';
+import redshiftOnPostgres from '../src/testing/on-postgres.js';
 
 const name = (word: string) => applyIdentifierRules(word, dialect.identifiers);
 const sql = new Statements(dialect);
@@ -111,5 +113,16 @@ describe('the destination', () => {
   it('names the password, the URL password and the secret access key as secrets', () => {
     const secrets = redshift.secrets({ url: 'postgres://u:url%20secret@h:5439/dev', password: 'pw', secretAccessKey: 'sk/abc+def' });
     expect(secrets).toEqual(expect.arrayContaining(['url secret', 'pw', 'sk/abc+def']));
+  });
+});
+
+describe('the variant the tests run on PostgreSQL', () => {
+  it('differs from the package default only in the length names are cut at, which the killed-sync children check', () => {
+    expect(redshiftOnPostgres.dialect.identifiers.maxLength).toBe(63);
+    expect(redshift.dialect.identifiers.maxLength).toBe(127);
+    expect(redshiftOnPostgres.dialect.physicalType('json')).toBe(redshift.dialect.physicalType('json'));
+    // The child refuses a module whose destination's fingerprint is not the test's.
+    expect(dialectFingerprint(redshiftOnPostgres.dialect)).not.toBe(dialectFingerprint(redshift.dialect));
+    expect(dialectFingerprint(redshiftOnPostgres.dialect)).toBe(dialectFingerprint({ ...redshift.dialect, identifiers: { ...redshift.dialect.identifiers, maxLength: 63 } }));
   });
 });

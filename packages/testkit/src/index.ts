@@ -46,4 +46,5 @@ export function describeDestination(name: string, dut: DestinationUnderTest): vo
 }
 
 export { testPostgres, type TestPostgres } from './postgres-server.js';
+export { dialectFingerprint } from './child/task.js';
 export { Harness, identify, removeHarnessDirs, track, type DestinationUnderTest, type HarnessOptions, type Rows } from './harness.js';
