@@ -133,7 +133,14 @@ export class DuckDBDriver implements Driver {
     }
   }
 
+  /** DuckDB's CHECKPOINT runs on its own thread; closing checkpoints too, but on the JS thread. */
+  async checkpoint(): Promise<void> {
+    await this.connection.run('CHECKPOINT');
+  }
+
   async close(): Promise<void> {
+    // Checkpointed first, off the JS thread (a failed transaction may refuse it: close does it then).
+    await this.checkpoint().catch(() => undefined);
     this.connection.closeSync();
     this.instance.closeSync();
     await rm(this.loadDir, { recursive: true, force: true });

@@ -54,6 +54,13 @@ export interface Driver {
   dropStage(stage: string): Promise<void>;
   /** Run fn in one transaction: commit when it resolves, roll back when it throws. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Optional: write what the session committed into the warehouse's own files now (DuckDB's
+   * CHECKPOINT), off the JS thread, so that close() is quick. The engine calls it once a run's
+   * writes have settled, so that this work overlaps the profile state's commit instead of
+   * following it. A warehouse whose commits are already in place leaves it out.
+   */
+  checkpoint?(): Promise<void>;
   /** Close the session and remove any load files it did not consume. */
   close(): Promise<void>;
 }

@@ -62,6 +62,8 @@ export class ActionWriteSession {
   private settings?: Record<string, unknown>;
   private unbind?: () => void;
   private error?: unknown;
+  /** A checkpoint started by `checkpointSoon`: the next use of the session waits for it. */
+  private checkpointing?: Promise<void>;
   /** Each activation's mapping, compiled (null: it needs mapping-kit itself). */
   private readonly compiled = new Map<string, CompiledMapping | null>();
   /** The table names as the writer makes them (snake_case, the warehouse's rules), for the outcomes. */
@@ -111,6 +113,7 @@ export class ActionWriteSession {
   /** Writes one activation's events; throws when the warehouse fails (nothing of the call is committed). */
   async write(activation: ActivationConfig, events: ActionEvent[]): Promise<void> {
     if (this.error !== undefined) throw this.error;
+    await this.settled();
     await this.open();
     const writer = this.writer!;
     const started = Date.now();
@@ -181,6 +184,22 @@ export class ActionWriteSession {
     if (reason !== undefined) this.record.notices.push(`${events} events stay queued: ${reason}`);
   }
 
+  /**
+   * Starts the warehouse's checkpoint (where it has one) without waiting for it: called when the
+   * session's writes have settled, so that it runs beside the profile state's commit. A failed
+   * checkpoint is no failed write (what it would have moved is committed); close tries again.
+   */
+  checkpointSoon(): void {
+    if (!this.driver?.checkpoint || this.checkpointing || this.error !== undefined) return;
+    this.checkpointing = this.driver.checkpoint().catch(() => undefined);
+  }
+
+  private async settled(): Promise<void> {
+    const pending = this.checkpointing;
+    this.checkpointing = undefined;
+    await pending;
+  }
+
   /** Ends the session as a Failure: later writes are refused (their events go to the queue). */
   fail(error: unknown): void {
     this.error ??= error;
@@ -203,6 +222,7 @@ export class ActionWriteSession {
       record.status = this.refused > 0 || this.held > 0 || record.rejects > 0 ? 'Partial' : 'Success';
     }
     if (this.refused > NOTICED_REFUSALS) record.notices.push(`… and ${this.refused - NOTICED_REFUSALS} more events not written`);
+    await this.settled();
     await this.driver?.close().catch(() => undefined);
     record.endedAt = new Date().toISOString();
     delete record.pid;

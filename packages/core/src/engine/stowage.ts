@@ -168,6 +168,8 @@ export class Stowage {
       },
       settle: async () => {
         for (const l of lanes.values()) await l.settle();
+        // The warehouses checkpoint what the run wrote while the profile state commits.
+        for (const s of sessions.values()) s.checkpointSoon();
         progress.phase('committing');
       },
     };
