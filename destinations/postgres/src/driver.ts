@@ -15,6 +15,14 @@ export interface PgDriverOptions {
   loader: Loader;
   /** Statements run once the session is open (time zone, search path…). */
   setup?: readonly string[];
+  /**
+   * How the insert of new keys is made to look each staged key up in the table's key index,
+   * rather than hash the whole table: `analyze` gathers statistics of the stage's key columns (what
+   * a planner without per-transaction settings needs); `settings` turns hash and merge joins off
+   * for the rest of the batch's transaction (`SET LOCAL`), which costs no pass over the stage.
+   * Default `analyze`.
+   */
+  keyLookups?: 'analyze' | 'settings';
 }
 
 /**
@@ -28,6 +36,8 @@ export class PgDriver implements Driver {
   private readonly stagePrefix = `_stowage_stage_${randomBytes(4).toString('hex')}_`;
   /** The error that broke the session (the server went away): every later call reports it. */
   private broken: Error | undefined;
+  /** Hash and merge joins are off until the current transaction ends (`keyLookups: 'settings'`). */
+  private lookupsSet = false;
 
   private constructor(
     private readonly client: pg.Client,
@@ -107,11 +117,10 @@ export class PgDriver implements Driver {
 
   /**
    * A temporary table per stage, named by the session (a table's own name could be cut to the
-   * same 63 bytes as another's), filled by the loader. ANALYZE of its key columns tells the
-   * planner the keys are new, so the insert of new keys probes the key index per staged row;
-   * without it, it hashes the whole target table every batch (measured: 214 ms a batch against a
-   * 1,000,000-row table, growing with it). Only the keys: statistics of every column of a wide
-   * stage cost as much as the load.
+   * same 63 bytes as another's), filled by the loader. The insert of new keys must probe the key
+   * index per staged row: left to itself, a planner that knows nothing of the stage hashes the
+   * whole target table every batch (measured: 214 ms a batch against a 1,000,000-row table,
+   * growing with it). See `keyLookups` for the two ways of telling it.
    */
   async stage(_name: string, file: LoadFile, options: StageOptions = {}): Promise<string> {
     const { dialect, loader } = this.options;
@@ -121,10 +130,25 @@ export class PgDriver implements Driver {
       await this.run(() => this.client.query(`CREATE TEMPORARY TABLE ${stage} (${columns})`));
       await this.run(() => loader.load(this.client, stage, file, (identifier) => dialect.quote(identifier)));
       const keys = (options.keys ?? []).filter((key) => file.columns.some((c) => c.name === key));
-      if (keys.length > 0) await this.run(() => this.client.query(`ANALYZE ${stage} (${keys.map((k) => dialect.quote(k)).join(', ')})`));
+      if (keys.length > 0) await this.lookUpKeys(stage, keys);
       return stage;
     } finally {
       await rm(file.path, { force: true });
+    }
+  }
+
+  /**
+   * `analyze`: statistics of the key columns only (of every column of a wide stage, they cost as
+   * much as the load). `settings`: once per transaction, which the writer's batches always are;
+   * the `users` refresh, with its hash joins, runs in transactions of its own.
+   */
+  private async lookUpKeys(stage: string, keys: readonly string[]): Promise<void> {
+    const { dialect, keyLookups = 'analyze' } = this.options;
+    if (keyLookups === 'analyze') {
+      await this.run(() => this.client.query(`ANALYZE ${stage} (${keys.map((k) => dialect.quote(k)).join(', ')})`));
+    } else if (!this.lookupsSet) {
+      await this.run(() => this.client.query('SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off'));
+      this.lookupsSet = true;
     }
   }
 
@@ -141,6 +165,9 @@ export class PgDriver implements Driver {
     } catch (error) {
       if (!this.broken) await this.client.query('ROLLBACK').catch(() => undefined);
       throw error;
+    } finally {
+      // SET LOCAL ends with the transaction.
+      this.lookupsSet = false;
     }
   }
 

@@ -1,0 +1,46 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { testPostgres } from '@stowage/testkit';
+import { connectPostgres, PgDriver } from '../src/index.js';
+
+const server = await testPostgres();
+afterEach(() => server.afterEach());
+afterAll(() => server.close());
+
+const columns = [
+  { name: 'id', type: 'string' as const },
+  { name: 'v', type: 'string' as const },
+];
+
+/** The plan of the writer's insert of new keys (Statements.insertNew's shape) from `stage` into k.t. */
+async function insertPlan(driver: PgDriver, stage: string): Promise<string> {
+  const rows = await driver.query<{ 'QUERY PLAN': string }>(
+    `EXPLAIN INSERT INTO "k"."t" ("id", "v") SELECT s."id", s."v" FROM ${stage} s WHERE NOT EXISTS (SELECT 1 FROM "k"."t" t WHERE t."id" = s."id")`,
+  );
+  return rows.map((r) => r['QUERY PLAN']).join('\n');
+}
+
+describe(`PostgreSQL key lookups (${server.label})`, () => {
+  it("make a batch's insert of new keys probe the key index, however many keys the stage holds", async () => {
+    const url = await server.freshDatabase();
+    const driver = await connectPostgres({ url, ...(server.copy ? {} : { bulkLoad: 'insert' }) });
+    try {
+      await driver.execute('CREATE SCHEMA "k"');
+      await driver.execute('CREATE TABLE "k"."t" ("id" text, "v" text)');
+      await driver.execute(`INSERT INTO "k"."t" SELECT 'm' || g, 'x' FROM generate_series(1, 20000) g`);
+      await driver.execute('CREATE INDEX ON "k"."t" ("id")');
+      await driver.execute('ANALYZE "k"."t"');
+      // As many new keys as the table holds: hashing the whole table is what a planner left to
+      // itself chooses here, and what costs more every batch as the table grows.
+      const file = await driver.writeLoadFile(columns, Array.from({ length: 20000 }, (_, i) => ({ id: `n${i}`, v: 'y' })));
+      const plan = await driver.transaction(async () => insertPlan(driver, await driver.stage('_stowage_stage_t', file, { keys: ['id'] })));
+      expect(plan).toMatch(/Nested Loop Anti Join/);
+      expect(plan).toMatch(/Index (Only )?Scan using \w+ on t/);
+      expect(plan).not.toMatch(/Hash/);
+      // The settings end with the batch's transaction: the `users` refresh plans freely.
+      const after = await driver.query<{ enable_hashjoin: string }>('SHOW enable_hashjoin');
+      expect(after).toEqual([{ enable_hashjoin: 'on' }]);
+    } finally {
+      await driver.close();
+    }
+  });
+});
