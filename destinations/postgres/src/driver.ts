@@ -38,6 +38,7 @@ export class PgDriver implements Driver {
   private broken: Error | undefined;
   /** Hash and merge joins are off until the current transaction ends (`keyLookups: 'settings'`). */
   private lookupsSet = false;
+  private inTransaction = false;
 
   private constructor(
     private readonly client: pg.Client,
@@ -148,7 +149,8 @@ export class PgDriver implements Driver {
       await this.run(() => this.client.query(`ANALYZE ${stage} (${keys.map((k) => dialect.quote(k)).join(', ')})`));
     } else if (!this.lookupsSet) {
       await this.run(() => this.client.query('SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off'));
-      this.lookupsSet = true;
+      // Outside a transaction SET LOCAL does nothing: the next stage tries again.
+      this.lookupsSet = this.inTransaction;
     }
   }
 
@@ -158,6 +160,7 @@ export class PgDriver implements Driver {
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     await this.execute('BEGIN');
+    this.inTransaction = true;
     try {
       const result = await fn();
       await this.execute('COMMIT');
@@ -167,6 +170,7 @@ export class PgDriver implements Driver {
       throw error;
     } finally {
       // SET LOCAL ends with the transaction.
+      this.inTransaction = false;
       this.lookupsSet = false;
     }
   }
