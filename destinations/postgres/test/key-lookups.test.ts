@@ -1,10 +1,13 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { testPostgres } from '@stowage/testkit';
-import { connectPostgres, PgDriver } from '../src/index.js';
+import { Harness, removeHarnessDirs, testPostgres } from '@stowage/testkit';
+import { connectPostgres, PgDriver, postgres } from '../src/index.js';
 
 const server = await testPostgres();
 afterEach(() => server.afterEach());
-afterAll(() => server.close());
+afterAll(async () => {
+  await server.close();
+  removeHarnessDirs();
+});
 
 const columns = [
   { name: 'id', type: 'string' as const },
@@ -41,6 +44,32 @@ describe(`PostgreSQL key lookups (${server.label})`, () => {
       expect(after).toEqual([{ enable_hashjoin: 'on' }]);
     } finally {
       await driver.close();
+    }
+  });
+});
+
+describe(`PostgreSQL key indexes (${server.label})`, () => {
+  it('index every table by its key but the users marks, which are only ever read a slice at a time', async () => {
+    const h = await Harness.create({
+      destination: postgres as never,
+      module: '@stowage/destination-postgres',
+      settings: async () => ({ url: await server.freshDatabase(), ...(server.copy ? {} : { bulkLoad: 'insert' }) }),
+      unreachable: () => ({ url: 'postgres://postgres@127.0.0.1:1/none', connectTimeoutSeconds: 2 }),
+    });
+    const at = '2026-11-23T10:00:00.000Z';
+    await h.calls([
+      { type: 'identify', messageId: 'i1', userId: 'u1', traits: { plan: 'pro' }, timestamp: at },
+      { type: 'track', messageId: 't1', userId: 'u1', event: 'Order Completed', properties: { total: 3 }, timestamp: at },
+    ]);
+    await h.sync();
+    const driver = await connectPostgres(h.settings as never);
+    try {
+      const indexed = await driver.query<{ tablename: string }>("SELECT tablename FROM pg_indexes WHERE schemaname = 'engage_default' ORDER BY tablename");
+      expect(indexed.map((r) => r.tablename)).toEqual(['identifies', 'order_completed', 'tracks', 'users']);
+      expect(await driver.query('SELECT count(*)::int AS n FROM "engage_default"."_stowage_dirty"')).toEqual([{ n: 0 }]);
+    } finally {
+      await driver.close();
+      await h.close();
     }
   });
 });
