@@ -123,6 +123,8 @@ export class TableWriter {
     private readonly driver: Driver,
     private readonly dialect: Dialect,
     private readonly capabilities: Capabilities,
+    /** Keys recomputed per transaction by `refreshLatest` (tests make it small, to cross slices). */
+    private readonly refreshSlice = REFRESH_SLICE,
   ) {
     this.sql = new Statements(dialect);
   }
@@ -303,7 +305,7 @@ export class TableWriter {
       // In slices of keys, one transaction each: the aggregate of a slice is bounded however
       // many users a sync touched, and a slice committed is a slice the next sync need not redo.
       // A key marked by several batches is one key of one slice (and all its marks go with it).
-      const slice = `SELECT DISTINCT ${q('key')} FROM ${this.sql.table(schema, DIRTY_TABLE)} WHERE ${q('table_name')} = ${this.dialect.literal(spec.table)} ORDER BY ${q('key')} LIMIT ${REFRESH_SLICE}`;
+      const slice = `SELECT DISTINCT ${q('key')} FROM ${this.sql.table(schema, DIRTY_TABLE)} WHERE ${q('table_name')} = ${this.dialect.literal(spec.table)} ORDER BY ${q('key')} LIMIT ${this.refreshSlice}`;
       for (;;) {
         try {
           const cleared = await this.driver.transaction(async () => {
