@@ -42,6 +42,13 @@ describe(`PostgreSQL key lookups (${server.label})`, () => {
       // The settings end with the batch's transaction: the `users` refresh plans freely.
       const after = await driver.query<{ enable_hashjoin: string }>('SHOW enable_hashjoin');
       expect(after).toEqual([{ enable_hashjoin: 'on' }]);
+      // Staged outside a transaction, SET LOCAL does nothing; the next transaction's stage sets it again.
+      const outside = await driver.writeLoadFile(columns, [{ id: 'o1', v: 'y' }]);
+      await driver.dropStage(await driver.stage('_stowage_stage_t', outside, { keys: ['id'] }));
+      const again = await driver.writeLoadFile(columns, Array.from({ length: 20000 }, (_, i) => ({ id: `p${i}`, v: 'y' })));
+      const second = await driver.transaction(async () => insertPlan(driver, await driver.stage('_stowage_stage_t', again, { keys: ['id'] })));
+      expect(second).toMatch(/Nested Loop Anti Join/);
+      expect(second).not.toMatch(/Hash/);
     } finally {
       await driver.close();
     }
