@@ -32,6 +32,19 @@ export interface Dialect {
    * column's logical type, for warehouses that must encode the value to aggregate it (Redshift).
    */
   latestNonNull(column: string, orderBy: readonly string[], type: LogicalType): string;
+  /**
+   * Set where `latestNonNull` takes the first non-null value in the order its rows arrive, rather
+   * than ordering them itself: the core then feeds the aggregate from a subquery sorted by key and
+   * by `orderBy`, latest first, so the rows are sorted once for every column instead of once per
+   * column and key (PostgreSQL before 16 sorts each ordered aggregate's rows on its own).
+   */
+  latestNonNullFromSortedRows?: boolean;
+  /**
+   * The index method (`USING …`) of the key indexes, where not the warehouse's default. Every
+   * lookup by key is an equality, so PostgreSQL uses `hash`: its inserts cost about half a btree's
+   * at a million random message ids.
+   */
+  keyIndexMethod?: string;
   /** ALTER statement that changes a column's type in place. */
   alterColumnType(table: string, column: string, type: LogicalType): string;
   /** Current timestamp expression, UTC, as stored in timestamp columns. */

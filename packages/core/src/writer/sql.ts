@@ -29,11 +29,14 @@ export class Statements {
 
   /**
    * A plain (not unique) index on a table's key, named `_stowage_key_<table>` within the length
-   * limit: snake_case never yields a leading `_stowage_`, so it cannot take a table's name.
+   * limit: snake_case never yields a leading `_stowage_`, so it cannot take a table's name. Only
+   * the key's first column is indexed: it tells the rows apart on its own (the message id; in
+   * `users`, `id`, which `user_id` repeats), and a hash index takes a single column.
    */
   createKeyIndex(schema: string, table: string, key: readonly string[]): string {
     const name = applyIdentifierRules(`${INTERNAL_PREFIX}key_${table}`, { ...this.dialect.identifiers, reservedWords: new Set() });
-    return `CREATE INDEX IF NOT EXISTS ${this.dialect.quote(name)} ON ${this.table(schema, table)} (${this.columnList(key.map((name) => ({ name })))})`;
+    const method = this.dialect.keyIndexMethod ? ` USING ${this.dialect.keyIndexMethod}` : '';
+    return `CREATE INDEX IF NOT EXISTS ${this.dialect.quote(name)} ON ${this.table(schema, table)}${method} (${this.dialect.quote(key[0]!)})`;
   }
 
   addColumn(schema: string, table: string, column: Column): string {

@@ -305,21 +305,24 @@ export class TableWriter {
       // In slices of keys, one transaction each: the aggregate of a slice is bounded however
       // many users a sync touched, and a slice committed is a slice the next sync need not redo.
       // A key marked by several batches is one key of one slice (and all its marks go with it).
-      const slice = `SELECT DISTINCT ${q('key')} FROM ${this.sql.table(schema, DIRTY_TABLE)} WHERE ${q('table_name')} = ${this.dialect.literal(spec.table)} ORDER BY ${q('key')} LIMIT ${this.refreshSlice}`;
-      for (;;) {
+      // When the keys left fit in one slice (most syncs), they are taken whole: no sort of the
+      // marks to cut a slice, and no pass over the source for an empty slice after the last.
+      const marks = `${this.sql.table(schema, DIRTY_TABLE)} WHERE ${q('table_name')} = ${this.dialect.literal(spec.table)}`;
+      const slice = `SELECT DISTINCT ${q('key')} FROM ${marks} ORDER BY ${q('key')} LIMIT ${this.refreshSlice}`;
+      for (let last = false; !last; ) {
         try {
-          const cleared = await this.driver.transaction(async () => {
+          await this.driver.transaction(async () => {
             if (ddl) await this.applyChange(schema, latest.change, out.notices, spec.keyColumns);
-            out.rows[spec.table]! += await this.recomputeLatest(schema, latest, slice);
-            const n = await this.driver.execute(
-              `DELETE FROM ${this.sql.table(schema, DIRTY_TABLE)} WHERE ${q('table_name')} = ${this.dialect.param(1)} AND ${q('key')} IN (${slice})`,
-              [spec.table],
-            );
+            // Not count(DISTINCT …), which PostgreSQL computes by sorting.
+            const [left] = await this.driver.query<{ n: number | string }>(`SELECT count(*) AS ${q('n')} FROM (SELECT DISTINCT ${q('key')} FROM ${marks}) ${q('k')}`);
+            const keys = Number(left?.n ?? 0);
+            last = keys <= this.refreshSlice;
+            if (keys === 0) return;
+            out.rows[spec.table]! += await this.recomputeLatest(schema, latest, last ? `SELECT ${q('key')} FROM ${marks}` : slice);
+            await this.driver.execute(last ? `DELETE FROM ${marks}` : `DELETE FROM ${marks} AND ${q('key')} IN (${slice})`);
             failpoint('writer:before-refresh-commit');
-            return n;
           });
           ddl = false;
-          if (cleared === 0) break;
         } catch (error) {
           this.catalog.clear();
           throw error;
@@ -341,11 +344,16 @@ export class TableWriter {
       ...maxColumns.map((c) => `max(${q(c)})`),
       ...carried.map((c) => this.dialect.latestNonNull(q(c.name), order, c.type)),
     ];
+    const source = this.sql.table(schema, spec.source);
+    const marked = `${q(spec.sourceKey)} IN (${keys})`;
+    // Latest first, so that an aggregate taking the first non-null value takes the latest (NULLS
+    // LAST: a row without a timestamp is never the newest, whichever way the warehouse sorts nulls).
+    const rows = this.dialect.latestNonNullFromSortedRows
+      ? `(SELECT * FROM ${source} WHERE ${marked} ORDER BY ${q(spec.sourceKey)}, ${order.map((c) => `${c} DESC NULLS LAST`).join(', ')}) s`
+      : `${source} WHERE ${marked}`;
     const inserted = await this.driver.execute(
       `INSERT INTO ${this.sql.table(schema, spec.table)} (${targetColumns.map(q).join(', ')}) ` +
-        `SELECT ${select.join(', ')} FROM ${this.sql.table(schema, spec.source)} ` +
-        `WHERE ${q(spec.sourceKey)} IN (${keys}) ` +
-        `GROUP BY ${q(spec.sourceKey)}`,
+        `SELECT ${select.join(', ')} FROM ${rows} GROUP BY ${q(spec.sourceKey)}`,
     );
     // Rows the table gained: a touched key's row is rewritten, which adds nothing.
     return inserted - deleted;
