@@ -5,7 +5,7 @@ import type { LogicalType } from '../contract/logical-type.js';
 import { ColumnNamer, type NameCollision } from '../naming/column-namer.js';
 import type { Reject } from '../schema/plan.js';
 import { parseTimestamp } from '../types/timestamp.js';
-import { TableWriter, type TableBatch } from '../writer/table-writer.js';
+import { TableWriter, type PreparedBatch, type TableBatch } from '../writer/table-writer.js';
 import { scopeViolation } from './scope.js';
 
 /** An activation names an existing schema that is not there. */
@@ -40,6 +40,15 @@ export interface ActionWriteResult {
   rejects: number;
   /** What the writer did to the schema that a user should hear of (a column widened). */
   notices: string[];
+}
+
+/**
+ * A write whose client work is done (payloads checked, placed into rows, planned and encoded into
+ * load files, per schema) and whose statements are not run yet: `apply` runs them.
+ */
+export interface PreparedActionWrite {
+  out: ActionWriteResult;
+  schemas: Array<{ schema: string; batch: PreparedBatch }>;
 }
 
 /** The columns every Storage Actions table has, whatever the mapping: keyed and ordered by them. */
@@ -77,6 +86,16 @@ export class ActionWriter {
   }
 
   async write(payloads: readonly ActionPayload[]): Promise<ActionWriteResult> {
+    return this.apply(await this.prepare(payloads));
+  }
+
+  /**
+   * The client's share of a write. Touches the warehouse only to read a schema's catalog once and
+   * to check that an existing schema an activation names is there, so that it can run while the
+   * previous write's statements do; writes prepared one after another are applied in that order
+   * (each is planned against the schema the ones before it leave).
+   */
+  async prepare(payloads: readonly ActionPayload[]): Promise<PreparedActionWrite> {
     const out: ActionWriteResult = { results: new Array(payloads.length), rows: {}, refused: 0, duplicates: 0, casts: 0, rejects: 0, notices: [] };
     const bySchema = new Map<string, { tables: Map<string, Array<Record<string, unknown>>>; rejects: Reject[]; override: boolean; indices: number[] }>();
     const refuse = (i: number, status: number, reason: string) => {
@@ -125,6 +144,7 @@ export class ActionWriter {
       out.results[i] = { ok: true, schema: p.schema, table };
     }
 
+    const schemas: PreparedActionWrite['schemas'] = [];
     for (const [schema, group] of bySchema) {
       if (group.override && !(await this.schemaExists(schema))) {
         // Not a refusal of the events: the warehouse is not ready for them. The write fails, and
@@ -132,7 +152,15 @@ export class ActionWriter {
         throw new MissingSchemaError(`the schema "${schema}" does not exist; Stowage writes to an existing schema an activation names but never creates it: create it, then \`stowage flush\``);
       }
       const tables: TableBatch[] = [...group.tables].map(([table, rows]) => ({ table, rows, fixedTypes: FIXED_TYPES, key: 'id' }));
-      const result = await this.writer.write({ schema, tables, latest: [], rejects: group.rejects, createSchema: !group.override });
+      schemas.push({ schema, batch: await this.writer.prepare({ schema, tables, latest: [], rejects: group.rejects, createSchema: !group.override }) });
+    }
+    return { out, schemas };
+  }
+
+  /** The warehouse's share of a prepared write: one transaction per schema. */
+  async apply({ out, schemas }: PreparedActionWrite): Promise<ActionWriteResult> {
+    for (const { schema, batch } of schemas) {
+      const result = await this.writer.apply(batch);
       for (const [table, n] of Object.entries(result.rows)) out.rows[`${schema}.${table}`] = (out.rows[`${schema}.${table}`] ?? 0) + n;
       out.duplicates += result.duplicates;
       out.casts += result.casts;

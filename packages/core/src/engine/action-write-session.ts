@@ -22,13 +22,29 @@ export interface ActivationOutcome {
   written: number;
   /** Events refused: entity context over the limit, a name outside the scope, an invalid payload. */
   refused: number;
-  /** Milliseconds spent writing this activation's events. */
+  /**
+   * Milliseconds this activation had a write in flight, from the start of its preparing to its
+   * commit (a write prepared while the one before it commits is counted once).
+   */
   ms: number;
 }
 
 export interface FlushResult {
   record: SyncRecord;
   activations: ActivationOutcome[];
+}
+
+/**
+ * One activation's events with the client's share of their write done (mapped, validated, made
+ * into load files): `ActionWriteSession.commit` runs the statements.
+ */
+export interface PreparedEvents {
+  activation: ActivationConfig;
+  events: ActionEvent[];
+  /** Runs the write's statements; each event's result. */
+  apply: () => Promise<EventResult[]>;
+  /** When its preparing started (epoch milliseconds). */
+  started: number;
 }
 
 /** Refusals listed one by one in the history; the rest are counted. */
@@ -53,6 +69,8 @@ interface EventResult {
 export class ActionWriteSession {
   readonly record: SyncRecord;
   private readonly outcomes = new Map<string, ActivationOutcome>();
+  /** Per activation, when its last committed write ended: overlapping writes are timed once. */
+  private readonly busyUntil = new Map<string, number>();
   private refused = 0;
   /** Events kept queued for now (their schema is missing, their activation is not configured). */
   private held = 0;
@@ -112,13 +130,29 @@ export class ActionWriteSession {
 
   /** Writes one activation's events; throws when the warehouse fails (nothing of the call is committed). */
   async write(activation: ActivationConfig, events: ActionEvent[]): Promise<void> {
+    await this.commit(await this.prepare(activation, events));
+  }
+
+  /**
+   * The client's share of writing one activation's events, which may run while an earlier
+   * write's statements do. Prepared writes are committed in the order they were prepared, or
+   * not at all (each is planned against the schema the ones before it leave).
+   */
+  async prepare(activation: ActivationConfig, events: ActionEvent[]): Promise<PreparedEvents> {
     if (this.error !== undefined) throw this.error;
     await this.settled();
     await this.open();
-    const writer = this.writer!;
     const started = Date.now();
+    const apply = await this.execute(activation, events);
+    return { activation, events, apply, started };
+  }
+
+  /** Runs a prepared write's statements; throws when the warehouse fails (nothing of the call is committed). */
+  async commit({ activation, events, apply, started }: PreparedEvents): Promise<void> {
+    if (this.error !== undefined) throw this.error;
+    const writer = this.writer!;
     const before = { ...writer.totals.rows };
-    const results = await this.execute(activation, events);
+    const results = await apply();
     const name = activation.name;
     const table = `${activation.schema ?? this.space.name}.${this.names.column(activation.table)}`;
     const outcome = this.outcomes.get(name) ?? { activation: name, warehouse: this.warehouse.name, table, written: 0, refused: 0, ms: 0 };
@@ -129,7 +163,11 @@ export class ActionWriteSession {
         if (this.refused++ < NOTICED_REFUSALS) this.record.notices.push(`${name}: event ${events[i]?.messageId} not written: ${(r as { errormessage?: string }).errormessage ?? r.status}`);
       }
     }
-    outcome.ms += Date.now() - started;
+    // Writes are committed in the order they started: the time not already counted is what this one adds.
+    const ended = Date.now();
+    const counted = this.busyUntil.get(name) ?? 0;
+    outcome.ms += Math.max(0, ended - Math.max(started, counted));
+    this.busyUntil.set(name, Math.max(counted, ended));
     this.outcomes.set(name, outcome);
     this.record.calls += events.length;
     for (const [table, n] of Object.entries(writer.totals.rows)) {
@@ -139,19 +177,21 @@ export class ActionWriteSession {
   }
 
   /**
-   * Each event's result. An activation whose mapping compiles (the presets', and any of `@path`
+   * Maps and prepares the events; the returned function writes them and gives each event's
+   * result. An activation whose mapping compiles (the presets', and any of `@path`
    * and `@json` encode) is mapped by the compiled mapping, then handled as executeBatch handles a
    * payload (empty values removed, validated against the action's schema) and written through the
    * same writer as performBatch; any other mapping goes through executeBatch itself. Both give the
    * same rows and results (compiled-mapping.test.ts holds them to it); the compiled one skips
-   * mapping-kit's walk of the mapping for every event.
+   * mapping-kit's walk of the mapping for every event, and is the only one whose client work is
+   * done before the statements of the write ahead of it have finished.
    */
-  private async execute(activation: ActivationConfig, events: ActionEvent[]): Promise<EventResult[]> {
+  private async execute(activation: ActivationConfig, events: ActionEvent[]): Promise<() => Promise<EventResult[]>> {
     const mapping = this.mapping(activation);
     if (!this.compiled.has(activation.name)) this.compiled.set(activation.name, compileMapping(mapping) ?? null);
     const compiled = this.compiled.get(activation.name);
     if (!compiled) {
-      return this.definition!.executeBatch('sendCustomEvent', { events: events.map(materializeEvent) as never, mapping: mapping as never, settings: this.settings as never });
+      return () => this.definition!.executeBatch('sendCustomEvent', { events: events.map(materializeEvent) as never, mapping: mapping as never, settings: this.settings as never });
     }
     const results: EventResult[] = new Array(events.length);
     const payloads: ActionPayload[] = [];
@@ -167,11 +207,13 @@ export class ActionWriteSession {
       payloads.push(payload as unknown as ActionPayload);
       indices.push(i);
     }
-    if (payloads.length > 0) {
-      const written = await this.writer!.write(payloads);
+    if (payloads.length === 0) return async () => results;
+    const prepared = await this.writer!.prepare(payloads);
+    return async () => {
+      const written = await this.writer!.apply(prepared);
       written.results.forEach((r, k) => (results[indices[k]!] = r.ok ? { status: 200 } : { status: r.status, errormessage: r.reason }));
-    }
-    return results;
+      return results;
+    };
   }
 
   /** Activations whose events this session already kept queued: they are not tried again in it. */

@@ -9,7 +9,7 @@ import { CallLog } from '../log/call-log.js';
 import { withFileLock } from '../log/file-lock.js';
 import { comparePositions, LOG_START, type LogPosition } from '../log/position.js';
 import type { Change } from '../runs/run.js';
-import { ActionWriteSession, type ActivationOutcome, type FlushResult } from './action-write-session.js';
+import { ActionWriteSession, type ActivationOutcome, type FlushResult, type PreparedEvents } from './action-write-session.js';
 
 export type { ActivationOutcome, FlushResult };
 
@@ -20,6 +20,13 @@ export type EventsByActivation = Map<ActivationConfig, ActionEvent[]>;
 interface Queued {
   a: string;
   e: ActionEvent;
+}
+
+/** One activation's events of a chunk, and their write, prepared unless they cannot be written now. */
+export interface PendingWrite {
+  activation: ActivationConfig;
+  events: ActionEvent[];
+  prepared?: PreparedEvents;
 }
 
 /** Events per executeBatch call when the queue is written: one transaction each, with the mapping validated once. */
@@ -99,6 +106,53 @@ export class StorageActionsPath {
     return entries.length;
   }
 
+  /**
+   * The client's share of writing a chunk of a run's events for one warehouse, per activation.
+   * An activation that cannot be written now (the warehouse failed, its schema is missing) gets
+   * no prepared write: its events go to the durable queue when the chunk's turn comes.
+   */
+  async prepareWrites(s: ActionWriteSession, byActivation: EventsByActivation): Promise<PendingWrite[]> {
+    const writes: PendingWrite[] = [];
+    for (const [activation, events] of byActivation) {
+      if (s.failed || s.heldActivations.has(activation.name)) {
+        if (!s.failed) s.hold(events.length, undefined);
+        writes.push({ activation, events });
+        continue;
+      }
+      try {
+        writes.push({ activation, events, prepared: await s.prepare(activation, events) });
+      } catch (error) {
+        failedWrite(s, activation, events.length, error);
+        writes.push({ activation, events });
+      }
+    }
+    return writes;
+  }
+
+  /**
+   * Writes a chunk's prepared writes, in order; what cannot be written now (the warehouse failed,
+   * here or in an earlier chunk) goes to the durable queue instead. Returns how many events were
+   * written (refused ones included: they had their answer).
+   */
+  async commitOrQueue(s: ActionWriteSession, warehouse: string, space: SpaceConfig, writes: readonly PendingWrite[]): Promise<number> {
+    let written = 0;
+    const queue: EventsByActivation = new Map();
+    for (const { activation, events, prepared } of writes) {
+      if (prepared && !s.failed) {
+        try {
+          await s.commit(prepared);
+          written += events.length;
+          continue;
+        } catch (error) {
+          failedWrite(s, activation, events.length, error);
+        }
+      }
+      queue.set(activation, events);
+    }
+    if (queue.size > 0) await this.enqueue(warehouse, space, queue);
+    return written;
+  }
+
   /** A write session on a warehouse, recorded in the history under `trigger`. */
   open(warehouse: WarehouseConfig, space: SpaceConfig, trigger: string): ActionWriteSession {
     return new ActionWriteSession(this.destinations.get(warehouse.type)!, warehouse, space, this.config.root, this.history, trigger);
@@ -173,4 +227,10 @@ function groupByActivation(entries: readonly Queued[]): Map<string, ActionEvent[
     events.push(e);
   }
   return groups;
+}
+
+/** A write that failed: a missing schema holds back its own activation only; any other failure, the warehouse. */
+function failedWrite(s: ActionWriteSession, activation: ActivationConfig, events: number, error: unknown): void {
+  if (error instanceof MissingSchemaError) s.hold(events, `activation "${activation.name}": ${error.message}`, activation.name);
+  else s.fail(error);
 }

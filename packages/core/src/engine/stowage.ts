@@ -18,7 +18,6 @@ import { prefetch } from './prefetch.js';
 import { WriteLane } from './write-lane.js';
 import { runProgress, type RunProgress } from './run-progress.js';
 import { StorageActionsPath, type ActivationOutcome, type EventsByActivation, type FlushResult } from './storage-actions.js';
-import { MissingSchemaError } from '../actions/action-writer.js';
 import type { ActionWriteSession } from './action-write-session.js';
 
 export interface StowageOptions {
@@ -161,9 +160,13 @@ export class Stowage {
         }
         // Written now, before the state commits (a replay writes the same message ids, once);
         // queued instead when the warehouse fails, so that the run itself goes through.
+        // The client's share of a chunk's write is done here, while the lane runs the previous
+        // chunk's statements (on the warehouse's thread or server); the lane then runs this one's.
         for (const [warehouse, byActivation] of this.actions.eventsFor(space, activations, changes)) {
           for (const list of byActivation.values()) events += list.length;
-          await lane(warehouse).submit(async () => progress.events(await this.writeOrQueue(session(warehouse), warehouse, space, byActivation)));
+          const s = session(warehouse);
+          const writes = await this.actions.prepareWrites(s, byActivation);
+          await lane(warehouse).submit(async () => progress.events(await this.actions.commitOrQueue(s, warehouse, space, writes)));
         }
       },
       settle: async () => {
@@ -194,33 +197,6 @@ export class Stowage {
     }
   }
 
-  /**
-   * Writes a run's events for one warehouse through its session; what cannot be written now (the
-   * warehouse failed, a schema is missing) goes to the durable queue instead. Returns how many
-   * events were written (refused ones included: they had their answer).
-   */
-  private async writeOrQueue(s: ActionWriteSession, warehouse: string, space: SpaceConfig, byActivation: EventsByActivation): Promise<number> {
-    let written = 0;
-    const queue: EventsByActivation = new Map();
-    for (const [activation, list] of byActivation) {
-      if (s.failed || s.heldActivations.has(activation.name)) {
-        if (!s.failed) s.hold(list.length, undefined);
-        queue.set(activation, list);
-        continue;
-      }
-      try {
-        await s.write(activation, list);
-        written += list.length;
-      } catch (error) {
-        // A missing schema holds back its own activation only; any other failure, the warehouse.
-        if (error instanceof MissingSchemaError) s.hold(list.length, `activation "${activation.name}": ${error.message}`, activation.name);
-        else s.fail(error);
-        queue.set(activation, list);
-      }
-    }
-    if (queue.size > 0) await this.actions.enqueue(warehouse, space, queue);
-    return written;
-  }
 
   /** Writes the Storage Actions events queued for a warehouse (a retry after a failed write). */
   async flush(warehouseName: string, opts: { onProgress?: (p: FlushProgress) => void } = {}): Promise<FlushResult[]> {
