@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MAX_FLATTEN_DEPTH } from '@stowage/core';
 import { Harness, identify, track, type DestinationUnderTest } from '../harness.js';
@@ -107,6 +108,22 @@ export function hostileValues(dut: DestinationUnderTest): void {
       await h.calls([identify('u1', { a: 1 }, { messageId: id })]);
       await h.sync();
       expect(await h.rows('identifies', ['id', 'user_id'])).toEqual([{ id, user_id: 'u1' }]);
+      await h.close();
+    });
+
+    it('dedupes and stores a message id and a user id of 20,000 random characters, past what a btree index entry holds', async () => {
+      const h = await Harness.create(dut);
+      // Random, so that no compression brings them under PostgreSQL's ~2,700-byte btree entry:
+      // where the key index is a btree, such an id fails its batch on every retry.
+      const id = randomBytes(10_000).toString('hex');
+      const user = randomBytes(10_000).toString('hex');
+      await h.calls([identify(user, { a: 1 }, { messageId: id }), track(user, 'Order Completed', { total: 1 }, { messageId: id })]);
+      expect((await h.sync()).status).toBe('Success');
+      await h.calls([identify(user, { a: 2 }, { messageId: id })]);
+      expect((await h.sync()).status).toBe('Success');
+      expect(await h.rows('identifies', ['id', 'user_id', 'a'])).toEqual([{ id, user_id: user, a: 1 }]);
+      expect(await h.rows('order_completed', ['id', 'total'])).toEqual([{ id, total: 1 }]);
+      expect(await h.rows('users', ['id', 'a'])).toEqual([{ id: user, a: 1 }]);
       await h.close();
     });
 
