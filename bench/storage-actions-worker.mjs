@@ -68,7 +68,8 @@ async function run({ configPath, count, contextBytes }) {
   await stowage.close();
   const write = result.writes[0];
   if (!write || write.status !== 'Success') throw new Error(`the write ended ${write?.status}: ${write?.error ?? write?.notices.join('; ')}`);
-  // Time spent in executeBatch (mapping, validation, performBatch → table writer), summed.
+  // Time with a write in flight (mapping, validation, load files, statements), per activation,
+  // overlapping writes counted once; summed.
   const writeSeconds = result.activations.reduce((ms, a) => ms + a.ms, 0) / 1000;
   return { seconds, inputSeconds: input.ms / 1000, writeSeconds, changes: result.changes, events: result.events, rows: Object.values(write.rows).reduce((a, b) => a + b, 0) };
 }
