@@ -197,7 +197,6 @@ export class Stowage {
     }
   }
 
-
   /** Writes the Storage Actions events queued for a warehouse (a retry after a failed write). */
   async flush(warehouseName: string, opts: { onProgress?: (p: FlushProgress) => void } = {}): Promise<FlushResult[]> {
     const warehouse = this.warehouse(warehouseName);

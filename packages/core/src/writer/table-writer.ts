@@ -348,8 +348,10 @@ export class TableWriter {
     const marked = `${q(spec.sourceKey)} IN (${keys})`;
     // Latest first, so that an aggregate taking the first non-null value takes the latest (NULLS
     // LAST: a row without a timestamp is never the newest, whichever way the warehouse sorts nulls).
+    // Only the columns read: the sort carries each row whole.
+    const read = [...new Set([spec.sourceKey, ...maxColumns, ...carried.map((c) => c.name), ...spec.orderBy])].map(q).join(', ');
     const rows = this.dialect.latestNonNullFromSortedRows
-      ? `(SELECT * FROM ${source} WHERE ${marked} ORDER BY ${q(spec.sourceKey)}, ${order.map((c) => `${c} DESC NULLS LAST`).join(', ')}) s`
+      ? `(SELECT ${read} FROM ${source} WHERE ${marked} ORDER BY ${q(spec.sourceKey)}, ${order.map((c) => `${c} DESC NULLS LAST`).join(', ')}) s`
       : `${source} WHERE ${marked}`;
     const inserted = await this.driver.execute(
       `INSERT INTO ${this.sql.table(schema, spec.table)} (${targetColumns.map(q).join(', ')}) ` +
