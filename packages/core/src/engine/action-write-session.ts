@@ -11,6 +11,7 @@ import type { Driver } from '../contract/driver.js';
 import type { History, SyncRecord } from '../history/history.js';
 import { redact } from '../history/redact.js';
 import { ColumnNamer } from '../naming/column-namer.js';
+import { BusyTime } from './busy-time.js';
 
 /** What one activation's events became in one write (a run's, or a retry's). */
 export interface ActivationOutcome {
@@ -69,8 +70,8 @@ interface EventResult {
 export class ActionWriteSession {
   readonly record: SyncRecord;
   private readonly outcomes = new Map<string, ActivationOutcome>();
-  /** Per activation, when its last committed write ended: overlapping writes are timed once. */
-  private readonly busyUntil = new Map<string, number>();
+  /** Per activation, the time it had a write in flight: overlapping writes are timed once. */
+  private readonly busy = new Map<string, BusyTime>();
   private refused = 0;
   /** Events kept queued for now (their schema is missing, their activation is not configured). */
   private held = 0;
@@ -163,11 +164,11 @@ export class ActionWriteSession {
         if (this.refused++ < NOTICED_REFUSALS) this.record.notices.push(`${name}: event ${events[i]?.messageId} not written: ${(r as { errormessage?: string }).errormessage ?? r.status}`);
       }
     }
-    // Writes are committed in the order they started: the time not already counted is what this one adds.
-    const ended = Date.now();
-    const counted = this.busyUntil.get(name) ?? 0;
-    outcome.ms += Math.max(0, ended - Math.max(started, counted));
-    this.busyUntil.set(name, Math.max(counted, ended));
+    // Writes are committed in the order they started, as BusyTime takes them.
+    let busy = this.busy.get(name);
+    if (!busy) this.busy.set(name, (busy = new BusyTime()));
+    busy.add(started, Date.now());
+    outcome.ms = busy.ms;
     this.outcomes.set(name, outcome);
     this.record.calls += events.length;
     for (const [table, n] of Object.entries(writer.totals.rows)) {
