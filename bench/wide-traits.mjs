@@ -1,8 +1,13 @@
-// A space with many traits: identify calls that each carry every trait, synced into DuckDB, with
-// `users` and without it (the same calls, the table disabled), so that the `users` refresh's cost
-// per trait column shows. One process per sync, so that each peak RSS is that sync's.
+// A space with many traits: identify calls carrying many traits each, synced with `users` and
+// without it (the same calls, the table disabled), so that the `users` refresh's cost per trait
+// column shows. One process per sync, so that each peak RSS is that sync's. Into PostgreSQL, rows
+// over its 8 KB row limit are quarantined (docs/warehouses/postgres.md): the rejects are printed.
 //
-//   node bench/wide-traits.mjs [--traits 990] [--calls 1000] [--memory-limit 512MB]
+//   node bench/wide-traits.mjs [--traits 990] [--calls 1000] [--users 500] [--per-call N]
+//                              [--memory-limit 512MB] [--warehouse duckdb|postgres] [--postgres-url URL]
+//
+// --per-call N: each call carries N of the traits (the next N, wrapping), so that a user's latest
+// values gather more traits than any one call has; default: every trait.
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,18 +16,22 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openStowage } from '@stowage/cli';
 import { describeCode } from './phases.mjs';
+import { benchTarget, DEFAULT_POSTGRES_URL } from './targets.mjs';
 
-async function sync({ traits, calls, memoryLimit, users }) {
+async function sync({ traits, calls, perCall, userCount, users, type, settings }) {
   const dir = mkdtempSync(join(tmpdir(), 'stowage-bench-wide-'));
   try {
-    const warehouse = { type: 'duckdb', settings: { path: join(dir, 'wh.duckdb'), ...(memoryLimit ? { memoryLimit } : {}) }, ...(users ? {} : { disabled: { tables: ['users'] } }) };
+    const warehouse = { type, settings: type === 'duckdb' ? { ...settings, path: join(dir, 'wh.duckdb') } : settings, ...(users ? {} : { disabled: { tables: ['users'] } }) };
     writeFileSync(join(dir, 'stowage.json'), JSON.stringify({ spaces: { default: { computations: {} } }, warehouses: { wh: warehouse } }));
     const stowage = openStowage(join(dir, 'stowage.json'));
     async function* lines() {
       for (let i = 0; i < calls; i++) {
         const values = {};
-        for (let t = 0; t < traits; t++) values[`trait_${t}`] = `value ${i} ${t}`;
-        yield JSON.stringify({ type: 'identify', messageId: `m${i}`, userId: `u${i % 500}`, traits: values, timestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() });
+        for (let k = 0; k < perCall; k++) {
+          const t = (i * perCall + k) % traits;
+          values[`trait_${t}`] = `value ${i} ${t}`;
+        }
+        yield JSON.stringify({ type: 'identify', messageId: `m${i}`, userId: `u${i % userCount}`, traits: values, timestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() });
       }
     }
     await stowage.ingestCalls('default', lines());
@@ -30,7 +39,7 @@ async function sync({ traits, calls, memoryLimit, users }) {
     const record = await stowage.sync('wh');
     const seconds = (performance.now() - t0) / 1000;
     await stowage.close();
-    return { seconds, status: record.status, error: record.error, rows: record.rows, maxRssMB: process.resourceUsage().maxRSS / 1024 };
+    return { seconds, status: record.status, error: record.error, rows: record.rows, rejects: record.rejects, maxRssMB: process.resourceUsage().maxRSS / 1024 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -48,14 +57,39 @@ function child(job) {
 if (process.argv.includes('--child')) {
   process.once('message', async (job) => process.send(await sync(job), () => process.exit(0)));
 } else {
-  const { values } = parseArgs({ options: { traits: { type: 'string', default: '990' }, calls: { type: 'string', default: '1000' }, 'memory-limit': { type: 'string' } } });
-  const job = { traits: Number(values.traits), calls: Number(values.calls), memoryLimit: values['memory-limit'] };
-  if (!Number.isSafeInteger(job.traits) || job.traits < 1 || !Number.isSafeInteger(job.calls) || job.calls < 1) throw new Error('--traits and --calls must be positive integers');
-  console.log(`Stowage wide-traits benchmark — code ${describeCode()}; ${job.calls} identify calls of ${job.traits} traits each, 500 users, DuckDB memory_limit ${job.memoryLimit ?? 'default'}`);
-  const without = await child({ ...job, users: false });
-  const withUsers = await child({ ...job, users: true });
+  const { values } = parseArgs({
+    options: {
+      traits: { type: 'string', default: '990' },
+      calls: { type: 'string', default: '1000' },
+      users: { type: 'string', default: '500' },
+      'per-call': { type: 'string' },
+      'memory-limit': { type: 'string' },
+      warehouse: { type: 'string', default: 'duckdb' },
+      'postgres-url': { type: 'string', default: DEFAULT_POSTGRES_URL },
+    },
+  });
+  const job = { traits: Number(values.traits), calls: Number(values.calls), userCount: Number(values.users), perCall: Number(values['per-call'] ?? values.traits) };
+  for (const [flag, v] of Object.entries({ '--traits': job.traits, '--calls': job.calls, '--users': job.userCount, '--per-call': job.perCall })) {
+    if (!Number.isSafeInteger(v) || v < 1) throw new Error(`${flag} must be a positive integer`);
+  }
+  const target = await benchTarget(values.warehouse, { postgresUrl: values['postgres-url'], duckdbSettings: values['memory-limit'] ? { memoryLimit: values['memory-limit'] } : {} });
+  console.log(`Stowage wide-traits benchmark — code ${describeCode()}; ${target.describe()}; ${job.calls} identify calls of ${job.perCall} of ${job.traits} traits each, ${job.userCount} users${target.kind === 'duckdb' ? `, DuckDB memory_limit ${values['memory-limit'] ?? 'default'}` : ''}`);
+  const results = [];
+  try {
+    for (const users of [false, true]) {
+      const fresh = await target.fresh(mkdtempSync(join(tmpdir(), 'stowage-bench-wide-target-')));
+      try {
+        results.push(await child({ ...job, users, type: target.kind, settings: fresh.settings }));
+      } finally {
+        await fresh.drop();
+      }
+    }
+  } finally {
+    await target.close();
+  }
+  const [without, withUsers] = results;
   for (const [label, r] of [['without users', without], ['with users', withUsers]]) {
-    console.log(`  ${label.padEnd(13)}: ${r.status} in ${r.seconds.toFixed(2)} s, peak RSS ${Math.round(r.maxRssMB)} MB, rows ${JSON.stringify(r.rows)}${r.error ? `, ${r.error}` : ''}`);
+    console.log(`  ${label.padEnd(13)}: ${r.status} in ${r.seconds.toFixed(2)} s, peak RSS ${Math.round(r.maxRssMB)} MB, rows ${JSON.stringify(r.rows)}, rejects ${r.rejects}${r.error ? `, ${r.error}` : ''}`);
   }
   console.log(`the users refresh adds ${(withUsers.seconds - without.seconds).toFixed(2)} s (${(withUsers.seconds / without.seconds).toFixed(2)}× the sync without it)`);
 }

@@ -1,8 +1,9 @@
 import type { Capabilities } from '@stowage/core';
+import { rowLimit } from './row-size.js';
 
 /**
  * PostgreSQL runs DDL inside transactions and rolls it back with the data; bigint columns become
- * double precision in place. A table holds at most 1,600 columns; text cannot hold U+0000. Every
+ * double precision in place. A table holds at most 1,600 columns, and a row at most 8,160 bytes; text cannot hold U+0000. Every
 table Stowage creates gets an index on its key, which the check for keys already loaded probes.
  */
 export const capabilities: Capabilities = {
@@ -15,4 +16,5 @@ export const capabilities: Capabilities = {
   keyIndexes: true,
   // A field holds at most 1 GB; a batch never gets near it first.
   maxStringBytes: Infinity,
+  rowLimit,
 };

@@ -9,6 +9,7 @@ import { hostile } from './suite/hostile.js';
 import { hostileNames } from './suite/hostile-names.js';
 import { hostileValues } from './suite/hostile-values.js';
 import { killedSync } from './suite/killed-sync.js';
+import { rowLimit } from './suite/row-limit.js';
 import { loads } from './suite/loads.js';
 import { schemaEvolution } from './suite/schema-evolution.js';
 import { specTables } from './suite/spec-tables.js';
@@ -38,6 +39,7 @@ export function describeDestination(name: string, dut: DestinationUnderTest): vo
     schemaEvolution(dut);
     batches(dut);
     columnLimit(dut);
+    rowLimit(dut);
     hostileNames(dut);
     hostileValues(dut);
     storageActionsScope(dut);

@@ -1,4 +1,5 @@
 import type { LogicalType } from './logical-type.js';
+import type { RowLimit } from './row-limit.js';
 
 /**
  * What a warehouse can do. The core reads these flags instead of asking which warehouse it is
@@ -31,4 +32,9 @@ export interface Capabilities {
    * reason instead of failing its batch on every retry. `Infinity` where text is unbounded.
    */
   maxStringBytes: number;
+  /**
+   * The bound on a stored row's bytes, where the warehouse has one (PostgreSQL's 8 KB heap tuple);
+   * undefined where a row is bounded only by its columns and values.
+   */
+  rowLimit?: RowLimit;
 }

@@ -45,6 +45,14 @@ export interface Dialect {
    * at a million random message ids.
    */
   keyIndexMethod?: string;
+  /**
+   * Where rows are bounded (`Capabilities.rowLimit`): one statement that inserts the rows of
+   * `select` (its `width` columns) through `insert` (`INSERT INTO t (…)`) and, where the warehouse
+   * refuses a row as too big, runs `tooBig` for that row instead of failing them all; in `tooBig`,
+   * `row(i)` is the row's i-th selected value. A latest-value table wide enough for a key's latest
+   * values to be over the limit, while each of its source rows is within it, is written this way.
+   */
+  insertQuarantiningTooBig?(insert: string, select: string, width: number, tooBig: (row: (i: number) => string) => string): string;
   /** ALTER statement that changes a column's type in place. */
   alterColumnType(table: string, column: string, type: LogicalType): string;
   /** Current timestamp expression, UTC, as stored in timestamp columns. */

@@ -344,7 +344,8 @@ export class Stowage {
       PREPARED_AHEAD,
     );
     const refresh = async () => {
-      const latest = await writer.refreshLatest(schema, batcher.latestTables());
+      const latest = await writer.refreshLatest(schema, batcher.latestTables(), record.id);
+      record.rejects += latest.rejects;
       for (const [table, n] of Object.entries(latest.rows)) {
         record.rows[table] = (record.rows[table] ?? 0) + n;
         rows += n;

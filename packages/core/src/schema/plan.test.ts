@@ -101,6 +101,24 @@ describe('planTable', () => {
     expect(lenient.rejects).toEqual([]);
   });
 
+  it("quarantines the newest columns' values of a row over the row limit until it fits, never a standard column's", () => {
+    // A warehouse whose rows hold 100 bytes: 10 a value, 10 of overhead, so that rows of more than 9 values are measured.
+    const rowLimit = { maxBytes: 100, maxValueBytes: 10, maxOverheadBytes: 10, rowBytes: (_: unknown, row: Readonly<Record<string, unknown>>) => 10 + 10 * Object.values(row).filter((v) => v !== null && v !== undefined).length };
+    const capabilities = { inPlaceWidening: [], maxColumns: 1000, textHoldsNul: true, maxStringBytes: Infinity, rowLimit };
+    const values = (n: number, from = 0) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`t${from + i}`, i]));
+    const plan = planTable(base({
+      existing: [{ name: 'id', type: 'string' }, { name: 't0', type: 'bigint' }],
+      // received_at (standard) is the newest column; t0 the oldest trait.
+      rows: [{ id: 'm1', ...values(8) }, { id: 'm2', ...values(12), received_at: '2026-11-23T10:00:00.000Z' }],
+      capabilities,
+    }));
+    expect(plan.rows[0]).toEqual({ id: 'm1', ...values(8) });
+    // m2 has 14 values: the 5 newest traits go, the timestamp and the key stay.
+    expect(plan.rows[1]).toEqual({ id: 'm2', ...values(7), ...Object.fromEntries(Object.keys(values(5, 7)).map((k) => [k, null])), received_at: '2026-11-23T10:00:00.000Z' });
+    expect(plan.rejects.map((r) => [r.messageId, r.column, r.value])).toEqual([11, 10, 9, 8, 7].map((i) => ['m2', `t${i}`, String(i)]));
+    expect(plan.rejects[0]!.reason).toBe("the row's values together are over the 100 bytes this warehouse stores in one row (150 estimated); its newest columns' values are kept here");
+  });
+
   it('plans the same in slices as at once, a widening and a reject far past the first slice included', async () => {
     const rows = () =>
       Array.from({ length: 7001 }, (_, i) => ({

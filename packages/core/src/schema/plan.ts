@@ -1,5 +1,6 @@
 import type { Capabilities } from '../contract/capabilities.js';
 import type { Column, LogicalType } from '../contract/logical-type.js';
+import type { RowLimit } from '../contract/row-limit.js';
 import type { Row, SqlValue } from '../contract/driver.js';
 import { castTo, inferType, parseTimestamp, widerTypeFor } from '../types/index.js';
 import { yieldToEventLoop } from '../process/yield.js';
@@ -38,7 +39,7 @@ export interface PlanInput {
   fixedTypes: ReadonlyMap<string, LogicalType>;
   /** The column holding the message id, for rejects. */
   keyColumn: string;
-  capabilities: Pick<Capabilities, 'inPlaceWidening' | 'maxColumns' | 'textHoldsNul' | 'maxStringBytes'>;
+  capabilities: Pick<Capabilities, 'inPlaceWidening' | 'maxColumns' | 'textHoldsNul' | 'maxStringBytes' | 'rowLimit'>;
 }
 
 /** Values that already are what their column stores, checked without allocating (the common case). */
@@ -103,6 +104,11 @@ export function planTable(input: PlanInput): TablePlan {
   return planner.finish(input.rows);
 }
 
+/** The most values a row can hold and be within the warehouse's row limit, whatever they are. */
+export function mostValuesWithin(limit: RowLimit | undefined): number {
+  return limit ? Math.floor((limit.maxBytes - limit.maxOverheadBytes) / limit.maxValueBytes) : Infinity;
+}
+
 /** Rows planned between two turns of the event loop (a few milliseconds of work). */
 const ROWS_PER_SLICE = 2000;
 
@@ -128,9 +134,12 @@ class TablePlanner {
   private readonly widened = new Map<string, { from: LogicalType; to: LogicalType }>();
   private readonly rejects: Reject[] = [];
   private casts = 0;
+  /** Rows with more values than this are measured against the warehouse's row limit. */
+  private readonly measureAbove: number;
 
   constructor(private readonly input: Omit<PlanInput, 'rows'>) {
     this.state = new Map<string, ColumnState>((input.existing ?? []).map((c) => [c.name, { type: c.type, existed: true, fixed: input.fixedTypes.has(c.name), loaded: false }]));
+    this.measureAbove = mostValuesWithin(input.capabilities.rowLimit);
   }
 
   // One pass: a column's type can only widen (bigint → double) after a value was accepted, and
@@ -140,9 +149,11 @@ class TablePlanner {
   add(row: Record<string, unknown>): void {
     const { table, fixedTypes, keyColumn, capabilities } = this.input;
     const { state, rejects } = this;
+    let values = 0;
     for (const column in row) {
       const value = row[column];
       if (value === null || value === undefined) continue;
+      values++;
       let col = state.get(column);
       if (col === undefined) {
         if (this.overLimit.has(column) || state.size >= capabilities.maxColumns) {
@@ -195,6 +206,33 @@ class TablePlanner {
       if (result.cast) this.casts++;
       row[column] = result.value;
       col.loaded = true;
+    }
+    // Counted before any value was refused: an over-count only measures a row that needed not be.
+    if (values > this.measureAbove) this.fitRow(row, capabilities.rowLimit!);
+  }
+
+  /**
+   * Quarantines values of a row the warehouse would refuse as too big, newest columns first and
+   * never a standard column, until the estimate puts it within the limit: the row is stored, its
+   * batch does not fail on every retry, and the values are kept with the reason.
+   */
+  private fitRow(row: Record<string, unknown>, limit: RowLimit): void {
+    const { table, keyColumn } = this.input;
+    const columns = [...this.state].map(([name, c]) => ({ name, type: c.type }));
+    let bytes = limit.rowBytes(columns, row);
+    if (bytes <= limit.maxBytes) return;
+    const reason = `the row's values together are over the ${limit.maxBytes} bytes this warehouse stores in one row (${bytes} estimated); its newest columns' values are kept here`;
+    for (let i = columns.length - 1; bytes > limit.maxBytes && i >= 0; ) {
+      // A value takes at most maxValueBytes: at least this many must go before measuring again.
+      for (let n = Math.ceil((bytes - limit.maxBytes) / limit.maxValueBytes); n > 0 && i >= 0; i--) {
+        const { name } = columns[i]!;
+        const value = row[name];
+        if (value === null || value === undefined || name === keyColumn || this.state.get(name)!.fixed) continue;
+        this.rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column: name, value: typeof value === 'string' ? value : JSON.stringify(value), reason });
+        row[name] = null;
+        n--;
+      }
+      bytes = limit.rowBytes(columns, row);
     }
   }
 

@@ -3,7 +3,7 @@ import type { Dialect } from '../contract/dialect.js';
 import type { Driver, LoadFile, Row } from '../contract/driver.js';
 import type { Column, LogicalType } from '../contract/logical-type.js';
 import type { LogPosition } from '../log/position.js';
-import { planTableInSlices, type Reject, type TablePlan } from '../schema/plan.js';
+import { mostValuesWithin, planTableInSlices, type Reject, type TablePlan } from '../schema/plan.js';
 import { Statements } from './sql.js';
 import { failpoint } from '../testing/failpoint.js';
 import { yieldToEventLoop } from '../process/yield.js';
@@ -86,6 +86,8 @@ interface PreparedLatest {
   keyType: LogicalType;
   carried: Column[];
   maxColumns: string[];
+  /** Wide enough for a row to be over the warehouse's row limit, which must then not fail the others. */
+  mayBeTooBig: boolean;
 }
 
 /** The DDL a table needs before a batch loads: what the plan decides, without the rows. */
@@ -169,7 +171,8 @@ export class TableWriter {
       const { rows, duplicates } = dedupe(tableBatch.rows, tableBatch.key);
       const plan = await planTableInSlices({ table: tableBatch.table, existing: tables.get(tableBatch.table), rows, fixedTypes: tableBatch.fixedTypes, keyColumn: tableBatch.key, capabilities: this.capabilities });
       if (plan.columns.length > 0) tables.set(tableBatch.table, plan.columns);
-      rejects.push(...plan.rejects);
+      // Not push(...rejects): a wide batch has hundreds of thousands, past the stack's room for arguments.
+      for (const reject of plan.rejects) rejects.push(reject);
       prepared.duplicates += duplicates;
       prepared.casts += plan.casts;
       const file = plan.rows.length > 0 ? await this.driver.writeLoadFile(plan.loaded, plan.rows) : undefined;
@@ -213,7 +216,8 @@ export class TableWriter {
       widened: wanted.filter((c) => have.has(c.name) && have.get(c.name) !== c.type).map((c) => ({ column: c.name, from: have.get(c.name)!, to: c.type })),
     };
     tables.set(spec.table, change.columns);
-    return { spec, change, keyType, carried, maxColumns };
+    const mayBeTooBig = this.dialect.insertQuarantiningTooBig !== undefined && change.columns.length > mostValuesWithin(this.capabilities.rowLimit);
+    return { spec, change, keyType, carried, maxColumns, mayBeTooBig };
   }
 
   /** Warehouse work: one transaction per batch where the warehouse has them. */
@@ -233,11 +237,7 @@ export class TableWriter {
     const { schema } = prepared;
     const result: WriteResult = { rows: {}, duplicates: prepared.duplicates, casts: prepared.casts, rejects: 0, notices: [] };
     if (prepared.createSchema) await this.driver.execute(this.sql.createSchema(schema));
-    for (const [table, columns] of prepared.internalTables) {
-      await this.driver.execute(this.sql.createTable(schema, table, columns));
-      const key = INTERNAL_KEYS[table];
-      if (key && this.capabilities.keyIndexes) await this.driver.execute(this.sql.createKeyIndex(schema, table, key));
-    }
+    for (const [table, columns] of prepared.internalTables) await this.createInternalTable(schema, table, columns);
     const stages = new Map<string, string>();
     // A table that feeds a latest-value table is read again to mark its keys; the others only by their insert.
     const readAgain = new Set(prepared.dirty.map((spec) => spec.source));
@@ -273,6 +273,12 @@ export class TableWriter {
     return result;
   }
 
+  private async createInternalTable(schema: string, table: string, columns: Column[]): Promise<void> {
+    await this.driver.execute(this.sql.createTable(schema, table, columns));
+    const key = INTERNAL_KEYS[table];
+    if (key && this.capabilities.keyIndexes) await this.driver.execute(this.sql.createKeyIndex(schema, table, key));
+  }
+
   private async applyChange(schema: string, change: TableChange, notices: string[], key: readonly string[]): Promise<void> {
     if (!change.exists) {
       if (change.columns.length === 0) return;
@@ -292,9 +298,9 @@ export class TableWriter {
    * transaction that also clears the marks; returns the rows each table gained. Runs after the
    * batches of a sync, and again after a sync killed before it could (the marks are still there).
    */
-  async refreshLatest(schema: string, specs: readonly LatestValueTable[]): Promise<{ rows: Record<string, number>; notices: string[] }> {
+  async refreshLatest(schema: string, specs: readonly LatestValueTable[], syncId = ''): Promise<{ rows: Record<string, number>; rejects: number; notices: string[] }> {
     const tables = await this.tables(schema);
-    const out = { rows: {} as Record<string, number>, notices: [] as string[] };
+    const out = { rows: {} as Record<string, number>, rejects: 0, notices: [] as string[] };
     if (!tables.has(DIRTY_TABLE)) return out;
     const q = (name: string) => this.dialect.quote(name);
     for (const spec of specs) {
@@ -312,13 +318,21 @@ export class TableWriter {
       for (let last = false; !last; ) {
         try {
           await this.driver.transaction(async () => {
-            if (ddl) await this.applyChange(schema, latest.change, out.notices, spec.keyColumns);
+            if (ddl) {
+              await this.applyChange(schema, latest.change, out.notices, spec.keyColumns);
+              if (latest.mayBeTooBig && !tables.has(REJECTS_TABLE)) {
+                await this.createInternalTable(schema, REJECTS_TABLE, REJECTS_COLUMNS);
+                tables.set(REJECTS_TABLE, [...REJECTS_COLUMNS]);
+              }
+            }
             // Not count(DISTINCT …), which PostgreSQL computes by sorting.
             const [left] = await this.driver.query<{ n: number | string }>(`SELECT count(*) AS ${q('n')} FROM (SELECT DISTINCT ${q('key')} FROM ${marks}) ${q('k')}`);
             const keys = Number(left?.n ?? 0);
             last = keys <= this.refreshSlice;
             if (keys === 0) return;
-            out.rows[spec.table]! += await this.recomputeLatest(schema, latest, last ? `SELECT ${q('key')} FROM ${marks}` : slice);
+            const recomputed = await this.recomputeLatest(schema, latest, last ? `SELECT ${q('key')} FROM ${marks}` : slice, syncId);
+            out.rows[spec.table]! += recomputed.rows;
+            out.rejects += recomputed.rejects;
             await this.driver.execute(last ? `DELETE FROM ${marks}` : `DELETE FROM ${marks} AND ${q('key')} IN (${slice})`);
             failpoint('writer:before-refresh-commit');
           });
@@ -332,8 +346,11 @@ export class TableWriter {
     return out;
   }
 
-  /** Recomputes the marked keys from the source table: later rows win, column by column. */
-  private async recomputeLatest(schema: string, latest: PreparedLatest, keys: string): Promise<number> {
+  /**
+   * Recomputes the marked keys from the source table: later rows win, column by column. Returns
+   * the rows the table gained, and the keys whose row was too big for the warehouse (quarantined).
+   */
+  private async recomputeLatest(schema: string, latest: PreparedLatest, keys: string, syncId: string): Promise<{ rows: number; rejects: number }> {
     const { spec, carried, maxColumns } = latest;
     const q = (s: string) => this.dialect.quote(s);
     const order = spec.orderBy.map(q);
@@ -353,12 +370,37 @@ export class TableWriter {
     const rows = this.dialect.latestNonNullFromSortedRows
       ? `(SELECT ${read} FROM ${source} WHERE ${marked} ORDER BY ${q(spec.sourceKey)}, ${order.map((c) => `${c} DESC NULLS LAST`).join(', ')}) s`
       : `${source} WHERE ${marked}`;
-    const inserted = await this.driver.execute(
-      `INSERT INTO ${this.sql.table(schema, spec.table)} (${targetColumns.map(q).join(', ')}) ` +
-        `SELECT ${select.join(', ')} FROM ${rows} GROUP BY ${q(spec.sourceKey)}`,
+    const insert = `INSERT INTO ${this.sql.table(schema, spec.table)} (${targetColumns.map(q).join(', ')})`;
+    const aggregate = `SELECT ${select.join(', ')} FROM ${rows} GROUP BY ${q(spec.sourceKey)}`;
+    if (!latest.mayBeTooBig) {
+      // Rows the table gained: a touched key's row is rewritten, which adds nothing.
+      return { rows: (await this.driver.execute(`${insert} ${aggregate}`)) - deleted, rejects: 0 };
+    }
+    return this.recomputeQuarantiningTooBig(schema, latest, keys, syncId, { insert, aggregate, width: select.length, deleted });
+  }
+
+  /**
+   * The recompute of a table wide enough that one key's latest values can be over the warehouse's
+   * row limit, while each source row was within it: a row refused as too big is quarantined under
+   * its key, and the other keys' rows go in. The key's calls stay in the source, and its row comes
+   * back once its values fit (fewer of them, or columns of the table disabled).
+   */
+  private async recomputeQuarantiningTooBig(schema: string, latest: PreparedLatest, keys: string, syncId: string, statement: { insert: string; aggregate: string; width: number; deleted: number }): Promise<{ rows: number; rejects: number }> {
+    const { spec } = latest;
+    const q = (s: string) => this.dialect.quote(s);
+    const lit = (s: string) => this.dialect.literal(s);
+    const rejects = this.sql.table(schema, REJECTS_TABLE);
+    const reason =
+      `the key's latest values together are over the ${this.capabilities.rowLimit!.maxBytes} bytes this warehouse stores in one row: ` +
+      `its ${spec.table} row is left out until they fit (its calls are in ${spec.source}; disabling columns of ${spec.table} makes room)`;
+    const values = (row: (i: number) => string) => [row(0), lit(spec.table), lit(''), lit(''), lit(reason), lit(syncId), this.dialect.now()];
+    await this.driver.execute(
+      this.dialect.insertQuarantiningTooBig!(statement.insert, statement.aggregate, statement.width, (row) => `INSERT INTO ${rejects} (${REJECTS_COLUMNS.map((c) => q(c.name)).join(', ')}) VALUES (${values(row).join(', ')})`),
     );
-    // Rows the table gained: a touched key's row is rewritten, which adds nothing.
-    return inserted - deleted;
+    const count = async (sql: string) => Number((await this.driver.query<{ n: number | string }>(`SELECT count(*) AS ${q('n')} FROM ${sql}`))[0]?.n ?? 0);
+    const inserted = await count(`${this.sql.table(schema, spec.table)} WHERE ${q(spec.keyColumns[0]!)} IN (${keys})`);
+    const refused = await count(`${rejects} WHERE ${q('sync_id')} = ${lit(syncId)} AND ${q('table_name')} = ${lit(spec.table)} AND ${q('reason')} = ${lit(reason)} AND ${q('id')} IN (${keys})`);
+    return { rows: inserted - statement.deleted, rejects: refused };
   }
 
   private async quarantine(schema: string, file: LoadFile): Promise<number> {
