@@ -4,7 +4,7 @@
 // over its 8 KB row limit are quarantined (docs/warehouses/postgres.md): the rejects are printed.
 //
 //   node bench/wide-traits.mjs [--traits 990] [--calls 1000] [--users 500] [--per-call N]
-//                              [--memory-limit 512MB] [--warehouse duckdb|postgres] [--postgres-url URL]
+//                              [--batch-size N] [--memory-limit 512MB] [--warehouse duckdb|postgres] [--postgres-url URL]
 //
 // --per-call N: each call carries N of the traits (the next N, wrapping), so that a user's latest
 // values gather more traits than any one call has; default: every trait.
@@ -18,11 +18,11 @@ import { openStowage } from '@stowage/cli';
 import { describeCode } from './phases.mjs';
 import { benchTarget, DEFAULT_POSTGRES_URL } from './targets.mjs';
 
-async function sync({ traits, calls, perCall, userCount, users, type, settings }) {
+async function sync({ traits, calls, perCall, userCount, users, type, settings, batchSize }) {
   const dir = mkdtempSync(join(tmpdir(), 'stowage-bench-wide-'));
   try {
     const warehouse = { type, settings: type === 'duckdb' ? { ...settings, path: join(dir, 'wh.duckdb') } : settings, ...(users ? {} : { disabled: { tables: ['users'] } }) };
-    writeFileSync(join(dir, 'stowage.json'), JSON.stringify({ spaces: { default: { computations: {} } }, warehouses: { wh: warehouse } }));
+    writeFileSync(join(dir, 'stowage.json'), JSON.stringify({ ...(batchSize ? { batchSize } : {}), spaces: { default: { computations: {} } }, warehouses: { wh: warehouse } }));
     const stowage = openStowage(join(dir, 'stowage.json'));
     async function* lines() {
       for (let i = 0; i < calls; i++) {
@@ -35,11 +35,12 @@ async function sync({ traits, calls, perCall, userCount, users, type, settings }
       }
     }
     await stowage.ingestCalls('default', lines());
+    const ingestRssMB = process.resourceUsage().maxRSS / 1024;
     const t0 = performance.now();
     const record = await stowage.sync('wh');
     const seconds = (performance.now() - t0) / 1000;
     await stowage.close();
-    return { seconds, status: record.status, error: record.error, rows: record.rows, rejects: record.rejects, maxRssMB: process.resourceUsage().maxRSS / 1024 };
+    return { seconds, status: record.status, error: record.error, rows: record.rows, rejects: record.rejects, ingestRssMB, maxRssMB: process.resourceUsage().maxRSS / 1024 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -63,12 +64,13 @@ if (process.argv.includes('--child')) {
       calls: { type: 'string', default: '1000' },
       users: { type: 'string', default: '500' },
       'per-call': { type: 'string' },
+      'batch-size': { type: 'string' },
       'memory-limit': { type: 'string' },
       warehouse: { type: 'string', default: 'duckdb' },
       'postgres-url': { type: 'string', default: DEFAULT_POSTGRES_URL },
     },
   });
-  const job = { traits: Number(values.traits), calls: Number(values.calls), userCount: Number(values.users), perCall: Number(values['per-call'] ?? values.traits) };
+  const job = { traits: Number(values.traits), calls: Number(values.calls), userCount: Number(values.users), perCall: Number(values['per-call'] ?? values.traits), batchSize: values['batch-size'] === undefined ? undefined : Number(values['batch-size']) };
   for (const [flag, v] of Object.entries({ '--traits': job.traits, '--calls': job.calls, '--users': job.userCount, '--per-call': job.perCall })) {
     if (!Number.isSafeInteger(v) || v < 1) throw new Error(`${flag} must be a positive integer`);
   }
@@ -89,7 +91,7 @@ if (process.argv.includes('--child')) {
   }
   const [without, withUsers] = results;
   for (const [label, r] of [['without users', without], ['with users', withUsers]]) {
-    console.log(`  ${label.padEnd(13)}: ${r.status} in ${r.seconds.toFixed(2)} s, peak RSS ${Math.round(r.maxRssMB)} MB, rows ${JSON.stringify(r.rows)}, rejects ${r.rejects}${r.error ? `, ${r.error}` : ''}`);
+    console.log(`  ${label.padEnd(13)}: ${r.status} in ${r.seconds.toFixed(2)} s, peak RSS ${Math.round(r.maxRssMB)} MB (${Math.round(r.ingestRssMB)} MB after ingesting), rows ${JSON.stringify(r.rows)}, rejects ${r.rejects}${r.error ? `, ${r.error}` : ''}`);
   }
   console.log(`the users refresh adds ${(withUsers.seconds - without.seconds).toFixed(2)} s (${(withUsers.seconds / without.seconds).toFixed(2)}× the sync without it)`);
 }

@@ -5,8 +5,8 @@ export const capabilities: Capabilities = {
   transactionalDdl: true,
   multiStatementTransactions: true,
   merge: true,
-  // DuckDB itself allows more, but at the default 512MB memory_limit a sync into a table of
-  // ~1,500 columns ran out of memory (measured; 1,000 loads): past 1,000, values are quarantined.
+  // DuckDB itself allows more, but each column of a table costs ~1.6MB of memory_limit while a
+  // batch loads (driver.ts raises the default to it): past 1,000 columns, values are quarantined.
   maxColumns: 1000,
   inPlaceWidening: [['bigint', 'double']],
   textHoldsNul: true,

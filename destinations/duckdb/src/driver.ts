@@ -40,6 +40,22 @@ async function createWaitingForLock(path: string, options: Record<string, string
 export const DEFAULT_MEMORY_LIMIT = '512MB';
 
 /**
+ * What a column of the widest table costs while a batch is appended and checkpointed: DuckDB pins
+ * a 256 KB block per column several times over, whatever the rows (one value a row or all). At
+ * 512MB, tables of 600 columns ran out of memory and 990 did at 1GB, even sparse; 990 loaded
+ * batches of 2,000 and 20,000 rows at 1.6GB, on one thread and on two.
+ */
+const MEMORY_MB_PER_COLUMN = 1.6;
+
+/** DuckDB's out-of-memory errors: the allocation, or the pin of a block, refused at the limit. */
+const OUT_OF_MEMORY = /Out of Memory Error|could not allocate block|failed to pin block/i;
+
+/** DuckDB ran out of its memory_limit; the message says which setting to raise. */
+class MemoryLimitError extends Error {
+  override name = 'MemoryLimitError';
+}
+
+/**
  * A session on a DuckDB database file. Bulk loads write the batch as CSV to a temporary file
  * and let DuckDB's `read_csv` parse it: faster than the Appender fed value by value,
  * and it never holds an Appender across the schema changes of a batch.
@@ -48,12 +64,20 @@ export class DuckDBDriver implements Driver {
   /** Stages that are a relation over a load file (see stage()): relation → the file to remove. */
   private readonly fileStages = new Map<string, string>();
 
+  /** The memory_limit in force, in MB, unless the settings give one (kept as it is). */
+  private memoryMb: number;
+  private readonly memorySetting: string | undefined;
+
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
     /** Load files of this session; removed with it, so a failed sync leaves none behind. */
     private readonly loadDir: string,
-  ) {}
+    memoryLimit: string | undefined,
+  ) {
+    this.memorySetting = memoryLimit;
+    this.memoryMb = megabytes(memoryLimit ?? DEFAULT_MEMORY_LIMIT) ?? 0;
+  }
 
   static async open(settings: DuckDBSettings): Promise<DuckDBDriver> {
     // Appends need no ordering guarantee, and without it DuckDB buffers less while loading. A
@@ -65,16 +89,42 @@ export class DuckDBDriver implements Driver {
     // By default a core is left to the client, which prepares the next batch meanwhile.
     options.threads = String(settings.threads ?? engineThreads());
     const instance = await createWaitingForLock(settings.path, options);
-    return new DuckDBDriver(instance, await instance.connect(), await openLoadDir(LOAD_DIR_PREFIX));
+    return new DuckDBDriver(instance, await instance.connect(), await openLoadDir(LOAD_DIR_PREFIX), settings.memoryLimit);
+  }
+
+  /**
+   * The default memory_limit grows with the widest table the session meets (introspected, or a
+   * load file's columns), so that a space of many traits loads instead of failing every batch.
+   * A memoryLimit from the settings is kept as it is: running out of it says to raise it.
+   */
+  private async fitMemoryTo(columns: number): Promise<void> {
+    const needed = Math.ceil(columns * MEMORY_MB_PER_COLUMN);
+    if (this.memorySetting !== undefined || needed <= this.memoryMb) return;
+    await this.connection.run(`SET memory_limit = '${needed}MB'`);
+    this.memoryMb = needed;
+  }
+
+  /** An out-of-memory error, with the setting that fixes it. */
+  private explained(error: unknown): unknown {
+    if (error instanceof MemoryLimitError || !(error instanceof Error) || !OUT_OF_MEMORY.test(error.message)) return error;
+    const now = this.memorySetting !== undefined ? `the warehouse's memoryLimit setting is ${this.memorySetting}` : `the memory limit is ${this.memoryMb}MB, the default for this database's widest table`;
+    // DuckDB's first line; its own advice (SET statements) is not something a user of Stowage runs.
+    const [first] = error.message.split('\n');
+    return new MemoryLimitError(`${first} (${now}: set memoryLimit higher in the warehouse's settings; a table of 1,000 columns needs about ${Math.ceil(1000 * MEMORY_MB_PER_COLUMN)}MB)`, { cause: error });
   }
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-    const result = await this.connection.run(sql, params as DuckDBValue[]);
-    return result.rowsChanged;
+    try {
+      return (await this.connection.run(sql, params as DuckDBValue[])).rowsChanged;
+    } catch (error) {
+      throw this.explained(error);
+    }
   }
 
   async query<T extends Record<string, unknown>>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    const reader = await this.connection.runAndReadAll(sql, params as DuckDBValue[]);
+    const reader = await this.connection.runAndReadAll(sql, params as DuckDBValue[]).catch((error: unknown) => {
+      throw this.explained(error);
+    });
     return reader.getRowObjectsJS().map((row) => {
       const out: Record<string, unknown> = {};
       for (const key in row) out[key] = toPlain(row[key]);
@@ -82,12 +132,16 @@ export class DuckDBDriver implements Driver {
     });
   }
 
-  columns(schema: string, table: string): Promise<Column[] | undefined> {
-    return introspectColumns(this.connection, schema, table);
+  async columns(schema: string, table: string): Promise<Column[] | undefined> {
+    const columns = await introspectColumns(this.connection, schema, table);
+    await this.fitMemoryTo(columns?.length ?? 0);
+    return columns;
   }
 
-  tables(schema: string): Promise<Map<string, Column[]>> {
-    return introspectSchema(this.connection, schema);
+  async tables(schema: string): Promise<Map<string, Column[]>> {
+    const tables = await introspectSchema(this.connection, schema);
+    await this.fitMemoryTo(Math.max(0, ...[...tables.values()].map((c) => c.length)));
+    return tables;
   }
 
   schemaExists(schema: string): Promise<boolean> {
@@ -107,6 +161,8 @@ export class DuckDBDriver implements Driver {
    * parsed twice, which costs DuckDB less than the copy did, and the client nothing.
    */
   async stage(_name: string, file: LoadFile, _options: StageOptions = {}): Promise<string> {
+    // The table takes at least the file's columns (a batch's schema changes come before its load).
+    await this.fitMemoryTo(file.columns.length);
     const relation = csvRelation(file);
     this.fileStages.set(relation, file.path);
     return relation;
@@ -129,7 +185,8 @@ export class DuckDBDriver implements Driver {
       return result;
     } catch (error) {
       await this.connection.run('ROLLBACK').catch(() => undefined);
-      throw error;
+      // COMMIT itself runs out of memory where a checkpoint comes with it.
+      throw this.explained(error);
     }
   }
 
@@ -145,4 +202,12 @@ export class DuckDBDriver implements Driver {
     this.instance.closeSync();
     await rm(this.loadDir, { recursive: true, force: true });
   }
+}
+
+/** `512MB`, `1.5GB`, `2 GiB` in MB; undefined when DuckDB's spelling is not understood here. */
+function megabytes(limit: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(KB|KIB|MB|MIB|GB|GIB|TB|TIB)?\s*$/i.exec(limit);
+  if (!match) return undefined;
+  const unit = (match[2] ?? 'MB').toUpperCase().replace('I', '');
+  return Number(match[1]) * ({ KB: 1 / 1000, MB: 1, GB: 1000, TB: 1_000_000 } as Record<string, number>)[unit]!;
 }

@@ -92,6 +92,8 @@ export interface StowageConfig {
   stateDir: string;
   /** Calls per batch of a sync: each batch is one warehouse transaction. */
   batchSize: number;
+  /** Most bytes of logged calls per sync batch: wide calls (hundreds of traits) make smaller batches. */
+  batchBytes: number;
   spaces: Record<string, SpaceConfig>;
   warehouses: Record<string, WarehouseConfig>;
 }

@@ -35,6 +35,13 @@ function describeErrors(errors: NonNullable<typeof validateShape.errors>, prefix
   });
 }
 
+/**
+ * A sync batch closes at this many bytes of logged calls if `batchSize` calls take more: 20,000
+ * calls of the usual few hundred bytes fit, and calls of hundreds of traits (~20 KB each) come in
+ * batches of ~800, whose values the client and the warehouse hold at once.
+ */
+const DEFAULT_BATCH_BYTES = 16 * 1024 * 1024;
+
 const ID_PREFIX: Record<ComputationConfig['type'], string> = { audience: 'aud', trait: 'trait', linked_audience: 'aud', journey_step: 'journey' };
 
 /** Why an activation's extra columns are not a valid mapping (an unknown directive, a bad @path…). */
@@ -165,6 +172,7 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
     root,
     stateDir: resolve(root, input.stateDir ?? '.stowage'),
     batchSize: input.batchSize ?? 20_000,
+    batchBytes: input.batchBytes ?? DEFAULT_BATCH_BYTES,
     spaces,
     warehouses,
   };

@@ -8,6 +8,7 @@ export const configSchema = {
     $schema: { type: 'string' },
     stateDir: { type: 'string', minLength: 1, description: 'Where Stowage keeps its log, profile state and history. Default: .stowage' },
     batchSize: { type: 'integer', minimum: 1, maximum: 10_000_000, description: 'Calls per sync batch (one transaction each). Default: 20000' },
+    batchBytes: { type: 'integer', minimum: 1024, maximum: 4_294_967_296, description: 'Most bytes of logged calls per sync batch; a batch closes at batchSize calls or at this, whichever comes first. Default: 16777216 (16 MiB)' },
     spaces: {
       type: 'object',
       minProperties: 1,

@@ -59,7 +59,9 @@ export class UsageError extends StowageError {
   override name = 'UsageError';
 }
 
+/** Calls ingested per append (one fsync), or fewer when they take this many characters: wide calls hold many values each. */
 const INGEST_BATCH = 10_000;
+const INGEST_BATCH_CHARS = 8 * 1024 * 1024;
 
 /**
  * Classic batches prepared ahead of the one being applied. A prepared batch is its load files on
@@ -260,22 +262,26 @@ export class Stowage {
     const logs = this.warehousesOf(spaceName).map((w) => this.log(w.name, spaceName));
     const result: IngestResult = { accepted: 0, rejected: 0, errors: [] };
     let batch: Call[] = [];
+    let chars = 0;
     const flush = async () => {
       for (const log of logs) await log.append(batch);
       result.accepted += batch.length;
       batch = [];
+      chars = 0;
     };
     let n = 0;
     for await (const line of lines) {
       n++;
       if (line.trim() === '') continue;
       const accepted = acceptLine(line, new Date().toISOString());
-      if (accepted.ok) batch.push(accepted.call);
-      else {
+      if (accepted.ok) {
+        batch.push(accepted.call);
+        chars += line.length;
+      } else {
         result.rejected++;
         if (result.errors.length < 100) result.errors.push({ line: n, error: accepted.error });
       }
-      if (batch.length >= INGEST_BATCH) await flush();
+      if (batch.length >= INGEST_BATCH || chars >= INGEST_BATCH_CHARS) await flush();
     }
     await flush();
     return result;
@@ -336,7 +342,7 @@ export class Stowage {
     // While the warehouse applies one batch, the next ones are read, planned and encoded in load
     // files: on two cores the client's work and the warehouse's overlap instead of taking turns.
     const batches = prefetch(
-      log.read<Call>(from, this.config.batchSize),
+      log.read<Call>(from, this.config.batchSize, this.config.batchBytes),
       async ({ entries, end }) => ({
         calls: entries.length,
         prepared: await writer.prepare(await batcher.batch(schema, entries, { stream, end, syncId: record.id })),

@@ -21,6 +21,18 @@ describe('CallLog', () => {
     expect(await readAll(log, batches[0]!.end)).toEqual([{ n: 3 }, { n: 4 }]);
   });
 
+  it('closes a batch early once its entries take batchBytes of the log, and resumes after it', async () => {
+    const log = new CallLog(mkdtempSync(join(tmpdir(), 'log-')));
+    // Lines of 15 bytes (`{"n":1,"p":""}` and the newline) and one of ~1,000.
+    const small = (n: number) => ({ n, p: '' });
+    await log.append([small(1), small(2), { n: 3, p: 'x'.repeat(1000) }, small(4), small(5), small(6)]);
+    const batches = [];
+    for await (const b of log.read({ segment: 0, offset: 0 }, 1000, 40)) batches.push(b.entries.map((e) => (e as { n: number }).n));
+    // 1 and 2 (30 bytes) stay under 40; the wide entry closes their batch; 4, 5 and 6 (45) the next.
+    expect(batches).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(await readAll(log, { segment: 0, offset: 0 })).toHaveLength(6);
+  });
+
   it('rolls over to a new segment when one is full, and prunes loaded segments', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'log-'));
     const log = new CallLog(dir, 64);

@@ -81,11 +81,13 @@ export class CallLog {
 
   /**
    * Reads complete entries from `from` up to the log's end as it is when reading starts, in
-   * batches of at most `batchSize` entries. Only a batch's entries are held in memory.
+   * batches of at most `batchSize` entries, a batch closing early once its entries take
+   * `batchBytes` of the log. Only a batch's entries are held in memory.
    */
-  async *read<T = unknown>(from: LogPosition, batchSize: number): AsyncGenerator<LogBatch<T>> {
+  async *read<T = unknown>(from: LogPosition, batchSize: number, batchBytes = Infinity): AsyncGenerator<LogBatch<T>> {
     const stop = this.end();
     let entries: T[] = [];
+    let bytes = 0;
     let end = from;
     for (const segment of this.segments()) {
       if (segment < from.segment || segment > stop.segment) continue;
@@ -107,11 +109,13 @@ export class CallLog {
           for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
             entries.push(JSON.parse(buf.toString('utf8', start, nl)) as T);
             offset += nl + 1 - start;
+            bytes += nl + 1 - start;
             start = nl + 1;
             end = { segment, offset };
-            if (entries.length >= batchSize) {
+            if (entries.length >= batchSize || bytes >= batchBytes) {
               yield { entries, end };
               entries = [];
+              bytes = 0;
             }
           }
           carry = Buffer.from(buf.subarray(start));

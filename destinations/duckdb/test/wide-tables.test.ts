@@ -1,0 +1,33 @@
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Harness, identify, removeHarnessDirs, type DestinationUnderTest } from '@stowage/testkit';
+import { duckdb } from '../src/index.js';
+
+afterAll(removeHarnessDirs);
+
+const dut = (settings: Record<string, unknown> = {}): DestinationUnderTest =>
+  ({ destination: duckdb as never, module: '@stowage/destination-duckdb', settings: (dir: string) => ({ path: join(dir, 'warehouse.duckdb'), ...settings }) }) as never;
+
+/** 20,000 calls of one trait each, over 990 traits: identifies and users get ~1,000 columns, every batch appends to all of them, and the WAL grows to a checkpoint. */
+const calls = () => Array.from({ length: 20_000 }, (_, i) => identify(`u${i % 100}`, { [`t${i % 990}`]: `value ${i}` }));
+
+describe('a DuckDB table of ~1,000 columns', () => {
+  it('loads with the default memory limit, which grows with the widest table', async () => {
+    // At a fixed 512MB, DuckDB runs out of memory at the commit of the ninth batch (measured).
+    const h = await Harness.create(dut(), { batchSize: 2000 });
+    await h.calls(calls());
+    expect(await h.sync()).toMatchObject({ status: 'Success', rows: { identifies: 20_000, users: 100 } });
+    expect((await h.columns('users'))!.length).toBeGreaterThan(990);
+    await h.close();
+  });
+
+  it('fails with an error naming the setting to raise when the memoryLimit set is too small', async () => {
+    const h = await Harness.create(dut({ memoryLimit: '256MB' }), { batchSize: 2000 });
+    await h.calls(calls());
+    const record = await h.stowage.sync('wh');
+    expect(record.status).toBe('Failure');
+    expect(record.error).toMatch(/memory/i);
+    expect(record.error).toContain("the warehouse's memoryLimit setting is 256MB: set memoryLimit higher");
+    await h.close();
+  });
+});
