@@ -9,6 +9,7 @@ export * from './log/index.js';
 export * from './calls/index.js';
 export { ClassicRows, eventTimestamp, type CallRows, type RawRow } from './classic/rows.js';
 export { callsFromChange } from './classic/calls-from-change.js';
+export { eventTablesCut, MAX_EVENT_TABLES_PER_BATCH } from './classic/event-tables-cut.js';
 export * from './classic/tables.js';
 export * from './runs/index.js';
 export * from './config/index.js';

@@ -13,6 +13,7 @@ import { withFileLock } from '../log/file-lock.js';
 import { LOG_START } from '../log/position.js';
 import type { Change, ChangeSink, ProfileStore, RunHeader, RunOutcome, RunProfile } from '../runs/run.js';
 import { TableWriter } from '../writer/table-writer.js';
+import { eventTablesCut } from '../classic/event-tables-cut.js';
 import { ClassicBatcher } from './classic-batch.js';
 import { prefetch } from './prefetch.js';
 import { WriteLane } from './write-lane.js';
@@ -342,7 +343,7 @@ export class Stowage {
     // While the warehouse applies one batch, the next ones are read, planned and encoded in load
     // files: on two cores the client's work and the warehouse's overlap instead of taking turns.
     const batches = prefetch(
-      log.read<Call>(from, this.config.batchSize, this.config.batchBytes),
+      log.read<Call>(from, this.config.batchSize, this.config.batchBytes, eventTablesCut()),
       async ({ entries, end }) => ({
         calls: entries.length,
         prepared: await writer.prepare(await batcher.batch(schema, entries, { stream, end, syncId: record.id })),

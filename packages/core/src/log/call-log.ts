@@ -17,6 +17,14 @@ export interface LogBatch<T> {
   end: LogPosition;
 }
 
+/** Closes a batch early on what its entries hold; the log itself only counts and measures them. */
+export interface BatchCut<T> {
+  /** Takes the batch's next entry; true when the batch must close after it. */
+  add(entry: T): boolean;
+  /** A new batch begins. */
+  reset(): void;
+}
+
 /**
  * A durable, append-only log of calls: NDJSON segment files in one folder. An append returns only
  * after fsync, so a call accepted is never lost; a torn tail left by a crash mid-append is cut off
@@ -82,9 +90,9 @@ export class CallLog {
   /**
    * Reads complete entries from `from` up to the log's end as it is when reading starts, in
    * batches of at most `batchSize` entries, a batch closing early once its entries take
-   * `batchBytes` of the log. Only a batch's entries are held in memory.
+   * `batchBytes` of the log, or once `cut` says so. Only a batch's entries are held in memory.
    */
-  async *read<T = unknown>(from: LogPosition, batchSize: number, batchBytes = Infinity): AsyncGenerator<LogBatch<T>> {
+  async *read<T = unknown>(from: LogPosition, batchSize: number, batchBytes = Infinity, cut?: BatchCut<T>): AsyncGenerator<LogBatch<T>> {
     const stop = this.end();
     let entries: T[] = [];
     let bytes = 0;
@@ -107,15 +115,17 @@ export class CallLog {
           const buf = carry.length ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
           let start = 0;
           for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
-            entries.push(JSON.parse(buf.toString('utf8', start, nl)) as T);
+            const entry = JSON.parse(buf.toString('utf8', start, nl)) as T;
+            entries.push(entry);
             offset += nl + 1 - start;
             bytes += nl + 1 - start;
             start = nl + 1;
             end = { segment, offset };
-            if (entries.length >= batchSize || bytes >= batchBytes) {
+            if ((cut?.add(entry) ?? false) || entries.length >= batchSize || bytes >= batchBytes) {
               yield { entries, end };
               entries = [];
               bytes = 0;
+              cut?.reset();
             }
           }
           carry = Buffer.from(buf.subarray(start));

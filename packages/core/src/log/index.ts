@@ -1,3 +1,3 @@
-export { CallLog, type LogBatch } from './call-log.js';
+export { CallLog, type BatchCut, type LogBatch } from './call-log.js';
 export { withFileLock } from './file-lock.js';
 export { comparePositions, LOG_START, type LogPosition } from './position.js';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_EVENT_TABLES_PER_BATCH } from '@stowage/core';
 import { Harness, identify, track, type DestinationUnderTest } from '../harness.js';
 import { dialectNames } from './dialect-names.js';
 
@@ -43,6 +44,17 @@ export function batches(dut: DestinationUnderTest): void {
       ]);
       expect(await h.rows('signed_up', ['id'])).toEqual([{ id: 't1' }]);
       expect(await h.rows('_stowage_rejects', ['id', 'value'])).toEqual([{ id: 'i5', value: 'lots' }]);
+      await h.close();
+    });
+
+    it(`closes a batch at ${MAX_EVENT_TABLES_PER_BATCH} distinct event names, so that event names embedding ids never make one transaction of thousands of tables`, async () => {
+      const h = await Harness.create(dut);
+      const events = 2 * MAX_EVENT_TABLES_PER_BATCH + 1;
+      await h.calls(Array.from({ length: events }, (_, i) => track('u1', `Viewed Product ${i}`, { n: i })));
+      expect(await h.sync()).toMatchObject({ status: 'Success', calls: events, rows: { tracks: events, [names('viewed_product_0')[0]!]: 1 } });
+      // One ledger row per batch (one transaction each): two full batches and the call left over.
+      expect(await h.rows('_stowage_loads', ['calls'], ['calls'])).toEqual([{ calls: 1 }, { calls: MAX_EVENT_TABLES_PER_BATCH }, { calls: MAX_EVENT_TABLES_PER_BATCH }]);
+      expect(await h.rows(names(`viewed_product_${events - 1}`)[0]!, ['n'])).toEqual([{ n: events - 1 }]);
       await h.close();
     });
   });

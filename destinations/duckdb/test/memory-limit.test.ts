@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Harness, identify, removeHarnessDirs, type DestinationUnderTest } from '@stowage/testkit';
+import { Harness, identify, removeHarnessDirs, track, type DestinationUnderTest } from '@stowage/testkit';
 import { duckdb } from '../src/index.js';
 
 afterAll(removeHarnessDirs);
@@ -28,6 +28,17 @@ describe('a DuckDB table of ~1,000 columns', () => {
     expect(record.status).toBe('Failure');
     expect(record.error).toMatch(/memory/i);
     expect(record.error).toContain("the warehouse's memoryLimit setting is 256MB: set memoryLimit higher");
+    await h.close();
+  });
+});
+
+describe('thousands of event tables', () => {
+  it('load within the default memory limit: the session checkpoints once it has loaded many tables', async () => {
+    // Without the checkpoints DuckDB keeps every new table's rows in memory until the end of the
+    // sync, and ran out of 512MB between 2,100 and 3,000 of these (measured).
+    const h = await Harness.create(dut());
+    await h.calls(Array.from({ length: 3000 }, (_, i) => track(`u${i % 10}`, `Viewed Product ${i}`, { n: i })));
+    expect(await h.sync()).toMatchObject({ status: 'Success', rows: { tracks: 3000, viewed_product_2999: 1 } });
     await h.close();
   });
 });
