@@ -152,7 +152,9 @@ export class DuckDBDriver implements Driver {
 
   async tables(schema: string): Promise<Map<string, Column[]>> {
     const tables = await introspectSchema(this.connection, schema);
-    await this.fitMemoryTo(Math.max(0, ...[...tables.values()].map((c) => c.length)));
+    let widest = 0;
+    for (const columns of tables.values()) widest = Math.max(widest, columns.length);
+    await this.fitMemoryTo(widest);
     return tables;
   }
 
@@ -195,10 +197,9 @@ export class DuckDBDriver implements Driver {
     try {
       const result = await fn();
       await this.connection.run('COMMIT');
-      if (this.loadedSinceCheckpoint.size >= CHECKPOINT_AFTER_TABLES) {
-        this.loadedSinceCheckpoint.clear();
-        await this.checkpoint();
-      }
+      // After the commit, which stands whatever the checkpoint does: a failed one only leaves the
+      // memory to the next commit's turn.
+      if (this.loadedSinceCheckpoint.size >= CHECKPOINT_AFTER_TABLES) await this.checkpoint().catch(() => undefined);
       return result;
     } catch (error) {
       await this.connection.run('ROLLBACK').catch(() => undefined);
