@@ -210,8 +210,8 @@ export class DuckDBDriver implements Driver {
 
   /** DuckDB's CHECKPOINT runs on its own thread; closing checkpoints too, but on the JS thread. */
   async checkpoint(): Promise<void> {
-    this.loadedSinceCheckpoint.clear();
     await this.connection.run('CHECKPOINT');
+    this.loadedSinceCheckpoint.clear();
   }
 
   async close(): Promise<void> {

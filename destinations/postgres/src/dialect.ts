@@ -60,11 +60,13 @@ export const dialect: Dialect = {
   // The set-based insert in a subtransaction; when a row is over 8 KB it rolls back alone, and a
   // PL/pgSQL loop takes the rows one at a time, each in a subtransaction of its own (~100 µs a row
   // at 300 columns, so only then), the server catching the rows that are too big.
+  // A column may be named like a PL/pgSQL variable (a trait `found`, `sqlstate`, or the loop's
+  // own): `use_column` reads such a name as the column, where PL/pgSQL would refuse it as ambiguous.
   insertQuarantiningTooBig: (insert, select, width, tooBig) => {
-    const values = Array.from({ length: width }, (_, i) => `r.c${i}`);
+    const values = Array.from({ length: width }, (_, i) => `stowage_row.c${i}`);
     const body =
-      `DECLARE r record; BEGIN BEGIN ${insert} ${select}; EXCEPTION WHEN program_limit_exceeded THEN ` +
-      `FOR r IN SELECT * FROM (${select}) s(${values.map((_, i) => `c${i}`).join(', ')}) LOOP ` +
+      `#variable_conflict use_column\nDECLARE stowage_row record; BEGIN BEGIN ${insert} ${select}; EXCEPTION WHEN program_limit_exceeded THEN ` +
+      `FOR stowage_row IN SELECT * FROM (${select}) s(${values.map((_, i) => `c${i}`).join(', ')}) LOOP ` +
       `BEGIN ${insert} VALUES (${values.join(', ')}); EXCEPTION WHEN program_limit_exceeded THEN ${tooBig((i) => values[i]!)}; END; END LOOP; END; END`;
     return `DO ${dollarQuoted(body)}`;
   },

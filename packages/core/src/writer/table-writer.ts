@@ -382,8 +382,9 @@ export class TableWriter {
   /**
    * The recompute of a table wide enough that one key's latest values can be over the warehouse's
    * row limit, while each source row was within it: a row refused as too big is quarantined under
-   * its key, and the other keys' rows go in. The key's calls stay in the source, and its row comes
-   * back once its values fit (fewer of them, or columns of the table disabled).
+   * its key, and the other keys' rows go in. The key's calls stay in the source; its row is
+   * recomputed at its next call, and comes back if its values then fit (columns of the table
+   * disabled, say).
    */
   private async recomputeQuarantiningTooBig(schema: string, latest: PreparedLatest, keys: string, syncId: string, statement: { insert: string; aggregate: string; width: number; deleted: number }): Promise<{ rows: number; rejects: number }> {
     const { spec } = latest;
@@ -392,7 +393,7 @@ export class TableWriter {
     const rejects = this.sql.table(schema, REJECTS_TABLE);
     const reason =
       `the key's latest values together are over the ${this.capabilities.rowLimit!.maxBytes} bytes this warehouse stores in one row: ` +
-      `its ${spec.table} row is left out until they fit (its calls are in ${spec.source}; disabling columns of ${spec.table} makes room)`;
+      `its ${spec.table} row is left out, and recomputed at its next call (its calls are in ${spec.source}; disabling columns of ${spec.table} makes room)`;
     const values = (row: (i: number) => string) => [row(0), lit(spec.table), lit(''), lit(''), lit(reason), lit(syncId), this.dialect.now()];
     await this.driver.execute(
       this.dialect.insertQuarantiningTooBig!(statement.insert, statement.aggregate, statement.width, (row) => `INSERT INTO ${rejects} (${REJECTS_COLUMNS.map((c) => q(c.name)).join(', ')}) VALUES (${values(row).join(', ')})`),

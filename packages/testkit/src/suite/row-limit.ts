@@ -53,11 +53,14 @@ export function rowLimit(dut: DestinationUnderTest): void {
         identify('u1', traits(0, 300), { timestamp: '2026-11-23T10:00:00.000Z' }),
         identify('u1', traits(300, 600), { timestamp: '2026-11-23T10:01:00.000Z' }),
         identify('u1', traits(600, 900), { timestamp: '2026-11-23T10:02:00.000Z' }),
-        identify('u2', { t0: 'u2-first' }, { timestamp: '2026-11-23T10:03:00.000Z' }),
+        // Columns named like PL/pgSQL's own variables, which a procedural recompute must read as columns.
+        identify('u2', { t0: 'u2-first', r: 1, found: true, sqlstate: 'x', sqlerrm: 'y' }, { timestamp: '2026-11-23T10:03:00.000Z' }),
       ]);
       const first = await before.sync();
       expect(first).toMatchObject({ status: 'Partial', rejects: 1, rows: { identifies: 4, users: 1 } });
-      expect(await before.rows('users', ['id', name('t0')])).toEqual([{ id: 'u2', [name('t0')]: 'u2-first' }]);
+      expect(await before.rows('users', ['id', name('t0'), ...['r', 'found', 'sqlstate', 'sqlerrm'].map(name)])).toEqual([
+        { id: 'u2', [name('t0')]: 'u2-first', [name('r')]: 1, [name('found')]: true, [name('sqlstate')]: 'x', [name('sqlerrm')]: 'y' },
+      ]);
       const [reject] = await before.rows('_stowage_rejects', ['id', 'table_name', 'reason'], []);
       expect(reject).toMatchObject({ id: 'u1', table_name: 'users' });
       expect(reject!.reason).toContain('disabling columns of users makes room');
