@@ -37,11 +37,11 @@ const align = (offset: number, to: number) => Math.ceil(offset / to) * to;
 
 /**
  * PostgreSQL's bound on a row, and `heap_compute_data_size`'s reckoning of it taken from above:
- * the header and the largest null bitmap, then each non-null value in column order with its alignment. A
- * short text value is stored inline with a 1-byte header; a longer one leaves the out-of-line
- * pointer, or at most 24 bytes if it may compress that far; a jsonb value (whose binary size its
- * text does not tell) is counted as the most it can take inline.
- * Checked against the server in `row-size.test.ts`.
+ * the header and the largest null bitmap, then each non-null value in column order with its
+ * alignment. A short text value is stored inline with a 1-byte header; a longer one leaves the
+ * out-of-line pointer, or at most 24 bytes if it may compress that far; a jsonb value (whose
+ * binary size its text does not tell) is counted as the most it can take inline. Checked against
+ * the server in `row-size.test.ts`.
  */
 export const rowLimit: RowLimit = {
   maxBytes: MAX_TUPLE_BYTES,
