@@ -154,6 +154,16 @@ export class PgDriver implements Driver {
     }
   }
 
+  /** `ANALYZE` of a table that has no statistics yet (reltuples −1 since PostgreSQL 14, 0 before). */
+  async ensureStatistics(schema: string, table: string, columns: readonly string[]): Promise<void> {
+    const [row] = await this.query<{ reltuples: number | string }>(
+      'SELECT c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2',
+      [schema, table],
+    );
+    const q = (identifier: string) => this.options.dialect.quote(identifier);
+    if (row && Number(row.reltuples) <= 0) await this.execute(`ANALYZE ${q(schema)}.${q(table)} (${columns.map(q).join(', ')})`);
+  }
+
   async dropStage(stage: string): Promise<void> {
     await this.execute(`DROP TABLE IF EXISTS ${stage}`);
   }

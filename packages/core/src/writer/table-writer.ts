@@ -306,6 +306,7 @@ export class TableWriter {
     for (const spec of specs) {
       if (!tables.has(spec.source)) continue;
       const latest = this.prepareLatest(tables, spec);
+      await this.driver.ensureStatistics?.(schema, spec.source, [spec.sourceKey]);
       let ddl = true;
       out.rows[spec.table] = 0;
       // In slices of keys, one transaction each: the aggregate of a slice is bounded however
