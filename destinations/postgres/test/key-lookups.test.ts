@@ -103,6 +103,9 @@ describe(`PostgreSQL key indexes (${server.label})`, () => {
     await h.sync();
     const driver = await connectPostgres(h.settings as never);
     try {
+      // The users recompute gave identifies, new and never analyzed, the statistics of its key.
+      const [stats] = await driver.query<{ reltuples: number }>("SELECT c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'engage_default' AND c.relname = 'identifies'");
+      expect(Number(stats!.reltuples)).toBe(1);
       const indexed = await driver.query<{ tablename: string; indexdef: string }>(
         "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = 'engage_default' ORDER BY tablename",
       );

@@ -38,6 +38,8 @@ export interface HarnessOptions {
   more?: string[];
   /** Calls per sync batch (one transaction each); small values make one sync several batches. */
   batchSize?: number;
+  /** Bytes of logged calls per sync batch (`batchBytes`). */
+  batchBytes?: number;
 }
 
 export type Rows = Array<Record<string, unknown>>;
@@ -71,6 +73,7 @@ export class Harness {
     const config = parseConfig(
       {
         ...(opts.batchSize === undefined ? {} : { batchSize: opts.batchSize }),
+        ...(opts.batchBytes === undefined ? {} : { batchBytes: opts.batchBytes }),
         spaces: {
           default: {
             id: 'spa_test',

@@ -14,6 +14,7 @@ describe('configuration', () => {
     });
     expect(config.stateDir).toBe('/srv/stowage/.stowage');
     expect(config.batchSize).toBe(20_000);
+    expect(config.batchBytes).toBe(16 * 1024 * 1024);
     expect(config.spaces.default!.id).toBe('spa_default');
     expect(config.warehouses.wh).toMatchObject({ schedule: '0 * * * *', schemaPrefix: 'engage_', spaces: ['default'], disabled: { tables: [], columns: {} } });
     expect(config.spaces.default!.computations.vip).toMatchObject({

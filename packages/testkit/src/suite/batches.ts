@@ -47,6 +47,15 @@ export function batches(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('closes a batch once its calls take batchBytes of the log, whatever batchSize says', async () => {
+      const h = await Harness.create(dut, { batchBytes: 4096 });
+      // Ten calls of ~1 KB each: four fill a batch (the fourth takes it past 4,096 bytes).
+      await h.calls(Array.from({ length: 10 }, (_, i) => identify(`u${i}`, { note: 'x'.repeat(1000) })));
+      expect(await h.sync()).toMatchObject({ status: 'Success', calls: 10, rows: { identifies: 10, users: 10 } });
+      expect(await h.rows('_stowage_loads', ['calls'], ['calls'])).toEqual([{ calls: 2 }, { calls: 4 }, { calls: 4 }]);
+      await h.close();
+    });
+
     it(`closes a batch at ${MAX_EVENT_TABLES_PER_BATCH} distinct event names, so that event names embedding ids never make one transaction of thousands of tables`, async () => {
       const h = await Harness.create(dut);
       const events = 2 * MAX_EVENT_TABLES_PER_BATCH + 1;
