@@ -1,6 +1,7 @@
 import type { Capabilities } from '@stowage/core';
 import { ORDER_KEY_WIDTH } from './latest-non-null.js';
 import { MAX_VARCHAR_BYTES } from './max-varchar.js';
+import { rowLimit } from './row-size.js';
 
 /**
  * Redshift runs DDL in transactions (CREATE, ADD COLUMN) and rolls it back with the data, and has
@@ -10,7 +11,7 @@ import { MAX_VARCHAR_BYTES } from './max-varchar.js';
  * renaming, which also moves the column to the end. So nothing widens in place: a fraction in a
  * bigint column is quarantined with its reason, like any value its column cannot hold (a column
  * a batch creates is created as double precision from the start). Text cannot hold U+0000; a
- * table has at most 1,600 columns.
+ * table has at most 1,600 columns, and COPY reads a row of at most 4 MB.
  */
 export const capabilities: Capabilities = {
   transactionalDdl: true,
@@ -23,4 +24,5 @@ export const capabilities: Capabilities = {
   // VARCHAR(65535) holds 65,535 bytes, and the users recompute puts a value behind a sort key of
   // three ORDER_KEY_WIDTH-wide columns in a VARCHAR too: longer values are quarantined.
   maxStringBytes: MAX_VARCHAR_BYTES - 3 * ORDER_KEY_WIDTH,
+  rowLimit,
 };

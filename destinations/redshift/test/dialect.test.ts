@@ -32,8 +32,10 @@ describe('Redshift types', () => {
     expect(Object.values({ s: 'string', j: 'json' } as const).map(dialect.physicalType)).not.toContain('jsonb');
   });
 
-  it('declares what Redshift cannot do: no in-place widening, no indexes, no U+0000 in text', () => {
-    expect(capabilities).toEqual({ transactionalDdl: true, multiStatementTransactions: true, merge: true, maxColumns: 1600, inPlaceWidening: [], textHoldsNul: false, keyIndexes: false, maxStringBytes: 65_535 - 3 * 64 });
+  it('declares what Redshift cannot do: no in-place widening, no indexes, no U+0000 in text, no input row over 4 MB', () => {
+    const { rowLimit, ...rest } = capabilities;
+    expect(rest).toEqual({ transactionalDdl: true, multiStatementTransactions: true, merge: true, maxColumns: 1600, inPlaceWidening: [], textHoldsNul: false, keyIndexes: false, maxStringBytes: 65_535 - 3 * 64 });
+    expect(rowLimit).toMatchObject({ maxBytes: 4_000_000, maxValueBytes: Infinity });
     expect(() => dialect.alterColumnType('"s"."t"', '"ltv"', 'double')).toThrow(/cannot change the type of column "ltv" to DOUBLE PRECISION in place/);
   });
 

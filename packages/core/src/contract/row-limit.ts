@@ -7,13 +7,15 @@ import type { Column } from './logical-type.js';
  * small. Such a row fails its load on every retry, so the planner quarantines values of a row
  * the estimate puts over the bound, and a latest-value table wide enough to be over it is written
  * so that a row refused as too big is quarantined alone (`Dialect.insertQuarantiningTooBig`).
+ * Redshift's is the row COPY reads (4 MB), which bounds loaded rows only.
  */
 export interface RowLimit {
   /** Most bytes a row takes. */
   maxBytes: number;
   /**
    * Most bytes one value adds to a row, and a row's most fixed overhead: a row with at most
-   * `(maxBytes − maxOverheadBytes) / maxValueBytes` values is never measured.
+   * `(maxBytes − maxOverheadBytes) / maxValueBytes` values is never measured. `Infinity` where a
+   * value has no bound of its own below the row's (Redshift's SUPER): every row is measured.
    */
   maxValueBytes: number;
   maxOverheadBytes: number;

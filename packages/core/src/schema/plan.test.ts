@@ -119,6 +119,27 @@ describe('planTable', () => {
     expect(plan.rejects[0]!.reason).toBe("the row's values together are over the 100 bytes this warehouse stores in one row (150 estimated); its newest columns' values are kept here");
   });
 
+
+  it('measures every row where a value has no bound below the row, and takes values out one at a time', () => {
+    // Values bounded only by the row (Redshift: a JSON value may be as big as the row): rows of
+    // any width are measured, and each value taken out is followed by a new measure.
+    const measured: number[] = [];
+    const rowLimit = {
+      maxBytes: 100,
+      maxValueBytes: Infinity,
+      maxOverheadBytes: 0,
+      rowBytes: (_: unknown, row: Readonly<Record<string, unknown>>) => {
+        const bytes = Object.values(row).reduce<number>((n, v) => n + (typeof v === 'string' ? v.length : 0), 0);
+        measured.push(bytes);
+        return bytes;
+      },
+    };
+    const capabilities = { inPlaceWidening: [], maxColumns: 1000, textHoldsNul: true, maxStringBytes: Infinity, rowLimit };
+    const plan = planTable(base({ rows: [{ id: 'a', t0: 'x'.repeat(10) }, { id: 'b', t0: 'x'.repeat(50), t1: 'y'.repeat(30), t2: 'z'.repeat(40) }], capabilities }));
+    expect(plan.rows).toEqual([{ id: 'a', t0: 'x'.repeat(10) }, { id: 'b', t0: 'x'.repeat(50), t1: 'y'.repeat(30), t2: null }]);
+    expect(plan.rejects.map((r) => r.column)).toEqual(['t2']);
+    expect(measured).toEqual([11, 121, 81]);
+  });
   it('plans the same in slices as at once, a widening and a reject far past the first slice included', async () => {
     const rows = () =>
       Array.from({ length: 7001 }, (_, i) => ({

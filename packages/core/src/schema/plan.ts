@@ -136,6 +136,8 @@ class TablePlanner {
   private casts = 0;
   /** Rows with more values than this are measured against the warehouse's row limit. */
   private readonly measureAbove: number;
+  /** The columns in table order, as the row limit measures them; dropped when one is added or widened. */
+  private measured?: Column[];
 
   constructor(private readonly input: Omit<PlanInput, 'rows'>) {
     this.state = new Map<string, ColumnState>((input.existing ?? []).map((c) => [c.name, { type: c.type, existed: true, fixed: input.fixedTypes.has(c.name), loaded: false }]));
@@ -166,12 +168,14 @@ class TablePlanner {
         col = { type: fixed ?? inferType(value)!, existed: false, fixed: fixed !== undefined, loaded: false };
         state.set(column, col);
         this.added.push(column);
+        this.measured = undefined;
       } else if (col.type === 'bigint' && !col.fixed) {
         const wider = widerTypeFor(value, col.type);
         // A column this batch creates is created with the wider type: no ALTER, whatever the warehouse can do in place.
         if (wider && (!col.existed || canWiden(capabilities, col.type, wider))) {
           if (col.existed) this.widened.set(column, { from: this.widened.get(column)?.from ?? col.type, to: wider });
           col.type = wider;
+          this.measured = undefined;
         }
       }
       const type = col.type;
@@ -218,13 +222,16 @@ class TablePlanner {
    */
   private fitRow(row: Record<string, unknown>, limit: RowLimit): void {
     const { table, keyColumn } = this.input;
-    const columns = [...this.state].map(([name, c]) => ({ name, type: c.type }));
+    // Where no value is bounded below the row (Redshift), every row comes here: the columns are
+    // listed once, not per row.
+    const columns = (this.measured ??= [...this.state].map(([name, c]) => ({ name, type: c.type })));
     let bytes = limit.rowBytes(columns, row);
     if (bytes <= limit.maxBytes) return;
     const reason = `the row's values together are over the ${limit.maxBytes} bytes this warehouse stores in one row (${bytes} estimated); its newest columns' values are kept here`;
     for (let i = columns.length - 1; bytes > limit.maxBytes && i >= 0; ) {
-      // A value takes at most maxValueBytes: at least this many must go before measuring again.
-      for (let n = Math.ceil((bytes - limit.maxBytes) / limit.maxValueBytes); n > 0 && i >= 0; i--) {
+      // A value takes at most maxValueBytes: at least this many must go before measuring again
+      // (one, where a value is not bounded below the row).
+      for (let n = Math.max(1, Math.ceil((bytes - limit.maxBytes) / limit.maxValueBytes)); n > 0 && i >= 0; i--) {
         const { name } = columns[i]!;
         const value = row[name];
         if (value === null || value === undefined || name === keyColumn || this.state.get(name)!.fixed) continue;
