@@ -48,7 +48,8 @@ export class EmbeddedProfileStore implements ProfileStore {
     }
   }
 
-  async applyRun(header: RunHeader, kind: ComputationKind, profiles: AsyncIterable<RunProfile[]>, sink: ChangeSink): Promise<RunOutcome> {
+  async applyRun(given: RunHeader, kind: ComputationKind, profiles: AsyncIterable<RunProfile[]>, sink: ChangeSink): Promise<RunOutcome> {
+    const header = await this.firstAttempt(given);
     const { space, computation } = header;
     await this.db.run('BEGIN TRANSACTION');
     try {
@@ -115,6 +116,7 @@ export class EmbeddedProfileStore implements ProfileStore {
         );
       }
       await this.db.run('INSERT INTO runs VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [space, computation, header.id, header.kind, header.completedAt, new Date().toISOString(), count, changes]);
+      await this.db.run('DELETE FROM run_attempts WHERE space = $1 AND computation = $2 AND run_id = $3', [space, computation, header.id]);
       failpoint('state:before-commit');
       await this.db.run('COMMIT');
       return { applied: true, profiles: count, changes };
@@ -126,6 +128,19 @@ export class EmbeddedProfileStore implements ProfileStore {
       await this.db.run('DROP TABLE IF EXISTS run_changes').catch(() => undefined);
       for (const table of ['run_entity_changes', 'run_kept', 'run_entities_kept']) await this.db.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
     }
+  }
+
+  /**
+   * The header with the completion time of the run's first attempt, recorded (and committed) by
+   * the first attempt itself: a replay after a crash may come with another `completedAt`.
+   */
+  private async firstAttempt(header: RunHeader): Promise<RunHeader> {
+    const key = [header.space, header.computation, header.id];
+    const [first] = (await this.db.runAndReadAll('SELECT completed_at FROM run_attempts WHERE space = $1 AND computation = $2 AND run_id = $3', key)).getRowObjectsJS();
+    if (first) return { ...header, completedAt: String(first.completed_at) };
+    const applied = await this.db.runAndReadAll('SELECT 1 FROM runs WHERE space = $1 AND computation = $2 AND run_id = $3', key);
+    if (applied.currentRowCount === 0) await this.db.run('INSERT INTO run_attempts VALUES ($1, $2, $3, $4)', [...key, header.completedAt]);
+    return header;
   }
 
   async members(space: string, computation: string, emit: (changes: Change[]) => Promise<void>): Promise<number> {

@@ -20,6 +20,9 @@ export const STATE_SCHEMA = [
      space VARCHAR, computation VARCHAR, profile_id VARCHAR, entity_id VARCHAR, present BOOLEAN, context VARCHAR,
      version BIGINT, run_id VARCHAR, updated_at VARCHAR
      /* key: space, computation, profile_id, entity_id */)`,
+  // A run's completion time as its first attempt gave it, until the run is applied: every
+  // attempt stamps its changes with it, whatever its own header says.
+  `CREATE TABLE IF NOT EXISTS run_attempts (space VARCHAR, computation VARCHAR, run_id VARCHAR, completed_at VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS runs (
      space VARCHAR, computation VARCHAR, run_id VARCHAR, kind VARCHAR, completed_at VARCHAR, applied_at VARCHAR,
      profiles BIGINT, changes BIGINT,

@@ -47,10 +47,16 @@ export class Statements {
     return this.dialect.alterColumnType(this.table(schema, table), this.dialect.quote(column), type);
   }
 
-  /** Insert staged rows whose key the table does not hold yet: a replayed or repeated message is a no-op. */
-  insertNew(schema: string, table: string, stage: string, columns: readonly Column[], keys: readonly string[]): string {
+  /**
+   * Insert staged rows whose key the table does not hold yet: a replayed or repeated message is a
+   * no-op. With `within`, only the table's rows in that range of the column the keys arrive with
+   * are looked at (its bounds are the statement's parameters 1 and 2).
+   */
+  insertNew(schema: string, table: string, stage: string, columns: readonly Column[], keys: readonly string[], within?: { column: string; type: LogicalType }): string {
     const target = this.table(schema, table);
     const match = keys.map((k) => `t.${this.dialect.quote(k)} = s.${this.dialect.quote(k)}`).join(' AND ');
-    return `INSERT INTO ${target} (${this.columnList(columns)}) SELECT ${this.columnList(columns, 's')} FROM ${stage} s WHERE NOT EXISTS (SELECT 1 FROM ${target} t WHERE ${match})`;
+    const type = within && this.dialect.physicalType(within.type);
+    const range = within ? ` AND t.${this.dialect.quote(within.column)} BETWEEN CAST(${this.dialect.param(1)} AS ${type}) AND CAST(${this.dialect.param(2)} AS ${type})` : '';
+    return `INSERT INTO ${target} (${this.columnList(columns)}) SELECT ${this.columnList(columns, 's')} FROM ${stage} s WHERE NOT EXISTS (SELECT 1 FROM ${target} t WHERE ${match}${range})`;
   }
 }

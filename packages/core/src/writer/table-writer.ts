@@ -1,6 +1,6 @@
 import type { Capabilities } from '../contract/capabilities.js';
 import type { Dialect } from '../contract/dialect.js';
-import type { Driver, LoadFile, Row } from '../contract/driver.js';
+import type { Driver, LoadFile, Row, SqlValue } from '../contract/driver.js';
 import type { Column, LogicalType } from '../contract/logical-type.js';
 import type { LogPosition } from '../log/position.js';
 import { mostValuesWithin, planTableInSlices, type Reject, type TablePlan } from '../schema/plan.js';
@@ -24,6 +24,13 @@ export interface TableBatch {
   rows: Array<Record<string, unknown>>;
   fixedTypes: ReadonlyMap<string, LogicalType>;
   key: string;
+  /**
+   * A column each key always arrives with the same value of (Storage Actions: `received_at`, the
+   * run's completion time). The look for keys already in the table then reads only its rows
+   * within the batch's range of that column, which a columnar warehouse skips to by its zone
+   * maps, instead of every row the table ever got.
+   */
+  keyArrivesWith?: string;
 }
 
 /**
@@ -90,6 +97,30 @@ interface PreparedLatest {
   mayBeTooBig: boolean;
 }
 
+/** Where a batch's keys can already be: the range of the column they always arrive with. */
+export interface KeyRange {
+  column: string;
+  type: LogicalType;
+  from: SqlValue;
+  to: SqlValue;
+}
+
+/** The batch's range of `column`, or undefined when a row has no value there (its key could be anywhere). */
+function keyRange(rows: ReadonlyArray<Record<string, unknown>>, column: string | undefined, columns: readonly Column[]): KeyRange | undefined {
+  const type = columns.find((c) => c.name === column)?.type;
+  if (column === undefined || (type !== 'timestamp' && type !== 'bigint' && type !== 'double')) return undefined;
+  const order = (v: unknown) => (type === 'timestamp' ? Date.parse(String(v)) : Number(v));
+  let from: unknown;
+  let to: unknown;
+  for (const row of rows) {
+    const v = row[column];
+    if (v === null || v === undefined || Number.isNaN(order(v))) return undefined;
+    if (from === undefined || order(v) < order(from)) from = v;
+    if (to === undefined || order(v) > order(to)) to = v;
+  }
+  return from === undefined ? undefined : { column, type, from: from as SqlValue, to: to as SqlValue };
+}
+
 /** The DDL a table needs before a batch loads: what the plan decides, without the rows. */
 type TableChange = Pick<TablePlan, 'table' | 'exists' | 'columns' | 'added' | 'widened'>;
 
@@ -97,7 +128,7 @@ type TableChange = Pick<TablePlan, 'table' | 'exists' | 'columns' | 'added' | 'w
 export interface PreparedBatch {
   schema: string;
   internalTables: Array<[table: string, columns: Column[]]>;
-  tables: Array<{ change: TableChange; key: string; file?: LoadFile }>;
+  tables: Array<{ change: TableChange; key: string; file?: LoadFile; within?: KeyRange }>;
   /** Latest-value tables whose keys this batch marks, by source table. */
   dirty: LatestValueTable[];
   rejects?: LoadFile;
@@ -175,11 +206,12 @@ export class TableWriter {
       for (const reject of plan.rejects) rejects.push(reject);
       prepared.duplicates += duplicates;
       prepared.casts += plan.casts;
+      const within = keyRange(plan.rows, tableBatch.keyArrivesWith, plan.columns);
       const file = plan.rows.length > 0 ? await this.driver.writeLoadFile(plan.loaded, plan.rows) : undefined;
       // The DDL only: the plan also holds the rows, now in the load file, which a batch waiting
       // to be applied must not keep alive.
       const change: TableChange = { table: plan.table, exists: plan.exists, columns: plan.columns, added: plan.added, widened: plan.widened };
-      prepared.tables.push({ change, key: tableBatch.key, file });
+      prepared.tables.push({ change, key: tableBatch.key, file, within });
     }
     for (const spec of batch.latest) {
       if (!batch.tables.some((t) => t.table === spec.source && t.rows.length > 0)) continue;
@@ -242,13 +274,13 @@ export class TableWriter {
     // A table that feeds a latest-value table is read again to mark its keys; the others only by their insert.
     const readAgain = new Set(prepared.dirty.map((spec) => spec.source));
 
-    for (const { change, key, file } of prepared.tables) {
+    for (const { change, key, file, within } of prepared.tables) {
       await this.applyChange(schema, change, result.notices, [key]);
       if (!file) continue;
       const stage = await this.driver.stage(`_stowage_stage_${change.table}`, file, { readOnce: !readAgain.has(change.table), keys: [key] });
       stages.set(change.table, stage);
       failpoint('writer:after-stage');
-      const inserted = await this.driver.execute(this.sql.insertNew(schema, change.table, stage, file.columns, [key]));
+      const inserted = await this.driver.execute(this.sql.insertNew(schema, change.table, stage, file.columns, [key], within), within ? [within.from, within.to] : []);
       result.rows[change.table] = inserted;
       result.duplicates += file.rows - inserted;
     }

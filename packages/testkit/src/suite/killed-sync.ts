@@ -190,6 +190,19 @@ export function killedSync(dut: DestinationUnderTest): void {
         await again.close();
         expect(await snapshot(again, 'default')).toEqual(reference);
       });
+
+      it('killed after its first write, then the run sent again with another completion time: each change lands once, with the first time', async () => {
+        const h = await Harness.create(dut, ACTIONS);
+        const killed = await runChild(task(dut, h, ACTIONS, { kind: 'runs', runs }), 'writer:after-commit:1');
+        expect(killed.signal, `the write was not killed: ${killed.stderr}`).toBe('SIGKILL');
+        const again = await Harness.create(dut, { ...ACTIONS, reuse: { dir: h.dir, settings: h.settings } });
+        // r1 was cut short; a caller that makes its header anew gives it the time of sending.
+        const [first, ...rest] = runs;
+        await again.run({ ...first!.header, completedAt: at(45) }, first!.profiles);
+        for (const { header, profiles } of rest) await again.run(header, profiles);
+        await again.close();
+        expect(await snapshot(again, 'default')).toEqual(reference);
+      });
     });
   });
 }
