@@ -10,13 +10,17 @@
 //   raw-copy  the PostgreSQL baseline: the same rows loaded into a fresh schema with COPY
 //   latency   K runs of 1,000 changes each: the time from handing a completed run to Stowage to
 //             its rows being committed in the warehouse
+//   history   (--history) rows of earlier runs put into the table before the run; forget deletes
+//             them again before the baseline reads the table back
 import { performance } from 'node:perf_hooks';
 import { openStowage } from '@stowage/cli';
 import { servePhases } from './phases.mjs';
 import { rawAppend } from './raw-append.mjs';
 import { rawCopy } from './raw-copy.mjs';
+import { dropHistory, fillHistory } from './history.mjs';
 
 export const SPACE = 'bench';
+export const TABLE = 'abandoned_carts';
 
 /** The length of an item's JSON, `{"sku":"…","name":"…","price":…,"qty":…}`, without serialising it. */
 const ITEM_JSON_OVERHEAD = '{"sku":"","name":"","price":,"qty":}'.length;
@@ -58,6 +62,20 @@ async function* members(from, count, contextBytes, clock = { ms: 0 }) {
 
 const header = (id, kind = 'snapshot') => ({ space: SPACE, computation: 'carts', id, kind, completedAt: new Date().toISOString() });
 
+/**
+ * `--history`: the table made by a first run (of another computation, an old one), then filled
+ * with the rows of earlier runs, in a process of its own (its memory is not the run's).
+ */
+async function history({ configPath, rows, contextBytes, warehouse }) {
+  const primer = openStowage(configPath);
+  await primer.applyRun({ space: SPACE, computation: 'primer', id: 'p0', kind: 'snapshot', completedAt: '2026-01-01T00:00:00.000Z' }, members(0, 1, contextBytes));
+  await primer.close();
+  await fillHistory(warehouse, { schema: SPACE, table: TABLE, rows, contextBytes });
+  return {};
+}
+
+const forget = ({ warehouse }) => dropHistory(warehouse, { schema: SPACE, table: TABLE }).then(() => ({}));
+
 async function run({ configPath, count, contextBytes }) {
   const stowage = openStowage(configPath);
   const input = { ms: 0 };
@@ -91,6 +109,6 @@ async function latency({ configPath, runs, perRun, contextBytes }) {
 
 const raw = ({ warehousePath, rawPath, duckdbOptions }) => rawAppend({ warehousePath, rawPath, schema: SPACE, duckdbOptions });
 
-const roles = { run, raw, latency, 'raw-copy': rawCopy };
+const roles = { run, raw, latency, history, forget, 'raw-copy': rawCopy };
 
 servePhases(roles);

@@ -35,6 +35,7 @@ function options() {
     options: {
       changes: { type: 'string', default: '1000000' },
       'context-bytes': { type: 'string', default: '1024' },
+      history: { type: 'string', default: '0' },
       repeat: { type: 'string', default: '1' },
       'latency-runs': { type: 'string', default: '30' },
       keep: { type: 'boolean', default: false },
@@ -44,21 +45,27 @@ function options() {
     },
   });
   if (values.help) {
-    console.log('usage: node bench/storage-actions.mjs [--changes 1000000] [--context-bytes 1024] [--repeat N] [--latency-runs 30] [--warehouse duckdb|postgres] [--postgres-url URL] [--keep]');
+    console.log('usage: node bench/storage-actions.mjs [--changes 1000000] [--context-bytes 1024] [--history 0] [--repeat N] [--latency-runs 30] [--warehouse duckdb|postgres] [--postgres-url URL] [--keep]');
+    console.log('  --history N   the table already holds N rows of earlier runs (made in SQL, not timed) when the run is written');
     process.exit(0);
   }
   const n = (name) => {
     const v = Number(String(values[name]).replace(/_/g, ''));
-    if (!Number.isSafeInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer, not ${values[name]}`);
+    if (!Number.isSafeInteger(v) || v < (name === 'history' ? 0 : 1)) throw new Error(`--${name} must be a ${name === 'history' ? 'non-negative' : 'positive'} integer, not ${values[name]}`);
     return v;
   };
-  return { changes: n('changes'), contextBytes: n('context-bytes'), repeat: n('repeat'), latencyRuns: n('latency-runs'), keep: values.keep, warehouse: values.warehouse, postgresUrl: values['postgres-url'] };
+  return { changes: n('changes'), contextBytes: n('context-bytes'), history: n('history'), repeat: n('repeat'), latencyRuns: n('latency-runs'), keep: values.keep, warehouse: values.warehouse, postgresUrl: values['postgres-url'] };
 }
 
-/** One space, one linked audience, one activation with the Linked Audience preset. */
-function writeConfig(dir, type, settings) {
+/**
+ * One space, one linked audience, one activation with the Linked Audience preset (and, for
+ * `--history`, an older one writing the same table, whose first run makes it).
+ */
+function writeConfig(dir, type, settings, history = false) {
+  const computations = { carts: { type: 'linked_audience' }, ...(history ? { primer: { type: 'linked_audience' } } : {}) };
+  const activations = { carts_to_wh: { computation: 'carts', warehouse: 'wh', table: 'abandoned_carts' }, ...(history ? { primer_to_wh: { computation: 'primer', warehouse: 'wh', table: 'abandoned_carts' } } : {}) };
   const config = {
-    spaces: { bench: { computations: { carts: { type: 'linked_audience' } }, activations: { carts_to_wh: { computation: 'carts', warehouse: 'wh', table: 'abandoned_carts' } } } },
+    spaces: { bench: { computations, activations } },
     warehouses: { wh: { type, settings } },
   };
   const path = join(dir, 'stowage.json');
@@ -72,15 +79,18 @@ async function main() {
   console.log(`Stowage Storage Actions benchmark — ${new Date().toISOString().slice(0, 10)}`);
   console.log(`code: ${describeCode()} (measured as built in dist/: run \`npm run build\` first)`);
   console.log(`machine: ${cpus().length} cores, ${fmt(totalmem() / 2 ** 30, 1)} GiB; node ${process.version}; ${target.describe()}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`${fmt(opts.changes)} changes, entity contexts of ~${fmt(opts.contextBytes)} bytes; runs: ${opts.repeat}; latency: ${opts.latencyRuns} runs of 1,000 changes\n`);
+  console.log(`${fmt(opts.changes)} changes, entity contexts of ~${fmt(opts.contextBytes)} bytes${opts.history ? `, into a table already holding ${fmt(opts.history)} rows of earlier runs` : ''}; runs: ${opts.repeat}; latency: ${opts.latencyRuns} runs of 1,000 changes\n`);
   const root = mkdtempSync(join(tmpdir(), 'stowage-bench-actions-'));
   try {
     const runs = [];
     for (let i = 0; i < opts.repeat; i++) {
       const dir = mkdtempSync(join(root, 'run-'));
       const fresh = await target.fresh(dir);
-      const configPath = writeConfig(dir, target.kind, fresh.settings);
+      const configPath = writeConfig(dir, target.kind, fresh.settings, opts.history > 0);
+      const warehouse = target.kind === 'duckdb' ? { kind: 'duckdb', path: join(dir, fresh.settings.path) } : { kind: 'postgres', url: fresh.settings.url };
+      if (opts.history > 0) await runChild(WORKER, { role: 'history', configPath, rows: opts.history, contextBytes: opts.contextBytes, warehouse });
       const write = await runChild(WORKER, { role: 'run', configPath, count: opts.changes, contextBytes: opts.contextBytes });
+      if (opts.history > 0) await runChild(WORKER, { role: 'forget', warehouse });
       if (write.rows !== opts.changes) throw new Error(`the run wrote ${write.rows} rows, expected ${opts.changes}`);
       const raw = await runChild(WORKER, fresh.raw('bench'));
       runs.push({ write, raw });

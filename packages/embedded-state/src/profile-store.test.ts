@@ -42,6 +42,29 @@ const open = () => EmbeddedProfileStore.open(tempDir());
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 describe('EmbeddedProfileStore', () => {
+  it("stamps a run sent again with the completion time of the attempt that first handed its changes on, and only such an attempt's", async () => {
+    const store = await open();
+    const at = (hour: number) => `2026-11-23T${String(hour).padStart(2, '0')}:00:00.000Z`;
+    const failing = { emit: async () => Promise.reject(new Error('the warehouse went away')), settle: async () => undefined };
+    const run = (completedAt: string, sink: Parameters<EmbeddedProfileStore['applyRun']>[3]) =>
+      store.applyRun({ space: 's', computation: 'c', id: 'r1', kind: 'snapshot', completedAt }, 'audience', (async function* () { yield [profile('a')]; })(), sink);
+    // Refused before any change was handed on (a bad identifier): nothing fixed its time.
+    await expect(store.applyRun({ space: 's', computation: 'c', id: 'r1', kind: 'snapshot', completedAt: at(9) }, 'audience', (async function* () { yield [profile('bad\ud800')]; })(), failing)).rejects.toThrow(/cannot be staged/);
+    // Its changes handed on, then failed: its time, 10:00, is the run's from now on.
+    await expect(run(at(10), failing)).rejects.toThrow('the warehouse went away');
+    const changes: Change[] = [];
+    const outcome = await run(at(11), { emit: async (batch) => void changes.push(...batch), settle: async () => undefined });
+    expect(outcome).toMatchObject({ applied: true, changes: 1 });
+    expect(changes.map((c) => [c.profile.profileId, c.kind, c.at])).toEqual([['a', 'entered', at(10)]]);
+    // Applied, the run is done: sent again, it is not applied again, whatever its time.
+    expect(await run(at(12), failing)).toMatchObject({ applied: false });
+    // The next run's time is its own.
+    const next: Change[] = [];
+    await store.applyRun({ space: 's', computation: 'c', id: 'r2', kind: 'snapshot', completedAt: at(13) }, 'audience', (async function* () { yield [profile('b')]; })(), { emit: async (batch) => void next.push(...batch), settle: async () => undefined });
+    expect(next.map((c) => [c.profile.profileId, c.kind, c.at]).sort()).toEqual([['a', 'exited', at(13)], ['b', 'entered', at(13)]]);
+    await store.close();
+  });
+
   it('diffs audience snapshots: members enter, missing members exit, unchanged members send nothing', async () => {
     const store = await open();
     expect((await apply(store, 'audience', { id: 'r1' }, [profile('a'), profile('b')])).changes).toEqual([['a', 'entered', true, 1], ['b', 'entered', true, 1]]);

@@ -27,6 +27,8 @@ export class EmbeddedProfileStore implements ProfileStore {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly db: DuckDBConnection,
+    /** Commits a run's completion time while the run's own transaction is open (`run_attempts`). */
+    private readonly pins: DuckDBConnection,
   ) {}
 
   static async open(stateDir: string, timeoutMs = 30_000): Promise<EmbeddedProfileStore> {
@@ -37,7 +39,7 @@ export class EmbeddedProfileStore implements ProfileStore {
         const instance = await DuckDBInstance.create(join(stateDir, 'state.duckdb'), STATE_OPTIONS);
         const db = await instance.connect();
         for (const sql of STATE_SCHEMA) await db.run(sql);
-        return new EmbeddedProfileStore(instance, db);
+        return new EmbeddedProfileStore(instance, db, await instance.connect());
       } catch (error) {
         // Another stowage process holds the file; it is released when that command ends.
         if (!/lock/i.test((error as Error).message) || Date.now() > deadline) {
@@ -49,7 +51,8 @@ export class EmbeddedProfileStore implements ProfileStore {
   }
 
   async applyRun(given: RunHeader, kind: ComputationKind, profiles: AsyncIterable<RunProfile[]>, sink: ChangeSink): Promise<RunOutcome> {
-    const header = await this.firstAttempt(given);
+    const pinned = await this.pinnedCompletion(given);
+    const header = pinned === undefined ? given : { ...given, completedAt: pinned };
     const { space, computation } = header;
     await this.db.run('BEGIN TRANSACTION');
     try {
@@ -70,6 +73,9 @@ export class EmbeddedProfileStore implements ProfileStore {
       await this.db.run(`CREATE OR REPLACE TEMP TABLE run_changes AS ${diffQuery(kind, header.kind)}`, [space, computation]);
       // Entities are diffed against the memberships as they were before the run.
       if (linked) await this.db.run(`CREATE OR REPLACE TEMP TABLE run_entity_changes AS ${entityDiffQuery(header.kind)}`, [space, computation]);
+      // From the first change handed on, the run's time is fixed: whatever this attempt writes
+      // is stamped with it, and so is every later attempt's.
+      if (pinned === undefined) await this.pins.run('INSERT INTO run_attempts VALUES ($1, $2, $3, $4)', [space, computation, header.id, header.completedAt]);
       const changes = await this.streamChanges(changesQuery(linked), [space, computation, header.id, header.completedAt], space, (c) => sink.emit(c));
       await sink.settle();
       // A removed trait keeps its row (value NULL) so that its version keeps counting: a later
@@ -116,9 +122,11 @@ export class EmbeddedProfileStore implements ProfileStore {
         );
       }
       await this.db.run('INSERT INTO runs VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [space, computation, header.id, header.kind, header.completedAt, new Date().toISOString(), count, changes]);
-      await this.db.run('DELETE FROM run_attempts WHERE space = $1 AND computation = $2 AND run_id = $3', [space, computation, header.id]);
       failpoint('state:before-commit');
       await this.db.run('COMMIT');
+      // Applied: the run is in `runs` for good, and its time with it. (Not in the transaction,
+      // whose snapshot is older than the pin.) A pin left by a crash here is harmless.
+      await this.pins.run('DELETE FROM run_attempts WHERE space = $1 AND computation = $2 AND run_id = $3', [space, computation, header.id]);
       return { applied: true, profiles: count, changes };
     } catch (error) {
       await this.db.run('ROLLBACK').catch(() => undefined);
@@ -130,17 +138,11 @@ export class EmbeddedProfileStore implements ProfileStore {
     }
   }
 
-  /**
-   * The header with the completion time of the run's first attempt, recorded (and committed) by
-   * the first attempt itself: a replay after a crash may come with another `completedAt`.
-   */
-  private async firstAttempt(header: RunHeader): Promise<RunHeader> {
-    const key = [header.space, header.computation, header.id];
-    const [first] = (await this.db.runAndReadAll('SELECT completed_at FROM run_attempts WHERE space = $1 AND computation = $2 AND run_id = $3', key)).getRowObjectsJS();
-    if (first) return { ...header, completedAt: String(first.completed_at) };
-    const applied = await this.db.runAndReadAll('SELECT 1 FROM runs WHERE space = $1 AND computation = $2 AND run_id = $3', key);
-    if (applied.currentRowCount === 0) await this.db.run('INSERT INTO run_attempts VALUES ($1, $2, $3, $4)', [...key, header.completedAt]);
-    return header;
+  /** The completion time of an earlier attempt of the run that handed changes on, if one did. */
+  private async pinnedCompletion(header: RunHeader): Promise<string | undefined> {
+    const reader = await this.db.runAndReadAll('SELECT completed_at FROM run_attempts WHERE space = $1 AND computation = $2 AND run_id = $3', [header.space, header.computation, header.id]);
+    const [row] = reader.getRowsJS();
+    return row ? String(row[0]) : undefined;
   }
 
   async members(space: string, computation: string, emit: (changes: Change[]) => Promise<void>): Promise<number> {
@@ -190,6 +192,7 @@ export class EmbeddedProfileStore implements ProfileStore {
 
   async close(): Promise<void> {
     this.db.closeSync();
+    this.pins.closeSync();
     this.instance.closeSync();
   }
 }

@@ -152,7 +152,7 @@ export class ActionWriter {
         throw new MissingSchemaError(`the schema "${schema}" does not exist; Stowage writes to an existing schema an activation names but never creates it: create it, then \`stowage flush\``);
       }
       // A message id names one change, stamped with its run's completion time on every attempt
-      // (the profile state keeps the first attempt's): it can only already be among the rows of that time.
+      // (the profile state keeps the first one that handed changes on): it can only already be among the rows of that time.
       const tables: TableBatch[] = [...group.tables].map(([table, rows]) => ({ table, rows, fixedTypes: FIXED_TYPES, key: 'id', keyArrivesWith: 'received_at' }));
       schemas.push({ schema, batch: await this.writer.prepare({ schema, tables, latest: [], rejects: group.rejects, createSchema: !group.override }) });
     }

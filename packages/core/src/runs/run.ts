@@ -103,9 +103,9 @@ export interface ChangeSink {
 /**
  * The profile state a run is diffed against. Changes are handed to the sink, and settled, before
  * the state is committed, so a crash in between replays the same changes (same versions, same
- * message ids). A run's completion time is kept from its first attempt: a replay with another
- * `completedAt` still stamps its changes with the first one, so that a message id always comes
- * with the same time (the Storage Actions writer relies on it to look for a message id among
+ * message ids). A run's completion time is fixed by the first attempt that hands changes on: a
+ * replay with another `completedAt` still stamps its changes with that one, so that a message id
+ * always comes with the same time (the Storage Actions writer relies on it to look for a message id among
  * the rows of that time only).
  */
 export interface ProfileStore {
