@@ -85,6 +85,11 @@ export class ActionWriter {
     this.writer = new TableWriter(driver, dialect, capabilities);
   }
 
+  /** Reads a schema's catalog now (it is read once a session), ahead of the first write to it. */
+  async readCatalog(schema: string): Promise<void> {
+    await this.writer.readCatalog(schema);
+  }
+
   async write(payloads: readonly ActionPayload[]): Promise<ActionWriteResult> {
     return this.apply(await this.prepare(payloads));
   }

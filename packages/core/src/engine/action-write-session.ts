@@ -81,6 +81,10 @@ export class ActionWriteSession {
   private settings?: Record<string, unknown>;
   private unbind?: () => void;
   private error?: unknown;
+  /** The connection being made (or made, or failed): see `open`. */
+  private opening?: Promise<void>;
+  /** `openSoon`'s connection and catalog read, which never rejects: closing waits for it. */
+  private warming?: Promise<void>;
   /** A checkpoint started by `checkpointSoon`: the next use of the session waits for it. */
   private checkpointing?: Promise<void>;
   /** Each activation's mapping, compiled (null: it needs mapping-kit itself). */
@@ -96,7 +100,7 @@ export class ActionWriteSession {
     private readonly history: History,
     trigger: string,
   ) {
-    this.record = history.start(warehouse.name, 'storage-actions', trigger);
+    this.record = history.draft(warehouse.name, 'storage-actions', trigger);
     this.names = new ColumnNamer(destination.dialect.identifiers);
   }
 
@@ -104,8 +108,43 @@ export class ActionWriteSession {
     return this.error !== undefined;
   }
 
-  private async open(): Promise<void> {
-    if (this.writer) return;
+  /** Whether the session wrote, or tried to: only then is it in the history. */
+  get used(): boolean {
+    return this.begun;
+  }
+
+  private begun = false;
+
+  /**
+   * Puts the session in the history, as Running, before its first write (a process that dies
+   * during it leaves it so, and it shows as interrupted). A session opened early for a run that
+   * then has nothing to write is never in the history.
+   */
+  begin(): void {
+    if (this.begun) return;
+    this.begun = true;
+    this.record.startedAt = new Date().toISOString();
+    this.history.record(this.record);
+  }
+
+  /** Connects once; every write waits for it. */
+  private open(): Promise<void> {
+    return (this.opening ??= this.connect());
+  }
+
+  /**
+   * Starts connecting, and reading the space's schema, now: a run calls it before its profiles
+   * are staged, so that opening the warehouse (a DuckDB file, a server's handshake) and reading
+   * its catalog overlap the staging and the diff instead of delaying the first write. A failure
+   * is met again by the first write, which fails the session as before.
+   */
+  openSoon(): void {
+    this.warming ??= this.open()
+      .then(() => this.writer!.readCatalog(this.space.name))
+      .catch(() => undefined);
+  }
+
+  private async connect(): Promise<void> {
     if (!(this.destination.definition as { actions?: Record<string, unknown> }).actions?.sendCustomEvent) {
       throw new Error(`the ${this.destination.type} destination's definition has no Storage Actions action (sendCustomEvent): wrap it with withStorageActions`);
     }
@@ -140,6 +179,7 @@ export class ActionWriteSession {
    * not at all (each is planned against the schema the ones before it leave).
    */
   async prepare(activation: ActivationConfig, events: ActionEvent[]): Promise<PreparedEvents> {
+    this.begin();
     if (this.error !== undefined) throw this.error;
     await this.settled();
     await this.open();
@@ -222,6 +262,7 @@ export class ActionWriteSession {
 
   /** Events that stay queued for a reason the user must fix; the write ends Partial, with the reason. */
   hold(events: number, reason: string | undefined, activation?: string): void {
+    this.begin();
     this.held += events;
     if (activation !== undefined) this.heldActivations.add(activation);
     if (reason !== undefined) this.record.notices.push(`${events} events stay queued: ${reason}`);
@@ -233,7 +274,7 @@ export class ActionWriteSession {
    * checkpoint is no failed write (what it would have moved is committed); close tries again.
    */
   checkpointSoon(): void {
-    if (!this.driver?.checkpoint || this.checkpointing || this.error !== undefined) return;
+    if (!this.begun || !this.driver?.checkpoint || this.checkpointing || this.error !== undefined) return;
     this.checkpointing = this.driver.checkpoint().catch(() => undefined);
   }
 
@@ -251,6 +292,11 @@ export class ActionWriteSession {
   async close(): Promise<FlushResult> {
     const { record } = this;
     this.unbind?.();
+    if (!this.begun) {
+      await this.warming;
+      await this.driver?.close().catch(() => undefined);
+      return { record, activations: [] };
+    }
     if (this.writer) {
       record.duplicates = this.writer.totals.duplicates;
       record.casts = this.writer.totals.casts;
@@ -266,6 +312,10 @@ export class ActionWriteSession {
     }
     if (this.refused > NOTICED_REFUSALS) record.notices.push(`… and ${this.refused - NOTICED_REFUSALS} more events not written`);
     await this.settled();
+    // A connection still being made, or its catalog read (started by openSoon), ends before the
+    // connection closes: closing under a running statement would crash the engine.
+    await this.warming;
+    await this.opening?.catch(() => undefined);
     await this.driver?.close().catch(() => undefined);
     record.endedAt = new Date().toISOString();
     delete record.pid;

@@ -166,6 +166,8 @@ export class StorageActionsPath {
   /** Writes every event queued for a warehouse and space, now, in its own session. */
   async flush(warehouse: WarehouseConfig, space: SpaceConfig, trigger: string, onRead?: (events: number) => void): Promise<FlushResult> {
     const session = this.open(warehouse, space, trigger);
+    // A flush is in the history even when the queue is empty.
+    session.begin();
     await this.drain(session, warehouse, space, onRead);
     return session.close();
   }

@@ -143,6 +143,8 @@ export class Stowage {
       if (!s) sessions.set(warehouse, (s = this.actions.open(this.warehouse(warehouse), space, `run ${header.id}`)));
       return s;
     };
+    // Each warehouse an activation of the computation writes to is opened while the run is staged and diffed.
+    for (const warehouse of new Set(activations.map((a) => a.warehouse))) session(warehouse).openSoon();
     let calls = 0;
     const progress = runProgress(header, opts.onProgress);
     // One lane per warehouse: its writes run in order, while the diff streams the next changes.
@@ -185,7 +187,10 @@ export class Stowage {
         if (this.actions.pending(warehouse, space.name)) await this.actions.drain(session(warehouse), this.warehouse(warehouse), space);
       }
       const results: FlushResult[] = [];
-      for (const s of sessions.values()) results.push(await s.close());
+      for (const s of sessions.values()) {
+        const result = await s.close();
+        if (s.used) results.push(result);
+      }
       sessions.clear();
       return { ...outcome, calls, events, activations: results.flatMap((r) => r.activations), writes: results.map((r) => r.record) };
     } catch (error) {

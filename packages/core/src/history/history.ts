@@ -36,7 +36,15 @@ export class History {
   }
 
   /** Records the start of a sync or a write (status Running, with this process's pid) and returns it. */
+  /** A new sync's record, Running, written to the history at once. */
   start(warehouse: string, path: SyncRecord['path'], trigger: string): SyncRecord {
+    const record = this.draft(warehouse, path, trigger);
+    this.record(record);
+    return record;
+  }
+
+  /** A new sync's record, not written yet: `record` writes it. */
+  draft(warehouse: string, path: SyncRecord['path'], trigger: string): SyncRecord {
     const prefix = path === 'classic' ? 'sync' : 'write';
     const record: SyncRecord = {
       id: `${prefix}_${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}_${randomUUID().slice(0, 8)}`,
@@ -53,7 +61,6 @@ export class History {
       notices: [],
       pid: process.pid,
     };
-    this.record(record);
     return record;
   }
 

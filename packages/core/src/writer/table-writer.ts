@@ -151,6 +151,8 @@ export class TableWriter {
   private readonly sql: Statements;
   /** schema → table → columns, as they will be after every prepared batch is applied. */
   private readonly catalog = new Map<string, Map<string, Column[]>>();
+  /** Catalog reads in flight, by schema. */
+  private readonly reading = new Map<string, Promise<Map<string, Column[]>>>();
 
   constructor(
     private readonly driver: Driver,
@@ -163,9 +165,23 @@ export class TableWriter {
   }
 
   private async tables(schema: string): Promise<Map<string, Column[]>> {
-    let tables = this.catalog.get(schema);
-    if (!tables) this.catalog.set(schema, (tables = await this.driver.tables(schema)));
-    return tables;
+    const known = this.catalog.get(schema);
+    if (known) return known;
+    // One read of a schema at a time (`readCatalog` may have started it): a second one finishing
+    // later would replace the map the first caller's plans went into.
+    let reading = this.reading.get(schema);
+    if (!reading) {
+      this.reading.set(schema, (reading = this.driver.tables(schema)));
+      reading.finally(() => this.reading.delete(schema)).catch(() => undefined);
+    }
+    const tables = await reading;
+    if (!this.catalog.has(schema)) this.catalog.set(schema, tables);
+    return this.catalog.get(schema)!;
+  }
+
+  /** Reads a schema's catalog now, if this writer has not yet: the first batch to it need not wait for it. */
+  async readCatalog(schema: string): Promise<void> {
+    await this.tables(schema);
   }
 
   /** Where the stream's last committed batch ended, or undefined when nothing was loaded yet. */
