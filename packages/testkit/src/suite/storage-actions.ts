@@ -39,6 +39,18 @@ export function storageActions(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('puts in the history the writes of a run that has changes, and nothing for a run that has none', async () => {
+      const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } } });
+      const members = [{ userId: 'u1', entityContext: { cart_id: 'c1' } }];
+      const first = await h.run({ computation: 'carts', id: 'r1', completedAt: at(0) }, members);
+      expect(first.writes.map((w) => [w.status, w.rows])).toEqual([['Success', { 'default.carts': 1 }]]);
+      // The same members again: no change, so no write, though the warehouse was opened for one.
+      const second = await h.run({ computation: 'carts', id: 'r2', completedAt: at(1) }, members);
+      expect(second).toMatchObject({ changes: 0, writes: [], activations: [] });
+      expect(h.stowage.history.list().filter((r) => r.path === 'storage-actions').map((r) => r.trigger)).toEqual(['run r1']);
+      await h.close();
+    });
+
     it('appends, never updates: enter then exit in two runs are two rows', async () => {
       const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } } });
       await h.run({ computation: 'carts', id: 'r1', completedAt: at(0) }, [{ userId: 'u1', entityContext: { cart_id: 'c1' } }]);
