@@ -14,7 +14,7 @@ afterAll(async () => {
 });
 
 describe(`the insert loader (${server.label})`, () => {
-  it('keeps each statement within 8 million characters of values, however few rows that is, and loads every row once', async () => {
+  it('keeps each statement within 8 million bytes of values, however few rows that is, and loads every row once', async () => {
     const client = new pg.Client({ connectionString: await server.freshDatabase() });
     await client.connect();
     try {

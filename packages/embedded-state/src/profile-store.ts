@@ -74,7 +74,9 @@ export class EmbeddedProfileStore implements ProfileStore {
       // Entities are diffed against the memberships as they were before the run.
       if (linked) await this.db.run(`CREATE OR REPLACE TEMP TABLE run_entity_changes AS ${entityDiffQuery(header.kind)}`, [space, computation]);
       // From the first change handed on, the run's time is fixed: whatever this attempt writes
-      // is stamped with it, and so is every later attempt's.
+      // is stamped with it, and so is every later attempt's. Another run's attempt that handed
+      // changes on and was never applied made the same message ids with its own time.
+      sink.alone?.(await this.alone(header));
       if (pinned === undefined) await this.pins.run('INSERT INTO run_attempts VALUES ($1, $2, $3, $4)', [space, computation, header.id, header.completedAt]);
       const changes = await this.streamChanges(changesQuery(linked), [space, computation, header.id, header.completedAt], space, (c) => sink.emit(c));
       await sink.settle();
@@ -124,9 +126,11 @@ export class EmbeddedProfileStore implements ProfileStore {
       await this.db.run('INSERT INTO runs VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [space, computation, header.id, header.kind, header.completedAt, new Date().toISOString(), count, changes]);
       failpoint('state:before-commit');
       await this.db.run('COMMIT');
-      // Applied: the run is in `runs` for good, and its time with it. (Not in the transaction,
-      // whose snapshot is older than the pin.) A pin left by a crash here is harmless.
-      await this.pins.run('DELETE FROM run_attempts WHERE space = $1 AND computation = $2 AND run_id = $3', [space, computation, header.id]);
+      // Applied: the run is in `runs` for good, and its time with it; and the computation's state
+      // has moved on, so no attempt of another run can make this state's ids again: every pin
+      // of the computation goes. (Not in the transaction, whose snapshot is older than the pin.)
+      // A pin left by a failure here only makes the next run look among all rows.
+      await this.pins.run('DELETE FROM run_attempts WHERE space = $1 AND computation = $2', [space, computation]).catch(() => undefined);
       return { applied: true, profiles: count, changes };
     } catch (error) {
       await this.db.run('ROLLBACK').catch(() => undefined);
@@ -136,6 +140,12 @@ export class EmbeddedProfileStore implements ProfileStore {
       await this.db.run('DROP TABLE IF EXISTS run_changes').catch(() => undefined);
       for (const table of ['run_entity_changes', 'run_kept', 'run_entities_kept']) await this.db.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
     }
+  }
+
+  /** Whether no other run of the computation handed changes on since its state last changed. */
+  private async alone(header: RunHeader): Promise<boolean> {
+    const others = await this.pins.runAndReadAll('SELECT 1 FROM run_attempts WHERE space = $1 AND computation = $2 AND run_id <> $3 LIMIT 1', [header.space, header.computation, header.id]);
+    return others.currentRowCount === 0;
   }
 
   /** The completion time of an earlier attempt of the run that handed changes on, if one did. */

@@ -8,11 +8,11 @@ const MAX_PARAMS = 65_535;
 /** Rows per statement: past ~1,000 a longer statement stops paying for itself (measured: ~93,000 rows/s). */
 const MAX_ROWS = 1000;
 /**
- * Characters of values per statement: a statement of a thousand wide rows would be hundreds of
- * megabytes, and Redshift refuses a statement over 16 MB. A row alone may be longer (it is sent
- * alone): Redshift's own bound on a row (4 MB, `rowLimit`) keeps it within 16 MB.
+ * Bytes of values per statement (as their JSON, UTF-8): a statement of a thousand wide rows would
+ * be hundreds of megabytes, and Redshift refuses a statement over 16 MB. A row alone may be
+ * longer (it is sent alone): Redshift's own bound on a row (4 MB, `rowLimit`) keeps it within 16 MB.
  */
-const MAX_CHARACTERS = 8_000_000;
+const MAX_BYTES = 8_000_000;
 
 /**
  * Batched multi-row INSERT with bound parameters: for servers that cannot take COPY over the wire
@@ -28,18 +28,19 @@ export const insertLoader: Loader = {
     const head = `INSERT INTO ${table} (${file.columns.map((c) => quote(c.name)).join(', ')}) VALUES `;
     let params: SqlValue[] = [];
     let tuples: string[] = [];
-    let characters = 0;
+    let bytes = 0;
     const flush = async () => {
       if (tuples.length === 0) return;
       await client.query(head + tuples.join(', '), params);
       params = [];
       tuples = [];
-      characters = 0;
+      bytes = 0;
     };
     for await (const line of createInterface({ input: createReadStream(file.path), crlfDelay: Infinity })) {
       if (line === '') continue;
-      if (characters + line.length > MAX_CHARACTERS) await flush();
-      characters += line.length;
+      const size = Buffer.byteLength(line, 'utf8');
+      if (bytes + size > MAX_BYTES) await flush();
+      bytes += size;
       const values = JSON.parse(line) as SqlValue[];
       const first = params.length;
       tuples.push(`(${values.map((_, i) => `$${first + i + 1}`).join(', ')})`);

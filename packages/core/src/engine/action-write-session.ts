@@ -141,7 +141,10 @@ export class ActionWriteSession {
   openSoon(): void {
     this.warming ??= this.open()
       .then(() => this.writer!.readCatalog(this.space.name))
-      .catch(() => undefined);
+      .catch(() => {
+        // Tried again by the first write: the warehouse may be there by then (a lock released).
+        if (!this.writer) this.opening = undefined;
+      });
   }
 
   private async connect(): Promise<void> {
@@ -178,13 +181,19 @@ export class ActionWriteSession {
    * write's statements do. Prepared writes are committed in the order they were prepared, or
    * not at all (each is planned against the schema the ones before it leave).
    */
-  async prepare(activation: ActivationConfig, events: ActionEvent[]): Promise<PreparedEvents> {
+  /**
+   * `withinTheirTime`: the events' message ids can only already be in their table with the
+   * events' own `receivedAt` (a run alone on its computation, `ChangeSink.alone`), so the look for
+   * them reads only those rows. Otherwise (the queue, a run after another's failed attempt) it
+   * reads them all.
+   */
+  async prepare(activation: ActivationConfig, events: ActionEvent[], withinTheirTime = false): Promise<PreparedEvents> {
     this.begin();
     if (this.error !== undefined) throw this.error;
     await this.settled();
     await this.open();
     const started = Date.now();
-    const apply = await this.execute(activation, events);
+    const apply = await this.execute(activation, events, withinTheirTime);
     return { activation, events, apply, started };
   }
 
@@ -227,7 +236,7 @@ export class ActionWriteSession {
    * mapping-kit's walk of the mapping for every event, and is the only one whose client work is
    * done before the statements of the write ahead of it have finished.
    */
-  private async execute(activation: ActivationConfig, events: ActionEvent[]): Promise<() => Promise<EventResult[]>> {
+  private async execute(activation: ActivationConfig, events: ActionEvent[], withinTheirTime: boolean): Promise<() => Promise<EventResult[]>> {
     const mapping = this.mapping(activation);
     if (!this.compiled.has(activation.name)) this.compiled.set(activation.name, compileMapping(mapping) ?? null);
     const compiled = this.compiled.get(activation.name);
@@ -249,7 +258,7 @@ export class ActionWriteSession {
       indices.push(i);
     }
     if (payloads.length === 0) return async () => results;
-    const prepared = await this.writer!.prepare(payloads);
+    const prepared = await this.writer!.prepare(payloads, { withinTheirTime });
     return async () => {
       const written = await this.writer!.apply(prepared);
       written.results.forEach((r, k) => (results[indices[k]!] = r.ok ? { status: 200 } : { status: r.status, errormessage: r.reason }));

@@ -111,7 +111,7 @@ export class StorageActionsPath {
    * An activation that cannot be written now (the warehouse failed, its schema is missing) gets
    * no prepared write: its events go to the durable queue when the chunk's turn comes.
    */
-  async prepareWrites(s: ActionWriteSession, byActivation: EventsByActivation): Promise<PendingWrite[]> {
+  async prepareWrites(s: ActionWriteSession, byActivation: EventsByActivation, withinTheirTime = false): Promise<PendingWrite[]> {
     const writes: PendingWrite[] = [];
     for (const [activation, events] of byActivation) {
       if (s.failed || s.heldActivations.has(activation.name)) {
@@ -120,7 +120,7 @@ export class StorageActionsPath {
         continue;
       }
       try {
-        writes.push({ activation, events, prepared: await s.prepare(activation, events) });
+        writes.push({ activation, events, prepared: await s.prepare(activation, events, withinTheirTime) });
       } catch (error) {
         failedWrite(s, activation, events.length, error);
         writes.push({ activation, events });
@@ -177,6 +177,8 @@ export class StorageActionsPath {
    * Failure. `onRead` hears of each slice of the queue once it is handled (written, refused or held).
    */
   async drain(session: ActionWriteSession, warehouse: WarehouseConfig, space: SpaceConfig, onRead?: (events: number) => void): Promise<void> {
+    // A drain is in the history, whatever becomes of it (the lock, the queue, the writes).
+    session.begin();
     if (session.failed) return;
     const lock = join(this.config.stateDir, 'locks', `actions-${warehouse.name}-${space.name}.lock`);
     mkdirSync(join(lock, '..'), { recursive: true });

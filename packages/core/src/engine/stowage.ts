@@ -143,9 +143,9 @@ export class Stowage {
       if (!s) sessions.set(warehouse, (s = this.actions.open(this.warehouse(warehouse), space, `run ${header.id}`)));
       return s;
     };
-    // Each warehouse an activation of the computation writes to is opened while the run is staged and diffed.
-    for (const warehouse of new Set(activations.map((a) => a.warehouse))) session(warehouse).openSoon();
     let calls = 0;
+    // Whether the run's message ids can only be among the rows of their own time (ChangeSink.alone).
+    let alone = false;
     const progress = runProgress(header, opts.onProgress);
     // One lane per warehouse: its writes run in order, while the diff streams the next changes.
     const lanes = new Map<string, WriteLane>();
@@ -170,9 +170,12 @@ export class Stowage {
         for (const [warehouse, byActivation] of this.actions.eventsFor(space, activations, changes)) {
           for (const list of byActivation.values()) events += list.length;
           const s = session(warehouse);
-          const writes = await this.actions.prepareWrites(s, byActivation);
+          const writes = await this.actions.prepareWrites(s, byActivation, alone);
           await lane(warehouse).submit(async () => progress.events(await this.actions.commitOrQueue(s, warehouse, space, writes)));
         }
+      },
+      alone: (yes) => {
+        alone = yes;
       },
       settle: async () => {
         for (const l of lanes.values()) await l.settle();
@@ -182,6 +185,8 @@ export class Stowage {
       },
     };
     try {
+      // Each warehouse an activation of the computation writes to is opened while the run is staged and diffed.
+      for (const warehouse of new Set(activations.map((a) => a.warehouse))) session(warehouse).openSoon();
       const outcome = await store.applyRun(header, computation.type, progress.counting(profiles), sink);
       for (const warehouse of new Set(activations.map((a) => a.warehouse))) {
         if (this.actions.pending(warehouse, space.name)) await this.actions.drain(session(warehouse), this.warehouse(warehouse), space);

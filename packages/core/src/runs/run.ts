@@ -98,6 +98,13 @@ export interface RunOutcome {
 export interface ChangeSink {
   emit(changes: Change[]): Promise<void>;
   settle(): Promise<void>;
+  /**
+   * Told before the first emit whether this run is the only one of its computation that handed
+   * changes on since the computation's state last changed. Only then can a change's message id
+   * already be in a table with no other time than the change's own: another run diffed against
+   * the same state (one that failed and was never sent again) made the same ids with its own time.
+   */
+  alone?(alone: boolean): void;
 }
 
 /**
@@ -105,8 +112,9 @@ export interface ChangeSink {
  * the state is committed, so a crash in between replays the same changes (same versions, same
  * message ids). A run's completion time is fixed by the first attempt that hands changes on: a
  * replay with another `completedAt` still stamps its changes with that one, so that a message id
- * always comes with the same time (the Storage Actions writer relies on it to look for a message id among
- * the rows of that time only).
+ * always comes with the same time, unless another run of the computation handed the same changes
+ * on first (`ChangeSink.alone`). The Storage Actions writer relies on it to look for a message id
+ * among the rows of that time only.
  */
 export interface ProfileStore {
   applyRun(header: RunHeader, kind: ComputationKind, profiles: AsyncIterable<RunProfile[]>, sink: ChangeSink): Promise<RunOutcome>;

@@ -105,6 +105,13 @@ export interface KeyRange {
   to: SqlValue;
 }
 
+/**
+ * A day each side of a range of times: the table's column may hold them with a time zone, which
+ * a warehouse may read the bounds in (DuckDB compares a TIMESTAMP with a TIMESTAMPTZ in its
+ * session's zone); no zone is a day from UTC. Still a day of rows, not the table's whole history.
+ */
+const ZONE_MARGIN_MS = 24 * 60 * 60 * 1000;
+
 /** The batch's range of `column`, or undefined when a row has no value there (its key could be anywhere). */
 function keyRange(rows: ReadonlyArray<Record<string, unknown>>, column: string | undefined, columns: readonly Column[]): KeyRange | undefined {
   const type = columns.find((c) => c.name === column)?.type;
@@ -118,7 +125,10 @@ function keyRange(rows: ReadonlyArray<Record<string, unknown>>, column: string |
     if (from === undefined || order(v) < order(from)) from = v;
     if (to === undefined || order(v) > order(to)) to = v;
   }
-  return from === undefined ? undefined : { column, type, from: from as SqlValue, to: to as SqlValue };
+  if (from === undefined) return undefined;
+  if (type !== 'timestamp') return { column, type, from: from as SqlValue, to: to as SqlValue };
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return { column, type, from: iso(order(from) - ZONE_MARGIN_MS), to: iso(order(to) + ZONE_MARGIN_MS) };
 }
 
 /** The DDL a table needs before a batch loads: what the plan decides, without the rows. */

@@ -5,6 +5,8 @@ import { dialectFingerprint, type ChildAction, type ChildRun, type ChildTask } f
 import { Harness, identify, track, type DestinationUnderTest, type HarnessOptions } from '../harness.js';
 
 const at = (minute: number) => `2026-11-23T10:${String(minute).padStart(2, '0')}:00.000Z`;
+/** Days after the runs: past the margin the look for a message id keeps around a chunk's times. */
+const LATER = '2026-11-27T10:00:00.000Z';
 
 /** Classic: six batches of eight calls, so that a kill lands between batches as well as inside one. */
 const CLASSIC: Omit<HarnessOptions, 'reuse' | 'more'> = { batchSize: 8 };
@@ -198,8 +200,23 @@ export function killedSync(dut: DestinationUnderTest): void {
         const again = await Harness.create(dut, { ...ACTIONS, reuse: { dir: h.dir, settings: h.settings } });
         // r1 was cut short; a caller that makes its header anew gives it the time of sending.
         const [first, ...rest] = runs;
-        await again.run({ ...first!.header, completedAt: at(45) }, first!.profiles);
+        await again.run({ ...first!.header, completedAt: LATER }, first!.profiles);
         for (const { header, profiles } of rest) await again.run(header, profiles);
+        await again.close();
+        expect(await snapshot(again, 'default')).toEqual(reference);
+      });
+
+      it('killed after its first write, then another run with the same members instead: the changes it shares with the first land once', async () => {
+        const h = await Harness.create(dut, ACTIONS);
+        const killed = await runChild(task(dut, h, ACTIONS, { kind: 'runs', runs }), 'writer:after-commit:1');
+        expect(killed.signal, `the write was not killed: ${killed.stderr}`).toBe('SIGKILL');
+        const again = await Harness.create(dut, { ...ACTIONS, reuse: { dir: h.dir, settings: h.settings } });
+        // r1 is never sent again: a run of the same members under another id and time replaces
+        // it. Diffed against the same state, it makes r1's changes again, with the same ids.
+        const [first, ...rest] = runs;
+        await again.run({ ...first!.header, id: 'r1-replaced', completedAt: LATER }, first!.profiles);
+        for (const { header, profiles } of rest) await again.run(header, profiles);
+        await again.stowage.flush('wh');
         await again.close();
         expect(await snapshot(again, 'default')).toEqual(reference);
       });
