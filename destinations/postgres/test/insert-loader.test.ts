@@ -19,19 +19,20 @@ describe(`the insert loader (${server.label})`, () => {
     await client.connect();
     try {
       await client.query('CREATE TABLE wide (id text, body text)');
-      // Five rows of 3 million characters: 1,000 rows a statement would be one statement of 15 million.
-      const rows = Array.from({ length: 5 }, (_, i) => ({ id: `m${i}`, body: String(i).repeat(3_000_000) }));
+      // Five rows of 1.5 million two-byte characters (3 MB each): 1,000 rows a statement would be
+      // one statement of 15 MB, and counting characters rather than bytes, one of 7.5 million.
+      const rows = Array.from({ length: 5 }, (_, i) => ({ id: `m${i}`, body: `é${i}`.repeat(1_000_000) }));
       const file = await insertLoader.write(dir, [{ name: 'id', type: 'string' }, { name: 'body', type: 'string' }], rows);
       const statements: number[] = [];
       const counting = Object.create(client) as pg.Client;
       counting.query = ((text: string, values: unknown[]) => {
-        statements.push(values.reduce<number>((n, v) => n + String(v).length, 0));
+        statements.push(values.reduce<number>((n, v) => n + String(v).length, 0)); // characters of the statement's values
         return client.query(text, values);
       }) as never;
       await insertLoader.load(counting, 'wide', file, postgres.dialect.quote);
-      // Two rows (6 million characters) a statement: three statements.
-      expect(statements).toEqual([6_000_004, 6_000_004, 3_000_002]);
-      const { rows: loaded } = await client.query('SELECT id, length(body) AS n FROM wide ORDER BY id');
+      // Two rows (6 MB) a statement: three statements.
+      expect(statements).toEqual([4_000_004, 4_000_004, 2_000_002]);
+      const { rows: loaded } = await client.query('SELECT id, octet_length(body) AS n FROM wide ORDER BY id');
       expect(loaded).toEqual(rows.map((r) => ({ id: r.id, n: 3_000_000 })));
     } finally {
       await client.end();

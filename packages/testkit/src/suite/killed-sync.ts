@@ -193,32 +193,29 @@ export function killedSync(dut: DestinationUnderTest): void {
         expect(await snapshot(again, 'default')).toEqual(reference);
       });
 
-      it('killed after its first write, then the run sent again with another completion time: each change lands once, with the first time', async () => {
+      /** The runs killed after their first write, then applied again with r1's header changed as `r1` says. */
+      async function killedThenSentAs(r1: (header: ChildRun['header']) => ChildRun['header']): Promise<Snapshot> {
         const h = await Harness.create(dut, ACTIONS);
         const killed = await runChild(task(dut, h, ACTIONS, { kind: 'runs', runs }), 'writer:after-commit:1');
         expect(killed.signal, `the write was not killed: ${killed.stderr}`).toBe('SIGKILL');
         const again = await Harness.create(dut, { ...ACTIONS, reuse: { dir: h.dir, settings: h.settings } });
-        // r1 was cut short; a caller that makes its header anew gives it the time of sending.
         const [first, ...rest] = runs;
-        await again.run({ ...first!.header, completedAt: LATER }, first!.profiles);
-        for (const { header, profiles } of rest) await again.run(header, profiles);
-        await again.close();
-        expect(await snapshot(again, 'default')).toEqual(reference);
-      });
-
-      it('killed after its first write, then another run with the same members instead: the changes it shares with the first land once', async () => {
-        const h = await Harness.create(dut, ACTIONS);
-        const killed = await runChild(task(dut, h, ACTIONS, { kind: 'runs', runs }), 'writer:after-commit:1');
-        expect(killed.signal, `the write was not killed: ${killed.stderr}`).toBe('SIGKILL');
-        const again = await Harness.create(dut, { ...ACTIONS, reuse: { dir: h.dir, settings: h.settings } });
-        // r1 is never sent again: a run of the same members under another id and time replaces
-        // it. Diffed against the same state, it makes r1's changes again, with the same ids.
-        const [first, ...rest] = runs;
-        await again.run({ ...first!.header, id: 'r1-replaced', completedAt: LATER }, first!.profiles);
+        await again.run(r1(first!.header), first!.profiles);
         for (const { header, profiles } of rest) await again.run(header, profiles);
         await again.stowage.flush('wh');
         await again.close();
-        expect(await snapshot(again, 'default')).toEqual(reference);
+        return snapshot(again, 'default');
+      }
+
+      it('killed after its first write, then the run sent again with another completion time: each change lands once, with the first time', async () => {
+        // r1 was cut short; a caller that makes its header anew gives it the time of sending.
+        expect(await killedThenSentAs((header) => ({ ...header, completedAt: LATER }))).toEqual(reference);
+      });
+
+      it('killed after its first write, then another run with the same members instead: the changes it shares with the first land once', async () => {
+        // r1 is never sent again: a run of the same members under another id and time replaces
+        // it. Diffed against the same state, it makes r1's changes again, with the same ids.
+        expect(await killedThenSentAs((header) => ({ ...header, id: 'r1-replaced', completedAt: LATER }))).toEqual(reference);
       });
     });
   });
