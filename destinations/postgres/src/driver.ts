@@ -23,6 +23,11 @@ export interface PgDriverOptions {
    * Default `analyze`.
    */
   keyLookups?: 'analyze' | 'settings';
+  /**
+   * Load a batch straight into its table when none of its keys is there yet (see
+   * `Driver.loadInto`): for a warehouse whose tables have a key index to answer the probe.
+   */
+  directLoads?: boolean;
 }
 
 /**
@@ -39,6 +44,9 @@ export class PgDriver implements Driver {
   /** Hash and merge joins are off until the current transaction ends (`keyLookups: 'settings'`). */
   private lookupsSet = false;
   private inTransaction = false;
+  /** Present with `directLoads` only: the writer stages every batch where they are absent. */
+  readonly loadInto?: (schema: string, table: string, file: LoadFile) => Promise<void>;
+  readonly holdsAnyKey?: (schema: string, table: string, column: string, keys: readonly string[]) => Promise<boolean>;
 
   private constructor(
     private readonly client: pg.Client,
@@ -52,6 +60,10 @@ export class PgDriver implements Driver {
     client.on('error', (error) => {
       this.broken = error;
     });
+    if (options.directLoads) {
+      this.loadInto = (schema, table, file) => this.load(schema, table, file);
+      this.holdsAnyKey = (schema, table, column, keys) => this.holdsKey(schema, table, column, keys);
+    }
   }
 
   static async open(settings: PostgresSettings, options: PgDriverOptions): Promise<PgDriver> {
@@ -138,6 +150,28 @@ export class PgDriver implements Driver {
     }
   }
 
+  private async load(schema: string, table: string, file: LoadFile): Promise<void> {
+    const { dialect, loader } = this.options;
+    const quote = (identifier: string) => dialect.quote(identifier);
+    try {
+      await this.run(() => loader.load(this.client, `${quote(schema)}.${quote(table)}`, file, quote));
+    } finally {
+      await rm(file.path, { force: true });
+    }
+  }
+
+  /**
+   * The keys go as one array parameter, each looked up in the key index (joins by hash or merge
+   * turned off, as for a stage), and the first found ends the look: ~7 ms for 5,000 keys.
+   */
+  private async holdsKey(schema: string, table: string, column: string, keys: readonly string[]): Promise<boolean> {
+    const q = (identifier: string) => this.options.dialect.quote(identifier);
+    await this.preferIndexLookups();
+    const sql = `SELECT 1 FROM unnest($1::text[]) AS k(${q('key')}) WHERE EXISTS (SELECT 1 FROM ${q(schema)}.${q(table)} t WHERE t.${q(column)} = k.${q('key')}) LIMIT 1`;
+    const result = await this.run(() => this.client.query(sql, [textArrayLiteral(keys)]));
+    return (result.rowCount ?? 0) > 0;
+  }
+
   /**
    * `analyze`: statistics of the key columns only (of every column of a wide stage, they cost as
    * much as the load). `settings`: once per transaction, which the writer's batches always are;
@@ -147,11 +181,15 @@ export class PgDriver implements Driver {
     const { dialect, keyLookups = 'analyze' } = this.options;
     if (keyLookups === 'analyze') {
       await this.run(() => this.client.query(`ANALYZE ${stage} (${keys.map((k) => dialect.quote(k)).join(', ')})`));
-    } else if (!this.lookupsSet) {
-      await this.run(() => this.client.query('SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off'));
-      // Outside a transaction SET LOCAL does nothing: the next stage tries again.
-      this.lookupsSet = this.inTransaction;
-    }
+    } else await this.preferIndexLookups();
+  }
+
+  /** Hash and merge joins off until the transaction ends, set once per transaction. */
+  private async preferIndexLookups(): Promise<void> {
+    if (this.lookupsSet) return;
+    await this.run(() => this.client.query('SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off'));
+    // Outside a transaction SET LOCAL does nothing: the next stage tries again.
+    this.lookupsSet = this.inTransaction;
   }
 
   /** `ANALYZE` of a table that has no statistics yet (reltuples −1 since PostgreSQL 14, 0 before). */
@@ -189,4 +227,16 @@ export class PgDriver implements Driver {
     await this.client.end().catch(() => undefined);
     await rm(this.loadDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A `text[]` literal with every element quoted: inside quotes only `"` and `\` are special, so
+ * NULL, commas and braces stay text. Built here rather than by `pg` (5–8 ms for 10,000 ids, on
+ * the thread that prepares the next batch; ~1.5 ms joined at once when no id needs escaping, as
+ * message ids almost never do).
+ */
+function textArrayLiteral(values: readonly string[]): string {
+  const plain = values.every((v) => !v.includes('"') && !v.includes('\\'));
+  if (plain) return values.length === 0 ? '{}' : `{"${values.join('","')}"}`;
+  return `{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
 }

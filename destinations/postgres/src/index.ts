@@ -13,7 +13,7 @@ const SETUP = ["SET TIME ZONE 'UTC'", 'SET standard_conforming_strings = on', 'S
 
 /** Opens a session with the loader the settings choose. */
 export function connectPostgres(settings: PostgresSettings): Promise<PgDriver> {
-  return PgDriver.open(settings, { dialect, loader: settings.bulkLoad === 'insert' ? insertLoader : copyLoader, setup: SETUP, keyLookups: 'settings' });
+  return PgDriver.open(settings, { dialect, loader: settings.bulkLoad === 'insert' ? insertLoader : copyLoader, setup: SETUP, keyLookups: 'settings', directLoads: true });
 }
 
 const definition = withStorageActions(postgresDefinition(connectPostgres), async (settings: PostgresSettings) => {

@@ -138,9 +138,12 @@ type TableChange = Pick<TablePlan, 'table' | 'exists' | 'columns' | 'added' | 'w
 export interface PreparedBatch {
   schema: string;
   internalTables: Array<[table: string, columns: Column[]]>;
-  tables: Array<{ change: TableChange; key: string; file?: LoadFile; within?: KeyRange }>;
+  /** `keys`: the rows' keys, where the driver loads straight into a table when none of them is there. */
+  tables: Array<{ change: TableChange; key: string; file?: LoadFile; within?: KeyRange; keys?: string[] }>;
   /** Latest-value tables whose keys this batch marks, by source table. */
   dirty: LatestValueTable[];
+  /** The marks themselves, where the driver loads straight into tables (no stage to read them from). */
+  marks?: LoadFile;
   rejects?: LoadFile;
   ledger: WriteBatch['ledger'];
   createSchema: boolean;
@@ -223,6 +226,8 @@ export class TableWriter {
     };
     if (batch.ledger) internal(LEDGER_TABLE, LEDGER_COLUMNS);
     const rejects: Reject[] = [...(batch.rejects ?? [])];
+    const direct = this.loadsDirectly();
+    const marks: Row[] = [];
     for (const tableBatch of batch.tables) {
       await yieldToEventLoop();
       const { rows, duplicates } = dedupe(tableBatch.rows, tableBatch.key);
@@ -233,17 +238,20 @@ export class TableWriter {
       prepared.duplicates += duplicates;
       prepared.casts += plan.casts;
       const within = keyRange(plan.rows, tableBatch.keyArrivesWith, plan.columns);
+      const keys = direct ? stringKeys(plan.rows, tableBatch.key, plan.columns) : undefined;
+      if (direct) for (const spec of batch.latest) if (spec.source === plan.table) markKeys(marks, spec, plan.rows);
       const file = plan.rows.length > 0 ? await this.driver.writeLoadFile(plan.loaded, plan.rows) : undefined;
       // The DDL only: the plan also holds the rows, now in the load file, which a batch waiting
       // to be applied must not keep alive.
       const change: TableChange = { table: plan.table, exists: plan.exists, columns: plan.columns, added: plan.added, widened: plan.widened };
-      prepared.tables.push({ change, key: tableBatch.key, file, within });
+      prepared.tables.push({ change, key: tableBatch.key, file, within, keys });
     }
     for (const spec of batch.latest) {
       if (!batch.tables.some((t) => t.table === spec.source && t.rows.length > 0)) continue;
       internal(DIRTY_TABLE, DIRTY_COLUMNS);
       prepared.dirty.push(spec);
     }
+    if (prepared.dirty.length > 0 && marks.length > 0) prepared.marks = await this.driver.writeLoadFile(DIRTY_COLUMNS, marks);
     if (rejects.length > 0) {
       internal(REJECTS_TABLE, REJECTS_COLUMNS);
       const now = new Date().toISOString();
@@ -300,9 +308,16 @@ export class TableWriter {
     // A table that feeds a latest-value table is read again to mark its keys; the others only by their insert.
     const readAgain = new Set(prepared.dirty.map((spec) => spec.source));
 
-    for (const { change, key, file, within } of prepared.tables) {
+    for (const { change, key, file, within, keys } of prepared.tables) {
       await this.applyChange(schema, change, result.notices, [key]);
       if (!file) continue;
+      // Most batches bring only new keys: then the rows go straight in, without a stage.
+      if (keys && !(await this.driver.holdsAnyKey!(schema, change.table, key, keys))) {
+        await this.driver.loadInto!(schema, change.table, file);
+        failpoint('writer:after-stage');
+        result.rows[change.table] = file.rows;
+        continue;
+      }
       const stage = await this.driver.stage(`_stowage_stage_${change.table}`, file, { readOnce: !readAgain.has(change.table), keys: [key] });
       stages.set(change.table, stage);
       failpoint('writer:after-stage');
@@ -311,24 +326,35 @@ export class TableWriter {
       result.duplicates += file.rows - inserted;
     }
 
-    for (const spec of prepared.dirty) {
-      const stage = stages.get(spec.source);
-      if (!stage) continue;
-      const q = (name: string) => this.dialect.quote(name);
-      // Marked as they come, without looking for an earlier mark of the same key: the refresh
-      // takes each key once, and probing the marks for every batch cost more than the marks.
-      await this.driver.execute(
-        `INSERT INTO ${this.sql.table(schema, DIRTY_TABLE)} (${q('table_name')}, ${q('key')}) ` +
-          `SELECT DISTINCT ${this.dialect.param(1)}, s.${q(spec.sourceKey)} FROM ${stage} s WHERE s.${q(spec.sourceKey)} IS NOT NULL`,
-        [spec.table],
-      );
-    }
+    // Marked as they come, without looking for an earlier mark of the same key: the refresh
+    // takes each key once, and probing the marks for every batch cost more than the marks.
+    if (!this.loadsDirectly()) await this.markFromStages(schema, prepared.dirty, stages);
+    else if (prepared.marks) await this.driver.loadInto!(schema, DIRTY_TABLE, prepared.marks);
 
     if (prepared.rejects) result.rejects = await this.quarantine(schema, prepared.rejects);
     if (prepared.ledger) await this.commitLedger(schema, prepared.ledger);
     for (const stage of stages.values()) await this.driver.dropStage(stage);
     failpoint('writer:before-commit');
     return result;
+  }
+
+  /** Whether this driver loads a batch straight into its tables when none of its keys is there yet. */
+  private loadsDirectly(): boolean {
+    return this.driver.loadInto !== undefined && this.driver.holdsAnyKey !== undefined;
+  }
+
+  /** The keys of the latest-value tables, read from their sources' stages. */
+  private async markFromStages(schema: string, dirty: readonly LatestValueTable[], stages: ReadonlyMap<string, string>): Promise<void> {
+    const q = (name: string) => this.dialect.quote(name);
+    for (const spec of dirty) {
+      const stage = stages.get(spec.source);
+      if (!stage) continue;
+      await this.driver.execute(
+        `INSERT INTO ${this.sql.table(schema, DIRTY_TABLE)} (${q('table_name')}, ${q('key')}) ` +
+          `SELECT DISTINCT ${this.dialect.param(1)}, s.${q(spec.sourceKey)} FROM ${stage} s WHERE s.${q(spec.sourceKey)} IS NOT NULL`,
+        [spec.table],
+      );
+    }
   }
 
   private async createInternalTable(schema: string, table: string, columns: Column[]): Promise<void> {
@@ -476,6 +502,34 @@ export class TableWriter {
       `INSERT INTO ${this.sql.table(schema, LEDGER_TABLE)} (${LEDGER_COLUMNS.map((c) => this.dialect.quote(c.name)).join(', ')}) VALUES (${values.map((_, i) => this.dialect.param(i + 1)).join(', ')})`,
       values,
     );
+  }
+}
+
+/**
+ * The rows' keys, for the look for keys already loaded; undefined where the key is not text (a
+ * message id always is), so that the stage's insert decides. A null key matches nothing either way.
+ */
+function stringKeys(rows: ReadonlyArray<Record<string, unknown>>, key: string, columns: readonly Column[]): string[] | undefined {
+  if (rows.length === 0 || columns.find((c) => c.name === key)?.type !== 'string') return undefined;
+  const keys: string[] = [];
+  for (const row of rows) {
+    const value = row[key];
+    if (typeof value === 'string') keys.push(value);
+    else if (value !== null && value !== undefined) return undefined;
+  }
+  return keys;
+}
+
+/** The marks of a latest-value table for its source's rows: each non-null key once. */
+function markKeys(marks: Row[], spec: LatestValueTable, rows: ReadonlyArray<Record<string, unknown>>): void {
+  const seen = new Set<string>();
+  for (const row of rows) {
+    const value = row[spec.sourceKey];
+    if (value === null || value === undefined) continue;
+    const key = String(value);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    marks.push({ table_name: spec.table, key });
   }
 }
 

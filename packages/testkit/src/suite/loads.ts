@@ -17,6 +17,23 @@ export function loads(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('loads the new message ids of a batch that also holds one already loaded, and not that one', async () => {
+      const h = await Harness.create(dut);
+      const old = track('u1', 'Signed Up', { plan: 'pro' }, { messageId: 'old-1' });
+      await h.calls([old]);
+      await h.sync();
+      // The loaded id comes last, among new ones: a look that stops early would miss it.
+      await h.calls([...Array.from({ length: 50 }, (_, i) => track(`u${i}`, 'Signed Up', { plan: 'free' }, { messageId: `new-${i}` })), old]);
+      const second = await h.sync();
+      expect(second.duplicates).toBe(2);
+      const rows = await h.rows('signed_up', ['id', 'plan']);
+      expect(rows).toHaveLength(51);
+      expect(new Set(rows.map((r) => r.id)).size).toBe(51);
+      expect(rows.filter((r) => r.id === 'old-1')).toEqual([{ id: 'old-1', plan: 'pro' }]);
+      expect((await h.rows('tracks', ['id'])).length).toBe(51);
+      await h.close();
+    });
+
     it('resumes from the ledger: a second sync with nothing new loads nothing', async () => {
       const h = await Harness.create(dut);
       await h.calls([identify('u1', { a: 1 })]);

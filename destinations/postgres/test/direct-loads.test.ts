@@ -1,0 +1,68 @@
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { TableWriter, type WriteBatch } from '@stowage/core';
+import { removeHarnessDirs, testPostgres } from '@stowage/testkit';
+import { capabilities, connectPostgres, dialect, type PgDriver } from '../src/index.js';
+
+const server = await testPostgres();
+afterEach(() => server.afterEach());
+afterAll(async () => {
+  await server.close();
+  removeHarnessDirs();
+});
+
+async function connect(): Promise<PgDriver> {
+  const url = await server.freshDatabase();
+  return connectPostgres({ url, ...(server.copy ? {} : { bulkLoad: 'insert' }) });
+}
+
+const batch = (ids: string[]): WriteBatch => ({
+  schema: 'd',
+  tables: [{ table: 't', rows: ids.map((id) => ({ id, v: `v-${id}` })), fixedTypes: new Map([['id', 'string']]), key: 'id' }],
+  latest: [],
+});
+
+describe(`PostgreSQL direct loads (${server.label})`, () => {
+  it('loads a batch of new keys straight into its table, and stages a batch that holds a loaded key', async () => {
+    const driver = await connect();
+    try {
+      const writer = new TableWriter(driver, dialect, capabilities);
+      const stage = vi.spyOn(driver, 'stage');
+      const loadInto = vi.spyOn(driver, 'loadInto');
+      expect((await writer.write(batch(['a', 'b']))).rows).toEqual({ t: 2 });
+      expect(loadInto).toHaveBeenCalledTimes(1);
+      expect(stage).not.toHaveBeenCalled();
+      // `a` is loaded already: the stage's insert of new keys decides, row by row.
+      const second = await writer.write(batch(['c', 'a']));
+      expect(second.rows).toEqual({ t: 1 });
+      expect(second.duplicates).toBe(1);
+      expect(stage).toHaveBeenCalledTimes(1);
+      expect(loadInto).toHaveBeenCalledTimes(1);
+      expect(await driver.query('SELECT "id", "v" FROM "d"."t" ORDER BY "id"')).toEqual([
+        { id: 'a', v: 'v-a' },
+        { id: 'b', v: 'v-b' },
+        { id: 'c', v: 'v-c' },
+      ]);
+    } finally {
+      await driver.close();
+    }
+  });
+
+  it('finds any key, whatever its characters, and only the key itself', async () => {
+    const driver = await connect();
+    try {
+      // What an array literal must escape, the word NULL, the empty string, and text beyond ASCII.
+      const keys = ['a"b', 'c,d', '{e}', 'f\\g', "h'i", 'NULL', '', ' j ', 'ü😀'];
+      await driver.execute('CREATE SCHEMA "k"');
+      await driver.execute('CREATE TABLE "k"."t" ("id" text)');
+      for (const key of keys) await driver.execute('INSERT INTO "k"."t" VALUES ($1)', [key]);
+      await driver.execute('INSERT INTO "k"."t" VALUES (NULL)');
+      for (const key of keys) expect(await driver.holdsAnyKey!('k', 't', 'id', ['absent', key]), JSON.stringify(key)).toBe(true);
+      expect(await driver.holdsAnyKey!('k', 't', 'id', ['absent', 'a', 'b', 'null', 'j', 'ü'])).toBe(false);
+      expect(await driver.holdsAnyKey!('k', 't', 'id', [])).toBe(false);
+      // Many keys, one found at the end.
+      expect(await driver.holdsAnyKey!('k', 't', 'id', [...Array.from({ length: 20_000 }, (_, i) => `n${i}`), 'c,d'])).toBe(true);
+    } finally {
+      await driver.close();
+    }
+  });
+});
