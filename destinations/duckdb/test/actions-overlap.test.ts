@@ -106,4 +106,25 @@ describe("A run's Storage Actions writes", () => {
       await h.close();
     }
   });
+
+  it('open the warehouse again at the first write when it could not be opened as the run started', async () => {
+    let connects = 0;
+    const destination: Destination = {
+      ...(duckdb as unknown as Destination),
+      connect: async (settings, context) => {
+        // The early open, beside the staging: the file is still held by another process.
+        if (connects++ === 0) throw new Error('Could not set lock on file: Conflicting lock is held');
+        return duckdb.connect(settings as never, context);
+      },
+    };
+    const h = await harness(destination);
+    try {
+      const result = await h.stowage.applyRun(parseRunHeader({ space: 'default', computation: 'carts', id: 'r1', kind: 'snapshot' }), members());
+      expect(result.writes[0], result.writes[0]?.error).toMatchObject({ status: 'Success', rows: { 'default.carts': MEMBERS } });
+      expect(connects).toBe(2);
+      expect(await count(h)).toBe(MEMBERS);
+    } finally {
+      await h.close();
+    }
+  });
 });

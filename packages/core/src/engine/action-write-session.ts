@@ -180,8 +180,7 @@ export class ActionWriteSession {
    * The client's share of writing one activation's events, which may run while an earlier
    * write's statements do. Prepared writes are committed in the order they were prepared, or
    * not at all (each is planned against the schema the ones before it leave).
-   */
-  /**
+   *
    * `withinTheirTime`: the events' message ids can only already be in their table with the
    * events' own `receivedAt` (a run alone on its computation, `ChangeSink.alone`), so the look for
    * them reads only those rows. Otherwise (the queue, a run after another's failed attempt) it

@@ -260,10 +260,17 @@ export function storageActions(dut: DestinationUnderTest): void {
       });
       await down.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1' }]);
       await down.close();
-      const renamed = await Harness.create(dut, { computations, activations: { b: { computation: 'carts', table: 'carts' } }, reuse: { dir: first.dir, settings: good } });
+      const renamed = await Harness.create(dut, { computations, activations: { b: { computation: 'vip', table: 'vips' } }, reuse: { dir: first.dir, settings: good } });
       const [held] = await renamed.stowage.flush('wh');
       expect(held!.record.status).toBe('Partial');
       expect(held!.record.notices.join('\n')).toMatch(/1 events stay queued: activation "a" is not configured/);
+      // A run with nothing of its own to write still tries the queue, and the history says so.
+      await renamed.run({ computation: 'vip', id: 'v1' }, [{ userId: 'u9' }]);
+      const quiet = await renamed.run({ computation: 'vip', id: 'v2' }, [{ userId: 'u9' }]);
+      expect(quiet).toMatchObject({ changes: 0, events: 0 });
+      expect(quiet.writes).toHaveLength(1);
+      expect(quiet.writes[0]!.status).toBe('Partial');
+      expect(quiet.writes[0]!.notices.join('\n')).toMatch(/1 events stay queued: activation "a" is not configured/);
       await renamed.close();
       const back = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } }, reuse: { dir: first.dir, settings: good } });
       const [written] = await back.stowage.flush('wh');
