@@ -1,6 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Harness, removeHarnessDirs, testPostgres } from '@stowage/testkit';
-import { connectPostgres, PgDriver, postgres } from '../src/index.js';
+import { TableWriter } from '@stowage/core';
+import { capabilities, connectPostgres, dialect, PgDriver, postgres } from '../src/index.js';
 
 const server = await testPostgres();
 afterEach(() => server.afterEach());
@@ -50,6 +51,36 @@ describe(`PostgreSQL key lookups (${server.label})`, () => {
       const second = await driver.transaction(async () => insertPlan(driver, await driver.stage('_stowage_stage_t', again, { keys: ['id'] })));
       expect(second).toMatch(/Nested Loop Anti Join/);
       expect(second).not.toMatch(/Hash/);
+    } finally {
+      await driver.close();
+    }
+  });
+
+  it('leave hash joins on for a table without a key index (one Stowage did not make), which a lookup per key would scan once per key', async () => {
+    const url = await server.freshDatabase();
+    const driver = await connectPostgres({ url, ...(server.copy ? {} : { bulkLoad: 'insert' }) });
+    try {
+      // A table already there, as another loader made it: no index at all.
+      await driver.execute('CREATE SCHEMA "d"');
+      await driver.execute('CREATE TABLE "d"."t" ("id" text, "v" text)');
+      await driver.execute(`INSERT INTO "d"."t" SELECT 'm' || g, 'x' FROM generate_series(1, 200000) g`);
+      await driver.execute('ANALYZE "d"."t"');
+      // Not a measure of speed: a guard against what was wrong, a look per key that scans the
+      // table per key, which takes 45 s here (its plan cannot be read through the driver).
+      await driver.execute("SET statement_timeout = '10s'");
+      const writer = new TableWriter(driver, dialect, capabilities);
+      const batch = (ids: string[]) => ({ schema: 'd', tables: [{ table: 't', rows: ids.map((id) => ({ id, v: 'y' })), fixedTypes: new Map([['id', 'string' as const]]), key: 'id' }], latest: [] });
+      const joins = async () => (await driver.query<{ enable_hashjoin: string }>('SHOW enable_hashjoin'))[0]!.enable_hashjoin;
+      // The look for loaded ids, then the straight load.
+      expect(await driver.transaction(async () => [await driver.holdsAnyKey!('d', 't', 'id', ['n1', 'n2']), await joins()])).toEqual([false, 'on']);
+      expect((await writer.write(batch(Array.from({ length: 5000 }, (_, i) => `n${i}`)))).rows).toEqual({ t: 5000 });
+      // A loaded id among new ones: staged, and inserted where new.
+      const mixed = await writer.write(batch([...Array.from({ length: 5000 }, (_, i) => `p${i}`), 'm7']));
+      expect(mixed).toMatchObject({ rows: { t: 5000 }, duplicates: 1 });
+      expect(Number((await driver.query<{ n: string }>('SELECT count(*) AS n FROM "d"."t"'))[0]!.n)).toBe(210_000);
+      // With the key index (the writer makes one for each table it creates, the user may make their own), off.
+      await driver.execute('CREATE INDEX ON "d"."t" USING hash ("id")');
+      expect(await driver.transaction(async () => [await driver.holdsAnyKey!('d', 't', 'id', ['m9']), await joins()])).toEqual([true, 'off']);
     } finally {
       await driver.close();
     }

@@ -24,6 +24,12 @@ export interface StageOptions {
    * these columns only.
    */
   keys?: readonly string[];
+  /**
+   * The table the stage's rows go into, matched on `keys`. A warehouse that steers its planner to
+   * the table's key index checks first that the index is there: a table Stowage did not create
+   * may have none, and a lookup per staged row would then be a scan of the table per row.
+   */
+  into?: { schema: string; table: string };
 }
 
 /** A session on a warehouse: run statements, read the catalog, bulk-load rows, transactions. */
@@ -56,7 +62,7 @@ export interface Driver {
    * Optional, with `holdsAnyKey`: bulk-load a load file's rows straight into a table (its columns
    * are the file's), in the writer's transaction. The writer does so when none of the file's keys
    * is in the table yet, which saves the stage: a second copy of every row, written and read again
-   * (PostgreSQL: a Storage Actions chunk of ~6,000 rows, 420–510 → 185–235 ms). The file belongs to the load.
+   * (see docs/warehouses/postgres.md). It removes the file, as stage() does.
    */
   loadInto?(schema: string, table: string, file: LoadFile): Promise<void>;
   /**

@@ -318,7 +318,7 @@ export class TableWriter {
         result.rows[change.table] = file.rows;
         continue;
       }
-      const stage = await this.driver.stage(`_stowage_stage_${change.table}`, file, { readOnce: !readAgain.has(change.table), keys: [key] });
+      const stage = await this.driver.stage(`_stowage_stage_${change.table}`, file, { readOnce: !readAgain.has(change.table), keys: [key], into: { schema, table: change.table } });
       stages.set(change.table, stage);
       failpoint('writer:after-stage');
       const inserted = await this.driver.execute(this.sql.insertNew(schema, change.table, stage, file.columns, [key], within), within ? [within.from, within.to] : []);
@@ -490,7 +490,7 @@ export class TableWriter {
   }
 
   private async quarantine(schema: string, file: LoadFile): Promise<number> {
-    const stage = await this.driver.stage('_stowage_stage_rejects', file, { readOnce: true, keys: ['id'] });
+    const stage = await this.driver.stage('_stowage_stage_rejects', file, { readOnce: true, keys: ['id'], into: { schema, table: REJECTS_TABLE } });
     const inserted = await this.driver.execute(this.sql.insertNew(schema, REJECTS_TABLE, stage, REJECTS_COLUMNS, ['id', 'table_name', 'column_name']));
     await this.driver.dropStage(stage);
     return inserted;

@@ -31,6 +31,13 @@ export function loads(dut: DestinationUnderTest): void {
       expect(new Set(rows.map((r) => r.id)).size).toBe(51);
       expect(rows.filter((r) => r.id === 'old-1')).toEqual([{ id: 'old-1', plan: 'pro' }]);
       expect((await h.rows('tracks', ['id'])).length).toBe(51);
+      // The same with identifies: the new user of such a batch gets a users row.
+      await h.calls([identify('u1', { plan: 'pro' }, { messageId: 'old-i' })]);
+      await h.sync();
+      await h.calls([identify('u2', { plan: 'free' }, { messageId: 'new-i' }), identify('u1', { plan: 'pro' }, { messageId: 'old-i' })]);
+      await h.sync();
+      expect(await h.rows('identifies', ['id', 'user_id'])).toEqual([{ id: 'new-i', user_id: 'u2' }, { id: 'old-i', user_id: 'u1' }]);
+      expect(await h.rows('users', ['id', 'plan'])).toEqual([{ id: 'u1', plan: 'pro' }, { id: 'u2', plan: 'free' }]);
       await h.close();
     });
 
