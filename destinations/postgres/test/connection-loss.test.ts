@@ -55,10 +55,12 @@ async function count(url: string, table: string): Promise<{ rows: number; ids: n
 describe(`a PostgreSQL server lost mid-sync (${server.label})`, () => {
   it.each([
     // Loaded straight into the table: by COPY, or by the INSERT fallback where COPY is not served.
-    ['while the first batch is loaded', server.copy ? 'COPY "engage_default"."identifies"' : 'INSERT INTO "engage_default"."identifies"', 1],
-    ['at the second batch\'s ledger row, the first one committed', 'INSERT INTO "engage_default"."_stowage_loads"', 2],
-    ['while users are recomputed', 'DELETE FROM "engage_default"."_stowage_dirty"', 1],
-  ] as const)('%s: the sync ends as Failure with a clear error, and the next sync loads everything, once', async (_when, marker, nth) => {
+    ['while the first batch is loaded', server.copy ? 'COPY "engage_default"."identifies"' : 'INSERT INTO "engage_default"."identifies"', 1, false],
+    ['at the second batch\'s ledger row, the first one committed', 'INSERT INTO "engage_default"."_stowage_loads"', 2, false],
+    ['while users are recomputed', 'DELETE FROM "engage_default"."_stowage_dirty"', 1, false],
+    // Every call sent twice: the third batch holds ids the first two loaded, and goes through a stage.
+    ['while a batch holding loaded ids is inserted from its stage', 'WHERE NOT EXISTS (SELECT 1 FROM "engage_default"', 1, true],
+  ] as const)('%s: the sync ends as Failure with a clear error, and the next sync loads everything, once', async (_when, marker, nth, twice) => {
     const direct = new URL(await server.freshDatabase());
     const proxy = await CuttingProxy.start({ host: direct.hostname, port: Number(direct.port || 5432) });
     const viaProxy = new URL(direct);
@@ -67,8 +69,9 @@ describe(`a PostgreSQL server lost mid-sync (${server.label})`, () => {
     try {
       async function* lines() {
         yield* calls();
+        if (twice) yield* calls();
       }
-      expect((await stowage.ingestCalls('default', lines())).accepted).toBe(10_000);
+      expect((await stowage.ingestCalls('default', lines())).accepted).toBe(twice ? 20_000 : 10_000);
 
       proxy.cutWhenClientSends(marker, nth);
       const lost = await stowage.sync('wh');
