@@ -91,6 +91,20 @@ describe('EmbeddedProfileStore', () => {
     await store.close();
   });
 
+  it('reports a run applied once committed, though its pins could not be cleared after', async () => {
+    const store = await open();
+    // The pins live on a connection of their own; its delete, after the run's COMMIT, fails.
+    const pins = (store as unknown as { pins: { run: (sql: string, params?: unknown[]) => Promise<unknown> } }).pins;
+    const run = pins.run.bind(pins);
+    pins.run = async (sql, params) => (/^DELETE FROM run_attempts/.test(sql) ? Promise.reject(new Error('the disk is full')) : run(sql, params));
+    const first = await apply(store, 'audience', { id: 'r1' }, [profile('a')]);
+    expect(first.outcome).toMatchObject({ applied: true, changes: 1 });
+    // The state moved on all the same: the run is not applied again, and the next one diffs against it.
+    expect((await apply(store, 'audience', { id: 'r1' }, [profile('b')])).outcome.applied).toBe(false);
+    expect((await apply(store, 'audience', { id: 'r2', completedAt: '2026-11-24T10:00:00.000Z' }, [profile('a')])).changes).toEqual([]);
+    await store.close();
+  });
+
   it('applies a run id once; a re-sent run changes nothing', async () => {
     const store = await open();
     await apply(store, 'audience', { id: 'r1' }, [profile('a')]);
