@@ -44,6 +44,9 @@ export function acceptCall(input: unknown, receivedAt: string, size?: number): A
     times[key] = parsed;
   }
   const messageId = identifier(input.messageId) ?? `stowage-${stableHash(JSON.stringify(input), 24)}`;
+  // Where text cannot hold it (PostgreSQL, Redshift) the id would be stored as null, and a call
+  // sent again would be loaded again: the log feeds every warehouse, so no call gets in with one.
+  if (messageId.includes('\u0000')) return { ok: false, error: 'messageId contains the character U+0000, which warehouses cannot store in text: a call sent again could not be told from the first' };
   const call: Call = {
     type,
     messageId,

@@ -69,6 +69,20 @@ export function hostile(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('refuses a call whose messageId holds U+0000 at ingest, so that a call sent again is never loaded twice', async () => {
+      const h = await Harness.create(dut);
+      const resent = identify('u1', { a: 1 }, { messageId: 'm\u0000x' });
+      const result = await h.calls([resent, identify('u2', { a: 2 }), resent]);
+      expect(result).toMatchObject({ accepted: 1, rejected: 2 });
+      expect(result.errors).toEqual([
+        { line: 1, error: expect.stringContaining('messageId contains the character U+0000') },
+        { line: 3, error: expect.stringContaining('messageId contains the character U+0000') },
+      ]);
+      await h.sync();
+      expect(await h.rows('identifies', ['user_id'])).toEqual([{ user_id: 'u2' }]);
+      await h.close();
+    });
+
     it('never lets an impossible date block a sync: refused at ingest, kept as a string in a trait', async () => {
       const h = await Harness.create(dut);
       const result = await h.calls([
