@@ -85,6 +85,39 @@ describe(`PostgreSQL key lookups (${server.label})`, () => {
       await driver.close();
     }
   });
+
+  it('look for loaded ids by the key index where there is one, and by one read of the table where there is none', async () => {
+    const url = await server.freshDatabase();
+    const driver = await connectPostgres({ url, ...(server.copy ? {} : { bulkLoad: 'insert' }) });
+    try {
+      await driver.execute('CREATE SCHEMA "s"');
+      for (const table of ['indexed', 'bare']) {
+        await driver.execute(`CREATE TABLE "s"."${table}" ("id" text, "v" text)`);
+        await driver.execute(`INSERT INTO "s"."${table}" SELECT 'm' || g, 'x' FROM generate_series(1, 50000) g`);
+      }
+      await driver.execute('CREATE INDEX ON "s"."indexed" USING hash ("id")');
+      await driver.execute('ANALYZE "s"."indexed"');
+      await driver.execute('ANALYZE "s"."bare"');
+      // What the look read, as the server counts it: the plan itself, whatever the query's text.
+      // The counts not yet flushed (the load, the index build) show too, so the look's are a difference.
+      const reads = async (table: string) =>
+        (await driver.query<{ seq: number; idx: number }>(`SELECT seq_scan::int AS seq, coalesce(idx_scan, 0)::int AS idx FROM pg_stat_xact_user_tables WHERE schemaname = 's' AND relname = $1`, [table]))[0]!;
+      const keys = Array.from({ length: 2000 }, (_, i) => `n${i}`);
+      const looked = (table: string) =>
+        driver.transaction(async () => {
+          const before = await reads(table);
+          const found = await driver.holdsAnyKey!('s', table, 'id', keys);
+          const after = await reads(table);
+          return { found, seq: after.seq - before.seq, idx: after.idx - before.idx };
+        });
+      // No key is there: every one is probed in the index, and the table itself is not read.
+      expect(await looked('indexed')).toEqual({ found: false, seq: 0, idx: keys.length });
+      // Without an index, one pass over the table for all the keys, not a pass per key.
+      expect(await looked('bare')).toEqual({ found: false, seq: 1, idx: 0 });
+    } finally {
+      await driver.close();
+    }
+  });
 });
 
 describe(`PostgreSQL statistics before the users recompute (${server.label})`, () => {
