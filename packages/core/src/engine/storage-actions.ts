@@ -181,9 +181,11 @@ export class StorageActionsPath {
     session.begin();
     if (session.failed) return;
     const lock = join(this.config.stateDir, 'locks', `actions-${warehouse.name}-${space.name}.lock`);
-    mkdirSync(join(lock, '..'), { recursive: true });
-    mkdirSync(this.dir(warehouse.name, space.name), { recursive: true });
     try {
+      // Inside the guard: a state folder that cannot be written ends the session as a Failure,
+      // in the history, rather than leaving it open and the caller with an exception.
+      mkdirSync(join(lock, '..'), { recursive: true });
+      mkdirSync(this.dir(warehouse.name, space.name), { recursive: true });
       await withFileLock(lock, `A Storage Actions write to warehouse "${warehouse.name}"`, async () => {
         const outbox = this.outbox(warehouse.name, space.name);
         for await (const { entries, end } of outbox.read<Queued>(this.readCursor(warehouse.name, space.name), WRITE_BATCH)) {

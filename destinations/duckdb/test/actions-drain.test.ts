@@ -1,0 +1,40 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseRunHeader, type Destination } from '@stowage/core';
+import { Harness, removeHarnessDirs } from '@stowage/testkit';
+import { duckdb } from '../src/index.js';
+
+afterAll(() => removeHarnessDirs());
+
+const members = async function* () {
+  yield [{ profileId: 'p1', userId: 'u1', anonymousIds: [], emails: [], mobileIds: [], entityContext: { cart_id: 'c1' } }];
+};
+
+describe('The Storage Actions queue', () => {
+  it("ends a write as a Failure in the history when the state folder cannot hold its lock, and still writes a run while its queue is empty", async () => {
+    const h = await Harness.create(
+      { destination: duckdb as unknown as Destination, module: '@stowage/destination-duckdb', settings: (d) => ({ path: join(d, 'wh.duckdb') }), unreachable: (d) => ({ path: join(d, 'no', 'wh.duckdb') }) },
+      { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts' } } },
+    );
+    const locks = join(h.dir, '.stowage', 'locks');
+    try {
+      mkdirSync(join(h.dir, '.stowage'), { recursive: true });
+      rmSync(locks, { recursive: true, force: true });
+      // A file where the lock's folder should be: the folder cannot be made.
+      writeFileSync(locks, '');
+      const [blocked] = await h.stowage.flush('wh');
+      expect(blocked!.record).toMatchObject({ status: 'Failure', error: expect.stringContaining('locks') });
+      expect(h.stowage.history.list().filter((r) => r.path === 'storage-actions')).toEqual([expect.objectContaining({ status: 'Failure', trigger: 'manual' })]);
+      // A run with an empty queue writes without it.
+      const run = await h.stowage.applyRun(parseRunHeader({ space: 'default', computation: 'carts', id: 'r1', kind: 'snapshot' }), members());
+      expect(run.writes[0]).toMatchObject({ status: 'Success', rows: { 'default.carts': 1 } });
+      rmSync(locks);
+      const [drained] = await h.stowage.flush('wh');
+      expect(drained!.record).toMatchObject({ status: 'Success', calls: 0 });
+      expect(await h.rows('carts', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1' }]);
+    } finally {
+      await h.close();
+    }
+  });
+});
