@@ -247,7 +247,9 @@ export class TableWriter {
       prepared.tables.push({ change, key: tableBatch.key, file, within, keys });
     }
     for (const spec of batch.latest) {
-      if (!batch.tables.some((t) => t.table === spec.source && t.rows.length > 0)) continue;
+      // Only rows with a key mark one: a batch of anonymous identifies loads none, and its stage
+      // has no key column to read them from.
+      if (!prepared.tables.some((t) => t.change.table === spec.source && t.file?.columns.some((c) => c.name === spec.sourceKey))) continue;
       internal(DIRTY_TABLE, DIRTY_COLUMNS);
       prepared.dirty.push(spec);
     }
@@ -388,7 +390,8 @@ export class TableWriter {
     if (!tables.has(DIRTY_TABLE)) return out;
     const q = (name: string) => this.dialect.quote(name);
     for (const spec of specs) {
-      if (!tables.has(spec.source)) continue;
+      // A source without its key column (a space whose identifies were all anonymous) has no key to recompute.
+      if (!tables.get(spec.source)?.some((c) => c.name === spec.sourceKey)) continue;
       const latest = this.prepareLatest(tables, spec);
       await this.driver.ensureStatistics?.(schema, spec.source, [spec.sourceKey]);
       let ddl = true;

@@ -41,5 +41,28 @@ export function usersMerge(dut: DestinationUnderTest): void {
       expect(await h.rows('identifies', ['anonymous_id', 'a'], ['anonymous_id'])).toContainEqual({ anonymous_id: 'anon-1', a: 7 });
       await h.close();
     });
+
+    it('loads a batch of anonymous identify calls alone, into a new space and beside users already there', async () => {
+      // One call a batch: the first batch of the space, and a later one, hold no user id at all.
+      const h = await Harness.create(dut, { batchSize: 1 });
+      await h.calls([identify(null, { plan: 'trial' }, { anonymousId: 'anon-1', timestamp: '2026-11-23T10:00:00Z' })]);
+      expect((await h.sync()).status).toBe('Success');
+      expect(await h.rows('identifies', ['anonymous_id', 'plan'])).toEqual([{ anonymous_id: 'anon-1', plan: 'trial' }]);
+      await h.calls([
+        identify('u1', { plan: 'pro' }, { timestamp: '2026-11-23T11:00:00Z' }),
+        identify(null, { plan: 'free' }, { anonymousId: 'anon-2', timestamp: '2026-11-23T12:00:00Z' }),
+      ]);
+      expect((await h.sync()).status).toBe('Success');
+      await h.calls([identify(null, { plan: 'basic' }, { anonymousId: 'anon-3', timestamp: '2026-11-23T13:00:00Z' })]);
+      expect((await h.sync()).status).toBe('Success');
+      expect(await h.rows('identifies', ['anonymous_id', 'user_id', 'plan'], ['timestamp'])).toEqual([
+        { anonymous_id: 'anon-1', user_id: null, plan: 'trial' },
+        { anonymous_id: null, user_id: 'u1', plan: 'pro' },
+        { anonymous_id: 'anon-2', user_id: null, plan: 'free' },
+        { anonymous_id: 'anon-3', user_id: null, plan: 'basic' },
+      ]);
+      expect(await h.rows('users', ['id', 'plan'])).toEqual([{ id: 'u1', plan: 'pro' }]);
+      await h.close();
+    });
   });
 }
