@@ -40,7 +40,7 @@ export function acceptCall(input: unknown, receivedAt: string, size?: number): A
     const value = input[key];
     if (value === undefined || value === null) continue;
     const parsed = typeof value === 'string' ? parseTimestamp(value) : undefined;
-    if (parsed === undefined) return { ok: false, error: `${key} must be an ISO-8601 date-time, not ${JSON.stringify(value).slice(0, 60)}` };
+    if (parsed === undefined) return { ok: false, error: `${key} must be an ISO-8601 date-time of the years 0001 to 9999, not ${JSON.stringify(value).slice(0, 60)}` };
     times[key] = parsed;
   }
   const messageId = identifier(input.messageId) ?? `stowage-${stableHash(JSON.stringify(input), 24)}`;

@@ -80,6 +80,10 @@ export function eventTimestamp(call: Pick<Call, 'receivedAt' | 'sentAt' | 'origi
   if (call.sentAt && call.originalTimestamp) {
     if (call.sentAt === call.receivedAt) return call.originalTimestamp;
     const ms = timestampMillis(call.receivedAt) - (timestampMillis(call.sentAt) - timestampMillis(call.originalTimestamp));
+    // A skew can carry the moment out of the years a column holds; a call logged before ingest
+    // checked them may hold times no longer read as such. Either is quarantined by the plan,
+    // its reason naming the value, rather than thrown on every retry of the sync.
+    if (Number.isNaN(ms)) return `${call.receivedAt} - (${call.sentAt} - ${call.originalTimestamp})`;
     return new Date(ms).toISOString();
   }
   return call.timestamp ?? call.receivedAt;

@@ -29,7 +29,7 @@ export function parseRunHeader(input: unknown): RunHeader {
   const kind = input.kind ?? 'snapshot';
   if (kind !== 'snapshot' && kind !== 'delta') throw new RunFormatError(`kind must be "snapshot" or "delta", not ${JSON.stringify(kind)}`);
   const completedAt = input.completedAt === undefined ? new Date().toISOString() : typeof input.completedAt === 'string' ? parseTimestamp(input.completedAt) : undefined;
-  if (!completedAt) throw new RunFormatError(`completedAt must be an ISO-8601 date-time, not ${JSON.stringify(input.completedAt)}`);
+  if (!completedAt) throw new RunFormatError(`completedAt must be an ISO-8601 date-time of the years 0001 to 9999, not ${JSON.stringify(input.completedAt)}`);
   return { space: input.space as string, computation: input.computation as string, id: input.id as string, kind, completedAt };
 }
 

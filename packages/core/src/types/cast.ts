@@ -1,6 +1,6 @@
 import type { LogicalType } from '../contract/logical-type.js';
 import type { SqlValue } from '../contract/driver.js';
-import { parseTimestamp } from './timestamp.js';
+import { looksLikeDateTime, parseTimestamp } from './timestamp.js';
 
 /** A value made fit for a column: kept as is, cast without loss, or refused with the reason. */
 export type CastResult =
@@ -55,6 +55,7 @@ export function castTo(value: unknown, type: LogicalType): CastResult {
     case 'timestamp': {
       if (typeof value !== 'string') return refuse(value, type);
       const ts = parseTimestamp(value);
+      if (ts === undefined && looksLikeDateTime(value)) return { ok: false, reason: `${describe(value)} is not a moment of the years 0001 to 9999, which a timestamp column holds` };
       if (ts === undefined) return refuse(value, type);
       return ts === value ? keep(ts) : cast(ts);
     }

@@ -68,8 +68,26 @@ function canonicalMillis(value: string): number {
   const minute = digits(value, 14, 16);
   const second = digits(value, 17, 19);
   const millis = digits(value, 20, 23);
-  const exists = year >= 0 && month >= 1 && day >= 1 && day <= daysIn(year, month) && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59 && millis >= 0;
+  const exists = year >= 1 && month >= 1 && day >= 1 && day <= daysIn(year, month) && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59 && millis >= 0;
   return exists ? daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + millis : Number.NaN;
+}
+
+/**
+ * The moments a timestamp column holds: years 0001 to 9999, the range every warehouse stores
+ * (BigQuery's, the narrowest; PostgreSQL refuses year 0000). A date-time outside it is text: as a
+ * timestamp it would fail its batch on every retry.
+ */
+const FIRST_MS = daysFromCivil(1, 1, 1) * 86_400_000;
+const LAST_MS = daysFromCivil(10_000, 1, 1) * 86_400_000 - 1;
+
+/** Whether milliseconds since the epoch fall in the years a timestamp column holds. */
+export function storableMillis(ms: number): boolean {
+  return ms >= FIRST_MS && ms <= LAST_MS;
+}
+
+/** Whether a string is written as a date-time (of any year, `+010000-…` too), whether or not a column can hold it. */
+export function looksLikeDateTime(value: string): boolean {
+  return value.length <= 40 && (ISO_DATE_TIME.test(value) || /^[+-]\d{6}-\d{2}-\d{2}T/.test(value));
 }
 
 /** Whether the string is the canonical UTC form Stowage stores, of a moment that exists. */
@@ -97,6 +115,12 @@ export function parseTimestamp(value: string): string | undefined {
   if (isCanonical(value)) return value;
   if (value.length > 40 || !ISO_DATE_TIME.test(value) || !existsOnCalendar(value)) return undefined;
   const normalized = value.replace(' ', 'T');
-  const ms = Date.parse(HAS_ZONE.test(value.slice(10)) ? normalized : `${normalized}Z`);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+  const ms = Date.parse(HAS_ZONE.test(value.slice(10)) ? withFullZone(normalized) : `${normalized}Z`);
+  // A zone can move a moment of the year 9999 into 10000, or of 0001 into 0000.
+  return storableMillis(ms) ? new Date(ms).toISOString() : undefined;
+}
+
+/** `+05` as `+05:00`, which Date.parse needs (it takes `+0530` and `+05:30`, not hours alone). */
+function withFullZone(value: string): string {
+  return /[+-]\d{2}$/.test(value) ? `${value}:00` : value;
 }

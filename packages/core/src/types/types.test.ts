@@ -63,11 +63,29 @@ describe('parseTimestamp', () => {
     expect(parseTimestamp('2028-02-29T00:00:00.000Z')).toBe('2028-02-29T00:00:00.000Z');
     expect(parseTimestamp('2026-12-31T23:59:59+01:00')).toBe('2026-12-31T22:59:59.000Z');
   });
+
+  it('reads a zone of hours alone', () => {
+    expect(parseTimestamp('2026-11-23T10:00:00+05')).toBe('2026-11-23T05:00:00.000Z');
+    expect(parseTimestamp('2026-11-23T10:00:00-0130')).toBe('2026-11-23T11:30:00.000Z');
+  });
+
+  it('takes only the years 0001 to 9999, which every warehouse stores, even when a zone moves the moment across', () => {
+    for (const value of ['0000-01-01T00:00:00Z', '0000-06-01T00:00:00.000Z', '0001-01-01T00:30:00+01:00', '9999-12-31T23:59:59-01:00', '+010000-01-01T00:00:00.000Z']) {
+      expect(parseTimestamp(value), value).toBeUndefined();
+      expect(inferType(value), value).toBe('string');
+      const cast = castTo(value, 'timestamp');
+      expect(cast.ok, value).toBe(false);
+      if (!cast.ok) expect(cast.reason).toContain('years 0001 to 9999');
+    }
+    expect(parseTimestamp('0001-01-01T00:00:00Z')).toBe('0001-01-01T00:00:00.000Z');
+    expect(parseTimestamp('9999-12-31T23:59:59.999Z')).toBe('9999-12-31T23:59:59.999Z');
+    expect(parseTimestamp('9999-12-31T23:59:59+01:00')).toBe('9999-12-31T22:59:59.000Z');
+  });
 });
 
 describe('timestampMillis', () => {
   it('agrees with Date.parse on canonical timestamps, including leap days and years before 100', () => {
-    for (const value of ['2026-11-23T10:00:00.123Z', '2028-02-29T23:59:59.999Z', '1970-01-01T00:00:00.000Z', '1969-12-31T23:59:59.999Z', '0050-06-15T12:00:00.000Z', '0000-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z']) {
+    for (const value of ['2026-11-23T10:00:00.123Z', '2028-02-29T23:59:59.999Z', '1970-01-01T00:00:00.000Z', '1969-12-31T23:59:59.999Z', '0050-06-15T12:00:00.000Z', '0001-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z']) {
       expect(timestampMillis(value), value).toBe(Date.parse(value));
     }
   });
@@ -82,7 +100,7 @@ describe('timestampMillis', () => {
 
   it('reads other ISO-8601 forms through parseTimestamp, and is NaN for what is not a moment', () => {
     expect(timestampMillis('2026-11-23T10:00:00-05:00')).toBe(Date.parse('2026-11-23T15:00:00.000Z'));
-    for (const value of ['2026-02-30T00:00:00.000Z', '2026-11-23T10:00:00.000X', '2026-1a-23T10:00:00.000Z', 'yesterday', '']) {
+    for (const value of ['2026-02-30T00:00:00.000Z', '2026-11-23T10:00:00.000X', '2026-1a-23T10:00:00.000Z', 'yesterday', '', '0000-01-01T00:00:00.000Z']) {
       expect(timestampMillis(value), value).toBeNaN();
     }
   });

@@ -96,6 +96,31 @@ export function hostile(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('never lets a moment outside the years 0001 to 9999 block a sync: refused at ingest, a string in a new trait, quarantined in a timestamp column', async () => {
+      const h = await Harness.create(dut);
+      const result = await h.calls([
+        // A zone that carries the moment into the year 10000.
+        identify('u1', { a: 1 }, { sentAt: '9999-12-31T23:59:59-01:00', originalTimestamp: '2026-01-01T00:00:00Z' }),
+        identify('u2', { born: '0000-06-01T00:00:00Z', seen: '2026-11-23T10:00:00Z' }, { messageId: 'y0', timestamp: '2026-11-23T10:00:00Z' }),
+        identify('u3', { seen: '0000-01-01T00:00:00+01:00' }, { messageId: 'y1', timestamp: '2026-11-23T11:00:00Z' }),
+        // Each time within the range, the skew between them carries the event's time out of it.
+        identify('u4', { a: 4 }, { messageId: 'y2', sentAt: '0001-01-01T00:00:00Z', originalTimestamp: '9999-01-01T00:00:00Z', receivedAt: '2026-11-23T10:00:00Z' }),
+      ]);
+      expect(result.errors).toEqual([{ line: 1, error: expect.stringContaining('sentAt must be an ISO-8601 date-time of the years 0001 to 9999') }]);
+      expect(await h.sync()).toMatchObject({ status: 'Partial', rejects: 2 });
+      expect(await h.columnTypes('identifies')).toMatchObject({ born: 'string', seen: 'timestamp', timestamp: 'timestamp' });
+      expect(await h.rows('identifies', ['id', 'born', 'seen'], ['id'])).toEqual([
+        { id: 'y0', born: '0000-06-01T00:00:00Z', seen: '2026-11-23T10:00:00.000Z' },
+        { id: 'y1', born: null, seen: null },
+        { id: 'y2', born: null, seen: null },
+      ]);
+      expect(await h.rows('_stowage_rejects', ['id', 'column_name', 'value'], ['id'])).toEqual([
+        { id: 'y1', column_name: 'seen', value: '0000-01-01T00:00:00+01:00' },
+        { id: 'y2', column_name: 'timestamp', value: '+012024-11-22T10:00:00.000Z' },
+      ]);
+      await h.close();
+    });
+
     it('stores a huge value whole, up to what the warehouse declares a text column holds, and quarantines a longer one', async () => {
       const { maxStringBytes } = dut.destination.capabilities;
       const h = await Harness.create(dut);
