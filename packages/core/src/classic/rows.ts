@@ -1,6 +1,6 @@
 import type { Call } from '../calls/call.js';
 import type { IdentifierRules } from '../contract/dialect.js';
-import { ColumnNamer, type NameCollision } from '../naming/column-namer.js';
+import { ColumnNamer, placeValue, type NameCollision } from '../naming/column-namer.js';
 import { timestampMillis } from '../types/timestamp.js';
 import { IDENTIFIES, isStandardColumn, RESERVED_TABLES, TRACKS } from './tables.js';
 
@@ -38,12 +38,14 @@ export class ClassicRows {
 
   rows(call: Call, loadedAt: string): CallRows {
     const collisions: NameCollision[] = [];
-    const base = this.standardColumns(call, loadedAt);
+    const base = this.standardColumns(call, loadedAt, collisions);
     if (call.type === 'identify') {
       this.names.place(base, call.traits, isStandardColumn, { table: IDENTIFIES, messageId: call.messageId }, collisions);
       return { tables: [[IDENTIFIES, base]], collisions };
     }
     const table = this.eventTable(call.event!);
+    // The context's columns are in both rows: a value that lost its column is lost in both.
+    for (let i = 0, n = collisions.length; i < n; i++) collisions.push({ ...collisions[i]!, table });
     const track: RawRow = { ...base, event: table.replace(/^_/, ''), event_text: call.event };
     const eventRow: RawRow = { ...track };
     // The spec's examples put an Engage track call's values under `traits`; Segment's own calls use `properties`.
@@ -52,7 +54,8 @@ export class ClassicRows {
     return { tables: [[TRACKS, track], [table, eventRow]], collisions };
   }
 
-  private standardColumns(call: Call, loadedAt: string): RawRow {
+  /** The standard columns and the context's; two context keys naming one column are collisions, reported under `identifies` or `tracks`. */
+  private standardColumns(call: Call, loadedAt: string, collisions: NameCollision[]): RawRow {
     const row: RawRow = {
       id: call.messageId,
       received_at: call.receivedAt,
@@ -64,9 +67,8 @@ export class ClassicRows {
       anonymous_id: call.anonymousId ?? null,
     };
     if (call.context) {
-      this.names.forEachLeaf(call.context, 'context', (column, value) => {
-        if (!Object.hasOwn(row, column) || row[column] === null) row[column] = value;
-      });
+      const where = { table: call.type === 'identify' ? IDENTIFIES : TRACKS, messageId: call.messageId };
+      this.names.forEachLeaf(call.context, 'context', (column, value) => placeValue(row, column, value, where, collisions));
     }
     return row;
   }

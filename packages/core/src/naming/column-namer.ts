@@ -22,6 +22,17 @@ interface PathNode {
   children?: Map<string, PathNode>;
 }
 
+/**
+ * Puts a value in its column unless a different, non-null value of the same event took it: then
+ * it is a collision, reported so the caller can quarantine it.
+ */
+export function placeValue(row: Record<string, unknown>, column: string, value: unknown, where: { table: string; messageId: string }, collisions: NameCollision[]): void {
+  // Own properties only: a key named `constructor` or `toString` is data, not the prototype's.
+  const held = Object.hasOwn(row, column) ? row[column] : undefined;
+  if (held === undefined || held === null) row[column] = value;
+  else if (value !== null && value !== held) collisions.push({ messageId: where.messageId, table: where.table, column, value });
+}
+
 /** Paths remembered at most (hostile input may bring endless distinct keys); past it, named afresh. */
 const MAX_PATHS = 100_000;
 
@@ -36,6 +47,8 @@ export type LeafVisitor = (column: string, value: unknown) => void;
 export class ColumnNamer {
   /** Final column name per path: a space has few distinct paths and every event repeats them. */
   private readonly names = new Map<string, string>();
+  /** `_<name>` per standard column name: apart from `names`, whose keys are any text a call sends. */
+  private readonly keptNames = new Map<string, string>();
   /** Path trees by prefix (`''` for traits and properties, `context`). */
   private readonly roots = new Map<string, PathNode>();
   private paths = 0;
@@ -53,9 +66,8 @@ export class ColumnNamer {
 
   /** The name a key named like a standard column is kept under: `_<name>`. */
   kept(column: string): string {
-    const key = `\u0000${column}`;
-    let name = this.names.get(key);
-    if (name === undefined) this.names.set(key, (name = applyIdentifierRules(`_${column}`, this.rules)));
+    let name = this.keptNames.get(column);
+    if (name === undefined) this.keptNames.set(column, (name = applyIdentifierRules(`_${column}`, this.rules)));
     return name;
   }
 
@@ -66,13 +78,7 @@ export class ColumnNamer {
    */
   place(row: Record<string, unknown>, values: Record<string, unknown> | undefined, isStandard: (column: string) => boolean, where: { table: string; messageId: string }, collisions: NameCollision[]): void {
     if (!values) return;
-    this.forEachLeaf(values, '', (name, value) => {
-      const column = isStandard(name) ? this.kept(name) : name;
-      // Own properties only: a key named `constructor` or `toString` is data, not the prototype's.
-      const held = Object.hasOwn(row, column) ? row[column] : undefined;
-      if (held === undefined || held === null) row[column] = value;
-      else if (value !== null && value !== held) collisions.push({ messageId: where.messageId, table: where.table, column, value });
-    });
+    this.forEachLeaf(values, '', (name, value) => placeValue(row, isStandard(name) ? this.kept(name) : name, value, where, collisions));
   }
 
   /**

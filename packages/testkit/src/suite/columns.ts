@@ -46,6 +46,24 @@ export function columns(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('keeps a key that only snake_case makes a standard column as _<name> too, in every call, whatever other keys look like', async () => {
+      const h = await Harness.create(dut);
+      // A key starting with U+0000 is cut to `user_id` by snake_case, like `User ID`.
+      await h.calls([
+        identify(null, { '\u0000user_id': 'victim' }, { anonymousId: 'a1', messageId: 'k1' }),
+        identify(null, { user_id: 'another' }, { anonymousId: 'a2', messageId: 'k2' }),
+        identify('u3', { id: 'trait-id' }, { messageId: 'k3' }),
+      ]);
+      expect(await h.sync()).toMatchObject({ status: 'Success', rejects: 0 });
+      expect(await h.rows('identifies', ['id', 'user_id', 'anonymous_id', '_user_id', '_id'], ['id'])).toEqual([
+        { id: 'k1', user_id: null, anonymous_id: 'a1', _user_id: 'victim', _id: null },
+        { id: 'k2', user_id: null, anonymous_id: 'a2', _user_id: 'another', _id: null },
+        { id: 'k3', user_id: 'u3', anonymous_id: null, _user_id: null, _id: 'trait-id' },
+      ]);
+      expect(await h.rows('users', ['id'])).toEqual([{ id: 'u3' }]);
+      await h.close();
+    });
+
     it('adds columns as new traits arrive in later syncs; a null never creates one', async () => {
       const h = await Harness.create(dut);
       await h.calls([identify('u1', { a: 1, never: null })]);

@@ -84,6 +84,21 @@ export function flattening(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('quarantines a context value whose key names the same column as another of its keys, in every table the context goes to', async () => {
+      const h = await Harness.create(dut);
+      const context = { userAgent: 'first', user_agent: 'second' };
+      await h.calls([identify('u1', { a: 1 }, { messageId: 'i1', context }), track('u1', 'Signed Up', { b: 2 }, { messageId: 't1', context })]);
+      expect(await h.sync()).toMatchObject({ status: 'Partial', rejects: 3 });
+      const column = name('context_user_agent');
+      for (const table of ['identifies', 'tracks', 'signed_up']) expect(await h.rows(table, [column])).toEqual([{ [column]: 'first' }]);
+      expect(await h.rows('_stowage_rejects', ['id', 'table_name', 'column_name', 'value'], ['id', 'table_name'])).toEqual([
+        { id: 'i1', table_name: 'identifies', column_name: column, value: 'second' },
+        { id: 't1', table_name: 'signed_up', column_name: column, value: 'second' },
+        { id: 't1', table_name: 'tracks', column_name: column, value: 'second' },
+      ]);
+      await h.close();
+    });
+
     it('flattens a mapped object of a Storage Actions row into columns, keeps a mapped array as JSON, and the entity context whole', async () => {
       const columns = { cart: { '@path': '$.properties.data_graph_entity_context.cart' }, items: { '@path': '$.properties.data_graph_entity_context.items' } };
       const h = await Harness.create(dut, { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts', columns } } });
