@@ -1,6 +1,7 @@
 export * from './contract/index.js';
 export * from './naming/index.js';
 export * from './types/index.js';
+export * from './ids/index.js';
 export { planTable, type TablePlan, type Reject, type PlanInput } from './schema/plan.js';
 export { TableWriter, type TableBatch, type LatestValueTable, type WriteBatch, type WriteResult, type PreparedBatch } from './writer/table-writer.js';
 export { Statements } from './writer/sql.js';

@@ -1,5 +1,5 @@
 import { listValue, structValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
-import { identifierProblem, yieldToEventLoop, type EntityRecord, type RunProfile } from '@stowage/core';
+import { idTextProblem, yieldToEventLoop, type EntityRecord, type RunProfile } from '@stowage/core';
 
 /**
  * The staged run. JSON fields are kept as their JSON text: each is serialised once, here, and
@@ -37,9 +37,11 @@ function appendEntities(appender: DuckDBAppender, entities: EntityRecord[] | und
  */
 function checkIdentifiers(p: RunProfile): void {
   const bad =
-    identifierProblem('profileId', p.profileId) ??
-    (p.userId ? identifierProblem('userId', p.userId) : undefined) ??
-    p.entities?.map((e) => identifierProblem('entity id', e.id)).find((problem) => problem !== undefined);
+    idTextProblem('profileId', p.profileId) ??
+    (p.userId ? idTextProblem('userId', p.userId) : undefined) ??
+    p.anonymousIds?.map((id) => idTextProblem('anonymousId', id)).find(Boolean) ??
+    p.mobileIds?.map((m) => idTextProblem('mobile id', m.id)).find(Boolean) ??
+    p.entities?.map((e) => idTextProblem('entity id', e.id)).find(Boolean);
   if (bad) throw new Error(`A profile of the run cannot be staged: ${bad}; nothing of this run was applied`);
 }
 

@@ -1,5 +1,7 @@
 import { stableHash } from '../naming/stable-hash.js';
 import { parseTimestamp } from '../types/timestamp.js';
+import { readId } from '../ids/id-text.js';
+import { jsonValueProblem } from '../types/json-value.js';
 import type { Call } from './call.js';
 
 /** Largest call accepted, serialized; Segment's own limit is 32 KB, we allow headroom for context. */
@@ -8,13 +10,6 @@ export const MAX_CALL_BYTES = 512 * 1024;
 export type Accepted = { ok: true; call: Call } | { ok: false; error: string };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function identifier(v: unknown): string | null | undefined {
-  if (v === undefined || v === null) return v;
-  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-  if (typeof v === 'string') return v.length > 0 ? v : null;
-  return undefined;
-}
 
 /**
  * Checks a Segment-spec call fed in directly and fills what the pipeline fills: `receivedAt`
@@ -26,14 +21,15 @@ export function acceptCall(input: unknown, receivedAt: string, size?: number): A
   if (size !== undefined && size > MAX_CALL_BYTES) return { ok: false, error: `the call is ${size} bytes; the limit is ${MAX_CALL_BYTES}` };
   const type = input.type;
   if (type !== 'identify' && type !== 'track') return { ok: false, error: `type must be "identify" or "track", not ${JSON.stringify(type) ?? 'missing'}` };
-  const userId = identifier(input.userId);
-  const anonymousId = identifier(input.anonymousId);
-  if (userId === undefined && input.userId !== undefined) return { ok: false, error: 'userId must be a string or a number' };
-  if (anonymousId === undefined && input.anonymousId !== undefined) return { ok: false, error: 'anonymousId must be a string or a number' };
+  const ids = { userId: readId('userId', input.userId), anonymousId: readId('anonymousId', input.anonymousId), messageId: readId('messageId', input.messageId) };
+  for (const read of Object.values(ids)) if (!read.ok) return read;
+  const [userId, anonymousId, sentId] = [ids.userId, ids.anonymousId, ids.messageId].map((read) => (read.ok ? read.id : undefined));
   if (!userId && !anonymousId) return { ok: false, error: 'a call needs a userId or an anonymousId' };
   if (type === 'track' && (typeof input.event !== 'string' || input.event.trim() === '')) return { ok: false, error: 'a track call needs a non-empty event name' };
   for (const key of ['traits', 'properties', 'context'] as const) {
     if (input[key] !== undefined && input[key] !== null && !isObject(input[key])) return { ok: false, error: `${key} must be an object` };
+    const problem = jsonValueProblem(key, input[key]);
+    if (problem) return { ok: false, error: problem };
   }
   const times: Partial<Record<'timestamp' | 'sentAt' | 'originalTimestamp' | 'receivedAt', string>> = {};
   for (const key of ['timestamp', 'sentAt', 'originalTimestamp', 'receivedAt'] as const) {
@@ -43,10 +39,9 @@ export function acceptCall(input: unknown, receivedAt: string, size?: number): A
     if (parsed === undefined) return { ok: false, error: `${key} must be an ISO-8601 date-time of the years 0001 to 9999, not ${JSON.stringify(value).slice(0, 60)}` };
     times[key] = parsed;
   }
-  const messageId = identifier(input.messageId) ?? `stowage-${stableHash(JSON.stringify(input), 24)}`;
-  // Where text cannot hold it (PostgreSQL, Redshift) the id would be stored as null, and a call
-  // sent again would be loaded again: the log feeds every warehouse, so no call gets in with one.
-  if (messageId.includes('\u0000')) return { ok: false, error: 'messageId contains the character U+0000, which warehouses cannot store in text: a call sent again could not be told from the first' };
+  // An id that cannot be stored as it is (U+0000 where text cannot hold it, a lone surrogate, an
+  // integer past 2^53) was refused above: two calls' ids would be one, and one of them skipped.
+  const messageId = sentId ?? `stowage-${stableHash(JSON.stringify(input), 24)}`;
   const call: Call = {
     type,
     messageId,

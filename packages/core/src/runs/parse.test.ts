@@ -1,17 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { identifierProblem, parseRunProfile } from './parse.js';
+import { parseRunProfile } from './parse.js';
+import { idTextProblem } from '../ids/id-text.js';
 
 describe('parseRunProfile', () => {
   it('refuses an identifier holding half of a character, which UTF-8 would rewrite and merge with others', () => {
-    expect(parseRunProfile({ userId: 'u\uD800' })).toMatch(/^profileId "u\\ud800" holds half of a character/);
+    expect(parseRunProfile({ userId: 'u\uD800' })).toMatch(/^userId "u\\ud800" holds half of a character/);
     expect(parseRunProfile({ profileId: 'p1', userId: 'u\uDC00x' })).toMatch(/^userId "u\\udc00x" holds half of a character/);
     expect(parseRunProfile({ userId: 'u1', entities: [{ id: 'c\uD83D', context: {} }] })).toMatch(/^entities\[0\]\.id "c\\ud83d" holds half of a character/);
     // A whole character made of two halves is text like any other.
     expect(parseRunProfile({ userId: 'u😀', entities: [{ id: 'c😀' }] })).toMatchObject({ profileId: 'u😀', userId: 'u😀', entities: [{ id: 'c😀', context: {} }] });
   });
 
-  it('names no problem for well-formed text', () => {
-    for (const id of ['', 'plain', 'é€😀', '\uFFFD', '\u0000']) expect(identifierProblem('id', id)).toBeUndefined();
-    for (const id of ['\uD800', '\uDFFF', 'a\uDBFFb', '\uDC00\uD800']) expect(identifierProblem('id', id)).toBeDefined();
+  it('names no problem for well-formed text without U+0000', () => {
+    for (const id of ['', 'plain', 'é€😀', '\uFFFD']) expect(idTextProblem('id', id)).toBeUndefined();
+    for (const id of ['\uD800', '\uDFFF', 'a\uDBFFb', '\uDC00\uD800', '\u0000', 'a\u0000b']) expect(idTextProblem('id', id)).toBeDefined();
+  });
+
+  it('refuses ids that would make two profiles one: U+0000, which text cannot hold and message ids are joined with, and numbers JSON cannot hold exactly', () => {
+    expect(parseRunProfile({ profileId: 'a\u0000b' })).toMatch(/^profileId "a\\u0000b" contains the character U\+0000/);
+    expect(parseRunProfile({ userId: 'u1', entities: [{ id: 'b\u0000c' }] })).toMatch(/^entities\[0\]\.id .* U\+0000/);
+    expect(parseRunProfile({ userId: 'u1', anonymousIds: ['a\uD800'] })).toMatch(/^anonymousIds\[0\] .* half of a character/);
+    expect(parseRunProfile({ userId: 9007199254740993 })).toMatch(/^userId is a number JSON cannot hold exactly/);
+    expect(parseRunProfile({ userId: 1e400 })).toMatch(/^userId is a number JSON cannot hold exactly/);
+    expect(parseRunProfile({ userId: { id: 1 } })).toBe('userId must be a string or a number');
+    expect(parseRunProfile({ userId: 9007199254740991 })).toMatchObject({ userId: '9007199254740991' });
+    expect(parseRunProfile({ userId: 12.5 })).toMatchObject({ userId: '12.5' });
   });
 });

@@ -1,20 +1,10 @@
 import type { EntityRecord, MobileId, RunHeader, RunProfile } from './run.js';
 import { parseTimestamp } from '../types/timestamp.js';
+import { idTextProblem, readId } from '../ids/id-text.js';
+import { jsonValueProblem } from '../types/json-value.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x !== '') : []);
-
-/** A lone UTF-16 surrogate: half of a character, which no warehouse (nor UTF-8) can store as it is. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/**
- * Why an identifier cannot be stored as it is, or undefined when it can. An identifier with a
- * lone surrogate would be rewritten on its way to UTF-8 (to U+FFFD), and two different ones
- * would then name one profile: refused instead.
- */
-export function identifierProblem(what: string, id: string): string | undefined {
-  return LONE_SURROGATE.test(id) ? `${what} ${JSON.stringify(id)} holds half of a character (a lone UTF-16 surrogate); it cannot be stored as it is` : undefined;
-}
 
 /** A run file that cannot be read, with where and why. */
 export class RunFormatError extends Error {
@@ -36,7 +26,9 @@ export function parseRunHeader(input: unknown): RunHeader {
 /** Reads one profile of a run; returns an error message instead of throwing for bad entries. */
 export function parseRunProfile(input: unknown): RunProfile | string {
   if (!isObject(input)) return 'a profile must be a JSON object';
-  const userId = typeof input.userId === 'string' && input.userId !== '' ? input.userId : typeof input.userId === 'number' ? String(input.userId) : null;
+  const read = readId('userId', input.userId);
+  if (!read.ok) return read.error;
+  const userId = read.id ?? null;
   const anonymousIds = strings(input.anonymousIds ?? (typeof input.anonymousId === 'string' ? [input.anonymousId] : []));
   const emails = strings(input.emails ?? (typeof input.email === 'string' ? [input.email] : []));
   const mobileIds: MobileId[] = Array.isArray(input.mobileIds)
@@ -44,7 +36,12 @@ export function parseRunProfile(input: unknown): RunProfile | string {
     : [];
   const profileId = typeof input.profileId === 'string' && input.profileId !== '' ? input.profileId : userId ?? anonymousIds[0] ?? emails[0];
   if (!profileId) return 'a profile needs a profileId, userId, anonymousId or email';
-  const bad = identifierProblem('profileId', profileId) ?? (userId === null ? undefined : identifierProblem('userId', userId));
+  // Every id a change's message id or calls are made from: one that cannot be stored as it is
+  // would make two profiles' rows one.
+  const bad =
+    idTextProblem('profileId', profileId) ??
+    anonymousIds.map((id, i) => idTextProblem(`anonymousIds[${i}]`, id)).find(Boolean) ??
+    mobileIds.map((m, i) => idTextProblem(`mobileIds[${i}].id`, m.id)).find(Boolean);
   if (bad) return bad;
   const op = input.op;
   if (op !== undefined && op !== 'enter' && op !== 'exit') return `op must be "enter" or "exit", not ${JSON.stringify(op)}`;
@@ -57,6 +54,10 @@ export function parseRunProfile(input: unknown): RunProfile | string {
     const entities = parseEntities(input.entities);
     if (typeof entities === 'string') return entities;
     profile.entities = entities;
+  }
+  for (const key of ['value', 'entityContext', 'entities', 'journeyContext', 'journeyMetadata'] as const) {
+    const problem = jsonValueProblem(key, input[key]);
+    if (problem) return problem;
   }
   if (input.journeyContext !== undefined) profile.journeyContext = input.journeyContext;
   if (input.journeyMetadata !== undefined) profile.journeyMetadata = input.journeyMetadata;
@@ -71,7 +72,7 @@ function parseEntities(input: unknown): EntityRecord[] | string {
   for (const [i, e] of input.entries()) {
     if (!isObject(e) || typeof e.id !== 'string' || e.id === '') return `entities[${i}] needs an "id" (a non-empty string)`;
     if (e.context !== undefined && !isObject(e.context)) return `entities[${i}].context must be a JSON object`;
-    const bad = identifierProblem(`entities[${i}].id`, e.id);
+    const bad = idTextProblem(`entities[${i}].id`, e.id);
     if (bad) return bad;
     if (seen.has(e.id)) return `entities[${i}]: the id ${JSON.stringify(e.id)} is listed twice`;
     seen.add(e.id);

@@ -1,0 +1,38 @@
+/** A lone UTF-16 surrogate: half of a character, which no warehouse (nor UTF-8) can store as it is. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Why an identifier (a message, user, anonymous, profile or entity id) cannot be stored as it is,
+ * or undefined when it can. Such an id would be rewritten on its way into a warehouse (a lone
+ * surrogate to U+FFFD in UTF-8, U+0000 out of PostgreSQL's text), and two different ids would
+ * then be one: two users merged, or a call taken for a copy of another and skipped.
+ */
+export function idTextProblem(what: string, id: string): string | undefined {
+  if (id.includes('\u0000')) return `${what} ${JSON.stringify(id)} contains the character U+0000, which warehouses cannot store in text; it cannot be stored as it is`;
+  if (LONE_SURROGATE.test(id)) return `${what} ${JSON.stringify(id)} holds half of a character (a lone UTF-16 surrogate); it cannot be stored as it is`;
+  return undefined;
+}
+
+/** An id as JSON gave it: absent (undefined or null), empty (null), its text, or why it cannot be one. */
+export type ReadId = { ok: true; id: string | null | undefined } | { ok: false; error: string };
+
+/**
+ * Reads an id sent as a JSON string or number. A number is its decimal text, unless JSON could
+ * not hold it exactly: an integer beyond 2^53 reads as a neighbour (…993 as …992), and beyond the
+ * range of a double as Infinity, so two different ids would be one.
+ */
+export function readId(what: string, value: unknown): ReadId {
+  if (value === undefined || value === null) return { ok: true, id: value };
+  if (typeof value === 'string') {
+    if (value.length === 0) return { ok: true, id: null };
+    const problem = idTextProblem(what, value);
+    return problem ? { ok: false, error: problem } : { ok: true, id: value };
+  }
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value))) {
+      return { ok: false, error: `${what} is a number JSON cannot hold exactly (beyond 2^53, read as ${value}); send it as a string` };
+    }
+    return { ok: true, id: String(value) };
+  }
+  return { ok: false, error: `${what} must be a string or a number` };
+}

@@ -1,0 +1,1 @@
+export { idTextProblem, readId, type ReadId } from './id-text.js';
