@@ -29,6 +29,20 @@ export function usersMerge(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('never takes a value from a call whose time was quarantined as the newest', async () => {
+      const h = await Harness.create(dut);
+      await h.calls([
+        identify('u1', { tier: 'old' }, { timestamp: '2026-11-20T12:00:00Z' }),
+        identify('u1', { tier: 'new' }, { timestamp: '2026-11-23T12:00:00Z' }),
+        // Its skew carries its time past the year 9999: the timestamp is quarantined, and null.
+        identify('u1', { tier: 'unknown', seats: 2 }, { messageId: 'skewed', sentAt: '0001-01-01T00:00:00Z', originalTimestamp: '9999-01-01T00:00:00Z', receivedAt: '2026-11-24T12:00:00Z' }),
+      ]);
+      expect(await h.sync()).toMatchObject({ status: 'Partial', rejects: 1 });
+      expect(await h.rows('identifies', ['id', 'timestamp'], ['id'])).toContainEqual({ id: 'skewed', timestamp: null });
+      expect(await h.rows('users', ['id', 'tier', 'seats'])).toEqual([{ id: 'u1', tier: 'new', seats: 2 }]);
+      await h.close();
+    });
+
     it('never lets a null or a missing trait erase a value; anonymous-only profiles never appear', async () => {
       const h = await Harness.create(dut);
       await h.calls([
