@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { ActionWriter, withStorageActions, type Destination } from '@stowage/core';
 import { capabilities } from './capabilities.js';
 import { definition as baseDefinition, settingsSchema } from './definition.js';
@@ -26,7 +26,19 @@ export const duckdb: Destination<DuckDBSettings> = {
     DuckDBDriver.open({ ...settings, path: settings.path === ':memory:' ? settings.path : resolve(root, settings.path) }),
   // A DuckDB file has no credentials.
   secrets: () => [],
+  schemaProblem: (schema, settings) => {
+    // `t` in `"x"."t"` is looked for in catalog x too: a schema named like a catalog (the
+    // database file's, or DuckDB's own) makes every statement on its tables ambiguous.
+    const catalogs = ['system', 'temp', 'memory', catalogName(settings.path)];
+    const clash = catalogs.find((c) => c === schema.toLowerCase());
+    return clash ? `"${schema}" is also the name of a DuckDB catalog ("${clash}"${clash === catalogName(settings.path) ? `, from the file name ${basename(settings.path)}` : ''}), which makes its tables' names ambiguous; choose another name` : undefined;
+  },
 };
+
+/** The catalog DuckDB names a database file after: its name without the extension. */
+function catalogName(path: string): string {
+  return path === ':memory:' ? 'memory' : basename(path).replace(/\.[^.]*$/, '').toLowerCase();
+}
 
 export default duckdb;
 export { DuckDBDriver, dialect, capabilities, definition };

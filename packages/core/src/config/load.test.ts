@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { Destination } from '../contract/destination.js';
 import { ConfigError, parseConfig } from './load.js';
 
-const fake = { type: 'memory', settingsSchema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] } } as unknown as Destination;
+/** A warehouse of 63-byte names (PostgreSQL's) that cannot have a schema named `reserved`. */
+const fake = {
+  type: 'memory',
+  settingsSchema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
+  dialect: { identifiers: { maxLength: 63, reservedWords: new Set(), prefixLeadingDigit: false } },
+  schemaProblem: (schema: string) => (schema === 'reserved' ? 'is reserved here' : undefined),
+} as unknown as Destination;
 const destinations = new Map([['memory', fake]]);
 const parse = (raw: unknown) => parseConfig(raw, '/srv/stowage', destinations);
 
@@ -125,6 +131,24 @@ describe('configuration', () => {
         });
       expect(problems(clash)).toEqual([
         '/spaces/engage_shop/activations/a/warehouse: "engage_shop" is a Classic schema of warehouse "wh"; Storage Actions tables go to the space\'s schema or a schema of their own',
+      ]);
+      // DuckDB and Redshift read names without regard to case.
+      expect(problems(() => withActivations({ a: { computation: 'carts', warehouse: 'wh', table: 't', schema: 'Engage_Shop' } }))).toEqual([
+        '/spaces/shop/activations/a/schema: "Engage_Shop" is a Classic schema of warehouse "wh"; Storage Actions tables go to the space\'s schema or a schema of their own',
+      ]);
+    });
+
+    it('refuses schema names the warehouse would cut, or cannot use, before anything runs', () => {
+      const long = 'legacy_personas_prefix_xxxxxxxx';
+      const space = 's'.repeat(40);
+      expect(problems(() => parse({ spaces: { [space]: {} }, warehouses: { wh: { type: 'memory', settings: { path: 'x' }, schemaPrefix: long } } }))).toEqual([
+        `/warehouses/wh/schemaPrefix: the Classic schema of space "${space}": "${long}${space}" is 71 bytes, longer than the 63 a memory schema name holds (warehouse "wh"); use a shorter name`,
+      ]);
+      expect(problems(() => withActivations({ a: { computation: 'carts', warehouse: 'wh', table: 't', schema: 'é'.repeat(32) } }))).toEqual([
+        expect.stringMatching(/^\/spaces\/shop\/activations\/a\/schema: "é+" is 64 bytes, longer than the 63/),
+      ]);
+      expect(problems(() => withActivations({ a: { computation: 'carts', warehouse: 'wh', table: 't', schema: 'reserved' } }))).toEqual([
+        '/spaces/shop/activations/a/schema: is reserved here',
       ]);
     });
   });

@@ -66,6 +66,20 @@ export function loadConfig(path: string, destinations: ReadonlyMap<string, Desti
   return parseConfig(raw, dirname(resolve(path)), destinations, path);
 }
 
+/**
+ * Why a schema cannot be written to in a warehouse, or undefined. Schema names are not cut as
+ * table and column names are (a cut name would not be the schema the user named): a longer one
+ * would be cut by the warehouse itself (PostgreSQL keeps 63 bytes), and two names could then be
+ * one schema, a Storage Actions table among the Classic ones.
+ */
+function schemaNameProblem(schema: string, warehouse: WarehouseConfig, destinations: ReadonlyMap<string, Destination>): string | undefined {
+  const destination = destinations.get(warehouse.type)!;
+  const { maxLength } = destination.dialect.identifiers;
+  const bytes = Buffer.byteLength(schema);
+  if (bytes > maxLength) return `"${schema}" is ${bytes} bytes, longer than the ${maxLength} a ${warehouse.type} schema name holds (warehouse "${warehouse.name}"); use a shorter name`;
+  return destination.schemaProblem?.(schema, warehouse.settings);
+}
+
 export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMap<string, Destination>, source = 'configuration'): StowageConfig {
   if (!validateShape(raw)) throw new ConfigError(describeErrors(validateShape.errors ?? []), source);
   const input = raw as any;
@@ -140,11 +154,16 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
       if (tableProblem) problems.push(`${at}/table: ${tableProblem}`);
       const schemaProblem = a.schema === undefined ? undefined : scopeViolation(a.schema);
       if (schemaProblem) problems.push(`${at}/schema: ${schemaProblem}`);
-      // Neither an existing schema nor the space's own may be a Classic schema (of any space).
+      // Neither an existing schema nor the space's own may be a Classic schema (of any space), in
+      // any case: DuckDB and Redshift read names without regard to it.
       const target = a.schema ?? name;
-      const classic = Object.values(warehouses).find((w) => Object.keys(input.spaces).some((sp) => target === `${w.schemaPrefix}${sp}`));
+      const where = `${at}/${a.schema === undefined ? 'warehouse' : 'schema'}`;
+      const classic = Object.values(warehouses).find((w) => Object.keys(input.spaces).some((sp) => target.toLowerCase() === `${w.schemaPrefix}${sp}`));
       if (classic) {
-        problems.push(`${at}/${a.schema === undefined ? 'warehouse' : 'schema'}: "${target}" is a Classic schema of warehouse "${classic.name}"; Storage Actions tables go to the space's schema or a schema of their own`);
+        problems.push(`${where}: "${target}" is a Classic schema of warehouse "${classic.name}"; Storage Actions tables go to the space's schema or a schema of their own`);
+      } else if (warehouses[a.warehouse]) {
+        const problem = schemaNameProblem(target, warehouses[a.warehouse]!, destinations);
+        if (problem) problems.push(`${where}: ${problem}`);
       }
       const columnsProblem = mappingProblem(a.columns ?? {});
       if (columnsProblem) problems.push(`${at}/columns: ${columnsProblem}`);
@@ -164,7 +183,13 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
     spaces[name] = { name, id: s.id ?? `spa_${name}`, computations, activations };
   }
   for (const w of Object.values(warehouses)) {
-    for (const space of w.spaces) if (!spaces[space]) problems.push(`/warehouses/${w.name}/spaces: no space named "${space}"`);
+    for (const space of w.spaces) {
+      if (!spaces[space]) problems.push(`/warehouses/${w.name}/spaces: no space named "${space}"`);
+      else {
+        const problem = schemaNameProblem(`${w.schemaPrefix}${space}`, w, destinations);
+        if (problem) problems.push(`/warehouses/${w.name}/schemaPrefix: the Classic schema of space "${space}": ${problem}`);
+      }
+    }
   }
 
   if (problems.length) throw new ConfigError(problems, source);

@@ -27,4 +27,10 @@ export interface Destination<S extends WarehouseSettings = WarehouseSettings> {
   connect(settings: S, context: ConnectContext): Promise<Driver>;
   /** Settings values that are secrets, so that logs, errors and history can leave them out. */
   secrets(settings: S): string[];
+  /**
+   * Optional: why a schema name, valid by the dialect's identifier rules, cannot be one Stowage
+   * writes to in a warehouse with these settings (DuckDB reads a schema named like one of its
+   * catalogs as ambiguous). Checked with the configuration, before anything runs.
+   */
+  schemaProblem?(schema: string, settings: S): string | undefined;
 }

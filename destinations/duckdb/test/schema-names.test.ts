@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig, type Destination } from '@stowage/core';
+import { duckdb } from '../src/index.js';
+
+const destinations = new Map<string, Destination>([['duckdb', duckdb as unknown as Destination]]);
+
+/** The problems of a configuration with one activation writing to its space's schema. */
+function problems(space: string, path: string): string[] {
+  try {
+    parseConfig(
+      {
+        spaces: { [space]: { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', warehouse: 'wh', table: 'carts' } } } },
+        warehouses: { wh: { type: 'duckdb', settings: { path } } },
+      },
+      '/srv/stowage',
+      destinations,
+    );
+    return [];
+  } catch (error) {
+    return (error as ConfigError).problems;
+  }
+}
+
+describe('DuckDB schema names', () => {
+  it("refuses a schema named like a catalog, which makes its tables' names ambiguous, when the configuration is read", () => {
+    expect(problems('warehouse', 'data/warehouse.duckdb')).toEqual([
+      '/spaces/warehouse/activations/a/warehouse: "warehouse" is also the name of a DuckDB catalog ("warehouse", from the file name warehouse.duckdb), which makes its tables\' names ambiguous; choose another name',
+    ]);
+    for (const space of ['temp', 'system']) expect(problems(space, 'wh.duckdb'), space).toEqual([expect.stringContaining(`"${space}" is also the name of a DuckDB catalog`)]);
+    expect(problems('memory', ':memory:')).toEqual([expect.stringContaining('"memory" is also the name of a DuckDB catalog')]);
+    expect(problems('shop', 'warehouse.duckdb')).toEqual([]);
+  });
+});
