@@ -138,6 +138,16 @@ describe('configuration', () => {
       ]);
     });
 
+    it('refuses two activations of a space with one id, which their rows\' message ids are made from', () => {
+      expect(problems(() => withActivations({ a: { computation: 'carts', warehouse: 'wh', table: 't', id: 'act_x' }, b: { computation: 'carts', warehouse: 'wh', table: 't', id: 'act_x' } }))).toEqual([
+        '/spaces/shop/activations/b/id: "act_x" is also the id of activation "a"; each activation needs its own',
+      ]);
+      // The default id is made from the name, so it differs unless named so.
+      expect(problems(() => withActivations({ a: { computation: 'carts', warehouse: 'wh', table: 't' }, b: { computation: 'carts', warehouse: 'wh', table: 't', id: 'act_a' } }))).toEqual([
+        '/spaces/shop/activations/b/id: "act_a" is also the id of activation "a"; each activation needs its own',
+      ]);
+    });
+
     it('refuses schema names the warehouse would cut, or cannot use, before anything runs', () => {
       const long = 'legacy_personas_prefix_xxxxxxxx';
       const space = 's'.repeat(40);

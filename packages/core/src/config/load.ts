@@ -180,6 +180,14 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
         maxEntityContextBytes: a.maxEntityContextBytes ?? ACTIVATION_DEFAULTS.maxEntityContextBytes,
       };
     }
+    // An activation's id is in its rows' message ids: two activations sharing one would make
+    // their rows of one change one row, the second skipped as a copy of the first.
+    const byId = new Map<string, string>();
+    for (const a of Object.values(activations)) {
+      const first = byId.get(a.id);
+      if (first) problems.push(`/spaces/${name}/activations/${a.name}/id: "${a.id}" is also the id of activation "${first}"; each activation needs its own`);
+      else byId.set(a.id, a.name);
+    }
     spaces[name] = { name, id: s.id ?? `spa_${name}`, computations, activations };
   }
   for (const w of Object.values(warehouses)) {
