@@ -148,8 +148,8 @@ export class Harness {
     return this.withDriver(warehouse, async (driver) => (await driver.columns(schema, table))?.map((c) => c.name));
   }
 
-  async columnTypes(table: string, warehouse = 'wh'): Promise<Record<string, string>> {
-    return this.withDriver(warehouse, async (driver) => Object.fromEntries(((await driver.columns('engage_default', table)) ?? []).map((c) => [c.name, c.type])));
+  async columnTypes(table: string, warehouse = 'wh', schema = 'engage_default'): Promise<Record<string, string>> {
+    return this.withDriver(warehouse, async (driver) => Object.fromEntries(((await driver.columns(schema, table)) ?? []).map((c) => [c.name, c.type])));
   }
 
   /** Runs one statement on the warehouse (setting the stage for a test: an existing schema…). */

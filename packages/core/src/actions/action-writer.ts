@@ -7,6 +7,7 @@ import type { Reject } from '../schema/plan.js';
 import { parseTimestamp } from '../types/timestamp.js';
 import { TableWriter, type PreparedBatch, type TableBatch } from '../writer/table-writer.js';
 import { scopeViolation } from './scope.js';
+import { audienceColumns, journeyColumns } from './fields.js';
 
 /** An activation names an existing schema that is not there. */
 export class MissingSchemaError extends Error {
@@ -57,6 +58,19 @@ const FIXED_TYPES: ReadonlyMap<string, LogicalType> = new Map([
   ['received_at', 'timestamp'],
 ]);
 const isStandard = (column: string) => FIXED_TYPES.has(column);
+
+/**
+ * The types of a new table's columns: the standard ones, and the presets' ids and names as text
+ * (their `@path` columns: `user_id`, `personas_computation_run_id`…), whatever their first value
+ * looks like. A run id such as `2026-11-23T10:00:00Z` would otherwise make a timestamp column, and
+ * every later run id a quarantined value.
+ */
+const COLUMN_TYPES: ReadonlyMap<string, LogicalType> = new Map([
+  ...FIXED_TYPES,
+  ...Object.entries({ ...audienceColumns, ...journeyColumns })
+    .filter(([, mapping]) => '@path' in mapping)
+    .map(([column]): [string, LogicalType] => [column, 'string']),
+]);
 
 /** The column of the presets that holds the whole entity context, as stringified JSON. */
 const ENTITY_CONTEXT = 'entity_context';
@@ -159,7 +173,7 @@ export class ActionWriter {
       // A message id names one change, stamped with its run's completion time on every attempt
       // (the profile state keeps the first one that handed changes on): when the caller knows no
       // other run made the same ids, they can only already be among the rows of that time.
-      const tables: TableBatch[] = [...group.tables].map(([table, rows]) => ({ table, rows, fixedTypes: FIXED_TYPES, key: 'id', ...(withinTheirTime ? { keyArrivesWith: 'received_at' } : {}) }));
+      const tables: TableBatch[] = [...group.tables].map(([table, rows]) => ({ table, rows, fixedTypes: COLUMN_TYPES, key: 'id', ...(withinTheirTime ? { keyArrivesWith: 'received_at' } : {}) }));
       schemas.push({ schema, batch: await this.writer.prepare({ schema, tables, latest: [], rejects: group.rejects, createSchema: !group.override }) });
     }
     return { out, schemas };

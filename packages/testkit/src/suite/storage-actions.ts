@@ -63,6 +63,20 @@ export function storageActions(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it("keeps the presets' ids and names as text, whatever the first run's look like", async () => {
+      const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } } });
+      // A run id that reads as a time, a user id that reads as a number.
+      await h.run({ computation: 'carts', id: '2026-11-23T10:00:00Z', completedAt: at(0) }, [{ userId: 42, entityContext: { cart_id: 'c1' } }]);
+      await h.run({ computation: 'carts', id: 'r2', completedAt: at(5) }, [{ userId: 'u2', entityContext: { cart_id: 'c2' } }]);
+      expect(await h.columnTypes('carts', 'wh', 'default')).toMatchObject({ user_id: 'string', personas_computation_run_id: 'string', audience_key: 'string' });
+      expect(await h.rows('carts', ['user_id', 'personas_computation_run_id'], ['user_id'], 'wh', 'default')).toEqual([
+        { user_id: '42', personas_computation_run_id: '2026-11-23T10:00:00Z' },
+        { user_id: '42', personas_computation_run_id: 'r2' },
+        { user_id: 'u2', personas_computation_run_id: 'r2' },
+      ]);
+      await h.close();
+    });
+
     it('copies a mapped field into its own column, and the entity context still holds it', async () => {
       const columns = { cart_id: { '@path': '$.properties.data_graph_entity_context.cart_id' }, 'Cart Total': { '@path': '$.properties.data_graph_entity_context.total' } };
       const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts', columns } } });
