@@ -1,7 +1,6 @@
 import { ActionWriter, type ActionPayload } from '../actions/action-writer.js';
 import { actionsCore, removeEmptyValues } from '../actions/actions-core.js';
 import { compileMapping, type CompiledMapping } from '../actions/compiled-mapping.js';
-import { bindActionWriter } from '../actions/definition.js';
 import { materializeEvent, type ActionEvent } from '../actions/events.js';
 import { sendCustomEventFields } from '../actions/fields.js';
 import { presetColumns } from '../actions/presets.js';
@@ -63,9 +62,9 @@ interface EventResult {
 
 /**
  * One write session of the Storage Actions path on one warehouse and space: a connection, the
- * destination's actions-core definition, and the history record of what was written. Events go
- * through `executeBatch` (mapping kit, payload validation, performBatch → the shared table
- * writer), one transaction per call.
+ * action writer the destination's actions-core definition writes through, and the history record
+ * of what was written. Events are mapped and validated as `executeBatch` does it (the mapping
+ * kit, or the mapping compiled), then written by the shared table writer, one transaction per call.
  */
 export class ActionWriteSession {
   readonly record: SyncRecord;
@@ -77,9 +76,6 @@ export class ActionWriteSession {
   private held = 0;
   private driver?: Driver;
   private writer?: ActionWriter;
-  private definition?: InstanceType<typeof actionsCore.Destination>;
-  private settings?: Record<string, unknown>;
-  private unbind?: () => void;
   private error?: unknown;
   /** The connection being made (or made, or failed): see `open`. */
   private opening?: Promise<void>;
@@ -87,7 +83,7 @@ export class ActionWriteSession {
   private warming?: Promise<void>;
   /** A checkpoint started by `checkpointSoon`: the next use of the session waits for it. */
   private checkpointing?: Promise<void>;
-  /** Each activation's mapping, compiled (null: it needs mapping-kit itself). */
+  /** Each activation's mapping, compiled (null: mapping-kit's `transform` maps it). */
   private readonly compiled = new Map<string, CompiledMapping | null>();
   /** The table names as the writer makes them (snake_case, the warehouse's rules), for the outcomes. */
   private readonly names: ColumnNamer;
@@ -153,10 +149,6 @@ export class ActionWriteSession {
     }
     this.driver = await this.destination.connect(this.warehouse.settings, { root: this.root });
     this.writer = new ActionWriter(this.driver, this.destination.dialect, this.destination.capabilities, (schema) => schema === this.space.name);
-    this.definition = new actionsCore.Destination(this.destination.definition as never);
-    // A settings object of this session's own: performBatch finds the session's writer by it.
-    this.settings = { ...this.warehouse.settings };
-    this.unbind = bindActionWriter(this.settings, this.writer);
   }
 
   /** The mapping an activation's events go through: the preset's columns, then its own. */
@@ -227,26 +219,24 @@ export class ActionWriteSession {
 
   /**
    * Maps and prepares the events; the returned function writes them and gives each event's
-   * result. An activation whose mapping compiles (the presets', and any of `@path`
-   * and `@json` encode) is mapped by the compiled mapping, then handled as executeBatch handles a
-   * payload (empty values removed, validated against the action's schema) and written through the
-   * same writer as performBatch; any other mapping goes through executeBatch itself. Both give the
-   * same rows and results (compiled-mapping.test.ts holds them to it); the compiled one skips
-   * mapping-kit's walk of the mapping for every event, and is the only one whose client work is
-   * done before the statements of the write ahead of it have finished.
+   * result. An activation whose mapping compiles (the presets', and any of `@path` and `@json`
+   * encode) is mapped by the compiled mapping; any other by mapping-kit's `transform`, as
+   * executeBatch maps it. Each payload is then handled as executeBatch handles it (empty values
+   * removed, validated against the action's schema) and prepared by the writer performBatch
+   * writes through. Both give the same rows and results (compiled-mapping.test.ts holds them to
+   * it); the compiled one skips mapping-kit's walk of the mapping for every event. Either way the
+   * write is planned now, in the order writes are prepared: a write planned only as it commits
+   * would be planned against tables an earlier-prepared write has yet to create.
    */
   private async execute(activation: ActivationConfig, events: ActionEvent[], withinTheirTime: boolean): Promise<() => Promise<EventResult[]>> {
     const mapping = this.mapping(activation);
     if (!this.compiled.has(activation.name)) this.compiled.set(activation.name, compileMapping(mapping) ?? null);
-    const compiled = this.compiled.get(activation.name);
-    if (!compiled) {
-      return () => this.definition!.executeBatch('sendCustomEvent', { events: events.map(materializeEvent) as never, mapping: mapping as never, settings: this.settings as never });
-    }
+    const map = this.compiled.get(activation.name) ?? ((event: ActionEvent) => actionsCore.transform(mapping as never, materializeEvent(event) as never));
     const results: EventResult[] = new Array(events.length);
     const payloads: ActionPayload[] = [];
     const indices: number[] = [];
     for (let i = 0; i < events.length; i++) {
-      const payload = removeEmptyValues(compiled(events[i]!), PAYLOAD_SCHEMA);
+      const payload = removeEmptyValues(map(events[i]!), PAYLOAD_SCHEMA);
       try {
         actionsCore.validateSchema(payload, PAYLOAD_SCHEMA, VALIDATION);
       } catch (error) {
@@ -299,7 +289,6 @@ export class ActionWriteSession {
 
   async close(): Promise<FlushResult> {
     const { record } = this;
-    this.unbind?.();
     if (!this.begun) {
       await this.warming;
       await this.driver?.close().catch(() => undefined);

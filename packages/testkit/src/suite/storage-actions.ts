@@ -167,6 +167,24 @@ export function storageActions(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('creates a table two activations of one run write first, whether or not their mappings compile', async () => {
+      const h = await Harness.create(dut, {
+        computations,
+        activations: {
+          // Listed first, and mapped by the mapping kit itself (@template): planned at its turn, before the second.
+          kit: { computation: 'carts', table: 'paired', columns: { y: { '@template': '{{properties.data_graph_entity_context.k}}' } } },
+          compiled: { computation: 'carts', table: 'paired', columns: { y: { '@path': '$.properties.data_graph_entity_context.k' }, z: { '@path': '$.properties.data_graph_entity_context.k' } } },
+        },
+      });
+      const result = await h.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1', entityContext: { k: 'v' } }]);
+      expect(result.writes).toEqual([expect.objectContaining({ status: 'Success', rows: { 'default.paired': 2 } })]);
+      expect(await h.rows('paired', ['personas_activation_id', 'y', 'z'], ['personas_activation_id'], 'wh', 'default')).toEqual([
+        { personas_activation_id: 'act_compiled', y: 'v', z: 'v' },
+        { personas_activation_id: 'act_kit', y: 'v', z: null },
+      ]);
+      await h.close();
+    });
+
     it('does not write an event whose entity context is over the limit: it is quarantined with the reason and counted', async () => {
       const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts', maxEntityContextBytes: 200 } } });
       const big = { notes: 'é'.repeat(150) };
