@@ -26,6 +26,15 @@ export const duckdb: Destination<DuckDBSettings> = {
     DuckDBDriver.open({ ...settings, path: settings.path === ':memory:' ? settings.path : resolve(root, settings.path) }),
   // A DuckDB file has no credentials.
   secrets: () => [],
+  settingsProblems: (settings) => {
+    const problems: string[] = [];
+    // What DuckDB's SET memory_limit reads: a number and a unit. Anything else failed every sync with "Failed to set config".
+    if (settings.memoryLimit !== undefined && !/^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$/i.test(settings.memoryLimit)) {
+      problems.push(`memoryLimit: ${JSON.stringify(settings.memoryLimit)} is not a size such as "512MB" or "2GB"`);
+    }
+    if (settings.threads !== undefined && settings.threads < 1) problems.push(`threads: ${settings.threads} is not a number of threads; give 1 or more`);
+    return problems;
+  },
   schemaProblem: (schema, settings) => {
     // `t` in `"x"."t"` is looked for in catalog x too: a schema named like a catalog (the
     // database file's, or DuckDB's own) makes every statement on its tables ambiguous.
@@ -36,7 +45,8 @@ export const duckdb: Destination<DuckDBSettings> = {
 };
 
 /** The catalog DuckDB names a database file after: its name without the extension. */
-function catalogName(path: string): string {
+function catalogName(path: unknown): string {
+  if (typeof path !== 'string') return 'memory';
   return path === ':memory:' ? 'memory' : basename(path).replace(/\.[^.]*$/, '').toLowerCase();
 }
 

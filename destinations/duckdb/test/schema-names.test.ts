@@ -21,6 +21,26 @@ function problems(space: string, path: string): string[] {
   }
 }
 
+describe('DuckDB settings', () => {
+  const settingsProblems = (settings: Record<string, unknown>) => {
+    try {
+      parseConfig({ spaces: { s: {} }, warehouses: { wh: { type: 'duckdb', settings } } }, '/srv/stowage', destinations);
+      return [];
+    } catch (error) {
+      return (error as ConfigError).problems;
+    }
+  };
+
+  it('refuses what DuckDB would refuse as it opens, and a missing path, with the configuration', () => {
+    expect(settingsProblems({ path: 'wh.duckdb', memoryLimit: 'lots', threads: 0 })).toEqual([
+      '/warehouses/wh/settings/memoryLimit: "lots" is not a size such as "512MB" or "2GB"',
+      '/warehouses/wh/settings/threads: 0 is not a number of threads; give 1 or more',
+    ]);
+    expect(settingsProblems({})).toEqual([expect.stringMatching(/^\/warehouses\/wh\/settings: must have required property 'path'/)]);
+    expect(settingsProblems({ path: 'wh.duckdb', memoryLimit: '1.5GB', threads: 1 })).toEqual([]);
+  });
+});
+
 describe('DuckDB schema names', () => {
   it("refuses a schema named like a catalog, which makes its tables' names ambiguous, when the configuration is read", () => {
     expect(problems('warehouse', 'data/warehouse.duckdb')).toEqual([

@@ -59,20 +59,51 @@ export function clientConfig(settings: PostgresSettings): pg.ClientConfig {
   return config;
 }
 
-/** What must never be shown: the password, in the settings or in the URL. */
+/**
+ * The user and password of a URL as they are written: between `://` and the last `@`. A URL
+ * parser reads a password holding `/`, `?` or `#` unencoded as the end of the host part, and then
+ * sees no password at all (`postgres://u:/pw@host/db` is host `u`, path `/pw@host/db`): what it
+ * reports cannot be trusted to hold the secret, nor to leave it out.
+ */
+function writtenUserinfo(url: string): string | undefined {
+  const start = url.indexOf('://');
+  const at = url.lastIndexOf('@');
+  return start >= 0 && at > start ? url.slice(start + 3, at) : undefined;
+}
+
+/** Why a URL cannot be used as written, never quoting its secret; undefined when it can. */
+export function urlProblem(url: string): string | undefined {
+  const userinfo = writtenUserinfo(url);
+  if (userinfo !== undefined && /[/?#]/.test(userinfo)) {
+    return 'its user or password holds "/", "?" or "#", which end the host part of a URL: percent-encode them (%2F, %3F, %23), or give the password in the `password` setting';
+  }
+  return undefined;
+}
+
+/** What must never be shown: the password, in the settings or in the URL (as parsed, and as written). */
 export function secretsOf(settings: PostgresSettings): string[] {
   const out: string[] = [];
-  if (settings.password) out.push(settings.password);
-  if (settings.url) {
+  const add = (secret: string) => {
+    if (!secret) return;
+    out.push(secret, encodeURIComponent(secret));
     try {
-      const password = decodeURIComponent(new URL(settings.url).password);
-      if (password) out.push(password, encodeURIComponent(password));
+      out.push(decodeURIComponent(secret));
+    } catch {
+      // Not percent-encoded text: the secret as it is is enough.
+    }
+  };
+  if (settings.password) add(settings.password);
+  if (settings.url) {
+    const userinfo = writtenUserinfo(settings.url);
+    if (userinfo?.includes(':')) add(userinfo.slice(userinfo.indexOf(':') + 1));
+    try {
+      add(new URL(settings.url).password);
     } catch {
       // Not a URL: pg will refuse it with its own error; the string itself may hold a secret.
       out.push(settings.url);
     }
   }
-  return out;
+  return [...new Set(out)].filter((secret) => secret !== '');
 }
 
 /** Where the session is, for errors: host:port/database, never the user or password. */
@@ -82,7 +113,10 @@ export function describeTarget(config: pg.ClientConfig): string {
   let database = config.database;
   if (config.connectionString) {
     try {
-      const url = new URL(config.connectionString);
+      // Read past the user and password as written: a parser may take part of them for the host.
+      const written = config.connectionString;
+      const userinfo = writtenUserinfo(written);
+      const url = new URL(userinfo === undefined ? written : `${written.slice(0, written.indexOf('://') + 3)}${written.slice(written.lastIndexOf('@') + 1)}`);
       host ??= decodeURIComponent(url.hostname) || url.searchParams.get('host') || undefined;
       port ??= url.port ? Number(url.port) : undefined;
       database ??= decodeURIComponent(url.pathname.slice(1)) || undefined;

@@ -75,12 +75,14 @@ export class PgDriver implements Driver {
     const config = clientConfig(settings);
     const secrets = secretsOf(settings);
     const target = describeTarget(config);
-    const client = new pg.Client(config);
+    let client: pg.Client | undefined;
     try {
+      // Inside: pg refuses some malformed URLs as it is made ("Invalid URL").
+      client = new pg.Client(config);
       await client.connect();
       for (const statement of options.setup ?? []) await client.query(statement);
     } catch (error) {
-      await client.end().catch(() => undefined);
+      await client?.end().catch(() => undefined);
       throw new Error(`Cannot connect to ${redact(target, secrets)}: ${redact((error as Error).message, secrets)}`);
     }
     return new PgDriver(client, options, await openLoadDir(LOAD_DIR_PREFIX), secrets, target);

@@ -5,7 +5,7 @@ import { dialect } from './dialect.js';
 import { PgDriver, type PgDriverOptions } from './driver.js';
 import { copyLoader } from './load/copy-loader.js';
 import { insertLoader } from './load/insert-loader.js';
-import { secretsOf } from './connection.js';
+import { secretsOf, urlProblem } from './connection.js';
 import type { PostgresSettings } from './settings.js';
 
 /** Every session runs in UTC, so timestamps read back and written without a zone mean UTC. */
@@ -30,7 +30,14 @@ export const postgres: Destination<PostgresSettings> = {
   dialect,
   connect: (settings) => connectPostgres(settings),
   secrets: (settings) => secretsOf(settings),
+  settingsProblems: (settings) => pgSettingsProblems(settings),
 };
+
+/** The settings of a server of the PostgreSQL protocol that their schema lets through and a connection would not. */
+export function pgSettingsProblems(settings: PostgresSettings): string[] {
+  const problem = settings.url === undefined ? undefined : urlProblem(settings.url);
+  return problem ? [`url: ${problem}`] : [];
+}
 
 export default postgres;
 export { PgDriver, dialect, capabilities, definition, copyLoader, insertLoader };

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { actionsCore } from '@stowage/core';
+import { actionsCore, ConfigError, parseConfig } from '@stowage/core';
 import { testPostgres } from '@stowage/testkit';
 import { connectPostgres, copyTextLine, definition, postgres } from '../src/index.js';
 
@@ -34,6 +34,27 @@ describe('credentials', () => {
       expect((error as Error).message).not.toContain(encodeURIComponent(secret));
     }
     expect(postgres.secrets({ url: `postgres://u:${encodeURIComponent(secret)}@h/db` })).toContain(secret);
+  });
+
+  it('never appear when a password written unencoded in the URL ends its host part, and such a URL is refused with the configuration', async () => {
+    // A URL parser reads `postgres://u:/pw@host/db` as host `u` and path `/pw@host/db`: no password at all.
+    for (const secret of ['/S3cretPW', '5432/S3cretPW', '12#S3cretPW', 'S3cret?PW']) {
+      const url = `postgres://stowage:${secret}@127.0.0.1:1/db`;
+      const error = (await connectPostgres({ url, connectTimeoutSeconds: 2 }).catch((e: Error) => e)) as Error;
+      expect(error).toBeInstanceOf(Error);
+      expect(error.message, secret).toMatch(/^Cannot connect to 127\.0\.0\.1:1\/db: /);
+      expect(error.message, secret).not.toContain('S3cret');
+      const problems = (() => {
+        try {
+          parseConfig({ spaces: { s: {} }, warehouses: { pg: { type: 'postgres', settings: { url } } } }, '/srv', new Map([['postgres', postgres as never]]));
+          return [];
+        } catch (e) {
+          return (e as ConfigError).problems;
+        }
+      })();
+      expect(problems, secret).toEqual([expect.stringMatching(/^\/warehouses\/pg\/settings\/url: its user or password holds "\/", "\?" or "#"/)]);
+      expect(problems.join(' ')).not.toContain('S3cret');
+    }
   });
 });
 

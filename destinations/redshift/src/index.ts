@@ -1,5 +1,5 @@
 import { ActionWriter, redact, withStorageActions, type Destination, type Dialect } from '@stowage/core';
-import { insertLoader, PgDriver, type Loader } from '@stowage/destination-postgres';
+import { insertLoader, PgDriver, pgSettingsProblems, type Loader } from '@stowage/destination-postgres';
 import { capabilities } from './capabilities.js';
 import { connectionSettings, secretsOf } from './connection.js';
 import { redshiftDefinition, settingsSchema } from './definition.js';
@@ -56,6 +56,16 @@ export function redshiftDestination(options: RedshiftOptions = {}): Destination<
     dialect: sqlDialect,
     connect: (settings) => connect(settings),
     secrets: (settings) => secretsOf(settings),
+    settingsProblems: (settings) => {
+      const problems = pgSettingsProblems(settings);
+      try {
+        stagingOf(settings);
+      } catch (error) {
+        // stagingOf's refusals name keys, never their values.
+        problems.push(`s3Bucket: ${(error as Error).message}`);
+      }
+      return problems;
+    },
   };
 }
 

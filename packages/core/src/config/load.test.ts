@@ -138,6 +138,16 @@ describe('configuration', () => {
       ]);
     });
 
+    it('refuses a schedule with no time to come, and selective sync names Stowage never writes, which would disable nothing', () => {
+      const warehouse = (w: Record<string, unknown>) => () => parse({ spaces: { default: {} }, warehouses: { wh: { type: 'memory', settings: { path: 'x' }, ...w } } });
+      expect(problems(warehouse({ schedule: '0 0 30 2 *' }))).toEqual(['/warehouses/wh/schedule: "0 0 30 2 *" has no time to come (it names a day that does not exist, or a year gone)']);
+      expect(problems(warehouse({ disabled: { tables: ['Order Completed'], columns: { identifies: ['Email', 'plan'], Users: ['email'] } } }))).toEqual([
+        '/warehouses/wh/disabled/tables: "Order Completed" is not a name Stowage writes; tables and columns are named in snake_case ("order_completed")',
+        '/warehouses/wh/disabled/columns/identifies: "Email" is not a name Stowage writes; tables and columns are named in snake_case ("email")',
+        '/warehouses/wh/disabled/columns: "Users" is not a name Stowage writes; tables and columns are named in snake_case ("users")',
+      ]);
+    });
+
     it('refuses two activations of a space with one id, which their rows\' message ids are made from', () => {
       expect(problems(() => withActivations({ a: { computation: 'carts', warehouse: 'wh', table: 't', id: 'act_x' }, b: { computation: 'carts', warehouse: 'wh', table: 't', id: 'act_x' } }))).toEqual([
         '/spaces/shop/activations/b/id: "act_x" is also the id of activation "a"; each activation needs its own',

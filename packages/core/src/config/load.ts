@@ -8,6 +8,7 @@ import { scopeViolation } from '../actions/scope.js';
 import { actionsCore } from '../actions/actions-core.js';
 import { configSchema } from './schema.js';
 import { resolveEnvReferences } from './env-settings.js';
+import { ColumnNamer } from '../naming/column-namer.js';
 
 const require = createRequire(import.meta.url);
 const Ajv = require('ajv') as typeof import('ajv').default;
@@ -95,10 +96,13 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
     }
     const settings = resolveEnvReferences(w.settings, `/warehouses/${name}/settings`, process.env, problems) as Record<string, unknown>;
     const validateSettings = ajv.compile(destination.settingsSchema);
-    if (!validateSettings(settings)) problems.push(...describeErrors(validateSettings.errors ?? [], `/warehouses/${name}/settings`));
+    const validSettings = validateSettings(settings);
+    if (!validSettings) problems.push(...describeErrors(validateSettings.errors ?? [], `/warehouses/${name}/settings`));
+    else for (const problem of destination.settingsProblems?.(settings) ?? []) problems.push(`/warehouses/${name}/settings/${problem}`);
     const schedule = w.schedule ?? '0 * * * *';
     try {
-      new Cron(schedule, { paused: true, timezone: 'UTC' });
+      // One that never comes again (February 30, a year gone) would leave `serve` nothing to wait for.
+      if (!new Cron(schedule, { paused: true, timezone: 'UTC' }).nextRun()) problems.push(`/warehouses/${name}/schedule: ${JSON.stringify(schedule)} has no time to come (it names a day that does not exist, or a year gone)`);
     } catch (error) {
       problems.push(`/warehouses/${name}/schedule: ${JSON.stringify(schedule)} is not a cron expression (${(error as Error).message})`);
     }
@@ -106,9 +110,22 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
     if (disabled.tables.includes('identifies') && !disabled.tables.includes('users')) {
       problems.push(`/warehouses/${name}/disabled/tables: "users" is computed from "identifies"; disable both, or neither`);
     }
+    // Names as Stowage writes them: `Order Completed` or `Email` would disable nothing, and the
+    // data meant to be kept out would be loaded.
+    const names = new ColumnNamer(destination.dialect.identifiers);
+    const unwritten = (list: readonly string[], at: string) => {
+      for (const n of list) if (!/^[a-z0-9_]+$/.test(n)) problems.push(`${at}: "${n}" is not a name Stowage writes; tables and columns are named in snake_case ("${names.column(n)}")`);
+    };
+    unwritten(disabled.tables, `/warehouses/${name}/disabled/tables`);
     for (const [table, columns] of Object.entries<string[]>(disabled.columns)) {
+      unwritten([table], `/warehouses/${name}/disabled/columns`);
+      unwritten(columns, `/warehouses/${name}/disabled/columns/${table}`);
       const kept = columns.filter((c) => ['id', 'received_at', 'timestamp', 'user_id'].includes(c));
       if (kept.length) problems.push(`/warehouses/${name}/disabled/columns/${table}: ${kept.join(', ')} cannot be disabled (loads are keyed and merged on them)`);
+    }
+    if (!validSettings) {
+      // Its schemas and tables cannot be checked against settings that are not there.
+      continue;
     }
     warehouses[name] = {
       name,

@@ -28,6 +28,12 @@ export interface Destination<S extends WarehouseSettings = WarehouseSettings> {
   /** Settings values that are secrets, so that logs, errors and history can leave them out. */
   secrets(settings: S): string[];
   /**
+   * Optional: what is wrong with settings that their JSON Schema lets through (a URL that cannot
+   * be used as written, keys that only work together), as `key: what to fix`. Checked with the
+   * configuration, after the schema; never quotes a secret.
+   */
+  settingsProblems?(settings: S): string[];
+  /**
    * Optional: why a schema name, valid by the dialect's identifier rules, cannot be one Stowage
    * writes to in a warehouse with these settings (DuckDB reads a schema named like one of its
    * catalogs as ambiguous). Checked with the configuration, before anything runs.

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig, type Destination } from '@stowage/core';
+import { redshift } from '../src/index.js';
+
+/** The problems of a configuration with one Redshift warehouse of these settings. */
+function problems(settings: Record<string, unknown>): string[] {
+  try {
+    parseConfig({ spaces: { s: {} }, warehouses: { rs: { type: 'redshift', settings } } }, '/srv', new Map([['redshift', redshift as unknown as Destination]]));
+    return [];
+  } catch (error) {
+    return (error as ConfigError).problems;
+  }
+}
+
+describe('Redshift settings', () => {
+  it('refuses staging without the keys COPY needs, and a URL whose password ends its host part, with the configuration and without quoting a secret', () => {
+    const url = 'redshift://awsuser@cluster.example.com:5439/dev';
+    expect(problems({ url, s3Bucket: 'b', accessKeyId: 'AKIAEXAMPLE' })).toEqual(['/warehouses/rs/settings/s3Bucket: accessKeyId and secretAccessKey are given together or not at all']);
+    expect(problems({ url, s3Bucket: 'b' })).toEqual(['/warehouses/rs/settings/s3Bucket: s3Bucket needs iamRole, or accessKeyId and secretAccessKey, so that COPY may read the staged files']);
+    const found = problems({ url: 'redshift://awsuser:5439/RsS3cretPW@cluster.example.com:5439/dev' });
+    expect(found).toEqual([expect.stringMatching(/^\/warehouses\/rs\/settings\/url: its user or password holds "\/"/)]);
+    expect(found.join(' ')).not.toContain('RsS3cret');
+    expect(problems({ url, s3Bucket: 'b', iamRole: 'arn:aws:iam::1:role/r' })).toEqual([]);
+  });
+});
