@@ -204,6 +204,12 @@ export class StorageActionsPath {
               session.hold(events.length, `activation "${name}" is not configured (configure it again, under that name, to write them)`);
               continue;
             }
+            if (activation.warehouse !== warehouse.name) {
+              // Queued for this warehouse's table; written into the other's, they would be in neither where expected.
+              held.push(...events.map((e) => ({ a: name, e })));
+              session.hold(events.length, `activation "${name}" now writes to warehouse "${activation.warehouse}"; these were queued for "${warehouse.name}" (point it back at "${warehouse.name}" to write them here)`, name);
+              continue;
+            }
             try {
               await session.write(activation, events);
             } catch (error) {

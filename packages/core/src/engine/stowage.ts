@@ -215,7 +215,8 @@ export class Stowage {
     const warehouse = this.warehouse(warehouseName);
     const results: FlushResult[] = [];
     for (const space of Object.values(this.config.spaces)) {
-      if (!this.actions.warehousesOf(space).includes(warehouse.name)) continue;
+      // A space whose activations all write elsewhere now may still hold events queued for this warehouse.
+      if (!this.actions.warehousesOf(space).includes(warehouse.name) && !this.actions.pending(warehouse.name, space.name)) continue;
       const started = Date.now();
       let events = 0;
       const onRead = opts.onProgress && ((n: number) => opts.onProgress!({ warehouse: warehouse.name, space: space.name, events: (events += n), elapsedMs: Date.now() - started }));

@@ -280,6 +280,26 @@ export function storageActions(dut: DestinationUnderTest): void {
       await broken.close();
     });
 
+    it('keeps the events queued for a warehouse an activation no longer writes to, and writes them there once it does again', async () => {
+      const first = await Harness.create(dut, { computations });
+      const good = first.settings;
+      await first.close();
+      const down = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } }, reuse: { dir: first.dir, settings: good }, warehouse: { settings: await dut.unreachable(first.dir) } });
+      await down.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1' }]);
+      await down.close();
+      // Moved to another warehouse: no activation of the space writes to wh any more.
+      const moved = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts', warehouse: 'w2' } }, reuse: { dir: first.dir, settings: good }, more: ['w2'] });
+      const [held] = await moved.stowage.flush('wh');
+      expect(held!.record.status).toBe('Partial');
+      expect(held!.record.notices.join('\n')).toMatch(/1 events stay queued: activation "a" now writes to warehouse "w2"; these were queued for "wh"/);
+      expect(await moved.stowage.flush('w2')).toEqual([expect.objectContaining({ record: expect.objectContaining({ calls: 0 }) })]);
+      await moved.close();
+      const back = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } }, reuse: { dir: first.dir, settings: good } });
+      const [written] = await back.stowage.flush('wh');
+      expect(written!.record).toMatchObject({ status: 'Success', rows: { 'default.carts': 1 } });
+      await back.close();
+    });
+
     it('keeps the queued events of an activation that is no longer configured, and writes them once it is again', async () => {
       const first = await Harness.create(dut, { computations });
       const good = first.settings;
