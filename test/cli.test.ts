@@ -17,7 +17,7 @@ describe('the stowage command', () => {
 
   it('exits 2 on bad usage, saying what is wrong', async () => {
     const dir = project();
-    for (const args of [['sync', 'nowhere'], ['ingest', '-', '--space', 'nope'], ['history', '-n', 'abc'], ['frobnicate']]) {
+    for (const args of [['sync', 'nowhere'], ['ingest', '-', '--space', 'nope'], ['history', '-n', 'abc'], ['history', '-w', 'nowhere'], ['frobnicate']]) {
       const r = await stowage(args, { cwd: dir, input: '' });
       expect(r.code, args.join(' ')).toBe(2);
     }

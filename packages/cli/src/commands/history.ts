@@ -3,6 +3,9 @@ import { duration, fmt, table } from '../output.js';
 
 /** Prints the sync history, newest first, and when each warehouse syncs next. */
 export function printHistory(stowage: Stowage, opts: { json?: boolean; warehouse?: string; limit: number }): void {
+  // A name neither configured nor in the history (one since removed still has its syncs) is a
+  // usage error, as for sync and flush, not an empty history.
+  if (opts.warehouse !== undefined && !stowage.history.list().some((r) => r.warehouse === opts.warehouse)) stowage.warehouse(opts.warehouse);
   const records = stowage.history.list().filter((r) => !opts.warehouse || r.warehouse === opts.warehouse).reverse().slice(0, opts.limit);
   const next = Object.fromEntries(Object.keys(stowage.config.warehouses).map((w) => [w, stowage.nextSync(w)?.toISOString() ?? null]));
   if (opts.json) {

@@ -14,7 +14,9 @@ export async function serve(stowage: Stowage): Promise<void> {
         return undefined;
       });
       if (record) console.log(`[${new Date().toISOString()}] ${summarize(record)}`);
-      console.log(`next sync of ${w.name}: ${job.nextRun()?.toISOString()}`);
+      // None once stopped (SIGINT or SIGTERM during this sync).
+      const next = job.nextRun();
+      if (next) console.log(`next sync of ${w.name}: ${next.toISOString()}`);
     });
     console.log(`warehouse ${w.name}: schedule "${w.schedule}" (UTC), next sync ${job.nextRun()?.toISOString()}`);
     return job;
