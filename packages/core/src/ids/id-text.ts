@@ -1,5 +1,11 @@
 /** A lone UTF-16 surrogate: half of a character, which no warehouse (nor UTF-8) can store as it is. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+
+/** Text with each lone surrogate written as its escape (`\ud800`), which text can hold and a reader can tell. */
+export function escapeLoneSurrogates(text: string): string {
+  return text.replace(LONE_SURROGATES, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+}
 
 /**
  * Why an identifier (a message, user, anonymous, profile or entity id) cannot be stored as it is,

@@ -1,1 +1,1 @@
-export { idTextProblem, readId, type ReadId } from './id-text.js';
+export { escapeLoneSurrogates, idTextProblem, readId, type ReadId } from './id-text.js';

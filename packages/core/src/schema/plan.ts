@@ -67,6 +67,9 @@ function overLong(value: string, max: number): boolean {
   return value.length * 3 > max && Buffer.byteLength(value, 'utf8') > max;
 }
 
+/** Whether a string is whole UTF-16 (no lone surrogate); native in Node 20 (ES2024), fast for one-byte strings. */
+const isWellFormed = (value: string): boolean => (value as unknown as { isWellFormed(): boolean }).isWellFormed();
+
 /** Whether a string is JSON text, as a JSON column takes it (`{"a":1}`, `[1]`, `"s"`, `3`). */
 function isJsonText(value: string): boolean {
   try {
@@ -181,6 +184,12 @@ class TablePlanner {
       const type = col.type;
       if (!capabilities.textHoldsNul && typeof value === 'string' && holdsNul(value, type)) {
         rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value, reason: 'the value contains the character U+0000, which this warehouse cannot store in text' });
+        row[column] = null;
+        continue;
+      }
+      if (typeof value === 'string' && !isWellFormed(value)) {
+        // Half of a character: every warehouse's UTF-8 would store U+FFFD instead, silently.
+        rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value, reason: 'the value holds half of a character (a lone UTF-16 surrogate), which no warehouse stores as it is' });
         row[column] = null;
         continue;
       }

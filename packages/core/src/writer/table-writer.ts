@@ -1,3 +1,4 @@
+import { escapeLoneSurrogates } from '../ids/id-text.js';
 import type { Capabilities } from '../contract/capabilities.js';
 import type { Dialect } from '../contract/dialect.js';
 import type { Driver, LoadFile, Row, SqlValue } from '../contract/driver.js';
@@ -257,8 +258,10 @@ export class TableWriter {
     if (rejects.length > 0) {
       internal(REJECTS_TABLE, REJECTS_COLUMNS);
       const now = new Date().toISOString();
-      // Where text cannot hold U+0000, the quarantine keeps it visible as the six characters `\u0000`.
-      const text = this.capabilities.textHoldsNul ? (v: string) => v : (v: string) => v.replaceAll('\u0000', '\\u0000');
+      // Where text cannot hold U+0000, the quarantine keeps it visible as the six characters
+      // `\u0000`; half of a character (a lone surrogate), which no warehouse holds, as `\ud800`.
+      const escapeNul = this.capabilities.textHoldsNul ? (v: string) => v : (v: string) => v.replaceAll('\u0000', '\\u0000');
+      const text = (v: string) => escapeNul(escapeLoneSurrogates(v));
       const rows: Row[] = rejects.map((r) => ({ id: text(r.messageId), table_name: r.table, column_name: r.column, value: text(r.value), reason: r.reason, sync_id: batch.ledger?.syncId ?? null, rejected_at: now }));
       prepared.rejects = await this.driver.writeLoadFile(REJECTS_COLUMNS, rows);
     }

@@ -100,6 +100,23 @@ export function hostileValues(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('quarantines text holding half of a character, which UTF-8 would store as U+FFFD, on both paths', async () => {
+      const columns = { note: { '@path': '$.properties.data_graph_entity_context.note' } };
+      const h = await Harness.create(dut, { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts', columns } } });
+      await h.calls([identify('u1', { note: 'a\uD800b', whole: 'ok 😀' }, { messageId: 'i1' })]);
+      expect(await h.sync()).toMatchObject({ status: 'Partial', rejects: 1 });
+      const note = name('note');
+      expect(await h.rows('identifies', ['id', note, 'whole'])).toEqual([{ id: 'i1', [note]: null, whole: 'ok 😀' }]);
+      await h.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1', entityContext: { note: 'x\uDFFF' } }]);
+      // The context keeps it, escaped, as JSON text does; the mapped column does not.
+      expect(await h.rows('carts', ['user_id', note, 'entity_context'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1', [note]: null, entity_context: '{"note":"x\\udfff"}' }]);
+      expect(await h.rows('_stowage_rejects', ['table_name', 'column_name', 'value', 'reason'], ['table_name'], 'wh', 'default')).toEqual([
+        { table_name: 'carts', column_name: note, value: 'x\\udfff', reason: expect.stringContaining('half of a character') },
+      ]);
+      expect(await h.rows('_stowage_rejects', ['id', 'column_name', 'value'])).toEqual([{ id: 'i1', column_name: note, value: 'a\\ud800b' }]);
+      await h.close();
+    });
+
     it('dedupes and stores message ids made of quotes, backslashes and control characters', async () => {
       const h = await Harness.create(dut);
       const id = `'; DROP TABLE identifies; --"\\\n\t🎉`;
