@@ -16,6 +16,8 @@ function positiveInteger(value: string): number {
   return n;
 }
 
+// STOWAGE_CONFIG set but empty counts as unset.
+if (process.env.STOWAGE_CONFIG === '') delete process.env.STOWAGE_CONFIG;
 const configOption = () => new Option('-c, --config <file>', 'configuration file').default('stowage.config.json').env('STOWAGE_CONFIG');
 
 /** The `stowage` command line. Every command has --help; exit codes: 0 ok, 1 failure, 2 bad usage or configuration, 3 partial. */

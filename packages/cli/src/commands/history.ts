@@ -27,7 +27,8 @@ export function printHistory(stowage: Stowage, opts: { json?: boolean; warehouse
         Object.entries(r.rows).map(([t, n]) => `${t}=${fmt(n)}`).join(' ') || '-',
         fmt(r.casts),
         fmt(r.rejects),
-        (r.error ?? '').slice(0, 80),
+        // Cut for the table, and said so: the whole error is in --json.
+        (r.error ?? '').length > 80 ? `${r.error!.slice(0, 79)}…` : (r.error ?? ''),
       ]),
     ));
   }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readRun } from '../read-run.js';
 import { openStowage } from '../open.js';
@@ -84,7 +84,8 @@ export async function demo(dir: string, profiles: number): Promise<number> {
     console.log(summarize(record));
     if (record.status === 'Failure') return 1;
     await tour(stowage.config.root);
-    console.log(`\nDone in ${duration(Date.now() - started)}. Explore it:\n  cd ${dir} && npx stowage history\n  duckdb ${join(dir, 'warehouse.duckdb')}   (or any DuckDB client)`);
+    // The command as it was started: a bare `npx stowage` outside the checkout would look for a package of that name on the registry.
+    console.log(`\nDone in ${duration(Date.now() - started)}. Explore it:\n  cd ${dir} && ${thisCommand()} history\n  duckdb ${join(dir, 'warehouse.duckdb')}   (or any DuckDB client)`);
     return 0;
   } finally {
     await stowage.close();
@@ -122,4 +123,12 @@ async function tour(root: string): Promise<void> {
   } finally {
     await driver.close();
   }
+}
+
+/** How to run this same stowage from anywhere: node and the script this process was started with. */
+function thisCommand(): string {
+  const script = process.argv[1];
+  if (!script) return 'npx stowage';
+  const path = realpathSync(script);
+  return /\s/.test(path) ? `node "${path}"` : `node ${path}`;
 }

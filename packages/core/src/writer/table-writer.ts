@@ -398,7 +398,6 @@ export class TableWriter {
       const latest = this.prepareLatest(tables, spec);
       await this.driver.ensureStatistics?.(schema, spec.source, [spec.sourceKey]);
       let ddl = true;
-      out.rows[spec.table] = 0;
       // In slices of keys, one transaction each: the aggregate of a slice is bounded however
       // many users a sync touched, and a slice committed is a slice the next sync need not redo.
       // A key marked by several batches is one key of one slice (and all its marks go with it).
@@ -422,7 +421,8 @@ export class TableWriter {
             last = keys <= this.refreshSlice;
             if (keys === 0) return;
             const recomputed = await this.recomputeLatest(schema, latest, last ? `SELECT ${q('key')} FROM ${marks}` : slice, syncId);
-            out.rows[spec.table]! += recomputed.rows;
+            // Only where keys were recomputed: a sync that touched no user does not list `users` 0.
+            out.rows[spec.table] = (out.rows[spec.table] ?? 0) + recomputed.rows;
             out.rejects += recomputed.rejects;
             await this.driver.execute(last ? `DELETE FROM ${marks}` : `DELETE FROM ${marks} AND ${q('key')} IN (${slice})`);
             failpoint('writer:before-refresh-commit');
