@@ -12,6 +12,8 @@ export function usersMerge(dut: DestinationUnderTest): void {
       await h.sync();
       expect(await h.rows('users', ['id', 'plan', 'seats'])).toEqual([{ id: 'u1', plan: 'pro', seats: 3 }]);
       expect((await h.rows('identifies', ['plan'], ['timestamp'])).map((r) => r.plan)).toEqual(['free', 'pro']);
+      // A sync with nothing new recomputes no user, and lists no table.
+      expect(await h.sync()).toMatchObject({ status: 'Success', calls: 0, rows: {} });
       await h.close();
     });
 
