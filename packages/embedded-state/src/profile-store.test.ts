@@ -134,6 +134,9 @@ describe('EmbeddedProfileStore', () => {
     // 'u\uD800' and 'u\uD801' would both be stored as 'u\uFFFD': one profile, twice.
     await expect(apply(store, 'audience', { id: 'r1' }, [profile('u\uD800'), profile('u\uD801')])).rejects.toThrow(/profileId "u\\ud800" holds half of a character/);
     await expect(apply(store, 'linked_audience', { id: 'r1', computation: 'l' }, [profile('a', { entities: [{ id: 'x\uDC00', context: {} }] })])).rejects.toThrow(/entity id/);
+    // A context nested past what JSON.stringify can walk: named, not a bare stack overflow.
+    const deep = JSON.parse(`${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`);
+    await expect(apply(store, 'linked_audience', { id: 'r1', computation: 'l' }, [profile('d', { entityContext: deep })])).rejects.toThrow(/profile "d" holds a value nested too deep to serialise/);
     expect((await apply(store, 'audience', { id: 'r1' }, [profile('a')])).changes).toEqual([['a', 'entered', true, 1]]);
     const bare = { profileId: 'b', userId: 'b' } as RunProfile;
     const { raw } = await apply(store, 'audience', { id: 'r2', kind: 'delta' }, [bare]);
