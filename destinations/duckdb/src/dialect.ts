@@ -25,7 +25,7 @@ const LOGICAL: Record<string, LogicalType> = {
  * names are kept to 255 characters so that they stay readable in every client.
  */
 export const dialect: Dialect = {
-  identifiers: { maxLength: 255, reservedWords: new Set(), prefixLeadingDigit: false },
+  identifiers: { maxLength: 255, reservedWords: new Set(), prefixLeadingDigit: false, caseInsensitive: true },
   quote: (identifier) => `"${identifier.replace(/"/g, '""')}"`,
   literal: (value) => `'${value.replace(/'/g, "''")}'`,
   param: (index) => `$${index}`,

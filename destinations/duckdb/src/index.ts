@@ -29,7 +29,7 @@ export const duckdb: Destination<DuckDBSettings> = {
   settingsProblems: (settings) => {
     const problems: string[] = [];
     // What DuckDB's SET memory_limit reads: a number and a unit. Anything else failed every sync with "Failed to set config".
-    if (settings.memoryLimit !== undefined && !/^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$/i.test(settings.memoryLimit)) {
+    if (settings.memoryLimit !== undefined && !/^\s*(-1|none|\d+(\.\d+)?\s*(b|bytes?|k|kb|m|mb|g|gb|t|tb|kib|mib|gib|tib))\s*$/i.test(settings.memoryLimit)) {
       problems.push(`memoryLimit: ${JSON.stringify(settings.memoryLimit)} is not a size such as "512MB" or "2GB"`);
     }
     if (settings.threads !== undefined && settings.threads < 1) problems.push(`threads: ${settings.threads} is not a number of threads; give 1 or more`);
@@ -47,7 +47,8 @@ export const duckdb: Destination<DuckDBSettings> = {
 /** The catalog DuckDB names a database file after: its name without the extension. */
 function catalogName(path: unknown): string {
   if (typeof path !== 'string') return 'memory';
-  return path === ':memory:' ? 'memory' : basename(path).replace(/\.[^.]*$/, '').toLowerCase();
+  // Up to the first dot: `my.data.duckdb` is catalog `my`.
+  return path === ':memory:' ? 'memory' : basename(path).split('.')[0]!.toLowerCase();
 }
 
 export default duckdb;

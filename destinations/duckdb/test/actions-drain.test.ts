@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseRunHeader, type Destination } from '@stowage/core';
+import { parseConfig, parseRunHeader, Stowage, type Destination } from '@stowage/core';
 import { Harness, removeHarnessDirs } from '@stowage/testkit';
 import { duckdb } from '../src/index.js';
 
@@ -32,9 +33,31 @@ describe('The Storage Actions queue', () => {
       rmSync(locks);
       const [drained] = await h.stowage.flush('wh');
       expect(drained!.record).toMatchObject({ status: 'Success', calls: 0 });
+
       expect(await h.rows('carts', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1' }]);
     } finally {
       await h.close();
+    }
+  });
+
+  it('makes no queue for a space whose activations write elsewhere when a flush asks whether it has one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stowage-drain-'));
+    try {
+      const destinations = new Map<string, Destination>([['duckdb', duckdb as unknown as Destination]]);
+      const config = parseConfig(
+        {
+          spaces: { shop: { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', warehouse: 'wh', table: 'carts' } } }, classic: { computations: { vip: { type: 'audience' } } } },
+          warehouses: { wh: { type: 'duckdb', settings: { path: 'wh.duckdb' } } },
+        },
+        dir,
+        destinations,
+      );
+      const stowage = new Stowage(config, { destinations, openProfileStore: async () => { throw new Error('not used'); } });
+      expect(await stowage.flush('wh')).toHaveLength(1);
+      expect(existsSync(join(dir, '.stowage', 'actions', 'wh', 'classic'))).toBe(false);
+      await stowage.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -37,7 +37,7 @@ describe('DuckDB settings', () => {
       '/warehouses/wh/settings/threads: 0 is not a number of threads; give 1 or more',
     ]);
     expect(settingsProblems({})).toEqual([expect.stringMatching(/^\/warehouses\/wh\/settings: must have required property 'path'/)]);
-    expect(settingsProblems({ path: 'wh.duckdb', memoryLimit: '1.5GB', threads: 1 })).toEqual([]);
+    for (const memoryLimit of ['1.5GB', '4G', '512M', '1 gb', '2GiB', '-1', 'none']) expect(settingsProblems({ path: 'wh.duckdb', memoryLimit, threads: 1 }), memoryLimit).toEqual([]);
   });
 });
 
@@ -49,5 +49,7 @@ describe('DuckDB schema names', () => {
     for (const space of ['temp', 'system']) expect(problems(space, 'wh.duckdb'), space).toEqual([expect.stringContaining(`"${space}" is also the name of a DuckDB catalog`)]);
     expect(problems('memory', ':memory:')).toEqual([expect.stringContaining('"memory" is also the name of a DuckDB catalog')]);
     expect(problems('shop', 'warehouse.duckdb')).toEqual([]);
+    // DuckDB names the catalog up to the file name's first dot.
+    expect(problems('my', 'my.data.duckdb')).toEqual([expect.stringContaining('"my" is also the name of a DuckDB catalog')]);
   });
 });

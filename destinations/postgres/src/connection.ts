@@ -60,30 +60,36 @@ export function clientConfig(settings: PostgresSettings): pg.ClientConfig {
 }
 
 /**
- * The user and password of a URL as they are written: between `://` and the last `@`. A URL
- * parser reads a password holding `/`, `?` or `#` unencoded as the end of the host part, and then
- * sees no password at all (`postgres://u:/pw@host/db` is host `u`, path `/pw@host/db`): what it
- * reports cannot be trusted to hold the secret, nor to leave it out.
+ * The user and password of a URL as written, when a URL parser misreads them: a password holding
+ * `/`, `?` or `#` unencoded ends the host part early (`postgres://u:/pw@host/db` is host `u`,
+ * path `/pw@host/db`, and no password at all), so what the parser reports can neither be trusted
+ * to hold the secret nor to leave it out. Undefined when the parser found them (or there are none:
+ * an `@` in the query, `?user=alice@corp`, is no user part).
  */
-function writtenUserinfo(url: string): string | undefined {
+function misreadUserinfo(url: string): string | undefined {
   const start = url.indexOf('://');
   const at = url.lastIndexOf('@');
-  return start >= 0 && at > start ? url.slice(start + 3, at) : undefined;
+  if (start < 0 || at < start) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url.slice(start + 3, at);
+  }
+  if (parsed.username !== '' || parsed.password !== '') return undefined;
+  return parsed.pathname.includes('@') || parsed.hash.includes('@') ? url.slice(start + 3, at) : undefined;
 }
 
 /** Why a URL cannot be used as written, never quoting its secret; undefined when it can. */
 export function urlProblem(url: string): string | undefined {
-  const userinfo = writtenUserinfo(url);
-  if (userinfo !== undefined && /[/?#]/.test(userinfo)) {
-    return 'its user or password holds "/", "?" or "#", which end the host part of a URL: percent-encode them (%2F, %3F, %23), or give the password in the `password` setting';
-  }
-  return undefined;
+  if (misreadUserinfo(url) === undefined) return undefined;
+  return 'it cannot be read with its user and password as written: a "/", "?" or "#" in them ends the host part of a URL; percent-encode them (%2F, %3F, %23), or give the password in the `password` setting';
 }
 
-/** What must never be shown: the password, in the settings or in the URL (as parsed, and as written). */
+/** What must never be shown: the password, in the settings or in the URL (as parsed, as written, or as a parameter). */
 export function secretsOf(settings: PostgresSettings): string[] {
   const out: string[] = [];
-  const add = (secret: string) => {
+  const add = (secret: string | null | undefined) => {
     if (!secret) return;
     out.push(secret, encodeURIComponent(secret));
     try {
@@ -92,12 +98,14 @@ export function secretsOf(settings: PostgresSettings): string[] {
       // Not percent-encoded text: the secret as it is is enough.
     }
   };
-  if (settings.password) add(settings.password);
+  add(settings.password);
   if (settings.url) {
-    const userinfo = writtenUserinfo(settings.url);
+    const userinfo = misreadUserinfo(settings.url);
     if (userinfo?.includes(':')) add(userinfo.slice(userinfo.indexOf(':') + 1));
     try {
-      add(new URL(settings.url).password);
+      const url = new URL(settings.url);
+      add(url.password);
+      add(url.searchParams.get('password'));
     } catch {
       // Not a URL: pg will refuse it with its own error; the string itself may hold a secret.
       out.push(settings.url);
@@ -115,8 +123,8 @@ export function describeTarget(config: pg.ClientConfig): string {
     try {
       // Read past the user and password as written: a parser may take part of them for the host.
       const written = config.connectionString;
-      const userinfo = writtenUserinfo(written);
-      const url = new URL(userinfo === undefined ? written : `${written.slice(0, written.indexOf('://') + 3)}${written.slice(written.lastIndexOf('@') + 1)}`);
+      const misread = misreadUserinfo(written) !== undefined;
+      const url = new URL(misread ? `${written.slice(0, written.indexOf('://') + 3)}${written.slice(written.lastIndexOf('@') + 1)}` : written);
       host ??= decodeURIComponent(url.hostname) || url.searchParams.get('host') || undefined;
       port ??= url.port ? Number(url.port) : undefined;
       database ??= decodeURIComponent(url.pathname.slice(1)) || undefined;

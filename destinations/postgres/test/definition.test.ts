@@ -52,9 +52,27 @@ describe('credentials', () => {
           return (e as ConfigError).problems;
         }
       })();
-      expect(problems, secret).toEqual([expect.stringMatching(/^\/warehouses\/pg\/settings\/url: its user or password holds "\/", "\?" or "#"/)]);
+      expect(problems, secret).toEqual([expect.stringMatching(/^\/warehouses\/pg\/settings\/url: it cannot be read with its user and password as written/)]);
       expect(problems.join(' ')).not.toContain('S3cret');
     }
+    // An `@` after the host part is no user part: such URLs are taken as they are.
+    for (const url of ['postgres://u:pw@host/db?application_name=a@b', 'postgres://host:5432/db?user=alice@corp', 'postgres://u:p%2Fw@host/db']) {
+      expect(() => parseConfig({ spaces: { s: {} }, warehouses: { pg: { type: 'postgres', settings: { url } } } }, '/srv', new Map([['postgres', postgres as never]])), url).not.toThrow();
+    }
+    expect(postgres.secrets({ url: 'postgres://u@host/db?password=Qp4ssw0rd' })).toContain('Qp4ssw0rd');
+  });
+});
+
+describe('schema names', () => {
+  it('tells a schema from the Classic one by its case, as PostgreSQL does with quoted names', () => {
+    const config = (schema: string) =>
+      parseConfig(
+        { spaces: { shop: { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', warehouse: 'pg', table: 't', schema } } } }, warehouses: { pg: { type: 'postgres', settings: { url: 'postgres://h/db' } } } },
+        '/srv',
+        new Map([['postgres', postgres as never]]),
+      );
+    expect(() => config('Engage_Shop')).not.toThrow();
+    expect(() => config('engage_shop')).toThrow(/is a Classic schema/);
   });
 });
 

@@ -36,7 +36,7 @@ export const foldCase = (identifier: string): string => identifier.replace(/[A-Z
  * PRECISION, strings VARCHAR(65535), JSON SUPER.
  */
 export const dialect: Dialect = {
-  identifiers: { maxLength: 127, reservedWords: REDSHIFT_RESERVED_WORDS, prefixLeadingDigit: false },
+  identifiers: { maxLength: 127, reservedWords: REDSHIFT_RESERVED_WORDS, prefixLeadingDigit: false, caseInsensitive: true },
   quote: (identifier) => `"${foldCase(identifier).replace(/"/g, '""')}"`,
   literal: (value) => {
     // Whether a backslash escapes in a Redshift literal depends on the server; Stowage's literals

@@ -83,7 +83,7 @@ export async function stageRun(db: DuckDBConnection, profiles: AsyncIterable<Run
         } catch (error) {
           // JSON.stringify overflows the stack on values nested a few thousand deep (which the run
           // file reader refuses, and a library caller may still pass): say which profile.
-          if (error instanceof RangeError) throw new Error(`A profile of the run cannot be staged: profile ${JSON.stringify(p.profileId)} holds a value nested too deep to serialise (${error.message}); nothing of this run was applied`);
+          if (error instanceof RangeError && /call stack/i.test(error.message)) throw new Error(`A profile of the run cannot be staged: profile ${JSON.stringify(p.profileId)} holds a value nested too deep to serialise (${error.message}); nothing of this run was applied`);
           throw error;
         }
         if (count % YIELD_EVERY === 0) await yieldToEventLoop();

@@ -28,9 +28,10 @@ export function acceptCall(input: unknown, receivedAt: string, size?: number): A
   if (type === 'track' && (typeof input.event !== 'string' || input.event.trim() === '')) return { ok: false, error: 'a track call needs a non-empty event name' };
   for (const key of ['traits', 'properties', 'context'] as const) {
     if (input[key] !== undefined && input[key] !== null && !isObject(input[key])) return { ok: false, error: `${key} must be an object` };
-    const problem = jsonValueProblem(key, input[key]);
-    if (problem) return { ok: false, error: problem };
   }
+  // The whole call, not only what is loaded: a call without a messageId is hashed whole.
+  const problem = jsonValueProblem('', input);
+  if (problem) return { ok: false, error: problem };
   const times: Partial<Record<'timestamp' | 'sentAt' | 'originalTimestamp' | 'receivedAt', string>> = {};
   for (const key of ['timestamp', 'sentAt', 'originalTimestamp', 'receivedAt'] as const) {
     const value = input[key];

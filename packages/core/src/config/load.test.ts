@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { Destination } from '../contract/destination.js';
 import { ConfigError, parseConfig } from './load.js';
 
-/** A warehouse of 63-byte names (PostgreSQL's) that cannot have a schema named `reserved`. */
+/** A warehouse of 63-byte names (PostgreSQL's), read without regard to case (DuckDB's), that cannot have a schema named `reserved`. */
 const fake = {
   type: 'memory',
   settingsSchema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
-  dialect: { identifiers: { maxLength: 63, reservedWords: new Set(), prefixLeadingDigit: false } },
+  dialect: { identifiers: { maxLength: 63, reservedWords: new Set(), prefixLeadingDigit: false, caseInsensitive: true } },
   schemaProblem: (schema: string) => (schema === 'reserved' ? 'is reserved here' : undefined),
 } as unknown as Destination;
 const destinations = new Map([['memory', fake]]);
@@ -132,7 +132,7 @@ describe('configuration', () => {
       expect(problems(clash)).toEqual([
         '/spaces/engage_shop/activations/a/warehouse: "engage_shop" is a Classic schema of warehouse "wh"; Storage Actions tables go to the space\'s schema or a schema of their own',
       ]);
-      // DuckDB and Redshift read names without regard to case.
+      // Where the warehouse reads names without regard to case (DuckDB, Redshift), in any case.
       expect(problems(() => withActivations({ a: { computation: 'carts', warehouse: 'wh', table: 't', schema: 'Engage_Shop' } }))).toEqual([
         '/spaces/shop/activations/a/schema: "Engage_Shop" is a Classic schema of warehouse "wh"; Storage Actions tables go to the space\'s schema or a schema of their own',
       ]);

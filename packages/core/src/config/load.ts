@@ -172,10 +172,12 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
       const schemaProblem = a.schema === undefined ? undefined : scopeViolation(a.schema);
       if (schemaProblem) problems.push(`${at}/schema: ${schemaProblem}`);
       // Neither an existing schema nor the space's own may be a Classic schema (of any space), in
-      // any case: DuckDB and Redshift read names without regard to it.
+      // any case where the warehouse reads names without regard to it (DuckDB, Redshift).
       const target = a.schema ?? name;
       const where = `${at}/${a.schema === undefined ? 'warehouse' : 'schema'}`;
-      const classic = Object.values(warehouses).find((w) => Object.keys(input.spaces).some((sp) => target.toLowerCase() === `${w.schemaPrefix}${sp}`));
+      const folds = destinations.get(warehouses[a.warehouse]?.type ?? '')?.dialect.identifiers.caseInsensitive === true;
+      const named = folds ? target.toLowerCase() : target;
+      const classic = Object.values(warehouses).find((w) => Object.keys(input.spaces).some((sp) => named === `${w.schemaPrefix}${sp}`));
       if (classic) {
         problems.push(`${where}: "${target}" is a Classic schema of warehouse "${classic.name}"; Storage Actions tables go to the space's schema or a schema of their own`);
       } else if (warehouses[a.warehouse]) {

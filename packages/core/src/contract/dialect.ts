@@ -8,6 +8,8 @@ export interface IdentifierRules {
   reservedWords: ReadonlySet<string>;
   /** Names starting with a digit get a `_` prefix. */
   prefixLeadingDigit: boolean;
+  /** The warehouse reads names without regard to case, even quoted (DuckDB, Redshift): `Shop` is `shop`. */
+  caseInsensitive?: boolean;
 }
 
 /**

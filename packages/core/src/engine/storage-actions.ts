@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MissingSchemaError } from '../actions/action-writer.js';
 import { eventFromChange, type ActionEvent } from '../actions/events.js';
@@ -160,6 +160,8 @@ export class StorageActionsPath {
 
   /** Whether events wait in the queue of a warehouse and space. */
   pending(warehouse: string, space: string): boolean {
+    // Without a queue folder nothing was ever queued; opening the queue would make one.
+    if (!existsSync(join(this.dir(warehouse, space), 'queue'))) return false;
     return comparePositions(this.outbox(warehouse, space).end(), this.readCursor(warehouse, space)) > 0;
   }
 

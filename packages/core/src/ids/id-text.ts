@@ -1,6 +1,10 @@
-/** A lone UTF-16 surrogate: half of a character, which no warehouse (nor UTF-8) can store as it is. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+/** Lone UTF-16 surrogates: halves of a character, which no warehouse (nor UTF-8) can store as they are. */
+const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Whether text is whole UTF-16, without half a character; native in Node 20 (ES2024), and quick for one-byte strings. */
+export function isWellFormed(text: string): boolean {
+  return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
 
 /** Text with each lone surrogate written as its escape (`\ud800`), which text can hold and a reader can tell. */
 export function escapeLoneSurrogates(text: string): string {
@@ -15,7 +19,7 @@ export function escapeLoneSurrogates(text: string): string {
  */
 export function idTextProblem(what: string, id: string): string | undefined {
   if (id.includes('\u0000')) return `${what} ${JSON.stringify(id)} contains the character U+0000, which warehouses cannot store in text; it cannot be stored as it is`;
-  if (LONE_SURROGATE.test(id)) return `${what} ${JSON.stringify(id)} holds half of a character (a lone UTF-16 surrogate); it cannot be stored as it is`;
+  if (!isWellFormed(id)) return `${what} ${JSON.stringify(id)} holds half of a character (a lone UTF-16 surrogate); it cannot be stored as it is`;
   return undefined;
 }
 

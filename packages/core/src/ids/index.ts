@@ -1,1 +1,1 @@
-export { escapeLoneSurrogates, idTextProblem, readId, type ReadId } from './id-text.js';
+export { escapeLoneSurrogates, idTextProblem, isWellFormed, readId, type ReadId } from './id-text.js';

@@ -1,3 +1,4 @@
+import { isWellFormed } from '../ids/id-text.js';
 import type { Capabilities } from '../contract/capabilities.js';
 import type { Column, LogicalType } from '../contract/logical-type.js';
 import type { RowLimit } from '../contract/row-limit.js';
@@ -66,9 +67,6 @@ function holdsNul(value: string, type: LogicalType): boolean {
 function overLong(value: string, max: number): boolean {
   return value.length * 3 > max && Buffer.byteLength(value, 'utf8') > max;
 }
-
-/** Whether a string is whole UTF-16 (no lone surrogate); native in Node 20 (ES2024), fast for one-byte strings. */
-const isWellFormed = (value: string): boolean => (value as unknown as { isWellFormed(): boolean }).isWellFormed();
 
 /** Whether a string is JSON text, as a JSON column takes it (`{"a":1}`, `[1]`, `"s"`, `3`). */
 function isJsonText(value: string): boolean {

@@ -95,9 +95,11 @@ export function hostile(dut: DestinationUnderTest): void {
         // As sent: JSON.stringify would write the Infinity it reads as null.
         '{"type":"identify","messageId":"x6","userId":"u6","traits":{"big":1e400}}',
         track('u7', 'Deep', { deep }),
+        // Not loaded, but hashed whole for the generated messageId: JSON.stringify overflowed at 5,000 levels.
+        `{"type":"identify","userId":"u9","integrations":${'['.repeat(6000)}${']'.repeat(6000)}}`,
         identify('u8', { a: 8 }, { messageId: 9007199254740991 }),
       ]);
-      expect(result).toMatchObject({ accepted: 1, rejected: 7 });
+      expect(result).toMatchObject({ accepted: 1, rejected: 8 });
       expect(result.errors).toEqual([
         { line: 1, error: expect.stringContaining('messageId "m\\ud800" holds half of a character') },
         { line: 2, error: expect.stringContaining('messageId is a number JSON cannot hold exactly') },
@@ -106,6 +108,7 @@ export function hostile(dut: DestinationUnderTest): void {
         { line: 5, error: expect.stringContaining('anonymousId "a\\udfff" holds half of a character') },
         { line: 6, error: expect.stringContaining('traits.big is a number beyond the range of a double') },
         { line: 7, error: expect.stringContaining('properties is nested deeper than 500 levels') },
+        { line: 8, error: expect.stringContaining('integrations is nested deeper than 500 levels') },
       ]);
       await h.sync();
       expect(await h.rows('identifies', ['id', 'user_id'])).toEqual([{ id: '9007199254740991', user_id: 'u8' }]);

@@ -13,7 +13,9 @@ export function usersMerge(dut: DestinationUnderTest): void {
       expect(await h.rows('users', ['id', 'plan', 'seats'])).toEqual([{ id: 'u1', plan: 'pro', seats: 3 }]);
       expect((await h.rows('identifies', ['plan'], ['timestamp'])).map((r) => r.plan)).toEqual(['free', 'pro']);
       // A sync with nothing new recomputes no user, and lists no table.
-      expect(await h.sync()).toMatchObject({ status: 'Success', calls: 0, rows: {} });
+      const quiet = await h.sync();
+      expect(quiet).toMatchObject({ status: 'Success', calls: 0 });
+      expect(quiet.rows).toEqual({});
       await h.close();
     });
 
