@@ -10,6 +10,16 @@ afterAll(async () => {
   removeHarnessDirs();
 });
 
+/** A session on a fresh database, closed after `fn`. */
+async function withDriver(fn: (driver: PgDriver) => Promise<void>): Promise<void> {
+  const driver = await connectPostgres({ url: await server.freshDatabase(), ...(server.copy ? {} : { bulkLoad: 'insert' }) });
+  try {
+    await fn(driver);
+  } finally {
+    await driver.close();
+  }
+}
+
 const columns = [
   { name: 'id', type: 'string' as const },
   { name: 'v', type: 'string' as const },
@@ -25,9 +35,7 @@ async function insertPlan(driver: PgDriver, stage: string): Promise<string> {
 
 describe(`PostgreSQL key lookups (${server.label})`, () => {
   it("make a batch's insert of new keys probe the key index, however many keys the stage holds", async () => {
-    const url = await server.freshDatabase();
-    const driver = await connectPostgres({ url, ...(server.copy ? {} : { bulkLoad: 'insert' }) });
-    try {
+    await withDriver(async (driver) => {
       await driver.execute('CREATE SCHEMA "k"');
       await driver.execute('CREATE TABLE "k"."t" ("id" text, "v" text)');
       await driver.execute(`INSERT INTO "k"."t" SELECT 'm' || g, 'x' FROM generate_series(1, 20000) g`);
@@ -51,15 +59,11 @@ describe(`PostgreSQL key lookups (${server.label})`, () => {
       const second = await driver.transaction(async () => insertPlan(driver, await driver.stage('_stowage_stage_t', again, { keys: ['id'] })));
       expect(second).toMatch(/Nested Loop Anti Join/);
       expect(second).not.toMatch(/Hash/);
-    } finally {
-      await driver.close();
-    }
+    });
   });
 
   it('leave hash joins on for a table without a key index (one Stowage did not make), which a lookup per key would scan once per key', async () => {
-    const url = await server.freshDatabase();
-    const driver = await connectPostgres({ url, ...(server.copy ? {} : { bulkLoad: 'insert' }) });
-    try {
+    await withDriver(async (driver) => {
       // A table already there, as another loader made it: no index at all.
       await driver.execute('CREATE SCHEMA "d"');
       await driver.execute('CREATE TABLE "d"."t" ("id" text, "v" text)');
@@ -81,15 +85,11 @@ describe(`PostgreSQL key lookups (${server.label})`, () => {
       // With the key index (the writer makes one for each table it creates, the user may make their own), off.
       await driver.execute('CREATE INDEX ON "d"."t" USING hash ("id")');
       expect(await driver.transaction(async () => [await driver.holdsAnyKey!('d', 't', 'id', ['m9']), await joins()])).toEqual([true, 'off']);
-    } finally {
-      await driver.close();
-    }
+    });
   });
 
   it('look for loaded ids by the key index where there is one, and by one read of the table where there is none', async () => {
-    const url = await server.freshDatabase();
-    const driver = await connectPostgres({ url, ...(server.copy ? {} : { bulkLoad: 'insert' }) });
-    try {
+    await withDriver(async (driver) => {
       await driver.execute('CREATE SCHEMA "s"');
       for (const table of ['indexed', 'bare']) {
         await driver.execute(`CREATE TABLE "s"."${table}" ("id" text, "v" text)`);
@@ -114,17 +114,13 @@ describe(`PostgreSQL key lookups (${server.label})`, () => {
       expect(await looked('indexed')).toEqual({ found: false, seq: 0, idx: keys.length });
       // Without an index, one pass over the table for all the keys, not a pass per key.
       expect(await looked('bare')).toEqual({ found: false, seq: 1, idx: 0 });
-    } finally {
-      await driver.close();
-    }
+    });
   });
 });
 
 describe(`PostgreSQL statistics before the users recompute (${server.label})`, () => {
   it('gives a wide table never analyzed the statistics of its key, so that marked keys are not looked for row by row', async () => {
-    const url = await server.freshDatabase();
-    const driver = await connectPostgres({ url, ...(server.copy ? {} : { bulkLoad: 'insert' }) });
-    try {
+    await withDriver(async (driver) => {
       // A table of 300 text columns, as identifies is in a space of 300 traits, never analyzed.
       const traits = Array.from({ length: 300 }, (_, i) => `"t${i}"`);
       await driver.execute('CREATE SCHEMA "w"');
@@ -145,9 +141,7 @@ describe(`PostgreSQL statistics before the users recompute (${server.label})`, (
       await driver.execute(`INSERT INTO "w"."identifies" ("user_id") SELECT 'x' || g FROM generate_series(1, 10) g`);
       await driver.ensureStatistics('w', 'identifies', ['user_id']);
       expect(await rows()).toBe(2000);
-    } finally {
-      await driver.close();
-    }
+    });
   });
 });
 
