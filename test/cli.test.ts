@@ -23,6 +23,10 @@ describe('the stowage command', () => {
     }
     expect((await stowage(['sync', 'nowhere'], { cwd: dir })).stderr).toContain('No warehouse named "nowhere"; configured: local');
     expect((await stowage(['history', '-n', 'abc'], { cwd: dir })).stderr).toContain('expected a whole number');
+    // STOWAGE_CONFIG set but empty counts as unset: the default file is read.
+    const empty = await stowage(['history'], { cwd: dir, env: { STOWAGE_CONFIG: '' } });
+    expect(empty.code, empty.stderr).toBe(0);
+    expect(empty.stdout).toContain('No syncs yet');
   });
 
   it('refuses a wrong configuration before anything runs, naming the bad key and what is expected', async () => {
