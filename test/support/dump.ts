@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { DuckDBDriver } from '@stowage/destination-duckdb';
+import { DuckDBDriver } from '@stowage/destination-duckdb/driver';
 
 /**
  * Every table of a schema as comparable text: all rows, all columns but those that

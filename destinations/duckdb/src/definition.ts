@@ -1,5 +1,5 @@
-import { actionsCore } from '@stowage/core';
-import { DuckDBDriver } from './driver.js';
+import { IntegrationError, fieldsToJsonSchema } from '@stowage/core';
+import { openDriver } from './open-driver.js';
 import type { DuckDBSettings } from './settings.js';
 
 /** Settings fields: one source for the configuration's validation, its docs and its types. */
@@ -33,8 +33,8 @@ export const definition = {
     fields,
     /** Opens the database file and runs one query: proves the path is writable and the file is DuckDB's. */
     testAuthentication: async (_request: unknown, { settings }: { settings: DuckDBSettings }) => {
-      const driver = await DuckDBDriver.open(settings).catch((error: Error) => {
-        throw new actionsCore.IntegrationError(`Cannot open DuckDB database ${settings.path}: ${error.message}`, 'INVALID_SETTINGS', 400);
+      const driver = await openDriver(settings).catch((error: Error) => {
+        throw new IntegrationError(`Cannot open DuckDB database ${settings.path}: ${error.message}`, 'INVALID_SETTINGS', 400);
       });
       try {
         await driver.query('SELECT 1 AS ok');
@@ -47,4 +47,4 @@ export const definition = {
   actions: {},
 };
 
-export const settingsSchema = actionsCore.fieldsToJsonSchema(fields as never);
+export const settingsSchema = fieldsToJsonSchema(fields as never);

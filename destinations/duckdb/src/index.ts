@@ -3,7 +3,7 @@ import { ActionWriter, withStorageActions, type Destination } from '@stowage/cor
 import { capabilities } from './capabilities.js';
 import { definition as baseDefinition, settingsSchema } from './definition.js';
 import { dialect } from './dialect.js';
-import { DuckDBDriver } from './driver.js';
+import { openDriver } from './open-driver.js';
 import type { DuckDBSettings } from './settings.js';
 
 /**
@@ -11,7 +11,7 @@ import type { DuckDBSettings } from './settings.js';
  * through Stowage's engine), each write opens the database file named by the settings.
  */
 const definition = withStorageActions(baseDefinition, async (settings: DuckDBSettings) => {
-  const driver = await DuckDBDriver.open({ ...settings, path: settings.path === ':memory:' ? settings.path : resolve(settings.path) });
+  const driver = await openDriver({ ...settings, path: settings.path === ':memory:' ? settings.path : resolve(settings.path) });
   return { writer: new ActionWriter(driver, dialect, capabilities), close: () => driver.close() };
 });
 
@@ -23,7 +23,7 @@ export const duckdb: Destination<DuckDBSettings> = {
   capabilities,
   dialect,
   connect: (settings, { root }) =>
-    DuckDBDriver.open({ ...settings, path: settings.path === ':memory:' ? settings.path : resolve(root, settings.path) }),
+    openDriver({ ...settings, path: settings.path === ':memory:' ? settings.path : resolve(root, settings.path) }),
   // A DuckDB file has no credentials.
   secrets: () => [],
   settingsProblems: (settings) => {
@@ -52,5 +52,6 @@ function catalogName(path: unknown): string {
 }
 
 export default duckdb;
-export { DuckDBDriver, dialect, capabilities, definition };
+// The driver is at `@stowage/destination-duckdb/driver`, so that importing this module does not load DuckDB.
+export { dialect, capabilities, definition };
 export type { DuckDBSettings };

@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { parseRunHeader, type Destination, type Driver, type RunProfile } from '@stowage/core';
 import { Harness, removeHarnessDirs } from '@stowage/testkit';
-import { DuckDBDriver, duckdb } from '../src/index.js';
+import { duckdb } from '../src/index.js';
+import { DuckDBDriver } from '../src/driver.js';
 
 afterAll(() => removeHarnessDirs());
 

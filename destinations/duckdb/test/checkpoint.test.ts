@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseRunHeader, type Destination, type Driver, type RunProfile } from '@stowage/core';
 import { Harness, removeHarnessDirs } from '@stowage/testkit';
-import { DuckDBDriver, duckdb } from '../src/index.js';
+import { duckdb } from '../src/index.js';
+import { DuckDBDriver } from '../src/driver.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stowage-checkpoint-'));
 afterAll(() => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Column, Row } from '@stowage/core';
-import { DuckDBDriver } from '../src/index.js';
+import { DuckDBDriver } from '../src/driver.js';
 import { csvLine } from '../src/csv-load.js';
 
 /** Values that a CSV dialect gets wrong when it is sniffed, trimmed or half-quoted. */

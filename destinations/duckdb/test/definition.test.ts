@@ -7,7 +7,7 @@ import { definition, duckdb } from '../src/index.js';
 
 describe('the DuckDB destination definition', () => {
   it('loads in @segment/actions-core and tests a connection through testAuthentication', async () => {
-    const destination = new actionsCore.Destination(definition as never);
+    const destination = new (actionsCore().Destination)(definition as never);
     await expect(destination.testAuthentication({ path: join(mkdtempSync(join(tmpdir(), 'def-')), 'w.duckdb') })).resolves.not.toThrow();
     await expect(destination.testAuthentication({ path: '/proc/no/such/dir/w.duckdb' })).rejects.toThrow(/Cannot open DuckDB database/);
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { engineThreads } from '@stowage/core';
-import { DuckDBDriver } from '../src/index.js';
+import { DuckDBDriver } from '../src/driver.js';
 
 describe('a DuckDB session\'s settings', () => {
   const dir = mkdtempSync(join(tmpdir(), 'stowage-duckdb-settings-'));

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIXED_TYPES, TableWriter } from '@stowage/core';
-import { capabilities, dialect, DuckDBDriver } from '../src/index.js';
+import { capabilities, dialect } from '../src/index.js';
+import { DuckDBDriver } from '../src/driver.js';
 
 describe('a prepared batch', () => {
   const dir = mkdtempSync(join(tmpdir(), 'stowage-prepared-'));

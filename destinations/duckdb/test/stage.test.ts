@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DuckDBDriver } from '../src/index.js';
+import { DuckDBDriver } from '../src/driver.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stowage-stage-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

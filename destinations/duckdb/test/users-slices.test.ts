@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { acceptCall, ClassicBatcher, TableWriter, type Call, type WarehouseConfig } from '@stowage/core';
-import { capabilities, dialect, DuckDBDriver } from '../src/index.js';
+import { capabilities, dialect } from '../src/index.js';
+import { DuckDBDriver } from '../src/driver.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stowage-users-slices-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,4 +1,4 @@
-import { actionsCore } from '@stowage/core';
+import { IntegrationError, fieldsToJsonSchema } from '@stowage/core';
 import type { PostgresSettings } from './settings.js';
 
 /** Settings fields: one source for the configuration's validation, its docs and its types. */
@@ -49,7 +49,7 @@ export function pgProtocolDefinition<S, F extends object>(about: { name: string;
       /** Connects and runs one query: proves the address, the credentials and the database. */
       testAuthentication: async (_request: unknown, { settings }: { settings: S }) => {
         const driver = await connect(settings).catch((error: Error) => {
-          throw new actionsCore.IntegrationError(error.message, 'INVALID_SETTINGS', 400);
+          throw new IntegrationError(error.message, 'INVALID_SETTINGS', 400);
         });
         try {
           await driver.query('SELECT 1 AS ok');
@@ -72,4 +72,4 @@ export function postgresDefinition(connect: (settings: PostgresSettings) => Prom
   );
 }
 
-export const settingsSchema = actionsCore.fieldsToJsonSchema(fields as never);
+export const settingsSchema = fieldsToJsonSchema(fields as never);

@@ -2,18 +2,13 @@ import { ActionWriter, withStorageActions, type Destination } from '@stowage/cor
 import { capabilities } from './capabilities.js';
 import { postgresDefinition, settingsSchema } from './definition.js';
 import { dialect } from './dialect.js';
-import { PgDriver, type PgDriverOptions } from './driver.js';
-import { copyLoader } from './load/copy-loader.js';
-import { insertLoader } from './load/insert-loader.js';
+import type { PgDriver, PgDriverOptions } from './driver.js';
 import { secretsOf, urlProblem } from './connection.js';
 import type { PostgresSettings } from './settings.js';
 
-/** Every session runs in UTC, so timestamps read back and written without a zone mean UTC. */
-const SETUP = ["SET TIME ZONE 'UTC'", 'SET standard_conforming_strings = on', 'SET client_min_messages = warning', "SET temp_buffers = '128MB'"];
-
-/** Opens a session with the loader the settings choose. */
-export function connectPostgres(settings: PostgresSettings): Promise<PgDriver> {
-  return PgDriver.open(settings, { dialect, loader: settings.bulkLoad === 'insert' ? insertLoader : copyLoader, setup: SETUP, keyLookups: 'settings', directLoads: true });
+/** Opens a session, loading `pg` with the first one (`./connect.js`, the package's `./driver` entry). */
+export async function connectPostgres(settings: PostgresSettings): Promise<PgDriver> {
+  return (await import('./connect.js')).connectPostgres(settings);
 }
 
 const definition = withStorageActions(postgresDefinition(connectPostgres), async (settings: PostgresSettings) => {
@@ -40,12 +35,14 @@ export function pgSettingsProblems(settings: PostgresSettings): string[] {
 }
 
 export default postgres;
-export { PgDriver, dialect, capabilities, definition, copyLoader, insertLoader };
-export { clientConfig, secretsOf } from './connection.js';
+// The driver and the loaders are at `@stowage/destination-postgres/driver`, so that importing this module does not load `pg`.
+export { dialect, capabilities, definition };
+export { secretsOf } from './connection.js';
 export { copyTextLine, copyTextValue } from './load/copy-text.js';
 export { pgProtocolDefinition, type TestSession } from './definition.js';
 export { POSTGRES_RESERVED_WORDS } from './reserved-words.js';
 export { PG_CATALOG_TYPES } from './dialect.js';
 export type { Loader } from './load/loader.js';
+export type { PgDriver };
 export type { PgDriverOptions, PostgresSettings };
 export type { PgConnectionSettings } from './settings.js';

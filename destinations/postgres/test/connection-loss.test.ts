@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig, Stowage, type Destination } from '@stowage/core';
 import { EmbeddedProfileStore } from '@stowage/embedded-state';
 import { testPostgres } from '@stowage/testkit';
-import { PgDriver, postgres } from '../src/index.js';
+import { postgres } from '../src/index.js';
+import { PgDriver } from '../src/connect.js';
 import { CuttingProxy } from './support/cutting-proxy.js';
 
 const server = await testPostgres();
@@ -43,7 +44,7 @@ async function install(url: string) {
 }
 
 async function count(url: string, table: string): Promise<{ rows: number; ids: number }> {
-  const driver = await PgDriver.open({ url }, { dialect: postgres.dialect, loader: (await import('../src/index.js')).insertLoader });
+  const driver = await PgDriver.open({ url }, { dialect: postgres.dialect, loader: (await import('../src/connect.js')).insertLoader });
   try {
     const [row] = await driver.query<{ rows: number; ids: number }>(`SELECT count(*) AS rows, count(DISTINCT id) AS ids FROM "engage_default".${postgres.dialect.quote(table)}`);
     return row!;

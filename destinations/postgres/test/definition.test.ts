@@ -8,7 +8,7 @@ afterAll(() => server.close());
 
 describe('the PostgreSQL destination definition', () => {
   it('loads in @segment/actions-core and tests a connection through testAuthentication', async () => {
-    const destination = new actionsCore.Destination(definition as never);
+    const destination = new (actionsCore().Destination)(definition as never);
     const url = await server.freshDatabase();
     await expect(destination.testAuthentication({ url, ...(server.copy ? {} : { bulkLoad: 'insert' }) })).resolves.not.toThrow();
     await expect(destination.testAuthentication({ url: 'postgres://postgres@127.0.0.1:1/none', connectTimeoutSeconds: 2 })).rejects.toThrow(/Cannot connect to 127\.0\.0\.1:1\/none/);

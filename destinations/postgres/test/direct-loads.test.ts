@@ -1,7 +1,8 @@
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { TableWriter, type WriteBatch } from '@stowage/core';
 import { removeHarnessDirs, testPostgres } from '@stowage/testkit';
-import { capabilities, connectPostgres, dialect, type PgDriver } from '../src/index.js';
+import { capabilities, connectPostgres, dialect } from '../src/index.js';
+import type { PgDriver } from '../src/connect.js';
 
 const server = await testPostgres();
 afterEach(() => server.afterEach());

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testPostgres } from '@stowage/testkit';
-import { insertLoader, postgres } from '../src/index.js';
+import { postgres } from '../src/index.js';
+import { insertLoader } from '../src/connect.js';
 
 const server = await testPostgres();
 const dir = mkdtempSync(join(tmpdir(), 'stowage-insert-loader-'));

@@ -1,7 +1,8 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Harness, removeHarnessDirs, testPostgres } from '@stowage/testkit';
 import { TableWriter } from '@stowage/core';
-import { capabilities, connectPostgres, dialect, PgDriver, postgres } from '../src/index.js';
+import { capabilities, connectPostgres, dialect, postgres } from '../src/index.js';
+import { PgDriver } from '../src/connect.js';
 
 const server = await testPostgres();
 afterEach(() => server.afterEach());

@@ -1,4 +1,4 @@
-import { actionsCore } from '@stowage/core';
+import { fieldsToJsonSchema } from '@stowage/core';
 import { pgProtocolDefinition, type TestSession } from '@stowage/destination-postgres';
 import type { RedshiftSettings } from './settings.js';
 
@@ -56,4 +56,4 @@ export function redshiftDefinition(connect: (settings: RedshiftSettings) => Prom
   );
 }
 
-export const settingsSchema = actionsCore.fieldsToJsonSchema(fields as never);
+export const settingsSchema = fieldsToJsonSchema(fields as never);

@@ -1,12 +1,11 @@
 import { ActionWriter, redact, withStorageActions, type Destination, type Dialect } from '@stowage/core';
-import { insertLoader, PgDriver, pgSettingsProblems, type Loader } from '@stowage/destination-postgres';
+import { pgSettingsProblems, type Loader } from '@stowage/destination-postgres';
 import { capabilities } from './capabilities.js';
 import { connectionSettings, secretsOf } from './connection.js';
 import { redshiftDefinition, settingsSchema } from './definition.js';
 import { dialect } from './dialect.js';
-import { s3Loader } from './load/s3-loader.js';
-import { probe, stagingOf } from './load/s3-staging.js';
 import { parsingSuper } from './load/super-columns.js';
+import { stagingOf } from './load/staging-settings.js';
 import type { RedshiftSettings } from './settings.js';
 
 /**
@@ -16,17 +15,16 @@ import type { RedshiftSettings } from './settings.js';
  */
 const SETUP = ["SET timezone TO 'UTC'", 'SET extra_float_digits TO 2'];
 
-/** COPY from S3 when a bucket is set; batched INSERTs otherwise. */
-export function loaderFor(settings: RedshiftSettings): Loader {
-  const staging = stagingOf(settings);
-  return staging ? s3Loader(staging) : parsingSuper(insertLoader);
+/** COPY from S3 when a bucket is set; batched INSERTs otherwise (`./loader-for.js`, loaded with the first session). */
+export async function loaderFor(settings: RedshiftSettings): Promise<Loader> {
+  return (await import('./loader-for.js')).loaderFor(settings);
 }
 
 export interface RedshiftOptions {
   /** The dialect (the tests run Redshift's on PostgreSQL with PostgreSQL's 63-byte names). */
   dialect?: Dialect;
   /** How rows are loaded, from the settings. Default `loaderFor`. */
-  loader?: (settings: RedshiftSettings) => Loader;
+  loader?: (settings: RedshiftSettings) => Loader | Promise<Loader>;
 }
 
 /** The Redshift warehouse, on `pg` (Redshift speaks PostgreSQL's protocol) with the postgres package's driver. */
@@ -34,10 +32,15 @@ export function redshiftDestination(options: RedshiftOptions = {}): Destination<
   const sqlDialect = options.dialect ?? dialect;
   const loader = options.loader ?? loaderFor;
   // Async, so that settings refused while choosing the loader reject the promise rather than throw.
-  const connect = async (settings: RedshiftSettings) => PgDriver.open(connectionSettings(settings), { dialect: sqlDialect, loader: loader(settings), setup: SETUP });
+  // The driver (`pg`) and the S3 client load with the first session, not with this module.
+  const connect = async (settings: RedshiftSettings) => {
+    const { PgDriver } = await import('@stowage/destination-postgres/driver');
+    return PgDriver.open(connectionSettings(settings), { dialect: sqlDialect, loader: await loader(settings), setup: SETUP });
+  };
   const connectAndProbe = async (settings: RedshiftSettings) => {
     const staging = stagingOf(settings);
     if (staging) {
+      const { probe } = await import('./load/s3-staging.js');
       await probe(staging).catch((error: Error) => {
         throw new Error(`Cannot write to s3://${staging.bucket}/${staging.prefix}: ${redact(error.message, secretsOf(settings))}`);
       });
@@ -72,12 +75,13 @@ export function redshiftDestination(options: RedshiftOptions = {}): Destination<
 export const redshift = redshiftDestination();
 export default redshift;
 export { MAX_VARCHAR_BYTES } from './max-varchar.js';
-export { capabilities, dialect, secretsOf, connectionSettings, s3Loader, stagingOf, parsingSuper };
+// The S3 loader is `./load/s3-loader.js`, loaded with the first session that stages on S3.
+export { capabilities, dialect, secretsOf, connectionSettings, stagingOf, parsingSuper };
 export { latestNonNull, ORDER_KEY_WIDTH } from './latest-non-null.js';
 export { copyFromManifest, type CopyAuthorization, type CopyFromManifest } from './load/copy-statement.js';
 export { jsonLine } from './load/json-lines.js';
 export { manifest, type ManifestEntry } from './load/manifest.js';
 export { REDSHIFT_RESERVED_WORDS } from './reserved-words.js';
 export { fields, settingsSchema } from './definition.js';
-export type { Staging } from './load/s3-staging.js';
+export type { Staging } from './load/staging-settings.js';
 export type { RedshiftSettings };

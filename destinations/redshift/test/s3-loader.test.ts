@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gunzipSync } from 'node:zlib';
 import { actionsCore } from '@stowage/core';
 import { Harness, identify, removeHarnessDirs, testPostgres, track, type DestinationUnderTest } from '@stowage/testkit';
-import { redshiftDestination, s3Loader, stagingOf, type RedshiftSettings } from '../src/index.js';
+import { redshiftDestination, stagingOf, type RedshiftSettings } from '../src/index.js';
+import { s3Loader } from '../src/load/s3-loader.js';
 import { emulatingCopy, type CopiesSeen } from './support/emulated-copy.js';
 import { redshiftDialectOnPostgres } from '../src/testing/on-postgres.js';
 import { testS3, type TestS3 } from './support/s3-server.js';
@@ -124,7 +125,7 @@ describe(`COPY from S3 (local s3rver; COPY emulated on ${server.label})`, () => 
   });
 
   it('testAuthentication proves the bucket as well as the database, and names neither secret when the bucket is missing', async () => {
-    const definition = new actionsCore.Destination(destination.definition as never);
+    const definition = new (actionsCore().Destination)(destination.definition as never);
     await expect(definition.testAuthentication((await settings()) as never)).resolves.not.toThrow();
     const refused = await definition.testAuthentication((await settings({ s3Bucket: 'no-such-bucket' })) as never).catch((e: Error) => e);
     expect((refused as Error).message).toMatch(/Cannot write to s3:\/\/no-such-bucket\/stowage\//);

@@ -5,7 +5,8 @@ import { copyFromManifest } from './copy-statement.js';
 import { gzipFile } from './gzip-file.js';
 import { jsonLine } from './json-lines.js';
 import { manifest } from './manifest.js';
-import { newKey, putFile, putText, removeObjects, s3Client, s3Url, type Staging } from './s3-staging.js';
+import { newKey, putFile, putText, removeObjects, s3Client, s3Url } from './s3-staging.js';
+import type { Staging } from './staging-settings.js';
 
 /** An error of the load with the secret access key (which the COPY statement carries) taken out, keeping pg's code and detail. */
 function redacted(error: unknown, secrets: readonly string[]): Error {

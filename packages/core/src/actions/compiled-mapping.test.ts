@@ -5,7 +5,7 @@ import { audienceColumns, journeyColumns, sendCustomEventFields } from './fields
 import { materializeEvent, type ActionEvent } from './events.js';
 import { JsonText } from '../runs/json-text.js';
 
-const defaults = actionsCore.defaultValues(sendCustomEventFields as never) as Record<string, unknown>;
+const defaults = actionsCore().defaultValues(sendCustomEventFields as never) as Record<string, unknown>;
 
 /** Events whose values make mapping-kit's reads take every turn: falsy values on the way, arrays, nulls, missing keys. */
 const events: object[] = [
@@ -66,7 +66,7 @@ describe('compileMapping', () => {
       const compiled = compileMapping(mapping);
       expect(compiled).toBeDefined();
       for (const event of events) {
-        expect(compiled!(event)).toStrictEqual(actionsCore.transform(mapping as never, materializeEvent(event as ActionEvent) as never));
+        expect(compiled!(event)).toStrictEqual(actionsCore().transform(mapping as never, materializeEvent(event as ActionEvent) as never));
       }
     });
   }

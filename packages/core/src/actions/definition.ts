@@ -1,5 +1,5 @@
 import type { ActionWriter, ActionPayload, ActionWriteResult, PayloadResult } from './action-writer.js';
-import { actionsCore } from './actions-core.js';
+import { actionsCore, defaultValues, IntegrationError } from './actions-core.js';
 import { sendCustomEventFields } from './fields.js';
 import { PRESETS } from './presets.js';
 
@@ -49,12 +49,12 @@ export function withStorageActions<T extends object, S extends object>(base: T, 
     perform: async (_request: unknown, { payload, settings }: { payload: ActionPayload; settings: S }) => {
       const { results } = await write(settings, [payload], open as never);
       const result = results[0]!;
-      if (!result.ok) throw new actionsCore.IntegrationError(result.reason, errorType(result), result.status);
+      if (!result.ok) throw new IntegrationError(result.reason, errorType(result), result.status);
       return { schema: result.schema, table: result.table };
     },
     performBatch: async (_request: unknown, { payload, settings }: { payload: ActionPayload[]; settings: S }) => {
       const { results } = await write(settings, payload, open as never);
-      const response = new actionsCore.MultiStatusResponse();
+      const response = new (actionsCore().MultiStatusResponse)();
       results.forEach((result, i) => {
         if (result.ok) response.setSuccessResponseAtIndex(i, { status: 200, sent: { id: payload[i]!.messageId }, body: { schema: result.schema, table: result.table } });
         else response.setErrorResponseAtIndex(i, { status: result.status, errortype: errorType(result), errormessage: result.reason, sent: { id: payload[i]!.messageId } });
@@ -62,7 +62,7 @@ export function withStorageActions<T extends object, S extends object>(base: T, 
       return response;
     },
   };
-  const defaults = actionsCore.defaultValues(sendCustomEventFields as never);
+  const defaults = defaultValues(sendCustomEventFields as never);
   return {
     ...base,
     presets: PRESETS.map((p) => ({

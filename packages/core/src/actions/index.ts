@@ -1,4 +1,4 @@
-export { actionsCore } from './actions-core.js';
+export { actionsCore, defaultValues, fieldsToJsonSchema, IntegrationError } from './actions-core.js';
 export { ActionWriter, MissingSchemaError, type ActionPayload, type ActionWriteResult, type PayloadResult } from './action-writer.js';
 export { withStorageActions, bindActionWriter, type ActionSession } from './definition.js';
 export { eventFromChange, type ActionEvent } from './events.js';

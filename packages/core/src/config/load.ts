@@ -48,7 +48,7 @@ const ID_PREFIX: Record<ComputationConfig['type'], string> = { audience: 'aud', 
 /** Why an activation's extra columns are not a valid mapping (an unknown directive, a bad @path…). */
 function mappingProblem(columns: Record<string, unknown>): string | undefined {
   try {
-    actionsCore.transform(columns as never, {});
+    actionsCore().transform(columns as never, {});
     return undefined;
   } catch (error) {
     return (error as Error).message.trim().split('\n')[0];

@@ -1,5 +1,5 @@
 import { ActionWriter, type ActionPayload } from '../actions/action-writer.js';
-import { actionsCore, removeEmptyValues } from '../actions/actions-core.js';
+import { actionsCore, defaultValues, fieldsToJsonSchema, removeEmptyValues } from '../actions/actions-core.js';
 import { compileMapping, type CompiledMapping } from '../actions/compiled-mapping.js';
 import { materializeEvent, type ActionEvent } from '../actions/events.js';
 import { sendCustomEventFields } from '../actions/fields.js';
@@ -51,7 +51,7 @@ export interface PreparedEvents {
 const NOTICED_REFUSALS = 20;
 
 /** The action's payload schema, as executeBatch validates each payload against it. */
-const PAYLOAD_SCHEMA = actionsCore.fieldsToJsonSchema(sendCustomEventFields as never);
+const PAYLOAD_SCHEMA = fieldsToJsonSchema(sendCustomEventFields as never);
 const VALIDATION = { schemaKey: 'stowage:sendCustomEvent', throwIfInvalid: true, exempt: ['dynamicAuthSettings'] };
 
 /** One event's result, as executeBatch reports it. */
@@ -154,7 +154,7 @@ export class ActionWriteSession {
   /** The mapping an activation's events go through: the preset's columns, then its own. */
   private mapping(activation: ActivationConfig): Record<string, unknown> {
     return {
-      ...actionsCore.defaultValues(sendCustomEventFields as never),
+      ...defaultValues(sendCustomEventFields as never),
       event: activation.table,
       schema: activation.schema ?? this.space.name,
       schemaOverride: activation.schema !== undefined,
@@ -231,14 +231,14 @@ export class ActionWriteSession {
   private async execute(activation: ActivationConfig, events: ActionEvent[], withinTheirTime: boolean): Promise<() => Promise<EventResult[]>> {
     const mapping = this.mapping(activation);
     if (!this.compiled.has(activation.name)) this.compiled.set(activation.name, compileMapping(mapping) ?? null);
-    const map = this.compiled.get(activation.name) ?? ((event: ActionEvent) => actionsCore.transform(mapping as never, materializeEvent(event) as never));
+    const map = this.compiled.get(activation.name) ?? ((event: ActionEvent) => actionsCore().transform(mapping as never, materializeEvent(event) as never));
     const results: EventResult[] = new Array(events.length);
     const payloads: ActionPayload[] = [];
     const indices: number[] = [];
     for (let i = 0; i < events.length; i++) {
       const payload = removeEmptyValues(map(events[i]!), PAYLOAD_SCHEMA);
       try {
-        actionsCore.validateSchema(payload, PAYLOAD_SCHEMA, VALIDATION);
+        actionsCore().validateSchema(payload, PAYLOAD_SCHEMA, VALIDATION);
       } catch (error) {
         results[i] = { status: 400, errormessage: (error as Error).message };
         continue;

@@ -27,14 +27,14 @@ export function storageActionsScope(dut: DestinationUnderTest): void {
 
     it('refuses, event by event, a table or schema an event would name outside the space, writes the rest of the batch, and creates no other schema', async () => {
       const h = await Harness.create(dut);
-      const destination = new actionsCore.Destination(dut.destination.definition as never);
+      const destination = new (actionsCore().Destination)(dut.destination.definition as never);
       const event = (messageId: string, table: string, space = 'default') => ({
         type: 'track', event: 'Audience Entered', messageId, userId: 'u1', receivedAt: '2026-11-23T10:00:00.000Z',
         properties: { audience_key: 'vip', table },
         context: { personas: { computation_key: 'vip', computation_id: 'aud_vip', computation_run_id: 'r1', event_emitter_id: 'act_x', space_name: space } },
       });
       const events = [event('ok-1', 'members'), ...OUTSIDE.map((t, i) => event(`bad-${i}`, t)), event('bad-schema', 'members', 'other.x'), event('ok-2', 'members')];
-      const mapping = { ...actionsCore.defaultValues(sendCustomEventFields as never), event: { '@path': '$.properties.table' }, properties: audienceColumns };
+      const mapping = { ...actionsCore().defaultValues(sendCustomEventFields as never), event: { '@path': '$.properties.table' }, properties: audienceColumns };
       const results = await destination.executeBatch('sendCustomEvent', { events: events as never, mapping: mapping as never, settings: h.settings as never });
       expect(results.map((r) => r.status)).toEqual([200, ...OUTSIDE.map(() => 400), 400, 200]);
       for (const r of results.slice(1, -1)) expect((r as { errormessage?: string }).errormessage).toMatch(/the table or schema name .*(schema|quot)/);

@@ -350,13 +350,13 @@ export function storageActions(dut: DestinationUnderTest): void {
         'Linked Audience Associated Entity Removed',
         'Journeys Step Entered',
       ]);
-      const destination = new actionsCore.Destination(definition as never);
+      const destination = new (actionsCore().Destination)(definition as never);
       const event = (messageId: string, context: unknown) => ({
         type: 'track', event: 'Audience Entered', messageId, userId: 'u1', receivedAt: at(0),
         properties: { audience_key: 'vip', data_graph_entity_context: context },
         context: { personas: { computation_key: 'vip', computation_id: 'aud_vip', computation_run_id: 'r1', event_emitter_id: 'act_x', space_name: 'default' } },
       });
-      const mapping = { ...actionsCore.defaultValues(sendCustomEventFields as never), event: 'direct', maxEntityContextBytes: 50, properties: audienceColumns };
+      const mapping = { ...actionsCore().defaultValues(sendCustomEventFields as never), event: 'direct', maxEntityContextBytes: 50, properties: audienceColumns };
       const results = await destination.executeBatch('sendCustomEvent', { events: [event('m1', { a: 1 }), event('m2', { a: 'x'.repeat(100) })] as never, mapping: mapping as never, settings: h.settings as never });
       expect(results.map((r) => r.status)).toEqual([200, 413]);
       expect(await h.rows('direct', ['id', 'user_id', 'entity_context'], ['id'], 'wh', 'default')).toEqual([{ id: 'm1', user_id: 'u1', entity_context: '{"a":1}' }]);

@@ -1,0 +1,60 @@
+import pg from 'pg';
+import type { PostgresSettings } from './settings.js';
+
+const { types } = pg;
+const INT8 = 20;
+const NUMERIC = 1700;
+const TIMESTAMP = 1114;
+const TIMESTAMPTZ = 1184;
+const JSON_OID = 114;
+const JSONB = 3802;
+
+const parseDate = types.getTypeParser(TIMESTAMPTZ);
+const parseLocal = types.getTypeParser(TIMESTAMP);
+
+/**
+ * Values read back as the rest of Stowage expects them (as the DuckDB driver gives them): safe
+ * 64-bit integers as numbers, timestamps as ISO-8601 strings in UTC, JSON as its text.
+ */
+const typeParsers = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    switch (oid) {
+      case INT8:
+        return (value: string) => {
+          const n = Number(value);
+          return Number.isSafeInteger(n) ? n : value;
+        };
+      case NUMERIC:
+        return (value: string) => Number(value);
+      case TIMESTAMPTZ:
+        return (value: string) => (parseDate(value) as Date).toISOString();
+      case TIMESTAMP:
+        // The session runs in UTC, so a timestamp without a zone is a UTC one.
+        return (value: string) => new Date(`${(parseLocal(value) as Date).toISOString().slice(0, 23)}Z`).toISOString();
+      case JSON_OID:
+      case JSONB:
+        return (value: string) => value;
+      default:
+        return types.getTypeParser(oid, format as never);
+    }
+  },
+};
+
+/** The pg client configuration of a warehouse's settings: the parts override the URL. */
+export function clientConfig(settings: PostgresSettings): pg.ClientConfig {
+  const config: pg.ClientConfig = {
+    connectionString: settings.url,
+    application_name: 'stowage',
+    connectionTimeoutMillis: (settings.connectTimeoutSeconds ?? 10) * 1000,
+    types: typeParsers as pg.CustomTypesConfig,
+  };
+  if (settings.host !== undefined) config.host = settings.host;
+  if (settings.port !== undefined) config.port = settings.port;
+  if (settings.database !== undefined) config.database = settings.database;
+  if (settings.user !== undefined) config.user = settings.user;
+  if (settings.password !== undefined) config.password = settings.password;
+  if (settings.sslmode === 'require') config.ssl = { rejectUnauthorized: false };
+  else if (settings.sslmode === 'verify-full') config.ssl = { rejectUnauthorized: true };
+  else if (settings.sslmode === 'disable') config.ssl = false;
+  return config;
+}

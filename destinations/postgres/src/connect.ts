@@ -1,0 +1,21 @@
+import { PgDriver } from './driver.js';
+import { dialect } from './dialect.js';
+import { copyLoader } from './load/copy-loader.js';
+import { insertLoader } from './load/insert-loader.js';
+import type { PostgresSettings } from './settings.js';
+
+/**
+ * The package's `./driver` entry: everything that loads `pg` and `pg-copy-streams`. The main entry
+ * (the destination, its dialect and settings) loads it with the first session, so that a command
+ * opening none, or a configuration without PostgreSQL or Redshift, never does.
+ */
+export { PgDriver, copyLoader, insertLoader };
+export { clientConfig } from './client-config.js';
+
+/** Every session runs in UTC, so timestamps read back and written without a zone mean UTC. */
+const SETUP = ["SET TIME ZONE 'UTC'", 'SET standard_conforming_strings = on', 'SET client_min_messages = warning', "SET temp_buffers = '128MB'"];
+
+/** Opens a session with the loader the settings choose. */
+export function connectPostgres(settings: PostgresSettings): Promise<PgDriver> {
+  return PgDriver.open(settings, { dialect, loader: settings.bulkLoad === 'insert' ? insertLoader : copyLoader, setup: SETUP, keyLookups: 'settings', directLoads: true });
+}
