@@ -45,8 +45,12 @@ const DEFAULT_BATCH_BYTES = 16 * 1024 * 1024;
 
 const ID_PREFIX: Record<ComputationConfig['type'], string> = { audience: 'aud', trait: 'trait', linked_audience: 'aud', journey_step: 'journey' };
 
-/** Why an activation's extra columns are not a valid mapping (an unknown directive, a bad @path…). */
+/**
+ * Why an activation's extra columns are not a valid mapping (an unknown directive, a bad @path…).
+ * Only activations that have some load the mapping kit for it.
+ */
 function mappingProblem(columns: Record<string, unknown>): string | undefined {
+  if (Object.keys(columns).length === 0) return undefined;
   try {
     actionsCore().transform(columns as never, {});
     return undefined;
