@@ -64,3 +64,36 @@ describe('the users refresh, slice by slice', () => {
     expect(sliced.marks).toEqual([{ n: 0 }]);
   });
 });
+
+describe('the users refresh of a wide space', () => {
+  it('slices many users of many traits so that the aggregate fits in the memory limit', async () => {
+    // 30,000 users, 300 traits, 20 on each call: identifies and users of ~300 columns. Taken in
+    // one slice (the 250,000 keys of a narrow table), the aggregate's 9 million states ran DuckDB
+    // out of its 512MB: the sync failed, and so did every retry.
+    const TRAITS = 300;
+    const USERS = 30_000;
+    const driver = await DuckDBDriver.open({ path: join(dir, 'wide.duckdb') });
+    try {
+      const writer = new TableWriter(driver, dialect, capabilities);
+      const batcher = new ClassicBatcher(dialect.identifiers, warehouse);
+      for (let from = 0, batch = 1; from < USERS; from += 10_000, batch++) {
+        const calls: Call[] = [];
+        for (let u = from; u < from + 10_000; u++) {
+          const traits: Record<string, number> = {};
+          for (let k = 0; k < 20; k++) traits[`trait_${(u * 20 + k) % TRAITS}`] = u;
+          const accepted = acceptCall({ type: 'identify', messageId: `w${u}`, userId: `u${u}`, traits, timestamp: '2026-11-23T10:00:00.000Z' }, '2026-11-23T11:00:00.000Z');
+          if (!accepted.ok) throw new Error(accepted.error);
+          calls.push(accepted.call);
+        }
+        await writer.write(await batcher.batch('engage_default', calls, { stream: 's', end: { segment: 0, offset: batch }, syncId: 'sync' }));
+      }
+      const refreshed = await writer.refreshLatest('engage_default', batcher.latestTables());
+      expect(refreshed.rows).toEqual({ users: USERS });
+      expect(driver.latestSliceKeys(TRAITS + 2)).toBeLessThan(USERS);
+      const [sample] = await driver.query<{ n: number; trait: number | null }>(`SELECT count(*) AS n, max("trait_${(1234 * 20) % TRAITS}") FILTER (WHERE user_id = 'u1234') AS trait FROM engage_default.users`);
+      expect(sample).toEqual({ n: USERS, trait: 1234 });
+    } finally {
+      await driver.close();
+    }
+  });
+});

@@ -90,6 +90,13 @@ export interface Driver {
    * leaves it out.
    */
   ensureStatistics?(schema: string, table: string, columns: readonly string[]): Promise<void>;
+  /**
+   * Optional: how many keys one slice of a latest-value recompute (`users`) may take when the
+   * table carries `columns` columns, where the warehouse's aggregate holds a state for each key
+   * and column in memory and cannot spill it (DuckDB). Leave it out where the aggregate spills
+   * (PostgreSQL sorts, on disk past `work_mem`); the core's own bound then applies alone.
+   */
+  latestSliceKeys?(columns: number): number;
   /** Close the session and remove any load files it did not consume. */
   close(): Promise<void>;
 }
