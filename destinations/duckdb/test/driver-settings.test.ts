@@ -25,6 +25,22 @@ describe('a DuckDB session\'s settings', () => {
     expect(defaults.memory).toMatch(/^(512\.0 MiB|488\.2 MiB)$/);
   });
 
+  it('sizes a users refresh slice to the memory limit and the columns, unbounded with no limit', async () => {
+    const slice = async (memoryLimit: string | undefined, columns: number) => {
+      const driver = await DuckDBDriver.open({ path: join(dir, `${Math.random().toString(36).slice(2)}.duckdb`), ...(memoryLimit ? { memoryLimit } : {}) });
+      try {
+        return driver.latestSliceKeys(columns);
+      } finally {
+        await driver.close();
+      }
+    };
+    expect(await slice(undefined, 20)).toBeGreaterThanOrEqual(250_000);
+    expect(await slice(undefined, 300)).toBe(7409);
+    expect(await slice('2GB', 300)).toBeGreaterThan(await slice(undefined, 300));
+    expect(await slice('128MB', 300)).toBe(1000);
+    expect(await slice('none', 300)).toBe(Number.POSITIVE_INFINITY);
+  });
+
   it('takes the threads and memory limit the settings give', async () => {
     const given = await settingsOf({ threads: 3, memoryLimit: '256MB' });
     expect(Number(given.threads)).toBe(3);
