@@ -6,12 +6,15 @@
 //   sync    stowage.sync('wh'): the Classic sync, log → warehouse
 //   raw       the DuckDB baseline: the sync's final rows loaded into a fresh DuckDB with the Appender
 //   raw-copy  the PostgreSQL baseline: the same rows loaded into a fresh schema with COPY
+//   history   (--history) rows of earlier syncs put into the tables before the measured sync
+//   forget    those rows (and the primer's) deleted again before the baseline
 import { createReadStream } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { openStowage } from '@stowage/cli';
 import { servePhases } from './phases.mjs';
 import { rawAppend } from './raw-append.mjs';
 import { rawCopy } from './raw-copy.mjs';
+import { dropClassicHistory, fillClassicHistory } from './classic-history.mjs';
 
 const SCHEMA = 'engage_bench';
 
@@ -77,6 +80,12 @@ async function sync({ configPath }) {
 /** The baseline: the sync's final rows loaded into a fresh DuckDB with the Appender (bench/raw-append.mjs). */
 const raw = (job) => rawAppend({ ...job, schema: SCHEMA });
 
-const roles = { ingest, sync, raw, 'raw-copy': rawCopy };
+/** `--history`: after the primer's sync, the tables filled with rows of earlier syncs (not timed). */
+const history = async ({ warehouse, rows }) => ({ tables: await fillClassicHistory(warehouse, { schema: SCHEMA, rows }) });
+
+/** The history and the primer's rows deleted again, before the baseline reads the tables. */
+const forget = ({ warehouse }) => dropClassicHistory(warehouse, { schema: SCHEMA }).then(() => ({}));
+
+const roles = { ingest, sync, raw, history, forget, 'raw-copy': rawCopy };
 
 servePhases(roles);

@@ -10,6 +10,9 @@
 //   npm run bench -- --sizes 50000 --repeat 3      medians of 3 runs
 //   npm run bench -- --memory-limit 256MB          DuckDB memory_limit for the warehouse
 //   npm run bench -- --threads 1                   DuckDB threads for the warehouse
+//   npm run bench -- --sizes 100000 --history 20000000
+//                                                  into tables already holding 20,000,000 rows of
+//                                                  earlier syncs (made in SQL, not timed)
 //   npm run bench -- --warehouse postgres          into PostgreSQL (--postgres-url, default
 //                                                  $STOWAGE_BENCH_POSTGRES_URL or the local server);
 //                                                  each run gets a database of its own, dropped after
@@ -28,6 +31,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
 import { writeCalls } from './generate-calls.mjs';
+import { writePrimer } from './classic-history.mjs';
+
+/** Calls of the primer's sync that makes the tables before `--history` fills them. */
+const PRIMER_CALLS = 2_000;
 import { benchTarget, DEFAULT_POSTGRES_URL } from './targets.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -49,6 +56,7 @@ function options() {
       'memory-limit': { type: 'string' },
       threads: { type: 'string' },
       'batch-size': { type: 'string', default: '20000' },
+      history: { type: 'string', default: '0' },
       keep: { type: 'boolean', default: false },
       warehouse: { type: 'string', default: 'duckdb' },
       'postgres-url': { type: 'string', default: DEFAULT_POSTGRES_URL },
@@ -56,7 +64,8 @@ function options() {
     },
   });
   if (values.help) {
-    console.log('usage: node bench/classic-sync.mjs [--quick] [--sizes 100000,1000000] [--repeat N] [--memory-limit 256MB] [--threads N] [--batch-size N] [--warehouse duckdb|postgres] [--postgres-url URL] [--keep]');
+    console.log('usage: node bench/classic-sync.mjs [--quick] [--sizes 100000,1000000] [--repeat N] [--memory-limit 256MB] [--threads N] [--batch-size N] [--history N] [--warehouse duckdb|postgres] [--postgres-url URL] [--keep]');
+    console.log('  --history N   the tables already hold about N rows of earlier syncs (made in SQL, not timed) when the calls are synced');
     process.exit(0);
   }
   const sizes = (values.sizes ?? (values.quick ? '20000,100000' : '100000,1000000')).split(',').map((s) => Number(s.replace(/_/g, '')));
@@ -66,7 +75,9 @@ function options() {
   const settings = {};
   if (values['memory-limit']) settings.memoryLimit = values['memory-limit'];
   if (values.threads) settings.threads = Number(values.threads);
-  return { sizes: [...new Set(sizes)].sort((a, b) => a - b), repeat, settings, batchSize: Number(values['batch-size']), keep: values.keep, warehouse: values.warehouse, postgresUrl: values['postgres-url'] };
+  const history = Number(values.history.replace(/_/g, ''));
+  if (!Number.isSafeInteger(history) || history < 0) throw new Error(`--history must be a non-negative integer, not ${values.history}`);
+  return { sizes: [...new Set(sizes)].sort((a, b) => a - b), repeat, settings, batchSize: Number(values['batch-size']), history, keep: values.keep, warehouse: values.warehouse, postgresUrl: values['postgres-url'] };
 }
 
 /** The configuration the brief prescribes: one space, one warehouse, 20k calls a batch (the default). */
@@ -83,10 +94,21 @@ async function runOnce(root, callsPath, size, opts) {
   const target = await opts.target.fresh(dir);
   try {
     const configPath = writeConfig(dir, opts.target.kind, target.settings, opts.batchSize);
+    const warehouse = opts.target.kind === 'duckdb' ? { kind: 'duckdb', path: join(dir, target.settings.path) } : { kind: 'postgres', url: target.settings.url };
+    if (opts.history > 0) {
+      // The primer's sync makes the tables; the history fills them. Neither is timed.
+      const primerPath = join(dir, 'primer.ndjson');
+      await writePrimer(primerPath, PRIMER_CALLS);
+      await runChild(WORKER, { role: 'ingest', configPath, callsPath: primerPath });
+      const primer = await runChild(WORKER, { role: 'sync', configPath });
+      if (primer.status !== 'Success') throw new Error(`the primer's sync ended ${primer.status}: ${primer.error ?? ''}`);
+      await runChild(WORKER, { role: 'history', warehouse, rows: opts.history });
+    }
     const ingest = await runChild(WORKER, { role: 'ingest', configPath, callsPath });
     if (ingest.accepted !== size || ingest.rejected !== 0) throw new Error(`ingest accepted ${ingest.accepted}, rejected ${ingest.rejected} of ${size}: ${JSON.stringify(ingest.errors)}`);
     const sync = await runChild(WORKER, { role: 'sync', configPath });
     if (sync.status !== 'Success' || sync.calls !== size) throw new Error(`sync ended ${sync.status} with ${sync.calls} of ${size} calls: ${sync.error ?? ''}`);
+    if (opts.history > 0) await runChild(WORKER, { role: 'forget', warehouse });
     const raw = await runChild(WORKER, target.raw('engage_bench'));
     const syncRows = Object.values(sync.rows).reduce((a, b) => a + b, 0);
     return { ingest, sync, raw, syncRows };
@@ -180,7 +202,8 @@ function describeMachine(opts) {
   console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model.trim()}), ${fmt(totalmem() / 2 ** 30, 1)} GiB; node ${process.version}; ${opts.target.describe()}`);
   // Another busy process on a 2-core machine skews every figure: say how loaded it was.
   console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`sizes: ${opts.sizes.map((s) => fmt(s)).join(', ')}; runs per size: ${opts.repeat}; batchSize: ${fmt(opts.batchSize)}; warehouse: ${opts.target.label} (${settings})\n`);
+  console.log(`sizes: ${opts.sizes.map((s) => fmt(s)).join(', ')}; runs per size: ${opts.repeat}; batchSize: ${fmt(opts.batchSize)}; warehouse: ${opts.target.label} (${settings})`);
+  console.log(opts.history > 0 ? `into tables already holding ~${fmt(opts.history)} rows of earlier syncs (made in SQL before each sync, not timed; deleted before the baseline)\n` : '');
 }
 
 async function main() {

@@ -55,7 +55,7 @@ export async function dropHistory(target, { schema, table }) {
   else await postgres(target.url, (c) => c.query(sql));
 }
 
-async function duckdb(path, work) {
+export async function duckdb(path, work) {
   const { DuckDBInstance } = require('@duckdb/node-api');
   const instance = await DuckDBInstance.create(path);
   const connection = await instance.connect();
@@ -67,7 +67,7 @@ async function duckdb(path, work) {
   }
 }
 
-async function postgres(url, work) {
+export async function postgres(url, work) {
   const pg = require('pg');
   const client = new pg.Client({ connectionString: url });
   await client.connect();

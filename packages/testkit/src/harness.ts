@@ -40,6 +40,11 @@ export interface HarnessOptions {
   batchSize?: number;
   /** Bytes of logged calls per sync batch (`batchBytes`). */
   batchBytes?: number;
+  /**
+   * Where tables have no key index, a sync's message ids are looked up once per window of this
+   * many calls, whether or not that pays (`StowageOptions.keyWindow`, `alwaysLookUpKeys`).
+   */
+  keyWindow?: number;
 }
 
 export type Rows = Array<Record<string, unknown>>;
@@ -89,6 +94,8 @@ export class Harness {
     const stowage = new Stowage(config, {
       destinations: new Map([[dut.destination.type, dut.destination]]),
       openProfileStore: (stateDir) => EmbeddedProfileStore.open(stateDir),
+      keyWindow: opts.keyWindow,
+      alwaysLookUpKeys: opts.keyWindow !== undefined,
     });
     return new Harness(dut, dir, settings, stowage);
   }

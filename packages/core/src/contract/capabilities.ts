@@ -23,7 +23,9 @@ export interface Capabilities {
   textHoldsNul: boolean;
   /**
    * The warehouse looks rows up by index: each table gets an index on its key, so that finding the
-   * keys already loaded costs a lookup per staged row instead of a scan of the table per batch.
+   * keys already loaded costs a lookup per staged row instead of a scan of the table. Without,
+   * a Classic sync looks its keys up once per window of its log (`TableWriter.lookUpKeys`), not
+   * once per batch.
    */
   keyIndexes: boolean;
   /**

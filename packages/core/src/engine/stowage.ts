@@ -10,9 +10,12 @@ import { History, type SyncRecord } from '../history/history.js';
 import { redact } from '../history/redact.js';
 import { CallLog } from '../log/call-log.js';
 import { withFileLock } from '../log/file-lock.js';
-import { LOG_START } from '../log/position.js';
+import { comparePositions, LOG_START, type LogPosition } from '../log/position.js';
 import type { Change, ChangeSink, ProfileStore, RunHeader, RunOutcome, RunProfile } from '../runs/run.js';
 import { TableWriter } from '../writer/table-writer.js';
+import { lookPays, type SyncKeys } from '../writer/sync-keys.js';
+import { messageIds } from '../classic/message-ids.js';
+import { USERS } from '../classic/tables.js';
 import { eventTablesCut } from '../classic/event-tables-cut.js';
 import { ClassicBatcher } from './classic-batch.js';
 import { prefetch } from './prefetch.js';
@@ -25,6 +28,13 @@ export interface StowageOptions {
   destinations: ReadonlyMap<string, Destination>;
   /** Opens the profile state store (the embedded one by default). */
   openProfileStore: (stateDir: string) => Promise<ProfileStore>;
+  /**
+   * Message ids a Classic sync looks up at once where tables have no key index (default
+   * 2,000,000); tests make it small, so that a sync crosses windows.
+   */
+  keyWindow?: number;
+  /** Look a Classic sync's message ids up once per window even where it does not pay (`lookPays`): tests of the look itself. */
+  alwaysLookUpKeys?: boolean;
 }
 
 export interface SyncProgress {
@@ -70,6 +80,19 @@ const INGEST_BATCH_CHARS = 8 * 1024 * 1024;
  * warehouse takes longer over one batch (a checkpoint), instead of waiting for it.
  */
 const PREPARED_AHEAD = 3;
+
+/**
+ * Message ids a sync looks up at once, where tables have no key index: the look reads each table
+ * once per window, and holds the window's ids staged (about 50 bytes each in the warehouse's
+ * hash of them) meanwhile.
+ */
+const KEY_WINDOW = 2_000_000;
+
+/** Message ids per load file of the look. */
+const KEY_LOT = 100_000;
+
+/** What a logged call takes, on average, to tell from the log's bytes how many a sync brings (the benchmark's: ~470). */
+const CALL_BYTES = 500;
 
 /** What applying a run did: the diff, the Classic calls logged, and the Storage Actions writes. */
 export interface RunResult extends RunOutcome {
@@ -349,18 +372,8 @@ export class Stowage {
     const stream = `classic/${warehouse.name}/${space}`;
     const batcher = new ClassicBatcher(destination.dialect.identifiers, warehouse);
     const log = this.log(warehouse.name, space);
-    const from = (await writer.cursor(schema, stream)) ?? LOG_START;
+    const stop = log.end();
     let rows = 0;
-    // While the warehouse applies one batch, the next ones are read, planned and encoded in load
-    // files: on two cores the client's work and the warehouse's overlap instead of taking turns.
-    const batches = prefetch(
-      log.read<Call>(from, this.config.batchSize, this.config.batchBytes, eventTablesCut()),
-      async ({ entries, end }) => ({
-        calls: entries.length,
-        prepared: await writer.prepare(await batcher.batch(schema, entries, { stream, end, syncId: record.id })),
-      }),
-      PREPARED_AHEAD,
-    );
     const refresh = async () => {
       const latest = await writer.refreshLatest(schema, batcher.latestTables(), record.id);
       record.rejects += latest.rejects;
@@ -372,18 +385,35 @@ export class Stowage {
       if (Object.keys(latest.rows).length > 0) progress(rows);
     };
     try {
-      for await (const { calls, prepared } of batches) {
-        const result = await writer.apply(prepared);
-        record.calls += calls;
-        for (const [table, n] of Object.entries(result.rows)) {
-          record.rows[table] = (record.rows[table] ?? 0) + n;
-          rows += n;
+      let at = (await writer.cursor(schema, stream)) ?? LOG_START;
+      while (comparePositions(at, stop) < 0) {
+        // Where the tables have no key index, the calls' message ids are looked up once for a
+        // window of the log rather than once per batch (each look reads every row of the table).
+        const window = destination.capabilities.keyIndexes ? { until: stop } : await this.lookUpKeys(writer, schema, log, at, stop, record, destination.secrets(warehouse.settings));
+        // While the warehouse applies one batch, the next ones are read, planned and encoded in
+        // load files: on two cores the client's work and the warehouse's overlap instead of taking turns.
+        const batches = prefetch(
+          log.read<Call>(at, this.config.batchSize, this.config.batchBytes, eventTablesCut(), window.until),
+          async ({ entries, end }) => ({
+            calls: entries.length,
+            prepared: await writer.prepare(await batcher.batch(schema, entries, { stream, end, syncId: record.id }), window.keys),
+          }),
+          PREPARED_AHEAD,
+        );
+        for await (const { calls, prepared } of batches) {
+          const result = await writer.apply(prepared);
+          record.calls += calls;
+          for (const [table, n] of Object.entries(result.rows)) {
+            record.rows[table] = (record.rows[table] ?? 0) + n;
+            rows += n;
+          }
+          record.casts += result.casts;
+          record.rejects += result.rejects;
+          record.duplicates += result.duplicates;
+          record.notices.push(...result.notices);
+          progress(rows);
         }
-        record.casts += result.casts;
-        record.rejects += result.rejects;
-        record.duplicates += result.duplicates;
-        record.notices.push(...result.notices);
-        progress(rows);
+        at = window.until;
       }
     } catch (error) {
       // The batches committed before the failure still bring users up to date; the sync fails
@@ -397,6 +427,38 @@ export class Stowage {
     // Segments every batch of which is committed are no longer needed.
     const cursor = await writer.cursor(schema, stream);
     if (cursor) log.prune(cursor);
+  }
+
+  /**
+   * The look at the classic tables for the message ids of the next window of the log (up to
+   * KEY_WINDOW calls), and where that window ends. A look that fails is no reason to fail the
+   * sync: its batches then look for themselves, as they do when the look gives up.
+   */
+  private async lookUpKeys(writer: TableWriter, schema: string, log: CallLog, at: LogPosition, stop: LogPosition, record: SyncRecord, secrets: readonly string[]): Promise<{ keys?: SyncKeys; until: LogPosition }> {
+    let until = stop;
+    const most = this.options.keyWindow ?? KEY_WINDOW;
+    const skip = new Set([USERS]);
+    async function* window(): AsyncGenerator<string[]> {
+      let count = 0;
+      for await (const { ids, end } of messageIds(log, at, stop, Math.min(KEY_LOT, most))) {
+        yield ids;
+        count += ids.length;
+        if (count >= most && comparePositions(end, stop) < 0) {
+          until = end;
+          return;
+        }
+      }
+    }
+    try {
+      // A first sync into empty tables is better off with its batches' own looks: they read little.
+      const calls = Math.min(most, Math.ceil(log.bytesBetween(at, stop) / CALL_BYTES));
+      if (!this.options.alwaysLookUpKeys && !lookPays({ rows: await writer.keyedRows(schema, 'id', skip), keys: calls, batchKeys: this.config.batchSize })) return { until: stop };
+      const keys = await writer.lookUpKeys(schema, 'id', window(), { minKeys: this.config.batchSize, skip });
+      return keys ? { keys, until } : { until: stop };
+    } catch (error) {
+      record.notices.push(redact(`the look for the calls' message ids in ${schema}'s tables failed (${(error as Error).message}); each batch looked for its own`, secrets));
+      return { until: stop };
+    }
   }
 
   async close(): Promise<void> {

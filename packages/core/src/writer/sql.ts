@@ -47,6 +47,11 @@ export class Statements {
     return this.dialect.alterColumnType(this.table(schema, table), this.dialect.quote(column), type);
   }
 
+  /** Insert every staged row: rows whose keys were looked up beforehand (see `SyncKeys`). */
+  insertAll(schema: string, table: string, stage: string, columns: readonly Column[]): string {
+    return `INSERT INTO ${this.table(schema, table)} (${this.columnList(columns)}) SELECT ${this.columnList(columns, 's')} FROM ${stage} s`;
+  }
+
   /**
    * Insert staged rows whose key the table does not hold yet: a replayed or repeated message is a
    * no-op. With `within`, only the table's rows in that range of the column the keys arrive with

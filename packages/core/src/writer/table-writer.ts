@@ -8,7 +8,8 @@ import { mostValuesWithin, planTableInSlices, type Reject, type TablePlan } from
 import { Statements } from './sql.js';
 import { failpoint } from '../testing/failpoint.js';
 import { yieldToEventLoop } from '../process/yield.js';
-import { DIRTY_COLUMNS, DIRTY_TABLE, LEDGER_COLUMNS, LEDGER_TABLE, REJECTS_COLUMNS, REJECTS_TABLE } from './internal-tables.js';
+import { DIRTY_COLUMNS, DIRTY_TABLE, INTERNAL_PREFIX, LEDGER_COLUMNS, LEDGER_TABLE, REJECTS_COLUMNS, REJECTS_TABLE } from './internal-tables.js';
+import { SyncKeys } from './sync-keys.js';
 
 /**
  * The columns Stowage looks its own tables up by, indexed where the warehouse has key indexes.
@@ -87,6 +88,13 @@ export interface WriteResult {
  */
 const REFRESH_SLICE = 250_000;
 
+/**
+ * Keys a sync's look may find already loaded, or repeated, before it gives up on sorting them on
+ * the client (each is held in memory): past that, the sync replays what is loaded already, and
+ * its batches look for themselves.
+ */
+const MAX_FOUND_KEYS = 200_000;
+
 /** A latest-value table made ready for its recompute: its DDL and the columns it carries. */
 interface PreparedLatest {
   spec: LatestValueTable;
@@ -139,8 +147,11 @@ type TableChange = Pick<TablePlan, 'table' | 'exists' | 'columns' | 'added' | 'w
 export interface PreparedBatch {
   schema: string;
   internalTables: Array<[table: string, columns: Column[]]>;
-  /** `keys`: the rows' keys, where the driver loads straight into a table when none of them is there. */
-  tables: Array<{ change: TableChange; key: string; file?: LoadFile; within?: KeyRange; keys?: string[] }>;
+  /**
+   * `keys`: the rows' keys, where the driver loads straight into a table when none of them is
+   * there. `checked`: the rows were sorted against the sync's look at its keys (`SyncKeys`): all new.
+   */
+  tables: Array<{ change: TableChange; key: string; file?: LoadFile; within?: KeyRange; keys?: string[]; checked?: boolean }>;
   /** Latest-value tables whose keys this batch marks, by source table. */
   dirty: LatestValueTable[];
   /** The marks themselves, where the driver loads straight into tables (no stage to read them from). */
@@ -213,8 +224,12 @@ export class TableWriter {
     return this.apply(await this.prepare(batch));
   }
 
-  /** Client work: plans, casts and load files. Touches the warehouse only to read a schema's catalog once. */
-  async prepare(batch: WriteBatch): Promise<PreparedBatch> {
+  /**
+   * Client work: plans, casts and load files. Touches the warehouse only to read a schema's
+   * catalog once. With `keys` (the sync's look at its keys), the rows of tables keyed on its
+   * column are sorted into new and duplicate here, and the new ones inserted without a look.
+   */
+  async prepare(batch: WriteBatch, keys?: SyncKeys): Promise<PreparedBatch> {
     const tables = await this.tables(batch.schema);
     // A schema with no table yet may not exist; CREATE SCHEMA IF NOT EXISTS settles it (never for an existing schema an activation names).
     const createSchema = (batch.createSchema ?? true) && tables.size === 0;
@@ -234,18 +249,29 @@ export class TableWriter {
       const { rows, duplicates } = dedupe(tableBatch.rows, tableBatch.key);
       const plan = await planTableInSlices({ table: tableBatch.table, existing: tables.get(tableBatch.table), rows, fixedTypes: tableBatch.fixedTypes, keyColumn: tableBatch.key, capabilities: this.capabilities });
       if (plan.columns.length > 0) tables.set(tableBatch.table, plan.columns);
+      // Sorted as the warehouse would compare them: the keys as planned, which is what the table holds.
+      const sorter = keys?.column === tableBatch.key ? keys : undefined;
+      const checked = sorter !== undefined;
+      if (sorter) {
+        const admitted = plan.rows.filter((row) => {
+          const key = row[tableBatch.key];
+          return typeof key !== 'string' || sorter.admit(tableBatch.table, key);
+        });
+        prepared.duplicates += plan.rows.length - admitted.length;
+        plan.rows = admitted;
+      }
       // Not push(...rejects): a wide batch has hundreds of thousands, past the stack's room for arguments.
       for (const reject of plan.rejects) rejects.push(reject);
       prepared.duplicates += duplicates;
       prepared.casts += plan.casts;
       const within = keyRange(plan.rows, tableBatch.keyArrivesWith, plan.columns);
-      const keys = direct ? stringKeys(plan.rows, tableBatch.key, plan.columns) : undefined;
+      const rowKeys = direct && !checked ? stringKeys(plan.rows, tableBatch.key, plan.columns) : undefined;
       if (direct) for (const spec of batch.latest) if (spec.source === plan.table) markKeys(marks, spec, plan.rows);
       const file = plan.rows.length > 0 ? await this.driver.writeLoadFile(plan.loaded, plan.rows) : undefined;
       // The DDL only: the plan also holds the rows, now in the load file, which a batch waiting
       // to be applied must not keep alive.
       const change: TableChange = { table: plan.table, exists: plan.exists, columns: plan.columns, added: plan.added, widened: plan.widened };
-      prepared.tables.push({ change, key: tableBatch.key, file, within, keys });
+      prepared.tables.push({ change, key: tableBatch.key, file, within, keys: rowKeys, checked });
     }
     for (const spec of batch.latest) {
       // Only rows with a key mark one: a batch of anonymous identifies loads none, and its stage
@@ -266,6 +292,88 @@ export class TableWriter {
       prepared.rejects = await this.driver.writeLoadFile(REJECTS_COLUMNS, rows);
     }
     return prepared;
+  }
+
+  /**
+   * One look at the schema's tables for the keys a sync is about to load, instead of one per
+   * batch (see `SyncKeys`): the keys are staged once, and each table keyed on `column` (but those
+   * of `skip`, and Stowage's own) is read once for the ones it holds; the keys that come more
+   * than once are counted in the same pass. Undefined, and nothing looked at, when there are no
+   * more than `minKeys` keys (one batch, whose own look costs the same), or when either answer
+   * is over `maxFound` keys (a sync that replays what is loaded already): its batches then look
+   * for themselves.
+   */
+  async lookUpKeys(schema: string, column: string, keys: AsyncIterable<string[]>, options: { minKeys: number; skip: ReadonlySet<string>; maxFound?: number }): Promise<SyncKeys | undefined> {
+    const maxFound = options.maxFound ?? MAX_FOUND_KEYS;
+    const keyColumns: Column[] = [{ name: column, type: 'string' }];
+    const stages: string[] = [];
+    let pending: string[] = [];
+    let count = 0;
+    const stageKeys = async (lot: string[]) => {
+      const file = await this.driver.writeLoadFile(keyColumns, lot.map((key) => ({ [column]: key })));
+      stages.push(await this.driver.stage(`${INTERNAL_PREFIX}sync_keys_${stages.length}`, file, { readOnce: false, keys: [column] }));
+    };
+    try {
+      for await (const lot of keys) {
+        count += lot.length;
+        if (count <= options.minKeys) {
+          for (const key of lot) pending.push(key);
+          continue;
+        }
+        if (pending.length > 0) await stageKeys(pending);
+        pending = [];
+        await stageKeys(lot);
+      }
+      if (stages.length === 0) return undefined;
+      const q = (name: string) => this.dialect.quote(name);
+      const all = `(${stages.map((stage) => `SELECT ${q(column)} FROM ${stage}`).join(' UNION ALL ')})`;
+      // Every key found is held in memory until the sync ends: all the answers share one bound.
+      let room = maxFound;
+      const found = async (sql: string) => {
+        const rows = await this.driver.query<Record<string, unknown>>(`${sql} LIMIT ${room + 1}`);
+        room -= rows.length;
+        return room < 0 ? undefined : new Set(rows.map((row) => String(row[column])));
+      };
+      const tables = await this.keyedTables(schema, column, options.skip);
+      if (!tables) return undefined;
+      const repeated = await found(`SELECT k.${q(column)} FROM ${all} k GROUP BY k.${q(column)} HAVING count(*) > 1`);
+      if (!repeated) return undefined;
+      const held = new Map<string, Set<string>>();
+      for (const table of tables) {
+        const ids = await found(`SELECT DISTINCT t.${q(column)} FROM ${this.sql.table(schema, table)} t WHERE t.${q(column)} IN (SELECT k.${q(column)} FROM ${all} k)`);
+        if (!ids) return undefined;
+        if (ids.size > 0) held.set(table, ids);
+      }
+      return new SyncKeys(column, held, repeated);
+    } finally {
+      for (const stage of stages) await this.driver.dropStage(stage).catch(() => undefined);
+    }
+  }
+
+  /**
+   * The tables `lookUpKeys` reads: those with the column `column`, but those of `skip` and
+   * Stowage's own. Undefined when one holds it as other than text (a table made elsewhere): its
+   * keys, compared as text, could miss a key it holds, so its batches must look for themselves.
+   */
+  private async keyedTables(schema: string, column: string, skip: ReadonlySet<string>): Promise<string[] | undefined> {
+    const tables: string[] = [];
+    for (const [table, columns] of await this.tables(schema)) {
+      if (skip.has(table) || table.startsWith(INTERNAL_PREFIX)) continue;
+      const key = columns.find((c) => c.name === column);
+      if (key && key.type !== 'string') return undefined;
+      if (key) tables.push(table);
+    }
+    return tables;
+  }
+
+  /** The rows of the tables `lookUpKeys` would read: what a look per batch would read each time. */
+  async keyedRows(schema: string, column: string, skip: ReadonlySet<string>): Promise<number> {
+    let rows = 0;
+    for (const table of (await this.keyedTables(schema, column, skip)) ?? []) {
+      const [row] = await this.driver.query<{ n: number | string }>(`SELECT count(*) AS ${this.dialect.quote('n')} FROM ${this.sql.table(schema, table)}`);
+      rows += Number(row?.n ?? 0);
+    }
+    return rows;
   }
 
   /** The latest-value table's columns follow its source's: same names, same types. */
@@ -313,9 +421,17 @@ export class TableWriter {
     // A table that feeds a latest-value table is read again to mark its keys; the others only by their insert.
     const readAgain = new Set(prepared.dirty.map((spec) => spec.source));
 
-    for (const { change, key, file, within, keys } of prepared.tables) {
+    for (const { change, key, file, within, keys, checked } of prepared.tables) {
       await this.applyChange(schema, change, result.notices, [key]);
       if (!file) continue;
+      if (checked) {
+        // Every row is new (the sync's look at its keys): no look at the table.
+        const stage = await this.driver.stage(`_stowage_stage_${change.table}`, file, { readOnce: !readAgain.has(change.table), keys: [key], into: { schema, table: change.table } });
+        stages.set(change.table, stage);
+        failpoint('writer:after-stage');
+        result.rows[change.table] = await this.driver.execute(this.sql.insertAll(schema, change.table, stage, file.columns));
+        continue;
+      }
       // Most batches bring only new keys: then the rows go straight in, without a stage.
       if (keys && !(await this.driver.holdsAnyKey!(schema, change.table, key, keys))) {
         await this.driver.loadInto!(schema, change.table, file);

@@ -47,6 +47,43 @@ export function batches(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('loads each message id once per table across the batches of a sync into tables that already hold some of them', async () => {
+      // Where tables have no key index, the sync looks its ids up three calls at a time: windows
+      // of one batch and a half, the last too small for a look of its own.
+      const h = await Harness.create(dut, { batchSize: 2, keyWindow: 3 });
+      await h.calls([identify('u1', { plan: 'pro' }, { messageId: 'x1', timestamp: at(1) }), track('u1', 'Signed Up', { n: 1 }, { messageId: 'x2', timestamp: at(2) })]);
+      await h.sync();
+      await h.calls([
+        // Batch 1: x1 is in identifies already; as a track it is new to tracks and signed_up.
+        identify('u1', { plan: 'free' }, { messageId: 'x1', timestamp: at(3) }),
+        track('u1', 'Signed Up', { n: 2 }, { messageId: 'x1', timestamp: at(3) }),
+        // Batch 2: x2 is in tracks and signed_up already; n1 is new.
+        track('u2', 'Signed Up', { n: 3 }, { messageId: 'x2', timestamp: at(4) }),
+        identify('u2', { plan: 'team' }, { messageId: 'n1', timestamp: at(5) }),
+        // Batch 3: n1 again (loaded two batches ago, in this sync), and n2 twice in one batch.
+        identify('u2', { plan: 'lost' }, { messageId: 'n1', timestamp: at(6) }),
+        identify('u3', { plan: 'solo' }, { messageId: 'n2', timestamp: at(7) }),
+        // Batch 4: n2 a third time, and a track with n2's id, new to tracks.
+        identify('u3', { plan: 'lost' }, { messageId: 'n2', timestamp: at(8) }),
+        track('u3', 'Signed Up', { n: 4 }, { messageId: 'n2', timestamp: at(8) }),
+      ]);
+      const record = await h.sync();
+      expect(record).toMatchObject({ status: 'Success', calls: 8, duplicates: 5, rows: { identifies: 2, tracks: 2, signed_up: 2 } });
+      expect(await h.rows('identifies', ['id', ...names('plan')], ['id'])).toEqual([
+        { id: 'n1', ...named({ plan: 'team' }) },
+        { id: 'n2', ...named({ plan: 'solo' }) },
+        { id: 'x1', ...named({ plan: 'pro' }) },
+      ]);
+      expect(await h.rows('signed_up', ['id', ...names('n')], ['id'])).toEqual([{ id: 'n2', ...named({ n: 4 }) }, { id: 'x1', ...named({ n: 2 }) }, { id: 'x2', ...named({ n: 1 }) }]);
+      expect(await h.rows('tracks', ['id'], ['id'])).toEqual([{ id: 'n2' }, { id: 'x1' }, { id: 'x2' }]);
+      expect(await h.rows('users', ['id', ...names('plan')], ['id'])).toEqual([
+        { id: 'u1', ...named({ plan: 'pro' }) },
+        { id: 'u2', ...named({ plan: 'team' }) },
+        { id: 'u3', ...named({ plan: 'solo' }) },
+      ]);
+      await h.close();
+    });
+
     it('closes a batch once its calls take batchBytes of the log, whatever batchSize says', async () => {
       const h = await Harness.create(dut, { batchBytes: 4096 });
       // Ten calls of ~1 KB each: four fill a batch (the fourth takes it past 4,096 bytes).

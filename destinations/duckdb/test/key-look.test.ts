@@ -1,0 +1,143 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { acceptCall, ClassicBatcher, TableWriter, type Destination, type Driver, type SyncRecord, type WarehouseConfig } from '@stowage/core';
+import { Harness, identify, removeHarnessDirs, track } from '@stowage/testkit';
+import { capabilities, dialect, duckdb } from '../src/index.js';
+import { DuckDBDriver } from '../src/driver.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'stowage-key-look-'));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  removeHarnessDirs();
+});
+
+/** DuckDB, with every statement the engine's sessions run recorded, and the look made to fail when `failLook` is set. */
+function recordedDuckDB(statements: string[], failLook = false): Destination {
+  const watch = (driver: Driver): Driver =>
+    new Proxy(driver, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver) as unknown;
+        if (name !== 'execute' && name !== 'query') return typeof value === 'function' ? value.bind(target) : value;
+        return (sql: string, params?: unknown[]) => {
+          statements.push(sql);
+          if (failLook && sql.startsWith('SELECT DISTINCT t.')) return Promise.reject(new Error('the look broke'));
+          return (value as (sql: string, params?: unknown[]) => Promise<unknown>).call(target, sql, params);
+        };
+      },
+    });
+  return { ...(duckdb as unknown as Destination), connect: async (settings, context) => watch(await duckdb.connect(settings as never, context)) };
+}
+
+const dut = (destination: Destination) => ({
+  destination,
+  module: '@stowage/destination-duckdb',
+  settings: (d: string) => ({ path: join(d, 'wh.duckdb') }),
+  unreachable: (d: string) => ({ path: join(d, 'no', 'wh.duckdb') }),
+});
+
+const at = (minute: number) => `2026-11-23T10:${String(minute).padStart(2, '0')}:00.000Z`;
+
+/** A first sync, then eight calls in four batches: some already loaded, some repeated within the sync. */
+async function twoSyncs(h: Harness, statements: string[]) {
+  await h.calls([identify('u1', { plan: 'pro' }, { messageId: 'x1', timestamp: at(1) }), track('u1', 'Signed Up', { n: 1 }, { messageId: 'x2', timestamp: at(2) })]);
+  await h.sync();
+  statements.length = 0;
+  await h.calls([
+    identify('u1', { plan: 'free' }, { messageId: 'x1', timestamp: at(3) }),
+    track('u2', 'Signed Up', { n: 2 }, { messageId: 'x2', timestamp: at(4) }),
+    identify('u2', { plan: 'team' }, { messageId: 'n1', timestamp: at(5) }),
+    track('u2', 'Signed Up', { n: 3 }, { messageId: 't1', timestamp: at(5) }),
+    identify('u2', { plan: 'lost' }, { messageId: 'n1', timestamp: at(6) }),
+    identify('u3', { plan: 'solo' }, { messageId: 'n2', timestamp: at(7) }),
+    track('u2', 'Signed Up', { n: 4 }, { messageId: 't1', timestamp: at(8) }),
+    identify('u4', { plan: 'duo' }, { messageId: 'n3', timestamp: at(8) }),
+  ]);
+  return h.sync();
+}
+
+/** What the second sync of `twoSyncs` lands, however it looked for its ids: the first copy of each id, per table. */
+async function expectTheSameRows(h: Harness, record: SyncRecord) {
+  expect(record).toMatchObject({ status: 'Success', calls: 8, duplicates: 6, rows: { identifies: 3, tracks: 1, signed_up: 1 } });
+  expect(await h.rows('identifies', ['id', 'plan'], ['id'])).toEqual([
+    { id: 'n1', plan: 'team' },
+    { id: 'n2', plan: 'solo' },
+    { id: 'n3', plan: 'duo' },
+    { id: 'x1', plan: 'pro' },
+  ]);
+  expect(await h.rows('signed_up', ['id', 'n'], ['id'])).toEqual([{ id: 't1', n: 3 }, { id: 'x2', n: 1 }]);
+}
+
+describe("A Classic sync's look for its message ids, where tables have no key index", () => {
+  it('reads each table once for the whole sync, and no batch reads a table for its ids', async () => {
+    const statements: string[] = [];
+    const h = await Harness.create(dut(recordedDuckDB(statements)), { batchSize: 2, keyWindow: 1000 });
+    const record = await twoSyncs(h, statements);
+    await expectTheSameRows(h, record);
+    // One look per table that existed (identifies, tracks, signed_up; not users, nor Stowage's own).
+    const looks = statements.filter((s) => s.startsWith('SELECT DISTINCT t.'));
+    expect(looks.map((s) => /FROM "engage_default"\."(\w+)" t/.exec(s)?.[1]).sort()).toEqual(['identifies', 'signed_up', 'tracks']);
+    // Four batches, and none of their inserts looks at the table.
+    expect(statements.filter((s) => s.startsWith('INSERT INTO "engage_default"."_stowage_loads"'))).toHaveLength(4);
+    expect(statements.filter((s) => s.includes('NOT EXISTS'))).toEqual([]);
+    await h.close();
+  });
+
+  it('looks window by window through a long log, the last window too small for a look of its own', async () => {
+    const statements: string[] = [];
+    // Windows of three calls: two looked up (two batches each), then two calls in one batch that looks for itself.
+    const h = await Harness.create(dut(recordedDuckDB(statements)), { batchSize: 2, keyWindow: 3 });
+    const record = await twoSyncs(h, statements);
+    await expectTheSameRows(h, record);
+    expect(statements.filter((s) => s.startsWith('SELECT DISTINCT t.'))).toHaveLength(6);
+    expect(statements.filter((s) => s.startsWith('INSERT INTO "engage_default"."_stowage_loads"'))).toHaveLength(5);
+    // The last batch (a track of t1, an identify of n3) looks for itself, table by table.
+    expect(statements.filter((s) => s.includes('NOT EXISTS')).map((s) => /^INSERT INTO "engage_default"\."(\w+)"/.exec(s)?.[1]).sort()).toEqual(['identifies', 'signed_up', 'tracks']);
+    await h.close();
+  });
+
+  it('lands the same rows when the look fails, each batch then looking for itself, and says so', async () => {
+    const statements: string[] = [];
+    const h = await Harness.create(dut(recordedDuckDB(statements, true)), { batchSize: 2, keyWindow: 1000 });
+    const record = await twoSyncs(h, statements);
+    await expectTheSameRows(h, record);
+    expect(record.notices.join('\n')).toMatch(/the look for the calls' message ids in engage_default's tables failed \(.*the look broke\); each batch looked for its own/);
+    expect(statements.filter((s) => s.includes('NOT EXISTS')).length).toBeGreaterThan(0);
+    await h.close();
+  });
+});
+
+describe('TableWriter.lookUpKeys', () => {
+  const warehouse: WarehouseConfig = { name: 'wh', type: 'duckdb', settings: {}, spaces: ['default'], schedule: '0 * * * *', schemaPrefix: 'engage_', disabled: { tables: [], columns: {} } };
+  const calls = (ids: string[]) =>
+    ids.map((id) => {
+      const accepted = acceptCall({ type: 'identify', messageId: id, userId: 'u1', traits: { plan: id } }, '2026-11-23T11:00:00.000Z');
+      if (!accepted.ok) throw new Error(accepted.error);
+      return accepted.call;
+    });
+  async function* lots(...ids: string[][]) {
+    yield* ids;
+  }
+
+  it('looks only past one batch of keys, and gives up past maxFound keys found', async () => {
+    const driver = await DuckDBDriver.open({ path: join(dir, 'look.duckdb') });
+    try {
+      const writer = new TableWriter(driver, dialect, capabilities);
+      const batcher = new ClassicBatcher(dialect.identifiers, warehouse);
+      await writer.write(await batcher.batch('engage_default', calls(['a', 'b', 'c']), { stream: 's', end: { segment: 0, offset: 1 }, syncId: 'sync' }));
+      const skip = new Set(['users']);
+      // No more keys than one batch: no look (the batch's own costs the same).
+      expect(await writer.lookUpKeys('engage_default', 'id', lots(['a', 'x'], ['y']), { minKeys: 3, skip })).toBeUndefined();
+      // Three keys held, one repeated: over a maxFound of two, the look gives up.
+      expect(await writer.lookUpKeys('engage_default', 'id', lots(['a', 'b', 'c'], ['d', 'd']), { minKeys: 1, skip, maxFound: 2 })).toBeUndefined();
+      const keys = await writer.lookUpKeys('engage_default', 'id', lots(['a', 'b', 'c'], ['d', 'd']), { minKeys: 1, skip });
+      expect(keys).toBeDefined();
+      expect(['a', 'b', 'c', 'd', 'd'].map((id) => keys!.admit('identifies', id))).toEqual([false, false, false, true, false]);
+      // Another table holds none of them: each key is new to it, a repeated one once.
+      expect(['a', 'd', 'd'].map((id) => keys!.admit('tracks', id))).toEqual([true, true, false]);
+    } finally {
+      await driver.close();
+    }
+  });
+});
