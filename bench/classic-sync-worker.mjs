@@ -65,6 +65,8 @@ async function sync({ configPath }) {
   const batchSeconds = [];
   let lastMs = 0;
   const onProgress = (p) => {
+    // The look for a window's message ids is timed with the window's first batch.
+    if (p.lookingUp) return;
     batchSeconds.push((p.elapsedMs - lastMs) / 1000);
     lastMs = p.elapsedMs;
   };

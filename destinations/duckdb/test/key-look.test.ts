@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acceptCall, ClassicBatcher, TableWriter, type Destination, type Driver, type SyncRecord, type WarehouseConfig } from '@stowage/core';
+import { acceptCall, ClassicBatcher, TableWriter, type Destination, type Driver, type SyncProgress, type SyncRecord, type WarehouseConfig } from '@stowage/core';
 import { Harness, identify, removeHarnessDirs, track } from '@stowage/testkit';
 import { capabilities, dialect, duckdb } from '../src/index.js';
 import { DuckDBDriver } from '../src/driver.js';
@@ -40,7 +40,7 @@ const dut = (destination: Destination) => ({
 const at = (minute: number) => `2026-11-23T10:${String(minute).padStart(2, '0')}:00.000Z`;
 
 /** A first sync, then eight calls in four batches: some already loaded, some repeated within the sync. */
-async function twoSyncs(h: Harness, statements: string[]) {
+async function twoSyncs(h: Harness, statements: string[], progress: SyncProgress[] = []) {
   await h.calls([identify('u1', { plan: 'pro' }, { messageId: 'x1', timestamp: at(1) }), track('u1', 'Signed Up', { n: 1 }, { messageId: 'x2', timestamp: at(2) })]);
   await h.sync();
   statements.length = 0;
@@ -54,7 +54,7 @@ async function twoSyncs(h: Harness, statements: string[]) {
     track('u2', 'Signed Up', { n: 4 }, { messageId: 't1', timestamp: at(8) }),
     identify('u4', { plan: 'duo' }, { messageId: 'n3', timestamp: at(8) }),
   ]);
-  return h.sync();
+  return h.stowage.sync('wh', { onProgress: (p) => progress.push(p) });
 }
 
 /** What the second sync of `twoSyncs` lands, however it looked for its ids: the first copy of each id, per table. */
@@ -88,7 +88,10 @@ describe("A Classic sync's look for its message ids, where tables have no key in
     const statements: string[] = [];
     // Windows of three calls: two looked up (two batches each), then two calls in one batch that looks for itself.
     const h = await Harness.create(dut(recordedDuckDB(statements)), { batchSize: 2, keyWindow: 3 });
-    const record = await twoSyncs(h, statements);
+    const progress: SyncProgress[] = [];
+    const record = await twoSyncs(h, statements, progress);
+    // The progress says when a look starts: before the first batch, and after the second.
+    expect(progress.map((p) => (p.lookingUp ? `look ${p.calls}` : `batch ${p.calls}`)).slice(0, 5)).toEqual(['look 0', 'batch 2', 'batch 3', 'look 3', 'batch 5']);
     await expectTheSameRows(h, record);
     expect(statements.filter((s) => s.startsWith('SELECT DISTINCT t.'))).toHaveLength(6);
     expect(statements.filter((s) => s.startsWith('INSERT INTO "engage_default"."_stowage_loads"'))).toHaveLength(5);

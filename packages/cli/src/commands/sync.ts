@@ -17,7 +17,14 @@ export async function syncNow(stowage: Stowage, warehouse: string | undefined, q
   for (const name of names) {
     const record = await stowage.sync(name, {
       trigger: 'manual',
-      onProgress: quiet ? undefined : (p) => progress(`${p.warehouse}/${p.space}: ${fmt(p.calls)} calls, ${fmt(p.rows)} rows, ${fmt(Math.round(p.calls / Math.max(p.elapsedMs / 1000, 0.001)))} calls/s`),
+      onProgress: quiet
+        ? undefined
+        : (p) =>
+            progress(
+              p.lookingUp
+                ? `${p.warehouse}/${p.space}: ${fmt(p.calls)} calls; looking up the message ids of the next ~${fmt(p.lookingUp)} in the tables`
+                : `${p.warehouse}/${p.space}: ${fmt(p.calls)} calls, ${fmt(p.rows)} rows, ${fmt(Math.round(p.calls / Math.max(p.elapsedMs / 1000, 0.001)))} calls/s`,
+            ),
     });
     if (!quiet && process.stderr.isTTY) process.stderr.write('\n');
     console.log(summarize(record));

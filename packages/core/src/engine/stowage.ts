@@ -43,6 +43,12 @@ export interface SyncProgress {
   calls: number;
   rows: number;
   elapsedMs: number;
+  /**
+   * Set while the sync looks up the message ids of about this many calls in the tables, before
+   * their batches (where tables have no key index): a pass over each table, which takes a while
+   * in tables of many rows.
+   */
+  lookingUp?: number;
 }
 
 /** How far a flush got in one space's queue: the queued events handled (written, refused or kept queued). */
@@ -346,8 +352,8 @@ export class Stowage {
         const writer = new TableWriter(driver, destination.dialect, destination.capabilities);
         for (const space of warehouse.spaces) {
           await this.ensureBackfilled(warehouse, space);
-          await this.syncSpace(writer, destination, warehouse, space, record, (rows) =>
-            opts.onProgress?.({ warehouse: warehouse.name, space, calls: record.calls, rows, elapsedMs: Date.now() - started }),
+          await this.syncSpace(writer, destination, warehouse, space, record, (rows, lookingUp) =>
+            opts.onProgress?.({ warehouse: warehouse.name, space, calls: record.calls, rows, elapsedMs: Date.now() - started, ...(lookingUp ? { lookingUp } : {}) }),
           );
         }
         record.status = record.rejects > 0 ? 'Partial' : 'Success';
@@ -367,7 +373,7 @@ export class Stowage {
   }
 
   /** Loads one space's log into its classic schema, from the ledger's cursor to the log's end. */
-  private async syncSpace(writer: TableWriter, destination: Destination, warehouse: WarehouseConfig, space: string, record: SyncRecord, progress: (rows: number) => void): Promise<void> {
+  private async syncSpace(writer: TableWriter, destination: Destination, warehouse: WarehouseConfig, space: string, record: SyncRecord, progress: (rows: number, lookingUp?: number) => void): Promise<void> {
     const schema = `${warehouse.schemaPrefix}${space}`;
     const stream = `classic/${warehouse.name}/${space}`;
     const batcher = new ClassicBatcher(destination.dialect.identifiers, warehouse);
@@ -389,7 +395,7 @@ export class Stowage {
       while (comparePositions(at, stop) < 0) {
         // Where the tables have no key index, the calls' message ids are looked up once for a
         // window of the log rather than once per batch (each look reads every row of the table).
-        const window = destination.capabilities.keyIndexes ? { until: stop } : await this.lookUpKeys(writer, schema, log, at, stop, record, destination.secrets(warehouse.settings));
+        const window = destination.capabilities.keyIndexes ? { until: stop } : await this.lookUpKeys(writer, schema, log, at, stop, record, destination.secrets(warehouse.settings), (calls) => progress(rows, calls));
         // While the warehouse applies one batch, the next ones are read, planned and encoded in
         // load files: on two cores the client's work and the warehouse's overlap instead of taking turns.
         const batches = prefetch(
@@ -434,7 +440,7 @@ export class Stowage {
    * KEY_WINDOW calls), and where that window ends. A look that fails is no reason to fail the
    * sync: its batches then look for themselves, as they do when the look gives up.
    */
-  private async lookUpKeys(writer: TableWriter, schema: string, log: CallLog, at: LogPosition, stop: LogPosition, record: SyncRecord, secrets: readonly string[]): Promise<{ keys?: SyncKeys; until: LogPosition }> {
+  private async lookUpKeys(writer: TableWriter, schema: string, log: CallLog, at: LogPosition, stop: LogPosition, record: SyncRecord, secrets: readonly string[], lookingUp: (calls: number) => void): Promise<{ keys?: SyncKeys; until: LogPosition }> {
     let until = stop;
     const most = this.options.keyWindow ?? KEY_WINDOW;
     const skip = new Set([USERS]);
@@ -453,6 +459,7 @@ export class Stowage {
       // A first sync into empty tables is better off with its batches' own looks: they read little.
       const calls = Math.min(most, Math.ceil(log.bytesBetween(at, stop) / CALL_BYTES));
       if (!this.options.alwaysLookUpKeys && !lookPays({ rows: await writer.keyedRows(schema, 'id', skip), keys: calls, batchKeys: this.config.batchSize })) return { until: stop };
+      lookingUp(calls);
       const keys = await writer.lookUpKeys(schema, 'id', window(), { minKeys: this.config.batchSize, skip });
       return keys ? { keys, until } : { until: stop };
     } catch (error) {
