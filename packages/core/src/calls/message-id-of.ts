@@ -15,15 +15,22 @@ export function messageIdOf(buf: Buffer, start: number, end: number): string {
 }
 
 function quickId(buf: Buffer, start: number, end: number): string | undefined {
-  if (end - start < TYPE.length + MESSAGE_ID.length || buf.compare(TYPE, 0, TYPE.length, start, start + TYPE.length) !== 0) return undefined;
+  if (!startsAt(buf, start, end, TYPE)) return undefined;
   // The type is `identify` or `track`: its value holds no quote or escape.
   let i = start + TYPE.length;
   while (i < end && buf[i] !== QUOTE && buf[i] !== BACKSLASH) i++;
-  if (i + MESSAGE_ID.length > end || buf.compare(MESSAGE_ID, 0, MESSAGE_ID.length, i, i + MESSAGE_ID.length) !== 0) return undefined;
+  if (!startsAt(buf, i, end, MESSAGE_ID)) return undefined;
   const from = i + MESSAGE_ID.length;
   for (let j = from; j < end; j++) {
     if (buf[j] === QUOTE) return buf.toString('utf8', from, j);
     if (buf[j] === BACKSLASH) return undefined;
   }
   return undefined;
+}
+
+/** Whether `buf[at, end)` starts with `prefix`, compared byte by byte (a call into Buffer.compare costs more for these few bytes). */
+function startsAt(buf: Buffer, at: number, end: number, prefix: Buffer): boolean {
+  if (end - at < prefix.length) return false;
+  for (let k = 0; k < prefix.length; k++) if (buf[at + k] !== prefix[k]) return false;
+  return true;
 }

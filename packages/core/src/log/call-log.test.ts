@@ -21,6 +21,25 @@ describe('CallLog', () => {
     expect(await readAll(log, batches[0]!.end)).toEqual([{ n: 3 }, { n: 4 }]);
   });
 
+  it('reads entries longer than its read buffer, and many across its chunks, each ending where the next begins', async () => {
+    const log = new CallLog(mkdtempSync(join(tmpdir(), 'log-')));
+    // 3,000 entries of ~200 bytes cross the quarter-megabyte chunks at every place in a line; two of 600 KB and 1.2 MB do not fit one.
+    const entries = Array.from({ length: 3000 }, (_, n) => ({ n, p: 'é'.repeat(n % 97) + 'x'.repeat(150) }));
+    entries.splice(1000, 0, { n: -1, p: 'y'.repeat(600_000) });
+    entries.splice(2000, 0, { n: -2, p: 'z'.repeat(1_200_000) });
+    await log.append(entries);
+    const ends = [];
+    const read = [];
+    for await (const b of log.read({ segment: 0, offset: 0 }, 7)) {
+      read.push(...b.entries);
+      ends.push(b.end);
+    }
+    expect(read).toEqual(entries);
+    // Every batch end is where a line ends: reading on from it gives the rest, exactly.
+    for (const batch of [140, 143, 286]) expect(await readAll(log, ends[batch])).toEqual(entries.slice((batch + 1) * 7));
+    expect(ends.at(-1)).toEqual(log.end());
+  });
+
   it('closes a batch early once its entries take batchBytes of the log, and resumes after it', async () => {
     const log = new CallLog(mkdtempSync(join(tmpdir(), 'log-')));
     // Lines of 15 bytes (`{"n":1,"p":""}` and the newline) and one of ~1,000.

@@ -136,24 +136,33 @@ export class CallLog {
    * for it.
    */
   async *chunks(from: LogPosition, stop: LogPosition): AsyncGenerator<{ buf: Buffer; segment: number; offset: number }> {
+    // One buffer, read into after the partial line the last chunk left at its start: no copy of
+    // the chunk itself (concatenating each chunk to that line copied every byte of the log once more).
+    let buf = Buffer.alloc(READ_CHUNK_BYTES);
     for (const segment of this.segments()) {
       if (segment < from.segment || segment > stop.segment) continue;
       const fd = openSync(join(this.dir, segmentName(segment)), 'r');
       try {
         const limit = segment === stop.segment ? stop.offset : fstatSync(fd).size;
-        const chunk = Buffer.alloc(READ_CHUNK_BYTES);
-        let carry: Buffer = Buffer.alloc(0);
         let offset = segment === from.segment ? from.offset : 0;
         let pos = offset;
+        let carried = 0;
         while (pos < limit) {
-          const n = readSync(fd, chunk, 0, Math.min(chunk.length, limit - pos), pos);
+          // A line longer than the buffer: twice the room, the line so far kept.
+          if (carried === buf.length) {
+            const bigger = Buffer.alloc(buf.length * 2);
+            buf.copy(bigger, 0, 0, carried);
+            buf = bigger;
+          }
+          const n = readSync(fd, buf, carried, Math.min(buf.length - carried, limit - pos), pos);
           if (n === 0) break;
           pos += n;
-          const buf = carry.length ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
-          const whole = buf.lastIndexOf(10) + 1;
+          const filled = carried + n;
+          const whole = buf.lastIndexOf(10, filled - 1) + 1;
           if (whole > 0) yield { buf: buf.subarray(0, whole), segment, offset };
           offset += whole;
-          carry = Buffer.from(buf.subarray(whole));
+          buf.copy(buf, 0, whole, filled);
+          carried = filled - whole;
           await yieldToEventLoop();
         }
       } finally {
