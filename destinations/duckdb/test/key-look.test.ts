@@ -75,9 +75,10 @@ describe("A Classic sync's look for its message ids, where tables have no key in
     const h = await Harness.create(dut(recordedDuckDB(statements)), { batchSize: 2, keyWindow: 1000 });
     const record = await twoSyncs(h, statements);
     await expectTheSameRows(h, record);
-    // One look per table that existed (identifies, tracks, signed_up; not users, nor Stowage's own).
+    // One look, reading each table that existed once (identifies, tracks, signed_up; not users, nor Stowage's own).
     const looks = statements.filter((s) => s.startsWith('SELECT DISTINCT t.'));
-    expect(looks.map((s) => /FROM "engage_default"\."(\w+)" t/.exec(s)?.[1]).sort()).toEqual(['identifies', 'signed_up', 'tracks']);
+    expect(looks).toHaveLength(1);
+    expect([...looks[0]!.matchAll(/FROM "engage_default"\."(\w+)"/g)].map((m) => m[1]).sort()).toEqual(['identifies', 'signed_up', 'tracks']);
     // Four batches, and none of their inserts looks at the table.
     expect(statements.filter((s) => s.startsWith('INSERT INTO "engage_default"."_stowage_loads"'))).toHaveLength(4);
     expect(statements.filter((s) => s.includes('NOT EXISTS'))).toEqual([]);
@@ -93,7 +94,7 @@ describe("A Classic sync's look for its message ids, where tables have no key in
     // The progress says when a look starts: before the first batch, and after the second.
     expect(progress.map((p) => (p.lookingUp ? `look ${p.calls}` : `batch ${p.calls}`)).slice(0, 5)).toEqual(['look 0', 'batch 2', 'batch 3', 'look 3', 'batch 5']);
     await expectTheSameRows(h, record);
-    expect(statements.filter((s) => s.startsWith('SELECT DISTINCT t.'))).toHaveLength(6);
+    expect(statements.filter((s) => s.startsWith('SELECT DISTINCT t.'))).toHaveLength(2);
     expect(statements.filter((s) => s.startsWith('INSERT INTO "engage_default"."_stowage_loads"'))).toHaveLength(5);
     // The last batch (a track of t1, an identify of n3) looks for itself, table by table.
     expect(statements.filter((s) => s.includes('NOT EXISTS')).map((s) => /^INSERT INTO "engage_default"\."(\w+)"/.exec(s)?.[1]).sort()).toEqual(['identifies', 'signed_up', 'tracks']);

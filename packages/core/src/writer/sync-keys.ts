@@ -14,10 +14,13 @@ export class SyncKeys {
   constructor(
     /** The key column the look was made on. */
     readonly column: string,
-    /** Per table, the sync's keys it held before the sync. */
+    /** Per table, the sync's keys it held before the sync, as the sync spells them. */
     private readonly held: ReadonlyMap<string, ReadonlySet<string>>,
-    /** Keys that come more than once in the sync. */
-    private readonly repeated: ReadonlySet<string>,
+    /**
+     * Keys that come more than once in the sync, each spelling with the one that stands for its
+     * group: the warehouse may take two spellings for one key (Redshift ignores trailing blanks).
+     */
+    private readonly repeated: ReadonlyMap<string, string>,
   ) {}
 
   /**
@@ -27,11 +30,12 @@ export class SyncKeys {
    */
   admit(table: string, key: string): boolean {
     if (this.held.get(table)?.has(key)) return false;
-    if (!this.repeated.has(key)) return true;
+    const group = this.repeated.get(key);
+    if (group === undefined) return true;
     let admitted = this.admitted.get(table);
     if (!admitted) this.admitted.set(table, (admitted = new Set()));
-    if (admitted.has(key)) return false;
-    admitted.add(key);
+    if (admitted.has(group)) return false;
+    admitted.add(group);
     return true;
   }
 }

@@ -95,6 +95,9 @@ const REFRESH_SLICE = 250_000;
  */
 const MAX_FOUND_KEYS = 200_000;
 
+/** Tables one statement of a sync's look reads together (a schema may have thousands of event tables). */
+const TABLES_PER_LOOK = 100;
+
 /** A latest-value table made ready for its recompute: its DDL and the columns it carries. */
 interface PreparedLatest {
   spec: LatestValueTable;
@@ -296,21 +299,27 @@ export class TableWriter {
 
   /**
    * One look at the schema's tables for the keys a sync is about to load, instead of one per
-   * batch (see `SyncKeys`): the keys are staged once, and each table keyed on `column` (but those
-   * of `skip`, and Stowage's own) is read once for the ones it holds; the keys that come more
-   * than once are counted in the same pass. Undefined, and nothing looked at, when there are no
-   * more than `minKeys` keys (one batch, whose own look costs the same), or when either answer
-   * is over `maxFound` keys (a sync that replays what is loaded already): its batches then look
-   * for themselves.
+   * batch (see `SyncKeys`): the keys are staged once, and the tables keyed on `column` (but those
+   * of `skip`, and Stowage's own) are read once, together, for the keys they hold; the keys that
+   * come more than once are found in the staged keys. Undefined, and nothing looked at, when there
+   * are no more than `minKeys` keys (one batch, whose own look costs the same), or when the
+   * answers hold over `maxFound` keys (a sync that replays what is loaded already): its batches
+   * then look for themselves.
+   *
+   * The answers are the staged spellings, matched by the warehouse's own equality (Redshift's
+   * ignores trailing blanks, and may ignore case), so that the client sorts each row as the
+   * warehouse would compare its key.
    */
   async lookUpKeys(schema: string, column: string, keys: AsyncIterable<string[]>, options: { minKeys: number; skip: ReadonlySet<string>; maxFound?: number }): Promise<SyncKeys | undefined> {
-    const maxFound = options.maxFound ?? MAX_FOUND_KEYS;
     const keyColumns: Column[] = [{ name: column, type: 'string' }];
     const stages: string[] = [];
     let pending: string[] = [];
     let count = 0;
+    // A key longer than the column holds is quarantined, and its row loaded without one: no look needed.
+    const max = this.capabilities.maxStringBytes;
+    const storable = (key: string) => key.length * 3 <= max || Buffer.byteLength(key) <= max;
     const stageKeys = async (lot: string[]) => {
-      const file = await this.driver.writeLoadFile(keyColumns, lot.map((key) => ({ [column]: key })));
+      const file = await this.driver.writeLoadFile(keyColumns, lot.filter(storable).map((key) => ({ [column]: key })));
       stages.push(await this.driver.stage(`${INTERNAL_PREFIX}sync_keys_${stages.length}`, file, { readOnce: false, keys: [column] }));
     };
     try {
@@ -325,29 +334,53 @@ export class TableWriter {
         await stageKeys(lot);
       }
       if (stages.length === 0) return undefined;
-      const q = (name: string) => this.dialect.quote(name);
-      const all = `(${stages.map((stage) => `SELECT ${q(column)} FROM ${stage}`).join(' UNION ALL ')})`;
-      // Every key found is held in memory until the sync ends: all the answers share one bound.
-      let room = maxFound;
-      const found = async (sql: string) => {
-        const rows = await this.driver.query<Record<string, unknown>>(`${sql} LIMIT ${room + 1}`);
-        room -= rows.length;
-        return room < 0 ? undefined : new Set(rows.map((row) => String(row[column])));
-      };
       const tables = await this.keyedTables(schema, column, options.skip);
       if (!tables) return undefined;
-      const repeated = await found(`SELECT k.${q(column)} FROM ${all} k GROUP BY k.${q(column)} HAVING count(*) > 1`);
-      if (!repeated) return undefined;
-      const held = new Map<string, Set<string>>();
-      for (const table of tables) {
-        const ids = await found(`SELECT DISTINCT t.${q(column)} FROM ${this.sql.table(schema, table)} t WHERE t.${q(column)} IN (SELECT k.${q(column)} FROM ${all} k)`);
-        if (!ids) return undefined;
-        if (ids.size > 0) held.set(table, ids);
-      }
-      return new SyncKeys(column, held, repeated);
+      return await this.lookUp(schema, column, tables, stages, options.maxFound ?? MAX_FOUND_KEYS);
     } finally {
       for (const stage of stages) await this.driver.dropStage(stage).catch(() => undefined);
     }
+  }
+
+  /** The statements of `lookUpKeys`, once its keys are staged. */
+  private async lookUp(schema: string, column: string, tables: readonly string[], stages: readonly string[], maxFound: number): Promise<SyncKeys | undefined> {
+    const q = (name: string) => this.dialect.quote(name);
+    const id = q(column);
+    const staged = `(${stages.map((stage) => `SELECT ${id} FROM ${stage}`).join(' UNION ALL ')})`;
+    // Every key found is held in memory until the sync ends: all the answers share one bound.
+    let room = maxFound;
+    const found = async <T extends Record<string, unknown>>(sql: string): Promise<T[] | undefined> => {
+      const rows = await this.driver.query<T>(`${sql} LIMIT ${room + 1}`);
+      room -= rows.length;
+      return room < 0 ? undefined : rows;
+    };
+    // Keys that come more than once: each group's spellings, and one of them to stand for it.
+    const repeated = new Map<string, string>();
+    const firsts = await found<{ first: unknown }>(`SELECT min(k.${id}) AS ${q('first')} FROM ${staged} k GROUP BY k.${id} HAVING count(*) > 1`);
+    if (!firsts) return undefined;
+    if (firsts.length > 0) {
+      const spellings = await found<{ spelling: unknown; first: unknown }>(
+        `SELECT DISTINCT k.${id} AS ${q('spelling')}, g.${q('first')} FROM ${staged} k JOIN (SELECT min(${id}) AS ${q('first')} FROM ${staged} s GROUP BY ${id} HAVING count(*) > 1) g ON k.${id} = g.${q('first')}`,
+      );
+      if (!spellings) return undefined;
+      for (const row of spellings) repeated.set(String(row.spelling), String(row.first));
+    }
+    // The tables together, a hundred to a statement: one pass over each table's keys, and over the staged keys per statement.
+    const held = new Map<string, Set<string>>();
+    for (let i = 0; i < tables.length; i += TABLES_PER_LOOK) {
+      const keyed = tables
+        .slice(i, i + TABLES_PER_LOOK)
+        .map((table) => `SELECT ${this.dialect.literal(table)} AS ${q('table_name')}, ${id} FROM ${this.sql.table(schema, table)}`)
+        .join(' UNION ALL ');
+      const rows = await found<{ table_name: string; key: unknown }>(`SELECT DISTINCT t.${q('table_name')}, k.${id} AS ${q('key')} FROM ${staged} k JOIN (${keyed}) t ON t.${id} = k.${id}`);
+      if (!rows) return undefined;
+      for (const row of rows) {
+        let ids = held.get(row.table_name);
+        if (!ids) held.set(row.table_name, (ids = new Set()));
+        ids.add(String(row.key));
+      }
+    }
+    return new SyncKeys(column, held, repeated);
   }
 
   /**
@@ -368,9 +401,12 @@ export class TableWriter {
 
   /** The rows of the tables `lookUpKeys` would read: what a look per batch would read each time. */
   async keyedRows(schema: string, column: string, skip: ReadonlySet<string>): Promise<number> {
+    const tables = (await this.keyedTables(schema, column, skip)) ?? [];
+    const n = this.dialect.quote('n');
     let rows = 0;
-    for (const table of (await this.keyedTables(schema, column, skip)) ?? []) {
-      const [row] = await this.driver.query<{ n: number | string }>(`SELECT count(*) AS ${this.dialect.quote('n')} FROM ${this.sql.table(schema, table)}`);
+    for (let i = 0; i < tables.length; i += TABLES_PER_LOOK) {
+      const counts = tables.slice(i, i + TABLES_PER_LOOK).map((table) => `SELECT count(*) AS ${n} FROM ${this.sql.table(schema, table)}`);
+      const [row] = await this.driver.query<{ n: number | string }>(`SELECT sum(c.${n}) AS ${n} FROM (${counts.join(' UNION ALL ')}) c`);
       rows += Number(row?.n ?? 0);
     }
     return rows;
