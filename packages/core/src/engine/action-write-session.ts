@@ -50,6 +50,9 @@ export interface PreparedEvents {
 /** Refusals listed one by one in the history; the rest are counted. */
 const NOTICED_REFUSALS = 20;
 
+/** Message ids a notice names of the events the warehouse refused together; the rest are counted. */
+const REFUSED_IDS_NAMED = 3;
+
 /** The action's payload schema, as executeBatch validates each payload against it. */
 const PAYLOAD_SCHEMA = fieldsToJsonSchema(sendCustomEventFields as never);
 const VALIDATION = { schemaKey: 'stowage:sendCustomEvent', throwIfInvalid: true, exempt: ['dynamicAuthSettings'] };
@@ -264,6 +267,31 @@ export class ActionWriteSession {
     this.held += events;
     if (activation !== undefined) this.heldActivations.add(activation);
     if (reason !== undefined) this.record.notices.push(`${events} events stay queued: ${reason}`);
+  }
+
+  /**
+   * Queued events the warehouse refused on their own while it wrote the others of their write
+   * (`splitFailedWrite`): they stay queued, with its reason, and the write ends Partial.
+   */
+  holdRefused(activation: string, events: readonly ActionEvent[], error: unknown): void {
+    const message = redact((error as Error)?.message ?? String(error), this.destination.secrets(this.warehouse.settings));
+    const ids = events.slice(0, REFUSED_IDS_NAMED).map((e) => e.messageId).join(', ') + (events.length > REFUSED_IDS_NAMED ? ', …' : '');
+    const which = events.length === 1 ? `event ${ids}` : `events ${ids}`;
+    this.hold(events.length, `activation "${activation}": the warehouse refused ${which} while it took the others of their write (${message}); fix what it names in the table, then \`stowage flush\``);
+  }
+
+  /**
+   * Whether the warehouse answers a trivial statement. After a failed write, it tells a warehouse
+   * that is down, or a lost connection, from a warehouse that refused what it was given.
+   */
+  async answers(): Promise<boolean> {
+    try {
+      await this.open();
+      await this.driver!.execute('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /**

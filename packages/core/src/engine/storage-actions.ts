@@ -10,6 +10,7 @@ import { withFileLock } from '../log/file-lock.js';
 import { comparePositions, LOG_START, type LogPosition } from '../log/position.js';
 import type { Change } from '../runs/run.js';
 import { ActionWriteSession, type ActivationOutcome, type FlushResult, type PreparedEvents } from './action-write-session.js';
+import { splitFailedWrite } from './refused-events.js';
 
 export type { ActivationOutcome, FlushResult };
 
@@ -215,9 +216,26 @@ export class StorageActionsPath {
             try {
               await session.write(activation, events);
             } catch (error) {
-              if (!(error instanceof MissingSchemaError)) throw error;
-              held.push(...events.map((e) => ({ a: name, e })));
-              session.hold(events.length, `activation "${name}": ${error.message}`, name);
+              if (error instanceof MissingSchemaError) {
+                held.push(...events.map((e) => ({ a: name, e })));
+                session.hold(events.length, `activation "${name}": ${error.message}`, name);
+                continue;
+              }
+              // Throws when the warehouse itself fails: the session fails, everything stays queued.
+              const unwritten = await splitFailedWrite({ write: (part) => session.write(activation, part), answers: () => session.answers() }, events, error);
+              // One notice per reason, however many parts the events were refused in.
+              const refused = new Map<string, { events: ActionEvent[]; error: unknown }>();
+              for (const part of unwritten) {
+                held.push(...part.events.map((e) => ({ a: name, e })));
+                if (part.error instanceof MissingSchemaError) {
+                  session.hold(part.events.length, `activation "${name}": ${part.error.message}`, name);
+                  continue;
+                }
+                const reason = (part.error as Error)?.message ?? String(part.error);
+                const group = refused.get(reason) ?? refused.set(reason, { events: [], error: part.error }).get(reason)!;
+                group.events.push(...part.events);
+              }
+              for (const group of refused.values()) session.holdRefused(name, group.events, group.error);
             }
           }
           if (held.length > 0) await outbox.append(held);

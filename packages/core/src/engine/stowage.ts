@@ -218,7 +218,13 @@ export class Stowage {
       for (const warehouse of new Set(activations.map((a) => a.warehouse))) session(warehouse).openSoon();
       const outcome = await store.applyRun(header, computation.type, progress.counting(profiles), sink);
       for (const warehouse of new Set(activations.map((a) => a.warehouse))) {
-        if (this.actions.pending(warehouse, space.name)) await this.actions.drain(session(warehouse), this.warehouse(warehouse), space);
+        if (!this.actions.pending(warehouse, space.name)) continue;
+        let s = session(warehouse);
+        // A write failed the run's session, yet the warehouse answers: it refused something the
+        // write held. The queue is written now, in a session of its own, where the events it
+        // refuses on their own are told from the others, which land right after their run.
+        if (s.failed && (await s.answers())) sessions.set(`${warehouse}\u0000queue`, (s = this.actions.open(this.warehouse(warehouse), space, `run ${header.id} (its queue, after a failed write)`)));
+        await this.actions.drain(s, this.warehouse(warehouse), space);
       }
       const results: FlushResult[] = [];
       for (const s of sessions.values()) {

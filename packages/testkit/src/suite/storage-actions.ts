@@ -280,6 +280,44 @@ export function storageActions(dut: DestinationUnderTest): void {
       await broken.close();
     });
 
+    it('writes the queued events a table takes, and keeps queued, with the reason, an event it refuses on its own', async () => {
+      const columns = { cart_id: { '@path': '$.properties.data_graph_entity_context.cart_id' } };
+      const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts', columns } } });
+      const { quote, physicalType } = dut.destination.dialect;
+      // The user's own table, whose cart_id may not be null: a member without a cart is refused by the warehouse, not by Stowage.
+      await h.execute(`CREATE SCHEMA ${quote('default')}`);
+      await h.execute(`CREATE TABLE ${quote('default')}.${quote('carts')} (${quote('cart_id')} ${physicalType('string')} NOT NULL)`);
+      const members = [{ userId: 'u1', entityContext: { cart_id: 'c1' } }, { userId: 'u2', entityContext: { note: 'no cart' } }, { userId: 'u3', entityContext: { cart_id: 'c3' } }];
+      const run = await h.run({ computation: 'carts', id: 'r1' }, members);
+      // The run's write fails; the warehouse still answers, so the run writes its queue at once,
+      // split until the refused event is alone: the others land, it stays queued with the warehouse's reason.
+      expect(run.writes).toMatchObject([
+        { status: 'Failure', error: expect.stringContaining('stay queued') },
+        { status: 'Partial', trigger: 'run r1 (its queue, after a failed write)', rows: { 'default.carts': 2 } },
+      ]);
+      expect(run.writes[1]!.notices.join('\n')).toMatch(/1 events stay queued: activation "a": the warehouse refused event \w+ while it took the others of their write \(.+\); fix what it names in the table, then `stowage flush`/);
+      // It does not hold back what is queued after it, nor is anything written twice.
+      const [again] = await h.stowage.flush('wh');
+      expect(again!.record).toMatchObject({ status: 'Partial', calls: 0 });
+      expect(again!.record.notices.join('\n')).toMatch(/1 events stay queued: activation "a": the warehouse refused event/);
+      expect(await h.rows('carts', ['user_id', 'cart_id'], ['user_id'], 'wh', 'default')).toEqual([
+        { user_id: 'u1', cart_id: 'c1' },
+        { user_id: 'u3', cart_id: 'c3' },
+      ]);
+
+      // The user moves the strict table aside: the refused event is written into a new one.
+      await h.execute(`ALTER TABLE ${quote('default')}.${quote('carts')} RENAME TO ${quote('carts_strict')}`);
+      const [fixed] = await h.stowage.flush('wh');
+      expect(fixed!.record).toMatchObject({ status: 'Success', rows: { 'default.carts': 1 } });
+      // No cart_id column there: a null never creates one.
+      expect(await h.rows('carts', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u2' }]);
+      expect(await h.rows('carts_strict', ['user_id', 'cart_id'], ['user_id'], 'wh', 'default')).toEqual([
+        { user_id: 'u1', cart_id: 'c1' },
+        { user_id: 'u3', cart_id: 'c3' },
+      ]);
+      await h.close();
+    });
+
     it('keeps the events queued for a warehouse an activation no longer writes to, and writes them there once it does again', async () => {
       const first = await Harness.create(dut, { computations });
       const good = first.settings;
