@@ -4,7 +4,7 @@ import pg from 'pg';
 import { openLoadDir, redact, type Column, type Dialect, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
 import { clientConfig } from './client-config.js';
 import { describeTarget, secretsOf } from './connection.js';
-import { introspectColumns, introspectSchema, schemaExists } from './introspect.js';
+import { introspectColumns, introspectPinnedColumns, introspectSchema, schemaExists } from './introspect.js';
 import type { Loader } from './load/loader.js';
 import type { PostgresSettings } from './settings.js';
 
@@ -130,6 +130,10 @@ export class PgDriver implements Driver {
 
   schemaExists(schema: string): Promise<boolean> {
     return this.run(() => schemaExists(this.client, schema));
+  }
+
+  pinnedColumns(schema: string): Promise<Map<string, Map<string, string>>> {
+    return this.run(() => introspectPinnedColumns(this.client, schema));
   }
 
   writeLoadFile(columns: readonly Column[], rows: readonly Row[]): Promise<LoadFile> {

@@ -26,6 +26,38 @@ export async function introspectColumns(client: pg.Client, dialect: Dialect, sch
   return rows.map((r) => ({ name: r.column_name, type: dialect.logicalType(r.data_type) ?? 'string' }));
 }
 
+/**
+ * The columns of a schema's tables that views (or materialized views) read, by table, each with
+ * the views: PostgreSQL refuses `ALTER COLUMN … TYPE` on them ("cannot alter type of a column
+ * used by a view or rule"), which would fail every sync that widens one. Found through the
+ * views' rewrite rules in `pg_depend`, one query per catalog read.
+ */
+export async function introspectPinnedColumns(client: pg.Client, schema: string): Promise<Map<string, Map<string, string>>> {
+  const { rows } = await client.query<{ table_name: string; column_name: string; views: string[] }>(
+    `SELECT t.relname AS table_name, a.attname AS column_name,
+            array_agg(DISTINCT vn.nspname || '.' || v.relname ORDER BY vn.nspname || '.' || v.relname) AS views
+       FROM pg_depend d
+       JOIN pg_rewrite r ON r.oid = d.objid
+       JOIN pg_class v ON v.oid = r.ev_class
+       JOIN pg_namespace vn ON vn.oid = v.relnamespace
+       JOIN pg_class t ON t.oid = d.refobjid
+       JOIN pg_namespace tn ON tn.oid = t.relnamespace
+       JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+      WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
+        AND d.refobjsubid > 0 AND v.oid <> t.oid AND tn.nspname = $1
+      GROUP BY t.relname, a.attname`,
+    [schema],
+  );
+  const pinned = new Map<string, Map<string, string>>();
+  for (const r of rows) {
+    let columns = pinned.get(r.table_name);
+    if (!columns) pinned.set(r.table_name, (columns = new Map()));
+    const views = r.views.map((v) => JSON.stringify(v)).join(', ');
+    columns.set(r.column_name, `${r.views.length === 1 ? 'the view' : 'the views'} ${views} ${r.views.length === 1 ? 'reads' : 'read'} it`);
+  }
+  return pinned;
+}
+
 export async function schemaExists(client: pg.Client, schema: string): Promise<boolean> {
   const { rowCount } = await client.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', [schema]);
   return (rowCount ?? 0) > 0;

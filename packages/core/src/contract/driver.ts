@@ -71,6 +71,14 @@ export interface Driver {
    * both out: for it the probe would be the scan the stage's insert already makes.
    */
   holdsAnyKey?(schema: string, table: string, column: string, keys: readonly string[]): Promise<boolean>;
+  /**
+   * Optional, where a column's type can change in place (`inPlaceWidening`): the columns of a
+   * schema's tables whose type cannot change because another object depends on them (a
+   * PostgreSQL view refuses `ALTER COLUMN … TYPE` on a column it reads), by table, each with why.
+   * The writer keeps their type, and quarantines a value that would need a wider one, rather
+   * than failing every sync on the ALTER. A warehouse whose views bind late (DuckDB) leaves it out.
+   */
+  pinnedColumns?(schema: string): Promise<Map<string, Map<string, string>>>;
   /** Run fn in one transaction: commit when it resolves, roll back when it throws. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
   /**

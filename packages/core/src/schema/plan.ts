@@ -23,6 +23,8 @@ export interface TablePlan {
   columns: Column[];
   added: Column[];
   widened: Array<{ column: string; from: LogicalType; to: LogicalType }>;
+  /** Columns a value would have widened but for an object that depends on their type (`PlanInput.pinned`). */
+  pinned: Array<{ column: string; from: LogicalType; to: LogicalType; why: string }>;
   rows: Row[];
   /** Columns that some row of the batch has a value for (the staging table's columns). */
   loaded: Column[];
@@ -40,6 +42,11 @@ export interface PlanInput {
   fixedTypes: ReadonlyMap<string, LogicalType>;
   /** The column holding the message id, for rejects. */
   keyColumn: string;
+  /**
+   * Existing columns whose type cannot change in place, with why (a view reads them:
+   * `Driver.pinnedColumns`). A value that would widen one is cast or quarantined instead.
+   */
+  pinned?: ReadonlyMap<string, string>;
   capabilities: Pick<Capabilities, 'inPlaceWidening' | 'maxColumns' | 'textHoldsNul' | 'maxStringBytes' | 'rowLimit'>;
 }
 
@@ -133,6 +140,7 @@ class TablePlanner {
   private readonly added: string[] = [];
   private readonly overLimit = new Set<string>();
   private readonly widened = new Map<string, { from: LogicalType; to: LogicalType }>();
+  private readonly pinned = new Map<string, { from: LogicalType; to: LogicalType; why: string }>();
   private readonly rejects: Reject[] = [];
   private casts = 0;
   /** Rows with more values than this are measured against the warehouse's row limit. */
@@ -173,7 +181,10 @@ class TablePlanner {
       } else if (col.type === 'bigint' && !col.fixed) {
         const wider = widerTypeFor(value, col.type);
         // A column this batch creates is created with the wider type: no ALTER, whatever the warehouse can do in place.
-        if (wider && (!col.existed || canWiden(capabilities, col.type, wider))) {
+        const pinnedBy = col.existed ? this.input.pinned?.get(column) : undefined;
+        if (wider && pinnedBy !== undefined && canWiden(capabilities, col.type, wider)) {
+          this.pinned.set(column, { from: col.type, to: wider, why: pinnedBy });
+        } else if (wider && (!col.existed || canWiden(capabilities, col.type, wider))) {
           if (col.existed) this.widened.set(column, { from: this.widened.get(column)?.from ?? col.type, to: wider });
           col.type = wider;
           this.measured = undefined;
@@ -210,7 +221,9 @@ class TablePlanner {
       }
       const result = castTo(value, type);
       if (!result.ok) {
-        rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value: typeof value === 'string' ? value : JSON.stringify(value), reason: result.reason });
+        const pinned = this.pinned.get(column);
+        const reason = pinned ? `${result.reason}; the column stays ${pinned.from} rather than widening to ${pinned.to}: ${pinned.why}` : result.reason;
+        rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value: typeof value === 'string' ? value : JSON.stringify(value), reason });
         row[column] = null;
         continue;
       }
@@ -259,6 +272,7 @@ class TablePlanner {
       columns,
       added: this.added.map((name) => ({ name, type: state.get(name)!.type })),
       widened: [...this.widened].map(([column, w]) => ({ column, ...w })),
+      pinned: [...this.pinned].map(([column, p]) => ({ column, ...p })),
       rows: rows as Row[],
       loaded: columns.filter((c) => state.get(c.name)!.loaded),
       rejects: this.rejects,

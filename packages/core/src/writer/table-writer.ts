@@ -144,7 +144,7 @@ function keyRange(rows: ReadonlyArray<Record<string, unknown>>, column: string |
 }
 
 /** The DDL a table needs before a batch loads: what the plan decides, without the rows. */
-type TableChange = Pick<TablePlan, 'table' | 'exists' | 'columns' | 'added' | 'widened'>;
+type TableChange = Pick<TablePlan, 'table' | 'exists' | 'columns' | 'added' | 'widened'> & { pinned?: TablePlan['pinned'] };
 
 /** A batch made ready on the client: schema changes decided, rows encoded in load files. */
 export interface PreparedBatch {
@@ -180,7 +180,9 @@ export class TableWriter {
   /** schema → table → columns, as they will be after every prepared batch is applied. */
   private readonly catalog = new Map<string, Map<string, Column[]>>();
   /** Catalog reads in flight, by schema. */
-  private readonly reading = new Map<string, Promise<Map<string, Column[]>>>();
+  private readonly reading = new Map<string, Promise<{ tables: Map<string, Column[]>; pinned: Map<string, Map<string, string>> }>>();
+  /** schema → table → columns whose type cannot change in place, with why (`Driver.pinnedColumns`), read with the catalog. */
+  private readonly pinned = new Map<string, Map<string, Map<string, string>>>();
 
   constructor(
     private readonly driver: Driver,
@@ -199,12 +201,35 @@ export class TableWriter {
     // later would replace the map the first caller's plans went into.
     let reading = this.reading.get(schema);
     if (!reading) {
-      this.reading.set(schema, (reading = this.driver.tables(schema)));
+      this.reading.set(schema, (reading = this.readTables(schema)));
       reading.finally(() => this.reading.delete(schema)).catch(() => undefined);
     }
-    const tables = await reading;
-    if (!this.catalog.has(schema)) this.catalog.set(schema, tables);
+    const { tables, pinned } = await reading;
+    if (!this.catalog.has(schema)) {
+      this.catalog.set(schema, tables);
+      this.pinned.set(schema, pinned);
+    }
     return this.catalog.get(schema)!;
+  }
+
+  /** The schema's tables, and (where a type can change in place) the columns that cannot. */
+  private async readTables(schema: string): Promise<{ tables: Map<string, Column[]>; pinned: Map<string, Map<string, string>> }> {
+    const tables = await this.driver.tables(schema);
+    const widens = this.capabilities.inPlaceWidening.length > 0 && tables.size > 0 && this.driver.pinnedColumns;
+    return { tables, pinned: widens ? await this.driver.pinnedColumns!(schema) : new Map() };
+  }
+
+  /**
+   * The columns of a table whose type must not change: its own pinned ones, and those of the
+   * latest-value tables built from it (`users` takes each column's type from `identifies`, so a
+   * view on `users` keeps the type of `identifies` too).
+   */
+  private pinnedFor(schema: string, table: string, latest: readonly LatestValueTable[]): ReadonlyMap<string, string> | undefined {
+    const pins = this.pinned.get(schema);
+    if (!pins || pins.size === 0) return undefined;
+    const all = new Map(pins.get(table) ?? []);
+    for (const spec of latest) if (spec.source === table) for (const [column, why] of pins.get(spec.table) ?? []) if (!all.has(column)) all.set(column, why);
+    return all.size > 0 ? all : undefined;
   }
 
   /** Reads a schema's catalog now, if this writer has not yet: the first batch to it need not wait for it. */
@@ -250,7 +275,8 @@ export class TableWriter {
     for (const tableBatch of batch.tables) {
       await yieldToEventLoop();
       const { rows, duplicates } = dedupe(tableBatch.rows, tableBatch.key);
-      const plan = await planTableInSlices({ table: tableBatch.table, existing: tables.get(tableBatch.table), rows, fixedTypes: tableBatch.fixedTypes, keyColumn: tableBatch.key, capabilities: this.capabilities });
+      const pinned = this.pinnedFor(batch.schema, tableBatch.table, batch.latest);
+      const plan = await planTableInSlices({ table: tableBatch.table, existing: tables.get(tableBatch.table), rows, fixedTypes: tableBatch.fixedTypes, keyColumn: tableBatch.key, capabilities: this.capabilities, ...(pinned ? { pinned } : {}) });
       if (plan.columns.length > 0) tables.set(tableBatch.table, plan.columns);
       // Sorted as the warehouse would compare them: the keys as planned, which is what the table holds.
       const sorter = keys?.column === tableBatch.key ? keys : undefined;
@@ -273,7 +299,7 @@ export class TableWriter {
       const file = plan.rows.length > 0 ? await this.driver.writeLoadFile(plan.loaded, plan.rows) : undefined;
       // The DDL only: the plan also holds the rows, now in the load file, which a batch waiting
       // to be applied must not keep alive.
-      const change: TableChange = { table: plan.table, exists: plan.exists, columns: plan.columns, added: plan.added, widened: plan.widened };
+      const change: TableChange = { table: plan.table, exists: plan.exists, columns: plan.columns, added: plan.added, widened: plan.widened, pinned: plan.pinned };
       prepared.tables.push({ change, key: tableBatch.key, file, within, keys: rowKeys, checked });
     }
     for (const spec of batch.latest) {
@@ -531,6 +557,9 @@ export class TableWriter {
     for (const w of change.widened) {
       await this.driver.execute(this.sql.widenColumn(schema, change.table, w.column, w.to));
       notices.push(`${change.table}.${w.column} widened from ${w.from} to ${w.to}`);
+    }
+    for (const p of change.pinned ?? []) {
+      notices.push(`${change.table}.${p.column} stays ${p.from}: ${p.why}, so values that need ${p.to} are quarantined (to widen it, drop what depends on it, ALTER the column to ${this.dialect.physicalType(p.to)}, and create it again)`);
     }
   }
 

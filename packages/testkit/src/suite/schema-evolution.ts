@@ -114,6 +114,44 @@ export function schemaEvolution(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    // A user's view on Stowage's tables (a dbt model, a report) is common. PostgreSQL refuses to
+    // change the type of a column a view reads: the column keeps its type there, and the value
+    // that needed the wider one is quarantined, naming the view, instead of failing every sync.
+    // DuckDB binds views late and widens; Redshift never widens in place.
+    it("never fails a sync on a column a user's view reads: it widens where the warehouse allows it, else quarantines the value and names the view", async () => {
+      const h = await Harness.create(dut);
+      const { quote } = dut.destination.dialect;
+      const [ltv] = names('ltv');
+      await h.calls([identify('u1', { ltv: 100 }, { messageId: 'i1', timestamp: at(1) }), identify('u1', { ltv: 120 }, { messageId: 'i0', timestamp: at(0) })]);
+      await h.sync();
+      const view = `${quote('engage_default')}.${quote('ltv_report')}`;
+      await h.execute(`CREATE VIEW ${view} AS SELECT ${quote('id')}, ${quote(ltv!)} FROM ${quote('engage_default')}.${quote('users')}`);
+      await h.calls([identify('u2', { ltv: 99.5 }, { messageId: 'i2', timestamp: at(2) }), identify('u3', { ltv: 7 }, { messageId: 'i3', timestamp: at(2) })]);
+      const second = await h.sync();
+      expect(second.status).not.toBe('Failure');
+      const widened = (await h.columnTypes('users'))[ltv!] === 'double';
+      if (widened) {
+        expect(second).toMatchObject({ status: 'Success', rejects: 0 });
+        expect(await h.rows('users', ['id', ltv!])).toEqual([{ id: 'u1', [ltv!]: 100 }, { id: 'u2', [ltv!]: 99.5 }, { id: 'u3', [ltv!]: 7 }]);
+      } else {
+        expect(second).toMatchObject({ status: 'Partial', rejects: 1 });
+        expect(await h.columnTypes('identifies')).toMatchObject({ [ltv!]: 'bigint' });
+        expect(await h.rows('users', ['id', ltv!])).toEqual([{ id: 'u1', [ltv!]: 100 }, { id: 'u2', [ltv!]: null }, { id: 'u3', [ltv!]: 7 }]);
+        expect(await h.rows('_stowage_rejects', ['id', 'column_name', 'value'])).toEqual([{ id: 'i2', column_name: ltv, value: '99.5' }]);
+        if (widens) {
+          // Where the warehouse would have widened it, the reason and the history name the view.
+          const [reject] = await h.rows('_stowage_rejects', ['reason']);
+          expect(String(reject!.reason)).toContain('engage_default.ltv_report');
+          expect(second.notices.join('\n')).toMatch(new RegExp(`identifies\\.${ltv} stays bigint: the view "engage_default\\.ltv_report" reads it`));
+        }
+      }
+      // The view still answers, and a later sync goes on as usual.
+      await h.calls([identify('u4', { ltv: 8 }, { messageId: 'i4', timestamp: at(3) })]);
+      expect((await h.sync()).status).toBe('Success');
+      expect(await h.rows('ltv_report', ['id'], ['id'])).toEqual([{ id: 'u1' }, { id: 'u2' }, { id: 'u3' }, { id: 'u4' }]);
+      await h.close();
+    });
+
     // Runs on every warehouse: where bigint → double is declared, it is withheld for this test,
     // so the writer must fall back to the quarantine on this warehouse too.
     it('quarantines a fraction of a later sync in an integer column where the warehouse declares no in-place widening', async () => {
