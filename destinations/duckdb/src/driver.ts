@@ -4,7 +4,7 @@ import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb
 import { engineThreads, openLoadDir, writeLoadLines, type Column, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
 import { csvEncoders, csvLine, csvRelation } from './csv-load.js';
 import { dialect } from './dialect.js';
-import { introspectColumns, introspectSchema, schemaExists } from './introspect.js';
+import { introspectColumns, introspectPinnedColumns, introspectSchema, schemaExists } from './introspect.js';
 import type { DuckDBSettings } from './settings.js';
 
 /** Plain JS values from DuckDB's: safe bigints as numbers, timestamps as ISO-8601 strings. */
@@ -177,6 +177,10 @@ export class DuckDBDriver implements Driver {
 
   schemaExists(schema: string): Promise<boolean> {
     return schemaExists(this.connection, schema);
+  }
+
+  pinnedColumns(schema: string): Promise<Map<string, Map<string, string>>> {
+    return introspectPinnedColumns(this.connection, schema);
   }
 
   /** CSV (see csv-load.ts): a JSON column's value is JSON text, which DuckDB parses as it loads it. */

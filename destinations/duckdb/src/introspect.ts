@@ -33,3 +33,31 @@ export async function schemaExists(connection: DuckDBConnection, schema: string)
   const reader = await connection.runAndReadAll('SELECT 1 FROM information_schema.schemata WHERE catalog_name = current_database() AND schema_name = $1', [schema]);
   return reader.currentRowCount > 0;
 }
+
+/**
+ * The columns of a schema's tables whose type DuckDB will not change in place, by table, each with
+ * why. An index made with CREATE INDEX keeps every column of its table from changing type
+ * ("Cannot alter entry … because there are entries that depend on it"; columns can still be
+ * added), and a PRIMARY KEY or UNIQUE constraint its own columns. A user may index a table Stowage
+ * writes; a widening ALTER would then fail that sync and every one after it.
+ */
+export async function introspectPinnedColumns(connection: DuckDBConnection, schema: string): Promise<Map<string, Map<string, string>>> {
+  const reader = await connection.runAndReadAll(
+    `SELECT c.table_name, c.column_name, 'the table has the index ' || to_json(i.index_name) || ', which keeps the type of its every column' AS why
+       FROM information_schema.columns c
+       JOIN duckdb_indexes() i ON i.table_name = c.table_name AND i.schema_name = c.table_schema AND i.database_name = current_database()
+      WHERE c.table_schema = $1 AND c.table_catalog = current_database()
+     UNION ALL
+     SELECT table_name, unnest(constraint_column_names), 'a ' || constraint_type || ' constraint holds it'
+       FROM duckdb_constraints()
+      WHERE database_name = current_database() AND schema_name = $1 AND constraint_type IN ('PRIMARY KEY', 'UNIQUE')`,
+    [schema],
+  );
+  const pinned = new Map<string, Map<string, string>>();
+  for (const r of reader.getRowObjectsJS() as Array<{ table_name: string; column_name: string; why: string }>) {
+    let columns = pinned.get(r.table_name);
+    if (!columns) pinned.set(r.table_name, (columns = new Map()));
+    if (!columns.has(r.column_name)) columns.set(r.column_name, r.why);
+  }
+  return pinned;
+}

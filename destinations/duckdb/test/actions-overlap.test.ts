@@ -27,13 +27,19 @@ function observed(log: string[], failFirst = false): Destination {
         log.push('load');
         return file;
       };
+      // A connection the server closed answers nothing more.
+      let closed = false;
+      session.execute = (sql, params) => (closed ? Promise.reject(new Error('the connection is closed')) : driver.execute(sql, params));
       session.transaction = (fn) =>
         driver.transaction(async () => {
           const result = await fn();
           if (transactions++ === 0) {
             const deadline = Date.now() + 2000;
             while (log.filter((e) => e === 'load').length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-            if (failFirst) throw new Error('the server closed the connection');
+            if (failFirst) {
+              closed = true;
+              throw new Error('the server closed the connection');
+            }
           }
           return result;
         }).then((result) => {

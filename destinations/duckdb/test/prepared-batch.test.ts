@@ -17,7 +17,7 @@ describe('a prepared batch', () => {
       const rows = Array.from({ length: 3 }, (_, i) => ({ id: `m${i}`, received_at: '2026-11-23T10:00:00.000Z', plan: 'pro' }));
       const prepared = await writer.prepare({ schema: 'engage_x', tables: [{ table: 'identifies', rows, fixedTypes: FIXED_TYPES, key: 'id' }], latest: [] });
       const [entry] = prepared.tables;
-      expect(Object.keys(entry!.change).sort()).toEqual(['added', 'columns', 'exists', 'table', 'widened']);
+      expect(Object.keys(entry!.change).sort()).toEqual(['added', 'columns', 'exists', 'pinned', 'table', 'widened']);
       expect(entry!.file?.rows).toBe(3);
       const result = await writer.apply(prepared);
       expect(result.rows).toEqual({ identifies: 3 });

@@ -74,9 +74,9 @@ export interface Driver {
   /**
    * Optional, where a column's type can change in place (`inPlaceWidening`): the columns of a
    * schema's tables whose type cannot change because another object depends on them (a
-   * PostgreSQL view refuses `ALTER COLUMN … TYPE` on a column it reads), by table, each with why.
-   * The writer keeps their type, and quarantines a value that would need a wider one, rather
-   * than failing every sync on the ALTER. A warehouse whose views bind late (DuckDB) leaves it out.
+   * PostgreSQL view refuses `ALTER COLUMN … TYPE` on a column it reads; a DuckDB index, on every
+   * column of its table), by table, each with why. The writer keeps their type, and quarantines a
+   * value that would need a wider one, rather than failing every sync on the ALTER.
    */
   pinnedColumns?(schema: string): Promise<Map<string, Map<string, string>>>;
   /** Run fn in one transaction: commit when it resolves, roll back when it throws. */
