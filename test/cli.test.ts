@@ -58,6 +58,25 @@ describe('the stowage command', () => {
     expect(sync.stdout).toContain('0 calls');
   });
 
+  it('keeps every digit of a run file\'s integer ids and values that a double cannot hold', async () => {
+    const dir = project();
+    const lines = ['{"space":"shop","computation":"ltv","id":"r1","completedAt":"2026-11-23T10:00:00Z"}', '{"userId":12345678901234567891,"value":98765432109876543210}', '{"userId":"u2","value":9007199254740992}'];
+    writeFileSync(join(dir, 'big.ndjson'), lines.join('\n'));
+    const run = await stowage(['run', 'big.ndjson'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect((await stowage(['sync'], { cwd: dir })).code).toBe(0);
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(join(dir, 'warehouse.duckdb'));
+    const connection = await db.connect();
+    const reader = await connection.runAndReadAll('SELECT user_id, CAST(ltv AS VARCHAR) AS ltv FROM engage_shop.identifies ORDER BY user_id');
+    expect(reader.getRowObjectsJS()).toEqual([
+      { user_id: '12345678901234567891', ltv: '98765432109876543210' },
+      { user_id: 'u2', ltv: '9007199254740992' },
+    ]);
+    connection.closeSync();
+    db.closeSync();
+  });
+
   it('runs, syncs and shows the history, with exit codes that say how it went', async () => {
     const dir = project();
     writeFileSync(join(dir, 'run.json'), JSON.stringify({ space: 'shop', computation: 'ltv', id: 'r1', completedAt: '2026-11-23T10:00:00Z', profiles: [{ userId: 'u1', value: 10 }, { userId: 'u2', value: 2.5 }] }));

@@ -1,6 +1,6 @@
 import { createReadStream, openSync, readSync, closeSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { parseRunHeader, parseRunProfile, RunFormatError, type RunHeader, type RunProfile } from '@stowage/core';
+import { parseJsonExactly, parseRunHeader, parseRunProfile, RunFormatError, type RunHeader, type RunProfile } from '@stowage/core';
 
 const CHUNK = 5_000;
 
@@ -34,7 +34,7 @@ export function readRun(path: string): { header: RunHeader; profiles: AsyncItera
   }
   let whole: any;
   try {
-    whole = JSON.parse(readFileSync(path, 'utf8'));
+    whole = parseJsonExactly(readFileSync(path, 'utf8'));
   } catch (error) {
     throw new RunFormatError(`${path} is neither a JSON run nor NDJSON with a header line: ${(error as Error).message}`);
   }
@@ -61,7 +61,7 @@ async function* ndjsonProfiles(path: string): AsyncIterable<RunProfile[]> {
     if (n === 1 || line.trim() === '') continue;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(line);
+      parsed = parseJsonExactly(line);
     } catch (error) {
       throw new RunFormatError(`${path}:${n}: not valid JSON (${(error as Error).message}); nothing of this run was applied`);
     }

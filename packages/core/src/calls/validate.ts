@@ -2,6 +2,7 @@ import { stableHash } from '../naming/stable-hash.js';
 import { parseTimestamp } from '../types/timestamp.js';
 import { readId } from '../ids/id-text.js';
 import { jsonValueProblem } from '../types/json-value.js';
+import { parseJsonExactly } from '../types/exact-json.js';
 import type { Call } from './call.js';
 
 /** Largest call accepted, serialized; Segment's own limit is 32 KB, we allow headroom for context. */
@@ -62,7 +63,7 @@ export function acceptCall(input: unknown, receivedAt: string, size?: number): A
 export function acceptLine(line: string, receivedAt: string): Accepted {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(line);
+    parsed = parseJsonExactly(line);
   } catch (error) {
     return { ok: false, error: `not valid JSON (${(error as Error).message})` };
   }

@@ -2,3 +2,4 @@ export { inferType } from './infer.js';
 export { castTo, widerTypeFor, type CastResult } from './cast.js';
 export { parseTimestamp, timestampMillis } from './timestamp.js';
 export { jsonValueProblem, MAX_JSON_DEPTH } from './json-value.js';
+export { parseJsonExactly } from './exact-json.js';

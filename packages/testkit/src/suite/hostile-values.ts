@@ -55,6 +55,25 @@ export function hostileValues(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('keeps every digit of an integer sent as a number that a double cannot hold (a Snowflake id): as text, or quarantined whole', async () => {
+      const h = await Harness.create(dut);
+      await h.calls([identify('u1', { score: 5 }, { messageId: 'i1' })]);
+      await h.sync();
+      // As sent: JSON.stringify of a JavaScript number would have lost the digits already.
+      await h.calls(['{"type":"identify","messageId":"i2","userId":"u2","traits":{"snowflake_id":1234567890123456789012,"score":9007199254740993,"exact":9007199254740992}}']);
+      const record = await h.sync();
+      expect(record).toMatchObject({ status: 'Partial', rejects: 1 });
+      const [snowflake, score, exact] = [name('snowflake_id'), name('score'), name('exact')];
+      expect(await h.columnTypes('identifies')).toMatchObject({ [snowflake!]: 'string', [score!]: 'bigint', [exact!]: 'double' });
+      expect(await h.rows('identifies', ['id', snowflake!, score!], ['id'])).toEqual([
+        { id: 'i1', [snowflake!]: null, [score!]: 5 },
+        { id: 'i2', [snowflake!]: '1234567890123456789012', [score!]: null },
+      ]);
+      // Its integer column cannot take it through a double: it waits in the quarantine, every digit kept.
+      expect(await h.rows('_stowage_rejects', ['id', 'column_name', 'value'])).toEqual([{ id: 'i2', column_name: score, value: '9007199254740993' }]);
+      await h.close();
+    });
+
     it(
       capabilities.textHoldsNul
         ? 'stores a U+0000 character in text whole (capability textHoldsNul)'

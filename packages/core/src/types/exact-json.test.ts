@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { parseJsonExactly } from './exact-json.js';
+
+describe('parseJsonExactly', () => {
+  it('reads an integer a double cannot hold as its exact digits, wherever it is outside a string', () => {
+    expect(parseJsonExactly('{"id":12345678901234567891,"n":[-9007199254740993,1],"o":{"x":9223372036854775807}}')).toEqual({
+      id: '12345678901234567891',
+      n: ['-9007199254740993', 1],
+      o: { x: '9223372036854775807' },
+    });
+    expect(parseJsonExactly('12345678901234567891')).toBe('12345678901234567891');
+  });
+
+  it('leaves numbers a double holds, numbers meant as doubles, and digits inside strings as they are', () => {
+    expect(parseJsonExactly('{"a":9007199254740992,"b":1234567890123456789.5,"c":12345678901234567891e2,"d":"12345678901234567891","e":"\\"12345678901234567891"}')).toEqual({
+      a: 9007199254740992,
+      b: 1234567890123456789.5,
+      c: 12345678901234567891e2,
+      d: '12345678901234567891',
+      e: '"12345678901234567891',
+    });
+    expect(parseJsonExactly('{"a":1,"b":"2026-11-23T10:00:00.000Z"}')).toEqual({ a: 1, b: '2026-11-23T10:00:00.000Z' });
+  });
+
+  it('fails on text that is not JSON with the error of the text as sent', () => {
+    let expected = '';
+    try {
+      JSON.parse('{"a":12345678901234567891,}');
+    } catch (error) {
+      expected = (error as Error).message;
+    }
+    expect(() => parseJsonExactly('{"a":12345678901234567891,}')).toThrow(expected);
+  });
+});
