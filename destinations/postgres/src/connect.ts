@@ -12,8 +12,20 @@ import type { PostgresSettings } from './settings.js';
 export { PgDriver, copyLoader, insertLoader };
 export { clientConfig } from './client-config.js';
 
-/** Every session runs in UTC, so timestamps read back and written without a zone mean UTC. */
-const SETUP = ["SET TIME ZONE 'UTC'", 'SET standard_conforming_strings = on', 'SET client_min_messages = warning', "SET temp_buffers = '128MB'"];
+/**
+ * Every session runs in UTC, so timestamps read back and written without a zone mean UTC. Its
+ * statements are not cut short by a statement or idle-in-transaction timeout that a managed
+ * server gives its roles for application queries: a load's statements (a `users` refresh, a large
+ * COPY) may take longer, and, killed at the same point on every retry, the sync would never end.
+ */
+const SETUP = [
+  "SET TIME ZONE 'UTC'",
+  'SET standard_conforming_strings = on',
+  'SET client_min_messages = warning',
+  "SET temp_buffers = '128MB'",
+  'SET statement_timeout = 0',
+  'SET idle_in_transaction_session_timeout = 0',
+];
 
 /** Opens a session with the loader the settings choose. */
 export function connectPostgres(settings: PostgresSettings): Promise<PgDriver> {

@@ -9,11 +9,12 @@ import { stagingOf } from './load/staging-settings.js';
 import type { RedshiftSettings } from './settings.js';
 
 /**
- * Every session runs in UTC, so timestamps read back and written without a zone mean UTC; and
- * with two extra float digits, so that a double read back as text (by the driver, or by the
- * users recompute) is the same double.
+ * Every session runs in UTC, so timestamps read back and written without a zone mean UTC; with
+ * two extra float digits, so that a double read back as text (by the driver, or by the users
+ * recompute) is the same double; and without a user's or a parameter group's statement_timeout,
+ * which would cut a long load short at the same point on every retry.
  */
-const SETUP = ["SET timezone TO 'UTC'", 'SET extra_float_digits TO 2'];
+const SETUP = ["SET timezone TO 'UTC'", 'SET extra_float_digits TO 2', 'SET statement_timeout TO 0'];
 
 /** COPY from S3 when a bucket is set; batched INSERTs otherwise (`./loader-for.js`, loaded with the first session). */
 export async function loaderFor(settings: RedshiftSettings): Promise<Loader> {

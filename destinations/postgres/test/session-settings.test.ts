@@ -1,0 +1,40 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { removeHarnessDirs, testPostgres } from '@stowage/testkit';
+import { connectPostgres } from '../src/index.js';
+
+const server = await testPostgres();
+afterEach(() => server.afterEach());
+afterAll(async () => {
+  await server.close();
+  removeHarnessDirs();
+});
+
+describe(`PostgreSQL sessions (${server.label})`, () => {
+  // Managed servers often give application roles a statement_timeout, and an idle-in-transaction
+  // one. A load's statements (a users refresh, a large COPY) may run longer: killed at the same
+  // point on every retry, the sync would never finish.
+  it("are not cut short by a role's or a database's statement and idle-in-transaction timeouts", async () => {
+    const url = await server.freshDatabase();
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET statement_timeout = 20', current_database()); EXECUTE format('ALTER DATABASE %I SET idle_in_transaction_session_timeout = 20', current_database()); END $$`);
+    } finally {
+      await admin.end();
+    }
+    const driver = await connectPostgres({ url, ...(server.copy ? {} : { bulkLoad: 'insert' }) });
+    try {
+      expect(await driver.query('SHOW statement_timeout')).toEqual([{ statement_timeout: '0' }]);
+      expect(await driver.query('SHOW idle_in_transaction_session_timeout')).toEqual([{ idle_in_transaction_session_timeout: '0' }]);
+      await driver.transaction(async () => {
+        await driver.query('SELECT pg_sleep(0.1)');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await driver.execute('CREATE TABLE slow_but_whole (id text)');
+      });
+      expect(await driver.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name = 'slow_but_whole'")).toEqual([{ n: 1 }]);
+    } finally {
+      await driver.close();
+    }
+  });
+});
