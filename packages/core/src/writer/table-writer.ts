@@ -576,6 +576,8 @@ export class TableWriter {
     for (const spec of specs) {
       // A source without its key column (a space whose identifies were all anonymous) has no key to recompute.
       if (!tables.get(spec.source)?.some((c) => c.name === spec.sourceKey)) continue;
+      const lost = await this.markLostKeys(schema, tables, spec);
+      if (lost > 0) out.notices.push(`${spec.table} was missing or empty while ${spec.source} held ${lost} keys this sync did not touch: rebuilt from every row of ${spec.source}`);
       const latest = this.prepareLatest(tables, spec);
       await this.driver.ensureStatistics?.(schema, spec.source, [spec.sourceKey]);
       let ddl = true;
@@ -619,6 +621,28 @@ export class TableWriter {
       }
     }
     return out;
+  }
+
+  /**
+   * A latest-value table is derived from its source: dropped, or emptied (`TRUNCATE`), while the
+   * source holds keys, the refresh of the keys a sync touched would leave it holding those alone,
+   * and every later sync too. Then every key of the source not marked yet is marked, in a
+   * transaction of its own, and the refresh rebuilds the table whole. Returns the keys marked.
+   * The first sync, which creates the table, has marked every key it loads: none is added.
+   */
+  private async markLostKeys(schema: string, tables: Map<string, Column[]>, spec: LatestValueTable): Promise<number> {
+    const q = (name: string) => this.dialect.quote(name);
+    const target = this.sql.table(schema, spec.table);
+    if (tables.has(spec.table) && (await this.driver.query(`SELECT 1 AS ${q('one')} FROM ${target} LIMIT 1`)).length > 0) return 0;
+    const key = q(spec.sourceKey);
+    const dirty = this.sql.table(schema, DIRTY_TABLE);
+    const table = this.dialect.literal(spec.table);
+    return this.driver.transaction(() =>
+      this.driver.execute(
+        `INSERT INTO ${dirty} (${q('table_name')}, ${q('key')}) SELECT DISTINCT ${table}, s.${key} FROM ${this.sql.table(schema, spec.source)} s ` +
+          `WHERE s.${key} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${dirty} d WHERE d.${q('table_name')} = ${table} AND d.${q('key')} = s.${key})`,
+      ),
+    );
   }
 
   /**

@@ -4,6 +4,32 @@ import { Harness, identify, type DestinationUnderTest } from '../harness.js';
 /** users: one row per user_id, each column the latest non-null value by event timestamp. */
 export function usersMerge(dut: DestinationUnderTest): void {
   describe('users', () => {
+    it('rebuilds users from all of identifies when it was dropped or emptied, not from the users of the sync alone', async () => {
+      const h = await Harness.create(dut);
+      const { quote } = dut.destination.dialect;
+      const users = `${quote('engage_default')}.${quote('users')}`;
+      await h.calls([identify('u1', { plan: 'a' }, { messageId: 'i1', timestamp: '2026-11-23T10:00:00Z' }), identify('u2', { plan: 'b' }, { messageId: 'i2', timestamp: '2026-11-23T10:00:00Z' })]);
+      const first = await h.sync();
+      expect(first.notices.join('\n')).not.toContain('rebuilt');
+      await h.execute(`DROP TABLE ${users}`);
+      await h.calls([identify('u3', { plan: 'c' }, { messageId: 'i3', timestamp: '2026-11-23T11:00:00Z' }), identify('u1', { plan: 'a2' }, { messageId: 'i4', timestamp: '2026-11-23T11:00:00Z' })]);
+      const dropped = await h.sync();
+      expect(dropped).toMatchObject({ status: 'Success', rows: { users: 3 } });
+      expect(dropped.notices).toContain('users was missing or empty while identifies held 1 keys this sync did not touch: rebuilt from every row of identifies');
+      expect(await h.rows('users', ['id', 'plan'])).toEqual([{ id: 'u1', plan: 'a2' }, { id: 'u2', plan: 'b' }, { id: 'u3', plan: 'c' }]);
+      // Emptied rather than dropped: the same.
+      await h.execute(`DELETE FROM ${users}`);
+      await h.calls([identify('u4', { plan: 'd' }, { messageId: 'i5', timestamp: '2026-11-23T12:00:00Z' })]);
+      expect((await h.sync()).rows).toMatchObject({ users: 4 });
+      expect(await h.rows('users', ['id', 'plan'])).toEqual([{ id: 'u1', plan: 'a2' }, { id: 'u2', plan: 'b' }, { id: 'u3', plan: 'c' }, { id: 'u4', plan: 'd' }]);
+      // An ordinary sync marks nothing more.
+      await h.calls([identify('u2', { plan: 'b2' }, { messageId: 'i6', timestamp: '2026-11-23T13:00:00Z' })]);
+      const ordinary = await h.sync();
+      expect(ordinary.rows).toMatchObject({ users: 0 });
+      expect(ordinary.notices.join('\n')).not.toContain('rebuilt');
+      expect(await h.rows('users', ['id', 'plan'])).toEqual([{ id: 'u1', plan: 'a2' }, { id: 'u2', plan: 'b2' }, { id: 'u3', plan: 'c' }, { id: 'u4', plan: 'd' }]);
+      await h.close();
+    });
     it('keeps the newest value when an older call arrives late, in a later sync', async () => {
       const h = await Harness.create(dut);
       await h.calls([identify('u1', { plan: 'pro' }, { timestamp: '2026-11-23T12:00:00Z' })]);
