@@ -571,13 +571,13 @@ export class TableWriter {
   async refreshLatest(schema: string, specs: readonly LatestValueTable[], syncId = ''): Promise<{ rows: Record<string, number>; rejects: number; notices: string[] }> {
     const tables = await this.tables(schema);
     const out = { rows: {} as Record<string, number>, rejects: 0, notices: [] as string[] };
-    if (!tables.has(DIRTY_TABLE)) return out;
     const q = (name: string) => this.dialect.quote(name);
     for (const spec of specs) {
       // A source without its key column (a space whose identifies were all anonymous) has no key to recompute.
       if (!tables.get(spec.source)?.some((c) => c.name === spec.sourceKey)) continue;
       const lost = await this.markLostKeys(schema, tables, spec);
       if (lost > 0) out.notices.push(`${spec.table} was missing or empty while ${spec.source} held ${lost} keys this sync did not touch: rebuilt from every row of ${spec.source}`);
+      if (!tables.has(DIRTY_TABLE)) continue;
       const latest = this.prepareLatest(tables, spec);
       await this.driver.ensureStatistics?.(schema, spec.source, [spec.sourceKey]);
       let ddl = true;
@@ -635,11 +635,18 @@ export class TableWriter {
     const target = this.sql.table(schema, spec.table);
     if (tables.has(spec.table) && (await this.driver.query(`SELECT 1 AS ${q('one')} FROM ${target} LIMIT 1`)).length > 0) return 0;
     const key = q(spec.sourceKey);
+    const source = this.sql.table(schema, spec.source);
+    if (!tables.has(DIRTY_TABLE)) {
+      // No sync marked a key yet (the table was disabled until now): nothing to rebuild unless the source holds one.
+      if ((await this.driver.query(`SELECT 1 AS ${q('one')} FROM ${source} WHERE ${key} IS NOT NULL LIMIT 1`)).length === 0) return 0;
+      await this.driver.transaction(() => this.createInternalTable(schema, DIRTY_TABLE, DIRTY_COLUMNS));
+      tables.set(DIRTY_TABLE, [...DIRTY_COLUMNS]);
+    }
     const dirty = this.sql.table(schema, DIRTY_TABLE);
     const table = this.dialect.literal(spec.table);
     return this.driver.transaction(() =>
       this.driver.execute(
-        `INSERT INTO ${dirty} (${q('table_name')}, ${q('key')}) SELECT DISTINCT ${table}, s.${key} FROM ${this.sql.table(schema, spec.source)} s ` +
+        `INSERT INTO ${dirty} (${q('table_name')}, ${q('key')}) SELECT DISTINCT ${table}, s.${key} FROM ${source} s ` +
           `WHERE s.${key} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${dirty} d WHERE d.${q('table_name')} = ${table} AND d.${q('key')} = s.${key})`,
       ),
     );

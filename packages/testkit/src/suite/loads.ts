@@ -76,6 +76,21 @@ export function loads(dut: DestinationUnderTest): void {
       await again.close();
     });
 
+    it('builds users from all of identifies when users is enabled again after it was disabled from the start', async () => {
+      const off = await Harness.create(dut, { warehouse: { disabled: { tables: ['users'] } } });
+      await off.calls([identify('u1', { plan: 'a' }, { messageId: 'i1' }), identify('u2', { plan: 'b' }, { messageId: 'i2' })]);
+      await off.sync();
+      expect(await off.columns('users')).toBeUndefined();
+      await off.close();
+      // Enabled again: the next sync builds it, though it carries no identify itself.
+      const on = await Harness.create(dut, { reuse: { dir: off.dir, settings: off.settings } });
+      await on.calls([track('u3', 'Order Completed', { total: 1 }, { messageId: 't1' })]);
+      const record = await on.sync();
+      expect(record.notices.join('\n')).toContain('users was missing or empty while identifies held 2 keys this sync did not touch');
+      expect(await on.rows('users', ['id', 'plan'])).toEqual([{ id: 'u1', plan: 'a' }, { id: 'u2', plan: 'b' }]);
+      await on.close();
+    });
+
     it('lands a trait value set again after the trait was removed (a new change, never a duplicate)', async () => {
       const h = await Harness.create(dut, { computations: { ltv: { type: 'trait' } } });
       await h.run({ computation: 'ltv', id: 'r1', completedAt: '2026-11-21T10:00:00Z' }, [{ userId: 'u1', value: 10 }]);
