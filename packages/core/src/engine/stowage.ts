@@ -232,7 +232,7 @@ export class Stowage {
         if (s.used) results.push(result);
       }
       sessions.clear();
-      return { ...outcome, calls, events, activations: results.flatMap((r) => r.activations), writes: results.map((r) => r.record) };
+      return { ...outcome, calls, events, activations: mergeOutcomes(results.flatMap((r) => r.activations)), writes: results.map((r) => r.record) };
     } catch (error) {
       // The run failed: what its writes committed lands once when it is applied again, but
       // the history must not call them a success.
@@ -480,3 +480,17 @@ export class Stowage {
   }
 }
 
+/**
+ * One outcome per activation and warehouse: a run whose write failed and whose queue was then
+ * written in a session of its own has two for an activation, which are one to its caller.
+ */
+function mergeOutcomes(outcomes: readonly ActivationOutcome[]): ActivationOutcome[] {
+  const merged = new Map<string, ActivationOutcome>();
+  for (const o of outcomes) {
+    const key = `${o.activation}\u0000${o.warehouse}`;
+    const seen = merged.get(key);
+    if (seen) merged.set(key, { ...seen, written: seen.written + o.written, refused: seen.refused + o.refused, ms: seen.ms + o.ms });
+    else merged.set(key, o);
+  }
+  return [...merged.values()];
+}
