@@ -142,6 +142,11 @@ export class DuckDBDriver implements Driver {
     return Math.max(1000, Math.floor(free / (Math.max(1, columns) * SLICE_BYTES_PER_STATE)));
   }
 
+  /** A row's data: DuckDB's Constraint, Conversion, Out of Range and Invalid Input errors. */
+  rowError(error: unknown): boolean {
+    return /^(Constraint|Conversion|Out of Range|Invalid Input) Error/.test((error as Error)?.message ?? '');
+  }
+
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
     try {
       return (await this.connection.run(sql, params as DuckDBValue[])).rowsChanged;

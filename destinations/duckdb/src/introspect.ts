@@ -38,7 +38,7 @@ export async function schemaExists(connection: DuckDBConnection, schema: string)
  * The columns of a schema's tables whose type DuckDB will not change in place, by table, each with
  * why. An index made with CREATE INDEX keeps every column of its table from changing type
  * ("Cannot alter entry … because there are entries that depend on it"; columns can still be
- * added), and a PRIMARY KEY or UNIQUE constraint its own columns. A user may index a table Stowage
+ * added), and a PRIMARY KEY, UNIQUE or CHECK constraint its own columns. A user may index a table Stowage
  * writes; a widening ALTER would then fail that sync and every one after it.
  */
 export async function introspectPinnedColumns(connection: DuckDBConnection, schema: string): Promise<Map<string, Map<string, string>>> {
@@ -50,7 +50,7 @@ export async function introspectPinnedColumns(connection: DuckDBConnection, sche
      UNION ALL
      SELECT table_name, unnest(constraint_column_names), 'a ' || constraint_type || ' constraint holds it'
        FROM duckdb_constraints()
-      WHERE database_name = current_database() AND schema_name = $1 AND constraint_type IN ('PRIMARY KEY', 'UNIQUE')`,
+      WHERE database_name = current_database() AND schema_name = $1 AND constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'CHECK')`,
     [schema],
   );
   const pinned = new Map<string, Map<string, string>>();

@@ -42,14 +42,14 @@ describe("DuckDB: a column a user's index or key holds", () => {
   it('reads the columns of indexes and keys from the catalog', async () => {
     const h = await Harness.create(dut);
     await h.execute('CREATE SCHEMA s');
-    await h.execute('CREATE TABLE s.t (id VARCHAR PRIMARY KEY, n BIGINT, "Odd Name" BIGINT, m BIGINT UNIQUE, free BIGINT)');
+    await h.execute('CREATE TABLE s.t (id VARCHAR PRIMARY KEY, n BIGINT, "Odd Name" BIGINT, m BIGINT UNIQUE, c BIGINT CHECK (c > 0), free BIGINT)');
     await h.execute('CREATE TABLE s.indexed (id VARCHAR, n BIGINT)');
     await h.execute('CREATE INDEX "by n" ON s.indexed ((n + 1))');
     const driver = await duckdb.connect(h.settings as never, { root: h.dir });
     try {
       const pinned = await driver.pinnedColumns('s');
       // A key pins its own columns; an index every column of its table.
-      expect(Object.fromEntries(pinned.get('t')!)).toEqual({ id: 'a PRIMARY KEY constraint holds it', m: 'a UNIQUE constraint holds it' });
+      expect(Object.fromEntries(pinned.get('t')!)).toEqual({ id: 'a PRIMARY KEY constraint holds it', m: 'a UNIQUE constraint holds it', c: 'a CHECK constraint holds it' });
       expect(Object.fromEntries(pinned.get('indexed')!)).toEqual({ id: 'the table has the index "by n", which keeps the type of its every column', n: 'the table has the index "by n", which keeps the type of its every column' });
     } finally {
       await driver.close();

@@ -110,6 +110,15 @@ export class PgDriver implements Driver {
     return Object.assign(new Error(text), { code: pgError.code });
   }
 
+  /**
+   * A row's data: SQLSTATE class 22 (data exception) or 23 (integrity constraint violation), or
+   * Redshift's COPY refusing a row it read (`Load into table … failed`, detailed in stl_load_errors).
+   */
+  rowError(error: unknown): boolean {
+    const code = (error as { code?: unknown })?.code;
+    return (typeof code === 'string' && /^2[23]/.test(code)) || /Load into table .* failed/i.test((error as Error)?.message ?? '');
+  }
+
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
     const result = await this.run(() => this.client.query(sql, params as unknown[]));
     return result.rowCount ?? 0;

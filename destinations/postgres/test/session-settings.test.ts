@@ -20,6 +20,9 @@ describe(`PostgreSQL sessions (${server.label})`, () => {
     await admin.connect();
     try {
       await admin.query(`DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET statement_timeout = 20', current_database()); EXECUTE format('ALTER DATABASE %I SET idle_in_transaction_session_timeout = 20', current_database()); END $$`);
+      // PGlite serves every connection from one backend, which keeps these for the next one.
+      await admin.query('SET statement_timeout = 20');
+      await admin.query('SET idle_in_transaction_session_timeout = 20');
     } finally {
       await admin.end();
     }

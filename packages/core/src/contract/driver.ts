@@ -79,6 +79,15 @@ export interface Driver {
    * value that would need a wider one, rather than failing every sync on the ALTER.
    */
   pinnedColumns?(schema: string): Promise<Map<string, Map<string, string>>>;
+  /**
+   * Optional: whether an error of a write is one a row's data caused (a constraint of the table,
+   * a value of the wrong kind: PostgreSQL's SQLSTATE classes 22 and 23, DuckDB's Constraint or
+   * Conversion errors), so that the write without that row could succeed. Only then does the
+   * Storage Actions queue split a failed write to set the row apart; any other error (disk full,
+   * privileges, a lock timeout, a lost connection) fails the write as a whole. Left out, no
+   * error is a row's.
+   */
+  rowError?(error: unknown): boolean;
   /** Run fn in one transaction: commit when it resolves, roll back when it throws. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
   /**

@@ -53,6 +53,9 @@ const NOTICED_REFUSALS = 20;
 /** Message ids a notice names of the events the warehouse refused together; the rest are counted. */
 const REFUSED_IDS_NAMED = 3;
 
+/** Characters of the warehouse's reason a refusal's notice keeps. */
+const REFUSAL_CHARS = 300;
+
 /** The action's payload schema, as executeBatch validates each payload against it. */
 const PAYLOAD_SCHEMA = fieldsToJsonSchema(sendCustomEventFields as never);
 const VALIDATION = { schemaKey: 'stowage:sendCustomEvent', throwIfInvalid: true, exempt: ['dynamicAuthSettings'] };
@@ -274,10 +277,22 @@ export class ActionWriteSession {
    * (`splitFailedWrite`): they stay queued, with its reason, and the write ends Partial.
    */
   holdRefused(activation: string, events: readonly ActionEvent[], error: unknown): void {
-    const message = redact((error as Error)?.message ?? String(error), this.destination.secrets(this.warehouse.settings));
+    // Cut: a warehouse's detail may quote the whole row (PostgreSQL's `Failing row contains (…)`).
+    const full = redact((error as Error)?.message ?? String(error), this.destination.secrets(this.warehouse.settings));
+    const message = full.length > REFUSAL_CHARS ? `${full.slice(0, REFUSAL_CHARS)}…` : full;
     const ids = events.slice(0, REFUSED_IDS_NAMED).map((e) => e.messageId).join(', ') + (events.length > REFUSED_IDS_NAMED ? ', …' : '');
     const which = events.length === 1 ? `event ${ids}` : `events ${ids}`;
     this.hold(events.length, `activation "${activation}": the warehouse refused ${which} while it took the others of their write (${message}); fix what it names in the table, then \`stowage flush\``);
+  }
+
+  /** Whether a write's error is one a row's data caused (`Driver.rowError`): only then is a write split to set the row apart. */
+  rowError(error: unknown): boolean {
+    return this.driver?.rowError?.(error) ?? false;
+  }
+
+  /** Whether the session failed on an error a row's data caused. */
+  failedOnARow(): boolean {
+    return this.error !== undefined && this.rowError(this.error);
   }
 
   /**

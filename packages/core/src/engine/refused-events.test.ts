@@ -4,6 +4,9 @@ import { splitFailedWrite, type SplitWriter } from './refused-events.js';
 
 const events = (n: number) => Array.from({ length: n }, (_, i) => ({ messageId: `m${i}` }) as ActionEvent);
 
+/** A row's error, as a driver's `rowError` knows it. */
+class RowError extends Error {}
+
 /** A table that refuses some message ids, as a constraint would; `down` makes every statement fail. */
 function table(refuses: (id: string) => boolean) {
   const rows: string[] = [];
@@ -14,9 +17,10 @@ function table(refuses: (id: string) => boolean) {
       writes++;
       if (down) throw new Error('connection lost');
       const bad = part.find((e) => refuses(e.messageId));
-      if (bad) throw new Error(`refused ${bad.messageId}`);
+      if (bad) throw new RowError(`refused ${bad.messageId}`);
       rows.push(...part.map((e) => e.messageId));
     },
+    rowError: (error) => error instanceof RowError,
     async answers() {
       return !down;
     },
@@ -27,43 +31,52 @@ function table(refuses: (id: string) => boolean) {
 describe('splitFailedWrite', () => {
   it('writes every event but the ones the warehouse refuses on their own, each with its own error', async () => {
     const t = table((id) => id === 'm3' || id === 'm900');
-    const unwritten = await splitFailedWrite(t.writer, events(1000), new Error('refused m3'));
-    expect(unwritten.map((u) => [u.events.map((e) => e.messageId), (u.error as Error).message])).toEqual([
-      [['m3'], 'refused m3'],
-      [['m900'], 'refused m900'],
+    const budget = { writes: 64 };
+    const unwritten = await splitFailedWrite(t.writer, events(1000), new RowError('refused m3'), budget);
+    expect(unwritten.map((u) => [u.events.map((e) => e.messageId), (u.error as Error).message, u.refused])).toEqual([
+      [['m3'], 'refused m3', true],
+      [['m900'], 'refused m900', true],
     ]);
     expect(t.rows).toHaveLength(998);
     expect(new Set(t.rows).size).toBe(998);
     // Two refused events among 1,000: a few dozen writes, not one per event.
     expect(t.writes()).toBeLessThanOrEqual(40);
+    expect(budget.writes).toBe(64 - t.writes());
   });
 
-  it('sets nothing apart while the warehouse does not answer: the write fails as a whole', async () => {
+  it('sets nothing apart for an error that is not a row\'s, or while the warehouse does not answer: the write fails as a whole', async () => {
     const t = table(() => false);
+    await expect(splitFailedWrite(t.writer, events(10), new Error('disk full'), { writes: 64 })).rejects.toThrow('disk full');
     t.goDown();
-    await expect(splitFailedWrite(t.writer, events(10), new Error('connection refused'))).rejects.toThrow('connection refused');
+    await expect(splitFailedWrite(t.writer, events(10), new RowError('refused'), { writes: 64 })).rejects.toThrow('refused');
     expect(t.writes()).toBe(0);
   });
 
   it('stops when the warehouse goes down while the write is sorted out, setting nothing apart', async () => {
     const t = table((id) => id === 'm7');
     const writer: SplitWriter = {
+      ...t.writer,
       write: async (part) => {
         await t.writer.write(part);
         t.goDown();
       },
-      answers: t.writer.answers,
     };
-    await expect(splitFailedWrite(writer, events(8), new Error('refused m7'))).rejects.toThrow('connection lost');
+    await expect(splitFailedWrite(writer, events(8), new RowError('refused m7'), { writes: 64 })).rejects.toThrow('connection lost');
     expect(t.rows).toEqual(['m0', 'm1', 'm2', 'm3']);
   });
 
-  it('keeps what is still undecided queued as it is once the writes it may take are spent', async () => {
+  it('keeps what is still undecided queued as it is, unsorted, once the drain\'s writes are spent', async () => {
     const t = table(() => true);
-    const unwritten = await splitFailedWrite(t.writer, events(10_000), new Error('refused m0'));
+    const budget = { writes: 64 };
+    const unwritten = await splitFailedWrite(t.writer, events(10_000), new RowError('refused m0'), budget);
     expect(t.rows).toHaveLength(0);
     expect(t.writes()).toBe(64);
+    expect(budget.writes).toBe(0);
+    expect(unwritten.some((u) => !u.refused)).toBe(true);
     // Every event is accounted for, in queue order.
     expect(unwritten.flatMap((u) => u.events.map((e) => e.messageId))).toEqual(events(10_000).map((e) => e.messageId));
+    // The next failed write of the same drain splits nothing.
+    const next = await splitFailedWrite(t.writer, events(4), new RowError('refused m0'), budget);
+    expect(next).toEqual([{ events: events(2), error: expect.any(RowError), refused: false }, { events: events(4).slice(2), error: expect.any(RowError), refused: false }]);
   });
 });

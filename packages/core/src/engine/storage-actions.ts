@@ -10,7 +10,7 @@ import { withFileLock } from '../log/file-lock.js';
 import { comparePositions, LOG_START, type LogPosition } from '../log/position.js';
 import type { Change } from '../runs/run.js';
 import { ActionWriteSession, type ActivationOutcome, type FlushResult, type PreparedEvents } from './action-write-session.js';
-import { splitFailedWrite } from './refused-events.js';
+import { MOST_SPLIT_WRITES, splitFailedWrite } from './refused-events.js';
 
 export type { ActivationOutcome, FlushResult };
 
@@ -191,6 +191,8 @@ export class StorageActionsPath {
       mkdirSync(this.dir(warehouse.name, space.name), { recursive: true });
       await withFileLock(lock, `A Storage Actions write to warehouse "${warehouse.name}"`, async () => {
         const outbox = this.outbox(warehouse.name, space.name);
+        // Split writes this drain may spend setting apart the events the warehouse refuses.
+        const budget = { writes: MOST_SPLIT_WRITES };
         for await (const { entries, end } of outbox.read<Queued>(this.readCursor(warehouse.name, space.name), WRITE_BATCH)) {
           // Events that cannot be written yet go back to the end of the queue before the cursor
           // passes them: one blocked activation never holds back the others, and nothing is lost.
@@ -222,13 +224,14 @@ export class StorageActionsPath {
                 continue;
               }
               // Throws when the warehouse itself fails: the session fails, everything stays queued.
-              const unwritten = await splitFailedWrite({ write: (part) => session.write(activation, part), answers: () => session.answers() }, events, error);
+              const unwritten = await splitFailedWrite({ write: (part) => session.write(activation, part), rowError: (e) => session.rowError(e), answers: () => session.answers() }, events, error, budget);
               // One notice per reason, however many parts the events were refused in.
               const refused = new Map<string, { events: ActionEvent[]; error: unknown }>();
+              let unsorted = 0;
               for (const part of unwritten) {
                 held.push(...part.events.map((e) => ({ a: name, e })));
-                if (part.error instanceof MissingSchemaError) {
-                  session.hold(part.events.length, `activation "${name}": ${part.error.message}`, name);
+                if (!part.refused) {
+                  unsorted += part.events.length;
                   continue;
                 }
                 const reason = (part.error as Error)?.message ?? String(part.error);
@@ -236,6 +239,7 @@ export class StorageActionsPath {
                 group.events.push(...part.events);
               }
               for (const group of refused.values()) session.holdRefused(name, group.events, group.error);
+              if (unsorted > 0) session.hold(unsorted, `activation "${name}": the warehouse refused a row among them, not found yet (the next flush looks further)`);
             }
           }
           if (held.length > 0) await outbox.append(held);

@@ -217,16 +217,22 @@ export class Stowage {
       // Each warehouse an activation of the computation writes to is opened while the run is staged and diffed.
       for (const warehouse of new Set(activations.map((a) => a.warehouse))) session(warehouse).openSoon();
       const outcome = await store.applyRun(header, computation.type, progress.counting(profiles), sink);
+      const results: FlushResult[] = [];
       for (const warehouse of new Set(activations.map((a) => a.warehouse))) {
         if (!this.actions.pending(warehouse, space.name)) continue;
         let s = session(warehouse);
-        // A write failed the run's session, yet the warehouse answers: it refused something the
-        // write held. The queue is written now, in a session of its own, where the events it
-        // refuses on their own are told from the others, which land right after their run.
-        if (s.failed && (await s.answers())) sessions.set(`${warehouse}\u0000queue`, (s = this.actions.open(this.warehouse(warehouse), space, `run ${header.id} (its queue, after a failed write)`)));
+        // A write failed the run's session on a row the warehouse refused, and the warehouse still
+        // answers. The queue is written now, in a session of its own, where the events it refuses
+        // on their own are told from the others, which land right after their run. The failed
+        // session is closed first: two sessions open on one DuckDB file in one process are two
+        // engines, and the first to close would checkpoint over the other's commits.
+        if (s.failed && s.failedOnARow() && (await s.answers())) {
+          const failed = await s.close();
+          if (s.used) results.push(failed);
+          sessions.set(warehouse, (s = this.actions.open(this.warehouse(warehouse), space, `run ${header.id} (its queue, after a failed write)`)));
+        }
         await this.actions.drain(s, this.warehouse(warehouse), space);
       }
-      const results: FlushResult[] = [];
       for (const s of sessions.values()) {
         const result = await s.close();
         if (s.used) results.push(result);

@@ -22,6 +22,12 @@ describe('parseJsonExactly', () => {
     expect(parseJsonExactly('{"a":1,"b":"2026-11-23T10:00:00.000Z"}')).toEqual({ a: 1, b: '2026-11-23T10:00:00.000Z' });
   });
 
+  it('leaves to JSON.parse what it refuses or holds as Infinity: a leading zero, an integer past a double', () => {
+    expect(() => parseJsonExactly('{"a":01234567890123456789}')).toThrow(SyntaxError);
+    const huge = `{"a":${'9'.repeat(400)}}`;
+    expect(parseJsonExactly(huge)).toEqual(JSON.parse(huge));
+  });
+
   it('fails on text that is not JSON with the error of the text as sent', () => {
     let expected = '';
     try {

@@ -54,7 +54,10 @@ function quoteInexactIntegers(text: string): string {
     while (tail < text.length && isNumberTail(text.charCodeAt(tail))) tail++;
     if (tail === end && end - i >= 16) {
       const literal = text.slice(i, end);
-      if (/^-?\d+$/.test(literal) && BigInt(literal) !== BigInt(Number(literal))) {
+      // JSON's own integers only (no leading zero, which JSON.parse refuses); one beyond a double
+      // (Infinity) is left to JSON.parse and the value checks, which refuse it as such.
+      const n = Number(literal);
+      if (/^-?[1-9]\d*$/.test(literal) && Number.isFinite(n) && BigInt(literal) !== BigInt(n)) {
         out += `${text.slice(copied, i)}"${literal}"`;
         copied = end;
       }

@@ -181,6 +181,8 @@ export class TableWriter {
   private readonly catalog = new Map<string, Map<string, Column[]>>();
   /** Catalog reads in flight, by schema. */
   private readonly reading = new Map<string, Promise<{ tables: Map<string, Column[]>; pinned: Map<string, Map<string, string>> }>>();
+  /** schema → the tables it held when this writer first read it (before any batch of its own). */
+  private readonly firstRead = new Map<string, ReadonlySet<string>>();
   /** schema → table → columns whose type cannot change in place, with why (`Driver.pinnedColumns`), read with the catalog. */
   private readonly pinned = new Map<string, Map<string, Map<string, string>>>();
 
@@ -208,6 +210,7 @@ export class TableWriter {
     if (!this.catalog.has(schema)) {
       this.catalog.set(schema, tables);
       this.pinned.set(schema, pinned);
+      if (!this.firstRead.has(schema)) this.firstRead.set(schema, new Set(tables.keys()));
     }
     return this.catalog.get(schema)!;
   }
@@ -628,9 +631,11 @@ export class TableWriter {
    * source holds keys, the refresh of the keys a sync touched would leave it holding those alone,
    * and every later sync too. Then every key of the source not marked yet is marked, in a
    * transaction of its own, and the refresh rebuilds the table whole. Returns the keys marked.
-   * The first sync, which creates the table, has marked every key it loads: none is added.
+   * The first sync, which creates the source, has marked every key it loads: it is not looked at.
    */
   private async markLostKeys(schema: string, tables: Map<string, Column[]>, spec: LatestValueTable): Promise<number> {
+    // A source this writer's batches created holds only keys they marked (a first sync): no look.
+    if (!this.firstRead.get(schema)?.has(spec.source)) return 0;
     const q = (name: string) => this.dialect.quote(name);
     const target = this.sql.table(schema, spec.table);
     if (tables.has(spec.table) && (await this.driver.query(`SELECT 1 AS ${q('one')} FROM ${target} LIMIT 1`)).length > 0) return 0;
