@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { engineThreads, openLoadDir, writeLoadLines, type Column, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
+import { shareInstance } from './shared-instances.js';
 import { csvEncoders, csvLine, csvRelation } from './csv-load.js';
 import { dialect } from './dialect.js';
 import { introspectColumns, introspectPinnedColumns, introspectSchema, schemaExists } from './introspect.js';
@@ -90,7 +91,8 @@ export class DuckDBDriver implements Driver {
   private readonly memorySetting: string | undefined;
 
   private constructor(
-    private readonly instance: DuckDBInstance,
+    /** Lets go of the process's instance on the file (`shareInstance`): the last session closes it. */
+    private readonly release: () => void,
     private readonly connection: DuckDBConnection,
     /** Load files of this session; removed with it, so a failed sync leaves none behind. */
     private readonly loadDir: string,
@@ -109,8 +111,13 @@ export class DuckDBDriver implements Driver {
     options.memory_limit = settings.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
     // By default a core is left to the client, which prepares the next batch meanwhile.
     options.threads = String(settings.threads ?? engineThreads());
-    const instance = await createWaitingForLock(settings.path, options);
-    return new DuckDBDriver(instance, await instance.connect(), await openLoadDir(LOAD_DIR_PREFIX), settings.memoryLimit);
+    const { instance, release } = await shareInstance(settings.path, () => createWaitingForLock(settings.path, options));
+    try {
+      return new DuckDBDriver(release, await instance.connect(), await openLoadDir(LOAD_DIR_PREFIX), settings.memoryLimit);
+    } catch (error) {
+      release();
+      throw error;
+    }
   }
 
   /**
@@ -244,7 +251,7 @@ export class DuckDBDriver implements Driver {
     // Checkpointed first, off the JS thread (a failed transaction may refuse it: close does it then).
     await this.checkpoint().catch(() => undefined);
     this.connection.closeSync();
-    this.instance.closeSync();
+    this.release();
     await rm(this.loadDir, { recursive: true, force: true });
   }
 }
