@@ -14,9 +14,10 @@ export { clientConfig } from './client-config.js';
 
 /**
  * Every session runs in UTC, so timestamps read back and written without a zone mean UTC. Its
- * statements are not cut short by a statement or idle-in-transaction timeout that a managed
- * server gives its roles for application queries: a load's statements (a `users` refresh, a large
- * COPY) may take longer, and, killed at the same point on every retry, the sync would never end.
+ * statements are not cut short by a statement, idle-in-transaction or idle-session timeout that a
+ * managed server gives its roles for application queries: a load's statements (a `users` refresh,
+ * a large COPY) may take longer, and, killed at the same point on every retry, the sync would
+ * never end.
  */
 const SETUP = [
   "SET TIME ZONE 'UTC'",
@@ -25,6 +26,8 @@ const SETUP = [
   "SET temp_buffers = '128MB'",
   'SET statement_timeout = 0',
   'SET idle_in_transaction_session_timeout = 0',
+  // PostgreSQL 14 and later only: a run's session is opened early and waits while the run is staged and diffed.
+  "SELECT set_config(name, '0', false) FROM pg_settings WHERE name = 'idle_session_timeout'",
 ];
 
 /** Opens a session with the loader the settings choose. */
