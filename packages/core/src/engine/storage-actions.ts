@@ -30,6 +30,9 @@ export interface PendingWrite {
   prepared?: PreparedEvents;
 }
 
+/** Reasons of refused events told one by one in a drain's notices, per activation and slice of the queue. */
+const REFUSAL_REASONS_TOLD = 5;
+
 /** Events per executeBatch call when the queue is written: one transaction each, with the mapping validated once. */
 const WRITE_BATCH = 10_000;
 
@@ -238,7 +241,11 @@ export class StorageActionsPath {
                 const group = refused.get(reason) ?? refused.set(reason, { events: [], error: part.error }).get(reason)!;
                 group.events.push(...part.events);
               }
-              for (const group of refused.values()) session.holdRefused(name, group.events, group.error);
+              // Reasons may quote each row (PostgreSQL's `Failing row contains …`): a few are told, the rest counted.
+              const groups = [...refused.values()];
+              for (const group of groups.slice(0, REFUSAL_REASONS_TOLD)) session.holdRefused(name, group.events, group.error);
+              const untold = groups.slice(REFUSAL_REASONS_TOLD).reduce((n, group) => n + group.events.length, 0);
+              if (untold > 0) session.hold(untold, `activation "${name}": the warehouse refused these too, each on its own, for reasons like the ones above`);
               if (unsorted > 0) session.hold(unsorted, `activation "${name}": the warehouse refused a row among them, not found yet (the next flush looks further)`);
             }
           }

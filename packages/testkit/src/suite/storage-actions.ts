@@ -320,6 +320,23 @@ export function storageActions(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('tells a few of the reasons the warehouse refuses events for, and counts the rest', async () => {
+      const columns = { cart_id: { '@path': '$.properties.data_graph_entity_context.cart_id' } };
+      const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts', columns } } });
+      const { quote, physicalType } = dut.destination.dialect;
+      await h.execute(`CREATE SCHEMA ${quote('default')}`);
+      await h.execute(`CREATE TABLE ${quote('default')}.${quote('carts')} (${quote('cart_id')} ${physicalType('string')} NOT NULL)`);
+      // Eight members without a cart, each refused on its own (PostgreSQL's reason quotes each row).
+      const members = Array.from({ length: 10 }, (_, i) => ({ userId: `u${i}`, entityContext: i < 2 ? { cart_id: `c${i}` } : { note: `no cart ${i}` } }));
+      const run = await h.run({ computation: 'carts', id: 'r1' }, members);
+      const queue = run.writes[1]!;
+      expect(queue).toMatchObject({ status: 'Partial', rows: { 'default.carts': 2 } });
+      const held = queue.notices.filter((n) => /events stay queued/.test(n));
+      expect(held.length).toBeLessThanOrEqual(6);
+      expect(held.reduce((n, notice) => n + Number(/^(\d+) events stay queued/.exec(notice)![1]), 0)).toBe(8);
+      await h.close();
+    });
+
     it('keeps the events queued for a warehouse an activation no longer writes to, and writes them there once it does again', async () => {
       const first = await Harness.create(dut, { computations });
       const good = first.settings;
