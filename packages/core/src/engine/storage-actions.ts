@@ -219,34 +219,11 @@ export class StorageActionsPath {
               continue;
             }
             try {
-              await session.write(activation, events);
+              for (const e of await writeSlice(session, activation, events, budget)) held.push({ a: name, e });
             } catch (error) {
-              if (error instanceof MissingSchemaError) {
-                held.push(...events.map((e) => ({ a: name, e })));
-                session.hold(events.length, `activation "${name}": ${error.message}`, name);
-                continue;
-              }
-              // Throws when the warehouse itself fails: the session fails, everything stays queued.
-              const unwritten = await splitFailedWrite({ write: (part) => session.write(activation, part), rowError: (e) => session.rowError(e), answers: () => session.answers() }, events, error, budget);
-              // One notice per reason, however many parts the events were refused in.
-              const refused = new Map<string, { events: ActionEvent[]; error: unknown }>();
-              let unsorted = 0;
-              for (const part of unwritten) {
-                held.push(...part.events.map((e) => ({ a: name, e })));
-                if (!part.refused) {
-                  unsorted += part.events.length;
-                  continue;
-                }
-                const reason = (part.error as Error)?.message ?? String(part.error);
-                const group = refused.get(reason) ?? refused.set(reason, { events: [], error: part.error }).get(reason)!;
-                group.events.push(...part.events);
-              }
-              // Reasons may quote each row (PostgreSQL's `Failing row contains …`): a few are told, the rest counted.
-              const groups = [...refused.values()];
-              for (const group of groups.slice(0, REFUSAL_REASONS_TOLD)) session.holdRefused(name, group.events, group.error);
-              const untold = groups.slice(REFUSAL_REASONS_TOLD).reduce((n, group) => n + group.events.length, 0);
-              if (untold > 0) session.hold(untold, `activation "${name}": the warehouse refused these too, each on its own, for reasons like the ones above`);
-              if (unsorted > 0) session.hold(unsorted, `activation "${name}": the warehouse refused a row among them, not found yet (the next flush looks further)`);
+              if (!(error instanceof MissingSchemaError)) throw error;
+              held.push(...events.map((e) => ({ a: name, e })));
+              session.hold(events.length, `activation "${name}": ${error.message}`, name);
             }
           }
           if (held.length > 0) await outbox.append(held);
@@ -258,6 +235,43 @@ export class StorageActionsPath {
     } catch (error) {
       session.fail(error);
     }
+  }
+}
+
+/**
+ * Writes one activation's events of a slice of the queue. When the warehouse fails the write on a
+ * row's data, the write is split until the events it refuses on their own are set apart
+ * (`splitFailedWrite`, spending the drain's `budget`); they are returned, to stay queued, with a
+ * notice each for a few of the reasons. Throws when the warehouse itself fails (the session then
+ * fails and everything stays queued), or when the schema is missing.
+ */
+async function writeSlice(session: ActionWriteSession, activation: ActivationConfig, events: ActionEvent[], budget: { writes: number }): Promise<ActionEvent[]> {
+  try {
+    await session.write(activation, events);
+    return [];
+  } catch (error) {
+    if (error instanceof MissingSchemaError) throw error;
+    const unwritten = await splitFailedWrite({ write: (part) => session.write(activation, part), rowError: (e) => session.rowError(e), answers: () => session.answers() }, events, error, budget);
+    const name = activation.name;
+    // One notice per reason, however many parts the events were refused in.
+    const refused = new Map<string, { events: ActionEvent[]; error: unknown }>();
+    let unsorted = 0;
+    for (const part of unwritten) {
+      if (!part.refused) {
+        unsorted += part.events.length;
+        continue;
+      }
+      const reason = (part.error as Error)?.message ?? String(part.error);
+      const group = refused.get(reason) ?? refused.set(reason, { events: [], error: part.error }).get(reason)!;
+      group.events.push(...part.events);
+    }
+    // Reasons may quote each row (PostgreSQL's `Failing row contains …`): a few are told, the rest counted.
+    const groups = [...refused.values()];
+    for (const group of groups.slice(0, REFUSAL_REASONS_TOLD)) session.holdRefused(name, group.events, group.error);
+    const untold = groups.slice(REFUSAL_REASONS_TOLD).reduce((n, group) => n + group.events.length, 0);
+    if (untold > 0) session.hold(untold, `activation "${name}": the warehouse refused these too, each on its own, for reasons like the ones above`);
+    if (unsorted > 0) session.hold(unsorted, `activation "${name}": the warehouse refused a row among them, not found yet (the next flush looks further)`);
+    return unwritten.flatMap((part) => part.events);
   }
 }
 
