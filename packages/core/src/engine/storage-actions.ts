@@ -10,7 +10,7 @@ import { withFileLock } from '../log/file-lock.js';
 import { comparePositions, LOG_START, type LogPosition } from '../log/position.js';
 import type { Change } from '../runs/run.js';
 import { ActionWriteSession, type ActivationOutcome, type FlushResult, type PreparedEvents } from './action-write-session.js';
-import { MOST_SPLIT_WRITES, splitFailedWrite } from './refused-events.js';
+import { MOST_SPLIT_WRITES, splitFailedWrite, type SplitWriter, type Unwritten } from './refused-events.js';
 
 export type { ActivationOutcome, FlushResult };
 
@@ -72,6 +72,22 @@ export class StorageActionsPath {
   private writeCursor(warehouse: string, space: string, position: LogPosition): void {
     const file = join(this.dir(warehouse, space), 'cursor.json');
     writeFileSync(`${file}.tmp`, JSON.stringify(position));
+    renameSync(`${file}.tmp`, file);
+  }
+
+  /** Message ids of queued events the warehouse refused on their own (`refused.json`): a hint, never a decision. */
+  private readRefused(warehouse: string, space: string): Set<string> {
+    try {
+      return new Set(JSON.parse(readFileSync(join(this.dir(warehouse, space), 'refused.json'), 'utf8')) as string[]);
+    } catch {
+      return new Set();
+    }
+  }
+
+  private writeRefused(warehouse: string, space: string, ids: ReadonlySet<string>): void {
+    const file = join(this.dir(warehouse, space), 'refused.json');
+    if (ids.size === 0 && !existsSync(file)) return;
+    writeFileSync(`${file}.tmp`, JSON.stringify([...ids]));
     renameSync(`${file}.tmp`, file);
   }
 
@@ -194,8 +210,9 @@ export class StorageActionsPath {
       mkdirSync(this.dir(warehouse.name, space.name), { recursive: true });
       await withFileLock(lock, `A Storage Actions write to warehouse "${warehouse.name}"`, async () => {
         const outbox = this.outbox(warehouse.name, space.name);
-        // Split writes this drain may spend setting apart the events the warehouse refuses.
-        const budget = { writes: MOST_SPLIT_WRITES };
+        // Split writes this drain may spend setting apart the events the warehouse refuses, and
+        // the ones it refused before, tried alone.
+        const sorting: Sorting = { budget: { writes: MOST_SPLIT_WRITES }, refused: this.readRefused(warehouse.name, space.name) };
         for await (const { entries, end } of outbox.read<Queued>(this.readCursor(warehouse.name, space.name), WRITE_BATCH)) {
           // Events that cannot be written yet go back to the end of the queue before the cursor
           // passes them: one blocked activation never holds back the others, and nothing is lost.
@@ -219,7 +236,7 @@ export class StorageActionsPath {
               continue;
             }
             try {
-              for (const e of await writeSlice(session, activation, events, budget)) held.push({ a: name, e });
+              for (const e of await writeSlice(session, activation, events, sorting)) held.push({ a: name, e });
             } catch (error) {
               if (!(error instanceof MissingSchemaError)) throw error;
               held.push(...events.map((e) => ({ a: name, e })));
@@ -227,6 +244,8 @@ export class StorageActionsPath {
             }
           }
           if (held.length > 0) await outbox.append(held);
+          // Before the cursor: a crash between them tries the refused events again, as refused.
+          this.writeRefused(warehouse.name, space.name, sorting.refused);
           this.writeCursor(warehouse.name, space.name, end);
           onRead?.(entries.length);
         }
@@ -238,41 +257,80 @@ export class StorageActionsPath {
   }
 }
 
+/** What a drain knows while it sorts out the events the warehouse refuses. */
+interface Sorting {
+  /** Split and retry writes left to the drain (`MOST_SPLIT_WRITES`). */
+  budget: { writes: number };
+  /** Message ids of queued events the warehouse refused on their own, by this drain or an earlier one. */
+  refused: Set<string>;
+}
+
 /**
  * Writes one activation's events of a slice of the queue. When the warehouse fails the write on a
  * row's data, the write is split until the events it refuses on their own are set apart
- * (`splitFailedWrite`, spending the drain's `budget`); they are returned, to stay queued, with a
- * notice each for a few of the reasons. Throws when the warehouse itself fails (the session then
- * fails and everything stays queued), or when the schema is missing.
+ * (`splitFailedWrite`); their ids are kept (`Sorting.refused`), so that a later drain tries each
+ * of them alone, one write each, rather than splitting its slice again. Returns the events that
+ * stay queued, with a notice for a few of the reasons. Throws when the warehouse itself fails
+ * (the session then fails and everything stays queued), or when the schema is missing.
  */
-async function writeSlice(session: ActionWriteSession, activation: ActivationConfig, events: ActionEvent[], budget: { writes: number }): Promise<ActionEvent[]> {
-  try {
-    await session.write(activation, events);
-    return [];
-  } catch (error) {
-    if (error instanceof MissingSchemaError) throw error;
-    const unwritten = await splitFailedWrite({ write: (part) => session.write(activation, part), rowError: (e) => session.rowError(e), answers: () => session.answers() }, events, error, budget);
-    const name = activation.name;
-    // One notice per reason, however many parts the events were refused in.
-    const refused = new Map<string, { events: ActionEvent[]; error: unknown }>();
-    let unsorted = 0;
-    for (const part of unwritten) {
-      if (!part.refused) {
-        unsorted += part.events.length;
-        continue;
+async function writeSlice(session: ActionWriteSession, activation: ActivationConfig, events: ActionEvent[], sorting: Sorting): Promise<ActionEvent[]> {
+  const refusedBefore = events.filter((e) => sorting.refused.has(e.messageId));
+  const others = refusedBefore.length === 0 ? events : events.filter((e) => !sorting.refused.has(e.messageId));
+  const refused: Unwritten[] = [];
+  const stay: ActionEvent[] = [];
+  let unsorted = 0;
+  if (others.length > 0) {
+    try {
+      await session.write(activation, others);
+    } catch (error) {
+      if (error instanceof MissingSchemaError) throw error;
+      for (const part of await splitFailedWrite(splitWriter(session, activation), others, error, sorting.budget)) {
+        stay.push(...part.events);
+        if (part.refused) refused.push(part);
+        else unsorted += part.events.length;
       }
-      const reason = (part.error as Error)?.message ?? String(part.error);
-      const group = refused.get(reason) ?? refused.set(reason, { events: [], error: part.error }).get(reason)!;
-      group.events.push(...part.events);
     }
-    // Reasons may quote each row (PostgreSQL's `Failing row contains …`): a few are told, the rest counted.
-    const groups = [...refused.values()];
-    for (const group of groups.slice(0, REFUSAL_REASONS_TOLD)) session.holdRefused(name, group.events, group.error);
-    const untold = groups.slice(REFUSAL_REASONS_TOLD).reduce((n, group) => n + group.events.length, 0);
-    if (untold > 0) session.hold(untold, `activation "${name}": the warehouse refused these too, each on its own, for reasons like the ones above`);
-    if (unsorted > 0) session.hold(unsorted, `activation "${name}": the warehouse refused a row among them, not found yet (the next flush looks further)`);
-    return unwritten.flatMap((part) => part.events);
   }
+  for (const event of refusedBefore) {
+    if (sorting.budget.writes <= 0) {
+      stay.push(event);
+      unsorted++;
+      continue;
+    }
+    sorting.budget.writes--;
+    try {
+      await session.write(activation, [event]);
+      sorting.refused.delete(event.messageId);
+    } catch (error) {
+      if (error instanceof MissingSchemaError || !session.rowError(error) || !(await session.answers())) throw error;
+      stay.push(event);
+      refused.push({ events: [event], error, refused: true });
+    }
+  }
+  for (const part of refused) for (const e of part.events) sorting.refused.add(e.messageId);
+  noticeRefusals(session, activation.name, refused, unsorted);
+  return stay;
+}
+
+/** The session as `splitFailedWrite` uses it, for one activation. */
+function splitWriter(session: ActionWriteSession, activation: ActivationConfig): SplitWriter {
+  return { write: (part) => session.write(activation, part), rowError: (e) => session.rowError(e), answers: () => session.answers() };
+}
+
+/** The notices of the events an activation's slice left queued: one per reason for a few reasons, the rest counted. */
+function noticeRefusals(session: ActionWriteSession, name: string, refused: readonly Unwritten[], unsorted: number): void {
+  const byReason = new Map<string, { events: ActionEvent[]; error: unknown }>();
+  for (const part of refused) {
+    const reason = (part.error as Error)?.message ?? String(part.error);
+    const group = byReason.get(reason) ?? byReason.set(reason, { events: [], error: part.error }).get(reason)!;
+    group.events.push(...part.events);
+  }
+  // Reasons may quote each row (PostgreSQL's `Failing row contains …`): a few are told, the rest counted.
+  const groups = [...byReason.values()];
+  for (const group of groups.slice(0, REFUSAL_REASONS_TOLD)) session.holdRefused(name, group.events, group.error);
+  const untold = groups.slice(REFUSAL_REASONS_TOLD).reduce((n, group) => n + group.events.length, 0);
+  if (untold > 0) session.hold(untold, `activation "${name}": the warehouse refused these too, each on its own, for reasons like the ones above`);
+  if (unsorted > 0) session.hold(unsorted, `activation "${name}": the warehouse refused a row among them, not found or not tried again yet (the next flush goes on)`);
 }
 
 /** Each activation's events, in queue order (an activation's events share one mapping). */

@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { actionsCore, sendCustomEventFields, audienceColumns } from '@stowage/core';
@@ -298,9 +298,13 @@ export function storageActions(dut: DestinationUnderTest): void {
       // One outcome for the activation, whichever session wrote its rows.
       expect(run.activations).toEqual([expect.objectContaining({ activation: 'a', written: 2 })]);
       expect(run.writes[1]!.notices.join('\n')).toMatch(/1 events stay queued: activation "a": the warehouse refused event \w+ while it took the others of their write \(.+\); fix what it names in the table, then `stowage flush`/);
+      // Its id is kept, so that the next drain tries it alone, one write, rather than splitting its slice again.
+      const refusedIds = () => JSON.parse(readFileSync(join(h.dir, '.stowage', 'actions', 'wh', 'default', 'refused.json'), 'utf8')) as string[];
+      expect(refusedIds()).toHaveLength(1);
       // It does not hold back what is queued after it, nor is anything written twice.
       const [again] = await h.stowage.flush('wh');
       expect(again!.record).toMatchObject({ status: 'Partial', calls: 0 });
+      expect(refusedIds()).toHaveLength(1);
       expect(again!.record.notices.join('\n')).toMatch(/1 events stay queued: activation "a": the warehouse refused event/);
       expect(await h.rows('carts', ['user_id', 'cart_id'], ['user_id'], 'wh', 'default')).toEqual([
         { user_id: 'u1', cart_id: 'c1' },
@@ -311,6 +315,7 @@ export function storageActions(dut: DestinationUnderTest): void {
       await h.execute(`ALTER TABLE ${quote('default')}.${quote('carts')} RENAME TO ${quote('carts_strict')}`);
       const [fixed] = await h.stowage.flush('wh');
       expect(fixed!.record).toMatchObject({ status: 'Success', rows: { 'default.carts': 1 } });
+      expect(refusedIds()).toEqual([]);
       // No cart_id column there: a null never creates one.
       expect(await h.rows('carts', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u2' }]);
       expect(await h.rows('carts_strict', ['user_id', 'cart_id'], ['user_id'], 'wh', 'default')).toEqual([
