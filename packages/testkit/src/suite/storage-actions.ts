@@ -15,6 +15,20 @@ const JOURNEY_COLUMNS = ['id', 'received_at', 'journey_metadata', 'journey_conte
 
 const at = (minute: number) => `2026-11-23T10:${String(minute).padStart(2, '0')}:00.000Z`;
 
+/**
+ * An activation mapping the entity context's cart_id into the user's own `default.carts`, made
+ * beforehand with a cart_id that may not be null: a member without a cart is refused by the
+ * warehouse, not by Stowage.
+ */
+async function strictCarts(dut: DestinationUnderTest): Promise<Harness> {
+  const columns = { cart_id: { '@path': '$.properties.data_graph_entity_context.cart_id' } };
+  const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts', columns } } });
+  const { quote, physicalType } = dut.destination.dialect;
+  await h.execute(`CREATE SCHEMA ${quote('default')}`);
+  await h.execute(`CREATE TABLE ${quote('default')}.${quote('carts')} (${quote('cart_id')} ${physicalType('string')} NOT NULL)`);
+  return h;
+}
+
 /** The Storage Actions path: activations written right after each run into `<space>.<table>`. */
 export function storageActions(dut: DestinationUnderTest): void {
   describe('storage actions', () => {
@@ -281,12 +295,8 @@ export function storageActions(dut: DestinationUnderTest): void {
     });
 
     it('writes the queued events a table takes, and keeps queued, with the reason, an event it refuses on its own', async () => {
-      const columns = { cart_id: { '@path': '$.properties.data_graph_entity_context.cart_id' } };
-      const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts', columns } } });
-      const { quote, physicalType } = dut.destination.dialect;
-      // The user's own table, whose cart_id may not be null: a member without a cart is refused by the warehouse, not by Stowage.
-      await h.execute(`CREATE SCHEMA ${quote('default')}`);
-      await h.execute(`CREATE TABLE ${quote('default')}.${quote('carts')} (${quote('cart_id')} ${physicalType('string')} NOT NULL)`);
+      const h = await strictCarts(dut);
+      const { quote } = dut.destination.dialect;
       const members = [{ userId: 'u1', entityContext: { cart_id: 'c1' } }, { userId: 'u2', entityContext: { note: 'no cart' } }, { userId: 'u3', entityContext: { cart_id: 'c3' } }];
       const run = await h.run({ computation: 'carts', id: 'r1' }, members);
       // The run's write fails; the warehouse still answers, so the run writes its queue at once,
@@ -295,8 +305,6 @@ export function storageActions(dut: DestinationUnderTest): void {
         { status: 'Failure', error: expect.stringContaining('stay queued') },
         { status: 'Partial', trigger: 'run r1 (its queue, after a failed write)', rows: { 'default.carts': 2 } },
       ]);
-      // One outcome for the activation, whichever session wrote its rows.
-      expect(run.activations).toEqual([expect.objectContaining({ activation: 'a', written: 2 })]);
       expect(run.writes[1]!.notices.join('\n')).toMatch(/1 events stay queued: activation "a": the warehouse refused event \w+ while it took the others of their write \(.+\); fix what it names in the table, then `stowage flush`/);
       // Its id is kept, so that the next drain tries it alone, one write, rather than splitting its slice again.
       const refusedIds = () => JSON.parse(readFileSync(join(h.dir, '.stowage', 'actions', 'wh', 'default', 'refused.json'), 'utf8')) as string[];
@@ -325,12 +333,22 @@ export function storageActions(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it("reports one outcome per activation for a run whose later chunk failed on a row and whose queue was then written", async () => {
+      const h = await strictCarts(dut);
+      // Chunks of at least 5,000 changes: the first is written by the run's session, the one
+      // holding the member without a cart fails it, and the queue's session writes the rest.
+      const members = Array.from({ length: 12_000 }, (_, i) => ({ userId: `u${String(i).padStart(5, '0')}`, entityContext: i === 11_999 ? { note: 'no cart' } : { cart_id: `c${i}` } }));
+      const run = await h.run({ computation: 'carts', id: 'r1' }, members);
+      expect(run.writes.map((w) => w.status)).toEqual(['Failure', 'Partial']);
+      const written = Object.values(run.writes[0]!.rows).reduce((a, b) => a + b, 0);
+      expect(written).toBeGreaterThan(0);
+      expect(run.activations).toEqual([expect.objectContaining({ activation: 'a', written: 11_999 })]);
+      expect(await h.rows('carts', ['user_id'], ['user_id'], 'wh', 'default')).toHaveLength(11_999);
+      await h.close();
+    });
+
     it('tells a few of the reasons the warehouse refuses events for, and counts the rest', async () => {
-      const columns = { cart_id: { '@path': '$.properties.data_graph_entity_context.cart_id' } };
-      const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts', columns } } });
-      const { quote, physicalType } = dut.destination.dialect;
-      await h.execute(`CREATE SCHEMA ${quote('default')}`);
-      await h.execute(`CREATE TABLE ${quote('default')}.${quote('carts')} (${quote('cart_id')} ${physicalType('string')} NOT NULL)`);
+      const h = await strictCarts(dut);
       // Eight members without a cart, each refused on its own (PostgreSQL's reason quotes each row).
       const members = Array.from({ length: 10 }, (_, i) => ({ userId: `u${i}`, entityContext: i < 2 ? { cart_id: `c${i}` } : { note: `no cart ${i}` } }));
       const run = await h.run({ computation: 'carts', id: 'r1' }, members);
