@@ -99,6 +99,17 @@ describe('the stowage command', () => {
     expect(text.stdout).toContain('next sync of local');
   });
 
+  it("prints a sync's notices under its summary", async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'a.ndjson'), '{"type":"identify","userId":"u1","traits":{"visits":1}}\n');
+    writeFileSync(join(dir, 'b.ndjson'), '{"type":"identify","userId":"u1","traits":{"visits":1.5}}\n');
+    await stowage(['ingest', 'a.ndjson', '--space', 'shop'], { cwd: dir });
+    expect((await stowage(['sync'], { cwd: dir })).code).toBe(0);
+    await stowage(['ingest', 'b.ndjson', '--space', 'shop'], { cwd: dir });
+    const sync = await stowage(['sync'], { cwd: dir });
+    expect(sync.stdout).toMatch(/^Success: warehouse local, 1 calls .*\n  identifies\.visits widened from bigint to double\n  users\.visits widened from bigint to double\n$/);
+  });
+
   it('fails a sync with a clear error when the warehouse cannot be opened', async () => {
     const dir = project({ warehouses: { local: { type: 'duckdb', settings: { path: 'missing-folder/deeper/warehouse.duckdb' } } } });
     writeFileSync(join(dir, 'calls.ndjson'), '{"type":"identify","userId":"u1","traits":{"a":1}}\n');

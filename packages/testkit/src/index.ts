@@ -9,6 +9,7 @@ import { hostile } from './suite/hostile.js';
 import { hostileNames } from './suite/hostile-names.js';
 import { hostileValues } from './suite/hostile-values.js';
 import { killedSync } from './suite/killed-sync.js';
+import { refusedCalls } from './suite/refused-calls.js';
 import { rowLimit } from './suite/row-limit.js';
 import { loads } from './suite/loads.js';
 import { schemaEvolution } from './suite/schema-evolution.js';
@@ -44,6 +45,7 @@ export function describeDestination(name: string, dut: DestinationUnderTest): vo
     hostileValues(dut);
     storageActionsScope(dut);
     killedSync(dut);
+    refusedCalls(dut);
   });
 }
 

@@ -1,6 +1,9 @@
 import type { Stowage, SyncRecord } from '@stowage/core';
 import { duration, EXIT, fmt, progressPrinter } from '../output.js';
 
+/** Notices of a sync printed under its summary (widened columns, calls the warehouse refused…); the history keeps them all. */
+const NOTICES_PRINTED = 20;
+
 export function summarize(r: SyncRecord): string {
   const rows = Object.entries(r.rows).map(([t, n]) => `${t} ${fmt(n)}`).join(', ') || 'no new rows';
   const ms = Date.parse(r.endedAt ?? r.startedAt) - Date.parse(r.startedAt);
@@ -28,6 +31,8 @@ export async function syncNow(stowage: Stowage, warehouse: string | undefined, q
     });
     if (!quiet && process.stderr.isTTY) process.stderr.write('\n');
     console.log(summarize(record));
+    for (const notice of record.notices.slice(0, NOTICES_PRINTED)) console.log(`  ${notice}`);
+    if (record.notices.length > NOTICES_PRINTED) console.log(`  … ${fmt(record.notices.length - NOTICES_PRINTED)} more notices: stowage history --json`);
     if (record.status === 'Failure') code = EXIT.failure;
     else if (record.status === 'Partial' && code === EXIT.ok) code = EXIT.partial;
   }

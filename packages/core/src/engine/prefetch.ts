@@ -18,6 +18,7 @@ export async function* prefetch<T, U>(source: AsyncIterable<T>, transform: (item
     return made;
   };
   const queue: Array<Promise<IteratorResult<U>>> = [];
+  let closed = false;
   try {
     for (;;) {
       if (queue.length === 0) queue.push(next());
@@ -26,11 +27,15 @@ export async function* prefetch<T, U>(source: AsyncIterable<T>, transform: (item
       // Start the next items only after yielding control back: the consumer's await lets it run
       // first (the log reader parses a megabyte before its first await).
       setImmediate(() => {
-        while (queue.length < ahead) queue.push(next());
+        while (!closed && queue.length < ahead) queue.push(next());
       });
       yield r.value;
     }
   } finally {
+    // A consumer that stops early gets control back once no item is still being made: what it
+    // does next (a Classic batch's calls written again, in parts) must not race their making.
+    closed = true;
+    await Promise.allSettled(queue);
     await iterator.return?.();
   }
 }

@@ -12,7 +12,7 @@ function table(refuses: (id: string) => boolean) {
   const rows: string[] = [];
   let writes = 0;
   let down = false;
-  const writer: SplitWriter = {
+  const writer: SplitWriter<ActionEvent> = {
     async write(part) {
       writes++;
       if (down) throw new Error('connection lost');
@@ -54,7 +54,7 @@ describe('splitFailedWrite', () => {
 
   it('stops when the warehouse goes down while the write is sorted out, setting nothing apart', async () => {
     const t = table((id) => id === 'm7');
-    const writer: SplitWriter = {
+    const writer: SplitWriter<ActionEvent> = {
       ...t.writer,
       write: async (part) => {
         await t.writer.write(part);

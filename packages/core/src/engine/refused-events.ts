@@ -1,24 +1,23 @@
-import type { ActionEvent } from '../actions/events.js';
-
 /**
- * Writes one drain of the queue may spend splitting failed writes while their events are sorted
- * out. Finding one refused event among 10,000 takes about 2·log2(10,000) ≈ 28; once they are
- * spent, what is still undecided stays queued as it is, for the next flush to sort further.
+ * Writes one drain of the queue (or one Classic batch) may spend splitting failed writes while
+ * their events are sorted out. Finding one refused event among 10,000 takes about
+ * 2·log2(10,000) ≈ 28; once they are spent, what is still undecided is left as it is: queued,
+ * for the next flush to sort further, or in the log, for the sync to fail on and say why.
  */
 export const MOST_SPLIT_WRITES = 64;
 
 /** Events a failed write left unwritten, and the warehouse's error that kept them out. */
-export interface Unwritten {
-  events: ActionEvent[];
+export interface Unwritten<T> {
+  events: T[];
   error: unknown;
   /** One event the warehouse refused on its own; false: a part left unsorted when the writes were spent. */
   refused: boolean;
 }
 
 /** What sorting a failed write needs of its session. */
-export interface SplitWriter {
+export interface SplitWriter<T> {
   /** Writes the events in one transaction; throws when the warehouse fails them. */
-  write(events: ActionEvent[]): Promise<void>;
+  write(events: T[]): Promise<void>;
   /** Whether an error is one a row's data caused (`Driver.rowError`): any other is the warehouse's. */
   rowError(error: unknown): boolean;
   /** Whether the warehouse answers at all. */
@@ -26,18 +25,18 @@ export interface SplitWriter {
 }
 
 /**
- * A write of queued events that the warehouse failed on a row's data (a constraint a user put on
- * the table, a value no cast foresaw), split in halves until each part is written or is one event
- * the warehouse refuses on its own: such an event must not hold back every event queued behind
- * it, on every flush, forever. Any other error (the warehouse down, disk full, privileges, a lock
+ * A write of events (queued Storage Actions events, a Classic batch's calls) that the warehouse
+ * failed on a row's data (a constraint a user put on the table, a value no cast foresaw), split in
+ * halves until each part is written or is one event the warehouse refuses on its own: such an
+ * event must not hold back every event behind it, on every flush or sync, forever. Any other error (the warehouse down, disk full, privileges, a lock
  * timeout), or a warehouse that no longer answers, is the warehouse's, not the events': it is
  * thrown, and nothing is set apart. `budget.writes` is the split writes left to the drain, shared
  * by its failed writes. Returns the events left unwritten, in queue order.
  */
-export async function splitFailedWrite(writer: SplitWriter, events: ActionEvent[], error: unknown, budget: { writes: number }): Promise<Unwritten[]> {
+export async function splitFailedWrite<T>(writer: SplitWriter<T>, events: T[], error: unknown, budget: { writes: number }): Promise<Array<Unwritten<T>>> {
   if (!writer.rowError(error) || !(await writer.answers())) throw error;
-  const unwritten: Unwritten[] = [];
-  const sort = async (part: ActionEvent[], failure: unknown): Promise<void> => {
+  const unwritten: Array<Unwritten<T>> = [];
+  const sort = async (part: T[], failure: unknown): Promise<void> => {
     if (part.length === 1) {
       unwritten.push({ events: part, error: failure, refused: true });
       return;

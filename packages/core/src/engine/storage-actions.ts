@@ -276,7 +276,7 @@ interface Sorting {
 async function writeSlice(session: ActionWriteSession, activation: ActivationConfig, events: ActionEvent[], sorting: Sorting): Promise<ActionEvent[]> {
   const refusedBefore = events.filter((e) => sorting.refused.has(e.messageId));
   const others = refusedBefore.length === 0 ? events : events.filter((e) => !sorting.refused.has(e.messageId));
-  const refused: Unwritten[] = [];
+  const refused: Array<Unwritten<ActionEvent>> = [];
   const stay: ActionEvent[] = [];
   let unsorted = 0;
   if (others.length > 0) {
@@ -313,12 +313,12 @@ async function writeSlice(session: ActionWriteSession, activation: ActivationCon
 }
 
 /** The session as `splitFailedWrite` uses it, for one activation. */
-function splitWriter(session: ActionWriteSession, activation: ActivationConfig): SplitWriter {
+function splitWriter(session: ActionWriteSession, activation: ActivationConfig): SplitWriter<ActionEvent> {
   return { write: (part) => session.write(activation, part), rowError: (e) => session.rowError(e), answers: () => session.answers() };
 }
 
 /** The notices of the events an activation's slice left queued: one per reason for a few reasons, the rest counted. */
-function noticeRefusals(session: ActionWriteSession, name: string, refused: readonly Unwritten[], unsorted: number): void {
+function noticeRefusals(session: ActionWriteSession, name: string, refused: ReadonlyArray<Unwritten<ActionEvent>>, unsorted: number): void {
   const byReason = new Map<string, { events: ActionEvent[]; error: unknown }>();
   for (const part of refused) {
     const reason = (part.error as Error)?.message ?? String(part.error);

@@ -12,13 +12,14 @@ import { CallLog } from '../log/call-log.js';
 import { withFileLock } from '../log/file-lock.js';
 import { comparePositions, LOG_START, type LogPosition } from '../log/position.js';
 import type { Change, ChangeSink, ProfileStore, RunHeader, RunOutcome, RunProfile } from '../runs/run.js';
-import { TableWriter } from '../writer/table-writer.js';
+import { TableWriter, type WriteResult } from '../writer/table-writer.js';
 import { lookPays, type SyncKeys } from '../writer/sync-keys.js';
 import { messageIds } from '../classic/message-ids.js';
 import { USERS } from '../classic/tables.js';
 import { eventTablesCut } from '../classic/event-tables-cut.js';
 import { ClassicBatcher } from './classic-batch.js';
 import { prefetch } from './prefetch.js';
+import { writeRefusedBatch, type RefusedBatch } from './refused-calls.js';
 import { WriteLane } from './write-lane.js';
 import { runProgress, type RunProgress } from './run-progress.js';
 import { StorageActionsPath, type ActivationOutcome, type EventsByActivation, type FlushResult } from './storage-actions.js';
@@ -402,6 +403,16 @@ export class Stowage {
       record.notices.push(...latest.notices);
       if (Object.keys(latest.rows).length > 0) progress(rows);
     };
+    const tally = (result: WriteResult) => {
+      for (const [table, n] of Object.entries(result.rows)) {
+        record.rows[table] = (record.rows[table] ?? 0) + n;
+        rows += n;
+      }
+      record.casts += result.casts;
+      record.rejects += result.rejects;
+      record.duplicates += result.duplicates;
+      record.notices.push(...result.notices);
+    };
     try {
       let at = (await writer.cursor(schema, stream)) ?? LOG_START;
       while (comparePositions(at, stop) < 0) {
@@ -414,22 +425,36 @@ export class Stowage {
           log.read<Call>(at, this.config.batchSize, this.config.batchBytes, eventTablesCut(), window.until),
           async ({ entries, end }) => ({
             calls: entries.length,
+            end,
             prepared: await writer.prepare(await batcher.batch(schema, entries, { stream, end, syncId: record.id }), window.keys),
           }),
           PREPARED_AHEAD,
         );
-        for await (const { calls, prepared } of batches) {
-          const result = await writer.apply(prepared);
-          record.calls += calls;
-          for (const [table, n] of Object.entries(result.rows)) {
-            record.rows[table] = (record.rows[table] ?? 0) + n;
-            rows += n;
+        let refused: RefusedBatch | undefined;
+        for await (const { calls, end, prepared } of batches) {
+          let result: WriteResult;
+          try {
+            result = await writer.apply(prepared);
+          } catch (error) {
+            if (!writer.rowError(error) || !(await writer.answers())) throw error;
+            // Leaving the loop drops the batches prepared ahead: they planned for this one's DDL.
+            refused = { schema, stream, syncId: record.id, from: at, to: end, error };
+            break;
           }
-          record.casts += result.casts;
-          record.rejects += result.rejects;
-          record.duplicates += result.duplicates;
-          record.notices.push(...result.notices);
+          at = end;
+          record.calls += calls;
+          tally(result);
           progress(rows);
+        }
+        if (refused) {
+          // One call the warehouse refuses must not stop every sync from here on: the batch is
+          // written in parts, that call set apart, and the sync goes on after it.
+          const written = await writeRefusedBatch(writer, batcher, log, refused, destination.secrets(warehouse.settings));
+          record.calls += written.calls;
+          for (const result of written.results) tally(result);
+          progress(rows);
+          at = refused.to;
+          continue;
         }
         at = window.until;
       }

@@ -464,6 +464,33 @@ export class TableWriter {
     return { spec, change, keyType, carried, maxColumns, mayBeTooBig };
   }
 
+  /**
+   * Whether a batch's error is one a row's data caused (`Driver.rowError`: a constraint of the
+   * user's, a value no cast foresaw): such a batch can be written in parts, the refused rows set
+   * apart. Any other error is the warehouse's.
+   */
+  rowError(error: unknown): boolean {
+    return this.driver.rowError?.(error) ?? false;
+  }
+
+  /** Whether the warehouse answers a trivial statement: after a failed batch, tells a refusal from an outage. */
+  async answers(): Promise<boolean> {
+    try {
+      await this.driver.execute('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Forgets what it believes of the warehouse's schemas, to read them again at the next batch:
+   * batches prepared ahead of one that failed planned for its DDL, which rolled back.
+   */
+  forgetCatalog(): void {
+    this.catalog.clear();
+  }
+
   /** Warehouse work: one transaction per batch where the warehouse has them. */
   async apply(prepared: PreparedBatch): Promise<WriteResult> {
     try {

@@ -1,0 +1,94 @@
+import type { Call } from '../calls/call.js';
+import { redact } from '../history/redact.js';
+import type { CallLog } from '../log/call-log.js';
+import type { LogPosition } from '../log/position.js';
+import type { Reject } from '../schema/plan.js';
+import type { TableWriter, WriteResult } from '../writer/table-writer.js';
+import type { ClassicBatcher } from './classic-batch.js';
+import { MOST_SPLIT_WRITES, splitFailedWrite, type SplitWriter } from './refused-events.js';
+
+/** A warehouse's reason is cut to this many characters: PostgreSQL's detail quotes the whole row. */
+const REASON_CHARS = 300;
+
+/** Refused calls named one by one in the sync's notices; the rest are counted. */
+const REFUSED_CALLS_TOLD = 5;
+
+/** A Classic batch the warehouse failed on a row's data, and where it lies in the log. */
+export interface RefusedBatch {
+  schema: string;
+  stream: string;
+  syncId: string;
+  /** The batch's calls: from its start up to its end. */
+  from: LogPosition;
+  to: LogPosition;
+  error: unknown;
+}
+
+/** What writing a refused batch in parts did. */
+export interface RefusedBatchResult {
+  calls: number;
+  /** One per write that committed: the parts, then the refused calls' quarantine with the ledger. */
+  results: WriteResult[];
+}
+
+/**
+ * Writes again, in parts, a Classic batch the warehouse failed on a row's data while it still
+ * answers (`TableWriter.rowError`, `answers`): a constraint the user put on a table, a value no cast
+ * foresaw. Without this, that one call would fail its batch at every sync, and every call logged
+ * after it would never land. The batch's calls are read again from the log and split in halves
+ * (`splitFailedWrite`) until each part is written or is one call the warehouse refuses on its own.
+ * Such a call goes to `_stowage_rejects` whole (its JSON as `value`, the warehouse's reason), to be
+ * ingested again once what refused it is fixed; the ledger moves past the batch in the same
+ * transaction. The parts carry no ledger row: a sync killed among them loads the batch again, and
+ * the message ids keep what is loaded once. More refusals than the split's budget can sort fail the
+ * sync with the warehouse's error, the log unmoved: many refused calls are a table to fix, not calls
+ * to set apart.
+ */
+export async function writeRefusedBatch(writer: TableWriter, batcher: ClassicBatcher, log: CallLog, batch: RefusedBatch, secrets: readonly string[]): Promise<RefusedBatchResult> {
+  const calls: Call[] = [];
+  for await (const { entries } of log.read<Call>(batch.from, Infinity, Infinity, undefined, batch.to)) calls.push(...entries);
+  const results: WriteResult[] = [];
+  // Batches prepared ahead of the failed one planned for its DDL, which rolled back with it.
+  writer.forgetCatalog();
+  const parts: SplitWriter<Call> = {
+    write: async (part) => {
+      const { ledger: _, ...rows } = await batcher.batch(batch.schema, part, { stream: batch.stream, end: batch.to, syncId: batch.syncId });
+      // No look at the keys ahead (`SyncKeys`): each part looks for its own, so that a part written
+      // by a sync killed among them is not loaded twice by the next.
+      results.push(await writer.apply(await writer.prepare(rows)));
+    },
+    rowError: (error) => writer.rowError(error),
+    answers: () => writer.answers(),
+  };
+  const unwritten = await splitFailedWrite(parts, calls, batch.error, { writes: MOST_SPLIT_WRITES });
+  const unsorted = unwritten.filter((u) => !u.refused);
+  if (unsorted.length > 0) {
+    const left = unsorted.reduce((n, u) => n + u.events.length, 0);
+    const cause = reasonOf(unsorted[0]!.error, secrets);
+    throw new Error(
+      `the warehouse refused rows of ${left} of the ${calls.length} calls of a batch (${cause}), more than ${MOST_SPLIT_WRITES} writes in parts could set apart; ` +
+        `they stay in the log: fix what the warehouse names, then sync again`,
+    );
+  }
+  const rejects: Reject[] = [];
+  const told: string[] = [];
+  for (const { events, error } of unwritten) {
+    const call = events[0]!;
+    const tables = (await batcher.batch(batch.schema, [call], { stream: batch.stream, end: batch.to, syncId: batch.syncId })).tables.map((t) => t.table).join(', ');
+    const reason = reasonOf(error, secrets);
+    rejects.push({ messageId: call.messageId, table: tables, column: '', value: JSON.stringify(call), reason: `the warehouse refused the call: ${reason}` });
+    if (told.length < REFUSED_CALLS_TOLD) told.push(`the warehouse refused call ${call.messageId} (${tables}) while it took the other ${calls.length - unwritten.length} of its batch (${reason})`);
+  }
+  // The refused calls set apart, and the ledger past the batch, in one transaction.
+  const closing = await writer.apply(await writer.prepare({ schema: batch.schema, tables: [], latest: [], rejects, ledger: { stream: batch.stream, end: batch.to, calls: calls.length, syncId: batch.syncId } }));
+  const untold = unwritten.length - told.length;
+  closing.notices.push(...told.map((t) => `${t}; it is in _stowage_rejects whole: fix what the warehouse names, then ingest its value again`));
+  if (untold > 0) closing.notices.push(`${untold} more calls refused so, each in _stowage_rejects whole`);
+  results.push(closing);
+  return { calls: calls.length, results };
+}
+
+function reasonOf(error: unknown, secrets: readonly string[]): string {
+  const full = redact((error as Error)?.message ?? String(error), secrets);
+  return full.length > REASON_CHARS ? `${full.slice(0, REASON_CHARS)}…` : full;
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { Harness, identify, track, type DestinationUnderTest } from '../harness.js';
+
+/**
+ * `identifies` made by the user beforehand, with an `email` that may not be null: an identify
+ * without one is refused by the warehouse, not by Stowage.
+ */
+async function strictIdentifies(dut: DestinationUnderTest, batchSize: number): Promise<Harness> {
+  const h = await Harness.create(dut, { batchSize });
+  const { quote, physicalType } = dut.destination.dialect;
+  await h.execute(`CREATE SCHEMA ${quote('engage_default')}`);
+  await h.execute(`CREATE TABLE ${quote('engage_default')}.${quote('identifies')} (${quote('id')} ${physicalType('string')}, ${quote('email')} ${physicalType('string')} NOT NULL)`);
+  return h;
+}
+
+/** A Classic batch the warehouse fails on one call's data: the call is set apart, not the sync stopped for good. */
+export function refusedCalls(dut: DestinationUnderTest): void {
+  describe('calls the warehouse refuses', () => {
+    it('loads the other calls of the batch and of the batches after it, and quarantines the refused call whole', async () => {
+      const h = await strictIdentifies(dut, 4);
+      const identifies = Array.from({ length: 10 }, (_, i) => identify(`u${i}`, i === 5 ? { plan: 'pro' } : { email: `u${i}@example.com`, plan: 'pro' }));
+      // A track call in the refused call's batch: its tables are not the refused one's, and it lands.
+      const calls: Array<Record<string, unknown>> = [...identifies.slice(0, 6), track('u6', 'Signed Up', { plan: 'pro' }), ...identifies.slice(6)];
+      await h.calls(calls);
+      const record = await h.sync();
+      expect(record).toMatchObject({ status: 'Partial', calls: 11, rejects: 1 });
+      expect(record.notices.join('\n')).toMatch(/the warehouse refused call m\d+ \(identifies\) while it took the other 3 of its batch \(.+\); it is in _stowage_rejects whole: fix what the warehouse names, then ingest its value again/);
+      const expected = identifies.filter((c) => c.userId !== 'u5').map((c) => ({ user_id: c.userId }));
+      expect(await h.rows('identifies', ['user_id'])).toEqual(expected);
+      expect(await h.rows('users', ['id'])).toEqual(expected.map((r) => ({ id: r.user_id })));
+      expect(await h.rows('signed_up', ['user_id'])).toEqual([{ user_id: 'u6' }]);
+      const [reject, ...more] = await h.rows('_stowage_rejects', ['id', 'table_name', 'column_name', 'value', 'reason']);
+      expect(more).toEqual([]);
+      expect(reject).toMatchObject({ id: identifies[5]!.messageId, table_name: 'identifies', column_name: '' });
+      expect(JSON.parse(String(reject!.value))).toMatchObject({ type: 'identify', userId: 'u5', messageId: identifies[5]!.messageId, traits: { plan: 'pro' } });
+      expect(String(reject!.reason)).toMatch(/^the warehouse refused the call: .+/);
+
+      // The ledger moved past it: the next sync loads nothing again and quarantines nothing twice.
+      expect(await h.sync()).toMatchObject({ status: 'Success', calls: 0, rejects: 0 });
+      await h.calls([identify('u10', { email: 'u10@example.com' })]);
+      expect(await h.sync()).toMatchObject({ status: 'Success', calls: 1 });
+      expect(await h.rows('_stowage_rejects', ['id'])).toEqual([{ id: identifies[5]!.messageId }]);
+      expect(await h.rows('identifies', ['user_id'])).toEqual([...expected, { user_id: 'u10' }].sort((a, b) => a.user_id!.localeCompare(b.user_id!)));
+      await h.close();
+    });
+
+    it('sets apart every call it refuses among many, each once, the others loaded once', async () => {
+      const h = await strictIdentifies(dut, 1000);
+      const calls = Array.from({ length: 300 }, (_, i) => identify(`u${String(i).padStart(3, '0')}`, i % 97 === 3 ? { plan: 'free' } : { email: `u${i}@example.com` }));
+      await h.calls(calls);
+      const record = await h.sync();
+      const refused = calls.filter((c) => !('email' in c.traits));
+      expect(record).toMatchObject({ status: 'Partial', calls: 300, rejects: refused.length });
+      expect((await h.rows('identifies', ['id'])).length).toBe(300 - refused.length);
+      expect((await h.rows('_stowage_rejects', ['id'])).map((r) => r.id)).toEqual(refused.map((c) => c.messageId).sort());
+      await h.close();
+    });
+
+    it('fails the sync, moving nothing past, when more calls are refused than writes in parts can set apart; loads each once when the table is fixed', async () => {
+      const h = await strictIdentifies(dut, 1000);
+      // Every other call refused: a table to fix, not calls to set apart.
+      const calls = Array.from({ length: 100 }, (_, i) => identify(`u${String(i).padStart(3, '0')}`, i % 2 === 1 ? { plan: 'free' } : { email: `u${i}@example.com` }));
+      await h.calls(calls);
+      const failed = await h.stowage.sync('wh');
+      expect(failed.status).toBe('Failure');
+      expect(failed.error).toMatch(/the warehouse refused rows of \d+ of the 100 calls of a batch \(.+\), more than 64 writes in parts could set apart; they stay in the log: fix what the warehouse names, then sync again/);
+      expect((await h.tables()).has('_stowage_rejects')).toBe(false);
+
+      const { quote } = dut.destination.dialect;
+      await h.execute(`ALTER TABLE ${quote('engage_default')}.${quote('identifies')} ALTER COLUMN ${quote('email')} DROP NOT NULL`);
+      expect(await h.sync()).toMatchObject({ status: 'Success', calls: 100, rejects: 0 });
+      const ids = (await h.rows('identifies', ['id'])).map((r) => r.id);
+      expect(ids.sort()).toEqual(calls.map((c) => c.messageId).sort());
+      expect((await h.rows('users', ['id'])).length).toBe(100);
+      await h.close();
+    });
+  });
+}
