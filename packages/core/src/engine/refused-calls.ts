@@ -3,12 +3,9 @@ import { redact } from '../history/redact.js';
 import type { CallLog } from '../log/call-log.js';
 import type { LogPosition } from '../log/position.js';
 import type { Reject } from '../schema/plan.js';
-import type { TableWriter, WriteResult } from '../writer/table-writer.js';
+import { cutReason, type TableWriter, type WriteResult } from '../writer/table-writer.js';
 import type { ClassicBatcher } from './classic-batch.js';
-import { MOST_SPLIT_WRITES, splitFailedWrite, type SplitWriter } from './refused-events.js';
-
-/** A warehouse's reason is cut to this many characters: PostgreSQL's detail quotes the whole row. */
-const REASON_CHARS = 300;
+import { MOST_SPLIT_WRITES, splitFailedWrite, type SplitWriter } from '../writer/split-failed-write.js';
 
 /** Refused calls named one by one in the sync's notices; the rest are counted. */
 const REFUSED_CALLS_TOLD = 5;
@@ -89,6 +86,5 @@ export async function writeRefusedBatch(writer: TableWriter, batcher: ClassicBat
 }
 
 function reasonOf(error: unknown, secrets: readonly string[]): string {
-  const full = redact((error as Error)?.message ?? String(error), secrets);
-  return full.length > REASON_CHARS ? `${full.slice(0, REASON_CHARS)}…` : full;
+  return redact(cutReason(error), secrets);
 }

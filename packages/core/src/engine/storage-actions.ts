@@ -10,7 +10,7 @@ import { withFileLock } from '../log/file-lock.js';
 import { comparePositions, LOG_START, type LogPosition } from '../log/position.js';
 import type { Change } from '../runs/run.js';
 import { ActionWriteSession, type ActivationOutcome, type FlushResult, type PreparedEvents } from './action-write-session.js';
-import { MOST_SPLIT_WRITES, splitFailedWrite, type SplitWriter, type Unwritten } from './refused-events.js';
+import { MOST_SPLIT_WRITES, splitFailedWrite, type SplitWriter, type Unwritten } from '../writer/split-failed-write.js';
 
 export type { ActivationOutcome, FlushResult };
 

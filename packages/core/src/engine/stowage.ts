@@ -377,6 +377,8 @@ export class Stowage {
         await driver?.close().catch(() => undefined);
         // Release the state file: `stowage run` in another process must be able to open it.
         await this.close();
+        // Notices quote the warehouse (a refused row's reason): never a credential in the history.
+        record.notices = record.notices.map((notice) => redact(notice, destination.secrets(warehouse.settings)));
         record.endedAt = new Date().toISOString();
         delete record.pid;
         this.history.record(record);

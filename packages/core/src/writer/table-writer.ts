@@ -10,6 +10,7 @@ import { failpoint } from '../testing/failpoint.js';
 import { yieldToEventLoop } from '../process/yield.js';
 import { DIRTY_COLUMNS, DIRTY_TABLE, INTERNAL_PREFIX, LEDGER_COLUMNS, LEDGER_TABLE, REJECTS_COLUMNS, REJECTS_TABLE } from './internal-tables.js';
 import { SyncKeys } from './sync-keys.js';
+import { MOST_SPLIT_WRITES, splitFailedWrite, type SplitWriter } from './split-failed-write.js';
 
 /**
  * The columns Stowage looks its own tables up by, indexed where the warehouse has key indexes.
@@ -610,7 +611,6 @@ export class TableWriter {
       if (!tables.has(DIRTY_TABLE)) continue;
       const latest = this.prepareLatest(tables, spec);
       await this.driver.ensureStatistics?.(schema, spec.source, [spec.sourceKey]);
-      let ddl = true;
       // In slices of keys, one transaction each: the aggregate of a slice is bounded however
       // many users a sync touched, and a slice committed is a slice the next sync need not redo.
       // A key marked by several batches is one key of one slice (and all its marks go with it).
@@ -621,20 +621,16 @@ export class TableWriter {
       // column in memory: 250,000 users of 300 trait columns ran DuckDB out of 2GB.
       const sliceKeys = Math.min(this.refreshSlice, this.driver.latestSliceKeys?.(latest.carried.length) ?? Infinity);
       const slice = `SELECT DISTINCT ${q('key')} FROM ${marks} ORDER BY ${q('key')} LIMIT ${sliceKeys}`;
-      for (let last = false; !last; ) {
+      const refresh: RefreshSlice = { schema, tables, latest, marks, syncId, ddl: true, out };
+      for (let last = false, inSlice = 0; !last; ) {
         try {
           await this.driver.transaction(async () => {
-            if (ddl) {
-              await this.applyChange(schema, latest.change, out.notices, spec.keyColumns);
-              if (latest.mayBeTooBig && !tables.has(REJECTS_TABLE)) {
-                await this.createInternalTable(schema, REJECTS_TABLE, REJECTS_COLUMNS);
-                tables.set(REJECTS_TABLE, [...REJECTS_COLUMNS]);
-              }
-            }
+            if (refresh.ddl) await this.applyLatestChange(refresh);
             // Not count(DISTINCT …), which PostgreSQL computes by sorting.
             const [left] = await this.driver.query<{ n: number | string }>(`SELECT count(*) AS ${q('n')} FROM (SELECT DISTINCT ${q('key')} FROM ${marks}) ${q('k')}`);
             const keys = Number(left?.n ?? 0);
             last = keys <= sliceKeys;
+            inSlice = Math.min(keys, sliceKeys);
             if (keys === 0) return;
             const recomputed = await this.recomputeLatest(schema, latest, last ? `SELECT ${q('key')} FROM ${marks}` : slice, syncId);
             // Only where keys were recomputed: a sync that touched no user does not list `users` 0.
@@ -643,14 +639,84 @@ export class TableWriter {
             await this.driver.execute(last ? `DELETE FROM ${marks}` : `DELETE FROM ${marks} AND ${q('key')} IN (${slice})`);
             failpoint('writer:before-refresh-commit');
           });
-          ddl = false;
+          refresh.ddl = false;
         } catch (error) {
           this.catalog.clear();
-          throw error;
+          // One key whose row the warehouse refuses (a constraint of the user's on the table)
+          // must not keep every other key of its slice from its row, at every sync.
+          if (inSlice === 0 || !this.rowError(error) || !(await this.answers())) throw error;
+          await this.refreshInParts(refresh, inSlice, error);
         }
       }
     }
     return out;
+  }
+
+  /** The latest-value table's DDL, first in a refresh's first transaction (and the quarantine, where rows may be too big). */
+  private async applyLatestChange({ schema, tables, latest, out }: RefreshSlice): Promise<void> {
+    await this.applyChange(schema, latest.change, out.notices, latest.spec.keyColumns);
+    if (latest.mayBeTooBig) await this.ensureRejectsTable(schema, tables);
+  }
+
+  private async ensureRejectsTable(schema: string, tables: Map<string, Column[]>): Promise<void> {
+    if (tables.has(REJECTS_TABLE)) return;
+    await this.createInternalTable(schema, REJECTS_TABLE, REJECTS_COLUMNS);
+    tables.set(REJECTS_TABLE, [...REJECTS_COLUMNS]);
+  }
+
+  /**
+   * A slice of the refresh that the warehouse failed on a row's data, recomputed again in parts
+   * (`splitFailedWrite`), each "the first n keys left", in key order, one transaction each, until
+   * each part is written or is one key whose row the warehouse refuses on its own. That key's mark
+   * is cleared and the key quarantined (`column_name` and `value` empty, the warehouse's reason):
+   * its row stays as it was, and is recomputed at its next call. More refusals than the split's
+   * budget can sort fail the sync, the keys left still marked.
+   */
+  private async refreshInParts(refresh: RefreshSlice, keys: number, error: unknown): Promise<void> {
+    const { schema, tables, latest, marks, syncId, out } = refresh;
+    const q = (name: string) => this.dialect.quote(name);
+    const first = (n: number) => `SELECT DISTINCT ${q('key')} FROM ${marks} ORDER BY ${q('key')} LIMIT ${n}`;
+    const parts: SplitWriter<number> = {
+      write: async (part) => {
+        const recomputed = await this.driver.transaction(async () => {
+          if (refresh.ddl) await this.applyLatestChange(refresh);
+          const result = await this.recomputeLatest(schema, latest, first(part.length), syncId);
+          await this.driver.execute(`DELETE FROM ${marks} AND ${q('key')} IN (${first(part.length)})`);
+          failpoint('writer:before-refresh-commit');
+          return result;
+        });
+        refresh.ddl = false;
+        out.rows[latest.spec.table] = (out.rows[latest.spec.table] ?? 0) + recomputed.rows;
+        out.rejects += recomputed.rejects;
+      },
+      setApart: async (_key, failure) => {
+        const reason = `the warehouse refused the key's ${latest.spec.table} row: ${cutReason(failure)}`;
+        await this.driver.transaction(async () => {
+          await this.ensureRejectsTable(schema, tables);
+          const p = (i: number) => this.dialect.param(i);
+          await this.driver.execute(
+            `INSERT INTO ${this.sql.table(schema, REJECTS_TABLE)} (${REJECTS_COLUMNS.map((c) => q(c.name)).join(', ')}) ` +
+              `SELECT k.${q('key')}, ${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)} FROM (${first(1)}) k`,
+            [latest.spec.table, '', '', reason, syncId, new Date().toISOString()],
+          );
+          await this.driver.execute(`DELETE FROM ${marks} AND ${q('key')} IN (${first(1)})`);
+          failpoint('writer:before-refresh-commit');
+        });
+        out.rejects++;
+      },
+      rowError: (e) => this.rowError(e),
+      answers: () => this.answers(),
+    };
+    const unwritten = await splitFailedWrite(parts, Array.from({ length: keys }, (_, i) => i), error, { writes: MOST_SPLIT_WRITES });
+    const unsorted = unwritten.filter((u) => !u.refused).reduce((n, u) => n + u.events.length, 0);
+    const refused = unwritten.length - unwritten.filter((u) => !u.refused).length;
+    if (unsorted > 0) {
+      throw new Error(
+        `the warehouse refused the ${latest.spec.table} rows of ${unsorted} keys (${cutReason(error)}), more than ${MOST_SPLIT_WRITES} writes in parts could set apart; ` +
+          `they stay marked: fix what the warehouse names, then sync again`,
+      );
+    }
+    out.notices.push(`the warehouse refused the ${latest.spec.table} rows of ${refused} keys while it took the other ${keys - refused} (${cutReason(unwritten[0]?.error ?? error)}); each is in _stowage_rejects, its row as it was until its next call`);
   }
 
   /**
@@ -756,6 +822,27 @@ export class TableWriter {
       values,
     );
   }
+}
+
+/** A refresh of one latest-value table, as its slices and their parts share it. */
+interface RefreshSlice {
+  schema: string;
+  tables: Map<string, Column[]>;
+  latest: PreparedLatest;
+  /** The marks of this table: `<dirty> WHERE table_name = '<table>'`. */
+  marks: string;
+  syncId: string;
+  /** Whether the table's DDL is still to apply (it rolls back with a failed transaction). */
+  ddl: boolean;
+  out: { rows: Record<string, number>; rejects: number; notices: string[] };
+}
+
+/** A warehouse's reason is cut: PostgreSQL's detail quotes the whole row. */
+const REASON_CHARS = 300;
+
+export function cutReason(error: unknown): string {
+  const full = (error as Error)?.message ?? String(error);
+  return full.length > REASON_CHARS ? `${full.slice(0, REASON_CHARS)}…` : full;
 }
 
 /**

@@ -200,6 +200,47 @@ export function killedSync(dut: DestinationUnderTest): void {
       });
     });
 
+    describe('Classic sync whose users refresh the warehouse refuses a key of', () => {
+      // The user's own users table, whose email may not be null: u3 never sends one.
+      const options = { batchSize: 1000 };
+      const calls = Array.from({ length: 30 }, (_, i) => identify(`u${i % 9}`, i % 9 === 3 ? { plan: `p${i}` } : { email: `e${i}`, plan: `p${i}` }, { messageId: `k${i}`, receivedAt: at(i), timestamp: at(i) }));
+      const refusal = { [REJECTS_TABLE]: ['reason'] };
+      let reference: Snapshot;
+
+      async function ingested(): Promise<Harness> {
+        const h = await Harness.create(dut, options);
+        const { quote, physicalType } = dut.destination.dialect;
+        await h.execute(`CREATE SCHEMA ${quote('engage_default')}`);
+        await h.execute(`CREATE TABLE ${quote('engage_default')}.${quote('users')} (${quote('id')} ${physicalType('string')}, ${quote('email')} ${physicalType('string')} NOT NULL)`);
+        await h.calls(calls);
+        await h.close();
+        return h;
+      }
+
+      beforeAll(async () => {
+        const h = await ingested();
+        const run = await runChild(task(dut, h, options, { kind: 'sync', warehouse: 'wh' }));
+        expect(run.code, run.stderr).toBe(0);
+        reference = await snapshot(h, 'engage_default', refusal);
+      });
+
+      it('the uninterrupted sync refreshes every other user and sets the refused key apart', () => {
+        expect(reference.users!.rows).toHaveLength(8);
+        expect(reference[REJECTS_TABLE]!.rows).toEqual([expect.stringContaining('"u3"')]);
+      });
+
+      // The slice's transaction fails; its parts then commit one by one, the key set apart in one of its own.
+      it.each(['writer:before-refresh-commit:1', 'writer:before-refresh-commit:2', 'writer:before-refresh-commit:4'])('killed at %s among the parts, then synced again', async (failpoint) => {
+        const h = await ingested();
+        const killed = await runChild(task(dut, h, options, { kind: 'sync', warehouse: 'wh' }), failpoint);
+        expect(killed.signal, `the sync was not killed at ${failpoint}: ${killed.stderr}`).toBe('SIGKILL');
+        const again = await Harness.create(dut, { ...options, reuse: { dir: h.dir, settings: h.settings } });
+        await again.sync();
+        await again.close();
+        expect(await snapshot(again, 'engage_default', refusal)).toEqual(reference);
+      });
+    });
+
     describe('Storage Actions write', () => {
       const runs = actionRuns();
       let reference: Snapshot;

@@ -74,5 +74,31 @@ export function refusedCalls(dut: DestinationUnderTest): void {
       expect((await h.rows('users', ['id'])).length).toBe(100);
       await h.close();
     });
+
+    it("keeps the users rows of the other keys when the warehouse refuses one key's row, and quarantines that key", async () => {
+      // The user's own users table, whose email may not be null: a user who never sent one is refused there, not in identifies.
+      const h = await Harness.create(dut);
+      const { quote, physicalType } = dut.destination.dialect;
+      await h.execute(`CREATE SCHEMA ${quote('engage_default')}`);
+      await h.execute(`CREATE TABLE ${quote('engage_default')}.${quote('users')} (${quote('id')} ${physicalType('string')}, ${quote('email')} ${physicalType('string')} NOT NULL)`);
+      await h.calls(Array.from({ length: 40 }, (_, i) => identify(`u${String(i).padStart(2, '0')}`, i === 17 ? { plan: 'pro' } : { email: `u${i}@example.com`, plan: 'pro' })));
+      const record = await h.sync();
+      expect(record).toMatchObject({ status: 'Partial', calls: 40, rejects: 1, rows: { identifies: 40, users: 39 } });
+      expect(record.notices.join('\n')).toMatch(/the warehouse refused the users rows of 1 keys while it took the other 39 \(.+\); each is in _stowage_rejects, its row as it was until its next call/);
+      expect((await h.rows('identifies', ['id'])).length).toBe(40);
+      const users = (await h.rows('users', ['id'])).map((r) => r.id);
+      expect(users).toHaveLength(39);
+      expect(users).not.toContain('u17');
+      expect(await h.rows('_stowage_rejects', ['id', 'table_name', 'column_name', 'value'])).toEqual([{ id: 'u17', table_name: 'users', column_name: '', value: '' }]);
+      expect(String((await h.rows('_stowage_rejects', ['reason']))[0]!.reason)).toMatch(/^the warehouse refused the key's users row: .+/);
+
+      // Its mark is cleared: the next sync has nothing to redo. Its next call with an email brings its row.
+      expect(await h.sync()).toMatchObject({ status: 'Success', calls: 0, rejects: 0 });
+      await h.calls([identify('u17', { email: 'u17@example.com' })]);
+      expect(await h.sync()).toMatchObject({ status: 'Success', calls: 1 });
+      expect(await h.rows('users', ['id', 'email', 'plan'], ['id'])).toContainEqual({ id: 'u17', email: 'u17@example.com', plan: 'pro' });
+      expect((await h.rows('users', ['id'])).length).toBe(40);
+      await h.close();
+    });
   });
 }

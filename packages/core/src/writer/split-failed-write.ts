@@ -22,6 +22,11 @@ export interface SplitWriter<T> {
   rowError(error: unknown): boolean;
   /** Whether the warehouse answers at all. */
   answers(): Promise<boolean>;
+  /**
+   * Optional: sets an event found refused on its own apart at once, before the next part is
+   * written (for parts that are "the first n" of what is left, rather than a list).
+   */
+  setApart?(event: T, error: unknown): Promise<void>;
 }
 
 /**
@@ -38,6 +43,7 @@ export async function splitFailedWrite<T>(writer: SplitWriter<T>, events: T[], e
   const unwritten: Array<Unwritten<T>> = [];
   const sort = async (part: T[], failure: unknown): Promise<void> => {
     if (part.length === 1) {
+      await writer.setApart?.(part[0]!, failure);
       unwritten.push({ events: part, error: failure, refused: true });
       return;
     }

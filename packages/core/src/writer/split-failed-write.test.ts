@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ActionEvent } from '../actions/events.js';
-import { splitFailedWrite, type SplitWriter } from './refused-events.js';
+import { splitFailedWrite, type SplitWriter } from './split-failed-write.js';
 
 const events = (n: number) => Array.from({ length: n }, (_, i) => ({ messageId: `m${i}` }) as ActionEvent);
 
@@ -63,6 +63,30 @@ describe('splitFailedWrite', () => {
     };
     await expect(splitFailedWrite(writer, events(8), new RowError('refused m7'), { writes: 64 })).rejects.toThrow('connection lost');
     expect(t.rows).toEqual(['m0', 'm1', 'm2', 'm3']);
+  });
+
+  it('sets each refused event apart at once, so that a part can be "the first n of what is left" (the users refresh)', async () => {
+    // A queue of marks read front first: a part writes its first n, an event set apart leaves it.
+    const left = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+    const written: string[] = [];
+    const apart: string[] = [];
+    const writer: SplitWriter<number> = {
+      async write(part) {
+        const front = left.slice(0, part.length);
+        if (front.includes('c') || front.includes('f')) throw new RowError(`refused ${front.find((k) => k === 'c' || k === 'f')}`);
+        written.push(...left.splice(0, part.length));
+      },
+      async setApart(_, error) {
+        apart.push(`${left.shift()}: ${(error as Error).message}`);
+      },
+      rowError: (error) => error instanceof RowError,
+      answers: async () => true,
+    };
+    const unwritten = await splitFailedWrite(writer, [0, 1, 2, 3, 4, 5, 6], new RowError('refused c'), { writes: 64 });
+    expect(written).toEqual(['a', 'b', 'd', 'e', 'g']);
+    expect(apart).toEqual(['c: refused c', 'f: refused f']);
+    expect(left).toEqual([]);
+    expect(unwritten.map((u) => u.refused)).toEqual([true, true]);
   });
 
   it('keeps what is still undecided queued as it is, unsorted, once the drain\'s writes are spent', async () => {
