@@ -1,4 +1,5 @@
 import { ActionWriter, type ActionPayload } from '../actions/action-writer.js';
+import { refusalReason } from '../writer/refusal-reason.js';
 import { actionsCore, defaultValues, fieldsToJsonSchema, removeEmptyValues } from '../actions/actions-core.js';
 import { compileMapping, type CompiledMapping } from '../actions/compiled-mapping.js';
 import { materializeEvent, type ActionEvent } from '../actions/events.js';
@@ -52,9 +53,6 @@ const NOTICED_REFUSALS = 20;
 
 /** Message ids a notice names of the events the warehouse refused together; the rest are counted. */
 const REFUSED_IDS_NAMED = 3;
-
-/** Characters of the warehouse's reason a refusal's notice keeps. */
-const REFUSAL_CHARS = 300;
 
 /** The action's payload schema, as executeBatch validates each payload against it. */
 const PAYLOAD_SCHEMA = fieldsToJsonSchema(sendCustomEventFields as never);
@@ -277,9 +275,7 @@ export class ActionWriteSession {
    * (`splitFailedWrite`): they stay queued, with its reason, and the write ends Partial.
    */
   holdRefused(activation: string, events: readonly ActionEvent[], error: unknown): void {
-    // Cut: a warehouse's detail may quote the whole row (PostgreSQL's `Failing row contains (…)`).
-    const full = redact((error as Error)?.message ?? String(error), this.destination.secrets(this.warehouse.settings));
-    const message = full.length > REFUSAL_CHARS ? `${full.slice(0, REFUSAL_CHARS)}…` : full;
+    const message = refusalReason(error, this.destination.secrets(this.warehouse.settings));
     const ids = events.slice(0, REFUSED_IDS_NAMED).map((e) => e.messageId).join(', ') + (events.length > REFUSED_IDS_NAMED ? ', …' : '');
     const which = events.length === 1 ? `event ${ids}` : `events ${ids}`;
     this.hold(events.length, `activation "${activation}": the warehouse refused ${which} while it took the others of their write (${message}); fix what it names in the table, then \`stowage flush\``);

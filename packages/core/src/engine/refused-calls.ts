@@ -1,9 +1,9 @@
 import type { Call } from '../calls/call.js';
-import { redact } from '../history/redact.js';
 import type { CallLog } from '../log/call-log.js';
 import type { LogPosition } from '../log/position.js';
 import type { Reject } from '../schema/plan.js';
-import { cutReason, type TableWriter, type WriteResult } from '../writer/table-writer.js';
+import type { TableWriter, WriteResult } from '../writer/table-writer.js';
+import { refusalReason } from '../writer/refusal-reason.js';
 import type { ClassicBatcher } from './classic-batch.js';
 import { MOST_SPLIT_WRITES, splitFailedWrite, type SplitWriter } from '../writer/split-failed-write.js';
 
@@ -61,7 +61,7 @@ export async function writeRefusedBatch(writer: TableWriter, batcher: ClassicBat
   const unsorted = unwritten.filter((u) => !u.refused);
   if (unsorted.length > 0) {
     const left = unsorted.reduce((n, u) => n + u.events.length, 0);
-    const cause = reasonOf(unsorted[0]!.error, secrets);
+    const cause = refusalReason(unsorted[0]!.error, secrets);
     throw new Error(
       `the warehouse refused rows of ${left} of the ${calls.length} calls of a batch (${cause}), more than ${MOST_SPLIT_WRITES} writes in parts could set apart; ` +
         `they stay in the log: fix what the warehouse names, then sync again`,
@@ -72,7 +72,7 @@ export async function writeRefusedBatch(writer: TableWriter, batcher: ClassicBat
   for (const { events, error } of unwritten) {
     const call = events[0]!;
     const tables = (await batcher.batch(batch.schema, [call], { stream: batch.stream, end: batch.to, syncId: batch.syncId })).tables.map((t) => t.table).join(', ');
-    const reason = reasonOf(error, secrets);
+    const reason = refusalReason(error, secrets);
     rejects.push({ messageId: call.messageId, table: tables, column: '', value: JSON.stringify(call), reason: `the warehouse refused the call: ${reason}` });
     if (told.length < REFUSED_CALLS_TOLD) told.push(`the warehouse refused call ${call.messageId} (${tables}) while it took the other ${calls.length - unwritten.length} of its batch (${reason})`);
   }
@@ -83,8 +83,4 @@ export async function writeRefusedBatch(writer: TableWriter, batcher: ClassicBat
   if (untold > 0) closing.notices.push(`${untold} more calls refused so, each in _stowage_rejects whole`);
   results.push(closing);
   return { calls: calls.length, results };
-}
-
-function reasonOf(error: unknown, secrets: readonly string[]): string {
-  return redact(cutReason(error), secrets);
 }

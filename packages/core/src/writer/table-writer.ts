@@ -11,6 +11,7 @@ import { yieldToEventLoop } from '../process/yield.js';
 import { DIRTY_COLUMNS, DIRTY_TABLE, INTERNAL_PREFIX, LEDGER_COLUMNS, LEDGER_TABLE, REJECTS_COLUMNS, REJECTS_TABLE } from './internal-tables.js';
 import { SyncKeys } from './sync-keys.js';
 import { MOST_SPLIT_WRITES, splitFailedWrite, type SplitWriter } from './split-failed-write.js';
+import { refusalReason } from './refusal-reason.js';
 
 /**
  * The columns Stowage looks its own tables up by, indexed where the warehouse has key indexes.
@@ -690,7 +691,7 @@ export class TableWriter {
         out.rejects += recomputed.rejects;
       },
       setApart: async (_key, failure) => {
-        const reason = `the warehouse refused the key's ${latest.spec.table} row: ${cutReason(failure)}`;
+        const reason = `the warehouse refused the key's ${latest.spec.table} row: ${refusalReason(failure)}`;
         await this.driver.transaction(async () => {
           await this.ensureRejectsTable(schema, tables);
           const p = (i: number) => this.dialect.param(i);
@@ -712,11 +713,11 @@ export class TableWriter {
     const refused = unwritten.length - unwritten.filter((u) => !u.refused).length;
     if (unsorted > 0) {
       throw new Error(
-        `the warehouse refused the ${latest.spec.table} rows of ${unsorted} keys (${cutReason(error)}), more than ${MOST_SPLIT_WRITES} writes in parts could set apart; ` +
+        `the warehouse refused the ${latest.spec.table} rows of ${unsorted} keys (${refusalReason(error)}), more than ${MOST_SPLIT_WRITES} writes in parts could set apart; ` +
           `they stay marked: fix what the warehouse names, then sync again`,
       );
     }
-    out.notices.push(`the warehouse refused the ${latest.spec.table} rows of ${refused} keys while it took the other ${keys - refused} (${cutReason(unwritten[0]?.error ?? error)}); each is in _stowage_rejects, its row as it was until its next call`);
+    out.notices.push(`the warehouse refused the ${latest.spec.table} rows of ${refused} keys while it took the other ${keys - refused} (${refusalReason(unwritten[0]?.error ?? error)}); each is in _stowage_rejects, its row as it was until its next call`);
   }
 
   /**
@@ -835,14 +836,6 @@ interface RefreshSlice {
   /** Whether the table's DDL is still to apply (it rolls back with a failed transaction). */
   ddl: boolean;
   out: { rows: Record<string, number>; rejects: number; notices: string[] };
-}
-
-/** A warehouse's reason is cut: PostgreSQL's detail quotes the whole row. */
-const REASON_CHARS = 300;
-
-export function cutReason(error: unknown): string {
-  const full = (error as Error)?.message ?? String(error);
-  return full.length > REASON_CHARS ? `${full.slice(0, REASON_CHARS)}…` : full;
 }
 
 /**
