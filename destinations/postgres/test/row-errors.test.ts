@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { PgDriver } from '../src/driver.js';
+
+/** A row error is split out of its write (`Driver.rowError`); every other error fails the write whole. */
+const rowError = (error: unknown) => PgDriver.prototype.rowError.call(undefined, error);
+const pgError = (code: string, message = 'x') => Object.assign(new Error(message), { code });
+
+describe('PgDriver.rowError', () => {
+  it("tells a row's data (SQLSTATE classes 22 and 23) from the rest", () => {
+    expect(rowError(pgError('23502', 'null value in column "email" violates not-null constraint'))).toBe(true);
+    expect(rowError(pgError('23505', 'duplicate key value violates unique constraint "users_email"'))).toBe(true);
+    expect(rowError(pgError('23514', 'new row violates check constraint'))).toBe(true);
+    expect(rowError(pgError('22001', 'value too long for type character varying(10)'))).toBe(true);
+    expect(rowError(pgError('22003', 'integer out of range'))).toBe(true);
+    // The warehouse's own trouble: a whole write fails, nothing is set apart.
+    expect(rowError(pgError('57P01', 'terminating connection due to administrator command'))).toBe(false);
+    expect(rowError(pgError('53100', 'could not extend file: No space left on device'))).toBe(false);
+    expect(rowError(pgError('40001', 'could not serialize access'))).toBe(false);
+    expect(rowError(pgError('42501', 'permission denied for table identifies'))).toBe(false);
+    expect(rowError(new Error('Connection terminated unexpectedly'))).toBe(false);
+    expect(rowError(undefined)).toBe(false);
+  });
+
+  it("takes Redshift's COPY refusing a row it read (SQLSTATE XX000) for a row's data", () => {
+    const copy = pgError('XX000', "Load into table 'identifies' failed.  Check 'stl_load_errors' system table for details.");
+    expect(rowError(copy)).toBe(true);
+    expect(rowError(pgError('XX000', 'Assert'))).toBe(false);
+  });
+});
