@@ -1,6 +1,36 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { Column } from '@stowage/core';
+import type { Column, ColumnBounds } from '@stowage/core';
 import { dialect } from './dialect.js';
+
+/** Integer types narrower than BIGINT: their ranges. */
+const INTEGER_RANGES: Readonly<Record<string, readonly [number, number]>> = {
+  TINYINT: [-128, 127],
+  SMALLINT: [-32_768, 32_767],
+  INTEGER: [-2_147_483_648, 2_147_483_647],
+  UTINYINT: [0, 255],
+  USMALLINT: [0, 65_535],
+  UINTEGER: [0, 4_294_967_295],
+};
+
+const DECIMAL = /^DECIMAL\((\d+),\s*(\d+)\)$/i;
+
+/**
+ * A column of a table made elsewhere, of a narrower type than its logical one: a user's INTEGER,
+ * SMALLINT… (bigint, within their range) or DECIMAL(p, s) (double, within p − s digits before the
+ * point and s after). DuckDB's VARCHAR has no length.
+ */
+function column(name: string, dataType: string): Column {
+  const physical = dataType.toUpperCase();
+  const range = INTEGER_RANGES[physical];
+  if (range) return { name, type: 'bigint', bounds: { physical, min: range[0], max: range[1] } };
+  const decimal = DECIMAL.exec(physical);
+  if (decimal) {
+    const [p, scale] = [Number(decimal[1]), Number(decimal[2])];
+    const bounds: ColumnBounds = { physical, scale, below: 10 ** (p - scale) };
+    return { name, type: 'double', bounds };
+  }
+  return { name, type: dialect.logicalType(dataType) ?? 'string' };
+}
 
 /** Reads a table's columns, in order, from DuckDB's information_schema. */
 export async function introspectColumns(connection: DuckDBConnection, schema: string, table: string): Promise<Column[] | undefined> {
@@ -10,7 +40,7 @@ export async function introspectColumns(connection: DuckDBConnection, schema: st
   );
   const rows = reader.getRowObjectsJS() as Array<{ column_name: string; data_type: string }>;
   if (rows.length === 0) return undefined;
-  return rows.map((r) => ({ name: r.column_name, type: dialect.logicalType(r.data_type) ?? 'string' }));
+  return rows.map((r) => column(r.column_name, r.data_type));
 }
 
 /** Every table of a schema with its columns, in one query. */
@@ -23,7 +53,7 @@ export async function introspectSchema(connection: DuckDBConnection, schema: str
   for (const r of reader.getRowObjectsJS() as Array<{ table_name: string; column_name: string; data_type: string }>) {
     let columns = tables.get(r.table_name);
     if (!columns) tables.set(r.table_name, (columns = []));
-    columns.push({ name: r.column_name, type: dialect.logicalType(r.data_type) ?? 'string' });
+    columns.push(column(r.column_name, r.data_type));
   }
   return tables;
 }

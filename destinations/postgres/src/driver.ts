@@ -4,7 +4,7 @@ import pg from 'pg';
 import { openLoadDir, redact, type Column, type Dialect, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
 import { clientConfig } from './client-config.js';
 import { describeTarget, secretsOf } from './connection.js';
-import { introspectColumns, introspectPinnedColumns, introspectSchema, schemaExists } from './introspect.js';
+import { introspectColumns, introspectPinnedColumns, introspectSchema, schemaExists, type CatalogReading } from './introspect.js';
 import type { Loader } from './load/loader.js';
 import type { PostgresSettings } from './settings.js';
 
@@ -29,6 +29,10 @@ export interface PgDriverOptions {
    * `Driver.loadInto`): for a warehouse whose tables have a key index to answer the probe.
    */
   directLoads?: boolean;
+  /** How the catalog's `varchar(n)` counts n: characters (PostgreSQL, the default) or bytes (Redshift). */
+  textLengthIn?: 'characters' | 'bytes';
+  /** The warehouse's own limit of a text value, in bytes: a `varchar` as long says nothing more. */
+  maxStringBytes?: number;
 }
 
 /**
@@ -129,12 +133,16 @@ export class PgDriver implements Driver {
     return result.rows;
   }
 
+  private catalogReading(): CatalogReading {
+    return { dialect: this.options.dialect, lengthIn: this.options.textLengthIn ?? 'characters', maxStringBytes: this.options.maxStringBytes ?? Number.POSITIVE_INFINITY };
+  }
+
   columns(schema: string, table: string): Promise<Column[] | undefined> {
-    return this.run(() => introspectColumns(this.client, this.options.dialect, schema, table));
+    return this.run(() => introspectColumns(this.client, this.catalogReading(), schema, table));
   }
 
   tables(schema: string): Promise<Map<string, Column[]>> {
-    return this.run(() => introspectSchema(this.client, this.options.dialect, schema));
+    return this.run(() => introspectSchema(this.client, this.catalogReading(), schema));
   }
 
   schemaExists(schema: string): Promise<boolean> {

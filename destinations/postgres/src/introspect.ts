@@ -1,29 +1,78 @@
 import type pg from 'pg';
-import type { Column, Dialect } from '@stowage/core';
+import type { Column, ColumnBounds, Dialect } from '@stowage/core';
+
+/** A column as information_schema.columns describes it. */
+interface CatalogColumn {
+  column_name: string;
+  data_type: string;
+  character_maximum_length: number | null;
+  numeric_precision: number | null;
+  numeric_scale: number | null;
+}
+
+const CATALOG_COLUMNS = 'column_name, data_type, character_maximum_length, numeric_precision, numeric_scale';
+
+/** Ranges of the integer types narrower than bigint. */
+const INTEGER_RANGES: Readonly<Record<string, readonly [number, number]>> = {
+  smallint: [-32_768, 32_767],
+  integer: [-2_147_483_648, 2_147_483_647],
+};
+
+/**
+ * What a column of a narrower type than its logical one holds (`ColumnBounds`): a user's
+ * `varchar(n)` or `char(n)` (n characters; n bytes on Redshift), `smallint` or `integer`, or
+ * `numeric(p, s)`. Stowage's own columns (`text`, `bigint`, `double precision`; Redshift's
+ * `varchar(65535)`, which the warehouse's limit already covers) have none.
+ */
+export function catalogBounds(c: CatalogColumn, lengthIn: 'characters' | 'bytes', maxStringBytes: number): ColumnBounds | undefined {
+  const type = c.data_type.toLowerCase();
+  const range = INTEGER_RANGES[type];
+  if (range) return { physical: type, min: range[0], max: range[1] };
+  if ((type === 'character varying' || type === 'character') && c.character_maximum_length !== null) {
+    const n = Number(c.character_maximum_length);
+    if (lengthIn === 'bytes' && n >= maxStringBytes) return undefined;
+    return { physical: `${type}(${n})`, maxLength: n, lengthIn };
+  }
+  if (type === 'numeric' && c.numeric_precision !== null && c.numeric_scale !== null) {
+    const [p, scale] = [Number(c.numeric_precision), Number(c.numeric_scale)];
+    return { physical: `numeric(${p},${scale})`, scale, below: 10 ** (p - scale) };
+  }
+  return undefined;
+}
+
+/** How the catalog's columns are read into the writer's: the dialect's logical types, and the bounds of narrower ones. */
+export interface CatalogReading {
+  dialect: Dialect;
+  /** How a `varchar(n)` counts n: characters (PostgreSQL) or bytes (Redshift). */
+  lengthIn: 'characters' | 'bytes';
+  maxStringBytes: number;
+}
+
+function column(c: CatalogColumn, reading: CatalogReading): Column {
+  const bounds = catalogBounds(c, reading.lengthIn, reading.maxStringBytes);
+  return { name: c.column_name, type: reading.dialect.logicalType(c.data_type) ?? 'string', ...(bounds ? { bounds } : {}) };
+}
 
 /** Every table of a schema with its columns, in one look at the catalog (empty for no such schema). */
-export async function introspectSchema(client: pg.Client, dialect: Dialect, schema: string): Promise<Map<string, Column[]>> {
-  const { rows } = await client.query<{ table_name: string; column_name: string; data_type: string }>(
-    'SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = $1 ORDER BY table_name, ordinal_position',
+export async function introspectSchema(client: pg.Client, reading: CatalogReading, schema: string): Promise<Map<string, Column[]>> {
+  const { rows } = await client.query<CatalogColumn & { table_name: string }>(
+    `SELECT table_name, ${CATALOG_COLUMNS} FROM information_schema.columns WHERE table_schema = $1 ORDER BY table_name, ordinal_position`,
     [schema],
   );
   const tables = new Map<string, Column[]>();
   for (const r of rows) {
     let columns = tables.get(r.table_name);
     if (!columns) tables.set(r.table_name, (columns = []));
-    columns.push({ name: r.column_name, type: dialect.logicalType(r.data_type) ?? 'string' });
+    columns.push(column(r, reading));
   }
   return tables;
 }
 
 /** A table's columns in order, or undefined when it does not exist. */
-export async function introspectColumns(client: pg.Client, dialect: Dialect, schema: string, table: string): Promise<Column[] | undefined> {
-  const { rows } = await client.query<{ column_name: string; data_type: string }>(
-    'SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position',
-    [schema, table],
-  );
+export async function introspectColumns(client: pg.Client, reading: CatalogReading, schema: string, table: string): Promise<Column[] | undefined> {
+  const { rows } = await client.query<CatalogColumn>(`SELECT ${CATALOG_COLUMNS} FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`, [schema, table]);
   if (rows.length === 0) return undefined;
-  return rows.map((r) => ({ name: r.column_name, type: dialect.logicalType(r.data_type) ?? 'string' }));
+  return rows.map((r) => column(r, reading));
 }
 
 /**

@@ -4,6 +4,7 @@ import { capabilities } from './capabilities.js';
 import { connectionSettings, secretsOf } from './connection.js';
 import { redshiftDefinition, settingsSchema } from './definition.js';
 import { dialect } from './dialect.js';
+import { MAX_VARCHAR_BYTES } from './max-varchar.js';
 import { parsingSuper } from './load/super-columns.js';
 import { stagingOf } from './load/staging-settings.js';
 import type { RedshiftSettings } from './settings.js';
@@ -36,7 +37,7 @@ export function redshiftDestination(options: RedshiftOptions = {}): Destination<
   // The driver (`pg`) and the S3 client load with the first session, not with this module.
   const connect = async (settings: RedshiftSettings) => {
     const { PgDriver } = await import('@stowage/destination-postgres/driver');
-    return PgDriver.open(connectionSettings(settings), { dialect: sqlDialect, loader: await loader(settings), setup: SETUP });
+    return PgDriver.open(connectionSettings(settings), { dialect: sqlDialect, loader: await loader(settings), setup: SETUP, textLengthIn: 'bytes', maxStringBytes: MAX_VARCHAR_BYTES });
   };
   const connectAndProbe = async (settings: RedshiftSettings) => {
     const staging = stagingOf(settings);

@@ -1,4 +1,4 @@
-export type { LogicalType, Column } from './logical-type.js';
+export type { LogicalType, Column, ColumnBounds } from './logical-type.js';
 export { LOGICAL_TYPES } from './logical-type.js';
 export type { Capabilities } from './capabilities.js';
 export type { RowLimit } from './row-limit.js';

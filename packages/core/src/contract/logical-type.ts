@@ -7,4 +7,26 @@ export const LOGICAL_TYPES: readonly LogicalType[] = ['boolean', 'bigint', 'doub
 export interface Column {
   name: string;
   type: LogicalType;
+  /** Where the warehouse's type holds less than the logical type (a table made elsewhere): what it holds. */
+  bounds?: ColumnBounds;
+}
+
+/**
+ * What a column of a narrower physical type than its logical one holds (a user's `varchar(10)`,
+ * `integer` or `numeric(8,2)`, read from the catalog): a value outside is quarantined by the plan,
+ * as any value that cannot be cast, instead of failing its batch in the warehouse (or, for the
+ * digits of a decimal, being rounded by it without a word). Stowage's own columns have none.
+ */
+export interface ColumnBounds {
+  /** The physical type as the warehouse names it, for the reasons of rejects: `character varying(10)`. */
+  physical: string;
+  /** Text: the most characters (PostgreSQL) or UTF-8 bytes (Redshift) a value may take. */
+  maxLength?: number;
+  lengthIn?: 'characters' | 'bytes';
+  /** Integers: the least and the greatest value. */
+  min?: number;
+  max?: number;
+  /** Decimals (`numeric(p, s)`): the digits kept after the point (s), and the bound of the absolute value (10^(p−s)). */
+  scale?: number;
+  below?: number;
 }

@@ -1,6 +1,7 @@
 import { isWellFormed } from '../ids/id-text.js';
 import type { Capabilities } from '../contract/capabilities.js';
-import type { Column, LogicalType } from '../contract/logical-type.js';
+import type { Column, ColumnBounds, LogicalType } from '../contract/logical-type.js';
+import { outOfBounds } from './bounds.js';
 import type { RowLimit } from '../contract/row-limit.js';
 import type { Row, SqlValue } from '../contract/driver.js';
 import { castTo, inferType, parseTimestamp, widerTypeFor } from '../types/index.js';
@@ -97,6 +98,8 @@ interface ColumnState {
   fixed: boolean;
   /** Some row of the batch has a value for it. */
   loaded: boolean;
+  /** What the warehouse's narrower type holds (a table made elsewhere), until the column widens. */
+  bounds?: ColumnBounds;
 }
 
 /**
@@ -149,7 +152,9 @@ class TablePlanner {
   private measured?: Column[];
 
   constructor(private readonly input: Omit<PlanInput, 'rows'>) {
-    this.state = new Map<string, ColumnState>((input.existing ?? []).map((c) => [c.name, { type: c.type, existed: true, fixed: input.fixedTypes.has(c.name), loaded: false }]));
+    this.state = new Map<string, ColumnState>(
+      (input.existing ?? []).map((c) => [c.name, { type: c.type, existed: true, fixed: input.fixedTypes.has(c.name), loaded: false, ...(c.bounds ? { bounds: c.bounds } : {}) }]),
+    );
     this.measureAbove = mostValuesWithin(input.capabilities.rowLimit);
   }
 
@@ -187,6 +192,8 @@ class TablePlanner {
         } else if (wider && (!col.existed || canWiden(capabilities, col.type, wider))) {
           if (col.existed) this.widened.set(column, { from: this.widened.get(column)?.from ?? col.type, to: wider });
           col.type = wider;
+          // The ALTER gives it the wider type whole: a narrower integer type's range goes with it.
+          col.bounds = undefined;
           this.measured = undefined;
         }
       }
@@ -216,10 +223,12 @@ class TablePlanner {
         continue;
       }
       if (fits(value, type)) {
+        if (col.bounds !== undefined && this.outside(row, column, value, col.bounds)) continue;
         col.loaded = true;
         continue;
       }
       const result = castTo(value, type);
+      if (result.ok && col.bounds !== undefined && this.outside(row, column, result.value, col.bounds, value)) continue;
       if (!result.ok) {
         const pinned = this.pinned.get(column);
         const reason = pinned ? `${result.reason}; the column stays ${pinned.from} rather than widening to ${pinned.to}: ${pinned.why}` : result.reason;
@@ -233,6 +242,16 @@ class TablePlanner {
     }
     // Counted before any value was refused: an over-count only measures a row that needed not be.
     if (values > this.measureAbove) this.fitRow(row, capabilities.rowLimit!);
+  }
+
+  /** Quarantines a value outside its column's narrower type (`ColumnBounds`); false when it fits. */
+  private outside(row: Record<string, unknown>, column: string, value: unknown, bounds: ColumnBounds, sent: unknown = value): boolean {
+    const why = outOfBounds(value, bounds);
+    if (why === undefined) return false;
+    const { table, keyColumn } = this.input;
+    this.rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value: typeof sent === 'string' ? sent : JSON.stringify(sent), reason: why });
+    row[column] = null;
+    return true;
   }
 
   /**
@@ -265,7 +284,7 @@ class TablePlanner {
 
   finish(rows: Array<Record<string, unknown>>): TablePlan {
     const { state } = this;
-    const columns = [...state].map(([name, c]) => ({ name, type: c.type }));
+    const columns: Column[] = [...state].map(([name, c]) => (c.bounds ? { name, type: c.type, bounds: c.bounds } : { name, type: c.type }));
     return {
       table: this.input.table,
       exists: this.input.existing !== undefined,

@@ -43,5 +43,48 @@ export function casts(dut: DestinationUnderTest): void {
       );
       await h.close();
     });
+
+    it("quarantines a value outside a narrower type of the user's own table (varchar(n), integer, numeric(p,s)) instead of failing its call or being rounded", async () => {
+      const h = await Harness.create(dut);
+      const { quote, physicalType } = dut.destination.dialect;
+      const [nick, seats, price] = names('nick', 'seats', 'price');
+      await h.execute(`CREATE SCHEMA ${quote('engage_default')}`);
+      await h.execute(
+        `CREATE TABLE ${quote('engage_default')}.${quote('identifies')} (${quote('id')} ${physicalType('string')}, ` +
+          `${quote(nick!)} VARCHAR(5), ${quote(seats!)} INTEGER, ${quote(price!)} NUMERIC(6,2))`,
+      );
+      // A warehouse whose VARCHAR has no length (DuckDB) stores any text there.
+      const limited = (await h.tables()).get('identifies')!.find((c) => c.name === nick)!.bounds?.maxLength !== undefined;
+      await h.calls([
+        identify('u1', { nick: 'abc', seats: 3, price: 9.99 }, { messageId: 'b1' }),
+        identify('u2', { nick: 'abcdefgh', seats: 3_000_000_000, price: 1.234 }, { messageId: 'b2' }),
+        identify('u3', { seats: -2_147_483_648, price: 12_345.6 }, { messageId: 'b3' }),
+        identify('u4', { seats: '2147483648', price: -9_999.99 }, { messageId: 'b4' }),
+      ]);
+      const record = await h.sync();
+      expect(record).toMatchObject({ status: 'Partial', calls: 4, rejects: limited ? 5 : 4 });
+      const rows = (await h.rows('identifies', ['id', nick!, seats!, price!], ['id'])).map((r) => ({ ...r, [seats!]: r[seats!] === null ? null : Number(r[seats!]), [price!]: r[price!] === null ? null : Number(r[price!]) }));
+      expect(rows).toEqual([
+        { id: 'b1', [nick!]: 'abc', [seats!]: 3, [price!]: 9.99 },
+        { id: 'b2', [nick!]: limited ? null : 'abcdefgh', [seats!]: null, [price!]: null },
+        { id: 'b3', [nick!]: null, [seats!]: -2_147_483_648, [price!]: null },
+        { id: 'b4', [nick!]: null, [seats!]: null, [price!]: -9_999.99 },
+      ]);
+      const rejects = await h.rows('_stowage_rejects', ['id', 'column_name', 'value', 'reason'], ['id', 'column_name']);
+      expect(rejects.map((r) => [r.id, r.column_name, r.value])).toEqual(
+        [
+          ...(limited ? [['b2', nick, 'abcdefgh']] : []),
+          ['b2', seats, '3000000000'],
+          ['b2', price, '1.234'],
+          ['b3', price, '12345.6'],
+          ['b4', seats, '2147483648'],
+        ].sort((a, b) => `${a[0]} ${a[1]}`.localeCompare(`${b[0]} ${b[1]}`)),
+      );
+      const reasons = rejects.map((r) => String(r.reason)).join('\n');
+      expect(reasons).toMatch(/outside -2147483648 to 2147483647, the range of the column's type integer/i);
+      expect(reasons).toMatch(/more than 2 digits after the point, which the column's type (numeric|decimal)\(6,\s?2\) would round away/i);
+      expect(reasons).toMatch(/10000 or more in absolute value/);
+      await h.close();
+    });
   });
 }

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { outOfBounds } from './bounds.js';
+
+describe('outOfBounds', () => {
+  it('counts varchar(n) in characters (PostgreSQL) or UTF-8 bytes (Redshift)', () => {
+    const chars = { physical: 'character varying(3)', maxLength: 3, lengthIn: 'characters' as const };
+    const bytes = { physical: 'character varying(3)', maxLength: 3, lengthIn: 'bytes' as const };
+    expect(outOfBounds('abc', chars)).toBeUndefined();
+    expect(outOfBounds('😀😀😀', chars)).toBeUndefined(); // three characters, six UTF-16 units
+    expect(outOfBounds('abcd', chars)).toBe("the value has 4 characters, more than the 3 of the column's type character varying(3)");
+    expect(outOfBounds('é', bytes)).toBeUndefined();
+    expect(outOfBounds('éé', bytes)).toBe("the value takes 4 bytes, more than the 3 of the column's type character varying(3)");
+  });
+
+  it('holds an integer type to its range, digits of integers a double cannot hold included', () => {
+    const integer = { physical: 'integer', min: -2_147_483_648, max: 2_147_483_647 };
+    expect(outOfBounds(2_147_483_647, integer)).toBeUndefined();
+    expect(outOfBounds(-2_147_483_649, integer)).toMatch(/outside -2147483648 to 2147483647/);
+    expect(outOfBounds('92233720368547758070', integer)).toMatch(/outside/);
+  });
+
+  it('holds numeric(p, s) to p − s digits before the point and s after, which the warehouse would otherwise round', () => {
+    const numeric = { physical: 'numeric(6,2)', scale: 2, below: 10_000 };
+    expect(outOfBounds(9_999.99, numeric)).toBeUndefined();
+    expect(outOfBounds(-0.5, numeric)).toBeUndefined();
+    expect(outOfBounds(0.1 + 0.2, numeric)).toMatch(/more than 2 digits after the point/);
+    expect(outOfBounds(10_000, numeric)).toMatch(/10000 or more in absolute value/);
+  });
+});

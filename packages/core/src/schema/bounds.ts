@@ -1,0 +1,39 @@
+import type { ColumnBounds } from '../contract/logical-type.js';
+
+/** Characters (code points) of a string, as PostgreSQL counts them for `varchar(n)`. */
+function characters(value: string, atMost: number): number {
+  // A string of at most n UTF-16 units has at most n characters: counted only past that.
+  if (value.length <= atMost) return value.length;
+  let n = 0;
+  for (const _ of value) n++;
+  return n;
+}
+
+/**
+ * Why a value, already of its column's logical type, does not fit the column's narrower physical
+ * type (`ColumnBounds`); undefined when it fits. Values of Stowage's own columns never come here.
+ */
+export function outOfBounds(value: unknown, bounds: ColumnBounds): string | undefined {
+  const { physical } = bounds;
+  if (typeof value === 'string' && bounds.maxLength !== undefined) {
+    if (bounds.lengthIn === 'bytes') {
+      // A UTF-16 unit takes at most 3 bytes of UTF-8: measured only when it could be over.
+      if (value.length * 3 <= bounds.maxLength) return undefined;
+      const bytes = Buffer.byteLength(value, 'utf8');
+      return bytes > bounds.maxLength ? `the value takes ${bytes} bytes, more than the ${bounds.maxLength} of the column's type ${physical}` : undefined;
+    }
+    const n = characters(value, bounds.maxLength);
+    return n > bounds.maxLength ? `the value has ${n} characters, more than the ${bounds.maxLength} of the column's type ${physical}` : undefined;
+  }
+  if (bounds.min !== undefined && bounds.max !== undefined && (typeof value === 'number' || typeof value === 'string')) {
+    // Integers a double cannot hold arrive as their digits (`parseJsonExactly`): far out of any narrower range.
+    const n = Number(value);
+    return n < bounds.min || n > bounds.max ? `the value is outside ${bounds.min} to ${bounds.max}, the range of the column's type ${physical}` : undefined;
+  }
+  if (typeof value === 'number' && bounds.below !== undefined && bounds.scale !== undefined) {
+    if (Math.abs(value) >= bounds.below) return `the value is ${bounds.below} or more in absolute value, more than the column's type ${physical} holds`;
+    // The warehouse would round the digits past the scale without a word.
+    if (Number(value.toFixed(bounds.scale)) !== value) return `the value has more than ${bounds.scale} digits after the point, which the column's type ${physical} would round away`;
+  }
+  return undefined;
+}
