@@ -154,6 +154,15 @@ export class DuckDBDriver implements Driver {
     return /^(Constraint|Conversion|Out of Range|Invalid Input) Error/.test((error as Error)?.message ?? '');
   }
 
+  /**
+   * Busy: another session of this process's engine changed the same table in a transaction not
+   * yet committed (DuckDB does not wait for it: "TransactionContext Error: Catalog write-write
+   * conflict", "Conflict on tuple deletion").
+   */
+  busyError(error: unknown): boolean {
+    return /^TransactionContext Error: .*conflict/i.test((error as Error)?.message ?? '');
+  }
+
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
     try {
       return (await this.connection.run(sql, params as DuckDBValue[])).rowsChanged;

@@ -30,7 +30,16 @@ const SETUP = [
   "SELECT set_config(name, '0', false) FROM pg_settings WHERE name = 'idle_session_timeout'",
 ];
 
+/**
+ * Seconds a statement waits for another session's lock by default. An ALTER TABLE waiting behind
+ * a user's long query holds up every query of that table queued behind it, a dashboard's too:
+ * it gives up after this, and the batch is tried again after a pause.
+ */
+export const DEFAULT_LOCK_TIMEOUT_SECONDS = 5;
+
 /** Opens a session with the loader the settings choose. */
 export function connectPostgres(settings: PostgresSettings): Promise<PgDriver> {
-  return PgDriver.open(settings, { dialect, loader: settings.bulkLoad === 'insert' ? insertLoader : copyLoader, setup: SETUP, keyLookups: 'settings', directLoads: true });
+  const lockTimeoutMs = Math.round((settings.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS) * 1000);
+  const setup = [...SETUP, `SET lock_timeout = ${lockTimeoutMs}`];
+  return PgDriver.open(settings, { dialect, loader: settings.bulkLoad === 'insert' ? insertLoader : copyLoader, setup, keyLookups: 'settings', directLoads: true });
 }

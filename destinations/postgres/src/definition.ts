@@ -26,6 +26,11 @@ export const fields = {
     choices: ['copy', 'insert'],
   },
   connectTimeoutSeconds: { label: 'Connect timeout', description: 'Seconds to wait for a connection. Default 10.', type: 'integer' as const },
+  lockTimeoutSeconds: {
+    label: 'Lock timeout',
+    description: "Seconds a statement waits for a lock another session holds before the batch is tried again after a pause (a few times, then the sync fails and the next one goes on). Default 5; 0 waits as long as it takes.",
+    type: 'number' as const,
+  },
 };
 
 /** A session that can run one query: what testAuthentication needs of a driver. */

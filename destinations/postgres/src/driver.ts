@@ -123,6 +123,16 @@ export class PgDriver implements Driver {
     return (typeof code === 'string' && /^2[23]/.test(code)) || /Load into table .* failed/i.test((error as Error)?.message ?? '');
   }
 
+  /**
+   * Busy with other sessions' work: a lock not granted within the session's `lock_timeout`
+   * (55P03), a serialization failure (40001) or a deadlock (40P01); on Redshift, its
+   * "Serializable isolation violation" between concurrent writers of a table.
+   */
+  busyError(error: unknown): boolean {
+    const code = (error as { code?: unknown })?.code;
+    return code === '55P03' || code === '40001' || code === '40P01' || /Serializable isolation violation/i.test((error as Error)?.message ?? '');
+  }
+
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
     const result = await this.run(() => this.client.query(sql, params as unknown[]));
     return result.rowCount ?? 0;

@@ -25,7 +25,13 @@ export const postgres: Destination<PostgresSettings> = {
   dialect,
   connect: (settings) => connectPostgres(settings),
   secrets: (settings) => secretsOf(settings),
-  settingsProblems: (settings) => pgSettingsProblems(settings),
+  settingsProblems: (settings) => [
+    ...pgSettingsProblems(settings),
+    // SET lock_timeout takes milliseconds up to 2^31 − 1.
+    ...(settings.lockTimeoutSeconds !== undefined && !(settings.lockTimeoutSeconds >= 0 && settings.lockTimeoutSeconds * 1000 <= 2_147_483_647)
+      ? [`lockTimeoutSeconds: expected a number of seconds from 0 (wait as long as it takes) to 2147483, not ${settings.lockTimeoutSeconds}`]
+      : []),
+  ],
 };
 
 /** The settings of a server of the PostgreSQL protocol that their schema lets through and a connection would not. */

@@ -21,4 +21,9 @@ export interface PgConnectionSettings {
 export interface PostgresSettings extends PgConnectionSettings {
   /** `copy` (COPY … FROM STDIN, the default) or `insert` (multi-row INSERT, for servers that cannot take COPY). */
   bulkLoad?: 'copy' | 'insert';
+  /**
+   * Seconds a statement waits for a lock another session holds before it gives up, and the batch
+   * is tried again after a pause. Default 5; 0 waits as long as it takes.
+   */
+  lockTimeoutSeconds?: number;
 }

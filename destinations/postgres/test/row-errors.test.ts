@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { PgDriver } from '../src/driver.js';
 
-/** A row error is split out of its write (`Driver.rowError`); every other error fails the write whole. */
+/** A row error is split out of its write (`Driver.rowError`); a busy one is tried again (`busyError`); any other fails the write whole. */
 const rowError = (error: unknown) => PgDriver.prototype.rowError.call(undefined, error);
+const busyError = (error: unknown) => PgDriver.prototype.busyError.call(undefined, error);
 const pgError = (code: string, message = 'x') => Object.assign(new Error(message), { code });
 
 describe('PgDriver.rowError', () => {
@@ -25,5 +26,15 @@ describe('PgDriver.rowError', () => {
     const copy = pgError('XX000', "Load into table 'identifies' failed.  Check 'stl_load_errors' system table for details.");
     expect(rowError(copy)).toBe(true);
     expect(rowError(pgError('XX000', 'Assert'))).toBe(false);
+  });
+
+  it('tells a warehouse busy with other sessions (a lock timeout, a serialization failure, a deadlock) from the rest', () => {
+    expect(busyError(pgError('55P03', 'canceling statement due to lock timeout'))).toBe(true);
+    expect(busyError(pgError('40001', 'could not serialize access due to concurrent update'))).toBe(true);
+    expect(busyError(pgError('40P01', 'deadlock detected'))).toBe(true);
+    expect(busyError(pgError('XX000', 'ERROR: 1023 DETAIL: Serializable isolation violation on table - 123456, transactions forming the cycle are: 1, 2'))).toBe(true);
+    expect(busyError(pgError('23502', 'null value in column "email"'))).toBe(false);
+    expect(busyError(pgError('57014', 'canceling statement due to statement timeout'))).toBe(false);
+    expect(busyError(new Error('Connection terminated unexpectedly'))).toBe(false);
   });
 });

@@ -25,4 +25,5 @@ describeDestination(`redshift dialect on ${server.label}`, {
   unreachable: () => ({ url: 'postgres://postgres@127.0.0.1:1/none', sslmode: 'disable', connectTimeoutSeconds: 2 }),
   afterEach: () => server.afterEach(),
   engineLacks: { jsonColumns: "SUPER and JSON_PARSE are Redshift's own; live mode covers them" },
+  lockWait: { lacks: 'Redshift has no lock_timeout: a statement waits for a lock as long as it takes (its serializable isolation violations are tried again)' },
 });

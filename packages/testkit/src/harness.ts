@@ -23,6 +23,12 @@ export interface DestinationUnderTest {
    * there, and say why in their name.
    */
   engineLacks?: { jsonColumns?: string };
+  /**
+   * For the tests of a warehouse busy with another session's work: the settings that make a
+   * statement give up soon on a lock that session holds (PostgreSQL's `lockTimeoutSeconds`; none
+   * where a conflict fails at once, as on DuckDB, the default), or why it cannot be tested here.
+   */
+  lockWait?: { settings: Record<string, unknown> } | { lacks: string };
   /** Runs after each test: drop the warehouses it made, or hand them back to a pool. */
   afterEach?(): Promise<void>;
 }
@@ -34,6 +40,10 @@ export interface HarnessOptions {
   warehouse?: Record<string, unknown>;
   /** Reuse the state folder (and warehouse) of an earlier harness: a new configuration of the same install. */
   reuse?: { dir: string; settings: Record<string, unknown> };
+  /** Settings added to the warehouse's (`DestinationUnderTest.lockWait`'s, say). */
+  settings?: Record<string, unknown>;
+  /** Pauses before a write the warehouse was too busy for is tried again (`StowageOptions.busyDelaysMs`). */
+  busyDelaysMs?: readonly number[];
   /** Extra warehouses of the same type, by name, each with fresh settings. */
   more?: string[];
   /** Calls per sync batch (one transaction each); small values make one sync several batches. */
@@ -72,7 +82,7 @@ export class Harness {
   static async create(dut: DestinationUnderTest, opts: HarnessOptions = {}): Promise<Harness> {
     let dir = opts.reuse?.dir;
     if (dir === undefined) madeDirs.push((dir = mkdtempSync(join(tmpdir(), 'stowage-kit-'))));
-    const settings = opts.reuse?.settings ?? (await dut.settings(dir));
+    const settings = { ...(opts.reuse?.settings ?? (await dut.settings(dir))), ...opts.settings };
     const warehouses: Record<string, unknown> = { wh: { type: dut.destination.type, settings, ...opts.warehouse } };
     for (const name of opts.more ?? []) warehouses[name] = { type: dut.destination.type, settings: await dut.settings(mkdtempSync(join(dir, `${name}-`))) };
     const config = parseConfig(
@@ -96,6 +106,7 @@ export class Harness {
       openProfileStore: (stateDir) => EmbeddedProfileStore.open(stateDir),
       keyWindow: opts.keyWindow,
       alwaysLookUpKeys: opts.keyWindow !== undefined,
+      ...(opts.busyDelaysMs ? { busyDelaysMs: opts.busyDelaysMs } : {}),
     });
     return new Harness(dut, dir, settings, stowage);
   }

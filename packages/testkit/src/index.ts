@@ -1,6 +1,7 @@
 import { afterAll, afterEach, describe } from 'vitest';
 import { removeHarnessDirs, type DestinationUnderTest } from './harness.js';
 import { batches } from './suite/batches.js';
+import { busyWarehouse } from './suite/busy-warehouse.js';
 import { casts } from './suite/casts.js';
 import { columnLimit } from './suite/column-limit.js';
 import { columns } from './suite/columns.js';
@@ -46,6 +47,7 @@ export function describeDestination(name: string, dut: DestinationUnderTest): vo
     storageActionsScope(dut);
     killedSync(dut);
     refusedCalls(dut);
+    busyWarehouse(dut);
   });
 }
 

@@ -82,12 +82,19 @@ export interface Driver {
   /**
    * Optional: whether an error of a write is one a row's data caused (a constraint of the table,
    * a value of the wrong kind: PostgreSQL's SQLSTATE classes 22 and 23, DuckDB's Constraint or
-   * Conversion errors), so that the write without that row could succeed. Only then does the
-   * Storage Actions queue split a failed write to set the row apart; any other error (disk full,
-   * privileges, a lock timeout, a lost connection) fails the write as a whole. Left out, no
-   * error is a row's.
+   * Conversion errors), so that the write without that row could succeed. Only then is a failed
+   * write split to set the row apart (the Storage Actions queue, a Classic batch, the `users`
+   * refresh); any other error (disk full, privileges, a lock timeout, a lost connection) fails the
+   * write as a whole. Left out, no error is a row's.
    */
   rowError?(error: unknown): boolean;
+  /**
+   * Optional: whether an error says the warehouse was busy with other sessions' work (a lock it
+   * waited for too long, a serialization conflict, a deadlock): the same statements may succeed
+   * a moment later, so a Classic batch or a `users` refresh that fails so is tried again after a
+   * pause, a few times, before the sync fails. Left out, no error is.
+   */
+  busyError?(error: unknown): boolean;
   /** Run fn in one transaction: commit when it resolves, roll back when it throws. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
   /**

@@ -20,6 +20,8 @@ import { eventTablesCut } from '../classic/event-tables-cut.js';
 import { ClassicBatcher } from './classic-batch.js';
 import { prefetch } from './prefetch.js';
 import { writeRefusedBatch, type RefusedBatch } from './refused-calls.js';
+import { BusyRetries } from './busy-retries.js';
+import { refusalReason } from '../writer/refusal-reason.js';
 import { WriteLane } from './write-lane.js';
 import { runProgress, type RunProgress } from './run-progress.js';
 import { StorageActionsPath, type ActivationOutcome, type EventsByActivation, type FlushResult } from './storage-actions.js';
@@ -36,6 +38,8 @@ export interface StowageOptions {
   keyWindow?: number;
   /** Look a Classic sync's message ids up once per window even where it does not pay (`lookPays`): tests of the look itself. */
   alwaysLookUpKeys?: boolean;
+  /** Pauses before a write the warehouse was too busy for is tried again (`BUSY_DELAYS_MS`); tests make them short. */
+  busyDelaysMs?: readonly number[];
 }
 
 export interface SyncProgress {
@@ -395,8 +399,9 @@ export class Stowage {
     const log = this.log(warehouse.name, space);
     const stop = log.end();
     let rows = 0;
+    const busy = new BusyRetries(this.options.busyDelaysMs);
     const refresh = async () => {
-      const latest = await writer.refreshLatest(schema, batcher.latestTables(), record.id);
+      const latest = await this.whileBusy(busy, writer, record.notices, () => writer.refreshLatest(schema, batcher.latestTables(), record.id));
       record.rejects += latest.rejects;
       for (const [table, n] of Object.entries(latest.rows)) {
         record.rows[table] = (record.rows[table] ?? 0) + n;
@@ -433,20 +438,34 @@ export class Stowage {
           PREPARED_AHEAD,
         );
         let refused: RefusedBatch | undefined;
+        let busyError: unknown;
         for await (const { calls, end, prepared } of batches) {
           let result: WriteResult;
           try {
             result = await writer.apply(prepared);
           } catch (error) {
-            if (!writer.rowError(error) || !(await writer.answers())) throw error;
             // Leaving the loop drops the batches prepared ahead: they planned for this one's DDL.
+            if (writer.busyError(error)) {
+              busyError = error;
+              break;
+            }
+            if (!writer.rowError(error) || !(await writer.answers())) throw error;
             refused = { schema, stream, syncId: record.id, from: at, to: end, error };
             break;
           }
+          busy.reset();
           at = end;
           record.calls += calls;
           tally(result);
           progress(rows);
+        }
+        if (busyError !== undefined) {
+          // Read and prepared again from the log after a pause: another session's lock or
+          // conflict is usually gone in seconds.
+          if (busy.firstOfSpell) record.notices.push(`the warehouse was busy with other sessions' work (${refusalReason(busyError)}); the batch was tried again after a pause`);
+          if (!(await busy.pause())) throw busy.spent(busyError);
+          writer.forgetCatalog();
+          continue;
         }
         if (refused) {
           // One call the warehouse refuses must not stop every sync from here on: the batch is
@@ -504,6 +523,21 @@ export class Stowage {
     } catch (error) {
       record.notices.push(redact(`the look for the calls' message ids in ${schema}'s tables failed (${(error as Error).message}); each batch looked for its own`, secrets));
       return { until: stop };
+    }
+  }
+
+  /** A `users` refresh tried again while the warehouse is busy (it is idempotent: the marks go with the rows). */
+  private async whileBusy<T>(busy: BusyRetries, writer: TableWriter, notices: string[], work: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        const result = await work();
+        busy.reset();
+        return result;
+      } catch (error) {
+        if (!writer.busyError(error)) throw error;
+        if (busy.firstOfSpell) notices.push(`the warehouse was busy with other sessions' work (${refusalReason(error)}); the users refresh was tried again after a pause`);
+        if (!(await busy.pause())) throw busy.spent(error);
+      }
     }
   }
 

@@ -475,6 +475,11 @@ export class TableWriter {
     return this.driver.rowError?.(error) ?? false;
   }
 
+  /** Whether a batch's error says the warehouse was busy with other sessions' work (`Driver.busyError`): worth trying again. */
+  busyError(error: unknown): boolean {
+    return this.driver.busyError?.(error) ?? false;
+  }
+
   /** Whether the warehouse answers a trivial statement: after a failed batch, tells a refusal from an outage. */
   async answers(): Promise<boolean> {
     try {

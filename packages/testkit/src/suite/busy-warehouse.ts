@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { Harness, identify, type DestinationUnderTest } from '../harness.js';
+
+/** Short pauses: the tests wait for another session, not for the default minute. */
+const DELAYS = [100, 200, 400, 800];
+
+/**
+ * Another session of the warehouse holds `identifies`: an ALTER of it in a transaction it has not
+ * committed (PostgreSQL: its lock; DuckDB: a catalog change the sync's own conflicts with).
+ * Returns the call that rolls it back.
+ */
+async function holdIdentifies(dut: DestinationUnderTest, h: Harness): Promise<() => Promise<void>> {
+  const other = await dut.destination.connect(h.settings, { root: h.dir });
+  const { quote, physicalType } = dut.destination.dialect;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let altered!: () => void;
+  const holding = new Promise<void>((resolve) => (altered = resolve));
+  const held = other
+    .transaction(async () => {
+      await other.execute(`ALTER TABLE ${quote('engage_default')}.${quote('identifies')} ADD COLUMN ${quote('held_by_another')} ${physicalType('string')}`);
+      altered();
+      await released;
+      throw new Error('rolled back by the test');
+    })
+    .catch(() => undefined);
+  await holding;
+  return async () => {
+    release();
+    await held;
+    await other.close();
+  };
+}
+
+/** A warehouse busy with another session's work: the sync waits its turn a few times, then fails for the next one to go on. */
+export function busyWarehouse(dut: DestinationUnderTest): void {
+  const wait = dut.lockWait ?? { settings: {} };
+  const lacks = 'lacks' in wait ? wait.lacks : undefined;
+  const settings = 'settings' in wait ? wait.settings : {};
+  describe('a warehouse busy with other sessions', () => {
+    it.skipIf(lacks)(`tries a batch again when another session holds its table, and loads it once${lacks ? ` (not here: ${lacks})` : ''}`, async () => {
+      const h = await Harness.create(dut, { settings, busyDelaysMs: DELAYS });
+      await h.calls([identify('u1', { plan: 'pro' })]);
+      await h.sync();
+      // A new trait: the batch alters identifies, which the other session holds for a while.
+      await h.calls([identify('u2', { plan: 'free', seats: 3 })]);
+      const release = await holdIdentifies(dut, h);
+      const sync = h.stowage.sync('wh');
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      await release();
+      const record = await sync;
+      expect(record).toMatchObject({ status: 'Success', calls: 1, rows: { identifies: 1 } });
+      expect(record.notices.join('\n')).toMatch(/the warehouse was busy with other sessions' work \(.+\); the batch was tried again after a pause/);
+      expect(await h.rows('identifies', ['user_id', 'seats'], ['user_id'])).toEqual([
+        { user_id: 'u1', seats: null },
+        { user_id: 'u2', seats: 3 },
+      ]);
+      expect(await h.columns('identifies')).not.toContain('held_by_another');
+      await h.close();
+    });
+
+    it.skipIf(lacks)(`fails the sync once its tries are spent, moving nothing past, and the next sync loads it${lacks ? ` (not here: ${lacks})` : ''}`, async () => {
+      const h = await Harness.create(dut, { settings, busyDelaysMs: [50, 50] });
+      await h.calls([identify('u1', { plan: 'pro' })]);
+      await h.sync();
+      await h.calls([identify('u2', { plan: 'free', seats: 3 })]);
+      const release = await holdIdentifies(dut, h);
+      const failed = await h.stowage.sync('wh');
+      await release();
+      expect(failed.status).toBe('Failure');
+      expect(failed.error).toMatch(/^the warehouse stayed busy with other sessions' work through 3 tries over ~0 s \(.+\): a lock Stowage needs is held, or another writer touches the same tables; what is loaded stays, and the next sync goes on from there/);
+      expect(await h.sync()).toMatchObject({ status: 'Success', calls: 1 });
+      expect(await h.rows('identifies', ['user_id', 'seats'], ['user_id'])).toEqual([
+        { user_id: 'u1', seats: null },
+        { user_id: 'u2', seats: 3 },
+      ]);
+      expect(await h.rows('users', ['id', 'seats'], ['id'])).toEqual([
+        { id: 'u1', seats: null },
+        { id: 'u2', seats: 3 },
+      ]);
+      await h.close();
+    });
+  });
+}
