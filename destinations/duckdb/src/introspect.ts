@@ -68,8 +68,10 @@ export async function schemaExists(connection: DuckDBConnection, schema: string)
  * The columns of a schema's tables whose type DuckDB will not change in place, by table, each with
  * why. An index made with CREATE INDEX keeps every column of its table from changing type
  * ("Cannot alter entry … because there are entries that depend on it"; columns can still be
- * added), and a PRIMARY KEY, UNIQUE or CHECK constraint its own columns. A user may index a table Stowage
- * writes; a widening ALTER would then fail that sync and every one after it.
+ * added), and a PRIMARY KEY, UNIQUE or CHECK constraint its own columns. A generated column keeps
+ * the columns it reads ("This column is referenced by the generated column"); the catalog does not
+ * say which, so every column of such a table is held. A user may index a table Stowage writes; a
+ * widening ALTER would then fail that sync and every one after it.
  */
 export async function introspectPinnedColumns(connection: DuckDBConnection, schema: string): Promise<Map<string, Map<string, string>>> {
   const reader = await connection.runAndReadAll(
@@ -80,7 +82,12 @@ export async function introspectPinnedColumns(connection: DuckDBConnection, sche
      UNION ALL
      SELECT table_name, unnest(constraint_column_names), 'a ' || constraint_type || ' constraint holds it'
        FROM duckdb_constraints()
-      WHERE database_name = current_database() AND schema_name = $1 AND constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'CHECK')`,
+      WHERE database_name = current_database() AND schema_name = $1 AND constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'CHECK')
+     UNION ALL
+     SELECT c.table_name, c.column_name, 'the table has a generated column, which keeps the type of the columns it reads'
+       FROM information_schema.columns c
+       JOIN duckdb_tables() t ON t.table_name = c.table_name AND t.schema_name = c.table_schema AND t.database_name = current_database()
+      WHERE c.table_schema = $1 AND c.table_catalog = current_database() AND t.sql ILIKE '%GENERATED ALWAYS AS%'`,
     [schema],
   );
   const pinned = new Map<string, Map<string, string>>();

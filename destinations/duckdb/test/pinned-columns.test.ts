@@ -45,12 +45,17 @@ describe("DuckDB: a column a user's index or key holds", () => {
     await h.execute('CREATE TABLE s.t (id VARCHAR PRIMARY KEY, n BIGINT, "Odd Name" BIGINT, m BIGINT UNIQUE, c BIGINT CHECK (c > 0), free BIGINT)');
     await h.execute('CREATE TABLE s.indexed (id VARCHAR, n BIGINT)');
     await h.execute('CREATE INDEX "by n" ON s.indexed ((n + 1))');
+    await h.execute('CREATE TABLE s.generating (n BIGINT, twice BIGINT GENERATED ALWAYS AS (n * 2) VIRTUAL)');
     const driver = await duckdb.connect(h.settings as never, { root: h.dir });
     try {
       const pinned = await driver.pinnedColumns('s');
       // A key pins its own columns; an index every column of its table.
       expect(Object.fromEntries(pinned.get('t')!)).toEqual({ id: 'a PRIMARY KEY constraint holds it', m: 'a UNIQUE constraint holds it', c: 'a CHECK constraint holds it' });
       expect(Object.fromEntries(pinned.get('indexed')!)).toEqual({ id: 'the table has the index "by n", which keeps the type of its every column', n: 'the table has the index "by n", which keeps the type of its every column' });
+      // The catalog does not say which columns a generated column reads: all of them are held.
+      const generated = 'the table has a generated column, which keeps the type of the columns it reads';
+      expect(Object.fromEntries(pinned.get('generating')!)).toEqual({ n: generated, twice: generated });
+      expect(pinned.has('free')).toBe(false);
     } finally {
       await driver.close();
       await h.close();

@@ -76,15 +76,17 @@ export async function introspectColumns(client: pg.Client, reading: CatalogReadi
 }
 
 /**
- * The columns of a schema's tables that views (or materialized views) read, by table, each with
- * the views: PostgreSQL refuses `ALTER COLUMN … TYPE` on them ("cannot alter type of a column
- * used by a view or rule"), which would fail every sync that widens one. Found through the
- * views' rewrite rules in `pg_depend`, one query per catalog read.
+ * The columns of a schema's tables whose type PostgreSQL will not change in place, by table, each
+ * with why: those views (or materialized views) read, and those generated columns read. It refuses
+ * `ALTER COLUMN … TYPE` on them ("cannot alter type of a column used by a view or rule", "… used
+ * by a generated column"), which would fail every sync that widens one. Found in `pg_depend`
+ * (the views' rewrite rules; the generated columns' expressions in `pg_attrdef`), one query per
+ * catalog read.
  */
 export async function introspectPinnedColumns(client: pg.Client, schema: string): Promise<Map<string, Map<string, string>>> {
-  const { rows } = await client.query<{ table_name: string; column_name: string; views: string[] }>(
-    `SELECT t.relname AS table_name, a.attname AS column_name,
-            array_agg(DISTINCT vn.nspname || '.' || v.relname ORDER BY vn.nspname || '.' || v.relname) AS views
+  const { rows } = await client.query<{ table_name: string; column_name: string; kind: 'view' | 'generated'; names: string[] }>(
+    `SELECT t.relname AS table_name, a.attname AS column_name, 'view' AS kind,
+            array_agg(DISTINCT vn.nspname || '.' || v.relname ORDER BY vn.nspname || '.' || v.relname) AS names
        FROM pg_depend d
        JOIN pg_rewrite r ON r.oid = d.objid
        JOIN pg_class v ON v.oid = r.ev_class
@@ -94,6 +96,17 @@ export async function introspectPinnedColumns(client: pg.Client, schema: string)
        JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
       WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
         AND d.refobjsubid > 0 AND v.oid <> t.oid AND tn.nspname = $1
+      GROUP BY t.relname, a.attname
+     UNION ALL
+     SELECT t.relname, a.attname, 'generated', array_agg(DISTINCT g.attname ORDER BY g.attname)
+       FROM pg_depend d
+       JOIN pg_attrdef ad ON ad.oid = d.objid
+       JOIN pg_attribute g ON g.attrelid = ad.adrelid AND g.attnum = ad.adnum
+       JOIN pg_class t ON t.oid = d.refobjid
+       JOIN pg_namespace tn ON tn.oid = t.relnamespace
+       JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+      WHERE d.classid = 'pg_attrdef'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'n'
+        AND d.refobjsubid > 0 AND g.attnum <> a.attnum AND tn.nspname = $1
       GROUP BY t.relname, a.attname`,
     [schema],
   );
@@ -101,8 +114,11 @@ export async function introspectPinnedColumns(client: pg.Client, schema: string)
   for (const r of rows) {
     let columns = pinned.get(r.table_name);
     if (!columns) pinned.set(r.table_name, (columns = new Map()));
-    const views = r.views.map((v) => JSON.stringify(v)).join(', ');
-    columns.set(r.column_name, `${r.views.length === 1 ? 'the view' : 'the views'} ${views} ${r.views.length === 1 ? 'reads' : 'read'} it`);
+    const names = r.names.map((v) => JSON.stringify(v)).join(', ');
+    const one = r.names.length === 1;
+    const why = r.kind === 'view' ? `${one ? 'the view' : 'the views'} ${names} ${one ? 'reads' : 'read'} it` : `${one ? 'the generated column' : 'the generated columns'} ${names} ${one ? 'reads' : 'read'} it`;
+    const known = columns.get(r.column_name);
+    columns.set(r.column_name, known ? `${known}; ${why}` : why);
   }
   return pinned;
 }

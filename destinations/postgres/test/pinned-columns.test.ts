@@ -1,0 +1,42 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Destination } from '@stowage/core';
+import { Harness, identify, removeHarnessDirs, testPostgres } from '@stowage/testkit';
+import { postgres } from '../src/index.js';
+
+const server = await testPostgres();
+afterEach(() => server.afterEach());
+afterAll(async () => {
+  await server.close();
+  removeHarnessDirs();
+});
+
+const dut = {
+  destination: postgres as unknown as Destination,
+  module: '@stowage/destination-postgres',
+  settings: async () => ({ url: await server.freshDatabase(), ...(server.copy ? {} : { bulkLoad: 'insert' }) }),
+  unreachable: () => ({ url: 'postgres://postgres@127.0.0.1:1/none', connectTimeoutSeconds: 2 }),
+};
+
+describe(`PostgreSQL: a column a user's generated column reads (${server.label})`, () => {
+  // "cannot alter type of a column used by a generated column": the widening ALTER would fail
+  // that sync and every one after it.
+  it('keeps its type: the fraction is quarantined, naming the generated column, and later syncs go on', async () => {
+    const h = await Harness.create(dut);
+    await h.calls([identify('u1', { ltv: 100 }, { messageId: 'g1' })]);
+    await h.sync();
+    await h.execute('ALTER TABLE engage_default.identifies ADD COLUMN ltv_twice bigint GENERATED ALWAYS AS (ltv * 2) STORED');
+    await h.calls([identify('u2', { ltv: 99.5 }, { messageId: 'g2' })]);
+    const second = await h.sync();
+    expect(second).toMatchObject({ status: 'Partial', rejects: 1 });
+    expect(second.notices.join('\n')).toContain('identifies.ltv stays bigint: the generated column "ltv_twice" reads it, so values that need double are quarantined');
+    expect(await h.columnTypes('identifies')).toMatchObject({ ltv: 'bigint' });
+    expect(await h.rows('identifies', ['id', 'ltv', 'ltv_twice'], ['id'])).toEqual([
+      { id: 'g1', ltv: 100, ltv_twice: 200 },
+      { id: 'g2', ltv: null, ltv_twice: null },
+    ]);
+    await h.calls([identify('u3', { ltv: 7, tier: 'gold' }, { messageId: 'g3' })]);
+    expect(await h.sync()).toMatchObject({ status: 'Success' });
+    expect(await h.rows('identifies', ['id', 'ltv_twice', 'tier'], ['id'])).toContainEqual({ id: 'g3', ltv_twice: 14, tier: 'gold' });
+    await h.close();
+  });
+});
