@@ -401,7 +401,14 @@ export class Stowage {
     let rows = 0;
     const busy = new BusyRetries(this.options.busyDelaysMs);
     const refresh = async () => {
-      const latest = await this.whileBusy(busy, writer, record.notices, () => writer.refreshLatest(schema, batcher.latestTables(), record.id));
+      // Another session's lock or conflict: the slice is tried again after a pause, as a batch is.
+      const whenBusy = async (error: unknown) => {
+        if (busy.firstOfSpell) record.notices.push(`the warehouse was busy with other sessions' work (${refusalReason(error)}); the users refresh was tried again after a pause`);
+        if (!(await busy.pause())) throw busy.spent(error);
+        return true;
+      };
+      const latest = await writer.refreshLatest(schema, batcher.latestTables(), record.id, whenBusy);
+      busy.reset();
       record.rejects += latest.rejects;
       for (const [table, n] of Object.entries(latest.rows)) {
         record.rows[table] = (record.rows[table] ?? 0) + n;
@@ -523,21 +530,6 @@ export class Stowage {
     } catch (error) {
       record.notices.push(redact(`the look for the calls' message ids in ${schema}'s tables failed (${(error as Error).message}); each batch looked for its own`, secrets));
       return { until: stop };
-    }
-  }
-
-  /** A `users` refresh tried again while the warehouse is busy (it is idempotent: the marks go with the rows). */
-  private async whileBusy<T>(busy: BusyRetries, writer: TableWriter, notices: string[], work: () => Promise<T>): Promise<T> {
-    for (;;) {
-      try {
-        const result = await work();
-        busy.reset();
-        return result;
-      } catch (error) {
-        if (!writer.busyError(error)) throw error;
-        if (busy.firstOfSpell) notices.push(`the warehouse was busy with other sessions' work (${refusalReason(error)}); the users refresh was tried again after a pause`);
-        if (!(await busy.pause())) throw busy.spent(error);
-      }
     }
   }
 

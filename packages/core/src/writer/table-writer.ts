@@ -605,18 +605,18 @@ export class TableWriter {
    * transaction that also clears the marks; returns the rows each table gained. Runs after the
    * batches of a sync, and again after a sync killed before it could (the marks are still there).
    */
-  async refreshLatest(schema: string, specs: readonly LatestValueTable[], syncId = ''): Promise<{ rows: Record<string, number>; rejects: number; notices: string[] }> {
+  async refreshLatest(schema: string, specs: readonly LatestValueTable[], syncId = '', whenBusy?: (error: unknown) => Promise<boolean>): Promise<{ rows: Record<string, number>; rejects: number; notices: string[] }> {
     const tables = await this.tables(schema);
     const out = { rows: {} as Record<string, number>, rejects: 0, notices: [] as string[] };
     const q = (name: string) => this.dialect.quote(name);
     for (const spec of specs) {
       // A source without its key column (a space whose identifies were all anonymous) has no key to recompute.
       if (!tables.get(spec.source)?.some((c) => c.name === spec.sourceKey)) continue;
-      const lost = await this.markLostKeys(schema, tables, spec);
+      const lost = await this.whileBusy(whenBusy, () => this.markLostKeys(schema, tables, spec));
       if (lost > 0) out.notices.push(`${spec.table} was missing or empty while ${spec.source} held ${lost} keys this sync did not touch: rebuilt from every row of ${spec.source}`);
       if (!tables.has(DIRTY_TABLE)) continue;
       const latest = this.prepareLatest(tables, spec);
-      await this.driver.ensureStatistics?.(schema, spec.source, [spec.sourceKey]);
+      await this.whileBusy(whenBusy, async () => this.driver.ensureStatistics?.(schema, spec.source, [spec.sourceKey]));
       // In slices of keys, one transaction each: the aggregate of a slice is bounded however
       // many users a sync touched, and a slice committed is a slice the next sync need not redo.
       // A key marked by several batches is one key of one slice (and all its marks go with it).
@@ -630,24 +630,32 @@ export class TableWriter {
       const refresh: RefreshSlice = { schema, tables, latest, marks, syncId, ddl: true, out };
       for (let last = false, inSlice = 0; !last; ) {
         try {
-          await this.driver.transaction(async () => {
+          const recomputed = await this.driver.transaction(async () => {
             if (refresh.ddl) await this.applyLatestChange(refresh);
             // Not count(DISTINCT …), which PostgreSQL computes by sorting.
             const [left] = await this.driver.query<{ n: number | string }>(`SELECT count(*) AS ${q('n')} FROM (SELECT DISTINCT ${q('key')} FROM ${marks}) ${q('k')}`);
             const keys = Number(left?.n ?? 0);
             last = keys <= sliceKeys;
             inSlice = Math.min(keys, sliceKeys);
-            if (keys === 0) return;
-            const recomputed = await this.recomputeLatest(schema, latest, last ? `SELECT ${q('key')} FROM ${marks}` : slice, syncId);
-            // Only where keys were recomputed: a sync that touched no user does not list `users` 0.
-            out.rows[spec.table] = (out.rows[spec.table] ?? 0) + recomputed.rows;
-            out.rejects += recomputed.rejects;
+            if (keys === 0) return undefined;
+            const result = await this.recomputeLatest(schema, latest, last ? `SELECT ${q('key')} FROM ${marks}` : slice, syncId);
             await this.driver.execute(last ? `DELETE FROM ${marks}` : `DELETE FROM ${marks} AND ${q('key')} IN (${slice})`);
             failpoint('writer:before-refresh-commit');
+            return result;
           });
           refresh.ddl = false;
+          // Counted once committed; only where keys were recomputed: a sync that touched no user does not list `users` 0.
+          if (recomputed) {
+            out.rows[spec.table] = (out.rows[spec.table] ?? 0) + recomputed.rows;
+            out.rejects += recomputed.rejects;
+          }
         } catch (error) {
           this.catalog.clear();
+          // Another session's lock or conflict: the same slice again, after the caller's pause.
+          if (whenBusy && this.busyError(error) && (await whenBusy(error))) {
+            last = false;
+            continue;
+          }
           // One key whose row the warehouse refuses (a constraint of the user's on the table)
           // must not keep every other key of its slice from its row, at every sync.
           if (inSlice === 0 || !this.rowError(error) || !(await this.answers())) throw error;
@@ -656,6 +664,17 @@ export class TableWriter {
       }
     }
     return out;
+  }
+
+  /** Work tried again while the warehouse is busy with another session's, as long as `whenBusy` says to. */
+  private async whileBusy<T>(whenBusy: ((error: unknown) => Promise<boolean>) | undefined, work: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await work();
+      } catch (error) {
+        if (!whenBusy || !this.busyError(error) || !(await whenBusy(error))) throw error;
+      }
+    }
   }
 
   /** The latest-value table's DDL, first in a refresh's first transaction (and the quarantine, where rows may be too big). */

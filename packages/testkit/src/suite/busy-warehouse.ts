@@ -5,11 +5,11 @@ import { Harness, identify, type DestinationUnderTest } from '../harness.js';
 const DELAYS = [100, 200, 400, 800];
 
 /**
- * Another session of the warehouse holds `identifies`: an ALTER of it in a transaction it has not
+ * Another session of the warehouse holds a table: an ALTER of it in a transaction it has not
  * committed (PostgreSQL: its lock; DuckDB: a catalog change the sync's own conflicts with).
  * Returns the call that rolls it back.
  */
-async function holdIdentifies(dut: DestinationUnderTest, h: Harness): Promise<() => Promise<void>> {
+async function hold(dut: DestinationUnderTest, h: Harness, table: string): Promise<() => Promise<void>> {
   const other = await dut.destination.connect(h.settings, { root: h.dir });
   const { quote, physicalType } = dut.destination.dialect;
   let release!: () => void;
@@ -18,7 +18,7 @@ async function holdIdentifies(dut: DestinationUnderTest, h: Harness): Promise<()
   const holding = new Promise<void>((resolve) => (altered = resolve));
   const held = other
     .transaction(async () => {
-      await other.execute(`ALTER TABLE ${quote('engage_default')}.${quote('identifies')} ADD COLUMN ${quote('held_by_another')} ${physicalType('string')}`);
+      await other.execute(`ALTER TABLE ${quote('engage_default')}.${quote(table)} ADD COLUMN ${quote('held_by_another')} ${physicalType('string')}`);
       altered();
       await released;
       throw new Error('rolled back by the test');
@@ -44,7 +44,7 @@ export function busyWarehouse(dut: DestinationUnderTest): void {
       await h.sync();
       // A new trait: the batch alters identifies, which the other session holds for a while.
       await h.calls([identify('u2', { plan: 'free', seats: 3 })]);
-      const release = await holdIdentifies(dut, h);
+      const release = await hold(dut, h, 'identifies');
       const sync = h.stowage.sync('wh');
       await new Promise((resolve) => setTimeout(resolve, 600));
       await release();
@@ -59,12 +59,32 @@ export function busyWarehouse(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it.skipIf(lacks)(`tries the users refresh again when another session holds users, and counts its rows once${lacks ? ` (not here: ${lacks})` : ''}`, async () => {
+      const h = await Harness.create(dut, { settings, busyDelaysMs: DELAYS });
+      await h.calls([identify('u1', { plan: 'pro' })]);
+      await h.sync();
+      // identifies takes the new trait; users, held by the other session, must take it too.
+      await h.calls([identify('u2', { plan: 'free', seats: 3 })]);
+      const release = await hold(dut, h, 'users');
+      const sync = h.stowage.sync('wh');
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      await release();
+      const record = await sync;
+      expect(record).toMatchObject({ status: 'Success', calls: 1, rows: { identifies: 1, users: 1 } });
+      expect(record.notices.join('\n')).toMatch(/the warehouse was busy with other sessions' work \(.+\); the users refresh was tried again after a pause/);
+      expect(await h.rows('users', ['id', 'seats'], ['id'])).toEqual([
+        { id: 'u1', seats: null },
+        { id: 'u2', seats: 3 },
+      ]);
+      await h.close();
+    });
+
     it.skipIf(lacks)(`fails the sync once its tries are spent, moving nothing past, and the next sync loads it${lacks ? ` (not here: ${lacks})` : ''}`, async () => {
       const h = await Harness.create(dut, { settings, busyDelaysMs: [50, 50] });
       await h.calls([identify('u1', { plan: 'pro' })]);
       await h.sync();
       await h.calls([identify('u2', { plan: 'free', seats: 3 })]);
-      const release = await holdIdentifies(dut, h);
+      const release = await hold(dut, h, 'identifies');
       const failed = await h.stowage.sync('wh');
       await release();
       expect(failed.status).toBe('Failure');
