@@ -1,6 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { project, stowage, tempDir } from './support/cli.js';
 
 describe('the stowage command', () => {
@@ -65,7 +66,6 @@ describe('the stowage command', () => {
     const run = await stowage(['run', 'big.ndjson'], { cwd: dir });
     expect(run.code, run.stderr).toBe(0);
     expect((await stowage(['sync'], { cwd: dir })).code).toBe(0);
-    const { DuckDBInstance } = await import('@duckdb/node-api');
     const db = await DuckDBInstance.create(join(dir, 'warehouse.duckdb'));
     const connection = await db.connect();
     const reader = await connection.runAndReadAll('SELECT user_id, CAST(ltv AS VARCHAR) AS ltv FROM engage_shop.identifies ORDER BY user_id');
@@ -108,6 +108,40 @@ describe('the stowage command', () => {
     await stowage(['ingest', 'b.ndjson', '--space', 'shop'], { cwd: dir });
     const sync = await stowage(['sync'], { cwd: dir });
     expect(sync.stdout).toMatch(/^Success: warehouse local, 1 calls .*\n  identifies\.visits widened from bigint to double\n  users\.visits widened from bigint to double\n$/);
+  });
+
+  it('prints the calls a warehouse refused, to ingest again once the table is fixed', async () => {
+    const dir = project();
+    // The user's own identifies, whose email may not be null: the second call has none.
+    const warehouse = await DuckDBInstance.create(join(dir, 'warehouse.duckdb'));
+    const connection = await warehouse.connect();
+    await connection.run('CREATE SCHEMA engage_shop');
+    await connection.run('CREATE TABLE engage_shop.identifies (id VARCHAR, email VARCHAR NOT NULL)');
+    connection.closeSync();
+    warehouse.closeSync();
+    const calls = [
+      { type: 'identify', messageId: 'ok-1', userId: 'u1', traits: { email: 'u1@example.com' } },
+      { type: 'identify', messageId: 'no-email', userId: 'u2', traits: { plan: 'pro' } },
+    ];
+    writeFileSync(join(dir, 'calls.ndjson'), calls.map((c) => JSON.stringify(c)).join('\n'));
+    await stowage(['ingest', 'calls.ndjson', '--space', 'shop'], { cwd: dir });
+    expect((await stowage(['sync', '-q'], { cwd: dir })).code).toBe(3);
+    expect((await stowage(['refused', 'local'], { cwd: dir })).code).toBe(2);
+
+    const refused = await stowage(['refused', 'local', '--space', 'shop'], { cwd: dir });
+    expect(refused.code).toBe(0);
+    const lines = refused.stdout.trim().split('\n');
+    expect(lines.map((l) => JSON.parse(l))).toEqual([expect.objectContaining({ type: 'identify', messageId: 'no-email', userId: 'u2', traits: { plan: 'pro' } })]);
+    expect(refused.stderr).toContain('1 calls refused by warehouse local in engage_shop; once what refused them is fixed: stowage refused local --space shop | stowage ingest - --space shop, then stowage sync');
+
+    const fixing = await DuckDBInstance.create(join(dir, 'warehouse.duckdb'));
+    const fix = await fixing.connect();
+    await fix.run('ALTER TABLE engage_shop.identifies ALTER COLUMN email DROP NOT NULL');
+    fix.closeSync();
+    fixing.closeSync();
+    expect((await stowage(['ingest', '-', '--space', 'shop'], { cwd: dir, input: refused.stdout })).stdout).toContain('accepted 1 calls');
+    const sync = await stowage(['sync', '-q'], { cwd: dir });
+    expect(sync.stdout).toMatch(/^Success: warehouse local, 1 calls .*identifies 1, users 1/);
   });
 
   it('fails a sync with a clear error when the warehouse cannot be opened', async () => {

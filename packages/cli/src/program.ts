@@ -3,6 +3,7 @@ import { ConfigError, RunFormatError, StowageError, UsageError } from '@stowage/
 import { applyRuns, flushNow } from './commands/run.js';
 import { check } from './commands/check.js';
 import { printHistory } from './commands/history.js';
+import { printRefused } from './commands/refused.js';
 import { ingest } from './commands/ingest.js';
 import { serve } from './commands/serve.js';
 import { syncNow } from './commands/sync.js';
@@ -103,6 +104,20 @@ export function program(): Command {
     .option('--json', 'machine-readable output')
     .addOption(configOption())
     .action((opts) => printHistory(openStowage(opts.config), opts));
+
+  cli.command('refused')
+    .description("Print the calls a warehouse refused (a constraint of a table: they are in _stowage_rejects whole) as NDJSON, to ingest again once the table is fixed")
+    .argument('<warehouse>', 'the warehouse that refused them')
+    .requiredOption('-s, --space <name>', 'the space whose Classic schema to read')
+    .addOption(configOption())
+    .action(async (warehouse: string, opts) => {
+      const stowage = openStowage(opts.config);
+      try {
+        await printRefused(stowage, warehouse, opts.space);
+      } finally {
+        await stowage.close();
+      }
+    });
 
   cli.command('check')
     .description('Validate the configuration and test the connection to every warehouse')

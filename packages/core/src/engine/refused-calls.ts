@@ -1,4 +1,7 @@
 import type { Call } from '../calls/call.js';
+import type { Dialect } from '../contract/dialect.js';
+import type { Driver } from '../contract/driver.js';
+import { REJECTS_TABLE } from '../writer/internal-tables.js';
 import type { CallLog } from '../log/call-log.js';
 import type { LogPosition } from '../log/position.js';
 import type { Reject } from '../schema/plan.js';
@@ -83,4 +86,20 @@ export async function writeRefusedBatch(writer: TableWriter, batcher: ClassicBat
   if (untold > 0) closing.notices.push(`${untold} more calls refused so, each in _stowage_rejects whole`);
   results.push(closing);
   return { calls: calls.length, results };
+}
+
+/**
+ * The calls the warehouse refused in a Classic schema, as they were logged (`value` of their
+ * `_stowage_rejects` rows: `column_name` empty, a value; a refused `users` row has none), oldest
+ * first: to ingest again once what refused them is fixed. A call loaded since is listed too;
+ * ingesting it again loads nothing (its message id is there).
+ */
+export async function readRefusedCalls(driver: Driver, dialect: Dialect, schema: string): Promise<string[]> {
+  if ((await driver.columns(schema, REJECTS_TABLE)) === undefined) return [];
+  const q = (name: string) => dialect.quote(name);
+  const rows = await driver.query<{ value: string }>(
+    `SELECT ${q('value')} FROM ${q(schema)}.${q(REJECTS_TABLE)} WHERE ${q('column_name')} = ${dialect.param(1)} AND ${q('value')} <> ${dialect.param(1)} ORDER BY ${q('rejected_at')}, ${q('id')}`,
+    [''],
+  );
+  return rows.map((r) => String(r.value));
 }

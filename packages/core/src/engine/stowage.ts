@@ -19,7 +19,7 @@ import { USERS } from '../classic/tables.js';
 import { eventTablesCut } from '../classic/event-tables-cut.js';
 import { ClassicBatcher } from './classic-batch.js';
 import { prefetch } from './prefetch.js';
-import { writeRefusedBatch, type RefusedBatch } from './refused-calls.js';
+import { readRefusedCalls, writeRefusedBatch, type RefusedBatch } from './refused-calls.js';
 import { BusyRetries } from './busy-retries.js';
 import { refusalReason } from '../writer/refusal-reason.js';
 import { WriteLane } from './write-lane.js';
@@ -343,6 +343,24 @@ export class Stowage {
     }
     await flush();
     return result;
+  }
+
+  /**
+   * The calls a warehouse refused in a space's Classic schema, as logged, oldest first
+   * (`readRefusedCalls`): `stowage refused` prints them for `stowage ingest`.
+   */
+  async refusedCalls(warehouseName: string, space: string): Promise<string[]> {
+    const warehouse = this.warehouse(warehouseName);
+    if (!warehouse.spaces.includes(space)) throw new UsageError(`Warehouse "${warehouse.name}" does not serve space "${space}"; it serves: ${warehouse.spaces.join(', ')}`);
+    const destination = this.options.destinations.get(warehouse.type)!;
+    const driver = await destination.connect(warehouse.settings, { root: this.config.root });
+    try {
+      return await readRefusedCalls(driver, destination.dialect, `${warehouse.schemaPrefix}${space}`);
+    } catch (error) {
+      throw new StowageError(redact((error as Error).message ?? String(error), destination.secrets(warehouse.settings)));
+    } finally {
+      await driver.close();
+    }
   }
 
   /** The next time a warehouse's schedule fires. */
