@@ -8,7 +8,7 @@ describe('the stowage command', () => {
   it('documents every command with --help', async () => {
     const dir = project();
     const top = await stowage(['--help'], { cwd: dir });
-    for (const command of ['demo', 'run', 'flush', 'ingest', 'sync', 'serve', 'history', 'check']) {
+    for (const command of ['demo', 'run', 'flush', 'ingest', 'sync', 'serve', 'history', 'refused', 'check']) {
       expect(top.stdout).toContain(command);
       const help = await stowage([command, '--help'], { cwd: dir });
       expect(help.code, command).toBe(0);
