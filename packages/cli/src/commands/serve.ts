@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
 import type { Stowage } from '@stowage/core';
-import { summarize } from './sync.js';
+import { printNotices, summarize } from './sync.js';
 
 /**
  * Runs every warehouse's Classic sync on its cron schedule (UTC) until SIGINT/SIGTERM. A sync that
@@ -13,7 +13,10 @@ export async function serve(stowage: Stowage): Promise<void> {
         console.error(`${w.name}: ${error.message}`);
         return undefined;
       });
-      if (record) console.log(`[${new Date().toISOString()}] ${summarize(record)}`);
+      if (record) {
+        console.log(`[${new Date().toISOString()}] ${summarize(record)}`);
+        printNotices(record);
+      }
       // None once stopped (SIGINT or SIGTERM during this sync).
       const next = job.nextRun();
       if (next) console.log(`next sync of ${w.name}: ${next.toISOString()}`);

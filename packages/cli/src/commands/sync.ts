@@ -12,6 +12,12 @@ export function summarize(r: SyncRecord): string {
   return `${r.status}: ${what} in ${duration(ms)} → ${rows}${extra ? `; ${extra}` : ''}${r.error ? `\n  error: ${r.error}` : ''}`;
 }
 
+/** A sync's notices under its summary, the first NOTICES_PRINTED of them. */
+export function printNotices(record: SyncRecord): void {
+  for (const notice of record.notices.slice(0, NOTICES_PRINTED)) console.log(`  ${notice}`);
+  if (record.notices.length > NOTICES_PRINTED) console.log(`  … ${fmt(record.notices.length - NOTICES_PRINTED)} more notices: stowage history --json`);
+}
+
 /** Syncs one warehouse, or every warehouse, now; returns the exit code. */
 export async function syncNow(stowage: Stowage, warehouse: string | undefined, quiet = false): Promise<number> {
   const names = warehouse ? [stowage.warehouse(warehouse).name] : Object.keys(stowage.config.warehouses);
@@ -31,8 +37,7 @@ export async function syncNow(stowage: Stowage, warehouse: string | undefined, q
     });
     if (!quiet && process.stderr.isTTY) process.stderr.write('\n');
     console.log(summarize(record));
-    for (const notice of record.notices.slice(0, NOTICES_PRINTED)) console.log(`  ${notice}`);
-    if (record.notices.length > NOTICES_PRINTED) console.log(`  … ${fmt(record.notices.length - NOTICES_PRINTED)} more notices: stowage history --json`);
+    printNotices(record);
     if (record.status === 'Failure') code = EXIT.failure;
     else if (record.status === 'Partial' && code === EXIT.ok) code = EXIT.partial;
   }
