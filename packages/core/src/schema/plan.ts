@@ -98,8 +98,8 @@ interface ColumnState {
   fixed: boolean;
   /** Some row of the batch has a value for it. */
   loaded: boolean;
-  /** What the warehouse's narrower type holds (a table made elsewhere), until the column widens. */
-  bounds?: ColumnBounds;
+  /** What the warehouse's narrower type holds (a table made elsewhere), until the column widens. Always set, undefined or not: one shape for every column. */
+  bounds: ColumnBounds | undefined;
 }
 
 /**
@@ -153,7 +153,7 @@ class TablePlanner {
 
   constructor(private readonly input: Omit<PlanInput, 'rows'>) {
     this.state = new Map<string, ColumnState>(
-      (input.existing ?? []).map((c) => [c.name, { type: c.type, existed: true, fixed: input.fixedTypes.has(c.name), loaded: false, ...(c.bounds ? { bounds: c.bounds } : {}) }]),
+      (input.existing ?? []).map((c) => [c.name, { type: c.type, existed: true, fixed: input.fixedTypes.has(c.name), loaded: false, bounds: c.bounds }]),
     );
     this.measureAbove = mostValuesWithin(input.capabilities.rowLimit);
   }
@@ -179,7 +179,7 @@ class TablePlanner {
           continue;
         }
         const fixed = fixedTypes.get(column);
-        col = { type: fixed ?? inferType(value)!, existed: false, fixed: fixed !== undefined, loaded: false };
+        col = { type: fixed ?? inferType(value)!, existed: false, fixed: fixed !== undefined, loaded: false, bounds: undefined };
         state.set(column, col);
         this.added.push(column);
         this.measured = undefined;
