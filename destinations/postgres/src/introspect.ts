@@ -20,9 +20,10 @@ const INTEGER_RANGES: Readonly<Record<string, readonly [number, number]>> = {
 
 /**
  * What a column of a narrower type than its logical one holds (`ColumnBounds`): a user's
- * `varchar(n)` or `char(n)` (n characters; n bytes on Redshift), `smallint` or `integer`, or
- * `numeric(p, s)`. Stowage's own columns (`text`, `bigint`, `double precision`; Redshift's
- * `varchar(65535)`, which the warehouse's limit already covers) have none.
+ * `varchar(n)` or `char(n)` (n characters; n bytes on Redshift), `smallint` or `integer`,
+ * `numeric(p, s)`, or a `uuid` or `date` (read as text, held to their form). Stowage's own
+ * columns (`text`, `bigint`, `double precision`; Redshift's `varchar(65535)`, which the
+ * warehouse's limit already covers) have none.
  */
 export function catalogBounds(c: CatalogColumn, lengthIn: 'characters' | 'bytes', maxStringBytes: number): ColumnBounds | undefined {
   const type = c.data_type.toLowerCase();
@@ -33,6 +34,7 @@ export function catalogBounds(c: CatalogColumn, lengthIn: 'characters' | 'bytes'
     if (lengthIn === 'bytes' && n >= maxStringBytes) return undefined;
     return { physical: `${type}(${n})`, maxLength: n, lengthIn };
   }
+  if (type === 'uuid' || type === 'date') return { physical: type, format: type };
   if (type === 'numeric' && c.numeric_precision !== null && c.numeric_scale !== null) {
     const [p, scale] = [Number(c.numeric_precision), Number(c.numeric_scale)];
     return { physical: `numeric(${p},${scale})`, scale, below: 10 ** (p - scale) };

@@ -29,4 +29,10 @@ export interface ColumnBounds {
   /** Decimals (`numeric(p, s)`): the digits kept after the point (s), and the bound of the absolute value (10^(p−s)). */
   scale?: number;
   below?: number;
+  /**
+   * Text a column of another type takes in as that type: `uuid` (32 hex digits, hyphens between
+   * groups, optional braces), `date` (`YYYY-MM-DD` alone: a date column takes a date-time too, and
+   * drops its time without a word).
+   */
+  format?: 'uuid' | 'date';
 }

@@ -26,4 +26,14 @@ describe('outOfBounds', () => {
     expect(outOfBounds(0.1 + 0.2, numeric)).toMatch(/more than 2 digits after the point/);
     expect(outOfBounds(10_000, numeric)).toMatch(/10000 or more in absolute value/);
   });
+
+  it('holds a uuid column to UUIDs and a date column to dates alone (a date-time would lose its time)', () => {
+    const uuid = { physical: 'uuid', format: 'uuid' as const };
+    const date = { physical: 'date', format: 'date' as const };
+    expect(outOfBounds('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', uuid)).toBeUndefined();
+    expect(outOfBounds('{A0EEBC999C0B4EF8BB6D6BB9BD380A11}', uuid)).toBeUndefined();
+    expect(outOfBounds('ajs-7c9e6679', uuid)).toBe("the value is not a UUID, which the column's type uuid holds");
+    expect(outOfBounds('2026-11-23', date)).toBeUndefined();
+    expect(outOfBounds('2026-11-23T10:00:00.000Z', date)).toBe("the value is not a date written YYYY-MM-DD (the column keeps no time), which the column's type date holds");
+  });
 });

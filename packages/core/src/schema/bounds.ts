@@ -9,12 +9,21 @@ function characters(value: string, atMost: number): number {
   return n;
 }
 
+const FORMATS: Readonly<Record<NonNullable<ColumnBounds['format']>, { test: RegExp; what: string }>> = {
+  uuid: { test: /^\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?$/i, what: 'a UUID' },
+  date: { test: /^\d{4}-\d{2}-\d{2}$/, what: 'a date written YYYY-MM-DD (the column keeps no time)' },
+};
+
 /**
  * Why a value, already of its column's logical type, does not fit the column's narrower physical
  * type (`ColumnBounds`); undefined when it fits. Values of Stowage's own columns never come here.
  */
 export function outOfBounds(value: unknown, bounds: ColumnBounds): string | undefined {
   const { physical } = bounds;
+  if (typeof value === 'string' && bounds.format !== undefined) {
+    const format = FORMATS[bounds.format];
+    return format.test.test(value) ? undefined : `the value is not ${format.what}, which the column's type ${physical} holds`;
+  }
   if (typeof value === 'string' && bounds.maxLength !== undefined) {
     if (bounds.lengthIn === 'bytes') {
       // A UTF-16 unit takes at most 3 bytes of UTF-8: measured only when it could be over.

@@ -18,6 +18,21 @@ export class Statements {
     return columns.map((c) => (alias ? `${alias}.${this.dialect.quote(c.name)}` : this.dialect.quote(c.name))).join(', ');
   }
 
+  /**
+   * A staged column as its table takes it. A column of the user's that Stowage reads as text but
+   * is another type (`date`, `uuid`: `ColumnBounds.format`) is cast to it: a warehouse has no
+   * implicit cast from text to those in an INSERT … SELECT or a comparison, and the plan has held
+   * the text to their form.
+   */
+  private staged(column: Column, alias: string): string {
+    const name = `${alias}.${this.dialect.quote(column.name)}`;
+    return column.bounds?.format ? `CAST(${name} AS ${column.bounds.physical})` : name;
+  }
+
+  private stagedList(columns: readonly Column[], alias: string): string {
+    return columns.map((c) => this.staged(c, alias)).join(', ');
+  }
+
   createSchema(schema: string): string {
     return `CREATE SCHEMA IF NOT EXISTS ${this.dialect.quote(schema)}`;
   }
@@ -49,7 +64,7 @@ export class Statements {
 
   /** Insert every staged row: rows whose keys were looked up beforehand (see `SyncKeys`). */
   insertAll(schema: string, table: string, stage: string, columns: readonly Column[]): string {
-    return `INSERT INTO ${this.table(schema, table)} (${this.columnList(columns)}) SELECT ${this.columnList(columns, 's')} FROM ${stage} s`;
+    return `INSERT INTO ${this.table(schema, table)} (${this.columnList(columns)}) SELECT ${this.stagedList(columns, 's')} FROM ${stage} s`;
   }
 
   /**
@@ -59,9 +74,9 @@ export class Statements {
    */
   insertNew(schema: string, table: string, stage: string, columns: readonly Column[], keys: readonly string[], within?: { column: string; type: LogicalType }): string {
     const target = this.table(schema, table);
-    const match = keys.map((k) => `t.${this.dialect.quote(k)} = s.${this.dialect.quote(k)}`).join(' AND ');
+    const match = keys.map((k) => `t.${this.dialect.quote(k)} = ${this.staged(columns.find((c) => c.name === k) ?? { name: k, type: 'string' }, 's')}`).join(' AND ');
     const type = within && this.dialect.physicalType(within.type);
     const range = within ? ` AND t.${this.dialect.quote(within.column)} BETWEEN CAST(${this.dialect.param(1)} AS ${type}) AND CAST(${this.dialect.param(2)} AS ${type})` : '';
-    return `INSERT INTO ${target} (${this.columnList(columns)}) SELECT ${this.columnList(columns, 's')} FROM ${stage} s WHERE NOT EXISTS (SELECT 1 FROM ${target} t WHERE ${match}${range})`;
+    return `INSERT INTO ${target} (${this.columnList(columns)}) SELECT ${this.stagedList(columns, 's')} FROM ${stage} s WHERE NOT EXISTS (SELECT 1 FROM ${target} t WHERE ${match}${range})`;
   }
 }

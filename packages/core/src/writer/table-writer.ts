@@ -424,7 +424,7 @@ export class TableWriter {
     for (const [table, columns] of await this.tables(schema)) {
       if (skip.has(table) || table.startsWith(INTERNAL_PREFIX)) continue;
       const key = columns.find((c) => c.name === column);
-      if (key && key.type !== 'string') return undefined;
+      if (key && (key.type !== 'string' || key.bounds !== undefined)) return undefined;
       if (key) tables.push(table);
     }
     return tables;
@@ -867,7 +867,9 @@ interface RefreshSlice {
  * message id always is), so that the stage's insert decides. A null key matches nothing either way.
  */
 function stringKeys(rows: ReadonlyArray<Record<string, unknown>>, key: string, columns: readonly Column[]): string[] | undefined {
-  if (rows.length === 0 || columns.find((c) => c.name === key)?.type !== 'string') return undefined;
+  const column = columns.find((c) => c.name === key);
+  // A key column of another type read as text (a user's `uuid`) is compared in its own type, by the stage's insert.
+  if (rows.length === 0 || column?.type !== 'string' || column.bounds !== undefined) return undefined;
   const keys: string[] = [];
   for (const row of rows) {
     const value = row[key];

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Harness, identify, type DestinationUnderTest } from '../harness.js';
 import { dialectNames } from './dialect-names.js';
 
+const localDay = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+
 /** A later value meets a column whose type an earlier one fixed: cast when nothing is lost, quarantined otherwise. */
 export function casts(dut: DestinationUnderTest): void {
   const { names, named } = dialectNames(dut);
@@ -44,31 +46,38 @@ export function casts(dut: DestinationUnderTest): void {
       await h.close();
     });
 
-    it("quarantines a value outside a narrower type of the user's own table (varchar(n), integer, numeric(p,s)) instead of failing its call or being rounded", async () => {
+    it("quarantines a value outside a narrower type of the user's own table (varchar(n), integer, numeric(p,s), date) instead of failing its call, or being rounded or cut", async () => {
       const h = await Harness.create(dut);
       const { quote, physicalType } = dut.destination.dialect;
-      const [nick, seats, price] = names('nick', 'seats', 'price');
+      const [nick, seats, price, born] = names('nick', 'seats', 'price', 'born');
       await h.execute(`CREATE SCHEMA ${quote('engage_default')}`);
       await h.execute(
         `CREATE TABLE ${quote('engage_default')}.${quote('identifies')} (${quote('id')} ${physicalType('string')}, ` +
-          `${quote(nick!)} VARCHAR(5), ${quote(seats!)} INTEGER, ${quote(price!)} NUMERIC(6,2))`,
+          `${quote(nick!)} VARCHAR(5), ${quote(seats!)} INTEGER, ${quote(price!)} NUMERIC(6,2), ${quote(born!)} DATE)`,
       );
       // A warehouse whose VARCHAR has no length (DuckDB) stores any text there.
       const limited = (await h.tables()).get('identifies')!.find((c) => c.name === nick)!.bounds?.maxLength !== undefined;
       await h.calls([
-        identify('u1', { nick: 'abc', seats: 3, price: 9.99 }, { messageId: 'b1' }),
+        identify('u1', { nick: 'abc', seats: 3, price: 9.99, born: '1990-04-01' }, { messageId: 'b1' }),
         identify('u2', { nick: 'abcdefgh', seats: 3_000_000_000, price: 1.234 }, { messageId: 'b2' }),
-        identify('u3', { seats: -2_147_483_648, price: 12_345.6 }, { messageId: 'b3' }),
-        identify('u4', { seats: '2147483648', price: -9_999.99 }, { messageId: 'b4' }),
+        // A date column would keep the day of a date-time and drop its time, without a word.
+        identify('u3', { seats: -2_147_483_648, price: 12_345.6, born: '1990-04-01T23:30:00.000Z' }, { messageId: 'b3' }),
+        identify('u4', { seats: '2147483648', price: -9_999.99, born: 'soon' }, { messageId: 'b4' }),
       ]);
       const record = await h.sync();
-      expect(record).toMatchObject({ status: 'Partial', calls: 4, rejects: limited ? 5 : 4 });
-      const rows = (await h.rows('identifies', ['id', nick!, seats!, price!], ['id'])).map((r) => ({ ...r, [seats!]: r[seats!] === null ? null : Number(r[seats!]), [price!]: r[price!] === null ? null : Number(r[price!]) }));
+      expect(record).toMatchObject({ status: 'Partial', calls: 4, rejects: limited ? 7 : 6 });
+      const rows = (await h.rows('identifies', ['id', nick!, seats!, price!, born!], ['id'])).map((r) => ({
+        ...r,
+        [seats!]: r[seats!] === null ? null : Number(r[seats!]),
+        [price!]: r[price!] === null ? null : Number(r[price!]),
+        // A driver may read a date back as a Date at local midnight, or as its text.
+        [born!]: r[born!] === null ? null : r[born!] instanceof Date ? localDay(r[born!] as Date) : String(r[born!]).slice(0, 10),
+      }));
       expect(rows).toEqual([
-        { id: 'b1', [nick!]: 'abc', [seats!]: 3, [price!]: 9.99 },
-        { id: 'b2', [nick!]: limited ? null : 'abcdefgh', [seats!]: null, [price!]: null },
-        { id: 'b3', [nick!]: null, [seats!]: -2_147_483_648, [price!]: null },
-        { id: 'b4', [nick!]: null, [seats!]: null, [price!]: -9_999.99 },
+        { id: 'b1', [nick!]: 'abc', [seats!]: 3, [price!]: 9.99, [born!]: '1990-04-01' },
+        { id: 'b2', [nick!]: limited ? null : 'abcdefgh', [seats!]: null, [price!]: null, [born!]: null },
+        { id: 'b3', [nick!]: null, [seats!]: -2_147_483_648, [price!]: null, [born!]: null },
+        { id: 'b4', [nick!]: null, [seats!]: null, [price!]: -9_999.99, [born!]: null },
       ]);
       const rejects = await h.rows('_stowage_rejects', ['id', 'column_name', 'value', 'reason'], ['id', 'column_name']);
       expect(rejects.map((r) => [r.id, r.column_name, r.value])).toEqual(
@@ -77,7 +86,9 @@ export function casts(dut: DestinationUnderTest): void {
           ['b2', seats, '3000000000'],
           ['b2', price, '1.234'],
           ['b3', price, '12345.6'],
+          ['b3', born, '1990-04-01T23:30:00.000Z'],
           ['b4', seats, '2147483648'],
+          ['b4', born, 'soon'],
         ].sort((a, b) => `${a[0]} ${a[1]}`.localeCompare(`${b[0]} ${b[1]}`)),
       );
       const reasons = rejects.map((r) => String(r.reason)).join('\n');

@@ -1,0 +1,49 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Destination } from '@stowage/core';
+import { Harness, identify, removeHarnessDirs, testPostgres } from '@stowage/testkit';
+import { postgres } from '../src/index.js';
+
+const server = await testPostgres();
+afterEach(() => server.afterEach());
+afterAll(async () => {
+  await server.close();
+  removeHarnessDirs();
+});
+
+const dut = {
+  destination: postgres as unknown as Destination,
+  module: '@stowage/destination-postgres',
+  settings: async () => ({ url: await server.freshDatabase(), ...(server.copy ? {} : { bulkLoad: 'insert' }) }),
+  unreachable: () => ({ url: 'postgres://postgres@127.0.0.1:1/none', connectTimeoutSeconds: 2 }),
+};
+
+describe(`PostgreSQL: a user's identifies keyed by uuid (${server.label})`, () => {
+  it('loads calls whose message ids are UUIDs, looks them up as UUIDs, and sets apart whole a call whose id is not one', async () => {
+    const h = await Harness.create(dut);
+    await h.execute('CREATE SCHEMA engage_default');
+    await h.execute('CREATE TABLE engage_default.identifies (id uuid, account uuid, plan text)');
+    const a = '6f1c2a9e-0b7d-4f39-9a51-3f0d2c1b8e01';
+    const b = '6f1c2a9e-0b7d-4f39-9a51-3f0d2c1b8e02';
+    await h.calls([
+      identify('u1', { plan: 'pro', account: '0a1b2c3d-0000-4000-8000-000000000001' }, { messageId: a }),
+      identify('u2', { plan: 'free', account: 'not-an-account' }, { messageId: b }),
+      identify('u3', { plan: 'pro' }, { messageId: 'ajs-not-a-uuid' }),
+    ]);
+    const first = await h.sync();
+    // The account that is not a UUID is quarantined, its row kept; the id that is not one fails its row, set apart whole.
+    expect(first).toMatchObject({ status: 'Partial', calls: 3, rows: { identifies: 2 } });
+    expect(await h.rows('identifies', ['id', 'account', 'plan'], ['id'])).toEqual([
+      { id: a, account: '0a1b2c3d-0000-4000-8000-000000000001', plan: 'pro' },
+      { id: b, account: null, plan: 'free' },
+    ]);
+    expect(await h.rows('_stowage_rejects', ['id', 'column_name'], ['id'])).toEqual([
+      { id: b, column_name: 'account' },
+      { id: 'ajs-not-a-uuid', column_name: '' },
+    ]);
+    // Sent again, the UUID ids are found in the table (compared as UUIDs): nothing twice.
+    await h.calls([identify('u1', { plan: 'pro' }, { messageId: a })]);
+    expect(await h.sync()).toMatchObject({ status: 'Success', calls: 1, duplicates: 1 });
+    expect((await h.rows('identifies', ['id'])).length).toBe(2);
+    await h.close();
+  });
+});
