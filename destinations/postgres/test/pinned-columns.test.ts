@@ -1,7 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Destination } from '@stowage/core';
 import { Harness, identify, removeHarnessDirs, testPostgres } from '@stowage/testkit';
-import { postgres } from '../src/index.js';
+import { postgresUnderTest } from './support/dut.js';
 
 const server = await testPostgres();
 afterEach(() => server.afterEach());
@@ -10,12 +9,7 @@ afterAll(async () => {
   removeHarnessDirs();
 });
 
-const dut = {
-  destination: postgres as unknown as Destination,
-  module: '@stowage/destination-postgres',
-  settings: async () => ({ url: await server.freshDatabase(), ...(server.copy ? {} : { bulkLoad: 'insert' }) }),
-  unreachable: () => ({ url: 'postgres://postgres@127.0.0.1:1/none', connectTimeoutSeconds: 2 }),
-};
+const dut = postgresUnderTest(server);
 
 describe(`PostgreSQL: a column a user's generated column reads (${server.label})`, () => {
   // "cannot alter type of a column used by a generated column": the widening ALTER would fail

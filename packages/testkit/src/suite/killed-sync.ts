@@ -3,6 +3,7 @@ import { LEDGER_TABLE, REJECTS_TABLE } from '@stowage/core';
 import { runChild } from '../child/run-child.js';
 import { dialectFingerprint, type ChildAction, type ChildRun, type ChildTask } from '../child/task.js';
 import { Harness, identify, track, type DestinationUnderTest, type HarnessOptions } from '../harness.js';
+import { strictTable } from './refused-calls.js';
 
 const at = (minute: number) => `2026-11-23T10:${String(minute).padStart(2, '0')}:00.000Z`;
 /** Days after the runs: past the margin the look for a message id keeps around a chunk's times. */
@@ -155,90 +156,29 @@ export function killedSync(dut: DestinationUnderTest): void {
       });
     });
 
-    describe('Classic sync of a batch the warehouse refuses a call of', () => {
-      // One batch of 40 identifies into the user's own identifies, whose email may not be null:
-      // the call without one is found by writing the batch again in parts.
-      const options = { batchSize: 1000 };
-      const calls = Array.from({ length: 40 }, (_, i) => identify(`u${i % 7}`, i === 29 ? { plan: 'none' } : { email: `e${i}`, plan: `p${i}` }, { messageId: `r${i}`, receivedAt: at(i), timestamp: at(i) }));
-      // A refusal's reason quotes the failing row, load time included (PostgreSQL): compared apart.
-      const refusal = { [REJECTS_TABLE]: ['reason'] };
-      let reference: Snapshot;
-
-      async function ingested(): Promise<Harness> {
-        const h = await Harness.create(dut, options);
-        const { quote, physicalType } = dut.destination.dialect;
-        await h.execute(`CREATE SCHEMA ${quote('engage_default')}`);
-        await h.execute(`CREATE TABLE ${quote('engage_default')}.${quote('identifies')} (${quote('id')} ${physicalType('string')}, ${quote('email')} ${physicalType('string')} NOT NULL)`);
-        await h.calls(calls);
-        await h.close();
-        return h;
-      }
-
-      beforeAll(async () => {
-        const h = await ingested();
-        const run = await runChild(task(dut, h, options, { kind: 'sync', warehouse: 'wh' }));
-        expect(run.code, run.stderr).toBe(0);
-        reference = await snapshot(h, 'engage_default', refusal);
-      });
-
-      it('the uninterrupted sync sets the refused call apart and loads the others once', () => {
-        expect(reference.identifies!.rows).toHaveLength(39);
-        expect(reference[REJECTS_TABLE]!.rows).toEqual([expect.stringContaining('"r29"')]);
-      });
-
-      // The first write of the batch fails; then its parts commit one by one (after-commit:n is the
-      // n-th part written), and the last commit sets the call apart with the ledger.
-      it.each(['writer:after-commit:1', 'writer:after-commit:3', 'writer:before-commit:4', 'writer:after-stage:6'])('killed at %s among the parts, then synced again', async (failpoint) => {
-        const h = await ingested();
-        const killed = await runChild(task(dut, h, options, { kind: 'sync', warehouse: 'wh' }), failpoint);
-        expect(killed.signal, `the sync was not killed at ${failpoint}: ${killed.stderr}`).toBe('SIGKILL');
-        const again = await Harness.create(dut, { ...options, reuse: { dir: h.dir, settings: h.settings } });
-        expect(await again.sync()).toMatchObject({ status: 'Partial' });
-        await again.close();
-        expect(await snapshot(again, 'engage_default', refusal)).toEqual(reference);
-        expect(await again.rows(REJECTS_TABLE, ['reason'])).toEqual([{ reason: expect.stringMatching(/^the warehouse refused the call: .*email/) }]);
-      });
+    // One batch of identifies into the user's own identifies (or users) whose email may not be
+    // null: the refused call (or key) is found by writing the batch (or the refresh) again in parts.
+    refusedInParts(dut, {
+      title: 'Classic sync of a batch the warehouse refuses a call of',
+      table: 'identifies',
+      calls: Array.from({ length: 40 }, (_, i) => identify(`u${i % 7}`, i === 29 ? { plan: 'none' } : { email: `e${i}`, plan: `p${i}` }, { messageId: `r${i}`, receivedAt: at(i), timestamp: at(i) })),
+      loaded: 39,
+      refused: '"r29"',
+      reason: /^the warehouse refused the call: .*email/,
+      // The first write of the batch fails; then its parts commit one by one (after-commit:n is
+      // the n-th part written), and the last commit sets the call apart with the ledger.
+      failpoints: ['writer:after-commit:1', 'writer:after-commit:3', 'writer:before-commit:4', 'writer:after-stage:6'],
     });
-
-    describe('Classic sync whose users refresh the warehouse refuses a key of', () => {
-      // The user's own users table, whose email may not be null: u3 never sends one.
-      const options = { batchSize: 1000 };
-      const calls = Array.from({ length: 30 }, (_, i) => identify(`u${i % 9}`, i % 9 === 3 ? { plan: `p${i}` } : { email: `e${i}`, plan: `p${i}` }, { messageId: `k${i}`, receivedAt: at(i), timestamp: at(i) }));
-      const refusal = { [REJECTS_TABLE]: ['reason'] };
-      let reference: Snapshot;
-
-      async function ingested(): Promise<Harness> {
-        const h = await Harness.create(dut, options);
-        const { quote, physicalType } = dut.destination.dialect;
-        await h.execute(`CREATE SCHEMA ${quote('engage_default')}`);
-        await h.execute(`CREATE TABLE ${quote('engage_default')}.${quote('users')} (${quote('id')} ${physicalType('string')}, ${quote('email')} ${physicalType('string')} NOT NULL)`);
-        await h.calls(calls);
-        await h.close();
-        return h;
-      }
-
-      beforeAll(async () => {
-        const h = await ingested();
-        const run = await runChild(task(dut, h, options, { kind: 'sync', warehouse: 'wh' }));
-        expect(run.code, run.stderr).toBe(0);
-        reference = await snapshot(h, 'engage_default', refusal);
-      });
-
-      it('the uninterrupted sync refreshes every other user and sets the refused key apart', () => {
-        expect(reference.users!.rows).toHaveLength(8);
-        expect(reference[REJECTS_TABLE]!.rows).toEqual([expect.stringContaining('"u3"')]);
-      });
-
+    refusedInParts(dut, {
+      title: 'Classic sync whose users refresh the warehouse refuses a key of',
+      table: 'users',
+      // u3 never sends an email.
+      calls: Array.from({ length: 30 }, (_, i) => identify(`u${i % 9}`, i % 9 === 3 ? { plan: `p${i}` } : { email: `e${i}`, plan: `p${i}` }, { messageId: `k${i}`, receivedAt: at(i), timestamp: at(i) })),
+      loaded: 8,
+      refused: '"u3"',
+      reason: /^the warehouse refused the key's users row: .*email/,
       // The slice's transaction fails; its parts then commit one by one, the key set apart in one of its own.
-      it.each(['writer:before-refresh-commit:1', 'writer:before-refresh-commit:2', 'writer:before-refresh-commit:4'])('killed at %s among the parts, then synced again', async (failpoint) => {
-        const h = await ingested();
-        const killed = await runChild(task(dut, h, options, { kind: 'sync', warehouse: 'wh' }), failpoint);
-        expect(killed.signal, `the sync was not killed at ${failpoint}: ${killed.stderr}`).toBe('SIGKILL');
-        const again = await Harness.create(dut, { ...options, reuse: { dir: h.dir, settings: h.settings } });
-        await again.sync();
-        await again.close();
-        expect(await snapshot(again, 'engage_default', refusal)).toEqual(reference);
-      });
+      failpoints: ['writer:before-refresh-commit:1', 'writer:before-refresh-commit:2', 'writer:before-refresh-commit:4'],
     });
 
     describe('Storage Actions write', () => {
@@ -307,6 +247,51 @@ export function killedSync(dut: DestinationUnderTest): void {
         // it. Diffed against the same state, it makes r1's changes again, with the same ids.
         expect(await killedThenSentAs((header) => ({ ...header, id: 'r1-replaced', completedAt: LATER }))).toEqual(reference);
       });
+    });
+  });
+}
+
+/**
+ * A Classic sync into a table of the user's (`strictTable`) that refuses one call or key, killed
+ * among the parts it is written again in, then run again: the same rows as uninterrupted.
+ */
+function refusedInParts(dut: DestinationUnderTest, c: { title: string; table: 'identifies' | 'users'; calls: object[]; loaded: number; refused: string; reason: RegExp; failpoints: string[] }): void {
+  describe(c.title, () => {
+    const options = { batchSize: 1000 };
+    // A refusal's reason quotes the failing row, load time included (PostgreSQL): compared apart.
+    const refusal = { [REJECTS_TABLE]: ['reason'] };
+    let reference: Snapshot;
+
+    async function ingested(): Promise<Harness> {
+      const h = await Harness.create(dut, options);
+      await strictTable(h, c.table);
+      await h.calls(c.calls);
+      await h.close();
+      return h;
+    }
+
+    beforeAll(async () => {
+      const h = await ingested();
+      const run = await runChild(task(dut, h, options, { kind: 'sync', warehouse: 'wh' }));
+      expect(run.code, run.stderr).toBe(0);
+      reference = await snapshot(h, 'engage_default', refusal);
+    });
+
+    it('the uninterrupted sync sets the refused one apart and loads the others once', () => {
+      expect(reference[c.table]!.rows).toHaveLength(c.loaded);
+      expect(reference[REJECTS_TABLE]!.rows).toEqual([expect.stringContaining(c.refused)]);
+    });
+
+    it.each(c.failpoints)('killed at %s among the parts, then synced again', async (failpoint) => {
+      const h = await ingested();
+      const killed = await runChild(task(dut, h, options, { kind: 'sync', warehouse: 'wh' }), failpoint);
+      expect(killed.signal, `the sync was not killed at ${failpoint}: ${killed.stderr}`).toBe('SIGKILL');
+      const again = await Harness.create(dut, { ...options, reuse: { dir: h.dir, settings: h.settings } });
+      // Partial, or Success where the kill came after the refused one was set apart: the rows are the same.
+      await again.sync();
+      await again.close();
+      expect(await snapshot(again, 'engage_default', refusal)).toEqual(reference);
+      expect(await again.rows(REJECTS_TABLE, ['reason'])).toEqual([{ reason: expect.stringMatching(c.reason) }]);
     });
   });
 }

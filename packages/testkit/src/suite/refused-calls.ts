@@ -2,14 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { Harness, identify, track, type DestinationUnderTest } from '../harness.js';
 
 /**
- * `identifies` made by the user beforehand, with an `email` that may not be null: an identify
- * without one is refused by the warehouse, not by Stowage.
+ * The user's own `engage_default.<table>`, made beforehand with an `email` that may not be null: a
+ * call (or a user) without one is refused by the warehouse, not by Stowage.
  */
+export async function strictTable(h: Harness, table: 'identifies' | 'users'): Promise<void> {
+  const { quote, physicalType } = h.dut.destination.dialect;
+  await h.execute(`CREATE SCHEMA ${quote('engage_default')}`);
+  await h.execute(`CREATE TABLE ${quote('engage_default')}.${quote(table)} (${quote('id')} ${physicalType('string')}, ${quote('email')} ${physicalType('string')} NOT NULL)`);
+}
+
 async function strictIdentifies(dut: DestinationUnderTest, batchSize: number): Promise<Harness> {
   const h = await Harness.create(dut, { batchSize });
-  const { quote, physicalType } = dut.destination.dialect;
-  await h.execute(`CREATE SCHEMA ${quote('engage_default')}`);
-  await h.execute(`CREATE TABLE ${quote('engage_default')}.${quote('identifies')} (${quote('id')} ${physicalType('string')}, ${quote('email')} ${physicalType('string')} NOT NULL)`);
+  await strictTable(h, 'identifies');
   return h;
 }
 
@@ -78,9 +82,7 @@ export function refusedCalls(dut: DestinationUnderTest): void {
     it("keeps the users rows of the other keys when the warehouse refuses one key's row, and quarantines that key", async () => {
       // The user's own users table, whose email may not be null: a user who never sent one is refused there, not in identifies.
       const h = await Harness.create(dut);
-      const { quote, physicalType } = dut.destination.dialect;
-      await h.execute(`CREATE SCHEMA ${quote('engage_default')}`);
-      await h.execute(`CREATE TABLE ${quote('engage_default')}.${quote('users')} (${quote('id')} ${physicalType('string')}, ${quote('email')} ${physicalType('string')} NOT NULL)`);
+      await strictTable(h, 'users');
       await h.calls(Array.from({ length: 40 }, (_, i) => identify(`u${String(i).padStart(2, '0')}`, i === 17 ? { plan: 'pro' } : { email: `u${i}@example.com`, plan: 'pro' })));
       const record = await h.sync();
       expect(record).toMatchObject({ status: 'Partial', calls: 40, rejects: 1, rows: { identifies: 40, users: 39 } });
