@@ -102,7 +102,8 @@ async function runOnce(root, callsPath, size, opts) {
       await runChild(WORKER, { role: 'ingest', configPath, callsPath: primerPath });
       const primer = await runChild(WORKER, { role: 'sync', configPath });
       if (primer.status !== 'Success') throw new Error(`the primer's sync ended ${primer.status}: ${primer.error ?? ''}`);
-      await runChild(WORKER, { role: 'history', warehouse, rows: opts.history });
+      const filled = await runChild(WORKER, { role: 'history', warehouse, rows: opts.history, configPath });
+      if (filled.keys !== undefined) console.log(`  history: loaded-keys index rebuilt from the tables, ${filled.keys.toLocaleString('en-US')} ids in ${filled.rebuildSeconds.toFixed(2)} s (not timed)`);
     }
     const ingest = await runChild(WORKER, { role: 'ingest', configPath, callsPath });
     if (ingest.accepted !== size || ingest.rejected !== 0) throw new Error(`ingest accepted ${ingest.accepted}, rejected ${ingest.rejected} of ${size}: ${JSON.stringify(ingest.errors)}`);

@@ -8,7 +8,7 @@ describe('the stowage command', () => {
   it('documents every command with --help', async () => {
     const dir = project();
     const top = await stowage(['--help'], { cwd: dir });
-    for (const command of ['demo', 'run', 'flush', 'ingest', 'sync', 'serve', 'history', 'refused', 'check']) {
+    for (const command of ['demo', 'run', 'flush', 'ingest', 'sync', 'serve', 'history', 'refused', 'rebuild-keys', 'check']) {
       expect(top.stdout).toContain(command);
       const help = await stowage([command, '--help'], { cwd: dir });
       expect(help.code, command).toBe(0);
@@ -142,6 +142,29 @@ describe('the stowage command', () => {
     expect((await stowage(['ingest', '-', '--space', 'shop'], { cwd: dir, input: refused.stdout })).stdout).toContain('accepted 1 calls');
     const sync = await stowage(['sync', '-q'], { cwd: dir });
     expect(sync.stdout).toMatch(/^Success: warehouse local, 1 calls .*identifies 1, users 1/);
+  });
+
+  it('rebuilds the index of loaded message ids from the tables, after rows were added to them by hand', async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'calls.ndjson'), '{"type":"identify","messageId":"m1","userId":"u1","traits":{"plan":"pro"}}\n');
+    await stowage(['ingest', 'calls.ndjson', '--space', 'shop'], { cwd: dir });
+    expect((await stowage(['sync', '-q'], { cwd: dir })).code).toBe(0);
+    // A row with a message id the index has not seen, written by something other than a sync.
+    const warehouse = await DuckDBInstance.create(join(dir, 'warehouse.duckdb'));
+    const connection = await warehouse.connect();
+    await connection.run("INSERT INTO engage_shop.identifies (id, user_id) VALUES ('by-hand', 'u2')");
+    connection.closeSync();
+    warehouse.closeSync();
+    const rebuilt = await stowage(['rebuild-keys', 'local'], { cwd: dir });
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    expect(rebuilt.stdout).toBe('engage_shop: 2 message ids\n');
+    expect((await stowage(['rebuild-keys', 'local', '--space', 'nope'], { cwd: dir })).stderr).toContain('Warehouse "local" does not serve space "nope"');
+    // The call behind that row, sent now, is a duplicate.
+    writeFileSync(join(dir, 'again.ndjson'), '{"type":"identify","messageId":"by-hand","userId":"u2","traits":{"plan":"free"}}\n');
+    await stowage(['ingest', 'again.ndjson', '--space', 'shop'], { cwd: dir });
+    expect((await stowage(['sync', '-q'], { cwd: dir })).code).toBe(0);
+    const history = JSON.parse((await stowage(['history', '--json'], { cwd: dir })).stdout);
+    expect(history.syncs[0]).toMatchObject({ status: 'Success', calls: 1, duplicates: 1 });
   });
 
   it('fails a sync with a clear error when the warehouse cannot be opened', async () => {

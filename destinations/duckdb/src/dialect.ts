@@ -29,6 +29,7 @@ export const dialect: Dialect = {
   quote: (identifier) => `"${identifier.replace(/"/g, '""')}"`,
   literal: (value) => `'${value.replace(/'/g, "''")}'`,
   param: (index) => `$${index}`,
+  concatenated: (expression) => `string_agg(${expression}, '')`,
   physicalType: (type) => PHYSICAL[type],
   logicalType: (physical) => LOGICAL[physical.toUpperCase()],
   // The rows without a value have no order to be the maximum by (arg_max skips a NULL one), rather

@@ -46,6 +46,7 @@ export const dialect: Dialect = {
   // standard_conforming_strings is on (the default since 9.1, and set by the driver): a backslash is a character.
   literal: (value) => `'${value.replace(/'/g, "''")}'`,
   param: (index) => `$${index}`,
+  concatenated: (expression) => `string_agg(${expression}, '')`,
   physicalType: (type) => PHYSICAL[type],
   logicalType: (physical) => PG_CATALOG_TYPES[physical.toLowerCase()],
   // No arg_max: the first of the non-null values, the rows arriving newest first. An ORDER BY

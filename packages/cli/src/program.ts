@@ -4,6 +4,7 @@ import { applyRuns, flushNow } from './commands/run.js';
 import { check } from './commands/check.js';
 import { printHistory } from './commands/history.js';
 import { printRefused } from './commands/refused.js';
+import { rebuildKeys } from './commands/rebuild-keys.js';
 import { ingest } from './commands/ingest.js';
 import { serve } from './commands/serve.js';
 import { syncNow } from './commands/sync.js';
@@ -114,6 +115,20 @@ export function program(): Command {
       const stowage = openStowage(opts.config);
       try {
         await printRefused(stowage, warehouse, opts.space);
+      } finally {
+        await stowage.close();
+      }
+    });
+
+  cli.command('rebuild-keys')
+    .description("Make the index of the message ids a warehouse's Classic tables hold again from the tables (after rows were added to them other than by a sync); DuckDB and Redshift")
+    .argument('<warehouse>', 'the warehouse whose tables to read')
+    .option('-s, --space <name>', 'only this space (default: every space the warehouse serves)')
+    .addOption(configOption())
+    .action(async (warehouse: string, opts) => {
+      const stowage = openStowage(opts.config);
+      try {
+        await rebuildKeys(stowage, warehouse, opts.space);
       } finally {
         await stowage.close();
       }

@@ -15,6 +15,7 @@ export * from './classic/tables.js';
 export * from './runs/index.js';
 export * from './config/index.js';
 export * from './history/index.js';
+export { loadedKeysDir } from './engine/loaded-keys-look.js';
 export { Stowage, StowageError, UsageError, type StowageOptions, type SyncProgress, type FlushProgress, type IngestResult, type RunResult } from './engine/stowage.js';
 export type { RunProgress } from './engine/run-progress.js';
 export type { ActivationOutcome, FlushResult } from './engine/storage-actions.js';

@@ -10,6 +10,7 @@ import { hostile } from './suite/hostile.js';
 import { hostileNames } from './suite/hostile-names.js';
 import { hostileValues } from './suite/hostile-values.js';
 import { killedSync } from './suite/killed-sync.js';
+import { loadedKeys } from './suite/loaded-keys.js';
 import { refusedCalls } from './suite/refused-calls.js';
 import { rowLimit } from './suite/row-limit.js';
 import { loads } from './suite/loads.js';
@@ -40,6 +41,7 @@ export function describeDestination(name: string, dut: DestinationUnderTest): vo
     casts(dut);
     schemaEvolution(dut);
     batches(dut);
+    loadedKeys(dut);
     columnLimit(dut);
     rowLimit(dut);
     hostileNames(dut);

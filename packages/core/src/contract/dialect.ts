@@ -55,6 +55,12 @@ export interface Dialect {
    * values to be over the limit, while each of its source rows is within it, is written this way.
    */
   insertQuarantiningTooBig?(insert: string, select: string, width: number, tooBig: (row: (i: number) => string) => string): string;
+  /**
+   * An aggregate that concatenates the text of `expression` over all rows, however long the
+   * result, where the warehouse has one (`string_agg`; Redshift's LISTAGG stops at 64 KB). The
+   * loaded-keys index is rebuilt from a few such values rather than from millions of rows.
+   */
+  concatenated?(expression: string): string;
   /** ALTER statement that changes a column's type in place. */
   alterColumnType(table: string, column: string, type: LogicalType): string;
   /** Current timestamp expression, UTC, as stored in timestamp columns. */

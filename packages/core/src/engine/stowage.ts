@@ -21,6 +21,8 @@ import { ClassicBatcher } from './classic-batch.js';
 import { prefetch } from './prefetch.js';
 import { readRefusedCalls, writeRefusedBatch, type RefusedBatch } from './refused-calls.js';
 import { BusyRetries } from './busy-retries.js';
+import { LookFailed, loadedKeysDir, lookUpThroughIndex, openLoadedKeys, rebuildLoadedKeys, type IndexedWindow } from './loaded-keys-look.js';
+import type { LoadedKeys } from '../loaded-keys/index.js';
 import { refusalReason } from '../writer/refusal-reason.js';
 import { WriteLane } from './write-lane.js';
 import { runProgress, type RunProgress } from './run-progress.js';
@@ -98,6 +100,9 @@ const PREPARED_AHEAD = 3;
  * hash of them) meanwhile.
  */
 const KEY_WINDOW = 2_000_000;
+
+/** The classic tables not keyed on the message id: `users` is keyed on the user id. */
+const KEYLESS_TABLES: ReadonlySet<string> = new Set([USERS]);
 
 /** Message ids per load file of the look. */
 const KEY_LOT = 100_000;
@@ -363,6 +368,38 @@ export class Stowage {
     }
   }
 
+  /**
+   * Makes the loaded-keys index of each of the warehouse's spaces (or of one) again from the ids
+   * its Classic tables hold: after rows were added to those tables other than by a sync. A sync
+   * makes it itself when it finds none. Nothing to do where the warehouse indexes its keys.
+   */
+  async rebuildLoadedKeys(warehouseName: string, space?: string): Promise<Array<{ space: string; schema: string; keys: number | undefined }>> {
+    const warehouse = this.warehouse(warehouseName);
+    if (space !== undefined && !warehouse.spaces.includes(space)) throw new UsageError(`Warehouse "${warehouse.name}" does not serve space "${space}"; it serves: ${warehouse.spaces.join(', ')}`);
+    const destination = this.options.destinations.get(warehouse.type)!;
+    if (destination.capabilities.keyIndexes) return [];
+    const lock = join(this.config.stateDir, 'locks', `sync-${warehouse.name}.lock`);
+    mkdirSync(join(lock, '..'), { recursive: true });
+    return withFileLock(lock, `A sync of warehouse "${warehouse.name}"`, async () => {
+      const driver = await destination.connect(warehouse.settings, { root: this.config.root });
+      try {
+        const writer = new TableWriter(driver, destination.dialect, destination.capabilities);
+        const rebuilt = [];
+        for (const name of space === undefined ? warehouse.spaces : [space]) {
+          const schema = `${warehouse.schemaPrefix}${name}`;
+          const cursor = await writer.cursor(schema, `classic/${warehouse.name}/${name}`);
+          const index = await rebuildLoadedKeys(loadedKeysDir(this.config.stateDir, warehouse.name, name), writer, schema, cursor, KEYLESS_TABLES);
+          rebuilt.push({ space: name, schema, keys: index?.size() });
+        }
+        return rebuilt;
+      } catch (error) {
+        throw new StowageError(redact((error as Error).message ?? String(error), destination.secrets(warehouse.settings)));
+      } finally {
+        await driver.close();
+      }
+    }, 0);
+  }
+
   /** The next time a warehouse's schedule fires. */
   nextSync(warehouse: string, after = new Date()): Date | null {
     return new Cron(this.warehouse(warehouse).schedule, { paused: true, timezone: 'UTC' }).nextRun(after);
@@ -445,12 +482,22 @@ export class Stowage {
       record.duplicates += result.duplicates;
       record.notices.push(...result.notices);
     };
+    const secrets = destination.secrets(warehouse.settings);
     try {
-      let at = (await writer.cursor(schema, stream)) ?? LOG_START;
+      const cursor = await writer.cursor(schema, stream);
+      let at = cursor ?? LOG_START;
+      // Where the tables have no key index, the ids they hold are kept beside the log, so that a
+      // sync need not read every id of every table to know which of its calls are new.
+      const index = destination.capabilities.keyIndexes || comparePositions(at, stop) >= 0 ? undefined : await this.openLoadedKeys(writer, schema, warehouse.name, space, log, cursor, record, secrets);
       while (comparePositions(at, stop) < 0) {
-        // Where the tables have no key index, the calls' message ids are looked up once for a
-        // window of the log rather than once per batch (each look reads every row of the table).
-        const window = destination.capabilities.keyIndexes ? { until: stop } : await this.lookUpKeys(writer, schema, log, at, stop, record, destination.secrets(warehouse.settings), (calls) => progress(rows, calls));
+        // Else the calls' message ids are looked up in the tables once for a window of the log
+        // rather than once per batch (each look reads every row of the table).
+        const window: { keys?: SyncKeys; until: LogPosition; hashes?: BigUint64Array } = destination.capabilities.keyIndexes
+          ? { until: stop }
+          : index
+            ? await this.lookUpThroughIndex(index, writer, schema, log, at, stop, record, secrets, (calls) => progress(rows, calls))
+            : await this.lookUpKeys(writer, schema, log, at, stop, record, secrets, (calls) => progress(rows, calls));
+        let taken = 0;
         // While the warehouse applies one batch, the next ones are read, planned and encoded in
         // load files: on two cores the client's work and the warehouse's overlap instead of taking turns.
         const batches = prefetch(
@@ -465,6 +512,9 @@ export class Stowage {
         let refused: RefusedBatch | undefined;
         let busyError: unknown;
         for await (const { calls, end, prepared } of batches) {
+          // Before the batch can commit: the index then holds at least what the tables hold.
+          if (index && window.hashes) index.add(window.hashes.subarray(taken, taken + calls), end);
+          taken += calls;
           let result: WriteResult;
           try {
             result = await writer.apply(prepared);
@@ -495,7 +545,7 @@ export class Stowage {
         if (refused) {
           // One call the warehouse refuses must not stop every sync from here on: the batch is
           // written in parts, that call set apart, and the sync goes on after it.
-          const written = await writeRefusedBatch(writer, batcher, log, refused, destination.secrets(warehouse.settings));
+          const written = await writeRefusedBatch(writer, batcher, log, refused, secrets);
           record.calls += written.calls;
           for (const result of written.results) tally(result);
           progress(rows);
@@ -504,6 +554,7 @@ export class Stowage {
         }
         at = window.until;
       }
+      index?.compact();
     } catch (error) {
       // The batches committed before the failure still bring users up to date; the sync fails
       // with the batch's error either way.
@@ -518,6 +569,33 @@ export class Stowage {
     if (cursor) log.prune(cursor);
   }
 
+  /** `openLoadedKeys`; an index that cannot be read or made is no reason to fail the sync: the tables are read instead. */
+  private async openLoadedKeys(writer: TableWriter, schema: string, warehouse: string, space: string, log: CallLog, cursor: LogPosition | undefined, record: SyncRecord, secrets: readonly string[]): Promise<LoadedKeys | undefined> {
+    const dir = loadedKeysDir(this.config.stateDir, warehouse, space);
+    try {
+      return await openLoadedKeys(dir, writer, schema, log, cursor, KEYLESS_TABLES);
+    } catch (error) {
+      record.notices.push(redact(`the index of the message ids loaded into ${schema} could not be read (${(error as Error).message}); the tables were read instead`, secrets));
+      return undefined;
+    }
+  }
+
+  /**
+   * `lookUpThroughIndex`. When the warehouse's look at the few ids the index may hold fails, the
+   * window's batches look for themselves, as when the look without an index fails.
+   */
+  private async lookUpThroughIndex(index: LoadedKeys, writer: TableWriter, schema: string, log: CallLog, at: LogPosition, stop: LogPosition, record: SyncRecord, secrets: readonly string[], lookingUp: (calls: number) => void): Promise<IndexedWindow> {
+    const most = this.options.keyWindow ?? KEY_WINDOW;
+    lookingUp(Math.max(1, Math.min(most, Math.ceil(log.bytesBetween(at, stop) / CALL_BYTES))));
+    try {
+      return await lookUpThroughIndex({ index, writer, schema, log, at, stop, most, skip: KEYLESS_TABLES });
+    } catch (error) {
+      if (!(error instanceof LookFailed)) throw error;
+      record.notices.push(redact(`the look for the calls' message ids in ${schema}'s tables failed (${(error.cause as Error).message}); each batch looked for its own`, secrets));
+      return { until: error.until, hashes: error.hashes };
+    }
+  }
+
   /**
    * The look at the classic tables for the message ids of the next window of the log (up to
    * KEY_WINDOW calls), and where that window ends. A look that fails is no reason to fail the
@@ -526,7 +604,7 @@ export class Stowage {
   private async lookUpKeys(writer: TableWriter, schema: string, log: CallLog, at: LogPosition, stop: LogPosition, record: SyncRecord, secrets: readonly string[], lookingUp: (calls: number) => void): Promise<{ keys?: SyncKeys; until: LogPosition }> {
     let until = stop;
     const most = this.options.keyWindow ?? KEY_WINDOW;
-    const skip = new Set([USERS]);
+    const skip = KEYLESS_TABLES;
     async function* window(): AsyncGenerator<string[]> {
       let count = 0;
       for await (const { ids, end } of messageIds(log, at, stop, Math.min(KEY_LOT, most))) {
@@ -541,7 +619,7 @@ export class Stowage {
     try {
       // A first sync into empty tables is better off with its batches' own looks: they read little.
       const calls = Math.min(most, Math.ceil(log.bytesBetween(at, stop) / CALL_BYTES));
-      if (!this.options.alwaysLookUpKeys && !lookPays({ rows: await writer.keyedRows(schema, 'id', skip), keys: calls, batchKeys: this.config.batchSize })) return { until: stop };
+      if (!this.options.alwaysLookUpKeys && !lookPays({ rows: (await writer.keyedRows(schema, 'id', skip)) ?? 0, keys: calls, batchKeys: this.config.batchSize })) return { until: stop };
       lookingUp(calls);
       const keys = await writer.lookUpKeys(schema, 'id', window(), { minKeys: this.config.batchSize, skip });
       return keys ? { keys, until } : { until: stop };

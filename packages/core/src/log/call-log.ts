@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { withFileLock } from './file-lock.js';
 import { failpoint } from '../testing/failpoint.js';
 import { yieldToEventLoop } from '../process/yield.js';
-import { comparePositions, type LogPosition } from './position.js';
+import { comparePositions, LOG_START, type LogPosition } from './position.js';
 
 const SEGMENT = /^(\d{10})\.ndjson$/;
 const segmentName = (n: number) => `${String(n).padStart(10, '0')}.ndjson`;
@@ -77,6 +77,12 @@ export class CallLog {
         closeSync(fd);
       }
     });
+  }
+
+  /** Whether the log still holds every entry from `from` on: the segments before the cursor are pruned once loaded. */
+  holdsFrom(from: LogPosition): boolean {
+    const first = this.segments()[0];
+    return first === undefined ? comparePositions(from, LOG_START) >= 0 : first <= from.segment;
   }
 
   /** The bytes of the log from `from` to `to`, across segments. */

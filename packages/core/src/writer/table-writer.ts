@@ -6,6 +6,7 @@ import type { Column, LogicalType } from '../contract/logical-type.js';
 import type { LogPosition } from '../log/position.js';
 import { mostValuesWithin, planTableInSlices, type Reject, type TablePlan } from '../schema/plan.js';
 import { Statements } from './sql.js';
+import { keyHashes } from './key-hashes.js';
 import { failpoint } from '../testing/failpoint.js';
 import { yieldToEventLoop } from '../process/yield.js';
 import { DIRTY_COLUMNS, DIRTY_TABLE, INTERNAL_PREFIX, LEDGER_COLUMNS, LEDGER_TABLE, REJECTS_COLUMNS, REJECTS_TABLE } from './internal-tables.js';
@@ -430,9 +431,23 @@ export class TableWriter {
     return tables;
   }
 
-  /** The rows of the tables `lookUpKeys` would read: what a look per batch would read each time. */
-  async keyedRows(schema: string, column: string, skip: ReadonlySet<string>): Promise<number> {
-    const tables = (await this.keyedTables(schema, column, skip)) ?? [];
+  /**
+   * The hashes (`keyHash`) of every key the tables `lookUpKeys` reads hold, a pass at a time, the
+   * passes in ascending ranges: what the loaded-keys index is rebuilt from. Undefined when a table holds the
+   * key as other than text.
+   */
+  async keyHashes(schema: string, column: string, skip: ReadonlySet<string>): Promise<AsyncGenerator<BigUint64Array> | undefined> {
+    const tables = await this.keyedTables(schema, column, skip);
+    return tables && keyHashes(this.driver, this.dialect, this.sql, schema, tables, column);
+  }
+
+  /**
+   * The rows of the tables `lookUpKeys` would read: what a look per batch would read each time.
+   * Undefined when a table holds the key as other than text (its batches look for themselves).
+   */
+  async keyedRows(schema: string, column: string, skip: ReadonlySet<string>): Promise<number | undefined> {
+    const tables = await this.keyedTables(schema, column, skip);
+    if (!tables) return undefined;
     const n = this.dialect.quote('n');
     let rows = 0;
     for (let i = 0; i < tables.length; i += TABLES_PER_LOOK) {

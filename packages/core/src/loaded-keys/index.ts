@@ -1,0 +1,2 @@
+export { keyHash } from './key-hash.js';
+export { LoadedKeys } from './loaded-keys.js';

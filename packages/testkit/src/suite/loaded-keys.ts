@@ -1,0 +1,73 @@
+import { cpSync, existsSync, rmSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadedKeysDir } from '@stowage/core';
+import { Harness, identify, type DestinationUnderTest } from '../harness.js';
+
+const at = (minute: number) => `2026-11-23T11:${String(minute).padStart(2, '0')}:00.000Z`;
+
+/** The index of a space's loaded message ids, beside the log, where the warehouse's tables have no key index. */
+export function loadedKeys(dut: DestinationUnderTest): void {
+  const indexDir = (h: Harness) => loadedKeysDir(h.stowage.config.stateDir, 'wh', 'default');
+
+  describe('the index of loaded message ids', () => {
+    if (dut.destination.capabilities.keyIndexes) {
+      it('is not kept: the warehouse looks message ids up in its own key indexes', async () => {
+        const h = await Harness.create(dut);
+        await h.calls([identify('u1', { plan: 'pro' })]);
+        await h.sync();
+        expect(existsSync(indexDir(h))).toBe(false);
+        expect(await h.stowage.rebuildLoadedKeys('wh')).toEqual([]);
+        await h.close();
+      });
+      return;
+    }
+
+    it('finds a call sent again in a later sync, and lets every new call in', async () => {
+      const h = await Harness.create(dut, { batchSize: 2 });
+      await h.calls([identify('u1', { plan: 'pro' }, { messageId: 'k1', timestamp: at(1) }), identify('u2', { plan: 'free' }, { messageId: 'k2', timestamp: at(2) })]);
+      await h.sync();
+      expect(existsSync(indexDir(h))).toBe(true);
+      await h.calls([identify('u1', { plan: 'lost' }, { messageId: 'k1', timestamp: at(3) }), identify('u3', { plan: 'team' }, { messageId: 'k3', timestamp: at(4) })]);
+      expect(await h.sync()).toMatchObject({ status: 'Success', calls: 2, duplicates: 1, rows: { identifies: 1 } });
+      expect(await h.rows('identifies', ['id'])).toEqual([{ id: 'k1' }, { id: 'k2' }, { id: 'k3' }]);
+      await h.close();
+    });
+
+    it('lost, is rebuilt from the tables by the next sync; behind the ledger, catches up from the log', async () => {
+      const h = await Harness.create(dut);
+      await h.calls([identify('u1', { plan: 'pro' }, { messageId: 'r1', timestamp: at(1) })]);
+      await h.sync();
+      const before = `${indexDir(h)}.before`;
+      cpSync(indexDir(h), before, { recursive: true });
+      await h.calls([identify('u2', { plan: 'free' }, { messageId: 'r2', timestamp: at(2) })]);
+      await h.sync();
+      // Behind: it knows r1, not r2, which the log still holds.
+      rmSync(indexDir(h), { recursive: true });
+      cpSync(before, indexDir(h), { recursive: true });
+      await h.calls([identify('u2', { plan: 'lost' }, { messageId: 'r2', timestamp: at(3) })]);
+      expect(await h.sync()).toMatchObject({ status: 'Success', calls: 1, duplicates: 1 });
+      // Lost: made again from the ids the tables hold.
+      rmSync(indexDir(h), { recursive: true });
+      await h.calls([identify('u1', { plan: 'lost' }, { messageId: 'r1', timestamp: at(4) }), identify('u3', { plan: 'team' }, { messageId: 'r3', timestamp: at(5) })]);
+      expect(await h.sync()).toMatchObject({ status: 'Success', calls: 2, duplicates: 1, rows: { identifies: 1 } });
+      expect(await h.rows('identifies', ['id'])).toEqual([{ id: 'r1' }, { id: 'r2' }, { id: 'r3' }]);
+      await h.close();
+    });
+
+    it('rebuilt by `rebuildLoadedKeys` after rows were added by hand, hashes their ids as a sync hashes a call’s: the warehouse’s MD5 is the client’s', async () => {
+      const h = await Harness.create(dut);
+      await h.calls([identify('u1', { plan: 'pro' }, { messageId: 'first', timestamp: at(1) })]);
+      await h.sync();
+      // Trailing blanks, capitals, letters and symbols beyond ASCII: the id as it is, hashed on both sides.
+      const byHand = ['Hand-Made  ', 'ÉTÉ-ünïcödé-1', 'emoji-🎉', "quote'd"];
+      const q = dut.destination.dialect.quote;
+      for (const id of byHand) await h.execute(`INSERT INTO ${q('engage_default')}.${q('identifies')} (${q('id')}) VALUES (${dut.destination.dialect.literal(id)})`);
+      expect(await h.stowage.rebuildLoadedKeys('wh')).toEqual([{ space: 'default', schema: 'engage_default', keys: 5 }]);
+      await h.calls([...byHand.map((id, i) => identify('u9', { plan: 'again' }, { messageId: id, timestamp: at(10 + i) })), identify('u9', { plan: 'new' }, { messageId: 'hand-made', timestamp: at(20) })]);
+      // Each id added by hand is found; `hand-made` is new, whatever the index's hash of the others.
+      expect(await h.sync()).toMatchObject({ status: 'Success', calls: 5, duplicates: 4, rows: { identifies: 1 } });
+      expect((await h.rows('identifies', ['id'], [])).map((r) => r.id).sort()).toEqual([...byHand, 'first', 'hand-made'].sort());
+      await h.close();
+    });
+  });
+}
