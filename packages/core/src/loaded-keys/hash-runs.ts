@@ -107,6 +107,38 @@ export function findInRun(chunks: Iterable<BigUint64Array>, sorted: BigUint64Arr
   }
 }
 
+/**
+ * `findInRun` for a few hashes against a large run: each found by a binary search of the file,
+ * reading 8 bytes per step (about 25 reads for 20,000,000 hashes), instead of reading it all.
+ */
+export function searchRun(path: string, hashes: number, sorted: BigUint64Array, found: Uint8Array): void {
+  const fd = openSync(path, 'r');
+  try {
+    const cell = new BigUint64Array(1);
+    const bytes = Buffer.from(cell.buffer);
+    const at = (i: number): bigint => {
+      readSync(fd, bytes, 0, 8, i * 8);
+      return cell[0]!;
+    };
+    let from = 0;
+    for (let i = 0; i < sorted.length; i++) {
+      const a = sorted[i]!;
+      // The queries ascend: each search starts where the last one ended.
+      let lo = from;
+      let hi = hashes;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (at(mid) < a) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo < hashes && at(lo) === a) found[i] = 1;
+      from = lo;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Hashes written to a merged run at a time. */
 const WRITE_HASHES = 512 * 1024;
 

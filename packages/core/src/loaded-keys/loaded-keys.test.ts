@@ -108,6 +108,17 @@ describe('LoadedKeys', () => {
     expect(held(again, ...ids, 'never')).toEqual(ids);
   });
 
+  it('searches a large run for a few ids rather than reading it whole, and finds the same', () => {
+    const dir = tempDir();
+    const keys = LoadedKeys.create(dir, { segment: 0, offset: 0 });
+    const ids = Array.from({ length: 20_000 }, (_, i) => `bulk-${i}`);
+    keys.add(hashes(...ids), { segment: 0, offset: 1 });
+    keys.compact();
+    // 4 queries against 20,000 hashes: each searched; 20,000 queries: the run read in chunks.
+    expect(held(keys, 'bulk-0', 'bulk-19999', 'bulk-777', 'absent')).toEqual(['bulk-0', 'bulk-19999', 'bulk-777']);
+    expect(held(keys, ...ids.slice(0, 19_999), 'absent')).toEqual(ids.slice(0, 19_999));
+  });
+
   it('is rebuilt from passes of hashes, one run however many passes', async () => {
     const dir = tempDir();
     LoadedKeys.create(dir, { segment: 0, offset: 0 }).add(hashes('stale'), { segment: 0, offset: 5 });
