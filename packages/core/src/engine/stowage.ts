@@ -21,7 +21,7 @@ import { ClassicBatcher } from './classic-batch.js';
 import { prefetch } from './prefetch.js';
 import { readRefusedCalls, writeRefusedBatch, type RefusedBatch } from './refused-calls.js';
 import { BusyRetries } from './busy-retries.js';
-import { LookFailed, loadedKeysDir, lookUpThroughIndex, openLoadedKeys, rebuildLoadedKeys, type IndexedWindow } from './loaded-keys-look.js';
+import { hashesOf, LookFailed, loadedKeysDir, lookUpThroughIndex, openLoadedKeys, rebuildLoadedKeys, type IndexedWindow } from './loaded-keys-look.js';
 import type { LoadedKeys } from '../loaded-keys/index.js';
 import { refusalReason } from '../writer/refusal-reason.js';
 import { WriteLane } from './write-lane.js';
@@ -492,11 +492,15 @@ export class Stowage {
       while (comparePositions(at, stop) < 0) {
         // Else the calls' message ids are looked up in the tables once for a window of the log
         // rather than once per batch (each look reads every row of the table).
-        const window: { keys?: SyncKeys; until: LogPosition; hashes?: BigUint64Array } = destination.capabilities.keyIndexes
-          ? { until: stop }
-          : index
-            ? await this.lookUpThroughIndex(index, writer, schema, log, at, stop, record, secrets, (calls) => progress(rows, calls))
-            : await this.lookUpKeys(writer, schema, log, at, stop, record, secrets, (calls) => progress(rows, calls));
+        // An empty index stands for empty tables: where their batches' own looks cost less than
+        // one for the sync (as for the look in the tables, below), each batch hashes its own calls.
+        const ownHashes = index !== undefined && index.size() === 0 && !this.lookPaysIntoEmptyTables(log, at, stop);
+        const window: { keys?: SyncKeys; until: LogPosition; hashes?: BigUint64Array } =
+          destination.capabilities.keyIndexes || ownHashes
+            ? { until: stop }
+            : index
+              ? await this.lookUpThroughIndex(index, writer, schema, log, at, stop, record, secrets, (calls) => progress(rows, calls))
+              : await this.lookUpKeys(writer, schema, log, at, stop, record, secrets, (calls) => progress(rows, calls));
         let taken = 0;
         // While the warehouse applies one batch, the next ones are read, planned and encoded in
         // load files: on two cores the client's work and the warehouse's overlap instead of taking turns.
@@ -505,15 +509,16 @@ export class Stowage {
           async ({ entries, end }) => ({
             calls: entries.length,
             end,
+            hashes: ownHashes ? hashesOf(entries.map((call) => call.messageId)) : undefined,
             prepared: await writer.prepare(await batcher.batch(schema, entries, { stream, end, syncId: record.id }), window.keys),
           }),
           PREPARED_AHEAD,
         );
         let refused: RefusedBatch | undefined;
         let busyError: unknown;
-        for await (const { calls, end, prepared } of batches) {
+        for await (const { calls, end, hashes, prepared } of batches) {
           // Before the batch can commit: the index then holds at least what the tables hold.
-          if (index && window.hashes) index.add(window.hashes.subarray(taken, taken + calls), end);
+          if (index) index.add(ownHashes ? hashes! : window.hashes!.subarray(taken, taken + calls), end);
           taken += calls;
           let result: WriteResult;
           try {
@@ -567,6 +572,12 @@ export class Stowage {
     // Segments every batch of which is committed are no longer needed.
     const cursor = await writer.cursor(schema, stream);
     if (cursor) log.prune(cursor);
+  }
+
+  /** Whether one look for the calls from `at` pays over their batches' own looks, into tables that hold nothing yet (`lookPays`). */
+  private lookPaysIntoEmptyTables(log: CallLog, at: LogPosition, stop: LogPosition): boolean {
+    const calls = Math.min(this.options.keyWindow ?? KEY_WINDOW, Math.ceil(log.bytesBetween(at, stop) / CALL_BYTES));
+    return this.options.alwaysLookUpKeys === true || lookPays({ rows: 0, keys: calls, batchKeys: this.config.batchSize });
   }
 
   /** `openLoadedKeys`; an index that cannot be read or made is no reason to fail the sync: the tables are read instead. */
