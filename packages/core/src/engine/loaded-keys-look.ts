@@ -41,7 +41,10 @@ export async function openLoadedKeys(dir: string, writer: TableWriter, schema: s
  */
 export async function rebuildLoadedKeys(dir: string, writer: TableWriter, schema: string, cursor: LogPosition | undefined, skip: ReadonlySet<string>): Promise<LoadedKeys | undefined> {
   const passes = await writer.keyHashes(schema, 'id', skip);
-  return passes && LoadedKeys.rebuild(dir, cursor ?? LOG_START, passes);
+  if (passes) return LoadedKeys.rebuild(dir, cursor ?? LOG_START, passes);
+  // No index can stand for such tables; one kept from before must not be trusted once they change back.
+  LoadedKeys.discard(dir);
+  return undefined;
 }
 
 export function hashesOf(ids: readonly string[]): BigUint64Array {

@@ -558,8 +558,9 @@ export class Stowage {
           continue;
         }
         at = window.until;
+        // The window's hashes become a run: the pending ones are held in memory, and sorted for each look.
+        if (index) this.compactLoadedKeys(index, schema, record, secrets);
       }
-      index?.compact();
     } catch (error) {
       // The batches committed before the failure still bring users up to date; the sync fails
       // with the batch's error either way.
@@ -572,6 +573,18 @@ export class Stowage {
     // Segments every batch of which is committed are no longer needed.
     const cursor = await writer.cursor(schema, stream);
     if (cursor) log.prune(cursor);
+  }
+
+  /**
+   * `LoadedKeys.compact`. Failing (a full disk) is no reason to fail a sync whose batches are in:
+   * the hashes stay pending, flushed, and the next sync tries again.
+   */
+  private compactLoadedKeys(index: LoadedKeys, schema: string, record: SyncRecord, secrets: readonly string[]): void {
+    try {
+      index.compact();
+    } catch (error) {
+      record.notices.push(redact(`the index of the message ids loaded into ${schema} could not be compacted (${(error as Error).message}); the next sync tries again`, secrets));
+    }
   }
 
   /** Whether one look for the calls from `at` pays over their batches' own looks, into tables that hold nothing yet (`lookPays`). */

@@ -147,6 +147,17 @@ const WRITE_HASHES = 512 * 1024;
  * Streams: a few chunks in memory whatever the runs' sizes.
  */
 export function mergeRuns(path: string, sources: ReadonlyArray<Iterable<BigUint64Array>>): number {
+  const cursors = sources.map((source): { it: Iterator<BigUint64Array>; chunk: BigUint64Array; at: number } => ({ it: source[Symbol.iterator](), chunk: new BigUint64Array(0), at: 0 }));
+  const head = (c: (typeof cursors)[number]): bigint | undefined => {
+    while (c.at >= c.chunk.length) {
+      const r = c.it.next();
+      if (r.done) return undefined;
+      // A run's reader reuses its buffer: the chunk is consumed before the next is asked for.
+      c.chunk = r.value;
+      c.at = 0;
+    }
+    return c.chunk[c.at];
+  };
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, 'w');
   let total = 0;
@@ -159,21 +170,6 @@ export function mergeRuns(path: string, sources: ReadonlyArray<Iterable<BigUint6
       for (let written = 0; written < k * 8; ) written += writeSync(fd, bytes, written, k * 8 - written);
       total += k;
       k = 0;
-    };
-    const cursors = sources.map((source) => {
-      const it = source[Symbol.iterator]();
-      const c: { it: Iterator<BigUint64Array>; chunk: BigUint64Array; at: number } = { it, chunk: new BigUint64Array(0), at: 0 };
-      return c;
-    });
-    const head = (c: (typeof cursors)[number]): bigint | undefined => {
-      while (c.at >= c.chunk.length) {
-        const r = c.it.next();
-        if (r.done) return undefined;
-        // A run's reader reuses its buffer: the chunk is consumed before the next is asked for.
-        c.chunk = r.value;
-        c.at = 0;
-      }
-      return c.chunk[c.at];
     };
     for (;;) {
       let least: bigint | undefined;
@@ -196,6 +192,8 @@ export function mergeRuns(path: string, sources: ReadonlyArray<Iterable<BigUint6
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+    // The runs' readers hold their files open until they end (or are ended, on a failure).
+    for (const c of cursors) c.it.return?.();
   }
   renameSync(tmp, path);
   return total;

@@ -137,6 +137,18 @@ describe('LoadedKeys', () => {
     expect(readdirSync(dir).filter((f) => f.startsWith('run-'))).toEqual(['run-000000.bin']);
   });
 
+  it('removes the runs a compaction killed midway left behind, keeping those its meta names', () => {
+    const dir = tempDir();
+    const keys = LoadedKeys.create(dir, { segment: 0, offset: 0 });
+    keys.add(hashes('a'), { segment: 0, offset: 1 });
+    keys.compact();
+    writeRun(join(dir, 'run-000007.bin'), sorted('left', 'behind'));
+    writeRun(join(dir, 'run-000008.bin.tmp'), sorted('half'));
+    const again = LoadedKeys.open(dir)!;
+    expect(readdirSync(dir).filter((f) => f.startsWith('run-'))).toEqual(['run-000000.bin']);
+    expect(held(again, 'a', 'left', 'half')).toEqual(['a']);
+  });
+
   it('is not there to open where none was made, or where its meta names a run that is gone', () => {
     const dir = tempDir();
     expect(LoadedKeys.open(join(dir, 'none'))).toBeUndefined();

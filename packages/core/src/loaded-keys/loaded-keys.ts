@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { comparePositions, type LogPosition } from '../log/position.js';
 import { findInRun, mergeRuns, runChunks, searchRun, writeRun, writeRunFrom } from './hash-runs.js';
@@ -55,6 +55,9 @@ export class LoadedKeys {
       return undefined;
     }
     if (meta.version !== 1 || !meta.runs.every((run) => existsSync(join(dir, run.file)))) return undefined;
+    // Runs a compaction left behind, killed after its meta named their merge and before it removed them.
+    const named = new Set(meta.runs.map((run) => run.file));
+    for (const file of readdirSync(dir)) if (/^run-\d+\.bin(\.tmp)?$/.test(file) && !named.has(file)) rmSync(join(dir, file), { force: true });
     const keys = new LoadedKeys(dir, meta);
     keys.readPending();
     return keys;

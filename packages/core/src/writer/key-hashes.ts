@@ -13,12 +13,12 @@ const TABLES_PER_STATEMENT = 100;
 const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
 /**
- * The SQL of `keyHash`: the first 16 hex digits of the MD5 of the key, trailing blanks cut and
- * ASCII letters lower-cased (`translate`, not `lower`, which every warehouse and JavaScript
+ * The SQL of `keyHash`: the first 16 hex digits of the MD5 of the key, trailing blanks cut (U+0020
+ * only: DuckDB's one-argument RTRIM cuts every Unicode space) and ASCII letters lower-cased (`translate`, not `lower`, which every warehouse and JavaScript
  * would not lower alike beyond ASCII). MD5, RTRIM, TRANSLATE and SUBSTR are in every warehouse's SQL.
  */
 function hashSql(dialect: Dialect, column: string): string {
-  return `substr(md5(translate(rtrim(${dialect.quote(column)}), ${dialect.literal(UPPER)}, ${dialect.literal(UPPER.toLowerCase())})), 1, 16)`;
+  return `substr(md5(translate(rtrim(${dialect.quote(column)}, ' '), ${dialect.literal(UPPER)}, ${dialect.literal(UPPER.toLowerCase())})), 1, 16)`;
 }
 
 /**
