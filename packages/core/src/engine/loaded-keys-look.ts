@@ -23,13 +23,18 @@ export function loadedKeysDir(stateDir: string, warehouse: string, space: string
  * the tables read instead, when a table holds its key as other than text.
  */
 export async function openLoadedKeys(dir: string, writer: TableWriter, schema: string, log: CallLog, cursor: LogPosition | undefined, skip: ReadonlySet<string>): Promise<LoadedKeys | undefined> {
-  const rows = await writer.keyedRows(schema, 'id', skip);
-  if (rows === undefined) return undefined;
-  if (rows === 0) return LoadedKeys.create(dir, cursor ?? LOG_START);
   const index = cursor === undefined ? undefined : LoadedKeys.open(dir);
-  if (!index || cursor === undefined) return rebuildLoadedKeys(dir, writer, schema, cursor, skip);
-  if (comparePositions(cursor, index.coveredUntil) <= 0) return index;
-  if (!log.holdsFrom(index.coveredUntil)) return rebuildLoadedKeys(dir, writer, schema, cursor, skip);
+  // The usual sync: the index covers the ledger, and the catalog alone is read (no count of a
+  // table's rows, which Redshift may have to scan for).
+  if (index && cursor && comparePositions(cursor, index.coveredUntil) <= 0 && (await writer.keysAreText(schema, 'id', skip))) return index;
+  const rows = await writer.keyedRows(schema, 'id', skip);
+  if (rows === undefined) {
+    // No index can stand for such tables, and syncs do not keep one meanwhile: it must not be trusted later.
+    LoadedKeys.discard(dir);
+    return undefined;
+  }
+  if (rows === 0) return LoadedKeys.create(dir, cursor ?? LOG_START);
+  if (!index || cursor === undefined || !log.holdsFrom(index.coveredUntil)) return rebuildLoadedKeys(dir, writer, schema, cursor, skip);
   for await (const { ids, end } of messageIds(log, index.coveredUntil, cursor, LOT)) index.add(hashesOf(ids), end);
   return index;
 }

@@ -431,6 +431,11 @@ export class TableWriter {
     return tables;
   }
 
+  /** Whether every table `lookUpKeys` would read holds the key as text (the catalog alone says so). */
+  async keysAreText(schema: string, column: string, skip: ReadonlySet<string>): Promise<boolean> {
+    return (await this.keyedTables(schema, column, skip)) !== undefined;
+  }
+
   /**
    * The hashes (`keyHash`) of every key the tables `lookUpKeys` reads hold, a pass at a time, the
    * passes in ascending ranges: what the loaded-keys index is rebuilt from. Undefined when a table holds the
