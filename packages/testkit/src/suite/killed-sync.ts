@@ -17,6 +17,14 @@ const LATER = '2026-11-27T10:00:00.000Z';
 const CLASSIC: Omit<HarnessOptions, 'reuse' | 'more'> = { batchSize: 8, keyWindow: 20 };
 
 /**
+ * The same sync as a first sync into empty tables makes it, where tables have no key index: no
+ * look before the batches, each batch hashing its own calls into the index of loaded ids (and
+ * looking for its ids in its table). Synced again, the index holds the ids of a batch killed
+ * before its commit, and the look asks the tables about them.
+ */
+const CLASSIC_FIRST: Omit<HarnessOptions, 'reuse' | 'more'> = { batchSize: 8 };
+
+/**
  * Calls that exercise every rule the writer holds across batches: users from calls whose
  * timestamps run backwards, columns and a table first seen in later batches, a fraction where
  * integers were (widened or quarantined, as the warehouse can), a word where a number was,
@@ -138,6 +146,16 @@ export function killedSync(dut: DestinationUnderTest): void {
         expect(killed.signal, `the sync was not killed at ${failpoint}: ${killed.stderr}`).toBe('SIGKILL');
         const again = await Harness.create(dut, { ...CLASSIC, reuse: { dir: h.dir, settings: h.settings } });
         expect(again.stowage.history.list().filter((r) => r.path === 'classic')).toEqual([expect.objectContaining({ status: 'Failure', error: expect.stringContaining('interrupted') })]);
+        await again.sync();
+        await again.close();
+        expect(await snapshot(again, 'engage_default')).toEqual(reference);
+      });
+
+      it.each(['writer:before-commit:2', 'writer:after-commit:3', 'writer:after-stage:5'])('killed at %s in a first sync whose batches hash their own calls, then synced again', async (failpoint) => {
+        const h = await ingested();
+        const killed = await runChild(task(dut, h, CLASSIC_FIRST, { kind: 'sync', warehouse: 'wh' }), failpoint);
+        expect(killed.signal, `the sync was not killed at ${failpoint}: ${killed.stderr}`).toBe('SIGKILL');
+        const again = await Harness.create(dut, { ...CLASSIC_FIRST, reuse: { dir: h.dir, settings: h.settings } });
         await again.sync();
         await again.close();
         expect(await snapshot(again, 'engage_default')).toEqual(reference);
