@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acceptCall, ClassicBatcher, TableWriter, type Destination, type Driver, type SyncProgress, type SyncRecord, type WarehouseConfig } from '@stowage/core';
+import { acceptCall, ClassicBatcher, loadedKeysDir, TableWriter, type Destination, type Driver, type SyncProgress, type SyncRecord, type WarehouseConfig } from '@stowage/core';
 import { Harness, identify, removeHarnessDirs, track } from '@stowage/testkit';
 import { capabilities, dialect, duckdb } from '../src/index.js';
 import { DuckDBDriver } from '../src/driver.js';
@@ -122,6 +122,27 @@ describe("A Classic sync's look for its message ids, where tables have no key in
     await expectTheSameRows(h, record);
     expect(record.notices.join('\n')).toMatch(/the look for the calls' message ids in engage_default's tables failed \(.*the look broke\); each batch looked for its own/);
     expect(statements.filter((s) => s.includes('NOT EXISTS')).length).toBeGreaterThan(0);
+    await h.close();
+  });
+});
+
+describe('the index of loaded message ids, where a table holds its ids as other than text', () => {
+  it('is not kept (a kept one is dropped), and each batch looks for its own ids in its table', async () => {
+    const statements: string[] = [];
+    const h = await Harness.create(dut(recordedDuckDB(statements)), { batchSize: 2 });
+    await h.calls([identify('u1', { plan: 'pro' }, { messageId: 'a1', timestamp: at(1) })]);
+    await h.sync();
+    const index = loadedKeysDir(h.stowage.config.stateDir, 'wh', 'default');
+    expect(existsSync(index)).toBe(true);
+    // A table of the user's, keyed on integers: its ids, compared as text, could miss one it holds.
+    await h.execute('CREATE TABLE "engage_default"."numbered" (id BIGINT, received_at TIMESTAMP)');
+    await h.execute('INSERT INTO "engage_default"."numbered" VALUES (7, TIMESTAMP \'2026-11-23 10:00:00\')');
+    statements.length = 0;
+    await h.calls([track('u1', 'Numbered', { n: 1 }, { messageId: '7', timestamp: at(2) }), track('u1', 'Numbered', { n: 2 }, { messageId: '8', timestamp: at(3) }), identify('u1', { plan: 'free' }, { messageId: 'a1', timestamp: at(4) })]);
+    expect(await h.sync()).toMatchObject({ status: 'Success', calls: 3, duplicates: 2, rows: { numbered: 1, tracks: 2 } });
+    expect(existsSync(index)).toBe(false);
+    expect(statements.filter((s) => s.includes('NOT EXISTS')).length).toBeGreaterThan(0);
+    expect(await h.rows('numbered', ['id'])).toEqual([{ id: 7 }, { id: 8 }]);
     await h.close();
   });
 });
