@@ -490,10 +490,10 @@ export class Stowage {
       // sync need not read every id of every table to know which of its calls are new.
       const index = destination.capabilities.keyIndexes || comparePositions(at, stop) >= 0 ? undefined : await this.openLoadedKeys(writer, schema, warehouse.name, space, log, cursor, record, secrets);
       while (comparePositions(at, stop) < 0) {
-        // Else the calls' message ids are looked up in the tables once for a window of the log
-        // rather than once per batch (each look reads every row of the table).
-        // An empty index stands for empty tables: where their batches' own looks cost less than
-        // one for the sync (as for the look in the tables, below), each batch hashes its own calls.
+        // The calls' message ids are looked up once per window of the log, not once per batch: in
+        // the index, which asks the tables about the few it may hold, or else in the tables (each
+        // look reads every row of every table). An empty index stands for empty tables: where
+        // their batches' own looks cost less than one look, each batch hashes its own calls.
         const ownHashes = index !== undefined && index.size() === 0 && !this.lookPaysIntoEmptyTables(log, at, stop);
         const window: { keys?: SyncKeys; until: LogPosition; hashes?: BigUint64Array } =
           destination.capabilities.keyIndexes || ownHashes
