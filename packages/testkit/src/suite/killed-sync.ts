@@ -132,6 +132,16 @@ export function killedSync(dut: DestinationUnderTest): void {
         expect(reference[REJECTS_TABLE]!.rows.length).toBeGreaterThan(0);
       });
 
+      /** The calls' sync killed at each failpoint in turn (with `options`), then the install opened again. */
+      async function killed(options: typeof CLASSIC, ...failpoints: string[]): Promise<Harness> {
+        const h = await ingested();
+        for (const failpoint of failpoints) {
+          const run = await runChild(task(dut, h, options, { kind: 'sync', warehouse: 'wh' }), failpoint);
+          expect(run.signal, `the sync was not killed at ${failpoint}: ${run.stderr}`).toBe('SIGKILL');
+        }
+        return Harness.create(dut, { ...options, reuse: { dir: h.dir, settings: h.settings } });
+      }
+
       it.each([
         'writer:after-stage:1',
         'writer:after-stage:8',
@@ -141,10 +151,7 @@ export function killedSync(dut: DestinationUnderTest): void {
         'writer:after-commit:6',
         'writer:before-refresh-commit:1',
       ])('killed at %s, then synced again', async (failpoint) => {
-        const h = await ingested();
-        const killed = await runChild(task(dut, h, CLASSIC, { kind: 'sync', warehouse: 'wh' }), failpoint);
-        expect(killed.signal, `the sync was not killed at ${failpoint}: ${killed.stderr}`).toBe('SIGKILL');
-        const again = await Harness.create(dut, { ...CLASSIC, reuse: { dir: h.dir, settings: h.settings } });
+        const again = await killed(CLASSIC, failpoint);
         expect(again.stowage.history.list().filter((r) => r.path === 'classic')).toEqual([expect.objectContaining({ status: 'Failure', error: expect.stringContaining('interrupted') })]);
         await again.sync();
         await again.close();
@@ -152,22 +159,14 @@ export function killedSync(dut: DestinationUnderTest): void {
       });
 
       it.each(['writer:before-commit:2', 'writer:after-commit:3', 'writer:after-stage:5'])('killed at %s in a first sync whose batches hash their own calls, then synced again', async (failpoint) => {
-        const h = await ingested();
-        const killed = await runChild(task(dut, h, CLASSIC_FIRST, { kind: 'sync', warehouse: 'wh' }), failpoint);
-        expect(killed.signal, `the sync was not killed at ${failpoint}: ${killed.stderr}`).toBe('SIGKILL');
-        const again = await Harness.create(dut, { ...CLASSIC_FIRST, reuse: { dir: h.dir, settings: h.settings } });
+        const again = await killed(CLASSIC_FIRST, failpoint);
         await again.sync();
         await again.close();
         expect(await snapshot(again, 'engage_default')).toEqual(reference);
       });
 
       it('killed twice in a row at different points, then synced again', async () => {
-        const h = await ingested();
-        for (const failpoint of ['writer:after-commit:3', 'writer:before-commit:2']) {
-          const killed = await runChild(task(dut, h, CLASSIC, { kind: 'sync', warehouse: 'wh' }), failpoint);
-          expect(killed.signal, `the sync was not killed at ${failpoint}: ${killed.stderr}`).toBe('SIGKILL');
-        }
-        const again = await Harness.create(dut, { ...CLASSIC, reuse: { dir: h.dir, settings: h.settings } });
+        const again = await killed(CLASSIC, 'writer:after-commit:3', 'writer:before-commit:2');
         await again.sync();
         await again.close();
         expect(await snapshot(again, 'engage_default')).toEqual(reference);
