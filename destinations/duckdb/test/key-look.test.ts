@@ -115,6 +115,66 @@ describe("A Classic sync's look for its message ids, where tables have no key in
     await h.close();
   });
 
+  it('makes no look in a first sync into empty tables: a batch looks for its own ids only where an earlier batch had one of them', async () => {
+    const statements: string[] = [];
+    const h = await Harness.create(dut(recordedDuckDB(statements)), { batchSize: 2 });
+    const progress: SyncProgress[] = [];
+    await h.calls([
+      identify('u1', { plan: 'pro' }, { messageId: 'a1', timestamp: at(1) }),
+      track('u1', 'Signed Up', { n: 1 }, { messageId: 'a2', timestamp: at(2) }),
+      identify('u2', { plan: 'team' }, { messageId: 'a3', timestamp: at(3) }),
+      // Sent again: its batch looks in its tables, which by then hold what the first batch loaded.
+      identify('u1', { plan: 'free' }, { messageId: 'a1', timestamp: at(4) }),
+      identify('u3', { plan: 'solo' }, { messageId: 'a4', timestamp: at(5) }),
+      track('u3', 'Signed Up', { n: 2 }, { messageId: 'a5', timestamp: at(6) }),
+    ]);
+    const record = await h.stowage.sync('wh', { onProgress: (p) => progress.push(p) });
+    expect(record).toMatchObject({ status: 'Success', calls: 6, duplicates: 1, rows: { identifies: 3, tracks: 2, signed_up: 2 } });
+    expect(progress.filter((p) => p.lookingUp)).toEqual([]);
+    expect(statements.filter((s) => s.startsWith('SELECT DISTINCT t.'))).toEqual([]);
+    // Three batches; only the second, which holds a1 again, looks.
+    const loads = statements.flatMap((s, i) => (s.startsWith('INSERT INTO "engage_default"."_stowage_loads"') ? [i] : []));
+    expect(loads).toHaveLength(3);
+    const looked = statements.flatMap((s, i) => (s.includes('WHERE NOT EXISTS') ? [loads.findIndex((end) => i < end)] : []));
+    expect(looked.length).toBeGreaterThan(0);
+    expect(new Set(looked)).toEqual(new Set([1]));
+    expect(await h.rows('identifies', ['id', 'plan'], ['id'])).toEqual([
+      { id: 'a1', plan: 'pro' },
+      { id: 'a3', plan: 'team' },
+      { id: 'a4', plan: 'solo' },
+    ]);
+    await h.close();
+  });
+
+  it('ends the first window of a sync into empty tables after a bound, and looks the rest up through the index it made', async () => {
+    const statements: string[] = [];
+    const h = await Harness.create(dut(recordedDuckDB(statements)), { batchSize: 2, keyWindow: 3 });
+    const progress: SyncProgress[] = [];
+    await h.calls([
+      identify('u1', { plan: 'pro' }, { messageId: 'a1', timestamp: at(1) }),
+      identify('u2', { plan: 'team' }, { messageId: 'a2', timestamp: at(2) }),
+      identify('u3', { plan: 'solo' }, { messageId: 'a3', timestamp: at(3) }),
+      identify('u4', { plan: 'duo' }, { messageId: 'a4', timestamp: at(4) }),
+      // In the second window: its look through the index finds a1, and asks the tables about it.
+      identify('u1', { plan: 'free' }, { messageId: 'a1', timestamp: at(5) }),
+      identify('u5', { plan: 'trio' }, { messageId: 'a5', timestamp: at(6) }),
+    ]);
+    const record = await h.stowage.sync('wh', { onProgress: (p) => progress.push(p) });
+    expect(record).toMatchObject({ status: 'Success', calls: 6, duplicates: 1, rows: { identifies: 5 } });
+    // Two batches (four calls, past the bound of three), then a look for the rest.
+    expect(progress.map((p) => (p.lookingUp ? 'look' : `batch ${p.calls}`)).slice(0, 4)).toEqual(['batch 2', 'batch 4', 'look', 'batch 6']);
+    expect(statements.filter((s) => s.startsWith('SELECT DISTINCT t.'))).toHaveLength(1);
+    expect(statements.filter((s) => s.includes('WHERE NOT EXISTS'))).toEqual([]);
+    expect(await h.rows('identifies', ['id', 'plan'], ['id'])).toEqual([
+      { id: 'a1', plan: 'pro' },
+      { id: 'a2', plan: 'team' },
+      { id: 'a3', plan: 'solo' },
+      { id: 'a4', plan: 'duo' },
+      { id: 'a5', plan: 'trio' },
+    ]);
+    await h.close();
+  });
+
   it('lands the same rows when the look fails, each batch then looking for itself, and says so', async () => {
     const statements: string[] = [];
     const h = await Harness.create(dut(recordedDuckDB(statements, true)), { batchSize: 2, keyWindow: 1000 });

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { messageIds } from '../classic/message-ids.js';
+import { HashSet64 } from '../loaded-keys/hash-set.js';
 import { keyHash, LoadedKeys } from '../loaded-keys/index.js';
 import type { CallLog } from '../log/call-log.js';
 import { comparePositions, LOG_START, type LogPosition } from '../log/position.js';
@@ -50,6 +51,26 @@ export async function rebuildLoadedKeys(dir: string, writer: TableWriter, schema
   // No index can stand for such tables; one kept from before must not be trusted once they change back.
   LoadedKeys.discard(dir);
   return undefined;
+}
+
+/**
+ * The batches of a sync into tables that hold no id yet (an empty index), which need no look
+ * before the first of them: a batch's ids are new unless an earlier batch of the sync, or the
+ * batch itself, has one of their hashes (a call sent twice, or two ids sharing a hash). Such a
+ * batch looks for its own ids in its tables, which by then hold what the earlier ones loaded.
+ */
+export class IdsOfEmptyTables {
+  private readonly seen = new HashSet64();
+
+  /** The `SyncKeys` a batch with these hashes sorts its rows by (all new), or undefined where it must look. */
+  keysFor(hashes: BigUint64Array): SyncKeys | undefined {
+    return this.seen.addAll(hashes) ? new SyncKeys('id', new Map(), new Map()) : undefined;
+  }
+
+  /** Hashes held: a sync ends its window at a bound, so that they stay few enough to hold. */
+  get size(): number {
+    return this.seen.size;
+  }
 }
 
 export function hashesOf(ids: readonly string[]): BigUint64Array {

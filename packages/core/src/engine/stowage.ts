@@ -8,7 +8,7 @@ import { CLASSIC_DEFAULTS, type ActivationConfig, type SpaceConfig, type Stowage
 import type { Destination } from '../contract/destination.js';
 import { History, type SyncRecord } from '../history/history.js';
 import { redact } from '../history/redact.js';
-import { CallLog } from '../log/call-log.js';
+import { CallLog, type LogBatch } from '../log/call-log.js';
 import { withFileLock } from '../log/file-lock.js';
 import { comparePositions, LOG_START, type LogPosition } from '../log/position.js';
 import type { Change, ChangeSink, ProfileStore, RunHeader, RunOutcome, RunProfile } from '../runs/run.js';
@@ -21,7 +21,7 @@ import { ClassicBatcher } from './classic-batch.js';
 import { prefetch } from './prefetch.js';
 import { readRefusedCalls, writeRefusedBatch, type RefusedBatch } from './refused-calls.js';
 import { BusyRetries } from './busy-retries.js';
-import { hashesOf, LookFailed, loadedKeysDir, lookUpThroughIndex, openLoadedKeys, rebuildLoadedKeys, type IndexedWindow } from './loaded-keys-look.js';
+import { hashesOf, IdsOfEmptyTables, LookFailed, loadedKeysDir, lookUpThroughIndex, openLoadedKeys, rebuildLoadedKeys, type IndexedWindow } from './loaded-keys-look.js';
 import type { LoadedKeys } from '../loaded-keys/index.js';
 import { refusalReason } from '../writer/refusal-reason.js';
 import { WriteLane } from './write-lane.js';
@@ -38,7 +38,7 @@ export interface StowageOptions {
    * 2,000,000); tests make it small, so that a sync crosses windows.
    */
   keyWindow?: number;
-  /** Look a Classic sync's message ids up once per window even where it does not pay (`lookPays`): tests of the look itself. */
+  /** Where there is no index of loaded ids, look a Classic sync's message ids up once per window even where it does not pay (`lookPays`): tests of the look itself. */
   alwaysLookUpKeys?: boolean;
   /** Pauses before a write the warehouse was too busy for is tried again (`BUSY_DELAYS_MS`); tests make them short. */
   busyDelaysMs?: readonly number[];
@@ -97,7 +97,8 @@ const PREPARED_AHEAD = 3;
 /**
  * Message ids a sync looks up at once, where tables have no key index: the look reads each table
  * once per window, and holds the window's ids staged (about 50 bytes each in the warehouse's
- * hash of them) meanwhile.
+ * hash of them) meanwhile. Through the index, a window's hashes are held in memory (8 bytes an
+ * id; 16 to 32 in the set of a sync into tables that hold no id yet).
  */
 const KEY_WINDOW = 2_000_000;
 
@@ -492,33 +493,33 @@ export class Stowage {
       while (comparePositions(at, stop) < 0) {
         // The calls' message ids are looked up once per window of the log, not once per batch: in
         // the index, which asks the tables about the few it may hold, or else in the tables (each
-        // look reads every row of every table). An empty index stands for empty tables: where
-        // their batches' own looks cost less than one look, each batch hashes its own calls.
-        const ownHashes = index !== undefined && index.size() === 0 && !this.lookPaysIntoEmptyTables(log, at, stop);
+        // look reads every row of every table). An empty index stands for tables that hold no id:
+        // no look then, each batch's ids checked against those of the window's earlier batches.
+        const emptyTables = index !== undefined && index.size() === 0 ? new IdsOfEmptyTables() : undefined;
         const window: { keys?: SyncKeys; until: LogPosition; hashes?: BigUint64Array } =
-          destination.capabilities.keyIndexes || ownHashes
+          destination.capabilities.keyIndexes || emptyTables
             ? { until: stop }
             : index
               ? await this.lookUpThroughIndex(index, writer, schema, log, at, stop, record, secrets, (calls) => progress(rows, calls))
               : await this.lookUpKeys(writer, schema, log, at, stop, record, secrets, (calls) => progress(rows, calls));
+        const read = log.read<Call>(at, this.config.batchSize, this.config.batchBytes, eventTablesCut(), window.until);
         let taken = 0;
         // While the warehouse applies one batch, the next ones are read, planned and encoded in
         // load files: on two cores the client's work and the warehouse's overlap instead of taking turns.
         const batches = prefetch(
-          log.read<Call>(at, this.config.batchSize, this.config.batchBytes, eventTablesCut(), window.until),
-          async ({ entries, end }) => ({
-            calls: entries.length,
-            end,
-            hashes: ownHashes ? hashesOf(entries.map((call) => call.messageId)) : undefined,
-            prepared: await writer.prepare(await batcher.batch(schema, entries, { stream, end, syncId: record.id }), window.keys),
-          }),
+          emptyTables ? windowOf(read, this.options.keyWindow ?? KEY_WINDOW, window) : read,
+          async ({ entries, end }) => {
+            const hashes = emptyTables ? hashesOf(entries.map((call) => call.messageId)) : undefined;
+            const keys = emptyTables ? emptyTables.keysFor(hashes!) : window.keys;
+            return { calls: entries.length, end, hashes, prepared: await writer.prepare(await batcher.batch(schema, entries, { stream, end, syncId: record.id }), keys) };
+          },
           PREPARED_AHEAD,
         );
         let refused: RefusedBatch | undefined;
         let busyError: unknown;
         for await (const { calls, end, hashes, prepared } of batches) {
           // Before the batch can commit: the index then holds at least what the tables hold.
-          if (index) index.add(ownHashes ? hashes! : window.hashes!.subarray(taken, taken + calls), end);
+          if (index) index.add(hashes ?? window.hashes!.subarray(taken, taken + calls), end);
           taken += calls;
           let result: WriteResult;
           try {
@@ -585,12 +586,6 @@ export class Stowage {
     } catch (error) {
       record.notices.push(redact(`the index of the message ids loaded into ${schema} could not be compacted (${(error as Error).message}); the next sync tries again`, secrets));
     }
-  }
-
-  /** Whether one look for the calls from `at` pays over their batches' own looks, into tables that hold nothing yet (`lookPays`). */
-  private lookPaysIntoEmptyTables(log: CallLog, at: LogPosition, stop: LogPosition): boolean {
-    const calls = Math.min(this.options.keyWindow ?? KEY_WINDOW, Math.ceil(log.bytesBetween(at, stop) / CALL_BYTES));
-    return this.options.alwaysLookUpKeys === true || lookPays({ rows: 0, keys: calls, batchKeys: this.config.batchSize });
   }
 
   /** `openLoadedKeys`; an index that cannot be read or made is no reason to fail the sync: the tables are read instead. */
@@ -672,4 +667,20 @@ function mergeOutcomes(outcomes: readonly ActivationOutcome[]): ActivationOutcom
     else merged.set(key, o);
   }
   return [...merged.values()];
+}
+
+/**
+ * The log's batches up to the first that brings the window to `most` calls, where the window
+ * then ends (`window.until`): a window's hashes are held in memory until its batches are in.
+ */
+async function* windowOf<T>(batches: AsyncIterable<LogBatch<T>>, most: number, window: { until: LogPosition }): AsyncGenerator<LogBatch<T>> {
+  let calls = 0;
+  for await (const batch of batches) {
+    yield batch;
+    calls += batch.entries.length;
+    if (calls >= most) {
+      window.until = batch.end;
+      return;
+    }
+  }
 }
