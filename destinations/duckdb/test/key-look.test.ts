@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acceptCall, ClassicBatcher, loadedKeysDir, TableWriter, type Destination, type Driver, type SyncProgress, type SyncRecord, type WarehouseConfig } from '@stowage/core';
+import { acceptCall, ClassicBatcher, keyHash, LoadedKeys, loadedKeysDir, TableWriter, type Destination, type Driver, type SyncProgress, type SyncRecord, type WarehouseConfig } from '@stowage/core';
 import { Harness, identify, removeHarnessDirs, track } from '@stowage/testkit';
 import { capabilities, dialect, duckdb } from '../src/index.js';
 import { DuckDBDriver } from '../src/driver.js';
@@ -143,6 +143,11 @@ describe("A Classic sync's look for its message ids, where tables have no key in
       { id: 'a3', plan: 'team' },
       { id: 'a4', plan: 'solo' },
     ]);
+    // The index took the batches' ids from the log after them, before the log was pruned.
+    const kept = LoadedKeys.open(loadedKeysDir(h.stowage.config.stateDir, 'wh', 'default'))!;
+    const ids = ['a1', 'a2', 'a3', 'a4', 'a5'];
+    expect(kept.find(BigUint64Array.from(ids.map(keyHash)).sort()).size).toBe(5);
+    expect(kept.coveredUntil).toEqual(h.stowage.log('wh', 'default').end());
     await h.close();
   });
 

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { messageIds } from '../classic/message-ids.js';
-import { HashSet64 } from '../loaded-keys/hash-set.js';
-import { keyHash, LoadedKeys } from '../loaded-keys/index.js';
+import { HashSet64, keyHash, LoadedKeys, quickKeyHashes } from '../loaded-keys/index.js';
 import type { CallLog } from '../log/call-log.js';
 import { comparePositions, LOG_START, type LogPosition } from '../log/position.js';
 import { SyncKeys } from '../writer/sync-keys.js';
@@ -36,8 +35,16 @@ export async function openLoadedKeys(dir: string, writer: TableWriter, schema: s
   }
   if (rows === 0) return LoadedKeys.create(dir, cursor ?? LOG_START);
   if (!index || cursor === undefined || !log.holdsFrom(index.coveredUntil)) return rebuildLoadedKeys(dir, writer, schema, cursor, skip);
-  for await (const { ids, end } of messageIds(log, index.coveredUntil, cursor, LOT)) index.add(hashesOf(ids), end);
+  await catchUpLoadedKeys(index, log, cursor);
   return index;
+}
+
+/**
+ * The ids of the calls loaded from where the index stops to `to` (the ledger's cursor), added
+ * from the log: what a sync that was killed, or that left its first batches' ids for later, loaded.
+ */
+export async function catchUpLoadedKeys(index: LoadedKeys, log: CallLog, to: LogPosition): Promise<void> {
+  for await (const { ids, end } of messageIds(log, index.coveredUntil, to, LOT)) index.add(hashesOf(ids), end);
 }
 
 /**
@@ -58,13 +65,15 @@ export async function rebuildLoadedKeys(dir: string, writer: TableWriter, schema
  * before the first of them: a batch's ids are new unless an earlier batch of the sync, or the
  * batch itself, has one of their hashes (a call sent twice, or two ids sharing a hash). Such a
  * batch looks for its own ids in its tables, which by then hold what the earlier ones loaded.
+ * The hashes are cheap ones (`quickKeyHashes`): the index's own are made after the batches, from
+ * the log, while the warehouse refreshes `users` (`catchUpLoadedKeys`).
  */
 export class IdsOfEmptyTables {
   private readonly seen = new HashSet64();
 
-  /** The `SyncKeys` a batch with these hashes sorts its rows by (all new), or undefined where it must look. */
-  keysFor(hashes: BigUint64Array): SyncKeys | undefined {
-    return this.seen.addAll(hashes) ? new SyncKeys('id', new Map(), new Map()) : undefined;
+  /** The `SyncKeys` a batch with these message ids sorts its rows by (all new), or undefined where it must look. */
+  keysFor(ids: readonly string[]): SyncKeys | undefined {
+    return this.seen.addWords(quickKeyHashes(ids)) ? new SyncKeys('id', new Map(), new Map()) : undefined;
   }
 
   /** Hashes held: a sync ends its window at a bound, so that they stay few enough to hold. */

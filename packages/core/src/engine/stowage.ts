@@ -10,6 +10,7 @@ import { History, type SyncRecord } from '../history/history.js';
 import { redact } from '../history/redact.js';
 import { CallLog, type LogBatch } from '../log/call-log.js';
 import { withFileLock } from '../log/file-lock.js';
+import { failpoint } from '../testing/failpoint.js';
 import { comparePositions, LOG_START, type LogPosition } from '../log/position.js';
 import type { Change, ChangeSink, ProfileStore, RunHeader, RunOutcome, RunProfile } from '../runs/run.js';
 import { TableWriter, type WriteResult } from '../writer/table-writer.js';
@@ -21,8 +22,8 @@ import { ClassicBatcher } from './classic-batch.js';
 import { prefetch } from './prefetch.js';
 import { readRefusedCalls, writeRefusedBatch, type RefusedBatch } from './refused-calls.js';
 import { BusyRetries } from './busy-retries.js';
-import { hashesOf, IdsOfEmptyTables, LookFailed, loadedKeysDir, lookUpThroughIndex, openLoadedKeys, rebuildLoadedKeys, type IndexedWindow } from './loaded-keys-look.js';
-import type { LoadedKeys } from '../loaded-keys/index.js';
+import { catchUpLoadedKeys, IdsOfEmptyTables, LookFailed, loadedKeysDir, lookUpThroughIndex, openLoadedKeys, rebuildLoadedKeys, type IndexedWindow } from './loaded-keys-look.js';
+import { LoadedKeys } from '../loaded-keys/index.js';
 import { refusalReason } from '../writer/refusal-reason.js';
 import { WriteLane } from './write-lane.js';
 import { runProgress, type RunProgress } from './run-progress.js';
@@ -486,13 +487,23 @@ export class Stowage {
       record.notices.push(...result.notices);
     };
     const secrets = destination.secrets(warehouse.settings);
+    let index: LoadedKeys | undefined;
+    let at = LOG_START;
     try {
       const cursor = await writer.cursor(schema, stream);
-      let at = cursor ?? LOG_START;
+      at = cursor ?? LOG_START;
       // Where the tables have no key index, the ids they hold are kept beside the log, so that a
       // sync need not read every id of every table to know which of its calls are new.
-      const index = destination.capabilities.keyIndexes || comparePositions(at, stop) >= 0 ? undefined : await this.openLoadedKeys(writer, schema, warehouse.name, space, log, cursor, record, secrets);
+      // With nothing to load, only an index that a sync left behind the ledger (below) is opened: it takes its ids from the log before the log is pruned.
+      const opens = !destination.capabilities.keyIndexes && (comparePositions(at, stop) < 0 || this.loadedKeysBehind(warehouse.name, space, at));
+      index = opens ? await this.openLoadedKeys(writer, schema, warehouse.name, space, log, cursor, record, secrets) : undefined;
       while (comparePositions(at, stop) < 0) {
+        // A first window's batches left their ids to the index for later (below); a window cut
+        // short (a refused call, a busy warehouse), or a longer one, needs them before it goes on.
+        if (index && comparePositions(index.coveredUntil, at) < 0) {
+          await catchUpLoadedKeys(index, log, at);
+          this.compactLoadedKeys(index, schema, record, secrets);
+        }
         // The calls' message ids are looked up once per window of the log, not once per batch: in
         // the index, which asks the tables about the few it may hold, or else in the tables (each
         // look reads every row of every table). An empty index stands for tables that hold no id:
@@ -511,17 +522,17 @@ export class Stowage {
         const batches = prefetch(
           emptyTables ? windowOf(read, this.options.keyWindow ?? KEY_WINDOW, window) : read,
           async ({ entries, end }) => {
-            const hashes = emptyTables ? hashesOf(entries.map((call) => call.messageId)) : undefined;
-            const keys = emptyTables ? emptyTables.keysFor(hashes!) : window.keys;
-            return { calls: entries.length, end, hashes, prepared: await writer.prepare(await batcher.batch(schema, entries, { stream, end, syncId: record.id }), keys) };
+            const keys = emptyTables ? emptyTables.keysFor(entries.map((call) => call.messageId)) : window.keys;
+            return { calls: entries.length, end, prepared: await writer.prepare(await batcher.batch(schema, entries, { stream, end, syncId: record.id }), keys) };
           },
           PREPARED_AHEAD,
         );
         let refused: RefusedBatch | undefined;
         let busyError: unknown;
-        for await (const { calls, end, hashes, prepared } of batches) {
-          // Before the batch can commit: the index then holds at least what the tables hold.
-          if (index) index.add(hashes ?? window.hashes!.subarray(taken, taken + calls), end);
+        for await (const { calls, end, prepared } of batches) {
+          // Before the batch can commit: the index then holds at least what the tables hold, or
+          // (a first window's) stops short of the ledger's cursor, and the log still holds the rest.
+          if (index && !emptyTables) index.add(window.hashes!.subarray(taken, taken + calls), end);
           taken += calls;
           let result: WriteResult;
           try {
@@ -562,7 +573,7 @@ export class Stowage {
         }
         at = window.until;
         // The window's hashes become a run: the pending ones are held in memory, and sorted for each look.
-        if (index) this.compactLoadedKeys(index, schema, record, secrets);
+        if (index && !emptyTables) this.compactLoadedKeys(index, schema, record, secrets);
       }
     } catch (error) {
       // The batches committed before the failure still bring users up to date; the sync fails
@@ -571,11 +582,29 @@ export class Stowage {
       throw error;
     }
     // users (the latest-value tables) follow identifies once the batches are in: one recompute of
-    // the keys they touched, also after a sync killed before it could.
-    await refresh();
-    // Segments every batch of which is committed are no longer needed.
+    // the keys they touched, also after a sync killed before it could. Meanwhile, on the client,
+    // the index takes the ids a first window's batches left to it.
+    await Promise.all([refresh(), index && this.indexTheRest(index, log, at, schema, record, secrets)]);
+    // Segments every batch of which is committed, and the index holds, are no longer needed.
     const cursor = await writer.cursor(schema, stream);
-    if (cursor) log.prune(cursor);
+    if (cursor) log.prune(index && comparePositions(index.coveredUntil, cursor) < 0 ? index.coveredUntil : cursor);
+  }
+
+  /**
+   * The ids loaded up to `at` that the index does not hold yet, from the log. Failing is no reason
+   * to fail a sync whose batches are in: the log is kept from where the index stops, and the next
+   * sync adds them.
+   */
+  private async indexTheRest(index: LoadedKeys, log: CallLog, at: LogPosition, schema: string, record: SyncRecord, secrets: readonly string[]): Promise<void> {
+    if (comparePositions(index.coveredUntil, at) >= 0) return;
+    failpoint('sync:before-indexing-the-rest');
+    try {
+      await catchUpLoadedKeys(index, log, at);
+    } catch (error) {
+      record.notices.push(redact(`the message ids loaded into ${schema} could not be added to its index (${(error as Error).message}); the next sync adds them from the log`, secrets));
+      return;
+    }
+    this.compactLoadedKeys(index, schema, record, secrets);
   }
 
   /**
@@ -588,6 +617,12 @@ export class Stowage {
     } catch (error) {
       record.notices.push(redact(`the index of the message ids loaded into ${schema} could not be compacted (${(error as Error).message}); the next sync tries again`, secrets));
     }
+  }
+
+  /** Whether the space's index stops short of `at` (the ledger's cursor): a first sync's, killed before it took its batches' ids. */
+  private loadedKeysBehind(warehouse: string, space: string, at: LogPosition): boolean {
+    const kept = LoadedKeys.open(loadedKeysDir(this.config.stateDir, warehouse, space));
+    return kept !== undefined && comparePositions(kept.coveredUntil, at) < 0;
   }
 
   /** `openLoadedKeys`; an index that cannot be read or made is no reason to fail the sync: the tables are read instead. */

@@ -4,7 +4,7 @@ const FIRST_SLOTS = 1 << 16;
 /**
  * A set of 64-bit key hashes, in one typed array (8 bytes a slot, at most half of them used):
  * a JS Set of a million BigInts would take ~70 MB of heap and a BigInt made per look. The hashes
- * are MD5 bits, evenly spread, so their low word is the slot, probed linearly.
+ * are evenly spread (MD5's bits, or `quickKeyHashes`), so their low word is the slot, probed linearly.
  */
 export class HashSet64 {
   /** Each slot's low and high words; 0, 0 is an empty slot (the hash 0 is kept aside). */
@@ -18,7 +18,11 @@ export class HashSet64 {
 
   /** Adds every hash; whether none of them was there before (nor came twice among them). */
   addAll(hashes: BigUint64Array): boolean {
-    const words = new Uint32Array(hashes.buffer, hashes.byteOffset, hashes.length * 2);
+    return this.addWords(new Uint32Array(hashes.buffer, hashes.byteOffset, hashes.length * 2));
+  }
+
+  /** `addAll` of hashes given as their low and high 32-bit words, one pair a hash. */
+  addWords(words: Uint32Array): boolean {
     let fresh = true;
     for (let i = 0; i < words.length; i += 2) {
       if (!this.add(words[i]!, words[i + 1]!)) fresh = false;

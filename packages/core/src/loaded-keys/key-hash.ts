@@ -33,6 +33,35 @@ function hex32(text: string, at: number): number {
   return n;
 }
 
+/**
+ * A cheap 64-bit hash of each id's comparable form (as `keyHash` takes it), as two 32-bit words
+ * an id: to tell whether the ids of one sync repeat (`HashSet64.addWords`), where MD5, which the
+ * index needs because the warehouse computes it too, costs ten times as much. Two FNV-1a hashes of
+ * the UTF-16 units with different offsets, each mixed at the end (MurmurHash3's finalizer).
+ */
+export function quickKeyHashes(ids: readonly string[]): Uint32Array {
+  const words = new Uint32Array(ids.length * 2);
+  for (let i = 0; i < ids.length; i++) {
+    const id = comparableForm(ids[i]!);
+    let a = 0x811c9dc5;
+    let b = 0x2a3b4c5d;
+    for (let j = 0; j < id.length; j++) {
+      const c = id.charCodeAt(j);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995);
+    }
+    words[i * 2] = mix(a);
+    words[i * 2 + 1] = mix(b ^ id.length);
+  }
+  return words;
+}
+
+function mix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 const TRAILING_BLANKS = / +$/;
 const UPPER_ASCII = /[A-Z]/;
 
