@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HashSet64 } from './hash-set.js';
-import { keyHash } from './key-hash.js';
+import { keyHash, quickKeyHashes } from './key-hash.js';
 
 const hashes = (...ids: string[]) => BigUint64Array.from(ids.map(keyHash));
 const hashesOf = (ids: string[]) => BigUint64Array.from(ids.map(keyHash));
@@ -42,5 +42,21 @@ describe('HashSet64', () => {
     expect(set.addAll(all.subarray(1, 3))).toBe(true);
     expect(set.addAll(all.subarray(0, 1))).toBe(true);
     expect(set.addAll(all.subarray(2, 4))).toBe(false);
+  });
+});
+
+describe('quickKeyHashes', () => {
+  it('hashes alike the ids a warehouse may take for one, as keyHash does, and others apart', () => {
+    const [a, b, c, d, e] = [...Array(5)].map((_, i) => i);
+    const words = quickKeyHashes(['Msg-1  ', 'msg-1', 'msg-2', ' msg-1', 'É']);
+    const hash = (i: number) => `${words[i * 2]}:${words[i * 2 + 1]}`;
+    expect(hash(a!)).toBe(hash(b!));
+    expect(new Set([hash(b!), hash(c!), hash(d!), hash(e!)]).size).toBe(4);
+  });
+
+  it('tells 200,000 distinct ids apart', () => {
+    const set = new HashSet64();
+    expect(set.addWords(quickKeyHashes(Array.from({ length: 200_000 }, (_, i) => `ajs-${i.toString(36)}-${i % 7}`)))).toBe(true);
+    expect(set.addWords(quickKeyHashes(['AJS-0-0']))).toBe(false);
   });
 });

@@ -280,7 +280,8 @@ export class TableWriter {
     const marks: Row[] = [];
     for (const tableBatch of batch.tables) {
       await yieldToEventLoop();
-      const { rows, duplicates } = dedupe(tableBatch.rows, tableBatch.key);
+      // Keys the sync's look found each once need no dedupe within the batch.
+      const { rows, duplicates } = keys?.column === tableBatch.key && keys.unique ? { rows: tableBatch.rows, duplicates: 0 } : dedupe(tableBatch.rows, tableBatch.key);
       const pinned = this.pinnedFor(batch.schema, tableBatch.table, batch.latest);
       const plan = await planTableInSlices({ table: tableBatch.table, existing: tables.get(tableBatch.table), rows, fixedTypes: tableBatch.fixedTypes, keyColumn: tableBatch.key, capabilities: this.capabilities, ...(pinned ? { pinned } : {}) });
       if (plan.columns.length > 0) tables.set(tableBatch.table, plan.columns);
