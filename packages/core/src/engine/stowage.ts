@@ -497,6 +497,9 @@ export class Stowage {
       // With nothing to load, only an index that a sync left behind the ledger (below) is opened: it takes its ids from the log before the log is pruned.
       const opens = !destination.capabilities.keyIndexes && (comparePositions(at, stop) < 0 || this.loadedKeysBehind(warehouse.name, space, at));
       index = opens ? await this.openLoadedKeys(writer, schema, warehouse.name, space, log, cursor, record, secrets) : undefined;
+      // Where tables have a key index, no ledger and no rows yet stand for empty tables, for the
+      // sync's first window (a sync that goes on after a failed batch looks as usual).
+      let firstLoad = destination.capabilities.keyIndexes && cursor === undefined && comparePositions(at, stop) < 0 && (await writer.keyedRows(schema, 'id', KEYLESS_TABLES).catch(() => undefined)) === 0;
       while (comparePositions(at, stop) < 0) {
         // A first window's batches left their ids to the index for later (below); a window cut
         // short (a refused call, a busy warehouse), or a longer one, needs them before it goes on.
@@ -508,7 +511,8 @@ export class Stowage {
         // the index, which asks the tables about the few it may hold, or else in the tables (each
         // look reads every row of every table). An empty index stands for tables that hold no id:
         // no look then, each batch's ids checked against those of the window's earlier batches.
-        const emptyTables = index !== undefined && index.size() === 0 ? new IdsOfEmptyTables() : undefined;
+        const emptyTables = (index !== undefined && index.size() === 0) || firstLoad ? new IdsOfEmptyTables() : undefined;
+        firstLoad = false;
         const window: { keys?: SyncKeys; until: LogPosition; hashes?: BigUint64Array } =
           destination.capabilities.keyIndexes || emptyTables
             ? { until: stop }
@@ -563,7 +567,10 @@ export class Stowage {
         }
         if (refused) {
           // One call the warehouse refuses must not stop every sync from here on: the batch is
-          // written in parts, that call set apart, and the sync goes on after it.
+          // written in parts, that call set apart, and the sync goes on after it. The parts commit
+          // without a ledger row: the index must hold their ids first (a first window's batches
+          // left theirs for later).
+          if (index && comparePositions(index.coveredUntil, refused.to) < 0) await catchUpLoadedKeys(index, log, refused.to);
           const written = await writeRefusedBatch(writer, batcher, log, refused, secrets);
           record.calls += written.calls;
           for (const result of written.results) tally(result);
@@ -584,7 +591,9 @@ export class Stowage {
     // users (the latest-value tables) follow identifies once the batches are in: one recompute of
     // the keys they touched, also after a sync killed before it could. Meanwhile, on the client,
     // the index takes the ids a first window's batches left to it.
-    await Promise.all([refresh(), index && this.indexTheRest(index, log, at, schema, record, secrets)]);
+    // Both settle before the sync ends: the index is not written once the sync's lock is let go.
+    const [refreshed] = await Promise.allSettled([refresh(), index && this.indexTheRest(index, log, at, schema, record, secrets)]);
+    if (refreshed.status === 'rejected') throw refreshed.reason;
     // Segments every batch of which is committed, and the index holds, are no longer needed.
     const cursor = await writer.cursor(schema, stream);
     if (cursor) log.prune(index && comparePositions(index.coveredUntil, cursor) < 0 ? index.coveredUntil : cursor);

@@ -24,11 +24,5 @@ describe('SyncKeys', () => {
     expect(['a', 'r', 'r'].map((k) => keys.admit('tracks', k))).toEqual([true, true, false]);
     // Two spellings the warehouse takes for one key: the first admitted, the other a duplicate.
     expect(['s ', 's'].map((k) => keys.admit('identifies', k))).toEqual([true, false]);
-    expect(keys.unique).toBe(false);
-  });
-
-  it('is unique where no key comes twice in the sync, whatever the tables held', () => {
-    expect(new SyncKeys('id', new Map([['identifies', new Set(['a'])]]), new Map()).unique).toBe(true);
-    expect(new SyncKeys('id', new Map(), new Map([['r', 'r']])).unique).toBe(false);
   });
 });

@@ -23,11 +23,6 @@ export class SyncKeys {
     private readonly repeated: ReadonlyMap<string, string>,
   ) {}
 
-  /** No key comes more than once in the sync: a batch's rows need no dedupe of their own. */
-  get unique(): boolean {
-    return this.repeated.size === 0;
-  }
-
   /**
    * Whether a row of `table` with this key is new to it: not there before the sync, and not
    * admitted by an earlier batch. Batches are admitted in the order they are applied, and a

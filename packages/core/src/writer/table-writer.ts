@@ -280,8 +280,7 @@ export class TableWriter {
     const marks: Row[] = [];
     for (const tableBatch of batch.tables) {
       await yieldToEventLoop();
-      // Keys the sync's look found each once need no dedupe within the batch.
-      const { rows, duplicates } = keys?.column === tableBatch.key && keys.unique ? { rows: tableBatch.rows, duplicates: 0 } : dedupe(tableBatch.rows, tableBatch.key);
+      const { rows, duplicates } = dedupe(tableBatch.rows, tableBatch.key);
       const pinned = this.pinnedFor(batch.schema, tableBatch.table, batch.latest);
       const plan = await planTableInSlices({ table: tableBatch.table, existing: tables.get(tableBatch.table), rows, fixedTypes: tableBatch.fixedTypes, keyColumn: tableBatch.key, capabilities: this.capabilities, ...(pinned ? { pinned } : {}) });
       if (plan.columns.length > 0) tables.set(tableBatch.table, plan.columns);
@@ -544,6 +543,13 @@ export class TableWriter {
     for (const { change, key, file, within, keys, checked } of prepared.tables) {
       await this.applyChange(schema, change, result.notices, [key]);
       if (!file) continue;
+      if (checked && this.loadsDirectly()) {
+        // Every row is new (the sync's look at its keys, or its own): straight in, no look at the table.
+        await this.driver.loadInto!(schema, change.table, file);
+        failpoint('writer:after-stage');
+        result.rows[change.table] = file.rows;
+        continue;
+      }
       if (checked) {
         // Every row is new (the sync's look at its keys): no look at the table.
         const stage = await this.driver.stage(`_stowage_stage_${change.table}`, file, { readOnce: !readAgain.has(change.table), keys: [key], into: { schema, table: change.table } });

@@ -79,6 +79,21 @@ export function refusedCalls(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('loads each call once when a later batch of a first sync fails that way after writing some of its parts, once the table is fixed', async () => {
+      // The first batch commits; the second's parts commit until their budget is spent.
+      const h = await strictIdentifies(dut, 100);
+      const calls = Array.from({ length: 200 }, (_, i) => identify(`u${String(i).padStart(3, '0')}`, i >= 100 && i % 2 === 1 ? { plan: 'free' } : { email: `u${i}@example.com` }));
+      await h.calls(calls);
+      expect((await h.stowage.sync('wh')).status).toBe('Failure');
+      expect((await h.rows('identifies', ['id'])).length).toBeGreaterThan(100);
+      const { quote } = dut.destination.dialect;
+      await h.execute(`ALTER TABLE ${quote('engage_default')}.${quote('identifies')} ALTER COLUMN ${quote('email')} DROP NOT NULL`);
+      expect(await h.sync()).toMatchObject({ status: 'Success', rejects: 0 });
+      const ids = (await h.rows('identifies', ['id'])).map((r) => r.id);
+      expect(ids.sort()).toEqual(calls.map((c) => c.messageId).sort());
+      await h.close();
+    });
+
     it("keeps the users rows of the other keys when the warehouse refuses one key's row, and quarantines that key", async () => {
       // The user's own users table, whose email may not be null: a user who never sent one is refused there, not in identifies.
       const h = await Harness.create(dut);
