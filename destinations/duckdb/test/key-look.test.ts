@@ -231,6 +231,15 @@ describe('TableWriter.lookUpKeys', () => {
       const batcher = new ClassicBatcher(dialect.identifiers, warehouse);
       await writer.write(await batcher.batch('engage_default', calls(['a', 'b', 'c']), { stream: 's', end: { segment: 0, offset: 1 }, syncId: 'sync' }));
       const skip = new Set(['users']);
+      expect(await writer.holdsKeyedRows('engage_default', 'id', skip)).toBe(true);
+      expect(await writer.holdsKeyedRows('engage_none', 'id', skip)).toBe(false);
+      await driver.execute('CREATE SCHEMA "engage_empty"');
+      await driver.execute('CREATE TABLE "engage_empty"."identifies" ("id" VARCHAR)');
+      await driver.execute('CREATE TABLE "engage_empty"."tracks" ("id" VARCHAR)');
+      expect(await writer.holdsKeyedRows('engage_empty', 'id', skip)).toBe(false);
+      await driver.execute(`INSERT INTO "engage_empty"."tracks" VALUES ('t1')`);
+      writer.forgetCatalog();
+      expect(await writer.holdsKeyedRows('engage_empty', 'id', skip)).toBe(true);
       // No more keys than one batch: no look (the batch's own costs the same).
       expect(await writer.lookUpKeys('engage_default', 'id', lots(['a', 'x'], ['y']), { minKeys: 3, skip })).toBeUndefined();
       // Three keys held, one repeated: over a maxFound of two, the look gives up.

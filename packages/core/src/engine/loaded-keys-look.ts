@@ -27,13 +27,13 @@ export async function openLoadedKeys(dir: string, writer: TableWriter, schema: s
   // The usual sync: the index covers the ledger, and the catalog alone is read (no count of a
   // table's rows, which Redshift may have to scan for).
   if (index && cursor && comparePositions(cursor, index.coveredUntil) <= 0 && (await writer.keysAreText(schema, 'id', skip))) return index;
-  const rows = await writer.keyedRows(schema, 'id', skip);
+  const rows = await writer.holdsKeyedRows(schema, 'id', skip);
   if (rows === undefined) {
     // No index can stand for such tables, and syncs do not keep one meanwhile: it must not be trusted later.
     LoadedKeys.discard(dir);
     return undefined;
   }
-  if (rows === 0) return LoadedKeys.create(dir, cursor ?? LOG_START);
+  if (!rows) return LoadedKeys.create(dir, cursor ?? LOG_START);
   if (!index || cursor === undefined || !log.holdsFrom(index.coveredUntil)) return rebuildLoadedKeys(dir, writer, schema, cursor, skip);
   await catchUpLoadedKeys(index, log, cursor);
   return index;

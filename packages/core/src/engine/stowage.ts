@@ -499,7 +499,7 @@ export class Stowage {
       index = opens ? await this.openLoadedKeys(writer, schema, warehouse.name, space, log, cursor, record, secrets) : undefined;
       // Where tables have a key index, no ledger and no rows yet stand for empty tables, for the
       // sync's first window (a sync that goes on after a failed batch looks as usual).
-      let firstLoad = destination.capabilities.keyIndexes && cursor === undefined && comparePositions(at, stop) < 0 && (await writer.keyedRows(schema, 'id', KEYLESS_TABLES).catch(() => undefined)) === 0;
+      let firstLoad = destination.capabilities.keyIndexes && cursor === undefined && comparePositions(at, stop) < 0 && (await writer.holdsKeyedRows(schema, 'id', KEYLESS_TABLES).catch(() => undefined)) === false;
       while (comparePositions(at, stop) < 0) {
         // A first window's batches left their ids to the index for later (below); a window cut
         // short (a refused call, a busy warehouse), or a longer one, needs them before it goes on.

@@ -463,6 +463,23 @@ export class TableWriter {
     return rows;
   }
 
+  /**
+   * Whether any table `lookUpKeys` would read holds a row: one row looked at per table, not a
+   * count (tables of a user's history, made before Stowage, can hold hundreds of millions).
+   * Undefined when a table holds the key as other than text.
+   */
+  async holdsKeyedRows(schema: string, column: string, skip: ReadonlySet<string>): Promise<boolean | undefined> {
+    const tables = await this.keyedTables(schema, column, skip);
+    if (!tables) return undefined;
+    const [n, one] = [this.dialect.quote('n'), this.dialect.quote('one')];
+    for (let i = 0; i < tables.length; i += TABLES_PER_LOOK) {
+      const looks = tables.slice(i, i + TABLES_PER_LOOK).map((table, j) => `SELECT ${one} FROM (SELECT 1 AS ${one} FROM ${this.sql.table(schema, table)} LIMIT 1) ${this.dialect.quote(`t${j}`)}`);
+      const [row] = await this.driver.query<{ n: number | string }>(`SELECT count(*) AS ${n} FROM (${looks.join(' UNION ALL ')}) c`);
+      if (Number(row?.n ?? 0) > 0) return true;
+    }
+    return false;
+  }
+
   /** The latest-value table's columns follow its source's: same names, same types. */
   private prepareLatest(tables: Map<string, Column[]>, spec: LatestValueTable): PreparedLatest {
     const source = tables.get(spec.source) ?? [];
