@@ -48,6 +48,8 @@ export const dialect: Dialect = {
   physicalType: (type) => PHYSICAL[type],
   logicalType: (physical) => LOGICAL[physical.toLowerCase()],
   latestNonNull,
+  // VARCHAR comparisons ignore trailing blanks.
+  keyForComparison: (key) => (key.endsWith(' ') ? key.replace(/ +$/, '') : key),
   alterColumnType: (_table, column, type) => {
     // Never called: capabilities declare no in-place widening, so the core quarantines instead.
     throw new Error(`Redshift cannot change the type of column ${column} to ${PHYSICAL[type]} in place`);

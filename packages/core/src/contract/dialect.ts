@@ -35,6 +35,13 @@ export interface Dialect {
    */
   latestNonNull(column: string, orderBy: readonly string[], type: LogicalType): string;
   /**
+   * The one string the warehouse takes a key for, where it compares keys other than as written:
+   * Redshift ignores trailing blanks, so `m1` and `m1 ` are one message id to it. A batch keeps
+   * the first of its rows whose keys compare alike (a table's look compares them in SQL). Where
+   * unset, keys compare as written.
+   */
+  keyForComparison?(key: string): string;
+  /**
    * Set where `latestNonNull` takes the first non-null value in the order its rows arrive, rather
    * than ordering them itself: the core then feeds the aggregate from a subquery sorted by key and
    * by `orderBy`, latest first, so the rows are sorted once for every column instead of once per

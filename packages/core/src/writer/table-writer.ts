@@ -280,7 +280,7 @@ export class TableWriter {
     const marks: Row[] = [];
     for (const tableBatch of batch.tables) {
       await yieldToEventLoop();
-      const { rows, duplicates } = dedupe(tableBatch.rows, tableBatch.key);
+      const { rows, duplicates } = dedupe(tableBatch.rows, tableBatch.key, this.dialect.keyForComparison);
       const pinned = this.pinnedFor(batch.schema, tableBatch.table, batch.latest);
       const plan = await planTableInSlices({ table: tableBatch.table, existing: tables.get(tableBatch.table), rows, fixedTypes: tableBatch.fixedTypes, keyColumn: tableBatch.key, capabilities: this.capabilities, ...(pinned ? { pinned } : {}) });
       if (plan.columns.length > 0) tables.set(tableBatch.table, plan.columns);
@@ -937,11 +937,11 @@ function markKeys(marks: Row[], spec: LatestValueTable, rows: ReadonlyArray<Reco
 }
 
 /** Keeps the first row of each key within a batch; later copies are duplicates, counted. */
-function dedupe(rows: ReadonlyArray<Record<string, unknown>>, key: string): { rows: Array<Record<string, unknown>>; duplicates: number } {
+function dedupe(rows: ReadonlyArray<Record<string, unknown>>, key: string, comparable?: (key: string) => string): { rows: Array<Record<string, unknown>>; duplicates: number } {
   const seen = new Set<unknown>();
   const out: Array<Record<string, unknown>> = [];
   for (const row of rows) {
-    const id = row[key];
+    const id = comparable && typeof row[key] === 'string' ? comparable(row[key]) : row[key];
     if (seen.has(id)) continue;
     seen.add(id);
     out.push(row);
