@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { acceptCall, ClassicBatcher, keyHash, LoadedKeys, loadedKeysDir, TableWriter, type Destination, type Driver, type SyncProgress, type SyncRecord, type WarehouseConfig } from '@stowage/core';
-import { Harness, identify, removeHarnessDirs, track } from '@stowage/testkit';
+import { firstSyncWithARepeat, Harness, identify, removeHarnessDirs, track } from '@stowage/testkit';
 import { capabilities, dialect, duckdb } from '../src/index.js';
 import { DuckDBDriver } from '../src/driver.js';
 
@@ -119,17 +119,9 @@ describe("A Classic sync's look for its message ids, where tables have no key in
     const statements: string[] = [];
     const h = await Harness.create(dut(recordedDuckDB(statements)), { batchSize: 2 });
     const progress: SyncProgress[] = [];
-    await h.calls([
-      identify('u1', { plan: 'pro' }, { messageId: 'a1', timestamp: at(1) }),
-      track('u1', 'Signed Up', { n: 1 }, { messageId: 'a2', timestamp: at(2) }),
-      identify('u2', { plan: 'team' }, { messageId: 'a3', timestamp: at(3) }),
-      // Sent again: its batch looks in its tables, which by then hold what the first batch loaded.
-      identify('u1', { plan: 'free' }, { messageId: 'a1', timestamp: at(4) }),
-      identify('u3', { plan: 'solo' }, { messageId: 'a4', timestamp: at(5) }),
-      track('u3', 'Signed Up', { n: 2 }, { messageId: 'a5', timestamp: at(6) }),
-    ]);
-    const record = await h.stowage.sync('wh', { onProgress: (p) => progress.push(p) });
-    expect(record).toMatchObject({ status: 'Success', calls: 6, duplicates: 1, rows: { identifies: 3, tracks: 2, signed_up: 2 } });
+    const expected = firstSyncWithARepeat();
+    await h.calls(expected.calls);
+    expect(await h.stowage.sync('wh', { onProgress: (p) => progress.push(p) })).toMatchObject(expected.record);
     expect(progress.filter((p) => p.lookingUp)).toEqual([]);
     expect(statements.filter((s) => s.startsWith('SELECT DISTINCT t.'))).toEqual([]);
     // Three batches; only the second, which holds a1 again, looks.
@@ -138,15 +130,10 @@ describe("A Classic sync's look for its message ids, where tables have no key in
     const looked = statements.flatMap((s, i) => (s.includes('WHERE NOT EXISTS') ? [loads.findIndex((end) => i < end)] : []));
     expect(looked.length).toBeGreaterThan(0);
     expect(new Set(looked)).toEqual(new Set([1]));
-    expect(await h.rows('identifies', ['id', 'plan'], ['id'])).toEqual([
-      { id: 'a1', plan: 'pro' },
-      { id: 'a3', plan: 'team' },
-      { id: 'a4', plan: 'solo' },
-    ]);
+    expect(await h.rows('identifies', ['id', 'plan'], ['id'])).toEqual(expected.identifies);
     // The index took the batches' ids from the log after them, before the log was pruned.
     const kept = LoadedKeys.open(loadedKeysDir(h.stowage.config.stateDir, 'wh', 'default'))!;
-    const ids = ['a1', 'a2', 'a3', 'a4', 'a5'];
-    expect(kept.find(BigUint64Array.from(ids.map(keyHash)).sort()).size).toBe(5);
+    expect(kept.find(BigUint64Array.from(expected.ids.map(keyHash)).sort()).size).toBe(5);
     expect(kept.coveredUntil).toEqual(h.stowage.log('wh', 'default').end());
     await h.close();
   });

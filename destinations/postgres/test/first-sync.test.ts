@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Destination, Driver } from '@stowage/core';
-import { Harness, identify, removeHarnessDirs, testPostgres, track } from '@stowage/testkit';
+import { firstSyncWithARepeat, Harness, identify, removeHarnessDirs, testPostgres } from '@stowage/testkit';
 import { postgresUnderTest } from './support/dut.js';
 
 const server = await testPostgres();
@@ -36,23 +36,15 @@ describe(`PostgreSQL: a first sync into empty tables (${server.label})`, () => {
   it('loads its batches straight in without looking for their ids, but for a batch that repeats an earlier one', async () => {
     const events: string[] = [];
     const h = await Harness.create(recordedPostgres(events), { batchSize: 2 });
-    await h.calls([
-      identify('u1', { plan: 'pro' }, { messageId: 'a1', timestamp: at(1) }),
-      track('u1', 'Signed Up', { n: 1 }, { messageId: 'a2', timestamp: at(2) }),
-      identify('u2', { plan: 'team' }, { messageId: 'a3', timestamp: at(3) }),
-      identify('u1', { plan: 'free' }, { messageId: 'a1', timestamp: at(4) }),
-      identify('u3', { plan: 'solo' }, { messageId: 'a4', timestamp: at(5) }),
-      track('u3', 'Signed Up', { n: 2 }, { messageId: 'a5', timestamp: at(6) }),
-    ]);
-    expect(await h.sync()).toMatchObject({ status: 'Success', calls: 6, duplicates: 1, rows: { identifies: 3, tracks: 2, signed_up: 2 } });
-    // Per batch (the users refresh is a transaction too): no look but in the second, which holds a1 again.
+    const expected = firstSyncWithARepeat();
+    await h.calls(expected.calls);
+    expect(await h.sync()).toMatchObject(expected.record);
+    // Per batch (the users refresh is a transaction too): no look but in the second, which holds
+    // a1 again; the others COPY their rows straight into the tables.
     const batches = events.join('|').split('batch|').filter((b) => b.includes('identifies') || b.includes('tracks'));
     expect(batches.map((b) => b.includes('holdsAnyKey'))).toEqual([false, true, false]);
-    expect(await h.rows('identifies', ['id', 'plan'], ['id'])).toEqual([
-      { id: 'a1', plan: 'pro' },
-      { id: 'a3', plan: 'team' },
-      { id: 'a4', plan: 'solo' },
-    ]);
+    expect(batches[0]).toContain('loadInto identifies');
+    expect(await h.rows('identifies', ['id', 'plan'], ['id'])).toEqual(expected.identifies);
     // A later sync looks as before: its tables hold ids.
     events.length = 0;
     await h.calls([identify('u4', { plan: 'duo' }, { messageId: 'b1', timestamp: at(7) }), identify('u1', { plan: 'late' }, { messageId: 'a1', timestamp: at(8) })]);

@@ -56,3 +56,4 @@ export function describeDestination(name: string, dut: DestinationUnderTest): vo
 export { testPostgres, type TestPostgres } from './postgres-server.js';
 export { dialectFingerprint } from './child/task.js';
 export { Harness, identify, removeHarnessDirs, track, type DestinationUnderTest, type HarnessOptions, type Rows } from './harness.js';
+export { firstSyncWithARepeat } from './fixtures.js';

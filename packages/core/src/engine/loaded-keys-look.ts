@@ -75,11 +75,6 @@ export class IdsOfEmptyTables {
   keysFor(ids: readonly string[]): SyncKeys | undefined {
     return this.seen.addWords(quickKeyHashes(ids)) ? new SyncKeys('id', new Map(), new Map()) : undefined;
   }
-
-  /** Hashes held: a sync ends its window at a bound, so that they stay few enough to hold. */
-  get size(): number {
-    return this.seen.size;
-  }
 }
 
 export function hashesOf(ids: readonly string[]): BigUint64Array {

@@ -4,7 +4,7 @@ const FIRST_SLOTS = 1 << 16;
 /**
  * A set of 64-bit key hashes, in one typed array (8 bytes a slot, at most half of them used):
  * a JS Set of a million BigInts would take ~70 MB of heap and a BigInt made per look. The hashes
- * are evenly spread (MD5's bits, or `quickKeyHashes`), so their low word is the slot, probed linearly.
+ * are evenly spread (`quickKeyHashes` mixes its words), so their low word is the slot, probed linearly.
  */
 export class HashSet64 {
   /** Each slot's low and high words; 0, 0 is an empty slot (the hash 0 is kept aside). */
@@ -16,12 +16,7 @@ export class HashSet64 {
     return this.used + (this.holdsZero ? 1 : 0);
   }
 
-  /** Adds every hash; whether none of them was there before (nor came twice among them). */
-  addAll(hashes: BigUint64Array): boolean {
-    return this.addWords(new Uint32Array(hashes.buffer, hashes.byteOffset, hashes.length * 2));
-  }
-
-  /** `addAll` of hashes given as their low and high 32-bit words, one pair a hash. */
+  /** Adds every hash, given as its low and high 32-bit words; whether none of them was there before (nor came twice among them). */
   addWords(words: Uint32Array): boolean {
     let fresh = true;
     for (let i = 0; i < words.length; i += 2) {
