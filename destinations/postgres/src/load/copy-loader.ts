@@ -3,12 +3,12 @@ import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import { writeLoadLines } from '@stowage/core';
 import type { Loader } from './loader.js';
-import { copyTextLine } from './copy-text.js';
+import { copyTextLines } from './copy-text.js';
 
 /** COPY … FROM STDIN in the text format, streamed from the load file: PostgreSQL's fastest path. */
 export const copyLoader: Loader = {
   name: 'copy',
-  write: (dir, columns, rows) => writeLoadLines(dir, 'copy', columns, rows, (row) => copyTextLine(columns, row)),
+  write: (dir, columns, rows) => writeLoadLines(dir, 'copy', columns, rows, copyTextLines(columns)),
   async load(client, table, file, quote) {
     const columns = file.columns.map((c) => quote(c.name)).join(', ');
     // Megabyte reads: the next batch is encoded on this thread meanwhile, and every chunk waits
