@@ -26,6 +26,7 @@ export const duckdb: Destination<DuckDBSettings> = {
     openDriver({ ...settings, path: settings.path === ':memory:' ? settings.path : resolve(root, settings.path) }),
   // A DuckDB file has no credentials.
   secrets: () => [],
+  location: (settings, { root }) => (settings.path === ':memory:' ? undefined : resolve(root, settings.path)),
   settingsProblems: (settings) => {
     const problems: string[] = [];
     // What DuckDB's SET memory_limit reads: a number and a unit. Anything else failed every sync with "Failed to set config".

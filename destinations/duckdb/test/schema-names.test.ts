@@ -53,3 +53,16 @@ describe('DuckDB schema names', () => {
     expect(problems('my', 'my.data.duckdb')).toEqual([expect.stringContaining('"my" is also the name of a DuckDB catalog')]);
   });
 });
+
+describe('two DuckDB warehouses', () => {
+  const config = (a: string, b: string) => () =>
+    parseConfig({ spaces: { shop: {} }, warehouses: { a: { type: 'duckdb', settings: { path: a } }, b: { type: 'duckdb', settings: { path: b } } } }, '/srv/stowage', destinations);
+
+  it('may not load one Classic schema of one file, however its path is written', () => {
+    expect(config('data/wh.duckdb', './data/../data/wh.duckdb')).toThrow(/warehouse "b" would load schema "engage_shop" of space "shop" in the same duckdb database as warehouse "a" \(\/srv\/stowage\/data\/wh\.duckdb\)/);
+    expect(config('data/wh.duckdb', '/srv/stowage/data/wh.duckdb')).toThrow(ConfigError);
+    expect(config('a.duckdb', 'b.duckdb')).not.toThrow();
+    // Each session of an in-memory warehouse is a database of its own.
+    expect(config(':memory:', ':memory:')).not.toThrow();
+  });
+});

@@ -76,3 +76,21 @@ export function describeTarget(config: pg.ClientConfig): string {
   }
   return `${host ?? 'localhost'}:${port ?? 5432}/${database ?? '(default database)'}`;
 }
+
+/**
+ * The database these settings reach, as `host:port/database` (the parts over the URL, as pg
+ * takes them; without a database named, pg's default: the user's name), for telling two
+ * warehouses that write one database apart from two that do not. Never the password.
+ */
+export function serverLocation(settings: PostgresSettings): string {
+  let user = settings.user;
+  if (user === undefined && settings.url !== undefined && misreadUserinfo(settings.url) === undefined) {
+    try {
+      user = decodeURIComponent(new URL(settings.url).username) || undefined;
+    } catch {
+      // A URL pg cannot read either: its settings are refused with the configuration.
+    }
+  }
+  const target = describeTarget({ connectionString: settings.url, host: settings.host, port: settings.port, database: settings.database });
+  return target.endsWith('/(default database)') && user !== undefined ? `${target.slice(0, -'(default database)'.length)}${user}` : target;
+}

@@ -3,7 +3,7 @@ import { capabilities } from './capabilities.js';
 import { postgresDefinition, settingsSchema } from './definition.js';
 import { dialect } from './dialect.js';
 import type { PgDriver, PgDriverOptions } from './driver.js';
-import { secretsOf, urlProblem } from './connection.js';
+import { secretsOf, serverLocation, urlProblem } from './connection.js';
 import type { PostgresSettings } from './settings.js';
 
 /** Opens a session, loading `pg` with the first one (`./connect.js`, the package's `./driver` entry). */
@@ -25,6 +25,7 @@ export const postgres: Destination<PostgresSettings> = {
   dialect,
   connect: (settings) => connectPostgres(settings),
   secrets: (settings) => secretsOf(settings),
+  location: (settings) => serverLocation(settings),
   settingsProblems: (settings) => [
     ...pgSettingsProblems(settings),
     // SET lock_timeout takes milliseconds up to 2^31 − 1.
@@ -43,7 +44,7 @@ export function pgSettingsProblems(settings: PostgresSettings): string[] {
 export default postgres;
 // The driver and the loaders are at `@stowage/destination-postgres/driver`, so that importing this module does not load `pg`.
 export { dialect, capabilities, definition };
-export { secretsOf } from './connection.js';
+export { secretsOf, serverLocation } from './connection.js';
 export { copyTextLine, copyTextValue } from './load/copy-text.js';
 export { pgProtocolDefinition, type TestSession } from './definition.js';
 export { POSTGRES_RESERVED_WORDS } from './reserved-words.js';

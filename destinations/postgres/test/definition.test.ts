@@ -76,6 +76,27 @@ describe('schema names', () => {
   });
 });
 
+describe('where a warehouse writes', () => {
+  it('is the server and database the settings reach, the parts over the URL, never the password', () => {
+    const at = (settings: Record<string, unknown>) => postgres.location!(settings, { root: '/srv' });
+    expect(at({ url: 'postgres://alice:s3cret@db.internal:6543/analytics' })).toBe('db.internal:6543/analytics');
+    expect(at({ url: 'postgres://alice:s3cret@db.internal/analytics' })).toBe('db.internal:5432/analytics');
+    expect(at({ url: 'postgres://alice:s3cret@db.internal/analytics', database: 'other', port: 5433 })).toBe('db.internal:5433/other');
+    expect(at({ host: 'db.internal', user: 'alice', password: 's3cret' })).toBe('db.internal:5432/alice');
+    expect(at({ url: 'postgres://alice@db.internal' })).toBe('db.internal:5432/alice');
+    // A password written unencoded, which ends a URL's host part early, is not taken for the host.
+    expect(at({ url: 'postgres://alice:pa/ss@db.internal/analytics' })).toBe('db.internal:5432/analytics');
+  });
+
+  it('refuses two warehouses that would load one Classic schema of one database', () => {
+    const config = (b: Record<string, unknown>) => () =>
+      parseConfig({ spaces: { shop: {} }, warehouses: { a: { type: 'postgres', settings: { url: 'postgres://u:p1@h/db' } }, b: { type: 'postgres', ...b } } }, '/srv', new Map([['postgres', postgres as never]]));
+    expect(config({ settings: { host: 'h', database: 'db', user: 'v', password: 'p2' } })).toThrow(/warehouse "b" would load schema "engage_shop" of space "shop" in the same postgres database as warehouse "a" \(h:5432\/db\)/);
+    expect(config({ settings: { host: 'h', database: 'db' }, schemaPrefix: 'personas_' })).not.toThrow();
+    expect(config({ settings: { host: 'h', database: 'db2' } })).not.toThrow();
+  });
+});
+
 describe("COPY's text format", () => {
   it('escapes what COPY gives a meaning to, and spells nulls and booleans its way', () => {
     const columns = [

@@ -171,5 +171,24 @@ describe('configuration', () => {
         '/spaces/shop/activations/a/schema: is reserved here',
       ]);
     });
+
+    it('refuses a second warehouse that would load a Classic schema of the same database as another', () => {
+      // `location` as a destination tells it: here the path itself; `:memory:` is no one place.
+      const located = { ...fake, location: (settings: { path: string }) => (settings.path === ':memory:' ? undefined : settings.path) } as unknown as Destination;
+      const two = (a: object, b: object) => () =>
+        parseConfig({ spaces: { shop: {}, blog: {} }, warehouses: { a: { type: 'memory', ...a }, b: { type: 'memory', ...b } } }, '/srv/stowage', new Map([['memory', located]]));
+      const where = (schema: string, space: string) =>
+        `/warehouses/b/schemaPrefix: warehouse "b" would load schema "${schema}" of space "${space}" in the same memory database as warehouse "a" (one.db); ` +
+        'each keeps its own log of calls, so both would load every call into it: give one another schemaPrefix, or remove one';
+      expect(problems(two({ settings: { path: 'one.db' } }, { settings: { path: 'one.db' } }))).toEqual([where('engage_shop', 'shop'), where('engage_blog', 'blog')]);
+      // Only the spaces both serve.
+      expect(problems(two({ settings: { path: 'one.db' }, spaces: ['blog'] }, { settings: { path: 'one.db' } }))).toEqual([where('engage_blog', 'blog')]);
+      expect(problems(two({ settings: { path: 'one.db' }, schemaPrefix: 'p_' }, { settings: { path: 'one.db' }, schemaPrefix: 'p_' }))).toEqual([where('p_shop', 'shop'), where('p_blog', 'blog')]);
+      expect(two({ settings: { path: 'one.db' } }, { settings: { path: 'one.db' }, schemaPrefix: 'personas_' })).not.toThrow();
+      expect(two({ settings: { path: 'one.db' } }, { settings: { path: 'two.db' } })).not.toThrow();
+      expect(two({ settings: { path: ':memory:' } }, { settings: { path: ':memory:' } })).not.toThrow();
+      // A destination that cannot tell where it writes is not second-guessed.
+      expect(() => parse({ spaces: { shop: {} }, warehouses: { a: { type: 'memory', settings: { path: 'one.db' } }, b: { type: 'memory', settings: { path: 'one.db' } } } })).not.toThrow();
+    });
   });
 });

@@ -8,6 +8,7 @@ import { scopeViolation } from '../actions/scope.js';
 import { actionsCore } from '../actions/actions-core.js';
 import { configSchema } from './schema.js';
 import { resolveEnvReferences } from './env-settings.js';
+import { sharedSchemaProblems } from './shared-schemas.js';
 import { ColumnNamer } from '../naming/column-namer.js';
 
 const require = createRequire(import.meta.url);
@@ -222,6 +223,8 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
       }
     }
   }
+
+  problems.push(...sharedSchemaProblems(Object.values(warehouses), destinations, root));
 
   if (problems.length) throw new ConfigError(problems, source);
   return {

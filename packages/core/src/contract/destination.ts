@@ -39,4 +39,11 @@ export interface Destination<S extends WarehouseSettings = WarehouseSettings> {
    * catalogs as ambiguous). Checked with the configuration, before anything runs.
    */
   schemaProblem?(schema: string, settings: S): string | undefined;
+  /**
+   * Optional: the database these settings write to, as one string without credentials
+   * (`127.0.0.1:5432/analytics`, a DuckDB file's absolute path), or undefined when it cannot be
+   * told (an in-memory DuckDB is a database of its own each session). Two warehouses of one type
+   * and one location must not load one Classic schema: the configuration is refused.
+   */
+  location?(settings: S, context: ConnectContext): string | undefined;
 }

@@ -1,0 +1,34 @@
+import type { Destination } from '../contract/destination.js';
+import type { WarehouseConfig } from './config.js';
+
+/**
+ * Two warehouses that load one Classic schema of one database: each has its own log and ledger,
+ * so each would load every call into it, and two first syncs at once would both load without
+ * looking for the other's rows. Refused, at the second warehouse's `schemaPrefix`, in the order
+ * of the configuration. Locations are compared as the destinations spell them (`localhost` and
+ * `127.0.0.1` are two), so this catches a warehouse copied under a new name, not every alias.
+ */
+export function sharedSchemaProblems(warehouses: readonly WarehouseConfig[], destinations: ReadonlyMap<string, Destination>, root: string): string[] {
+  const problems: string[] = [];
+  const owners = new Map<string, string>();
+  for (const w of warehouses) {
+    const destination = destinations.get(w.type);
+    const location = destination?.location?.(w.settings, { root });
+    if (!destination || location === undefined) continue;
+    const folds = destination.dialect.identifiers.caseInsensitive === true;
+    for (const space of w.spaces) {
+      const schema = `${w.schemaPrefix}${space}`;
+      const key = JSON.stringify([w.type, location, folds ? schema.toLowerCase() : schema]);
+      const owner = owners.get(key);
+      if (owner === undefined) {
+        owners.set(key, w.name);
+        continue;
+      }
+      problems.push(
+        `/warehouses/${w.name}/schemaPrefix: warehouse "${w.name}" would load schema "${schema}" of space "${space}" in the same ${w.type} database as warehouse "${owner}" (${location}); ` +
+          'each keeps its own log of calls, so both would load every call into it: give one another schemaPrefix, or remove one',
+      );
+    }
+  }
+  return problems;
+}
