@@ -9,6 +9,7 @@ import { Statements } from './sql.js';
 import { keyHashes } from './key-hashes.js';
 import { failpoint } from '../testing/failpoint.js';
 import { yieldToEventLoop } from '../process/yield.js';
+import { timestampMillis } from '../types/index.js';
 import { DIRTY_COLUMNS, DIRTY_TABLE, INTERNAL_PREFIX, LEDGER_COLUMNS, LEDGER_TABLE, REJECTS_COLUMNS, REJECTS_TABLE } from './internal-tables.js';
 import { SyncKeys } from './sync-keys.js';
 import { MOST_SPLIT_WRITES, splitFailedWrite, type SplitWriter } from './split-failed-write.js';
@@ -127,23 +128,37 @@ export interface KeyRange {
  */
 const ZONE_MARGIN_MS = 24 * 60 * 60 * 1000;
 
-/** The batch's range of `column`, or undefined when a row has no value there (its key could be anywhere). */
+/**
+ * The batch's range of `column`, or undefined when a row has no value there (its key could be
+ * anywhere). Each value is read once: the plan made timestamps canonical, which `timestampMillis`
+ * reads without a Date (Date.parse of every row's value twice was a tenth of a write's client work).
+ */
 function keyRange(rows: ReadonlyArray<Record<string, unknown>>, column: string | undefined, columns: readonly Column[]): KeyRange | undefined {
   const type = columns.find((c) => c.name === column)?.type;
   if (column === undefined || (type !== 'timestamp' && type !== 'bigint' && type !== 'double')) return undefined;
-  const order = (v: unknown) => (type === 'timestamp' ? Date.parse(String(v)) : Number(v));
+  const order = type === 'timestamp' ? (v: unknown) => timestampMillis(String(v)) : (v: unknown) => Number(v);
   let from: unknown;
   let to: unknown;
+  let low = Infinity;
+  let high = -Infinity;
   for (const row of rows) {
     const v = row[column];
-    if (v === null || v === undefined || Number.isNaN(order(v))) return undefined;
-    if (from === undefined || order(v) < order(from)) from = v;
-    if (to === undefined || order(v) > order(to)) to = v;
+    if (v === null || v === undefined) return undefined;
+    const at = order(v);
+    if (Number.isNaN(at)) return undefined;
+    if (at < low) {
+      low = at;
+      from = v;
+    }
+    if (at > high) {
+      high = at;
+      to = v;
+    }
   }
   if (from === undefined) return undefined;
   if (type !== 'timestamp') return { column, type, from: from as SqlValue, to: to as SqlValue };
   const iso = (ms: number) => new Date(ms).toISOString();
-  return { column, type, from: iso(order(from) - ZONE_MARGIN_MS), to: iso(order(to) + ZONE_MARGIN_MS) };
+  return { column, type, from: iso(low - ZONE_MARGIN_MS), to: iso(high + ZONE_MARGIN_MS) };
 }
 
 /** The DDL a table needs before a batch loads: what the plan decides, without the rows. */
