@@ -57,6 +57,11 @@ export const dialect: Dialect = {
   // late and out-of-order calls hold it to that.
   latestNonNull: (column) => `(array_agg(${column}) FILTER (WHERE ${column} IS NOT NULL))[1]`,
   latestNonNullFromSortedRows: true,
+  // Read in pg_temp, where it is made: whatever the search path, no table of the user's is taken for it.
+  temporaryTableAs: (name, select) => {
+    const quoted = `"${name.replace(/"/g, '""')}"`;
+    return { statement: `CREATE TEMPORARY TABLE ${quoted} ON COMMIT DROP AS ${select}`, table: `pg_temp.${quoted}` };
+  },
   keyIndexMethod: 'hash',
   // The set-based insert in a subtransaction; when a row is over 8 KB it rolls back alone, and a
   // PL/pgSQL loop takes the rows one at a time, each in a subtransaction of its own (~100 µs a row

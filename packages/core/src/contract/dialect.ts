@@ -49,6 +49,15 @@ export interface Dialect {
    */
   latestNonNullFromSortedRows?: boolean;
   /**
+   * The statement that makes a temporary table `name`, dropped when the transaction ends, from
+   * the rows of `select`, and how to name it in a query, where the warehouse may compute the
+   * query of a new table with more workers than one of an INSERT: the core then recomputes a
+   * latest-value table's keys into it, and inserts from it. PostgreSQL plans an INSERT … SELECT
+   * serially and `CREATE TABLE … AS` in parallel: the `users` aggregate of 1,000,000 calls took
+   * 1.1–1.3 s instead of 1.7–1.9 s, its rows' insert 0.2 s more.
+   */
+  temporaryTableAs?(name: string, select: string): { statement: string; table: string };
+  /**
    * The index method (`USING …`) of the key indexes, where not the warehouse's default. Every
    * lookup by key is an equality, so PostgreSQL uses `hash`: its inserts cost about half a btree's
    * at a million random message ids.

@@ -92,6 +92,9 @@ export interface WriteResult {
  */
 const REFRESH_SLICE = 250_000;
 
+/** The temporary table a slice's latest rows are computed into, where the dialect makes one (`Dialect.temporaryTableAs`). */
+const LATEST_ROWS = '_stowage_latest_rows';
+
 /**
  * Keys a sync's look may find already loaded, or repeated, before it gives up on sorting them on
  * the client (each is held in memory): past that, the sync replays what is loaded already, and
@@ -862,7 +865,12 @@ export class TableWriter {
     const aggregate = `SELECT ${select.join(', ')} FROM ${rows} GROUP BY ${q(spec.sourceKey)}`;
     if (!latest.mayBeTooBig) {
       // Rows the table gained: a touched key's row is rewritten, which adds nothing.
-      return { rows: (await this.driver.execute(`${insert} ${aggregate}`)) - deleted, rejects: 0 };
+      if (!this.dialect.temporaryTableAs) return { rows: (await this.driver.execute(`${insert} ${aggregate}`)) - deleted, rejects: 0 };
+      // A table's columns need names of their own (the key is selected twice, `max` more than once).
+      const named = `SELECT ${select.map((expression, i) => `${expression} AS ${q(`c${i}`)}`).join(', ')} FROM ${rows} GROUP BY ${q(spec.sourceKey)}`;
+      const temporary = this.dialect.temporaryTableAs(LATEST_ROWS, named);
+      await this.driver.execute(temporary.statement);
+      return { rows: (await this.driver.execute(`${insert} SELECT * FROM ${temporary.table}`)) - deleted, rejects: 0 };
     }
     return this.recomputeQuarantiningTooBig(schema, latest, keys, syncId, { insert, aggregate, width: select.length, deleted });
   }

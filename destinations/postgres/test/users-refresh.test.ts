@@ -1,0 +1,64 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Destination, Driver } from '@stowage/core';
+import { Harness, identify, removeHarnessDirs, testPostgres } from '@stowage/testkit';
+import { postgresUnderTest } from './support/dut.js';
+
+const server = await testPostgres();
+afterEach(() => server.afterEach());
+afterAll(async () => {
+  await server.close();
+  removeHarnessDirs();
+});
+
+/** PostgreSQL, with each session's statements recorded. */
+function recordedPostgres(statements: string[]): ReturnType<typeof postgresUnderTest> {
+  const dut = postgresUnderTest(server);
+  const watch = (driver: Driver): Driver =>
+    new Proxy(driver, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        if (name !== 'execute') return value.bind(target);
+        return (sql: string, ...rest: unknown[]) => {
+          statements.push(sql);
+          return (value as (...a: unknown[]) => unknown).call(target, sql, ...rest);
+        };
+      },
+    });
+  const destination = dut.destination;
+  return { ...dut, destination: { ...destination, connect: async (settings, context) => watch(await destination.connect(settings as never, context)) } as Destination };
+}
+
+const at = (minute: number) => `2026-11-23T10:${String(minute).padStart(2, '0')}:00.000Z`;
+
+describe(`PostgreSQL: the users refresh (${server.label})`, () => {
+  it('computes the latest values into a temporary table, which PostgreSQL may fill with parallel workers, and never reads a table of the user named like it', async () => {
+    const statements: string[] = [];
+    const h = await Harness.create(recordedPostgres(statements));
+    // A table of the user's, in the schema the search path names first, with the temporary table's name.
+    await h.execute('CREATE TABLE public."_stowage_latest_rows" (c0 text)');
+    await h.execute(`INSERT INTO public."_stowage_latest_rows" VALUES ('the user''s')`);
+    await h.calls([
+      identify('u1', { plan: 'pro', seats: 3 }, { messageId: 'a1', timestamp: at(5) }),
+      identify('u1', { plan: 'free' }, { messageId: 'a2', timestamp: at(1) }),
+      identify('u2', { plan: 'duo' }, { messageId: 'a3', timestamp: at(2) }),
+    ]);
+    expect(await h.sync()).toMatchObject({ status: 'Success', rows: { users: 2 } });
+    expect(await h.rows('users', ['id', 'plan', 'seats'], ['id'])).toEqual([
+      { id: 'u1', plan: 'pro', seats: 3 },
+      { id: 'u2', plan: 'duo', seats: null },
+    ]);
+    const made = statements.filter((s) => s.startsWith('CREATE TEMPORARY TABLE "_stowage_latest_rows" ON COMMIT DROP AS SELECT'));
+    expect(made).toHaveLength(1);
+    expect(statements.some((s) => s.startsWith('INSERT INTO "engage_default"."users"') && s.endsWith('SELECT * FROM pg_temp."_stowage_latest_rows"'))).toBe(true);
+    expect(await h.rows('_stowage_latest_rows', ['c0'], ['c0'], 'wh', 'public')).toEqual([{ c0: "the user's" }]);
+    // A later sync makes it again, in its own transaction (it was dropped at the commit).
+    await h.calls([identify('u2', { seats: 5 }, { messageId: 'a4', timestamp: at(9) })]);
+    expect(await h.sync()).toMatchObject({ status: 'Success' });
+    expect(await h.rows('users', ['id', 'plan', 'seats'], ['id'])).toEqual([
+      { id: 'u1', plan: 'pro', seats: 3 },
+      { id: 'u2', plan: 'duo', seats: 5 },
+    ]);
+    await h.close();
+  });
+});
