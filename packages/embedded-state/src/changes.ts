@@ -1,14 +1,18 @@
 import { JsonText, type Change } from '@stowage/core';
 
-/** A change as the store's queries read it: JSON text, and the profile's identifiers. */
-export interface ChangeRow {
+/** What every change of a run shares, given once rather than read back with each row. */
+export interface RunOfChanges {
   computation: string;
+  run_id: string;
+  at: string;
+}
+
+/** A change as the store's queries read it: JSON text, and the profile's identifiers. */
+export interface ChangeRow extends Partial<RunOfChanges> {
   profile_id: string;
   kind: string;
   value: string | null;
   version: bigint | number;
-  run_id: string;
-  at: string;
   user_id: string | null;
   anonymous_ids: string | null;
   emails: string | null;
@@ -21,15 +25,16 @@ export interface ChangeRow {
 
 const json = (text: string | null | undefined): unknown => (text === null || text === undefined ? null : JSON.parse(text));
 
-export function toChange(space: string, r: ChangeRow): Change {
+/** The change a row stands for; a run's changes take what they share from `run` (other queries read it per row). */
+export function toChange(space: string, r: ChangeRow, run?: RunOfChanges): Change {
   const change: Change = {
     space,
-    computation: r.computation,
+    computation: (run?.computation ?? r.computation)!,
     kind: r.kind as Change['kind'],
     value: json(r.value),
     version: Number(r.version),
-    runId: r.run_id,
-    at: r.at,
+    runId: (run?.run_id ?? r.run_id)!,
+    at: (run?.at ?? r.at)!,
     profile: {
       profileId: r.profile_id,
       userId: r.user_id,
@@ -53,18 +58,21 @@ export function toChange(space: string, r: ChangeRow): Change {
  * in no particular order. A replay emits the same changes, with the same versions, hence the same
  * message ids, which is all a warehouse needs to land each once; sorting them would sort every
  * member's context with them (a fifth of a million-member linked audience run, measured).
- * `$1` = space, `$2` = computation, `$3` = run id, `$4` = completion time.
+ * What every change of the run shares (computation, run, time) is not read back per row, and a
+ * journey step's context (the only kind that has one) is joined only for journey steps: of the
+ * ~0.8 s spent reading back 100,000 changes, the three shared columns took ~0.2 s.
+ * `$1` = space.
  */
-export function changesQuery(withEntities: boolean): string {
+export function changesQuery(withEntities: boolean, withJourney: boolean): string {
   const entities = withEntities
-    ? `UNION ALL SELECT profile_id, entity_id, kind, CASE WHEN present THEN 'true' ELSE 'false' END, version, context, NULL, NULL
+    ? `UNION ALL SELECT profile_id, entity_id, kind, CASE WHEN present THEN 'true' ELSE 'false' END, version, context${withJourney ? ', NULL, NULL' : ''}
        FROM run_entity_changes WHERE emitted`
     : '';
+  const journey = withJourney ? ', r.journey_context, r.journey_metadata' : '';
   return `WITH c AS (
-      SELECT c.profile_id, NULL::VARCHAR AS entity_id, c.kind, c.value, c.version, c.context AS entity_context,
-             r.journey_context, r.journey_metadata
-      FROM run_changes c LEFT JOIN run_rows r USING (profile_id) WHERE c.emitted
+      SELECT c.profile_id, NULL::VARCHAR AS entity_id, c.kind, c.value, c.version, c.context AS entity_context${journey}
+      FROM run_changes c ${withJourney ? 'LEFT JOIN run_rows r USING (profile_id) ' : ''}WHERE c.emitted
       ${entities})
-    SELECT $2 AS computation, c.*, $3 AS run_id, $4 AS at, p.user_id, p.anonymous_ids, p.emails, p.mobile_ids
+    SELECT c.*, p.user_id, p.anonymous_ids, p.emails, p.mobile_ids
     FROM c JOIN profiles p ON p.space = $1 AND p.profile_id = c.profile_id`;
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { engineThreads, failpoint, type Change, type ChangeSink, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
-import { changesQuery, toChange, type ChangeRow } from './changes.js';
+import { changesQuery, toChange, type ChangeRow, type RunOfChanges } from './changes.js';
 import { diffQuery } from './diff.js';
 import { entityDiffQuery } from './entity-diff.js';
 import { STATE_SCHEMA } from './schema.js';
@@ -78,7 +78,8 @@ export class EmbeddedProfileStore implements ProfileStore {
       // changes on and was never applied made the same message ids with its own time.
       sink.alone?.(await this.alone(header));
       if (pinned === undefined) await this.pins.run('INSERT INTO run_attempts VALUES ($1, $2, $3, $4)', [space, computation, header.id, header.completedAt]);
-      const changes = await this.streamChanges(changesQuery(linked), [space, computation, header.id, header.completedAt], space, (c) => sink.emit(c));
+      const run = { computation, run_id: header.id, at: header.completedAt };
+      const changes = await this.streamChanges(changesQuery(linked, kind === 'journey_step'), [space], space, (c) => sink.emit(c), run);
       await sink.settle();
       // A removed trait keeps its row (value NULL) so that its version keeps counting: a later
       // value gets a new version, hence a new message id, and is never mistaken for a duplicate.
@@ -181,12 +182,12 @@ export class EmbeddedProfileStore implements ProfileStore {
     );
   }
 
-  private async streamChanges(sql: string, params: Array<string | number>, space: string, emit: (changes: Change[]) => Promise<void>): Promise<number> {
+  private async streamChanges(sql: string, params: Array<string | number>, space: string, emit: (changes: Change[]) => Promise<void>, run?: RunOfChanges): Promise<number> {
     const result = await this.db.stream(sql, params);
     let total = 0;
     let pending: Change[] = [];
     for await (const rows of result.yieldRowObjectJs()) {
-      for (const row of rows) pending.push(toChange(space, row as unknown as ChangeRow));
+      for (const row of rows) pending.push(toChange(space, row as unknown as ChangeRow, run));
       if (pending.length >= CHUNK) {
         total += pending.length;
         await emit(pending);
