@@ -22,4 +22,19 @@ describe('Redshift settings', () => {
     expect(found.join(' ')).not.toContain('RsS3cret');
     expect(problems({ url, s3Bucket: 'b', iamRole: 'arn:aws:iam::1:role/r' })).toEqual([]);
   });
+
+  it('reaches a cluster at port 5439 unless told otherwise, and two warehouses may not load one Classic schema of it', () => {
+    const two = (b: Record<string, unknown>) => {
+      try {
+        parseConfig({ spaces: { s: {} }, warehouses: { a: { type: 'redshift', settings: { host: 'cluster.example.com', database: 'dev', user: 'awsuser', password: 'RsS3cretPW' } }, b: { type: 'redshift', settings: b } } }, '/srv', new Map([['redshift', redshift as unknown as Destination]]));
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    const found = two({ url: 'redshift://other:Pw2@cluster.example.com:5439/dev' });
+    expect(found).toEqual([expect.stringContaining('in the same redshift database as warehouse "a" (cluster.example.com:5439/dev)')]);
+    expect(found.join(' ')).not.toMatch(/RsS3cret|Pw2/);
+    expect(two({ host: 'cluster.example.com', database: 'analytics' })).toEqual([]);
+  });
 });
