@@ -1,4 +1,5 @@
-import { basename, resolve } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ActionWriter, withStorageActions, type Destination } from '@stowage/core';
 import { capabilities } from './capabilities.js';
 import { definition as baseDefinition, settingsSchema } from './definition.js';
@@ -26,7 +27,7 @@ export const duckdb: Destination<DuckDBSettings> = {
     openDriver({ ...settings, path: settings.path === ':memory:' ? settings.path : resolve(root, settings.path) }),
   // A DuckDB file has no credentials.
   secrets: () => [],
-  location: (settings, { root }) => (settings.path === ':memory:' ? undefined : resolve(root, settings.path)),
+  location: (settings, { root }) => (settings.path === ':memory:' ? undefined : fileLocation(resolve(root, settings.path))),
   settingsProblems: (settings) => {
     const problems: string[] = [];
     // What DuckDB's SET memory_limit reads: a number and a unit. Anything else failed every sync with "Failed to set config".
@@ -44,6 +45,15 @@ export const duckdb: Destination<DuckDBSettings> = {
     return clash ? `"${schema}" is also the name of a DuckDB catalog ("${clash}"${clash === catalogName(settings.path) ? `, from the file name ${basename(settings.path)}` : ''}), which makes its tables' names ambiguous; choose another name` : undefined;
   },
 };
+
+/** A database file's path with its folder's symbolic links followed (the file itself may not exist yet). */
+function fileLocation(path: string): string {
+  try {
+    return join(realpathSync(dirname(path)), basename(path));
+  } catch {
+    return path;
+  }
+}
 
 /** The catalog DuckDB names a database file after: its name without the extension. */
 function catalogName(path: unknown): string {

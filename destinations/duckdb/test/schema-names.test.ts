@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig, type Destination } from '@stowage/core';
 import { duckdb } from '../src/index.js';
@@ -64,5 +67,17 @@ describe('two DuckDB warehouses', () => {
     expect(config('a.duckdb', 'b.duckdb')).not.toThrow();
     // Each session of an in-memory warehouse is a database of its own.
     expect(config(':memory:', ':memory:')).not.toThrow();
+  });
+
+  it('may not load one Classic schema of one file through a symbolic link to its folder', () => {
+    const root = mkdtempSync(join(tmpdir(), 'stowage-location-'));
+    try {
+      symlinkSync(root, join(root, 'link'));
+      const parse = () =>
+        parseConfig({ spaces: { shop: {} }, warehouses: { a: { type: 'duckdb', settings: { path: 'wh.duckdb' } }, b: { type: 'duckdb', settings: { path: 'link/wh.duckdb' } } } }, root, destinations);
+      expect(parse).toThrow(/warehouse "b" would load schema "engage_shop" of space "shop" in the same duckdb database as warehouse "a"/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -2,9 +2,9 @@ import type { Destination } from '../contract/destination.js';
 import type { WarehouseConfig } from './config.js';
 
 /**
- * Two warehouses that load one Classic schema of one database: each has its own log and ledger,
- * so each would load every call into it, and two first syncs at once would both load without
- * looking for the other's rows. Refused, at the second warehouse's `schemaPrefix`, in the order
+ * Two warehouses that load one Classic schema of one database: each has its own log, ledger and
+ * index of loaded message ids, so each would load every call into it, and neither would know the
+ * other's rows as loaded: every call twice. Refused, at the second warehouse's `schemaPrefix`, in the order
  * of the configuration. Locations are compared as the destinations spell them (`localhost` and
  * `127.0.0.1` are two), so this catches a warehouse copied under a new name, not every alias.
  */
