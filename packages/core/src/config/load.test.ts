@@ -179,7 +179,7 @@ describe('configuration', () => {
         parseConfig({ spaces: { shop: {}, blog: {} }, warehouses: { a: { type: 'memory', ...a }, b: { type: 'memory', ...b } } }, '/srv/stowage', new Map([['memory', located]]));
       const where = (schema: string, space: string) =>
         `/warehouses/b/schemaPrefix: warehouse "b" would load schema "${schema}" of space "${space}" in the same memory database as warehouse "a" (one.db); ` +
-        'each keeps its own log of calls, so both would load every call into it: give one another schemaPrefix, or remove one';
+        'each keeps its own log of calls and its own index of the ids it loaded, so every call would land twice: give one another schemaPrefix, or remove one';
       expect(problems(two({ settings: { path: 'one.db' } }, { settings: { path: 'one.db' } }))).toEqual([where('engage_shop', 'shop'), where('engage_blog', 'blog')]);
       // Only the spaces both serve.
       expect(problems(two({ settings: { path: 'one.db' }, spaces: ['blog'] }, { settings: { path: 'one.db' } }))).toEqual([where('engage_blog', 'blog')]);

@@ -26,7 +26,7 @@ export function sharedSchemaProblems(warehouses: readonly WarehouseConfig[], des
       }
       problems.push(
         `/warehouses/${w.name}/schemaPrefix: warehouse "${w.name}" would load schema "${schema}" of space "${space}" in the same ${w.type} database as warehouse "${owner}" (${location}); ` +
-          'each keeps its own log of calls, so both would load every call into it: give one another schemaPrefix, or remove one',
+          'each keeps its own log of calls and its own index of the ids it loaded, so every call would land twice: give one another schemaPrefix, or remove one',
       );
     }
   }
