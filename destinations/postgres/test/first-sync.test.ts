@@ -1,7 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Destination, Driver } from '@stowage/core';
 import { firstSyncWithARepeat, Harness, identify, removeHarnessDirs, testPostgres } from '@stowage/testkit';
-import { postgresUnderTest } from './support/dut.js';
+import { watchedPostgres } from './support/watched-driver.js';
 
 const server = await testPostgres();
 afterEach(() => server.afterEach());
@@ -10,25 +9,9 @@ afterAll(async () => {
   removeHarnessDirs();
 });
 
-/** PostgreSQL, with each session's looks for loaded keys and its straight loads recorded, in order. */
-function recordedPostgres(events: string[]): ReturnType<typeof postgresUnderTest> {
-  const dut = postgresUnderTest(server);
-  const watch = (driver: Driver): Driver =>
-    new Proxy(driver, {
-      get(target, name, receiver) {
-        const value = Reflect.get(target, name, receiver) as unknown;
-        if (typeof value !== 'function') return value;
-        if (name !== 'holdsAnyKey' && name !== 'loadInto' && name !== 'transaction') return value.bind(target);
-        return (...args: unknown[]) => {
-          if (name !== 'transaction') events.push(`${String(name)} ${String(args[1])}`);
-          else events.push('batch');
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      },
-    });
-  const destination = dut.destination;
-  return { ...dut, destination: { ...destination, connect: async (settings, context) => watch(await destination.connect(settings as never, context)) } as Destination };
-}
+/** PostgreSQL, with each session's looks for loaded keys, its straight loads and its transactions (batches) recorded, in order. */
+const recordedPostgres = (events: string[]) =>
+  watchedPostgres(server, new Set(['holdsAnyKey', 'loadInto', 'transaction']), (method, args) => events.push(method === 'transaction' ? 'batch' : `${method} ${String(args[1])}`));
 
 const at = (minute: number) => `2026-11-23T10:${String(minute).padStart(2, '0')}:00.000Z`;
 

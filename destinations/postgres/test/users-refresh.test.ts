@@ -1,7 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Destination, Driver } from '@stowage/core';
 import { Harness, identify, removeHarnessDirs, testPostgres } from '@stowage/testkit';
-import { postgresUnderTest } from './support/dut.js';
+import { watchedPostgres } from './support/watched-driver.js';
 
 const server = await testPostgres();
 afterEach(() => server.afterEach());
@@ -11,23 +10,7 @@ afterAll(async () => {
 });
 
 /** PostgreSQL, with each session's statements recorded. */
-function recordedPostgres(statements: string[]): ReturnType<typeof postgresUnderTest> {
-  const dut = postgresUnderTest(server);
-  const watch = (driver: Driver): Driver =>
-    new Proxy(driver, {
-      get(target, name, receiver) {
-        const value = Reflect.get(target, name, receiver) as unknown;
-        if (typeof value !== 'function') return value;
-        if (name !== 'execute') return value.bind(target);
-        return (sql: string, ...rest: unknown[]) => {
-          statements.push(sql);
-          return (value as (...a: unknown[]) => unknown).call(target, sql, ...rest);
-        };
-      },
-    });
-  const destination = dut.destination;
-  return { ...dut, destination: { ...destination, connect: async (settings, context) => watch(await destination.connect(settings as never, context)) } as Destination };
-}
+const recordedPostgres = (statements: string[]) => watchedPostgres(server, new Set(['execute']), (_, [sql]) => statements.push(String(sql)));
 
 const at = (minute: number) => `2026-11-23T10:${String(minute).padStart(2, '0')}:00.000Z`;
 
