@@ -56,8 +56,8 @@ export function secretsOf(settings: PostgresSettings): string[] {
   return [...new Set(out)].filter((secret) => secret !== '');
 }
 
-/** Where the session is, for errors: host:port/database, never the user or password. */
-export function describeTarget(config: pg.ClientConfig): string {
+/** The server and database a session reaches (the parts over the URL, as pg takes them); undefined where pg has a default. */
+function targetParts(config: pg.ClientConfig): { host?: string; port?: number; database?: string } {
   let host = config.host;
   let port = config.port;
   let database = config.database;
@@ -74,13 +74,20 @@ export function describeTarget(config: pg.ClientConfig): string {
       // Described without the URL.
     }
   }
+  return { host, port, database };
+}
+
+/** Where the session is, for errors: host:port/database, never the user or password. */
+export function describeTarget(config: pg.ClientConfig): string {
+  const { host, port, database } = targetParts(config);
   return `${host ?? 'localhost'}:${port ?? 5432}/${database ?? '(default database)'}`;
 }
 
 /**
  * The database these settings reach, as `host:port/database` (the parts over the URL, as pg
  * takes them; without a database named, pg's default: the user's name), for telling two
- * warehouses that write one database apart from two that do not. Never the password.
+ * warehouses that write one database apart from two that do not. The host is spelled one way
+ * for its spellings that are known to be one (`sameHostName`). Never the password.
  */
 export function serverLocation(settings: PostgresSettings): string {
   let user = settings.user;
@@ -91,6 +98,22 @@ export function serverLocation(settings: PostgresSettings): string {
       // A URL pg cannot read either: its settings are refused with the configuration.
     }
   }
-  const target = describeTarget({ connectionString: settings.url, host: settings.host, port: settings.port, database: settings.database });
-  return target.endsWith('/(default database)') && user !== undefined ? `${target.slice(0, -'(default database)'.length)}${user}` : target;
+  const { host, port, database } = targetParts({ connectionString: settings.url, host: settings.host, port: settings.port, database: settings.database });
+  return `${sameHostName(host ?? 'localhost')}:${port ?? 5432}/${database ?? user ?? '(default database)'}`;
 }
+
+/**
+ * One spelling for the names of one host that need no resolver to be known as one: host names
+ * are case-insensitive, and `localhost`, `127.0.0.1` and `::1` (with or without brackets, or
+ * written long) are where a local server listens by default (PostgreSQL's `listen_addresses =
+ * 'localhost'` binds both addresses). Other names and addresses stay as written: a name and the
+ * address it resolves to are not known to be one, nor `127.0.0.2`, where another server may
+ * listen. A socket folder (`/var/run/postgresql`) is a path, kept as it is.
+ */
+function sameHostName(host: string): string {
+  if (host.startsWith('/')) return host;
+  const name = host.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  return LOOPBACK.test(name) ? 'localhost' : name;
+}
+
+const LOOPBACK = /^(?:localhost|127\.0\.0\.1|(?:0{0,4}:){2,7}0{0,3}1|::ffff:127\.0\.0\.1)$/;

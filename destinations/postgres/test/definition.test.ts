@@ -88,12 +88,28 @@ describe('where a warehouse writes', () => {
     expect(at({ url: 'postgres://alice:pa/ss@db.internal/analytics' })).toBe('db.internal:5432/analytics');
   });
 
+  it('spells one host one way where no resolver is needed to know it: case, and the loopback names of a local server', () => {
+    const at = (settings: Record<string, unknown>) => postgres.location!(settings, { root: '/srv' });
+    const local = ['postgres://u@localhost/db', 'postgres://u@127.0.0.1/db', 'postgres://u@[::1]/db', 'postgres://u@LOCALHOST./db', 'postgres://u@[0:0:0:0:0:0:0:1]:5432/db'];
+    for (const url of local) expect(at({ url }), url).toBe('localhost:5432/db');
+    expect(at({ host: '::1', database: 'db' })).toBe('localhost:5432/db');
+    expect(at({ host: 'DB.Internal', database: 'db' })).toBe(at({ url: 'postgres://u@db.internal/db' }));
+    // Not known to be one without a resolver, or not one: kept apart.
+    expect(at({ host: '127.0.0.2', database: 'db' })).toBe('127.0.0.2:5432/db');
+    expect(at({ host: '10.0.0.5', database: 'db' })).toBe('10.0.0.5:5432/db');
+    expect(at({ host: '/var/run/postgresql', database: 'db' })).toBe('/var/run/postgresql:5432/db');
+  });
+
   it('refuses two warehouses that would load one Classic schema of one database', () => {
     const config = (b: Record<string, unknown>) => () =>
       parseConfig({ spaces: { shop: {} }, warehouses: { a: { type: 'postgres', settings: { url: 'postgres://u:p1@h/db' } }, b: { type: 'postgres', ...b } } }, '/srv', new Map([['postgres', postgres as never]]));
     expect(config({ settings: { host: 'h', database: 'db', user: 'v', password: 'p2' } })).toThrow(/warehouse "b" would load schema "engage_shop" of space "shop" in the same postgres database as warehouse "a" \(h:5432\/db\)/);
     expect(config({ settings: { host: 'h', database: 'db' }, schemaPrefix: 'personas_' })).not.toThrow();
     expect(config({ settings: { host: 'h', database: 'db2' } })).not.toThrow();
+    const local = (a: string, b: string) => () =>
+      parseConfig({ spaces: { shop: {} }, warehouses: { a: { type: 'postgres', settings: { url: a } }, b: { type: 'postgres', settings: { url: b } } } }, '/srv', new Map([['postgres', postgres as never]]));
+    expect(local('postgres://postgres@localhost:5432/test', 'postgres://postgres@127.0.0.1:5432/test')).toThrow(/same postgres database as warehouse "a" \(localhost:5432\/test\)/);
+    expect(local('postgres://postgres@localhost:5432/test', 'postgres://postgres@127.0.0.1:5433/test')).not.toThrow();
   });
 });
 
