@@ -298,21 +298,22 @@ export class TableWriter {
     const marks: Row[] = [];
     for (const tableBatch of batch.tables) {
       await yieldToEventLoop();
-      const { rows, duplicates } = dedupe(tableBatch.rows, tableBatch.key, this.dialect.keyForComparison);
+      const { rows: unique, duplicates } = dedupe(tableBatch.rows, tableBatch.key, this.dialect.keyForComparison);
+      // Rows the sync's look found in the table (or an earlier batch admitted) are set aside before
+      // the plan: a skipped copy adds no column, casts nothing and quarantines nothing. Its key is
+      // a string the plan keeps as it is (a key column's type is fixed), so it is the table's key.
+      const sorter = keys?.column === tableBatch.key ? keys : undefined;
+      const checked = sorter !== undefined;
+      const rows = sorter
+        ? unique.filter((row) => {
+            const key = row[tableBatch.key];
+            return typeof key !== 'string' || sorter.admit(tableBatch.table, key);
+          })
+        : unique;
+      prepared.duplicates += unique.length - rows.length;
       const pinned = this.pinnedFor(batch.schema, tableBatch.table, batch.latest);
       const plan = await planTableInSlices({ table: tableBatch.table, existing: tables.get(tableBatch.table), rows, fixedTypes: tableBatch.fixedTypes, keyColumn: tableBatch.key, capabilities: this.capabilities, ...(pinned ? { pinned } : {}) });
       if (plan.columns.length > 0) tables.set(tableBatch.table, plan.columns);
-      // Sorted as the warehouse would compare them: the keys as planned, which is what the table holds.
-      const sorter = keys?.column === tableBatch.key ? keys : undefined;
-      const checked = sorter !== undefined;
-      if (sorter) {
-        const admitted = plan.rows.filter((row) => {
-          const key = row[tableBatch.key];
-          return typeof key !== 'string' || sorter.admit(tableBatch.table, key);
-        });
-        prepared.duplicates += plan.rows.length - admitted.length;
-        plan.rows = admitted;
-      }
       // Not push(...rejects): a wide batch has hundreds of thousands, past the stack's room for arguments.
       for (const reject of plan.rejects) rejects.push(reject);
       prepared.duplicates += duplicates;

@@ -1,7 +1,7 @@
 import { cpSync, existsSync, rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadedKeysDir } from '@stowage/core';
-import { Harness, identify, type DestinationUnderTest } from '../harness.js';
+import { Harness, identify, track, type DestinationUnderTest } from '../harness.js';
 
 const at = (minute: number) => `2026-11-23T11:${String(minute).padStart(2, '0')}:00.000Z`;
 
@@ -30,6 +30,26 @@ export function loadedKeys(dut: DestinationUnderTest): void {
       await h.calls([identify('u1', { plan: 'lost' }, { messageId: 'k1', timestamp: at(3) }), identify('u3', { plan: 'team' }, { messageId: 'k3', timestamp: at(4) })]);
       expect(await h.sync()).toMatchObject({ status: 'Success', calls: 2, duplicates: 1, rows: { identifies: 1 } });
       expect(await h.rows('identifies', ['id'])).toEqual([{ id: 'k1' }, { id: 'k2' }, { id: 'k3' }]);
+      await h.close();
+    });
+
+    it('sets a copy of a loaded call aside before planning: its new keys add no column, its values change no type', async () => {
+      const h = await Harness.create(dut, { batchSize: 2 });
+      await h.calls([identify('u1', { plan: 'pro' }, { messageId: 'k1', timestamp: at(1) }), track('u1', 'Signed Up', { plan: 'pro', seats: 3 }, { messageId: 't1', timestamp: at(1) })]);
+      await h.sync();
+      const seats = (await h.columnTypes('signed_up')).seats;
+      // The same ids sent again with keys the first calls did not have, and a value the column does not hold.
+      await h.calls([
+        identify('u1', { plan: 'pro', coupon: 'SPRING' }, { messageId: 'k1', timestamp: at(2) }),
+        track('u1', 'Signed Up', { plan: 'pro', seats: 'many', coupon: 'SPRING' }, { messageId: 't1', timestamp: at(2) }),
+        identify('u2', { plan: 'free' }, { messageId: 'k2', timestamp: at(3) }),
+      ]);
+      expect(await h.sync()).toMatchObject({ status: 'Success', duplicates: 3, casts: 0, rejects: 0, rows: { identifies: 1 } });
+      expect(await h.columns('identifies')).not.toContain('coupon');
+      expect(await h.columns('users')).not.toContain('coupon');
+      expect(await h.columns('signed_up')).not.toContain('coupon');
+      expect((await h.columnTypes('signed_up')).seats).toBe(seats);
+      expect(await h.rows('users', ['id', 'plan'])).toEqual([{ id: 'u1', plan: 'pro' }, { id: 'u2', plan: 'free' }]);
       await h.close();
     });
 
