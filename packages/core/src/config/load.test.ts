@@ -61,6 +61,16 @@ describe('configuration', () => {
     }
   });
 
+  it('refuses a computation whose key names the column its track calls carry the key in (audience_key, trait_key)', () => {
+    const config = (computations: Record<string, unknown>) => () => parse({ spaces: { s: { computations } }, warehouses: { wh: { type: 'memory', settings: { path: 'x' } } } });
+    expect(config({ audience_key: { type: 'audience' } })).toThrow(/\/spaces\/s\/computations\/audience_key: an audience's track calls carry its key in the property `audience_key`.*Rename the computation, or set `track: false` for its warehouses \(wh\)/);
+    expect(config({ 'Trait Key': { type: 'trait' } })).toThrow(/\/spaces\/s\/computations\/Trait Key: a trait's track calls carry its key in the property `trait_key`/);
+    // Each only where it meets its own marker, and only where track calls are sent.
+    expect(config({ trait_key: { type: 'audience' }, audience_key: { type: 'trait' } })).not.toThrow();
+    expect(config({ audience_key: { type: 'audience', warehouses: { wh: { track: false } } } })).not.toThrow();
+    expect(config({ audience_key: { type: 'linked_audience' } })).not.toThrow();
+  });
+
   it('reads ${NAME} in warehouse settings from the environment, and names a missing variable, never a value', () => {
     process.env.STOWAGE_TEST_WAREHOUSE_PATH = 'from-env';
     try {

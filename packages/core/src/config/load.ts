@@ -10,6 +10,7 @@ import { configSchema } from './schema.js';
 import { resolveEnvReferences } from './env-settings.js';
 import { sharedSchemaProblems } from './shared-schemas.js';
 import { ColumnNamer } from '../naming/column-namer.js';
+import { snakeCase } from '../naming/snake-case.js';
 
 const require = createRequire(import.meta.url);
 const Ajv = require('ajv') as typeof import('ajv').default;
@@ -156,6 +157,14 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
         else if (warehouses[target] && !warehouses[target].spaces.includes(name)) {
           problems.push(`/spaces/${name}/computations/${key}/warehouses/${target}: warehouse "${target}" does not serve space "${name}" (add it to /warehouses/${target}/spaces)`);
         }
+      }
+      const marker = c.type === 'audience' ? 'audience_key' : 'trait_key';
+      const tracked = Object.entries<any>(targets).filter(([, settings]) => settings?.track !== false).map(([w]) => w);
+      if (classic && tracked.length > 0 && snakeCase(key) === marker) {
+        // The track call of a change is `{ audience_key: <key>, <key>: true }` (`trait_key` for a trait).
+        problems.push(
+          `/spaces/${name}/computations/${key}: ${c.type === 'audience' ? 'an audience' : 'a trait'}'s track calls carry its key in the property \`${marker}\`, and its value in a property named after the key, which here names the same column: the one would overwrite or quarantine the other in every row of its events. Rename the computation, or set \`track: false\` for its warehouses (${tracked.join(', ')})`,
+        );
       }
       computations[key] = {
         key,
