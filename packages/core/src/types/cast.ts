@@ -26,6 +26,30 @@ function exactNumber(value: string): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const INTEGER_TEXT = /^-?[1-9]\d*$/;
+
+/**
+ * The decimal digits of an integer a 64-bit integer column holds, given as a number beyond 2^53
+ * (exact, since a double holds only integers there: `2 ** 60`) or as its digits
+ * (`"1234567890123456789"`, read so from a line, where a double would have changed it).
+ * A double's own text would not do: `String(2 ** 60)` is `1152921504606847000`, its shortest
+ * spelling, another integer. Undefined for anything else.
+ */
+export function int64Digits(value: unknown): string | undefined {
+  let big: bigint;
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value)) return undefined;
+    big = BigInt(value);
+  } else if (typeof value === 'string' && INTEGER_TEXT.test(value) && value.length <= 20) {
+    big = BigInt(value);
+  } else {
+    return undefined;
+  }
+  return big >= INT64_MIN && big <= INT64_MAX ? big.toString() : undefined;
+}
+
 /**
  * Makes a value fit a column of the given type when that loses nothing: `"12"` into bigint,
  * `12` into double, `true` into string, `"true"` into boolean. Anything else is refused; the
@@ -38,13 +62,17 @@ export function castTo(value: unknown, type: LogicalType): CastResult {
       if (typeof value === 'boolean') return keep(value);
       if (value === 'true' || value === 'false') return cast(value === 'true');
       return refuse(value, type);
-    case 'bigint':
+    case 'bigint': {
       if (typeof value === 'number' && Number.isSafeInteger(value)) return keep(value);
       if (typeof value === 'string') {
         const n = exactNumber(value);
         if (n !== undefined && Number.isSafeInteger(n) && String(n) === value) return cast(n);
       }
+      // Past 2^53, an integer goes to the load file as its digits, which the warehouse reads exactly.
+      const digits = int64Digits(value);
+      if (digits !== undefined) return typeof value === 'number' ? keep(digits) : cast(digits);
       return refuse(value, type);
+    }
     case 'double':
       if (typeof value === 'number') return keep(value);
       if (typeof value === 'string') {
@@ -68,8 +96,12 @@ export function castTo(value: unknown, type: LogicalType): CastResult {
   }
 }
 
-/** Whether a value needs a wider column than `type` to be stored whole (an integer column meeting 1.5). */
+/**
+ * Whether a value needs a wider column than `type` to be stored whole: a number an integer column
+ * cannot hold (1.5, or 1e19, past the 64-bit range). An integer it holds, however large, is no
+ * reason: widened to double, the column would round every later one past 2^53.
+ */
 export function widerTypeFor(value: unknown, type: LogicalType): LogicalType | undefined {
-  if (type === 'bigint' && typeof value === 'number' && !Number.isSafeInteger(value)) return 'double';
+  if (type === 'bigint' && typeof value === 'number' && !Number.isSafeInteger(value) && int64Digits(value) === undefined) return 'double';
   return undefined;
 }

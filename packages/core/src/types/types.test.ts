@@ -8,6 +8,9 @@ describe('inferType', () => {
     [true, 'boolean'],
     [450, 'bigint'],
     [450.5, 'double'],
+    [2 ** 60, 'bigint'],
+    [2 ** 63, 'double'],
+    [1e300, 'double'],
     ['2026-11-23T10:00:00Z', 'timestamp'],
     ['2026-11-23T10:00:00.123+02:00', 'timestamp'],
     ['2026-11-23', 'string'],
@@ -43,9 +46,25 @@ describe('castTo', () => {
     }
   });
 
-  it('asks for a wider column when an integer column meets a fraction', () => {
+  it('asks for a wider column when an integer column meets a fraction, or a number past its range, and for nothing else', () => {
     expect(widerTypeFor(1.5, 'bigint')).toBe('double');
+    expect(widerTypeFor(2 ** 63, 'bigint')).toBe('double');
     expect(widerTypeFor(2, 'bigint')).toBeUndefined();
+    // Whole, and within the 64-bit range: a double column would round every later integer past 2^53.
+    expect(widerTypeFor(2 ** 60, 'bigint')).toBeUndefined();
+    expect(widerTypeFor(-(2 ** 63), 'bigint')).toBeUndefined();
+  });
+
+  it('stores an integer past 2^53 in an integer column as its exact digits, never through a double', () => {
+    // String(2 ** 60) is 1152921504606847000: the double's shortest spelling, another integer.
+    expect(castTo(2 ** 60, 'bigint')).toEqual({ ok: true, value: '1152921504606846976', cast: false });
+    expect(castTo(-(2 ** 63), 'bigint')).toEqual({ ok: true, value: '-9223372036854775808', cast: false });
+    // Digits read as text from a line (a double could not hold them): cast, exactly.
+    expect(castTo('9007199254740993', 'bigint')).toEqual({ ok: true, value: '9007199254740993', cast: true });
+    expect(castTo('9223372036854775807', 'bigint')).toEqual({ ok: true, value: '9223372036854775807', cast: true });
+    for (const value of ['9223372036854775808', '-9223372036854775809', '1234567890123456789012', '09007199254740993', '9007199254740993.0', 2 ** 63]) {
+      expect(castTo(value, 'bigint').ok, String(value)).toBe(false);
+    }
   });
 });
 

@@ -21,14 +21,15 @@ export function casts(dut: DestinationUnderTest): void {
         identify('u4', { flag: 1, count: '9007199254740993', seen_at: 12345 }, { messageId: 'm4' }),
       ]);
       const record = await h.sync();
-      expect(record).toMatchObject({ status: 'Partial', casts: 6, rejects: 7 });
+      expect(record).toMatchObject({ status: 'Partial', casts: 7, rejects: 6 });
       expect(await h.columnTypes('identifies')).toMatchObject(named({ flag: 'boolean', count: 'bigint', ratio: 'double', seen_at: 'timestamp', label: 'string' }));
       expect(await h.rows('identifies', ['id', ...columns], ['id'])).toEqual([
         { id: 'm0', ...named({ flag: true, count: 1, ratio: 0.5, seen_at: '2026-11-23T10:00:00.000Z', label: 'a' }) },
         { id: 'm1', ...named({ flag: false, count: 42, ratio: 3.5, seen_at: '2026-11-23T10:00:00.000Z', label: 'true' }) },
         { id: 'm2', ...named({ flag: null, count: null, ratio: 12, seen_at: null, label: '7' }) },
         { id: 'm3', ...named({ flag: null, count: null, ratio: null, seen_at: null, label: null }) },
-        { id: 'm4', ...named({ flag: null, count: null, ratio: null, seen_at: null, label: null }) },
+        // Digits past 2^53, read back as digits: the integer column holds them exactly.
+        { id: 'm4', ...named({ flag: null, count: '9007199254740993', ratio: null, seen_at: null, label: null }) },
       ]);
       const [flag, count, ratio, seenAt] = columns;
       const byIdAndColumn = (a: Record<string, unknown>, b: Record<string, unknown>) => `${a.id} ${a.column_name}`.localeCompare(`${b.id} ${b.column_name}`);
@@ -39,7 +40,6 @@ export function casts(dut: DestinationUnderTest): void {
           { id: 'm3', column_name: ratio, value: 'abc' },
           { id: 'm3', column_name: seenAt, value: 'tomorrow' },
           { id: 'm4', column_name: flag, value: '1' },
-          { id: 'm4', column_name: count, value: '9007199254740993' },
           { id: 'm4', column_name: seenAt, value: '12345' },
         ].sort(byIdAndColumn),
       );

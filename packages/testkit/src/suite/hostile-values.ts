@@ -55,22 +55,29 @@ export function hostileValues(dut: DestinationUnderTest): void {
       await h.close();
     });
 
-    it('keeps every digit of an integer sent as a number that a double cannot hold (a Snowflake id): as text, or quarantined whole', async () => {
+    it('keeps every digit of an integer sent as a number that a double cannot hold (a Snowflake id): in an integer column within its range, as text, or quarantined whole', async () => {
       const h = await Harness.create(dut);
-      await h.calls([identify('u1', { score: 5 }, { messageId: 'i1' })]);
+      await h.calls([identify('u1', { score: 5, big: 1 }, { messageId: 'i1' })]);
       await h.sync();
       // As sent: JSON.stringify of a JavaScript number would have lost the digits already.
-      await h.calls(['{"type":"identify","messageId":"i2","userId":"u2","traits":{"snowflake_id":1234567890123456789012,"score":9007199254740993,"exact":9007199254740992}}']);
+      await h.calls([
+        '{"type":"identify","messageId":"i2","userId":"u2","traits":{"snowflake_id":1234567890123456789012,"score":9007199254740993,"exact":9007199254740992,"big":99999999999999999999}}',
+        // 2^60, which a double holds: an integer still, not a reason to make the column double.
+        '{"type":"identify","messageId":"i3","userId":"u3","traits":{"score":1152921504606846976}}',
+      ]);
       const record = await h.sync();
       expect(record).toMatchObject({ status: 'Partial', rejects: 1 });
-      const [snowflake, score, exact] = [name('snowflake_id'), name('score'), name('exact')];
-      expect(await h.columnTypes('identifies')).toMatchObject({ [snowflake!]: 'string', [score!]: 'bigint', [exact!]: 'double' });
-      expect(await h.rows('identifies', ['id', snowflake!, score!], ['id'])).toEqual([
-        { id: 'i1', [snowflake!]: null, [score!]: 5 },
-        { id: 'i2', [snowflake!]: '1234567890123456789012', [score!]: null },
+      expect(record.notices.join('\n')).not.toMatch(/widened/);
+      const [snowflake, score, exact, big] = [name('snowflake_id'), name('score'), name('exact'), name('big')];
+      expect(await h.columnTypes('identifies')).toMatchObject({ [snowflake!]: 'string', [score!]: 'bigint', [exact!]: 'bigint', [big!]: 'bigint' });
+      // Past 2^53 a driver reads an integer back as its digits.
+      expect(await h.rows('identifies', ['id', snowflake!, score!, exact!, big!], ['id'])).toEqual([
+        { id: 'i1', [snowflake!]: null, [score!]: 5, [exact!]: null, [big!]: 1 },
+        { id: 'i2', [snowflake!]: '1234567890123456789012', [score!]: '9007199254740993', [exact!]: '9007199254740992', [big!]: null },
+        { id: 'i3', [snowflake!]: null, [score!]: '1152921504606846976', [exact!]: null, [big!]: null },
       ]);
-      // Its integer column cannot take it through a double: it waits in the quarantine, every digit kept.
-      expect(await h.rows('_stowage_rejects', ['id', 'column_name', 'value'])).toEqual([{ id: 'i2', column_name: score, value: '9007199254740993' }]);
+      // Past the 64-bit range, an integer column cannot take it: it waits in the quarantine, every digit kept.
+      expect(await h.rows('_stowage_rejects', ['id', 'column_name', 'value'])).toEqual([{ id: 'i2', column_name: big, value: '99999999999999999999' }]);
       await h.close();
     });
 
