@@ -3,6 +3,7 @@ import { refusalReason } from '../writer/refusal-reason.js';
 import { actionsCore, defaultValues, fieldsToJsonSchema, removeEmptyValues } from '../actions/actions-core.js';
 import { compileMapping, type CompiledMapping } from '../actions/compiled-mapping.js';
 import { materializeEvent, type ActionEvent } from '../actions/events.js';
+import { PayloadValidator } from '../actions/payload-validation.js';
 import { sendCustomEventFields } from '../actions/fields.js';
 import { presetColumns } from '../actions/presets.js';
 import type { ActivationConfig, SpaceConfig, WarehouseConfig } from '../config/config.js';
@@ -56,7 +57,7 @@ const REFUSED_IDS_NAMED = 3;
 
 /** The action's payload schema, as executeBatch validates each payload against it. */
 const PAYLOAD_SCHEMA = fieldsToJsonSchema(sendCustomEventFields as never);
-const VALIDATION = { schemaKey: 'stowage:sendCustomEvent', throwIfInvalid: true, exempt: ['dynamicAuthSettings'] };
+const PAYLOADS = new PayloadValidator(PAYLOAD_SCHEMA as never, { schemaKey: 'stowage:sendCustomEvent', throwIfInvalid: true, exempt: ['dynamicAuthSettings'] });
 
 /** One event's result, as executeBatch reports it. */
 interface EventResult {
@@ -242,7 +243,7 @@ export class ActionWriteSession {
     for (let i = 0; i < events.length; i++) {
       const payload = removeEmptyValues(map(events[i]!), PAYLOAD_SCHEMA);
       try {
-        actionsCore().validateSchema(payload, PAYLOAD_SCHEMA, VALIDATION);
+        PAYLOADS.validate(payload);
       } catch (error) {
         results[i] = { status: 400, errormessage: (error as Error).message };
         continue;
