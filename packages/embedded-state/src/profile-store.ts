@@ -12,6 +12,12 @@ import { stageRun } from './staging.js';
 const CHUNK = 5_000;
 
 /**
+ * Other runs' unapplied attempts whose times a run's look for its message ids reads besides its
+ * own (`ChangeSink.alsoAt`); past that many, it reads every row.
+ */
+const NAMED_ATTEMPTS = 16;
+
+/**
  * The state database's settings: bounded memory (it spills to disk past it); no ordering
  * guarantee, which lets DuckDB stream a large run instead of buffering it in order; and a core
  * left to the JS thread, which stages the run and maps and writes the changes meanwhile.
@@ -76,7 +82,7 @@ export class EmbeddedProfileStore implements ProfileStore {
       // From the first change handed on, the run's time is fixed: whatever this attempt writes
       // is stamped with it, and so is every later attempt's. Another run's attempt that handed
       // changes on and was never applied made the same message ids with its own time.
-      sink.alone?.(await this.alone(header));
+      sink.alsoAt?.(await this.othersAttemptedAt(header));
       if (pinned === undefined) await this.pins.run('INSERT INTO run_attempts VALUES ($1, $2, $3, $4)', [space, computation, header.id, header.completedAt]);
       const run = { computation, run_id: header.id, at: header.completedAt };
       const changes = await this.streamChanges(changesQuery(linked, kind === 'journey_step'), [space], space, (c) => sink.emit(c), run);
@@ -127,11 +133,12 @@ export class EmbeddedProfileStore implements ProfileStore {
       await this.db.run('INSERT INTO runs VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [space, computation, header.id, header.kind, header.completedAt, new Date().toISOString(), count, changes]);
       failpoint('state:before-commit');
       await this.db.run('COMMIT');
-      // Applied: the run is in `runs` for good, and its time with it; and the computation's state
-      // has moved on, so no attempt of another run can make this state's ids again: every pin
-      // of the computation goes. (Not in the transaction, whose snapshot is older than the pin.)
-      // A pin left by a failure here only makes the next run look among all rows.
-      await this.pins.run('DELETE FROM run_attempts WHERE space = $1 AND computation = $2', [space, computation]).catch(() => undefined);
+      // Applied: the run is in `runs` for good, and its time with it: its own pin goes. Another
+      // run's pin stays: that attempt diffed against a state of which this run may have moved
+      // only some profiles (a delta), and a later run can make its ids again for the others.
+      // (Not in the transaction, whose snapshot is older than the pin.) A pin left by a failure
+      // here only widens later runs' looks by its time.
+      await this.pins.run('DELETE FROM run_attempts WHERE space = $1 AND computation = $2 AND run_id = $3', [space, computation, header.id]).catch(() => undefined);
       return { applied: true, profiles: count, changes };
     } catch (error) {
       await this.db.run('ROLLBACK').catch(() => undefined);
@@ -143,10 +150,17 @@ export class EmbeddedProfileStore implements ProfileStore {
     }
   }
 
-  /** Whether no other run of the computation handed changes on since its state last changed. */
-  private async alone(header: RunHeader): Promise<boolean> {
-    const others = await this.pins.runAndReadAll('SELECT 1 FROM run_attempts WHERE space = $1 AND computation = $2 AND run_id <> $3 LIMIT 1', [header.space, header.computation, header.id]);
-    return others.currentRowCount === 0;
+  /**
+   * The completion times of other runs' attempts of the computation that handed changes on and
+   * were never applied (`ChangeSink.alsoAt`); undefined past `NAMED_ATTEMPTS` of them.
+   */
+  private async othersAttemptedAt(header: RunHeader): Promise<string[] | undefined> {
+    const others = await this.pins.runAndReadAll(
+      'SELECT DISTINCT completed_at FROM run_attempts WHERE space = $1 AND computation = $2 AND run_id <> $3 ORDER BY completed_at LIMIT $4',
+      [header.space, header.computation, header.id, NAMED_ATTEMPTS + 1],
+    );
+    const times = others.getRowsJS().map((row) => String(row[0]));
+    return times.length > NAMED_ATTEMPTS ? undefined : times;
   }
 
   /** The completion time of an earlier attempt of the run that handed changes on, if one did. */

@@ -114,7 +114,7 @@ export class ActionWriter {
    * previous write's statements do; writes prepared one after another are applied in that order
    * (each is planned against the schema the ones before it leave).
    */
-  async prepare(payloads: readonly ActionPayload[], { withinTheirTime = false } = {}): Promise<PreparedActionWrite> {
+  async prepare(payloads: readonly ActionPayload[], { alsoAt }: { alsoAt?: readonly string[] } = {}): Promise<PreparedActionWrite> {
     const out: ActionWriteResult = { results: new Array(payloads.length), rows: {}, refused: 0, duplicates: 0, casts: 0, rejects: 0, notices: [] };
     const bySchema = new Map<string, { tables: Map<string, Array<Record<string, unknown>>>; rejects: Reject[]; override: boolean; indices: number[] }>();
     const refuse = (i: number, status: number, reason: string) => {
@@ -171,9 +171,11 @@ export class ActionWriter {
         throw new MissingSchemaError(`the schema "${schema}" does not exist; Stowage writes to an existing schema an activation names but never creates it: create it, then \`stowage flush\``);
       }
       // A message id names one change, stamped with its run's completion time on every attempt
-      // (the profile state keeps the first one that handed changes on): when the caller knows no
-      // other run made the same ids, they can only already be among the rows of that time.
-      const tables: TableBatch[] = [...group.tables].map(([table, rows]) => ({ table, rows, fixedTypes: COLUMN_TYPES, key: 'id', ...(withinTheirTime ? { keyArrivesWith: 'received_at' } : {}) }));
+      // (the profile state keeps the first one that handed changes on): when the caller knows the
+      // other times it may have been made with (`alsoAt`), it can only already be among the rows
+      // of its own time or of those.
+      const look = alsoAt ? { keyArrivesWith: 'received_at', keyAlsoArrivedAt: alsoAt } : {};
+      const tables: TableBatch[] = [...group.tables].map(([table, rows]) => ({ table, rows, fixedTypes: COLUMN_TYPES, key: 'id', ...look }));
       schemas.push({ schema, batch: await this.writer.prepare({ schema, tables, latest: [], rejects: group.rejects, createSchema: !group.override }) });
     }
     return { out, schemas };

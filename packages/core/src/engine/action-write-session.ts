@@ -178,18 +178,18 @@ export class ActionWriteSession {
    * write's statements do. Prepared writes are committed in the order they were prepared, or
    * not at all (each is planned against the schema the ones before it leave).
    *
-   * `withinTheirTime`: the events' message ids can only already be in their table with the
-   * events' own `receivedAt` (a run alone on its computation, `ChangeSink.alone`), so the look for
-   * them reads only those rows. Otherwise (the queue, a run after another's failed attempt) it
+   * `alsoAt`: the events' message ids can only already be in their table with the events' own
+   * `receivedAt` or one of these times (a run's, `ChangeSink.alsoAt`), so the look for them reads
+   * only those rows. Without it (the queue, a run after too many others' failed attempts) it
    * reads them all.
    */
-  async prepare(activation: ActivationConfig, events: ActionEvent[], withinTheirTime = false): Promise<PreparedEvents> {
+  async prepare(activation: ActivationConfig, events: ActionEvent[], alsoAt?: readonly string[]): Promise<PreparedEvents> {
     this.begin();
     if (this.error !== undefined) throw this.error;
     await this.settled();
     await this.open();
     const started = Date.now();
-    const apply = await this.execute(activation, events, withinTheirTime);
+    const apply = await this.execute(activation, events, alsoAt);
     return { activation, events, apply, started };
   }
 
@@ -233,7 +233,7 @@ export class ActionWriteSession {
    * write is planned now, in the order writes are prepared: a write planned only as it commits
    * would be planned against tables an earlier-prepared write has yet to create.
    */
-  private async execute(activation: ActivationConfig, events: ActionEvent[], withinTheirTime: boolean): Promise<() => Promise<EventResult[]>> {
+  private async execute(activation: ActivationConfig, events: ActionEvent[], alsoAt: readonly string[] | undefined): Promise<() => Promise<EventResult[]>> {
     const mapping = this.mapping(activation);
     if (!this.compiled.has(activation.name)) this.compiled.set(activation.name, compileMapping(mapping) ?? null);
     const map = this.compiled.get(activation.name) ?? ((event: ActionEvent) => actionsCore().transform(mapping as never, materializeEvent(event) as never));
@@ -252,7 +252,7 @@ export class ActionWriteSession {
       indices.push(i);
     }
     if (payloads.length === 0) return async () => results;
-    const prepared = await this.writer!.prepare(payloads, { withinTheirTime });
+    const prepared = await this.writer!.prepare(payloads, { alsoAt });
     return async () => {
       const written = await this.writer!.apply(prepared);
       written.results.forEach((r, k) => (results[indices[k]!] = r.ok ? { status: 200 } : { status: r.status, errormessage: r.reason }));

@@ -131,7 +131,7 @@ export class StorageActionsPath {
    * An activation that cannot be written now (the warehouse failed, its schema is missing) gets
    * no prepared write: its events go to the durable queue when the chunk's turn comes.
    */
-  async prepareWrites(s: ActionWriteSession, byActivation: EventsByActivation, withinTheirTime = false): Promise<PendingWrite[]> {
+  async prepareWrites(s: ActionWriteSession, byActivation: EventsByActivation, alsoAt?: readonly string[]): Promise<PendingWrite[]> {
     const writes: PendingWrite[] = [];
     for (const [activation, events] of byActivation) {
       if (s.failed || s.heldActivations.has(activation.name)) {
@@ -140,7 +140,7 @@ export class StorageActionsPath {
         continue;
       }
       try {
-        writes.push({ activation, events, prepared: await s.prepare(activation, events, withinTheirTime) });
+        writes.push({ activation, events, prepared: await s.prepare(activation, events, alsoAt) });
       } catch (error) {
         failedWrite(s, activation, events.length, error);
         writes.push({ activation, events });

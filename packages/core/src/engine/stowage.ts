@@ -187,8 +187,8 @@ export class Stowage {
       return s;
     };
     let calls = 0;
-    // Whether the run's message ids can only be among the rows of their own time (ChangeSink.alone).
-    let alone = false;
+    // Where else than among the rows of their own time the run's message ids may be (ChangeSink.alsoAt); undefined: anywhere.
+    let alsoAt: readonly string[] | undefined;
     const progress = runProgress(header, opts.onProgress);
     // One lane per warehouse: its writes run in order, while the diff streams the next changes.
     const lanes = new Map<string, WriteLane>();
@@ -213,12 +213,12 @@ export class Stowage {
         for (const [warehouse, byActivation] of this.actions.eventsFor(space, activations, changes)) {
           for (const list of byActivation.values()) events += list.length;
           const s = session(warehouse);
-          const writes = await this.actions.prepareWrites(s, byActivation, alone);
+          const writes = await this.actions.prepareWrites(s, byActivation, alsoAt);
           await lane(warehouse).submit(async () => progress.events(await this.actions.commitOrQueue(s, warehouse, space, writes)));
         }
       },
-      alone: (yes) => {
-        alone = yes;
+      alsoAt: (times) => {
+        alsoAt = times;
       },
       settle: async () => {
         for (const l of lanes.values()) await l.settle();

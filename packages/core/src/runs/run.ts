@@ -99,12 +99,14 @@ export interface ChangeSink {
   emit(changes: Change[]): Promise<void>;
   settle(): Promise<void>;
   /**
-   * Told before the first emit whether this run is the only one of its computation that handed
-   * changes on since the computation's state last changed. Only then can a change's message id
-   * already be in a table with no other time than the change's own: another run diffed against
-   * the same state (one that failed and was never sent again) made the same ids with its own time.
+   * Told before the first emit where, besides among the rows of a change's own time, its message
+   * id may already be in a table: at the completion times of other runs' attempts of the
+   * computation that handed changes on and were never applied (one that failed and was never sent
+   * again). Diffed against a state this run shares with them, for the profiles no applied run has
+   * moved since, they made the same ids with their own time. Undefined: too many to name, the ids
+   * may be anywhere. Until told, they may be anywhere.
    */
-  alone?(alone: boolean): void;
+  alsoAt?(times: readonly string[] | undefined): void;
 }
 
 /**
@@ -113,8 +115,8 @@ export interface ChangeSink {
  * message ids). A run's completion time is fixed by the first attempt that hands changes on: a
  * replay with another `completedAt` still stamps its changes with that one, so that a message id
  * always comes with the same time, unless another run of the computation handed the same changes
- * on first (`ChangeSink.alone`). The Storage Actions writer relies on it to look for a message id
- * among the rows of that time only.
+ * on first and was never applied (`ChangeSink.alsoAt`). The Storage Actions writer relies on it
+ * to look for a message id among the rows of those times only.
  */
 export interface ProfileStore {
   applyRun(header: RunHeader, kind: ComputationKind, profiles: AsyncIterable<RunProfile[]>, sink: ChangeSink): Promise<RunOutcome>;

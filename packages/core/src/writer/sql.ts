@@ -70,13 +70,17 @@ export class Statements {
   /**
    * Insert staged rows whose key the table does not hold yet: a replayed or repeated message is a
    * no-op. With `within`, only the table's rows in that range of the column the keys arrive with
-   * are looked at (its bounds are the statement's parameters 1 and 2).
+   * are looked at: the rows of each of its spans, whose bounds are the statement's parameters
+   * (1 and 2 for the first, 3 and 4 for the next…).
    */
-  insertNew(schema: string, table: string, stage: string, columns: readonly Column[], keys: readonly string[], within?: { column: string; type: LogicalType }): string {
+  insertNew(schema: string, table: string, stage: string, columns: readonly Column[], keys: readonly string[], within?: { column: string; type: LogicalType; spans: readonly unknown[] }): string {
     const target = this.table(schema, table);
     const match = keys.map((k) => `t.${this.dialect.quote(k)} = ${this.staged(columns.find((c) => c.name === k) ?? { name: k, type: 'string' }, 's')}`).join(' AND ');
     const type = within && this.dialect.physicalType(within.type);
-    const range = within ? ` AND t.${this.dialect.quote(within.column)} BETWEEN CAST(${this.dialect.param(1)} AS ${type}) AND CAST(${this.dialect.param(2)} AS ${type})` : '';
+    const column = within && `t.${this.dialect.quote(within.column)}`;
+    const between = (i: number) => `${column} BETWEEN CAST(${this.dialect.param(2 * i + 1)} AS ${type}) AND CAST(${this.dialect.param(2 * i + 2)} AS ${type})`;
+    const spans = within ? within.spans.map((_, i) => between(i)) : [];
+    const range = spans.length === 0 ? '' : spans.length === 1 ? ` AND ${spans[0]}` : ` AND (${spans.join(' OR ')})`;
     return `INSERT INTO ${target} (${this.columnList(columns)}) SELECT ${this.stagedList(columns, 's')} FROM ${stage} s WHERE NOT EXISTS (SELECT 1 FROM ${target} t WHERE ${match}${range})`;
   }
 }

@@ -37,6 +37,12 @@ export interface TableBatch {
    * maps, instead of every row the table ever got.
    */
   keyArrivesWith?: string;
+  /**
+   * Other values of `keyArrivesWith` the batch's keys may already be in the table with (Storage
+   * Actions: the times of other runs' unapplied attempts, `ChangeSink.alsoAt`): the look reads
+   * the rows about each of them too.
+   */
+  keyAlsoArrivedAt?: readonly SqlValue[];
 }
 
 /**
@@ -120,8 +126,8 @@ interface PreparedLatest {
 export interface KeyRange {
   column: string;
   type: LogicalType;
-  from: SqlValue;
-  to: SqlValue;
+  /** Disjoint, in order: the batch's own range of the column, and one about each other value its keys may have arrived with. */
+  spans: Array<{ from: SqlValue; to: SqlValue }>;
 }
 
 /**
@@ -131,15 +137,20 @@ export interface KeyRange {
  */
 const ZONE_MARGIN_MS = 24 * 60 * 60 * 1000;
 
+/** A span of the column: its bounds in order (`low`, `high`), and the values that name them. */
+type Span = [low: number, high: number, from: SqlValue, to: SqlValue];
+
 /**
- * The batch's range of `column`, or undefined when a row has no value there (its key could be
- * anywhere). Each value is read once: the plan made timestamps canonical, which `timestampMillis`
- * reads without a Date (Date.parse of every row's value twice was a tenth of a write's client work).
+ * The batch's range of `column`, with a span about each of `also` (merged where they meet), or
+ * undefined when a row has no value there (its key could be anywhere). Each value is read once:
+ * the plan made timestamps canonical, which `timestampMillis` reads without a Date (Date.parse
+ * of every row's value twice was a tenth of a write's client work).
  */
-function keyRange(rows: ReadonlyArray<Record<string, unknown>>, column: string | undefined, columns: readonly Column[]): KeyRange | undefined {
+function keyRange(rows: ReadonlyArray<Record<string, unknown>>, column: string | undefined, columns: readonly Column[], also: readonly SqlValue[] = []): KeyRange | undefined {
   const type = columns.find((c) => c.name === column)?.type;
   if (column === undefined || (type !== 'timestamp' && type !== 'bigint' && type !== 'double')) return undefined;
-  const order = type === 'timestamp' ? (v: unknown) => timestampMillis(String(v)) : (v: unknown) => Number(v);
+  const timestamp = type === 'timestamp';
+  const order = timestamp ? (v: unknown) => timestampMillis(String(v)) : (v: unknown) => Number(v);
   let from: unknown;
   let to: unknown;
   let low = Infinity;
@@ -159,9 +170,23 @@ function keyRange(rows: ReadonlyArray<Record<string, unknown>>, column: string |
     }
   }
   if (from === undefined) return undefined;
-  if (type !== 'timestamp') return { column, type, from: from as SqlValue, to: to as SqlValue };
+  const spans: Span[] = [[low, high, from as SqlValue, to as SqlValue]];
+  for (const v of also) {
+    const at = order(v);
+    if (v === null || Number.isNaN(at)) return undefined;
+    spans.push([at, at, v, v]);
+  }
   const iso = (ms: number) => new Date(ms).toISOString();
-  return { column, type, from: iso(low - ZONE_MARGIN_MS), to: iso(high + ZONE_MARGIN_MS) };
+  const widened: Span[] = timestamp ? spans.map(([l, h]) => [l - ZONE_MARGIN_MS, h + ZONE_MARGIN_MS, iso(l - ZONE_MARGIN_MS), iso(h + ZONE_MARGIN_MS)]) : spans;
+  widened.sort((a, b) => a[0] - b[0]);
+  const merged: Span[] = [];
+  for (const span of widened) {
+    const last = merged[merged.length - 1];
+    if (last && span[0] <= last[1]) {
+      if (span[1] > last[1]) [last[1], last[3]] = [span[1], span[3]];
+    } else merged.push([...span]);
+  }
+  return { column, type, spans: merged.map(([, , f, t]) => ({ from: f, to: t })) };
 }
 
 /** The DDL a table needs before a batch loads: what the plan decides, without the rows. */
@@ -318,7 +343,7 @@ export class TableWriter {
       for (const reject of plan.rejects) rejects.push(reject);
       prepared.duplicates += duplicates;
       prepared.casts += plan.casts;
-      const within = keyRange(plan.rows, tableBatch.keyArrivesWith, plan.columns);
+      const within = keyRange(plan.rows, tableBatch.keyArrivesWith, plan.columns, tableBatch.keyAlsoArrivedAt);
       const rowKeys = direct && !checked ? stringKeys(plan.rows, tableBatch.key, plan.columns) : undefined;
       if (direct) for (const spec of batch.latest) if (spec.source === plan.table) markKeys(marks, spec, plan.rows);
       const file = plan.rows.length > 0 ? await this.driver.writeLoadFile(plan.loaded, plan.rows) : undefined;
@@ -604,7 +629,7 @@ export class TableWriter {
       const stage = await this.driver.stage(`_stowage_stage_${change.table}`, file, { readOnce: !readAgain.has(change.table), keys: [key], into: { schema, table: change.table } });
       stages.set(change.table, stage);
       failpoint('writer:after-stage');
-      const inserted = await this.driver.execute(this.sql.insertNew(schema, change.table, stage, file.columns, [key], within), within ? [within.from, within.to] : []);
+      const inserted = await this.driver.execute(this.sql.insertNew(schema, change.table, stage, file.columns, [key], within), within ? within.spans.flatMap((span) => [span.from, span.to]) : []);
       result.rows[change.table] = inserted;
       result.duplicates += file.rows - inserted;
     }

@@ -8,6 +8,7 @@ import { strictTable } from './refused-calls.js';
 const at = (minute: number) => `2026-11-23T10:${String(minute).padStart(2, '0')}:00.000Z`;
 /** Days after the runs: past the margin the look for a message id keeps around a chunk's times. */
 const LATER = '2026-11-27T10:00:00.000Z';
+const EVEN_LATER = '2026-11-29T10:00:00.000Z';
 
 /**
  * Classic: six batches of eight calls, so that a kill lands between batches as well as inside one.
@@ -267,6 +268,28 @@ export function killedSync(dut: DestinationUnderTest): void {
         // r1 is never sent again: a run of the same members under another id and time replaces
         // it. Diffed against the same state, it makes r1's changes again, with the same ids.
         expect(await killedThenSentAs((header) => ({ ...header, id: 'r1-replaced', completedAt: LATER }))).toEqual(reference);
+      });
+
+      it('killed after its first write, then a run of another member applied, then a run of the killed one\'s members: the changes it shares with the killed one land once', async () => {
+        const h = await Harness.create(dut, ACTIONS);
+        const killed = await runChild(task(dut, h, ACTIONS, { kind: 'runs', runs }), 'writer:after-commit:1');
+        expect(killed.signal, `the write was not killed: ${killed.stderr}`).toBe('SIGKILL');
+        const again = await Harness.create(dut, { ...ACTIONS, reuse: { dir: h.dir, settings: h.settings } });
+        const [first, ...rest] = runs;
+        // Applied, a delta moves the state of its own member only: the killed run's members
+        // keep theirs, and a later run of them makes the killed run's message ids again.
+        await again.run({ computation: 'carts', id: 'r0-other', kind: 'delta', completedAt: LATER }, [{ userId: 'u99', entityContext: { cart_id: 'c99' } }]);
+        await again.run({ ...first!.header, id: 'r1-replaced', completedAt: EVEN_LATER }, first!.profiles);
+        for (const { header, profiles } of rest) await again.run(header, profiles);
+        await again.stowage.flush('wh');
+        await again.close();
+        const ids = (await again.rows('carts', ['id'], [], 'wh', 'default')).map((r) => r.id);
+        expect(ids.length - new Set(ids).size, 'message ids written twice').toBe(0);
+        // The reference's rows, and u99's: entered with its delta, exited with the snapshot that does not list it.
+        const { carts, ...others } = await snapshot(again, 'default');
+        const u99 = carts!.rows.filter((row) => row.includes('"u99"'));
+        expect(u99).toHaveLength(2);
+        expect({ ...others, carts: { ...carts!, rows: carts!.rows.filter((row) => !u99.includes(row)) } }).toEqual(reference);
       });
     });
   });
