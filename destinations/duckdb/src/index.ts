@@ -42,7 +42,10 @@ export const duckdb: Destination<DuckDBSettings> = {
     // database file's, or DuckDB's own) makes every statement on its tables ambiguous.
     const catalogs = ['system', 'temp', 'memory', catalogName(settings.path)];
     const clash = catalogs.find((c) => c === schema.toLowerCase());
-    return clash ? `"${schema}" is also the name of a DuckDB catalog ("${clash}"${clash === catalogName(settings.path) ? `, from the file name ${basename(settings.path)}` : ''}), which makes its tables' names ambiguous; choose another name` : undefined;
+    if (clash) return `"${schema}" is also the name of a DuckDB catalog ("${clash}"${clash === catalogName(settings.path) ? `, from the file name ${basename(settings.path)}` : ''}), which makes its tables' names ambiguous; choose another name`;
+    // Views over the catalog, in every database: no table can be made there.
+    if (['information_schema', 'pg_catalog'].includes(schema.toLowerCase())) return `"${schema}" is DuckDB's own schema of catalog views, where no table can be made; choose another name`;
+    return undefined;
   },
 };
 

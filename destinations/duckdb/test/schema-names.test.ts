@@ -55,6 +55,10 @@ describe('DuckDB schema names', () => {
     // DuckDB names the catalog up to the file name's first dot.
     expect(problems('my', 'my.data.duckdb')).toEqual([expect.stringContaining('"my" is also the name of a DuckDB catalog')]);
   });
+
+  it("refuses DuckDB's own schemas of catalog views, where no table can be made", () => {
+    for (const space of ['information_schema', 'pg_catalog']) expect(problems(space, 'wh.duckdb'), space).toEqual([expect.stringContaining(`"${space}" is DuckDB's own schema of catalog views`)]);
+  });
 });
 
 describe('two DuckDB warehouses', () => {

@@ -26,6 +26,7 @@ export const postgres: Destination<PostgresSettings> = {
   connect: (settings) => connectPostgres(settings),
   secrets: (settings) => secretsOf(settings),
   location: (settings) => serverLocation(settings),
+  schemaProblem: (schema) => systemSchemaProblem(schema, 'PostgreSQL'),
   settingsProblems: (settings) => [
     ...pgSettingsProblems(settings),
     // SET lock_timeout takes milliseconds up to 2^31 − 1.
@@ -34,6 +35,17 @@ export const postgres: Destination<PostgresSettings> = {
       : []),
   ],
 };
+
+/**
+ * A schema of the server's own (its catalog, `information_schema`), where no table can be made:
+ * names beginning with `pg_` are reserved (`CREATE SCHEMA` refuses them). As written: a quoted
+ * `PG_x` is another name, except where the warehouse folds case (Redshift; `folded`).
+ */
+export function systemSchemaProblem(schema: string, warehouse: string, folded = false): string | undefined {
+  const name = folded ? schema.toLowerCase() : schema;
+  if (name !== 'information_schema' && !name.startsWith('pg_')) return undefined;
+  return `"${schema}" is a schema of ${warehouse}'s own (names beginning with pg_ are reserved, and information_schema holds its catalog views), where no table can be made; choose another name`;
+}
 
 /** The settings of a server of the PostgreSQL protocol that their schema lets through and a connection would not. */
 export function pgSettingsProblems(settings: PostgresSettings): string[] {

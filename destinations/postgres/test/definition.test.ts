@@ -100,6 +100,18 @@ describe('where a warehouse writes', () => {
     expect(at({ host: '/var/run/postgresql', database: 'db' })).toBe('/var/run/postgresql:5432/db');
   });
 
+  it("refuses a schema of the server's own for an activation, where no table can be made", () => {
+    const config = (schema: string) => () =>
+      parseConfig(
+        { spaces: { shop: { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', warehouse: 'wh', table: 't', schema } } } }, warehouses: { wh: { type: 'postgres', settings: { url: 'postgres://u@h/db' } } } },
+        '/srv',
+        new Map([['postgres', postgres as never]]),
+      );
+    for (const schema of ['information_schema', 'pg_catalog', 'pg_toast', 'pg_mine']) expect(config(schema), schema).toThrow(new RegExp(`/spaces/shop/activations/a/schema: "${schema}" is a schema of PostgreSQL's own`));
+    // Quoted, another name: PostgreSQL keeps its case.
+    expect(config('PG_mine')).not.toThrow();
+  });
+
   it('refuses two warehouses that would load one Classic schema of one database', () => {
     const config = (b: Record<string, unknown>) => () =>
       parseConfig({ spaces: { shop: {} }, warehouses: { a: { type: 'postgres', settings: { url: 'postgres://u:p1@h/db' } }, b: { type: 'postgres', ...b } } }, '/srv', new Map([['postgres', postgres as never]]));

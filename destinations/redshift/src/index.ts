@@ -1,5 +1,5 @@
 import { ActionWriter, redact, withStorageActions, type Destination, type Dialect } from '@stowage/core';
-import { pgSettingsProblems, serverLocation, type Loader } from '@stowage/destination-postgres';
+import { pgSettingsProblems, serverLocation, systemSchemaProblem, type Loader } from '@stowage/destination-postgres';
 import { capabilities } from './capabilities.js';
 import { connectionSettings, secretsOf } from './connection.js';
 import { redshiftDefinition, settingsSchema } from './definition.js';
@@ -62,6 +62,7 @@ export function redshiftDestination(options: RedshiftOptions = {}): Destination<
     connect: (settings) => connect(settings),
     secrets: (settings) => secretsOf(settings),
     location: (settings) => serverLocation(connectionSettings(settings)),
+    schemaProblem: (schema) => systemSchemaProblem(schema, 'Redshift', true),
     settingsProblems: (settings) => {
       const problems = pgSettingsProblems(settings);
       try {

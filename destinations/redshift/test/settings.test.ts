@@ -12,6 +12,13 @@ function problems(settings: Record<string, unknown>): string[] {
   }
 }
 
+describe('Redshift schemas', () => {
+  it("refuses a schema of the cluster's own, in any case (Redshift folds names to lower case)", () => {
+    for (const schema of ['PG_Catalog', 'information_schema', 'pg_internal']) expect(redshift.schemaProblem!(schema, {} as never), schema).toMatch(/is a schema of Redshift's own/);
+    expect(redshift.schemaProblem!('shop', {} as never)).toBeUndefined();
+  });
+});
+
 describe('Redshift settings', () => {
   it('refuses staging without the keys COPY needs, and a URL whose password ends its host part, with the configuration and without quoting a secret', () => {
     const url = 'redshift://awsuser@cluster.example.com:5439/dev';

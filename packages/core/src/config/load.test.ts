@@ -71,6 +71,16 @@ describe('configuration', () => {
     expect(config({ audience_key: { type: 'linked_audience' } })).not.toThrow();
   });
 
+  it("takes an activation's schema named as its space for the space's own, made when missing, not an existing schema of the user's", () => {
+    const config = parse({
+      spaces: { shop: { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', warehouse: 'wh', table: 't', schema: 'SHOP' }, b: { computation: 'carts', warehouse: 'wh', table: 't', schema: 'mine' } } } },
+      warehouses: { wh: { type: 'memory', settings: { path: 'x' } } },
+    });
+    // The fake warehouse reads names without regard to case, as DuckDB and Redshift do.
+    expect(config.spaces.shop!.activations.a!.schema).toBeUndefined();
+    expect(config.spaces.shop!.activations.b!.schema).toBe('mine');
+  });
+
   it('reads ${NAME} in warehouse settings from the environment, and names a missing variable, never a value', () => {
     process.env.STOWAGE_TEST_WAREHOUSE_PATH = 'from-env';
     try {

@@ -206,7 +206,8 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
         computation: a.computation,
         warehouse: a.warehouse,
         table: a.table,
-        ...(a.schema !== undefined ? { schema: a.schema } : {}),
+        // The space's own schema, named: it is made when missing, as when no schema is named.
+        ...(a.schema !== undefined && !(folds ? a.schema.toLowerCase() === name : a.schema === name) ? { schema: a.schema } : {}),
         preset: a.preset ?? (computation?.type === 'journey_step' ? 'journey-step' : 'linked-audience'),
         events: { ...ACTIVATION_DEFAULTS.events, ...a.events },
         columns: a.columns ?? {},
