@@ -211,4 +211,16 @@ describe('the stowage command', () => {
     const flushed = await stowage(['flush'], { cwd: dir });
     expect(flushed.stdout).toMatch(/^Success: Storage Actions write to warehouse local, 0 events/m);
   });
+
+  it('says where the values a run\'s write quarantined are kept', async () => {
+    const columns = { cart_id: { '@path': '$.properties.data_graph_entity_context.cart_id' } };
+    const dir = project({ spaces: { shop: { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', warehouse: 'local', table: 'carts', columns } } } } });
+    // Half of a character, which no warehouse stores as it is: the row is written, the value quarantined.
+    const run = [{ space: 'shop', computation: 'carts', id: 'r1' }, { userId: 'u1', entityContext: { cart_id: 'c1' } }, { userId: 'u2', entityContext: { cart_id: 'a\ud800b' } }];
+    writeFileSync(join(dir, 'r1.ndjson'), run.map((x) => JSON.stringify(x)).join('\n'));
+    const r = await stowage(['run', 'r1.ndjson'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stdout).toMatch(/activation a → local shop\.carts: 2 rows written, 0 refused/);
+    expect(r.stdout).toContain('Storage Actions write to local: 1 rejects (see shop._stowage_rejects)');
+  });
 });

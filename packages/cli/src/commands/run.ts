@@ -1,7 +1,7 @@
 import type { FlushProgress, RunProgress, Stowage } from '@stowage/core';
 import { readRun } from '../read-run.js';
 import { duration, EXIT, fmt, progressPrinter } from '../output.js';
-import { summarize } from './sync.js';
+import { printNotices, summarize } from './sync.js';
 
 /**
  * Applies run files in order: diff against profile state, calls logged for the next Classic
@@ -26,7 +26,11 @@ export async function applyRuns(stowage: Stowage, files: string[], quiet = false
     }
     for (const write of outcome.writes) {
       if (write.status === 'Failure') console.log(`  Storage Actions write to ${write.warehouse} failed: ${write.error}`);
-      for (const notice of write.notices) console.log(`  ${notice}`);
+      // Values quarantined while their rows were written: where to find them (each schema written keeps its own).
+      const schemas = [...new Set(outcome.activations.filter((a) => a.warehouse === write.warehouse).map((a) => a.table.slice(0, a.table.lastIndexOf('.'))))];
+      const kept = [write.casts > 0 && `${fmt(write.casts)} casts`, write.rejects > 0 && `${fmt(write.rejects)} rejects (see ${schemas.map((s) => `${s}._stowage_rejects`).join(', ') || '_stowage_rejects'})`].filter(Boolean);
+      if (kept.length > 0) console.log(`  Storage Actions write to ${write.warehouse}: ${kept.join(', ')}`);
+      printNotices(write);
       code = worse(code, write.status);
     }
   }
