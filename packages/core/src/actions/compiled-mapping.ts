@@ -72,9 +72,19 @@ function compileValue(mapping: unknown): Resolver | undefined {
   }
   return (event) => {
     const out: Record<string, unknown> = {};
-    for (const [key, resolver] of fields) out[key] = resolver(event);
+    for (const [key, resolver] of fields) setOwn(out, key, resolver(event));
     return out;
   };
+}
+
+/**
+ * `out[key] = value`, for `__proto__` too, which an assignment takes for the object's prototype:
+ * a context's key like any other, whose value would otherwise vanish with no trace. (The mapping
+ * kit's own copy loses it: a mapping it evaluates drops such a key, as Segment's does.)
+ */
+function setOwn(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }
 
 /** mapping-kit's `removeUndefined`: a deep copy without undefined object values. */
@@ -85,7 +95,7 @@ function removeUndefined(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
     const v = value[key];
-    if (v !== undefined) out[key] = removeUndefined(v);
+    if (v !== undefined) setOwn(out, key, removeUndefined(v));
   }
   return out;
 }

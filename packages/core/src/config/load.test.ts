@@ -71,6 +71,11 @@ describe('configuration', () => {
     expect(config({ audience_key: { type: 'linked_audience' } })).not.toThrow();
   });
 
+  it('refuses a mapped column keyed __proto__, which the mapping kit would lose', () => {
+    const raw = JSON.parse('{"spaces":{"s":{"computations":{"c":{"type":"linked_audience"}},"activations":{"a":{"computation":"c","warehouse":"wh","table":"t","columns":{"__proto__":{"@path":"$.userId"}}}}}},"warehouses":{"wh":{"type":"memory","settings":{"path":"x"}}}}');
+    expect(() => parse(raw)).toThrow(/\/spaces\/s\/activations\/a\/columns: a column may not be keyed "__proto__"/);
+  });
+
   it("takes an activation's schema named as its space for the space's own, made when missing, not an existing schema of the user's", () => {
     const config = parse({
       spaces: { shop: { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', warehouse: 'wh', table: 't', schema: 'SHOP' }, b: { computation: 'carts', warehouse: 'wh', table: 't', schema: 'mine' } } } },

@@ -53,6 +53,8 @@ const ID_PREFIX: Record<ComputationConfig['type'], string> = { audience: 'aud', 
  */
 function mappingProblem(columns: Record<string, unknown>): string | undefined {
   if (Object.keys(columns).length === 0) return undefined;
+  // JSON.parse makes it an own key; the mapping kit's copies assign it, which sets a prototype.
+  if (Object.hasOwn(columns, '__proto__')) return 'a column may not be keyed "__proto__": the mapping kit takes it for an object\'s prototype, and its value would be lost; give the column another key';
   try {
     actionsCore().transform(columns as never, {});
     return undefined;

@@ -45,6 +45,19 @@ export function hostileNames(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('treats __proto__ inside an entity context mapped into columns as an ordinary key, never a prototype', async () => {
+      const columns = { ctx: { '@path': '$.properties.data_graph_entity_context' } };
+      const h = await Harness.create(dut, { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts', columns } } });
+      // Parsed from JSON, as a run file is: an own key, which an assignment would take for the prototype.
+      const entityContext = JSON.parse('{"p":"pv","__proto__":{"k":1}}') as Record<string, unknown>;
+      const result = await h.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1', entityContext }]);
+      expect(result.writes.map((w) => w.status)).toEqual(['Success']);
+      const [p, k] = [name('ctx_p'), name('ctx_proto_k')];
+      expect(await h.rows('carts', ['user_id', p, k], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1', [p]: 'pv', [k]: 1 }]);
+      expect(({} as Record<string, unknown>).k).toBeUndefined();
+      await h.close();
+    });
+
     // A row is a plain object: a key named like a property of Object.prototype is data all the same.
     it('keeps traits and context keys named constructor or toString as columns', async () => {
       const h = await Harness.create(dut);
