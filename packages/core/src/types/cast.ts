@@ -19,10 +19,11 @@ function describe(value: unknown): string {
   return `the ${typeof value} ${String(value)}`;
 }
 
-/** A decimal string that names exactly one number and reads back to itself. */
+/** A decimal string that names one number a double holds: not past its range (`1e400`), nor too small for it and read as 0 (`1e-400`). */
 function exactNumber(value: string): number | undefined {
   if (!/^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(value)) return undefined;
   const n = Number(value);
+  if (n === 0 && /[1-9]/.test(value.split(/[eE]/)[0]!)) return undefined;
   return Number.isFinite(n) ? n : undefined;
 }
 

@@ -22,6 +22,18 @@ describe('parseJsonExactly', () => {
     expect(parseJsonExactly('{"a":1,"b":"2026-11-23T10:00:00.000Z"}')).toEqual({ a: 1, b: '2026-11-23T10:00:00.000Z' });
   });
 
+  it('reads a number too small for a double, not zero yet read as 0, as its text; zeros and small doubles stay numbers', () => {
+    expect(parseJsonExactly('{"a":1e-400,"b":[-2.5E-500],"c":0e-400,"d":0.0e-999,"e":5e-324,"f":1e-300,"g":"1e-400"}')).toEqual({
+      a: '1e-400',
+      b: ['-2.5E-500'],
+      c: 0,
+      d: 0,
+      e: 5e-324,
+      f: 1e-300,
+      g: '1e-400',
+    });
+  });
+
   it('leaves to JSON.parse what it refuses or holds as Infinity: a leading zero, an integer past a double', () => {
     expect(() => parseJsonExactly('{"a":01234567890123456789}')).toThrow(SyntaxError);
     const huge = `{"a":${'9'.repeat(400)}}`;

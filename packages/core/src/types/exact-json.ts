@@ -7,6 +7,16 @@
 const LONG_NUMBER = /[:,[]\s*-?\d{16}/;
 const LONG_NUMBER_FIRST = /^\s*-?\d{16}/;
 
+/**
+ * An exponent of -100 or less, where a number may be too small for a double (below ~4.9e-324,
+ * which JSON.parse reads as 0, as it reads 1e400 as Infinity). Digits of a string may match: the
+ * careful reading then finds nothing.
+ */
+const TINY_EXPONENT = /\d[eE]-\d{3}/;
+
+/** A number's digits before its exponent, where one is not zero. */
+const NONZERO_MANTISSA = /^-?[0-9.]*[1-9]/;
+
 const isDigit = (c: number) => c >= 48 && c <= 57;
 
 /** The characters a JSON number may hold after its integer part: a fraction or an exponent. */
@@ -16,12 +26,14 @@ const isNumberTail = (c: number) => c === 46 /* . */ || c === 101 /* e */ || c =
  * JSON.parse, except that an integer a double cannot hold exactly (`12345678901234567891`, a
  * Snowflake or Twitter id sent as a number) is read as its decimal text, `"12345678901234567891"`,
  * instead of as the neighbour a double holds (`12345678901234567000`): no digit is lost on the
- * way to the warehouse. It then lands as text, or is quarantined with its exact digits where its
- * column is an integer one. An integer a double holds exactly (2^53, `9007199254740992`) and any
- * number written with a fraction or an exponent (meant as a double) stay numbers.
+ * way to the warehouse. It then lands as text, or goes into an integer column by its digits
+ * (quarantined, digits kept, past the 64-bit range). An integer a double holds exactly (2^53,
+ * `9007199254740992`) and any number written with a fraction or an exponent (meant as a double)
+ * stay numbers, except one too small for a double, not zero yet read as 0 (`1e-400`): that one
+ * is its text too, `"1e-400"`, which a double column refuses (quarantined), rather than a 0.
  */
 export function parseJsonExactly(text: string): unknown {
-  if (!LONG_NUMBER.test(text) && !LONG_NUMBER_FIRST.test(text)) return JSON.parse(text);
+  if (!LONG_NUMBER.test(text) && !LONG_NUMBER_FIRST.test(text) && !TINY_EXPONENT.test(text)) return JSON.parse(text);
   const exact = quoteInexactIntegers(text);
   if (exact === text) return JSON.parse(text);
   try {
@@ -32,7 +44,7 @@ export function parseJsonExactly(text: string): unknown {
   }
 }
 
-/** The text with each integer a double cannot hold exactly, outside strings, in quotes. */
+/** The text with each number a double cannot hold (an integer, exactly; a tiny number, at all), outside strings, in quotes. */
 function quoteInexactIntegers(text: string): string {
   let out = '';
   let copied = 0;
@@ -52,7 +64,15 @@ function quoteInexactIntegers(text: string): string {
     while (end < text.length && isDigit(text.charCodeAt(end))) end++;
     let tail = end;
     while (tail < text.length && isNumberTail(text.charCodeAt(tail))) tail++;
-    if (tail === end && end - i >= 16) {
+    if (tail > end) {
+      // A fraction or an exponent: a double, unless it is too small for one.
+      const literal = text.slice(i, tail);
+      const e = literal.search(/[eE]/);
+      if (e > 0 && Number(literal) === 0 && NONZERO_MANTISSA.test(literal.slice(0, e))) {
+        out += `${text.slice(copied, i)}"${literal}"`;
+        copied = tail;
+      }
+    } else if (end - i >= 16) {
       const literal = text.slice(i, end);
       // JSON's own integers only (no leading zero, which JSON.parse refuses); one beyond a double
       // (Infinity) is left to JSON.parse and the value checks, which refuse it as such.

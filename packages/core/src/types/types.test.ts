@@ -34,6 +34,8 @@ describe('castTo', () => {
     for (const [value, type] of [
       ['abc', 'bigint'],
       ['012', 'bigint'],
+      ['1e-400', 'double'],
+      ['1e400', 'double'],
       [1, 'boolean'],
       ['yes', 'boolean'],
       [true, 'double'],
