@@ -391,7 +391,7 @@ export class Stowage {
         const rebuilt = [];
         for (const name of space === undefined ? warehouse.spaces : [space]) {
           const schema = `${warehouse.schemaPrefix}${name}`;
-          const cursor = await writer.cursor(schema, `classic/${warehouse.name}/${name}`);
+          const cursor = await writer.cursor(schema, classicStream(warehouse.name, name, this.log(warehouse.name, name)));
           const index = await rebuildLoadedKeys(loadedKeysDir(this.config.stateDir, warehouse.name, name), writer, schema, cursor, KEYLESS_TABLES);
           rebuilt.push({ space: name, schema, keys: index?.size() });
         }
@@ -453,9 +453,9 @@ export class Stowage {
   /** Loads one space's log into its classic schema, from the ledger's cursor to the log's end. */
   private async syncSpace(writer: TableWriter, destination: Destination, warehouse: WarehouseConfig, space: string, record: SyncRecord, progress: (rows: number, lookingUp?: number) => void): Promise<void> {
     const schema = `${warehouse.schemaPrefix}${space}`;
-    const stream = `classic/${warehouse.name}/${space}`;
     const batcher = new ClassicBatcher(destination.dialect.identifiers, warehouse);
     const log = this.log(warehouse.name, space);
+    const stream = classicStream(warehouse.name, space, log);
     const stop = log.end();
     let rows = 0;
     const busy = new BusyRetries(this.options.busyDelaysMs);
@@ -729,4 +729,13 @@ async function* windowOf<T>(batches: AsyncIterable<LogBatch<T>>, most: number, w
       return;
     }
   }
+}
+
+/**
+ * The ledger's name for a space's Classic log of a warehouse: where its cursor is. It names the
+ * log itself (`CallLog.id`): a log begun anew (its state folder lost) reads from its start, its
+ * calls deduplicated by message id, rather than from a position in the one before it.
+ */
+function classicStream(warehouse: string, space: string, log: CallLog): string {
+  return log.id === undefined ? `classic/${warehouse}/${space}` : `classic/${warehouse}/${space}/${log.id}`;
 }

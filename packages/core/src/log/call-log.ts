@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { withFileLock } from './file-lock.js';
 import { failpoint } from '../testing/failpoint.js';
@@ -7,6 +8,9 @@ import { comparePositions, LOG_START, type LogPosition } from './position.js';
 
 const SEGMENT = /^(\d{10})\.ndjson$/;
 const segmentName = (n: number) => `${String(n).padStart(10, '0')}.ndjson`;
+
+/** The file holding a log's id (`CallLog.id`). */
+const LOG_ID = 'log-id';
 
 /** Bytes a reader parses between two turns of the event loop. */
 const READ_CHUNK_BYTES = 256 * 1024;
@@ -32,11 +36,41 @@ export interface BatchCut<T> {
  * warehouse ledger records, so a sync resumes exactly where its last committed batch ended.
  */
 export class CallLog {
+  /**
+   * This log's own id, made when it begins (no segment yet): the ledger's cursor of a sync names
+   * it, so that a cursor into another log (a state folder lost and begun anew, where an old
+   * position would skip the new calls, or fall mid-line) is never taken for this one's. A log
+   * begun before ids were made has none, and keeps its cursors.
+   */
+  readonly id: string | undefined;
+
   constructor(
     readonly dir: string,
     private readonly segmentBytes = 64 * 1024 * 1024,
   ) {
     mkdirSync(dir, { recursive: true });
+    this.id = this.ownId();
+  }
+
+  private ownId(): string | undefined {
+    const file = join(this.dir, LOG_ID);
+    try {
+      return readFileSync(file, 'utf8').trim();
+    } catch {
+      if (this.segments().length > 0) return undefined;
+    }
+    // Written whole, then linked into place, which fails if it is there: two processes beginning
+    // the log at once agree on the one id that got there first.
+    const mine = join(this.dir, `${LOG_ID}.${process.pid}.${randomUUID()}`);
+    writeFileSync(mine, randomUUID());
+    try {
+      linkSync(mine, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      rmSync(mine, { force: true });
+    }
+    return readFileSync(file, 'utf8').trim();
   }
 
   private segments(): number[] {

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Harness, identify, track, type DestinationUnderTest } from '../harness.js';
 
@@ -39,6 +40,22 @@ export function loads(dut: DestinationUnderTest): void {
       expect(await h.rows('identifies', ['id', 'user_id'])).toEqual([{ id: 'new-i', user_id: 'u2' }, { id: 'old-i', user_id: 'u1' }]);
       expect(await h.rows('users', ['id', 'plan'])).toEqual([{ id: 'u1', plan: 'pro' }, { id: 'u2', plan: 'free' }]);
       await h.close();
+    });
+
+    it('loads a log begun anew (its state folder lost) from its start, never from the old log\'s position in the ledger, and each call once', async () => {
+      const h = await Harness.create(dut);
+      await h.calls(Array.from({ length: 40 }, (_, i) => identify(`u${i}`, { plan: 'pro', note: 'x'.repeat(200) }, { messageId: `old-${i}` })));
+      await h.sync();
+      await h.close();
+      rmSync(h.stowage.config.stateDir, { recursive: true, force: true });
+      const again = await Harness.create(dut, { reuse: { dir: h.dir, settings: h.settings } });
+      // Fewer bytes than the old log held before its cursor: read from that position, they would be skipped.
+      await again.calls([identify('u100', { plan: 'new' }, { messageId: 'new-1' }), identify('u0', { plan: 'pro' }, { messageId: 'old-0' })]);
+      expect(await again.sync()).toMatchObject({ status: 'Success', calls: 2, duplicates: 1, rows: { identifies: 1 } });
+      const ids = (await again.rows('identifies', ['id'])).map((r) => r.id);
+      expect(ids).toHaveLength(41);
+      expect(ids).toContain('new-1');
+      await again.close();
     });
 
     it('resumes from the ledger: a second sync with nothing new loads nothing', async () => {
