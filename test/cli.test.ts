@@ -59,6 +59,42 @@ describe('the stowage command', () => {
     expect(sync.stdout).toContain('0 calls');
   });
 
+  it('refuses a run file with a misspelt key, naming the file and line, rather than reading it as absent', async () => {
+    const dir = project();
+    // One line, "profile" for "profiles": read as an NDJSON header with no profiles, a snapshot that exits every member.
+    writeFileSync(join(dir, 'typo.json'), JSON.stringify({ space: 'shop', computation: 'vip', id: 'r1', profile: [{ userId: 'u1' }] }));
+    const r = await stowage(['run', 'typo.json'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('typo.json:1: the run header has an unknown key "profile"');
+    expect(r.stderr).toContain('a run of one JSON object lists its profiles under "profiles"');
+    writeFileSync(join(dir, 'valeu.ndjson'), ['{"space":"shop","computation":"ltv","id":"r2"}', '{"userId":"u1","valeu":3}'].join('\n'));
+    const r2 = await stowage(['run', 'valeu.ndjson'], { cwd: dir });
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toContain('valeu.ndjson:2: the profile has an unknown key "valeu"');
+    writeFileSync(join(dir, 'noid.ndjson'), '{"space":"shop","computation":"vip"}\n');
+    expect((await stowage(['run', 'noid.ndjson'], { cwd: dir })).stderr).toContain('noid.ndjson:1: the run header needs id');
+    const sync = await stowage(['sync'], { cwd: dir });
+    expect(sync.stdout).toContain('0 calls');
+  });
+
+  it('says plainly when a file to read is missing, a folder, or an empty run', async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'empty.ndjson'), '');
+    for (const [args, message] of [
+      [['run', 'nofile.json'], 'nofile.json: no such file'],
+      [['run', '.'], '. is a folder, not a file'],
+      [['run', 'empty.ndjson'], 'empty.ndjson is empty'],
+      [['ingest', 'nofile.ndjson', '-s', 'shop'], 'nofile.ndjson: no such file'],
+    ] as const) {
+      const r = await stowage([...args], { cwd: dir });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toContain(message);
+      expect(r.stderr).not.toMatch(/ENOENT|EISDIR|Unexpected end/);
+    }
+    // An empty calls file is no calls.
+    expect((await stowage(['ingest', 'empty.ndjson', '-s', 'shop'], { cwd: dir })).code).toBe(0);
+  });
+
   it('keeps every digit of a run file\'s integer ids and values that a double cannot hold', async () => {
     const dir = project();
     const lines = ['{"space":"shop","computation":"ltv","id":"r1","completedAt":"2026-11-23T10:00:00Z"}', '{"userId":12345678901234567891,"value":98765432109876543210}', '{"userId":"u2","value":9007199254740992}'];

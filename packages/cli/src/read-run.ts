@@ -1,6 +1,6 @@
-import { createReadStream, openSync, readSync, closeSync, readFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, createReadStream, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { parseJsonExactly, parseRunHeader, parseRunProfile, RunFormatError, type RunHeader, type RunProfile } from '@stowage/core';
+import { parseJsonExactly, parseRunHeader, parseRunProfile, RunFormatError, UsageError, type RunHeader, type RunProfile } from '@stowage/core';
 
 const CHUNK = 5_000;
 
@@ -23,6 +23,8 @@ function firstLine(path: string): string {
  * would read as an exit), with the line to fix.
  */
 export function readRun(path: string): { header: RunHeader; profiles: AsyncIterable<RunProfile[]> } {
+  const problem = fileProblem(path);
+  if (problem) throw new UsageError(problem);
   let head: unknown;
   try {
     head = JSON.parse(firstLine(path));
@@ -30,7 +32,7 @@ export function readRun(path: string): { header: RunHeader; profiles: AsyncItera
     head = undefined;
   }
   if (head && typeof head === 'object' && !Array.isArray(head) && !('profiles' in head)) {
-    return { header: parseRunHeader(head), profiles: ndjsonProfiles(path) };
+    return { header: named(`${path}:1`, () => parseRunHeader(head)), profiles: ndjsonProfiles(path) };
   }
   let whole: any;
   try {
@@ -38,9 +40,33 @@ export function readRun(path: string): { header: RunHeader; profiles: AsyncItera
   } catch (error) {
     throw new RunFormatError(`${path} is neither a JSON run nor NDJSON with a header line: ${(error as Error).message}`);
   }
-  const header = parseRunHeader(whole);
+  const header = named(path, () => parseRunHeader(whole, { profiles: true }));
   if (!Array.isArray(whole.profiles)) throw new RunFormatError(`${path}: "profiles" must be an array`);
   return { header, profiles: arrayProfiles(whole.profiles as unknown[]) };
+}
+
+/** The header read, its error naming where it is (several files may be given at once). */
+function named<T>(where: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof RunFormatError) throw new RunFormatError(`${where}: ${error.message}; nothing of this run was applied`);
+    throw error;
+  }
+}
+
+/** Why a path is no file to read: missing, a folder, unreadable, or (unless `empty` is fine) empty. */
+export function fileProblem(path: string, { empty = false } = {}): string | undefined {
+  try {
+    const stat = statSync(path);
+    if (stat.isDirectory()) return `${path} is a folder, not a file`;
+    if (stat.size === 0 && !empty) return `${path} is empty: a run file holds a header at least`;
+    accessSync(path, constants.R_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? `${path}: no such file` : code === 'EACCES' ? `${path} cannot be read (permission denied)` : `${path} cannot be read: ${(error as Error).message}`;
+  }
 }
 
 async function* arrayProfiles(items: unknown[]): AsyncIterable<RunProfile[]> {
