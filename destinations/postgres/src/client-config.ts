@@ -1,5 +1,9 @@
 import pg from 'pg';
+import { parse as parseUrl, toClientConfig } from 'pg-connection-string';
 import type { PostgresSettings } from './settings.js';
+
+/** A URL that chooses libpq's meaning of its sslmode itself (`uselibpqcompat=`): asking again would be refused. */
+const LIBPQ_COMPAT = /[?&]uselibpqcompat=/i;
 
 const { types } = pg;
 const INT8 = 20;
@@ -42,9 +46,14 @@ const typeParsers = {
 
 /** The pg client configuration of a warehouse's settings: the parts override the URL. */
 export function clientConfig(settings: PostgresSettings): pg.ClientConfig {
+  // The URL read here, not handed to pg, which would let its parts win over the settings' keys.
+  // libpq's meaning of its sslmode (`require`: encrypted, the certificate not checked), as
+  // documented, rather than pg's (`require` read as `verify-full`).
+  const url = settings.url;
+  const fromUrl: pg.ClientConfig = url === undefined ? {} : toClientConfig(parseUrl(url, LIBPQ_COMPAT.test(url) ? {} : { useLibpqCompat: true }));
   const config: pg.ClientConfig = {
-    connectionString: settings.url,
     application_name: 'stowage',
+    ...fromUrl,
     connectionTimeoutMillis: (settings.connectTimeoutSeconds ?? 10) * 1000,
     types: typeParsers as pg.CustomTypesConfig,
   };

@@ -77,13 +77,14 @@ export class PgDriver implements Driver {
   }
 
   static async open(settings: PostgresSettings, options: PgDriverOptions): Promise<PgDriver> {
-    const config = clientConfig(settings);
     const secrets = secretsOf(settings);
-    const target = describeTarget(config);
+    // From the settings as written, the keys over the URL's parts: read past a password that a URL
+    // parser would misread as the host.
+    const target = describeTarget({ connectionString: settings.url, host: settings.host, port: settings.port, database: settings.database });
     let client: pg.Client | undefined;
     try {
-      // Inside: pg refuses some malformed URLs as it is made ("Invalid URL").
-      client = new pg.Client(config);
+      // Inside: a malformed URL is refused as it is read ("Invalid URL").
+      client = new pg.Client(clientConfig(settings));
       await client.connect();
       for (const statement of options.setup ?? []) await client.query(statement);
     } catch (error) {

@@ -2,6 +2,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { removeHarnessDirs, testPostgres } from '@stowage/testkit';
 import { connectPostgres } from '../src/index.js';
+import { clientConfig } from '../src/client-config.js';
 
 const server = await testPostgres();
 afterEach(() => server.afterEach());
@@ -11,6 +12,30 @@ afterAll(async () => {
 });
 
 describe(`PostgreSQL sessions (${server.label})`, () => {
+  it("connect where the settings' keys say, over the URL's parts", async () => {
+    const url = new URL(await server.freshDatabase());
+    const database = decodeURIComponent(url.pathname.slice(1));
+    const port = Number(url.port || 5432);
+    // The URL names a port nothing listens on and a database that does not exist; the keys name the right ones.
+    const wrong = new URL(url);
+    wrong.port = '1';
+    wrong.pathname = '/no_such_database';
+    const driver = await connectPostgres({ url: wrong.toString(), port, database, ...(server.copy ? {} : { bulkLoad: 'insert' }) });
+    try {
+      expect(await driver.query('SELECT current_database() AS db')).toEqual([{ db: database }]);
+    } finally {
+      await driver.close();
+    }
+  });
+
+  it("read a URL's sslmode as libpq does (require: encrypted, the certificate unchecked), and let the sslmode key win", () => {
+    expect(clientConfig({ url: 'postgres://u@db.internal/a?sslmode=require' }).ssl).toEqual({ rejectUnauthorized: false });
+    expect(clientConfig({ url: 'postgres://u@db.internal/a?sslmode=verify-full' }).ssl).toEqual({});
+    expect(clientConfig({ url: 'postgres://u@db.internal/a?sslmode=require', sslmode: 'disable' }).ssl).toBe(false);
+    expect(clientConfig({ url: 'postgres://u@db.internal:6000/a?application_name=etl', port: 6001, user: 'v' })).toMatchObject({ host: 'db.internal', port: 6001, database: 'a', user: 'v', application_name: 'etl' });
+    expect(clientConfig({ host: 'h' })).toMatchObject({ host: 'h', application_name: 'stowage' });
+  });
+
   // Managed servers often give application roles a statement_timeout, and an idle-in-transaction
   // one. A load's statements (a users refresh, a large COPY) may run longer: killed at the same
   // point on every retry, the sync would never finish.
