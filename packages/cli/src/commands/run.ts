@@ -28,7 +28,9 @@ export async function applyRuns(stowage: Stowage, files: string[], quiet = false
       if (write.status === 'Failure') console.log(`  Storage Actions write to ${write.warehouse} failed: ${write.error}`);
       // Values quarantined while their rows were written: where to find them (each schema written keeps its own).
       const schemas = [...new Set(outcome.activations.filter((a) => a.warehouse === write.warehouse).map((a) => a.table.slice(0, a.table.lastIndexOf('.'))))];
-      const kept = [write.casts > 0 && `${fmt(write.casts)} casts`, write.rejects > 0 && `${fmt(write.rejects)} rejects (see ${schemas.map((s) => `${s}._stowage_rejects`).join(', ') || '_stowage_rejects'})`].filter(Boolean);
+      // One schema: its table. Several: the write counts its rejects as one, so each is named as a place to look.
+      const where = schemas.length === 1 ? `${schemas[0]}._stowage_rejects` : `_stowage_rejects in ${schemas.length > 1 ? `the schema of their activation: ${schemas.join(' or ')}` : 'the schema written'}`;
+      const kept = [write.casts > 0 && `${fmt(write.casts)} casts`, write.rejects > 0 && `${fmt(write.rejects)} rejects (see ${where})`].filter(Boolean);
       if (kept.length > 0) console.log(`  Storage Actions write to ${write.warehouse}: ${kept.join(', ')}`);
       printNotices(write);
       code = worse(code, write.status);

@@ -51,6 +51,17 @@ export function int64Digits(value: unknown): string | undefined {
   return big >= INT64_MIN && big <= INT64_MAX ? big.toString() : undefined;
 }
 
+const DATE_TIME_PARTS = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?/;
+
+/** Whether a date-time names a day or a time no calendar has (`2026-02-30`, `24:00`), rather than a year out of range. */
+function offCalendar(value: string): boolean {
+  const parts = DATE_TIME_PARTS.exec(value);
+  if (!parts) return false;
+  const [year, month, day, hour, minute, second = 0] = parts.slice(1).map(Number) as [number, number, number, number, number, number?];
+  const days = new Date(Date.UTC(2000, month, 0)).getUTCDate() - (month === 2 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) ? 1 : 0);
+  return month < 1 || month > 12 || day < 1 || day > days || hour > 23 || minute > 59 || second > 59;
+}
+
 /**
  * Makes a value fit a column of the given type when that loses nothing: `"12"` into bigint,
  * `12` into double, `true` into string, `"true"` into boolean. Anything else is refused; the
@@ -84,7 +95,11 @@ export function castTo(value: unknown, type: LogicalType): CastResult {
     case 'timestamp': {
       if (typeof value !== 'string') return refuse(value, type);
       const ts = parseTimestamp(value);
-      if (ts === undefined && looksLikeDateTime(value)) return { ok: false, reason: `${describe(value)} is not a moment of the years 0001 to 9999, which a timestamp column holds` };
+      if (ts === undefined && looksLikeDateTime(value)) {
+        // Of the years a column holds, yet no moment: a day or a time the calendar does not have.
+        const why = offCalendar(value) ? 'is not a day and time the calendar has (such as February 30, or 24:00)' : 'is not a moment of the years 0001 to 9999, which a timestamp column holds';
+        return { ok: false, reason: `${describe(value)} ${why}` };
+      }
       if (ts === undefined) return refuse(value, type);
       return ts === value ? keep(ts) : cast(ts);
     }

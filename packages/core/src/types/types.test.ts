@@ -57,6 +57,16 @@ describe('castTo', () => {
     expect(widerTypeFor(-(2 ** 63), 'bigint')).toBeUndefined();
   });
 
+  it('says why a date-time is refused: a day or time no calendar has, or a year out of range', () => {
+    const reason = (v: string) => {
+      const r = castTo(v, 'timestamp');
+      return r.ok ? undefined : r.reason;
+    };
+    for (const v of ['2026-02-29T00:00:00Z', '2026-11-20T24:00:00Z', '2026-04-31T10:00:00Z', '2026-13-01T00:00:00Z']) expect(reason(v), v).toMatch(/is not a day and time the calendar has/);
+    expect(reason('2024-02-29T00:00:00Z')).toBeUndefined();
+    for (const v of ['9999-12-31T23:59:59-01:00', '0000-01-01T00:00:00Z']) expect(reason(v), v).toMatch(/is not a moment of the years 0001 to 9999/);
+  });
+
   it('stores an integer past 2^53 in an integer column as its exact digits, never through a double', () => {
     // String(2 ** 60) is 1152921504606847000: the double's shortest spelling, another integer.
     expect(castTo(2 ** 60, 'bigint')).toEqual({ ok: true, value: '1152921504606846976', cast: false });
