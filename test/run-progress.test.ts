@@ -87,7 +87,7 @@ describe('the progress of a run', () => {
     mkdirSync(join(dir, 'missing'));
     const shown = await stowage(['flush'], { cwd: dir });
     expect(shown.code, shown.stderr).toBe(0);
-    expect(shown.stderr).toMatch(/^local\/shop: 2 queued events written, [\d,]+ events\/s$/m);
+    expect(shown.stderr).toMatch(/^local\/shop: 2 queued events handled \(written, refused or kept queued\), [\d,]+ events\/s$/m);
   });
 
   it('refuses to write through a destination whose definition lacks the Storage Actions action, and keeps the events queued', async () => {

@@ -64,7 +64,7 @@ export async function flushNow(stowage: Stowage, warehouse: string | undefined, 
   const progress = progressPrinter();
   let code: number = EXIT.ok;
   for (const name of names) {
-    const onProgress = quiet ? undefined : (p: FlushProgress) => progress(`${p.warehouse}/${p.space}: ${fmt(p.events)} queued events written, ${fmt(Math.round(p.events / Math.max(p.elapsedMs / 1000, 0.001)))} events/s`);
+    const onProgress = quiet ? undefined : (p: FlushProgress) => progress(`${p.warehouse}/${p.space}: ${fmt(p.events)} queued events handled (written, refused or kept queued), ${fmt(Math.round(p.events / Math.max(p.elapsedMs / 1000, 0.001)))} events/s`);
     const results = await stowage.flush(name, { onProgress });
     if (!quiet && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     for (const { record } of results) {
