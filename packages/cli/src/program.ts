@@ -53,7 +53,7 @@ export function program(): Command {
     });
 
   cli.command('flush')
-    .description('Write the Storage Actions events still queued (after a failed write): each event lands once')
+    .description('Write the Storage Actions events still queued (after a failed write, or held while an existing schema an activation names is missing): each event lands once')
     .argument('[warehouse]', 'the warehouse to write to (default: all)')
     .addOption(configOption())
     .option('-q, --quiet', 'no progress output')
@@ -69,7 +69,7 @@ export function program(): Command {
   cli.command('ingest')
     .description('Log Segment-spec identify and track calls from an NDJSON file (- for stdin)')
     .argument('<file>', 'NDJSON file, one call per line')
-    .requiredOption('-s, --space <name>', 'the space the calls belong to')
+    .requiredOption('-s, --space <name>', 'the space the calls belong to (required)')
     .addOption(configOption())
     .action(async (file: string, opts) => {
       process.exitCode = await ingest(openStowage(opts.config), file, opts.space);
@@ -99,7 +99,7 @@ export function program(): Command {
     });
 
   cli.command('history')
-    .description('Show past syncs (start, duration, status, rows per table, casts, rejects, error) and the next one due')
+    .description('Show past Classic syncs and Storage Actions writes (start, duration, status, rows per table, casts, rejects, error) and the next sync due')
     .option('-w, --warehouse <name>', 'only this warehouse')
     .option('-n, --limit <n>', 'most recent syncs to show', positiveInteger, 20)
     .option('--json', 'machine-readable output')
@@ -109,7 +109,7 @@ export function program(): Command {
   cli.command('refused')
     .description("Print the calls a warehouse refused (a constraint of a table: they are in _stowage_rejects whole) as NDJSON, to ingest again once the table is fixed")
     .argument('<warehouse>', 'the warehouse that refused them')
-    .requiredOption('-s, --space <name>', 'the space whose Classic schema to read')
+    .requiredOption('-s, --space <name>', 'the space whose Classic schema to read (required)')
     .addOption(configOption())
     .action(async (warehouse: string, opts) => {
       const stowage = openStowage(opts.config);
