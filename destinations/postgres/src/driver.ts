@@ -4,7 +4,7 @@ import pg from 'pg';
 import { openLoadDir, redact, type Column, type Dialect, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
 import { clientConfig } from './client-config.js';
 import { describeTarget, secretsOf } from './connection.js';
-import { introspectColumns, introspectPinnedColumns, introspectSchema, schemaExists, type CatalogReading } from './introspect.js';
+import { introspectColumns, introspectDroppedColumns, introspectPinnedColumns, introspectSchema, schemaExists, type CatalogReading } from './introspect.js';
 import type { Loader } from './load/loader.js';
 import type { PostgresSettings } from './settings.js';
 
@@ -162,6 +162,10 @@ export class PgDriver implements Driver {
 
   pinnedColumns(schema: string): Promise<Map<string, Map<string, string>>> {
     return this.run(() => introspectPinnedColumns(this.client, schema));
+  }
+
+  droppedColumns(schema: string): Promise<Map<string, number>> {
+    return this.run(() => introspectDroppedColumns(this.client, schema));
   }
 
   writeLoadFile(columns: readonly Column[], rows: readonly Row[]): Promise<LoadFile> {

@@ -78,6 +78,21 @@ export async function introspectColumns(client: pg.Client, reading: CatalogReadi
 }
 
 /**
+ * Per table of the schema, its dropped columns: PostgreSQL keeps their places (`attisdropped`)
+ * until the table is made again, and counts them toward its 1,600 columns.
+ */
+export async function introspectDroppedColumns(client: pg.Client, schema: string): Promise<Map<string, number>> {
+  const { rows } = await client.query<{ table_name: string; dropped: number }>(
+    `SELECT c.relname AS table_name, count(*)::int AS dropped
+       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND a.attisdropped
+      GROUP BY c.relname`,
+    [schema],
+  );
+  return new Map(rows.map((r) => [r.table_name, Number(r.dropped)]));
+}
+
+/**
  * The columns of a schema's tables whose type PostgreSQL will not change in place, by table, each
  * with why: those views (or materialized views) read, and those generated columns read. It refuses
  * `ALTER COLUMN … TYPE` on them ("cannot alter type of a column used by a view or rule", "… used

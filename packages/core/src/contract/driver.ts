@@ -80,6 +80,14 @@ export interface Driver {
    */
   pinnedColumns?(schema: string): Promise<Map<string, Map<string, string>>>;
   /**
+   * Optional: per table of a schema, the columns dropped from it that still count toward the
+   * warehouse's column limit (`Capabilities.maxColumns`): PostgreSQL keeps a dropped column's
+   * place until the table is made again, and refuses a table's 1,601st, dropped ones included.
+   * The writer counts them, and quarantines the values of columns past the limit as it does
+   * for a table of that many columns, rather than failing every sync on the ALTER.
+   */
+  droppedColumns?(schema: string): Promise<Map<string, number>>;
+  /**
    * Optional: whether an error of a write is one a row's data caused (a constraint of the table,
    * a value of the wrong kind: PostgreSQL's SQLSTATE classes 22 and 23, DuckDB's Constraint or
    * Conversion errors), so that the write without that row could succeed. Only then is a failed

@@ -48,6 +48,8 @@ export interface PlanInput {
    * `Driver.pinnedColumns`). A value that would widen one is cast or quarantined instead.
    */
   pinned?: ReadonlyMap<string, string>;
+  /** Columns dropped from the table that still count toward its column limit (`Driver.droppedColumns`). */
+  droppedColumns?: number;
   capabilities: Pick<Capabilities, 'inPlaceWidening' | 'maxColumns' | 'textHoldsNul' | 'maxStringBytes' | 'rowLimit'>;
 }
 
@@ -151,7 +153,18 @@ class TablePlanner {
   /** The columns in table order, as the row limit measures them; dropped when one is added or widened. */
   private measured?: Column[];
 
+  /** Dropped columns that still take a place of the limit. */
+  private readonly dropped: number;
+
+  private limitReason(): string {
+    const { maxColumns } = this.input.capabilities;
+    return this.dropped > 0
+      ? `the table has reached its limit of ${maxColumns} columns, ${this.dropped} of them dropped ones that still count (make the table again to free them)`
+      : `the table has reached its limit of ${maxColumns} columns`;
+  }
+
   constructor(private readonly input: Omit<PlanInput, 'rows'>) {
+    this.dropped = input.droppedColumns ?? 0;
     this.state = new Map<string, ColumnState>(
       (input.existing ?? []).map((c) => [c.name, { type: c.type, existed: true, fixed: input.fixedTypes.has(c.name), loaded: false, bounds: c.bounds }]),
     );
@@ -172,9 +185,9 @@ class TablePlanner {
       values++;
       let col = state.get(column);
       if (col === undefined) {
-        if (this.overLimit.has(column) || state.size >= capabilities.maxColumns) {
+        if (this.overLimit.has(column) || state.size + this.dropped >= capabilities.maxColumns) {
           this.overLimit.add(column);
-          rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value: typeof value === 'string' ? value : JSON.stringify(value), reason: `the table has reached its limit of ${capabilities.maxColumns} columns` });
+          rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value: typeof value === 'string' ? value : JSON.stringify(value), reason: this.limitReason() });
           row[column] = null;
           continue;
         }

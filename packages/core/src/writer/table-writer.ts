@@ -226,11 +226,13 @@ export class TableWriter {
   /** schema → table → columns, as they will be after every prepared batch is applied. */
   private readonly catalog = new Map<string, Map<string, Column[]>>();
   /** Catalog reads in flight, by schema. */
-  private readonly reading = new Map<string, Promise<{ tables: Map<string, Column[]>; pinned: Map<string, Map<string, string>> }>>();
+  private readonly reading = new Map<string, Promise<{ tables: Map<string, Column[]>; pinned: Map<string, Map<string, string>>; dropped: Map<string, number> }>>();
   /** schema → the tables it held when this writer first read it (before any batch of its own). */
   private readonly firstRead = new Map<string, ReadonlySet<string>>();
   /** schema → table → columns whose type cannot change in place, with why (`Driver.pinnedColumns`), read with the catalog. */
   private readonly pinned = new Map<string, Map<string, Map<string, string>>>();
+  /** schema → table → its dropped columns that still count toward the column limit (`Driver.droppedColumns`), read with the catalog. */
+  private readonly dropped = new Map<string, Map<string, number>>();
 
   constructor(
     private readonly driver: Driver,
@@ -252,20 +254,22 @@ export class TableWriter {
       this.reading.set(schema, (reading = this.readTables(schema)));
       reading.finally(() => this.reading.delete(schema)).catch(() => undefined);
     }
-    const { tables, pinned } = await reading;
+    const { tables, pinned, dropped } = await reading;
     if (!this.catalog.has(schema)) {
       this.catalog.set(schema, tables);
       this.pinned.set(schema, pinned);
+      this.dropped.set(schema, dropped);
       if (!this.firstRead.has(schema)) this.firstRead.set(schema, new Set(tables.keys()));
     }
     return this.catalog.get(schema)!;
   }
 
   /** The schema's tables, and (where a type can change in place) the columns that cannot. */
-  private async readTables(schema: string): Promise<{ tables: Map<string, Column[]>; pinned: Map<string, Map<string, string>> }> {
+  private async readTables(schema: string): Promise<{ tables: Map<string, Column[]>; pinned: Map<string, Map<string, string>>; dropped: Map<string, number> }> {
     const tables = await this.driver.tables(schema);
     const widens = this.capabilities.inPlaceWidening.length > 0 && tables.size > 0 && this.driver.pinnedColumns;
-    return { tables, pinned: widens ? await this.driver.pinnedColumns!(schema) : new Map() };
+    const dropped = tables.size > 0 && this.driver.droppedColumns ? await this.driver.droppedColumns(schema) : new Map<string, number>();
+    return { tables, pinned: widens ? await this.driver.pinnedColumns!(schema) : new Map(), dropped };
   }
 
   /**
@@ -337,7 +341,8 @@ export class TableWriter {
         : unique;
       prepared.duplicates += unique.length - rows.length;
       const pinned = this.pinnedFor(batch.schema, tableBatch.table, batch.latest);
-      const plan = await planTableInSlices({ table: tableBatch.table, existing: tables.get(tableBatch.table), rows, fixedTypes: tableBatch.fixedTypes, keyColumn: tableBatch.key, capabilities: this.capabilities, ...(pinned ? { pinned } : {}) });
+      const dropped = this.dropped.get(batch.schema)?.get(tableBatch.table);
+      const plan = await planTableInSlices({ table: tableBatch.table, existing: tables.get(tableBatch.table), rows, fixedTypes: tableBatch.fixedTypes, keyColumn: tableBatch.key, capabilities: this.capabilities, ...(pinned ? { pinned } : {}), ...(dropped ? { droppedColumns: dropped } : {}) });
       if (plan.columns.length > 0) tables.set(tableBatch.table, plan.columns);
       // Not push(...rejects): a wide batch has hundreds of thousands, past the stack's room for arguments.
       for (const reject of plan.rejects) rejects.push(reject);
