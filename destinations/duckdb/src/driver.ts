@@ -31,10 +31,18 @@ async function createWaitingForLock(path: string, options: Record<string, string
     try {
       return await DuckDBInstance.create(path, options);
     } catch (error) {
-      if (!/lock/i.test((error as Error).message) || Date.now() > deadline) throw error;
+      const message = (error as Error).message;
+      if (!/lock/i.test(message)) throw error;
+      if (Date.now() > deadline) throw new Error(heldElsewhere(path, message), { cause: error });
       await sleep(100);
     }
   }
+}
+
+/** A database file another process kept past the wait: which process, when DuckDB says, and what to do. */
+export function heldElsewhere(path: string, message: string): string {
+  const pid = /PID (\d+)/i.exec(message)?.[1];
+  return `the DuckDB file ${path} is held by another process${pid ? ` (PID ${pid})` : ''}, and was still held after ${LOCK_WAIT_MS / 1000} s: DuckDB lets one process write a file at a time. Let that process finish (a sync or \`stowage run\` ends by itself; \`stowage serve\` and a DuckDB shell on the file hold it until stopped), then run this again (DuckDB: ${message.split('\n')[0]})`;
 }
 
 /** DuckDB's memory_limit when the settings give none (DuckDB's own default is 80% of RAM). */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { engineThreads } from '@stowage/core';
-import { DuckDBDriver } from '../src/driver.js';
+import { DuckDBDriver, heldElsewhere } from '../src/driver.js';
 
 describe('a DuckDB session\'s settings', () => {
   const dir = mkdtempSync(join(tmpdir(), 'stowage-duckdb-settings-'));
@@ -45,5 +45,15 @@ describe('a DuckDB session\'s settings', () => {
     const given = await settingsOf({ threads: 3, memoryLimit: '256MB' });
     expect(Number(given.threads)).toBe(3);
     expect(given.memory).toMatch(/^(256\.0 MiB|244\.1 MiB)$/);
+  });
+});
+
+describe('a DuckDB file another process holds', () => {
+  it('is named with the process, how long it waited, and what to do, past the wait', () => {
+    const duckdb = 'IO Error: Could not set lock on file "/srv/w.duckdb": Conflicting lock is held in /usr/bin/node (PID 4242) by user me. See also https://duckdb.org/docs/stable/connect/concurrency\nmore';
+    const message = heldElsewhere('/srv/w.duckdb', duckdb);
+    expect(message).toMatch(/^the DuckDB file \/srv\/w\.duckdb is held by another process \(PID 4242\), and was still held after 15 s: DuckDB lets one process write a file at a time\. Let that process finish/);
+    expect(message).toContain('(DuckDB: IO Error: Could not set lock on file');
+    expect(message).not.toContain('\nmore');
   });
 });
