@@ -28,7 +28,7 @@ export function refusedCalls(dut: DestinationUnderTest): void {
       await h.calls(calls);
       const record = await h.sync();
       expect(record).toMatchObject({ status: 'Partial', calls: 11, rejects: 1 });
-      expect(record.notices.join('\n')).toMatch(/the warehouse refused call m\d+ \(identifies\) while it took the other 3 of its batch \(.+\); it is in _stowage_rejects whole: fix what the warehouse names, then ingest its value again/);
+      expect(record.notices.join('\n')).toMatch(/the warehouse refused call m\d+ \(identifies\) while it took the other 3 of its batch \(.+\); it is in _stowage_rejects whole: fix what the warehouse names, then ingest it again \(`stowage refused` prints it\)/);
       const expected = identifies.filter((c) => c.userId !== 'u5').map((c) => ({ user_id: c.userId }));
       expect(await h.rows('identifies', ['user_id'])).toEqual(expected);
       expect(await h.rows('users', ['id'])).toEqual(expected.map((r) => ({ id: r.user_id })));
