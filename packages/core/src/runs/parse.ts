@@ -11,22 +11,23 @@ export class RunFormatError extends Error {
   override name = 'RunFormatError';
 }
 
-const HEADER_KEYS = ['space', 'computation', 'id', 'kind', 'completedAt'];
-const PROFILE_KEYS = ['profileId', 'userId', 'anonymousIds', 'anonymousId', 'emails', 'email', 'mobileIds', 'value', 'op', 'entityContext', 'entities', 'journeyContext', 'journeyMetadata'];
+const HEADER_KEYS = new Set(['space', 'computation', 'id', 'kind', 'completedAt']);
+const JSON_RUN_KEYS = new Set([...HEADER_KEYS, 'profiles']);
+const PROFILE_KEYS = new Set(['profileId', 'userId', 'anonymousIds', 'anonymousId', 'emails', 'email', 'mobileIds', 'value', 'op', 'entityContext', 'entities', 'journeyContext', 'journeyMetadata']);
 
 /**
  * A key the reader does not know: a misspelt one (`"profile"`, `"valeu"`) read as absent would
  * change what the run means (a snapshot with no members exits them all), so it is refused.
  */
-function unknownKey(input: Record<string, unknown>, known: readonly string[], what: string): string | undefined {
-  const unknown = Object.keys(input).find((key) => !known.includes(key));
-  return unknown === undefined ? undefined : `${what} has an unknown key ${JSON.stringify(unknown)} (its keys: ${known.join(', ')})`;
+function unknownKey(input: Record<string, unknown>, known: ReadonlySet<string>, what: string): string | undefined {
+  for (const key in input) if (!known.has(key)) return `${what} has an unknown key ${JSON.stringify(key)} (its keys: ${[...known].join(', ')})`;
+  return undefined;
 }
 
 /** Reads a run's header (everything but its profiles), saying what to fix when it is wrong. `profiles`: the key of a JSON run's profiles. */
 export function parseRunHeader(input: unknown, { profiles = false } = {}): RunHeader {
   if (!isObject(input)) throw new RunFormatError('the run header must be a JSON object');
-  const unknown = unknownKey(input, profiles ? [...HEADER_KEYS, 'profiles'] : HEADER_KEYS, 'the run header');
+  const unknown = unknownKey(input, profiles ? JSON_RUN_KEYS : HEADER_KEYS, 'the run header');
   if (unknown) throw new RunFormatError(profiles ? unknown : `${unknown.slice(0, -1)}; a run of one JSON object lists its profiles under "profiles")`);
   const missing = ['space', 'computation', 'id'].filter((k) => typeof input[k] !== 'string' || input[k] === '');
   if (missing.length) throw new RunFormatError(`the run header needs ${missing.join(', ')} (non-empty strings)`);
