@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { engineThreads, failpoint, type Change, type ChangeSink, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
@@ -30,8 +30,10 @@ const STATE_OPTIONS = { memory_limit: '512MB', preserve_insertion_order: 'false'
  * to the caller before the state commits, so a crash in between replays the same changes.
  */
 export class EmbeddedProfileStore implements ProfileStore {
+  private closed = false;
+
   private constructor(
-    private readonly instance: DuckDBInstance,
+    private readonly file: StateFile,
     private readonly db: DuckDBConnection,
     /** Commits a run's completion time while the run's own transaction is open (`run_attempts`). */
     private readonly pins: DuckDBConnection,
@@ -39,24 +41,25 @@ export class EmbeddedProfileStore implements ProfileStore {
 
   static async open(stateDir: string, timeoutMs = 30_000): Promise<EmbeddedProfileStore> {
     mkdirSync(stateDir, { recursive: true });
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        const instance = await DuckDBInstance.create(join(stateDir, 'state.duckdb'), STATE_OPTIONS);
-        const db = await instance.connect();
-        for (const sql of STATE_SCHEMA) await db.run(sql);
-        return new EmbeddedProfileStore(instance, db, await instance.connect());
-      } catch (error) {
-        // Another stowage process holds the file; it is released when that command ends.
-        if (!/lock/i.test((error as Error).message) || Date.now() > deadline) {
-          throw new Error(`Cannot open the profile state in ${stateDir}: ${(error as Error).message}`);
-        }
-        await sleep(200);
-      }
+    const file = await openStateFile(resolve(stateDir, 'state.duckdb'), timeoutMs).catch((error: unknown) => {
+      throw new Error(`Cannot open the profile state in ${stateDir}: ${(error as Error).message}`);
+    });
+    try {
+      return new EmbeddedProfileStore(file, await file.instance.connect(), await file.instance.connect());
+    } catch (error) {
+      file.release();
+      throw new Error(`Cannot open the profile state in ${stateDir}: ${(error as Error).message}`);
     }
   }
 
-  async applyRun(given: RunHeader, kind: ComputationKind, profiles: AsyncIterable<RunProfile[]>, sink: ChangeSink): Promise<RunOutcome> {
+  /** One run at a time on the file in this process, whichever store of it applies it (`StateFile.turn`). */
+  applyRun(given: RunHeader, kind: ComputationKind, profiles: AsyncIterable<RunProfile[]>, sink: ChangeSink): Promise<RunOutcome> {
+    const turn = this.file.turn.then(() => this.applyRunNow(given, kind, profiles, sink));
+    this.file.turn = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async applyRunNow(given: RunHeader, kind: ComputationKind, profiles: AsyncIterable<RunProfile[]>, sink: ChangeSink): Promise<RunOutcome> {
     const pinned = await this.pinnedCompletion(given);
     const header = pinned === undefined ? given : { ...given, completedAt: pinned };
     const { space, computation } = header;
@@ -216,8 +219,85 @@ export class EmbeddedProfileStore implements ProfileStore {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // After this store's runs: its connections are theirs until they end.
+    await this.file.turn;
     this.db.closeSync();
     this.pins.closeSync();
-    this.instance.closeSync();
+    this.file.release();
+  }
+}
+
+/**
+ * The process's engine on a state file, shared by every store opened on it. Two engines on one
+ * file in one process each believe they own it: each commits over the other's runs, which are
+ * lost. Runs of all its stores take turns: each is one transaction over the same tables.
+ */
+interface StateFile {
+  instance: DuckDBInstance;
+  /** The end of the last run handed a turn. */
+  turn: Promise<unknown>;
+  /** Lets go of the file: the last store to close closes the engine. */
+  release(): void;
+}
+
+const stateFiles = new Map<string, { file: Promise<StateFile>; stores: number }>();
+
+async function openStateFile(path: string, timeoutMs: number): Promise<StateFile> {
+  let entry = stateFiles.get(path);
+  if (!entry) {
+    const made = { file: createWaitingForLock(path, timeoutMs).then((instance) => stateFile(path, instance)), stores: 0 };
+    // The tables made once per file, not by each store: two at once would conflict on the catalog.
+    stateFiles.set(path, made);
+    made.file.catch(() => {
+      if (stateFiles.get(path) === made) stateFiles.delete(path);
+    });
+    entry = made;
+  }
+  entry.stores++;
+  try {
+    return await entry.file;
+  } catch (error) {
+    entry.stores--;
+    throw error;
+  }
+}
+
+async function stateFile(path: string, instance: DuckDBInstance): Promise<StateFile> {
+  try {
+    const setup = await instance.connect();
+    try {
+      for (const sql of STATE_SCHEMA) await setup.run(sql);
+    } finally {
+      setup.closeSync();
+    }
+  } catch (error) {
+    instance.closeSync();
+    throw error;
+  }
+  const file: StateFile = {
+    instance,
+    turn: Promise.resolve(),
+    release: () => {
+      const entry = stateFiles.get(path);
+      if (!entry || --entry.stores > 0) return;
+      stateFiles.delete(path);
+      instance.closeSync();
+    },
+  };
+  return file;
+}
+
+/** Opens the file, waiting while another process holds it: it is released when that command ends. */
+async function createWaitingForLock(path: string, timeoutMs: number): Promise<DuckDBInstance> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await DuckDBInstance.create(path, STATE_OPTIONS);
+    } catch (error) {
+      if (!/lock/i.test((error as Error).message) || Date.now() > deadline) throw error;
+      await sleep(200);
+    }
   }
 }

@@ -133,7 +133,6 @@ export interface RunResult extends RunOutcome {
 export class Stowage {
   readonly history: History;
   private readonly actions: StorageActionsPath;
-  private store: ProfileStore | undefined;
 
   constructor(
     readonly config: StowageConfig,
@@ -143,9 +142,30 @@ export class Stowage {
     this.actions = new StorageActionsPath(config, options.destinations, this.history);
   }
 
-  private async profileStore(): Promise<ProfileStore> {
-    this.store ??= await this.options.openProfileStore(this.config.stateDir);
-    return this.store;
+  /** The profile state, opened once: two engines on one file in one process would each commit over the other. */
+  private profileStore(): Promise<ProfileStore> {
+    this.opening ??= this.options.openProfileStore(this.config.stateDir).catch((error: unknown) => {
+      this.opening = undefined;
+      throw error;
+    });
+    return this.opening;
+  }
+
+  /** The profile state being opened, or open (`profileStore`). */
+  private opening?: Promise<ProfileStore>;
+
+  /** The end of the last operation on the profile state that was handed a turn (`withState`). */
+  private stateTurn: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Runs `fn` with the profile state to itself: a run, a backfill, closing. The state applies one
+   * run at a time, in one transaction of its one connection: two at once in one process would
+   * share it, and each lose the other's state (or a sync's close would end it under a run).
+   */
+  private withState<T>(fn: () => Promise<T>): Promise<T> {
+    const turn = this.stateTurn.then(fn, fn);
+    this.stateTurn = turn.catch(() => undefined);
+    return turn;
   }
 
   log(warehouse: string, space: string): CallLog {
@@ -168,6 +188,11 @@ export class Stowage {
    * written at once (Storage Actions). Returns, per activation, what was written and how long it took.
    */
   async applyRun(header: RunHeader, profiles: AsyncIterable<RunProfile[]>, opts: { onProgress?: (p: RunProgress) => void } = {}): Promise<RunResult> {
+    // Runs of one instance wait for each other (and for a sync's backfill); other processes wait for the state file.
+    return this.withState(() => this.applyRunNow(header, profiles, opts));
+  }
+
+  private async applyRunNow(header: RunHeader, profiles: AsyncIterable<RunProfile[]>, opts: { onProgress?: (p: RunProgress) => void }): Promise<RunResult> {
     const space = this.config.spaces[header.space];
     if (!space) throw new StowageError(`Unknown space "${header.space}"; configured: ${Object.keys(this.config.spaces).join(', ')}`);
     const computation = space.computations[header.computation];
@@ -427,7 +452,7 @@ export class Stowage {
         driver = await destination.connect(warehouse.settings, { root: this.config.root });
         const writer = new TableWriter(driver, destination.dialect, destination.capabilities);
         for (const space of warehouse.spaces) {
-          await this.ensureBackfilled(warehouse, space);
+          await this.withState(() => this.ensureBackfilled(warehouse, space));
           await this.syncSpace(writer, destination, warehouse, space, record, (rows, lookingUp) =>
             opts.onProgress?.({ warehouse: warehouse.name, space, calls: record.calls, rows, elapsedMs: Date.now() - started, ...(lookingUp ? { lookingUp } : {}) }),
           );
@@ -694,9 +719,13 @@ export class Stowage {
     }
   }
 
-  async close(): Promise<void> {
-    await this.store?.close();
-    this.store = undefined;
+  /** Closes the profile state once the runs of this instance under way have ended; the next use opens it again. */
+  close(): Promise<void> {
+    return this.withState(async () => {
+      const opening = this.opening;
+      this.opening = undefined;
+      await (await opening?.catch(() => undefined))?.close();
+    });
   }
 }
 
