@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cron } from 'croner';
 import type { Call } from '../calls/call.js';
@@ -9,6 +9,7 @@ import type { Destination } from '../contract/destination.js';
 import { History, type SyncRecord } from '../history/history.js';
 import { redact } from '../history/redact.js';
 import { CallLog, type LogBatch } from '../log/call-log.js';
+import { parseRunHeader } from '../runs/parse.js';
 import { withFileLock } from '../log/file-lock.js';
 import { failpoint } from '../testing/failpoint.js';
 import { comparePositions, LOG_START, type LogPosition } from '../log/position.js';
@@ -187,9 +188,12 @@ export class Stowage {
    * warehouse, and queues the events of every activation of the computation, which are then
    * written at once (Storage Actions). Returns, per activation, what was written and how long it took.
    */
-  async applyRun(header: RunHeader, profiles: AsyncIterable<RunProfile[]>, opts: { onProgress?: (p: RunProgress) => void } = {}): Promise<RunResult> {
+  async applyRun(header: Pick<RunHeader, 'space' | 'computation' | 'id'> & Partial<Pick<RunHeader, 'kind' | 'completedAt'>>, profiles: AsyncIterable<RunProfile[]>, opts: { onProgress?: (p: RunProgress) => void } = {}): Promise<RunResult> {
+    // A header made in code is read as a run file's is: defaults filled in, a bad field refused
+    // before anything is applied (a kind or a time misspelt would change what the run says).
+    const checked = parseRunHeader(header);
     // Runs of one instance wait for each other (and for a sync's backfill); other processes wait for the state file.
-    return this.withState(() => this.applyRunNow(header, profiles, opts));
+    return this.withState(() => this.applyRunNow(checked, profiles, opts));
   }
 
   private async applyRunNow(header: RunHeader, profiles: AsyncIterable<RunProfile[]>, opts: { onProgress?: (p: RunProgress) => void }): Promise<RunResult> {
@@ -311,14 +315,15 @@ export class Stowage {
    */
   private async ensureActivated(space: SpaceConfig, activation: ActivationConfig): Promise<number> {
     const marker = join(this.config.stateDir, 'activated', space.name, activation.name);
-    if (existsSync(marker)) return 0;
+    const started = activatedFor(marker);
+    if (started === activation.computation || started === LEGACY_MARKER) return 0;
     const store = await this.profileStore();
     let queued = 0;
     await store.members(space.name, activation.computation, async (changes) => {
       for (const [warehouse, events] of this.actions.eventsFor(space, [activation], changes)) queued += await this.actions.enqueue(warehouse, space, events);
     });
     mkdirSync(join(marker, '..'), { recursive: true });
-    writeFileSync(marker, new Date().toISOString());
+    writeFileSync(marker, JSON.stringify({ computation: activation.computation, at: new Date().toISOString() }));
     return queued;
   }
 
@@ -362,18 +367,30 @@ export class Stowage {
       chars = 0;
     };
     let n = 0;
-    for await (const line of lines) {
-      n++;
-      if (line.trim() === '') continue;
-      const accepted = acceptLine(line, new Date().toISOString());
-      if (accepted.ok) {
-        batch.push(accepted.call);
-        chars += line.length;
-      } else {
-        result.rejected++;
-        if (result.errors.length < 100) result.errors.push({ line: n, error: accepted.error });
+    const reject = (error: string) => {
+      result.rejected++;
+      if (result.errors.length < 100) result.errors.push({ line: n, error });
+    };
+    try {
+      for await (const line of lines as AsyncIterable<unknown>) {
+        n++;
+        // A library caller may hand over anything: a line that is no text is refused like a bad one.
+        if (typeof line !== 'string') {
+          reject(`a line must be a string of JSON text, not ${line === null ? 'null' : typeof line}`);
+          continue;
+        }
+        if (line.trim() === '') continue;
+        const accepted = acceptLine(line, new Date().toISOString());
+        if (accepted.ok) {
+          batch.push(accepted.call);
+          chars += line.length;
+        } else reject(accepted.error);
+        if (batch.length >= INGEST_BATCH || chars >= INGEST_BATCH_CHARS) await flush();
       }
-      if (batch.length >= INGEST_BATCH || chars >= INGEST_BATCH_CHARS) await flush();
+    } catch (error) {
+      // The lines stopped coming: what was accepted before is kept, and the caller told how far it got.
+      await flush();
+      throw new StowageError(`Reading the calls failed after line ${n} (${result.accepted} calls logged, ${result.rejected} rejected): ${(error as Error).message ?? error}`);
     }
     await flush();
     return result;
@@ -767,4 +784,29 @@ async function* windowOf<T>(batches: AsyncIterable<LogBatch<T>>, most: number, w
  */
 function classicStream(warehouse: string, space: string, log: CallLog): string {
   return log.id === undefined ? `classic/${warehouse}/${space}` : `classic/${warehouse}/${space}/${log.id}`;
+}
+
+/** What `activatedFor` gives for a marker written before markers named their computation. */
+const LEGACY_MARKER = '\u0000legacy';
+
+/**
+ * The computation an activation started with its current members for (`ensureActivated`), or
+ * undefined. An activation pointed at another computation starts again with that one's members.
+ * A marker written before markers named it holds a time alone: it stands for the computation the
+ * activation names.
+ */
+function activatedFor(marker: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(marker, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const parsed = JSON.parse(text) as { computation?: unknown };
+    if (typeof parsed === 'object' && parsed !== null && typeof parsed.computation === 'string') return parsed.computation;
+  } catch {
+    // A time alone.
+  }
+  return LEGACY_MARKER;
 }

@@ -26,4 +26,10 @@ describe('parseRunProfile', () => {
     expect(parseRunProfile({ userId: 9007199254740991 })).toMatchObject({ userId: '9007199254740991' });
     expect(parseRunProfile({ userId: 12.5 })).toMatchObject({ userId: '12.5' });
   });
+
+  it('refuses a key it does not know, in a profile or an entity: misspelt, read as absent, it would change what the run says', () => {
+    expect(parseRunProfile({ userId: 'u1', valeu: 3 })).toMatch(/^the profile has an unknown key "valeu" \(its keys: profileId, userId/);
+    expect(parseRunProfile({ userId: 'u1', entities: [{ id: 'a', contxt: { cart: 'c9' } }] })).toMatch(/^entities\[0\] has an unknown key "contxt" \(its keys: id, context\)/);
+    expect(parseRunProfile({ userId: 'u1', entities: [{ id: 'a', context: { cart: 'c9' } }] })).toMatchObject({ entities: [{ id: 'a', context: { cart: 'c9' } }] });
+  });
 });

@@ -13,6 +13,7 @@ export class RunFormatError extends Error {
 
 const HEADER_KEYS = new Set(['space', 'computation', 'id', 'kind', 'completedAt']);
 const JSON_RUN_KEYS = new Set([...HEADER_KEYS, 'profiles']);
+const ENTITY_KEYS = new Set(['id', 'context']);
 const PROFILE_KEYS = new Set(['profileId', 'userId', 'anonymousIds', 'anonymousId', 'emails', 'email', 'mobileIds', 'value', 'op', 'entityContext', 'entities', 'journeyContext', 'journeyMetadata']);
 
 /**
@@ -88,6 +89,8 @@ function parseEntities(input: unknown): EntityRecord[] | string {
   const out: EntityRecord[] = [];
   for (const [i, e] of input.entries()) {
     if (!isObject(e) || typeof e.id !== 'string' || e.id === '') return `entities[${i}] needs an "id" (a non-empty string)`;
+    const unknown = unknownKey(e, ENTITY_KEYS, `entities[${i}]`);
+    if (unknown) return unknown;
     if (e.context !== undefined && !isObject(e.context)) return `entities[${i}].context must be a JSON object`;
     const bad = idTextProblem(`entities[${i}].id`, e.id);
     if (bad) return bad;

@@ -1,0 +1,92 @@
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Harness, removeHarnessDirs, type DestinationUnderTest } from '@stowage/testkit';
+import { duckdb } from '../src/index.js';
+
+const dut: DestinationUnderTest = { destination: duckdb as never, module: '@stowage/destination-duckdb', settings: (dir) => ({ path: join(dir, 'warehouse.duckdb') }) } as DestinationUnderTest;
+const computations = { vip: { type: 'audience' }, ltv: { type: 'trait' } };
+
+afterAll(() => removeHarnessDirs());
+
+describe('runs handed to one process at once', () => {
+  // The profile state applies a run in one transaction of its connection: runs at once on one
+  // instance shared it, and two instances on one state folder were two engines on its file, each
+  // committing over the other: each run said it was applied, and only one's state was kept.
+  it('are applied one after another, each kept, whether on one instance or two, with a sync meanwhile', async () => {
+    const h = await Harness.create(dut, { computations });
+    const other = await Harness.create(dut, { computations, reuse: { dir: h.dir, settings: h.settings } });
+    const outcomes = await Promise.all([
+      h.run({ computation: 'vip', id: 'a1' }, [{ userId: 'u1' }, { userId: 'u2' }]),
+      h.run({ computation: 'ltv', id: 'b1', kind: 'delta' }, [{ userId: 'u1', value: 5 }]),
+      other.run({ computation: 'ltv', id: 'b2', kind: 'delta' }, [{ userId: 'u2', value: 7 }]),
+      h.stowage.sync('wh'),
+    ]);
+    expect(outcomes.slice(0, 3).map((o) => (o as { applied: boolean }).applied)).toEqual([true, true, true]);
+    // Each run's state is there (the two deltas in either order): sent again, nothing changes, and a snapshot of it all changes nothing.
+    expect((await h.run({ computation: 'vip', id: 'a1' }, [{ userId: 'u1' }, { userId: 'u2' }])).applied).toBe(false);
+    expect((await other.run({ computation: 'ltv', id: 'b3' }, [{ userId: 'u1', value: 5 }, { userId: 'u2', value: 7 }])).changes).toBe(0);
+    await h.sync();
+    expect(await h.rows('users', ['id', 'vip', 'ltv'])).toEqual([
+      { id: 'u1', vip: true, ltv: 5 },
+      { id: 'u2', vip: true, ltv: 7 },
+    ]);
+    await other.close();
+    await h.close();
+  });
+});
+
+describe('the library', () => {
+  it("reads a run's header as a run file's is, defaults filled in and a bad field refused before anything is applied", async () => {
+    const h = await Harness.create(dut, { computations });
+    async function* profiles() {
+      yield [{ profileId: 'u1', userId: 'u1', anonymousIds: [], emails: [], mobileIds: [] }];
+    }
+    // No kind, no completedAt: a snapshot, completed now.
+    const applied = await h.stowage.applyRun({ space: 'default', computation: 'vip', id: 'r1' }, profiles());
+    expect(applied).toMatchObject({ applied: true, changes: 1 });
+    await expect(h.stowage.applyRun({ space: 'default', computation: 'vip', id: 'r2', kind: 'full' as never }, profiles())).rejects.toThrow('kind must be "snapshot" or "delta", not "full"');
+    await expect(h.stowage.applyRun({ space: 'default', computation: 'vip', id: 'r3', completedAt: '2026-02-30T00:00:00Z' }, profiles())).rejects.toThrow(/completedAt must be an ISO-8601 date-time/);
+    expect((await h.stowage.applyRun({ space: 'default', computation: 'vip', id: 'r3' }, profiles())).changes).toBe(0);
+    await h.close();
+  });
+
+  it('refuses a line that is no text among the calls it ingests, and keeps what it accepted when the lines stop coming', async () => {
+    const h = await Harness.create(dut, { computations });
+    const call = (i: number) => JSON.stringify({ type: 'identify', messageId: `m${i}`, userId: `u${i}`, traits: { plan: 'pro' } });
+    async function* mixed() {
+      yield call(1);
+      yield { not: 'a line' } as unknown as string;
+      yield call(2);
+    }
+    const result = await h.stowage.ingestCalls('default', mixed());
+    expect(result).toMatchObject({ accepted: 2, rejected: 1, errors: [{ line: 2, error: 'a line must be a string of JSON text, not object' }] });
+    async function* broken() {
+      yield call(3);
+      throw new Error('the socket closed');
+    }
+    await expect(h.stowage.ingestCalls('default', broken())).rejects.toThrow('Reading the calls failed after line 1 (1 calls logged, 0 rejected): the socket closed');
+    expect(await h.sync()).toMatchObject({ status: 'Success', rows: { identifies: 3 } });
+    await h.close();
+  });
+});
+
+describe('an activation pointed at another computation', () => {
+  it("starts with that computation's current members, as a new activation does", async () => {
+    const computations = { carts: { type: 'linked_audience' }, carts2: { type: 'linked_audience' } };
+    const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 't' } } });
+    await h.run({ computation: 'carts', id: 'c1' }, [{ userId: 'k0', entityContext: { cart_id: 'c0' } }]);
+    // carts2 has members while no activation writes it.
+    await h.run({ computation: 'carts2', id: 'd1' }, [{ userId: 'k1', entityContext: { cart_id: 'c1' } }, { userId: 'k2', entityContext: { cart_id: 'c2' } }]);
+    await h.close();
+    const moved = await Harness.create(dut, { computations, activations: { a: { computation: 'carts2', table: 't' } }, reuse: { dir: h.dir, settings: h.settings } });
+    await moved.run({ computation: 'carts2', id: 'd2' }, [{ userId: 'k1', entityContext: { cart_id: 'c1' } }, { userId: 'k2', entityContext: { cart_id: 'c2' } }, { userId: 'k3', entityContext: { cart_id: 'c3' } }]);
+    const rows = await moved.rows('t', ['user_id', 'event_name', 'personas_computation_key'], ['personas_computation_key', 'user_id'], 'wh', 'default');
+    expect(rows).toEqual([
+      { user_id: 'k0', event_name: 'Audience Entered', personas_computation_key: 'carts' },
+      { user_id: 'k1', event_name: 'Audience Entered', personas_computation_key: 'carts2' },
+      { user_id: 'k2', event_name: 'Audience Entered', personas_computation_key: 'carts2' },
+      { user_id: 'k3', event_name: 'Audience Entered', personas_computation_key: 'carts2' },
+    ]);
+    await moved.close();
+  });
+});
