@@ -90,3 +90,18 @@ describe('an activation pointed at another computation', () => {
     await moved.close();
   });
 });
+
+describe('a profile handed over in code', () => {
+  it('with a value that is no JSON number (NaN, Infinity) refuses the run, which would have read it as a removed value', async () => {
+    const h = await Harness.create(dut, { computations });
+    const run = (id: string, value: number) =>
+      h.stowage.applyRun({ space: 'default', computation: 'ltv', id }, (async function* () {
+        yield [{ profileId: 'u1', userId: 'u1', anonymousIds: [], emails: [], mobileIds: [], value }];
+      })());
+    expect((await run('t1', 5)).changes).toBe(1);
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) await expect(run(`t-${bad}`, bad)).rejects.toThrow(/profile "u1" has the value (NaN|Infinity), which is no JSON number .* nothing of this run was applied/);
+    // Nothing of them was applied: the value is still there, and the next run of it changes nothing.
+    expect((await run('t2', 5)).changes).toBe(0);
+    await h.close();
+  });
+});

@@ -43,6 +43,10 @@ function checkIdentifiers(p: RunProfile): void {
     p.mobileIds?.map((m) => idTextProblem('mobile id', m.id)).find(Boolean) ??
     p.entities?.map((e) => idTextProblem('entity id', e.id)).find(Boolean);
   if (bad) throw new Error(`A profile of the run cannot be staged: ${bad}; nothing of this run was applied`);
+  // JSON.stringify writes them as null, which for a trait is its removal.
+  if (typeof p.value === 'number' && !Number.isFinite(p.value)) {
+    throw new Error(`A profile of the run cannot be staged: profile ${JSON.stringify(p.profileId)} has the value ${p.value}, which is no JSON number (it would be read as null, a removed value); nothing of this run was applied`);
+  }
 }
 
 function appendProfile(appender: DuckDBAppender, seq: number, p: RunProfile): void {
