@@ -1,15 +1,8 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Harness, removeHarnessDirs, testPostgres, track } from '@stowage/testkit';
-import { postgresUnderTest } from './support/dut.js';
+import { describe, expect, it } from 'vitest';
+import { Harness, track } from '@stowage/testkit';
+import { postgresForHarness } from './support/dut.js';
 
-const server = await testPostgres();
-afterEach(() => server.afterEach());
-afterAll(async () => {
-  await server.close();
-  removeHarnessDirs();
-});
-
-const dut = postgresUnderTest(server);
+const { server, dut } = await postgresForHarness();
 
 describe(`PostgreSQL: a table whose dropped columns still count toward its 1,600 (${server.label})`, () => {
   // PostgreSQL keeps a dropped column's place until the table is made again: a table showing a

@@ -1,15 +1,8 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Harness, identify, removeHarnessDirs, testPostgres } from '@stowage/testkit';
-import { postgresUnderTest } from './support/dut.js';
+import { describe, expect, it } from 'vitest';
+import { Harness, identify } from '@stowage/testkit';
+import { postgresForHarness } from './support/dut.js';
 
-const server = await testPostgres();
-afterEach(() => server.afterEach());
-afterAll(async () => {
-  await server.close();
-  removeHarnessDirs();
-});
-
-const dut = postgresUnderTest(server);
+const { server, dut } = await postgresForHarness();
 
 describe(`PostgreSQL: a column a user's generated column reads (${server.label})`, () => {
   // "cannot alter type of a column used by a generated column": the widening ALTER would fail

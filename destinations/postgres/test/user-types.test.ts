@@ -1,15 +1,8 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Harness, identify, removeHarnessDirs, testPostgres } from '@stowage/testkit';
-import { postgresUnderTest } from './support/dut.js';
+import { describe, expect, it } from 'vitest';
+import { Harness, identify } from '@stowage/testkit';
+import { postgresForHarness } from './support/dut.js';
 
-const server = await testPostgres();
-afterEach(() => server.afterEach());
-afterAll(async () => {
-  await server.close();
-  removeHarnessDirs();
-});
-
-const dut = postgresUnderTest(server);
+const { server, dut } = await postgresForHarness();
 
 describe(`PostgreSQL: a user's identifies keyed by uuid (${server.label})`, () => {
   it('loads calls whose message ids are UUIDs, looks them up as UUIDs, and sets apart whole a call whose id is not one', async () => {
