@@ -24,6 +24,9 @@ describe('the stowage command', () => {
     }
     expect((await stowage(['sync', 'nowhere'], { cwd: dir })).stderr).toContain('No warehouse named "nowhere"; configured: local');
     expect((await stowage(['history', '-n', 'abc'], { cwd: dir })).stderr).toContain('expected a whole number');
+    const help = await stowage(['help', 'bogus'], { cwd: dir });
+    expect(help.code).toBe(2);
+    expect(help.stderr).toContain("unknown command 'bogus'");
     // STOWAGE_CONFIG set but empty counts as unset: the default file is read.
     const empty = await stowage(['history'], { cwd: dir, env: { STOWAGE_CONFIG: '' } });
     expect(empty.code, empty.stderr).toBe(0);

@@ -149,7 +149,13 @@ export function program(): Command {
 /** Runs the CLI; expected errors print their message (no stack) with the matching exit code. */
 export async function main(argv: string[]): Promise<void> {
   try {
-    await program().parseAsync(argv);
+    const cli = program();
+    // Commander answers `help <unknown>` with the main help alone, which hides the mistake.
+    const [verb, topic] = argv.slice(2);
+    if (verb === 'help' && topic !== undefined && !cli.commands.some((c) => c.name() === topic)) {
+      throw new UsageError(`unknown command '${topic}': \`stowage --help\` lists the commands`);
+    }
+    await cli.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
       // Commander has printed the message (and the help for usage mistakes); --help and --version end here too.
