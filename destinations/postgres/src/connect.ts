@@ -1,7 +1,7 @@
 import { PgDriver } from './driver.js';
 import { dialect } from './dialect.js';
 import { copyLoader } from './load/copy-loader.js';
-import { insertLoader } from './load/insert-loader.js';
+import { insertLoader, insertLoaderBinding, MAX_PARAMS } from './load/insert-loader.js';
 import type { PostgresSettings } from './settings.js';
 
 /**
@@ -9,7 +9,7 @@ import type { PostgresSettings } from './settings.js';
  * (the destination, its dialect and settings) loads it with the first session, so that a command
  * opening none, or a configuration without PostgreSQL or Redshift, never does.
  */
-export { PgDriver, copyLoader, insertLoader };
+export { PgDriver, copyLoader, insertLoader, insertLoaderBinding, MAX_PARAMS };
 export { clientConfig } from './client-config.js';
 
 /**

@@ -141,6 +141,8 @@ export async function introspectPinnedColumns(client: pg.Client, schema: string)
 }
 
 export async function schemaExists(client: pg.Client, schema: string): Promise<boolean> {
-  const { rowCount } = await client.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', [schema]);
+  // The catalog, not information_schema.schemata: Redshift lists there only the schemas the user
+  // owns, and a schema granted to it would read as missing.
+  const { rowCount } = await client.query('SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1', [schema]);
   return (rowCount ?? 0) > 0;
 }

@@ -1,5 +1,5 @@
 import type { Loader } from '@stowage/destination-postgres';
-import { insertLoader } from '@stowage/destination-postgres/driver';
+import { insertLoaderBinding, MAX_PARAMS } from '@stowage/destination-postgres/driver';
 import { s3Loader } from './load/s3-loader.js';
 import { parsingSuper } from './load/super-columns.js';
 import { stagingOf } from './load/staging-settings.js';
@@ -11,5 +11,5 @@ import type { RedshiftSettings } from './settings.js';
  */
 export function loaderFor(settings: RedshiftSettings): Loader {
   const staging = stagingOf(settings);
-  return staging ? s3Loader(staging) : parsingSuper(insertLoader);
+  return staging ? s3Loader(staging) : parsingSuper(insertLoaderBinding(MAX_PARAMS.redshift));
 }

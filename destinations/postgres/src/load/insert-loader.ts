@@ -3,8 +3,11 @@ import { createInterface } from 'node:readline';
 import { writeLoadLines, type SqlValue } from '@stowage/core';
 import type { Loader } from './loader.js';
 
-/** PostgreSQL binds at most 65,535 parameters a statement. */
-const MAX_PARAMS = 65_535;
+/**
+ * Parameters a statement binds at most. The protocol's count is 16 bits: PostgreSQL reads it
+ * unsigned (65,535), Redshift signed (32,767; past it, `there is no parameter $-32768`).
+ */
+export const MAX_PARAMS = { postgres: 65_535, redshift: 32_767 } as const;
 /** Rows per statement: past ~1,000 a longer statement stops paying for itself (measured: ~93,000 rows/s). */
 const MAX_ROWS = 1000;
 /**
@@ -19,34 +22,39 @@ const MAX_BYTES = 8_000_000;
  * (PGlite behind its socket, a proxy that blocks it) and for Redshift without S3 staging. The load
  * file holds one JSON array of values per row, in the file's column order.
  */
-export const insertLoader: Loader = {
-  name: 'insert',
-  write: (dir, columns, rows) => writeLoadLines(dir, 'ndjson', columns, rows, (row) => JSON.stringify(columns.map((c) => row[c.name] ?? null)) + '\n'),
-  async load(client, table, file, quote) {
-    const width = Math.max(1, file.columns.length);
-    const perStatement = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_PARAMS / width)));
-    const head = `INSERT INTO ${table} (${file.columns.map((c) => quote(c.name)).join(', ')}) VALUES `;
-    let params: SqlValue[] = [];
-    let tuples: string[] = [];
-    let bytes = 0;
-    const flush = async () => {
-      if (tuples.length === 0) return;
-      await client.query(head + tuples.join(', '), params);
-      params = [];
-      tuples = [];
-      bytes = 0;
-    };
-    for await (const line of createInterface({ input: createReadStream(file.path), crlfDelay: Infinity })) {
-      if (line === '') continue;
-      const size = Buffer.byteLength(line, 'utf8');
-      if (bytes + size > MAX_BYTES) await flush();
-      bytes += size;
-      const values = JSON.parse(line) as SqlValue[];
-      const first = params.length;
-      tuples.push(`(${values.map((_, i) => `$${first + i + 1}`).join(', ')})`);
-      params.push(...values);
-      if (tuples.length >= perStatement) await flush();
-    }
-    await flush();
-  },
-};
+export function insertLoaderBinding(maxParams: number): Loader {
+  return {
+    name: 'insert',
+    write: (dir, columns, rows) => writeLoadLines(dir, 'ndjson', columns, rows, (row) => JSON.stringify(columns.map((c) => row[c.name] ?? null)) + '\n'),
+    async load(client, table, file, quote) {
+      const width = Math.max(1, file.columns.length);
+      const perStatement = Math.max(1, Math.min(MAX_ROWS, Math.floor(maxParams / width)));
+      const head = `INSERT INTO ${table} (${file.columns.map((c) => quote(c.name)).join(', ')}) VALUES `;
+      let params: SqlValue[] = [];
+      let tuples: string[] = [];
+      let bytes = 0;
+      const flush = async () => {
+        if (tuples.length === 0) return;
+        await client.query(head + tuples.join(', '), params);
+        params = [];
+        tuples = [];
+        bytes = 0;
+      };
+      for await (const line of createInterface({ input: createReadStream(file.path), crlfDelay: Infinity })) {
+        if (line === '') continue;
+        const size = Buffer.byteLength(line, 'utf8');
+        if (bytes + size > MAX_BYTES) await flush();
+        bytes += size;
+        const values = JSON.parse(line) as SqlValue[];
+        const first = params.length;
+        tuples.push(`(${values.map((_, i) => `$${first + i + 1}`).join(', ')})`);
+        params.push(...values);
+        if (tuples.length >= perStatement) await flush();
+      }
+      await flush();
+    },
+  };
+}
+
+/** The insert loader for PostgreSQL. */
+export const insertLoader = insertLoaderBinding(MAX_PARAMS.postgres);

@@ -600,7 +600,9 @@ export class TableWriter {
   private async applyInTransaction(prepared: PreparedBatch): Promise<WriteResult> {
     const { schema } = prepared;
     const result: WriteResult = { rows: {}, duplicates: prepared.duplicates, casts: prepared.casts, rejects: 0, notices: [] };
-    if (prepared.createSchema) await this.driver.execute(this.sql.createSchema(schema));
+    // Asked first: PostgreSQL and Redshift check CREATE on the database before IF NOT EXISTS, so a
+    // user granted a schema made for it, and nothing more, would fail every sync on its CREATE.
+    if (prepared.createSchema && !(await this.driver.schemaExists(schema))) await this.driver.execute(this.sql.createSchema(schema));
     for (const [table, columns] of prepared.internalTables) await this.createInternalTable(schema, table, columns);
     const stages = new Map<string, string>();
     // A table that feeds a latest-value table is read again to mark its keys; the others only by their insert.
