@@ -6,9 +6,10 @@ import { dialect } from './dialect.js';
  * every column name), cheaper to encode in JS, and parsed by DuckDB's CSV reader at twice the
  * speed of `read_json` on one thread, which is all DuckDB gets while the next batch is encoded.
  *
- * The dialect is pinned on both sides, never sniffed. Fields are separated by U+0002 and quoted
- * with U+0001 (doubled inside a quoted field), not by `,` and `"`: JSON text never holds a raw
- * control character (JSON.stringify escapes them all), so an entity context or any JSON value is
+ * The dialect is pinned on both sides, never sniffed (the line ending too: guessed from the first
+ * line, a `\r` inside its quoted field was read as `\r\n`, and the file failed to load). Fields
+ * are separated by U+0002 and quoted with U+0001 (doubled inside a quoted field), not by `,` and
+ * `"`: JSON text never holds a raw control character (JSON.stringify escapes them all), so an entity context or any JSON value is
  * written as it is, where the comma dialect quoted it and doubled each of its hundreds of quotes
  * (eight times the JS work for a kilobyte of JSON, and DuckDB's slower path for quoted fields).
  * A field is quoted only when it holds U+0001, U+0002 or a line break, or is the empty string:
@@ -66,6 +67,6 @@ export function csvRelation(file: LoadFile): string {
   const limits = longest > DEFAULT_MAX_LINE_BYTES ? `, max_line_size = ${longest}, buffer_size = ${Math.max(32 * 1024 * 1024, longest * 2)}` : '';
   return (
     `read_csv(${dialect.literal(file.path)}, header = false, auto_detect = false, ` +
-    `delim = ${dialect.literal(DELIMITER)}, quote = ${dialect.literal(QUOTE)}, escape = ${dialect.literal(QUOTE)}, nullstr = '', allow_quoted_nulls = false${limits}, columns = {${types}})`
+    `delim = ${dialect.literal(DELIMITER)}, quote = ${dialect.literal(QUOTE)}, escape = ${dialect.literal(QUOTE)}, new_line = '\\n', nullstr = '', allow_quoted_nulls = false${limits}, columns = {${types}})`
   );
 }

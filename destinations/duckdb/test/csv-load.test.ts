@@ -88,6 +88,15 @@ describe('DuckDB load files (CSV)', () => {
     ]);
   });
 
+  it('reads a carriage return in the first row as data, whatever the rows after it', async () => {
+    // DuckDB guessed the line ending from the first line: a `\r` inside its quoted field made it
+    // take `\r\n`, and the file failed as "unterminated quote": a call refused on every retry.
+    for (const first of ['x\ry', 'ship to:\r\n1 Main St', '\r']) {
+      const back = await roundTrip([{ id: 1, text: first }, { id: 2, text: 'plain' }, { id: 3, text: 'a\r\nb' }], COLUMNS.slice(0, 2));
+      expect(back.map((r) => r.text)).toEqual([first, 'plain', 'a\r\nb']);
+    }
+  });
+
   it('takes a line longer than the CSV reader allows by default (2 MB)', async () => {
     const big = 'é'.repeat(3_000_000);
     const back = await roundTrip([{ id: 1, text: big }, { id: 2, text: 'after' }], COLUMNS.slice(0, 2));

@@ -45,6 +45,19 @@ export function hostileValues(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('stores a carriage return in the first row a load holds, on both paths', async () => {
+      // A bulk loader that guesses the line ending from the first line read `\r` there as one.
+      const columns = { note: { '@path': '$.properties.data_graph_entity_context.note' } };
+      const h = await Harness.create(dut, { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts', columns } } });
+      await h.calls([identify('u1', { note: 'x\ry' }, { messageId: 'i1' }), identify('u2', { note: 'plain' }, { messageId: 'i2' })]);
+      expect(await h.sync()).toMatchObject({ status: 'Success', rejects: 0 });
+      const note = name('note');
+      expect(await h.rows('identifies', ['user_id', note], ['user_id'])).toEqual([{ user_id: 'u1', [note]: 'x\ry' }, { user_id: 'u2', [note]: 'plain' }]);
+      await h.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1', entityContext: { note: 'Ship to:\r\n1 Main St' } }]);
+      expect(await h.rows('carts', ['user_id', note], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1', [note]: 'Ship to:\r\n1 Main St' }]);
+      await h.close();
+    });
+
     it('stores numbers at the edges of bigint and double exactly', async () => {
       const h = await Harness.create(dut);
       await h.calls([identify('u1', NUMBERS, { messageId: 'i1' })]);
