@@ -21,6 +21,8 @@ export { clientConfig } from './client-config.js';
  */
 const SETUP = [
   "SET TIME ZONE 'UTC'",
+  // Timestamps read back as text are ISO whatever a role or database prefers (`SQL, DMY`).
+  "SET DateStyle = 'ISO, MDY'",
   'SET standard_conforming_strings = on',
   'SET client_min_messages = warning',
   "SET temp_buffers = '128MB'",

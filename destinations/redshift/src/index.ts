@@ -15,7 +15,9 @@ import type { RedshiftSettings } from './settings.js';
  * recompute) is the same double; and without a user's or a parameter group's statement_timeout,
  * which would cut a long load short at the same point on every retry.
  */
-const SETUP = ["SET timezone TO 'UTC'", 'SET extra_float_digits TO 2', 'SET statement_timeout TO 0'];
+// `users`' recompute orders values by their timestamps as text (latest-non-null.ts): ISO's text
+// sorts as time does, a database's `SQL, DMY` does not.
+const SETUP = ["SET timezone TO 'UTC'", "SET datestyle TO 'ISO, MDY'", 'SET extra_float_digits TO 2', 'SET statement_timeout TO 0'];
 
 /** COPY from S3 when a bucket is set; batched INSERTs otherwise (`./loader-for.js`, loaded with the first session). */
 export async function loaderFor(settings: RedshiftSettings): Promise<Loader> {

@@ -44,14 +44,14 @@ describe('a row as a JSON line', () => {
     expect(JSON.parse(line)).toEqual({ id: 'm1\n"x"', empty: '', vip: false, ltv: 0.1, received_at: '2026-11-23T10:00:00.000Z', context: { cart: [1, 2] } });
   });
 
-  it('writes an integer past 2^53, which comes as its digits, as a JSON number of those digits', () => {
+  it('writes an integer past 2^53, which comes as its digits, as a JSON string of them (COPY reads a JSON number into a numeric column with a double\'s precision)', () => {
     const columns = [
       { name: 'n', type: 'bigint' as const },
       { name: 'account_id', type: 'bigint' as const },
       { name: 'plan', type: 'string' as const },
     ];
-    expect(jsonLine(columns, { n: 7, account_id: '1152921504606846976', plan: '9007199254740993' })).toBe('{"n":7,"plan":"9007199254740993","account_id":1152921504606846976}\n');
-    expect(jsonLine(columns, { n: null, account_id: '-9223372036854775808', plan: null })).toBe('{"account_id":-9223372036854775808}\n');
+    expect(jsonLine(columns, { n: 7, account_id: '1152921504606846976', plan: '9007199254740993' })).toBe('{"n":7,"account_id":"1152921504606846976","plan":"9007199254740993"}\n');
+    expect(jsonLine(columns, { n: null, account_id: '-9223372036854775808', plan: null })).toBe('{"account_id":"-9223372036854775808"}\n');
   });
 });
 

@@ -46,6 +46,15 @@ describe('Redshift row limit: the JSON line COPY reads, at most 4 MB', () => {
     expect(rowLimit.rowBytes(columns, fits)).toBeLessThanOrEqual(rowLimit.maxBytes);
   });
 
+  it('counts each pipe twice, as COPY does toward its 4 MB', () => {
+    // 2.1 MB of `|`: 2.1 MB of line, 4.2 MB as COPY counts it, which refused the row.
+    const columns: Column[] = Array.from({ length: 35 }, (_, i) => ({ name: `t${i}`, type: 'string' }));
+    const row = Object.fromEntries(columns.map((c) => [c.name, '|'.repeat(60_000)]));
+    expect(lineBytes(columns, row)).toBeLessThan(rowLimit.maxBytes);
+    expect(rowLimit.rowBytes(columns, row)).toBe(lineBytes(columns, row) + 35 * 60_000);
+    expect(rowLimit.rowBytes(columns, row)).toBeGreaterThan(rowLimit.maxBytes);
+  });
+
   it("quarantines a row's newest values until its line is within 4 MB, and nothing of a row within it", () => {
     const traits = (n: number, char: string) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`t${i}`, char.repeat(60_000)]));
     const plan = planTable({
