@@ -116,6 +116,21 @@ describe('the stowage command', () => {
     db.closeSync();
   });
 
+  it('reads files that begin with a byte-order mark, as Windows editors write them', async () => {
+    const dir = project();
+    const BOM = '\uFEFF';
+    writeFileSync(join(dir, 'run.json'), BOM + JSON.stringify({ space: 'shop', computation: 'ltv', id: 'r1', completedAt: '2026-11-23T10:00:00Z', profiles: [{ userId: 'u1', value: 10 }] }));
+    writeFileSync(join(dir, 'run.ndjson'), BOM + '{"space":"shop","computation":"vip","id":"r2","completedAt":"2026-11-23T10:00:00Z"}\r\n{"userId":"u1"}\r\n');
+    writeFileSync(join(dir, 'calls.ndjson'), BOM + '{"type":"identify","messageId":"m1","userId":"u2","traits":{"ltv":3}}\r\n');
+    for (const args of [['run', 'run.json', 'run.ndjson'], ['ingest', 'calls.ndjson', '--space', 'shop']]) {
+      const r = await stowage(args, { cwd: dir });
+      expect(r.code, `${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(0);
+    }
+    const sync = await stowage(['sync'], { cwd: dir });
+    expect(sync.code, sync.stdout + sync.stderr).toBe(0);
+    expect(sync.stdout).toMatch(/users 2/);
+  });
+
   it('runs, syncs and shows the history, with exit codes that say how it went', async () => {
     const dir = project();
     writeFileSync(join(dir, 'run.json'), JSON.stringify({ space: 'shop', computation: 'ltv', id: 'r1', completedAt: '2026-11-23T10:00:00Z', profiles: [{ userId: 'u1', value: 10 }, { userId: 'u2', value: 2.5 }] }));

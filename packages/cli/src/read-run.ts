@@ -1,6 +1,6 @@
 import { accessSync, closeSync, constants, createReadStream, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { parseJsonExactly, parseRunHeader, parseRunProfile, RunFormatError, UsageError, type RunHeader, type RunProfile } from '@stowage/core';
+import { textLines, withoutByteOrderMark } from './text-lines.js';
 
 const CHUNK = 5_000;
 
@@ -9,7 +9,7 @@ function firstLine(path: string): string {
   try {
     const buf = Buffer.alloc(64 * 1024);
     const n = readSync(fd, buf, 0, buf.length, 0);
-    const text = buf.toString('utf8', 0, n);
+    const text = withoutByteOrderMark(buf.toString('utf8', 0, n));
     const nl = text.indexOf('\n');
     return nl === -1 ? text : text.slice(0, nl);
   } finally {
@@ -36,7 +36,7 @@ export function readRun(path: string): { header: RunHeader; profiles: AsyncItera
   }
   let whole: any;
   try {
-    whole = parseJsonExactly(readFileSync(path, 'utf8'));
+    whole = parseJsonExactly(withoutByteOrderMark(readFileSync(path, 'utf8')));
   } catch (error) {
     throw new RunFormatError(`${path} is neither a JSON run nor NDJSON with a header line: ${(error as Error).message}`);
   }
@@ -82,7 +82,7 @@ async function* arrayProfiles(items: unknown[]): AsyncIterable<RunProfile[]> {
 async function* ndjsonProfiles(path: string): AsyncIterable<RunProfile[]> {
   let n = 0;
   let chunk: RunProfile[] = [];
-  for await (const line of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
+  for await (const line of textLines(createReadStream(path))) {
     n++;
     if (n === 1 || line.trim() === '') continue;
     let parsed: unknown;
