@@ -48,9 +48,12 @@ export class ClassicRows {
     for (let i = 0, n = collisions.length; i < n; i++) collisions.push({ ...collisions[i]!, table });
     const track: RawRow = { ...base, event: table.replace(/^_/, ''), event_text: call.event };
     const eventRow: RawRow = { ...track };
-    // The spec's examples put an Engage track call's values under `traits`; Segment's own calls use `properties`.
-    const values = call.traits && call.properties ? { ...call.traits, ...call.properties } : (call.traits ?? call.properties);
-    this.names.place(eventRow, values, isStandardColumn, { table, messageId: call.messageId }, collisions);
+    // The spec's examples put an Engage track call's values under `traits`; Segment's own calls use
+    // `properties`. Properties first: a traits value naming a column they filled, with another
+    // value, is a collision (quarantined), as two keys of one object naming one column are.
+    const where = { table, messageId: call.messageId };
+    this.names.place(eventRow, call.properties, isStandardColumn, where, collisions);
+    this.names.place(eventRow, call.traits, isStandardColumn, where, collisions);
     return { tables: [[TRACKS, track], [table, eventRow]], collisions };
   }
 

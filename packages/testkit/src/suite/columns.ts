@@ -64,6 +64,18 @@ export function columns(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it("fills a track call's event table from its properties and its traits, keeping the properties value where both name a column and quarantining the other", async () => {
+      const h = await Harness.create(dut);
+      await h.calls([track('u1', 'Order Placed', { total: 10, plan: 'from-props', tier: 'p' }, { messageId: 'o1', traits: { plan: 'from-traits', Tier: 't', note: 'n', total: 10 } })]);
+      expect(await h.sync()).toMatchObject({ status: 'Partial', rejects: 2 });
+      expect(await h.rows('order_placed', ['id', 'total', 'plan', 'tier', 'note'])).toEqual([{ id: 'o1', total: 10, plan: 'from-props', tier: 'p', note: 'n' }]);
+      expect(await h.rows('_stowage_rejects', ['id', 'column_name', 'value'], ['column_name'])).toEqual([
+        { id: 'o1', column_name: 'plan', value: 'from-traits' },
+        { id: 'o1', column_name: 'tier', value: 't' },
+      ]);
+      await h.close();
+    });
+
     it('adds columns as new traits arrive in later syncs; a null never creates one', async () => {
       const h = await Harness.create(dut);
       await h.calls([identify('u1', { a: 1, never: null })]);
