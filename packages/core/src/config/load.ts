@@ -10,6 +10,8 @@ import { configSchema } from './schema.js';
 import { resolveEnvReferences } from './env-settings.js';
 import { sharedSchemaProblems } from './shared-schemas.js';
 import { ColumnNamer } from '../naming/column-namer.js';
+import { applyIdentifierRules } from '../naming/identifier.js';
+import { RESERVED_TABLES } from '../classic/tables.js';
 import { snakeCase } from '../naming/snake-case.js';
 
 const require = createRequire(import.meta.url);
@@ -64,6 +66,23 @@ function mappingProblem(columns: Record<string, unknown>): string | undefined {
 }
 
 /** Reads, validates and completes a configuration file; refuses it before anything runs. */
+/**
+ * Disabled names as the warehouse spells them, beside the names as given: `order` is `_order` on
+ * PostgreSQL (a reserved word), a long name is cut to its limit. Given as written elsewhere
+ * (DuckDB's spelling), such a name matched nothing there, and the data meant to be kept out
+ * (PII, say) was loaded. The classic tables keep their names.
+ */
+function spelledFor(destination: Destination, disabled: WarehouseConfig['disabled']): WarehouseConfig['disabled'] {
+  const rules = destination.dialect.identifiers;
+  const spelled = (names: readonly string[], tables = false) =>
+    [...new Set(names.flatMap((n) => [n, tables && RESERVED_TABLES.has(n) ? n : applyIdentifierRules(n, rules)]))];
+  const columns: Record<string, string[]> = {};
+  for (const [table, names] of Object.entries(disabled.columns)) {
+    for (const t of spelled([table], true)) columns[t] = [...new Set([...(columns[t] ?? []), ...spelled(names)])];
+  }
+  return { tables: spelled(disabled.tables, true), columns };
+}
+
 export function loadConfig(path: string, destinations: ReadonlyMap<string, Destination>): StowageConfig {
   let raw: unknown;
   try {
@@ -142,7 +161,7 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
       spaces: w.spaces ?? Object.keys(input.spaces),
       schedule,
       schemaPrefix: w.schemaPrefix ?? 'engage_',
-      disabled,
+      disabled: spelledFor(destination, disabled),
     };
   }
 

@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Harness, identify, track, type DestinationUnderTest } from '../harness.js';
+import { dialectNames } from './dialect-names.js';
 
 /** Dedup by message id, the ledger, selective sync and the backfill of a new warehouse. */
 export function loads(dut: DestinationUnderTest): void {
@@ -118,6 +119,30 @@ export function loads(dut: DestinationUnderTest): void {
       expect(record.duplicates).toBe(0);
       expect(await h.rows('users', ['id', 'ltv'])).toEqual([{ id: 'u1', ltv: 99 }]);
       expect((await h.rows('trait_computed', ['ltv'], ['timestamp'])).map((r) => r.ltv)).toEqual([10, 10, 99]);
+      await h.close();
+    });
+
+    it('disables names as given in snake_case, on a warehouse that spells them otherwise (reserved words, long names)', async () => {
+      // `order` is `_order` on PostgreSQL, `select` its table `_select`, and a long key is cut to
+      // the warehouse's limit: named as DuckDB writes them, they must still be kept out.
+      const { name } = dialectNames(dut);
+      const long = 'customer_lifetime_value_over_the_last_three_hundred_sixty_five_days_in_euros';
+      const disabled = { tables: ['select'], columns: { identifies: ['order', long], order_placed: ['order'] } };
+      const h = await Harness.create(dut, { warehouse: { disabled } });
+      await h.calls([
+        identify('u1', { order: 'secret', [long]: 1, plan: 'pro' }, { messageId: 'i1' }),
+        track('u1', 'Select', { x: 1 }, { messageId: 's1' }),
+        track('u1', 'Order Placed', { order: 'secret', total: 3 }, { messageId: 'o1' }),
+      ]);
+      expect(await h.sync()).toMatchObject({ status: 'Success' });
+      const identifies = await h.columns('identifies');
+      expect(identifies).toContain(name('plan'));
+      expect(identifies).not.toContain(name('order'));
+      expect(identifies).not.toContain(name(long));
+      expect(await h.columns('users')).not.toContain(name('order'));
+      expect(await h.columns('order_placed')).not.toContain(name('order'));
+      expect(await h.columns(name('select'))).toBeUndefined();
+      expect(await h.rows('tracks', ['id'])).toEqual([{ id: 'o1' }, { id: 's1' }]);
       await h.close();
     });
 
