@@ -71,6 +71,15 @@ describe('configuration', () => {
     expect(config({ audience_key: { type: 'linked_audience' } })).not.toThrow();
   });
 
+  it('refuses two computations whose keys name one column where they reach the same warehouse', () => {
+    const config = (computations: Record<string, unknown>) => () => parse({ spaces: { s: { computations } }, warehouses: { wh: { type: 'memory', settings: { path: 'x' } }, other: { type: 'memory', settings: { path: 'y' } } } });
+    expect(config({ VIP: { type: 'audience' }, vip: { type: 'audience' } })).toThrow(/\/spaces\/s\/computations\/vip: names the same column as computation "VIP" \("vip"\), and both reach warehouse wh, other/);
+    expect(config({ 'Lifetime Value': { type: 'trait' }, lifetime_value: { type: 'trait' } })).toThrow(/names the same column as computation "Lifetime Value"/);
+    // Apart, or not both Classic, they write no column together.
+    expect(config({ VIP: { type: 'audience', warehouses: { wh: {} } }, vip: { type: 'audience', warehouses: { other: {} } } })).not.toThrow();
+    expect(config({ VIP: { type: 'audience' }, vip: { type: 'linked_audience' } })).not.toThrow();
+  });
+
   it('refuses a mapped column keyed __proto__, which the mapping kit would lose', () => {
     const raw = JSON.parse('{"spaces":{"s":{"computations":{"c":{"type":"linked_audience"}},"activations":{"a":{"computation":"c","warehouse":"wh","table":"t","columns":{"__proto__":{"@path":"$.userId"}}}}}},"warehouses":{"wh":{"type":"memory","settings":{"path":"x"}}}}');
     expect(() => parse(raw)).toThrow(/\/spaces\/s\/activations\/a\/columns: a column may not be keyed "__proto__"/);

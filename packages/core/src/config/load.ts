@@ -187,6 +187,13 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
           `/spaces/${name}/computations/${key}: ${c.type === 'audience' ? 'an audience' : 'a trait'}'s track calls carry its key in the property \`${marker}\`, and its value in a property named after the key, which here names the same column: the one would overwrite or quarantine the other in every row of its events. Rename the computation, or set \`track: false\` for its warehouses (${tracked.join(', ')})`,
         );
       }
+      if (classic) {
+        // Two keys naming one column (`VIP` and `vip`) would write one `users` column, each
+        // change of either overwriting the other's value.
+        const column = snakeCase(key);
+        const other = Object.values(computations).find((o) => (o.type === 'audience' || o.type === 'trait') && snakeCase(o.key) === column && Object.keys(o.warehouses).some((w) => w in targets));
+        if (other) problems.push(`/spaces/${name}/computations/${key}: names the same column as computation "${other.key}" ("${column}"), and both reach warehouse ${Object.keys(other.warehouses).filter((w) => w in targets).join(', ')}: each would overwrite the other's value. Rename one of them`);
+      }
       computations[key] = {
         key,
         type: c.type,
