@@ -335,6 +335,13 @@ export class Stowage {
   private async ensureBackfilled(warehouse: WarehouseConfig, spaceName: string): Promise<void> {
     const marker = join(this.config.stateDir, 'backfilled', warehouse.name, spaceName);
     if (existsSync(marker)) return;
+    await this.logCurrentState(warehouse, spaceName);
+    mkdirSync(join(marker, '..'), { recursive: true });
+    writeFileSync(marker, new Date().toISOString());
+  }
+
+  /** Logs the current state of every computation of the space for the warehouse, as a backfill does. */
+  private async logCurrentState(warehouse: WarehouseConfig, spaceName: string): Promise<void> {
     const space = this.config.spaces[spaceName]!;
     const store = await this.profileStore();
     const log = this.log(warehouse.name, spaceName);
@@ -349,8 +356,6 @@ export class Stowage {
       });
       await log.append(calls);
     });
-    mkdirSync(join(marker, '..'), { recursive: true });
-    writeFileSync(marker, new Date().toISOString());
   }
 
   /** Logs Segment-spec calls fed in directly (NDJSON lines) for every warehouse of the space. */
@@ -498,7 +503,7 @@ export class Stowage {
     const batcher = new ClassicBatcher(destination.dialect.identifiers, warehouse);
     const log = this.log(warehouse.name, space);
     const stream = classicStream(warehouse.name, space, log);
-    const stop = log.end();
+    let stop = log.end();
     let rows = 0;
     const busy = new BusyRetries(this.options.busyDelaysMs);
     const refresh = async () => {
@@ -534,6 +539,18 @@ export class Stowage {
     try {
       const cursor = await writer.cursor(schema, stream);
       at = cursor ?? LOG_START;
+      if (!log.holdsFrom(at)) {
+        // The schema holds no record of the loads the log has let go of (a new database, the
+        // schema dropped, `schemaPrefix` changed; or a ledger older than the log): what is left
+        // of the log would load a slice of the history and call it a success. The current state
+        // of every computation is logged again, as for a new warehouse, with the ids of the
+        // calls that made it; the calls the log let go of are not.
+        await this.withState(() => this.logCurrentState(warehouse, space));
+        stop = log.end();
+        record.notices.push(
+          `${schema} holds no record of the calls loaded into it before (${cursor ? 'its ledger is older than the log' : 'a new database, the schema dropped, or schemaPrefix changed'}), and the log has let go of them: the current state of every computation of space "${space}" was sent again, as for a new warehouse; the earlier calls themselves (tracks, past identifies) are not in it`,
+        );
+      }
       // Where the tables have no key index, the ids they hold are kept beside the log, so that a
       // sync need not read every id of every table to know which of its calls are new.
       // With nothing to load, only an index that a sync left behind the ledger (below) is opened: it takes its ids from the log before the log is pruned.

@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Harness, identify, track, type DestinationUnderTest } from '../harness.js';
 import { dialectNames } from './dialect-names.js';
@@ -152,6 +153,26 @@ export function loads(dut: DestinationUnderTest): void {
       await h.sync();
       expect(await h.columns('users')).toEqual(['id', 'user_id', 'received_at', 'a']);
       expect(await h.columns('identifies')).toContain('uuid_ts');
+      await h.close();
+    });
+
+    it('sends the current state again, and says so, to a schema that lost its tables after the log let go of the calls they held', async () => {
+      const computations = { vip: { type: 'audience', warehouses: { wh: {} } } };
+      const h = await Harness.create(dut, { computations });
+      await h.run({ computation: 'vip', id: 'r1', completedAt: '2026-11-22T10:00:00Z' }, [{ userId: 'u1' }, { userId: 'u2' }]);
+      await h.sync();
+      // The log moves on to a new segment (it does at 64 MB), and the next sync prunes the one loaded.
+      const logDir = join(h.dir, '.stowage', 'log', 'wh', 'default');
+      writeFileSync(join(logDir, '0000000001.ndjson'), '');
+      await h.run({ computation: 'vip', id: 'r2', completedAt: '2026-11-23T10:00:00Z' }, [{ userId: 'u1' }, { userId: 'u3' }]);
+      await h.sync();
+      expect(readdirSync(logDir).filter((f) => f.endsWith('.ndjson'))).toEqual(['0000000001.ndjson']);
+      // The warehouse is pointed at a new database, or its schema dropped: what is left of the log is r2 alone.
+      await h.execute('DROP SCHEMA engage_default CASCADE');
+      const record = await h.sync();
+      expect(record.status).toBe('Success');
+      expect(record.notices.join('\n')).toMatch(/engage_default holds no record of the calls loaded into it before .* the current state of every computation of space "default" was sent again/);
+      expect(await h.rows('users', ['id', 'vip'], ['id'])).toEqual([{ id: 'u1', vip: true }, { id: 'u2', vip: false }, { id: 'u3', vip: true }]);
       await h.close();
     });
 
