@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, Stowage, type Column, type Destination, type RunResult, type SyncRecord } from '@stowage/core';
@@ -44,7 +44,7 @@ export interface HarnessOptions {
   settings?: Record<string, unknown>;
   /** Pauses before a write the warehouse was too busy for is tried again (`StowageOptions.busyDelaysMs`). */
   busyDelaysMs?: readonly number[];
-  /** Extra warehouses of the same type, by name, each with fresh settings. */
+  /** Extra warehouses of the same type, by name, each with fresh settings (those of the reused harness's warehouse of that name, if it had one). */
   more?: string[];
   /** Calls per sync batch (one transaction each); small values make one sync several batches. */
   batchSize?: number;
@@ -84,7 +84,13 @@ export class Harness {
     if (dir === undefined) madeDirs.push((dir = mkdtempSync(join(tmpdir(), 'stowage-kit-'))));
     const settings = { ...(opts.reuse?.settings ?? (await dut.settings(dir))), ...opts.settings };
     const warehouses: Record<string, unknown> = { wh: { type: dut.destination.type, settings, ...opts.warehouse } };
-    for (const name of opts.more ?? []) warehouses[name] = { type: dut.destination.type, settings: await dut.settings(mkdtempSync(join(dir, `${name}-`))) };
+    for (const name of opts.more ?? []) {
+      // Kept with the state folder: a harness that reuses it finds the same warehouse again.
+      const kept = join(dir, `harness-warehouse-${name}.json`);
+      const settings = existsSync(kept) ? JSON.parse(readFileSync(kept, 'utf8')) : await dut.settings(mkdtempSync(join(dir, `${name}-`)));
+      writeFileSync(kept, JSON.stringify(settings));
+      warehouses[name] = { type: dut.destination.type, settings };
+    }
     const config = parseConfig(
       {
         ...(opts.batchSize === undefined ? {} : { batchSize: opts.batchSize }),

@@ -20,6 +20,7 @@ import { messageIds } from '../classic/message-ids.js';
 import { USERS } from '../classic/tables.js';
 import { eventTablesCut } from '../classic/event-tables-cut.js';
 import { ClassicBatcher } from './classic-batch.js';
+import { RunMarks } from './run-marks.js';
 import { prefetch } from './prefetch.js';
 import { readRefusedCalls, writeRefusedBatch, type RefusedBatch } from './refused-calls.js';
 import { BusyRetries } from './busy-retries.js';
@@ -135,11 +136,14 @@ export class Stowage {
   readonly history: History;
   private readonly actions: StorageActionsPath;
 
+  private readonly runMarks: RunMarks;
+
   constructor(
     readonly config: StowageConfig,
     private readonly options: StowageOptions,
   ) {
     this.history = new History(join(config.stateDir, 'history.ndjson'));
+    this.runMarks = new RunMarks(config.stateDir);
     this.actions = new StorageActionsPath(config, options.destinations, this.history);
   }
 
@@ -260,6 +264,7 @@ export class Stowage {
       // Each warehouse an activation of the computation writes to is opened while the run is staged and diffed.
       for (const warehouse of new Set(activations.map((a) => a.warehouse))) session(warehouse).openSoon();
       const outcome = await store.applyRun(header, computation.type, progress.counting(profiles), sink);
+      if (outcome.applied) this.runMarks.applied(header.space, computation.key, header.id, Object.keys(computation.warehouses));
       const results: FlushResult[] = [];
       for (const warehouse of new Set(activations.map((a) => a.warehouse))) {
         if (!this.actions.pending(warehouse, space.name)) continue;
@@ -334,20 +339,34 @@ export class Stowage {
    */
   private async ensureBackfilled(warehouse: WarehouseConfig, spaceName: string): Promise<void> {
     const marker = join(this.config.stateDir, 'backfilled', warehouse.name, spaceName);
-    if (existsSync(marker)) return;
-    await this.logCurrentState(warehouse, spaceName);
-    mkdirSync(join(marker, '..'), { recursive: true });
-    writeFileSync(marker, new Date().toISOString());
+    const latest = this.runMarks.latest(spaceName);
+    if (!existsSync(marker)) {
+      await this.logCurrentState(warehouse, spaceName);
+      this.runMarks.received(warehouse.name, spaceName, latest);
+      mkdirSync(join(marker, '..'), { recursive: true });
+      writeFileSync(marker, new Date().toISOString());
+      return;
+    }
+    // Runs the warehouse missed: applied while it was out of the configuration, or before the
+    // computation was connected to it. Its current state goes first, as for a new warehouse.
+    const sent = this.runMarks.sent(warehouse.name, spaceName) ?? {};
+    const behind = Object.values(this.config.spaces[spaceName]!.computations)
+      .filter((c) => (c.type === 'audience' || c.type === 'trait') && warehouse.name in c.warehouses && latest[c.key] !== undefined && sent[c.key] !== latest[c.key])
+      .map((c) => c.key);
+    if (behind.length === 0) return;
+    await this.logCurrentState(warehouse, spaceName, new Set(behind));
+    this.runMarks.received(warehouse.name, spaceName, Object.fromEntries(behind.map((key) => [key, latest[key]!])));
   }
 
-  /** Logs the current state of every computation of the space for the warehouse, as a backfill does. */
-  private async logCurrentState(warehouse: WarehouseConfig, spaceName: string): Promise<void> {
+  /** Logs the current state of the space's computations (`only` these, or all) for the warehouse, as a backfill does. */
+  private async logCurrentState(warehouse: WarehouseConfig, spaceName: string, only?: ReadonlySet<string>): Promise<void> {
     const space = this.config.spaces[spaceName]!;
     const store = await this.profileStore();
     const log = this.log(warehouse.name, spaceName);
     await store.currentState(spaceName, async (changes: Change[]) => {
       const receivedAt = new Date().toISOString();
       const calls = changes.flatMap((change) => {
+        if (only && !only.has(change.computation)) return [];
         const computation = space.computations[change.computation];
         // Classic Storage carries audiences and computed traits only.
         if (!computation || (computation.type !== 'audience' && computation.type !== 'trait')) return [];

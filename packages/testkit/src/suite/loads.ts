@@ -176,6 +176,40 @@ export function loads(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('sends a computation connected to a warehouse later its current members first, then its changes', async () => {
+      const h = await Harness.create(dut, { computations: { vip: { type: 'audience', warehouses: { wh: {} } } }, more: ['b'] });
+      await h.run({ computation: 'vip', id: 'v1', completedAt: '2026-11-21T10:00:00Z' }, [{ userId: 'u1' }, { userId: 'u2' }]);
+      await h.run({ computation: 'vip', id: 'v2', completedAt: '2026-11-22T10:00:00Z' }, [{ userId: 'u1' }, { userId: 'u3' }]);
+      await h.sync('b');
+      await h.close();
+      // vip is connected to b too: b holds none of its members yet.
+      const later = await Harness.create(dut, { computations: { vip: { type: 'audience', warehouses: { wh: {}, b: {} } } }, reuse: { dir: h.dir, settings: h.settings }, more: ['b'] });
+      await later.run({ computation: 'vip', id: 'v3', completedAt: '2026-11-23T10:00:00Z' }, [{ userId: 'u1' }, { userId: 'u3' }, { userId: 'u4' }]);
+      await later.sync('b');
+      expect(await later.rows('users', ['id', 'vip'], ['id'], 'b')).toEqual([{ id: 'u1', vip: true }, { id: 'u2', vip: false }, { id: 'u3', vip: true }, { id: 'u4', vip: true }]);
+      await later.close();
+    });
+
+    it('sends a warehouse taken out of the configuration and put back the current state of what changed meanwhile', async () => {
+      const computations = { vip: { type: 'audience' }, ltv: { type: 'trait' } };
+      const h = await Harness.create(dut, { computations, more: ['b'] });
+      await h.run({ computation: 'vip', id: 'v1', completedAt: '2026-11-21T10:00:00Z' }, [{ userId: 'u1' }, { userId: 'u2' }]);
+      await h.run({ computation: 'ltv', id: 'l1', completedAt: '2026-11-21T10:00:00Z' }, [{ userId: 'u1', value: 20 }]);
+      await h.sync('b');
+      await h.close();
+      // Without b: u2 exits, u1's value changes.
+      const without = await Harness.create(dut, { computations, reuse: { dir: h.dir, settings: h.settings } });
+      await without.run({ computation: 'vip', id: 'v2', completedAt: '2026-11-22T10:00:00Z' }, [{ userId: 'u1' }]);
+      await without.run({ computation: 'ltv', id: 'l2', completedAt: '2026-11-22T10:00:00Z' }, [{ userId: 'u1', value: 25 }]);
+      await without.close();
+      const back = await Harness.create(dut, { computations, reuse: { dir: h.dir, settings: h.settings }, more: ['b'] });
+      await back.sync('b');
+      expect(await back.rows('users', ['id', 'vip', 'ltv'], ['id'], 'b')).toEqual([{ id: 'u1', vip: true, ltv: 25 }, { id: 'u2', vip: false, ltv: null }]);
+      // Once caught up, nothing is sent again.
+      expect((await back.sync('b')).calls).toBe(0);
+      await back.close();
+    });
+
     it('backfills a newly added warehouse with the current state of every computation of the space', async () => {
       const computations = { vip: { type: 'audience', warehouses: { wh: {} } }, ltv: { type: 'trait', warehouses: { wh: {} } } };
       const h = await Harness.create(dut, { computations });

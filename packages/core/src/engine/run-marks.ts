@@ -1,0 +1,64 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/** Computation key → the id of a run of it. */
+export type RunsByComputation = Record<string, string>;
+
+/**
+ * Which run of each computation is the latest applied, and which each warehouse has received
+ * (its calls logged for it). A warehouse that was out of the configuration while runs were
+ * applied, or that a computation was not connected to, is behind; it is sent the computation's
+ * current state when it is next met, as a new warehouse is (`Stowage.ensureBackfilled`).
+ * A mark lost in a crash only makes a warehouse look behind: the current state sent again
+ * carries the message ids of the calls that made it, and loads nothing twice.
+ */
+export class RunMarks {
+  constructor(private readonly stateDir: string) {}
+
+  /** The latest run applied of each computation of the space. */
+  latest(space: string): RunsByComputation {
+    return read(this.latestPath(space)) ?? {};
+  }
+
+  /** The run of each computation the warehouse has received; undefined before any was recorded. */
+  sent(warehouse: string, space: string): RunsByComputation | undefined {
+    return read(this.sentPath(warehouse, space));
+  }
+
+  /** A run applied, its calls logged for `warehouses`: the latest first, so that a crash between the two writes errs towards sending again. */
+  applied(space: string, computation: string, run: string, warehouses: readonly string[]): void {
+    write(this.latestPath(space), { ...this.latest(space), [computation]: run });
+    for (const warehouse of warehouses) this.received(warehouse, space, { [computation]: run });
+  }
+
+  /** The warehouse has received these runs (a backfill, or a run's calls). */
+  received(warehouse: string, space: string, runs: RunsByComputation): void {
+    write(this.sentPath(warehouse, space), { ...this.sent(warehouse, space), ...runs });
+  }
+
+  private latestPath(space: string): string {
+    return join(this.stateDir, 'runs', 'latest', `${encodeURIComponent(space)}.json`);
+  }
+
+  private sentPath(warehouse: string, space: string): string {
+    return join(this.stateDir, 'runs', 'sent', encodeURIComponent(warehouse), `${encodeURIComponent(space)}.json`);
+  }
+}
+
+function read(path: string): RunsByComputation | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as RunsByComputation;
+  } catch {
+    // A torn file (a crash mid-write on a file system that does not rename atomically): read as
+    // no mark, which sends the current state again, at worst.
+    return {};
+  }
+}
+
+function write(path: string, runs: RunsByComputation): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(runs));
+  renameSync(tmp, path);
+}
