@@ -24,12 +24,11 @@ export interface RefusedBatch {
   error: unknown;
 }
 
-/** What writing a refused batch in parts did. */
-export interface RefusedBatchResult {
-  calls: number;
-  /** One per write that committed: the parts, then the refused calls' quarantine with the ledger. */
-  results: WriteResult[];
-}
+/**
+ * Told of each write that committed, as it commits: the parts (with their calls), then the refused
+ * calls' quarantine with the ledger (with theirs). A sync that fails after some parts counts them.
+ */
+export type OnWritten = (result: WriteResult, calls: number) => void;
 
 /**
  * Writes again, in parts, a Classic batch the warehouse failed on a row's data while it still
@@ -44,10 +43,9 @@ export interface RefusedBatchResult {
  * sync with the warehouse's error, the log unmoved: many refused calls are a table to fix, not calls
  * to set apart.
  */
-export async function writeRefusedBatch(writer: TableWriter, batcher: ClassicBatcher, log: CallLog, batch: RefusedBatch, secrets: readonly string[]): Promise<RefusedBatchResult> {
+export async function writeRefusedBatch(writer: TableWriter, batcher: ClassicBatcher, log: CallLog, batch: RefusedBatch, secrets: readonly string[], onWritten: OnWritten): Promise<void> {
   const calls: Call[] = [];
   for await (const { entries } of log.read<Call>(batch.from, Infinity, Infinity, undefined, batch.to)) calls.push(...entries);
-  const results: WriteResult[] = [];
   // Batches prepared ahead of the failed one planned for its DDL, which rolled back with it.
   writer.forgetCatalog();
   const parts: SplitWriter<Call> = {
@@ -55,7 +53,7 @@ export async function writeRefusedBatch(writer: TableWriter, batcher: ClassicBat
       const { ledger: _, ...rows } = await batcher.batch(batch.schema, part, { stream: batch.stream, end: batch.to, syncId: batch.syncId });
       // No look at the keys ahead (`SyncKeys`): each part looks for its own, so that a part written
       // by a sync killed among them is not loaded twice by the next.
-      results.push(await writer.apply(await writer.prepare(rows)));
+      onWritten(await writer.apply(await writer.prepare(rows)), part.length);
     },
     rowError: (error) => writer.rowError(error),
     answers: () => writer.answers(),
@@ -84,8 +82,7 @@ export async function writeRefusedBatch(writer: TableWriter, batcher: ClassicBat
   const untold = unwritten.length - told.length;
   closing.notices.push(...told.map((t) => `${t}; it is in _stowage_rejects whole: fix what the warehouse names, then ingest it again (\`stowage refused\` prints it)`));
   if (untold > 0) closing.notices.push(`${untold} more calls refused so, each in _stowage_rejects whole`);
-  results.push(closing);
-  return { calls: calls.length, results };
+  onWritten(closing, unwritten.length);
 }
 
 /**

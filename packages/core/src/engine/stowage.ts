@@ -649,9 +649,10 @@ export class Stowage {
           // without a ledger row: the index must hold their ids first (a first window's batches
           // left theirs for later).
           if (index && comparePositions(index.coveredUntil, refused.to) < 0) await catchUpLoadedKeys(index, log, refused.to);
-          const written = await writeRefusedBatch(writer, batcher, log, refused, secrets);
-          record.calls += written.calls;
-          for (const result of written.results) tally(result);
+          await writeRefusedBatch(writer, batcher, log, refused, secrets, (result, calls) => {
+            record.calls += calls;
+            tally(result);
+          });
           progress(rows);
           at = refused.to;
           continue;

@@ -69,6 +69,11 @@ export function refusedCalls(dut: DestinationUnderTest): void {
       expect(failed.status).toBe('Failure');
       expect(failed.error).toMatch(/the warehouse refused rows of \d+ of the 100 calls of a batch \(.+\), more than 64 writes in parts could set apart; they stay in the log: fix what the warehouse names, then sync again/);
       expect((await h.tables()).has('_stowage_rejects')).toBe(false);
+      // The parts written before the budget was spent are in the table, and in the sync's record.
+      const written = (await h.rows('identifies', ['id'])).length;
+      expect(written).toBeGreaterThan(0);
+      expect(failed.rows.identifies).toBe(written);
+      expect(failed.calls).toBe(written);
 
       const { quote } = dut.destination.dialect;
       await h.execute(`ALTER TABLE ${quote('engage_default')}.${quote('identifies')} ALTER COLUMN ${quote('email')} DROP NOT NULL`);
