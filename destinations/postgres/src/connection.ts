@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { parse as parseConnectionString } from 'pg-connection-string';
 import type { PostgresSettings } from './settings.js';
 
 /**
@@ -16,16 +17,32 @@ function misreadUserinfo(url: string): string | undefined {
   try {
     parsed = new URL(url);
   } catch {
-    return url.slice(start + 3, at);
+    // Misread only if pg cannot read it either, and can without them (not a port out of range, say).
+    return !readable(url) && readable(url.slice(0, start + 3) + url.slice(at + 1)) ? url.slice(start + 3, at) : undefined;
   }
   if (parsed.username !== '' || parsed.password !== '') return undefined;
   return parsed.pathname.includes('@') || parsed.hash.includes('@') ? url.slice(start + 3, at) : undefined;
 }
 
+/** Whether pg reads the URL (it also takes forms WHATWG's URL does not: `postgres://u:p@/db?host=/tmp`). */
+function readable(url: string): boolean {
+  try {
+    parseConnectionString(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Why a URL cannot be used as written, never quoting its secret; undefined when it can. */
 export function urlProblem(url: string): string | undefined {
-  if (misreadUserinfo(url) === undefined) return undefined;
-  return 'it cannot be read with its user and password as written: a "/", "?" or "#" in them ends the host part of a URL; percent-encode them (%2F, %3F, %23), or give the password in the `password` setting';
+  if (misreadUserinfo(url) !== undefined) {
+    return 'it cannot be read with its user and password as written: a "/", "?" or "#" in them ends the host part of a URL; percent-encode them (%2F, %3F, %23), or give the password in the `password` setting';
+  }
+  // pg would read anything else as a host name or a socket folder, and fail to connect to it.
+  if (!/^([a-z][a-z0-9+.-]*:\/\/|socket:)/i.test(url)) return 'it is not a connection URL: give postgres://user:password@host:port/database';
+  if (!readable(url)) return 'it is not a URL that can be read (a port is 1 to 65535; a host, a user or a database name with special characters is percent-encoded): give postgres://user:password@host:port/database';
+  return undefined;
 }
 
 /** What must never be shown: the password, in the settings or in the URL (as parsed, as written, or as a parameter). */

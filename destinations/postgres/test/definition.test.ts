@@ -61,6 +61,21 @@ describe('credentials', () => {
     }
     expect(postgres.secrets({ url: 'postgres://u@host/db?password=Qp4ssw0rd' })).toContain('Qp4ssw0rd');
   });
+
+  it('refuses a URL pg cannot use, saying what is wrong with it, and takes the forms it can', () => {
+    const problems = (url: string) => {
+      try {
+        parseConfig({ spaces: { s: {} }, warehouses: { pg: { type: 'postgres', settings: { url } } } }, '/srv', new Map([['postgres', postgres as never]]));
+        return [];
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
+    };
+    // A port out of range was blamed on the user and password; a word was read as a host named "base".
+    expect(problems('postgres://u:S3cret@127.0.0.1:99999/db')).toEqual([expect.stringMatching(/^\/warehouses\/pg\/settings\/url: it is not a URL that can be read \(a port is 1 to 65535/)]);
+    expect(problems('not-a-url')).toEqual(['/warehouses/pg/settings/url: it is not a connection URL: give postgres://user:password@host:port/database']);
+    for (const url of ['postgres://u:p@/db?host=/var/run/postgresql', 'postgresql://h/db', 'socket:/var/run/postgresql?db=x']) expect(problems(url), url).toEqual([]);
+  });
 });
 
 describe('schema names', () => {

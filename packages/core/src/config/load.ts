@@ -124,8 +124,9 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
     const settings = resolveEnvReferences(w.settings, `/warehouses/${name}/settings`, process.env, problems) as Record<string, unknown>;
     const validateSettings = ajv.compile(destination.settingsSchema);
     const validSettings = validateSettings(settings);
+    const settingsProblems = validSettings ? (destination.settingsProblems?.(settings) ?? []) : [];
     if (!validSettings) problems.push(...describeErrors(validateSettings.errors ?? [], `/warehouses/${name}/settings`));
-    else for (const problem of destination.settingsProblems?.(settings) ?? []) problems.push(`/warehouses/${name}/settings/${problem}`);
+    else for (const problem of settingsProblems) problems.push(`/warehouses/${name}/settings/${problem}`);
     const schedule = w.schedule ?? '0 * * * *';
     try {
       // One that never comes again (February 30, a year gone) would leave `serve` nothing to wait for.
@@ -150,7 +151,7 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
       const kept = columns.filter((c) => ['id', 'received_at', 'timestamp', 'user_id'].includes(c));
       if (kept.length) problems.push(`/warehouses/${name}/disabled/columns/${table}: ${kept.join(', ')} cannot be disabled (loads are keyed and merged on them)`);
     }
-    if (!validSettings) {
+    if (!validSettings || settingsProblems.length > 0) {
       // Its schemas and tables cannot be checked against settings that are not there.
       continue;
     }
