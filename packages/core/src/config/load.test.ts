@@ -71,6 +71,12 @@ describe('configuration', () => {
     expect(config({ audience_key: { type: 'linked_audience' } })).not.toThrow();
   });
 
+  it("refuses disabling Stowage's own tables, which a sync needs", () => {
+    const config = (disabled: Record<string, unknown>) => () => parse({ spaces: { s: {} }, warehouses: { wh: { type: 'memory', settings: { path: 'x' }, disabled } } });
+    expect(config({ tables: ['_stowage_loads'], columns: { _stowage_rejects: ['reason'] } })).toThrow(/\/warehouses\/wh\/disabled: "_stowage_loads", "_stowage_rejects" are tables of Stowage's own .* cannot be disabled/);
+    expect(config({ tables: ['order_completed'] })).not.toThrow();
+  });
+
   it('refuses two computations whose keys name one column where they reach the same warehouse', () => {
     const config = (computations: Record<string, unknown>) => () => parse({ spaces: { s: { computations } }, warehouses: { wh: { type: 'memory', settings: { path: 'x' } }, other: { type: 'memory', settings: { path: 'y' } } } });
     expect(config({ VIP: { type: 'audience' }, vip: { type: 'audience' } })).toThrow(/\/spaces\/s\/computations\/vip: names the same column as computation "VIP" \("vip"\), and both reach warehouse wh, other/);

@@ -145,6 +145,8 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
       for (const n of list) if (!/^[a-z0-9_]+$/.test(n)) problems.push(`${at}: "${n}" is not a name Stowage writes; tables and columns are named in snake_case ("${names.column(n)}")`);
     };
     unwritten(disabled.tables, `/warehouses/${name}/disabled/tables`);
+    const own = [...disabled.tables, ...Object.keys(disabled.columns)].filter((t) => t.startsWith('_stowage_'));
+    if (own.length > 0) problems.push(`/warehouses/${name}/disabled: ${own.map((t) => `"${t}"`).join(', ')} ${own.length === 1 ? 'is a table' : 'are tables'} of Stowage's own (the ledger, the quarantine), which a sync needs; they cannot be disabled`);
     for (const [table, columns] of Object.entries<string[]>(disabled.columns)) {
       unwritten([table], `/warehouses/${name}/disabled/columns`);
       unwritten(columns, `/warehouses/${name}/disabled/columns/${table}`);
