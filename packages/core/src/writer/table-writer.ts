@@ -100,6 +100,8 @@ const REFRESH_SLICE = 250_000;
 
 /** The temporary table a slice's latest rows are computed into, where the dialect makes one (`Dialect.temporaryTableAs`). */
 const LATEST_ROWS = '_stowage_latest_rows';
+/** A latest-value table's values a recompute does not fill, set aside while its rows are rewritten. */
+const KEPT_PREFIX = '_stowage_kept_';
 
 /**
  * Keys a sync's look may find already loaded, or repeated, before it gives up on sorting them on
@@ -873,13 +875,37 @@ export class TableWriter {
   /**
    * Recomputes the marked keys from the source table: later rows win, column by column. Returns
    * the rows the table gained, and the keys whose row was too big for the warehouse (quarantined).
+   * Columns of the table the recompute does not fill (disabled ones, or a user's own) keep their
+   * values: copied aside before the rows are rewritten, and back after.
    */
   private async recomputeLatest(schema: string, latest: PreparedLatest, keys: string, syncId: string): Promise<{ rows: number; rejects: number }> {
+    const { spec } = latest;
+    const q = (s: string) => this.dialect.quote(s);
+    const filled = new Set(this.latestColumns(latest));
+    const kept = latest.change.exists ? latest.change.columns.map((c) => c.name).filter((c) => !filled.has(c)) : [];
+    if (kept.length === 0) return this.rewriteLatest(schema, latest, keys, syncId);
+    const target = this.sql.table(schema, spec.table);
+    const aside = this.sql.table(schema, `${KEPT_PREFIX}${spec.table}`);
+    const key = q(spec.keyColumns[0]!);
+    await this.driver.execute(`DROP TABLE IF EXISTS ${aside}`);
+    await this.driver.execute(`CREATE TABLE ${aside} AS SELECT ${[spec.keyColumns[0]!, ...kept].map(q).join(', ')} FROM ${target} WHERE ${key} IN (${keys})`);
+    const result = await this.rewriteLatest(schema, latest, keys, syncId);
+    await this.driver.execute(`UPDATE ${target} AS ${q('t')} SET ${kept.map((c) => `${q(c)} = ${q('k')}.${q(c)}`).join(', ')} FROM ${aside} AS ${q('k')} WHERE ${q('t')}.${key} = ${q('k')}.${key}`);
+    await this.driver.execute(`DROP TABLE ${aside}`);
+    return result;
+  }
+
+  /** The columns a recompute fills: the keys, the maxima, the values carried from the source. */
+  private latestColumns({ spec, maxColumns, carried }: PreparedLatest): string[] {
+    return [...spec.keyColumns, ...maxColumns, ...carried.map((c) => c.name)];
+  }
+
+  private async rewriteLatest(schema: string, latest: PreparedLatest, keys: string, syncId: string): Promise<{ rows: number; rejects: number }> {
     const { spec, carried, maxColumns } = latest;
     const q = (s: string) => this.dialect.quote(s);
     const order = spec.orderBy.map(q);
     const deleted = await this.driver.execute(`DELETE FROM ${this.sql.table(schema, spec.table)} WHERE ${q(spec.keyColumns[0]!)} IN (${keys})`);
-    const targetColumns = [...spec.keyColumns, ...maxColumns, ...carried.map((c) => c.name)];
+    const targetColumns = this.latestColumns(latest);
     const select = [
       ...spec.keyColumns.map(() => q(spec.sourceKey)),
       ...maxColumns.map((c) => `max(${q(c)})`),

@@ -147,6 +147,25 @@ export function loads(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it("keeps the values of a column disabled later in a user's users row, when a later sync rewrites it", async () => {
+      const { name } = dialectNames(dut);
+      const h = await Harness.create(dut);
+      await h.calls([identify('u1', { visits: 1, ltv: 10, plan: 'free' }, { messageId: 'i1' }), identify('u2', { visits: 2, ltv: 20, plan: 'free' }, { messageId: 'i2' })]);
+      await h.sync();
+      await h.close();
+      // visits disabled on users alone, ltv on identifies (and so on users): u1 changes plan.
+      const disabled = { columns: { users: ['visits'], identifies: ['ltv'] } };
+      const later = await Harness.create(dut, { warehouse: { disabled }, reuse: { dir: h.dir, settings: h.settings } });
+      await later.calls([identify('u1', { plan: 'pro', visits: 5, ltv: 50 }, { messageId: 'i3' })]);
+      expect(await later.sync()).toMatchObject({ status: 'Success' });
+      const [visits, ltv, plan] = [name('visits'), name('ltv'), name('plan')];
+      expect(await later.rows('users', ['id', visits, ltv, plan], ['id'])).toEqual([
+        { id: 'u1', [visits]: 1, [ltv]: 10, [plan]: 'pro' },
+        { id: 'u2', [visits]: 2, [ltv]: 20, [plan]: 'free' },
+      ]);
+      await later.close();
+    });
+
     it('leaves a disabled standard column out of users', async () => {
       const h = await Harness.create(dut, { warehouse: { disabled: { columns: { users: ['uuid_ts'] } } } });
       await h.calls([identify('u1', { a: 1 })]);
