@@ -1,24 +1,39 @@
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { linkSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { processAlive } from '../process/alive.js';
 
+/**
+ * A lock file with no owner in it is one whose maker died between creating and writing it (made
+ * by an earlier version, which wrote the pid after creating the file): taken over once it is this
+ * old, far longer than writing a pid takes.
+ */
+const OWNERLESS_AFTER_MS = 5_000;
 
 /**
- * An exclusive lock between processes: a file created with O_EXCL holding the owner's pid. A lock
- * whose owner died (kill -9) is taken over, so a crash never leaves the log or a sync stuck.
+ * An exclusive lock between processes: a file holding the owner's pid. A lock whose owner died
+ * (kill -9) is taken over, so a crash never leaves the log or a sync stuck. The file is made
+ * whole before it is the lock: the pid is written to a file of this process's own, which is then
+ * linked to the lock's name (a link fails if the name exists), so that no kill leaves a lock file
+ * without its owner.
  */
 export async function withFileLock<T>(path: string, what: string, fn: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  const mine = `${path}.${process.pid}.tmp`;
+  removeDeadOwnersFiles(path);
   for (;;) {
     try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
+      writeFileSync(mine, String(process.pid));
+      try {
+        linkSync(mine, path);
+      } finally {
+        rmSync(mine, { force: true });
+      }
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number(readFileSafe(path));
-      if (owner && owner !== process.pid && !processAlive(owner)) {
+      if ((owner && owner !== process.pid && !processAlive(owner)) || (!owner && olderThan(path, OWNERLESS_AFTER_MS))) {
         rmSync(path, { force: true });
         continue;
       }
@@ -30,6 +45,30 @@ export async function withFileLock<T>(path: string, what: string, fn: () => Prom
     return await fn();
   } finally {
     rmSync(path, { force: true });
+  }
+}
+
+/** The pid files of processes killed while taking the lock (`<lock>.<pid>.tmp`). */
+function removeDeadOwnersFiles(path: string): void {
+  const prefix = `${basename(path)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const pid = Number(name.slice(prefix.length, -'.tmp'.length));
+    if (pid && pid !== process.pid && !processAlive(pid)) rmSync(join(dirname(path), name), { force: true });
+  }
+}
+
+function olderThan(path: string, ms: number): boolean {
+  try {
+    return Date.now() - statSync(path).mtimeMs > ms;
+  } catch {
+    return false;
   }
 }
 

@@ -1,0 +1,59 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { withFileLock } from './file-lock.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'stowage-lock-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The pid of a process that has exited. */
+function deadPid(): number {
+  return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+}
+
+describe('the file lock', () => {
+  it('holds its owner while it runs, and is gone after', async () => {
+    const lock = join(dir, 'a.lock');
+    await withFileLock(lock, 'A', async () => {
+      expect(readFileSync(lock, 'utf8')).toBe(String(process.pid));
+    });
+    expect(existsSync(lock)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.startsWith('a.lock'))).toEqual([]);
+  });
+
+  it('takes over a lock whose owner died, and the pid file of one killed while taking it', async () => {
+    const lock = join(dir, 'b.lock');
+    const dead = deadPid();
+    writeFileSync(lock, String(dead));
+    writeFileSync(`${lock}.${dead}.tmp`, String(dead));
+    let ran = false;
+    await withFileLock(lock, 'B', async () => {
+      ran = true;
+    }, 2_000);
+    expect(ran).toBe(true);
+    expect(readdirSync(dir).filter((f) => f.startsWith('b.lock'))).toEqual([]);
+  });
+
+  it('takes over a lock file left empty (a kill between making it and writing its owner, by an earlier version) once it is old', async () => {
+    const lock = join(dir, 'c.lock');
+    writeFileSync(lock, '');
+    // A fresh empty one may be a lock being made: it is waited for.
+    await expect(withFileLock(lock, 'C', async () => undefined, 200)).rejects.toThrow(/C is held by process unknown/);
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(lock, old, old);
+    let ran = false;
+    await withFileLock(lock, 'C', async () => {
+      ran = true;
+    }, 2_000);
+    expect(ran).toBe(true);
+  });
+
+  it('waits for a live owner, and says who holds it when it gives up', async () => {
+    const lock = join(dir, 'd.lock');
+    writeFileSync(lock, String(process.ppid));
+    await expect(withFileLock(lock, 'D', async () => undefined, 200)).rejects.toThrow(new RegExp(`D is held by process ${process.ppid}`));
+    rmSync(lock);
+  });
+});
