@@ -220,6 +220,7 @@ export class ActionWriteSession {
       const gained = n - (before[table] ?? 0);
       if (gained > 0) this.record.rows[table] = (this.record.rows[table] ?? 0) + gained;
     }
+    if (this.begun) this.history.progress(this.record);
   }
 
   /**

@@ -551,6 +551,7 @@ export class Stowage {
       record.rejects += result.rejects;
       record.duplicates += result.duplicates;
       record.notices.push(...result.notices);
+      this.history.progress(record);
     };
     const secrets = destination.secrets(warehouse.settings);
     let index: LoadedKeys | undefined;

@@ -68,6 +68,15 @@ export class History {
     appendFileSync(this.file, JSON.stringify(entry) + '\n');
   }
 
+  /**
+   * What a running sync or write has committed so far: a sync killed later shows what it loaded,
+   * not none of it (the next one loads only the rest). Written after each commit.
+   */
+  progress(entry: SyncRecord): void {
+    const { id, calls, rows, casts, rejects, duplicates } = entry;
+    appendFileSync(this.file, JSON.stringify({ id, calls, rows, casts, rejects, duplicates }) + '\n');
+  }
+
   list(): SyncRecord[] {
     if (!existsSync(this.file)) return [];
     const byId = new Map<string, SyncRecord>();
@@ -81,7 +90,7 @@ export class History {
       }
     }
     return [...byId.values()].map((r) =>
-      r.status === 'Running' && r.pid !== process.pid && !processAlive(r.pid) ? { ...r, status: 'Failure' as const, error: r.error ?? 'interrupted: the process running this sync stopped before it finished' } : r,
+      r.status === 'Running' && r.pid !== process.pid && !processAlive(r.pid) ? { ...r, status: 'Failure' as const, error: r.error ?? `interrupted: the process running this ${r.path === 'classic' ? 'sync' : 'write'} stopped before it finished${r.calls > 0 ? ' (what it had committed is counted)' : ''}` } : r,
     );
   }
 }
