@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Dialect } from '../contract/dialect.js';
 import type { Driver } from '../contract/driver.js';
 import { INTERNAL_PREFIX } from './internal-tables.js';
@@ -31,9 +32,12 @@ function hashSql(dialect: Dialect, column: string): string {
  */
 export async function* keyHashes(driver: Driver, dialect: Dialect, sql: Statements, schema: string, tables: readonly string[], column: string): AsyncGenerator<BigUint64Array> {
   const q = (name: string) => dialect.quote(name);
-  const temp = q(`${INTERNAL_PREFIX}key_hashes`);
+  // Temporary tables are named unqualified (Redshift takes no schema for one), so a name of this
+  // call's own: a DROP of one that was never made then finds no table of the user's by that name
+  // on the search path.
+  const own = randomUUID().slice(0, 8);
+  const temp = q(`${INTERNAL_PREFIX}key_hashes_${own}`);
   const h = q('h');
-  await driver.execute(`DROP TABLE IF EXISTS ${temp}`);
   try {
     const selects: string[] = [];
     for (let i = 0; i < tables.length; i += TABLES_PER_STATEMENT) {
@@ -46,8 +50,7 @@ export async function* keyHashes(driver: Driver, dialect: Dialect, sql: Statemen
     }
     // Made, then sorted into another (so that each range below is a few blocks of it, not a pass
     // over all): one statement that does both runs out of DuckDB's memory where two do not.
-    const unsorted = q(`${INTERNAL_PREFIX}key_hashes_unsorted`);
-    await driver.execute(`DROP TABLE IF EXISTS ${unsorted}`);
+    const unsorted = q(`${INTERNAL_PREFIX}key_hashes_unsorted_${own}`);
     try {
       for (const [i, select] of selects.entries()) await driver.execute(i === 0 ? `CREATE TEMP TABLE ${unsorted} AS ${select}` : `INSERT INTO ${unsorted} ${select}`);
       await driver.execute(`CREATE TEMP TABLE ${temp} AS SELECT ${h} FROM ${unsorted} ORDER BY ${h}`);

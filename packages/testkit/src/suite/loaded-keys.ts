@@ -74,6 +74,19 @@ export function loadedKeys(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('rebuilt from the tables, leaves alone a table of the user\'s named like its temporary ones', async () => {
+      const h = await Harness.create(dut);
+      await h.calls([identify('u1', { plan: 'pro' }, { messageId: 'first', timestamp: at(1) })]);
+      await h.sync();
+      // Temporary tables are named unqualified: a DROP of one not made yet found this one on the search path.
+      const { quote: q, physicalType } = dut.destination.dialect;
+      await h.execute(`CREATE TABLE ${q('_stowage_key_hashes')} (${q('x')} ${physicalType('string')})`);
+      await h.execute(`CREATE TABLE ${q('_stowage_key_hashes_unsorted')} (${q('x')} ${physicalType('string')})`);
+      expect(await h.stowage.rebuildLoadedKeys('wh')).toEqual([{ space: 'default', schema: 'engage_default', keys: 1 }]);
+      await h.execute(`INSERT INTO ${q('_stowage_key_hashes')} (${q('x')}) SELECT ${q('x')} FROM ${q('_stowage_key_hashes_unsorted')}`);
+      await h.close();
+    });
+
     it('rebuilt by `rebuildLoadedKeys` after rows were added by hand, hashes their ids as a sync hashes a call’s: the warehouse’s MD5 is the client’s', async () => {
       const h = await Harness.create(dut);
       await h.calls([identify('u1', { plan: 'pro' }, { messageId: 'first', timestamp: at(1) })]);
