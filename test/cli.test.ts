@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -242,6 +242,24 @@ describe('the stowage command', () => {
     const refused = await stowage(['demo', '--dir', '.'], { cwd: dir });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('was not made by `stowage demo`');
+  });
+
+  it('tells of Storage Actions events queued for a warehouse no longer configured, in flush and check', async () => {
+    const space = { id: 'spa_shop', computations: { carts: { type: 'linked_audience' } } };
+    // `gone` cannot be opened (its path is a folder): the run's write fails and its events are queued.
+    const dir = project({
+      spaces: { shop: { ...space, activations: { a: { computation: 'carts', warehouse: 'gone', table: 'carts' } } } },
+      warehouses: { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' } }, gone: { type: 'duckdb', settings: { path: 'a-folder' } } },
+    });
+    mkdirSync(join(dir, 'a-folder'));
+    writeFileSync(join(dir, 'r1.ndjson'), [{ space: 'shop', computation: 'carts', id: 'r1' }, { userId: 'u1', entityContext: { cart_id: 'c1' } }].map((x) => JSON.stringify(x)).join('\n'));
+    expect((await stowage(['run', 'r1.ndjson'], { cwd: dir })).code).toBe(1);
+    writeFileSync(join(dir, 'stowage.config.json'), JSON.stringify({ spaces: { shop: { ...space, activations: { a: { computation: 'carts', warehouse: 'local', table: 'carts' } } } }, warehouses: { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' } } } }));
+    const flush = await stowage(['flush'], { cwd: dir });
+    expect(flush.code, flush.stdout + flush.stderr).toBe(3);
+    expect(flush.stdout).toContain('Storage Actions events stay queued for warehouse "gone", space "shop", which is no longer configured: configure it again under that name and run `stowage flush gone` to write them');
+    const check = await stowage(['check'], { cwd: dir });
+    expect(check.stdout).toContain('stay queued for warehouse "gone"');
   });
 
   it('writes activations when a run completes, and shows the writes in the history beside the syncs', async () => {

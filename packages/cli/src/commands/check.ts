@@ -1,5 +1,6 @@
 import { redact, type Stowage } from '@stowage/core';
 import { destinations } from '../registry.js';
+import { strandedNotices } from './run.js';
 
 /** Validates the configuration (done on load) and tests each warehouse's connection. */
 export async function check(stowage: Stowage): Promise<boolean> {
@@ -16,5 +17,7 @@ export async function check(stowage: Stowage): Promise<boolean> {
       console.log(`warehouse ${w.name} (${w.type}): cannot connect: ${redact((error as Error).message, destination.secrets(w.settings))}`);
     }
   }
+  // Not a failure of the configuration, but events no command writes until it changes.
+  for (const line of strandedNotices(stowage)) console.log(line);
   return ok;
 }

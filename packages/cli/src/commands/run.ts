@@ -73,5 +73,17 @@ export async function flushNow(stowage: Stowage, warehouse: string | undefined, 
       code = worse(code, record.status);
     }
   }
+  for (const line of strandedNotices(stowage)) {
+    console.log(line);
+    code = worse(code, 'Partial');
+  }
   return code;
+}
+
+/** What `flush` and `check` say of queues no configured warehouse or space will write. */
+export function strandedNotices(stowage: Stowage): string[] {
+  return stowage.strandedQueues().map(
+    ({ warehouse, space }) =>
+      `Storage Actions events stay queued for warehouse "${warehouse}", space "${space}", which ${stowage.config.warehouses[warehouse] ? 'is' : 'is no longer'} configured${stowage.config.spaces[space] ? '' : ' (the space is not)'}: configure it again under that name and run \`stowage flush ${warehouse}\` to write them`,
+  );
 }

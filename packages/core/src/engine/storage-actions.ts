@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MissingSchemaError } from '../actions/action-writer.js';
 import { eventFromChange, type ActionEvent } from '../actions/events.js';
@@ -185,6 +185,23 @@ export class StorageActionsPath {
     return comparePositions(this.outbox(warehouse, space).end(), this.readCursor(warehouse, space)) > 0;
   }
 
+  /**
+   * Queues holding events for a warehouse or space no longer in the configuration: nothing writes
+   * them until it is configured again, so they are told about rather than left unseen.
+   */
+  stranded(): Array<{ warehouse: string; space: string }> {
+    const root = join(this.config.stateDir, 'actions');
+    if (!existsSync(root)) return [];
+    const out: Array<{ warehouse: string; space: string }> = [];
+    for (const warehouse of readdirSync(root)) {
+      for (const space of existsSync(join(root, warehouse)) ? readdirSync(join(root, warehouse)) : []) {
+        const configured = this.config.warehouses[warehouse] !== undefined && this.config.spaces[space] !== undefined;
+        if (!configured && this.pending(warehouse, space)) out.push({ warehouse, space });
+      }
+    }
+    return out;
+  }
+
   /** Writes every event queued for a warehouse and space, now, in its own session. */
   async flush(warehouse: WarehouseConfig, space: SpaceConfig, trigger: string, onRead?: (events: number) => void): Promise<FlushResult> {
     const session = this.open(warehouse, space, trigger);
@@ -217,7 +234,8 @@ export class StorageActionsPath {
           // Events that cannot be written yet go back to the end of the queue before the cursor
           // passes them: one blocked activation never holds back the others, and nothing is lost.
           const held: Queued[] = [];
-          for (const [name, events] of groupByActivation(entries)) {
+          for (const [name, queued] of groupByActivation(entries)) {
+            let events = queued;
             const activation = space.activations[name];
             if (session.heldActivations.has(name)) {
               // Held earlier in this session (its schema is missing): back to the queue, untried.
@@ -228,6 +246,16 @@ export class StorageActionsPath {
               held.push(...events.map((e) => ({ a: name, e })));
               session.hold(events.length, `activation "${name}" is not configured (configure it again, under that name, to write them)`);
               continue;
+            }
+            // Queued for the computation the activation named then: written now they would land
+            // as another computation's rows, in a table meant for it.
+            const otherComputation = events.filter((e) => e.context.personas.computation_key !== activation.computation);
+            if (otherComputation.length > 0) {
+              const was = String(otherComputation[0]!.context.personas.computation_key);
+              held.push(...otherComputation.map((e) => ({ a: name, e })));
+              session.hold(otherComputation.length, `activation "${name}" now activates computation "${activation.computation}"; these were queued for "${was}" (point it back at "${was}" to write them, or give the new computation an activation of its own)`, name);
+              events = events.filter((e) => e.context.personas.computation_key === activation.computation);
+              if (events.length === 0) continue;
             }
             if (activation.warehouse !== warehouse.name) {
               // Queued for this warehouse's table; written into the other's, they would be in neither where expected.

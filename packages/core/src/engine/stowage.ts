@@ -299,6 +299,14 @@ export class Stowage {
     }
   }
 
+  /**
+   * Storage Actions queues holding events for a warehouse or space no longer configured: nothing
+   * writes them until it is configured again under that name (then `flush` writes them).
+   */
+  strandedQueues(): Array<{ warehouse: string; space: string }> {
+    return this.actions.stranded();
+  }
+
   /** Writes the Storage Actions events queued for a warehouse (a retry after a failed write). */
   async flush(warehouseName: string, opts: { onProgress?: (p: FlushProgress) => void } = {}): Promise<FlushResult[]> {
     const warehouse = this.warehouse(warehouseName);

@@ -380,6 +380,26 @@ export function storageActions(dut: DestinationUnderTest): void {
       await back.close();
     });
 
+    it('keeps the events queued for the computation an activation named before, and writes them once it names it again', async () => {
+      const first = await Harness.create(dut, { computations });
+      const good = first.settings;
+      await first.close();
+      const down = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } }, reuse: { dir: first.dir, settings: good }, warehouse: { settings: await dut.unreachable(first.dir) } });
+      await down.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1' }]);
+      await down.close();
+      // Pointed at another computation and table: the carts event must not land there as a vip row.
+      const repointed = await Harness.create(dut, { computations, activations: { a: { computation: 'vip', table: 'vips' } }, reuse: { dir: first.dir, settings: good } });
+      const run = await repointed.run({ computation: 'vip', id: 'v1' }, [{ userId: 'u2' }]);
+      expect(run.writes.map((w) => w.notices.join('\n')).join('\n')).toMatch(/1 events stay queued: activation "a" now activates computation "vip"; these were queued for "carts"/);
+      expect(await repointed.rows('vips', ['user_id', 'personas_computation_key'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u2', personas_computation_key: 'vip' }]);
+      await repointed.close();
+      const back = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } }, reuse: { dir: first.dir, settings: good } });
+      const [written] = await back.stowage.flush('wh');
+      expect(written!.record).toMatchObject({ status: 'Success', rows: { 'default.carts': 1 } });
+      expect(await back.rows('carts', ['user_id', 'personas_computation_key'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1', personas_computation_key: 'carts' }]);
+      await back.close();
+    });
+
     it('keeps the queued events of an activation that is no longer configured, and writes them once it is again', async () => {
       const first = await Harness.create(dut, { computations });
       const good = first.settings;
