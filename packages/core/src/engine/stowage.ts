@@ -578,6 +578,7 @@ export class Stowage {
         record.notices.push(
           `${schema} holds no record of the calls loaded into it before (${cursor ? 'its ledger is older than the log' : 'a new database, the schema dropped, or schemaPrefix changed'}), and the log has let go of them: the current state of every computation of space "${space}" was sent again, as for a new warehouse; the earlier calls themselves (tracks, past identifies) are not in it`,
         );
+        this.history.progress(record, { notices: true });
       }
       // Where the tables have no key index, the ids they hold are kept beside the log, so that a
       // sync need not read every id of every table to know which of its calls are new.

@@ -70,11 +70,12 @@ export class History {
 
   /**
    * What a running sync or write has committed so far: a sync killed later shows what it loaded,
-   * not none of it (the next one loads only the rest). Written after each commit.
+   * not none of it (the next one loads only the rest). Written after each commit; with `notices`,
+   * its notices too (one the next sync would not give again: a state sent again).
    */
-  progress(entry: SyncRecord): void {
+  progress(entry: SyncRecord, { notices = false } = {}): void {
     const { id, calls, rows, casts, rejects, duplicates } = entry;
-    appendFileSync(this.file, JSON.stringify({ id, calls, rows, casts, rejects, duplicates }) + '\n');
+    appendFileSync(this.file, JSON.stringify({ id, calls, rows, casts, rejects, duplicates, ...(notices ? { notices: entry.notices } : {}) }) + '\n');
   }
 
   list(): SyncRecord[] {

@@ -50,6 +50,43 @@ describe('the file lock', () => {
     expect(ran).toBe(true);
   });
 
+  it("takes over a lock naming this process's pid that this process does not hold (a container's PID 1, killed and started again)", async () => {
+    const lock = join(dir, 'e.lock');
+    writeFileSync(lock, String(process.pid));
+    let ran = false;
+    await withFileLock(lock, 'E', async () => {
+      ran = true;
+    }, 2_000);
+    expect(ran).toBe(true);
+  });
+
+  it('takes over a lock whose pid is now a process that started after the lock was made (the pid reused)', async () => {
+    const lock = join(dir, 'f.lock');
+    // The parent process (vitest) is alive; the lock is dated a day before it started.
+    writeFileSync(lock, String(process.ppid));
+    const before = new Date(Date.now() - 24 * 3600 * 1000 - process.uptime() * 1000);
+    utimesSync(lock, before, before);
+    let ran = false;
+    await withFileLock(lock, 'F', async () => {
+      ran = true;
+    }, 2_000);
+    expect(ran).toBe(true);
+  });
+
+  it('waits while another task of this process holds it', async () => {
+    const lock = join(dir, 'g.lock');
+    const order: string[] = [];
+    await Promise.all([
+      withFileLock(lock, 'G', async () => {
+        order.push('first in');
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        order.push('first out');
+      }),
+      new Promise((resolve) => setTimeout(resolve, 20)).then(() => withFileLock(lock, 'G', async () => void order.push('second'))),
+    ]);
+    expect(order).toEqual(['first in', 'first out', 'second']);
+  });
+
   it('waits for a live owner, and says who holds it when it gives up', async () => {
     const lock = join(dir, 'd.lock');
     writeFileSync(lock, String(process.ppid));

@@ -1,7 +1,7 @@
 import { linkSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { processAlive } from '../process/alive.js';
+import { ownerGone, processAlive } from '../process/alive.js';
 
 /**
  * A lock file with no owner in it is one whose maker died between creating and writing it (made
@@ -29,11 +29,12 @@ export async function withFileLock<T>(path: string, what: string, fn: () => Prom
       } finally {
         rmSync(mine, { force: true });
       }
+      heldHere.add(path);
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number(readFileSafe(path));
-      if ((owner && owner !== process.pid && !processAlive(owner)) || (!owner && olderThan(path, OWNERLESS_AFTER_MS))) {
+      if (owner ? ownerLeft(path, owner) : olderThan(path, OWNERLESS_AFTER_MS)) {
         rmSync(path, { force: true });
         continue;
       }
@@ -44,8 +45,27 @@ export async function withFileLock<T>(path: string, what: string, fn: () => Prom
   try {
     return await fn();
   } finally {
+    heldHere.delete(path);
     rmSync(path, { force: true });
   }
+}
+
+/** Locks this process holds now: one naming this pid and not among them was left by an earlier process with the same pid. */
+const heldHere = new Set<string>();
+
+/**
+ * Whether the lock's owner is gone: dead, or its pid now another process's (a container's PID 1,
+ * killed and started again, is PID 1 once more; the lock must not wait for itself).
+ */
+function ownerLeft(path: string, owner: number): boolean {
+  if (owner === process.pid) return !heldHere.has(path);
+  let made: number;
+  try {
+    made = statSync(path).mtimeMs;
+  } catch {
+    return false;
+  }
+  return ownerGone(owner, made);
 }
 
 /** The pid files of processes killed while taking the lock (`<lock>.<pid>.tmp`). */

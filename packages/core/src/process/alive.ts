@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /** Whether a process with this pid is running (EPERM: it is, but belongs to another user). */
 export function processAlive(pid: number | undefined): boolean {
   if (!pid) return false;
@@ -7,4 +9,34 @@ export function processAlive(pid: number | undefined): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Linux's clock ticks a second in /proc (USER_HZ: 100 on every architecture Node runs on). */
+const TICKS_PER_SECOND = 100;
+
+/** When the process with this pid started, in ms since the epoch; undefined where /proc does not say (not Linux). */
+export function processStartedAt(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name, in parentheses, may hold spaces: the fields are counted after it.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[19]);
+    const boot = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
+    if (!Number.isFinite(ticks) || !boot) return undefined;
+    return Number(boot[1]) * 1000 + (ticks / TICKS_PER_SECOND) * 1000;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether something a process with this pid made at `madeAt` (ms since the epoch) can no longer be
+ * that process's: no process has the pid, or the one that has it started after it was made (the
+ * pid reused, as a container's PID 1 is by every start). Two seconds of slack: /proc gives the
+ * start in hundredths of a second after a boot time in whole seconds.
+ */
+export function ownerGone(pid: number, madeAt: number): boolean {
+  if (!processAlive(pid)) return true;
+  const started = processStartedAt(pid);
+  return started !== undefined && started > madeAt + 2_000;
 }

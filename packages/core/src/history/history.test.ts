@@ -1,0 +1,34 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { History } from './history.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'stowage-history-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the history of an interrupted sync', () => {
+  it('shows what it committed and the notices it wrote ahead, as a Failure, interrupted', () => {
+    const history = new History(join(dir, 'history.ndjson'));
+    const record = history.start('wh', 'classic', 'manual');
+    // The process that ran it is gone.
+    record.pid = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    history.record(record);
+    record.notices.push('engage_default holds no record of the calls loaded into it before …');
+    history.progress(record, { notices: true });
+    record.calls = 20_000;
+    record.rows = { identifies: 10_000 };
+    record.notices.push('a later notice, not written ahead');
+    history.progress(record);
+    expect(new History(join(dir, 'history.ndjson')).list()).toEqual([
+      expect.objectContaining({
+        status: 'Failure',
+        calls: 20_000,
+        rows: { identifies: 10_000 },
+        notices: ['engage_default holds no record of the calls loaded into it before …'],
+        error: 'interrupted: the process running this sync stopped before it finished (what it had committed is counted)',
+      }),
+    ]);
+  });
+});
