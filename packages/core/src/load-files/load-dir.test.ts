@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, readlinkSync, rmSync, utimesSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -12,8 +12,17 @@ afterAll(() => {
   for (const path of made) rmSync(path, { recursive: true, force: true });
 });
 
-function folder(pid: number, ageMs: number): string {
-  const path = join(tmpdir(), `${prefix}${pid}-${randomUUID().slice(0, 6)}`);
+/** This process's pid namespace, as the folders name it ('' where the system has none to tell). */
+const namespace = (() => {
+  try {
+    return /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1] ?? '';
+  } catch {
+    return '';
+  }
+})();
+
+function folder(pid: number, ageMs: number, ns = namespace ? `ns${namespace}` : 'x'): string {
+  const path = join(tmpdir(), `${prefix}${pid}-${ns}-${randomUUID().slice(0, 6)}`);
   mkdirSync(path);
   const at = new Date(Date.now() - ageMs);
   utimesSync(path, at, at);
@@ -25,14 +34,19 @@ const deadPid = () => Number(spawnSync(process.execPath, ['-e', 'process.stdout.
 const DAY = 24 * 3600 * 1000;
 
 describe("a session's load folder", () => {
-  it("sweeps a dead process's folder once nothing was written in it for hours, and keeps a recent one (its owner may live in another pid namespace)", async () => {
-    const dead = deadPid();
-    const old = folder(dead, DAY);
-    const recent = folder(dead, 60_000);
+  it("sweeps the folder of a process of this pid namespace that died, or whose pid another process took since, and keeps a live one's", async () => {
+    const dead = folder(deadPid(), 60_000);
     // The pid alive now, but started after the folder was last written: another process's pid.
     const reused = folder(process.ppid, DAY + process.uptime() * 1000);
     const live = folder(process.ppid, 0);
     made.push(await openLoadDir(prefix));
-    expect([old, recent, reused, live].map((p) => existsSync(p))).toEqual([false, true, false, true]);
+    expect([dead, reused, live].map((p) => existsSync(p))).toEqual([false, false, true]);
+  });
+
+  it('sweeps a folder of another pid namespace (another container sharing the folder) only once nothing was written in it for hours', async () => {
+    const recent = folder(deadPid(), 60_000, 'ns1');
+    const old = folder(deadPid(), DAY, 'ns1');
+    made.push(await openLoadDir(prefix));
+    expect([recent, old].map((p) => existsSync(p))).toEqual([true, false]);
   });
 });
