@@ -31,6 +31,20 @@ async function strictCarts(dut: DestinationUnderTest): Promise<Harness> {
 
 /** The Storage Actions path: activations written right after each run into `<space>.<table>`. */
 export function storageActions(dut: DestinationUnderTest): void {
+  /**
+   * An install whose activation `a` (carts → `carts`) queued u1's entered event in run r1 while
+   * its warehouse could not be reached; `good` are the warehouse's settings that reach it.
+   */
+  async function queuedWhileDown(): Promise<{ first: Harness; good: Record<string, unknown> }> {
+    const first = await Harness.create(dut, { computations });
+    const good = first.settings;
+    await first.close();
+    const down = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } }, reuse: { dir: first.dir, settings: good }, warehouse: { settings: await dut.unreachable(first.dir) } });
+    await down.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1' }]);
+    await down.close();
+    return { first, good };
+  }
+
   describe('storage actions', () => {
     it('writes a linked audience run at once into <space>.<table>, with the preset columns', async () => {
       const h = await Harness.create(dut, { computations, activations: { carts_to_wh: { computation: 'carts', table: 'abandoned_carts' } } });
@@ -361,12 +375,7 @@ export function storageActions(dut: DestinationUnderTest): void {
     });
 
     it('keeps the events queued for a warehouse an activation no longer writes to, and writes them there once it does again', async () => {
-      const first = await Harness.create(dut, { computations });
-      const good = first.settings;
-      await first.close();
-      const down = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } }, reuse: { dir: first.dir, settings: good }, warehouse: { settings: await dut.unreachable(first.dir) } });
-      await down.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1' }]);
-      await down.close();
+      const { first, good } = await queuedWhileDown();
       // Moved to another warehouse: no activation of the space writes to wh any more.
       const moved = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts', warehouse: 'w2' } }, reuse: { dir: first.dir, settings: good }, more: ['w2'] });
       const [held] = await moved.stowage.flush('wh');
@@ -381,12 +390,7 @@ export function storageActions(dut: DestinationUnderTest): void {
     });
 
     it('keeps the events queued for the computation an activation named before, and writes them once it names it again', async () => {
-      const first = await Harness.create(dut, { computations });
-      const good = first.settings;
-      await first.close();
-      const down = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } }, reuse: { dir: first.dir, settings: good }, warehouse: { settings: await dut.unreachable(first.dir) } });
-      await down.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1' }]);
-      await down.close();
+      const { first, good } = await queuedWhileDown();
       // Pointed at another computation and table: the carts event must not land there as a vip row.
       const repointed = await Harness.create(dut, { computations, activations: { a: { computation: 'vip', table: 'vips' } }, reuse: { dir: first.dir, settings: good } });
       const run = await repointed.run({ computation: 'vip', id: 'v1' }, [{ userId: 'u2' }]);
@@ -401,17 +405,7 @@ export function storageActions(dut: DestinationUnderTest): void {
     });
 
     it('keeps the queued events of an activation that is no longer configured, and writes them once it is again', async () => {
-      const first = await Harness.create(dut, { computations });
-      const good = first.settings;
-      await first.close();
-      const down = await Harness.create(dut, {
-        computations,
-        activations: { a: { computation: 'carts', table: 'carts' } },
-        reuse: { dir: first.dir, settings: good },
-        warehouse: { settings: await dut.unreachable(first.dir) },
-      });
-      await down.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1' }]);
-      await down.close();
+      const { first, good } = await queuedWhileDown();
       const renamed = await Harness.create(dut, { computations, activations: { b: { computation: 'vip', table: 'vips' } }, reuse: { dir: first.dir, settings: good } });
       const [held] = await renamed.stowage.flush('wh');
       expect(held!.record.status).toBe('Partial');
