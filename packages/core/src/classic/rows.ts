@@ -1,6 +1,7 @@
 import type { Call } from '../calls/call.js';
 import type { IdentifierRules } from '../contract/dialect.js';
 import { ColumnNamer, placeValue, type NameCollision } from '../naming/column-namer.js';
+import { snakeCase } from '../naming/snake-case.js';
 import { timestampMillis } from '../types/timestamp.js';
 import { IDENTIFIES, isStandardColumn, RESERVED_TABLES, TRACKS } from './tables.js';
 
@@ -46,7 +47,8 @@ export class ClassicRows {
     const table = this.eventTable(call.event!);
     // The context's columns are in both rows: a value that lost its column is lost in both.
     for (let i = 0, n = collisions.length; i < n; i++) collisions.push({ ...collisions[i]!, table });
-    const track: RawRow = { ...base, event: table.replace(/^_/, ''), event_text: call.event };
+    // `event` is a value: the whole snake_case name, which the table's name may cut or prefix.
+    const track: RawRow = { ...base, event: snakeCase(call.event!), event_text: call.event };
     const eventRow: RawRow = { ...track };
     // The spec's examples put an Engage track call's values under `traits`; Segment's own calls use
     // `properties`. Properties first: a traits value naming a column they filled, with another

@@ -31,7 +31,12 @@ export function hostileNames(dut: DestinationUnderTest): void {
       const table = name(`checkout_${'step_completed_with_a_very_long_name_'.repeat(12)}`.replace(/_$/, ''));
       expect(table.length).toBeLessThanOrEqual(dialect.identifiers.maxLength);
       expect(await h.rows(table, ['id', name('n')])).toEqual([{ id: 't1', ...named({ n: 1 }) }, { id: 't2', ...named({ n: 2 }) }]);
-      expect(await h.rows('tracks', ['id', 'event_text'])).toEqual([{ id: 't1', event_text: event }, { id: 't2', event_text: event }]);
+      // `event` is the name in snake_case, whole: a value, not an identifier, so no warehouse's limit cuts it.
+      const snake = `checkout_${'step_completed_with_a_very_long_name_'.repeat(12)}`.replace(/_$/, '');
+      expect(await h.rows('tracks', ['id', 'event', 'event_text'])).toEqual([
+        { id: 't1', event: snake, event_text: event },
+        { id: 't2', event: snake, event_text: event },
+      ]);
       await h.close();
     });
 
