@@ -2,6 +2,7 @@ import type { Call } from '../calls/call.js';
 import type { Dialect } from '../contract/dialect.js';
 import type { Driver } from '../contract/driver.js';
 import { REJECTS_TABLE } from '../writer/internal-tables.js';
+import { joinRejectParts } from '../writer/reject-parts.js';
 import type { CallLog } from '../log/call-log.js';
 import type { LogPosition } from '../log/position.js';
 import type { Reject } from '../schema/plan.js';
@@ -94,9 +95,10 @@ export async function writeRefusedBatch(writer: TableWriter, batcher: ClassicBat
 export async function readRefusedCalls(driver: Driver, dialect: Dialect, schema: string): Promise<string[]> {
   if ((await driver.columns(schema, REJECTS_TABLE)) === undefined) return [];
   const q = (name: string) => dialect.quote(name);
-  const rows = await driver.query<{ value: string }>(
-    `SELECT ${q('value')} FROM ${q(schema)}.${q(REJECTS_TABLE)} WHERE ${q('column_name')} = ${dialect.param(1)} AND ${q('value')} <> ${dialect.param(1)} ORDER BY ${q('rejected_at')}, ${q('id')}`,
+  const rows = await driver.query<{ id: string; value: string; reason: string }>(
+    `SELECT ${q('id')}, ${q('value')}, ${q('reason')} FROM ${q(schema)}.${q(REJECTS_TABLE)} WHERE ${q('column_name')} = ${dialect.param(1)} AND ${q('value')} <> ${dialect.param(1)} ORDER BY ${q('rejected_at')}, ${q('id')}, ${q('reason')}`,
     [''],
   );
-  return rows.map((r) => String(r.value));
+  // A call longer than a text column holds was kept in parts.
+  return joinRejectParts(rows.map((r) => ({ id: String(r.id), value: String(r.value), reason: String(r.reason) }))).map((r) => r.value);
 }

@@ -1,4 +1,5 @@
 import { escapeLoneSurrogates } from '../ids/id-text.js';
+import { rejectParts } from './reject-parts.js';
 import type { Capabilities } from '../contract/capabilities.js';
 import type { Dialect } from '../contract/dialect.js';
 import type { Driver, LoadFile, Row, SqlValue } from '../contract/driver.js';
@@ -374,7 +375,10 @@ export class TableWriter {
       // `\u0000`; half of a character (a lone surrogate), which no warehouse holds, as `\ud800`.
       const escapeNul = this.capabilities.textHoldsNul ? (v: string) => v : (v: string) => v.replaceAll('\u0000', '\\u0000');
       const text = (v: string) => escapeNul(escapeLoneSurrogates(v));
-      const rows: Row[] = rejects.map((r) => ({ id: text(r.messageId), table_name: r.table, column_name: r.column, value: text(r.value), reason: r.reason, sync_id: batch.ledger?.syncId ?? null, rejected_at: now }));
+      const max = this.capabilities.maxStringBytes;
+      const rows: Row[] = rejects.flatMap((r) =>
+        rejectParts(text(r.value), r.reason, max).map(({ value, reason }) => ({ id: text(r.messageId), table_name: r.table, column_name: r.column, value, reason, sync_id: batch.ledger?.syncId ?? null, rejected_at: now })),
+      );
       prepared.rejects = await this.driver.writeLoadFile(REJECTS_COLUMNS, rows);
     }
     return prepared;

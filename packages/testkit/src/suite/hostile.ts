@@ -171,5 +171,29 @@ export function hostile(dut: DestinationUnderTest): void {
       }
       await h.close();
     });
+
+    it('keeps a quarantined value longer than a text column holds whole, in parts, and goes on loading', async () => {
+      const { maxStringBytes } = dut.destination.capabilities;
+      const h = await Harness.create(dut);
+      // Longer than the column by far, with characters of 2, 3 and 4 bytes for the parts' edges to meet.
+      const huge = 'é€😀x'.repeat(Math.min(100_000, Number.isFinite(maxStringBytes) ? Math.ceil((2.5 * maxStringBytes) / 10) : 30_000));
+      await h.calls([identify('u1', { note: 'short' }), identify('u2', { note: huge }, { messageId: 'huge' })]);
+      const synced = await h.sync();
+      expect(synced.status).toBe(Number.isFinite(maxStringBytes) ? 'Partial' : 'Success');
+      if (Number.isFinite(maxStringBytes)) {
+        const parts = await h.rows('_stowage_rejects', ['id', 'column_name', 'value', 'reason'], ['reason']);
+        expect(parts.length).toBeGreaterThan(2);
+        parts.forEach((p, i) => {
+          expect(p).toMatchObject({ id: 'huge', column_name: 'note' });
+          expect(String(p.reason)).toMatch(new RegExp(`^part 0?${i + 1} of ${parts.length} \\(a value longer than the ${maxStringBytes} bytes`));
+          expect(Buffer.byteLength(String(p.value))).toBeLessThanOrEqual(maxStringBytes);
+        });
+        expect(parts.map((p) => String(p.value)).join('')).toBe(huge);
+      } else expect(await h.rows('users', ['note'], ['id'])).toEqual([{ note: 'short' }, { note: huge }]);
+      // Nothing stuck behind it.
+      await h.calls([identify('u3', { note: 'after' })]);
+      expect(await h.sync()).toMatchObject({ status: 'Success', calls: 1 });
+      await h.close();
+    });
   });
 }

@@ -48,6 +48,22 @@ export function refusedCalls(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('keeps a refused call longer than a text column holds whole, and `refused` gives it back whole', async () => {
+      const { maxStringBytes } = dut.destination.capabilities;
+      const h = await strictIdentifies(dut, 4);
+      // Its note is quarantined for its length (where text is bounded); the call, without an email, is refused whole.
+      // Mostly one-byte characters: a test server's VARCHAR may count characters, not bytes.
+      const note = `é€😀${'x'.repeat(Number.isFinite(maxStringBytes) ? Math.ceil(1.5 * maxStringBytes) : 200_000)}é€😀`;
+      const refused = identify('u1', { note }, { messageId: 'big' });
+      await h.calls([identify('u0', { email: 'u0@example.com' }), refused]);
+      expect(await h.sync()).toMatchObject({ status: 'Partial', calls: 2 });
+      expect(await h.rows('identifies', ['user_id'])).toEqual([{ user_id: 'u0' }]);
+      const calls = await h.stowage.refusedCalls('wh', 'default');
+      expect(calls).toHaveLength(1);
+      expect(JSON.parse(calls[0]!)).toMatchObject({ messageId: 'big', userId: 'u1', traits: { note } });
+      await h.close();
+    });
+
     it('sets apart every call it refuses among many, each once, the others loaded once', async () => {
       const h = await strictIdentifies(dut, 1000);
       const calls = Array.from({ length: 300 }, (_, i) => identify(`u${String(i).padStart(3, '0')}`, i % 97 === 3 ? { plan: 'free' } : { email: `u${i}@example.com` }));
