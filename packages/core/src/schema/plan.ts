@@ -24,8 +24,14 @@ export interface TablePlan {
   columns: Column[];
   added: Column[];
   widened: Array<{ column: string; from: LogicalType; to: LogicalType }>;
-  /** Columns a value would have widened but for an object that depends on their type (`PlanInput.pinned`). */
-  pinned: Array<{ column: string; from: LogicalType; to: LogicalType; why: string }>;
+  /**
+   * Columns a value would have widened but for an object that depends on their type
+   * (`PlanInput.pinned`, `held: 'depends'`) or integers past 2^53 they hold, which a double would
+   * round (`held: 'integers'`).
+   */
+  pinned: Array<{ column: string; from: LogicalType; to: LogicalType; why: string; held: 'depends' | 'integers' }>;
+  /** `bigint` columns given an integer past 2^53 by this batch: none of them may widen to double while it is applied. */
+  bigIntegers: string[];
   rows: Row[];
   /** Columns that some row of the batch has a value for (the staging table's columns). */
   loaded: Column[];
@@ -48,6 +54,11 @@ export interface PlanInput {
    * `Driver.pinnedColumns`). A value that would widen one is cast or quarantined instead.
    */
   pinned?: ReadonlyMap<string, string>;
+  /**
+   * Existing `bigint` columns holding integers past 2^53 (in the table, or in a batch of the same
+   * sync not yet committed): widened to double, they would be rounded, so they never widen.
+   */
+  holdsBigIntegers?: ReadonlySet<string>;
   /** Columns dropped from the table that still count toward its column limit (`Driver.droppedColumns`). */
   droppedColumns?: number;
   capabilities: Pick<Capabilities, 'inPlaceWidening' | 'maxColumns' | 'textHoldsNul' | 'maxStringBytes' | 'rowLimit'>;
@@ -102,7 +113,12 @@ interface ColumnState {
   loaded: boolean;
   /** What the warehouse's narrower type holds (a table made elsewhere), until the column widens. Always set, undefined or not: one shape for every column. */
   bounds: ColumnBounds | undefined;
+  /** A `bigint` column that holds, or was given by this batch, an integer past 2^53. */
+  big: boolean;
 }
+
+/** Why a column holding integers past 2^53 stays `bigint`. */
+const HOLDS_BIG_INTEGERS = 'it holds integers past 2^53, which a double would round';
 
 /**
  * Decides the table's columns for a batch and casts every value to its column's type.
@@ -145,7 +161,7 @@ class TablePlanner {
   private readonly added: string[] = [];
   private readonly overLimit = new Set<string>();
   private readonly widened = new Map<string, { from: LogicalType; to: LogicalType }>();
-  private readonly pinned = new Map<string, { from: LogicalType; to: LogicalType; why: string }>();
+  private readonly pinned = new Map<string, { from: LogicalType; to: LogicalType; why: string; held: 'depends' | 'integers' }>();
   private readonly rejects: Reject[] = [];
   private casts = 0;
   /** Rows with more values than this are measured against the warehouse's row limit. */
@@ -166,7 +182,7 @@ class TablePlanner {
   constructor(private readonly input: Omit<PlanInput, 'rows'>) {
     this.dropped = input.droppedColumns ?? 0;
     this.state = new Map<string, ColumnState>(
-      (input.existing ?? []).map((c) => [c.name, { type: c.type, existed: true, fixed: input.fixedTypes.has(c.name), loaded: false, bounds: c.bounds }]),
+      (input.existing ?? []).map((c) => [c.name, { type: c.type, existed: true, fixed: input.fixedTypes.has(c.name), loaded: false, bounds: c.bounds, big: input.holdsBigIntegers?.has(c.name) ?? false }]),
     );
     this.measureAbove = mostValuesWithin(input.capabilities.rowLimit);
   }
@@ -192,7 +208,7 @@ class TablePlanner {
           continue;
         }
         const fixed = fixedTypes.get(column);
-        col = { type: fixed ?? inferType(value)!, existed: false, fixed: fixed !== undefined, loaded: false, bounds: undefined };
+        col = { type: fixed ?? inferType(value)!, existed: false, fixed: fixed !== undefined, loaded: false, bounds: undefined, big: false };
         state.set(column, col);
         this.added.push(column);
         this.measured = undefined;
@@ -200,9 +216,13 @@ class TablePlanner {
         const wider = widerTypeFor(value, col.type);
         // A column this batch creates is created with the wider type: no ALTER, whatever the warehouse can do in place.
         const pinnedBy = col.existed ? this.input.pinned?.get(column) : undefined;
-        if (wider && pinnedBy !== undefined && canWiden(capabilities, col.type, wider)) {
-          this.pinned.set(column, { from: col.type, to: wider, why: pinnedBy });
-        } else if (wider && (!col.existed || canWiden(capabilities, col.type, wider))) {
+        const widens = wider !== undefined && (!col.existed || canWiden(capabilities, col.type, wider));
+        if (widens && pinnedBy !== undefined) {
+          this.pinned.set(column, { from: col.type, to: wider, why: pinnedBy, held: 'depends' });
+        } else if (widens && col.big) {
+          // Every value accepted for bigint is valid for double but one past 2^53, which it would round.
+          this.pinned.set(column, { from: col.type, to: wider, why: HOLDS_BIG_INTEGERS, held: 'integers' });
+        } else if (widens) {
           if (col.existed) this.widened.set(column, { from: this.widened.get(column)?.from ?? col.type, to: wider });
           col.type = wider;
           // The ALTER gives it the wider type whole: a narrower integer type's range goes with it.
@@ -255,6 +275,8 @@ class TablePlanner {
       if (result.cast) this.casts++;
       row[column] = result.value;
       col.loaded = true;
+      // Past 2^53 an integer is kept as its digits (`castTo`).
+      if (type === 'bigint' && typeof result.value === 'string') col.big = true;
     }
     // Counted before any value was refused: an over-count only measures a row that needed not be.
     if (values > this.measureAbove) this.fitRow(row, capabilities.rowLimit!);
@@ -308,6 +330,7 @@ class TablePlanner {
       added: this.added.map((name) => ({ name, type: state.get(name)!.type })),
       widened: [...this.widened].map(([column, w]) => ({ column, ...w })),
       pinned: [...this.pinned].map(([column, p]) => ({ column, ...p })),
+      bigIntegers: [...state].filter(([, c]) => c.big && c.type === 'bigint').map(([name]) => name),
       rows: rows as Row[],
       loaded: columns.filter((c) => state.get(c.name)!.loaded),
       rejects: this.rejects,

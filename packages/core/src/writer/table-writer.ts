@@ -13,6 +13,7 @@ import { yieldToEventLoop } from '../process/yield.js';
 import { timestampMillis } from '../types/index.js';
 import { DIRTY_COLUMNS, DIRTY_TABLE, INTERNAL_PREFIX, LEDGER_COLUMNS, LEDGER_TABLE, REJECTS_COLUMNS, REJECTS_TABLE } from './internal-tables.js';
 import { SyncKeys } from './sync-keys.js';
+import { BigIntegerColumns } from './big-integers.js';
 import { MOST_SPLIT_WRITES, splitFailedWrite, type SplitWriter } from './split-failed-write.js';
 import { refusalReason } from './refusal-reason.js';
 
@@ -236,6 +237,10 @@ export class TableWriter {
   private readonly pinned = new Map<string, Map<string, Map<string, string>>>();
   /** schema → table → its dropped columns that still count toward the column limit (`Driver.droppedColumns`), read with the catalog. */
   private readonly dropped = new Map<string, Map<string, number>>();
+  /** Columns a fraction must not widen: they hold integers past 2^53 (only where bigint widens in place). */
+  private readonly bigIntegers?: BigIntegerColumns;
+  /** The write in flight (`apply`), which a look at the tables from `prepare` waits for. */
+  private applying: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly driver: Driver,
@@ -245,6 +250,9 @@ export class TableWriter {
     private readonly refreshSlice = REFRESH_SLICE,
   ) {
     this.sql = new Statements(dialect);
+    if (capabilities.inPlaceWidening.some(([from, to]) => from === 'bigint' && to === 'double')) {
+      this.bigIntegers = new BigIntegerColumns(driver, dialect, this.sql, () => this.applying);
+    }
   }
 
   private async tables(schema: string): Promise<Map<string, Column[]>> {
@@ -345,7 +353,10 @@ export class TableWriter {
       prepared.duplicates += unique.length - rows.length;
       const pinned = this.pinnedFor(batch.schema, tableBatch.table, batch.latest);
       const dropped = this.dropped.get(batch.schema)?.get(tableBatch.table);
-      const plan = await planTableInSlices({ table: tableBatch.table, existing: tables.get(tableBatch.table), rows, fixedTypes: tableBatch.fixedTypes, keyColumn: tableBatch.key, capabilities: this.capabilities, ...(pinned ? { pinned } : {}), ...(dropped ? { droppedColumns: dropped } : {}) });
+      const existing = tables.get(tableBatch.table);
+      const holdsBigIntegers = await this.bigIntegers?.among(batch.schema, tableBatch.table, existing, rows, tableBatch.fixedTypes);
+      const plan = await planTableInSlices({ table: tableBatch.table, existing, rows, fixedTypes: tableBatch.fixedTypes, keyColumn: tableBatch.key, capabilities: this.capabilities, ...(pinned ? { pinned } : {}), ...(holdsBigIntegers ? { holdsBigIntegers } : {}), ...(dropped ? { droppedColumns: dropped } : {}) });
+      this.bigIntegers?.given(batch.schema, tableBatch.table, plan.bigIntegers);
       if (plan.columns.length > 0) tables.set(tableBatch.table, plan.columns);
       // Not push(...rejects): a wide batch has hundreds of thousands, past the stack's room for arguments.
       for (const reject of plan.rejects) rejects.push(reject);
@@ -591,7 +602,13 @@ export class TableWriter {
   }
 
   /** Warehouse work: one transaction per batch where the warehouse has them. */
-  async apply(prepared: PreparedBatch): Promise<WriteResult> {
+  apply(prepared: PreparedBatch): Promise<WriteResult> {
+    const applied = this.applyNow(prepared);
+    this.applying = applied.catch(() => undefined);
+    return applied;
+  }
+
+  private async applyNow(prepared: PreparedBatch): Promise<WriteResult> {
     try {
       const result = await this.driver.transaction(() => this.applyInTransaction(prepared));
       failpoint('writer:after-commit');
@@ -697,7 +714,8 @@ export class TableWriter {
       notices.push(`${change.table}.${w.column} widened from ${w.from} to ${w.to}`);
     }
     for (const p of change.pinned ?? []) {
-      notices.push(`${change.table}.${p.column} stays ${p.from}: ${p.why}, so values that need ${p.to} are quarantined (to widen it, drop what depends on it, ALTER the column to ${this.dialect.physicalType(p.to)}, and create it again)`);
+      const remedy = p.held === 'depends' ? ` (to widen it, drop what depends on it, ALTER the column to ${this.dialect.physicalType(p.to)}, and create it again)` : '';
+      notices.push(`${change.table}.${p.column} stays ${p.from}: ${p.why}, so values that need ${p.to} are quarantined${remedy}`);
     }
   }
 

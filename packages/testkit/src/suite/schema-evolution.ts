@@ -114,6 +114,39 @@ export function schemaEvolution(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('never widens an integer column that holds integers past 2^53, which a double would round: the fraction is quarantined, on every warehouse', async () => {
+      const h = await Harness.create(dut);
+      const [id, n] = names('account_id', 'n');
+      const line = (messageId: string, user: string, traits: string, day: number) => `{"type":"identify","messageId":"${messageId}","userId":"${user}","traits":${traits},"timestamp":"${at(day)}"}`;
+      await h.calls([line('a1', 'u1', '{"account_id":5}', 1), line('a2', 'u2', '{"account_id":9007199254740993}', 1)]);
+      await h.sync();
+      // In one batch too: a column this batch gives such an integer (n) does not widen for a fraction after it.
+      await h.calls([line('a3', 'u3', '{"account_id":1.5}', 2), line('a4', 'u4', '{"n":1}', 2), line('a5', 'u5', '{"n":9007199254740993}', 2), line('a6', 'u6', '{"n":2.5}', 2)]);
+      const second = await h.sync();
+      expect(second).toMatchObject({ status: 'Partial', rejects: 2 });
+      expect(second.notices.join('\n')).not.toContain('widened');
+      if (widens) expect(second.notices).toEqual(expect.arrayContaining([`identifies.${id} stays bigint: it holds integers past 2^53, which a double would round, so values that need double are quarantined`]));
+      expect(await h.columnTypes('identifies')).toMatchObject({ [id!]: 'bigint', [n!]: 'bigint' });
+      expect(await h.rows('identifies', ['id', id!, n!])).toEqual([
+        { id: 'a1', [id!]: 5, [n!]: null },
+        { id: 'a2', [id!]: '9007199254740993', [n!]: null },
+        { id: 'a3', [id!]: null, [n!]: null },
+        { id: 'a4', [id!]: null, [n!]: 1 },
+        { id: 'a5', [id!]: null, [n!]: '9007199254740993' },
+        { id: 'a6', [id!]: null, [n!]: null },
+      ]);
+      expect(await h.rows('users', ['id', id!, n!])).toEqual([
+        { id: 'u1', [id!]: 5, [n!]: null },
+        { id: 'u2', [id!]: '9007199254740993', [n!]: null },
+        ...['u3', 'u4', 'u5', 'u6'].map((u, i) => ({ id: u, [id!]: null, [n!]: [null, 1, '9007199254740993', null][i] })),
+      ]);
+      expect(await h.rows('_stowage_rejects', ['id', 'column_name', 'value'])).toEqual([
+        { id: 'a3', column_name: id, value: '1.5' },
+        { id: 'a6', column_name: n, value: '2.5' },
+      ]);
+      await h.close();
+    });
+
     // A user's view on Stowage's tables (a dbt model, a report) is common. PostgreSQL refuses to
     // change the type of a column a view reads: the column keeps its type there, and the value
     // that needed the wider one is quarantined, naming the view, instead of failing every sync.

@@ -1,0 +1,66 @@
+import type { Driver } from '../contract/driver.js';
+import type { Dialect } from '../contract/dialect.js';
+import type { Column, LogicalType } from '../contract/logical-type.js';
+import { widerTypeFor } from '../types/index.js';
+import type { Statements } from './sql.js';
+
+/** 2^53: past it, a double holds only some integers (`2^53 + 1` is not one). */
+const SAFE_LIMIT = '9007199254740992';
+
+const key = (schema: string, table: string, column: string) => `${schema}\u0000${table}\u0000${column}`;
+
+/**
+ * Which `bigint` columns hold integers past 2^53, so that a fraction does not widen one to double:
+ * the ALTER would round what it holds (`9007199254740993` becomes `…992`), silently. The table is
+ * asked only when a batch is about to widen a column, which happens once per column; the batches
+ * of this writer that gave a column such integers are remembered, since one not yet committed is
+ * not in the table.
+ */
+export class BigIntegerColumns {
+  private readonly holding = new Set<string>();
+
+  constructor(
+    private readonly driver: Driver,
+    private readonly dialect: Dialect,
+    private readonly sql: Statements,
+    /** Waits for the write in flight: the look must not run inside its transaction, and must see its rows. */
+    private readonly settled: () => Promise<unknown>,
+  ) {}
+
+  /** Columns of the table that hold (or a batch of this writer gave) an integer past 2^53, among those the rows would widen. */
+  async among(schema: string, table: string, existing: readonly Column[] | undefined, rows: ReadonlyArray<Record<string, unknown>>, fixed: ReadonlyMap<string, LogicalType>): Promise<Set<string> | undefined> {
+    if (!existing) return undefined;
+    const held = new Set<string>();
+    const unknown = new Set<string>();
+    for (const { name, type } of existing) {
+      if (type !== 'bigint' || fixed.has(name)) continue;
+      if (this.holding.has(key(schema, table, name))) held.add(name);
+      else unknown.add(name);
+    }
+    const ask = new Set<string>();
+    if (unknown.size > 0) {
+      for (const row of rows) {
+        for (const column in row) {
+          const value = row[column];
+          // Only a number that is no safe integer can widen a column (`widerTypeFor`).
+          if (typeof value === 'number' && !Number.isSafeInteger(value) && unknown.has(column) && widerTypeFor(value, 'bigint') !== undefined) ask.add(column);
+        }
+      }
+    }
+    if (ask.size > 0) await this.settled();
+    const q = (name: string) => this.dialect.quote(name);
+    for (const column of ask) {
+      const found = await this.driver.query(`SELECT 1 AS ${q('hit')} FROM ${this.sql.table(schema, table)} WHERE ${q(column)} > ${SAFE_LIMIT} OR ${q(column)} < -${SAFE_LIMIT} LIMIT 1`);
+      if (found.length > 0) {
+        this.holding.add(key(schema, table, column));
+        held.add(column);
+      }
+    }
+    return held.size > 0 ? held : undefined;
+  }
+
+  /** A planned batch gave these columns integers past 2^53. */
+  given(schema: string, table: string, columns: readonly string[]): void {
+    for (const column of columns) this.holding.add(key(schema, table, column));
+  }
+}
