@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { parse as parseUrl, toClientConfig } from 'pg-connection-string';
+import { parse as parseConnectionString, toClientConfig } from 'pg-connection-string';
 import type { PostgresSettings } from './settings.js';
 
 /** A URL that chooses libpq's meaning of its sslmode itself (`uselibpqcompat=`): asking again would be refused. */
@@ -44,17 +44,28 @@ const typeParsers = {
   },
 };
 
+/**
+ * A URL read with libpq's meaning of its sslmode (`require`: encrypted, the certificate not
+ * checked), as documented, rather than pg's (`require` read as `verify-full`, with a warning on
+ * every read), unless the URL chooses itself.
+ */
+export function parseUrl(url: string): ReturnType<typeof parseConnectionString> {
+  return parseConnectionString(url, LIBPQ_COMPAT.test(url) ? {} : { useLibpqCompat: true });
+}
+
 /** The pg client configuration of a warehouse's settings: the parts override the URL. */
 export function clientConfig(settings: PostgresSettings): pg.ClientConfig {
   // The URL read here, not handed to pg, which would let its parts win over the settings' keys.
-  // libpq's meaning of its sslmode (`require`: encrypted, the certificate not checked), as
-  // documented, rather than pg's (`require` read as `verify-full`).
   const url = settings.url;
-  const fromUrl: pg.ClientConfig = url === undefined ? {} : toClientConfig(parseUrl(url, LIBPQ_COMPAT.test(url) ? {} : { useLibpqCompat: true }));
+  const fromUrl: pg.ClientConfig = url === undefined ? {} : toClientConfig(parseUrl(url));
   const config: pg.ClientConfig = {
     application_name: 'stowage',
     ...fromUrl,
     connectionTimeoutMillis: (settings.connectTimeoutSeconds ?? 10) * 1000,
+    // A connection cut while a long statement runs (a NAT or load balancer dropping it, a
+    // server gone without a word) is found by the kernel's probes rather than waited on for ever.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 30_000,
     types: typeParsers as pg.CustomTypesConfig,
   };
   if (settings.host !== undefined) config.host = settings.host;

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { parse as parseConnectionString } from 'pg-connection-string';
+import { parseUrl } from './client-config.js';
 import type { PostgresSettings } from './settings.js';
 
 /**
@@ -27,7 +27,7 @@ function misreadUserinfo(url: string): string | undefined {
 /** Whether pg reads the URL (it also takes forms WHATWG's URL does not: `postgres://u:p@/db?host=/tmp`). */
 function readable(url: string): boolean {
   try {
-    parseConnectionString(url);
+    parseUrl(url);
     return true;
   } catch {
     return false;
@@ -41,6 +41,9 @@ export function urlProblem(url: string): string | undefined {
   }
   // pg would read anything else as a host name or a socket folder, and fail to connect to it.
   if (!/^([a-z][a-z0-9+.-]*:\/\/|socket:)/i.test(url)) return 'it is not a connection URL: give postgres://user:password@host:port/database';
+  if (!readable(url) && /[?&]sslmode=verify-ca\b/i.test(url) && !/[?&]sslrootcert=/i.test(url)) {
+    return "sslmode=verify-ca needs the certificate of the CA that signed the server's: add sslrootcert=<file> (or use sslmode=verify-full, which checks the host name too)";
+  }
   if (!readable(url)) return 'it is not a URL that can be read (a port is 1 to 65535; a host, a user or a database name with special characters is percent-encoded): give postgres://user:password@host:port/database';
   return undefined;
 }

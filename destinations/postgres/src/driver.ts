@@ -4,6 +4,7 @@ import pg from 'pg';
 import { openLoadDir, redact, type Column, type Dialect, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
 import { clientConfig } from './client-config.js';
 import { describeTarget, secretsOf } from './connection.js';
+import { privilegeProblems } from './privileges.js';
 import { introspectColumns, introspectDroppedColumns, introspectPinnedColumns, introspectSchema, schemaExists, type CatalogReading } from './introspect.js';
 import type { Loader } from './load/loader.js';
 import type { PostgresSettings } from './settings.js';
@@ -154,6 +155,10 @@ export class PgDriver implements Driver {
 
   tables(schema: string): Promise<Map<string, Column[]>> {
     return this.run(() => introspectSchema(this.client, this.catalogReading(), schema));
+  }
+
+  privilegeProblems(schemas: readonly string[], owned: readonly string[]): Promise<string[]> {
+    return this.run(() => privilegeProblems(this.client, schemas, owned));
   }
 
   schemaExists(schema: string): Promise<boolean> {

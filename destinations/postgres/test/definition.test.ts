@@ -22,6 +22,16 @@ describe('the PostgreSQL destination definition', () => {
   });
 });
 
+/** The configuration's problems with a warehouse at this URL. */
+function problems(url: string): string[] {
+  try {
+    parseConfig({ spaces: { s: {} }, warehouses: { pg: { type: 'postgres', settings: { url } } } }, '/srv', new Map([['postgres', postgres as never]]));
+    return [];
+  } catch (e) {
+    return (e as ConfigError).problems;
+  }
+}
+
 describe('credentials', () => {
   it('never appear in a connection error, whether given in the URL or as a field', async () => {
     const secret = 'pa$$ w0rd/with:parts';
@@ -63,18 +73,25 @@ describe('credentials', () => {
   });
 
   it('refuses a URL pg cannot use, saying what is wrong with it, and takes the forms it can', () => {
-    const problems = (url: string) => {
-      try {
-        parseConfig({ spaces: { s: {} }, warehouses: { pg: { type: 'postgres', settings: { url } } } }, '/srv', new Map([['postgres', postgres as never]]));
-        return [];
-      } catch (e) {
-        return (e as ConfigError).problems;
-      }
-    };
     // A port out of range was blamed on the user and password; a word was read as a host named "base".
     expect(problems('postgres://u:S3cret@127.0.0.1:99999/db')).toEqual([expect.stringMatching(/^\/warehouses\/pg\/settings\/url: it is not a URL that can be read \(a port is 1 to 65535/)]);
     expect(problems('not-a-url')).toEqual(['/warehouses/pg/settings/url: it is not a connection URL: give postgres://user:password@host:port/database']);
     for (const url of ['postgres://u:p@/db?host=/var/run/postgresql', 'postgresql://h/db', 'socket:/var/run/postgresql?db=x']) expect(problems(url), url).toEqual([]);
+  });
+
+  it("reads an sslmode as libpq does without pg's warning that require means verify-full, which is not so here", async () => {
+    const warnings: unknown[] = [];
+    const listen = (w: unknown) => warnings.push(w);
+    process.on('warning', listen);
+    try {
+      for (const sslmode of ['require', 'prefer', 'verify-full']) expect(problems(`postgres://u@h/db?sslmode=${sslmode}`)).toEqual([]);
+      // Emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', listen);
+    }
+    expect(String(warnings)).not.toMatch(/SECURITY WARNING/);
+    expect(problems('postgres://u@h/db?sslmode=verify-ca')).toEqual([expect.stringMatching(/sslmode=verify-ca needs the certificate of the CA .*sslrootcert=<file>/)]);
   });
 });
 

@@ -45,6 +45,13 @@ export interface Driver {
   /** Whether the schema exists: an activation may write to an existing schema, which is never created. */
   schemaExists(schema: string): Promise<boolean>;
   /**
+   * Optional: what the connection's role lacks to load these schemas (to make them, or tables
+   * and columns in them, and what loading needs besides), each saying how to grant it; every
+   * table of the schemas of `owned` (the Classic ones) is Stowage's to alter. Asked by
+   * `stowage check`, so that a missing privilege is named before a sync fails on it.
+   */
+  privilegeProblems?(schemas: readonly string[], owned: readonly string[]): Promise<string[]>;
+  /**
    * Encode rows in the warehouse's bulk-load format (NDJSON, CSV, Parquet…). Client work only:
    * it never touches the session, so the next batch is encoded while the warehouse loads this one.
    */

@@ -1,0 +1,53 @@
+import type pg from 'pg';
+
+/** A name as an administrator types it in a GRANT: quoted, as a reserved word (`default`) or a capital must be. */
+const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/**
+ * What the session's role lacks to load the given schemas, each with the statement that grants it:
+ * CREATE on the database (or USAGE and CREATE on schemas made beforehand), TEMPORARY (staging and
+ * the `users` recompute use temporary tables), ownership of tables made by another role (columns
+ * are added as values arrive) in the schemas of `owned`, whose every table is Stowage's (the
+ * Classic ones), and a session that may write at all. Catalog functions only
+ * (`has_database_privilege`, `has_schema_privilege`), which PostgreSQL and Redshift both have.
+ */
+export async function privilegeProblems(client: pg.Client, schemas: readonly string[], owned: readonly string[]): Promise<string[]> {
+  const problems: string[] = [];
+  const [session] = (
+    await client.query<{ role: string; db: string; create: boolean; temp: boolean; superuser: boolean; read_only: string }>(
+      `SELECT current_user AS role, current_database() AS db,
+              has_database_privilege(current_database(), 'CREATE') AS "create",
+              has_database_privilege(current_database(), 'TEMPORARY') AS temp,
+              coalesce((SELECT usesuper FROM pg_user WHERE usename = current_user), false) AS superuser,
+              current_setting('transaction_read_only') AS read_only`,
+    )
+  ).rows;
+  if (!session || session.superuser) return problems;
+  const { role, db } = session;
+  if (session.read_only === 'on') problems.push(`sessions of role "${role}" are read-only (default_transaction_read_only, or a standby server): point the warehouse at the primary, or ALTER ROLE ${ident(role)} SET default_transaction_read_only = off`);
+  if (!session.temp) problems.push(`the role "${role}" lacks TEMPORARY on database "${db}" (batches are staged, and users recomputed, in temporary tables): GRANT TEMPORARY ON DATABASE ${ident(db)} TO ${ident(role)}`);
+  const existing = await client.query<{ name: string; usage: boolean; create: boolean }>(
+    `SELECT nspname AS name, has_schema_privilege(nspname, 'USAGE') AS usage, has_schema_privilege(nspname, 'CREATE') AS "create" FROM pg_namespace WHERE nspname = ANY($1)`,
+    [schemas],
+  );
+  const found = new Map(existing.rows.map((r) => [r.name, r]));
+  for (const schema of schemas) {
+    const held = found.get(schema);
+    if (!held) {
+      if (!session.create) problems.push(`the role "${role}" lacks CREATE on database "${db}", and schema "${schema}" does not exist: GRANT CREATE ON DATABASE ${ident(db)} TO ${ident(role)}, or have it made (CREATE SCHEMA ${ident(schema)}) and GRANT USAGE, CREATE ON SCHEMA ${ident(schema)} TO ${ident(role)}`);
+    } else if (!held.usage || !held.create) {
+      problems.push(`the role "${role}" lacks ${[held.usage ? '' : 'USAGE', held.create ? '' : 'CREATE'].filter(Boolean).join(' and ')} on schema "${schema}": GRANT USAGE, CREATE ON SCHEMA ${ident(schema)} TO ${ident(role)}`);
+    }
+  }
+  const others = await client.query<{ schema: string; table: string; owner: string }>(
+    `SELECT n.nspname AS schema, c.relname AS "table", pg_get_userbyid(c.relowner) AS owner
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND pg_get_userbyid(c.relowner) <> current_user
+     ORDER BY 1, 2 LIMIT 20`,
+    [owned],
+  );
+  for (const t of others.rows) {
+    problems.push(`${t.schema}.${t.table} is owned by "${t.owner}", not "${role}": Stowage adds its columns as values arrive, which only the owner may (GRANT ALL is not enough): ALTER TABLE ${ident(t.schema)}.${ident(t.table)} OWNER TO ${ident(role)}`);
+  }
+  return problems;
+}

@@ -1,0 +1,44 @@
+import pg from 'pg';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { testPostgres } from '@stowage/testkit';
+import { privilegeProblems } from '../src/privileges.js';
+
+const server = await testPostgres();
+afterEach(() => server.afterEach());
+afterAll(() => server.close());
+
+describe(`PostgreSQL: what stowage check says a role lacks (${server.label})`, () => {
+  // Asked as the role (SET ROLE): PGlite's socket serves every connection as its superuser.
+  it('names each privilege a sync would fail on, with the grant that mends it, and nothing once granted', async () => {
+    const role = `stowage_lacks_${process.pid}`;
+    const admin = new pg.Client({ connectionString: await server.freshDatabase() });
+    await admin.connect();
+    try {
+      const db = (await admin.query<{ db: string }>('SELECT current_database() AS db')).rows[0]!.db;
+      await admin.query(`DROP ROLE IF EXISTS ${role}`);
+      await admin.query(`CREATE ROLE ${role}`);
+      await admin.query(`REVOKE CREATE, TEMPORARY ON DATABASE "${db}" FROM PUBLIC`);
+      await admin.query('CREATE SCHEMA engage_default');
+      await admin.query('CREATE TABLE engage_default.users (id text)');
+      await admin.query(`SET ROLE ${role}`);
+      const problems = await privilegeProblems(admin, ['engage_default', 'default'], ['engage_default']);
+      expect(problems).toEqual([
+        `the role "${role}" lacks TEMPORARY on database "${db}" (batches are staged, and users recomputed, in temporary tables): GRANT TEMPORARY ON DATABASE "${db}" TO "${role}"`,
+        `the role "${role}" lacks USAGE and CREATE on schema "engage_default": GRANT USAGE, CREATE ON SCHEMA "engage_default" TO "${role}"`,
+        `the role "${role}" lacks CREATE on database "${db}", and schema "default" does not exist: GRANT CREATE ON DATABASE "${db}" TO "${role}", or have it made (CREATE SCHEMA "default") and GRANT USAGE, CREATE ON SCHEMA "default" TO "${role}"`,
+        `engage_default.users is owned by "postgres", not "${role}": Stowage adds its columns as values arrive, which only the owner may (GRANT ALL is not enough): ALTER TABLE "engage_default"."users" OWNER TO "${role}"`,
+      ]);
+      await admin.query('RESET ROLE');
+      await admin.query(`GRANT CREATE, TEMPORARY ON DATABASE "${db}" TO ${role}`);
+      await admin.query(`GRANT USAGE, CREATE ON SCHEMA "engage_default" TO "${role}"`);
+      await admin.query(`ALTER TABLE "engage_default"."users" OWNER TO "${role}"`);
+      await admin.query(`SET ROLE ${role}`);
+      expect(await privilegeProblems(admin, ['engage_default', 'default'], ['engage_default'])).toEqual([]);
+      await admin.query('RESET ROLE');
+    } finally {
+      await admin.query('RESET ROLE').catch(() => undefined);
+      await admin.query(`DROP OWNED BY ${role} CASCADE`).catch(() => undefined);
+      await admin.end();
+    }
+  });
+});
