@@ -292,7 +292,10 @@ export class TableWriter {
     const pins = this.pinned.get(schema);
     if (!pins || pins.size === 0) return undefined;
     const all = new Map(pins.get(table) ?? []);
-    for (const spec of latest) if (spec.source === table) for (const [column, why] of pins.get(spec.table) ?? []) if (!all.has(column)) all.set(column, why);
+    for (const spec of latest) {
+      if (spec.source !== table) continue;
+      for (const [column, why] of pins.get(spec.table) ?? []) if (!all.has(column)) all.set(column, `${why} on ${spec.table}.${column}, which takes its type from ${table}.${column}`);
+    }
     return all.size > 0 ? all : undefined;
   }
 

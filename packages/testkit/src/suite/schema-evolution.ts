@@ -175,7 +175,7 @@ export function schemaEvolution(dut: DestinationUnderTest): void {
           // Where the warehouse would have widened it, the reason and the history name the view.
           const [reject] = await h.rows('_stowage_rejects', ['reason']);
           expect(String(reject!.reason)).toContain('engage_default.ltv_report');
-          expect(second.notices.join('\n')).toMatch(new RegExp(`identifies\\.${ltv} stays bigint: the view "engage_default\\.ltv_report" reads it`));
+          expect(second.notices.join('\n')).toMatch(new RegExp(`identifies\\.${ltv} stays bigint: the view "engage_default\\.ltv_report" reads it on users\\.${ltv}, which takes its type from identifies\\.${ltv}`));
         }
       }
       // The view still answers, and a later sync goes on as usual.
