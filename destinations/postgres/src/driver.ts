@@ -5,6 +5,7 @@ import { openLoadDir, redact, type Column, type Dialect, type Driver, type LoadF
 import { clientConfig } from './client-config.js';
 import { describeTarget, secretsOf } from './connection.js';
 import { privilegeProblems } from './privileges.js';
+import { lockHolders } from './lock-holders.js';
 import { introspectColumns, introspectDroppedColumns, introspectPinnedColumns, introspectSchema, schemaExists, type CatalogReading } from './introspect.js';
 import type { Loader } from './load/loader.js';
 import type { PostgresSettings } from './settings.js';
@@ -34,6 +35,8 @@ export interface PgDriverOptions {
   textLengthIn?: 'characters' | 'bytes';
   /** The warehouse's own limit of a text value, in bytes: a `varchar` as long says nothing more. */
   maxStringBytes?: number;
+  /** Who holds the locks a busy sync waited for can be asked (`pg_locks`, `pg_stat_activity`: PostgreSQL's). */
+  lockHolders?: boolean;
 }
 
 /**
@@ -58,6 +61,7 @@ export class PgDriver implements Driver {
   /** Present with `directLoads` only: the writer stages every batch where they are absent. */
   readonly loadInto?: (schema: string, table: string, file: LoadFile) => Promise<void>;
   readonly holdsAnyKey?: (schema: string, table: string, column: string, keys: readonly string[]) => Promise<boolean>;
+  readonly lockHolders?: (schema: string) => Promise<string[]>;
 
   private constructor(
     private readonly client: pg.Client,
@@ -71,6 +75,7 @@ export class PgDriver implements Driver {
     client.on('error', (error) => {
       this.broken = error;
     });
+    if (options.lockHolders) this.lockHolders = (schema) => this.run(() => lockHolders(this.client, schema));
     if (options.directLoads) {
       this.loadInto = (schema, table, file) => this.loadStraight(schema, table, file);
       this.holdsAnyKey = (schema, table, column, keys) => this.holdsKey(schema, table, column, keys);
@@ -87,10 +92,18 @@ export class PgDriver implements Driver {
       // Inside: a malformed URL is refused as it is read ("Invalid URL").
       client = new pg.Client(clientConfig(settings));
       await client.connect();
-      for (const statement of options.setup ?? []) await client.query(statement);
     } catch (error) {
       await client?.end().catch(() => undefined);
       throw new Error(`Cannot connect to ${redact(target, secrets)}: ${redact((error as Error).message, secrets)}`);
+    }
+    for (const statement of options.setup ?? []) {
+      try {
+        await client.query(statement);
+      } catch (error) {
+        await client.end().catch(() => undefined);
+        // Connected: what failed is the role's or server's answer to a setting, not the network.
+        throw new Error(`Connected to ${redact(target, secrets)}, but the session could not be set up (${statement}): ${redact((error as Error).message, secrets)}`);
+      }
     }
     return new PgDriver(client, options, await openLoadDir(LOAD_DIR_PREFIX), secrets, target);
   }

@@ -52,6 +52,11 @@ export interface Driver {
    */
   privilegeProblems?(schemas: readonly string[], owned: readonly string[]): Promise<string[]>;
   /**
+   * Optional: the other sessions holding locks on tables of the schema, each in one line (who,
+   * which lock, since when), told when a sync was kept waiting (`busyError`).
+   */
+  lockHolders?(schema: string): Promise<string[]>;
+  /**
    * Encode rows in the warehouse's bulk-load format (NDJSON, CSV, Parquet…). Client work only:
    * it never touches the session, so the next batch is encoded while the warehouse loads this one.
    */

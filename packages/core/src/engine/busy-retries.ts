@@ -34,10 +34,17 @@ export class BusyRetries {
     this.tries = 0;
   }
 
-  /** The error a sync fails with once the tries are spent. */
-  spent(error: unknown): Error {
+  /** The error a sync fails with once the tries are spent; `holders`: who held locks on the schema's tables then (`Driver.lockHolders`). */
+  spent(error: unknown, holders: readonly string[] = []): Error {
     const seconds = Math.round(this.delaysMs.reduce((a, b) => a + b, 0) / 1000);
     const message = (error as Error)?.message ?? String(error);
-    return new Error(`the warehouse stayed busy with other sessions' work through ${this.delaysMs.length + 1} tries over ~${seconds} s (${message}): a lock Stowage needs is held, or another writer touches the same tables; what is loaded stays, and the next sync goes on from there`);
+    return new Error(
+      `the warehouse stayed busy with other sessions' work through ${this.delaysMs.length + 1} tries over ~${seconds} s (${message}): a lock Stowage needs is held, or another writer touches the same tables${heldBy(holders)}; what is loaded stays, and the next sync goes on from there`,
+    );
   }
+}
+
+/** `; held by …` of a busy notice or error, when the warehouse said who holds locks. */
+export function heldBy(holders: readonly string[]): string {
+  return holders.length > 0 ? `; locks on the schema's tables are held by ${holders.join('; ')}` : '';
 }

@@ -23,7 +23,7 @@ import { ClassicBatcher } from './classic-batch.js';
 import { RunMarks } from './run-marks.js';
 import { prefetch } from './prefetch.js';
 import { readRefusedCalls, writeRefusedBatch, type RefusedBatch } from './refused-calls.js';
-import { BusyRetries } from './busy-retries.js';
+import { BusyRetries, heldBy } from './busy-retries.js';
 import { catchUpLoadedKeys, IdsOfEmptyTables, LookFailed, loadedKeysDir, lookUpThroughIndex, openLoadedKeys, rebuildLoadedKeys, type IndexedWindow } from './loaded-keys-look.js';
 import { LoadedKeys } from '../loaded-keys/index.js';
 import { refusalReason } from '../writer/refusal-reason.js';
@@ -536,8 +536,8 @@ export class Stowage {
     const refresh = async () => {
       // Another session's lock or conflict: the slice is tried again after a pause, as a batch is.
       const whenBusy = async (error: unknown) => {
-        if (busy.firstOfSpell) record.notices.push(`the warehouse was busy with other sessions' work (${refusalReason(error)}); the users refresh was tried again after a pause`);
-        if (!(await busy.pause())) throw busy.spent(error);
+        if (busy.firstOfSpell) record.notices.push(`the warehouse was busy with other sessions' work (${refusalReason(error)})${heldBy(await writer.lockHolders(schema))}; the users refresh was tried again after a pause`);
+        if (!(await busy.pause())) throw busy.spent(error, await writer.lockHolders(schema));
         return true;
       };
       const latest = await writer.refreshLatest(schema, batcher.latestTables(), record.id, whenBusy);
@@ -648,8 +648,8 @@ export class Stowage {
         if (busyError !== undefined) {
           // Read and prepared again from the log after a pause: another session's lock or
           // conflict is usually gone in seconds.
-          if (busy.firstOfSpell) record.notices.push(`the warehouse was busy with other sessions' work (${refusalReason(busyError)}); the batch was tried again after a pause`);
-          if (!(await busy.pause())) throw busy.spent(busyError);
+          if (busy.firstOfSpell) record.notices.push(`the warehouse was busy with other sessions' work (${refusalReason(busyError)})${heldBy(await writer.lockHolders(schema))}; the batch was tried again after a pause`);
+          if (!(await busy.pause())) throw busy.spent(busyError, await writer.lockHolders(schema));
           writer.forgetCatalog();
           continue;
         }

@@ -299,6 +299,11 @@ export class TableWriter {
     return all.size > 0 ? all : undefined;
   }
 
+  /** Who holds locks on the schema's tables (`Driver.lockHolders`), for a busy sync's notice; none when the warehouse cannot say. */
+  async lockHolders(schema: string): Promise<string[]> {
+    return (await this.driver.lockHolders?.(schema).catch(() => undefined)) ?? [];
+  }
+
   /** Reads a schema's catalog now, if this writer has not yet: the first batch to it need not wait for it. */
   async readCatalog(schema: string): Promise<void> {
     await this.tables(schema);
