@@ -242,7 +242,9 @@ class TablePlanner {
         row[column] = null;
         continue;
       }
-      if (type === 'string' && typeof value === 'string' && overLong(value, capabilities.maxStringBytes)) {
+      // Never the key: a row without it would be loaded as no call's (and its stage would lack the
+      // column). The warehouse refuses the whole call instead, which is then set apart whole.
+      if (type === 'string' && typeof value === 'string' && column !== keyColumn && overLong(value, capabilities.maxStringBytes)) {
         rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value, reason: `the value is longer than the ${capabilities.maxStringBytes} bytes this warehouse stores in a text column` });
         row[column] = null;
         continue;

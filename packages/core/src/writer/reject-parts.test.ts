@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { joinRejectParts, rejectParts, utf8Pieces } from './reject-parts.js';
+import { fittedId, joinRejectParts, rejectParts, utf8Pieces } from './reject-parts.js';
 
 describe('reject parts', () => {
   it('cuts text into pieces of at most the bytes given, never inside a character', () => {
@@ -25,5 +25,15 @@ describe('reject parts', () => {
     const rows = [{ id: 'a', value: 'whole', reason: 'r' }, ...parts.map((p) => ({ id: 'b', ...p })), { id: 'c', value: 'other', reason: 'r' }];
     expect(joinRejectParts(rows).map((r) => [r.id, r.value])).toEqual([['a', 'whole'], ['b', value], ['c', 'other']]);
     expect(rejectParts('small', 'too long', 100)).toEqual([{ value: 'small', reason: 'too long' }]);
+  });
+
+  it('cuts an id longer than the column, the same way every time, with a hash of the whole', () => {
+    const id = 'é'.repeat(100);
+    const cut = fittedId(id, 64);
+    expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(64);
+    expect(cut).toMatch(/^é+…[0-9a-f]{16}$/);
+    expect(fittedId(id, 64)).toBe(cut);
+    expect(fittedId(`${id}x`, 64)).not.toBe(cut);
+    expect(fittedId('short', 64)).toBe('short');
   });
 });

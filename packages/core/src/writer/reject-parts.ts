@@ -5,6 +5,8 @@
  * order; the parts of one value share its id, table, column and time.
  */
 
+import { stableHash } from '../naming/stable-hash.js';
+
 const PART = /^part (\d+) of (\d+) /;
 
 /** The value in pieces of at most `maxBytes` UTF-8 bytes each, never splitting a character. */
@@ -64,4 +66,16 @@ export function joinRejectParts<T extends { id: string; value: string; reason: s
     i = j - 1;
   }
   return out;
+}
+
+/**
+ * A reject's `id` that fits the column: a message id longer than the warehouse's text (the call
+ * it names refused for it) is cut, with a hash of the whole id after `…`, so that the parts of
+ * its value still share one id, the same at every replay. The whole id is in the value.
+ */
+export function fittedId(id: string, maxBytes: number): string {
+  const [head, ...rest] = utf8Pieces(id, maxBytes);
+  if (rest.length === 0) return id;
+  const suffix = `…${stableHash(id, 16)}`;
+  return utf8Pieces(head!, maxBytes - Buffer.byteLength(suffix))[0]! + suffix;
 }

@@ -1,5 +1,5 @@
 import { escapeLoneSurrogates } from '../ids/id-text.js';
-import { rejectParts } from './reject-parts.js';
+import { fittedId, rejectParts } from './reject-parts.js';
 import type { Capabilities } from '../contract/capabilities.js';
 import type { Dialect } from '../contract/dialect.js';
 import type { Driver, LoadFile, Row, SqlValue } from '../contract/driver.js';
@@ -396,7 +396,7 @@ export class TableWriter {
       const text = (v: string) => escapeNul(escapeLoneSurrogates(v));
       const max = this.capabilities.maxStringBytes;
       const rows: Row[] = rejects.flatMap((r) =>
-        rejectParts(text(r.value), r.reason, max).map(({ value, reason }) => ({ id: text(r.messageId), table_name: r.table, column_name: r.column, value, reason, sync_id: batch.ledger?.syncId ?? null, rejected_at: now })),
+        rejectParts(text(r.value), r.reason, max).map(({ value, reason }) => ({ id: fittedId(text(r.messageId), max), table_name: r.table, column_name: r.column, value, reason, sync_id: batch.ledger?.syncId ?? null, rejected_at: now })),
       );
       prepared.rejects = await this.driver.writeLoadFile(REJECTS_COLUMNS, rows);
     }
