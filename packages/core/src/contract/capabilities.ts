@@ -6,11 +6,15 @@ import type { RowLimit } from './row-limit.js';
  * talking to; the conformance suite is parameterised by them.
  */
 export interface Capabilities {
-  /** DDL (CREATE, ALTER) can run inside the transaction that loads the data and rolls back with it. */
+  /**
+   * DDL (CREATE, ALTER) can run inside the transaction that loads the data and rolls back with it.
+   * Required today (`unsupportedCapabilities`): a warehouse whose DDL commits the open transaction
+   * (Snowflake, BigQuery, MySQL) needs the writer to apply DDL apart first, which it does not yet.
+   */
   transactionalDdl: boolean;
-  /** Several statements can share one transaction, so the ledger commits with the data. */
+  /** Several statements can share one transaction, so the ledger commits with the data. Required today. */
   multiStatementTransactions: boolean;
-  /** The warehouse has a MERGE statement. */
+  /** The warehouse has a MERGE statement. Informational: the `users` refresh is the dialect's (`latestNonNull`). */
   merge: boolean;
   /** Most columns a table may have. */
   maxColumns: number;
@@ -39,4 +43,16 @@ export interface Capabilities {
    * undefined where a row is bounded only by its columns and values.
    */
   rowLimit?: RowLimit;
+}
+
+/**
+ * What a destination declares that the writer cannot yet honour, each said plainly: loading it
+ * anyway would commit a batch's data apart from its ledger row, and a sync killed in between would
+ * load it twice. Empty for a destination the core supports.
+ */
+export function unsupportedCapabilities(type: string, capabilities: Capabilities): string[] {
+  const out: string[] = [];
+  if (!capabilities.transactionalDdl) out.push(`destination "${type}" declares no transactional DDL: Stowage's writer creates and alters tables in the transaction that loads the batch and commits its ledger row, and cannot yet apply DDL apart`);
+  if (!capabilities.multiStatementTransactions) out.push(`destination "${type}" declares no multi-statement transactions: a batch's rows and its ledger row must commit together`);
+  return out;
 }

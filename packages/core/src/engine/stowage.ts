@@ -6,6 +6,7 @@ import { acceptLine } from '../calls/validate.js';
 import { callsFromChange } from '../classic/calls-from-change.js';
 import { CLASSIC_DEFAULTS, type ActivationConfig, type SpaceConfig, type StowageConfig, type WarehouseConfig } from '../config/config.js';
 import type { Destination } from '../contract/destination.js';
+import { unsupportedCapabilities } from '../contract/capabilities.js';
 import { History, type SyncRecord } from '../history/history.js';
 import { redact } from '../history/redact.js';
 import { CallLog, type LogBatch } from '../log/call-log.js';
@@ -142,6 +143,8 @@ export class Stowage {
     readonly config: StowageConfig,
     private readonly options: StowageOptions,
   ) {
+    const unsupported = [...options.destinations].flatMap(([type, destination]) => unsupportedCapabilities(type, destination.capabilities));
+    if (unsupported.length > 0) throw new Error(`Cannot load with these destinations: ${unsupported.join('; ')}`);
     this.history = new History(join(config.stateDir, 'history.ndjson'));
     this.runMarks = new RunMarks(config.stateDir);
     this.actions = new StorageActionsPath(config, options.destinations, this.history);

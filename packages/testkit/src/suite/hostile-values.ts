@@ -212,14 +212,17 @@ export function hostileValues(dut: DestinationUnderTest): void {
       });
       await h.execute(`CREATE SCHEMA ${q('analytics')}`);
       await h.execute(`CREATE TABLE ${q('analytics')}.${q('notes')} (${q('id')} ${dialect.physicalType('string')}, ${q('note')} ${dialect.physicalType('json')})`);
+      const long = JSON.stringify({ items: Array.from({ length: 300 }, (_, i) => ({ sku: `sku-${i}`, note: 'é€😀 "quoted" \\ back' })) });
       const result = await h.run({ computation: 'carts', id: 'r1' }, [
         { userId: 'u1', entityContext: { note: 'plain words' } },
         { userId: 'u2', entityContext: { note: '{"a":1}' } },
         { userId: 'u3', entityContext: { note: '{\n  "b": [1,\r\n 2]\n}' } },
+        // A long document, whole: no 1,000- or 4,096-character cut anywhere on its way.
+        { userId: 'u4', entityContext: { note: long } },
       ]);
-      expect(result.writes[0]).toMatchObject({ status: 'Success', rows: { 'analytics.notes': 3 } });
+      expect(result.writes[0]).toMatchObject({ status: 'Success', rows: { 'analytics.notes': 4 } });
       const rows = await h.rows('notes', ['user_id', 'note'], ['user_id'], 'wh', 'analytics');
-      expect(rows.map((r) => [r.user_id, JSON.parse(String(r.note))])).toEqual([['u1', 'plain words'], ['u2', { a: 1 }], ['u3', { b: [1, 2] }]]);
+      expect(rows.map((r) => [r.user_id, JSON.parse(String(r.note))])).toEqual([['u1', 'plain words'], ['u2', { a: 1 }], ['u3', { b: [1, 2] }], ['u4', JSON.parse(long)]]);
       await h.close();
     });
   });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MAX_CALL_BYTES } from '@stowage/core';
 import { Harness, identify, type DestinationUnderTest } from '../harness.js';
@@ -16,8 +17,24 @@ const traits = (from: number, to: number, tag = 'v', length = 12) =>
 export function rowLimit(dut: DestinationUnderTest): void {
   const limit = dut.destination.capabilities.rowLimit;
   const { name } = dialectNames(dut);
-  // Where rows are bounded only by their columns, the rule is the column limit's (column-limit.ts).
-  if (!limit) return;
+  // Where rows are bounded only by their columns, the rule is the column limit's (column-limit.ts);
+  // a destination that declares no row limit must then hold a wide row whole, in both tables.
+  if (!limit) {
+    describe('row limit (none declared)', () => {
+      it('stores a wide row of random values whole, in identifies and users, since no row limit is declared', async () => {
+        const columns = Math.min(200, dut.destination.capabilities.maxColumns - 30);
+        const wide = Object.fromEntries(Array.from({ length: columns }, (_, i) => [`w${i}`, randomBytes(100).toString('hex')]));
+        const h = await Harness.create(dut);
+        await h.calls([identify('u1', wide, { messageId: 'wide-1' })]);
+        expect(await h.sync()).toMatchObject({ status: 'Success', rejects: 0 });
+        const names = Object.keys(wide).map(name);
+        expect(await h.rows('identifies', names)).toEqual([Object.fromEntries(Object.values(wide).map((v, i) => [names[i], v]))]);
+        expect(await h.rows('users', names)).toEqual([Object.fromEntries(Object.values(wide).map((v, i) => [names[i], v]))]);
+        await h.close();
+      });
+    });
+    return;
+  }
   // Short values where a few hundred reach the limit (a page); long ones where it takes megabytes,
   // which short values would only reach past the column limit.
   const length = limit.maxBytes <= 100_000 ? 12 : 60_000;

@@ -13,6 +13,32 @@ export function types(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it("keeps timestamps to the millisecond and in UTC, whatever the process's time zone", async () => {
+      const zone = process.env.TZ;
+      // Half an hour off UTC, and east: a driver that writes or reads wall-clock time shows it.
+      process.env.TZ = 'Asia/Kolkata';
+      try {
+        const h = await Harness.create(dut);
+        await h.calls([
+          identify('u1', { seen_at: '2026-11-23T10:00:00.456+02:00' }, { messageId: 't1', timestamp: '2026-11-23T10:00:00.123Z' }),
+          identify('u2', { seen_at: '2026-03-29T01:30:00.007Z' }, { messageId: 't2', timestamp: '2026-06-30T23:59:59.999Z' }),
+        ]);
+        expect((await h.sync()).status).toBe('Success');
+        expect(await h.rows('identifies', ['id', 'timestamp', 'seen_at'])).toEqual([
+          { id: 't1', timestamp: '2026-11-23T10:00:00.123Z', seen_at: '2026-11-23T08:00:00.456Z' },
+          { id: 't2', timestamp: '2026-06-30T23:59:59.999Z', seen_at: '2026-03-29T01:30:00.007Z' },
+        ]);
+        expect(await h.rows('users', ['id', 'seen_at'])).toEqual([
+          { id: 'u1', seen_at: '2026-11-23T08:00:00.456Z' },
+          { id: 'u2', seen_at: '2026-03-29T01:30:00.007Z' },
+        ]);
+        await h.close();
+      } finally {
+        if (zone === undefined) delete process.env.TZ;
+        else process.env.TZ = zone;
+      }
+    });
+
     it('casts later values when no information is lost, and counts the casts', async () => {
       const h = await Harness.create(dut);
       await h.calls([identify('u1', { count: 1, label: 'a' }, { timestamp: '2026-11-23T10:00:00Z' })]);

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { Stowage } from '../engine/stowage.js';
+import type { StowageConfig } from '../config/config.js';
+import { unsupportedCapabilities, type Capabilities } from './capabilities.js';
+import type { Destination } from './destination.js';
+
+const capabilities: Capabilities = { transactionalDdl: true, multiStatementTransactions: true, merge: false, maxColumns: 100, inPlaceWidening: [], textHoldsNul: true, keyIndexes: false, maxStringBytes: Infinity };
+
+describe('capabilities the core cannot yet honour', () => {
+  it('are named, and a Stowage with such a destination is refused rather than loading twice after a crash', () => {
+    expect(unsupportedCapabilities('ok', capabilities)).toEqual([]);
+    const autocommitDdl = { ...capabilities, transactionalDdl: false };
+    expect(unsupportedCapabilities('snowlike', autocommitDdl)).toEqual([expect.stringMatching(/^destination "snowlike" declares no transactional DDL/)]);
+    expect(unsupportedCapabilities('x', { ...capabilities, multiStatementTransactions: false })).toEqual([expect.stringMatching(/no multi-statement transactions/)]);
+    const destination = { capabilities: autocommitDdl } as unknown as Destination;
+    const config = { root: '/nonexistent', stateDir: '/nonexistent/.stowage', spaces: {}, warehouses: {} } as unknown as StowageConfig;
+    expect(() => new Stowage(config, { destinations: new Map([['snowlike', destination]]), openProfileStore: () => Promise.reject(new Error('unused')) })).toThrow(/Cannot load with these destinations: destination "snowlike" declares no transactional DDL/);
+  });
+});
