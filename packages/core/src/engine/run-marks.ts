@@ -20,6 +20,16 @@ export class RunMarks {
     return read(this.latestPath(space)) ?? {};
   }
 
+  /** Whether any run of the space was marked: an install from before run marks has none. */
+  recorded(space: string): boolean {
+    return existsSync(this.latestPath(space));
+  }
+
+  /** Sets the latest runs of the space as given (`Stowage.ensureBackfilled`, for an install from before run marks). */
+  seed(space: string, runs: RunsByComputation): void {
+    write(this.latestPath(space), runs);
+  }
+
   /** The run of each computation the warehouse has received; undefined before any was recorded. */
   sent(warehouse: string, space: string): RunsByComputation | undefined {
     return read(this.sentPath(warehouse, space));

@@ -91,6 +91,9 @@ export class UsageError extends StowageError {
 const INGEST_BATCH = 10_000;
 const INGEST_BATCH_CHARS = 8 * 1024 * 1024;
 
+/** The run mark of a computation whose runs were applied before run marks were kept: unknown. */
+const BEFORE_RUN_MARKS = '(before run marks)';
+
 /**
  * Classic batches prepared ahead of the one being applied. A prepared batch is its load files on
  * disk, not rows in memory, so holding a few costs little; they keep the client working while the
@@ -332,7 +335,13 @@ export class Stowage {
   private async ensureActivated(space: SpaceConfig, activation: ActivationConfig): Promise<number> {
     const marker = join(this.config.stateDir, 'activated', space.name, activation.name);
     const started = activatedFor(marker);
-    if (started === activation.computation || started === LEGACY_MARKER) return 0;
+    if (started === activation.computation) return 0;
+    // A marker of an earlier version names no computation: it stands for the one the activation
+    // names now, and is written again naming it, so that a later change of computation is seen.
+    if (started === LEGACY_MARKER) {
+      writeFileSync(marker, JSON.stringify({ computation: activation.computation, at: new Date().toISOString() }));
+      return 0;
+    }
     const store = await this.profileStore();
     let queued = 0;
     await store.members(space.name, activation.computation, async (changes) => {
@@ -348,25 +357,34 @@ export class Stowage {
    * those not connected to it (as Segment's users table does). Done once, before anything else
    * is logged for it; its calls carry the same message ids as the originals, so nothing doubles.
    */
-  private async ensureBackfilled(warehouse: WarehouseConfig, spaceName: string): Promise<void> {
+  private async ensureBackfilled(warehouse: WarehouseConfig, spaceName: string): Promise<{ sentAgain: string[]; unmarked: boolean }> {
     const marker = join(this.config.stateDir, 'backfilled', warehouse.name, spaceName);
-    const latest = this.runMarks.latest(spaceName);
+    let latest = this.runMarks.latest(spaceName);
     if (!existsSync(marker)) {
       await this.logCurrentState(warehouse, spaceName);
       this.runMarks.received(warehouse.name, spaceName, latest);
       mkdirSync(join(marker, '..'), { recursive: true });
       writeFileSync(marker, new Date().toISOString());
-      return;
+      return { sentAgain: [], unmarked: false };
+    }
+    const classic = Object.values(this.config.spaces[spaceName]!.computations).filter((c) => c.type === 'audience' || c.type === 'trait');
+    // An install from before run marks (or one whose warehouse was backfilled before any run):
+    // which runs each warehouse received is unknown, so each is taken as behind on every
+    // computation, once. The state sent again carries the message ids of the calls that made it:
+    // it loads nothing twice.
+    const unmarked = !this.runMarks.recorded(spaceName);
+    if (unmarked) {
+      latest = Object.fromEntries(classic.map((c) => [c.key, BEFORE_RUN_MARKS]));
+      this.runMarks.seed(spaceName, latest);
     }
     // Runs the warehouse missed: applied while it was out of the configuration, or before the
     // computation was connected to it. Its current state goes first, as for a new warehouse.
     const sent = this.runMarks.sent(warehouse.name, spaceName) ?? {};
-    const behind = Object.values(this.config.spaces[spaceName]!.computations)
-      .filter((c) => (c.type === 'audience' || c.type === 'trait') && warehouse.name in c.warehouses && latest[c.key] !== undefined && sent[c.key] !== latest[c.key])
-      .map((c) => c.key);
-    if (behind.length === 0) return;
+    const behind = classic.filter((c) => warehouse.name in c.warehouses && latest[c.key] !== undefined && sent[c.key] !== latest[c.key]).map((c) => c.key);
+    if (behind.length === 0) return { sentAgain: [], unmarked };
     await this.logCurrentState(warehouse, spaceName, new Set(behind));
     this.runMarks.received(warehouse.name, spaceName, Object.fromEntries(behind.map((key) => [key, latest[key]!])));
+    return { sentAgain: behind, unmarked };
   }
 
   /** Logs the current state of the space's computations (`only` these, or all) for the warehouse, as a backfill does. */
@@ -504,7 +522,12 @@ export class Stowage {
         driver = await destination.connect(warehouse.settings, { root: this.config.root });
         const writer = new TableWriter(driver, destination.dialect, destination.capabilities);
         for (const space of warehouse.spaces) {
-          await this.withState(() => this.ensureBackfilled(warehouse, space));
+          const caught = await this.withState(() => this.ensureBackfilled(warehouse, space));
+          if (caught.unmarked && caught.sentAgain.length > 0) {
+            record.notices.push(
+              `space "${space}" kept no record yet of the runs each warehouse received (an install from before they were kept): the current state of ${caught.sentAgain.join(', ')} was sent again once; calls already loaded are skipped as duplicates`,
+            );
+          }
           await this.syncSpace(writer, destination, warehouse, space, record, (rows, lookingUp) =>
             opts.onProgress?.({ warehouse: warehouse.name, space, calls: record.calls, rows, elapsedMs: Date.now() - started, ...(lookingUp ? { lookingUp } : {}) }),
           );

@@ -209,6 +209,31 @@ export function loads(dut: DestinationUnderTest): void {
       await later.close();
     });
 
+    it('sends every warehouse the current state once when the runs each received were never recorded (an install from before), loading nothing twice', async () => {
+      const h = await Harness.create(dut, { computations: { vip: { type: 'audience', warehouses: { wh: {} } } }, more: ['b'] });
+      await h.run({ computation: 'vip', id: 'v1', completedAt: '2026-11-21T10:00:00Z' }, [{ userId: 'u1' }, { userId: 'u2' }]);
+      await h.run({ computation: 'vip', id: 'v2', completedAt: '2026-11-22T10:00:00Z' }, [{ userId: 'u1' }, { userId: 'u3' }]);
+      await h.sync('wh');
+      await h.sync('b');
+      await h.close();
+      // As an earlier version left the state folder: no record of the runs each warehouse received.
+      rmSync(join(h.stowage.config.stateDir, 'runs'), { recursive: true, force: true });
+      const later = await Harness.create(dut, { computations: { vip: { type: 'audience', warehouses: { wh: {}, b: {} } } }, reuse: { dir: h.dir, settings: h.settings }, more: ['b'] });
+      const b = await later.sync('b');
+      expect(b.notices.join('\n')).toMatch(/space "default" kept no record yet of the runs each warehouse received \(an install from before they were kept\): the current state of vip was sent again once/);
+      await later.run({ computation: 'vip', id: 'v3', completedAt: '2026-11-23T10:00:00Z' }, [{ userId: 'u1' }, { userId: 'u3' }, { userId: 'u4' }]);
+      await later.sync('b');
+      expect(await later.rows('users', ['id', 'vip'], ['id'], 'b')).toEqual([{ id: 'u1', vip: true }, { id: 'u2', vip: false }, { id: 'u3', vip: true }, { id: 'u4', vip: true }]);
+      const wh = await later.sync('wh');
+      expect(wh.duplicates).toBeGreaterThan(0);
+      expect(await later.rows('identifies', ['id'], ['id'])).toHaveLength(new Set((await later.rows('identifies', ['id'], ['id'])).map((r) => r.id)).size);
+      expect(await later.rows('users', ['id', 'vip'], ['id'])).toEqual([{ id: 'u1', vip: true }, { id: 'u2', vip: false }, { id: 'u3', vip: true }, { id: 'u4', vip: true }]);
+      // Once: nothing is sent again.
+      expect((await later.sync('b')).calls).toBe(0);
+      expect((await later.sync('wh')).calls).toBe(0);
+      await later.close();
+    });
+
     it('sends a warehouse taken out of the configuration and put back the current state of what changed meanwhile', async () => {
       const computations = { vip: { type: 'audience' }, ltv: { type: 'trait' } };
       const h = await Harness.create(dut, { computations, more: ['b'] });

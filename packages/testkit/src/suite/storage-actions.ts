@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { actionsCore, sendCustomEventFields, audienceColumns } from '@stowage/core';
@@ -250,6 +250,29 @@ export function storageActions(dut: DestinationUnderTest): void {
         { user_id: 'u3', event_name: 'Audience Entered', entity_context: '{}', personas_computation_run_id: 'r2' },
       ]);
       await h.close();
+    });
+
+    it("takes an earlier version's marker of a started activation for its computation, and starts again with another one's members once pointed at it", async () => {
+      const first = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'members' } } });
+      await first.run({ computation: 'vip', id: 'v1', completedAt: at(0) }, [{ userId: 'u7' }, { userId: 'u8' }]);
+      await first.run({ computation: 'carts', id: 'r1', completedAt: at(1) }, [{ userId: 'u1' }]);
+      await first.close();
+      // As an earlier version wrote it: a time alone.
+      writeFileSync(join(first.stowage.config.stateDir, 'activated', 'default', 'a'), '2026-11-20T00:00:00.000Z');
+      const again = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'members' } }, reuse: { dir: first.dir, settings: first.settings } });
+      await again.run({ computation: 'carts', id: 'r2', completedAt: at(2) }, [{ userId: 'u1' }, { userId: 'u2' }]);
+      await again.close();
+      const repointed = await Harness.create(dut, { computations, activations: { a: { computation: 'vip', table: 'members' } }, reuse: { dir: first.dir, settings: first.settings } });
+      await repointed.run({ computation: 'vip', id: 'v2', completedAt: at(3) }, [{ userId: 'u7' }, { userId: 'u9' }]);
+      expect(await repointed.rows('members', ['user_id', 'event_name', 'personas_computation_key', 'personas_computation_run_id'], ['personas_computation_run_id', 'user_id'], 'wh', 'default')).toEqual([
+        { user_id: 'u1', event_name: 'Audience Entered', personas_computation_key: 'carts', personas_computation_run_id: 'r1' },
+        { user_id: 'u2', event_name: 'Audience Entered', personas_computation_key: 'carts', personas_computation_run_id: 'r2' },
+        { user_id: 'u7', event_name: 'Audience Entered', personas_computation_key: 'vip', personas_computation_run_id: 'v1' },
+        { user_id: 'u8', event_name: 'Audience Entered', personas_computation_key: 'vip', personas_computation_run_id: 'v1' },
+        { user_id: 'u8', event_name: 'Audience Exited', personas_computation_key: 'vip', personas_computation_run_id: 'v2' },
+        { user_id: 'u9', event_name: 'Audience Entered', personas_computation_key: 'vip', personas_computation_run_id: 'v2' },
+      ]);
+      await repointed.close();
     });
 
     it('writes to an existing schema the activation names, and never creates one: a missing schema keeps its events queued', async () => {
