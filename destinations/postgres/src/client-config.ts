@@ -1,9 +1,8 @@
 import pg from 'pg';
-import { parse as parseConnectionString, toClientConfig } from 'pg-connection-string';
+import { toClientConfig } from 'pg-connection-string';
+import { parseUrl } from './url.js';
 import type { PostgresSettings } from './settings.js';
 
-/** A URL that chooses libpq's meaning of its sslmode itself (`uselibpqcompat=`): asking again would be refused. */
-const LIBPQ_COMPAT = /[?&]uselibpqcompat=/i;
 
 const { types } = pg;
 const INT8 = 20;
@@ -43,15 +42,6 @@ const typeParsers = {
     }
   },
 };
-
-/**
- * A URL read with libpq's meaning of its sslmode (`require`: encrypted, the certificate not
- * checked), as documented, rather than pg's (`require` read as `verify-full`, with a warning on
- * every read), unless the URL chooses itself.
- */
-export function parseUrl(url: string): ReturnType<typeof parseConnectionString> {
-  return parseConnectionString(url, LIBPQ_COMPAT.test(url) ? {} : { useLibpqCompat: true });
-}
 
 /** The pg client configuration of a warehouse's settings: the parts override the URL. */
 export function clientConfig(settings: PostgresSettings): pg.ClientConfig {

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { parseUrl } from './client-config.js';
+import { parseUrl } from './url.js';
 import type { PostgresSettings } from './settings.js';
 
 /**

@@ -20,10 +20,16 @@ describe('reject parts', () => {
     const value = 'x'.repeat(1_050);
     const parts = rejectParts(value, 'too long', 100);
     expect(parts).toHaveLength(11);
-    expect(parts[0]!.reason).toMatch(/^part 01 of 11 \(a value longer than the 100 bytes/);
+    expect(parts[0]!.reason).toMatch(/^value [0-9a-f]{8}, part 01 of 11 \(a value longer than the 100 bytes/);
     expect([...parts].sort((a, b) => a.reason.localeCompare(b.reason)).map((p) => p.value).join('')).toBe(value);
     const rows = [{ id: 'a', value: 'whole', reason: 'r' }, ...parts.map((p) => ({ id: 'b', ...p })), { id: 'c', value: 'other', reason: 'r' }];
     expect(joinRejectParts(rows).map((r) => [r.id, r.value])).toEqual([['a', 'whole'], ['b', value], ['c', 'other']]);
+    // Two long values of one id, ordered by reason as a reader would: each joined whole; a copy once.
+    const other = 'y'.repeat(250);
+    const mixed = [...parts, ...rejectParts(other, 'too long', 100), ...parts].map((p) => ({ id: 'b', ...p })).sort((x, y) => x.reason.localeCompare(y.reason));
+    expect(joinRejectParts(mixed).map((r) => r.value).sort()).toEqual([value, other].sort());
+    // A value missing a part is not given back cut.
+    expect(joinRejectParts(rows.filter((r) => !r.reason.includes('part 05')))).toHaveLength(2);
     expect(rejectParts('small', 'too long', 100)).toEqual([{ value: 'small', reason: 'too long' }]);
   });
 

@@ -1,13 +1,15 @@
+import { stableHash } from '../naming/stable-hash.js';
+
 /**
  * A quarantined value longer than a text column holds (Redshift's VARCHAR(65535)) is kept whole in
  * several `_stowage_rejects` rows, never cut: the quarantine is where a value goes so as not to be
- * lost. Each part's reason starts with `part i of n`, numbers padded so that the reasons sort in
- * order; the parts of one value share its id, table, column and time.
+ * lost. Each part's reason starts with `value <hash>, part i of n`: ordered by reason, the parts of
+ * one value come together and in order (numbers padded), even beside another long value of the
+ * same id, table, column and time (the same context value in `tracks` and an event table, or two
+ * copies of a call refused in one batch).
  */
 
-import { stableHash } from '../naming/stable-hash.js';
-
-const PART = /^part (\d+) of (\d+) /;
+const PART = /^value ([0-9a-f]{8}), part (\d+) of (\d+) /;
 
 /** The value in pieces of at most `maxBytes` UTF-8 bytes each, never splitting a character. */
 export function utf8Pieces(value: string, maxBytes: number): string[] {
@@ -39,33 +41,42 @@ export function rejectParts(value: string, reason: string, maxBytes: number): Ar
   if (pieces.length === 1) return [{ value, reason: whole }];
   const width = String(pieces.length).length;
   const n = String(pieces.length);
+  const hash = stableHash(value);
   return pieces.map((piece, i) => ({
     value: piece,
-    reason: utf8Pieces(`part ${String(i + 1).padStart(width, '0')} of ${n} (a value longer than the ${maxBytes} bytes a text column holds here: the parts, in order, make it whole): ${reason}`, maxBytes)[0]!,
+    reason: utf8Pieces(`value ${hash}, part ${String(i + 1).padStart(width, '0')} of ${n} (a value longer than the ${maxBytes} bytes a text column holds here: the parts, in order, make it whole): ${reason}`, maxBytes)[0]!,
   }));
 }
 
 /**
- * Rows of `_stowage_rejects` read back (ordered by time, id and reason), with the parts of one
- * value joined again: what `rejectParts` split.
+ * Rows of `_stowage_rejects` read back, with the parts of each value joined again (what
+ * `rejectParts` split), in the order of each value's first part; a value missing a part is left
+ * out rather than given back cut.
  */
 export function joinRejectParts<T extends { id: string; value: string; reason: string }>(rows: readonly T[]): T[] {
-  const out: T[] = [];
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i]!;
+  const out: Array<{ row: T } | { key: string }> = [];
+  const values = new Map<string, { row: T; parts: string[]; count: number }>();
+  for (const row of rows) {
     const part = PART.exec(row.reason);
-    if (!part || Number(part[1]) !== 1) {
-      out.push(row);
+    if (!part) {
+      out.push({ row });
       continue;
     }
-    const count = Number(part[2]);
-    let value = row.value;
-    let j = i + 1;
-    for (; j < rows.length && j - i < count && rows[j]!.id === row.id && Number(PART.exec(rows[j]!.reason)?.[1]) === j - i + 1; j++) value += rows[j]!.value;
-    out.push({ ...row, value });
-    i = j - 1;
+    const key = `${row.id}\u0000${part[1]}`;
+    let value = values.get(key);
+    if (!value) {
+      values.set(key, (value = { row, parts: [], count: Number(part[3]) }));
+      out.push({ key });
+    }
+    // Two identical values (a copy) fill the same parts.
+    value.parts[Number(part[2]) - 1] = row.value;
   }
-  return out;
+  return out.flatMap((entry) => {
+    if ('row' in entry) return [entry.row];
+    const { row, parts, count } = values.get(entry.key)!;
+    const joined = Array.from({ length: count }, (_, i) => parts[i]);
+    return joined.every((p) => p !== undefined) ? [{ ...row, value: joined.join('') }] : [];
+  });
 }
 
 /**

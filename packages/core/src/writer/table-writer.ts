@@ -210,6 +210,8 @@ export interface PreparedBatch {
   /** The marks themselves, where the driver loads straight into tables (no stage to read them from). */
   marks?: LoadFile;
   rejects?: LoadFile;
+  /** How many values `rejects` holds: a value longer than the warehouse's text takes several rows (`rejectParts`). */
+  rejectValues?: number;
   ledger: WriteBatch['ledger'];
   createSchema: boolean;
   duplicates: number;
@@ -399,6 +401,7 @@ export class TableWriter {
         rejectParts(text(r.value), r.reason, max).map(({ value, reason }) => ({ id: fittedId(text(r.messageId), max), table_name: r.table, column_name: r.column, value, reason, sync_id: batch.ledger?.syncId ?? null, rejected_at: now })),
       );
       prepared.rejects = await this.driver.writeLoadFile(REJECTS_COLUMNS, rows);
+      prepared.rejectValues = rejects.length;
     }
     return prepared;
   }
@@ -677,7 +680,13 @@ export class TableWriter {
     if (!this.loadsDirectly()) await this.markFromStages(schema, prepared.dirty, stages);
     else if (prepared.marks) await this.driver.loadInto!(schema, DIRTY_TABLE, prepared.marks);
 
-    if (prepared.rejects) result.rejects = await this.quarantine(schema, prepared.rejects);
+    if (prepared.rejects) {
+      // Counted in values, not rows. A replayed batch finds its rejects there (none inserted); a
+      // value's parts go in together, keyed as one.
+      const rows = prepared.rejects.rows;
+      const inserted = await this.quarantine(schema, prepared.rejects);
+      result.rejects = inserted >= rows ? (prepared.rejectValues ?? inserted) : Math.min(inserted, prepared.rejectValues ?? inserted);
+    }
     if (prepared.ledger) await this.commitLedger(schema, prepared.ledger);
     for (const stage of stages.values()) await this.driver.dropStage(stage);
     failpoint('writer:before-commit');
