@@ -647,29 +647,36 @@ export class Stowage {
         );
         let refused: RefusedBatch | undefined;
         let busyError: unknown;
-        for await (const { calls, end, prepared } of batches) {
-          // Before the batch can commit: the index then holds at least what the tables hold, or
-          // (a first window's) stops short of the ledger's cursor, and the log still holds the rest.
-          if (index && !emptyTables) index.add(window.hashes!.subarray(taken, taken + calls), end);
-          taken += calls;
-          let result: WriteResult;
-          try {
-            result = await writer.apply(prepared);
-          } catch (error) {
-            // Leaving the loop drops the batches prepared ahead: they planned for this one's DDL.
-            if (writer.busyError(error)) {
-              busyError = error;
+        try {
+          for await (const { calls, end, prepared } of batches) {
+            // Before the batch can commit: the index then holds at least what the tables hold, or
+            // (a first window's) stops short of the ledger's cursor, and the log still holds the rest.
+            if (index && !emptyTables) index.add(window.hashes!.subarray(taken, taken + calls), end);
+            taken += calls;
+            let result: WriteResult;
+            try {
+              result = await writer.apply(prepared);
+            } catch (error) {
+              // Leaving the loop drops the batches prepared ahead: they planned for this one's DDL.
+              if (writer.busyError(error)) {
+                busyError = error;
+                break;
+              }
+              if (!writer.rowError(error) || !(await writer.answers())) throw error;
+              refused = { schema, stream, syncId: record.id, from: at, to: end, error };
               break;
             }
-            if (!writer.rowError(error) || !(await writer.answers())) throw error;
-            refused = { schema, stream, syncId: record.id, from: at, to: end, error };
-            break;
+            busy.reset();
+            at = end;
+            record.calls += calls;
+            tally(result);
+            progress(rows);
           }
-          busy.reset();
-          at = end;
-          record.calls += calls;
-          tally(result);
-          progress(rows);
+        } catch (error) {
+          // Preparing a batch may read a table too (whether a column holds integers past 2^53),
+          // and wait on another session's lock there as an insert would.
+          if (!writer.busyError(error)) throw error;
+          busyError = error;
         }
         if (busyError !== undefined) {
           // Read and prepared again from the log after a pause: another session's lock or

@@ -12,7 +12,8 @@ const key = (schema: string, table: string, column: string) => `${schema}\u0000$
 /**
  * Which `bigint` columns hold integers past 2^53, so that a fraction does not widen one to double:
  * the ALTER would round what it holds (`9007199254740993` becomes `…992`), silently. The table is
- * asked only when a batch is about to widen a column, which happens once per column; the batches
+ * read (one pass, whatever the columns asked about) only when a batch is about to widen a column,
+ * which happens once per column unless it holds such integers; the batches
  * of this writer that gave a column such integers are remembered, since one not yet committed is
  * not in the table.
  */
@@ -47,15 +48,20 @@ export class BigIntegerColumns {
         }
       }
     }
-    if (ask.size > 0) await this.settled();
+    if (ask.size === 0) return held.size > 0 ? held : undefined;
+    await this.settled();
+    // One pass over the table for every column asked about (a wide table's traits may all meet
+    // their first fraction in one batch): a count of such integers per column.
     const q = (name: string) => this.dialect.quote(name);
-    for (const column of ask) {
-      const found = await this.driver.query(`SELECT 1 AS ${q('hit')} FROM ${this.sql.table(schema, table)} WHERE ${q(column)} > ${SAFE_LIMIT} OR ${q(column)} < -${SAFE_LIMIT} LIMIT 1`);
-      if (found.length > 0) {
+    const columns = [...ask];
+    const counts = columns.map((column, i) => `count(CASE WHEN ${q(column)} > ${SAFE_LIMIT} OR ${q(column)} < -${SAFE_LIMIT} THEN 1 END) AS ${q(`c${i}`)}`);
+    const [row] = await this.driver.query<Record<string, number | string>>(`SELECT ${counts.join(', ')} FROM ${this.sql.table(schema, table)}`);
+    columns.forEach((column, i) => {
+      if (Number(row?.[`c${i}`] ?? 0) > 0) {
         this.holding.add(key(schema, table, column));
         held.add(column);
       }
-    }
+    });
     return held.size > 0 ? held : undefined;
   }
 

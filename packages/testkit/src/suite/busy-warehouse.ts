@@ -62,6 +62,26 @@ export function busyWarehouse(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it.skipIf(lacks)(`tries a batch again when the look at its table, before a column widens, waits on another session${lacks ? ` (not here: ${lacks})` : ''}`, async () => {
+      const h = await Harness.create(dut, { settings, busyDelaysMs: DELAYS });
+      await h.calls([identify('u1', { ltv: 100 })]);
+      await h.sync();
+      // A fraction for a bigint column: the batch reads identifies (does it hold integers past 2^53?) while preparing.
+      await h.calls([identify('u2', { ltv: 99.5 })]);
+      const release = await hold(dut, h, 'identifies');
+      const sync = h.stowage.sync('wh');
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      await release();
+      const record = await sync;
+      expect(record).toMatchObject({ status: 'Success', calls: 1 });
+      const widens = dut.destination.capabilities.inPlaceWidening.some(([from, to]) => from === 'bigint' && to === 'double');
+      expect(await h.rows('identifies', ['user_id', 'ltv'], ['user_id'])).toEqual([
+        { user_id: 'u1', ltv: 100 },
+        { user_id: 'u2', ltv: widens ? 99.5 : null },
+      ]);
+      await h.close();
+    });
+
     it.skipIf(lacks)(`tries the users refresh again when another session holds users, and counts its rows once${lacks ? ` (not here: ${lacks})` : ''}`, async () => {
       const h = await Harness.create(dut, { settings, busyDelaysMs: DELAYS });
       await h.calls([identify('u1', { plan: 'pro' })]);
