@@ -35,8 +35,11 @@ export interface PgDriverOptions {
   textLengthIn?: 'characters' | 'bytes';
   /** The warehouse's own limit of a text value, in bytes: a `varchar` as long says nothing more. */
   maxStringBytes?: number;
-  /** Who holds the locks a busy sync waited for can be asked (`pg_locks`, `pg_stat_activity`: PostgreSQL's). */
-  lockHolders?: boolean;
+  /**
+   * PostgreSQL's own catalog can be asked: who holds the locks a busy sync waited for (`pg_locks`,
+   * `pg_stat_activity`), and what the role lacks (`stowage check`).
+   */
+  postgresCatalog?: boolean;
 }
 
 /**
@@ -62,6 +65,7 @@ export class PgDriver implements Driver {
   readonly loadInto?: (schema: string, table: string, file: LoadFile) => Promise<void>;
   readonly holdsAnyKey?: (schema: string, table: string, column: string, keys: readonly string[]) => Promise<boolean>;
   readonly lockHolders?: (schema: string) => Promise<string[]>;
+  readonly privilegeProblems?: (schemas: readonly string[], owned: readonly string[]) => Promise<string[]>;
 
   private constructor(
     private readonly client: pg.Client,
@@ -75,7 +79,11 @@ export class PgDriver implements Driver {
     client.on('error', (error) => {
       this.broken = error;
     });
-    if (options.lockHolders) this.lockHolders = (schema) => this.run(() => lockHolders(this.client, schema));
+    // PostgreSQL's catalog: Redshift has no pg_locks of this shape, no pg_has_role, no array parameters.
+    if (options.postgresCatalog) {
+      this.lockHolders = (schema) => this.run(() => lockHolders(this.client, schema));
+      this.privilegeProblems = (schemas, owned) => this.run(() => privilegeProblems(this.client, schemas, owned));
+    }
     if (options.directLoads) {
       this.loadInto = (schema, table, file) => this.loadStraight(schema, table, file);
       this.holdsAnyKey = (schema, table, column, keys) => this.holdsKey(schema, table, column, keys);
@@ -170,9 +178,6 @@ export class PgDriver implements Driver {
     return this.run(() => introspectSchema(this.client, this.catalogReading(), schema));
   }
 
-  privilegeProblems(schemas: readonly string[], owned: readonly string[]): Promise<string[]> {
-    return this.run(() => privilegeProblems(this.client, schemas, owned));
-  }
 
   schemaExists(schema: string): Promise<boolean> {
     return this.run(() => schemaExists(this.client, schema));

@@ -9,7 +9,8 @@ const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
  * the `users` recompute use temporary tables), ownership of tables made by another role (columns
  * are added as values arrive) in the schemas of `owned`, whose every table is Stowage's (the
  * Classic ones), and a session that may write at all. Catalog functions only
- * (`has_database_privilege`, `has_schema_privilege`), which PostgreSQL and Redshift both have.
+ * (`has_database_privilege`, `has_schema_privilege`, `pg_has_role`: a member of the owning role
+ * may alter its tables). PostgreSQL's: Redshift takes no array parameter and has no `pg_has_role`.
  */
 export async function privilegeProblems(client: pg.Client, schemas: readonly string[], owned: readonly string[]): Promise<string[]> {
   const problems: string[] = [];
@@ -22,9 +23,11 @@ export async function privilegeProblems(client: pg.Client, schemas: readonly str
               current_setting('transaction_read_only') AS read_only`,
     )
   ).rows;
-  if (!session || session.superuser) return problems;
+  if (!session) return problems;
   const { role, db } = session;
   if (session.read_only === 'on') problems.push(`sessions of role "${role}" are read-only (default_transaction_read_only, or a standby server): point the warehouse at the primary, or ALTER ROLE ${ident(role)} SET default_transaction_read_only = off`);
+  // A superuser lacks no privilege; a read-only session stops it all the same.
+  if (session.superuser) return problems;
   if (!session.temp) problems.push(`the role "${role}" lacks TEMPORARY on database "${db}" (batches are staged, and users recomputed, in temporary tables): GRANT TEMPORARY ON DATABASE ${ident(db)} TO ${ident(role)}`);
   const existing = await client.query<{ name: string; usage: boolean; create: boolean }>(
     `SELECT nspname AS name, has_schema_privilege(nspname, 'USAGE') AS usage, has_schema_privilege(nspname, 'CREATE') AS "create" FROM pg_namespace WHERE nspname = ANY($1)`,
@@ -42,7 +45,7 @@ export async function privilegeProblems(client: pg.Client, schemas: readonly str
   const others = await client.query<{ schema: string; table: string; owner: string }>(
     `SELECT n.nspname AS schema, c.relname AS "table", pg_get_userbyid(c.relowner) AS owner
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND pg_get_userbyid(c.relowner) <> current_user
+     WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND NOT pg_has_role(c.relowner, 'USAGE')
      ORDER BY 1, 2 LIMIT 20`,
     [owned],
   );

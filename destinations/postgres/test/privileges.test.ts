@@ -35,9 +35,26 @@ describe(`PostgreSQL: what stowage check says a role lacks (${server.label})`, (
       await admin.query(`SET ROLE ${role}`);
       expect(await privilegeProblems(admin, ['engage_default', 'default'], ['engage_default'])).toEqual([]);
       await admin.query('RESET ROLE');
+      // A member of the owning role may alter its tables.
+      await admin.query(`CREATE ROLE ${role}_owner`);
+      await admin.query(`GRANT ${role}_owner TO ${role}`);
+      await admin.query(`ALTER TABLE engage_default.users OWNER TO ${role}_owner`);
+      await admin.query(`SET ROLE ${role}`);
+      expect(await privilegeProblems(admin, ['engage_default', 'default'], ['engage_default'])).toEqual([]);
+      await admin.query('RESET ROLE');
+      // A read-only session is told, a superuser's too (a standby; default_transaction_read_only).
+      await admin.query('SET default_transaction_read_only = on');
+      await admin.query('BEGIN');
+      const readOnly = await privilegeProblems(admin, ['engage_default'], ['engage_default']);
+      await admin.query('ROLLBACK');
+      await admin.query('SET default_transaction_read_only = off');
+      expect(readOnly).toEqual([expect.stringMatching(/^sessions of role "\w+" are read-only \(default_transaction_read_only, or a standby server\)/)]);
     } finally {
       await admin.query('RESET ROLE').catch(() => undefined);
+      await admin.query(`DROP OWNED BY ${role}_owner CASCADE`).catch(() => undefined);
       await admin.query(`DROP OWNED BY ${role} CASCADE`).catch(() => undefined);
+      await admin.query(`DROP ROLE IF EXISTS ${role}_owner`).catch(() => undefined);
+      await admin.query(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
       await admin.end();
     }
   });

@@ -13,7 +13,8 @@ export async function check(stowage: Stowage): Promise<boolean> {
       try {
         await driver.query('SELECT 1 AS ok');
         const { schemas, classic } = schemasOf(stowage, w.name);
-        problems = (await driver.privilegeProblems?.(schemas, classic)) ?? [];
+        // Connected: a failure to ask is said as such, not as a connection refused.
+        problems = (await driver.privilegeProblems?.(schemas, classic).catch((error: unknown) => [`could not ask the server for the role's privileges: ${(error as Error).message}`])) ?? [];
       } finally {
         await driver.close();
       }
