@@ -16,8 +16,8 @@ export async function lockHolders(client: pg.Client, schema: string): Promise<st
      JOIN pg_class c ON c.oid = l.relation
      JOIN pg_namespace n ON n.oid = c.relnamespace
      LEFT JOIN pg_stat_activity a ON a.pid = l.pid
-     WHERE l.granted AND n.nspname = $1 AND l.pid <> pg_backend_pid()
-     ORDER BY l.mode LIKE '%Exclusive%' DESC, seconds DESC NULLS LAST, l.pid
+     WHERE l.granted AND n.nspname = $1 AND c.relkind IN ('r', 'p') AND l.pid <> pg_backend_pid()
+     ORDER BY l.mode = 'AccessExclusiveLock' DESC, seconds DESC NULLS LAST, l.pid
      LIMIT $2`,
     [schema, MOST],
   );
