@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cron } from 'croner';
 import type { Call } from '../calls/call.js';
@@ -361,6 +361,9 @@ export class Stowage {
     const marker = join(this.config.stateDir, 'backfilled', warehouse.name, spaceName);
     let latest = this.runMarks.latest(spaceName);
     if (!existsSync(marker)) {
+      // The space's first warehouse: what it receives is recorded from here on (an install from
+      // before run marks has backfilled warehouses, and no record: see below).
+      if (!this.runMarks.recorded(spaceName) && !this.anyBackfilled(spaceName)) this.runMarks.seed(spaceName, latest);
       await this.logCurrentState(warehouse, spaceName);
       this.runMarks.received(warehouse.name, spaceName, latest);
       mkdirSync(join(marker, '..'), { recursive: true });
@@ -382,16 +385,23 @@ export class Stowage {
     const sent = this.runMarks.sent(warehouse.name, spaceName) ?? {};
     const behind = classic.filter((c) => warehouse.name in c.warehouses && latest[c.key] !== undefined && sent[c.key] !== latest[c.key]).map((c) => c.key);
     if (behind.length === 0) return { sentAgain: [], unmarked };
-    await this.logCurrentState(warehouse, spaceName, new Set(behind));
+    const logged = await this.logCurrentState(warehouse, spaceName, new Set(behind));
     this.runMarks.received(warehouse.name, spaceName, Object.fromEntries(behind.map((key) => [key, latest[key]!])));
-    return { sentAgain: behind, unmarked };
+    return { sentAgain: logged > 0 ? behind : [], unmarked };
+  }
+
+  /** Whether a warehouse was backfilled for the space (`ensureBackfilled`'s markers). */
+  private anyBackfilled(spaceName: string): boolean {
+    const root = join(this.config.stateDir, 'backfilled');
+    return existsSync(root) && readdirSync(root).some((warehouse) => existsSync(join(root, warehouse, spaceName)));
   }
 
   /** Logs the current state of the space's computations (`only` these, or all) for the warehouse, as a backfill does. */
-  private async logCurrentState(warehouse: WarehouseConfig, spaceName: string, only?: ReadonlySet<string>): Promise<void> {
+  private async logCurrentState(warehouse: WarehouseConfig, spaceName: string, only?: ReadonlySet<string>): Promise<number> {
     const space = this.config.spaces[spaceName]!;
     const store = await this.profileStore();
     const log = this.log(warehouse.name, spaceName);
+    let logged = 0;
     await store.currentState(spaceName, async (changes: Change[]) => {
       const receivedAt = new Date().toISOString();
       const calls = changes.flatMap((change) => {
@@ -403,7 +413,9 @@ export class Stowage {
         return callsFromChange(change, computation, settings, space.id, receivedAt);
       });
       await log.append(calls);
+      logged += calls.length;
     });
+    return logged;
   }
 
   /** Logs Segment-spec calls fed in directly (NDJSON lines) for every warehouse of the space. */
