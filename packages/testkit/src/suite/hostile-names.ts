@@ -21,6 +21,18 @@ export function hostileNames(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('quotes any string as an identifier: a double quote, a backtick, a dot and a space inside a name are the name', async () => {
+      const h = await Harness.create(dut);
+      const { quote, physicalType } = dialect;
+      // Lower case: a warehouse that reads names without regard to case must take them as they are.
+      const [schema, table, column] = ['q"s.x', 't`"; drop table t; --', 'c "1"'];
+      await h.execute(`CREATE SCHEMA ${quote(schema)}`);
+      await h.execute(`CREATE TABLE ${quote(schema)}.${quote(table)} (${quote(column)} ${physicalType('string')})`);
+      await h.execute(`INSERT INTO ${quote(schema)}.${quote(table)} (${quote(column)}) VALUES (${dialect.literal('v')})`);
+      expect(await h.rows(table, [column], [column], 'wh', schema)).toEqual([{ [column]: 'v' }]);
+      await h.close();
+    });
+
     it('cuts a very long event name to the dialect\'s limit, the same way in every sync', async () => {
       const h = await Harness.create(dut);
       const event = `Checkout ${'Step Completed With A Very Long Name '.repeat(12)}`;
