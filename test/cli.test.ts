@@ -262,6 +262,22 @@ describe('the stowage command', () => {
     expect(check.stdout).toContain('stay queued for warehouse "gone"');
   });
 
+  it('check names a schema an activation writes to that does not exist, which Stowage never creates', async () => {
+    const dir = project({
+      spaces: { shop: { id: 'spa_shop', computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', warehouse: 'local', table: 'carts', schema: 'analytics' } } } },
+    });
+    const check = await stowage(['check'], { cwd: dir });
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain('warehouse local (duckdb): schema "analytics" does not exist, and Stowage never creates a schema an activation names (activation "a"): create it, or remove `schema` from the activation to write to the space\'s own');
+    const warehouse = await DuckDBInstance.create(join(dir, 'warehouse.duckdb'));
+    const connection = await warehouse.connect();
+    await connection.run('CREATE SCHEMA analytics');
+    connection.closeSync();
+    warehouse.closeSync();
+    const again = await stowage(['check'], { cwd: dir });
+    expect(again.code, again.stdout).toBe(0);
+  });
+
   it('writes activations when a run completes, and shows the writes in the history beside the syncs', async () => {
     const dir = project({
       spaces: {

@@ -12,9 +12,13 @@ export async function check(stowage: Stowage): Promise<boolean> {
       let problems: string[] = [];
       try {
         await driver.query('SELECT 1 AS ok');
-        const { schemas, classic } = schemasOf(stowage, w.name);
+        const { schemas, classic, existing } = schemasOf(stowage, w.name);
+        // An activation's own schema is never created: one that is missing keeps its events queued.
+        for (const [schema, activations] of existing) {
+          if (!(await driver.schemaExists(schema))) problems.push(`schema "${schema}" does not exist, and Stowage never creates a schema an activation names (${activations.join(', ')}): create it, or remove \`schema\` from the activation to write to the space's own`);
+        }
         // Connected: a failure to ask is said as such, not as a connection refused.
-        problems = (await driver.privilegeProblems?.(schemas, classic).catch((error: unknown) => [`could not ask the server for the role's privileges: ${(error as Error).message}`])) ?? [];
+        problems.push(...((await driver.privilegeProblems?.(schemas.filter((s) => !problems.some((p) => p.startsWith(`schema "${s}" does not exist`))), classic).catch((error: unknown) => [`could not ask the server for the role's privileges: ${(error as Error).message}`])) ?? []));
       } finally {
         await driver.close();
       }
@@ -32,13 +36,21 @@ export async function check(stowage: Stowage): Promise<boolean> {
   return ok;
 }
 
-/** The schemas a warehouse loads: the Classic one of each of its spaces, and those its activations write to. */
-function schemasOf(stowage: Stowage, warehouse: string): { schemas: string[]; classic: string[] } {
+/**
+ * The schemas a warehouse loads: the Classic one of each of its spaces, and those its activations
+ * write to; `existing`: the schemas activations name themselves (never created), with their names.
+ */
+function schemasOf(stowage: Stowage, warehouse: string): { schemas: string[]; classic: string[]; existing: Map<string, string[]> } {
   const w = stowage.config.warehouses[warehouse]!;
   const classic = w.spaces.map((space) => `${w.schemaPrefix}${space}`);
   const schemas = new Set(classic);
+  const existing = new Map<string, string[]>();
   for (const space of Object.values(stowage.config.spaces)) {
-    for (const a of Object.values(space.activations)) if (a.warehouse === warehouse) schemas.add(a.schema ?? space.name);
+    for (const a of Object.values(space.activations)) {
+      if (a.warehouse !== warehouse) continue;
+      schemas.add(a.schema ?? space.name);
+      if (a.schema !== undefined) existing.set(a.schema, [...(existing.get(a.schema) ?? []), `activation "${a.name}"`]);
+    }
   }
-  return { schemas: [...schemas], classic };
+  return { schemas: [...schemas], classic, existing };
 }

@@ -46,5 +46,5 @@ export class BusyRetries {
 
 /** `; held by …` of a busy notice or error, when the warehouse said who holds locks. */
 export function heldBy(holders: readonly string[]): string {
-  return holders.length > 0 ? `; locks on the schema's tables are held by ${holders.join('; ')}` : '';
+  return holders.length > 0 ? `; locks on the schema's tables: ${holders.join('; ')}` : '';
 }

@@ -360,23 +360,26 @@ export class Stowage {
   private async ensureBackfilled(warehouse: WarehouseConfig, spaceName: string): Promise<{ sentAgain: string[]; unmarked: boolean }> {
     const marker = join(this.config.stateDir, 'backfilled', warehouse.name, spaceName);
     let latest = this.runMarks.latest(spaceName);
+    const classic = Object.values(this.config.spaces[spaceName]!.computations).filter((c) => c.type === 'audience' || c.type === 'trait');
     if (!existsSync(marker)) {
-      // The space's first warehouse: what it receives is recorded from here on (an install from
-      // before run marks has backfilled warehouses, and no record: see below).
-      if (!this.runMarks.recorded(spaceName) && !this.anyBackfilled(spaceName)) this.runMarks.seed(spaceName, latest);
+      // What warehouses receive is recorded from the space's first one on. Where others were
+      // backfilled before such records were kept (an install from before), the record starts
+      // unknown for them (below), and this one has just had the whole state.
+      if (!this.runMarks.recorded(spaceName)) {
+        if (this.anyBackfilled(spaceName)) latest = Object.fromEntries(classic.map((c) => [c.key, BEFORE_RUN_MARKS]));
+        this.runMarks.seed(spaceName, latest);
+      }
       await this.logCurrentState(warehouse, spaceName);
       this.runMarks.received(warehouse.name, spaceName, latest);
       mkdirSync(join(marker, '..'), { recursive: true });
       writeFileSync(marker, new Date().toISOString());
       return { sentAgain: [], unmarked: false };
     }
-    const classic = Object.values(this.config.spaces[spaceName]!.computations).filter((c) => c.type === 'audience' || c.type === 'trait');
     // An install from before run marks (or one whose warehouse was backfilled before any run):
     // which runs each warehouse received is unknown, so each is taken as behind on every
     // computation, once. The state sent again carries the message ids of the calls that made it:
     // it loads nothing twice.
-    const unmarked = !this.runMarks.recorded(spaceName);
-    if (unmarked) {
+    if (!this.runMarks.recorded(spaceName)) {
       latest = Object.fromEntries(classic.map((c) => [c.key, BEFORE_RUN_MARKS]));
       this.runMarks.seed(spaceName, latest);
     }
@@ -384,6 +387,8 @@ export class Stowage {
     // computation was connected to it. Its current state goes first, as for a new warehouse.
     const sent = this.runMarks.sent(warehouse.name, spaceName) ?? {};
     const behind = classic.filter((c) => warehouse.name in c.warehouses && latest[c.key] !== undefined && sent[c.key] !== latest[c.key]).map((c) => c.key);
+    // Sent again for want of a record (not for a run it missed): told as such.
+    const unmarked = behind.some((key) => latest[key] === BEFORE_RUN_MARKS);
     if (behind.length === 0) return { sentAgain: [], unmarked };
     const logged = await this.logCurrentState(warehouse, spaceName, new Set(behind));
     this.runMarks.received(warehouse.name, spaceName, Object.fromEntries(behind.map((key) => [key, latest[key]!])));

@@ -218,7 +218,11 @@ export function loads(dut: DestinationUnderTest): void {
       await h.close();
       // As an earlier version left the state folder: no record of the runs each warehouse received.
       rmSync(join(h.stowage.config.stateDir, 'runs'), { recursive: true, force: true });
-      const later = await Harness.create(dut, { computations: { vip: { type: 'audience', warehouses: { wh: {}, b: {} } } }, reuse: { dir: h.dir, settings: h.settings }, more: ['b'] });
+      const later = await Harness.create(dut, { computations: { vip: { type: 'audience', warehouses: { wh: {}, b: {}, c: {} } } }, reuse: { dir: h.dir, settings: h.settings }, more: ['b', 'c'] });
+      // A new warehouse synced first gets the whole state once, and is not sent it again.
+      expect((await later.sync('c')).notices.join('\n')).not.toMatch(/kept no record/);
+      expect(await later.rows('users', ['id', 'vip'], ['id'], 'c')).toEqual([{ id: 'u1', vip: true }, { id: 'u2', vip: false }, { id: 'u3', vip: true }]);
+      expect((await later.sync('c')).calls).toBe(0);
       const b = await later.sync('b');
       expect(b.notices.join('\n')).toMatch(/space "default" kept no record yet of the runs each warehouse received \(an install from before they were kept\): the current state of vip was sent again once/);
       await later.run({ computation: 'vip', id: 'v3', completedAt: '2026-11-23T10:00:00Z' }, [{ userId: 'u1' }, { userId: 'u3' }, { userId: 'u4' }]);
