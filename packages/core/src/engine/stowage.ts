@@ -370,7 +370,9 @@ export class Stowage {
         this.runMarks.seed(spaceName, latest);
       }
       await this.logCurrentState(warehouse, spaceName);
-      this.runMarks.received(warehouse.name, spaceName, latest);
+      // Received as connected only: a computation not connected to it got identify calls alone
+      // (for users), and is sent its state again, with its settings, once connected.
+      this.runMarks.received(warehouse.name, spaceName, Object.fromEntries(classic.filter((c) => warehouse.name in c.warehouses && latest[c.key] !== undefined).map((c) => [c.key, latest[c.key]!])));
       mkdirSync(join(marker, '..'), { recursive: true });
       writeFileSync(marker, new Date().toISOString());
       return { sentAgain: [], unmarked: false };

@@ -209,6 +209,22 @@ export function loads(dut: DestinationUnderTest): void {
       await later.close();
     });
 
+    it("sends a computation connected later to a warehouse that was backfilled without it its track calls too", async () => {
+      const h = await Harness.create(dut, { computations: { vip: { type: 'audience', warehouses: { wh: {} } } } });
+      await h.run({ computation: 'vip', id: 'v1', completedAt: '2026-11-21T10:00:00Z' }, [{ userId: 'u1' }, { userId: 'u2' }]);
+      await h.close();
+      // b is added: its backfill gives it vip's state for users, as identify calls alone (vip is not connected to it).
+      const added = await Harness.create(dut, { computations: { vip: { type: 'audience', warehouses: { wh: {} } } }, reuse: { dir: h.dir, settings: h.settings }, more: ['b'] });
+      await added.sync('b');
+      expect(await added.rows('users', ['id', 'vip'], ['id'], 'b')).toEqual([{ id: 'u1', vip: true }, { id: 'u2', vip: true }]);
+      await added.close();
+      const connected = await Harness.create(dut, { computations: { vip: { type: 'audience', warehouses: { wh: {}, b: {} } } }, reuse: { dir: h.dir, settings: h.settings }, more: ['b'] });
+      await connected.sync('b');
+      expect(await connected.rows('audience_entered', ['user_id'], ['user_id'], 'b')).toEqual([{ user_id: 'u1' }, { user_id: 'u2' }]);
+      expect((await connected.sync('b')).calls).toBe(0);
+      await connected.close();
+    });
+
     it('sends every warehouse the current state once when the runs each received were never recorded (an install from before), loading nothing twice', async () => {
       const h = await Harness.create(dut, { computations: { vip: { type: 'audience', warehouses: { wh: {} } } }, more: ['b'] });
       await h.run({ computation: 'vip', id: 'v1', completedAt: '2026-11-21T10:00:00Z' }, [{ userId: 'u1' }, { userId: 'u2' }]);
