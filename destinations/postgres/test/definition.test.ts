@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { actionsCore, ConfigError, parseConfig } from '@stowage/core';
 import { testPostgres } from '@stowage/testkit';
 import { connectPostgres, copyTextLine, definition, postgres } from '../src/index.js';
+import { clientConfig } from '../src/client-config.js';
 
 const server = await testPostgres();
 afterAll(() => server.close());
@@ -167,5 +168,20 @@ describe("COPY's text format", () => {
     ];
     expect(copyTextLine(columns, { s: 'a\tb\nc\\d\re', b: false, n: 1.5, z: null })).toBe('a\\tb\\nc\\\\d\\re\tf\t1.5\t\\N\n');
     expect(copyTextLine(columns, { s: '\\N', b: true, n: -0, z: '' })).toBe('\\\\N\tt\t0\t\n');
+  });
+});
+
+describe('a session', () => {
+  it('says it connected when what failed is its setup, not the connection', async () => {
+    // A lock timeout PostgreSQL will not take: the configuration bounds it, a library caller may not.
+    const error = await connectPostgres({ url: await server.freshDatabase(), lockTimeoutSeconds: 1e10 }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(error?.message).toMatch(/^Connected to .+, but the session could not be set up \(SET lock_timeout = 10000000000000\): /);
+  });
+
+  it('asks the kernel to probe an idle connection, so that a dead peer ends a long statement', () => {
+    expect(clientConfig({ url: 'postgres://u@h/db' })).toMatchObject({ keepAlive: true, keepAliveInitialDelayMillis: 30_000 });
   });
 });

@@ -44,7 +44,7 @@ export class BusyRetries {
   }
 }
 
-/** `; held by …` of a busy notice or error, when the warehouse said who holds locks. */
+/** `; locks on the schema's tables: …` of a busy notice or error, when the warehouse said who holds them. */
 export function heldBy(holders: readonly string[]): string {
   return holders.length > 0 ? `; locks on the schema's tables: ${holders.join('; ')}` : '';
 }
