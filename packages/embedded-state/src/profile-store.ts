@@ -21,8 +21,12 @@ const NAMED_ATTEMPTS = 16;
  * The state database's settings: bounded memory (it spills to disk past it); no ordering
  * guarantee, which lets DuckDB stream a large run instead of buffering it in order; and a core
  * left to the JS thread, which stages the run and maps and writes the changes meanwhile.
+ * A run's COMMIT appends to the WAL (fsynced: as durable) and checkpoints only past 256 MB of
+ * it, or when the store closes, as the DuckDB warehouse does: at DuckDB's 16 MB default, a run
+ * of 100,000 members with kilobyte contexts wrote its rows twice before it could return (its
+ * COMMIT took 0.78 s, against 0.18 s).
  */
-const STATE_OPTIONS = { memory_limit: '512MB', preserve_insertion_order: 'false', threads: String(engineThreads()) };
+const STATE_OPTIONS = { memory_limit: '512MB', preserve_insertion_order: 'false', threads: String(engineThreads()), checkpoint_threshold: '256MB' };
 
 /**
  * Profile state in a DuckDB file (`<stateDir>/state.duckdb`). A run is staged in bulk and diffed
@@ -136,6 +140,7 @@ export class EmbeddedProfileStore implements ProfileStore {
       await this.db.run('INSERT INTO runs VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [space, computation, header.id, header.kind, header.completedAt, new Date().toISOString(), count, changes]);
       failpoint('state:before-commit');
       await this.db.run('COMMIT');
+      failpoint('state:after-commit');
       // Applied: the run is in `runs` for good, and its time with it: its own pin goes. Another
       // run's pin stays: that attempt diffed against a state of which this run may have moved
       // only some profiles (a delta), and a later run can make its ids again for the others.

@@ -235,6 +235,8 @@ export function killedSync(dut: DestinationUnderTest): void {
         'writer:after-commit:3',
         'state:before-commit:1',
         'state:before-commit:2',
+        // r1's state committed (in the state's WAL only, not checkpointed): applied again, it is found applied.
+        'state:after-commit:1',
       ])('killed at %s, then the runs applied again and the queue flushed', async (failpoint) => {
         const h = await Harness.create(dut, ACTIONS);
         const killed = await runChild(task(dut, h, ACTIONS, { kind: 'runs', runs }), failpoint);
