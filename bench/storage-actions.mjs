@@ -95,7 +95,7 @@ async function main() {
       const raw = await runChild(WORKER, fresh.raw('bench'));
       runs.push({ write, raw });
       console.log(
-        `  run ${i + 1}: run → rows committed ${write.seconds.toFixed(2)} s (state diff and write; making the input, ${write.inputSeconds.toFixed(2)} s, taken out), of which writing ${write.writeSeconds.toFixed(2)} s, ` +
+        `  run ${i + 1}: run → rows committed ${write.seconds.toFixed(2)} s (state diff and write; making the input, ${write.inputSeconds.toFixed(2)} s, taken out), of which writing ${write.writeSeconds.toFixed(2)} s; closing after it ${write.closeSeconds.toFixed(2)} s; ` +
           `${target.baseline} ${raw.seconds.toFixed(2)} s; RSS ${fmt(write.maxRssMB)} MB`,
       );
       if (!opts.keep) {
