@@ -21,6 +21,7 @@ export async function applyRuns(stowage: Stowage, files: string[], quiet = false
         ? `run ${header.id} of ${header.space}/${header.computation}: ${fmt(outcome.profiles)} profiles, ${fmt(outcome.changes)} changes, ${fmt(outcome.calls)} calls logged`
         : `run ${header.id} of ${header.space}/${header.computation} was applied before; nothing to do`,
     );
+    for (const notice of outcome.notices) console.log(`  ${notice}`);
     for (const a of outcome.activations) {
       console.log(`  activation ${a.activation} → ${a.warehouse} ${a.table}: ${fmt(a.written)} rows written, ${fmt(a.refused)} refused, ${duration(a.ms)}`);
     }

@@ -94,6 +94,11 @@ const INGEST_BATCH_CHARS = 8 * 1024 * 1024;
 /** The run mark of a computation whose runs were applied before run marks were kept: unknown. */
 const BEFORE_RUN_MARKS = '(before run marks)';
 
+/** What a sync (or a run) says when it sent a warehouse the current state for want of a record of the runs it received. */
+function sentAgainNotice(space: string, computations: readonly string[]): string {
+  return `space "${space}" kept no record yet of the runs each warehouse received (an install from before they were kept): the current state of ${computations.join(', ')} was sent again once; calls already loaded are skipped as duplicates`;
+}
+
 /**
  * Classic batches prepared ahead of the one being applied. A prepared batch is its load files on
  * disk, not rows in memory, so holding a few costs little; they keep the client working while the
@@ -130,6 +135,8 @@ export interface RunResult extends RunOutcome {
   activations: ActivationOutcome[];
   /** The history records of the writes (one per warehouse). */
   writes: SyncRecord[];
+  /** What the run did besides (a warehouse's Classic state logged again after an upgrade). */
+  notices: string[];
 }
 
 /**
@@ -214,7 +221,12 @@ export class Stowage {
       throw new StowageError(`Unknown computation "${header.computation}" in space "${header.space}"; configured: ${Object.keys(space.computations).join(', ') || 'none'}`);
     }
     const store = await this.profileStore();
-    for (const w of this.warehousesOf(header.space)) await this.ensureBackfilled(w, header.space);
+    const notices: string[] = [];
+    for (const w of this.warehousesOf(header.space)) {
+      const caught = await this.ensureBackfilled(w, header.space);
+      // The sync that loads these calls has nothing left to catch up: the run tells it.
+      if (caught.unmarked && caught.sentAgain.length > 0) notices.push(`warehouse "${w.name}": ${sentAgainNotice(header.space, caught.sentAgain)} (logged for its next sync)`);
+    }
     const activations = this.actions.activationsOf(space, computation.key);
     // A new activation starts with an entered row for every current member (queued, written after the run).
     let events = 0;
@@ -292,7 +304,7 @@ export class Stowage {
         if (s.used) results.push(result);
       }
       sessions.clear();
-      return { ...outcome, calls, events, activations: mergeOutcomes(results.flatMap((r) => r.activations)), writes: results.map((r) => r.record) };
+      return { ...outcome, calls, events, activations: mergeOutcomes(results.flatMap((r) => r.activations)), writes: results.map((r) => r.record), notices };
     } catch (error) {
       // The run failed: what its writes committed lands once when it is applied again, but
       // the history must not call them a success.
@@ -543,9 +555,7 @@ export class Stowage {
         for (const space of warehouse.spaces) {
           const caught = await this.withState(() => this.ensureBackfilled(warehouse, space));
           if (caught.unmarked && caught.sentAgain.length > 0) {
-            record.notices.push(
-              `space "${space}" kept no record yet of the runs each warehouse received (an install from before they were kept): the current state of ${caught.sentAgain.join(', ')} was sent again once; calls already loaded are skipped as duplicates`,
-            );
+            record.notices.push(sentAgainNotice(space, caught.sentAgain));
           }
           await this.syncSpace(writer, destination, warehouse, space, record, (rows, lookingUp) =>
             opts.onProgress?.({ warehouse: warehouse.name, space, calls: record.calls, rows, elapsedMs: Date.now() - started, ...(lookingUp ? { lookingUp } : {}) }),

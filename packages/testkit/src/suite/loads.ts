@@ -254,6 +254,26 @@ export function loads(dut: DestinationUnderTest): void {
       await later.close();
     });
 
+    it('says so when a run, not a sync, is the first to send the current state again after an install from before run marks', async () => {
+      const h = await Harness.create(dut, { computations: { vip: { type: 'audience', warehouses: { wh: {}, b: {} } } }, more: ['b'] });
+      await h.run({ computation: 'vip', id: 'v1', completedAt: '2026-11-21T10:00:00Z' }, [{ userId: 'u1' }, { userId: 'u2' }]);
+      await h.sync('wh');
+      await h.sync('b');
+      await h.close();
+      rmSync(join(h.stowage.config.stateDir, 'runs'), { recursive: true, force: true });
+      const later = await Harness.create(dut, { computations: { vip: { type: 'audience', warehouses: { wh: {}, b: {} } } }, reuse: { dir: h.dir, settings: h.settings }, more: ['b'] });
+      const run = await later.run({ computation: 'vip', id: 'v2', completedAt: '2026-11-22T10:00:00Z' }, [{ userId: 'u1' }, { userId: 'u3' }]);
+      for (const warehouse of ['wh', 'b']) {
+        expect(run.notices.join('\n')).toContain(`warehouse "${warehouse}": space "default" kept no record yet of the runs each warehouse received (an install from before they were kept): the current state of vip was sent again once; calls already loaded are skipped as duplicates (logged for its next sync)`);
+      }
+      // Told once: the sync that loads those calls has nothing left to catch up, and loads nothing twice.
+      const b = await later.sync('b');
+      expect(b.notices.join('\n')).not.toMatch(/kept no record/);
+      expect(await later.rows('users', ['id', 'vip'], ['id'], 'b')).toEqual([{ id: 'u1', vip: true }, { id: 'u2', vip: false }, { id: 'u3', vip: true }]);
+      expect(await later.rows('identifies', ['id'], ['id'], 'b')).toHaveLength(new Set((await later.rows('identifies', ['id'], ['id'], 'b')).map((r) => r.id)).size);
+      await later.close();
+    });
+
     it('sends a warehouse taken out of the configuration and put back the current state of what changed meanwhile', async () => {
       const computations = { vip: { type: 'audience' }, ltv: { type: 'trait' } };
       const h = await Harness.create(dut, { computations, more: ['b'] });
