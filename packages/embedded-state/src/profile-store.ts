@@ -93,50 +93,18 @@ export class EmbeddedProfileStore implements ProfileStore {
       if (pinned === undefined) await this.pins.run('INSERT INTO run_attempts VALUES ($1, $2, $3, $4)', [space, computation, header.id, header.completedAt]);
       const run = { computation, run_id: header.id, at: header.completedAt };
       const changes = await this.streamChanges(changesQuery(linked, kind === 'journey_step'), [space], space, (c) => sink.emit(c), run);
-      await sink.settle();
-      // A removed trait keeps its row (value NULL) so that its version keeps counting: a later
-      // value gets a new version, hence a new message id, and is never mistaken for a duplicate.
-      // A rewritten context alone (`kept`) leaves the run and time that made the row what it is.
-      // A row rewritten for its context alone (`kept`) keeps the run and time that made it what it
-      // is: those two narrow columns are set aside, the old rows deleted, and the new ones inserted
-      // straight from the diff (a copy of them would move every member's context once more).
-      await this.db.run(
-        `CREATE OR REPLACE TEMP TABLE run_kept AS
-         SELECT m.profile_id, m.run_id, m.updated_at FROM memberships m
-         WHERE m.space = $1 AND m.computation = $2 AND m.profile_id IN (SELECT profile_id FROM run_changes WHERE kind = 'kept')`,
-        [space, computation],
-      );
-      await this.db.run('DELETE FROM memberships WHERE space = $1 AND computation = $2 AND profile_id IN (SELECT profile_id FROM run_changes)', [space, computation]);
-      await this.db.run(
-        `INSERT INTO memberships (space, computation, profile_id, kind, value, version, run_id, updated_at, context)
-         SELECT $1, $2, c.profile_id, $3, c.value, c.version,
-                CASE WHEN c.kind <> 'kept' THEN $4 ELSE k.run_id END, CASE WHEN c.kind <> 'kept' THEN $5 ELSE k.updated_at END, c.context
-         FROM run_changes c LEFT JOIN run_kept k ON c.kind = 'kept' AND k.profile_id = c.profile_id`,
-        [space, computation, kind, header.id, header.completedAt],
-      );
-      if (linked) {
-        // As for memberships: the kept rows' run and time set aside, old rows deleted, new ones inserted from the diff.
-        await this.db.run(
-          `CREATE OR REPLACE TEMP TABLE run_entities_kept AS
-           SELECT e.profile_id, e.entity_id, e.run_id, e.updated_at FROM entity_memberships e
-           WHERE e.space = $1 AND e.computation = $2
-             AND (e.profile_id, e.entity_id) IN (SELECT (profile_id, entity_id) FROM run_entity_changes WHERE kind = 'entity_kept')`,
-          [space, computation],
-        );
-        await this.db.run(
-          `DELETE FROM entity_memberships WHERE space = $1 AND computation = $2
-             AND (profile_id, entity_id) IN (SELECT (profile_id, entity_id) FROM run_entity_changes)`,
-          [space, computation],
-        );
-        await this.db.run(
-          `INSERT INTO entity_memberships (space, computation, profile_id, entity_id, present, context, version, run_id, updated_at)
-           SELECT $1, $2, c.profile_id, c.entity_id, c.present, c.context, c.version,
-                  CASE WHEN c.kind <> 'entity_kept' THEN $3 ELSE k.run_id END, CASE WHEN c.kind <> 'entity_kept' THEN $4 ELSE k.updated_at END
-           FROM run_entity_changes c
-           LEFT JOIN run_entities_kept k ON c.kind = 'entity_kept' AND k.profile_id = c.profile_id AND k.entity_id = c.entity_id`,
-          [space, computation, header.id, header.completedAt],
-        );
+      // The state's rows are written while the warehouses commit the run's last chunks (each
+      // engine on its own thread); the state commits only once they have, so that a crash in
+      // between replays the same changes. Its failure is told after theirs has been waited for.
+      const settled = sink.settle();
+      settled.catch(() => undefined);
+      try {
+        await this.writeMemberships(header, kind, linked);
+      } catch (error) {
+        await settled.catch(() => undefined);
+        throw error;
       }
+      await settled;
       await this.db.run('INSERT INTO runs VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [space, computation, header.id, header.kind, header.completedAt, new Date().toISOString(), count, changes]);
       failpoint('state:before-commit');
       await this.db.run('COMMIT');
@@ -155,6 +123,56 @@ export class EmbeddedProfileStore implements ProfileStore {
       await this.db.run('DROP TABLE IF EXISTS run_rows').catch(() => undefined);
       await this.db.run('DROP TABLE IF EXISTS run_changes').catch(() => undefined);
       for (const table of ['run_entity_changes', 'run_kept', 'run_entities_kept']) await this.db.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+    }
+  }
+
+  /**
+   * The run's diff written into the state: memberships (and a linked audience's entities)
+   * replaced by their rows after the run.
+   */
+  private async writeMemberships(header: RunHeader, kind: ComputationKind, linked: boolean): Promise<void> {
+    const { space, computation } = header;
+    // A removed trait keeps its row (value NULL) so that its version keeps counting: a later
+    // value gets a new version, hence a new message id, and is never mistaken for a duplicate.
+    // A row rewritten for its context alone (`kept`) keeps the run and time that made it what it
+    // is: those two narrow columns are set aside, the old rows deleted, and the new ones inserted
+    // straight from the diff (a copy of them would move every member's context once more).
+    await this.db.run(
+      `CREATE OR REPLACE TEMP TABLE run_kept AS
+       SELECT m.profile_id, m.run_id, m.updated_at FROM memberships m
+       WHERE m.space = $1 AND m.computation = $2 AND m.profile_id IN (SELECT profile_id FROM run_changes WHERE kind = 'kept')`,
+      [space, computation],
+    );
+    await this.db.run('DELETE FROM memberships WHERE space = $1 AND computation = $2 AND profile_id IN (SELECT profile_id FROM run_changes)', [space, computation]);
+    await this.db.run(
+      `INSERT INTO memberships (space, computation, profile_id, kind, value, version, run_id, updated_at, context)
+       SELECT $1, $2, c.profile_id, $3, c.value, c.version,
+              CASE WHEN c.kind <> 'kept' THEN $4 ELSE k.run_id END, CASE WHEN c.kind <> 'kept' THEN $5 ELSE k.updated_at END, c.context
+       FROM run_changes c LEFT JOIN run_kept k ON c.kind = 'kept' AND k.profile_id = c.profile_id`,
+      [space, computation, kind, header.id, header.completedAt],
+    );
+    if (linked) {
+      // As for memberships: the kept rows' run and time set aside, old rows deleted, new ones inserted from the diff.
+      await this.db.run(
+        `CREATE OR REPLACE TEMP TABLE run_entities_kept AS
+         SELECT e.profile_id, e.entity_id, e.run_id, e.updated_at FROM entity_memberships e
+         WHERE e.space = $1 AND e.computation = $2
+           AND (e.profile_id, e.entity_id) IN (SELECT (profile_id, entity_id) FROM run_entity_changes WHERE kind = 'entity_kept')`,
+        [space, computation],
+      );
+      await this.db.run(
+        `DELETE FROM entity_memberships WHERE space = $1 AND computation = $2
+           AND (profile_id, entity_id) IN (SELECT (profile_id, entity_id) FROM run_entity_changes)`,
+        [space, computation],
+      );
+      await this.db.run(
+        `INSERT INTO entity_memberships (space, computation, profile_id, entity_id, present, context, version, run_id, updated_at)
+         SELECT $1, $2, c.profile_id, c.entity_id, c.present, c.context, c.version,
+                CASE WHEN c.kind <> 'entity_kept' THEN $3 ELSE k.run_id END, CASE WHEN c.kind <> 'entity_kept' THEN $4 ELSE k.updated_at END
+         FROM run_entity_changes c
+         LEFT JOIN run_entities_kept k ON c.kind = 'entity_kept' AND k.profile_id = c.profile_id AND k.entity_id = c.entity_id`,
+        [space, computation, header.id, header.completedAt],
+      );
     }
   }
 
