@@ -160,6 +160,25 @@ describe('configuration', () => {
       ]);
     });
 
+    it('refuses a mapping that fails on every event of the shape an activation gets, not only one whose directives are unknown', () => {
+      expect(problems(() => withActivations({ c: { computation: 'carts', warehouse: 'wh', table: 't', columns: { x: { '@case': { operator: 'title', value: { '@path': '$.userId' } } } } } }))).toEqual([
+        expect.stringMatching(/^\/spaces\/shop\/activations\/c\/columns: it fails on an event of the shape every activation gets: .*operator/),
+      ]);
+      // One that fails only on some data passes: its events are refused one by one when written.
+      expect(() => withActivations({ c: { computation: 'carts', warehouse: 'wh', table: 't', columns: { x: { '@case': { operator: 'upper', value: { '@path': '$.properties.data_graph_entity_context.name' } } } } } })).not.toThrow();
+    });
+
+    it("keeps an activation out of another space's Storage Actions schema", () => {
+      const config = (schema: string) => () =>
+        parse({
+          spaces: { shop: { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', warehouse: 'wh', table: 't', schema } } }, outlet: {} },
+          warehouses: { wh: { type: 'memory', settings: { path: 'x' } } },
+        });
+      // The fake warehouse reads names without regard to case, as DuckDB and Redshift do.
+      expect(problems(config('Outlet'))).toEqual(['/spaces/shop/activations/a/schema: "Outlet" is the Storage Actions schema of space "outlet"; a space writes to its own schema or to one of no other space']);
+      expect(config('archive')).not.toThrow();
+    });
+
     it('keeps Storage Actions tables out of Classic schemas, named or by the space\'s own name', () => {
       expect(problems(() => withActivations({ a: { computation: 'carts', warehouse: 'wh', table: 't', schema: 'engage_shop' } }))).toEqual([
         '/spaces/shop/activations/a/schema: "engage_shop" is a Classic schema of warehouse "wh"; Storage Actions tables go to the space\'s schema or a schema of their own',

@@ -59,11 +59,31 @@ function mappingProblem(columns: Record<string, unknown>): string | undefined {
   if (Object.hasOwn(columns, '__proto__')) return 'a column may not be keyed "__proto__": the mapping kit takes it for an object\'s prototype, and its value would be lost; give the column another key';
   try {
     actionsCore().transform(columns as never, {});
-    return undefined;
   } catch (error) {
     return (error as Error).message.trim().split('\n')[0];
   }
+  // Some directives are checked only on a value (a @case operator): an event of the shape every
+  // activation gets, so that a mapping failing on all of them is refused now, not run by run.
+  try {
+    actionsCore().transform(columns as never, SAMPLE_EVENT as never);
+    return undefined;
+  } catch (error) {
+    return `it fails on an event of the shape every activation gets: ${(error as Error).message.trim().split('\n')[0]}`;
+  }
 }
+
+/** A Storage Actions event as `eventFromChange` makes them, with every field an event always has. */
+const SAMPLE_EVENT = {
+  type: 'track',
+  event: 'Audience Entered',
+  messageId: '00000000000000000000000000000000',
+  userId: 'user',
+  anonymousId: 'anonymous',
+  timestamp: '2026-01-01T00:00:00.000Z',
+  receivedAt: '2026-01-01T00:00:00.000Z',
+  properties: { audience_key: 'computation', data_graph_entity_context: {} },
+  context: { personas: { computation_class: 'audience', computation_id: 'aud_computation', computation_key: 'computation', computation_run_id: 'run', space_id: 'spa_space', space_name: 'space', event_emitter_id: 'act_activation' } },
+};
 
 /** Reads, validates and completes a configuration file; refuses it before anything runs. */
 /**
@@ -221,10 +241,15 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
       const target = a.schema ?? name;
       const where = `${at}/${a.schema === undefined ? 'warehouse' : 'schema'}`;
       const folds = destinations.get(warehouses[a.warehouse]?.type ?? '')?.dialect.identifiers.caseInsensitive === true;
-      const named = folds ? target.toLowerCase() : target;
-      const classic = Object.values(warehouses).find((w) => Object.keys(input.spaces).some((sp) => named === `${w.schemaPrefix}${sp}`));
+      const spelled = (schema: string) => (folds ? schema.toLowerCase() : schema);
+      const named = spelled(target);
+      const classic = Object.values(warehouses).find((w) => Object.keys(input.spaces).some((sp) => named === spelled(`${w.schemaPrefix}${sp}`)));
+      // "Write calls are restricted to the same schema": another space's tables and rejects are its own.
+      const otherSpace = Object.keys(input.spaces).find((sp) => sp !== name && spelled(sp) === named);
       if (classic) {
         problems.push(`${where}: "${target}" is a Classic schema of warehouse "${classic.name}"; Storage Actions tables go to the space's schema or a schema of their own`);
+      } else if (otherSpace !== undefined) {
+        problems.push(`${where}: "${target}" is the Storage Actions schema of space "${otherSpace}"; a space writes to its own schema or to one of no other space`);
       } else if (warehouses[a.warehouse]) {
         const problem = schemaNameProblem(target, warehouses[a.warehouse]!, destinations);
         if (problem) problems.push(`${where}: ${problem}`);

@@ -242,7 +242,16 @@ export class ActionWriteSession {
     const payloads: ActionPayload[] = [];
     const indices: number[] = [];
     for (let i = 0; i < events.length; i++) {
-      const payload = removeEmptyValues(map(events[i]!), PAYLOAD_SCHEMA);
+      let payload: Record<string, unknown>;
+      try {
+        // The mapping can fail on one event's data (a @liquid template over its memory limit on a
+        // long value, a @case operator mapping-kit checks only on a value): that event is refused,
+        // as an invalid payload is, and the others are written.
+        payload = removeEmptyValues(map(events[i]!), PAYLOAD_SCHEMA);
+      } catch (error) {
+        results[i] = { status: 400, errormessage: `the activation's mapping failed on it: ${refusalReason(error)}` };
+        continue;
+      }
       try {
         PAYLOADS.validate(payload);
       } catch (error) {

@@ -226,6 +226,23 @@ export function storageActions(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it("refuses an event its activation's mapping fails on, and writes the others, of every activation, then and later", async () => {
+      // Fails on a long value only: liquidjs's memory limit, 13 doublings of the note.
+      const doubled = `{% assign a = properties.data_graph_entity_context.note %}${'{% assign a = a | append: a %}'.repeat(13)}{{ a | size }}`;
+      const activations = { a: { computation: 'carts', table: 'carts', columns: { note_size: { '@liquid': doubled } } }, b: { computation: 'carts', table: 'carts_b' } };
+      const h = await Harness.create(dut, { computations, activations });
+      const result = await h.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1', entityContext: { note: 'x'.repeat(20_000) } }, { userId: 'u2', entityContext: { note: 'abc' } }]);
+      expect(result.activations.find((o) => o.activation === 'a')).toMatchObject({ written: 1, refused: 1 });
+      expect(result.activations.find((o) => o.activation === 'b')).toMatchObject({ written: 2, refused: 0 });
+      expect(result.writes[0]!.status).not.toBe('Failure');
+      expect(result.writes[0]!.notices.join('\n')).toMatch(/event \w+ not written: the activation's mapping failed on it: memory alloc limit exceeded/);
+      expect(await h.rows('carts', ['user_id', 'note_size'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u2', note_size: '24576' }]);
+      const later = await h.run({ computation: 'carts', id: 'r2', kind: 'delta' }, [{ userId: 'u3', entityContext: { note: 'z' } }]);
+      expect(later.writes[0]!.status).toBe('Success');
+      expect(await h.rows('carts', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u2' }, { user_id: 'u3' }]);
+      await h.close();
+    });
+
     it('runs both paths on one run: Storage Actions rows at once, Classic rows at the next sync', async () => {
       const h = await Harness.create(dut, { computations, activations: { a: { computation: 'vip', table: 'vip_members' } } });
       const result = await h.run({ computation: 'vip', id: 'r1' }, [{ userId: 'u1' }]);
