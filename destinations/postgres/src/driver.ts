@@ -101,14 +101,14 @@ export class PgDriver implements Driver {
       client = new pg.Client(clientConfig(settings));
       await client.connect();
     } catch (error) {
-      await client?.end().catch(() => undefined);
+      if (client) await endWithin(client, END_WAIT_MS);
       throw new Error(`Cannot connect to ${redact(target, secrets)}: ${redact((error as Error).message, secrets)}`);
     }
     for (const statement of options.setup ?? []) {
       try {
         await client.query(statement);
       } catch (error) {
-        await client.end().catch(() => undefined);
+        await endWithin(client, END_WAIT_MS);
         // Connected: what failed is the role's or server's answer to a setting, not the network.
         throw new Error(`Connected to ${redact(target, secrets)}, but the session could not be set up (${statement}): ${redact((error as Error).message, secrets)}`);
       }
@@ -337,7 +337,7 @@ export class PgDriver implements Driver {
   }
 
   async close(): Promise<void> {
-    await this.client.end().catch(() => undefined);
+    await endWithin(this.client, END_WAIT_MS);
     await rm(this.loadDir, { recursive: true, force: true });
   }
 }
@@ -352,4 +352,17 @@ function textArrayLiteral(values: readonly string[]): string {
   const plain = values.every((v) => !v.includes('"') && !v.includes('\\'));
   if (plain) return values.length === 0 ? '{}' : `{"${values.join('","')}"}`;
   return `{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+}
+
+/** How long closing a session waits for the server's goodbye before it lets the socket go. */
+const END_WAIT_MS = 5_000;
+
+/**
+ * Ends a client, waiting at most `ms`: pg's `end()` never settles for a client whose connect threw
+ * before it had a socket (a port out of range), and a command awaiting it ended with nothing said.
+ */
+async function endWithin(client: pg.Client, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([client.end().catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms).unref()))]);
+  clearTimeout(timer);
 }

@@ -49,8 +49,14 @@ export function systemSchemaProblem(schema: string, warehouse: string, folded = 
 
 /** The settings of a server of the PostgreSQL protocol that their schema lets through and a connection would not. */
 export function pgSettingsProblems(settings: PostgresSettings): string[] {
+  const problems: string[] = [];
   const problem = settings.url === undefined ? undefined : urlProblem(settings.url);
-  return problem ? [`url: ${problem}`] : [];
+  if (problem) problems.push(`url: ${problem}`);
+  // Past them, the client throws where no connection error is told (the command ended silently).
+  if (settings.port !== undefined && !(settings.port >= 1 && settings.port <= 65_535)) problems.push(`port: expected a TCP port from 1 to 65535, not ${settings.port}`);
+  const connect = settings.connectTimeoutSeconds;
+  if (connect !== undefined && !(connect >= 1 && connect * 1000 <= 2_147_483_647)) problems.push(`connectTimeoutSeconds: expected a number of seconds from 1 to 2147483, not ${connect}`);
+  return problems;
 }
 
 export default postgres;

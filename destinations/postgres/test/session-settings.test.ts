@@ -1,7 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { removeHarnessDirs, testPostgres } from '@stowage/testkit';
-import { connectPostgres } from '../src/index.js';
+import { connectPostgres, postgres } from '../src/index.js';
 import { clientConfig } from '../src/client-config.js';
 
 const server = await testPostgres();
@@ -26,6 +26,16 @@ describe(`PostgreSQL sessions (${server.label})`, () => {
     } finally {
       await driver.close();
     }
+  });
+
+  it('refuse a port or connect timeout the client cannot use, and tell a connect that fails before it has a socket', async () => {
+    expect(postgres.settingsProblems!({ host: 'h', port: 99_999, connectTimeoutSeconds: -5 })).toEqual([
+      'port: expected a TCP port from 1 to 65535, not 99999',
+      'connectTimeoutSeconds: expected a number of seconds from 1 to 2147483, not -5',
+    ]);
+    expect(postgres.settingsProblems!({ host: 'h', port: 5432, connectTimeoutSeconds: 10 })).toEqual([]);
+    // Past validation (the library's own caller): an error, where the command used to end without a word.
+    await expect(connectPostgres({ host: '127.0.0.1', port: 99_999 })).rejects.toThrow(/^Cannot connect to .*Port should be >= 0 and < 65536/);
   });
 
   it("read a URL's sslmode as libpq does (require: encrypted, the certificate unchecked), and let the sslmode key win", () => {
