@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -238,6 +238,14 @@ describe('the stowage command', () => {
     expect(r.stdout).toMatch(/u123\s+true\s+450/);
     const again = await stowage(['demo', '--dir', 'demo', '--profiles', '600'], { cwd: dir });
     expect(again.code).toBe(0);
+    // Starting over deletes what the demo made, never a file of the user's put beside it.
+    writeFileSync(join(dir, 'demo', 'notes.txt'), 'mine');
+    writeFileSync(join(dir, 'demo', 'runs', 'my-run.ndjson'), 'mine');
+    const kept = await stowage(['demo', '--dir', 'demo', '--profiles', '600'], { cwd: dir });
+    expect(kept.code).toBe(1);
+    expect(kept.stderr).toMatch(/demo holds files `stowage demo` did not make \(notes\.txt, runs\/my-run\.ndjson\); move them out, or choose another --dir/);
+    expect(readFileSync(join(dir, 'demo', 'notes.txt'), 'utf8')).toBe('mine');
+    expect(existsSync(join(dir, 'demo', 'warehouse.duckdb'))).toBe(true);
     writeFileSync(join(dir, 'mine.txt'), 'x');
     const refused = await stowage(['demo', '--dir', '.'], { cwd: dir });
     expect(refused.code).toBe(1);

@@ -8,6 +8,20 @@ import { SAMPLE_ACTIVATED, SAMPLE_COMPUTATIONS, sampleJourneyRun, sampleLinkedRu
 import { summarize } from '../commands/sync.js';
 
 const MARKER = '.stowage-demo';
+
+/** What the demo makes in its folder (DuckDB's WAL beside the warehouse, if it was left). */
+const MADE = new Set([MARKER, 'stowage.config.json', 'runs', '.stowage', 'warehouse.duckdb', 'warehouse.duckdb.wal']);
+
+/** A run file the demo writes: `runs/<1|2>-<computation>.ndjson`. */
+const RUN_FILE = /^[12]-[a-z0-9_]+\.ndjson$/;
+
+/** Entries of a demo folder the demo did not make, as paths under it. */
+function notMadeByDemo(root: string): string[] {
+  const others = readdirSync(root).filter((entry) => !MADE.has(entry));
+  const runs = join(root, 'runs');
+  if (existsSync(runs)) others.push(...readdirSync(runs).filter((entry) => !RUN_FILE.test(entry)).map((entry) => join('runs', entry)));
+  return others;
+}
 const RUN_TIMES = ['2026-11-22T10:00:00.000Z', '2026-11-23T10:00:00.000Z'];
 
 /**
@@ -19,7 +33,11 @@ export async function demo(dir: string, profiles: number): Promise<number> {
   const root = resolve(dir);
   if (existsSync(root) && readdirSync(root).length > 0) {
     if (!existsSync(join(root, MARKER))) throw new Error(`${root} exists and was not made by \`stowage demo\`; choose another --dir`);
-    rmSync(root, { recursive: true, force: true });
+    // Starting over removes what the demo makes, and only that: a file of the user's (notes, a
+    // run of their own) is never deleted with it.
+    const others = notMadeByDemo(root);
+    if (others.length > 0) throw new Error(`${root} holds files \`stowage demo\` did not make (${others.slice(0, 5).join(', ')}${others.length > 5 ? `, and ${others.length - 5} more` : ''}); move them out, or choose another --dir`);
+    for (const entry of readdirSync(root)) rmSync(join(root, entry), { recursive: true, force: true });
   }
   mkdirSync(join(root, 'runs'), { recursive: true });
   writeFileSync(join(root, MARKER), 'made by stowage demo\n');
