@@ -31,6 +31,8 @@ function hashSql(dialect: Dialect, column: string): string {
  * the benchmark's rebuild (`--history`: 20,000,000 ids, 16 passes).
  */
 export async function* keyHashes(driver: Driver, dialect: Dialect, sql: Statements, schema: string, tables: readonly string[], column: string): AsyncGenerator<BigUint64Array> {
+  // No table yet (a warehouse never synced): no key, and no statement to make the hashes with.
+  if (tables.length === 0) return;
   const q = (name: string) => dialect.quote(name);
   // Temporary tables are named unqualified (Redshift takes no schema for one), so a name of this
   // call's own: a DROP of one that was never made then finds no table of the user's by that name
