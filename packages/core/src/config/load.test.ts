@@ -114,6 +114,32 @@ describe('configuration', () => {
     );
   });
 
+  it('tells every problem at once: a warehouse whose settings are wrong still names its spaces, and an unset variable is the one problem of its setting', () => {
+    const told = (raw: unknown): string[] => {
+      try {
+        parse(raw);
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    // Without a path, the fake's settings are wrong; its spaces are checked all the same.
+    expect(told({ spaces: { a: {} }, warehouses: { wh: { type: 'memory', settings: {}, spaces: ['a', 'b2b'] } } })).toEqual([
+      "/warehouses/wh/settings: must have required property 'path'",
+      '/warehouses/wh/spaces: no space named "b2b"',
+    ]);
+    const fussy = { ...fake, type: 'fussy', settingsProblems: (settings: { path: string }) => (settings.path === '' ? ['path: it is empty'] : []) } as unknown as Destination;
+    const problems = (() => {
+      try {
+        parseConfig({ spaces: { a: {} }, warehouses: { wh: { type: 'fussy', settings: { path: '${STOWAGE_TEST_NOT_SET}' } } } }, '/srv/stowage', new Map([['fussy', fussy]]));
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      return [];
+    })();
+    expect(problems).toEqual(['/warehouses/wh/settings/path: the environment variable STOWAGE_TEST_NOT_SET is not set']);
+  });
+
   describe('activations (Storage Actions)', () => {
     const withActivations = (activations: Record<string, unknown>, computations: Record<string, unknown> = { carts: { type: 'linked_audience' }, ltv: { type: 'trait' }, steps: { type: 'journey_step' } }) =>
       parse({ spaces: { shop: { computations, activations } }, warehouses: { wh: { type: 'memory', settings: { path: 'x' } } } });

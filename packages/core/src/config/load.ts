@@ -141,11 +141,14 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
       problems.push(`/warehouses/${name}/type: unknown warehouse type "${w.type}"; installed: ${[...destinations.keys()].join(', ')}`);
       continue;
     }
+    const told = problems.length;
     const settings = resolveEnvReferences(w.settings, `/warehouses/${name}/settings`, process.env, problems) as Record<string, unknown>;
+    // A variable not set is the problem: the empty text put in its place would only add others.
+    const unset = problems.length > told;
     const validateSettings = ajv.compile(destination.settingsSchema);
-    const validSettings = validateSettings(settings);
+    const validSettings = !unset && validateSettings(settings);
     const settingsProblems = validSettings ? (destination.settingsProblems?.(settings) ?? []) : [];
-    if (!validSettings) problems.push(...describeErrors(validateSettings.errors ?? [], `/warehouses/${name}/settings`));
+    if (!validSettings && !unset) problems.push(...describeErrors(validateSettings.errors ?? [], `/warehouses/${name}/settings`));
     else for (const problem of settingsProblems) problems.push(`/warehouses/${name}/settings/${problem}`);
     const schedule = w.schedule ?? '0 * * * *';
     try {
@@ -280,13 +283,16 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
     }
     spaces[name] = { name, id: s.id ?? `spa_${name}`, computations, activations };
   }
+  // The spaces a warehouse names exist whatever its settings (every problem is told at once); its
+  // schema names are checked against settings that are there.
+  for (const [name, w] of Object.entries<any>(input.warehouses)) {
+    for (const space of (w.spaces ?? []) as string[]) if (!(space in input.spaces)) problems.push(`/warehouses/${name}/spaces: no space named "${space}"`);
+  }
   for (const w of Object.values(warehouses)) {
     for (const space of w.spaces) {
-      if (!spaces[space]) problems.push(`/warehouses/${w.name}/spaces: no space named "${space}"`);
-      else {
-        const problem = schemaNameProblem(`${w.schemaPrefix}${space}`, w, destinations);
-        if (problem) problems.push(`/warehouses/${w.name}/schemaPrefix: the Classic schema of space "${space}": ${problem}`);
-      }
+      if (!spaces[space]) continue;
+      const problem = schemaNameProblem(`${w.schemaPrefix}${space}`, w, destinations);
+      if (problem) problems.push(`/warehouses/${w.name}/schemaPrefix: the Classic schema of space "${space}": ${problem}`);
     }
   }
 
