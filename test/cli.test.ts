@@ -153,6 +153,15 @@ describe('the stowage command', () => {
     expect(text.stdout).toContain('next sync of local');
   });
 
+  it('shows, with --warehouse, that warehouse alone: its syncs and its next one', async () => {
+    const dir = project({ warehouses: { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' } }, second: { type: 'duckdb', settings: { path: 'second.duckdb' }, schedule: '30 2 * * *' } } });
+    expect((await stowage(['sync', 'local'], { cwd: dir })).code).toBe(0);
+    const text = await stowage(['history', '-w', 'local'], { cwd: dir });
+    expect(text.stdout).toContain('next sync of local');
+    expect(text.stdout).not.toContain('second');
+    expect(Object.keys(JSON.parse((await stowage(['history', '-w', 'second', '--json'], { cwd: dir })).stdout).nextSync)).toEqual(['second']);
+  });
+
   it("prints a sync's notices under its summary", async () => {
     const dir = project();
     writeFileSync(join(dir, 'a.ndjson'), '{"type":"identify","userId":"u1","traits":{"visits":1}}\n');

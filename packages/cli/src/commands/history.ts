@@ -7,7 +7,9 @@ export function printHistory(stowage: Stowage, opts: { json?: boolean; warehouse
   // usage error, as for sync and flush, not an empty history.
   if (opts.warehouse !== undefined && !stowage.history.list().some((r) => r.warehouse === opts.warehouse)) stowage.warehouse(opts.warehouse);
   const records = stowage.history.list().filter((r) => !opts.warehouse || r.warehouse === opts.warehouse).reverse().slice(0, opts.limit);
-  const next = Object.fromEntries(Object.keys(stowage.config.warehouses).map((w) => [w, stowage.nextSync(w)?.toISOString() ?? null]));
+  // With --warehouse, that one's alone (none for a name no longer configured).
+  const shown = Object.keys(stowage.config.warehouses).filter((w) => opts.warehouse === undefined || w === opts.warehouse);
+  const next = Object.fromEntries(shown.map((w) => [w, stowage.nextSync(w)?.toISOString() ?? null]));
   if (opts.json) {
     console.log(JSON.stringify({ syncs: records.map(({ pid: _pid, ...r }) => r), nextSync: next }, null, 2));
     return;
