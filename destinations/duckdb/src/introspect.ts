@@ -34,10 +34,22 @@ function column(name: string, dataType: string): Column {
   return { name, type: dialect.logicalType(dataType) ?? 'string' };
 }
 
+const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+/**
+ * A name as DuckDB compares names: without regard to the case of ASCII letters, quoted or not (a
+ * user's `"ID"` is the column `id` Stowage writes, and `"Archive"` the schema `archive`). The
+ * catalog is read folded so, in the spelling Stowage writes (snake_case), which DuckDB resolves to
+ * the table's own: read as spelt, a user's `"Cart_Id"` looked missing, and adding `cart_id`
+ * failed every write with "Column with name cart_id already exists".
+ */
+const folded = (sql: string) => `translate(${sql}, '${UPPER}', '${UPPER.toLowerCase()}')`;
+
 /** Reads a table's columns, in order, from DuckDB's information_schema. */
 export async function introspectColumns(connection: DuckDBConnection, schema: string, table: string): Promise<Column[] | undefined> {
   const reader = await connection.runAndReadAll(
-    'SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position',
+    `SELECT ${folded('column_name')} AS column_name, data_type FROM information_schema.columns
+      WHERE table_catalog = current_database() AND ${folded('table_schema')} = ${folded('$1')} AND ${folded('table_name')} = ${folded('$2')} ORDER BY ordinal_position`,
     [schema, table],
   );
   const rows = reader.getRowObjectsJS() as Array<{ column_name: string; data_type: string }>;
@@ -48,7 +60,8 @@ export async function introspectColumns(connection: DuckDBConnection, schema: st
 /** Every table of a schema with its columns, in one query. */
 export async function introspectSchema(connection: DuckDBConnection, schema: string): Promise<Map<string, Column[]>> {
   const reader = await connection.runAndReadAll(
-    'SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = $1 ORDER BY table_name, ordinal_position',
+    `SELECT ${folded('table_name')} AS table_name, ${folded('column_name')} AS column_name, data_type FROM information_schema.columns
+      WHERE table_catalog = current_database() AND ${folded('table_schema')} = ${folded('$1')} ORDER BY table_name, ordinal_position`,
     [schema],
   );
   const tables = new Map<string, Column[]>();
@@ -62,7 +75,7 @@ export async function introspectSchema(connection: DuckDBConnection, schema: str
 
 /** Whether the database (not an attached one) has a schema of that name. */
 export async function schemaExists(connection: DuckDBConnection, schema: string): Promise<boolean> {
-  const reader = await connection.runAndReadAll('SELECT 1 FROM information_schema.schemata WHERE catalog_name = current_database() AND schema_name = $1', [schema]);
+  const reader = await connection.runAndReadAll(`SELECT 1 FROM information_schema.schemata WHERE catalog_name = current_database() AND ${folded('schema_name')} = ${folded('$1')}`, [schema]);
   return reader.currentRowCount > 0;
 }
 
@@ -77,19 +90,20 @@ export async function schemaExists(connection: DuckDBConnection, schema: string)
  */
 export async function introspectPinnedColumns(connection: DuckDBConnection, schema: string): Promise<Map<string, Map<string, string>>> {
   const reader = await connection.runAndReadAll(
-    `SELECT c.table_name, c.column_name, 'the table has the index ' || to_json(i.index_name) || ', which keeps the type of its every column' AS why
+    `SELECT ${folded('table_name')} AS table_name, ${folded('column_name')} AS column_name, why FROM (
+     SELECT c.table_name, c.column_name, 'the table has the index ' || to_json(i.index_name) || ', which keeps the type of its every column' AS why
        FROM information_schema.columns c
        JOIN duckdb_indexes() i ON i.table_name = c.table_name AND i.schema_name = c.table_schema AND i.database_name = current_database()
-      WHERE c.table_schema = $1 AND c.table_catalog = current_database()
+      WHERE ${folded('c.table_schema')} = ${folded('$1')} AND c.table_catalog = current_database()
      UNION ALL
      SELECT table_name, unnest(constraint_column_names), 'a ' || constraint_type || ' constraint holds it'
        FROM duckdb_constraints()
-      WHERE database_name = current_database() AND schema_name = $1 AND constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'CHECK')
+      WHERE database_name = current_database() AND ${folded('schema_name')} = ${folded('$1')} AND constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'CHECK')
      UNION ALL
      SELECT c.table_name, c.column_name, 'the table has a generated column, which keeps the type of the columns it reads'
        FROM information_schema.columns c
        JOIN duckdb_tables() t ON t.table_name = c.table_name AND t.schema_name = c.table_schema AND t.database_name = current_database()
-      WHERE c.table_schema = $1 AND c.table_catalog = current_database() AND t.sql ILIKE '%GENERATED ALWAYS AS%'`,
+      WHERE ${folded('c.table_schema')} = ${folded('$1')} AND c.table_catalog = current_database() AND t.sql ILIKE '%GENERATED ALWAYS AS%')`,
     [schema],
   );
   const pinned = new Map<string, Map<string, string>>();
