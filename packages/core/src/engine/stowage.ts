@@ -347,11 +347,16 @@ export class Stowage {
   private async ensureActivated(space: SpaceConfig, activation: ActivationConfig): Promise<number> {
     const marker = join(this.config.stateDir, 'activated', space.name, activation.name);
     const started = activatedFor(marker);
-    if (started === activation.computation) return 0;
+    const target = activationTarget(activation);
+    if (started !== undefined && started !== LEGACY_MARKER && sameStart(started, target)) {
+      // Written before markers named the target: it stands for the one the activation names now.
+      if (started.warehouse === undefined) writeFileSync(marker, JSON.stringify({ ...target, at: new Date().toISOString() }));
+      return 0;
+    }
     // A marker of an earlier version names no computation: it stands for the one the activation
     // names now, and is written again naming it, so that a later change of computation is seen.
     if (started === LEGACY_MARKER) {
-      writeFileSync(marker, JSON.stringify({ computation: activation.computation, at: new Date().toISOString() }));
+      writeFileSync(marker, JSON.stringify({ ...target, at: new Date().toISOString() }));
       return 0;
     }
     const store = await this.profileStore();
@@ -360,7 +365,7 @@ export class Stowage {
       for (const [warehouse, events] of this.actions.eventsFor(space, [activation], changes)) queued += await this.actions.enqueue(warehouse, space, events);
     });
     mkdirSync(join(marker, '..'), { recursive: true });
-    writeFileSync(marker, JSON.stringify({ computation: activation.computation, at: new Date().toISOString() }));
+    writeFileSync(marker, JSON.stringify({ ...target, at: new Date().toISOString() }));
     return queued;
   }
 
@@ -898,13 +903,33 @@ function classicStream(warehouse: string, space: string, log: CallLog): string {
 /** What `activatedFor` gives for a marker written before markers named their computation. */
 const LEGACY_MARKER = '\u0000legacy';
 
+/** What an activation started with its current members for: its computation, and where it writes. */
+interface ActivationStart {
+  computation: string;
+  /** Undefined in a marker written before markers named the target. */
+  warehouse?: string;
+  /** The schema an activation names; '' for the space's own. */
+  schema?: string;
+  table?: string;
+}
+
+const activationTarget = (a: ActivationConfig): Required<ActivationStart> => ({ computation: a.computation, warehouse: a.warehouse, schema: a.schema ?? '', table: a.table });
+
+/** Whether a marker stands for the target: a marker without one stands for any target of its computation. */
+function sameStart(started: ActivationStart, target: Required<ActivationStart>): boolean {
+  if (started.computation !== target.computation) return false;
+  return started.warehouse === undefined || (started.warehouse === target.warehouse && (started.schema ?? '') === target.schema && started.table === target.table);
+}
+
 /**
- * The computation an activation started with its current members for (`ensureActivated`), or
- * undefined. An activation pointed at another computation starts again with that one's members.
- * A marker written before markers named it holds a time alone: it stands for the computation the
- * activation names.
+ * What an activation started with its current members for (`ensureActivated`), or undefined. An
+ * activation pointed at another computation, warehouse, schema or table starts again there with
+ * the current members: the new table would otherwise get exits of members it never saw enter,
+ * and never the members who stay (message ids keep a table that had them from taking them twice).
+ * A marker written before markers named the computation holds a time alone: it stands for the
+ * computation and target the activation names.
  */
-function activatedFor(marker: string): string | undefined {
+function activatedFor(marker: string): ActivationStart | typeof LEGACY_MARKER | undefined {
   let text: string;
   try {
     text = readFileSync(marker, 'utf8');
@@ -912,8 +937,11 @@ function activatedFor(marker: string): string | undefined {
     return undefined;
   }
   try {
-    const parsed = JSON.parse(text) as { computation?: unknown };
-    if (typeof parsed === 'object' && parsed !== null && typeof parsed.computation === 'string') return parsed.computation;
+    const parsed = JSON.parse(text) as Record<string, unknown>;
+    if (typeof parsed === 'object' && parsed !== null && typeof parsed.computation === 'string') {
+      const field = (key: string) => (typeof parsed[key] === 'string' ? (parsed[key] as string) : undefined);
+      return { computation: parsed.computation, warehouse: field('warehouse'), schema: field('schema'), table: field('table') };
+    }
   } catch {
     // A time alone.
   }

@@ -292,6 +292,33 @@ export function storageActions(dut: DestinationUnderTest): void {
       await repointed.close();
     });
 
+    it('starts an activation pointed at another table again there, with the current members, and leaves the old table as it was', async () => {
+      const first = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } } });
+      await first.run({ computation: 'carts', id: 'r1', completedAt: at(0) }, [{ userId: 'u1' }, { userId: 'u2' }]);
+      await first.close();
+      // A marker as the version before this one wrote it (the computation alone) stands for the table it wrote to.
+      writeFileSync(join(first.stowage.config.stateDir, 'activated', 'default', 'a'), JSON.stringify({ computation: 'carts', at: at(0) }));
+      const same = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } }, reuse: { dir: first.dir, settings: first.settings } });
+      await same.run({ computation: 'carts', id: 'r2', completedAt: at(1) }, [{ userId: 'u1' }, { userId: 'u2' }]);
+      await same.close();
+      const moved = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts_now' } }, reuse: { dir: first.dir, settings: first.settings } });
+      await moved.run({ computation: 'carts', id: 'r3', completedAt: at(2) }, [{ userId: 'u1' }, { userId: 'u3' }]);
+      expect(await moved.rows('carts_now', ['user_id', 'event_name', 'personas_computation_run_id'], ['personas_computation_run_id', 'user_id', 'event_name'], 'wh', 'default')).toEqual([
+        { user_id: 'u1', event_name: 'Audience Entered', personas_computation_run_id: 'r1' },
+        { user_id: 'u2', event_name: 'Audience Entered', personas_computation_run_id: 'r1' },
+        { user_id: 'u2', event_name: 'Audience Exited', personas_computation_run_id: 'r3' },
+        { user_id: 'u3', event_name: 'Audience Entered', personas_computation_run_id: 'r3' },
+      ]);
+      expect(await moved.rows('carts', ['user_id', 'event_name'], ['user_id'], 'wh', 'default')).toEqual([
+        { user_id: 'u1', event_name: 'Audience Entered' },
+        { user_id: 'u2', event_name: 'Audience Entered' },
+      ]);
+      // Started there once: the next run writes its changes alone.
+      await moved.run({ computation: 'carts', id: 'r4', completedAt: at(3) }, [{ userId: 'u1' }, { userId: 'u3' }, { userId: 'u4' }]);
+      expect(await moved.rows('carts_now', ['user_id'], ['user_id'], 'wh', 'default')).toHaveLength(5);
+      await moved.close();
+    });
+
     it('writes to an existing schema the activation names, and never creates one: a missing schema keeps its events queued', async () => {
       const h = await Harness.create(dut, {
         computations,
