@@ -13,7 +13,7 @@ import type { DuckDBSettings } from './settings.js';
  */
 const definition = withStorageActions(baseDefinition, async (settings: DuckDBSettings) => {
   const driver = await openDriver({ ...settings, path: settings.path === ':memory:' ? settings.path : resolve(settings.path) });
-  return { writer: new ActionWriter(driver, dialect, capabilities), close: () => driver.close() };
+  return { writer: new ActionWriter(driver, dialect, capabilities, undefined, (schema) => duckdb.schemaProblem!(schema, settings)), close: () => driver.close() };
 });
 
 /** The DuckDB warehouse: Stowage's embedded default. */

@@ -13,7 +13,7 @@ export async function connectPostgres(settings: PostgresSettings): Promise<PgDri
 
 const definition = withStorageActions(postgresDefinition(connectPostgres), async (settings: PostgresSettings) => {
   const driver = await connectPostgres(settings);
-  return { writer: new ActionWriter(driver, dialect, capabilities), close: () => driver.close() };
+  return { writer: new ActionWriter(driver, dialect, capabilities, undefined, (schema) => systemSchemaProblem(schema, 'PostgreSQL')), close: () => driver.close() };
 });
 
 /** The PostgreSQL warehouse: `pg` with COPY FROM STDIN into session-local stages. */

@@ -53,7 +53,7 @@ export function redshiftDestination(options: RedshiftOptions = {}): Destination<
   };
   const definition = withStorageActions(redshiftDefinition(connectAndProbe), async (settings: RedshiftSettings) => {
     const driver = await connect(settings);
-    return { writer: new ActionWriter(driver, sqlDialect, capabilities), close: () => driver.close() };
+    return { writer: new ActionWriter(driver, sqlDialect, capabilities, undefined, (schema) => systemSchemaProblem(schema, 'Redshift', true)), close: () => driver.close() };
   });
   return {
     type: 'redshift',

@@ -94,6 +94,12 @@ export class ActionWriter {
     capabilities: Capabilities,
     /** The space's schemas this session may create. */
     private readonly spaceSchemas: (schema: string) => boolean = () => true,
+    /**
+     * Why a schema cannot hold the action's tables (the warehouse's own, `Destination.schemaProblem`):
+     * the configuration refuses such names before Stowage's runs, but a caller of the action on its
+     * own names its schema in each event.
+     */
+    private readonly schemaProblem: (schema: string) => string | undefined = () => undefined,
   ) {
     this.names = new ColumnNamer(dialect.identifiers);
     this.writer = new TableWriter(driver, dialect, capabilities);
@@ -127,6 +133,11 @@ export class ActionWriter {
       const scope = scopeViolation(p.event) ?? scopeViolation(p.schema);
       if (scope) {
         refuse(i, 400, `the table or schema name ${scope}`);
+        continue;
+      }
+      const unfit = this.schemaProblem(p.schema);
+      if (unfit) {
+        refuse(i, 400, `the schema ${unfit}`);
         continue;
       }
       const receivedAt = typeof p.receivedAt === 'string' ? parseTimestamp(p.receivedAt) : undefined;
