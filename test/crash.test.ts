@@ -92,6 +92,58 @@ describe('a run killed before its state commits, applied again, logs each change
   });
 });
 
+describe('a run killed after handing its changes on, and not sent again', () => {
+  /** A snapshot of the trait ltv: every user's value. */
+  const trait = (id: string, day: number, value: number) =>
+    [{ space: 'shop', computation: 'ltv', id, kind: 'snapshot', completedAt: `2026-11-${day}T10:00:00Z` }, ...['u1', 'u2', 'u3'].map((u) => ({ userId: u, value }))]
+      .map((x) => JSON.stringify(x)).join('\n');
+
+  it('holds back the next run of its computation until it is applied, and then nothing is lost', async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'a.ndjson'), trait('a', 20, 1));
+    writeFileSync(join(dir, 'b.ndjson'), trait('b', 21, 2));
+    writeFileSync(join(dir, 'c.ndjson'), trait('c', 22, 3));
+    expect((await stowage(['run', 'a.ndjson'], { cwd: dir })).code).toBe(0);
+    expect((await stowage(['run', 'b.ndjson'], { cwd: dir, env: { STOWAGE_FAILPOINT: 'state:before-commit' } })).signal).toBe('SIGKILL');
+    // Applied over b, c's changes would take the message ids of b's, already logged: skipped as duplicates.
+    const refused = await stowage(['run', 'c.ndjson'], { cwd: dir });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('run b of shop/ltv was interrupted after handing changes on');
+    expect(refused.stderr).toContain('nothing of run c was applied');
+    expect((await stowage(['run', 'b.ndjson', 'c.ndjson'], { cwd: dir })).code).toBe(0);
+    expect((await stowage(['sync'], { cwd: dir })).code).toBe(0);
+    const tables = await dumpSchema(dir, 'engage_shop');
+    expect(tables.users!.map((row) => JSON.parse(row).ltv)).toEqual([3, 3, 3]);
+    expect(tables.identifies).toHaveLength(9);
+  });
+
+  it('is given up with --abandon-interrupted, said once, and later runs go on', async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'b.ndjson'), trait('b', 21, 2));
+    writeFileSync(join(dir, 'c.ndjson'), trait('c', 22, 3));
+    writeFileSync(join(dir, 'd.ndjson'), trait('d', 23, 4));
+    expect((await stowage(['run', 'b.ndjson'], { cwd: dir, env: { STOWAGE_FAILPOINT: 'state:before-commit' } })).signal).toBe('SIGKILL');
+    const c = await stowage(['run', '--abandon-interrupted', 'c.ndjson'], { cwd: dir });
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout).toContain('applied over the interrupted attempt of run b (--abandon-interrupted)');
+    const d = await stowage(['run', 'd.ndjson'], { cwd: dir });
+    expect(d.code, d.stderr).toBe(0);
+    expect(d.stdout).not.toContain('interrupted');
+  });
+
+  it('refuses a run older than one applied: an older state would take the profiles back', async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'b.ndjson'), trait('b', 21, 2));
+    writeFileSync(join(dir, 'c.ndjson'), trait('c', 22, 3));
+    expect((await stowage(['run', 'c.ndjson'], { cwd: dir })).code).toBe(0);
+    const older = await stowage(['run', 'b.ndjson'], { cwd: dir });
+    expect(older.code).toBe(1);
+    expect(older.stderr).toContain('run b of shop/ltv completed at 2026-11-21T10:00:00.000Z, before run c, which completed at 2026-11-22T10:00:00.000Z and is applied');
+    expect((await stowage(['sync'], { cwd: dir })).code).toBe(0);
+    expect((await dumpSchema(dir, 'engage_shop')).users!.map((row) => JSON.parse(row).ltv)).toEqual([3, 3, 3]);
+  });
+});
+
 describe('a Storage Actions write killed with SIGKILL at any point, then retried, leaves each row exactly once', () => {
   const PROFILES = 3_000;
   const config = {

@@ -43,10 +43,11 @@ export function program(): Command {
     .argument('<files...>', 'run files, applied in order')
     .addOption(configOption())
     .option('-q, --quiet', 'no progress output')
+    .option('--abandon-interrupted', "apply the runs although an earlier run of their computation was interrupted after handing changes on and never applied again (its changes stay in the warehouses; see docs/runs-and-calls.md)")
     .action(async (files: string[], opts) => {
       const stowage = openStowage(opts.config);
       try {
-        process.exitCode = await applyRuns(stowage, files, opts.quiet);
+        process.exitCode = await applyRuns(stowage, files, opts.quiet, { abandonInterrupted: opts.abandonInterrupted === true });
       } finally {
         await stowage.close();
       }

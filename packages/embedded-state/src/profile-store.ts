@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { engineThreads, failpoint, type Change, type ChangeSink, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
+import { engineThreads, failpoint, type ApplyOptions, type Change, type ChangeSink, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
 import { changesQuery, toChange, type ChangeRow, type RunOfChanges } from './changes.js';
 import { diffQuery } from './diff.js';
 import { entityDiffQuery } from './entity-diff.js';
@@ -57,23 +57,26 @@ export class EmbeddedProfileStore implements ProfileStore {
   }
 
   /** One run at a time on the file in this process, whichever store of it applies it (`StateFile.turn`). */
-  applyRun(given: RunHeader, kind: ComputationKind, profiles: AsyncIterable<RunProfile[]>, sink: ChangeSink): Promise<RunOutcome> {
-    const turn = this.file.turn.then(() => this.applyRunNow(given, kind, profiles, sink));
+  applyRun(given: RunHeader, kind: ComputationKind, profiles: AsyncIterable<RunProfile[]>, sink: ChangeSink, options: ApplyOptions = {}): Promise<RunOutcome> {
+    const turn = this.file.turn.then(() => this.applyRunNow(given, kind, profiles, sink, options));
     this.file.turn = turn.catch(() => undefined);
     return turn;
   }
 
-  private async applyRunNow(given: RunHeader, kind: ComputationKind, profiles: AsyncIterable<RunProfile[]>, sink: ChangeSink): Promise<RunOutcome> {
+  private async applyRunNow(given: RunHeader, kind: ComputationKind, profiles: AsyncIterable<RunProfile[]>, sink: ChangeSink, options: ApplyOptions): Promise<RunOutcome> {
     const pinned = await this.pinnedCompletion(given);
     const header = pinned === undefined ? given : { ...given, completedAt: pinned };
     const { space, computation } = header;
     await this.db.run('BEGIN TRANSACTION');
+    let abandoned: string[] | undefined;
     try {
       const seen = await this.db.runAndReadAll('SELECT 1 FROM runs WHERE space = $1 AND computation = $2 AND run_id = $3', [space, computation, header.id]);
       if (seen.currentRowCount > 0) {
         await this.db.run('ROLLBACK');
         return { applied: false, profiles: 0, changes: 0 };
       }
+      await this.checkOrder(header);
+      abandoned = await this.checkInterrupted(header, options);
       const count = await stageRun(this.db, profiles);
       // Replace, not upsert: an upsert holds an index of every key in memory, which a run of a
       // million profiles with kilobyte contexts cannot afford; a delete and an append spill to disk.
@@ -90,7 +93,7 @@ export class EmbeddedProfileStore implements ProfileStore {
       // is stamped with it, and so is every later attempt's. Another run's attempt that handed
       // changes on and was never applied made the same message ids with its own time.
       sink.alsoAt?.(await this.othersAttemptedAt(header));
-      if (pinned === undefined) await this.pins.run('INSERT INTO run_attempts VALUES ($1, $2, $3, $4)', [space, computation, header.id, header.completedAt]);
+      if (pinned === undefined) await this.pins.run('INSERT INTO run_attempts (space, computation, run_id, completed_at) VALUES ($1, $2, $3, $4)', [space, computation, header.id, header.completedAt]);
       const run = { computation, run_id: header.id, at: header.completedAt };
       const changes = await this.streamChanges(changesQuery(linked, kind === 'journey_step'), [space], space, (c) => sink.emit(c), run);
       // The state's rows are written while the warehouses commit the run's last chunks (each
@@ -115,7 +118,7 @@ export class EmbeddedProfileStore implements ProfileStore {
       // (Not in the transaction, whose snapshot is older than the pin.) A pin left by a failure
       // here only widens later runs' looks by its time.
       await this.pins.run('DELETE FROM run_attempts WHERE space = $1 AND computation = $2 AND run_id = $3', [space, computation, header.id]).catch(() => undefined);
-      return { applied: true, profiles: count, changes };
+      return { applied: true, profiles: count, changes, ...(abandoned?.length ? { abandoned } : {}) };
     } catch (error) {
       await this.db.run('ROLLBACK').catch(() => undefined);
       throw error;
@@ -174,6 +177,49 @@ export class EmbeddedProfileStore implements ProfileStore {
         [space, computation, header.id, header.completedAt],
       );
     }
+  }
+
+  /**
+   * Refuses a run that completed before the latest applied run of its computation: applied after
+   * it, an older state would take the profiles back, and every later run would be diffed against it.
+   */
+  private async checkOrder(header: RunHeader): Promise<void> {
+    const latest = await this.db.runAndReadAll('SELECT run_id, completed_at FROM runs WHERE space = $1 AND computation = $2 ORDER BY completed_at DESC LIMIT 1', [header.space, header.computation]);
+    const [row] = latest.getRowsJS();
+    if (!row || String(row[1]) <= header.completedAt) return;
+    throw new Error(
+      `run ${header.id} of ${header.space}/${header.computation} completed at ${header.completedAt}, before run ${String(row[0])}, which completed at ${String(row[1])} and is applied: a computation's runs are applied in the order they completed (an older state would take the profiles back); nothing of this run was applied`,
+    );
+  }
+
+  /**
+   * Other runs of the computation that were interrupted after they handed changes on (into the
+   * Classic log, into activations' tables) and were never applied. This run, diffed against the
+   * state they never moved, would make changes with their message ids, skipped as duplicates
+   * where the warehouse has theirs, and their changes would stay in the warehouses against the
+   * state: it is refused until they are applied again, unless the user gives them up
+   * (`abandonInterrupted`), which is recorded so that it is asked once. Returns those given up.
+   */
+  private async checkInterrupted(header: RunHeader, options: ApplyOptions): Promise<string[] | undefined> {
+    // An attempt whose run is applied (killed after its commit, before its pin went) is done.
+    const reader = await this.db.runAndReadAll(
+      `SELECT DISTINCT a.run_id FROM run_attempts a
+        WHERE a.space = $1 AND a.computation = $2 AND a.run_id <> $3 AND a.abandoned IS NOT TRUE
+          AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.space = a.space AND r.computation = a.computation AND r.run_id = a.run_id)
+        ORDER BY a.run_id`,
+      [header.space, header.computation, header.id],
+    );
+    const interrupted = reader.getRowsJS().map((row) => String(row[0]));
+    if (interrupted.length === 0) return undefined;
+    if (!options.abandonInterrupted) {
+      const named = interrupted.length === 1 ? `run ${interrupted[0]} of ${header.space}/${header.computation} was` : `runs ${interrupted.join(', ')} of ${header.space}/${header.computation} were`;
+      throw new Error(
+        `${named} interrupted after handing changes on (to the Classic log, or to activations' tables) and never applied: apply ${interrupted.length === 1 ? 'it' : 'them'} again first (\`stowage run <file>\`; nothing loads twice), then run ${header.id}. Applied over ${interrupted.length === 1 ? 'it' : 'them'}, run ${header.id}'s changes would share message ids with those changes and be skipped as duplicates, and those changes would stay in the warehouses though the state never took them (--abandon-interrupted applies it anyway); nothing of run ${header.id} was applied`,
+      );
+    }
+    // Kept (their times still widen the look for message ids), marked as given up.
+    await this.pins.run('UPDATE run_attempts SET abandoned = true WHERE space = $1 AND computation = $2 AND run_id <> $3', [header.space, header.computation, header.id]);
+    return interrupted;
   }
 
   /**

@@ -23,6 +23,9 @@ export const STATE_SCHEMA = [
   // A run's completion time as its first attempt gave it, until the run is applied: every
   // attempt stamps its changes with it, whatever its own header says.
   `CREATE TABLE IF NOT EXISTS run_attempts (space VARCHAR, computation VARCHAR, run_id VARCHAR, completed_at VARCHAR)`,
+  // An interrupted attempt the user gave up (`ApplyOptions.abandonInterrupted`): it no longer
+  // refuses other runs, and its time still widens their look for message ids.
+  `ALTER TABLE run_attempts ADD COLUMN IF NOT EXISTS abandoned BOOLEAN`,
   `CREATE TABLE IF NOT EXISTS runs (
      space VARCHAR, computation VARCHAR, run_id VARCHAR, kind VARCHAR, completed_at VARCHAR, applied_at VARCHAR,
      profiles BIGINT, changes BIGINT,

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig, Stowage, type Column, type Destination, type RunResult, type SyncRecord } from '@stowage/core';
+import { parseConfig, Stowage, type ApplyOptions, type Column, type Destination, type RunResult, type SyncRecord } from '@stowage/core';
 import { EmbeddedProfileStore } from '@stowage/embedded-state';
 
 /** What a destination author hands the suite: the destination and a way to get a fresh, empty warehouse. */
@@ -125,7 +125,7 @@ export class Harness {
     return this.stowage.ingestCalls('default', lines());
   }
 
-  async run(header: Record<string, unknown>, profiles: Array<Record<string, unknown>>): Promise<RunResult> {
+  async run(header: Record<string, unknown>, profiles: Array<Record<string, unknown>>, options: ApplyOptions = {}): Promise<RunResult> {
     const { parseRunHeader, parseRunProfile } = await import('@stowage/core');
     async function* chunks() {
       yield profiles.map((p) => {
@@ -134,7 +134,7 @@ export class Harness {
         return parsed;
       });
     }
-    const outcome = await this.stowage.applyRun(parseRunHeader({ space: 'default', kind: 'snapshot', ...header }), chunks());
+    const outcome = await this.stowage.applyRun(parseRunHeader({ space: 'default', kind: 'snapshot', ...header }), chunks(), options);
     await this.stowage.close();
     return outcome;
   }

@@ -1,4 +1,4 @@
-import type { FlushProgress, RunProgress, Stowage } from '@stowage/core';
+import type { ApplyOptions, FlushProgress, RunProgress, Stowage } from '@stowage/core';
 import { readRun } from '../read-run.js';
 import { duration, EXIT, fmt, progressPrinter } from '../output.js';
 import { printNotices, summarize } from './sync.js';
@@ -9,12 +9,12 @@ import { printNotices, summarize } from './sync.js';
  * failure when a Storage Actions write failed (its events stay queued for `stowage flush`),
  * partial when events were refused or values quarantined.
  */
-export async function applyRuns(stowage: Stowage, files: string[], quiet = false): Promise<number> {
+export async function applyRuns(stowage: Stowage, files: string[], quiet = false, options: ApplyOptions = {}): Promise<number> {
   let code: number = EXIT.ok;
   const progress = progressPrinter();
   for (const file of files) {
     const { header, profiles } = readRun(file);
-    const outcome = await stowage.applyRun(header, profiles, { onProgress: quiet ? undefined : (p) => progress(describeProgress(p)) });
+    const outcome = await stowage.applyRun(header, profiles, { ...options, onProgress: quiet ? undefined : (p) => progress(describeProgress(p)) });
     if (!quiet && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     console.log(
       outcome.applied

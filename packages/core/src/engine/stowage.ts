@@ -14,7 +14,7 @@ import { parseRunHeader } from '../runs/parse.js';
 import { withFileLock } from '../log/file-lock.js';
 import { failpoint } from '../testing/failpoint.js';
 import { comparePositions, LOG_START, type LogPosition } from '../log/position.js';
-import type { Change, ChangeSink, ProfileStore, RunHeader, RunOutcome, RunProfile } from '../runs/run.js';
+import type { ApplyOptions, Change, ChangeSink, ProfileStore, RunHeader, RunOutcome, RunProfile } from '../runs/run.js';
 import { TableWriter, type WriteResult } from '../writer/table-writer.js';
 import { lookPays, type SyncKeys } from '../writer/sync-keys.js';
 import { messageIds } from '../classic/message-ids.js';
@@ -205,7 +205,7 @@ export class Stowage {
    * warehouse, and queues the events of every activation of the computation, which are then
    * written at once (Storage Actions). Returns, per activation, what was written and how long it took.
    */
-  async applyRun(header: Pick<RunHeader, 'space' | 'computation' | 'id'> & Partial<Pick<RunHeader, 'kind' | 'completedAt'>>, profiles: AsyncIterable<RunProfile[]>, opts: { onProgress?: (p: RunProgress) => void } = {}): Promise<RunResult> {
+  async applyRun(header: Pick<RunHeader, 'space' | 'computation' | 'id'> & Partial<Pick<RunHeader, 'kind' | 'completedAt'>>, profiles: AsyncIterable<RunProfile[]>, opts: { onProgress?: (p: RunProgress) => void } & ApplyOptions = {}): Promise<RunResult> {
     // A header made in code is read as a run file's is: defaults filled in, a bad field refused
     // before anything is applied (a kind or a time misspelt would change what the run says).
     const checked = parseRunHeader(header);
@@ -213,7 +213,7 @@ export class Stowage {
     return this.withState(() => this.applyRunNow(checked, profiles, opts));
   }
 
-  private async applyRunNow(header: RunHeader, profiles: AsyncIterable<RunProfile[]>, opts: { onProgress?: (p: RunProgress) => void }): Promise<RunResult> {
+  private async applyRunNow(header: RunHeader, profiles: AsyncIterable<RunProfile[]>, opts: { onProgress?: (p: RunProgress) => void } & ApplyOptions): Promise<RunResult> {
     const space = this.config.spaces[header.space];
     if (!space) throw new StowageError(`Unknown space "${header.space}"; configured: ${Object.keys(this.config.spaces).join(', ')}`);
     const computation = space.computations[header.computation];
@@ -281,7 +281,12 @@ export class Stowage {
     try {
       // Each warehouse an activation of the computation writes to is opened while the run is staged and diffed.
       for (const warehouse of new Set(activations.map((a) => a.warehouse))) session(warehouse).openSoon();
-      const outcome = await store.applyRun(header, computation.type, progress.counting(profiles), sink);
+      const outcome = await store.applyRun(header, computation.type, progress.counting(profiles), sink, { abandonInterrupted: opts.abandonInterrupted });
+      if (outcome.abandoned) {
+        notices.push(
+          `applied over the interrupted attempt${outcome.abandoned.length === 1 ? ` of run ${outcome.abandoned[0]}` : `s of runs ${outcome.abandoned.join(', ')}`} (--abandon-interrupted): the changes ${outcome.abandoned.length === 1 ? 'it' : 'they'} handed on stay in the Classic log and activations' tables, though the state never took them`,
+        );
+      }
       if (outcome.applied) this.runMarks.applied(header.space, computation.key, header.id, Object.keys(computation.warehouses));
       const results: FlushResult[] = [];
       for (const warehouse of new Set(activations.map((a) => a.warehouse))) {

@@ -88,6 +88,17 @@ export interface RunOutcome {
   applied: boolean;
   profiles: number;
   changes: number;
+  /** Other runs of the computation whose interrupted attempts this run was applied over (`abandonInterrupted`). */
+  abandoned?: string[];
+}
+
+/** How a run is applied. */
+export interface ApplyOptions {
+  /**
+   * Apply the run although another run of the computation was interrupted after it handed its
+   * changes on and was never applied, which otherwise refuses it: the user gives that run up.
+   */
+  abandonInterrupted?: boolean;
 }
 
 /**
@@ -119,7 +130,7 @@ export interface ChangeSink {
  * to look for a message id among the rows of those times only.
  */
 export interface ProfileStore {
-  applyRun(header: RunHeader, kind: ComputationKind, profiles: AsyncIterable<RunProfile[]>, sink: ChangeSink): Promise<RunOutcome>;
+  applyRun(header: RunHeader, kind: ComputationKind, profiles: AsyncIterable<RunProfile[]>, sink: ChangeSink, options?: ApplyOptions): Promise<RunOutcome>;
   /**
    * The current members of one audience or linked audience, as `entered` changes carrying the
    * version and run that made them members and their entity context (a new activation's first rows).
