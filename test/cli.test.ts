@@ -153,6 +153,22 @@ describe('the stowage command', () => {
     expect(text.stdout).toContain('next sync of local');
   });
 
+  it('syncs every warehouse it can when all are asked for, and fails saying which one is held', async () => {
+    const dir = project({ warehouses: { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' } }, second: { type: 'duckdb', settings: { path: 'second.duckdb' } } } });
+    writeFileSync(join(dir, 'calls.ndjson'), '{"type":"identify","messageId":"m1","userId":"u1","traits":{"plan":"pro"}}\n');
+    await stowage(['ingest', 'calls.ndjson', '--space', 'shop'], { cwd: dir });
+    // local's sync held by a live process (this one).
+    mkdirSync(join(dir, '.stowage', 'locks'), { recursive: true });
+    writeFileSync(join(dir, '.stowage', 'locks', 'sync-local.lock'), String(process.pid));
+    const all = await stowage(['sync', '-q'], { cwd: dir });
+    expect(all.code).toBe(1);
+    expect(all.stderr).toMatch(/^stowage: warehouse local not synced: A sync of warehouse "local" is held by process \d+/);
+    expect(all.stdout).toMatch(/^Success: warehouse second, 1 calls/m);
+    const named = await stowage(['sync', 'local', '-q'], { cwd: dir });
+    expect(named.code).toBe(1);
+    expect(named.stdout).toBe('');
+  });
+
   it('shows, with --warehouse, that warehouse alone: its syncs and its next one', async () => {
     const dir = project({ warehouses: { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' } }, second: { type: 'duckdb', settings: { path: 'second.duckdb' }, schedule: '30 2 * * *' } } });
     expect((await stowage(['sync', 'local'], { cwd: dir })).code).toBe(0);

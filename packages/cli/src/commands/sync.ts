@@ -24,17 +24,28 @@ export async function syncNow(stowage: Stowage, warehouse: string | undefined, q
   const progress = progressPrinter();
   let code: number = EXIT.ok;
   for (const name of names) {
-    const record = await stowage.sync(name, {
-      trigger: 'manual',
-      onProgress: quiet
-        ? undefined
-        : (p) =>
-            progress(
-              p.lookingUp
-                ? `${p.warehouse}/${p.space}: ${fmt(p.calls)} calls; looking up the message ids of the next ~${fmt(p.lookingUp)}`
-                : `${p.warehouse}/${p.space}: ${fmt(p.calls)} calls, ${fmt(p.rows)} rows, ${fmt(Math.round(p.calls / Math.max(p.elapsedMs / 1000, 0.001)))} calls/s`,
-            ),
-    });
+    let record;
+    try {
+      record = await stowage.sync(name, {
+        trigger: 'manual',
+        onProgress: quiet
+          ? undefined
+          : (p) =>
+              progress(
+                p.lookingUp
+                  ? `${p.warehouse}/${p.space}: ${fmt(p.calls)} calls; looking up the message ids of the next ~${fmt(p.lookingUp)}`
+                  : `${p.warehouse}/${p.space}: ${fmt(p.calls)} calls, ${fmt(p.rows)} rows, ${fmt(Math.round(p.calls / Math.max(p.elapsedMs / 1000, 0.001)))} calls/s`,
+              ),
+      });
+    } catch (error) {
+      // One warehouse that cannot sync now (its sync held by another process) does not keep the
+      // others from syncing when all are asked for; named alone, it fails the command as before.
+      if (warehouse !== undefined) throw error;
+      if (!quiet && process.stderr.isTTY) process.stderr.write('\n');
+      console.error(`stowage: warehouse ${name} not synced: ${(error as Error).message}`);
+      code = EXIT.failure;
+      continue;
+    }
     if (!quiet && process.stderr.isTTY) process.stderr.write('\n');
     console.log(summarize(record));
     printNotices(record);
