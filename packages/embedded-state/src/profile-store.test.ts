@@ -300,3 +300,18 @@ describe('EmbeddedProfileStore', () => {
     await store.close();
   });
 });
+
+describe('a profile state another process holds', () => {
+  it('is waited for, then refused saying which process holds it and that nothing changed', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'state.duckdb');
+    const { spawn } = await import('node:child_process');
+    const holder = spawn(process.execPath, ['--input-type=module', '-e', `import { DuckDBInstance } from '@duckdb/node-api'; await DuckDBInstance.create(${JSON.stringify(path)}); console.log('held'); setInterval(() => {}, 1000);`], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+      await expect(EmbeddedProfileStore.open(dir, 300)).rejects.toThrow(new RegExp(`^The profile state in .* is held by another Stowage command \\(process ${holder.pid}\\); waited 0 s for it\\. Nothing was applied or changed`));
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+});

@@ -46,7 +46,11 @@ export class EmbeddedProfileStore implements ProfileStore {
   static async open(stateDir: string, timeoutMs = 30_000): Promise<EmbeddedProfileStore> {
     mkdirSync(stateDir, { recursive: true });
     const file = await openStateFile(resolve(stateDir, 'state.duckdb'), timeoutMs).catch((error: unknown) => {
-      throw new Error(`Cannot open the profile state in ${stateDir}: ${(error as Error).message}`);
+      const message = (error as Error).message;
+      // Another command holds the file all this time (a long run, a sync's backfill): say that, not DuckDB's read-only hint.
+      const holder = /lock/i.test(message) ? /PID (\d+)/.exec(message)?.[1] : undefined;
+      if (holder !== undefined) throw new Error(`The profile state in ${stateDir} is held by another Stowage command (process ${holder}); waited ${Math.round(timeoutMs / 1000)} s for it. Nothing was applied or changed: run this command again once that one ends`);
+      throw new Error(`Cannot open the profile state in ${stateDir}: ${message}`);
     });
     try {
       return new EmbeddedProfileStore(file, await file.instance.connect(), await file.instance.connect());
