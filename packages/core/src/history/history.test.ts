@@ -31,4 +31,16 @@ describe('the history of an interrupted sync', () => {
       }),
     ]);
   });
+
+  it("shows as interrupted a sync whose pid a later process has (a container's PID 1), this one too", () => {
+    const file = join(dir, 'reused.ndjson');
+    const history = new History(file);
+    // Written by another process that had this one's pid, before this one started.
+    const record = { ...history.draft('wh', 'classic', 'schedule'), id: 'sync_from_before', startedAt: '2020-01-01T00:00:00.000Z', pid: process.pid };
+    history.record(record);
+    const mine = history.start('wh', 'classic', 'manual');
+    const listed = new History(file).list();
+    expect(listed.find((r) => r.id === 'sync_from_before')).toMatchObject({ status: 'Failure', error: expect.stringMatching(/^interrupted/) });
+    expect(listed.find((r) => r.id === mine.id)).toMatchObject({ status: 'Running' });
+  });
 });

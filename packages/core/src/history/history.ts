@@ -1,7 +1,14 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { processAlive } from '../process/alive.js';
+import { ownerGone } from '../process/alive.js';
+
+/**
+ * Records this process started: Running while it runs. Any other Running record whose pid is gone,
+ * or now names a process started after it (a container's PID 1, reused by every start), was
+ * interrupted.
+ */
+const startedHere = new Set<string>();
 
 export type SyncStatus = 'Running' | 'Success' | 'Partial' | 'Failure';
 
@@ -61,6 +68,7 @@ export class History {
       notices: [],
       pid: process.pid,
     };
+    startedHere.add(record.id);
     return record;
   }
 
@@ -91,7 +99,7 @@ export class History {
       }
     }
     return [...byId.values()].map((r) =>
-      r.status === 'Running' && r.pid !== process.pid && !processAlive(r.pid) ? { ...r, status: 'Failure' as const, error: r.error ?? `interrupted: the process running this ${r.path === 'classic' ? 'sync' : 'write'} stopped before it finished${r.calls > 0 ? ' (what it had committed is counted)' : ''}` } : r,
+      r.status === 'Running' && !(r.pid === process.pid && startedHere.has(r.id)) && ownerGone(r.pid ?? 0, Date.parse(r.startedAt)) ? { ...r, status: 'Failure' as const, error: r.error ?? `interrupted: the process running this ${r.path === 'classic' ? 'sync' : 'write'} stopped before it finished${r.calls > 0 ? ' (what it had committed is counted)' : ''}` } : r,
     );
   }
 }

@@ -1,13 +1,27 @@
 import { readFileSync } from 'node:fs';
 
-/** Whether a process with this pid is running (EPERM: it is, but belongs to another user). */
+/**
+ * Whether a process with this pid is running (EPERM: it is, but belongs to another user). A
+ * zombie is not: killed, it holds its pid only until its parent reaps it, and a parent that never
+ * does kept the locks it held taken for good.
+ */
 export function processAlive(pid: number | undefined): boolean {
   if (!pid) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  return !zombie(pid);
+}
+
+/** Whether /proc says the process has exited and waits to be reaped (state Z); false where /proc does not say. */
+function zombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
   }
 }
 
