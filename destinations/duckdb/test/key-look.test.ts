@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acceptCall, ClassicBatcher, keyHash, LoadedKeys, loadedKeysDir, TableWriter, type Destination, type Driver, type SyncProgress, type SyncRecord, type WarehouseConfig } from '@stowage/core';
+import { acceptCall, ActionWriter, ClassicBatcher, keyHash, LoadedKeys, loadedKeysDir, TableWriter, type Destination, type Driver, type SyncProgress, type SyncRecord, type WarehouseConfig } from '@stowage/core';
 import { firstSyncWithARepeat, Harness, identify, removeHarnessDirs, track } from '@stowage/testkit';
 import { capabilities, dialect, duckdb } from '../src/index.js';
 import { DuckDBDriver } from '../src/driver.js';
@@ -239,5 +239,42 @@ describe('TableWriter.lookUpKeys', () => {
     } finally {
       await driver.close();
     }
+  });
+});
+
+describe("A Storage Actions run's look for its message ids", () => {
+  const computations = { carts: { type: 'linked_audience' } };
+  const inserts = (statements: string[]) => statements.filter((s) => s.startsWith('INSERT INTO "default"."carts"'));
+
+  it("makes none for a run's first attempt: no table can hold its ids yet", async () => {
+    const statements: string[] = [];
+    const h = await Harness.create(dut(recordedDuckDB(statements)), { computations, activations: { a: { computation: 'carts', table: 'carts' } } });
+    await h.run({ computation: 'carts', id: 'r1', completedAt: at(0) }, [{ userId: 'u1', entityContext: { cart_id: 'c1' } }, { userId: 'u2', entityContext: { cart_id: 'c2' } }]);
+    await h.run({ computation: 'carts', id: 'r2', completedAt: at(1) }, [{ userId: 'u2', entityContext: { cart_id: 'c2' } }, { userId: 'u3', entityContext: { cart_id: 'c3' } }]);
+    expect(inserts(statements)).toHaveLength(2);
+    expect(inserts(statements).filter((s) => s.includes('NOT EXISTS'))).toEqual([]);
+    expect(await h.rows('carts', ['user_id', 'event_name'], ['user_id', 'event_name'], 'wh', 'default')).toEqual([
+      { user_id: 'u1', event_name: 'Audience Entered' },
+      { user_id: 'u1', event_name: 'Audience Exited' },
+      { user_id: 'u2', event_name: 'Audience Entered' },
+      { user_id: 'u3', event_name: 'Audience Entered' },
+    ]);
+    await h.close();
+  });
+
+  it('looks in the table for a batch whose id an earlier batch of the session wrote, and lands it once', async () => {
+    const statements: string[] = [];
+    const path = join(dir, 'unseen.duckdb');
+    const driver = await recordedDuckDB(statements).connect({ path }, { root: dir } as never);
+    const writer = new ActionWriter(driver, dialect, capabilities);
+    const payload = (id: string) => ({ event: 'carts', properties: { user_id: id }, messageId: `m_${id}`, receivedAt: at(0), schema: 'default' });
+    const first = await writer.apply(await writer.prepare([payload('a'), payload('b')], { alsoAt: [], unseen: true }));
+    // `b` again, as a split write sends part of a failed batch again in the same session.
+    const second = await writer.apply(await writer.prepare([payload('b'), payload('c')], { alsoAt: [], unseen: true }));
+    expect([first.rows, second.rows, second.duplicates]).toEqual([{ 'default.carts': 2 }, { 'default.carts': 1 }, 1]);
+    const loads = statements.filter((s) => s.startsWith('INSERT INTO "default"."carts"'));
+    expect(loads.map((s) => s.includes('NOT EXISTS'))).toEqual([false, true]);
+    expect(await driver.query('SELECT user_id FROM "default"."carts" ORDER BY user_id')).toEqual([{ user_id: 'a' }, { user_id: 'b' }, { user_id: 'c' }]);
+    await driver.close();
   });
 });

@@ -18,7 +18,15 @@ export interface ChangeRow extends Partial<RunOfChanges> {
   emails: string | null;
   mobile_ids: string | null;
   entity_id?: string | null;
+  /** The context's text when the row holds it; else `context_at`/`context_len` place it (see ContextStore). */
   entity_context?: string | null;
+  context_from?: string | null;
+  context_at?: bigint | number | null;
+  context_len?: bigint | number | null;
+  /** Where a context new to the state goes in its texts file. */
+  store_at?: bigint | number | null;
+  /** False for a row streamed only for its new context (a member's context rewritten silently). */
+  emitted?: boolean;
   journey_context?: string | null;
   journey_metadata?: string | null;
 }
@@ -54,25 +62,28 @@ export function toChange(space: string, r: ChangeRow, run?: RunOfChanges): Chang
 }
 
 /**
- * The emitted changes of a run (`run_changes`, and `run_entity_changes` for a linked audience),
- * in no particular order. A replay emits the same changes, with the same versions, hence the same
- * message ids, which is all a warehouse needs to land each once; sorting them would sort every
- * member's context with them (a fifth of a million-member linked audience run, measured).
- * What every change of the run shares (computation, run, time) is not read back per row, and a
- * journey step's context (the only kind that has one) is joined only for journey steps: of the
- * ~0.8 s spent reading back 100,000 changes, the three shared columns took ~0.2 s.
+ * The emitted changes of a run (`run_changes`, and `run_entity_changes` for a linked audience).
+ * A replay emits the same changes, with the same versions, hence the same message ids, which is
+ * all a warehouse needs to land each once. A linked audience's come in the order of the run's
+ * listing, with the rows that only bring a new context to the state: their texts are appended to
+ * the state's texts file in that order, where the diff placed them (`store_at`). Other kinds'
+ * come in no particular order. What every change of the run shares (computation, run, time) is
+ * not read back per row, and a journey step's context (the only kind that has one) is joined
+ * only for journey steps: of the ~0.8 s spent reading back 100,000 changes, the three shared
+ * columns took ~0.2 s.
  * `$1` = space.
  */
-export function changesQuery(withEntities: boolean, withJourney: boolean): string {
-  const entities = withEntities
-    ? `UNION ALL SELECT profile_id, entity_id, kind, CASE WHEN present THEN 'true' ELSE 'false' END, version, context${withJourney ? ', NULL, NULL' : ''}
+export function changesQuery(linked: boolean, withJourney: boolean): string {
+  const entities = linked
+    ? `UNION ALL SELECT profile_id, NULL, entity_id, kind, CASE WHEN present THEN 'true' ELSE 'false' END, version, context, NULL, NULL, NULL, NULL, true${withJourney ? ', NULL, NULL' : ''}
        FROM run_entity_changes WHERE emitted`
     : '';
   const journey = withJourney ? ', r.journey_context, r.journey_metadata' : '';
   return `WITH c AS (
-      SELECT c.profile_id, NULL::VARCHAR AS entity_id, c.kind, c.value, c.version, c.context AS entity_context${journey}
-      FROM run_changes c ${withJourney ? 'LEFT JOIN run_rows r USING (profile_id) ' : ''}WHERE c.emitted
+      SELECT c.profile_id, c.seq, NULL::VARCHAR AS entity_id, c.kind, c.value, c.version, c.context AS entity_context,
+             c.context_from, c.context_at, c.context_len, c.store_at, c.emitted${journey}
+      FROM run_changes c ${withJourney ? 'LEFT JOIN run_rows r USING (profile_id) ' : ''}WHERE c.emitted${linked ? ` OR c.context_from = 'run'` : ''}
       ${entities})
     SELECT c.*, p.user_id, p.anonymous_ids, p.emails, p.mobile_ids
-    FROM c JOIN profiles p ON p.space = $1 AND p.profile_id = c.profile_id`;
+    FROM c JOIN profiles p ON p.space = $1 AND p.profile_id = c.profile_id${linked ? ' ORDER BY c.seq NULLS LAST' : ''}`;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -105,6 +105,31 @@ describe('EmbeddedProfileStore', () => {
     await store.close();
   });
 
+  it("tells the sink whether a run's message ids can be in a table yet: not once an attempt of it handed changes on, nor while another run's is unapplied", async () => {
+    const store = await open();
+    const told: Array<[string, readonly string[] | undefined, boolean | undefined]> = [];
+    const attempt = (id: string, hour: number, settle: () => Promise<void> = async () => undefined, options = {}) =>
+      store.applyRun({ space: 's', computation: 'c', id, kind: 'snapshot', completedAt: `2026-11-23T${String(hour).padStart(2, '0')}:00:00.000Z` }, 'audience', (async function* () { yield [profile(id)]; })(), {
+        emit: async () => undefined,
+        settle,
+        alsoAt: (times, unseen) => void told.push([id, times, unseen]),
+      }, options);
+    const fail = async () => Promise.reject(new Error('the warehouse went away'));
+    await expect(attempt('r1', 1, fail)).rejects.toThrow('the warehouse went away');
+    await attempt('r1', 1);
+    await attempt('r2', 2);
+    await expect(attempt('r3', 3, fail)).rejects.toThrow('the warehouse went away');
+    await attempt('r4', 4, undefined, { abandonInterrupted: true });
+    expect(told).toEqual([
+      ['r1', [], true],
+      ['r1', [], false],
+      ['r2', [], true],
+      ['r3', [], true],
+      ['r4', ['2026-11-23T03:00:00.000Z'], false],
+    ]);
+    await store.close();
+  });
+
   it('applies a run id once; a re-sent run changes nothing', async () => {
     const store = await open();
     await apply(store, 'audience', { id: 'r1' }, [profile('a')]);
@@ -188,7 +213,10 @@ describe('EmbeddedProfileStore', () => {
     const instance = await DuckDBInstance.create(join(dir, 'state.duckdb'));
     const db = await instance.connect();
     const rows = async (sql: string) => (await db.runAndReadAll(sql)).getRowsJS();
-    expect(await rows('SELECT profile_id, run_id, updated_at, context FROM memberships')).toEqual([['a', 'r1', '2026-11-23T01:00:00.000Z', '{"v":2}']]);
+    // A member's context is kept in the state's texts file, the row holding its place.
+    const texts = readFileSync(join(dir, 'contexts-0.texts'));
+    const members = (await rows('SELECT profile_id, run_id, updated_at, context_at, context_len FROM memberships')).map(([id, run, at, from, len]) => [id, run, at, texts.subarray(Number(from), Number(from) + Number(len)).toString()]);
+    expect(members).toEqual([['a', 'r1', '2026-11-23T01:00:00.000Z', '{"v":2}']]);
     expect(await rows('SELECT entity_id, run_id, updated_at, context FROM entity_memberships ORDER BY entity_id')).toEqual([
       ['x', 'r1', '2026-11-23T01:00:00.000Z', '{"v":2}'],
       ['y', 'r2', '2026-11-23T02:00:00.000Z', '{}'],

@@ -1,13 +1,15 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { engineThreads, failpoint, type ApplyOptions, type Change, type ChangeSink, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
 import { changesQuery, toChange, type ChangeRow, type RunOfChanges } from './changes.js';
-import { diffQuery } from './diff.js';
+import { ContextStore } from './context-store.js';
+import { placedDiffQuery } from './diff.js';
 import { entityDiffQuery } from './entity-diff.js';
 import { STATE_SCHEMA } from './schema.js';
-import { stageRun } from './staging.js';
+import { contextHash, stageRun } from './staging.js';
+import { TextFile } from './text-file.js';
 
 const CHUNK = 5_000;
 
@@ -16,6 +18,12 @@ const CHUNK = 5_000;
  * own (`ChangeSink.alsoAt`); past that many, it reads every row.
  */
 const NAMED_ATTEMPTS = 16;
+
+/** The hash of the context a member is given when the run states none. */
+const EMPTY_CONTEXT_HASH = contextHash('{}');
+
+/** Runs' texts files of this process, numbered: a library may apply runs of several state files at once. */
+let runTexts = 0;
 
 /**
  * The state database's settings: bounded memory (it spills to disk past it); no ordering
@@ -43,9 +51,10 @@ export class EmbeddedProfileStore implements ProfileStore {
     private readonly pins: DuckDBConnection,
   ) {}
 
-  static async open(stateDir: string, timeoutMs = 30_000): Promise<EmbeddedProfileStore> {
+  /** `options.compactContextsFrom`: the texts file's size past which it may be compacted (ContextStore); for tests. */
+  static async open(stateDir: string, timeoutMs = 30_000, options: { compactContextsFrom?: number } = {}): Promise<EmbeddedProfileStore> {
     mkdirSync(stateDir, { recursive: true });
-    const file = await openStateFile(resolve(stateDir, 'state.duckdb'), timeoutMs).catch((error: unknown) => {
+    const file = await openStateFile(resolve(stateDir, 'state.duckdb'), timeoutMs, options.compactContextsFrom).catch((error: unknown) => {
       const message = (error as Error).message;
       // Another command holds the file all this time (a long run, a sync's backfill): say that, not DuckDB's read-only hint.
       const holder = /lock/i.test(message) ? /PID (\d+)/.exec(message)?.[1] : undefined;
@@ -71,6 +80,8 @@ export class EmbeddedProfileStore implements ProfileStore {
     const pinned = await this.pinnedCompletion(given);
     const header = pinned === undefined ? given : { ...given, completedAt: pinned };
     const { space, computation } = header;
+    const contexts = this.file.contexts;
+    const texts = new TextFile(join(this.file.dir, `run-${process.pid}-${++runTexts}.texts`), 0);
     await this.db.run('BEGIN TRANSACTION');
     let abandoned: string[] | undefined;
     try {
@@ -81,7 +92,8 @@ export class EmbeddedProfileStore implements ProfileStore {
       }
       await this.checkOrder(header);
       abandoned = await this.checkInterrupted(header, options);
-      const count = await stageRun(this.db, profiles);
+      const count = await stageRun(this.db, profiles, texts);
+      texts.flush();
       // Replace, not upsert: an upsert holds an index of every key in memory, which a run of a
       // million profiles with kilobyte contexts cannot afford; a delete and an append spill to disk.
       await this.db.run('DELETE FROM profiles WHERE space = $1 AND profile_id IN (SELECT profile_id FROM run_rows)', [space]);
@@ -90,16 +102,18 @@ export class EmbeddedProfileStore implements ProfileStore {
         [space],
       );
       const linked = kind === 'linked_audience';
-      await this.db.run(`CREATE OR REPLACE TEMP TABLE run_changes AS ${diffQuery(kind, header.kind)}`, [space, computation]);
+      const diffParams = linked ? [space, computation, EMPTY_CONTEXT_HASH, contexts.end] : [space, computation];
+      await this.db.run(`CREATE OR REPLACE TEMP TABLE run_changes AS ${placedDiffQuery(kind, header.kind)}`, diffParams);
       // Entities are diffed against the memberships as they were before the run.
       if (linked) await this.db.run(`CREATE OR REPLACE TEMP TABLE run_entity_changes AS ${entityDiffQuery(header.kind)}`, [space, computation]);
       // From the first change handed on, the run's time is fixed: whatever this attempt writes
       // is stamped with it, and so is every later attempt's. Another run's attempt that handed
       // changes on and was never applied made the same message ids with its own time.
-      sink.alsoAt?.(await this.othersAttemptedAt(header));
+      const others = await this.othersAttemptedAt(header);
+      sink.alsoAt?.(others, pinned === undefined && others?.length === 0);
       if (pinned === undefined) await this.pins.run('INSERT INTO run_attempts (space, computation, run_id, completed_at) VALUES ($1, $2, $3, $4)', [space, computation, header.id, header.completedAt]);
       const run = { computation, run_id: header.id, at: header.completedAt };
-      const changes = await this.streamChanges(changesQuery(linked, kind === 'journey_step'), [space], space, (c) => sink.emit(c), run);
+      const changes = await this.streamChanges(changesQuery(linked, kind === 'journey_step'), [space], space, (c) => sink.emit(c), run, texts);
       // The state's rows are written while the warehouses commit the run's last chunks (each
       // engine on its own thread); the state commits only once they have, so that a crash in
       // between replays the same changes. Its failure is told after theirs has been waited for.
@@ -113,8 +127,10 @@ export class EmbeddedProfileStore implements ProfileStore {
       }
       await settled;
       await this.db.run('INSERT INTO runs VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [space, computation, header.id, header.kind, header.completedAt, new Date().toISOString(), count, changes]);
+      await contexts.prepareCommit(this.db);
       failpoint('state:before-commit');
       await this.db.run('COMMIT');
+      contexts.committedNow();
       failpoint('state:after-commit');
       // Applied: the run is in `runs` for good, and its time with it: its own pin goes. Another
       // run's pin stays: that attempt diffed against a state of which this run may have moved
@@ -122,11 +138,16 @@ export class EmbeddedProfileStore implements ProfileStore {
       // (Not in the transaction, whose snapshot is older than the pin.) A pin left by a failure
       // here only widens later runs' looks by its time.
       await this.pins.run('DELETE FROM run_attempts WHERE space = $1 AND computation = $2 AND run_id = $3', [space, computation, header.id]).catch(() => undefined);
+      // The run is applied whatever this does: a compaction that fails leaves the file as it was, and the next run tries again.
+      if (linked) await contexts.compactIfWasteful(this.db).catch(() => undefined);
       return { applied: true, profiles: count, changes, ...(abandoned?.length ? { abandoned } : {}) };
     } catch (error) {
       await this.db.run('ROLLBACK').catch(() => undefined);
+      contexts.rollback();
       throw error;
     } finally {
+      texts.close();
+      rmSync(texts.path, { force: true });
       await this.db.run('DROP TABLE IF EXISTS run_rows').catch(() => undefined);
       await this.db.run('DROP TABLE IF EXISTS run_changes').catch(() => undefined);
       for (const table of ['run_entity_changes', 'run_kept', 'run_entities_kept']) await this.db.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
@@ -152,9 +173,10 @@ export class EmbeddedProfileStore implements ProfileStore {
     );
     await this.db.run('DELETE FROM memberships WHERE space = $1 AND computation = $2 AND profile_id IN (SELECT profile_id FROM run_changes)', [space, computation]);
     await this.db.run(
-      `INSERT INTO memberships (space, computation, profile_id, kind, value, version, run_id, updated_at, context)
+      `INSERT INTO memberships (space, computation, profile_id, kind, value, version, run_id, updated_at, context, context_hash, context_at, context_len)
        SELECT $1, $2, c.profile_id, $3, c.value, c.version,
-              CASE WHEN c.kind <> 'kept' THEN $4 ELSE k.run_id END, CASE WHEN c.kind <> 'kept' THEN $5 ELSE k.updated_at END, c.context
+              CASE WHEN c.kind <> 'kept' THEN $4 ELSE k.run_id END, CASE WHEN c.kind <> 'kept' THEN $5 ELSE k.updated_at END,
+              c.context, c.context_hash, CASE WHEN c.context_from = 'run' THEN c.store_at ELSE c.context_at END, c.context_len
        FROM run_changes c LEFT JOIN run_kept k ON c.kind = 'kept' AND k.profile_id = c.profile_id`,
       [space, computation, kind, header.id, header.completedAt],
     );
@@ -246,10 +268,17 @@ export class EmbeddedProfileStore implements ProfileStore {
     return row ? String(row[0]) : undefined;
   }
 
-  async members(space: string, computation: string, emit: (changes: Change[]) => Promise<void>): Promise<number> {
+  /** On the runs' turn: a run's end may rewrite the texts file its contexts are read from (ContextStore). */
+  members(space: string, computation: string, emit: (changes: Change[]) => Promise<void>): Promise<number> {
+    const turn = this.file.turn.then(() => this.membersNow(space, computation, emit));
+    this.file.turn = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private membersNow(space: string, computation: string, emit: (changes: Change[]) => Promise<void>): Promise<number> {
     return this.streamChanges(
       `SELECT m.computation, m.profile_id, 'entered' AS kind, m.value, m.version, m.run_id, m.updated_at AS at,
-              m.context AS entity_context, p.user_id, p.anonymous_ids, p.emails, p.mobile_ids
+              m.context AS entity_context, m.context_at, m.context_len, p.user_id, p.anonymous_ids, p.emails, p.mobile_ids
        FROM memberships m JOIN profiles p ON p.space = m.space AND p.profile_id = m.profile_id
        WHERE m.space = $1 AND m.computation = $2 AND m.kind IN ('audience', 'linked_audience') AND m.value = 'true'`,
       [space, computation],
@@ -272,12 +301,29 @@ export class EmbeddedProfileStore implements ProfileStore {
     );
   }
 
-  private async streamChanges(sql: string, params: Array<string | number>, space: string, emit: (changes: Change[]) => Promise<void>, run?: RunOfChanges): Promise<number> {
+  /**
+   * Streams changes out in chunks. A row's entity context is read from the run's texts (`texts`)
+   * or the state's, and a context new to the state is appended to the state's texts file where
+   * the diff placed it; a row streamed only for that (`emitted` false) is not emitted.
+   */
+  private async streamChanges(sql: string, params: Array<string | number>, space: string, emit: (changes: Change[]) => Promise<void>, run?: RunOfChanges, texts?: TextFile): Promise<number> {
+    const stored = this.file.contexts.texts;
     const result = await this.db.stream(sql, params);
     let total = 0;
     let pending: Change[] = [];
     for await (const rows of result.yieldRowObjectJs()) {
-      for (const row of rows) pending.push(toChange(space, row as unknown as ChangeRow, run));
+      for (const row of rows as unknown as ChangeRow[]) {
+        if (row.context_from === 'run') {
+          const bytes = texts!.readBytes({ at: Number(row.context_at), len: Number(row.context_len) });
+          const placed = stored.appendBytes(bytes);
+          if (placed.at !== Number(row.store_at)) throw new Error(`a context of profile ${JSON.stringify(row.profile_id)} went to ${placed.at} in ${stored.path}, where the run placed it at ${Number(row.store_at)}; nothing of this run was applied`);
+          if (row.emitted === false) continue;
+          row.entity_context = bytes.toString('utf8');
+        } else if (row.entity_context == null && row.context_at != null) {
+          row.entity_context = stored.readText({ at: Number(row.context_at), len: Number(row.context_len) });
+        }
+        pending.push(toChange(space, row, run));
+      }
       if (pending.length >= CHUNK) {
         total += pending.length;
         await emit(pending);
@@ -309,6 +355,10 @@ export class EmbeddedProfileStore implements ProfileStore {
  */
 interface StateFile {
   instance: DuckDBInstance;
+  /** The folder of the state: its database and texts files. */
+  dir: string;
+  /** The linked audiences' entity contexts (ContextStore), one per file: runs append to it in turn. */
+  contexts: ContextStore;
   /** The end of the last run handed a turn. */
   turn: Promise<unknown>;
   /** Lets go of the file: the last store to close closes the engine. */
@@ -317,10 +367,10 @@ interface StateFile {
 
 const stateFiles = new Map<string, { file: Promise<StateFile>; stores: number }>();
 
-async function openStateFile(path: string, timeoutMs: number): Promise<StateFile> {
+async function openStateFile(path: string, timeoutMs: number, compactContextsFrom?: number): Promise<StateFile> {
   let entry = stateFiles.get(path);
   if (!entry) {
-    const made = { file: createWaitingForLock(path, timeoutMs).then((instance) => stateFile(path, instance)), stores: 0 };
+    const made = { file: createWaitingForLock(path, timeoutMs).then((instance) => stateFile(path, instance, compactContextsFrom)), stores: 0 };
     // The tables made once per file, not by each store: two at once would conflict on the catalog.
     stateFiles.set(path, made);
     made.file.catch(() => {
@@ -337,11 +387,13 @@ async function openStateFile(path: string, timeoutMs: number): Promise<StateFile
   }
 }
 
-async function stateFile(path: string, instance: DuckDBInstance): Promise<StateFile> {
+async function stateFile(path: string, instance: DuckDBInstance, compactContextsFrom?: number): Promise<StateFile> {
+  let contexts: ContextStore;
   try {
     const setup = await instance.connect();
     try {
       for (const sql of STATE_SCHEMA) await setup.run(sql);
+      contexts = await ContextStore.open(dirname(path), setup, compactContextsFrom);
     } finally {
       setup.closeSync();
     }
@@ -351,11 +403,14 @@ async function stateFile(path: string, instance: DuckDBInstance): Promise<StateF
   }
   const file: StateFile = {
     instance,
+    dir: dirname(path),
+    contexts,
     turn: Promise.resolve(),
     release: () => {
       const entry = stateFiles.get(path);
       if (!entry || --entry.stores > 0) return;
       stateFiles.delete(path);
+      contexts.close();
       instance.closeSync();
     },
   };

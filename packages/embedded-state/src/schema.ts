@@ -14,6 +14,14 @@ export const STATE_SCHEMA = [
      /* key: space, computation, profile_id */)`,
   // State files written before linked audiences have no context column; statements name their columns.
   `ALTER TABLE memberships ADD COLUMN IF NOT EXISTS context VARCHAR`,
+  // A linked audience member's entity context: its text's place in the texts file (ContextStore)
+  // and its hash, which is what a run compares. `context` holds the text itself for '{}' and for
+  // rows written before (their hash NULL: the next run that states them rewrites them).
+  `ALTER TABLE memberships ADD COLUMN IF NOT EXISTS context_hash VARCHAR`,
+  `ALTER TABLE memberships ADD COLUMN IF NOT EXISTS context_at BIGINT`,
+  `ALTER TABLE memberships ADD COLUMN IF NOT EXISTS context_len BIGINT`,
+  // The texts file's generation (it is rewritten when mostly dead) and its committed length.
+  `CREATE TABLE IF NOT EXISTS context_file (generation BIGINT, length BIGINT)`,
   // A linked audience member's entities. A row outlives its entity's departure (present = false) so
   // that its version keeps counting: a returning entity gets a new version, hence a new message id.
   `CREATE TABLE IF NOT EXISTS entity_memberships (

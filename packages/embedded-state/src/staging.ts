@@ -1,16 +1,25 @@
 import { listValue, structValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
-import { idTextProblem, yieldToEventLoop, type EntityRecord, type RunProfile } from '@stowage/core';
+import { idTextProblem, stableHash, yieldToEventLoop, type EntityRecord, type RunProfile } from '@stowage/core';
+import type { TextFile } from './text-file.js';
 
 /**
  * The staged run. JSON fields are kept as their JSON text: each is serialised once, here, and
- * that text is what the state keeps and the changes carry.
+ * that text is what the state keeps and the changes carry. A profile's entity context, the
+ * widest of them, stays out of DuckDB: its text goes to the run's texts file, and the row holds
+ * its place there and its hash (see ContextStore).
  */
 const RUN_ROWS = `CREATE OR REPLACE TEMP TABLE run_rows (
   seq BIGINT, profile_id VARCHAR, user_id VARCHAR, anonymous_ids VARCHAR, emails VARCHAR, mobile_ids VARCHAR,
-  value VARCHAR, op VARCHAR, entity_context VARCHAR, entities STRUCT(id VARCHAR, context VARCHAR)[],
-  journey_context VARCHAR, journey_metadata VARCHAR)`;
+  value VARCHAR, op VARCHAR, context_hash VARCHAR, context_at BIGINT, context_len BIGINT,
+  entities STRUCT(id VARCHAR, context VARCHAR)[], journey_context VARCHAR, journey_metadata VARCHAR)`;
 
-const ENTITIES_COLUMN = 9;
+const ENTITIES_COLUMN = 11;
+
+/** Hex digits of a context's SHA-256 kept to compare it: 128 bits. */
+const CONTEXT_HASH_LENGTH = 32;
+
+/** The hash a context text is compared by. */
+export const contextHash = (text: string) => stableHash(text, CONTEXT_HASH_LENGTH);
 
 /** Profiles appended between two turns of the event loop (a few milliseconds of work). */
 const YIELD_EVERY = 2_000;
@@ -49,7 +58,19 @@ function checkIdentifiers(p: RunProfile): void {
   }
 }
 
-function appendProfile(appender: DuckDBAppender, seq: number, p: RunProfile): void {
+function appendContext(appender: DuckDBAppender, texts: TextFile, context: RunProfile['entityContext']): void {
+  if (!context) {
+    for (let i = 0; i < 3; i++) appender.appendNull();
+    return;
+  }
+  const text = JSON.stringify(context);
+  const { at, len } = texts.appendText(text);
+  appender.appendVarchar(contextHash(text));
+  appender.appendBigInt(BigInt(at));
+  appender.appendBigInt(BigInt(len));
+}
+
+function appendProfile(appender: DuckDBAppender, texts: TextFile, seq: number, p: RunProfile): void {
   checkIdentifiers(p);
   appender.appendBigInt(BigInt(seq));
   appender.appendVarchar(p.profileId);
@@ -60,7 +81,7 @@ function appendProfile(appender: DuckDBAppender, seq: number, p: RunProfile): vo
   appendText(appender, jsonText(p.mobileIds));
   appendText(appender, p.value === null ? null : jsonText(p.value));
   appendText(appender, p.op);
-  appendText(appender, p.entityContext ? JSON.stringify(p.entityContext) : null);
+  appendContext(appender, texts, p.entityContext);
   appendEntities(appender, p.entities);
   appendText(appender, jsonText(p.journeyContext));
   appendText(appender, jsonText(p.journeyMetadata));
@@ -68,10 +89,11 @@ function appendProfile(appender: DuckDBAppender, seq: number, p: RunProfile): vo
 }
 
 /**
- * Bulk-loads a run's profiles into the temp table `run_rows` with DuckDB's Appender (last entry
- * wins for a repeated profile); returns how many profiles the run listed.
+ * Bulk-loads a run's profiles into the temp table `run_rows` with DuckDB's Appender, and their
+ * entity contexts into `texts` (last entry wins for a repeated profile); returns how many
+ * profiles the run listed.
  */
-export async function stageRun(db: DuckDBConnection, profiles: AsyncIterable<RunProfile[]>): Promise<number> {
+export async function stageRun(db: DuckDBConnection, profiles: AsyncIterable<RunProfile[]>, texts: TextFile): Promise<number> {
   await db.run(RUN_ROWS);
   const appender = await db.createAppender('run_rows', 'main', 'temp');
   let count = 0;
@@ -83,7 +105,7 @@ export async function stageRun(db: DuckDBConnection, profiles: AsyncIterable<Run
       for (const p of chunk) {
         if (!repeated) repeated = seen.size === seen.add(p.profileId).size;
         try {
-          appendProfile(appender, count++, p);
+          appendProfile(appender, texts, count++, p);
         } catch (error) {
           // JSON.stringify overflows the stack on values nested a few thousand deep (which the run
           // file reader refuses, and a library caller may still pass): say which profile.

@@ -1,4 +1,4 @@
-import { ActionWriter, type ActionPayload } from '../actions/action-writer.js';
+import { ActionWriter, type ActionPayload, type RunIdsLook } from '../actions/action-writer.js';
 import { refusalReason } from '../writer/refusal-reason.js';
 import { actionsCore, defaultValues, fieldsToJsonSchema, removeEmptyValues } from '../actions/actions-core.js';
 import { compileMapping, type CompiledMapping } from '../actions/compiled-mapping.js';
@@ -178,18 +178,18 @@ export class ActionWriteSession {
    * write's statements do. Prepared writes are committed in the order they were prepared, or
    * not at all (each is planned against the schema the ones before it leave).
    *
-   * `alsoAt`: the events' message ids can only already be in their table with the events' own
-   * `receivedAt` or one of these times (a run's, `ChangeSink.alsoAt`), so the look for them reads
-   * only those rows. Without it (the queue, a run after too many others' failed attempts) it
-   * reads them all.
+   * `look.alsoAt`: the events' message ids can only already be in their table with the events'
+   * own `receivedAt` or one of these times (a run's, `ChangeSink.alsoAt`), so the look for them
+   * reads only those rows. Without it (the queue, a run after too many others' failed attempts)
+   * it reads them all. `look.unseen`: they cannot be in any table yet (see RunIdsLook).
    */
-  async prepare(activation: ActivationConfig, events: ActionEvent[], alsoAt?: readonly string[]): Promise<PreparedEvents> {
+  async prepare(activation: ActivationConfig, events: ActionEvent[], look: RunIdsLook = {}): Promise<PreparedEvents> {
     this.begin();
     if (this.error !== undefined) throw this.error;
     await this.settled();
     await this.open();
     const started = Date.now();
-    const apply = await this.execute(activation, events, alsoAt);
+    const apply = await this.execute(activation, events, look);
     return { activation, events, apply, started };
   }
 
@@ -234,7 +234,7 @@ export class ActionWriteSession {
    * write is planned now, in the order writes are prepared: a write planned only as it commits
    * would be planned against tables an earlier-prepared write has yet to create.
    */
-  private async execute(activation: ActivationConfig, events: ActionEvent[], alsoAt: readonly string[] | undefined): Promise<() => Promise<EventResult[]>> {
+  private async execute(activation: ActivationConfig, events: ActionEvent[], look: RunIdsLook): Promise<() => Promise<EventResult[]>> {
     const mapping = this.mapping(activation);
     if (!this.compiled.has(activation.name)) this.compiled.set(activation.name, compileMapping(mapping) ?? null);
     const map = this.compiled.get(activation.name) ?? ((event: ActionEvent) => actionsCore().transform(mapping as never, materializeEvent(event) as never));
@@ -262,7 +262,7 @@ export class ActionWriteSession {
       indices.push(i);
     }
     if (payloads.length === 0) return async () => results;
-    const prepared = await this.writer!.prepare(payloads, { alsoAt });
+    const prepared = await this.writer!.prepare(payloads, look);
     return async () => {
       const written = await this.writer!.apply(prepared);
       written.results.forEach((r, k) => (results[indices[k]!] = r.ok ? { status: 200 } : { status: r.status, errormessage: r.reason }));

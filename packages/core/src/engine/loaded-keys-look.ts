@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { messageIds } from '../classic/message-ids.js';
-import { HashSet64, keyHash, LoadedKeys, quickKeyHashes } from '../loaded-keys/index.js';
+import { keyHash, LoadedKeys } from '../loaded-keys/index.js';
 import type { CallLog } from '../log/call-log.js';
 import { comparePositions, LOG_START, type LogPosition } from '../log/position.js';
 import { SyncKeys } from '../writer/sync-keys.js';
@@ -58,23 +58,6 @@ export async function rebuildLoadedKeys(dir: string, writer: TableWriter, schema
   // No index can stand for such tables; one kept from before must not be trusted once they change back.
   LoadedKeys.discard(dir);
   return undefined;
-}
-
-/**
- * The batches of a sync into tables that hold no id yet (an empty index), which need no look
- * before the first of them: a batch's ids are new unless an earlier batch of the sync, or the
- * batch itself, has one of their hashes (a call sent twice, or two ids sharing a hash). Such a
- * batch looks for its own ids in its tables, which by then hold what the earlier ones loaded.
- * The hashes are cheap ones (`quickKeyHashes`): the index's own are made after the batches, from
- * the log, while the warehouse refreshes `users` (`catchUpLoadedKeys`).
- */
-export class IdsOfEmptyTables {
-  private readonly seen = new HashSet64();
-
-  /** The `SyncKeys` a batch with these message ids sorts its rows by (all new), or undefined where it must look. */
-  keysFor(ids: readonly string[]): SyncKeys | undefined {
-    return this.seen.addWords(quickKeyHashes(ids)) ? new SyncKeys('id', new Map(), new Map()) : undefined;
-  }
 }
 
 export function hashesOf(ids: readonly string[]): BigUint64Array {

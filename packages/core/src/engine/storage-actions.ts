@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MissingSchemaError } from '../actions/action-writer.js';
+import { MissingSchemaError, type RunIdsLook } from '../actions/action-writer.js';
 import { eventFromChange, type ActionEvent } from '../actions/events.js';
 import type { ActivationConfig, SpaceConfig, StowageConfig, WarehouseConfig } from '../config/config.js';
 import type { Destination } from '../contract/destination.js';
@@ -131,7 +131,7 @@ export class StorageActionsPath {
    * An activation that cannot be written now (the warehouse failed, its schema is missing) gets
    * no prepared write: its events go to the durable queue when the chunk's turn comes.
    */
-  async prepareWrites(s: ActionWriteSession, byActivation: EventsByActivation, alsoAt?: readonly string[]): Promise<PendingWrite[]> {
+  async prepareWrites(s: ActionWriteSession, byActivation: EventsByActivation, look: RunIdsLook = {}): Promise<PendingWrite[]> {
     const writes: PendingWrite[] = [];
     for (const [activation, events] of byActivation) {
       if (s.failed || s.heldActivations.has(activation.name)) {
@@ -140,7 +140,7 @@ export class StorageActionsPath {
         continue;
       }
       try {
-        writes.push({ activation, events, prepared: await s.prepare(activation, events, alsoAt) });
+        writes.push({ activation, events, prepared: await s.prepare(activation, events, look) });
       } catch (error) {
         failedWrite(s, activation, events.length, error);
         writes.push({ activation, events });

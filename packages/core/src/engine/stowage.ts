@@ -16,7 +16,7 @@ import { failpoint } from '../testing/failpoint.js';
 import { comparePositions, LOG_START, type LogPosition } from '../log/position.js';
 import type { ApplyOptions, Change, ChangeSink, ProfileStore, RunHeader, RunOutcome, RunProfile } from '../runs/run.js';
 import { TableWriter, type WriteResult } from '../writer/table-writer.js';
-import { lookPays, type SyncKeys } from '../writer/sync-keys.js';
+import { IdsOfEmptyTables, lookPays, type SyncKeys } from '../writer/sync-keys.js';
 import { messageIds } from '../classic/message-ids.js';
 import { USERS } from '../classic/tables.js';
 import { eventTablesCut } from '../classic/event-tables-cut.js';
@@ -25,13 +25,14 @@ import { RunMarks } from './run-marks.js';
 import { prefetch } from './prefetch.js';
 import { readRefusedCalls, writeRefusedBatch, type RefusedBatch } from './refused-calls.js';
 import { BusyRetries, heldBy } from './busy-retries.js';
-import { catchUpLoadedKeys, IdsOfEmptyTables, LookFailed, loadedKeysDir, lookUpThroughIndex, openLoadedKeys, rebuildLoadedKeys, type IndexedWindow } from './loaded-keys-look.js';
+import { catchUpLoadedKeys, LookFailed, loadedKeysDir, lookUpThroughIndex, openLoadedKeys, rebuildLoadedKeys, type IndexedWindow } from './loaded-keys-look.js';
 import { LoadedKeys } from '../loaded-keys/index.js';
 import { refusalReason } from '../writer/refusal-reason.js';
 import { WriteLane } from './write-lane.js';
 import { runProgress, type RunProgress } from './run-progress.js';
 import { StorageActionsPath, type ActivationOutcome, type EventsByActivation, type FlushResult } from './storage-actions.js';
 import type { ActionWriteSession } from './action-write-session.js';
+import type { RunIdsLook } from '../actions/action-writer.js';
 
 export interface StowageOptions {
   destinations: ReadonlyMap<string, Destination>;
@@ -238,8 +239,8 @@ export class Stowage {
       return s;
     };
     let calls = 0;
-    // Where else than among the rows of their own time the run's message ids may be (ChangeSink.alsoAt); undefined: anywhere.
-    let alsoAt: readonly string[] | undefined;
+    // Where else than among the rows of their own time the run's message ids may be, if anywhere (ChangeSink.alsoAt); alsoAt undefined: anywhere.
+    let look: RunIdsLook = {};
     const progress = runProgress(header, opts.onProgress);
     // One lane per warehouse: its writes run in order, while the diff streams the next changes.
     const lanes = new Map<string, WriteLane>();
@@ -264,12 +265,12 @@ export class Stowage {
         for (const [warehouse, byActivation] of this.actions.eventsFor(space, activations, changes)) {
           for (const list of byActivation.values()) events += list.length;
           const s = session(warehouse);
-          const writes = await this.actions.prepareWrites(s, byActivation, alsoAt);
+          const writes = await this.actions.prepareWrites(s, byActivation, look);
           await lane(warehouse).submit(async () => progress.events(await this.actions.commitOrQueue(s, warehouse, space, writes)));
         }
       },
-      alsoAt: (times) => {
-        alsoAt = times;
+      alsoAt: (times, unseen) => {
+        look = { alsoAt: times, unseen };
       },
       settle: async () => {
         for (const l of lanes.values()) await l.settle();

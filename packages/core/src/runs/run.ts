@@ -116,8 +116,12 @@ export interface ChangeSink {
    * again). Diffed against a state this run shares with them, for the profiles no applied run has
    * moved since, they made the same ids with their own time. Undefined: too many to name, the ids
    * may be anywhere. Until told, they may be anywhere.
+   *
+   * `unseen`: no attempt of this run handed changes on before this one, and no other run's
+   * attempt is unapplied (`times` is empty): none of the run's message ids can be in any table
+   * yet, and its writes need no look for them, only a check that no id comes twice.
    */
-  alsoAt?(times: readonly string[] | undefined): void;
+  alsoAt?(times: readonly string[] | undefined, unseen?: boolean): void;
 }
 
 /**

@@ -1,3 +1,6 @@
+import { HashSet64 } from '../loaded-keys/hash-set.js';
+import { quickKeyHashes } from '../loaded-keys/key-hash.js';
+
 /**
  * What one look at a schema's tables found of the keys a sync is about to load: which keys each
  * table already held, and which keys come more than once in the sync. With it, a batch's rows
@@ -37,6 +40,23 @@ export class SyncKeys {
     if (admitted.has(group)) return false;
     admitted.add(group);
     return true;
+  }
+}
+
+/**
+ * The batches of a sync into tables that hold no id yet (an empty index), or of a run whose ids
+ * no table can hold yet (`RunIdsLook.unseen`), which need no look before the first of them: a batch's ids are new unless an earlier batch of the sync, or the
+ * batch itself, has one of their hashes (a call sent twice, or two ids sharing a hash). Such a
+ * batch looks for its own ids in its tables, which by then hold what the earlier ones loaded.
+ * The hashes are cheap ones (`quickKeyHashes`): the index's own are made after the batches, from
+ * the log, while the warehouse refreshes `users` (`catchUpLoadedKeys`).
+ */
+export class IdsOfEmptyTables {
+  private readonly seen = new HashSet64();
+
+  /** The `SyncKeys` a batch with these message ids sorts its rows by (all new), or undefined where it must look. */
+  keysFor(ids: readonly string[]): SyncKeys | undefined {
+    return this.seen.addWords(quickKeyHashes(ids)) ? new SyncKeys('id', new Map(), new Map()) : undefined;
   }
 }
 

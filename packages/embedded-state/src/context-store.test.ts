@@ -1,0 +1,123 @@
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, describe, expect, it } from 'vitest';
+import { jsonValue, type Change, type ChangeSink, type RunHeader, type RunProfile } from '@stowage/core';
+import { EmbeddedProfileStore } from './profile-store.js';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'contexts-'));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+const member = (id: string, entityContext?: Record<string, unknown>): RunProfile => ({ profileId: id, userId: id, anonymousIds: [], emails: [], mobileIds: [], ...(entityContext ? { entityContext } : {}) });
+const header = (id: string, hour: number, kind: RunHeader['kind'] = 'snapshot'): RunHeader => ({ space: 's', computation: 'l', id, kind, completedAt: `2026-12-05T${String(hour).padStart(2, '0')}:00:00.000Z` });
+const rows = (profiles: RunProfile[]) => (async function* () { yield profiles; })();
+
+/** Applies a linked audience run; its emitted changes as [profile, kind, context]. */
+async function run(store: EmbeddedProfileStore, h: RunHeader, profiles: RunProfile[], sink: Partial<ChangeSink> = {}) {
+  const changes: Change[] = [];
+  await store.applyRun(h, 'linked_audience', rows(profiles), { emit: async (b) => void changes.push(...b), settle: async () => undefined, ...sink });
+  return changes.map((c) => [c.profile.profileId, c.kind, jsonValue(c.entityContext)]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+}
+
+const texts = (dir: string) => readdirSync(dir).filter((name) => name.endsWith('.texts')).sort();
+const size = (dir: string, name: string) => statSync(join(dir, name)).size;
+
+async function stateRows(dir: string, sql: string): Promise<unknown[][]> {
+  const instance = await DuckDBInstance.create(join(dir, 'state.duckdb'));
+  try {
+    const db = await instance.connect();
+    const rows = (await db.runAndReadAll(sql)).getRowsJS();
+    db.closeSync();
+    return rows;
+  } finally {
+    instance.closeSync();
+  }
+}
+
+describe("the profile state's texts file of entity contexts", () => {
+  it('cuts what an attempt that never committed wrote, whether it failed or the process died', async () => {
+    const dir = tempDir();
+    let store = await EmbeddedProfileStore.open(dir);
+    await run(store, header('r1', 1), [member('a', { cart: 1 }), member('b', { cart: 2 })]);
+    const committed = size(dir, 'contexts-0.texts');
+    expect(committed).toBe(Buffer.byteLength('{"cart":1}{"cart":2}'));
+    // Its write failed after the changes were handed on: rolled back, texts and all.
+    await expect(run(store, header('r2', 2), [member('a', { cart: 10 }), member('c', { cart: 3 })], { settle: async () => Promise.reject(new Error('the warehouse went away')) })).rejects.toThrow('the warehouse went away');
+    expect(size(dir, 'contexts-0.texts')).toBe(committed);
+    // No run's texts are left behind.
+    expect(texts(dir)).toEqual(['contexts-0.texts']);
+    await store.close();
+    // A process killed between writing its texts and committing left them past the committed length.
+    appendFileSync(join(dir, 'contexts-0.texts'), '{"never":"committed"}');
+    store = await EmbeddedProfileStore.open(dir);
+    expect(size(dir, 'contexts-0.texts')).toBe(committed);
+    // The next runs place their texts where the cut tail was, and read the stored ones back whole.
+    expect(await run(store, header('r2', 2), [member('a', { cart: 10 }), member('c', { cart: 3 })])).toEqual([
+      ['b', 'exited', { cart: 2 }],
+      ['c', 'entered', { cart: 3 }],
+    ]);
+    expect(await run(store, header('r3', 3), [member('c', { cart: 3 })])).toEqual([['a', 'exited', { cart: 10 }]]);
+    await store.close();
+  });
+
+  it('refuses to open a state whose texts file is shorter than what it committed, saying so', async () => {
+    const dir = tempDir();
+    const store = await EmbeddedProfileStore.open(dir);
+    await run(store, header('r1', 1), [member('a', { cart: 1 })]);
+    await store.close();
+    truncateSync(join(dir, 'contexts-0.texts'), 3);
+    await expect(EmbeddedProfileStore.open(dir)).rejects.toThrow(/contexts-0\.texts holds 3 bytes where the profile state counts 10: it was cut or replaced outside Stowage/);
+  });
+
+  it('rewrites the file with its live contexts once half of it is dead, and reads every context back after', async () => {
+    const dir = tempDir();
+    const store = await EmbeddedProfileStore.open(dir, 30_000, { compactContextsFrom: 1 });
+    await run(store, header('r1', 1), [member('a', { v: 'a1' }), member('b', { v: 'b1' }), member('c', { v: 'c1' })]);
+    expect(texts(dir)).toEqual(['contexts-0.texts']);
+    // Two of three contexts replaced (silently: the members stay): a third of the file is dead.
+    expect(await run(store, header('r2', 2), [member('a', { v: 'a2' }), member('b', { v: 'b2' }), member('c', { v: 'c1' })])).toEqual([]);
+    expect(texts(dir)).toEqual(['contexts-0.texts']);
+    // Two more: past half dead. Rewritten into the next generation, the old file gone.
+    expect(await run(store, header('r3', 3), [member('a', { v: 'a3' }), member('b', { v: 'b3' }), member('c', { v: 'c1' })])).toEqual([]);
+    expect(texts(dir)).toEqual(['contexts-1.texts']);
+    expect(size(dir, 'contexts-1.texts')).toBe(Buffer.byteLength('{"v":"a3"}{"v":"b3"}{"v":"c1"}'));
+    // Every member's context comes back from the new file: to a new activation, and with each exit.
+    const members: Change[] = [];
+    await store.members('s', 'l', async (b) => void members.push(...b));
+    expect(members.map((c) => [c.profile.profileId, jsonValue(c.entityContext)]).sort()).toEqual([['a', { v: 'a3' }], ['b', { v: 'b3' }], ['c', { v: 'c1' }]]);
+    expect(await run(store, header('r4', 4), [])).toEqual([['a', 'exited', { v: 'a3' }], ['b', 'exited', { v: 'b3' }], ['c', 'exited', { v: 'c1' }]]);
+    await store.close();
+    // Reopened, the state names the new generation.
+    expect(await stateRows(dir, 'SELECT generation, length FROM context_file')).toEqual([[1n, BigInt(size(dir, 'contexts-1.texts'))]]);
+  });
+
+  it('takes over contexts a state kept in its rows before: read for an exit, moved to the file when a run restates them', async () => {
+    const dir = tempDir();
+    let store = await EmbeddedProfileStore.open(dir);
+    await run(store, header('r1', 1), [member('a', { v: 1 }), member('b', { v: 2 })]);
+    await store.close();
+    // As a state written by an earlier version holds them: the text in the row, no hash, no place.
+    const instance = await DuckDBInstance.create(join(dir, 'state.duckdb'));
+    const db = await instance.connect();
+    await db.run(`UPDATE memberships SET context = CASE profile_id WHEN 'a' THEN '{"v":1}' ELSE '{"v":2}' END, context_hash = NULL, context_at = NULL, context_len = NULL`);
+    await db.run('UPDATE context_file SET length = 0');
+    db.closeSync();
+    instance.closeSync();
+    rmSync(join(dir, 'contexts-0.texts'));
+    store = await EmbeddedProfileStore.open(dir);
+    // a restated as it was: no change, but its row now refers to the file; b exits with its old text.
+    expect(await run(store, header('r2', 2), [member('a', { v: 1 })])).toEqual([['b', 'exited', { v: 2 }]]);
+    await store.close();
+    expect(await stateRows(dir, `SELECT profile_id, context, context_at, context_len FROM memberships ORDER BY profile_id`)).toEqual([
+      ['a', null, 0n, 7n],
+      ['b', '{"v":2}', null, null],
+    ]);
+    expect(existsSync(join(dir, 'contexts-0.texts')) && size(dir, 'contexts-0.texts')).toBe(7);
+  });
+});
