@@ -16,7 +16,7 @@ export * from './runs/index.js';
 export * from './config/index.js';
 export * from './history/index.js';
 export { loadedKeysDir } from './engine/loaded-keys-look.js';
-export { keyHash, LoadedKeys } from './loaded-keys/index.js';
+export { HashSet64, keyHash, LoadedKeys, quickKeyHashes } from './loaded-keys/index.js';
 export { Stowage, StowageError, UsageError, type StowageOptions, type SyncProgress, type FlushProgress, type IngestResult, type RunResult } from './engine/stowage.js';
 export type { RunProgress } from './engine/run-progress.js';
 export type { ActivationOutcome, FlushResult } from './engine/storage-actions.js';

@@ -66,6 +66,19 @@ describe("the profile state's texts file of entity contexts", () => {
     await store.close();
   });
 
+  it('takes the last entry of a profile a run lists twice, in another chunk, with its context', async () => {
+    const store = await EmbeddedProfileStore.open(tempDir());
+    const changes: Change[] = [];
+    const chunks = (async function* () {
+      yield [member('a', { v: 1 }), member('b', { v: 1 })];
+      yield [member('a', { v: 2 })];
+    })();
+    await store.applyRun(header('r1', 1), 'linked_audience', chunks, { emit: async (b) => void changes.push(...b), settle: async () => undefined });
+    expect(changes.map((c) => [c.profile.profileId, c.kind, jsonValue(c.entityContext)]).sort()).toEqual([['a', 'entered', { v: 2 }], ['b', 'entered', { v: 1 }]]);
+    expect(await run(store, header('r2', 2), [])).toEqual([['a', 'exited', { v: 2 }], ['b', 'exited', { v: 1 }]]);
+    await store.close();
+  });
+
   it('refuses to open a state whose texts file is shorter than what it committed, saying so', async () => {
     const dir = tempDir();
     const store = await EmbeddedProfileStore.open(dir);
