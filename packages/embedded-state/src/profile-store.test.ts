@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -128,6 +128,21 @@ describe('EmbeddedProfileStore', () => {
       ['r4', ['2026-11-23T03:00:00.000Z'], false],
     ]);
     await store.close();
+  });
+
+  it('is one engine for a folder however it is reached (a symlink): runs applied through either are kept', async () => {
+    const dir = tempDir();
+    const link = join(tempDir(), 'link');
+    symlinkSync(dir, link);
+    const direct = await EmbeddedProfileStore.open(dir);
+    const linked = await EmbeddedProfileStore.open(link);
+    await apply(direct, 'audience', { id: 'r1' }, [profile('a')]);
+    await apply(linked, 'audience', { id: 'r2', completedAt: '2026-11-23T11:00:00.000Z' }, [profile('a'), profile('b')]);
+    await linked.close();
+    await direct.close();
+    const again = await EmbeddedProfileStore.open(dir);
+    expect((await apply(again, 'audience', { id: 'r3', completedAt: '2026-11-23T12:00:00.000Z' }, [profile('a'), profile('b')])).changes).toEqual([]);
+    await again.close();
   });
 
   it('applies a run id once; a re-sent run changes nothing', async () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -54,7 +54,8 @@ export class EmbeddedProfileStore implements ProfileStore {
   /** `options.compactContextsFrom`: the texts file's size past which it may be compacted (ContextStore); for tests. */
   static async open(stateDir: string, timeoutMs = 30_000, options: { compactContextsFrom?: number } = {}): Promise<EmbeddedProfileStore> {
     mkdirSync(stateDir, { recursive: true });
-    const file = await openStateFile(resolve(stateDir, 'state.duckdb'), timeoutMs, options.compactContextsFrom).catch((error: unknown) => {
+    // By its real path: a folder reached through a symlink is the same file, and must be the same engine.
+    const file = await openStateFile(join(realpathSync(resolve(stateDir)), 'state.duckdb'), timeoutMs, options.compactContextsFrom).catch((error: unknown) => {
       const message = (error as Error).message;
       // Another command holds the file all this time (a long run, a sync's backfill): say that, not DuckDB's read-only hint.
       const holder = /lock/i.test(message) ? /PID (\d+)/.exec(message)?.[1] : undefined;

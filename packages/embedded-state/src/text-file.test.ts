@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import fs, { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -53,5 +54,38 @@ describe('TextFile', () => {
     expect(() => file.readText({ at: file.length, len: 3 })).toThrow(/lies past the end/);
     file.close();
     expect(() => new TextFile(path, 1000)).toThrow(/holds 14 bytes where the profile state counts 1000/);
+  });
+});
+
+describe('TextFile, when a write fails part-way (a full disk)', () => {
+  it('counts the bytes that landed, so that a rollback cuts them and the next text goes where it is said to', () => {
+    const path = join(dir, 'full.texts');
+    const file = new TextFile(path, 0);
+    file.appendText('{"a":1}');
+    file.sync();
+    const committed = file.length;
+    file.appendText('{"b":"lands in part"}');
+    const write = fs.writeSync;
+    let calls = 0;
+    // The first write lands 5 bytes; the next one finds the disk full.
+    fs.writeSync = ((fd: number, buffer: Buffer, offset: number) => {
+      if (calls++ === 0) return write(fd, buffer, offset, 5);
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    }) as typeof fs.writeSync;
+    syncBuiltinESMExports();
+    try {
+      expect(() => file.flush()).toThrow(/ENOSPC/);
+    } finally {
+      fs.writeSync = write;
+      syncBuiltinESMExports();
+    }
+    expect(statSync(path).size).toBe(committed + 5);
+    file.truncate(committed);
+    expect(statSync(path).size).toBe(committed);
+    const next = file.appendText('{"c":3}');
+    file.sync();
+    expect(next.at).toBe(committed);
+    expect(readFileSync(path, 'utf8')).toBe('{"a":1}{"c":3}');
+    file.close();
   });
 });

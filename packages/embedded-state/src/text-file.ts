@@ -90,12 +90,11 @@ export class TextFile {
     fsyncSync(this.fd);
   }
 
-  /** Drops everything past `length` (an attempt rolled back). */
+  /** Drops everything past `length` (an attempt rolled back), whatever the file holds past it. */
   truncate(length: number): void {
-    if (length >= this.length) return;
     this.window = Buffer.alloc(0);
-    if (length >= this.written) {
-      this.pendingBytes = length - this.written;
+    if (length >= this.written && fstatSync(this.fd).size <= this.written) {
+      this.pendingBytes = Math.min(this.pendingBytes, length - this.written);
       return;
     }
     this.pendingBytes = 0;
@@ -111,9 +110,14 @@ export class TextFile {
 
   private writeAll(bytes: Buffer): void {
     let done = 0;
-    // An 'a+' file appends wherever the position is: every write lands at the end.
-    while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done);
-    this.written += bytes.length;
+    // An 'a+' file appends wherever the position is: every write lands at the end. Counted as
+    // they land: a write that fails part-way (a full disk) leaves bytes a rollback must cut,
+    // and every later text's place depends on the count.
+    while (done < bytes.length) {
+      const n = writeSync(this.fd, bytes, done, bytes.length - done);
+      done += n;
+      this.written += n;
+    }
   }
 
   private fill(at: number, len: number): void {
