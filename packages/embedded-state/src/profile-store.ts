@@ -83,9 +83,9 @@ export class EmbeddedProfileStore implements ProfileStore {
     const { space, computation } = header;
     const contexts = this.file.contexts;
     const texts = new TextFile(join(this.file.dir, `run-${process.pid}-${++runTexts}.texts`), 0);
-    await this.db.run('BEGIN TRANSACTION');
     let abandoned: string[] | undefined;
     try {
+      await this.db.run('BEGIN TRANSACTION');
       const seen = await this.db.runAndReadAll('SELECT 1 FROM runs WHERE space = $1 AND computation = $2 AND run_id = $3', [space, computation, header.id]);
       if (seen.currentRowCount > 0) {
         await this.db.run('ROLLBACK');
