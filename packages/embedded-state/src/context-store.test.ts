@@ -85,7 +85,7 @@ describe("the profile state's texts file of entity contexts", () => {
     await run(store, header('r1', 1), [member('a', { cart: 1 })]);
     await store.close();
     truncateSync(join(dir, 'contexts-0.texts'), 3);
-    await expect(EmbeddedProfileStore.open(dir)).rejects.toThrow(/contexts-0\.texts holds 3 bytes where the profile state counts 10: it was cut or replaced outside Stowage/);
+    await expect(EmbeddedProfileStore.open(dir)).rejects.toThrow(/contexts-0\.texts holds 3 bytes where the profile state counts 10: it was cut or replaced outside Stowage\. .*restore it from a backup taken together with state\.duckdb/);
   });
 
   it('rewrites the file with its live contexts once half of it is dead, and reads every context back after', async () => {

@@ -32,7 +32,7 @@ export class TextFile {
     this.fd = openSync(path, 'a+');
     try {
       const size = fstatSync(this.fd).size;
-      if (keep !== undefined && size < keep) throw new Error(`the file ${path} holds ${size} bytes where the profile state counts ${keep}: it was cut or replaced outside Stowage`);
+      if (keep !== undefined && size < keep) throw new Error(`the file ${path} holds ${size} bytes where the profile state counts ${keep}: it was cut or replaced outside Stowage. It holds the entity contexts of linked audience members, kept nowhere else: restore it from a backup taken together with state.duckdb beside it; nothing was applied or changed`);
       if (keep !== undefined && size > keep) ftruncateSync(this.fd, keep);
       this.written = keep ?? size;
     } catch (error) {
