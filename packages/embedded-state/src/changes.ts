@@ -21,6 +21,8 @@ export interface ChangeRow extends Partial<RunOfChanges> {
   /** The context's text when the row holds it; else `context_at`/`context_len` place it (see ContextStore). */
   entity_context?: string | null;
   context_from?: string | null;
+  /** The context's hash, checked against the text read from the state's file. */
+  context_hash?: string | null;
   context_at?: bigint | number | null;
   context_len?: bigint | number | null;
   /** Where a context new to the state goes in its texts file. */
@@ -75,13 +77,13 @@ export function toChange(space: string, r: ChangeRow, run?: RunOfChanges): Chang
  */
 export function changesQuery(linked: boolean, withJourney: boolean): string {
   const entities = linked
-    ? `UNION ALL SELECT profile_id, NULL, entity_id, kind, CASE WHEN present THEN 'true' ELSE 'false' END, version, context, NULL, NULL, NULL, NULL, true${withJourney ? ', NULL, NULL' : ''}
+    ? `UNION ALL SELECT profile_id, NULL, entity_id, kind, CASE WHEN present THEN 'true' ELSE 'false' END, version, context, NULL, NULL, NULL, NULL, NULL, true${withJourney ? ', NULL, NULL' : ''}
        FROM run_entity_changes WHERE emitted`
     : '';
   const journey = withJourney ? ', r.journey_context, r.journey_metadata' : '';
   return `WITH c AS (
       SELECT c.profile_id, c.seq, NULL::VARCHAR AS entity_id, c.kind, c.value, c.version, c.context AS entity_context,
-             c.context_from, c.context_at, c.context_len, c.store_at, c.emitted${journey}
+             c.context_from, c.context_hash, c.context_at, c.context_len, c.store_at, c.emitted${journey}
       FROM run_changes c ${withJourney ? 'LEFT JOIN run_rows r USING (profile_id) ' : ''}WHERE c.emitted${linked ? ` OR c.context_from = 'run'` : ''}
       ${entities})
     SELECT c.*, p.user_id, p.anonymous_ids, p.emails, p.mobile_ids

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -86,6 +86,43 @@ describe("the profile state's texts file of entity contexts", () => {
     await store.close();
     truncateSync(join(dir, 'contexts-0.texts'), 3);
     await expect(EmbeddedProfileStore.open(dir)).rejects.toThrow(/contexts-0\.texts holds 3 bytes where the profile state counts 10: it was cut or replaced outside Stowage\. .*restore it from a backup taken together with state\.duckdb/);
+  });
+
+  it('leaves every texts file alone when the state names one that is missing (a state.duckdb restored alone), and says so', async () => {
+    const dir = tempDir();
+    const backup = tempDir();
+    let store = await EmbeddedProfileStore.open(dir, 30_000, { compactContextsFrom: 1 });
+    await run(store, header('r1', 1), [member('a', { v: 'a1' }), member('b', { v: 'b1' })]);
+    await store.close();
+    copyFileSync(join(dir, 'state.duckdb'), join(backup, 'state.duckdb'));
+    store = await EmbeddedProfileStore.open(dir, 30_000, { compactContextsFrom: 1 });
+    // Both contexts replaced: compacted into the next generation, generation 0 gone.
+    await run(store, header('r2', 2), [member('a', { v: 'a2' }), member('b', { v: 'b2' })]);
+    await store.close();
+    expect(texts(dir)).toEqual(['contexts-1.texts']);
+    copyFileSync(join(dir, 'state.duckdb'), join(backup, 'current.duckdb'));
+    copyFileSync(join(backup, 'state.duckdb'), join(dir, 'state.duckdb'));
+    await expect(EmbeddedProfileStore.open(dir)).rejects.toThrow(/contexts-0\.texts is missing, .*restore it from a backup taken together with state\.duckdb/);
+    expect(texts(dir)).toEqual(['contexts-1.texts']);
+    // The state that goes with it, put back: all there.
+    copyFileSync(join(backup, 'current.duckdb'), join(dir, 'state.duckdb'));
+    store = await EmbeddedProfileStore.open(dir);
+    expect(await run(store, header('r3', 3), [])).toEqual([['a', 'exited', { v: 'a2' }], ['b', 'exited', { v: 'b2' }]]);
+    await store.close();
+  });
+
+  it('refuses a stored context whose bytes were changed in place, rather than hand on another text', async () => {
+    const dir = tempDir();
+    let store = await EmbeddedProfileStore.open(dir);
+    await run(store, header('r1', 1), [member('a', { v: 'a1' }), member('b', { v: 'b1' })]);
+    await store.close();
+    const path = join(dir, 'contexts-0.texts');
+    writeFileSync(path, readFileSync(path, 'utf8').replace('"a1"', '"a9"'));
+    store = await EmbeddedProfileStore.open(dir);
+    await expect(run(store, header('r2', 2), [member('b', { v: 'b1' })])).rejects.toThrow(/the entity context of profile "a" read from .*contexts-0\.texts \(10 bytes at 0\) is not the one the profile state stored: the file was changed outside Stowage/);
+    const members: Change[] = [];
+    await expect(store.members('s', 'l', async (b) => void members.push(...b))).rejects.toThrow(/changed outside Stowage/);
+    await store.close();
   });
 
   it('rewrites the file with its live contexts once half of it is dead, and reads every context back after', async () => {

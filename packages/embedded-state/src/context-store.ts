@@ -1,4 +1,4 @@
-import { readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { TextFile } from './text-file.js';
@@ -42,9 +42,17 @@ export class ContextStore {
     }
     const generation = Number(row[0]);
     const committed = Number(row[1]);
+    const path = join(dir, fileName(generation));
+    // Missing, it is not made again empty: the state and its texts must be restored together.
+    if (committed > 0 && !existsSync(path)) {
+      throw new Error(`the file ${path} is missing, which holds the entity contexts of linked audience members the profile state refers to (${committed} bytes), kept nowhere else: restore it from a backup taken together with state.duckdb beside it; nothing was applied or changed`);
+    }
+    const file = new TextFile(path, committed);
+    // Only once the state and its file agree are other files taken for leftovers (a compaction's
+    // or a run's, cut short): with a state.duckdb from elsewhere they may be the only copy.
     // One process has the state at a time (DuckDB's lock on its file), and it has just opened it.
     for (const name of readdirSync(dir)) if (STALE.test(name) && name !== fileName(generation)) rmSync(join(dir, name), { force: true });
-    return new ContextStore(dir, generation, committed, new TextFile(join(dir, fileName(generation)), committed), compactFromBytes);
+    return new ContextStore(dir, generation, committed, file, compactFromBytes);
   }
 
   get texts(): TextFile {

@@ -279,7 +279,7 @@ export class EmbeddedProfileStore implements ProfileStore {
   private membersNow(space: string, computation: string, emit: (changes: Change[]) => Promise<void>): Promise<number> {
     return this.streamChanges(
       `SELECT m.computation, m.profile_id, 'entered' AS kind, m.value, m.version, m.run_id, m.updated_at AS at,
-              m.context AS entity_context, m.context_at, m.context_len, p.user_id, p.anonymous_ids, p.emails, p.mobile_ids
+              m.context AS entity_context, m.context_hash, m.context_at, m.context_len, p.user_id, p.anonymous_ids, p.emails, p.mobile_ids
        FROM memberships m JOIN profiles p ON p.space = m.space AND p.profile_id = m.profile_id
        WHERE m.space = $1 AND m.computation = $2 AND m.kind IN ('audience', 'linked_audience') AND m.value = 'true'`,
       [space, computation],
@@ -321,7 +321,12 @@ export class EmbeddedProfileStore implements ProfileStore {
           if (row.emitted === false) continue;
           row.entity_context = bytes.toString('utf8');
         } else if (row.entity_context == null && row.context_at != null) {
-          row.entity_context = stored.readText({ at: Number(row.context_at), len: Number(row.context_len) });
+          const text = stored.readText({ at: Number(row.context_at), len: Number(row.context_len) });
+          // A file changed in place would otherwise hand on another member's context, or broken JSON.
+          if (row.context_hash && contextHash(text) !== row.context_hash) {
+            throw new Error(`the entity context of profile ${JSON.stringify(row.profile_id)} read from ${stored.path} (${Number(row.context_len)} bytes at ${Number(row.context_at)}) is not the one the profile state stored: the file was changed outside Stowage. Restore it from a backup taken together with state.duckdb beside it; nothing of this run was applied`);
+          }
+          row.entity_context = text;
         }
         pending.push(toChange(space, row, run));
       }
