@@ -1,5 +1,6 @@
-import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import fs, { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -145,6 +146,39 @@ describe("the profile state's texts file of entity contexts", () => {
     await store.close();
     // Reopened, the state names the new generation.
     expect(await stateRows(dir, 'SELECT generation, length FROM context_file')).toEqual([[1n, BigInt(size(dir, 'contexts-1.texts'))]]);
+  });
+
+  it('applies the run when its compaction fails, says so, and compacts at the next run', async () => {
+    const dir = tempDir();
+    const store = await EmbeddedProfileStore.open(dir, 30_000, { compactContextsFrom: 1 });
+    await run(store, header('r1', 1), [member('a', { v: 'a1' })]);
+    // The next generation's file cannot be made.
+    mkdirSync(join(dir, 'contexts-1.texts'));
+    const outcome = await store.applyRun(header('r2', 2), 'linked_audience', rows([member('a', { v: 'a2' })]), { emit: async () => undefined, settle: async () => undefined });
+    expect(outcome).toMatchObject({ applied: true, notices: [expect.stringMatching(/^the run is applied, but the entity contexts' file of the profile state could not be compacted \(.*\); it keeps its dead texts/)] });
+    rmSync(join(dir, 'contexts-1.texts'), { recursive: true });
+    expect(await run(store, header('r3', 3), [member('a', { v: 'a3' })])).toEqual([]);
+    expect(texts(dir)).toEqual(['contexts-1.texts']);
+    expect(await run(store, header('r4', 4), [])).toEqual([['a', 'exited', { v: 'a3' }]]);
+    await store.close();
+  });
+
+  it('says a full disk under the state is one, naming the folder, and that the run can be sent again', async () => {
+    const dir = tempDir();
+    const store = await EmbeddedProfileStore.open(dir);
+    const write = fs.writeSync;
+    fs.writeSync = (() => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    }) as typeof fs.writeSync;
+    syncBuiltinESMExports();
+    try {
+      await expect(run(store, header('r1', 1), [member('a', { v: 'a1' })])).rejects.toThrow(/^the profile state in .+ could not be written: its disk is full \(ENOSPC: no space left on device, write\)\. Nothing of this run was applied.*run it again$/);
+    } finally {
+      fs.writeSync = write;
+      syncBuiltinESMExports();
+    }
+    expect(await run(store, header('r1', 1), [member('a', { v: 'a1' })])).toEqual([['a', 'entered', { v: 'a1' }]]);
+    await store.close();
   });
 
   it('takes over contexts a state kept in its rows before: read for an exit, moved to the file when a run restates them', async () => {

@@ -139,13 +139,19 @@ export class EmbeddedProfileStore implements ProfileStore {
       // (Not in the transaction, whose snapshot is older than the pin.) A pin left by a failure
       // here only widens later runs' looks by its time.
       await this.pins.run('DELETE FROM run_attempts WHERE space = $1 AND computation = $2 AND run_id = $3', [space, computation, header.id]).catch(() => undefined);
-      // The run is applied whatever this does: a compaction that fails leaves the file as it was, and the next run tries again.
-      if (linked) await contexts.compactIfWasteful(this.db).catch(() => undefined);
-      return { applied: true, profiles: count, changes, ...(abandoned?.length ? { abandoned } : {}) };
+      // The run is applied whatever this does: a compaction that fails leaves the file as it was,
+      // and the next run tries again; the user is told (a full disk would fail the runs next).
+      const notices: string[] = [];
+      if (linked) {
+        await contexts.compactIfWasteful(this.db).catch((error: unknown) => {
+          notices.push(`the run is applied, but the entity contexts' file of the profile state could not be compacted (${(error as Error).message}); it keeps its dead texts, and the next run of a linked audience tries again: give the state folder room for a copy of the live contexts`);
+        });
+      }
+      return { applied: true, profiles: count, changes, ...(abandoned?.length ? { abandoned } : {}), ...(notices.length ? { notices } : {}) };
     } catch (error) {
       await this.db.run('ROLLBACK').catch(() => undefined);
       contexts.rollback();
-      throw error;
+      throw diskError(error, this.file.dir) ?? error;
     } finally {
       texts.close();
       rmSync(texts.path, { force: true });
@@ -352,6 +358,17 @@ export class EmbeddedProfileStore implements ProfileStore {
     this.pins.closeSync();
     this.file.release();
   }
+}
+
+/** A full or read-only disk under the state, said as such: which folder, and that the run can be sent again. */
+function diskError(error: unknown, dir: string): Error | undefined {
+  const message = (error as Error)?.message ?? String(error);
+  const code = (error as { code?: string })?.code;
+  const full = code === 'ENOSPC' || code === 'EDQUOT' || /no space left on device|disk quota exceeded/i.test(message);
+  const readOnly = code === 'EROFS' || /read-only file system/i.test(message);
+  if (!full && !readOnly) return undefined;
+  const what = full ? 'its disk is full' : 'its disk is read-only';
+  return new Error(`the profile state in ${dir} could not be written: ${what} (${message.split('\n')[0]}). Nothing of this run was applied; what it wrote to activations' tables is kept, and is not written again: free room there, then run it again`, { cause: error });
 }
 
 /**

@@ -288,6 +288,7 @@ export class Stowage {
           `applied over the interrupted attempt${outcome.abandoned.length === 1 ? ` of run ${outcome.abandoned[0]}` : `s of runs ${outcome.abandoned.join(', ')}`} (--abandon-interrupted): the changes ${outcome.abandoned.length === 1 ? 'it' : 'they'} handed on stay in the Classic log and activations' tables, though the state never took them`,
         );
       }
+      if (outcome.notices) notices.push(...outcome.notices);
       if (outcome.applied) this.runMarks.applied(header.space, computation.key, header.id, Object.keys(computation.warehouses));
       const results: FlushResult[] = [];
       for (const warehouse of new Set(activations.map((a) => a.warehouse))) {

@@ -90,6 +90,8 @@ export interface RunOutcome {
   changes: number;
   /** Other runs of the computation whose interrupted attempts this run was applied over (`abandonInterrupted`). */
   abandoned?: string[];
+  /** What the store wants the user to know of a run it applied (housekeeping after it that failed). */
+  notices?: string[];
 }
 
 /** How a run is applied. */
