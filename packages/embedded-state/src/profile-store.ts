@@ -37,9 +37,10 @@ let runTexts = 0;
 const STATE_OPTIONS = { memory_limit: '512MB', preserve_insertion_order: 'false', threads: String(engineThreads()), checkpoint_threshold: '256MB' };
 
 /**
- * Profile state in a DuckDB file (`<stateDir>/state.duckdb`). A run is staged in bulk and diffed
- * against the state in SQL, so memory stays flat however large the snapshot; changes are streamed
- * to the caller before the state commits, so a crash in between replays the same changes.
+ * Profile state in a DuckDB file (`<stateDir>/state.duckdb`), linked audiences' entity contexts
+ * in a texts file beside it (ContextStore). A run is staged in bulk and diffed against the state
+ * in SQL, so memory stays flat however large the snapshot; changes are streamed to the caller
+ * before the state commits, so a crash in between replays the same changes.
  */
 export class EmbeddedProfileStore implements ProfileStore {
   private closed = false;
