@@ -51,7 +51,14 @@ export class ContextStore {
     // Only once the state and its file agree are other files taken for leftovers (a compaction's
     // or a run's, cut short): with a state.duckdb from elsewhere they may be the only copy.
     // One process has the state at a time (DuckDB's lock on its file), and it has just opened it.
-    for (const name of readdirSync(dir)) if (STALE.test(name) && name !== fileName(generation)) rmSync(join(dir, name), { force: true });
+    for (const name of readdirSync(dir)) {
+      if (!STALE.test(name) || name === fileName(generation)) continue;
+      try {
+        rmSync(join(dir, name), { force: true });
+      } catch {
+        // A leftover that cannot be removed (not a file) only takes room: it never stops the state.
+      }
+    }
     return new ContextStore(dir, generation, committed, file, compactFromBytes);
   }
 

@@ -55,6 +55,8 @@ export interface HarnessOptions {
    * many calls, whether or not that pays (`StowageOptions.keyWindow`, `alwaysLookUpKeys`).
    */
   keyWindow?: number;
+  /** The profile state's texts file may be compacted past this size (`EmbeddedProfileStore.open`). */
+  compactContextsFrom?: number;
 }
 
 export type Rows = Array<Record<string, unknown>>;
@@ -109,7 +111,7 @@ export class Harness {
     );
     const stowage = new Stowage(config, {
       destinations: new Map([[dut.destination.type, dut.destination]]),
-      openProfileStore: (stateDir) => EmbeddedProfileStore.open(stateDir),
+      openProfileStore: (stateDir) => EmbeddedProfileStore.open(stateDir, undefined, { compactContextsFrom: opts.compactContextsFrom }),
       keyWindow: opts.keyWindow,
       alwaysLookUpKeys: opts.keyWindow !== undefined,
       ...(opts.busyDelaysMs ? { busyDelaysMs: opts.busyDelaysMs } : {}),

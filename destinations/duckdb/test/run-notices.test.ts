@@ -1,0 +1,34 @@
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Harness, removeHarnessDirs, type DestinationUnderTest } from '@stowage/testkit';
+import { duckdb } from '../src/index.js';
+
+const dut: DestinationUnderTest = { destination: duckdb as never, module: '@stowage/destination-duckdb', settings: (dir) => ({ path: join(dir, 'warehouse.duckdb') }) } as DestinationUnderTest;
+
+afterAll(() => removeHarnessDirs());
+
+describe("a run's own notices", () => {
+  it("tell of the profile state's texts file that could not be compacted after the run, which is applied; the next run compacts it", async () => {
+    const h = await Harness.create(dut, { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts' } }, compactContextsFrom: 1 });
+    const state = join(h.dir, '.stowage');
+    await h.run({ computation: 'carts', id: 'r1', completedAt: '2026-12-05T01:00:00.000Z' }, [{ userId: 'u1', entityContext: { cart_id: 'c1' } }]);
+    expect(existsSync(join(state, 'contexts-0.texts'))).toBe(true);
+    // The next generation's file cannot be made.
+    mkdirSync(join(state, 'contexts-1.texts'));
+    // u1's context replaced (no change to write): half the file is dead, a compaction is due.
+    const result = await h.run({ computation: 'carts', id: 'r2', completedAt: '2026-12-05T02:00:00.000Z' }, [{ userId: 'u1', entityContext: { cart_id: 'c2' } }]);
+    expect(result).toMatchObject({ applied: true, changes: 0 });
+    expect(result.notices).toEqual([expect.stringMatching(/^the run is applied, but the entity contexts' file of the profile state could not be compacted/)]);
+    rmSync(join(state, 'contexts-1.texts'), { recursive: true });
+    // Compacted at the next run; u1 exits with its last context.
+    const third = await h.run({ computation: 'carts', id: 'r3', completedAt: '2026-12-05T03:00:00.000Z' }, []);
+    expect(third.notices).toEqual([]);
+    expect(existsSync(join(state, 'contexts-1.texts'))).toBe(true);
+    expect((await h.rows('carts', ['event_name', 'entity_context'], ['event_name'], 'wh', 'default')).map((r) => [r.event_name, JSON.parse(r.entity_context as string)])).toEqual([
+      ['Audience Entered', { cart_id: 'c1' }],
+      ['Audience Exited', { cart_id: 'c2' }],
+    ]);
+    await h.close();
+  });
+});
