@@ -35,8 +35,11 @@ export interface ChangeRow extends Partial<RunOfChanges> {
 
 const json = (text: string | null | undefined): unknown => (text === null || text === undefined ? null : JSON.parse(text));
 
-/** The change a row stands for; a run's changes take what they share from `run` (other queries read it per row). */
-export function toChange(space: string, r: ChangeRow, run?: RunOfChanges): Change {
+/**
+ * The change a row stands for, with the state's epoch (`stateEpoch`; '' adds none); a run's
+ * changes take what they share from `run` (other queries read it per row).
+ */
+export function toChange(space: string, r: ChangeRow, epoch: string, run?: RunOfChanges): Change {
   const change: Change = {
     space,
     computation: (run?.computation ?? r.computation)!,
@@ -56,6 +59,7 @@ export function toChange(space: string, r: ChangeRow, run?: RunOfChanges): Chang
   // Carried as the text the state keeps: it goes into the warehouse as that same text.
   if (r.entity_context != null) change.entityContext = new JsonText(r.entity_context);
   if (r.entity_id != null) change.entityId = r.entity_id;
+  if (epoch !== '') change.epoch = epoch;
   if (r.kind === 'step_entered') {
     change.journeyContext = json(r.journey_context);
     change.journeyMetadata = json(r.journey_metadata);

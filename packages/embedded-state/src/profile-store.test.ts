@@ -340,7 +340,53 @@ describe('EmbeddedProfileStore', () => {
     const state: Change[] = [];
     await store.currentState('s', async (b) => void state.push(...b));
     expect(state.map((c) => [c.computation, c.profile.profileId, c.kind, c.version])).toEqual([['c', 'a', 'exited', 2], ['c', 'b', 'entered', 1]]);
+    // A state that made changes before epochs keeps its ids: its changes carry none.
+    expect(state.every((c) => c.epoch === undefined)).toBe(true);
     await store.close();
+  });
+
+  it("marks every change with its state's epoch, which a state begun anew does not share, and keeps it across openings", async () => {
+    const dir = tempDir();
+    const first = await EmbeddedProfileStore.open(dir);
+    const { raw: before } = await apply(first, 'audience', { id: 'r1' }, [profile('a')]);
+    await first.close();
+    const again = await EmbeddedProfileStore.open(dir);
+    const { raw: after } = await apply(again, 'audience', { id: 'r2' }, [profile('b')]);
+    const members: Change[] = [];
+    await again.currentState('s', async (b) => void members.push(...b));
+    await again.close();
+    expect(before[0]!.epoch).toMatch(/^[0-9a-f]{16}$/);
+    expect([...after, ...members].map((c) => c.epoch)).toEqual([before[0]!.epoch, before[0]!.epoch, before[0]!.epoch, before[0]!.epoch]);
+    // The same run in a state begun anew (its folder lost or moved): versions count from 1
+    // again, the epoch tells its changes apart.
+    const anew = await open();
+    const { raw: redone } = await apply(anew, 'audience', { id: 'r1' }, [profile('a')]);
+    await anew.close();
+    expect(redone.map((c) => [c.profile.profileId, c.kind, c.version])).toEqual([['a', 'entered', 1]]);
+    expect(redone[0]!.epoch).toMatch(/^[0-9a-f]{16}$/);
+    expect(redone[0]!.epoch).not.toBe(before[0]!.epoch);
+  });
+
+  it('gives an epoch to a state from before epochs that never made a change, and none to one that made changes', async () => {
+    const unused = tempDir();
+    const made = tempDir();
+    for (const dir of [unused, made]) {
+      const store = await EmbeddedProfileStore.open(dir);
+      if (dir === made) await apply(store, 'audience', { id: 'r1' }, [profile('a')]);
+      await store.close();
+      // As a version before epochs left it.
+      const instance = await DuckDBInstance.create(join(dir, 'state.duckdb'));
+      const db = await instance.connect();
+      await db.run('DROP TABLE state_epoch');
+      db.closeSync();
+      instance.closeSync();
+    }
+    const fresh = await EmbeddedProfileStore.open(unused);
+    expect((await apply(fresh, 'audience', { id: 'r1' }, [profile('a')])).raw[0]!.epoch).toMatch(/^[0-9a-f]{16}$/);
+    await fresh.close();
+    const old = await EmbeddedProfileStore.open(made);
+    expect((await apply(old, 'audience', { id: 'r2' }, [profile('b')])).raw.map((c) => [c.profile.profileId, c.kind, c.epoch])).toEqual([['a', 'exited', undefined], ['b', 'entered', undefined]]);
+    await old.close();
   });
 });
 

@@ -8,6 +8,7 @@ import { ContextStore } from './context-store.js';
 import { placedDiffQuery } from './diff.js';
 import { entityDiffQuery } from './entity-diff.js';
 import { STATE_SCHEMA } from './schema.js';
+import { stateEpoch } from './state-epoch.js';
 import { contextHash, stageRun } from './staging.js';
 import { TextFile } from './text-file.js';
 
@@ -335,7 +336,7 @@ export class EmbeddedProfileStore implements ProfileStore {
           }
           row.entity_context = text;
         }
-        pending.push(toChange(space, row, run));
+        pending.push(toChange(space, row, this.file.epoch, run));
       }
       if (pending.length >= CHUNK) {
         total += pending.length;
@@ -383,6 +384,8 @@ interface StateFile {
   dir: string;
   /** The linked audiences' entity contexts (ContextStore), one per file: runs append to it in turn. */
   contexts: ContextStore;
+  /** The state's epoch (stateEpoch): in every change's message ids; '' for a state from before epochs. */
+  epoch: string;
   /** The end of the last run handed a turn. */
   turn: Promise<unknown>;
   /** Lets go of the file: the last store to close closes the engine. */
@@ -413,10 +416,12 @@ async function openStateFile(path: string, timeoutMs: number, compactContextsFro
 
 async function stateFile(path: string, instance: DuckDBInstance, compactContextsFrom?: number): Promise<StateFile> {
   let contexts: ContextStore;
+  let epoch: string;
   try {
     const setup = await instance.connect();
     try {
       for (const sql of STATE_SCHEMA) await setup.run(sql);
+      epoch = await stateEpoch(setup);
       contexts = await ContextStore.open(dirname(path), setup, compactContextsFrom);
     } finally {
       setup.closeSync();
@@ -429,6 +434,7 @@ async function stateFile(path: string, instance: DuckDBInstance, compactContexts
     instance,
     dir: dirname(path),
     contexts,
+    epoch,
     turn: Promise.resolve(),
     release: () => {
       const entry = stateFiles.get(path);

@@ -1,7 +1,7 @@
 import type { ActivationConfig, ComputationConfig, SpaceConfig } from '../config/config.js';
 import { stableHash } from '../naming/stable-hash.js';
 import { JsonText } from '../runs/json-text.js';
-import type { Change } from '../runs/run.js';
+import { changeIdParts, type Change } from '../runs/run.js';
 
 /** A Segment-spec track event, as Engage sends one to a Storage Actions destination. */
 export interface ActionEvent {
@@ -38,14 +38,14 @@ function eventName(change: Change, activation: ActivationConfig): string | undef
 
 /**
  * The track event of one change for one activation. Its message id names the change for good
- * (activation, computation, profile, entity, version), so a run replayed after a crash, or an
+ * (activation, computation, profile, entity, version, state epoch), so a run replayed after a crash, or an
  * event written twice, lands one row; two activations of one change land one row each.
  */
 export function eventFromChange(change: Change, activation: ActivationConfig, computation: ComputationConfig, space: SpaceConfig): ActionEvent | undefined {
   const event = eventName(change, activation);
   if (event === undefined) return undefined;
   const { profile } = change;
-  const messageId = stableHash([activation.id, change.space, computation.key, profile.profileId, change.entityId ?? '', change.kind, change.version].join('\u0000'), 32);
+  const messageId = stableHash([activation.id, change.space, computation.key, profile.profileId, change.entityId ?? '', change.kind, ...changeIdParts(change)].join('\u0000'), 32);
   const properties: Record<string, unknown> =
     computation.type === 'journey_step'
       ? // A run that gives no context leaves the key out, so its column is NULL rather than the text `null`.

@@ -1,7 +1,7 @@
 import type { Call } from '../calls/call.js';
 import type { ClassicSettings, ComputationConfig } from '../config/config.js';
 import { stableHash } from '../naming/stable-hash.js';
-import type { Change, MobileId } from '../runs/run.js';
+import { changeIdParts, type Change, type MobileId } from '../runs/run.js';
 
 interface Target {
   userId?: string;
@@ -27,8 +27,9 @@ function targets(change: Change, settings: ClassicSettings): Target[] {
 
 /**
  * The identify and track calls of the spec for one change. Message ids are derived from the
- * change's version, so replaying a run after a crash, or a backfill of the same state, produces
- * the same ids and the warehouse loads each call once.
+ * change's version (and its state's epoch), so replaying a run after a crash, or a backfill of
+ * the same state, produces the same ids and the warehouse loads each call once, while a state
+ * begun anew makes ids of its own.
  */
 export function callsFromChange(change: Change, computation: ComputationConfig, settings: ClassicSettings, spaceId: string, receivedAt: string): Call[] {
   const isAudience = computation.type === 'audience';
@@ -55,7 +56,7 @@ export function callsFromChange(change: Change, computation: ComputationConfig, 
       receivedAt,
     };
     const id = (kind: string) =>
-      stableHash([change.space, computation.key, change.profile.profileId, change.version, kind, target.userId ?? '', target.anonymousId ?? '', target.device?.id ?? ''].join('\u0000'), 32);
+      stableHash([change.space, computation.key, change.profile.profileId, ...changeIdParts(change), kind, target.userId ?? '', target.anonymousId ?? '', target.device?.id ?? ''].join('\u0000'), 32);
     if (settings.identify) calls.push({ type: 'identify', messageId: id('identify'), traits: { [computation.key]: value }, ...common });
     if (settings.track) {
       const event = !isAudience ? settings.computedEvent : change.kind === 'entered' ? settings.enteredEvent : settings.exitedEvent;

@@ -81,6 +81,18 @@ export interface Change {
   /** When the change happened: the completion time of the run that made it. */
   at: string;
   profile: ProfileIdentity;
+  /**
+   * The profile state's epoch, made when the state began: part of every message id a change
+   * makes, beside its version, so that a state begun anew (whose versions count from 1 again)
+   * never remakes an earlier state's ids. Absent for a state from before epochs, whose ids stay
+   * as they were (`changeIdParts`).
+   */
+  epoch?: string;
+}
+
+/** What names a change for good in a message id: its version, and its state's epoch where it has one. */
+export function changeIdParts(change: Pick<Change, 'version' | 'epoch'>): Array<string | number> {
+  return change.epoch === undefined ? [change.version] : [change.version, change.epoch];
 }
 
 export interface RunOutcome {

@@ -1,4 +1,5 @@
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Harness, identify, track, type DestinationUnderTest } from '../harness.js';
@@ -121,6 +122,31 @@ export function loads(dut: DestinationUnderTest): void {
       expect(await h.rows('users', ['id', 'ltv'])).toEqual([{ id: 'u1', ltv: 99 }]);
       expect((await h.rows('trait_computed', ['ltv'], ['timestamp'])).map((r) => r.ltv)).toEqual([10, 10, 99]);
       await h.close();
+    });
+
+    it("lands the changes of a profile state begun anew (its folder lost or moved): none taken for a copy of the old state's", async () => {
+      const computations = { ltv: { type: 'trait' }, carts: { type: 'linked_audience' } };
+      const activations = { a: { computation: 'carts', table: 'carts' } };
+      const old = await Harness.create(dut, { computations, activations });
+      await old.run({ computation: 'ltv', id: 'r1', completedAt: '2026-11-21T10:00:00Z' }, [{ userId: 'u1', value: 10 }]);
+      await old.run({ computation: 'ltv', id: 'r2', completedAt: '2026-11-22T10:00:00Z' }, [{ userId: 'u1', value: 42 }]);
+      await old.run({ computation: 'carts', id: 'c1', completedAt: '2026-11-22T10:00:00Z' }, [{ userId: 'u1', entityContext: { cart_id: 'k1' } }]);
+      await old.sync();
+      await old.close();
+      // The same warehouse, a new state folder: each membership's version counts from 1 again.
+      const anew = await Harness.create(dut, { computations, activations, reuse: { dir: mkdtempSync(join(tmpdir(), 'stowage-kit-anew-')), settings: old.settings } });
+      await anew.run({ computation: 'ltv', id: 'n1', completedAt: '2026-11-23T10:00:00Z' }, [{ userId: 'u1', value: 42 }]);
+      await anew.run({ computation: 'ltv', id: 'n2', completedAt: '2026-11-24T10:00:00Z' }, [{ userId: 'u1', value: 50 }]);
+      await anew.run({ computation: 'carts', id: 'c1', completedAt: '2026-11-24T10:00:00Z' }, [{ userId: 'u1', entityContext: { cart_id: 'k2' } }]);
+      const record = await anew.sync();
+      expect(record.duplicates).toBe(0);
+      expect(await anew.rows('users', ['id', 'ltv'])).toEqual([{ id: 'u1', ltv: 50 }]);
+      expect((await anew.rows('trait_computed', ['ltv'], ['timestamp'])).map((r) => r.ltv)).toEqual([10, 42, 42, 50]);
+      const carts = await anew.rows('carts', ['id', 'entity_context'], ['received_at'], 'wh', 'default');
+      expect(carts.map((r) => JSON.parse(r.entity_context as string).cart_id)).toEqual(['k1', 'k2']);
+      expect(new Set(carts.map((r) => r.id)).size).toBe(2);
+      await anew.close();
+      rmSync(anew.dir, { recursive: true, force: true });
     });
 
     it('disables names as given in snake_case, on a warehouse that spells them otherwise (reserved words, long names)', async () => {
