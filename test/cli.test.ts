@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -8,7 +8,7 @@ describe('the stowage command', () => {
   it('documents every command with --help', async () => {
     const dir = project();
     const top = await stowage(['--help'], { cwd: dir });
-    for (const command of ['demo', 'run', 'flush', 'ingest', 'sync', 'serve', 'history', 'refused', 'rebuild-keys', 'check']) {
+    for (const command of ['demo', 'run', 'flush', 'ingest', 'sync', 'serve', 'history', 'refused', 'claim', 'rebuild-keys', 'check']) {
       expect(top.stdout).toContain(command);
       const help = await stowage([command, '--help'], { cwd: dir });
       expect(help.code, command).toBe(0);
@@ -248,6 +248,43 @@ describe('the stowage command', () => {
     expect((await stowage(['sync', '-q'], { cwd: dir })).code).toBe(0);
     const history = JSON.parse((await stowage(['history', '--json'], { cwd: dir })).stdout);
     expect(history.syncs[0]).toMatchObject({ status: 'Success', calls: 1, duplicates: 1 });
+  });
+
+  it('refuses a state folder moved without the configuration saying where; takes the warehouse for a new state only when told to', async () => {
+    const dir = project();
+    const run = (id: string, value: number) => writeFileSync(join(dir, `${id}.json`), JSON.stringify({ space: 'shop', computation: 'ltv', id, completedAt: '2026-11-23T10:00:00Z', profiles: [{ userId: 'u1', value }] }));
+    run('r1', 10);
+    expect((await stowage(['run', 'r1.json'], { cwd: dir })).code).toBe(0);
+    expect((await stowage(['sync', '-q'], { cwd: dir })).code).toBe(0);
+    renameSync(join(dir, '.stowage'), join(dir, 'moved'));
+    run('r2', 20);
+    expect((await stowage(['run', 'r2.json'], { cwd: dir })).code).toBe(0);
+    const refused = await stowage(['sync'], { cwd: dir });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr + refused.stdout).toContain(`engage_shop is written by another Stowage state, kept in ${realpathSync(dir)}/.stowage (state `);
+    expect(refused.stderr + refused.stdout).toContain('If you moved the state folder, set stateDir in the configuration to where it is now');
+    const checked = await stowage(['check'], { cwd: dir });
+    expect(checked.code).toBe(1);
+    expect(checked.stdout).toContain('warehouse local (duckdb): engage_shop is written by another Stowage state');
+    // Claimed, the new state writes on, and the old one is refused in turn.
+    const claimed = await stowage(['claim', 'local'], { cwd: dir });
+    expect(claimed.code, claimed.stderr).toBe(0);
+    expect(claimed.stdout).toMatch(/^engage_shop: now written by this state \(.*\/\.stowage\); the state in .*\/\.stowage wrote it since 20\d\d-/);
+    expect((await stowage(['claim', 'local'], { cwd: dir })).stdout).toMatch(/^engage_shop: already written by this state/);
+    expect((await stowage(['sync', '-q'], { cwd: dir })).code).toBe(0);
+    const warehouse = await DuckDBInstance.create(join(dir, 'warehouse.duckdb'));
+    const connection = await warehouse.connect();
+    const ltv = (await connection.runAndReadAll('SELECT ltv FROM engage_shop.trait_computed ORDER BY "timestamp", ltv')).getRowsJS().map((r) => Number(r[0]));
+    connection.closeSync();
+    warehouse.closeSync();
+    expect(ltv).toEqual([10, 20]);
+    const config = JSON.parse(readFileSync(join(dir, 'stowage.config.json'), 'utf8'));
+    writeFileSync(join(dir, 'stowage.config.json'), JSON.stringify({ ...config, stateDir: 'moved' }));
+    run('r3', 30);
+    expect((await stowage(['run', 'r3.json'], { cwd: dir })).code).toBe(0);
+    const old = await stowage(['sync'], { cwd: dir });
+    expect(old.code).toBe(1);
+    expect(old.stderr + old.stdout).toContain('engage_shop is written by another Stowage state');
   });
 
   it('fails a sync with a clear error when the warehouse cannot be opened', async () => {

@@ -4,6 +4,7 @@ import { applyRuns, flushNow } from './commands/run.js';
 import { check } from './commands/check.js';
 import { printHistory } from './commands/history.js';
 import { printRefused } from './commands/refused.js';
+import { claim } from './commands/claim.js';
 import { rebuildKeys } from './commands/rebuild-keys.js';
 import { ingest } from './commands/ingest.js';
 import { serve } from './commands/serve.js';
@@ -135,7 +136,20 @@ export function program(): Command {
       }
     });
 
-  cli.command('check')
+  cli.command('claim')
+    .description("Make this state folder the writer of a warehouse's schemas, which another state wrote (its folder lost, or begun anew on purpose); the rows there stay as they are")
+    .argument('<warehouse>', 'the warehouse whose schemas to take')
+    .addOption(configOption())
+    .action(async (warehouse: string, opts) => {
+      const stowage = openStowage(opts.config);
+      try {
+        await claim(stowage, warehouse);
+      } finally {
+        await stowage.close();
+      }
+    });
+
+    cli.command('check')
     .description('Validate the configuration and test the connection to every warehouse')
     .addOption(configOption())
     .action(async (opts) => {

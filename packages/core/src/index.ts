@@ -6,6 +6,7 @@ export { planTable, type TablePlan, type Reject, type PlanInput } from './schema
 export { TableWriter, type TableBatch, type LatestValueTable, type WriteBatch, type WriteResult, type PreparedBatch } from './writer/table-writer.js';
 export { Statements } from './writer/sql.js';
 export { LEDGER_TABLE, REJECTS_TABLE, INTERNAL_PREFIX } from './writer/internal-tables.js';
+export { OtherStateError, STATES_TABLE, type StateClaim, type StateOwner } from './writer/state-claims.js';
 export * from './log/index.js';
 export * from './calls/index.js';
 export { ClassicRows, eventTimestamp, type CallRows, type RawRow } from './classic/rows.js';
@@ -16,6 +17,7 @@ export * from './runs/index.js';
 export * from './config/index.js';
 export * from './history/index.js';
 export { loadedKeysDir } from './engine/loaded-keys-look.js';
+export { otherStates } from './engine/state-owner.js';
 export { HashSet64, keyHash, LoadedKeys, quickKeyHashes } from './loaded-keys/index.js';
 export { Stowage, StowageError, UsageError, type StowageOptions, type SyncProgress, type FlushProgress, type IngestResult, type RunResult } from './engine/stowage.js';
 export type { RunProgress } from './engine/run-progress.js';

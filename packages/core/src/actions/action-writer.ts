@@ -6,6 +6,7 @@ import { ColumnNamer, type NameCollision } from '../naming/column-namer.js';
 import type { Reject } from '../schema/plan.js';
 import { parseTimestamp } from '../types/timestamp.js';
 import { IdsOfEmptyTables } from '../writer/sync-keys.js';
+import type { StateOwner } from '../writer/state-claims.js';
 import { TableWriter, type PreparedBatch, type TableBatch } from '../writer/table-writer.js';
 import { scopeViolation } from './scope.js';
 import { audienceColumns, journeyColumns } from './fields.js';
@@ -117,6 +118,11 @@ export class ActionWriter {
   ) {
     this.names = new ColumnNamer(dialect.identifiers);
     this.writer = new TableWriter(driver, dialect, capabilities);
+  }
+
+  /** Writes for this state only: the space's own schema, once another state took it, is refused (`TableWriter.claimFor`). */
+  claimFor(owner: StateOwner): void {
+    this.writer.claimFor(owner);
   }
 
   /** Reads a schema's catalog now (it is read once a session), ahead of the first write to it. */

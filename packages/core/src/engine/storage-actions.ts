@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MissingSchemaError, type RunIdsLook } from '../actions/action-writer.js';
+import { stateOwner } from './state-owner.js';
 import { eventFromChange, type ActionEvent } from '../actions/events.js';
 import type { ActivationConfig, SpaceConfig, StowageConfig, WarehouseConfig } from '../config/config.js';
 import type { Destination } from '../contract/destination.js';
@@ -175,7 +176,7 @@ export class StorageActionsPath {
 
   /** A write session on a warehouse, recorded in the history under `trigger`. */
   open(warehouse: WarehouseConfig, space: SpaceConfig, trigger: string): ActionWriteSession {
-    return new ActionWriteSession(this.destinations.get(warehouse.type)!, warehouse, space, this.config.root, this.history, trigger);
+    return new ActionWriteSession(this.destinations.get(warehouse.type)!, warehouse, space, this.config.root, this.history, trigger, stateOwner(this.config.stateDir, warehouse));
   }
 
   /** Whether events wait in the queue of a warehouse and space. */

@@ -15,7 +15,10 @@ import { withFileLock } from '../log/file-lock.js';
 import { failpoint } from '../testing/failpoint.js';
 import { comparePositions, LOG_START, type LogPosition } from '../log/position.js';
 import type { ApplyOptions, Change, ChangeSink, ProfileStore, RunHeader, RunOutcome, RunProfile } from '../runs/run.js';
+import { stateOwner } from './state-owner.js';
 import { TableWriter, type WriteResult } from '../writer/table-writer.js';
+import type { StateClaim } from '../writer/state-claims.js';
+import type { Driver } from '../contract/driver.js';
 import { IdsOfEmptyTables, lookPays, type SyncKeys } from '../writer/sync-keys.js';
 import { messageIds } from '../classic/message-ids.js';
 import { USERS } from '../classic/tables.js';
@@ -520,20 +523,67 @@ export class Stowage {
     if (space !== undefined && !warehouse.spaces.includes(space)) throw new UsageError(`Warehouse "${warehouse.name}" does not serve space "${space}"; it serves: ${warehouse.spaces.join(', ')}`);
     const destination = this.options.destinations.get(warehouse.type)!;
     if (destination.capabilities.keyIndexes) return [];
+    return this.withSyncLock(warehouse, async (writer) => {
+      const rebuilt = [];
+      for (const name of space === undefined ? warehouse.spaces : [space]) {
+        const schema = `${warehouse.schemaPrefix}${name}`;
+        const cursor = await writer.cursor(schema, classicStream(warehouse.name, name, this.log(warehouse.name, name).id));
+        const index = await rebuildLoadedKeys(loadedKeysDir(this.config.stateDir, warehouse.name, name), writer, schema, cursor, KEYLESS_TABLES);
+        rebuilt.push({ space: name, schema, keys: index?.size() });
+      }
+      return rebuilt;
+    });
+  }
+
+  /**
+   * The schemas Stowage owns in a warehouse, which record the state that writes them
+   * (`_stowage_states`): each Classic schema of the spaces it serves, and each space's own schema
+   * its activations write (not one an activation names: that is the user's).
+   */
+  ownedSchemas(warehouseName: string): string[] {
+    const warehouse = this.warehouse(warehouseName);
+    const schemas = new Set(warehouse.spaces.map((space) => `${warehouse.schemaPrefix}${space}`));
+    for (const space of Object.values(this.config.spaces)) {
+      if (Object.values(space.activations).some((a) => a.warehouse === warehouse.name && a.schema === undefined)) schemas.add(space.name);
+    }
+    return [...schemas];
+  }
+
+  /**
+   * Makes this state the writer of the schemas it owns in a warehouse (`_stowage_states`): each
+   * existing Classic schema of the spaces it serves, and each space's own schema its activations
+   * write. Another state's claim is replaced, not removed: a state begun anew carries on where a
+   * lost one stopped (`stowage claim`). Gives each schema with the claim it replaced, if any
+   * (`already`: this state wrote it before).
+   */
+  async claimWarehouse(warehouseName: string): Promise<Array<{ schema: string; already: boolean; before?: StateClaim }>> {
+    const warehouse = this.warehouse(warehouseName);
+    const schemas = this.ownedSchemas(warehouse.name);
+    return this.withSyncLock(warehouse, async (writer, driver) => {
+      const owner = stateOwner(this.config.stateDir, warehouse);
+      const claimed = [];
+      // A schema not there yet is taken by this state's first write to it.
+      for (const schema of schemas) {
+        if (!(await driver.schemaExists(schema))) continue;
+        const before = await writer.claim(schema, owner);
+        claimed.push(before?.id === owner.id ? { schema, already: true } : { schema, already: false, ...(before ? { before } : {}) });
+      }
+      return claimed;
+    });
+  }
+
+  /**
+   * Runs `fn` on a session of the warehouse while holding its sync lock (a sync of it meanwhile is
+   * refused); an error comes out without the warehouse's secrets.
+   */
+  private withSyncLock<T>(warehouse: WarehouseConfig, fn: (writer: TableWriter, driver: Driver) => Promise<T>): Promise<T> {
+    const destination = this.options.destinations.get(warehouse.type)!;
     const lock = join(this.config.stateDir, 'locks', `sync-${warehouse.name}.lock`);
     mkdirSync(join(lock, '..'), { recursive: true });
     return withFileLock(lock, `A sync of warehouse "${warehouse.name}"`, async () => {
       const driver = await destination.connect(warehouse.settings, { root: this.config.root });
       try {
-        const writer = new TableWriter(driver, destination.dialect, destination.capabilities);
-        const rebuilt = [];
-        for (const name of space === undefined ? warehouse.spaces : [space]) {
-          const schema = `${warehouse.schemaPrefix}${name}`;
-          const cursor = await writer.cursor(schema, classicStream(warehouse.name, name, this.log(warehouse.name, name)));
-          const index = await rebuildLoadedKeys(loadedKeysDir(this.config.stateDir, warehouse.name, name), writer, schema, cursor, KEYLESS_TABLES);
-          rebuilt.push({ space: name, schema, keys: index?.size() });
-        }
-        return rebuilt;
+        return await fn(new TableWriter(driver, destination.dialect, destination.capabilities), driver);
       } catch (error) {
         throw new StowageError(redact((error as Error).message ?? String(error), destination.secrets(warehouse.settings)));
       } finally {
@@ -564,6 +614,7 @@ export class Stowage {
       try {
         driver = await destination.connect(warehouse.settings, { root: this.config.root });
         const writer = new TableWriter(driver, destination.dialect, destination.capabilities);
+        writer.claimFor(stateOwner(this.config.stateDir, warehouse), (schema) => this.otherLog(writer, warehouse, schema));
         for (const space of warehouse.spaces) {
           const caught = await this.withState(() => this.ensureBackfilled(warehouse, space));
           if (caught.unmarked && caught.sentAgain.length > 0) {
@@ -591,12 +642,27 @@ export class Stowage {
     }, 0);
   }
 
+  /**
+   * The cursor of another log of this warehouse and space in a Classic schema's ledger, when this
+   * state's log has none there: the schema was loaded by a state begun before this one (from
+   * before `_stowage_states`, which would say so itself).
+   */
+  private async otherLog(writer: TableWriter, warehouse: WarehouseConfig, schema: string): Promise<string | undefined> {
+    const space = warehouse.spaces.find((name) => `${warehouse.schemaPrefix}${name}` === schema);
+    if (space === undefined) return undefined;
+    const ours = classicStream(warehouse.name, space, this.log(warehouse.name, space).id);
+    const family = classicStream(warehouse.name, space, undefined);
+    const streams = await writer.ledgerStreams(schema);
+    if (streams.includes(ours)) return undefined;
+    return streams.find((stream) => stream === family || stream.startsWith(`${family}/`));
+  }
+
   /** Loads one space's log into its classic schema, from the ledger's cursor to the log's end. */
   private async syncSpace(writer: TableWriter, destination: Destination, warehouse: WarehouseConfig, space: string, record: SyncRecord, progress: (rows: number, lookingUp?: number) => void): Promise<void> {
     const schema = `${warehouse.schemaPrefix}${space}`;
     const batcher = new ClassicBatcher(destination.dialect.identifiers, warehouse);
     const log = this.log(warehouse.name, space);
-    const stream = classicStream(warehouse.name, space, log);
+    const stream = classicStream(warehouse.name, space, log.id);
     let stop = log.end();
     let rows = 0;
     const busy = new BusyRetries(this.options.busyDelaysMs);
@@ -900,11 +966,12 @@ async function* windowOf<T>(batches: AsyncIterable<LogBatch<T>>, most: number, w
 
 /**
  * The ledger's name for a space's Classic log of a warehouse: where its cursor is. It names the
- * log itself (`CallLog.id`): a log begun anew (its state folder lost) reads from its start, its
- * calls deduplicated by message id, rather than from a position in the one before it.
+ * log itself (`CallLog.id`): a log begun anew (its state folder lost) is refused by a schema
+ * another log loaded (`otherLog`) until its state claims the schema, and then reads from its
+ * start, its calls deduplicated by message id, rather than from a position in the one before it.
  */
-function classicStream(warehouse: string, space: string, log: CallLog): string {
-  return log.id === undefined ? `classic/${warehouse}/${space}` : `classic/${warehouse}/${space}/${log.id}`;
+function classicStream(warehouse: string, space: string, logId: string | undefined): string {
+  return logId === undefined ? `classic/${warehouse}/${space}` : `classic/${warehouse}/${space}/${logId}`;
 }
 
 /** What `activatedFor` gives for a marker written before markers named their computation. */

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { withFileLock } from './file-lock.js';
 import { failpoint } from '../testing/failpoint.js';
+import { madeOnce } from '../process/made-once.js';
 import { yieldToEventLoop } from '../process/yield.js';
 import { comparePositions, LOG_START, type LogPosition } from './position.js';
 
@@ -54,23 +55,9 @@ export class CallLog {
 
   private ownId(): string | undefined {
     const file = join(this.dir, LOG_ID);
-    try {
-      return readFileSync(file, 'utf8').trim();
-    } catch {
-      if (this.segments().length > 0) return undefined;
-    }
-    // Written whole, then linked into place, which fails if it is there: two processes beginning
-    // the log at once agree on the one id that got there first.
-    const mine = join(this.dir, `${LOG_ID}.${process.pid}.${randomUUID()}`);
-    writeFileSync(mine, randomUUID());
-    try {
-      linkSync(mine, file);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    } finally {
-      rmSync(mine, { force: true });
-    }
-    return readFileSync(file, 'utf8').trim();
+    // A log begun before ids were made has segments and no id, and keeps none.
+    if (!existsSync(file) && this.segments().length > 0) return undefined;
+    return madeOnce(file, randomUUID);
   }
 
   private segments(): number[] {

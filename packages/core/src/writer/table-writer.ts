@@ -12,6 +12,7 @@ import { failpoint } from '../testing/failpoint.js';
 import { yieldToEventLoop } from '../process/yield.js';
 import { timestampMillis } from '../types/index.js';
 import { DIRTY_COLUMNS, DIRTY_TABLE, INTERNAL_PREFIX, LEDGER_COLUMNS, LEDGER_TABLE, REJECTS_COLUMNS, REJECTS_TABLE } from './internal-tables.js';
+import { insertClaim, latestClaim, OtherStateError, STATES_COLUMNS, STATES_TABLE, type StateClaim, type StateOwner } from './state-claims.js';
 import { SyncKeys } from './sync-keys.js';
 import { BigIntegerColumns } from './big-integers.js';
 import { MOST_SPLIT_WRITES, splitFailedWrite, type SplitWriter } from './split-failed-write.js';
@@ -214,6 +215,8 @@ export interface PreparedBatch {
   rejectValues?: number;
   ledger: WriteBatch['ledger'];
   createSchema: boolean;
+  /** The state this batch records as the schema's writer, its first batch in a schema no state took yet (`claimFor`). */
+  claim?: StateOwner;
   duplicates: number;
   casts: number;
 }
@@ -243,6 +246,10 @@ export class TableWriter {
   private readonly bigIntegers?: BigIntegerColumns;
   /** The write in flight (`apply`), which a look at the tables from `prepare` waits for. */
   private applying: Promise<unknown> = Promise.resolve();
+  /** The state this writer writes for (`claimFor`), and what it found of each owned schema's claim. */
+  private owner?: StateOwner;
+  private foreignLog?: (schema: string) => Promise<string | undefined>;
+  private readonly claims = new Map<string, 'ours' | 'claiming'>();
 
   constructor(
     private readonly driver: Driver,
@@ -311,6 +318,50 @@ export class TableWriter {
     await this.tables(schema);
   }
 
+  /**
+   * Writes for this state only (`state-claims.ts`): a batch into a schema Stowage owns (one it may
+   * create) is refused when another state took the schema; the first batch into a schema no
+   * state took records this one, in its transaction. `foreignLog` names another state's log the
+   * schema was loaded from, where a schema from before claims can tell (the Classic ledger).
+   */
+  claimFor(owner: StateOwner, foreignLog?: (schema: string) => Promise<string | undefined>): void {
+    this.owner = owner;
+    this.foreignLog = foreignLog;
+  }
+
+  /** Records `owner` as the schema's writer from now on (`stowage claim`); gives the claim it replaces, if any. */
+  async claim(schema: string, owner: StateOwner): Promise<StateClaim | undefined> {
+    return this.driver.transaction(async () => {
+      await this.createInternalTable(schema, STATES_TABLE, STATES_COLUMNS);
+      const before = await latestClaim(this.driver, this.dialect, this.sql, schema);
+      if (before?.id !== owner.id) await insertClaim(this.driver, this.dialect, this.sql, schema, owner);
+      return before;
+    });
+  }
+
+  /** The streams the schema's ledger holds cursors of. */
+  async ledgerStreams(schema: string): Promise<string[]> {
+    if (!(await this.tables(schema)).has(LEDGER_TABLE)) return [];
+    const q = (s: string) => this.dialect.quote(s);
+    const rows = await this.driver.query<{ stream: string }>(`SELECT DISTINCT ${q('stream')} FROM ${this.sql.table(schema, LEDGER_TABLE)}`);
+    return rows.map((r) => r.stream);
+  }
+
+  /** Whether this state may write the schema: refused (OtherStateError) when another took it; true when this batch must take it. */
+  private async mustClaim(schema: string, tables: ReadonlyMap<string, Column[]>, owner: StateOwner): Promise<boolean> {
+    if (this.claims.has(schema)) return false;
+    const claim = tables.has(STATES_TABLE) ? await latestClaim(this.driver, this.dialect, this.sql, schema) : undefined;
+    if (claim && claim.id !== owner.id) throw new OtherStateError(schema, claim, owner);
+    if (claim) {
+      this.claims.set(schema, 'ours');
+      return false;
+    }
+    const log = await this.foreignLog?.(schema);
+    if (log !== undefined) throw new OtherStateError(schema, { log }, owner);
+    this.claims.set(schema, 'claiming');
+    return true;
+  }
+
   /** Where the stream's last committed batch ended, or undefined when nothing was loaded yet. */
   async cursor(schema: string, stream: string): Promise<LogPosition | undefined> {
     if (!(await this.tables(schema)).has(LEDGER_TABLE)) return undefined;
@@ -342,6 +393,10 @@ export class TableWriter {
       prepared.internalTables.push([table, [...columns]]);
       tables.set(table, [...columns]);
     };
+    if (this.owner && (batch.createSchema ?? true) && (await this.mustClaim(batch.schema, tables, this.owner))) {
+      internal(STATES_TABLE, STATES_COLUMNS);
+      prepared.claim = this.owner;
+    }
     if (batch.ledger) internal(LEDGER_TABLE, LEDGER_COLUMNS);
     const rejects: Reject[] = [...(batch.rejects ?? [])];
     const direct = this.loadsDirectly();
@@ -610,6 +665,7 @@ export class TableWriter {
    */
   forgetCatalog(): void {
     this.catalog.clear();
+    this.claims.clear();
   }
 
   /** Warehouse work: one transaction per batch where the warehouse has them. */
@@ -625,8 +681,8 @@ export class TableWriter {
       failpoint('writer:after-commit');
       return result;
     } catch (error) {
-      // The DDL rolled back with the data: what we believed about the schema no longer holds.
-      this.catalog.clear();
+      // The DDL rolled back with the data (a claim too): what we believed about the schema no longer holds.
+      this.forgetCatalog();
       throw error;
     }
   }
@@ -638,6 +694,7 @@ export class TableWriter {
     // user granted a schema made for it, and nothing more, would fail every sync on its CREATE.
     if (prepared.createSchema && !(await this.driver.schemaExists(schema))) await this.driver.execute(this.sql.createSchema(schema));
     for (const [table, columns] of prepared.internalTables) await this.createInternalTable(schema, table, columns);
+    if (prepared.claim) await insertClaim(this.driver, this.dialect, this.sql, schema, prepared.claim);
     const stages = new Map<string, string>();
     // A table that feeds a latest-value table is read again to mark its keys; the others only by their insert.
     const readAgain = new Set(prepared.dirty.map((spec) => spec.source));

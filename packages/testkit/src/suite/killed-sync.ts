@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LEDGER_TABLE, LoadedKeys, loadedKeysDir, REJECTS_TABLE } from '@stowage/core';
+import { LEDGER_TABLE, LoadedKeys, loadedKeysDir, REJECTS_TABLE, STATES_TABLE } from '@stowage/core';
 import { runChild } from '../child/run-child.js';
 import { dialectFingerprint, type ChildAction, type ChildRun, type ChildTask } from '../child/task.js';
 import { Harness, identify, track, type DestinationUnderTest, type HarnessOptions } from '../harness.js';
@@ -79,12 +79,35 @@ async function snapshot(h: Harness, schema: string, alsoSkipped: Record<string, 
   const out: Snapshot = {};
   for (const [table, columns] of [...(await h.tables(schema))].sort(([a], [b]) => a.localeCompare(b))) {
     if (table === LEDGER_TABLE) continue;
+    if (table === STATES_TABLE) {
+      // Which state took the schema, and when, differs between installs: only the claims' number is compared (one, never twice).
+      out[table] = { columns: [], rows: (await h.rows(table, ['state_id'], [], 'wh', schema)).map(() => 'claim') };
+      continue;
+    }
     const skipped = new Set(['uuid_ts', ...(LOAD_TIME[table] ?? []), ...(alsoSkipped[table] ?? [])]);
     const kept = columns.map((c) => c.name).filter((c) => !skipped.has(c)).sort();
     const rows = await h.rows(table, kept, [], 'wh', schema);
     out[table] = { columns: columns.map((c) => `${c.name} ${c.type}`).sort(), rows: rows.map((r) => JSON.stringify(kept.map((c) => r[c]))).sort() };
   }
   return out;
+}
+
+/**
+ * The Storage Actions schema as comparable data, without its message ids: they carry the profile
+ * state's epoch, which differs between two installs (the reference's and the killed one's). Each
+ * table's ids are held unique instead; a change written twice still shows as its row twice.
+ */
+async function actionsSnapshot(h: Harness): Promise<Snapshot> {
+  const skipped: Record<string, string[]> = {};
+  for (const [table, columns] of await h.tables('default')) {
+    if (!columns.some((c) => c.name === 'id') || table === STATES_TABLE) continue;
+    skipped[table] = ['id'];
+    // A value quarantined twice for one event (two columns) shares its id.
+    if (table === REJECTS_TABLE) continue;
+    const ids = (await h.rows(table, ['id'], [], 'wh', 'default')).map((r) => r.id);
+    expect(ids.length - new Set(ids).size, `message ids written twice in ${table}`).toBe(0);
+  }
+  return snapshot(h, 'default', skipped);
 }
 
 /** A harness's install, described for a child process. */
@@ -218,7 +241,7 @@ export function killedSync(dut: DestinationUnderTest): void {
         const h = await Harness.create(dut, ACTIONS);
         const run = await runChild(task(dut, h, ACTIONS, { kind: 'runs', runs }));
         expect(run.code, run.stderr).toBe(0);
-        reference = await snapshot(h, 'default');
+        reference = await actionsSnapshot(h);
       });
 
       it('the uninterrupted runs, in a child process, write every change once (the reference the others are held to)', () => {
@@ -251,7 +274,7 @@ export function killedSync(dut: DestinationUnderTest): void {
         const flushed = await again.stowage.flush('wh');
         expect(flushed.map((f) => f.record.status)).not.toContain('Failure');
         await again.close();
-        expect(await snapshot(again, 'default')).toEqual(reference);
+        expect(await actionsSnapshot(again)).toEqual(reference);
       });
 
       /** The runs killed after their first write, then applied again with r1's header changed as `r1` says. */
@@ -270,7 +293,7 @@ export function killedSync(dut: DestinationUnderTest): void {
         for (const { header, profiles } of rest) await again.run(header, profiles);
         await again.stowage.flush('wh');
         await again.close();
-        return snapshot(again, 'default');
+        return actionsSnapshot(again);
       }
 
       it('killed after its first write, then the run sent again with another completion time: each change lands once, with the first time', async () => {
@@ -300,7 +323,7 @@ export function killedSync(dut: DestinationUnderTest): void {
         const ids = (await again.rows('carts', ['id'], [], 'wh', 'default')).map((r) => r.id);
         expect(ids.length - new Set(ids).size, 'message ids written twice').toBe(0);
         // The reference's rows, and u99's: entered with its delta, exited with the snapshot that does not list it.
-        const { carts, ...others } = await snapshot(again, 'default');
+        const { carts, ...others } = await actionsSnapshot(again);
         const u99 = carts!.rows.filter((row) => row.includes('"u99"'));
         expect(u99).toHaveLength(2);
         expect({ ...others, carts: { ...carts!, rows: carts!.rows.filter((row) => !u99.includes(row)) } }).toEqual(reference);

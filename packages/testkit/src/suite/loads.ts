@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Harness, identify, track, type DestinationUnderTest } from '../harness.js';
 import { dialectNames } from './dialect-names.js';
+import { STATES_TABLE } from '@stowage/core';
 
 /** Dedup by message id, the ledger, selective sync and the backfill of a new warehouse. */
 export function loads(dut: DestinationUnderTest): void {
@@ -45,15 +46,21 @@ export function loads(dut: DestinationUnderTest): void {
       await h.close();
     });
 
-    it('loads a log begun anew (its state folder lost) from its start, never from the old log\'s position in the ledger, and each call once', async () => {
+    it("refuses a log begun anew (its state folder lost) until its state claims the schema; then loads it from its start, never from the old log's position in the ledger, each call once", async () => {
       const h = await Harness.create(dut);
       await h.calls(Array.from({ length: 40 }, (_, i) => identify(`u${i}`, { plan: 'pro', note: 'x'.repeat(200) }, { messageId: `old-${i}` })));
       await h.sync();
       await h.close();
       rmSync(h.stowage.config.stateDir, { recursive: true, force: true });
+      // As a version before claims left the schema: only the ledger tells that another log loaded it.
+      await h.execute(`DROP TABLE ${dut.destination.dialect.quote('engage_default')}.${dut.destination.dialect.quote(STATES_TABLE)}`);
       const again = await Harness.create(dut, { reuse: { dir: h.dir, settings: h.settings } });
       // Fewer bytes than the old log held before its cursor: read from that position, they would be skipped.
       await again.calls([identify('u100', { plan: 'new' }, { messageId: 'new-1' }), identify('u0', { plan: 'pro' }, { messageId: 'old-0' })]);
+      const refused = await again.stowage.sync('wh');
+      expect(refused).toMatchObject({ status: 'Failure', rows: {} });
+      expect(refused.error).toMatch(/^engage_default was loaded from another state's call log \(classic\/wh\/default\/.+ in its ledger, and this state's log is new\); this state is .*\.stowage\. .*set stateDir .*run `stowage claim wh` first .*Nothing was written to engage_default$/);
+      expect(await again.stowage.claimWarehouse('wh')).toEqual([{ schema: 'engage_default', already: false }]);
       expect(await again.sync()).toMatchObject({ status: 'Success', calls: 2, duplicates: 1, rows: { identifies: 1 } });
       const ids = (await again.rows('identifies', ['id'])).map((r) => r.id);
       expect(ids).toHaveLength(41);
@@ -124,7 +131,7 @@ export function loads(dut: DestinationUnderTest): void {
       await h.close();
     });
 
-    it("lands the changes of a profile state begun anew (its folder lost or moved): none taken for a copy of the old state's", async () => {
+    it('refuses a profile state begun anew (its folder moved or lost) where another wrote, until it claims the warehouse; then lands its changes, none taken for a copy of the old state\'s', async () => {
       const computations = { ltv: { type: 'trait' }, carts: { type: 'linked_audience' } };
       const activations = { a: { computation: 'carts', table: 'carts' } };
       const old = await Harness.create(dut, { computations, activations });
@@ -135,9 +142,26 @@ export function loads(dut: DestinationUnderTest): void {
       await old.close();
       // The same warehouse, a new state folder: each membership's version counts from 1 again.
       const anew = await Harness.create(dut, { computations, activations, reuse: { dir: mkdtempSync(join(tmpdir(), 'stowage-kit-anew-')), settings: old.settings } });
-      await anew.run({ computation: 'ltv', id: 'n1', completedAt: '2026-11-23T10:00:00Z' }, [{ userId: 'u1', value: 42 }]);
+      const oldDir = old.stowage.config.stateDir;
+      const refusal = (schema: string) => new RegExp(`^${schema} is written by another Stowage state, kept in ${oldDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(state [0-9a-f-]{36}, since .+\\); this state is .+ run \`stowage claim wh\` first \\(the rows there stay as they are\\)\\. Nothing was written to ${schema}\\b`);
+      const queued = await anew.run({ computation: 'ltv', id: 'n1', completedAt: '2026-11-23T10:00:00Z' }, [{ userId: 'u1', value: 42 }]);
+      expect(queued.writes).toEqual([]);
+      const refusedRun = await anew.run({ computation: 'carts', id: 'c1', completedAt: '2026-11-23T10:00:00Z' }, [{ userId: 'u1', entityContext: { cart_id: 'k2' } }]);
+      expect(refusedRun.writes[0]).toMatchObject({ status: 'Failure' });
+      expect(refusedRun.writes[0]!.error).toMatch(refusal('default'));
+      const refusedSync = await anew.stowage.sync('wh');
+      expect(refusedSync.status).toBe('Failure');
+      expect(refusedSync.error).toMatch(refusal('engage_default'));
+      expect(await anew.rows('users', ['id', 'ltv'])).toEqual([{ id: 'u1', ltv: 42 }]);
+      expect(await anew.rows('carts', ['id'], [], 'wh', 'default')).toHaveLength(1);
+
+      // The old state is gone for good: this one carries on.
+      expect((await anew.stowage.claimWarehouse('wh')).map((c) => [c.schema, c.already, c.before?.dir]).sort()).toEqual([
+        ['default', false, oldDir],
+        ['engage_default', false, oldDir],
+      ]);
+      await anew.stowage.flush('wh');
       await anew.run({ computation: 'ltv', id: 'n2', completedAt: '2026-11-24T10:00:00Z' }, [{ userId: 'u1', value: 50 }]);
-      await anew.run({ computation: 'carts', id: 'c1', completedAt: '2026-11-24T10:00:00Z' }, [{ userId: 'u1', entityContext: { cart_id: 'k2' } }]);
       const record = await anew.sync();
       expect(record.duplicates).toBe(0);
       expect(await anew.rows('users', ['id', 'ltv'])).toEqual([{ id: 'u1', ltv: 50 }]);
@@ -145,6 +169,11 @@ export function loads(dut: DestinationUnderTest): void {
       const carts = await anew.rows('carts', ['id', 'entity_context'], ['received_at'], 'wh', 'default');
       expect(carts.map((r) => JSON.parse(r.entity_context as string).cart_id)).toEqual(['k1', 'k2']);
       expect(new Set(carts.map((r) => r.id)).size).toBe(2);
+      // Claimed, the schemas refuse the old state in turn.
+      const back = await Harness.create(dut, { computations, activations, reuse: { dir: old.dir, settings: old.settings } });
+      await back.calls([identify('u9', { plan: 'x' })]);
+      expect((await back.stowage.sync('wh')).error).toMatch(/^engage_default is written by another Stowage state, kept in .*stowage-kit-anew-/);
+      await back.close();
       await anew.close();
       rmSync(anew.dir, { recursive: true, force: true });
     });
