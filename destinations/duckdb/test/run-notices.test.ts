@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Harness, removeHarnessDirs, type DestinationUnderTest } from '@stowage/testkit';
@@ -29,6 +29,24 @@ describe("a run's own notices", () => {
       ['Audience Entered', { cart_id: 'c1' }],
       ['Audience Exited', { cart_id: 'c2' }],
     ]);
+    await h.close();
+  });
+
+  it('record a write whose run then failed in the profile state as Failure, saying the events written stand and that sending the run again writes the rest once', async () => {
+    const h = await Harness.create(dut, { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts' } } });
+    await h.run({ computation: 'carts', id: 'r1', completedAt: '2026-12-05T01:00:00.000Z' }, [{ userId: 'x', entityContext: { cart_id: 'cx' } }]);
+    // x's context changed in the state's texts file, byte for byte: its exit cannot be read back.
+    const texts = join(h.dir, '.stowage', 'contexts-0.texts');
+    writeFileSync(texts, readFileSync(texts, 'utf8').replace('cx', 'cy'));
+    // 10,000 members enter first (a chunk of them written), then x's exit fails the run.
+    const entering = Array.from({ length: 10_000 }, (_, i) => ({ userId: `u${i}`, entityContext: { cart_id: `c${i}` } }));
+    await expect(h.run({ computation: 'carts', id: 'r2', completedAt: '2026-12-05T02:00:00.000Z' }, entering)).rejects.toThrow(/was changed outside Stowage/);
+    const [write] = h.stowage.history.list().filter((r) => r.trigger === 'run r2');
+    expect(write).toMatchObject({ status: 'Failure' });
+    expect(write!.calls).toBeGreaterThan(0);
+    expect(write!.error).toMatch(/^the run failed: .*was changed outside Stowage.*; nothing of this run was applied \(its \d+ events written stand, none is queued: sending the run again writes the rest, and none of these twice\)$/);
+    expect(write!.error).toContain(`its ${write!.calls} events written stand`);
+    expect(await h.rows('carts', ['user_id'], [], 'wh', 'default')).toHaveLength(1 + write!.calls);
     await h.close();
   });
 });

@@ -83,6 +83,8 @@ export class ActionWriteSession {
   private driver?: Driver;
   private writer?: ActionWriter;
   private error?: unknown;
+  /** The run's own failure, after this session's writes (`failRun`). */
+  private runError?: unknown;
   /** The connection being made (or made, or failed): see `open`. */
   private opening?: Promise<void>;
   /** `openSoon`'s connection and catalog read, which never rejects: closing waits for it. */
@@ -341,6 +343,14 @@ export class ActionWriteSession {
     this.error ??= error;
   }
 
+  /**
+   * The run this session wrote for failed (in the profile state, say), after its own writes: they
+   * stand, and nothing is queued. The run is sent again, and writes the rest, none twice.
+   */
+  failRun(error: unknown): void {
+    this.runError ??= error;
+  }
+
   async close(): Promise<FlushResult> {
     const { record } = this;
     if (!this.begun) {
@@ -358,6 +368,11 @@ export class ActionWriteSession {
       record.status = 'Failure';
       const message = (this.error as Error)?.message ?? String(this.error);
       record.error = `${redact(message, this.destination.secrets(this.warehouse.settings))} (the events not written stay queued: \`stowage flush\` writes them, as does the next run of an activated computation of the space)`;
+    } else if (this.runError !== undefined) {
+      // Not Success: the run's changes are not all written, and will be only when it is sent again.
+      record.status = 'Failure';
+      const message = (this.runError as Error)?.message ?? String(this.runError);
+      record.error = `the run failed: ${redact(message, this.destination.secrets(this.warehouse.settings))} (its ${record.calls} events written stand, none is queued: sending the run again writes the rest, and none of these twice)`;
     } else {
       record.status = this.refused > 0 || this.held > 0 || record.rejects > 0 ? 'Partial' : 'Success';
     }

@@ -318,7 +318,7 @@ export class Stowage {
     } catch (error) {
       // The run failed: what its writes committed lands once when it is applied again, but
       // the history must not call them a success.
-      for (const s of sessions.values()) s.fail(error);
+      for (const s of sessions.values()) s.failRun(error);
       throw error;
     } finally {
       // A failed run may leave a write running: it ends before its session closes.
