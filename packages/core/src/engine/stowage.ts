@@ -314,6 +314,7 @@ export class Stowage {
         if (s.used) results.push(result);
       }
       sessions.clear();
+      if (!outcome.applied) this.endInterruptedWrites(header, space, new Set(activations.map((a) => a.warehouse)));
       return { ...outcome, calls, events, activations: mergeOutcomes(results.flatMap((r) => r.activations)), writes: results.map((r) => r.record), notices };
     } catch (error) {
       // The run failed: what its writes committed lands once when it is applied again, but
@@ -324,6 +325,25 @@ export class Stowage {
       // A failed run may leave a write running: it ends before its session closes.
       await Promise.allSettled([...lanes.values()].map((l) => l.settle()));
       for (const s of sessions.values()) await s.close();
+    }
+  }
+
+  /**
+   * The writes of a run found applied before that show as interrupted: their process stopped
+   * after the profile state took the run, before their records ended. The state takes a run only
+   * once each of its events is written or durably queued, and the queue has just been written
+   * (`applyRunNow`), so those records end now as what they were, saying how it was found.
+   */
+  private endInterruptedWrites(header: RunHeader, space: SpaceConfig, warehouses: ReadonlySet<string>): void {
+    for (const { error, ...record } of this.history.list()) {
+      if (record.path !== 'storage-actions' || record.trigger !== `run ${header.id}` || !warehouses.has(record.warehouse) || !error?.startsWith('interrupted:')) continue;
+      const queued = this.actions.pending(record.warehouse, space.name);
+      this.history.record({
+        ...record,
+        status: queued || record.rejects > 0 ? 'Partial' : 'Success',
+        endedAt: record.endedAt ?? new Date().toISOString(),
+        notices: [...record.notices, `its process stopped after run ${header.id} was applied, before this record ended (found when the run was sent again): every event of the run was written${queued ? ', or is queued for `stowage flush`' : ''}`],
+      });
     }
   }
 

@@ -275,6 +275,12 @@ export function killedSync(dut: DestinationUnderTest): void {
         expect(flushed.map((f) => f.record.status)).not.toContain('Failure');
         await again.close();
         expect(await actionsSnapshot(again)).toEqual(reference);
+        if (failpoint.startsWith('state:after-commit')) {
+          // r1 was applied before its writes' records ended: sent again, they end as they were.
+          const r1 = again.stowage.history.list().filter((r) => r.trigger === 'run r1');
+          expect(r1.map((r) => r.status)).not.toContain('Failure');
+          expect(r1.flatMap((r) => r.notices)).toContainEqual(expect.stringMatching(/^its process stopped after run r1 was applied, before this record ended \(found when the run was sent again\): every event of the run was written/));
+        }
       });
 
       /** The runs killed after their first write, then applied again with r1's header changed as `r1` says. */
