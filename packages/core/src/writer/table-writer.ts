@@ -250,6 +250,7 @@ export class TableWriter {
   private owner?: StateOwner;
   private foreignLog?: (schema: string) => Promise<string | undefined>;
   private readonly claims = new Map<string, 'ours' | 'claiming'>();
+  private readonly claimReads = new Map<string, Promise<StateClaim | undefined>>();
 
   constructor(
     private readonly driver: Driver,
@@ -313,9 +314,10 @@ export class TableWriter {
     return (await this.driver.lockHolders?.(schema).catch(() => undefined)) ?? [];
   }
 
-  /** Reads a schema's catalog now, if this writer has not yet: the first batch to it need not wait for it. */
+  /** Reads a schema's catalog now (and its claim: `claimFor`), if this writer has not yet: the first batch to it need not wait for them. */
   async readCatalog(schema: string): Promise<void> {
-    await this.tables(schema);
+    const tables = await this.tables(schema);
+    if (this.owner) await this.readClaim(schema, tables);
   }
 
   /**
@@ -347,10 +349,20 @@ export class TableWriter {
     return rows.map((r) => r.stream);
   }
 
+  /** The schema's latest claim, read once (`readCatalog` may have started it); a failed read is tried again. */
+  private readClaim(schema: string, tables: ReadonlyMap<string, Column[]>): Promise<StateClaim | undefined> {
+    let read = this.claimReads.get(schema);
+    if (!read) {
+      this.claimReads.set(schema, (read = tables.has(STATES_TABLE) ? latestClaim(this.driver, this.dialect, this.sql, schema) : Promise.resolve(undefined)));
+      read.catch(() => this.claimReads.delete(schema));
+    }
+    return read;
+  }
+
   /** Whether this state may write the schema: refused (OtherStateError) when another took it; true when this batch must take it. */
   private async mustClaim(schema: string, tables: ReadonlyMap<string, Column[]>, owner: StateOwner): Promise<boolean> {
     if (this.claims.has(schema)) return false;
-    const claim = tables.has(STATES_TABLE) ? await latestClaim(this.driver, this.dialect, this.sql, schema) : undefined;
+    const claim = await this.readClaim(schema, tables);
     if (claim && claim.id !== owner.id) throw new OtherStateError(schema, claim, owner);
     if (claim) {
       this.claims.set(schema, 'ours');
@@ -666,6 +678,7 @@ export class TableWriter {
   forgetCatalog(): void {
     this.catalog.clear();
     this.claims.clear();
+    this.claimReads.clear();
   }
 
   /** Warehouse work: one transaction per batch where the warehouse has them. */
