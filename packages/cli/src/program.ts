@@ -154,7 +154,7 @@ export function program(): Command {
     .addOption(configOption())
     .action(async (opts) => {
       const ok = await check(openStowage(opts.config));
-      console.log(ok ? 'configuration OK' : 'some warehouses cannot be reached, or lack a privilege a sync needs');
+      console.log(ok ? 'configuration OK' : 'some warehouses cannot be reached, or would refuse a sync (above)');
       process.exitCode = ok ? EXIT.ok : EXIT.failure;
     });
 

@@ -17,7 +17,6 @@ export * from './runs/index.js';
 export * from './config/index.js';
 export * from './history/index.js';
 export { loadedKeysDir } from './engine/loaded-keys-look.js';
-export { otherStates } from './engine/state-owner.js';
 export { HashSet64, keyHash, LoadedKeys, quickKeyHashes } from './loaded-keys/index.js';
 export { Stowage, StowageError, UsageError, type StowageOptions, type SyncProgress, type FlushProgress, type IngestResult, type RunResult } from './engine/stowage.js';
 export type { RunProgress } from './engine/run-progress.js';

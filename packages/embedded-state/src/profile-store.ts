@@ -277,6 +277,10 @@ export class EmbeddedProfileStore implements ProfileStore {
     return row ? String(row[0]) : undefined;
   }
 
+  get epoch(): string {
+    return this.file.epoch;
+  }
+
   /** On the runs' turn: a run's end may rewrite the texts file its contexts are read from (ContextStore). */
   members(space: string, computation: string, emit: (changes: Change[]) => Promise<void>): Promise<number> {
     const turn = this.file.turn.then(() => this.membersNow(space, computation, emit));

@@ -1,4 +1,4 @@
-import { otherStates, redact, type Stowage } from '@stowage/core';
+import { redact, type Stowage } from '@stowage/core';
 import { destinations } from '../registry.js';
 import { strandedNotices } from './run.js';
 
@@ -17,13 +17,13 @@ export async function check(stowage: Stowage): Promise<boolean> {
         for (const [schema, activations] of existing) {
           if (!(await driver.schemaExists(schema))) problems.push(`schema "${schema}" does not exist, and Stowage never creates a schema an activation names (${activations.join(', ')}): create it, or remove \`schema\` from the activation to write to the space's own`);
         }
-        // Another state folder writes a schema this one would write: every write there would be refused.
-        problems.push(...(await otherStates(driver, destination.dialect, stowage.config.stateDir, w.name, stowage.ownedSchemas(w.name))));
         // Connected: a failure to ask is said as such, not as a connection refused.
         problems.push(...((await driver.privilegeProblems?.(schemas.filter((s) => !problems.some((p) => p.startsWith(`schema "${s}" does not exist`))), classic).catch((error: unknown) => [`could not ask the server for the role's privileges: ${(error as Error).message}`])) ?? []));
       } finally {
         await driver.close();
       }
+      // Another state folder writes a schema this one would write: every write there would be refused.
+      problems.push(...(await stowage.otherStates(w.name)));
       console.log(`warehouse ${w.name} (${w.type}): connected`);
       // A sync would fail on each of these: said now, with the grant that mends it.
       for (const problem of problems) console.log(`warehouse ${w.name} (${w.type}): ${redact(problem, destination.secrets(w.settings))}`);

@@ -121,8 +121,8 @@ export class ActionWriter {
   }
 
   /** Writes for this state only: the space's own schema, once another state took it, is refused (`TableWriter.claimFor`). */
-  claimFor(owner: StateOwner): void {
-    this.writer.claimFor(owner);
+  claimFor(owner: StateOwner, earlier?: Parameters<TableWriter['claimFor']>[1]): void {
+    this.writer.claimFor(owner, earlier);
   }
 
   /** Reads a schema's catalog now (it is read once a session), ahead of the first write to it. */

@@ -1,6 +1,7 @@
 import { ActionWriter, type ActionPayload, type RunIdsLook } from '../actions/action-writer.js';
 import { refusalReason } from '../writer/refusal-reason.js';
 import type { StateOwner } from '../writer/state-claims.js';
+import type { EarlierWriterOf } from './state-owner.js';
 import { actionsCore, defaultValues, fieldsToJsonSchema, removeEmptyValues } from '../actions/actions-core.js';
 import { compileMapping, type CompiledMapping } from '../actions/compiled-mapping.js';
 import { materializeEvent, type ActionEvent } from '../actions/events.js';
@@ -105,6 +106,7 @@ export class ActionWriteSession {
     trigger: string,
     /** The state whose events these are: the space's own schema, once another state took it, refuses them. */
     private readonly owner: StateOwner,
+    private readonly earlierWriter?: EarlierWriterOf,
   ) {
     this.record = history.draft(warehouse.name, 'storage-actions', trigger);
     this.names = new ColumnNamer(destination.dialect.identifiers);
@@ -159,7 +161,7 @@ export class ActionWriteSession {
     }
     this.driver = await this.destination.connect(this.warehouse.settings, { root: this.root });
     this.writer = new ActionWriter(this.driver, this.destination.dialect, this.destination.capabilities, (schema) => schema === this.space.name);
-    this.writer.claimFor(this.owner);
+    this.writer.claimFor(this.owner, this.earlierWriter);
   }
 
   /** The mapping an activation's events go through: the preset's columns, then its own. */

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MissingSchemaError, type RunIdsLook } from '../actions/action-writer.js';
-import { stateOwner } from './state-owner.js';
+import { stateOwner, type EarlierWriterOf } from './state-owner.js';
 import { eventFromChange, type ActionEvent } from '../actions/events.js';
 import type { ActivationConfig, SpaceConfig, StowageConfig, WarehouseConfig } from '../config/config.js';
 import type { Destination } from '../contract/destination.js';
@@ -51,6 +51,8 @@ export class StorageActionsPath {
     private readonly config: StowageConfig,
     private readonly destinations: ReadonlyMap<string, Destination>,
     private readonly history: History,
+    /** What tells of another state's writes in a schema from before claims (`TableWriter.claimFor`). */
+    private readonly earlierWriter: (warehouse: WarehouseConfig) => EarlierWriterOf,
   ) {}
 
   private dir(warehouse: string, space: string): string {
@@ -176,7 +178,7 @@ export class StorageActionsPath {
 
   /** A write session on a warehouse, recorded in the history under `trigger`. */
   open(warehouse: WarehouseConfig, space: SpaceConfig, trigger: string): ActionWriteSession {
-    return new ActionWriteSession(this.destinations.get(warehouse.type)!, warehouse, space, this.config.root, this.history, trigger, stateOwner(this.config.stateDir, warehouse));
+    return new ActionWriteSession(this.destinations.get(warehouse.type)!, warehouse, space, this.config.root, this.history, trigger, stateOwner(this.config.stateDir, warehouse), this.earlierWriter(warehouse));
   }
 
   /** Whether events wait in the queue of a warehouse and space. */

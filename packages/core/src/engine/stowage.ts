@@ -15,7 +15,7 @@ import { withFileLock } from '../log/file-lock.js';
 import { failpoint } from '../testing/failpoint.js';
 import { comparePositions, LOG_START, type LogPosition } from '../log/position.js';
 import type { ApplyOptions, Change, ChangeSink, ProfileStore, RunHeader, RunOutcome, RunProfile } from '../runs/run.js';
-import { stateOwner } from './state-owner.js';
+import { stateOwner, type EarlierWriterOf } from './state-owner.js';
 import { TableWriter, type WriteResult } from '../writer/table-writer.js';
 import type { StateClaim } from '../writer/state-claims.js';
 import type { Driver } from '../contract/driver.js';
@@ -161,7 +161,7 @@ export class Stowage {
     if (unsupported.length > 0) throw new Error(`Cannot load with these destinations: ${unsupported.join('; ')}`);
     this.history = new History(join(config.stateDir, 'history.ndjson'));
     this.runMarks = new RunMarks(config.stateDir);
-    this.actions = new StorageActionsPath(config, options.destinations, this.history);
+    this.actions = new StorageActionsPath(config, options.destinations, this.history, (warehouse) => this.earlierWriter(warehouse));
   }
 
   /** The profile state, opened once: two engines on one file in one process would each commit over the other. */
@@ -572,9 +572,9 @@ export class Stowage {
   /**
    * Makes this state the writer of the schemas it owns in a warehouse (`_stowage_states`): each
    * existing Classic schema of the spaces it serves, and each space's own schema its activations
-   * write. Another state's claim is replaced, not removed: a state begun anew carries on where a
-   * lost one stopped (`stowage claim`). Gives each schema with the claim it replaced, if any
-   * (`already`: this state wrote it before).
+   * write. Every other state's claim goes: a state begun anew carries on where a lost one
+   * stopped (`stowage claim`). Gives each schema with a claim it replaced, if any (`already`: this
+   * state alone wrote it before).
    */
   async claimWarehouse(warehouseName: string): Promise<Array<{ schema: string; already: boolean; before?: StateClaim }>> {
     const warehouse = this.warehouse(warehouseName);
@@ -586,10 +586,34 @@ export class Stowage {
       for (const schema of schemas) {
         if (!(await driver.schemaExists(schema))) continue;
         const before = await writer.claim(schema, owner);
-        claimed.push(before?.id === owner.id ? { schema, already: true } : { schema, already: false, ...(before ? { before } : {}) });
+        const other = before.find((c) => c.id !== owner.id);
+        claimed.push({ schema, already: other === undefined && before.length > 0, ...(other ? { before: other } : {}) });
       }
       return claimed;
     });
+  }
+
+  /**
+   * The schemas of the warehouse this state would be refused (`stowage check`): another state's
+   * claim, or its trace in a schema from before claims, each as the refusal would say it. Reads only.
+   */
+  async otherStates(warehouseName: string): Promise<string[]> {
+    const warehouse = this.warehouse(warehouseName);
+    const destination = this.options.destinations.get(warehouse.type)!;
+    const driver = await destination.connect(warehouse.settings, { root: this.config.root });
+    try {
+      const writer = new TableWriter(driver, destination.dialect, destination.capabilities);
+      writer.claimFor(stateOwner(this.config.stateDir, warehouse, { make: false }), this.earlierWriter(warehouse));
+      const problems = [];
+      for (const schema of this.ownedSchemas(warehouse.name)) {
+        if (!(await driver.schemaExists(schema))) continue;
+        const problem = await writer.claimProblem(schema);
+        if (problem) problems.push(problem.message);
+      }
+      return problems;
+    } finally {
+      await driver.close();
+    }
   }
 
   /**
@@ -634,7 +658,7 @@ export class Stowage {
       try {
         driver = await destination.connect(warehouse.settings, { root: this.config.root });
         const writer = new TableWriter(driver, destination.dialect, destination.capabilities);
-        writer.claimFor(stateOwner(this.config.stateDir, warehouse), (schema) => this.otherLog(writer, warehouse, schema));
+        writer.claimFor(stateOwner(this.config.stateDir, warehouse), this.earlierWriter(warehouse));
         for (const space of warehouse.spaces) {
           const caught = await this.withState(() => this.ensureBackfilled(warehouse, space));
           if (caught.unmarked && caught.sentAgain.length > 0) {
@@ -663,18 +687,28 @@ export class Stowage {
   }
 
   /**
-   * The cursor of another log of this warehouse and space in a Classic schema's ledger, when this
-   * state's log has none there: the schema was loaded by a state begun before this one (from
-   * before `_stowage_states`, which would say so itself).
+   * What tells, in a schema from before `_stowage_states`, that a state other than this one wrote
+   * it. A Classic schema: a cursor of another log of this warehouse and space in its ledger, and
+   * none of this state's log. A space's own schema: rows of activations, while this state began
+   * after them (its profile state has an epoch: it began with a version that writes claims).
    */
-  private async otherLog(writer: TableWriter, warehouse: WarehouseConfig, schema: string): Promise<string | undefined> {
-    const space = warehouse.spaces.find((name) => `${warehouse.schemaPrefix}${name}` === schema);
-    if (space === undefined) return undefined;
-    const ours = classicStream(warehouse.name, space, this.log(warehouse.name, space).id);
-    const family = classicStream(warehouse.name, space, undefined);
-    const streams = await writer.ledgerStreams(schema);
-    if (streams.includes(ours)) return undefined;
-    return streams.find((stream) => stream === family || stream.startsWith(`${family}/`));
+  private earlierWriter(warehouse: WarehouseConfig): EarlierWriterOf {
+    return async (schema, writer) => {
+      const classic = warehouse.spaces.find((name) => `${warehouse.schemaPrefix}${name}` === schema);
+      if (classic !== undefined) {
+        const ours = classicStream(warehouse.name, classic, this.log(warehouse.name, classic).id);
+        const family = classicStream(warehouse.name, classic, undefined);
+        const streams = await writer.ledgerStreams(schema);
+        const other = streams.includes(ours) ? undefined : streams.find((stream) => stream === family || stream.startsWith(`${family}/`));
+        return other && `was loaded from another state's call log (${other} in its ledger, and this state's log is new)`;
+      }
+      const space = this.config.spaces[schema];
+      if (space === undefined || !(await writer.holdsRows(schema))) return undefined;
+      // Rows from before claims were written by a state from before epochs: one that has an epoch
+      // (or has no profile state yet, and will) began since, and did not write them.
+      if (existsSync(join(this.config.stateDir, 'state.duckdb')) && (await this.profileStore()).epoch === '') return undefined;
+      return `holds rows of activations written before _stowage_states, by a state from before this one (this one began since)`;
+    };
   }
 
   /** Loads one space's log into its classic schema, from the ledger's cursor to the log's end. */
@@ -720,6 +754,8 @@ export class Stowage {
     try {
       const cursor = await writer.cursor(schema, stream);
       at = cursor ?? LOG_START;
+      // Before the look at the tables' ids and anything logged again: the schema may be another state's.
+      if (comparePositions(at, stop) < 0 || !log.holdsFrom(at)) await writer.takeClaim(schema);
       if (!log.holdsFrom(at)) {
         // The schema holds no record of the loads the log has let go of (a new database, the
         // schema dropped, `schemaPrefix` changed; or a ledger older than the log): what is left

@@ -156,5 +156,7 @@ export interface ProfileStore {
   members(space: string, computation: string, emit: (changes: Change[]) => Promise<void>): Promise<number>;
   /** Every computation's current state in a space, as changes from nothing (a new warehouse's backfill). */
   currentState(space: string, emit: (changes: Change[]) => Promise<void>): Promise<number>;
+  /** The state's epoch (`Change.epoch`): '' for a state from before epochs, whose changes carry none. */
+  readonly epoch: string;
   close(): Promise<void>;
 }

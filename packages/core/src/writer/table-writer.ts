@@ -12,7 +12,7 @@ import { failpoint } from '../testing/failpoint.js';
 import { yieldToEventLoop } from '../process/yield.js';
 import { timestampMillis } from '../types/index.js';
 import { DIRTY_COLUMNS, DIRTY_TABLE, INTERNAL_PREFIX, LEDGER_COLUMNS, LEDGER_TABLE, REJECTS_COLUMNS, REJECTS_TABLE } from './internal-tables.js';
-import { insertClaim, latestClaim, OtherStateError, STATES_COLUMNS, STATES_TABLE, type StateClaim, type StateOwner } from './state-claims.js';
+import { replaceClaims, StateClaims, type EarlierWriter, type OtherStateError, type StateClaim, type StateOwner } from './state-claims.js';
 import { SyncKeys } from './sync-keys.js';
 import { BigIntegerColumns } from './big-integers.js';
 import { MOST_SPLIT_WRITES, splitFailedWrite, type SplitWriter } from './split-failed-write.js';
@@ -215,8 +215,6 @@ export interface PreparedBatch {
   rejectValues?: number;
   ledger: WriteBatch['ledger'];
   createSchema: boolean;
-  /** The state this batch records as the schema's writer, its first batch in a schema no state took yet (`claimFor`). */
-  claim?: StateOwner;
   duplicates: number;
   casts: number;
 }
@@ -246,11 +244,8 @@ export class TableWriter {
   private readonly bigIntegers?: BigIntegerColumns;
   /** The write in flight (`apply`), which a look at the tables from `prepare` waits for. */
   private applying: Promise<unknown> = Promise.resolve();
-  /** The state this writer writes for (`claimFor`), and what it found of each owned schema's claim. */
-  private owner?: StateOwner;
-  private foreignLog?: (schema: string) => Promise<string | undefined>;
-  private readonly claims = new Map<string, 'ours' | 'claiming'>();
-  private readonly claimReads = new Map<string, Promise<StateClaim | undefined>>();
+  /** The state this writer writes for, and its claims on the schemas it owns (`claimFor`). */
+  private claims?: StateClaims;
 
   constructor(
     private readonly driver: Driver,
@@ -316,29 +311,45 @@ export class TableWriter {
 
   /** Reads a schema's catalog now (and its claim: `claimFor`), if this writer has not yet: the first batch to it need not wait for them. */
   async readCatalog(schema: string): Promise<void> {
-    const tables = await this.tables(schema);
-    if (this.owner) await this.readClaim(schema, tables);
+    await this.tables(schema);
+    await this.claims?.prefetch(schema);
   }
 
   /**
    * Writes for this state only (`state-claims.ts`): a batch into a schema Stowage owns (one it may
-   * create) is refused when another state took the schema; the first batch into a schema no
-   * state took records this one, in its transaction. `foreignLog` names another state's log the
-   * schema was loaded from, where a schema from before claims can tell (the Classic ledger).
+   * create) is refused when another state took the schema; before the first batch into a schema
+   * no state took, this one takes it. `earlier` tells of another state's writes in a schema from
+   * before claims, where the schema can (the Classic ledger's cursors, a space's rows).
    */
-  claimFor(owner: StateOwner, foreignLog?: (schema: string) => Promise<string | undefined>): void {
-    this.owner = owner;
-    this.foreignLog = foreignLog;
+  claimFor(owner: StateOwner, earlier?: (schema: string, writer: TableWriter) => Promise<string | undefined>): void {
+    const evidence: EarlierWriter | undefined = earlier && ((schema) => earlier(schema, this));
+    this.claims = new StateClaims(this.claimsHost(), owner, evidence);
   }
 
-  /** Records `owner` as the schema's writer from now on (`stowage claim`); gives the claim it replaces, if any. */
-  async claim(schema: string, owner: StateOwner): Promise<StateClaim | undefined> {
-    return this.driver.transaction(async () => {
-      await this.createInternalTable(schema, STATES_TABLE, STATES_COLUMNS);
-      const before = await latestClaim(this.driver, this.dialect, this.sql, schema);
-      if (before?.id !== owner.id) await insertClaim(this.driver, this.dialect, this.sql, schema, owner);
-      return before;
-    });
+  /** Ensures this state may write the schema, taking it if no state did (`claimFor`); throws OtherStateError when another state writes it. */
+  async takeClaim(schema: string): Promise<void> {
+    await this.claims?.take(schema);
+  }
+
+  /** Why this state may not write the schema, read only (`stowage check`); undefined when it may. */
+  async claimProblem(schema: string): Promise<OtherStateError | undefined> {
+    return this.claims?.problem(schema);
+  }
+
+  /** Makes `owner` the one writer of the schema (`stowage claim`); gives the claims it replaced. */
+  async claim(schema: string, owner: StateOwner): Promise<StateClaim[]> {
+    return replaceClaims(this.claimsHost(), schema, owner);
+  }
+
+  private claimsHost() {
+    return {
+      driver: this.driver,
+      dialect: this.dialect,
+      sql: this.sql,
+      tables: (schema: string) => this.tables(schema),
+      createInternalTable: (schema: string, table: string, columns: Column[]) => this.createInternalTable(schema, table, columns),
+      idle: () => this.applying,
+    };
   }
 
   /** The streams the schema's ledger holds cursors of. */
@@ -349,29 +360,13 @@ export class TableWriter {
     return rows.map((r) => r.stream);
   }
 
-  /** The schema's latest claim, read once (`readCatalog` may have started it); a failed read is tried again. */
-  private readClaim(schema: string, tables: ReadonlyMap<string, Column[]>): Promise<StateClaim | undefined> {
-    let read = this.claimReads.get(schema);
-    if (!read) {
-      this.claimReads.set(schema, (read = tables.has(STATES_TABLE) ? latestClaim(this.driver, this.dialect, this.sql, schema) : Promise.resolve(undefined)));
-      read.catch(() => this.claimReads.delete(schema));
+  /** Whether a table of the schema other than Stowage's own holds a row. */
+  async holdsRows(schema: string): Promise<boolean> {
+    for (const table of (await this.tables(schema)).keys()) {
+      if (table.startsWith(INTERNAL_PREFIX)) continue;
+      if ((await this.driver.query(`SELECT 1 AS ${this.dialect.quote('one')} FROM ${this.sql.table(schema, table)} LIMIT 1`)).length > 0) return true;
     }
-    return read;
-  }
-
-  /** Whether this state may write the schema: refused (OtherStateError) when another took it; true when this batch must take it. */
-  private async mustClaim(schema: string, tables: ReadonlyMap<string, Column[]>, owner: StateOwner): Promise<boolean> {
-    if (this.claims.has(schema)) return false;
-    const claim = await this.readClaim(schema, tables);
-    if (claim && claim.id !== owner.id) throw new OtherStateError(schema, claim, owner);
-    if (claim) {
-      this.claims.set(schema, 'ours');
-      return false;
-    }
-    const log = await this.foreignLog?.(schema);
-    if (log !== undefined) throw new OtherStateError(schema, { log }, owner);
-    this.claims.set(schema, 'claiming');
-    return true;
+    return false;
   }
 
   /** Where the stream's last committed batch ended, or undefined when nothing was loaded yet. */
@@ -395,6 +390,8 @@ export class TableWriter {
    * column are sorted into new and duplicate here, and the new ones inserted without a look.
    */
   async prepare(batch: WriteBatch, keys?: SyncKeys): Promise<PreparedBatch> {
+    // Before anything is planned: the schema may be another state's (and is made when it is this one's first).
+    if (batch.createSchema ?? true) await this.takeClaim(batch.schema);
     const tables = await this.tables(batch.schema);
     // A schema with no table yet may not exist; CREATE SCHEMA IF NOT EXISTS settles it (never for an existing schema an activation names).
     const createSchema = (batch.createSchema ?? true) && tables.size === 0;
@@ -405,10 +402,6 @@ export class TableWriter {
       prepared.internalTables.push([table, [...columns]]);
       tables.set(table, [...columns]);
     };
-    if (this.owner && (batch.createSchema ?? true) && (await this.mustClaim(batch.schema, tables, this.owner))) {
-      internal(STATES_TABLE, STATES_COLUMNS);
-      prepared.claim = this.owner;
-    }
     if (batch.ledger) internal(LEDGER_TABLE, LEDGER_COLUMNS);
     const rejects: Reject[] = [...(batch.rejects ?? [])];
     const direct = this.loadsDirectly();
@@ -677,8 +670,7 @@ export class TableWriter {
    */
   forgetCatalog(): void {
     this.catalog.clear();
-    this.claims.clear();
-    this.claimReads.clear();
+    this.claims?.forget();
   }
 
   /** Warehouse work: one transaction per batch where the warehouse has them. */
@@ -694,7 +686,7 @@ export class TableWriter {
       failpoint('writer:after-commit');
       return result;
     } catch (error) {
-      // The DDL rolled back with the data (a claim too): what we believed about the schema no longer holds.
+      // The DDL rolled back with the data: what we believed about the schema no longer holds.
       this.forgetCatalog();
       throw error;
     }
@@ -707,7 +699,6 @@ export class TableWriter {
     // user granted a schema made for it, and nothing more, would fail every sync on its CREATE.
     if (prepared.createSchema && !(await this.driver.schemaExists(schema))) await this.driver.execute(this.sql.createSchema(schema));
     for (const [table, columns] of prepared.internalTables) await this.createInternalTable(schema, table, columns);
-    if (prepared.claim) await insertClaim(this.driver, this.dialect, this.sql, schema, prepared.claim);
     const stages = new Map<string, string>();
     // A table that feeds a latest-value table is read again to mark its keys; the others only by their insert.
     const readAgain = new Set(prepared.dirty.map((spec) => spec.source));

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Harness, identify, track, type DestinationUnderTest } from '../harness.js';
 import { dialectNames } from './dialect-names.js';
-import { STATES_TABLE } from '@stowage/core';
+import { STATES_TABLE, TableWriter } from '@stowage/core';
+import { DuckDBInstance } from '@duckdb/node-api';
 
 /** Dedup by message id, the ledger, selective sync and the backfill of a new warehouse. */
 export function loads(dut: DestinationUnderTest): void {
@@ -169,6 +170,8 @@ export function loads(dut: DestinationUnderTest): void {
       const carts = await anew.rows('carts', ['id', 'entity_context'], ['received_at'], 'wh', 'default');
       expect(carts.map((r) => JSON.parse(r.entity_context as string).cart_id)).toEqual(['k1', 'k2']);
       expect(new Set(carts.map((r) => r.id)).size).toBe(2);
+      // A claim replaces every other: one row, this state's, whatever either machine's clock said.
+      expect(await anew.rows(STATES_TABLE, ['state_dir'], [], 'wh', 'engage_default')).toEqual([{ state_dir: anew.stowage.config.stateDir }]);
       // Claimed, the schemas refuse the old state in turn.
       const back = await Harness.create(dut, { computations, activations, reuse: { dir: old.dir, settings: old.settings } });
       await back.calls([identify('u9', { plan: 'x' })]);
@@ -176,6 +179,45 @@ export function loads(dut: DestinationUnderTest): void {
       await back.close();
       await anew.close();
       rmSync(anew.dir, { recursive: true, force: true });
+    });
+
+    it("refuses, after an upgrade, a state begun anew on a space's schema of activations' rows from before claims; the state from before takes it", async () => {
+      const computations = { carts: { type: 'linked_audience' } };
+      const activations = { a: { computation: 'carts', table: 'carts' } };
+      const old = await Harness.create(dut, { computations, activations });
+      await old.run({ computation: 'carts', id: 'c1', completedAt: '2026-11-22T10:00:00Z' }, [{ userId: 'u1', entityContext: { cart_id: 'k1' } }]);
+      await old.close();
+      // As a version before claims and epochs left them.
+      await old.execute(`DROP TABLE ${dut.destination.dialect.quote('default')}.${dut.destination.dialect.quote(STATES_TABLE)}`);
+      await forgetEpoch(join(old.dir, '.stowage', 'state.duckdb'));
+      const anew = await Harness.create(dut, { computations, activations, reuse: { dir: mkdtempSync(join(tmpdir(), 'stowage-kit-anew-')), settings: old.settings } });
+      const refused = await anew.run({ computation: 'carts', id: 'c1', completedAt: '2026-11-23T10:00:00Z' }, [{ userId: 'u1', entityContext: { cart_id: 'k1' } }]);
+      expect(refused.writes[0]!.error).toMatch(/^default holds rows of activations written before _stowage_states, by a state from before this one \(this one began since\); this state is .*run `stowage claim wh` first/);
+      expect(await anew.rows('carts', ['id'], [], 'wh', 'default')).toHaveLength(1);
+      await anew.close();
+      rmSync(anew.dir, { recursive: true, force: true });
+      // The state that wrote them, upgraded, takes the schema and writes on.
+      const back = await Harness.create(dut, { computations, activations, reuse: { dir: old.dir, settings: old.settings } });
+      const result = await back.run({ computation: 'carts', id: 'c2', completedAt: '2026-11-24T10:00:00Z' }, [{ userId: 'u2', entityContext: { cart_id: 'k2' } }]);
+      expect(result.writes[0]).toMatchObject({ status: 'Success' });
+      expect(await back.rows(STATES_TABLE, ['state_dir'], [], 'wh', 'default')).toEqual([{ state_dir: back.stowage.config.stateDir }]);
+      await back.close();
+    });
+
+    it('lets one of two states that take a new schema at once write it, never both', async () => {
+      const h = await Harness.create(dut);
+      const settings = h.settings;
+      await h.close();
+      const writers = await Promise.all(['a', 'b'].map(async (name) => {
+        const driver = await dut.destination.connect(settings, { root: h.dir });
+        const writer = new TableWriter(driver, dut.destination.dialect, dut.destination.capabilities);
+        writer.claimFor({ id: `state-${name}`, dir: `/states/${name}`, warehouse: 'wh' });
+        return { driver, writer };
+      }));
+      const taken = await Promise.allSettled(writers.map(({ writer }) => writer.takeClaim('engage_race')));
+      for (const { driver } of writers) await driver.close();
+      expect(taken.filter((t) => t.status === 'fulfilled').length).toBeLessThanOrEqual(1);
+      for (const t of taken) if (t.status === 'rejected') expect(t.reason).toBeInstanceOf(Error);
     });
 
     it('disables names as given in snake_case, on a warehouse that spells them otherwise (reserved words, long names)', async () => {
@@ -368,4 +410,13 @@ export function loads(dut: DestinationUnderTest): void {
       await later.close();
     });
   });
+}
+
+/** A profile state as a version before epochs left it (`state_epoch` is what this version adds). */
+async function forgetEpoch(file: string): Promise<void> {
+  const instance = await DuckDBInstance.create(file);
+  const db = await instance.connect();
+  await db.run('DROP TABLE state_epoch');
+  db.closeSync();
+  instance.closeSync();
 }
