@@ -257,6 +257,12 @@ describe('the stowage command', () => {
     expect((await stowage(['run', 'r1.json'], { cwd: dir })).code).toBe(0);
     expect((await stowage(['sync', '-q'], { cwd: dir })).code).toBe(0);
     renameSync(join(dir, '.stowage'), join(dir, 'moved'));
+    // A check tells of it, and writes nothing in the (new, empty) state folder.
+    const told = await stowage(['check'], { cwd: dir });
+    expect(told.code).toBe(1);
+    expect(told.stdout).toContain('engage_shop is written by another Stowage state');
+    expect(existsSync(join(dir, '.stowage', 'log'))).toBe(false);
+    expect(existsSync(join(dir, '.stowage', 'state-id'))).toBe(false);
     run('r2', 20);
     expect((await stowage(['run', 'r2.json'], { cwd: dir })).code).toBe(0);
     const refused = await stowage(['sync'], { cwd: dir });

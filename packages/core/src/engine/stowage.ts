@@ -17,7 +17,8 @@ import { comparePositions, LOG_START, type LogPosition } from '../log/position.j
 import type { ApplyOptions, Change, ChangeSink, ProfileStore, RunHeader, RunOutcome, RunProfile } from '../runs/run.js';
 import { stateOwner, type EarlierWriterOf } from './state-owner.js';
 import { TableWriter, type WriteResult } from '../writer/table-writer.js';
-import type { StateClaim } from '../writer/state-claims.js';
+import { OtherStateError, type StateClaim } from '../writer/state-claims.js';
+import { ColumnNamer } from '../naming/column-namer.js';
 import type { Driver } from '../contract/driver.js';
 import { IdsOfEmptyTables, lookPays, type SyncKeys } from '../writer/sync-keys.js';
 import { messageIds } from '../classic/message-ids.js';
@@ -603,7 +604,7 @@ export class Stowage {
     const driver = await destination.connect(warehouse.settings, { root: this.config.root });
     try {
       const writer = new TableWriter(driver, destination.dialect, destination.capabilities);
-      writer.claimFor(stateOwner(this.config.stateDir, warehouse, { make: false }), this.earlierWriter(warehouse));
+      writer.claimFor(stateOwner(this.config.stateDir, warehouse, { make: false }), this.earlierWriter(warehouse, { check: true }));
       const problems = [];
       for (const schema of this.ownedSchemas(warehouse.name)) {
         if (!(await driver.schemaExists(schema))) continue;
@@ -692,21 +693,28 @@ export class Stowage {
    * none of this state's log. A space's own schema: rows of activations, while this state began
    * after them (its profile state has an epoch: it began with a version that writes claims).
    */
-  private earlierWriter(warehouse: WarehouseConfig): EarlierWriterOf {
+  private earlierWriter(warehouse: WarehouseConfig, { check = false } = {}): EarlierWriterOf {
     return async (schema, writer) => {
       const classic = warehouse.spaces.find((name) => `${warehouse.schemaPrefix}${name}` === schema);
       if (classic !== undefined) {
-        const ours = classicStream(warehouse.name, classic, this.log(warehouse.name, classic).id);
+        // Read, not begun: a check makes no log.
+        const id = CallLog.idAt(join(this.config.stateDir, 'log', warehouse.name, classic));
+        const ours = id === null ? undefined : classicStream(warehouse.name, classic, id);
         const family = classicStream(warehouse.name, classic, undefined);
         const streams = await writer.ledgerStreams(schema);
-        const other = streams.includes(ours) ? undefined : streams.find((stream) => stream === family || stream.startsWith(`${family}/`));
+        const other = ours !== undefined && streams.includes(ours) ? undefined : streams.find((stream) => stream === family || stream.startsWith(`${family}/`));
         return other && `was loaded from another state's call log (${other} in its ledger, and this state's log is new)`;
       }
       const space = this.config.spaces[schema];
-      if (space === undefined || !(await writer.holdsRows(schema))) return undefined;
+      if (space === undefined) return undefined;
+      // Its activations' tables only: a schema named like the space may hold tables of the user's.
+      const names = new ColumnNamer(this.options.destinations.get(warehouse.type)!.dialect.identifiers);
+      const tables = Object.values(space.activations).filter((a) => a.warehouse === warehouse.name && a.schema === undefined).map((a) => names.column(a.table));
+      if (!(await writer.holdsRows(schema, tables))) return undefined;
       // Rows from before claims were written by a state from before epochs: one that has an epoch
-      // (or has no profile state yet, and will) began since, and did not write them.
-      if (existsSync(join(this.config.stateDir, 'state.duckdb')) && (await this.profileStore()).epoch === '') return undefined;
+      // (or has no profile state yet, and will) began since, and did not write them. A check does
+      // not open the profile state (another command may hold it): it tells only of a new one.
+      if (existsSync(join(this.config.stateDir, 'state.duckdb')) && (check || (await this.profileStore()).epoch === '')) return undefined;
       return `holds rows of activations written before _stowage_states, by a state from before this one (this one began since)`;
     };
   }
@@ -754,8 +762,9 @@ export class Stowage {
     try {
       const cursor = await writer.cursor(schema, stream);
       at = cursor ?? LOG_START;
-      // Before the look at the tables' ids and anything logged again: the schema may be another state's.
-      if (comparePositions(at, stop) < 0 || !log.holdsFrom(at)) await writer.takeClaim(schema);
+      // Before the look at the tables' ids, anything logged again, and the users refresh (which
+      // may run with nothing to load): the schema may be another state's.
+      if (comparePositions(at, stop) < 0 || !log.holdsFrom(at) || (await writer.holdsTables(schema))) await writer.takeClaim(schema);
       if (!log.holdsFrom(at)) {
         // The schema holds no record of the loads the log has let go of (a new database, the
         // schema dropped, `schemaPrefix` changed; or a ledger older than the log): what is left
@@ -869,8 +878,8 @@ export class Stowage {
       }
     } catch (error) {
       // The batches committed before the failure still bring users up to date; the sync fails
-      // with the batch's error either way.
-      await refresh().catch(() => undefined);
+      // with the batch's error either way. Not in another state's schema: it writes nothing there.
+      if (!(error instanceof OtherStateError)) await refresh().catch(() => undefined);
       throw error;
     }
     // users (the latest-value tables) follow identifies once the batches are in: one recompute of

@@ -53,6 +53,16 @@ export class CallLog {
     this.id = this.ownId();
   }
 
+  /**
+   * The id of the log in `dir` without beginning one there (a check writes nothing): null where
+   * no log began, undefined for a log begun before ids.
+   */
+  static idAt(dir: string): string | null | undefined {
+    const file = join(dir, LOG_ID);
+    if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+    return existsSync(dir) && readdirSync(dir).some((f) => SEGMENT.test(f)) ? undefined : null;
+  }
+
   private ownId(): string | undefined {
     const file = join(this.dir, LOG_ID);
     // A log begun before ids were made has segments and no id, and keeps none.

@@ -15,8 +15,9 @@ import type { Statements } from './sql.js';
  * again, as entering, and its Classic log would load as though the tables were new. The state
  * folder cannot tell that it is not the first; the warehouse can.
  *
- * Rows, not a latest row: no clock orders two machines' claims, and two states that took a new
- * schema at once (each saw none) each find the other's row once theirs is in, and neither writes.
+ * Rows, not a latest row: no clock orders two machines' claims. Two states that took a new
+ * schema at once (each saw none) read the claims back: one that finds the other's row withdraws
+ * its own, so that no two states ever write one schema, and none is locked out for good.
  */
 export const STATES_TABLE = '_stowage_states';
 export const STATES_COLUMNS: Column[] = [
@@ -135,17 +136,31 @@ export class StateClaims {
     if ((await this.read(schema)).length === 0) {
       await this.host.idle();
       const { driver } = this.host;
-      await driver.transaction(async () => {
-        // Asked first: PostgreSQL checks CREATE on the database before IF NOT EXISTS (see TableWriter).
-        if (!(await driver.schemaExists(schema))) await driver.execute(this.host.sql.createSchema(schema));
-        await this.host.createInternalTable(schema, STATES_TABLE, STATES_COLUMNS);
-        await insertClaim(this.host, schema, this.owner);
-      });
+      try {
+        await driver.transaction(async () => {
+          // Asked first: PostgreSQL checks CREATE on the database before IF NOT EXISTS (see TableWriter).
+          if (!(await driver.schemaExists(schema))) await driver.execute(this.host.sql.createSchema(schema));
+          await this.host.createInternalTable(schema, STATES_TABLE, STATES_COLUMNS);
+          await insertClaim(this.host, schema, this.owner);
+        });
+      } catch (error) {
+        // Another state made the schema or the table at the same moment (PostgreSQL's catalog
+        // refuses the second CREATE): its claim, once read, is the answer.
+        this.reads.delete(schema);
+        const rival = (await this.read(schema).catch(() => [])).find((c) => c.id !== this.owner.id);
+        throw rival ? new OtherStateError(schema, rival, this.owner) : error;
+      }
       (await this.host.tables(schema)).set(STATES_TABLE, [...STATES_COLUMNS]);
-      // Two states that took a new schema at once: each finds the other's row now, and neither writes.
+      // Two states that took a new schema at once each find the other's row now. The one that
+      // finds it withdraws its own and writes nothing; the other, which read before that row
+      // was in, writes on (or, had both read late, neither: the next write of each takes it again).
       this.reads.delete(schema);
       const rival = (await this.read(schema)).find((c) => c.id !== this.owner.id);
-      if (rival) throw new OtherStateError(schema, rival, this.owner);
+      if (rival) {
+        await driver.execute(`DELETE FROM ${this.host.sql.table(schema, STATES_TABLE)} WHERE ${this.host.dialect.quote('state_id')} = ${this.host.dialect.param(1)}`, [this.owner.id]);
+        this.reads.delete(schema);
+        throw new OtherStateError(schema, rival, this.owner);
+      }
     }
     this.ours.add(schema);
   }

@@ -360,10 +360,16 @@ export class TableWriter {
     return rows.map((r) => r.stream);
   }
 
-  /** Whether a table of the schema other than Stowage's own holds a row. */
-  async holdsRows(schema: string): Promise<boolean> {
-    for (const table of (await this.tables(schema)).keys()) {
-      if (table.startsWith(INTERNAL_PREFIX)) continue;
+  /** Whether the schema holds any table (its catalog, as this writer knows it). */
+  async holdsTables(schema: string): Promise<boolean> {
+    return (await this.tables(schema)).size > 0;
+  }
+
+  /** Whether one of these tables of the schema (those that are there) holds a row. */
+  async holdsRows(schema: string, tables: readonly string[]): Promise<boolean> {
+    const known = await this.tables(schema);
+    for (const table of tables) {
+      if (!known.has(table)) continue;
       if ((await this.driver.query(`SELECT 1 AS ${this.dialect.quote('one')} FROM ${this.sql.table(schema, table)} LIMIT 1`)).length > 0) return true;
     }
     return false;

@@ -216,8 +216,43 @@ export function loads(dut: DestinationUnderTest): void {
       }));
       const taken = await Promise.allSettled(writers.map(({ writer }) => writer.takeClaim('engage_race')));
       for (const { driver } of writers) await driver.close();
-      expect(taken.filter((t) => t.status === 'fulfilled').length).toBeLessThanOrEqual(1);
-      for (const t of taken) if (t.status === 'rejected') expect(t.reason).toBeInstanceOf(Error);
+      const won = taken.flatMap((t, i) => (t.status === 'fulfilled' ? [`state-${'ab'[i]}`] : []));
+      expect(won.length).toBeLessThanOrEqual(1);
+      // The other withdrew its claim: the one that wrote (or, if neither did, the next to come) is not locked out.
+      const again = await dut.destination.connect(settings, { root: h.dir });
+      const writer = new TableWriter(again, dut.destination.dialect, dut.destination.capabilities);
+      writer.claimFor({ id: won[0] ?? 'state-a', dir: '/states/again', warehouse: 'wh' });
+      await writer.takeClaim('engage_race');
+      const q = dut.destination.dialect.quote;
+      expect((await again.query(`SELECT ${q('state_id')} FROM ${q('engage_race')}.${q(STATES_TABLE)}`)).map((r) => r.state_id)).toEqual([won[0] ?? 'state-a']);
+      await again.close();
+    });
+
+    it("refuses another state's sync before it touches the schema, though it has nothing to load (no users refresh)", async () => {
+      const old = await Harness.create(dut, { computations: { ltv: { type: 'trait' } } });
+      await old.run({ computation: 'ltv', id: 'r1', completedAt: '2026-11-21T10:00:00Z' }, [{ userId: 'u1', value: 10 }]);
+      await old.sync();
+      await old.close();
+      // users lost: a sync of the state that wrote the schema would rebuild it from identifies.
+      await old.execute(`DELETE FROM ${dut.destination.dialect.quote('engage_default')}.${dut.destination.dialect.quote('users')}`);
+      const anew = await Harness.create(dut, { computations: { ltv: { type: 'trait' } }, reuse: { dir: mkdtempSync(join(tmpdir(), 'stowage-kit-anew-')), settings: old.settings } });
+      const refused = await anew.stowage.sync('wh');
+      expect(refused).toMatchObject({ status: 'Failure', rows: {} });
+      expect(refused.error).toMatch(/^engage_default is written by another Stowage state/);
+      expect(await anew.rows('users', ['id'])).toEqual([]);
+      await anew.close();
+      rmSync(anew.dir, { recursive: true, force: true });
+    });
+
+    it("writes a new state's activations into a space's schema that already holds tables of the user's", async () => {
+      const h = await Harness.create(dut, { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts' } } });
+      const q = dut.destination.dialect.quote;
+      await h.execute(`CREATE SCHEMA ${q('default')}`);
+      await h.execute(`CREATE TABLE ${q('default')}.${q('orders')} (${q('id')} ${dut.destination.dialect.physicalType('bigint')})`);
+      await h.execute(`INSERT INTO ${q('default')}.${q('orders')} VALUES (1)`);
+      const result = await h.run({ computation: 'carts', id: 'c1', completedAt: '2026-11-23T10:00:00Z' }, [{ userId: 'u1', entityContext: { cart_id: 'k1' } }]);
+      expect(result.writes[0]).toMatchObject({ status: 'Success' });
+      await h.close();
     });
 
     it('disables names as given in snake_case, on a warehouse that spells them otherwise (reserved words, long names)', async () => {
