@@ -342,7 +342,7 @@ export class Stowage {
       this.history.record({
         ...record,
         status: queued || record.rejects > 0 ? 'Partial' : 'Success',
-        endedAt: record.endedAt ?? new Date().toISOString(),
+        // No end time: when it ended is not known, and the time it was found would make a duration of it.
         notices: [...record.notices, `its process stopped after run ${header.id} was applied, before this record ended (found when the run was sent again): every event of the run was written${queued ? ', or is queued for `stowage flush`' : ''}`],
       });
     }
