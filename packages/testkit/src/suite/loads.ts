@@ -214,17 +214,24 @@ export function loads(dut: DestinationUnderTest): void {
         writer.claimFor({ id: `state-${name}`, dir: `/states/${name}`, warehouse: 'wh' });
         return { driver, writer };
       }));
-      const taken = await Promise.allSettled(writers.map(({ writer }) => writer.takeClaim('engage_race')));
+      // Both find the schema unclaimed, then each takes it: the second finds the first's claim once its own is in.
+      for (const { writer } of writers) expect(await writer.claimProblem('engage_race')).toBeUndefined();
+      const taken = [];
+      for (const { writer } of writers) taken.push(await writer.takeClaim('engage_race').then(() => 'took', (error: Error) => error.message));
+      expect(taken[0]).toBe('took');
+      expect(taken[1]).toMatch(/^engage_race is written by another Stowage state, kept in \/states\/a /);
+      // And at the same moment, where the warehouse lets two sessions try it.
+      const raced = await Promise.allSettled(writers.map(({ writer }) => writer.takeClaim('engage_race_2')));
       for (const { driver } of writers) await driver.close();
-      const won = taken.flatMap((t, i) => (t.status === 'fulfilled' ? [`state-${'ab'[i]}`] : []));
-      expect(won.length).toBeLessThanOrEqual(1);
-      // The other withdrew its claim: the one that wrote (or, if neither did, the next to come) is not locked out.
+      expect(raced.filter((t) => t.status === 'fulfilled').length).toBeLessThanOrEqual(1);
+      const won = ['state-a'];
+      // The second withdrew its claim: the first is not locked out.
       const again = await dut.destination.connect(settings, { root: h.dir });
       const writer = new TableWriter(again, dut.destination.dialect, dut.destination.capabilities);
-      writer.claimFor({ id: won[0] ?? 'state-a', dir: '/states/again', warehouse: 'wh' });
+      writer.claimFor({ id: won[0]!, dir: '/states/again', warehouse: 'wh' });
       await writer.takeClaim('engage_race');
       const q = dut.destination.dialect.quote;
-      expect((await again.query(`SELECT ${q('state_id')} FROM ${q('engage_race')}.${q(STATES_TABLE)}`)).map((r) => r.state_id)).toEqual([won[0] ?? 'state-a']);
+      expect((await again.query(`SELECT ${q('state_id')} FROM ${q('engage_race')}.${q(STATES_TABLE)}`)).map((r) => r.state_id)).toEqual([won[0]]);
       await again.close();
     });
 
