@@ -261,6 +261,7 @@ describe('the stowage command', () => {
     const told = await stowage(['check'], { cwd: dir });
     expect(told.code).toBe(1);
     expect(told.stdout).toContain('engage_shop is written by another Stowage state');
+    expect(told.stdout).toContain('some warehouses cannot be reached, or would refuse a sync (above)');
     expect(existsSync(join(dir, '.stowage', 'log'))).toBe(false);
     expect(existsSync(join(dir, '.stowage', 'state-id'))).toBe(false);
     run('r2', 20);

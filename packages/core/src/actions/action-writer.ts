@@ -7,7 +7,7 @@ import type { Reject } from '../schema/plan.js';
 import { parseTimestamp } from '../types/timestamp.js';
 import { IdsOfEmptyTables } from '../writer/sync-keys.js';
 import type { StateOwner } from '../writer/state-claims.js';
-import { TableWriter, type PreparedBatch, type TableBatch } from '../writer/table-writer.js';
+import { TableWriter, type EarlierWriterOf, type PreparedBatch, type TableBatch } from '../writer/table-writer.js';
 import { scopeViolation } from './scope.js';
 import { audienceColumns, journeyColumns } from './fields.js';
 
@@ -121,7 +121,7 @@ export class ActionWriter {
   }
 
   /** Writes for this state only: the space's own schema, once another state took it, is refused (`TableWriter.claimFor`). */
-  claimFor(owner: StateOwner, earlier?: Parameters<TableWriter['claimFor']>[1]): void {
+  claimFor(owner: StateOwner, earlier?: EarlierWriterOf): void {
     this.writer.claimFor(owner, earlier);
   }
 

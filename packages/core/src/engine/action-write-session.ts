@@ -1,7 +1,7 @@
 import { ActionWriter, type ActionPayload, type RunIdsLook } from '../actions/action-writer.js';
 import { refusalReason } from '../writer/refusal-reason.js';
 import type { StateOwner } from '../writer/state-claims.js';
-import type { EarlierWriterOf } from './state-owner.js';
+import type { EarlierWriterOf } from '../writer/table-writer.js';
 import { actionsCore, defaultValues, fieldsToJsonSchema, removeEmptyValues } from '../actions/actions-core.js';
 import { compileMapping, type CompiledMapping } from '../actions/compiled-mapping.js';
 import { materializeEvent, type ActionEvent } from '../actions/events.js';

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import type { WarehouseConfig } from '../config/config.js';
 import { madeOnce } from '../process/made-once.js';
 import type { StateOwner } from '../writer/state-claims.js';
-import type { TableWriter } from '../writer/table-writer.js';
 
 const STATE_ID = 'state-id';
 
@@ -20,6 +19,3 @@ export function stateOwner(stateDir: string, warehouse: WarehouseConfig, { make 
   mkdirSync(stateDir, { recursive: true });
   return { id: madeOnce(file, randomUUID), dir: stateDir, warehouse: warehouse.name };
 }
-
-/** Tells of another state's writes in a schema from before claims (`TableWriter.claimFor`). */
-export type EarlierWriterOf = (schema: string, writer: TableWriter) => Promise<string | undefined>;

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MissingSchemaError, type RunIdsLook } from '../actions/action-writer.js';
-import { stateOwner, type EarlierWriterOf } from './state-owner.js';
+import { stateOwner } from './state-owner.js';
+import type { EarlierWriterOf } from '../writer/table-writer.js';
 import { eventFromChange, type ActionEvent } from '../actions/events.js';
 import type { ActivationConfig, SpaceConfig, StowageConfig, WarehouseConfig } from '../config/config.js';
 import type { Destination } from '../contract/destination.js';

@@ -197,6 +197,9 @@ function keyRange(rows: ReadonlyArray<Record<string, unknown>>, column: string |
 /** The DDL a table needs before a batch loads: what the plan decides, without the rows. */
 type TableChange = Pick<TablePlan, 'table' | 'exists' | 'columns' | 'added' | 'widened'> & { pinned?: TablePlan['pinned'] };
 
+/** Tells of another state's writes in a schema from before claims, asking the writer's warehouse (`TableWriter.claimFor`). */
+export type EarlierWriterOf = (schema: string, writer: TableWriter) => Promise<string | undefined>;
+
 /** A batch made ready on the client: schema changes decided, rows encoded in load files. */
 export interface PreparedBatch {
   schema: string;
@@ -321,7 +324,7 @@ export class TableWriter {
    * no state took, this one takes it. `earlier` tells of another state's writes in a schema from
    * before claims, where the schema can (the Classic ledger's cursors, a space's rows).
    */
-  claimFor(owner: StateOwner, earlier?: (schema: string, writer: TableWriter) => Promise<string | undefined>): void {
+  claimFor(owner: StateOwner, earlier?: EarlierWriterOf): void {
     const evidence: EarlierWriter | undefined = earlier && ((schema) => earlier(schema, this));
     this.claims = new StateClaims(this.claimsHost(), owner, evidence);
   }
