@@ -4,7 +4,6 @@ import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb
 import { engineThreads, openLoadDir, writeLoadLines, type Column, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
 import { shareInstance } from './shared-instances.js';
 import { csvEncoders, csvLine, csvRelation } from './csv-load.js';
-import { dialect } from './dialect.js';
 import { introspectColumns, introspectPinnedColumns, introspectSchema, schemaExists } from './introspect.js';
 import type { DuckDBSettings } from './settings.js';
 

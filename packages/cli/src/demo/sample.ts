@@ -25,7 +25,7 @@ const CATEGORIES = ['shoes', 'outerwear', 'accessories', 'home', 'beauty'];
 /** The demo's space: audiences and computed traits of a small shop, with u123 as in the spec. */
 export const SAMPLE_COMPUTATIONS: SampleComputation[] = [
   { key: 'first_time_shopper', type: 'audience', value: (n, run, rnd) => (n === 123 ? true : rnd() < (run === 0 ? 0.3 : 0.25)) },
-  { key: 'high_value_customers', type: 'audience', settings: { includeAnonymous: true }, value: (n, run, rnd) => rnd() < 0.1 + run * 0.02 },
+  { key: 'high_value_customers', type: 'audience', settings: { includeAnonymous: true }, value: (_n, run, rnd) => rnd() < 0.1 + run * 0.02 },
   { key: 'cart_abandoners', type: 'audience', settings: { includeMobileIds: true, identify: false }, value: (_n, _run, rnd) => rnd() < 0.15 },
   { key: 'total_revenue_180_days', type: 'trait', value: (n, run, rnd) => (n === 123 ? 450 : rnd() < 0.6 ? Math.round(rnd() * 200000) / 100 + run * (rnd() < 0.3 ? 25.25 : 0) : undefined) },
   { key: 'orders_count_90_days', type: 'trait', settings: { track: false }, value: (_n, run, rnd) => (rnd() < 0.7 ? Math.floor(rnd() * 12) + (run && rnd() < 0.2 ? 1 : 0) : undefined) },

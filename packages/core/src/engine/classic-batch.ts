@@ -20,7 +20,7 @@ export class ClassicBatcher {
   private readonly disabledTables: Set<string>;
   private readonly disabledColumns: Map<string, Set<string>>;
 
-  constructor(rules: IdentifierRules, private readonly warehouse: WarehouseConfig) {
+  constructor(rules: IdentifierRules, warehouse: WarehouseConfig) {
     this.rows = new ClassicRows(rules);
     this.disabledTables = new Set(warehouse.disabled.tables);
     this.disabledColumns = new Map(Object.entries(warehouse.disabled.columns).map(([t, cs]) => [t, new Set(cs)]));

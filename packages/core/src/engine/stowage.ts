@@ -34,7 +34,7 @@ import { LoadedKeys } from '../loaded-keys/index.js';
 import { refusalReason } from '../writer/refusal-reason.js';
 import { WriteLane } from './write-lane.js';
 import { runProgress, type RunProgress } from './run-progress.js';
-import { StorageActionsPath, type ActivationOutcome, type EventsByActivation, type FlushResult } from './storage-actions.js';
+import { StorageActionsPath, type ActivationOutcome, type FlushResult } from './storage-actions.js';
 import type { ActionWriteSession } from './action-write-session.js';
 import type { RunIdsLook } from '../actions/action-writer.js';
 

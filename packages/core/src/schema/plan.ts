@@ -3,7 +3,7 @@ import type { Capabilities } from '../contract/capabilities.js';
 import type { Column, ColumnBounds, LogicalType } from '../contract/logical-type.js';
 import { outOfBounds } from './bounds.js';
 import type { RowLimit } from '../contract/row-limit.js';
-import type { Row, SqlValue } from '../contract/driver.js';
+import type { Row } from '../contract/driver.js';
 import { castTo, inferType, parseTimestamp, widerTypeFor } from '../types/index.js';
 import { yieldToEventLoop } from '../process/yield.js';
 
