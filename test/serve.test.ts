@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { expect, it } from 'vitest';
 import { BIN, project, stowage } from './support/cli.js';
 
@@ -28,3 +29,52 @@ it('serve runs each warehouse on its own schedule and stops cleanly on SIGTERM',
   const history = JSON.parse((await stowage(['history', '--json'], { cwd: dir })).stdout);
   expect(history.syncs.every((s: { warehouse: string; trigger: string }) => s.warehouse === 'fast' && s.trigger === 'schedule')).toBe(true);
 });
+
+it('serve writes again the Storage Actions events a failed write left queued: later and later while they stay queued, then once they can be written', async () => {
+  // The activation names a schema that does not exist yet: the run's events stay queued.
+  const dir = project({
+    spaces: { shop: { id: 'spa_shop', computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', warehouse: 'local', table: 'carts', schema: 'archive' } } } },
+    // No Classic sync while the test runs.
+    warehouses: { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' }, schedule: '0 0 1 1 *' } },
+  });
+  writeFileSync(join(dir, 'r1.ndjson'), [{ space: 'shop', computation: 'carts', id: 'r1' }, { userId: 'u1', entityContext: { cart_id: 'c1' } }, { userId: 'u2', entityContext: { cart_id: 'c2' } }].map((x) => JSON.stringify(x)).join('\n'));
+  expect((await stowage(['run', 'r1.ndjson'], { cwd: dir })).code).toBe(3);
+
+  const child = spawn(process.execPath, [BIN, 'serve', '--retry-after', '1'], { cwd: dir });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const waitFor = async (pattern: RegExp) => {
+    for (let i = 0; i < 200 && !pattern.test(out); i++) await sleep(100);
+    expect(out).toMatch(pattern);
+  };
+  await waitFor(/stay queued for warehouse local \(space shop\): next retry/);
+  // Between two retries nothing holds the database file: the schema is made.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const warehouse = await DuckDBInstance.create(join(dir, 'warehouse.duckdb'));
+      const connection = await warehouse.connect();
+      await connection.run('CREATE SCHEMA archive');
+      connection.closeSync();
+      warehouse.closeSync();
+      break;
+    } catch (error) {
+      if (attempt > 50 || !/lock/i.test((error as Error).message)) throw error;
+      await sleep(100);
+    }
+  }
+  await waitFor(/Success: Storage Actions write to warehouse local, 2 events in .* → archive\.carts 2/);
+  child.kill('SIGTERM');
+  expect(await new Promise((resolve) => child.on('close', resolve))).toBe(0);
+
+  // The first retry came a second after serve saw the queue, the next two seconds after it.
+  const retries = JSON.parse((await stowage(['history', '--json'], { cwd: dir })).stdout).syncs.filter((s: { trigger: string }) => s.trigger === 'retry').reverse();
+  expect(retries.map((s: { status: string }) => s.status)).toEqual([...retries.slice(0, -1).map(() => 'Partial'), 'Success']);
+  if (retries.length > 1) expect(Date.parse(retries[1].startedAt) - Date.parse(retries[0].startedAt)).toBeGreaterThanOrEqual(1900);
+  const warehouse = await DuckDBInstance.create(join(dir, 'warehouse.duckdb'));
+  const connection = await warehouse.connect();
+  const rows = (await connection.runAndReadAll('SELECT user_id FROM archive.carts ORDER BY user_id')).getRowObjectsJS();
+  connection.closeSync();
+  warehouse.closeSync();
+  expect(rows).toEqual([{ user_id: 'u1' }, { user_id: 'u2' }]);
+}, 60_000);

@@ -7,7 +7,7 @@ import { printRefused } from './commands/refused.js';
 import { claim } from './commands/claim.js';
 import { rebuildKeys } from './commands/rebuild-keys.js';
 import { ingest } from './commands/ingest.js';
-import { serve } from './commands/serve.js';
+import { DEFAULT_RETRY_AFTER_SECONDS, serve } from './commands/serve.js';
 import { syncNow } from './commands/sync.js';
 import { demo } from './demo/demo.js';
 import { openStowage } from './open.js';
@@ -92,11 +92,12 @@ export function program(): Command {
     });
 
   cli.command('serve')
-    .description("Run each warehouse's Classic sync on its schedule (cron, UTC; hourly by default) until stopped")
+    .description("Run each warehouse's Classic sync on its schedule (cron, UTC; hourly by default) until stopped, and write again the Storage Actions events a failed write left queued")
+    .option('--retry-after <seconds>', 'wait from queued Storage Actions events first seen to their first retry (then doubling, at most hourly)', positiveInteger, DEFAULT_RETRY_AFTER_SECONDS)
     .addOption(configOption())
     .action(async (opts) => {
       const stowage = openStowage(opts.config);
-      await serve(stowage);
+      await serve(stowage, { retryAfterSeconds: opts.retryAfter });
       await stowage.close();
     });
 

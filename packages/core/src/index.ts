@@ -18,7 +18,7 @@ export * from './config/index.js';
 export * from './history/index.js';
 export { loadedKeysDir } from './engine/loaded-keys-look.js';
 export { HashSet64, keyHash, LoadedKeys, quickKeyHashes } from './loaded-keys/index.js';
-export { Stowage, StowageError, UsageError, type StowageOptions, type SyncProgress, type FlushProgress, type IngestResult, type RunResult } from './engine/stowage.js';
+export { Stowage, StowageError, UsageError, type StowageOptions, type SyncProgress, type FlushProgress, type FlushOptions, type IngestResult, type RunResult } from './engine/stowage.js';
 export type { RunProgress } from './engine/run-progress.js';
 export type { ActivationOutcome, FlushResult } from './engine/storage-actions.js';
 export { ClassicBatcher } from './engine/classic-batch.js';

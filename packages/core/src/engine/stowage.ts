@@ -75,6 +75,14 @@ export interface FlushProgress {
   elapsedMs: number;
 }
 
+export interface FlushOptions {
+  onProgress?: (p: FlushProgress) => void;
+  /** The history's trigger for the writes: `manual` unless given (`serve` retries as `retry`). */
+  trigger?: string;
+  /** Only the spaces whose queue holds events: no empty write in the history for the others. */
+  onlyQueued?: boolean;
+}
+
 export interface IngestResult {
   accepted: number;
   rejected: number;
@@ -356,19 +364,30 @@ export class Stowage {
     return this.actions.stranded();
   }
 
-  /** Writes the Storage Actions events queued for a warehouse (a retry after a failed write). */
-  async flush(warehouseName: string, opts: { onProgress?: (p: FlushProgress) => void } = {}): Promise<FlushResult[]> {
+  /**
+   * Writes the Storage Actions events queued for a warehouse (a retry after a failed write): for
+   * each space with an activation on it, or with only the spaces whose queue holds events
+   * (`onlyQueued`). Recorded in the history under `trigger` (default `manual`).
+   */
+  async flush(warehouseName: string, opts: FlushOptions = {}): Promise<FlushResult[]> {
     const warehouse = this.warehouse(warehouseName);
     const results: FlushResult[] = [];
     for (const space of Object.values(this.config.spaces)) {
+      const queued = this.actions.pending(warehouse.name, space.name);
       // A space whose activations all write elsewhere now may still hold events queued for this warehouse.
-      if (!this.actions.warehousesOf(space).includes(warehouse.name) && !this.actions.pending(warehouse.name, space.name)) continue;
+      if (opts.onlyQueued ? !queued : !this.actions.warehousesOf(space).includes(warehouse.name) && !queued) continue;
       const started = Date.now();
       let events = 0;
       const onRead = opts.onProgress && ((n: number) => opts.onProgress!({ warehouse: warehouse.name, space: space.name, events: (events += n), elapsedMs: Date.now() - started }));
-      results.push(await this.actions.flush(warehouse, space, 'manual', onRead));
+      results.push(await this.actions.flush(warehouse, space, opts.trigger ?? 'manual', onRead));
     }
     return results;
+  }
+
+  /** The configured spaces whose Storage Actions queue for a warehouse holds events (a few file reads, no warehouse). */
+  queuedSpaces(warehouseName: string): string[] {
+    const warehouse = this.warehouse(warehouseName);
+    return Object.keys(this.config.spaces).filter((space) => this.actions.pending(warehouse.name, space));
   }
 
   /**
