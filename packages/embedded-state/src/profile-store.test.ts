@@ -154,6 +154,26 @@ describe('EmbeddedProfileStore', () => {
     await store.close();
   });
 
+  it('refuses a run sent again under the id of an interrupted attempt with other content, and takes it alike in another order', async () => {
+    const store = await open();
+    const header = { space: 's', computation: 'c', id: 'r1', kind: 'snapshot' as const, completedAt: '2026-11-23T10:00:00.000Z' };
+    const run = (profiles: RunProfile[], kind: 'snapshot' | 'delta' = 'snapshot') =>
+      store.applyRun({ ...header, kind }, 'linked_audience', (async function* () { yield profiles; })(), { emit: async () => undefined, settle: async () => undefined });
+    const cart = (id: string, entities?: RunProfile['entities']) => profile(id, { entityContext: { cart_id: `cart_${id}` }, entities });
+    const handedOn = [cart('a', [{ id: 'e1', context: { sku: 1 } }]), cart('b'), cart('b')];
+    // The attempt hands its changes on, then its write fails: the state never takes it.
+    await expect(store.applyRun(header, 'linked_audience', (async function* () { yield handedOn; })(), { emit: async () => undefined, settle: async () => Promise.reject(new Error('killed')) })).rejects.toThrow('killed');
+    const refusal = /run r1 of s\/c was interrupted after handing changes on .*another run \(the interrupted attempt held (2 profiles, this one 3|as many profiles, 2, but not the same)\).*nothing of run r1 of s\/c was applied/;
+    await expect(run([cart('a', [{ id: 'e1', context: { sku: 1 } }]), cart('c')])).rejects.toThrow(refusal);
+    await expect(run([cart('a', [{ id: 'e1', context: { sku: 2 } }]), cart('b')])).rejects.toThrow(refusal);
+    await expect(run([cart('a', [{ id: 'e1', context: { sku: 1 } }]), cart('b'), cart('c')])).rejects.toThrow(refusal);
+    await expect(run([cart('a', [{ id: 'e1', context: { sku: 1 } }]), profile('b', { entityContext: { cart_id: 'other' } })])).rejects.toThrow(refusal);
+    await expect(run([cart('a', [{ id: 'e1', context: { sku: 1 } }]), cart('b')], 'delta')).rejects.toThrow(refusal);
+    // The same profiles, in another order and with the repeat left out: the same run.
+    expect(await run([cart('b'), cart('a', [{ id: 'e1', context: { sku: 1 } }])])).toMatchObject({ applied: true, profiles: 2 });
+    await store.close();
+  });
+
   it('commits a run only once its changes are settled: a failed settle leaves the run to be applied again, alike', async () => {
     const store = await open();
     const header = { space: 's', computation: 'c', id: 'r1', kind: 'snapshot' as const, completedAt: '2026-11-23T10:00:00.000Z' };

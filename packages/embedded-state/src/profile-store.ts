@@ -9,6 +9,7 @@ import { placedDiffQuery } from './diff.js';
 import { entityDiffQuery } from './entity-diff.js';
 import { STATE_SCHEMA } from './schema.js';
 import { stateEpoch } from './state-epoch.js';
+import { markedProfiles, otherContent, runContentMark } from './run-content.js';
 import { contextHash, stageRun } from './staging.js';
 import { TextFile } from './text-file.js';
 
@@ -80,7 +81,8 @@ export class EmbeddedProfileStore implements ProfileStore {
   }
 
   private async applyRunNow(given: RunHeader, kind: ComputationKind, profiles: AsyncIterable<RunProfile[]>, sink: ChangeSink, options: ApplyOptions): Promise<RunOutcome> {
-    const pinned = await this.pinnedCompletion(given);
+    const attempt = await this.earlierAttempt(given);
+    const pinned = attempt?.completedAt;
     const header = pinned === undefined ? given : { ...given, completedAt: pinned };
     const { space, computation } = header;
     const contexts = this.file.contexts;
@@ -97,6 +99,8 @@ export class EmbeddedProfileStore implements ProfileStore {
       abandoned = await this.checkInterrupted(header, options);
       const count = await stageRun(this.db, profiles, texts);
       texts.flush();
+      const content = await runContentMark(this.db, header.kind);
+      if (attempt && otherContent(attempt.content, content)) throw new Error(otherContentMessage(header, attempt.content!, content));
       // Replace, not upsert: an upsert holds an index of every key in memory, which a run of a
       // million profiles with kilobyte contexts cannot afford; a delete and an append spill to disk.
       await this.db.run('DELETE FROM profiles WHERE space = $1 AND profile_id IN (SELECT profile_id FROM run_rows)', [space]);
@@ -114,7 +118,7 @@ export class EmbeddedProfileStore implements ProfileStore {
       // changes on and was never applied made the same message ids with its own time.
       const others = await this.othersAttemptedAt(header);
       sink.alsoAt?.(others, pinned === undefined && others?.length === 0);
-      if (pinned === undefined) await this.pins.run('INSERT INTO run_attempts (space, computation, run_id, completed_at) VALUES ($1, $2, $3, $4)', [space, computation, header.id, header.completedAt]);
+      if (pinned === undefined) await this.pins.run('INSERT INTO run_attempts (space, computation, run_id, completed_at, content) VALUES ($1, $2, $3, $4, $5)', [space, computation, header.id, header.completedAt, content]);
       const run = { computation, run_id: header.id, at: header.completedAt };
       const changes = await this.streamChanges(changesQuery(linked, kind === 'journey_step'), [space], space, (c) => sink.emit(c), run, texts);
       // The state's rows are written while the warehouses commit the run's last chunks (each
@@ -270,11 +274,11 @@ export class EmbeddedProfileStore implements ProfileStore {
     return times.length > NAMED_ATTEMPTS ? undefined : times;
   }
 
-  /** The completion time of an earlier attempt of the run that handed changes on, if one did. */
-  private async pinnedCompletion(header: RunHeader): Promise<string | undefined> {
-    const reader = await this.db.runAndReadAll('SELECT completed_at FROM run_attempts WHERE space = $1 AND computation = $2 AND run_id = $3', [header.space, header.computation, header.id]);
+  /** The completion time and content mark of an earlier attempt of the run that handed changes on, if one did. */
+  private async earlierAttempt(header: RunHeader): Promise<{ completedAt: string; content: string | null } | undefined> {
+    const reader = await this.db.runAndReadAll('SELECT completed_at, content FROM run_attempts WHERE space = $1 AND computation = $2 AND run_id = $3', [header.space, header.computation, header.id]);
     const [row] = reader.getRowsJS();
-    return row ? String(row[0]) : undefined;
+    return row ? { completedAt: String(row[0]), content: row[1] === null ? null : String(row[1]) } : undefined;
   }
 
   get epoch(): string {
@@ -462,4 +466,15 @@ async function createWaitingForLock(path: string, timeoutMs: number): Promise<Du
       await sleep(200);
     }
   }
+}
+
+/**
+ * A run sent again under the id of an attempt that handed changes on, with other content: its
+ * changes would have other message ids, and the attempt's would stay in the warehouses against
+ * the state for good (entered rows no exit ever follows).
+ */
+function otherContentMessage(header: RunHeader, earlier: string, now: string): string {
+  const run = `run ${header.id} of ${header.space}/${header.computation}`;
+  const counts = markedProfiles(earlier) === markedProfiles(now) ? `as many profiles, ${markedProfiles(now)}, but not the same` : `${markedProfiles(earlier)} profiles, this one ${markedProfiles(now)}`;
+  return `${run} was interrupted after handing changes on (to the Classic log, or to activations' tables), and what is sent now under its id is another run (the interrupted attempt held ${counts}): a run id names one run's content. Send the run as it was then (\`stowage run <file>\`; nothing loads twice). If it cannot be sent again, give this run another id and apply it with --abandon-interrupted: the interrupted attempt's changes then stay in the warehouses as they are; nothing of ${run} was applied`;
 }

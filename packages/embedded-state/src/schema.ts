@@ -34,6 +34,8 @@ export const STATE_SCHEMA = [
   // An interrupted attempt the user gave up (`ApplyOptions.abandonInterrupted`): it no longer
   // refuses other runs, and its time still widens their look for message ids.
   `ALTER TABLE run_attempts ADD COLUMN IF NOT EXISTS abandoned BOOLEAN`,
+  // What the attempt held (run-content.ts): a run sent again under its id must hold the same.
+  `ALTER TABLE run_attempts ADD COLUMN IF NOT EXISTS content VARCHAR`,
   `CREATE TABLE IF NOT EXISTS runs (
      space VARCHAR, computation VARCHAR, run_id VARCHAR, kind VARCHAR, completed_at VARCHAR, applied_at VARCHAR,
      profiles BIGINT, changes BIGINT,
