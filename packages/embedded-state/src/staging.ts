@@ -1,5 +1,5 @@
 import { listValue, structValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
-import { HashSet64, idTextProblem, quickKeyHashes, stableHash, yieldToEventLoop, type EntityRecord, type RunProfile } from '@stowage/core';
+import { exactJsonText, HashSet64, idTextProblem, quickKeyHashes, stableHash, yieldToEventLoop, type EntityRecord, type RunProfile } from '@stowage/core';
 import type { TextFile } from './text-file.js';
 
 /**
@@ -30,12 +30,12 @@ function appendText(appender: DuckDBAppender, text: string | null | undefined): 
 }
 
 /** JSON text, or NULL when the run left the field out. */
-const jsonText = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
+const jsonText = (value: unknown) => (value === undefined ? null : exactJsonText(value));
 
 /** A profile's entities, contexts as JSON text; the last entry wins for a repeated entity, as for a repeated profile. */
 function appendEntities(appender: DuckDBAppender, entities: EntityRecord[] | undefined): void {
   if (!entities) return appender.appendNull();
-  const contexts = new Map(entities.map((e) => [e.id, JSON.stringify(e.context ?? {})]));
+  const contexts = new Map(entities.map((e) => [e.id, exactJsonText(e.context ?? {})]));
   // The column's own type: an empty list has no item type to infer.
   appender.appendValue(listValue([...contexts].map(([id, context]) => structValue({ id, context }))), appender.columnType(ENTITIES_COLUMN));
 }
@@ -63,7 +63,7 @@ function appendContext(appender: DuckDBAppender, texts: TextFile, context: RunPr
     for (let i = 0; i < 3; i++) appender.appendNull();
     return;
   }
-  const text = JSON.stringify(context);
+  const text = exactJsonText(context);
   const { at, len } = texts.appendText(text);
   appender.appendVarchar(contextHash(text));
   appender.appendBigInt(BigInt(at));

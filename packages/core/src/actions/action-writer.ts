@@ -10,6 +10,7 @@ import type { StateOwner } from '../writer/state-claims.js';
 import { TableWriter, type EarlierWriterOf, type PreparedBatch, type TableBatch } from '../writer/table-writer.js';
 import { scopeViolation } from './scope.js';
 import { audienceColumns, journeyColumns } from './fields.js';
+import { exactJsonText } from '../types/exact-json-text.js';
 
 /** An activation names an existing schema that is not there. */
 export class MissingSchemaError extends Error {
@@ -188,7 +189,7 @@ export class ActionWriter {
       const collisions: NameCollision[] = [];
       this.names.place(row, p.properties, isStandard, { table, messageId: p.messageId }, collisions);
       for (const c of collisions) {
-        group.rejects.push({ messageId: c.messageId, table, column: c.column, value: typeof c.value === 'string' ? c.value : JSON.stringify(c.value), reason: 'another key of the same event names this column' });
+        group.rejects.push({ messageId: c.messageId, table, column: c.column, value: typeof c.value === 'string' ? c.value : exactJsonText(c.value), reason: 'another key of the same event names this column' });
       }
       let rows = group.tables.get(table);
       if (!rows) group.tables.set(table, (rows = []));

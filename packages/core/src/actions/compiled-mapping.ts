@@ -7,6 +7,7 @@
  * path anew for every event, which is most of a Storage Actions write's client time.
  */
 import { JsonText, jsonValue } from '../runs/json-text.js';
+import { exactJsonText } from '../types/exact-json-text.js';
 
 export type CompiledMapping = (event: object) => Record<string, unknown>;
 
@@ -46,7 +47,7 @@ function compileDirective(name: string, argument: unknown): Resolver | undefined
     // JSON text encodes as itself: the stringify of its value would give the same text, at a cost.
     return value && ((event) => {
       const v = value(event);
-      return v instanceof JsonText ? v.text : JSON.stringify(v);
+      return v instanceof JsonText ? v.text : exactJsonText(v);
     });
   }
   return undefined;

@@ -7,6 +7,7 @@ import { FIXED_TYPES, IDENTIFIES, USERS, usersTable } from '../classic/tables.js
 import type { LatestValueTable, TableBatch, WriteBatch } from '../writer/table-writer.js';
 import type { LogPosition } from '../log/position.js';
 import { yieldToEventLoop } from '../process/yield.js';
+import { exactJsonText } from '../types/exact-json-text.js';
 
 /** Calls turned into rows between two yields to the event loop (a few milliseconds of work). */
 const CALLS_PER_SLICE = 1000;
@@ -51,7 +52,7 @@ export class ClassicBatcher {
         list.push(row);
       }
       for (const c of collisions) {
-        rejects.push({ messageId: c.messageId, table: c.table, column: c.column, value: typeof c.value === 'string' ? c.value : JSON.stringify(c.value), reason: 'another key of the same call names this column' });
+        rejects.push({ messageId: c.messageId, table: c.table, column: c.column, value: typeof c.value === 'string' ? c.value : exactJsonText(c.value), reason: 'another key of the same call names this column' });
       }
     }
     const batches: TableBatch[] = [...tables].map(([table, rows]) => ({ table, rows, fixedTypes: FIXED_TYPES, key: 'id' }));

@@ -2,6 +2,7 @@ import type { IdentifierRules } from '../contract/dialect.js';
 import { applyIdentifierRules } from './identifier.js';
 import { MAX_FLATTEN_DEPTH } from './flatten.js';
 import { snakeCase } from './snake-case.js';
+import { exactJsonText } from '../types/exact-json-text.js';
 
 /** A value that lost a naming collision inside one event: two keys that name the same column. */
 export interface NameCollision {
@@ -97,7 +98,7 @@ export class ColumnNamer {
       if (leaf === undefined) continue;
       const node = this.child(parent, key);
       if (leaf !== null && typeof leaf === 'object') {
-        if (Array.isArray(leaf) || depth + 1 >= MAX_FLATTEN_DEPTH) visit(this.columnOf(node), JSON.stringify(leaf));
+        if (Array.isArray(leaf) || depth + 1 >= MAX_FLATTEN_DEPTH) visit(this.columnOf(node), exactJsonText(leaf));
         else this.walk(leaf as Record<string, unknown>, node, depth + 1, visit);
       } else {
         visit(this.columnOf(node), leaf);

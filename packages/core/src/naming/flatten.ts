@@ -1,3 +1,5 @@
+import { exactJsonText } from '../types/exact-json-text.js';
+
 /** How deep nested objects are flattened; anything deeper is kept whole as a JSON string. */
 export const MAX_FLATTEN_DEPTH = 16;
 
@@ -12,10 +14,10 @@ export function flatten(value: Record<string, unknown>, prefix = '', out: Array<
     const path = prefix === '' ? key : `${prefix}_${key}`;
     if (leaf === undefined) continue;
     if (leaf !== null && typeof leaf === 'object' && !Array.isArray(leaf)) {
-      if (depth + 1 >= MAX_FLATTEN_DEPTH) out.push([path, JSON.stringify(leaf)]);
+      if (depth + 1 >= MAX_FLATTEN_DEPTH) out.push([path, exactJsonText(leaf)]);
       else flatten(leaf as Record<string, unknown>, path, out, depth + 1);
     } else if (Array.isArray(leaf)) {
-      out.push([path, JSON.stringify(leaf)]);
+      out.push([path, exactJsonText(leaf)]);
     } else {
       out.push([path, leaf]);
     }

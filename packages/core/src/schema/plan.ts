@@ -6,6 +6,7 @@ import type { RowLimit } from '../contract/row-limit.js';
 import type { Row } from '../contract/driver.js';
 import { castTo, inferType, parseTimestamp, widerTypeFor } from '../types/index.js';
 import { yieldToEventLoop } from '../process/yield.js';
+import { exactJsonText } from '../types/exact-json-text.js';
 
 /** A value that could not be stored, kept with everything needed to find and repair it. */
 export interface Reject {
@@ -203,7 +204,7 @@ class TablePlanner {
       if (col === undefined) {
         if (this.overLimit.has(column) || state.size + this.dropped >= capabilities.maxColumns) {
           this.overLimit.add(column);
-          rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value: typeof value === 'string' ? value : JSON.stringify(value), reason: this.limitReason() });
+          rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value: typeof value === 'string' ? value : exactJsonText(value), reason: this.limitReason() });
           row[column] = null;
           continue;
         }
@@ -270,7 +271,7 @@ class TablePlanner {
       if (!result.ok) {
         const pinned = this.pinned.get(column);
         const reason = pinned ? `${result.reason}; the column stays ${pinned.from} rather than widening to ${pinned.to}: ${pinned.why}` : result.reason;
-        rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value: typeof value === 'string' ? value : JSON.stringify(value), reason });
+        rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value: typeof value === 'string' ? value : exactJsonText(value), reason });
         row[column] = null;
         continue;
       }
@@ -314,7 +315,7 @@ class TablePlanner {
         const { name } = columns[i]!;
         const value = row[name];
         if (value === null || value === undefined || name === keyColumn || this.state.get(name)!.fixed) continue;
-        this.rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column: name, value: typeof value === 'string' ? value : JSON.stringify(value), reason });
+        this.rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column: name, value: typeof value === 'string' ? value : exactJsonText(value), reason });
         row[name] = null;
         n--;
       }

@@ -1,6 +1,7 @@
 import type { LogicalType } from '../contract/logical-type.js';
 import type { SqlValue } from '../contract/driver.js';
 import { looksLikeDateTime, parseTimestamp } from './timestamp.js';
+import { exactJsonText, exactNumberText } from './exact-json-text.js';
 
 /** A value made fit for a column: kept as is, cast without loss, or refused with the reason. */
 export type CastResult =
@@ -16,7 +17,7 @@ const refuse = (value: unknown, type: LogicalType): CastResult => ({
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return value.length > 40 ? `a ${value.length}-character string` : `the string ${JSON.stringify(value)}`;
-  return `the ${typeof value} ${String(value)}`;
+  return `the ${typeof value} ${typeof value === 'number' ? exactNumberText(value) : String(value)}`;
 }
 
 /** A decimal string that names one number a double holds: not past its range (`1e400`), nor too small for it and read as 0 (`1e-400`). */
@@ -105,10 +106,11 @@ export function castTo(value: unknown, type: LogicalType): CastResult {
     }
     case 'string':
       if (typeof value === 'string') return keep(value);
-      if (typeof value === 'number' || typeof value === 'boolean') return cast(String(value));
-      return cast(JSON.stringify(value));
+      if (typeof value === 'number') return cast(exactNumberText(value));
+      if (typeof value === 'boolean') return cast(String(value));
+      return cast(exactJsonText(value));
     case 'json':
-      return typeof value === 'string' ? keep(value) : cast(JSON.stringify(value));
+      return typeof value === 'string' ? keep(value) : cast(exactJsonText(value));
   }
 }
 

@@ -94,6 +94,27 @@ export function hostileValues(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('writes an integer past 2^53 that a double holds with its own digits, as an integer column holds it: in a text column, in the quarantine, inside the JSON it stores (an array kept whole, an entity context)', async () => {
+      const columns = { account_id: { '@path': '$.properties.data_graph_entity_context.account_id' } };
+      const h = await Harness.create(dut, { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts', columns } } });
+      // 2^60 and 2^63: JSON.stringify and String write them as 1152921504606847000 and 9223372036854776000.
+      await h.calls([identify('u0', { note: 'text', n: true }, { messageId: 'i0' })]);
+      await h.sync();
+      await h.calls(['{"type":"identify","messageId":"i1","userId":"u1","traits":{"ids":[1152921504606846976,9223372036854775808],"note":1152921504606846976,"n":9223372036854775808}}']);
+      expect(await h.sync()).toMatchObject({ rejects: 1 });
+      await h.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1', entityContext: { account_id: 2 ** 60, other: 2 ** 63 } }]);
+      const [ids, note, n] = [name('ids')!, name('note')!, name('n')!];
+      expect(await h.rows('identifies', ['id', ids, note], ['id'])).toEqual([
+        { id: 'i0', [ids]: null, [note]: 'text' },
+        { id: 'i1', [ids]: '[1152921504606846976,9223372036854775808]', [note]: '1152921504606846976' },
+      ]);
+      // No number goes into a boolean column: quarantined, with its digits.
+      expect(await h.rows('_stowage_rejects', ['id', 'column_name', 'value'])).toEqual([{ id: 'i1', column_name: n, value: '9223372036854775808' }]);
+      const [cart] = await h.rows('carts', ['account_id', 'entity_context'], [], 'wh', 'default');
+      expect(cart).toEqual({ account_id: '1152921504606846976', entity_context: '{"account_id":1152921504606846976,"other":9223372036854775808}' });
+      await h.close();
+    });
+
     it(
       capabilities.textHoldsNul
         ? 'stores a U+0000 character in text whole (capability textHoldsNul)'

@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * A number of sixteen digits or more where a value starts, in JSON.stringify's output (no
+ * whitespace): the integers it may write with other digits than the double's. 0.7 µs for a
+ * kilobyte of JSON without one (an entity context), against ~4.5 µs for its JSON.stringify.
+ */
+const LONG_NUMBER = /[:,[]-?\d{16}|^-?\d{16}/;
+
+/** Past 2^64, no integer column holds the number: JavaScript's own text is kept there. */
+const TWO_TO_64 = 2 ** 64;
+
+/** Marks a number's exact digits in the first pass's output; unforgeable by a value (random per process). */
+const MARK = `stowage${randomBytes(8).toString('hex')}`;
+const MARKED = new RegExp(`"${MARK}(-?\\d+)${MARK}"`, 'g');
+
+const needsDigits = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && Math.abs(v) > Number.MAX_SAFE_INTEGER && Math.abs(v) < TWO_TO_64;
+
+/**
+ * A number's text: String(n), except for an integer past 2^53 that a double holds, written with
+ * its exact digits (2^60: `1152921504606846976`, where String gives `1152921504606847000`), as a
+ * text column or the quarantine must keep it.
+ */
+export function exactNumberText(n: number): string {
+  return needsDigits(n) ? BigInt(n).toString() : String(n);
+}
+
+/**
+ * JSON.stringify, except that an integer past 2^53 that a double holds (2^60, a number read from
+ * `1152921504606846976`) is written with its exact digits, where JavaScript writes the shortest
+ * digits that give the double back (`1152921504606847000`): a warehouse that reads the JSON's
+ * numbers as integers (`json_extract(…)::BIGINT`, Snowflake's NUMBER) would get another number
+ * than the one sent, and than the one an integer column of the same row holds. Integers a
+ * double cannot hold were read as their digits' text already (`parseJsonExactly`).
+ */
+export function exactJsonText(value: unknown): string {
+  const text = JSON.stringify(value);
+  // JSON.stringify gives undefined for undefined and functions, whatever its type says.
+  if (text === undefined || !LONG_NUMBER.test(text)) return text;
+  let marked = false;
+  const withMarks = JSON.stringify(value, (_key, v: unknown) => {
+    if (!needsDigits(v)) return v;
+    marked = true;
+    return `${MARK}${BigInt(v)}${MARK}`;
+  });
+  return marked ? withMarks.replace(MARKED, '$1') : text;
+}
