@@ -24,10 +24,16 @@ const DELIMITER = '\u0002';
 /** A field that must be quoted: the quote, the delimiter or a line break inside it. */
 const NEEDS_QUOTES = /[\u0001\u0002\n\r]/;
 
+/**
+ * Or a U+FEFF first, which DuckDB's reader takes for a byte-order mark and drops when the file
+ * begins with it (quoted, the file begins with the quote instead).
+ */
+const BOM = 0xfeff;
+
 function field(value: SqlValue | undefined): string {
   if (value === null || value === undefined) return '';
   if (typeof value !== 'string') return String(value);
-  return value === '' || NEEDS_QUOTES.test(value) ? QUOTE + value.replaceAll(QUOTE, QUOTE + QUOTE) + QUOTE : value;
+  return value === '' || value.charCodeAt(0) === BOM || NEEDS_QUOTES.test(value) ? QUOTE + value.replaceAll(QUOTE, QUOTE + QUOTE) + QUOTE : value;
 }
 
 /**

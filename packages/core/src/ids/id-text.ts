@@ -14,12 +14,16 @@ export function escapeLoneSurrogates(text: string): string {
 /**
  * Why an identifier (a message, user, anonymous, profile or entity id) cannot be stored as it is,
  * or undefined when it can. Such an id would be rewritten on its way into a warehouse (a lone
- * surrogate to U+FFFD in UTF-8, U+0000 out of PostgreSQL's text), and two different ids would
- * then be one: two users merged, or a call taken for a copy of another and skipped.
+ * surrogate to U+FFFD in UTF-8, U+0000 out of PostgreSQL's text, a leading U+FEFF out of DuckDB),
+ * and two different ids would then be one: two users merged, or a call taken for a copy of
+ * another and skipped.
  */
 export function idTextProblem(what: string, id: string): string | undefined {
   if (id.includes('\u0000')) return `${what} ${JSON.stringify(id)} contains the character U+0000, which warehouses cannot store in text; it cannot be stored as it is`;
   if (!isWellFormed(id)) return `${what} ${JSON.stringify(id)} holds half of a character (a lone UTF-16 surrogate); it cannot be stored as it is`;
+  // Read back through @duckdb/node-api, and at the start of a CSV file DuckDB reads, a leading
+  // byte-order mark is dropped: "\ufeffu1" came back as "u1", another user's id.
+  if (id.charCodeAt(0) === 0xfeff) return `${what} ${JSON.stringify(id).replaceAll('\ufeff', '\\ufeff')} begins with the character U+FEFF (a byte-order mark, left over from a file's start?), which readers of text drop there; it cannot be stored as it is`;
   return undefined;
 }
 

@@ -12,12 +12,15 @@ describe('parseRunProfile', () => {
   });
 
   it('names no problem for well-formed text without U+0000', () => {
-    for (const id of ['', 'plain', 'é€😀', '\uFFFD']) expect(idTextProblem('id', id)).toBeUndefined();
+    for (const id of ['', 'plain', 'é€😀', '\uFFFD', 'a\uFEFF']) expect(idTextProblem('id', id)).toBeUndefined();
     for (const id of ['\uD800', '\uDFFF', 'a\uDBFFb', '\uDC00\uD800', '\u0000', 'a\u0000b']) expect(idTextProblem('id', id)).toBeDefined();
   });
 
   it('refuses ids that would make two profiles one: U+0000, which text cannot hold and message ids are joined with, and numbers JSON cannot hold exactly', () => {
     expect(parseRunProfile({ profileId: 'a\u0000b' })).toMatch(/^profileId "a\\u0000b" contains the character U\+0000/);
+    // A byte-order mark first, which DuckDB's readers drop: "\ufeffu1" would be read back as "u1".
+    expect(parseRunProfile({ userId: '\uFEFFu1' })).toMatch(/^userId "\\ufeffu1" begins with the character U\+FEFF/);
+    expect(parseRunProfile({ userId: 'u1', entities: [{ id: '\uFEFFc1', context: {} }] })).toMatch(/^entities\[0\]\.id "\\ufeffc1" begins with the character U\+FEFF/);
     expect(parseRunProfile({ userId: 'u1', entities: [{ id: 'b\u0000c' }] })).toMatch(/^entities\[0\]\.id .* U\+0000/);
     expect(parseRunProfile({ userId: 'u1', anonymousIds: ['a\uD800'] })).toMatch(/^anonymousIds\[0\] .* half of a character/);
     expect(parseRunProfile({ userId: 9007199254740993 })).toMatch(/^userId is a number JSON cannot hold exactly/);
