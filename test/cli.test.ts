@@ -323,6 +323,9 @@ describe('the stowage command', () => {
     const refused = await stowage(['demo', '--dir', '.'], { cwd: dir });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('was not made by `stowage demo`');
+    const file = await stowage(['demo', '--dir', 'mine.txt'], { cwd: dir });
+    expect(file.code).toBe(1);
+    expect(file.stderr).toContain('mine.txt is a file, not a folder; choose another --dir');
   });
 
   it('tells of Storage Actions events queued for a warehouse no longer configured, in flush and check', async () => {

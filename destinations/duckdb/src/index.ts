@@ -30,6 +30,8 @@ export const duckdb: Destination<DuckDBSettings> = {
   location: (settings, { root }) => (settings.path === ':memory:' ? undefined : fileLocation(resolve(root, settings.path))),
   settingsProblems: (settings) => {
     const problems: string[] = [];
+    // Resolved against the configuration's folder, "" is that folder, which DuckDB cannot open.
+    if (typeof settings.path === 'string' && settings.path.trim() === '') problems.push('path: expected the path of a database file (or ":memory:"), not an empty string');
     // What DuckDB's SET memory_limit reads: a number and a unit. Anything else failed every sync with "Failed to set config".
     if (settings.memoryLimit !== undefined && !/^\s*(-1|none|\d+(\.\d+)?\s*(b|bytes?|k|kb|m|mb|g|gb|t|tb|kib|mib|gib|tib))\s*$/i.test(settings.memoryLimit)) {
       problems.push(`memoryLimit: ${JSON.stringify(settings.memoryLimit)} is not a size such as "512MB" or "2GB"`);

@@ -40,6 +40,13 @@ describe('DuckDB settings', () => {
       '/warehouses/wh/settings/threads: 0 is not a number of threads; give 1 or more',
     ]);
     expect(settingsProblems({})).toEqual([expect.stringMatching(/^\/warehouses\/wh\/settings: must have required property 'path'/)]);
+    // "" is the configuration's folder, which DuckDB cannot open as a file.
+    expect(settingsProblems({ path: ' ' })).toEqual(['/warehouses/wh/settings/path: expected the path of a database file (or ":memory:"), not an empty string']);
+    // A value the schema refuses does not hide the others: every problem is listed, each once.
+    expect(settingsProblems({ path: 'wh.duckdb', memoryLimit: 'lots', threads: 'two' })).toEqual([
+      '/warehouses/wh/settings/threads: must be integer',
+      '/warehouses/wh/settings/memoryLimit: "lots" is not a size such as "512MB" or "2GB"',
+    ]);
     for (const memoryLimit of ['1.5GB', '4G', '512M', '1 gb', '2GiB', '-1', 'none']) expect(settingsProblems({ path: 'wh.duckdb', memoryLimit, threads: 1 }), memoryLimit).toEqual([]);
   });
 });

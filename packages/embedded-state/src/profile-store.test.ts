@@ -154,6 +154,27 @@ describe('EmbeddedProfileStore', () => {
     await store.close();
   });
 
+  it("refuses a library caller's profile of the wrong shape with a RunFormatError naming the field, applying nothing", async () => {
+    const store = await open();
+    const attempt = (profiles: unknown[]) => apply(store, 'linked_audience', { id: 'bad' }, profiles as RunProfile[]);
+    const cases: Array<[unknown, string]> = [
+      [{ userId: 'u1' }, 'profile 1 of the run has no profileId (a non-empty string'],
+      [null, 'profile 1 of the run is not an object'],
+      [{ profileId: 'p1', userId: 7 }, 'profile "p1": userId must be a string or null'],
+      [{ profileId: 'p1', anonymousIds: 'a1' }, 'profile "p1": anonymousIds must be an array of strings'],
+      [{ profileId: 'p1', mobileIds: [{ type: 'ios' }] }, 'profile "p1": mobileIds must be an array of { id, type }'],
+      [{ profileId: 'p1', entityContext: 'cart' }, 'profile "p1": entityContext must be an object'],
+      [{ profileId: 'p1', entities: [{ context: {} }] }, 'profile "p1": entities must be an array of { id, context }'],
+    ];
+    for (const [bad, message] of cases) {
+      const error = await attempt([profile('ok'), bad]).then(() => undefined, (e: unknown) => e as Error);
+      expect(error?.name, message).toBe('RunFormatError');
+      expect(error?.message).toContain(`A profile of the run cannot be staged: ${message.replace('profile 1 ', 'profile 2 ')}`);
+    }
+    expect((await apply(store, 'linked_audience', { id: 'good' }, [profile('ok')])).outcome).toMatchObject({ applied: true });
+    await store.close();
+  });
+
   it('refuses a run sent again under the id of an interrupted attempt with other content, and takes it alike in another order', async () => {
     const store = await open();
     const header = { space: 's', computation: 'c', id: 'r1', kind: 'snapshot' as const, completedAt: '2026-11-23T10:00:00.000Z' };

@@ -2,7 +2,7 @@ import { mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { engineThreads, failpoint, type ApplyOptions, type Change, type ChangeSink, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
+import { engineThreads, failpoint, StowageError, type ApplyOptions, type Change, type ChangeSink, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
 import { changesQuery, toChange, type ChangeRow, type RunOfChanges } from './changes.js';
 import { ContextStore } from './context-store.js';
 import { placedDiffQuery } from './diff.js';
@@ -100,7 +100,7 @@ export class EmbeddedProfileStore implements ProfileStore {
       const count = await stageRun(this.db, profiles, texts);
       texts.flush();
       const content = await runContentMark(this.db, header.kind);
-      if (attempt && otherContent(attempt.content, content)) throw new Error(otherContentMessage(header, attempt.content!, content));
+      if (attempt && otherContent(attempt.content, content)) throw new StowageError(otherContentMessage(header, attempt.content!, content));
       // Replace, not upsert: an upsert holds an index of every key in memory, which a run of a
       // million profiles with kilobyte contexts cannot afford; a delete and an append spill to disk.
       await this.db.run('DELETE FROM profiles WHERE space = $1 AND profile_id IN (SELECT profile_id FROM run_rows)', [space]);
@@ -226,7 +226,7 @@ export class EmbeddedProfileStore implements ProfileStore {
     const latest = await this.db.runAndReadAll('SELECT run_id, completed_at FROM runs WHERE space = $1 AND computation = $2 ORDER BY completed_at DESC LIMIT 1', [header.space, header.computation]);
     const [row] = latest.getRowsJS();
     if (!row || String(row[1]) <= header.completedAt) return;
-    throw new Error(
+    throw new StowageError(
       `run ${header.id} of ${header.space}/${header.computation} completed at ${header.completedAt}, before run ${String(row[0])}, which completed at ${String(row[1])} and is applied: a computation's runs are applied in the order they completed (an older state would take the profiles back); nothing of this run was applied`,
     );
   }
@@ -252,7 +252,7 @@ export class EmbeddedProfileStore implements ProfileStore {
     if (interrupted.length === 0) return undefined;
     if (!options.abandonInterrupted) {
       const named = interrupted.length === 1 ? `run ${interrupted[0]} of ${header.space}/${header.computation} was` : `runs ${interrupted.join(', ')} of ${header.space}/${header.computation} were`;
-      throw new Error(
+      throw new StowageError(
         `${named} interrupted after handing changes on (to the Classic log, or to activations' tables) and never applied: apply ${interrupted.length === 1 ? 'it' : 'them'} again first (\`stowage run <file>\`; nothing loads twice), then run ${header.id}. Applied over ${interrupted.length === 1 ? 'it' : 'them'}, run ${header.id}'s changes would share message ids with those changes and be skipped as duplicates, and those changes would stay in the warehouses though the state never took them (--abandon-interrupted applies it anyway); nothing of run ${header.id} was applied`,
       );
     }

@@ -1,5 +1,5 @@
 import { listValue, structValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
-import { exactJsonText, HashSet64, idTextProblem, quickKeyHashes, stableHash, yieldToEventLoop, type EntityRecord, type RunProfile } from '@stowage/core';
+import { exactJsonText, HashSet64, idTextProblem, RunFormatError, quickKeyHashes, stableHash, yieldToEventLoop, type EntityRecord, type RunProfile } from '@stowage/core';
 import type { TextFile } from './text-file.js';
 
 /**
@@ -40,21 +40,43 @@ function appendEntities(appender: DuckDBAppender, entities: EntityRecord[] | und
   appender.appendValue(listValue([...contexts].map(([id, context]) => structValue({ id, context }))), appender.columnType(ENTITIES_COLUMN));
 }
 
+const isStrings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * A library caller's profile of the wrong shape, said as such: a run file's profiles are read
+ * into this shape, a library caller builds it (RunProfile), and a field of the wrong type would
+ * otherwise fail deep inside as a TypeError, or be stored as something else.
+ */
+function shapeProblem(p: RunProfile, seq: number): string | undefined {
+  if (!isObject(p)) return `profile ${seq + 1} of the run is not an object`;
+  const who = typeof p.profileId === 'string' && p.profileId !== '' ? `profile ${JSON.stringify(p.profileId)}` : `profile ${seq + 1} of the run`;
+  if (typeof p.profileId !== 'string' || p.profileId === '') return `${who} has no profileId (a non-empty string; the library takes profiles with every identifier spelled out: profileId, userId, anonymousIds, emails, mobileIds)`;
+  if (p.userId !== undefined && p.userId !== null && typeof p.userId !== 'string') return `${who}: userId must be a string or null`;
+  for (const key of ['anonymousIds', 'emails'] as const) if (p[key] !== undefined && p[key] !== null && !isStrings(p[key])) return `${who}: ${key} must be an array of strings`;
+  if (p.mobileIds !== undefined && p.mobileIds !== null && !(Array.isArray(p.mobileIds) && p.mobileIds.every((m) => isObject(m) && typeof m.id === 'string'))) return `${who}: mobileIds must be an array of { id, type }`;
+  if (p.entityContext !== undefined && p.entityContext !== null && !isObject(p.entityContext)) return `${who}: entityContext must be an object`;
+  if (p.entities !== undefined && p.entities !== null && !(Array.isArray(p.entities) && p.entities.every((e) => isObject(e) && typeof e.id === 'string'))) return `${who}: entities must be an array of { id, context }`;
+  return undefined;
+}
+
 /**
  * Identifiers go in as text (JSON fields are escaped by JSON.stringify): one the UTF-8 encoding
  * would rewrite is refused, as the run file reader refuses it, before it could merge two profiles.
  */
-function checkIdentifiers(p: RunProfile): void {
+function checkIdentifiers(p: RunProfile, seq: number): void {
+  const shape = shapeProblem(p, seq);
+  if (shape) throw new RunFormatError(`A profile of the run cannot be staged: ${shape}; nothing of this run was applied`);
   const bad =
     idTextProblem('profileId', p.profileId) ??
     (p.userId ? idTextProblem('userId', p.userId) : undefined) ??
     p.anonymousIds?.map((id) => idTextProblem('anonymousId', id)).find(Boolean) ??
     p.mobileIds?.map((m) => idTextProblem('mobile id', m.id)).find(Boolean) ??
     p.entities?.map((e) => idTextProblem('entity id', e.id)).find(Boolean);
-  if (bad) throw new Error(`A profile of the run cannot be staged: ${bad}; nothing of this run was applied`);
+  if (bad) throw new RunFormatError(`A profile of the run cannot be staged: ${bad}; nothing of this run was applied`);
   // JSON.stringify writes them as null, which for a trait is its removal.
   if (typeof p.value === 'number' && !Number.isFinite(p.value)) {
-    throw new Error(`A profile of the run cannot be staged: profile ${JSON.stringify(p.profileId)} has the value ${p.value}, which is no JSON number (it would be read as null, a removed value); nothing of this run was applied`);
+    throw new RunFormatError(`A profile of the run cannot be staged: profile ${JSON.stringify(p.profileId)} has the value ${p.value}, which is no JSON number (it would be read as null, a removed value); nothing of this run was applied`);
   }
 }
 
@@ -71,7 +93,7 @@ function appendContext(appender: DuckDBAppender, texts: TextFile, context: RunPr
 }
 
 function appendProfile(appender: DuckDBAppender, texts: TextFile, seq: number, p: RunProfile): void {
-  checkIdentifiers(p);
+  checkIdentifiers(p, seq);
   appender.appendBigInt(BigInt(seq));
   appender.appendVarchar(p.profileId);
   appendText(appender, p.userId);
@@ -104,14 +126,14 @@ export async function stageRun(db: DuckDBConnection, profiles: AsyncIterable<Run
   let repeated = false;
   try {
     for await (const chunk of profiles) {
-      if (!repeated) repeated = !seen.addWords(quickKeyHashes(chunk.map((p) => String(p.profileId))));
+      if (!repeated) repeated = !seen.addWords(quickKeyHashes(chunk.map((p) => String(p?.profileId))));
       for (const p of chunk) {
         try {
           appendProfile(appender, texts, count++, p);
         } catch (error) {
           // JSON.stringify overflows the stack on values nested a few thousand deep (which the run
           // file reader refuses, and a library caller may still pass): say which profile.
-          if (error instanceof RangeError && /call stack/i.test(error.message)) throw new Error(`A profile of the run cannot be staged: profile ${JSON.stringify(p.profileId)} holds a value nested too deep to serialise (${error.message}); nothing of this run was applied`);
+          if (error instanceof RangeError && /call stack/i.test(error.message)) throw new RunFormatError(`A profile of the run cannot be staged: profile ${JSON.stringify(p.profileId)} holds a value nested too deep to serialise (${error.message}); nothing of this run was applied`);
           throw error;
         }
         if (count % YIELD_EVERY === 0) await yieldToEventLoop();

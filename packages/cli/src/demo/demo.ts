@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readRun } from '../read-run.js';
 import { openStowage } from '../open.js';
@@ -31,6 +31,7 @@ const RUN_TIMES = ['2026-11-22T10:00:00.000Z', '2026-11-23T10:00:00.000Z'];
  */
 export async function demo(dir: string, profiles: number): Promise<number> {
   const root = resolve(dir);
+  if (existsSync(root) && !statSync(root).isDirectory()) throw new Error(`${root} is a file, not a folder; choose another --dir`);
   if (existsSync(root) && readdirSync(root).length > 0) {
     if (!existsSync(join(root, MARKER))) throw new Error(`${root} exists and was not made by \`stowage demo\`; choose another --dir`);
     // Starting over removes what the demo makes, and only that: a file of the user's (notes, a

@@ -147,9 +147,19 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
     const unset = problems.length > told;
     const validateSettings = ajv.compile(destination.settingsSchema);
     const validSettings = !unset && validateSettings(settings);
-    const settingsProblems = validSettings ? (destination.settingsProblems?.(settings) ?? []) : [];
-    if (!validSettings && !unset) problems.push(...describeErrors(validateSettings.errors ?? [], `/warehouses/${name}/settings`));
-    else for (const problem of settingsProblems) problems.push(`/warehouses/${name}/settings/${problem}`);
+    const at = `/warehouses/${name}/settings`;
+    const schemaProblems = validSettings || unset ? [] : describeErrors(validateSettings.errors ?? [], at);
+    // The destination's own checks run too, so that one wrong value does not hide another; a key
+    // the schema refused is told once. Settings of the wrong shape may trip a check: the schema says why.
+    let settingsProblems: string[] = [];
+    try {
+      if (!unset) settingsProblems = destination.settingsProblems?.(settings) ?? [];
+    } catch {
+      settingsProblems = [];
+    }
+    const refusedKeys = new Set(schemaProblems.map((p) => p.slice(at.length + 1).split(/[:/ ]/)[0]));
+    settingsProblems = settingsProblems.filter((p) => !refusedKeys.has(p.split(/[:/ ]/)[0]));
+    problems.push(...schemaProblems, ...settingsProblems.map((p) => `${at}/${p}`));
     const schedule = w.schedule ?? '0 * * * *';
     try {
       // One that never comes again (February 30, a year gone) would leave `serve` nothing to wait for.
