@@ -135,7 +135,7 @@ export class DuckDBDriver implements Driver {
   private async fitMemoryTo(columns: number): Promise<void> {
     const needed = Math.ceil(columns * MEMORY_MB_PER_COLUMN);
     if (this.memorySetting !== undefined || needed <= this.memoryMb) return;
-    await this.connection.run(`SET memory_limit = '${needed}MB'`);
+    await this.explaining(this.connection.run(`SET memory_limit = '${needed}MB'`));
     this.memoryMb = needed;
   }
 
@@ -154,6 +154,13 @@ export class DuckDBDriver implements Driver {
     if (this.memoryMb <= 0) return Number.POSITIVE_INFINITY;
     const free = Math.max(0, this.memoryMb - SLICE_MB_PER_COLUMN * columns) * 1024 * 1024;
     return Math.max(1000, Math.floor(free / (Math.max(1, columns) * SLICE_BYTES_PER_STATE)));
+  }
+
+  /** Any statement's failure, an out-of-memory one with the setting that fixes it. */
+  private explaining<T>(work: Promise<T>): Promise<T> {
+    return work.catch((error: unknown) => {
+      throw this.explained(error);
+    });
   }
 
   /** A row's data: DuckDB's Constraint, Conversion, Out of Range and Invalid Input errors. */
@@ -190,13 +197,13 @@ export class DuckDBDriver implements Driver {
   }
 
   async columns(schema: string, table: string): Promise<Column[] | undefined> {
-    const columns = await introspectColumns(this.connection, schema, table);
+    const columns = await this.explaining(introspectColumns(this.connection, schema, table));
     await this.fitMemoryTo(columns?.length ?? 0);
     return columns;
   }
 
   async tables(schema: string): Promise<Map<string, Column[]>> {
-    const tables = await introspectSchema(this.connection, schema);
+    const tables = await this.explaining(introspectSchema(this.connection, schema));
     let widest = 0;
     for (const columns of tables.values()) widest = Math.max(widest, columns.length);
     await this.fitMemoryTo(widest);
@@ -204,11 +211,11 @@ export class DuckDBDriver implements Driver {
   }
 
   schemaExists(schema: string): Promise<boolean> {
-    return schemaExists(this.connection, schema);
+    return this.explaining(schemaExists(this.connection, schema));
   }
 
   pinnedColumns(schema: string): Promise<Map<string, Map<string, string>>> {
-    return introspectPinnedColumns(this.connection, schema);
+    return this.explaining(introspectPinnedColumns(this.connection, schema));
   }
 
   /** CSV (see csv-load.ts): a JSON column's value is JSON text, which DuckDB parses as it loads it. */
@@ -242,7 +249,7 @@ export class DuckDBDriver implements Driver {
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
-    await this.connection.run('BEGIN TRANSACTION');
+    await this.explaining(this.connection.run('BEGIN TRANSACTION'));
     try {
       const result = await fn();
       await this.connection.run('COMMIT');
@@ -259,7 +266,7 @@ export class DuckDBDriver implements Driver {
 
   /** DuckDB's CHECKPOINT runs on its own thread; closing checkpoints too, but on the JS thread. */
   async checkpoint(): Promise<void> {
-    await this.connection.run('CHECKPOINT');
+    await this.explaining(this.connection.run('CHECKPOINT'));
     this.loadedSinceCheckpoint.clear();
   }
 

@@ -32,6 +32,19 @@ describe('a DuckDB table of ~1,000 columns', () => {
   });
 });
 
+describe('a memoryLimit too small for anything', () => {
+  it('fails the first statement that runs out with the same error, naming the setting', async () => {
+    // 100KB: the catalog read that begins a sync runs out, before any load.
+    const h = await Harness.create(dut({ memoryLimit: '100KB' }));
+    await h.calls([identify('u1', { a: 1 })]);
+    const record = await h.stowage.sync('wh');
+    expect(record.status).toBe('Failure');
+    expect(record.error).toContain("the warehouse's memoryLimit setting is 100KB: set memoryLimit higher");
+    expect(record.error).not.toContain('SET memory_limit');
+    await h.close();
+  });
+});
+
 describe('thousands of event tables', () => {
   it('load within the default memory limit: the session checkpoints once it has loaded many tables', async () => {
     // Without the checkpoints DuckDB keeps every new table's rows in memory until the end of the
