@@ -9,6 +9,7 @@ import { lockHolders } from './lock-holders.js';
 import { introspectColumns, introspectDroppedColumns, introspectPinnedColumns, introspectSchema, schemaExists, type CatalogReading } from './introspect.js';
 import type { Loader } from './load/loader.js';
 import type { PostgresSettings } from './settings.js';
+import { LoaderError } from './load/loader.js';
 
 /** Load files of a session live in `<tmp>/stowage-pg-load-<pid>-…` (see openLoadDir). */
 const LOAD_DIR_PREFIX = 'stowage-pg-load-';
@@ -80,9 +81,15 @@ export class PgDriver implements Driver {
       this.broken = error;
     });
     // PostgreSQL's catalog: Redshift has no pg_locks of this shape, no pg_has_role, no array parameters.
-    if (options.postgresCatalog) {
-      this.lockHolders = (schema) => this.run(() => lockHolders(this.client, schema));
-      this.privilegeProblems = (schemas, owned) => this.run(() => privilegeProblems(this.client, schemas, owned));
+    if (options.postgresCatalog) this.lockHolders = (schema) => this.run(() => lockHolders(this.client, schema));
+    // What `stowage check` asks: the role's privileges (PostgreSQL's catalog), and whether the
+    // loader can reach what it loads through (Redshift's staging bucket).
+    const probe = options.loader.probe?.bind(options.loader);
+    if (options.postgresCatalog || probe) {
+      this.privilegeProblems = async (schemas, owned) => [
+        ...(options.postgresCatalog ? await this.run(() => privilegeProblems(this.client, schemas, owned)) : []),
+        ...(probe ? await probe() : []),
+      ];
     }
     if (options.directLoads) {
       this.loadInto = (schema, table, file) => this.loadStraight(schema, table, file);
@@ -128,12 +135,16 @@ export class PgDriver implements Driver {
 
   private describe(error: Error): Error {
     const message = redact(error.message, this.secrets);
+    // Not the connection's: said as the loader said it (its secrets redacted).
+    if (error instanceof LoaderError && this.broken === undefined) return new LoaderError(message);
     const pgError = error as Error & { code?: string; detail?: string; position?: string };
     const lost = this.broken !== undefined || /terminat|ECONNRESET|ECONNREFUSED|closed|EPIPE/i.test(error.message);
     const where = redact(this.target, this.secrets);
+    // A SQLSTATE is five characters; Node's own codes (ENOTFOUND, ECONNREFUSED) are not.
+    const sqlstate = pgError.code !== undefined && /^[0-9A-Z]{5}$/.test(pgError.code) ? pgError.code : undefined;
     const text = lost
       ? `The connection to ${where} was lost: ${message}`
-      : `${where}: ${message}${pgError.code ? ` (SQLSTATE ${pgError.code})` : ''}${pgError.detail ? `; ${redact(pgError.detail, this.secrets)}` : ''}`;
+      : `${where}: ${message}${sqlstate ? ` (SQLSTATE ${sqlstate})` : ''}${pgError.detail ? `; ${redact(pgError.detail, this.secrets)}` : ''}`;
     return Object.assign(new Error(text), { code: pgError.code });
   }
 

@@ -105,6 +105,29 @@ describe(`COPY from S3 (local s3rver; COPY emulated on ${server.label})`, () => 
     }
   });
 
+  it('says an upload that fails is the upload, not the database connection, and check finds the bucket it cannot write', async () => {
+    // A closed port: nothing listens there.
+    const driver = await destination.connect(await settings({ s3Endpoint: 'http://127.0.0.1:1' }), { root: '.' });
+    try {
+      const file = await driver.writeLoadFile([{ name: 'id', type: 'string' }], [{ id: 'm1' }]);
+      const error = (await driver.stage('t', file).catch((e: Error) => e)) as Error;
+      expect(error.message).toMatch(/^the upload of a load file to s3:\/\/[^ ]+\/stowage\/stowage-[^ ]+\.json\.gz \(s3Bucket, s3Endpoint\) failed: .*ECONNREFUSED/);
+      expect(error.message).not.toMatch(/connection to .* was lost|SQLSTATE/);
+      expect(await driver.query('SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
+      const problems = await driver.privilegeProblems!([], []);
+      expect(problems).toEqual([expect.stringMatching(/^cannot write to s3:\/\/[^ ]+\/stowage\/ \(s3Bucket, s3Prefix, s3Endpoint, .*\): .*ECONNREFUSED/)]);
+      expect(problems.join('')).not.toContain(SECRET);
+    } finally {
+      await driver.close();
+    }
+    const reachable = await destination.connect(await settings(), { root: '.' });
+    try {
+      expect(await reachable.privilegeProblems!([], [])).toEqual([]);
+    } finally {
+      await reachable.close();
+    }
+  });
+
   it('syncs Classic tables through S3: the same rows as through INSERT, every file removed', async () => {
     const s = await settings();
     const dut: DestinationUnderTest = { destination: destination as never, module: '@stowage/destination-redshift', settings: () => s, unreachable: () => ({}) };

@@ -13,4 +13,14 @@ export interface Loader {
   write(dir: string, columns: readonly Column[], rows: readonly Row[]): Promise<LoadFile>;
   /** Loads the file's rows into `table` (quoted, existing, with the file's columns). */
   load(client: pg.Client, table: string, file: LoadFile, quote: (identifier: string) => string): Promise<void>;
+  /** Optional: what keeps it from loading, found without loading (a staging bucket it cannot write), each saying what to fix; for `stowage check`. */
+  probe?(): Promise<string[]>;
+}
+
+/**
+ * A loader's failure outside the database connection (Redshift's upload to S3): told as it is,
+ * never as the connection lost, nor with a SQLSTATE, which it does not have.
+ */
+export class LoaderError extends Error {
+  override name = 'LoaderError';
 }

@@ -1,11 +1,11 @@
 import { redact, writeLoadLines } from '@stowage/core';
-import type { Loader } from '@stowage/destination-postgres';
+import { LoaderError, type Loader } from '@stowage/destination-postgres';
 import { dialect } from '../dialect.js';
 import { copyFromManifest } from './copy-statement.js';
 import { gzipFile } from './gzip-file.js';
 import { jsonLine } from './json-lines.js';
 import { manifest } from './manifest.js';
-import { newKey, putFile, putText, removeObjects, s3Client, s3Url } from './s3-staging.js';
+import { newKey, probe, putFile, putText, removeObjects, s3Client, s3Url } from './s3-staging.js';
 import type { Staging } from './staging-settings.js';
 
 /** An error of the load with the secret access key (which the COPY statement carries) taken out, keeping pg's code and detail. */
@@ -16,6 +16,11 @@ function redacted(error: unknown, secrets: readonly string[]): Error {
     ...(e.detail !== undefined ? { detail: redact(e.detail, secrets) } : {}),
   });
 }
+
+/** An upload to the staging bucket that failed: said as such, never as the database connection's failure. */
+const uploadFailed = (staging: Staging, key: string) => (error: unknown): never => {
+  throw new LoaderError(`the upload of a load file to ${s3Url(staging, key)} (s3Bucket, s3Endpoint) failed: ${(error as Error)?.message ?? String(error)}`);
+};
 
 /**
  * The way Redshift wants rows: gzipped JSON lines written on the client (while the previous
@@ -30,13 +35,19 @@ export function s3Loader(staging: Staging): Loader {
   return {
     name: 's3',
     write: async (dir, columns, rows) => gzipFile(await writeLoadLines(dir, 'json', columns, rows, (row) => jsonLine(columns, row))),
+    async probe() {
+      return probe(staging).then(
+        () => [],
+        (error: Error) => [`cannot write to ${s3Url(staging, staging.prefix)} (s3Bucket, s3Prefix, s3Endpoint, and the keys or the credentials of the environment): ${redact(error.message, secrets)}`],
+      );
+    },
     async load(client, table, file, quote) {
       const s3 = s3Client(staging);
       const dataKey = newKey(staging, '.json.gz');
       const manifestKey = `${dataKey.slice(0, -'.json.gz'.length)}.manifest`;
       try {
-        const bytes = await putFile(s3, staging, dataKey, file.path);
-        await putText(s3, staging, manifestKey, manifest([{ url: s3Url(staging, dataKey), bytes }]));
+        const bytes = await putFile(s3, staging, dataKey, file.path).catch(uploadFailed(staging, dataKey));
+        await putText(s3, staging, manifestKey, manifest([{ url: s3Url(staging, dataKey), bytes }])).catch(uploadFailed(staging, manifestKey));
         await client.query(
           copyFromManifest({
             table,
@@ -48,6 +59,7 @@ export function s3Loader(staging: Staging): Loader {
           }),
         );
       } catch (error) {
+        if (error instanceof LoaderError) throw new LoaderError(redact(error.message, secrets));
         throw redacted(error, secrets);
       } finally {
         await removeObjects(s3, staging, [dataKey, manifestKey]);

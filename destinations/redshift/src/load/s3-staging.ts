@@ -17,8 +17,14 @@ export function s3Client(staging: Staging): S3Client {
     forcePathStyle: staging.forcePathStyle,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    // Its failures reach the caller as errors; left without a logger, the SDK also prints some
+    // (a failed streaming upload) on the console, beside Stowage's own message.
+    logger: QUIET,
   });
 }
+
+const quiet = () => undefined;
+const QUIET = { trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet };
 
 /** A new key under the prefix: files of concurrent sessions never share one. */
 export const newKey = (staging: Staging, suffix: string): string => `${staging.prefix}stowage-${randomUUID()}${suffix}`;

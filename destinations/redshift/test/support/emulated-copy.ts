@@ -27,6 +27,7 @@ export function emulatingCopy(loader: Loader, s3: TestS3, seen: CopiesSeen): Loa
   return {
     name: loader.name,
     write: loader.write,
+    ...(loader.probe ? { probe: loader.probe.bind(loader) } : {}),
     load(client, table, file, quote) {
       const proxy = {
         query: async (sql: string, params?: unknown[]) => {
