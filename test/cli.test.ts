@@ -377,7 +377,7 @@ describe('the stowage command', () => {
     const r = await stowage(['run', 'r1.ndjson'], { cwd: dir });
     expect(r.code, r.stderr).toBe(3);
     expect(r.stdout).toMatch(/activation carts_to_local → local shop\.abandoned_carts: 1 rows written, 1 refused, \d+ ms/);
-    expect(r.stdout).toMatch(/not written: the entity context is 1\d\d bytes, over the limit of 64/);
+    expect(r.stdout).toMatch(/not written: the entity context of this event \(user "u2", Audience Entered, run r1\) is 1\d\d bytes, over the limit of 64 \(the activation's maxEntityContextBytes\)/);
     const history = await stowage(['history'], { cwd: dir });
     expect(history.stdout).toMatch(/local\s+storage-actions\s+run r1\s+Partial/);
     const flushed = await stowage(['flush'], { cwd: dir });

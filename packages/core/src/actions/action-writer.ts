@@ -17,6 +17,16 @@ export class MissingSchemaError extends Error {
   override name = 'MissingSchemaError';
 }
 
+/** Who and what an event's row is about, from the preset's columns where it has them: ` (user "u1", Audience Entered, run r1)`. */
+function whose(row: Record<string, unknown>): string {
+  const parts = [
+    typeof row.user_id === 'string' ? `user ${JSON.stringify(row.user_id)}` : undefined,
+    typeof row.event_name === 'string' ? row.event_name : undefined,
+    typeof row.personas_computation_run_id === 'string' ? `run ${row.personas_computation_run_id}` : undefined,
+  ].filter(Boolean);
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
 /** One event as the action's fields map it (`sendCustomEvent`'s payload). */
 export interface ActionPayload {
   /** The table name. */
@@ -180,8 +190,12 @@ export class ActionWriter {
       const context = p.properties[ENTITY_CONTEXT];
       const limit = p.maxEntityContextBytes ?? Number.POSITIVE_INFINITY;
       if (typeof context === 'string' && context.length > limit / 3 && Buffer.byteLength(context) > limit) {
-        const reason = `the entity context is ${Buffer.byteLength(context)} bytes, over the limit of ${limit}; the event was not written`;
-        group.rejects.push({ messageId: p.messageId, table, column: ENTITY_CONTEXT, value: context, reason });
+        // The event is kept whole, as the row it would have been (every mapped column, the
+        // context among them), so that it can be told apart from the others and written by hand.
+        const kept: Record<string, unknown> = { id: p.messageId, received_at: receivedAt };
+        this.names.place(kept, p.properties, isStandard, { table, messageId: p.messageId }, []);
+        const reason = `the entity context of this event${whose(kept)} is ${Buffer.byteLength(context)} bytes, over the limit of ${limit} (the activation's maxEntityContextBytes); the event was not written, and its row is kept whole in value`;
+        group.rejects.push({ messageId: p.messageId, table, column: ENTITY_CONTEXT, value: exactJsonText(kept), reason });
         refuse(i, 413, reason);
         continue;
       }

@@ -221,8 +221,10 @@ export function storageActions(dut: DestinationUnderTest): void {
       expect(result.writes[0]).toMatchObject({ status: 'Partial', rejects: 1 });
       expect(await h.rows('carts', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u2' }]);
       const [reject] = await h.rows('_stowage_rejects', ['table_name', 'column_name', 'value', 'reason'], ['table_name'], 'wh', 'default');
-      expect(reject).toMatchObject({ table_name: 'carts', column_name: 'entity_context', value: JSON.stringify(big) });
-      expect(reject!.reason).toMatch(/entity context is 3\d\d bytes, over the limit of 200/);
+      expect(reject).toMatchObject({ table_name: 'carts', column_name: 'entity_context' });
+      // Kept whole, as the row it would have been: who, which event, which run, and the context.
+      expect(JSON.parse(String(reject!.value))).toMatchObject({ user_id: 'u1', event_name: 'Audience Entered', personas_computation_run_id: 'r1', entity_context: JSON.stringify(big) });
+      expect(reject!.reason).toMatch(/^the entity context of this event \(user "u1", Audience Entered, run r1\) is 3\d\d bytes, over the limit of 200 \(the activation's maxEntityContextBytes\); the event was not written, and its row is kept whole in value$/);
       await h.close();
     });
 
