@@ -192,7 +192,8 @@ export class ActionWriter {
       if (typeof context === 'string' && context.length > limit / 3 && Buffer.byteLength(context) > limit) {
         // The event is kept whole, as the row it would have been (every mapped column, the
         // context among them), so that it can be told apart from the others and written by hand.
-        const kept: Record<string, unknown> = { id: p.messageId, received_at: receivedAt };
+        // Its message id is the reject's own `id`.
+        const kept: Record<string, unknown> = { received_at: receivedAt };
         this.names.place(kept, p.properties, isStandard, { table, messageId: p.messageId }, []);
         const reason = `the entity context of this event${whose(kept)} is ${Buffer.byteLength(context)} bytes, over the limit of ${limit} (the activation's maxEntityContextBytes); the event was not written, and its row is kept whole in value`;
         group.rejects.push({ messageId: p.messageId, table, column: ENTITY_CONTEXT, value: exactJsonText(kept), reason });
