@@ -69,6 +69,7 @@ export { POSTGRES_RESERVED_WORDS } from './reserved-words.js';
 export { PG_CATALOG_TYPES } from './dialect.js';
 export type { Loader } from './load/loader.js';
 export { LoaderError } from './load/loader.js';
+export { POSTGRES_SESSION_SETUP } from './session-setup.js';
 export type { PgDriver };
 export type { PgDriverOptions, PostgresSettings };
 export type { PgConnectionSettings } from './settings.js';

@@ -73,8 +73,9 @@ export function busyWarehouse(dut: DestinationUnderTest): void {
       await new Promise((resolve) => setTimeout(resolve, 600));
       await release();
       const record = await sync;
-      expect(record).toMatchObject({ status: 'Success', calls: 1 });
       const widens = dut.destination.capabilities.inPlaceWidening.some(([from, to]) => from === 'bigint' && to === 'double');
+      // Without the widening, the fraction is set apart in the quarantine.
+      expect(record).toMatchObject({ status: widens ? 'Success' : 'Partial', calls: 1 });
       expect(await h.rows('identifies', ['user_id', 'ltv'], ['user_id'])).toEqual([
         { user_id: 'u1', ltv: 100 },
         { user_id: 'u2', ltv: widens ? 99.5 : null },

@@ -223,7 +223,9 @@ export function hostileValues(dut: DestinationUnderTest): void {
       await h.close();
     });
 
-    const noJson = dut.engineLacks?.jsonColumns;
+    // A warehouse without a JSON type (JSON kept as text) has no JSON column to test.
+    const { dialect } = dut.destination;
+    const noJson = dut.engineLacks?.jsonColumns ?? (dialect.logicalType(dialect.physicalType('json')) !== 'json' ? 'the warehouse has no JSON type: JSON is stored as text' : undefined);
     it.skipIf(noJson)(`stores text that is not JSON as a JSON string when a mapping puts it in a JSON column of an existing table${noJson ? ` (not here: ${noJson})` : ''}`, async () => {
       const { dialect } = dut.destination;
       const q = (name: string) => dialect.quote(name);

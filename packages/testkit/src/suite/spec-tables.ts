@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Harness, type DestinationUnderTest } from '../harness.js';
+import { dialectNames } from './dialect-names.js';
 
 /** The expected tables of `spec/engage-and-warehouses.md`, from the spec's own payloads. */
 export function specTables(dut: DestinationUnderTest): void {
@@ -80,9 +81,9 @@ export function specTables(dut: DestinationUnderTest): void {
         { user_id: 'u300', trait_key: 'total_revenue_180_days', total_revenue_180_days: 12.5 },
         { user_id: 'u300', trait_key: 'total_revenue_180_days', total_revenue_180_days: 20 },
       ]);
-      expect(await h.rows('identifies', ['context_personas_computation_key', 'context_personas_computation_class', 'context_personas_space_id'], ['context_personas_computation_key'])).toContainEqual({
-        context_personas_computation_key: 'first_time_shopper', context_personas_computation_class: 'audience', context_personas_space_id: 'spa_test',
-      });
+      const { name } = dialectNames(dut);
+      const [key, klass, space] = [name('context_personas_computation_key')!, name('context_personas_computation_class')!, name('context_personas_space_id')!];
+      expect(await h.rows('identifies', [key, klass, space], [key])).toContainEqual({ [key]: 'first_time_shopper', [klass]: 'audience', [space]: 'spa_test' });
       await h.close();
     });
   });

@@ -520,11 +520,13 @@ export function storageActions(dut: DestinationUnderTest): void {
         context: { personas: { computation_key: 'vip', computation_id: 'aud_vip', computation_run_id: 'r1', event_emitter_id: 'act_x', space_name: space } },
       });
       const mapping = { ...actionsCore().defaultValues(sendCustomEventFields as never), event: 'direct', maxEntityContextBytes: 50, properties: audienceColumns };
-      // A space named as the warehouse's own catalog schema: that event refused, as the configuration would refuse the space.
-      const events = [event('m1', { a: 1 }), event('m2', { a: 'x'.repeat(100) }), event('m3', { a: 3 }, 'information_schema'), event('m4', { a: 4 })];
+      // A space named as the warehouse's own catalog schema, where the destination names one
+      // (`schemaProblem`): that event refused, as the configuration would refuse the space.
+      const refusesCatalog = dut.destination.schemaProblem?.('information_schema', h.settings as never) !== undefined;
+      const events = [event('m1', { a: 1 }), event('m2', { a: 'x'.repeat(100) }), ...(refusesCatalog ? [event('m3', { a: 3 }, 'information_schema')] : []), event('m4', { a: 4 })];
       const results = await destination.executeBatch('sendCustomEvent', { events: events as never, mapping: mapping as never, settings: h.settings as never });
-      expect(results.map((r) => r.status)).toEqual([200, 413, 400, 200]);
-      expect((results[2] as { errormessage?: string }).errormessage).toMatch(/^the schema "information_schema" is .* own/);
+      expect(results.map((r) => r.status)).toEqual(refusesCatalog ? [200, 413, 400, 200] : [200, 413, 200]);
+      if (refusesCatalog) expect((results[2] as { errormessage?: string }).errormessage).toMatch(/^the schema "information_schema" is .* own/);
       expect(await h.rows('direct', ['id', 'user_id', 'entity_context'], ['id'], 'wh', 'default')).toEqual([
         { id: 'm1', user_id: 'u1', entity_context: '{"a":1}' },
         { id: 'm4', user_id: 'u1', entity_context: '{"a":4}' },
