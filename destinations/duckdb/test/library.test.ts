@@ -15,10 +15,13 @@ describe('runs handed to one process at once', () => {
   it('are applied one after another, each kept, whether on one instance or two, with a sync meanwhile', async () => {
     const h = await Harness.create(dut, { computations });
     const other = await Harness.create(dut, { computations, reuse: { dir: h.dir, settings: h.settings } });
+    // The two deltas completed at the same moment: either may be applied first (one stamped a
+    // millisecond before the other, and applied after it, would be refused as out of order).
+    const completedAt = new Date().toISOString();
     const outcomes = await Promise.all([
       h.run({ computation: 'vip', id: 'a1' }, [{ userId: 'u1' }, { userId: 'u2' }]),
-      h.run({ computation: 'ltv', id: 'b1', kind: 'delta' }, [{ userId: 'u1', value: 5 }]),
-      other.run({ computation: 'ltv', id: 'b2', kind: 'delta' }, [{ userId: 'u2', value: 7 }]),
+      h.run({ computation: 'ltv', id: 'b1', kind: 'delta', completedAt }, [{ userId: 'u1', value: 5 }]),
+      other.run({ computation: 'ltv', id: 'b2', kind: 'delta', completedAt }, [{ userId: 'u2', value: 7 }]),
       h.stowage.sync('wh'),
     ]);
     expect(outcomes.slice(0, 3).map((o) => (o as { applied: boolean }).applied)).toEqual([true, true, true]);
