@@ -40,6 +40,23 @@ describe('The Storage Actions queue', () => {
     }
   });
 
+  it('tells how many events stay queued for a missing schema: every chunk of the run and every slice of the queue, each event once', async () => {
+    const h = await Harness.create(
+      { destination: duckdb as unknown as Destination, module: '@stowage/destination-duckdb', settings: (d) => ({ path: join(d, 'wh.duckdb') }), unreachable: (d) => ({ path: join(d, 'no', 'wh.duckdb') }) },
+      { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts', schema: 'archive' } } },
+    );
+    // 12,000 members: three chunks of the run's write, two slices of the queue's (10,000 a slice).
+    const profiles = Array.from({ length: 12_000 }, (_, i) => ({ userId: `u${i}`, entityContext: { cart_id: `c${i}` } }));
+    const queued = /^(\d+) events stay queued: activation "a": the schema "archive" does not exist/;
+    const told = (notices: string[]) => notices.filter((n) => queued.test(n)).map((n) => Number(queued.exec(n)![1]));
+    const run = await h.run({ computation: 'carts', id: 'r1' }, profiles);
+    expect(told(run.writes[0]!.notices)).toEqual([12_000]);
+    const [flushed] = await h.stowage.flush('wh');
+    expect(told(flushed!.record.notices)).toEqual([12_000]);
+    expect(flushed!.record.status).toBe('Partial');
+    await h.close();
+  });
+
   it('makes no queue for a space whose activations write elsewhere when a flush asks whether it has one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'stowage-drain-'));
     try {

@@ -181,17 +181,19 @@ describe('EmbeddedProfileStore', () => {
     const run = (profiles: RunProfile[], kind: 'snapshot' | 'delta' = 'snapshot') =>
       store.applyRun({ ...header, kind }, 'linked_audience', (async function* () { yield profiles; })(), { emit: async () => undefined, settle: async () => undefined });
     const cart = (id: string, entities?: RunProfile['entities']) => profile(id, { entityContext: { cart_id: `cart_${id}` }, entities });
-    const handedOn = [cart('a', [{ id: 'e1', context: { sku: 1 } }]), cart('b'), cart('b')];
+    const handedOn = [cart('a', [{ id: 'e1', context: { sku: 1 } }, { id: 'e2', context: {} }]), cart('b'), cart('b')];
     // The attempt hands its changes on, then its write fails: the state never takes it.
     await expect(store.applyRun(header, 'linked_audience', (async function* () { yield handedOn; })(), { emit: async () => undefined, settle: async () => Promise.reject(new Error('killed')) })).rejects.toThrow('killed');
     const refusal = /run r1 of s\/c was interrupted after handing changes on .*another run \(the interrupted attempt held (2 profiles, this one 3|as many profiles, 2, but not the same)\).*nothing of run r1 of s\/c was applied/;
-    await expect(run([cart('a', [{ id: 'e1', context: { sku: 1 } }]), cart('c')])).rejects.toThrow(refusal);
-    await expect(run([cart('a', [{ id: 'e1', context: { sku: 2 } }]), cart('b')])).rejects.toThrow(refusal);
-    await expect(run([cart('a', [{ id: 'e1', context: { sku: 1 } }]), cart('b'), cart('c')])).rejects.toThrow(refusal);
-    await expect(run([cart('a', [{ id: 'e1', context: { sku: 1 } }]), profile('b', { entityContext: { cart_id: 'other' } })])).rejects.toThrow(refusal);
-    await expect(run([cart('a', [{ id: 'e1', context: { sku: 1 } }]), cart('b')], 'delta')).rejects.toThrow(refusal);
-    // The same profiles, in another order and with the repeat left out: the same run.
-    expect(await run([cart('b'), cart('a', [{ id: 'e1', context: { sku: 1 } }])])).toMatchObject({ applied: true, profiles: 2 });
+    const entities = [{ id: 'e1', context: { sku: 1 } }, { id: 'e2', context: {} }];
+    await expect(run([cart('a', entities), cart('c')])).rejects.toThrow(refusal);
+    await expect(run([cart('a', [{ id: 'e1', context: { sku: 2 } }, { id: 'e2', context: {} }]), cart('b')])).rejects.toThrow(refusal);
+    await expect(run([cart('a', [{ id: 'e1', context: { sku: 1 } }]), cart('b')])).rejects.toThrow(refusal);
+    await expect(run([cart('a', entities), cart('b'), cart('c')])).rejects.toThrow(refusal);
+    await expect(run([cart('a', entities), profile('b', { entityContext: { cart_id: 'other' } })])).rejects.toThrow(refusal);
+    await expect(run([cart('a', entities), cart('b')], 'delta')).rejects.toThrow(refusal);
+    // The same profiles, in another order, a profile's entities too, and with the repeat left out: the same run.
+    expect(await run([cart('b'), cart('a', [...entities].reverse())])).toMatchObject({ applied: true, profiles: 2 });
     await store.close();
   });
 

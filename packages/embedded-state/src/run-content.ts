@@ -3,8 +3,8 @@ import type { RunHeader } from '@stowage/core';
 
 /**
  * A mark of a staged run's content (`run_rows`, after a repeated profile's last entry won): its
- * kind, its number of profiles, and the sum of a hash of each profile's fields, whatever their
- * order. Kept with an attempt that handed changes on (`run_attempts.content`), so that a run
+ * kind, its number of profiles, and the sum of a hash of each profile's fields, whatever the
+ * order of the profiles, or of a profile's entities (a set, as the diff takes them). Kept with an attempt that handed changes on (`run_attempts.content`), so that a run
  * sent again under that id is known to hold what the attempt held. DuckDB's hash, summed:
  * 0.1 s for a million profiles, where an md5 of each took 0.7 s; it may change from one DuckDB
  * version to the next, so the mark names the version, and marks of two versions are not compared.
@@ -12,7 +12,7 @@ import type { RunHeader } from '@stowage/core';
 export async function runContentMark(db: DuckDBConnection, kind: RunHeader['kind']): Promise<string> {
   const reader = await db.runAndReadAll(
     `SELECT (SELECT library_version FROM pragma_version()) AS version, count(*) AS n,
-            coalesce(sum(hash(profile_id, user_id, anonymous_ids, emails, mobile_ids, value, op, context_hash, entities, journey_context, journey_metadata)::HUGEINT), 0)::VARCHAR AS sum
+            coalesce(sum(hash(profile_id, user_id, anonymous_ids, emails, mobile_ids, value, op, context_hash, list_sort(entities), journey_context, journey_metadata)::HUGEINT), 0)::VARCHAR AS sum
        FROM run_rows`,
   );
   const [version, n, sum] = reader.getRowsJS()[0]!;

@@ -286,7 +286,48 @@ export class ActionWriteSession {
     this.begin();
     this.held += events;
     if (activation !== undefined) this.heldActivations.add(activation);
-    if (reason !== undefined) this.record.notices.push(`${events} events stay queued: ${reason}`);
+    // One notice per reason, counting every chunk and slice of the queue it held back (a later
+    // chunk of a held activation comes without its reason: it adds to that activation's).
+    const key = reason ?? (activation !== undefined ? this.heldReasons.get(activation) : undefined);
+    if (key === undefined) return;
+    if (activation !== undefined && reason !== undefined) this.heldReasons.set(activation, reason);
+    const told = this.heldNotices.get(key);
+    if (told) {
+      told.count += events;
+      this.record.notices[told.index] = `${told.count} events stay queued: ${key}`;
+    } else {
+      this.heldNotices.set(key, { index: this.record.notices.push(`${events} events stay queued: ${key}`) - 1, count: events });
+    }
+  }
+
+  /**
+   * A drain of the queue is about to hold again, slice by slice, every queued event that cannot be
+   * written yet: the ones this session queued itself among them (a run's events for a missing
+   * schema). Its count is the one told: the counts so far start again from nothing.
+   */
+  recountHeld(): void {
+    for (const told of this.heldNotices.values()) told.count = 0;
+  }
+
+  /** Each hold reason's notice (its place among the record's notices) and how many events it counts. */
+  private readonly heldNotices = new Map<string, { index: number; count: number }>();
+  /** The reason an activation's events were first held for in this session. */
+  private readonly heldReasons = new Map<string, string>();
+
+  /**
+   * Connects now, as the first write would; a failure ends the session as a Failure. A drain of
+   * the queue connects before it takes the queue's lock: a run holds its warehouse (a DuckDB file)
+   * while it waits for that lock, and the other order left each waiting on the other.
+   */
+  async connected(): Promise<boolean> {
+    this.begin();
+    try {
+      await this.open();
+      return true;
+    } catch (error) {
+      this.fail(error);
+      return false;
+    }
   }
 
   /**
@@ -360,6 +401,9 @@ export class ActionWriteSession {
       await this.driver?.close().catch(() => undefined);
       return { record, activations: [] };
     }
+    // A reason whose events the drain found written or gone after all holds none.
+    const emptied = new Set([...this.heldNotices.values()].filter((t) => t.count === 0).map((t) => t.index));
+    if (emptied.size > 0) record.notices = record.notices.filter((_, i) => !emptied.has(i));
     if (this.writer) {
       record.duplicates = this.writer.totals.duplicates;
       record.casts = this.writer.totals.casts;

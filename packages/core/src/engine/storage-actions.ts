@@ -139,7 +139,7 @@ export class StorageActionsPath {
     const writes: PendingWrite[] = [];
     for (const [activation, events] of byActivation) {
       if (s.failed || s.heldActivations.has(activation.name)) {
-        if (!s.failed) s.hold(events.length, undefined);
+        if (!s.failed) s.hold(events.length, undefined, activation.name);
         writes.push({ activation, events });
         continue;
       }
@@ -209,8 +209,10 @@ export class StorageActionsPath {
   /** Writes every event queued for a warehouse and space, now, in its own session. */
   async flush(warehouse: WarehouseConfig, space: SpaceConfig, trigger: string, onRead?: (events: number) => void): Promise<FlushResult> {
     const session = this.open(warehouse, space, trigger);
-    // A flush is in the history even when the queue is empty.
+    // A flush is in the history even when the queue is empty. The warehouse before the queue's
+    // lock, as a run takes them (ActionWriteSession.connected).
     session.begin();
+    if (this.pending(warehouse.name, space.name)) await session.connected();
     await this.drain(session, warehouse, space, onRead);
     return session.close();
   }
@@ -223,6 +225,7 @@ export class StorageActionsPath {
     // A drain is in the history, whatever becomes of it (the lock, the queue, the writes).
     session.begin();
     if (session.failed) return;
+    session.recountHeld();
     const lock = join(this.config.stateDir, 'locks', `actions-${warehouse.name}-${space.name}.lock`);
     try {
       // Inside the guard: a state folder that cannot be written ends the session as a Failure,
@@ -243,6 +246,7 @@ export class StorageActionsPath {
             const activation = space.activations[name];
             if (session.heldActivations.has(name)) {
               // Held earlier in this session (its schema is missing): back to the queue, untried.
+              session.hold(events.length, undefined, name);
               held.push(...events.map((e) => ({ a: name, e })));
               continue;
             }

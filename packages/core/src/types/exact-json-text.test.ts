@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exactJsonText } from './exact-json-text.js';
+import { exactJsonText, exactNumberText } from './exact-json-text.js';
 import { parseJsonExactly } from './exact-json.js';
 
 describe('exactJsonText', () => {
@@ -13,8 +13,15 @@ describe('exactJsonText', () => {
     expect(exactJsonText(2 ** 60)).toBe('1152921504606846976');
   });
 
-  it('leaves everything else as JSON.stringify writes it: strings of digits, numbers past 2^64, undefined', () => {
-    const value = { id: '11529215046068469761152921504606846976', big: 2 ** 70, nested: { s: 'x:1152921504606846976' }, at: 1.5e300 };
+  it('writes integers past 2^64 with their digits too, where JavaScript writes other ones or an exponent', () => {
+    expect(exactJsonText({ a: 2 ** 64, b: 2 ** 70, c: 1e21, d: [-1e21] })).toBe('{"a":18446744073709551616,"b":1180591620717411303424,"c":1000000000000000000000,"d":[-1000000000000000000000]}');
+    expect(exactNumberText(2 ** 70)).toBe('1180591620717411303424');
+    expect(exactNumberText(1.5)).toBe('1.5');
+    expect(exactNumberText(1e-7)).toBe('1e-7');
+  });
+
+  it('leaves everything else as JSON.stringify writes it: strings of digits, fractions, undefined', () => {
+    const value = { id: '11529215046068469761152921504606846976', nested: { s: 'x:1152921504606846976', e: '1e+21' }, at: 1.5, small: 1e-7, huge: 1.5e300 };
     expect(exactJsonText(value)).toBe(JSON.stringify(value));
     expect(exactJsonText(undefined)).toBeUndefined();
     expect(exactJsonText({ a: 1, b: [true, null] })).toBe('{"a":1,"b":[true,null]}');

@@ -2,24 +2,29 @@ import { randomBytes } from 'node:crypto';
 
 /**
  * A number of sixteen digits or more where a value starts, in JSON.stringify's output (no
- * whitespace): the integers it may write with other digits than the double's. 0.7 µs for a
- * kilobyte of JSON without one (an entity context), against ~4.5 µs for its JSON.stringify.
+ * whitespace), or one with a positive exponent (`1e+21`, how JavaScript writes integers from
+ * 10^21): the integers it may write with other digits than the double's. 0.7 µs for a kilobyte
+ * of JSON without one (an entity context), against ~4.5 µs for its JSON.stringify.
  */
-const LONG_NUMBER = /[:,[]-?\d{16}|^-?\d{16}/;
-
-/** Past 2^64, no integer column holds the number: JavaScript's own text is kept there. */
-const TWO_TO_64 = 2 ** 64;
+const LONG_NUMBER = /[:,[]-?\d{16}|^-?\d{16}|\de\+/;
 
 /** Marks a number's exact digits in the first pass's output; unforgeable by a value (random per process). */
 const MARK = `stowage${randomBytes(8).toString('hex')}`;
 const MARKED = new RegExp(`"${MARK}(-?\\d+)${MARK}"`, 'g');
 
-const needsDigits = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && Math.abs(v) > Number.MAX_SAFE_INTEGER && Math.abs(v) < TWO_TO_64;
+/**
+ * Past 2^128 no warehouse has an integer type for the number (DuckDB's HUGEINT; Snowflake's and
+ * BigQuery's 38 digits are fewer): JavaScript's text (`1.5e+300`) is kept there, not 301 digits.
+ */
+const TWO_TO_128 = 2 ** 128;
+
+const needsDigits = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && Math.abs(v) > Number.MAX_SAFE_INTEGER && Math.abs(v) < TWO_TO_128;
 
 /**
- * A number's text: String(n), except for an integer past 2^53 that a double holds, written with
- * its exact digits (2^60: `1152921504606846976`, where String gives `1152921504606847000`), as a
- * text column or the quarantine must keep it.
+ * A number's text: String(n), except for an integer past 2^53 (every double past it is one) and
+ * below 2^128, written with its exact digits (2^60: `1152921504606846976`, where String gives
+ * `1152921504606847000`; 10^21: `1000000000000000000000`, not `1e+21`), as a text column or the
+ * quarantine must keep it.
  */
 export function exactNumberText(n: number): string {
   return needsDigits(n) ? BigInt(n).toString() : String(n);
