@@ -54,6 +54,15 @@ export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterS
   });
 
   const retries = new QueueRetries(opts.retryAfterSeconds * 1000);
+  // Never throws: a queue that cannot be read now (the state folder's disk) is said, and looked at again next time.
+  const queuedSpaces = (warehouse: string): string[] | undefined => {
+    try {
+      return stowage.queuedSpaces(warehouse);
+    } catch (error) {
+      console.error(`${warehouse}: ${(error as Error).message}`);
+      return undefined;
+    }
+  };
   const retry = async (warehouse: string) => {
     const results = await stowage.flush(warehouse, { trigger: 'retry', onlyQueued: true }).catch((error: Error) => {
       console.error(`${warehouse}: ${error.message}`);
@@ -63,7 +72,7 @@ export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterS
       console.log(`[${new Date().toISOString()}] ${summarize(record)}`);
       printNotices(record);
     }
-    const left = stowage.queuedSpaces(warehouse);
+    const left = queuedSpaces(warehouse) ?? ['?'];
     retries.retried(warehouse, left.length > 0, Date.now());
     const next = retries.nextAt(warehouse);
     if (next !== undefined) console.log(`Storage Actions events stay queued for warehouse ${warehouse} (space ${left.join(', ')}): next retry ${new Date(next).toISOString()}`);
@@ -71,15 +80,8 @@ export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterS
   const lookAtQueues = () => {
     for (const warehouse of Object.keys(stowage.config.warehouses)) {
       if (inFlight.has(warehouse)) continue;
-      let queued: boolean;
-      try {
-        queued = stowage.queuedSpaces(warehouse).length > 0;
-      } catch (error) {
-        // A queue that cannot be read now (the state folder's disk) is looked at again next time.
-        console.error(`${warehouse}: ${(error as Error).message}`);
-        continue;
-      }
-      if (retries.isDue(warehouse, queued, Date.now())) void exclusive(warehouse, () => retry(warehouse));
+      const queued = queuedSpaces(warehouse);
+      if (queued !== undefined && retries.isDue(warehouse, queued.length > 0, Date.now())) void exclusive(warehouse, () => retry(warehouse));
     }
   };
   const looking = setInterval(lookAtQueues, Math.min(QUEUE_LOOK_MS, opts.retryAfterSeconds * 1000));
