@@ -83,3 +83,21 @@ export function materializeEvent(event: ActionEvent): ActionEvent {
   for (const [key, v] of Object.entries(properties)) plain[key] = v instanceof JsonText ? v.value : v;
   return { ...event, properties: plain };
 }
+
+/**
+ * A payload mapping-kit made, its JSON fields as the event's own texts: mapping-kit encodes a
+ * field (`@json`) with JSON.stringify of the value it read, which writes an integer past 2^53
+ * with JavaScript's shortest digits (`1152921504606847000` for 2^60). A field that is that
+ * encoding of one of the event's JSON texts (the entity context) is given the text itself, as
+ * the compiled mapping gives it.
+ */
+export function withJsonTexts(event: ActionEvent, payload: Record<string, unknown>): Record<string, unknown> {
+  const texts = Object.values((event.properties ?? {}) as Record<string, unknown>).filter((v): v is JsonText => v instanceof JsonText && v.reencoded !== v.text);
+  const properties = payload.properties as Record<string, unknown> | undefined;
+  if (texts.length === 0 || typeof properties !== 'object' || properties === null) return payload;
+  for (const [key, v] of Object.entries(properties)) {
+    const text = typeof v === 'string' ? texts.find((t) => t.reencoded === v) : undefined;
+    if (text) properties[key] = text.text;
+  }
+  return payload;
+}

@@ -4,7 +4,7 @@ import type { StateOwner } from '../writer/state-claims.js';
 import type { EarlierWriterOf } from '../writer/table-writer.js';
 import { actionsCore, defaultValues, fieldsToJsonSchema, removeEmptyValues } from '../actions/actions-core.js';
 import { compileMapping, type CompiledMapping } from '../actions/compiled-mapping.js';
-import { materializeEvent, type ActionEvent } from '../actions/events.js';
+import { materializeEvent, withJsonTexts, type ActionEvent } from '../actions/events.js';
 import { PayloadValidator } from '../actions/payload-validation.js';
 import { sendCustomEventFields } from '../actions/fields.js';
 import { presetColumns } from '../actions/presets.js';
@@ -245,7 +245,7 @@ export class ActionWriteSession {
   private async execute(activation: ActivationConfig, events: ActionEvent[], look: RunIdsLook): Promise<() => Promise<EventResult[]>> {
     const mapping = this.mapping(activation);
     if (!this.compiled.has(activation.name)) this.compiled.set(activation.name, compileMapping(mapping) ?? null);
-    const map = this.compiled.get(activation.name) ?? ((event: ActionEvent) => actionsCore().transform(mapping as never, materializeEvent(event) as never));
+    const map = this.compiled.get(activation.name) ?? ((event: ActionEvent) => withJsonTexts(event, actionsCore().transform(mapping as never, materializeEvent(event) as never)));
     const results: EventResult[] = new Array(events.length);
     const payloads: ActionPayload[] = [];
     const indices: number[] = [];

@@ -2,11 +2,12 @@
  * A JSON value kept as its text. An entity context (a kilobyte or more) comes out of the profile
  * state as text and goes into the warehouse as the same text: carried as text, it is not parsed
  * and serialised again on the way, only parsed where a mapping reads into it. `JSON.stringify`
- * of it gives the same text (the text is `JSON.stringify` output, which a parse and a new
- * stringify reproduce exactly).
+ * of it gives the same value, and the same text but where the text has an integer past 2^53
+ * with its exact digits (`exactJsonText`), which JavaScript writes with its shortest ones.
  */
 export class JsonText {
   private parsed?: { value: unknown };
+  private stringified?: string;
 
   constructor(readonly text: string) {}
 
@@ -18,6 +19,12 @@ export class JsonText {
 
   toJSON(): unknown {
     return this.value;
+  }
+
+  /** JSON.stringify of the value: the text, unless it has digits JavaScript writes otherwise. */
+  get reencoded(): string {
+    this.stringified ??= JSON.stringify(this.value);
+    return this.stringified;
   }
 }
 

@@ -13,9 +13,11 @@ describe('exactJsonText', () => {
     expect(exactJsonText(2 ** 60)).toBe('1152921504606846976');
   });
 
-  it('writes integers past 2^64 with their digits too, where JavaScript writes other ones or an exponent', () => {
-    expect(exactJsonText({ a: 2 ** 64, b: 2 ** 70, c: 1e21, d: [-1e21] })).toBe('{"a":18446744073709551616,"b":1180591620717411303424,"c":1000000000000000000000,"d":[-1000000000000000000000]}');
+  it('writes integers past 2^64 with their digits too, where JavaScript writes other ones, and keeps what it writes exactly', () => {
+    expect(exactJsonText({ a: 2 ** 64, b: 2 ** 70, c: 1e21, d: [-(2 ** 70)] })).toBe('{"a":18446744073709551616,"b":1180591620717411303424,"c":1e+21,"d":[-1180591620717411303424]}');
     expect(exactNumberText(2 ** 70)).toBe('1180591620717411303424');
+    expect(exactNumberText(1e21)).toBe('1e+21');
+    expect(exactNumberText(2 ** 53)).toBe('9007199254740992');
     expect(exactNumberText(1.5)).toBe('1.5');
     expect(exactNumberText(1e-7)).toBe('1e-7');
   });

@@ -18,13 +18,26 @@ const MARKED = new RegExp(`"${MARK}(-?\\d+)${MARK}"`, 'g');
  */
 const TWO_TO_128 = 2 ** 128;
 
-const needsDigits = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && Math.abs(v) > Number.MAX_SAFE_INTEGER && Math.abs(v) < TWO_TO_128;
+/** JavaScript's text of a number, as an integer (`1e+21`, `1.5e+21`, `1152921504606847000`); undefined for a fraction. */
+const JS_INTEGER_TEXT = /^-?(\d+)(?:\.(\d+))?(?:e\+(\d+))?$/;
+
+/** Whether JavaScript writes the integer `v` as another integer: its shortest digits, padded with zeros. */
+function writtenOtherwise(v: number): boolean {
+  const m = JS_INTEGER_TEXT.exec(String(v));
+  if (!m) return false;
+  const fraction = m[2] ?? '';
+  const written = BigInt(m[1]! + fraction) * 10n ** BigInt(Number(m[3] ?? 0) - fraction.length);
+  const exact = BigInt(v);
+  return written !== (exact < 0n ? -exact : exact);
+}
+
+const needsDigits = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && Math.abs(v) > Number.MAX_SAFE_INTEGER && Math.abs(v) < TWO_TO_128 && writtenOtherwise(v);
 
 /**
  * A number's text: String(n), except for an integer past 2^53 (every double past it is one) and
  * below 2^128, written with its exact digits (2^60: `1152921504606846976`, where String gives
- * `1152921504606847000`; 10^21: `1000000000000000000000`, not `1e+21`), as a text column or the
- * quarantine must keep it.
+ * `1152921504606847000`; 2^70: `1180591620717411303424`, not `1.1805916207174113e+21`), as a
+ * text column or the quarantine must keep it. One JavaScript writes exactly stays so (`1e+21`).
  */
 export function exactNumberText(n: number): string {
   return needsDigits(n) ? BigInt(n).toString() : String(n);

@@ -129,11 +129,14 @@ export function storageActions(dut: DestinationUnderTest): void {
         { userId: 'u1', entityContext: { cart_id: 'c1', items: [{ sku: 's"1', qty: 2 }, null, 'x\\y'] } },
         { userId: 'u2', entityContext: { cart_id: 'c2', items: { nested: { deep: [1.5, -0, 1e21] } } } },
         { userId: 'u3', entityContext: { cart_id: 'c3' } },
+        // 2^60, which JSON.stringify writes as 1152921504606847000: the entity context keeps its digits either way.
+        { userId: 'u4', entityContext: { cart_id: 'c4', account: 2 ** 60 } },
       ];
       await h.run({ computation: 'carts', id: 'r1', completedAt: at(0) }, members);
       const columns = ['user_id', 'cart_id', 'items', 'entity_context', 'event_name', 'audience_key', 'personas_computation_run_id'];
       const fast = await h.rows('fast', columns, ['user_id'], 'wh', 'default');
-      expect(fast).toHaveLength(3);
+      expect(fast).toHaveLength(4);
+      expect(fast[3]).toMatchObject({ user_id: 'u4', entity_context: '{"cart_id":"c4","account":1152921504606846976}' });
       expect(fast[0]).toMatchObject({ user_id: 'u1', cart_id: 'c1', items: JSON.stringify(members[0]!.entityContext.items) });
       expect(fast[2]).toMatchObject({ user_id: 'u3', cart_id: 'c3', items: null });
       expect(await h.rows('kit', columns, ['user_id'], 'wh', 'default')).toEqual(fast);
