@@ -346,6 +346,14 @@ describe('the stowage command', () => {
     expect(check.stdout).toContain('stay queued for warehouse "gone"');
   });
 
+  it('check makes no state folder, whether or not it reaches the warehouse', async () => {
+    const dir = project({ warehouses: { down: { type: 'postgres', settings: { url: 'postgres://stowage@127.0.0.1:1/nothing' } } } });
+    const check = await stowage(['check'], { cwd: dir });
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain('warehouse down (postgres): cannot connect');
+    expect(existsSync(join(dir, '.stowage'))).toBe(false);
+  });
+
   it('check names a schema an activation writes to that does not exist, which Stowage never creates', async () => {
     const dir = project({
       spaces: { shop: { id: 'spa_shop', computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', warehouse: 'local', table: 'carts', schema: 'analytics' } } } },

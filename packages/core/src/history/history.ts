@@ -38,12 +38,18 @@ export interface SyncRecord {
  * whose process died (kill -9) shows as a Failure, "interrupted", never as forever Running.
  */
 export class History {
-  constructor(private readonly file: string) {
-    mkdirSync(dirname(file), { recursive: true });
+  /** Whether the file's folder is there: made with the first record, so that a command that records nothing (`check`) makes no state folder. */
+  private folderMade = false;
+
+  constructor(private readonly file: string) {}
+
+  private append(line: string): void {
+    if (!this.folderMade) mkdirSync(dirname(this.file), { recursive: true });
+    this.folderMade = true;
+    appendFileSync(this.file, line + '\n');
   }
 
   /** Records the start of a sync or a write (status Running, with this process's pid) and returns it. */
-  /** A new sync's record, Running, written to the history at once. */
   start(warehouse: string, path: SyncRecord['path'], trigger: string): SyncRecord {
     const record = this.draft(warehouse, path, trigger);
     this.record(record);
@@ -73,7 +79,7 @@ export class History {
   }
 
   record(entry: SyncRecord): void {
-    appendFileSync(this.file, JSON.stringify(entry) + '\n');
+    this.append(JSON.stringify(entry));
   }
 
   /**
@@ -83,7 +89,7 @@ export class History {
    */
   progress(entry: SyncRecord, { notices = false } = {}): void {
     const { id, calls, rows, casts, rejects, duplicates } = entry;
-    appendFileSync(this.file, JSON.stringify({ id, calls, rows, casts, rejects, duplicates, ...(notices ? { notices: entry.notices } : {}) }) + '\n');
+    this.append(JSON.stringify({ id, calls, rows, casts, rejects, duplicates, ...(notices ? { notices: entry.notices } : {}) }));
   }
 
   list(): SyncRecord[] {
