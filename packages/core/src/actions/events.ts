@@ -2,6 +2,7 @@ import type { ActivationConfig, ComputationConfig, SpaceConfig } from '../config
 import { stableHash } from '../naming/stable-hash.js';
 import { JsonText } from '../runs/json-text.js';
 import { changeIdParts, type Change } from '../runs/run.js';
+import { mayHoldLongIntegers } from '../types/exact-json-text.js';
 
 /** A Segment-spec track event, as Engage sends one to a Storage Actions destination. */
 export interface ActionEvent {
@@ -92,7 +93,7 @@ export function materializeEvent(event: ActionEvent): ActionEvent {
  * the compiled mapping gives it.
  */
 export function withJsonTexts(event: ActionEvent, payload: Record<string, unknown>): Record<string, unknown> {
-  const texts = Object.values((event.properties ?? {}) as Record<string, unknown>).filter((v): v is JsonText => v instanceof JsonText && v.reencoded !== v.text);
+  const texts = Object.values((event.properties ?? {}) as Record<string, unknown>).filter((v): v is JsonText => v instanceof JsonText && mayHoldLongIntegers(v.text) && v.reencoded !== v.text);
   const properties = payload.properties as Record<string, unknown> | undefined;
   if (texts.length === 0 || typeof properties !== 'object' || properties === null) return payload;
   for (const [key, v] of Object.entries(properties)) {

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
  */
 const LONG_NUMBER = /[:,[]-?\d{16}/;
 const LONG_NUMBER_FIRST = /^-?\d{16}/;
-const mayHoldLongIntegers = (text: string) => LONG_NUMBER.test(text) || text.includes('e+') || LONG_NUMBER_FIRST.test(text);
+export const mayHoldLongIntegers = (text: string): boolean => LONG_NUMBER.test(text) || text.includes('e+') || LONG_NUMBER_FIRST.test(text);
 
 /** Marks a number's exact digits in the first pass's output; unforgeable by a value (random per process). */
 const MARK = `stowage${randomBytes(8).toString('hex')}`;
