@@ -90,6 +90,10 @@ export function castTo(value: unknown, type: LogicalType): CastResult {
       if (typeof value === 'number') return keep(value);
       if (typeof value === 'string') {
         const n = exactNumber(value);
+        // An integer's digits (read so because a double would change them) that a double does not hold.
+        if (n !== undefined && INTEGER_TEXT.test(value) && BigInt(value) !== BigInt(n)) {
+          return { ok: false, reason: `${describe(value)} is an integer a double column cannot hold exactly (it would be stored as ${exactNumberText(n)})` };
+        }
         if (n !== undefined) return cast(n);
       }
       return refuse(value, type);

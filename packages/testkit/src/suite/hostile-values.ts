@@ -70,18 +70,18 @@ export function hostileValues(dut: DestinationUnderTest): void {
 
     it('keeps every digit of an integer sent as a number that a double cannot hold (a Snowflake id): in an integer column within its range, as text, or quarantined whole', async () => {
       const h = await Harness.create(dut);
-      await h.calls([identify('u1', { score: 5, big: 1 }, { messageId: 'i1' })]);
+      await h.calls([identify('u1', { score: 5, big: 1, ratio: 0.5 }, { messageId: 'i1' })]);
       await h.sync();
       // As sent: JSON.stringify of a JavaScript number would have lost the digits already.
       await h.calls([
-        '{"type":"identify","messageId":"i2","userId":"u2","traits":{"snowflake_id":1234567890123456789012,"score":9007199254740993,"exact":9007199254740992,"big":99999999999999999999}}',
+        '{"type":"identify","messageId":"i2","userId":"u2","traits":{"snowflake_id":1234567890123456789012,"score":9007199254740993,"exact":9007199254740992,"big":99999999999999999999,"ratio":9007199254740993}}',
         // 2^60, which a double holds: an integer still, not a reason to make the column double.
         '{"type":"identify","messageId":"i3","userId":"u3","traits":{"score":1152921504606846976}}',
       ]);
       const record = await h.sync();
-      expect(record).toMatchObject({ status: 'Partial', rejects: 1 });
+      expect(record).toMatchObject({ status: 'Partial', rejects: 2 });
       expect(record.notices.join('\n')).not.toMatch(/widened/);
-      const [snowflake, score, exact, big] = [name('snowflake_id'), name('score'), name('exact'), name('big')];
+      const [snowflake, score, exact, big, ratio] = [name('snowflake_id'), name('score'), name('exact'), name('big'), name('ratio')];
       expect(await h.columnTypes('identifies')).toMatchObject({ [snowflake!]: 'string', [score!]: 'bigint', [exact!]: 'bigint', [big!]: 'bigint' });
       // Past 2^53 a driver reads an integer back as its digits.
       expect(await h.rows('identifies', ['id', snowflake!, score!, exact!, big!], ['id'])).toEqual([
@@ -89,8 +89,12 @@ export function hostileValues(dut: DestinationUnderTest): void {
         { id: 'i2', [snowflake!]: '1234567890123456789012', [score!]: '9007199254740993', [exact!]: '9007199254740992', [big!]: null },
         { id: 'i3', [snowflake!]: null, [score!]: '1152921504606846976', [exact!]: null, [big!]: null },
       ]);
-      // Past the 64-bit range, an integer column cannot take it: it waits in the quarantine, every digit kept.
-      expect(await h.rows('_stowage_rejects', ['id', 'column_name', 'value'])).toEqual([{ id: 'i2', column_name: big, value: '99999999999999999999' }]);
+      // Past the 64-bit range, an integer column cannot take it; a double column cannot hold
+      // 2^53 + 1 (it would store 2^53): each waits in the quarantine, every digit kept.
+      expect(await h.rows('_stowage_rejects', ['id', 'column_name', 'value'], ['column_name'])).toEqual(
+        [{ id: 'i2', column_name: big, value: '99999999999999999999' }, { id: 'i2', column_name: ratio, value: '9007199254740993' }].sort((a, b) => String(a.column_name).localeCompare(String(b.column_name))),
+      );
+      expect(await h.rows('identifies', ['id', ratio!], ['id'])).toEqual([{ id: 'i1', [ratio!]: 0.5 }, { id: 'i2', [ratio!]: null }, { id: 'i3', [ratio!]: null }]);
       await h.close();
     });
 
