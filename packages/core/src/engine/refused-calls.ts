@@ -62,11 +62,14 @@ export async function writeRefusedBatch(writer: TableWriter, batcher: ClassicBat
   const unwritten = await splitFailedWrite(parts, calls, batch.error, { writes: MOST_SPLIT_WRITES });
   const unsorted = unwritten.filter((u) => !u.refused);
   if (unsorted.length > 0) {
+    // The parts not sorted hold at least one refused call each: how many of their calls are is
+    // not known, and saying all of them would be saying the batch is mostly bad.
     const left = unsorted.reduce((n, u) => n + u.events.length, 0);
+    const found = unwritten.length - unsorted.length;
     const cause = refusalReason(unsorted[0]!.error, secrets);
     throw new Error(
-      `the warehouse refused rows of ${left} of the ${calls.length} calls of a batch (${cause}), more than ${MOST_SPLIT_WRITES} writes in parts could set apart; ` +
-        `they stay in the log: fix what the warehouse names, then sync again`,
+      `the warehouse refused calls of a batch of ${calls.length} (${cause}): ${found > 0 ? `${found} set apart, and ` : ''}more among ${left} calls that ${MOST_SPLIT_WRITES} writes in parts could not sort out (at least ${unsorted.length}); ` +
+        `the batch stays in the log (its parts written meanwhile are not loaded twice): fix what the warehouse names, then sync again`,
     );
   }
   const rejects: Reject[] = [];
