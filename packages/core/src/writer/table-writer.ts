@@ -939,11 +939,13 @@ export class TableWriter {
       answers: () => this.answers(),
     };
     const unwritten = await splitFailedWrite(parts, Array.from({ length: keys }, (_, i) => i), error, { writes: MOST_SPLIT_WRITES });
-    const unsorted = unwritten.filter((u) => !u.refused).reduce((n, u) => n + u.events.length, 0);
-    const refused = unwritten.length - unwritten.filter((u) => !u.refused).length;
+    const unsortedParts = unwritten.filter((u) => !u.refused);
+    const unsorted = unsortedParts.reduce((n, u) => n + u.events.length, 0);
+    const refused = unwritten.length - unsortedParts.length;
     if (unsorted > 0) {
+      // Each part left unsorted holds at least one refused row; how many more is not known.
       throw new Error(
-        `the warehouse refused the ${latest.spec.table} rows of ${unsorted} keys (${refusalReason(error)}), more than ${MOST_SPLIT_WRITES} writes in parts could set apart; ` +
+        `the warehouse refused ${latest.spec.table} rows (${refusalReason(error)}): ${refused > 0 ? `${refused} set apart, and ` : ''}more among ${unsorted} keys that ${MOST_SPLIT_WRITES} writes in parts could not sort out (at least ${unsortedParts.length}); ` +
           `they stay marked: fix what the warehouse names, then sync again`,
       );
     }
