@@ -779,7 +779,19 @@ export class Stowage {
     let index: LoadedKeys | undefined;
     let at = LOG_START;
     try {
-      const cursor = await writer.cursor(schema, stream);
+      // The ledger's look waits on another session's lock as a batch would: tried again after a pause.
+      let cursor: LogPosition | undefined;
+      for (;;) {
+        try {
+          cursor = await writer.cursor(schema, stream);
+          break;
+        } catch (error) {
+          if (!writer.busyError(error)) throw error;
+          if (busy.firstOfSpell) record.notices.push(`the warehouse was busy with other sessions' work (${refusalReason(error)})${heldBy(await writer.lockHolders(schema))}; the look at the ledger was tried again after a pause`);
+          if (!(await busy.pause())) throw busy.spent(error, await writer.lockHolders(schema));
+        }
+      }
+      busy.reset();
       at = cursor ?? LOG_START;
       // Before the look at the tables' ids, anything logged again, and the users refresh (which
       // may run with nothing to load): the schema may be another state's.

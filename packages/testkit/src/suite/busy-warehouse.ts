@@ -38,6 +38,19 @@ export function busyWarehouse(dut: DestinationUnderTest): void {
   const lacks = 'lacks' in wait ? wait.lacks : undefined;
   const settings = 'settings' in wait ? wait.settings : {};
   describe('a warehouse busy with other sessions', () => {
+    it.skipIf(lacks)(`waits its turn at the ledger too, when another session holds it at the sync's start${lacks ? ` (not here: ${lacks})` : ''}`, async () => {
+      const h = await Harness.create(dut, { settings, busyDelaysMs: DELAYS });
+      await h.calls([identify('u1', { plan: 'pro' })]);
+      await h.sync();
+      await h.calls([identify('u2', { plan: 'free' })]);
+      const release = await hold(dut, h, '_stowage_loads');
+      const sync = h.stowage.sync('wh');
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      await release();
+      expect(await sync).toMatchObject({ status: 'Success', calls: 1, rows: { identifies: 1 } });
+      await h.close();
+    });
+
     it.skipIf(lacks)(`tries a batch again when another session holds its table, and loads it once${lacks ? ` (not here: ${lacks})` : ''}`, async () => {
       const h = await Harness.create(dut, { settings, busyDelaysMs: DELAYS });
       await h.calls([identify('u1', { plan: 'pro' })]);
