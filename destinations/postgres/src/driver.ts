@@ -154,6 +154,7 @@ export class PgDriver implements Driver {
    */
   rowError(error: unknown): boolean {
     const code = (error as { code?: unknown })?.code;
+    if (madeMeanwhile(error)) return false;
     return (typeof code === 'string' && /^2[23]/.test(code)) || /Load into table .* failed/i.test((error as Error)?.message ?? '');
   }
 
@@ -164,7 +165,7 @@ export class PgDriver implements Driver {
    */
   busyError(error: unknown): boolean {
     const code = (error as { code?: unknown })?.code;
-    return code === '55P03' || code === '40001' || code === '40P01' || /Serializable isolation violation/i.test((error as Error)?.message ?? '');
+    return code === '55P03' || code === '40001' || code === '40P01' || madeMeanwhile(error) || /Serializable isolation violation/i.test((error as Error)?.message ?? '');
   }
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
@@ -376,4 +377,13 @@ async function endWithin(client: pg.Client, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([client.end().catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms).unref()))]);
   clearTimeout(timer);
+}
+
+/**
+ * Two sessions making the same schema or table at one moment: the catalog's unique index refuses
+ * the later one (`CREATE … IF NOT EXISTS` does not see the other's uncommitted row). Not a row's
+ * data: the same statement succeeds, or finds the object, once the other has committed.
+ */
+function madeMeanwhile(error: unknown): boolean {
+  return (error as { code?: unknown })?.code === '23505' && /pg_namespace_nspname_index|pg_type_typname_nsp_index|pg_class_relname_nsp_index/.test((error as Error)?.message ?? '');
 }

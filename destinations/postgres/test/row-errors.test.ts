@@ -37,4 +37,14 @@ describe('PgDriver.rowError', () => {
     expect(busyError(pgError('57014', 'canceling statement due to statement timeout'))).toBe(false);
     expect(busyError(new Error('Connection terminated unexpectedly'))).toBe(false);
   });
+
+  it("takes a schema or table another session made at the same moment for a busy warehouse, not a row's data", () => {
+    const schema = pgError('23505', 'duplicate key value violates unique constraint "pg_namespace_nspname_index"');
+    const table = pgError('23505', 'duplicate key value violates unique constraint "pg_type_typname_nsp_index"');
+    for (const race of [schema, table]) {
+      expect(busyError(race)).toBe(true);
+      expect(rowError(race)).toBe(false);
+    }
+    expect(busyError(pgError('23505', 'duplicate key value violates unique constraint "users_email"'))).toBe(false);
+  });
 });

@@ -779,23 +779,26 @@ export class Stowage {
     let index: LoadedKeys | undefined;
     let at = LOG_START;
     try {
-      // The ledger's look waits on another session's lock as a batch would: tried again after a pause.
-      let cursor: LogPosition | undefined;
-      for (;;) {
-        try {
-          cursor = await writer.cursor(schema, stream);
-          break;
-        } catch (error) {
-          if (!writer.busyError(error)) throw error;
-          if (busy.firstOfSpell) record.notices.push(`the warehouse was busy with other sessions' work (${refusalReason(error)})${heldBy(await writer.lockHolders(schema))}; the look at the ledger was tried again after a pause`);
-          if (!(await busy.pause())) throw busy.spent(error, await writer.lockHolders(schema));
+      // The look at the ledger and the claim wait on another session's lock (or its schema made
+      // at the same moment) as a batch would: tried again after a pause.
+      const whileBusy = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
+        for (;;) {
+          try {
+            const done = await work();
+            busy.reset();
+            return done;
+          } catch (error) {
+            if (!writer.busyError(error)) throw error;
+            if (busy.firstOfSpell) record.notices.push(`the warehouse was busy with other sessions' work (${refusalReason(error)})${heldBy(await writer.lockHolders(schema))}; ${what} was tried again after a pause`);
+            if (!(await busy.pause())) throw busy.spent(error, await writer.lockHolders(schema));
+          }
         }
-      }
-      busy.reset();
+      };
+      const cursor = await whileBusy('the look at the ledger', () => writer.cursor(schema, stream));
       at = cursor ?? LOG_START;
       // Before the look at the tables' ids, anything logged again, and the users refresh (which
       // may run with nothing to load): the schema may be another state's.
-      if (comparePositions(at, stop) < 0 || !log.holdsFrom(at) || (await writer.holdsTables(schema))) await writer.takeClaim(schema);
+      if (comparePositions(at, stop) < 0 || !log.holdsFrom(at) || (await writer.holdsTables(schema))) await whileBusy('the claim of the schema', () => writer.takeClaim(schema));
       if (!log.holdsFrom(at)) {
         // The schema holds no record of the loads the log has let go of (a new database, the
         // schema dropped, `schemaPrefix` changed; or a ledger older than the log): what is left
