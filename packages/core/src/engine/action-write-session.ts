@@ -306,6 +306,7 @@ export class ActionWriteSession {
    * schema). Its count is the one told: the counts so far start again from nothing.
    */
   recountHeld(): void {
+    this.held = 0;
     for (const told of this.heldNotices.values()) told.count = 0;
   }
 
