@@ -57,6 +57,30 @@ describe('The Storage Actions queue', () => {
     await h.close();
   });
 
+  it("connects before it takes the queue's lock, as a run does: a warehouse that cannot be opened fails the flush without waiting for the lock", async () => {
+    const dut = { destination: duckdb as unknown as Destination, module: '@stowage/destination-duckdb', settings: (d: string) => ({ path: join(d, 'wh.duckdb') }), unreachable: (d: string) => ({ path: join(d, 'no', 'wh.duckdb') }) };
+    const config = { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts', schema: 'archive' } } };
+    const h = await Harness.create(dut, config);
+    await h.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1', entityContext: { cart_id: 'c1' } }]);
+    await h.close();
+    // Another process (this one's parent, alive) holds the queue's lock: a run waiting for it while
+    // holding its DuckDB file would never get it from a flush that holds it while waiting for the file.
+    const lock = join(h.dir, '.stowage', 'locks', 'actions-wh-default.lock');
+    mkdirSync(join(lock, '..'), { recursive: true });
+    writeFileSync(lock, String(process.ppid));
+    mkdirSync(join(h.dir, 'a-folder'));
+    const down = await Harness.create(dut, { ...config, reuse: { dir: h.dir, settings: { path: join(h.dir, 'a-folder') } } });
+    try {
+      const started = Date.now();
+      const [flushed] = await down.stowage.flush('wh');
+      expect(flushed!.record.status).toBe('Failure');
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      rmSync(lock, { force: true });
+      await down.close();
+    }
+  });
+
   it('makes no queue for a space whose activations write elsewhere when a flush asks whether it has one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'stowage-drain-'));
     try {
