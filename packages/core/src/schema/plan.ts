@@ -100,7 +100,8 @@ function isJsonText(value: string): boolean {
   }
 }
 
-const canWiden = (caps: PlanInput['capabilities'], from: LogicalType, to: LogicalType) =>
+/** Whether the warehouse changes a column's type from `from` to `to` in place (`Capabilities.inPlaceWidening`). */
+export const canWidenInPlace = (caps: Pick<Capabilities, 'inPlaceWidening'>, from: LogicalType, to: LogicalType) =>
   caps.inPlaceWidening.some(([f, t]) => f === from && t === to);
 
 /** What the plan knows of a column: one lookup per value, where a batch has millions of values. */
@@ -217,7 +218,7 @@ class TablePlanner {
         const wider = widerTypeFor(value, col.type);
         // A column this batch creates is created with the wider type: no ALTER, whatever the warehouse can do in place.
         const pinnedBy = col.existed ? this.input.pinned?.get(column) : undefined;
-        const widens = wider !== undefined && (!col.existed || canWiden(capabilities, col.type, wider));
+        const widens = wider !== undefined && (!col.existed || canWidenInPlace(capabilities, col.type, wider));
         if (widens && pinnedBy !== undefined) {
           this.pinned.set(column, { from: col.type, to: wider, why: pinnedBy, held: 'depends' });
         } else if (widens && col.big) {

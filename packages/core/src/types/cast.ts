@@ -127,3 +127,12 @@ export function widerTypeFor(value: unknown, type: LogicalType): LogicalType | u
   if (type === 'bigint' && typeof value === 'number' && !Number.isSafeInteger(value) && int64Digits(value) === undefined) return 'double';
   return undefined;
 }
+
+/**
+ * Whether a column of type `column` holds every value of a column of type `values`, cast in SQL
+ * without loss: text holds numbers, booleans and times (as the warehouse writes them). JSON is
+ * not among them: a warehouse may refuse to cast a JSON object to text (Redshift's SUPER).
+ */
+export function holdsEveryValueOf(column: LogicalType, values: LogicalType): boolean {
+  return column === values || (column === 'string' && (values === 'bigint' || values === 'double' || values === 'boolean' || values === 'timestamp'));
+}

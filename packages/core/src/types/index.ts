@@ -1,5 +1,5 @@
 export { inferType } from './infer.js';
-export { castTo, widerTypeFor, type CastResult } from './cast.js';
+export { castTo, holdsEveryValueOf, widerTypeFor, type CastResult } from './cast.js';
 export { parseTimestamp, timestampMillis } from './timestamp.js';
 export { jsonValueProblem, MAX_JSON_DEPTH } from './json-value.js';
 export { parseJsonExactly } from './exact-json.js';

@@ -5,12 +5,12 @@ import type { Dialect } from '../contract/dialect.js';
 import type { Driver, LoadFile, Row, SqlValue } from '../contract/driver.js';
 import type { Column, LogicalType } from '../contract/logical-type.js';
 import type { LogPosition } from '../log/position.js';
-import { mostValuesWithin, planTableInSlices, type Reject, type TablePlan } from '../schema/plan.js';
+import { canWidenInPlace, mostValuesWithin, planTableInSlices, type Reject, type TablePlan } from '../schema/plan.js';
 import { Statements } from './sql.js';
 import { keyHashes } from './key-hashes.js';
 import { failpoint } from '../testing/failpoint.js';
 import { yieldToEventLoop } from '../process/yield.js';
-import { timestampMillis } from '../types/index.js';
+import { holdsEveryValueOf, timestampMillis } from '../types/index.js';
 import { DIRTY_COLUMNS, DIRTY_TABLE, INTERNAL_PREFIX, LEDGER_COLUMNS, LEDGER_TABLE, REJECTS_COLUMNS, REJECTS_TABLE } from './internal-tables.js';
 import { replaceClaims, StateClaims, type EarlierWriter, type OtherStateError, type StateClaim, type StateOwner } from './state-claims.js';
 import { SyncKeys } from './sync-keys.js';
@@ -117,11 +117,14 @@ const MAX_FOUND_KEYS = 200_000;
 const TABLES_PER_LOOK = 100;
 
 /** A latest-value table made ready for its recompute: its DDL and the columns it carries. */
+/** A source column a latest-value table carries; `castTo`, the table's own type where it differs (and holds every value). */
+type CarriedColumn = Column & { castTo?: LogicalType };
+
 interface PreparedLatest {
   spec: LatestValueTable;
   change: TableChange;
   keyType: LogicalType;
-  carried: Column[];
+  carried: CarriedColumn[];
   maxColumns: string[];
   /** Wide enough for a row to be over the warehouse's row limit, which must then not fail the others. */
   mayBeTooBig: boolean;
@@ -627,22 +630,53 @@ export class TableWriter {
   }
 
   /** The latest-value table's columns follow its source's: same names, same types. */
-  private prepareLatest(tables: Map<string, Column[]>, spec: LatestValueTable): PreparedLatest {
+  /**
+   * The latest-value table's columns: its source's, each with the source's type. A column of the
+   * table whose type differs from its source column's (changed by hand on either side, or a
+   * column of the user's named like a trait) is widened to it only where that is a widening the
+   * warehouse makes in place and nothing depends on the column; else it keeps its type, and takes
+   * the source's values cast to it where its type holds them all (text holds numbers, booleans
+   * and times), or else is left as it is, not refreshed, and a notice says why. Converting it
+   * instead could fail on values the refresh never touches (every sync after), or narrow it.
+   */
+  private prepareLatest(schema: string, tables: Map<string, Column[]>, spec: LatestValueTable, notices: string[]): PreparedLatest {
     const source = tables.get(spec.source) ?? [];
     const sourceTypes = new Map(source.map((c) => [c.name, c.type]));
     const keyType = sourceTypes.get(spec.sourceKey) ?? 'string';
     const maxColumns = spec.maxColumns.filter((c) => sourceTypes.has(c));
-    const carried = source.filter((c) => !spec.excluded(c.name) && !spec.keyColumns.includes(c.name));
-    const wanted: Column[] = [...spec.keyColumns.map((name) => ({ name, type: keyType })), ...maxColumns.map((name) => ({ name, type: sourceTypes.get(name)! })), ...carried];
     const existing = tables.get(spec.table);
     const have = new Map((existing ?? []).map((c) => [c.name, c.type]));
+    const pins = this.pinned.get(schema)?.get(spec.table);
+    const carried: CarriedColumn[] = [];
+    const widened: TableChange['widened'] = [];
+    for (const c of source) {
+      if (spec.excluded(c.name) || spec.keyColumns.includes(c.name)) continue;
+      const own = have.get(c.name);
+      if (own === undefined || own === c.type) {
+        carried.push(c);
+      } else if (canWidenInPlace(this.capabilities, own, c.type) && !pins?.has(c.name)) {
+        widened.push({ column: c.name, from: own, to: c.type });
+        carried.push(c);
+      } else if (holdsEveryValueOf(own, c.type)) {
+        carried.push({ ...c, castTo: own });
+        notices.push(`${spec.table}.${c.name} is ${own} where ${spec.source}.${c.name} is ${c.type}: its values are carried as ${own}`);
+      } else {
+        const why = pins?.get(c.name);
+        notices.push(
+          `${spec.table}.${c.name} is ${own} where ${spec.source}.${c.name} is ${c.type}, whose values it cannot all hold${why ? ` (and ${why})` : ''}: it is left as it is, not refreshed; ` +
+            `give the two columns one type (ALTER one of them), or disable the column in ${spec.table}`,
+        );
+      }
+    }
+    const wanted: Column[] = [...spec.keyColumns.map((name) => ({ name, type: keyType })), ...maxColumns.map((name) => ({ name, type: sourceTypes.get(name)! })), ...carried.map(({ name, type }) => ({ name, type }))];
     const added = wanted.filter((c) => !have.has(c.name));
+    const widenedTo = new Map(widened.map((w) => [w.column, w.to]));
     const change: TableChange = {
       table: spec.table,
       exists: existing !== undefined,
-      columns: [...(existing ?? []).map((c) => ({ ...c, type: sourceTypes.has(c.name) && !spec.keyColumns.includes(c.name) ? sourceTypes.get(c.name)! : c.type })), ...added],
+      columns: [...(existing ?? []).map((c) => ({ ...c, type: widenedTo.get(c.name) ?? c.type })), ...added],
       added,
-      widened: wanted.filter((c) => have.has(c.name) && have.get(c.name) !== c.type).map((c) => ({ column: c.name, from: have.get(c.name)!, to: c.type })),
+      widened,
     };
     tables.set(spec.table, change.columns);
     const mayBeTooBig = this.dialect.insertQuarantiningTooBig !== undefined && change.columns.length > mostValuesWithin(this.capabilities.rowLimit);
@@ -821,7 +855,7 @@ export class TableWriter {
       const lost = await this.whileBusy(whenBusy, () => this.markLostKeys(schema, tables, spec));
       if (lost > 0) out.notices.push(`${spec.table} was missing or empty while ${spec.source} held ${lost} keys this sync did not touch: rebuilt from every row of ${spec.source}`);
       if (!tables.has(DIRTY_TABLE)) continue;
-      const latest = this.prepareLatest(tables, spec);
+      const latest = this.prepareLatest(schema, tables, spec, out.notices);
       await this.whileBusy(whenBusy, async () => this.driver.ensureStatistics?.(schema, spec.source, [spec.sourceKey]));
       // In slices of keys, one transaction each: the aggregate of a slice is bounded however
       // many users a sync touched, and a slice committed is a slice the next sync need not redo.
@@ -1020,7 +1054,10 @@ export class TableWriter {
     const select = [
       ...spec.keyColumns.map(() => q(spec.sourceKey)),
       ...maxColumns.map((c) => `max(${q(c)})`),
-      ...carried.map((c) => this.dialect.latestNonNull(q(c.name), order, c.type)),
+      ...carried.map((c) => {
+        const latest = this.dialect.latestNonNull(q(c.name), order, c.type);
+        return c.castTo ? `CAST(${latest} AS ${this.dialect.physicalType(c.castTo)})` : latest;
+      }),
     ];
     const source = this.sql.table(schema, spec.source);
     const marked = `${q(spec.sourceKey)} IN (${keys})`;

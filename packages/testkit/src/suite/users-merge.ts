@@ -73,6 +73,33 @@ export function usersMerge(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it("keeps a users column's own type where it differs from identifies': takes the values it holds all of, else is left as it is, and no sync fails", async () => {
+      const h = await Harness.create(dut);
+      const { quote, physicalType } = dut.destination.dialect;
+      const table = (name: string) => `${quote('engage_default')}.${quote(name)}`;
+      await h.calls([identify('u1', { tier: 'gold' }, { messageId: 'g1' }), identify('u2', { tier: 'silver' }, { messageId: 'g2' })]);
+      await h.sync();
+      // identifies.tier dropped by hand comes back as bigint; users.tier, text, holds its values.
+      await h.execute(`ALTER TABLE ${table('identifies')} DROP COLUMN ${quote('tier')}`);
+      await h.calls([identify('u2', { tier: 3 }, { messageId: 'g3', timestamp: '2026-11-24T10:00:00Z' })]);
+      const carried = await h.sync();
+      expect(carried).toMatchObject({ status: 'Success', rows: { users: 0 } });
+      expect(carried.notices).toContain('users.tier is string where identifies.tier is bigint: its values are carried as string');
+      expect(carried.notices.join('\n')).not.toContain('widened');
+      expect(await h.rows('users', ['id', 'tier'])).toEqual([{ id: 'u1', tier: 'gold' }, { id: 'u2', tier: '3' }]);
+      // A users column of the user's named like a later trait it cannot hold (bigint, the trait text): left as it is.
+      await h.execute(`ALTER TABLE ${table('users')} ADD COLUMN ${quote('seats')} ${physicalType('bigint')}`);
+      await h.execute(`UPDATE ${table('users')} SET ${quote('seats')} = 7 WHERE ${quote('id')} = 'u1'`);
+      await h.calls([identify('u2', { seats: 'many', tier: 4 }, { messageId: 'g4', timestamp: '2026-11-25T10:00:00Z' })]);
+      const left = await h.sync();
+      expect(left.status).toBe('Success');
+      expect(left.notices.join('\n')).toContain('users.seats is bigint where identifies.seats is string, whose values it cannot all hold: it is left as it is, not refreshed');
+      expect(await h.rows('users', ['id', 'tier', 'seats'])).toEqual([{ id: 'u1', tier: 'gold', seats: 7 }, { id: 'u2', tier: '4', seats: null }]);
+      const types = await h.columnTypes('users');
+      expect([types.tier, types.seats]).toEqual(['string', 'bigint']);
+      await h.close();
+    });
+
     it('never lets a null or a missing trait erase a value; anonymous-only profiles never appear', async () => {
       const h = await Harness.create(dut);
       await h.calls([
