@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planTable, planTableInSlices, type PlanInput } from './plan.js';
+import { escapesLoneSurrogate, planTable, planTableInSlices, type PlanInput } from './plan.js';
 
 const base = (over: Partial<PlanInput>): PlanInput => ({
   table: 'identifies',
@@ -99,6 +99,24 @@ describe('planTable', () => {
     expect(strict.rows[0]).toMatchObject({ a: null, j: null, ok: '{"k":"\\\\u0000"}' });
     const lenient = planTable(base({ rows: rows(), fixedTypes, capabilities: { inPlaceWidening: [], maxColumns: 10, textHoldsNul: true, maxStringBytes: Infinity } }));
     expect(lenient.rejects).toEqual([]);
+  });
+
+  it('quarantines JSON text that escapes half of a character, bound for a JSON column; an escaped pair, or the escape in a text column, is kept', () => {
+    const rows = () => [
+      { id: 'm1', j: JSON.stringify({ s: 'a\ud800b' }), t: JSON.stringify({ s: '\udc00' }) },
+      { id: 'm2', j: JSON.stringify({ s: '\ud83d\ude00' }), t: 'x' },
+      { id: 'm3', j: '{"s":"\\ud83d\\ude00","b":"\\\\ud800"}', t: 'y' },
+      { id: 'm4', j: '{"s":"\\udc00"}', t: 'z' },
+    ];
+    const plan = planTable(base({ rows: rows(), fixedTypes: new Map([['j', 'json' as const]]), capabilities: { inPlaceWidening: [], maxColumns: 10, textHoldsNul: true, maxStringBytes: Infinity } }));
+    expect(plan.rejects.map((r) => [r.messageId, r.column, r.reason])).toEqual([
+      ['m1', 'j', expect.stringContaining('lone UTF-16 surrogate')],
+      ['m4', 'j', expect.stringContaining('lone UTF-16 surrogate')],
+    ]);
+    expect(plan.rows.map((r) => r.t)).toEqual(['{"s":"\\udc00"}', 'x', 'y', 'z']);
+    expect(escapesLoneSurrogate('{"a":"\\ud800\\u0041"}')).toBe(true);
+    expect(escapesLoneSurrogate('{"a":"\\u0041\\ud800"}')).toBe(true);
+    expect(escapesLoneSurrogate('{"a":"\\\\ud800"}')).toBe(false);
   });
 
   it("quarantines the newest columns' values of a row over the row limit until it fits, never a standard column's", () => {

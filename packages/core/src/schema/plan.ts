@@ -85,6 +85,33 @@ function holdsNul(value: string, type: LogicalType): boolean {
   return value.includes('\u0000') || (type === 'json' && value.includes('\\u0000') && JSON_NUL.test(value));
 }
 
+/** A `\uD800`–`\uDFFF` escape somewhere in JSON text: the only way it can hold half of a character. */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F][0-9a-fA-F]{2}/;
+
+/**
+ * Whether JSON text escapes half of a character (`"\ud800"`, what JSON.stringify writes for a
+ * lone surrogate): valid JSON, which PostgreSQL's jsonb and other JSON columns refuse, so that the
+ * load would fail, and the event would stay queued, at every try. An escaped pair is a character.
+ */
+export function escapesLoneSurrogate(json: string): boolean {
+  if (!SURROGATE_ESCAPE.test(json)) return false;
+  const unit = (at: number) => (json[at] === '\\' && json[at + 1] === 'u' ? Number.parseInt(json.slice(at + 2, at + 6), 16) : Number.NaN);
+  // JSON text holds a backslash only in a string, as the first of an escape.
+  for (let i = json.indexOf('\\'); i !== -1; i = json.indexOf('\\', i)) {
+    const u = unit(i);
+    if (u >= 0xd800 && u <= 0xdbff) {
+      const low = unit(i + 6);
+      if (!(low >= 0xdc00 && low <= 0xdfff)) return true;
+      i += 12;
+    } else if (u >= 0xdc00 && u <= 0xdfff) {
+      return true;
+    } else {
+      i += 2;
+    }
+  }
+  return false;
+}
+
 /** Longer than `max` UTF-8 bytes; measured only when it could be (a UTF-16 unit is at most 3 bytes). */
 function overLong(value: string, max: number): boolean {
   return value.length * 3 > max && Buffer.byteLength(value, 'utf8') > max;
@@ -238,7 +265,7 @@ class TablePlanner {
         row[column] = null;
         continue;
       }
-      if (typeof value === 'string' && !isWellFormed(value)) {
+      if (typeof value === 'string' && (!isWellFormed(value) || (type === 'json' && escapesLoneSurrogate(value)))) {
         // Half of a character: every warehouse's UTF-8 would store U+FFFD instead, silently.
         rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value, reason: 'the value holds half of a character (a lone UTF-16 surrogate), which no warehouse stores as it is' });
         row[column] = null;

@@ -252,5 +252,23 @@ export function hostileValues(dut: DestinationUnderTest): void {
       expect(rows.map((r) => [r.user_id, JSON.parse(String(r.note))])).toEqual([['u1', 'plain words'], ['u2', { a: 1 }], ['u3', { b: [1, 2] }], ['u4', JSON.parse(long)]]);
       await h.close();
     });
+    it.skipIf(noJson)(`quarantines an entity context that escapes half of a character, bound for a JSON column, and writes its event${noJson ? ` (not here: ${noJson})` : ''}`, async () => {
+      const { dialect } = dut.destination;
+      const q = (name: string) => dialect.quote(name);
+      const h = await Harness.create(dut, { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', schema: 'archive', table: 'carts' } } });
+      await h.execute(`CREATE SCHEMA ${q('archive')}`);
+      await h.execute(`CREATE TABLE ${q('archive')}.${q('carts')} (${q('id')} ${dialect.physicalType('string')}, ${q('received_at')} ${dialect.physicalType('timestamp')}, ${q('user_id')} ${dialect.physicalType('string')}, ${q('entity_context')} ${dialect.physicalType('json')})`);
+      const result = await h.run({ computation: 'carts', id: 'r1' }, [
+        { userId: 'u1', entityContext: { total: 1 } },
+        { userId: 'u2', entityContext: { total: 2, s: 'half \ud800' } },
+      ]);
+      // Written, its context quarantined: not refused by the warehouse at every try, queued for good.
+      expect(result.writes[0]).toMatchObject({ status: 'Partial', rows: { 'archive.carts': 2 } });
+      const rows = await h.rows('carts', ['user_id', 'entity_context'], ['user_id'], 'wh', 'archive');
+      expect(rows.map((r) => [r.user_id, r.entity_context === null ? null : JSON.parse(String(r.entity_context))])).toEqual([['u1', { total: 1 }], ['u2', null]]);
+      const rejects = await h.rows('_stowage_rejects', ['column_name', 'value', 'reason'], ['column_name'], 'wh', 'archive');
+      expect(rejects).toEqual([{ column_name: 'entity_context', value: '{"total":2,"s":"half \\ud800"}', reason: expect.stringContaining('lone UTF-16 surrogate') }]);
+      await h.close();
+    });
   });
 }
