@@ -1,11 +1,17 @@
 import type { Driver } from '../contract/driver.js';
 import type { Dialect } from '../contract/dialect.js';
 import type { Column, LogicalType } from '../contract/logical-type.js';
-import { widerTypeFor } from '../types/index.js';
+import { castTo, widerTypeFor } from '../types/index.js';
 import type { Statements } from './sql.js';
 
 /** 2^53: past it, a double holds only some integers (`2^53 + 1` is not one). */
 const SAFE_LIMIT = '9007199254740992';
+
+/** A value a bigint column takes as its digits: an integer past 2^53 (`castTo`). */
+function keptAsDigits(value: unknown): boolean {
+  const cast = castTo(value, 'bigint');
+  return cast.ok && typeof cast.value === 'string';
+}
 
 const key = (schema: string, table: string, column: string) => `${schema}\u0000${table}\u0000${column}`;
 
@@ -43,10 +49,20 @@ export class BigIntegerColumns {
       for (const row of rows) {
         for (const column in row) {
           const value = row[column];
-          // Only a number that is no safe integer can widen a column (`widerTypeFor`).
-          if (typeof value === 'number' && !Number.isSafeInteger(value) && unknown.has(column) && widerTypeFor(value, 'bigint') !== undefined) ask.add(column);
+          if (!unknown.has(column)) continue;
+          // Only a number that is no safe integer can widen a column (`widerTypeFor`). An integer
+          // past 2^53 this batch gives the column counts wherever it comes in the batch: a fraction
+          // before it must not widen the column (and the integer be quarantined) where the same
+          // calls in another order keep it bigint (and quarantine the fraction).
+          if (typeof value === 'number' && !Number.isSafeInteger(value)) {
+            if (widerTypeFor(value, 'bigint') !== undefined) ask.add(column);
+            else if (keptAsDigits(value)) held.add(column);
+          } else if (typeof value === 'string' && value.length >= 16 && keptAsDigits(value)) {
+            held.add(column);
+          }
         }
       }
+      for (const column of held) ask.delete(column);
     }
     if (ask.size === 0) return held.size > 0 ? held : undefined;
     await this.settled();

@@ -147,6 +147,27 @@ export function schemaEvolution(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('keeps an integer column bigint whichever a batch gives it first, a fraction or an integer past 2^53: the same calls in any order, the same table', async () => {
+      const h = await Harness.create(dut);
+      const [m] = names('m');
+      const line = (messageId: string, user: string, traits: string, day: number) => `{"type":"identify","messageId":"${messageId}","userId":"${user}","traits":${traits},"timestamp":"${at(day)}"}`;
+      await h.calls([line('b0', 'u0', '{"m":1}', 1)]);
+      await h.sync();
+      // The fraction first: it must not widen the column the integer after it needs.
+      await h.calls([line('b1', 'u1', '{"m":2.5}', 2), line('b2', 'u2', '{"m":9007199254740993}', 2)]);
+      const second = await h.sync();
+      expect(second).toMatchObject({ status: 'Partial', rejects: 1 });
+      expect(second.notices.join('\n')).not.toContain('widened');
+      expect(await h.columnTypes('identifies')).toMatchObject({ [m!]: 'bigint' });
+      expect(await h.rows('identifies', ['id', m!])).toEqual([
+        { id: 'b0', [m!]: 1 },
+        { id: 'b1', [m!]: null },
+        { id: 'b2', [m!]: '9007199254740993' },
+      ]);
+      expect(await h.rows('_stowage_rejects', ['id', 'column_name', 'value'])).toEqual([{ id: 'b1', column_name: m, value: '2.5' }]);
+      await h.close();
+    });
+
     // A user's view on Stowage's tables (a dbt model, a report) is common. PostgreSQL refuses to
     // change the type of a column a view reads: the column keeps its type there, and the value
     // that needed the wider one is quarantined, naming the view, instead of failing every sync.
