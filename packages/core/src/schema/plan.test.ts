@@ -101,6 +101,16 @@ describe('planTable', () => {
     expect(lenient.rejects).toEqual([]);
   });
 
+  it("says why a column stayed narrower only for a value the wider type would have taken", () => {
+    const plan = planTable(
+      base({ existing: [{ name: 'id', type: 'string' }, { name: 'n', type: 'bigint' }], holdsBigIntegers: new Set(['n']), rows: [{ id: 'm1', n: 2.5 }, { id: 'm2', n: '0x10' }] }),
+    );
+    expect(plan.rejects.map((r) => [r.messageId, r.reason.includes('rather than widening to double')])).toEqual([
+      ['m1', true],
+      ['m2', false],
+    ]);
+  });
+
   it('quarantines JSON text that escapes half of a character, bound for a JSON column; an escaped pair, or the escape in a text column, is kept', () => {
     const rows = () => [
       { id: 'm1', j: JSON.stringify({ s: 'a\ud800b' }), t: JSON.stringify({ s: '\udc00' }) },

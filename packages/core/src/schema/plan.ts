@@ -297,8 +297,9 @@ class TablePlanner {
       const result = castTo(value, type);
       if (result.ok && bounds !== undefined && this.outside(row, column, result.value, bounds, value)) continue;
       if (!result.ok) {
+        // Why the column did not widen, only for a value the wider type would have taken (not `"abc"`).
         const pinned = this.pinned.get(column);
-        const reason = pinned ? `${result.reason}; the column stays ${pinned.from} rather than widening to ${pinned.to}: ${pinned.why}` : result.reason;
+        const reason = pinned && widerTypeFor(value, pinned.from) === pinned.to ? `${result.reason}; the column stays ${pinned.from} rather than widening to ${pinned.to}: ${pinned.why}` : result.reason;
         rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value: typeof value === 'string' ? value : exactJsonText(value), reason });
         row[column] = null;
         continue;
