@@ -71,6 +71,15 @@ describe('configuration', () => {
     expect(config({ audience_key: { type: 'linked_audience' } })).not.toThrow();
   });
 
+  it("refuses an event name of the other kind of computation, which would be taken and never used", () => {
+    const config = (computations: Record<string, unknown>) => () => parse({ spaces: { s: { computations } }, warehouses: { wh: { type: 'memory', settings: { path: 'x' } } } });
+    expect(config({ vip: { type: 'audience', warehouses: { wh: { computedEvent: 'VIP Computed' } } } })).toThrow(
+      /\/spaces\/s\/computations\/vip\/warehouses\/wh\/computedEvent: an audience names its events with enteredEvent and exitedEvent; computedEvent is for computed traits, and would never be used/,
+    );
+    expect(config({ ltv: { type: 'trait', warehouses: { wh: { enteredEvent: 'LTV Entered' } } } })).toThrow(/\/spaces\/s\/computations\/ltv\/warehouses\/wh\/enteredEvent: a computed trait names its event with computedEvent/);
+    expect(config({ vip: { type: 'audience', warehouses: { wh: { enteredEvent: 'VIP In', exitedEvent: 'VIP Out' } } }, ltv: { type: 'trait', warehouses: { wh: { computedEvent: 'LTV' } } } })).not.toThrow();
+  });
+
   it("refuses disabling Stowage's own tables, which a sync needs", () => {
     const config = (disabled: Record<string, unknown>) => () => parse({ spaces: { s: {} }, warehouses: { wh: { type: 'memory', settings: { path: 'x' }, disabled } } });
     expect(config({ tables: ['_stowage_loads'], columns: { _stowage_rejects: ['reason'] } })).toThrow(/\/warehouses\/wh\/disabled: "_stowage_loads", "_stowage_rejects" are tables of Stowage's own .* cannot be disabled/);

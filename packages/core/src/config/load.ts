@@ -209,7 +209,12 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
         problems.push(`/spaces/${name}/computations/${key}/warehouses: a ${c.type} reaches warehouses through activations (Storage Actions), not Classic settings`);
       }
       const targets = !classic ? {} : c.warehouses ?? Object.fromEntries(Object.values(warehouses).filter((w) => w.spaces.includes(name)).map((w) => [w.name, {}]));
-      for (const target of Object.keys(targets)) {
+      for (const [target, settings] of Object.entries<any>(targets)) {
+        // An event name of the other kind of computation would be taken and never used.
+        const foreign = c.type === 'audience' ? ['computedEvent'] : c.type === 'trait' ? ['enteredEvent', 'exitedEvent'] : [];
+        for (const setting of foreign.filter((f) => settings?.[f] !== undefined)) {
+          problems.push(`/spaces/${name}/computations/${key}/warehouses/${target}/${setting}: ${c.type === 'audience' ? 'an audience names its events with enteredEvent and exitedEvent' : 'a computed trait names its event with computedEvent'}; ${setting} is for ${c.type === 'audience' ? 'computed traits' : 'audiences'}, and would never be used`);
+        }
         if (!(target in input.warehouses)) problems.push(`/spaces/${name}/computations/${key}/warehouses/${target}: no warehouse of that name`);
         else if (warehouses[target] && !warehouses[target].spaces.includes(name)) {
           problems.push(`/spaces/${name}/computations/${key}/warehouses/${target}: warehouse "${target}" does not serve space "${name}" (add it to /warehouses/${target}/spaces)`);
