@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import pg from 'pg';
-import { openLoadDir, redact, type Column, type Dialect, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
+import { openLoadDir, redact, type ActivationTable, type Column, type Dialect, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
 import { clientConfig } from './client-config.js';
 import { describeTarget, secretsOf } from './connection.js';
 import { privilegeProblems } from './privileges.js';
@@ -66,7 +66,7 @@ export class PgDriver implements Driver {
   readonly loadInto?: (schema: string, table: string, file: LoadFile) => Promise<void>;
   readonly holdsAnyKey?: (schema: string, table: string, column: string, keys: readonly string[]) => Promise<boolean>;
   readonly lockHolders?: (schema: string) => Promise<string[]>;
-  readonly privilegeProblems?: (schemas: readonly string[], owned: readonly string[]) => Promise<string[]>;
+  readonly privilegeProblems?: (schemas: readonly string[], owned: readonly string[], tables?: readonly ActivationTable[]) => Promise<string[]>;
 
   private constructor(
     private readonly client: pg.Client,
@@ -86,8 +86,8 @@ export class PgDriver implements Driver {
     // loader can reach what it loads through (Redshift's staging bucket).
     const probe = options.loader.probe?.bind(options.loader);
     if (options.postgresCatalog || probe) {
-      this.privilegeProblems = async (schemas, owned) => [
-        ...(options.postgresCatalog ? await this.run(() => privilegeProblems(this.client, schemas, owned)) : []),
+      this.privilegeProblems = async (schemas, owned, tables = []) => [
+        ...(options.postgresCatalog ? await this.run(() => privilegeProblems(this.client, schemas, owned, tables)) : []),
         ...(probe ? await probe() : []),
       ];
     }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { ActivationTable } from '@stowage/core';
 
 /** A name as an administrator types it in a GRANT: quoted, as a reserved word (`default`) or a capital must be. */
 const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -11,8 +12,10 @@ const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
  * Classic ones), and a session that may write at all. Catalog functions only
  * (`has_database_privilege`, `has_schema_privilege`, `pg_has_role`: a member of the owning role
  * may alter its tables). PostgreSQL's: Redshift takes no array parameter and has no `pg_has_role`.
+ * An activation's existing table (`tables`) must take INSERT, and, where it lacks a column the
+ * activation writes, be owned by the role: only the owner may add the column.
  */
-export async function privilegeProblems(client: pg.Client, schemas: readonly string[], owned: readonly string[]): Promise<string[]> {
+export async function privilegeProblems(client: pg.Client, schemas: readonly string[], owned: readonly string[], tables: readonly ActivationTable[] = []): Promise<string[]> {
   const problems: string[] = [];
   const [session] = (
     await client.query<{ role: string; db: string; create: boolean; temp: boolean; superuser: boolean; read_only: string }>(
@@ -51,6 +54,33 @@ export async function privilegeProblems(client: pg.Client, schemas: readonly str
   );
   for (const t of others.rows) {
     problems.push(`${t.schema}.${t.table} is owned by "${t.owner}", not "${role}": Stowage adds its columns as values arrive, which only the owner may (GRANT ALL is not enough): ALTER TABLE ${ident(t.schema)}.${ident(t.table)} OWNER TO ${ident(role)}`);
+  }
+  for (const t of tables) problems.push(...(await activationTableProblems(client, role, t)));
+  return problems;
+}
+
+/** An activation's table, where it exists: INSERT on it, and its owner's role where it lacks a column the activation writes. */
+async function activationTableProblems(client: pg.Client, role: string, t: ActivationTable): Promise<string[]> {
+  const [found] = (
+    await client.query<{ owner: string; owns: boolean; insert: boolean; columns: string[] }>(
+      `SELECT pg_get_userbyid(c.relowner) AS owner, pg_has_role(c.relowner, 'USAGE') AS owns, has_table_privilege(c.oid, 'INSERT') AS insert,
+              array(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`,
+      [t.schema, t.table],
+    )
+  ).rows;
+  if (!found) return [];
+  const name = `${ident(t.schema)}.${ident(t.table)}`;
+  const by = t.by.join(', ');
+  const problems: string[] = [];
+  if (!found.insert) problems.push(`the role "${role}" lacks INSERT on ${t.schema}.${t.table}, which ${by} writes: GRANT INSERT ON TABLE ${name} TO ${ident(role)}`);
+  const have = new Set(found.columns);
+  const missing = t.columns.filter((c) => !have.has(c));
+  if (!found.owns && missing.length > 0) {
+    problems.push(
+      `${t.schema}.${t.table} lacks the column${missing.length === 1 ? '' : 's'} ${missing.join(', ')} that ${by} writes, and is owned by "${found.owner}", not "${role}": only its owner may add ${missing.length === 1 ? 'it' : 'them'}: ALTER TABLE ${name} OWNER TO ${ident(role)}, or add ${missing.length === 1 ? 'it' : 'them'} by hand`,
+    );
   }
   return problems;
 }

@@ -42,6 +42,23 @@ describe(`PostgreSQL: what stowage check says a role lacks (${server.label})`, (
       await admin.query(`SET ROLE ${role}`);
       expect(await privilegeProblems(admin, ['engage_default', 'default'], ['engage_default'])).toEqual([]);
       await admin.query('RESET ROLE');
+      // An activation's existing table of another owner: INSERT on it, and its owner's role where it lacks a column the activation writes.
+      await admin.query('CREATE SCHEMA archive');
+      await admin.query('CREATE TABLE archive.vipt (id text, received_at timestamptz, user_id text)');
+      await admin.query(`GRANT USAGE, CREATE ON SCHEMA archive TO ${role}`);
+      const vipt = { schema: 'archive', table: 'vipt', columns: ['id', 'received_at', 'user_id', 'audience_key'], by: ['activation "vip"'] };
+      await admin.query(`SET ROLE ${role}`);
+      expect(await privilegeProblems(admin, ['archive'], [], [vipt, { ...vipt, table: 'not_made_yet' }])).toEqual([
+        `the role "${role}" lacks INSERT on archive.vipt, which activation "vip" writes: GRANT INSERT ON TABLE "archive"."vipt" TO "${role}"`,
+        `archive.vipt lacks the column audience_key that activation "vip" writes, and is owned by "postgres", not "${role}": only its owner may add it: ALTER TABLE "archive"."vipt" OWNER TO "${role}", or add it by hand`,
+      ]);
+      await admin.query('RESET ROLE');
+      await admin.query(`GRANT ALL ON archive.vipt TO ${role}`);
+      await admin.query('ALTER TABLE archive.vipt ADD COLUMN audience_key text');
+      await admin.query(`SET ROLE ${role}`);
+      // Every column there, INSERT granted: written without its owner's role.
+      expect(await privilegeProblems(admin, ['archive'], [], [vipt])).toEqual([]);
+      await admin.query('RESET ROLE');
       // A read-only session is told, a superuser's too (a standby; default_transaction_read_only).
       await admin.query('SET default_transaction_read_only = on');
       await admin.query('BEGIN');

@@ -1,4 +1,4 @@
-import { redact, type Stowage } from '@stowage/core';
+import { activationColumns, ColumnNamer, redact, type ActivationTable, type IdentifierRules, type Stowage } from '@stowage/core';
 import { destinations } from '../registry.js';
 import { strandedNotices } from './run.js';
 
@@ -13,12 +13,14 @@ export async function check(stowage: Stowage): Promise<boolean> {
       try {
         await driver.query('SELECT 1 AS ok');
         const { schemas, classic, existing } = schemasOf(stowage, w.name);
+        const tables = activationTables(stowage, w.name, destination.dialect.identifiers);
         // An activation's own schema is never created: one that is missing keeps its events queued.
         for (const [schema, activations] of existing) {
           if (!(await driver.schemaExists(schema))) problems.push(`schema "${schema}" does not exist, and Stowage never creates a schema an activation names (${activations.join(', ')}): create it, or remove \`schema\` from the activation to write to the space's own`);
         }
         // Connected: a failure to ask is said as such, not as a connection refused.
-        problems.push(...((await driver.privilegeProblems?.(schemas.filter((s) => !problems.some((p) => p.startsWith(`schema "${s}" does not exist`))), classic).catch((error: unknown) => [`could not ask the server for the role's privileges: ${(error as Error).message}`])) ?? []));
+        const present = (schema: string) => !problems.some((p) => p.startsWith(`schema "${schema}" does not exist`));
+        problems.push(...((await driver.privilegeProblems?.(schemas.filter(present), classic, tables.filter((t) => present(t.schema))).catch((error: unknown) => [`could not ask the server for the role's privileges: ${(error as Error).message}`])) ?? []));
       } finally {
         await driver.close();
       }
@@ -55,4 +57,23 @@ function schemasOf(stowage: Stowage, warehouse: string): { schemas: string[]; cl
     }
   }
   return { schemas: [...schemas], classic, existing };
+}
+
+/** The tables a warehouse's activations write, each with the columns their mappings name (`Driver.privilegeProblems`). */
+function activationTables(stowage: Stowage, warehouse: string, rules: IdentifierRules): ActivationTable[] {
+  const names = new ColumnNamer(rules);
+  const tables = new Map<string, { schema: string; table: string; columns: Set<string>; by: string[] }>();
+  for (const space of Object.values(stowage.config.spaces)) {
+    for (const a of Object.values(space.activations)) {
+      if (a.warehouse !== warehouse) continue;
+      const schema = a.schema ?? space.name;
+      const table = names.column(a.table);
+      const key = `${schema}\u0000${table}`;
+      let entry = tables.get(key);
+      if (!entry) tables.set(key, (entry = { schema, table, columns: new Set(), by: [] }));
+      for (const column of activationColumns(a, rules)) entry.columns.add(column);
+      entry.by.push(`activation "${a.name}"`);
+    }
+  }
+  return [...tables.values()].map((t) => ({ ...t, columns: [...t.columns] }));
 }

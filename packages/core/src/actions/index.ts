@@ -4,4 +4,5 @@ export { withStorageActions, bindActionWriter, type ActionSession } from './defi
 export { eventFromChange, type ActionEvent } from './events.js';
 export { sendCustomEventFields, audienceColumns, journeyColumns } from './fields.js';
 export { PRESETS, presetColumns, type StoragePreset } from './presets.js';
+export { activationColumns } from './activation-columns.js';
 export { scopeViolation } from './scope.js';

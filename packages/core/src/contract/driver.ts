@@ -47,10 +47,12 @@ export interface Driver {
   /**
    * Optional: what the connection's role lacks to load these schemas (to make them, or tables
    * and columns in them, and what loading needs besides), each saying how to grant it; every
-   * table of the schemas of `owned` (the Classic ones) is Stowage's to alter. Asked by
-   * `stowage check`, so that a missing privilege is named before a sync fails on it.
+   * table of the schemas of `owned` (the Classic ones) is Stowage's to alter. `tables`: the
+   * activations' tables (in the space's schema or one an activation names), with the columns
+   * their mappings write, which an existing table must take (INSERT, and columns only its owner
+   * may add). Asked by `stowage check`, so that a missing privilege is named before a write fails on it.
    */
-  privilegeProblems?(schemas: readonly string[], owned: readonly string[]): Promise<string[]>;
+  privilegeProblems?(schemas: readonly string[], owned: readonly string[], tables?: readonly ActivationTable[]): Promise<string[]>;
   /**
    * Optional: the other sessions holding locks on tables of the schema, each in one line (who,
    * which lock, since when), told when a sync was kept waiting (`busyError`).
@@ -143,4 +145,12 @@ export interface Driver {
   latestSliceKeys?(columns: number): number;
   /** Close the session and remove any load files it did not consume. */
   close(): Promise<void>;
+}
+
+/** A table activations write (`Driver.privilegeProblems`): its schema, its name and the columns written, as the warehouse spells them; `by`, the activations. */
+export interface ActivationTable {
+  schema: string;
+  table: string;
+  columns: readonly string[];
+  by: readonly string[];
 }

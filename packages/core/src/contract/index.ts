@@ -4,5 +4,5 @@ export type { Capabilities } from './capabilities.js';
 export { unsupportedCapabilities } from './capabilities.js';
 export type { RowLimit } from './row-limit.js';
 export type { Dialect, IdentifierRules } from './dialect.js';
-export type { Driver, LoadFile, Row, SqlValue, StageOptions } from './driver.js';
+export type { ActivationTable, Driver, LoadFile, Row, SqlValue, StageOptions } from './driver.js';
 export type { ConnectContext, Destination, WarehouseSettings } from './destination.js';
