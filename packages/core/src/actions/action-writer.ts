@@ -1,8 +1,9 @@
+import { yieldToEventLoop } from '../process/yield.js';
 import type { Capabilities } from '../contract/capabilities.js';
 import type { Dialect } from '../contract/dialect.js';
 import type { Driver } from '../contract/driver.js';
 import type { LogicalType } from '../contract/logical-type.js';
-import { ColumnNamer, type NameCollision } from '../naming/column-namer.js';
+import { ColumnNamer, placeValue, type NameCollision } from '../naming/column-namer.js';
 import type { Reject } from '../schema/plan.js';
 import { parseTimestamp } from '../types/timestamp.js';
 import { IdsOfEmptyTables } from '../writer/sync-keys.js';
@@ -163,6 +164,7 @@ export class ActionWriter {
     };
 
     for (let i = 0; i < payloads.length; i++) {
+      if (i > 0 && i % 500 === 0) await yieldToEventLoop();
       const p = payloads[i]!;
       const scope = scopeViolation(p.event) ?? scopeViolation(p.schema);
       if (scope) {
@@ -202,7 +204,7 @@ export class ActionWriter {
       }
       const row: Record<string, unknown> = { id: p.messageId, received_at: receivedAt };
       const collisions: NameCollision[] = [];
-      this.names.place(row, p.properties, isStandard, { table, messageId: p.messageId }, collisions);
+      this.placeProperties(row, p.properties, { table, messageId: p.messageId }, collisions);
       for (const c of collisions) {
         group.rejects.push({ messageId: c.messageId, table, column: c.column, value: typeof c.value === 'string' ? c.value : exactJsonText(c.value), reason: 'another key of the same event names this column' });
       }
@@ -232,6 +234,29 @@ export class ActionWriter {
       schemas.push({ schema, batch: await this.writer.prepare({ schema, tables, latest: [], rejects: group.rejects, createSchema: !group.override }, keys) });
     }
     return { out, schemas };
+  }
+
+  /**
+   * An event's properties in its row's columns (`ColumnNamer.place`), where a key whose value is
+   * null keeps its column from the leaves of another key's object (`owner: { id }` flattened to
+   * `owner_id` where `owner_id` is null): such a leaf is a collision, quarantined, as it is beside
+   * a value. Else an anonymous member's null `user_id` would take an id out of its entity context.
+   */
+  private placeProperties(row: Record<string, unknown>, properties: Record<string, unknown>, where: { table: string; messageId: string }, collisions: NameCollision[]): void {
+    let nulls: Set<string> | undefined;
+    for (const key in properties) if (properties[key] === null) (nulls ??= new Set()).add(this.placed(this.names.column(key)));
+    if (!nulls) return this.names.place(row, properties, isStandard, where, collisions);
+    const held = nulls;
+    this.names.forEachLeaf(properties, '', (name, value) => {
+      const column = this.placed(name);
+      if (value !== null && held.has(column)) collisions.push({ ...where, column, value });
+      else placeValue(row, column, value, where, collisions);
+    });
+  }
+
+  /** The column a name takes in a row: a standard one's is kept as `_<name>` (`ColumnNamer.place`). */
+  private placed(name: string): string {
+    return isStandard(name) ? this.names.kept(name) : name;
   }
 
   /** The warehouse's share of a prepared write: one transaction per schema. */

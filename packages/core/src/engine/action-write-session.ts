@@ -15,6 +15,9 @@ import type { History, SyncRecord } from '../history/history.js';
 import { redact } from '../history/redact.js';
 import { ColumnNamer } from '../naming/column-namer.js';
 import { BusyTime } from './busy-time.js';
+import { yieldToEventLoop } from '../process/yield.js';
+
+const EVENTS_PER_SLICE = 500;
 
 /** What one activation's events became in one write (a run's, or a retry's). */
 export interface ActivationOutcome {
@@ -247,15 +250,17 @@ export class ActionWriteSession {
     if (!this.compiled.has(activation.name)) this.compiled.set(activation.name, compileMapping(mapping) ?? null);
     const map = this.compiled.get(activation.name) ?? ((event: ActionEvent) => withJsonTexts(event, actionsCore().transform(mapping as never, materializeEvent(event) as never)));
     const results: EventResult[] = new Array(events.length);
+    const declared = Object.keys(mapping.properties as Record<string, unknown>);
     const payloads: ActionPayload[] = [];
     const indices: number[] = [];
     for (let i = 0; i < events.length; i++) {
+      if (i > 0 && i % EVENTS_PER_SLICE === 0) await yieldToEventLoop();
       let payload: Record<string, unknown>;
       try {
         // The mapping can fail on one event's data (a @liquid template over its memory limit on a
         // long value, a @case operator mapping-kit checks only on a value): that event is refused,
         // as an invalid payload is, and the others are written.
-        payload = removeEmptyValues(map(events[i]!), PAYLOAD_SCHEMA);
+        payload = withDeclaredColumns(removeEmptyValues(map(events[i]!), PAYLOAD_SCHEMA), declared);
       } catch (error) {
         results[i] = { status: 400, errormessage: `the activation's mapping failed on it: ${refusalReason(error)}` };
         continue;
@@ -435,4 +440,21 @@ export class ActionWriteSession {
     this.history.record(record);
     return { record, activations: [...this.outcomes.values()] };
   }
+}
+
+/**
+ * A payload whose mapping left a column of the activation without a value (`@path` to an
+ * anonymous member's user id) holds it as null: the column is still the mapping's, and the
+ * leaves of another mapped object are not flattened into it (`ActionWriter.placeProperties`).
+ */
+function withDeclaredColumns(payload: Record<string, unknown>, declared: readonly string[]): Record<string, unknown> {
+  const properties = payload.properties;
+  if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) return payload;
+  let filled: Record<string, unknown> | undefined;
+  for (const key of declared) {
+    if ((properties as Record<string, unknown>)[key] !== undefined) continue;
+    filled ??= { ...(properties as Record<string, unknown>) };
+    filled[key] = null;
+  }
+  return filled ? { ...payload, properties: filled } : payload;
 }

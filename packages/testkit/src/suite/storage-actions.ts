@@ -114,6 +114,26 @@ export function storageActions(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it("never fills a preset column left null (an anonymous member's user_id) from a mapped object's leaves: quarantined, as beside a value, compiled or not", async () => {
+      for (const owner of [{ '@path': '$.properties.data_graph_entity_context.owner' }, { '@if': { exists: { '@path': '$.properties.data_graph_entity_context.owner' }, then: { '@path': '$.properties.data_graph_entity_context.owner' }, else: null } }]) {
+        const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts', columns: { user: owner } } } });
+        const result = await h.run({ computation: 'carts', id: 'r1', kind: 'delta' }, [
+          { anonymousIds: ['anon-1'], entityContext: { cart_id: 'c1', owner: { id: 'u999', name: 'Ann' } } },
+          { userId: 'u1', entityContext: { cart_id: 'c2', owner: { id: 'u999', name: 'Bob' } } },
+        ]);
+        expect(result.writes[0]).toMatchObject({ status: 'Partial', rows: { 'default.carts': 2 } });
+        expect(await h.rows('carts', ['user_id', 'user_name'], ['user_name'], 'wh', 'default')).toEqual([
+          { user_id: null, user_name: 'Ann' },
+          { user_id: 'u1', user_name: 'Bob' },
+        ]);
+        expect(await h.rows('_stowage_rejects', ['column_name', 'value'], ['column_name'], 'wh', 'default')).toEqual([
+          { column_name: 'user_id', value: 'u999' },
+          { column_name: 'user_id', value: 'u999' },
+        ]);
+        await h.close();
+      }
+    });
+
     it('lands the same rows whether a mapping is compiled or needs mapping-kit itself (@template, @if)', async () => {
       const compiled = { cart_id: { '@path': '$.properties.data_graph_entity_context.cart_id' }, items: { '@json': { mode: 'encode', value: { '@path': '$.properties.data_graph_entity_context.items' } } } };
       // The same columns, through directives only mapping-kit evaluates.
