@@ -23,7 +23,9 @@ export async function applyRuns(stowage: Stowage, files: string[], quiet = false
     );
     for (const notice of outcome.notices) console.log(`  ${notice}`);
     for (const a of outcome.activations) {
-      console.log(`  activation ${a.activation} → ${a.warehouse} ${a.table}: ${fmt(a.written)} rows written, ${fmt(a.refused)} refused, ${duration(a.ms)}`);
+      // Rows an earlier attempt wrote (a run sent again after a crash) are told apart: the history counts the rows written alone.
+      const there = a.duplicates > 0 ? `, ${fmt(a.duplicates)} already there` : '';
+      console.log(`  activation ${a.activation} → ${a.warehouse} ${a.table}: ${fmt(a.written)} rows written${there}, ${fmt(a.refused)} refused, ${duration(a.ms)}`);
     }
     for (const write of outcome.writes) {
       if (write.status === 'Failure') console.log(`  Storage Actions write to ${write.warehouse} failed: ${write.error}`);

@@ -27,6 +27,8 @@ export interface ActivationOutcome {
   table: string;
   /** Events written (a message already in the table counts once, when it first landed). */
   written: number;
+  /** Events the table held already (written by an earlier attempt: a run sent again, a queue written twice). */
+  duplicates: number;
   /** Events refused: entity context over the limit, a name outside the scope, an invalid payload. */
   refused: number;
   /**
@@ -212,9 +214,10 @@ export class ActionWriteSession {
     const results = await apply();
     const name = activation.name;
     const table = `${activation.schema ?? this.space.name}.${this.names.column(activation.table)}`;
-    const outcome = this.outcomes.get(name) ?? { activation: name, warehouse: this.warehouse.name, table, written: 0, refused: 0, ms: 0 };
+    const outcome = this.outcomes.get(name) ?? { activation: name, warehouse: this.warehouse.name, table, written: 0, duplicates: 0, refused: 0, ms: 0 };
+    let answered = 0;
     for (const [i, r] of results.entries()) {
-      if (r.status >= 200 && r.status < 300) outcome.written++;
+      if (r.status >= 200 && r.status < 300) answered++;
       else {
         outcome.refused++;
         if (this.refused++ < NOTICED_REFUSALS) this.record.notices.push(`${name}: event ${events[i]?.messageId} not written: ${(r as { errormessage?: string }).errormessage ?? r.status}`);
@@ -227,10 +230,15 @@ export class ActionWriteSession {
     outcome.ms = busy.ms;
     this.outcomes.set(name, outcome);
     this.record.calls += events.length;
+    // One activation's events a commit: the rows its tables gained are its own, the rest of its answered events were there already.
+    let inserted = 0;
     for (const [table, n] of Object.entries(writer.totals.rows)) {
       const gained = n - (before[table] ?? 0);
       if (gained > 0) this.record.rows[table] = (this.record.rows[table] ?? 0) + gained;
+      inserted += Math.max(0, gained);
     }
+    outcome.written += Math.min(inserted, answered);
+    outcome.duplicates += answered - Math.min(inserted, answered);
     if (this.begun) this.history.progress(this.record);
   }
 

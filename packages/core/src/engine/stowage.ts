@@ -1041,7 +1041,7 @@ function mergeOutcomes(outcomes: readonly ActivationOutcome[]): ActivationOutcom
   for (const o of outcomes) {
     const key = `${o.activation}\u0000${o.warehouse}`;
     const seen = merged.get(key);
-    if (seen) merged.set(key, { ...seen, written: seen.written + o.written, refused: seen.refused + o.refused, ms: seen.ms + o.ms });
+    if (seen) merged.set(key, { ...seen, written: seen.written + o.written, duplicates: seen.duplicates + o.duplicates, refused: seen.refused + o.refused, ms: seen.ms + o.ms });
     else merged.set(key, o);
   }
   return [...merged.values()];

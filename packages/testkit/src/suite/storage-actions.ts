@@ -49,7 +49,7 @@ export function storageActions(dut: DestinationUnderTest): void {
     it('writes a linked audience run at once into <space>.<table>, with the preset columns', async () => {
       const h = await Harness.create(dut, { computations, activations: { carts_to_wh: { computation: 'carts', table: 'abandoned_carts' } } });
       const result = await h.run({ computation: 'carts', id: 'r1', completedAt: at(0) }, [{ userId: 'u1', entityContext: { cart_id: 'c1', total: 20, items: [{ sku: 'a' }] } }]);
-      expect(result.activations).toEqual([{ activation: 'carts_to_wh', warehouse: 'wh', table: 'default.abandoned_carts', written: 1, refused: 0, ms: expect.any(Number) }]);
+      expect(result.activations).toEqual([{ activation: 'carts_to_wh', warehouse: 'wh', table: 'default.abandoned_carts', written: 1, duplicates: 0, refused: 0, ms: expect.any(Number) }]);
       expect(result.writes[0]).toMatchObject({ path: 'storage-actions', trigger: 'run r1', status: 'Success', rows: { 'default.abandoned_carts': 1 } });
       expect((await h.columns('abandoned_carts', 'wh', 'default'))?.sort()).toEqual([...PRESET_COLUMNS].sort());
       const [row] = await h.rows('abandoned_carts', PRESET_COLUMNS.filter((c) => c !== 'id'), ['user_id'], 'wh', 'default');
@@ -342,6 +342,13 @@ export function storageActions(dut: DestinationUnderTest): void {
       await moved.run({ computation: 'carts', id: 'r4', completedAt: at(3) }, [{ userId: 'u1' }, { userId: 'u3' }, { userId: 'u4' }]);
       expect(await moved.rows('carts_now', ['user_id'], ['user_id'], 'wh', 'default')).toHaveLength(5);
       await moved.close();
+      // Pointed back: u1's entered row is there from r1, and is told apart from the rows written.
+      const back = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } }, reuse: { dir: first.dir, settings: first.settings } });
+      const again = await back.run({ computation: 'carts', id: 'r5', completedAt: at(4) }, [{ userId: 'u1' }, { userId: 'u3' }, { userId: 'u4' }]);
+      expect(again.activations).toEqual([expect.objectContaining({ written: 2, duplicates: 1, refused: 0 })]);
+      expect(again.writes[0]).toMatchObject({ rows: { 'default.carts': 2 }, duplicates: 1 });
+      expect(await back.rows('carts', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1' }, { user_id: 'u2' }, { user_id: 'u3' }, { user_id: 'u4' }]);
+      await back.close();
     });
 
     it('writes to an existing schema the activation names, and never creates one: a missing schema keeps its events queued', async () => {
