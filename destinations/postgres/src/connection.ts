@@ -26,12 +26,37 @@ function misreadUserinfo(url: string): string | undefined {
 
 /** Whether pg reads the URL (it also takes forms WHATWG's URL does not: `postgres://u:p@/db?host=/tmp`). */
 function readable(url: string): boolean {
+  return readingError(url) === undefined;
+}
+
+/** What reading the URL failed on, if it did. */
+function readingError(url: string): unknown {
   try {
     parseUrl(url);
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (error) {
+    return error ?? new Error('unreadable');
   }
+}
+
+/** The TLS files a URL may name, which pg reads as it reads the URL. */
+const FILE_PARAMETERS = ['sslrootcert', 'sslcert', 'sslkey'];
+
+/** A TLS file the URL names that cannot be read, said as such (pg's own error names the path alone). */
+function unreadableFile(url: string, error: unknown): string | undefined {
+  const code = (error as { code?: string })?.code;
+  const path = (error as { path?: string })?.path;
+  if (code === undefined || path === undefined) return undefined;
+  let query: URLSearchParams;
+  try {
+    query = new URLSearchParams(url.slice(url.indexOf('?') + 1));
+  } catch {
+    return undefined;
+  }
+  const parameter = FILE_PARAMETERS.find((name) => query.get(name) === path);
+  if (parameter === undefined) return undefined;
+  const why = code === 'ENOENT' ? 'there is no such file' : code === 'EACCES' ? 'this process may not read it' : code === 'EISDIR' ? 'it is a folder' : code;
+  return `the file ${path} that ${parameter} names cannot be read (${why}): give the path of the ${parameter === 'sslrootcert' ? "CA certificate that signed the server's" : parameter === 'sslcert' ? 'client certificate' : "client certificate's key"}`;
 }
 
 /** Why a URL cannot be used as written, never quoting its secret; undefined when it can. */
@@ -44,6 +69,8 @@ export function urlProblem(url: string): string | undefined {
   if (!readable(url) && /[?&]sslmode=verify-ca\b/i.test(url) && !/[?&]sslrootcert=/i.test(url)) {
     return "sslmode=verify-ca needs the certificate of the CA that signed the server's: add sslrootcert=<file> (or use sslmode=verify-full, which checks the host name too)";
   }
+  const fileProblem = unreadableFile(url, readingError(url));
+  if (fileProblem) return fileProblem;
   if (!readable(url)) return 'it is not a URL that can be read (a port is 1 to 65535; a host, a user or a database name with special characters is percent-encoded): give postgres://user:password@host:port/database';
   return undefined;
 }

@@ -93,6 +93,11 @@ describe('credentials', () => {
     }
     expect(String(warnings)).not.toMatch(/SECURITY WARNING/);
     expect(problems('postgres://u@h/db?sslmode=verify-ca')).toEqual([expect.stringMatching(/sslmode=verify-ca needs the certificate of the CA .*sslrootcert=<file>/)]);
+    // A TLS file named in the URL that is not there is said as such, not as a URL that cannot be read.
+    expect(problems('postgres://u:pw@h:5432/db?sslrootcert=/nonexistent/ca.crt&sslmode=verify-full')).toEqual([
+      expect.stringContaining("the file /nonexistent/ca.crt that sslrootcert names cannot be read (there is no such file): give the path of the CA certificate that signed the server's"),
+    ]);
+    expect(problems('postgres://u:pw@h/db?sslcert=/nonexistent/x.crt&sslkey=/nonexistent/x.key')).toEqual([expect.stringContaining('the file /nonexistent/x.crt that sslcert names cannot be read (there is no such file)')]);
   });
 });
 
