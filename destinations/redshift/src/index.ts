@@ -67,16 +67,25 @@ export function redshiftDestination(options: RedshiftOptions = {}): Destination<
     schemaProblem: (schema) => systemSchemaProblem(schema, 'Redshift', true),
     settingsProblems: (settings) => {
       const problems = pgSettingsProblems(settings);
+      if (!settings.s3Bucket) {
+        // Staging settings without a bucket stage nothing: rows go in by multi-row INSERT, and the user believes otherwise.
+        for (const key of STAGING_KEYS) if (settings[key] !== undefined) problems.push(`${key}: set, but s3Bucket is not: without s3Bucket nothing is staged on S3 (rows go in by multi-row INSERT); set s3Bucket, or remove ${key}`);
+        return problems;
+      }
       try {
         stagingOf(settings);
       } catch (error) {
-        // stagingOf's refusals name keys, never their values.
-        problems.push(`s3Bucket: ${(error as Error).message}`);
+        // stagingOf's refusals name keys, never their values; a key given without its pair is told at its own path.
+        const alone = Boolean(settings.accessKeyId) !== Boolean(settings.secretAccessKey) ? (settings.accessKeyId ? 'accessKeyId' : 'secretAccessKey') : 's3Bucket';
+        problems.push(`${alone}: ${(error as Error).message}`);
       }
       return problems;
     },
   };
 }
+
+/** Settings of the S3 staging, which mean something only with s3Bucket. */
+const STAGING_KEYS = ['s3Prefix', 's3Region', 's3Endpoint', 's3ForcePathStyle', 'iamRole', 'accessKeyId', 'secretAccessKey'] as const;
 
 export const redshift = redshiftDestination();
 export default redshift;

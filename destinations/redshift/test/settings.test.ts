@@ -22,7 +22,12 @@ describe('Redshift schemas', () => {
 describe('Redshift settings', () => {
   it('refuses staging without the keys COPY needs, and a URL whose password ends its host part, with the configuration and without quoting a secret', () => {
     const url = 'redshift://awsuser@cluster.example.com:5439/dev';
-    expect(problems({ url, s3Bucket: 'b', accessKeyId: 'AKIAEXAMPLE' })).toEqual(['/warehouses/rs/settings/s3Bucket: accessKeyId and secretAccessKey are given together or not at all']);
+    expect(problems({ url, s3Bucket: 'b', accessKeyId: 'AKIAEXAMPLE' })).toEqual(['/warehouses/rs/settings/accessKeyId: accessKeyId and secretAccessKey are given together or not at all']);
+    // Staging settings without a bucket stage nothing: said, at each key's path.
+    expect(problems({ url, s3Prefix: 'stowage/', iamRole: 'arn:aws:iam::1:role/r' })).toEqual([
+      '/warehouses/rs/settings/s3Prefix: set, but s3Bucket is not: without s3Bucket nothing is staged on S3 (rows go in by multi-row INSERT); set s3Bucket, or remove s3Prefix',
+      '/warehouses/rs/settings/iamRole: set, but s3Bucket is not: without s3Bucket nothing is staged on S3 (rows go in by multi-row INSERT); set s3Bucket, or remove iamRole',
+    ]);
     expect(problems({ url, s3Bucket: 'b' })).toEqual(['/warehouses/rs/settings/s3Bucket: s3Bucket needs iamRole, or accessKeyId and secretAccessKey, so that COPY may read the staged files']);
     const found = problems({ url: 'redshift://awsuser:5439/RsS3cretPW@cluster.example.com:5439/dev' });
     expect(found).toEqual([expect.stringMatching(/^\/warehouses\/rs\/settings\/url: it cannot be read with its user and password as written/)]);
