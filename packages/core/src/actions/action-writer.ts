@@ -1,4 +1,3 @@
-import { yieldToEventLoop } from '../process/yield.js';
 import type { Capabilities } from '../contract/capabilities.js';
 import type { Dialect } from '../contract/dialect.js';
 import type { Driver } from '../contract/driver.js';
@@ -7,6 +6,7 @@ import { ColumnNamer, placeValue, type NameCollision } from '../naming/column-na
 import type { Reject } from '../schema/plan.js';
 import { parseTimestamp } from '../types/timestamp.js';
 import { IdsOfEmptyTables } from '../writer/sync-keys.js';
+import { yieldToEventLoop } from '../process/yield.js';
 import type { StateOwner } from '../writer/state-claims.js';
 import { TableWriter, type EarlierWriterOf, type PreparedBatch, type TableBatch } from '../writer/table-writer.js';
 import { scopeViolation } from './scope.js';
@@ -86,6 +86,9 @@ const COLUMN_TYPES: ReadonlyMap<string, LogicalType> = new Map([
     .map(([column]): [string, LogicalType] => [column, 'string']),
 ]);
 
+/** Payloads placed into rows between two turns of the event loop (a few milliseconds of work). */
+const PAYLOADS_PER_SLICE = 500;
+
 /** The column of the presets that holds the whole entity context, as stringified JSON. */
 const ENTITY_CONTEXT = 'entity_context';
 
@@ -164,7 +167,7 @@ export class ActionWriter {
     };
 
     for (let i = 0; i < payloads.length; i++) {
-      if (i > 0 && i % 500 === 0) await yieldToEventLoop();
+      if (i > 0 && i % PAYLOADS_PER_SLICE === 0) await yieldToEventLoop();
       const p = payloads[i]!;
       const scope = scopeViolation(p.event) ?? scopeViolation(p.schema);
       if (scope) {

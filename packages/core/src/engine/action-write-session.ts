@@ -17,6 +17,7 @@ import { ColumnNamer } from '../naming/column-namer.js';
 import { BusyTime } from './busy-time.js';
 import { yieldToEventLoop } from '../process/yield.js';
 
+/** Events mapped and checked between two turns of the event loop (a few milliseconds of work). */
 const EVENTS_PER_SLICE = 500;
 
 /** What one activation's events became in one write (a run's, or a retry's). */

@@ -116,10 +116,10 @@ const MAX_FOUND_KEYS = 200_000;
 /** Tables one statement of a sync's look reads together (a schema may have thousands of event tables). */
 const TABLES_PER_LOOK = 100;
 
-/** A latest-value table made ready for its recompute: its DDL and the columns it carries. */
 /** A source column a latest-value table carries; `castTo`, the table's own type where it differs (and holds every value). */
 type CarriedColumn = Column & { castTo?: LogicalType };
 
+/** A latest-value table made ready for its recompute: its DDL and the columns it carries. */
 interface PreparedLatest {
   spec: LatestValueTable;
   change: TableChange;
@@ -629,7 +629,6 @@ export class TableWriter {
     return false;
   }
 
-  /** The latest-value table's columns follow its source's: same names, same types. */
   /**
    * The latest-value table's columns: its source's, each with the source's type. A column of the
    * table whose type differs from its source column's (changed by hand on either side, or a
