@@ -49,15 +49,16 @@ export class BigIntegerColumns {
       for (const row of rows) {
         for (const column in row) {
           const value = row[column];
-          if (!unknown.has(column)) continue;
           // Only a number that is no safe integer can widen a column (`widerTypeFor`). An integer
           // past 2^53 this batch gives the column counts wherever it comes in the batch: a fraction
           // before it must not widen the column (and the integer be quarantined) where the same
-          // calls in another order keep it bigint (and quarantine the fraction).
+          // calls in another order keep it bigint (and quarantine the fraction). The column is
+          // looked up only for such values: most are neither.
           if (typeof value === 'number' && !Number.isSafeInteger(value)) {
+            if (!unknown.has(column)) continue;
             if (widerTypeFor(value, 'bigint') !== undefined) ask.add(column);
             else if (keptAsDigits(value)) held.add(column);
-          } else if (typeof value === 'string' && value.length >= 16 && keptAsDigits(value)) {
+          } else if (typeof value === 'string' && value.length >= 16 && unknown.has(column) && keptAsDigits(value)) {
             held.add(column);
           }
         }
