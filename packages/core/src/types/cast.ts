@@ -130,9 +130,11 @@ export function widerTypeFor(value: unknown, type: LogicalType): LogicalType | u
 
 /**
  * Whether a column of type `column` holds every value of a column of type `values`, cast in SQL
- * without loss: text holds numbers, booleans and times (as the warehouse writes them). JSON is
- * not among them: a warehouse may refuse to cast a JSON object to text (Redshift's SUPER).
+ * to the text Stowage itself would write: text holds integers, whose digits every warehouse
+ * writes alike. Not booleans (Redshift cannot cast one to text), doubles (Redshift writes
+ * `0.1` as `0.10000000000000001` with the digits a session reads back exactly), times (each
+ * warehouse's own format, not ISO-8601), nor JSON (Redshift's SUPER object has no text cast).
  */
 export function holdsEveryValueOf(column: LogicalType, values: LogicalType): boolean {
-  return column === values || (column === 'string' && (values === 'bigint' || values === 'double' || values === 'boolean' || values === 'timestamp'));
+  return column === values || (column === 'string' && values === 'bigint');
 }

@@ -634,8 +634,8 @@ export class TableWriter {
    * table whose type differs from its source column's (changed by hand on either side, or a
    * column of the user's named like a trait) is widened to it only where that is a widening the
    * warehouse makes in place and nothing depends on the column; else it keeps its type, and takes
-   * the source's values cast to it where its type holds them all (text holds numbers, booleans
-   * and times), or else is left as it is, not refreshed, and a notice says why. Converting it
+   * the source's values cast to it where that writes them as Stowage would (`holdsEveryValueOf`:
+   * text takes integers), or else is left as it is, not refreshed, and a notice says why. Converting it
    * instead could fail on values the refresh never touches (every sync after), or narrow it.
    */
   private prepareLatest(schema: string, tables: Map<string, Column[]>, spec: LatestValueTable, notices: string[]): PreparedLatest {

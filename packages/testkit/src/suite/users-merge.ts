@@ -88,15 +88,18 @@ export function usersMerge(dut: DestinationUnderTest): void {
       expect(carried.notices.join('\n')).not.toContain('widened');
       expect(await h.rows('users', ['id', 'tier'])).toEqual([{ id: 'u1', tier: 'gold' }, { id: 'u2', tier: '3' }]);
       // A users column of the user's named like a later trait it cannot hold (bigint, the trait text): left as it is.
+      // So is a text column of the user's named like a later boolean trait: each warehouse writes a boolean as text its own way, or cannot (Redshift).
       await h.execute(`ALTER TABLE ${table('users')} ADD COLUMN ${quote('seats')} ${physicalType('bigint')}`);
-      await h.execute(`UPDATE ${table('users')} SET ${quote('seats')} = 7 WHERE ${quote('id')} = 'u1'`);
-      await h.calls([identify('u2', { seats: 'many', tier: 4 }, { messageId: 'g4', timestamp: '2026-11-25T10:00:00Z' })]);
+      await h.execute(`ALTER TABLE ${table('users')} ADD COLUMN ${quote('vip')} ${physicalType('string')}`);
+      await h.execute(`UPDATE ${table('users')} SET ${quote('seats')} = 7, ${quote('vip')} = 'yes' WHERE ${quote('id')} = 'u1'`);
+      await h.calls([identify('u2', { seats: 'many', tier: 4, vip: true }, { messageId: 'g4', timestamp: '2026-11-25T10:00:00Z' })]);
       const left = await h.sync();
       expect(left.status).toBe('Success');
       expect(left.notices.join('\n')).toContain('users.seats is bigint where identifies.seats is string, whose values it cannot all hold: it is left as it is, not refreshed');
-      expect(await h.rows('users', ['id', 'tier', 'seats'])).toEqual([{ id: 'u1', tier: 'gold', seats: 7 }, { id: 'u2', tier: '4', seats: null }]);
+      expect(left.notices.join('\n')).toContain('users.vip is string where identifies.vip is boolean, whose values it cannot all hold: it is left as it is, not refreshed');
+      expect(await h.rows('users', ['id', 'tier', 'seats', 'vip'])).toEqual([{ id: 'u1', tier: 'gold', seats: 7, vip: 'yes' }, { id: 'u2', tier: '4', seats: null, vip: null }]);
       const types = await h.columnTypes('users');
-      expect([types.tier, types.seats]).toEqual(['string', 'bigint']);
+      expect([types.tier, types.seats, types.vip]).toEqual(['string', 'bigint', 'string']);
       await h.close();
     });
 
