@@ -12,8 +12,8 @@ const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
  * Classic ones), and a session that may write at all. Catalog functions only
  * (`has_database_privilege`, `has_schema_privilege`, `pg_has_role`: a member of the owning role
  * may alter its tables). PostgreSQL's: Redshift takes no array parameter and has no `pg_has_role`.
- * An activation's existing table (`tables`) must take INSERT, and, where it lacks a column the
- * activation writes, be owned by the role: only the owner may add the column.
+ * An activation's existing table (`tables`) must take SELECT and INSERT, and, where it lacks a
+ * column the activation writes, be owned by the role: only the owner may add the column.
  */
 export async function privilegeProblems(client: pg.Client, schemas: readonly string[], owned: readonly string[], tables: readonly ActivationTable[] = []): Promise<string[]> {
   const problems: string[] = [];
@@ -62,8 +62,8 @@ export async function privilegeProblems(client: pg.Client, schemas: readonly str
 /** An activation's table, where it exists: INSERT on it, and its owner's role where it lacks a column the activation writes. */
 async function activationTableProblems(client: pg.Client, role: string, t: ActivationTable): Promise<string[]> {
   const [found] = (
-    await client.query<{ owner: string; owns: boolean; insert: boolean; columns: string[] }>(
-      `SELECT pg_get_userbyid(c.relowner) AS owner, pg_has_role(c.relowner, 'USAGE') AS owns, has_table_privilege(c.oid, 'INSERT') AS insert,
+    await client.query<{ owner: string; owns: boolean; insert: boolean; select: boolean; columns: string[] }>(
+      `SELECT pg_get_userbyid(c.relowner) AS owner, pg_has_role(c.relowner, 'USAGE') AS owns, has_table_privilege(c.oid, 'INSERT') AS insert, has_table_privilege(c.oid, 'SELECT') AS "select",
               array(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
        WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`,
@@ -74,7 +74,9 @@ async function activationTableProblems(client: pg.Client, role: string, t: Activ
   const name = `${ident(t.schema)}.${ident(t.table)}`;
   const by = t.by.join(', ');
   const problems: string[] = [];
-  if (!found.insert) problems.push(`the role "${role}" lacks INSERT on ${t.schema}.${t.table}, which ${by} writes: GRANT INSERT ON TABLE ${name} TO ${ident(role)}`);
+  // A write reads the table too: whether its message ids are there already.
+  const lacking = [found.select ? '' : 'SELECT', found.insert ? '' : 'INSERT'].filter(Boolean);
+  if (lacking.length > 0) problems.push(`the role "${role}" lacks ${lacking.join(' and ')} on ${t.schema}.${t.table}, which ${by} writes (and reads for the message ids it holds): GRANT SELECT, INSERT ON TABLE ${name} TO ${ident(role)}`);
   const have = new Set(found.columns);
   const missing = t.columns.filter((c) => !have.has(c));
   if (!found.owns && missing.length > 0) {

@@ -49,12 +49,17 @@ describe(`PostgreSQL: what stowage check says a role lacks (${server.label})`, (
       const vipt = { schema: 'archive', table: 'vipt', columns: ['id', 'received_at', 'user_id', 'audience_key'], by: ['activation "vip"'] };
       await admin.query(`SET ROLE ${role}`);
       expect(await privilegeProblems(admin, ['archive'], [], [vipt, { ...vipt, table: 'not_made_yet' }])).toEqual([
-        `the role "${role}" lacks INSERT on archive.vipt, which activation "vip" writes: GRANT INSERT ON TABLE "archive"."vipt" TO "${role}"`,
+        `the role "${role}" lacks SELECT and INSERT on archive.vipt, which activation "vip" writes (and reads for the message ids it holds): GRANT SELECT, INSERT ON TABLE "archive"."vipt" TO "${role}"`,
         `archive.vipt lacks the column audience_key that activation "vip" writes, and is owned by "postgres", not "${role}": only its owner may add it: ALTER TABLE "archive"."vipt" OWNER TO "${role}", or add it by hand`,
       ]);
       await admin.query('RESET ROLE');
-      await admin.query(`GRANT ALL ON archive.vipt TO ${role}`);
+      // INSERT alone is not enough: a write reads the table for the ids it holds.
+      await admin.query(`GRANT INSERT ON archive.vipt TO ${role}`);
       await admin.query('ALTER TABLE archive.vipt ADD COLUMN audience_key text');
+      await admin.query(`SET ROLE ${role}`);
+      expect(await privilegeProblems(admin, ['archive'], [], [vipt])).toEqual([expect.stringContaining(`the role "${role}" lacks SELECT on archive.vipt`)]);
+      await admin.query('RESET ROLE');
+      await admin.query(`GRANT SELECT ON archive.vipt TO ${role}`);
       await admin.query(`SET ROLE ${role}`);
       // Every column there, INSERT granted: written without its owner's role.
       expect(await privilegeProblems(admin, ['archive'], [], [vipt])).toEqual([]);

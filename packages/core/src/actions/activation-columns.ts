@@ -7,15 +7,29 @@ import { presetColumns } from './presets.js';
 const STANDARD = ['id', 'received_at'];
 
 /**
- * The columns an activation's rows have by name, as the warehouse spells them: the standard ones,
- * then a column per top-level key of its mapping (the preset's and its own; one named like a
- * standard column kept as `_<name>`). A key whose values are objects makes further columns
- * (`owner` → `owner_id`), which only its values tell.
+ * Whether a key's mapping gives a value stored in a column of the key's own name: a literal other
+ * than an object, or text (`@json` encode, `@template`). Any other directive (`@path`, `@if`…)
+ * may give an object, flattened into columns named by its leaves (`owner` → `owner_id`).
+ */
+function namesItsColumn(mapping: unknown): boolean {
+  if (mapping === null || typeof mapping !== 'object') return true;
+  if (Array.isArray(mapping)) return false;
+  const directive = mapping as Record<string, unknown>;
+  const json = directive['@json'] as { mode?: unknown } | undefined;
+  return '@template' in directive || (json !== undefined && json.mode === 'encode');
+}
+
+/**
+ * The columns an activation's rows surely have, as the warehouse spells them: the standard ones,
+ * the preset's, and one per key of its own mapping whose value is stored under the key's name
+ * (`namesItsColumn`; one named like a standard column kept as `_<name>`).
  */
 export function activationColumns(activation: Pick<ActivationConfig, 'preset' | 'columns'>, rules: IdentifierRules): string[] {
   const names = new ColumnNamer(rules);
   const columns = new Set(STANDARD);
-  for (const key of Object.keys({ ...presetColumns(activation.preset), ...activation.columns })) {
+  const preset = presetColumns(activation.preset);
+  for (const [key, mapping] of Object.entries({ ...preset, ...activation.columns })) {
+    if (!(key in preset && preset[key] === mapping) && !namesItsColumn(mapping)) continue;
     const column = names.column(key);
     columns.add(STANDARD.includes(column) ? names.kept(column) : column);
   }
