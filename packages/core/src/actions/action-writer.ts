@@ -199,7 +199,7 @@ export class ActionWriter {
         // context among them), so that it can be told apart from the others and written by hand.
         // Its message id is the reject's own `id`.
         const kept: Record<string, unknown> = { received_at: receivedAt };
-        this.names.place(kept, p.properties, isStandard, { table, messageId: p.messageId }, []);
+        this.placeProperties(kept, p.properties, { table, messageId: p.messageId }, []);
         const reason = `the entity context of this event${whose(kept)} is ${Buffer.byteLength(context)} bytes, over the limit of ${limit} (the activation's maxEntityContextBytes); the event was not written, and its row is kept whole in value`;
         group.rejects.push({ messageId: p.messageId, table, column: ENTITY_CONTEXT, value: exactJsonText(kept), reason });
         refuse(i, 413, reason);
@@ -244,17 +244,27 @@ export class ActionWriter {
    * null keeps its column from the leaves of another key's object (`owner: { id }` flattened to
    * `owner_id` where `owner_id` is null): such a leaf is a collision, quarantined, as it is beside
    * a value. Else an anonymous member's null `user_id` would take an id out of its entity context.
+   * Two keys of plain values naming one column keep the first non-null one, as anywhere else.
    */
   private placeProperties(row: Record<string, unknown>, properties: Record<string, unknown>, where: { table: string; messageId: string }, collisions: NameCollision[]): void {
     let nulls: Set<string> | undefined;
     for (const key in properties) if (properties[key] === null) (nulls ??= new Set()).add(this.placed(this.names.column(key)));
     if (!nulls) return this.names.place(row, properties, isStandard, where, collisions);
     const held = nulls;
-    this.names.forEachLeaf(properties, '', (name, value) => {
-      const column = this.placed(name);
-      if (value !== null && held.has(column)) collisions.push({ ...where, column, value });
-      else placeValue(row, column, value, where, collisions);
-    });
+    for (const key of Object.keys(properties)) {
+      const value = properties[key];
+      if (value === undefined) continue;
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        this.names.place(row, { [key]: value }, isStandard, where, collisions);
+        continue;
+      }
+      // An object's leaves, flattened under its key.
+      this.names.forEachLeaf({ [key]: value }, '', (name, leaf) => {
+        const column = this.placed(name);
+        if (leaf !== null && held.has(column)) collisions.push({ ...where, column, value: leaf });
+        else placeValue(row, column, leaf, where, collisions);
+      });
+    }
   }
 
   /** The column a name takes in a row: a standard one's is kept as `_<name>` (`ColumnNamer.place`). */

@@ -116,15 +116,17 @@ export function storageActions(dut: DestinationUnderTest): void {
 
     it("never fills a preset column left null (an anonymous member's user_id) from a mapped object's leaves: quarantined, as beside a value, compiled or not", async () => {
       for (const owner of [{ '@path': '$.properties.data_graph_entity_context.owner' }, { '@if': { exists: { '@path': '$.properties.data_graph_entity_context.owner' }, then: { '@path': '$.properties.data_graph_entity_context.owner' }, else: null } }]) {
-        const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts', columns: { user: owner } } } });
+        // Two keys of plain values naming one column, one of them null: the other's value, as anywhere else.
+        const columns = { user: owner, 'Cart Ref': { '@path': '$.properties.data_graph_entity_context.nothing' }, cart_ref: { '@path': '$.properties.data_graph_entity_context.cart_id' } };
+        const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts', columns } } });
         const result = await h.run({ computation: 'carts', id: 'r1', kind: 'delta' }, [
           { anonymousIds: ['anon-1'], entityContext: { cart_id: 'c1', owner: { id: 'u999', name: 'Ann' } } },
           { userId: 'u1', entityContext: { cart_id: 'c2', owner: { id: 'u999', name: 'Bob' } } },
         ]);
         expect(result.writes[0]).toMatchObject({ status: 'Partial', rows: { 'default.carts': 2 } });
-        expect(await h.rows('carts', ['user_id', 'user_name'], ['user_name'], 'wh', 'default')).toEqual([
-          { user_id: null, user_name: 'Ann' },
-          { user_id: 'u1', user_name: 'Bob' },
+        expect(await h.rows('carts', ['user_id', 'user_name', 'cart_ref'], ['user_name'], 'wh', 'default')).toEqual([
+          { user_id: null, user_name: 'Ann', cart_ref: 'c1' },
+          { user_id: 'u1', user_name: 'Bob', cart_ref: 'c2' },
         ]);
         expect(await h.rows('_stowage_rejects', ['column_name', 'value'], ['column_name'], 'wh', 'default')).toEqual([
           { column_name: 'user_id', value: 'u999' },
