@@ -117,13 +117,16 @@ describe('planTable', () => {
       { id: 'm2', j: JSON.stringify({ s: '\ud83d\ude00' }), t: 'x' },
       { id: 'm3', j: '{"s":"\\ud83d\\ude00","b":"\\\\ud800"}', t: 'y' },
       { id: 'm4', j: '{"s":"\\udc00"}', t: 'z' },
+      // Not JSON: stored as a JSON string, its backslash escaped.
+      { id: 'm5', j: 'plain \\ud800 words', t: 'w' },
     ];
     const plan = planTable(base({ rows: rows(), fixedTypes: new Map([['j', 'json' as const]]), capabilities: { inPlaceWidening: [], maxColumns: 10, textHoldsNul: true, maxStringBytes: Infinity } }));
     expect(plan.rejects.map((r) => [r.messageId, r.column, r.reason])).toEqual([
       ['m1', 'j', expect.stringContaining('lone UTF-16 surrogate')],
       ['m4', 'j', expect.stringContaining('lone UTF-16 surrogate')],
     ]);
-    expect(plan.rows.map((r) => r.t)).toEqual(['{"s":"\\udc00"}', 'x', 'y', 'z']);
+    expect(plan.rows.map((r) => r.t)).toEqual(['{"s":"\\udc00"}', 'x', 'y', 'z', 'w']);
+    expect(plan.rows[4]!.j).toBe(JSON.stringify('plain \\ud800 words'));
     expect(escapesLoneSurrogate('{"a":"\\ud800\\u0041"}')).toBe(true);
     expect(escapesLoneSurrogate('{"a":"\\u0041\\ud800"}')).toBe(true);
     expect(escapesLoneSurrogate('{"a":"\\\\ud800"}')).toBe(false);

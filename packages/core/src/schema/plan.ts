@@ -265,7 +265,8 @@ class TablePlanner {
         row[column] = null;
         continue;
       }
-      if (typeof value === 'string' && (!isWellFormed(value) || (type === 'json' && escapesLoneSurrogate(value)))) {
+      // JSON text only: text that is no JSON is stored as a JSON string below, its backslashes escaped.
+      if (typeof value === 'string' && (!isWellFormed(value) || (type === 'json' && escapesLoneSurrogate(value) && isJsonText(value)))) {
         // Half of a character: every warehouse's UTF-8 would store U+FFFD instead, silently.
         rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value, reason: 'the value holds half of a character (a lone UTF-16 surrogate), which no warehouse stores as it is' });
         row[column] = null;
