@@ -212,14 +212,13 @@ export class ActionWriteSession {
     if (this.error !== undefined) throw this.error;
     const writer = this.writer!;
     const before = { ...writer.totals.rows };
+    const duplicatesBefore = writer.totals.duplicates;
     const results = await apply();
     const name = activation.name;
     const table = `${activation.schema ?? this.space.name}.${this.names.column(activation.table)}`;
     const outcome = this.outcomes.get(name) ?? { activation: name, warehouse: this.warehouse.name, table, written: 0, duplicates: 0, refused: 0, ms: 0 };
-    let answered = 0;
     for (const [i, r] of results.entries()) {
-      if (r.status >= 200 && r.status < 300) answered++;
-      else {
+      if (r.status < 200 || r.status >= 300) {
         outcome.refused++;
         if (this.refused++ < NOTICED_REFUSALS) this.record.notices.push(`${name}: event ${events[i]?.messageId} not written: ${(r as { errormessage?: string }).errormessage ?? r.status}`);
       }
@@ -231,15 +230,15 @@ export class ActionWriteSession {
     outcome.ms = busy.ms;
     this.outcomes.set(name, outcome);
     this.record.calls += events.length;
-    // One activation's events a commit: the rows its tables gained are its own, the rest of its answered events were there already.
-    let inserted = 0;
+    // One activation's events a commit: the rows its tables gained, and the events the writer found there already, are its own.
     for (const [table, n] of Object.entries(writer.totals.rows)) {
       const gained = n - (before[table] ?? 0);
-      if (gained > 0) this.record.rows[table] = (this.record.rows[table] ?? 0) + gained;
-      inserted += Math.max(0, gained);
+      if (gained > 0) {
+        this.record.rows[table] = (this.record.rows[table] ?? 0) + gained;
+        outcome.written += gained;
+      }
     }
-    outcome.written += Math.min(inserted, answered);
-    outcome.duplicates += answered - Math.min(inserted, answered);
+    outcome.duplicates += writer.totals.duplicates - duplicatesBefore;
     if (this.begun) this.history.progress(this.record);
   }
 
