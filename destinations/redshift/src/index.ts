@@ -69,7 +69,8 @@ export function redshiftDestination(options: RedshiftOptions = {}): Destination<
       const problems = pgSettingsProblems(settings);
       if (!settings.s3Bucket) {
         // Staging settings without a bucket stage nothing: rows go in by multi-row INSERT, and the user believes otherwise.
-        for (const key of STAGING_KEYS) if (settings[key] !== undefined) problems.push(`${key}: set, but s3Bucket is not: without s3Bucket nothing is staged on S3 (rows go in by multi-row INSERT); set s3Bucket, or remove ${key}`);
+        // Unset is undefined, null (a YAML key left empty) or false (s3ForcePathStyle's default).
+        for (const key of STAGING_KEYS) if (settings[key] !== undefined && settings[key] !== null && settings[key] !== false) problems.push(`${key}: set, but s3Bucket is not: without s3Bucket nothing is staged on S3 (rows go in by multi-row INSERT); set s3Bucket, or remove ${key}`);
         return problems;
       }
       try {

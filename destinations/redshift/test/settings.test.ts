@@ -28,6 +28,7 @@ describe('Redshift settings', () => {
       '/warehouses/rs/settings/s3Prefix: set, but s3Bucket is not: without s3Bucket nothing is staged on S3 (rows go in by multi-row INSERT); set s3Bucket, or remove s3Prefix',
       '/warehouses/rs/settings/iamRole: set, but s3Bucket is not: without s3Bucket nothing is staged on S3 (rows go in by multi-row INSERT); set s3Bucket, or remove iamRole',
     ]);
+    expect(problems({ url, s3ForcePathStyle: false })).toEqual([]);
     expect(problems({ url, s3Bucket: 'b' })).toEqual(['/warehouses/rs/settings/s3Bucket: s3Bucket needs iamRole, or accessKeyId and secretAccessKey, so that COPY may read the staged files']);
     const found = problems({ url: 'redshift://awsuser:5439/RsS3cretPW@cluster.example.com:5439/dev' });
     expect(found).toEqual([expect.stringMatching(/^\/warehouses\/rs\/settings\/url: it cannot be read with its user and password as written/)]);
