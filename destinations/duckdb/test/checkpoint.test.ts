@@ -32,6 +32,10 @@ function observed(log: string[], failCheckpoint = false): Destination {
         log.push('close');
         await driver.close();
       };
+      session.execute = async (sql, params) => {
+        if (/^INSERT INTO "engage_default"\."users"/.test(sql)) log.push('users');
+        return driver.execute(sql, params);
+      };
       return session;
     },
   };
@@ -80,6 +84,20 @@ describe('DuckDB checkpoints', () => {
     expect(log.indexOf('checkpoint')).toBeLessThan(log.indexOf('committing'));
     expect(log.indexOf('checkpointed')).toBeLessThan(log.indexOf('close'));
     expect(log.filter((e) => e === 'checkpoint')).toHaveLength(1);
+  });
+
+  it("come once a sync's batches are in, before the users recompute, whose aggregate then does not come on top of their rows in memory", async () => {
+    for (const fail of [false, true]) {
+      const log: string[] = [];
+      const h = await Harness.create({ destination: observed(log, fail), module: '@stowage/destination-duckdb', settings: (d) => ({ path: join(d, 'wh.duckdb') }), unreachable: (d) => ({ path: join(d, 'no', 'wh.duckdb') }) });
+      await h.calls([{ type: 'identify', messageId: 'i1', userId: 'u1', traits: { plan: 'pro' }, timestamp: '2026-11-23T10:00:00Z' }]);
+      // A failed checkpoint fails nothing: the rows are committed, and closing checkpoints again.
+      expect(await h.sync()).toMatchObject({ status: 'Success', rows: { identifies: 1, users: 1 } });
+      expect(log.indexOf('checkpoint')).toBeGreaterThanOrEqual(0);
+      expect(log.indexOf('checkpoint')).toBeLessThan(log.indexOf('users'));
+      expect(await h.rows('users', ['id', 'plan'])).toEqual([{ id: 'u1', plan: 'pro' }]);
+      await h.close();
+    }
   });
 
   it('that fail do not fail the write: its rows are committed', async () => {

@@ -123,7 +123,9 @@ export interface Driver {
    * Optional: write what the session committed into the warehouse's own files now (DuckDB's
    * CHECKPOINT), off the JS thread, so that close() is quick. The engine calls it once a run's
    * writes have settled, so that this work overlaps the profile state's commit instead of
-   * following it. A warehouse whose commits are already in place leaves it out.
+   * following it, and once a sync's batches are in, before the `users` recompute, whose
+   * aggregate then does not come on top of the batches' rows held in memory. A warehouse whose
+   * commits are already in place leaves it out.
    */
   checkpoint?(): Promise<void>;
   /**

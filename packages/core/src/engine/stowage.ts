@@ -920,7 +920,11 @@ export class Stowage {
     // the keys they touched, also after a sync killed before it could. Meanwhile, on the client,
     // the index takes the ids a first window's batches left to it.
     // Both settle before the sync ends: the index is not written once the sync's lock is let go.
-    const [refreshed] = await Promise.allSettled([refresh(), index && this.indexTheRest(index, log, at, schema, record, secrets)]);
+    // The batches' rows are checkpointed first (where the warehouse keeps them in memory until
+    // then, as DuckDB does): the recompute's aggregate came on top of them, at the sync's peak
+    // RSS (docs/benchmarks.md, session 27), and the closing checkpoint has the same rows to write
+    // either way.
+    const [refreshed] = await Promise.allSettled([writer.checkpoint().then(refresh), index && this.indexTheRest(index, log, at, schema, record, secrets)]);
     if (refreshed.status === 'rejected') throw refreshed.reason;
     // Segments every batch of which is committed, and the index holds, are no longer needed.
     const cursor = await writer.cursor(schema, stream);

@@ -310,6 +310,14 @@ export class TableWriter {
     return all.size > 0 ? all : undefined;
   }
 
+  /**
+   * The warehouse's checkpoint (`Driver.checkpoint`), where it has one. Failing is no failed sync:
+   * what it would have written is committed, and closing checkpoints again.
+   */
+  async checkpoint(): Promise<void> {
+    await this.driver.checkpoint?.().catch(() => undefined);
+  }
+
   /** Who holds locks on the schema's tables (`Driver.lockHolders`), for a busy sync's notice; none when the warehouse cannot say. */
   async lockHolders(schema: string): Promise<string[]> {
     return (await this.driver.lockHolders?.(schema).catch(() => undefined)) ?? [];
