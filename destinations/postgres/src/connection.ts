@@ -66,13 +66,12 @@ export function urlProblem(url: string): string | undefined {
   }
   // pg would read anything else as a host name or a socket folder, and fail to connect to it.
   if (!/^([a-z][a-z0-9+.-]*:\/\/|socket:)/i.test(url)) return 'it is not a connection URL: give postgres://user:password@host:port/database';
-  if (!readable(url) && /[?&]sslmode=verify-ca\b/i.test(url) && !/[?&]sslrootcert=/i.test(url)) {
+  const error = readingError(url);
+  if (error === undefined) return undefined;
+  if (/[?&]sslmode=verify-ca\b/i.test(url) && !/[?&]sslrootcert=/i.test(url)) {
     return "sslmode=verify-ca needs the certificate of the CA that signed the server's: add sslrootcert=<file> (or use sslmode=verify-full, which checks the host name too)";
   }
-  const fileProblem = unreadableFile(url, readingError(url));
-  if (fileProblem) return fileProblem;
-  if (!readable(url)) return 'it is not a URL that can be read (a port is 1 to 65535; a host, a user or a database name with special characters is percent-encoded): give postgres://user:password@host:port/database';
-  return undefined;
+  return unreadableFile(url, error) ?? 'it is not a URL that can be read (a port is 1 to 65535; a host, a user or a database name with special characters is percent-encoded): give postgres://user:password@host:port/database';
 }
 
 /** What must never be shown: the password, in the settings or in the URL (as parsed, as written, or as a parameter). */

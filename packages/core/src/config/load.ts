@@ -114,6 +114,12 @@ export function loadConfig(path: string, destinations: ReadonlyMap<string, Desti
   return parseConfig(raw, dirname(resolve(path)), destinations, path);
 }
 
+/** The event-name settings of the other kind of Classic computation, which it never uses. */
+const FOREIGN_EVENT_NAMES = {
+  audience: { keys: ['computedEvent'], own: 'an audience names its events with enteredEvent and exitedEvent', theirs: 'computed traits' },
+  trait: { keys: ['enteredEvent', 'exitedEvent'], own: 'a computed trait names its event with computedEvent', theirs: 'audiences' },
+};
+
 /**
  * Why a schema cannot be written to in a warehouse, or undefined. Schema names are not cut as
  * table and column names are (a cut name would not be the schema the user named): a longer one
@@ -211,9 +217,9 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
       const targets = !classic ? {} : c.warehouses ?? Object.fromEntries(Object.values(warehouses).filter((w) => w.spaces.includes(name)).map((w) => [w.name, {}]));
       for (const [target, settings] of Object.entries<any>(targets)) {
         // An event name of the other kind of computation would be taken and never used.
-        const foreign = c.type === 'audience' ? ['computedEvent'] : c.type === 'trait' ? ['enteredEvent', 'exitedEvent'] : [];
-        for (const setting of foreign.filter((f) => settings?.[f] !== undefined)) {
-          problems.push(`/spaces/${name}/computations/${key}/warehouses/${target}/${setting}: ${c.type === 'audience' ? 'an audience names its events with enteredEvent and exitedEvent' : 'a computed trait names its event with computedEvent'}; ${setting} is for ${c.type === 'audience' ? 'computed traits' : 'audiences'}, and would never be used`);
+        const foreign = FOREIGN_EVENT_NAMES[c.type as 'audience' | 'trait'];
+        for (const setting of foreign?.keys.filter((k) => settings?.[k] !== undefined) ?? []) {
+          problems.push(`/spaces/${name}/computations/${key}/warehouses/${target}/${setting}: ${foreign!.own}; ${setting} is for ${foreign!.theirs}, and would never be used`);
         }
         if (!(target in input.warehouses)) problems.push(`/spaces/${name}/computations/${key}/warehouses/${target}: no warehouse of that name`);
         else if (warehouses[target] && !warehouses[target].spaces.includes(name)) {
