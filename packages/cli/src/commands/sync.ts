@@ -33,7 +33,7 @@ export async function syncNow(stowage: Stowage, warehouse: string | undefined, q
           : (p) =>
               progress(
                 p.lookingUp
-                  ? `${p.warehouse}/${p.space}: ${fmt(p.calls)} calls; looking up the message ids of the next ~${fmt(p.lookingUp)}`
+                  ? `${p.warehouse}/${p.space}: ${fmt(p.calls)} calls; looking up the message ids of the next ~${fmt(p.lookingUp)} calls`
                   : `${p.warehouse}/${p.space}: ${fmt(p.calls)} calls, ${fmt(p.rows)} rows, ${fmt(Math.round(p.calls / Math.max(p.elapsedMs / 1000, 0.001)))} calls/s`,
               ),
       });

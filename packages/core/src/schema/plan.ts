@@ -40,6 +40,9 @@ export interface TablePlan {
   casts: number;
 }
 
+/** What a table's DDL does: the part of its plan the writer applies before loading. */
+export type TableChange = Pick<TablePlan, 'table' | 'exists' | 'columns' | 'added' | 'widened'> & { pinned?: TablePlan['pinned'] };
+
 export interface PlanInput {
   table: string;
   /** The table's columns as the warehouse has them; undefined when the table does not exist. */
