@@ -51,9 +51,17 @@ describe('The Storage Actions queue', () => {
     const told = (notices: string[]) => notices.filter((n) => queued.test(n)).map((n) => Number(queued.exec(n)![1]));
     const run = await h.run({ computation: 'carts', id: 'r1' }, profiles);
     expect(told(run.writes[0]!.notices)).toEqual([12_000]);
+    // The activation wrote nothing: its outcome still says where its events are.
+    expect(run.activations).toEqual([expect.objectContaining({ activation: 'a', table: 'archive.carts', written: 0, queued: 12_000 })]);
     const [flushed] = await h.stowage.flush('wh');
     expect(told(flushed!.record.notices)).toEqual([12_000]);
     expect(flushed!.record.status).toBe('Partial');
+    expect(flushed!.activations).toEqual([expect.objectContaining({ activation: 'a', written: 0, queued: 12_000 })]);
+    // The schema made, the flush writes them all and leaves none queued.
+    await h.execute('CREATE SCHEMA archive');
+    const [written] = await h.stowage.flush('wh');
+    expect(written!.record.status).toBe('Success');
+    expect(written!.activations).toEqual([expect.objectContaining({ activation: 'a', written: 12_000, queued: 0 })]);
     await h.close();
   });
 

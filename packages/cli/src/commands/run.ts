@@ -25,7 +25,9 @@ export async function applyRuns(stowage: Stowage, files: string[], quiet = false
     for (const a of outcome.activations) {
       // Rows an earlier attempt wrote (a run sent again after a crash) are told apart: the history counts the rows written alone.
       const there = a.duplicates > 0 ? `, ${fmt(a.duplicates)} already there` : '';
-      console.log(`  activation ${a.activation} → ${a.warehouse} ${a.table}: ${fmt(a.written)} rows written${there}, ${fmt(a.refused)} refused, ${duration(a.ms)}`);
+      // Events kept for a later write: the notices below say why.
+      const queued = a.queued > 0 ? `, ${fmt(a.queued)} queued` : '';
+      console.log(`  activation ${a.activation} → ${a.warehouse} ${a.table}: ${fmt(a.written)} rows written${there}, ${fmt(a.refused)} refused${queued}, ${duration(a.ms)}`);
     }
     for (const write of outcome.writes) {
       if (write.status === 'Failure') console.log(`  Storage Actions write to ${write.warehouse} failed: ${write.error}`);

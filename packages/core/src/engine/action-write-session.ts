@@ -33,6 +33,11 @@ export interface ActivationOutcome {
   /** Events refused: entity context over the limit, a name outside the scope, an invalid payload. */
   refused: number;
   /**
+   * Events not written, kept in the durable queue: the write failed, the activation's schema is
+   * missing, the warehouse refused their rows. `stowage flush` (or the next run) writes them.
+   */
+  queued: number;
+  /**
    * Milliseconds this activation had a write in flight, from the start of its preparing to its
    * commit (a write prepared while the one before it commits is counted once).
    */
@@ -215,8 +220,7 @@ export class ActionWriteSession {
     const duplicatesBefore = writer.totals.duplicates;
     const results = await apply();
     const name = activation.name;
-    const table = `${activation.schema ?? this.space.name}.${this.names.column(activation.table)}`;
-    const outcome = this.outcomes.get(name) ?? { activation: name, warehouse: this.warehouse.name, table, written: 0, duplicates: 0, refused: 0, ms: 0 };
+    const outcome = this.outcomeOf(activation);
     for (const [i, r] of results.entries()) {
       if (r.status < 200 || r.status >= 300) {
         outcome.refused++;
@@ -228,7 +232,6 @@ export class ActionWriteSession {
     if (!busy) this.busy.set(name, (busy = new BusyTime()));
     busy.add(started, Date.now());
     outcome.ms = busy.ms;
-    this.outcomes.set(name, outcome);
     this.record.calls += events.length;
     // One activation's events a commit: the rows its tables gained, and the events the writer found there already, are its own.
     for (const [table, n] of Object.entries(writer.totals.rows)) {
@@ -291,14 +294,41 @@ export class ActionWriteSession {
     };
   }
 
+  /** An activation's outcome, made at its first write or first event kept queued. */
+  private outcomeOf(activation: ActivationConfig): ActivationOutcome {
+    let outcome = this.outcomes.get(activation.name);
+    if (!outcome) {
+      const table = `${activation.schema ?? this.space.name}.${this.names.column(activation.table)}`;
+      outcome = { activation: activation.name, warehouse: this.warehouse.name, table, written: 0, duplicates: 0, refused: 0, queued: 0, ms: 0 };
+      this.outcomes.set(activation.name, outcome);
+    }
+    return outcome;
+  }
+
+  /** Counts events of an activation kept in the queue, in its outcome (an activation no longer configured has none). */
+  private countQueued(activation: string, events: number): void {
+    const config = this.space.activations[activation];
+    if (config) this.outcomeOf(config).queued += events;
+  }
+
+  /** Events put in the queue because the session failed (not held: `hold` counts those). */
+  queuedAfterFailure(activation: string, events: number): void {
+    this.countQueued(activation, events);
+  }
+
   /** Activations whose events this session already kept queued: they are not tried again in it. */
   readonly heldActivations = new Set<string>();
 
-  /** Events that stay queued for a reason the user must fix; the write ends Partial, with the reason. */
-  hold(events: number, reason: string | undefined, activation?: string): void {
+  /**
+   * Events that stay queued for a reason the user must fix; the write ends Partial, with the
+   * reason. `activation`: theirs, which this session then no longer tries (its schema is missing,
+   * say); `of`: theirs, where the activation goes on (the warehouse refused these rows alone).
+   */
+  hold(events: number, reason: string | undefined, activation?: string, of = activation): void {
     this.begin();
     this.held += events;
     if (activation !== undefined) this.heldActivations.add(activation);
+    if (of !== undefined) this.countQueued(of, events);
     // One notice per reason, counting every chunk and slice of the queue it held back (a later
     // chunk of a held activation comes without its reason: it adds to that activation's).
     const key = reason ?? (activation !== undefined ? this.heldReasons.get(activation) : undefined);
@@ -321,6 +351,7 @@ export class ActionWriteSession {
   recountHeld(): void {
     this.held = 0;
     for (const told of this.heldNotices.values()) told.count = 0;
+    for (const outcome of this.outcomes.values()) outcome.queued = 0;
   }
 
   /** Each hold reason's notice (its place among the record's notices) and how many events it counts. */
@@ -352,7 +383,7 @@ export class ActionWriteSession {
     const message = refusalReason(error, this.destination.secrets(this.warehouse.settings));
     const ids = events.slice(0, REFUSED_IDS_NAMED).map((e) => e.messageId).join(', ') + (events.length > REFUSED_IDS_NAMED ? ', …' : '');
     const which = events.length === 1 ? `event ${ids}` : `events ${ids}`;
-    this.hold(events.length, `activation "${activation}": the warehouse refused ${which} while it took the others of their write (${message}); fix what it names in the table, then \`stowage flush\``);
+    this.hold(events.length, `activation "${activation}": the warehouse refused ${which} while it took the others of their write (${message}); fix what it names in the table, then \`stowage flush\``, undefined, activation);
   }
 
   /** Whether a write's error is one a row's data caused (`Driver.rowError`): only then is a write split to set the row apart. */

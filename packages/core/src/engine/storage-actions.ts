@@ -30,6 +30,8 @@ export interface PendingWrite {
   activation: ActivationConfig;
   events: ActionEvent[];
   prepared?: PreparedEvents;
+  /** Kept queued for a reason of their own (`ActionWriteSession.hold`), already counted as such. */
+  held?: boolean;
 }
 
 /** Reasons of refused events told one by one in a drain's notices, per activation and slice of the queue. */
@@ -140,14 +142,13 @@ export class StorageActionsPath {
     for (const [activation, events] of byActivation) {
       if (s.failed || s.heldActivations.has(activation.name)) {
         if (!s.failed) s.hold(events.length, undefined, activation.name);
-        writes.push({ activation, events });
+        writes.push({ activation, events, held: !s.failed });
         continue;
       }
       try {
         writes.push({ activation, events, prepared: await s.prepare(activation, events, look) });
       } catch (error) {
-        failedWrite(s, activation, events.length, error);
-        writes.push({ activation, events });
+        writes.push({ activation, events, held: failedWrite(s, activation, events.length, error) });
       }
     }
     return writes;
@@ -161,17 +162,20 @@ export class StorageActionsPath {
   async commitOrQueue(s: ActionWriteSession, warehouse: string, space: SpaceConfig, writes: readonly PendingWrite[]): Promise<number> {
     let written = 0;
     const queue: EventsByActivation = new Map();
-    for (const { activation, events, prepared } of writes) {
+    for (const { activation, events, prepared, held } of writes) {
+      let kept = held === true;
       if (prepared && !s.failed) {
         try {
           await s.commit(prepared);
           written += events.length;
           continue;
         } catch (error) {
-          failedWrite(s, activation, events.length, error);
+          kept = failedWrite(s, activation, events.length, error);
         }
       }
       queue.set(activation, events);
+      // Not held for a reason of their own: queued because the session failed, here or before.
+      if (!kept) s.queuedAfterFailure(activation.name, events.length);
     }
     if (queue.size > 0) await this.enqueue(warehouse, space, queue);
     return written;
@@ -365,8 +369,8 @@ function noticeRefusals(session: ActionWriteSession, name: string, refused: Read
   const groups = [...byReason.values()];
   for (const group of groups.slice(0, REFUSAL_REASONS_TOLD)) session.holdRefused(name, group.events, group.error);
   const untold = groups.slice(REFUSAL_REASONS_TOLD).reduce((n, group) => n + group.events.length, 0);
-  if (untold > 0) session.hold(untold, `activation "${name}": the warehouse refused these too, each on its own, for reasons like the ones above`);
-  if (unsorted > 0) session.hold(unsorted, `activation "${name}": the warehouse refused a row among them, not found or not tried again yet (the next flush goes on)`);
+  if (untold > 0) session.hold(untold, `activation "${name}": the warehouse refused these too, each on its own, for reasons like the ones above`, undefined, name);
+  if (unsorted > 0) session.hold(unsorted, `activation "${name}": the warehouse refused a row among them, not found or not tried again yet (the next flush goes on)`, undefined, name);
 }
 
 /** Each activation's events, in queue order (an activation's events share one mapping). */
@@ -380,8 +384,15 @@ function groupByActivation(entries: readonly Queued[]): Map<string, ActionEvent[
   return groups;
 }
 
-/** A write that failed: a missing schema holds back its own activation only; any other failure, the warehouse. */
-function failedWrite(s: ActionWriteSession, activation: ActivationConfig, events: number, error: unknown): void {
-  if (error instanceof MissingSchemaError) s.hold(events, `activation "${activation.name}": ${error.message}`, activation.name);
-  else s.fail(error);
+/**
+ * A write that failed: a missing schema holds back its own activation only (true: its events are
+ * held, and counted so); any other failure, the warehouse.
+ */
+function failedWrite(s: ActionWriteSession, activation: ActivationConfig, events: number, error: unknown): boolean {
+  if (!(error instanceof MissingSchemaError)) {
+    s.fail(error);
+    return false;
+  }
+  s.hold(events, `activation "${activation.name}": ${error.message}`, activation.name);
+  return true;
 }

@@ -1045,7 +1045,8 @@ function mergeOutcomes(outcomes: readonly ActivationOutcome[]): ActivationOutcom
   for (const o of outcomes) {
     const key = `${o.activation}\u0000${o.warehouse}`;
     const seen = merged.get(key);
-    if (seen) merged.set(key, { ...seen, written: seen.written + o.written, duplicates: seen.duplicates + o.duplicates, refused: seen.refused + o.refused, ms: seen.ms + o.ms });
+    // What a later session (the queue's, after a failed write) left queued is what is queued now: it read the whole queue.
+    if (seen) merged.set(key, { ...seen, written: seen.written + o.written, duplicates: seen.duplicates + o.duplicates, refused: seen.refused + o.refused, queued: o.queued, ms: seen.ms + o.ms });
     else merged.set(key, o);
   }
   return [...merged.values()];

@@ -49,7 +49,7 @@ export function storageActions(dut: DestinationUnderTest): void {
     it('writes a linked audience run at once into <space>.<table>, with the preset columns', async () => {
       const h = await Harness.create(dut, { computations, activations: { carts_to_wh: { computation: 'carts', table: 'abandoned_carts' } } });
       const result = await h.run({ computation: 'carts', id: 'r1', completedAt: at(0) }, [{ userId: 'u1', entityContext: { cart_id: 'c1', total: 20, items: [{ sku: 'a' }] } }]);
-      expect(result.activations).toEqual([{ activation: 'carts_to_wh', warehouse: 'wh', table: 'default.abandoned_carts', written: 1, duplicates: 0, refused: 0, ms: expect.any(Number) }]);
+      expect(result.activations).toEqual([{ activation: 'carts_to_wh', warehouse: 'wh', table: 'default.abandoned_carts', written: 1, duplicates: 0, refused: 0, queued: 0, ms: expect.any(Number) }]);
       expect(result.writes[0]).toMatchObject({ path: 'storage-actions', trigger: 'run r1', status: 'Success', rows: { 'default.abandoned_carts': 1 } });
       expect((await h.columns('abandoned_carts', 'wh', 'default'))?.sort()).toEqual([...PRESET_COLUMNS].sort());
       const [row] = await h.rows('abandoned_carts', PRESET_COLUMNS.filter((c) => c !== 'id'), ['user_id'], 'wh', 'default');
@@ -396,6 +396,8 @@ export function storageActions(dut: DestinationUnderTest): void {
       // The run itself goes through: the state moved on, the events wait in the queue.
       expect(failed).toMatchObject({ applied: true, changes: 2, events: 2 });
       expect(failed.writes[0]).toMatchObject({ status: 'Failure', error: expect.stringContaining('stay queued') });
+      // The caller is told, per activation, what waits in the queue.
+      expect(failed.activations).toEqual([expect.objectContaining({ activation: 'a', written: 0, queued: 2 })]);
       await down.close();
       const [retry] = await broken.stowage.flush('wh');
       expect(retry!.record).toMatchObject({ status: 'Success', calls: 2, rows: { 'default.carts': 2 } });
@@ -425,8 +427,10 @@ export function storageActions(dut: DestinationUnderTest): void {
       const refusedIds = () => JSON.parse(readFileSync(join(h.dir, '.stowage', 'actions', 'wh', 'default', 'refused.json'), 'utf8')) as string[];
       expect(refusedIds()).toHaveLength(1);
       // It does not hold back what is queued after it, nor is anything written twice.
+      expect(run.activations).toEqual([expect.objectContaining({ activation: 'a', written: 2, queued: 1 })]);
       const [again] = await h.stowage.flush('wh');
       expect(again!.record).toMatchObject({ status: 'Partial', calls: 0 });
+      expect(again!.activations).toEqual([expect.objectContaining({ activation: 'a', written: 0, queued: 1 })]);
       expect(refusedIds()).toHaveLength(1);
       expect(again!.record.notices.join('\n')).toMatch(/1 events stay queued: activation "a": the warehouse refused event/);
       expect(await h.rows('carts', ['user_id', 'cart_id'], ['user_id'], 'wh', 'default')).toEqual([
@@ -457,7 +461,7 @@ export function storageActions(dut: DestinationUnderTest): void {
       expect(run.writes.map((w) => w.status)).toEqual(['Failure', 'Partial']);
       const written = Object.values(run.writes[0]!.rows).reduce((a, b) => a + b, 0);
       expect(written).toBeGreaterThan(0);
-      expect(run.activations).toEqual([expect.objectContaining({ activation: 'a', written: 11_999 })]);
+      expect(run.activations).toEqual([expect.objectContaining({ activation: 'a', written: 11_999, queued: 1 })]);
       expect(await h.rows('carts', ['user_id'], ['user_id'], 'wh', 'default')).toHaveLength(11_999);
       await h.close();
     });
