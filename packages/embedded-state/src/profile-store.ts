@@ -2,7 +2,7 @@ import { mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { engineThreads, failpoint, StowageError, type ApplyOptions, type Change, type ChangeSink, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
+import { engineThreads, failpoint, STATE_FILE, StowageError, type ApplyOptions, type Change, type ChangeSink, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
 import { changesQuery, toChange, type ChangeRow, type RunOfChanges } from './changes.js';
 import { ContextStore } from './context-store.js';
 import { placedDiffQuery } from './diff.js';
@@ -58,7 +58,7 @@ export class EmbeddedProfileStore implements ProfileStore {
   static async open(stateDir: string, timeoutMs = 30_000, options: { compactContextsFrom?: number } = {}): Promise<EmbeddedProfileStore> {
     mkdirSync(stateDir, { recursive: true });
     // By its real path: a folder reached through a symlink is the same file, and must be the same engine.
-    const file = await openStateFile(join(realpathSync(resolve(stateDir)), 'state.duckdb'), timeoutMs, options.compactContextsFrom).catch((error: unknown) => {
+    const file = await openStateFile(join(realpathSync(resolve(stateDir)), STATE_FILE), timeoutMs, options.compactContextsFrom).catch((error: unknown) => {
       const message = (error as Error).message;
       // Another command holds the file all this time (a long run, a sync's backfill): say that, not DuckDB's read-only hint.
       const holder = /lock/i.test(message) ? /PID (\d+)/.exec(message)?.[1] : undefined;

@@ -119,3 +119,6 @@ export const ACTIVATION_DEFAULTS = {
   /** The limit of the platform the spec describes. */
   maxEntityContextBytes: 32 * 1024,
 };
+
+/** The profile state's database, in the state folder (`@stowage/embedded-state`). */
+export const STATE_FILE = 'state.duckdb';

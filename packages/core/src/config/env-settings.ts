@@ -24,3 +24,27 @@ export function resolveEnvReferences(settings: unknown, path: string, env: NodeJ
   }
   return settings;
 }
+
+/** Where a `${…}` is data: a warehouse's settings (expanded) and an activation's mapping (its values). */
+const EXPANDED_OR_DATA = [/^\/warehouses\/[^/]+\/settings$/, /^\/spaces\/[^/]+\/activations\/[^/]+\/columns$/];
+
+/**
+ * `${NAME}` anywhere else in a configuration (`stateDir`, `schemaPrefix`, a table name): only a
+ * warehouse's settings are expanded, so it would be taken as written (a folder named `${HOME}`),
+ * silently. Each is a problem, named by its path, so that the user writes the value itself.
+ */
+export function unexpandedReferences(config: unknown, path = '', problems: string[] = []): string[] {
+  if (EXPANDED_OR_DATA.some((p) => p.test(path))) return problems;
+  if (typeof config === 'string') {
+    for (const [, escaped, name] of config.matchAll(REFERENCE)) {
+      if (escaped) continue;
+      problems.push(`${path || '/'}: \${${name}} is not expanded here (environment variables are read only in a warehouse's settings): write the value itself`);
+      break;
+    }
+  } else if (Array.isArray(config)) {
+    config.forEach((v, i) => unexpandedReferences(v, `${path}/${i}`, problems));
+  } else if (config && typeof config === 'object') {
+    for (const [k, v] of Object.entries(config)) unexpandedReferences(v, `${path}/${k}`, problems);
+  }
+  return problems;
+}

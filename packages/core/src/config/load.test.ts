@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Destination } from '../contract/destination.js';
 import { ConfigError, parseConfig } from './load.js';
@@ -121,6 +122,31 @@ describe('configuration', () => {
     expect(() => parse({ spaces: { a: {} }, warehouses: { wh: { type: 'memory', settings: { path: '${STOWAGE_TEST_NOT_SET}' } } } })).toThrow(
       '/warehouses/wh/settings/path: the environment variable STOWAGE_TEST_NOT_SET is not set',
     );
+  });
+
+  it("refuses a warehouse whose database is the profile state's own file", () => {
+    // A warehouse of files, whose location is the file's absolute path (as DuckDB's is).
+    const filed = new Map([['filed', { ...fake, type: 'filed', location: (settings: { path: string }, { root }: { root: string }) => resolve(root, settings.path) } as unknown as Destination]]);
+    const config = (path: string) => ({ stateDir: 'st', spaces: { a: {} }, warehouses: { wh: { type: 'filed', settings: { path } } } });
+    expect(() => parseConfig(config('st/state.duckdb'), '/srv/stowage', filed)).toThrow(
+      `/warehouses/wh/settings: warehouse "wh" is the profile state's own database (/srv/stowage/st/state.duckdb), which Stowage keeps apart from the tables it writes; give it a file of its own`,
+    );
+    // Another file in the same folder is the user's to choose.
+    expect(parseConfig(config('st/w.duckdb'), '/srv/stowage', filed).warehouses.wh).toBeDefined();
+  });
+
+  it('refuses ${NAME} where it would not be expanded (stateDir, a table name), and leaves it alone in a mapping, whose values are data', () => {
+    expect(() => parse({ stateDir: '${HOME}/state', spaces: { a: {} }, warehouses: { wh: { type: 'memory', settings: { path: 'x' } } } })).toThrow(
+      "/stateDir: ${HOME} is not expanded here (environment variables are read only in a warehouse's settings): write the value itself",
+    );
+    expect(() =>
+      parse({ spaces: { a: { computations: { c: { type: 'linked_audience' } }, activations: { x: { computation: 'c', warehouse: 'wh', table: 't_${ENV}' } } } }, warehouses: { wh: { type: 'memory', settings: { path: 'x' } } } }),
+    ).toThrow('/spaces/a/activations/x/table: ${ENV} is not expanded here');
+    const config = parse({
+      spaces: { a: { computations: { c: { type: 'linked_audience' } }, activations: { x: { computation: 'c', warehouse: 'wh', table: 't', columns: { note: 'price: ${price}' } } } } },
+      warehouses: { wh: { type: 'memory', settings: { path: 'x' } } },
+    });
+    expect(config.spaces.a!.activations.x!.table).toBe('t');
   });
 
   it('tells every problem at once: a warehouse whose settings are wrong still names its spaces, and an unset variable is the one problem of its setting', () => {

@@ -1,13 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { readFileSync, realpathSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { Cron } from 'croner';
 import type { Destination } from '../contract/destination.js';
-import { ACTIVATION_DEFAULTS, CLASSIC_DEFAULTS, type ActivationConfig, type ComputationConfig, type SpaceConfig, type StowageConfig, type WarehouseConfig } from './config.js';
+import { ACTIVATION_DEFAULTS, CLASSIC_DEFAULTS, STATE_FILE, type ActivationConfig, type ComputationConfig, type SpaceConfig, type StowageConfig, type WarehouseConfig } from './config.js';
 import { scopeViolation } from '../actions/scope.js';
 import { actionsCore } from '../actions/actions-core.js';
 import { configSchema } from './schema.js';
-import { resolveEnvReferences } from './env-settings.js';
+import { resolveEnvReferences, unexpandedReferences } from './env-settings.js';
 import { sharedSchemaProblems } from './shared-schemas.js';
 import { ColumnNamer } from '../naming/column-namer.js';
 import { applyIdentifierRules } from '../naming/identifier.js';
@@ -137,7 +137,7 @@ function schemaNameProblem(schema: string, warehouse: WarehouseConfig, destinati
 export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMap<string, Destination>, source = 'configuration'): StowageConfig {
   if (!validateShape(raw)) throw new ConfigError(describeErrors(validateShape.errors ?? []), source);
   const input = raw as any;
-  const problems: string[] = [];
+  const problems: string[] = unexpandedReferences(raw);
   const spaces: Record<string, SpaceConfig> = {};
   const warehouses: Record<string, WarehouseConfig> = {};
 
@@ -318,14 +318,36 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
   }
 
   problems.push(...sharedSchemaProblems(Object.values(warehouses), destinations, root));
+  const stateDir = resolve(root, input.stateDir ?? '.stowage');
+  problems.push(...stateFileProblems(Object.values(warehouses), destinations, root, stateDir));
 
   if (problems.length) throw new ConfigError(problems, source);
   return {
     root,
-    stateDir: resolve(root, input.stateDir ?? '.stowage'),
+    stateDir,
     batchSize: input.batchSize ?? 20_000,
     batchBytes: input.batchBytes ?? DEFAULT_BATCH_BYTES,
     spaces,
     warehouses,
   };
+}
+
+/**
+ * A warehouse whose database is the profile state's own file (`<stateDir>/state.duckdb`): the
+ * engage schemas would be written beside the state, and taken away with it. Compared as the
+ * destination spells its location (a DuckDB file's absolute path, its folder's links followed).
+ */
+function stateFileProblems(warehouses: readonly WarehouseConfig[], destinations: ReadonlyMap<string, Destination>, root: string, stateDir: string): string[] {
+  const files = new Set([join(stateDir, STATE_FILE)]);
+  try {
+    files.add(join(realpathSync(stateDir), STATE_FILE));
+  } catch {
+    // No state folder yet: its path as written is the one to compare.
+  }
+  return warehouses
+    .filter((w) => {
+      const location = destinations.get(w.type)?.location?.(w.settings, { root });
+      return location !== undefined && files.has(location);
+    })
+    .map((w) => `/warehouses/${w.name}/settings: warehouse "${w.name}" is the profile state's own database (${join(stateDir, STATE_FILE)}), which Stowage keeps apart from the tables it writes; give it a file of its own`);
 }

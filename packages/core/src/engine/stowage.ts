@@ -4,7 +4,7 @@ import { Cron } from 'croner';
 import type { Call } from '../calls/call.js';
 import { acceptLine } from '../calls/validate.js';
 import { callsFromChange } from '../classic/calls-from-change.js';
-import { CLASSIC_DEFAULTS, type ActivationConfig, type SpaceConfig, type StowageConfig, type WarehouseConfig } from '../config/config.js';
+import { CLASSIC_DEFAULTS, STATE_FILE, type ActivationConfig, type SpaceConfig, type StowageConfig, type WarehouseConfig } from '../config/config.js';
 import type { Destination } from '../contract/destination.js';
 import { unsupportedCapabilities } from '../contract/capabilities.js';
 import { History, type SyncRecord } from '../history/history.js';
@@ -733,7 +733,7 @@ export class Stowage {
       // Rows from before claims were written by a state from before epochs: one that has an epoch
       // (or has no profile state yet, and will) began since, and did not write them. A check does
       // not open the profile state (another command may hold it): it tells only of a new one.
-      if (existsSync(join(this.config.stateDir, 'state.duckdb')) && (check || (await this.profileStore()).epoch === '')) return undefined;
+      if (existsSync(join(this.config.stateDir, STATE_FILE)) && (check || (await this.profileStore()).epoch === '')) return undefined;
       return `holds rows of activations written before _stowage_states, by a state from before this one (this one began since)`;
     };
   }
