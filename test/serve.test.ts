@@ -26,6 +26,9 @@ it('serve runs each warehouse on its own schedule and stops cleanly on SIGTERM',
   expect(out).toContain('warehouse hourly: schedule "0 * * * *" (UTC), next sync');
   expect(out).toMatch(/Success: warehouse fast, 1 calls/);
   expect(code).toBe(0);
+  // The signal is told, with the time, and nothing starts after it.
+  expect(out).toMatch(/\[\d{4}-\d\d-\d\dT[\d:.]+Z\] SIGTERM: stopping/);
+  expect(out.slice(out.indexOf('SIGTERM: stopping'))).not.toMatch(/Success|Failure|Partial/);
   const history = JSON.parse((await stowage(['history', '--json'], { cwd: dir })).stdout);
   expect(history.syncs.every((s: { warehouse: string; trigger: string }) => s.warehouse === 'fast' && s.trigger === 'schedule')).toBe(true);
 });

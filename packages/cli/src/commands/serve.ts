@@ -22,8 +22,12 @@ const QUEUE_LOOK_MS = 5_000;
  */
 export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS }): Promise<void> {
   const inFlight = new Map<string, Promise<unknown>>();
-  const exclusive = async <T>(warehouse: string, work: () => Promise<T>): Promise<T> => {
+  /** Set by SIGINT or SIGTERM: the work under way ends, and none starts after it. */
+  let stopped = false;
+  const exclusive = async <T>(warehouse: string, work: () => Promise<T>): Promise<T | undefined> => {
     for (let busy = inFlight.get(warehouse); busy; busy = inFlight.get(warehouse)) await busy.catch(() => undefined);
+    // Work that waited behind other work is not started once stopped.
+    if (stopped) return undefined;
     const running = work();
     inFlight.set(warehouse, running);
     try {
@@ -34,14 +38,16 @@ export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterS
   };
 
   const jobs = Object.values(stowage.config.warehouses).map((w) => {
-    const job = new Cron(w.schedule, { timezone: 'UTC', protect: true }, () =>
+    // A slot that comes while this warehouse's sync before it still runs is skipped, and said.
+    const skipped = () => console.log(`${stamp()} ${w.name}: the sync due now is skipped: the one before it is still running`);
+    const job = new Cron(w.schedule, { timezone: 'UTC', protect: skipped }, () =>
       exclusive(w.name, async () => {
         const record = await stowage.sync(w.name, { trigger: 'schedule' }).catch((error: Error) => {
-          console.error(`${w.name}: ${error.message}`);
+          console.error(`${stamp()} ${w.name}: not synced: ${error.message}`);
           return undefined;
         });
         if (record) {
-          console.log(`[${new Date().toISOString()}] ${summarize(record)}`);
+          console.log(`${stamp()} ${summarize(record)}`);
           printNotices(record);
         }
         // None once stopped (SIGINT or SIGTERM during this sync).
@@ -59,17 +65,17 @@ export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterS
     try {
       return stowage.queuedSpaces(warehouse);
     } catch (error) {
-      console.error(`${warehouse}: ${(error as Error).message}`);
+      console.error(`${stamp()} ${warehouse}: ${(error as Error).message}`);
       return undefined;
     }
   };
   const retry = async (warehouse: string) => {
     const results = await stowage.flush(warehouse, { trigger: 'retry', onlyQueued: true }).catch((error: Error) => {
-      console.error(`${warehouse}: ${error.message}`);
+      console.error(`${stamp()} ${warehouse}: ${error.message}`);
       return [];
     });
     for (const { record } of results) {
-      console.log(`[${new Date().toISOString()}] ${summarize(record)}`);
+      console.log(`${stamp()} ${summarize(record)}`);
       printNotices(record);
     }
     const left = queuedSpaces(warehouse) ?? ['?'];
@@ -88,9 +94,19 @@ export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterS
   lookAtQueues();
 
   await new Promise<void>((resolve) => {
-    const stop = () => {
+    const stop = (signal: NodeJS.Signals) => {
+      stopped = true;
+      // A second signal, of either kind, stops the process at once (Node's own handling).
+      process.removeListener('SIGINT', stop);
+      process.removeListener('SIGTERM', stop);
       for (const job of jobs) job.stop();
       clearInterval(looking);
+      const busy = [...inFlight.keys()];
+      console.log(
+        busy.length === 0
+          ? `${stamp()} ${signal}: stopping`
+          : `${stamp()} ${signal}: stopping once the work under way on warehouse ${busy.join(', ')} ends; nothing new starts (${signal} again stops at once: what was committed stays, and the next sync or flush goes on from there)`,
+      );
       resolve();
     };
     process.once('SIGINT', stop);
@@ -102,3 +118,6 @@ export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterS
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
+
+/** A log line's time, as every line of `serve` starts. */
+const stamp = () => `[${new Date().toISOString()}]`;
