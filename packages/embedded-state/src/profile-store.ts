@@ -90,10 +90,11 @@ export class EmbeddedProfileStore implements ProfileStore {
     let abandoned: string[] | undefined;
     try {
       await this.db.run('BEGIN TRANSACTION');
-      const seen = await this.db.runAndReadAll('SELECT 1 FROM runs WHERE space = $1 AND computation = $2 AND run_id = $3', [space, computation, header.id]);
+      const seen = await this.db.runAndReadAll('SELECT applied_at FROM runs WHERE space = $1 AND computation = $2 AND run_id = $3', [space, computation, header.id]);
       if (seen.currentRowCount > 0) {
         await this.db.run('ROLLBACK');
-        return { applied: false, profiles: 0, changes: 0 };
+        const appliedAt = seen.getRows()[0]?.[0];
+        return { applied: false, profiles: 0, changes: 0, ...(typeof appliedAt === 'string' ? { appliedAt } : {}) };
       }
       await this.checkOrder(header);
       abandoned = await this.checkInterrupted(header, options);

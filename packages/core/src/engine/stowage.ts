@@ -323,7 +323,7 @@ export class Stowage {
         if (s.used) results.push(result);
       }
       sessions.clear();
-      if (!outcome.applied) this.endInterruptedWrites(header, space, new Set(activations.map((a) => a.warehouse)));
+      if (!outcome.applied) this.endInterruptedWrites(header, space, new Set(activations.map((a) => a.warehouse)), outcome.appliedAt);
       return { ...outcome, calls, events, activations: mergeOutcomes(results.flatMap((r) => r.activations)), writes: results.map((r) => r.record), notices };
     } catch (error) {
       // The run failed: what its writes committed lands once when it is applied again, but
@@ -338,14 +338,24 @@ export class Stowage {
   }
 
   /**
-   * The writes of a run found applied before that show as interrupted: their process stopped
-   * after the profile state took the run, before their records ended. The state takes a run only
+   * The write of a run found applied before that shows as interrupted, where its process stopped
+   * after the profile state took the run, before its record ended. The state takes a run only
    * once each of its events is written or durably queued, and the queue has just been written
-   * (`applyRunNow`), so those records end now as what they were, saying how it was found.
+   * (`applyRunNow`), so that record ends now as what it was, saying how it was found. Only the
+   * attempt that applied the run: per warehouse, the last to start before the state took it
+   * (`appliedAt`; attempts of a run take turns). An attempt killed before that, and sent again,
+   * did not apply it: its record stays interrupted.
    */
-  private endInterruptedWrites(header: RunHeader, space: SpaceConfig, warehouses: ReadonlySet<string>): void {
-    for (const { error, ...record } of this.history.list()) {
-      if (record.path !== 'storage-actions' || record.trigger !== `run ${header.id}` || !warehouses.has(record.warehouse) || !error?.startsWith('interrupted:')) continue;
+  private endInterruptedWrites(header: RunHeader, space: SpaceConfig, warehouses: ReadonlySet<string>, appliedAt?: string): void {
+    const attempts = this.history.list().filter((r) => r.path === 'storage-actions' && r.trigger === `run ${header.id}` && warehouses.has(r.warehouse));
+    const applier = new Map<string, SyncRecord>();
+    for (const r of attempts) {
+      if (appliedAt !== undefined && r.startedAt > appliedAt) continue;
+      const latest = applier.get(r.warehouse);
+      if (!latest || r.startedAt >= latest.startedAt) applier.set(r.warehouse, r);
+    }
+    for (const { error, ...record } of attempts) {
+      if (applier.get(record.warehouse)?.id !== record.id || !error?.startsWith('interrupted:')) continue;
       const queued = this.actions.pending(record.warehouse, space.name);
       this.history.record({
         ...record,

@@ -98,6 +98,8 @@ export function changeIdParts(change: Pick<Change, 'version' | 'epoch'>): Array<
 export interface RunOutcome {
   /** False when this run id was applied before: a re-sent run changes nothing. */
   applied: boolean;
+  /** A run applied before: when the profile state took it (ISO-8601), where the state says. */
+  appliedAt?: string;
   profiles: number;
   changes: number;
   /** Other runs of the computation whose interrupted attempts this run was applied over (`abandonInterrupted`). */

@@ -271,6 +271,14 @@ export function killedSync(dut: DestinationUnderTest): void {
           const result = await again.run(header, profiles);
           expect(result.writes.filter((w) => w.status === 'Failure')).toEqual([]);
         }
+        if (failpoint === 'state:before-commit:1') {
+          // The killed attempt did not apply r1; the next did. Sent a third time, r1 is found
+          // applied: the killed attempt's record stays interrupted, not told it wrote the run.
+          expect(await again.run(runs[0]!.header, runs[0]!.profiles)).toMatchObject({ applied: false });
+          const r1 = again.stowage.history.list().filter((r) => r.trigger === 'run r1');
+          expect(r1.filter((r) => r.status === 'Failure' && r.error?.startsWith('interrupted:'))).toHaveLength(1);
+          expect(r1.flatMap((r) => r.notices)).not.toContainEqual(expect.stringMatching(/found when the run was sent again/));
+        }
         const flushed = await again.stowage.flush('wh');
         expect(flushed.map((f) => f.record.status)).not.toContain('Failure');
         await again.close();
