@@ -66,5 +66,30 @@ export function clientConfig(settings: PostgresSettings): pg.ClientConfig {
   if (settings.sslmode === 'require') config.ssl = { rejectUnauthorized: false };
   else if (settings.sslmode === 'verify-full') config.ssl = { rejectUnauthorized: true };
   else if (settings.sslmode === 'disable') config.ssl = false;
+  // libpq's `allow`: a plain connection first (pg would take any sslmode it has no case for as
+  // a demand for TLS, its certificate checked).
+  else if (urlSslmode(settings) === 'allow') config.ssl = false;
   return config;
+}
+
+/** The URL's `sslmode`, where the `sslmode` setting does not override it. */
+function urlSslmode(settings: PostgresSettings): string | undefined {
+  if (settings.sslmode !== undefined || settings.url === undefined) return undefined;
+  const mode: unknown = parseUrl(settings.url).sslmode;
+  return typeof mode === 'string' ? mode : undefined;
+}
+
+/**
+ * The second try libpq makes where the URL's sslmode lets a connection go either way, after the
+ * first failed: `prefer` (TLS first) without TLS when the server has none; `allow` (plain first)
+ * with TLS, its certificate not checked, when the server refused the plain connection (its
+ * pg_hba.conf asks for `hostssl`). Undefined where there is no second try.
+ */
+export function secondTry(settings: PostgresSettings, config: pg.ClientConfig, error: unknown): pg.ClientConfig | undefined {
+  const mode = urlSslmode(settings);
+  const message = (error as Error)?.message ?? '';
+  if (mode === 'prefer' && /does not support SSL/i.test(message)) return { ...config, ssl: false };
+  // The server's refusal of the session (class 28: invalid authorization), not a network error.
+  if (mode === 'allow' && String((error as { code?: unknown })?.code ?? '').startsWith('28')) return { ...config, ssl: { rejectUnauthorized: false } };
+  return undefined;
 }

@@ -39,6 +39,20 @@ function readingError(url: string): unknown {
   }
 }
 
+/** libpq's values of `sslmode`. */
+const SSLMODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+
+/** A URL's query parameters; undefined where there is none to read. */
+function queryOf(url: string): URLSearchParams | undefined {
+  const at = url.indexOf('?');
+  if (at < 0) return undefined;
+  try {
+    return new URLSearchParams(url.slice(at + 1));
+  } catch {
+    return undefined;
+  }
+}
+
 /** The TLS files a URL may name, which pg reads as it reads the URL. */
 const FILE_PARAMETERS = ['sslrootcert', 'sslcert', 'sslkey'];
 
@@ -47,13 +61,8 @@ function unreadableFile(url: string, error: unknown): string | undefined {
   const code = (error as { code?: string })?.code;
   const path = (error as { path?: string })?.path;
   if (code === undefined || path === undefined) return undefined;
-  let query: URLSearchParams;
-  try {
-    query = new URLSearchParams(url.slice(url.indexOf('?') + 1));
-  } catch {
-    return undefined;
-  }
-  const parameter = FILE_PARAMETERS.find((name) => query.get(name) === path);
+  const query = queryOf(url);
+  const parameter = FILE_PARAMETERS.find((name) => query?.get(name) === path);
   if (parameter === undefined) return undefined;
   const why = code === 'ENOENT' ? 'there is no such file' : code === 'EACCES' ? 'this process may not read it' : code === 'EISDIR' ? 'it is a folder' : code;
   return `the file ${path} that ${parameter} names cannot be read (${why}): give the path of the ${parameter === 'sslrootcert' ? "CA certificate that signed the server's" : parameter === 'sslcert' ? 'client certificate' : "client certificate's key"}`;
@@ -66,6 +75,9 @@ export function urlProblem(url: string): string | undefined {
   }
   // pg would read anything else as a host name or a socket folder, and fail to connect to it.
   if (!/^([a-z][a-z0-9+.-]*:\/\/|socket:)/i.test(url)) return 'it is not a connection URL: give postgres://user:password@host:port/database';
+  // pg takes an sslmode it does not know (`disabled`, a typo) as a demand for TLS, its certificate checked.
+  const sslmode = queryOf(url)?.get('sslmode');
+  if (sslmode !== null && sslmode !== undefined && !SSLMODES.includes(sslmode)) return `sslmode=${JSON.stringify(sslmode).slice(1, -1)} is not one of libpq's: ${SSLMODES.join(', ')}`;
   const error = readingError(url);
   if (error === undefined) return undefined;
   if (/[?&]sslmode=verify-ca\b/i.test(url) && !/[?&]sslrootcert=/i.test(url)) {

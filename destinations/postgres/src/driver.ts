@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import pg from 'pg';
 import { openLoadDir, redact, type ActivationTable, type Column, type Dialect, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
-import { clientConfig } from './client-config.js';
+import { clientConfig, secondTry } from './client-config.js';
 import { describeTarget, secretsOf } from './connection.js';
 import { privilegeProblems } from './privileges.js';
 import { lockHolders } from './lock-holders.js';
@@ -105,8 +105,17 @@ export class PgDriver implements Driver {
     let client: pg.Client | undefined;
     try {
       // Inside: a malformed URL is refused as it is read ("Invalid URL").
-      client = new pg.Client(clientConfig(settings));
-      await client.connect();
+      const config = clientConfig(settings);
+      client = new pg.Client(config);
+      try {
+        await client.connect();
+      } catch (error) {
+        const again = secondTry(settings, config, error);
+        if (!again) throw error;
+        await endWithin(client, END_WAIT_MS);
+        client = new pg.Client(again);
+        await client.connect();
+      }
     } catch (error) {
       if (client) await endWithin(client, END_WAIT_MS);
       throw new Error(`Cannot connect to ${redact(target, secrets)}: ${redact((error as Error).message, secrets)}`);

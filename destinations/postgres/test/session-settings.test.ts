@@ -46,6 +46,19 @@ describe(`PostgreSQL sessions (${server.label})`, () => {
     expect(clientConfig({ host: 'h' })).toMatchObject({ host: 'h', application_name: 'stowage' });
   });
 
+  it("connect with a URL's sslmode=prefer or allow whether the server has TLS or not, as libpq does, and refuse an sslmode libpq does not know", async () => {
+    const url = await server.freshDatabase();
+    for (const mode of ['prefer', 'allow']) {
+      const driver = await connectPostgres({ url: `${url}${url.includes('?') ? '&' : '?'}sslmode=${mode}`, ...(server.copy ? {} : { bulkLoad: 'insert' }) });
+      try {
+        expect(await driver.query('SELECT 1 AS one'), mode).toEqual([{ one: 1 }]);
+      } finally {
+        await driver.close();
+      }
+    }
+    for (const mode of ['disabled', 'bogus']) expect(postgres.settingsProblems!({ url: `postgres://u@h/db?sslmode=${mode}` })).toEqual([`url: sslmode=${mode} is not one of libpq's: disable, allow, prefer, require, verify-ca, verify-full`]);
+  });
+
   // Managed servers often give application roles a statement_timeout, and an idle-in-transaction
   // one. A load's statements (a users refresh, a large COPY) may run longer: killed at the same
   // point on every retry, the sync would never finish.
