@@ -261,7 +261,7 @@ describe('the stowage command', () => {
     const told = await stowage(['check'], { cwd: dir });
     expect(told.code).toBe(1);
     expect(told.stdout).toContain('engage_shop is written by another Stowage state');
-    expect(told.stdout).toContain('some warehouses cannot be reached, or would refuse a sync (above)');
+    expect(told.stdout).toContain('the state folder cannot be written, or some warehouses cannot be reached or would refuse a sync (above)');
     expect(existsSync(join(dir, '.stowage', 'log'))).toBe(false);
     expect(existsSync(join(dir, '.stowage', 'state-id'))).toBe(false);
     run('r2', 20);
@@ -352,6 +352,21 @@ describe('the stowage command', () => {
     expect(check.code).toBe(1);
     expect(check.stdout).toContain('warehouse down (postgres): cannot connect');
     expect(existsSync(join(dir, '.stowage'))).toBe(false);
+  });
+
+  it('check tells a state folder that cannot be made, and a sync that cannot take its lock there says why', async () => {
+    const dir = project({ stateDir: 'a-file/state' });
+    writeFileSync(join(dir, 'a-file'), '');
+    const check = await stowage(['check'], { cwd: dir });
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain(`state folder ${join(dir, 'a-file', 'state')}: cannot be made: ${join(dir, 'a-file')} is a file, not a folder`);
+    // Reachable, the warehouse is still told of.
+    expect(check.stdout).toContain('warehouse local (duckdb): connected');
+    const good = await stowage(['check'], { cwd: project() });
+    expect(good.stdout).toMatch(/^state folder .*\.stowage: writable$/m);
+    const sync = await stowage(['sync'], { cwd: dir });
+    expect(sync.code).toBe(1);
+    expect(sync.stderr).toMatch(/ENOTDIR.*\(`stowage check` tests the state folder, `stateDir`, which Stowage must be able to write\)/);
   });
 
   it('check names a schema an activation writes to that does not exist, which Stowage never creates', async () => {

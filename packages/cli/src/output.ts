@@ -29,3 +29,13 @@ export function table(headers: string[], rows: Array<Array<string | number>>): s
   const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   return [line(cells[0]!), line(widths.map((w) => '-'.repeat(w))), ...cells.slice(1).map(line)].join('\n');
 }
+
+/** Errors of a folder or file that cannot be written or made: the state folder's, most often. */
+const FOLDER_ERRORS = new Set(['ENOTDIR', 'EROFS', 'EACCES', 'EPERM', 'ENOSPC', 'EDQUOT', 'EEXIST']);
+
+/** An error's message, with what to do where the system refused a file or folder (the state folder, most often). */
+export function errorMessage(error: unknown): string {
+  const message = (error as Error)?.message ?? String(error);
+  const { code, path } = (error ?? {}) as NodeJS.ErrnoException;
+  return code !== undefined && path !== undefined && FOLDER_ERRORS.has(code) ? `${message} (\`stowage check\` tests the state folder, \`stateDir\`, which Stowage must be able to write)` : message;
+}

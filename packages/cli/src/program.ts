@@ -11,7 +11,7 @@ import { DEFAULT_RETRY_AFTER_SECONDS, serve } from './commands/serve.js';
 import { syncNow } from './commands/sync.js';
 import { demo } from './demo/demo.js';
 import { openStowage } from './open.js';
-import { EXIT } from './output.js';
+import { errorMessage, EXIT } from './output.js';
 
 function positiveInteger(value: string): number {
   const n = Number(value);
@@ -155,7 +155,7 @@ export function program(): Command {
     .addOption(configOption())
     .action(async (opts) => {
       const ok = await check(openStowage(opts.config));
-      console.log(ok ? 'configuration OK' : 'some warehouses cannot be reached, or would refuse a sync (above)');
+      console.log(ok ? 'configuration OK' : 'the state folder cannot be written, or some warehouses cannot be reached or would refuse a sync (above)');
       process.exitCode = ok ? EXIT.ok : EXIT.failure;
     });
 
@@ -184,7 +184,7 @@ export async function main(argv: string[]): Promise<void> {
       console.error(`stowage: ${error.message}`);
       process.exitCode = EXIT.failure;
     } else {
-      console.error(`stowage: ${(error as Error).message ?? error}`);
+      console.error(`stowage: ${errorMessage(error)}`);
       if (process.env.STOWAGE_DEBUG) console.error((error as Error).stack);
       process.exitCode = EXIT.failure;
     }

@@ -1,10 +1,14 @@
+import { accessSync, constants, existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { activationColumns, ColumnNamer, redact, type ActivationTable, type IdentifierRules, type Stowage } from '@stowage/core';
 import { destinations } from '../registry.js';
 import { strandedNotices } from './run.js';
 
-/** Validates the configuration (done on load) and tests each warehouse's connection. */
+/** Validates the configuration (done on load), tests that the state folder can be written, and each warehouse's connection. */
 export async function check(stowage: Stowage): Promise<boolean> {
-  let ok = true;
+  const stateProblem = stateFolderProblem(stowage.config.stateDir);
+  console.log(`state folder ${stowage.config.stateDir}: ${stateProblem ?? 'writable'}`);
+  let ok = stateProblem === undefined;
   for (const w of Object.values(stowage.config.warehouses)) {
     const destination = destinations.get(w.type)!;
     try {
@@ -76,4 +80,28 @@ function activationTables(stowage: Stowage, warehouse: string, rules: Identifier
     }
   }
   return [...tables.values()].map((t) => ({ ...t, columns: [...t.columns] }));
+}
+
+/**
+ * Why the state folder cannot be used, or undefined: every command writes there (the call log,
+ * the profile state, locks, the history). A folder that is there is written to (a file made and
+ * removed: a read-only disk says so only then); one that is not yet must be one its nearest
+ * existing folder can hold.
+ */
+function stateFolderProblem(dir: string): string | undefined {
+  let existing = dir;
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  try {
+    if (!statSync(existing).isDirectory()) return `cannot be made: ${existing} is a file, not a folder`;
+    if (existing !== dir) {
+      accessSync(existing, constants.W_OK | constants.X_OK);
+      return undefined;
+    }
+    const probe = join(dir, `.check-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe, { force: true });
+    return undefined;
+  } catch (error) {
+    return `cannot be written (${(error as Error).message}): every command keeps its logs, state, locks and history there; give \`stateDir\` a folder Stowage can write`;
+  }
 }

@@ -1,5 +1,5 @@
 import type { Stowage, SyncRecord } from '@stowage/core';
-import { duration, EXIT, fmt, progressPrinter } from '../output.js';
+import { duration, errorMessage, EXIT, fmt, progressPrinter } from '../output.js';
 
 /** Notices of a sync printed under its summary (widened columns, calls the warehouse refused…); the history keeps them all. */
 const NOTICES_PRINTED = 20;
@@ -42,7 +42,7 @@ export async function syncNow(stowage: Stowage, warehouse: string | undefined, q
       // others from syncing when all are asked for; named alone, it fails the command as before.
       if (warehouse !== undefined) throw error;
       if (!quiet && process.stderr.isTTY) process.stderr.write('\n');
-      console.error(`stowage: warehouse ${name} not synced: ${(error as Error).message}`);
+      console.error(`stowage: warehouse ${name} not synced: ${errorMessage(error)}`);
       code = EXIT.failure;
       continue;
     }
