@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -344,6 +344,21 @@ describe('the stowage command', () => {
     expect(flush.stdout).toContain('Storage Actions events stay queued for warehouse "gone", space "shop", which is no longer configured: configure it again under that name and run `stowage flush gone` to write them');
     const check = await stowage(['check'], { cwd: dir });
     expect(check.stdout).toContain('stay queued for warehouse "gone"');
+  });
+
+  it('tells of Classic calls logged for a warehouse no longer configured, in check and flush, and check writes nothing for it', async () => {
+    const dir = project({ warehouses: { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' } }, old: { type: 'duckdb', settings: { path: 'old.duckdb' } } } });
+    writeFileSync(join(dir, 'calls.ndjson'), '{"type":"identify","userId":"u1","traits":{"a":1}}\n');
+    expect((await stowage(['ingest', 'calls.ndjson', '--space', 'shop'], { cwd: dir })).code).toBe(0);
+    writeFileSync(join(dir, 'stowage.config.json'), JSON.stringify({ spaces: { shop: { id: 'spa_shop' } }, warehouses: { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' } } } }));
+    const told = /Classic calls logged for warehouse "old", space "shop" \(0\.1 MB in .*old.shop\) are synced by no warehouse: warehouse "old" is no longer configured; configure it again under that name and run `stowage sync old` to load them/;
+    const before = readdirSync(join(dir, '.stowage', 'log', 'old', 'shop')).sort();
+    expect((await stowage(['check'], { cwd: dir })).stdout).toMatch(told);
+    expect(readdirSync(join(dir, '.stowage', 'log', 'old', 'shop')).sort()).toEqual(before);
+    const flush = await stowage(['flush'], { cwd: dir });
+    expect(flush.stdout).toMatch(told);
+    // No part of a flush: nothing queued, a flush that wrote all there was.
+    expect(flush.code).toBe(0);
   });
 
   it('check makes no state folder, whether or not it reaches the warehouse', async () => {

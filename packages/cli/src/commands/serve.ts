@@ -2,6 +2,7 @@ import { Cron } from 'croner';
 import type { Stowage } from '@stowage/core';
 import { printNotices, summarize } from './sync.js';
 import { QueueRetries } from './queue-retries.js';
+import { strandedNotices } from './run.js';
 
 export interface ServeOptions {
   /** Seconds from queued Storage Actions events first seen to their first retry (then doubling, at most hourly). */
@@ -58,6 +59,9 @@ export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterS
     console.log(`warehouse ${w.name}: schedule "${w.schedule}" (UTC), next sync ${job.nextRun()?.toISOString()}`);
     return job;
   });
+
+  // Work no warehouse of this configuration will do: said once, at the start.
+  for (const line of strandedNotices(stowage)) console.log(line);
 
   const retries = new QueueRetries(opts.retryAfterSeconds * 1000);
   // Never throws: a queue that cannot be read now (the state folder's disk) is said, and looked at again next time.

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cron } from 'croner';
 import type { Call } from '../calls/call.js';
@@ -372,6 +372,28 @@ export class Stowage {
    */
   strandedQueues(): Array<{ warehouse: string; space: string }> {
     return this.actions.stranded();
+  }
+
+  /**
+   * Classic call logs of a warehouse no longer configured, or of a space it no longer loads
+   * (renamed, removed): nothing syncs them until it is configured again under that name. Each with
+   * its folder and the bytes it holds (calls loaded before are pruned as syncs go, not all).
+   */
+  strandedLogs(): Array<{ warehouse: string; space: string; dir: string; bytes: number }> {
+    const root = join(this.config.stateDir, 'log');
+    if (!existsSync(root)) return [];
+    const out: Array<{ warehouse: string; space: string; dir: string; bytes: number }> = [];
+    for (const warehouse of readdirSync(root)) {
+      const folder = join(root, warehouse);
+      if (!statSync(folder).isDirectory()) continue;
+      for (const space of readdirSync(folder)) {
+        if (!statSync(join(folder, space)).isDirectory()) continue;
+        if (this.config.warehouses[warehouse]?.spaces.includes(space)) continue;
+        const bytes = CallLog.bytesAt(join(folder, space));
+        if (bytes > 0) out.push({ warehouse, space, dir: join(folder, space), bytes });
+      }
+    }
+    return out;
   }
 
   /**

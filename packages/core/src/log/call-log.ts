@@ -53,6 +53,14 @@ export class CallLog {
     this.id = this.ownId();
   }
 
+  /** The bytes the log in `dir` holds, without beginning one there (a check writes nothing). */
+  static bytesAt(dir: string): number {
+    if (!existsSync(dir)) return 0;
+    return readdirSync(dir)
+      .filter((f) => SEGMENT.test(f))
+      .reduce((bytes, f) => bytes + statSync(join(dir, f)).size, 0);
+  }
+
   /**
    * The id of the log in `dir` without beginning one there (a check writes nothing): null where
    * no log began, undefined for a log begun before ids.
