@@ -1,7 +1,9 @@
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Destination } from '../contract/destination.js';
-import { ConfigError, parseConfig } from './load.js';
+import { ConfigError, loadConfig, parseConfig } from './load.js';
 
 /** A warehouse of 63-byte names (PostgreSQL's), read without regard to case (DuckDB's), that cannot have a schema named `reserved`. */
 const fake = {
@@ -122,6 +124,17 @@ describe('configuration', () => {
     expect(() => parse({ spaces: { a: {} }, warehouses: { wh: { type: 'memory', settings: { path: '${STOWAGE_TEST_NOT_SET}' } } } })).toThrow(
       '/warehouses/wh/settings/path: the environment variable STOWAGE_TEST_NOT_SET is not set',
     );
+  });
+
+  it('says where a configuration is not JSON, by line and column, and that a folder is no file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stowage-config-'));
+    try {
+      writeFileSync(join(dir, 'bad.json'), '{\n  "spaces": {},\n  "warehouses": { "wh": { "type": "memory", } }\n}\n');
+      expect(() => loadConfig(join(dir, 'bad.json'), destinations)).toThrow(/bad\.json is not valid JSON: .* \(line 3, column \d+\)/);
+      expect(() => loadConfig(dir, destinations)).toThrow(`${dir} is a folder: give the configuration file (stowage.config.json) itself`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses a warehouse whose database is the profile state's own file", () => {

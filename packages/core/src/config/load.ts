@@ -104,14 +104,35 @@ function spelledFor(destination: Destination, disabled: WarehouseConfig['disable
 }
 
 export function loadConfig(path: string, destinations: ReadonlyMap<string, Destination>): StowageConfig {
-  let raw: unknown;
+  let text: string;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
-    throw new ConfigError([e.code === 'ENOENT' ? `${path} does not exist (pass --config, set STOWAGE_CONFIG, or see docs/configuration.md; 'stowage demo' writes an example)` : `${path} is not valid JSON: ${e.message}`], path);
+    const why =
+      e.code === 'ENOENT'
+        ? `${path} does not exist (pass --config, set STOWAGE_CONFIG, or see docs/configuration.md; 'stowage demo' writes an example)`
+        : e.code === 'EISDIR'
+          ? `${path} is a folder: give the configuration file (stowage.config.json) itself`
+          : `${path} cannot be read: ${e.message}`;
+    throw new ConfigError([why], path);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError([`${path} is not valid JSON: ${(error as Error).message}${lineOf(text, (error as Error).message)}`], path);
   }
   return parseConfig(raw, dirname(resolve(path)), destinations, path);
+}
+
+/** Where a JSON.parse error's `position N` is, as a line and column (an editor's terms), or nothing. */
+function lineOf(text: string, message: string): string {
+  const at = /position (\d+)/.exec(message);
+  if (!at) return '';
+  const before = text.slice(0, Number(at[1]));
+  const line = before.split('\n').length;
+  return ` (line ${line}, column ${before.length - before.lastIndexOf('\n')})`;
 }
 
 /** The event-name settings of the other kind of Classic computation, which it never uses. */
