@@ -39,8 +39,8 @@ function readingError(url: string): unknown {
   }
 }
 
-/** libpq's values of `sslmode`. */
-const SSLMODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+/** libpq's values of `sslmode`, and pg's own `no-verify` (TLS, the certificate unchecked). */
+const SSLMODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
 
 /** A URL's query parameters; undefined where there is none to read. */
 function queryOf(url: string): URLSearchParams | undefined {
@@ -77,7 +77,7 @@ export function urlProblem(url: string): string | undefined {
   if (!/^([a-z][a-z0-9+.-]*:\/\/|socket:)/i.test(url)) return 'it is not a connection URL: give postgres://user:password@host:port/database';
   // pg takes an sslmode it does not know (`disabled`, a typo) as a demand for TLS, its certificate checked.
   const sslmode = queryOf(url)?.get('sslmode');
-  if (sslmode !== null && sslmode !== undefined && !SSLMODES.includes(sslmode)) return `sslmode=${JSON.stringify(sslmode).slice(1, -1)} is not one of libpq's: ${SSLMODES.join(', ')}`;
+  if (sslmode !== null && sslmode !== undefined && !SSLMODES.includes(sslmode)) return `sslmode=${JSON.stringify(sslmode).slice(1, -1)} is not an sslmode: libpq's are ${SSLMODES.slice(0, -1).join(', ')} (and pg's own no-verify)`;
   const error = readingError(url);
   if (error === undefined) return undefined;
   if (/[?&]sslmode=verify-ca\b/i.test(url) && !/[?&]sslrootcert=/i.test(url)) {

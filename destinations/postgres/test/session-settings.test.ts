@@ -56,7 +56,7 @@ describe(`PostgreSQL sessions (${server.label})`, () => {
         await driver.close();
       }
     }
-    for (const mode of ['disabled', 'bogus']) expect(postgres.settingsProblems!({ url: `postgres://u@h/db?sslmode=${mode}` })).toEqual([`url: sslmode=${mode} is not one of libpq's: disable, allow, prefer, require, verify-ca, verify-full`]);
+    for (const mode of ['disabled', 'bogus']) expect(postgres.settingsProblems!({ url: `postgres://u@h/db?sslmode=${mode}` })).toEqual([`url: sslmode=${mode} is not an sslmode: libpq's are disable, allow, prefer, require, verify-ca, verify-full (and pg's own no-verify)`]);
   });
 
   // Managed servers often give application roles a statement_timeout, and an idle-in-transaction

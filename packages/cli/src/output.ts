@@ -1,3 +1,4 @@
+import { sep } from 'node:path';
 /** Exit codes: what a script calling stowage can rely on. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, partial: 3 } as const;
 
@@ -33,9 +34,11 @@ export function table(headers: string[], rows: Array<Array<string | number>>): s
 /** Errors of a folder or file that cannot be written or made: the state folder's, most often. */
 const FOLDER_ERRORS = new Set(['ENOTDIR', 'EROFS', 'EACCES', 'EPERM', 'ENOSPC', 'EDQUOT', 'EEXIST']);
 
-/** An error's message, with what to do where the system refused a file or folder (the state folder, most often). */
-export function errorMessage(error: unknown): string {
+/** An error's message, with what to do where the system refused a file or folder of the state folder (`stateDirs`). */
+export function errorMessage(error: unknown, stateDirs: Iterable<string>): string {
   const message = (error as Error)?.message ?? String(error);
   const { code, path } = (error ?? {}) as NodeJS.ErrnoException;
-  return code !== undefined && path !== undefined && FOLDER_ERRORS.has(code) ? `${message} (\`stowage check\` tests the state folder, \`stateDir\`, which Stowage must be able to write)` : message;
+  if (code === undefined || path === undefined || !FOLDER_ERRORS.has(code)) return message;
+  const inState = [...stateDirs].some((dir) => path === dir || path.startsWith(`${dir}${sep}`) || dir.startsWith(`${path}${sep}`));
+  return inState ? `${message} (\`stowage check\` tests the state folder, \`stateDir\`, which Stowage must be able to write)` : message;
 }

@@ -10,7 +10,7 @@ import { ingest } from './commands/ingest.js';
 import { DEFAULT_RETRY_AFTER_SECONDS, serve } from './commands/serve.js';
 import { syncNow } from './commands/sync.js';
 import { demo } from './demo/demo.js';
-import { openStowage } from './open.js';
+import { openStowage, stateDirs } from './open.js';
 import { errorMessage, EXIT } from './output.js';
 
 function positiveInteger(value: string): number {
@@ -184,7 +184,7 @@ export async function main(argv: string[]): Promise<void> {
       console.error(`stowage: ${error.message}`);
       process.exitCode = EXIT.failure;
     } else {
-      console.error(`stowage: ${errorMessage(error)}`);
+      console.error(`stowage: ${errorMessage(error, stateDirs)}`);
       if (process.env.STOWAGE_DEBUG) console.error((error as Error).stack);
       process.exitCode = EXIT.failure;
     }

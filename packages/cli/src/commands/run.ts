@@ -105,8 +105,8 @@ export function strandedQueueNotices(stowage: Stowage): string[] {
 function strandedLogNotices(stowage: Stowage): string[] {
   return stowage.strandedLogs().map(
     ({ warehouse, space, dir, bytes }) =>
-      `Classic calls logged for warehouse "${warehouse}", space "${space}" (${megabytes(bytes)} in ${dir}) are synced by no warehouse: ${stowage.config.warehouses[warehouse] ? `warehouse "${warehouse}" no longer loads space "${space}"` : `warehouse "${warehouse}" is no longer configured`}; ` +
-      `configure it again under that name and run \`stowage sync ${warehouse}\` to load them (none twice), or remove the folder if they are not wanted`,
+      `Classic calls logged for warehouse "${warehouse}", space "${space}" are kept in ${dir} (${megabytes(bytes)}), which no sync reads: ${stowage.config.warehouses[warehouse] ? `warehouse "${warehouse}" no longer loads space "${space}"` : `warehouse "${warehouse}" is no longer configured`}. ` +
+      `Those its last sync had not loaded, if any, are loaded once it is configured again under that name and synced (\`stowage sync ${warehouse}\`; none twice); remove the folder if they are not wanted`,
   );
 }
 

@@ -38,6 +38,14 @@ export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterS
     }
   };
 
+  // Work no warehouse of this configuration will do: said once, at the start (a state folder that
+  // cannot be read now is no reason not to serve).
+  try {
+    for (const line of strandedNotices(stowage)) console.log(line);
+  } catch (error) {
+    console.error(`${stamp()} ${(error as Error).message}`);
+  }
+
   const jobs = Object.values(stowage.config.warehouses).map((w) => {
     // A slot that comes while this warehouse's sync before it still runs is skipped, and said.
     const skipped = () => console.log(`${stamp()} ${w.name}: the sync due now is skipped: the one before it is still running`);
@@ -59,9 +67,6 @@ export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterS
     console.log(`warehouse ${w.name}: schedule "${w.schedule}" (UTC), next sync ${job.nextRun()?.toISOString()}`);
     return job;
   });
-
-  // Work no warehouse of this configuration will do: said once, at the start.
-  for (const line of strandedNotices(stowage)) console.log(line);
 
   const retries = new QueueRetries(opts.retryAfterSeconds * 1000);
   // Never throws: a queue that cannot be read now (the state folder's disk) is said, and looked at again next time.

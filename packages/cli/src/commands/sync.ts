@@ -42,7 +42,7 @@ export async function syncNow(stowage: Stowage, warehouse: string | undefined, q
       // others from syncing when all are asked for; named alone, it fails the command as before.
       if (warehouse !== undefined) throw error;
       if (!quiet && process.stderr.isTTY) process.stderr.write('\n');
-      console.error(`stowage: warehouse ${name} not synced: ${errorMessage(error)}`);
+      console.error(`stowage: warehouse ${name} not synced: ${errorMessage(error, [stowage.config.stateDir])}`);
       code = EXIT.failure;
       continue;
     }

@@ -129,7 +129,8 @@ export function loadConfig(path: string, destinations: ReadonlyMap<string, Desti
 /** Where a JSON.parse error's `position N` is, as a line and column (an editor's terms), or nothing. */
 function lineOf(text: string, message: string): string {
   const at = /position (\d+)/.exec(message);
-  if (!at) return '';
+  // Newer Node says it itself: `… (line 3 column 10)`.
+  if (!at || /\bline \d+/.test(message)) return '';
   const before = text.slice(0, Number(at[1]));
   const line = before.split('\n').length;
   return ` (line ${line}, column ${before.length - before.lastIndexOf('\n')})`;

@@ -117,6 +117,8 @@ export class ActionWriteSession {
     trigger: string,
     /** The state whose events these are: the space's own schema, once another state took it, refuses them. */
     private readonly owner: StateOwner,
+    /** Per activation, the events in the queue of this warehouse and space now (`ActivationOutcome.queued`). */
+    private readonly queuedNow: () => Promise<ReadonlyMap<string, number>>,
     private readonly earlierWriter?: EarlierWriterOf,
   ) {
     this.record = history.draft(warehouse.name, 'storage-actions', trigger);
@@ -294,7 +296,22 @@ export class ActionWriteSession {
     };
   }
 
-  /** An activation's outcome, made at its first write or first event kept queued. */
+  /**
+   * Each activation's events left in the queue as the session ends, read from the queue itself
+   * (whatever put them there: this session's failure or holds, an earlier one's), so that the
+   * count is what a flush would find; an activation with none written gets an outcome for them.
+   * A queue that cannot be read leaves the counts at 0: the record's error or notices tell why.
+   */
+  private async countQueued(): Promise<void> {
+    const counts = await this.queuedNow().catch(() => undefined);
+    if (!counts) return;
+    for (const [name, events] of counts) {
+      const config = this.space.activations[name];
+      if (config) this.outcomeOf(config).queued = events;
+    }
+  }
+
+  /** An activation's outcome, made at its first write or at its first events found queued. */
   private outcomeOf(activation: ActivationConfig): ActivationOutcome {
     let outcome = this.outcomes.get(activation.name);
     if (!outcome) {
@@ -305,30 +322,14 @@ export class ActionWriteSession {
     return outcome;
   }
 
-  /** Counts events of an activation kept in the queue, in its outcome (an activation no longer configured has none). */
-  private countQueued(activation: string, events: number): void {
-    const config = this.space.activations[activation];
-    if (config) this.outcomeOf(config).queued += events;
-  }
-
-  /** Events put in the queue because the session failed (not held: `hold` counts those). */
-  queuedAfterFailure(activation: string, events: number): void {
-    this.countQueued(activation, events);
-  }
-
   /** Activations whose events this session already kept queued: they are not tried again in it. */
   readonly heldActivations = new Set<string>();
 
-  /**
-   * Events that stay queued for a reason the user must fix; the write ends Partial, with the
-   * reason. `activation`: theirs, which this session then no longer tries (its schema is missing,
-   * say); `of`: theirs, where the activation goes on (the warehouse refused these rows alone).
-   */
-  hold(events: number, reason: string | undefined, activation?: string, of = activation): void {
+  /** Events that stay queued for a reason the user must fix; the write ends Partial, with the reason. */
+  hold(events: number, reason: string | undefined, activation?: string): void {
     this.begin();
     this.held += events;
     if (activation !== undefined) this.heldActivations.add(activation);
-    if (of !== undefined) this.countQueued(of, events);
     // One notice per reason, counting every chunk and slice of the queue it held back (a later
     // chunk of a held activation comes without its reason: it adds to that activation's).
     const key = reason ?? (activation !== undefined ? this.heldReasons.get(activation) : undefined);
@@ -351,7 +352,6 @@ export class ActionWriteSession {
   recountHeld(): void {
     this.held = 0;
     for (const told of this.heldNotices.values()) told.count = 0;
-    for (const outcome of this.outcomes.values()) outcome.queued = 0;
   }
 
   /** Each hold reason's notice (its place among the record's notices) and how many events it counts. */
@@ -383,7 +383,7 @@ export class ActionWriteSession {
     const message = refusalReason(error, this.destination.secrets(this.warehouse.settings));
     const ids = events.slice(0, REFUSED_IDS_NAMED).map((e) => e.messageId).join(', ') + (events.length > REFUSED_IDS_NAMED ? ', …' : '');
     const which = events.length === 1 ? `event ${ids}` : `events ${ids}`;
-    this.hold(events.length, `activation "${activation}": the warehouse refused ${which} while it took the others of their write (${message}); fix what it names in the table, then \`stowage flush\``, undefined, activation);
+    this.hold(events.length, `activation "${activation}": the warehouse refused ${which} while it took the others of their write (${message}); fix what it names in the table, then \`stowage flush\``);
   }
 
   /** Whether a write's error is one a row's data caused (`Driver.rowError`): only then is a write split to set the row apart. */
@@ -469,6 +469,7 @@ export class ActionWriteSession {
     }
     if (this.refused > NOTICED_REFUSALS) record.notices.push(`… and ${this.refused - NOTICED_REFUSALS} more events not written`);
     await this.settled();
+    await this.countQueued();
     // A connection still being made, or its catalog read (started by openSoon), ends before the
     // connection closes: closing under a running statement would crash the engine.
     await this.warming;

@@ -30,9 +30,10 @@ export interface PendingWrite {
   activation: ActivationConfig;
   events: ActionEvent[];
   prepared?: PreparedEvents;
-  /** Kept queued for a reason of their own (`ActionWriteSession.hold`), already counted as such. */
-  held?: boolean;
 }
+
+/** How a queued entry's line starts, its activation's name next (`Queued`, as JSON.stringify writes it). */
+const ENTRY_START = '{"a":"';
 
 /** Reasons of refused events told one by one in a drain's notices, per activation and slice of the queue. */
 const REFUSAL_REASONS_TOLD = 5;
@@ -142,13 +143,14 @@ export class StorageActionsPath {
     for (const [activation, events] of byActivation) {
       if (s.failed || s.heldActivations.has(activation.name)) {
         if (!s.failed) s.hold(events.length, undefined, activation.name);
-        writes.push({ activation, events, held: !s.failed });
+        writes.push({ activation, events });
         continue;
       }
       try {
         writes.push({ activation, events, prepared: await s.prepare(activation, events, look) });
       } catch (error) {
-        writes.push({ activation, events, held: failedWrite(s, activation, events.length, error) });
+        failedWrite(s, activation, events.length, error);
+        writes.push({ activation, events });
       }
     }
     return writes;
@@ -162,20 +164,17 @@ export class StorageActionsPath {
   async commitOrQueue(s: ActionWriteSession, warehouse: string, space: SpaceConfig, writes: readonly PendingWrite[]): Promise<number> {
     let written = 0;
     const queue: EventsByActivation = new Map();
-    for (const { activation, events, prepared, held } of writes) {
-      let kept = held === true;
+    for (const { activation, events, prepared } of writes) {
       if (prepared && !s.failed) {
         try {
           await s.commit(prepared);
           written += events.length;
           continue;
         } catch (error) {
-          kept = failedWrite(s, activation, events.length, error);
+          failedWrite(s, activation, events.length, error);
         }
       }
       queue.set(activation, events);
-      // Not held for a reason of their own: queued because the session failed, here or before.
-      if (!kept) s.queuedAfterFailure(activation.name, events.length);
     }
     if (queue.size > 0) await this.enqueue(warehouse, space, queue);
     return written;
@@ -183,7 +182,32 @@ export class StorageActionsPath {
 
   /** A write session on a warehouse, recorded in the history under `trigger`. */
   open(warehouse: WarehouseConfig, space: SpaceConfig, trigger: string): ActionWriteSession {
-    return new ActionWriteSession(this.destinations.get(warehouse.type)!, warehouse, space, this.config.root, this.history, trigger, stateOwner(this.config.stateDir, warehouse), this.earlierWriter(warehouse));
+    const queued = () => this.queuedBy(warehouse.name, space.name);
+    return new ActionWriteSession(this.destinations.get(warehouse.type)!, warehouse, space, this.config.root, this.history, trigger, stateOwner(this.config.stateDir, warehouse), queued, this.earlierWriter(warehouse));
+  }
+
+  /**
+   * Per activation, the events waiting in the queue of a warehouse and space, from its cursor to
+   * its end. Each entry's activation is read off the start of its line (`{"a":"<name>",…}`, a name
+   * that needs no escapes), not the whole event parsed: a queue may hold a run's million events.
+   */
+  async queuedBy(warehouse: string, space: string): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    if (!this.pending(warehouse, space)) return counts;
+    const outbox = this.outbox(warehouse, space);
+    for await (const { buf } of outbox.chunks(this.readCursor(warehouse, space), outbox.end())) {
+      let start = 0;
+      for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, start)) {
+        const from = start + ENTRY_START.length;
+        const to = buf.indexOf(34 /* " */, from);
+        if (to !== -1 && to < nl && buf.toString('latin1', start, from) === ENTRY_START) {
+          const name = buf.toString('utf8', from, to);
+          counts.set(name, (counts.get(name) ?? 0) + 1);
+        }
+        start = nl + 1;
+      }
+    }
+    return counts;
   }
 
   /** Whether events wait in the queue of a warehouse and space. */
@@ -369,8 +393,8 @@ function noticeRefusals(session: ActionWriteSession, name: string, refused: Read
   const groups = [...byReason.values()];
   for (const group of groups.slice(0, REFUSAL_REASONS_TOLD)) session.holdRefused(name, group.events, group.error);
   const untold = groups.slice(REFUSAL_REASONS_TOLD).reduce((n, group) => n + group.events.length, 0);
-  if (untold > 0) session.hold(untold, `activation "${name}": the warehouse refused these too, each on its own, for reasons like the ones above`, undefined, name);
-  if (unsorted > 0) session.hold(unsorted, `activation "${name}": the warehouse refused a row among them, not found or not tried again yet (the next flush goes on)`, undefined, name);
+  if (untold > 0) session.hold(untold, `activation "${name}": the warehouse refused these too, each on its own, for reasons like the ones above`);
+  if (unsorted > 0) session.hold(unsorted, `activation "${name}": the warehouse refused a row among them, not found or not tried again yet (the next flush goes on)`);
 }
 
 /** Each activation's events, in queue order (an activation's events share one mapping). */
@@ -384,15 +408,8 @@ function groupByActivation(entries: readonly Queued[]): Map<string, ActionEvent[
   return groups;
 }
 
-/**
- * A write that failed: a missing schema holds back its own activation only (true: its events are
- * held, and counted so); any other failure, the warehouse.
- */
-function failedWrite(s: ActionWriteSession, activation: ActivationConfig, events: number, error: unknown): boolean {
-  if (!(error instanceof MissingSchemaError)) {
-    s.fail(error);
-    return false;
-  }
-  s.hold(events, `activation "${activation.name}": ${error.message}`, activation.name);
-  return true;
+/** A write that failed: a missing schema holds back its own activation only; any other failure, the warehouse. */
+function failedWrite(s: ActionWriteSession, activation: ActivationConfig, events: number, error: unknown): void {
+  if (error instanceof MissingSchemaError) s.hold(events, `activation "${activation.name}": ${error.message}`, activation.name);
+  else s.fail(error);
 }

@@ -377,20 +377,32 @@ export class Stowage {
   /**
    * Classic call logs of a warehouse no longer configured, or of a space it no longer loads
    * (renamed, removed): nothing syncs them until it is configured again under that name. Each with
-   * its folder and the bytes it holds (calls loaded before are pruned as syncs go, not all).
+   * its folder and the bytes it holds: loaded calls are pruned as syncs go, but not the last
+   * segment's, and which are loaded only the warehouse's ledger says, so they may all be.
    */
   strandedLogs(): Array<{ warehouse: string; space: string; dir: string; bytes: number }> {
     const root = join(this.config.stateDir, 'log');
     if (!existsSync(root)) return [];
     const out: Array<{ warehouse: string; space: string; dir: string; bytes: number }> = [];
-    for (const warehouse of readdirSync(root)) {
-      const folder = join(root, warehouse);
-      if (!statSync(folder).isDirectory()) continue;
-      for (const space of readdirSync(folder)) {
-        if (!statSync(join(folder, space)).isDirectory()) continue;
+    // What cannot be read now (a folder removed meanwhile, one this process may not read) is passed over: this only informs.
+    const folders = (dir: string) => {
+      try {
+        return readdirSync(dir).filter((name) => statSync(join(dir, name)).isDirectory());
+      } catch {
+        return [];
+      }
+    };
+    for (const warehouse of folders(root)) {
+      for (const space of folders(join(root, warehouse))) {
         if (this.config.warehouses[warehouse]?.spaces.includes(space)) continue;
-        const bytes = CallLog.bytesAt(join(folder, space));
-        if (bytes > 0) out.push({ warehouse, space, dir: join(folder, space), bytes });
+        const dir = join(root, warehouse, space);
+        let bytes = 0;
+        try {
+          bytes = CallLog.bytesAt(dir);
+        } catch {
+          continue;
+        }
+        if (bytes > 0) out.push({ warehouse, space, dir, bytes });
       }
     }
     return out;

@@ -40,7 +40,7 @@ export interface TablePlan {
   casts: number;
 }
 
-/** What a table's DDL does: the part of its plan the writer applies before loading. */
+/** The DDL a table needs before a batch loads: what the plan decides, without the rows. */
 export type TableChange = Pick<TablePlan, 'table' | 'exists' | 'columns' | 'added' | 'widened'> & { pinned?: TablePlan['pinned'] };
 
 export interface PlanInput {

@@ -150,8 +150,6 @@ function keyRange(rows: ReadonlyArray<Record<string, unknown>>, column: string |
   return { column, type, spans: merged.map(([, , f, t]) => ({ from: f, to: t })) };
 }
 
-/** The DDL a table needs before a batch loads: what the plan decides, without the rows. */
-
 /** Tells of another state's writes in a schema from before claims, asking the writer's warehouse (`TableWriter.claimFor`). */
 export type EarlierWriterOf = (schema: string, writer: TableWriter) => Promise<string | undefined>;
 
