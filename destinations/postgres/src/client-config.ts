@@ -90,9 +90,8 @@ export function secondTry(settings: PostgresSettings, config: pg.ClientConfig, e
   const message = (error as Error)?.message ?? '';
   if (mode === 'prefer' && /does not support SSL/i.test(message)) return { ...config, ssl: false };
   // The server's refusal of the session (class 28: invalid authorization), not a network error.
+  if (mode !== 'allow' || !String((error as { code?: unknown })?.code ?? '').startsWith('28')) return undefined;
   // The URL's TLS files (sslcert, sslkey, sslrootcert) go with it: a `hostssl … cert` server asks for them.
-  const files: unknown = settings.url === undefined ? undefined : parseUrl(settings.url).ssl;
-  const tls = { ...(files !== null && typeof files === 'object' ? (files as object) : {}), rejectUnauthorized: false } as pg.ClientConfig['ssl'];
-  if (mode === 'allow' && String((error as { code?: unknown })?.code ?? '').startsWith('28')) return { ...config, ssl: tls };
-  return undefined;
+  const files: unknown = parseUrl(settings.url!).ssl;
+  return { ...config, ssl: { ...(files !== null && typeof files === 'object' ? (files as object) : {}), rejectUnauthorized: false } as pg.ClientConfig['ssl'] };
 }
