@@ -241,7 +241,9 @@ describe('the stowage command', () => {
     const rebuilt = await stowage(['rebuild-keys', 'local'], { cwd: dir });
     expect(rebuilt.code, rebuilt.stderr).toBe(0);
     expect(rebuilt.stdout).toBe('engage_shop: 2 message ids\n');
-    expect((await stowage(['rebuild-keys', 'local', '--space', 'nope'], { cwd: dir })).stderr).toContain('Warehouse "local" does not serve space "nope"');
+    // A space the configuration does not have is said as such, with those it has.
+    expect((await stowage(['rebuild-keys', 'local', '--space', 'nope'], { cwd: dir })).stderr).toContain('No space named "nope"; configured: shop');
+    expect((await stowage(['refused', 'local', '--space', 'nope'], { cwd: dir })).stderr).toContain('No space named "nope"; configured: shop');
     // The call behind that row, sent now, is a duplicate.
     writeFileSync(join(dir, 'again.ndjson'), '{"type":"identify","messageId":"by-hand","userId":"u2","traits":{"plan":"free"}}\n');
     await stowage(['ingest', 'again.ndjson', '--space', 'shop'], { cwd: dir });

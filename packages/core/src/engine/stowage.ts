@@ -207,6 +207,12 @@ export class Stowage {
     return Object.values(this.config.warehouses).filter((w) => w.spaces.includes(space));
   }
 
+  /** A space named on the command line for a warehouse: one the configuration has, and the warehouse loads. */
+  private servedSpace(warehouse: WarehouseConfig, space: string): void {
+    if (!this.config.spaces[space]) throw new UsageError(`No space named "${space}"; configured: ${Object.keys(this.config.spaces).join(', ')}`);
+    if (!warehouse.spaces.includes(space)) throw new UsageError(`Warehouse "${warehouse.name}" does not serve space "${space}"; it serves: ${warehouse.spaces.join(', ')}`);
+  }
+
   warehouse(name: string): WarehouseConfig {
     const w = this.config.warehouses[name];
     if (!w) throw new UsageError(`No warehouse named "${name}"; configured: ${Object.keys(this.config.warehouses).join(', ')}`);
@@ -585,7 +591,7 @@ export class Stowage {
    */
   async refusedCalls(warehouseName: string, space: string): Promise<string[]> {
     const warehouse = this.warehouse(warehouseName);
-    if (!warehouse.spaces.includes(space)) throw new UsageError(`Warehouse "${warehouse.name}" does not serve space "${space}"; it serves: ${warehouse.spaces.join(', ')}`);
+    this.servedSpace(warehouse, space);
     const destination = this.options.destinations.get(warehouse.type)!;
     const driver = await destination.connect(warehouse.settings, { root: this.config.root });
     try {
@@ -604,7 +610,7 @@ export class Stowage {
    */
   async rebuildLoadedKeys(warehouseName: string, space?: string): Promise<Array<{ space: string; schema: string; keys: number | undefined }>> {
     const warehouse = this.warehouse(warehouseName);
-    if (space !== undefined && !warehouse.spaces.includes(space)) throw new UsageError(`Warehouse "${warehouse.name}" does not serve space "${space}"; it serves: ${warehouse.spaces.join(', ')}`);
+    if (space !== undefined) this.servedSpace(warehouse, space);
     const destination = this.options.destinations.get(warehouse.type)!;
     if (destination.capabilities.keyIndexes) return [];
     return this.withSyncLock(warehouse, async (writer) => {
