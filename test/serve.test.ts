@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -16,6 +16,10 @@ it('serve runs each warehouse on its own schedule and stops cleanly on SIGTERM',
   writeFileSync(join(dir, 'calls.ndjson'), '{"type":"identify","userId":"u1","traits":{"a":1}}\n');
   await stowage(['ingest', 'calls.ndjson', '--space', 'shop'], { cwd: dir });
 
+  // Calls logged for a warehouse since removed from the configuration: told at the start.
+  mkdirSync(join(dir, '.stowage', 'log', 'gone', 'shop'), { recursive: true });
+  writeFileSync(join(dir, '.stowage', 'log', 'gone', 'shop', '0000000000.ndjson'), '{"type":"identify","userId":"u9"}\n');
+
   const child = spawn(process.execPath, [BIN, 'serve'], { cwd: dir });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
@@ -25,6 +29,7 @@ it('serve runs each warehouse on its own schedule and stops cleanly on SIGTERM',
   const code = await new Promise((resolve) => child.on('close', resolve));
 
   expect(out).toContain('warehouse hourly: schedule "0 * * * *" (UTC), next sync');
+  expect(out).toMatch(/Classic calls logged for warehouse "gone", space "shop" are kept in .*, which no sync reads: warehouse "gone" is no longer configured/);
   expect(out).toMatch(/Success: warehouse fast, 1 calls/);
   expect(code).toBe(0);
   // The signal is told, with the time; a sync under way then ends, and none starts after it.

@@ -32,6 +32,13 @@ describe('the file lock', () => {
     expect(readdirSync(dir).filter((f) => f.startsWith('a.lock'))).toEqual([]);
   });
 
+  it('says a lock that cannot be written is the state folder\'s to mend, the system\'s error kept as its cause', async () => {
+    writeFileSync(join(dir, 'not-a-folder'), '');
+    const attempt = withFileLock(join(dir, 'not-a-folder', 'x.lock'), 'A sync of warehouse "wh"', async () => undefined);
+    await expect(attempt).rejects.toThrow(/^A sync of warehouse "wh" cannot take its lock: .*x\.lock cannot be written \(ENOTDIR.*\); Stowage's state folder \(`stateDir`\) must be a folder it can write$/);
+    await expect(attempt).rejects.toHaveProperty('cause.code', 'ENOTDIR');
+  });
+
   it('takes over a lock whose owner died, and the pid file of one killed while taking it', async () => {
     const lock = join(dir, 'b.lock');
     const dead = deadPid();

@@ -34,7 +34,7 @@ export async function withFileLock<T>(path: string, what: string, fn: () => Prom
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       // The folder cannot hold a file (read-only, full, not a folder): said as such, not as the bare error of a temporary file.
-      if (code !== 'EEXIST') throw new Error(`${what} cannot take its lock: ${path} cannot be written (${(error as Error).message}); Stowage's state folder (\`stateDir\`) must be a folder it can write`);
+      if (code !== 'EEXIST') throw new Error(`${what} cannot take its lock: ${path} cannot be written (${(error as Error).message}); Stowage's state folder (\`stateDir\`) must be a folder it can write`, { cause: error });
       const owner = Number(readFileSafe(path));
       if (owner ? ownerLeft(path, owner) : olderThan(path, OWNERLESS_AFTER_MS)) {
         rmSync(path, { force: true });
