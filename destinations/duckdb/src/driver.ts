@@ -1,8 +1,8 @@
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { engineThreads, openLoadDir, writeLoadLines, type Column, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
-import { shareInstance } from './shared-instances.js';
+import { shareInstance, type SharedInstance } from './shared-instances.js';
 import { csvEncoders, csvLine, csvRelation } from './csv-load.js';
 import { introspectColumns, introspectPinnedColumns, introspectSchema, schemaExists } from './introspect.js';
 import type { DuckDBSettings } from './settings.js';
@@ -63,6 +63,13 @@ const MEMORY_MB_PER_COLUMN = 1.6;
  */
 const SLICE_BYTES_PER_STATE = 100;
 const SLICE_MB_PER_COLUMN = 1;
+/**
+ * The share of the memory limit a slice's aggregate is sized to: sized to the whole limit, the
+ * 165,000 users of a 1,000,000-call sync were one slice whose aggregate took the sync's RSS from
+ * ~300 to ~540 MB at its end; to a quarter (128 MB of the default 512MB) they are three, each
+ * scanning `identifies` again, and the end stays under the batches' peak.
+ */
+const SLICE_SHARE_OF_LIMIT = 1 / 4;
 
 /**
  * Tables a session may load before it checkpoints after a commit. With a large checkpoint
@@ -72,6 +79,16 @@ const SLICE_MB_PER_COLUMN = 1;
  * space whose event names embed ids makes that many tables; an ordinary sync never gets here.
  */
 const CHECKPOINT_AFTER_TABLES = 200;
+
+/**
+ * WAL past which a session, after a commit, checkpoints and opens the file afresh (where it alone
+ * holds the process's instance on it). An instance keeps memory that neither DuckDB's own count
+ * nor a checkpoint gives back, growing with the rows it has loaded: a 1,000,000-call sync held
+ * ~400 MB more at its end than when it began, all of it let go when the instance closed (the
+ * process's RSS fell from ~700 to ~280 MB). At 64 MB (~200,000 calls' rows) the sync's peak RSS
+ * was ~500 MB instead of ~730 MB, for ~30 ms a reopening (docs/benchmarks.md, session 29).
+ */
+const RENEW_AT_WAL_BYTES = 64 * 1024 * 1024;
 
 /** DuckDB's out-of-memory errors: the allocation, or the pin of a block, refused at the limit. */
 const OUT_OF_MEMORY = /Out of Memory Error|could not allocate block|failed to pin block/i;
@@ -97,19 +114,34 @@ export class DuckDBDriver implements Driver {
   private memoryMb: number;
   private readonly memorySetting: string | undefined;
 
+  /** Statements under way on the connection: the instance is renewed only between them. */
+  private running = 0;
+  /** The instance being closed and opened again: statements wait for it. */
+  private renewing: Promise<void> | undefined;
+  /** Why the session has no instance any more: another process took the file while it was renewed. */
+  private lost: Error | undefined;
+  /** Times this session closed its instance and opened the file again (see renew). */
+  private renewed = 0;
+
   private constructor(
-    /** Lets go of the process's instance on the file (`shareInstance`): the last session closes it. */
-    private readonly release: () => void,
-    private readonly connection: DuckDBConnection,
+    /** The session's hold on the process's instance on the file (`shareInstance`). */
+    private readonly hold: SharedInstance,
+    private connection: DuckDBConnection,
     /** Load files of this session; removed with it, so a failed sync leaves none behind. */
     private readonly loadDir: string,
+    /** The database file (`:memory:` for none), whose WAL tells when to renew the instance. */
+    private readonly path: string,
+    /** The instance's options; memory_limit follows the limit in force, for a renewed instance. */
+    private readonly options: Record<string, string>,
     memoryLimit: string | undefined,
+    private readonly renewAtWalBytes: number,
   ) {
     this.memorySetting = memoryLimit;
     this.memoryMb = megabytes(memoryLimit ?? DEFAULT_MEMORY_LIMIT) ?? 0;
   }
 
-  static async open(settings: DuckDBSettings): Promise<DuckDBDriver> {
+  /** `renewAtWalBytes`: tests make it small, to renew at every commit. */
+  static async open(settings: DuckDBSettings, { renewAtWalBytes = RENEW_AT_WAL_BYTES } = {}): Promise<DuckDBDriver> {
     // Appends need no ordering guarantee, and without it DuckDB buffers less while loading. A
     // larger checkpoint threshold lets each batch's COMMIT append to the WAL (still durable)
     // instead of checkpointing the whole database every batch: ~8% less CPU per sync, measured.
@@ -118,13 +150,61 @@ export class DuckDBDriver implements Driver {
     options.memory_limit = settings.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
     // By default a core is left to the client, which prepares the next batch meanwhile.
     options.threads = String(settings.threads ?? engineThreads());
-    const { instance, release } = await shareInstance(settings.path, () => createWaitingForLock(settings.path, options));
+    const hold = await shareInstance(settings.path, () => createWaitingForLock(settings.path, options));
     try {
-      return new DuckDBDriver(release, await instance.connect(), await openLoadDir(LOAD_DIR_PREFIX), settings.memoryLimit);
+      return new DuckDBDriver(hold, await hold.instance.connect(), await openLoadDir(LOAD_DIR_PREFIX), settings.path, options, settings.memoryLimit, renewAtWalBytes);
     } catch (error) {
-      release();
+      hold.release();
       throw error;
     }
+  }
+
+  /** Runs a statement on the connection, once a renewal under way is done. */
+  private async on<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    while (this.renewing) await this.renewing;
+    if (this.lost) throw this.lost;
+    this.running++;
+    try {
+      return await work(this.connection);
+    } finally {
+      this.running--;
+    }
+  }
+
+  /**
+   * Checkpointed, the instance is closed and the file opened again, where this session alone
+   * holds it and no statement is under way (see RENEW_AT_WAL_BYTES). The file is let go for the
+   * moment between the two: a process waiting for it may take its turn then, and this session
+   * waits for it as any session does. One that keeps it past that wait ends the session.
+   */
+  private async renew(): Promise<void> {
+    if (this.running > 0 || this.renewing || this.lost) return;
+    this.renewing = (async () => {
+      try {
+        const instance = await this.hold.renew(() => this.connection.closeSync());
+        if (!instance) return;
+        this.connection = await instance.connect();
+        this.renewed++;
+      } catch (error) {
+        this.lost = new Error(`this session let go of the DuckDB file ${this.path} for a moment, to give back DuckDB's memory, and could not open it again: ${(error as Error).message}`, { cause: error });
+      }
+    })();
+    try {
+      await this.renewing;
+    } finally {
+      this.renewing = undefined;
+    }
+  }
+
+  /** Times the session renewed its instance (see renew). */
+  get renewals(): number {
+    return this.renewed;
+  }
+
+  /** Bytes of the database's WAL: what it has committed since its last checkpoint. */
+  private async walBytes(): Promise<number> {
+    if (this.path === ':memory:' || this.path === '') return 0;
+    return (await stat(`${this.path}.wal`).catch(() => undefined))?.size ?? 0;
   }
 
   /**
@@ -135,8 +215,9 @@ export class DuckDBDriver implements Driver {
   private async fitMemoryTo(columns: number): Promise<void> {
     const needed = Math.ceil(columns * MEMORY_MB_PER_COLUMN);
     if (this.memorySetting !== undefined || needed <= this.memoryMb) return;
-    await this.explaining(this.connection.run(`SET memory_limit = '${needed}MB'`));
+    await this.explaining(this.on((c) => c.run(`SET memory_limit = '${needed}MB'`)));
     this.memoryMb = needed;
+    this.options.memory_limit = `${needed}MB`;
   }
 
   /** An out-of-memory error, with the setting that fixes it. */
@@ -152,7 +233,7 @@ export class DuckDBDriver implements Driver {
   latestSliceKeys(columns: number): number {
     // No limit known (`-1`, `none`): DuckDB may take most of the machine's memory.
     if (this.memoryMb <= 0) return Number.POSITIVE_INFINITY;
-    const free = Math.max(0, this.memoryMb - SLICE_MB_PER_COLUMN * columns) * 1024 * 1024;
+    const free = Math.min(this.memoryMb * SLICE_SHARE_OF_LIMIT, Math.max(0, this.memoryMb - SLICE_MB_PER_COLUMN * columns)) * 1024 * 1024;
     return Math.max(1000, Math.floor(free / (Math.max(1, columns) * SLICE_BYTES_PER_STATE)));
   }
 
@@ -179,14 +260,14 @@ export class DuckDBDriver implements Driver {
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
     try {
-      return (await this.connection.run(sql, params as DuckDBValue[])).rowsChanged;
+      return (await this.on((c) => c.run(sql, params as DuckDBValue[]))).rowsChanged;
     } catch (error) {
       throw this.explained(error);
     }
   }
 
   async query<T extends Record<string, unknown>>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    const reader = await this.connection.runAndReadAll(sql, params as DuckDBValue[]).catch((error: unknown) => {
+    const reader = await this.on((c) => c.runAndReadAll(sql, params as DuckDBValue[])).catch((error: unknown) => {
       throw this.explained(error);
     });
     return reader.getRowObjectsJS().map((row) => {
@@ -197,13 +278,13 @@ export class DuckDBDriver implements Driver {
   }
 
   async columns(schema: string, table: string): Promise<Column[] | undefined> {
-    const columns = await this.explaining(introspectColumns(this.connection, schema, table));
+    const columns = await this.explaining(this.on((c) => introspectColumns(c, schema, table)));
     await this.fitMemoryTo(columns?.length ?? 0);
     return columns;
   }
 
   async tables(schema: string): Promise<Map<string, Column[]>> {
-    const tables = await this.explaining(introspectSchema(this.connection, schema));
+    const tables = await this.explaining(this.on((c) => introspectSchema(c, schema)));
     let widest = 0;
     for (const columns of tables.values()) widest = Math.max(widest, columns.length);
     await this.fitMemoryTo(widest);
@@ -211,11 +292,11 @@ export class DuckDBDriver implements Driver {
   }
 
   schemaExists(schema: string): Promise<boolean> {
-    return this.explaining(schemaExists(this.connection, schema));
+    return this.explaining(this.on((c) => schemaExists(c, schema)));
   }
 
   pinnedColumns(schema: string): Promise<Map<string, Map<string, string>>> {
-    return this.explaining(introspectPinnedColumns(this.connection, schema));
+    return this.explaining(this.on((c) => introspectPinnedColumns(c, schema)));
   }
 
   /** CSV (see csv-load.ts): a JSON column's value is JSON text, which DuckDB parses as it loads it. */
@@ -249,32 +330,42 @@ export class DuckDBDriver implements Driver {
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
-    await this.explaining(this.connection.run('BEGIN TRANSACTION'));
+    await this.explaining(this.on((c) => c.run('BEGIN TRANSACTION')));
     try {
       const result = await fn();
-      await this.connection.run('COMMIT');
+      await this.on((c) => c.run('COMMIT'));
       // After the commit, which stands whatever the checkpoint does: a failed one only leaves the
       // memory to the next commit's turn.
-      if (this.loadedSinceCheckpoint.size >= CHECKPOINT_AFTER_TABLES) await this.checkpoint().catch(() => undefined);
+      if (this.loadedSinceCheckpoint.size >= CHECKPOINT_AFTER_TABLES || (await this.walBytes()) >= this.renewAtWalBytes) await this.checkpoint().catch(() => undefined);
       return result;
     } catch (error) {
-      await this.connection.run('ROLLBACK').catch(() => undefined);
+      await this.on((c) => c.run('ROLLBACK')).catch(() => undefined);
       // COMMIT itself runs out of memory where a checkpoint comes with it.
       throw this.explained(error);
     }
   }
 
-  /** DuckDB's CHECKPOINT runs on its own thread; closing checkpoints too, but on the JS thread. */
+  /**
+   * DuckDB's CHECKPOINT runs on its own thread; closing checkpoints too, but on the JS thread.
+   * After a quarter of RENEW_AT_WAL_BYTES or more (a sync's last batches, before its `users`
+   * refresh), the instance is renewed, where the session may: what it held goes with it. A small
+   * write (a run of a few thousand events) is not worth the ~30 ms of opening the file again.
+   */
   async checkpoint(): Promise<void> {
-    await this.explaining(this.connection.run('CHECKPOINT'));
+    const wal = await this.walBytes();
+    await this.explaining(this.on((c) => c.run('CHECKPOINT')));
     this.loadedSinceCheckpoint.clear();
+    if (wal >= this.renewAtWalBytes / 4) await this.renew();
   }
 
   async close(): Promise<void> {
     // Checkpointed first, off the JS thread (a failed transaction may refuse it: close does it then).
-    await this.checkpoint().catch(() => undefined);
-    this.connection.closeSync();
-    this.release();
+    await this.explaining(this.on((c) => c.run('CHECKPOINT'))).catch(() => undefined);
+    while (this.renewing) await this.renewing;
+    if (!this.lost) {
+      this.connection.closeSync();
+      this.hold.release();
+    }
     await rm(this.loadDir, { recursive: true, force: true });
   }
 }

@@ -12,10 +12,24 @@ import type { DuckDBInstance } from '@duckdb/node-api';
  */
 const instances = new Map<string, { instance: Promise<DuckDBInstance>; sessions: number }>();
 
+/** A session's hold on the process's instance on a file. */
+export interface SharedInstance {
+  instance: DuckDBInstance;
+  /** Lets go of the instance: the last session to let go closes it. */
+  release: () => void;
+  /**
+   * Closes the instance and opens the file again, when this session is the only one holding it
+   * (undefined otherwise, and for an in-memory database, which closing would lose). `letGo` closes
+   * the session's connection first; the caller has checkpointed, so the new instance starts from
+   * the file alone.
+   */
+  renew: (letGo: () => void) => Promise<DuckDBInstance | undefined>;
+}
+
 /** The process's instance on `path` (made by `create` when there is none), and how to let go of it. */
-export async function shareInstance(path: string, create: () => Promise<DuckDBInstance>): Promise<{ instance: DuckDBInstance; release: () => void }> {
+export async function shareInstance(path: string, create: () => Promise<DuckDBInstance>): Promise<SharedInstance> {
   // An in-memory database is a database of its own for every session that asks for one.
-  if (path === ':memory:' || path === '') return { instance: await create(), release: () => undefined };
+  if (path === ':memory:' || path === '') return { instance: await create(), release: () => undefined, renew: () => Promise.resolve(undefined) };
   const key = resolve(path);
   let entry = instances.get(key);
   if (!entry) {
@@ -36,14 +50,32 @@ export async function shareInstance(path: string, create: () => Promise<DuckDBIn
     throw error;
   }
   let released = false;
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    if (--shared.sessions > 0) return;
+    if (instances.get(key) === shared) instances.delete(key);
+    instance.closeSync();
+  };
   return {
     instance,
-    release: () => {
-      if (released) return;
-      released = true;
-      if (--shared.sessions > 0) return;
-      if (instances.get(key) === shared) instances.delete(key);
+    release,
+    renew: async (letGo) => {
+      if (released || shared.sessions !== 1 || instances.get(key) !== shared) return undefined;
+      letGo();
       instance.closeSync();
+      // A session of this process that asks meanwhile waits for the new instance.
+      shared.instance = create();
+      try {
+        instance = await shared.instance;
+      } catch (error) {
+        // Nothing is left to close: the session holds no instance any more.
+        released = true;
+        shared.sessions--;
+        if (instances.get(key) === shared) instances.delete(key);
+        throw error;
+      }
+      return instance;
     },
   };
 }

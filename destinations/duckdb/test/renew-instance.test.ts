@@ -1,0 +1,134 @@
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DuckDBDriver } from '../src/driver.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'stowage-renew-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const walBytes = (path: string) => (existsSync(`${path}.wal`) ? statSync(`${path}.wal`).size : 0);
+
+/** A commit of `rows` rows into table t (made by the first). */
+async function commit(driver: DuckDBDriver, from: number, rows: number): Promise<void> {
+  await driver.transaction(async () => {
+    await driver.execute('CREATE TABLE IF NOT EXISTS t (n BIGINT, s VARCHAR)');
+    await driver.execute(`INSERT INTO t SELECT range, repeat('x', 100) FROM range(${from}, ${from + rows})`);
+  });
+}
+
+const count = async (driver: DuckDBDriver) => (await driver.query<{ n: number }>('SELECT count(*) AS n FROM t'))[0]!.n;
+
+// An instance keeps memory that a checkpoint does not give back, growing with the rows loaded:
+// a long sync opens the file afresh once its WAL passes a threshold (64 MB; here every commit).
+describe('a DuckDB session that renews its instance as its WAL grows', () => {
+  it('checkpoints and opens the file again after a commit past the threshold, and loses nothing', async () => {
+    const path = join(dir, 'renewed.duckdb');
+    const driver = await DuckDBDriver.open({ path }, { renewAtWalBytes: 1 });
+    try {
+      await commit(driver, 0, 1000);
+      expect(driver.renewals).toBe(1);
+      expect(walBytes(path)).toBe(0);
+      await commit(driver, 1000, 1000);
+      expect(driver.renewals).toBe(2);
+      expect(await count(driver)).toBe(2000);
+    } finally {
+      await driver.close();
+    }
+    const again = await DuckDBDriver.open({ path });
+    try {
+      expect(await count(again)).toBe(2000);
+      expect(again.renewals).toBe(0);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('does not renew below the threshold', async () => {
+    const driver = await DuckDBDriver.open({ path: join(dir, 'small.duckdb') });
+    try {
+      await commit(driver, 0, 1000);
+      expect(driver.renewals).toBe(0);
+    } finally {
+      await driver.close();
+    }
+  });
+
+  it('keeps a raised memory limit in the renewed instance', async () => {
+    const driver = await DuckDBDriver.open({ path: join(dir, 'wide.duckdb') }, { renewAtWalBytes: 1 });
+    try {
+      // A table of 400 columns raises the default limit to 640MB (1.6MB a column).
+      await driver.execute(`CREATE TABLE w (${Array.from({ length: 400 }, (_, i) => `c${i} INTEGER`).join(', ')})`);
+      await driver.columns('main', 'w');
+      await commit(driver, 0, 10);
+      expect(driver.renewals).toBe(1);
+      const [row] = await driver.query<{ memory: string }>("SELECT current_setting('memory_limit') AS memory");
+      expect(row!.memory).toMatch(/^(640\.0 MiB|610\.3 MiB)$/);
+    } finally {
+      await driver.close();
+    }
+  });
+
+  it('leaves the instance alone while another session of the process holds it', async () => {
+    const path = join(dir, 'shared.duckdb');
+    const a = await DuckDBDriver.open({ path }, { renewAtWalBytes: 1 });
+    const b = await DuckDBDriver.open({ path }, { renewAtWalBytes: 1 });
+    try {
+      await commit(a, 0, 100);
+      await commit(b, 100, 100);
+      expect([a.renewals, b.renewals]).toEqual([0, 0]);
+      expect([await count(a), await count(b)]).toEqual([200, 200]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+    // Once alone, it renews.
+    const c = await DuckDBDriver.open({ path }, { renewAtWalBytes: 1 });
+    try {
+      await commit(c, 200, 100);
+      expect(c.renewals).toBe(1);
+      expect(await count(c)).toBe(300);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('never renews an in-memory database, which closing would lose', async () => {
+    const driver = await DuckDBDriver.open({ path: ':memory:' }, { renewAtWalBytes: 1 });
+    try {
+      await commit(driver, 0, 100);
+      await driver.checkpoint();
+      expect(driver.renewals).toBe(0);
+      expect(await count(driver)).toBe(100);
+    } finally {
+      await driver.close();
+    }
+  });
+
+  it('waits for statements under way, and statements made meanwhile wait for the new instance', async () => {
+    const driver = await DuckDBDriver.open({ path: join(dir, 'busy.duckdb') }, { renewAtWalBytes: 1 });
+    try {
+      await commit(driver, 0, 10);
+      // Reads going on while commits (and their renewals) do, as a sync's next batch reads the
+      // catalog while the warehouse applies the one before: none is cut off by a closed connection.
+      let done = false;
+      let reads = 0;
+      const reader = async () => {
+        while (!done) {
+          await driver.query('SELECT count(*) AS n FROM t');
+          await driver.tables('main');
+          reads++;
+        }
+      };
+      const readers = [reader(), reader(), reader()];
+      for (let i = 1; i <= 20; i++) await commit(driver, i * 10, 10);
+      done = true;
+      await expect(Promise.all(readers)).resolves.toHaveLength(3);
+      expect(reads).toBeGreaterThan(0);
+      expect(driver.renewals).toBeGreaterThan(0);
+      expect(await count(driver)).toBe(210);
+    } finally {
+      await driver.close();
+    }
+  });
+});
