@@ -52,6 +52,8 @@ export class ClassicBatcher {
         list.push(row);
       }
       for (const c of collisions) {
+        // A disabled table or column keeps its values out of the warehouse, the quarantine included.
+        if (this.disabledTables.has(c.table) || this.disabledColumns.get(c.table)?.has(c.column)) continue;
         rejects.push({ messageId: c.messageId, table: c.table, column: c.column, value: typeof c.value === 'string' ? c.value : exactJsonText(c.value), reason: 'another key of the same call names this column' });
       }
     }

@@ -104,6 +104,24 @@ export function loads(dut: DestinationUnderTest): void {
       await again.close();
     });
 
+    it("keeps a disabled table's or column's values out of the quarantine too, where two keys of a call name the column", async () => {
+      // Selective sync is how values (PII) are kept out of the warehouse: a collision's value
+      // quarantined into _stowage_rejects would put them there anyway.
+      const disabled = { tables: ['secret_event'], columns: { identifies: ['email', 'context_ip'], tracks: ['context_ip'] } };
+      const h = await Harness.create(dut, { warehouse: { disabled } });
+      const context = { ip: '10.0.0.1', IP: '10.0.0.2' };
+      await h.calls([
+        identify('u1', { email: 'a@example.com', Email: 'A@EXAMPLE.COM', name: 'A', Name: 'B' }, { messageId: 'i1', context }),
+        track('u1', 'Secret Event', { ssn: '123', SSN: '987' }, { messageId: 't1', context }),
+      ]);
+      const record = await h.sync();
+      // The collision in a column that is loaded is still quarantined.
+      expect(await h.rows('_stowage_rejects', ['id', 'table_name', 'column_name', 'value'], ['id'])).toEqual([{ id: 'i1', table_name: 'identifies', column_name: 'name', value: 'B' }]);
+      expect(record.rejects).toBe(1);
+      expect(await h.columns('secret_event')).toBeUndefined();
+      await h.close();
+    });
+
     it('builds users from all of identifies when users is enabled again after it was disabled from the start', async () => {
       const off = await Harness.create(dut, { warehouse: { disabled: { tables: ['users'] } } });
       await off.calls([identify('u1', { plan: 'a' }, { messageId: 'i1' }), identify('u2', { plan: 'b' }, { messageId: 'i2' })]);
