@@ -34,6 +34,11 @@ describe('outOfBounds', () => {
     expect(outOfBounds('{A0EEBC999C0B4EF8BB6D6BB9BD380A11}', uuid)).toBeUndefined();
     expect(outOfBounds('ajs-7c9e6679', uuid)).toBe("the value is not a UUID, which the column's type uuid holds");
     expect(outOfBounds('2026-11-23', date)).toBeUndefined();
-    expect(outOfBounds('2026-11-23T10:00:00.000Z', date)).toBe("the value is not a date written YYYY-MM-DD (the column keeps no time), which the column's type date holds");
+    const notADate = "the value is not a date written YYYY-MM-DD, of a day the calendar has in the years 0001 to 9999 (the column keeps no time), which the column's type date holds";
+    expect(outOfBounds('2026-11-23T10:00:00.000Z', date)).toBe(notADate);
+    // Days no calendar has, which the warehouse refuses (failing the whole call), and year 0000.
+    for (const day of ['2026-02-30', '2026-13-01', '2026-00-10', '2026-04-31', '2025-02-29', '0000-01-01']) expect(outOfBounds(day, date)).toBe(notADate);
+    expect(outOfBounds('2024-02-29', date)).toBeUndefined();
+    expect(outOfBounds('9999-12-31', date)).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
 import type { ColumnBounds } from '../contract/logical-type.js';
+import { isCalendarDate } from '../types/timestamp.js';
 
 /** Characters (code points) of a string, as PostgreSQL counts them for `varchar(n)`. */
 function characters(value: string, atMost: number): number {
@@ -9,9 +10,12 @@ function characters(value: string, atMost: number): number {
   return n;
 }
 
-const FORMATS: Readonly<Record<NonNullable<ColumnBounds['format']>, { test: RegExp; what: string }>> = {
-  uuid: { test: /^\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?$/i, what: 'a UUID' },
-  date: { test: /^\d{4}-\d{2}-\d{2}$/, what: 'a date written YYYY-MM-DD (the column keeps no time)' },
+const UUID = /^\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?$/i;
+
+const FORMATS: Readonly<Record<NonNullable<ColumnBounds['format']>, { test: (value: string) => boolean; what: string }>> = {
+  uuid: { test: (value) => UUID.test(value), what: 'a UUID' },
+  // A day no calendar has (`2026-02-30`) is refused by the warehouse, which would fail the whole call.
+  date: { test: isCalendarDate, what: 'a date written YYYY-MM-DD, of a day the calendar has in the years 0001 to 9999 (the column keeps no time)' },
 };
 
 /**
@@ -22,7 +26,7 @@ export function outOfBounds(value: unknown, bounds: ColumnBounds): string | unde
   const { physical } = bounds;
   if (typeof value === 'string' && bounds.format !== undefined) {
     const format = FORMATS[bounds.format];
-    return format.test.test(value) ? undefined : `the value is not ${format.what}, which the column's type ${physical} holds`;
+    return format.test(value) ? undefined : `the value is not ${format.what}, which the column's type ${physical} holds`;
   }
   if (typeof value === 'string' && bounds.maxLength !== undefined) {
     if (bounds.lengthIn === 'bytes') {

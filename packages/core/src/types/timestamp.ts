@@ -33,6 +33,15 @@ function existsOnCalendar(value: string): boolean {
   return month >= 1 && day >= 1 && day <= daysIn(year, month) && digits(value, 11, 13) <= 23 && digits(value, 14, 16) <= 59 && seconds <= 59;
 }
 
+/** Whether the string is a date written `YYYY-MM-DD` of a day the calendar has, in the years 0001 to 9999. */
+export function isCalendarDate(value: string): boolean {
+  if (value.length !== 10 || value.charCodeAt(4) !== 45 /* - */ || value.charCodeAt(7) !== 45) return false;
+  const year = digits(value, 0, 4);
+  const month = digits(value, 5, 7);
+  const day = digits(value, 8, 10);
+  return year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysIn(year, month);
+}
+
 /** Days from 1970-01-01 to a date of the proleptic Gregorian calendar (Hinnant's days_from_civil). */
 function daysFromCivil(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;

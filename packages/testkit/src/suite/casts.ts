@@ -63,9 +63,11 @@ export function casts(dut: DestinationUnderTest): void {
         // A date column would keep the day of a date-time and drop its time, without a word.
         identify('u3', { seats: -2_147_483_648, price: 12_345.6, born: '1990-04-01T23:30:00.000Z' }, { messageId: 'b3' }),
         identify('u4', { seats: '2147483648', price: -9_999.99, born: 'soon' }, { messageId: 'b4' }),
+        // A day no calendar has: the warehouse would refuse the whole call.
+        identify('u5', { seats: 5, born: '2026-02-30' }, { messageId: 'b5' }),
       ]);
       const record = await h.sync();
-      expect(record).toMatchObject({ status: 'Partial', calls: 4, rejects: limited ? 7 : 6 });
+      expect(record).toMatchObject({ status: 'Partial', calls: 5, rejects: limited ? 8 : 7 });
       const rows = (await h.rows('identifies', ['id', nick!, seats!, price!, born!], ['id'])).map((r) => ({
         ...r,
         [seats!]: r[seats!] === null ? null : Number(r[seats!]),
@@ -78,6 +80,7 @@ export function casts(dut: DestinationUnderTest): void {
         { id: 'b2', [nick!]: limited ? null : 'abcdefgh', [seats!]: null, [price!]: null, [born!]: null },
         { id: 'b3', [nick!]: null, [seats!]: -2_147_483_648, [price!]: null, [born!]: null },
         { id: 'b4', [nick!]: null, [seats!]: null, [price!]: -9_999.99, [born!]: null },
+        { id: 'b5', [nick!]: null, [seats!]: 5, [price!]: null, [born!]: null },
       ]);
       const rejects = await h.rows('_stowage_rejects', ['id', 'column_name', 'value', 'reason'], ['id', 'column_name']);
       expect(rejects.map((r) => [r.id, r.column_name, r.value])).toEqual(
@@ -89,6 +92,7 @@ export function casts(dut: DestinationUnderTest): void {
           ['b3', born, '1990-04-01T23:30:00.000Z'],
           ['b4', seats, '2147483648'],
           ['b4', born, 'soon'],
+          ['b5', born, '2026-02-30'],
         ].sort((a, b) => `${a[0]} ${a[1]}`.localeCompare(`${b[0]} ${b[1]}`)),
       );
       const reasons = rejects.map((r) => String(r.reason)).join('\n');
