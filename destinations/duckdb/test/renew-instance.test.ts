@@ -105,6 +105,34 @@ describe('a DuckDB session that renews its instance as its WAL grows', () => {
     }
   });
 
+  it('ends the session with an error that says why, when another process takes the file meanwhile', async () => {
+    const path = join(dir, 'taken.duckdb');
+    const driver = await DuckDBDriver.open({ path }, { renewAtWalBytes: 1 });
+    // What shareInstance's renew meets when a process waiting for the file takes it in the moment
+    // it is let go, and keeps it past the wait (another process cannot be made to, in a test, in
+    // less than those 15 seconds).
+    const hold = (driver as unknown as { hold: { renew: (letGo: () => void) => Promise<unknown>; release: () => void } }).hold;
+    const renew = hold.renew;
+    hold.renew = async (letGo) => {
+      // Let go of the file, and hold nothing afterwards, as a failed reopening leaves the session.
+      await renew(letGo);
+      hold.release();
+      throw new Error(`the DuckDB file ${path} is held by another process (PID 4242), and was still held after 15 s`);
+    };
+    await commit(driver, 0, 10);
+    await expect(driver.query('SELECT 1')).rejects.toThrow(
+      `this session let go of the DuckDB file ${path} for a moment, to give back DuckDB's memory, and could not open it again: the DuckDB file ${path} is held by another process (PID 4242), and was still held after 15 s`,
+    );
+    await driver.close();
+    // What was committed before stays.
+    const again = await DuckDBDriver.open({ path });
+    try {
+      expect(await count(again)).toBe(10);
+    } finally {
+      await again.close();
+    }
+  });
+
   it('waits for statements under way, and statements made meanwhile wait for the new instance', async () => {
     const driver = await DuckDBDriver.open({ path: join(dir, 'busy.duckdb') }, { renewAtWalBytes: 1 });
     try {
