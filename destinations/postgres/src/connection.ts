@@ -75,6 +75,11 @@ export function urlProblem(url: string): string | undefined {
   }
   // pg would read anything else as a host name or a socket folder, and fail to connect to it.
   if (!/^([a-z][a-z0-9+.-]*:\/\/|socket:)/i.test(url)) return 'it is not a connection URL: give postgres://user:password@host:port/database';
+  // pg reads any scheme (`http://…`) as if it were postgres://; libpq refuses all but these two.
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1];
+  if (scheme !== undefined && !/^postgres(ql)?$/i.test(scheme)) return `it is a ${scheme}:// URL, not a PostgreSQL one: give postgres://user:password@host:port/database (or postgresql://)`;
+  // pg takes a "%" not followed by two hex digits as it is, where libpq refuses the URL: a password so written is not the one meant.
+  if (/%(?![0-9a-f]{2})/i.test(url)) return 'a "%" in it is not followed by two hex digits, as percent-encoding has it (libpq refuses such a URL): write a "%" itself as %25';
   // pg takes an sslmode it does not know (`disabled`, a typo) as a demand for TLS, its certificate checked.
   const sslmode = queryOf(url)?.get('sslmode');
   if (sslmode !== null && sslmode !== undefined && !SSLMODES.includes(sslmode)) return `sslmode=${JSON.stringify(sslmode).slice(1, -1)} is not an sslmode: libpq's are ${SSLMODES.slice(0, -1).join(', ')} (and pg's own no-verify)`;
