@@ -40,6 +40,37 @@ describe('The Storage Actions queue', () => {
     }
   });
 
+  it("counts the time of a write that failed (waiting on the warehouse) in its activation's outcome", async () => {
+    // A session whose insert into the activation's table waits, then loses its connection.
+    const slow: Destination = {
+      ...(duckdb as unknown as Destination),
+      connect: async (settings, context) => {
+        const driver = await duckdb.connect(settings as never, context);
+        const session = Object.create(driver) as typeof driver;
+        session.execute = async (sql, params) => {
+          if (/^INSERT INTO "default"\."carts"/.test(sql)) {
+            await new Promise((resolve) => setTimeout(resolve, 300));
+            throw new Error('Connection Error: the connection was lost');
+          }
+          return driver.execute(sql, params);
+        };
+        return session;
+      },
+    };
+    const h = await Harness.create(
+      { destination: slow, module: '@stowage/destination-duckdb', settings: (d) => ({ path: join(d, 'wh.duckdb') }), unreachable: (d) => ({ path: join(d, 'no', 'wh.duckdb') }) },
+      { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts' } } },
+    );
+    try {
+      const run = await h.stowage.applyRun(parseRunHeader({ space: 'default', computation: 'carts', id: 'r1', kind: 'snapshot' }), members());
+      expect(run.writes[0]).toMatchObject({ status: 'Failure' });
+      expect(run.activations).toEqual([expect.objectContaining({ activation: 'a', written: 0, queued: 1 })]);
+      expect(run.activations[0]!.ms).toBeGreaterThanOrEqual(290);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('tells how many events stay queued for a missing schema: every chunk of the run and every slice of the queue, each event once', async () => {
     const h = await Harness.create(
       { destination: duckdb as unknown as Destination, module: '@stowage/destination-duckdb', settings: (d) => ({ path: join(d, 'wh.duckdb') }), unreachable: (d) => ({ path: join(d, 'no', 'wh.duckdb') }) },

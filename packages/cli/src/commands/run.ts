@@ -27,7 +27,9 @@ export async function applyRuns(stowage: Stowage, files: string[], quiet = false
       const there = a.duplicates > 0 ? `, ${fmt(a.duplicates)} already there` : '';
       // Events kept for a later write: the notices below say why.
       const queued = a.queued > 0 ? `, ${fmt(a.queued)} queued` : '';
-      console.log(`  activation ${a.activation} → ${a.warehouse} ${a.table}: ${fmt(a.written)} rows written${there}, ${fmt(a.refused)} refused${queued}, ${duration(a.ms)}`);
+      // No time where no write was made (the warehouse could not be opened): "0 ms" would say it was quick.
+      const took = a.ms > 0 || a.written > 0 ? `, ${duration(a.ms)}` : '';
+      console.log(`  activation ${a.activation} → ${a.warehouse} ${a.table}: ${fmt(a.written)} rows written${there}, ${fmt(a.refused)} refused${queued}${took}`);
     }
     for (const write of outcome.writes) {
       if (write.status === 'Failure') console.log(`  Storage Actions write to ${write.warehouse} failed: ${write.error}`);

@@ -220,20 +220,25 @@ export class ActionWriteSession {
     const writer = this.writer!;
     const before = { ...writer.totals.rows };
     const duplicatesBefore = writer.totals.duplicates;
-    const results = await apply();
     const name = activation.name;
     const outcome = this.outcomeOf(activation);
+    let busy = this.busy.get(name);
+    if (!busy) this.busy.set(name, (busy = new BusyTime()));
+    let results: Awaited<ReturnType<typeof apply>>;
+    try {
+      results = await apply();
+    } finally {
+      // Writes are committed in the order they started, as BusyTime takes them. A write that
+      // failed counts its time too (5 s waiting on a lock, say): it was spent on the activation.
+      busy.add(started, Date.now());
+      outcome.ms = busy.ms;
+    }
     for (const [i, r] of results.entries()) {
       if (r.status < 200 || r.status >= 300) {
         outcome.refused++;
         if (this.refused++ < NOTICED_REFUSALS) this.record.notices.push(`${name}: event ${events[i]?.messageId} not written: ${(r as { errormessage?: string }).errormessage ?? r.status}`);
       }
     }
-    // Writes are committed in the order they started, as BusyTime takes them.
-    let busy = this.busy.get(name);
-    if (!busy) this.busy.set(name, (busy = new BusyTime()));
-    busy.add(started, Date.now());
-    outcome.ms = busy.ms;
     this.record.calls += events.length;
     // One activation's events a commit: the rows its tables gained, and the events the writer found there already, are its own.
     for (const [table, n] of Object.entries(writer.totals.rows)) {
