@@ -17,6 +17,7 @@ import { comparePositions, LOG_START, type LogPosition } from '../log/position.j
 import type { ApplyOptions, Change, ChangeSink, ProfileStore, RunHeader, RunOutcome, RunProfile } from '../runs/run.js';
 import { stateOwner } from './state-owner.js';
 import { TableWriter, type EarlierWriterOf, type WriteResult } from '../writer/table-writer.js';
+import type { LatestRefreshCounts } from '../writer/latest-refresh.js';
 import { OtherStateError, type StateClaim } from '../writer/state-claims.js';
 import { ColumnNamer } from '../naming/column-namer.js';
 import type { Driver } from '../contract/driver.js';
@@ -804,15 +805,36 @@ export class Stowage {
         if (!(await busy.pause())) throw busy.spent(error, await writer.lockHolders(schema));
         return true;
       };
-      const latest = await writer.refreshLatest(schema, batcher.latestTables(), record.id, whenBusy);
-      busy.reset();
-      record.rejects += latest.rejects;
-      for (const [table, n] of Object.entries(latest.rows)) {
-        record.rows[table] = (record.rows[table] ?? 0) + n;
-        rows += n;
+      // Counted as each slice commits, so that a refresh that fails (or is killed) after some
+      // slices still counts the rows they wrote, as a batch's are counted once committed.
+      const latest: LatestRefreshCounts = { rows: {}, rejects: 0, notices: [] };
+      const counted: LatestRefreshCounts = { rows: {}, rejects: 0, notices: [] };
+      const count = () => {
+        let changed = false;
+        for (const [table, n] of Object.entries(latest.rows)) {
+          const gained = n - (counted.rows[table] ?? 0);
+          // A table listed with 0 (a slice that recomputed no row) is listed, as before.
+          if (gained === 0 && table in counted.rows) continue;
+          record.rows[table] = (record.rows[table] ?? 0) + gained;
+          rows += gained;
+          counted.rows[table] = n;
+          changed = true;
+        }
+        if (latest.rejects !== counted.rejects || latest.notices.length !== counted.notices.length) changed = true;
+        record.rejects += latest.rejects - counted.rejects;
+        counted.rejects = latest.rejects;
+        record.notices.push(...latest.notices.slice(counted.notices.length));
+        counted.notices = [...latest.notices];
+        if (!changed) return;
+        if (Object.keys(latest.rows).length > 0) progress(rows);
+        this.history.progress(record);
+      };
+      try {
+        await writer.refreshLatest(schema, batcher.latestTables(), record.id, whenBusy, latest, count);
+        busy.reset();
+      } finally {
+        count();
       }
-      record.notices.push(...latest.notices);
-      if (Object.keys(latest.rows).length > 0) progress(rows);
     };
     const tally = (result: WriteResult) => {
       for (const [table, n] of Object.entries(result.rows)) {

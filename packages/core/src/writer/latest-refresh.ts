@@ -57,6 +57,16 @@ interface PreparedLatest {
   mayBeTooBig: boolean;
 }
 
+/**
+ * What a refresh committed: rows each table gained, values quarantined, notices. The caller may
+ * hand its own in, to read what the slices committed before one failed.
+ */
+export interface LatestRefreshCounts {
+  rows: Record<string, number>;
+  rejects: number;
+  notices: string[];
+}
+
 /** A refresh of one latest-value table, as its slices and their parts share it. */
 interface RefreshSlice {
   schema: string;
@@ -67,7 +77,9 @@ interface RefreshSlice {
   syncId: string;
   /** Whether the table's DDL is still to apply (it rolls back with a failed transaction). */
   ddl: boolean;
-  out: { rows: Record<string, number>; rejects: number; notices: string[] };
+  out: LatestRefreshCounts;
+  /** Told after each transaction of the refresh commits, its counts in `out`. */
+  committed?: () => void;
 }
 
 /** What a refresh needs of the table writer that owns it: its catalog, its DDL, its reading of errors. */
@@ -167,9 +179,15 @@ export class LatestRefresh {
    * transaction that also clears the marks; returns the rows each table gained. Runs after the
    * batches of a sync, and again after a sync killed before it could (the marks are still there).
    */
-  async refresh(schema: string, specs: readonly LatestValueTable[], syncId = '', whenBusy?: (error: unknown) => Promise<boolean>): Promise<{ rows: Record<string, number>; rejects: number; notices: string[] }> {
+  async refresh(
+    schema: string,
+    specs: readonly LatestValueTable[],
+    syncId = '',
+    whenBusy?: (error: unknown) => Promise<boolean>,
+    out: LatestRefreshCounts = { rows: {}, rejects: 0, notices: [] },
+    committed?: () => void,
+  ): Promise<LatestRefreshCounts> {
     const tables = await this.host.tables(schema);
-    const out = { rows: {} as Record<string, number>, rejects: 0, notices: [] as string[] };
     const q = (name: string) => this.dialect.quote(name);
     for (const spec of specs) {
       // A source without its key column (a space whose identifies were all anonymous) has no key to recompute.
@@ -189,7 +207,7 @@ export class LatestRefresh {
       // column in memory: 250,000 users of 300 trait columns ran DuckDB out of 2GB.
       const sliceKeys = Math.min(this.slice, this.driver.latestSliceKeys?.(latest.carried.length) ?? Infinity);
       const slice = `SELECT DISTINCT ${q('key')} FROM ${marks} ORDER BY ${q('key')} LIMIT ${sliceKeys}`;
-      const refresh: RefreshSlice = { schema, tables, latest, marks, syncId, ddl: true, out };
+      const refresh: RefreshSlice = { schema, tables, latest, marks, syncId, ddl: true, out, committed };
       for (let last = false, inSlice = 0; !last; ) {
         try {
           const recomputed = await this.driver.transaction(async () => {
@@ -210,6 +228,7 @@ export class LatestRefresh {
           if (recomputed) {
             out.rows[spec.table] = (out.rows[spec.table] ?? 0) + recomputed.rows;
             out.rejects += recomputed.rejects;
+            committed?.();
           }
         } catch (error) {
           this.host.forgetTables();
@@ -275,6 +294,7 @@ export class LatestRefresh {
         refresh.ddl = false;
         out.rows[latest.spec.table] = (out.rows[latest.spec.table] ?? 0) + recomputed.rows;
         out.rejects += recomputed.rejects;
+        refresh.committed?.();
       },
       setApart: async (_key, failure) => {
         const reason = `the warehouse refused the key's ${latest.spec.table} row: ${refusalReason(failure)}`;
@@ -290,6 +310,7 @@ export class LatestRefresh {
           failpoint('writer:before-refresh-commit');
         });
         out.rejects++;
+        refresh.committed?.();
       },
       rowError: (e) => this.host.rowError(e),
       answers: () => this.host.answers(),

@@ -15,7 +15,7 @@ import { DIRTY_COLUMNS, DIRTY_TABLE, INTERNAL_PREFIX, LEDGER_COLUMNS, LEDGER_TAB
 import { replaceClaims, StateClaims, type EarlierWriter, type OtherStateError, type StateClaim, type StateOwner } from './state-claims.js';
 import { SyncKeys } from './sync-keys.js';
 import { BigIntegerColumns } from './big-integers.js';
-import { LatestRefresh, type LatestValueTable } from './latest-refresh.js';
+import { LatestRefresh, type LatestRefreshCounts, type LatestValueTable } from './latest-refresh.js';
 
 export type { LatestValueTable } from './latest-refresh.js';
 
@@ -768,8 +768,8 @@ export class TableWriter {
    * (`LatestRefresh`); returns the rows each table gained. Runs after the batches of a sync, and
    * again after a sync killed before it could (the marks are still there).
    */
-  refreshLatest(schema: string, specs: readonly LatestValueTable[], syncId = '', whenBusy?: (error: unknown) => Promise<boolean>): Promise<{ rows: Record<string, number>; rejects: number; notices: string[] }> {
-    return this.latest.refresh(schema, specs, syncId, whenBusy);
+  refreshLatest(schema: string, specs: readonly LatestValueTable[], syncId = '', whenBusy?: (error: unknown) => Promise<boolean>, out?: LatestRefreshCounts, committed?: () => void): Promise<LatestRefreshCounts> {
+    return this.latest.refresh(schema, specs, syncId, whenBusy, out, committed);
   }
 
   private async quarantine(schema: string, file: LoadFile): Promise<number> {
