@@ -2,16 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acceptCall, ClassicBatcher, TableWriter, type Call, type Destination, type Driver, type WarehouseConfig } from '@stowage/core';
-import { Harness, identify, removeHarnessDirs } from '@stowage/testkit';
-import { capabilities, dialect, duckdb } from '../src/index.js';
+import { acceptCall, ClassicBatcher, TableWriter, type Call, type WarehouseConfig } from '@stowage/core';
+import { capabilities, dialect } from '../src/index.js';
 import { DuckDBDriver } from '../src/driver.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stowage-users-slices-'));
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-  removeHarnessDirs();
-});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const warehouse: WarehouseConfig = { name: 'wh', type: 'duckdb', settings: {}, spaces: ['default'], schedule: '0 * * * *', schemaPrefix: 'engage_', disabled: { tables: [], columns: {} } };
 
@@ -98,41 +94,6 @@ describe('the users refresh of a wide space', () => {
       expect(sample).toEqual({ n: USERS, trait: 1234 });
     } finally {
       await driver.close();
-    }
-  });
-});
-
-describe('a users refresh that fails after some of its slices committed', () => {
-  it("counts the rows those slices wrote in the sync's record, as a batch's are once committed", async () => {
-    // Two keys a slice; the third slice's insert loses its connection.
-    let inserts = 0;
-    const failing: Destination = {
-      ...(duckdb as unknown as Destination),
-      connect: async (settings, context) => {
-        const driver = (await duckdb.connect(settings as never, context)) as DuckDBDriver;
-        const session = Object.create(driver) as DuckDBDriver;
-        session.latestSliceKeys = () => 2;
-        session.execute = async (sql, params) => {
-          if (/^INSERT INTO "engage_default"\."users"/.test(sql) && ++inserts === 3) throw new Error('Connection Error: the connection was lost');
-          return driver.execute(sql, params);
-        };
-        return session as Driver;
-      },
-    };
-    const h = await Harness.create({ destination: failing, module: '@stowage/destination-duckdb', settings: (d) => ({ path: join(d, 'wh.duckdb') }), unreachable: (d) => ({ path: join(d, 'no', 'wh.duckdb') }) });
-    try {
-      await h.calls([1, 2, 3, 4, 5, 6, 7].map((u) => identify(`u${u}`, { plan: 'free' })));
-      const failed = await h.stowage.sync('wh');
-      expect(failed).toMatchObject({ status: 'Failure', error: expect.stringContaining('the connection was lost') });
-      expect(failed.rows).toMatchObject({ identifies: 7, users: 4 });
-      // What the history keeps of it says the same.
-      expect(h.stowage.history.list().find((r) => r.id === failed.id)?.rows).toMatchObject({ users: 4 });
-      // The next sync recomputes the rest, and counts only those.
-      const again = await h.sync();
-      expect(again).toMatchObject({ status: 'Success', calls: 0, rows: { users: 3 } });
-      expect(await h.rows('users', ['id'])).toHaveLength(7);
-    } finally {
-      await h.close();
     }
   });
 });

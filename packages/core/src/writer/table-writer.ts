@@ -359,6 +359,14 @@ export class TableWriter {
     return false;
   }
 
+  /** Calls the ledger holds of batches a sync committed (0 where the schema has no ledger). */
+  async ledgerCalls(schema: string, syncId: string): Promise<number> {
+    if (!(await this.tables(schema)).has(LEDGER_TABLE)) return 0;
+    const q = (s: string) => this.dialect.quote(s);
+    const [row] = await this.driver.query<{ n: number | string | null }>(`SELECT sum(${q('calls')}) AS ${q('n')} FROM ${this.sql.table(schema, LEDGER_TABLE)} WHERE ${q('sync_id')} = ${this.dialect.param(1)}`, [syncId]);
+    return Number(row?.n ?? 0);
+  }
+
   /** Where the stream's last committed batch ended, or undefined when nothing was loaded yet. */
   async cursor(schema: string, stream: string): Promise<LogPosition | undefined> {
     if (!(await this.tables(schema)).has(LEDGER_TABLE)) return undefined;

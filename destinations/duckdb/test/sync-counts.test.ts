@@ -1,0 +1,93 @@
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Destination, Driver } from '@stowage/core';
+import { Harness, identify, removeHarnessDirs } from '@stowage/testkit';
+import { duckdb } from '../src/index.js';
+import type { DuckDBDriver } from '../src/driver.js';
+
+// What a failed sync's record counts: the users refresh's slices and the batches the warehouse
+// committed, though the sync never heard it did.
+afterAll(() => removeHarnessDirs());
+
+describe('a users refresh that fails after some of its slices committed', () => {
+  it("counts the rows those slices wrote in the sync's record, as a batch's are once committed", async () => {
+    // Two keys a slice; the third slice's insert loses its connection.
+    let inserts = 0;
+    const failing: Destination = {
+      ...(duckdb as unknown as Destination),
+      connect: async (settings, context) => {
+        const driver = (await duckdb.connect(settings as never, context)) as DuckDBDriver;
+        const session = Object.create(driver) as DuckDBDriver;
+        session.latestSliceKeys = () => 2;
+        session.execute = async (sql, params) => {
+          if (/^INSERT INTO "engage_default"\."users"/.test(sql) && ++inserts === 3) throw new Error('Connection Error: the connection was lost');
+          return driver.execute(sql, params);
+        };
+        return session as Driver;
+      },
+    };
+    const h = await Harness.create({ destination: failing, module: '@stowage/destination-duckdb', settings: (d) => ({ path: join(d, 'wh.duckdb') }), unreachable: (d) => ({ path: join(d, 'no', 'wh.duckdb') }) });
+    try {
+      await h.calls([1, 2, 3, 4, 5, 6, 7].map((u) => identify(`u${u}`, { plan: 'free' })));
+      const failed = await h.stowage.sync('wh');
+      expect(failed).toMatchObject({ status: 'Failure', error: expect.stringContaining('the connection was lost') });
+      expect(failed.rows).toMatchObject({ identifies: 7, users: 4 });
+      // What the history keeps of it says the same.
+      expect(h.stowage.history.list().find((r) => r.id === failed.id)?.rows).toMatchObject({ users: 4 });
+      // The next sync recomputes the rest, and counts only those.
+      const again = await h.sync();
+      expect(again).toMatchObject({ status: 'Success', calls: 0, rows: { users: 3 } });
+      expect(await h.rows('users', ['id'])).toHaveLength(7);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('a sync whose last COMMIT the warehouse took while its answer was lost', () => {
+  it('is counted whole by the next sync, from the ledger, with a notice', async () => {
+    // Two calls a batch; the second batch's transaction commits, then the connection "drops".
+    let batches = 0;
+    let dropped = false;
+    const lost: Destination = {
+      ...(duckdb as unknown as Destination),
+      connect: async (settings, context) => {
+        const driver = (await duckdb.connect(settings as never, context)) as DuckDBDriver;
+        const session = Object.create(driver) as DuckDBDriver;
+        session.execute = async (sql, params) => {
+          if (/^INSERT INTO "engage_default"\."_stowage_loads"/.test(sql)) batches++;
+          return driver.execute(sql, params);
+        };
+        session.transaction = async (fn) => {
+          const result = await driver.transaction(fn);
+          if (batches === 2 && !dropped) {
+            dropped = true;
+            throw new Error('Connection Error: the connection was lost');
+          }
+          return result;
+        };
+        return session as Driver;
+      },
+    };
+    const h = await Harness.create({ destination: lost, module: '@stowage/destination-duckdb', settings: (d) => ({ path: join(d, 'wh.duckdb') }), unreachable: (d) => ({ path: join(d, 'no', 'wh.duckdb') }) }, { batchSize: 2 });
+    try {
+      await h.calls([1, 2, 3, 4, 5, 6].map((u) => identify(`u${u}`, { plan: 'free' })));
+      const failed = await h.stowage.sync('wh');
+      expect(failed).toMatchObject({ status: 'Failure', calls: 2 });
+      const again = await h.stowage.sync('wh');
+      // The committed batch is not loaded again (the ledger has it): only the third.
+      expect(again).toMatchObject({ status: 'Success', calls: 2 });
+      const counted = h.stowage.history.list().find((r) => r.id === failed.id)!;
+      expect(counted).toMatchObject({ status: 'Failure', calls: 4 });
+      expect(counted.notices.at(-1)).toBe(
+        "2 more calls were committed than this record counted (the warehouse's answer to a COMMIT lost, or the process stopped right after it): found in the ledger by the next sync; their rows are not in the counts per table",
+      );
+      // Counted once: a third sync changes nothing.
+      await h.stowage.sync('wh');
+      expect(h.stowage.history.list().find((r) => r.id === failed.id)!.notices.filter((n) => n.includes('more calls were committed'))).toHaveLength(1);
+      expect(await h.rows('identifies', ['user_id'])).toHaveLength(6);
+    } finally {
+      await h.close();
+    }
+  });
+});
