@@ -1,4 +1,4 @@
-import { rm, stat } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { engineThreads, openLoadDir, writeLoadLines, type Column, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
@@ -81,14 +81,17 @@ const SLICE_SHARE_OF_LIMIT = 1 / 4;
 const CHECKPOINT_AFTER_TABLES = 200;
 
 /**
- * WAL past which a session, after a commit, checkpoints and opens the file afresh (where it alone
- * holds the process's instance on it). An instance keeps memory that neither DuckDB's own count
- * nor a checkpoint gives back, growing with the rows it has loaded: a 1,000,000-call sync held
- * ~400 MB more at its end than when it began, all of it let go when the instance closed (the
- * process's RSS fell from ~700 to ~280 MB). At 64 MB (~200,000 calls' rows) the sync's peak RSS
- * was ~500 MB instead of ~730 MB, for ~30 ms a reopening (docs/benchmarks.md, session 29).
+ * Rows a session writes before, after a commit, it checkpoints and opens the file afresh (where it
+ * alone holds the process's instance on it). An instance keeps memory that neither DuckDB's own
+ * count nor a checkpoint gives back, growing with the rows it has loaded: a 1,000,000-call sync
+ * (1,660,000 rows) held ~400 MB more at its end than when it began, all of it let go when the
+ * instance closed (the process's RSS fell from ~700 to ~280 MB). Renewed every 200,000 rows its
+ * peak RSS was ~550 MB instead of ~720 MB, for ~30 ms a reopening (docs/benchmarks.md, session
+ * 29). Counted in rows, not WAL: renewing at every 64 MB of WAL did as well for the Classic sync,
+ * but a Storage Actions write's kilobyte contexts reach that every 50,000 rows, and checkpointing
+ * them that often made its write 60% slower.
  */
-const RENEW_AT_WAL_BYTES = 64 * 1024 * 1024;
+const RENEW_AFTER_ROWS = 400_000;
 
 /** DuckDB's out-of-memory errors: the allocation, or the pin of a block, refused at the limit. */
 const OUT_OF_MEMORY = /Out of Memory Error|could not allocate block|failed to pin block/i;
@@ -122,6 +125,8 @@ export class DuckDBDriver implements Driver {
   private lost: Error | undefined;
   /** Times this session closed its instance and opened the file again (see renew). */
   private renewed = 0;
+  /** Rows the session's statements wrote since its instance was opened (see RENEW_AFTER_ROWS). */
+  private rowsWritten = 0;
 
   private constructor(
     /** The session's hold on the process's instance on the file (`shareInstance`). */
@@ -134,14 +139,14 @@ export class DuckDBDriver implements Driver {
     /** The instance's options; memory_limit follows the limit in force, for a renewed instance. */
     private readonly options: Record<string, string>,
     memoryLimit: string | undefined,
-    private readonly renewAtWalBytes: number,
+    private readonly renewAfterRows: number,
   ) {
     this.memorySetting = memoryLimit;
     this.memoryMb = megabytes(memoryLimit ?? DEFAULT_MEMORY_LIMIT) ?? 0;
   }
 
-  /** `renewAtWalBytes`: tests make it small, to renew at every commit. */
-  static async open(settings: DuckDBSettings, { renewAtWalBytes = RENEW_AT_WAL_BYTES } = {}): Promise<DuckDBDriver> {
+  /** `renewAfterRows`: tests make it small, to renew at every commit. */
+  static async open(settings: DuckDBSettings, { renewAfterRows = RENEW_AFTER_ROWS } = {}): Promise<DuckDBDriver> {
     // Appends need no ordering guarantee, and without it DuckDB buffers less while loading. A
     // larger checkpoint threshold lets each batch's COMMIT append to the WAL (still durable)
     // instead of checkpointing the whole database every batch: ~8% less CPU per sync, measured.
@@ -152,7 +157,7 @@ export class DuckDBDriver implements Driver {
     options.threads = String(settings.threads ?? engineThreads());
     const hold = await shareInstance(settings.path, () => createWaitingForLock(settings.path, options));
     try {
-      return new DuckDBDriver(hold, await hold.instance.connect(), await openLoadDir(LOAD_DIR_PREFIX), settings.path, options, settings.memoryLimit, renewAtWalBytes);
+      return new DuckDBDriver(hold, await hold.instance.connect(), await openLoadDir(LOAD_DIR_PREFIX), settings.path, options, settings.memoryLimit, renewAfterRows);
     } catch (error) {
       hold.release();
       throw error;
@@ -173,7 +178,7 @@ export class DuckDBDriver implements Driver {
 
   /**
    * Checkpointed, the instance is closed and the file opened again, where this session alone
-   * holds it and no statement is under way (see RENEW_AT_WAL_BYTES). The file is let go for the
+   * holds it and no statement is under way (see RENEW_AFTER_ROWS). The file is let go for the
    * moment between the two: a process waiting for it may take its turn then, and this session
    * waits for it as any session does. One that keeps it past that wait ends the session.
    */
@@ -185,6 +190,7 @@ export class DuckDBDriver implements Driver {
         if (!instance) return;
         this.connection = await instance.connect();
         this.renewed++;
+        this.rowsWritten = 0;
       } catch (error) {
         this.lost = new Error(`this session let go of the DuckDB file ${this.path} for a moment, to give back DuckDB's memory, and could not open it again: ${(error as Error).message}`, { cause: error });
       }
@@ -199,12 +205,6 @@ export class DuckDBDriver implements Driver {
   /** Times the session renewed its instance (see renew). */
   get renewals(): number {
     return this.renewed;
-  }
-
-  /** Bytes of the database's WAL: what it has committed since its last checkpoint. */
-  private async walBytes(): Promise<number> {
-    if (this.path === ':memory:' || this.path === '') return 0;
-    return (await stat(`${this.path}.wal`).catch(() => undefined))?.size ?? 0;
   }
 
   /**
@@ -260,7 +260,9 @@ export class DuckDBDriver implements Driver {
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
     try {
-      return (await this.on((c) => c.run(sql, params as DuckDBValue[]))).rowsChanged;
+      const rows = (await this.on((c) => c.run(sql, params as DuckDBValue[]))).rowsChanged;
+      this.rowsWritten += rows;
+      return rows;
     } catch (error) {
       throw this.explained(error);
     }
@@ -336,7 +338,7 @@ export class DuckDBDriver implements Driver {
       await this.on((c) => c.run('COMMIT'));
       // After the commit, which stands whatever the checkpoint does: a failed one only leaves the
       // memory to the next commit's turn.
-      if (this.loadedSinceCheckpoint.size >= CHECKPOINT_AFTER_TABLES || (await this.walBytes()) >= this.renewAtWalBytes) await this.checkpoint().catch(() => undefined);
+      if (this.loadedSinceCheckpoint.size >= CHECKPOINT_AFTER_TABLES || this.rowsWritten >= this.renewAfterRows) await this.checkpoint().catch(() => undefined);
       return result;
     } catch (error) {
       await this.on((c) => c.run('ROLLBACK')).catch(() => undefined);
@@ -347,15 +349,14 @@ export class DuckDBDriver implements Driver {
 
   /**
    * DuckDB's CHECKPOINT runs on its own thread; closing checkpoints too, but on the JS thread.
-   * After a quarter of RENEW_AT_WAL_BYTES or more (a sync's last batches, before its `users`
+   * After a quarter of RENEW_AFTER_ROWS or more (a sync's last batches, before its `users`
    * refresh), the instance is renewed, where the session may: what it held goes with it. A small
    * write (a run of a few thousand events) is not worth the ~30 ms of opening the file again.
    */
   async checkpoint(): Promise<void> {
-    const wal = await this.walBytes();
     await this.explaining(this.on((c) => c.run('CHECKPOINT')));
     this.loadedSinceCheckpoint.clear();
-    if (wal >= this.renewAtWalBytes / 4) await this.renew();
+    if (this.rowsWritten >= this.renewAfterRows / 4) await this.renew();
   }
 
   async close(): Promise<void> {

@@ -20,11 +20,11 @@ async function commit(driver: DuckDBDriver, from: number, rows: number): Promise
 const count = async (driver: DuckDBDriver) => (await driver.query<{ n: number }>('SELECT count(*) AS n FROM t'))[0]!.n;
 
 // An instance keeps memory that a checkpoint does not give back, growing with the rows loaded:
-// a long sync opens the file afresh once its WAL passes a threshold (64 MB; here every commit).
-describe('a DuckDB session that renews its instance as its WAL grows', () => {
+// a long sync opens the file afresh once it has written a number of rows (400,000; here every commit).
+describe('a DuckDB session that renews its instance as it writes rows', () => {
   it('checkpoints and opens the file again after a commit past the threshold, and loses nothing', async () => {
     const path = join(dir, 'renewed.duckdb');
-    const driver = await DuckDBDriver.open({ path }, { renewAtWalBytes: 1 });
+    const driver = await DuckDBDriver.open({ path }, { renewAfterRows: 1 });
     try {
       await commit(driver, 0, 1000);
       expect(driver.renewals).toBe(1);
@@ -55,7 +55,7 @@ describe('a DuckDB session that renews its instance as its WAL grows', () => {
   });
 
   it('keeps a raised memory limit in the renewed instance', async () => {
-    const driver = await DuckDBDriver.open({ path: join(dir, 'wide.duckdb') }, { renewAtWalBytes: 1 });
+    const driver = await DuckDBDriver.open({ path: join(dir, 'wide.duckdb') }, { renewAfterRows: 1 });
     try {
       // A table of 400 columns raises the default limit to 640MB (1.6MB a column).
       await driver.execute(`CREATE TABLE w (${Array.from({ length: 400 }, (_, i) => `c${i} INTEGER`).join(', ')})`);
@@ -71,8 +71,8 @@ describe('a DuckDB session that renews its instance as its WAL grows', () => {
 
   it('leaves the instance alone while another session of the process holds it', async () => {
     const path = join(dir, 'shared.duckdb');
-    const a = await DuckDBDriver.open({ path }, { renewAtWalBytes: 1 });
-    const b = await DuckDBDriver.open({ path }, { renewAtWalBytes: 1 });
+    const a = await DuckDBDriver.open({ path }, { renewAfterRows: 1 });
+    const b = await DuckDBDriver.open({ path }, { renewAfterRows: 1 });
     try {
       await commit(a, 0, 100);
       await commit(b, 100, 100);
@@ -83,7 +83,7 @@ describe('a DuckDB session that renews its instance as its WAL grows', () => {
       await b.close();
     }
     // Once alone, it renews.
-    const c = await DuckDBDriver.open({ path }, { renewAtWalBytes: 1 });
+    const c = await DuckDBDriver.open({ path }, { renewAfterRows: 1 });
     try {
       await commit(c, 200, 100);
       expect(c.renewals).toBe(1);
@@ -94,7 +94,7 @@ describe('a DuckDB session that renews its instance as its WAL grows', () => {
   });
 
   it('never renews an in-memory database, which closing would lose', async () => {
-    const driver = await DuckDBDriver.open({ path: ':memory:' }, { renewAtWalBytes: 1 });
+    const driver = await DuckDBDriver.open({ path: ':memory:' }, { renewAfterRows: 1 });
     try {
       await commit(driver, 0, 100);
       await driver.checkpoint();
@@ -107,7 +107,7 @@ describe('a DuckDB session that renews its instance as its WAL grows', () => {
 
   it('ends the session with an error that says why, when another process takes the file meanwhile', async () => {
     const path = join(dir, 'taken.duckdb');
-    const driver = await DuckDBDriver.open({ path }, { renewAtWalBytes: 1 });
+    const driver = await DuckDBDriver.open({ path }, { renewAfterRows: 1 });
     // What shareInstance's renew meets when a process waiting for the file takes it in the moment
     // it is let go, and keeps it past the wait (another process cannot be made to, in a test, in
     // less than those 15 seconds).
@@ -134,7 +134,7 @@ describe('a DuckDB session that renews its instance as its WAL grows', () => {
   });
 
   it('waits for statements under way, and statements made meanwhile wait for the new instance', async () => {
-    const driver = await DuckDBDriver.open({ path: join(dir, 'busy.duckdb') }, { renewAtWalBytes: 1 });
+    const driver = await DuckDBDriver.open({ path: join(dir, 'busy.duckdb') }, { renewAfterRows: 1 });
     try {
       await commit(driver, 0, 10);
       // Reads going on while commits (and their renewals) do, as a sync's next batch reads the
