@@ -68,16 +68,19 @@ function unreadableFile(url: string, error: unknown): string | undefined {
   return `the file ${path} that ${parameter} names cannot be read (${why}): give the path of the ${parameter === 'sslrootcert' ? "CA certificate that signed the server's" : parameter === 'sslcert' ? 'client certificate' : "client certificate's key"}`;
 }
 
-/** Why a URL cannot be used as written, never quoting its secret; undefined when it can. */
-export function urlProblem(url: string): string | undefined {
+/** The schemes of a PostgreSQL connection URL (libpq's). */
+export const POSTGRES_SCHEMES: readonly string[] = ['postgres', 'postgresql'];
+
+/** Why a URL cannot be used as written (of one of `schemes`), never quoting its secret; undefined when it can. */
+export function urlProblem(url: string, schemes: readonly string[] = POSTGRES_SCHEMES): string | undefined {
   if (misreadUserinfo(url) !== undefined) {
     return 'it cannot be read with its user and password as written: a "/", "?" or "#" in them ends the host part of a URL; percent-encode them (%2F, %3F, %23), or give the password in the `password` setting';
   }
   // pg would read anything else as a host name or a socket folder, and fail to connect to it.
   if (!/^([a-z][a-z0-9+.-]*:\/\/|socket:)/i.test(url)) return 'it is not a connection URL: give postgres://user:password@host:port/database';
-  // pg reads any scheme (`http://…`) as if it were postgres://; libpq refuses all but these two.
+  // pg reads any scheme (`http://…`) as if it were postgres://; libpq refuses all but its two.
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1];
-  if (scheme !== undefined && !/^postgres(ql)?$/i.test(scheme)) return `it is a ${scheme}:// URL, not a PostgreSQL one: give postgres://user:password@host:port/database (or postgresql://)`;
+  if (scheme !== undefined && !schemes.includes(scheme.toLowerCase())) return `it is a ${scheme}:// URL, not one of ${schemes.map((s) => `${s}://`).join(', ')}: give ${schemes[0]}://user:password@host:port/database`;
   // pg takes a "%" not followed by two hex digits as it is, where libpq refuses the URL: a password so written is not the one meant.
   if (/%(?![0-9a-f]{2})/i.test(url)) return 'a "%" in it is not followed by two hex digits, as percent-encoding has it (libpq refuses such a URL): write a "%" itself as %25';
   // pg takes an sslmode it does not know (`disabled`, a typo) as a demand for TLS, its certificate checked.

@@ -48,9 +48,9 @@ export function systemSchemaProblem(schema: string, warehouse: string, folded = 
 }
 
 /** The settings of a server of the PostgreSQL protocol that their schema lets through and a connection would not. */
-export function pgSettingsProblems(settings: PostgresSettings): string[] {
+export function pgSettingsProblems(settings: PostgresSettings, schemes?: readonly string[]): string[] {
   const problems: string[] = [];
-  const problem = settings.url === undefined ? undefined : urlProblem(settings.url);
+  const problem = settings.url === undefined ? undefined : urlProblem(settings.url, schemes);
   if (problem) problems.push(`url: ${problem}`);
   // Past them, the client throws where no connection error is told (the command ended silently).
   if (settings.port !== undefined && !(settings.port >= 1 && settings.port <= 65_535)) problems.push(`port: expected a TCP port from 1 to 65535, not ${settings.port}`);
@@ -62,7 +62,7 @@ export function pgSettingsProblems(settings: PostgresSettings): string[] {
 export default postgres;
 // The driver and the loaders are at `@stowage/destination-postgres/driver`, so that importing this module does not load `pg`.
 export { dialect, capabilities, definition };
-export { secretsOf, serverLocation } from './connection.js';
+export { POSTGRES_SCHEMES, secretsOf, serverLocation } from './connection.js';
 export { copyTextLine, copyTextValue } from './load/copy-text.js';
 export { pgProtocolDefinition, type TestSession } from './definition.js';
 export { POSTGRES_RESERVED_WORDS } from './reserved-words.js';

@@ -78,7 +78,7 @@ describe('credentials', () => {
     expect(problems('postgres://u:S3cret@127.0.0.1:99999/db')).toEqual([expect.stringMatching(/^\/warehouses\/pg\/settings\/url: it is not a URL that can be read \(a port is 1 to 65535/)]);
     expect(problems('not-a-url')).toEqual(['/warehouses/pg/settings/url: it is not a connection URL: give postgres://user:password@host:port/database']);
     // pg connects with any scheme, and takes a stray "%" as it is: libpq refuses both.
-    expect(problems('http://u:pw@127.0.0.1:5432/db')).toEqual(['/warehouses/pg/settings/url: it is a http:// URL, not a PostgreSQL one: give postgres://user:password@host:port/database (or postgresql://)']);
+    expect(problems('http://u:pw@127.0.0.1:5432/db')).toEqual(['/warehouses/pg/settings/url: it is a http:// URL, not one of postgres://, postgresql://: give postgres://user:password@host:port/database']);
     const stray = problems('postgres://u:Top%ZZSecret8@127.0.0.1/db');
     expect(stray).toEqual(['/warehouses/pg/settings/url: a "%" in it is not followed by two hex digits, as percent-encoding has it (libpq refuses such a URL): write a "%" itself as %25']);
     expect(stray.join('')).not.toContain('Secret');

@@ -1,5 +1,5 @@
 import { ActionWriter, redact, withStorageActions, type Destination, type Dialect } from '@stowage/core';
-import { pgSettingsProblems, serverLocation, systemSchemaProblem, type Loader } from '@stowage/destination-postgres';
+import { pgSettingsProblems, POSTGRES_SCHEMES, serverLocation, systemSchemaProblem, type Loader } from '@stowage/destination-postgres';
 import { capabilities } from './capabilities.js';
 import { connectionSettings, secretsOf } from './connection.js';
 import { redshiftDefinition, settingsSchema } from './definition.js';
@@ -66,7 +66,8 @@ export function redshiftDestination(options: RedshiftOptions = {}): Destination<
     location: (settings) => serverLocation(connectionSettings(settings)),
     schemaProblem: (schema) => systemSchemaProblem(schema, 'Redshift', true),
     settingsProblems: (settings) => {
-      const problems = pgSettingsProblems(settings);
+      // Redshift's own tools write redshift:// (pg connects with it as with postgres://).
+      const problems = pgSettingsProblems(settings, [...POSTGRES_SCHEMES, 'redshift']);
       if (!settings.s3Bucket) {
         // Staging settings without a bucket stage nothing: rows go in by multi-row INSERT, and the user believes otherwise.
         // Unset is undefined, null (a YAML key left empty) or false (s3ForcePathStyle's default).
