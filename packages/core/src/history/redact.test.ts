@@ -12,6 +12,15 @@ describe('redact', () => {
     expect(redact('{"user":"app","password":"hunter2"}', [])).toBe('{"user":"app","password":"***"}');
   });
 
+  it('takes a long secret out whole, where a password= pair holds it with spaces or punctuation', () => {
+    // The pair's mask ended at the space, the comma or the & and left the rest of the secret.
+    expect(redact('{"password":"correct horse battery"}', ['correct horse battery'])).toBe('{"password":"***"}');
+    expect(redact("password='Tr0ub4dor&3xyz' host=db", ['Tr0ub4dor&3xyz'])).toBe("password='***' host=db");
+    expect(redact('password=Secret,Value99 host=db', ['Secret,Value99'])).toBe('password=*** host=db');
+    // Unknown to the settings, a quoted value is masked whole all the same.
+    expect(redact(`{"password":"two words"} password='a b'`, [])).toBe(`{"password":"***"} password='***'`);
+  });
+
   it('takes a long secret out wherever it appears', () => {
     expect(redact('role "s3cr3t-password" is odd; s3cr3t-password again', ['s3cr3t-password'])).toBe('role "***" is odd; *** again');
   });

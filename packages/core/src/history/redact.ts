@@ -7,8 +7,8 @@
  */
 const BARE_SECRET_LENGTH = 8;
 
-/** `password=…`, `password: …`, `"password":"…"` (a conninfo string, a settings object): the value. */
-const PASSWORD_VALUE = /(\b(?:password|passwd|pwd|secret[_ -]?access[_ -]?key)["']?\s*[:=]\s*["']?)([^\s"',;&}]+)/gi;
+/** `password=…`, `password: …`, `"password":"…"` (a conninfo string, a settings object): the value, a quoted one whole. */
+const PASSWORD_VALUE = /(\b(?:password|passwd|pwd|secret[_ -]?access[_ -]?key)["']?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,;&}]+)/gi;
 
 /**
  * Removes secrets from text meant for logs, errors and history: the password part of any URL
@@ -16,7 +16,11 @@ const PASSWORD_VALUE = /(\b(?:password|passwd|pwd|secret[_ -]?access[_ -]?key)["
  * and every given secret value of BARE_SECRET_LENGTH characters or more, wherever it appears.
  */
 export function redact(text: string, secrets: readonly string[]): string {
-  let out = text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/\s@]*:)[^@\s/]+@/gi, '$1***@').replace(PASSWORD_VALUE, '$1***');
-  for (const secret of secrets) if (secret && secret.length >= BARE_SECRET_LENGTH) out = out.split(secret).join('***');
-  return out;
+  // The known secrets first, longest first, each whole: a pattern's mask ending inside one (at a
+  // space or a comma) would leave the rest of it.
+  let out = text;
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) if (secret.length >= BARE_SECRET_LENGTH) out = out.split(secret).join('***');
+  return out
+    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/\s@]*:)[^@\s/]+@/gi, '$1***@')
+    .replace(PASSWORD_VALUE, (_match, key: string, value: string) => `${key}${value.startsWith('"') ? '"***"' : value.startsWith("'") ? "'***'" : '***'}`);
 }
