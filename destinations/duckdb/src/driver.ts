@@ -125,8 +125,10 @@ export class DuckDBDriver implements Driver {
   private lost: Error | undefined;
   /** Times this session closed its instance and opened the file again (see renew). */
   private renewed = 0;
-  /** Rows the session's statements wrote since its instance was opened (see RENEW_AFTER_ROWS). */
+  /** Rows the session's statements wrote since its last checkpoint or renewal (see RENEW_AFTER_ROWS). */
   private rowsWritten = 0;
+  /** Between BEGIN and COMMIT or ROLLBACK: no renewal then. */
+  private inTransaction = false;
 
   private constructor(
     /** The session's hold on the process's instance on the file (`shareInstance`). */
@@ -183,7 +185,8 @@ export class DuckDBDriver implements Driver {
    * waits for it as any session does. One that keeps it past that wait ends the session.
    */
   private async renew(): Promise<void> {
-    if (this.running > 0 || this.renewing || this.lost) return;
+    // Never inside a transaction: closing the connection would drop it, and what follows would commit on its own.
+    if (this.running > 0 || this.inTransaction || this.renewing || this.lost) return;
     this.renewing = (async () => {
       try {
         const instance = await this.hold.renew(() => this.connection.closeSync());
@@ -333,15 +336,20 @@ export class DuckDBDriver implements Driver {
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     await this.explaining(this.on((c) => c.run('BEGIN TRANSACTION')));
+    this.inTransaction = true;
     try {
       const result = await fn();
       await this.on((c) => c.run('COMMIT'));
+      this.inTransaction = false;
       // After the commit, which stands whatever the checkpoint does: a failed one only leaves the
       // memory to the next commit's turn.
-      if (this.loadedSinceCheckpoint.size >= CHECKPOINT_AFTER_TABLES || this.rowsWritten >= this.renewAfterRows) await this.checkpoint().catch(() => undefined);
+      // Past RENEW_AFTER_ROWS only where the instance can be renewed: elsewhere DuckDB's own
+      // threshold checkpoints, as it would without renewals.
+      if (this.loadedSinceCheckpoint.size >= CHECKPOINT_AFTER_TABLES || (this.rowsWritten >= this.renewAfterRows && this.hold.alone())) await this.checkpoint().catch(() => undefined);
       return result;
     } catch (error) {
       await this.on((c) => c.run('ROLLBACK')).catch(() => undefined);
+      this.inTransaction = false;
       // COMMIT itself runs out of memory where a checkpoint comes with it.
       throw this.explained(error);
     }
@@ -356,17 +364,20 @@ export class DuckDBDriver implements Driver {
   async checkpoint(): Promise<void> {
     await this.explaining(this.on((c) => c.run('CHECKPOINT')));
     this.loadedSinceCheckpoint.clear();
-    if (this.rowsWritten >= this.renewAfterRows / 4) await this.renew();
+    // Counted from here, renewed or not: a session that cannot renew (another shares its
+    // instance, a statement under way) does not checkpoint again at every commit.
+    const worth = this.rowsWritten >= this.renewAfterRows / 4;
+    this.rowsWritten = 0;
+    if (worth) await this.renew();
   }
 
   async close(): Promise<void> {
     // Checkpointed first, off the JS thread (a failed transaction may refuse it: close does it then).
     await this.explaining(this.on((c) => c.run('CHECKPOINT'))).catch(() => undefined);
     while (this.renewing) await this.renewing;
-    if (!this.lost) {
-      this.connection.closeSync();
-      this.hold.release();
-    }
+    if (!this.lost) this.connection.closeSync();
+    // Also when lost: a reopening whose connect failed still holds the new instance (release is idempotent).
+    this.hold.release();
     await rm(this.loadDir, { recursive: true, force: true });
   }
 }

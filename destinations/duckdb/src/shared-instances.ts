@@ -24,12 +24,14 @@ export interface SharedInstance {
    * the file alone.
    */
   renew: (letGo: () => void) => Promise<DuckDBInstance | undefined>;
+  /** Whether this session alone holds the instance, on a file: a renewal would take place. */
+  alone: () => boolean;
 }
 
 /** The process's instance on `path` (made by `create` when there is none), and how to let go of it. */
 export async function shareInstance(path: string, create: () => Promise<DuckDBInstance>): Promise<SharedInstance> {
   // An in-memory database is a database of its own for every session that asks for one.
-  if (path === ':memory:' || path === '') return { instance: await create(), release: () => undefined, renew: () => Promise.resolve(undefined) };
+  if (path === ':memory:' || path === '') return { instance: await create(), release: () => undefined, renew: () => Promise.resolve(undefined), alone: () => false };
   const key = resolve(path);
   let entry = instances.get(key);
   if (!entry) {
@@ -57,19 +59,30 @@ export async function shareInstance(path: string, create: () => Promise<DuckDBIn
     if (instances.get(key) === shared) instances.delete(key);
     instance.closeSync();
   };
+  const alone = (): boolean => !released && shared.sessions === 1 && instances.get(key) === shared;
   return {
     instance,
     release,
+    alone,
     renew: async (letGo) => {
-      if (released || shared.sessions !== 1 || instances.get(key) !== shared) return undefined;
-      letGo();
-      instance.closeSync();
-      // A session of this process that asks meanwhile waits for the new instance.
-      shared.instance = create();
+      if (!alone()) return undefined;
+      let closed = false;
       try {
+        letGo();
+        instance.closeSync();
+        closed = true;
+        // A session of this process that asks meanwhile waits for the new instance.
+        shared.instance = create();
         instance = await shared.instance;
       } catch (error) {
-        // Nothing is left to close: the session holds no instance any more.
+        // Nothing is left open, and no session of the process joins what is gone: the next opens the file anew.
+        if (!closed) {
+          try {
+            instance.closeSync();
+          } catch {
+            // Already failing: the error below says why.
+          }
+        }
         released = true;
         shared.sessions--;
         if (instances.get(key) === shared) instances.delete(key);

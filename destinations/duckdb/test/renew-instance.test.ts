@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,12 +83,23 @@ describe('a DuckDB session that renews its instance as it writes rows', () => {
       await a.close();
       await b.close();
     }
+    // Nor does it checkpoint at every commit past the threshold, which it cannot act on: DuckDB's
+    // own threshold does, as without renewals.
+    const d = await DuckDBDriver.open({ path }, { renewAfterRows: 1 });
+    const e = await DuckDBDriver.open({ path }, { renewAfterRows: 1 });
+    try {
+      for (let i = 0; i < 3; i++) await commit(d, 1000 + i * 10, 10);
+      expect(walBytes(path)).toBeGreaterThan(0);
+    } finally {
+      await d.close();
+      await e.close();
+    }
     // Once alone, it renews.
     const c = await DuckDBDriver.open({ path }, { renewAfterRows: 1 });
     try {
       await commit(c, 200, 100);
       expect(c.renewals).toBe(1);
-      expect(await count(c)).toBe(300);
+      expect(await count(c)).toBe(330);
     } finally {
       await c.close();
     }
@@ -131,6 +143,24 @@ describe('a DuckDB session that renews its instance as it writes rows', () => {
     } finally {
       await again.close();
     }
+  });
+
+  it('lets go of the file when the reopened instance gives no connection: another process can open it', async () => {
+    const path = join(dir, 'no-connection.duckdb');
+    const driver = await DuckDBDriver.open({ path }, { renewAfterRows: 1 });
+    const hold = (driver as unknown as { hold: { renew: (letGo: () => void) => Promise<unknown> } }).hold;
+    const renew = hold.renew;
+    hold.renew = async (letGo) => {
+      await renew(letGo);
+      return { connect: () => Promise.reject(new Error('no connection')) };
+    };
+    await commit(driver, 0, 10);
+    await expect(driver.query('SELECT 1')).rejects.toThrow(/could not open it again: no connection/);
+    await driver.close();
+    // Another process: DuckDB lets one process hold a file at a time.
+    const opened = spawnSync(process.execPath, ['--input-type=module', '-e', `import { DuckDBInstance } from '@duckdb/node-api'; const i = await DuckDBInstance.create(${JSON.stringify(path)}); const c = await i.connect(); const r = await c.runAndReadAll('SELECT count(*) AS n FROM t'); console.log(String(r.getRows()[0][0])); c.closeSync(); i.closeSync();`], { encoding: 'utf8', cwd: join(import.meta.dirname, '..') });
+    expect(opened.stderr).toBe('');
+    expect(opened.stdout.trim()).toBe('10');
   });
 
   it('waits for statements under way, and statements made meanwhile wait for the new instance', async () => {
