@@ -28,7 +28,7 @@ export async function applyRuns(stowage: Stowage, files: string[], quiet = false
       // Events kept for a later write: the notices below say why.
       const queued = a.queued > 0 ? `, ${fmt(a.queued)} queued` : '';
       // No time where no write was made (the warehouse could not be opened): "0 ms" would say it was quick.
-      const took = a.ms > 0 || a.written > 0 ? `, ${duration(a.ms)}` : '';
+      const took = a.ms > 0 || a.written > 0 || a.duplicates > 0 || a.refused > 0 ? `, ${duration(a.ms)}` : '';
       console.log(`  activation ${a.activation} → ${a.warehouse} ${a.table}: ${fmt(a.written)} rows written${there}, ${fmt(a.refused)} refused${queued}${took}`);
     }
     for (const write of outcome.writes) {

@@ -837,7 +837,8 @@ export class Stowage {
       // slices still counts the rows they wrote, as a batch's are counted once committed.
       const latest: LatestRefreshCounts = { rows: {}, rejects: 0, notices: [] };
       const counted: LatestRefreshCounts = { rows: {}, rejects: 0, notices: [] };
-      const count = () => {
+      // Notices are taken only from a refresh that committed: one that failed may have noted DDL it rolled back.
+      const count = (notices = true) => {
         let changed = false;
         for (const [table, n] of Object.entries(latest.rows)) {
           const gained = n - (counted.rows[table] ?? 0);
@@ -848,11 +849,13 @@ export class Stowage {
           counted.rows[table] = n;
           changed = true;
         }
-        if (latest.rejects !== counted.rejects || latest.notices.length !== counted.notices.length) changed = true;
+        if (latest.rejects !== counted.rejects || (notices && latest.notices.length !== counted.notices.length)) changed = true;
         record.rejects += latest.rejects - counted.rejects;
         counted.rejects = latest.rejects;
-        record.notices.push(...latest.notices.slice(counted.notices.length));
-        counted.notices = [...latest.notices];
+        if (notices) {
+          record.notices.push(...latest.notices.slice(counted.notices.length));
+          counted.notices = [...latest.notices];
+        }
         if (!changed) return;
         if (Object.keys(latest.rows).length > 0) progress(rows);
         this.history.progress(record);
@@ -860,8 +863,10 @@ export class Stowage {
       try {
         await writer.refreshLatest(schema, batcher.latestTables(), record.id, whenBusy, latest, count);
         busy.reset();
-      } finally {
         count();
+      } catch (error) {
+        count(false);
+        throw error;
       }
     };
     const tally = (result: WriteResult) => {
