@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { engineThreads, openLoadDir, writeLoadLines, type Column, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
@@ -89,7 +89,9 @@ const CHECKPOINT_AFTER_TABLES = 200;
  * peak RSS was ~550 MB instead of ~720 MB, for ~30 ms a reopening (docs/benchmarks.md, session
  * 29). Counted in rows, not WAL: renewing at every 64 MB of WAL did as well for the Classic sync,
  * but a Storage Actions write's kilobyte contexts reach that every 50,000 rows, and checkpointing
- * them that often made its write 60% slower.
+ * them that often made its write 60% slower. Where DuckDB checkpoints first (its 256MB
+ * checkpoint_threshold, which such a write reaches every ~200,000 rows), the instance is renewed
+ * then, at the cost of the reopening alone.
  */
 const RENEW_AFTER_ROWS = 400_000;
 
@@ -129,6 +131,8 @@ export class DuckDBDriver implements Driver {
   private rowsWritten = 0;
   /** Between BEGIN and COMMIT or ROLLBACK: no renewal then. */
   private inTransaction = false;
+  /** The WAL's size after the session's last commit (see checkpointedByCommit). */
+  private walAtCommit = 0;
 
   private constructor(
     /** The session's hold on the process's instance on the file (`shareInstance`). */
@@ -203,6 +207,18 @@ export class DuckDBDriver implements Driver {
     } finally {
       this.renewing = undefined;
     }
+  }
+
+  /**
+   * Whether the commit just made checkpointed (DuckDB does past its checkpoint_threshold): the
+   * WAL is smaller than at the commit before. One stat of the file a commit.
+   */
+  private async checkpointedByCommit(): Promise<boolean> {
+    if (this.path === ':memory:' || this.path === '') return false;
+    const wal = (await stat(`${this.path}.wal`).catch(() => undefined))?.size ?? 0;
+    const shrank = wal < this.walAtCommit;
+    this.walAtCommit = wal;
+    return shrank;
   }
 
   /** Times the session renewed its instance (see renew). */
@@ -343,9 +359,18 @@ export class DuckDBDriver implements Driver {
       this.inTransaction = false;
       // After the commit, which stands whatever the checkpoint does: a failed one only leaves the
       // memory to the next commit's turn.
-      // Past RENEW_AFTER_ROWS only where the instance can be renewed: elsewhere DuckDB's own
-      // threshold checkpoints, as it would without renewals.
-      if (this.loadedSinceCheckpoint.size >= CHECKPOINT_AFTER_TABLES || (this.rowsWritten >= this.renewAfterRows && this.hold.alone())) await this.checkpoint().catch(() => undefined);
+      if (this.loadedSinceCheckpoint.size >= CHECKPOINT_AFTER_TABLES) {
+        await this.checkpoint().catch(() => undefined);
+      } else if (await this.checkpointedByCommit()) {
+        // DuckDB's own threshold checkpointed at the commit (its WAL shrank): the moment to renew
+        // costs the reopening alone. A Storage Actions write's kilobyte contexts get here first.
+        this.rowsWritten = 0;
+        await this.renew();
+      } else if (this.rowsWritten >= this.renewAfterRows && this.hold.alone()) {
+        // Past RENEW_AFTER_ROWS only where the instance can be renewed: elsewhere DuckDB's own
+        // threshold checkpoints, as it would without renewals.
+        await this.checkpoint().catch(() => undefined);
+      }
       return result;
     } catch (error) {
       await this.on((c) => c.run('ROLLBACK')).catch(() => undefined);
@@ -364,6 +389,7 @@ export class DuckDBDriver implements Driver {
   async checkpoint(): Promise<void> {
     await this.explaining(this.on((c) => c.run('CHECKPOINT')));
     this.loadedSinceCheckpoint.clear();
+    this.walAtCommit = 0;
     // Counted from here, renewed or not: a session that cannot renew (another shares its
     // instance, a statement under way) does not checkpoint again at every commit.
     const worth = this.rowsWritten >= this.renewAfterRows / 4;

@@ -45,6 +45,26 @@ describe('a DuckDB session that renews its instance as it writes rows', () => {
     }
   });
 
+  it("renews right after a commit at which DuckDB's own threshold checkpointed, whatever the rows", async () => {
+    const path = join(dir, 'auto.duckdb');
+    const driver = await DuckDBDriver.open({ path }, { renewAfterRows: 1_000_000_000 });
+    try {
+      await commit(driver, 0, 1000);
+      expect(walBytes(path)).toBeGreaterThan(0);
+      expect(driver.renewals).toBe(0);
+      // As a write of kilobyte contexts reaches DuckDB's 256MB: its commit checkpoints.
+      await driver.execute("SET checkpoint_threshold = '1KB'");
+      await commit(driver, 1000, 1000);
+      expect(driver.renewals).toBe(1);
+      expect(await count(driver)).toBe(2000);
+      // The renewed instance has the session's own threshold again.
+      const [row] = await driver.query<{ t: string }>("SELECT current_setting('checkpoint_threshold') AS t");
+      expect(row!.t).toMatch(/^(256\.0 MiB|244\.1 MiB)$/);
+    } finally {
+      await driver.close();
+    }
+  });
+
   it('does not renew below the threshold', async () => {
     const driver = await DuckDBDriver.open({ path: join(dir, 'small.duckdb') });
     try {
