@@ -18,6 +18,16 @@ async function commit(driver: DuckDBDriver, from: number, rows: number): Promise
   });
 }
 
+/** The session's renewals really let go of the file and reopen it, then `then` says what the session gets. */
+function afterRenewal(driver: DuckDBDriver, then: (hold: { release: () => void }) => unknown): void {
+  const hold = (driver as unknown as { hold: { renew: (letGo: () => void) => Promise<unknown>; release: () => void } }).hold;
+  const renew = hold.renew;
+  hold.renew = async (letGo) => {
+    await renew(letGo);
+    return then(hold);
+  };
+}
+
 const count = async (driver: DuckDBDriver) => (await driver.query<{ n: number }>('SELECT count(*) AS n FROM t'))[0]!.n;
 
 // An instance keeps memory that a checkpoint does not give back, growing with the rows loaded:
@@ -143,14 +153,11 @@ describe('a DuckDB session that renews its instance as it writes rows', () => {
     // What shareInstance's renew meets when a process waiting for the file takes it in the moment
     // it is let go, and keeps it past the wait (another process cannot be made to, in a test, in
     // less than those 15 seconds).
-    const hold = (driver as unknown as { hold: { renew: (letGo: () => void) => Promise<unknown>; release: () => void } }).hold;
-    const renew = hold.renew;
-    hold.renew = async (letGo) => {
-      // Let go of the file, and hold nothing afterwards, as a failed reopening leaves the session.
-      await renew(letGo);
+    afterRenewal(driver, (hold) => {
+      // Hold nothing afterwards, as a failed reopening leaves the session.
       hold.release();
       throw new Error(`the DuckDB file ${path} is held by another process (PID 4242), and was still held after 15 s`);
-    };
+    });
     await commit(driver, 0, 10);
     await expect(driver.query('SELECT 1')).rejects.toThrow(
       `this session let go of the DuckDB file ${path} for a moment, to give back DuckDB's memory, and could not open it again: the DuckDB file ${path} is held by another process (PID 4242), and was still held after 15 s`,
@@ -168,12 +175,7 @@ describe('a DuckDB session that renews its instance as it writes rows', () => {
   it('lets go of the file when the reopened instance gives no connection: another process can open it', async () => {
     const path = join(dir, 'no-connection.duckdb');
     const driver = await DuckDBDriver.open({ path }, { renewAfterRows: 1 });
-    const hold = (driver as unknown as { hold: { renew: (letGo: () => void) => Promise<unknown> } }).hold;
-    const renew = hold.renew;
-    hold.renew = async (letGo) => {
-      await renew(letGo);
-      return { connect: () => Promise.reject(new Error('no connection')) };
-    };
+    afterRenewal(driver, () => ({ connect: () => Promise.reject(new Error('no connection')) }));
     await commit(driver, 0, 10);
     await expect(driver.query('SELECT 1')).rejects.toThrow(/could not open it again: no connection/);
     await driver.close();

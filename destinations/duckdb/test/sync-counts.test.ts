@@ -91,3 +91,42 @@ describe('a sync whose last COMMIT the warehouse took while its answer was lost'
     }
   });
 });
+
+describe('a users refresh that fails before it commits', () => {
+  it('keeps no notice of the change it rolled back; the sync that refreshes users tells it', async () => {
+    let failUsers = false;
+    const failing: Destination = {
+      ...(duckdb as unknown as Destination),
+      connect: async (settings, context) => {
+        const driver = (await duckdb.connect(settings as never, context)) as DuckDBDriver;
+        const session = Object.create(driver) as DuckDBDriver;
+        session.execute = async (sql, params) => {
+          if (failUsers && /^INSERT INTO "engage_default"\."users"/.test(sql)) throw new Error('Connection Error: the connection was lost');
+          return driver.execute(sql, params);
+        };
+        return session as Driver;
+      },
+    };
+    const h = await Harness.create({ destination: failing, module: '@stowage/destination-duckdb', settings: (d) => ({ path: join(d, 'wh.duckdb') }), unreachable: (d) => ({ path: join(d, 'no', 'wh.duckdb') }) });
+    try {
+      await h.calls([identify('u1', { score: 1 })]);
+      await h.sync();
+      // A fraction widens identifies.score (its batch commits) and then users.score, in the refresh's transaction.
+      await h.calls([identify('u2', { score: 1.5 })]);
+      failUsers = true;
+      const failed = await h.stowage.sync('wh');
+      expect(failed.status).toBe('Failure');
+      expect(failed.notices).toContain('identifies.score widened from bigint to double');
+      expect(failed.notices.filter((n) => n.startsWith('users.'))).toEqual([]);
+      failUsers = false;
+      const again = await h.sync();
+      expect(again.notices).toContain('users.score widened from bigint to double');
+      expect(await h.rows('users', ['id', 'score'], ['id'])).toEqual([
+        { id: 'u1', score: 1 },
+        { id: 'u2', score: 1.5 },
+      ]);
+    } finally {
+      await h.close();
+    }
+  });
+});
