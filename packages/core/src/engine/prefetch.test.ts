@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { prefetch } from './prefetch.js';
+import { BatchesApplied } from './batches-applied.js';
 
 const ticks = async (n: number) => {
   for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
@@ -54,5 +55,22 @@ describe('prefetch', () => {
       })(),
     ).rejects.toThrow('item 2 failed');
     expect(out).toEqual([0, 1]);
+  });
+
+  it('tells a transform that waits on the consumer, through its signal, that the consumer stopped', async () => {
+    const applied = new BatchesApplied();
+    let made = 0;
+    // Each item waits until the consumer has taken the ones before it, as a batch waits for the earlier ones to be applied.
+    const transform = async (i: number, stopped: AbortSignal) => {
+      await applied.until(made++, stopped);
+      return i;
+    };
+    const out: number[] = [];
+    for await (const x of prefetch(numbers(10), transform, 3)) {
+      out.push(x);
+      if (x === 2) break;
+      applied.applied();
+    }
+    expect(out).toEqual([0, 1, 2]);
   });
 });

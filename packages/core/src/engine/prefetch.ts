@@ -2,15 +2,19 @@
  * Maps an async iterable, preparing the next items (read and transformed, one after another, in
  * order) while the consumer is still working on the current one. At most `ahead` items are held
  * ready beyond the one being consumed, so memory stays bounded.
+ *
+ * `signal` is aborted when the consumer stops: a transform that waits on the consumer (for an
+ * earlier item to be consumed) must give up then, since the consumer waits for it to settle.
  */
-export async function* prefetch<T, U>(source: AsyncIterable<T>, transform: (item: T) => U | Promise<U>, ahead = 1): AsyncGenerator<U> {
+export async function* prefetch<T, U>(source: AsyncIterable<T>, transform: (item: T, signal: AbortSignal) => U | Promise<U>, ahead = 1): AsyncGenerator<U> {
   const iterator = source[Symbol.asyncIterator]();
+  const stopped = new AbortController();
   // Items are made strictly one after another: each waits for the one before it.
   let previous: Promise<unknown> = Promise.resolve();
   const next = (): Promise<IteratorResult<U>> => {
     const made = previous.then(async (): Promise<IteratorResult<U>> => {
       const r = await iterator.next();
-      return r.done ? { done: true, value: undefined } : { done: false, value: await transform(r.value) };
+      return r.done ? { done: true, value: undefined } : { done: false, value: await transform(r.value, stopped.signal) };
     });
     // A failed item fails the items after it too; the consumer is told by the first it awaits.
     previous = made;
@@ -35,6 +39,7 @@ export async function* prefetch<T, U>(source: AsyncIterable<T>, transform: (item
     // A consumer that stops early gets control back once no item is still being made: what it
     // does next (a Classic batch's calls written again, in parts) must not race their making.
     closed = true;
+    stopped.abort();
     await Promise.allSettled(queue);
     await iterator.return?.();
   }

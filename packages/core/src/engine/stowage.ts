@@ -28,6 +28,7 @@ import { eventTablesCut } from '../classic/event-tables-cut.js';
 import { ClassicBatcher } from './classic-batch.js';
 import { RunMarks } from './run-marks.js';
 import { prefetch } from './prefetch.js';
+import { BatchesApplied } from './batches-applied.js';
 import { readRefusedCalls, writeRefusedBatch, type RefusedBatch } from './refused-calls.js';
 import { BusyRetries, heldBy } from './busy-retries.js';
 import { catchUpLoadedKeys, LookFailed, loadedKeysDir, lookUpThroughIndex, openLoadedKeys, rebuildLoadedKeys, type IndexedWindow } from './loaded-keys-look.js';
@@ -946,12 +947,19 @@ export class Stowage {
               : await this.lookUpKeys(writer, schema, log, at, stop, record, secrets, (calls) => progress(rows, calls));
         const read = log.read<Call>(at, this.config.batchSize, this.config.batchBytes, eventTablesCut(), window.until);
         let taken = 0;
+        const applied = new BatchesApplied();
+        let made = 0;
         // While the warehouse applies one batch, the next ones are read, planned and encoded in
         // load files: on two cores the client's work and the warehouse's overlap instead of taking turns.
         const batches = prefetch(
           emptyTables ? windowOf(read, this.options.keyWindow ?? KEY_WINDOW, window) : read,
-          async ({ entries, end }) => {
-            const keys = emptyTables ? emptyTables.keysFor(entries.map((call) => call.messageId)) : window.keys;
+          async ({ entries, end }, stopped) => {
+            const earlierBatches = made++;
+            const ids = emptyTables && destination.capabilities.keyIndexes ? entries.map((call) => call.messageId) : undefined;
+            // Where tables have key indexes, a later sync plans a copy before its insert skips it:
+            // so does a first sync's batch there, or the same sync killed and run again would
+            // leave other tables than one left alone (tables.md, deduplication).
+            const keys = ids ? emptyTables!.keysFor(ids) : emptyTables ? await this.sortOrLook(emptyTables, entries, () => applied.until(earlierBatches, stopped), writer, schema) : window.keys;
             return { calls: entries.length, end, prepared: await writer.prepare(await batcher.batch(schema, entries, { stream, end, syncId: record.id }), keys) };
           },
           PREPARED_AHEAD,
@@ -977,6 +985,7 @@ export class Stowage {
               refused = { schema, stream, syncId: record.id, from: at, to: end, error };
               break;
             }
+            applied.applied();
             busy.reset();
             at = end;
             record.calls += calls;
@@ -1096,6 +1105,22 @@ export class Stowage {
       record.notices.push(redact(`the look for the calls' message ids in ${schema}'s tables failed (${(error.cause as Error).message}); each batch looked for its own`, secrets));
       return { until: error.until, hashes: error.hashes };
     }
+  }
+
+  /**
+   * How a batch of a sync into empty tables sorts its rows: all new, unless an earlier batch of
+   * the window may have loaded some of its ids (the same call sent twice, say). It then waits for
+   * the earlier batches to be applied and looks for those ids in the tables, so that a copy is set
+   * aside before the batch is planned, as a look before the sync sets it aside: its keys add no
+   * column, and its values are neither cast nor quarantined, whether or not the sync was killed
+   * between the two batches. Should that look fail, the batch looks for its ids as it inserts.
+   */
+  private async sortOrLook(emptyTables: IdsOfEmptyTables, calls: readonly Call[], earlierApplied: () => Promise<void>, writer: TableWriter, schema: string): Promise<SyncKeys | undefined> {
+    const sorted = emptyTables.sortOrLook(calls.map((call) => call.messageId));
+    if ('keys' in sorted) return sorted.keys;
+    // Rejects once the sync stops applying batches: this batch will not be applied either.
+    await earlierApplied();
+    return writer.lookUpKeys(schema, 'id', [sorted.earlier], { minKeys: 0, skip: KEYLESS_TABLES }).catch(() => undefined);
   }
 
   /**

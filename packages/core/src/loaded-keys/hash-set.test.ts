@@ -20,6 +20,15 @@ describe('HashSet64', () => {
     expect(set.size).toBe(6);
   });
 
+  it('tells which hashes of a lot it held before the lot, not those the lot repeats alone', () => {
+    const set = new HashSet64();
+    expect(set.addWordsTellingEarlier(hashes('a', 'b', 'a'))).toEqual([]);
+    expect(set.addWordsTellingEarlier(hashes('c', 'b', 'd', 'd', 'a'))).toEqual([1, 4]);
+    expect(set.addWordsTellingEarlier(raw(0n, 0n))).toEqual([]);
+    expect(set.addWordsTellingEarlier(raw(7n, 0n))).toEqual([1]);
+    expect(set.size).toBe(6);
+  });
+
   it('holds the hashes that share a low word, and the hash 0, apart from the empty slot', () => {
     const set = new HashSet64();
     expect(set.addWords(raw(5n, (1n << 32n) | 5n, (2n << 32n) | 5n))).toBe(true);

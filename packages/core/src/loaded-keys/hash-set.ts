@@ -25,6 +25,29 @@ export class HashSet64 {
     return fresh;
   }
 
+  /**
+   * Adds every hash, as `addWords`; the positions (in hashes, not words) of those that were there
+   * before this call. A hash that comes twice among `words` alone is not one of them.
+   */
+  addWordsTellingEarlier(words: Uint32Array): number[] {
+    const earlier: number[] = [];
+    for (let i = 0; i < words.length; i += 2) if (this.has(words[i]!, words[i + 1]!)) earlier.push(i / 2);
+    this.addWords(words);
+    return earlier;
+  }
+
+  private has(low: number, high: number): boolean {
+    if (low === 0 && high === 0) return this.holdsZero;
+    const slots = this.slots;
+    const mask = slots.length / 2 - 1;
+    for (let slot = low & mask; ; slot = (slot + 1) & mask) {
+      const l = slots[slot * 2]!;
+      const h = slots[slot * 2 + 1]!;
+      if (l === 0 && h === 0) return false;
+      if (l === low && h === high) return true;
+    }
+  }
+
   private add(low: number, high: number): boolean {
     if (low === 0 && high === 0) {
       if (this.holdsZero) return false;

@@ -56,8 +56,24 @@ export class IdsOfEmptyTables {
 
   /** The `SyncKeys` a batch with these message ids sorts its rows by (all new), or undefined where it must look. */
   keysFor(ids: readonly string[]): SyncKeys | undefined {
-    return this.seen.addWords(quickKeyHashes(ids)) ? new SyncKeys('id', new Map(), new Map()) : undefined;
+    return this.seen.addWords(quickKeyHashes(ids)) ? allNew() : undefined;
   }
+
+  /**
+   * The `SyncKeys` a batch with these message ids sorts its rows by (all new), or the ids an
+   * earlier batch may have loaded (their hashes came before), distinct, which the batch must look
+   * for in its tables once the earlier batches are applied. An id repeated within the batch alone
+   * is not one: the batch sets its copies apart itself.
+   */
+  sortOrLook(ids: readonly string[]): { keys: SyncKeys } | { earlier: string[] } {
+    const earlier = this.seen.addWordsTellingEarlier(quickKeyHashes(ids));
+    return earlier.length === 0 ? { keys: allNew() } : { earlier: [...new Set(earlier.map((i) => ids[i]!))] };
+  }
+}
+
+/** Keys of which no table holds any, and none comes twice: every row is new. */
+function allNew(): SyncKeys {
+  return new SyncKeys('id', new Map(), new Map());
 }
 
 /**

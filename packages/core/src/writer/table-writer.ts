@@ -477,7 +477,7 @@ export class TableWriter {
    * ignores trailing blanks, and may ignore case), so that the client sorts each row as the
    * warehouse would compare its key.
    */
-  async lookUpKeys(schema: string, column: string, keys: AsyncIterable<string[]>, options: { minKeys: number; skip: ReadonlySet<string>; maxFound?: number }): Promise<SyncKeys | undefined> {
+  async lookUpKeys(schema: string, column: string, keys: AsyncIterable<string[]> | Iterable<string[]>, options: { minKeys: number; skip: ReadonlySet<string>; maxFound?: number }): Promise<SyncKeys | undefined> {
     const keyColumns: Column[] = [{ name: column, type: 'string' }];
     const stages: string[] = [];
     let pending: string[] = [];
