@@ -211,4 +211,25 @@ describe('a DuckDB session that renews its instance as it writes rows', () => {
       await driver.close();
     }
   });
+  it('never renews inside a transaction: closing its connection would end it, and what follows would commit on its own', async () => {
+    const path = join(dir, 'in-transaction.duckdb');
+    const driver = await DuckDBDriver.open({ path }, { renewAfterRows: 1 });
+    try {
+      await commit(driver, 0, 1000);
+      expect(driver.renewals).toBe(1);
+      // Rows written outside a transaction make a checkpoint worth a renewal.
+      await driver.execute(`INSERT INTO t SELECT range, 'y' FROM range(1000, 2000)`);
+      await expect(
+        driver.transaction(async () => {
+          await driver.checkpoint();
+          expect(driver.renewals).toBe(1);
+          await driver.execute(`INSERT INTO t SELECT range, 'z' FROM range(2000, 3000)`);
+          throw new Error('rolled back');
+        }),
+      ).rejects.toThrow('rolled back');
+      expect(await count(driver)).toBe(2000);
+    } finally {
+      await driver.close();
+    }
+  });
 });
