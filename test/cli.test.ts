@@ -131,6 +131,32 @@ describe('the stowage command', () => {
     expect(sync.stdout).toMatch(/users 2/);
   });
 
+  it('refuses a line that is not UTF-8, which read anyway would make two ids or two users one', async () => {
+    const dir = project();
+    const call = (id: string, user: string, plan: string) => Buffer.concat([Buffer.from(`{"type":"identify","messageId":"m`), Buffer.from(id, 'latin1'), Buffer.from(`","userId":"alice`), Buffer.from(user, 'latin1'), Buffer.from(`","traits":{"plan":"${plan}"}}\n`)]);
+    // Bytes 0xFF and 0xFE are no UTF-8 character's: both would read as U+FFFD.
+    writeFileSync(join(dir, 'calls.ndjson'), Buffer.concat([call('\xff', '\xff', 'gold'), call('\xfe', '\xfe', 'silver'), call('3', '3', 'team'), Buffer.from('\u0000\n')]));
+    const ingest = await stowage(['ingest', 'calls.ndjson', '--space', 'shop'], { cwd: dir });
+    expect(ingest.code).toBe(3);
+    expect(ingest.stdout).toContain('accepted 1 calls for space shop; rejected 3:');
+    expect(ingest.stdout).toMatch(/line 1: not valid UTF-8: byte 34 \(0xFF\) begins no character; .*U\+FFFD/);
+    expect(ingest.stdout).toMatch(/line 2: not valid UTF-8: byte 34 \(0xFE\)/);
+    // A NUL outside a string is named as such, not printed as a blank.
+    expect(ingest.stdout).toContain('line 4: not valid JSON (');
+    expect(ingest.stdout).toContain('\\u0000');
+    expect(ingest.stdout).not.toContain('\u0000');
+
+    const header = '{"space":"shop","computation":"vip","id":"r1","completedAt":"2026-11-23T10:00:00Z"}\n';
+    writeFileSync(join(dir, 'run.ndjson'), Buffer.concat([Buffer.from(header), Buffer.from('{"userId":"bob\xff"}\n{"userId":"bob\xfe"}\n', 'latin1')]));
+    const run = await stowage(['run', 'run.ndjson'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/run\.ndjson:2: not valid UTF-8: byte 15 \(0xFF\).*; nothing of this run was applied/);
+    writeFileSync(join(dir, 'run.json'), Buffer.from(JSON.stringify({ space: 'shop', computation: 'vip', id: 'r2', completedAt: '2026-11-23T10:00:00Z', profiles: [{ userId: 'bob\xff' }] }), 'latin1'));
+    const whole = await stowage(['run', 'run.json'], { cwd: dir });
+    expect(whole.code).toBe(1);
+    expect(whole.stderr).toMatch(/not valid UTF-8: byte \d+ \(0xFF\)/);
+  });
+
   it('runs, syncs and shows the history, with exit codes that say how it went', async () => {
     const dir = project();
     writeFileSync(join(dir, 'run.json'), JSON.stringify({ space: 'shop', computation: 'ltv', id: 'r1', completedAt: '2026-11-23T10:00:00Z', profiles: [{ userId: 'u1', value: 10 }, { userId: 'u2', value: 2.5 }] }));

@@ -1,17 +1,21 @@
 import { accessSync, closeSync, constants, createReadStream, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { parseJsonExactly, parseRunHeader, parseRunProfile, RunFormatError, UsageError, type RunHeader, type RunProfile } from '@stowage/core';
-import { textLines, withoutByteOrderMark } from './text-lines.js';
+import { jsonErrorMessage, parseJsonExactly, parseRunHeader, parseRunProfile, RunFormatError, UsageError, utf8Problem, type RunHeader, type RunProfile } from '@stowage/core';
+import { byteLines, withoutByteOrderMark } from './text-lines.js';
 
 const CHUNK = 5_000;
 
+/** The file's first line, as far as its first 64 KiB go (enough to tell a header line from a whole JSON run). */
 function firstLine(path: string): string {
   const fd = openSync(path, 'r');
   try {
     const buf = Buffer.alloc(64 * 1024);
     const n = readSync(fd, buf, 0, buf.length, 0);
-    const text = withoutByteOrderMark(buf.toString('utf8', 0, n));
-    const nl = text.indexOf('\n');
-    return nl === -1 ? text : text.slice(0, nl);
+    const nl = buf.subarray(0, n).indexOf(0x0a);
+    const bytes = buf.subarray(0, nl === -1 ? n : nl);
+    // Checked where the line ends within them (or the file does): a cut may fall inside a character.
+    const problem = nl !== -1 || n < buf.length ? utf8Problem(bytes) : undefined;
+    if (problem) throw new RunFormatError(`${path}:1: ${problem}; nothing of this run was applied`);
+    return withoutByteOrderMark(bytes.toString('utf8'));
   } finally {
     closeSync(fd);
   }
@@ -25,9 +29,10 @@ function firstLine(path: string): string {
 export function readRun(path: string): { header: RunHeader; profiles: AsyncIterable<RunProfile[]> } {
   const problem = fileProblem(path);
   if (problem) throw new UsageError(problem);
+  const first = firstLine(path);
   let head: unknown;
   try {
-    head = JSON.parse(firstLine(path));
+    head = JSON.parse(first);
   } catch {
     head = undefined;
   }
@@ -36,7 +41,10 @@ export function readRun(path: string): { header: RunHeader; profiles: AsyncItera
   }
   let whole: any;
   try {
-    whole = parseJsonExactly(withoutByteOrderMark(readFileSync(path, 'utf8')));
+    const bytes = readFileSync(path);
+    const problem = utf8Problem(bytes);
+    if (problem) throw new Error(problem);
+    whole = parseJsonExactly(withoutByteOrderMark(bytes.toString('utf8')));
   } catch (error) {
     throw new RunFormatError(`${path} is neither a JSON run nor NDJSON with a header line: ${(error as Error).message}`);
   }
@@ -82,14 +90,18 @@ async function* arrayProfiles(items: unknown[]): AsyncIterable<RunProfile[]> {
 async function* ndjsonProfiles(path: string): AsyncIterable<RunProfile[]> {
   let n = 0;
   let chunk: RunProfile[] = [];
-  for await (const line of textLines(createReadStream(path))) {
+  for await (const bytes of byteLines(createReadStream(path))) {
     n++;
-    if (n === 1 || line.trim() === '') continue;
+    if (n === 1) continue;
+    const problem = utf8Problem(bytes);
+    if (problem) throw new RunFormatError(`${path}:${n}: ${problem}; nothing of this run was applied`);
+    const line = bytes.toString('utf8');
+    if (line.trim() === '') continue;
     let parsed: unknown;
     try {
       parsed = parseJsonExactly(line);
     } catch (error) {
-      throw new RunFormatError(`${path}:${n}: not valid JSON (${(error as Error).message}); nothing of this run was applied`);
+      throw new RunFormatError(`${path}:${n}: not valid JSON (${jsonErrorMessage(error)}); nothing of this run was applied`);
     }
     const p = parseRunProfile(parsed);
     if (typeof p === 'string') throw new RunFormatError(`${path}:${n}: ${p}; nothing of this run was applied`);

@@ -2,14 +2,15 @@ import { createReadStream } from 'node:fs';
 import { UsageError, type Stowage } from '@stowage/core';
 import { fileProblem } from '../read-run.js';
 import { EXIT, fmt } from '../output.js';
-import { textLines } from '../text-lines.js';
+import { byteLines } from '../text-lines.js';
 
 /** Logs Segment-spec calls from an NDJSON file (or stdin with `-`); bad lines are reported, the rest kept. */
 export async function ingest(stowage: Stowage, file: string, space: string): Promise<number> {
   const problem = file === '-' ? undefined : fileProblem(file, { empty: true });
   if (problem) throw new UsageError(problem);
   const input = file === '-' ? process.stdin : createReadStream(file);
-  const result = await stowage.ingestCalls(space, textLines(input));
+  // As bytes: each line is checked to be UTF-8 before it is decoded.
+  const result = await stowage.ingestCalls(space, byteLines(input));
   console.log(`accepted ${fmt(result.accepted)} calls for space ${space}${result.rejected ? `; rejected ${fmt(result.rejected)}:` : ''}`);
   for (const e of result.errors) console.log(`  line ${e.line}: ${e.error}`);
   if (result.rejected > result.errors.length) console.log(`  … and ${fmt(result.rejected - result.errors.length)} more`);

@@ -4,6 +4,7 @@ import { readId } from '../ids/id-text.js';
 import { jsonValueProblem } from '../types/json-value.js';
 import { parseJsonExactly } from '../types/exact-json.js';
 import type { Call } from './call.js';
+import { jsonErrorMessage } from './json-error.js';
 
 /** Largest call accepted, serialized; Segment's own limit is 32 KB, we allow headroom for context. */
 export const MAX_CALL_BYTES = 512 * 1024;
@@ -65,7 +66,7 @@ export function acceptLine(line: string, receivedAt: string): Accepted {
   try {
     parsed = parseJsonExactly(line);
   } catch (error) {
-    return { ok: false, error: `not valid JSON (${(error as Error).message})` };
+    return { ok: false, error: `not valid JSON (${jsonErrorMessage(error)})` };
   }
   return acceptCall(parsed, receivedAt, Buffer.byteLength(line));
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Cron } from 'croner';
 import type { Call } from '../calls/call.js';
 import { acceptLine } from '../calls/validate.js';
+import { utf8Problem } from '../calls/utf8.js';
 import { callsFromChange } from '../classic/calls-from-change.js';
 import { CLASSIC_DEFAULTS, STATE_FILE, type ActivationConfig, type SpaceConfig, type StowageConfig, type WarehouseConfig } from '../config/config.js';
 import type { Destination } from '../contract/destination.js';
@@ -545,7 +546,11 @@ export class Stowage {
   }
 
   /** Logs Segment-spec calls fed in directly (NDJSON lines) for every warehouse of the space. */
-  async ingestCalls(spaceName: string, lines: AsyncIterable<string>): Promise<IngestResult> {
+  /**
+   * Lines given as bytes (a file read as it is) are checked to be UTF-8 before they are decoded:
+   * a byte that is no character's would otherwise become U+FFFD unseen (`utf8Problem`).
+   */
+  async ingestCalls(spaceName: string, lines: AsyncIterable<string | Uint8Array>): Promise<IngestResult> {
     if (!this.config.spaces[spaceName]) throw new UsageError(`Unknown space "${spaceName}"; configured: ${Object.keys(this.config.spaces).join(', ')}`);
     const logs = this.warehousesOf(spaceName).map((w) => this.log(w.name, spaceName));
     const result: IngestResult = { accepted: 0, rejected: 0, errors: [] };
@@ -563,11 +568,21 @@ export class Stowage {
       if (result.errors.length < 100) result.errors.push({ line: n, error });
     };
     try {
-      for await (const line of lines as AsyncIterable<unknown>) {
+      for await (const given of lines as AsyncIterable<unknown>) {
         n++;
-        // A library caller may hand over anything: a line that is no text is refused like a bad one.
-        if (typeof line !== 'string') {
-          reject(`a line must be a string of JSON text, not ${line === null ? 'null' : typeof line}`);
+        let line: string;
+        if (given instanceof Uint8Array) {
+          const problem = utf8Problem(given);
+          if (problem) {
+            reject(problem);
+            continue;
+          }
+          line = Buffer.from(given.buffer, given.byteOffset, given.byteLength).toString('utf8');
+        } else if (typeof given === 'string') {
+          line = given;
+        } else {
+          // A library caller may hand over anything: a line that is no text is refused like a bad one.
+          reject(`a line must be a string of JSON text (or its UTF-8 bytes), not ${given === null ? 'null' : typeof given}`);
           continue;
         }
         if (line.trim() === '') continue;
