@@ -29,6 +29,24 @@ export interface RedshiftOptions {
   dialect?: Dialect;
   /** How rows are loaded, from the settings. Default `loaderFor`. */
   loader?: (settings: RedshiftSettings) => Loader | Promise<Loader>;
+  /**
+   * Whether a session refuses a server that is not Redshift (default true). The tests run
+   * Redshift's SQL on PostgreSQL, with a dialect that cuts names where PostgreSQL does.
+   */
+  requireRedshift?: boolean;
+}
+
+/**
+ * Refuses a server that is not Redshift: PostgreSQL speaks the same protocol and takes most of
+ * the same SQL, but cuts names at 63 bytes where Redshift's dialect keeps 127, so the first trait
+ * with a long name would make a column the next sync cannot find, and every sync fail from then on.
+ */
+async function ensureRedshift(driver: { query: <T extends Record<string, unknown>>(sql: string) => Promise<T[]>; close: () => Promise<void> }, where: string): Promise<void> {
+  const [row] = await driver.query<{ version: unknown }>('SELECT version() AS version');
+  const version = String(row?.version ?? '');
+  if (/redshift/i.test(version)) return;
+  await driver.close().catch(() => undefined);
+  throw new Error(`${where} is not Amazon Redshift (it says: ${version.split(',')[0]}): for a PostgreSQL server, give the warehouse "type": "postgres"`);
 }
 
 /** The Redshift warehouse, on `pg` (Redshift speaks PostgreSQL's protocol) with the postgres package's driver. */
@@ -37,9 +55,12 @@ export function redshiftDestination(options: RedshiftOptions = {}): Destination<
   const loader = options.loader ?? loaderFor;
   // Async, so that settings refused while choosing the loader reject the promise rather than throw.
   // The driver (`pg`) and the S3 client load with the first session, not with this module.
+  const requireRedshift = options.requireRedshift ?? true;
   const connect = async (settings: RedshiftSettings) => {
     const { PgDriver } = await import('@stowage/destination-postgres/driver');
-    return PgDriver.open(connectionSettings(settings), { dialect: sqlDialect, loader: await loader(settings), setup: SETUP, textLengthIn: 'bytes', maxStringBytes: MAX_VARCHAR_BYTES });
+    const driver = await PgDriver.open(connectionSettings(settings), { dialect: sqlDialect, loader: await loader(settings), setup: SETUP, textLengthIn: 'bytes', maxStringBytes: MAX_VARCHAR_BYTES });
+    if (requireRedshift) await ensureRedshift(driver, serverLocation(connectionSettings(settings)));
+    return driver;
   };
   const connectAndProbe = async (settings: RedshiftSettings) => {
     const staging = stagingOf(settings);
