@@ -59,10 +59,19 @@ describe('the library', () => {
     async function* mixed() {
       yield call(1);
       yield { not: 'a line' } as unknown as string;
-      yield call(2);
+      // A line's bytes are taken too, once they are found to be UTF-8.
+      yield Buffer.from(call(2));
+      yield Buffer.concat([Buffer.from(call(4).slice(0, -3)), Buffer.from([0xff]), Buffer.from('"}}')]);
     }
     const result = await h.stowage.ingestCalls('default', mixed());
-    expect(result).toMatchObject({ accepted: 2, rejected: 1, errors: [{ line: 2, error: 'a line must be a string of JSON text, not object' }] });
+    expect(result).toMatchObject({
+      accepted: 2,
+      rejected: 2,
+      errors: [
+        { line: 2, error: 'a line must be a string of JSON text (or its UTF-8 bytes), not object' },
+        { line: 4, error: expect.stringMatching(/^not valid UTF-8: byte \d+ \(0xFF\) begins no character/) },
+      ],
+    });
     async function* broken() {
       yield call(3);
       throw new Error('the socket closed');

@@ -3,8 +3,9 @@ import { dirname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { Cron } from 'croner';
 import type { Destination } from '../contract/destination.js';
-import { ACTIVATION_DEFAULTS, CLASSIC_DEFAULTS, STATE_FILE, type ActivationConfig, type ComputationConfig, type SpaceConfig, type StowageConfig, type WarehouseConfig } from './config.js';
+import { ACTIVATION_DEFAULTS, CLASSIC_DEFAULTS, STATE_FILE, type ActivationConfig, type PresetName, type ComputationConfig, type SpaceConfig, type StowageConfig, type WarehouseConfig } from './config.js';
 import { scopeViolation } from '../actions/scope.js';
+import { presetColumnClashes } from '../actions/activation-columns.js';
 import { actionsCore } from '../actions/actions-core.js';
 import { configSchema } from './schema.js';
 import { resolveEnvReferences, unexpandedReferences } from './env-settings.js';
@@ -302,6 +303,10 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
       }
       const columnsProblem = mappingProblem(a.columns ?? {});
       if (columnsProblem) problems.push(`${at}/columns: ${columnsProblem}`);
+      const preset: PresetName = a.preset ?? (computation?.type === 'journey_step' ? 'journey-step' : 'linked-audience');
+      for (const [key, column] of presetColumnClashes(a.columns ?? {}, preset)) {
+        problems.push(`${at}/columns/${pointerToken(key)}: names the column ${column}, which the preset fills (with null where the member has none: an anonymous member's user_id); give the column another name, or name it "${column}" to replace the preset's value`);
+      }
       activations[activation] = {
         name: activation,
         id: a.id ?? `act_${activation}`,
@@ -310,7 +315,7 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
         table: a.table,
         // The space's own schema, named: it is made when missing, as when no schema is named.
         ...(a.schema !== undefined && !(folds ? a.schema.toLowerCase() === name : a.schema === name) ? { schema: a.schema } : {}),
-        preset: a.preset ?? (computation?.type === 'journey_step' ? 'journey-step' : 'linked-audience'),
+        preset,
         events: { ...ACTIVATION_DEFAULTS.events, ...a.events },
         columns: a.columns ?? {},
         maxEntityContextBytes: a.maxEntityContextBytes ?? ACTIVATION_DEFAULTS.maxEntityContextBytes,
@@ -372,4 +377,9 @@ function stateFileProblems(warehouses: readonly WarehouseConfig[], destinations:
       return location !== undefined && files.has(location);
     })
     .map((w) => `/warehouses/${w.name}/settings: warehouse "${w.name}" is the profile state's own database (${join(stateDir, STATE_FILE)}), which Stowage keeps apart from the tables it writes; give it a file of its own`);
+}
+
+/** A key as a JSON Pointer (RFC 6901) token: `~` and `/` escaped. */
+function pointerToken(key: string): string {
+  return key.replaceAll('~', '~0').replaceAll('/', '~1');
 }
