@@ -102,10 +102,22 @@ export function redshiftDestination(options: RedshiftOptions = {}): Destination<
         const alone = Boolean(settings.accessKeyId) !== Boolean(settings.secretAccessKey) ? (settings.accessKeyId ? 'accessKeyId' : 'secretAccessKey') : 's3Bucket';
         problems.push(`${alone}: ${(error as Error).message}`);
       }
+      // Told with the configuration, not at the first sync's upload (or COPY) an hour later.
+      if (typeof settings.s3Bucket === 'string' && !BUCKET_NAME.test(settings.s3Bucket)) {
+        problems.push(`s3Bucket: ${JSON.stringify(settings.s3Bucket)} is not a bucket's name: give the name alone (my-bucket), without s3:// or a folder; a folder goes in s3Prefix`);
+      }
+      if (typeof settings.iamRole === 'string' && !settings.iamRole.split(',').every((role) => ROLE_ARN.test(role))) {
+        problems.push(`iamRole: ${JSON.stringify(settings.iamRole)} is not a role's ARN (arn:aws:iam::123456789012:role/RedshiftCopy; chained roles separated by commas, without spaces)`);
+      }
       return problems;
     },
   };
 }
+
+/** A bucket's name: no scheme, no folder, no blank (S3's rules are stricter; older buckets in us-east-1 were looser). */
+const BUCKET_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+/** An IAM role's ARN, in any partition (aws, aws-cn, aws-us-gov). */
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d+:role\/[\w+=,.@/-]+$/;
 
 /** Settings of the S3 staging, which mean something only with s3Bucket. */
 const STAGING_KEYS = ['s3Prefix', 's3Region', 's3Endpoint', 's3ForcePathStyle', 'iamRole', 'accessKeyId', 'secretAccessKey'] as const;

@@ -36,6 +36,16 @@ describe('Redshift settings', () => {
     expect(problems({ url, s3Bucket: 'b', iamRole: 'arn:aws:iam::1:role/r' })).toEqual([]);
   });
 
+  it('refuses a bucket given as a URL or with a folder, and a role that is no ARN, with the configuration', () => {
+    const url = 'redshift://awsuser@cluster.example.com:5439/dev';
+    const role = 'arn:aws:iam::123456789012:role/RedshiftCopy';
+    expect(problems({ url, s3Bucket: 's3://My_Bucket/x', iamRole: role })).toEqual(['/warehouses/rs/settings/s3Bucket: "s3://My_Bucket/x" is not a bucket\'s name: give the name alone (my-bucket), without s3:// or a folder; a folder goes in s3Prefix']);
+    expect(problems({ url, s3Bucket: 'stowage-loads', iamRole: 'not-an-arn' })).toEqual([expect.stringMatching(/^\/warehouses\/rs\/settings\/iamRole: "not-an-arn" is not a role's ARN/)]);
+    // Chained roles, and the partitions of China and GovCloud.
+    expect(problems({ url, s3Bucket: 'stowage.loads-2026', iamRole: `${role},arn:aws-cn:iam::210987654321:role/path/Other` })).toEqual([]);
+    expect(problems({ url, s3Bucket: 'b', iamRole: `${role}, ${role}` })).toEqual([expect.stringMatching(/^\/warehouses\/rs\/settings\/iamRole: /)]);
+  });
+
   it('reaches a cluster at port 5439 unless told otherwise, and two warehouses may not load one Classic schema of it', () => {
     const two = (b: Record<string, unknown>) => {
       try {
