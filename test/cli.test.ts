@@ -88,6 +88,8 @@ describe('the stowage command', () => {
       [['run', '.'], '. is a folder, not a file'],
       [['run', 'empty.ndjson'], 'empty.ndjson is empty'],
       [['ingest', 'nofile.ndjson', '-s', 'shop'], 'nofile.ndjson: no such file'],
+      // Both mistakes at once.
+      [['ingest', 'nofile.ndjson', '-s', 'nospace'], 'nofile.ndjson: no such file; Unknown space "nospace"; configured: shop'],
     ] as const) {
       const r = await stowage([...args], { cwd: dir });
       expect(r.code, args.join(' ')).toBe(2);

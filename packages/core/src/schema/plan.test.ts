@@ -45,6 +45,18 @@ describe('planTable', () => {
     expect(plan.rows).toEqual([{ id: 'm1', ltv: 1 }, { id: 'm2', ltv: 1.5 }]);
   });
 
+  it("takes a value refused before a later one of the batch widened its column, as it would after: the rows' order decides nothing", () => {
+    const rows = [{ id: 'm1', n: 1 }, { id: 'm2', n: '2.5' }, { id: 'm3', n: 'lots' }, { id: 'm4', n: 3.5 }];
+    const plan = planTable(base({ rows: rows.map((r) => ({ ...r })) }));
+    const after = planTable(base({ rows: [rows[0], rows[3], rows[1], rows[2]].map((r) => ({ ...r })) }));
+    expect(plan.added).toContainEqual({ name: 'n', type: 'double' });
+    expect(plan.rows.map((r) => r.n)).toEqual([1, 2.5, null, 3.5]);
+    expect(plan.casts).toBe(after.casts);
+    // What stays refused is told against the column's final type.
+    expect(plan.rejects).toEqual([{ messageId: 'm3', table: 'identifies', column: 'n', value: 'lots', reason: after.rejects[0]!.reason }]);
+    expect(plan.rejects[0]!.reason).toContain('double');
+  });
+
   it('quarantines a fraction when the warehouse cannot widen', () => {
     const plan = planTable(base({
       existing: [{ name: 'id', type: 'string' }, { name: 'ltv', type: 'bigint' }],

@@ -195,6 +195,12 @@ class TablePlanner {
   private readonly widened = new Map<string, { from: LogicalType; to: LogicalType }>();
   private readonly pinned = new Map<string, { from: LogicalType; to: LogicalType; why: string; held: 'depends' | 'integers' }>();
   private readonly rejects: Reject[] = [];
+  /**
+   * Values refused by their column's type at the time, which a later value of the batch may
+   * widen (bigint to double): tried again against the final type by `finish`, so that the order
+   * of a batch's rows does not decide what is quarantined (`"2.5"` before `3.5`, as after it).
+   */
+  private refusedByType?: Array<{ row: Record<string, unknown>; column: string; value: unknown; type: LogicalType; reject: Reject }>;
   private casts = 0;
   /** Rows with more values than this are measured against the warehouse's row limit. */
   private readonly measureAbove: number;
@@ -304,7 +310,9 @@ class TablePlanner {
         // Why the column did not widen, only for a value the wider type would have taken (not `"abc"`).
         const pinned = this.pinned.get(column);
         const reason = pinned && widerTypeFor(value, pinned.from) === pinned.to ? `${result.reason}; the column stays ${pinned.from} rather than widening to ${pinned.to}: ${pinned.why}` : result.reason;
-        rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value: typeof value === 'string' ? value : exactJsonText(value), reason });
+        const reject: Reject = { messageId: String(row[keyColumn] ?? ''), table, column, value: typeof value === 'string' ? value : exactJsonText(value), reason };
+        rejects.push(reject);
+        if (!col.fixed && !pinned) (this.refusedByType ??= []).push({ row, column, value, type, reject });
         row[column] = null;
         continue;
       }
@@ -356,7 +364,30 @@ class TablePlanner {
     }
   }
 
+  /** Values refused before their column widened, tried again against its final type (`refusedByType`). */
+  private retryWidened(): void {
+    const taken = new Set<Reject>();
+    for (const { row, column, value, type, reject } of this.refusedByType ?? []) {
+      const col = this.state.get(column)!;
+      if (col.type === type) continue;
+      const result = castTo(value, col.type);
+      if (!result.ok || (col.bounds !== undefined && outOfBounds(result.value, col.bounds) !== undefined)) {
+        reject.reason = result.ok ? reject.reason : result.reason;
+        continue;
+      }
+      row[column] = result.value;
+      if (result.cast) this.casts++;
+      col.loaded = true;
+      taken.add(reject);
+    }
+    if (taken.size === 0) return;
+    const kept = this.rejects.filter((r) => !taken.has(r));
+    this.rejects.length = 0;
+    for (const r of kept) this.rejects.push(r);
+  }
+
   finish(rows: Array<Record<string, unknown>>): TablePlan {
+    this.retryWidened();
     const { state } = this;
     const columns: Column[] = [...state].map(([name, c]) => (c.bounds ? { name, type: c.type, bounds: c.bounds } : { name, type: c.type }));
     return {
