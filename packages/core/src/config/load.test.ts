@@ -85,7 +85,18 @@ describe('configuration', () => {
 
   it("refuses disabling Stowage's own tables, which a sync needs", () => {
     const config = (disabled: Record<string, unknown>) => () => parse({ spaces: { s: {} }, warehouses: { wh: { type: 'memory', settings: { path: 'x' }, disabled } } });
-    expect(config({ tables: ['_stowage_loads'], columns: { _stowage_rejects: ['reason'] } })).toThrow(/\/warehouses\/wh\/disabled: "_stowage_loads", "_stowage_rejects" are tables of Stowage's own .* cannot be disabled/);
+    // Each at its own path.
+    const problems = (() => {
+      try {
+        config({ tables: ['order_completed', '_stowage_loads'], columns: { _stowage_rejects: ['reason'] } })();
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    })();
+    expect(problems).toEqual([
+      expect.stringMatching(/^\/warehouses\/wh\/disabled\/tables\/1: "_stowage_loads" is a table of Stowage's own .* it cannot be disabled$/),
+      expect.stringMatching(/^\/warehouses\/wh\/disabled\/columns\/_stowage_rejects: "_stowage_rejects" is a table of Stowage's own /),
+    ]);
     expect(config({ tables: ['order_completed'] })).not.toThrow();
   });
 

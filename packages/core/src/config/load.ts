@@ -207,8 +207,12 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
       for (const n of list) if (!/^[a-z0-9_]+$/.test(n)) problems.push(`${at}: "${n}" is not a name Stowage writes; tables and columns are named in snake_case ("${names.column(n)}")`);
     };
     unwritten(disabled.tables, `/warehouses/${name}/disabled/tables`);
-    const own = [...disabled.tables, ...Object.keys(disabled.columns)].filter((t) => t.startsWith('_stowage_'));
-    if (own.length > 0) problems.push(`/warehouses/${name}/disabled: ${own.map((t) => `"${t}"`).join(', ')} ${own.length === 1 ? 'is a table' : 'are tables'} of Stowage's own (the ledger, the quarantine), which a sync needs; they cannot be disabled`);
+    // Each at its own path: an entry of disabled.tables, or a key of disabled.columns.
+    const own = [
+      ...disabled.tables.flatMap((t, i) => (t.startsWith('_stowage_') ? [[`tables/${i}`, t]] : [])),
+      ...Object.keys(disabled.columns).flatMap((t) => (t.startsWith('_stowage_') ? [[`columns/${pointerToken(t)}`, t]] : [])),
+    ];
+    for (const [path, table] of own) problems.push(`/warehouses/${name}/disabled/${path}: "${table}" is a table of Stowage's own (the ledger, the quarantine), which a sync needs; it cannot be disabled`);
     for (const [table, columns] of Object.entries<string[]>(disabled.columns)) {
       unwritten([table], `/warehouses/${name}/disabled/columns`);
       unwritten(columns, `/warehouses/${name}/disabled/columns/${table}`);
