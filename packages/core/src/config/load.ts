@@ -208,9 +208,9 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
     };
     unwritten(disabled.tables, `/warehouses/${name}/disabled/tables`);
     // Each at its own path: an entry of disabled.tables, or a key of disabled.columns.
-    const own = [
-      ...disabled.tables.flatMap((t, i) => (t.startsWith('_stowage_') ? [[`tables/${i}`, t]] : [])),
-      ...Object.keys(disabled.columns).flatMap((t) => (t.startsWith('_stowage_') ? [[`columns/${pointerToken(t)}`, t]] : [])),
+    const own: Array<[path: string, table: string]> = [
+      ...(disabled.tables as string[]).flatMap((t, i): Array<[string, string]> => (t.startsWith('_stowage_') ? [[`tables/${i}`, t]] : [])),
+      ...Object.keys(disabled.columns).flatMap((t): Array<[string, string]> => (t.startsWith('_stowage_') ? [[`columns/${pointerToken(t)}`, t]] : [])),
     ];
     for (const [path, table] of own) problems.push(`/warehouses/${name}/disabled/${path}: "${table}" is a table of Stowage's own (the ledger, the quarantine), which a sync needs; it cannot be disabled`);
     for (const [table, columns] of Object.entries<string[]>(disabled.columns)) {
