@@ -210,6 +210,28 @@ export class StorageActionsPath {
     return counts;
   }
 
+  /**
+   * The message ids of the events waiting in the queue of a warehouse and space for one
+   * activation (from its cursor to its end). Only that activation's lines are parsed: the queue
+   * of a warehouse that was down may hold millions of others.
+   */
+  async queuedIds(warehouse: string, space: string, activation: string): Promise<Set<string>> {
+    const ids = new Set<string>();
+    if (!this.pending(warehouse, space)) return ids;
+    const start = Buffer.from(`${ENTRY_START}${activation}"`);
+    const outbox = this.outbox(warehouse, space);
+    for await (const { buf } of outbox.chunks(this.readCursor(warehouse, space), outbox.end())) {
+      let from = 0;
+      for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, from)) {
+        if (nl - from > start.length && buf.compare(start, 0, start.length, from, from + start.length) === 0) {
+          ids.add((JSON.parse(buf.toString('utf8', from, nl)) as Queued).e.messageId);
+        }
+        from = nl + 1;
+      }
+    }
+    return ids;
+  }
+
   /** Whether events wait in the queue of a warehouse and space. */
   pending(warehouse: string, space: string): boolean {
     // Without a queue folder nothing was ever queued; opening the queue would make one.

@@ -463,9 +463,24 @@ export class Stowage {
       return 0;
     }
     const store = await this.profileStore();
+    // An earlier start killed as it queued them left some of these events queued: they are not
+    // queued twice (the copies would be written as duplicates, "already there" though the table
+    // never held them). Those it wrote before it was killed are no longer queued, and are queued
+    // again: found in the table, they are already there indeed.
+    const waiting = await this.actions.queuedIds(activation.warehouse, space.name, activation.name);
     let queued = 0;
     await store.members(space.name, activation.computation, async (changes) => {
-      for (const [warehouse, events] of this.actions.eventsFor(space, [activation], changes)) queued += await this.actions.enqueue(warehouse, space, events);
+      for (const [warehouse, byActivation] of this.actions.eventsFor(space, [activation], changes)) {
+        if (waiting.size > 0) {
+          for (const [a, events] of byActivation) {
+            const fresh = events.filter((e) => !waiting.has(e.messageId));
+            queued += events.length - fresh.length;
+            byActivation.set(a, fresh);
+          }
+        }
+        queued += await this.actions.enqueue(warehouse, space, byActivation);
+        failpoint('actions:after-queueing-members');
+      }
     });
     mkdirSync(join(marker, '..'), { recursive: true });
     writeFileSync(marker, JSON.stringify({ ...target, at: new Date().toISOString() }));

@@ -293,6 +293,26 @@ export function killedSync(dut: DestinationUnderTest): void {
         }
       });
 
+      it("a new activation's start killed as it queued the current members, then the run sent again: each member's entered row once, none counted as already there", async () => {
+        const h = await Harness.create(dut, ACTIONS);
+        await h.run(runs[0]!.header, runs[0]!.profiles);
+        await h.close();
+        // A second activation of the linked audience, added now: its first run queues an entered row per current member.
+        const added = { ...ACTIONS, activations: { ...ACTIONS.activations, carts_b: { computation: 'carts', table: 'carts_b' } } };
+        const killed = await runChild(task(dut, h, added, { kind: 'runs', runs: [runs[1]!] }), 'actions:after-queueing-members:1');
+        expect(killed.signal, `the start was not killed: ${killed.stderr}`).toBe('SIGKILL');
+        const again = await Harness.create(dut, { ...added, reuse: { dir: h.dir, settings: h.settings } });
+        const result = await again.run(runs[1]!.header, runs[1]!.profiles);
+        const b = result.activations.find((a) => a.activation === 'carts_b')!;
+        // r1's 13 members entered, then r2's changes; none was in carts_b before.
+        expect(b).toMatchObject({ duplicates: 0, refused: 0 });
+        expect(b.written).toBeGreaterThan(13);
+        const ids = (await again.rows('carts_b', ['id'], [], 'wh', 'default')).map((r) => r.id);
+        expect(ids.length).toBe(b.written);
+        expect(new Set(ids).size).toBe(ids.length);
+        await again.close();
+      });
+
       /** The runs killed after their first write, then applied again with r1's header changed as `r1` says. */
       async function killedThenSentAs(r1: (header: ChildRun['header']) => ChildRun['header']): Promise<Snapshot> {
         const h = await Harness.create(dut, ACTIONS);
