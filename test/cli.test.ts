@@ -90,6 +90,7 @@ describe('the stowage command', () => {
       [['ingest', 'nofile.ndjson', '-s', 'shop'], 'nofile.ndjson: no such file'],
       // Both mistakes at once.
       [['ingest', 'nofile.ndjson', '-s', 'nospace'], 'nofile.ndjson: no such file; Unknown space "nospace"; configured: shop'],
+      [['ingest', 'empty.ndjson', '-s', 'constructor'], 'Unknown space "constructor"; configured: shop'],
     ] as const) {
       const r = await stowage([...args], { cwd: dir });
       expect(r.code, args.join(' ')).toBe(2);
@@ -124,7 +125,9 @@ describe('the stowage command', () => {
     writeFileSync(join(dir, 'run.json'), BOM + JSON.stringify({ space: 'shop', computation: 'ltv', id: 'r1', completedAt: '2026-11-23T10:00:00Z', profiles: [{ userId: 'u1', value: 10 }] }));
     writeFileSync(join(dir, 'run.ndjson'), BOM + '{"space":"shop","computation":"vip","id":"r2","completedAt":"2026-11-23T10:00:00Z"}\r\n{"userId":"u1"}\r\n');
     writeFileSync(join(dir, 'calls.ndjson'), BOM + '{"type":"identify","messageId":"m1","userId":"u2","traits":{"ltv":3}}\r\n');
-    for (const args of [['run', 'run.json', 'run.ndjson'], ['ingest', 'calls.ndjson', '--space', 'shop']]) {
+    // Lines ended by CR alone, as old Mac editors write them.
+    writeFileSync(join(dir, 'run-cr.ndjson'), '{"space":"shop","computation":"vip","id":"r3","kind":"delta","completedAt":"2026-11-23T11:00:00Z"}\r{"userId":"u1"}\r');
+    for (const args of [['run', 'run.json', 'run.ndjson', 'run-cr.ndjson'], ['ingest', 'calls.ndjson', '--space', 'shop']]) {
       const r = await stowage(args, { cwd: dir });
       expect(r.code, `${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(0);
     }

@@ -42,8 +42,15 @@ export interface RedshiftOptions {
  * with a long name would make a column the next sync cannot find, and every sync fail from then on.
  */
 async function ensureRedshift(driver: { query: <T extends Record<string, unknown>>(sql: string) => Promise<T[]>; close: () => Promise<void> }, where: string): Promise<void> {
-  const [row] = await driver.query<{ version: unknown }>('SELECT version() AS version');
-  const version = String(row?.version ?? '');
+  let version: string;
+  try {
+    const [row] = await driver.query<{ version: unknown }>('SELECT version() AS version');
+    version = String(row?.version ?? '');
+  } catch (error) {
+    // The session is not handed over: it is closed here, or it would keep the process alive.
+    await driver.close().catch(() => undefined);
+    throw error;
+  }
   if (/redshift/i.test(version)) return;
   await driver.close().catch(() => undefined);
   throw new Error(`${where} is not Amazon Redshift (it says: ${version.split(',')[0]}): for a PostgreSQL server, give the warehouse "type": "postgres"`);

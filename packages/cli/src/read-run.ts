@@ -10,7 +10,11 @@ function firstLine(path: string): string {
   try {
     const buf = Buffer.alloc(64 * 1024);
     const n = readSync(fd, buf, 0, buf.length, 0);
-    const nl = buf.subarray(0, n).indexOf(0x0a);
+    // A line ends at LF, CRLF or CR, as `byteLines` reads the rest of the file.
+    const read = buf.subarray(0, n);
+    const lf = read.indexOf(0x0a);
+    const cr = read.indexOf(0x0d);
+    const nl = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
     const bytes = buf.subarray(0, nl === -1 ? n : nl);
     // Checked where the line ends within them (or the file does): a cut may fall inside a character.
     const problem = nl !== -1 || n < buf.length ? utf8Problem(bytes) : undefined;

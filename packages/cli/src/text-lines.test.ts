@@ -15,6 +15,7 @@ describe('byteLines', () => {
   it('ends a line at LF, CRLF or CR, as readline does, wherever the chunks are cut', async () => {
     expect(await lines('a\nb\r\nc\rd')).toEqual(['a', 'b', 'c', 'd']);
     expect(await lines('a\r', '\nb\r', 'c\n')).toEqual(['a', 'b', 'c']);
+    expect(await lines('a\r', '', '\nb')).toEqual(['a', 'b']);
     expect(await lines('a\n\n', '\r\nb')).toEqual(['a', '', '', 'b']);
     expect(await lines('')).toEqual([]);
     expect(await lines('a\n')).toEqual(['a']);

@@ -28,6 +28,8 @@ export async function* byteLines(input: AsyncIterable<Buffer | string>): AsyncGe
   };
   for await (const given of input) {
     const chunk = typeof given === 'string' ? Buffer.from(given) : given;
+    // An empty chunk ends nothing, and leaves a CR at the end of the last one waiting for its LF.
+    if (chunk.length === 0) continue;
     let start = 0;
     // The LF of a CRLF split between two chunks ends no second line.
     if (lastWasCr && chunk[0] === LF) start = 1;

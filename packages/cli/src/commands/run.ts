@@ -34,8 +34,8 @@ export async function applyRuns(stowage: Stowage, files: string[], quiet = false
     for (const write of outcome.writes) {
       if (write.status === 'Failure') console.log(`  Storage Actions write to ${write.warehouse} failed: ${write.error}`);
       // Values quarantined while their rows were written: where to find them (each schema written keeps its own).
-      // Only activations that wrote or refused events: one whose events all stay queued kept nothing anywhere.
-      const schemas = [...new Set(outcome.activations.filter((a) => a.warehouse === write.warehouse && a.written + a.refused + a.duplicates > 0).map((a) => a.table.slice(0, a.table.lastIndexOf('.'))))];
+      // Only activations that wrote or refused events: one whose events all stay queued, or were all there already, kept nothing anywhere.
+      const schemas = [...new Set(outcome.activations.filter((a) => a.warehouse === write.warehouse && a.written + a.refused > 0).map((a) => a.table.slice(0, a.table.lastIndexOf('.'))))];
       // One schema: its table. Several: the write counts its rejects as one, so each is named as a place to look.
       const where = schemas.length === 1 ? `${schemas[0]}._stowage_rejects` : `_stowage_rejects in ${schemas.length > 1 ? `the schema of their activation: ${schemas.join(' or ')}` : 'the schema written'}`;
       const kept = [write.casts > 0 && `${fmt(write.casts)} casts`, write.rejects > 0 && `${fmt(write.rejects)} rejects (see ${where})`].filter(Boolean);

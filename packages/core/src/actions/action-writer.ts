@@ -86,6 +86,9 @@ const COLUMN_TYPES: ReadonlyMap<string, LogicalType> = new Map([
     .map(([column]): [string, LogicalType] => [column, 'string']),
 ]);
 
+/** The presets' columns, each filled by the preset's key of its own name. */
+const PRESET_COLUMNS: ReadonlySet<string> = new Set(Object.keys({ ...audienceColumns, ...journeyColumns }));
+
 /** Payloads placed into rows between two turns of the event loop (a few milliseconds of work). */
 const PAYLOADS_PER_SLICE = 500;
 
@@ -244,7 +247,9 @@ export class ActionWriter {
    * null keeps its column from the leaves of another key's object (`owner: { id }` flattened to
    * `owner_id` where `owner_id` is null): such a leaf is a collision, quarantined, as it is beside
    * a value. Else an anonymous member's null `user_id` would take an id out of its entity context.
-   * Two keys of plain values naming one column keep the first non-null one, as anywhere else.
+   * So does a preset's column left null by its own key from another key's plain value (`userId`,
+   * `User ID` beside the preset's `user_id`). Two keys of the user's own naming one column keep the
+   * first non-null value, as anywhere else.
    */
   private placeProperties(row: Record<string, unknown>, properties: Record<string, unknown>, where: { table: string; messageId: string }, collisions: NameCollision[]): void {
     let nulls: Set<string> | undefined;
@@ -255,7 +260,9 @@ export class ActionWriter {
       const value = properties[key];
       if (value === undefined) continue;
       if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        this.names.place(row, { [key]: value }, isStandard, where, collisions);
+        const column = this.placed(this.names.column(key));
+        if (value !== null && key !== column && PRESET_COLUMNS.has(column) && properties[column] === null) collisions.push({ ...where, column, value });
+        else this.names.place(row, { [key]: value }, isStandard, where, collisions);
         continue;
       }
       // An object's leaves, flattened under its key.

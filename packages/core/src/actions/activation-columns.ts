@@ -1,8 +1,6 @@
 import type { ActivationConfig } from '../config/config.js';
 import type { IdentifierRules } from '../contract/dialect.js';
 import { ColumnNamer } from '../naming/column-namer.js';
-import { snakeCase } from '../naming/snake-case.js';
-import type { PresetName } from '../config/config.js';
 import { presetColumns } from './presets.js';
 
 /** The columns every Storage Actions row has, whatever the mapping (ActionWriter's standard columns). */
@@ -36,22 +34,4 @@ export function activationColumns(activation: Pick<ActivationConfig, 'preset' | 
     columns.add(STANDARD.includes(column) ? names.kept(column) : column);
   }
   return [...columns];
-}
-
-/**
- * Keys of an activation's own columns that name, once snake_cased, a column its preset fills
- * under another key (`userId`, `User ID` for `user_id`), with that column. Two keys of one event
- * naming one column keep the first non-null value: an anonymous member's null `user_id` would
- * take the other key's value (an id out of its entity context), the row credited to someone else.
- * The preset's own key replaces its mapping instead, as the user means.
- */
-export function presetColumnClashes(columns: Record<string, unknown>, preset: PresetName): Array<[key: string, column: string]> {
-  const filled = presetColumns(preset);
-  const clashes: Array<[string, string]> = [];
-  for (const key of Object.keys(columns)) {
-    if (Object.hasOwn(filled, key)) continue;
-    const column = snakeCase(key);
-    if (Object.hasOwn(filled, column)) clashes.push([key, column]);
-  }
-  return clashes;
 }

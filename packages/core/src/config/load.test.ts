@@ -222,19 +222,6 @@ describe('configuration', () => {
       expect(config.spaces.shop!.computations.carts!.warehouses).toEqual({});
     });
 
-    it("refuses a column keyed otherwise that names a column the preset fills: an anonymous member's user_id would take its value", () => {
-      const owner = { '@path': '$.properties.data_graph_entity_context.owner.id' };
-      expect(problems(() => withActivations({ a: { computation: 'carts', warehouse: 'wh', table: 't', columns: { userId: owner, 'Event Name': 'x', 'audience/key': 1, owner_id: owner } } }))).toEqual([
-        '/spaces/shop/activations/a/columns/userId: names the column user_id, which the preset fills (with null where the member has none: an anonymous member\'s user_id); give the column another name, or name it "user_id" to replace the preset\'s value',
-        expect.stringMatching(/^\/spaces\/shop\/activations\/a\/columns\/Event Name: names the column event_name, /),
-        expect.stringMatching(/^\/spaces\/shop\/activations\/a\/columns\/audience~1key: names the column audience_key, /),
-      ]);
-      expect(problems(() => withActivations({ j: { computation: 'steps', warehouse: 'wh', table: 't', columns: { 'Journey Context': 'x' } } }))).toEqual([expect.stringMatching(/^\/spaces\/shop\/activations\/j\/columns\/Journey Context: names the column journey_context, /)]);
-      // The preset's own key replaces its value, as meant.
-      const config = withActivations({ a: { computation: 'carts', warehouse: 'wh', table: 't', columns: { user_id: owner } } });
-      expect(config.spaces.shop!.activations.a!.columns).toEqual({ user_id: owner });
-    });
-
     it('refuses table names that would reach another schema, at configuration time', () => {
       for (const table of ['other.t', '"other"."t"', 'other"."t', '..', 'a..b', 'other\\.t', '`other`.t', '[other].[t]', "o'.t", ' ']) {
         const found = problems(() => withActivations({ a: { computation: 'carts', warehouse: 'wh', table } }));

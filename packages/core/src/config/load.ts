@@ -3,9 +3,8 @@ import { dirname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { Cron } from 'croner';
 import type { Destination } from '../contract/destination.js';
-import { ACTIVATION_DEFAULTS, CLASSIC_DEFAULTS, STATE_FILE, type ActivationConfig, type PresetName, type ComputationConfig, type SpaceConfig, type StowageConfig, type WarehouseConfig } from './config.js';
+import { ACTIVATION_DEFAULTS, CLASSIC_DEFAULTS, STATE_FILE, type ActivationConfig, type ComputationConfig, type SpaceConfig, type StowageConfig, type WarehouseConfig } from './config.js';
 import { scopeViolation } from '../actions/scope.js';
-import { presetColumnClashes } from '../actions/activation-columns.js';
 import { actionsCore } from '../actions/actions-core.js';
 import { configSchema } from './schema.js';
 import { resolveEnvReferences, unexpandedReferences } from './env-settings.js';
@@ -307,10 +306,6 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
       }
       const columnsProblem = mappingProblem(a.columns ?? {});
       if (columnsProblem) problems.push(`${at}/columns: ${columnsProblem}`);
-      const preset: PresetName = a.preset ?? (computation?.type === 'journey_step' ? 'journey-step' : 'linked-audience');
-      for (const [key, column] of presetColumnClashes(a.columns ?? {}, preset)) {
-        problems.push(`${at}/columns/${pointerToken(key)}: names the column ${column}, which the preset fills (with null where the member has none: an anonymous member's user_id); give the column another name, or name it "${column}" to replace the preset's value`);
-      }
       activations[activation] = {
         name: activation,
         id: a.id ?? `act_${activation}`,
@@ -319,7 +314,7 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
         table: a.table,
         // The space's own schema, named: it is made when missing, as when no schema is named.
         ...(a.schema !== undefined && !(folds ? a.schema.toLowerCase() === name : a.schema === name) ? { schema: a.schema } : {}),
-        preset,
+        preset: a.preset ?? (computation?.type === 'journey_step' ? 'journey-step' : 'linked-audience'),
         events: { ...ACTIVATION_DEFAULTS.events, ...a.events },
         columns: a.columns ?? {},
         maxEntityContextBytes: a.maxEntityContextBytes ?? ACTIVATION_DEFAULTS.maxEntityContextBytes,

@@ -566,7 +566,8 @@ export class Stowage {
    * a byte that is no character's would otherwise become U+FFFD unseen (`utf8Problem`).
    */
   async ingestCalls(spaceName: string, lines: AsyncIterable<string | Uint8Array>): Promise<IngestResult> {
-    if (!this.config.spaces[spaceName]) throw new UsageError(`Unknown space "${spaceName}"; configured: ${Object.keys(this.config.spaces).join(', ')}`);
+    // Own keys only: `constructor` is no space.
+    if (!Object.hasOwn(this.config.spaces, spaceName)) throw new UsageError(`Unknown space "${spaceName}"; configured: ${Object.keys(this.config.spaces).join(', ')}`);
     const logs = this.warehousesOf(spaceName).map((w) => this.log(w.name, spaceName));
     const result: IngestResult = { accepted: 0, rejected: 0, errors: [] };
     let batch: Call[] = [];
@@ -989,7 +990,8 @@ export class Stowage {
             // Where tables have key indexes, a later sync plans a copy before its insert skips it:
             // so does a first sync's batch there, or the same sync killed and run again would
             // leave other tables than one left alone (tables.md, deduplication).
-            const keys = ids ? emptyTables!.keysFor(ids) : emptyTables ? await this.sortOrLook(emptyTables, entries, () => applied.until(earlierBatches, stopped), writer, schema) : window.keys;
+            const lookFailed = (error: unknown) => record.notices.push(redact(`the look for ids a batch repeats from an earlier one failed (${(error as Error).message ?? error}); the batch looked for them as it inserted, and a copy's new keys may have added empty columns`, secrets));
+            const keys = ids ? emptyTables!.keysFor(ids) : emptyTables ? await this.sortOrLook(emptyTables, entries, () => applied.until(earlierBatches, stopped), writer, schema, lookFailed) : window.keys;
             return { calls: entries.length, end, prepared: await writer.prepare(await batcher.batch(schema, entries, { stream, end, syncId: record.id }), keys) };
           },
           PREPARED_AHEAD,
@@ -1145,12 +1147,17 @@ export class Stowage {
    * column, and its values are neither cast nor quarantined, whether or not the sync was killed
    * between the two batches. Should that look fail, the batch looks for its ids as it inserts.
    */
-  private async sortOrLook(emptyTables: IdsOfEmptyTables, calls: readonly Call[], earlierApplied: () => Promise<void>, writer: TableWriter, schema: string): Promise<SyncKeys | undefined> {
+  private async sortOrLook(emptyTables: IdsOfEmptyTables, calls: readonly Call[], earlierApplied: () => Promise<void>, writer: TableWriter, schema: string, lookFailed: (error: unknown) => void): Promise<SyncKeys | undefined> {
     const sorted = emptyTables.sortOrLook(calls.map((call) => call.messageId));
     if ('keys' in sorted) return sorted.keys;
     // Rejects once the sync stops applying batches: this batch will not be applied either.
     await earlierApplied();
-    return writer.lookUpKeys(schema, 'id', [sorted.earlier], { minKeys: 0, skip: KEYLESS_TABLES }).catch(() => undefined);
+    try {
+      return await writer.lookUpKeys(schema, 'id', [sorted.earlier], { minKeys: 0, skip: KEYLESS_TABLES });
+    } catch (error) {
+      lookFailed(error);
+      return undefined;
+    }
   }
 
   /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { escapesLoneSurrogate, planTable, planTableInSlices, type PlanInput } from './plan.js';
+import type { LogicalType } from '../contract/logical-type.js';
 
 const base = (over: Partial<PlanInput>): PlanInput => ({
   table: 'identifies',
@@ -55,6 +56,17 @@ describe('planTable', () => {
     // What stays refused is told against the column's final type.
     expect(plan.rejects).toEqual([{ messageId: 'm3', table: 'identifies', column: 'n', value: 'lots', reason: after.rejects[0]!.reason }]);
     expect(plan.rejects[0]!.reason).toContain('double');
+  });
+
+  it('keeps refused a value taken again after its column widened where the row would then be over the row limit', () => {
+    // 10 bytes a value and 10 for the row: 9 values at most in 100 bytes.
+    const rowLimit = { maxBytes: 100, maxValueBytes: 10, maxOverheadBytes: 10, rowBytes: (_: unknown, row: Readonly<Record<string, unknown>>) => 10 + 10 * Object.values(row).filter((v) => v !== null && v !== undefined).length };
+    const capabilities = { inPlaceWidening: [['bigint', 'double']] as Array<[LogicalType, LogicalType]>, maxColumns: 1000, textHoldsNul: true, maxStringBytes: Infinity, rowLimit };
+    const wide = Object.fromEntries('abcdefgh'.split('').map((k) => [k, 'x']));
+    const plan = planTable(base({ capabilities, rows: [{ id: 'm1', n: 1 }, { id: 'm2', n: '2.5', ...wide }, { id: 'm3', n: 3.5 }] }));
+    expect(plan.rows[1]!.n).toBeNull();
+    expect(rowLimit.rowBytes(null, plan.rows[1]!)).toBeLessThanOrEqual(100);
+    expect(plan.rejects.map((r) => [r.messageId, r.column])).toEqual([['m2', 'n']]);
   });
 
   it('quarantines a fraction when the warehouse cannot widen', () => {

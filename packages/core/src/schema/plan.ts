@@ -367,15 +367,27 @@ class TablePlanner {
   /** Values refused before their column widened, tried again against its final type (`refusedByType`). */
   private retryWidened(): void {
     const taken = new Set<Reject>();
+    const limit = this.input.capabilities.rowLimit;
+    // The columns as they end, listed once where a row is measured.
+    let columns: Column[] | undefined;
     for (const { row, column, value, type, reject } of this.refusedByType ?? []) {
       const col = this.state.get(column)!;
       if (col.type === type) continue;
       const result = castTo(value, col.type);
-      if (!result.ok || (col.bounds !== undefined && outOfBounds(result.value, col.bounds) !== undefined)) {
-        reject.reason = result.ok ? reject.reason : result.reason;
+      // (A widened column has no narrower bounds left: the ALTER gives it the wider type whole.)
+      if (!result.ok) {
+        reject.reason = result.reason;
         continue;
       }
       row[column] = result.value;
+      // A row measured against the warehouse's row limit without this value is measured again with it.
+      if (limit && Object.keys(row).length > this.measureAbove) {
+        columns ??= [...this.state].map(([name, c]) => ({ name, type: c.type }));
+        if (limit.rowBytes(columns, row) > limit.maxBytes) {
+          row[column] = null;
+          continue;
+        }
+      }
       if (result.cast) this.casts++;
       col.loaded = true;
       taken.add(reject);

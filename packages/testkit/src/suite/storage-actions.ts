@@ -136,6 +136,27 @@ export function storageActions(dut: DestinationUnderTest): void {
       }
     });
 
+    it("never fills a preset column left null from another key that names it (userId, User ID): quarantined, compiled or not", async () => {
+      const ownerId = '$.properties.data_graph_entity_context.owner.id';
+      for (const columns of [{ userId: { '@path': ownerId } }, { 'User ID': { '@template': '{{properties.data_graph_entity_context.owner.id}}' } }]) {
+        const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts', columns } } });
+        const result = await h.run({ computation: 'carts', id: 'r1', kind: 'delta' }, [
+          { anonymousIds: ['anon-1'], entityContext: { cart_id: 'c1', owner: { id: 'o9' } } },
+          { userId: 'u1', entityContext: { cart_id: 'c2', owner: { id: 'o8' } } },
+        ]);
+        expect(result.writes[0]).toMatchObject({ status: 'Partial', rows: { 'default.carts': 2 } });
+        expect(await h.rows('carts', ['user_id', 'entity_context'], ['entity_context'], 'wh', 'default')).toEqual([
+          { user_id: null, entity_context: '{"cart_id":"c1","owner":{"id":"o9"}}' },
+          { user_id: 'u1', entity_context: '{"cart_id":"c2","owner":{"id":"o8"}}' },
+        ]);
+        expect(await h.rows('_stowage_rejects', ['column_name', 'value'], ['value'], 'wh', 'default')).toEqual([
+          { column_name: 'user_id', value: 'o8' },
+          { column_name: 'user_id', value: 'o9' },
+        ]);
+        await h.close();
+      }
+    });
+
     it('lands the same rows whether a mapping is compiled or needs mapping-kit itself (@template, @if)', async () => {
       const compiled = { cart_id: { '@path': '$.properties.data_graph_entity_context.cart_id' }, items: { '@json': { mode: 'encode', value: { '@path': '$.properties.data_graph_entity_context.items' } } } };
       // The same columns, through directives only mapping-kit evaluates.
