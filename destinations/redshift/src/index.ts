@@ -121,8 +121,8 @@ export function redshiftDestination(options: RedshiftOptions = {}): Destination<
   };
 }
 
-/** A bucket's name: no scheme, no folder, no blank (S3's rules are stricter; older buckets in us-east-1 were looser). */
-const BUCKET_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+/** A bucket's name: no scheme, no folder, no blank (S3's rules are stricter today; older buckets in us-east-1 may hold capitals and underscores). */
+const BUCKET_NAME = /^[A-Za-z0-9._-]+$/;
 /** An IAM role's ARN, in any partition (aws, aws-cn, aws-us-gov). */
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d+:role\/[\w+=,.@/-]+$/;
 
