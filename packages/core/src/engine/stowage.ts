@@ -560,10 +560,10 @@ export class Stowage {
     return logged;
   }
 
-  /** Logs Segment-spec calls fed in directly (NDJSON lines) for every warehouse of the space. */
   /**
-   * Lines given as bytes (a file read as it is) are checked to be UTF-8 before they are decoded:
-   * a byte that is no character's would otherwise become U+FFFD unseen (`utf8Problem`).
+   * Logs Segment-spec calls fed in directly (NDJSON lines) for every warehouse of the space. Lines
+   * given as bytes (a file read as it is) are checked to be UTF-8 before they are decoded: a byte
+   * that is no character's would otherwise become U+FFFD unseen (`utf8Problem`).
    */
   async ingestCalls(spaceName: string, lines: AsyncIterable<string | Uint8Array>): Promise<IngestResult> {
     // Own keys only: `constructor` is no space.
@@ -986,12 +986,16 @@ export class Stowage {
           emptyTables ? windowOf(read, this.options.keyWindow ?? KEY_WINDOW, window) : read,
           async ({ entries, end }, stopped) => {
             const earlierBatches = made++;
-            const ids = emptyTables && destination.capabilities.keyIndexes ? entries.map((call) => call.messageId) : undefined;
-            // Where tables have key indexes, a later sync plans a copy before its insert skips it:
-            // so does a first sync's batch there, or the same sync killed and run again would
-            // leave other tables than one left alone (tables.md, deduplication).
-            const lookFailed = (error: unknown) => record.notices.push(redact(`the look for ids a batch repeats from an earlier one failed (${(error as Error).message ?? error}); the batch looked for them as it inserted, and a copy's new keys may have added empty columns`, secrets));
-            const keys = ids ? emptyTables!.keysFor(ids) : emptyTables ? await this.sortOrLook(emptyTables, entries, () => applied.until(earlierBatches, stopped), writer, schema, lookFailed) : window.keys;
+            let keys = window.keys;
+            if (emptyTables && destination.capabilities.keyIndexes) {
+              // Where tables have key indexes, a later sync plans a copy before its insert skips
+              // it: so does a first sync's batch there, or the same sync killed and run again
+              // would leave other tables than one left alone (tables.md, deduplication).
+              keys = emptyTables.keysFor(entries.map((call) => call.messageId));
+            } else if (emptyTables) {
+              const lookFailed = (error: unknown) => record.notices.push(redact(`the look for ids a batch repeats from an earlier one failed (${(error as Error).message ?? error}); the batch looked for them as it inserted, and a copy's new keys may have added empty columns`, secrets));
+              keys = await this.sortOrLook(emptyTables, entries, () => applied.until(earlierBatches, stopped), writer, schema, lookFailed);
+            }
             return { calls: entries.length, end, prepared: await writer.prepare(await batcher.batch(schema, entries, { stream, end, syncId: record.id }), keys) };
           },
           PREPARED_AHEAD,
