@@ -43,11 +43,12 @@ export function readRun(path: string): { header: RunHeader; profiles: AsyncItera
   if (head && typeof head === 'object' && !Array.isArray(head) && !('profiles' in head)) {
     return { header: named(`${path}:1`, () => parseRunHeader(head)), profiles: ndjsonProfiles(path) };
   }
+  const bytes = readFileSync(path);
+  // Said as it is: not behind "neither a JSON run nor NDJSON", which it may well be.
+  const notText = utf8Problem(bytes);
+  if (notText) throw new RunFormatError(`${path}: ${notText}; nothing of this run was applied`);
   let whole: any;
   try {
-    const bytes = readFileSync(path);
-    const problem = utf8Problem(bytes);
-    if (problem) throw new Error(problem);
     whole = parseJsonExactly(withoutByteOrderMark(bytes.toString('utf8')));
   } catch (error) {
     throw new RunFormatError(`${path} is neither a JSON run nor NDJSON with a header line: ${(error as Error).message}`);
