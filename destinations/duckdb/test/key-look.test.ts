@@ -138,6 +138,19 @@ describe("A Classic sync's look for its message ids, where tables have no key in
     await h.close();
   });
 
+  it('tells of a failed look for the ids a first sync\'s batch repeats, and loads each call once all the same (its insert looks)', async () => {
+    const statements: string[] = [];
+    const h = await Harness.create(dut(recordedDuckDB(statements, true)), { batchSize: 2 });
+    const expected = firstSyncWithARepeat();
+    await h.calls(expected.calls);
+    const record = await h.stowage.sync('wh');
+    expect(record).toMatchObject(expected.record);
+    expect(record.notices).toContainEqual(expect.stringMatching(/^the look for ids a batch repeats from an earlier one failed \(the look broke\); the batch looked for them as it inserted/));
+    expect(statements.some((s) => s.includes('WHERE NOT EXISTS'))).toBe(true);
+    expect(await h.rows('identifies', ['id', 'plan'], ['id'])).toEqual(expected.identifies);
+    await h.close();
+  });
+
   it('ends the first window of a sync into empty tables after a bound, and looks the rest up through the index it made', async () => {
     const statements: string[] = [];
     const h = await Harness.create(dut(recordedDuckDB(statements)), { batchSize: 2, keyWindow: 3 });
