@@ -4,6 +4,7 @@ import { capabilities } from './capabilities.js';
 import { connectionSettings, secretsOf } from './connection.js';
 import { redshiftDefinition, settingsSchema } from './definition.js';
 import { dialect } from './dialect.js';
+import { ensureRedshift } from './server-check.js';
 import { MAX_VARCHAR_BYTES } from './max-varchar.js';
 import { parsingSuper } from './load/super-columns.js';
 import { stagingOf } from './load/staging-settings.js';
@@ -34,26 +35,6 @@ export interface RedshiftOptions {
    * Redshift's SQL on PostgreSQL, with a dialect that cuts names where PostgreSQL does.
    */
   requireRedshift?: boolean;
-}
-
-/**
- * Refuses a server that is not Redshift: PostgreSQL speaks the same protocol and takes most of
- * the same SQL, but cuts names at 63 bytes where Redshift's dialect keeps 127, so the first trait
- * with a long name would make a column the next sync cannot find, and every sync fail from then on.
- */
-async function ensureRedshift(driver: { query: <T extends Record<string, unknown>>(sql: string) => Promise<T[]>; close: () => Promise<void> }, where: string): Promise<void> {
-  let version: string;
-  try {
-    const [row] = await driver.query<{ version: unknown }>('SELECT version() AS version');
-    version = String(row?.version ?? '');
-  } catch (error) {
-    // The session is not handed over: it is closed here, or it would keep the process alive.
-    await driver.close().catch(() => undefined);
-    throw error;
-  }
-  if (/redshift/i.test(version)) return;
-  await driver.close().catch(() => undefined);
-  throw new Error(`${where} is not Amazon Redshift (it says: ${version.split(',')[0]}): for a PostgreSQL server, give the warehouse "type": "postgres"`);
 }
 
 /** The Redshift warehouse, on `pg` (Redshift speaks PostgreSQL's protocol) with the postgres package's driver. */

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { testPostgres } from '@stowage/testkit';
 import { redshift } from '../src/index.js';
+import { ensureRedshift } from '../src/server-check.js';
 
 const server = await testPostgres();
 afterEach(() => server.afterEach());
@@ -12,5 +13,27 @@ describe(`a redshift warehouse given a PostgreSQL server (${server.label})`, () 
   it('is refused as the session opens, saying what the server is and which type to give it', async () => {
     const url = await server.freshDatabase();
     await expect(redshift.connect({ url, sslmode: 'disable' }, { root: '.' })).rejects.toThrow(/ is not Amazon Redshift \(it says: PostgreSQL [\d.]+.*\): for a PostgreSQL server, give the warehouse "type": "postgres"$/);
+  });
+});
+
+describe('the check of the server', () => {
+  // A session whose question fails is not handed to anyone: left open, it kept the process alive.
+  it('closes the session when version() fails, and passes the failure on', async () => {
+    let closed = 0;
+    const session = {
+      query: () => Promise.reject(new Error('permission denied for function version')),
+      close: async () => void closed++,
+    };
+    await expect(ensureRedshift(session, 'server at example:5439')).rejects.toThrow('permission denied for function version');
+    expect(closed).toBe(1);
+  });
+
+  it('closes the session of a server that is not Redshift, and keeps that of one that is', async () => {
+    let closed = 0;
+    const answering = (version: string) => ({ query: async <T>() => [{ version }] as T[], close: async () => void closed++ });
+    await expect(ensureRedshift(answering('PostgreSQL 15.20 on x86_64-pc-linux-gnu'), 'server at example:5439')).rejects.toThrow(/^server at example:5439 is not Amazon Redshift \(it says: PostgreSQL 15\.20 on x86_64-pc-linux-gnu\)/);
+    expect(closed).toBe(1);
+    await ensureRedshift(answering('PostgreSQL 8.0.2 on i686-pc-linux-gnu, compiled by GCC gcc (GCC) 3.4.2 20041017 (Red Hat 3.4.2-6.fc3), Redshift 1.0.77467'), 'server at example:5439');
+    expect(closed).toBe(1);
   });
 });
