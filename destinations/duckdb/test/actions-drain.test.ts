@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parseConfig, parseRunHeader, Stowage, type Destination } from '@stowage/core';
 import { Harness, removeHarnessDirs } from '@stowage/testkit';
 import { duckdb } from '../src/index.js';
+import { duckdbUnderTest, duckdbWithSessions } from './support/under-test.js';
 
 afterAll(() => removeHarnessDirs());
 
@@ -15,7 +16,7 @@ const members = async function* () {
 describe('The Storage Actions queue', () => {
   it("ends a write as a Failure in the history when the state folder cannot hold its lock, and still writes a run while its queue is empty", async () => {
     const h = await Harness.create(
-      { destination: duckdb as unknown as Destination, module: '@stowage/destination-duckdb', settings: (d) => ({ path: join(d, 'wh.duckdb') }), unreachable: (d) => ({ path: join(d, 'no', 'wh.duckdb') }) },
+      duckdbUnderTest(),
       { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts' } } },
     );
     const locks = join(h.dir, '.stowage', 'locks');
@@ -42,23 +43,17 @@ describe('The Storage Actions queue', () => {
 
   it("counts the time of a write that failed (waiting on the warehouse) in its activation's outcome", async () => {
     // A session whose insert into the activation's table waits, then loses its connection.
-    const slow: Destination = {
-      ...(duckdb as unknown as Destination),
-      connect: async (settings, context) => {
-        const driver = await duckdb.connect(settings as never, context);
-        const session = Object.create(driver) as typeof driver;
-        session.execute = async (sql, params) => {
-          if (/^INSERT INTO "default"\."carts"/.test(sql)) {
-            await new Promise((resolve) => setTimeout(resolve, 300));
-            throw new Error('Connection Error: the connection was lost');
-          }
-          return driver.execute(sql, params);
-        };
-        return session;
+    const slow = duckdbWithSessions((driver) => ({
+      execute: async (sql, params) => {
+        if (/^INSERT INTO "default"\."carts"/.test(sql)) {
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          throw new Error('Connection Error: the connection was lost');
+        }
+        return driver.execute(sql, params);
       },
-    };
+    }));
     const h = await Harness.create(
-      { destination: slow, module: '@stowage/destination-duckdb', settings: (d) => ({ path: join(d, 'wh.duckdb') }), unreachable: (d) => ({ path: join(d, 'no', 'wh.duckdb') }) },
+      duckdbUnderTest(slow),
       { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts' } } },
     );
     try {
@@ -73,7 +68,7 @@ describe('The Storage Actions queue', () => {
 
   it('tells how many events stay queued for a missing schema: every chunk of the run and every slice of the queue, each event once', async () => {
     const h = await Harness.create(
-      { destination: duckdb as unknown as Destination, module: '@stowage/destination-duckdb', settings: (d) => ({ path: join(d, 'wh.duckdb') }), unreachable: (d) => ({ path: join(d, 'no', 'wh.duckdb') }) },
+      duckdbUnderTest(),
       { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts', schema: 'archive' } } },
     );
     // 12,000 members: three chunks of the run's write, two slices of the queue's (10,000 a slice).
@@ -97,7 +92,7 @@ describe('The Storage Actions queue', () => {
   });
 
   it("connects before it takes the queue's lock, as a run does: a warehouse that cannot be opened fails the flush without waiting for the lock", async () => {
-    const dut = { destination: duckdb as unknown as Destination, module: '@stowage/destination-duckdb', settings: (d: string) => ({ path: join(d, 'wh.duckdb') }), unreachable: (d: string) => ({ path: join(d, 'no', 'wh.duckdb') }) };
+    const dut = duckdbUnderTest();
     const config = { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts', schema: 'archive' } } };
     const h = await Harness.create(dut, config);
     await h.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1', entityContext: { cart_id: 'c1' } }]);

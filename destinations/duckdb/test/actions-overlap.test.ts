@@ -1,9 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
-import { parseRunHeader, type Destination, type Driver, type RunProfile } from '@stowage/core';
+import { parseRunHeader, type Destination, type RunProfile } from '@stowage/core';
 import { Harness, removeHarnessDirs } from '@stowage/testkit';
 import { duckdb } from '../src/index.js';
-import { DuckDBDriver } from '../src/driver.js';
+import { duckdbUnderTest, duckdbWithSessions } from './support/under-test.js';
 
 afterAll(() => removeHarnessDirs());
 
@@ -17,20 +16,17 @@ const MEMBERS = 12_000;
  */
 function observed(log: string[], failFirst = false): Destination {
   let transactions = 0;
-  return {
-    ...(duckdb as unknown as Destination),
-    connect: async (settings, context) => {
-      const driver = (await duckdb.connect(settings as never, context)) as DuckDBDriver;
-      const session: Driver = Object.create(driver);
-      session.writeLoadFile = async (columns, rows) => {
+  return duckdbWithSessions((driver) => {
+    // A connection the server closed answers nothing more.
+    let closed = false;
+    return {
+      writeLoadFile: async (columns, rows) => {
         const file = await driver.writeLoadFile(columns, rows);
         log.push('load');
         return file;
-      };
-      // A connection the server closed answers nothing more.
-      let closed = false;
-      session.execute = (sql, params) => (closed ? Promise.reject(new Error('the connection is closed')) : driver.execute(sql, params));
-      session.transaction = (fn) => {
+      },
+      execute: (sql, params) => (closed ? Promise.reject(new Error('the connection is closed')) : driver.execute(sql, params)),
+      transaction: (fn) => {
         // A chunk's: the state's claim on the schema, in a transaction of its own, comes before any load file (and is not logged).
         const chunk = log.includes('load');
         return driver.transaction(async () => {
@@ -48,10 +44,9 @@ function observed(log: string[], failFirst = false): Destination {
           if (chunk) log.push('commit');
           return result;
         });
-      };
-      return session;
-    },
-  };
+      },
+    };
+  });
 }
 
 async function* members(): AsyncGenerator<RunProfile[]> {
@@ -65,7 +60,7 @@ async function* members(): AsyncGenerator<RunProfile[]> {
 
 async function harness(destination: Destination) {
   return Harness.create(
-    { destination, module: '@stowage/destination-duckdb', settings: (d) => ({ path: join(d, 'wh.duckdb') }), unreachable: (d) => ({ path: join(d, 'no', 'wh.duckdb') }) },
+    duckdbUnderTest(destination),
     { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts' } } },
   );
 }

@@ -2,10 +2,10 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseRunHeader, type Destination, type Driver, type RunProfile } from '@stowage/core';
+import { parseRunHeader, type Destination, type RunProfile } from '@stowage/core';
 import { Harness, removeHarnessDirs } from '@stowage/testkit';
-import { duckdb } from '../src/index.js';
 import { DuckDBDriver } from '../src/driver.js';
+import { duckdbUnderTest, duckdbWithSessions } from './support/under-test.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stowage-checkpoint-'));
 afterAll(() => {
@@ -17,33 +17,27 @@ const walBytes = (path: string) => (existsSync(`${path}.wal`) ? statSync(`${path
 
 /** The DuckDB destination, its sessions reporting their checkpoints and closes into `log`. */
 function observed(log: string[], failCheckpoint = false): Destination {
-  return {
-    ...(duckdb as unknown as Destination),
-    connect: async (settings, context) => {
-      const driver = (await duckdb.connect(settings as never, context)) as DuckDBDriver;
-      const session: Driver = Object.create(driver);
-      session.checkpoint = async () => {
-        log.push('checkpoint');
-        if (failCheckpoint) throw new Error('the disk is full');
-        await driver.checkpoint();
-        log.push('checkpointed');
-      };
-      session.close = async () => {
-        log.push('close');
-        await driver.close();
-      };
-      session.execute = async (sql, params) => {
-        if (/^INSERT INTO "engage_default"\."users"/.test(sql)) log.push('users');
-        return driver.execute(sql, params);
-      };
-      return session;
+  return duckdbWithSessions((driver) => ({
+    checkpoint: async () => {
+      log.push('checkpoint');
+      if (failCheckpoint) throw new Error('the disk is full');
+      await driver.checkpoint();
+      log.push('checkpointed');
     },
-  };
+    close: async () => {
+      log.push('close');
+      await driver.close();
+    },
+    execute: async (sql, params) => {
+      if (/^INSERT INTO "engage_default"\."users"/.test(sql)) log.push('users');
+      return driver.execute(sql, params);
+    },
+  }));
 }
 
 async function runWith(destination: Destination, log: string[]) {
   const h = await Harness.create(
-    { destination, module: '@stowage/destination-duckdb', settings: (d) => ({ path: join(d, 'wh.duckdb') }), unreachable: (d) => ({ path: join(d, 'no', 'wh.duckdb') }) },
+    duckdbUnderTest(destination),
     { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts' } } },
   );
   async function* profiles(): AsyncGenerator<RunProfile[]> {
@@ -89,7 +83,7 @@ describe('DuckDB checkpoints', () => {
   it("come once a sync's batches are in, before the users recompute, whose aggregate then does not come on top of their rows in memory", async () => {
     for (const fail of [false, true]) {
       const log: string[] = [];
-      const h = await Harness.create({ destination: observed(log, fail), module: '@stowage/destination-duckdb', settings: (d) => ({ path: join(d, 'wh.duckdb') }), unreachable: (d) => ({ path: join(d, 'no', 'wh.duckdb') }) });
+      const h = await Harness.create(duckdbUnderTest(observed(log, fail)));
       await h.calls([{ type: 'identify', messageId: 'i1', userId: 'u1', traits: { plan: 'pro' }, timestamp: '2026-11-23T10:00:00Z' }]);
       // A failed checkpoint fails nothing: the rows are committed, and closing checkpoints again.
       expect(await h.sync()).toMatchObject({ status: 'Success', rows: { identifies: 1, users: 1 } });

@@ -6,6 +6,7 @@ import { acceptCall, ActionWriter, ClassicBatcher, keyHash, LoadedKeys, loadedKe
 import { firstSyncWithARepeat, Harness, identify, removeHarnessDirs, track } from '@stowage/testkit';
 import { capabilities, dialect, duckdb } from '../src/index.js';
 import { DuckDBDriver } from '../src/driver.js';
+import { duckdbUnderTest } from './support/under-test.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stowage-key-look-'));
 afterAll(() => {
@@ -30,12 +31,7 @@ function recordedDuckDB(statements: string[], failLook = false): Destination {
   return { ...(duckdb as unknown as Destination), connect: async (settings, context) => watch(await duckdb.connect(settings as never, context)) };
 }
 
-const dut = (destination: Destination) => ({
-  destination,
-  module: '@stowage/destination-duckdb',
-  settings: (d: string) => ({ path: join(d, 'wh.duckdb') }),
-  unreachable: (d: string) => ({ path: join(d, 'no', 'wh.duckdb') }),
-});
+const dut = duckdbUnderTest;
 
 const at = (minute: number) => `2026-11-23T10:${String(minute).padStart(2, '0')}:00.000Z`;
 

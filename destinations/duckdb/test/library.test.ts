@@ -1,9 +1,8 @@
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Harness, removeHarnessDirs, type DestinationUnderTest } from '@stowage/testkit';
-import { duckdb } from '../src/index.js';
+import { Harness, removeHarnessDirs } from '@stowage/testkit';
+import { duckdbUnderTest } from './support/under-test.js';
 
-const dut: DestinationUnderTest = { destination: duckdb as never, module: '@stowage/destination-duckdb', settings: (dir) => ({ path: join(dir, 'warehouse.duckdb') }) } as DestinationUnderTest;
+const dut = duckdbUnderTest();
 const computations = { vip: { type: 'audience' }, ltv: { type: 'trait' } };
 
 afterAll(() => removeHarnessDirs());

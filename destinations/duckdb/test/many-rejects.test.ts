@@ -1,7 +1,7 @@
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Harness, identify, removeHarnessDirs } from '@stowage/testkit';
 import { duckdb } from '../src/index.js';
+import { duckdbUnderTest } from './support/under-test.js';
 
 afterAll(removeHarnessDirs);
 
@@ -10,7 +10,7 @@ describe('a batch with hundreds of thousands of rejects', () => {
     // A table of at most 20 columns, and calls of 1,000 traits each: 200 calls, one batch,
     // about 197,000 values past the limit (a spread of that many arguments overflows the stack).
     const destination = { ...duckdb, capabilities: { ...duckdb.capabilities, maxColumns: 20 } };
-    const h = await Harness.create({ destination: destination as never, module: '@stowage/destination-duckdb', settings: (dir) => ({ path: join(dir, 'warehouse.duckdb') }) } as never);
+    const h = await Harness.create(duckdbUnderTest(destination as never));
     const traits = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`t${i}`, i]));
     await h.calls(Array.from({ length: 200 }, (_, i) => identify(`u${i % 10}`, traits)));
     const record = await h.sync();

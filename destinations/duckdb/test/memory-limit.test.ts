@@ -1,12 +1,10 @@
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Harness, identify, removeHarnessDirs, track, type DestinationUnderTest } from '@stowage/testkit';
-import { duckdb } from '../src/index.js';
+import { Harness, identify, removeHarnessDirs, track } from '@stowage/testkit';
+import { duckdbUnderTest } from './support/under-test.js';
 
 afterAll(removeHarnessDirs);
 
-const dut = (settings: Record<string, unknown> = {}): DestinationUnderTest =>
-  ({ destination: duckdb as never, module: '@stowage/destination-duckdb', settings: (dir: string) => ({ path: join(dir, 'warehouse.duckdb'), ...settings }) }) as never;
+const dut = (settings: Record<string, unknown> = {}) => duckdbUnderTest(undefined, settings);
 
 /** 20,000 calls of one trait each, over 990 traits: identifies and users get ~1,000 columns, every batch appends to all of them, and the WAL grows to a checkpoint. */
 const calls = () => Array.from({ length: 20_000 }, (_, i) => identify(`u${i % 100}`, { [`t${i % 990}`]: `value ${i}` }));

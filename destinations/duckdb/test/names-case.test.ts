@@ -1,20 +1,13 @@
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Destination } from '@stowage/core';
 import { Harness, identify, removeHarnessDirs } from '@stowage/testkit';
-import { duckdb } from '../src/index.js';
+import { duckdbUnderTest } from './support/under-test.js';
 
 afterAll(() => removeHarnessDirs());
 
 /** Rows keyed as Stowage names the columns: DuckDB answers with the table's own spelling. */
 const lowered = (rows: Array<Record<string, unknown>>) => rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k.toLowerCase(), v])));
 
-const dut = {
-  destination: duckdb as unknown as Destination,
-  module: '@stowage/destination-duckdb',
-  settings: (d: string) => ({ path: join(d, 'wh.duckdb') }),
-  unreachable: (d: string) => ({ path: join(d, 'no', 'wh.duckdb') }),
-};
+const dut = duckdbUnderTest();
 
 // DuckDB compares names without regard to case, quoted or not: a user's "ID" is the id column
 // Stowage writes, and "Archive" the schema archive.

@@ -1,17 +1,11 @@
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Destination } from '@stowage/core';
 import { Harness, identify, removeHarnessDirs } from '@stowage/testkit';
 import { duckdb } from '../src/index.js';
+import { duckdbUnderTest } from './support/under-test.js';
 
 afterAll(() => removeHarnessDirs());
 
-const dut = {
-  destination: duckdb as unknown as Destination,
-  module: '@stowage/destination-duckdb',
-  settings: (d: string) => ({ path: join(d, 'wh.duckdb') }),
-  unreachable: (d: string) => ({ path: join(d, 'no', 'wh.duckdb') }),
-};
+const dut = duckdbUnderTest();
 
 const at = (minute: number) => `2026-11-23T10:${String(minute).padStart(2, '0')}:00.000Z`;
 
@@ -48,7 +42,7 @@ describe("DuckDB: a column a user's index or key holds", () => {
     await h.execute('CREATE TABLE s.generating (n BIGINT, twice BIGINT GENERATED ALWAYS AS (n * 2) VIRTUAL)');
     const driver = await duckdb.connect(h.settings as never, { root: h.dir });
     try {
-      const pinned = await driver.pinnedColumns('s');
+      const pinned = await driver.pinnedColumns!('s');
       // A key pins its own columns; an index every column of its table.
       expect(Object.fromEntries(pinned.get('t')!)).toEqual({ id: 'a PRIMARY KEY constraint holds it', m: 'a UNIQUE constraint holds it', c: 'a CHECK constraint holds it' });
       expect(Object.fromEntries(pinned.get('indexed')!)).toEqual({ id: 'the table has the index "by n", which keeps the type of its every column', n: 'the table has the index "by n", which keeps the type of its every column' });

@@ -1,9 +1,6 @@
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Destination, Driver } from '@stowage/core';
 import { Harness, identify, removeHarnessDirs } from '@stowage/testkit';
-import { duckdb } from '../src/index.js';
-import type { DuckDBDriver } from '../src/driver.js';
+import { duckdbUnderTest, duckdbWithSessions } from './support/under-test.js';
 
 // What a failed sync's record counts: the users refresh's slices and the batches the warehouse
 // committed, though the sync never heard it did.
@@ -13,20 +10,14 @@ describe('a users refresh that fails after some of its slices committed', () => 
   it("counts the rows those slices wrote in the sync's record, as a batch's are once committed", async () => {
     // Two keys a slice; the third slice's insert loses its connection.
     let inserts = 0;
-    const failing: Destination = {
-      ...(duckdb as unknown as Destination),
-      connect: async (settings, context) => {
-        const driver = (await duckdb.connect(settings as never, context)) as DuckDBDriver;
-        const session = Object.create(driver) as DuckDBDriver;
-        session.latestSliceKeys = () => 2;
-        session.execute = async (sql, params) => {
-          if (/^INSERT INTO "engage_default"\."users"/.test(sql) && ++inserts === 3) throw new Error('Connection Error: the connection was lost');
-          return driver.execute(sql, params);
-        };
-        return session as Driver;
+    const failing = duckdbWithSessions((driver) => ({
+      latestSliceKeys: () => 2,
+      execute: async (sql, params) => {
+        if (/^INSERT INTO "engage_default"\."users"/.test(sql) && ++inserts === 3) throw new Error('Connection Error: the connection was lost');
+        return driver.execute(sql, params);
       },
-    };
-    const h = await Harness.create({ destination: failing, module: '@stowage/destination-duckdb', settings: (d) => ({ path: join(d, 'wh.duckdb') }), unreachable: (d) => ({ path: join(d, 'no', 'wh.duckdb') }) });
+    }));
+    const h = await Harness.create(duckdbUnderTest(failing));
     try {
       await h.calls([1, 2, 3, 4, 5, 6, 7].map((u) => identify(`u${u}`, { plan: 'free' })));
       const failed = await h.stowage.sync('wh');
@@ -49,27 +40,21 @@ describe('a sync whose last COMMIT the warehouse took while its answer was lost'
     // Two calls a batch; the second batch's transaction commits, then the connection "drops".
     let batches = 0;
     let dropped = false;
-    const lost: Destination = {
-      ...(duckdb as unknown as Destination),
-      connect: async (settings, context) => {
-        const driver = (await duckdb.connect(settings as never, context)) as DuckDBDriver;
-        const session = Object.create(driver) as DuckDBDriver;
-        session.execute = async (sql, params) => {
-          if (/^INSERT INTO "engage_default"\."_stowage_loads"/.test(sql)) batches++;
-          return driver.execute(sql, params);
-        };
-        session.transaction = async (fn) => {
-          const result = await driver.transaction(fn);
-          if (batches === 2 && !dropped) {
-            dropped = true;
-            throw new Error('Connection Error: the connection was lost');
-          }
-          return result;
-        };
-        return session as Driver;
+    const lost = duckdbWithSessions((driver) => ({
+      execute: async (sql, params) => {
+        if (/^INSERT INTO "engage_default"\."_stowage_loads"/.test(sql)) batches++;
+        return driver.execute(sql, params);
       },
-    };
-    const h = await Harness.create({ destination: lost, module: '@stowage/destination-duckdb', settings: (d) => ({ path: join(d, 'wh.duckdb') }), unreachable: (d) => ({ path: join(d, 'no', 'wh.duckdb') }) }, { batchSize: 2 });
+      transaction: async (fn) => {
+        const result = await driver.transaction(fn);
+        if (batches === 2 && !dropped) {
+          dropped = true;
+          throw new Error('Connection Error: the connection was lost');
+        }
+        return result;
+      },
+    }));
+    const h = await Harness.create(duckdbUnderTest(lost), { batchSize: 2 });
     try {
       await h.calls([1, 2, 3, 4, 5, 6].map((u) => identify(`u${u}`, { plan: 'free' })));
       const failed = await h.stowage.sync('wh');
@@ -95,19 +80,13 @@ describe('a sync whose last COMMIT the warehouse took while its answer was lost'
 describe('a users refresh that fails before it commits', () => {
   it('keeps no notice of the change it rolled back; the sync that refreshes users tells it', async () => {
     let failUsers = false;
-    const failing: Destination = {
-      ...(duckdb as unknown as Destination),
-      connect: async (settings, context) => {
-        const driver = (await duckdb.connect(settings as never, context)) as DuckDBDriver;
-        const session = Object.create(driver) as DuckDBDriver;
-        session.execute = async (sql, params) => {
-          if (failUsers && /^INSERT INTO "engage_default"\."users"/.test(sql)) throw new Error('Connection Error: the connection was lost');
-          return driver.execute(sql, params);
-        };
-        return session as Driver;
+    const failing = duckdbWithSessions((driver) => ({
+      execute: async (sql, params) => {
+        if (failUsers && /^INSERT INTO "engage_default"\."users"/.test(sql)) throw new Error('Connection Error: the connection was lost');
+        return driver.execute(sql, params);
       },
-    };
-    const h = await Harness.create({ destination: failing, module: '@stowage/destination-duckdb', settings: (d) => ({ path: join(d, 'wh.duckdb') }), unreachable: (d) => ({ path: join(d, 'no', 'wh.duckdb') }) });
+    }));
+    const h = await Harness.create(duckdbUnderTest(failing));
     try {
       await h.calls([identify('u1', { score: 1 })]);
       await h.sync();
