@@ -37,6 +37,33 @@ describe('runs handed to one process at once', () => {
   });
 });
 
+describe('a flush of the Storage Actions queue while a run of the same instance is under way', () => {
+  // A run's write and the queue's may hold the same events (a run sent again while its events
+  // wait in the queue): each looking past the other's uncommitted rows, both inserted them.
+  it('waits for the run to end before it writes the queue', async () => {
+    const h = await Harness.create(dut, { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts' } } });
+    try {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      async function* members() {
+        yield [{ profileId: 'p1', userId: 'u1', anonymousIds: [], emails: [], mobileIds: [], entityContext: { cart_id: 'c1' } }];
+        await gate;
+      }
+      const run = h.stowage.applyRun({ space: 'default', computation: 'carts', id: 'r1' }, members());
+      let flushed = false;
+      const flush = h.stowage.flush('wh').then(() => (flushed = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(flushed).toBe(false);
+      release();
+      await run;
+      await flush;
+      expect(await h.rows('carts', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1' }]);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('the library', () => {
   it("reads a run's header as a run file's is, defaults filled in and a bad field refused before anything is applied", async () => {
     const h = await Harness.create(dut, { computations });

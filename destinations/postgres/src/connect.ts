@@ -25,5 +25,5 @@ export const DEFAULT_LOCK_TIMEOUT_SECONDS = 5;
 export function connectPostgres(settings: PostgresSettings): Promise<PgDriver> {
   const lockTimeoutMs = Math.round((settings.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS) * 1000);
   const setup = [...POSTGRES_SESSION_SETUP, `SET lock_timeout = ${lockTimeoutMs}`];
-  return PgDriver.open(settings, { dialect, loader: settings.bulkLoad === 'insert' ? insertLoader : copyLoader, setup, keyLookups: 'settings', directLoads: true, postgresCatalog: true });
+  return PgDriver.open(settings, { dialect, loader: settings.bulkLoad === 'insert' ? insertLoader : copyLoader, setup, keyLookups: 'settings', directLoads: true, postgresCatalog: true, advisoryLocks: true });
 }

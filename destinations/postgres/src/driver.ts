@@ -41,6 +41,13 @@ export interface PgDriverOptions {
    * `pg_stat_activity`), and what the role lacks (`stowage check`).
    */
   postgresCatalog?: boolean;
+  /**
+   * Writers of one table take turns (`Driver.serializeWrites`), by a transaction's advisory lock
+   * on the table's name: PostgreSQL's READ COMMITTED lets two transactions each look for their
+   * keys, find none of the other's uncommitted rows, and insert both. Not Redshift: it has no
+   * advisory locks, and its serializable transactions fail one of the two instead.
+   */
+  advisoryLocks?: boolean;
 }
 
 /**
@@ -65,6 +72,7 @@ export class PgDriver implements Driver {
   /** Present with `directLoads` only: the writer stages every batch where they are absent. */
   readonly loadInto?: (schema: string, table: string, file: LoadFile) => Promise<void>;
   readonly holdsAnyKey?: (schema: string, table: string, column: string, keys: readonly string[]) => Promise<boolean>;
+  readonly serializeWrites?: (schema: string, tables: readonly string[]) => Promise<void>;
   readonly lockHolders?: (schema: string) => Promise<string[]>;
   readonly privilegeProblems?: (schemas: readonly string[], owned: readonly string[], tables?: readonly ActivationTable[]) => Promise<string[]>;
 
@@ -91,6 +99,7 @@ export class PgDriver implements Driver {
         ...(probe ? await probe() : []),
       ];
     }
+    if (options.advisoryLocks) this.serializeWrites = (schema, tables) => this.lockTables(schema, tables);
     if (options.directLoads) {
       this.loadInto = (schema, table, file) => this.loadStraight(schema, table, file);
       this.holdsAnyKey = (schema, table, column, keys) => this.holdsKey(schema, table, column, keys);
@@ -259,6 +268,18 @@ export class PgDriver implements Driver {
     } finally {
       await rm(file.path, { force: true });
     }
+  }
+
+  /**
+   * One advisory lock a table, held to the transaction's end, keyed on a 64-bit hash of its
+   * qualified name (a user's own advisory locks would have to pick that number to meet it). Taken
+   * in the order given, which the writer keeps the same in every session.
+   */
+  private async lockTables(schema: string, tables: readonly string[]): Promise<void> {
+    const q = (identifier: string) => this.options.dialect.quote(identifier);
+    const names = tables.map((table) => `stowage writes ${q(schema)}.${q(table)}`);
+    // One statement, its target list evaluated left to right: the locks are taken in order.
+    await this.run(() => this.client.query(`SELECT ${names.map((_, i) => `pg_advisory_xact_lock(hashtextextended($${i + 1}, 0))`).join(', ')}`, names));
   }
 
   /**

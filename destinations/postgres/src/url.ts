@@ -10,5 +10,26 @@ const LIBPQ_COMPAT = /[?&]uselibpqcompat=/i;
  * configuration must not load `pg` (`test/lazy-imports.test.ts`).
  */
 export function parseUrl(url: string): ReturnType<typeof parseConnectionString> {
-  return parseConnectionString(url, LIBPQ_COMPAT.test(url) ? {} : { useLibpqCompat: true });
+  const parsed = parseConnectionString(url, LIBPQ_COMPAT.test(url) ? {} : { useLibpqCompat: true });
+  // pg reads the database name with decodeURI, which leaves `%23`, `%2F`, `%40`, `%3F`… as they
+  // are: the server was asked for `we%23ird%2Fdb`. libpq decodes every escape, once.
+  const database = rawDatabase(url);
+  if (database !== undefined && parsed.database) {
+    try {
+      parsed.database = decodeURIComponent(database);
+    } catch {
+      // A stray `%`: pg's reading stands.
+    }
+  }
+  return parsed;
+}
+
+/** The database part of a URL as written: after the authority's end, before the query. */
+function rawDatabase(url: string): string | undefined {
+  const scheme = url.indexOf('://');
+  if (scheme < 0) return undefined;
+  const slash = url.indexOf('/', scheme + 3);
+  if (slash < 0) return undefined;
+  const end = url.slice(slash + 1).search(/[?#]/);
+  return end < 0 ? url.slice(slash + 1) : url.slice(slash + 1, slash + 1 + end);
 }

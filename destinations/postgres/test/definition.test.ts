@@ -192,6 +192,16 @@ describe('a session', () => {
     expect(error?.message).toMatch(/^Connected to .+, but the session could not be set up \(SET lock_timeout = 10000000000000\): /);
   });
 
+  // pg decoded the name with decodeURI: `%23` and `%2F` stayed, and the server was asked for
+  // "we%23ird%2Fdb" (where the URL's password had been pasted there, it was shown half decoded).
+  it("reads the URL's database name with every escape decoded once, as libpq does", () => {
+    expect(clientConfig({ url: 'postgres://u@h:5433/we%23ird%2Fdb%3F%40%2525?sslmode=disable' }).database).toBe('we#ird/db?@%25');
+    expect(clientConfig({ url: 'postgresql://u@h/plain' }).database).toBe('plain');
+    expect(clientConfig({ url: 'postgres://u:p%2Fw@h/caf%C3%A9#x' }).database).toBe('café');
+    // The setting wins over the URL, as it did.
+    expect(clientConfig({ url: 'postgres://u@h/we%23ird', database: 'other' }).database).toBe('other');
+  });
+
   it('asks the kernel to probe an idle connection, so that a dead peer ends a long statement', () => {
     expect(clientConfig({ url: 'postgres://u@h/db' })).toMatchObject({ keepAlive: true, keepAliveInitialDelayMillis: 30_000 });
   });

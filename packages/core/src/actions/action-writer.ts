@@ -124,7 +124,7 @@ export class ActionWriter {
   constructor(
     private readonly driver: Driver,
     dialect: Dialect,
-    capabilities: Capabilities,
+    private readonly capabilities: Capabilities,
     /** The space's schemas this session may create. */
     private readonly spaceSchemas: (schema: string) => boolean = () => true,
     /**
@@ -235,8 +235,10 @@ export class ActionWriter {
       const look = alsoAt ? { keyArrivesWith: 'received_at', keyAlsoArrivedAt: alsoAt } : {};
       const tables: TableBatch[] = [...group.tables].map(([table, rows]) => ({ table, rows, fixedTypes: COLUMN_TYPES, key: 'id', ...look }));
       // Ids no table can hold yet go in without a look, unless one comes twice in the session
-      // (or two share a hash): that batch looks, and finds the earlier one's rows.
-      const keys = unseen ? this.unseenIds.keysFor([...group.tables.values()].flatMap((rows) => rows.map((row) => row.id as string))) : undefined;
+      // (or two share a hash): that batch looks, and finds the earlier one's rows. Where a key
+      // index answers the look in milliseconds, it is made all the same: a profile state restored
+      // from a backup older than the tables calls a run it handed on already unseen.
+      const keys = unseen && !this.capabilities.keyIndexes ? this.unseenIds.keysFor([...group.tables.values()].flatMap((rows) => rows.map((row) => row.id as string))) : undefined;
       schemas.push({ schema, batch: await this.writer.prepare({ schema, tables, latest: [], rejects: group.rejects, createSchema: !group.override }, keys) });
     }
     return { out, schemas };

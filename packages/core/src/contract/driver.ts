@@ -86,6 +86,16 @@ export interface Driver {
    */
   holdsAnyKey?(schema: string, table: string, column: string, keys: readonly string[]): Promise<boolean>;
   /**
+   * Optional: makes another session's transaction that writes any of these tables wait until
+   * this one ends, before either looks for its keys there. For a warehouse whose isolation lets
+   * two transactions each miss the other's uncommitted rows, and insert the same keys both
+   * (PostgreSQL's READ COMMITTED: a run's write and a `stowage serve` retry of the same events).
+   * Called at the start of the writer's transaction, the tables in one order in every session,
+   * so that two sessions cannot each wait for the other. Left out where transactions are
+   * serializable (Redshift fails one of the two) or one process holds the warehouse (DuckDB).
+   */
+  serializeWrites?(schema: string, tables: readonly string[]): Promise<void>;
+  /**
    * Optional, where a column's type can change in place (`inPlaceWidening`): the columns of a
    * schema's tables whose type cannot change because another object depends on them (a
    * PostgreSQL view refuses `ALTER COLUMN … TYPE` on a column it reads; a DuckDB index, on every

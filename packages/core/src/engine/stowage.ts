@@ -424,6 +424,13 @@ export class Stowage {
    */
   async flush(warehouseName: string, opts: FlushOptions = {}): Promise<FlushResult[]> {
     const warehouse = this.warehouse(warehouseName);
+    // After the runs of this instance under way: a run's write and the queue's, of the same
+    // events, would each miss the other's rows (and two sessions of one process on a DuckDB file
+    // are two engines). Other processes' writes take turns in the warehouse (`Driver.serializeWrites`).
+    return this.withState(() => this.flushNow(warehouse, opts));
+  }
+
+  private async flushNow(warehouse: WarehouseConfig, opts: FlushOptions): Promise<FlushResult[]> {
     const results: FlushResult[] = [];
     for (const space of Object.values(this.config.spaces)) {
       const queued = this.actions.pending(warehouse.name, space.name);

@@ -430,7 +430,9 @@ export class TableWriter {
       for (const reject of plan.rejects) rejects.push(reject);
       prepared.duplicates += duplicates;
       prepared.casts += plan.casts;
-      const within = keyRange(plan.rows, tableBatch.keyArrivesWith, plan.columns, tableBatch.keyAlsoArrivedAt);
+      // Where a key index finds a key, a range beside it only misleads the planner (PostgreSQL read
+      // a window of one run's rows for each staged row, in a replay: quadratic in the run's size).
+      const within = this.capabilities.keyIndexes ? undefined : keyRange(plan.rows, tableBatch.keyArrivesWith, plan.columns, tableBatch.keyAlsoArrivedAt);
       const rowKeys = direct && !checked ? stringKeys(plan.rows, tableBatch.key, plan.columns) : undefined;
       if (direct) for (const spec of batch.latest) if (spec.source === plan.table) markKeys(marks, spec, plan.rows);
       const file = plan.rows.length > 0 ? await this.driver.writeLoadFile(plan.loaded, plan.rows) : undefined;
@@ -676,6 +678,12 @@ export class TableWriter {
     const stages = new Map<string, string>();
     // A table that feeds a latest-value table is read again to mark its keys; the others only by their insert.
     const readAgain = new Set(prepared.dirty.map((spec) => spec.source));
+    if (this.driver.serializeWrites) {
+      // Every table this transaction looks for its keys in; the quarantine's too (a replayed batch finds its rejects there).
+      const looked = prepared.tables.filter((t) => t.file && !t.checked).map((t) => t.change.table);
+      if (prepared.rejects) looked.push(REJECTS_TABLE);
+      if (looked.length > 0) await this.driver.serializeWrites(schema, looked.sort());
+    }
 
     for (const { change, key, file, within, keys, checked } of prepared.tables) {
       await this.applyChange(schema, change, result.notices, [key]);
