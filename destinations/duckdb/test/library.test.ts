@@ -1,3 +1,5 @@
+import { cpSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Harness, removeHarnessDirs } from '@stowage/testkit';
 import { duckdbUnderTest } from './support/under-test.js';
@@ -58,6 +60,37 @@ describe('a flush of the Storage Actions queue while a run of the same instance 
       await run;
       await flush;
       expect(await h.rows('carts', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1' }]);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('a state folder restored from a backup older than the warehouse', () => {
+  // The ledger had loaded the log past what the restored log held: the calls logged since were
+  // skipped as loaded ("Success, 0 calls"), and later syncs read from the middle of a call.
+  it('fails the sync, saying so and what to do, and loads nothing', async () => {
+    const h = await Harness.create(dut, { computations });
+    try {
+      const call = (i: number) => ({ type: 'identify', messageId: `m${i}`, userId: `u${i}`, traits: { plan: 'pro' }, timestamp: '2026-11-23T10:00:00.000Z' });
+      await h.calls([call(1)]);
+      await h.sync();
+      const state = join(h.dir, '.stowage');
+      const backup = join(h.dir, 'backup');
+      cpSync(state, backup, { recursive: true });
+      await h.calls([call(2), call(3)]);
+      await h.sync();
+      rmSync(state, { recursive: true });
+      cpSync(backup, state, { recursive: true });
+      // One call after the restore: the log ends short of the ledger's cursor.
+      await h.calls([call(4)]);
+      const short = await h.stowage.sync('wh');
+      expect(short).toMatchObject({ status: 'Failure', calls: 0 });
+      expect(short.error).toMatch(/^engage_default's ledger has loaded this state's call log up to segment 0, byte \d+, which is not where any call of the log ends \(it ends at segment 0, byte \d+\): the state folder .+ is older than the warehouse \(restored from a backup, say\)\. Nothing was loaded\. Restore the state folder and the warehouse from the same moment; or begin a new state: move .+ aside, `stowage claim wh`, then send each computation's current run again/);
+      // One more call of the same length: the log now reaches the cursor, where this call ends.
+      await h.calls([call(5), call(6)]);
+      expect(await h.stowage.sync('wh')).toMatchObject({ status: 'Failure', calls: 0, error: expect.stringContaining('and the call of the log that ends there (message id "m5") is in none of its tables: the state folder') });
+      expect(await h.rows('identifies', ['user_id'])).toEqual([{ user_id: 'u1' }, { user_id: 'u2' }, { user_id: 'u3' }]);
     } finally {
       await h.close();
     }

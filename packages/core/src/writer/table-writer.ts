@@ -568,6 +568,13 @@ export class TableWriter {
     return tables;
   }
 
+  /** Whether the quarantine holds a value of the row with this key (a call the warehouse refused is kept there whole). */
+  async quarantined(schema: string, key: string): Promise<boolean> {
+    if ((await this.driver.columns(schema, REJECTS_TABLE)) === undefined) return false;
+    const rows = await this.driver.query(`SELECT 1 AS held FROM ${this.sql.table(schema, REJECTS_TABLE)} WHERE ${this.dialect.quote('id')} = ${this.dialect.param(1)} LIMIT 1`, [key]);
+    return rows.length > 0;
+  }
+
   /** Whether every table `lookUpKeys` would read holds the key as text (the catalog alone says so). */
   async keysAreText(schema: string, column: string, skip: ReadonlySet<string>): Promise<boolean> {
     return (await this.keyedTables(schema, column, skip)) !== undefined;
