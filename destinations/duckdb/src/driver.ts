@@ -41,7 +41,7 @@ async function createWaitingForLock(path: string, options: Record<string, string
 /** A database file another process kept past the wait: which process, when DuckDB says, and what to do. */
 export function heldElsewhere(path: string, message: string): string {
   const pid = /PID (\d+)/i.exec(message)?.[1];
-  return `the DuckDB file ${path} is held by another process${pid ? ` (PID ${pid})` : ''}, and was still held after ${LOCK_WAIT_MS / 1000} s: DuckDB lets one process write a file at a time. Let that process finish (a sync or \`stowage run\` ends by itself; \`stowage serve\` and a DuckDB shell on the file hold it until stopped), then run this again (DuckDB: ${message.split('\n')[0]})`;
+  return `the DuckDB file ${path} is held by another process${pid ? ` (PID ${pid})` : ''}, and was still held after ${LOCK_WAIT_MS / 1000} s: DuckDB lets one process write a file at a time. Let that process finish (a sync, \`stowage run\` or a sync of \`stowage serve\` ends by itself; a DuckDB shell or another program that opened the file holds it until closed), then run this again (DuckDB: ${message.split('\n')[0]})`;
 }
 
 /** DuckDB's memory_limit when the settings give none (DuckDB's own default is 80% of RAM). */

@@ -16,6 +16,22 @@ const destinations = new Map([['memory', fake]]);
 const parse = (raw: unknown) => parseConfig(raw, '/srv/stowage', destinations);
 
 describe('configuration', () => {
+  it('tells an unknown key with the keys that may be there, and the one it likely misspells', () => {
+    const problems = (raw: unknown) => {
+      try {
+        parse(raw);
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      return [];
+    };
+    expect(problems({ batchsize: 5, spaces: { default: {} }, warehouses: { wh: { type: 'memory', settings: { path: 'x' }, shedule: '0 * * * *', colour: 'red' } } })).toEqual([
+      '/: unknown key "batchsize" (did you mean "batchSize"? the keys here: $schema, stateDir, batchSize, batchBytes, spaces, warehouses)',
+      '/warehouses/wh: unknown key "shedule" (did you mean "schedule"? the keys here: type, settings, spaces, schedule, schemaPrefix, disabled)',
+      '/warehouses/wh: unknown key "colour" (the keys here: type, settings, spaces, schedule, schemaPrefix, disabled)',
+    ]);
+  });
+
   it('fills the documented defaults', () => {
     const config = parse({
       spaces: { default: { computations: { vip: { type: 'audience' } } } },

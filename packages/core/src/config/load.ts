@@ -25,7 +25,8 @@ export class ConfigError extends Error {
   }
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// verbose: an error carries the schema it failed, whose keys an unknown key is told with.
+const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
 // actions-core marks secret fields `format: "password"`: a hint for forms, any string is valid.
 ajv.addFormat('password', true);
 const validateShape = ajv.compile(configSchema);
@@ -33,11 +34,32 @@ const validateShape = ajv.compile(configSchema);
 function describeErrors(errors: NonNullable<typeof validateShape.errors>, prefix = ''): string[] {
   return errors.map((e) => {
     const path = `${prefix}${e.instancePath}` || '/';
-    if (e.keyword === 'additionalProperties') return `${path}: unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+    if (e.keyword === 'additionalProperties') return `${path}: ${unknownKey((e.params as { additionalProperty: string }).additionalProperty, Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {}))}`;
     if (e.keyword === 'enum') return `${path}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
     if (e.keyword === 'propertyNames') return `${path}: name ${JSON.stringify((e.params as { propertyName: string }).propertyName)} is not allowed (${e.message})`;
     return `${path}: ${e.message}`;
   });
+}
+
+/** An unknown key, with the known key it is likely a misspelling of, and the keys that may be there. */
+function unknownKey(key: string, known: readonly string[]): string {
+  if (known.length === 0) return `unknown key ${JSON.stringify(key)}`;
+  const likely = known
+    .map((k) => ({ k, d: k.toLowerCase() === key.toLowerCase() ? 0 : editDistance(k.toLowerCase(), key.toLowerCase()) }))
+    .filter(({ d }) => d <= Math.max(1, Math.floor(key.length / 4)))
+    .sort((a, b) => a.d - b.d)[0]?.k;
+  return `unknown key ${JSON.stringify(key)} (${likely ? `did you mean ${JSON.stringify(likely)}? ` : ''}the keys here: ${known.join(', ')})`;
+}
+
+/** Levenshtein's distance: the edits (a character added, removed or changed) from one word to the other. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = row;
+  }
+  return previous[b.length]!;
 }
 
 /**
