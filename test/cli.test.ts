@@ -301,8 +301,9 @@ describe('the stowage command', () => {
     expect((await stowage(['run', 'r2.json'], { cwd: dir })).code).toBe(0);
     const refused = await stowage(['sync'], { cwd: dir });
     expect(refused.code).toBe(1);
-    expect(refused.stderr + refused.stdout).toContain(`engage_shop is written by another Stowage state, kept in ${realpathSync(dir)}/.stowage (state `);
-    expect(refused.stderr + refused.stdout).toContain('If you moved the state folder, set stateDir in the configuration to where it is now');
+    // The new state is where the old one was: the refusal says so, rather than naming one folder as both.
+    expect(refused.stderr + refused.stdout).toMatch(new RegExp(`engage_shop is written by another Stowage state, kept in ${realpathSync(dir).replace(/[.*+?^\${}()|[\]\\]/g, '\\$&')}/\\.stowage \\(state [0-9a-f-]{36}, since [^)]+\\), which is no longer there; this state is a new one, begun in its place\\.`));
+    expect(refused.stderr + refused.stdout).toContain("If you moved that state's folder, set stateDir in the configuration to where it is now (or put the folder back)");
     const checked = await stowage(['check'], { cwd: dir });
     expect(checked.code).toBe(1);
     expect(checked.stdout).toContain('warehouse local (duckdb): engage_shop is written by another Stowage state');

@@ -59,10 +59,12 @@ export class OtherStateError extends Error {
 }
 
 function otherStateMessage(schema: string, claim: StateClaim | { evidence: string }, owner: StateOwner): string {
-  const by = 'evidence' in claim ? claim.evidence : `is written by another Stowage state, kept in ${claim.dir} (state ${claim.id}, since ${claim.at})`;
+  // The same folder: the state that wrote the schema was deleted there (or put back from elsewhere), and this one begun anew in its place.
+  const here = !('evidence' in claim) && claim.dir === owner.dir;
+  const by = 'evidence' in claim ? claim.evidence : `is written by another Stowage state, kept in ${claim.dir} (state ${claim.id}, since ${claim.at})${here ? ', which is no longer there' : ''}`;
   return (
-    `${schema} ${by}; this state is ${owner.dir}. A state begun anew would send every member of its computations again, as entering. ` +
-    `If you moved the state folder, set stateDir in the configuration to where it is now. If that state is gone for good and this one is to write ${schema} from now on, ` +
+    `${schema} ${by}; this state is ${here ? 'a new one, begun in its place' : owner.dir}. A state begun anew would send every member of its computations again, as entering. ` +
+    `${here ? "If you moved that state's folder, set stateDir in the configuration to where it is now (or put the folder back)" : 'If you moved the state folder, set stateDir in the configuration to where it is now'}. If that state is gone for good and this one is to write ${schema} from now on, ` +
     `run \`stowage claim ${owner.warehouse}\` first (the rows there stay as they are). Nothing was written to ${schema}`
   );
 }
