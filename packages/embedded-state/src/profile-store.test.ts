@@ -441,7 +441,7 @@ describe('a profile state another process holds', () => {
     const holder = spawn(process.execPath, ['--input-type=module', '-e', `import { DuckDBInstance } from '@duckdb/node-api'; await DuckDBInstance.create(${JSON.stringify(path)}); console.log('held'); setInterval(() => {}, 1000);`], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
-      await expect(EmbeddedProfileStore.open(dir, 300)).rejects.toThrow(new RegExp(`^The profile state in .* is held by another Stowage command \\(process ${holder.pid}\\); waited 0 s for it\\. Nothing was applied or changed`));
+      await expect(EmbeddedProfileStore.open(dir, 300)).rejects.toThrow(new RegExp(`^The profile state in .* is held by another process \\(${holder.pid}: another Stowage command, a long run or a sync's backfill, or a program that opened state\\.duckdb\\); waited 0 s for it\\. Nothing was applied or changed`));
     } finally {
       holder.kill('SIGKILL');
     }

@@ -62,7 +62,7 @@ export class EmbeddedProfileStore implements ProfileStore {
       const message = (error as Error).message;
       // Another command holds the file all this time (a long run, a sync's backfill): say that, not DuckDB's read-only hint.
       const holder = /lock/i.test(message) ? /PID (\d+)/.exec(message)?.[1] : undefined;
-      if (holder !== undefined) throw new Error(`The profile state in ${stateDir} is held by another Stowage command (process ${holder}); waited ${Math.round(timeoutMs / 1000)} s for it. Nothing was applied or changed: run this command again once that one ends`);
+      if (holder !== undefined) throw new Error(`The profile state in ${stateDir} is held by another process (${holder}: another Stowage command, a long run or a sync's backfill, or a program that opened ${STATE_FILE}); waited ${Math.round(timeoutMs / 1000)} s for it. Nothing was applied or changed: run this command again once that process lets go of it`);
       throw new Error(`Cannot open the profile state in ${stateDir}: ${message}`);
     });
     try {
