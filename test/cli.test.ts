@@ -74,6 +74,9 @@ describe('the stowage command', () => {
     const r2 = await stowage(['run', 'valeu.ndjson'], { cwd: dir });
     expect(r2.code).toBe(1);
     expect(r2.stderr).toContain('valeu.ndjson:2: the profile has an unknown key "valeu"');
+    // A JSON run's profile is named by its index, after the file's name (several files may be given).
+    writeFileSync(join(dir, 'valeu.json'), JSON.stringify({ space: 'shop', computation: 'ltv', id: 'r3', profiles: [{ userId: 'u1', value: 1 }, { userId: 'u2', valeu: 3 }] }));
+    expect((await stowage(['run', 'valeu.json'], { cwd: dir })).stderr).toContain('valeu.json: profiles[1]: the profile has an unknown key "valeu"');
     writeFileSync(join(dir, 'noid.ndjson'), '{"space":"shop","computation":"vip"}\n');
     expect((await stowage(['run', 'noid.ndjson'], { cwd: dir })).stderr).toContain('noid.ndjson:1: the run header needs id');
     const sync = await stowage(['sync'], { cwd: dir });

@@ -55,7 +55,7 @@ export function readRun(path: string): { header: RunHeader; profiles: AsyncItera
   }
   const header = named(path, () => parseRunHeader(whole, { profiles: true }));
   if (!Array.isArray(whole.profiles)) throw new RunFormatError(`${path}: "profiles" must be an array`);
-  return { header, profiles: arrayProfiles(whole.profiles as unknown[]) };
+  return { header, profiles: arrayProfiles(path, whole.profiles as unknown[]) };
 }
 
 /** The header read, its error naming where it is (several files may be given at once). */
@@ -82,11 +82,11 @@ export function fileProblem(path: string, { empty = false } = {}): string | unde
   }
 }
 
-async function* arrayProfiles(items: unknown[]): AsyncIterable<RunProfile[]> {
+async function* arrayProfiles(path: string, items: unknown[]): AsyncIterable<RunProfile[]> {
   for (let i = 0; i < items.length; i += CHUNK) {
     yield items.slice(i, i + CHUNK).map((item, j) => {
       const p = parseRunProfile(item);
-      if (typeof p === 'string') throw new RunFormatError(`profiles[${i + j}]: ${p}; nothing of this run was applied`);
+      if (typeof p === 'string') throw new RunFormatError(`${path}: profiles[${i + j}]: ${p}; nothing of this run was applied`);
       return p;
     });
   }
