@@ -62,6 +62,14 @@ describe('the stowage command', () => {
     expect(sync.stdout).toContain('0 calls');
   });
 
+  it('tells a run whose changes no warehouse loads and no activation writes', async () => {
+    const dir = project({ warehouses: { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' }, spaces: [] } } });
+    writeFileSync(join(dir, 'r1.json'), JSON.stringify({ space: 'shop', computation: 'vip', id: 'r1', profiles: [{ userId: 'u1' }] }));
+    const r = await stowage(['run', 'r1.json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('no warehouse loads space "shop" (none lists it in its "spaces") and no activation writes computation "vip": the run\'s changes are kept in the profile state only; a warehouse that loads the space later is sent its current state first');
+  });
+
   it('refuses a run file with a misspelt key, naming the file and line, rather than reading it as absent', async () => {
     const dir = project();
     // One line, "profile" for "profiles": read as an NDJSON header with no profiles, a snapshot that exits every member.

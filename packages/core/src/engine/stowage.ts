@@ -252,6 +252,9 @@ export class Stowage {
       if (caught.unmarked && caught.sentAgain.length > 0) notices.push(`warehouse "${w.name}": ${sentAgainNotice(header.space, caught.sentAgain)} (logged for its next sync)`);
     }
     const activations = this.actions.activationsOf(space, computation.key);
+    if (this.warehousesOf(header.space).length === 0 && activations.length === 0) {
+      notices.push(`no warehouse loads space "${header.space}" (none lists it in its "spaces") and no activation writes computation "${computation.key}": the run's changes are kept in the profile state only; a warehouse that loads the space later is sent its current state first`);
+    }
     // A new activation starts with an entered row for every current member (queued, written after the run).
     let events = 0;
     for (const activation of activations) events += await this.ensureActivated(space, activation);
