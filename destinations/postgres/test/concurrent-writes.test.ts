@@ -17,6 +17,7 @@ const batch = (keys: readonly string[], receivedAt = '2026-11-23T10:00:00.000Z')
   schema: 'd',
   tables: [{ table: 't', rows: keys.map((id) => ({ id, received_at: receivedAt })), fixedTypes: new Map([['id', 'string'], ['received_at', 'timestamp']]), key: 'id', keyArrivesWith: 'received_at' }],
   latest: [],
+  shared: true,
 });
 
 /** The driver's methods, its transactions held open after their statements until `held` settles; `reached` once one is. */

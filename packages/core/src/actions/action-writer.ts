@@ -239,7 +239,7 @@ export class ActionWriter {
       // index answers the look in milliseconds, it is made all the same: a profile state restored
       // from a backup older than the tables calls a run it handed on already unseen.
       const keys = unseen && !this.capabilities.keyIndexes ? this.unseenIds.keysFor([...group.tables.values()].flatMap((rows) => rows.map((row) => row.id as string))) : undefined;
-      schemas.push({ schema, batch: await this.writer.prepare({ schema, tables, latest: [], rejects: group.rejects, createSchema: !group.override }, keys) });
+      schemas.push({ schema, batch: await this.writer.prepare({ schema, tables, latest: [], rejects: group.rejects, createSchema: !group.override, shared: true }, keys) });
     }
     return { out, schemas };
   }

@@ -135,8 +135,6 @@ const KEY_WINDOW = 2_000_000;
 /** The classic tables not keyed on the message id: `users` is keyed on the user id. */
 const KEYLESS_TABLES: ReadonlySet<string> = new Set([USERS]);
 
-
-
 /** Message ids per load file of the look. */
 const KEY_LOT = 100_000;
 
@@ -204,6 +202,22 @@ export class Stowage {
     return turn;
   }
 
+  /** The end of the last Storage Actions write handed a turn (`withActions`). */
+  private actionsTurn: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Runs `fn` with this instance's Storage Actions writes to itself: a run's and a flush of the
+   * queue may write the same events, and each would look past the other's uncommitted rows (two
+   * sessions of one process on a DuckDB file are two engines, too). Apart from `withState`, so
+   * that a long flush keeps no sync's backfill waiting. Other processes' writes take turns in the
+   * warehouse (`Driver.serializeWrites`).
+   */
+  private withActions<T>(fn: () => Promise<T>): Promise<T> {
+    const turn = this.actionsTurn.then(fn, fn);
+    this.actionsTurn = turn.catch(() => undefined);
+    return turn;
+  }
+
   log(warehouse: string, space: string): CallLog {
     return new CallLog(join(this.config.stateDir, 'log', warehouse, space));
   }
@@ -234,7 +248,8 @@ export class Stowage {
     // before anything is applied (a kind or a time misspelt would change what the run says).
     const checked = parseRunHeader(header);
     // Runs of one instance wait for each other (and for a sync's backfill); other processes wait for the state file.
-    return this.withState(() => this.applyRunNow(checked, profiles, opts));
+    // Its turn at the Storage Actions writes taken as it is called, before its turn at the state.
+    return this.withActions(() => this.withState(() => this.applyRunNow(checked, profiles, opts)));
   }
 
   private async applyRunNow(header: RunHeader, profiles: AsyncIterable<RunProfile[]>, opts: { onProgress?: (p: RunProgress) => void } & ApplyOptions): Promise<RunResult> {
@@ -429,10 +444,7 @@ export class Stowage {
    */
   async flush(warehouseName: string, opts: FlushOptions = {}): Promise<FlushResult[]> {
     const warehouse = this.warehouse(warehouseName);
-    // After the runs of this instance under way: a run's write and the queue's, of the same
-    // events, would each miss the other's rows (and two sessions of one process on a DuckDB file
-    // are two engines). Other processes' writes take turns in the warehouse (`Driver.serializeWrites`).
-    return this.withState(() => this.flushNow(warehouse, opts));
+    return this.withActions(() => this.flushNow(warehouse, opts));
   }
 
   private async flushNow(warehouse: WarehouseConfig, opts: FlushOptions): Promise<FlushResult[]> {
@@ -945,7 +957,7 @@ export class Stowage {
       };
       const cursor = await whileBusy('the look at the ledger', () => writer.cursor(schema, stream));
       at = cursor ?? LOG_START;
-      if (cursor && log.holdsFrom(cursor)) await this.ensureLogHoldsLedger(writer, destination, warehouse, space, schema, log, cursor, stop);
+      if (cursor && log.holdsFrom(cursor)) this.ensureLogHoldsLedger(warehouse, schema, log, cursor);
       // Before the look at the tables' ids, anything logged again, and the users refresh (which
       // may run with nothing to load): the schema may be another state's.
       if (comparePositions(at, stop) < 0 || !log.holdsFrom(at) || (await writer.holdsTables(schema))) await whileBusy('the claim of the schema', () => writer.takeClaim(schema));
@@ -1123,42 +1135,24 @@ export class Stowage {
     }
   }
 
-  /** Whether the space's index stops short of `at` (the ledger's cursor): a first sync's, killed before it took its batches' ids. */
   /**
-   * Refuses a log the warehouse loaded more of, or other calls of, than it holds: the state
-   * folder restored from a backup older than the warehouse. Its calls logged since the backup sit
-   * where the ledger's cursor says the calls it loaded were, and would be skipped as loaded (or
-   * read from the middle of one); and its profile state makes again the message ids of changes
-   * the warehouse holds, whose new values would be skipped as copies.
-   *
-   * A cursor that falls past the log's end, or inside a call, tells at once. One that falls where
-   * a call of the restored log ends (calls of one shape are of one length) is told by that call,
-   * which the warehouse holds if it loaded this log: asked where that costs an index probe
-   * (`keyIndexes`) or where the index of loaded ids is behind the ledger too (restored with the
-   * state), and not where a disabled table would not hold it.
+   * Refuses a log the warehouse loaded more of than it holds: the state folder restored from a
+   * backup older than the warehouse. Its calls logged since the backup sit where the ledger's
+   * cursor says the calls it loaded were, and would be skipped as loaded (or read from the middle
+   * of one); and its profile state makes again the message ids of changes the warehouse holds,
+   * whose new values would be skipped as copies. A cursor past the log's end, or inside a call,
+   * tells. One that falls where a call of the restored log ends (calls of one shape are of one
+   * length) does not: only a record of the call loaded last, which the ledger does not keep, would.
    */
-  private async ensureLogHoldsLedger(writer: TableWriter, destination: Destination, warehouse: WarehouseConfig, space: string, schema: string, log: CallLog, cursor: LogPosition, stop: LogPosition): Promise<void> {
-    const refuse = (what: string) =>
-      new StowageError(
-        `${schema}'s ledger has loaded this state's call log up to segment ${cursor.segment}, byte ${cursor.offset}, ${what}: the state folder ${this.config.stateDir} is older than the warehouse (restored from a backup, say). Nothing was loaded. Restore the state folder and the warehouse from the same moment; or begin a new state: move ${this.config.stateDir} aside, \`stowage claim ${warehouse.name}\`, then send each computation's current run again (docs/architecture.md#the-state-folder)`,
-      );
-    if (!log.holdsPosition(cursor)) {
-      const end = log.end();
-      throw refuse(`which is not where any call of the log ends (it ends at segment ${end.segment}, byte ${end.offset})`);
-    }
-    if (comparePositions(cursor, stop) >= 0 || warehouse.disabled.tables.length > 0) return;
-    if (!destination.capabilities.keyIndexes && !this.loadedKeysBehind(warehouse.name, space, cursor)) return;
-    const [last] = log.idsBefore(cursor, 1);
-    // An id longer than the key column holds was loaded without it.
-    if (last === undefined || Buffer.byteLength(last) > destination.capabilities.maxStringBytes) return;
-    // A look that fails or gives up tells nothing: the sync goes on as before. A call the
-    // warehouse refused on its own was loaded into the quarantine instead.
-    const keys = await writer.lookUpKeys(schema, 'id', [[last]], { minKeys: 0, skip: KEYLESS_TABLES }).catch(() => undefined);
-    if (keys && !keys.holdsAny() && (await writer.quarantined(schema, last).catch(() => true)) === false) {
-      throw refuse(`and the call of the log that ends there (message id ${JSON.stringify(last)}) is in none of its tables`);
-    }
+  private ensureLogHoldsLedger(warehouse: WarehouseConfig, schema: string, log: CallLog, cursor: LogPosition): void {
+    if (log.holdsPosition(cursor)) return;
+    const end = log.end();
+    throw new StowageError(
+      `${schema}'s ledger has loaded this state's call log up to segment ${cursor.segment}, byte ${cursor.offset}, which is not where any call of the log ends (it ends at segment ${end.segment}, byte ${end.offset}): the state folder ${this.config.stateDir} is older than the warehouse (restored from a backup, say). No call was loaded. Restore the state folder and the warehouse from the same moment; or begin a new state: move ${this.config.stateDir} aside, \`stowage claim ${warehouse.name}\`, then send each computation's current run again (docs/architecture.md#the-state-folder)`,
+    );
   }
 
+  /** Whether the space's index stops short of `at` (the ledger's cursor): a first sync's, killed before it took its batches' ids. */
   private loadedKeysBehind(warehouse: string, space: string, at: LogPosition): boolean {
     const kept = LoadedKeys.open(loadedKeysDir(this.config.stateDir, warehouse, space));
     return kept !== undefined && comparePositions(kept.coveredUntil, at) < 0;

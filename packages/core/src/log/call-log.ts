@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { messageIdOf } from '../calls/message-id-of.js';
 import { withFileLock } from './file-lock.js';
 import { failpoint } from '../testing/failpoint.js';
 import { madeOnce } from '../process/made-once.js';
@@ -143,32 +142,6 @@ export class CallLog {
       const byte = Buffer.alloc(1);
       readSync(fd, byte, 0, 1, at.offset - 1);
       return byte[0] === 0x0a;
-    } finally {
-      closeSync(fd);
-    }
-  }
-
-  /**
-   * The message ids of the last (up to `most`) entries that end at `at`, the last one first: what
-   * a ledger whose cursor is `at` has loaded last. None at a segment's start.
-   */
-  idsBefore(at: LogPosition, most: number): string[] {
-    if (at.offset === 0 || !this.segments().includes(at.segment)) return [];
-    const fd = openSync(join(this.dir, segmentName(at.segment)), 'r');
-    try {
-      const start = Math.max(0, at.offset - 256 * 1024);
-      const buf = Buffer.alloc(at.offset - start);
-      readSync(fd, buf, 0, buf.length, start);
-      const ids: string[] = [];
-      // Each line ends at the byte before a newline; the first one read whole only from the segment's start.
-      let end = buf.length - 1;
-      while (ids.length < most && end > 0) {
-        const from = buf.lastIndexOf(0x0a, end - 1) + 1;
-        if (from === 0 && start > 0) break;
-        ids.push(messageIdOf(buf, from, end));
-        end = from - 1;
-      }
-      return ids;
     } finally {
       closeSync(fd);
     }

@@ -31,12 +31,6 @@ export class SyncKeys {
    * admitted by an earlier batch. Batches are admitted in the order they are applied, and a
    * failed batch ends the sync (and these keys with it), so the first copy is the one loaded.
    */
-  /** Whether any table held any of the keys looked up before the sync. */
-  holdsAny(): boolean {
-    for (const keys of this.held.values()) if (keys.size > 0) return true;
-    return false;
-  }
-
   admit(table: string, key: string): boolean {
     if (this.held.get(table)?.has(key)) return false;
     const group = this.repeated.get(key);

@@ -63,6 +63,12 @@ export interface WriteBatch {
   ledger?: { stream: string; end: LogPosition; calls: number; syncId: string };
   /** False when the schema must already exist (an activation's existing schema): never created. */
   createSchema?: boolean;
+  /**
+   * Other sessions may write the same keys into these tables at the same time (Storage Actions: a
+   * run's write and the queue's): the transaction takes turns with them (`Driver.serializeWrites`).
+   * A Classic schema has one writer, its sync.
+   */
+  shared?: boolean;
 }
 
 export interface WriteResult {
@@ -171,6 +177,7 @@ export interface PreparedBatch {
   rejectValues?: number;
   ledger: WriteBatch['ledger'];
   createSchema: boolean;
+  shared?: boolean;
   duplicates: number;
   casts: number;
 }
@@ -393,7 +400,7 @@ export class TableWriter {
     const tables = await this.tables(batch.schema);
     // A schema with no table yet may not exist; CREATE SCHEMA IF NOT EXISTS settles it (never for an existing schema an activation names).
     const createSchema = (batch.createSchema ?? true) && tables.size === 0;
-    const prepared: PreparedBatch = { schema: batch.schema, internalTables: [], tables: [], dirty: [], ledger: batch.ledger, createSchema, duplicates: 0, casts: 0 };
+    const prepared: PreparedBatch = { schema: batch.schema, internalTables: [], tables: [], dirty: [], ledger: batch.ledger, createSchema, shared: batch.shared, duplicates: 0, casts: 0 };
     // Stowage's own tables only where they are used: a schema it does not own gets no empty ledger.
     const internal = (table: string, columns: readonly Column[]) => {
       if (tables.has(table)) return;
@@ -568,13 +575,6 @@ export class TableWriter {
     return tables;
   }
 
-  /** Whether the quarantine holds a value of the row with this key (a call the warehouse refused is kept there whole). */
-  async quarantined(schema: string, key: string): Promise<boolean> {
-    if ((await this.driver.columns(schema, REJECTS_TABLE)) === undefined) return false;
-    const rows = await this.driver.query(`SELECT 1 AS held FROM ${this.sql.table(schema, REJECTS_TABLE)} WHERE ${this.dialect.quote('id')} = ${this.dialect.param(1)} LIMIT 1`, [key]);
-    return rows.length > 0;
-  }
-
   /** Whether every table `lookUpKeys` would read holds the key as text (the catalog alone says so). */
   async keysAreText(schema: string, column: string, skip: ReadonlySet<string>): Promise<boolean> {
     return (await this.keyedTables(schema, column, skip)) !== undefined;
@@ -678,6 +678,13 @@ export class TableWriter {
   private async applyInTransaction(prepared: PreparedBatch): Promise<WriteResult> {
     const { schema } = prepared;
     const result: WriteResult = { rows: {}, duplicates: prepared.duplicates, casts: prepared.casts, rejects: 0, notices: [] };
+    if (prepared.shared && this.driver.serializeWrites) {
+      // First of all: a statement before it (an internal table's CREATE INDEX IF NOT EXISTS) takes
+      // locks of its own, which the session holding the turn may then wait for, while this one waits for the turn.
+      const looked = prepared.tables.filter((t) => t.file && !t.checked).map((t) => t.change.table);
+      if (prepared.rejects) looked.push(REJECTS_TABLE);
+      if (looked.length > 0) await this.driver.serializeWrites(schema, looked.sort());
+    }
     // Asked first: PostgreSQL and Redshift check CREATE on the database before IF NOT EXISTS, so a
     // user granted a schema made for it, and nothing more, would fail every sync on its CREATE.
     if (prepared.createSchema && !(await this.driver.schemaExists(schema))) await this.driver.execute(this.sql.createSchema(schema));
@@ -685,12 +692,6 @@ export class TableWriter {
     const stages = new Map<string, string>();
     // A table that feeds a latest-value table is read again to mark its keys; the others only by their insert.
     const readAgain = new Set(prepared.dirty.map((spec) => spec.source));
-    if (this.driver.serializeWrites) {
-      // Every table this transaction looks for its keys in; the quarantine's too (a replayed batch finds its rejects there).
-      const looked = prepared.tables.filter((t) => t.file && !t.checked).map((t) => t.change.table);
-      if (prepared.rejects) looked.push(REJECTS_TABLE);
-      if (looked.length > 0) await this.driver.serializeWrites(schema, looked.sort());
-    }
 
     for (const { change, key, file, within, keys, checked } of prepared.tables) {
       await this.applyChange(schema, change, result.notices, [key]);
