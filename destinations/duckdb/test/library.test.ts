@@ -83,8 +83,9 @@ describe('a state folder restored from a backup older than the warehouse', () =>
       await h.sync();
       rmSync(state, { recursive: true });
       cpSync(backup, state, { recursive: true });
-      // One call after the restore: the log ends short of the ledger's cursor.
+      // One call after the restore: the log ends short of the ledger's cursor. A check tells it first.
       await h.calls([call(4)]);
+      expect(await h.stowage.otherStates('wh')).toEqual([expect.stringMatching(/^engage_default's ledger has loaded this state's call log up to segment 0, byte \d+, which is not where any call of the log ends/)]);
       const short = await h.stowage.sync('wh');
       expect(short).toMatchObject({ status: 'Failure', calls: 0 });
       expect(short.error).toMatch(/^engage_default's ledger has loaded this state's call log up to segment 0, byte \d+, which is not where any call of the log ends \(it ends at segment 0, byte \d+\): the state folder .+ is older than the warehouse \(restored from a backup, say\)\. No call was loaded\. Restore the state folder and the warehouse from the same moment; or begin a new state: move .+ aside, `stowage claim wh`, then send each computation's current run again/);

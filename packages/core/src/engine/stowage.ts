@@ -736,6 +736,15 @@ export class Stowage {
         if (!(await driver.schemaExists(schema))) continue;
         const problem = await writer.claimProblem(schema);
         if (problem) problems.push(problem.message);
+        // A state folder older than the warehouse: told before a sync refuses it.
+        const space = warehouse.spaces.find((name) => `${warehouse.schemaPrefix}${name}` === schema);
+        const dir = space === undefined ? undefined : join(this.config.stateDir, 'log', warehouse.name, space);
+        // Read, not begun: a check makes no log (one with an id or segments writes nothing when opened).
+        if (problem || dir === undefined || CallLog.idAt(dir) === null) continue;
+        const log = new CallLog(dir);
+        const cursor = await writer.cursor(schema, classicStream(warehouse.name, space!, log.id));
+        const behind = cursor && log.holdsFrom(cursor) ? this.logBehindLedger(warehouse, schema, log, cursor) : undefined;
+        if (behind) problems.push(behind);
       }
       return problems;
     } finally {
@@ -957,7 +966,8 @@ export class Stowage {
       };
       const cursor = await whileBusy('the look at the ledger', () => writer.cursor(schema, stream));
       at = cursor ?? LOG_START;
-      if (cursor && log.holdsFrom(cursor)) this.ensureLogHoldsLedger(warehouse, schema, log, cursor);
+      const behind = cursor && log.holdsFrom(cursor) ? this.logBehindLedger(warehouse, schema, log, cursor) : undefined;
+      if (behind) throw new StowageError(behind);
       // Before the look at the tables' ids, anything logged again, and the users refresh (which
       // may run with nothing to load): the schema may be another state's.
       if (comparePositions(at, stop) < 0 || !log.holdsFrom(at) || (await writer.holdsTables(schema))) await whileBusy('the claim of the schema', () => writer.takeClaim(schema));
@@ -1136,19 +1146,19 @@ export class Stowage {
   }
 
   /**
-   * Refuses a log the warehouse loaded more of than it holds: the state folder restored from a
-   * backup older than the warehouse. Its calls logged since the backup sit where the ledger's
+   * Why a sync refuses a log the warehouse loaded more of than it holds (undefined where the log
+   * holds the ledger's cursor): the state folder restored from a backup older than the warehouse. Its calls logged since the backup sit where the ledger's
    * cursor says the calls it loaded were, and would be skipped as loaded (or read from the middle
    * of one); and its profile state makes again the message ids of changes the warehouse holds,
    * whose new values would be skipped as copies. A cursor past the log's end, or inside a call,
    * tells. One that falls where a call of the restored log ends (calls of one shape are of one
    * length) does not: only a record of the call loaded last, which the ledger does not keep, would.
    */
-  private ensureLogHoldsLedger(warehouse: WarehouseConfig, schema: string, log: CallLog, cursor: LogPosition): void {
-    if (log.holdsPosition(cursor)) return;
+  private logBehindLedger(warehouse: WarehouseConfig, schema: string, log: CallLog, cursor: LogPosition): string | undefined {
+    if (log.holdsPosition(cursor)) return undefined;
     const end = log.end();
-    throw new StowageError(
-      `${schema}'s ledger has loaded this state's call log up to segment ${cursor.segment}, byte ${cursor.offset}, which is not where any call of the log ends (it ends at segment ${end.segment}, byte ${end.offset}): the state folder ${this.config.stateDir} is older than the warehouse (restored from a backup, say). No call was loaded. Restore the state folder and the warehouse from the same moment; or begin a new state: move ${this.config.stateDir} aside, \`stowage claim ${warehouse.name}\`, then send each computation's current run again (docs/architecture.md#the-state-folder)`,
+    return (
+      `${schema}'s ledger has loaded this state's call log up to segment ${cursor.segment}, byte ${cursor.offset}, which is not where any call of the log ends (it ends at segment ${end.segment}, byte ${end.offset}): the state folder ${this.config.stateDir} is older than the warehouse (restored from a backup, say). No call was loaded. Restore the state folder and the warehouse from the same moment; or begin a new state: move ${this.config.stateDir} aside, \`stowage claim ${warehouse.name}\`, then send each computation's current run again (docs/architecture.md#the-state-folder)`
     );
   }
 
