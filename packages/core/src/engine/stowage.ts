@@ -1147,12 +1147,13 @@ export class Stowage {
 
   /**
    * Why a sync refuses a log the warehouse loaded more of than it holds (undefined where the log
-   * holds the ledger's cursor): the state folder restored from a backup older than the warehouse. Its calls logged since the backup sit where the ledger's
-   * cursor says the calls it loaded were, and would be skipped as loaded (or read from the middle
-   * of one); and its profile state makes again the message ids of changes the warehouse holds,
-   * whose new values would be skipped as copies. A cursor past the log's end, or inside a call,
-   * tells. One that falls where a call of the restored log ends (calls of one shape are of one
-   * length) does not: only a record of the call loaded last, which the ledger does not keep, would.
+   * holds the ledger's cursor): the state folder restored from a backup older than the warehouse.
+   * Its calls logged since the backup sit where the ledger's cursor says the calls it loaded were,
+   * and would be skipped as loaded (or read from the middle of one); and its profile state makes
+   * again the message ids of changes the warehouse holds, whose new values would be skipped as
+   * copies. A cursor past the log's end, or inside a call, tells. One that falls where a call of
+   * the restored log ends (calls of one shape are of one length) does not: only a record of the
+   * call loaded last, which the ledger does not keep, would.
    */
   private logBehindLedger(warehouse: WarehouseConfig, schema: string, log: CallLog, cursor: LogPosition): string | undefined {
     if (log.holdsPosition(cursor)) return undefined;

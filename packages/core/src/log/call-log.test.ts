@@ -11,6 +11,22 @@ async function readAll(log: CallLog, from = { segment: 0, offset: 0 }, batch = 1
 }
 
 describe('CallLog', () => {
+  it('holds a position where it starts or one of its entries ends, and none past its end or inside an entry', async () => {
+    const log = new CallLog(mkdtempSync(join(tmpdir(), 'log-')), 64);
+    expect(log.holdsPosition({ segment: 0, offset: 0 })).toBe(true);
+    // 64-byte segments: each append of these begins a segment of its own.
+    await log.append([{ n: 1, p: 'x'.repeat(40) }, { n: 2 }]);
+    await log.append([{ n: 3 }]);
+    const ends: Array<{ segment: number; offset: number }> = [];
+    for await (const b of log.read({ segment: 0, offset: 0 }, 1)) ends.push(b.end);
+    expect(ends.length).toBe(3);
+    for (const end of ends) expect(log.holdsPosition(end), JSON.stringify(end)).toBe(true);
+    const [first, , last] = ends;
+    expect(log.holdsPosition({ segment: first!.segment, offset: first!.offset - 1 })).toBe(false);
+    expect(log.holdsPosition({ segment: last!.segment, offset: last!.offset + 1 })).toBe(false);
+    expect(log.holdsPosition({ segment: last!.segment + 1, offset: 10 })).toBe(false);
+  });
+
   it('reads back what was appended, in order, resuming from any batch end', async () => {
     const log = new CallLog(mkdtempSync(join(tmpdir(), 'log-')));
     await log.append([{ n: 1 }, { n: 2 }, { n: 3 }]);

@@ -136,7 +136,8 @@ export class CallLog {
     if (!segments.includes(at.segment)) return false;
     const path = join(this.dir, segmentName(at.segment));
     const size = statSync(path).size;
-    if (at.offset === 0 || at.offset > size) return at.offset === 0;
+    if (at.offset === 0) return true;
+    if (at.offset > size) return false;
     const fd = openSync(path, 'r');
     try {
       const byte = Buffer.alloc(1);
