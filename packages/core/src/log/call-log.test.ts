@@ -82,10 +82,14 @@ describe('CallLog', () => {
   it('cuts a torn tail left by a crash mid-append instead of corrupting the next entry', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'log-'));
     const log = new CallLog(dir);
-    await log.append([{ n: 1 }]);
+    const first = await log.append([{ n: 1 }]);
     appendFileSync(join(dir, '0000000000.ndjson'), '{"n":2,"tor');
     expect(await readAll(log)).toEqual([{ n: 1 }]);
+    // Its end is the last whole entry's: a queue read to there holds nothing more (a torn tail
+    // taken for events had serve write the queue, finding nothing, every minute).
+    expect(log.end()).toEqual(first);
     await log.append([{ n: 3 }]);
     expect(await readAll(log)).toEqual([{ n: 1 }, { n: 3 }]);
+    expect(log.end()).toEqual({ segment: 0, offset: first.offset + '{"n":3}\n'.length });
   });
 });

@@ -10,6 +10,29 @@ import { comparePositions, LOG_START, type LogPosition } from './position.js';
 const SEGMENT = /^(\d{10})\.ndjson$/;
 const segmentName = (n: number) => `${String(n).padStart(10, '0')}.ndjson`;
 
+/** The offset after the last newline among a file's first `size` bytes (0 for none): one byte read when the file ends with one. */
+function lastLineEnd(path: string, size: number): number {
+  if (size === 0) return 0;
+  const fd = openSync(path, 'r');
+  try {
+    const chunk = Buffer.alloc(Math.min(size, 64 * 1024));
+    let end = size;
+    // The usual case first: the file ends with a whole line.
+    readSync(fd, chunk, 0, 1, size - 1);
+    if (chunk[0] === 0x0a) return size;
+    while (end > 0) {
+      const start = Math.max(0, end - chunk.length);
+      readSync(fd, chunk, 0, end - start, start);
+      const at = chunk.subarray(0, end - start).lastIndexOf(0x0a);
+      if (at >= 0) return start + at + 1;
+      end = start;
+    }
+    return 0;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The file holding a log's id (`CallLog.id`). */
 const LOG_ID = 'log-id';
 
@@ -159,12 +182,17 @@ export class CallLog {
     return Math.max(0, bytes);
   }
 
-  /** The position after the last complete entry. */
+  /**
+   * The position after the last complete entry: short of a torn tail (a crash mid-append, cut off
+   * by the next append) or of an append under way in another process, which no reader gets to.
+   * Else a queue whose cursor stopped before such a tail was taken for one holding events, and
+   * `stowage serve` wrote it (finding nothing) every minute until the next append.
+   */
   end(): LogPosition {
     const segment = this.segments().at(-1);
     if (segment === undefined) return { segment: 0, offset: 0 };
-    const size = statSync(join(this.dir, segmentName(segment))).size;
-    return { segment, offset: size };
+    const path = join(this.dir, segmentName(segment));
+    return { segment, offset: lastLineEnd(path, statSync(path).size) };
   }
 
   /**
