@@ -16,7 +16,8 @@ export function parseUrl(url: string): ReturnType<typeof parseConnectionString> 
   const database = rawDatabase(url);
   if (database !== undefined && parsed.database) {
     try {
-      parsed.database = decodeURIComponent(database);
+      // Only where pg read the same part (a URL odd enough to be read otherwise keeps pg's reading).
+      if (decodeURI(database) === parsed.database) parsed.database = decodeURIComponent(database);
     } catch {
       // A stray `%`: pg's reading stands.
     }
