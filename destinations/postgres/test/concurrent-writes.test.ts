@@ -20,22 +20,28 @@ const batch = (keys: readonly string[], receivedAt = '2026-11-23T10:00:00.000Z')
   shared: true,
 });
 
-/** The driver's methods, its transactions held open after their statements until `held` settles; `reached` once one is. */
-function holdingCommits(driver: Driver, held: Promise<void>, reached: () => void): Driver {
+/** The session with the methods of `over` put over its own; the others run on it. */
+function overriding(driver: Driver, over: Partial<Driver>): Driver {
   return new Proxy(driver, {
     get(target, name) {
+      if (Object.hasOwn(over, name)) return over[name as keyof Driver];
       const value = Reflect.get(target, name, target) as unknown;
-      if (name !== 'transaction') return typeof value === 'function' ? value.bind(target) : value;
-      return <T>(fn: () => Promise<T>) =>
-        target.transaction(async () => {
-          const result = await fn();
-          reached();
-          await held;
-          return result;
-        });
+      return typeof value === 'function' ? value.bind(target) : value;
     },
   });
 }
+
+/** The session, its transactions held open after their statements until `held` settles; `reached` once one is. */
+const holdingCommits = (driver: Driver, held: Promise<void>, reached: () => void): Driver =>
+  overriding(driver, {
+    transaction: (fn) =>
+      driver.transaction(async () => {
+        const result = await fn();
+        reached();
+        await held;
+        return result;
+      }),
+  });
 
 const count = async (driver: Driver) => (await driver.query<{ n: number; ids: number }>('SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids FROM "d"."t"'))[0];
 
@@ -83,15 +89,11 @@ describe(`PostgreSQL writes of the same keys (${server.label})`, () => {
       let reached!: () => void;
       const holding = new Promise<void>((resolve) => (reached = resolve));
       // The first holds its turn, and waits before its next statement (the quarantine's table made).
-      const pausing = new Proxy(first, {
-        get(target, name) {
-          const value = Reflect.get(target, name, target) as unknown;
-          if (name !== 'serializeWrites') return typeof value === 'function' ? value.bind(target) : value;
-          return async (schema: string, tables: readonly string[]) => {
-            await target.serializeWrites!(schema, tables);
-            reached();
-            await held;
-          };
+      const pausing = overriding(first, {
+        serializeWrites: async (schema, tables) => {
+          await first.serializeWrites!(schema, tables);
+          reached();
+          await held;
         },
       });
       const keys = Array.from({ length: 50 }, (_, i) => `k${i}`);
@@ -110,19 +112,29 @@ describe(`PostgreSQL writes of the same keys (${server.label})`, () => {
     }
   });
 
+  // A Classic schema has one writer, its sync: its batches take no turn (a statement per batch for nothing).
+  it('of a batch no other session writes take no turn', async () => {
+    const driver = await connect(await server.freshDatabase());
+    let turns = 0;
+    const counting = overriding(driver, { serializeWrites: (schema, tables) => (turns++, driver.serializeWrites!(schema, tables)) });
+    try {
+      const writer = new TableWriter(counting, dialect, capabilities);
+      await writer.write({ ...batch(['a']), shared: undefined });
+      expect(turns).toBe(0);
+      await writer.write(batch(['b']));
+      expect(turns).toBe(1);
+    } finally {
+      await driver.close();
+    }
+  });
+
   // A window of `received_at` beside the key index made the planner read the run's rows for each
   // staged row: a run sent again after a kill took minutes, growing with the square of its size.
   it('are looked up by the key index alone, whatever column the keys arrive with', async () => {
     const url = await server.freshDatabase();
     const statements: string[] = [];
     const driver = await connect(url);
-    const recording = new Proxy(driver, {
-      get(target, name) {
-        const value = Reflect.get(target, name, target) as unknown;
-        if (name !== 'execute') return typeof value === 'function' ? value.bind(target) : value;
-        return (sql: string, params?: unknown[]) => (statements.push(sql), target.execute(sql, params as never));
-      },
-    });
+    const recording = overriding(driver, { execute: (sql, params) => (statements.push(sql), driver.execute(sql, params)) });
     try {
       const writer = new TableWriter(recording, dialect, capabilities);
       await writer.write(batch(['a', 'b']));

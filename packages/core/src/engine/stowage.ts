@@ -743,7 +743,7 @@ export class Stowage {
         if (problem || dir === undefined || CallLog.idAt(dir) === null) continue;
         const log = new CallLog(dir);
         const cursor = await writer.cursor(schema, classicStream(warehouse.name, space!, log.id));
-        const behind = cursor && log.holdsFrom(cursor) ? this.logBehindLedger(warehouse, schema, log, cursor) : undefined;
+        const behind = this.logBehindLedger(warehouse, schema, log, cursor);
         if (behind) problems.push(behind);
       }
       return problems;
@@ -966,7 +966,7 @@ export class Stowage {
       };
       const cursor = await whileBusy('the look at the ledger', () => writer.cursor(schema, stream));
       at = cursor ?? LOG_START;
-      const behind = cursor && log.holdsFrom(cursor) ? this.logBehindLedger(warehouse, schema, log, cursor) : undefined;
+      const behind = this.logBehindLedger(warehouse, schema, log, cursor);
       if (behind) throw new StowageError(behind);
       // Before the look at the tables' ids, anything logged again, and the users refresh (which
       // may run with nothing to load): the schema may be another state's.
@@ -1155,8 +1155,9 @@ export class Stowage {
    * the restored log ends (calls of one shape are of one length) does not: only a record of the
    * call loaded last, which the ledger does not keep, would.
    */
-  private logBehindLedger(warehouse: WarehouseConfig, schema: string, log: CallLog, cursor: LogPosition): string | undefined {
-    if (log.holdsPosition(cursor)) return undefined;
+  private logBehindLedger(warehouse: WarehouseConfig, schema: string, log: CallLog, cursor: LogPosition | undefined): string | undefined {
+    // No cursor, or one into segments the log let go of: nothing to tell here (a sync logs the current state again).
+    if (!cursor || !log.holdsFrom(cursor) || log.holdsPosition(cursor)) return undefined;
     const end = log.end();
     return (
       `${schema}'s ledger has loaded this state's call log up to segment ${cursor.segment}, byte ${cursor.offset}, which is not where any call of the log ends (it ends at segment ${end.segment}, byte ${end.offset}): the state folder ${this.config.stateDir} is older than the warehouse (restored from a backup, say). No call was loaded. Restore the state folder and the warehouse from the same moment; or begin a new state: move ${this.config.stateDir} aside, \`stowage claim ${warehouse.name}\`, then send each computation's current run again (docs/architecture.md#the-state-folder)`
