@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -407,6 +407,24 @@ describe('the stowage command', () => {
     expect(flush.stdout).toMatch(told);
     // No part of a flush: nothing queued, a flush that wrote all there was.
     expect(flush.code).toBe(0);
+  });
+
+  it('refuses a run, and check tells, where state.duckdb was restored alone from an older backup', async () => {
+    const dir = project();
+    const run = (id: string, value: number, at: string) => writeFileSync(join(dir, `${id}.json`), JSON.stringify({ space: 'shop', computation: 'ltv', id, completedAt: at, profiles: [{ userId: 'u1', value }] }));
+    run('r1', 10, '2026-11-23T10:00:00Z');
+    expect((await stowage(['run', 'r1.json'], { cwd: dir })).code).toBe(0);
+    copyFileSync(join(dir, '.stowage', 'state.duckdb'), join(dir, 'backup.duckdb'));
+    run('r2', 20, '2026-11-23T11:00:00Z');
+    expect((await stowage(['run', 'r2.json'], { cwd: dir })).code).toBe(0);
+    copyFileSync(join(dir, 'backup.duckdb'), join(dir, '.stowage', 'state.duckdb'));
+    const checked = await stowage(['check'], { cwd: dir });
+    expect(checked.code).toBe(1);
+    expect(checked.stdout).toMatch(/^profile state: space "shop": the profile state .*state\.duckdb has not applied run r2 of ltv, which this state folder records as applied by it/m);
+    run('r3', 10, '2026-11-23T12:00:00Z');
+    const refused = await stowage(['run', 'r3.json'], { cwd: dir });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('run r3 of shop/ltv was not applied: the profile state');
   });
 
   it('check makes no state folder, whether or not it reaches the warehouse', async () => {

@@ -1,4 +1,4 @@
-import { cpSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Harness, removeHarnessDirs } from '@stowage/testkit';
@@ -96,6 +96,57 @@ describe('a state folder restored from a backup older than the warehouse', () =>
     } finally {
       await h.close();
     }
+  });
+});
+
+describe('a profile state (state.duckdb) restored alone, older than the rest of its folder', () => {
+  // It counted again the versions of changes the warehouse held: u2's return made the message ids
+  // of its first entry, and the sync skipped them as copies ("Success", u2 still out of vip).
+  it('refuses runs and tells `check`, saying so and what to do; marks behind the state, or a state begun anew, are fine', async () => {
+    const open = (h?: Harness) => Harness.create(dut, { computations, ...(h ? { reuse: { dir: h.dir, settings: h.settings } } : {}) });
+    const first = await open();
+    const state = join(first.dir, '.stowage');
+    const marks = join(state, 'runs', 'latest', 'default.json');
+    const backup = join(first.dir, 'backup');
+    mkdirSync(backup);
+    await first.run({ computation: 'vip', id: 'r1' }, [{ userId: 'u1' }, { userId: 'u2' }]);
+    await first.close();
+    copyFileSync(join(state, 'state.duckdb'), join(backup, 'state.duckdb'));
+    copyFileSync(marks, join(backup, 'marks.json'));
+
+    const second = await open(first);
+    await second.run({ computation: 'vip', id: 'r2' }, [{ userId: 'u1' }]);
+    await second.sync();
+    await second.close();
+    // The marks behind the state: a crash after the state committed a run, before they were written.
+    copyFileSync(marks, join(backup, 'marks-now.json'));
+    copyFileSync(join(backup, 'marks.json'), marks);
+    const behind = await open(first);
+    expect(await behind.stowage.stateProblems()).toEqual([]);
+    await behind.close();
+    copyFileSync(join(backup, 'marks-now.json'), marks);
+
+    rmSync(join(state, 'state.duckdb.wal'), { force: true });
+    copyFileSync(join(backup, 'state.duckdb'), join(state, 'state.duckdb'));
+    const restored = await open(first);
+    const told = /the profile state .+state\.duckdb has not applied run r2 of vip, which this state folder records as applied by it \(runs\/latest\/default\.json\): state\.duckdb is older than the rest of the folder \(restored from a backup alone, say\)\. .+ Nothing was changed\. Put back the state\.duckdb \(with its contexts-\*\.texts\) that applied that run; or restore the whole state folder and the warehouses from one moment; or begin a new state: move .+ aside, `stowage claim <warehouse>` for each warehouse/;
+    expect(await restored.stowage.stateProblems()).toEqual([expect.stringMatching(new RegExp(`^space "default": ${told.source}`))]);
+    await expect(restored.run({ computation: 'vip', id: 'r3' }, [{ userId: 'u1' }, { userId: 'u2' }])).rejects.toThrow(new RegExp(`^run r3 of default/vip was not applied: ${told.source}`));
+    // Another computation of the space as well: its message ids are made by the same old state.
+    await expect(restored.run({ computation: 'ltv', id: 't1' }, [{ userId: 'u1', value: 3 }])).rejects.toThrow(/has not applied run r2 of vip/);
+    await restored.close();
+
+    // A state begun anew (state.duckdb gone): an epoch and message ids of its own; u2 enters again.
+    rmSync(join(state, 'state.duckdb'));
+    const anew = await open(first);
+    expect(await anew.stowage.stateProblems()).toEqual([]);
+    expect((await anew.run({ computation: 'vip', id: 'r3' }, [{ userId: 'u1' }, { userId: 'u2' }])).applied).toBe(true);
+    await anew.sync();
+    expect(await anew.rows('users', ['id', 'vip'])).toEqual([
+      { id: 'u1', vip: true },
+      { id: 'u2', vip: true },
+    ]);
+    await anew.close();
   });
 });
 

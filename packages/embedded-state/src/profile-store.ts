@@ -305,6 +305,20 @@ export class EmbeddedProfileStore implements ProfileStore {
     );
   }
 
+  /** In turn with runs: a run's transaction is open on the same connection while it applies. */
+  applied(space: string, runs: Readonly<Record<string, string>>): Promise<Record<string, boolean>> {
+    const turn = this.file.turn.then(async () => {
+      const answer: Record<string, boolean> = {};
+      for (const [computation, run] of Object.entries(runs)) {
+        const reader = await this.db.runAndReadAll('SELECT 1 FROM runs WHERE space = $1 AND computation = $2 AND run_id = $3', [space, computation, run]);
+        answer[computation] = reader.currentRowCount > 0;
+      }
+      return answer;
+    });
+    this.file.turn = turn.catch(() => undefined);
+    return turn;
+  }
+
   /** Classic Storage carries audiences and traits only, so linked audiences and journey steps are left out. */
   async currentState(space: string, emit: (changes: Change[]) => Promise<void>): Promise<number> {
     return this.streamChanges(

@@ -9,6 +9,17 @@ export async function check(stowage: Stowage): Promise<boolean> {
   const stateProblem = stateFolderProblem(stowage.config.stateDir);
   console.log(`state folder ${stowage.config.stateDir}: ${stateProblem ?? 'writable'}`);
   let ok = stateProblem === undefined;
+  if (ok) {
+    try {
+      // A state.duckdb restored alone: every run would be refused.
+      const problems = await stowage.stateProblems();
+      for (const problem of problems) console.log(`profile state: ${problem}`);
+      if (problems.length > 0) ok = false;
+    } catch (error) {
+      // Held by a run of another process, say: not a fault of the configuration.
+      console.log(`profile state: not checked (${(error as Error).message})`);
+    }
+  }
   for (const w of Object.values(stowage.config.warehouses)) {
     const destination = destinations.get(w.type)!;
     try {

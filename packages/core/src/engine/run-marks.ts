@@ -5,6 +5,19 @@ import { dirname, join } from 'node:path';
 export type RunsByComputation = Record<string, string>;
 
 /**
+ * A computation's latest run applied, as kept: its id, with the epoch of the profile state that
+ * applied it (marks from before epochs were kept: the id alone).
+ */
+type Mark = string | { run: string; epoch: string };
+
+/** A latest run applied, with the epoch of the state that applied it where it was kept. */
+export interface LatestRun {
+  computation: string;
+  run: string;
+  epoch?: string;
+}
+
+/**
  * Which run of each computation is the latest applied, and which each warehouse has received
  * (its calls logged for it). A warehouse that was out of the configuration while runs were
  * applied, or that a computation was not connected to, is behind; it is sent the computation's
@@ -17,7 +30,13 @@ export class RunMarks {
 
   /** The latest run applied of each computation of the space. */
   latest(space: string): RunsByComputation {
-    return read(this.latestPath(space)) ?? {};
+    return Object.fromEntries(this.latestRuns(space).map(({ computation, run }) => [computation, run]));
+  }
+
+  /** The latest run applied of each computation of the space, with the epoch of the state that applied it where kept. */
+  latestRuns(space: string): LatestRun[] {
+    const marks = (read(this.latestPath(space)) ?? {}) as Record<string, Mark>;
+    return Object.entries(marks).map(([computation, mark]) => (typeof mark === 'string' ? { computation, run: mark } : { computation, ...mark }));
   }
 
   /** Whether any run of the space was marked: an install from before run marks has none. */
@@ -32,12 +51,16 @@ export class RunMarks {
 
   /** The run of each computation the warehouse has received; undefined before any was recorded. */
   sent(warehouse: string, space: string): RunsByComputation | undefined {
-    return read(this.sentPath(warehouse, space));
+    // Kept as ids alone.
+    return read(this.sentPath(warehouse, space)) as RunsByComputation | undefined;
   }
 
-  /** A run applied, its calls logged for `warehouses`: the latest first, so that a crash between the two writes errs towards sending again. */
-  applied(space: string, computation: string, run: string, warehouses: readonly string[]): void {
-    write(this.latestPath(space), { ...this.latest(space), [computation]: run });
+  /**
+   * A run applied by the profile state of `epoch`, its calls logged for `warehouses`: the latest
+   * first, so that a crash between the two writes errs towards sending again.
+   */
+  applied(space: string, computation: string, run: string, epoch: string, warehouses: readonly string[]): void {
+    write(this.latestPath(space), { ...read(this.latestPath(space)), [computation]: { run, epoch } });
     for (const warehouse of warehouses) this.received(warehouse, space, { [computation]: run });
   }
 
@@ -55,10 +78,10 @@ export class RunMarks {
   }
 }
 
-function read(path: string): RunsByComputation | undefined {
+function read(path: string): Record<string, Mark> | undefined {
   if (!existsSync(path)) return undefined;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as RunsByComputation;
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, Mark>;
   } catch {
     // A torn file (a crash mid-write on a file system that does not rename atomically): read as
     // no mark, which sends the current state again, at worst.
@@ -66,7 +89,7 @@ function read(path: string): RunsByComputation | undefined {
   }
 }
 
-function write(path: string, runs: RunsByComputation): void {
+function write(path: string, runs: Record<string, Mark>): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(runs));

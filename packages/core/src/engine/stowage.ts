@@ -260,6 +260,8 @@ export class Stowage {
       throw new StowageError(`Unknown computation "${header.computation}" in space "${header.space}"; configured: ${Object.keys(space.computations).join(', ') || 'none'}`);
     }
     const store = await this.profileStore();
+    const behind = await this.stateBehindMarks(store, header.space);
+    if (behind) throw new StowageError(`run ${header.id} of ${header.space}/${header.computation} was not applied: ${behind}`);
     const notices: string[] = [];
     for (const w of this.warehousesOf(header.space)) {
       const caught = await this.ensureBackfilled(w, header.space);
@@ -330,7 +332,7 @@ export class Stowage {
         );
       }
       if (outcome.notices) notices.push(...outcome.notices);
-      if (outcome.applied) this.runMarks.applied(header.space, computation.key, header.id, Object.keys(computation.warehouses));
+      if (outcome.applied) this.runMarks.applied(header.space, computation.key, header.id, store.epoch, Object.keys(computation.warehouses));
       const results: FlushResult[] = [];
       for (const warehouse of new Set(activations.map((a) => a.warehouse))) {
         if (!this.actions.pending(warehouse, space.name)) continue;
@@ -556,6 +558,47 @@ export class Stowage {
     return { sentAgain: logged > 0 ? behind : [], unmarked };
   }
 
+  /**
+   * Why the profile state must not make changes in the space, or undefined: it has not applied a
+   * run the state folder records as applied by it (`runs/latest`, with the epoch of the state
+   * that applied it; written right after the state commits, so a crash in between leaves the
+   * state ahead, never behind): `state.duckdb` older than the rest of the folder, restored alone.
+   * Its changes would count again versions the warehouses hold, remake their message ids, and be
+   * skipped as copies. A run marked by a state of another epoch (this one begun anew: ids of its
+   * own), or marked before epochs were kept, tells nothing.
+   */
+  private async stateBehindMarks(store: ProfileStore, spaceName: string): Promise<string | undefined> {
+    const marked = Object.fromEntries(this.runMarks.latestRuns(spaceName).filter((m) => m.epoch === store.epoch && m.run !== BEFORE_RUN_MARKS).map((m) => [m.computation, m.run]));
+    if (Object.keys(marked).length === 0) return undefined;
+    const applied = await store.applied(spaceName, marked);
+    const missed = Object.keys(marked).filter((computation) => !applied[computation]);
+    if (missed.length === 0) return undefined;
+    const runs = missed.map((computation) => `run ${marked[computation]} of ${computation}`).join(', ');
+    return (
+      `the profile state ${join(this.config.stateDir, STATE_FILE)} has not applied ${runs}, which this state folder records as applied by it (runs/latest/${encodeURIComponent(spaceName)}.json): ${STATE_FILE} is older than the rest of the folder (restored from a backup alone, say). ` +
+      `Its changes would count again versions the warehouses hold, remaking message ids they would skip as copies. Nothing was changed. ` +
+      `Put back the ${STATE_FILE} (with its contexts-*.texts) that applied ${missed.length === 1 ? 'that run' : 'those runs'}; or restore the whole state folder and the warehouses from one moment; ` +
+      `or begin a new state: move ${this.config.stateDir} aside, \`stowage claim <warehouse>\` for each warehouse, then send each computation's current run again (docs/architecture.md#the-state-folder)`
+    );
+  }
+
+  /**
+   * What is wrong with the profile state for the spaces it serves (`stowage check`): a state
+   * older than its folder's run marks (`stateBehindMarks`). Opens the state only where it is.
+   */
+  async stateProblems(): Promise<string[]> {
+    if (!existsSync(join(this.config.stateDir, STATE_FILE))) return [];
+    return this.withState(async () => {
+      const store = await this.profileStore();
+      const problems: string[] = [];
+      for (const space of Object.keys(this.config.spaces)) {
+        const behind = await this.stateBehindMarks(store, space);
+        if (behind) problems.push(`space "${space}": ${behind}`);
+      }
+      return problems;
+    });
+  }
+
   /** Whether a warehouse was backfilled for the space (`ensureBackfilled`'s markers). */
   private anyBackfilled(spaceName: string): boolean {
     const root = join(this.config.stateDir, 'backfilled');
@@ -566,6 +609,8 @@ export class Stowage {
   private async logCurrentState(warehouse: WarehouseConfig, spaceName: string, only?: ReadonlySet<string>): Promise<number> {
     const space = this.config.spaces[spaceName]!;
     const store = await this.profileStore();
+    const behind = await this.stateBehindMarks(store, spaceName);
+    if (behind) throw new StowageError(`the current state of space "${spaceName}" was not sent to warehouse "${warehouse.name}": ${behind}`);
     const log = this.log(warehouse.name, spaceName);
     let logged = 0;
     await store.currentState(spaceName, async (changes: Change[]) => {

@@ -160,5 +160,11 @@ export interface ProfileStore {
   currentState(space: string, emit: (changes: Change[]) => Promise<void>): Promise<number>;
   /** The state's epoch (`Change.epoch`): '' for a state from before epochs, whose changes carry none. */
   readonly epoch: string;
+  /**
+   * Of each computation's run given, whether the state applied it. The state folder's run marks,
+   * asked of the state: a state older than them (`state.duckdb` restored alone) would remake
+   * message ids the warehouses hold.
+   */
+  applied(space: string, runs: Readonly<Record<string, string>>): Promise<Record<string, boolean>>;
   close(): Promise<void>;
 }
