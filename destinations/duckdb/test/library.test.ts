@@ -99,6 +99,44 @@ describe('a state folder restored from a backup older than the warehouse', () =>
   });
 });
 
+describe('a state folder restored from a backup older than the warehouse, its log logged on to where the ledger ends', () => {
+  // Calls of one shape are of one length: the calls logged since the restore reached the ledger's
+  // cursor exactly, and were skipped as loaded ("Success, 0 calls").
+  it('fails the sync, by the message id of the call loaded last; the same calls logged again are the ones loaded', async () => {
+    const h = await Harness.create(dut, { computations });
+    try {
+      const call = (i: number) => ({ type: 'identify', messageId: `m${i}`, userId: `u${i}`, traits: { plan: 'pro' }, timestamp: '2026-11-23T10:00:00.000Z' });
+      await h.calls([call(1)]);
+      await h.sync();
+      const state = join(h.dir, '.stowage');
+      const backup = join(h.dir, 'backup');
+      cpSync(state, backup, { recursive: true });
+      await h.calls([call(2), call(3)]);
+      await h.sync();
+      const restore = () => {
+        rmSync(state, { recursive: true });
+        cpSync(backup, state, { recursive: true });
+      };
+      restore();
+      await h.calls([call(4), call(5)]);
+      const told = /^engage_default's ledger has loaded this state's call log up to segment 0, byte \d+, where the log's call "m5" ends, not the call the ledger loaded last \("m3"\): the state folder .+ is older than the warehouse \(restored from a backup, say\)\. No call was loaded\./;
+      expect(await h.stowage.otherStates('wh')).toEqual([expect.stringMatching(told)]);
+      const refused = await h.stowage.sync('wh');
+      expect(refused).toMatchObject({ status: 'Failure', calls: 0 });
+      expect(refused.error).toMatch(told);
+      expect(await h.rows('identifies', ['user_id'])).toEqual([{ user_id: 'u1' }, { user_id: 'u2' }, { user_id: 'u3' }]);
+      // The same calls logged again, in the same order (the same runs sent again): loaded already.
+      restore();
+      await h.calls([call(2), call(3), call(4)]);
+      expect(await h.stowage.otherStates('wh')).toEqual([]);
+      expect(await h.stowage.sync('wh')).toMatchObject({ status: 'Success', calls: 1 });
+      expect(await h.rows('identifies', ['user_id'])).toEqual([{ user_id: 'u1' }, { user_id: 'u2' }, { user_id: 'u3' }, { user_id: 'u4' }]);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('a profile state (state.duckdb) restored alone, older than the rest of its folder', () => {
   // It counted again the versions of changes the warehouse held: u2's return made the message ids
   // of its first entry, and the sync skipped them as copies ("Success", u2 still out of vip).

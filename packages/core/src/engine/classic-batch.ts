@@ -63,7 +63,7 @@ export class ClassicBatcher {
       tables: batches,
       latest: tables.has(IDENTIFIES) ? this.latestTables() : [],
       rejects,
-      ledger: { ...ledger, calls: calls.length },
+      ledger: { ...ledger, calls: calls.length, ...(calls.length > 0 ? { lastId: calls[calls.length - 1]!.messageId } : {}) },
     };
   }
 }

@@ -82,7 +82,7 @@ export async function writeRefusedBatch(writer: TableWriter, batcher: ClassicBat
     if (told.length < REFUSED_CALLS_TOLD) told.push(`the warehouse refused call ${call.messageId} (${tables}) while it took the other ${calls.length - unwritten.length} of its batch (${reason})`);
   }
   // The refused calls set apart, and the ledger past the batch, in one transaction.
-  const closing = await writer.apply(await writer.prepare({ schema: batch.schema, tables: [], latest: [], rejects, ledger: { stream: batch.stream, end: batch.to, calls: calls.length, syncId: batch.syncId } }));
+  const closing = await writer.apply(await writer.prepare({ schema: batch.schema, tables: [], latest: [], rejects, ledger: { stream: batch.stream, end: batch.to, calls: calls.length, syncId: batch.syncId, ...(calls.length > 0 ? { lastId: calls[calls.length - 1]!.messageId } : {}) } }));
   const untold = unwritten.length - told.length;
   closing.notices.push(...told.map((t) => `${t}; it is in _stowage_rejects whole: fix what the warehouse names, then ingest it again (\`stowage refused\` prints it)`));
   if (untold > 0) closing.notices.push(`${untold} more calls refused so, each in _stowage_rejects whole`);

@@ -787,8 +787,9 @@ export class Stowage {
         // Read, not begun: a check makes no log (one with an id or segments writes nothing when opened).
         if (problem || dir === undefined || CallLog.idAt(dir) === null) continue;
         const log = new CallLog(dir);
-        const cursor = await writer.cursor(schema, classicStream(warehouse.name, space!, log.id));
-        const behind = this.logBehindLedger(warehouse, schema, log, cursor);
+        const stream = classicStream(warehouse.name, space!, log.id);
+        const cursor = await writer.cursor(schema, stream);
+        const behind = this.logBehindLedger(warehouse, schema, log, cursor, cursor && (await writer.lastLoadedId(schema, stream, cursor)));
         if (behind) problems.push(behind);
       }
       return problems;
@@ -1011,7 +1012,8 @@ export class Stowage {
       };
       const cursor = await whileBusy('the look at the ledger', () => writer.cursor(schema, stream));
       at = cursor ?? LOG_START;
-      const behind = this.logBehindLedger(warehouse, schema, log, cursor);
+      const lastId = cursor && (await whileBusy('the look at the ledger', () => writer.lastLoadedId(schema, stream, cursor)));
+      const behind = this.logBehindLedger(warehouse, schema, log, cursor, lastId);
       if (behind) throw new StowageError(behind);
       // Before the look at the tables' ids, anything logged again, and the users refresh (which
       // may run with nothing to load): the schema may be another state's.
@@ -1196,17 +1198,24 @@ export class Stowage {
    * Its calls logged since the backup sit where the ledger's cursor says the calls it loaded were,
    * and would be skipped as loaded (or read from the middle of one); and its profile state makes
    * again the message ids of changes the warehouse holds, whose new values would be skipped as
-   * copies. A cursor past the log's end, or inside a call, tells. One that falls where a call of
-   * the restored log ends (calls of one shape are of one length) does not: only a record of the
-   * call loaded last, which the ledger does not keep, would.
+   * copies. A cursor past the log's end, or inside a call, tells; so does one that falls where a
+   * call of the restored log ends (calls of one shape are of one length) that is not the call the
+   * ledger loaded last (`lastLoadedId`: kept since ledgers had `last_id`). The same calls logged
+   * again, in the same order (the same runs sent again), are the ones loaded: not told.
    */
-  private logBehindLedger(warehouse: WarehouseConfig, schema: string, log: CallLog, cursor: LogPosition | undefined): string | undefined {
+  private logBehindLedger(warehouse: WarehouseConfig, schema: string, log: CallLog, cursor: LogPosition | undefined, lastId: string | undefined): string | undefined {
     // No cursor, or one into segments the log let go of: nothing to tell here (a sync logs the current state again).
-    if (!cursor || !log.holdsFrom(cursor) || log.holdsPosition(cursor)) return undefined;
+    if (!cursor || !log.holdsFrom(cursor)) return undefined;
+    const remedy = `the state folder ${this.config.stateDir} is older than the warehouse (restored from a backup, say). No call was loaded. Restore the state folder and the warehouse from the same moment; or begin a new state: move ${this.config.stateDir} aside, \`stowage claim ${warehouse.name}\`, then send each computation's current run again (docs/architecture.md#the-state-folder)`;
+    const where = `${schema}'s ledger has loaded this state's call log up to segment ${cursor.segment}, byte ${cursor.offset}`;
+    if (log.holdsPosition(cursor)) {
+      if (lastId === undefined) return undefined;
+      const there = log.entryEndingAt<{ messageId?: unknown }>(cursor)?.messageId;
+      if (there === undefined || there === lastId) return undefined;
+      return `${where}, where the log's call ${JSON.stringify(there)} ends, not the call the ledger loaded last (${JSON.stringify(lastId)}): ${remedy}`;
+    }
     const end = log.end();
-    return (
-      `${schema}'s ledger has loaded this state's call log up to segment ${cursor.segment}, byte ${cursor.offset}, which is not where any call of the log ends (it ends at segment ${end.segment}, byte ${end.offset}): the state folder ${this.config.stateDir} is older than the warehouse (restored from a backup, say). No call was loaded. Restore the state folder and the warehouse from the same moment; or begin a new state: move ${this.config.stateDir} aside, \`stowage claim ${warehouse.name}\`, then send each computation's current run again (docs/architecture.md#the-state-folder)`
-    );
+    return `${where}, which is not where any call of the log ends (it ends at segment ${end.segment}, byte ${end.offset}): ${remedy}`;
   }
 
   /** Whether the space's index stops short of `at` (the ledger's cursor): a first sync's, killed before it took its batches' ids. */

@@ -27,6 +27,23 @@ describe('CallLog', () => {
     expect(log.holdsPosition({ segment: last!.segment + 1, offset: 10 })).toBe(false);
   });
 
+  it('reads the entry that ends at a position: within a segment, at the start of the next, and one longer than its read chunk', async () => {
+    const log = new CallLog(mkdtempSync(join(tmpdir(), 'log-')), 150_020);
+    expect(log.entryEndingAt({ segment: 0, offset: 0 })).toBeUndefined();
+    const long = 'y'.repeat(150_000);
+    await log.append([{ n: 1 }, { n: 2, long }]);
+    // Past the segment's size: the next append begins segment 1.
+    await log.append([{ n: 3 }]);
+    const ends: Array<{ segment: number; offset: number }> = [];
+    for await (const b of log.read({ segment: 0, offset: 0 }, 1)) ends.push(b.end);
+    expect(ends.map((end) => log.entryEndingAt(end))).toEqual([{ n: 1 }, { n: 2, long }, { n: 3 }]);
+    expect(ends[2]!.segment).toBe(1);
+    // The start of segment 1 is where segment 0's last entry ends.
+    expect(log.entryEndingAt({ segment: 1, offset: 0 })).toEqual({ n: 2, long });
+    expect(log.entryEndingAt({ segment: 5, offset: 0 })).toBeUndefined();
+    expect(log.entryEndingAt({ segment: 0, offset: ends[0]!.offset - 1 })).toBeUndefined();
+  });
+
   it('reads back what was appended, in order, resuming from any batch end', async () => {
     const log = new CallLog(mkdtempSync(join(tmpdir(), 'log-')));
     await log.append([{ n: 1 }, { n: 2 }, { n: 3 }]);

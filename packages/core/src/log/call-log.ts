@@ -171,6 +171,44 @@ export class CallLog {
     }
   }
 
+  /**
+   * The entry that ends at `at` (a position `holdsPosition` accepts), parsed: the call a ledger's
+   * cursor says was loaded last. Undefined at the log's start, where the segment holding it was
+   * let go of, or where it is no whole entry.
+   */
+  entryEndingAt<T = unknown>(at: LogPosition): T | undefined {
+    let { segment, offset } = at;
+    const segments = this.segments();
+    if (offset === 0) {
+      // The last entry of the segment before: a segment is begun only after a whole entry.
+      segment -= 1;
+      if (!segments.includes(segment)) return undefined;
+      const path = join(this.dir, segmentName(segment));
+      offset = lastLineEnd(path, statSync(path).size);
+    }
+    if (!segments.includes(segment) || offset === 0) return undefined;
+    const fd = openSync(join(this.dir, segmentName(segment)), 'r');
+    try {
+      // Back from the entry's newline to the one before it, a chunk at a time: an entry may be long.
+      const parts: Buffer[] = [];
+      let end = offset - 1;
+      while (end > 0) {
+        const chunk = Buffer.alloc(Math.min(end, 64 * 1024));
+        const start = end - chunk.length;
+        readSync(fd, chunk, 0, chunk.length, start);
+        const at = chunk.lastIndexOf(0x0a);
+        parts.unshift(at >= 0 ? chunk.subarray(at + 1) : chunk);
+        if (at >= 0) break;
+        end = start;
+      }
+      return JSON.parse(Buffer.concat(parts).toString('utf8')) as T;
+    } catch {
+      return undefined;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
   /** The bytes of the log from `from` to `to`, across segments. */
   bytesBetween(from: LogPosition, to: LogPosition): number {
     let bytes = 0;

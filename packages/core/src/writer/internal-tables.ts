@@ -1,5 +1,12 @@
 import type { Column, LogicalType } from '../contract/logical-type.js';
 
+/**
+ * The message id of the batch's last call: where the ledger's cursor falls on a call's end in a
+ * log restored from an older backup, it tells whether that call is the one loaded (a cursor alone
+ * cannot: calls of one shape are of one length). Added to ledgers made before it, as they are next written.
+ */
+const LEDGER_LAST_ID: Column = { name: 'last_id', type: 'string' };
+
 /** The load ledger: one row per committed batch, in the same transaction as the batch's rows. */
 export const LEDGER_TABLE = '_stowage_loads';
 export const LEDGER_COLUMNS: Column[] = [
@@ -9,6 +16,7 @@ export const LEDGER_COLUMNS: Column[] = [
   { name: 'calls', type: 'bigint' },
   { name: 'sync_id', type: 'string' },
   { name: 'loaded_at', type: 'timestamp' },
+  LEDGER_LAST_ID,
 ];
 
 /** The quarantine: values that could not be stored without loss, with why and where. */

@@ -60,7 +60,7 @@ export interface WriteBatch {
    * The ledger row committed with the batch: where in which log this batch ends. A batch without
    * one relies on its keys alone (a replay inserts nothing new).
    */
-  ledger?: { stream: string; end: LogPosition; calls: number; syncId: string };
+  ledger?: { stream: string; end: LogPosition; calls: number; syncId: string; lastId?: string };
   /** False when the schema must already exist (an activation's existing schema): never created. */
   createSchema?: boolean;
   /**
@@ -163,6 +163,8 @@ export type EarlierWriterOf = (schema: string, writer: TableWriter) => Promise<s
 export interface PreparedBatch {
   schema: string;
   internalTables: Array<[table: string, columns: Column[]]>;
+  /** Columns of Stowage's own tables made before those columns were (the ledger's `last_id`). */
+  internalColumns: Array<[table: string, column: Column]>;
   /**
    * `keys`: the rows' keys, where the driver loads straight into a table when none of them is
    * there. `checked`: the rows were sorted against the sync's look at its keys (`SyncKeys`): all new.
@@ -385,6 +387,22 @@ export class TableWriter {
     return rows[0] ? { segment: Number(rows[0].segment), offset: Number(rows[0].position) } : undefined;
   }
 
+  /**
+   * The message id of the last call of the batch the ledger ends at `at` (`cursor`): undefined
+   * where the ledger holds none (a ledger, or a batch, from before it was kept).
+   */
+  async lastLoadedId(schema: string, stream: string, at: LogPosition): Promise<string | undefined> {
+    const ledger = (await this.tables(schema)).get(LEDGER_TABLE);
+    if (!ledger?.some((c) => c.name === 'last_id')) return undefined;
+    const q = (s: string) => this.dialect.quote(s);
+    const p = (i: number) => this.dialect.param(i);
+    const rows = await this.driver.query<{ last_id: string | null }>(
+      `SELECT ${q('last_id')} FROM ${this.sql.table(schema, LEDGER_TABLE)} WHERE ${q('stream')} = ${p(1)} AND ${q('segment')} = ${p(2)} AND ${q('position')} = ${p(3)} AND ${q('last_id')} IS NOT NULL LIMIT 1`,
+      [stream, at.segment, at.offset],
+    );
+    return rows[0]?.last_id ?? undefined;
+  }
+
   async write(batch: WriteBatch): Promise<WriteResult> {
     return this.apply(await this.prepare(batch));
   }
@@ -400,12 +418,20 @@ export class TableWriter {
     const tables = await this.tables(batch.schema);
     // A schema with no table yet may not exist; CREATE SCHEMA IF NOT EXISTS settles it (never for an existing schema an activation names).
     const createSchema = (batch.createSchema ?? true) && tables.size === 0;
-    const prepared: PreparedBatch = { schema: batch.schema, internalTables: [], tables: [], dirty: [], ledger: batch.ledger, createSchema, shared: batch.shared, duplicates: 0, casts: 0 };
+    const prepared: PreparedBatch = { schema: batch.schema, internalTables: [], internalColumns: [], tables: [], dirty: [], ledger: batch.ledger, createSchema, shared: batch.shared, duplicates: 0, casts: 0 };
     // Stowage's own tables only where they are used: a schema it does not own gets no empty ledger.
     const internal = (table: string, columns: readonly Column[]) => {
-      if (tables.has(table)) return;
-      prepared.internalTables.push([table, [...columns]]);
-      tables.set(table, [...columns]);
+      const made = tables.get(table);
+      if (!made) {
+        prepared.internalTables.push([table, [...columns]]);
+        tables.set(table, [...columns]);
+        return;
+      }
+      for (const column of columns) {
+        if (made.some((c) => c.name === column.name)) continue;
+        prepared.internalColumns.push([table, column]);
+        made.push(column);
+      }
     };
     if (batch.ledger) internal(LEDGER_TABLE, LEDGER_COLUMNS);
     const rejects: Reject[] = [...(batch.rejects ?? [])];
@@ -689,6 +715,7 @@ export class TableWriter {
     // user granted a schema made for it, and nothing more, would fail every sync on its CREATE.
     if (prepared.createSchema && !(await this.driver.schemaExists(schema))) await this.driver.execute(this.sql.createSchema(schema));
     for (const [table, columns] of prepared.internalTables) await this.createInternalTable(schema, table, columns);
+    for (const [table, column] of prepared.internalColumns) await this.driver.execute(this.sql.addColumn(schema, table, column));
     const stages = new Map<string, string>();
     // A table that feeds a latest-value table is read again to mark its keys; the others only by their insert.
     const readAgain = new Set(prepared.dirty.map((spec) => spec.source));
@@ -804,7 +831,7 @@ export class TableWriter {
   }
 
   private async commitLedger(schema: string, ledger: NonNullable<WriteBatch['ledger']>): Promise<void> {
-    const values = [ledger.stream, ledger.end.segment, ledger.end.offset, ledger.calls, ledger.syncId, new Date().toISOString()];
+    const values = [ledger.stream, ledger.end.segment, ledger.end.offset, ledger.calls, ledger.syncId, new Date().toISOString(), ledger.lastId ?? null];
     await this.driver.execute(
       `INSERT INTO ${this.sql.table(schema, LEDGER_TABLE)} (${LEDGER_COLUMNS.map((c) => this.dialect.quote(c.name)).join(', ')}) VALUES (${values.map((_, i) => this.dialect.param(i + 1)).join(', ')})`,
       values,

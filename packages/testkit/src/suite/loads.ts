@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -75,6 +75,31 @@ export function loads(dut: DestinationUnderTest): void {
       expect((await h.sync()).calls).toBe(1);
       expect((await h.sync()).calls).toBe(0);
       expect(await h.rows('identifies', ['user_id'])).toEqual([{ user_id: 'u1' }]);
+      await h.close();
+    });
+
+    it("adds last_id to a ledger made before it, at the next sync, and tells by it a state folder restored from an older backup whose new calls end where the ledger's cursor is", async () => {
+      const h = await Harness.create(dut);
+      const q = (s: string) => dut.destination.dialect.quote(s);
+      const call = (i: number) => identify(`u${i}`, { plan: 'pro' }, { messageId: `restore-${i}` });
+      await h.calls([call(1)]);
+      await h.sync();
+      await h.execute(`ALTER TABLE ${q('engage_default')}.${q('_stowage_loads')} DROP COLUMN ${q('last_id')}`);
+      const state = join(h.dir, '.stowage');
+      const backup = mkdtempSync(join(tmpdir(), 'stowage-kit-backup-'));
+      cpSync(state, backup, { recursive: true });
+      await h.calls([call(2), call(3)]);
+      expect(await h.sync()).toMatchObject({ status: 'Success', calls: 2 });
+      expect(await h.columns('_stowage_loads')).toContain('last_id');
+      rmSync(state, { recursive: true });
+      cpSync(backup, state, { recursive: true });
+      rmSync(backup, { recursive: true });
+      // Calls of the same length as those the restored log lacks: the log ends where the ledger's cursor is.
+      await h.calls([call(4), call(5)]);
+      const refused = await h.stowage.sync('wh');
+      expect(refused).toMatchObject({ status: 'Failure', calls: 0 });
+      expect(refused.error).toContain(`where the log's call "restore-5" ends, not the call the ledger loaded last ("restore-3")`);
+      expect(await h.rows('identifies', ['user_id'])).toEqual([{ user_id: 'u1' }, { user_id: 'u2' }, { user_id: 'u3' }]);
       await h.close();
     });
 
