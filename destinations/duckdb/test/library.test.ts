@@ -137,6 +137,35 @@ describe('a state folder restored from a backup older than the warehouse, its lo
   });
 });
 
+describe('a Storage Actions run of a state folder restored from a backup older than the table', () => {
+  // Its first attempt took its ids for new (no table could hold them, as far as the state knew)
+  // and wrote, without a look, the entry of c3 that a run after the backup had written already.
+  it('looks for its ids among all the rows and writes each change once, saying why', async () => {
+    const h = await Harness.create(dut, { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts' } } });
+    const member = (i: number) => ({ profileId: `p${i}`, userId: `u${i}`, entityContext: { cart_id: `c${i}` } });
+    await h.run({ computation: 'carts', id: 'r1', completedAt: '2026-11-01T10:00:00.000Z' }, [member(1), member(2)]);
+    const state = join(h.dir, '.stowage');
+    const backup = join(h.dir, 'backup');
+    cpSync(state, backup, { recursive: true });
+    await h.run({ computation: 'carts', id: 'r2', completedAt: '2026-11-02T10:00:00.000Z' }, [member(1), member(2), member(3)]);
+    rmSync(state, { recursive: true });
+    cpSync(backup, state, { recursive: true });
+    // Days later: the look by the run's own time alone would not reach r2's rows.
+    const result = await h.run({ computation: 'carts', id: 'r3', completedAt: '2026-11-09T10:00:00.000Z' }, [member(1), member(2), member(3)]);
+    expect(result.writes[0]).toMatchObject({ status: 'Success', duplicates: 1 });
+    expect(result.writes[0]!.notices).toContain(
+      'default.carts holds rows of runs later than any the profile state has applied (2026-11-01T10:00:00.000Z): the state folder is older than the table (restored from a backup, say), whose message ids may be anywhere in it: this run looked for each among all its rows before writing it (slower). Restore the state folder and the warehouse from one moment',
+    );
+    const rows = await h.rows('carts', ['user_id', 'personas_computation_run_id'], ['user_id'], 'wh', 'default');
+    expect(rows).toEqual([
+      { user_id: 'u1', personas_computation_run_id: 'r1' },
+      { user_id: 'u2', personas_computation_run_id: 'r1' },
+      { user_id: 'u3', personas_computation_run_id: 'r2' },
+    ]);
+    await h.close();
+  });
+});
+
 describe('a profile state (state.duckdb) restored alone, older than the rest of its folder', () => {
   // It counted again the versions of changes the warehouse held: u2's return made the message ids
   // of its first entry, and the sync skipped them as copies ("Success", u2 still out of vip).

@@ -106,6 +106,12 @@ const ENTITY_CONTEXT = 'entity_context';
 export interface RunIdsLook {
   alsoAt?: readonly string[];
   unseen?: boolean;
+  /**
+   * The latest completion time of the runs the profile state applied in the space (null: none).
+   * A table holding a row of a later time was written by runs the state does not know
+   * (`ChangeSink.alsoAt`): there neither `unseen` nor `alsoAt` is trusted, and the look reads every row.
+   */
+  knownUntil?: string | null;
 }
 
 /**
@@ -150,6 +156,8 @@ export class ActionWriter {
 
   /** The message ids written in this session with `unseen` (RunIdsLook). */
   private readonly unseenIds = new IdsOfEmptyTables();
+  /** Tables found in this session holding rows of runs the profile state does not know (`RunIdsLook.knownUntil`), by schema and table. */
+  private readonly ahead = new Map<string, Promise<boolean>>();
 
   async write(payloads: readonly ActionPayload[]): Promise<ActionWriteResult> {
     return this.apply(await this.prepare(payloads));
@@ -161,7 +169,7 @@ export class ActionWriter {
    * previous write's statements do; writes prepared one after another are applied in that order
    * (each is planned against the schema the ones before it leave).
    */
-  async prepare(payloads: readonly ActionPayload[], { alsoAt, unseen }: RunIdsLook = {}): Promise<PreparedActionWrite> {
+  async prepare(payloads: readonly ActionPayload[], { alsoAt, unseen, knownUntil }: RunIdsLook = {}): Promise<PreparedActionWrite> {
     const out: ActionWriteResult = { results: new Array(payloads.length), rows: {}, refused: 0, duplicates: 0, casts: 0, rejects: 0, notices: [] };
     const bySchema = new Map<string, { tables: Map<string, Array<Record<string, unknown>>>; rejects: Reject[]; override: boolean; indices: number[] }>();
     const refuse = (i: number, status: number, reason: string) => {
@@ -231,17 +239,42 @@ export class ActionWriter {
       // A message id names one change, stamped with its run's completion time on every attempt
       // (the profile state keeps the first one that handed changes on): when the caller knows the
       // other times it may have been made with (`alsoAt`), it can only already be among the rows
-      // of its own time or of those.
-      const look = alsoAt ? { keyArrivesWith: 'received_at', keyAlsoArrivedAt: alsoAt } : {};
+      // of its own time or of those; unless a table holds rows of runs the profile state never
+      // applied (a state restored from an older backup), whose ids may be anywhere. Where a key
+      // index answers the look by the key alone, times are not asked.
+      const ahead = !this.capabilities.keyIndexes && (await this.anyAhead(schema, [...group.tables.keys()], knownUntil, out.notices));
+      const look = alsoAt && !ahead ? { keyArrivesWith: 'received_at', keyAlsoArrivedAt: alsoAt } : {};
       const tables: TableBatch[] = [...group.tables].map(([table, rows]) => ({ table, rows, fixedTypes: COLUMN_TYPES, key: 'id', ...look }));
       // Ids no table can hold yet go in without a look, unless one comes twice in the session
       // (or two share a hash): that batch looks, and finds the earlier one's rows. Where a key
-      // index answers the look in milliseconds, it is made all the same: a profile state restored
-      // from a backup older than the tables calls a run it handed on already unseen.
-      const keys = unseen && !this.capabilities.keyIndexes ? this.unseenIds.keysFor([...group.tables.values()].flatMap((rows) => rows.map((row) => row.id as string))) : undefined;
+      // index answers the look in milliseconds, it is made all the same.
+      const keys = unseen && !this.capabilities.keyIndexes && !ahead ? this.unseenIds.keysFor([...group.tables.values()].flatMap((rows) => rows.map((row) => row.id as string))) : undefined;
       schemas.push({ schema, batch: await this.writer.prepare({ schema, tables, latest: [], rejects: group.rejects, createSchema: !group.override, shared: true }, keys) });
     }
     return { out, schemas };
+  }
+
+  /**
+   * Whether any of the tables holds a row stamped after `knownUntil` (`RunIdsLook.knownUntil`),
+   * asked once a session per table (the zone maps of `received_at` skip the rest); told once.
+   */
+  private async anyAhead(schema: string, tables: readonly string[], knownUntil: string | null | undefined, notices: string[]): Promise<boolean> {
+    if (knownUntil === undefined) return false;
+    let ahead = false;
+    for (const table of tables) {
+      const key = `${schema}\u0000${table}`;
+      let asked = this.ahead.get(key);
+      if (!asked) {
+        this.ahead.set(key, (asked = this.writer.holdsLater(schema, table, 'received_at', knownUntil)));
+        if (await asked) {
+          notices.push(
+            `${schema}.${table} holds rows of runs later than any the profile state has applied (${knownUntil ?? 'none'}): the state folder is older than the table (restored from a backup, say), whose message ids may be anywhere in it: this run looked for each among all its rows before writing it (slower). Restore the state folder and the warehouse from one moment`,
+          );
+        }
+      }
+      if (await asked) ahead = true;
+    }
+    return ahead;
   }
 
   /**

@@ -312,8 +312,8 @@ export class Stowage {
           await lane(warehouse).submit(async () => progress.events(await this.actions.commitOrQueue(s, warehouse, space, writes)));
         }
       },
-      alsoAt: (times, unseen) => {
-        look = { alsoAt: times, unseen };
+      alsoAt: (times, unseen, knownUntil) => {
+        look = { alsoAt: times, unseen, knownUntil };
       },
       settle: async () => {
         for (const l of lanes.values()) await l.settle();

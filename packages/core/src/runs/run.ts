@@ -136,8 +136,14 @@ export interface ChangeSink {
    * `unseen`: no attempt of this run handed changes on before this one, and no other run's
    * attempt is unapplied (`times` is empty): none of the run's message ids can be in any table
    * yet, and its writes need no look for them, only a check that no id comes twice.
+   *
+   * `knownUntil`: the latest completion time of the runs the state applied in the space (null:
+   * none). Every row an activation wrote is stamped with the time of a run the state applied or
+   * attempted, so a table holding a later one was written by runs the state does not know: the
+   * state folder restored from a backup older than the table, whose `unseen` and `times` are then
+   * not to be trusted: its ids may be anywhere.
    */
-  alsoAt?(times: readonly string[] | undefined, unseen?: boolean): void;
+  alsoAt?(times: readonly string[] | undefined, unseen?: boolean, knownUntil?: string | null): void;
 }
 
 /**

@@ -388,6 +388,21 @@ export class TableWriter {
   }
 
   /**
+   * Whether the table holds a row whose `column` (a timestamp) is later than `after` (null: any
+   * row). Where the table is not there, none.
+   */
+  async holdsLater(schema: string, table: string, column: string, after: string | null): Promise<boolean> {
+    const columns = (await this.tables(schema)).get(table);
+    if (!columns) return false;
+    const type = columns.find((c) => c.name === column)?.type;
+    if (after !== null && type !== 'timestamp') return false;
+    const q = (s: string) => this.dialect.quote(s);
+    const where = after === null ? '' : ` WHERE ${q(column)} > CAST(${this.dialect.param(1)} AS ${this.dialect.physicalType('timestamp')})`;
+    const rows = await this.driver.query(`SELECT 1 AS ${q('found')} FROM ${this.sql.table(schema, table)}${where} LIMIT 1`, after === null ? [] : [after]);
+    return rows.length > 0;
+  }
+
+  /**
    * The message id of the last call of the batch the ledger ends at `at` (`cursor`): undefined
    * where the ledger holds none (a ledger, or a batch, from before it was kept).
    */
