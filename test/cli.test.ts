@@ -1,5 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { project, stowage, tempDir } from './support/cli.js';
@@ -425,6 +426,35 @@ describe('the stowage command', () => {
     const refused = await stowage(['run', 'r3.json'], { cwd: dir });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('run r3 of shop/ltv was not applied: the profile state');
+  });
+
+  it('loads a warehouse type from its own package, installed beside the configuration; says what is wrong with one that fails', async () => {
+    // A real engine under a type of its own: DuckDB's destination, as a package would export it.
+    const duckdbEntry = pathToFileURL(resolve(import.meta.dirname, '../destinations/duckdb/dist/index.js')).href;
+    const dir = project({ warehouses: { local: { type: 'duck-two', settings: { path: 'warehouse.duckdb' } } } });
+    const pkg = (type: string, source: string) => {
+      const folder = join(dir, 'node_modules', '@stowage', `destination-${type}`);
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(join(folder, 'package.json'), JSON.stringify({ name: `@stowage/destination-${type}`, type: 'module', exports: { '.': { default: './index.js' } } }));
+      writeFileSync(join(folder, 'index.js'), source);
+    };
+    const unknown = await stowage(['check'], { cwd: dir });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown warehouse type "duck-two"; installed: duckdb, postgres, redshift (the stowage command also loads a warehouse package installed as @stowage/destination-<type>)');
+    pkg('duck-two', `import { duckdb } from ${JSON.stringify(duckdbEntry)};\nexport default { ...duckdb, type: 'duck-two' };\n`);
+    writeFileSync(join(dir, 'r1.json'), JSON.stringify({ space: 'shop', computation: 'vip', id: 'r1', completedAt: '2026-11-23T10:00:00Z', profiles: [{ userId: 'u1' }] }));
+    expect((await stowage(['run', 'r1.json'], { cwd: dir })).code).toBe(0);
+    const sync = await stowage(['sync'], { cwd: dir });
+    expect(sync.code, sync.stderr).toBe(0);
+    expect((await stowage(['check'], { cwd: dir })).stdout).toContain('warehouse local (duck-two): connected');
+    pkg('duck-two', `export default { type: 'something-else' };\n`);
+    const wrong = await stowage(['check'], { cwd: dir });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('/warehouses: warehouse type "duck-two": the package @stowage/destination-duck-two exports no destination of type "duck-two"');
+    pkg('duck-two', `throw new Error('broken on purpose');\n`);
+    const broken = await stowage(['check'], { cwd: dir });
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain('/warehouses: warehouse type "duck-two": the package @stowage/destination-duck-two could not be loaded: broken on purpose');
   });
 
   it('check makes no state folder, whether or not it reaches the warehouse', async () => {

@@ -1,4 +1,4 @@
 export { main, program } from './program.js';
 export { openStowage } from './open.js';
-export { destinations } from './registry.js';
+export { destinations, loadDestinationsOf, useDestination } from './registry.js';
 export { random } from './demo/sample.js';

@@ -11,6 +11,7 @@ import { DEFAULT_RETRY_AFTER_SECONDS, serve } from './commands/serve.js';
 import { syncNow } from './commands/sync.js';
 import { demo } from './demo/demo.js';
 import { openStowage, stateDirs } from './open.js';
+import { loadDestinationsOf } from './registry.js';
 import { errorMessage, EXIT } from './output.js';
 
 function positiveInteger(value: string): number {
@@ -29,7 +30,12 @@ export function program(): Command {
     .description('Lands Engage audiences and computed traits in your warehouse, in Segment\'s schema.')
     .version('0.1.0')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    // A warehouse type of a package of its own is loaded before the configuration is read.
+    .hook('preAction', async (_cli, command) => {
+      const config: unknown = command.opts().config;
+      if (typeof config === 'string') await loadDestinationsOf(config);
+    });
 
   cli.command('demo')
     .description('Land a realistic sample space in an embedded DuckDB warehouse and tour its tables')

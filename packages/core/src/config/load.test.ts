@@ -74,7 +74,7 @@ describe('configuration', () => {
         "/warehouses/wh/settings: must have required property 'path'",
         '/warehouses/wh/disabled/tables: "users" is computed from "identifies"; disable both, or neither',
         '/warehouses/wh/disabled/columns/users: id cannot be disabled (loads are keyed and merged on them)',
-        '/warehouses/other/type: unknown warehouse type "oracle"; installed: memory',
+        '/warehouses/other/type: unknown warehouse type "oracle"; installed: memory (the stowage command also loads a warehouse package installed as @stowage/destination-<type>)',
         '/spaces/ok/computations/vip/warehouses/nowhere: no warehouse of that name',
       ]);
     }

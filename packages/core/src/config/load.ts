@@ -188,7 +188,7 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
   for (const [name, w] of Object.entries<any>(input.warehouses)) {
     const destination = destinations.get(w.type);
     if (!destination) {
-      problems.push(`/warehouses/${name}/type: unknown warehouse type "${w.type}"; installed: ${[...destinations.keys()].join(', ')}`);
+      problems.push(`/warehouses/${name}/type: unknown warehouse type "${w.type}"; installed: ${[...destinations.keys()].join(', ')} (the stowage command also loads a warehouse package installed as @stowage/destination-<type>)`);
       continue;
     }
     const told = problems.length;

@@ -36,7 +36,11 @@ export interface StageOptions {
 export interface Driver {
   /** Run one statement; values are bound as parameters, never spliced into the text. Returns rows changed. */
   execute(sql: string, params?: readonly SqlValue[]): Promise<number>;
-  /** Run one query and return its rows as plain objects (bigints as numbers or strings). */
+  /**
+   * Run one query and return its rows as plain objects, each value as JavaScript holds it: text
+   * as strings, booleans as `true`/`false` (not 0/1: the core and the suite compare them so),
+   * integers as numbers or, past 2^53, strings or bigints, timestamps as strings or Dates, null as null.
+   */
   query<T extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
   /** The columns of a table as the warehouse has them, or undefined when the table does not exist. */
   columns(schema: string, table: string): Promise<Column[] | undefined>;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Harness, identify, track, type DestinationUnderTest } from '../harness.js';
+import { textBounded } from './text-limit.js';
 
 /**
  * The user's own `engage_default.<table>`, made beforehand with an `email` that may not be null: a
@@ -53,7 +54,7 @@ export function refusedCalls(dut: DestinationUnderTest): void {
       const h = await strictIdentifies(dut, 4);
       // Its note is quarantined for its length (where text is bounded); the call, without an email, is refused whole.
       // Mostly one-byte characters: a test server's VARCHAR may count characters, not bytes.
-      const note = `é€😀${'x'.repeat(Number.isFinite(maxStringBytes) ? Math.ceil(1.5 * maxStringBytes) : 200_000)}é€😀`;
+      const note = `é€😀${'x'.repeat(textBounded(dut) ? Math.ceil(1.5 * maxStringBytes) : 200_000)}é€😀`;
       const refused = identify('u1', { note }, { messageId: 'big' });
       await h.calls([identify('u0', { email: 'u0@example.com' }), refused]);
       expect(await h.sync()).toMatchObject({ status: 'Partial', calls: 2 });
