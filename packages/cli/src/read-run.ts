@@ -1,6 +1,7 @@
-import { accessSync, closeSync, constants, createReadStream, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { jsonErrorMessage, parseJsonExactly, parseRunHeader, parseRunProfile, RunFormatError, UsageError, utf8Problem, type RunHeader, type RunProfile } from '@stowage/core';
 import { byteLines, withoutByteOrderMark } from './text-lines.js';
+import { JsonShapeError, JsonValues } from './json-values.js';
 
 const CHUNK = 5_000;
 
@@ -43,19 +44,95 @@ export function readRun(path: string): { header: RunHeader; profiles: AsyncItera
   if (head && typeof head === 'object' && !Array.isArray(head) && !('profiles' in head)) {
     return { header: named(`${path}:1`, () => parseRunHeader(head)), profiles: ndjsonProfiles(path) };
   }
-  const bytes = readFileSync(path);
-  // Said as it is: not behind "neither a JSON run nor NDJSON", which it may well be.
-  const notText = utf8Problem(bytes);
-  if (notText) throw new RunFormatError(`${path}: ${notText}; nothing of this run was applied`);
-  let whole: any;
+  const { fields, profilesAt } = jsonRunFields(path);
+  const header = named(path, () => parseRunHeader(fields, { profiles: true }));
+  if (profilesAt === undefined) throw new RunFormatError(`${path}: "profiles" must be an array`);
+  return { header, profiles: jsonProfiles(path, profilesAt) };
+}
+
+/** A JSON value's bytes, checked to be UTF-8 and parsed exactly, its errors said about `where`. */
+function parsed(path: string, where: string, bytes: Buffer): unknown {
+  const problem = utf8Problem(bytes);
+  if (problem) throw new RunFormatError(`${path}: ${where}: ${problem}; nothing of this run was applied`);
   try {
-    whole = parseJsonExactly(withoutByteOrderMark(bytes.toString('utf8')));
+    return parseJsonExactly(bytes.toString('utf8'));
   } catch (error) {
-    throw new RunFormatError(`${path} is neither a JSON run nor NDJSON with a header line: ${(error as Error).message}`);
+    throw new RunFormatError(`${path}: ${where}: not valid JSON (${jsonErrorMessage(error)}); nothing of this run was applied`);
   }
-  const header = named(path, () => parseRunHeader(whole, { profiles: true }));
-  if (!Array.isArray(whole.profiles)) throw new RunFormatError(`${path}: "profiles" must be an array`);
-  return { header, profiles: arrayProfiles(path, whole.profiles as unknown[]) };
+}
+
+/**
+ * A JSON run's fields but its profiles, and where its profiles' array begins: read through the
+ * file once, the profiles passed over without being held, so that a run of any size is read in
+ * the memory of one profile at a time (the profiles are read in a second pass, `jsonProfiles`).
+ */
+function jsonRunFields(path: string): { fields: Record<string, unknown>; profilesAt?: number } {
+  const doc = new JsonValues(path);
+  const fields: Record<string, unknown> = {};
+  let profilesAt: number | undefined;
+  try {
+    if (doc.peek() === 0xef) for (let i = 0; i < 3; i++) doc.take();
+    doc.expect('{', "a JSON run's opening '{'");
+    if (!doc.takeIf('}')) {
+      do {
+        const key = parsed(path, `a key at byte ${doc.offset}`, doc.value());
+        if (typeof key !== 'string') throw new JsonShapeError(`expected a key (a string) before byte ${doc.offset}`);
+        doc.expect(':', `':' after the key "${key}"`);
+        doc.skipWhitespace();
+        if (key === 'profiles') {
+          profilesAt = doc.peek() === 0x5b ? doc.offset : undefined;
+          doc.skip();
+          fields.profiles = [];
+        } else fields[key] = parsed(path, `"${key}"`, doc.value());
+      } while (doc.takeIf(','));
+      doc.expect('}', "',' or the closing '}' of the run");
+    }
+    doc.skipWhitespace();
+    if (doc.peek() !== -1) throw new JsonShapeError(`unexpected text after the run's closing '}', at byte ${doc.offset}`);
+    return { fields, profilesAt };
+  } catch (error) {
+    if (error instanceof JsonShapeError) throw new RunFormatError(`${path} is neither a JSON run nor NDJSON with a header line: ${error.message}`);
+    throw error;
+  } finally {
+    doc.close();
+  }
+}
+
+async function* jsonProfiles(path: string, at: number): AsyncIterable<RunProfile[]> {
+  const doc = new JsonValues(path, at);
+  try {
+    doc.expect('[', "'['");
+    if (doc.takeIf(']')) return;
+    let chunk: RunProfile[] = [];
+    let i = 0;
+    do {
+      const where = `profiles[${i}]`;
+      let bytes: Buffer;
+      try {
+        bytes = doc.value();
+      } catch (error) {
+        if (error instanceof JsonShapeError) throw new RunFormatError(`${path}: ${where}: ${error.message}; nothing of this run was applied`);
+        throw error;
+      }
+      const p = parseRunProfile(parsed(path, where, bytes));
+      if (typeof p === 'string') throw new RunFormatError(`${path}: ${where}: ${p}; nothing of this run was applied`);
+      chunk.push(p);
+      i++;
+      if (chunk.length >= CHUNK) {
+        yield chunk;
+        chunk = [];
+      }
+    } while (doc.takeIf(','));
+    try {
+      doc.expect(']', `',' or the closing ']' of "profiles" after profiles[${i - 1}]`);
+    } catch (error) {
+      if (error instanceof JsonShapeError) throw new RunFormatError(`${path}: ${error.message}; nothing of this run was applied`);
+      throw error;
+    }
+    if (chunk.length) yield chunk;
+  } finally {
+    doc.close();
+  }
 }
 
 /** The header read, its error naming where it is (several files may be given at once). */
@@ -79,16 +156,6 @@ export function fileProblem(path: string, { empty = false } = {}): string | unde
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return code === 'ENOENT' ? `${path}: no such file` : code === 'EACCES' ? `${path} cannot be read (permission denied)` : `${path} cannot be read: ${(error as Error).message}`;
-  }
-}
-
-async function* arrayProfiles(path: string, items: unknown[]): AsyncIterable<RunProfile[]> {
-  for (let i = 0; i < items.length; i += CHUNK) {
-    yield items.slice(i, i + CHUNK).map((item, j) => {
-      const p = parseRunProfile(item);
-      if (typeof p === 'string') throw new RunFormatError(`${path}: profiles[${i + j}]: ${p}; nothing of this run was applied`);
-      return p;
-    });
   }
 }
 

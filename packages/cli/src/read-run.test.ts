@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseJsonExactly, parseRunProfile } from '@stowage/core';
+import { readRun } from './read-run.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'read-run-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let files = 0;
+function file(content: string | Buffer): string {
+  const path = join(dir, `run-${++files}.json`);
+  writeFileSync(path, content);
+  return path;
+}
+
+async function read(path: string) {
+  const { header, profiles } = readRun(path);
+  const all = [];
+  for await (const chunk of profiles) all.push(...chunk);
+  return { header, profiles: all };
+}
+
+const header = { space: 'default', computation: 'carts', id: 'r1', kind: 'snapshot', completedAt: '2026-11-23T10:00:00.000Z' };
+
+describe('a JSON run', () => {
+  it('is read a profile at a time, the header wherever its fields are, values with brackets, quotes and escapes in strings, past the reading window', async () => {
+    // An integer past 2^53, which JavaScript would round: written as its digits.
+    const exact = (m: unknown) => JSON.stringify(m).replaceAll('"__BIG__"', '12345678901234567891');
+    // Contexts longer than the 1 MiB window, and strings that look like the structure around them.
+    const tricky = { note: 'a } ] , " \\" \\\\ [ { : "', emoji: 'é€😀', nested: [[{ a: [] }], {}], big: '__BIG__' };
+    const members = Array.from({ length: 12_000 }, (_, i) => ({ userId: `u${i}`, entityContext: { cart_id: `c${i}`, ...(i % 5_000 === 7 ? { blob: 'x'.repeat(1_500_000) } : {}), tricky } }));
+    const text = `\ufeff \n{"profiles" :\t[ ${members.map(exact).join(' ,\n')} ] , "space":"default","computation":"carts","id":"r1","kind":"snapshot","completedAt":"2026-11-23T10:00:00.000Z"}\n\n`;
+    const run = await read(file(text));
+    expect(run.header).toMatchObject(header);
+    expect(run.profiles.length).toBe(12_000);
+    // As a profile of an NDJSON line is read (its integer past 2^53 as exact).
+    expect(run.profiles[7]).toEqual(parseRunProfile(parseJsonExactly(exact(members[7]))));
+    expect((run.profiles[7]!.entityContext as { tricky: { big: unknown } }).tricky.big).toBe('12345678901234567891');
+    expect(run.profiles[11_999]).toMatchObject({ userId: 'u11999' });
+  });
+
+  it('with no profiles, or profiles first and the header after', async () => {
+    expect((await read(file(JSON.stringify({ ...header, profiles: [] })))).profiles).toEqual([]);
+    expect((await read(file(`{"profiles":[{"userId":"u1"}],${JSON.stringify(header).slice(1)}`))).profiles).toMatchObject([{ userId: 'u1' }]);
+  });
+
+  it('that is not one says where, and a bad profile says which', async () => {
+    const ok = (profiles: string) => `{"space":"default","computation":"carts","id":"r1","completedAt":"2026-11-23T10:00:00Z","profiles":${profiles}}`;
+    expect(() => readRun(file(`${ok('[]')} trailing`))).toThrow(/run-\d+\.json is neither a JSON run nor NDJSON with a header line: unexpected text after the run's closing '}', at byte \d+/);
+    expect(() => readRun(file(ok('[{"userId":"u1"}').slice(0, -1)))).toThrow(/is neither a JSON run nor NDJSON with a header line: the value that begins at byte \d+ does not end before the end of the file/);
+    expect(() => readRun(file(`{"space" "default"}`))).toThrow(/expected ':' after the key "space" at byte 9, found '"'/);
+    expect(() => readRun(file(ok('{"userId":"u1"}')))).toThrow(/"profiles" must be an array/);
+    await expect(read(file(ok('[{"userId":"u1"} {"userId":"u2"}]')))).rejects.toThrow(/: expected ',' or the closing '\]' of "profiles" after profiles\[0\] at byte \d+, found '\{'/);
+    await expect(read(file(ok('[{"userId":"u1"},{"userId":u2}]')))).rejects.toThrow(/: profiles\[1\]: not valid JSON \(.+\); nothing of this run was applied/);
+    await expect(read(file(ok('[{"userId":"u1"},{"valeu":1}]')))).rejects.toThrow(/: profiles\[1\]: the profile has an unknown key "valeu"/);
+    await expect(read(file(Buffer.concat([Buffer.from(ok('\n[{"userId":"u')), Buffer.from([0xff]), Buffer.from('"}]}')])))).rejects.toThrow(/: profiles\[0\]: .*UTF-8/);
+  });
+});
