@@ -154,7 +154,7 @@ describe('a Storage Actions run of a state folder restored from a backup older t
     const result = await h.run({ computation: 'carts', id: 'r3', completedAt: '2026-11-09T10:00:00.000Z' }, [member(1), member(2), member(3)]);
     expect(result.writes[0]).toMatchObject({ status: 'Success', duplicates: 1 });
     expect(result.writes[0]!.notices).toContain(
-      'default.carts holds rows of runs later than any the profile state has applied (2026-11-01T10:00:00.000Z): the state folder is older than the table (restored from a backup, say), whose message ids may be anywhere in it: this run looked for each among all its rows before writing it (slower). Restore the state folder and the warehouse from one moment',
+      "default.carts holds rows of runs later than any the profile state has applied (2026-11-01T10:00:00.000Z): the state folder is older than the table (restored from a backup, say), so the run's message ids may already be anywhere in it: it looked for each among all its rows before writing it (slower). Restore the state folder and the warehouse from one moment",
     );
     const rows = await h.rows('carts', ['user_id', 'personas_computation_run_id'], ['user_id'], 'wh', 'default');
     expect(rows).toEqual([

@@ -118,7 +118,7 @@ export class EmbeddedProfileStore implements ProfileStore {
       // is stamped with it, and so is every later attempt's. Another run's attempt that handed
       // changes on and was never applied made the same message ids with its own time.
       const others = await this.othersAttemptedAt(header);
-      sink.alsoAt?.(others, pinned === undefined && others?.length === 0, await this.knownUntil(space));
+      sink.alsoAt?.(others, pinned === undefined && others?.length === 0, await this.knownUntil());
       if (pinned === undefined) await this.pins.run('INSERT INTO run_attempts (space, computation, run_id, completed_at, content) VALUES ($1, $2, $3, $4, $5)', [space, computation, header.id, header.completedAt, content]);
       const run = { computation, run_id: header.id, at: header.completedAt };
       const changes = await this.streamChanges(changesQuery(linked, kind === 'journey_step'), [space], space, (c) => sink.emit(c), run, texts);
@@ -275,9 +275,12 @@ export class EmbeddedProfileStore implements ProfileStore {
     return times.length > NAMED_ATTEMPTS ? undefined : times;
   }
 
-  /** The latest completion time of the runs applied in the space (`ChangeSink.alsoAt`'s `knownUntil`); null for none. */
-  private async knownUntil(space: string): Promise<string | null> {
-    const reader = await this.db.runAndReadAll('SELECT max(completed_at) FROM runs WHERE space = $1', [space]);
+  /**
+   * The latest completion time of the runs applied (`ChangeSink.alsoAt`'s `knownUntil`), of every
+   * space: an activation may write a schema of the user's that activations of other spaces write too. Null for none.
+   */
+  private async knownUntil(): Promise<string | null> {
+    const reader = await this.db.runAndReadAll('SELECT max(completed_at) FROM runs');
     const latest = reader.getRowsJS()[0]?.[0];
     return typeof latest === 'string' ? latest : null;
   }

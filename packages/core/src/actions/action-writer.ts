@@ -107,7 +107,7 @@ export interface RunIdsLook {
   alsoAt?: readonly string[];
   unseen?: boolean;
   /**
-   * The latest completion time of the runs the profile state applied in the space (null: none).
+   * The latest completion time of the runs the profile state applied, in any space (null: none).
    * A table holding a row of a later time was written by runs the state does not know
    * (`ChangeSink.alsoAt`): there neither `unseen` nor `alsoAt` is trusted, and the look reads every row.
    */
@@ -267,9 +267,11 @@ export class ActionWriter {
       if (!asked) {
         this.ahead.set(key, (asked = this.writer.holdsLater(schema, table, 'received_at', knownUntil)));
         if (await asked) {
-          notices.push(
-            `${schema}.${table} holds rows of runs later than any the profile state has applied (${knownUntil ?? 'none'}): the state folder is older than the table (restored from a backup, say), whose message ids may be anywhere in it: this run looked for each among all its rows before writing it (slower). Restore the state folder and the warehouse from one moment`,
-          );
+          const why =
+            knownUntil === null
+              ? `${schema}.${table} holds rows, and the profile state has applied no run yet: it is new (begun anew, then \`stowage claim\`), or restored from a backup older than the table`
+              : `${schema}.${table} holds rows of runs later than any the profile state has applied (${knownUntil}): the state folder is older than the table (restored from a backup, say)`;
+          notices.push(`${why}, so the run's message ids may already be anywhere in it: it looked for each among all its rows before writing it (slower). Restore the state folder and the warehouse from one moment`);
         }
       }
       if (await asked) ahead = true;

@@ -137,7 +137,7 @@ export interface ChangeSink {
    * attempt is unapplied (`times` is empty): none of the run's message ids can be in any table
    * yet, and its writes need no look for them, only a check that no id comes twice.
    *
-   * `knownUntil`: the latest completion time of the runs the state applied in the space (null:
+   * `knownUntil`: the latest completion time of the runs the state applied, in any space (null:
    * none). Every row an activation wrote is stamped with the time of a run the state applied or
    * attempted, so a table holding a later one was written by runs the state does not know: the
    * state folder restored from a backup older than the table, whose `unseen` and `times` are then
