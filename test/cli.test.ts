@@ -306,7 +306,7 @@ describe('the stowage command', () => {
     const told = await stowage(['check'], { cwd: dir });
     expect(told.code).toBe(1);
     expect(told.stdout).toContain('engage_shop is written by another Stowage state');
-    expect(told.stdout).toContain('the state folder cannot be written, or some warehouses cannot be reached or would refuse a sync (above)');
+    expect(told.stdout).toContain('the state folder cannot be written or its profile state is not usable, or some warehouses cannot be reached or would refuse a sync (above)');
     expect(existsSync(join(dir, '.stowage', 'log'))).toBe(false);
     expect(existsSync(join(dir, '.stowage', 'state-id'))).toBe(false);
     run('r2', 20);
@@ -426,6 +426,11 @@ describe('the stowage command', () => {
     const refused = await stowage(['run', 'r3.json'], { cwd: dir });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('run r3 of shop/ltv was not applied: the profile state');
+    // A state.duckdb that is no database at all fails the check too.
+    writeFileSync(join(dir, '.stowage', 'state.duckdb'), 'not a database');
+    const broken = await stowage(['check'], { cwd: dir });
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(/^profile state: cannot be read \(Cannot open the profile state in .*\)$/m);
   });
 
   it('loads a warehouse type from its own package, installed beside the configuration; says what is wrong with one that fails', async () => {
@@ -435,7 +440,7 @@ describe('the stowage command', () => {
     const pkg = (type: string, source: string) => {
       const folder = join(dir, 'node_modules', '@stowage', `destination-${type}`);
       mkdirSync(folder, { recursive: true });
-      writeFileSync(join(folder, 'package.json'), JSON.stringify({ name: `@stowage/destination-${type}`, type: 'module', exports: { '.': { default: './index.js' } } }));
+      writeFileSync(join(folder, 'package.json'), JSON.stringify({ name: `@stowage/destination-${type}`, type: 'module', exports: { '.': { types: './index.d.ts', import: './index.js' } } }));
       writeFileSync(join(folder, 'index.js'), source);
     };
     const unknown = await stowage(['check'], { cwd: dir });

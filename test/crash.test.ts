@@ -172,6 +172,8 @@ describe('a Storage Actions write killed with SIGKILL at any point, then retried
     expect(again.code, again.stdout + again.stderr).toBe(0);
     // Committed before the kill, the run is found in the state (its WAL replayed), not diffed again.
     if (failpoint === 'state:after-commit') expect(again.stdout + again.stderr).toMatch(/was applied before/);
+    // The killed attempt's rows are its own, stamped with its time: no sign of a state older than the table.
+    expect(again.stdout + again.stderr).not.toContain('the profile state has applied');
     const retry = await stowage(['flush'], { cwd: dir });
     expect(retry.code, retry.stdout + retry.stderr).toBe(0);
     const rows = (await dumpSchema(dir, 'shop')).abandoned_carts!;

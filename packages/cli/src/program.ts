@@ -160,8 +160,14 @@ export function program(): Command {
     .description('Validate the configuration and test the connection to every warehouse')
     .addOption(configOption())
     .action(async (opts) => {
-      const ok = await check(openStowage(opts.config));
-      console.log(ok ? 'configuration OK' : 'the state folder cannot be written, or some warehouses cannot be reached or would refuse a sync (above)');
+      const stowage = openStowage(opts.config);
+      let ok: boolean;
+      try {
+        ok = await check(stowage);
+      } finally {
+        await stowage.close();
+      }
+      console.log(ok ? 'configuration OK' : 'the state folder cannot be written or its profile state is not usable, or some warehouses cannot be reached or would refuse a sync (above)');
       process.exitCode = ok ? EXIT.ok : EXIT.failure;
     });
 

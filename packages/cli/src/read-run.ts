@@ -71,7 +71,11 @@ function jsonRunFields(path: string): { fields: Record<string, unknown>; profile
   const fields: Record<string, unknown> = {};
   let profilesAt: number | undefined;
   try {
-    if (doc.peek() === 0xef) for (let i = 0; i < 3; i++) doc.take();
+    // A byte-order mark (EF BB BF), which Windows editors write.
+    if (doc.peek() === 0xef) {
+      doc.take();
+      if (doc.take() !== 0xbb || doc.take() !== 0xbf) throw new JsonShapeError("expected a JSON run's opening '{' at byte 0, found byte 0xef");
+    }
     doc.expect('{', "a JSON run's opening '{'");
     if (!doc.takeIf('}')) {
       do {
@@ -83,7 +87,10 @@ function jsonRunFields(path: string): { fields: Record<string, unknown>; profile
           profilesAt = doc.peek() === 0x5b ? doc.offset : undefined;
           doc.skip();
           fields.profiles = [];
-        } else fields[key] = parsed(path, `"${key}"`, doc.value());
+        } else {
+          // Defined, not assigned: a key "__proto__" is a field like any other (refused by the header's check).
+          Object.defineProperty(fields, key, { value: parsed(path, `"${key}"`, doc.value()), enumerable: true, writable: true, configurable: true });
+        }
       } while (doc.takeIf(','));
       doc.expect('}', "',' or the closing '}' of the run");
     }

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, type Destination } from '@stowage/core';
 import { duckdb } from '@stowage/destination-duckdb';
@@ -64,18 +63,40 @@ export async function loadDestinationsOf(configPath: string): Promise<void> {
   }
 }
 
-/** The package's entry as a file URL, resolved from the configuration's folder, or undefined when it is not installed there. */
+/**
+ * The package's entry as a file URL, found in the `node_modules` of the configuration's folder or
+ * of a parent, or undefined when it is not installed there. Its entry as an ES module import
+ * takes it: `exports["."]` by the `import`, `node` or `default` condition, else `main`, else
+ * `index.js`.
+ */
 function locate(name: string, from: string): string | undefined {
-  try {
-    return pathToFileURL(createRequire(resolve(from, 'stowage.config.json')).resolve(name)).href;
-  } catch {
-    return undefined;
+  for (let dir = from; ; dir = dirname(dir)) {
+    const folder = join(dir, 'node_modules', name);
+    if (existsSync(join(folder, 'package.json'))) {
+      const pkg = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { exports?: unknown; main?: string };
+      const root = typeof pkg.exports === 'object' && pkg.exports !== null && '.' in pkg.exports ? (pkg.exports as Record<string, unknown>)['.'] : pkg.exports;
+      return pathToFileURL(join(folder, importTarget(root) ?? pkg.main ?? 'index.js')).href;
+    }
+    if (dirname(dir) === dir) return undefined;
   }
 }
 
+/** Where an `exports` entry sends an ES module import. */
+function importTarget(entry: unknown): string | undefined {
+  if (typeof entry === 'string') return entry;
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return undefined;
+  const conditions = entry as Record<string, unknown>;
+  for (const condition of ['import', 'node', 'default']) {
+    const target = importTarget(conditions[condition]);
+    if (target !== undefined) return target;
+  }
+  return undefined;
+}
+
+/** Whether the import failed for want of the package itself, not of something it imports. */
 function isNotFound(error: unknown, name: string): boolean {
   const e = error as NodeJS.ErrnoException;
-  return (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') && String(e.message).includes(name);
+  return (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') && String(e.message).includes(`'${name}'`);
 }
 
 function isDestination(value: unknown): value is Destination {

@@ -276,11 +276,13 @@ export class EmbeddedProfileStore implements ProfileStore {
   }
 
   /**
-   * The latest completion time of the runs applied (`ChangeSink.alsoAt`'s `knownUntil`), of every
-   * space: an activation may write a schema of the user's that activations of other spaces write too. Null for none.
+   * The latest time a run applied or attempted stamped its changes with (`ChangeSink.alsoAt`'s
+   * `knownUntil`), of every space (an activation may write a schema of the user's that
+   * activations of other spaces write too): an attempt killed before the state committed, or
+   * given up, wrote its rows with its time. Null for none.
    */
   private async knownUntil(): Promise<string | null> {
-    const reader = await this.db.runAndReadAll('SELECT max(completed_at) FROM runs');
+    const reader = await this.db.runAndReadAll('SELECT max(t) FROM (SELECT completed_at AS t FROM runs UNION ALL SELECT completed_at FROM run_attempts)');
     const latest = reader.getRowsJS()[0]?.[0];
     return typeof latest === 'string' ? latest : null;
   }

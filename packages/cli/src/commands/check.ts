@@ -16,8 +16,10 @@ export async function check(stowage: Stowage): Promise<boolean> {
       for (const problem of problems) console.log(`profile state: ${problem}`);
       if (problems.length > 0) ok = false;
     } catch (error) {
-      // Held by a run of another process, say: not a fault of the configuration.
-      console.log(`profile state: not checked (${(error as Error).message})`);
+      const message = (error as Error).message;
+      // Held by a run of another process: not a fault of the state. Anything else (a file that is no DuckDB database) is.
+      console.log(`profile state: ${/is held by another process/.test(message) ? 'not checked' : 'cannot be read'} (${message})`);
+      if (!/is held by another process/.test(message)) ok = false;
     }
   }
   for (const w of Object.values(stowage.config.warehouses)) {

@@ -265,7 +265,10 @@ export class ActionWriter {
       const key = `${schema}\u0000${table}`;
       let asked = this.ahead.get(key);
       if (!asked) {
-        this.ahead.set(key, (asked = this.writer.holdsLater(schema, table, 'received_at', knownUntil)));
+        asked = this.writer.holdsLater(schema, table, 'received_at', knownUntil);
+        this.ahead.set(key, asked);
+        // A look that failed (the write fails with it) is asked again by the next write.
+        asked.catch(() => this.ahead.delete(key));
         if (await asked) {
           const why =
             knownUntil === null

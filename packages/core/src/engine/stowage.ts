@@ -19,6 +19,7 @@ import type { ApplyOptions, Change, ChangeSink, ProfileStore, RunHeader, RunOutc
 import { stateOwner } from './state-owner.js';
 import { TableWriter, type EarlierWriterOf, type WriteResult } from '../writer/table-writer.js';
 import type { LatestRefreshCounts } from '../writer/latest-refresh.js';
+import { ledgerId } from '../writer/internal-tables.js';
 import { OtherStateError, type StateClaim } from '../writer/state-claims.js';
 import { ColumnNamer } from '../naming/column-namer.js';
 import type { Driver } from '../contract/driver.js';
@@ -1201,7 +1202,7 @@ export class Stowage {
    * copies. A cursor past the log's end, or inside a call, tells; so does one that falls where a
    * call of the restored log ends (calls of one shape are of one length) that is not the call the
    * ledger loaded last (`lastLoadedId`: kept since ledgers had `last_id`). The same calls logged
-   * again, in the same order (the same runs sent again), are the ones loaded: not told.
+   * again in the same order are the ones loaded: not told.
    */
   private logBehindLedger(warehouse: WarehouseConfig, schema: string, log: CallLog, cursor: LogPosition | undefined, lastId: string | undefined): string | undefined {
     // No cursor, or one into segments the log let go of: nothing to tell here (a sync logs the current state again).
@@ -1211,7 +1212,7 @@ export class Stowage {
     if (log.holdsPosition(cursor)) {
       if (lastId === undefined) return undefined;
       const there = log.entryEndingAt<{ messageId?: unknown }>(cursor)?.messageId;
-      if (there === undefined || there === lastId) return undefined;
+      if (typeof there !== 'string' || ledgerId(there) === lastId) return undefined;
       return `${where}, where the log's call ${JSON.stringify(there)} ends, not the call the ledger loaded last (${JSON.stringify(lastId)}): ${remedy}`;
     }
     const end = log.end();

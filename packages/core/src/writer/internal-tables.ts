@@ -1,4 +1,5 @@
 import type { Column, LogicalType } from '../contract/logical-type.js';
+import { stableHash } from '../naming/stable-hash.js';
 
 /**
  * The message id of the batch's last call: where the ledger's cursor falls on a call's end in a
@@ -6,6 +7,15 @@ import type { Column, LogicalType } from '../contract/logical-type.js';
  * cannot: calls of one shape are of one length). Added to ledgers made before it, as they are next written.
  */
 const LEDGER_LAST_ID: Column = { name: 'last_id', type: 'string' };
+
+/**
+ * A message id as the ledger's `last_id` keeps it: itself, or, past 200 bytes, `#` and a hash of
+ * it, so that it fits any warehouse's text column (a call whose id is longer than one holds is
+ * set apart, and its ledger row must still commit).
+ */
+export function ledgerId(id: string): string {
+  return Buffer.byteLength(id) <= 200 ? id : `#${stableHash(id, 32)}`;
+}
 
 /** The load ledger: one row per committed batch, in the same transaction as the batch's rows. */
 export const LEDGER_TABLE = '_stowage_loads';

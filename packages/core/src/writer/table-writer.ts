@@ -11,7 +11,7 @@ import { keyHashes } from './key-hashes.js';
 import { failpoint } from '../testing/failpoint.js';
 import { yieldToEventLoop } from '../process/yield.js';
 import { timestampMillis } from '../types/index.js';
-import { DIRTY_COLUMNS, DIRTY_TABLE, INTERNAL_PREFIX, LEDGER_COLUMNS, LEDGER_TABLE, REJECTS_COLUMNS, REJECTS_TABLE } from './internal-tables.js';
+import { DIRTY_COLUMNS, DIRTY_TABLE, INTERNAL_PREFIX, ledgerId, LEDGER_COLUMNS, LEDGER_TABLE, REJECTS_COLUMNS, REJECTS_TABLE } from './internal-tables.js';
 import { replaceClaims, StateClaims, type EarlierWriter, type OtherStateError, type StateClaim, type StateOwner } from './state-claims.js';
 import { SyncKeys } from './sync-keys.js';
 import { BigIntegerColumns } from './big-integers.js';
@@ -392,6 +392,8 @@ export class TableWriter {
    * row). Where the table is not there, none.
    */
   async holdsLater(schema: string, table: string, column: string, after: string | null): Promise<boolean> {
+    // Not inside the transaction of a write in flight (on Redshift, its read set; an error would abort it).
+    await this.applying;
     const columns = (await this.tables(schema)).get(table);
     if (!columns) return false;
     const type = columns.find((c) => c.name === column)?.type;
@@ -403,8 +405,8 @@ export class TableWriter {
   }
 
   /**
-   * The message id of the last call of the batch the ledger ends at `at` (`cursor`): undefined
-   * where the ledger holds none (a ledger, or a batch, from before it was kept).
+   * The message id of the last call of the batch the ledger ends at `at` (`cursor`), as the ledger
+   * keeps it (`ledgerId`): undefined where it holds none (a ledger, or a batch, from before it was kept).
    */
   async lastLoadedId(schema: string, stream: string, at: LogPosition): Promise<string | undefined> {
     const ledger = (await this.tables(schema)).get(LEDGER_TABLE);
@@ -846,7 +848,7 @@ export class TableWriter {
   }
 
   private async commitLedger(schema: string, ledger: NonNullable<WriteBatch['ledger']>): Promise<void> {
-    const values = [ledger.stream, ledger.end.segment, ledger.end.offset, ledger.calls, ledger.syncId, new Date().toISOString(), ledger.lastId ?? null];
+    const values = [ledger.stream, ledger.end.segment, ledger.end.offset, ledger.calls, ledger.syncId, new Date().toISOString(), ledger.lastId === undefined ? null : ledgerId(ledger.lastId)];
     await this.driver.execute(
       `INSERT INTO ${this.sql.table(schema, LEDGER_TABLE)} (${LEDGER_COLUMNS.map((c) => this.dialect.quote(c.name)).join(', ')}) VALUES (${values.map((_, i) => this.dialect.param(i + 1)).join(', ')})`,
       values,

@@ -225,6 +225,12 @@ export function hostileValues(dut: DestinationUnderTest): void {
       ]);
       const refused = await h.stowage.refusedCalls('wh', 'default');
       expect(refused.map((c) => JSON.parse(c).messageId)).toEqual([id]);
+      // Last of its batch: the ledger keeps the batch's last id (a hash of one this long), and commits.
+      await h.calls([identify('u4', { a: 4 }, { messageId: 'ok4' }), identify('u5', { a: 5 }, { messageId: `${id}5` })]);
+      expect(await h.sync()).toMatchObject({ status: 'Partial', calls: 2 });
+      expect(await h.rows('identifies', ['id'])).toEqual([{ id: 'ok1' }, { id: 'ok3' }, { id: 'ok4' }]);
+      await h.calls([identify('u6', { a: 6 }, { messageId: 'ok6' })]);
+      expect(await h.sync()).toMatchObject({ status: 'Success', calls: 1 });
       await h.close();
     });
 
