@@ -426,6 +426,15 @@ describe('the stowage command', () => {
     const refused = await stowage(['run', 'r3.json'], { cwd: dir });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('run r3 of shop/ltv was not applied: the profile state');
+    // Held by another process (a long run, say): not waited for long, and no failure of the check.
+    const holder = await DuckDBInstance.create(join(dir, '.stowage', 'state.duckdb'));
+    try {
+      const held = await stowage(['check'], { cwd: dir });
+      expect(held.stdout).toMatch(/^profile state: not checked \(The profile state in .* is held by another process \(\d+: .*waited 2 s for it/m);
+      expect(held.code).toBe(0);
+    } finally {
+      holder.closeSync();
+    }
     // A state.duckdb that is no database at all fails the check too.
     writeFileSync(join(dir, '.stowage', 'state.duckdb'), 'not a database');
     const broken = await stowage(['check'], { cwd: dir });

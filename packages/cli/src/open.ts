@@ -12,7 +12,7 @@ export function openStowage(configPath: string): Stowage {
 export const stateDirs = new Set<string>();
 
 /** The profile state, on DuckDB: loaded with the first run, so that a sync or `history` does not load it. */
-async function openProfileStore(dir: string) {
+async function openProfileStore(dir: string, options?: { waitMs?: number }) {
   const { EmbeddedProfileStore } = await import('@stowage/embedded-state');
-  return EmbeddedProfileStore.open(dir);
+  return EmbeddedProfileStore.open(dir, options?.waitMs);
 }

@@ -12,7 +12,8 @@ export async function check(stowage: Stowage): Promise<boolean> {
   if (ok) {
     try {
       // A state.duckdb restored alone: every run would be refused.
-      const problems = await stowage.stateProblems();
+      // Not waited for long: a check is a quick look, and a run in another process may hold the state for minutes.
+      const problems = await stowage.stateProblems(2_000);
       for (const problem of problems) console.log(`profile state: ${problem}`);
       if (problems.length > 0) ok = false;
     } catch (error) {

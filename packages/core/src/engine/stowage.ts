@@ -44,8 +44,11 @@ import type { RunIdsLook } from '../actions/action-writer.js';
 
 export interface StowageOptions {
   destinations: ReadonlyMap<string, Destination>;
-  /** Opens the profile state store (the embedded one by default). */
-  openProfileStore: (stateDir: string) => Promise<ProfileStore>;
+  /**
+   * Opens the profile state store (the embedded one by default), waiting up to `waitMs` for
+   * another process that holds it (the store's own default where not given).
+   */
+  openProfileStore: (stateDir: string, options?: { waitMs?: number }) => Promise<ProfileStore>;
   /**
    * Message ids a Classic sync looks up at once where tables have no key index (default
    * 2,000,000); tests make it small, so that a sync crosses windows.
@@ -178,8 +181,8 @@ export class Stowage {
   }
 
   /** The profile state, opened once: two engines on one file in one process would each commit over the other. */
-  private profileStore(): Promise<ProfileStore> {
-    this.opening ??= this.options.openProfileStore(this.config.stateDir).catch((error: unknown) => {
+  private profileStore(options?: { waitMs?: number }): Promise<ProfileStore> {
+    this.opening ??= this.options.openProfileStore(this.config.stateDir, options).catch((error: unknown) => {
       this.opening = undefined;
       throw error;
     });
@@ -585,12 +588,13 @@ export class Stowage {
 
   /**
    * What is wrong with the profile state for the spaces it serves (`stowage check`): a state
-   * older than its folder's run marks (`stateBehindMarks`). Opens the state only where it is.
+   * older than its folder's run marks (`stateBehindMarks`). Opens the state only where it is, and
+   * waits `waitMs` at most for another process that holds it.
    */
-  async stateProblems(): Promise<string[]> {
+  async stateProblems(waitMs?: number): Promise<string[]> {
     if (!existsSync(join(this.config.stateDir, STATE_FILE))) return [];
     return this.withState(async () => {
-      const store = await this.profileStore();
+      const store = await this.profileStore(waitMs === undefined ? undefined : { waitMs });
       const problems: string[] = [];
       for (const space of Object.keys(this.config.spaces)) {
         const behind = await this.stateBehindMarks(store, space);
