@@ -68,21 +68,30 @@ describe('a flush of the Storage Actions queue while a run of the same instance 
 });
 
 describe('a state folder restored from a backup older than the warehouse', () => {
+  const call = (i: number) => ({ type: 'identify', messageId: `m${i}`, userId: `u${i}`, traits: { plan: 'pro' }, timestamp: '2026-11-23T10:00:00.000Z' });
+  /** m1 loaded, the state folder backed up, m2 and m3 loaded, then the backup put back; `restore` puts it back again. */
+  async function restoredBehind(h: Harness): Promise<() => void> {
+    await h.calls([call(1)]);
+    await h.sync();
+    const state = join(h.dir, '.stowage');
+    const backup = join(h.dir, 'backup');
+    cpSync(state, backup, { recursive: true });
+    await h.calls([call(2), call(3)]);
+    await h.sync();
+    const restore = () => {
+      rmSync(state, { recursive: true });
+      cpSync(backup, state, { recursive: true });
+    };
+    restore();
+    return restore;
+  }
+
   // The ledger had loaded the log past what the restored log held: the calls logged since were
   // skipped as loaded ("Success, 0 calls"), and later syncs read from the middle of a call.
   it('fails the sync, saying so and what to do, and loads nothing', async () => {
     const h = await Harness.create(dut, { computations });
     try {
-      const call = (i: number) => ({ type: 'identify', messageId: `m${i}`, userId: `u${i}`, traits: { plan: 'pro' }, timestamp: '2026-11-23T10:00:00.000Z' });
-      await h.calls([call(1)]);
-      await h.sync();
-      const state = join(h.dir, '.stowage');
-      const backup = join(h.dir, 'backup');
-      cpSync(state, backup, { recursive: true });
-      await h.calls([call(2), call(3)]);
-      await h.sync();
-      rmSync(state, { recursive: true });
-      cpSync(backup, state, { recursive: true });
+      await restoredBehind(h);
       // One call after the restore: the log ends short of the ledger's cursor. A check tells it first.
       await h.calls([call(4)]);
       expect(await h.stowage.otherStates('wh')).toEqual([expect.stringMatching(/^engage_default's ledger has loaded this state's call log up to segment 0, byte \d+, which is not where any call of the log ends/)]);
@@ -97,27 +106,13 @@ describe('a state folder restored from a backup older than the warehouse', () =>
       await h.close();
     }
   });
-});
 
-describe('a state folder restored from a backup older than the warehouse, its log logged on to where the ledger ends', () => {
   // Calls of one shape are of one length: the calls logged since the restore reached the ledger's
   // cursor exactly, and were skipped as loaded ("Success, 0 calls").
-  it('fails the sync, by the message id of the call loaded last; the same calls logged again are the ones loaded', async () => {
+  it('fails the sync where its new calls end at the ledger\'s cursor, by the message id of the call loaded last; the same calls logged again are the ones loaded', async () => {
     const h = await Harness.create(dut, { computations });
     try {
-      const call = (i: number) => ({ type: 'identify', messageId: `m${i}`, userId: `u${i}`, traits: { plan: 'pro' }, timestamp: '2026-11-23T10:00:00.000Z' });
-      await h.calls([call(1)]);
-      await h.sync();
-      const state = join(h.dir, '.stowage');
-      const backup = join(h.dir, 'backup');
-      cpSync(state, backup, { recursive: true });
-      await h.calls([call(2), call(3)]);
-      await h.sync();
-      const restore = () => {
-        rmSync(state, { recursive: true });
-        cpSync(backup, state, { recursive: true });
-      };
-      restore();
+      const restore = await restoredBehind(h);
       await h.calls([call(4), call(5)]);
       const told = /^engage_default's ledger has loaded this state's call log up to segment 0, byte \d+, where the log's call "m5" ends, not the call the ledger loaded last \("m3"\): the state folder .+ is older than the warehouse \(restored from a backup, say\)\. No call was loaded\./;
       expect(await h.stowage.otherStates('wh')).toEqual([expect.stringMatching(told)]);
@@ -125,7 +120,7 @@ describe('a state folder restored from a backup older than the warehouse, its lo
       expect(refused).toMatchObject({ status: 'Failure', calls: 0 });
       expect(refused.error).toMatch(told);
       expect(await h.rows('identifies', ['user_id'])).toEqual([{ user_id: 'u1' }, { user_id: 'u2' }, { user_id: 'u3' }]);
-      // The same calls logged again, in the same order (the same runs sent again): loaded already.
+      // The same calls logged again, in the same order: loaded already.
       restore();
       await h.calls([call(2), call(3), call(4)]);
       expect(await h.stowage.otherStates('wh')).toEqual([]);
