@@ -1,0 +1,25 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { duckdb } from '@stowage/destination-duckdb';
+import type { Destination } from '@stowage/core';
+import { openStowage } from './open.js';
+import { destinations, loadDestinationsOf, useDestination } from './registry.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'registry-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the warehouse types the CLI knows', () => {
+  it('takes one handed over in code, and leaves a type no package is installed for to the configuration', async () => {
+    const config = join(dir, 'stowage.config.json');
+    writeFileSync(config, JSON.stringify({ spaces: { s: { computations: {} } }, warehouses: { wh: { type: 'duck-three', settings: { path: 'w.duckdb' } } } }));
+    await loadDestinationsOf(config);
+    expect(destinations.has('duck-three')).toBe(false);
+    expect(() => openStowage(config)).toThrow(/unknown warehouse type "duck-three"/);
+    useDestination({ ...duckdb, type: 'duck-three' } as unknown as Destination);
+    const stowage = openStowage(config);
+    expect(stowage.warehouse('wh').type).toBe('duck-three');
+    await stowage.close();
+  });
+});
