@@ -212,6 +212,34 @@ describe('a profile state (state.duckdb) restored alone, older than the rest of 
   });
 });
 
+describe('a profile that gains a userId while it stays in an audience', () => {
+  // It made no change, so no call went to its userId: `users` left a current member out (or
+  // null, "never in") until its membership next changed.
+  it("sends the current value of each of its audiences and traits to the ids it gained, as identify calls; ids only reordered send nothing", async () => {
+    const h = await Harness.create(dut, { computations });
+    try {
+      await h.run({ computation: 'vip', id: 'r1', completedAt: '2026-11-20T10:00:00.000Z' }, [{ profileId: 'p1', anonymousIds: ['x1', 'x2'] }]);
+      await h.run({ computation: 'ltv', id: 't1', completedAt: '2026-11-20T11:00:00.000Z' }, [{ profileId: 'p1', anonymousIds: ['x1', 'x2'], value: 5 }]);
+      await h.sync();
+      expect([...(await h.tables()).keys()]).not.toContain('users');
+      const gained = await h.run({ computation: 'vip', id: 'r2', completedAt: '2026-11-21T10:00:00.000Z' }, [{ profileId: 'p1', userId: 'u9', anonymousIds: ['x1', 'x2'] }]);
+      expect(gained).toMatchObject({ changes: 0, calls: 2 });
+      await h.sync();
+      expect(await h.rows('users', ['id', 'vip', 'ltv'])).toEqual([{ id: 'u9', vip: true, ltv: 5 }]);
+      // As they were made: at their own times, no event of now.
+      expect(await h.rows('identifies', ['user_id', 'vip', 'ltv', 'timestamp'], ['timestamp'])).toEqual([
+        { user_id: 'u9', vip: true, ltv: null, timestamp: '2026-11-20T10:00:00.000Z' },
+        { user_id: 'u9', vip: null, ltv: 5, timestamp: '2026-11-20T11:00:00.000Z' },
+      ]);
+      expect([...(await h.tables()).keys()]).not.toContain('audience_entered');
+      const reordered = await h.run({ computation: 'vip', id: 'r3', completedAt: '2026-11-22T10:00:00.000Z' }, [{ profileId: 'p1', userId: 'u9', anonymousIds: ['x2', 'x1'] }]);
+      expect(reordered).toMatchObject({ changes: 0, calls: 0 });
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('the library', () => {
   it("reads a run's header as a run file's is, defaults filled in and a bad field refused before anything is applied", async () => {
     const h = await Harness.create(dut, { computations });

@@ -102,6 +102,8 @@ export class EmbeddedProfileStore implements ProfileStore {
       texts.flush();
       const content = await runContentMark(this.db, header.kind);
       if (attempt && otherContent(attempt.content, content)) throw new StowageError(otherContentMessage(header, attempt.content!, content));
+      // Profiles that gain identifiers (emails get no calls), before their rows are replaced.
+      if (sink.restate) await this.db.run(GAINED_IDS, [space]);
       // Replace, not upsert: an upsert holds an index of every key in memory, which a run of a
       // million profiles with kilobyte contexts cannot afford; a delete and an append spill to disk.
       await this.db.run('DELETE FROM profiles WHERE space = $1 AND profile_id IN (SELECT profile_id FROM run_rows)', [space]);
@@ -122,6 +124,8 @@ export class EmbeddedProfileStore implements ProfileStore {
       if (pinned === undefined) await this.pins.run('INSERT INTO run_attempts (space, computation, run_id, completed_at, content) VALUES ($1, $2, $3, $4, $5)', [space, computation, header.id, header.completedAt, content]);
       const run = { computation, run_id: header.id, at: header.completedAt };
       const changes = await this.streamChanges(changesQuery(linked, kind === 'journey_step'), [space], space, (c) => sink.emit(c), run, texts);
+      // Read before this run's memberships are written: its own computation's are restated as they were, and its changes come after them.
+      if (sink.restate) await this.streamChanges(`${CLASSIC_STATE} AND m.profile_id IN (SELECT profile_id FROM run_new_ids) ORDER BY m.computation, m.profile_id`, [space], space, (c) => sink.restate!(c));
       // The state's rows are written while the warehouses commit the run's last chunks (each
       // engine on its own thread); the state commits only once they have, so that a crash in
       // between replays the same changes. Its failure is told after theirs has been waited for.
@@ -164,7 +168,7 @@ export class EmbeddedProfileStore implements ProfileStore {
       rmSync(texts.path, { force: true });
       await this.db.run('DROP TABLE IF EXISTS run_rows').catch(() => undefined);
       await this.db.run('DROP TABLE IF EXISTS run_changes').catch(() => undefined);
-      for (const table of ['run_entity_changes', 'run_kept', 'run_entities_kept']) await this.db.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+      for (const table of ['run_entity_changes', 'run_kept', 'run_entities_kept', 'run_new_ids']) await this.db.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
     }
   }
 
@@ -333,16 +337,7 @@ export class EmbeddedProfileStore implements ProfileStore {
 
   /** Classic Storage carries audiences and traits only, so linked audiences and journey steps are left out. */
   async currentState(space: string, emit: (changes: Change[]) => Promise<void>): Promise<number> {
-    return this.streamChanges(
-      `SELECT m.computation, m.profile_id,
-              CASE WHEN m.kind = 'trait' THEN 'changed' WHEN m.value = 'true' THEN 'entered' ELSE 'exited' END AS kind,
-              m.value, m.version, m.run_id, m.updated_at AS at, p.user_id, p.anonymous_ids, p.emails, p.mobile_ids
-       FROM memberships m JOIN profiles p ON p.space = m.space AND p.profile_id = m.profile_id
-       WHERE m.space = $1 AND m.kind IN ('audience', 'trait') AND m.value IS NOT NULL ORDER BY m.computation, m.profile_id`,
-      [space],
-      space,
-      emit,
-    );
+    return this.streamChanges(`${CLASSIC_STATE} ORDER BY m.computation, m.profile_id`, [space], space, emit);
   }
 
   /**
@@ -396,6 +391,23 @@ export class EmbeddedProfileStore implements ProfileStore {
     this.file.release();
   }
 }
+
+/**
+ * The profiles of the run (`run_rows`) that gain an identifier a call goes to: a userId, an
+ * anonymous id or a mobile id they did not have (ids only reordered gain nothing; the JSON is
+ * read only where the text differs).
+ */
+const GAINED_IDS = `CREATE OR REPLACE TEMP TABLE run_new_ids AS SELECT r.profile_id FROM run_rows r JOIN profiles p ON p.space = $1 AND p.profile_id = r.profile_id
+  WHERE (r.user_id IS NOT NULL AND r.user_id IS DISTINCT FROM p.user_id)
+     OR (r.anonymous_ids IS DISTINCT FROM p.anonymous_ids AND NOT coalesce(list_has_all(from_json(coalesce(p.anonymous_ids, '[]'), '["VARCHAR"]'), from_json(coalesce(r.anonymous_ids, '[]'), '["VARCHAR"]')), true))
+     OR (r.mobile_ids IS DISTINCT FROM p.mobile_ids AND NOT coalesce(list_has_all(from_json(coalesce(p.mobile_ids, '[]'), '[{"id":"VARCHAR","type":"VARCHAR"}]'), from_json(coalesce(r.mobile_ids, '[]'), '[{"id":"VARCHAR","type":"VARCHAR"}]')), true))`;
+
+/** The current value of each audience and computed trait of a space (`$1`), as changes from nothing, with each profile's identifiers as they are. */
+const CLASSIC_STATE = `SELECT m.computation, m.profile_id,
+       CASE WHEN m.kind = 'trait' THEN 'changed' WHEN m.value = 'true' THEN 'entered' ELSE 'exited' END AS kind,
+       m.value, m.version, m.run_id, m.updated_at AS at, p.user_id, p.anonymous_ids, p.emails, p.mobile_ids
+  FROM memberships m JOIN profiles p ON p.space = m.space AND p.profile_id = m.profile_id
+  WHERE m.space = $1 AND m.kind IN ('audience', 'trait') AND m.value IS NOT NULL`;
 
 /** A full or read-only disk under the state, said as such: which folder, and that the run can be sent again. */
 function diskError(error: unknown, dir: string): Error | undefined {

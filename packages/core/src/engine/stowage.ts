@@ -319,6 +319,7 @@ export class Stowage {
       alsoAt: (times, unseen, knownUntil) => {
         look = { alsoAt: times, unseen, knownUntil };
       },
+
       settle: async () => {
         for (const l of lanes.values()) await l.settle();
         // The warehouses checkpoint what the run wrote while the profile state commits.
@@ -326,6 +327,27 @@ export class Stowage {
         progress.phase('committing');
       },
     };
+    // Only where an audience or computed trait of the space goes to a warehouse: the look for profiles that gained ids costs a join.
+    if (Object.values(space.computations).some((c) => (c.type === 'audience' || c.type === 'trait') && Object.keys(c.warehouses).length > 0)) {
+      sink.restate = async (changes) => {
+        const receivedAt = new Date().toISOString();
+        const byWarehouse = new Map<string, Call[]>();
+        for (const change of changes) {
+          const of = space.computations[change.computation];
+          if (!of || (of.type !== 'audience' && of.type !== 'trait')) continue;
+          // Identify calls alone: `users` takes the value; the entry or change is no event of now.
+          for (const [warehouse, settings] of Object.entries(of.warehouses)) {
+            let list = byWarehouse.get(warehouse);
+            if (!list) byWarehouse.set(warehouse, (list = []));
+            list.push(...callsFromChange(change, of, { ...settings, track: false }, space.id, receivedAt));
+          }
+        }
+        for (const [warehouse, batch] of byWarehouse) {
+          await this.log(warehouse, header.space).append(batch);
+          calls += batch.length;
+        }
+      };
+    }
     try {
       // Each warehouse an activation of the computation writes to is opened while the run is staged and diffed.
       for (const warehouse of new Set(activations.map((a) => a.warehouse))) session(warehouse).openSoon();

@@ -144,6 +144,15 @@ export interface ChangeSink {
    * not to be trusted: its ids may be anywhere.
    */
   alsoAt?(times: readonly string[] | undefined, unseen?: boolean, knownUntil?: string | null): void;
+  /**
+   * Told after the run's changes: the current value of each audience and computed trait of the
+   * profiles that gained identifiers in this run (a userId, anonymous or mobile ids), for those
+   * identifiers. A profile that stays in an audience makes no change, and `users` would leave
+   * the userId it gained out (or null, "never in") until its membership next changed. Each keeps
+   * the version, run and time that made it, so the calls to identifiers it had carry the message
+   * ids of theirs (loaded once). For the Classic path only: no activation's change.
+   */
+  restate?(changes: Change[]): Promise<void>;
 }
 
 /**
