@@ -224,6 +224,7 @@ describe('a profile that gains a userId while it stays in an audience', () => {
       expect([...(await h.tables()).keys()]).not.toContain('users');
       const gained = await h.run({ computation: 'vip', id: 'r2', completedAt: '2026-11-21T10:00:00.000Z' }, [{ profileId: 'p1', userId: 'u9', anonymousIds: ['x1', 'x2'] }]);
       expect(gained).toMatchObject({ changes: 0, calls: 2 });
+      expect(gained.notices).toEqual(['1 profile gained a userId, an anonymous id or a mobile id: 2 current values of audiences and computed traits sent to the ids they now have, as identify calls (logged for the next sync)']);
       await h.sync();
       expect(await h.rows('users', ['id', 'vip', 'ltv'])).toEqual([{ id: 'u9', vip: true, ltv: 5 }]);
       // As they were made: at their own times, no event of now.
@@ -234,6 +235,8 @@ describe('a profile that gains a userId while it stays in an audience', () => {
       expect([...(await h.tables()).keys()]).not.toContain('audience_entered');
       const reordered = await h.run({ computation: 'vip', id: 'r3', completedAt: '2026-11-22T10:00:00.000Z' }, [{ profileId: 'p1', userId: 'u9', anonymousIds: ['x2', 'x1'] }]);
       expect(reordered).toMatchObject({ changes: 0, calls: 0 });
+      // An anonymous id gained beside a userId: calls go to the userId, which has them.
+      expect(await h.run({ computation: 'vip', id: 'r4', completedAt: '2026-11-23T10:00:00.000Z' }, [{ profileId: 'p1', userId: 'u9', anonymousIds: ['x1', 'x2', 'x3'] }])).toMatchObject({ changes: 0, calls: 0 });
     } finally {
       await h.close();
     }

@@ -394,12 +394,13 @@ export class EmbeddedProfileStore implements ProfileStore {
 
 /**
  * The profiles of the run (`run_rows`) that gain an identifier a call goes to: a userId, an
- * anonymous id or a mobile id they did not have (ids only reordered gain nothing; the JSON is
- * read only where the text differs).
+ * anonymous id they did not have while they have no userId (calls go to the userId where there
+ * is one), or a mobile id they did not have. Ids only reordered gain nothing; the JSON is read
+ * only where the text differs.
  */
 const GAINED_IDS = `CREATE OR REPLACE TEMP TABLE run_new_ids AS SELECT r.profile_id FROM run_rows r JOIN profiles p ON p.space = $1 AND p.profile_id = r.profile_id
   WHERE (r.user_id IS NOT NULL AND r.user_id IS DISTINCT FROM p.user_id)
-     OR (r.anonymous_ids IS DISTINCT FROM p.anonymous_ids AND NOT coalesce(list_has_all(from_json(coalesce(p.anonymous_ids, '[]'), '["VARCHAR"]'), from_json(coalesce(r.anonymous_ids, '[]'), '["VARCHAR"]')), true))
+     OR (r.user_id IS NULL AND r.anonymous_ids IS DISTINCT FROM p.anonymous_ids AND NOT coalesce(list_has_all(from_json(coalesce(p.anonymous_ids, '[]'), '["VARCHAR"]'), from_json(coalesce(r.anonymous_ids, '[]'), '["VARCHAR"]')), true))
      OR (r.mobile_ids IS DISTINCT FROM p.mobile_ids AND NOT coalesce(list_has_all(from_json(coalesce(p.mobile_ids, '[]'), '[{"id":"VARCHAR","type":"VARCHAR"}]'), from_json(coalesce(r.mobile_ids, '[]'), '[{"id":"VARCHAR","type":"VARCHAR"}]')), true))`;
 
 /** The current value of each audience and computed trait of a space (`$1`), as changes from nothing, with each profile's identifiers as they are. */

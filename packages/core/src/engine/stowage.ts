@@ -286,6 +286,9 @@ export class Stowage {
       return s;
     };
     let calls = 0;
+    /** Current values restated to identifiers profiles gained (`ChangeSink.restate`), and their profiles. */
+    let restated = 0;
+    const restatedProfiles = new Set<string>();
     // Where else than among the rows of their own time the run's message ids may be, if anywhere (ChangeSink.alsoAt); alsoAt undefined: anywhere.
     let look: RunIdsLook = {};
     const progress = runProgress(header, opts.onProgress);
@@ -335,6 +338,8 @@ export class Stowage {
         for (const change of changes) {
           const of = space.computations[change.computation];
           if (!of || (of.type !== 'audience' && of.type !== 'trait')) continue;
+          restated++;
+          restatedProfiles.add(change.profile.profileId);
           // Identify calls alone: `users` takes the value; the entry or change is no event of now.
           for (const [warehouse, settings] of Object.entries(of.warehouses)) {
             let list = byWarehouse.get(warehouse);
@@ -358,6 +363,10 @@ export class Stowage {
         );
       }
       if (outcome.notices) notices.push(...outcome.notices);
+      if (restated > 0) {
+        const profiles = restatedProfiles.size === 1 ? '1 profile' : `${restatedProfiles.size} profiles`;
+        notices.push(`${profiles} gained a userId, an anonymous id or a mobile id: ${restated === 1 ? '1 current value' : `${restated} current values`} of audiences and computed traits sent to the ids they now have, as identify calls (logged for the next sync)`);
+      }
       if (outcome.applied) this.runMarks.applied(header.space, computation.key, header.id, store.epoch, Object.keys(computation.warehouses));
       const results: FlushResult[] = [];
       for (const warehouse of new Set(activations.map((a) => a.warehouse))) {
