@@ -241,6 +241,35 @@ describe('a profile that gains a userId while it stays in an audience', () => {
       await h.close();
     }
   });
+
+  it("leaves the run's own computation to the run where it changes the profile: a value changed or removed in the same run is what users shows", async () => {
+    const h = await Harness.create(dut, { computations });
+    try {
+      const at = '2026-11-20T10:00:00.000Z';
+      await h.run({ computation: 'ltv', id: 't1', kind: 'delta', completedAt: at }, [{ profileId: 'p1', anonymousIds: ['x1'], value: 5 }, { profileId: 'p2', anonymousIds: ['x2'], value: 6 }]);
+      await h.run({ computation: 'vip', id: 'r1', kind: 'delta', completedAt: at }, [{ profileId: 'p1', anonymousIds: ['x1'] }]);
+      // At the same moment: p1 gains u1 and a new value, p2 gains u2 and loses its value.
+      await h.run({ computation: 'ltv', id: 't2', kind: 'delta', completedAt: at }, [{ profileId: 'p1', userId: 'u1', anonymousIds: ['x1'], value: 7 }, { profileId: 'p2', userId: 'u2', anonymousIds: ['x2'], value: null }]);
+      await h.sync();
+      expect(await h.rows('users', ['id', 'vip', 'ltv'])).toEqual([{ id: 'u1', vip: true, ltv: 7 }]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('counts an anonymous id as gained only where calls go to anonymous ids', async () => {
+    const withAnonymous = { vip: { type: 'audience', warehouses: { wh: { includeAnonymous: true } } } };
+    // With anonymous ids called: one call to each (x1's the one it had: loaded once).
+    for (const [config, calls] of [[computations, 0], [withAnonymous, 2]] as const) {
+      const h = await Harness.create(dut, { computations: config });
+      try {
+        await h.run({ computation: 'vip', id: 'r1', completedAt: '2026-11-20T10:00:00.000Z' }, [{ profileId: 'p1', anonymousIds: ['x1'] }]);
+        expect(await h.run({ computation: 'vip', id: 'r2', completedAt: '2026-11-21T10:00:00.000Z' }, [{ profileId: 'p1', anonymousIds: ['x1', 'x2'] }])).toMatchObject({ changes: 0, calls });
+      } finally {
+        await h.close();
+      }
+    }
+  });
 });
 
 describe('the library', () => {

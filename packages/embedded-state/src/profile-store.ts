@@ -103,7 +103,7 @@ export class EmbeddedProfileStore implements ProfileStore {
       const content = await runContentMark(this.db, header.kind);
       if (attempt && otherContent(attempt.content, content)) throw new StowageError(otherContentMessage(header, attempt.content!, content));
       // Profiles that gain identifiers (emails get no calls), before their rows are replaced.
-      if (sink.restate) await this.db.run(GAINED_IDS, [space]);
+      if (sink.restate) await this.db.run(gainedIds(sink.restateIds ?? { anonymous: true, mobile: true }), [space]);
       // Replace, not upsert: an upsert holds an index of every key in memory, which a run of a
       // million profiles with kilobyte contexts cannot afford; a delete and an append spill to disk.
       await this.db.run('DELETE FROM profiles WHERE space = $1 AND profile_id IN (SELECT profile_id FROM run_rows)', [space]);
@@ -124,8 +124,11 @@ export class EmbeddedProfileStore implements ProfileStore {
       if (pinned === undefined) await this.pins.run('INSERT INTO run_attempts (space, computation, run_id, completed_at, content) VALUES ($1, $2, $3, $4, $5)', [space, computation, header.id, header.completedAt, content]);
       const run = { computation, run_id: header.id, at: header.completedAt };
       const changes = await this.streamChanges(changesQuery(linked, kind === 'journey_step'), [space], space, (c) => sink.emit(c), run, texts);
-      // Read before this run's memberships are written: its own computation's are restated as they were, and its changes come after them.
-      if (sink.restate) await this.streamChanges(`${CLASSIC_STATE} AND m.profile_id IN (SELECT profile_id FROM run_new_ids) ORDER BY m.computation, m.profile_id`, [space], space, (c) => sink.restate!(c));
+      // Read before this run's memberships are written: the run's own computation only where it changed nothing for the profile.
+      if (sink.restate) {
+        const restated = `${CLASSIC_STATE} AND m.profile_id IN (SELECT profile_id FROM run_new_ids) AND NOT (m.computation = $2 AND m.profile_id IN (SELECT profile_id FROM run_changes))`;
+        await this.streamChanges(`${restated} ORDER BY m.computation, m.profile_id`, [space, computation], space, (c) => sink.restate!(c));
+      }
       // The state's rows are written while the warehouses commit the run's last chunks (each
       // engine on its own thread); the state commits only once they have, so that a crash in
       // between replays the same changes. Its failure is told after theirs has been waited for.
@@ -392,16 +395,21 @@ export class EmbeddedProfileStore implements ProfileStore {
   }
 }
 
+/** The ids of a JSON array of mobile ids (`{ id, type }`): calls are told apart by the id alone. */
+const mobileIds = (column: string) => `list_transform(from_json(coalesce(${column}, '[]'), '[{"id":"VARCHAR"}]'), m -> m.id)`;
+
 /**
- * The profiles of the run (`run_rows`) that gain an identifier a call goes to: a userId, an
- * anonymous id they did not have while they have no userId (calls go to the userId where there
- * is one), or a mobile id they did not have. Ids only reordered gain nothing; the JSON is read
- * only where the text differs.
+ * The profiles of the run (`run_rows`) that gain an identifier a call goes to: a userId; where
+ * calls go to them (`to`), an anonymous id they did not have while they have no userId (calls go
+ * to the userId where there is one), or a mobile id they did not have. Ids only reordered gain
+ * nothing; the JSON is read only where the text differs.
  */
-const GAINED_IDS = `CREATE OR REPLACE TEMP TABLE run_new_ids AS SELECT r.profile_id FROM run_rows r JOIN profiles p ON p.space = $1 AND p.profile_id = r.profile_id
-  WHERE (r.user_id IS NOT NULL AND r.user_id IS DISTINCT FROM p.user_id)
-     OR (r.user_id IS NULL AND r.anonymous_ids IS DISTINCT FROM p.anonymous_ids AND NOT coalesce(list_has_all(from_json(coalesce(p.anonymous_ids, '[]'), '["VARCHAR"]'), from_json(coalesce(r.anonymous_ids, '[]'), '["VARCHAR"]')), true))
-     OR (r.mobile_ids IS DISTINCT FROM p.mobile_ids AND NOT coalesce(list_has_all(from_json(coalesce(p.mobile_ids, '[]'), '[{"id":"VARCHAR","type":"VARCHAR"}]'), from_json(coalesce(r.mobile_ids, '[]'), '[{"id":"VARCHAR","type":"VARCHAR"}]')), true))`;
+function gainedIds(to: { anonymous: boolean; mobile: boolean }): string {
+  const anonymous = `(r.user_id IS NULL AND r.anonymous_ids IS DISTINCT FROM p.anonymous_ids AND NOT coalesce(list_has_all(from_json(coalesce(p.anonymous_ids, '[]'), '["VARCHAR"]'), from_json(coalesce(r.anonymous_ids, '[]'), '["VARCHAR"]')), true))`;
+  const mobile = `(r.mobile_ids IS DISTINCT FROM p.mobile_ids AND NOT coalesce(list_has_all(${mobileIds('p.mobile_ids')}, ${mobileIds('r.mobile_ids')}), true))`;
+  return `CREATE OR REPLACE TEMP TABLE run_new_ids AS SELECT r.profile_id FROM run_rows r JOIN profiles p ON p.space = $1 AND p.profile_id = r.profile_id
+  WHERE (r.user_id IS NOT NULL AND r.user_id IS DISTINCT FROM p.user_id)${to.anonymous ? ` OR ${anonymous}` : ''}${to.mobile ? ` OR ${mobile}` : ''}`;
+}
 
 /** The current value of each audience and computed trait of a space (`$1`), as changes from nothing, with each profile's identifiers as they are. */
 const CLASSIC_STATE = `SELECT m.computation, m.profile_id,

@@ -331,7 +331,9 @@ export class Stowage {
       },
     };
     // Only where an audience or computed trait of the space goes to a warehouse: the look for profiles that gained ids costs a join.
-    if (Object.values(space.computations).some((c) => (c.type === 'audience' || c.type === 'trait') && Object.keys(c.warehouses).length > 0)) {
+    const classic = Object.values(space.computations).filter((c) => c.type === 'audience' || c.type === 'trait').flatMap((c) => Object.values(c.warehouses));
+    if (classic.length > 0) {
+      sink.restateIds = { anonymous: classic.some((s) => s.includeAnonymous), mobile: classic.some((s) => s.includeMobileIds) };
       sink.restate = async (changes) => {
         const receivedAt = new Date().toISOString();
         const byWarehouse = new Map<string, Call[]>();

@@ -147,12 +147,16 @@ export interface ChangeSink {
   /**
    * Told after the run's changes: the current value of each audience and computed trait of the
    * profiles that gained identifiers in this run (a userId, anonymous or mobile ids), for those
-   * identifiers. A profile that stays in an audience makes no change, and `users` would leave
+   * identifiers; of the run's own computation, only where the run changed nothing for the profile
+   * (its changes go to the new identifiers already, and a value from before them would be older
+   * news told later). A profile that stays in an audience makes no change, and `users` would leave
    * the userId it gained out (or null, "never in") until its membership next changed. Each keeps
    * the version, run and time that made it, so the calls to identifiers it had carry the message
    * ids of theirs (loaded once). For the Classic path only: no activation's change.
    */
   restate?(changes: Change[]): Promise<void>;
+  /** With `restate`: whether calls go to anonymous ids (of profiles without a userId) and to mobile ids, so that gaining one is gaining a call's target. */
+  restateIds?: { anonymous: boolean; mobile: boolean };
 }
 
 /**
