@@ -48,7 +48,7 @@ export async function demo(dir: string, profiles: number): Promise<number> {
       default: {
         id: 'spa_demo_default',
         computations: {
-          ...Object.fromEntries(SAMPLE_COMPUTATIONS.map((c) => [c.key, { type: c.type, ...(c.settings ? { warehouses: { local: c.settings } } : {}) }])),
+          ...Object.fromEntries(SAMPLE_COMPUTATIONS.map((c) => [c.key, { type: c.type, ...(c.valueType ? { valueType: c.valueType } : {}), ...(c.settings ? { warehouses: { local: c.settings } } : {}) }])),
           [SAMPLE_ACTIVATED.linkedAudience]: { type: 'linked_audience' },
           [SAMPLE_ACTIVATED.journeyStep]: { type: 'journey_step' },
         },

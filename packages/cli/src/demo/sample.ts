@@ -16,6 +16,8 @@ export interface SampleComputation {
   key: string;
   type: 'audience' | 'trait';
   settings?: Record<string, unknown>;
+  /** A computed trait's declared column type (`valueType`). */
+  valueType?: 'double';
   /** Membership (audiences) or value (traits) of profile n in run r (0 or 1); undefined = none. */
   value: (n: number, run: number, rnd: () => number) => unknown;
 }
@@ -27,7 +29,7 @@ export const SAMPLE_COMPUTATIONS: SampleComputation[] = [
   { key: 'first_time_shopper', type: 'audience', value: (n, run, rnd) => (n === 123 ? true : rnd() < (run === 0 ? 0.3 : 0.25)) },
   { key: 'high_value_customers', type: 'audience', settings: { includeAnonymous: true }, value: (_n, run, rnd) => rnd() < 0.1 + run * 0.02 },
   { key: 'cart_abandoners', type: 'audience', settings: { includeMobileIds: true, identify: false }, value: (_n, _run, rnd) => rnd() < 0.15 },
-  { key: 'total_revenue_180_days', type: 'trait', value: (n, run, rnd) => (n === 123 ? 450 : rnd() < 0.6 ? Math.round(rnd() * 200000) / 100 + run * (rnd() < 0.3 ? 25.25 : 0) : undefined) },
+  { key: 'total_revenue_180_days', type: 'trait', valueType: 'double', value: (n, run, rnd) => (n === 123 ? 450 : rnd() < 0.6 ? Math.round(rnd() * 200000) / 100 + run * (rnd() < 0.3 ? 25.25 : 0) : undefined) },
   { key: 'orders_count_90_days', type: 'trait', settings: { track: false }, value: (_n, run, rnd) => (rnd() < 0.7 ? Math.floor(rnd() * 12) + (run && rnd() < 0.2 ? 1 : 0) : undefined) },
   { key: 'favorite_category', type: 'trait', settings: { track: false }, value: (_n, run, rnd) => CATEGORIES[Math.floor(rnd() * CATEGORIES.length + (run ? rnd() * 0.3 : 0)) % CATEGORIES.length] },
   { key: 'last_order_at', type: 'trait', settings: { track: false }, value: (n, run, rnd) => (rnd() < 0.5 ? new Date(Date.UTC(2026, 10, 1 + ((n + run * 3) % 20), Math.floor(rnd() * 24))).toISOString() : undefined) },

@@ -26,6 +26,12 @@ export interface ComputationConfig {
    * not carry them (they reach warehouses through activations).
    */
   warehouses: Record<string, ClassicSettings>;
+  /**
+   * A computed trait's column type in the Classic tables, whatever its first value: `double` for
+   * a revenue that may first be whole (`450`), which would otherwise make a `bigint` column that
+   * warehouses without widening in place (Redshift) keep, quarantining every later fraction.
+   */
+  valueType?: 'double' | 'bigint' | 'string' | 'boolean' | 'timestamp';
 }
 
 /** Event names an activation writes in `event_name`, per kind of change. */

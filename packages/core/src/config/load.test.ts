@@ -90,6 +90,13 @@ describe('configuration', () => {
     expect(config({ audience_key: { type: 'linked_audience' } })).not.toThrow();
   });
 
+  it('takes a valueType on a computed trait alone', () => {
+    const config = (computations: Record<string, unknown>) => () => parse({ spaces: { s: { computations } }, warehouses: { wh: { type: 'memory', settings: { path: 'x' } } } });
+    expect(config({ vip: { type: 'audience', valueType: 'double' } })).toThrow(/\/spaces\/s\/computations\/vip\/valueType: only a computed trait has a value type/);
+    expect(config({ ltv: { type: 'trait', valueType: 'number' } })).toThrow(/\/spaces\/s\/computations\/ltv\/valueType/);
+    expect(config({ ltv: { type: 'trait', valueType: 'double' } })().spaces.s!.computations.ltv!.valueType).toBe('double');
+  });
+
   it("refuses an event name of the other kind of computation, which would be taken and never used", () => {
     const config = (computations: Record<string, unknown>) => () => parse({ spaces: { s: { computations } }, warehouses: { wh: { type: 'memory', settings: { path: 'x' } } } });
     expect(config({ vip: { type: 'audience', warehouses: { wh: { computedEvent: 'VIP Computed' } } } })).toThrow(

@@ -28,6 +28,7 @@ export const configSchema = {
               properties: {
                 type: { enum: ['audience', 'trait', 'linked_audience', 'journey_step'] },
                 id: { type: 'string', minLength: 1 },
+                valueType: { enum: ['double', 'bigint', 'string', 'boolean', 'timestamp'] },
                 warehouses: {
                   type: 'object',
                   additionalProperties: {

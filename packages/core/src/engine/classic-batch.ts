@@ -1,5 +1,6 @@
 import type { Call } from '../calls/call.js';
-import type { WarehouseConfig } from '../config/config.js';
+import type { ComputationConfig, WarehouseConfig } from '../config/config.js';
+import type { LogicalType } from '../contract/logical-type.js';
 import type { IdentifierRules } from '../contract/dialect.js';
 import type { Reject } from '../schema/plan.js';
 import { ClassicRows, type RawRow } from '../classic/rows.js';
@@ -21,8 +22,13 @@ export class ClassicBatcher {
   private readonly disabledTables: Set<string>;
   private readonly disabledColumns: Map<string, Set<string>>;
 
-  constructor(rules: IdentifierRules, warehouse: WarehouseConfig) {
+  /** The columns of computed traits declared with a `valueType`, and that type. */
+  private readonly createTypes: ReadonlyMap<string, LogicalType> | undefined;
+
+  constructor(rules: IdentifierRules, warehouse: WarehouseConfig, computations: readonly ComputationConfig[] = []) {
     this.rows = new ClassicRows(rules);
+    const typed = computations.filter((c) => c.valueType !== undefined).map((c) => [this.rows.column(c.key), c.valueType!] as const);
+    this.createTypes = typed.length > 0 ? new Map(typed) : undefined;
     this.disabledTables = new Set(warehouse.disabled.tables);
     this.disabledColumns = new Map(Object.entries(warehouse.disabled.columns).map(([t, cs]) => [t, new Set(cs)]));
   }
@@ -57,7 +63,8 @@ export class ClassicBatcher {
         rejects.push({ messageId: c.messageId, table: c.table, column: c.column, value: typeof c.value === 'string' ? c.value : exactJsonText(c.value), reason: 'another key of the same call names this column' });
       }
     }
-    const batches: TableBatch[] = [...tables].map(([table, rows]) => ({ table, rows, fixedTypes: FIXED_TYPES, key: 'id' }));
+    const createTypes = this.createTypes;
+    const batches: TableBatch[] = [...tables].map(([table, rows]) => ({ table, rows, fixedTypes: FIXED_TYPES, ...(createTypes ? { createTypes } : {}), key: 'id' }));
     return {
       schema,
       tables: batches,

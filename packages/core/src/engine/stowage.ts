@@ -969,7 +969,7 @@ export class Stowage {
   /** Loads one space's log into its classic schema, from the ledger's cursor to the log's end. */
   private async syncSpace(writer: TableWriter, destination: Destination, warehouse: WarehouseConfig, space: string, record: SyncRecord, progress: (rows: number, lookingUp?: number) => void): Promise<void> {
     const schema = `${warehouse.schemaPrefix}${space}`;
-    const batcher = new ClassicBatcher(destination.dialect.identifiers, warehouse);
+    const batcher = new ClassicBatcher(destination.dialect.identifiers, warehouse, Object.values(this.config.spaces[space]!.computations));
     const log = this.log(warehouse.name, space);
     const stream = classicStream(warehouse.name, space, log.id);
     let stop = log.end();

@@ -51,6 +51,11 @@ export interface PlanInput {
   rows: Array<Record<string, unknown>>;
   /** Types fixed by the schema whatever the value (standard columns such as `received_at`). */
   fixedTypes: ReadonlyMap<string, LogicalType>;
+  /**
+   * Types new columns are created with whatever their first value (a computed trait's declared
+   * `valueType`); unlike `fixedTypes`, later values are cast, widened or quarantined as anywhere.
+   */
+  createTypes?: ReadonlyMap<string, LogicalType>;
   /** The column holding the message id, for rejects. */
   keyColumn: string;
   /**
@@ -246,7 +251,7 @@ class TablePlanner {
           continue;
         }
         const fixed = fixedTypes.get(column);
-        col = { type: fixed ?? inferType(value)!, existed: false, fixed: fixed !== undefined, loaded: false, bounds: undefined, big: false };
+        col = { type: fixed ?? this.input.createTypes?.get(column) ?? inferType(value)!, existed: false, fixed: fixed !== undefined, loaded: false, bounds: undefined, big: false };
         state.set(column, col);
         this.added.push(column);
         this.measured = undefined;

@@ -33,6 +33,8 @@ export interface TableBatch {
   /** Handed over to the writer, which casts values in place. */
   rows: Array<Record<string, unknown>>;
   fixedTypes: ReadonlyMap<string, LogicalType>;
+  /** Types new columns are created with whatever their first value (`PlanInput.createTypes`). */
+  createTypes?: ReadonlyMap<string, LogicalType>;
   key: string;
   /**
    * A column each key always arrives with the same value of (Storage Actions: `received_at`, the
@@ -473,7 +475,7 @@ export class TableWriter {
       const dropped = this.dropped.get(batch.schema)?.get(tableBatch.table);
       const existing = tables.get(tableBatch.table);
       const holdsBigIntegers = await this.bigIntegers?.among(batch.schema, tableBatch.table, existing, rows, tableBatch.fixedTypes);
-      const plan = await planTableInSlices({ table: tableBatch.table, existing, rows, fixedTypes: tableBatch.fixedTypes, keyColumn: tableBatch.key, capabilities: this.capabilities, ...(pinned ? { pinned } : {}), ...(holdsBigIntegers ? { holdsBigIntegers } : {}), ...(dropped ? { droppedColumns: dropped } : {}) });
+      const plan = await planTableInSlices({ table: tableBatch.table, existing, rows, fixedTypes: tableBatch.fixedTypes, ...(tableBatch.createTypes ? { createTypes: tableBatch.createTypes } : {}), keyColumn: tableBatch.key, capabilities: this.capabilities, ...(pinned ? { pinned } : {}), ...(holdsBigIntegers ? { holdsBigIntegers } : {}), ...(dropped ? { droppedColumns: dropped } : {}) });
       this.bigIntegers?.given(batch.schema, tableBatch.table, plan.bigIntegers);
       if (plan.columns.length > 0) tables.set(tableBatch.table, plan.columns);
       // Not push(...rejects): a wide batch has hundreds of thousands, past the stack's room for arguments.

@@ -13,6 +13,18 @@ export function types(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it("creates a computed trait's columns with its declared valueType, whatever its first value: a revenue first whole takes its later fractions", async () => {
+      const h = await Harness.create(dut, { computations: { revenue: { type: 'trait', valueType: 'double' }, visits: { type: 'trait' } } });
+      await h.run({ computation: 'revenue', id: 'r1', completedAt: '2026-11-20T10:00:00.000Z' }, [{ userId: 'u1', value: 450 }]);
+      await h.run({ computation: 'visits', id: 'v1', completedAt: '2026-11-20T10:00:00.000Z' }, [{ userId: 'u1', value: 3 }]);
+      await h.sync();
+      for (const table of ['identifies', 'users', 'trait_computed']) expect(await h.columnTypes(table), table).toMatchObject({ revenue: 'double', visits: 'bigint' });
+      await h.run({ computation: 'revenue', id: 'r2', completedAt: '2026-11-21T10:00:00.000Z' }, [{ userId: 'u1', value: 450.75 }]);
+      expect(await h.sync()).toMatchObject({ status: 'Success', rejects: 0 });
+      expect(await h.rows('users', ['id', 'revenue', 'visits'])).toEqual([{ id: 'u1', revenue: 450.75, visits: 3 }]);
+      await h.close();
+    });
+
     it("keeps timestamps to the millisecond and in UTC, whatever the process's time zone", async () => {
       const zone = process.env.TZ;
       // Half an hour off UTC, and east: a driver that writes or reads wall-clock time shows it.
