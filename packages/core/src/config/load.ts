@@ -289,7 +289,7 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
         const other = Object.values(computations).find((o) => (o.type === 'audience' || o.type === 'trait') && snakeCase(o.key) === column && Object.keys(o.warehouses).some((w) => w in targets));
         if (other) problems.push(`/spaces/${name}/computations/${key}: names the same column as computation "${other.key}" ("${column}"), and both reach warehouse ${Object.keys(other.warehouses).filter((w) => w in targets).join(', ')}: each would overwrite the other's value. Rename one of them`);
       }
-      if (c.valueType !== undefined && c.type !== 'trait') problems.push(`/spaces/${name}/computations/${key}/valueType: only a computed trait has a value type (an ${c.type === 'audience' ? 'audience' : c.type}'s column is a boolean, or it has none)`);
+      if (c.valueType !== undefined && c.type !== 'trait') problems.push(`/spaces/${name}/computations/${key}/valueType: only a computed trait has a value type (${c.type === 'audience' ? "an audience's column is a boolean" : `a ${c.type} has no Classic column`})`);
       computations[key] = {
         key,
         type: c.type,
