@@ -465,6 +465,11 @@ describe('the stowage command', () => {
     const wrong = await stowage(['check'], { cwd: dir });
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('/warehouses: warehouse type "duck-two": the package @stowage/destination-duck-two exports no destination of type "duck-two"');
+    // Found, but what it imports is not: not taken for a package that is not installed.
+    pkg('duck-two', `import 'no-such-dependency-of-stowage';\nexport default {};\n`);
+    const missing = await stowage(['check'], { cwd: dir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("the package @stowage/destination-duck-two could not be loaded: Cannot find package 'no-such-dependency-of-stowage'");
     pkg('duck-two', `throw new Error('broken on purpose');\n`);
     const broken = await stowage(['check'], { cwd: dir });
     expect(broken.code).toBe(2);

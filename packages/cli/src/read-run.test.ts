@@ -52,6 +52,8 @@ describe('a JSON run', () => {
     expect(() => readRun(file(ok('[{"userId":"u1"}').slice(0, -1)))).toThrow(/is neither a JSON run nor NDJSON with a header line: the value that begins at byte \d+ does not end before the end of the file/);
     expect(() => readRun(file(`{"space" "default"}`))).toThrow(/expected ':' after the key "space" at byte 9, found '"'/);
     expect(() => readRun(file(ok('{"userId":"u1"}')))).toThrow(/"profiles" must be an array/);
+    // A first byte of a byte-order mark, not the mark.
+    expect(() => readRun(file(`\ufeef${ok('[]')}`))).toThrow(/found byte 0xef/);
     expect(() => readRun(file(`{"__proto__":{"space":"default","computation":"carts","id":"r1","completedAt":"2026-11-23T10:00:00Z"},"profiles":[]}`))).toThrow(/__proto__/);
     await expect(read(file(ok('[{"userId":"u1"} {"userId":"u2"}]')))).rejects.toThrow(/: expected ',' or the closing '\]' of "profiles" after profiles\[0\] at byte \d+, found '\{'/);
     await expect(read(file(ok('[{"userId":"u1"},{"userId":u2}]')))).rejects.toThrow(/: profiles\[1\]: not valid JSON \(.+\); nothing of this run was applied/);

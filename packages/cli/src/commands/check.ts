@@ -19,8 +19,9 @@ export async function check(stowage: Stowage): Promise<boolean> {
     } catch (error) {
       const message = (error as Error).message;
       // Held by a run of another process: not a fault of the state. Anything else (a file that is no DuckDB database) is.
-      console.log(`profile state: ${/is held by another process/.test(message) ? 'not checked' : 'cannot be read'} (${message})`);
-      if (!/is held by another process/.test(message)) ok = false;
+      const held = /is held by another process/.test(message);
+      console.log(`profile state: ${held ? 'not checked' : 'cannot be read'} (${message})`);
+      if (!held) ok = false;
     }
   }
   for (const w of Object.values(stowage.config.warehouses)) {
