@@ -12,6 +12,7 @@ import { TableWriter, type EarlierWriterOf, type PreparedBatch, type TableBatch 
 import { scopeViolation } from './scope.js';
 import { audienceColumns, journeyColumns } from './fields.js';
 import { exactJsonText } from '../types/exact-json-text.js';
+import { JsonText } from '../runs/json-text.js';
 
 /** An activation names an existing schema that is not there. */
 export class MissingSchemaError extends Error {
@@ -96,6 +97,18 @@ const PAYLOADS_PER_SLICE = 500;
 const ENTITY_CONTEXT = 'entity_context';
 
 /**
+ * The properties with `entity_context` as JSON text, whatever a mapping made of it: the spec keeps
+ * the context in one stringified-JSON column, and its limit is on that text. Mapped to the
+ * context's object (`{"@path": "$.properties.data_graph_entity_context"}`), it was flattened into
+ * a column per key, as wide as the context, and never held to the limit.
+ */
+function withContextText(properties: Record<string, unknown>): Record<string, unknown> {
+  const context = properties[ENTITY_CONTEXT];
+  if (typeof context !== 'object' || context === null) return properties;
+  return { ...properties, [ENTITY_CONTEXT]: context instanceof JsonText ? context.text : exactJsonText(context) };
+}
+
+/**
  * Where a run's message ids may already be in their tables (`ChangeSink.alsoAt`). `alsoAt`: only
  * among the rows of their own `receivedAt` or of these times (undefined: anywhere). `unseen`: in
  * none, the run's first attempt to hand changes on, with no other run's attempt unapplied. Each
@@ -154,6 +167,11 @@ export class ActionWriter {
     await this.writer.readCatalog(schema);
   }
 
+  /** Whether the schema holds the table the action names `event` (the catalog read once a session). */
+  async holdsTable(schema: string, event: string): Promise<boolean> {
+    return this.writer.holdsTable(schema, this.names.column(event));
+  }
+
   /** The message ids written in this session with `unseen` (RunIdsLook). */
   private readonly unseenIds = new IdsOfEmptyTables();
   /** Tables found in this session holding rows of runs the profile state does not know (`RunIdsLook.knownUntil`), by schema and table. */
@@ -203,14 +221,15 @@ export class ActionWriter {
       let group = bySchema.get(p.schema);
       if (!group) bySchema.set(p.schema, (group = { tables: new Map(), rejects: [], override, indices: [] }));
       const table = this.names.column(p.event);
-      const context = p.properties[ENTITY_CONTEXT];
+      const properties = withContextText(p.properties);
+      const context = properties[ENTITY_CONTEXT];
       const limit = p.maxEntityContextBytes ?? Number.POSITIVE_INFINITY;
       if (typeof context === 'string' && context.length > limit / 3 && Buffer.byteLength(context) > limit) {
         // The event is kept whole, as the row it would have been (every mapped column, the
         // context among them), so that it can be told apart from the others and written by hand.
         // Its message id is the reject's own `id`.
         const kept: Record<string, unknown> = { received_at: receivedAt };
-        this.placeProperties(kept, p.properties, { table, messageId: p.messageId }, []);
+        this.placeProperties(kept, properties, { table, messageId: p.messageId }, []);
         const reason = `the entity context of this event${whose(kept)} is ${Buffer.byteLength(context)} bytes, over the limit of ${limit} (the activation's maxEntityContextBytes); the event was not written, and its row is kept whole in value`;
         group.rejects.push({ messageId: p.messageId, table, column: ENTITY_CONTEXT, value: exactJsonText(kept), reason });
         refuse(i, 413, reason);
@@ -218,7 +237,7 @@ export class ActionWriter {
       }
       const row: Record<string, unknown> = { id: p.messageId, received_at: receivedAt };
       const collisions: NameCollision[] = [];
-      this.placeProperties(row, p.properties, { table, messageId: p.messageId }, collisions);
+      this.placeProperties(row, properties, { table, messageId: p.messageId }, collisions);
       for (const c of collisions) {
         group.rejects.push({ messageId: c.messageId, table, column: c.column, value: typeof c.value === 'string' ? c.value : exactJsonText(c.value), reason: 'another key of the same event names this column' });
       }

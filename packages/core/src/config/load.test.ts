@@ -276,6 +276,17 @@ describe('configuration', () => {
       expect(() => withActivations({ c: { computation: 'carts', warehouse: 'wh', table: 't', columns: { x: { '@case': { operator: 'upper', value: { '@path': '$.properties.data_graph_entity_context.name' } } } } } })).not.toThrow();
     });
 
+    it('refuses a @path that starts at no field of the event, which would leave its column empty in every row', () => {
+      for (const path of ['not a path', '$properties.cart_id', '$', 'data_graph_entity_context.cart_id']) {
+        expect(problems(() => withActivations({ c: { computation: 'carts', warehouse: 'wh', table: 't', columns: { cart: { '@if': { exists: { '@path': path }, then: { '@path': path }, else: 'none' } } } } })), path).toEqual([
+          expect.stringContaining(`/spaces/shop/activations/c/columns: /cart: @path ${JSON.stringify(path)} reads no field of the event`),
+        ]);
+      }
+      for (const path of ['$.properties.data_graph_entity_context.cart_id', 'properties.audience_key', '$.context.personas.space_id', '$.userId', '$.properties.items[0]', '$.', '["properties"]["audience_key"]']) {
+        expect(() => withActivations({ c: { computation: 'carts', warehouse: 'wh', table: 't', columns: { cart: { '@path': path } } } }), path).not.toThrow();
+      }
+    });
+
     it("keeps an activation out of another space's Storage Actions schema", () => {
       const config = (schema: string) => () =>
         parse({

@@ -84,6 +84,8 @@ function mappingProblem(columns: Record<string, unknown>): string | undefined {
   } catch (error) {
     return (error as Error).message.trim().split('\n')[0];
   }
+  const stray = strayPath(columns);
+  if (stray) return stray;
   // Some directives are checked only on a value (a @case operator): an event of the shape every
   // activation gets, so that a mapping failing on all of them is refused now, not run by run.
   try {
@@ -92,6 +94,32 @@ function mappingProblem(columns: Record<string, unknown>): string | undefined {
   } catch (error) {
     return `it fails on an event of the shape every activation gets: ${(error as Error).message.trim().split('\n')[0]}`;
   }
+}
+
+/**
+ * A `@path` that starts at no field of the event (`not a path`, `$properties.x`, `$`): mapping-kit
+ * reads it as nothing, and its column would be missing from every row without a word.
+ */
+/** Where mapping-kit's `get` splits a path into steps: dots, and brackets around a quoted key or an index. */
+const PATH_STEPS = /\[(?="|'|\d)|\.|(?<="|'|\d)]+/g;
+
+function strayPath(mapping: unknown, at = '', inDirective = false): string | undefined {
+  if (typeof mapping !== 'object' || mapping === null) return undefined;
+  for (const [key, value] of Object.entries(mapping)) {
+    if (key === '@path' && typeof value === 'string') {
+      // Read as mapping-kit reads it (`get`): `$.` and `.` are the whole event.
+      const rest = value.replace('$.', '');
+      const first = rest.split(PATH_STEPS).filter((step) => step !== '')[0]?.replace(/'|"/g, '');
+      if (rest !== '' && rest !== '.' && (first === undefined || !Object.hasOwn(SAMPLE_EVENT, first))) {
+        return `${at || '/'}: @path ${JSON.stringify(value)} reads no field of the event, and would leave the column empty in every row: a path starts at one of its fields (${Object.keys(SAMPLE_EVENT).map((k) => `$.${k}`).join(', ')}), as in $.properties.data_graph_entity_context.cart_id`;
+      }
+    } else {
+      // The column's own keys name it (an object's leaves are columns too); a directive's options do not.
+      const found = strayPath(value, inDirective || key.startsWith('@') ? at : `${at}/${key}`, inDirective || key.startsWith('@'));
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
 
 /** A Storage Actions event as `eventFromChange` makes them, with every field an event always has. */

@@ -168,6 +168,21 @@ export class ActionWriteSession {
       });
   }
 
+  /**
+   * Whether the warehouse lacks the activation's table (dropped, the database replaced), as its
+   * catalog says once the session has read it; false when the warehouse cannot be read now (the
+   * run's write then meets that as usual).
+   */
+  async lacksTable(activation: ActivationConfig): Promise<boolean> {
+    this.openSoon();
+    await this.warming;
+    if (!this.writer) return false;
+    return this.writer.holdsTable(activation.schema ?? this.space.name, activation.table).then(
+      (holds) => !holds,
+      () => false,
+    );
+  }
+
   private async connect(): Promise<void> {
     if (!(this.destination.definition as { actions?: Record<string, unknown> }).actions?.sendCustomEvent) {
       throw new Error(`the ${this.destination.type} destination's definition has no Storage Actions action (sendCustomEvent): wrap it with withStorageActions`);

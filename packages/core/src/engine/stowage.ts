@@ -276,15 +276,16 @@ export class Stowage {
     if (this.warehousesOf(header.space).length === 0 && activations.length === 0) {
       notices.push(`no warehouse loads space "${header.space}" (none lists it in its "spaces") and no activation writes computation "${computation.key}": the run's changes are kept in the profile state only; a warehouse that loads the space later is sent its current state first`);
     }
-    // A new activation starts with an entered row for every current member (queued, written after the run).
-    let events = 0;
-    for (const activation of activations) events += await this.ensureActivated(space, activation);
     const sessions = new Map<string, ActionWriteSession>();
     const session = (warehouse: string) => {
       let s = sessions.get(warehouse);
       if (!s) sessions.set(warehouse, (s = this.actions.open(this.warehouse(warehouse), space, `run ${header.id}`)));
       return s;
     };
+    // A new activation starts with an entered row for every current member (queued, written
+    // after the run), and so does one whose table the warehouse no longer holds.
+    let events = 0;
+    for (const activation of activations) events += await this.ensureActivated(space, activation, { lacksTable: () => session(activation.warehouse).lacksTable(activation), notices });
     let calls = 0;
     /** Current values restated to identifiers profiles gained (`ChangeSink.restate`), and their profiles. */
     let restated = 0;
@@ -392,7 +393,9 @@ export class Stowage {
       }
       sessions.clear();
       if (!outcome.applied) this.endInterruptedWrites(header, space, new Set(activations.map((a) => a.warehouse)), outcome.appliedAt);
-      return { ...outcome, calls, events, activations: mergeOutcomes(results.flatMap((r) => r.activations)), writes: results.map((r) => r.record), notices };
+      const outcomes = mergeOutcomes(results.flatMap((r) => r.activations));
+      for (const o of outcomes) if (o.written + o.duplicates > 0) this.markTableHeld(space, activations.find((a) => a.name === o.activation));
+      return { ...outcome, calls, events, activations: outcomes, writes: results.map((r) => r.record), notices };
     } catch (error) {
       // The run failed: what its writes committed lands once when it is applied again, but
       // the history must not call them a success.
@@ -510,20 +513,24 @@ export class Stowage {
    * An activation's first run writes an entered row for every current member of its computation:
    * queued once, before the run's own changes, with the ids of the changes that made them members.
    */
-  private async ensureActivated(space: SpaceConfig, activation: ActivationConfig): Promise<number> {
+  private async ensureActivated(space: SpaceConfig, activation: ActivationConfig, lost?: { lacksTable: () => Promise<boolean>; notices: string[] }): Promise<number> {
     const marker = join(this.config.stateDir, 'activated', space.name, activation.name);
     const started = activatedFor(marker);
     const target = activationTarget(activation);
-    if (started !== undefined && started !== LEGACY_MARKER && sameStart(started, target)) {
-      // Written before markers named the target: it stands for the one the activation names now.
-      if (started.warehouse === undefined) writeFileSync(marker, JSON.stringify({ ...target, at: new Date().toISOString() }));
-      return 0;
-    }
-    // A marker of an earlier version names no computation: it stands for the one the activation
-    // names now, and is written again naming it, so that a later change of computation is seen.
-    if (started === LEGACY_MARKER) {
-      writeFileSync(marker, JSON.stringify({ ...target, at: new Date().toISOString() }));
-      return 0;
+    // A marker of an earlier version names no computation, or no target: it stands for the ones
+    // the activation names now, and is written again naming them, so that a later change is seen.
+    const begun = started === LEGACY_MARKER || (started !== undefined && sameStart(started, target));
+    const held = begun && started !== LEGACY_MARKER && started.held === true;
+    if (begun) {
+      if (started === LEGACY_MARKER || started.warehouse === undefined) writeActivated(marker, target, false);
+      // A table the warehouse held once and has lost (dropped, a DuckDB file deleted, the
+      // database replaced) starts again with the current members, as the Classic schema is sent
+      // the current state again. One it never held (its events queued, or refused) is not lost.
+      // A journey step has no current members: nothing to ask.
+      if (!lost || space.computations[activation.computation]?.type === 'journey_step') return 0;
+      const lacks = await lost.lacksTable();
+      if (!lacks && !held) writeActivated(marker, target, true);
+      if (!lacks || !held) return 0;
     }
     const store = await this.profileStore();
     // An earlier start killed as it queued them left some of these events queued: they are not
@@ -545,9 +552,21 @@ export class Stowage {
         failpoint('actions:after-queueing-members');
       }
     });
-    mkdirSync(join(marker, '..'), { recursive: true });
-    writeFileSync(marker, JSON.stringify({ ...target, at: new Date().toISOString() }));
+    writeActivated(marker, target, false);
+    if (begun && queued > 0) {
+      const where = `${activation.schema ?? space.name}.${activation.table}`;
+      lost!.notices.push(`activation "${activation.name}": warehouse "${activation.warehouse}" no longer holds its table ${where} (dropped, or the database replaced): ${queued === 1 ? 'its current member was' : `its ${queued.toLocaleString('en-US')} current members were`} written again after the run's own rows, as for a new activation, with the message ids their entries always had`);
+    }
     return queued;
+  }
+
+  /** Remembers that the warehouse holds the activation's table (`ensureActivated`: one it then loses is told). */
+  private markTableHeld(space: SpaceConfig, activation: ActivationConfig | undefined): void {
+    if (!activation) return;
+    const marker = join(this.config.stateDir, 'activated', space.name, activation.name);
+    const started = activatedFor(marker);
+    const target = activationTarget(activation);
+    if (started !== undefined && started !== LEGACY_MARKER && sameStart(started, target) && started.held !== true) writeActivated(marker, target, true);
   }
 
   /**
@@ -1406,12 +1425,20 @@ interface ActivationStart {
   /** The schema an activation names; '' for the space's own. */
   schema?: string;
   table?: string;
+  /** Whether the warehouse was seen holding the table (rows written to it, or found in its catalog). */
+  held?: boolean;
 }
 
-const activationTarget = (a: ActivationConfig): Required<ActivationStart> => ({ computation: a.computation, warehouse: a.warehouse, schema: a.schema ?? '', table: a.table });
+/** Writes an activation's marker: what it started with its current members for. */
+function writeActivated(marker: string, target: Required<Omit<ActivationStart, 'held'>>, held: boolean): void {
+  mkdirSync(join(marker, '..'), { recursive: true });
+  writeFileSync(marker, JSON.stringify({ ...target, ...(held ? { held } : {}), at: new Date().toISOString() }));
+}
+
+const activationTarget = (a: ActivationConfig): Required<Omit<ActivationStart, 'held'>> => ({ computation: a.computation, warehouse: a.warehouse, schema: a.schema ?? '', table: a.table });
 
 /** Whether a marker stands for the target: a marker without one stands for any target of its computation. */
-function sameStart(started: ActivationStart, target: Required<ActivationStart>): boolean {
+function sameStart(started: ActivationStart, target: Required<Omit<ActivationStart, 'held'>>): boolean {
   if (started.computation !== target.computation) return false;
   return started.warehouse === undefined || (started.warehouse === target.warehouse && (started.schema ?? '') === target.schema && started.table === target.table);
 }
@@ -1435,7 +1462,7 @@ function activatedFor(marker: string): ActivationStart | typeof LEGACY_MARKER | 
     const parsed = JSON.parse(text) as Record<string, unknown>;
     if (typeof parsed === 'object' && parsed !== null && typeof parsed.computation === 'string') {
       const field = (key: string) => (typeof parsed[key] === 'string' ? (parsed[key] as string) : undefined);
-      return { computation: parsed.computation, warehouse: field('warehouse'), schema: field('schema'), table: field('table') };
+      return { computation: parsed.computation, warehouse: field('warehouse'), schema: field('schema'), table: field('table'), held: parsed.held === true };
     }
   } catch {
     // A time alone.

@@ -275,7 +275,7 @@ class TablePlanner {
       }
       const type = col.type;
       if (!capabilities.textHoldsNul && typeof value === 'string' && holdsNul(value, type)) {
-        rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value, reason: 'the value contains the character U+0000, which this warehouse cannot store in text' });
+        rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value, reason: `the value contains the character U+0000, which this warehouse cannot store in ${type === 'json' ? 'JSON' : 'text'}` });
         row[column] = null;
         continue;
       }

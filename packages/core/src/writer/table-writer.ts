@@ -355,6 +355,11 @@ export class TableWriter {
     return rows.map((r) => r.stream);
   }
 
+  /** Whether the schema holds the table (its catalog, as this writer knows it). */
+  async holdsTable(schema: string, table: string): Promise<boolean> {
+    return (await this.tables(schema)).has(table);
+  }
+
   /** Whether the schema holds any table (its catalog, as this writer knows it). */
   async holdsTables(schema: string): Promise<boolean> {
     return (await this.tables(schema)).size > 0;

@@ -274,6 +274,24 @@ export function storageActions(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('keeps an entity context mapped to its object as one column of JSON text, held to the limit, compiled or not', async () => {
+      const whole = { '@path': '$.properties.data_graph_entity_context' };
+      const activations = {
+        compiled: { computation: 'carts', table: 'carts', maxEntityContextBytes: 60, columns: { entity_context: whole } },
+        kit: { computation: 'carts', table: 'carts_kit', maxEntityContextBytes: 60, columns: { entity_context: { '@if': { exists: whole, then: whole, else: {} } } } },
+      };
+      const h = await Harness.create(dut, { computations, activations });
+      const small = { cart_id: 'c1', items: [{ sku: 's1' }] };
+      const result = await h.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1', entityContext: small }, { userId: 'u2', entityContext: { notes: 'x'.repeat(80) } }]);
+      expect(result.activations).toEqual([expect.objectContaining({ activation: 'compiled', written: 1, refused: 1 }), expect.objectContaining({ activation: 'kit', written: 1, refused: 1 })]);
+      for (const table of ['carts', 'carts_kit']) {
+        expect((await h.columns(table, 'wh', 'default'))?.filter((c) => c.startsWith('entity_context')), table).toEqual(['entity_context']);
+        const rows = await h.rows(table, ['user_id', 'entity_context'], ['user_id'], 'wh', 'default');
+        expect(rows.map((r) => ({ ...r, entity_context: JSON.parse(String(r.entity_context)) })), table).toEqual([{ user_id: 'u1', entity_context: small }]);
+      }
+      await h.close();
+    });
+
     it("refuses an event its activation's mapping fails on, and writes the others, of every activation, then and later", async () => {
       // Fails on a long value only: liquidjs's memory limit, 13 doublings of the note.
       const doubled = `{% assign a = properties.data_graph_entity_context.note %}${'{% assign a = a | append: a %}'.repeat(13)}{{ a | size }}`;
@@ -372,6 +390,40 @@ export function storageActions(dut: DestinationUnderTest): void {
       expect(again.writes[0]).toMatchObject({ rows: { 'default.carts': 2 }, duplicates: 1 });
       expect(await back.rows('carts', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1' }, { user_id: 'u2' }, { user_id: 'u3' }, { user_id: 'u4' }]);
       await back.close();
+    });
+
+    it('starts an activation whose table the warehouse lost again with the current members, and says so', async () => {
+      const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } } });
+      await h.run({ computation: 'carts', id: 'r1', completedAt: at(0) }, [{ userId: 'u1', entityContext: { n: 1 } }, { userId: 'u2' }]);
+      const { quote } = dut.destination.dialect;
+      await h.execute(`DROP TABLE ${quote('default')}.${quote('carts')}`);
+      const lost = await h.run({ computation: 'carts', id: 'r2', completedAt: at(1) }, [{ userId: 'u1', entityContext: { n: 1 } }, { userId: 'u3' }]);
+      expect(lost.notices.join('\n')).toContain('activation "a": warehouse "wh" no longer holds its table default.carts (dropped, or the database replaced): its 2 current members were written again');
+      expect(lost.activations).toEqual([expect.objectContaining({ written: 4, duplicates: 0 })]);
+      // u2 exited in r2: its entry from r1 is there again, before its exit.
+      expect(await h.rows('carts', ['user_id', 'event_name', 'entity_context', 'personas_computation_run_id'], ['user_id', 'personas_computation_run_id'], 'wh', 'default')).toEqual([
+        { user_id: 'u1', event_name: 'Audience Entered', entity_context: '{"n":1}', personas_computation_run_id: 'r1' },
+        { user_id: 'u2', event_name: 'Audience Entered', entity_context: '{}', personas_computation_run_id: 'r1' },
+        { user_id: 'u2', event_name: 'Audience Exited', entity_context: '{}', personas_computation_run_id: 'r2' },
+        { user_id: 'u3', event_name: 'Audience Entered', entity_context: '{}', personas_computation_run_id: 'r2' },
+      ]);
+      // The table is there again: the next run writes its changes alone.
+      const next = await h.run({ computation: 'carts', id: 'r3', completedAt: at(2) }, [{ userId: 'u1', entityContext: { n: 1 } }, { userId: 'u3' }, { userId: 'u4' }]);
+      expect(next.notices.join('\n')).not.toContain('no longer holds');
+      expect(next.activations).toEqual([expect.objectContaining({ written: 1, duplicates: 0 })]);
+      await h.close();
+    });
+
+    it('does not take a table the warehouse never held (its events queued while it was down) for one it lost', async () => {
+      const { first, good } = await queuedWhileDown();
+      const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } }, reuse: { dir: first.dir, settings: good } });
+      const result = await h.run({ computation: 'carts', id: 'r2' }, [{ userId: 'u1' }, { userId: 'u2' }]);
+      expect(result.notices.join('\n')).not.toContain('no longer holds');
+      expect(await h.rows('carts', ['user_id', 'event_name', 'personas_computation_run_id'], ['user_id'], 'wh', 'default')).toEqual([
+        { user_id: 'u1', event_name: 'Audience Entered', personas_computation_run_id: 'r1' },
+        { user_id: 'u2', event_name: 'Audience Entered', personas_computation_run_id: 'r2' },
+      ]);
+      await h.close();
     });
 
     it('writes to an existing schema the activation names, and never creates one: a missing schema keeps its events queued', async () => {
