@@ -525,12 +525,10 @@ export class Stowage {
       if (started === LEGACY_MARKER || started.warehouse === undefined) writeActivated(marker, target, false);
       // A table the warehouse held once and has lost (dropped, a DuckDB file deleted, the
       // database replaced) starts again with the current members, as the Classic schema is sent
-      // the current state again. One it never held (its events queued, or refused) is not lost.
-      // A journey step has no current members: nothing to ask.
-      if (!lost || space.computations[activation.computation]?.type === 'journey_step') return 0;
-      const lacks = await lost.lacksTable();
-      if (!lacks && !held) writeActivated(marker, target, true);
-      if (!lacks || !held) return 0;
+      // the current state again. One it never held (its events queued, or refused) is not lost,
+      // and is not asked about: the run need not wait for the warehouse before it is staged. A
+      // journey step has no current members: nothing to ask.
+      if (!held || !lost || space.computations[activation.computation]?.type === 'journey_step' || !(await lost.lacksTable())) return 0;
     }
     const store = await this.profileStore();
     // An earlier start killed as it queued them left some of these events queued: they are not
@@ -560,7 +558,7 @@ export class Stowage {
     return queued;
   }
 
-  /** Remembers that the warehouse holds the activation's table (`ensureActivated`: one it then loses is told). */
+  /** Remembers that the warehouse holds the activation's table, once rows were written to it (`ensureActivated`: one it then loses is told). */
   private markTableHeld(space: SpaceConfig, activation: ActivationConfig | undefined): void {
     if (!activation) return;
     const marker = join(this.config.stateDir, 'activated', space.name, activation.name);
