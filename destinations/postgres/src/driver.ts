@@ -82,12 +82,15 @@ export class PgDriver implements Driver {
     private readonly loadDir: string,
     private readonly secrets: readonly string[],
     private readonly target: string,
+    opening: ClientErrors,
   ) {
     // A connection lost between statements is reported on the client, not on a query: without a
     // listener it would crash the process. The next statement fails with it instead.
+    this.broken = opening.error;
     client.on('error', (error) => {
       this.broken = error;
     });
+    client.off('error', opening.listener);
     // PostgreSQL's catalog: Redshift has no pg_locks of this shape, no pg_has_role, no array parameters.
     if (options.postgresCatalog) this.lockHolders = (schema) => this.run(() => lockHolders(this.client, schema));
     // What `stowage check` asks: the role's privileges (PostgreSQL's catalog), and whether the
@@ -112,17 +115,18 @@ export class PgDriver implements Driver {
     // parser would misread as the host.
     const target = describeTarget({ connectionString: settings.url, host: settings.host, port: settings.port, database: settings.database });
     let client: pg.Client | undefined;
+    const opening = clientErrors();
     try {
       // Inside: a malformed URL is refused as it is read ("Invalid URL").
       const config = clientConfig(settings);
-      client = new pg.Client(config);
+      client = new pg.Client(config).on('error', opening.listener);
       try {
         await client.connect();
       } catch (error) {
         const again = secondTry(settings, config, error);
         if (!again) throw error;
         await endWithin(client, END_WAIT_MS);
-        client = new pg.Client(again);
+        client = new pg.Client(again).on('error', opening.listener);
         await client.connect();
       }
     } catch (error) {
@@ -134,11 +138,13 @@ export class PgDriver implements Driver {
         await client.query(statement);
       } catch (error) {
         await endWithin(client, END_WAIT_MS);
-        // Connected: what failed is the role's or server's answer to a setting, not the network.
-        throw new Error(`Connected to ${redact(target, secrets)}, but the session could not be set up (${statement}): ${redact((error as Error).message, secrets)}`);
+        const message = redact((error as Error).message, secrets);
+        // Connected: what failed is the role's or server's answer to a setting, or the connection.
+        if (opening.error !== undefined) throw new Error(`The connection to ${redact(target, secrets)} was lost while its session was set up (${statement}): ${message}`);
+        throw new Error(`Connected to ${redact(target, secrets)}, but the session could not be set up (${statement}): ${message}`);
       }
     }
-    return new PgDriver(client, options, await openLoadDir(LOAD_DIR_PREFIX), secrets, target);
+    return new PgDriver(client, options, await openLoadDir(LOAD_DIR_PREFIX), secrets, target, opening);
   }
 
   /** Runs a client call, turning its error into one that says where, and never holds a secret. */
@@ -398,6 +404,27 @@ function textArrayLiteral(values: readonly string[]): string {
 
 /** How long closing a session waits for the server's goodbye before it lets the socket go. */
 const END_WAIT_MS = 5_000;
+
+/** What a client reported on itself while it connected and set its session up, before a driver listened. */
+interface ClientErrors {
+  error?: Error;
+  readonly listener: (error: Error) => void;
+}
+
+/**
+ * A listener for a client's errors from the moment it is made: a connection cut while it is set
+ * up (a failover, a terminated backend) is reported on the client as well as on the statement,
+ * and with no listener yet that report crashed the process (`stowage serve` with it), where the
+ * statement's failure says it clearly.
+ */
+function clientErrors(): ClientErrors {
+  const errors: ClientErrors = {
+    listener: (error) => {
+      errors.error ??= error;
+    },
+  };
+  return errors;
+}
 
 /**
  * Ends a client, waiting at most `ms`: pg's `end()` never settles for a client whose connect threw

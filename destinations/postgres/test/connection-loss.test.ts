@@ -53,6 +53,33 @@ async function count(url: string, table: string): Promise<{ rows: number; ids: n
   }
 }
 
+describe(`a PostgreSQL connection lost as its session is set up (${server.label})`, () => {
+  it('fails the sync with a clear error rather than crashing the process, and the next sync loads everything', async () => {
+    const direct = new URL(await server.freshDatabase());
+    const proxy = await CuttingProxy.start({ host: direct.hostname, port: Number(direct.port || 5432) });
+    const viaProxy = new URL(direct);
+    viaProxy.port = String(proxy.port);
+    const stowage = await install(viaProxy.toString());
+    try {
+      expect((await stowage.ingestCalls('default', calls())).accepted).toBe(10_000);
+      // pg reports the cut on the client as well as on the statement: with no listener on the
+      // client yet, that report was an unhandled 'error' event, which ended the process.
+      proxy.cutWhenClientSends("SET TIME ZONE 'UTC'");
+      const lost = await stowage.sync('wh');
+      expect(proxy.cuts).toBe(1);
+      expect(lost.status).toBe('Failure');
+      expect(lost.error).toMatch(new RegExp(`connection to 127\\.0\\.0\\.1:${proxy.port}/\\S+ was lost while its session was set up \\(SET TIME ZONE 'UTC'\\): Connection terminated unexpectedly`));
+      const again = await stowage.sync('wh');
+      expect(again.status, again.error).toBe('Success');
+      expect(await count(direct.toString(), 'identifies')).toEqual({ rows: 5000, ids: 5000 });
+    } finally {
+      await stowage.close();
+      await proxy.close();
+      await server.afterEach();
+    }
+  });
+});
+
 describe(`a PostgreSQL server lost mid-sync (${server.label})`, () => {
   it.each([
     // Loaded straight into the table: by COPY, or by the INSERT fallback where COPY is not served.
