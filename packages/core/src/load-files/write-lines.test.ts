@@ -23,6 +23,16 @@ describe('writeLoadLines', () => {
     expect(file.longestRow).toBe(line(rows[3000]!).length);
   });
 
+  it('fails saying which file and why, without ending the process, when the file cannot be written (its folder removed)', async () => {
+    // A stream's error with no listener on it ended the process: a full disk did it mid-sync.
+    const gone = join(dir, 'removed');
+    const line = (row: Record<string, unknown>) => `${String(row.v)}\n`;
+    const many = Array.from({ length: 50_000 }, (_, i) => ({ v: `${i} ${'x'.repeat(40)}` }));
+    for (const rows of [many, [{ v: 'one' }]]) {
+      await expect(writeLoadLines(gone, 'csv', [{ name: 'v', type: 'string' }], rows, line)).rejects.toThrow(/^writing the load file \S+\/removed\/\S+\.csv failed: ENOENT: no such file or directory/);
+    }
+  });
+
   it('writes an empty file for no rows', async () => {
     const file = await writeLoadLines(dir, 'txt', [], [], () => 'never');
     expect(readFileSync(file.path, 'utf8')).toBe('');

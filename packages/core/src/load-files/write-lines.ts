@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -27,15 +28,24 @@ const GROUP_UNITS = 16 * 1024;
 export async function writeLoadLines(dir: string, extension: string, columns: readonly Column[], rows: readonly Row[], line: (row: Row) => string): Promise<LoadFile> {
   const path = join(dir, `${randomUUID()}.${extension}`);
   const out = createWriteStream(path);
+  // Listened to from the start: a stream's error (a full disk, its folder removed) with no
+  // listener ends the process. It fails the next write of the file, or its end, instead.
+  let failed: Error | undefined;
+  const done = finished(out);
+  done.catch((error: Error) => {
+    failed ??= error;
+  });
   let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
   let used = 0;
   let longestRow = 0;
   let group = '';
   const flush = async () => {
+    if (failed) throw loadFileError(path, failed);
     const full = chunk.subarray(0, used);
     chunk = Buffer.allocUnsafe(CHUNK_BYTES);
     used = 0;
-    if (!out.write(full)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+    // `once` rejects on the stream's error, which would leave a wait for 'drain' forever.
+    if (!out.write(full)) await once(out, 'drain').catch((error: Error) => Promise.reject(loadFileError(path, error)));
     else await yieldToEventLoop();
   };
   const encode = async (text: string) => {
@@ -56,7 +66,13 @@ export async function writeLoadLines(dir: string, extension: string, columns: re
     }
   }
   if (group.length > 0) await encode(group);
+  if (failed) throw loadFileError(path, failed);
   out.end(chunk.subarray(0, used));
-  await finished(out);
+  await done.catch((error: Error) => Promise.reject(loadFileError(path, error)));
   return { path, columns: [...columns], rows: rows.length, longestRow };
+}
+
+/** A load file that could not be written, saying which and why (`ENOSPC: no space left on device`). */
+function loadFileError(path: string, error: Error): Error {
+  return Object.assign(new Error(`writing the load file ${path} failed: ${error.message}`), { code: (error as { code?: unknown }).code });
 }
