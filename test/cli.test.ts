@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { project, stowage, tempDir } from './support/cli.js';
+import { BIN, project, stowage, tempDir } from './support/cli.js';
 
 describe('the stowage command', () => {
   it('documents every command with --help', async () => {
@@ -372,6 +373,21 @@ describe('the stowage command', () => {
     const file = await stowage(['demo', '--dir', 'mine.txt'], { cwd: dir });
     expect(file.code).toBe(1);
     expect(file.stderr).toContain('mine.txt is a file, not a folder; choose another --dir');
+  });
+
+  it('goes on to its end when its reader stops reading (`stowage demo | head -1`), printing no error', async () => {
+    const dir = tempDir('stowage-pipe-');
+    const child = spawn(process.execPath, [BIN, 'demo', '--dir', 'demo', '--profiles', '600'], { cwd: dir });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    // The first line read, the pipe is closed: every later line the demo prints meets EPIPE.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((done) => child.on('close', (c) => done(c)));
+    expect(code, stderr).toBe(0);
+    expect(stderr).not.toMatch(/EPIPE|Unhandled/);
+    // The demo was landed whole: both runs applied, the sync done.
+    const history = await stowage(['history', '--json', '--config', join('demo', 'stowage.config.json')], { cwd: dir });
+    expect((JSON.parse(history.stdout) as { syncs: Array<{ path: string; status: string }> }).syncs.filter((r) => r.path === 'classic').map((r) => r.status)).toEqual(['Success']);
   });
 
   it('tells of Storage Actions events queued for a warehouse no longer configured, in flush and check', async () => {

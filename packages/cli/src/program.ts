@@ -13,6 +13,7 @@ import { demo } from './demo/demo.js';
 import { openStowage, stateDirs } from './open.js';
 import { loadDestinationsOf } from './registry.js';
 import { errorMessage, EXIT } from './output.js';
+import { keepWorkingWhenOutputCloses } from './closed-output.js';
 
 function positiveInteger(value: string): number {
   const n = Number(value);
@@ -176,6 +177,7 @@ export function program(): Command {
 
 /** Runs the CLI; expected errors print their message (no stack) with the matching exit code. */
 export async function main(argv: string[]): Promise<void> {
+  keepWorkingWhenOutputCloses();
   try {
     const cli = program();
     // Commander answers `help <unknown>` with the main help alone, which hides the mistake.
