@@ -285,6 +285,16 @@ describe('configuration', () => {
       for (const path of ['$.properties.data_graph_entity_context.cart_id', 'properties.audience_key', '$.context.personas.space_id', '$.userId', '$.properties.items[0]', '$.', '["properties"]["audience_key"]']) {
         expect(() => withActivations({ c: { computation: 'carts', warehouse: 'wh', table: 't', columns: { cart: { '@path': path } } } }), path).not.toThrow();
       }
+      // Paths that read another object than the event: an @arrayPath's items, a @transform's result.
+      const items = { '@arrayPath': ['$.properties.data_graph_entity_context.items', { sku: { '@path': '$.sku' } }] };
+      const transformed = { '@transform': { apply: { n: { '@path': '$.userId' } }, mapping: { '@path': '$.n' } } };
+      expect(() => withActivations({ c: { computation: 'carts', warehouse: 'wh', table: 't', columns: { items, transformed } } })).not.toThrow();
+      expect(problems(() => withActivations({ c: { computation: 'carts', warehouse: 'wh', table: 't', columns: { items: { '@arrayPath': ['items', { sku: { '@path': '$.sku' } }] } } } }))).toEqual([
+        expect.stringContaining('/spaces/shop/activations/c/columns: /items: @arrayPath "items" reads no field of the event'),
+      ]);
+      expect(problems(() => withActivations({ c: { computation: 'carts', warehouse: 'wh', table: 't', columns: { t: { '@transform': { apply: { n: { '@path': 'userId2' } }, mapping: { '@path': '$.n' } } } } } }))).toEqual([
+        expect.stringContaining('/spaces/shop/activations/c/columns: /t: @path "userId2" reads no field of the event'),
+      ]);
     });
 
     it("keeps an activation out of another space's Storage Actions schema", () => {

@@ -96,28 +96,35 @@ function mappingProblem(columns: Record<string, unknown>): string | undefined {
   }
 }
 
-/**
- * A `@path` that starts at no field of the event (`not a path`, `$properties.x`, `$`): mapping-kit
- * reads it as nothing, and its column would be missing from every row without a word.
- */
 /** Where mapping-kit's `get` splits a path into steps: dots, and brackets around a quoted key or an index. */
 const PATH_STEPS = /\[(?="|'|\d)|\.|(?<="|'|\d)]+/g;
 
+/** Why a path read from the event reads none of its fields, or undefined; read as mapping-kit's `get` reads it (`$.` and `.` are the whole event). */
+function strayFrom(path: string, at: string, directive: string): string | undefined {
+  const rest = path.replace('$.', '');
+  if (rest === '' || rest === '.') return undefined;
+  const first = rest.split(PATH_STEPS).filter((step) => step !== '')[0]?.replace(/'|"/g, '');
+  if (first !== undefined && Object.hasOwn(SAMPLE_EVENT, first)) return undefined;
+  return `${at || '/'}: ${directive} ${JSON.stringify(path)} reads no field of the event, and would leave the column empty in every row: a path starts at one of its fields (${Object.keys(SAMPLE_EVENT).map((k) => `$.${k}`).join(', ')}), as in $.properties.data_graph_entity_context.cart_id`;
+}
+
+/**
+ * A `@path` that starts at no field of the event (`not a path`, `$properties.x`, `$`): mapping-kit
+ * reads it as nothing, and its column would be missing from every row without a word. Paths
+ * that read something else than the event are left alone: an `@arrayPath`'s item shape (each
+ * item's own fields), a `@transform`'s mapping (what its `apply` made).
+ */
 function strayPath(mapping: unknown, at = '', inDirective = false): string | undefined {
   if (typeof mapping !== 'object' || mapping === null) return undefined;
   for (const [key, value] of Object.entries(mapping)) {
-    if (key === '@path' && typeof value === 'string') {
-      // Read as mapping-kit reads it (`get`): `$.` and `.` are the whole event.
-      const rest = value.replace('$.', '');
-      const first = rest.split(PATH_STEPS).filter((step) => step !== '')[0]?.replace(/'|"/g, '');
-      if (rest !== '' && rest !== '.' && (first === undefined || !Object.hasOwn(SAMPLE_EVENT, first))) {
-        return `${at || '/'}: @path ${JSON.stringify(value)} reads no field of the event, and would leave the column empty in every row: a path starts at one of its fields (${Object.keys(SAMPLE_EVENT).map((k) => `$.${k}`).join(', ')}), as in $.properties.data_graph_entity_context.cart_id`;
-      }
-    } else {
-      // The column's own keys name it (an object's leaves are columns too); a directive's options do not.
-      const found = strayPath(value, inDirective || key.startsWith('@') ? at : `${at}/${key}`, inDirective || key.startsWith('@'));
-      if (found) return found;
-    }
+    // The column's own keys name it (an object's leaves are columns too); a directive's options do not.
+    const within = (v: unknown) => strayPath(v, inDirective || key.startsWith('@') ? at : `${at}/${key}`, inDirective || key.startsWith('@'));
+    let found: string | undefined;
+    if (key === '@path' && typeof value === 'string') found = strayFrom(value, at, '@path');
+    else if (key === '@arrayPath' && Array.isArray(value)) found = typeof value[0] === 'string' ? strayFrom(value[0], at, '@arrayPath') : within(value[0]);
+    else if (key === '@transform' && typeof value === 'object' && value !== null) found = within((value as { apply?: unknown }).apply);
+    else found = within(value);
+    if (found) return found;
   }
   return undefined;
 }
