@@ -167,6 +167,9 @@ export class ActionWriter {
     await this.writer.readCatalog(schema);
   }
 
+  /** `<schema>\u0000<table>` of the tables this writer wrote rows into that its schema's catalog did not hold when first read: made here. */
+  readonly made = new Set<string>();
+
   /** Whether the schema holds the table the action names `event` (the catalog read once a session). */
   async holdsTable(schema: string, event: string): Promise<boolean> {
     return this.writer.holdsTable(schema, this.names.column(event));
@@ -342,7 +345,10 @@ export class ActionWriter {
   async apply({ out, schemas }: PreparedActionWrite): Promise<ActionWriteResult> {
     for (const { schema, batch } of schemas) {
       const result = await this.writer.apply(batch);
-      for (const [table, n] of Object.entries(result.rows)) out.rows[`${schema}.${table}`] = (out.rows[`${schema}.${table}`] ?? 0) + n;
+      for (const [table, n] of Object.entries(result.rows)) {
+        out.rows[`${schema}.${table}`] = (out.rows[`${schema}.${table}`] ?? 0) + n;
+        if (n > 0 && !this.writer.heldAtFirstRead(schema, table)) this.made.add(`${schema}\u0000${table}`);
+      }
       out.duplicates += result.duplicates;
       out.casts += result.casts;
       out.rejects += result.rejects;

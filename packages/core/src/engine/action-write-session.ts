@@ -47,6 +47,12 @@ export interface ActivationOutcome {
 export interface FlushResult {
   record: SyncRecord;
   activations: ActivationOutcome[];
+  /**
+   * The space's activations of this warehouse whose table this session made (it wrote rows into
+   * a table its first read of the catalog did not find): a table the warehouse had lost, where
+   * one of them wrote before (`Stowage.markLostTables`).
+   */
+  madeFor?: string[];
 }
 
 /**
@@ -498,7 +504,11 @@ export class ActionWriteSession {
     record.endedAt = new Date().toISOString();
     delete record.pid;
     this.history.record(record);
-    return { record, activations: [...this.outcomes.values()] };
+    const made = this.writer?.made ?? new Set<string>();
+    const madeFor = Object.values(this.space.activations)
+      .filter((a) => a.warehouse === this.warehouse.name && made.has(`${a.schema ?? this.space.name}\u0000${this.names.column(a.table)}`))
+      .map((a) => a.name);
+    return { record, activations: [...this.outcomes.values()], ...(madeFor.length > 0 ? { madeFor } : {}) };
   }
 }
 

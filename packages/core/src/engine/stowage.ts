@@ -282,10 +282,9 @@ export class Stowage {
       if (!s) sessions.set(warehouse, (s = this.actions.open(this.warehouse(warehouse), space, `run ${header.id}`)));
       return s;
     };
-    // A new activation starts with an entered row for every current member (queued, written
-    // after the run), and so does one whose table the warehouse no longer holds.
     let events = 0;
-    for (const activation of activations) events += await this.ensureActivated(space, activation, { lacksTable: () => session(activation.warehouse).lacksTable(activation), notices });
+    /** Activations that queued their current members again for a table the warehouse lost. */
+    const requeued = new Set<string>();
     let calls = 0;
     /** Current values restated to identifiers profiles gained (`ChangeSink.restate`), and their profiles. */
     let restated = 0;
@@ -357,6 +356,10 @@ export class Stowage {
       };
     }
     try {
+      // A new activation starts with an entered row for every current member (queued, written
+      // after the run), and so does one whose table the warehouse lost. Inside the try: the
+      // sessions the look at the tables opened are closed, whatever fails.
+      for (const activation of activations) events += await this.ensureActivated(space, activation, { lacksTable: () => session(activation.warehouse).lacksTable(activation), notices, requeued });
       // Each warehouse an activation of the computation writes to is opened while the run is staged and diffed.
       for (const warehouse of new Set(activations.map((a) => a.warehouse))) session(warehouse).openSoon();
       const outcome = await store.applyRun(header, computation.type, progress.counting(profiles), sink, { abandonInterrupted: opts.abandonInterrupted });
@@ -394,6 +397,7 @@ export class Stowage {
       sessions.clear();
       if (!outcome.applied) this.endInterruptedWrites(header, space, new Set(activations.map((a) => a.warehouse)), outcome.appliedAt);
       const outcomes = mergeOutcomes(results.flatMap((r) => r.activations));
+      this.markLostTables(space, results, requeued);
       for (const o of outcomes) if (o.written + o.duplicates > 0) this.markTableHeld(space, activations.find((a) => a.name === o.activation));
       return { ...outcome, calls, events, activations: outcomes, writes: results.map((r) => r.record), notices };
     } catch (error) {
@@ -498,7 +502,9 @@ export class Stowage {
       const started = Date.now();
       let events = 0;
       const onRead = opts.onProgress && ((n: number) => opts.onProgress!({ warehouse: warehouse.name, space: space.name, events: (events += n), elapsedMs: Date.now() - started }));
-      results.push(await this.actions.flush(warehouse, space, opts.trigger ?? 'manual', onRead));
+      const result = await this.actions.flush(warehouse, space, opts.trigger ?? 'manual', onRead);
+      this.markLostTables(space, [result]);
+      results.push(result);
     }
     return results;
   }
@@ -513,7 +519,7 @@ export class Stowage {
    * An activation's first run writes an entered row for every current member of its computation:
    * queued once, before the run's own changes, with the ids of the changes that made them members.
    */
-  private async ensureActivated(space: SpaceConfig, activation: ActivationConfig, lost?: { lacksTable: () => Promise<boolean>; notices: string[] }): Promise<number> {
+  private async ensureActivated(space: SpaceConfig, activation: ActivationConfig, lost: { lacksTable: () => Promise<boolean>; notices: string[]; requeued: Set<string> }): Promise<number> {
     const marker = join(this.config.stateDir, 'activated', space.name, activation.name);
     const started = activatedFor(marker);
     const target = activationTarget(activation);
@@ -521,14 +527,23 @@ export class Stowage {
     // the activation names now, and is written again naming them, so that a later change is seen.
     const begun = started === LEGACY_MARKER || (started !== undefined && sameStart(started, target));
     const held = begun && started !== LEGACY_MARKER && started.held === true;
+    // Made again meanwhile by another writer of it (`markLostTables`): it holds none of the members who stayed.
+    const madeAgain = held && (started as ActivationStart).lost === true;
+    const where = `${activation.schema ?? space.name}.${activation.table}`;
+    const lostWhy = `warehouse "${activation.warehouse}" had lost its table ${where} (dropped, or the database replaced${madeAgain ? '; found when another write made it again' : ''})`;
     if (begun) {
       if (started === LEGACY_MARKER || started.warehouse === undefined) writeActivated(marker, target, false);
       // A table the warehouse held once and has lost (dropped, a DuckDB file deleted, the
       // database replaced) starts again with the current members, as the Classic schema is sent
       // the current state again. One it never held (its events queued, or refused) is not lost,
-      // and is not asked about: the run need not wait for the warehouse before it is staged. A
-      // journey step has no current members: nothing to ask.
-      if (!held || !lost || space.computations[activation.computation]?.type === 'journey_step' || !(await lost.lacksTable())) return 0;
+      // and is not asked about: the run need not wait for the warehouse before it is staged.
+      if (!held || !(madeAgain || (await lost.lacksTable()))) return 0;
+      if (space.computations[activation.computation]?.type === 'journey_step') {
+        // No current members to write again: held again once this run's entries are written.
+        writeActivated(marker, target, false);
+        lost.notices.push(`activation "${activation.name}": ${lostWhy}: a journey step has no current members to write again; the table holds the entries from this run on`);
+        return 0;
+      }
     }
     const store = await this.profileStore();
     // An earlier start killed as it queued them left some of these events queued: they are not
@@ -551,11 +566,28 @@ export class Stowage {
       }
     });
     writeActivated(marker, target, false);
-    if (begun && queued > 0) {
-      const where = `${activation.schema ?? space.name}.${activation.table}`;
-      lost!.notices.push(`activation "${activation.name}": warehouse "${activation.warehouse}" no longer holds its table ${where} (dropped, or the database replaced): ${queued === 1 ? 'its current member was' : `its ${queued.toLocaleString('en-US')} current members were`} written again after the run's own rows, as for a new activation, with the message ids their entries always had`);
+    if (begun) {
+      lost.requeued.add(activation.name);
+      if (queued > 0) lost.notices.push(`activation "${activation.name}": ${lostWhy}: ${queued === 1 ? 'its current member was' : `its ${queued.toLocaleString('en-US')} current members were`} queued again, to be written after the run's own rows as for a new activation, with the message ids their entries always had`);
     }
     return queued;
+  }
+
+  /**
+   * Marks the activations whose table a write made again, though the warehouse held it once
+   * (`FlushResult.madeFor`): a flush, or another activation of the table, wrote first into the
+   * table the warehouse lost. Their next run then writes their current members again, as it
+   * does for a table it finds missing itself. Not those that just queued theirs (`requeued`).
+   */
+  private markLostTables(space: SpaceConfig, results: readonly FlushResult[], requeued: ReadonlySet<string> = new Set()): void {
+    for (const name of new Set(results.flatMap((r) => r.madeFor ?? []))) {
+      const activation = space.activations[name];
+      if (!activation || requeued.has(name)) continue;
+      const marker = join(this.config.stateDir, 'activated', space.name, name);
+      const started = activatedFor(marker);
+      const target = activationTarget(activation);
+      if (started !== undefined && started !== LEGACY_MARKER && sameStart(started, target) && started.held === true && started.lost !== true) writeActivated(marker, target, true, true);
+    }
   }
 
   /** Remembers that the warehouse holds the activation's table, once rows were written to it (`ensureActivated`: one it then loses is told). */
@@ -564,7 +596,7 @@ export class Stowage {
     const marker = join(this.config.stateDir, 'activated', space.name, activation.name);
     const started = activatedFor(marker);
     const target = activationTarget(activation);
-    if (started !== undefined && started !== LEGACY_MARKER && sameStart(started, target) && started.held !== true) writeActivated(marker, target, true);
+    if (started !== undefined && started !== LEGACY_MARKER && sameStart(started, target) && started.held !== true) writeActivated(marker, target, true, started.lost === true);
   }
 
   /**
@@ -1423,20 +1455,25 @@ interface ActivationStart {
   /** The schema an activation names; '' for the space's own. */
   schema?: string;
   table?: string;
-  /** Whether the warehouse was seen holding the table (rows written to it, or found in its catalog). */
+  /** Whether rows were written to the table (the warehouse held it). */
   held?: boolean;
+  /** Whether a write made the table again since, for other events (`markLostTables`): the warehouse had lost it. */
+  lost?: boolean;
 }
 
 /** Writes an activation's marker: what it started with its current members for. */
-function writeActivated(marker: string, target: Required<Omit<ActivationStart, 'held'>>, held: boolean): void {
+function writeActivated(marker: string, target: Target, held: boolean, lost = false): void {
   mkdirSync(join(marker, '..'), { recursive: true });
-  writeFileSync(marker, JSON.stringify({ ...target, ...(held ? { held } : {}), at: new Date().toISOString() }));
+  writeFileSync(marker, JSON.stringify({ ...target, ...(held ? { held } : {}), ...(lost ? { lost } : {}), at: new Date().toISOString() }));
 }
 
-const activationTarget = (a: ActivationConfig): Required<Omit<ActivationStart, 'held'>> => ({ computation: a.computation, warehouse: a.warehouse, schema: a.schema ?? '', table: a.table });
+/** What an activation names: its computation, and where it writes. */
+type Target = Required<Omit<ActivationStart, 'held' | 'lost'>>;
+
+const activationTarget = (a: ActivationConfig): Target => ({ computation: a.computation, warehouse: a.warehouse, schema: a.schema ?? '', table: a.table });
 
 /** Whether a marker stands for the target: a marker without one stands for any target of its computation. */
-function sameStart(started: ActivationStart, target: Required<Omit<ActivationStart, 'held'>>): boolean {
+function sameStart(started: ActivationStart, target: Target): boolean {
   if (started.computation !== target.computation) return false;
   return started.warehouse === undefined || (started.warehouse === target.warehouse && (started.schema ?? '') === target.schema && started.table === target.table);
 }
@@ -1460,7 +1497,7 @@ function activatedFor(marker: string): ActivationStart | typeof LEGACY_MARKER | 
     const parsed = JSON.parse(text) as Record<string, unknown>;
     if (typeof parsed === 'object' && parsed !== null && typeof parsed.computation === 'string') {
       const field = (key: string) => (typeof parsed[key] === 'string' ? (parsed[key] as string) : undefined);
-      return { computation: parsed.computation, warehouse: field('warehouse'), schema: field('schema'), table: field('table'), held: parsed.held === true };
+      return { computation: parsed.computation, warehouse: field('warehouse'), schema: field('schema'), table: field('table'), held: parsed.held === true, lost: parsed.lost === true };
     }
   } catch {
     // A time alone.

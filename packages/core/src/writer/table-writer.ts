@@ -355,6 +355,11 @@ export class TableWriter {
     return rows.map((r) => r.stream);
   }
 
+  /** Whether the schema held the table when this writer first read its catalog. */
+  heldAtFirstRead(schema: string, table: string): boolean {
+    return this.firstRead.get(schema)?.has(table) ?? false;
+  }
+
   /** Whether the schema holds the table (its catalog, as this writer knows it). */
   async holdsTable(schema: string, table: string): Promise<boolean> {
     return (await this.tables(schema)).has(table);

@@ -398,7 +398,7 @@ export function storageActions(dut: DestinationUnderTest): void {
       const { quote } = dut.destination.dialect;
       await h.execute(`DROP TABLE ${quote('default')}.${quote('carts')}`);
       const lost = await h.run({ computation: 'carts', id: 'r2', completedAt: at(1) }, [{ userId: 'u1', entityContext: { n: 1 } }, { userId: 'u3' }]);
-      expect(lost.notices.join('\n')).toContain('activation "a": warehouse "wh" no longer holds its table default.carts (dropped, or the database replaced): its 2 current members were written again');
+      expect(lost.notices.join('\n')).toContain('activation "a": warehouse "wh" had lost its table default.carts (dropped, or the database replaced): its 2 current members were queued again, to be written after the run\'s own rows');
       expect(lost.activations).toEqual([expect.objectContaining({ written: 4, duplicates: 0 })]);
       // u2 exited in r2: its entry from r1 is there again, before its exit.
       expect(await h.rows('carts', ['user_id', 'event_name', 'entity_context', 'personas_computation_run_id'], ['user_id', 'personas_computation_run_id'], 'wh', 'default')).toEqual([
@@ -409,8 +409,60 @@ export function storageActions(dut: DestinationUnderTest): void {
       ]);
       // The table is there again: the next run writes its changes alone.
       const next = await h.run({ computation: 'carts', id: 'r3', completedAt: at(2) }, [{ userId: 'u1', entityContext: { n: 1 } }, { userId: 'u3' }, { userId: 'u4' }]);
-      expect(next.notices.join('\n')).not.toContain('no longer holds');
+      expect(next.notices.join('\n')).not.toContain('had lost');
       expect(next.activations).toEqual([expect.objectContaining({ written: 1, duplicates: 0 })]);
+      await h.close();
+    });
+
+    it('writes again the members of every activation of a lost table, whichever writes it first', async () => {
+      const activations = { a: { computation: 'carts', table: 'members' }, b: { computation: 'vip', table: 'members' }, j: { computation: 'welcome', table: 'steps' } };
+      const h = await Harness.create(dut, { computations, activations });
+      await h.run({ computation: 'carts', id: 'c1', completedAt: at(0) }, [{ userId: 'u1' }]);
+      await h.run({ computation: 'vip', id: 'v1', completedAt: at(1) }, [{ userId: 'v1' }, { userId: 'v2' }]);
+      await h.run({ computation: 'welcome', id: 'w1', completedAt: at(2) }, [{ userId: 'u1' }]);
+      const { quote } = dut.destination.dialect;
+      await h.execute(`DROP TABLE ${quote('default')}.${quote('members')}`);
+      await h.execute(`DROP TABLE ${quote('default')}.${quote('steps')}`);
+      // carts finds the table missing and makes it again with its members; vip's run then finds it
+      // there, made again for other events, and writes its own members again too.
+      const carts = await h.run({ computation: 'carts', id: 'c2', completedAt: at(3) }, [{ userId: 'u1' }]);
+      expect(carts.notices.join('\n')).toContain('activation "a": warehouse "wh" had lost its table default.members (dropped, or the database replaced): its current member was queued again');
+      const vip = await h.run({ computation: 'vip', id: 'v2', completedAt: at(4) }, [{ userId: 'v1' }, { userId: 'v2' }, { userId: 'v3' }]);
+      expect(vip.notices.join('\n')).toContain('activation "b": warehouse "wh" had lost its table default.members (dropped, or the database replaced; found when another write made it again): its 2 current members were queued again');
+      expect(await h.rows('members', ['user_id', 'personas_computation_run_id'], ['user_id'], 'wh', 'default')).toEqual([
+        { user_id: 'u1', personas_computation_run_id: 'c1' },
+        { user_id: 'v1', personas_computation_run_id: 'v1' },
+        { user_id: 'v2', personas_computation_run_id: 'v1' },
+        { user_id: 'v3', personas_computation_run_id: 'v2' },
+      ]);
+      // A journey step has no members to write again: said, and its table holds the entries from then on.
+      const step = await h.run({ computation: 'welcome', id: 'w2', completedAt: at(5) }, [{ userId: 'u2' }]);
+      expect(step.notices.join('\n')).toContain('activation "j": warehouse "wh" had lost its table default.steps (dropped, or the database replaced): a journey step has no current members to write again');
+      expect(await h.rows('steps', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u2' }]);
+      await h.close();
+    });
+
+    it('writes again the members of a lost table that the queue, written first, made again', async () => {
+      const first = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } } });
+      await first.run({ computation: 'carts', id: 'r1', completedAt: at(0) }, [{ userId: 'u1' }, { userId: 'u2' }]);
+      await first.execute(`DROP TABLE ${dut.destination.dialect.quote('default')}.${dut.destination.dialect.quote('carts')}`);
+      const good = first.settings;
+      await first.close();
+      // The database replaced while the warehouse was down: the next run's events are queued.
+      const down = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } }, reuse: { dir: first.dir, settings: good }, warehouse: { settings: await dut.unreachable(first.dir) } });
+      await down.run({ computation: 'carts', id: 'r2', completedAt: at(1) }, [{ userId: 'u1' }, { userId: 'u2' }, { userId: 'u3' }]);
+      await down.close();
+      const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } }, reuse: { dir: first.dir, settings: good } });
+      const [flushed] = await h.stowage.flush('wh');
+      expect(flushed!.record).toMatchObject({ status: 'Success', rows: { 'default.carts': 1 } });
+      const next = await h.run({ computation: 'carts', id: 'r3', completedAt: at(2) }, [{ userId: 'u1' }, { userId: 'u2' }, { userId: 'u3' }, { userId: 'u4' }]);
+      expect(next.notices.join('\n')).toContain('found when another write made it again');
+      expect(await h.rows('carts', ['user_id', 'personas_computation_run_id'], ['user_id'], 'wh', 'default')).toEqual([
+        { user_id: 'u1', personas_computation_run_id: 'r1' },
+        { user_id: 'u2', personas_computation_run_id: 'r1' },
+        { user_id: 'u3', personas_computation_run_id: 'r2' },
+        { user_id: 'u4', personas_computation_run_id: 'r3' },
+      ]);
       await h.close();
     });
 
@@ -418,7 +470,7 @@ export function storageActions(dut: DestinationUnderTest): void {
       const { first, good } = await queuedWhileDown();
       const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } }, reuse: { dir: first.dir, settings: good } });
       const result = await h.run({ computation: 'carts', id: 'r2' }, [{ userId: 'u1' }, { userId: 'u2' }]);
-      expect(result.notices.join('\n')).not.toContain('no longer holds');
+      expect(result.notices.join('\n')).not.toContain('had lost');
       expect(await h.rows('carts', ['user_id', 'event_name', 'personas_computation_run_id'], ['user_id'], 'wh', 'default')).toEqual([
         { user_id: 'u1', event_name: 'Audience Entered', personas_computation_run_id: 'r1' },
         { user_id: 'u2', event_name: 'Audience Entered', personas_computation_run_id: 'r2' },
