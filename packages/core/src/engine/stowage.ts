@@ -504,6 +504,7 @@ export class Stowage {
       const onRead = opts.onProgress && ((n: number) => opts.onProgress!({ warehouse: warehouse.name, space: space.name, events: (events += n), elapsedMs: Date.now() - started }));
       const result = await this.actions.flush(warehouse, space, opts.trigger ?? 'manual', onRead);
       this.markLostTables(space, [result]);
+      for (const o of result.activations) if (o.written + o.duplicates > 0) this.markTableHeld(space, space.activations[o.activation]);
       results.push(result);
     }
     return results;

@@ -466,6 +466,21 @@ export function storageActions(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('knows the table of an activation whose rows only the queue wrote, once lost', async () => {
+      const { first, good } = await queuedWhileDown();
+      const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } }, reuse: { dir: first.dir, settings: good } });
+      const [flushed] = await h.stowage.flush('wh');
+      expect(flushed!.record).toMatchObject({ status: 'Success', rows: { 'default.carts': 1 } });
+      await h.execute(`DROP TABLE ${dut.destination.dialect.quote('default')}.${dut.destination.dialect.quote('carts')}`);
+      const next = await h.run({ computation: 'carts', id: 'r2' }, [{ userId: 'u1' }, { userId: 'u2' }]);
+      expect(next.notices.join('\n')).toContain('activation "a": warehouse "wh" had lost its table default.carts');
+      expect(await h.rows('carts', ['user_id', 'personas_computation_run_id'], ['user_id'], 'wh', 'default')).toEqual([
+        { user_id: 'u1', personas_computation_run_id: 'r1' },
+        { user_id: 'u2', personas_computation_run_id: 'r2' },
+      ]);
+      await h.close();
+    });
+
     it('does not take a table the warehouse never held (its events queued while it was down) for one it lost', async () => {
       const { first, good } = await queuedWhileDown();
       const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } }, reuse: { dir: first.dir, settings: good } });
