@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cron } from 'croner';
 import type { Call } from '../calls/call.js';
@@ -28,6 +28,7 @@ import { messageIds } from '../classic/message-ids.js';
 import { USERS } from '../classic/tables.js';
 import { eventTablesCut } from '../classic/event-tables-cut.js';
 import { ClassicBatcher } from './classic-batch.js';
+import { ActivationMarkers } from './activation-markers.js';
 import { RunMarks } from './run-marks.js';
 import { prefetch } from './prefetch.js';
 import { BatchesApplied } from './batches-applied.js';
@@ -168,6 +169,7 @@ export class Stowage {
   private readonly actions: StorageActionsPath;
 
   private readonly runMarks: RunMarks;
+  private readonly markers: ActivationMarkers;
 
   constructor(
     readonly config: StowageConfig,
@@ -177,6 +179,7 @@ export class Stowage {
     if (unsupported.length > 0) throw new Error(`Cannot load with these destinations: ${unsupported.join('; ')}`);
     this.history = new History(join(config.stateDir, 'history.ndjson'));
     this.runMarks = new RunMarks(config.stateDir);
+    this.markers = new ActivationMarkers(config.stateDir);
     this.actions = new StorageActionsPath(config, options.destinations, this.history, (warehouse) => this.earlierWriter(warehouse));
   }
 
@@ -397,8 +400,9 @@ export class Stowage {
       sessions.clear();
       if (!outcome.applied) this.endInterruptedWrites(header, space, new Set(activations.map((a) => a.warehouse)), outcome.appliedAt);
       const outcomes = mergeOutcomes(results.flatMap((r) => r.activations));
-      this.markLostTables(space, results, requeued);
-      for (const o of outcomes) if (o.written + o.duplicates > 0) this.markTableHeld(space, activations.find((a) => a.name === o.activation));
+      // Not those that just queued their members again: the table made here holds them.
+      this.markers.madeAgain(space, results.flatMap((r) => r.madeFor ?? []).filter((name) => !requeued.has(name)));
+      for (const o of outcomes) if (o.written + o.duplicates > 0) this.markers.held(space, activations.find((a) => a.name === o.activation));
       return { ...outcome, calls, events, activations: outcomes, writes: results.map((r) => r.record), notices };
     } catch (error) {
       // The run failed: what its writes committed lands once when it is applied again, but
@@ -503,8 +507,8 @@ export class Stowage {
       let events = 0;
       const onRead = opts.onProgress && ((n: number) => opts.onProgress!({ warehouse: warehouse.name, space: space.name, events: (events += n), elapsedMs: Date.now() - started }));
       const result = await this.actions.flush(warehouse, space, opts.trigger ?? 'manual', onRead);
-      this.markLostTables(space, [result]);
-      for (const o of result.activations) if (o.written + o.duplicates > 0) this.markTableHeld(space, space.activations[o.activation]);
+      this.markers.madeAgain(space, result.madeFor ?? []);
+      for (const o of result.activations) if (o.written + o.duplicates > 0) this.markers.held(space, space.activations[o.activation]);
       results.push(result);
     }
     return results;
@@ -521,27 +525,20 @@ export class Stowage {
    * queued once, before the run's own changes, with the ids of the changes that made them members.
    */
   private async ensureActivated(space: SpaceConfig, activation: ActivationConfig, lost: { lacksTable: () => Promise<boolean>; notices: string[]; requeued: Set<string> }): Promise<number> {
-    const marker = join(this.config.stateDir, 'activated', space.name, activation.name);
-    const started = activatedFor(marker);
-    const target = activationTarget(activation);
-    // A marker of an earlier version names no computation, or no target: it stands for the ones
-    // the activation names now, and is written again naming them, so that a later change is seen.
-    const begun = started === LEGACY_MARKER || (started !== undefined && sameStart(started, target));
-    const held = begun && started !== LEGACY_MARKER && started.held === true;
-    // Made again meanwhile by another writer of it (`markLostTables`): it holds none of the members who stayed.
-    const madeAgain = held && (started as ActivationStart).lost === true;
+    const mark = this.markers.read(space.name, activation);
     const where = `${activation.schema ?? space.name}.${activation.table}`;
-    const lostWhy = `warehouse "${activation.warehouse}" had lost its table ${where} (dropped, or the database replaced${madeAgain ? '; found when another write made it again' : ''})`;
-    if (begun) {
-      if (started === LEGACY_MARKER || started.warehouse === undefined) writeActivated(marker, target, false);
+    const lostWhy = `warehouse "${activation.warehouse}" had lost its table ${where} (dropped, or the database replaced${mark.madeAgain ? '; found when another write made it again' : ''})`;
+    if (mark.begun) {
+      // Written again naming the target, so that a later change of it is seen.
+      if (mark.outdated) this.markers.start(space.name, activation);
       // A table the warehouse held once and has lost (dropped, a DuckDB file deleted, the
       // database replaced) starts again with the current members, as the Classic schema is sent
       // the current state again. One it never held (its events queued, or refused) is not lost,
       // and is not asked about: the run need not wait for the warehouse before it is staged.
-      if (!held || !(madeAgain || (await lost.lacksTable()))) return 0;
+      if (!mark.held || !(mark.madeAgain || (await lost.lacksTable()))) return 0;
       if (space.computations[activation.computation]?.type === 'journey_step') {
         // No current members to write again: held again once this run's entries are written.
-        writeActivated(marker, target, false);
+        this.markers.start(space.name, activation);
         lost.notices.push(`activation "${activation.name}": ${lostWhy}: a journey step has no current members to write again; the table holds the entries from this run on`);
         return 0;
       }
@@ -566,38 +563,12 @@ export class Stowage {
         failpoint('actions:after-queueing-members');
       }
     });
-    writeActivated(marker, target, false);
-    if (begun) {
+    this.markers.start(space.name, activation);
+    if (mark.begun) {
       lost.requeued.add(activation.name);
       if (queued > 0) lost.notices.push(`activation "${activation.name}": ${lostWhy}: ${queued === 1 ? 'its current member was' : `its ${queued.toLocaleString('en-US')} current members were`} queued again, to be written after the run's own rows as for a new activation, with the message ids their entries always had`);
     }
     return queued;
-  }
-
-  /**
-   * Marks the activations whose table a write made again, though the warehouse held it once
-   * (`FlushResult.madeFor`): a flush, or another activation of the table, wrote first into the
-   * table the warehouse lost. Their next run then writes their current members again, as it
-   * does for a table it finds missing itself. Not those that just queued theirs (`requeued`).
-   */
-  private markLostTables(space: SpaceConfig, results: readonly FlushResult[], requeued: ReadonlySet<string> = new Set()): void {
-    for (const name of new Set(results.flatMap((r) => r.madeFor ?? []))) {
-      const activation = space.activations[name];
-      if (!activation || requeued.has(name)) continue;
-      const marker = join(this.config.stateDir, 'activated', space.name, name);
-      const started = activatedFor(marker);
-      const target = activationTarget(activation);
-      if (started !== undefined && started !== LEGACY_MARKER && sameStart(started, target) && started.held === true && started.lost !== true) writeActivated(marker, target, true, true);
-    }
-  }
-
-  /** Remembers that the warehouse holds the activation's table, once rows were written to it (`ensureActivated`: one it then loses is told). */
-  private markTableHeld(space: SpaceConfig, activation: ActivationConfig | undefined): void {
-    if (!activation) return;
-    const marker = join(this.config.stateDir, 'activated', space.name, activation.name);
-    const started = activatedFor(marker);
-    const target = activationTarget(activation);
-    if (started !== undefined && started !== LEGACY_MARKER && sameStart(started, target) && started.held !== true) writeActivated(marker, target, true, started.lost === true);
   }
 
   /**
@@ -1445,63 +1416,3 @@ function classicStream(warehouse: string, space: string, logId: string | undefin
   return logId === undefined ? `classic/${warehouse}/${space}` : `classic/${warehouse}/${space}/${logId}`;
 }
 
-/** What `activatedFor` gives for a marker written before markers named their computation. */
-const LEGACY_MARKER = '\u0000legacy';
-
-/** What an activation started with its current members for: its computation, and where it writes. */
-interface ActivationStart {
-  computation: string;
-  /** Undefined in a marker written before markers named the target. */
-  warehouse?: string;
-  /** The schema an activation names; '' for the space's own. */
-  schema?: string;
-  table?: string;
-  /** Whether rows were written to the table (the warehouse held it). */
-  held?: boolean;
-  /** Whether a write made the table again since, for other events (`markLostTables`): the warehouse had lost it. */
-  lost?: boolean;
-}
-
-/** Writes an activation's marker: what it started with its current members for. */
-function writeActivated(marker: string, target: Target, held: boolean, lost = false): void {
-  mkdirSync(join(marker, '..'), { recursive: true });
-  writeFileSync(marker, JSON.stringify({ ...target, ...(held ? { held } : {}), ...(lost ? { lost } : {}), at: new Date().toISOString() }));
-}
-
-/** What an activation names: its computation, and where it writes. */
-type Target = Required<Omit<ActivationStart, 'held' | 'lost'>>;
-
-const activationTarget = (a: ActivationConfig): Target => ({ computation: a.computation, warehouse: a.warehouse, schema: a.schema ?? '', table: a.table });
-
-/** Whether a marker stands for the target: a marker without one stands for any target of its computation. */
-function sameStart(started: ActivationStart, target: Target): boolean {
-  if (started.computation !== target.computation) return false;
-  return started.warehouse === undefined || (started.warehouse === target.warehouse && (started.schema ?? '') === target.schema && started.table === target.table);
-}
-
-/**
- * What an activation started with its current members for (`ensureActivated`), or undefined. An
- * activation pointed at another computation, warehouse, schema or table starts again there with
- * the current members: the new table would otherwise get exits of members it never saw enter,
- * and never the members who stay (message ids keep a table that had them from taking them twice).
- * A marker written before markers named the computation holds a time alone: it stands for the
- * computation and target the activation names.
- */
-function activatedFor(marker: string): ActivationStart | typeof LEGACY_MARKER | undefined {
-  let text: string;
-  try {
-    text = readFileSync(marker, 'utf8');
-  } catch {
-    return undefined;
-  }
-  try {
-    const parsed = JSON.parse(text) as Record<string, unknown>;
-    if (typeof parsed === 'object' && parsed !== null && typeof parsed.computation === 'string') {
-      const field = (key: string) => (typeof parsed[key] === 'string' ? (parsed[key] as string) : undefined);
-      return { computation: parsed.computation, warehouse: field('warehouse'), schema: field('schema'), table: field('table'), held: parsed.held === true, lost: parsed.lost === true };
-    }
-  } catch {
-    // A time alone.
-  }
-  return LEGACY_MARKER;
-}
