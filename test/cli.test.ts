@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -386,6 +386,21 @@ describe('the stowage command', () => {
     expect(code, stderr).toBe(0);
     expect(stderr).not.toMatch(/EPIPE|Unhandled/);
     // The demo was landed whole: both runs applied, the sync done.
+    const history = await stowage(['history', '--json', '--config', join('demo', 'stowage.config.json')], { cwd: dir });
+    expect((JSON.parse(history.stdout) as { syncs: Array<{ path: string; status: string }> }).syncs.filter((r) => r.path === 'classic').map((r) => r.status)).toEqual(['Success']);
+  });
+
+  it('goes on to its end when its output goes to a full disk, then says so and exits 1', async () => {
+    const dir = tempDir('stowage-full-');
+    const full = openSync('/dev/full', 'w');
+    const child = spawn(process.execPath, [BIN, 'demo', '--dir', 'demo', '--profiles', '600'], { cwd: dir, stdio: ['ignore', full, 'pipe'] });
+    closeSync(full);
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((done) => child.on('close', (c) => done(c)));
+    expect(code, stderr).toBe(1);
+    expect(stderr).toContain('stowage: its output could not be written (ENOSPC: no space left on device, write); the work itself was done');
+    expect(stderr).not.toMatch(/Unhandled|\n\s+at /);
     const history = await stowage(['history', '--json', '--config', join('demo', 'stowage.config.json')], { cwd: dir });
     expect((JSON.parse(history.stdout) as { syncs: Array<{ path: string; status: string }> }).syncs.filter((r) => r.path === 'classic').map((r) => r.status)).toEqual(['Success']);
   });

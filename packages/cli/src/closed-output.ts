@@ -1,20 +1,36 @@
-/**
- * Keeps a command working when whoever reads its output stops (`stowage demo | head -1`,
- * `stowage sync | grep -m1 Success`): the next line printed fails with EPIPE, and that stream
- * error, listened to by nobody, ended the process with a stack trace, in the middle of a sync or
- * a run. The command goes on to its end and its exit code; what it would have printed is dropped.
- */
+import { writeSync } from 'node:fs';
+
 let installed = false;
 
-/** Once per process: `main` may be called more than once by a program that embeds the CLI. */
+/**
+ * Keeps a command working when its output cannot be written: its reader stopped reading
+ * (`stowage demo | head -1`: EPIPE), or the disk it goes to is full (`stowage serve >>
+ * /var/log/stowage.log`: ENOSPC). That stream error, listened to by nobody, ended the process
+ * with a stack trace, in the middle of a sync or a run, and ended `stowage serve`. The command
+ * goes on to its end; what it would have printed is dropped. A reader that left is no failure
+ * (whoever asked stopped listening); output lost otherwise is said on the way out, where it may
+ * still be read, and a command that did its work exits 1 then. Once per process: `main` may be
+ * called more than once by a program that embeds the CLI.
+ */
 export function keepWorkingWhenOutputCloses(): void {
   if (installed) return;
   installed = true;
+  let failed: NodeJS.ErrnoException | undefined;
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
       // Lines printed after the pipe closed find the stream destroyed: dropped too.
       if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
-      throw error;
+      failed ??= error;
     });
   }
+  // At exit: a write to a file fails as the stream's error on the next tick, after the command has returned.
+  process.once('exit', () => {
+    if (!failed) return;
+    try {
+      writeSync(2, `stowage: its output could not be written (${failed.message}); the work itself was done: \`stowage history\` shows it\n`);
+    } catch {
+      // stderr is where the output failed: the exit code alone tells it.
+    }
+    if (!process.exitCode) process.exitCode = 1;
+  });
 }
