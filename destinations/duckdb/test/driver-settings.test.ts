@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -47,6 +47,23 @@ describe('a DuckDB session\'s settings', () => {
     const given = await settingsOf({ threads: 3, memoryLimit: '256MB' });
     expect(Number(given.threads)).toBe(3);
     expect(given.memory).toMatch(/^(256\.0 MiB|244\.1 MiB)$/);
+  });
+});
+
+describe('a DuckDB file left empty (a command out of disk as it made it)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stowage-duckdb-empty-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is made again, where DuckDB refused it on every open; a file holding anything is left as it is', async () => {
+    const empty = join(dir, 'empty.duckdb');
+    writeFileSync(empty, '');
+    const driver = await DuckDBDriver.open({ path: empty });
+    expect(await driver.query<{ one: number }>('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    await driver.close();
+    const other = join(dir, 'other.duckdb');
+    writeFileSync(other, 'not a database');
+    await expect(DuckDBDriver.open({ path: other })).rejects.toThrow(/not a valid DuckDB database file/);
+    expect(readFileSync(other, 'utf8')).toBe('not a database');
   });
 });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -143,6 +143,18 @@ describe('EmbeddedProfileStore', () => {
     const again = await EmbeddedProfileStore.open(dir);
     expect((await apply(again, 'audience', { id: 'r3', completedAt: '2026-11-23T12:00:00.000Z' }, [profile('a'), profile('b')])).changes).toEqual([]);
     await again.close();
+  });
+
+  it('makes again a state file left empty (a command out of disk as it made it), which DuckDB refused on every open', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'state.duckdb'), '');
+    const store = await EmbeddedProfileStore.open(dir);
+    expect((await apply(store, 'audience', { id: 'r1' }, [profile('a')])).changes).toHaveLength(1);
+    await store.close();
+    // A file that holds anything is never taken for one left empty.
+    writeFileSync(join(dir, 'state.duckdb'), 'not a database');
+    await expect(EmbeddedProfileStore.open(dir)).rejects.toThrow(/Cannot open the profile state in .*not a valid DuckDB database file/);
+    expect(readFileSync(join(dir, 'state.duckdb'), 'utf8')).toBe('not a database');
   });
 
   it('applies a run id once; a re-sent run changes nothing', async () => {
