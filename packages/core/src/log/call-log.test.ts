@@ -27,6 +27,15 @@ describe('CallLog', () => {
     expect(log.holdsPosition({ segment: last!.segment + 1, offset: 10 })).toBe(false);
   });
 
+  it('says which file and byte hold a line that is not JSON (the log changed outside Stowage)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'log-'));
+    const log = new CallLog(dir);
+    await log.append([{ n: 1 }]);
+    appendFileSync(join(dir, '0000000000.ndjson'), 'NOT JSON\n');
+    await log.append([{ n: 2 }]);
+    await expect(readAll(log)).rejects.toThrow(`the call log ${join(dir, '0000000000.ndjson')} holds a line that is not JSON at byte 8 (`);
+  });
+
   it('reads the entry that ends at a position: within a segment, at the start of the next, and one longer than its read chunk', async () => {
     const log = new CallLog(mkdtempSync(join(tmpdir(), 'log-')), 150_020);
     expect(log.entryEndingAt({ segment: 0, offset: 0 })).toBeUndefined();

@@ -246,7 +246,7 @@ export class CallLog {
     for await (const { buf, segment, offset } of this.chunks(from, stop)) {
       let start = 0;
       for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
-        const entry = JSON.parse(buf.toString('utf8', start, nl)) as T;
+        const entry = this.parseEntry<T>(buf, start, nl, segment, offset);
         entries.push(entry);
         bytes += nl + 1 - start;
         start = nl + 1;
@@ -260,6 +260,19 @@ export class CallLog {
       }
     }
     if (entries.length > 0) yield { entries, end };
+  }
+
+  /**
+   * One entry of the log. Stowage appends only whole JSON lines, fsynced: a line that is not JSON
+   * was changed outside it (by hand, a disk's fault), and the error says where.
+   */
+  private parseEntry<T>(buf: Buffer, start: number, end: number, segment: number, offset: number): T {
+    try {
+      return JSON.parse(buf.toString('utf8', start, end)) as T;
+    } catch (error) {
+      const at = offset + start;
+      throw new Error(`the call log ${join(this.dir, segmentName(segment))} holds a line that is not JSON at byte ${at} (${(error as Error).message}); Stowage writes only whole JSON lines there, so it was changed outside Stowage: put the line back as it was, or restore the state folder from a backup`, { cause: error });
+    }
   }
 
   /**
