@@ -287,6 +287,23 @@ describe('the library', () => {
     await h.close();
   });
 
+  it('says which call log it could not write (a full disk), how many calls it kept, and that sending them again is safe', async () => {
+    const h = await Harness.create(dut, { computations });
+    const call = (i: number) => JSON.stringify({ type: 'identify', messageId: `m${i}`, userId: `u${i}`, traits: { plan: 'pro' } });
+    const lines = async function* (from: number, to: number) {
+      for (let i = from; i <= to; i++) yield call(i);
+    };
+    expect((await h.stowage.ingestCalls('default', lines(1, 3))).accepted).toBe(3);
+    // The log's segment made unwritable: a folder where its file was.
+    const log = join(h.stowage.config.stateDir, 'log', 'wh', 'default');
+    rmSync(join(log, '0000000000.ndjson'));
+    mkdirSync(join(log, '0000000000.ndjson'));
+    await expect(h.stowage.ingestCalls('default', lines(4, 5))).rejects.toThrow(
+      new RegExp(`^The call log ${log.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} could not be written \\(EISDIR: .*\\): 0 calls were logged and are kept, the 2 read after them were not; make room \\(or make the folder writable\\), then send the same lines again`),
+    );
+    await h.close();
+  });
+
   it('refuses a line that is no text among the calls it ingests, and keeps what it accepted when the lines stop coming', async () => {
     const h = await Harness.create(dut, { computations });
     const call = (i: number) => JSON.stringify({ type: 'identify', messageId: `m${i}`, userId: `u${i}`, traits: { plan: 'pro' } });

@@ -700,8 +700,17 @@ export class Stowage {
     const result: IngestResult = { accepted: 0, rejected: 0, errors: [] };
     let batch: Call[] = [];
     let chars = 0;
+    /** The log that could not be written (a full disk, a folder made read-only), and why. */
+    let unwritten: { dir: string; error: Error } | undefined;
     const flush = async () => {
-      for (const log of logs) await log.append(batch);
+      for (const log of logs) {
+        try {
+          await log.append(batch);
+        } catch (error) {
+          unwritten = { dir: log.dir, error: error as Error };
+          throw error;
+        }
+      }
       result.accepted += batch.length;
       batch = [];
       chars = 0;
@@ -737,12 +746,16 @@ export class Stowage {
         } else reject(accepted.error);
         if (batch.length >= INGEST_BATCH || chars >= INGEST_BATCH_CHARS) await flush();
       }
+      await flush();
     } catch (error) {
+      if (unwritten) {
+        // Calls logged are loaded once, by message id (one a call lacks is made from its content): sent again, none doubles.
+        throw new StowageError(`The call log ${unwritten.dir} could not be written (${unwritten.error.message}): ${result.accepted.toLocaleString('en-US')} calls were logged and are kept, the ${batch.length.toLocaleString('en-US')} read after them were not; make room (or make the folder writable), then send the same lines again: each call is loaded once, by its message id`);
+      }
       // The lines stopped coming: what was accepted before is kept, and the caller told how far it got.
       await flush();
       throw new StowageError(`Reading the calls failed after line ${n} (${result.accepted} calls logged, ${result.rejected} rejected): ${(error as Error).message ?? error}`);
     }
-    await flush();
     return result;
   }
 
