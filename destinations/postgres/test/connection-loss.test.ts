@@ -53,13 +53,18 @@ async function count(url: string, table: string): Promise<{ rows: number; ids: n
   }
 }
 
+/** A fresh database, and an install that reaches it through a proxy that can cut the connection. */
+async function throughProxy() {
+  const direct = new URL(await server.freshDatabase());
+  const proxy = await CuttingProxy.start({ host: direct.hostname, port: Number(direct.port || 5432) });
+  const viaProxy = new URL(direct);
+  viaProxy.port = String(proxy.port);
+  return { direct, proxy, stowage: await install(viaProxy.toString()) };
+}
+
 describe(`a PostgreSQL connection lost as its session is set up (${server.label})`, () => {
   it('fails the sync with a clear error rather than crashing the process, and the next sync loads everything', async () => {
-    const direct = new URL(await server.freshDatabase());
-    const proxy = await CuttingProxy.start({ host: direct.hostname, port: Number(direct.port || 5432) });
-    const viaProxy = new URL(direct);
-    viaProxy.port = String(proxy.port);
-    const stowage = await install(viaProxy.toString());
+    const { direct, proxy, stowage } = await throughProxy();
     try {
       expect((await stowage.ingestCalls('default', calls())).accepted).toBe(10_000);
       // pg reports the cut on the client as well as on the statement: with no listener on the
@@ -89,11 +94,7 @@ describe(`a PostgreSQL server lost mid-sync (${server.label})`, () => {
     // Every call sent twice: the third batch holds ids the first two loaded, and goes through a stage.
     ['while a batch holding loaded ids is inserted from its stage', 'WHERE NOT EXISTS (SELECT 1 FROM "engage_default"', 1, true],
   ] as const)('%s: the sync ends as Failure with a clear error, and the next sync loads everything, once', async (_when, marker, nth, twice) => {
-    const direct = new URL(await server.freshDatabase());
-    const proxy = await CuttingProxy.start({ host: direct.hostname, port: Number(direct.port || 5432) });
-    const viaProxy = new URL(direct);
-    viaProxy.port = String(proxy.port);
-    const stowage = await install(viaProxy.toString());
+    const { direct, proxy, stowage } = await throughProxy();
     try {
       async function* lines() {
         yield* calls();
