@@ -66,7 +66,9 @@ describe(`a PostgreSQL connection lost as its session is set up (${server.label}
   it('fails the sync with a clear error rather than crashing the process, and the next sync loads everything', async () => {
     const { direct, proxy, stowage } = await throughProxy();
     try {
-      expect((await stowage.ingestCalls('default', calls())).accepted).toBe(10_000);
+      expect((await stowage.ingestCalls('default', (async function* () {
+        yield* calls();
+      })())).accepted).toBe(10_000);
       // pg reports the cut on the client as well as on the statement: with no listener on the
       // client yet, that report was an unhandled 'error' event, which ended the process.
       proxy.cutWhenClientSends("SET TIME ZONE 'UTC'");
