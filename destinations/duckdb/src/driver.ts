@@ -1,7 +1,7 @@
 import { rm, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import { engineThreads, openLoadDir, removedIfEmpty, writeLoadLines, type Column, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
+import { emptyFileAt, engineThreads, openLoadDir, removeIfStillEmpty, writeLoadLines, type Column, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
 import { shareInstance, type SharedInstance } from './shared-instances.js';
 import { csvEncoders, csvLine, csvRelation } from './csv-load.js';
 import { introspectColumns, introspectPinnedColumns, introspectSchema, schemaExists } from './introspect.js';
@@ -28,12 +28,13 @@ async function createWaitingForLock(path: string, options: Record<string, string
   const deadline = Date.now() + LOCK_WAIT_MS;
   let emptied = false;
   for (;;) {
+    const empty = emptied ? undefined : emptyFileAt(path);
     try {
       return await DuckDBInstance.create(path, options);
     } catch (error) {
       const message = (error as Error).message;
       // Left empty by a command that ran out of disk as it made it: made again, once.
-      if (!emptied && /not a valid DuckDB database/i.test(message) && (emptied = removedIfEmpty(path))) continue;
+      if (/not a valid DuckDB database/i.test(message) && (emptied = removeIfStillEmpty(empty))) continue;
       if (!/lock/i.test(message)) throw error;
       if (Date.now() > deadline) throw new Error(heldElsewhere(path, message), { cause: error });
       await sleep(100);

@@ -26,11 +26,13 @@ export function keepWorkingWhenOutputCloses(): void {
   // At exit: a write to a file fails as the stream's error on the next tick, after the command has returned.
   process.once('exit', () => {
     if (!failed) return;
+    // Whether the work was done, the exit code already says: only a command that ended well is said so.
+    const done = !process.exitCode;
     try {
-      writeSync(2, `stowage: its output could not be written (${failed.message}); the work itself was done: \`stowage history\` shows it\n`);
+      writeSync(2, `stowage: its output could not be written (${failed.message})${done ? '; the work itself was done: `stowage history` shows it' : ''}\n`);
     } catch {
       // stderr is where the output failed: the exit code alone tells it.
     }
-    if (!process.exitCode) process.exitCode = 1;
+    if (done) process.exitCode = 1;
   });
 }

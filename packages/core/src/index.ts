@@ -27,5 +27,5 @@ export { failpoint } from './testing/failpoint.js';
 export { processAlive } from './process/alive.js';
 export { yieldToEventLoop } from './process/yield.js';
 export { engineThreads } from './process/engine-threads.js';
-export { removedIfEmpty } from './process/empty-file.js';
+export { emptyFileAt, removeIfStillEmpty, type EmptyFile } from './process/empty-file.js';
 export * from './load-files/index.js';

@@ -2,7 +2,7 @@ import { mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { engineThreads, failpoint, removedIfEmpty, STATE_FILE, StowageError, type ApplyOptions, type Change, type ChangeSink, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
+import { emptyFileAt, engineThreads, failpoint, removeIfStillEmpty, STATE_FILE, StowageError, type ApplyOptions, type Change, type ChangeSink, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
 import { changesQuery, toChange, type ChangeRow, type RunOfChanges } from './changes.js';
 import { ContextStore } from './context-store.js';
 import { placedDiffQuery } from './diff.js';
@@ -508,11 +508,12 @@ async function createWaitingForLock(path: string, timeoutMs: number): Promise<Du
   const deadline = Date.now() + timeoutMs;
   let emptied = false;
   for (;;) {
+    const empty = emptied ? undefined : emptyFileAt(path);
     try {
       return await DuckDBInstance.create(path, STATE_OPTIONS);
     } catch (error) {
       // Left empty by a command that ran out of disk as it made it: made again, once.
-      if (!emptied && /not a valid DuckDB database/i.test((error as Error).message) && (emptied = removedIfEmpty(path))) continue;
+      if (/not a valid DuckDB database/i.test((error as Error).message) && (emptied = removeIfStillEmpty(empty))) continue;
       if (!/lock/i.test((error as Error).message) || Date.now() > deadline) throw error;
       await sleep(200);
     }

@@ -9,7 +9,11 @@ export async function* messageIds(log: CallLog, from: LogPosition, stop: LogPosi
   for await (const { buf, segment, offset } of log.chunks(from, stop)) {
     let start = 0;
     for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
-      ids.push(messageIdOf(buf, start, nl));
+      try {
+        ids.push(messageIdOf(buf, start, nl));
+      } catch (error) {
+        throw log.unreadable(error, segment, offset + start);
+      }
       start = nl + 1;
       if (ids.length >= size) {
         // The chunk's buffer stays as it is until the next chunk is asked for.

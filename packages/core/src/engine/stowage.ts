@@ -402,7 +402,8 @@ export class Stowage {
       const outcomes = mergeOutcomes(results.flatMap((r) => r.activations));
       // Not those that just queued their members again: the table made here holds them.
       this.markers.madeAgain(space, results.flatMap((r) => r.madeFor ?? []).filter((name) => !requeued.has(name)));
-      for (const o of outcomes) if (o.written + o.duplicates > 0) this.markers.held(space, activations.find((a) => a.name === o.activation));
+      // Queued events of other activations the run's sessions wrote count too.
+      for (const o of outcomes) if (o.written + o.duplicates > 0) this.markers.held(space, space.activations[o.activation]);
       return { ...outcome, calls, events, activations: outcomes, writes: results.map((r) => r.record), notices };
     } catch (error) {
       // The run failed: what its writes committed lands once when it is applied again, but
@@ -748,13 +749,14 @@ export class Stowage {
       }
       await flush();
     } catch (error) {
+      // The lines stopped coming: what was accepted before is kept, and the caller told how far it got.
+      const reading = unwritten ? undefined : ((error as Error).message ?? String(error));
+      if (reading !== undefined) await flush().catch(() => undefined);
       if (unwritten) {
         // Calls logged are loaded once, by message id (one a call lacks is made from its content): sent again, none doubles.
-        throw new StowageError(`The call log ${unwritten.dir} could not be written (${unwritten.error.message}): ${result.accepted.toLocaleString('en-US')} calls were logged and are kept, the ${batch.length.toLocaleString('en-US')} read after them were not; make room (or make the folder writable), then send the same lines again: each call is loaded once, by its message id`);
+        throw new StowageError(`The call log ${unwritten.dir} could not be written (${unwritten.error.message})${reading !== undefined ? `, after reading the calls failed at line ${n} (${reading})` : ''}: ${result.accepted.toLocaleString('en-US')} calls were logged and are kept, the ${batch.length.toLocaleString('en-US')} read after them were not${logs.length > 1 ? ' (or not in every warehouse\'s log)' : ''}; make room (or make the folder writable), then send the same lines again: each call is loaded once, by its message id`);
       }
-      // The lines stopped coming: what was accepted before is kept, and the caller told how far it got.
-      await flush();
-      throw new StowageError(`Reading the calls failed after line ${n} (${result.accepted} calls logged, ${result.rejected} rejected): ${(error as Error).message ?? error}`);
+      throw new StowageError(`Reading the calls failed after line ${n} (${result.accepted} calls logged, ${result.rejected} rejected): ${reading}`);
     }
     return result;
   }

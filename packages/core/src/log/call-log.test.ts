@@ -2,6 +2,7 @@ import { appendFileSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { messageIds } from '../classic/message-ids.js';
 import { CallLog } from './call-log.js';
 
 async function readAll(log: CallLog, from = { segment: 0, offset: 0 }, batch = 1000) {
@@ -34,6 +35,11 @@ describe('CallLog', () => {
     appendFileSync(join(dir, '0000000000.ndjson'), 'NOT JSON\n');
     await log.append([{ n: 2 }]);
     await expect(readAll(log)).rejects.toThrow(`the call log ${join(dir, '0000000000.ndjson')} holds a line that is not JSON at byte 8 (`);
+    // So does the pass that reads each line's message id alone (a sync's look for its ids).
+    const ids = async () => {
+      for await (const lot of messageIds(log, { segment: 0, offset: 0 }, log.end(), 10)) void lot;
+    };
+    await expect(ids()).rejects.toThrow(`the call log ${join(dir, '0000000000.ndjson')} holds a line that is not JSON at byte 8 (`);
   });
 
   it('reads the entry that ends at a position: within a segment, at the start of the next, and one longer than its read chunk', async () => {

@@ -270,9 +270,14 @@ export class CallLog {
     try {
       return JSON.parse(buf.toString('utf8', start, end)) as T;
     } catch (error) {
-      const at = offset + start;
-      throw new Error(`the call log ${join(this.dir, segmentName(segment))} holds a line that is not JSON at byte ${at} (${(error as Error).message}); Stowage writes only whole JSON lines there, so it was changed outside Stowage: put the line back as it was, or restore the state folder from a backup`, { cause: error });
+      throw this.unreadable(error, segment, offset + start);
     }
+  }
+
+  /** The error of a line at a position that could not be read as JSON (`parseEntry`, and passes that read one field of each line); any other error as it is. */
+  unreadable(error: unknown, segment: number, at: number): unknown {
+    if (!(error instanceof SyntaxError)) return error;
+    return new Error(`the call log ${join(this.dir, segmentName(segment))} holds a line that is not JSON at byte ${at} (${error.message}); Stowage writes only whole JSON lines there, so it was changed outside Stowage: put the line back as it was, or restore the state folder from a backup`, { cause: error });
   }
 
   /**
