@@ -528,6 +528,12 @@ describe('the stowage command', () => {
     const sync = await stowage(['sync'], { cwd: dir });
     expect(sync.code).toBe(1);
     expect(sync.stderr).toMatch(/ENOTDIR.*\(`stowage check` tests the state folder, `stateDir`, which Stowage must be able to write\)/);
+    // A path the file system refuses once Stowage writes under it (ENAMETOOLONG at the first run).
+    const long = await stowage(['check'], { cwd: project({ stateDir: `.stowage/${'a'.repeat(300)}` }) });
+    expect(long.code).toBe(1);
+    expect(long.stdout).toMatch(/^state folder .*: cannot be used: its folder name "a{40}…" is 300 bytes, past the 255 a file system allows; give `stateDir` a shorter path$/m);
+    const deep = await stowage(['check'], { cwd: project({ stateDir: Array.from({ length: 20 }, () => 'b'.repeat(200)).join('/') }) });
+    expect(deep.stdout).toMatch(/^state folder .*: cannot be used: its path is \d+ bytes, and the files Stowage keeps under it would pass the 4095 a path may take/m);
   });
 
   it('check names a schema an activation writes to that does not exist, which Stowage never creates', async () => {

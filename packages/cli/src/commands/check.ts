@@ -97,6 +97,23 @@ function activationTables(stowage: Stowage, warehouse: string, rules: Identifier
   return [...tables.values()].map((t) => ({ ...t, columns: [...t.columns] }));
 }
 
+/** A file name's longest on the file systems Stowage runs on (NAME_MAX), in bytes. */
+const NAME_MAX = 255;
+/** A path's longest (PATH_MAX), less what Stowage puts under the state folder (`actions/<warehouse>/<space>/queue/…`, names of a few hundred bytes at most). */
+const STATE_PATH_MAX = 4095 - 1024;
+
+/**
+ * Why a folder's path is too long for the file system (ENAMETOOLONG at a command's first write,
+ * where the folder itself could still be made), or undefined.
+ */
+function tooLong(dir: string): string | undefined {
+  const name = dir.split(/[\\/]/).find((part) => Buffer.byteLength(part) > NAME_MAX);
+  if (name !== undefined) return `its folder name ${JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name)} is ${Buffer.byteLength(name)} bytes, past the ${NAME_MAX} a file system allows`;
+  const bytes = Buffer.byteLength(dir);
+  if (bytes > STATE_PATH_MAX) return `its path is ${bytes} bytes, and the files Stowage keeps under it would pass the ${4095} a path may take`;
+  return undefined;
+}
+
 /**
  * Why the state folder cannot be used, or undefined: every command writes there (the call log,
  * the profile state, locks, the history). A folder that is there is written to (a file made and
@@ -104,6 +121,8 @@ function activationTables(stowage: Stowage, warehouse: string, rules: Identifier
  * existing folder can hold.
  */
 function stateFolderProblem(dir: string): string | undefined {
+  const long = tooLong(dir);
+  if (long) return `cannot be used: ${long}; give \`stateDir\` a shorter path`;
   let existing = dir;
   while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
   try {
