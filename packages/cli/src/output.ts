@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { sep } from 'node:path';
 /** Exit codes: what a script calling stowage can rely on. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, partial: 3 } as const;
@@ -38,6 +39,10 @@ const FOLDER_ERRORS = new Set(['ENOTDIR', 'EROFS', 'EACCES', 'EPERM', 'ENOSPC', 
 export function errorMessage(error: unknown, stateDirs: Iterable<string>): string {
   const message = (error as Error)?.message ?? String(error);
   const { code, path } = (error ?? {}) as NodeJS.ErrnoException;
+  // A write that ran out of room names no file (`ENOSPC: no space left on device, write`): where it may have been.
+  if ((code === 'ENOSPC' || code === 'EDQUOT') && path === undefined) {
+    return `${message} (a disk Stowage writes to is full: the state folder's, ${[...stateDirs].join(', ')}, a DuckDB warehouse file's, or the temporary folder's, ${tmpdir()}, for load files; make room and run the command again: what was committed stays, and nothing loads twice)`;
+  }
   if (code === undefined || path === undefined || !FOLDER_ERRORS.has(code)) return message;
   const inState = [...stateDirs].some((dir) => path === dir || path.startsWith(`${dir}${sep}`) || dir.startsWith(`${path}${sep}`));
   return inState ? `${message} (\`stowage check\` tests the state folder, \`stateDir\`, which Stowage must be able to write)` : message;

@@ -1,0 +1,16 @@
+import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { errorMessage } from './output.js';
+
+describe('errorMessage', () => {
+  it('says where a write that ran out of room may have been, which the system does not name', () => {
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    expect(errorMessage(full, ['/srv/stowage/.stowage'])).toBe(
+      `ENOSPC: no space left on device, write (a disk Stowage writes to is full: the state folder's, /srv/stowage/.stowage, a DuckDB warehouse file's, or the temporary folder's, ${tmpdir()}, for load files; make room and run the command again: what was committed stays, and nothing loads twice)`,
+    );
+    // One that names its file in the state folder says to check it, as before; others are as they are.
+    const named = Object.assign(new Error("EACCES: permission denied, open '/srv/stowage/.stowage/history.ndjson'"), { code: 'EACCES', path: '/srv/stowage/.stowage/history.ndjson' });
+    expect(errorMessage(named, ['/srv/stowage/.stowage'])).toContain('(`stowage check` tests the state folder');
+    expect(errorMessage(new Error('boom'), ['/srv/stowage/.stowage'])).toBe('boom');
+  });
+});
