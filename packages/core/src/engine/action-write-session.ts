@@ -50,7 +50,7 @@ export interface FlushResult {
   /**
    * The space's activations of this warehouse whose table this session made (it wrote rows into
    * a table its first read of the catalog did not find): a table the warehouse had lost, where
-   * one of them wrote before (`Stowage.markLostTables`).
+   * one of them wrote before (`ActivationMarkers.madeAgain`).
    */
   madeFor?: string[];
 }

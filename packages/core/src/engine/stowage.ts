@@ -400,10 +400,7 @@ export class Stowage {
       sessions.clear();
       if (!outcome.applied) this.endInterruptedWrites(header, space, new Set(activations.map((a) => a.warehouse)), outcome.appliedAt);
       const outcomes = mergeOutcomes(results.flatMap((r) => r.activations));
-      // Not those that just queued their members again: the table made here holds them.
-      this.markers.madeAgain(space, results.flatMap((r) => r.madeFor ?? []).filter((name) => !requeued.has(name)));
-      // Queued events of other activations the run's sessions wrote count too.
-      for (const o of outcomes) if (o.written + o.duplicates > 0) this.markers.held(space, space.activations[o.activation]);
+      this.markWrites(space, results, requeued);
       return { ...outcome, calls, events, activations: outcomes, writes: results.map((r) => r.record), notices };
     } catch (error) {
       // The run failed: what its writes committed lands once when it is applied again, but
@@ -508,8 +505,7 @@ export class Stowage {
       let events = 0;
       const onRead = opts.onProgress && ((n: number) => opts.onProgress!({ warehouse: warehouse.name, space: space.name, events: (events += n), elapsedMs: Date.now() - started }));
       const result = await this.actions.flush(warehouse, space, opts.trigger ?? 'manual', onRead);
-      this.markers.madeAgain(space, result.madeFor ?? []);
-      for (const o of result.activations) if (o.written + o.duplicates > 0) this.markers.held(space, space.activations[o.activation]);
+      this.markWrites(space, [result]);
       results.push(result);
     }
     return results;
@@ -570,6 +566,16 @@ export class Stowage {
       if (queued > 0) lost.notices.push(`activation "${activation.name}": ${lostWhy}: ${queued === 1 ? 'its current member was' : `its ${queued.toLocaleString('en-US')} current members were`} queued again, to be written after the run's own rows as for a new activation, with the message ids their entries always had`);
     }
     return queued;
+  }
+
+  /**
+   * What writes tell the activations' markers: the tables they made again, which the warehouse
+   * had lost (not for the activations that just queued their members again: the table made holds
+   * them), and the tables rows were written to, of any activation whose events they wrote.
+   */
+  private markWrites(space: SpaceConfig, results: readonly FlushResult[], requeued: ReadonlySet<string> = new Set()): void {
+    this.markers.madeAgain(space, results.flatMap((r) => r.madeFor ?? []).filter((name) => !requeued.has(name)));
+    for (const o of results.flatMap((r) => r.activations)) if (o.written + o.duplicates > 0) this.markers.held(space, space.activations[o.activation]);
   }
 
   /**
