@@ -405,6 +405,26 @@ describe('the stowage command', () => {
     expect((JSON.parse(history.stdout) as { syncs: Array<{ path: string; status: string }> }).syncs.filter((r) => r.path === 'classic').map((r) => r.status)).toEqual(['Success']);
   });
 
+  it('says its output was lost, without calling the work done, when the work failed too; its exit code is the failure\'s', async () => {
+    const space = { id: 'spa_shop', computations: { carts: { type: 'linked_audience' } } };
+    // `gone` cannot be opened (its path is a folder): the run's write fails and its events are queued.
+    const dir = project({
+      spaces: { shop: { ...space, activations: { a: { computation: 'carts', warehouse: 'gone', table: 'carts' } } } },
+      warehouses: { gone: { type: 'duckdb', settings: { path: 'a-folder' } } },
+    });
+    mkdirSync(join(dir, 'a-folder'));
+    writeFileSync(join(dir, 'r1.ndjson'), [{ space: 'shop', computation: 'carts', id: 'r1' }, { userId: 'u1', entityContext: { cart_id: 'c1' } }].map((x) => JSON.stringify(x)).join('\n'));
+    const full = openSync('/dev/full', 'w');
+    const child = spawn(process.execPath, [BIN, 'run', 'r1.ndjson'], { cwd: dir, stdio: ['ignore', full, 'pipe'] });
+    closeSync(full);
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((done) => child.on('close', (c) => done(c)));
+    expect(code, stderr).toBe(1);
+    expect(stderr).toContain('stowage: its output could not be written (ENOSPC: no space left on device, write)\n');
+    expect(stderr).not.toContain('the work itself was done');
+  });
+
   it('tells of Storage Actions events queued for a warehouse no longer configured, in flush and check', async () => {
     const space = { id: 'spa_shop', computations: { carts: { type: 'linked_audience' } } };
     // `gone` cannot be opened (its path is a folder): the run's write fails and its events are queued.

@@ -304,6 +304,25 @@ describe('the library', () => {
     await h.close();
   });
 
+  it('says both failures when reading the calls failed and the log could not take those read before, and which logs may lack them', async () => {
+    // Two warehouses: the calls go to both logs; the second one's cannot be written.
+    const h = await Harness.create(dut, { computations, more: ['other'] });
+    const call = (i: number) => JSON.stringify({ type: 'identify', messageId: `m${i}`, userId: `u${i}`, traits: { plan: 'pro' } });
+    expect((await h.stowage.ingestCalls('default', (async function* () { yield call(1); })())).accepted).toBe(1);
+    const log = join(h.stowage.config.stateDir, 'log', 'other', 'default');
+    rmSync(join(log, '0000000000.ndjson'));
+    mkdirSync(join(log, '0000000000.ndjson'));
+    async function* brokenInput() {
+      yield call(2);
+      yield call(3);
+      throw new Error('the connection was reset');
+    }
+    await expect(h.stowage.ingestCalls('default', brokenInput())).rejects.toThrow(
+      new RegExp(`^The call log ${log.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} could not be written \\(EISDIR: .*\\), once reading the calls had failed after line 2 \\(the connection was reset\\): 0 calls were logged and are kept, the 2 read after them were not \\(or not in every warehouse's log\\); make room`),
+    );
+    await h.close();
+  });
+
   it('refuses a line that is no text among the calls it ingests, and keeps what it accepted when the lines stop coming', async () => {
     const h = await Harness.create(dut, { computations });
     const call = (i: number) => JSON.stringify({ type: 'identify', messageId: `m${i}`, userId: `u${i}`, traits: { plan: 'pro' } });

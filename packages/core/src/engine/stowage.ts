@@ -760,7 +760,7 @@ export class Stowage {
       if (reading !== undefined) await flush().catch(() => undefined);
       if (unwritten) {
         // Calls logged are loaded once, by message id (one a call lacks is made from its content): sent again, none doubles.
-        throw new StowageError(`The call log ${unwritten.dir} could not be written (${unwritten.error.message})${reading !== undefined ? `, after reading the calls failed at line ${n} (${reading})` : ''}: ${result.accepted.toLocaleString('en-US')} calls were logged and are kept, the ${batch.length.toLocaleString('en-US')} read after them were not${logs.length > 1 ? ' (or not in every warehouse\'s log)' : ''}; make room (or make the folder writable), then send the same lines again: each call is loaded once, by its message id`);
+        throw new StowageError(`The call log ${unwritten.dir} could not be written (${unwritten.error.message})${reading !== undefined ? `, once reading the calls had failed after line ${n} (${reading})` : ''}: ${result.accepted.toLocaleString('en-US')} calls were logged and are kept, the ${batch.length.toLocaleString('en-US')} read after them were not${logs.length > 1 ? ' (or not in every warehouse\'s log)' : ''}; make room (or make the folder writable), then send the same lines again: each call is loaded once, by its message id`);
       }
       throw new StowageError(`Reading the calls failed after line ${n} (${result.accepted} calls logged, ${result.rejected} rejected): ${reading}`);
     }
