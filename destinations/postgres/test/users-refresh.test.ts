@@ -1,6 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Harness, identify, removeHarnessDirs, testPostgres } from '@stowage/testkit';
 import { watchedPostgres } from './support/watched-driver.js';
+import { postgresUnderTest } from './support/dut.js';
 
 const server = await testPostgres();
 afterEach(() => server.afterEach());
@@ -41,6 +42,25 @@ describe(`PostgreSQL: the users refresh (${server.label})`, () => {
     expect(await h.rows('users', ['id', 'plan', 'seats'], ['id'])).toEqual([
       { id: 'u1', plan: 'pro', seats: 3 },
       { id: 'u2', plan: 'duo', seats: 5 },
+    ]);
+    await h.close();
+  });
+
+  it('breaks a tie of timestamps by message id compared by code point, whatever the collation of the database or the column', async () => {
+    const h = await Harness.create(postgresUnderTest(server));
+    await h.calls([identify('u0', { plan: 'trial' }, { messageId: 'first', timestamp: at(0) })]);
+    expect(await h.sync()).toMatchObject({ status: 'Success' });
+    // A language's collation (ICU's root, which PGlite has too) puts `alpha` before `Zeta`; by code point `Z` comes first.
+    await h.execute('ALTER TABLE engage_default.identifies ALTER COLUMN id TYPE text COLLATE "und-x-icu"');
+    await h.calls([
+      identify('u1', { plan: 'zeta' }, { messageId: 'Zeta', timestamp: at(5) }),
+      identify('u1', { plan: 'alpha' }, { messageId: 'alpha', timestamp: at(5) }),
+    ]);
+    expect(await h.sync()).toMatchObject({ status: 'Success' });
+    // As DuckDB and the Redshift dialect have it: the larger id by code point is the newer.
+    expect(await h.rows('users', ['id', 'plan'], ['id'])).toEqual([
+      { id: 'u0', plan: 'trial' },
+      { id: 'u1', plan: 'alpha' },
     ]);
     await h.close();
   });

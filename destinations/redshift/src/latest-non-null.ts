@@ -9,6 +9,13 @@ import { MAX_VARCHAR_BYTES } from './max-varchar.js';
  */
 export const ORDER_KEY_WIDTH = 64;
 
+/**
+ * What a key is padded with: U+0001, below every character text can hold (VARCHAR holds no NUL),
+ * so that an id sorts after its own prefix whatever follows it (`k1` then `k1\t`). A space, below
+ * the printable characters only, put `k1\t` first, where DuckDB and PostgreSQL order by code point.
+ */
+const PAD = '\u0001';
+
 /** How a value of each type is made text for the key, and read back from it. */
 const CODECS: Record<LogicalType, { encode(column: string): string; decode(text: string): string }> = {
   string: { encode: (c) => c, decode: (t) => t },
@@ -26,12 +33,14 @@ const CODECS: Record<LogicalType, { encode(column: string): string; decode(text:
 /**
  * Redshift has no `FILTER (WHERE …)`, no ordered `array_agg` and no `arg_max`, so the latest
  * non-null value is read from the MAX of a string that sorts like the row: each `orderBy` column
- * as text, padded with spaces to a fixed width, then the value as text; the key is cut off and
+ * as text, padded to a fixed width (`PAD`), then the value as text; the key is cut off and
  * the value cast back to its type. A null column gives no string, so MAX skips its row; a null
- * `orderBy` value pads to spaces only, so that row sorts first (never the newest), as with
+ * `orderBy` value is padding only, so that row sorts first (never the newest), as with
  * PostgreSQL's DESC NULLS LAST. Text compares byte by byte on Redshift (and on PostgreSQL under
- * the C collation the tests use), and a space sorts below every printable character, so a shorter
- * id sorts before a longer one it begins: the key orders rows as the columns do. The `orderBy`
+ * the C collation the tests use), and UTF-8's bytes order as its code points do, so the key
+ * orders rows as the columns do: an id that ends in U+0001 ties with its prefix, and no other.
+ * (Under a database made `COLLATE CASE_INSENSITIVE`, Redshift compares text without case: ids
+ * that differ in case alone may then tie.) The `orderBy`
  * columns must be ones whose text sorts like their values: timestamps in UTC and strings, which
  * is what the core passes (timestamp, received_at, message id). Renders on PostgreSQL too,
  * except for SUPER columns.
@@ -42,7 +51,7 @@ const CODECS: Record<LogicalType, { encode(column: string): string; decode(text:
 export function latestNonNull(column: string, orderBy: readonly string[], type: LogicalType): string {
   const { encode, decode } = CODECS[type];
   // Cast to the widest VARCHAR (a cast to a shorter one may refuse a longer id), then RPAD cuts or pads.
-  const key = orderBy.map((c) => `RPAD(COALESCE(CAST(${c} AS VARCHAR(${MAX_VARCHAR_BYTES})), ''), ${ORDER_KEY_WIDTH}, ' ')`).join(' || ');
+  const key = orderBy.map((c) => `RPAD(COALESCE(CAST(${c} AS VARCHAR(${MAX_VARCHAR_BYTES})), ''), ${ORDER_KEY_WIDTH}, '${PAD}')`).join(' || ');
   const latest = `MAX(CASE WHEN ${column} IS NOT NULL THEN ${key} || ${encode(column)} END)`;
   return decode(`SUBSTRING(${latest} FROM ${orderBy.length * ORDER_KEY_WIDTH + 1})`);
 }

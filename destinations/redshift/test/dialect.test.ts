@@ -81,7 +81,7 @@ describe('Redshift names', () => {
 
 describe('the latest non-null value (no FILTER, no ordered array_agg, no arg_max)', () => {
   const order = ['"timestamp"', '"received_at"', '"id"'];
-  const key = `RPAD(COALESCE(CAST("timestamp" AS VARCHAR(65535)), ''), 64, ' ') || RPAD(COALESCE(CAST("received_at" AS VARCHAR(65535)), ''), 64, ' ') || RPAD(COALESCE(CAST("id" AS VARCHAR(65535)), ''), 64, ' ')`;
+  const key = `RPAD(COALESCE(CAST("timestamp" AS VARCHAR(65535)), ''), 64, '\u0001') || RPAD(COALESCE(CAST("received_at" AS VARCHAR(65535)), ''), 64, '\u0001') || RPAD(COALESCE(CAST("id" AS VARCHAR(65535)), ''), 64, '\u0001')`;
 
   it('takes the MAX of a fixed-width sort key followed by the value, and casts the rest back', () => {
     expect(latestNonNull('"plan"', order, 'string')).toBe(`SUBSTRING(MAX(CASE WHEN "plan" IS NOT NULL THEN ${key} || "plan" END) FROM 193)`);

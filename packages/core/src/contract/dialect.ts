@@ -35,6 +35,14 @@ export interface Dialect {
    */
   latestNonNull(column: string, orderBy: readonly string[], type: LogicalType): string;
   /**
+   * A text expression as it must be ordered to compare by code point (as DuckDB and a C
+   * collation do), where the warehouse may order text by a language's rules (PostgreSQL: a
+   * database or column made with an ICU or libc collation puts `alpha` after `Zeta`). Used for
+   * the `orderBy` columns of text that break ties in `latestNonNull` (the message id). Where
+   * unset, text is ordered as the warehouse orders it.
+   */
+  codePointOrder?(expression: string): string;
+  /**
    * The one string the warehouse takes a key for, where it compares keys other than as written:
    * Redshift ignores trailing blanks, so `m1` and `m1 ` are one message id to it. A batch keeps
    * the first of its rows whose keys compare alike (a table's look compares them in SQL). Where

@@ -53,6 +53,8 @@ interface PreparedLatest {
   keyType: LogicalType;
   carried: CarriedColumn[];
   maxColumns: string[];
+  /** The `orderBy` columns of text: compared by code point, whatever the warehouse's collation (`Dialect.codePointOrder`). */
+  textOrder: ReadonlySet<string>;
   /** Wide enough for a row to be over the warehouse's row limit, which must then not fail the others. */
   mayBeTooBig: boolean;
 }
@@ -171,7 +173,8 @@ export class LatestRefresh {
     };
     tables.set(spec.table, change.columns);
     const mayBeTooBig = this.dialect.insertQuarantiningTooBig !== undefined && change.columns.length > mostValuesWithin(this.capabilities.rowLimit);
-    return { spec, change, keyType, carried, maxColumns, mayBeTooBig };
+    const textOrder = new Set(spec.orderBy.filter((c) => sourceTypes.get(c) === 'string'));
+    return { spec, change, keyType, carried, maxColumns, textOrder, mayBeTooBig };
   }
 
   /**
@@ -389,9 +392,11 @@ export class LatestRefresh {
   }
 
   private async rewriteLatest(schema: string, latest: PreparedLatest, keys: string, syncId: string): Promise<{ rows: number; rejects: number }> {
-    const { spec, carried, maxColumns } = latest;
+    const { spec, carried, maxColumns, textOrder } = latest;
     const q = (s: string) => this.dialect.quote(s);
-    const order = spec.orderBy.map(q);
+    const { codePointOrder } = this.dialect;
+    // A tie of timestamps is broken by message id, the same way on every warehouse.
+    const order = spec.orderBy.map((c) => (codePointOrder && textOrder.has(c) ? codePointOrder(q(c)) : q(c)));
     const deleted = await this.driver.execute(`DELETE FROM ${this.sql.table(schema, spec.table)} WHERE ${q(spec.keyColumns[0]!)} IN (${keys})`);
     const targetColumns = this.latestColumns(latest);
     const select = [

@@ -53,9 +53,23 @@ export function usersMerge(dut: DestinationUnderTest): void {
         { ...identify('u1', { tier: 'a' }, { ...at, receivedAt: '2026-11-23T12:00:01Z' }), messageId: 'z2' },
         { ...identify('u2', { tier: 'x' }, { ...at }), messageId: 'y1' },
         { ...identify('u2', { tier: 'y' }, { ...at }), messageId: 'y2' },
+        // Ids compared by code point, on every warehouse: an id goes after its own prefix whatever
+        // follows (a tab, below the space), capitals before small letters, `é` after `z`.
+        { ...identify('u3', { tier: 'tab' }, { ...at }), messageId: 'k1\t' },
+        { ...identify('u3', { tier: 'prefix' }, { ...at }), messageId: 'k1' },
+        { ...identify('u4', { tier: 'small' }, { ...at }), messageId: 'alpha' },
+        { ...identify('u4', { tier: 'capital' }, { ...at }), messageId: 'Zeta' },
+        { ...identify('u5', { tier: 'accent' }, { ...at }), messageId: 'mé' },
+        { ...identify('u5', { tier: 'zed' }, { ...at }), messageId: 'mz' },
       ]);
       await h.sync();
-      expect(await h.rows('users', ['id', 'tier'])).toEqual([{ id: 'u1', tier: 'b' }, { id: 'u2', tier: 'y' }]);
+      expect(await h.rows('users', ['id', 'tier'], ['id'])).toEqual([
+        { id: 'u1', tier: 'b' },
+        { id: 'u2', tier: 'y' },
+        { id: 'u3', tier: 'tab' },
+        { id: 'u4', tier: 'small' },
+        { id: 'u5', tier: 'accent' },
+      ]);
       await h.close();
     });
 
