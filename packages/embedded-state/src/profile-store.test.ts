@@ -168,6 +168,11 @@ describe('EmbeddedProfileStore', () => {
 
   it("refuses a library caller's profile of the wrong shape with a RunFormatError naming the field, applying nothing", async () => {
     const store = await open();
+    const cyclic = () => {
+      const o: Record<string, unknown> = { a: 1 };
+      o.self = o;
+      return o;
+    };
     const attempt = (profiles: unknown[]) => apply(store, 'linked_audience', { id: 'bad' }, profiles as RunProfile[]);
     const cases: Array<[unknown, string]> = [
       [{ userId: 'u1' }, 'profile 1 of the run has no profileId (a non-empty string'],
@@ -177,6 +182,13 @@ describe('EmbeddedProfileStore', () => {
       [{ profileId: 'p1', mobileIds: [{ type: 'ios' }] }, 'profile "p1": mobileIds must be an array of { id, type }'],
       [{ profileId: 'p1', entityContext: 'cart' }, 'profile "p1": entityContext must be an object'],
       [{ profileId: 'p1', entities: [{ context: {} }] }, 'profile "p1": entities must be an array of { id, context }'],
+      [{ profileId: 'p1', entities: [{ id: 'x', context: { v: 1 } }, { id: 'x', context: { v: 2 } }] }, 'profile "p1": entities[1]: the id "x" is listed twice'],
+      // Values JSON cannot write: said with the profile and the field, not as a bare TypeError.
+      [{ profileId: 'p1', entityContext: { big: 10n } }, 'profile "p1": entityContext cannot be written as JSON (Do not know how to serialize a BigInt)'],
+      [{ profileId: 'p1', entityContext: cyclic() }, 'profile "p1": entityContext cannot be written as JSON (Converting circular structure to JSON'],
+      [{ profileId: 'p1', entities: [{ id: 'x', context: { at: 1n } }] }, 'profile "p1": entities[0].context cannot be written as JSON'],
+      [{ profileId: 'p1', journeyContext: { n: 2n } }, 'profile "p1": journeyContext cannot be written as JSON'],
+      [{ profileId: 'p1', value: 3n }, 'profile "p1": value cannot be written as JSON'],
     ];
     for (const [bad, message] of cases) {
       const error = await attempt([profile('ok'), bad]).then(() => undefined, (e: unknown) => e as Error);

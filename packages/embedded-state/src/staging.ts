@@ -1,5 +1,5 @@
 import { listValue, structValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
-import { exactJsonText, HashSet64, idTextProblem, RunFormatError, quickKeyHashes, stableHash, yieldToEventLoop, type EntityRecord, type RunProfile } from '@stowage/core';
+import { exactJsonText, HashSet64, idTextProblem, RunFormatError, quickKeyHashes, stableHash, yieldToEventLoop, type RunProfile } from '@stowage/core';
 import type { TextFile } from './text-file.js';
 
 /**
@@ -30,14 +30,13 @@ function appendText(appender: DuckDBAppender, text: string | null | undefined): 
 }
 
 /** JSON text, or NULL when the run left the field out. */
-const jsonText = (value: unknown) => (value === undefined ? null : exactJsonText(value));
+const jsonText = (p: RunProfile, field: string, value: unknown) => (value === undefined ? null : fieldJson(p, field, value));
 
-/** A profile's entities, contexts as JSON text; the last entry wins for a repeated entity, as for a repeated profile. */
-function appendEntities(appender: DuckDBAppender, entities: EntityRecord[] | undefined): void {
+/** A profile's entities, contexts as JSON text (ids unique: `shapeProblem`). */
+function appendEntities(appender: DuckDBAppender, entities: ReadonlyArray<{ id: string; context: string }> | undefined): void {
   if (!entities) return appender.appendNull();
-  const contexts = new Map(entities.map((e) => [e.id, exactJsonText(e.context ?? {})]));
   // The column's own type: an empty list has no item type to infer.
-  appender.appendValue(listValue([...contexts].map(([id, context]) => structValue({ id, context }))), appender.columnType(ENTITIES_COLUMN));
+  appender.appendValue(listValue(entities.map(({ id, context }) => structValue({ id, context }))), appender.columnType(ENTITIES_COLUMN));
 }
 
 const isStrings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
@@ -57,7 +56,27 @@ function shapeProblem(p: RunProfile, seq: number): string | undefined {
   if (p.mobileIds !== undefined && p.mobileIds !== null && !(Array.isArray(p.mobileIds) && p.mobileIds.every((m) => isObject(m) && typeof m.id === 'string'))) return `${who}: mobileIds must be an array of { id, type }`;
   if (p.entityContext !== undefined && p.entityContext !== null && !isObject(p.entityContext)) return `${who}: entityContext must be an object`;
   if (p.entities !== undefined && p.entities !== null && !(Array.isArray(p.entities) && p.entities.every((e) => isObject(e) && typeof e.id === 'string'))) return `${who}: entities must be an array of { id, context }`;
+  if (p.entities) {
+    // As a run file's are: which of two contexts of one entity counts would be a guess.
+    const seen = new Set<string>();
+    for (const [i, e] of p.entities.entries()) {
+      if (seen.has(e.id)) return `${who}: entities[${i}]: the id ${JSON.stringify(e.id)} is listed twice`;
+      seen.add(e.id);
+    }
+  }
   return undefined;
+}
+
+/**
+ * JSON text of a profile's field, or the run refused naming the profile and the field: a value
+ * JSON cannot write (a BigInt, an object that holds itself) failed as a bare TypeError.
+ */
+function fieldJson(p: RunProfile, field: string, value: unknown): string {
+  try {
+    return exactJsonText(value);
+  } catch (error) {
+    throw new RunFormatError(`A profile of the run cannot be staged: profile ${JSON.stringify(p.profileId)}: ${field} cannot be written as JSON (${(error as Error).message.split('\n')[0]}); nothing of this run was applied`);
+  }
 }
 
 /**
@@ -80,12 +99,11 @@ function checkIdentifiers(p: RunProfile, seq: number): void {
   }
 }
 
-function appendContext(appender: DuckDBAppender, texts: TextFile, context: RunProfile['entityContext']): void {
-  if (!context) {
+function appendContext(appender: DuckDBAppender, texts: TextFile, text: string | undefined): void {
+  if (text === undefined) {
     for (let i = 0; i < 3; i++) appender.appendNull();
     return;
   }
-  const text = exactJsonText(context);
   const { at, len } = texts.appendText(text);
   appender.appendVarchar(contextHash(text));
   appender.appendBigInt(BigInt(at));
@@ -94,19 +112,28 @@ function appendContext(appender: DuckDBAppender, texts: TextFile, context: RunPr
 
 function appendProfile(appender: DuckDBAppender, texts: TextFile, seq: number, p: RunProfile): void {
   checkIdentifiers(p, seq);
+  // Every field's text first: a field refused leaves no row half appended.
+  // A caller of the library may leave the lists out: NULL, read back as empty.
+  const anonymousIds = jsonText(p, 'anonymousIds', p.anonymousIds);
+  const emails = jsonText(p, 'emails', p.emails);
+  const mobileIds = jsonText(p, 'mobileIds', p.mobileIds);
+  const value = p.value === null ? null : jsonText(p, 'value', p.value);
+  const context = p.entityContext ? fieldJson(p, 'entityContext', p.entityContext) : undefined;
+  const entities = p.entities?.map((e, i) => ({ id: e.id, context: fieldJson(p, `entities[${i}].context`, e.context ?? {}) }));
+  const journeyContext = jsonText(p, 'journeyContext', p.journeyContext);
+  const journeyMetadata = jsonText(p, 'journeyMetadata', p.journeyMetadata);
   appender.appendBigInt(BigInt(seq));
   appender.appendVarchar(p.profileId);
   appendText(appender, p.userId);
-  // A caller of the library may leave the lists out: NULL, read back as empty.
-  appendText(appender, jsonText(p.anonymousIds));
-  appendText(appender, jsonText(p.emails));
-  appendText(appender, jsonText(p.mobileIds));
-  appendText(appender, p.value === null ? null : jsonText(p.value));
+  appendText(appender, anonymousIds);
+  appendText(appender, emails);
+  appendText(appender, mobileIds);
+  appendText(appender, value);
   appendText(appender, p.op);
-  appendContext(appender, texts, p.entityContext);
-  appendEntities(appender, p.entities);
-  appendText(appender, jsonText(p.journeyContext));
-  appendText(appender, jsonText(p.journeyMetadata));
+  appendContext(appender, texts, context);
+  appendEntities(appender, entities);
+  appendText(appender, journeyContext);
+  appendText(appender, journeyMetadata);
   appender.endRow();
 }
 
