@@ -270,7 +270,12 @@ describe('configuration', () => {
 
     it('refuses a mapping that fails on every event of the shape an activation gets, not only one whose directives are unknown', () => {
       expect(problems(() => withActivations({ c: { computation: 'carts', warehouse: 'wh', table: 't', columns: { x: { '@case': { operator: 'title', value: { '@path': '$.userId' } } } } } }))).toEqual([
-        expect.stringMatching(/^\/spaces\/shop\/activations\/c\/columns: it fails on an event of the shape every activation gets: .*operator/),
+        expect.stringMatching(/^\/spaces\/shop\/activations\/c\/columns\/x: it fails on an event of the shape every activation gets: .*operator/),
+      ]);
+      // Among other columns, the one that fails is named, whatever its message says (a key with `/` escaped as a JSON pointer).
+      const liquid = { ok: { '@path': '$.userId' }, 'y/z': { '@liquid': '{{ properties.audience_key | upcase ' } };
+      expect(problems(() => withActivations({ c: { computation: 'carts', warehouse: 'wh', table: 't', columns: liquid } }))).toEqual([
+        expect.stringMatching(/^\/spaces\/shop\/activations\/c\/columns\/y~1z: .*not closed/),
       ]);
       // One that fails only on some data passes: its events are refused one by one when written.
       expect(() => withActivations({ c: { computation: 'carts', warehouse: 'wh', table: 't', columns: { x: { '@case': { operator: 'upper', value: { '@path': '$.properties.data_graph_entity_context.name' } } } } } })).not.toThrow();
@@ -279,7 +284,7 @@ describe('configuration', () => {
     it('refuses a @path that starts at no field of the event, which would leave its column empty in every row', () => {
       for (const path of ['not a path', '$properties.cart_id', '$', 'data_graph_entity_context.cart_id']) {
         expect(problems(() => withActivations({ c: { computation: 'carts', warehouse: 'wh', table: 't', columns: { cart: { '@if': { exists: { '@path': path }, then: { '@path': path }, else: 'none' } } } } })), path).toEqual([
-          expect.stringContaining(`/spaces/shop/activations/c/columns: /cart: @path ${JSON.stringify(path)} reads no field of the event`),
+          expect.stringContaining(`/spaces/shop/activations/c/columns/cart: @path ${JSON.stringify(path)} reads no field of the event`),
         ]);
       }
       for (const path of ['$.properties.data_graph_entity_context.cart_id', 'properties.audience_key', '$.context.personas.space_id', '$.userId', '$.properties.items[0]', '$.', '["properties"]["audience_key"]']) {
@@ -290,10 +295,10 @@ describe('configuration', () => {
       const transformed = { '@transform': { apply: { n: { '@path': '$.userId' } }, mapping: { '@path': '$.n' } } };
       expect(() => withActivations({ c: { computation: 'carts', warehouse: 'wh', table: 't', columns: { items, transformed } } })).not.toThrow();
       expect(problems(() => withActivations({ c: { computation: 'carts', warehouse: 'wh', table: 't', columns: { items: { '@arrayPath': ['items', { sku: { '@path': '$.sku' } }] } } } }))).toEqual([
-        expect.stringContaining('/spaces/shop/activations/c/columns: /items: @arrayPath "items" reads no field of the event'),
+        expect.stringContaining('/spaces/shop/activations/c/columns/items: @arrayPath "items" reads no field of the event'),
       ]);
       expect(problems(() => withActivations({ c: { computation: 'carts', warehouse: 'wh', table: 't', columns: { t: { '@transform': { apply: { n: { '@path': 'userId2' } }, mapping: { '@path': '$.n' } } } } } }))).toEqual([
-        expect.stringContaining('/spaces/shop/activations/c/columns: /t: @path "userId2" reads no field of the event'),
+        expect.stringContaining('/spaces/shop/activations/c/columns/t: @path "userId2" reads no field of the event'),
       ]);
     });
 

@@ -79,21 +79,37 @@ function mappingProblem(columns: Record<string, unknown>): string | undefined {
   if (Object.keys(columns).length === 0) return undefined;
   // JSON.parse makes it an own key; the mapping kit's copies assign it, which sets a prototype.
   if (Object.hasOwn(columns, '__proto__')) return 'a column may not be keyed "__proto__": the mapping kit takes it for an object\'s prototype, and its value would be lost; give the column another key';
-  try {
-    actionsCore().transform(columns as never, {});
-  } catch (error) {
-    return (error as Error).message.trim().split('\n')[0];
-  }
+  const checked = failure(columns, {});
+  if (checked) return checked;
   const stray = strayPath(columns);
   if (stray) return stray;
   // Some directives are checked only on a value (a @case operator): an event of the shape every
   // activation gets, so that a mapping failing on all of them is refused now, not run by run.
-  try {
-    actionsCore().transform(columns as never, SAMPLE_EVENT as never);
-    return undefined;
-  } catch (error) {
-    return `it fails on an event of the shape every activation gets: ${(error as Error).message.trim().split('\n')[0]}`;
+  return failure(columns, SAMPLE_EVENT, 'it fails on an event of the shape every activation gets: ');
+}
+
+/**
+ * Why the mapping kit fails on the columns, naming the column (`/cart: …`) where its message does
+ * not (a @case operator, a Liquid template not closed): in a long mapping, which one to fix.
+ */
+function failure(columns: Record<string, unknown>, event: object, why = ''): string | undefined {
+  const fails = (mapping: Record<string, unknown>) => {
+    try {
+      actionsCore().transform(mapping as never, event as never);
+      return undefined;
+    } catch (error) {
+      return (error as Error).message.trim().split('\n')[0]!;
+    }
+  };
+  const whole = fails(columns);
+  if (whole === undefined) return undefined;
+  for (const key of Object.keys(columns)) {
+    const message = fails({ [key]: columns[key] });
+    if (message === undefined) continue;
+    const pointer = `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    return message.includes(`${pointer} `) ? `${why}${message}` : `${pointer}: ${why}${message}`;
   }
+  return `${why}${whole}`;
 }
 
 /** Where mapping-kit's `get` splits a path into steps: dots, and brackets around a quoted key or an index. */
@@ -364,7 +380,8 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
         if (problem) problems.push(`${where}: ${problem}`);
       }
       const columnsProblem = mappingProblem(a.columns ?? {});
-      if (columnsProblem) problems.push(`${at}/columns: ${columnsProblem}`);
+      // A problem of one column names it as the rest of the path (`…/columns/cart: …`).
+      if (columnsProblem) problems.push(`${at}/columns${columnsProblem.startsWith('/') ? '' : ': '}${columnsProblem}`);
       activations[activation] = {
         name: activation,
         id: a.id ?? `act_${activation}`,
