@@ -17,6 +17,15 @@ import { ColumnNamer } from '../naming/column-namer.js';
 import { BusyTime } from './busy-time.js';
 import { yieldToEventLoop } from '../process/yield.js';
 
+/** The column of the presets that holds the whole entity context, as one JSON text. */
+const ENTITY_CONTEXT = 'entity_context';
+
+/** A mapping that already gives JSON text: `{ "@json": { "mode": "encode", … } }`. */
+const isJsonEncode = (mapping: unknown): boolean => {
+  const json = typeof mapping === 'object' && mapping !== null && Object.keys(mapping).length === 1 ? (mapping as Record<string, unknown>)['@json'] : undefined;
+  return typeof json === 'object' && json !== null && (json as { mode?: unknown }).mode === 'encode';
+};
+
 /** Events mapped and checked between two turns of the event loop (a few milliseconds of work). */
 const EVENTS_PER_SLICE = 500;
 
@@ -200,13 +209,20 @@ export class ActionWriteSession {
 
   /** The mapping an activation's events go through: the preset's columns, then its own. */
   private mapping(activation: ActivationConfig): Record<string, unknown> {
+    const properties: Record<string, unknown> = { ...presetColumns(activation.preset), ...activation.columns };
+    // The column holds one JSON text whatever an activation maps into it: a string it maps (a
+    // field's, a template's) is that text's value, as the preset's object is, not a bare word.
+    const context = properties[ENTITY_CONTEXT];
+    if (Object.hasOwn(activation.columns, ENTITY_CONTEXT) && context !== undefined && !isJsonEncode(context)) {
+      properties[ENTITY_CONTEXT] = { '@json': { mode: 'encode', value: context } };
+    }
     return {
       ...defaultValues(sendCustomEventFields as never),
       event: activation.table,
       schema: activation.schema ?? this.space.name,
       schemaOverride: activation.schema !== undefined,
       maxEntityContextBytes: activation.maxEntityContextBytes,
-      properties: { ...presetColumns(activation.preset), ...activation.columns },
+      properties,
     };
   }
 

@@ -274,21 +274,33 @@ export function storageActions(dut: DestinationUnderTest): void {
       await h.close();
     });
 
-    it('keeps an entity context mapped to its object as one column of JSON text, held to the limit, compiled or not', async () => {
+    it('keeps an entity context mapped to its object, or to a string, as one column of JSON text, held to the limit, compiled or not', async () => {
       const whole = { '@path': '$.properties.data_graph_entity_context' };
       const activations = {
         compiled: { computation: 'carts', table: 'carts', maxEntityContextBytes: 60, columns: { entity_context: whole } },
         kit: { computation: 'carts', table: 'carts_kit', maxEntityContextBytes: 60, columns: { entity_context: { '@if': { exists: whole, then: whole, else: {} } } } },
+        // Mapped to a string (a field's, a template's): that string as JSON text, not a bare word.
+        text: { computation: 'carts', table: 'carts_text', columns: { entity_context: { '@path': '$.properties.data_graph_entity_context.cart_id' } } },
+        template: { computation: 'carts', table: 'carts_template', columns: { entity_context: { '@template': 'cart {{properties.data_graph_entity_context.cart_id}}' } } },
       };
       const h = await Harness.create(dut, { computations, activations });
       const small = { cart_id: 'c1', items: [{ sku: 's1' }] };
       const result = await h.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1', entityContext: small }, { userId: 'u2', entityContext: { notes: 'x'.repeat(80) } }]);
-      expect(result.activations).toEqual([expect.objectContaining({ activation: 'compiled', written: 1, refused: 1 }), expect.objectContaining({ activation: 'kit', written: 1, refused: 1 })]);
+      expect(result.activations.slice(0, 2)).toEqual([expect.objectContaining({ activation: 'compiled', written: 1, refused: 1 }), expect.objectContaining({ activation: 'kit', written: 1, refused: 1 })]);
       for (const table of ['carts', 'carts_kit']) {
         expect((await h.columns(table, 'wh', 'default'))?.filter((c) => c.startsWith('entity_context')), table).toEqual(['entity_context']);
         const rows = await h.rows(table, ['user_id', 'entity_context'], ['user_id'], 'wh', 'default');
         expect(rows.map((r) => ({ ...r, entity_context: JSON.parse(String(r.entity_context)) })), table).toEqual([{ user_id: 'u1', entity_context: small }]);
       }
+      expect(await h.rows('carts_text', ['user_id', 'entity_context'], ['user_id'], 'wh', 'default')).toEqual([
+        { user_id: 'u1', entity_context: '"c1"' },
+        // A path that finds nothing leaves the column empty, as before.
+        { user_id: 'u2', entity_context: null },
+      ]);
+      expect(await h.rows('carts_template', ['user_id', 'entity_context'], ['user_id'], 'wh', 'default')).toEqual([
+        { user_id: 'u1', entity_context: '"cart c1"' },
+        { user_id: 'u2', entity_context: '"cart "' },
+      ]);
       await h.close();
     });
 
