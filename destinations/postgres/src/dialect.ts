@@ -57,8 +57,10 @@ export const dialect: Dialect = {
   // late and out-of-order calls hold it to that.
   latestNonNull: (column) => `(array_agg(${column}) FILTER (WHERE ${column} IS NOT NULL))[1]`,
   latestNonNullFromSortedRows: true,
-  // The database's collation may be a language's (ICU or libc): UTF-8 under "C" compares by code point.
-  codePointOrder: (expression) => `${expression} COLLATE "C"`,
+  // The database's collation may be a language's (ICU or libc): UTF-8 under "C" compares by code
+  // point. As text: a table of the user's may key its rows by uuid, which takes no collation (its
+  // text, lower-case hex, sorts as its bytes do).
+  codePointOrder: (expression) => `CAST(${expression} AS text) COLLATE "C"`,
   // Read in pg_temp, where it is made: whatever the search path, no table of the user's is taken for it.
   temporaryTableAs: (name, select) => {
     const quoted = `"${name.replace(/"/g, '""')}"`;

@@ -75,6 +75,8 @@ function fieldJson(p: RunProfile, field: string, value: unknown): string {
   try {
     return exactJsonText(value);
   } catch (error) {
+    // A value nested past the stack's depth is said where the profile is appended (`stageRun`).
+    if (!(error instanceof TypeError)) throw error;
     throw new RunFormatError(`A profile of the run cannot be staged: profile ${JSON.stringify(p.profileId)}: ${field} cannot be written as JSON (${(error as Error).message.split('\n')[0]}); nothing of this run was applied`);
   }
 }
