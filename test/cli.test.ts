@@ -405,6 +405,28 @@ describe('the stowage command', () => {
     expect((JSON.parse(history.stdout) as { syncs: Array<{ path: string; status: string }> }).syncs.filter((r) => r.path === 'classic').map((r) => r.status)).toEqual(['Success']);
   });
 
+  it("waits for the profile state before it opens a new DuckDB warehouse for its backfill, so that a run holding the state can write to that warehouse meanwhile", async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'r1.ndjson'), [{ space: 'shop', computation: 'vip', id: 'r1' }, { userId: 'u1' }].map((x) => JSON.stringify(x)).join('\n'));
+    expect((await stowage(['run', 'r1.ndjson'], { cwd: dir })).code).toBe(0);
+    // A warehouse added after the run: its first sync sends it the current state, from the profile state.
+    const config = JSON.parse(readFileSync(join(dir, 'stowage.config.json'), 'utf8'));
+    config.warehouses.added = { type: 'duckdb', settings: { path: 'added.duckdb' } };
+    writeFileSync(join(dir, 'stowage.config.json'), JSON.stringify(config));
+    // This process holds the profile state, as a run in another process would.
+    const state = await DuckDBInstance.create(join(dir, '.stowage', 'state.duckdb'));
+    const sync = stowage(['sync', 'added'], { cwd: dir });
+    await new Promise((done) => setTimeout(done, 2_000));
+    // The sync waits for the state without holding the warehouse's file: the run could write there.
+    const warehouse = await DuckDBInstance.create(join(dir, 'added.duckdb'));
+    warehouse.closeSync();
+    state.closeSync();
+    const synced = await sync;
+    expect(synced.code, synced.stdout + synced.stderr).toBe(0);
+    const db = await (await DuckDBInstance.create(join(dir, 'added.duckdb'))).connect();
+    expect((await db.runAndReadAll('SELECT user_id, vip FROM engage_shop.users')).getRowsJS()).toEqual([['u1', true]]);
+  });
+
   it('says its output was lost, without calling the work done, when the work failed too; its exit code is the failure\'s', async () => {
     const space = { id: 'spa_shop', computations: { carts: { type: 'linked_audience' } } };
     // `gone` cannot be opened (its path is a folder): the run's write fails and its events are queued.

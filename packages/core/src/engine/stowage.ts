@@ -918,16 +918,24 @@ export class Stowage {
       const started = Date.now();
       let driver;
       try {
+        // The profile state before the warehouse, never the other way: a run in another process
+        // holds the state while it waits for a DuckDB warehouse's file, and a sync that held that
+        // file while it waited for the state kept both waiting until one gave up (15–30 s, and
+        // the run's write queued). A state this backfill opened is let go of before the batches.
+        const stateWasOpen = this.opening !== undefined;
+        for (const space of warehouse.spaces) {
+          const caught = await this.withState(() => this.ensureBackfilled(warehouse, space));
+          if (caught.unmarked && caught.sentAgain.length > 0) {
+            record.notices.push(sentAgainNotice(space, caught.sentAgain));
+          }
+        }
+        if (!stateWasOpen) await this.close();
         driver = await destination.connect(warehouse.settings, { root: this.config.root });
         const writer = new TableWriter(driver, destination.dialect, destination.capabilities);
         writer.claimFor(stateOwner(this.config.stateDir, warehouse), this.earlierWriter(warehouse));
         // Best effort: a count in the history, never a reason to fail this sync.
         await this.countCommitsTheLastSyncMissed(writer, warehouse, record.id).catch(() => undefined);
         for (const space of warehouse.spaces) {
-          const caught = await this.withState(() => this.ensureBackfilled(warehouse, space));
-          if (caught.unmarked && caught.sentAgain.length > 0) {
-            record.notices.push(sentAgainNotice(space, caught.sentAgain));
-          }
           await this.syncSpace(writer, destination, warehouse, space, record, (rows, lookingUp) =>
             opts.onProgress?.({ warehouse: warehouse.name, space, calls: record.calls, rows, elapsedMs: Date.now() - started, ...(lookingUp ? { lookingUp } : {}) }),
           );
