@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { withFileLock } from './file-lock.js';
+import { removeStaleLock, withFileLock } from './file-lock.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stowage-lock-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -91,6 +91,48 @@ describe('the file lock', () => {
     const lock = join(dir, 'd.lock');
     writeFileSync(lock, String(process.ppid));
     await expect(withFileLock(lock, 'D', async () => undefined, 200)).rejects.toThrow(new RegExp(`D is held by process ${process.ppid}`));
+    rmSync(lock);
+  });
+
+  it('removes a lock judged left only if it is still the one judged: not the next waiter\'s, made at its name meanwhile', () => {
+    const lock = join(dir, 'e.lock');
+    const dead = deadPid();
+    writeFileSync(lock, String(dead));
+    const judged = { ino: statSync(lock).ino, owner: String(dead) };
+    // Another waiter removed it and made its own, which may even get the freed inode back.
+    rmSync(lock);
+    writeFileSync(lock, String(process.ppid));
+    expect(removeStaleLock(lock, { ...judged, ino: statSync(lock).ino })).toBe(true);
+    expect(readFileSync(lock, 'utf8')).toBe(String(process.ppid));
+    // The one judged, still there: removed.
+    writeFileSync(lock, String(dead));
+    expect(removeStaleLock(lock, { ino: statSync(lock).ino, owner: String(dead) })).toBe(true);
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it('leaves a lock to a waiter at its breaker, and takes over a breaker left by a process killed holding it', () => {
+    const lock = join(dir, 'f.lock');
+    const dead = deadPid();
+    writeFileSync(lock, String(dead));
+    const judged = { ino: statSync(lock).ino, owner: String(dead) };
+    writeFileSync(`${lock}.break`, '');
+    expect(removeStaleLock(lock, judged)).toBe(false);
+    expect(existsSync(lock)).toBe(true);
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(`${lock}.break`, old, old);
+    expect(removeStaleLock(lock, judged)).toBe(false);
+    expect(removeStaleLock(lock, judged)).toBe(true);
+    expect(readdirSync(dir).filter((f) => f.startsWith('f.lock'))).toEqual([]);
+  });
+
+  it('lets go of its lock only: one taken over meanwhile stays its new owner\'s', async () => {
+    const lock = join(dir, 'g.lock');
+    await withFileLock(lock, 'G', async () => {
+      // Taken over while this process was judged gone (as a waiter would, had it misjudged).
+      rmSync(lock);
+      writeFileSync(lock, String(process.ppid));
+    });
+    expect(readFileSync(lock, 'utf8')).toBe(String(process.ppid));
     rmSync(lock);
   });
 });

@@ -1,4 +1,4 @@
-import { linkSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ownerGone, processAlive } from '../process/alive.js';
@@ -9,6 +9,9 @@ import { ownerGone, processAlive } from '../process/alive.js';
  * old, far longer than writing a pid takes.
  */
 const OWNERLESS_AFTER_MS = 5_000;
+
+/** A breaker (`removeStaleLock`) is held for a few system calls: one this old was left by a process killed holding it. */
+const BREAKER_LEFT_AFTER_MS = 5_000;
 
 /**
  * An exclusive lock between processes: a file holding the owner's pid. A lock whose owner died
@@ -21,6 +24,7 @@ export async function withFileLock<T>(path: string, what: string, fn: () => Prom
   const deadline = Date.now() + timeoutMs;
   const mine = `${path}.${process.pid}.tmp`;
   removeDeadOwnersFiles(path);
+  let ours: LockFile | undefined;
   for (;;) {
     try {
       writeFileSync(mine, String(process.pid));
@@ -29,17 +33,17 @@ export async function withFileLock<T>(path: string, what: string, fn: () => Prom
       } finally {
         rmSync(mine, { force: true });
       }
+      ours = lockFile(path);
       heldHere.add(path);
       break;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       // The folder cannot hold a file (read-only, full, not a folder): said as such, not as the bare error of a temporary file.
       if (code !== 'EEXIST') throw new Error(`${what} cannot take its lock: ${path} cannot be written (${(error as Error).message}); Stowage's state folder (\`stateDir\`) must be a folder it can write`, { cause: error });
-      const owner = Number(readFileSafe(path));
-      if (owner ? ownerLeft(path, owner) : olderThan(path, OWNERLESS_AFTER_MS)) {
-        rmSync(path, { force: true });
-        continue;
-      }
+      // The owner read is the one of the file judged: another waiter may replace it meanwhile.
+      const judged = lockFile(path);
+      const owner = Number(judged?.owner);
+      if (judged !== undefined && sameLock(lockFile(path), judged) && (owner ? ownerLeft(path, owner) : olderThan(path, OWNERLESS_AFTER_MS)) && removeStaleLock(path, judged)) continue;
       if (Date.now() > deadline) throw new Error(`${what} is held by process ${owner || 'unknown'} (lock file ${path}); wait for it to finish, or remove the file if that process is gone.`);
       await sleep(50);
     }
@@ -48,9 +52,57 @@ export async function withFileLock<T>(path: string, what: string, fn: () => Prom
     return await fn();
   } finally {
     heldHere.delete(path);
-    rmSync(path, { force: true });
+    // Only its own: a lock taken over meanwhile (this process judged gone) is its new owner's.
+    if (sameLock(lockFile(path), ours)) rmSync(path, { force: true });
   }
 }
+
+/**
+ * Removes a lock judged left by its owner, unless the file at its name is another by now; false
+ * when another waiter is at it. Two waiters judge the same dead owner's lock: the first removes
+ * it and takes the lock, and the second, had it removed what it judged without looking again,
+ * would have removed the first one's lock and taken it too (both then in the log, the sync or
+ * the queue at once). So removing takes a breaker of its own (`<lock>.break`, made exclusively),
+ * and looks again under it. A process killed holding the breaker leaves it: taken over once old.
+ */
+export function removeStaleLock(path: string, judged: LockFile): boolean {
+  const breaker = `${path}.break`;
+  let fd: number;
+  try {
+    fd = openSync(breaker, 'wx');
+  } catch {
+    if (olderThan(breaker, BREAKER_LEFT_AFTER_MS)) rmSync(breaker, { force: true });
+    return false;
+  }
+  try {
+    if (sameLock(lockFile(path), judged)) rmSync(path, { force: true });
+    return true;
+  } finally {
+    closeSync(fd);
+    rmSync(breaker, { force: true });
+  }
+}
+
+/**
+ * What tells one lock file from the next at the same name: its inode and its owner. The inode
+ * alone does not: a lock removed frees it, and the next one made often gets it again.
+ */
+export interface LockFile {
+  ino: number;
+  owner: string;
+}
+
+/** The lock file at `path` now; undefined when there is none. */
+function lockFile(path: string): LockFile | undefined {
+  try {
+    const { ino } = statSync(path);
+    return { ino, owner: readFileSync(path, 'utf8') };
+  } catch {
+    return undefined;
+  }
+}
+
+const sameLock = (a: LockFile | undefined, b: LockFile | undefined) => a !== undefined && b !== undefined && a.ino === b.ino && a.owner === b.owner;
 
 /** Locks this process holds now: one naming this pid and not among them was left by an earlier process with the same pid. */
 const heldHere = new Set<string>();
@@ -91,13 +143,5 @@ function olderThan(path: string, ms: number): boolean {
     return Date.now() - statSync(path).mtimeMs > ms;
   } catch {
     return false;
-  }
-}
-
-function readFileSafe(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
   }
 }
