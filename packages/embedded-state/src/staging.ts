@@ -56,7 +56,7 @@ function shapeProblem(p: RunProfile, seq: number): string | undefined {
   if (p.mobileIds !== undefined && p.mobileIds !== null && !(Array.isArray(p.mobileIds) && p.mobileIds.every((m) => isObject(m) && typeof m.id === 'string'))) return `${who}: mobileIds must be an array of { id, type }`;
   if (p.entityContext !== undefined && p.entityContext !== null && !isObject(p.entityContext)) return `${who}: entityContext must be an object`;
   if (p.entities !== undefined && p.entities !== null && !(Array.isArray(p.entities) && p.entities.every((e) => isObject(e) && typeof e.id === 'string'))) return `${who}: entities must be an array of { id, context }`;
-  if (p.entities) {
+  if (p.entities && p.entities.length > 1) {
     // As a run file's are: which of two contexts of one entity counts would be a guess.
     const seen = new Set<string>();
     for (const [i, e] of p.entities.entries()) {

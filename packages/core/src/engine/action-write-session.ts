@@ -20,11 +20,29 @@ import { yieldToEventLoop } from '../process/yield.js';
 /** The column of the presets that holds the whole entity context, as one JSON text. */
 const ENTITY_CONTEXT = 'entity_context';
 
-/** A mapping that already gives JSON text: `{ "@json": { "mode": "encode", … } }`. */
-const isJsonEncode = (mapping: unknown): boolean => {
-  const json = typeof mapping === 'object' && mapping !== null && Object.keys(mapping).length === 1 ? (mapping as Record<string, unknown>)['@json'] : undefined;
-  return typeof json === 'object' && json !== null && (json as { mode?: unknown }).mode === 'encode';
-};
+/** Whether text is JSON (`{"a":1}`, `"s"`, `3`): what a mapping that builds JSON gives. */
+function isJsonText(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The column holds one JSON text whatever an activation maps into it: a string its own mapping
+ * gives that is no JSON (a field's `c1`, a template's `cart c1`) is written as its JSON (`"c1"`);
+ * JSON text (a `@json` encode, a template that builds JSON) as it is; an object or an array as
+ * its JSON by the writer; null leaves the column empty. Looked at only where the activation maps
+ * the column itself: the presets' encode gives JSON text.
+ */
+function contextAsJson(payload: Record<string, unknown>): Record<string, unknown> {
+  const properties = payload.properties as Record<string, unknown> | undefined;
+  const context = properties?.[ENTITY_CONTEXT];
+  if (typeof context !== 'string' || isJsonText(context)) return payload;
+  return { ...payload, properties: { ...properties, [ENTITY_CONTEXT]: JSON.stringify(context) } };
+}
 
 /** Events mapped and checked between two turns of the event loop (a few milliseconds of work). */
 const EVENTS_PER_SLICE = 500;
@@ -210,12 +228,6 @@ export class ActionWriteSession {
   /** The mapping an activation's events go through: the preset's columns, then its own. */
   private mapping(activation: ActivationConfig): Record<string, unknown> {
     const properties: Record<string, unknown> = { ...presetColumns(activation.preset), ...activation.columns };
-    // The column holds one JSON text whatever an activation maps into it: a string it maps (a
-    // field's, a template's) is that text's value, as the preset's object is, not a bare word.
-    const context = properties[ENTITY_CONTEXT];
-    if (Object.hasOwn(activation.columns, ENTITY_CONTEXT) && context !== undefined && !isJsonEncode(context)) {
-      properties[ENTITY_CONTEXT] = { '@json': { mode: 'encode', value: context } };
-    }
     return {
       ...defaultValues(sendCustomEventFields as never),
       event: activation.table,
@@ -306,6 +318,7 @@ export class ActionWriteSession {
     const map = this.compiled.get(activation.name) ?? ((event: ActionEvent) => withJsonTexts(event, actionsCore().transform(mapping as never, materializeEvent(event) as never)));
     const results: EventResult[] = new Array(events.length);
     const declared = Object.keys(mapping.properties as Record<string, unknown>);
+    const ownContext = Object.hasOwn(activation.columns, ENTITY_CONTEXT);
     const payloads: ActionPayload[] = [];
     const indices: number[] = [];
     for (let i = 0; i < events.length; i++) {
@@ -316,6 +329,7 @@ export class ActionWriteSession {
         // long value, a @case operator mapping-kit checks only on a value): that event is refused,
         // as an invalid payload is, and the others are written.
         payload = withDeclaredColumns(removeEmptyValues(map(events[i]!), PAYLOAD_SCHEMA), declared);
+        if (ownContext) payload = contextAsJson(payload);
       } catch (error) {
         results[i] = { status: 400, errormessage: `the activation's mapping failed on it: ${refusalReason(error)}` };
         continue;

@@ -282,6 +282,10 @@ export function storageActions(dut: DestinationUnderTest): void {
         // Mapped to a string (a field's, a template's): that string as JSON text, not a bare word.
         text: { computation: 'carts', table: 'carts_text', columns: { entity_context: { '@path': '$.properties.data_graph_entity_context.cart_id' } } },
         template: { computation: 'carts', table: 'carts_template', columns: { entity_context: { '@template': 'cart {{properties.data_graph_entity_context.cart_id}}' } } },
+        // JSON text the mapping builds is kept as it is, not encoded again; null leaves the column empty.
+        built: { computation: 'carts', table: 'carts_built', columns: { entity_context: { '@if': { exists: whole, then: { '@json': { mode: 'encode', value: whole } }, else: '{}' } } } },
+        json_template: { computation: 'carts', table: 'carts_json_template', columns: { entity_context: { '@template': '{"cart":"{{properties.data_graph_entity_context.cart_id}}"}' } } },
+        dropped: { computation: 'carts', table: 'carts_dropped', columns: { entity_context: null } },
       };
       const h = await Harness.create(dut, { computations, activations });
       const small = { cart_id: 'c1', items: [{ sku: 's1' }] };
@@ -301,6 +305,13 @@ export function storageActions(dut: DestinationUnderTest): void {
         { user_id: 'u1', entity_context: '"cart c1"' },
         { user_id: 'u2', entity_context: '"cart "' },
       ]);
+      expect((await h.rows('carts_built', ['user_id', 'entity_context'], ['user_id'], 'wh', 'default')).map((r) => JSON.parse(String(r.entity_context)))).toEqual([small, { notes: 'x'.repeat(80) }]);
+      expect(await h.rows('carts_json_template', ['user_id', 'entity_context'], ['user_id'], 'wh', 'default')).toEqual([
+        { user_id: 'u1', entity_context: '{"cart":"c1"}' },
+        { user_id: 'u2', entity_context: '{"cart":""}' },
+      ]);
+      expect(result.activations.find((a) => a.activation === 'dropped')).toMatchObject({ written: 2, refused: 0 });
+      expect((await h.columns('carts_dropped', 'wh', 'default'))?.includes('entity_context')).toBe(false);
       await h.close();
     });
 
