@@ -125,6 +125,25 @@ describe('the file lock', () => {
     expect(readdirSync(dir).filter((f) => f.startsWith('f.lock'))).toEqual([]);
   });
 
+  it('takes over at once a breaker whose holder died, and waits a moment for a live one even where it waits for no lock', async () => {
+    const lock = join(dir, 'h.lock');
+    const dead = deadPid();
+    writeFileSync(lock, String(dead));
+    writeFileSync(`${lock}.break`, String(deadPid()));
+    const judged = { ino: statSync(lock).ino, owner: String(dead) };
+    expect(removeStaleLock(lock, judged)).toBe(false);
+    expect(removeStaleLock(lock, judged)).toBe(true);
+    // Another waiter taking the dead lock over: a sync (timeout 0) is not refused for it.
+    writeFileSync(lock, String(dead));
+    writeFileSync(`${lock}.break`, String(process.ppid));
+    setTimeout(() => rmSync(`${lock}.break`), 200);
+    let ran = false;
+    await withFileLock(lock, 'H', async () => {
+      ran = true;
+    }, 0);
+    expect(ran).toBe(true);
+  });
+
   it('lets go of its lock only: one taken over meanwhile stays its new owner\'s', async () => {
     const lock = join(dir, 'g.lock');
     await withFileLock(lock, 'G', async () => {

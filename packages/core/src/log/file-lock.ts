@@ -1,4 +1,4 @@
-import { closeSync, linkSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ownerGone, processAlive } from '../process/alive.js';
@@ -13,6 +13,9 @@ const OWNERLESS_AFTER_MS = 5_000;
 /** A breaker (`removeStaleLock`) is held for a few system calls: one this old was left by a process killed holding it. */
 const BREAKER_LEFT_AFTER_MS = 5_000;
 
+/** How long a waiter waits for another one that is taking a dead owner's lock over, even one that waits for no lock (a sync). */
+const BREAKER_WAIT_MS = 1_000;
+
 /**
  * An exclusive lock between processes: a file holding the owner's pid. A lock whose owner died
  * (kill -9) is taken over, so a crash never leaves the log or a sync stuck. The file is made
@@ -25,6 +28,8 @@ export async function withFileLock<T>(path: string, what: string, fn: () => Prom
   const mine = `${path}.${process.pid}.tmp`;
   removeDeadOwnersFiles(path);
   let ours: LockFile | undefined;
+  /** Until when a breaker held by another waiter is waited for, whatever the timeout: it is held for a few system calls. */
+  let breakerWait: number | undefined;
   for (;;) {
     try {
       writeFileSync(mine, String(process.pid));
@@ -33,7 +38,7 @@ export async function withFileLock<T>(path: string, what: string, fn: () => Prom
       } finally {
         rmSync(mine, { force: true });
       }
-      ours = lockFile(path);
+      ours = madeHere(path);
       heldHere.add(path);
       break;
     } catch (error) {
@@ -43,7 +48,15 @@ export async function withFileLock<T>(path: string, what: string, fn: () => Prom
       // The owner read is the one of the file judged: another waiter may replace it meanwhile.
       const judged = lockFile(path);
       const owner = Number(judged?.owner);
-      if (judged !== undefined && sameLock(lockFile(path), judged) && (owner ? ownerLeft(path, owner) : olderThan(path, OWNERLESS_AFTER_MS)) && removeStaleLock(path, judged)) continue;
+      if (judged !== undefined && sameLock(lockFile(path), judged) && (owner ? ownerLeft(path, owner) : olderThan(path, OWNERLESS_AFTER_MS))) {
+        if (removeStaleLock(path, judged)) continue;
+        // Another waiter is taking it over: a sync, which waits for no lock, is not refused for that.
+        breakerWait ??= Date.now() + BREAKER_WAIT_MS;
+        if (Date.now() < breakerWait) {
+          await sleep(5);
+          continue;
+        }
+      }
       if (Date.now() > deadline) throw new Error(`${what} is held by process ${owner || 'unknown'} (lock file ${path}); wait for it to finish, or remove the file if that process is gone.`);
       await sleep(50);
     }
@@ -52,9 +65,40 @@ export async function withFileLock<T>(path: string, what: string, fn: () => Prom
     return await fn();
   } finally {
     heldHere.delete(path);
-    // Only its own: a lock taken over meanwhile (this process judged gone) is its new owner's.
-    if (sameLock(lockFile(path), ours)) rmSync(path, { force: true });
+    release(path, ours);
   }
+}
+
+/** The lock just linked at `path`: its inode, and this process as its owner; undefined where it cannot be told. */
+function madeHere(path: string): LockFile | undefined {
+  try {
+    return { ino: statSync(path).ino, owner: String(process.pid) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Lets go of this process's lock, and of no other: one taken over meanwhile (this process judged
+ * gone) is its new owner's. A file that cannot be read for a moment (too many open files) is
+ * told by its inode: kept, it would hold every other process off for this one's lifetime.
+ */
+function release(path: string, ours: LockFile | undefined): void {
+  if (ours === undefined) return rmSync(path, { force: true });
+  let ino: number;
+  try {
+    ino = statSync(path).ino;
+  } catch {
+    return;
+  }
+  if (ino !== ours.ino) return;
+  let owner = ours.owner;
+  try {
+    owner = readFileSync(path, 'utf8');
+  } catch {
+    // Its inode is the one this process made.
+  }
+  if (owner === ours.owner) rmSync(path, { force: true });
 }
 
 /**
@@ -71,10 +115,15 @@ export function removeStaleLock(path: string, judged: LockFile): boolean {
   try {
     fd = openSync(breaker, 'wx');
   } catch {
-    if (olderThan(breaker, BREAKER_LEFT_AFTER_MS)) rmSync(breaker, { force: true });
+    // Left by a process killed holding it (its owner gone, or none written and old): removed if
+    // it is still the one judged, as a lock is.
+    const left = lockFile(breaker);
+    const holder = Number(left?.owner);
+    if (left !== undefined && (holder ? !processAlive(holder) : olderThan(breaker, BREAKER_LEFT_AFTER_MS)) && sameLock(lockFile(breaker), left)) rmSync(breaker, { force: true });
     return false;
   }
   try {
+    writeSync(fd, String(process.pid));
     if (sameLock(lockFile(path), judged)) rmSync(path, { force: true });
     return true;
   } finally {
