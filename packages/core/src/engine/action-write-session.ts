@@ -16,12 +16,19 @@ import { redact } from '../history/redact.js';
 import { ColumnNamer } from '../naming/column-namer.js';
 import { BusyTime } from './busy-time.js';
 import { yieldToEventLoop } from '../process/yield.js';
+import { exactJsonText } from '../types/exact-json-text.js';
 
 /** The column of the presets that holds the whole entity context, as one JSON text. */
 const ENTITY_CONTEXT = 'entity_context';
 
-/** Whether text is JSON (`{"a":1}`, `"s"`, `3`): what a mapping that builds JSON gives. */
-function isJsonText(text: string): boolean {
+/**
+ * Whether text is the JSON of an object, an array or a string (`{"a":1}`, `"c1"`): what a mapping
+ * that builds JSON gives (a `@json` encode, a template). `12345`, `true` or `null` are taken for
+ * a field's text, as `c1` is: the column's JSON would otherwise be of another type row by row.
+ */
+function isBuiltJson(text: string): boolean {
+  const first = text.trimStart()[0];
+  if (first !== '{' && first !== '[' && first !== '"') return false;
   try {
     JSON.parse(text);
     return true;
@@ -32,16 +39,24 @@ function isJsonText(text: string): boolean {
 
 /**
  * The column holds one JSON text whatever an activation maps into it: a string its own mapping
- * gives that is no JSON (a field's `c1`, a template's `cart c1`) is written as its JSON (`"c1"`);
- * JSON text (a `@json` encode, a template that builds JSON) as it is; an object or an array as
- * its JSON by the writer; null leaves the column empty. Looked at only where the activation maps
- * the column itself: the presets' encode gives JSON text.
+ * gives is written as it is where it is built JSON (`isBuiltJson`), else as its JSON (`c1` as
+ * `"c1"`); a number or a boolean as its JSON text (never a column of numbers); an object or an
+ * array as its JSON by the writer; null leaves the column empty. Looked at only where the
+ * activation maps the column itself: the presets' encode gives JSON text.
  */
 function contextAsJson(payload: Record<string, unknown>): Record<string, unknown> {
   const properties = payload.properties as Record<string, unknown> | undefined;
   const context = properties?.[ENTITY_CONTEXT];
-  if (typeof context !== 'string' || isJsonText(context)) return payload;
-  return { ...payload, properties: { ...properties, [ENTITY_CONTEXT]: JSON.stringify(context) } };
+  let text: string;
+  if (typeof context === 'string') {
+    if (isBuiltJson(context)) return payload;
+    text = JSON.stringify(context);
+  } else if (typeof context === 'number' || typeof context === 'boolean') {
+    text = exactJsonText(context);
+  } else {
+    return payload;
+  }
+  return { ...payload, properties: { ...properties, [ENTITY_CONTEXT]: text } };
 }
 
 /** Events mapped and checked between two turns of the event loop (a few milliseconds of work). */

@@ -286,10 +286,13 @@ export function storageActions(dut: DestinationUnderTest): void {
         built: { computation: 'carts', table: 'carts_built', columns: { entity_context: { '@if': { exists: whole, then: { '@json': { mode: 'encode', value: whole } }, else: '{}' } } } },
         json_template: { computation: 'carts', table: 'carts_json_template', columns: { entity_context: { '@template': '{"cart":"{{properties.data_graph_entity_context.cart_id}}"}' } } },
         dropped: { computation: 'carts', table: 'carts_dropped', columns: { entity_context: null } },
+        // A field's text that reads as a number, and a number: JSON text of one type, a string, and a number's JSON.
+        digits: { computation: 'carts', table: 'carts_digits', columns: { entity_context: { '@path': '$.properties.data_graph_entity_context.code' } } },
+        number: { computation: 'carts', table: 'carts_number', columns: { entity_context: { '@path': '$.properties.data_graph_entity_context.total' } } },
       };
       const h = await Harness.create(dut, { computations, activations });
       const small = { cart_id: 'c1', items: [{ sku: 's1' }] };
-      const result = await h.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1', entityContext: small }, { userId: 'u2', entityContext: { notes: 'x'.repeat(80) } }]);
+      const result = await h.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1', entityContext: small }, { userId: 'u2', entityContext: { notes: 'x'.repeat(80), code: '12345', total: 2.5 } }]);
       expect(result.activations.slice(0, 2)).toEqual([expect.objectContaining({ activation: 'compiled', written: 1, refused: 1 }), expect.objectContaining({ activation: 'kit', written: 1, refused: 1 })]);
       for (const table of ['carts', 'carts_kit']) {
         expect((await h.columns(table, 'wh', 'default'))?.filter((c) => c.startsWith('entity_context')), table).toEqual(['entity_context']);
@@ -305,13 +308,15 @@ export function storageActions(dut: DestinationUnderTest): void {
         { user_id: 'u1', entity_context: '"cart c1"' },
         { user_id: 'u2', entity_context: '"cart "' },
       ]);
-      expect((await h.rows('carts_built', ['user_id', 'entity_context'], ['user_id'], 'wh', 'default')).map((r) => JSON.parse(String(r.entity_context)))).toEqual([small, { notes: 'x'.repeat(80) }]);
+      expect((await h.rows('carts_built', ['user_id', 'entity_context'], ['user_id'], 'wh', 'default')).map((r) => JSON.parse(String(r.entity_context)))).toEqual([small, { notes: 'x'.repeat(80), code: '12345', total: 2.5 }]);
       expect(await h.rows('carts_json_template', ['user_id', 'entity_context'], ['user_id'], 'wh', 'default')).toEqual([
         { user_id: 'u1', entity_context: '{"cart":"c1"}' },
         { user_id: 'u2', entity_context: '{"cart":""}' },
       ]);
       expect(result.activations.find((a) => a.activation === 'dropped')).toMatchObject({ written: 2, refused: 0 });
       expect((await h.columns('carts_dropped', 'wh', 'default'))?.includes('entity_context')).toBe(false);
+      expect(await h.rows('carts_digits', ['user_id', 'entity_context'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1', entity_context: null }, { user_id: 'u2', entity_context: '"12345"' }]);
+      expect(await h.rows('carts_number', ['user_id', 'entity_context'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1', entity_context: null }, { user_id: 'u2', entity_context: '2.5' }]);
       await h.close();
     });
 
