@@ -922,14 +922,17 @@ export class Stowage {
         // holds the state while it waits for a DuckDB warehouse's file, and a sync that held that
         // file while it waited for the state kept both waiting until one gave up (15–30 s, and
         // the run's write queued). A state this backfill opened is let go of before the batches.
-        const stateWasOpen = this.opening !== undefined;
-        for (const space of warehouse.spaces) {
-          const caught = await this.withState(() => this.ensureBackfilled(warehouse, space));
-          if (caught.unmarked && caught.sentAgain.length > 0) {
-            record.notices.push(sentAgainNotice(space, caught.sentAgain));
+        // In one turn: another sync of this process (`serve`) must not open the state between.
+        await this.withState(async () => {
+          const stateWasOpen = this.opening !== undefined;
+          for (const space of warehouse.spaces) {
+            const caught = await this.ensureBackfilled(warehouse, space);
+            if (caught.unmarked && caught.sentAgain.length > 0) {
+              record.notices.push(sentAgainNotice(space, caught.sentAgain));
+            }
           }
-        }
-        if (!stateWasOpen) await this.close();
+          if (!stateWasOpen) await this.closeStateNow();
+        });
         driver = await destination.connect(warehouse.settings, { root: this.config.root });
         const writer = new TableWriter(driver, destination.dialect, destination.capabilities);
         writer.claimFor(stateOwner(this.config.stateDir, warehouse), this.earlierWriter(warehouse));
@@ -1395,11 +1398,14 @@ export class Stowage {
 
   /** Closes the profile state once the runs of this instance under way have ended; the next use opens it again. */
   close(): Promise<void> {
-    return this.withState(async () => {
-      const opening = this.opening;
-      this.opening = undefined;
-      await (await opening?.catch(() => undefined))?.close();
-    });
+    return this.withState(() => this.closeStateNow());
+  }
+
+  /** Closes the profile state, on a turn already taken (`withState`). */
+  private async closeStateNow(): Promise<void> {
+    const opening = this.opening;
+    this.opening = undefined;
+    await (await opening?.catch(() => undefined))?.close();
   }
 }
 
