@@ -10,7 +10,7 @@ import { ownerGone, processAlive } from '../process/alive.js';
  */
 const OWNERLESS_AFTER_MS = 5_000;
 
-/** A breaker (`removeStaleLock`) is held for a few system calls: one this old was left by a process killed holding it. */
+/** A breaker (`removeStaleLock`) is held for a few system calls: one this old, with no owner written, was left by a process killed making it. */
 const BREAKER_LEFT_AFTER_MS = 5_000;
 
 /** How long a waiter waits for another one that is taking a dead owner's lock over, even one that waits for no lock (a sync). */
@@ -107,7 +107,8 @@ function release(path: string, ours: LockFile | undefined): void {
  * it and takes the lock, and the second, had it removed what it judged without looking again,
  * would have removed the first one's lock and taken it too (both then in the log, the sync or
  * the queue at once). So removing takes a breaker of its own (`<lock>.break`, made exclusively),
- * and looks again under it. A process killed holding the breaker leaves it: taken over once old.
+ * and looks again under it. The breaker holds its maker's pid: one left by a process killed
+ * holding it is taken over once that process is gone (one with no pid written yet, once old).
  */
 export function removeStaleLock(path: string, judged: LockFile): boolean {
   const breaker = `${path}.break`;
