@@ -242,14 +242,13 @@ export class ActionWriteSession {
 
   /** The mapping an activation's events go through: the preset's columns, then its own. */
   private mapping(activation: ActivationConfig): Record<string, unknown> {
-    const properties: Record<string, unknown> = { ...presetColumns(activation.preset), ...activation.columns };
     return {
       ...defaultValues(sendCustomEventFields as never),
       event: activation.table,
       schema: activation.schema ?? this.space.name,
       schemaOverride: activation.schema !== undefined,
       maxEntityContextBytes: activation.maxEntityContextBytes,
-      properties,
+      properties: { ...presetColumns(activation.preset), ...activation.columns },
     };
   }
 
