@@ -6,6 +6,17 @@ import { describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { BIN, project, stowage, tempDir } from './support/cli.js';
 
+/** A command run with its standard output on a full disk (`/dev/full`): its exit code and standard error. */
+async function withOutputOnFullDisk(args: string[], cwd: string): Promise<{ code: number | null; stderr: string }> {
+  const full = openSync('/dev/full', 'w');
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', full, 'pipe'] });
+  closeSync(full);
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const code = await new Promise<number | null>((done) => child.on('close', (c) => done(c)));
+  return { code, stderr };
+}
+
 describe('the stowage command', () => {
   it('documents every command with --help', async () => {
     const dir = project();
@@ -356,6 +367,11 @@ describe('the stowage command', () => {
     expect(r.code, r.stderr).toBe(0);
     for (const table of ['identifies', 'users', 'tracks', 'audience_entered', 'audience_exited', 'trait_computed']) expect(r.stdout).toContain(table);
     expect(r.stdout).toMatch(/u123\s+true\s+450/);
+    // The same tour from another state folder (whose message ids differ): the demo is deterministic.
+    const exits = (out: string) => out.slice(out.indexOf('audience_exited (a few'), out.indexOf('first_time_shopper is tri-state'));
+    const elsewhere = await stowage(['demo', '--dir', 'demo', '--profiles', '600'], { cwd: tempDir('stowage-demo-') });
+    expect(exits(elsewhere.stdout)).toBe(exits(r.stdout));
+    expect(exits(r.stdout)).toMatch(/u\d+\s+first_time_shopper\s+false/);
     const again = await stowage(['demo', '--dir', 'demo', '--profiles', '600'], { cwd: dir });
     expect(again.code).toBe(0);
     // Starting over deletes what the demo made, never a file of the user's put beside it.
@@ -392,12 +408,7 @@ describe('the stowage command', () => {
 
   it('goes on to its end when its output goes to a full disk, then says so and exits 1', async () => {
     const dir = tempDir('stowage-full-');
-    const full = openSync('/dev/full', 'w');
-    const child = spawn(process.execPath, [BIN, 'demo', '--dir', 'demo', '--profiles', '600'], { cwd: dir, stdio: ['ignore', full, 'pipe'] });
-    closeSync(full);
-    let stderr = '';
-    child.stderr!.on('data', (d) => (stderr += d));
-    const code = await new Promise<number | null>((done) => child.on('close', (c) => done(c)));
+    const { code, stderr } = await withOutputOnFullDisk(['demo', '--dir', 'demo', '--profiles', '600'], dir);
     expect(code, stderr).toBe(1);
     expect(stderr).toContain('stowage: its output could not be written (ENOSPC: no space left on device, write); the work itself was done');
     expect(stderr).not.toMatch(/Unhandled|\n\s+at /);
@@ -436,12 +447,7 @@ describe('the stowage command', () => {
     });
     mkdirSync(join(dir, 'a-folder'));
     writeFileSync(join(dir, 'r1.ndjson'), [{ space: 'shop', computation: 'carts', id: 'r1' }, { userId: 'u1', entityContext: { cart_id: 'c1' } }].map((x) => JSON.stringify(x)).join('\n'));
-    const full = openSync('/dev/full', 'w');
-    const child = spawn(process.execPath, [BIN, 'run', 'r1.ndjson'], { cwd: dir, stdio: ['ignore', full, 'pipe'] });
-    closeSync(full);
-    let stderr = '';
-    child.stderr!.on('data', (d) => (stderr += d));
-    const code = await new Promise<number | null>((done) => child.on('close', (c) => done(c)));
+    const { code, stderr } = await withOutputOnFullDisk(['run', 'r1.ndjson'], dir);
     expect(code, stderr).toBe(1);
     expect(stderr).toContain('stowage: its output could not be written (ENOSPC: no space left on device, write)\n');
     expect(stderr).not.toContain('the work itself was done');
