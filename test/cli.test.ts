@@ -438,6 +438,44 @@ describe('the stowage command', () => {
     expect((await db.runAndReadAll('SELECT user_id, vip FROM engage_shop.users')).getRowsJS()).toEqual([['u1', true]]);
   });
 
+  it('lets go of the DuckDB warehouse while it waits for the profile state to send it again, to a schema that lost what the log let go of', async () => {
+    const dir = project();
+    const runFile = (id: string, users: string[]) => {
+      writeFileSync(join(dir, `${id}.ndjson`), [{ space: 'shop', computation: 'vip', id }, ...users.map((userId) => ({ userId }))].map((x) => JSON.stringify(x)).join('\n'));
+      return `${id}.ndjson`;
+    };
+    expect((await stowage(['run', runFile('r1', ['u1', 'u2'])], { cwd: dir })).code).toBe(0);
+    expect((await stowage(['sync', 'local'], { cwd: dir })).code).toBe(0);
+    // The log moves on to a new segment (it does at 64 MB), and the next sync prunes the one loaded.
+    const logDir = join(dir, '.stowage', 'log', 'local', 'shop');
+    writeFileSync(join(logDir, '0000000001.ndjson'), '');
+    expect((await stowage(['run', runFile('r2', ['u1', 'u3'])], { cwd: dir })).code).toBe(0);
+    expect((await stowage(['sync', 'local'], { cwd: dir })).code).toBe(0);
+    expect(readdirSync(logDir).filter((f) => f.endsWith('.ndjson'))).toEqual(['0000000001.ndjson']);
+    // The schema dropped: what is left of the log is r2 alone, and the state is sent again.
+    const dropping = await DuckDBInstance.create(join(dir, 'warehouse.duckdb'));
+    const dropper = await dropping.connect();
+    await dropper.run('DROP SCHEMA engage_shop CASCADE');
+    dropper.closeSync();
+    dropping.closeSync();
+    // This process holds the profile state, as a run in another process would.
+    const state = await DuckDBInstance.create(join(dir, '.stowage', 'state.duckdb'));
+    const sync = stowage(['sync', 'local'], { cwd: dir });
+    await new Promise((done) => setTimeout(done, 3_000));
+    // The sync found the schema empty, and waits for the state without holding the warehouse's file.
+    const warehouse = await DuckDBInstance.create(join(dir, 'warehouse.duckdb'));
+    warehouse.closeSync();
+    state.closeSync();
+    const synced = await sync;
+    expect(synced.code, synced.stdout + synced.stderr).toBe(0);
+    const db = await (await DuckDBInstance.create(join(dir, 'warehouse.duckdb'))).connect();
+    expect((await db.runAndReadAll('SELECT user_id, vip FROM engage_shop.users ORDER BY user_id')).getRowsJS()).toEqual([['u1', true], ['u2', false], ['u3', true]]);
+    const history = await stowage(['history', '--json'], { cwd: dir });
+    const last = (JSON.parse(history.stdout) as { syncs: Array<{ status: string; notices: string[] }> }).syncs[0]!; // newest first
+    expect(last.status).toBe('Success');
+    expect(last.notices.join('\n')).toMatch(/engage_shop holds no record of the calls loaded into it before .* the current state of every computation of space "shop" was sent again/);
+  });
+
   it('says its output was lost, without calling the work done, when the work failed too; its exit code is the failure\'s', async () => {
     const space = { id: 'spa_shop', computations: { carts: { type: 'linked_audience' } } };
     // `gone` cannot be opened (its path is a folder): the run's write fails and its events are queued.

@@ -916,32 +916,47 @@ export class Stowage {
     return withFileLock(lock, `A sync of warehouse "${warehouse.name}"`, async () => {
       const record = this.history.start(warehouse.name, 'classic', opts.trigger ?? 'manual');
       const started = Date.now();
-      let driver;
+      let driver: Driver | undefined;
       try {
         // The profile state before the warehouse, never the other way: a run in another process
         // holds the state while it waits for a DuckDB warehouse's file, and a sync that held that
         // file while it waited for the state kept both waiting until one gave up (15–30 s, and
         // the run's write queued). A state this backfill opened is let go of before the batches.
         // In one turn: another sync of this process (`serve`) must not open the state between.
-        await this.withState(async () => {
-          const stateWasOpen = this.opening !== undefined;
+        await this.withStateLetGo(async () => {
           for (const space of warehouse.spaces) {
             const caught = await this.ensureBackfilled(warehouse, space);
             if (caught.unmarked && caught.sentAgain.length > 0) {
               record.notices.push(sentAgainNotice(space, caught.sentAgain));
             }
           }
-          if (!stateWasOpen) await this.closeStateNow();
         });
-        driver = await destination.connect(warehouse.settings, { root: this.config.root });
-        const writer = new TableWriter(driver, destination.dialect, destination.capabilities);
-        writer.claimFor(stateOwner(this.config.stateDir, warehouse), this.earlierWriter(warehouse));
+        const connect = async () => {
+          driver = await destination.connect(warehouse.settings, { root: this.config.root });
+          const writer = new TableWriter(driver, destination.dialect, destination.capabilities);
+          writer.claimFor(stateOwner(this.config.stateDir, warehouse), this.earlierWriter(warehouse));
+          return writer;
+        };
+        let writer = await connect();
         // Best effort: a count in the history, never a reason to fail this sync.
         await this.countCommitsTheLastSyncMissed(writer, warehouse, record.id).catch(() => undefined);
         for (const space of warehouse.spaces) {
-          await this.syncSpace(writer, destination, warehouse, space, record, (rows, lookingUp) =>
-            opts.onProgress?.({ warehouse: warehouse.name, space, calls: record.calls, rows, elapsedMs: Date.now() - started, ...(lookingUp ? { lookingUp } : {}) }),
+          const progress = (rows: number, lookingUp?: number) =>
+            opts.onProgress?.({ warehouse: warehouse.name, space, calls: record.calls, rows, elapsedMs: Date.now() - started, ...(lookingUp ? { lookingUp } : {}) });
+          const needed = await this.syncSpace(writer, destination, warehouse, space, record, progress);
+          if (needed === undefined) continue;
+          // The schema lost what the log let go of: the current state is logged again, from the
+          // profile state, with the warehouse let go of meanwhile (the same order as above).
+          const held = driver!;
+          driver = undefined;
+          await held.close();
+          await this.withStateLetGo(() => this.logCurrentState(warehouse, space));
+          record.notices.push(
+            `${needed.schema} holds no record of the calls loaded into it before (${needed.ledgerOlder ? 'its ledger is older than the log' : 'a new database, the schema dropped, or schemaPrefix changed'}), and the log has let go of them: the current state of every computation of space "${space}" was sent again, as for a new warehouse; the earlier calls themselves (tracks, past identifies) are not in it`,
           );
+          this.history.progress(record, { notices: true });
+          writer = await connect();
+          await this.syncSpace(writer, destination, warehouse, space, record, progress, { stateSentAgain: true });
         }
         record.status = record.rejects > 0 ? 'Partial' : 'Success';
       } catch (error) {
@@ -1019,8 +1034,21 @@ export class Stowage {
     };
   }
 
-  /** Loads one space's log into its classic schema, from the ledger's cursor to the log's end. */
-  private async syncSpace(writer: TableWriter, destination: Destination, warehouse: WarehouseConfig, space: string, record: SyncRecord, progress: (rows: number, lookingUp?: number) => void): Promise<void> {
+  /**
+   * Loads one space's log into its classic schema, from the ledger's cursor to the log's end.
+   * Where the schema holds no record of calls the log has let go of, and the current state was
+   * not sent again yet, it loads nothing and says so: the caller sends it, with the warehouse let
+   * go of, and calls again with `stateSentAgain`.
+   */
+  private async syncSpace(
+    writer: TableWriter,
+    destination: Destination,
+    warehouse: WarehouseConfig,
+    space: string,
+    record: SyncRecord,
+    progress: (rows: number, lookingUp?: number) => void,
+    { stateSentAgain = false } = {},
+  ): Promise<{ schema: string; ledgerOlder: boolean } | undefined> {
     const schema = `${warehouse.schemaPrefix}${space}`;
     const batcher = new ClassicBatcher(destination.dialect.identifiers, warehouse, Object.values(this.config.spaces[space]!.computations));
     const log = this.log(warehouse.name, space);
@@ -1109,19 +1137,12 @@ export class Stowage {
       // Before the look at the tables' ids, anything logged again, and the users refresh (which
       // may run with nothing to load): the schema may be another state's.
       if (comparePositions(at, stop) < 0 || !log.holdsFrom(at) || (await writer.holdsTables(schema))) await whileBusy('the claim of the schema', () => writer.takeClaim(schema));
-      if (!log.holdsFrom(at)) {
-        // The schema holds no record of the loads the log has let go of (a new database, the
-        // schema dropped, `schemaPrefix` changed; or a ledger older than the log): what is left
-        // of the log would load a slice of the history and call it a success. The current state
-        // of every computation is logged again, as for a new warehouse, with the ids of the
-        // calls that made it; the calls the log let go of are not.
-        await this.withState(() => this.logCurrentState(warehouse, space));
-        stop = log.end();
-        record.notices.push(
-          `${schema} holds no record of the calls loaded into it before (${cursor ? 'its ledger is older than the log' : 'a new database, the schema dropped, or schemaPrefix changed'}), and the log has let go of them: the current state of every computation of space "${space}" was sent again, as for a new warehouse; the earlier calls themselves (tracks, past identifies) are not in it`,
-        );
-        this.history.progress(record, { notices: true });
-      }
+      // The schema holds no record of the loads the log has let go of (a new database, the
+      // schema dropped, `schemaPrefix` changed; or a ledger older than the log): what is left of
+      // the log would load a slice of the history and call it a success. The current state of
+      // every computation is logged again (by the caller), as for a new warehouse, with the ids
+      // of the calls that made it; the calls the log let go of are not.
+      if (!log.holdsFrom(at) && !stateSentAgain) return { schema, ledgerOlder: cursor !== undefined };
       // Where the tables have no key index, the ids they hold are kept beside the log, so that a
       // sync need not read every id of every table to know which of its calls are new.
       // With nothing to load, only an index that a sync left behind the ledger (below) is opened: it takes its ids from the log before the log is pruned.
@@ -1394,6 +1415,20 @@ export class Stowage {
       record.notices.push(redact(`the look for the calls' message ids in ${schema}'s tables failed (${(error as Error).message}); each batch looked for its own`, secrets));
       return { until: stop };
     }
+  }
+
+  /**
+   * Runs `fn` on a turn of the profile state (`withState`), and closes the state after it if it
+   * was not open before: a sync that only needs it for a moment must not keep it from a run in
+   * another process.
+   */
+  private withStateLetGo<T>(fn: () => Promise<T>): Promise<T> {
+    return this.withState(async () => {
+      const wasOpen = this.opening !== undefined;
+      const done = await fn();
+      if (!wasOpen) await this.closeStateNow();
+      return done;
+    });
   }
 
   /** Closes the profile state once the runs of this instance under way have ended; the next use opens it again. */
