@@ -16,48 +16,7 @@ import { redact } from '../history/redact.js';
 import { ColumnNamer } from '../naming/column-namer.js';
 import { BusyTime } from './busy-time.js';
 import { yieldToEventLoop } from '../process/yield.js';
-import { exactJsonText } from '../types/exact-json-text.js';
-
-/** The column of the presets that holds the whole entity context, as one JSON text. */
-const ENTITY_CONTEXT = 'entity_context';
-
-/**
- * Whether text is the JSON of an object, an array or a string (`{"a":1}`, `"c1"`): what a mapping
- * that builds JSON gives (a `@json` encode, a template). `12345`, `true` or `null` are taken for
- * a field's text, as `c1` is: the column's JSON would otherwise be of another type row by row.
- */
-function isBuiltJson(text: string): boolean {
-  const first = text.trimStart()[0];
-  if (first !== '{' && first !== '[' && first !== '"') return false;
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * The column holds one JSON text whatever an activation maps into it: a string its own mapping
- * gives is written as it is where it is built JSON (`isBuiltJson`), else as its JSON (`c1` as
- * `"c1"`); a number or a boolean as its JSON text (never a column of numbers); an object or an
- * array as its JSON by the writer; null leaves the column empty. Looked at only where the
- * activation maps the column itself: the presets' encode gives JSON text.
- */
-function contextAsJson(payload: Record<string, unknown>): Record<string, unknown> {
-  const properties = payload.properties as Record<string, unknown> | undefined;
-  const context = properties?.[ENTITY_CONTEXT];
-  let text: string;
-  if (typeof context === 'string') {
-    if (isBuiltJson(context)) return payload;
-    text = JSON.stringify(context);
-  } else if (typeof context === 'number' || typeof context === 'boolean') {
-    text = exactJsonText(context);
-  } else {
-    return payload;
-  }
-  return { ...payload, properties: { ...properties, [ENTITY_CONTEXT]: text } };
-}
+import { ENTITY_CONTEXT, entityContextAsJson } from '../actions/entity-context-json.js';
 
 /** Events mapped and checked between two turns of the event loop (a few milliseconds of work). */
 const EVENTS_PER_SLICE = 500;
@@ -343,7 +302,7 @@ export class ActionWriteSession {
         // long value, a @case operator mapping-kit checks only on a value): that event is refused,
         // as an invalid payload is, and the others are written.
         payload = withDeclaredColumns(removeEmptyValues(map(events[i]!), PAYLOAD_SCHEMA), declared);
-        if (ownContext) payload = contextAsJson(payload);
+        if (ownContext) payload = entityContextAsJson(payload);
       } catch (error) {
         results[i] = { status: 400, errormessage: `the activation's mapping failed on it: ${refusalReason(error)}` };
         continue;

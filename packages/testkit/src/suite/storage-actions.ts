@@ -735,6 +735,15 @@ export function storageActions(dut: DestinationUnderTest): void {
         { id: 'm1', user_id: 'u1', entity_context: '{"a":1}' },
         { id: 'm4', user_id: 'u1', entity_context: '{"a":4}' },
       ]);
+      // A caller's own mapping of the column to a field's text or number: its JSON, as an activation's.
+      const own = { ...mapping, event: 'direct_own', properties: { user_id: { '@path': '$.userId' }, entity_context: { '@path': '$.properties.data_graph_entity_context.a' } } };
+      const mine = await destination.executeBatch('sendCustomEvent', { events: [event('m5', { a: 'c1' }), event('m6', { a: 12345 }), event('m7', { a: '{"b":1}' })] as never, mapping: own as never, settings: h.settings as never });
+      expect(mine.map((r) => r.status)).toEqual([200, 200, 200]);
+      expect(await h.rows('direct_own', ['id', 'entity_context'], ['id'], 'wh', 'default')).toEqual([
+        { id: 'm5', entity_context: '"c1"' },
+        { id: 'm6', entity_context: '12345' },
+        { id: 'm7', entity_context: '{"b":1}' },
+      ]);
       await h.close();
     });
   });
