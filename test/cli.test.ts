@@ -547,7 +547,7 @@ describe('the stowage command', () => {
     const holder = await DuckDBInstance.create(join(dir, '.stowage', 'state.duckdb'));
     try {
       const held = await stowage(['check'], { cwd: dir });
-      expect(held.stdout).toMatch(/^profile state: not checked \(The profile state in .* is held by another process \(\d+: .*waited 2 s for it/m);
+      expect(held.stdout).toMatch(/^profile state: not checked \(The profile state in .* is held by another process \(\d+: .*it kept it 2 s without letting go/m);
       expect(held.code).toBe(0);
     } finally {
       holder.closeSync();

@@ -1,7 +1,6 @@
 import { rm, stat } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import { emptyFileAt, engineThreads, openLoadDir, removeIfStillEmpty, writeLoadLines, type Column, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
+import { emptyFileAt, engineThreads, HeldTooLongError, openLoadDir, removeIfStillEmpty, waitWhileHeld, writeLoadLines, type Column, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
 import { shareInstance, type SharedInstance } from './shared-instances.js';
 import { csvEncoders, csvLine, csvRelation } from './csv-load.js';
 import { introspectColumns, introspectPinnedColumns, introspectSchema, schemaExists } from './introspect.js';
@@ -17,35 +16,48 @@ function toPlain(value: unknown): unknown {
 /** Load files of a session live in `<tmp>/stowage-load-<pid>-…` (see openLoadDir). */
 const LOAD_DIR_PREFIX = 'stowage-load-';
 
-/** How long a session waits for a database file another process is writing (one writer at a time). */
+/** How long one other process may keep a database file a session waits for (one writer at a time; `waitWhileHeld`). */
 const LOCK_WAIT_MS = 15_000;
 
+/** The holder of a DuckDB file named in the refusal to open it (its pid; '' for none), or undefined for another error. */
+const lockHolder = (error: unknown): string | undefined => {
+  const message = (error as Error)?.message ?? '';
+  return /lock/i.test(message) ? (/PID (\d+)/i.exec(message)?.[1] ?? '') : undefined;
+};
+
 /**
- * Opens the database, waiting while another process holds its file: DuckDB allows one writing
- * process, and a run's Storage Actions write may meet a scheduled sync of the same warehouse.
+ * Opens the database, waiting while other processes hold its file in turn: DuckDB allows one
+ * writing process, and a run's Storage Actions write may meet a scheduled sync of the same
+ * warehouse, or the writes of runs started side by side.
  */
 async function createWaitingForLock(path: string, options: Record<string, string>): Promise<DuckDBInstance> {
-  const deadline = Date.now() + LOCK_WAIT_MS;
   let emptied = false;
-  for (;;) {
-    const empty = emptied ? undefined : emptyFileAt(path);
-    try {
-      return await DuckDBInstance.create(path, options);
-    } catch (error) {
-      const message = (error as Error).message;
-      // Left empty by a command that ran out of disk as it made it: made again, once.
-      if (/not a valid DuckDB database/i.test(message) && (emptied = removeIfStillEmpty(empty))) continue;
-      if (!/lock/i.test(message)) throw error;
-      if (Date.now() > deadline) throw new Error(heldElsewhere(path, message), { cause: error });
-      await sleep(100);
-    }
+  try {
+    return await waitWhileHeld(
+      async () => {
+        const empty = emptied ? undefined : emptyFileAt(path);
+        try {
+          return await DuckDBInstance.create(path, options);
+        } catch (error) {
+          // Left empty by a command that ran out of disk as it made it: made again, once.
+          if (/not a valid DuckDB database/i.test((error as Error).message) && (emptied = removeIfStillEmpty(empty))) return await DuckDBInstance.create(path, options);
+          throw error;
+        }
+      },
+      lockHolder,
+      { timeoutMs: LOCK_WAIT_MS, pollMs: 100 },
+    );
+  } catch (error) {
+    if (!(error instanceof HeldTooLongError)) throw error;
+    throw new Error(heldElsewhere(path, (error.cause as Error).message, error), { cause: error.cause });
   }
 }
 
 /** A database file another process kept past the wait: which process, when DuckDB says, and what to do. */
-export function heldElsewhere(path: string, message: string): string {
+export function heldElsewhere(path: string, message: string, wait?: { heldMs: number; waitedMs: number }): string {
   const pid = /PID (\d+)/i.exec(message)?.[1];
-  return `the DuckDB file ${path} is held by another process${pid ? ` (PID ${pid})` : ''}, and was still held after ${LOCK_WAIT_MS / 1000} s: DuckDB lets one process write a file at a time. Let that process finish (a sync, \`stowage run\` or a sync of \`stowage serve\` ends by itself; a DuckDB shell or another program that opened the file holds it until closed), then run this again (DuckDB: ${message.split('\n')[0]})`;
+  const waited = wait && wait.waitedMs - wait.heldMs >= 1_000 ? ` (after ${Math.round(wait.waitedMs / 1000)} s of waiting in all, for the processes ahead of this one)` : '';
+  return `the DuckDB file ${path} is held by another process${pid ? ` (PID ${pid})` : ''}, and was still held after ${LOCK_WAIT_MS / 1000} s${waited}: DuckDB lets one process write a file at a time. Let that process finish (a sync, \`stowage run\` or a sync of \`stowage serve\` ends by itself; a DuckDB shell or another program that opened the file holds it until closed), then run this again (DuckDB: ${message.split('\n')[0]})`;
 }
 
 /** DuckDB's memory_limit when the settings give none (DuckDB's own default is 80% of RAM). */

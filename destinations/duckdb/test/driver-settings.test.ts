@@ -74,5 +74,7 @@ describe('a DuckDB file another process holds', () => {
     expect(message).toMatch(/^the DuckDB file \/srv\/w\.duckdb is held by another process \(PID 4242\), and was still held after 15 s: DuckDB lets one process write a file at a time\. Let that process finish/);
     expect(message).toContain('(DuckDB: IO Error: Could not set lock on file');
     expect(message).not.toContain('\nmore');
+    // Past other holders first: the wait in all is said too.
+    expect(heldElsewhere('/srv/w.duckdb', duckdb, { heldMs: 15_100, waitedMs: 41_000 })).toMatch(/still held after 15 s \(after 41 s of waiting in all, for the processes ahead of this one\): DuckDB lets/);
   });
 });

@@ -1,18 +1,22 @@
 import { loadConfig, Stowage } from '@stowage/core';
 import { destinations } from './registry.js';
 
-/** Loads and validates the configuration, then builds the runtime on the embedded state store. */
-export function openStowage(configPath: string): Stowage {
+/**
+ * Loads and validates the configuration, then builds the runtime on the embedded state store.
+ * Unless `quiet`, a wait for the profile state another process holds is said on stderr.
+ */
+export function openStowage(configPath: string, { quiet = false }: { quiet?: boolean } = {}): Stowage {
   const config = loadConfig(configPath, destinations);
   stateDirs.add(config.stateDir);
-  return new Stowage(config, { destinations, openProfileStore });
+  const onWait = quiet ? undefined : (holder: string | undefined) => process.stderr.write(`waiting for the profile state in ${config.stateDir}: process ${holder ?? '(unknown)'} holds it (another Stowage command, or a program that opened state.duckdb); it is opened once that process lets go of it\n`);
+  return new Stowage(config, { destinations, openProfileStore: (dir, options) => openProfileStore(dir, { ...options, onWait }) });
 }
 
 /** The state folders of the configurations this process opened: an error on a path in one is the state folder's. */
 export const stateDirs = new Set<string>();
 
 /** The profile state, on DuckDB: loaded with the first run, so that a sync or `history` does not load it. */
-async function openProfileStore(dir: string, options?: { waitMs?: number }) {
+async function openProfileStore(dir: string, options: { waitMs?: number; onWait?: ((holder: string | undefined) => void) | undefined }) {
   const { EmbeddedProfileStore } = await import('@stowage/embedded-state');
-  return EmbeddedProfileStore.open(dir, options?.waitMs);
+  return EmbeddedProfileStore.open(dir, options.waitMs, options.onWait ? { onWait: options.onWait } : {});
 }

@@ -53,7 +53,7 @@ export function program(): Command {
     .option('-q, --quiet', 'no progress output')
     .option('--abandon-interrupted', "apply the runs although an earlier run of their computation was interrupted after handing changes on and never applied again (its changes stay in the warehouses; see docs/runs-and-calls.md)")
     .action(async (files: string[], opts) => {
-      const stowage = openStowage(opts.config);
+      const stowage = openStowage(opts.config, { quiet: opts.quiet === true });
       try {
         process.exitCode = await applyRuns(stowage, files, opts.quiet, { abandonInterrupted: opts.abandonInterrupted === true });
       } finally {
@@ -67,7 +67,7 @@ export function program(): Command {
     .addOption(configOption())
     .option('-q, --quiet', 'no progress output')
     .action(async (warehouse: string | undefined, opts) => {
-      const stowage = openStowage(opts.config);
+      const stowage = openStowage(opts.config, { quiet: opts.quiet === true });
       try {
         process.exitCode = await flushNow(stowage, warehouse, opts.quiet);
       } finally {
@@ -81,7 +81,7 @@ export function program(): Command {
     .requiredOption('-s, --space <name>', 'the space the calls belong to (required)')
     .addOption(configOption())
     .action(async (file: string, opts) => {
-      process.exitCode = await ingest(openStowage(opts.config), file, opts.space);
+      process.exitCode = await ingest(openStowage(opts.config, { quiet: opts.quiet === true }), file, opts.space);
     });
 
   cli.command('sync')
@@ -90,7 +90,7 @@ export function program(): Command {
     .option('-q, --quiet', 'no progress output')
     .addOption(configOption())
     .action(async (warehouse: string | undefined, opts) => {
-      const stowage = openStowage(opts.config);
+      const stowage = openStowage(opts.config, { quiet: opts.quiet === true });
       try {
         process.exitCode = await syncNow(stowage, warehouse, opts.quiet);
       } finally {
@@ -103,7 +103,7 @@ export function program(): Command {
     .option('--retry-after <seconds>', 'wait from queued Storage Actions events first seen to their first retry (then doubling, at most hourly)', positiveInteger, DEFAULT_RETRY_AFTER_SECONDS)
     .addOption(configOption())
     .action(async (opts) => {
-      const stowage = openStowage(opts.config);
+      const stowage = openStowage(opts.config, { quiet: opts.quiet === true });
       await serve(stowage, { retryAfterSeconds: opts.retryAfter });
       await stowage.close();
     });
@@ -114,7 +114,7 @@ export function program(): Command {
     .option('-n, --limit <n>', 'most recent syncs to show', positiveInteger, 20)
     .option('--json', 'machine-readable output')
     .addOption(configOption())
-    .action((opts) => printHistory(openStowage(opts.config), opts));
+    .action((opts) => printHistory(openStowage(opts.config, { quiet: opts.quiet === true }), opts));
 
   cli.command('refused')
     .description("Print the calls a warehouse refused (a constraint of a table: they are in _stowage_rejects whole) as NDJSON, to ingest again once the table is fixed")
@@ -122,7 +122,7 @@ export function program(): Command {
     .requiredOption('-s, --space <name>', 'the space whose Classic schema to read (required)')
     .addOption(configOption())
     .action(async (warehouse: string, opts) => {
-      const stowage = openStowage(opts.config);
+      const stowage = openStowage(opts.config, { quiet: opts.quiet === true });
       try {
         await printRefused(stowage, warehouse, opts.space);
       } finally {
@@ -136,7 +136,7 @@ export function program(): Command {
     .option('-s, --space <name>', 'only this space (default: every space the warehouse serves)')
     .addOption(configOption())
     .action(async (warehouse: string, opts) => {
-      const stowage = openStowage(opts.config);
+      const stowage = openStowage(opts.config, { quiet: opts.quiet === true });
       try {
         await rebuildKeys(stowage, warehouse, opts.space);
       } finally {
@@ -149,7 +149,7 @@ export function program(): Command {
     .argument('<warehouse>', 'the warehouse whose schemas to take')
     .addOption(configOption())
     .action(async (warehouse: string, opts) => {
-      const stowage = openStowage(opts.config);
+      const stowage = openStowage(opts.config, { quiet: opts.quiet === true });
       try {
         await claim(stowage, warehouse);
       } finally {
@@ -161,7 +161,7 @@ export function program(): Command {
     .description('Validate the configuration and test the connection to every warehouse')
     .addOption(configOption())
     .action(async (opts) => {
-      const stowage = openStowage(opts.config);
+      const stowage = openStowage(opts.config, { quiet: opts.quiet === true });
       let ok: boolean;
       try {
         ok = await check(stowage);

@@ -465,7 +465,9 @@ describe('a profile state another process holds', () => {
     const holder = spawn(process.execPath, ['--input-type=module', '-e', `import { DuckDBInstance } from '@duckdb/node-api'; await DuckDBInstance.create(${JSON.stringify(path)}); console.log('held'); setInterval(() => {}, 1000);`], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
-      await expect(EmbeddedProfileStore.open(dir, 300)).rejects.toThrow(new RegExp(`^The profile state in .* is held by another process \\(${holder.pid}: another Stowage command, a long run or a sync's backfill, or a program that opened state\\.duckdb\\); waited 0 s for it\\. Nothing was applied or changed`));
+      const told: Array<string | undefined> = [];
+      await expect(EmbeddedProfileStore.open(dir, 300, { onWait: (h) => told.push(h) })).rejects.toThrow(new RegExp(`^The profile state in .* is held by another process \\(${holder.pid}: another Stowage command, a long run or a sync's backfill, or a program that opened state\\.duckdb\\); it kept it 0 s without letting go\\. Nothing was applied or changed`));
+      expect(told).toEqual([String(holder.pid)]);
     } finally {
       holder.kill('SIGKILL');
     }

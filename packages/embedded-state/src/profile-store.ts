@@ -1,8 +1,7 @@
 import { mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { emptyFileAt, engineThreads, failpoint, removeIfStillEmpty, STATE_FILE, StowageError, type ApplyOptions, type Change, type ChangeSink, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
+import { emptyFileAt, engineThreads, failpoint, HeldTooLongError, removeIfStillEmpty, waitWhileHeld, STATE_FILE, StowageError, type ApplyOptions, type Change, type ChangeSink, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
 import { changesQuery, toChange, type ChangeRow, type RunOfChanges } from './changes.js';
 import { ContextStore } from './context-store.js';
 import { placedDiffQuery } from './diff.js';
@@ -55,15 +54,16 @@ export class EmbeddedProfileStore implements ProfileStore {
   ) {}
 
   /** `options.compactContextsFrom`: the texts file's size past which it may be compacted (ContextStore); for tests. */
-  static async open(stateDir: string, timeoutMs = 30_000, options: { compactContextsFrom?: number } = {}): Promise<EmbeddedProfileStore> {
+  static async open(stateDir: string, timeoutMs = 30_000, options: { compactContextsFrom?: number; onWait?: (holder: string | undefined) => void } = {}): Promise<EmbeddedProfileStore> {
     mkdirSync(stateDir, { recursive: true });
     // By its real path: a folder reached through a symlink is the same file, and must be the same engine.
-    const file = await openStateFile(join(realpathSync(resolve(stateDir)), STATE_FILE), timeoutMs, options.compactContextsFrom).catch((error: unknown) => {
-      const message = (error as Error).message;
-      // Another command holds the file all this time (a long run, a sync's backfill): say that, not DuckDB's read-only hint.
-      const holder = /lock/i.test(message) ? /PID (\d+)/.exec(message)?.[1] : undefined;
-      if (holder !== undefined) throw new Error(`The profile state in ${stateDir} is held by another process (${holder}: another Stowage command, a long run or a sync's backfill, or a program that opened ${STATE_FILE}); waited ${Math.round(timeoutMs / 1000)} s for it. Nothing was applied or changed: run this command again once that process lets go of it`);
-      throw new Error(`Cannot open the profile state in ${stateDir}: ${message}`);
+    const file = await openStateFile(join(realpathSync(resolve(stateDir)), STATE_FILE), timeoutMs, options).catch((error: unknown) => {
+      // One process kept the file past the wait (a long run, a sync's backfill, a shell): say that, not DuckDB's read-only hint.
+      if (error instanceof HeldTooLongError) {
+        const waited = error.waitedMs - error.heldMs >= 1_000 ? `, after ${Math.round(error.waitedMs / 1000)} s of waiting in all for the commands ahead of this one` : '';
+        throw new Error(`The profile state in ${stateDir} is held by another process (${error.holder ?? 'unknown'}: another Stowage command, a long run or a sync's backfill, or a program that opened ${STATE_FILE}); it kept it ${Math.round(error.heldMs / 1000)} s without letting go${waited}. Nothing was applied or changed: run this command again once that process lets go of it`);
+      }
+      throw new Error(`Cannot open the profile state in ${stateDir}: ${(error as Error).message}`);
     });
     try {
       return new EmbeddedProfileStore(file, await file.instance.connect(), await file.instance.connect());
@@ -450,10 +450,10 @@ interface StateFile {
 
 const stateFiles = new Map<string, { file: Promise<StateFile>; stores: number }>();
 
-async function openStateFile(path: string, timeoutMs: number, compactContextsFrom?: number): Promise<StateFile> {
+async function openStateFile(path: string, timeoutMs: number, { compactContextsFrom, onWait }: { compactContextsFrom?: number; onWait?: (holder: string | undefined) => void }): Promise<StateFile> {
   let entry = stateFiles.get(path);
   if (!entry) {
-    const made = { file: createWaitingForLock(path, timeoutMs).then((instance) => stateFile(path, instance, compactContextsFrom)), stores: 0 };
+    const made = { file: createWaitingForLock(path, timeoutMs, onWait).then((instance) => stateFile(path, instance, compactContextsFrom)), stores: 0 };
     // The tables made once per file, not by each store: two at once would conflict on the catalog.
     stateFiles.set(path, made);
     made.file.catch(() => {
@@ -503,21 +503,32 @@ async function stateFile(path: string, instance: DuckDBInstance, compactContexts
   return file;
 }
 
-/** Opens the file, waiting while another process holds it: it is released when that command ends. */
-async function createWaitingForLock(path: string, timeoutMs: number): Promise<DuckDBInstance> {
-  const deadline = Date.now() + timeoutMs;
+/** The holder of a DuckDB file named in the refusal to open it (its pid; '' for none), or undefined for another error. */
+const lockHolder = (error: unknown): string | undefined => {
+  const message = (error as Error)?.message ?? '';
+  return /lock/i.test(message) ? (/PID (\d+)/.exec(message)?.[1] ?? '') : undefined;
+};
+
+/**
+ * Opens the file, waiting while other processes hold it in turn (`waitWhileHeld`): each lets go
+ * of it when its command ends.
+ */
+function createWaitingForLock(path: string, timeoutMs: number, onWait?: (holder: string | undefined) => void): Promise<DuckDBInstance> {
   let emptied = false;
-  for (;;) {
-    const empty = emptied ? undefined : emptyFileAt(path);
-    try {
-      return await DuckDBInstance.create(path, STATE_OPTIONS);
-    } catch (error) {
-      // Left empty by a command that ran out of disk as it made it: made again, once.
-      if (/not a valid DuckDB database/i.test((error as Error).message) && (emptied = removeIfStillEmpty(empty))) continue;
-      if (!/lock/i.test((error as Error).message) || Date.now() > deadline) throw error;
-      await sleep(200);
-    }
-  }
+  return waitWhileHeld(
+    async () => {
+      const empty = emptied ? undefined : emptyFileAt(path);
+      try {
+        return await DuckDBInstance.create(path, STATE_OPTIONS);
+      } catch (error) {
+        // Left empty by a command that ran out of disk as it made it: made again, once.
+        if (/not a valid DuckDB database/i.test((error as Error).message) && (emptied = removeIfStillEmpty(empty))) return await DuckDBInstance.create(path, STATE_OPTIONS);
+        throw error;
+      }
+    },
+    lockHolder,
+    { timeoutMs, ...(onWait ? { onWait } : {}) },
+  );
 }
 
 /**

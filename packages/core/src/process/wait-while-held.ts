@@ -1,0 +1,73 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** How often a file another process holds is tried again. */
+const POLL_MS = 200;
+
+/**
+ * However often the holder changes, a waiter gives up after this many times its timeout: two
+ * processes that take a file in turn, over and over, would otherwise keep it waiting for good.
+ */
+const TURNS_AT_MOST = 20;
+
+/** A file one process kept past the wait (`waitWhileHeld`): who held it, and for how long. */
+export class HeldTooLongError extends Error {
+  constructor(
+    /** The holder as the open's error names it (a pid), or undefined where it does not. */
+    readonly holder: string | undefined,
+    /** How long that holder kept the file while this process waited. */
+    readonly heldMs: number,
+    /** How long this process waited in all, through every holder. */
+    readonly waitedMs: number,
+    cause: unknown,
+  ) {
+    super((cause as Error)?.message ?? String(cause), { cause });
+    this.name = 'HeldTooLongError';
+  }
+}
+
+export interface WaitWhileHeldOptions {
+  /** How long one holder may keep the file before the waiter gives up. */
+  timeoutMs: number;
+  /** Told once the waiting starts, and each time another process holds the file. */
+  onWait?: (holder: string | undefined) => void;
+  pollMs?: number;
+  /** Tests give a clock of their own. */
+  now?: () => number;
+  sleep?: (ms: number) => Promise<unknown>;
+}
+
+/**
+ * Opens a file that one process at a time may hold (DuckDB's database files), trying again while
+ * another holds it. `heldBy` tells a refusal for that from any other error: it gives the holder
+ * (a pid; '' where the error names none), or undefined for an error to throw at once.
+ *
+ * The timeout is how long one holder may keep the file, not the whole wait: commands run side by
+ * side (a scheduler starting a run of each computation at once) take the file in turn, and the
+ * last of eleven runs of a few seconds each waited past a fixed 30 s and failed, while every
+ * holder was moving on. A holder that keeps the file past the timeout (a long run, a shell left
+ * open on the file) still ends the wait, with HeldTooLongError.
+ */
+export async function waitWhileHeld<T>(open: () => Promise<T>, heldBy: (error: unknown) => string | undefined, options: WaitWhileHeldOptions): Promise<T> {
+  const now = options.now ?? Date.now;
+  const pause = options.sleep ?? sleep;
+  const started = now();
+  let holder: string | undefined;
+  let since = started;
+  for (let tries = 0; ; tries++) {
+    try {
+      return await open();
+    } catch (error) {
+      const by = heldBy(error);
+      if (by === undefined) throw error;
+      const t = now();
+      // A holder the error does not name cannot be told from the one before: the wait goes on from it.
+      if (tries === 0 || (by !== '' && by !== holder)) {
+        holder = by;
+        since = t;
+        options.onWait?.(by === '' ? undefined : by);
+      }
+      if (t - since > options.timeoutMs || t - started > options.timeoutMs * TURNS_AT_MOST) throw new HeldTooLongError(holder || undefined, t - since, t - started, error);
+      await pause(options.pollMs ?? POLL_MS);
+    }
+  }
+}
