@@ -56,8 +56,11 @@ async function createWaitingForLock(path: string, options: Record<string, string
 /** A database file another process kept past the wait: which process, when DuckDB says, and what to do. */
 export function heldElsewhere(path: string, message: string, wait?: { heldMs: number; waitedMs: number }): string {
   const pid = /PID (\d+)/i.exec(message)?.[1];
-  const waited = wait && wait.waitedMs - wait.heldMs >= 1_000 ? ` (after ${Math.round(wait.waitedMs / 1000)} s of waiting in all, for the processes ahead of this one)` : '';
-  return `the DuckDB file ${path} is held by another process${pid ? ` (PID ${pid})` : ''}, and was still held after ${LOCK_WAIT_MS / 1000} s${waited}: DuckDB lets one process write a file at a time. Let that process finish (a sync, \`stowage run\` or a sync of \`stowage serve\` ends by itself; a DuckDB shell or another program that opened the file holds it until closed), then run this again (DuckDB: ${message.split('\n')[0]})`;
+  const held =
+    wait && wait.heldMs <= LOCK_WAIT_MS
+      ? `, and processes took it in turn for ${Math.round(wait.waitedMs / 1000)} s, the longest a session waits for it`
+      : `, and was still held after ${LOCK_WAIT_MS / 1000} s${wait && wait.waitedMs - wait.heldMs >= 1_000 ? ` (after ${Math.round(wait.waitedMs / 1000)} s of waiting in all, for the processes ahead of this one)` : ''}`;
+  return `the DuckDB file ${path} is held by another process${pid ? ` (PID ${pid})` : ''}${held}: DuckDB lets one process write a file at a time. Let that process finish (a sync, \`stowage run\` or a sync of \`stowage serve\` ends by itself; a DuckDB shell or another program that opened the file holds it until closed), then run this again (DuckDB: ${message.split('\n')[0]})`;
 }
 
 /** DuckDB's memory_limit when the settings give none (DuckDB's own default is 80% of RAM). */

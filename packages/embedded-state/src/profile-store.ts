@@ -60,8 +60,11 @@ export class EmbeddedProfileStore implements ProfileStore {
     const file = await openStateFile(join(realpathSync(resolve(stateDir)), STATE_FILE), timeoutMs, options).catch((error: unknown) => {
       // One process kept the file past the wait (a long run, a sync's backfill, a shell): say that, not DuckDB's read-only hint.
       if (error instanceof HeldTooLongError) {
-        const waited = error.waitedMs - error.heldMs >= 1_000 ? `, after ${Math.round(error.waitedMs / 1000)} s of waiting in all for the commands ahead of this one` : '';
-        throw new Error(`The profile state in ${stateDir} is held by another process (${error.holder ?? 'unknown'}: another Stowage command, a long run or a sync's backfill, or a program that opened ${STATE_FILE}); it kept it ${Math.round(error.heldMs / 1000)} s without letting go${waited}. Nothing was applied or changed: run this command again once that process lets go of it`);
+        const held =
+          error.heldMs > timeoutMs
+            ? `it kept it ${Math.round(error.heldMs / 1000)} s without letting go${error.waitedMs - error.heldMs >= 1_000 ? `, after ${Math.round(error.waitedMs / 1000)} s of waiting in all for the commands ahead of this one` : ''}`
+            : `processes took it in turn for ${Math.round(error.waitedMs / 1000)} s, the longest a command waits for it`;
+        throw new Error(`The profile state in ${stateDir} is held by another process (${error.holder ?? 'unknown'}: another Stowage command, a long run or a sync's backfill, or a program that opened ${STATE_FILE}); ${held}. Nothing was applied or changed: run this command again once that process lets go of it`);
       }
       throw new Error(`Cannot open the profile state in ${stateDir}: ${(error as Error).message}`);
     });
