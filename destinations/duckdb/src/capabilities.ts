@@ -12,5 +12,9 @@ export const capabilities: Capabilities = {
   textHoldsNul: true,
   // Columnar: a scan of the key column per batch is cheaper than maintaining an ART index.
   keyIndexes: false,
-  maxStringBytes: Infinity,
+  // DuckDB's VARCHAR has no length, but a row is loaded from a CSV line that read_csv buffers
+  // twice over within memory_limit: a 100 MB quarantined row asked for more than the default
+  // 512MB, failed its write, and kept failing every later one (its events stayed queued). Longer
+  // values are quarantined, in parts of this size (as on a warehouse with a real limit).
+  maxStringBytes: 64 * 1024 * 1024,
 };

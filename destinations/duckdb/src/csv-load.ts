@@ -68,8 +68,7 @@ const DEFAULT_MAX_LINE_BYTES = 2 * 1024 * 1024;
  */
 export function csvRelation(file: LoadFile): string {
   const types = file.columns.map((c) => `${dialect.literal(c.name)}: ${dialect.literal(dialect.physicalType(c.type))}`).join(', ');
-  // longestRow counts UTF-16 code units; one takes at most 3 bytes of UTF-8.
-  const longest = file.longestRow * 3 + 1024;
+  const longest = file.longestRow + 1024;
   const limits = longest > DEFAULT_MAX_LINE_BYTES ? `, max_line_size = ${longest}, buffer_size = ${Math.max(32 * 1024 * 1024, longest * 2)}` : '';
   return (
     `read_csv(${dialect.literal(file.path)}, header = false, auto_detect = false, ` +

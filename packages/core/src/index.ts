@@ -6,6 +6,7 @@ export { planTable, type TablePlan, type Reject, type PlanInput } from './schema
 export { TableWriter, type TableBatch, type LatestValueTable, type WriteBatch, type WriteResult, type PreparedBatch } from './writer/table-writer.js';
 export { Statements } from './writer/sql.js';
 export { LEDGER_TABLE, REJECTS_TABLE, INTERNAL_PREFIX } from './writer/internal-tables.js';
+export { joinRejectParts } from './writer/reject-parts.js';
 export { OtherStateError, STATES_TABLE, type StateClaim, type StateOwner } from './writer/state-claims.js';
 export * from './log/index.js';
 export * from './calls/index.js';

@@ -11,7 +11,10 @@ export interface LoadFile {
   path: string;
   columns: readonly Column[];
   rows: number;
-  /** Longest encoded row in bytes: some loaders must be told the largest record they will meet. */
+  /**
+   * The longest encoded row's bytes, for loaders that must be told the largest record they will
+   * meet: exact for a row over a megabyte, else at most three times its UTF-16 code units.
+   */
   longestRow: number;
 }
 

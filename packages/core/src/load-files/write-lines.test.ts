@@ -20,7 +20,13 @@ describe('writeLoadLines', () => {
     const file = await writeLoadLines(dir, 'ndjson', [{ name: 'v', type: 'string' }], rows, line);
     expect(readFileSync(file.path, 'utf8')).toBe(rows.map(line).join(''));
     expect(file.rows).toBe(rows.length);
-    expect(file.longestRow).toBe(line(rows[3000]!).length);
+    // Measured in bytes where it is long (the 6 MB line), where 3 a code unit would say 6 MiB.
+    expect(file.longestRow).toBe(Buffer.byteLength(line(rows[3000]!)));
+    const short = await writeLoadLines(dir, 'ndjson', [{ name: 'v', type: 'string' }], rows.slice(0, 10), line);
+    expect(short.longestRow).toBe(Math.max(...rows.slice(0, 10).map((r) => line(r).length * 3)));
+    // A long line of ASCII: its bytes, a third of the bound.
+    const ascii = await writeLoadLines(dir, 'ndjson', [{ name: 'v', type: 'string' }], [{ v: 'x'.repeat(2 * 1024 * 1024) }], line);
+    expect(ascii.longestRow).toBe(2 * 1024 * 1024 + '{"v":""}\n'.length);
   });
 
   it('fails saying which file and why, without ending the process, when the file cannot be written (its folder removed)', async () => {

@@ -20,6 +20,13 @@ const CHUNK_BYTES = 256 * 1024;
 const GROUP_UNITS = 16 * 1024;
 
 /**
+ * A line of up to this many bytes at most (3 a UTF-16 code unit) is counted at that bound; a longer
+ * one is measured. A loader told the longest line sizes its buffers by it: DuckDB's read_csv takes
+ * twice the line, and a row of 100 MB counted at 300 MB asked for 600 MB, past the memory limit.
+ */
+const MEASURED_FROM_BYTES = 1024 * 1024;
+
+/**
  * A load file of one line per row (NDJSON, COPY text, CSV…), in a new file in `dir`, written a
  * quarter of a megabyte at a time, yielding between writes so that a batch being encoded never
  * starves the one being loaded. Drivers choose the line; this owns the file. Lines are encoded as
@@ -58,7 +65,10 @@ export async function writeLoadLines(dir: string, extension: string, columns: re
   };
   for (const row of rows) {
     const text = line(row);
-    if (text.length > longestRow) longestRow = text.length;
+    if (text.length * 3 > longestRow) {
+      const bytes = text.length * 3 <= MEASURED_FROM_BYTES ? text.length * 3 : Buffer.byteLength(text);
+      if (bytes > longestRow) longestRow = bytes;
+    }
     group += text;
     if (group.length >= GROUP_UNITS) {
       await encode(group);
