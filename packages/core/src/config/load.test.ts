@@ -245,6 +245,23 @@ describe('configuration', () => {
       expect(config.spaces.shop!.computations.carts!.warehouses).toEqual({});
     });
 
+    it('refuses names and values holding half of a character or U+0000, which warehouses would store as another (two activation ids made one message id)', () => {
+      const found = problems(() =>
+        withActivations({ a: { computation: 'carts', warehouse: 'wh', table: 'carts', id: 'act_\uD800' }, b: { computation: 'carts', warehouse: 'wh', table: 'carts', id: 'act_\uDC00', columns: { 'x\u0000\uD800': 'v\u0000' } } }),
+      );
+      const text = "text no warehouse stores as it is (half of a character, a lone UTF-16 surrogate such as \\ud800, or U+0000): write whole characters";
+      expect(found).toEqual(
+        expect.arrayContaining([
+          `/spaces/shop/activations/a/id: the value holds ${text}`,
+          `/spaces/shop/activations/b/id: the value holds ${text}`,
+          `/spaces/shop/activations/b/columns/x\\u0000\\ud800: the key holds ${text}`,
+          `/spaces/shop/activations/b/columns/x\\u0000\\ud800: the value holds ${text}`,
+        ]),
+      );
+      // Whole characters made of two halves are text like any other.
+      expect(withActivations({ a: { computation: 'carts', warehouse: 'wh', table: 'carts', id: 'act_😀' } }).spaces.shop!.activations.a!.id).toBe('act_😀');
+    });
+
     it('refuses table names that would reach another schema, at configuration time', () => {
       for (const table of ['other.t', '"other"."t"', 'other"."t', '..', 'a..b', 'other\\.t', '`other`.t', '[other].[t]', "o'.t", ' ']) {
         const found = problems(() => withActivations({ a: { computation: 'carts', warehouse: 'wh', table } }));

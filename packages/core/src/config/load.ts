@@ -8,6 +8,8 @@ import { scopeViolation } from '../actions/scope.js';
 import { actionsCore } from '../actions/actions-core.js';
 import { configSchema } from './schema.js';
 import { resolveEnvReferences, unexpandedReferences } from './env-settings.js';
+import { brokenTextProblems } from './broken-text.js';
+import { pointerToken } from './json-pointer.js';
 import { sharedSchemaProblems } from './shared-schemas.js';
 import { ColumnNamer } from '../naming/column-namer.js';
 import { applyIdentifierRules } from '../naming/identifier.js';
@@ -106,7 +108,7 @@ function failure(columns: Record<string, unknown>, event: object, why = ''): str
   for (const key of Object.keys(columns)) {
     const message = fails({ [key]: columns[key] });
     if (message === undefined) continue;
-    const pointer = `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    const pointer = `/${pointerToken(key)}`;
     return message.includes(`${pointer} `) ? `${why}${message}` : `${pointer}: ${why}${message}`;
   }
   return `${why}${whole}`;
@@ -232,7 +234,7 @@ function schemaNameProblem(schema: string, warehouse: WarehouseConfig, destinati
 export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMap<string, Destination>, source = 'configuration'): StowageConfig {
   if (!validateShape(raw)) throw new ConfigError(describeErrors(validateShape.errors ?? []), source);
   const input = raw as any;
-  const problems: string[] = unexpandedReferences(raw);
+  const problems: string[] = [...brokenTextProblems(raw), ...unexpandedReferences(raw)];
   const spaces: Record<string, SpaceConfig> = {};
   const warehouses: Record<string, WarehouseConfig> = {};
 
@@ -452,9 +454,4 @@ function stateFileProblems(warehouses: readonly WarehouseConfig[], destinations:
       return location !== undefined && files.has(location);
     })
     .map((w) => `/warehouses/${w.name}/settings: warehouse "${w.name}" is the profile state's own database (${join(stateDir, STATE_FILE)}), which Stowage keeps apart from the tables it writes; give it a file of its own`);
-}
-
-/** A key as a JSON Pointer (RFC 6901) token: `~` and `/` escaped. */
-function pointerToken(key: string): string {
-  return key.replaceAll('~', '~0').replaceAll('/', '~1');
 }

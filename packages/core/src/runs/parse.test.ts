@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRunProfile } from './parse.js';
+import { parseRunHeader, parseRunProfile } from './parse.js';
 import { idTextProblem } from '../ids/id-text.js';
 
 describe('parseRunProfile', () => {
@@ -34,5 +34,13 @@ describe('parseRunProfile', () => {
     expect(parseRunProfile({ userId: 'u1', valeu: 3 })).toMatch(/^the profile has an unknown key "valeu" \(its keys: profileId, userId/);
     expect(parseRunProfile({ userId: 'u1', entities: [{ id: 'a', contxt: { cart: 'c9' } }] })).toMatch(/^entities\[0\] has an unknown key "contxt" \(its keys: id, context\)/);
     expect(parseRunProfile({ userId: 'u1', entities: [{ id: 'a', context: { cart: 'c9' } }] })).toMatchObject({ entities: [{ id: 'a', context: { cart: 'c9' } }] });
+  });
+});
+
+describe('parseRunHeader', () => {
+  it('refuses a run id the state or a warehouse would store as another: two such runs were one, and the second was dropped as applied before', () => {
+    expect(() => parseRunHeader({ space: 's', computation: 'c', id: 'x\uD800' })).toThrow(/^the run id "x\\ud800" holds half of a character/);
+    expect(() => parseRunHeader({ space: 's', computation: 'c', id: 'x\u0000' })).toThrow(/^the run id "x\\u0000" contains the character U\+0000/);
+    expect(parseRunHeader({ space: 's', computation: 'c', id: 'x😀', completedAt: '2026-11-23T10:00:00Z' })).toMatchObject({ id: 'x😀' });
   });
 });

@@ -32,6 +32,11 @@ export function parseRunHeader(input: unknown, { profiles = false } = {}): RunHe
   if (unknown) throw new RunFormatError(profiles ? unknown : `${unknown.slice(0, -1)}; a run of one JSON object lists its profiles under "profiles")`);
   const missing = ['space', 'computation', 'id'].filter((k) => typeof input[k] !== 'string' || input[k] === '');
   if (missing.length) throw new RunFormatError(`the run header needs ${missing.join(', ')} (non-empty strings)`);
+  // The run id is in every change's message id and in the state's record of applied runs: two ids
+  // the warehouse or the state would store alike ("x\ud800" and "x\udc00", both "x\ufffd")
+  // took the second run for the first, applied before, and dropped it without a word.
+  const badId = idTextProblem('the run id', input.id as string);
+  if (badId) throw new RunFormatError(badId);
   const kind = input.kind ?? 'snapshot';
   if (kind !== 'snapshot' && kind !== 'delta') throw new RunFormatError(`kind must be "snapshot" or "delta", not ${JSON.stringify(kind)}`);
   const completedAt = input.completedAt === undefined ? new Date().toISOString() : typeof input.completedAt === 'string' ? parseTimestamp(input.completedAt) : undefined;
