@@ -61,3 +61,12 @@ describe('a JSON run', () => {
     await expect(read(file(Buffer.concat([Buffer.from(ok('\n[{"userId":"u')), Buffer.from([0xff]), Buffer.from('"}]}')])))).rejects.toThrow(/: profiles\[0\]: .*UTF-8/);
   });
 });
+
+describe('an NDJSON run', () => {
+  it('is told from a JSON run by a header line of any length (padded, or with a long run id), not only its first 64 KiB', async () => {
+    const padded = file(`${' '.repeat(70_000)}${JSON.stringify(header)}\n{"userId":"u1"}\n`);
+    expect(await read(padded)).toMatchObject({ header: { id: 'r1' }, profiles: [{ userId: 'u1' }] });
+    const longId = file(`${JSON.stringify({ ...header, id: 'r'.repeat(200_000) })}\r\n{"userId":"u2"}`);
+    expect(await read(longId)).toMatchObject({ header: { id: 'r'.repeat(200_000) }, profiles: [{ userId: 'u2' }] });
+  });
+});

@@ -5,20 +5,36 @@ import { JsonShapeError, JsonValues } from './json-values.js';
 
 const CHUNK = 5_000;
 
-/** The file's first line, as far as its first 64 KiB go (enough to tell a header line from a whole JSON run). */
+/**
+ * How far the first line is read to tell a header line from a whole JSON run: a header is a few
+ * hundred bytes, but one padded or with a long run id (a JSON run takes one of any length) was
+ * cut at the first 64 KiB, read as a JSON run, and refused as "neither".
+ */
+const FIRST_LINE_BYTES = 16 * 1024 * 1024;
+
+/** The file's first line, as far as FIRST_LINE_BYTES go. */
 function firstLine(path: string): string {
   const fd = openSync(path, 'r');
   try {
-    const buf = Buffer.alloc(64 * 1024);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    // A line ends at LF, CRLF or CR, as `byteLines` reads the rest of the file.
-    const read = buf.subarray(0, n);
-    const lf = read.indexOf(0x0a);
-    const cr = read.indexOf(0x0d);
-    const nl = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
+    let buf = Buffer.alloc(64 * 1024);
+    let n = 0;
+    let nl = -1;
+    for (;;) {
+      const got = readSync(fd, buf, n, buf.length - n, n);
+      const from = n;
+      n += got;
+      // A line ends at LF, CRLF or CR, as `byteLines` reads the rest of the file.
+      const read = buf.subarray(from, n);
+      const lf = read.indexOf(0x0a);
+      const cr = read.indexOf(0x0d);
+      const at = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
+      if (at !== -1) nl = from + at;
+      if (nl !== -1 || got === 0 || n >= FIRST_LINE_BYTES) break;
+      if (n === buf.length) buf = Buffer.concat([buf, Buffer.alloc(Math.min(buf.length, FIRST_LINE_BYTES - buf.length))]);
+    }
     const bytes = buf.subarray(0, nl === -1 ? n : nl);
     // Checked where the line ends within them (or the file does): a cut may fall inside a character.
-    const problem = nl !== -1 || n < buf.length ? utf8Problem(bytes) : undefined;
+    const problem = nl !== -1 || n < FIRST_LINE_BYTES ? utf8Problem(bytes) : undefined;
     if (problem) throw new RunFormatError(`${path}:1: ${problem}; nothing of this run was applied`);
     return withoutByteOrderMark(bytes.toString('utf8'));
   } finally {
