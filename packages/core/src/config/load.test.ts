@@ -298,6 +298,13 @@ describe('configuration', () => {
       expect(() => withActivations({ c: { computation: 'carts', warehouse: 'wh', table: 't', columns: { x: { '@case': { operator: 'upper', value: { '@path': '$.properties.data_graph_entity_context.name' } } } } } })).not.toThrow();
     });
 
+    it('refuses a @liquid template with a filter Liquid does not have, which the mapping kit would leave out of every row without a word', () => {
+      const columns = { ok: { '@liquid': '{{ properties.audience_key | upcase }}' }, 'a/b': { '@if': { exists: { '@path': '$.userId' }, then: { '@liquid': '{{ userId | upcse }}' }, else: 'x' } } };
+      expect(problems(() => withActivations({ c: { computation: 'carts', warehouse: 'wh', table: 't', columns } }))).toEqual([
+        '/spaces/shop/activations/c/columns/a~1b: @liquid "{{ userId | upcse }}" uses the filter "upcse", which Liquid does not have: every row would get the value unfiltered',
+      ]);
+    });
+
     it('refuses a @path that starts at no field of the event, which would leave its column empty in every row', () => {
       for (const path of ['not a path', '$properties.cart_id', '$', 'data_graph_entity_context.cart_id']) {
         expect(problems(() => withActivations({ c: { computation: 'carts', warehouse: 'wh', table: 't', columns: { cart: { '@if': { exists: { '@path': path }, then: { '@path': path }, else: 'none' } } } } })), path).toEqual([

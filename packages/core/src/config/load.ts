@@ -10,6 +10,7 @@ import { configSchema } from './schema.js';
 import { resolveEnvReferences, unexpandedReferences } from './env-settings.js';
 import { brokenTextProblems } from './broken-text.js';
 import { pointerToken } from './json-pointer.js';
+import { unknownLiquidFilter } from './liquid-filters.js';
 import { sharedSchemaProblems } from './shared-schemas.js';
 import { ColumnNamer } from '../naming/column-namer.js';
 import { applyIdentifierRules } from '../naming/identifier.js';
@@ -83,7 +84,7 @@ function mappingProblem(columns: Record<string, unknown>): string | undefined {
   if (Object.hasOwn(columns, '__proto__')) return 'a column may not be keyed "__proto__": the mapping kit takes it for an object\'s prototype, and its value would be lost; give the column another key';
   const checked = failure(columns, {});
   if (checked) return checked;
-  const stray = strayPath(columns);
+  const stray = strayPath(columns) ?? unknownLiquidFilter(columns);
   if (stray) return stray;
   // Some directives are checked only on a value (a @case operator): an event of the shape every
   // activation gets, so that a mapping failing on all of them is refused now, not run by run.
