@@ -155,9 +155,9 @@ describe('a Storage Actions write killed with SIGKILL at any point, then retried
       },
     },
   };
-  const run = () =>
+  const run = (completedAt = '2026-11-23T10:00:00Z') =>
     [
-      { space: 'shop', computation: 'carts', id: 'r1', kind: 'snapshot', completedAt: '2026-11-23T10:00:00Z' },
+      { space: 'shop', computation: 'carts', id: 'r1', kind: 'snapshot', completedAt },
       ...Array.from({ length: PROFILES }, (_, i) => ({ userId: `u${i}`, entityContext: { cart_id: `c${i}`, items: [i, i + 1] } })),
     ].map((x) => JSON.stringify(x)).join('\n');
 
@@ -179,5 +179,17 @@ describe('a Storage Actions write killed with SIGKILL at any point, then retried
     const rows = (await dumpSchema(dir, 'shop')).abandoned_carts!;
     expect(rows).toHaveLength(PROFILES);
     expect(new Set(rows).size).toBe(PROFILES);
+  });
+  it('is sent again at the last moment a timestamp holds (9999-12-31), its look for the killed attempt\'s rows kept within the years', async () => {
+    // The look spans a day each side of the run's time: past 9999, DuckDB refused the bound, and the write failed.
+    const dir = project(config);
+    writeFileSync(join(dir, 'r1.ndjson'), run('9999-12-31T23:59:59.999Z'));
+    expect((await stowage(['run', 'r1.ndjson'], { cwd: dir, env: { STOWAGE_FAILPOINT: 'state:before-commit' } })).signal).toBe('SIGKILL');
+    const again = await stowage(['run', 'r1.ndjson'], { cwd: dir });
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(again.stdout).toContain(`0 rows written, ${PROFILES.toLocaleString("en-US")} already there`);
+    const rows = (await dumpSchema(dir, 'shop')).abandoned_carts!;
+    expect(new Set(rows).size).toBe(PROFILES);
+    expect(rows).toHaveLength(PROFILES);
   });
 });

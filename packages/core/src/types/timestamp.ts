@@ -94,6 +94,11 @@ export function storableMillis(ms: number): boolean {
   return ms >= FIRST_MS && ms <= LAST_MS;
 }
 
+/** The nearest moment a timestamp column holds: a bound a day past 9999-12-31 is that day's end, one before 0001-01-01 its start. */
+export function clampToStorable(ms: number): number {
+  return Math.min(LAST_MS, Math.max(FIRST_MS, ms));
+}
+
 /** Whether a string is written as a date-time (of any year, `+010000-…` too), whether or not a column can hold it. */
 export function looksLikeDateTime(value: string): boolean {
   return value.length <= 40 && (ISO_DATE_TIME.test(value) || /^[+-]\d{6}-\d{2}-\d{2}T/.test(value));

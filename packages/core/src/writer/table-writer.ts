@@ -10,7 +10,7 @@ import { Statements } from './sql.js';
 import { keyHashes } from './key-hashes.js';
 import { failpoint } from '../testing/failpoint.js';
 import { yieldToEventLoop } from '../process/yield.js';
-import { timestampMillis } from '../types/index.js';
+import { clampToStorable, timestampMillis } from '../types/index.js';
 import { DIRTY_COLUMNS, DIRTY_TABLE, INTERNAL_PREFIX, ledgerId, LEDGER_COLUMNS, LEDGER_TABLE, REJECTS_COLUMNS, REJECTS_TABLE } from './internal-tables.js';
 import { replaceClaims, StateClaims, type EarlierWriter, type OtherStateError, type StateClaim, type StateOwner } from './state-claims.js';
 import { SyncKeys } from './sync-keys.js';
@@ -146,7 +146,18 @@ function keyRange(rows: ReadonlyArray<Record<string, unknown>>, column: string |
     spans.push([at, at, v, v]);
   }
   const iso = (ms: number) => new Date(ms).toISOString();
-  const widened: Span[] = timestamp ? spans.map(([l, h]) => [l - ZONE_MARGIN_MS, h + ZONE_MARGIN_MS, iso(l - ZONE_MARGIN_MS), iso(h + ZONE_MARGIN_MS)]) : spans;
+  // Within the years a timestamp holds: a run of 9999-12-31 looked a day past it, and DuckDB refused the bound `+010000-01-01`.
+  const widen = (ms: number): [number, string] => {
+    const at = clampToStorable(ms);
+    return [at, iso(at)];
+  };
+  const widened: Span[] = timestamp
+    ? spans.map(([l, h]) => {
+        const [low, from] = widen(l - ZONE_MARGIN_MS);
+        const [high, to] = widen(h + ZONE_MARGIN_MS);
+        return [low, high, from, to];
+      })
+    : spans;
   widened.sort((a, b) => a[0] - b[0]);
   const merged: Span[] = [];
   for (const span of widened) {
