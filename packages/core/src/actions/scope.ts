@@ -1,3 +1,5 @@
+import { hasControlCharacter, quotedText } from '../ids/control-text.js';
+
 /**
  * The scoping rule of Storage Actions: writes go to `<space>.<table>` only. A table name is one
  * plain name; anything a warehouse could read as a qualified name, or as quoting that closes
@@ -5,8 +7,6 @@
  * the user sees, never a table with a surprising name.
  */
 const QUALIFYING = /[.`"'\[\]\\]/;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** Why `name` cannot be a table (or schema) name of an activation, or undefined when it can. */
 export function scopeViolation(name: string): string | undefined {
@@ -15,6 +15,6 @@ export function scopeViolation(name: string): string | undefined {
   if (QUALIFYING.test(name)) {
     return `${JSON.stringify(name)} contains a dot, a quote, a bracket or a backslash, which a warehouse can read as a schema-qualified or quoted name; name one table of the space's schema (use "schema" for an existing schema)`;
   }
-  if (CONTROL.test(name)) return `${JSON.stringify(name)} contains control characters`;
+  if (hasControlCharacter(name)) return `${quotedText(name)} contains control characters`;
   return undefined;
 }

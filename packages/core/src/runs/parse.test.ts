@@ -43,4 +43,9 @@ describe('parseRunHeader', () => {
     expect(() => parseRunHeader({ space: 's', computation: 'c', id: 'x\u0000' })).toThrow(/^the run id "x\\u0000" contains the character U\+0000/);
     expect(parseRunHeader({ space: 's', computation: 'c', id: 'x😀', completedAt: '2026-11-23T10:00:00Z' })).toMatchObject({ id: 'x😀' });
   });
+
+  it('refuses a run id holding a control character, which every command would print to the terminal as it is', () => {
+    expect(() => parseRunHeader({ space: 's', computation: 'c', id: 'r\u001b[2J' })).toThrow('the run id "r\\u001b[2J" holds a control character');
+    expect(() => parseRunHeader({ space: 's', computation: 'c', id: 'r\u007f\u009b' })).toThrow('the run id "r\\u007f\\u009b" holds a control character');
+  });
 });

@@ -1,6 +1,7 @@
 import type { EntityRecord, MobileId, RunHeader, RunProfile } from './run.js';
 import { parseTimestamp } from '../types/timestamp.js';
 import { idTextProblem, readId } from '../ids/id-text.js';
+import { hasControlCharacter, quotedText } from '../ids/control-text.js';
 import { jsonValueProblem } from '../types/json-value.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -37,6 +38,8 @@ export function parseRunHeader(input: unknown, { profiles = false } = {}): RunHe
   // took the second run for the first, applied before, and dropped it without a word.
   const badId = idTextProblem('the run id', input.id as string);
   if (badId) throw new RunFormatError(badId);
+  // Every command prints it (`run <id> of …`, the history): an escape sequence in it would act on the terminal.
+  if (hasControlCharacter(input.id as string)) throw new RunFormatError(`the run id ${quotedText(input.id as string)} holds a control character, which every command prints as it is; a run id is printable text`);
   const kind = input.kind ?? 'snapshot';
   if (kind !== 'snapshot' && kind !== 'delta') throw new RunFormatError(`kind must be "snapshot" or "delta", not ${JSON.stringify(kind)}`);
   const completedAt = input.completedAt === undefined ? new Date().toISOString() : typeof input.completedAt === 'string' ? parseTimestamp(input.completedAt) : undefined;
