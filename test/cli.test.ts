@@ -468,6 +468,8 @@ describe('the stowage command', () => {
     state.closeSync();
     const synced = await sync;
     expect(synced.code, synced.stdout + synced.stderr).toBe(0);
+    // It did wait for the state (the warehouse was free meanwhile because it let go of it, not because it had yet to open it).
+    expect(synced.stderr).toContain('waiting for the profile state');
     const db = await (await DuckDBInstance.create(join(dir, 'warehouse.duckdb'))).connect();
     expect((await db.runAndReadAll('SELECT user_id, vip FROM engage_shop.users ORDER BY user_id')).getRowsJS()).toEqual([['u1', true], ['u2', false], ['u3', true]]);
     const history = await stowage(['history', '--json'], { cwd: dir });

@@ -1,6 +1,6 @@
 import { rm, stat } from 'node:fs/promises';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import { emptyFileAt, engineThreads, HeldTooLongError, openLoadDir, removeIfStillEmpty, waitWhileHeld, writeLoadLines, type Column, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
+import { engineThreads, HeldTooLongError, openDuckDBFile, openLoadDir, writeLoadLines, type Column, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
 import { shareInstance, type SharedInstance } from './shared-instances.js';
 import { csvEncoders, csvLine, csvRelation } from './csv-load.js';
 import { introspectColumns, introspectPinnedColumns, introspectSchema, schemaExists } from './introspect.js';
@@ -19,34 +19,14 @@ const LOAD_DIR_PREFIX = 'stowage-load-';
 /** How long one other process may keep a database file a session waits for (one writer at a time; `waitWhileHeld`). */
 const LOCK_WAIT_MS = 15_000;
 
-/** The holder of a DuckDB file named in the refusal to open it (its pid; '' for none), or undefined for another error. */
-const lockHolder = (error: unknown): string | undefined => {
-  const message = (error as Error)?.message ?? '';
-  return /lock/i.test(message) ? (/PID (\d+)/i.exec(message)?.[1] ?? '') : undefined;
-};
-
 /**
  * Opens the database, waiting while other processes hold its file in turn: DuckDB allows one
  * writing process, and a run's Storage Actions write may meet a scheduled sync of the same
  * warehouse, or the writes of runs started side by side.
  */
 async function createWaitingForLock(path: string, options: Record<string, string>): Promise<DuckDBInstance> {
-  let emptied = false;
   try {
-    return await waitWhileHeld(
-      async () => {
-        const empty = emptied ? undefined : emptyFileAt(path);
-        try {
-          return await DuckDBInstance.create(path, options);
-        } catch (error) {
-          // Left empty by a command that ran out of disk as it made it: made again, once.
-          if (/not a valid DuckDB database/i.test((error as Error).message) && (emptied = removeIfStillEmpty(empty))) return await DuckDBInstance.create(path, options);
-          throw error;
-        }
-      },
-      lockHolder,
-      { timeoutMs: LOCK_WAIT_MS, pollMs: 100 },
-    );
+    return await openDuckDBFile(path, () => DuckDBInstance.create(path, options), { timeoutMs: LOCK_WAIT_MS, pollMs: 100 });
   } catch (error) {
     if (!(error instanceof HeldTooLongError)) throw error;
     throw new Error(heldElsewhere(path, (error.cause as Error).message, error), { cause: error.cause });

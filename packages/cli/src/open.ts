@@ -16,7 +16,7 @@ export function openStowage(configPath: string, { quiet = false }: { quiet?: boo
 export const stateDirs = new Set<string>();
 
 /** The profile state, on DuckDB: loaded with the first run, so that a sync or `history` does not load it. */
-async function openProfileStore(dir: string, options: { waitMs?: number; onWait?: ((holder: string | undefined) => void) | undefined }) {
+async function openProfileStore(dir: string, options: { waitMs?: number; waitInAllMs?: number; onWait?: ((holder: string | undefined) => void) | undefined }) {
   const { EmbeddedProfileStore } = await import('@stowage/embedded-state');
-  return EmbeddedProfileStore.open(dir, options.waitMs, options.onWait ? { onWait: options.onWait } : {});
+  return EmbeddedProfileStore.open(dir, options.waitMs, { ...(options.onWait ? { onWait: options.onWait } : {}), ...(options.waitInAllMs !== undefined ? { waitInAllMs: options.waitInAllMs } : {}) });
 }

@@ -29,5 +29,5 @@ export { processAlive } from './process/alive.js';
 export { yieldToEventLoop } from './process/yield.js';
 export { engineThreads } from './process/engine-threads.js';
 export { emptyFileAt, removeIfStillEmpty, type EmptyFile } from './process/empty-file.js';
-export { waitWhileHeld, HeldTooLongError, type WaitWhileHeldOptions } from './process/wait-while-held.js';
+export { duckdbLockHolder, openDuckDBFile, waitWhileHeld, HeldTooLongError, type WaitWhileHeldOptions } from './process/wait-while-held.js';
 export * from './load-files/index.js';

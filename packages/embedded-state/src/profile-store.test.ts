@@ -457,6 +457,23 @@ describe('EmbeddedProfileStore', () => {
   });
 });
 
+describe('a profile state file damaged on disk', () => {
+  it('is said as such at once, not waited for as if another process held it', async () => {
+    const dir = tempDir();
+    const store = await EmbeddedProfileStore.open(dir);
+    await apply(store, 'audience', { id: 'r1' }, [profile('a')]);
+    await store.close();
+    // A block's bytes overwritten: DuckDB's checksum error says "block", which held "lock" for the first look.
+    const { openSync, writeSync, closeSync } = await import('node:fs');
+    const fd = openSync(join(dir, 'state.duckdb'), 'r+');
+    writeSync(fd, Buffer.alloc(4096, 0x5a), 0, 4096, 12288);
+    closeSync(fd);
+    const error = await EmbeddedProfileStore.open(dir, 5_000).catch((e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/^Cannot open the profile state in .*: .*(checksum|Corrupt)/i);
+  });
+});
+
 describe('a profile state another process holds', () => {
   it('is waited for, then refused saying which process holds it and that nothing changed', async () => {
     const dir = tempDir();

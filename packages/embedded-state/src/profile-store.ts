@@ -1,7 +1,7 @@
 import { mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { emptyFileAt, engineThreads, failpoint, HeldTooLongError, removeIfStillEmpty, waitWhileHeld, STATE_FILE, StowageError, type ApplyOptions, type Change, type ChangeSink, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
+import { engineThreads, failpoint, HeldTooLongError, openDuckDBFile, STATE_FILE, type WaitWhileHeldOptions, StowageError, type ApplyOptions, type Change, type ChangeSink, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
 import { changesQuery, toChange, type ChangeRow, type RunOfChanges } from './changes.js';
 import { ContextStore } from './context-store.js';
 import { placedDiffQuery } from './diff.js';
@@ -54,7 +54,7 @@ export class EmbeddedProfileStore implements ProfileStore {
   ) {}
 
   /** `options.compactContextsFrom`: the texts file's size past which it may be compacted (ContextStore); for tests. */
-  static async open(stateDir: string, timeoutMs = 30_000, options: { compactContextsFrom?: number; onWait?: (holder: string | undefined) => void } = {}): Promise<EmbeddedProfileStore> {
+  static async open(stateDir: string, timeoutMs = 30_000, options: { compactContextsFrom?: number; onWait?: (holder: string | undefined) => void; waitInAllMs?: number } = {}): Promise<EmbeddedProfileStore> {
     mkdirSync(stateDir, { recursive: true });
     // By its real path: a folder reached through a symlink is the same file, and must be the same engine.
     const file = await openStateFile(join(realpathSync(resolve(stateDir)), STATE_FILE), timeoutMs, options).catch((error: unknown) => {
@@ -453,10 +453,10 @@ interface StateFile {
 
 const stateFiles = new Map<string, { file: Promise<StateFile>; stores: number }>();
 
-async function openStateFile(path: string, timeoutMs: number, { compactContextsFrom, onWait }: { compactContextsFrom?: number; onWait?: (holder: string | undefined) => void }): Promise<StateFile> {
+async function openStateFile(path: string, timeoutMs: number, { compactContextsFrom, onWait, waitInAllMs }: { compactContextsFrom?: number; onWait?: (holder: string | undefined) => void; waitInAllMs?: number }): Promise<StateFile> {
   let entry = stateFiles.get(path);
   if (!entry) {
-    const made = { file: createWaitingForLock(path, timeoutMs, onWait).then((instance) => stateFile(path, instance, compactContextsFrom)), stores: 0 };
+    const made = { file: createWaitingForLock(path, { timeoutMs, ...(onWait ? { onWait } : {}), ...(waitInAllMs !== undefined ? { inAllMs: waitInAllMs } : {}) }).then((instance) => stateFile(path, instance, compactContextsFrom)), stores: 0 };
     // The tables made once per file, not by each store: two at once would conflict on the catalog.
     stateFiles.set(path, made);
     made.file.catch(() => {
@@ -506,32 +506,9 @@ async function stateFile(path: string, instance: DuckDBInstance, compactContexts
   return file;
 }
 
-/** The holder of a DuckDB file named in the refusal to open it (its pid; '' for none), or undefined for another error. */
-const lockHolder = (error: unknown): string | undefined => {
-  const message = (error as Error)?.message ?? '';
-  return /lock/i.test(message) ? (/PID (\d+)/.exec(message)?.[1] ?? '') : undefined;
-};
-
-/**
- * Opens the file, waiting while other processes hold it in turn (`waitWhileHeld`): each lets go
- * of it when its command ends.
- */
-function createWaitingForLock(path: string, timeoutMs: number, onWait?: (holder: string | undefined) => void): Promise<DuckDBInstance> {
-  let emptied = false;
-  return waitWhileHeld(
-    async () => {
-      const empty = emptied ? undefined : emptyFileAt(path);
-      try {
-        return await DuckDBInstance.create(path, STATE_OPTIONS);
-      } catch (error) {
-        // Left empty by a command that ran out of disk as it made it: made again, once.
-        if (/not a valid DuckDB database/i.test((error as Error).message) && (emptied = removeIfStillEmpty(empty))) return await DuckDBInstance.create(path, STATE_OPTIONS);
-        throw error;
-      }
-    },
-    lockHolder,
-    { timeoutMs, ...(onWait ? { onWait } : {}) },
-  );
+/** Opens the file, waiting while other processes hold it in turn: each lets go of it when its command ends. */
+function createWaitingForLock(path: string, wait: WaitWhileHeldOptions): Promise<DuckDBInstance> {
+  return openDuckDBFile(path, () => DuckDBInstance.create(path, STATE_OPTIONS), wait);
 }
 
 /**

@@ -11,9 +11,9 @@ const QUALIFYING = /[.`"'\[\]\\]/;
 /** Why `name` cannot be a table (or schema) name of an activation, or undefined when it can. */
 export function scopeViolation(name: string): string | undefined {
   if (name.trim() === '') return 'is empty';
-  if (name.includes('..')) return `${JSON.stringify(name)} contains ".." and would name another schema`;
+  if (name.includes('..')) return `${quotedText(name)} contains ".." and would name another schema`;
   if (QUALIFYING.test(name)) {
-    return `${JSON.stringify(name)} contains a dot, a quote, a bracket or a backslash, which a warehouse can read as a schema-qualified or quoted name; name one table of the space's schema (use "schema" for an existing schema)`;
+    return `${quotedText(name)} contains a dot, a quote, a bracket or a backslash, which a warehouse can read as a schema-qualified or quoted name; name one table of the space's schema (use "schema" for an existing schema)`;
   }
   if (hasControlCharacter(name)) return `${quotedText(name)} contains control characters`;
   return undefined;

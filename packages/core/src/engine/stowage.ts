@@ -49,7 +49,7 @@ export interface StowageOptions {
    * Opens the profile state store (the embedded one by default), waiting up to `waitMs` for
    * another process that holds it (the store's own default where not given).
    */
-  openProfileStore: (stateDir: string, options?: { waitMs?: number }) => Promise<ProfileStore>;
+  openProfileStore: (stateDir: string, options?: { waitMs?: number; waitInAllMs?: number }) => Promise<ProfileStore>;
   /**
    * Message ids a Classic sync looks up at once where tables have no key index (default
    * 2,000,000); tests make it small, so that a sync crosses windows.
@@ -184,7 +184,7 @@ export class Stowage {
   }
 
   /** The profile state, opened once: two engines on one file in one process would each commit over the other. */
-  private profileStore(options?: { waitMs?: number }): Promise<ProfileStore> {
+  private profileStore(options?: { waitMs?: number; waitInAllMs?: number }): Promise<ProfileStore> {
     this.opening ??= this.options.openProfileStore(this.config.stateDir, options).catch((error: unknown) => {
       this.opening = undefined;
       throw error;
@@ -655,7 +655,8 @@ export class Stowage {
   async stateProblems(waitMs?: number): Promise<string[]> {
     if (!existsSync(join(this.config.stateDir, STATE_FILE))) return [];
     return this.withState(async () => {
-      const store = await this.profileStore(waitMs === undefined ? undefined : { waitMs });
+      // A quick look: waitMs in all, however the state passes from one process to the next.
+      const store = await this.profileStore(waitMs === undefined ? undefined : { waitMs, waitInAllMs: waitMs });
       const problems: string[] = [];
       for (const space of Object.keys(this.config.spaces)) {
         const behind = await this.stateBehindMarks(store, space);

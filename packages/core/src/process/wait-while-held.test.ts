@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HeldTooLongError, waitWhileHeld } from './wait-while-held.js';
+import { duckdbLockHolder, HeldTooLongError, waitWhileHeld } from './wait-while-held.js';
 
 /**
  * An open refused while the listed holders keep the file, each for `each` attempts, then
@@ -50,6 +50,19 @@ describe('waiting for a file another process holds', () => {
     const s = scripted(Array.from({ length: 100 }, (_, i) => String(i % 2)), 5);
     const error = await waitWhileHeld(s.open, s.heldBy, s.options).catch((e: unknown) => e);
     expect(error).toMatchObject({ waitedMs: 20_100 });
+  });
+
+  it('gives up after its time in all where one is given (a quick look), however often the holder changes', async () => {
+    const s = scripted(Array.from({ length: 100 }, (_, i) => String(i % 2)), 5);
+    const error = await waitWhileHeld(s.open, s.heldBy, { ...s.options, inAllMs: 2_000 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ waitedMs: 2_100 });
+  });
+
+  it("tells DuckDB's refusal for want of the file's lock from any other error, a corrupt file's included", () => {
+    expect(duckdbLockHolder(new Error('IO Error: Could not set lock on file "/srv/s.duckdb": Conflicting lock is held in /usr/bin/node (PID 4242) by user me.'))).toBe('4242');
+    expect(duckdbLockHolder(new Error('IO Error: Could not set lock on file "/srv/s.duckdb": Resource temporarily unavailable'))).toBe('');
+    expect(duckdbLockHolder(new Error('IO Error: Corrupt database file: computed checksum 123 does not match stored checksum 456 in block at location 12288'))).toBeUndefined();
+    expect(duckdbLockHolder(new Error('not a valid DuckDB database file'))).toBeUndefined();
   });
 
   it('throws any other error at once', async () => {

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { emptyFileAt, removeIfStillEmpty } from './empty-file.js';
 
 /** How often a file another process holds is tried again. */
 const POLL_MS = 200;
@@ -28,6 +29,8 @@ export class HeldTooLongError extends Error {
 export interface WaitWhileHeldOptions {
   /** How long one holder may keep the file before the waiter gives up. */
   timeoutMs: number;
+  /** How long the whole wait may last, through every holder: TURNS_AT_MOST timeouts unless given (a quick look gives its timeout). */
+  inAllMs?: number;
   /** Told once the waiting starts, and each time another process holds the file. */
   onWait?: (holder: string | undefined) => void;
   pollMs?: number;
@@ -66,8 +69,42 @@ export async function waitWhileHeld<T>(open: () => Promise<T>, heldBy: (error: u
         since = t;
         options.onWait?.(by === '' ? undefined : by);
       }
-      if (t - since > options.timeoutMs || t - started > options.timeoutMs * TURNS_AT_MOST) throw new HeldTooLongError(holder || undefined, t - since, t - started, error);
+      if (t - since > options.timeoutMs || t - started > (options.inAllMs ?? options.timeoutMs * TURNS_AT_MOST)) throw new HeldTooLongError(holder || undefined, t - since, t - started, error);
       await pause(options.pollMs ?? POLL_MS);
     }
   }
+}
+
+/**
+ * The holder of a DuckDB file named in DuckDB's refusal to open it for want of its lock (a pid;
+ * '' where it names none), or undefined for any other error: `Could not set lock on file …:
+ * Conflicting lock is held in /usr/bin/node (PID 4242)`. Only those words: a corrupt file's
+ * error (`… checksum … in block at location …`) holds "lock" too, and was waited on as if held.
+ */
+export function duckdbLockHolder(error: unknown): string | undefined {
+  const message = (error as Error)?.message ?? '';
+  if (!/Could not set lock on file|Conflicting lock is held/i.test(message)) return undefined;
+  return /\(PID (\d+)\)/i.exec(message)?.[1] ?? '';
+}
+
+/**
+ * Opens a DuckDB file with `create`, waiting while other processes hold it in turn
+ * (`waitWhileHeld`). A file left empty by a command that ran out of disk as it made it, which
+ * DuckDB refuses as "not a valid DuckDB database" on every open, is removed and made again, once.
+ */
+export function openDuckDBFile<T>(path: string, create: () => Promise<T>, options: WaitWhileHeldOptions): Promise<T> {
+  let emptied = false;
+  return waitWhileHeld(
+    async () => {
+      const empty = emptied ? undefined : emptyFileAt(path);
+      try {
+        return await create();
+      } catch (error) {
+        if (/not a valid DuckDB database/i.test((error as Error).message) && (emptied = removeIfStillEmpty(empty))) return await create();
+        throw error;
+      }
+    },
+    duckdbLockHolder,
+    options,
+  );
 }

@@ -40,7 +40,7 @@ describe('parseRunProfile', () => {
 describe('parseRunHeader', () => {
   it('refuses a run id the state or a warehouse would store as another: two such runs were one, and the second was dropped as applied before', () => {
     expect(() => parseRunHeader({ space: 's', computation: 'c', id: 'x\uD800' })).toThrow(/^the run id "x\\ud800" holds half of a character/);
-    expect(() => parseRunHeader({ space: 's', computation: 'c', id: 'x\u0000' })).toThrow(/^the run id "x\\u0000" contains the character U\+0000/);
+    expect(() => parseRunHeader({ space: 's', computation: 'c', id: 'x\u0000' })).toThrow(/^the run id "x\\u0000" holds a control character/);
     expect(parseRunHeader({ space: 's', computation: 'c', id: 'x😀', completedAt: '2026-11-23T10:00:00Z' })).toMatchObject({ id: 'x😀' });
   });
 

@@ -36,10 +36,11 @@ export function parseRunHeader(input: unknown, { profiles = false } = {}): RunHe
   // The run id is in every change's message id and in the state's record of applied runs: two ids
   // the warehouse or the state would store alike ("x\ud800" and "x\udc00", both "x\ufffd")
   // took the second run for the first, applied before, and dropped it without a word.
+  // Every command prints it (`run <id> of …`, the history): an escape sequence in it would act on
+  // the terminal. Looked at first, so that the id is shown escaped (DEL and C1 too) either way.
+  if (hasControlCharacter(input.id as string)) throw new RunFormatError(`the run id ${quotedText(input.id as string)} holds a control character, which every command prints as it is; a run id is printable text`);
   const badId = idTextProblem('the run id', input.id as string);
   if (badId) throw new RunFormatError(badId);
-  // Every command prints it (`run <id> of …`, the history): an escape sequence in it would act on the terminal.
-  if (hasControlCharacter(input.id as string)) throw new RunFormatError(`the run id ${quotedText(input.id as string)} holds a control character, which every command prints as it is; a run id is printable text`);
   const kind = input.kind ?? 'snapshot';
   if (kind !== 'snapshot' && kind !== 'delta') throw new RunFormatError(`kind must be "snapshot" or "delta", not ${JSON.stringify(kind)}`);
   const completedAt = input.completedAt === undefined ? new Date().toISOString() : typeof input.completedAt === 'string' ? parseTimestamp(input.completedAt) : undefined;
