@@ -70,3 +70,12 @@ describe('an NDJSON run', () => {
     expect(await read(longId)).toMatchObject({ header: { id: 'r'.repeat(200_000) }, profiles: [{ userId: 'u2' }] });
   });
 });
+
+describe('a run file that is a pipe', () => {
+  it('is refused as such, not as empty: a run is read more than once', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const fifo = join(dir, 'run.fifo');
+    execFileSync('mkfifo', [fifo]);
+    expect(() => readRun(fifo)).toThrow(`${fifo} is not a regular file (a pipe or a device): a run is read from a file, more than once; save it to a file first`);
+  });
+});

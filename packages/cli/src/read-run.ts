@@ -173,6 +173,8 @@ export function fileProblem(path: string, { empty = false } = {}): string | unde
   try {
     const stat = statSync(path);
     if (stat.isDirectory()) return `${path} is a folder, not a file`;
+    // A pipe (`<(…)`, /dev/stdin) reads as empty, and could not be read twice (its first line, then its profiles; a JSON run twice over).
+    if (!stat.isFile() && !empty) return `${path} is not a regular file (a pipe or a device): a run is read from a file, more than once; save it to a file first`;
     if (stat.size === 0 && !empty) return `${path} is empty: a run file holds a header at least`;
     accessSync(path, constants.R_OK);
     return undefined;
