@@ -7,6 +7,26 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { BIN, project, stowage, tempDir } from './support/cli.js';
 
 /** A command run with its standard output on a full disk (`/dev/full`): its exit code and standard error. */
+/**
+ * `stowage sync <warehouse>` while this process holds the profile state, as a run in another
+ * process would: after 3 s the warehouse's DuckDB file must be free (the test opens it, and fails
+ * where the sync holds it), and the sync must say it waited for the state (so the file was free
+ * because the sync let go of it, not because it had yet to open it). Then the state is let go of.
+ */
+async function syncWhileStateHeld(dir: string, warehouse: string, file: string) {
+  const state = await DuckDBInstance.create(join(dir, '.stowage', 'state.duckdb'));
+  const sync = stowage(['sync', warehouse], { cwd: dir });
+  try {
+    await new Promise((done) => setTimeout(done, 3_000));
+    (await DuckDBInstance.create(join(dir, file))).closeSync();
+  } finally {
+    state.closeSync();
+  }
+  const synced = await sync;
+  expect(synced.stderr).toContain('waiting for the profile state');
+  return synced;
+}
+
 async function withOutputOnFullDisk(args: string[], cwd: string): Promise<{ code: number | null; stderr: string }> {
   const full = openSync('/dev/full', 'w');
   const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', full, 'pipe'] });
@@ -424,15 +444,8 @@ describe('the stowage command', () => {
     const config = JSON.parse(readFileSync(join(dir, 'stowage.config.json'), 'utf8'));
     config.warehouses.added = { type: 'duckdb', settings: { path: 'added.duckdb' } };
     writeFileSync(join(dir, 'stowage.config.json'), JSON.stringify(config));
-    // This process holds the profile state, as a run in another process would.
-    const state = await DuckDBInstance.create(join(dir, '.stowage', 'state.duckdb'));
-    const sync = stowage(['sync', 'added'], { cwd: dir });
-    await new Promise((done) => setTimeout(done, 2_000));
     // The sync waits for the state without holding the warehouse's file: the run could write there.
-    const warehouse = await DuckDBInstance.create(join(dir, 'added.duckdb'));
-    warehouse.closeSync();
-    state.closeSync();
-    const synced = await sync;
+    const synced = await syncWhileStateHeld(dir, 'added', 'added.duckdb');
     expect(synced.code, synced.stdout + synced.stderr).toBe(0);
     const db = await (await DuckDBInstance.create(join(dir, 'added.duckdb'))).connect();
     expect((await db.runAndReadAll('SELECT user_id, vip FROM engage_shop.users')).getRowsJS()).toEqual([['u1', true]]);
@@ -458,18 +471,9 @@ describe('the stowage command', () => {
     await dropper.run('DROP SCHEMA engage_shop CASCADE');
     dropper.closeSync();
     dropping.closeSync();
-    // This process holds the profile state, as a run in another process would.
-    const state = await DuckDBInstance.create(join(dir, '.stowage', 'state.duckdb'));
-    const sync = stowage(['sync', 'local'], { cwd: dir });
-    await new Promise((done) => setTimeout(done, 3_000));
     // The sync found the schema empty, and waits for the state without holding the warehouse's file.
-    const warehouse = await DuckDBInstance.create(join(dir, 'warehouse.duckdb'));
-    warehouse.closeSync();
-    state.closeSync();
-    const synced = await sync;
+    const synced = await syncWhileStateHeld(dir, 'local', 'warehouse.duckdb');
     expect(synced.code, synced.stdout + synced.stderr).toBe(0);
-    // It did wait for the state (the warehouse was free meanwhile because it let go of it, not because it had yet to open it).
-    expect(synced.stderr).toContain('waiting for the profile state');
     const db = await (await DuckDBInstance.create(join(dir, 'warehouse.duckdb'))).connect();
     expect((await db.runAndReadAll('SELECT user_id, vip FROM engage_shop.users ORDER BY user_id')).getRowsJS()).toEqual([['u1', true], ['u2', false], ['u3', true]]);
     const history = await stowage(['history', '--json'], { cwd: dir });
