@@ -13,7 +13,7 @@
 //   history   (--history) rows of earlier runs put into the table before the run; forget deletes
 //             them again before the baseline reads the table back
 import { performance } from 'node:perf_hooks';
-import { openStowage } from '@stowage/cli';
+import { JsonText, openStowage } from '@stowage/cli';
 import { servePhases } from './phases.mjs';
 import { rawAppend } from './raw-append.mjs';
 import { rawCopy } from './raw-copy.mjs';
@@ -46,14 +46,16 @@ function entityContext(i, bytes) {
  * The run's members in chunks, as the library API takes them. Making them is the caller's work,
  * not Stowage's: the time spent building each chunk is added to `clock.ms`, so that it can be
  * taken out of the time measured (the baseline, likewise, is handed its rows ready-made).
+ * `asText` (`--contexts text`): each context as its JSON text, as a caller that received it as
+ * text (a file, a queue's message, a request's body) hands it over.
  */
-async function* members(from, count, contextBytes, clock = { ms: 0 }) {
+async function* members(from, count, contextBytes, clock = { ms: 0 }, asText = false) {
   const CHUNK = 5_000;
   for (let start = from; start < from + count; start += CHUNK) {
     const t0 = performance.now();
     const chunk = [];
     for (let i = start; i < Math.min(start + CHUNK, from + count); i++) {
-      chunk.push({ profileId: `p${i}`, userId: `u${i}`, anonymousIds: [], emails: [], mobileIds: [], entityContext: entityContext(i, contextBytes) });
+      chunk.push({ profileId: `p${i}`, userId: `u${i}`, anonymousIds: [], emails: [], mobileIds: [], entityContext: asText ? new JsonText(JSON.stringify(entityContext(i, contextBytes))) : entityContext(i, contextBytes) });
     }
     clock.ms += performance.now() - t0;
     yield chunk;
@@ -76,11 +78,11 @@ async function history({ configPath, rows, contextBytes, warehouse }) {
 
 const forget = ({ warehouse }) => dropHistory(warehouse, { schema: SPACE, table: TABLE }).then(() => ({}));
 
-async function run({ configPath, count, contextBytes }) {
+async function run({ configPath, count, contextBytes, asText }) {
   const stowage = openStowage(configPath);
   const input = { ms: 0 };
   const t0 = performance.now();
-  const result = await stowage.applyRun(header('r1'), members(0, count, contextBytes, input));
+  const result = await stowage.applyRun(header('r1'), members(0, count, contextBytes, input, asText));
   // The run's time, without the time this script spent making its input.
   const seconds = (performance.now() - t0 - input.ms) / 1000;
   // Not part of the run's time, printed beside it: closing checkpoints the profile state and the
@@ -96,14 +98,14 @@ async function run({ configPath, count, contextBytes }) {
   return { seconds, inputSeconds: input.ms / 1000, closeSeconds, writeSeconds, changes: result.changes, events: result.events, rows: Object.values(write.rows).reduce((a, b) => a + b, 0) };
 }
 
-async function latency({ configPath, runs, perRun, contextBytes }) {
+async function latency({ configPath, runs, perRun, contextBytes, asText }) {
   const stowage = openStowage(configPath);
   const ms = [];
   // Each run enters 1,000 new members: 1,000 changes, 1,000 rows.
   for (let k = 0; k < runs; k++) {
     const input = { ms: 0 };
     const t0 = performance.now();
-    const result = await stowage.applyRun(header(`l${k}`, 'delta'), members(10_000_000 + k * perRun, perRun, contextBytes, input));
+    const result = await stowage.applyRun(header(`l${k}`, 'delta'), members(10_000_000 + k * perRun, perRun, contextBytes, input, asText));
     ms.push(performance.now() - t0 - input.ms);
     if (result.activations[0]?.written !== perRun) throw new Error(`latency run ${k} wrote ${result.activations[0]?.written} of ${perRun}`);
   }

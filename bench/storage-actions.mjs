@@ -35,6 +35,7 @@ function options() {
     options: {
       changes: { type: 'string', default: '1000000' },
       'context-bytes': { type: 'string', default: '1024' },
+      contexts: { type: 'string', default: 'object' },
       history: { type: 'string', default: '0' },
       repeat: { type: 'string', default: '1' },
       'latency-runs': { type: 'string', default: '30' },
@@ -45,7 +46,7 @@ function options() {
     },
   });
   if (values.help) {
-    console.log('usage: node bench/storage-actions.mjs [--changes 1000000] [--context-bytes 1024] [--history 0] [--repeat N] [--latency-runs 30] [--warehouse duckdb|postgres] [--postgres-url URL] [--keep]');
+    console.log('usage: node bench/storage-actions.mjs [--changes 1000000] [--context-bytes 1024] [--contexts object|text] [--history 0] [--repeat N] [--latency-runs 30] [--warehouse duckdb|postgres] [--postgres-url URL] [--keep]');
     console.log('  --history N   the table already holds N rows of earlier runs (made in SQL, not timed) when the run is written');
     process.exit(0);
   }
@@ -54,7 +55,8 @@ function options() {
     if (!Number.isSafeInteger(v) || v < (name === 'history' ? 0 : 1)) throw new Error(`--${name} must be a ${name === 'history' ? 'non-negative' : 'positive'} integer, not ${values[name]}`);
     return v;
   };
-  return { changes: n('changes'), contextBytes: n('context-bytes'), history: n('history'), repeat: n('repeat'), latencyRuns: n('latency-runs'), keep: values.keep, warehouse: values.warehouse, postgresUrl: values['postgres-url'] };
+  if (values.contexts !== 'object' && values.contexts !== 'text') throw new Error(`--contexts must be object or text, not ${values.contexts}`);
+  return { changes: n('changes'), contextBytes: n('context-bytes'), contextsAsText: values.contexts === 'text', history: n('history'), repeat: n('repeat'), latencyRuns: n('latency-runs'), keep: values.keep, warehouse: values.warehouse, postgresUrl: values['postgres-url'] };
 }
 
 /**
@@ -79,7 +81,7 @@ async function main() {
   console.log(`Stowage Storage Actions benchmark — ${new Date().toISOString().slice(0, 10)}`);
   console.log(`code: ${describeCode()} (measured as built in dist/: run \`npm run build\` first)`);
   console.log(`machine: ${cpus().length} cores, ${fmt(totalmem() / 2 ** 30, 1)} GiB; node ${process.version}; ${target.describe()}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`${fmt(opts.changes)} changes, entity contexts of ~${fmt(opts.contextBytes)} bytes${opts.history ? `, into a table already holding ${fmt(opts.history)} rows of earlier runs` : ''}; runs: ${opts.repeat}; latency: ${opts.latencyRuns} runs of 1,000 changes\n`);
+  console.log(`${fmt(opts.changes)} changes, entity contexts of ~${fmt(opts.contextBytes)} bytes${opts.contextsAsText ? ' handed over as JSON text (JsonText)' : ''}${opts.history ? `, into a table already holding ${fmt(opts.history)} rows of earlier runs` : ''}; runs: ${opts.repeat}; latency: ${opts.latencyRuns} runs of 1,000 changes\n`);
   const root = mkdtempSync(join(tmpdir(), 'stowage-bench-actions-'));
   try {
     const runs = [];
@@ -89,7 +91,7 @@ async function main() {
       const configPath = writeConfig(dir, target.kind, fresh.settings, opts.history > 0);
       const warehouse = target.kind === 'duckdb' ? { kind: 'duckdb', path: join(dir, fresh.settings.path) } : { kind: 'postgres', url: fresh.settings.url };
       if (opts.history > 0) await runChild(WORKER, { role: 'history', configPath, rows: opts.history, contextBytes: opts.contextBytes, warehouse });
-      const write = await runChild(WORKER, { role: 'run', configPath, count: opts.changes, contextBytes: opts.contextBytes });
+      const write = await runChild(WORKER, { role: 'run', configPath, count: opts.changes, contextBytes: opts.contextBytes, asText: opts.contextsAsText });
       if (opts.history > 0) await runChild(WORKER, { role: 'forget', warehouse });
       if (write.rows !== opts.changes) throw new Error(`the run wrote ${write.rows} rows, expected ${opts.changes}`);
       const raw = await runChild(WORKER, fresh.raw('bench'));
@@ -105,7 +107,7 @@ async function main() {
     }
     const latencyDir = mkdtempSync(join(root, 'latency-'));
     const latencyTarget = await target.fresh(latencyDir);
-    const latency = await runChild(WORKER, { role: 'latency', configPath: writeConfig(latencyDir, target.kind, latencyTarget.settings), runs: opts.latencyRuns, perRun: 1000, contextBytes: opts.contextBytes });
+    const latency = await runChild(WORKER, { role: 'latency', configPath: writeConfig(latencyDir, target.kind, latencyTarget.settings), runs: opts.latencyRuns, perRun: 1000, contextBytes: opts.contextBytes, asText: opts.contextsAsText });
     await latencyTarget.drop();
 
     const m = (f) => median(runs.map(f));

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseJsonExactly, parseRunProfile } from '@stowage/core';
+import { JsonText, jsonValue, parseJsonExactly, parseRunProfile } from '@stowage/core';
 import { readRun } from './read-run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'read-run-'));
@@ -68,6 +68,25 @@ describe('an NDJSON run', () => {
     expect(await read(padded)).toMatchObject({ header: { id: 'r1' }, profiles: [{ userId: 'u1' }] });
     const longId = file(`${JSON.stringify({ ...header, id: 'r'.repeat(200_000) })}\r\n{"userId":"u2"}`);
     expect(await read(longId)).toMatchObject({ header: { id: 'r'.repeat(200_000) }, profiles: [{ userId: 'u2' }] });
+  });
+});
+
+describe("a run's entity contexts", () => {
+  it('are kept as their text where it is written as JSON.stringify writes it, in either format, and parsed where not', async () => {
+    const context = { cart_id: 'c1', total: 0.30000000000000004, items: [{ sku: 'a', price: 12.5 }] };
+    const compact = JSON.stringify(context);
+    const lines = [{ userId: 'u1', entityContext: context }];
+    const spaced = `{"userId":"u2","entityContext":${compact.replaceAll(',', ', ')}}`;
+    const ndjson = `${JSON.stringify(header)}\n${JSON.stringify(lines[0])}\n${spaced}\n`;
+    // Pretty-printed around the profiles, not inside them.
+    const json = `${JSON.stringify(header, null, 2).slice(0, -2)},\n  "profiles": [\n    ${JSON.stringify(lines[0])},\n    ${spaced}\n  ]\n}\n`;
+    for (const text of [ndjson, json]) {
+      const { profiles } = await read(file(text));
+      expect(profiles[0]!.entityContext).toBeInstanceOf(JsonText);
+      expect((profiles[0]!.entityContext as JsonText).text).toBe(compact);
+      // Spaced out: parsed, the same value.
+      expect(jsonValue(profiles[1]!.entityContext)).toEqual(context);
+    }
   });
 });
 

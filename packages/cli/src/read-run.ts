@@ -1,5 +1,5 @@
 import { accessSync, closeSync, constants, createReadStream, openSync, readSync, statSync } from 'node:fs';
-import { jsonErrorMessage, parseJsonExactly, parseRunHeader, parseRunProfile, RunFormatError, UsageError, utf8Problem, type RunHeader, type RunProfile } from '@stowage/core';
+import { jsonErrorMessage, parseJsonExactly, parseProfileText, parseRunHeader, parseRunProfile, RunFormatError, UsageError, utf8Problem, type RunHeader, type RunProfile } from '@stowage/core';
 import { byteLines, withoutByteOrderMark } from './text-lines.js';
 import { JsonShapeError, JsonValues } from './json-values.js';
 
@@ -67,11 +67,11 @@ export function readRun(path: string): { header: RunHeader; profiles: AsyncItera
 }
 
 /** A JSON value's bytes, checked to be UTF-8 and parsed exactly, its errors said about `where`. */
-function parsed(path: string, where: string, bytes: Buffer): unknown {
+function parsed(path: string, where: string, bytes: Buffer, parse: (text: string) => unknown = parseJsonExactly): unknown {
   const problem = utf8Problem(bytes);
   if (problem) throw new RunFormatError(`${path}: ${where}: ${problem}; nothing of this run was applied`);
   try {
-    return parseJsonExactly(bytes.toString('utf8'));
+    return parse(bytes.toString('utf8'));
   } catch (error) {
     throw new RunFormatError(`${path}: ${where}: not valid JSON (${jsonErrorMessage(error)}); nothing of this run was applied`);
   }
@@ -137,7 +137,7 @@ async function* jsonProfiles(path: string, at: number): AsyncIterable<RunProfile
         if (error instanceof JsonShapeError) throw new RunFormatError(`${path}: ${where}: ${error.message}; nothing of this run was applied`);
         throw error;
       }
-      const p = parseRunProfile(parsed(path, where, bytes));
+      const p = parseRunProfile(parsed(path, where, bytes, parseProfileText));
       if (typeof p === 'string') throw new RunFormatError(`${path}: ${where}: ${p}; nothing of this run was applied`);
       chunk.push(p);
       i++;
@@ -196,7 +196,7 @@ async function* ndjsonProfiles(path: string): AsyncIterable<RunProfile[]> {
     if (line.trim() === '') continue;
     let parsed: unknown;
     try {
-      parsed = parseJsonExactly(line);
+      parsed = parseProfileText(line);
     } catch (error) {
       throw new RunFormatError(`${path}:${n}: not valid JSON (${jsonErrorMessage(error)}); nothing of this run was applied`);
     }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
-import { jsonValue, type Change, type ComputationKind, type RunHeader, type RunProfile } from '@stowage/core';
+import { JsonText, jsonValue, type Change, type ComputationKind, type RunHeader, type RunProfile } from '@stowage/core';
 import { EmbeddedProfileStore } from './profile-store.js';
 
 const profile = (userId: string, extra: Partial<RunProfile> = {}): RunProfile => ({ profileId: userId, userId, anonymousIds: [], emails: [], mobileIds: [], ...extra });
@@ -186,6 +186,9 @@ describe('EmbeddedProfileStore', () => {
       // Values JSON cannot write: said with the profile and the field, not as a bare TypeError.
       [{ profileId: 'p1', entityContext: { big: 10n } }, 'profile "p1": entityContext cannot be written as JSON (Do not know how to serialize a BigInt)'],
       [{ profileId: 'p1', entityContext: cyclic() }, 'profile "p1": entityContext cannot be written as JSON (Converting circular structure to JSON'],
+      // A context handed as its text: JSON text of an object.
+      [{ profileId: 'p1', entityContext: new JsonText('{"cart_id":') }, 'profile "p1": entityContext is not JSON text ('],
+      [{ profileId: 'p1', entityContext: new JsonText('[1]') }, 'profile "p1": entityContext must be an object; nothing of this run was applied'],
       [{ profileId: 'p1', entities: [{ id: 'x', context: { at: 1n } }] }, 'profile "p1": entities[0].context cannot be written as JSON'],
       [{ profileId: 'p1', journeyContext: { n: 2n } }, 'profile "p1": journeyContext cannot be written as JSON'],
       [{ profileId: 'p1', value: 3n }, 'profile "p1": value cannot be written as JSON'],
@@ -305,6 +308,21 @@ describe('EmbeddedProfileStore', () => {
     ]);
     db.closeSync();
     instance.closeSync();
+  });
+
+  it('keeps an entity context handed as text written as JSON.stringify writes it, and writes any other as its parse', async () => {
+    const store = await open();
+    const { raw } = await apply(store, 'linked_audience', { id: 'r1' }, [
+      profile('a', { entityContext: new JsonText('{"tier":"gold","total":0.30000000000000004}') }),
+      profile('b', { entityContext: new JsonText('{ "tier": "gold",\n  "total": 1.50, "1": true }') }),
+      profile('c', { entityContext: { tier: 'gold', total: 1.5 } }),
+    ]);
+    expect(raw.map((c) => [c.profile.profileId, (c.entityContext as JsonText).text])).toEqual([
+      ['a', '{"tier":"gold","total":0.30000000000000004}'],
+      ['b', '{"1":true,"tier":"gold","total":1.5}'],
+      ['c', '{"tier":"gold","total":1.5}'],
+    ]);
+    await store.close();
   });
 
   it('exits a linked audience member with its last context and its entities silently; a returning entity gets a new version', async () => {

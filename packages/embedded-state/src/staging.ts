@@ -1,5 +1,5 @@
 import { listValue, structValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
-import { exactJsonText, HashSet64, idTextProblem, RunFormatError, quickKeyHashes, stableHash, yieldToEventLoop, type RunProfile } from '@stowage/core';
+import { exactJsonText, HashSet64, idTextProblem, isCanonicalJson, JsonText, RunFormatError, quickKeyHashes, stableHash, yieldToEventLoop, type RunProfile } from '@stowage/core';
 import type { TextFile } from './text-file.js';
 
 /**
@@ -101,6 +101,24 @@ function checkIdentifiers(p: RunProfile, seq: number): void {
   }
 }
 
+/**
+ * The entity context's JSON text. Given as text (`JsonText`: a run file's, or a library
+ * caller's) and written as Stowage writes JSON, it is kept as it is: byte for byte what writing
+ * its parse would give, so its hash is the same either way; any other text is parsed and written.
+ */
+function contextText(p: RunProfile, context: RunProfile['entityContext'] & object): string {
+  if (!(context instanceof JsonText)) return fieldJson(p, 'entityContext', context);
+  if (context.text.charCodeAt(0) === 0x7b /* { */ && isCanonicalJson(context.text)) return context.text;
+  let value: unknown;
+  try {
+    value = context.value;
+  } catch (error) {
+    throw new RunFormatError(`A profile of the run cannot be staged: profile ${JSON.stringify(p.profileId)}: entityContext is not JSON text (${(error as Error).message}); nothing of this run was applied`);
+  }
+  if (!isObject(value)) throw new RunFormatError(`A profile of the run cannot be staged: profile ${JSON.stringify(p.profileId)}: entityContext must be an object; nothing of this run was applied`);
+  return fieldJson(p, 'entityContext', value);
+}
+
 function appendContext(appender: DuckDBAppender, texts: TextFile, text: string | undefined): void {
   if (text === undefined) {
     for (let i = 0; i < 3; i++) appender.appendNull();
@@ -120,7 +138,7 @@ function appendProfile(appender: DuckDBAppender, texts: TextFile, seq: number, p
   const emails = jsonText(p, 'emails', p.emails);
   const mobileIds = jsonText(p, 'mobileIds', p.mobileIds);
   const value = p.value === null ? null : jsonText(p, 'value', p.value);
-  const context = p.entityContext ? fieldJson(p, 'entityContext', p.entityContext) : undefined;
+  const context = p.entityContext ? contextText(p, p.entityContext) : undefined;
   const entities = p.entities?.map((e, i) => ({ id: e.id, context: fieldJson(p, `entities[${i}].context`, e.context ?? {}) }));
   const journeyContext = jsonText(p, 'journeyContext', p.journeyContext);
   const journeyMetadata = jsonText(p, 'journeyMetadata', p.journeyMetadata);

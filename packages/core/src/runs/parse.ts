@@ -3,6 +3,7 @@ import { parseTimestamp } from '../types/timestamp.js';
 import { idTextProblem, readId } from '../ids/id-text.js';
 import { hasControlCharacter, quotedText } from '../ids/control-text.js';
 import { jsonValueProblem } from '../types/json-value.js';
+import { JsonText } from './json-text.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x !== '') : []);
@@ -83,6 +84,8 @@ export function parseRunProfile(input: unknown): RunProfile | string {
     profile.entities = entities;
   }
   for (const key of ['value', 'entityContext', 'entities', 'journeyContext', 'journeyMetadata'] as const) {
+    // A context kept as its text was looked at as it was read (`parseProfileText`): no deeper, no number beyond a double.
+    if (input[key] instanceof JsonText) continue;
     const problem = jsonValueProblem(key, input[key]);
     if (problem) return problem;
   }

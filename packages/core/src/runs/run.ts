@@ -43,8 +43,11 @@ export interface ProfileIdentity {
 export interface RunProfile extends ProfileIdentity {
   value?: unknown;
   op?: 'enter' | 'exit';
-  /** Linked audiences: the member's data-graph entity context, any JSON object. */
-  entityContext?: Record<string, unknown>;
+  /**
+   * Linked audiences: the member's data-graph entity context, any JSON object; or its JSON text
+   * (`new JsonText(text)`), kept as it is when written as JSON.stringify writes it (else parsed).
+   */
+  entityContext?: Record<string, unknown> | JsonText;
   /** Linked audiences: the entities associated with the member (the whole set, each run). */
   entities?: EntityRecord[];
   /** Journey steps: the journey's context and metadata for this entry, any JSON. */
