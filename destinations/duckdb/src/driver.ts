@@ -25,11 +25,37 @@ const LOCK_WAIT_MS = 15_000;
  * warehouse, or the writes of runs started side by side.
  */
 async function createWaitingForLock(path: string, options: Record<string, string>): Promise<DuckDBInstance> {
+  let instance: DuckDBInstance;
   try {
-    return await openDuckDBFile(path, () => DuckDBInstance.create(path, options), { timeoutMs: LOCK_WAIT_MS, pollMs: 100 });
+    instance = await openDuckDBFile(path, () => DuckDBInstance.create(path, options), { timeoutMs: LOCK_WAIT_MS, pollMs: 100 });
   } catch (error) {
+    // A file of another database (SQLite's header), which DuckDB opens through an extension.
+    const extension = /Extension "([^"]+)" is an existing extension/.exec((error as Error).message)?.[1];
+    if (extension) throw new Error(`${path} is not a DuckDB database: DuckDB reads it as a file of its ${extension} extension, which Stowage does not load (it would write the warehouse's tables into that file). Give the warehouse's \`path\` a DuckDB database file (such as warehouse.duckdb), new or made by Stowage`, { cause: error });
     if (!(error instanceof HeldTooLongError)) throw error;
     throw new Error(heldElsewhere(path, (error.cause as Error).message, error), { cause: error.cause });
+  }
+  if (path !== ':memory:' && !(await onFile(instance))) {
+    instance.closeSync();
+    throw new Error(
+      `${path} is not a DuckDB database: DuckDB opens an existing file named like a data file (.csv, .json, .parquet…) as a throw-away database in memory, where every row written is lost when it closes. Give the warehouse's \`path\` a DuckDB database file (such as warehouse.duckdb), new or made by Stowage`,
+    );
+  }
+  return instance;
+}
+
+/**
+ * Whether the instance's database lives in its file. DuckDB 1.5 opens an existing `.csv`,
+ * `.json` or `.parquet` file (a configuration's path pointing at the wrong file) as an
+ * in-memory database whose file is left untouched: every sync said Success and kept nothing.
+ */
+async function onFile(instance: DuckDBInstance): Promise<boolean> {
+  const connection = await instance.connect();
+  try {
+    const reader = await connection.runAndReadAll('SELECT path FROM duckdb_databases() WHERE database_name = current_database()');
+    return reader.getRowObjects()[0]?.path != null;
+  } finally {
+    connection.closeSync();
   }
 }
 
@@ -156,6 +182,10 @@ export class DuckDBDriver implements Driver {
     // larger checkpoint threshold lets each batch's COMMIT append to the WAL (still durable)
     // instead of checkpointing the whole database every batch: ~8% less CPU per sync, measured.
     const options: Record<string, string> = { preserve_insertion_order: 'false', checkpoint_threshold: '256MB' };
+    // Extensions only as built in (json, icu, parquet): a path naming a SQLite file would have
+    // DuckDB fetch and load its SQLite scanner, and write the warehouse's tables into that file.
+    options.autoinstall_known_extensions = 'false';
+    options.autoload_known_extensions = 'false';
     // Bounded by default: an embedded warehouse shares the machine with everything else on it.
     options.memory_limit = settings.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
     // By default a core is left to the client, which prepares the next batch meanwhile.

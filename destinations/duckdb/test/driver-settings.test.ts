@@ -65,6 +65,29 @@ describe('a DuckDB file left empty (a command out of disk as it made it)', () =>
     await expect(DuckDBDriver.open({ path: other })).rejects.toThrow(/not a valid DuckDB database file/);
     expect(readFileSync(other, 'utf8')).toBe('not a database');
   });
+
+  it('refuses a data file DuckDB would open as a database in memory, and a SQLite file, leaving them as they are', async () => {
+    for (const [name, content] of [['stowage.config.json', '{"spaces":{}}\n'], ['members.csv', 'a,b\n1,2\n'], ['members.parquet', 'PAR1']] as const) {
+      const path = join(dir, name);
+      writeFileSync(path, content);
+      await expect(DuckDBDriver.open({ path }), name).rejects.toThrow(`${path} is not a DuckDB database: DuckDB opens an existing file named like a data file`);
+      expect(readFileSync(path, 'utf8')).toBe(content);
+    }
+    // A new file of any name is a database file of its own.
+    const fresh = join(dir, 'new.csv');
+    const driver = await DuckDBDriver.open({ path: fresh });
+    await driver.execute('CREATE TABLE t AS SELECT 1 AS one');
+    await driver.close();
+    const again = await DuckDBDriver.open({ path: fresh });
+    expect(await again.query<{ one: number }>('SELECT one FROM t')).toEqual([{ one: 1 }]);
+    await again.close();
+    // SQLite's header: DuckDB would attach it through an extension it fetches.
+    const sqlite = join(dir, 'app.sqlite');
+    const header = Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(84)]);
+    writeFileSync(sqlite, header);
+    await expect(DuckDBDriver.open({ path: sqlite })).rejects.toThrow(`${sqlite} is not a DuckDB database: DuckDB reads it as a file of its sqlite extension, which Stowage does not load`);
+    expect(readFileSync(sqlite).equals(header)).toBe(true);
+  });
 });
 
 describe('a DuckDB file another process holds', () => {
