@@ -95,6 +95,37 @@ describe('the stowage command', () => {
     expect(sync.stdout).toContain('0 calls');
   });
 
+  it("refuses a computation's runs and the backfill of its state once its configured type no longer is the one its state holds", async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'r1.json'), JSON.stringify({ space: 'shop', computation: 'ltv', id: 'r1', profiles: [{ userId: 'u1', value: 7 }, { userId: 'u2', value: 9 }] }));
+    expect((await stowage(['run', 'r1.json'], { cwd: dir })).code).toBe(0);
+    // The trait made an audience: its values would be read as members' exits.
+    const config = JSON.parse(readFileSync(join(dir, 'stowage.config.json'), 'utf8'));
+    config.spaces.shop.computations.ltv.type = 'audience';
+    writeFileSync(join(dir, 'stowage.config.json'), JSON.stringify(config));
+    const refusal = 'computation "ltv" of space "shop" is configured as an audience, but its profile state holds it as a trait (runs applied before its type was changed): a computation\'s type cannot change';
+    writeFileSync(join(dir, 'r2.json'), JSON.stringify({ space: 'shop', computation: 'ltv', id: 'r2', profiles: [{ userId: 'u1' }] }));
+    const run = await stowage(['run', 'r2.json'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(refusal);
+    expect(run.stderr).toContain('nothing of this run was applied');
+    const check = await stowage(['check'], { cwd: dir });
+    expect(check.code).toBe(1);
+    expect(check.stdout + check.stderr).toContain(refusal);
+    // And a second warehouse added: its backfill would have sent those values as exits.
+    config.warehouses.second = { type: 'duckdb', settings: { path: 'second.duckdb' } };
+    writeFileSync(join(dir, 'stowage.config.json'), JSON.stringify(config));
+    const sync = await stowage(['sync', 'second'], { cwd: dir });
+    expect(sync.code).toBe(1);
+    expect(sync.stdout + sync.stderr).toContain(`the current state of space "shop" was not sent to warehouse "second": ${refusal}`);
+    // The type set back: both go on, nothing of the refused attempts left behind.
+    config.spaces.shop.computations.ltv.type = 'trait';
+    writeFileSync(join(dir, 'stowage.config.json'), JSON.stringify(config));
+    const again = await stowage(['sync', 'second'], { cwd: dir });
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(again.stdout).toContain('trait_computed 2');
+  });
+
   it('tells a run whose changes no warehouse loads and no activation writes', async () => {
     const dir = project({ warehouses: { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' }, spaces: [] } } });
     writeFileSync(join(dir, 'r1.json'), JSON.stringify({ space: 'shop', computation: 'vip', id: 'r1', profiles: [{ userId: 'u1' }] }));

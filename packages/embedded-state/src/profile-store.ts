@@ -1,7 +1,7 @@
 import { mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { engineThreads, failpoint, HeldTooLongError, openDuckDBFile, STATE_FILE, type WaitWhileHeldOptions, StowageError, type ApplyOptions, type Change, type ChangeSink, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
+import { engineThreads, failpoint, HeldTooLongError, kindChangedMessage, openDuckDBFile, STATE_FILE, type WaitWhileHeldOptions, StowageError, type ApplyOptions, type Change, type ChangeSink, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
 import { changesQuery, toChange, type ChangeRow, type RunOfChanges } from './changes.js';
 import { ContextStore } from './context-store.js';
 import { placedDiffQuery } from './diff.js';
@@ -99,6 +99,8 @@ export class EmbeddedProfileStore implements ProfileStore {
         const appliedAt = seen.getRows()[0]?.[0];
         return { applied: false, profiles: 0, changes: 0, ...(typeof appliedAt === 'string' ? { appliedAt } : {}) };
       }
+      const stored = await this.otherKindNow(space, computation, kind);
+      if (stored) throw new StowageError(`${kindChangedMessage(space, computation, kind, stored)}; nothing of this run was applied`);
       await this.checkOrder(header);
       abandoned = await this.checkInterrupted(header, options);
       const count = await stageRun(this.db, profiles, texts);
@@ -306,6 +308,17 @@ export class EmbeddedProfileStore implements ProfileStore {
 
   get epoch(): string {
     return this.file.epoch;
+  }
+
+  otherKind(space: string, computation: string, kind: ComputationKind): Promise<ComputationKind | undefined> {
+    const turn = this.file.turn.then(() => this.otherKindNow(space, computation, kind));
+    this.file.turn = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async otherKindNow(space: string, computation: string, kind: ComputationKind): Promise<ComputationKind | undefined> {
+    const reader = await this.db.runAndReadAll('SELECT kind FROM memberships WHERE space = $1 AND computation = $2 AND kind <> $3 LIMIT 1', [space, computation, kind]);
+    return reader.getRowsJS()[0]?.[0] as ComputationKind | undefined;
   }
 
   /** On the runs' turn: a run's end may rewrite the texts file its contexts are read from (ContextStore). */

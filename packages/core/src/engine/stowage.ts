@@ -15,7 +15,7 @@ import { parseRunHeader } from '../runs/parse.js';
 import { withFileLock } from '../log/file-lock.js';
 import { failpoint } from '../testing/failpoint.js';
 import { comparePositions, LOG_START, type LogPosition } from '../log/position.js';
-import type { ApplyOptions, Change, ChangeSink, ProfileStore, RunHeader, RunOutcome, RunProfile } from '../runs/run.js';
+import { kindChangedMessage, type ApplyOptions, type Change, type ChangeSink, type ProfileStore, type RunHeader, type RunOutcome, type RunProfile } from '../runs/run.js';
 import { stateOwner } from './state-owner.js';
 import { TableWriter, type EarlierWriterOf, type WriteResult } from '../writer/table-writer.js';
 import type { LatestRefreshCounts } from '../writer/latest-refresh.js';
@@ -661,6 +661,10 @@ export class Stowage {
       for (const space of Object.keys(this.config.spaces)) {
         const behind = await this.stateBehindMarks(store, space);
         if (behind) problems.push(`space "${space}": ${behind}`);
+        for (const [key, computation] of Object.entries(this.config.spaces[space]!.computations)) {
+          const stored = await store.otherKind(space, key, computation.type);
+          if (stored) problems.push(kindChangedMessage(space, key, computation.type, stored));
+        }
       }
       return problems;
     });
@@ -678,6 +682,11 @@ export class Stowage {
     const store = await this.profileStore();
     const behind = await this.stateBehindMarks(store, spaceName);
     if (behind) throw new StowageError(`the current state of space "${spaceName}" was not sent to warehouse "${warehouse.name}": ${behind}`);
+    for (const [key, computation] of Object.entries(space.computations)) {
+      if (only && !only.has(key)) continue;
+      const stored = await store.otherKind(spaceName, key, computation.type);
+      if (stored) throw new StowageError(`the current state of space "${spaceName}" was not sent to warehouse "${warehouse.name}": ${kindChangedMessage(spaceName, key, computation.type, stored)}`);
+    }
     const log = this.log(warehouse.name, spaceName);
     let logged = 0;
     await store.currentState(spaceName, async (changes: Change[]) => {

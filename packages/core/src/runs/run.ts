@@ -171,6 +171,15 @@ export interface ChangeSink {
  * on first and was never applied (`ChangeSink.alsoAt`). The Storage Actions writer relies on it
  * to look for a message id among the rows of those times only.
  */
+/**
+ * Why a computation's runs cannot be applied, nor its state sent, where its profile state holds
+ * it as `stored` while it is configured as `kind`.
+ */
+export function kindChangedMessage(space: string, computation: string, kind: ComputationKind, stored: ComputationKind): string {
+  const a = (k: string) => `${/^[aeiou]/.test(k) ? 'an' : 'a'} ${k}`;
+  return `computation "${computation}" of space "${space}" is configured as ${a(kind)}, but its profile state holds it as ${a(stored)} (runs applied before its type was changed): a computation's type cannot change, since its stored members and values would be read as another kind's (a computed trait's values as an audience's exits, a linked audience's members as no audience's). Give the ${kind} a key of its own in the configuration (its columns and events take that name), or set the type back; what the old one wrote stays in the warehouses`;
+}
+
 export interface ProfileStore {
   applyRun(header: RunHeader, kind: ComputationKind, profiles: AsyncIterable<RunProfile[]>, sink: ChangeSink, options?: ApplyOptions): Promise<RunOutcome>;
   /**
@@ -180,6 +189,11 @@ export interface ProfileStore {
   members(space: string, computation: string, emit: (changes: Change[]) => Promise<void>): Promise<number>;
   /** Every computation's current state in a space, as changes from nothing (a new warehouse's backfill). */
   currentState(space: string, emit: (changes: Change[]) => Promise<void>): Promise<number>;
+  /**
+   * A kind other than `kind` that the state holds the computation's members or values as: runs
+   * applied before its configured type was changed, which would be read as another kind's.
+   */
+  otherKind(space: string, computation: string, kind: ComputationKind): Promise<ComputationKind | undefined>;
   /** The state's epoch (`Change.epoch`): '' for a state from before epochs, whose changes carry none. */
   readonly epoch: string;
   /**
