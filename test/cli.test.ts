@@ -594,6 +594,15 @@ describe('the stowage command', () => {
     const broken = await stowage(['check'], { cwd: dir });
     expect(broken.code).toBe(1);
     expect(broken.stdout).toMatch(/^profile state: cannot be read \(Cannot open the profile state in .*\)$/m);
+    // Emptied (`: > state.duckdb`): not made again as a new state, which would send every member again as new.
+    writeFileSync(join(dir, '.stowage', 'state.duckdb'), '');
+    const emptied = await stowage(['check'], { cwd: dir });
+    expect(emptied.code).toBe(1);
+    expect(emptied.stdout).toMatch(/^profile state: cannot be read \(the profile state .*state\.duckdb is empty, while this state folder records runs it applied \(runs\/latest\/shop\.json\): its content was lost/m);
+    const lost = await stowage(['run', 'r3.json'], { cwd: dir });
+    expect(lost.code).toBe(1);
+    expect(lost.stderr).toContain('is empty, while this state folder records runs it applied');
+    expect(readFileSync(join(dir, '.stowage', 'state.duckdb')).length).toBe(0);
   });
 
   it('loads a warehouse type from its own package, installed beside the configuration; says what is wrong with one that fails', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** Computation key → the id of a run of it. */
@@ -67,6 +67,14 @@ export class RunMarks {
   /** The warehouse has received these runs (a backfill, or a run's calls). */
   received(warehouse: string, space: string, runs: RunsByComputation): void {
     write(this.sentPath(warehouse, space), { ...this.sent(warehouse, space), ...runs });
+  }
+
+  /** The file of a space whose runs were marked as applied, of any space: a state folder that has applied runs. */
+  anyApplied(): string | undefined {
+    const dir = join(this.stateDir, 'runs', 'latest');
+    if (!existsSync(dir)) return undefined;
+    const file = readdirSync(dir).find((name) => name.endsWith('.json') && Object.keys(read(join(dir, name)) ?? {}).length > 0);
+    return file === undefined ? undefined : join('runs', 'latest', file);
   }
 
   private latestPath(space: string): string {

@@ -185,11 +185,30 @@ export class Stowage {
 
   /** The profile state, opened once: two engines on one file in one process would each commit over the other. */
   private profileStore(options?: { waitMs?: number; waitInAllMs?: number }): Promise<ProfileStore> {
+    const lost = this.opening ? undefined : this.stateLost();
+    if (lost) return Promise.reject(new StowageError(lost));
     this.opening ??= this.options.openProfileStore(this.config.stateDir, options).catch((error: unknown) => {
       this.opening = undefined;
       throw error;
     });
     return this.opening;
+  }
+
+  /**
+   * Why the profile state must not be opened, or undefined: its file is empty while the folder
+   * records runs it applied. An empty file is made again (a first make cut short by a full disk);
+   * here it would begin a new state, with an epoch of its own, silently: every member entered
+   * again, under message ids no warehouse holds (`: > state.duckdb`, a copy that failed).
+   */
+  private stateLost(): string | undefined {
+    const path = join(this.config.stateDir, STATE_FILE);
+    if (!existsSync(path) || statSync(path).size > 0) return undefined;
+    const marks = this.runMarks.anyApplied();
+    if (!marks) return undefined;
+    return (
+      `the profile state ${path} is empty, while this state folder records runs it applied (${marks}): its content was lost. Made again, it would begin a new state, and send every member and value again as new. Nothing was changed. ` +
+      `Put back the ${STATE_FILE} (with its contexts-*.texts) from a backup; or begin a new state on purpose: move ${this.config.stateDir} aside, \`stowage claim <warehouse>\` for each warehouse, then send each computation's current run again (docs/architecture.md#the-state-folder)`
+    );
   }
 
   /** The profile state being opened, or open (`profileStore`). */
