@@ -1,5 +1,4 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dumpSchema } from './support/dump.js';
@@ -39,16 +38,20 @@ describe('a sync killed with SIGKILL at any point, then run again, leaves exactl
     'writer:before-refresh-commit:1',
   ])('killed at %s', async (failpoint) => {
     const dir = await ingested();
-    const killed = await stowage(['sync'], { cwd: dir, env: { STOWAGE_FAILPOINT: failpoint } });
+    // A temporary folder of this test's own: a session of another test, in another process,
+    // sweeps the load files of any dead process it finds, this one's too, before it is looked at.
+    const tmp = join(dir, 'tmp');
+    mkdirSync(tmp);
+    const killed = await stowage(['sync'], { cwd: dir, env: { STOWAGE_FAILPOINT: failpoint, TMPDIR: tmp } });
     expect(killed.signal).toBe('SIGKILL');
-    const leftover = readdirSync(tmpdir()).filter((d) => d.startsWith(`stowage-load-${killed.pid}-`));
+    const leftover = readdirSync(tmp).filter((d) => d.startsWith(`stowage-load-${killed.pid}-`));
     expect(leftover).toHaveLength(1);
     const history = await stowage(['history', '--json'], { cwd: dir });
     expect(JSON.parse(history.stdout).syncs[0]).toMatchObject({ status: 'Failure', error: expect.stringContaining('interrupted') });
-    const again = await stowage(['sync'], { cwd: dir });
+    const again = await stowage(['sync'], { cwd: dir, env: { TMPDIR: tmp } });
     expect(again.stdout).not.toContain('Failure');
     // The killed sync's load files are swept by the next session.
-    for (const d of leftover) expect(existsSync(join(tmpdir(), d))).toBe(false);
+    for (const d of leftover) expect(existsSync(join(tmp, d))).toBe(false);
     expect(await dumpSchema(dir, 'engage_shop')).toEqual(reference);
   });
 
