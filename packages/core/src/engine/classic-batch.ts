@@ -25,7 +25,11 @@ export class ClassicBatcher {
   /** The columns of computed traits declared with a `valueType`, and that type. */
   private readonly createTypes: ReadonlyMap<string, LogicalType> | undefined;
 
-  constructor(rules: IdentifierRules, warehouse: WarehouseConfig, computations: readonly ComputationConfig[] = []) {
+  /**
+   * `keyForComparison`: how the warehouse compares message ids (`Dialect.keyForComparison`), so
+   * that a copy within a batch is told as the writer's dedupe tells it.
+   */
+  constructor(rules: IdentifierRules, warehouse: WarehouseConfig, computations: readonly ComputationConfig[] = [], private readonly keyForComparison?: (key: string) => string) {
     this.rows = new ClassicRows(rules);
     const typed = computations.filter((c) => c.valueType !== undefined).map((c) => [this.rows.column(c.key), c.valueType!] as const);
     this.createTypes = typed.length > 0 ? new Map(typed) : undefined;
@@ -41,14 +45,31 @@ export class ClassicBatcher {
     return [usersTable(usersDisabled)];
   }
 
+  /** The tables of the batch so far that hold a row of the message id. */
+  private tablesHolding(tables: ReadonlyMap<string, readonly RawRow[]>, id: string): Set<string> {
+    const compare = this.keyForComparison ?? ((key: string) => key);
+    const holding = new Set<string>();
+    for (const [table, rows] of tables) if (rows.some((row) => typeof row.id === 'string' && compare(row.id) === id)) holding.add(table);
+    return holding;
+  }
+
   async batch(schema: string, calls: readonly Call[], ledger: { stream: string; end: LogPosition; syncId: string }): Promise<WriteBatch> {
     const loadedAt = new Date().toISOString();
     const tables = new Map<string, RawRow[]>();
     const rejects: Reject[] = [];
+    // The message ids of the batch so far: a later copy's row in a table that has the id's row
+    // already is skipped by the writer (the first is kept, table by table), and what its keys
+    // collided on there is no value of a row loaded.
+    const seen = new Set<string>();
     for (let i = 0; i < calls.length; i++) {
       if (i > 0 && i % CALLS_PER_SLICE === 0) await yieldToEventLoop();
       const call = calls[i]!;
       const { tables: rows, collisions } = this.rows.rows(call, loadedAt);
+      const id = this.keyForComparison ? this.keyForComparison(call.messageId) : call.messageId;
+      const repeated = seen.has(id);
+      seen.add(id);
+      // Rare (a repeated id whose keys collide): where the id has a row already, table by table.
+      const copyIn = repeated && collisions.length > 0 ? this.tablesHolding(tables, id) : undefined;
       for (const [table, row] of rows) {
         if (this.disabledTables.has(table)) continue;
         const disabled = this.disabledColumns.get(table);
@@ -58,6 +79,7 @@ export class ClassicBatcher {
         list.push(row);
       }
       for (const c of collisions) {
+        if (copyIn?.has(c.table)) continue;
         // A disabled table or column keeps its values out of the warehouse, the quarantine included.
         if (this.disabledTables.has(c.table) || this.disabledColumns.get(c.table)?.has(c.column)) continue;
         rejects.push({ messageId: c.messageId, table: c.table, column: c.column, value: typeof c.value === 'string' ? c.value : exactJsonText(c.value), reason: 'another key of the same call names this column' });

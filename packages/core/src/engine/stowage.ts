@@ -1079,7 +1079,7 @@ export class Stowage {
     { stateSentAgain = false } = {},
   ): Promise<{ schema: string; ledgerOlder: boolean } | undefined> {
     const schema = `${warehouse.schemaPrefix}${space}`;
-    const batcher = new ClassicBatcher(destination.dialect.identifiers, warehouse, Object.values(this.config.spaces[space]!.computations));
+    const batcher = new ClassicBatcher(destination.dialect.identifiers, warehouse, Object.values(this.config.spaces[space]!.computations), destination.dialect.keyForComparison?.bind(destination.dialect));
     const log = this.log(warehouse.name, space);
     const stream = classicStream(warehouse.name, space, log.id);
     let stop = log.end();

@@ -477,6 +477,8 @@ export class TableWriter {
     const rejects: Reject[] = [...(batch.rejects ?? [])];
     const direct = this.loadsDirectly();
     const marks: Row[] = [];
+    /** Per table, the keys of rows the look set aside as copies: the batch's rejects of those rows are no value of a row loaded. */
+    const setAside = new Map<string, Set<string>>();
     for (const tableBatch of batch.tables) {
       await yieldToEventLoop();
       const { rows: unique, duplicates } = dedupe(tableBatch.rows, tableBatch.key, this.dialect.keyForComparison);
@@ -488,7 +490,11 @@ export class TableWriter {
       const rows = sorter
         ? unique.filter((row) => {
             const key = row[tableBatch.key];
-            return typeof key !== 'string' || sorter.admit(tableBatch.table, key);
+            if (typeof key !== 'string' || sorter.admit(tableBatch.table, key)) return true;
+            let keys = setAside.get(tableBatch.table);
+            if (!keys) setAside.set(tableBatch.table, (keys = new Set()));
+            keys.add(key);
+            return false;
           })
         : unique;
       prepared.duplicates += unique.length - rows.length;
@@ -522,6 +528,14 @@ export class TableWriter {
       prepared.dirty.push(spec);
     }
     if (prepared.dirty.length > 0 && marks.length > 0) prepared.marks = await this.driver.writeLoadFile(DIRTY_COLUMNS, marks);
+    if (setAside.size > 0) {
+      // The batch's own rejects (two keys of a call naming one column) of a copy set aside; the
+      // plan's come from the rows it kept.
+      const given = batch.rejects?.length ?? 0;
+      const kept = rejects.filter((r, i) => i >= given || !setAside.get(r.table)?.has(r.messageId));
+      rejects.length = 0;
+      for (const r of kept) rejects.push(r);
+    }
     if (rejects.length > 0) {
       internal(REJECTS_TABLE, REJECTS_COLUMNS);
       const now = new Date().toISOString();
