@@ -44,6 +44,21 @@ describe('applyIdentifierRules', () => {
     expect(a).not.toBe(b);
     expect(applyIdentifierRules(`${'x'.repeat(100)}_a`, rules)).toBe(a);
   });
+
+  it("cuts a name that fits but reads as a longer one's cut, so that it never takes that name's column", () => {
+    const long = applyIdentifierRules('a'.repeat(70), rules);
+    expect(long).toMatch(/^a{54}_[0-9a-f]{8}$/);
+    // The cut name sent as a name of its own (a trait named so): not that column.
+    const crafted = applyIdentifierRules(long, rules);
+    expect(crafted).toHaveLength(63);
+    expect(crafted).not.toBe(long);
+    expect(applyIdentifierRules(long, rules)).toBe(crafted);
+    // One character shorter (a cut whose prefix ended in `_`) too; shorter names, and other endings, are kept.
+    expect(applyIdentifierRules(`${'b'.repeat(53)}_0123abcd`, rules)).not.toBe(`${'b'.repeat(53)}_0123abcd`);
+    expect(applyIdentifierRules(`${'b'.repeat(52)}_0123abcd`, rules)).toBe(`${'b'.repeat(52)}_0123abcd`);
+    expect(applyIdentifierRules(`${'b'.repeat(54)}_0123abcx`, rules)).toBe(`${'b'.repeat(54)}_0123abcx`);
+    expect(applyIdentifierRules('order_deadbeef', rules)).toBe('order_deadbeef');
+  });
 });
 
 describe('flatten', () => {
