@@ -7,11 +7,19 @@ import type { RedshiftSettings } from './settings.js';
  * certificate is checked with `verify-full`). A URL's own `sslmode` wins over both, as in pg.
  */
 export function connectionSettings(settings: RedshiftSettings): PostgresSettings {
+  // The setting decides where it is given: pg reads the URL's sslmode only where none is.
+  const sslmode = settings.sslmode ?? (urlGivesSslmode(settings.url) ? undefined : 'require');
   return {
     ...settings,
     ...(settings.port === undefined && settings.url === undefined ? { port: 5439 } : {}),
-    sslmode: settings.sslmode ?? 'require',
+    ...(sslmode ? { sslmode } : {}),
   };
+}
+
+/** Whether a libpq URL has an `sslmode` parameter (`…/dev?sslmode=disable`). */
+function urlGivesSslmode(url: string | undefined): boolean {
+  const query = url?.indexOf('?') ?? -1;
+  return query !== -1 && /(?:^|&)sslmode=/.test(url!.slice(query + 1).split('#')[0]!);
 }
 
 /** What must never be shown: the password (in the settings or the URL) and the secret access key. */

@@ -14,6 +14,13 @@ describe(`a redshift warehouse given a PostgreSQL server (${server.label})`, () 
     const url = await server.freshDatabase();
     await expect(redshift.connect({ url, sslmode: 'disable' }, { root: '.' })).rejects.toThrow(/ is not Amazon Redshift \(it says: PostgreSQL [\d.]+.*\): for a PostgreSQL server, give the warehouse "type": "postgres"$/);
   });
+
+  it("takes the URL's sslmode where the settings give none, as pg does (the default `require` hid it)", async () => {
+    const url = await server.freshDatabase();
+    const plain = `${url}${url.includes('?') ? '&' : '?'}sslmode=disable`;
+    // Connected without TLS (the test server has none), then told apart from Redshift.
+    await expect(redshift.connect({ url: plain }, { root: '.' })).rejects.toThrow(/ is not Amazon Redshift/);
+  });
 });
 
 describe('the check of the server', () => {
