@@ -131,7 +131,10 @@ export class PgDriver implements Driver {
       }
     } catch (error) {
       if (client) await endWithin(client, END_WAIT_MS);
-      throw new Error(`Cannot connect to ${redact(target, secrets)}: ${redact((error as Error).message, secrets)}`);
+      const message = redact((error as Error).message, secrets);
+      // No user in the settings, the URL, nor PGUSER or the system's: the server's words only name the packet.
+      const hint = /no PostgreSQL user name specified/i.test(message) ? ' (give the warehouse a `user` in its settings, or in its URL: postgres://user@host/database)' : '';
+      throw new Error(`Cannot connect to ${redact(target, secrets)}: ${message}${hint}`);
     }
     for (const statement of options.setup ?? []) {
       try {
@@ -166,9 +169,11 @@ export class PgDriver implements Driver {
     const where = redact(this.target, this.secrets);
     // A SQLSTATE is five characters; Node's own codes (ENOTFOUND, ECONNREFUSED) are not.
     const sqlstate = pgError.code !== undefined && /^[0-9A-Z]{5}$/.test(pgError.code) ? pgError.code : undefined;
+    // Privileges the role lacks: `stowage check` names each, with the GRANT that gives it.
+    const hint = sqlstate === '42501' ? '; `stowage check` names every privilege the role lacks, with the GRANT to give' : '';
     const text = lost
       ? `The connection to ${where} was lost: ${message}`
-      : `${where}: ${message}${sqlstate ? ` (SQLSTATE ${sqlstate})` : ''}${pgError.detail ? `; ${redact(pgError.detail, this.secrets)}` : ''}`;
+      : `${where}: ${message}${sqlstate ? ` (SQLSTATE ${sqlstate})` : ''}${pgError.detail ? `; ${redact(pgError.detail, this.secrets)}` : ''}${hint}`;
     return Object.assign(new Error(text), { code: pgError.code });
   }
 

@@ -2,10 +2,30 @@ import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { testPostgres } from '@stowage/testkit';
 import { privilegeProblems } from '../src/privileges.js';
+import { connectPostgres } from '../src/index.js';
 
 const server = await testPostgres();
 afterEach(() => server.afterEach());
 afterAll(() => server.close());
+
+describe(`PostgreSQL: a statement the role lacks a privilege for (${server.label})`, () => {
+  it('fails pointing at stowage check, which names the grants', async () => {
+    const role = `stowage_denied_${process.pid}`;
+    const driver = await connectPostgres({ url: await server.freshDatabase() });
+    try {
+      await driver.execute(`DROP ROLE IF EXISTS ${role}`);
+      await driver.execute(`CREATE ROLE ${role}`);
+      await driver.execute('CREATE SCHEMA engage_denied');
+      await driver.execute(`SET ROLE ${role}`);
+      await expect(driver.execute('CREATE TABLE engage_denied.t (id text)')).rejects.toThrow(/permission denied for schema engage_denied \(SQLSTATE 42501\); `stowage check` names every privilege the role lacks, with the GRANT to give$/);
+      await driver.execute('RESET ROLE');
+      await driver.execute('DROP SCHEMA engage_denied');
+      await driver.execute(`DROP ROLE ${role}`);
+    } finally {
+      await driver.close();
+    }
+  });
+});
 
 describe(`PostgreSQL: what stowage check says a role lacks (${server.label})`, () => {
   // Asked as the role (SET ROLE): PGlite's socket serves every connection as its superuser.

@@ -13,4 +13,10 @@ describe('errorMessage', () => {
     expect(errorMessage(named, ['/srv/stowage/.stowage'])).toContain('(`stowage check` tests the state folder');
     expect(errorMessage(new Error('boom'), ['/srv/stowage/.stowage'])).toBe('boom');
   });
+
+  it('says to shorten the state folder where its path is too long for the file system', () => {
+    const dir = `/srv/${'x'.repeat(300)}`;
+    const long = Object.assign(new Error(`ENAMETOOLONG: name too long, mkdir '${dir}/locks'`), { code: 'ENAMETOOLONG', path: `${dir}/locks` });
+    expect(errorMessage(long, [dir])).toBe(`ENAMETOOLONG: name too long, mkdir '${dir}/locks' (the state folder's path, \`stateDir\`, is too long for the file system: give it a shorter one; \`stowage check\` tests it)`);
+  });
 });

@@ -43,7 +43,10 @@ export function errorMessage(error: unknown, stateDirs: Iterable<string>): strin
   if ((code === 'ENOSPC' || code === 'EDQUOT') && path === undefined) {
     return `${message} (a disk Stowage writes to is full: the state folder's, ${[...stateDirs].join(', ')}, a DuckDB warehouse file's, or the temporary folder's, ${tmpdir()}, for load files; make room and run the command again: what was committed stays, and nothing loads twice)`;
   }
-  if (code === undefined || path === undefined || !FOLDER_ERRORS.has(code)) return message;
+  if (code === undefined || path === undefined || !(FOLDER_ERRORS.has(code) || code === 'ENAMETOOLONG')) return message;
   const inState = [...stateDirs].some((dir) => path === dir || path.startsWith(`${dir}${sep}`) || dir.startsWith(`${path}${sep}`));
-  return inState ? `${message} (\`stowage check\` tests the state folder, \`stateDir\`, which Stowage must be able to write)` : message;
+  if (!inState) return message;
+  // The files Stowage names under the state folder are short: the folder's own path is what is too long.
+  if (code === 'ENAMETOOLONG') return `${message} (the state folder's path, \`stateDir\`, is too long for the file system: give it a shorter one; \`stowage check\` tests it)`;
+  return `${message} (\`stowage check\` tests the state folder, \`stateDir\`, which Stowage must be able to write)`;
 }
