@@ -465,6 +465,10 @@ describe('the stowage command', () => {
     expect(stderr).not.toMatch(/Unhandled|\n\s+at /);
     const history = await stowage(['history', '--json', '--config', join('demo', 'stowage.config.json')], { cwd: dir });
     expect((JSON.parse(history.stdout) as { syncs: Array<{ path: string; status: string }> }).syncs.filter((r) => r.path === 'classic').map((r) => r.status)).toEqual(['Success']);
+    // A command whose output is its work (check, history) says no work was done besides it.
+    const checked = await withOutputOnFullDisk(['check', '--config', join('demo', 'stowage.config.json')], dir);
+    expect(checked.code).toBe(1);
+    expect(checked.stderr).toBe('stowage: its output could not be written (ENOSPC: no space left on device, write)\n');
   });
 
   it("waits for the profile state before it opens a new DuckDB warehouse for its backfill, so that a run holding the state can write to that warehouse meanwhile", async () => {

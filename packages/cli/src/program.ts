@@ -13,7 +13,7 @@ import { demo } from './demo/demo.js';
 import { openStowage, stateDirs } from './open.js';
 import { loadDestinationsOf } from './registry.js';
 import { errorMessage, EXIT } from './output.js';
-import { keepWorkingWhenOutputCloses } from './closed-output.js';
+import { keepWorkingWhenOutputCloses, outputOf } from './closed-output.js';
 
 function positiveInteger(value: string): number {
   const n = Number(value);
@@ -34,6 +34,7 @@ export function program(): Command {
     .exitOverride()
     // A warehouse type of a package of its own is loaded before the configuration is read.
     .hook('preAction', async (_cli, command) => {
+      outputOf(command.name());
       const config: unknown = command.opts().config;
       if (typeof config === 'string') await loadDestinationsOf(config);
     });
@@ -62,7 +63,7 @@ export function program(): Command {
     });
 
   cli.command('flush')
-    .description('Write the Storage Actions events still queued (after a failed write, or held while an existing schema an activation names is missing): each event lands once')
+    .description("Write the Storage Actions events still queued (after a failed write, held while an existing schema an activation names is missing, or a new activation's first rows a process died before writing): each event lands once")
     .argument('[warehouse]', 'the warehouse to write to (default: all)')
     .addOption(configOption())
     .option('-q, --quiet', 'no progress output')
@@ -158,7 +159,7 @@ export function program(): Command {
     });
 
     cli.command('check')
-    .description('Validate the configuration and test the connection to every warehouse')
+    .description('Validate the configuration, test that the state folder can be written and its profile state is usable, and test the connection to every warehouse (and the schemas, tables and privileges its syncs and activations need)')
     .addOption(configOption())
     .action(async (opts) => {
       const stowage = openStowage(opts.config, { quiet: opts.quiet === true });
