@@ -1,5 +1,5 @@
 import { listValue, structValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
-import { exactJsonText, HashSet64, idTextProblem, isCanonicalJson, JsonText, RunFormatError, quickKeyHashes, stableHash, yieldToEventLoop, type RunProfile } from '@stowage/core';
+import { exactJsonText, HashSet64, idTextProblem, isCanonicalJson, JsonText, wasFoundCanonical, RunFormatError, quickKeyHashes, stableHash, yieldToEventLoop, type RunProfile } from '@stowage/core';
 import type { TextFile } from './text-file.js';
 
 /**
@@ -108,7 +108,8 @@ function checkIdentifiers(p: RunProfile, seq: number): void {
  */
 function contextText(p: RunProfile, context: RunProfile['entityContext'] & object): string {
   if (!(context instanceof JsonText)) return fieldJson(p, 'entityContext', context);
-  if (context.text.charCodeAt(0) === 0x7b /* { */ && isCanonicalJson(context.text)) return context.text;
+  // A run file's was looked at as it was read.
+  if (wasFoundCanonical(context) || (context.text.charCodeAt(0) === 0x7b /* { */ && isCanonicalJson(context.text))) return context.text;
   let value: unknown;
   try {
     value = context.value;

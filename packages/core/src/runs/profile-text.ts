@@ -1,4 +1,4 @@
-import { canonicalJsonEnd } from '../types/canonical-json.js';
+import { canonicalJsonEnd, foundCanonical } from '../types/canonical-json.js';
 import { parseJsonExactly } from '../types/exact-json.js';
 import { JsonText } from './json-text.js';
 
@@ -113,6 +113,6 @@ export function parseProfileText(text: string): unknown {
     // Not JSON elsewhere: the error is told about the text as it was sent, its positions too.
     return parseJsonExactly(text);
   }
-  (parsed as Record<string, unknown>).entityContext = new JsonText(text.slice(at.start, at.end));
+  (parsed as Record<string, unknown>).entityContext = foundCanonical(new JsonText(text.slice(at.start, at.end)));
   return parsed;
 }

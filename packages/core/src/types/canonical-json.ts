@@ -21,6 +21,18 @@ import { MAX_JSON_DEPTH } from './json-value.js';
  */
 export const isCanonicalJson = (text: string): boolean => canonicalJsonEnd(text, 0) === text.length;
 
+/** Values of JSON text already found canonical (a run file's contexts, as they were read): not looked at again. */
+const lookedAt = new WeakSet<object>();
+
+/** Marks a value of JSON text as found canonical (`canonicalJsonEnd`), and gives it back. */
+export function foundCanonical<T extends object>(value: T): T {
+  lookedAt.add(value);
+  return value;
+}
+
+/** Whether `foundCanonical` marked the value. */
+export const wasFoundCanonical = (value: object): boolean => lookedAt.has(value);
+
 const QUOTE = 34;
 const BACKSLASH = 92;
 const COMMA = 44;
@@ -48,6 +60,10 @@ type Keys = { list: string[]; set?: Set<string> };
 export function canonicalJsonEnd(text: string, start: number): number {
   // Per open container: an object's keys so far, or null for an array.
   const open: Array<Keys | null> = [];
+  // No backslash, control character or surrogate from here on (most contexts): a string ends at
+  // the next quote, found natively, rather than looked at character by character.
+  SPECIAL.lastIndex = start;
+  const plain = !SPECIAL.test(text);
   let i = start;
   for (;;) {
     // A value at i.
@@ -59,7 +75,7 @@ export function canonicalJsonEnd(text: string, start: number): number {
       } else if (c === LBRACE) {
         const keys: Keys = { list: [] };
         open.push(keys);
-        i = keyEnd(text, i + 1, keys);
+        i = keyEnd(text, i + 1, keys, plain);
         if (i < 0) return -1;
         continue;
       } else {
@@ -68,7 +84,7 @@ export function canonicalJsonEnd(text: string, start: number): number {
         continue;
       }
     } else if (c === QUOTE) {
-      i = stringEnd(text, i);
+      i = plain ? plainStringEnd(text, i) : stringEnd(text, i);
     } else if (c === MINUS || isDigit(c)) {
       i = numberEnd(text, i);
     } else if (text.startsWith('true', i) || text.startsWith('null', i)) {
@@ -85,7 +101,7 @@ export function canonicalJsonEnd(text: string, start: number): number {
       const keys = open[open.length - 1]!;
       const d = text.charCodeAt(i);
       if (d === COMMA) {
-        i = keys ? keyEnd(text, i + 1, keys) : i + 1;
+        i = keys ? keyEnd(text, i + 1, keys, plain) : i + 1;
         if (i < 0) return -1;
         break;
       }
@@ -97,9 +113,9 @@ export function canonicalJsonEnd(text: string, start: number): number {
 }
 
 /** At an object's key: the index of its value, past the `:`; -1 for a key JSON.stringify would write otherwise, or put elsewhere. */
-function keyEnd(text: string, i: number, keys: Keys): number {
+function keyEnd(text: string, i: number, keys: Keys, plain: boolean): number {
   if (text.charCodeAt(i) !== QUOTE) return -1;
-  const end = stringEnd(text, i);
+  const end = plain ? plainStringEnd(text, i) : stringEnd(text, i);
   if (end < 0 || text.charCodeAt(end) !== COLON) return -1;
   // As written: a canonical text has one spelling per string, so equal keys are equal texts.
   const key = text.slice(i + 1, end - 1);
@@ -119,6 +135,15 @@ function keyEnd(text: string, i: number, keys: Keys): number {
 function isDigits(s: string): boolean {
   for (let j = 0; j < s.length; j++) if (!isDigit(s.charCodeAt(j))) return false;
   return true;
+}
+
+/** A character a string may hold only escaped, or in pairs: where none is, every character of a string is written raw. */
+const SPECIAL = /[\\\u0000-\u001f\ud800-\udfff]/g;
+
+/** At a string's opening quote, where the text holds no SPECIAL character: the index past its closing quote, or -1. */
+function plainStringEnd(text: string, i: number): number {
+  const end = text.indexOf('"', i + 1);
+  return end === -1 ? -1 : end + 1;
 }
 
 /**
