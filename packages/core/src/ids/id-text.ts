@@ -44,7 +44,8 @@ export function readId(what: string, value: unknown): ReadId {
   }
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value))) {
-      return { ok: false, error: `${what} is a number JSON cannot hold exactly (beyond 2^53, read as ${value}); send it as a string` };
+      const why = Number.isFinite(value) ? 'past 2^53 a double holds only some integers, and ids next to one read as it' : 'beyond the range of a double';
+      return { ok: false, error: `${what} is a number JSON cannot hold exactly (read as ${value}: ${why}); send it as a string` };
     }
     return { ok: true, id: String(value) };
   }

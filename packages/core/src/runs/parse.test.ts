@@ -24,7 +24,9 @@ describe('parseRunProfile', () => {
     expect(parseRunProfile({ userId: 'u1', entities: [{ id: 'b\u0000c' }] })).toMatch(/^entities\[0\]\.id .* U\+0000/);
     expect(parseRunProfile({ userId: 'u1', anonymousIds: ['a\uD800'] })).toMatch(/^anonymousIds\[0\] .* half of a character/);
     expect(parseRunProfile({ userId: 9007199254740993 })).toMatch(/^userId is a number JSON cannot hold exactly/);
-    expect(parseRunProfile({ userId: 1e400 })).toMatch(/^userId is a number JSON cannot hold exactly/);
+    expect(parseRunProfile({ userId: 1e400 })).toBe('userId is a number JSON cannot hold exactly (read as Infinity: beyond the range of a double); send it as a string');
+    // 1e21 is a double's own, but so is what 1000000000000000000001 would read as.
+    expect(parseRunProfile({ userId: 1e21 })).toBe('userId is a number JSON cannot hold exactly (read as 1e+21: past 2^53 a double holds only some integers, and ids next to one read as it); send it as a string');
     expect(parseRunProfile({ userId: { id: 1 } })).toBe('userId must be a string or a number');
     expect(parseRunProfile({ userId: 9007199254740991 })).toMatchObject({ userId: '9007199254740991' });
     expect(parseRunProfile({ userId: 12.5 })).toMatchObject({ userId: '12.5' });
