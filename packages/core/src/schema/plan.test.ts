@@ -129,10 +129,13 @@ describe('planTable', () => {
     const plan = planTable(
       base({ existing: [{ name: 'id', type: 'string' }, { name: 'n', type: 'bigint' }], holdsBigIntegers: new Set(['n']), rows: [{ id: 'm1', n: 2.5 }, { id: 'm2', n: '0x10' }] }),
     );
-    expect(plan.rejects.map((r) => [r.messageId, r.reason.includes('rather than widening to double')])).toEqual([
+    expect(plan.rejects.map((r) => [r.messageId, r.reason.includes('the column stays bigint rather than widening to double')])).toEqual([
       ['m1', true],
       ['m2', false],
     ]);
+    // A column the batch makes, on a warehouse that cannot widen one in place (Redshift): made so, not widened.
+    const made = planTable(base({ rows: [{ id: 'm1', n: 2 ** 60 }, { id: 'm2', n: 2.5 }], capabilities: { inPlaceWidening: [], maxColumns: 10, textHoldsNul: true, maxStringBytes: Infinity } }));
+    expect(made.rejects.map((r) => [r.messageId, r.reason.includes('the column is made bigint rather than double')])).toEqual([['m2', true]]);
   });
 
   it('quarantines JSON text that escapes half of a character, bound for a JSON column; an escaped pair, or the escape in a text column, is kept', () => {

@@ -314,7 +314,9 @@ class TablePlanner {
       if (!result.ok) {
         // Why the column did not widen, only for a value the wider type would have taken (not `"abc"`).
         const pinned = this.pinned.get(column);
-        const reason = pinned && widerTypeFor(value, pinned.from) === pinned.to ? `${result.reason}; the column stays ${pinned.from} rather than widening to ${pinned.to}: ${pinned.why}` : result.reason;
+        // A column this batch makes is made narrower; one that was there stays so.
+        const kept = pinned && (col.existed ? `stays ${pinned.from} rather than widening to ${pinned.to}` : `is made ${pinned.from} rather than ${pinned.to}`);
+        const reason = pinned && widerTypeFor(value, pinned.from) === pinned.to ? `${result.reason}; the column ${kept}: ${pinned.why}` : result.reason;
         const reject: Reject = { messageId: String(row[keyColumn] ?? ''), table, column, value: typeof value === 'string' ? value : exactJsonText(value), reason };
         rejects.push(reject);
         if (!col.fixed && !pinned) (this.refusedByType ??= []).push({ row, column, value, type, reject });
