@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Column, LogicalType } from '@stowage/core';
+import { seededRandom, type Column, type LogicalType } from '@stowage/core';
 import { removeHarnessDirs, testPostgres } from '@stowage/testkit';
 import { connectPostgres, postgres } from '../src/index.js';
 
@@ -14,15 +14,8 @@ afterAll(async () => {
 const CYCLE: LogicalType[] = ['boolean', 'double', 'string', 'bigint', 'json', 'timestamp', 'string', 'boolean', 'string'];
 const COLUMNS: Column[] = Array.from({ length: 1400 }, (_, i) => ({ name: `c${i}`, type: CYCLE[i % CYCLE.length]! }));
 
-/** A small deterministic generator (mulberry32): the same rows on every run. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same rows on every run. */
+const random = seededRandom;
 
 /** Text around every size where PostgreSQL's storage of it changes: inline, toasted, compressed. */
 function text(next: () => number): string {

@@ -25,6 +25,7 @@ export type { ActivationOutcome, FlushResult } from './engine/storage-actions.js
 export { ClassicBatcher } from './engine/classic-batch.js';
 export * from './actions/index.js';
 export { failpoint } from './testing/failpoint.js';
+export { seededRandom } from './testing/seeded-random.js';
 export { processAlive } from './process/alive.js';
 export { yieldToEventLoop } from './process/yield.js';
 export { engineThreads } from './process/engine-threads.js';

@@ -1,16 +1,7 @@
-import type { RunProfile } from '@stowage/core';
+import { seededRandom, type RunProfile } from '@stowage/core';
 
-/** A small deterministic PRNG (mulberry32), so the demo lands the same tables every time. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The demo's generator: the same seed lands the same tables every time. */
+export const random = seededRandom;
 
 export interface SampleComputation {
   key: string;
