@@ -224,6 +224,15 @@ describe('EmbeddedProfileStore', () => {
     await store.close();
   });
 
+  it('counts a profile listed twice once, its last listing counting, and says so', async () => {
+    const store = await open();
+    const { outcome, changes } = await apply(store, 'trait', { id: 'r1' }, [profile('a', { value: 1 }), profile('b', { value: 2 }), profile('a', { value: 3 })]);
+    expect(outcome).toMatchObject({ applied: true, profiles: 2, changes: 2, notices: ['1 listing of the run repeated a profile listed before: the last listing of each profile counts'] });
+    expect(changes.map(([id, , value]) => [id, value])).toEqual([['a', 3], ['b', 2]]);
+    expect((await apply(store, 'trait', { id: 'r2' }, [profile('a', { value: 3 }), profile('b', { value: 2 })])).outcome.notices).toBeUndefined();
+    await store.close();
+  });
+
   it('commits a run only once its changes are settled: a failed settle leaves the run to be applied again, alike', async () => {
     const store = await open();
     const header = { space: 's', computation: 'c', id: 'r1', kind: 'snapshot' as const, completedAt: '2026-11-23T10:00:00.000Z' };

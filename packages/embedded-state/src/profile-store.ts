@@ -103,7 +103,7 @@ export class EmbeddedProfileStore implements ProfileStore {
       if (stored) throw new StowageError(`${kindChangedMessage(space, computation, kind, stored)}; nothing of this run was applied`);
       await this.checkOrder(header);
       abandoned = await this.checkInterrupted(header, options);
-      const count = await stageRun(this.db, profiles, texts);
+      const { profiles: count, repeats } = await stageRun(this.db, profiles, texts);
       texts.flush();
       const content = await runContentMark(this.db, header.kind);
       if (attempt && otherContent(attempt.content, content)) throw new StowageError(otherContentMessage(header, attempt.content!, content));
@@ -161,6 +161,8 @@ export class EmbeddedProfileStore implements ProfileStore {
       // The run is applied whatever this does: a compaction that fails leaves the file as it was,
       // and the next run tries again; the user is told (a full disk would fail the runs next).
       const notices: string[] = [];
+      // A snapshot exported twice over, or a delta of a profile's moves: said, since "N profiles" counts each once.
+      if (repeats > 0) notices.push(`${repeats} ${repeats === 1 ? 'listing' : 'listings'} of the run repeated a profile listed before: the last listing of each profile counts`);
       if (linked) {
         await contexts.compactIfWasteful(this.db).catch((error: unknown) => {
           notices.push(`the run is applied, but the entity contexts' file of the profile state could not be compacted (${(error as Error).message}); it keeps its dead texts, and the next run of a linked audience tries again: give the state folder room for a copy of the live contexts`);

@@ -161,9 +161,9 @@ function appendProfile(appender: DuckDBAppender, texts: TextFile, seq: number, p
 /**
  * Bulk-loads a run's profiles into the temp table `run_rows` with DuckDB's Appender, and their
  * entity contexts into `texts` (last entry wins for a repeated profile); returns how many
- * profiles the run listed.
+ * profiles the run holds, and how many listings of them repeated one.
  */
-export async function stageRun(db: DuckDBConnection, profiles: AsyncIterable<RunProfile[]>, texts: TextFile): Promise<number> {
+export async function stageRun(db: DuckDBConnection, profiles: AsyncIterable<RunProfile[]>, texts: TextFile): Promise<{ profiles: number; repeats: number }> {
   await db.run(RUN_ROWS);
   const appender = await db.createAppender('run_rows', 'main', 'temp');
   let count = 0;
@@ -199,6 +199,6 @@ export async function stageRun(db: DuckDBConnection, profiles: AsyncIterable<Run
   }
   // The last entry of a repeated profile wins. A window over the whole rows would sort their
   // contexts too (an entity context can be kilobytes): only the narrow key columns are ranked.
-  if (repeated) await db.run('DELETE FROM run_rows WHERE seq NOT IN (SELECT max(seq) FROM run_rows GROUP BY profile_id)');
-  return count;
+  const repeats = repeated ? Number((await db.run('DELETE FROM run_rows WHERE seq NOT IN (SELECT max(seq) FROM run_rows GROUP BY profile_id)')).rowsChanged) : 0;
+  return { profiles: count - repeats, repeats };
 }
