@@ -114,6 +114,11 @@ describe('DuckDB load files (CSV)', () => {
     const big = 'é'.repeat(3_000_000);
     const back = await roundTrip([{ id: 1, text: big }, { id: 2, text: 'after' }], COLUMNS.slice(0, 2));
     expect(back.map((r) => (r.text as string).length)).toEqual([3_000_000, 5]);
+    // Between DuckDB's 2,000,000 bytes and 2 MiB, and about its margin.
+    for (const length of [1_998_900, 1_999_500, 2_000_128, 2_096_000]) {
+      const again = await roundTrip([{ id: 1, text: 'q'.repeat(length) }], COLUMNS.slice(0, 2));
+      expect((again[0]!.text as string).length, String(length)).toBe(length);
+    }
   });
 
   it('quotes only the fields that need it: commas, quotes and JSON text are written as they are', () => {
