@@ -54,6 +54,10 @@ async function onFile(instance: DuckDBInstance): Promise<boolean> {
   try {
     const reader = await connection.runAndReadAll('SELECT path FROM duckdb_databases() WHERE database_name = current_database()');
     return reader.getRowObjects()[0]?.path != null;
+  } catch {
+    // Not told (a memoryLimit too small for this query too): the session's first statement
+    // fails the same way, its error explained, where this one would not be.
+    return true;
   } finally {
     connection.closeSync();
   }

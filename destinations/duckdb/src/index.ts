@@ -35,8 +35,6 @@ export const duckdb: Destination<DuckDBSettings> = {
     // What DuckDB's SET memory_limit reads: a number and a unit. Anything else failed every sync with "Failed to set config".
     if (settings.memoryLimit !== undefined && !/^\s*(-1|none|\d+(\.\d+)?\s*(b|bytes?|k|kb|m|mb|g|gb|t|tb|kib|mib|gib|tib))\s*$/i.test(settings.memoryLimit)) {
       problems.push(`memoryLimit: ${JSON.stringify(settings.memoryLimit)} is not a size such as "512MB" or "2GB"`);
-    } else if (settings.memoryLimit !== undefined && (sizeInMB(settings.memoryLimit) ?? Infinity) < MIN_MEMORY_MB) {
-      problems.push(`memoryLimit: ${JSON.stringify(settings.memoryLimit)} is less than DuckDB loads a batch in (it takes blocks of ~31 MB as it reads one: ${MIN_MEMORY_MB}MB at least; the default is 512MB)`);
     }
     if (settings.threads !== undefined && settings.threads < 1) problems.push(`threads: ${settings.threads} is not a number of threads; give 1 or more`);
     return problems;
@@ -73,15 +71,3 @@ export default duckdb;
 // The driver is at `@stowage/destination-duckdb/driver`, so that importing this module does not load DuckDB.
 export { dialect, capabilities, definition };
 export type { DuckDBSettings };
-
-/** The least memoryLimit a sync runs in: below 48MB DuckDB could not allocate a 30.5 MiB block as it read a batch's load file (measured). */
-const MIN_MEMORY_MB = 48;
-
-/** A memory_limit in MB, as DuckDB reads it (KB = 1000 bytes, KiB = 1024); undefined for none (-1, "none"). */
-function sizeInMB(limit: string): number | undefined {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$/i.exec(limit);
-  if (!match) return undefined;
-  const unit = match[2]!.toLowerCase();
-  const bytes = unit.startsWith('b') ? 1 : ({ k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2, g: 1e9, gb: 1e9, gib: 1024 ** 3, t: 1e12, tb: 1e12, tib: 1024 ** 4 } as Record<string, number>)[unit];
-  return bytes === undefined ? undefined : (Number(match[1]) * bytes) / 1e6;
-}

@@ -36,6 +36,12 @@ export interface ChangeRow extends Partial<RunOfChanges> {
 const json = (text: string | null | undefined): unknown => (text === null || text === undefined ? null : JSON.parse(text));
 
 /**
+ * A journey field as the text the state keeps (its integers' digits as sent, which a parse would
+ * round past 2^53), as an entity context is carried; none where the run gave none, or null.
+ */
+const journeyText = (text: string | null | undefined): JsonText | null => (text === null || text === undefined || text === 'null' ? null : new JsonText(text));
+
+/**
  * The change a row stands for, with the state's epoch (`stateEpoch`; '' adds none); a run's
  * changes take what they share from `run` (other queries read it per row).
  */
@@ -61,8 +67,8 @@ export function toChange(space: string, r: ChangeRow, epoch: string, run?: RunOf
   if (r.entity_id != null) change.entityId = r.entity_id;
   if (epoch !== '') change.epoch = epoch;
   if (r.kind === 'step_entered') {
-    change.journeyContext = json(r.journey_context);
-    change.journeyMetadata = json(r.journey_metadata);
+    change.journeyContext = journeyText(r.journey_context);
+    change.journeyMetadata = journeyText(r.journey_metadata);
   }
   return change;
 }

@@ -377,7 +377,7 @@ describe('EmbeddedProfileStore', () => {
   it('reports every listed profile as entering a journey step, snapshot or delta, and exits nobody', async () => {
     const store = await open();
     const steps = async (header: Partial<RunHeader>, profiles: RunProfile[]) =>
-      (await apply(store, 'journey_step', header, profiles)).raw.map((c) => [c.profile.profileId, c.kind, c.value, c.version, c.journeyContext, c.journeyMetadata]);
+      (await apply(store, 'journey_step', header, profiles)).raw.map((c) => [c.profile.profileId, c.kind, c.value, c.version, jsonValue(c.journeyContext), jsonValue(c.journeyMetadata)]);
     expect(await steps({ id: 'j1' }, [profile('a', { journeyContext: { cart: 1 }, journeyMetadata: { step: 's1' } }), profile('b')]))
       .toEqual([['a', 'step_entered', true, 1, { cart: 1 }, { step: 's1' }], ['b', 'step_entered', true, 1, null, null]]);
     expect(await steps({ id: 'j2' }, [profile('a', { journeyContext: { cart: 2 }, journeyMetadata: { step: 's1' } })]))

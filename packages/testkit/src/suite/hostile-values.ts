@@ -120,6 +120,19 @@ export function hostileValues(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it("writes a journey's context and metadata with their own digits, whether mapping-kit evaluates the activation's mapping or not", async () => {
+      // `t` is a mapping only mapping-kit evaluates: the preset's columns were then written from a parse, 2^60 as 1152921504606847000.
+      const h = await Harness.create(dut, {
+        computations: { step: { type: 'journey_step' } },
+        activations: { plain: { computation: 'step', table: 'plain_steps' }, kit: { computation: 'step', table: 'kit_steps', columns: { t: { '@template': 'x' } } } },
+      });
+      await h.run({ computation: 'step', id: 'j1', kind: 'delta' }, [{ userId: 'u1', journeyContext: { n: 2 ** 60, m: [2 ** 70] }, journeyMetadata: 2 ** 60 }]);
+      for (const table of ['plain_steps', 'kit_steps']) {
+        expect(await h.rows(table, ['journey_context', 'journey_metadata'], [], 'wh', 'default'), table).toEqual([{ journey_context: '{"n":1152921504606846976,"m":[1180591620717411303424]}', journey_metadata: '1152921504606846976' }]);
+      }
+      await h.close();
+    });
+
     it(
       capabilities.textHoldsNul
         ? 'stores a U+0000 character in text whole (capability textHoldsNul)'
