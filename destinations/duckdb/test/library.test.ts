@@ -39,6 +39,33 @@ describe('runs handed to one process at once', () => {
   });
 });
 
+describe('close() while runs of the instance are under way', () => {
+  // A run takes its Storage Actions turn, then the state's: close() took the state's turn alone,
+  // resolved before the runs behind the first had begun, and they opened the state again.
+  it('waits for every run started before it, and leaves the profile state closed', async () => {
+    const h = await Harness.create(dut, { computations: { ...computations, carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts' } } });
+    const slow = (ids: string[]) =>
+      (async function* () {
+        for (const id of ids) {
+          await new Promise((resolve) => setTimeout(resolve, 150));
+          yield [{ profileId: id, userId: id, anonymousIds: [], emails: [], mobileIds: [], entityContext: { cart_id: id } }];
+        }
+      })();
+    const runs = [
+      h.stowage.applyRun({ space: 'default', computation: 'carts', id: 'c0' }, slow(['u1', 'u2'])),
+      h.stowage.applyRun({ space: 'default', computation: 'vip', id: 'v0' }, slow(['u3', 'u4'])),
+    ];
+    let ended = 0;
+    for (const run of runs) void run.then(() => ended++);
+    await h.stowage.close();
+    expect(ended).toBe(2);
+    // Let go of: another process (here, an engine of its own) may open it.
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    (await DuckDBInstance.create(join(h.stowage.config.stateDir, 'state.duckdb'))).closeSync();
+    await h.close();
+  });
+});
+
 describe('a flush of the Storage Actions queue while a run of the same instance is under way', () => {
   // A run's write and the queue's may hold the same events (a run sent again while its events
   // wait in the queue): each looking past the other's uncommitted rows, both inserted them.

@@ -1460,9 +1460,14 @@ export class Stowage {
     });
   }
 
-  /** Closes the profile state once the runs of this instance under way have ended; the next use opens it again. */
+  /**
+   * Closes the profile state once the runs of this instance under way have ended, those waiting
+   * for their Storage Actions turn too (a run takes that turn before the state's: closing on the
+   * state's turn alone went ahead of them, and they opened the state again, for good); the next
+   * use opens it again.
+   */
   close(): Promise<void> {
-    return this.withState(() => this.closeStateNow());
+    return this.withActions(() => this.withState(() => this.closeStateNow()));
   }
 
   /** Closes the profile state, on a turn already taken (`withState`). */
