@@ -126,6 +126,24 @@ describe('the stowage command', () => {
     expect(again.stdout).toContain('trait_computed 2');
   });
 
+  it("keeps a new warehouse's backfill of the space going where a changed computation sends no state to it (a linked audience's), and check tells it", async () => {
+    const dir = project();
+    const config = JSON.parse(readFileSync(join(dir, 'stowage.config.json'), 'utf8'));
+    config.spaces.shop.computations.carts = { type: 'linked_audience' };
+    writeFileSync(join(dir, 'stowage.config.json'), JSON.stringify(config));
+    writeFileSync(join(dir, 'c1.json'), JSON.stringify({ space: 'shop', computation: 'carts', id: 'c1', profiles: [{ userId: 'u1', entityContext: { cart_id: 'x' } }] }));
+    writeFileSync(join(dir, 'v1.json'), JSON.stringify({ space: 'shop', computation: 'vip', id: 'v1', profiles: [{ userId: 'u2' }] }));
+    expect((await stowage(['run', 'c1.json', 'v1.json'], { cwd: dir })).code).toBe(0);
+    config.spaces.shop.computations.carts.type = 'journey_step';
+    config.warehouses.second = { type: 'duckdb', settings: { path: 'second.duckdb' } };
+    writeFileSync(join(dir, 'stowage.config.json'), JSON.stringify(config));
+    const sync = await stowage(['sync', 'second'], { cwd: dir });
+    expect(sync.code, sync.stdout + sync.stderr).toBe(0);
+    expect(sync.stdout).toContain('audience_entered 1');
+    const check = await stowage(['check'], { cwd: dir });
+    expect(check.stdout + check.stderr).toContain('computation "carts" of space "shop" is configured as a journey_step, but its profile state holds it as a linked_audience');
+  });
+
   it('tells a run whose changes no warehouse loads and no activation writes', async () => {
     const dir = project({ warehouses: { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' }, spaces: [] } } });
     writeFileSync(join(dir, 'r1.json'), JSON.stringify({ space: 'shop', computation: 'vip', id: 'r1', profiles: [{ userId: 'u1' }] }));

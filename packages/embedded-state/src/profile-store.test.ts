@@ -224,6 +224,25 @@ describe('EmbeddedProfileStore', () => {
     await store.close();
   });
 
+  it('refuses a run of another kind than its state holds the computation as, recorded or, in a state from before the record, as its memberships hold it', async () => {
+    const dir = tempDir();
+    let store = await EmbeddedProfileStore.open(dir);
+    await apply(store, 'trait', { id: 'r1' }, [profile('a', { value: 1 })]);
+    const refusal = 'computation "c" of space "s" is configured as an audience, but its profile state holds it as a trait';
+    await expect(apply(store, 'audience', { id: 'r2' }, [profile('a')])).rejects.toThrow(refusal);
+    await store.close();
+    const instance = await DuckDBInstance.create(join(dir, 'state.duckdb'));
+    const db = await instance.connect();
+    await db.run('DELETE FROM computation_kinds');
+    db.closeSync();
+    instance.closeSync();
+    store = await EmbeddedProfileStore.open(dir);
+    expect(await store.storedKinds('s')).toEqual(new Map([['c', ['trait']]]));
+    await expect(apply(store, 'audience', { id: 'r2' }, [profile('a')])).rejects.toThrow(refusal);
+    expect((await apply(store, 'trait', { id: 'r2' }, [profile('a', { value: 2 })])).outcome).toMatchObject({ applied: true, changes: 1 });
+    await store.close();
+  });
+
   it('counts a profile listed twice once, its last listing counting, and says so', async () => {
     const store = await open();
     const { outcome, changes } = await apply(store, 'trait', { id: 'r1' }, [profile('a', { value: 1 }), profile('b', { value: 2 }), profile('a', { value: 3 })]);

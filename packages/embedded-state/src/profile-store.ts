@@ -1,7 +1,7 @@
 import { mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { engineThreads, failpoint, HeldTooLongError, kindChangedMessage, openDuckDBFile, STATE_FILE, type WaitWhileHeldOptions, StowageError, type ApplyOptions, type Change, type ChangeSink, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
+import { engineThreads, failpoint, HeldTooLongError, kindChangedMessage, kindsOtherThan, openDuckDBFile, STATE_FILE, type WaitWhileHeldOptions, StowageError, type ApplyOptions, type Change, type ChangeSink, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
 import { changesQuery, toChange, type ChangeRow, type RunOfChanges } from './changes.js';
 import { ContextStore } from './context-store.js';
 import { placedDiffQuery } from './diff.js';
@@ -99,8 +99,9 @@ export class EmbeddedProfileStore implements ProfileStore {
         const appliedAt = seen.getRows()[0]?.[0];
         return { applied: false, profiles: 0, changes: 0, ...(typeof appliedAt === 'string' ? { appliedAt } : {}) };
       }
-      const stored = await this.otherKindNow(space, computation, kind);
-      if (stored) throw new StowageError(`${kindChangedMessage(space, computation, kind, stored)}; nothing of this run was applied`);
+      const other = kindsOtherThan(kind, await this.kindsOf(space, computation));
+      if (other) throw new StowageError(`${kindChangedMessage(space, computation, kind, other)}; nothing of this run was applied`);
+      await this.db.run('INSERT INTO computation_kinds SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM computation_kinds WHERE space = $1 AND computation = $2)', [space, computation, kind]);
       await this.checkOrder(header);
       abandoned = await this.checkInterrupted(header, options);
       const { profiles: count, repeats } = await stageRun(this.db, profiles, texts);
@@ -312,15 +313,29 @@ export class EmbeddedProfileStore implements ProfileStore {
     return this.file.epoch;
   }
 
-  otherKind(space: string, computation: string, kind: ComputationKind): Promise<ComputationKind | undefined> {
-    const turn = this.file.turn.then(() => this.otherKindNow(space, computation, kind));
+  storedKinds(space: string): Promise<ReadonlyMap<string, readonly ComputationKind[]>> {
+    const turn = this.file.turn.then(async () => {
+      // Recorded, or (a computation no run recorded yet) as its memberships hold it.
+      const reader = await this.db.runAndReadAll(
+        `SELECT computation, kind FROM computation_kinds WHERE space = $1
+         UNION
+         SELECT DISTINCT computation, kind FROM memberships WHERE space = $1 AND computation NOT IN (SELECT computation FROM computation_kinds WHERE space = $1)
+         ORDER BY computation, kind`,
+        [space],
+      );
+      const kinds = new Map<string, ComputationKind[]>();
+      for (const [computation, kind] of reader.getRowsJS() as Array<[string, ComputationKind]>) kinds.set(computation, [...(kinds.get(computation) ?? []), kind]);
+      return kinds;
+    });
     this.file.turn = turn.catch(() => undefined);
     return turn;
   }
 
-  private async otherKindNow(space: string, computation: string, kind: ComputationKind): Promise<ComputationKind | undefined> {
-    const reader = await this.db.runAndReadAll('SELECT kind FROM memberships WHERE space = $1 AND computation = $2 AND kind <> $3 LIMIT 1', [space, computation, kind]);
-    return reader.getRowsJS()[0]?.[0] as ComputationKind | undefined;
+  /** The kinds the state holds one computation as: recorded, else as its memberships hold it. */
+  private async kindsOf(space: string, computation: string): Promise<ComputationKind[]> {
+    const recorded = await this.db.runAndReadAll('SELECT kind FROM computation_kinds WHERE space = $1 AND computation = $2', [space, computation]);
+    const reader = recorded.currentRowCount > 0 ? recorded : await this.db.runAndReadAll('SELECT DISTINCT kind FROM memberships WHERE space = $1 AND computation = $2 ORDER BY kind', [space, computation]);
+    return reader.getRowsJS().map((row) => row[0] as ComputationKind);
   }
 
   /** On the runs' turn: a run's end may rewrite the texts file its contexts are read from (ContextStore). */

@@ -15,7 +15,7 @@ import { parseRunHeader } from '../runs/parse.js';
 import { withFileLock } from '../log/file-lock.js';
 import { failpoint } from '../testing/failpoint.js';
 import { comparePositions, LOG_START, type LogPosition } from '../log/position.js';
-import { kindChangedMessage, type ApplyOptions, type Change, type ChangeSink, type ProfileStore, type RunHeader, type RunOutcome, type RunProfile } from '../runs/run.js';
+import { kindChangedMessage, kindsOtherThan, type ApplyOptions, type Change, type ChangeSink, type ProfileStore, type RunHeader, type RunOutcome, type RunProfile } from '../runs/run.js';
 import { stateOwner } from './state-owner.js';
 import { TableWriter, type EarlierWriterOf, type WriteResult } from '../writer/table-writer.js';
 import type { LatestRefreshCounts } from '../writer/latest-refresh.js';
@@ -680,9 +680,10 @@ export class Stowage {
       for (const space of Object.keys(this.config.spaces)) {
         const behind = await this.stateBehindMarks(store, space);
         if (behind) problems.push(`space "${space}": ${behind}`);
+        const kinds = await store.storedKinds(space);
         for (const [key, computation] of Object.entries(this.config.spaces[space]!.computations)) {
-          const stored = await store.otherKind(space, key, computation.type);
-          if (stored) problems.push(kindChangedMessage(space, key, computation.type, stored));
+          const other = kindsOtherThan(computation.type, kinds.get(key));
+          if (other) problems.push(kindChangedMessage(space, key, computation.type, other));
         }
       }
       return problems;
@@ -701,10 +702,13 @@ export class Stowage {
     const store = await this.profileStore();
     const behind = await this.stateBehindMarks(store, spaceName);
     if (behind) throw new StowageError(`the current state of space "${spaceName}" was not sent to warehouse "${warehouse.name}": ${behind}`);
+    // Of the computations whose state goes out (audiences and traits): a changed linked audience's
+    // or journey step's, which sends none, keeps no other computation's from a new warehouse.
+    const kinds = await store.storedKinds(spaceName);
     for (const [key, computation] of Object.entries(space.computations)) {
-      if (only && !only.has(key)) continue;
-      const stored = await store.otherKind(spaceName, key, computation.type);
-      if (stored) throw new StowageError(`the current state of space "${spaceName}" was not sent to warehouse "${warehouse.name}": ${kindChangedMessage(spaceName, key, computation.type, stored)}`);
+      if ((only && !only.has(key)) || (computation.type !== 'audience' && computation.type !== 'trait')) continue;
+      const other = kindsOtherThan(computation.type, kinds.get(key));
+      if (other) throw new StowageError(`the current state of space "${spaceName}" was not sent to warehouse "${warehouse.name}": ${kindChangedMessage(spaceName, key, computation.type, other)}`);
     }
     const log = this.log(warehouse.name, spaceName);
     let logged = 0;

@@ -175,9 +175,18 @@ export interface ChangeSink {
  * Why a computation's runs cannot be applied, nor its state sent, where its profile state holds
  * it as `stored` while it is configured as `kind`.
  */
-export function kindChangedMessage(space: string, computation: string, kind: ComputationKind, stored: ComputationKind): string {
+export function kindChangedMessage(space: string, computation: string, kind: ComputationKind, stored: readonly ComputationKind[]): string {
   const a = (k: string) => `${/^[aeiou]/.test(k) ? 'an' : 'a'} ${k}`;
-  return `computation "${computation}" of space "${space}" is configured as ${a(kind)}, but its profile state holds it as ${a(stored)} (runs applied before its type was changed): a computation's type cannot change, since its stored members and values would be read as another kind's (a computed trait's values as an audience's exits, a linked audience's members as no audience's). Give the ${kind} a key of its own in the configuration (its columns and events take that name), or set the type back; what the old one wrote stays in the warehouses`;
+  // Several: runs were applied under each type (by a version that did not refuse the change); no type set back reads them all.
+  const holds = stored.length === 1 ? a(stored[0]!) : `${stored.map(a).join(' and ')} at once`;
+  const back = stored.length === 1 ? ', or set the type back' : '';
+  return `computation "${computation}" of space "${space}" is configured as ${a(kind)}, but its profile state holds it as ${holds} (runs applied before its type was changed): a computation's type cannot change, since its stored members and values would be read as another kind's (a computed trait's values as an audience's exits, a linked audience's members as no audience's). Give the ${kind} a key of its own in the configuration (its columns and events take that name)${back}; what the old one wrote stays in the warehouses`;
+}
+
+/** Of the kinds a state holds a computation as, those that are not `kind` (none: fine), or all of them where there are several. */
+export function kindsOtherThan(kind: ComputationKind, stored: readonly ComputationKind[] | undefined): ComputationKind[] | undefined {
+  if (!stored || stored.length === 0 || (stored.length === 1 && stored[0] === kind)) return undefined;
+  return [...stored];
 }
 
 export interface ProfileStore {
@@ -190,10 +199,10 @@ export interface ProfileStore {
   /** Every computation's current state in a space, as changes from nothing (a new warehouse's backfill). */
   currentState(space: string, emit: (changes: Change[]) => Promise<void>): Promise<number>;
   /**
-   * A kind other than `kind` that the state holds the computation's members or values as: runs
-   * applied before its configured type was changed, which would be read as another kind's.
+   * The kinds the state holds each computation of the space as (one, but where runs were applied
+   * under two types): a configured type that is not it would read them as another kind's.
    */
-  otherKind(space: string, computation: string, kind: ComputationKind): Promise<ComputationKind | undefined>;
+  storedKinds(space: string): Promise<ReadonlyMap<string, readonly ComputationKind[]>>;
   /** The state's epoch (`Change.epoch`): '' for a state from before epochs, whose changes carry none. */
   readonly epoch: string;
   /**
