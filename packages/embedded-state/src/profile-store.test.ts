@@ -189,6 +189,7 @@ describe('EmbeddedProfileStore', () => {
       // A context handed as its text: JSON text of an object.
       [{ profileId: 'p1', entityContext: new JsonText('{"cart_id":') }, 'profile "p1": entityContext is not JSON text ('],
       [{ profileId: 'p1', entityContext: new JsonText('[1]') }, 'profile "p1": entityContext must be an object; nothing of this run was applied'],
+      [{ profileId: 'p1', entityContext: new JsonText('{"x": 1e400}') }, 'profile "p1": entityContext.x is a number beyond the range of a double (read as Infinity); send it as a string; nothing of this run was applied'],
       [{ profileId: 'p1', entities: [{ id: 'x', context: { at: 1n } }] }, 'profile "p1": entities[0].context cannot be written as JSON'],
       [{ profileId: 'p1', journeyContext: { n: 2n } }, 'profile "p1": journeyContext cannot be written as JSON'],
       [{ profileId: 'p1', value: 3n }, 'profile "p1": value cannot be written as JSON'],
@@ -342,12 +343,13 @@ describe('EmbeddedProfileStore', () => {
     const store = await open();
     const { raw } = await apply(store, 'linked_audience', { id: 'r1' }, [
       profile('a', { entityContext: new JsonText('{"tier":"gold","total":0.30000000000000004}') }),
-      profile('b', { entityContext: new JsonText('{ "tier": "gold",\n  "total": 1.50, "1": true }') }),
+      profile('b', { entityContext: new JsonText('{ "tier": "gold",\n  "total": 1.50, "1": true, "id": 12345678901234567891 }') }),
       profile('c', { entityContext: { tier: 'gold', total: 1.5 } }),
     ]);
     expect(raw.map((c) => [c.profile.profileId, (c.entityContext as JsonText).text])).toEqual([
       ['a', '{"tier":"gold","total":0.30000000000000004}'],
-      ['b', '{"1":true,"tier":"gold","total":1.5}'],
+      // Read as a run file's: the integer a double cannot hold kept as its digits.
+      ['b', '{"1":true,"tier":"gold","total":1.5,"id":"12345678901234567891"}'],
       ['c', '{"tier":"gold","total":1.5}'],
     ]);
     await store.close();

@@ -1,5 +1,5 @@
 import { listValue, structValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
-import { exactJsonText, HashSet64, idTextProblem, isCanonicalJson, JsonText, wasFoundCanonical, RunFormatError, quickKeyHashes, stableHash, yieldToEventLoop, type RunProfile } from '@stowage/core';
+import { exactJsonText, HashSet64, jsonValueProblem, parseJsonExactly, idTextProblem, isCanonicalJson, JsonText, wasFoundCanonical, RunFormatError, quickKeyHashes, stableHash, yieldToEventLoop, type RunProfile } from '@stowage/core';
 import type { TextFile } from './text-file.js';
 
 /**
@@ -112,11 +112,15 @@ function contextText(p: RunProfile, context: RunProfile['entityContext'] & objec
   if (wasFoundCanonical(context) || (context.text.charCodeAt(0) === 0x7b /* { */ && isCanonicalJson(context.text))) return context.text;
   let value: unknown;
   try {
-    value = context.value;
+    // Read as a run file's is: an integer past 2^53 as its digits, a number beyond a double refused.
+    value = parseJsonExactly(context.text);
   } catch (error) {
     throw new RunFormatError(`A profile of the run cannot be staged: profile ${JSON.stringify(p.profileId)}: entityContext is not JSON text (${(error as Error).message}); nothing of this run was applied`);
   }
-  if (!isObject(value)) throw new RunFormatError(`A profile of the run cannot be staged: profile ${JSON.stringify(p.profileId)}: entityContext must be an object; nothing of this run was applied`);
+  const who = `A profile of the run cannot be staged: profile ${JSON.stringify(p.profileId)}`;
+  if (!isObject(value)) throw new RunFormatError(`${who}: entityContext must be an object; nothing of this run was applied`);
+  const problem = jsonValueProblem('entityContext', value);
+  if (problem) throw new RunFormatError(`${who}: ${problem}; nothing of this run was applied`);
   return fieldJson(p, 'entityContext', value);
 }
 
