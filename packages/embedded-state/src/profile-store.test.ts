@@ -244,6 +244,19 @@ describe('EmbeddedProfileStore', () => {
     await store.close();
   });
 
+  it('refuses profiles handed over not in chunks, saying how they are to come', async () => {
+    const store = await open();
+    const header = { space: 's', computation: 'c', id: 'r1', kind: 'snapshot' as const, completedAt: '2026-11-23T10:00:00.000Z' };
+    const sink = { emit: async () => undefined, settle: async () => undefined };
+    // The profiles themselves, where chunks of them go: the first is an object.
+    const plain = [profile('a'), profile('b')] as unknown as AsyncIterable<RunProfile[]>;
+    await expect(store.applyRun(header, 'audience', plain, sink)).rejects.toThrow("The run's profiles must come in chunks: an iterable of arrays of profiles (`[[p1, p2], [p3]]`, or an async generator yielding arrays), and chunk 1 is an object (a profile, not an array of them?); nothing of this run was applied");
+    const withNull = (async function* () { yield [profile('a')]; yield null; })() as unknown as AsyncIterable<RunProfile[]>;
+    await expect(store.applyRun(header, 'audience', withNull, sink)).rejects.toThrow('and chunk 2 is null');
+    expect((await store.applyRun(header, 'audience', (async function* () { yield [profile('a')]; })(), sink)).applied).toBe(true);
+    await store.close();
+  });
+
   it('counts a profile listed twice once, its last listing counting, and says so', async () => {
     const store = await open();
     const { outcome, changes } = await apply(store, 'trait', { id: 'r1' }, [profile('a', { value: 1 }), profile('b', { value: 2 }), profile('a', { value: 3 })]);

@@ -176,8 +176,12 @@ export async function stageRun(db: DuckDBConnection, profiles: AsyncIterable<Run
   // dedupe, which compares the ids themselves.
   const seen = new HashSet64();
   let repeated = false;
+  let chunks = 0;
   try {
     for await (const chunk of profiles) {
+      // A caller's likely slip: the profiles themselves (or one profile) for the chunks of them.
+      if (!Array.isArray(chunk)) throw new RunFormatError(`The run's profiles must come in chunks: an iterable of arrays of profiles (\`[[p1, p2], [p3]]\`, or an async generator yielding arrays), and chunk ${chunks + 1} is ${chunk === null ? 'null' : typeof chunk === 'object' ? 'an object (a profile, not an array of them?)' : `a ${typeof chunk}`}; nothing of this run was applied`);
+      chunks++;
       if (!repeated) repeated = !seen.addWords(quickKeyHashes(chunk.map((p) => String(p?.profileId))));
       for (const p of chunk) {
         try {
