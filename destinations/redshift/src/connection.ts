@@ -4,7 +4,8 @@ import type { RedshiftSettings } from './settings.js';
 /**
  * The pg settings of a Redshift warehouse: port 5439 unless the URL or the settings say
  * otherwise, and encrypted unless told not to (clusters may refuse plain connections; the
- * certificate is checked with `verify-full`). A URL's own `sslmode` wins over both, as in pg.
+ * certificate is checked with `verify-full`). The `sslmode` setting wins; where it is not set, a
+ * URL's own `sslmode` is taken (pg reads it), and `require` only where neither gives one.
  */
 export function connectionSettings(settings: RedshiftSettings): PostgresSettings {
   // The setting decides where it is given: pg reads the URL's sslmode only where none is.
