@@ -31,6 +31,8 @@ function exactNumber(value: string): number | undefined {
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const INTEGER_TEXT = /^-?[1-9]\d*$/;
+/** Digits after a leading zero: `"012"`, `"-007.5"`; not `"0.5"`. */
+const LEADING_ZERO = /^-?0\d/;
 
 /**
  * The decimal digits of an integer a 64-bit integer column holds, given as a number beyond 2^53
@@ -88,7 +90,8 @@ export function castTo(value: unknown, type: LogicalType): CastResult {
     }
     case 'double':
       if (typeof value === 'number') return keep(value);
-      if (typeof value === 'string') {
+      // A leading zero (`"012"`, a zip code's `"01234"`) marks text, as a bigint column takes it: its zeros would go.
+      if (typeof value === 'string' && !LEADING_ZERO.test(value)) {
         const n = exactNumber(value);
         // An integer's digits (read so because a double would change them) that a double does not hold.
         if (n !== undefined && INTEGER_TEXT.test(value) && BigInt(value) !== BigInt(n)) {

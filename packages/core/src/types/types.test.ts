@@ -25,6 +25,8 @@ describe('castTo', () => {
   it('casts without loss', () => {
     expect(castTo('12', 'bigint')).toEqual({ ok: true, value: 12, cast: true });
     expect(castTo(12, 'double')).toEqual({ ok: true, value: 12, cast: false });
+    expect(castTo('0.5', 'double')).toEqual({ ok: true, value: 0.5, cast: true });
+    expect(castTo('-0.25', 'double')).toEqual({ ok: true, value: -0.25, cast: true });
     expect(castTo(true, 'string')).toEqual({ ok: true, value: 'true', cast: true });
     expect(castTo('false', 'boolean')).toEqual({ ok: true, value: false, cast: true });
     expect(castTo('2026-11-23T12:00:00+02:00', 'timestamp')).toEqual({ ok: true, value: '2026-11-23T10:00:00.000Z', cast: true });
@@ -34,6 +36,9 @@ describe('castTo', () => {
     for (const [value, type] of [
       ['abc', 'bigint'],
       ['012', 'bigint'],
+      // A leading zero is text's, for a double as for a bigint (a zip code's zeros would go).
+      ['012', 'double'],
+      ['-007.5', 'double'],
       ['1e-400', 'double'],
       ['1e400', 'double'],
       [1, 'boolean'],
