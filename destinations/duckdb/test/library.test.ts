@@ -1,4 +1,4 @@
-import { copyFileSync, cpSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Harness, removeHarnessDirs } from '@stowage/testkit';
@@ -35,6 +35,33 @@ describe('runs handed to one process at once', () => {
       { id: 'u2', vip: true, ltv: 7 },
     ]);
     await other.close();
+    await h.close();
+  });
+});
+
+describe("an activation's first write, while another process marks its table as holding rows", () => {
+  // A flush in another process wrote into the table this run had just made, and marked it held
+  // before this run ended: the run took the table it made for one the warehouse had lost, and
+  // the next run queued every current member again, saying the table had been lost.
+  it('does not take the table it made for one made again', async () => {
+    const h = await Harness.create(dut, { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts' } } });
+    const marker = join(h.stowage.config.stateDir, 'activated', 'default', 'a');
+    const members = [{ userId: 'u1', entityContext: { cart_id: 'c1' } }, { userId: 'u2', entityContext: { cart_id: 'c2' } }];
+    let marked = false;
+    const first = await h.run({ computation: 'carts', id: 'r1' }, members, {
+      onProgress: (p) => {
+        // Committing: the run's rows are written, the table made; the other process's mark lands now.
+        if (p.phase !== 'committing' || marked) return;
+        writeFileSync(marker, JSON.stringify({ ...JSON.parse(readFileSync(marker, 'utf8')), held: true }));
+        marked = true;
+      },
+    } as never);
+    expect(marked).toBe(true);
+    expect(first.activations[0]).toMatchObject({ written: 2 });
+    expect(JSON.parse(readFileSync(marker, 'utf8')).lost).toBeUndefined();
+    const second = await h.run({ computation: 'carts', id: 'r2' }, members);
+    expect(second.notices.join('\n')).not.toContain('had lost its table');
+    expect(second.events).toBe(0);
     await h.close();
   });
 });

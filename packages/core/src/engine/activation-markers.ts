@@ -41,6 +41,11 @@ export class ActivationMarkers {
     this.write(space, activation, {});
   }
 
+  /** The activations of the space whose table rows were written to, as their markers say now. */
+  heldOf(space: SpaceConfig): Set<string> {
+    return new Set(Object.values(space.activations).filter((a) => this.read(space.name, a).held).map((a) => a.name));
+  }
+
   /** Rows were written to the activation's table (`ensureActivated`: one the warehouse then loses is told). */
   held(space: SpaceConfig, activation: ActivationConfig | undefined): void {
     if (!activation) return;

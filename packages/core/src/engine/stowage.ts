@@ -307,6 +307,8 @@ export class Stowage {
     let events = 0;
     /** Activations that queued their current members again for a table the warehouse lost. */
     const requeued = new Set<string>();
+    /** Activations whose table held rows before this run wrote: only theirs, made by it, was made again. */
+    const heldBefore = this.markers.heldOf(space);
     let calls = 0;
     /** Current values restated to identifiers profiles gained (`ChangeSink.restate`), and their profiles. */
     let restated = 0;
@@ -419,7 +421,7 @@ export class Stowage {
       sessions.clear();
       if (!outcome.applied) this.endInterruptedWrites(header, space, new Set(activations.map((a) => a.warehouse)), outcome.appliedAt);
       const outcomes = mergeOutcomes(results.flatMap((r) => r.activations));
-      this.markWrites(space, results, requeued);
+      this.markWrites(space, results, heldBefore, requeued);
       return { ...outcome, calls, events, activations: outcomes, writes: results.map((r) => r.record), notices };
     } catch (error) {
       // The run failed: what its writes committed lands once when it is applied again, but
@@ -523,8 +525,9 @@ export class Stowage {
       const started = Date.now();
       let events = 0;
       const onRead = opts.onProgress && ((n: number) => opts.onProgress!({ warehouse: warehouse.name, space: space.name, events: (events += n), elapsedMs: Date.now() - started }));
+      const heldBefore = this.markers.heldOf(space);
       const result = await this.actions.flush(warehouse, space, opts.trigger ?? 'manual', onRead);
-      this.markWrites(space, [result]);
+      this.markWrites(space, [result], heldBefore);
       results.push(result);
     }
     return results;
@@ -589,11 +592,13 @@ export class Stowage {
 
   /**
    * What writes tell the activations' markers: the tables they made again, which the warehouse
-   * had lost (not for the activations that just queued their members again: the table made holds
-   * them), and the tables rows were written to, of any activation whose events they wrote.
+   * had lost (of activations whose table held rows as the writes began, `heldBefore`: a table
+   * made for first rows, which another process's write marked held meanwhile, was not lost; and
+   * not for the activations that just queued their members again: the table made holds them),
+   * and the tables rows were written to, of any activation whose events they wrote.
    */
-  private markWrites(space: SpaceConfig, results: readonly FlushResult[], requeued: ReadonlySet<string> = new Set()): void {
-    this.markers.madeAgain(space, results.flatMap((r) => r.madeFor ?? []).filter((name) => !requeued.has(name)));
+  private markWrites(space: SpaceConfig, results: readonly FlushResult[], heldBefore: ReadonlySet<string>, requeued: ReadonlySet<string> = new Set()): void {
+    this.markers.madeAgain(space, results.flatMap((r) => r.madeFor ?? []).filter((name) => heldBefore.has(name) && !requeued.has(name)));
     for (const o of results.flatMap((r) => r.activations)) if (o.written + o.duplicates > 0) this.markers.held(space, space.activations[o.activation]);
   }
 
