@@ -32,6 +32,17 @@ describe("a run's own notices", () => {
     await h.close();
   });
 
+  it('record a write whose run failed after it kept events queued (a missing schema) as Failure, saying they stay queued, as its notice does', async () => {
+    const h = await Harness.create(dut, { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts', schema: 'archive' } } });
+    const members = Array.from({ length: 3 }, (_, i) => ({ userId: `u${i}`, entityContext: { cart_id: `c${i}` } }));
+    const failing = { onProgress: (p: { phase: string }) => { if (p.phase === 'committing') throw new Error('the caller gave up'); } };
+    await expect(h.run({ computation: 'carts', id: 'r1' }, members, failing as never)).rejects.toThrow('the caller gave up');
+    const [write] = h.stowage.history.list().filter((r) => r.trigger === 'run r1');
+    expect(write).toMatchObject({ status: 'Failure', notices: [expect.stringMatching(/^3 events stay queued: /)] });
+    expect(write!.error).toMatch(/^the run failed: the caller gave up \(its 0 events written stand; the 3 it kept queued stay so, as the notices say: sending the run again writes the rest, and none of these twice\)$/);
+    await h.close();
+  });
+
   it('record a write whose run then failed in the profile state as Failure, saying the events written stand and that sending the run again writes the rest once', async () => {
     const h = await Harness.create(dut, { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts' } } });
     await h.run({ computation: 'carts', id: 'r1', completedAt: '2026-12-05T01:00:00.000Z' }, [{ userId: 'x', entityContext: { cart_id: 'cx' } }]);
