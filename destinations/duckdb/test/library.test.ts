@@ -66,6 +66,28 @@ describe("an activation's first write, while another process marks its table as 
   });
 });
 
+describe('a new activation started by runs of two instances on one state folder at once', () => {
+  // Each instance read the activation's marker unset, and each queued every current member:
+  // the table right in the end, but every member written twice over, counted as duplicates.
+  it('queues its current members once', async () => {
+    const linked = { carts: { type: 'linked_audience' } };
+    const members = Array.from({ length: 50 }, (_, i) => ({ userId: `u${i}`, entityContext: { cart_id: `c${i}` } }));
+    const h = await Harness.create(dut, { computations: linked });
+    await h.run({ computation: 'carts', id: 'c0', completedAt: '2026-12-05T01:00:00.000Z' }, members);
+    const activations = { a: { computation: 'carts', table: 'carts' } };
+    const [a, b] = [await Harness.create(dut, { computations: linked, activations, reuse: { dir: h.dir, settings: h.settings } }), await Harness.create(dut, { computations: linked, activations, reuse: { dir: h.dir, settings: h.settings } })];
+    // Two deltas of the same moment, entering no one new: either may be applied first.
+    const completedAt = '2026-12-05T02:00:00.000Z';
+    const results = await Promise.all([a.run({ computation: 'carts', id: 'd1', kind: 'delta', completedAt }, []), b.run({ computation: 'carts', id: 'd2', kind: 'delta', completedAt }, [])]);
+    expect(results.map((r) => r.events).sort()).toEqual([0, 50]);
+    expect(results.flatMap((r) => r.activations).reduce((n, o) => n + o.duplicates, 0)).toBe(0);
+    expect(await a.rows('carts', ['user_id'], [], 'wh', 'default')).toHaveLength(50);
+    await a.close();
+    await b.close();
+    await h.close();
+  });
+});
+
 describe('close() while runs of the instance are under way', () => {
   // A run takes its Storage Actions turn, then the state's: close() took the state's turn alone,
   // resolved before the runs behind the first had begun, and they opened the state again.

@@ -15,6 +15,7 @@ import { parseRunHeader } from '../runs/parse.js';
 import { withFileLock } from '../log/file-lock.js';
 import { failpoint } from '../testing/failpoint.js';
 import { comparePositions, LOG_START, type LogPosition } from '../log/position.js';
+import { inTurn } from '../process/turns.js';
 import { kindChangedMessage, kindsOtherThan, type ApplyOptions, type Change, type ChangeSink, type ProfileStore, type RunHeader, type RunOutcome, type RunProfile } from '../runs/run.js';
 import { stateOwner } from './state-owner.js';
 import { TableWriter, type EarlierWriterOf, type WriteResult } from '../writer/table-writer.js';
@@ -543,7 +544,16 @@ export class Stowage {
    * An activation's first run writes an entered row for every current member of its computation:
    * queued once, before the run's own changes, with the ids of the changes that made them members.
    */
-  private async ensureActivated(space: SpaceConfig, activation: ActivationConfig, lost: { lacksTable: () => Promise<boolean>; notices: string[]; requeued: Set<string> }): Promise<number> {
+  private ensureActivated(space: SpaceConfig, activation: ActivationConfig, lost: { lacksTable: () => Promise<boolean>; notices: string[]; requeued: Set<string> }): Promise<number> {
+    // One start at a time per state folder in this process: two instances on one folder each read
+    // the marker unset and each queued every member (other processes wait for the profile state).
+    return inTurn(`activation:${this.config.stateDir}`, () => this.ensureActivatedNow(space, activation, lost));
+  }
+
+  private async ensureActivatedNow(space: SpaceConfig, activation: ActivationConfig, lost: { lacksTable: () => Promise<boolean>; notices: string[]; requeued: Set<string> }): Promise<number> {
+    // The marker is read holding the profile state: another process's run, which held it, has
+    // written its start by then (read before, it was unset for both, and both queued the members).
+    const store = await this.profileStore();
     const mark = this.markers.read(space.name, activation);
     const where = `${activation.schema ?? space.name}.${activation.table}`;
     const lostWhy = `warehouse "${activation.warehouse}" had lost its table ${where} (dropped, or the database replaced${mark.madeAgain ? '; found when another write made it again' : ''})`;
@@ -562,7 +572,6 @@ export class Stowage {
         return 0;
       }
     }
-    const store = await this.profileStore();
     // An earlier start killed as it queued them left some of these events queued: they are not
     // queued twice (the copies would be written as duplicates, "already there" though the table
     // never held them). Those it wrote before it was killed are no longer queued, and are queued
