@@ -32,6 +32,18 @@ async function applyLinked(store: EmbeddedProfileStore, header: Partial<RunHeade
   return raw.map((c) => [c.profile.profileId, c.kind, c.entityId ?? null, jsonValue(c.entityContext), c.version]);
 }
 
+/** Runs a statement on a closed store's state.duckdb, as an older version, or a hand, left it. */
+async function onStateFile(dir: string, sql: string): Promise<void> {
+  const instance = await DuckDBInstance.create(join(dir, 'state.duckdb'));
+  const db = await instance.connect();
+  try {
+    await db.run(sql);
+  } finally {
+    db.closeSync();
+    instance.closeSync();
+  }
+}
+
 const dirs: string[] = [];
 const tempDir = () => {
   const dir = mkdtempSync(join(tmpdir(), 'state-'));
@@ -232,11 +244,7 @@ describe('EmbeddedProfileStore', () => {
     const refusal = 'computation "c" of space "s" is configured as an audience, but its profile state holds it as a trait';
     await expect(apply(store, 'audience', { id: 'r2' }, [profile('a')])).rejects.toThrow(refusal);
     await store.close();
-    const instance = await DuckDBInstance.create(join(dir, 'state.duckdb'));
-    const db = await instance.connect();
-    await db.run('DELETE FROM computation_kinds');
-    db.closeSync();
-    instance.closeSync();
+    await onStateFile(dir, 'DELETE FROM computation_kinds');
     store = await EmbeddedProfileStore.open(dir);
     expect(await store.storedKinds('s')).toEqual(new Map([['c', ['trait']]]));
     await expect(apply(store, 'audience', { id: 'r2' }, [profile('a')])).rejects.toThrow(refusal);
@@ -503,11 +511,7 @@ describe('EmbeddedProfileStore', () => {
       if (dir === made) await apply(store, 'audience', { id: 'r1' }, [profile('a')]);
       await store.close();
       // As a version before epochs left it.
-      const instance = await DuckDBInstance.create(join(dir, 'state.duckdb'));
-      const db = await instance.connect();
-      await db.run('DROP TABLE state_epoch');
-      db.closeSync();
-      instance.closeSync();
+      await onStateFile(dir, 'DROP TABLE state_epoch');
     }
     const fresh = await EmbeddedProfileStore.open(unused);
     expect((await apply(fresh, 'audience', { id: 'r1' }, [profile('a')])).raw[0]!.epoch).toMatch(/^[0-9a-f]{16}$/);
