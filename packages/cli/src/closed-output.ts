@@ -54,7 +54,8 @@ export function keepWorkingWhenOutputCloses(): void {
     if (!failed) return;
     // Whether the work was done, the exit code already says: only a command that ended well is said so.
     const done = !process.exitCode;
-    const seen = command === undefined ? 'the work itself was done' : WORK_SEEN[command];
+    // No command ran (`stowage --help`, a usage error): no work to tell of.
+    const seen = command === undefined ? undefined : WORK_SEEN[command];
     try {
       writeSync(2, `stowage: its output could not be written (${failed.message})${done && seen ? `; ${seen}` : ''}\n`);
     } catch {
