@@ -16,8 +16,8 @@ import { MAX_JSON_DEPTH } from './json-value.js';
  * text takes the common way (parsed, checked, written). No: whitespace, an escape JSON.stringify
  * would not write (`\/`, `\u0041`, an escaped lone surrogate), a number with an exponent, an
  * integer of sixteen digits or more, a fraction JavaScript writes otherwise (`1.50`, `0.0000001`),
- * `-0`, a key of digits only,
- * a key twice in one object, nesting past MAX_JSON_DEPTH (which the common way refuses).
+ * `-0`, a key of digits only, a key twice in one object, nesting past MAX_JSON_DEPTH (which the
+ * common way refuses).
  */
 export const isCanonicalJson = (text: string): boolean => canonicalJsonEnd(text, 0) === text.length;
 
