@@ -51,8 +51,9 @@ export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterS
     const skipped = () => console.log(`${stamp()} ${w.name}: the sync due now is skipped: the one before it is still running`);
     const job = new Cron(w.schedule, { timezone: 'UTC', protect: skipped }, () =>
       exclusive(w.name, async () => {
+        // A result of the schedule's, with the others on standard output (`serve >> log` keeps it): serve goes on.
         const record = await stowage.sync(w.name, { trigger: 'schedule' }).catch((error: Error) => {
-          console.error(`${stamp()} ${w.name}: not synced: ${error.message}`);
+          console.log(`${stamp()} ${w.name}: not synced: ${error.message}`);
           return undefined;
         });
         if (record) {
@@ -80,7 +81,7 @@ export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterS
   };
   const retry = async (warehouse: string) => {
     const results = await stowage.flush(warehouse, { trigger: 'retry', onlyQueued: true }).catch((error: Error) => {
-      console.error(`${stamp()} ${warehouse}: ${error.message}`);
+      console.log(`${stamp()} ${warehouse}: ${error.message}`);
       return [];
     });
     for (const { record } of results) {
@@ -90,7 +91,8 @@ export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterS
     const left = queuedSpaces(warehouse) ?? ['?'];
     retries.retried(warehouse, left.length > 0, Date.now());
     const next = retries.nextAt(warehouse);
-    if (next !== undefined) console.log(`Storage Actions events stay queued for warehouse ${warehouse} (space ${left.join(', ')}): next retry ${new Date(next).toISOString()}`);
+    // None once stopped: no retry comes.
+    if (next !== undefined && !stopped) console.log(`Storage Actions events stay queued for warehouse ${warehouse} (space ${left.join(', ')}): next retry ${new Date(next).toISOString()}`);
   };
   const lookAtQueues = () => {
     for (const warehouse of Object.keys(stowage.config.warehouses)) {
