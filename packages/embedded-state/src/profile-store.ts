@@ -173,7 +173,7 @@ export class EmbeddedProfileStore implements ProfileStore {
     } catch (error) {
       await this.db.run('ROLLBACK').catch(() => undefined);
       contexts.rollback();
-      throw diskError(error, this.file.dir) ?? error;
+      throw diskError(error, this.file.dir) ?? outOfMemory(error, kind) ?? error;
     } finally {
       texts.close();
       rmSync(texts.path, { force: true });
@@ -452,6 +452,19 @@ const CLASSIC_STATE = `SELECT m.computation, m.profile_id,
   WHERE m.space = $1 AND m.kind IN ('audience', 'trait') AND m.value IS NOT NULL`;
 
 /** A full or read-only disk under the state, said as such: which folder, and that the run can be sent again. */
+/**
+ * The state's engine out of its memory (STATE_OPTIONS' 512MB) as it applied a run, said as such:
+ * DuckDB's own words name neither the database nor anything a user of Stowage can set. A linked
+ * audience's entities' contexts are staged whole in it (a member's own context goes to the texts
+ * file): ~200 MB of them in one run is past what it holds.
+ */
+function outOfMemory(error: unknown, kind: ComputationKind): Error | undefined {
+  const message = (error as Error)?.message ?? '';
+  if (!/Out of Memory Error/i.test(message)) return undefined;
+  const why = kind === 'linked_audience' ? `: a linked audience's run stages its members' entities' contexts whole, and those of this run come to more than it holds (about 200 MB of them in one run; a member's own entityContext does not count)` : '';
+  return new Error(`the profile state ran out of its memory (512MB) as it applied the run${why}. Nothing of this run was applied (${message.split('\n')[0]})`, { cause: error });
+}
+
 function diskError(error: unknown, dir: string): Error | undefined {
   const message = (error as Error)?.message ?? String(error);
   const code = (error as { code?: string })?.code;
