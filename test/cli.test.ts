@@ -51,7 +51,7 @@ describe('the stowage command', () => {
 
   it('exits 2 on bad usage, saying what is wrong', async () => {
     const dir = project();
-    for (const args of [['sync', 'nowhere'], ['ingest', '-', '--space', 'nope'], ['history', '-n', 'abc'], ['history', '-w', 'nowhere'], ['frobnicate']]) {
+    for (const args of [['sync', 'nowhere'], ['ingest', '-', '--space', 'nope'], ['history', '-n', 'abc'], ['history', '-n', '1e2'], ['history', '-n', '0x10'], ['history', '-w', 'nowhere'], ['frobnicate']]) {
       const r = await stowage(args, { cwd: dir, input: '' });
       expect(r.code, args.join(' ')).toBe(2);
     }

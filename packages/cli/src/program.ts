@@ -16,7 +16,8 @@ import { errorMessage, EXIT } from './output.js';
 import { keepWorkingWhenOutputCloses, outputOf } from './closed-output.js';
 
 function positiveInteger(value: string): number {
-  const n = Number(value);
+  // Digits only: Number() also reads `1e2` and `0x10`, which no one means as a count.
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
   return n;
 }
