@@ -48,7 +48,8 @@ export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterS
 
   const jobs = Object.values(stowage.config.warehouses).map((w) => {
     // A slot that comes while this warehouse's sync before it still runs is skipped, and said.
-    const skipped = () => console.log(`${stamp()} ${w.name}: the sync due now is skipped: the one before it is still running`);
+    // The one before may not have begun: a sync waits for a retry of the warehouse's queue under way.
+    const skipped = () => console.log(`${stamp()} ${w.name}: the sync due now is skipped: the one before it has not ended (it runs, or waits for the retry of the warehouse's queue under way)`);
     const job = new Cron(w.schedule, { timezone: 'UTC', protect: skipped }, () =>
       exclusive(w.name, async () => {
         // A result of the schedule's, with the others on standard output (`serve >> log` keeps it): serve goes on.
