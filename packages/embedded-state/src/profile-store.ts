@@ -1,6 +1,6 @@
 import { mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, listValue, type DuckDBConnection } from '@duckdb/node-api';
 import { engineThreads, failpoint, HeldTooLongError, kindChangedMessage, kindsOtherThan, openDuckDBFile, STATE_FILE, type WaitWhileHeldOptions, StowageError, type ApplyOptions, type Change, type ChangeSink, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
 import { changesQuery, toChange, type ChangeRow, type RunOfChanges } from './changes.js';
 import { ContextStore } from './context-store.js';
@@ -360,12 +360,17 @@ export class EmbeddedProfileStore implements ProfileStore {
   /** In turn with runs: a run's transaction is open on the same connection while it applies. */
   applied(space: string, runs: Readonly<Record<string, string>>): Promise<Record<string, boolean>> {
     const turn = this.file.turn.then(async () => {
-      const answer: Record<string, boolean> = {};
-      for (const [computation, run] of Object.entries(runs)) {
-        const reader = await this.db.runAndReadAll('SELECT 1 FROM runs WHERE space = $1 AND computation = $2 AND run_id = $3', [space, computation, run]);
-        answer[computation] = reader.currentRowCount > 0;
-      }
-      return answer;
+      const marked = Object.entries(runs);
+      // One query for them all: a query each made every run of a space of 1,700 computations
+      // take 1.2 s more (each run asks this of every computation's latest run).
+      const reader = await this.db.runAndReadAll(
+        `SELECT r.computation FROM runs r
+         JOIN (SELECT unnest($2::VARCHAR[]) AS computation, unnest($3::VARCHAR[]) AS run_id) m ON m.computation = r.computation AND m.run_id = r.run_id
+         WHERE r.space = $1`,
+        [space, listValue(marked.map(([computation]) => computation)), listValue(marked.map(([, run]) => run))],
+      );
+      const found = new Set(reader.getRowsJS().map((row) => String(row[0])));
+      return Object.fromEntries(marked.map(([computation]) => [computation, found.has(computation)]));
     });
     this.file.turn = turn.catch(() => undefined);
     return turn;
