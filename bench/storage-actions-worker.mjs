@@ -10,6 +10,8 @@
 //   raw-copy  the PostgreSQL baseline: the same rows loaded into a fresh schema with COPY
 //   latency   K runs of 1,000 changes each: the time from handing a completed run to Stowage to
 //             its rows being committed in the warehouse
+//   restate   after run: a second snapshot of the same members, every context (and entity's) new:
+//             the state rewrites them, and writes no row
 //   history   (--history) rows of earlier runs put into the table before the run; forget deletes
 //             them again before the baseline reads the table back
 import { performance } from 'node:perf_hooks';
@@ -49,18 +51,26 @@ function entityContext(i, bytes) {
  * `asText` (`--contexts text`): each context as its JSON text, as a caller that received it as
  * text (a file, a queue's message, a request's body) hands it over.
  */
-async function* members(from, count, contextBytes, clock = { ms: 0 }, asText = false) {
+async function* members(from, count, contextBytes, clock = { ms: 0 }, asText = false, { round = 0, entities = 0 } = {}) {
   const CHUNK = 5_000;
   for (let start = from; start < from + count; start += CHUNK) {
     const t0 = performance.now();
     const chunk = [];
     for (let i = start; i < Math.min(start + CHUNK, from + count); i++) {
-      chunk.push({ profileId: `p${i}`, userId: `u${i}`, anonymousIds: [], emails: [], mobileIds: [], entityContext: asText ? new JsonText(JSON.stringify(entityContext(i, contextBytes))) : entityContext(i, contextBytes) });
+      const context = entityContext(i, contextBytes);
+      // A later run's cart of the same member: other contexts, the same size.
+      if (round > 0) context.round = round;
+      const member = { profileId: `p${i}`, userId: `u${i}`, anonymousIds: [], emails: [], mobileIds: [], entityContext: asText ? new JsonText(JSON.stringify(context)) : context };
+      if (entities > 0) member.entities = Array.from({ length: entities }, (_, k) => ({ id: `item_${k}`, context: { ...entityContext(i * entities + k, ENTITY_BYTES), round } }));
+      chunk.push(member);
     }
     clock.ms += performance.now() - t0;
     yield chunk;
   }
 }
+
+/** `--entities`: the size of each entity's context. */
+const ENTITY_BYTES = 256;
 
 const header = (id, kind = 'snapshot') => ({ space: SPACE, computation: 'carts', id, kind, completedAt: new Date().toISOString() });
 
@@ -78,11 +88,11 @@ async function history({ configPath, rows, contextBytes, warehouse }) {
 
 const forget = ({ warehouse }) => dropHistory(warehouse, { schema: SPACE, table: TABLE }).then(() => ({}));
 
-async function run({ configPath, count, contextBytes, asText }) {
+async function run({ configPath, count, contextBytes, asText, entities }) {
   const stowage = openStowage(configPath);
   const input = { ms: 0 };
   const t0 = performance.now();
-  const result = await stowage.applyRun(header('r1'), members(0, count, contextBytes, input, asText));
+  const result = await stowage.applyRun(header('r1'), members(0, count, contextBytes, input, asText, { entities }));
   // The run's time, without the time this script spent making its input.
   const seconds = (performance.now() - t0 - input.ms) / 1000;
   // Not part of the run's time, printed beside it: closing checkpoints the profile state and the
@@ -96,6 +106,18 @@ async function run({ configPath, count, contextBytes, asText }) {
   // overlapping writes counted once; summed.
   const writeSeconds = result.activations.reduce((ms, a) => ms + a.ms, 0) / 1000;
   return { seconds, inputSeconds: input.ms / 1000, closeSeconds, writeSeconds, changes: result.changes, events: result.events, rows: Object.values(write.rows).reduce((a, b) => a + b, 0) };
+}
+
+/** The same members again, each context new: rewritten in the state, no row written. */
+async function restate({ configPath, count, contextBytes, asText, entities }) {
+  const stowage = openStowage(configPath);
+  const input = { ms: 0 };
+  const t0 = performance.now();
+  const result = await stowage.applyRun(header('r2'), members(0, count, contextBytes, input, asText, { round: 1, entities }));
+  const seconds = (performance.now() - t0 - input.ms) / 1000;
+  await stowage.close();
+  if (result.changes !== 0) throw new Error(`the second run made ${result.changes} changes, expected none`);
+  return { seconds };
 }
 
 async function latency({ configPath, runs, perRun, contextBytes, asText }) {
@@ -115,6 +137,6 @@ async function latency({ configPath, runs, perRun, contextBytes, asText }) {
 
 const raw = ({ warehousePath, rawPath, duckdbOptions }) => rawAppend({ warehousePath, rawPath, schema: SPACE, duckdbOptions });
 
-const roles = { run, raw, latency, history, forget, 'raw-copy': rawCopy };
+const roles = { run, raw, restate, latency, history, forget, 'raw-copy': rawCopy };
 
 servePhases(roles);

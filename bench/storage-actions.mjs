@@ -36,6 +36,7 @@ function options() {
       changes: { type: 'string', default: '1000000' },
       'context-bytes': { type: 'string', default: '1024' },
       contexts: { type: 'string', default: 'object' },
+      entities: { type: 'string', default: '0' },
       history: { type: 'string', default: '0' },
       repeat: { type: 'string', default: '1' },
       'latency-runs': { type: 'string', default: '30' },
@@ -46,17 +47,19 @@ function options() {
     },
   });
   if (values.help) {
-    console.log('usage: node bench/storage-actions.mjs [--changes 1000000] [--context-bytes 1024] [--contexts object|text] [--history 0] [--repeat N] [--latency-runs 30] [--warehouse duckdb|postgres] [--postgres-url URL] [--keep]');
+    console.log('usage: node bench/storage-actions.mjs [--changes 1000000] [--context-bytes 1024] [--contexts object|text] [--entities 0] [--history 0] [--repeat N] [--latency-runs 30] [--warehouse duckdb|postgres] [--postgres-url URL] [--keep]');
     console.log('  --history N   the table already holds N rows of earlier runs (made in SQL, not timed) when the run is written');
+    console.log('  --entities K  each member also lists K entities, each with a context of ~256 bytes');
     process.exit(0);
   }
   const n = (name) => {
     const v = Number(String(values[name]).replace(/_/g, ''));
-    if (!Number.isSafeInteger(v) || v < (name === 'history' ? 0 : 1)) throw new Error(`--${name} must be a ${name === 'history' ? 'non-negative' : 'positive'} integer, not ${values[name]}`);
+    const least = name === 'history' || name === 'entities' ? 0 : 1;
+    if (!Number.isSafeInteger(v) || v < least) throw new Error(`--${name} must be a ${least === 0 ? 'non-negative' : 'positive'} integer, not ${values[name]}`);
     return v;
   };
   if (values.contexts !== 'object' && values.contexts !== 'text') throw new Error(`--contexts must be object or text, not ${values.contexts}`);
-  return { changes: n('changes'), contextBytes: n('context-bytes'), contextsAsText: values.contexts === 'text', history: n('history'), repeat: n('repeat'), latencyRuns: n('latency-runs'), keep: values.keep, warehouse: values.warehouse, postgresUrl: values['postgres-url'] };
+  return { changes: n('changes'), contextBytes: n('context-bytes'), contextsAsText: values.contexts === 'text', history: n('history'), entities: n('entities'), repeat: n('repeat'), latencyRuns: n('latency-runs'), keep: values.keep, warehouse: values.warehouse, postgresUrl: values['postgres-url'] };
 }
 
 /**
@@ -81,7 +84,7 @@ async function main() {
   console.log(`Stowage Storage Actions benchmark — ${new Date().toISOString().slice(0, 10)}`);
   console.log(`code: ${describeCode()} (measured as built in dist/: run \`npm run build\` first)`);
   console.log(`machine: ${cpus().length} cores, ${fmt(totalmem() / 2 ** 30, 1)} GiB; node ${process.version}; ${target.describe()}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`${fmt(opts.changes)} changes, entity contexts of ~${fmt(opts.contextBytes)} bytes${opts.contextsAsText ? ' handed over as JSON text (JsonText)' : ''}${opts.history ? `, into a table already holding ${fmt(opts.history)} rows of earlier runs` : ''}; runs: ${opts.repeat}; latency: ${opts.latencyRuns} runs of 1,000 changes\n`);
+  console.log(`${fmt(opts.changes)} changes, entity contexts of ~${fmt(opts.contextBytes)} bytes${opts.entities ? `, ${opts.entities} entities a member (~256 bytes each)` : ''}${opts.contextsAsText ? ' handed over as JSON text (JsonText)' : ''}${opts.history ? `, into a table already holding ${fmt(opts.history)} rows of earlier runs` : ''}; runs: ${opts.repeat}; latency: ${opts.latencyRuns} runs of 1,000 changes\n`);
   const root = mkdtempSync(join(tmpdir(), 'stowage-bench-actions-'));
   try {
     const runs = [];
@@ -91,14 +94,17 @@ async function main() {
       const configPath = writeConfig(dir, target.kind, fresh.settings, opts.history > 0);
       const warehouse = target.kind === 'duckdb' ? { kind: 'duckdb', path: join(dir, fresh.settings.path) } : { kind: 'postgres', url: fresh.settings.url };
       if (opts.history > 0) await runChild(WORKER, { role: 'history', configPath, rows: opts.history, contextBytes: opts.contextBytes, warehouse });
-      const write = await runChild(WORKER, { role: 'run', configPath, count: opts.changes, contextBytes: opts.contextBytes, asText: opts.contextsAsText });
+      const members = { configPath, count: opts.changes, contextBytes: opts.contextBytes, asText: opts.contextsAsText, entities: opts.entities };
+      const write = await runChild(WORKER, { role: 'run', ...members });
       if (opts.history > 0) await runChild(WORKER, { role: 'forget', warehouse });
       if (write.rows !== opts.changes) throw new Error(`the run wrote ${write.rows} rows, expected ${opts.changes}`);
       const raw = await runChild(WORKER, fresh.raw('bench'));
-      runs.push({ write, raw });
+      const restate = await runChild(WORKER, { role: 'restate', ...members });
+      runs.push({ write, raw, restate });
       console.log(
         `  run ${i + 1}: run → rows committed ${write.seconds.toFixed(2)} s (state diff and write; making the input, ${write.inputSeconds.toFixed(2)} s, taken out), of which writing ${write.writeSeconds.toFixed(2)} s; closing after it ${write.closeSeconds.toFixed(2)} s; ` +
-          `${target.baseline} ${raw.seconds.toFixed(2)} s; RSS ${fmt(write.maxRssMB)} MB`,
+          `${target.baseline} ${raw.seconds.toFixed(2)} s; RSS ${fmt(write.maxRssMB)} MB; ` +
+          `a second run of the same members, every context new (no row to write): ${restate.seconds.toFixed(2)} s, RSS ${fmt(restate.maxRssMB)} MB`,
       );
       if (!opts.keep) {
         rmSync(dir, { recursive: true, force: true });

@@ -74,11 +74,12 @@ export function toChange(space: string, r: ChangeRow, epoch: string, run?: RunOf
 }
 
 /**
- * The emitted changes of a run (`run_changes`, and `run_entity_changes` for a linked audience).
- * A replay emits the same changes, with the same versions, hence the same message ids, which is
- * all a warehouse needs to land each once. A linked audience's come in the order of the run's
- * listing, with the rows that only bring a new context to the state: their texts are appended to
- * the state's texts file in that order, where the diff placed them (`store_at`). Other kinds'
+ * The emitted changes of a run's members (`run_changes`; a linked audience's entities are
+ * streamed after them, `ENTITY_CHANGES`). A replay emits the same changes, with the same versions,
+ * hence the same message ids, which is all a warehouse needs to land each once. A linked
+ * audience's come in the order of the run's listing, with the rows that only bring a new context
+ * to the state: their texts are appended to the state's texts file in that order, where the diff
+ * placed them (`store_at`). Other kinds'
  * come in no particular order. What every change of the run shares (computation, run, time) is
  * not read back per row, and a journey step's context (the only kind that has one) is joined
  * only for journey steps: of the ~0.8 s spent reading back 100,000 changes, the three shared
@@ -86,16 +87,11 @@ export function toChange(space: string, r: ChangeRow, epoch: string, run?: RunOf
  * `$1` = space.
  */
 export function changesQuery(linked: boolean, withJourney: boolean): string {
-  const entities = linked
-    ? `UNION ALL SELECT profile_id, NULL, entity_id, kind, CASE WHEN present THEN 'true' ELSE 'false' END, version, context, NULL, NULL, NULL, NULL, NULL, true${withJourney ? ', NULL, NULL' : ''}
-       FROM run_entity_changes WHERE emitted`
-    : '';
   const journey = withJourney ? ', r.journey_context, r.journey_metadata' : '';
   return `WITH c AS (
-      SELECT c.profile_id, c.seq, NULL::VARCHAR AS entity_id, c.kind, c.value, c.version, c.context AS entity_context,
+      SELECT c.profile_id, c.seq, c.kind, c.value, c.version, c.context AS entity_context,
              c.context_from, c.context_hash, c.context_at, c.context_len, c.store_at, c.emitted${journey}
-      FROM run_changes c ${withJourney ? 'LEFT JOIN run_rows r USING (profile_id) ' : ''}WHERE c.emitted${linked ? ` OR c.context_from = 'run'` : ''}
-      ${entities})
+      FROM run_changes c ${withJourney ? 'LEFT JOIN run_rows r USING (profile_id) ' : ''}WHERE c.emitted${linked ? ` OR c.context_from = 'run'` : ''})
     SELECT c.*, p.user_id, p.anonymous_ids, p.emails, p.mobile_ids
     FROM c JOIN profiles p ON p.space = $1 AND p.profile_id = c.profile_id${linked ? ' ORDER BY c.seq NULLS LAST' : ''}`;
 }

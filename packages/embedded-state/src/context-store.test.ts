@@ -26,6 +26,16 @@ async function run(store: EmbeddedProfileStore, h: RunHeader, profiles: RunProfi
   return changes.map((c) => [c.profile.profileId, c.kind, jsonValue(c.entityContext)]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
 }
 
+/** A member with entities, each `[id, context]`. */
+const withEntities = (id: string, context: Record<string, unknown>, entities: Array<[string, Record<string, unknown>]>): RunProfile => ({ ...member(id, context), entities: entities.map(([e, c]) => ({ id: e, context: c })) });
+
+/** Applies a linked audience run; its emitted entity changes as [profile, kind, entity, context]. */
+async function entityChanges(store: EmbeddedProfileStore, h: RunHeader, profiles: RunProfile[]) {
+  const changes: Change[] = [];
+  await store.applyRun(h, 'linked_audience', rows(profiles), { emit: async (b) => void changes.push(...b), settle: async () => undefined });
+  return changes.filter((c) => c.entityId !== undefined).map((c) => [c.profile.profileId, c.kind, c.entityId, jsonValue(c.entityContext)]).sort((a, b) => `${a[1]}${a[2]}`.localeCompare(`${b[1]}${b[2]}`));
+}
+
 const texts = (dir: string) => readdirSync(dir).filter((name) => name.endsWith('.texts')).sort();
 const size = (dir: string, name: string) => statSync(join(dir, name)).size;
 
@@ -148,6 +158,26 @@ describe("the profile state's texts file of entity contexts", () => {
     expect(await stateRows(dir, 'SELECT generation, length FROM context_file')).toEqual([[1n, BigInt(size(dir, 'contexts-1.texts'))]]);
   });
 
+  it("keeps entities' contexts in the file too, and moves them with the members' when it is rewritten", async () => {
+    const dir = tempDir();
+    const store = await EmbeddedProfileStore.open(dir, 30_000, { compactContextsFrom: 1 });
+    await run(store, header('r1', 1), [withEntities('a', { v: 'a1' }, [['x', { e: 'x1' }], ['y', { e: 'y1' }]])]);
+    // Placed after the members' contexts, in the order listed; the state's rows hold no text.
+    expect(readFileSync(join(dir, 'contexts-0.texts'), 'utf8')).toBe('{"v":"a1"}{"e":"x1"}{"e":"y1"}');
+    // The member's and x's contexts replaced, silently: then past half dead, rewritten.
+    expect(await entityChanges(store, header('r2', 2), [withEntities('a', { v: 'a2' }, [['x', { e: 'x2' }], ['y', { e: 'y1' }]])])).toEqual([]);
+    expect(await entityChanges(store, header('r3', 3), [withEntities('a', { v: 'a3' }, [['x', { e: 'x3' }], ['y', { e: 'y1' }]])])).toEqual([]);
+    expect(texts(dir)).toEqual(['contexts-1.texts']);
+    expect(readFileSync(join(dir, 'contexts-1.texts'), 'utf8')).toBe('{"e":"y1"}{"v":"a3"}{"e":"x3"}');
+    // Each read back from where it moved: removed, a new one added beside.
+    expect(await entityChanges(store, header('r4', 4), [withEntities('a', { v: 'a3' }, [['z', { e: 'z1' }]])])).toEqual([
+      ['a', 'entity_added', 'z', { e: 'z1' }],
+      ['a', 'entity_removed', 'x', { e: 'x3' }],
+      ['a', 'entity_removed', 'y', { e: 'y1' }],
+    ]);
+    await store.close();
+  });
+
   it('applies the run when its compaction fails, says so, and compacts at the next run', async () => {
     const dir = tempDir();
     const store = await EmbeddedProfileStore.open(dir, 30_000, { compactContextsFrom: 1 });
@@ -203,5 +233,27 @@ describe("the profile state's texts file of entity contexts", () => {
       ['b', '{"v":2}', null, null],
     ]);
     expect(existsSync(join(dir, 'contexts-0.texts')) && size(dir, 'contexts-0.texts')).toBe(7);
+  });
+
+  it("takes over entities' contexts a state kept in its rows before: read for a removal, moved to the file when a run restates them", async () => {
+    const dir = tempDir();
+    let store = await EmbeddedProfileStore.open(dir);
+    await run(store, header('r1', 1), [withEntities('a', { v: 1 }, [['x', { e: 1 }], ['y', { e: 2 }]])]);
+    await store.close();
+    const instance = await DuckDBInstance.create(join(dir, 'state.duckdb'));
+    const db = await instance.connect();
+    await db.run(`UPDATE entity_memberships SET context = CASE entity_id WHEN 'x' THEN '{"e":1}' ELSE '{"e":2}' END, context_hash = NULL, context_at = NULL, context_len = NULL`);
+    db.closeSync();
+    instance.closeSync();
+    store = await EmbeddedProfileStore.open(dir);
+    // x restated as it was: no change, but its row now refers to the file; y is removed with its old text.
+    expect(await entityChanges(store, header('r2', 2), [withEntities('a', { v: 1 }, [['x', { e: 1 }]])])).toEqual([['a', 'entity_removed', 'y', { e: 2 }]]);
+    await store.close();
+    const file = readFileSync(join(dir, 'contexts-0.texts'), 'utf8');
+    const stored = await stateRows(dir, 'SELECT entity_id, present, context, context_at, context_len FROM entity_memberships ORDER BY entity_id');
+    expect(stored.map(([id, present, text, at, len]) => [id, present, text, at === null ? null : file.slice(Number(at), Number(at) + Number(len))])).toEqual([
+      ['x', true, null, '{"e":1}'],
+      ['y', false, null, null],
+    ]);
   });
 });

@@ -352,9 +352,11 @@ describe('EmbeddedProfileStore', () => {
     const texts = readFileSync(join(dir, 'contexts-0.texts'));
     const members = (await rows('SELECT profile_id, run_id, updated_at, context_at, context_len FROM memberships')).map(([id, run, at, from, len]) => [id, run, at, texts.subarray(Number(from), Number(from) + Number(len)).toString()]);
     expect(members).toEqual([['a', 'r1', '2026-11-23T01:00:00.000Z', '{"v":2}']]);
-    expect(await rows('SELECT entity_id, run_id, updated_at, context FROM entity_memberships ORDER BY entity_id')).toEqual([
-      ['x', 'r1', '2026-11-23T01:00:00.000Z', '{"v":2}'],
-      ['y', 'r2', '2026-11-23T02:00:00.000Z', '{}'],
+    // So is an entity's.
+    const entities = (await rows('SELECT entity_id, run_id, updated_at, context_at, context_len, context FROM entity_memberships ORDER BY entity_id')).map(([id, run, at, from, len, text]) => [id, run, at, texts.subarray(Number(from), Number(from) + Number(len)).toString(), text]);
+    expect(entities).toEqual([
+      ['x', 'r1', '2026-11-23T01:00:00.000Z', '{"v":2}', null],
+      ['y', 'r2', '2026-11-23T02:00:00.000Z', '{}', null],
     ]);
     db.closeSync();
     instance.closeSync();

@@ -5,7 +5,7 @@ import { engineThreads, failpoint, HeldTooLongError, kindChangedMessage, kindsOt
 import { changesQuery, toChange, type ChangeRow, type RunOfChanges } from './changes.js';
 import { ContextStore } from './context-store.js';
 import { placedDiffQuery } from './diff.js';
-import { entityDiffQuery } from './entity-diff.js';
+import { ENTITY_CHANGES, entityDiffQuery } from './entity-diff.js';
 import { STATE_SCHEMA } from './schema.js';
 import { stateEpoch } from './state-epoch.js';
 import { markedProfiles, otherContent, runContentMark } from './run-content.js';
@@ -121,7 +121,7 @@ export class EmbeddedProfileStore implements ProfileStore {
       const diffParams = linked ? [space, computation, EMPTY_CONTEXT_HASH, contexts.end] : [space, computation];
       await this.db.run(`CREATE OR REPLACE TEMP TABLE run_changes AS ${placedDiffQuery(kind, header.kind)}`, diffParams);
       // Entities are diffed against the memberships as they were before the run.
-      if (linked) await this.db.run(`CREATE OR REPLACE TEMP TABLE run_entity_changes AS ${entityDiffQuery(header.kind)}`, [space, computation]);
+      if (linked) await this.db.run(`CREATE OR REPLACE TEMP TABLE run_entity_changes AS ${entityDiffQuery(header.kind)}`, [space, computation, contexts.end]);
       // From the first change handed on, the run's time is fixed: whatever this attempt writes
       // is stamped with it, and so is every later attempt's. Another run's attempt that handed
       // changes on and was never applied made the same message ids with its own time.
@@ -129,7 +129,9 @@ export class EmbeddedProfileStore implements ProfileStore {
       sink.alsoAt?.(others, pinned === undefined && others?.length === 0, await this.knownUntil());
       if (pinned === undefined) await this.pins.run('INSERT INTO run_attempts (space, computation, run_id, completed_at, content) VALUES ($1, $2, $3, $4, $5)', [space, computation, header.id, header.completedAt, content]);
       const run = { computation, run_id: header.id, at: header.completedAt };
-      const changes = await this.streamChanges(changesQuery(linked, kind === 'journey_step'), [space], space, (c) => sink.emit(c), run, texts);
+      let changes = await this.streamChanges(changesQuery(linked, kind === 'journey_step'), [space], space, (c) => sink.emit(c), run, texts);
+      // Their new texts placed after the members' (entityDiffQuery).
+      if (linked) changes += await this.streamChanges(ENTITY_CHANGES, [space], space, (c) => sink.emit(c), run, texts);
       // Read before this run's memberships are written: the run's own computation only where it changed nothing for the profile.
       if (sink.restate) {
         const restated = `${CLASSIC_STATE} AND m.profile_id IN (SELECT profile_id FROM run_new_ids) AND NOT (m.computation = $2 AND m.profile_id IN (SELECT profile_id FROM run_changes))`;
@@ -173,11 +175,12 @@ export class EmbeddedProfileStore implements ProfileStore {
     } catch (error) {
       await this.db.run('ROLLBACK').catch(() => undefined);
       contexts.rollback();
-      throw diskError(error, this.file.dir) ?? outOfMemory(error, kind) ?? error;
+      throw diskError(error, this.file.dir) ?? outOfMemory(error) ?? error;
     } finally {
       texts.close();
       rmSync(texts.path, { force: true });
       await this.db.run('DROP TABLE IF EXISTS run_rows').catch(() => undefined);
+      await this.db.run('DROP TABLE IF EXISTS run_entities').catch(() => undefined);
       await this.db.run('DROP TABLE IF EXISTS run_changes').catch(() => undefined);
       for (const table of ['run_entity_changes', 'run_kept', 'run_entities_kept', 'run_new_ids']) await this.db.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
     }
@@ -194,6 +197,9 @@ export class EmbeddedProfileStore implements ProfileStore {
     // A row rewritten for its context alone (`kept`) keeps the run and time that made it what it
     // is: those two narrow columns are set aside, the old rows deleted, and the new ones inserted
     // straight from the diff (a copy of them would move every member's context once more).
+    // Joined back by key alone (only kept rows are set aside): with the kind in the join's
+    // condition too, DuckDB joined in nested loops, and a run that rewrote 80,000 entities'
+    // contexts spent 7 s in it (quadratic: 100,000 members' contexts, minutes).
     await this.db.run(
       `CREATE OR REPLACE TEMP TABLE run_kept AS
        SELECT m.profile_id, m.run_id, m.updated_at FROM memberships m
@@ -206,7 +212,7 @@ export class EmbeddedProfileStore implements ProfileStore {
        SELECT $1, $2, c.profile_id, $3, c.value, c.version,
               CASE WHEN c.kind <> 'kept' THEN $4 ELSE k.run_id END, CASE WHEN c.kind <> 'kept' THEN $5 ELSE k.updated_at END,
               c.context, c.context_hash, CASE WHEN c.context_from = 'run' THEN c.store_at ELSE c.context_at END, c.context_len
-       FROM run_changes c LEFT JOIN run_kept k ON c.kind = 'kept' AND k.profile_id = c.profile_id`,
+       FROM run_changes c LEFT JOIN run_kept k ON k.profile_id = c.profile_id`,
       [space, computation, kind, header.id, header.completedAt],
     );
     if (linked) {
@@ -224,11 +230,12 @@ export class EmbeddedProfileStore implements ProfileStore {
         [space, computation],
       );
       await this.db.run(
-        `INSERT INTO entity_memberships (space, computation, profile_id, entity_id, present, context, version, run_id, updated_at)
-         SELECT $1, $2, c.profile_id, c.entity_id, c.present, c.context, c.version,
-                CASE WHEN c.kind <> 'entity_kept' THEN $3 ELSE k.run_id END, CASE WHEN c.kind <> 'entity_kept' THEN $4 ELSE k.updated_at END
+        `INSERT INTO entity_memberships (space, computation, profile_id, entity_id, present, context, context_hash, context_at, context_len, version, run_id, updated_at)
+         SELECT $1, $2, c.profile_id, c.entity_id, c.present, NULL,
+                CASE WHEN c.present THEN c.context_hash END, CASE WHEN c.present THEN c.store_at END, CASE WHEN c.present THEN c.context_len END,
+                c.version, CASE WHEN c.kind <> 'entity_kept' THEN $3 ELSE k.run_id END, CASE WHEN c.kind <> 'entity_kept' THEN $4 ELSE k.updated_at END
          FROM run_entity_changes c
-         LEFT JOIN run_entities_kept k ON c.kind = 'entity_kept' AND k.profile_id = c.profile_id AND k.entity_id = c.entity_id`,
+         LEFT JOIN run_entities_kept k ON k.profile_id = c.profile_id AND k.entity_id = c.entity_id`,
         [space, computation, header.id, header.completedAt],
       );
     }
@@ -456,20 +463,19 @@ const CLASSIC_STATE = `SELECT m.computation, m.profile_id,
   FROM memberships m JOIN profiles p ON p.space = m.space AND p.profile_id = m.profile_id
   WHERE m.space = $1 AND m.kind IN ('audience', 'trait') AND m.value IS NOT NULL`;
 
-/** A full or read-only disk under the state, said as such: which folder, and that the run can be sent again. */
 /**
  * The state's engine out of its memory (STATE_OPTIONS' 512MB) as it applied a run, said as such:
- * DuckDB's own words name neither the database nor anything a user of Stowage can set. A linked
- * audience's entities' contexts are staged whole in it (a member's own context goes to the texts
- * file): ~200 MB of them in one run is past what it holds.
+ * DuckDB's own words name neither the database nor anything a user of Stowage can set. Linked
+ * audiences' contexts, the widest of a run's fields, are kept out of it (ContextStore); what is
+ * left in it is each profile's identifiers, values and journey fields.
  */
-function outOfMemory(error: unknown, kind: ComputationKind): Error | undefined {
+function outOfMemory(error: unknown): Error | undefined {
   const message = (error as Error)?.message ?? '';
   if (!/Out of Memory Error/i.test(message)) return undefined;
-  const why = kind === 'linked_audience' ? `: a linked audience's run stages its members' entities' contexts whole, and those of this run come to more than it holds (about 200 MB of them in one run; a member's own entityContext does not count)` : '';
-  return new Error(`the profile state ran out of its memory (512MB) as it applied the run${why}. Nothing of this run was applied (${message.split('\n')[0]})`, { cause: error });
+  return new Error(`the profile state ran out of its memory (512MB) as it applied the run: its profiles' identifiers, values and journey contexts come to more than it holds in one run (split the run into deltas). Nothing of this run was applied (${message.split('\n')[0]})`, { cause: error });
 }
 
+/** A full or read-only disk under the state, said as such: which folder, and that the run can be sent again. */
 function diskError(error: unknown, dir: string): Error | undefined {
   const message = (error as Error)?.message ?? String(error);
   const code = (error as { code?: string })?.code;

@@ -7,12 +7,20 @@ import type { RunHeader } from '@stowage/core';
  * order of the profiles, or of a profile's entities (a set, as the diff takes them). Kept with an attempt that handed changes on (`run_attempts.content`), so that a run
  * sent again under that id is known to hold what the attempt held. DuckDB's hash, summed:
  * 0.1 s for a million profiles, where an md5 of each took 0.7 s; it may change from one DuckDB
- * version to the next, so the mark names the version, and marks of two versions are not compared.
+ * version to the next, so the mark names the version (and the mark's format), and marks of two
+ * versions are not compared.
  */
+/**
+ * What the mark hashes, beside DuckDB's version: marks of another format are not compared. `+e`:
+ * entities by id and context hash, each summed as a profile is (before, by their context's text).
+ */
+const MARK_FORMAT = '+e';
+
 export async function runContentMark(db: DuckDBConnection, kind: RunHeader['kind']): Promise<string> {
   const reader = await db.runAndReadAll(
-    `SELECT (SELECT library_version FROM pragma_version()) AS version, count(*) AS n,
-            coalesce(sum(hash(profile_id, user_id, anonymous_ids, emails, mobile_ids, value, op, context_hash, list_sort(entities), journey_context, journey_metadata)::HUGEINT), 0)::VARCHAR AS sum
+    `SELECT (SELECT library_version FROM pragma_version()) || '${MARK_FORMAT}' AS version, count(*) AS n,
+            (coalesce(sum(hash(profile_id, user_id, anonymous_ids, emails, mobile_ids, value, op, context_hash, lists_entities, journey_context, journey_metadata)::HUGEINT), 0)
+             + (SELECT coalesce(sum(hash(profile_id, entity_id, context_hash)::HUGEINT), 0) FROM run_entities))::VARCHAR AS sum
        FROM run_rows`,
   );
   const [version, n, sum] = reader.getRowsJS()[0]!;

@@ -28,6 +28,11 @@ export const STATE_SCHEMA = [
      space VARCHAR, computation VARCHAR, profile_id VARCHAR, entity_id VARCHAR, present BOOLEAN, context VARCHAR,
      version BIGINT, run_id VARCHAR, updated_at VARCHAR
      /* key: space, computation, profile_id, entity_id */)`,
+  // A present entity's context by reference, as a member's (its text in the texts file); `context`
+  // holds the text of rows written before (their hash NULL: the next run that states them rewrites them).
+  `ALTER TABLE entity_memberships ADD COLUMN IF NOT EXISTS context_hash VARCHAR`,
+  `ALTER TABLE entity_memberships ADD COLUMN IF NOT EXISTS context_at BIGINT`,
+  `ALTER TABLE entity_memberships ADD COLUMN IF NOT EXISTS context_len BIGINT`,
   // A run's completion time as its first attempt gave it, until the run is applied: every
   // attempt stamps its changes with it, whatever its own header says.
   `CREATE TABLE IF NOT EXISTS run_attempts (space VARCHAR, computation VARCHAR, run_id VARCHAR, completed_at VARCHAR)`,
