@@ -9,7 +9,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Runs one phase in a fresh Node process (`worker` answers with `servePhases`); resolves to its answer. */
 export function runChild(worker, job) {
   return new Promise((resolve, reject) => {
-    const child = fork(worker, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // BENCH_CHILD_ARGS: Node options for the phases (a CPU profile: `--cpu-prof --cpu-prof-dir=DIR`).
+    const execArgv = (process.env.BENCH_CHILD_ARGS ?? '').split(/\s+/).filter(Boolean);
+    const child = fork(worker, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let answer;
     child.once('message', (m) => (answer = m));
     child.once('error', reject);
