@@ -15,7 +15,7 @@ import { memberAfter, STATE } from './diff.js';
  * with four kilobyte entities each outgrew when they were staged whole. An entity listed by the
  * run (`context_from` 'run') takes its text from the run's texts file and is placed in the
  * state's after the members' new contexts, in the order the run listed them (`store_at`, the
- * order `entityChangesQuery` streams them in); a removed one is emitted with its stored text
+ * order `ENTITY_CHANGES` streams them in); a removed one is emitted with its stored text
  * ('stored': its place, or the text itself in `context` for rows written before). A row of an
  * entity no longer present keeps no context: nothing reads it again.
  * `$1` = space, `$2` = computation, `$3` = the end of the state's texts file before the run.

@@ -203,6 +203,10 @@ describe('EmbeddedProfileStore', () => {
       [{ profileId: 'p1', entityContext: new JsonText('[1]') }, 'profile "p1": entityContext must be an object; nothing of this run was applied'],
       [{ profileId: 'p1', entityContext: new JsonText('{"x": 1e400}') }, 'profile "p1": entityContext.x is a number beyond the range of a double (read as Infinity); send it as a string; nothing of this run was applied'],
       [{ profileId: 'p1', entities: [{ id: 'x', context: { at: 1n } }] }, 'profile "p1": entities[0].context cannot be written as JSON'],
+      // Which JSON cannot write, or writes as no object: said, not a bare TypeError deep in the staging.
+      [{ profileId: 'p1', entities: [{ id: 'x', context: {} }, { id: 'y', context: () => 1 }] }, 'profile "p1": entities[1].context must be an object'],
+      [{ profileId: 'p1', entities: [{ id: 'x', context: 'cart' }] }, 'profile "p1": entities[0].context must be an object'],
+      [{ profileId: 'p1', entities: [{ id: 'x', context: new JsonText('{"a":') }] }, 'profile "p1": entities[0].context is not JSON text ('],
       [{ profileId: 'p1', journeyContext: { n: 2n } }, 'profile "p1": journeyContext cannot be written as JSON'],
       [{ profileId: 'p1', value: 3n }, 'profile "p1": value cannot be written as JSON'],
     ];
@@ -234,6 +238,26 @@ describe('EmbeddedProfileStore', () => {
     await expect(run([cart('a', entities), cart('b')], 'delta')).rejects.toThrow(refusal);
     // The same profiles, in another order, a profile's entities too, and with the repeat left out: the same run.
     expect(await run([cart('b'), cart('a', [...entities].reverse())])).toMatchObject({ applied: true, profiles: 2 });
+    await store.close();
+  });
+
+  it("applies a run sent again after an attempt whose content mark cannot be compared (an earlier version's), saying so", async () => {
+    const dir = tempDir();
+    let store = await EmbeddedProfileStore.open(dir);
+    const header = { space: 's', computation: 'c', id: 'r1', kind: 'snapshot' as const, completedAt: '2026-11-23T10:00:00.000Z' };
+    const yielding = (profiles: RunProfile[]) => (async function* () { yield profiles; })();
+    await expect(store.applyRun(header, 'linked_audience', yielding([profile('a')]), { emit: async () => undefined, settle: async () => Promise.reject(new Error('killed')) })).rejects.toThrow('killed');
+    await store.close();
+    // As the earlier version marked it: DuckDB's version alone, no format.
+    const instance = await DuckDBInstance.create(join(dir, 'state.duckdb'));
+    const db = await instance.connect();
+    await db.run(`UPDATE run_attempts SET content = regexp_replace(content, '^([^|+]*)[^|]*', '\\1')`);
+    expect((await db.runAndReadAll('SELECT content FROM run_attempts')).getRowsJS()[0]![0]).toMatch(/^v?[0-9.]+\|snapshot\|1\|/);
+    db.closeSync();
+    instance.closeSync();
+    store = await EmbeddedProfileStore.open(dir);
+    const outcome = await store.applyRun(header, 'linked_audience', yielding([profile('b')]), { emit: async () => undefined, settle: async () => undefined });
+    expect(outcome).toMatchObject({ applied: true, notices: [expect.stringMatching(/^run r1 was interrupted before, under an earlier version of Stowage \(or of DuckDB\), after handing changes on: whether what was sent now holds what that attempt held could not be checked/)] });
     await store.close();
   });
 

@@ -8,7 +8,7 @@ import { placedDiffQuery } from './diff.js';
 import { ENTITY_CHANGES, entityDiffQuery } from './entity-diff.js';
 import { STATE_SCHEMA } from './schema.js';
 import { stateEpoch } from './state-epoch.js';
-import { markedProfiles, otherContent, runContentMark } from './run-content.js';
+import { compareContent, markedProfiles, runContentMark } from './run-content.js';
 import { contextHash, stageRun } from './staging.js';
 import { TextFile } from './text-file.js';
 
@@ -107,7 +107,8 @@ export class EmbeddedProfileStore implements ProfileStore {
       const { profiles: count, repeats } = await stageRun(this.db, profiles, texts);
       texts.flush();
       const content = await runContentMark(this.db, header.kind);
-      if (attempt && otherContent(attempt.content, content)) throw new StowageError(otherContentMessage(header, attempt.content!, content));
+      const compared = attempt ? compareContent(attempt.content, content) : 'none';
+      if (compared === 'other') throw new StowageError(otherContentMessage(header, attempt!.content!, content));
       // Profiles that gain identifiers (emails get no calls), before their rows are replaced.
       if (sink.restate) await this.db.run(gainedIds(sink.restateIds ?? { anonymous: true, mobile: true }), [space]);
       // Replace, not upsert: an upsert holds an index of every key in memory, which a run of a
@@ -165,6 +166,7 @@ export class EmbeddedProfileStore implements ProfileStore {
       // and the next run tries again; the user is told (a full disk would fail the runs next).
       const notices: string[] = [];
       // A snapshot exported twice over, or a delta of a profile's moves: said, since "N profiles" counts each once.
+      if (compared === 'not comparable') notices.push(`run ${header.id} was interrupted before, under an earlier version of Stowage (or of DuckDB), after handing changes on: whether what was sent now holds what that attempt held could not be checked. Rows that attempt wrote are kept (their message ids are this run's): if the run was sent with other content, its activations' tables hold the interrupted attempt's rows for the profiles it changed`);
       if (repeats > 0) notices.push(`${repeats} ${repeats === 1 ? 'listing' : 'listings'} of the run repeated a profile listed before: the last listing of each profile counts`);
       if (linked) {
         await contexts.compactIfWasteful(this.db).catch((error: unknown) => {
@@ -472,7 +474,7 @@ const CLASSIC_STATE = `SELECT m.computation, m.profile_id,
 function outOfMemory(error: unknown): Error | undefined {
   const message = (error as Error)?.message ?? '';
   if (!/Out of Memory Error/i.test(message)) return undefined;
-  return new Error(`the profile state ran out of its memory (512MB) as it applied the run: its profiles' identifiers, values and journey contexts come to more than it holds in one run (split the run into deltas). Nothing of this run was applied (${message.split('\n')[0]})`, { cause: error });
+  return new Error(`the profile state ran out of its memory (512MB) as it applied the run: its profiles' identifiers, values and journey contexts come to more than it holds in one run. Nothing of this run was applied (${message.split('\n')[0]})`, { cause: error });
 }
 
 /** A full or read-only disk under the state, said as such: which folder, and that the run can be sent again. */

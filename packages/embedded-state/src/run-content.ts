@@ -2,20 +2,20 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { RunHeader } from '@stowage/core';
 
 /**
- * A mark of a staged run's content (`run_rows`, after a repeated profile's last entry won): its
- * kind, its number of profiles, and the sum of a hash of each profile's fields, whatever the
- * order of the profiles, or of a profile's entities (a set, as the diff takes them). Kept with an attempt that handed changes on (`run_attempts.content`), so that a run
- * sent again under that id is known to hold what the attempt held. DuckDB's hash, summed:
- * 0.1 s for a million profiles, where an md5 of each took 0.7 s; it may change from one DuckDB
- * version to the next, so the mark names the version (and the mark's format), and marks of two
- * versions are not compared.
- */
-/**
  * What the mark hashes, beside DuckDB's version: marks of another format are not compared. `+e`:
  * entities by id and context hash, each summed as a profile is (before, by their context's text).
  */
 const MARK_FORMAT = '+e';
 
+/**
+ * A mark of a staged run's content (`run_rows`, after a repeated profile's last entry won): its
+ * kind, its number of profiles, and the sum of a hash of each profile's fields, whatever the
+ * order of the profiles, or of a profile's entities (a set, as the diff takes them). Kept with an attempt that handed changes on (`run_attempts.content`), so that a run
+ * sent again under that id is known to hold what the attempt held. DuckDB's hash, summed:
+ * 0.1 s for a million profiles, where an md5 of each took 0.7 s; it may change from one DuckDB
+ * version to the next, so the mark names the version (and the mark's format, MARK_FORMAT), and
+ * marks of two versions are not compared.
+ */
 export async function runContentMark(db: DuckDBConnection, kind: RunHeader['kind']): Promise<string> {
   const reader = await db.runAndReadAll(
     `SELECT (SELECT library_version FROM pragma_version()) || '${MARK_FORMAT}' AS version, count(*) AS n,
@@ -30,10 +30,14 @@ export async function runContentMark(db: DuckDBConnection, kind: RunHeader['kind
 /** How many profiles a mark counts. */
 export const markedProfiles = (mark: string) => Number(mark.split('|')[2]);
 
-/** Whether two marks, of one DuckDB version, tell of different runs (marks of older states, or of two versions, tell nothing). */
-export function otherContent(earlier: string | null | undefined, now: string): boolean {
-  if (!earlier) return false;
+/**
+ * What two marks tell: the same run, another run, or nothing (an attempt of a state from before
+ * marks, none of the earlier attempts; marks of two versions or formats: not comparable).
+ */
+export function compareContent(earlier: string | null | undefined, now: string): 'same' | 'other' | 'not comparable' | 'none' {
+  if (!earlier) return 'none';
   const [earlierVersion] = earlier.split('|');
   const [version] = now.split('|');
-  return earlierVersion === version && earlier !== now;
+  if (earlierVersion !== version) return 'not comparable';
+  return earlier === now ? 'same' : 'other';
 }

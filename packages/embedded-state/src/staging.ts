@@ -70,6 +70,8 @@ function shapeProblem(p: RunProfile, seq: number): string | undefined {
   if (p.mobileIds !== undefined && p.mobileIds !== null && !(Array.isArray(p.mobileIds) && p.mobileIds.every((m) => isObject(m) && typeof m.id === 'string'))) return `${who}: mobileIds must be an array of { id, type }`;
   if (p.entityContext !== undefined && p.entityContext !== null && !isObject(p.entityContext)) return `${who}: entityContext must be an object`;
   if (p.entities !== undefined && p.entities !== null && !(Array.isArray(p.entities) && p.entities.every((e) => isObject(e) && typeof e.id === 'string'))) return `${who}: entities must be an array of { id, context }`;
+  const contextless = p.entities?.findIndex((e) => e.context !== undefined && e.context !== null && !isObject(e.context)) ?? -1;
+  if (contextless >= 0) return `${who}: entities[${contextless}].context must be an object`;
   if (p.entities && p.entities.length > 1) {
     // As a run file's are: which of two contexts of one entity counts would be a guess.
     const seen = new Set<string>();
@@ -116,12 +118,13 @@ function checkIdentifiers(p: RunProfile, seq: number): void {
 }
 
 /**
- * The entity context's JSON text. Given as text (`JsonText`: a run file's, or a library
- * caller's) and written as Stowage writes JSON, it is kept as it is: byte for byte what writing
- * its parse would give, so its hash is the same either way; any other text is parsed and written.
+ * An entity context's JSON text (`field`: the member's, or one of its entities'). Given as text
+ * (`JsonText`: a run file's, or a library caller's) and written as Stowage writes JSON, it is kept
+ * as it is: byte for byte what writing its parse would give, so its hash is the same either way;
+ * any other text is parsed and written.
  */
-function contextText(p: RunProfile, context: RunProfile['entityContext'] & object): string {
-  if (!(context instanceof JsonText)) return fieldJson(p, 'entityContext', context);
+function contextText(p: RunProfile, context: object, field = 'entityContext'): string {
+  if (!(context instanceof JsonText)) return fieldJson(p, field, context);
   // A run file's was looked at as it was read.
   if (wasFoundCanonical(context) || (context.text.charCodeAt(0) === 0x7b /* { */ && isCanonicalJson(context.text))) return context.text;
   let value: unknown;
@@ -129,13 +132,13 @@ function contextText(p: RunProfile, context: RunProfile['entityContext'] & objec
     // Read as a run file's is: an integer past 2^53 as its digits, a number beyond a double refused.
     value = parseJsonExactly(context.text);
   } catch (error) {
-    throw new RunFormatError(`A profile of the run cannot be staged: profile ${JSON.stringify(p.profileId)}: entityContext is not JSON text (${(error as Error).message}); nothing of this run was applied`);
+    throw new RunFormatError(`A profile of the run cannot be staged: profile ${JSON.stringify(p.profileId)}: ${field} is not JSON text (${(error as Error).message}); nothing of this run was applied`);
   }
   const who = `A profile of the run cannot be staged: profile ${JSON.stringify(p.profileId)}`;
-  if (!isObject(value)) throw new RunFormatError(`${who}: entityContext must be an object; nothing of this run was applied`);
-  const problem = jsonValueProblem('entityContext', value);
+  if (!isObject(value)) throw new RunFormatError(`${who}: ${field} must be an object; nothing of this run was applied`);
+  const problem = jsonValueProblem(field, value);
   if (problem) throw new RunFormatError(`${who}: ${problem}; nothing of this run was applied`);
-  return fieldJson(p, 'entityContext', value);
+  return fieldJson(p, field, value);
 }
 
 function appendContext(appender: DuckDBAppender, texts: TextFile, text: string | undefined): void {
@@ -158,7 +161,7 @@ function appendProfile(appender: DuckDBAppender, entityAppender: DuckDBAppender,
   const mobileIds = jsonText(p, 'mobileIds', p.mobileIds);
   const value = p.value === null ? null : jsonText(p, 'value', p.value);
   const context = p.entityContext ? contextText(p, p.entityContext) : undefined;
-  const entities = p.entities?.map((e, i) => ({ id: e.id, context: fieldJson(p, `entities[${i}].context`, e.context ?? {}) }));
+  const entities = p.entities?.map((e, i) => ({ id: e.id, context: contextText(p, e.context ?? {}, `entities[${i}].context`) }));
   const journeyContext = jsonText(p, 'journeyContext', p.journeyContext);
   const journeyMetadata = jsonText(p, 'journeyMetadata', p.journeyMetadata);
   appender.appendBigInt(BigInt(seq));
