@@ -4,8 +4,21 @@ import { duration, errorMessage, EXIT, fmt, progressPrinter } from '../output.js
 /** Notices of a sync printed under its summary (widened columns, calls the warehouse refused…); the history keeps them all. */
 const NOTICES_PRINTED = 20;
 
+/** Tables named in a sync's summary line; past that, the rest are counted (a space of hundreds of event names made one line of them all). */
+const TABLES_PRINTED = 12;
+
+/** A sync's rows per table, the first TABLES_PRINTED of them by name, the rest counted. */
+function rowsLine(rows: Readonly<Record<string, number>>): string {
+  const tables = Object.entries(rows);
+  if (tables.length === 0) return 'no new rows';
+  const shown = tables.length > TABLES_PRINTED ? tables.slice(0, TABLES_PRINTED - 1) : tables;
+  const rest = tables.slice(shown.length);
+  const more = rest.length ? [`${fmt(rest.length)} more tables with ${fmt(rest.reduce((sum, [, n]) => sum + n, 0))} rows (stowage history --json names them)`] : [];
+  return [...shown.map(([t, n]) => `${t} ${fmt(n)}`), ...more].join(', ');
+}
+
 export function summarize(r: SyncRecord): string {
-  const rows = Object.entries(r.rows).map(([t, n]) => `${t} ${fmt(n)}`).join(', ') || 'no new rows';
+  const rows = rowsLine(r.rows);
   const ms = Date.parse(r.endedAt ?? r.startedAt) - Date.parse(r.startedAt);
   const extra = [r.casts && `${fmt(r.casts)} casts`, r.rejects && `${fmt(r.rejects)} rejects (see _stowage_rejects)`, r.duplicates && `${fmt(r.duplicates)} duplicates skipped`].filter(Boolean).join(', ');
   const what = r.path === 'storage-actions' ? `Storage Actions write to warehouse ${r.warehouse}, ${fmt(r.calls)} events` : `warehouse ${r.warehouse}, ${fmt(r.calls)} calls`;
