@@ -311,6 +311,9 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
 
   for (const [name, s] of Object.entries<any>(input.spaces)) {
     const computations: Record<string, ComputationConfig> = {};
+    // The audiences and traits before each one, by the `users` column they name: a look through
+    // them all for each made a configuration of 6,400 of them take 3.6 s to open (every command).
+    const byColumn = new Map<string, ComputationConfig[]>();
     for (const [key, c] of Object.entries<any>(s.computations ?? {})) {
       const classic = c.type === 'audience' || c.type === 'trait';
       if (!classic && c.warehouses) {
@@ -340,7 +343,7 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
         // Two keys naming one column (`VIP` and `vip`) would write one `users` column, each
         // change of either overwriting the other's value.
         const column = snakeCase(key);
-        const other = Object.values(computations).find((o) => (o.type === 'audience' || o.type === 'trait') && snakeCase(o.key) === column && Object.keys(o.warehouses).some((w) => w in targets));
+        const other = byColumn.get(column)?.find((o) => Object.keys(o.warehouses).some((w) => w in targets));
         if (other) problems.push(`/spaces/${name}/computations/${key}: names the same column as computation "${other.key}" ("${column}"), and both reach warehouse ${Object.keys(other.warehouses).filter((w) => w in targets).join(', ')}: each would overwrite the other's value. Rename one of them`);
       }
       if (c.valueType !== undefined && c.type !== 'trait') problems.push(`/spaces/${name}/computations/${key}/valueType: only a computed trait has a value type (${c.type === 'audience' ? "an audience's column is a boolean" : `a ${c.type} has no Classic column`})`);
@@ -351,6 +354,7 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
         warehouses: Object.fromEntries(Object.entries<any>(targets).map(([w, settings]) => [w, { ...CLASSIC_DEFAULTS, ...settings }])),
         ...(c.valueType !== undefined && c.type === 'trait' ? { valueType: c.valueType } : {}),
       };
+      if (classic) byColumn.set(snakeCase(key), [...(byColumn.get(snakeCase(key)) ?? []), computations[key]!]);
     }
     const activations: Record<string, ActivationConfig> = {};
     for (const [activation, a] of Object.entries<any>(s.activations ?? {})) {
