@@ -134,7 +134,10 @@ export class EmbeddedProfileStore implements ProfileStore {
       // Their new texts placed after the members' (entityDiffQuery).
       if (linked) changes += await this.streamChanges(ENTITY_CHANGES, [space], space, (c) => sink.emit(c), run, texts);
       // Read before this run's memberships are written: the run's own computation only where it changed nothing for the profile.
-      if (sink.restate) {
+      // Most runs give no profile a new identifier: the look is skipped then, and DuckDB's plan
+      // for it joined every membership of a large state to its profile first (280 ms a run at
+      // 1,600,000 profiles, where the state of 400,000 took 5 ms).
+      if (sink.restate && (await this.anyGainedIds())) {
         const restated = `${CLASSIC_STATE} AND m.profile_id IN (SELECT profile_id FROM run_new_ids) AND NOT (m.computation = $2 AND m.profile_id IN (SELECT profile_id FROM run_changes))`;
         await this.streamChanges(`${restated} ORDER BY m.computation, m.profile_id`, [space, computation], space, (c) => sink.restate!(c));
       }
@@ -241,6 +244,12 @@ export class EmbeddedProfileStore implements ProfileStore {
         [space, computation, header.id, header.completedAt],
       );
     }
+  }
+
+  /** Whether the run gives any profile an identifier a call goes to (`run_new_ids`, gainedIds). */
+  private async anyGainedIds(): Promise<boolean> {
+    const reader = await this.db.runAndReadAll('SELECT EXISTS (SELECT 1 FROM run_new_ids)');
+    return reader.getRowsJS()[0]?.[0] === true;
   }
 
   /**
