@@ -168,8 +168,8 @@ export class EmbeddedProfileStore implements ProfileStore {
       // The run is applied whatever this does: a compaction that fails leaves the file as it was,
       // and the next run tries again; the user is told (a full disk would fail the runs next).
       const notices: string[] = [];
-      // A snapshot exported twice over, or a delta of a profile's moves: said, since "N profiles" counts each once.
       if (compared === 'not comparable') notices.push(`run ${header.id} was interrupted before, under an earlier version of Stowage (or of DuckDB), after handing changes on: whether what was sent now holds what that attempt held could not be checked. Rows that attempt wrote are kept (their message ids are this run's): if the run was sent with other content, its activations' tables hold the interrupted attempt's rows for the profiles it changed`);
+      // A snapshot exported twice over, or a delta of a profile's moves: said, since "N profiles" counts each once.
       if (repeats > 0) notices.push(`${repeats} ${repeats === 1 ? 'listing' : 'listings'} of the run repeated a profile listed before: the last listing of each profile counts`);
       if (linked) {
         await contexts.compactIfWasteful(this.db).catch((error: unknown) => {
