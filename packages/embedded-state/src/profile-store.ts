@@ -40,7 +40,7 @@ const STATE_OPTIONS = { memory_limit: '512MB', preserve_insertion_order: 'false'
 /**
  * Profile state in a DuckDB file (`<stateDir>/state.duckdb`), linked audiences' entity contexts
  * in a texts file beside it (ContextStore). A run is staged in bulk and diffed against the state
- * in SQL, so memory stays flat however large the snapshot; changes are streamed to the caller
+ * in SQL, so the JS heap stays flat however large the snapshot; changes are streamed to the caller
  * before the state commits, so a crash in between replays the same changes.
  */
 export class EmbeddedProfileStore implements ProfileStore {
