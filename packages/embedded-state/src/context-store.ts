@@ -14,8 +14,9 @@ const fileName = (generation: number) => `contexts-${generation}.texts`;
 const STALE = /^(contexts-\d+|run-\d+-\d+)\.texts$/;
 
 /**
- * The linked audiences' entity contexts (members' and their entities'), kept once, by reference: the text in an append-only
- * file beside the state database, the state's rows holding its place and hash. A run moves only
+ * The linked audiences' entity contexts (members' and their entities'), kept once, by
+ * reference: the text in an append-only file beside the state database, the state's rows
+ * holding its place and hash. A run moves only
  * hashes and places through DuckDB; each context's text is written once, as it is read, and
  * never copied from table to table. Measured on a run of 1,000,000 members with kilobyte
  * contexts, when the texts went through the state's tables: staging ~16 s, the diff 2.2 s,
