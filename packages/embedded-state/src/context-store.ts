@@ -16,9 +16,8 @@ const STALE = /^(contexts-\d+|run-\d+-\d+)\.texts$/;
 /**
  * The linked audiences' entity contexts (members' and their entities'), kept once, by
  * reference: the text in an append-only file beside the state database, the state's rows
- * holding its place and hash. A run moves only
- * hashes and places through DuckDB; each context's text is written once, as it is read, and
- * never copied from table to table. Measured on a run of 1,000,000 members with kilobyte
+ * holding its place and hash. A run moves only hashes and places through DuckDB; each context's
+ * text is written once, as it is read, and never copied from table to table. Measured on a run of 1,000,000 members with kilobyte
  * contexts, when the texts went through the state's tables: staging ~16 s, the diff 2.2 s,
  * `memberships` 7.7 s and a checkpoint of 4.7 s; by reference, ~12 s, 1.7 s and 1.7 s.
  *
