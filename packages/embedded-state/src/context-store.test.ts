@@ -90,6 +90,56 @@ describe("the profile state's texts file of entity contexts", () => {
     await store.close();
   });
 
+  it("writes a linked audience's first run's contexts once, straight into the state's file; a later run's only once new", async () => {
+    const dir = tempDir();
+    const store = await EmbeddedProfileStore.open(dir);
+    // The files in the state folder while the run hands its changes on.
+    const seen: string[][] = [];
+    const emitted: Change[] = [];
+    const sink = {
+      emit: async (batch: Change[]) => {
+        seen.push(texts(dir));
+        emitted.push(...batch);
+      },
+    };
+    const chunks = (async function* () {
+      yield [member('a', { v: 1 }), member('b', { v: 1 })];
+      // Listed again: its first context is dead in the file, left to compaction.
+      yield [member('a', { v: 2 })];
+    })();
+    await store.applyRun(header('r1', 1), 'linked_audience', chunks, { emit: sink.emit, settle: async () => undefined });
+    expect(seen).toEqual([['contexts-0.texts']]);
+    expect(readFileSync(join(dir, 'contexts-0.texts'), 'utf8')).toBe('{"v":1}{"v":1}{"v":2}');
+    seen.length = 0;
+    emitted.length = 0;
+    // The next run stages its texts apart, and the state's file takes the new one alone.
+    await run(store, header('r2', 2), [member('a', { v: 2 }), member('b', { v: 1 }), member('c', { v: 3 })], sink);
+    expect(emitted.map((c) => [c.profile.profileId, c.kind, jsonValue(c.entityContext)])).toEqual([['c', 'entered', { v: 3 }]]);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toHaveLength(2);
+    expect(readFileSync(join(dir, 'contexts-0.texts'), 'utf8')).toBe('{"v":1}{"v":1}{"v":2}{"v":3}');
+    expect(await run(store, header('r3', 3), [])).toEqual([
+      ['a', 'exited', { v: 2 }],
+      ['b', 'exited', { v: 1 }],
+      ['c', 'exited', { v: 3 }],
+    ]);
+    await store.close();
+  });
+
+  it("cuts a first run's texts from the state's file when it fails, and stages the next attempt there again", async () => {
+    const dir = tempDir();
+    const store = await EmbeddedProfileStore.open(dir);
+    const profiles = [member('a', { v: 1 }), member('b', { v: 2 })];
+    await expect(run(store, header('r1', 1), profiles, { settle: async () => Promise.reject(new Error('the warehouse went away')) })).rejects.toThrow('the warehouse went away');
+    expect(size(dir, 'contexts-0.texts')).toBe(0);
+    expect(await run(store, header('r1', 1), profiles)).toEqual([
+      ['a', 'entered', { v: 1 }],
+      ['b', 'entered', { v: 2 }],
+    ]);
+    expect(readFileSync(join(dir, 'contexts-0.texts'), 'utf8')).toBe('{"v":1}{"v":2}');
+    await store.close();
+  });
+
   it('refuses to open a state whose texts file is shorter than what it committed, saying so', async () => {
     const dir = tempDir();
     const store = await EmbeddedProfileStore.open(dir);

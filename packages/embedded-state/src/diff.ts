@@ -84,10 +84,13 @@ function traitDiff(runKind: RunHeader['kind']): string {
 /**
  * Where each context new to the state goes in its texts file: after `$4` (the file's end), in the
  * order of the run's listing (`seq`), the order in which the changes are streamed and the texts
- * appended. `$1`…`$3` as for diffQuery.
+ * appended. `$1`…`$3` as for diffQuery. A run staged in place (`inPlace`: its texts written
+ * straight to the state's file, see EmbeddedProfileStore) leaves each where it was staged, and
+ * takes no `$4`.
  */
-export function placedDiffQuery(kind: ComputationKind, runKind: RunHeader['kind']): string {
+export function placedDiffQuery(kind: ComputationKind, runKind: RunHeader['kind'], inPlace = false): string {
   if (kind !== 'linked_audience') return `SELECT *, NULL::BIGINT AS store_at FROM (${diffQuery(kind, runKind)})`;
+  if (inPlace) return `SELECT *, CASE WHEN context_from = 'run' THEN context_at END AS store_at FROM (${diffQuery(kind, runKind)})`;
   const runLen = `CASE WHEN context_from = 'run' THEN context_len ELSE 0 END`;
   return `SELECT *, CASE WHEN context_from = 'run' THEN $4 + sum(${runLen}) OVER (ORDER BY seq ROWS UNBOUNDED PRECEDING) - context_len END AS store_at
           FROM (${diffQuery(kind, runKind)})`;

@@ -18,9 +18,10 @@ import { memberAfter, STATE } from './diff.js';
  * order `ENTITY_CHANGES` streams them in); a removed one is emitted with its stored text
  * ('stored': its place, or the text itself in `context` for rows written before). A row of an
  * entity no longer present keeps no context: nothing reads it again.
- * `$1` = space, `$2` = computation, `$3` = the end of the state's texts file before the run.
+ * `$1` = space, `$2` = computation, `$3` = the end of the state's texts file before the run; a run
+ * staged in place (`inPlace`, see placedDiffQuery) leaves each text where it was staged, and takes no `$3`.
  */
-export function entityDiffQuery(runKind: RunHeader['kind']): string {
+export function entityDiffQuery(runKind: RunHeader['kind'], inPlace = false): string {
   // A snapshot states the whole entity set of each member it lists; a delta only when it lists entities.
   const statesEntities = runKind === 'snapshot' ? '' : 'AND r.lists_entities';
   return `WITH stated AS (
@@ -55,8 +56,8 @@ export function entityDiffQuery(runKind: RunHeader['kind']): string {
       -- A listed entity with a new context is rewritten silently.
       WHERE d.present <> d.held OR (d.present AND d.run_hash IS DISTINCT FROM d.stored_hash))
     SELECT *, CASE WHEN context_from = 'run'
-                THEN $3 + (SELECT coalesce(sum(context_len), 0) FROM run_changes WHERE context_from = 'run')
-                     + sum(CASE WHEN context_from = 'run' THEN context_len ELSE 0 END) OVER (ORDER BY context_at ROWS UNBOUNDED PRECEDING) - context_len
+                THEN ${inPlace ? 'context_at' : `$3 + (SELECT coalesce(sum(context_len), 0) FROM run_changes WHERE context_from = 'run')
+                     + sum(CASE WHEN context_from = 'run' THEN context_len ELSE 0 END) OVER (ORDER BY context_at ROWS UNBOUNDED PRECEDING) - context_len`}
               END AS store_at
     FROM changed`;
 }

@@ -9,6 +9,7 @@ import { ENTITY_CHANGES, entityDiffQuery } from './entity-diff.js';
 import { STATE_SCHEMA } from './schema.js';
 import { stateEpoch } from './state-epoch.js';
 import { compareContent, markedProfiles, runContentMark } from './run-content.js';
+import { rowObjects } from './row-objects.js';
 import { contextHash, stageRun } from './staging.js';
 import { TextFile } from './text-file.js';
 
@@ -89,7 +90,10 @@ export class EmbeddedProfileStore implements ProfileStore {
     const header = pinned === undefined ? given : { ...given, completedAt: pinned };
     const { space, computation } = header;
     const contexts = this.file.contexts;
-    const texts = new TextFile(join(this.file.dir, `run-${process.pid}-${++runTexts}.texts`), 0);
+    const linked = kind === 'linked_audience';
+    // Where the run's contexts are staged: a file of the run's own, whose texts new to the state
+    // are then copied to the state's, or the state's itself (`inPlace`, below).
+    let runFile: TextFile | undefined;
     let abandoned: string[] | undefined;
     try {
       await this.db.run('BEGIN TRANSACTION');
@@ -99,11 +103,21 @@ export class EmbeddedProfileStore implements ProfileStore {
         const appliedAt = seen.getRows()[0]?.[0];
         return { applied: false, profiles: 0, changes: 0, ...(typeof appliedAt === 'string' ? { appliedAt } : {}) };
       }
-      const other = kindsOtherThan(kind, await this.kindsOf(space, computation));
+      const held = await this.kindsOf(space, computation);
+      const other = kindsOtherThan(kind, held);
       if (other) throw new StowageError(`${kindChangedMessage(space, computation, kind, other)}; nothing of this run was applied`);
       await this.db.run('INSERT INTO computation_kinds SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM computation_kinds WHERE space = $1 AND computation = $2)', [space, computation, kind]);
       await this.checkOrder(header);
       abandoned = await this.checkInterrupted(header, options);
+      // A linked audience's first run (the state holds nothing of it): every context it lists is
+      // new to the state, so its texts are staged straight into the state's file, where they
+      // stay, rather than into the run's own and copied over: half the writing (a million
+      // kilobyte contexts: a gigabyte). Whatever of them the state does not keep (a profile's
+      // earlier listing, a context of a profile listed as no member) is dead there, cut when the
+      // attempt rolls back or left to compaction. Any other run's texts are mostly the state's
+      // already: staged apart, so that the file takes only the new ones.
+      const inPlace = linked && held.length === 0;
+      const texts = inPlace ? contexts.texts : (runFile = new TextFile(join(this.file.dir, `run-${process.pid}-${++runTexts}.texts`), 0));
       const { profiles: count, repeats } = await stageRun(this.db, profiles, texts);
       texts.flush();
       const content = await runContentMark(this.db, header.kind);
@@ -118,11 +132,10 @@ export class EmbeddedProfileStore implements ProfileStore {
         'INSERT INTO profiles (space, profile_id, user_id, anonymous_ids, emails, mobile_ids) SELECT $1, profile_id, user_id, anonymous_ids, emails, mobile_ids FROM run_rows',
         [space],
       );
-      const linked = kind === 'linked_audience';
-      const diffParams = linked ? [space, computation, EMPTY_CONTEXT_HASH, contexts.end] : [space, computation];
-      await this.db.run(`CREATE OR REPLACE TEMP TABLE run_changes AS ${placedDiffQuery(kind, header.kind)}`, diffParams);
+      const diffParams = !linked ? [space, computation] : inPlace ? [space, computation, EMPTY_CONTEXT_HASH] : [space, computation, EMPTY_CONTEXT_HASH, contexts.end];
+      await this.db.run(`CREATE OR REPLACE TEMP TABLE run_changes AS ${placedDiffQuery(kind, header.kind, inPlace)}`, diffParams);
       // Entities are diffed against the memberships as they were before the run.
-      if (linked) await this.db.run(`CREATE OR REPLACE TEMP TABLE run_entity_changes AS ${entityDiffQuery(header.kind)}`, [space, computation, contexts.end]);
+      if (linked) await this.db.run(`CREATE OR REPLACE TEMP TABLE run_entity_changes AS ${entityDiffQuery(header.kind, inPlace)}`, inPlace ? [space, computation] : [space, computation, contexts.end]);
       // From the first change handed on, the run's time is fixed: whatever this attempt writes
       // is stamped with it, and so is every later attempt's. Another run's attempt that handed
       // changes on and was never applied made the same message ids with its own time.
@@ -182,8 +195,10 @@ export class EmbeddedProfileStore implements ProfileStore {
       contexts.rollback();
       throw diskError(error, this.file.dir) ?? outOfMemory(error) ?? error;
     } finally {
-      texts.close();
-      rmSync(texts.path, { force: true });
+      if (runFile) {
+        runFile.close();
+        rmSync(runFile.path, { force: true });
+      }
       await this.db.run('DROP TABLE IF EXISTS run_rows').catch(() => undefined);
       await this.db.run('DROP TABLE IF EXISTS run_entities').catch(() => undefined);
       await this.db.run('DROP TABLE IF EXISTS run_changes').catch(() => undefined);
@@ -402,18 +417,19 @@ export class EmbeddedProfileStore implements ProfileStore {
   /**
    * Streams changes out in chunks. A row's entity context is read from the run's texts (`texts`)
    * or the state's, and a context new to the state is appended to the state's texts file where
-   * the diff placed it; a row streamed only for that (`emitted` false) is not emitted.
+   * the diff placed it; a row streamed only for that (`emitted` false) is not emitted. A run
+   * staged in place (`texts` the state's own file) has its new contexts there already.
    */
   private async streamChanges(sql: string, params: Array<string | number>, space: string, emit: (changes: Change[]) => Promise<void>, run?: RunOfChanges, texts?: TextFile): Promise<number> {
     const stored = this.file.contexts.texts;
     const result = await this.db.stream(sql, params);
     let total = 0;
     let pending: Change[] = [];
-    for await (const rows of result.yieldRowObjectJs()) {
-      for (const row of rows as unknown as ChangeRow[]) {
+    for await (const rows of rowObjects<ChangeRow>(result)) {
+      for (const row of rows) {
         if (row.context_from === 'run') {
           const bytes = texts!.readBytes({ at: Number(row.context_at), len: Number(row.context_len) });
-          const placed = stored.appendBytes(bytes);
+          const placed = texts === stored ? { at: Number(row.context_at) } : stored.appendBytes(bytes);
           if (placed.at !== Number(row.store_at)) throw new Error(`a context of profile ${JSON.stringify(row.profile_id)} went to ${placed.at} in ${stored.path}, where the run placed it at ${Number(row.store_at)}; nothing of this run was applied`);
           if (row.emitted === false) continue;
           row.entity_context = bytes.toString('utf8');
