@@ -387,7 +387,7 @@ describe('the stowage command', () => {
     const told = await stowage(['check'], { cwd: dir });
     expect(told.code).toBe(1);
     expect(told.stdout).toContain('engage_shop is written by another Stowage state');
-    expect(told.stdout).toContain('the state folder cannot be written or its profile state is not usable, or some warehouses cannot be reached or would refuse a sync (above)');
+    expect(told.stdout).toContain('not OK: warehouse local would refuse a sync or a write (above)');
     expect(existsSync(join(dir, '.stowage', 'log'))).toBe(false);
     expect(existsSync(join(dir, '.stowage', 'state-id'))).toBe(false);
     run('r2', 20);
@@ -680,6 +680,8 @@ describe('the stowage command', () => {
     const check = await stowage(['check'], { cwd: dir });
     expect(check.code).toBe(1);
     expect(check.stdout).toContain('warehouse down (postgres): cannot connect');
+    // The last line says what failed, not every kind of failure there is.
+    expect(check.stdout.trimEnd().split('\n').at(-1)).toBe('not OK: warehouse down cannot be reached (above)');
     expect(existsSync(join(dir, '.stowage'))).toBe(false);
   });
 
@@ -691,6 +693,7 @@ describe('the stowage command', () => {
     expect(check.stdout).toContain(`state folder ${join(dir, 'a-file', 'state')}: cannot be made: ${join(dir, 'a-file')} is a file, not a folder`);
     // Reachable, the warehouse is still told of.
     expect(check.stdout).toContain('warehouse local (duckdb): connected');
+    expect(check.stdout).toContain('not OK: the state folder cannot be used (above)');
     const good = await stowage(['check'], { cwd: project() });
     expect(good.stdout).toMatch(/^state folder .*\.stowage: writable$/m);
     const sync = await stowage(['sync'], { cwd: dir });

@@ -149,6 +149,9 @@ export function describeTarget(config: pg.ClientConfig): string {
   return `${host ?? 'localhost'}:${port ?? 5432}/${database ?? '(default database)'}`;
 }
 
+/** Where a warehouse's settings point, as the user wrote the host (describeTarget). */
+export const settingsTarget = (settings: PostgresSettings): string => describeTarget({ connectionString: settings.url, host: settings.host, port: settings.port, database: settings.database });
+
 /**
  * The database these settings reach, as `host:port/database` (the parts over the URL, as pg
  * takes them; without a database named, pg's default: the user's name), for telling two

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import pg from 'pg';
 import { openLoadDir, redact, type ActivationTable, type Column, type Dialect, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
 import { clientConfig, secondTry } from './client-config.js';
-import { describeTarget, secretsOf } from './connection.js';
+import { secretsOf, settingsTarget } from './connection.js';
 import { privilegeProblems } from './privileges.js';
 import { lockHolders } from './lock-holders.js';
 import { introspectColumns, introspectDroppedColumns, introspectPinnedColumns, introspectSchema, schemaExists, type CatalogReading } from './introspect.js';
@@ -113,7 +113,7 @@ export class PgDriver implements Driver {
     const secrets = secretsOf(settings);
     // From the settings as written, the keys over the URL's parts: read past a password that a URL
     // parser would misread as the host.
-    const target = describeTarget({ connectionString: settings.url, host: settings.host, port: settings.port, database: settings.database });
+    const target = settingsTarget(settings);
     let client: pg.Client | undefined;
     const opening = clientErrors();
     try {

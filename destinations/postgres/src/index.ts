@@ -62,7 +62,7 @@ export function pgSettingsProblems(settings: PostgresSettings, schemes?: readonl
 export default postgres;
 // The driver and the loaders are at `@stowage/destination-postgres/driver`, so that importing this module does not load `pg`.
 export { dialect, capabilities, definition };
-export { POSTGRES_SCHEMES, secretsOf, serverLocation } from './connection.js';
+export { POSTGRES_SCHEMES, secretsOf, serverLocation, settingsTarget } from './connection.js';
 export { copyTextLine, copyTextValue } from './load/copy-text.js';
 export { pgProtocolDefinition, type TestSession } from './definition.js';
 export { POSTGRES_RESERVED_WORDS } from './reserved-words.js';

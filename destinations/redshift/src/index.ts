@@ -1,5 +1,5 @@
 import { ActionWriter, redact, withStorageActions, type Destination, type Dialect } from '@stowage/core';
-import { pgSettingsProblems, POSTGRES_SCHEMES, serverLocation, systemSchemaProblem, type Loader } from '@stowage/destination-postgres';
+import { pgSettingsProblems, POSTGRES_SCHEMES, serverLocation, settingsTarget, systemSchemaProblem, type Loader } from '@stowage/destination-postgres';
 import { capabilities } from './capabilities.js';
 import { connectionSettings, secretsOf } from './connection.js';
 import { redshiftDefinition, settingsSchema } from './definition.js';
@@ -47,7 +47,8 @@ export function redshiftDestination(options: RedshiftOptions = {}): Destination<
   const connect = async (settings: RedshiftSettings) => {
     const { PgDriver } = await import('@stowage/destination-postgres/driver');
     const driver = await PgDriver.open(connectionSettings(settings), { dialect: sqlDialect, loader: await loader(settings), setup: SETUP, textLengthIn: 'bytes', maxStringBytes: MAX_VARCHAR_BYTES });
-    if (requireRedshift) await ensureRedshift(driver, serverLocation(connectionSettings(settings)));
+    // Named as the settings write it (serverLocation, which keys locks, says `localhost` for 127.0.0.1).
+    if (requireRedshift) await ensureRedshift(driver, settingsTarget(connectionSettings(settings)));
     return driver;
   };
   const connectAndProbe = async (settings: RedshiftSettings) => {

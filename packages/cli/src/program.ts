@@ -164,14 +164,14 @@ export function program(): Command {
     .addOption(configOption())
     .action(async (opts) => {
       const stowage = openStowage(opts.config, { quiet: opts.quiet === true });
-      let ok: boolean;
+      let failed: string[];
       try {
-        ok = await check(stowage);
+        failed = await check(stowage);
       } finally {
         await stowage.close();
       }
-      console.log(ok ? 'configuration OK' : 'the state folder cannot be written or its profile state is not usable, or some warehouses cannot be reached or would refuse a sync (above)');
-      process.exitCode = ok ? EXIT.ok : EXIT.failure;
+      console.log(failed.length === 0 ? 'configuration OK' : `not OK: ${failed.join('; ')} (above)`);
+      process.exitCode = failed.length === 0 ? EXIT.ok : EXIT.failure;
     });
 
   return cli;

@@ -4,24 +4,29 @@ import { activationColumns, ColumnNamer, redact, type ActivationTable, type Iden
 import { destinations } from '../registry.js';
 import { strandedNotices } from './run.js';
 
-/** Validates the configuration (done on load), tests that the state folder can be written, and each warehouse's connection. */
-export async function check(stowage: Stowage): Promise<boolean> {
+/**
+ * Validates the configuration (done on load), tests that the state folder can be written, and
+ * each warehouse's connection. Returns what failed, each said in a few words (the lines printed
+ * above say why): none when all is well.
+ */
+export async function check(stowage: Stowage): Promise<string[]> {
   const stateProblem = stateFolderProblem(stowage.config.stateDir);
   console.log(`state folder ${stowage.config.stateDir}: ${stateProblem ?? 'writable'}`);
-  let ok = stateProblem === undefined;
-  if (ok) {
+  const failed: string[] = [];
+  if (stateProblem) failed.push('the state folder cannot be used');
+  else {
     try {
       // A state.duckdb restored alone: every run would be refused.
       // Not waited for long: a check is a quick look, and a run in another process may hold the state for minutes.
       const problems = await stowage.stateProblems(2_000);
       for (const problem of problems) console.log(`profile state: ${problem}`);
-      if (problems.length > 0) ok = false;
+      if (problems.length > 0) failed.push('the profile state is not usable');
     } catch (error) {
       const message = (error as Error).message;
       // Held by a run of another process: not a fault of the state. Anything else (a file that is no DuckDB database) is.
       const held = /is held by another process/.test(message);
       console.log(`profile state: ${held ? 'not checked' : 'cannot be read'} (${message})`);
-      if (!held) ok = false;
+      if (!held) failed.push('the profile state cannot be read');
     }
   }
   for (const w of Object.values(stowage.config.warehouses)) {
@@ -48,18 +53,18 @@ export async function check(stowage: Stowage): Promise<boolean> {
       console.log(`warehouse ${w.name} (${w.type}): connected`);
       // A sync would fail on each of these: said now, with the grant that mends it.
       for (const problem of problems) console.log(`warehouse ${w.name} (${w.type}): ${redact(problem, destination.secrets(w.settings))}`);
-      if (problems.length > 0) ok = false;
+      if (problems.length > 0) failed.push(`warehouse ${w.name} would refuse ${problems.length === 1 ? 'a sync or a write' : 'syncs or writes'}`);
     } catch (error) {
       const message = redact((error as Error).message, destination.secrets(w.settings));
       // A DuckDB file a run or a sync of another process holds: reachable, its writer busy; as the profile state held, not a failure.
       const held = w.type === 'duckdb' && /^the DuckDB file .* is held by another process/.test(message);
-      if (!held) ok = false;
+      if (!held) failed.push(`warehouse ${w.name} cannot be reached`);
       console.log(`warehouse ${w.name} (${w.type}): ${held ? 'not checked' : 'cannot connect'}: ${message}`);
     }
   }
   // Not a failure of the configuration, but events no command writes until it changes.
   for (const line of strandedNotices(stowage)) console.log(line);
-  return ok;
+  return failed;
 }
 
 /**
