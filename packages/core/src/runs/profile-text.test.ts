@@ -1,18 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { exactJsonText } from '../types/exact-json-text.js';
 import { parseJsonExactly } from '../types/exact-json.js';
+import { jsonValueProblem } from '../types/json-value.js';
 import { JsonText } from './json-text.js';
 import { parseProfileText } from './profile-text.js';
 
 /** What the common way makes of a line: parsed whole. */
 const common = (line: string) => parseJsonExactly(line) as Record<string, unknown>;
 
-/** The profile with its context as the text the profile state would keep of it. */
+/** A context as the text the profile state would keep of it. */
+const keptText = (context: unknown) => (context instanceof JsonText ? context.text : exactJsonText(context));
+
+/** The profile with its contexts (its own, its entities') as the texts the profile state would keep of them. */
 function kept(profile: unknown): Record<string, unknown> {
   const p = { ...(profile as Record<string, unknown>) };
-  if (p.entityContext !== undefined) p.entityContext = p.entityContext instanceof JsonText ? p.entityContext.text : exactJsonText(p.entityContext);
+  if (p.entityContext !== undefined) p.entityContext = keptText(p.entityContext);
+  if (Array.isArray(p.entities)) p.entities = p.entities.map((e) => (typeof e === 'object' && e !== null && !Array.isArray(e) && 'context' in e ? { ...e, context: keptText(e.context) } : e));
   return p;
 }
+
+/** A profile whose one entity's context is nested `levels` deep. */
+const deepEntity = (levels: number) => `{"profileId":"p1","entities":[{"id":"e1","context":${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}}]}`;
 
 const context = { cart_id: 'cart_1', total: 0.30000000000000004, items: [{ sku: 'a "}]', price: 12.5, qty: 2 }], note: 'é😀\n' };
 
@@ -23,7 +31,11 @@ describe('parseProfileText', () => {
     const profile = parseProfileText(line) as Record<string, unknown>;
     expect(profile.entityContext).toBeInstanceOf(JsonText);
     expect((profile.entityContext as JsonText).text).toBe(text);
-    expect({ ...profile, entityContext: undefined }).toEqual({ ...common(line), entityContext: undefined });
+    // An entity's context alike.
+    const [entity] = profile.entities as Array<{ id: string; context: JsonText }>;
+    expect(entity!.context).toBeInstanceOf(JsonText);
+    expect(entity!.context.text).toBe('{"a":1}');
+    expect({ ...profile, entityContext: undefined, entities: undefined }).toEqual({ ...common(line), entityContext: undefined, entities: undefined });
     // Written spaced out around it (a pretty-printed JSON run's profile): the same.
     const spaced = `{ "profileId" : "p1" ,\n "entityContext" :  ${text} }`;
     expect(((parseProfileText(spaced) as Record<string, unknown>).entityContext as JsonText).text).toBe(text);
@@ -43,13 +55,37 @@ describe('parseProfileText', () => {
       `{"profileId":"p1","entityContext":"{}"}`,
       `{"profileId":"p1","note":"\\"entityContext\\":{}","entityContext":{"a":[{"b":"}"}]}}`,
       `{"profileId":"p1"}`,
+      `{"profileId":"p1","entities":[{"id":"e1","context":${text}},{"id":"e2","context":{"b":[1,{"c":"}]"}]}},{"id":"e3"}]}`,
+      `{"profileId":"p1","entities":[ { "id" : "e1" , "context" : ${text} } ] ,"entityContext":${text}}`,
+      `{"profileId":"p1","entities":[{"id":"e1","context":{"a":1.50}},{"id":"e2","context":${text}}]}`, // the first parsed: a trailing zero
+      `{"profileId":"p1","entities":[{"id":"e1","context":{"a":1},"context":{"a":2}}]}`, // parsed: the last of two is kept
+      `{"profileId":"p1","entities":[{"id":"e1","cont\u0065xt":{"a":1},"context":{"a":2}}]}`, // a key spelled with an escape
+      `{"profileId":"p1","entities":[{"id":"e1","context":{"a":1}}],"entities":[{"id":"e2","context":{"b":2}}]}`, // the last of two lists
+      `{"profileId":"p1","entities":[{"id":"e1","context":null},{"id":"e2","context":[1]},{"id":"e3","context":"{}"}]}`,
+      `{"profileId":"p1","entities":[1,{"id":"e1","context":{"a":1}}]}`, // not a list of objects: refused later, as it was
+      `{"profileId":"p1","entities":{"id":"e1","context":{"a":1}}}`,
+      `{"profileId":"p1","entities":[]}`,
+      `{"profileId":"p1","entities":[{}]}`,
+      deepEntity(498),
+      deepEntity(499),
+      `{"profileId":"p1","entityContext":${'{"a":'.repeat(500)}1${'}'.repeat(500)}}`, // the member's own: 500 levels are parsed
     ]) {
       expect(kept(parseProfileText(line)), line).toEqual(kept(common(line)));
     }
   });
 
+  it("keeps an entity's context as text only as deep as a run's values may be, counted from `entities`", () => {
+    const context = (line: string) => ((parseProfileText(line) as { entities: Array<{ context: unknown }> }).entities[0]!.context);
+    // entities → [0] → context: 498 levels of it reach the 500 a value may hold (`jsonValueProblem`).
+    expect(context(deepEntity(498))).toBeInstanceOf(JsonText);
+    // One more is parsed, and refused as the common way refuses it.
+    expect(context(deepEntity(499))).not.toBeInstanceOf(JsonText);
+    expect(jsonValueProblem('entities', common(deepEntity(498)).entities)).toBeUndefined();
+    expect(jsonValueProblem('entities', common(deepEntity(499)).entities)).toBe('entities is nested deeper than 500 levels');
+  });
+
   it('refuses what is not JSON with the error parsing the whole line gives, its position the line\'s', () => {
-    for (const line of [`{"profileId":"p1","entityContext":{"a":1}`, `{"profileId":"p1","entityContext":{"a":1}} x`, `{"profileId":p1,"entityContext":{"a":1}}`, `{"entityContext":{"a":1},"profileId":"p1",}`]) {
+    for (const line of [`{"profileId":"p1","entities":[{"id":"e1","context":{"a":1}}]`, `{"profileId":"p1","entities":[{"id":"e1","context":{"a":1}},]}`, `{"profileId":"p1","entityContext":{"a":1}`, `{"profileId":"p1","entityContext":{"a":1}} x`, `{"profileId":p1,"entityContext":{"a":1}}`, `{"entityContext":{"a":1},"profileId":"p1",}`]) {
       let expected: string | undefined;
       try {
         common(line);

@@ -1,4 +1,5 @@
-import { canonicalJsonEnd, foundCanonical } from '../types/canonical-json.js';
+import { canonicalJsonEnd, foundCanonical, plainFrom } from '../types/canonical-json.js';
+import { MAX_JSON_DEPTH } from '../types/json-value.js';
 import { parseJsonExactly } from '../types/exact-json.js';
 import { JsonText } from './json-text.js';
 
@@ -56,39 +57,111 @@ function skipValue(text: string, i: number): number {
   return j > i ? j : -1;
 }
 
+/** Where a value lies in a profile's text. */
+interface Span {
+  start: number;
+  end: number;
+}
+
+/** The contexts of a profile's text kept as they are written: its own, and its entities' (by their index). */
+interface KeptTexts {
+  context?: Span;
+  entities: Array<Span & { index: number }>;
+}
+
+/** At a key's opening quote: the key and the index past it, or undefined for a key with an escape (it may spell a name another way). */
+function keyAt(text: string, i: number): { key: string; end: number } | undefined {
+  if (text.charCodeAt(i) !== QUOTE) return undefined;
+  const end = skipString(text, i);
+  if (end < 0) return undefined;
+  const key = text.slice(i + 1, end - 1);
+  return key.includes('\\') ? undefined : { key, end };
+}
+
 /**
- * Where a profile's `entityContext` object is in its text, when it is a top-level key written
- * once and plainly and its value is written as Stowage writes JSON (`canonicalJsonEnd`);
- * undefined otherwise.
+ * At an `entities` array: where each entity's `context` object lies, when written as Stowage
+ * writes JSON, and the index past the array; undefined where the array is not a plain list of
+ * objects each naming `context` once (the common way then reads it, and says what is wrong).
+ * An entity's context is nested two levels below the `entities` its depth is counted from.
  */
-function canonicalContextAt(text: string): { start: number; end: number } | undefined {
+function entityContextsAt(text: string, i: number, plain: boolean): { end: number; spans: KeptTexts['entities'] } | undefined {
+  if (text.charCodeAt(i) !== LBRACKET) return undefined;
+  const spans: KeptTexts['entities'] = [];
+  i = skipSpace(text, i + 1);
+  if (text.charCodeAt(i) === RBRACKET) return { end: i + 1, spans };
+  for (let index = 0; ; index++) {
+    if (text.charCodeAt(i) !== LBRACE) return undefined;
+    i = skipSpace(text, i + 1);
+    let context = false;
+    if (text.charCodeAt(i) !== RBRACE) {
+      for (;;) {
+        const k = keyAt(text, i);
+        if (!k) return undefined;
+        i = skipSpace(text, k.end);
+        if (text.charCodeAt(i) !== COLON) return undefined;
+        i = skipSpace(text, i + 1);
+        if (k.key === 'context') {
+          if (context) return undefined;
+          context = true;
+          const end = text.charCodeAt(i) === LBRACE ? canonicalJsonEnd(text, i, MAX_JSON_DEPTH - 2, plain) : -1;
+          if (end >= 0) spans.push({ index, start: i, end });
+          i = end >= 0 ? end : skipValue(text, i);
+        } else {
+          i = skipValue(text, i);
+        }
+        if (i < 0) return undefined;
+        i = skipSpace(text, i);
+        if (text.charCodeAt(i) === RBRACE) break;
+        if (text.charCodeAt(i) !== COMMA) return undefined;
+        i = skipSpace(text, i + 1);
+      }
+    }
+    i = skipSpace(text, i + 1);
+    const c = text.charCodeAt(i);
+    if (c === RBRACKET) return { end: i + 1, spans };
+    if (c !== COMMA) return undefined;
+    i = skipSpace(text, i + 1);
+  }
+}
+
+/**
+ * Where a profile's `entityContext` object and its entities' `context` objects are in its text,
+ * when each is a key written once and plainly and its value is written as Stowage writes JSON
+ * (`canonicalJsonEnd`); undefined when none is.
+ */
+function keptTextsAt(text: string): KeptTexts | undefined {
   let i = skipSpace(text, 0);
   if (text.charCodeAt(i) !== LBRACE) return undefined;
   i = skipSpace(text, i + 1);
-  let found: { start: number; end: number } | undefined;
+  const plain = plainFrom(text, i);
+  const kept: KeptTexts = { entities: [] };
+  let entities = false;
   for (;;) {
-    if (text.charCodeAt(i) !== QUOTE) return undefined;
-    const keyEnd = skipString(text, i);
-    if (keyEnd < 0) return undefined;
-    // A key with an escape may spell `entityContext` another way: JSON.parse would keep the last.
-    const key = text.slice(i + 1, keyEnd - 1);
-    if (key.includes('\\')) return undefined;
-    i = skipSpace(text, keyEnd);
+    // JSON.parse keeps the last of a key written twice.
+    const k = keyAt(text, i);
+    if (!k) return undefined;
+    i = skipSpace(text, k.end);
     if (text.charCodeAt(i) !== COLON) return undefined;
     i = skipSpace(text, i + 1);
-    if (key === 'entityContext') {
-      if (found || text.charCodeAt(i) !== LBRACE) return undefined;
-      const end = canonicalJsonEnd(text, i);
+    if (k.key === 'entityContext') {
+      if (kept.context || text.charCodeAt(i) !== LBRACE) return undefined;
+      const end = canonicalJsonEnd(text, i, MAX_JSON_DEPTH, plain);
       if (end < 0) return undefined;
-      found = { start: i, end };
+      kept.context = { start: i, end };
       i = end;
+    } else if (k.key === 'entities') {
+      if (entities) return undefined;
+      entities = true;
+      const found = entityContextsAt(text, i, plain);
+      if (found) kept.entities = found.spans;
+      i = found ? found.end : skipValue(text, i);
     } else {
       i = skipValue(text, i);
-      if (i < 0) return undefined;
     }
+    if (i < 0) return undefined;
     i = skipSpace(text, i);
     const c = text.charCodeAt(i);
-    if (c === RBRACE) return found;
+    if (c === RBRACE) return kept.context || kept.entities.length > 0 ? kept : undefined;
     if (c !== COMMA) return undefined;
     i = skipSpace(text, i + 1);
   }
@@ -96,23 +169,34 @@ function canonicalContextAt(text: string): { start: number; end: number } | unde
 
 /**
  * A run profile's JSON text parsed as `parseJsonExactly` parses it, except that its entity
- * context, when it is written as Stowage would write it (as JSON.stringify writes: a file made by
- * a JavaScript producer, or one that writes compact JSON), is kept as that text (`JsonText`),
- * not parsed: the profile state keeps the text, and the warehouse gets it, byte for byte as
- * the parsed value written again, for ~2 µs a kilobyte where parsing and writing it took
- * ~20 µs and the garbage collector's copies of every object of it. Any other context is parsed.
+ * context and its entities' contexts, when written as Stowage would write them (as
+ * JSON.stringify writes: a file made by a JavaScript producer, or one that writes compact JSON),
+ * are kept as that text (`JsonText`), not parsed: the profile state keeps the text, and the
+ * warehouse gets it, byte for byte as the parsed value written again, for ~2 µs a kilobyte
+ * where parsing and writing it took ~20 µs and the garbage collector's copies of every object of
+ * it. Any other context is parsed.
  */
 export function parseProfileText(text: string): unknown {
-  const at = canonicalContextAt(text);
-  if (!at) return parseJsonExactly(text);
+  const kept = keptTextsAt(text);
+  if (!kept) return parseJsonExactly(text);
+  const spans: Span[] = [...(kept.context ? [kept.context] : []), ...kept.entities].sort((a, b) => a.start - b.start);
   let parsed: unknown;
   try {
-    // The context's place holds an empty object: valid exactly where the context was.
-    parsed = parseJsonExactly(`${text.slice(0, at.start)}{}${text.slice(at.end)}`);
+    // Each context's place holds an empty object: valid exactly where the context was.
+    let hollow = '';
+    let from = 0;
+    for (const span of spans) {
+      hollow += `${text.slice(from, span.start)}{}`;
+      from = span.end;
+    }
+    parsed = parseJsonExactly(hollow + text.slice(from));
   } catch {
     // Not JSON elsewhere: the error is told about the text as it was sent, its positions too.
     return parseJsonExactly(text);
   }
-  (parsed as Record<string, unknown>).entityContext = foundCanonical(new JsonText(text.slice(at.start, at.end)));
+  const profile = parsed as Record<string, unknown>;
+  if (kept.context) profile.entityContext = foundCanonical(new JsonText(text.slice(kept.context.start, kept.context.end)));
+  const entities = profile.entities as Array<Record<string, unknown>>;
+  for (const { index, start, end } of kept.entities) entities[index]!.context = foundCanonical(new JsonText(text.slice(start, end)));
   return parsed;
 }

@@ -10,7 +10,8 @@ export type ComputationKind = 'audience' | 'trait' | 'linked_audience' | 'journe
 /** An entity associated with a member of a linked audience, with its data-graph context. */
 export interface EntityRecord {
   id: string;
-  context: Record<string, unknown>;
+  /** Any JSON object, or its JSON text, as a member's own `entityContext`. */
+  context: Record<string, unknown> | JsonText;
 }
 
 /** One completed computation run: a full snapshot of members/values, or a delta of changes. */

@@ -53,23 +53,30 @@ const KEYS_IN_A_LIST = 16;
 type Keys = { list: string[]; set?: Set<string> };
 
 /**
- * The end (exclusive) of the JSON value that starts at `start` of `text`, when it is written as
- * Stowage writes it (see isCanonicalJson); -1 when it is not, or not JSON at all. Iterative, so
- * that no nesting can overflow the stack.
+ * Whether `text` holds no backslash, control character or surrogate from `start` on (most
+ * contexts): its strings then end at the next quote, found natively, rather than looked at
+ * character by character.
  */
-export function canonicalJsonEnd(text: string, start: number): number {
+export function plainFrom(text: string, start: number): boolean {
+  SPECIAL.lastIndex = start;
+  return !SPECIAL.test(text);
+}
+
+/**
+ * The end (exclusive) of the JSON value that starts at `start` of `text`, when it is written as
+ * Stowage writes it (see isCanonicalJson) and nested `maxDepth` levels at most; -1 when it is
+ * not, or not JSON at all. Iterative, so that no nesting can overflow the stack. `plain`:
+ * `plainFrom(text, start)`, when the caller knows it (a look at each of many values of one text).
+ */
+export function canonicalJsonEnd(text: string, start: number, maxDepth = MAX_JSON_DEPTH, plain = plainFrom(text, start)): number {
   // Per open container: an object's keys so far, or null for an array.
   const open: Array<Keys | null> = [];
-  // No backslash, control character or surrogate from here on (most contexts): a string ends at
-  // the next quote, found natively, rather than looked at character by character.
-  SPECIAL.lastIndex = start;
-  const plain = !SPECIAL.test(text);
   let i = start;
   for (;;) {
     // A value at i.
     const c = text.charCodeAt(i);
     if (c === LBRACE || c === LBRACKET) {
-      if (open.length >= MAX_JSON_DEPTH) return -1;
+      if (open.length >= maxDepth) return -1;
       if (text.charCodeAt(i + 1) === (c === LBRACE ? RBRACE : RBRACKET)) {
         i += 2;
       } else if (c === LBRACE) {
