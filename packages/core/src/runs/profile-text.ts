@@ -79,6 +79,30 @@ function keyAt(text: string, i: number): { key: string; end: number } | undefine
 }
 
 /**
+ * At an object's opening brace: gives `value` each member's key and the index of its value, and
+ * takes back the index past the value (-1 to give up); returns the index past the closing brace,
+ * or -1 where the object is not plainly written (a key with an escape) or not JSON.
+ */
+function eachMember(text: string, i: number, value: (key: string, at: number) => number): number {
+  if (text.charCodeAt(i) !== LBRACE) return -1;
+  i = skipSpace(text, i + 1);
+  if (text.charCodeAt(i) === RBRACE) return i + 1;
+  for (;;) {
+    const k = keyAt(text, i);
+    if (!k) return -1;
+    i = skipSpace(text, k.end);
+    if (text.charCodeAt(i) !== COLON) return -1;
+    i = value(k.key, skipSpace(text, i + 1));
+    if (i < 0) return -1;
+    i = skipSpace(text, i);
+    const c = text.charCodeAt(i);
+    if (c === RBRACE) return i + 1;
+    if (c !== COMMA) return -1;
+    i = skipSpace(text, i + 1);
+  }
+}
+
+/**
  * At an `entities` array: where each entity's `context` object lies, when written as Stowage
  * writes JSON, and the index past the array; undefined where the array is not a plain list of
  * objects each naming `context` once (the common way then reads it, and says what is wrong).
@@ -90,33 +114,19 @@ function entityContextsAt(text: string, i: number, plain: boolean): { end: numbe
   i = skipSpace(text, i + 1);
   if (text.charCodeAt(i) === RBRACKET) return { end: i + 1, spans };
   for (let index = 0; ; index++) {
-    if (text.charCodeAt(i) !== LBRACE) return undefined;
-    i = skipSpace(text, i + 1);
     let context = false;
-    if (text.charCodeAt(i) !== RBRACE) {
-      for (;;) {
-        const k = keyAt(text, i);
-        if (!k) return undefined;
-        i = skipSpace(text, k.end);
-        if (text.charCodeAt(i) !== COLON) return undefined;
-        i = skipSpace(text, i + 1);
-        if (k.key === 'context') {
-          if (context) return undefined;
-          context = true;
-          const end = text.charCodeAt(i) === LBRACE ? canonicalJsonEnd(text, i, MAX_JSON_DEPTH - 2, plain) : -1;
-          if (end >= 0) spans.push({ index, start: i, end });
-          i = end >= 0 ? end : skipValue(text, i);
-        } else {
-          i = skipValue(text, i);
-        }
-        if (i < 0) return undefined;
-        i = skipSpace(text, i);
-        if (text.charCodeAt(i) === RBRACE) break;
-        if (text.charCodeAt(i) !== COMMA) return undefined;
-        i = skipSpace(text, i + 1);
-      }
-    }
-    i = skipSpace(text, i + 1);
+    i = eachMember(text, i, (key, at) => {
+      if (key !== 'context') return skipValue(text, at);
+      // JSON.parse keeps the last of a key written twice.
+      if (context) return -1;
+      context = true;
+      const end = text.charCodeAt(at) === LBRACE ? canonicalJsonEnd(text, at, MAX_JSON_DEPTH - 2, plain) : -1;
+      if (end < 0) return skipValue(text, at);
+      spans.push({ index, start: at, end });
+      return end;
+    });
+    if (i < 0) return undefined;
+    i = skipSpace(text, i);
     const c = text.charCodeAt(i);
     if (c === RBRACKET) return { end: i + 1, spans };
     if (c !== COMMA) return undefined;
@@ -130,41 +140,28 @@ function entityContextsAt(text: string, i: number, plain: boolean): { end: numbe
  * (`canonicalJsonEnd`); undefined when none is.
  */
 function keptTextsAt(text: string): KeptTexts | undefined {
-  let i = skipSpace(text, 0);
-  if (text.charCodeAt(i) !== LBRACE) return undefined;
-  i = skipSpace(text, i + 1);
+  const i = skipSpace(text, 0);
   const plain = plainFrom(text, i);
   const kept: KeptTexts = { entities: [] };
   let entities = false;
-  for (;;) {
-    // JSON.parse keeps the last of a key written twice.
-    const k = keyAt(text, i);
-    if (!k) return undefined;
-    i = skipSpace(text, k.end);
-    if (text.charCodeAt(i) !== COLON) return undefined;
-    i = skipSpace(text, i + 1);
-    if (k.key === 'entityContext') {
-      if (kept.context || text.charCodeAt(i) !== LBRACE) return undefined;
-      const end = canonicalJsonEnd(text, i, MAX_JSON_DEPTH, plain);
-      if (end < 0) return undefined;
-      kept.context = { start: i, end };
-      i = end;
-    } else if (k.key === 'entities') {
-      if (entities) return undefined;
-      entities = true;
-      const found = entityContextsAt(text, i, plain);
-      if (found) kept.entities = found.spans;
-      i = found ? found.end : skipValue(text, i);
-    } else {
-      i = skipValue(text, i);
+  const end = eachMember(text, i, (key, at) => {
+    if (key === 'entityContext') {
+      // JSON.parse keeps the last of a key written twice.
+      if (kept.context || text.charCodeAt(at) !== LBRACE) return -1;
+      const end = canonicalJsonEnd(text, at, MAX_JSON_DEPTH, plain);
+      if (end >= 0) kept.context = { start: at, end };
+      return end;
     }
-    if (i < 0) return undefined;
-    i = skipSpace(text, i);
-    const c = text.charCodeAt(i);
-    if (c === RBRACE) return kept.context || kept.entities.length > 0 ? kept : undefined;
-    if (c !== COMMA) return undefined;
-    i = skipSpace(text, i + 1);
-  }
+    if (key === 'entities') {
+      if (entities) return -1;
+      entities = true;
+      const found = entityContextsAt(text, at, plain);
+      if (found) kept.entities = found.spans;
+      return found ? found.end : skipValue(text, at);
+    }
+    return skipValue(text, at);
+  });
+  return end >= 0 && (kept.context || kept.entities.length > 0) ? kept : undefined;
 }
 
 /**
