@@ -376,6 +376,30 @@ describe('the stowage command', () => {
     expect(history.syncs[0]).toMatchObject({ status: 'Success', calls: 1, duplicates: 1 });
   });
 
+  it('applies runs of one computation started a second apart in the order they started, while another process holds the state', async () => {
+    const dir = project();
+    const run = (id: string, hour: number) => writeFileSync(join(dir, `${id}.json`), JSON.stringify({ space: 'shop', computation: 'ltv', id, completedAt: `2026-11-23T${String(hour).padStart(2, '0')}:00:00Z`, profiles: [{ userId: 'u1', value: hour }] }));
+    run('r0', 9);
+    expect((await stowage(['run', 'r0.json'], { cwd: dir })).code).toBe(0);
+    ['r1', 'r2', 'r3'].forEach((id, i) => run(id, 10 + i));
+    // A scheduler starts each as its computation completes, while a long command holds the state:
+    // once it lets go, whichever tried first took it, and the older runs were refused for good.
+    const state = await DuckDBInstance.create(join(dir, '.stowage', 'state.duckdb'));
+    const runs: Array<ReturnType<typeof stowage>> = [];
+    try {
+      for (const id of ['r1', 'r2', 'r3']) {
+        runs.push(stowage(['run', `${id}.json`], { cwd: dir }));
+        await new Promise((done) => setTimeout(done, 1_000));
+      }
+    } finally {
+      state.closeSync();
+    }
+    const done = await Promise.all(runs);
+    done.forEach((r, i) => expect(r.code, `r${i + 1}: ${r.stderr}`).toBe(0));
+    expect(done[2]!.stderr).toContain('2 other commands wait for it ahead of this one, which takes it after them (commands take it in the order they started)');
+    expect(readdirSync(join(dir, '.stowage', 'waiting'))).toEqual([]);
+  });
+
   it('refuses a state folder moved without the configuration saying where; takes the warehouse for a new state only when told to', async () => {
     const dir = project();
     const run = (id: string, value: number) => writeFileSync(join(dir, `${id}.json`), JSON.stringify({ space: 'shop', computation: 'ltv', id, completedAt: '2026-11-23T10:00:00Z', profiles: [{ userId: 'u1', value }] }));

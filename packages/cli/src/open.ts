@@ -8,7 +8,14 @@ import { destinations } from './registry.js';
 export function openStowage(configPath: string, { quiet = false }: { quiet?: boolean } = {}): Stowage {
   const config = loadConfig(configPath, destinations);
   stateDirs.add(config.stateDir);
-  const onWait = quiet ? undefined : (holder: string | undefined) => process.stderr.write(`waiting for the profile state in ${config.stateDir}: process ${holder ?? '(unknown)'} holds it (another Stowage command, or a program that opened state.duckdb); it is opened once that process lets go of it\n`);
+  const onWait = quiet
+    ? undefined
+    : (holder: string | undefined, ahead?: number) =>
+        process.stderr.write(
+          ahead
+            ? `waiting for the profile state in ${config.stateDir}: ${ahead === 1 ? 'another command waits' : `${ahead} other commands wait`} for it ahead of this one, which takes it after ${ahead === 1 ? 'it' : 'them'} (commands take it in the order they started)\n`
+            : `waiting for the profile state in ${config.stateDir}: process ${holder ?? '(unknown)'} holds it (another Stowage command, or a program that opened state.duckdb); it is opened once that process lets go of it\n`,
+        );
   return new Stowage(config, { destinations, openProfileStore: (dir, options) => openProfileStore(dir, { ...options, onWait }) });
 }
 

@@ -55,7 +55,7 @@ export class EmbeddedProfileStore implements ProfileStore {
   ) {}
 
   /** `options.compactContextsFrom`: the texts file's size past which it may be compacted (ContextStore); for tests. */
-  static async open(stateDir: string, timeoutMs = 30_000, options: { compactContextsFrom?: number; onWait?: (holder: string | undefined) => void; waitInAllMs?: number } = {}): Promise<EmbeddedProfileStore> {
+  static async open(stateDir: string, timeoutMs = 30_000, options: { compactContextsFrom?: number; onWait?: (holder: string | undefined, ahead?: number) => void; waitInAllMs?: number } = {}): Promise<EmbeddedProfileStore> {
     mkdirSync(stateDir, { recursive: true });
     // By its real path: a folder reached through a symlink is the same file, and must be the same engine.
     const file = await openStateFile(join(realpathSync(resolve(stateDir)), STATE_FILE), timeoutMs, options).catch((error: unknown) => {
@@ -534,7 +534,7 @@ interface StateFile {
 
 const stateFiles = new Map<string, { file: Promise<StateFile>; stores: number }>();
 
-async function openStateFile(path: string, timeoutMs: number, { compactContextsFrom, onWait, waitInAllMs }: { compactContextsFrom?: number; onWait?: (holder: string | undefined) => void; waitInAllMs?: number }): Promise<StateFile> {
+async function openStateFile(path: string, timeoutMs: number, { compactContextsFrom, onWait, waitInAllMs }: { compactContextsFrom?: number; onWait?: (holder: string | undefined, ahead?: number) => void; waitInAllMs?: number }): Promise<StateFile> {
   let entry = stateFiles.get(path);
   if (!entry) {
     const made = { file: createWaitingForLock(path, { timeoutMs, ...(onWait ? { onWait } : {}), ...(waitInAllMs !== undefined ? { inAllMs: waitInAllMs } : {}) }).then((instance) => stateFile(path, instance, compactContextsFrom)), stores: 0 };
@@ -588,9 +588,16 @@ async function stateFile(path: string, instance: DuckDBInstance, compactContexts
 }
 
 /** Opens the file, waiting while other processes hold it in turn: each lets go of it when its command ends. */
+/**
+ * Processes waiting for the state take it in the order they came (`waiting/`, a ticket each): a
+ * computation's runs started in the order they completed are applied in that order.
+ */
 function createWaitingForLock(path: string, wait: WaitWhileHeldOptions): Promise<DuckDBInstance> {
-  return openDuckDBFile(path, () => DuckDBInstance.create(path, STATE_OPTIONS), wait);
+  return openDuckDBFile(path, () => DuckDBInstance.create(path, STATE_OPTIONS), { ...wait, queue: join(dirname(path), WAITING_DIR) });
 }
+
+/** The folder of the state's waiters' tickets (WaitQueue). */
+const WAITING_DIR = 'waiting';
 
 /**
  * A run sent again under the id of an attempt that handed changes on, with other content: its

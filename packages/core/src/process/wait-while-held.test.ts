@@ -1,5 +1,34 @@
-import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, describe, expect, it } from 'vitest';
 import { duckdbLockHolder, HeldTooLongError, waitWhileHeld } from './wait-while-held.js';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+const queueDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'waiting-'));
+  dirs.push(dir);
+  return join(dir, 'waiting');
+};
+
+/** A file one holder at a time may keep, as DuckDB's lock: `take` refuses while it is kept, naming the holder. */
+function lock() {
+  let holder: string | undefined;
+  const order: string[] = [];
+  return {
+    order,
+    hold: (who: string) => (holder = who),
+    release: () => (holder = undefined),
+    take: (who: string) => async () => {
+      if (holder !== undefined) throw new Error(`Could not set lock on file: Conflicting lock is held (PID ${holder})`);
+      holder = who;
+      order.push(who);
+      return who;
+    },
+  };
+}
 
 /**
  * An open refused while the listed holders keep the file, each for `each` attempts, then
@@ -63,6 +92,60 @@ describe('waiting for a file another process holds', () => {
     expect(duckdbLockHolder(new Error('IO Error: Could not set lock on file "/srv/s.duckdb": Resource temporarily unavailable'))).toBe('');
     expect(duckdbLockHolder(new Error('IO Error: Corrupt database file: computed checksum 123 does not match stored checksum 456 in block at location 12288'))).toBeUndefined();
     expect(duckdbLockHolder(new Error('not a valid DuckDB database file'))).toBeUndefined();
+  });
+
+  it('lets waiters take the file in the order they came, whoever tries first once it is let go', async () => {
+    const queue = queueDir();
+    const file = lock();
+    file.hold('run0');
+    const wait = (who: string) => waitWhileHeld(file.take(who), duckdbLockHolder, { timeoutMs: 10_000, pollMs: 40, queue });
+    // Each tries every 40 ms from when it came: the newest is the first to try after the release.
+    const first = wait('run1');
+    await sleep(15);
+    const second = wait('run2');
+    await sleep(15);
+    const third = wait('run3');
+    await sleep(100);
+    file.release();
+    await first;
+    file.release();
+    await second;
+    file.release();
+    await third;
+    expect(file.order).toEqual(['run1', 'run2', 'run3']);
+    // Every waiter's ticket is gone with it.
+    expect(readdirSync(queue)).toEqual([]);
+  });
+
+  it("skips the tickets of waiters gone (a pid no process has, a ticket untouched for half a minute), and removes them", async () => {
+    const queue = queueDir();
+    const file = lock();
+    mkdirSync(queue);
+    const dead = `${String(Date.now()).padStart(15, '0')}-999999999-0000abcd.wait`;
+    const frozen = `${String(Date.now()).padStart(15, '0')}-${process.pid}-0000abce.wait`;
+    writeFileSync(join(queue, dead), '');
+    writeFileSync(join(queue, frozen), '');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(join(queue, frozen), old, old);
+    await expect(waitWhileHeld(file.take('b'), duckdbLockHolder, { timeoutMs: 1_000, pollMs: 10, queue })).resolves.toBe('b');
+    expect(readdirSync(queue)).toEqual([]);
+  });
+
+  it('waits while the waiter ahead does, and gives up only once the line stops moving for the timeout', async () => {
+    const queue = queueDir();
+    const file = lock();
+    file.hold('4242');
+    // A waiter ahead that never gets it: this one, behind, gives up with it, not before.
+    const told: Array<[string | undefined, number | undefined]> = [];
+    const ahead = waitWhileHeld(file.take('run1'), duckdbLockHolder, { timeoutMs: 300, pollMs: 20, queue }).catch((e: unknown) => e);
+    await sleep(30);
+    const behind = waitWhileHeld(file.take('run2'), duckdbLockHolder, { timeoutMs: 300, pollMs: 20, queue, onWait: (h, n) => told.push([h, n]) }).catch((e: unknown) => e);
+    expect(await ahead).toBeInstanceOf(HeldTooLongError);
+    const error = await behind;
+    expect(error).toBeInstanceOf(HeldTooLongError);
+    // Queued behind one waiter, then at the front, told who holds the file.
+    expect(told).toEqual([[undefined, 1], ['4242', undefined]]);
+    expect(file.order).toEqual([]);
   });
 
   it('throws any other error at once', async () => {

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { emptyFileAt, removeIfStillEmpty } from './empty-file.js';
+import { WaitQueue } from './wait-queue.js';
 
 /** How often a file another process holds is tried again. */
 const POLL_MS = 200;
@@ -31,8 +32,16 @@ export interface WaitWhileHeldOptions {
   timeoutMs: number;
   /** How long the whole wait may last, through every holder: TURNS_AT_MOST timeouts unless given (a quick look gives its timeout). */
   inAllMs?: number;
-  /** Told once the waiting starts, and each time another process holds the file. */
-  onWait?: (holder: string | undefined) => void;
+  /**
+   * Told once the waiting starts, and each time another process holds the file; `ahead`: how many
+   * waiters came before this one (`queue`), told when it joins the queue behind them.
+   */
+  onWait?: (holder: string | undefined, ahead?: number) => void;
+  /**
+   * A folder where waiters queue (WaitQueue): only the first of them tries the file, so that
+   * processes take it in the order they came, and a newcomer queues behind those waiting.
+   */
+  queue?: string;
   pollMs?: number;
   /** Tests give a clock of their own. */
   now?: () => number;
@@ -54,24 +63,49 @@ export async function waitWhileHeld<T>(open: () => Promise<T>, heldBy: (error: u
   const now = options.now ?? Date.now;
   const pause = options.sleep ?? sleep;
   const started = now();
+  const queue = options.queue === undefined ? undefined : new WaitQueue(options.queue);
+  let ticket: string | undefined;
+  // What the wait is on: the holder, or (queued) the waiter first in line; the wait goes on from
+  // whenever it changes.
   let holder: string | undefined;
+  let first: string | undefined;
   let since = started;
-  for (let tries = 0; ; tries++) {
-    try {
-      return await open();
-    } catch (error) {
-      const by = heldBy(error);
-      if (by === undefined) throw error;
-      const t = now();
-      // A holder the error does not name cannot be told from the one before: the wait goes on from it.
-      if (tries === 0 || (by !== '' && by !== holder)) {
-        holder = by;
-        since = t;
-        options.onWait?.(by === '' ? undefined : by);
+  let refusal: unknown;
+  try {
+    for (let tries = 0; ; tries++) {
+      const ahead = queue?.ahead(ticket) ?? [];
+      const t0 = now();
+      if (ahead.length === 0) {
+        try {
+          return await open();
+        } catch (error) {
+          const by = heldBy(error);
+          if (by === undefined) throw error;
+          refusal = error;
+          const t = now();
+          // A holder the error does not name cannot be told from the one before: the wait goes on from it.
+          if (tries === 0 || first !== undefined || (by !== '' && by !== holder)) {
+            if (by !== '' || holder === undefined) holder = by;
+            first = undefined;
+            since = t;
+            options.onWait?.(by === '' ? undefined : by);
+          }
+        }
+      } else if (ahead[0] !== first) {
+        // Behind other waiters: this one does not try the file until they have had it.
+        first = ahead[0];
+        since = t0;
+        if (tries === 0) options.onWait?.(undefined, ahead.length);
       }
-      if (t - since > options.timeoutMs || t - started > (options.inAllMs ?? options.timeoutMs * TURNS_AT_MOST)) throw new HeldTooLongError(holder || undefined, t - since, t - started, error);
+      if (queue && ticket === undefined) ticket = queue.enter();
+      const t = now();
+      if (t - since > options.timeoutMs || t - started > (options.inAllMs ?? options.timeoutMs * TURNS_AT_MOST)) {
+        throw new HeldTooLongError(holder || undefined, t - since, t - started, refusal ?? new Error(`other processes waited ahead of this one for ${Math.round((t - started) / 1000)} s`));
+      }
       await pause(options.pollMs ?? POLL_MS);
     }
+  } finally {
+    if (ticket !== undefined) queue!.leave(ticket);
   }
 }
 

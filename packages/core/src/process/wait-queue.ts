@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ownerGone } from './alive.js';
+
+/**
+ * A ticket its waiter has not touched for this long is left over (a process frozen, or gone in a
+ * way `ownerGone` cannot tell): waiters touch theirs at every look, a few times a second.
+ */
+const STALE_MS = 30_000;
+
+/** `<arrival ms, 15 digits>-<pid>-<random>.wait`: names sort in the order the waiters came. */
+const TICKET = /^(\d{15})-(\d+)-[0-9a-f]{8}\.wait$/;
+
+/**
+ * The processes waiting for a file one process at a time may hold, in the order they came: a
+ * ticket each, a file in a folder of their own. Without it, each waiter tried the file every
+ * 200 ms, and whichever tried first once it was let go took it: of four runs of one computation
+ * started a second apart while another run held the profile state, the last took it first, and
+ * the three older ones were refused for good (a computation's runs apply in the order they
+ * completed).
+ */
+export class WaitQueue {
+  constructor(private readonly dir: string) {}
+
+  /** Joins the queue, behind every waiter there. */
+  enter(): string {
+    mkdirSync(this.dir, { recursive: true });
+    const name = `${String(Date.now()).padStart(15, '0')}-${process.pid}-${randomBytes(4).toString('hex')}.wait`;
+    writeFileSync(join(this.dir, name), '');
+    return name;
+  }
+
+  /**
+   * The waiters ahead of `ticket` (ahead of any newcomer, without one), first first; `ticket` is
+   * touched (its waiter is alive), and the tickets of waiters gone are removed.
+   */
+  ahead(ticket?: string): string[] {
+    if (ticket !== undefined) touch(join(this.dir, ticket));
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return [];
+    }
+    const ahead: string[] = [];
+    for (const name of names.sort()) {
+      if (ticket !== undefined && name >= ticket) break;
+      const m = TICKET.exec(name);
+      if (!m) continue;
+      if (this.gone(name, Number(m[2]), Number(m[1]))) rmSync(join(this.dir, name), { force: true });
+      else ahead.push(name);
+    }
+    return ahead;
+  }
+
+  leave(ticket: string): void {
+    rmSync(join(this.dir, ticket), { force: true });
+  }
+
+  private gone(name: string, pid: number, madeAt: number): boolean {
+    if (ownerGone(pid, madeAt)) return true;
+    try {
+      return Date.now() - statSync(join(this.dir, name)).mtimeMs > STALE_MS;
+    } catch {
+      // Removed meanwhile: its waiter took the file, or gave up.
+      return true;
+    }
+  }
+}
+
+/** The pid of the waiter holding a ticket. */
+export const ticketPid = (ticket: string): string => TICKET.exec(ticket)?.[2] ?? '';
+
+function touch(path: string): void {
+  const now = new Date();
+  try {
+    utimesSync(path, now, now);
+  } catch {
+    // Removed by another waiter that took it for left over (a pause past STALE_MS): made again.
+    writeFileSync(path, '');
+  }
+}
