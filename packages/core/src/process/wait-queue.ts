@@ -69,9 +69,6 @@ export class WaitQueue {
   }
 }
 
-/** The pid of the waiter holding a ticket. */
-export const ticketPid = (ticket: string): string => TICKET.exec(ticket)?.[2] ?? '';
-
 function touch(path: string): void {
   const now = new Date();
   try {
