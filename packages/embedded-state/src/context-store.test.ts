@@ -204,8 +204,55 @@ describe("the profile state's texts file of entity contexts", () => {
     expect(members.map((c) => [c.profile.profileId, jsonValue(c.entityContext)]).sort()).toEqual([['a', { v: 'a3' }], ['b', { v: 'b3' }], ['c', { v: 'c1' }]]);
     expect(await run(store, header('r4', 4), [])).toEqual([['a', 'exited', { v: 'a3' }], ['b', 'exited', { v: 'b3' }], ['c', 'exited', { v: 'c1' }]]);
     await store.close();
-    // Reopened, the state names the new generation.
-    expect(await stateRows(dir, 'SELECT generation, length FROM context_file')).toEqual([[1n, BigInt(size(dir, 'contexts-1.texts'))]]);
+    // Nobody left, nothing kept: reopened, the state names the generation rewritten then, empty.
+    expect(texts(dir)).toEqual(['contexts-2.texts']);
+    expect(await stateRows(dir, 'SELECT generation, length FROM context_file')).toEqual([[2n, 0n]]);
+  });
+
+  it("forgets an exited member's context once its exit carried it: the text goes at the next rewrite", async () => {
+    const dir = tempDir();
+    const store = await EmbeddedProfileStore.open(dir, 30_000, { compactContextsFrom: 1 });
+    await run(store, header('r1', 1), [member('a', { cart: 1 }), member('b', { cart: 2 })]);
+    expect(await run(store, header('r2', 2), [member('a', { cart: 1 })])).toEqual([['b', 'exited', { cart: 2 }]]);
+    // Half of the file was b's: rewritten with a's alone.
+    expect(texts(dir)).toEqual(['contexts-1.texts']);
+    expect(readFileSync(join(dir, 'contexts-1.texts'), 'utf8')).toBe('{"cart":1}');
+    // Back, b states a context of its own; without one, it has the empty one.
+    expect(await run(store, header('r3', 3), [member('a', { cart: 1 }), member('b')])).toEqual([['b', 'entered', {}]]);
+    expect(await run(store, header('r4', 4), [])).toEqual([
+      ['a', 'exited', { cart: 1 }],
+      ['b', 'exited', {}],
+    ]);
+    // Nobody left: nothing kept.
+    expect(texts(dir)).toEqual(['contexts-2.texts']);
+    expect(size(dir, 'contexts-2.texts')).toBe(0);
+    await store.close();
+    expect(await stateRows(dir, 'SELECT profile_id, value, context_at, context_len, context_hash FROM memberships ORDER BY profile_id')).toEqual([
+      ['a', 'false', null, null, null],
+      ['b', 'false', null, null, null],
+    ]);
+  });
+
+  it('forgets the places of exited members a state kept before, as its file is rewritten', async () => {
+    const dir = tempDir();
+    let store = await EmbeddedProfileStore.open(dir);
+    await run(store, header('r1', 1), [member('a', { cart: 1 }), member('b', { cart: 2 })]);
+    await run(store, header('r2', 2), [member('a', { cart: 1 })]);
+    await store.close();
+    // As an earlier version left b's row: its exit kept the place of its context.
+    const instance = await DuckDBInstance.create(join(dir, 'state.duckdb'));
+    const db = await instance.connect();
+    await db.run(`UPDATE memberships SET context_at = 10, context_len = 10, context_hash = 'x' WHERE profile_id = 'b'`);
+    db.closeSync();
+    instance.closeSync();
+    store = await EmbeddedProfileStore.open(dir, 30_000, { compactContextsFrom: 1 });
+    // Counted live, b's text kept the file from its rewrite; it is dead now.
+    expect(await run(store, header('r3', 3), [member('a', { cart: 1 })])).toEqual([]);
+    expect(texts(dir)).toEqual(['contexts-1.texts']);
+    expect(readFileSync(join(dir, 'contexts-1.texts'), 'utf8')).toBe('{"cart":1}');
+    expect(await run(store, header('r4', 4), [])).toEqual([['a', 'exited', { cart: 1 }]]);
+    await store.close();
+    expect(await stateRows(dir, `SELECT count(*) FROM memberships WHERE context_at IS NOT NULL`)).toEqual([[0n]]);
   });
 
   it("keeps entities' contexts in the file too, and moves them with the members' when it is rewritten", async () => {
@@ -278,9 +325,10 @@ describe("the profile state's texts file of entity contexts", () => {
     // a restated as it was: no change, but its row now refers to the file; b exits with its old text.
     expect(await run(store, header('r2', 2), [member('a', { v: 1 })])).toEqual([['b', 'exited', { v: 2 }]]);
     await store.close();
+    // b, gone, keeps no context: its exit carried it.
     expect(await stateRows(dir, `SELECT profile_id, context, context_at, context_len FROM memberships ORDER BY profile_id`)).toEqual([
       ['a', null, 0n, 7n],
-      ['b', '{"v":2}', null, null],
+      ['b', null, null, null],
     ]);
     expect(existsSync(join(dir, 'contexts-0.texts')) && size(dir, 'contexts-0.texts')).toBe(7);
   });

@@ -6,9 +6,19 @@ import { TextFile } from './text-file.js';
 /** A texts file is rewritten with its live texts alone once it is past this size and at least half of it is dead. */
 export const COMPACT_FROM_BYTES = 64 * 1024 * 1024;
 
-/** Every text the state refers to: members' contexts and present entities'. */
-const REFERENCES = `SELECT context_at, context_len FROM memberships WHERE context_at IS NOT NULL
+/**
+ * Every text the state refers to: members' contexts and present entities'. A member who exited
+ * keeps none; rows an earlier version wrote still place one, which nothing reads (FORGET_EXITED_PLACES).
+ */
+const REFERENCES = `SELECT context_at, context_len FROM memberships WHERE context_at IS NOT NULL AND value = 'true'
   UNION ALL SELECT context_at, context_len FROM entity_memberships WHERE context_at IS NOT NULL`;
+
+/**
+ * Places of exited members' contexts, which versions before 2026-12-06 kept: their texts were
+ * counted live, and a linked audience whose members had all exited kept every context they ever
+ * had. Forgotten as the file is rewritten, where the texts they place are left behind.
+ */
+const FORGET_EXITED_PLACES = `UPDATE memberships SET context_hash = NULL, context_at = NULL, context_len = NULL WHERE context_at IS NOT NULL AND value IS DISTINCT FROM 'true'`;
 
 const fileName = (generation: number) => `contexts-${generation}.texts`;
 const STALE = /^(contexts-\d+|run-\d+-\d+)\.texts$/;
@@ -121,6 +131,7 @@ export class ContextStore {
       next.sync();
       await db.run('BEGIN TRANSACTION');
       try {
+        await db.run(FORGET_EXITED_PLACES);
         for (const table of ['memberships', 'entity_memberships']) await db.run(`UPDATE ${table} SET context_at = m.new_at FROM context_moves m WHERE ${table}.context_at = m.old_at`);
         await db.run('UPDATE context_file SET generation = $1, length = $2', [nextGeneration, next.length]);
         await db.run('COMMIT');

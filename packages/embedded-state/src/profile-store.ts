@@ -227,11 +227,15 @@ export class EmbeddedProfileStore implements ProfileStore {
       [space, computation],
     );
     await this.db.run('DELETE FROM memberships WHERE space = $1 AND computation = $2 AND profile_id IN (SELECT profile_id FROM run_changes)', [space, computation]);
+    // A member who exits keeps no context: its exit carried it, and nothing reads it again (a
+    // return states its own), so that its text is dead in the file and goes at its compaction.
     await this.db.run(
       `INSERT INTO memberships (space, computation, profile_id, kind, value, version, run_id, updated_at, context, context_hash, context_at, context_len)
        SELECT $1, $2, c.profile_id, $3, c.value, c.version,
               CASE WHEN c.kind <> 'kept' THEN $4 ELSE k.run_id END, CASE WHEN c.kind <> 'kept' THEN $5 ELSE k.updated_at END,
-              c.context, c.context_hash, CASE WHEN c.context_from = 'run' THEN c.store_at ELSE c.context_at END, c.context_len
+              CASE WHEN c.kind <> 'exited' THEN c.context END, CASE WHEN c.kind <> 'exited' THEN c.context_hash END,
+              CASE WHEN c.kind = 'exited' THEN NULL WHEN c.context_from = 'run' THEN c.store_at ELSE c.context_at END,
+              CASE WHEN c.kind <> 'exited' THEN c.context_len END
        FROM run_changes c LEFT JOIN run_kept k ON k.profile_id = c.profile_id`,
       [space, computation, kind, header.id, header.completedAt],
     );
