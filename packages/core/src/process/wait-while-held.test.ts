@@ -148,6 +148,18 @@ describe('waiting for a file another process holds', () => {
     expect(file.order).toEqual([]);
   });
 
+  it('waits unordered where no ticket can be made (a queue folder that cannot be), and still gets the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'waiting-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'a-file'), '');
+    const file = lock();
+    file.hold('4242');
+    const waiting = waitWhileHeld(file.take('run1'), duckdbLockHolder, { timeoutMs: 5_000, pollMs: 10, queue: join(dir, 'a-file', 'waiting') });
+    await sleep(50);
+    file.release();
+    await expect(waiting).resolves.toBe('run1');
+  });
+
   it('throws any other error at once', async () => {
     let attempts = 0;
     const open = async () => {

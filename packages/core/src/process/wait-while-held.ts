@@ -63,7 +63,7 @@ export async function waitWhileHeld<T>(open: () => Promise<T>, heldBy: (error: u
   const now = options.now ?? Date.now;
   const pause = options.sleep ?? sleep;
   const started = now();
-  const queue = options.queue === undefined ? undefined : new WaitQueue(options.queue);
+  let queue = options.queue === undefined ? undefined : new WaitQueue(options.queue);
   let ticket: string | undefined;
   // What the wait is on: the holder, or (queued) the waiter first in line; the wait goes on from
   // whenever it changes.
@@ -97,7 +97,15 @@ export async function waitWhileHeld<T>(open: () => Promise<T>, heldBy: (error: u
         since = t0;
         if (tries === 0) options.onWait?.(undefined, ahead.length);
       }
-      if (queue && ticket === undefined) ticket = queue.enter();
+      if (queue && ticket === undefined) {
+        try {
+          ticket = queue.enter();
+        } catch {
+          // A folder where no ticket can be made (read-only, full): the wait goes on unordered, as
+          // it did before queues; the command's own writes there say what is wrong.
+          queue = undefined;
+        }
+      }
       const t = now();
       if (t - since > options.timeoutMs || t - started > (options.inAllMs ?? options.timeoutMs * TURNS_AT_MOST)) {
         throw new HeldTooLongError(holder || undefined, t - since, t - started, refusal ?? new Error(`other processes waited ahead of this one for ${Math.round((t - started) / 1000)} s`));
