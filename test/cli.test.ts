@@ -277,6 +277,22 @@ describe('the stowage command', () => {
     expect(text.stdout).toContain('next sync of local');
   });
 
+  it('says a sync refused for another process is refused for `stowage serve` when that is what holds it', async () => {
+    const dir = project();
+    // A process that runs a `stowage serve` as its command line says, holding local's sync.
+    writeFileSync(join(dir, 'stowage.js'), 'setTimeout(() => {}, 20_000);');
+    const serve = spawn(process.execPath, [join(dir, 'stowage.js'), 'serve'], { stdio: 'ignore' });
+    try {
+      mkdirSync(join(dir, '.stowage', 'locks'), { recursive: true });
+      writeFileSync(join(dir, '.stowage', 'locks', 'sync-local.lock'), String(serve.pid));
+      const refused = await stowage(['sync', 'local', '-q'], { cwd: dir });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`A sync of warehouse "local" is held by process ${serve.pid} (\`stowage serve\`, syncing on its schedule: try again once that sync ends)`);
+    } finally {
+      serve.kill('SIGKILL');
+    }
+  });
+
   it('syncs every warehouse it can when all are asked for, and fails saying which one is held', async () => {
     const dir = project({ warehouses: { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' } }, second: { type: 'duckdb', settings: { path: 'second.duckdb' } } } });
     writeFileSync(join(dir, 'calls.ndjson'), '{"type":"identify","messageId":"m1","userId":"u1","traits":{"plan":"pro"}}\n');

@@ -1,7 +1,7 @@
 import { closeSync, linkSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ownerGone, processAlive } from '../process/alive.js';
+import { ownerGone, processAlive, stowageCommand } from '../process/alive.js';
 
 /**
  * A lock file with no owner in it is one whose maker died between creating and writing it (made
@@ -57,7 +57,7 @@ export async function withFileLock<T>(path: string, what: string, fn: () => Prom
           continue;
         }
       }
-      if (Date.now() > deadline) throw new Error(`${what} is held by process ${owner || 'unknown'} (lock file ${path}); wait for it to finish, or remove the file if that process is gone.`);
+      if (Date.now() > deadline) throw new Error(`${what} is held by process ${owner || 'unknown'}${heldBy(owner)} (lock file ${path}); wait for it to finish, or remove the file if that process is gone.`);
       await sleep(50);
     }
   }
@@ -194,4 +194,14 @@ function olderThan(path: string, ms: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * What the owner of a lock runs, where it is a Stowage command: a sync refused while `stowage
+ * serve` syncs says so (serve's syncs come and go on its schedule; trying again shortly succeeds).
+ */
+function heldBy(owner: number): string {
+  const command = owner ? stowageCommand(owner) : undefined;
+  if (!command) return '';
+  return command === 'stowage serve' ? ' (`stowage serve`, syncing on its schedule: try again once that sync ends)' : ` (\`${command}\`)`;
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 
 /**
  * Whether a process with this pid is running (EPERM: it is, but belongs to another user). A
@@ -53,4 +54,21 @@ export function ownerGone(pid: number, madeAt: number): boolean {
   if (!processAlive(pid)) return true;
   const started = processStartedAt(pid);
   return started !== undefined && started > madeAt + 2_000;
+}
+
+/**
+ * The Stowage command a process runs (`stowage serve`), as its command line says, for messages
+ * about what holds a lock; undefined for another program, or where /proc does not say.
+ */
+export function stowageCommand(pid: number): string | undefined {
+  try {
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    // The command's script (bin/stowage.js, or the `stowage` link npm makes), then its arguments.
+    const script = args.findIndex((arg) => /^stowage(\.js)?$/.test(basename(arg)));
+    if (script < 0) return undefined;
+    const command = args.slice(script + 1).find((arg) => !arg.startsWith('-'));
+    return command ? `stowage ${command}` : 'stowage';
+  } catch {
+    return undefined;
+  }
 }
