@@ -60,6 +60,9 @@ export class EmbeddedProfileStore implements ProfileStore {
     // By its real path: a folder reached through a symlink is the same file, and must be the same engine.
     const file = await openStateFile(join(realpathSync(resolve(stateDir)), STATE_FILE), timeoutMs, options).catch((error: unknown) => {
       // One process kept the file past the wait (a long run, a sync's backfill, a shell): say that, not DuckDB's read-only hint.
+      if (error instanceof HeldTooLongError && error.ahead > 0) {
+        throw new Error(`The profile state in ${stateDir} is held by other commands: ${error.ahead} ${error.ahead === 1 ? 'command waited' : 'commands waited'} ahead of this one, in the order they started, and the line did not move for ${Math.round(error.heldMs / 1000)} s (${Math.round(error.waitedMs / 1000)} s of waiting in all; the command at its front waits for the process that holds ${STATE_FILE}: another Stowage command, a long run or a sync's backfill, or a program that opened it). Nothing was applied or changed: run this command again once they are done`);
+      }
       if (error instanceof HeldTooLongError) {
         const held =
           error.heldMs > timeoutMs
@@ -431,9 +434,13 @@ export class EmbeddedProfileStore implements ProfileStore {
     let pending: Change[] = [];
     for await (const rows of rowObjects<ChangeRow>(result)) {
       for (const row of rows) {
-        if (row.context_from === 'run') {
+        if (row.context_from === 'run' && texts === stored) {
+          // Staged in place (a first run): the text is where the diff leaves it, nothing to copy.
+          if (row.emitted === false) continue;
+          row.entity_context = stored.readText({ at: Number(row.context_at), len: Number(row.context_len) });
+        } else if (row.context_from === 'run') {
           const bytes = texts!.readBytes({ at: Number(row.context_at), len: Number(row.context_len) });
-          const placed = texts === stored ? { at: Number(row.context_at) } : stored.appendBytes(bytes);
+          const placed = stored.appendBytes(bytes);
           if (placed.at !== Number(row.store_at)) throw new Error(`a context of profile ${JSON.stringify(row.profile_id)} went to ${placed.at} in ${stored.path}, where the run placed it at ${Number(row.store_at)}; nothing of this run was applied`);
           if (row.emitted === false) continue;
           row.entity_context = bytes.toString('utf8');

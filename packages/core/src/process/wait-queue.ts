@@ -23,10 +23,10 @@ const TICKET = /^(\d{15})-(\d+)-[0-9a-f]{8}\.wait$/;
 export class WaitQueue {
   constructor(private readonly dir: string) {}
 
-  /** Joins the queue, behind every waiter there. */
-  enter(): string {
+  /** Joins the queue, at the place of a waiter that came at `arrived` (ms since the epoch): behind those that came before. */
+  enter(arrived: number): string {
     mkdirSync(this.dir, { recursive: true });
-    const name = `${String(Date.now()).padStart(15, '0')}-${process.pid}-${randomBytes(4).toString('hex')}.wait`;
+    const name = `${String(arrived).padStart(15, '0')}-${process.pid}-${randomBytes(4).toString('hex')}.wait`;
     writeFileSync(join(this.dir, name), '');
     return name;
   }
@@ -55,7 +55,11 @@ export class WaitQueue {
   }
 
   leave(ticket: string): void {
-    rmSync(join(this.dir, ticket), { force: true });
+    try {
+      rmSync(join(this.dir, ticket), { force: true });
+    } catch {
+      // A folder gone or refusing: a ticket left there is taken for gone with its process.
+    }
   }
 
   private gone(name: string, pid: number, madeAt: number): boolean {

@@ -117,6 +117,44 @@ describe('waiting for a file another process holds', () => {
     expect(readdirSync(queue)).toEqual([]);
   });
 
+  it('keeps the order of arrival when the first refusal of the one that came first takes longer', async () => {
+    const queue = queueDir();
+    const file = lock();
+    file.hold('4242');
+    // A first open that takes a while to be refused (a process's first DuckDB open), then quick ones.
+    const slowFirst = (who: string, ms: number) => {
+      const take = file.take(who);
+      let tries = 0;
+      return async () => {
+        if (tries++ === 0) await sleep(ms);
+        return take();
+      };
+    };
+    const first = waitWhileHeld(slowFirst('a', 60), duckdbLockHolder, { timeoutMs: 10_000, pollMs: 10, queue });
+    await sleep(10);
+    const second = waitWhileHeld(slowFirst('b', 0), duckdbLockHolder, { timeoutMs: 10_000, pollMs: 10, queue });
+    await sleep(150);
+    file.release();
+    await first;
+    file.release();
+    await second;
+    expect(file.order).toEqual(['a', 'b']);
+  });
+
+  it('gives up behind other waiters once its time in all is spent, saying how many were ahead', async () => {
+    const queue = queueDir();
+    const file = lock();
+    file.hold('4242');
+    const ahead = waitWhileHeld(file.take('a'), duckdbLockHolder, { timeoutMs: 10_000, pollMs: 10, queue }).catch((e: unknown) => e);
+    await sleep(30);
+    const behind = await waitWhileHeld(file.take('b'), duckdbLockHolder, { timeoutMs: 10_000, inAllMs: 200, pollMs: 10, queue }).catch((e: unknown) => e);
+    expect(behind).toBeInstanceOf(HeldTooLongError);
+    expect(behind).toMatchObject({ ahead: 1, holder: undefined });
+    file.release();
+    await ahead;
+    expect(file.order).toEqual(['a']);
+  });
+
   it("skips the tickets of waiters gone (a pid no process has, a ticket untouched for half a minute), and removes them", async () => {
     const queue = queueDir();
     const file = lock();

@@ -21,6 +21,8 @@ export class HeldTooLongError extends Error {
     /** How long this process waited in all, through every holder. */
     readonly waitedMs: number,
     cause: unknown,
+    /** How many waiters were ahead of this one when it gave up (queued behind them: `heldMs` is how long the line did not move). */
+    readonly ahead = 0,
   ) {
     super((cause as Error)?.message ?? String(cause), { cause });
     this.name = 'HeldTooLongError';
@@ -63,17 +65,31 @@ export async function waitWhileHeld<T>(open: () => Promise<T>, heldBy: (error: u
   const now = options.now ?? Date.now;
   const pause = options.sleep ?? sleep;
   const started = now();
-  let queue = options.queue === undefined ? undefined : new WaitQueue(options.queue);
+  // A place in line is the arrival, not the first refusal: two commands arriving a few
+  // milliseconds apart (a refusal takes 3–7 ms) keep their order.
+  const arrived = Date.now();
+  const line = options.queue === undefined ? undefined : new WaitQueue(options.queue);
+  // Unordered once the folder takes no ticket (read-only, full, not a folder): the wait goes on
+  // as it did before queues, rather than failing; the command's own writes there say what is wrong.
+  let queued = line !== undefined;
   let ticket: string | undefined;
   // What the wait is on: the holder, or (queued) the waiter first in line; the wait goes on from
   // whenever it changes.
   let holder: string | undefined;
   let first: string | undefined;
+  let ahead: string[] = [];
   let since = started;
   let refusal: unknown;
   try {
     for (let tries = 0; ; tries++) {
-      const ahead = queue?.ahead(ticket) ?? [];
+      ahead = [];
+      if (queued) {
+        try {
+          ahead = line!.ahead(ticket);
+        } catch {
+          queued = false;
+        }
+      }
       const t0 = now();
       if (ahead.length === 0) {
         try {
@@ -97,23 +113,21 @@ export async function waitWhileHeld<T>(open: () => Promise<T>, heldBy: (error: u
         since = t0;
         if (tries === 0) options.onWait?.(undefined, ahead.length);
       }
-      if (queue && ticket === undefined) {
+      if (queued && ticket === undefined) {
         try {
-          ticket = queue.enter();
+          ticket = line!.enter(arrived);
         } catch {
-          // A folder where no ticket can be made (read-only, full): the wait goes on unordered, as
-          // it did before queues; the command's own writes there say what is wrong.
-          queue = undefined;
+          queued = false;
         }
       }
       const t = now();
       if (t - since > options.timeoutMs || t - started > (options.inAllMs ?? options.timeoutMs * TURNS_AT_MOST)) {
-        throw new HeldTooLongError(holder || undefined, t - since, t - started, refusal ?? new Error(`other processes waited ahead of this one for ${Math.round((t - started) / 1000)} s`));
+        throw new HeldTooLongError(holder || undefined, t - since, t - started, refusal ?? new Error(`other processes waited ahead of this one for ${Math.round((t - started) / 1000)} s`), ahead.length);
       }
       await pause(options.pollMs ?? POLL_MS);
     }
   } finally {
-    if (ticket !== undefined) queue!.leave(ticket);
+    if (ticket !== undefined) line!.leave(ticket);
   }
 }
 
