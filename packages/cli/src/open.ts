@@ -4,8 +4,10 @@ import { destinations } from './registry.js';
 /**
  * Loads and validates the configuration, then builds the runtime on the embedded state store.
  * Unless `quiet`, a wait for the profile state another process holds is said on stderr.
+ * `startedAt`: the command's start, its place in line for the profile state (a long-lived
+ * process's waits take their own times).
  */
-export function openStowage(configPath: string, { quiet = false }: { quiet?: boolean } = {}): Stowage {
+export function openStowage(configPath: string, { quiet = false, startedAt }: { quiet?: boolean; startedAt?: number } = {}): Stowage {
   const config = loadConfig(configPath, destinations);
   stateDirs.add(config.stateDir);
   const onWait = quiet
@@ -16,14 +18,18 @@ export function openStowage(configPath: string, { quiet = false }: { quiet?: boo
             ? `waiting for the profile state in ${config.stateDir}: ${ahead === 1 ? 'another command waits' : `${ahead} other commands wait`} for it ahead of this one, which takes it after ${ahead === 1 ? 'it' : 'them'} (commands take it in the order they started)\n`
             : `waiting for the profile state in ${config.stateDir}: process ${holder ?? '(unknown)'} holds it (another Stowage command, or a program that opened state.duckdb); it is opened once that process lets go of it\n`,
         );
-  return new Stowage(config, { destinations, openProfileStore: (dir, options) => openProfileStore(dir, { ...options, onWait }) });
+  return new Stowage(config, { destinations, openProfileStore: (dir, options) => openProfileStore(dir, { ...options, onWait, ...(startedAt !== undefined ? { arrivedAt: startedAt } : {}) }) });
 }
 
 /** The state folders of the configurations this process opened: an error on a path in one is the state folder's. */
 export const stateDirs = new Set<string>();
 
 /** The profile state, on DuckDB: loaded with the first run, so that a sync or `history` does not load it. */
-async function openProfileStore(dir: string, options: { waitMs?: number; waitInAllMs?: number; onWait?: ((holder: string | undefined) => void) | undefined }) {
+async function openProfileStore(dir: string, options: { waitMs?: number; waitInAllMs?: number; onWait?: ((holder: string | undefined, ahead?: number) => void) | undefined; arrivedAt?: number }) {
   const { EmbeddedProfileStore } = await import('@stowage/embedded-state');
-  return EmbeddedProfileStore.open(dir, options.waitMs, { ...(options.onWait ? { onWait: options.onWait } : {}), ...(options.waitInAllMs !== undefined ? { waitInAllMs: options.waitInAllMs } : {}) });
+  return EmbeddedProfileStore.open(dir, options.waitMs, {
+    ...(options.onWait ? { onWait: options.onWait } : {}),
+    ...(options.waitInAllMs !== undefined ? { waitInAllMs: options.waitInAllMs } : {}),
+    ...(options.arrivedAt !== undefined ? { arrivedAt: options.arrivedAt } : {}),
+  });
 }

@@ -55,7 +55,8 @@ export class EmbeddedProfileStore implements ProfileStore {
   ) {}
 
   /** `options.compactContextsFrom`: the texts file's size past which it may be compacted (ContextStore); for tests. */
-  static async open(stateDir: string, timeoutMs = 30_000, options: { compactContextsFrom?: number; onWait?: (holder: string | undefined, ahead?: number) => void; waitInAllMs?: number } = {}): Promise<EmbeddedProfileStore> {
+  /** `options.arrivedAt`: the caller's place in line for the file, when not the call (WaitWhileHeldOptions). */
+  static async open(stateDir: string, timeoutMs = 30_000, options: { compactContextsFrom?: number; onWait?: (holder: string | undefined, ahead?: number) => void; waitInAllMs?: number; arrivedAt?: number } = {}): Promise<EmbeddedProfileStore> {
     mkdirSync(stateDir, { recursive: true });
     // By its real path: a folder reached through a symlink is the same file, and must be the same engine.
     const file = await openStateFile(join(realpathSync(resolve(stateDir)), STATE_FILE), timeoutMs, options).catch((error: unknown) => {
@@ -545,10 +546,11 @@ interface StateFile {
 
 const stateFiles = new Map<string, { file: Promise<StateFile>; stores: number }>();
 
-async function openStateFile(path: string, timeoutMs: number, { compactContextsFrom, onWait, waitInAllMs }: { compactContextsFrom?: number; onWait?: (holder: string | undefined, ahead?: number) => void; waitInAllMs?: number }): Promise<StateFile> {
+async function openStateFile(path: string, timeoutMs: number, { compactContextsFrom, onWait, waitInAllMs, arrivedAt }: { compactContextsFrom?: number; onWait?: (holder: string | undefined, ahead?: number) => void; waitInAllMs?: number; arrivedAt?: number }): Promise<StateFile> {
   let entry = stateFiles.get(path);
   if (!entry) {
-    const made = { file: createWaitingForLock(path, { timeoutMs, ...(onWait ? { onWait } : {}), ...(waitInAllMs !== undefined ? { inAllMs: waitInAllMs } : {}) }).then((instance) => stateFile(path, instance, compactContextsFrom)), stores: 0 };
+    const wait = { timeoutMs, ...(onWait ? { onWait } : {}), ...(waitInAllMs !== undefined ? { inAllMs: waitInAllMs } : {}), ...(arrivedAt !== undefined ? { arrivedAt } : {}) };
+    const made = { file: createWaitingForLock(path, wait).then((instance) => stateFile(path, instance, compactContextsFrom)), stores: 0 };
     // The tables made once per file, not by each store: two at once would conflict on the catalog.
     stateFiles.set(path, made);
     made.file.catch(() => {

@@ -1,13 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ownerGone } from './alive.js';
 
 /**
  * A ticket its waiter has not touched for this long is left over (a process frozen, or gone in a
- * way `ownerGone` cannot tell): waiters touch theirs at every look, a few times a second.
+ * way `ownerGone` cannot tell): waiters touch theirs at every look, a few times a second. Well
+ * under the 30 s a waiter waits for a line that does not move, so that those behind a frozen
+ * waiter go on before they give up.
  */
-const STALE_MS = 30_000;
+const STALE_MS = 10_000;
+
+/** Rewritten by each waiter that takes the file: those behind see the line move. */
+const TAKEN = 'taken';
 
 /** `<arrival ms, 15 digits>-<pid>-<random>.wait`: names sort in the order the waiters came. */
 const TICKET = /^(\d{15})-(\d+)-[0-9a-f]{8}\.wait$/;
@@ -26,7 +31,7 @@ export class WaitQueue {
   /** Joins the queue, at the place of a waiter that came at `arrived` (ms since the epoch): behind those that came before. */
   enter(arrived: number): string {
     mkdirSync(this.dir, { recursive: true });
-    const name = `${String(arrived).padStart(15, '0')}-${process.pid}-${randomBytes(4).toString('hex')}.wait`;
+    const name = `${String(Math.floor(arrived)).padStart(15, '0')}-${process.pid}-${randomBytes(4).toString('hex')}.wait`;
     writeFileSync(join(this.dir, name), '');
     return name;
   }
@@ -52,6 +57,24 @@ export class WaitQueue {
       else ahead.push(name);
     }
     return ahead;
+  }
+
+  /** What the last waiter to take the file wrote (`markTaken`), or undefined for none yet. */
+  lastTaken(): string | undefined {
+    try {
+      return readFileSync(join(this.dir, TAKEN), 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Says the file was taken (best effort: a folder that refuses it only hides the line's moves). */
+  markTaken(): void {
+    try {
+      writeFileSync(join(this.dir, TAKEN), `${Date.now()} ${process.pid} ${randomBytes(4).toString('hex')}`);
+    } catch {
+      // as above
+    }
   }
 
   leave(ticket: string): void {

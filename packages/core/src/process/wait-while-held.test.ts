@@ -114,7 +114,7 @@ describe('waiting for a file another process holds', () => {
     await third;
     expect(file.order).toEqual(['run1', 'run2', 'run3']);
     // Every waiter's ticket is gone with it.
-    expect(readdirSync(queue)).toEqual([]);
+    expect(readdirSync(queue).filter((name) => name.endsWith('.wait'))).toEqual([]);
   });
 
   it('keeps the order of arrival when the first refusal of the one that came first takes longer', async () => {
@@ -155,7 +155,7 @@ describe('waiting for a file another process holds', () => {
     expect(file.order).toEqual(['a']);
   });
 
-  it("skips the tickets of waiters gone (a pid no process has, a ticket untouched for half a minute), and removes them", async () => {
+  it("skips the tickets of waiters gone (a pid no process has, a ticket untouched for ten seconds), and removes them", async () => {
     const queue = queueDir();
     const file = lock();
     mkdirSync(queue);
@@ -166,24 +166,41 @@ describe('waiting for a file another process holds', () => {
     const old = new Date(Date.now() - 60_000);
     utimesSync(join(queue, frozen), old, old);
     await expect(waitWhileHeld(file.take('b'), duckdbLockHolder, { timeoutMs: 1_000, pollMs: 10, queue })).resolves.toBe('b');
-    expect(readdirSync(queue)).toEqual([]);
+    expect(readdirSync(queue).filter((name) => name.endsWith('.wait'))).toEqual([]);
   });
 
-  it('waits while the waiter ahead does, and gives up only once the line stops moving for the timeout', async () => {
+  it('goes on while the line moves, and gives up with the first in line where the holder keeps the file', async () => {
     const queue = queueDir();
     const file = lock();
     file.hold('4242');
-    // A waiter ahead that never gets it: this one, behind, gives up with it, not before.
+    // Handed from waiter to waiter, each keeping it 150 ms: the last waits far past its timeout of 300 ms.
+    const keep = (who: string) => waitWhileHeld(file.take(who), duckdbLockHolder, { timeoutMs: 300, pollMs: 10, queue }).then(async (got) => {
+      await sleep(150);
+      file.release();
+      return got;
+    });
+    const waiters: Array<Promise<string>> = [];
+    for (const who of ['w1', 'w2', 'w3', 'w4']) {
+      waiters.push(keep(who));
+      await sleep(5);
+    }
+    await sleep(100);
+    file.release();
+    await Promise.all(waiters);
+    expect(file.order).toEqual(['w1', 'w2', 'w3', 'w4']);
+    // A holder that keeps the file: the one behind gives up with the first in line, not a timeout
+    // after it (which left the oldest command alone failed, its run refused for good behind newer ones).
+    file.hold('4242');
     const told: Array<[string | undefined, number | undefined]> = [];
-    const ahead = waitWhileHeld(file.take('run1'), duckdbLockHolder, { timeoutMs: 300, pollMs: 20, queue }).catch((e: unknown) => e);
+    const first = waitWhileHeld(file.take('run1'), duckdbLockHolder, { timeoutMs: 1_000, pollMs: 20, queue }).catch((e: unknown) => e);
     await sleep(30);
-    const behind = waitWhileHeld(file.take('run2'), duckdbLockHolder, { timeoutMs: 300, pollMs: 20, queue, onWait: (h, n) => told.push([h, n]) }).catch((e: unknown) => e);
-    expect(await ahead).toBeInstanceOf(HeldTooLongError);
+    const behind = waitWhileHeld(file.take('run2'), duckdbLockHolder, { timeoutMs: 1_000, pollMs: 20, queue, onWait: (h, n) => told.push([h, n]) }).catch((e: unknown) => e);
+    expect(await first).toBeInstanceOf(HeldTooLongError);
     const error = await behind;
     expect(error).toBeInstanceOf(HeldTooLongError);
-    // Queued behind one waiter, then at the front, told who holds the file.
-    expect(told).toEqual([[undefined, 1], ['4242', undefined]]);
-    expect(file.order).toEqual([]);
+    expect((error as HeldTooLongError).waitedMs).toBeLessThan(1_600);
+    expect(told[0]).toEqual([undefined, 1]);
+    expect(file.order).toEqual(['w1', 'w2', 'w3', 'w4']);
   });
 
   it('waits unordered where no ticket can be made (a queue folder that cannot be), and still gets the file', async () => {

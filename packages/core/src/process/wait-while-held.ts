@@ -44,6 +44,12 @@ export interface WaitWhileHeldOptions {
    * processes take it in the order they came, and a newcomer queues behind those waiting.
    */
   queue?: string;
+  /**
+   * When the waiter came, for its place in line (ms since the epoch; default: the call): a
+   * command's own start, so that commands keep the order they were started in however long each
+   * takes to get here (a few hundred milliseconds of startup, more on a busy machine).
+   */
+  arrivedAt?: number;
   pollMs?: number;
   /** Tests give a clock of their own. */
   now?: () => number;
@@ -67,51 +73,58 @@ export async function waitWhileHeld<T>(open: () => Promise<T>, heldBy: (error: u
   const started = now();
   // A place in line is the arrival, not the first refusal: two commands arriving a few
   // milliseconds apart (a refusal takes 3–7 ms) keep their order.
-  const arrived = Date.now();
+  const arrived = options.arrivedAt ?? Date.now();
   const line = options.queue === undefined ? undefined : new WaitQueue(options.queue);
   // Unordered once the folder takes no ticket (read-only, full, not a folder): the wait goes on
   // as it did before queues, rather than failing; the command's own writes there say what is wrong.
   let queued = line !== undefined;
   let ticket: string | undefined;
-  // What the wait is on: the holder, or (queued) the waiter first in line; the wait goes on from
-  // whenever it changes.
+  // The wait goes on from the last time it moved: another holder seen (by the waiter trying the
+  // file), or the file taken by a waiter of the line (`WaitQueue.taken`). Not a waiter leaving the
+  // line: where the holder keeps the file, the first in line giving up reset the others' waits,
+  // and the oldest command alone failed, its run then refused for good behind the newer ones.
   let holder: string | undefined;
-  let first: string | undefined;
+  let taken = queued ? line!.lastTaken() : undefined;
+  let told = false;
   let ahead: string[] = [];
   let since = started;
   let refusal: unknown;
   try {
-    for (let tries = 0; ; tries++) {
+    for (;;) {
       ahead = [];
       if (queued) {
         try {
           ahead = line!.ahead(ticket);
+          const last = line!.lastTaken();
+          if (last !== taken) {
+            taken = last;
+            since = now();
+          }
         } catch {
           queued = false;
         }
       }
-      const t0 = now();
       if (ahead.length === 0) {
         try {
-          return await open();
+          const opened = await open();
+          if (queued) line!.markTaken();
+          return opened;
         } catch (error) {
           const by = heldBy(error);
           if (by === undefined) throw error;
           refusal = error;
-          const t = now();
-          // A holder the error does not name cannot be told from the one before: the wait goes on from it.
-          if (tries === 0 || first !== undefined || (by !== '' && by !== holder)) {
-            if (by !== '' || holder === undefined) holder = by;
-            first = undefined;
-            since = t;
+          // A holder the error does not name cannot be told from the one before.
+          if (by !== '' && holder !== undefined && holder !== '' && by !== holder) since = now();
+          if (holder === undefined || (by !== '' && by !== holder)) {
+            holder = by;
             options.onWait?.(by === '' ? undefined : by);
           }
+          told = true;
         }
-      } else if (ahead[0] !== first) {
+      } else if (!told) {
         // Behind other waiters: this one does not try the file until they have had it.
-        first = ahead[0];
-        since = t0;
-        if (tries === 0) options.onWait?.(undefined, ahead.length);
+        told = true;
+        options.onWait?.(undefined, ahead.length);
       }
       if (queued && ticket === undefined) {
         try {
