@@ -14,8 +14,11 @@ const STALE_MS = 10_000;
 /** Rewritten by each waiter that takes the file: those behind see the line move. */
 const TAKEN = 'taken';
 
-/** `<arrival ms, 15 digits>-<pid>-<random>.wait`: names sort in the order the waiters came. */
+/** `<arrival ms, 15 digits>-<pid, 10 digits>-<random>.wait`: names sort in the order the waiters came. */
 const TICKET = /^(\d{15})-(\d+)-[0-9a-f]{8}\.wait$/;
+
+/** Written by a waiter that gave up: its ticket and when, so that those behind it give up too. */
+const GAVE_UP = 'gave-up';
 
 /**
  * The processes waiting for a file one process at a time may hold, in the order they came: a
@@ -31,7 +34,7 @@ export class WaitQueue {
   /** Joins the queue, at the place of a waiter that came at `arrived` (ms since the epoch): behind those that came before. */
   enter(arrived: number): string {
     mkdirSync(this.dir, { recursive: true });
-    const name = `${String(Math.floor(arrived)).padStart(15, '0')}-${process.pid}-${randomBytes(4).toString('hex')}.wait`;
+    const name = `${String(Math.floor(arrived)).padStart(15, '0')}-${String(process.pid).padStart(10, '0')}-${randomBytes(4).toString('hex')}.wait`;
     writeFileSync(join(this.dir, name), '');
     return name;
   }
@@ -75,6 +78,30 @@ export class WaitQueue {
     } catch {
       // as above
     }
+  }
+
+  /**
+   * Says that the waiter holding `ticket` gave up: every waiter that was behind it then gives up
+   * too (`gaveUpAhead`), rather than take the file over it; best effort.
+   */
+  markGaveUp(ticket: string): void {
+    try {
+      writeFileSync(join(this.dir, GAVE_UP), `${ticket}\n${Date.now()}`);
+    } catch {
+      // as above
+    }
+  }
+
+  /** Whether a waiter ahead of `ticket` gave up since `inLineSince` (ms since the epoch), while this one was in line behind it. */
+  gaveUpAhead(ticket: string, inLineSince: number): boolean {
+    let text: string;
+    try {
+      text = readFileSync(join(this.dir, GAVE_UP), 'utf8');
+    } catch {
+      return false;
+    }
+    const [which, at] = text.split('\n');
+    return which !== undefined && which < ticket && Number(at) >= inLineSince;
   }
 
   leave(ticket: string): void {

@@ -159,8 +159,9 @@ describe('waiting for a file another process holds', () => {
     const queue = queueDir();
     const file = lock();
     mkdirSync(queue);
-    const dead = `${String(Date.now()).padStart(15, '0')}-999999999-0000abcd.wait`;
-    const frozen = `${String(Date.now()).padStart(15, '0')}-${process.pid}-0000abce.wait`;
+    // Both came before this waiter: ahead of it.
+    const dead = `${String(Date.now() - 1_000).padStart(15, '0')}-0999999999-0000abcd.wait`;
+    const frozen = `${String(Date.now() - 1_000).padStart(15, '0')}-${String(process.pid).padStart(10, '0')}-0000abce.wait`;
     writeFileSync(join(queue, dead), '');
     writeFileSync(join(queue, frozen), '');
     const old = new Date(Date.now() - 60_000);
@@ -201,6 +202,25 @@ describe('waiting for a file another process holds', () => {
     expect((error as HeldTooLongError).waitedMs).toBeLessThan(1_600);
     expect(told[0]).toEqual([undefined, 1]);
     expect(file.order).toEqual(['w1', 'w2', 'w3', 'w4']);
+  });
+
+  it('gives up with a waiter ahead that gave up, rather than take the file over it once it is let go', async () => {
+    const queue = queueDir();
+    const file = lock();
+    file.hold('4242');
+    const first = waitWhileHeld(file.take('run1'), duckdbLockHolder, { timeoutMs: 300, pollMs: 10, queue }).catch((e: unknown) => e);
+    await sleep(100);
+    const second = waitWhileHeld(file.take('run2'), duckdbLockHolder, { timeoutMs: 300, pollMs: 10, queue }).catch((e: unknown) => e);
+    // Let go after the first gave up, before the second's own timeout.
+    expect(await first).toBeInstanceOf(HeldTooLongError);
+    await sleep(20);
+    file.release();
+    const error = await second;
+    expect(error).toBeInstanceOf(HeldTooLongError);
+    expect(error).toMatchObject({ ahead: 1 });
+    expect(file.order).toEqual([]);
+    // A newcomer is not held to it: it came after.
+    await expect(waitWhileHeld(file.take('run3'), duckdbLockHolder, { timeoutMs: 300, pollMs: 10, queue })).resolves.toBe('run3');
   });
 
   it('waits unordered where no ticket can be made (a queue folder that cannot be), and still gets the file', async () => {

@@ -89,9 +89,25 @@ export async function waitWhileHeld<T>(open: () => Promise<T>, heldBy: (error: u
   let ahead: string[] = [];
   let since = started;
   let refusal: unknown;
+  // In line from the start (a ticket made, then looked ahead of), so that the first look counts
+  // only those that came before.
+  let inLineSince = 0;
+  if (queued) {
+    try {
+      ticket = line!.enter(arrived);
+      inLineSince = Date.now();
+    } catch {
+      queued = false;
+    }
+  }
+  const giveUp = (t: number, why?: Error): never => {
+    if (ticket !== undefined) line!.markGaveUp(ticket);
+    throw new HeldTooLongError(holder || undefined, t - since, t - started, refusal ?? why ?? new Error(`other processes waited ahead of this one for ${Math.round((t - started) / 1000)} s`), ahead.length);
+  };
   try {
     for (;;) {
       ahead = [];
+      let broken = false;
       if (queued) {
         try {
           ahead = line!.ahead(ticket);
@@ -100,9 +116,17 @@ export async function waitWhileHeld<T>(open: () => Promise<T>, heldBy: (error: u
             taken = last;
             since = now();
           }
+          broken = line!.gaveUpAhead(ticket!, inLineSince);
         } catch {
           queued = false;
         }
+      }
+      // A waiter ahead gave up (the holder kept the file past the timeout): this one gives up
+      // too, rather than take the file over it: a newer run applied first has the older refused
+      // for good, and sent again in order, they all apply.
+      if (broken) {
+        ahead = ahead.length > 0 ? ahead : [''];
+        giveUp(now(), new Error('a command ahead of this one in line for the file gave up waiting for it'));
       }
       if (ahead.length === 0) {
         try {
@@ -126,17 +150,8 @@ export async function waitWhileHeld<T>(open: () => Promise<T>, heldBy: (error: u
         told = true;
         options.onWait?.(undefined, ahead.length);
       }
-      if (queued && ticket === undefined) {
-        try {
-          ticket = line!.enter(arrived);
-        } catch {
-          queued = false;
-        }
-      }
       const t = now();
-      if (t - since > options.timeoutMs || t - started > (options.inAllMs ?? options.timeoutMs * TURNS_AT_MOST)) {
-        throw new HeldTooLongError(holder || undefined, t - since, t - started, refusal ?? new Error(`other processes waited ahead of this one for ${Math.round((t - started) / 1000)} s`), ahead.length);
-      }
+      if (t - since > options.timeoutMs || t - started > (options.inAllMs ?? options.timeoutMs * TURNS_AT_MOST)) giveUp(t);
       await pause(options.pollMs ?? POLL_MS);
     }
   } finally {
