@@ -223,6 +223,19 @@ describe('waiting for a file another process holds', () => {
     await expect(waitWhileHeld(file.take('run3'), duckdbLockHolder, { timeoutMs: 300, pollMs: 10, queue })).resolves.toBe('run3');
   });
 
+  it('goes on behind a quick look (a time in all of its own) that gives up', async () => {
+    const queue = queueDir();
+    const file = lock();
+    file.hold('4242');
+    const look = waitWhileHeld(file.take('check'), duckdbLockHolder, { timeoutMs: 100, inAllMs: 100, pollMs: 10, queue }).catch((e: unknown) => e);
+    await sleep(20);
+    const run = waitWhileHeld(file.take('run'), duckdbLockHolder, { timeoutMs: 5_000, pollMs: 10, queue });
+    expect(await look).toBeInstanceOf(HeldTooLongError);
+    await sleep(50);
+    file.release();
+    await expect(run).resolves.toBe('run');
+  });
+
   it('waits unordered where no ticket can be made (a queue folder that cannot be), and still gets the file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'waiting-'));
     dirs.push(dir);

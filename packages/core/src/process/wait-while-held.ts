@@ -101,7 +101,8 @@ export async function waitWhileHeld<T>(open: () => Promise<T>, heldBy: (error: u
     }
   }
   const giveUp = (t: number, why?: Error): never => {
-    if (ticket !== undefined) line!.markGaveUp(ticket);
+    // A quick look (its own time in all: `stowage check`) giving up says nothing of the line.
+    if (ticket !== undefined && options.inAllMs === undefined) line!.markGaveUp(ticket);
     throw new HeldTooLongError(holder || undefined, t - since, t - started, refusal ?? why ?? new Error(`other processes waited ahead of this one for ${Math.round((t - started) / 1000)} s`), ahead.length);
   };
   try {
