@@ -51,6 +51,13 @@ function scripted(holders: Array<string | undefined>, each: number) {
   return { open, heldBy, options, told, elapsed: () => clock };
 }
 
+/** A file held by process 4242, and a queue folder for its waiters. */
+function heldInQueue() {
+  const file = lock();
+  file.hold('4242');
+  return { queue: queueDir(), file };
+}
+
 describe('waiting for a file another process holds', () => {
   it('goes on past the timeout while the file passes from one holder to the next, and says who holds it each time', async () => {
     // Five holders of 0.8 s each: 4 s of waiting, with a timeout of 1 s a holder.
@@ -118,9 +125,7 @@ describe('waiting for a file another process holds', () => {
   });
 
   it('keeps the order of arrival when the first refusal of the one that came first takes longer', async () => {
-    const queue = queueDir();
-    const file = lock();
-    file.hold('4242');
+    const { queue, file } = heldInQueue();
     // A first open that takes a while to be refused (a process's first DuckDB open), then quick ones.
     const slowFirst = (who: string, ms: number) => {
       const take = file.take(who);
@@ -142,9 +147,7 @@ describe('waiting for a file another process holds', () => {
   });
 
   it('gives up behind other waiters once its time in all is spent, saying how many were ahead', async () => {
-    const queue = queueDir();
-    const file = lock();
-    file.hold('4242');
+    const { queue, file } = heldInQueue();
     const ahead = waitWhileHeld(file.take('a'), duckdbLockHolder, { timeoutMs: 10_000, pollMs: 10, queue }).catch((e: unknown) => e);
     await sleep(30);
     const behind = await waitWhileHeld(file.take('b'), duckdbLockHolder, { timeoutMs: 10_000, inAllMs: 200, pollMs: 10, queue }).catch((e: unknown) => e);
@@ -171,9 +174,7 @@ describe('waiting for a file another process holds', () => {
   });
 
   it('goes on while the line moves, and gives up with the first in line where the holder keeps the file', async () => {
-    const queue = queueDir();
-    const file = lock();
-    file.hold('4242');
+    const { queue, file } = heldInQueue();
     // Handed from waiter to waiter, each keeping it 150 ms: the last waits far past its timeout of 300 ms.
     const keep = (who: string) => waitWhileHeld(file.take(who), duckdbLockHolder, { timeoutMs: 300, pollMs: 10, queue }).then(async (got) => {
       await sleep(150);
@@ -205,9 +206,7 @@ describe('waiting for a file another process holds', () => {
   });
 
   it('gives up with a waiter ahead that gave up, rather than take the file over it once it is let go', async () => {
-    const queue = queueDir();
-    const file = lock();
-    file.hold('4242');
+    const { queue, file } = heldInQueue();
     const first = waitWhileHeld(file.take('run1'), duckdbLockHolder, { timeoutMs: 300, pollMs: 10, queue }).catch((e: unknown) => e);
     await sleep(100);
     const second = waitWhileHeld(file.take('run2'), duckdbLockHolder, { timeoutMs: 300, pollMs: 10, queue }).catch((e: unknown) => e);
@@ -224,9 +223,7 @@ describe('waiting for a file another process holds', () => {
   });
 
   it('goes on behind a quick look (a time in all of its own) that gives up', async () => {
-    const queue = queueDir();
-    const file = lock();
-    file.hold('4242');
+    const { queue, file } = heldInQueue();
     const look = waitWhileHeld(file.take('check'), duckdbLockHolder, { timeoutMs: 100, inAllMs: 100, pollMs: 10, queue }).catch((e: unknown) => e);
     await sleep(20);
     const run = waitWhileHeld(file.take('run'), duckdbLockHolder, { timeoutMs: 5_000, pollMs: 10, queue });
