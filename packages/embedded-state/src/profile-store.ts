@@ -606,7 +606,7 @@ async function stateFile(path: string, instance: DuckDBInstance, compactContexts
  * computation's runs started in the order they completed are applied in that order.
  */
 function createWaitingForLock(path: string, wait: WaitWhileHeldOptions): Promise<DuckDBInstance> {
-  return openDuckDBFile(path, () => DuckDBInstance.create(path, STATE_OPTIONS), { ...wait, queue: join(dirname(path), WAITING_DIR) });
+  return openDuckDBFile(path, () => DuckDBInstance.create(path, STATE_OPTIONS), { ...wait, queue: join(dirname(path), WAITING_DIR), release: (instance) => instance.closeSync() });
 }
 
 /** The folder of the state's waiters' tickets (WaitQueue). */

@@ -146,6 +146,36 @@ describe('waiting for a file another process holds', () => {
     expect(file.order).toEqual(['a', 'b']);
   });
 
+  it('lets go of the file it opened to a waiter that came before it and joined the line meanwhile', async () => {
+    const queue = queueDir();
+    const file = lock();
+    const released: string[] = [];
+    const release = (who: string) => {
+      released.push(who);
+      file.release();
+    };
+    // Its lock taken at once, the open goes on a while (DuckDB replaying its log, say).
+    const slowOpen = (who: string) => {
+      const take = file.take(who);
+      return async () => {
+        const taken = await take();
+        await sleep(80);
+        return taken;
+      };
+    };
+    const now = Date.now();
+    const late = waitWhileHeld(slowOpen('late'), duckdbLockHolder, { timeoutMs: 10_000, pollMs: 10, queue, arrivedAt: now, release });
+    await sleep(20);
+    // Its command started a second earlier, and took longer to get here.
+    const early = waitWhileHeld(file.take('early'), duckdbLockHolder, { timeoutMs: 10_000, pollMs: 10, queue, arrivedAt: now - 1_000, release });
+    const first = await Promise.race([early.then(() => 'early'), late.then(() => 'late')]);
+    file.release();
+    await Promise.all([early, late]);
+    expect(first).toBe('early');
+    expect(released).toEqual(['late']);
+    expect(file.order).toEqual(['late', 'early', 'late']);
+  });
+
   it('gives up behind other waiters once its time in all is spent, saying how many were ahead', async () => {
     const { queue, file } = heldInQueue();
     const ahead = waitWhileHeld(file.take('a'), duckdbLockHolder, { timeoutMs: 10_000, pollMs: 10, queue }).catch((e: unknown) => e);

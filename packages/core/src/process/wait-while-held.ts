@@ -29,7 +29,7 @@ export class HeldTooLongError extends Error {
   }
 }
 
-export interface WaitWhileHeldOptions {
+export interface WaitWhileHeldOptions<T = unknown> {
   /** How long one holder may keep the file before the waiter gives up. */
   timeoutMs: number;
   /** How long the whole wait may last, through every holder: TURNS_AT_MOST timeouts unless given (a quick look gives its timeout). */
@@ -44,6 +44,11 @@ export interface WaitWhileHeldOptions {
    * processes take it in the order they came, and a newcomer queues behind those waiting.
    */
   queue?: string;
+  /**
+   * Lets go of what `open` gave (`queue`), where a waiter that came before this one joined the
+   * line while it opened the file: the file is the earlier waiter's. Without it, this one keeps it.
+   */
+  release?: (opened: T) => unknown;
   /**
    * When the waiter came, for its place in line (ms since the epoch; default: the call): a
    * command's own start, so that commands keep the order they were started in however long each
@@ -67,7 +72,7 @@ export interface WaitWhileHeldOptions {
  * holder was moving on. A holder that keeps the file past the timeout (a long run, a shell left
  * open on the file) still ends the wait, with HeldTooLongError.
  */
-export async function waitWhileHeld<T>(open: () => Promise<T>, heldBy: (error: unknown) => string | undefined, options: WaitWhileHeldOptions): Promise<T> {
+export async function waitWhileHeld<T>(open: () => Promise<T>, heldBy: (error: unknown) => string | undefined, options: WaitWhileHeldOptions<T>): Promise<T> {
   const now = options.now ?? Date.now;
   const pause = options.sleep ?? sleep;
   const started = now();
@@ -132,8 +137,16 @@ export async function waitWhileHeld<T>(open: () => Promise<T>, heldBy: (error: u
       if (ahead.length === 0) {
         try {
           const opened = await open();
-          if (queued) line!.markTaken();
-          return opened;
+          // A waiter that came before this one may have joined the line while the file opened
+          // (its command slower to start): it takes the file, or it would find a newer run
+          // applied and be refused for good.
+          if (queued && options.release && cameBefore(line!, ticket)) {
+            await options.release(opened);
+            told = false;
+          } else {
+            if (queued) line!.markTaken();
+            return opened;
+          }
         } catch (error) {
           const by = heldBy(error);
           if (by === undefined) throw error;
@@ -160,6 +173,15 @@ export async function waitWhileHeld<T>(open: () => Promise<T>, heldBy: (error: u
   }
 }
 
+/** Whether a waiter that came before the one holding `ticket` is in line (false where the folder cannot be read). */
+function cameBefore(line: WaitQueue, ticket: string | undefined): boolean {
+  try {
+    return line.ahead(ticket).length > 0;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The holder of a DuckDB file named in DuckDB's refusal to open it for want of its lock (a pid;
  * '' where it names none), or undefined for any other error: `Could not set lock on file …:
@@ -177,7 +199,7 @@ export function duckdbLockHolder(error: unknown): string | undefined {
  * (`waitWhileHeld`). A file left empty by a command that ran out of disk as it made it, which
  * DuckDB refuses as "not a valid DuckDB database" on every open, is removed and made again, once.
  */
-export function openDuckDBFile<T>(path: string, create: () => Promise<T>, options: WaitWhileHeldOptions): Promise<T> {
+export function openDuckDBFile<T>(path: string, create: () => Promise<T>, options: WaitWhileHeldOptions<T>): Promise<T> {
   let emptied = false;
   return waitWhileHeld(
     async () => {

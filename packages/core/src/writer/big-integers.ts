@@ -25,6 +25,12 @@ const key = (schema: string, table: string, column: string) => `${schema}\u0000$
  */
 export class BigIntegerColumns {
   private readonly holding = new Set<string>();
+  /**
+   * Columns a batch of this writer made: they held nothing before it, and what its batches gave
+   * them is in `holding`. Not looked for in the table: the batch that makes one may still wait
+   * to be applied (prepared ahead), and the look would name a column the table does not have yet.
+   */
+  private readonly made = new Set<string>();
 
   constructor(
     private readonly driver: Driver,
@@ -42,7 +48,7 @@ export class BigIntegerColumns {
     for (const { name, type } of existing) {
       if (type !== 'bigint' || fixed.has(name)) continue;
       if (this.holding.has(key(schema, table, name))) held.add(name);
-      else unknown.add(name);
+      else if (!this.made.has(key(schema, table, name))) unknown.add(name);
     }
     const ask = new Set<string>();
     if (unknown.size > 0) {
@@ -82,8 +88,14 @@ export class BigIntegerColumns {
     return held.size > 0 ? held : undefined;
   }
 
-  /** A planned batch gave these columns integers past 2^53. */
-  given(schema: string, table: string, columns: readonly string[]): void {
+  /** A planned batch gave these columns integers past 2^53, and made `made` (its columns new to the table). */
+  given(schema: string, table: string, columns: readonly string[], made: readonly Column[] = []): void {
     for (const column of columns) this.holding.add(key(schema, table, column));
+    for (const column of made) this.made.add(key(schema, table, column.name));
+  }
+
+  /** The batches planned ahead were dropped (one failed, its DDL rolled back): the columns they made may not be made. */
+  forgetMade(): void {
+    this.made.clear();
   }
 }

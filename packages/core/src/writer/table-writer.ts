@@ -503,7 +503,7 @@ export class TableWriter {
       const existing = tables.get(tableBatch.table);
       const holdsBigIntegers = await this.bigIntegers?.among(batch.schema, tableBatch.table, existing, rows, tableBatch.fixedTypes);
       const plan = await planTableInSlices({ table: tableBatch.table, existing, rows, fixedTypes: tableBatch.fixedTypes, ...(tableBatch.createTypes ? { createTypes: tableBatch.createTypes } : {}), keyColumn: tableBatch.key, capabilities: this.capabilities, ...(pinned ? { pinned } : {}), ...(holdsBigIntegers ? { holdsBigIntegers } : {}), ...(dropped ? { droppedColumns: dropped } : {}) });
-      this.bigIntegers?.given(batch.schema, tableBatch.table, plan.bigIntegers);
+      this.bigIntegers?.given(batch.schema, tableBatch.table, plan.bigIntegers, plan.added);
       if (plan.columns.length > 0) tables.set(tableBatch.table, plan.columns);
       // Not push(...rejects): a wide batch has hundreds of thousands, past the stack's room for arguments.
       for (const reject of plan.rejects) rejects.push(reject);
@@ -734,6 +734,7 @@ export class TableWriter {
   forgetCatalog(): void {
     this.catalog.clear();
     this.claims?.forget();
+    this.bigIntegers?.forgetMade();
   }
 
   /** Warehouse work: one transaction per batch where the warehouse has them. */

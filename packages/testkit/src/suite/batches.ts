@@ -79,6 +79,33 @@ export function batches(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('widens (or quarantines for) a fraction in a column an earlier batch of the same sync made, prepared before that batch was applied', async () => {
+      const widens = dut.destination.capabilities.inPlaceWidening.some(([from, to]) => from === 'bigint' && to === 'double');
+      const h = await Harness.create(dut, { batchSize: 2 });
+      const fillers = [1, 2, 3, 4].map((i) => identify('u1', { plan: 'pro' }, { messageId: `f${i}`, timestamp: at(i) }));
+      await h.calls([
+        ...fillers,
+        // Batch 3 makes n, an integer column; batch 4 gives it a fraction.
+        identify('u2', { n: -484 }, { messageId: 'n1', timestamp: at(5) }),
+        identify('u3', { plan: 'free' }, { messageId: 'f5', timestamp: at(6) }),
+        identify('u2', { n: 2.5 }, { messageId: 'n2', timestamp: at(7) }),
+      ]);
+      const record = await h.sync();
+      const [n] = names('n');
+      expect(record).toMatchObject({ status: widens ? 'Success' : 'Partial', calls: 7, rejects: widens ? 0 : 1 });
+      expect(await h.rows('identifies', ['id', n!], ['id'])).toEqual([
+        ...['f1', 'f2', 'f3', 'f4', 'f5'].map((id) => ({ id, [n!]: null })),
+        { id: 'n1', [n!]: -484 },
+        { id: 'n2', [n!]: widens ? 2.5 : null },
+      ]);
+      expect(await h.rows('users', ['id', n!])).toEqual([
+        { id: 'u1', [n!]: null },
+        { id: 'u2', [n!]: widens ? 2.5 : -484 },
+        { id: 'u3', [n!]: null },
+      ]);
+      await h.close();
+    });
+
     it('goes on past a batch the warehouse refuses a call of, where the next batch waited for it to look for an id they share', async () => {
       const h = await Harness.create(dut, { batchSize: 2 });
       await strictTable(h, 'identifies');
