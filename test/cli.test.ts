@@ -746,6 +746,17 @@ describe('the stowage command', () => {
     const long = await stowage(['check'], { cwd: project({ stateDir: `.stowage/${'a'.repeat(300)}` }) });
     expect(long.code).toBe(1);
     expect(long.stdout).toMatch(/^state folder .*: cannot be used: its folder name "a{40}…" is 300 bytes, past the 255 a file system allows; give `stateDir` a shorter path$/m);
+    if (process.platform === 'linux' && process.getuid?.() === 0) {
+      // Writable to `access` (root), yet the file system refuses a folder there: a run hung on a
+      // full core, inside Node's recursive mkdir, where check called the folder writable.
+      const procDir = project({ stateDir: '/proc/stowage-state' });
+      const refused = await stowage(['check'], { cwd: procDir });
+      expect(refused.stdout).toContain("state folder /proc/stowage-state: cannot be made (ENOENT: the file system refuses a folder here, mkdir '/proc/stowage-state' (its parent /proc is there))");
+      writeFileSync(join(procDir, 'r1.json'), JSON.stringify({ space: 'shop', computation: 'ltv', id: 'r1', completedAt: '2026-11-23T10:00:00Z', profiles: [{ userId: 'u1', value: 1 }] }));
+      const run = await stowage(['run', 'r1.json'], { cwd: procDir });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('(`stowage check` tests the state folder, `stateDir`, which Stowage must be able to write)');
+    }
     const deep = await stowage(['check'], { cwd: project({ stateDir: Array.from({ length: 20 }, () => 'b'.repeat(200)).join('/') }) });
     expect(deep.stdout).toMatch(/^state folder .*: cannot be used: its path is \d+ bytes, and the files Stowage keeps under it would pass the 4095 a path may take/m);
   });

@@ -1,4 +1,6 @@
 import { rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { engineThreads, HeldTooLongError, openDuckDBFile, openLoadDir, writeLoadLines, type Column, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
 import { shareInstance, type SharedInstance } from './shared-instances.js';
@@ -32,6 +34,8 @@ async function createWaitingForLock(path: string, options: Record<string, string
     // A file of another database (SQLite's header), which DuckDB opens through an extension.
     const extension = /Extension "([^"]+)" is an existing extension/.exec((error as Error).message)?.[1];
     if (extension) throw new Error(`${path} is not a DuckDB database: DuckDB reads it as a file of its ${extension} extension, which Stowage does not load (it would write the warehouse's tables into that file). Give the warehouse's \`path\` a DuckDB database file (such as warehouse.duckdb), new or made by Stowage`, { cause: error });
+    // DuckDB makes the file, not its folder: "IO Error: Cannot open file …: No such file or directory".
+    if (path !== ':memory:' && !existsSync(dirname(resolve(path)))) throw new Error(`${path} cannot be made: its folder ${dirname(resolve(path))} does not exist. Create the folder, or give the warehouse's \`path\` a file in one that does`, { cause: error });
     if (!(error instanceof HeldTooLongError)) throw error;
     throw new Error(heldElsewhere(path, (error.cause as Error).message, error), { cause: error.cause });
   }

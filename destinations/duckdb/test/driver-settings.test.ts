@@ -88,6 +88,11 @@ describe('a DuckDB file left empty (a command out of disk as it made it)', () =>
     await expect(DuckDBDriver.open({ path: sqlite })).rejects.toThrow(`${sqlite} is not a DuckDB database: DuckDB reads it as a file of its sqlite extension, which Stowage does not load`);
     expect(readFileSync(sqlite).equals(header)).toBe(true);
   });
+
+  it('refuses a path in a folder that does not exist, saying to make it (DuckDB makes the file, not its folder)', async () => {
+    const missing = join(dir, 'no', 'such', 'w.duckdb');
+    await expect(DuckDBDriver.open({ path: missing })).rejects.toThrow(`${missing} cannot be made: its folder ${join(dir, 'no', 'such')} does not exist. Create the folder, or give the warehouse's \`path\` a file in one that does`);
+  });
 });
 
 describe('a DuckDB file another process holds', () => {

@@ -133,7 +133,7 @@ export class PgDriver implements Driver {
       if (client) await endWithin(client, END_WAIT_MS);
       const message = redact((error as Error).message, secrets);
       // No user in the settings, the URL, nor PGUSER or the system's: the server's words only name the packet.
-      const hint = /no PostgreSQL user name specified/i.test(message) ? ' (give the warehouse a `user` in its settings, or in its URL: postgres://user@host/database)' : '';
+      const hint = connectHint(error as Error & { code?: string }, message);
       throw new Error(`Cannot connect to ${redact(target, secrets)}: ${message}${hint}`);
     }
     for (const statement of options.setup ?? []) {
@@ -449,4 +449,13 @@ async function endWithin(client: pg.Client, ms: number): Promise<void> {
  */
 function madeMeanwhile(error: unknown): boolean {
   return (error as { code?: unknown })?.code === '23505' && /pg_namespace_nspname_index|pg_type_typname_nsp_index|pg_class_relname_nsp_index/.test((error as Error)?.message ?? '');
+}
+
+/** What to do about a connection that failed, where the driver's words say what happened only. */
+function connectHint(error: Error & { code?: string }, message: string): string {
+  if (/no PostgreSQL user name specified/i.test(message)) return ' (give the warehouse a `user` in its settings, or in its URL: postgres://user@host/database)';
+  if (error.code === 'ECONNREFUSED') return ': no server listens there; check that it runs, and the host and port in the warehouse\'s settings (or its URL)';
+  if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') return ': the host name is not known here; check the host in the warehouse\'s settings (or its URL)';
+  if (error.code === 'ETIMEDOUT') return ': no answer from the server; check the host and port, and that a firewall lets this machine reach it';
+  return '';
 }

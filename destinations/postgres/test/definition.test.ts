@@ -13,6 +13,8 @@ describe('the PostgreSQL destination definition', () => {
     const url = await server.freshDatabase();
     await expect(destination.testAuthentication({ url, ...(server.copy ? {} : { bulkLoad: 'insert' }) })).resolves.not.toThrow();
     await expect(destination.testAuthentication({ url: 'postgres://postgres@127.0.0.1:1/none', connectTimeoutSeconds: 2 })).rejects.toThrow(/Cannot connect to 127\.0\.0\.1:1\/none/);
+    // What to do about it, where the driver says only what happened.
+    await expect(destination.testAuthentication({ url: 'postgres://postgres@127.0.0.1:1/none', connectTimeoutSeconds: 2 })).rejects.toThrow(/ECONNREFUSED.*: no server listens there; check that it runs, and the host and port in the warehouse's settings \(or its URL\)$/);
     await server.afterEach();
   });
 

@@ -2,5 +2,7 @@ export { main, program } from './program.js';
 export { openStowage } from './open.js';
 // Runs handed over in code may give an entity context as its JSON text.
 export { JsonText } from '@stowage/core';
+// The errors a caller can act on (library.md), for code outside the checkout, which imports this entry by its path.
+export { ConfigError, RunFormatError, StowageError, UsageError } from '@stowage/core';
 export { destinations, loadDestinationsOf, useDestination } from './registry.js';
 export { random } from './demo/sample.js';

@@ -38,12 +38,14 @@ const FOLDER_ERRORS = new Set(['ENOTDIR', 'EROFS', 'EACCES', 'EPERM', 'ENOSPC', 
 /** An error's message, with what to do where the system refused a file or folder of the state folder (`stateDirs`). */
 export function errorMessage(error: unknown, stateDirs: Iterable<string>): string {
   const message = (error as Error)?.message ?? String(error);
-  const { code, path } = (error ?? {}) as NodeJS.ErrnoException;
+  const { code, path, syscall } = (error ?? {}) as NodeJS.ErrnoException;
   // A write that ran out of room names no file (`ENOSPC: no space left on device, write`): where it may have been.
   if ((code === 'ENOSPC' || code === 'EDQUOT') && path === undefined) {
     return `${message} (a disk Stowage writes to is full: the state folder's, ${[...stateDirs].join(', ')}, a DuckDB warehouse file's, or the temporary folder's, ${tmpdir()}, for load files; make room and run the command again: what was committed stays, and nothing loads twice)`;
   }
-  if (code === undefined || path === undefined || !(FOLDER_ERRORS.has(code) || code === 'ENAMETOOLONG')) return message;
+  // A folder the file system refuses to make though its parent is there (/proc) says ENOENT.
+  const refusedFolder = code === 'ENOENT' && syscall === 'mkdir';
+  if (code === undefined || path === undefined || !(FOLDER_ERRORS.has(code) || code === 'ENAMETOOLONG' || refusedFolder)) return message;
   const inState = [...stateDirs].some((dir) => path === dir || path.startsWith(`${dir}${sep}`) || dir.startsWith(`${path}${sep}`));
   if (!inState) return message;
   // The files Stowage names under the state folder are short: the folder's own path is what is too long.

@@ -1,7 +1,7 @@
-import { mkdirSync, realpathSync, rmSync } from 'node:fs';
+import { realpathSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DuckDBInstance, listValue, type DuckDBConnection } from '@duckdb/node-api';
-import { engineThreads, failpoint, HeldTooLongError, kindChangedMessage, kindsOtherThan, openDuckDBFile, STATE_FILE, type WaitWhileHeldOptions, StowageError, type ApplyOptions, type Change, type ChangeSink, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
+import { engineThreads, failpoint, makeFolder, HeldTooLongError, kindChangedMessage, kindsOtherThan, openDuckDBFile, STATE_FILE, type WaitWhileHeldOptions, StowageError, type ApplyOptions, type Change, type ChangeSink, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
 import { changesQuery, toChange, type ChangeRow, type RunOfChanges } from './changes.js';
 import { ContextStore } from './context-store.js';
 import { placedDiffQuery } from './diff.js';
@@ -57,7 +57,7 @@ export class EmbeddedProfileStore implements ProfileStore {
   /** `options.compactContextsFrom`: the texts file's size past which it may be compacted (ContextStore); for tests. */
   /** `options.arrivedAt`: the caller's place in line for the file, when not the call (WaitWhileHeldOptions). */
   static async open(stateDir: string, timeoutMs = 30_000, options: { compactContextsFrom?: number; onWait?: (holder: string | undefined, ahead?: number) => void; waitInAllMs?: number; arrivedAt?: number } = {}): Promise<EmbeddedProfileStore> {
-    mkdirSync(stateDir, { recursive: true });
+    makeFolder(stateDir);
     // By its real path: a folder reached through a symlink is the same file, and must be the same engine.
     const file = await openStateFile(join(realpathSync(resolve(stateDir)), STATE_FILE), timeoutMs, options).catch((error: unknown) => {
       // One process kept the file past the wait (a long run, a sync's backfill, a shell): say that, not DuckDB's read-only hint.

@@ -1,6 +1,6 @@
-import { accessSync, constants, existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { activationColumns, ColumnNamer, redact, type ActivationTable, type IdentifierRules, type Stowage } from '@stowage/core';
+import { activationColumns, ColumnNamer, makeFolder, redact, type ActivationTable, type IdentifierRules, type Stowage } from '@stowage/core';
 import { destinations } from '../registry.js';
 import { strandedNotices } from './run.js';
 
@@ -124,26 +124,34 @@ function tooLong(dir: string): string | undefined {
 
 /**
  * Why the state folder cannot be used, or undefined: every command writes there (the call log,
- * the profile state, locks, the history). A folder that is there is written to (a file made and
- * removed: a read-only disk says so only then); one that is not yet must be one its nearest
- * existing folder can hold.
+ * the profile state, locks, the history). It is made if it is not there yet, and written to (a
+ * file made and removed: a read-only disk says so only then; a folder that may be written, to
+ * `access`, may still refuse a folder, as /proc does), then what was made is removed again.
  */
 function stateFolderProblem(dir: string): string | undefined {
   const long = tooLong(dir);
   if (long) return `cannot be used: ${long}; give \`stateDir\` a shorter path`;
   let existing = dir;
   while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  let made: string[] = [];
   try {
     if (!statSync(existing).isDirectory()) return `cannot be made: ${existing} is a file, not a folder`;
-    if (existing !== dir) {
-      accessSync(existing, constants.W_OK | constants.X_OK);
-      return undefined;
-    }
+    made = makeFolder(dir);
     const probe = join(dir, `.check-${process.pid}`);
     writeFileSync(probe, '');
     rmSync(probe, { force: true });
     return undefined;
   } catch (error) {
-    return `cannot be written (${(error as Error).message}): every command keeps its logs, state, locks and history there; give \`stateDir\` a folder Stowage can write`;
+    return `cannot be ${existing === dir ? 'written' : 'made'} (${(error as Error).message}): every command keeps its logs, state, locks and history there; give \`stateDir\` a folder Stowage can write`;
+  } finally {
+    // A check leaves no trace: the folders it made go, deepest first, unless a command began
+    // writing there meanwhile (rmdir takes an empty folder only).
+    for (const folder of made.reverse()) {
+      try {
+        rmdirSync(folder);
+      } catch {
+        break;
+      }
+    }
   }
 }

@@ -30,6 +30,16 @@ describe('configuration', () => {
       '/warehouses/wh: unknown key "shedule" (did you mean "schedule"? the keys here: type, settings, spaces, schedule, schemaPrefix, disabled)',
       '/warehouses/wh: unknown key "colour" (the keys here: type, settings, spaces, schedule, schemaPrefix, disabled)',
     ]);
+    // Two neighbours swapped are one slip.
+    expect(problems({ spaces: { default: {} }, warehouses: { wh: { type: 'memory', settings: { path: 'x' }, sapces: ['default'] } } })).toEqual([
+      '/warehouses/wh: unknown key "sapces" (did you mean "spaces"? the keys here: type, settings, spaces, schedule, schemaPrefix, disabled)',
+    ]);
+  });
+
+  it('refuses a warehouse whose spaces name none, which would load nothing, saying how to mean every space', () => {
+    expect(() => parse({ spaces: { default: {} }, warehouses: { wh: { type: 'memory', settings: { path: 'x' }, spaces: [] } } })).toThrow(
+      '/warehouses/wh/spaces: names no space, so the warehouse would load nothing: leave "spaces" out for every space, or list the spaces it loads',
+    );
   });
 
   it('fills the documented defaults', () => {

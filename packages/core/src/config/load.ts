@@ -39,6 +39,8 @@ function describeErrors(errors: NonNullable<typeof validateShape.errors>, prefix
     const path = `${prefix}${e.instancePath}` || '/';
     if (e.keyword === 'additionalProperties') return `${path}: ${unknownKey((e.params as { additionalProperty: string }).additionalProperty, Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {}))}`;
     if (e.keyword === 'enum') return `${path}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    // A warehouse's `spaces: []` would load nothing, for good: most likely meant as "every space", which is the key left out.
+    if (e.keyword === 'minItems' && /^\/warehouses\/[^/]+\/spaces$/.test(e.instancePath)) return `${path}: names no space, so the warehouse would load nothing: leave "spaces" out for every space, or list the spaces it loads`;
     if (e.keyword === 'propertyNames') return `${path}: name ${JSON.stringify((e.params as { propertyName: string }).propertyName)} is not allowed (${e.message})`;
     return `${path}: ${e.message}`;
   });
@@ -54,12 +56,20 @@ function unknownKey(key: string, known: readonly string[]): string {
   return `unknown key ${JSON.stringify(key)} (${likely ? `did you mean ${JSON.stringify(likely)}? ` : ''}the keys here: ${known.join(', ')})`;
 }
 
-/** Levenshtein's distance: the edits (a character added, removed or changed) from one word to the other. */
+/**
+ * The edits (a character added, removed or changed, or two neighbours swapped: `evnets`) from one
+ * word to the other (Levenshtein's distance, with Damerau's swaps, each swap counted once).
+ */
 function editDistance(a: string, b: string): number {
+  let before: number[] = [];
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j]!, before[j - 2]! + 1);
+    }
+    before = previous;
     previous = row;
   }
   return previous[b.length]!;

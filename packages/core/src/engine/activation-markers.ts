@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ActivationConfig, SpaceConfig } from '../config/config.js';
+import { makeFolder } from '../process/make-folder.js';
 
 /**
  * What an activation's marker (`<stateDir>/activated/<space>/<activation>`) says of it, for the
@@ -73,7 +74,7 @@ export class ActivationMarkers {
 
   private write(space: string, activation: ActivationConfig, flags: { held?: true; lost?: true }): void {
     const path = this.path(space, activation.name);
-    mkdirSync(join(path, '..'), { recursive: true });
+    makeFolder(join(path, '..'));
     writeFileSync(path, JSON.stringify({ ...targetOf(activation), ...flags, at: new Date().toISOString() }));
   }
 }

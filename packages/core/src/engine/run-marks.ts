@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { makeFolder } from '../process/make-folder.js';
 
 /** Computation key → the id of a run of it. */
 export type RunsByComputation = Record<string, string>;
@@ -98,7 +99,7 @@ function read(path: string): Record<string, Mark> | undefined {
 }
 
 function write(path: string, runs: Record<string, Mark>): void {
-  mkdirSync(dirname(path), { recursive: true });
+  makeFolder(dirname(path));
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(runs));
   renameSync(tmp, path);

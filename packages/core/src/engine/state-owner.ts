@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WarehouseConfig } from '../config/config.js';
 import { madeOnce } from '../process/made-once.js';
 import type { StateOwner } from '../writer/state-claims.js';
+import { makeFolder } from '../process/make-folder.js';
 
 const STATE_ID = 'state-id';
 
@@ -16,6 +17,6 @@ const STATE_ID = 'state-id';
 export function stateOwner(stateDir: string, warehouse: WarehouseConfig, { make = true } = {}): StateOwner {
   const file = join(stateDir, STATE_ID);
   if (!make) return { id: existsSync(file) ? readFileSync(file, 'utf8').trim() : '', dir: stateDir, warehouse: warehouse.name };
-  mkdirSync(stateDir, { recursive: true });
+  makeFolder(stateDir);
   return { id: madeOnce(file, randomUUID), dir: stateDir, warehouse: warehouse.name };
 }

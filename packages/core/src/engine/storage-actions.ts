@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MissingSchemaError, type RunIdsLook } from '../actions/action-writer.js';
 import { stateOwner } from './state-owner.js';
@@ -13,6 +13,7 @@ import { comparePositions, LOG_START, type LogPosition } from '../log/position.j
 import type { Change } from '../runs/run.js';
 import { ActionWriteSession, type ActivationOutcome, type FlushResult, type PreparedEvents } from './action-write-session.js';
 import { MOST_SPLIT_WRITES, splitFailedWrite, type SplitWriter, type Unwritten } from '../writer/split-failed-write.js';
+import { makeFolder } from '../process/make-folder.js';
 
 export type { ActivationOutcome, FlushResult };
 
@@ -280,8 +281,8 @@ export class StorageActionsPath {
     try {
       // Inside the guard: a state folder that cannot be written ends the session as a Failure,
       // in the history, rather than leaving it open and the caller with an exception.
-      mkdirSync(join(lock, '..'), { recursive: true });
-      mkdirSync(this.dir(warehouse.name, space.name), { recursive: true });
+      makeFolder(join(lock, '..'));
+      makeFolder(this.dir(warehouse.name, space.name));
       await withFileLock(lock, `A Storage Actions write to warehouse "${warehouse.name}"`, async () => {
         const outbox = this.outbox(warehouse.name, space.name);
         // Split writes this drain may spend setting apart the events the warehouse refuses, and

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cron } from 'croner';
 import type { Call } from '../calls/call.js';
@@ -43,6 +43,7 @@ import { runProgress, type RunProgress } from './run-progress.js';
 import { StorageActionsPath, type ActivationOutcome, type FlushResult } from './storage-actions.js';
 import type { ActionWriteSession } from './action-write-session.js';
 import type { RunIdsLook } from '../actions/action-writer.js';
+import { makeFolder } from '../process/make-folder.js';
 
 export interface StowageOptions {
   destinations: ReadonlyMap<string, Destination>;
@@ -632,7 +633,7 @@ export class Stowage {
       // Received as connected only: a computation not connected to it got identify calls alone
       // (for users), and is sent its state again, with its settings, once connected.
       this.runMarks.received(warehouse.name, spaceName, Object.fromEntries(classic.filter((c) => warehouse.name in c.warehouses && latest[c.key] !== undefined).map((c) => [c.key, latest[c.key]!])));
-      mkdirSync(join(marker, '..'), { recursive: true });
+      makeFolder(join(marker, '..'));
       writeFileSync(marker, new Date().toISOString());
       return { sentAgain: [], unmarked: false };
     }
@@ -932,7 +933,7 @@ export class Stowage {
   private withSyncLock<T>(warehouse: WarehouseConfig, fn: (writer: TableWriter, driver: Driver) => Promise<T>): Promise<T> {
     const destination = this.options.destinations.get(warehouse.type)!;
     const lock = join(this.config.stateDir, 'locks', `sync-${warehouse.name}.lock`);
-    mkdirSync(join(lock, '..'), { recursive: true });
+    makeFolder(join(lock, '..'));
     return withFileLock(lock, `A sync of warehouse "${warehouse.name}"`, async () => {
       const driver = await destination.connect(warehouse.settings, { root: this.config.root });
       try {
@@ -959,7 +960,7 @@ export class Stowage {
     const warehouse = this.warehouse(warehouseName);
     const destination = this.options.destinations.get(warehouse.type)!;
     const lock = join(this.config.stateDir, 'locks', `sync-${warehouse.name}.lock`);
-    mkdirSync(join(lock, '..'), { recursive: true });
+    makeFolder(join(lock, '..'));
     return withFileLock(lock, `A sync of warehouse "${warehouse.name}"`, async () => {
       const record = this.history.start(warehouse.name, 'classic', opts.trigger ?? 'manual');
       const started = Date.now();
@@ -1237,7 +1238,10 @@ export class Stowage {
               const lookFailed = (error: unknown) => record.notices.push(redact(`the look for ids a batch repeats from an earlier one failed (${(error as Error).message ?? error}); the batch looked for them as it inserted, and a copy's new keys may have added empty columns`, secrets));
               keys = await this.sortOrLook(emptyTables, entries, () => applied.until(earlierBatches, stopped), writer, schema, lookFailed);
             }
-            return { calls: entries.length, end, prepared: await writer.prepare(await batcher.batch(schema, entries, { stream, end, syncId: record.id }), keys) };
+            // Where no look sorted this batch's keys (tables with key indexes; a replay's batches),
+            // a copy of a loaded call is looked for only where it would shape a table (TableWriter.prepare).
+            const copies = keys ? undefined : { earlierApplied: () => applied.until(earlierBatches, stopped) };
+            return { calls: entries.length, end, prepared: await writer.prepare(await batcher.batch(schema, entries, { stream, end, syncId: record.id }), keys, copies) };
           },
           PREPARED_AHEAD,
         );

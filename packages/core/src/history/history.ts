@@ -1,7 +1,8 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ownerGone } from '../process/alive.js';
+import { makeFolder } from '../process/make-folder.js';
 
 /**
  * Records this process started: Running while it runs. Any other Running record whose pid is gone,
@@ -44,7 +45,7 @@ export class History {
   constructor(private readonly file: string) {}
 
   private append(line: string): void {
-    if (!this.folderMade) mkdirSync(dirname(this.file), { recursive: true });
+    if (!this.folderMade) makeFolder(dirname(this.file));
     this.folderMade = true;
     appendFileSync(this.file, line + '\n');
   }

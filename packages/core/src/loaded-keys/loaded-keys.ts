@@ -1,7 +1,8 @@
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { comparePositions, type LogPosition } from '../log/position.js';
 import { findInRun, mergeRuns, runChunks, searchRun, writeRun, writeRunFrom } from './hash-runs.js';
+import { makeFolder } from '../process/make-folder.js';
 
 interface Meta {
   version: 1;
@@ -66,7 +67,7 @@ export class LoadedKeys {
   /** A new, empty index covering the log up to `coveredUntil` (tables that hold no id yet). */
   static create(dir: string, coveredUntil: LogPosition): LoadedKeys {
     LoadedKeys.discard(dir);
-    mkdirSync(dir, { recursive: true });
+    makeFolder(dir);
     const keys = new LoadedKeys(dir, { version: 1, coveredUntil, runs: [], next: 0 });
     keys.writeMeta();
     return keys;
@@ -79,7 +80,7 @@ export class LoadedKeys {
    */
   static async rebuild(dir: string, coveredUntil: LogPosition, passes: AsyncIterable<BigUint64Array>): Promise<LoadedKeys> {
     LoadedKeys.discard(dir);
-    mkdirSync(dir, { recursive: true });
+    makeFolder(dir);
     const file = 'run-000000.bin';
     async function* sorted(): AsyncGenerator<BigUint64Array> {
       for await (const hashes of passes) yield hashes.sort();

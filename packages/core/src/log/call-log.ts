@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { withFileLock } from './file-lock.js';
 import { failpoint } from '../testing/failpoint.js';
 import { madeOnce } from '../process/made-once.js';
 import { yieldToEventLoop } from '../process/yield.js';
 import { comparePositions, LOG_START, type LogPosition } from './position.js';
+import { makeFolder } from '../process/make-folder.js';
 
 const SEGMENT = /^(\d{10})\.ndjson$/;
 const segmentName = (n: number) => `${String(n).padStart(10, '0')}.ndjson`;
@@ -72,7 +73,7 @@ export class CallLog {
     readonly dir: string,
     private readonly segmentBytes = 64 * 1024 * 1024,
   ) {
-    mkdirSync(dir, { recursive: true });
+    makeFolder(dir);
     this.id = this.ownId();
   }
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ownerGone } from './alive.js';
+import { makeFolder } from './make-folder.js';
 
 /**
  * A ticket its waiter has not touched for this long is left over (a process frozen, or gone in a
@@ -33,7 +34,7 @@ export class WaitQueue {
 
   /** Joins the queue, at the place of a waiter that came at `arrived` (ms since the epoch): behind those that came before. */
   enter(arrived: number): string {
-    mkdirSync(this.dir, { recursive: true });
+    makeFolder(this.dir);
     const name = `${String(Math.floor(arrived)).padStart(15, '0')}-${String(process.pid).padStart(10, '0')}-${randomBytes(4).toString('hex')}.wait`;
     writeFileSync(join(this.dir, name), '');
     return name;

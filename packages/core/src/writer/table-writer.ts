@@ -5,7 +5,7 @@ import type { Dialect } from '../contract/dialect.js';
 import type { Driver, LoadFile, Row, SqlValue } from '../contract/driver.js';
 import type { Column, LogicalType } from '../contract/logical-type.js';
 import type { LogPosition } from '../log/position.js';
-import { planTableInSlices, type Reject, type TableChange } from '../schema/plan.js';
+import { planTableInSlices, type Reject, type TableChange, type TablePlan } from '../schema/plan.js';
 import { Statements } from './sql.js';
 import { keyHashes } from './key-hashes.js';
 import { failpoint } from '../testing/failpoint.js';
@@ -90,6 +90,18 @@ const MAX_FOUND_KEYS = 200_000;
 
 /** Tables one statement of a sync's look reads together (a schema may have thousands of event tables). */
 const TABLES_PER_LOOK = 100;
+
+/** Keys a look for a batch's copies (`heldKeys`) binds to one statement. */
+const KEYS_PER_LOOK = 500;
+
+/**
+ * How a batch prepared without the sync's look at its keys (tables with key indexes) looks for
+ * copies of loaded calls among the rows that would shape a table (`prepare`).
+ */
+export interface CopiesLook {
+  /** Resolves once the sync's earlier batches are applied, so that the look sees their rows. */
+  earlierApplied: () => Promise<unknown>;
+}
 
 /** Where a batch's keys can already be: the range of the column they always arrive with. */
 export interface KeyRange {
@@ -452,7 +464,7 @@ export class TableWriter {
    * catalog once. With `keys` (the sync's look at its keys), the rows of tables keyed on its
    * column are sorted into new and duplicate here, and the new ones inserted without a look.
    */
-  async prepare(batch: WriteBatch, keys?: SyncKeys): Promise<PreparedBatch> {
+  async prepare(batch: WriteBatch, keys?: SyncKeys, copies?: CopiesLook): Promise<PreparedBatch> {
     // Before anything is planned: the schema may be another state's (and is made when it is this one's first).
     if (batch.createSchema ?? true) await this.takeClaim(batch.schema);
     const tables = await this.tables(batch.schema);
@@ -487,22 +499,50 @@ export class TableWriter {
       // a string the plan keeps as it is (a key column's type is fixed), so it is the table's key.
       const sorter = keys?.column === tableBatch.key ? keys : undefined;
       const checked = sorter !== undefined;
-      const rows = sorter
+      const setApart = (key: string) => {
+        let keys = setAside.get(tableBatch.table);
+        if (!keys) setAside.set(tableBatch.table, (keys = new Set()));
+        keys.add(key);
+      };
+      let rows = sorter
         ? unique.filter((row) => {
             const key = row[tableBatch.key];
             if (typeof key !== 'string' || sorter.admit(tableBatch.table, key)) return true;
-            let keys = setAside.get(tableBatch.table);
-            if (!keys) setAside.set(tableBatch.table, (keys = new Set()));
-            keys.add(key);
+            setApart(key);
             return false;
           })
         : unique;
-      prepared.duplicates += unique.length - rows.length;
       const pinned = this.pinnedFor(batch.schema, tableBatch.table, batch.latest);
       const dropped = this.dropped.get(batch.schema)?.get(tableBatch.table);
       const existing = tables.get(tableBatch.table);
-      const holdsBigIntegers = await this.bigIntegers?.among(batch.schema, tableBatch.table, existing, rows, tableBatch.fixedTypes);
-      const plan = await planTableInSlices({ table: tableBatch.table, existing, rows, fixedTypes: tableBatch.fixedTypes, ...(tableBatch.createTypes ? { createTypes: tableBatch.createTypes } : {}), keyColumn: tableBatch.key, capabilities: this.capabilities, ...(pinned ? { pinned } : {}), ...(holdsBigIntegers ? { holdsBigIntegers } : {}), ...(dropped ? { droppedColumns: dropped } : {}) });
+      const planOf = async (rows: Array<Record<string, unknown>>) => {
+        const holdsBigIntegers = await this.bigIntegers?.among(batch.schema, tableBatch.table, existing, rows, tableBatch.fixedTypes);
+        return planTableInSlices({ table: tableBatch.table, existing, rows, fixedTypes: tableBatch.fixedTypes, ...(tableBatch.createTypes ? { createTypes: tableBatch.createTypes } : {}), keyColumn: tableBatch.key, capabilities: this.capabilities, ...(pinned ? { pinned } : {}), ...(holdsBigIntegers ? { holdsBigIntegers } : {}), ...(dropped ? { droppedColumns: dropped } : {}) });
+      };
+      let plan = await planOf(rows);
+      // Without a look at the sync's keys (tables with key indexes skip a copy as they insert it),
+      // a copy of a call loaded before would still shape the table: add its new keys' columns,
+      // decide a new column's type or widen one, or be quarantined. The rows that shape it (few:
+      // most batches add no column) are looked for in the table once the earlier batches are in,
+      // and those it holds set aside before the batch is planned again.
+      if (!sorter && copies && existing) {
+        const shaping = shapingKeys(plan, rows, tableBatch.key);
+        if (shaping.length > 0) {
+          await copies.earlierApplied();
+          const held = await this.heldKeys(batch.schema, tableBatch.table, tableBatch.key, shaping);
+          if (held.size > 0) {
+            const compare = this.dialect.keyForComparison ?? ((key: string) => key);
+            rows = rows.filter((row) => {
+              const key = row[tableBatch.key];
+              if (typeof key !== 'string' || !held.has(compare(key))) return true;
+              setApart(key);
+              return false;
+            });
+            plan = await planOf(rows);
+          }
+        }
+      }
+      prepared.duplicates += unique.length - rows.length;
       this.bigIntegers?.given(batch.schema, tableBatch.table, plan.bigIntegers, plan.added);
       if (plan.columns.length > 0) tables.set(tableBatch.table, plan.columns);
       // Not push(...rejects): a wide batch has hundreds of thousands, past the stack's room for arguments.
@@ -551,6 +591,19 @@ export class TableWriter {
       prepared.rejectValues = rejects.length;
     }
     return prepared;
+  }
+
+  /** Which of `keys` the table holds, as the warehouse compares them (`Dialect.keyForComparison`). */
+  private async heldKeys(schema: string, table: string, column: string, keys: readonly string[]): Promise<Set<string>> {
+    const compare = this.dialect.keyForComparison ?? ((key: string) => key);
+    const q = (name: string) => this.dialect.quote(name);
+    const held = new Set<string>();
+    for (let i = 0; i < keys.length; i += KEYS_PER_LOOK) {
+      const lot = keys.slice(i, i + KEYS_PER_LOOK);
+      const rows = await this.driver.query<Record<string, unknown>>(`SELECT ${q(column)} FROM ${this.sql.table(schema, table)} WHERE ${q(column)} IN (${lot.map((_, j) => this.dialect.param(j + 1)).join(', ')})`, lot);
+      for (const row of rows) held.add(compare(String(row[column])));
+    }
+    return held;
   }
 
   /**
@@ -898,6 +951,23 @@ export class TableWriter {
  * The rows' keys, for the look for keys already loaded; undefined where the key is not text (a
  * message id always is), so that the stage's insert decides. A null key matches nothing either way.
  */
+/**
+ * The keys of the rows that shape the table in `plan`: a value for a column it adds (whose type
+ * the first such value decides) or widens. A copy's value the plan quarantines shapes nothing:
+ * looking for those would hold up every batch of a stream that keeps sending a value its column
+ * refuses.
+ */
+function shapingKeys(plan: TablePlan, rows: ReadonlyArray<Record<string, unknown>>, key: string): string[] {
+  const columns = [...plan.added.map((c) => c.name), ...plan.widened.map((w) => w.column)];
+  if (columns.length === 0) return [];
+  const keys = new Set<string>();
+  for (const row of rows) {
+    const k = row[key];
+    if (typeof k === 'string' && columns.some((c) => row[c] !== undefined && row[c] !== null)) keys.add(k);
+  }
+  return [...keys];
+}
+
 function stringKeys(rows: ReadonlyArray<Record<string, unknown>>, key: string, columns: readonly Column[]): string[] | undefined {
   const column = columns.find((c) => c.name === key);
   // A key column of another type read as text (a user's `uuid`) is compared in its own type, by the stage's insert.

@@ -34,6 +34,31 @@ export function schemaEvolution(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('lets a copy of a call loaded by an earlier sync shape no table: its new keys add no column, its values neither decide a new column\'s type nor widen one', async () => {
+      const h = await Harness.create(dut);
+      const [plan, n, seenAt, coupon] = names('plan', 'n', 'seen_at', 'coupon');
+      await h.calls([identify('u1', { plan: 'pro', n: 1 }, { messageId: 'm1', timestamp: at(1) }), track('u1', 'Signed Up', { n: 1 }, { messageId: 't1', timestamp: at(1) })]);
+      await h.sync();
+      // Sent again first, with keys the first calls did not have: a word where a date will be, a fraction.
+      await h.calls([
+        identify('u1', { plan: 'lost', n: 2.5, seen_at: 'not a date', coupon: 'SPRING' }, { messageId: 'm1', timestamp: at(2) }),
+        track('u1', 'Signed Up', { n: 2.5, coupon: 'SPRING' }, { messageId: 't1', timestamp: at(2) }),
+        identify('u2', { plan: 'free', n: 3, seen_at: '2026-11-20T08:00:00+02:00' }, { messageId: 'm2', timestamp: at(3) }),
+      ]);
+      expect(await h.sync()).toMatchObject({ status: 'Success', duplicates: 3, rejects: 0, rows: { identifies: 1 } });
+      for (const table of ['identifies', 'users']) {
+        expect(await h.columns(table)).not.toContain(coupon);
+        expect(await h.columnTypes(table)).toMatchObject({ [n!]: 'bigint', [seenAt!]: 'timestamp' });
+      }
+      expect(await h.columns('signed_up')).not.toContain(coupon);
+      expect((await h.columnTypes('signed_up'))[n!]).toBe('bigint');
+      expect(await h.rows('users', ['id', plan!, n!])).toEqual([
+        { id: 'u1', [plan!]: 'pro', [n!]: 1 },
+        { id: 'u2', [plan!]: 'free', [n!]: 3 },
+      ]);
+      await h.close();
+    });
+
     it('creates the table of an event first seen in a later sync, and leaves the earlier tables as they were', async () => {
       const h = await Harness.create(dut);
       await h.calls([track('u1', 'Signed Up', { plan: 'free' }, { messageId: 's1', timestamp: at(1) })]);
