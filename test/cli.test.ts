@@ -612,6 +612,10 @@ describe('the stowage command', () => {
     expect(flush.stdout).toContain('Storage Actions events stay queued for warehouse "gone", space "shop", which is no longer configured: configure it again under that name and run `stowage flush gone` to write them');
     const check = await stowage(['check'], { cwd: dir });
     expect(check.stdout).toContain('stay queued for warehouse "gone"');
+    // Back under its name, and the activation renamed: its event waits for an activation of the old name.
+    writeFileSync(join(dir, 'stowage.config.json'), JSON.stringify({ spaces: { shop: { ...space, activations: { carts_to_local: { computation: 'carts', warehouse: 'gone', table: 'carts' } } } }, warehouses: { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' } }, gone: { type: 'duckdb', settings: { path: 'gone.duckdb' } } } }));
+    const renamed = await stowage(['check'], { cwd: dir });
+    expect(renamed.stdout).toContain('1 Storage Actions event stays queued for warehouse "gone", space "shop", by activation "a", which is no longer configured: configure it again under that name and run `stowage flush gone` to write it');
   });
 
   it('tells of Classic calls logged for a warehouse no longer configured, in check and flush, and check writes nothing for it', async () => {

@@ -257,6 +257,22 @@ export class StorageActionsPath {
     return out;
   }
 
+  /**
+   * Activations no longer configured (renamed, removed) whose events wait in the queue of a
+   * configured warehouse and space: a flush holds them back until an activation of that name is
+   * configured again, so they are told about rather than left unseen.
+   */
+  async strandedActivations(): Promise<Array<{ warehouse: string; space: string; activation: string; events: number }>> {
+    const out: Array<{ warehouse: string; space: string; activation: string; events: number }> = [];
+    for (const warehouse of Object.keys(this.config.warehouses)) {
+      for (const [name, space] of Object.entries(this.config.spaces)) {
+        if (!this.pending(warehouse, name)) continue;
+        for (const [activation, events] of await this.queuedBy(warehouse, name)) if (!space.activations[activation]) out.push({ warehouse, space: name, activation, events });
+      }
+    }
+    return out;
+  }
+
   /** Writes every event queued for a warehouse and space, now, in its own session. */
   async flush(warehouse: WarehouseConfig, space: SpaceConfig, trigger: string, onRead?: (events: number) => void): Promise<FlushResult> {
     const session = this.open(warehouse, space, trigger);

@@ -474,6 +474,11 @@ export class Stowage {
     return this.actions.stranded();
   }
 
+  /** Events queued, for a configured warehouse and space, by activations no longer configured (renamed, removed): no flush writes them until one of that name is again. */
+  strandedActivations(): Promise<Array<{ warehouse: string; space: string; activation: string; events: number }>> {
+    return this.actions.strandedActivations();
+  }
+
   /**
    * Classic call logs of a warehouse no longer configured, or of a space it no longer loads
    * (renamed, removed): nothing syncs them until it is configured again under that name. Each with
