@@ -1243,9 +1243,11 @@ export class Stowage {
               const lookFailed = (error: unknown) => record.notices.push(redact(`the look for ids a batch repeats from an earlier one failed (${(error as Error).message ?? error}); the batch looked for them as it inserted, and a copy's new keys may have added empty columns`, secrets));
               keys = await this.sortOrLook(emptyTables, entries, () => applied.until(earlierBatches, stopped), writer, schema, lookFailed);
             }
-            // Where no look sorted this batch's keys (tables with key indexes; a replay's batches),
-            // a copy of a loaded call is looked for only where it would shape a table (TableWriter.prepare).
-            const copies = keys ? undefined : { earlierApplied: () => applied.until(earlierBatches, stopped) };
+            // Where tables have key indexes and no look sorted this batch's keys, a copy of a loaded
+            // call is looked for only where it would shape a table (TableWriter.prepare): an index
+            // probe per key. Not without key indexes (a replay's batches on DuckDB or Redshift), where
+            // each statement of the look would read the table's every key.
+            const copies = destination.capabilities.keyIndexes && !keys ? { earlierApplied: () => applied.until(earlierBatches, stopped) } : undefined;
             return { calls: entries.length, end, prepared: await writer.prepare(await batcher.batch(schema, entries, { stream, end, syncId: record.id }), keys, copies) };
           },
           PREPARED_AHEAD,
