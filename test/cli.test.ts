@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { BIN, project, stowage, tempDir } from './support/cli.js';
@@ -38,6 +38,13 @@ async function withOutputOnFullDisk(args: string[], cwd: string): Promise<{ code
 }
 
 describe('the stowage command', () => {
+  it('prints its version, and in a git checkout the commit and its date, which upgrading.md names changes by', async () => {
+    const { code, stdout } = await stowage(['--version'], { cwd: project() });
+    expect(code).toBe(0);
+    const inCheckout = existsSync(join(fileURLToPath(new URL('..', import.meta.url)), '.git'));
+    expect(stdout.trim()).toMatch(inCheckout ? /^0\.1\.0 \(commit [0-9a-f]{7,} of \d{4}-\d{2}-\d{2}\)$/ : /^0\.1\.0$/);
+  });
+
   it('documents every command with --help', async () => {
     const dir = project();
     const top = await stowage(['--help'], { cwd: dir });

@@ -14,6 +14,7 @@ import { openStowage, stateDirs } from './open.js';
 import { loadDestinationsOf } from './registry.js';
 import { errorMessage, EXIT } from './output.js';
 import { keepWorkingWhenOutputCloses, outputOf } from './closed-output.js';
+import { VERSION, versionText } from './version.js';
 
 function positiveInteger(value: string): number {
   // Digits only: Number() also reads `1e2` and `0x10`, which no one means as a count.
@@ -30,7 +31,7 @@ const configOption = () => new Option('-c, --config <file>', 'configuration file
 export function program(): Command {
   const cli = new Command('stowage')
     .description('Lands Engage audiences and computed traits in your warehouse, in Segment\'s schema.')
-    .version('0.1.0')
+    .version(VERSION)
     .showHelpAfterError()
     .exitOverride()
     // A warehouse type of a package of its own is loaded before the configuration is read.
@@ -187,6 +188,11 @@ export async function main(argv: string[]): Promise<void> {
     const cli = program();
     // Commander answers `help <unknown>` with the main help alone, which hides the mistake.
     const [verb, topic] = argv.slice(2);
+    // Where it runs from a checkout, the commit and its date too (versionText).
+    if ((verb === '--version' || verb === '-V') && topic === undefined) {
+      console.log(versionText());
+      return;
+    }
     if (verb === 'help' && topic !== undefined && !cli.commands.some((c) => c.name() === topic)) {
       throw new UsageError(`unknown command '${topic}': \`stowage --help\` lists the commands`);
     }
