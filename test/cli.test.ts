@@ -48,12 +48,26 @@ describe('the stowage command', () => {
   it('documents every command with --help', async () => {
     const dir = project();
     const top = await stowage(['--help'], { cwd: dir });
-    for (const command of ['demo', 'run', 'flush', 'ingest', 'sync', 'serve', 'history', 'refused', 'claim', 'rebuild-keys', 'check']) {
+    for (const command of ['demo', 'run', 'flush', 'ingest', 'sync', 'serve', 'history', 'refused', 'claim', 'rebuild-keys', 'check', 'schema']) {
       expect(top.stdout).toContain(command);
       const help = await stowage([command, '--help'], { cwd: dir });
       expect(help.code, command).toBe(0);
       expect(help.stdout).toContain(`Usage: stowage ${command}`);
     }
+  });
+
+  it('prints the configuration\'s JSON Schema, each warehouse type\'s settings included, that an editor checks a configuration with', async () => {
+    const dir = project();
+    const printed = await stowage(['schema'], { cwd: dir });
+    expect(printed.code).toBe(0);
+    const { default: Ajv } = await import('ajv');
+    const validate = new Ajv({ strict: false }).compile(JSON.parse(printed.stdout));
+    const config = JSON.parse(readFileSync(join(dir, 'stowage.config.json'), 'utf8'));
+    expect(validate({ ...config, $schema: './stowage.schema.json' }), JSON.stringify(validate.errors)).toBe(true);
+    // A settings key of another warehouse type, and a port that is no number, as check refuses them.
+    expect(validate({ ...config, warehouses: { local: { type: 'duckdb', settings: { path: 'w.duckdb', url: 'postgres://x' } } } })).toBe(false);
+    expect(validate({ ...config, warehouses: { pg: { type: 'postgres', settings: { host: 'db', port: 'five' } } } })).toBe(false);
+    expect(validate({ ...config, warehouses: { pg: { type: 'postgres', settings: { host: 'db', port: 5432 } } } })).toBe(true);
   });
 
   it('exits 2 on bad usage, saying what is wrong', async () => {

@@ -11,10 +11,11 @@ import { DEFAULT_RETRY_AFTER_SECONDS, serve } from './commands/serve.js';
 import { syncNow } from './commands/sync.js';
 import { demo } from './demo/demo.js';
 import { openStowage, stateDirs } from './open.js';
-import { loadDestinationsOf } from './registry.js';
+import { destinations, loadDestinationsOf } from './registry.js';
 import { errorMessage, EXIT } from './output.js';
 import { keepWorkingWhenOutputCloses, outputOf } from './closed-output.js';
 import { VERSION, versionText } from './version.js';
+import { configurationSchema } from './commands/schema.js';
 
 function positiveInteger(value: string): number {
   // Digits only: Number() also reads `1e2` and `0x10`, which no one means as a count.
@@ -161,6 +162,12 @@ export function program(): Command {
       } finally {
         await stowage.close();
       }
+    });
+
+    cli.command('schema')
+    .description('Print the configuration\'s JSON Schema, each known warehouse type\'s settings included, for editors: `stowage schema > stowage.schema.json`, then "$schema": "./stowage.schema.json" in the configuration')
+    .action(() => {
+      console.log(JSON.stringify(configurationSchema(destinations), null, 2));
     });
 
     cli.command('check')
