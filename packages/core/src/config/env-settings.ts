@@ -25,6 +25,29 @@ export function resolveEnvReferences(settings: unknown, path: string, env: NodeJ
   return settings;
 }
 
+/**
+ * A setting of a number or a yes/no written as a reference (`"port": "${PGPORT}"`): its
+ * variable's text read as the type the settings' schema gives the key (`5432`, `true`), where it
+ * reads as one; otherwise left as text, for the schema to refuse. Top-level keys only: settings
+ * are flat.
+ */
+export function typedReferences(written: unknown, resolved: Record<string, unknown>, schema: { properties?: Record<string, { type?: unknown }> }): Record<string, unknown> {
+  if (!written || typeof written !== 'object' || Array.isArray(written)) return resolved;
+  const out = { ...resolved };
+  for (const [key, value] of Object.entries(written as Record<string, unknown>)) {
+    if (typeof value !== 'string' || !value.match(REFERENCE)?.some((m) => !m.startsWith('$$'))) continue;
+    const text = out[key];
+    if (typeof text !== 'string') continue;
+    const type = schema.properties?.[key]?.type;
+    const types = Array.isArray(type) ? type : [type];
+    if (types.includes('string')) continue;
+    const trimmed = text.trim();
+    if ((types.includes('integer') && /^-?\d+$/.test(trimmed)) || (types.includes('number') && /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(trimmed))) out[key] = Number(trimmed);
+    else if (types.includes('boolean') && (trimmed === 'true' || trimmed === 'false')) out[key] = trimmed === 'true';
+  }
+  return out;
+}
+
 /** Where a `${…}` is data: a warehouse's settings (expanded) and an activation's mapping (its values). */
 const EXPANDED_OR_DATA = [/^\/warehouses\/[^/]+\/settings$/, /^\/spaces\/[^/]+\/activations\/[^/]+\/columns$/];
 

@@ -36,6 +36,21 @@ describe('configuration', () => {
     ]);
   });
 
+  it('reads a number or a yes/no setting written as a variable\'s reference as that type, and names the variable when its value is not one', () => {
+    const typed = { ...fake, settingsSchema: { type: 'object', properties: { path: { type: 'string' }, port: { type: 'integer' }, ssl: { type: 'boolean' } }, required: ['path'] } } as unknown as Destination;
+    const withVars = (env: Record<string, string>) => {
+      const saved = { ...process.env };
+      Object.assign(process.env, env);
+      try {
+        return parseConfig({ spaces: { default: {} }, warehouses: { wh: { type: 'memory', settings: { path: '${DB_PATH}', port: '${DB_PORT}', ssl: '${DB_SSL}' } } } }, '/srv', new Map([['memory', typed]]));
+      } finally {
+        process.env = saved;
+      }
+    };
+    expect(withVars({ DB_PATH: 'x', DB_PORT: '5432', DB_SSL: 'true' }).warehouses.wh!.settings).toEqual({ path: 'x', port: 5432, ssl: true });
+    expect(() => withVars({ DB_PATH: 'x', DB_PORT: 'five', DB_SSL: 'true' })).toThrow('/warehouses/wh/settings/port: must be integer (the value of the environment variable DB_PORT, which `${DB_PORT}` reads)');
+  });
+
   it('refuses a warehouse whose spaces name none, which would load nothing, saying how to mean every space', () => {
     expect(() => parse({ spaces: { default: {} }, warehouses: { wh: { type: 'memory', settings: { path: 'x' }, spaces: [] } } })).toThrow(
       '/warehouses/wh/spaces: names no space, so the warehouse would load nothing: leave "spaces" out for every space, or list the spaces it loads',

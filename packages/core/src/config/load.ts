@@ -7,7 +7,7 @@ import { ACTIVATION_DEFAULTS, CLASSIC_DEFAULTS, STATE_FILE, type ActivationConfi
 import { scopeViolation } from '../actions/scope.js';
 import { actionsCore } from '../actions/actions-core.js';
 import { configSchema } from './schema.js';
-import { resolveEnvReferences, unexpandedReferences } from './env-settings.js';
+import { resolveEnvReferences, typedReferences, unexpandedReferences } from './env-settings.js';
 import { brokenTextProblems } from './broken-text.js';
 import { pointerToken } from './json-pointer.js';
 import { unknownLiquidFilter } from './liquid-filters.js';
@@ -44,6 +44,14 @@ function describeErrors(errors: NonNullable<typeof validateShape.errors>, prefix
     if (e.keyword === 'propertyNames') return `${path}: name ${JSON.stringify((e.params as { propertyName: string }).propertyName)} is not allowed (${e.message})`;
     return `${path}: ${e.message}`;
   });
+}
+
+/** A problem of a setting written as a variable's reference (`"port": "${PGPORT}"`) says so: the value is the variable's, not in the file. */
+function fromVariable(problem: string, at: string, written: Record<string, unknown>): string {
+  const key = problem.slice(at.length + 1).split(/[:/ ]/)[0] ?? '';
+  const value = written[key];
+  const name = typeof value === 'string' ? /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/.exec(value)?.[1] : undefined;
+  return name === undefined ? problem : `${problem} (the value of the environment variable ${name}, which \`${value}\` reads)`;
 }
 
 /** An unknown key, with the known key it is likely a misspelling of, and the keys that may be there. */
@@ -256,13 +264,13 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
       continue;
     }
     const told = problems.length;
-    const settings = resolveEnvReferences(w.settings, `/warehouses/${name}/settings`, process.env, problems) as Record<string, unknown>;
+    const settings = typedReferences(w.settings, resolveEnvReferences(w.settings, `/warehouses/${name}/settings`, process.env, problems) as Record<string, unknown>, destination.settingsSchema as { properties?: Record<string, { type?: unknown }> });
     // A variable not set is the problem: the empty text put in its place would only add others.
     const unset = problems.length > told;
     const validateSettings = ajv.compile(destination.settingsSchema);
     const validSettings = !unset && validateSettings(settings);
     const at = `/warehouses/${name}/settings`;
-    const schemaProblems = validSettings || unset ? [] : describeErrors(validateSettings.errors ?? [], at);
+    const schemaProblems = validSettings || unset ? [] : describeErrors(validateSettings.errors ?? [], at).map((problem) => fromVariable(problem, at, w.settings));
     // The destination's own checks run too, so that one wrong value does not hide another; a key
     // the schema refused is told once. Settings of the wrong shape may trip a check: the schema says why.
     let settingsProblems: string[] = [];
