@@ -81,6 +81,14 @@ describe('the stowage command', () => {
     const help = await stowage(['help', 'bogus'], { cwd: dir });
     expect(help.code).toBe(2);
     expect(help.stderr).toContain("unknown command 'bogus'");
+    // A flush with nothing to write says so, rather than nothing at all.
+    const flushed = await stowage(['flush', 'local'], { cwd: dir });
+    expect(flushed.code).toBe(0);
+    expect(flushed.stdout.trim()).toBe('Nothing to flush: no activation writes to warehouse local, and no events are queued for it');
+    // A file STOWAGE_CONFIG names that is not there: the variable is named, not --config alone.
+    const missing = await stowage(['history'], { cwd: dir, env: { STOWAGE_CONFIG: join(dir, 'nowhere.json') } });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`${join(dir, 'nowhere.json')} does not exist: it is the file the environment variable STOWAGE_CONFIG names`);
     // STOWAGE_CONFIG set but empty counts as unset: the default file is read.
     const empty = await stowage(['history'], { cwd: dir, env: { STOWAGE_CONFIG: '' } });
     expect(empty.code, empty.stderr).toBe(0);

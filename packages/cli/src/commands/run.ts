@@ -71,6 +71,7 @@ export async function flushNow(stowage: Stowage, warehouse: string | undefined, 
   const names = warehouse ? [stowage.warehouse(warehouse).name] : Object.keys(stowage.config.warehouses);
   const progress = progressPrinter();
   let code: number = EXIT.ok;
+  let flushed = 0;
   for (const name of names) {
     const onProgress = quiet ? undefined : (p: FlushProgress) => progress(`${p.warehouse}/${p.space}: ${fmt(p.events)} queued events handled (written, refused or kept queued), ${fmt(Math.round(p.events / Math.max(p.elapsedMs / 1000, 0.001)))} events/s`);
     const results = await stowage.flush(name, { onProgress });
@@ -80,7 +81,10 @@ export async function flushNow(stowage: Stowage, warehouse: string | undefined, 
       for (const notice of record.notices) console.log(`  ${notice}`);
       code = worse(code, record.status);
     }
+    flushed += results.length;
   }
+  // Said, rather than nothing at all: nothing was queued, and no activation writes there.
+  if (flushed === 0) console.log(`Nothing to flush: no activation writes to ${warehouse ? `warehouse ${warehouse}` : 'a configured warehouse'}, and no events are queued for ${warehouse ? 'it' : 'one'}`);
   // Events this command would write once configured: not all written (exit 3). Calls left in a
   // Classic log are told too, but are no part of a flush.
   for (const line of strandedQueueNotices(stowage)) {
