@@ -61,7 +61,7 @@ describe('the stowage command', () => {
     const printed = await stowage(['schema'], { cwd: dir });
     expect(printed.code).toBe(0);
     const { default: Ajv } = await import('ajv');
-    const validate = new Ajv({ strict: false }).compile(JSON.parse(printed.stdout));
+    const validate = new Ajv({ strict: false, logger: false }).compile(JSON.parse(printed.stdout));
     const config = JSON.parse(readFileSync(join(dir, 'stowage.config.json'), 'utf8'));
     expect(validate({ ...config, $schema: './stowage.schema.json' }), JSON.stringify(validate.errors)).toBe(true);
     // A settings key of another warehouse type, and a port that is no number, as check refuses them.
