@@ -33,4 +33,35 @@ describe(`PostgreSQL: a user's identifies keyed by uuid (${server.label})`, () =
     expect((await h.rows('identifies', ['id'])).length).toBe(2);
     await h.close();
   });
+
+  it('sets apart a call whose id is not a UUID in a later batch that adds a column, rather than fail the sync on the look for copies', async () => {
+    const h = await Harness.create(dut);
+    await h.execute('CREATE SCHEMA engage_default');
+    await h.execute('CREATE TABLE engage_default.identifies (id uuid, plan text)');
+    await h.calls([identify('u1', { plan: 'pro' }, { messageId: '6f1c2a9e-0b7d-4f39-9a51-3f0d2c1b8e01' })]);
+    expect(await h.sync()).toMatchObject({ status: 'Success', calls: 1 });
+    // Not a first sync, and the batch adds coupon: the look for copies would compare as UUIDs.
+    await h.calls([identify('u3', { plan: 'pro', coupon: 'X' }, { messageId: 'ajs-not-a-uuid' })]);
+    expect(await h.sync()).toMatchObject({ status: 'Partial', calls: 1 });
+    expect(await h.rows('_stowage_rejects', ['id', 'column_name'])).toEqual([{ id: 'ajs-not-a-uuid', column_name: '' }]);
+    await h.close();
+  });
+});
+
+describe(`PostgreSQL: a copy of a loaded call in a batch the warehouse refuses a call of (${server.label})`, () => {
+  it('shapes no table: the parts the batch is written in look for copies too', async () => {
+    const h = await Harness.create(dut, { batchSize: 4 });
+    await h.execute('CREATE SCHEMA engage_default');
+    await h.execute('CREATE TABLE engage_default.identifies (id text, email text NOT NULL)');
+    await h.calls([identify('u1', { email: 'a@x', plan: 'pro' }, { messageId: 'k1' })]);
+    expect(await h.sync()).toMatchObject({ status: 'Success' });
+    await h.calls([
+      // A copy with a key the first call did not have, and a call the table refuses (no email).
+      identify('u1', { email: 'a@x', coupon: 'SPRING' }, { messageId: 'k1' }),
+      identify('u2', { plan: 'none' }, { messageId: 'k2' }),
+    ]);
+    expect(await h.sync()).toMatchObject({ status: 'Partial', duplicates: 1 });
+    expect(await h.columns('identifies')).not.toContain('coupon');
+    await h.close();
+  });
 });

@@ -54,7 +54,9 @@ export async function writeRefusedBatch(writer: TableWriter, batcher: ClassicBat
       const { ledger: _, ...rows } = await batcher.batch(batch.schema, part, { stream: batch.stream, end: batch.to, syncId: batch.syncId });
       // No look at the keys ahead (`SyncKeys`): each part looks for its own, so that a part written
       // by a sync killed among them is not loaded twice by the next.
-      onWritten(await writer.apply(await writer.prepare(rows)), part.length);
+      // Parts are applied one after another: a part's look for copies that would shape a table
+      // (where tables have key indexes) waits for none.
+      onWritten(await writer.apply(await writer.prepare(rows, undefined, { earlierApplied: async () => undefined })), part.length);
     },
     rowError: (error) => writer.rowError(error),
     answers: () => writer.answers(),

@@ -267,7 +267,7 @@ export class StorageActionsPath {
     for (const warehouse of Object.keys(this.config.warehouses)) {
       for (const [name, space] of Object.entries(this.config.spaces)) {
         if (!this.pending(warehouse, name)) continue;
-        for (const [activation, events] of await this.queuedBy(warehouse, name)) if (!space.activations[activation]) out.push({ warehouse, space: name, activation, events });
+        for (const [activation, events] of await this.queuedBy(warehouse, name)) if (!Object.hasOwn(space.activations, activation)) out.push({ warehouse, space: name, activation, events });
       }
     }
     return out;

@@ -15,9 +15,10 @@ describe('makeFolder', () => {
     expect(makeFolder(deep)).toEqual([]);
   });
 
-  it('throws the refusal of a folder under a file, with its code and path', () => {
+  it('throws the refusal of a folder under a file, or of a file where the folder is, with its code and path', () => {
     writeFileSync(join(dir, 'file'), '');
     expect(() => makeFolder(join(dir, 'file', 'x'))).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
+    expect(() => makeFolder(join(dir, 'file'))).toThrow(expect.objectContaining({ code: 'EEXIST', path: join(dir, 'file') }));
   });
 
   // /proc refuses a folder with ENOENT though it is there: Node's recursive mkdirSync then makes

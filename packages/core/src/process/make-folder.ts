@@ -10,27 +10,41 @@ import { dirname, resolve } from 'node:path';
  * folder's path (`errorMessage` of the CLI then names `stateDir`).
  */
 export function makeFolder(path: string): string[] {
-  const missing: string[] = [];
-  for (let at = resolve(path); !existsSync(at); ) {
-    missing.push(at);
-    const up = dirname(at);
-    if (up === at) break;
-    at = up;
-  }
   const made: string[] = [];
-  for (const dir of missing.reverse()) {
+  // A parent removed between the look and the mkdir (an empty folder `stowage check` made and
+  // removes again) is made again: a few times, then the refusal stands.
+  for (let attempt = 1; ; attempt++) {
+    const missing: string[] = [];
+    for (let at = resolve(path); !existsSync(at); ) {
+      missing.push(at);
+      const up = dirname(at);
+      if (up === at) break;
+      at = up;
+    }
+    if (missing.length === 0 && !statSync(path).isDirectory()) {
+      throw Object.assign(new Error(`EEXIST: file already exists, mkdir '${path}' (a file, where a folder is needed)`), { code: 'EEXIST', path, syscall: 'mkdir' });
+    }
     try {
-      mkdirSync(dir);
-      made.push(dir);
+      for (const dir of missing.reverse()) {
+        try {
+          mkdirSync(dir);
+          made.push(dir);
+        } catch (error) {
+          const e = error as NodeJS.ErrnoException;
+          // Made meanwhile by another process.
+          if (e.code === 'EEXIST' && statSync(dir, { throwIfNoEntry: false })?.isDirectory()) continue;
+          if (e.code === 'ENOENT' && existsSync(dirname(dir))) {
+            throw Object.assign(new Error(`ENOENT: the file system refuses a folder here, mkdir '${dir}' (its parent ${dirname(dir)} is there)`), { code: e.code, path: dir, syscall: 'mkdir', cause: error });
+          }
+          throw error;
+        }
+      }
+      return made;
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
-      // Made meanwhile by another process.
-      if (e.code === 'EEXIST' && statSync(dir, { throwIfNoEntry: false })?.isDirectory()) continue;
-      if (e.code === 'ENOENT') {
-        throw Object.assign(new Error(`ENOENT: the file system refuses a folder here, mkdir '${dir}' (its parent ${dirname(dir)} is there)`), { code: e.code, path: dir, syscall: 'mkdir', cause: error });
-      }
+      // The parent went meanwhile (the refusal above needs it there): look again.
+      if (e.code === 'ENOENT' && e.cause === undefined && attempt < 3) continue;
       throw error;
     }
   }
-  return made;
 }

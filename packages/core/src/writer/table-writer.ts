@@ -206,6 +206,8 @@ export interface PreparedBatch {
   createSchema: boolean;
   shared?: boolean;
   duplicates: number;
+  /** What preparing it has to tell the sync (a look that failed, and what that means). */
+  notices?: string[];
   casts: number;
 }
 
@@ -525,11 +527,21 @@ export class TableWriter {
       // decide a new column's type or widen one, or be quarantined. The rows that shape it (few:
       // most batches add no column) are looked for in the table once the earlier batches are in,
       // and those it holds set aside before the batch is planned again.
-      if (!sorter && copies && existing) {
+      // Only where the key column is plain text: a user's `uuid` key compares in its own type,
+      // and would refuse a message id that is not one in the look, failing every sync, where the
+      // insert sets such a call apart.
+      const keyColumn = existing?.find((c) => c.name === tableBatch.key);
+      if (!sorter && copies && this.capabilities.keyIndexes && keyColumn?.type === 'string' && keyColumn.bounds === undefined) {
         const shaping = shapingKeys(plan, rows, tableBatch.key);
+        let held = new Set<string>();
         if (shaping.length > 0) {
           await copies.earlierApplied();
-          const held = await this.heldKeys(batch.schema, tableBatch.table, tableBatch.key, shaping);
+          try {
+            held = await this.heldKeys(batch.schema, tableBatch.table, tableBatch.key, shaping);
+          } catch (error) {
+            if (this.busyError(error)) throw error;
+            (prepared.notices ??= []).push(`the look for copies of loaded calls among the rows that add or widen a column of ${tableBatch.table} failed (${(error as Error).message}); the batch was planned with them, and a copy's new keys may have added empty columns`);
+          }
           if (held.size > 0) {
             const compare = this.dialect.keyForComparison ?? ((key: string) => key);
             rows = rows.filter((row) => {
@@ -593,15 +605,19 @@ export class TableWriter {
     return prepared;
   }
 
-  /** Which of `keys` the table holds, as the warehouse compares them (`Dialect.keyForComparison`). */
+  /**
+   * Which of `keys` the table holds (as the warehouse compares them), each as given: the
+   * column's own spelling of a key may differ from the caller's.
+   */
   private async heldKeys(schema: string, table: string, column: string, keys: readonly string[]): Promise<Set<string>> {
     const compare = this.dialect.keyForComparison ?? ((key: string) => key);
     const q = (name: string) => this.dialect.quote(name);
     const held = new Set<string>();
     for (let i = 0; i < keys.length; i += KEYS_PER_LOOK) {
       const lot = keys.slice(i, i + KEYS_PER_LOOK);
-      const rows = await this.driver.query<Record<string, unknown>>(`SELECT ${q(column)} FROM ${this.sql.table(schema, table)} WHERE ${q(column)} IN (${lot.map((_, j) => this.dialect.param(j + 1)).join(', ')})`, lot);
-      for (const row of rows) held.add(compare(String(row[column])));
+      const given = lot.map((_, j) => `(${this.dialect.param(j + 1)})`).join(', ');
+      const rows = await this.driver.query<{ k: unknown }>(`SELECT g.${q('k')} FROM (VALUES ${given}) AS g(${q('k')}) WHERE EXISTS (SELECT 1 FROM ${this.sql.table(schema, table)} t WHERE t.${q(column)} = g.${q('k')})`, lot);
+      for (const row of rows) held.add(compare(String(row.k)));
     }
     return held;
   }
@@ -811,7 +827,7 @@ export class TableWriter {
 
   private async applyInTransaction(prepared: PreparedBatch): Promise<WriteResult> {
     const { schema } = prepared;
-    const result: WriteResult = { rows: {}, duplicates: prepared.duplicates, casts: prepared.casts, rejects: 0, notices: [] };
+    const result: WriteResult = { rows: {}, duplicates: prepared.duplicates, casts: prepared.casts, rejects: 0, notices: [...(prepared.notices ?? [])] };
     if (prepared.shared && this.driver.serializeWrites) {
       // First of all: a statement before it (an internal table's CREATE INDEX IF NOT EXISTS) takes
       // locks of its own, which the session holding the turn may then wait for, while this one waits for the turn.
