@@ -179,6 +179,9 @@ describe('the stowage command', () => {
     const r = await stowage(['run', 'r1.json'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('no warehouse loads space "shop" (none lists it in its "spaces") and no activation writes computation "vip": the run\'s changes are kept in the profile state only; a warehouse that loads the space later is sent its current state first');
+    // Allowed, but check says what it means: most often "every space" was meant, which is the key left out.
+    const checked = await stowage(['check'], { cwd: dir });
+    expect(checked.stdout).toContain('warehouse local (duckdb): loads no space ("spaces": []): no sync loads anything into it, and no activation may write to it; leave "spaces" out for every space, or list the spaces it loads');
   });
 
   it('refuses a run file with a misspelt key, naming the file and line, rather than reading it as absent', async () => {

@@ -31,6 +31,8 @@ export async function check(stowage: Stowage): Promise<string[]> {
   }
   for (const w of Object.values(stowage.config.warehouses)) {
     const destination = destinations.get(w.type)!;
+    // Allowed (a warehouse kept configured while it loads nothing), but most often meant as "every space", which is `spaces` left out.
+    if (w.spaces.length === 0) console.log(`warehouse ${w.name} (${w.type}): loads no space ("spaces": []): no sync loads anything into it, and no activation may write to it; leave "spaces" out for every space, or list the spaces it loads`);
     try {
       const driver = await destination.connect(w.settings, { root: stowage.config.root });
       let problems: string[] = [];

@@ -51,12 +51,6 @@ describe('configuration', () => {
     expect(() => withVars({ DB_PATH: 'x', DB_PORT: 'five', DB_SSL: 'true' })).toThrow('/warehouses/wh/settings/port: must be integer (the value of the environment variable DB_PORT, which `${DB_PORT}` reads)');
   });
 
-  it('refuses a warehouse whose spaces name none, which would load nothing, saying how to mean every space', () => {
-    expect(() => parse({ spaces: { default: {} }, warehouses: { wh: { type: 'memory', settings: { path: 'x' }, spaces: [] } } })).toThrow(
-      '/warehouses/wh/spaces: names no space, so the warehouse would load nothing: leave "spaces" out for every space, or list the spaces it loads',
-    );
-  });
-
   it('fills the documented defaults', () => {
     const config = parse({
       spaces: { default: { computations: { vip: { type: 'audience' } } } },

@@ -39,8 +39,6 @@ function describeErrors(errors: NonNullable<typeof validateShape.errors>, prefix
     const path = `${prefix}${e.instancePath}` || '/';
     if (e.keyword === 'additionalProperties') return `${path}: ${unknownKey((e.params as { additionalProperty: string }).additionalProperty, Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {}))}`;
     if (e.keyword === 'enum') return `${path}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
-    // A warehouse's `spaces: []` would load nothing, for good: most likely meant as "every space", which is the key left out.
-    if (e.keyword === 'minItems' && /^\/warehouses\/[^/]+\/spaces$/.test(e.instancePath)) return `${path}: names no space, so the warehouse would load nothing: leave "spaces" out for every space, or list the spaces it loads`;
     if (e.keyword === 'propertyNames') return `${path}: name ${JSON.stringify((e.params as { propertyName: string }).propertyName)} is not allowed (${e.message})`;
     return `${path}: ${e.message}`;
   });

@@ -92,7 +92,7 @@ export const configSchema = {
         properties: {
           type: { type: 'string' },
           settings: { type: 'object' },
-          spaces: { type: 'array', items: { type: 'string' }, uniqueItems: true, minItems: 1 },
+          spaces: { type: 'array', items: { type: 'string' }, uniqueItems: true },
           schedule: { type: 'string', minLength: 1, description: 'Cron expression (UTC), five, six (seconds first) or seven (a year last) fields, or a nickname such as @hourly. Default: 0 * * * *' },
           schemaPrefix: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,30}$' },
           disabled: {
