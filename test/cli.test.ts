@@ -451,6 +451,21 @@ describe('the stowage command', () => {
     expect(readdirSync(join(dir, '.stowage', 'waiting')).filter((name) => name.endsWith('.wait'))).toEqual([]);
   });
 
+  it('tells a state folder whose state-id was emptied (a write cut short) by the id to write back, and goes on once it is', async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'r1.json'), JSON.stringify({ space: 'shop', computation: 'ltv', id: 'r1', completedAt: '2026-11-23T10:00:00Z', profiles: [{ userId: 'u1', value: 1 }] }));
+    expect((await stowage(['run', 'r1.json'], { cwd: dir })).code).toBe(0);
+    expect((await stowage(['sync', '-q'], { cwd: dir })).code).toBe(0);
+    const idFile = join(dir, '.stowage', 'state-id');
+    const id = readFileSync(idFile, 'utf8').trim();
+    writeFileSync(idFile, '');
+    const refused = await stowage(['sync'], { cwd: dir });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr + refused.stdout).toContain(`and that folder's state-id file is empty (a write cut short: a power loss, a full disk), so it no longer says it is that state. If nothing else of the folder was lost (\`stowage check\` tests its profile state), write ${id} into ${join(realpathSync(dir), '.stowage', 'state-id')} and run the command again`);
+    writeFileSync(idFile, id);
+    expect((await stowage(['sync', '-q'], { cwd: dir })).code).toBe(0);
+  });
+
   it('refuses a state folder moved without the configuration saying where; takes the warehouse for a new state only when told to', async () => {
     const dir = project();
     const run = (id: string, value: number) => writeFileSync(join(dir, `${id}.json`), JSON.stringify({ space: 'shop', computation: 'ltv', id, completedAt: '2026-11-23T10:00:00Z', profiles: [{ userId: 'u1', value }] }));

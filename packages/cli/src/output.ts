@@ -1,4 +1,4 @@
-import { tmpdir } from 'node:os';
+import { fullDiskAdvice } from '@stowage/core';
 import { sep } from 'node:path';
 /** Exit codes: what a script calling stowage can rely on. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, partial: 3 } as const;
@@ -40,9 +40,8 @@ export function errorMessage(error: unknown, stateDirs: Iterable<string>): strin
   const message = (error as Error)?.message ?? String(error);
   const { code, path, syscall } = (error ?? {}) as NodeJS.ErrnoException;
   // A write that ran out of room names no file (`ENOSPC: no space left on device, write`): where it may have been.
-  if ((code === 'ENOSPC' || code === 'EDQUOT') && path === undefined) {
-    return `${message} (a disk Stowage writes to is full: the state folder's, ${[...stateDirs].join(', ')}, a DuckDB warehouse file's, or the temporary folder's, ${tmpdir()}, for load files; make room and run the command again: what was committed stays, and nothing loads twice)`;
-  }
+  const full = path === undefined ? fullDiskAdvice(error, stateDirs) : undefined;
+  if (full) return `${message} (${full})`;
   // A folder the file system refuses to make though its parent is there (/proc) says ENOENT.
   const refusedFolder = code === 'ENOENT' && syscall === 'mkdir';
   if (code === undefined || path === undefined || !(FOLDER_ERRORS.has(code) || code === 'ENAMETOOLONG' || refusedFolder)) return message;

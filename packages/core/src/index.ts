@@ -29,6 +29,7 @@ export { seededRandom } from './testing/seeded-random.js';
 export { processAlive } from './process/alive.js';
 export { yieldToEventLoop } from './process/yield.js';
 export { makeFolder } from './process/make-folder.js';
+export { fullDiskAdvice } from './process/full-disk.js';
 export { engineThreads } from './process/engine-threads.js';
 export { emptyFileAt, removeIfStillEmpty, type EmptyFile } from './process/empty-file.js';
 export { duckdbLockHolder, openDuckDBFile, waitWhileHeld, HeldTooLongError, type WaitWhileHeldOptions } from './process/wait-while-held.js';

@@ -44,6 +44,7 @@ import { StorageActionsPath, type ActivationOutcome, type FlushResult } from './
 import type { ActionWriteSession } from './action-write-session.js';
 import type { RunIdsLook } from '../actions/action-writer.js';
 import { makeFolder } from '../process/make-folder.js';
+import { fullDiskAdvice } from '../process/full-disk.js';
 
 export interface StowageOptions {
   destinations: ReadonlyMap<string, Destination>;
@@ -1014,7 +1015,10 @@ export class Stowage {
         record.status = record.rejects > 0 ? 'Partial' : 'Success';
       } catch (error) {
         record.status = 'Failure';
-        record.error = redact((error as Error).message ?? String(error), destination.secrets(warehouse.settings));
+        const message = (error as Error).message ?? String(error);
+        // A full disk, said as such where the error names no file (the state folder's, the load files').
+        const full = message.includes('a disk Stowage writes to is full') ? undefined : fullDiskAdvice(error, [this.config.stateDir]);
+        record.error = redact(full ? `${message} (${full})` : message, destination.secrets(warehouse.settings));
       } finally {
         await driver?.close().catch(() => undefined);
         // Release the state file: `stowage run` in another process must be able to open it.

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,17 @@ describe('the history of an interrupted sync', () => {
         error: 'interrupted: the process running this sync stopped before it finished (what it had committed is counted)',
       }),
     ]);
+  });
+
+  it('keeps a record written after a line cut short (a write that ran out of disk): it starts a line of its own', () => {
+    const file = join(dir, 'cut.ndjson');
+    const history = new History(file);
+    const first = history.start('wh', 'classic', 'manual');
+    // The last record's write was cut short.
+    appendFileSync(file, '{"id":"sync_x","warehouse":"lo');
+    const second = history.start('wh', 'classic', 'manual');
+    expect(new History(file).list().map((r) => r.id)).toEqual(expect.arrayContaining([first.id, second.id]));
+    expect(readFileSync(file, 'utf8').split('\n').filter(Boolean).at(-1)).toBe(JSON.stringify(second));
   });
 
   it("shows as interrupted a sync whose pid a later process has (a container's PID 1), this one too", () => {

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ownerGone } from '../process/alive.js';
@@ -47,7 +47,9 @@ export class History {
   private append(line: string): void {
     if (!this.folderMade) makeFolder(dirname(this.file));
     this.folderMade = true;
-    appendFileSync(this.file, line + '\n');
+    // A line cut short (a write that ran out of disk) would swallow this record whole: it starts
+    // a line of its own (at worst, beside another process's append, a blank line, which is skipped).
+    appendFileSync(this.file, endsCut(this.file) ? `\n${line}\n` : `${line}\n`);
   }
 
   /** Records the start of a sync or a write (status Running, with this process's pid) and returns it. */
@@ -108,5 +110,23 @@ export class History {
     return [...byId.values()].map((r) =>
       r.status === 'Running' && !(r.pid === process.pid && startedHere.has(r.id)) && ownerGone(r.pid ?? 0, Date.parse(r.startedAt)) ? { ...r, status: 'Failure' as const, error: r.error ?? `interrupted: the process running this ${r.path === 'classic' ? 'sync' : 'write'} stopped before it finished${r.calls > 0 ? ' (what it had committed is counted)' : ''}` } : r,
     );
+  }
+}
+
+/** Whether the file's last line has no line break: a write cut short. */
+function endsCut(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const size = fstatSync(fd).size;
+    if (size === 0) return false;
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    return last[0] !== 10;
+  } catch {
+    // No file yet.
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readdirSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -123,5 +123,22 @@ describe('CallLog', () => {
     await log.append([{ n: 3 }]);
     expect(await readAll(log)).toEqual([{ n: 1 }, { n: 3 }]);
     expect(log.end()).toEqual({ segment: 0, offset: first.offset + '{"n":3}\n'.length });
+  });
+
+  it('takes back what an append wrote before its write failed (a full disk): none of its entries is logged, whole lines included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'log-'));
+    const log = new CallLog(dir);
+    const first = await log.append([{ n: 1 }]);
+    process.env.STOWAGE_FAILPOINT = 'log:append-fails-midway';
+    try {
+      // Half of four entries written: two of them whole.
+      await expect(log.append([{ n: 2 }, { n: 3 }, { n: 4 }, { n: 5 }])).rejects.toThrow('ENOSPC');
+    } finally {
+      delete process.env.STOWAGE_FAILPOINT;
+    }
+    expect(statSync(join(dir, '0000000000.ndjson')).size).toBe(first.offset);
+    expect(await readAll(log)).toEqual([{ n: 1 }]);
+    await log.append([{ n: 6 }]);
+    expect(await readAll(log)).toEqual([{ n: 1 }, { n: 6 }]);
   });
 });

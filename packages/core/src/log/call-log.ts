@@ -133,8 +133,25 @@ export class CallLog {
           written = writeSync(fd, data, 0, data.length >> 1);
           failpoint('log:mid-append');
         }
-        while (written < data.length) written += writeSync(fd, data, written, data.length - written);
-        fsyncSync(fd);
+        try {
+          if (process.env.STOWAGE_FAILPOINT === 'log:append-fails-midway') {
+            written = writeSync(fd, data, 0, data.length >> 1);
+            throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
+          }
+          while (written < data.length) written += writeSync(fd, data, written, data.length - written);
+          fsyncSync(fd);
+        } catch (error) {
+          // A write that fails midway (a full disk) takes back what it wrote: the caller is told
+          // none of these entries was logged, so none may be loaded, even those whose lines were
+          // whole (sent again corrected, they would be skipped as copies of those).
+          try {
+            ftruncateSync(fd, size);
+            fsyncSync(fd);
+          } catch {
+            // Left for the next append, which cuts a partial last line only.
+          }
+          throw error;
+        }
         return { segment, offset: size + data.length };
       } finally {
         closeSync(fd);

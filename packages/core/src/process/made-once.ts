@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 /**
  * The text of a file made once and never changed (an id): read when it is there, else made.
@@ -13,7 +13,17 @@ export function madeOnce(file: string, make: () => string): string {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   const mine = `${file}.${process.pid}.${randomUUID()}`;
-  writeFileSync(mine, make());
+  // On disk before it is linked into place: a power loss must not leave the name on an empty file.
+  const fd = openSync(mine, 'w');
+  try {
+    writeFileSync(fd, make());
+    fsyncSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    rmSync(mine, { force: true });
+    throw error;
+  }
+  closeSync(fd);
   try {
     linkSync(mine, file);
   } catch (error) {

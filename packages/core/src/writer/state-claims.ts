@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Column } from '../contract/logical-type.js';
 import type { Dialect } from '../contract/dialect.js';
 import type { Driver } from '../contract/driver.js';
@@ -61,6 +62,13 @@ export class OtherStateError extends Error {
 function otherStateMessage(schema: string, claim: StateClaim | { evidence: string }, owner: StateOwner): string {
   // The same folder: the state that wrote the schema was deleted there (or put back from elsewhere), and this one begun anew in its place.
   const here = !('evidence' in claim) && claim.dir === owner.dir;
+  // Or its id file emptied (a write cut short by a power loss or a full disk): the folder is likely the same state.
+  if (here && owner.id === '') {
+    return (
+      `${schema} is written by the Stowage state kept in ${claim.dir} (state ${claim.id}, since ${claim.at}), and that folder's state-id file is empty (a write cut short: a power loss, a full disk), so it no longer says it is that state. ` +
+      `If nothing else of the folder was lost (\`stowage check\` tests its profile state), write ${claim.id} into ${join(claim.dir, 'state-id')} and run the command again. Nothing was written to ${schema}`
+    );
+  }
   const by = 'evidence' in claim ? claim.evidence : `is written by another Stowage state, kept in ${claim.dir} (state ${claim.id}, since ${claim.at})${here ? ', which is no longer there' : ''}`;
   return (
     `${schema} ${by}; this state is ${here ? 'a new one, begun in its place' : owner.dir}. A state begun anew would send every member of its computations again, as entering. ` +
