@@ -524,35 +524,18 @@ export class TableWriter {
       let plan = await planOf(rows);
       // Without a look at the sync's keys (tables with key indexes skip a copy as they insert it),
       // a copy of a call loaded before would still shape the table: add its new keys' columns,
-      // decide a new column's type or widen one, or be quarantined. The rows that shape it (few:
-      // most batches add no column) are looked for in the table once the earlier batches are in,
-      // and those it holds set aside before the batch is planned again.
-      // Only where the key column is plain text: a user's `uuid` key compares in its own type,
-      // and would refuse a message id that is not one in the look, failing every sync, where the
-      // insert sets such a call apart.
-      const keyColumn = existing?.find((c) => c.name === tableBatch.key);
-      if (!sorter && copies && this.capabilities.keyIndexes && keyColumn?.type === 'string' && keyColumn.bounds === undefined) {
-        const shaping = shapingKeys(plan, rows, tableBatch.key);
-        let held = new Set<string>();
-        if (shaping.length > 0) {
-          await copies.earlierApplied();
-          try {
-            held = await this.heldKeys(batch.schema, tableBatch.table, tableBatch.key, shaping);
-          } catch (error) {
-            if (this.busyError(error)) throw error;
-            (prepared.notices ??= []).push(`the look for copies of loaded calls among the rows that add or widen a column of ${tableBatch.table} failed (${(error as Error).message}); the batch was planned with them, and a copy's new keys may have added empty columns`);
-          }
-          if (held.size > 0) {
-            const compare = this.dialect.keyForComparison ?? ((key: string) => key);
-            rows = rows.filter((row) => {
-              const key = row[tableBatch.key];
-              if (typeof key !== 'string' || !held.has(compare(key))) return true;
-              setApart(key);
-              return false;
-            });
-            plan = await planOf(rows);
-          }
-        }
+      // decide a new column's type or widen one. Those the table holds are set aside, and the
+      // batch planned again without them.
+      const copiesHeld = !sorter && copies && existing ? await this.shapingCopies(batch.schema, tableBatch, existing, rows, plan, copies, prepared) : undefined;
+      if (copiesHeld) {
+        const compare = this.dialect.keyForComparison ?? ((key: string) => key);
+        rows = rows.filter((row) => {
+          const key = row[tableBatch.key];
+          if (typeof key !== 'string' || !copiesHeld.has(compare(key))) return true;
+          setApart(key);
+          return false;
+        });
+        plan = await planOf(rows);
       }
       prepared.duplicates += unique.length - rows.length;
       this.bigIntegers?.given(batch.schema, tableBatch.table, plan.bigIntegers, plan.added);
@@ -603,6 +586,31 @@ export class TableWriter {
       prepared.rejectValues = rejects.length;
     }
     return prepared;
+  }
+
+  /**
+   * The keys of the copies of loaded calls among the rows that shape the table in `plan` (a
+   * value for a column it adds or widens: few rows, most batches add no column), looked for once
+   * the sync's earlier batches are in; undefined where there are none. Only where tables have key
+   * indexes (an index probe per key) and the key column is plain text: a user's `uuid` key
+   * compares in its own type, and would refuse a message id that is not one in the look, where
+   * the insert sets such a call apart. A look that fails (but for a busy warehouse) leaves the
+   * plan as it is, and says so.
+   */
+  private async shapingCopies(schema: string, tableBatch: TableBatch, existing: readonly Column[], rows: ReadonlyArray<Record<string, unknown>>, plan: TablePlan, copies: CopiesLook, prepared: PreparedBatch): Promise<Set<string> | undefined> {
+    const keyColumn = existing.find((c) => c.name === tableBatch.key);
+    if (!this.capabilities.keyIndexes || keyColumn?.type !== 'string' || keyColumn.bounds !== undefined) return undefined;
+    const shaping = shapingKeys(plan, rows, tableBatch.key);
+    if (shaping.length === 0) return undefined;
+    await copies.earlierApplied();
+    try {
+      const held = await this.heldKeys(schema, tableBatch.table, tableBatch.key, shaping);
+      return held.size > 0 ? held : undefined;
+    } catch (error) {
+      if (this.busyError(error)) throw error;
+      (prepared.notices ??= []).push(`the look for copies of loaded calls among the rows that add or widen a column of ${tableBatch.table} failed (${(error as Error).message}); the batch was planned with them, and a copy's new keys may have added empty columns`);
+      return undefined;
+    }
   }
 
   /**
