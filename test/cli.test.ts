@@ -462,6 +462,10 @@ describe('the stowage command', () => {
     const refused = await stowage(['sync'], { cwd: dir });
     expect(refused.code).toBe(1);
     expect(refused.stderr + refused.stdout).toContain(`and that folder's state-id file is empty (a write cut short: a power loss, a full disk), so it no longer says it is that state. If nothing else of the folder was lost (\`stowage check\` tests its profile state), write ${id} into ${join(realpathSync(dir), '.stowage', 'state-id')} and run the command again`);
+    // A claim under no id would be anyone's.
+    const claim = await stowage(['claim', 'local'], { cwd: dir });
+    expect(claim.code).toBe(1);
+    expect(claim.stderr).toContain(`${join(realpathSync(dir), '.stowage', 'state-id')} is empty (a write cut short: a power loss, a full disk): write back the id`);
     writeFileSync(idFile, id);
     expect((await stowage(['sync', '-q'], { cwd: dir })).code).toBe(0);
   });

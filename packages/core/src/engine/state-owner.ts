@@ -16,7 +16,12 @@ const STATE_ID = 'state-id';
  */
 export function stateOwner(stateDir: string, warehouse: WarehouseConfig, { make = true } = {}): StateOwner {
   const file = join(stateDir, STATE_ID);
-  if (!make) return { id: existsSync(file) ? readFileSync(file, 'utf8').trim() : '', dir: stateDir, warehouse: warehouse.name };
+  const there = existsSync(file);
+  if (!make) {
+    const id = there ? readFileSync(file, 'utf8').trim() : '';
+    return { id, dir: stateDir, warehouse: warehouse.name, ...(there && id === '' ? { emptied: true } : {}) };
+  }
   makeFolder(stateDir);
-  return { id: madeOnce(file, randomUUID), dir: stateDir, warehouse: warehouse.name };
+  const id = madeOnce(file, randomUUID);
+  return { id, dir: stateDir, warehouse: warehouse.name, ...(id === '' ? { emptied: true } : {}) };
 }

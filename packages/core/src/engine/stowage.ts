@@ -887,6 +887,8 @@ export class Stowage {
     const schemas = this.ownedSchemas(warehouse.name);
     return this.withSyncLock(warehouse, async (writer, driver) => {
       const owner = stateOwner(this.config.stateDir, warehouse);
+      // A claim under no id would be anyone's: the emptied file is written back first (a sync says with which id).
+      if (owner.emptied) throw new StowageError(`${join(this.config.stateDir, 'state-id')} is empty (a write cut short: a power loss, a full disk): write back the id the warehouse's schemas record for this folder (\`stowage sync ${warehouse.name}\` names it), or, for a new state on purpose, remove the file; then claim`);
       const claimed = [];
       // A schema not there yet is taken by this state's first write to it.
       for (const schema of schemas) {

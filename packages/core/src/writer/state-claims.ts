@@ -32,6 +32,8 @@ export interface StateOwner {
   id: string;
   dir: string;
   warehouse: string;
+  /** Its `state-id` file is there, and empty (a write a disk lost): not a state that never wrote. */
+  emptied?: boolean;
 }
 
 /** A state's claim on a schema, as `_stowage_states` holds it. */
@@ -63,7 +65,7 @@ function otherStateMessage(schema: string, claim: StateClaim | { evidence: strin
   // The same folder: the state that wrote the schema was deleted there (or put back from elsewhere), and this one begun anew in its place.
   const here = !('evidence' in claim) && claim.dir === owner.dir;
   // Or its id file emptied (a write cut short by a power loss or a full disk): the folder is likely the same state.
-  if (here && owner.id === '') {
+  if (here && owner.emptied) {
     return (
       `${schema} is written by the Stowage state kept in ${claim.dir} (state ${claim.id}, since ${claim.at}), and that folder's state-id file is empty (a write cut short: a power loss, a full disk), so it no longer says it is that state. ` +
       `If nothing else of the folder was lost (\`stowage check\` tests its profile state), write ${claim.id} into ${join(claim.dir, 'state-id')} and run the command again. Nothing was written to ${schema}`
