@@ -70,7 +70,26 @@ export interface PlanInput {
   holdsBigIntegers?: ReadonlySet<string>;
   /** Columns dropped from the table that still count toward its column limit (`Driver.droppedColumns`). */
   droppedColumns?: number;
+  /**
+   * Where given, every value the plan changes in place is noted first (row, column, value as it
+   * was), so that `undoPlan` gives the rows back as they came: a batch planned again without
+   * some of its rows (copies found after a first plan) must see the others' values unchanged.
+   */
+  journal?: PlanJournal;
   capabilities: Pick<Capabilities, 'inPlaceWidening' | 'maxColumns' | 'textHoldsNul' | 'maxStringBytes' | 'rowLimit'>;
+}
+
+/** The values a plan changed in place, in the order it changed them (`PlanInput.journal`). */
+export type PlanJournal = Array<[Record<string, unknown>, string, unknown]>;
+
+/** Gives the rows a plan changed their values back, last change first. */
+export function undoPlan(journal: PlanJournal): void {
+  for (let i = journal.length - 1; i >= 0; i--) {
+    const [row, column, value] = journal[i]!;
+    if (value === undefined) delete row[column];
+    else row[column] = value;
+  }
+  journal.length = 0;
 }
 
 /** Values that already are what their column stores, checked without allocating (the common case). */
@@ -222,6 +241,12 @@ class TablePlanner {
       : `the table has reached its limit of ${maxColumns} columns`;
   }
 
+  /** Changes a row's value in place, noting the value it had where the plan keeps a journal. */
+  private set(row: Record<string, unknown>, column: string, value: unknown): void {
+    this.input.journal?.push([row, column, row[column]]);
+    row[column] = value;
+  }
+
   constructor(private readonly input: Omit<PlanInput, 'rows'>) {
     this.dropped = input.droppedColumns ?? 0;
     this.state = new Map<string, ColumnState>(
@@ -247,7 +272,7 @@ class TablePlanner {
         if (this.overLimit.has(column) || state.size + this.dropped >= capabilities.maxColumns) {
           this.overLimit.add(column);
           rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value: typeof value === 'string' ? value : exactJsonText(value), reason: this.limitReason() });
-          row[column] = null;
+          this.set(row, column, null);
           continue;
         }
         const fixed = fixedTypes.get(column);
@@ -276,27 +301,27 @@ class TablePlanner {
       const type = col.type;
       if (!capabilities.textHoldsNul && typeof value === 'string' && holdsNul(value, type)) {
         rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value, reason: `the value contains the character U+0000, which this warehouse cannot store in ${type === 'json' ? 'JSON' : 'text'}` });
-        row[column] = null;
+        this.set(row, column, null);
         continue;
       }
       // JSON text only: text that is no JSON is stored as a JSON string below, its backslashes escaped.
       if (typeof value === 'string' && (!isWellFormed(value) || (type === 'json' && escapesLoneSurrogate(value) && isJsonText(value)))) {
         // Half of a character: every warehouse's UTF-8 would store U+FFFD instead, silently.
         rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value, reason: 'the value holds half of a character (a lone UTF-16 surrogate), which no warehouse stores as it is' });
-        row[column] = null;
+        this.set(row, column, null);
         continue;
       }
       // Never the key: a row without it would be loaded as no call's (and its stage would lack the
       // column). The warehouse refuses the whole call instead, which is then set apart whole.
       if (type === 'string' && typeof value === 'string' && column !== keyColumn && overLong(value, capabilities.maxStringBytes)) {
         rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value, reason: `the value is longer than the ${capabilities.maxStringBytes} bytes this warehouse stores in a text column` });
-        row[column] = null;
+        this.set(row, column, null);
         continue;
       }
       if (type === 'json' && typeof value === 'string' && !isJsonText(value)) {
         // Text that is not JSON, headed for a JSON column (a mapping into a jsonb column of the
         // user's table): stored as a JSON string, whole, rather than failing the load.
-        row[column] = JSON.stringify(value);
+        this.set(row, column, JSON.stringify(value));
         this.casts++;
         col.loaded = true;
         continue;
@@ -320,11 +345,11 @@ class TablePlanner {
         const reject: Reject = { messageId: String(row[keyColumn] ?? ''), table, column, value: typeof value === 'string' ? value : exactJsonText(value), reason };
         rejects.push(reject);
         if (!col.fixed && !pinned) (this.refusedByType ??= []).push({ row, column, value, type, reject });
-        row[column] = null;
+        this.set(row, column, null);
         continue;
       }
       if (result.cast) this.casts++;
-      row[column] = result.value;
+      this.set(row, column, result.value);
       col.loaded = true;
       // Past 2^53 an integer is kept as its digits (`castTo`).
       if (type === 'bigint' && typeof result.value === 'string') col.big = true;
@@ -339,7 +364,7 @@ class TablePlanner {
     if (why === undefined) return false;
     const { table, keyColumn } = this.input;
     this.rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value: typeof sent === 'string' ? sent : JSON.stringify(sent), reason: why });
-    row[column] = null;
+    this.set(row, column, null);
     return true;
   }
 
@@ -364,7 +389,7 @@ class TablePlanner {
         const value = row[name];
         if (value === null || value === undefined || name === keyColumn || this.state.get(name)!.fixed) continue;
         this.rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column: name, value: typeof value === 'string' ? value : exactJsonText(value), reason });
-        row[name] = null;
+        this.set(row, name, null);
         n--;
       }
       bytes = limit.rowBytes(columns, row);
@@ -386,12 +411,12 @@ class TablePlanner {
         reject.reason = result.reason;
         continue;
       }
-      row[column] = result.value;
+      this.set(row, column, result.value);
       // A row measured against the warehouse's row limit without this value is measured again with it.
       if (limit && Object.keys(row).length > this.measureAbove) {
         columns ??= [...this.state].map(([name, c]) => ({ name, type: c.type }));
         if (limit.rowBytes(columns, row) > limit.maxBytes) {
-          row[column] = null;
+          this.set(row, column, null);
           continue;
         }
       }

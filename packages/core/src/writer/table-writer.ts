@@ -5,7 +5,7 @@ import type { Dialect } from '../contract/dialect.js';
 import type { Driver, LoadFile, Row, SqlValue } from '../contract/driver.js';
 import type { Column, LogicalType } from '../contract/logical-type.js';
 import type { LogPosition } from '../log/position.js';
-import { planTableInSlices, type Reject, type TableChange, type TablePlan } from '../schema/plan.js';
+import { planTableInSlices, undoPlan, type PlanJournal, type Reject, type TableChange, type TablePlan } from '../schema/plan.js';
 import { Statements } from './sql.js';
 import { keyHashes } from './key-hashes.js';
 import { failpoint } from '../testing/failpoint.js';
@@ -517,17 +517,21 @@ export class TableWriter {
       const pinned = this.pinnedFor(batch.schema, tableBatch.table, batch.latest);
       const dropped = this.dropped.get(batch.schema)?.get(tableBatch.table);
       const existing = tables.get(tableBatch.table);
-      const planOf = async (rows: Array<Record<string, unknown>>) => {
+      const planOf = async (rows: Array<Record<string, unknown>>, journal?: PlanJournal) => {
         const holdsBigIntegers = await this.bigIntegers?.among(batch.schema, tableBatch.table, existing, rows, tableBatch.fixedTypes);
-        return planTableInSlices({ table: tableBatch.table, existing, rows, fixedTypes: tableBatch.fixedTypes, ...(tableBatch.createTypes ? { createTypes: tableBatch.createTypes } : {}), keyColumn: tableBatch.key, capabilities: this.capabilities, ...(pinned ? { pinned } : {}), ...(holdsBigIntegers ? { holdsBigIntegers } : {}), ...(dropped ? { droppedColumns: dropped } : {}) });
+        return planTableInSlices({ table: tableBatch.table, existing, rows, fixedTypes: tableBatch.fixedTypes, ...(tableBatch.createTypes ? { createTypes: tableBatch.createTypes } : {}), keyColumn: tableBatch.key, capabilities: this.capabilities, ...(pinned ? { pinned } : {}), ...(holdsBigIntegers ? { holdsBigIntegers } : {}), ...(dropped ? { droppedColumns: dropped } : {}), ...(journal ? { journal } : {}) });
       };
-      let plan = await planOf(rows);
       // Without a look at the sync's keys (tables with key indexes skip a copy as they insert it),
       // a copy of a call loaded before would still shape the table: add its new keys' columns,
       // decide a new column's type or widen one. Those the table holds are set aside, and the
-      // batch planned again without them.
-      const copiesHeld = !sorter && copies && existing ? await this.shapingCopies(batch.schema, tableBatch, existing, rows, plan, copies, prepared) : undefined;
+      // batch planned again without them, from its values as they came (the plan casts and
+      // quarantines in place: its journal gives them back).
+      const lookable = !sorter && copies !== undefined && existing !== undefined && this.copiesLookable(existing, tableBatch.key);
+      const journal: PlanJournal | undefined = lookable ? [] : undefined;
+      let plan = await planOf(rows, journal);
+      const copiesHeld = lookable ? await this.shapingCopies(batch.schema, tableBatch, rows, plan, copies!, prepared) : undefined;
       if (copiesHeld) {
+        undoPlan(journal!);
         const compare = this.dialect.keyForComparison ?? ((key: string) => key);
         rows = rows.filter((row) => {
           const key = row[tableBatch.key];
@@ -597,9 +601,7 @@ export class TableWriter {
    * the insert sets such a call apart. A look that fails (but for a busy warehouse) leaves the
    * plan as it is, and says so.
    */
-  private async shapingCopies(schema: string, tableBatch: TableBatch, existing: readonly Column[], rows: ReadonlyArray<Record<string, unknown>>, plan: TablePlan, copies: CopiesLook, prepared: PreparedBatch): Promise<Set<string> | undefined> {
-    const keyColumn = existing.find((c) => c.name === tableBatch.key);
-    if (!this.capabilities.keyIndexes || keyColumn?.type !== 'string' || keyColumn.bounds !== undefined) return undefined;
+  private async shapingCopies(schema: string, tableBatch: TableBatch, rows: ReadonlyArray<Record<string, unknown>>, plan: TablePlan, copies: CopiesLook, prepared: PreparedBatch): Promise<Set<string> | undefined> {
     const shaping = shapingKeys(plan, rows, tableBatch.key);
     if (shaping.length === 0) return undefined;
     await copies.earlierApplied();
@@ -611,6 +613,12 @@ export class TableWriter {
       (prepared.notices ??= []).push(`the look for copies of loaded calls among the rows that add or widen a column of ${tableBatch.table} failed (${(error as Error).message}); the batch was planned with them, and a copy's new keys may have added empty columns`);
       return undefined;
     }
+  }
+
+  /** Whether a batch's copies can be looked for in a table by its key (`shapingCopies`). */
+  private copiesLookable(existing: readonly Column[], key: string): boolean {
+    const keyColumn = existing.find((c) => c.name === key);
+    return this.capabilities.keyIndexes && keyColumn?.type === 'string' && keyColumn.bounds === undefined;
   }
 
   /**

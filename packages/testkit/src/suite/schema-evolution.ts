@@ -44,8 +44,11 @@ export function schemaEvolution(dut: DestinationUnderTest): void {
         identify('u1', { plan: 'lost', n: 2.5, seen_at: 'not a date', coupon: 'SPRING' }, { messageId: 'm1', timestamp: at(2) }),
         track('u1', 'Signed Up', { n: 2.5, coupon: 'SPRING' }, { messageId: 't1', timestamp: at(2) }),
         identify('u2', { plan: 'free', n: 3, seen_at: '2026-11-20T08:00:00+02:00' }, { messageId: 'm2', timestamp: at(3) }),
+        // Not a copy: its word is quarantined, whatever was set aside beside it.
+        identify('u3', { plan: 'team', n: 'many' }, { messageId: 'm3', timestamp: at(4) }),
       ]);
-      expect(await h.sync()).toMatchObject({ status: 'Success', duplicates: 3, rejects: 0, rows: { identifies: 1 } });
+      expect(await h.sync()).toMatchObject({ status: 'Partial', duplicates: 3, rejects: 1, rows: { identifies: 2 } });
+      expect(await h.rows('_stowage_rejects', ['id', 'column_name', 'value'])).toEqual([{ id: 'm3', column_name: n, value: 'many' }]);
       for (const table of ['identifies', 'users']) {
         expect(await h.columns(table)).not.toContain(coupon);
         expect(await h.columnTypes(table)).toMatchObject({ [n!]: 'bigint', [seenAt!]: 'timestamp' });
@@ -55,6 +58,7 @@ export function schemaEvolution(dut: DestinationUnderTest): void {
       expect(await h.rows('users', ['id', plan!, n!])).toEqual([
         { id: 'u1', [plan!]: 'pro', [n!]: 1 },
         { id: 'u2', [plan!]: 'free', [n!]: 3 },
+        { id: 'u3', [plan!]: 'team', [n!]: null },
       ]);
       await h.close();
     });
