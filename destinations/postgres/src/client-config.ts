@@ -51,7 +51,8 @@ export function clientConfig(settings: PostgresSettings): pg.ClientConfig {
   const config: pg.ClientConfig = {
     application_name: 'stowage',
     ...fromUrl,
-    connectionTimeoutMillis: (settings.connectTimeoutSeconds ?? 10) * 1000,
+    // libpq's connect_timeout, where the URL has one and the setting does not override it (pg reads only its own option).
+    connectionTimeoutMillis: (settings.connectTimeoutSeconds ?? urlConnectTimeout(fromUrl) ?? 10) * 1000,
     // A connection cut while a long statement runs (a NAT or load balancer dropping it, a
     // server gone without a word) is found by the kernel's probes rather than waited on for ever.
     keepAlive: true,
@@ -70,6 +71,12 @@ export function clientConfig(settings: PostgresSettings): pg.ClientConfig {
   // a demand for TLS, its certificate checked).
   else if (urlSslmode(settings) === 'allow') config.ssl = false;
   return config;
+}
+
+/** The URL's `connect_timeout` in seconds (checked as settings are: `urlProblem`). */
+function urlConnectTimeout(fromUrl: pg.ClientConfig): number | undefined {
+  const written: unknown = (fromUrl as { connect_timeout?: unknown }).connect_timeout;
+  return typeof written === 'string' && /^\d+$/.test(written) ? Number(written) : undefined;
 }
 
 /** The URL's `sslmode`, where the `sslmode` setting does not override it. */

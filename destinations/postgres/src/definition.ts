@@ -25,7 +25,7 @@ export const fields = {
     type: 'string' as const,
     choices: ['copy', 'insert'],
   },
-  connectTimeoutSeconds: { label: 'Connect timeout', description: 'Seconds to wait for a connection. Default 10.', type: 'integer' as const },
+  connectTimeoutSeconds: { label: 'Connect timeout', description: 'Seconds to wait for a connection. Default: the URL\'s connect_timeout, else 10.', type: 'integer' as const },
   lockTimeoutSeconds: {
     label: 'Lock timeout',
     description: "Seconds a statement waits for a lock another session holds before the batch is tried again after a pause (a few times, then the sync fails and the next one goes on). Default 5; 0 waits as long as it takes.",

@@ -12,7 +12,7 @@ export interface PgConnectionSettings {
   password?: string;
   /** `disable`, `require` (encrypted, certificate not checked) or `verify-full`; the default is the warehouse's. */
   sslmode?: 'disable' | 'require' | 'verify-full';
-  /** Seconds to wait for a connection. Default 10. */
+  /** Seconds to wait for a connection. Default: the URL's `connect_timeout`, else 10. */
   connectTimeoutSeconds?: number;
   [key: string]: unknown;
 }

@@ -59,6 +59,23 @@ describe(`PostgreSQL sessions (${server.label})`, () => {
     for (const mode of ['disabled', 'bogus']) expect(postgres.settingsProblems!({ url: `postgres://u@h/db?sslmode=${mode}` })).toEqual([`url: sslmode=${mode} is not an sslmode: libpq's are disable, allow, prefer, require, verify-ca, verify-full (and pg's own no-verify)`]);
   });
 
+  // pg-connection-string copies every URL parameter into the client's configuration, and the
+  // client reads only its own: the rest were dropped without a word.
+  it("refuse a URL parameter the client would drop (a misspelt sslmode would connect without TLS), and read libpq's connect_timeout", () => {
+    const problems = (query: string) => postgres.settingsProblems!({ url: `postgres://u:s3cret@h/db?${query}` });
+    expect(problems('sslmod=require')).toEqual([expect.stringMatching(/^url: sslmod is not a connection parameter \(did you mean sslmode\?\): the client would ignore it; those it reads are host, port, user, password, connect_timeout, /)]);
+    expect(problems('SSLMODE=require')[0]).toContain('(did you mean sslmode?)');
+    expect(problems('channel_binding=require')).toEqual(['url: channel_binding is a libpq parameter that the pg driver Stowage connects with does not implement, so it would have no effect: remove it (Stowage keeps TCP keepalives on; TLS is set by sslmode, sslrootcert, sslcert and sslkey)']);
+    expect(problems('sslmode=require&dbname=other')[0]).toMatch(/^url: dbname=… in the query is not read \(the database is the URL's path\)/);
+    expect(problems('connect_timeout=0')[0]).toMatch(/^url: connect_timeout=0 is not a number of seconds from 1 to 2147483/);
+    expect(problems('connect_timeout=soon')[0]).toMatch(/^url: connect_timeout=soon is not/);
+    for (const query of ['sslmode=require&application_name=etl&connect_timeout=3', 'options=-c%20search_path%3Dx&statement_timeout=5', 'host=/tmp&port=5433&user=v&password=p']) expect(problems(query), query).toEqual([]);
+    expect(problems('sslmod=require').join()).not.toContain('s3cret');
+    expect(clientConfig({ url: 'postgres://u@h/db?connect_timeout=3' }).connectionTimeoutMillis).toBe(3000);
+    expect(clientConfig({ url: 'postgres://u@h/db?connect_timeout=3', connectTimeoutSeconds: 7 }).connectionTimeoutMillis).toBe(7000);
+    expect(clientConfig({ url: 'postgres://u@h/db' }).connectionTimeoutMillis).toBe(10_000);
+  });
+
   // Managed servers often give application roles a statement_timeout, and an idle-in-transaction
   // one. A load's statements (a users refresh, a large COPY) may run longer: killed at the same
   // point on every retry, the sync would never finish.

@@ -20,7 +20,7 @@ export const fields = {
     type: 'string' as const,
     choices: ['require', 'verify-full', 'disable'],
   },
-  connectTimeoutSeconds: { label: 'Connect timeout', description: 'Seconds to wait for a connection. Default 10.', type: 'integer' as const },
+  connectTimeoutSeconds: { label: 'Connect timeout', description: 'Seconds to wait for a connection. Default: the URL\'s connect_timeout, else 10.', type: 'integer' as const },
   s3Bucket: {
     label: 'S3 bucket',
     description: 'Bucket rows are staged in as gzipped JSON files for COPY, which is how Redshift loads fast. Without it, rows are loaded with batched multi-row INSERTs (fine for small spaces, slow for large ones).',

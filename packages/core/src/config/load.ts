@@ -16,6 +16,7 @@ import { ColumnNamer } from '../naming/column-namer.js';
 import { applyIdentifierRules } from '../naming/identifier.js';
 import { RESERVED_TABLES } from '../classic/tables.js';
 import { snakeCase } from '../naming/snake-case.js';
+import { likelyMeant } from './likely-meant.js';
 
 const require = createRequire(import.meta.url);
 const Ajv = require('ajv') as typeof import('ajv').default;
@@ -55,30 +56,8 @@ function fromVariable(problem: string, at: string, written: Record<string, unkno
 /** An unknown key, with the known key it is likely a misspelling of, and the keys that may be there. */
 function unknownKey(key: string, known: readonly string[]): string {
   if (known.length === 0) return `unknown key ${JSON.stringify(key)}`;
-  const likely = known
-    .map((k) => ({ k, d: k.toLowerCase() === key.toLowerCase() ? 0 : editDistance(k.toLowerCase(), key.toLowerCase()) }))
-    .filter(({ d }) => d <= Math.max(1, Math.floor(key.length / 4)))
-    .sort((a, b) => a.d - b.d)[0]?.k;
+  const likely = likelyMeant(key, known);
   return `unknown key ${JSON.stringify(key)} (${likely ? `did you mean ${JSON.stringify(likely)}? ` : ''}the keys here: ${known.join(', ')})`;
-}
-
-/**
- * The edits (a character added, removed or changed, or two neighbours swapped: `evnets`) from one
- * word to the other (Levenshtein's distance, with Damerau's swaps, each swap counted once).
- */
-function editDistance(a: string, b: string): number {
-  let before: number[] = [];
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j]!, before[j - 2]! + 1);
-    }
-    before = previous;
-    previous = row;
-  }
-  return previous[b.length]!;
 }
 
 /**
