@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -123,6 +123,22 @@ describe('CallLog', () => {
     await log.append([{ n: 3 }]);
     expect(await readAll(log)).toEqual([{ n: 1 }, { n: 3 }]);
     expect(log.end()).toEqual({ segment: 0, offset: first.offset + '{"n":3}\n'.length });
+    // What was cut is kept beside the segment, not lost without a trace.
+    expect(readFileSync(join(dir, `0000000000.ndjson.cut-${first.offset}`), 'utf8')).toBe('{"n":2,"tor');
+  });
+
+  // An editor that drops a file's final newline, or a crash between an entry and its newline:
+  // the entry is whole, and was cut (lost) by the next append.
+  it('keeps a whole last entry whose newline is missing, and loads it once the next append ends its line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'log-'));
+    const log = new CallLog(dir);
+    await log.append([{ n: 1 }, { n: 2 }]);
+    const segment = join(dir, '0000000000.ndjson');
+    truncateSync(segment, statSync(segment).size - 1);
+    await log.append([{ n: 3 }]);
+    expect(await readAll(log)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    expect(readFileSync(segment, 'utf8')).toBe('{"n":1}\n{"n":2}\n{"n":3}\n');
+    expect(readdirSync(dir).filter((f) => f.includes('.cut-'))).toEqual([]);
   });
 
   it('takes back what an append wrote before its write failed (a full disk): none of its entries is logged, whole lines included', async () => {

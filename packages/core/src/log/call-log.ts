@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { withFileLock } from './file-lock.js';
 import { failpoint } from '../testing/failpoint.js';
@@ -16,22 +16,28 @@ function lastLineEnd(path: string, size: number): number {
   if (size === 0) return 0;
   const fd = openSync(path, 'r');
   try {
-    const chunk = Buffer.alloc(Math.min(size, 64 * 1024));
-    let end = size;
-    // The usual case first: the file ends with a whole line.
-    readSync(fd, chunk, 0, 1, size - 1);
-    if (chunk[0] === 0x0a) return size;
-    while (end > 0) {
-      const start = Math.max(0, end - chunk.length);
-      readSync(fd, chunk, 0, end - start, start);
-      const at = chunk.subarray(0, end - start).lastIndexOf(0x0a);
-      if (at >= 0) return start + at + 1;
-      end = start;
-    }
-    return 0;
+    return lastLineEndOf(fd, size);
   } finally {
     closeSync(fd);
   }
+}
+
+/** `lastLineEnd` of a file open. */
+function lastLineEndOf(fd: number, size: number): number {
+  if (size === 0) return 0;
+  const chunk = Buffer.alloc(Math.min(size, 64 * 1024));
+  let end = size;
+  // The usual case first: the file ends with a whole line.
+  readSync(fd, chunk, 0, 1, size - 1);
+  if (chunk[0] === 0x0a) return size;
+  while (end > 0) {
+    const start = Math.max(0, end - chunk.length);
+    readSync(fd, chunk, 0, end - start, start);
+    const at = chunk.subarray(0, end - start).lastIndexOf(0x0a);
+    if (at >= 0) return start + at + 1;
+    end = start;
+  }
+  return 0;
 }
 
 /** The file holding a log's id (`CallLog.id`). */
@@ -120,7 +126,7 @@ export class CallLog {
       let path = join(this.dir, segmentName(segment));
       let fd = openSync(path, 'a+');
       try {
-        let size = repairTail(fd);
+        let size = repairTail(fd, path);
         if (size > 0 && size + data.length > this.segmentBytes) {
           closeSync(fd);
           segment += 1;
@@ -355,23 +361,37 @@ export class CallLog {
   }
 }
 
-/** Cuts a partial last line (a crash mid-append) so the next entry starts on a line of its own. */
-function repairTail(fd: number): number {
+/**
+ * Ends the segment on a whole line, so that the next entry starts on a line of its own. A last
+ * line without its newline is a crash mid-append, whose caller was never told the entries were
+ * logged, or an edit by hand (an editor that drops a file's final newline). One that is a whole
+ * entry is kept, its newline added: loaded, it is at worst a copy of one sent again, which the
+ * message id skips. Anything else is cut, and kept beside the segment (`<segment>.cut-<offset>`)
+ * rather than lost without a trace.
+ */
+function repairTail(fd: number, path: string): number {
   const size = fstatSync(fd).size;
   if (size === 0) return 0;
-  const tail = Buffer.alloc(Math.min(size, 64 * 1024));
-  let end = size;
-  while (end > 0) {
-    const start = Math.max(0, end - tail.length);
-    readSync(fd, tail, 0, end - start, start);
-    const nl = tail.subarray(0, end - start).lastIndexOf(10);
-    if (nl !== -1) {
-      const keep = start + nl + 1;
-      if (keep !== size) ftruncateSync(fd, keep);
-      return keep;
-    }
-    end = start;
+  const keep = lastLineEndOf(fd, size);
+  if (keep === size) return size;
+  const tail = Buffer.alloc(size - keep);
+  readSync(fd, tail, 0, tail.length, keep);
+  if (isWholeEntry(tail)) {
+    writeSync(fd, '\n', size);
+    fsyncSync(fd);
+    return size + 1;
   }
-  ftruncateSync(fd, 0);
-  return 0;
+  writeFileSync(`${path}.cut-${keep}`, tail);
+  ftruncateSync(fd, keep);
+  return keep;
+}
+
+/** Whether bytes are one JSON object: a whole entry, as Stowage writes them. */
+function isWholeEntry(bytes: Buffer): boolean {
+  try {
+    const value: unknown = JSON.parse(bytes.toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
 }
