@@ -667,6 +667,13 @@ describe('the stowage command', () => {
     writeFileSync(join(dir, 'stowage.config.json'), JSON.stringify({ spaces: { shop: { ...space, activations: { carts_to_local: { computation: 'carts', warehouse: 'gone', table: 'carts' } } } }, warehouses: { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' } }, gone: { type: 'duckdb', settings: { path: 'gone.duckdb' } } } }));
     const renamed = await stowage(['check'], { cwd: dir });
     expect(renamed.stdout).toContain('1 Storage Actions event stays queued for warehouse "gone", space "shop", by activation "a", which is no longer configured: configure it again under that name and run `stowage flush gone` to write it');
+    // Under its name again, but to another warehouse, or for another computation: a flush holds it back all the same.
+    const warehouses = { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' } }, gone: { type: 'duckdb', settings: { path: 'gone.duckdb' } } };
+    writeFileSync(join(dir, 'stowage.config.json'), JSON.stringify({ spaces: { shop: { ...space, activations: { a: { computation: 'carts', warehouse: 'local', table: 'carts' } } } }, warehouses }));
+    expect((await stowage(['check'], { cwd: dir })).stdout).toContain('1 Storage Actions event stays queued for warehouse "gone", space "shop", by activation "a", which now writes to warehouse "local": point it back at warehouse "gone" and run `stowage flush gone` to write it');
+    const other = { id: 'spa_shop', computations: { carts: { type: 'linked_audience' }, wishlists: { type: 'linked_audience' } } };
+    writeFileSync(join(dir, 'stowage.config.json'), JSON.stringify({ spaces: { shop: { ...other, activations: { a: { computation: 'wishlists', warehouse: 'gone', table: 'carts' } } } }, warehouses }));
+    expect((await stowage(['check'], { cwd: dir })).stdout).toContain('1 Storage Actions event stays queued for warehouse "gone", space "shop", by activation "a", which now activates computation "wishlists" (queued for "carts"): point it back at "carts" (or give "wishlists" an activation of its own) and run `stowage flush gone` to write it');
   });
 
   it('tells of Classic calls logged for a warehouse no longer configured, in check and flush, and check writes nothing for it', async () => {

@@ -21,7 +21,7 @@ export { loadedKeysDir } from './engine/loaded-keys-look.js';
 export { HashSet64, keyHash, LoadedKeys, quickKeyHashes } from './loaded-keys/index.js';
 export { Stowage, StowageError, UsageError, type StowageOptions, type SyncProgress, type FlushProgress, type FlushOptions, type IngestResult, type RunResult } from './engine/stowage.js';
 export type { RunProgress } from './engine/run-progress.js';
-export type { ActivationOutcome, FlushResult } from './engine/storage-actions.js';
+export type { ActivationOutcome, FlushResult, StrandedEvents } from './engine/storage-actions.js';
 export { ClassicBatcher } from './engine/classic-batch.js';
 export * from './actions/index.js';
 export { failpoint } from './testing/failpoint.js';

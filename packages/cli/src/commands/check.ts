@@ -66,9 +66,9 @@ export async function check(stowage: Stowage): Promise<string[]> {
   }
   // Not a failure of the configuration, but events no command writes until it changes.
   for (const line of strandedNotices(stowage)) console.log(line);
-  for (const { warehouse, space, activation, events } of await stowage.strandedActivations()) {
+  for (const { warehouse, space, activation, events, why, fix } of await stowage.strandedActivations()) {
     console.log(
-      `${events === 1 ? '1 Storage Actions event stays' : `${events} Storage Actions events stay`} queued for warehouse "${warehouse}", space "${space}", by activation "${activation}", which is no longer configured: configure it again under that name and run \`stowage flush ${warehouse}\` to write ${events === 1 ? 'it' : 'them'}`,
+      `${events === 1 ? '1 Storage Actions event stays' : `${events} Storage Actions events stay`} queued for warehouse "${warehouse}", space "${space}", by activation "${activation}", which ${why}: ${fix} and run \`stowage flush ${warehouse}\` to write ${events === 1 ? 'it' : 'them'}`,
     );
   }
   return failed;

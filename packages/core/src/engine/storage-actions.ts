@@ -33,6 +33,16 @@ export interface PendingWrite {
   prepared?: PreparedEvents;
 }
 
+/** Events a flush holds back until the configuration changes: `why` of the activation, and the `fix` that lets them be written. */
+export interface StrandedEvents {
+  warehouse: string;
+  space: string;
+  activation: string;
+  events: number;
+  why: string;
+  fix: string;
+}
+
 /** How a queued entry's line starts, its activation's name next (`Queued`, as JSON.stringify writes it). */
 const ENTRY_START = '{"a":"';
 
@@ -213,24 +223,31 @@ export class StorageActionsPath {
 
   /**
    * The message ids of the events waiting in the queue of a warehouse and space for one
-   * activation (from its cursor to its end). Only that activation's lines are parsed: the queue
-   * of a warehouse that was down may hold millions of others.
+   * activation (from its cursor to its end).
    */
   async queuedIds(warehouse: string, space: string, activation: string): Promise<Set<string>> {
     const ids = new Set<string>();
-    if (!this.pending(warehouse, space)) return ids;
+    await this.eachQueued(warehouse, space, activation, (q) => ids.add(q.e.messageId));
+    return ids;
+  }
+
+  /**
+   * Each event waiting in the queue of a warehouse and space for one activation. Only that
+   * activation's lines are parsed: the queue of a warehouse that was down may hold millions of others.
+   */
+  private async eachQueued(warehouse: string, space: string, activation: string, visit: (queued: Queued) => void): Promise<void> {
+    if (!this.pending(warehouse, space)) return;
     const start = Buffer.from(`${ENTRY_START}${activation}"`);
     const outbox = this.outbox(warehouse, space);
     for await (const { buf } of outbox.chunks(this.readCursor(warehouse, space), outbox.end())) {
       let from = 0;
       for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, from)) {
         if (nl - from > start.length && buf.compare(start, 0, start.length, from, from + start.length) === 0) {
-          ids.add((JSON.parse(buf.toString('utf8', from, nl)) as Queued).e.messageId);
+          visit(JSON.parse(buf.toString('utf8', from, nl)) as Queued);
         }
         from = nl + 1;
       }
     }
-    return ids;
   }
 
   /** Whether events wait in the queue of a warehouse and space. */
@@ -258,16 +275,30 @@ export class StorageActionsPath {
   }
 
   /**
-   * Activations no longer configured (renamed, removed) whose events wait in the queue of a
-   * configured warehouse and space: a flush holds them back until an activation of that name is
-   * configured again, so they are told about rather than left unseen.
+   * Events waiting in the queue of a configured warehouse and space that a flush holds back until
+   * the configuration changes, so that they are told about rather than left unseen: those of an
+   * activation no longer configured (renamed, removed), of one that now writes to another
+   * warehouse, or that now activates another computation (`drain` holds each alike).
    */
-  async strandedActivations(): Promise<Array<{ warehouse: string; space: string; activation: string; events: number }>> {
-    const out: Array<{ warehouse: string; space: string; activation: string; events: number }> = [];
+  async strandedActivations(): Promise<StrandedEvents[]> {
+    const out: StrandedEvents[] = [];
     for (const warehouse of Object.keys(this.config.warehouses)) {
       for (const [name, space] of Object.entries(this.config.spaces)) {
         if (!this.pending(warehouse, name)) continue;
-        for (const [activation, events] of await this.queuedBy(warehouse, name)) if (!Object.hasOwn(space.activations, activation)) out.push({ warehouse, space: name, activation, events });
+        for (const [activation, events] of await this.queuedBy(warehouse, name)) {
+          const at = { warehouse, space: name, activation };
+          const now = space.activations[activation];
+          if (!now) out.push({ ...at, events, why: 'is no longer configured', fix: 'configure it again under that name' });
+          else if (now.warehouse !== warehouse) out.push({ ...at, events, why: `now writes to warehouse "${now.warehouse}"`, fix: `point it back at warehouse "${warehouse}"` });
+          else {
+            const others = new Map<string, number>();
+            await this.eachQueued(warehouse, name, activation, (q) => {
+              const key = String(q.e.context.personas.computation_key);
+              if (key !== now.computation) others.set(key, (others.get(key) ?? 0) + 1);
+            });
+            for (const [was, n] of others) out.push({ ...at, events: n, why: `now activates computation "${now.computation}" (queued for "${was}")`, fix: `point it back at "${was}" (or give "${now.computation}" an activation of its own)` });
+          }
+        }
       }
     }
     return out;

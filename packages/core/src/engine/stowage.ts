@@ -40,7 +40,7 @@ import { LoadedKeys } from '../loaded-keys/index.js';
 import { refusalReason } from '../writer/refusal-reason.js';
 import { WriteLane } from './write-lane.js';
 import { runProgress, type RunProgress } from './run-progress.js';
-import { StorageActionsPath, type ActivationOutcome, type FlushResult } from './storage-actions.js';
+import { StorageActionsPath, type ActivationOutcome, type FlushResult, type StrandedEvents } from './storage-actions.js';
 import type { ActionWriteSession } from './action-write-session.js';
 import type { RunIdsLook } from '../actions/action-writer.js';
 import { makeFolder } from '../process/make-folder.js';
@@ -476,7 +476,7 @@ export class Stowage {
   }
 
   /** Events queued, for a configured warehouse and space, by activations no longer configured (renamed, removed): no flush writes them until one of that name is again. */
-  strandedActivations(): Promise<Array<{ warehouse: string; space: string; activation: string; events: number }>> {
+  strandedActivations(): Promise<StrandedEvents[]> {
     return this.actions.strandedActivations();
   }
 
