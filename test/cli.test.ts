@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -642,6 +642,34 @@ describe('the stowage command', () => {
     expect(code, stderr).toBe(1);
     expect(stderr).toContain('stowage: its output could not be written (ENOSPC: no space left on device, write)\n');
     expect(stderr).not.toContain('the work itself was done');
+  });
+
+  // A full disk's error often names no file (`ENOSPC: no space left on device, write`); the
+  // sync's record must say which disks Stowage writes to. The temporary folder, where load
+  // files go, is the usual one to fill. A real full file system: a small tmpfs, where this
+  // process may mount one (root, as on CI's machine).
+  it('records a sync that failed on a full temporary folder with which disks to make room on, and loads its calls once there is room', async (ctx) => {
+    const dir = project();
+    writeFileSync(join(dir, 'calls.ndjson'), '{"type":"identify","userId":"u1","messageId":"m1","traits":{"plan":"pro"}}\n');
+    expect((await stowage(['ingest', 'calls.ndjson', '--space', 'shop'], { cwd: dir })).code).toBe(0);
+    const full = join(dir, 'tmp-full');
+    mkdirSync(full);
+    if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', full]).status !== 0) return ctx.skip('this process may not mount a tmpfs');
+    try {
+      spawnSync('sh', ['-c', `cat /dev/zero > ${full}/filler`]);
+      const synced = await stowage(['sync', 'local'], { cwd: dir, env: { TMPDIR: full } });
+      expect(synced.code, synced.stdout + synced.stderr).toBe(1);
+      const [record] = (JSON.parse((await stowage(['history', '--json'], { cwd: dir })).stdout) as { syncs: Array<{ status: string; error: string }> }).syncs;
+      expect(record!.status).toBe('Failure');
+      expect(record!.error).toMatch(/ENOSPC|no space left on device/i);
+      expect(record!.error).toContain(`a disk Stowage writes to is full: the state folder's, ${realpathSync(join(dir, '.stowage'))}`);
+      expect(record!.error).toContain(`or the temporary folder's, ${full}, for load files; make room and run the command again`);
+    } finally {
+      spawnSync('umount', [full]);
+    }
+    expect((await stowage(['sync', 'local'], { cwd: dir })).code).toBe(0);
+    const [after] = (JSON.parse((await stowage(['history', '--json'], { cwd: dir })).stdout) as { syncs: Array<{ status: string; rows: Record<string, number> }> }).syncs;
+    expect(after).toMatchObject({ status: 'Success', rows: { identifies: 1, users: 1 } });
   });
 
   it('tells of Storage Actions events queued for a warehouse no longer configured, in flush and check', async () => {
