@@ -17,7 +17,8 @@ export interface ActionEvent {
   context: { personas: Record<string, unknown> };
 }
 
-const CLASS: Record<ComputationConfig['type'], string> = { audience: 'audience', trait: 'computed_trait', linked_audience: 'linked_audience', journey_step: 'journey_step' };
+/** `context.personas.computation_class`: an audience's and a trait's as Segment's Engage documents them (`trait`, not `computed_trait`). */
+const CLASS: Record<ComputationConfig['type'], string> = { audience: 'audience', trait: 'trait', linked_audience: 'linked_audience', journey_step: 'journey_step' };
 
 /** The event name an activation writes for a kind of change; undefined for changes it does not write. */
 function eventName(change: Change, activation: ActivationConfig): string | undefined {
@@ -68,6 +69,7 @@ export function eventFromChange(change: Change, activation: ActivationConfig, co
         computation_id: computation.id,
         computation_key: computation.key,
         computation_run_id: change.runId,
+        namespace: space.id,
         space_id: space.id,
         space_name: space.name,
         event_emitter_id: activation.id,

@@ -16,7 +16,7 @@ describe('callsFromChange', () => {
   it('makes the spec\'s identify and track calls for an audience entry', () => {
     const [identify, track] = callsFromChange(change(), audience, CLASSIC_DEFAULTS, 'spa_1', NOW);
     expect(identify).toMatchObject({ type: 'identify', userId: 'u123', traits: { first_time_shopper: true }, originalTimestamp: change().at, sentAt: NOW, receivedAt: NOW });
-    expect(identify!.context).toEqual({ personas: { computation_class: 'audience', computation_id: 'aud_1', computation_key: 'first_time_shopper', computation_run_id: 'run_1', space_id: 'spa_1' } });
+    expect(identify!.context).toEqual({ personas: { computation_class: 'audience', computation_id: 'aud_1', computation_key: 'first_time_shopper', computation_run_id: 'run_1', namespace: 'spa_1', space_id: 'spa_1' } });
     expect(track).toMatchObject({ type: 'track', event: 'Audience Entered', properties: { audience_key: 'first_time_shopper', first_time_shopper: true } });
   });
 
@@ -31,7 +31,7 @@ describe('callsFromChange', () => {
   it('sends Trait Computed with trait_key for computed traits', () => {
     const [, track] = callsFromChange(change({ computation: trait.key, kind: 'changed', value: 450 }), trait, CLASSIC_DEFAULTS, 'spa_1', NOW);
     expect(track).toMatchObject({ event: 'Trait Computed', properties: { trait_key: 'total_revenue_180_days', total_revenue_180_days: 450 } });
-    expect(track!.context).toMatchObject({ personas: { computation_class: 'computed_trait' } });
+    expect(track!.context).toMatchObject({ personas: { computation_class: 'trait', namespace: 'spa_1' } });
   });
 
   it('sends one call per anonymousId for anonymous profiles only when asked, and per mobile id when asked', () => {

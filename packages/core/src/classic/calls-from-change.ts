@@ -36,12 +36,14 @@ export function callsFromChange(change: Change, computation: ComputationConfig, 
   const value = isAudience ? change.kind === 'entered' : change.value;
   const calls: Call[] = [];
   for (const target of targets(change, settings)) {
+    // As Segment's Engage documents its payloads (`trait`, and the space id as `namespace` too).
     const context: Record<string, unknown> = {
       personas: {
-        computation_class: isAudience ? 'audience' : 'computed_trait',
+        computation_class: isAudience ? 'audience' : 'trait',
         computation_id: computation.id,
         computation_key: computation.key,
         computation_run_id: change.runId,
+        namespace: spaceId,
         space_id: spaceId,
       },
     };

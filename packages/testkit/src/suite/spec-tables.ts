@@ -82,8 +82,11 @@ export function specTables(dut: DestinationUnderTest): void {
         { user_id: 'u300', trait_key: 'total_revenue_180_days', total_revenue_180_days: 20 },
       ]);
       const { name } = dialectNames(dut);
-      const [key, klass, space] = [name('context_personas_computation_key')!, name('context_personas_computation_class')!, name('context_personas_space_id')!];
-      expect(await h.rows('identifies', [key, klass, space], [key])).toContainEqual({ [key]: 'first_time_shopper', [klass]: 'audience', [space]: 'spa_test' });
+      const [key, klass, space, namespace] = [name('context_personas_computation_key')!, name('context_personas_computation_class')!, name('context_personas_space_id')!, name('context_personas_namespace')!];
+      // context.personas as Segment's Engage documents it: a trait's class is `trait`, and the space id is also the `namespace`.
+      const personas = await h.rows('identifies', [key, klass, space, namespace], [key]);
+      expect(personas).toContainEqual({ [key]: 'first_time_shopper', [klass]: 'audience', [space]: 'spa_test', [namespace]: 'spa_test' });
+      expect(personas).toContainEqual({ [key]: 'total_revenue_180_days', [klass]: 'trait', [space]: 'spa_test', [namespace]: 'spa_test' });
       await h.close();
     });
   });
