@@ -318,6 +318,20 @@ describe('a profile that gains a userId while it stays in an audience', () => {
     }
   });
 
+  it('tells of no value sent where the computation sends no identify calls', async () => {
+    const h = await Harness.create(dut, { computations: { vip: { type: 'audience', warehouses: { wh: { identify: false } } }, ltv: { type: 'trait' } } });
+    try {
+      await h.run({ computation: 'vip', id: 'r1' }, [{ profileId: 'p1', anonymousIds: ['x1'] }]);
+      await h.run({ computation: 'ltv', id: 't1' }, [{ profileId: 'p1', anonymousIds: ['x1'], value: 5 }]);
+      const gained = await h.run({ computation: 'vip', id: 'r2' }, [{ profileId: 'p1', userId: 'u9', anonymousIds: ['x1'] }]);
+      // ltv's value goes to u9; vip sends identify calls nowhere, so its value is not said to be sent.
+      expect(gained).toMatchObject({ changes: 0, calls: 1 });
+      expect(gained.notices).toEqual(['1 profile gained a userId, an anonymous id or a mobile id: 1 current value of audiences and computed traits sent to the ids they now have, as identify calls (logged for the next sync)']);
+    } finally {
+      await h.close();
+    }
+  });
+
   it("leaves the run's own computation to the run where it changes the profile: a value changed or removed in the same run is what users shows", async () => {
     const h = await Harness.create(dut, { computations });
     try {

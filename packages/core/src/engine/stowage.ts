@@ -367,14 +367,20 @@ export class Stowage {
         for (const change of changes) {
           const of = space.computations[change.computation];
           if (!of || (of.type !== 'audience' && of.type !== 'trait')) continue;
-          restated++;
-          restatedProfiles.add(change.profile.profileId);
           // Identify calls alone: `users` takes the value; the entry or change is no event of now.
+          // None where every warehouse of the computation has `identify` off: none is told of.
+          let sent = false;
           for (const [warehouse, settings] of Object.entries(of.warehouses)) {
+            const made = callsFromChange(change, of, { ...settings, track: false }, space.id, receivedAt);
+            if (made.length === 0) continue;
+            sent = true;
             let list = byWarehouse.get(warehouse);
             if (!list) byWarehouse.set(warehouse, (list = []));
-            list.push(...callsFromChange(change, of, { ...settings, track: false }, space.id, receivedAt));
+            list.push(...made);
           }
+          if (!sent) continue;
+          restated++;
+          restatedProfiles.add(change.profile.profileId);
         }
         for (const [warehouse, batch] of byWarehouse) {
           await this.log(warehouse, header.space).append(batch);
