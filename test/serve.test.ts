@@ -36,9 +36,25 @@ it('serve runs each warehouse on its own schedule and stops cleanly on SIGTERM',
   expect(out).toMatch(/\[\d{4}-\d\d-\d\dT[\d:.]+Z\] SIGTERM: stopping/);
   expect(out.slice(out.indexOf('SIGTERM: stopping'))).not.toMatch(/next sync of/);
   const history = JSON.parse((await stowage(['history', '--json'], { cwd: dir })).stdout);
-  expect(history.syncs.every((s: { warehouse: string; trigger: string }) => s.warehouse === 'fast' && s.trigger === 'schedule')).toBe(true);
+  // Each warehouse, never synced before, is synced at the start (as Engage fills a warehouse once
+  // connected), hourly's not again before its hour; fast's on its schedule besides.
+  expect(out).toContain('warehouse hourly: never synced: syncing now');
+  const syncs = (history.syncs as Array<{ warehouse: string; trigger: string; startedAt: string }>).reverse();
+  expect(syncs.filter((s) => s.warehouse === 'hourly').map((s) => s.trigger)).toEqual(['connected']);
+  expect(syncs.filter((s) => s.warehouse === 'fast')[0]!.trigger).toBe('connected');
+  expect(syncs.filter((s) => s.warehouse === 'fast').slice(1).every((s) => s.trigger === 'schedule')).toBe(true);
   // (A slot may fire in the moment the signal takes to arrive.)
-  expect(history.syncs.filter((s: { startedAt: string }) => Date.parse(s.startedAt) > Date.parse(signalled) + 500)).toEqual([]);
+  expect(syncs.filter((s) => Date.parse(s.startedAt) > Date.parse(signalled) + 500)).toEqual([]);
+
+  // Started again: both have synced, so each waits for its own schedule.
+  const again = spawn(process.execPath, [BIN, 'serve'], { cwd: dir });
+  let second = '';
+  again.stdout.on('data', (d) => (second += d));
+  for (let i = 0; i < 100 && !/next sync of fast/.test(second); i++) await sleep(100);
+  again.kill('SIGTERM');
+  expect(await new Promise((resolve) => again.on('close', resolve))).toBe(0);
+  expect(second).toContain('warehouse hourly: schedule "0 * * * *" (UTC), next sync');
+  expect(second).not.toContain('never synced');
 });
 
 it('serve writes again the Storage Actions events a failed write left queued: later and later while they stay queued, then once they can be written', async () => {

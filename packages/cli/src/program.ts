@@ -106,7 +106,7 @@ export function program(): Command {
     });
 
   cli.command('serve')
-    .description("Run each warehouse's Classic sync on its schedule (cron, UTC; hourly by default) until stopped, and write again the Storage Actions events a failed write left queued")
+    .description("Run each warehouse's Classic sync on its schedule (cron, UTC; hourly by default; a warehouse never synced, at once) until stopped, and write again the Storage Actions events a failed write left queued")
     .option('--retry-after <seconds>', 'wait from queued Storage Actions events first seen to their first retry (then doubling, at most hourly)', positiveInteger, DEFAULT_RETRY_AFTER_SECONDS)
     .addOption(configOption())
     .action(async (opts) => {

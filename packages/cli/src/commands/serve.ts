@@ -46,14 +46,12 @@ export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterS
     console.error(`${stamp()} ${(error as Error).message}`);
   }
 
+  const loaded = warehousesLoaded(stowage);
   const jobs = Object.values(stowage.config.warehouses).map((w) => {
-    // A slot that comes while this warehouse's sync before it still runs is skipped, and said.
-    // The one before may not have begun: a sync waits for a retry of the warehouse's queue under way.
-    const skipped = () => console.log(`${stamp()} ${w.name}: the sync due now is skipped: the one before it has not ended (it runs, or waits for the retry of the warehouse's queue under way)`);
-    const job = new Cron(w.schedule, { timezone: 'UTC', protect: skipped }, () =>
+    const sync = (trigger: 'schedule' | 'connected') =>
       exclusive(w.name, async () => {
         // A result of the schedule's, with the others on standard output (`serve >> log` keeps it): serve goes on.
-        const record = await stowage.sync(w.name, { trigger: 'schedule' }).catch((error: Error) => {
+        const record = await stowage.sync(w.name, { trigger }).catch((error: Error) => {
           console.log(`${stamp()} ${w.name}: not synced: ${error.message}`);
           return undefined;
         });
@@ -64,9 +62,19 @@ export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterS
         // None once stopped (SIGINT or SIGTERM during this sync).
         const next = job.nextRun();
         if (next) console.log(`next sync of ${w.name}: ${next.toISOString()}`);
-      }),
-    );
+      });
+    // A slot that comes while this warehouse's sync before it still runs is skipped, and said.
+    // The one before may not have begun: a sync waits for a retry of the warehouse's queue under way.
+    const skipped = () => console.log(`${stamp()} ${w.name}: the sync due now is skipped: the one before it has not ended (it runs, or waits for the retry of the warehouse's queue under way)`);
+    const job = new Cron(w.schedule, { timezone: 'UTC', protect: skipped }, () => sync('schedule'));
     console.log(`warehouse ${w.name}: schedule "${w.schedule}" (UTC), next sync ${job.nextRun()?.toISOString()}`);
+    // A warehouse that never loaded (new to the configuration) is synced now, not at its first
+    // scheduled time (up to an hour away, hourly): Engage fills a warehouse's tables, `users`
+    // with the current state, as soon as the warehouse is connected.
+    if (loaded && !loaded.has(w.name)) {
+      console.log(`warehouse ${w.name}: never synced: syncing now`);
+      void sync('connected');
+    }
     return job;
   });
 
@@ -128,6 +136,20 @@ export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterS
   while (inFlight.size > 0) {
     await Promise.allSettled([...inFlight.values()]);
     await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/**
+ * The warehouses a Classic sync ever ended for (Success or Partial), by the history; undefined
+ * where the history cannot be read now (nothing is synced at the start then, rather than every
+ * warehouse).
+ */
+function warehousesLoaded(stowage: Stowage): Set<string> | undefined {
+  try {
+    return new Set(stowage.history.list().filter((r) => r.path === 'classic' && (r.status === 'Success' || r.status === 'Partial')).map((r) => r.warehouse));
+  } catch (error) {
+    console.error(`${stamp()} ${(error as Error).message}`);
+    return undefined;
   }
 }
 
