@@ -9,6 +9,9 @@ describe("a sync's summary line", () => {
   it('names each table and its rows', () => {
     expect(summarize(record({ identifies: 5, users: 2, tracks: 5, audience_entered: 5 }))).toBe('Success: warehouse wh, 10 calls in 1.5 s → identifies 5, users 2, tracks 5, audience_entered 5');
     expect(summarize(record({}))).toContain('→ no new rows');
+    // A table nothing was added to is left out.
+    expect(summarize(record({ identifies: 5, order_done: 0 }))).toBe('Success: warehouse wh, 10 calls in 1.5 s → identifies 5');
+    expect(summarize(record({ order_done: 0 }))).toContain('→ no new rows');
   });
 
   it('counts the tables past the first eleven, with their rows, rather than print hundreds on one line', () => {

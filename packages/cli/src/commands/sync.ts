@@ -9,7 +9,8 @@ const TABLES_PRINTED = 12;
 
 /** A sync's rows per table, the first TABLES_PRINTED of them by name, the rest counted. */
 function rowsLine(rows: Readonly<Record<string, number>>): string {
-  const tables = Object.entries(rows);
+  // A table the sync added nothing to (its rows all copies, or a failure before its batch) is no news here; `--json` lists it.
+  const tables = Object.entries(rows).filter(([, n]) => n > 0);
   if (tables.length === 0) return 'no new rows';
   const shown = tables.length > TABLES_PRINTED ? tables.slice(0, TABLES_PRINTED - 1) : tables;
   const rest = tables.slice(shown.length);
