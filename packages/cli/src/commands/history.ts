@@ -5,8 +5,9 @@ import { duration, fmt, table } from '../output.js';
 export function printHistory(stowage: Stowage, opts: { json?: boolean; warehouse?: string; limit: number }): void {
   // A name neither configured nor in the history (one since removed still has its syncs) is a
   // usage error, as for sync and flush, not an empty history.
-  if (opts.warehouse !== undefined && !stowage.history.list().some((r) => r.warehouse === opts.warehouse)) stowage.warehouse(opts.warehouse);
-  const records = stowage.history.list().filter((r) => !opts.warehouse || r.warehouse === opts.warehouse).reverse().slice(0, opts.limit);
+  if (opts.warehouse !== undefined && !Object.hasOwn(stowage.config.warehouses, opts.warehouse) && !stowage.history.list({ all: true }).some((r) => r.warehouse === opts.warehouse)) stowage.warehouse(opts.warehouse);
+  // The newest, read from the newest generation of the history back only as far as they need.
+  const records = stowage.history.latest(opts.limit, (r) => !opts.warehouse || r.warehouse === opts.warehouse).reverse();
   // With --warehouse, that one's alone (none for a name no longer configured).
   const shown = Object.keys(stowage.config.warehouses).filter((w) => opts.warehouse === undefined || w === opts.warehouse);
   const next = Object.fromEntries(shown.map((w) => [w, stowage.nextSync(w)?.toISOString() ?? null]));

@@ -146,7 +146,7 @@ export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterS
  */
 function warehousesLoaded(stowage: Stowage): Set<string> | undefined {
   try {
-    return new Set(stowage.history.list().filter((r) => r.path === 'classic' && (r.status === 'Success' || r.status === 'Partial')).map((r) => r.warehouse));
+    return new Set(stowage.history.list({ all: true }).filter((r) => r.path === 'classic' && (r.status === 'Success' || r.status === 'Partial')).map((r) => r.warehouse));
   } catch (error) {
     console.error(`${stamp()} ${(error as Error).message}`);
     return undefined;

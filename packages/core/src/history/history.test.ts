@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,5 +53,51 @@ describe('the history of an interrupted sync', () => {
     const listed = new History(file).list();
     expect(listed.find((r) => r.id === 'sync_from_before')).toMatchObject({ status: 'Failure', error: expect.stringMatching(/^interrupted/) });
     expect(listed.find((r) => r.id === mine.id)).toMatchObject({ status: 'Running' });
+  });
+});
+
+// A `serve` of years appended forever to one file that every sync read whole: 2 s and 270 MB a
+// sync per 100 MB of it, and past 512 MB `stowage history` and a run sent again failed.
+describe('the history over years', () => {
+  it('is kept in generations of a bounded size, the oldest removed; the recent ones answer a sync, and the newest first the command', () => {
+    const folder = join(dir, 'generations');
+    mkdirSync(folder);
+    const history = new History(join(folder, 'history.ndjson'), 2_000);
+    const ids: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const record = history.start(i % 2 === 0 ? 'a' : 'b', 'classic', 'schedule');
+      record.status = 'Success';
+      record.calls = i;
+      history.record(record);
+      ids.push(record.id);
+    }
+    const files = readdirSync(folder);
+    // The file in use and at most seven set aside, none of them much past the size.
+    expect(files.length).toBeLessThanOrEqual(8);
+    expect(files).toContain('history.ndjson');
+    const all = history.list({ all: true });
+    // The newest kept, in order, none half: what was removed is the oldest.
+    expect(all.map((r) => r.id)).toEqual(ids.slice(-all.length));
+    expect(all.length).toBeLessThan(200);
+    expect(all.every((r) => r.status === 'Success' && r.warehouse !== undefined)).toBe(true);
+    const recent = history.list();
+    expect(recent.map((r) => r.id)).toEqual(ids.slice(-recent.length));
+    expect(recent.length).toBeLessThan(all.length);
+    expect(history.latest(5).map((r) => r.calls)).toEqual([195, 196, 197, 198, 199]);
+    expect(history.latest(3, (r) => r.warehouse === 'a').map((r) => r.calls)).toEqual([194, 196, 198]);
+    // More than the recent generations hold: read further back.
+    expect(history.latest(1_000).map((r) => r.id)).toEqual(all.map((r) => r.id));
+  });
+
+  it("folds a record whose start was set aside with its end in the new file", () => {
+    const folder = join(dir, 'straddling');
+    mkdirSync(folder);
+    const history = new History(join(folder, 'history.ndjson'), 600);
+    const long = history.start('a', 'classic', 'manual');
+    // Others' records meanwhile fill the file: it is set aside while `long` runs.
+    for (let i = 0; i < 5; i++) history.record({ ...history.start('b', 'classic', 'schedule'), status: 'Success' });
+    expect(readdirSync(folder).length).toBeGreaterThan(1);
+    history.record({ ...long, status: 'Success', calls: 7 });
+    expect(history.list().find((r) => r.id === long.id)).toMatchObject({ warehouse: 'a', status: 'Success', calls: 7 });
   });
 });

@@ -1,5 +1,5 @@
-import { appendFileSync, closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { appendFileSync, closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ownerGone } from '../process/alive.js';
 import { makeFolder } from '../process/make-folder.js';
@@ -10,6 +10,9 @@ import { makeFolder } from '../process/make-folder.js';
  * interrupted.
  */
 const startedHere = new Set<string>();
+
+/** Generations this process set aside (part of their names). */
+let setAside = 0;
 
 export type SyncStatus = 'Running' | 'Success' | 'Partial' | 'Failure';
 
@@ -34,22 +37,74 @@ export interface SyncRecord {
 }
 
 
+/** A history file past this size is set aside as a generation of its own, and a new one begun. */
+const GENERATION_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Generations set aside that are kept (the oldest beyond them removed): with the file in use, at
+ * most ~128 MB of history, ~100,000 syncs and writes, whatever the years of `serve`.
+ */
+const KEPT_GENERATIONS = 7;
+
+/** Generations read for what a sync or a run looks up (the recent ones): at most ~32 MB. */
+const RECENT_GENERATIONS = 2;
+
 /**
  * Sync history: an append-only NDJSON file of start and end records, folded by sync id. A sync
- * whose process died (kill -9) shows as a Failure, "interrupted", never as forever Running.
+ * whose process died (kill -9) shows as a Failure, "interrupted", never as forever Running. It
+ * is kept in generations (`history.ndjson`, and those set aside, `history-<ms>-<pid>.ndjson`),
+ * so that it never grows without bound, and a look at the recent syncs never reads years of them.
  */
 export class History {
   /** Whether the file's folder is there: made with the first record, so that a command that records nothing (`check`) makes no state folder. */
   private folderMade = false;
 
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    /** The size a file is set aside at (tests give a small one). */
+    private readonly generationBytes = GENERATION_BYTES,
+  ) {}
 
   private append(line: string): void {
     if (!this.folderMade) makeFolder(dirname(this.file));
     this.folderMade = true;
+    this.setAsideIfFull();
     // A line cut short (a write that ran out of disk) would swallow this record whole: it starts
     // a line of its own (at worst, beside another process's append, a blank line, which is skipped).
     appendFileSync(this.file, endsCut(this.file) ? `\n${line}\n` : `${line}\n`);
+  }
+
+  /**
+   * A full file is renamed, as a generation, and the oldest beyond KEPT_GENERATIONS removed.
+   * Another process's append under way lands in the generation set aside, read before the new
+   * file, so nothing is lost or misordered; two processes setting aside at once make two
+   * generations, the second small.
+   */
+  private setAsideIfFull(): void {
+    try {
+      if (statSync(this.file).size < this.generationBytes) return;
+      // Never the name of one set aside before: a rename over it would remove it.
+      renameSync(this.file, join(dirname(this.file), `${this.generationPrefix()}${String(Date.now()).padStart(15, '0')}-${process.pid}-${String(setAside++).padStart(6, '0')}.ndjson`));
+    } catch {
+      // No file yet, or another process set it aside first.
+      return;
+    }
+    for (const old of this.generations().slice(0, -KEPT_GENERATIONS)) rmSync(old, { force: true });
+  }
+
+  private generationPrefix(): string {
+    return `${basename(this.file, '.ndjson')}-`;
+  }
+
+  /** The generations set aside, oldest first. */
+  private generations(): string[] {
+    const dir = dirname(this.file);
+    const prefix = this.generationPrefix();
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .filter((f) => f.startsWith(prefix) && f.endsWith('.ndjson'))
+      .sort()
+      .map((f) => join(dir, f));
   }
 
   /** Records the start of a sync or a write (status Running, with this process's pid) and returns it. */
@@ -83,6 +138,8 @@ export class History {
 
   record(entry: SyncRecord): void {
     this.append(JSON.stringify(entry));
+    // Ended: no longer this process's to tell from an interrupted one (a long `serve` kept them all).
+    if (entry.status !== 'Running') startedHere.delete(entry.id);
   }
 
   /**
@@ -95,19 +152,53 @@ export class History {
     this.append(JSON.stringify({ id, calls, rows, casts, rejects, duplicates, ...(notices ? { notices: entry.notices } : {}) }));
   }
 
-  list(): SyncRecord[] {
-    if (!existsSync(this.file)) return [];
+  /**
+   * The syncs and writes of the recent generations (the file in use and the one set aside last),
+   * oldest first: what a sync or a run looks up (its warehouse's last sync, a run's earlier
+   * attempts). `all`: every generation kept.
+   */
+  list({ all = false } = {}): SyncRecord[] {
+    const files = [...this.generations(), this.file];
+    return this.read(all ? files : files.slice(-RECENT_GENERATIONS));
+  }
+
+  /**
+   * The last `count` syncs and writes that `keep` keeps, oldest first: the generations are read
+   * from the newest back only as far as they are needed.
+   */
+  latest(count: number, keep: (r: SyncRecord) => boolean = () => true): SyncRecord[] {
+    const files = [...this.generations(), this.file];
+    let records: SyncRecord[] = [];
+    for (let from = files.length - 1; from >= 0; from--) {
+      records = this.read(files.slice(from)).filter(keep);
+      if (records.length >= count) break;
+    }
+    return records.slice(-count);
+  }
+
+  /** The records of these files, folded by id, oldest first. */
+  private read(files: readonly string[]): SyncRecord[] {
     const byId = new Map<string, SyncRecord>();
-    for (const line of readFileSync(this.file, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
+    for (const file of files) {
+      let text: string;
       try {
-        const entry = JSON.parse(line) as SyncRecord;
-        byId.set(entry.id, { ...byId.get(entry.id), ...entry });
+        text = readFileSync(file, 'utf8');
       } catch {
-        // A torn last line from a crash mid-write: the sync it belongs to shows as interrupted.
+        // Not there (none yet, or removed by another process as the oldest generation).
+        continue;
+      }
+      for (const line of text.split('\n')) {
+        if (!line.trim()) continue;
+        try {
+          const entry = JSON.parse(line) as SyncRecord;
+          byId.set(entry.id, { ...byId.get(entry.id), ...entry });
+        } catch {
+          // A torn last line from a crash mid-write: the sync it belongs to shows as interrupted.
+        }
       }
     }
-    return [...byId.values()].map((r) =>
+    // A record whose start is in a generation not read (or removed) is only its later lines: left out.
+    return [...byId.values()].filter((r) => r.startedAt !== undefined).map((r) =>
       r.status === 'Running' && !(r.pid === process.pid && startedHere.has(r.id)) && ownerGone(r.pid ?? 0, Date.parse(r.startedAt)) ? { ...r, status: 'Failure' as const, error: r.error ?? `interrupted: the process running this ${r.path === 'classic' ? 'sync' : 'write'} stopped before it finished${r.calls > 0 ? ' (what it had committed is counted)' : ''}` } : r,
     );
   }

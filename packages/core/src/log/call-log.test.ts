@@ -125,6 +125,11 @@ describe('CallLog', () => {
     expect(log.end()).toEqual({ segment: 0, offset: first.offset + '{"n":3}\n'.length });
     // What was cut is kept beside the segment, not lost without a trace.
     expect(readFileSync(join(dir, `0000000000.ndjson.cut-${first.offset}`), 'utf8')).toBe('{"n":2,"tor');
+    // Kept as long as its segment is: pruned with it.
+    const small = new CallLog(dir, 16);
+    await small.append([{ n: 4 }]);
+    expect(small.prune(small.end())).toBe(1);
+    expect(readdirSync(dir).filter((f) => f.includes('.cut-'))).toEqual([]);
   });
 
   // An editor that drops a file's final newline, or a crash between an entry and its newline:

@@ -11,6 +11,9 @@ import { makeFolder } from '../process/make-folder.js';
 const SEGMENT = /^(\d{10})\.ndjson$/;
 const segmentName = (n: number) => `${String(n).padStart(10, '0')}.ndjson`;
 
+/** What `repairTail` cut from a segment, kept beside it until the segment is pruned. */
+const CUT = /^\d{10}\.ndjson\.cut-\d+$/;
+
 /** The offset after the last newline among a file's first `size` bytes (0 for none): one byte read when the file ends with one. */
 function lastLineEnd(path: string, size: number): number {
   if (size === 0) return 0;
@@ -348,15 +351,18 @@ export class CallLog {
     }
   }
 
-  /** Deletes segments that end before `position` (entries every reader has loaded). */
+  /** Deletes segments that end before `position` (entries every reader has loaded), and what was cut from them (`repairTail`). */
   prune(position: LogPosition): number {
     let removed = 0;
+    const pruned = new Set<string>();
     for (const segment of this.segments()) {
       if (comparePositions({ segment: segment + 1, offset: 0 }, position) <= 0 && segment < position.segment) {
         rmSync(join(this.dir, segmentName(segment)), { force: true });
+        pruned.add(segmentName(segment));
         removed++;
       }
     }
+    if (pruned.size > 0) for (const f of readdirSync(this.dir)) if (CUT.test(f) && pruned.has(f.slice(0, f.indexOf('.cut-')))) rmSync(join(this.dir, f), { force: true });
     return removed;
   }
 }
