@@ -100,4 +100,18 @@ describe('the history over years', () => {
     history.record({ ...long, status: 'Success', calls: 7 });
     expect(history.list().find((r) => r.id === long.id)).toMatchObject({ warehouse: 'a', status: 'Success', calls: 7 });
   });
+
+  it('reads only the end of a file an older version grew past the size of a generation', () => {
+    const folder = join(dir, 'grown');
+    mkdirSync(folder);
+    const file = join(folder, 'history.ndjson');
+    const old = new History(file, 1e12);
+    for (let i = 0; i < 100; i++) old.record({ ...old.start('a', 'classic', 'schedule'), status: 'Success', calls: i });
+    // Now with generations of 1 KB: the old file is set aside whole at the next record, and read from its end.
+    const history = new History(file, 1_000);
+    history.record({ ...history.start('a', 'classic', 'schedule'), status: 'Success', calls: 100 });
+    const read = history.list({ all: true }).map((r) => r.calls);
+    expect(read.length).toBeLessThan(20);
+    expect(read).toEqual(Array.from({ length: read.length }, (_, i) => 101 - read.length + i));
+  });
 });

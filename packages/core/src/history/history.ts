@@ -176,13 +176,32 @@ export class History {
     return records.slice(-count);
   }
 
+  /**
+   * A file's text, or its last two generations' worth where it is larger: one an older version
+   * grew for years (set aside whole at the first record after the upgrade) is not read whole.
+   */
+  private tailOf(file: string): string {
+    const limit = 2 * this.generationBytes;
+    const fd = openSync(file, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      if (size <= limit) return readFileSync(fd, 'utf8');
+      const tail = Buffer.alloc(limit);
+      readSync(fd, tail, 0, limit, size - limit);
+      // From the first whole line on.
+      return tail.toString('utf8', tail.indexOf(10) + 1);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
   /** The records of these files, folded by id, oldest first. */
   private read(files: readonly string[]): SyncRecord[] {
     const byId = new Map<string, SyncRecord>();
     for (const file of files) {
       let text: string;
       try {
-        text = readFileSync(file, 'utf8');
+        text = this.tailOf(file);
       } catch {
         // Not there (none yet, or removed by another process as the oldest generation).
         continue;
