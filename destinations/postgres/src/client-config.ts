@@ -59,6 +59,9 @@ export function clientConfig(settings: PostgresSettings): pg.ClientConfig {
     keepAliveInitialDelayMillis: 30_000,
     types: typeParsers as pg.CustomTypesConfig,
   };
+  // libpq's channel_binding, which pg does as enableChannelBinding: SCRAM-SHA-256-PLUS where the server offers it.
+  const binding: unknown = (fromUrl as { channel_binding?: unknown }).channel_binding;
+  if (binding === 'require' || binding === 'prefer') config.enableChannelBinding = true;
   if (settings.host !== undefined) config.host = settings.host;
   if (settings.port !== undefined) config.port = settings.port;
   if (settings.database !== undefined) config.database = settings.database;

@@ -56,34 +56,46 @@ function queryOf(url: string): URLSearchParams | undefined {
 
 /**
  * The URL parameters the pg client acts on. pg-connection-string copies every parameter into the
- * client's configuration and the client reads these alone: any other is dropped without a word,
- * so a misspelt `sslmod=require` would connect without TLS. `connect_timeout` is libpq's, read
- * here (`connectTimeoutSeconds`); `db` and `encoding` are pg's, of its `socket:` URLs.
+ * client's configuration and the client reads these alone: any other is dropped without a word.
+ * `connect_timeout` and `channel_binding` are libpq's, read here (`clientConfig`); `db` and
+ * `encoding` are pg's, of its `socket:` URLs.
  */
 const URL_PARAMETERS = [
-  'host', 'port', 'user', 'password', 'connect_timeout', 'application_name', 'fallback_application_name', 'options', 'client_encoding',
+  'host', 'port', 'user', 'password', 'connect_timeout', 'channel_binding', 'application_name', 'fallback_application_name', 'options', 'client_encoding',
   'ssl', 'sslmode', 'sslcert', 'sslkey', 'sslrootcert', 'sslnegotiation', 'uselibpqcompat',
   'statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout', 'query_timeout', 'replication', 'binary', 'db', 'encoding',
 ];
 
-/** libpq's parameters that pg does not implement: written in a URL, each would be ignored. */
+/**
+ * libpq's parameters that pg does not implement: taken, and without effect (providers' strings
+ * carry some, `keepalives=1`, `gssencmode=disable`, `target_session_attrs=any`; refusing them
+ * stopped every command of a configuration that had worked).
+ */
 const LIBPQ_ONLY = [
-  'hostaddr', 'dbname', 'passfile', 'require_auth', 'channel_binding', 'keepalives', 'keepalives_idle', 'keepalives_interval', 'keepalives_count',
+  'hostaddr', 'passfile', 'require_auth', 'keepalives', 'keepalives_idle', 'keepalives_interval', 'keepalives_count',
   'tcp_user_timeout', 'gssencmode', 'requiressl', 'sslcompression', 'sslkeylogfile', 'sslpassword', 'sslcertmode', 'sslcrl', 'sslcrldir', 'sslsni',
   'requirepeer', 'ssl_min_protocol_version', 'ssl_max_protocol_version', 'min_protocol_version', 'max_protocol_version', 'krbsrvname', 'gsslib',
   'gssdelegation', 'service', 'target_session_attrs', 'load_balance_hosts', 'scram_client_key', 'scram_server_key',
 ];
 
-/** What is wrong with a URL parameter the client would drop, or with `connect_timeout`'s value. */
+/** libpq's values of `channel_binding`. */
+const CHANNEL_BINDINGS = ['disable', 'prefer', 'require'];
+
+/**
+ * What is wrong with a URL parameter, or undefined. Refused: a misspelling of a parameter the
+ * client reads (`sslmod=require` connected without TLS, `SSLMODE` too), and `dbname` (the
+ * database would be another than meant). A name like none of them is another tool's (Prisma's
+ * `schema`, `pgbouncer`, `connection_limit`), taken and without effect.
+ */
 function parameterProblem(name: string, value: string): string | undefined {
   if (name === 'connect_timeout') {
     return /^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 2_147_483 ? undefined : `connect_timeout=${value} is not a number of seconds from 1 to 2147483 (libpq's 0, wait for ever, is not taken: a server that never answers would hold the sync)`;
   }
-  if (URL_PARAMETERS.includes(name)) return undefined;
+  if (name === 'channel_binding') return CHANNEL_BINDINGS.includes(value) ? undefined : `channel_binding=${value} is not one of libpq's: ${CHANNEL_BINDINGS.join(', ')}`;
+  if (URL_PARAMETERS.includes(name) || LIBPQ_ONLY.includes(name)) return undefined;
   if (name === 'dbname' || name === 'database') return `${name}=… in the query is not read (the database is the URL's path): write postgres://user@host:port/<database>, or use the \`database\` setting`;
-  if (LIBPQ_ONLY.includes(name)) return `${name} is a libpq parameter that the pg driver Stowage connects with does not implement, so it would have no effect: remove it (Stowage keeps TCP keepalives on; TLS is set by sslmode, sslrootcert, sslcert and sslkey)`;
-  const likely = likelyMeant(name, [...URL_PARAMETERS, ...LIBPQ_ONLY]);
-  return `${JSON.stringify(name).slice(1, -1)} is not a connection parameter${likely ? ` (did you mean ${likely}?)` : ''}: the client would ignore it; those it reads are ${URL_PARAMETERS.filter((p) => p !== 'db' && p !== 'encoding').join(', ')}`;
+  const likely = likelyMeant(name, URL_PARAMETERS);
+  return likely === undefined ? undefined : `${JSON.stringify(name).slice(1, -1)} is not a connection parameter (did you mean ${likely}?): the client would ignore it`;
 }
 
 /** The TLS files a URL may name, which pg reads as it reads the URL. */

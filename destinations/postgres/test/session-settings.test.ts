@@ -61,12 +61,16 @@ describe(`PostgreSQL sessions (${server.label})`, () => {
 
   // pg-connection-string copies every URL parameter into the client's configuration, and the
   // client reads only its own: the rest were dropped without a word.
-  it("refuse a URL parameter the client would drop (a misspelt sslmode would connect without TLS), and read libpq's connect_timeout", () => {
+  it("refuse a misspelt URL parameter the client would drop (a misspelt sslmode connected without TLS), take providers' strings, and read libpq's connect_timeout and channel_binding", () => {
     const problems = (query: string) => postgres.settingsProblems!({ url: `postgres://u:s3cret@h/db?${query}` });
-    expect(problems('sslmod=require')).toEqual([expect.stringMatching(/^url: sslmod is not a connection parameter \(did you mean sslmode\?\): the client would ignore it; those it reads are host, port, user, password, connect_timeout, /)]);
+    expect(problems('sslmod=require')).toEqual(['url: sslmod is not a connection parameter (did you mean sslmode?): the client would ignore it']);
     expect(problems('SSLMODE=require')[0]).toContain('(did you mean sslmode?)');
-    expect(problems('channel_binding=require')).toEqual(['url: channel_binding is a libpq parameter that the pg driver Stowage connects with does not implement, so it would have no effect: remove it (Stowage keeps TCP keepalives on; TLS is set by sslmode, sslrootcert, sslcert and sslkey)']);
     expect(problems('sslmode=require&dbname=other')[0]).toMatch(/^url: dbname=… in the query is not read \(the database is the URL's path\)/);
+    expect(problems('channel_binding=always')).toEqual(["url: channel_binding=always is not one of libpq's: disable, prefer, require"]);
+    // Neon's, Prisma's and others' strings as they give them.
+    for (const query of ['sslmode=require&channel_binding=require', 'pgbouncer=true&connection_limit=1&schema=public', 'keepalives=1&gssencmode=disable&target_session_attrs=any']) expect(problems(query), query).toEqual([]);
+    expect(clientConfig({ url: 'postgres://u@h/db?sslmode=require&channel_binding=require' }).enableChannelBinding).toBe(true);
+    expect(clientConfig({ url: 'postgres://u@h/db' }).enableChannelBinding).toBeUndefined();
     expect(problems('connect_timeout=0')[0]).toMatch(/^url: connect_timeout=0 is not a number of seconds from 1 to 2147483/);
     expect(problems('connect_timeout=soon')[0]).toMatch(/^url: connect_timeout=soon is not/);
     for (const query of ['sslmode=require&application_name=etl&connect_timeout=3', 'options=-c%20search_path%3Dx&statement_timeout=5', 'host=/tmp&port=5433&user=v&password=p']) expect(problems(query), query).toEqual([]);
