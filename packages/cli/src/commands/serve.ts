@@ -46,7 +46,6 @@ export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterS
     console.error(`${stamp()} ${(error as Error).message}`);
   }
 
-  const loaded = warehousesLoaded(stowage);
   const jobs = Object.values(stowage.config.warehouses).map((w) => {
     const sync = (trigger: 'schedule' | 'connected') =>
       exclusive(w.name, async () => {
@@ -66,14 +65,17 @@ export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterS
     // A slot that comes while this warehouse's sync before it still runs is skipped, and said.
     // The one before may not have begun: a sync waits for a retry of the warehouse's queue under way.
     const skipped = () => console.log(`${stamp()} ${w.name}: the sync due now is skipped: the one before it has not ended (it runs, or waits for the retry of the warehouse's queue under way)`);
-    const job = new Cron(w.schedule, { timezone: 'UTC', protect: skipped }, () => sync('schedule'));
+    // The start's sync (below) is no slot of croner's: a slot that comes while it runs is skipped as one that comes during a slot's.
+    let starting = false;
+    const job = new Cron(w.schedule, { timezone: 'UTC', protect: skipped }, () => (starting ? skipped() : sync('schedule')));
     console.log(`warehouse ${w.name}: schedule "${w.schedule}" (UTC), next sync ${job.nextRun()?.toISOString()}`);
     // A warehouse that never loaded (new to the configuration) is synced now, not at its first
     // scheduled time (up to an hour away, hourly): Engage fills a warehouse's tables, `users`
     // with the current state, as soon as the warehouse is connected.
-    if (loaded && !loaded.has(w.name)) {
+    if (!everSynced(stowage, w.name)) {
       console.log(`warehouse ${w.name}: never synced: syncing now`);
-      void sync('connected');
+      starting = true;
+      void sync('connected').finally(() => (starting = false));
     }
     return job;
   });
@@ -140,16 +142,15 @@ export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterS
 }
 
 /**
- * The warehouses a Classic sync ever ended for (Success or Partial), by the history; undefined
- * where the history cannot be read now (nothing is synced at the start then, rather than every
- * warehouse).
+ * Whether a Classic sync of the warehouse ever ended (`History.everSynced`); true where the state
+ * folder cannot be read now (nothing is synced at the start then, rather than every warehouse).
  */
-function warehousesLoaded(stowage: Stowage): Set<string> | undefined {
+function everSynced(stowage: Stowage, warehouse: string): boolean {
   try {
-    return new Set(stowage.history.list({ all: true }).filter((r) => r.path === 'classic' && (r.status === 'Success' || r.status === 'Partial')).map((r) => r.warehouse));
+    return stowage.history.everSynced(warehouse);
   } catch (error) {
     console.error(`${stamp()} ${(error as Error).message}`);
-    return undefined;
+    return true;
   }
 }
 

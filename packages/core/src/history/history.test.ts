@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,7 +71,7 @@ describe('the history over years', () => {
       history.record(record);
       ids.push(record.id);
     }
-    const files = readdirSync(folder);
+    const files = readdirSync(folder).filter((f) => f.startsWith('history'));
     // The file in use and at most seven set aside, none of them much past the size.
     expect(files.length).toBeLessThanOrEqual(8);
     expect(files).toContain('history.ndjson');
@@ -89,16 +89,59 @@ describe('the history over years', () => {
     expect(history.latest(1_000).map((r) => r.id)).toEqual(all.map((r) => r.id));
   });
 
-  it("folds a record whose start was set aside with its end in the new file", () => {
+  it("folds a record whose start was set aside with its later lines in the new file", () => {
     const folder = join(dir, 'straddling');
     mkdirSync(folder);
     const history = new History(join(folder, 'history.ndjson'), 600);
     const long = history.start('a', 'classic', 'manual');
     // Others' records meanwhile fill the file: it is set aside while `long` runs.
     for (let i = 0; i < 5; i++) history.record({ ...history.start('b', 'classic', 'schedule'), status: 'Success' });
-    expect(readdirSync(folder).length).toBeGreaterThan(1);
-    history.record({ ...long, status: 'Success', calls: 7 });
-    expect(history.list().find((r) => r.id === long.id)).toMatchObject({ warehouse: 'a', status: 'Success', calls: 7 });
+    expect(readdirSync(folder).filter((f) => /^history-\d{10}\.ndjson$/.test(f)).length).toBeGreaterThan(0);
+    // Only its counts after the set-aside: who and what it is come from its start line.
+    history.progress({ ...long, calls: 7, rows: { identifies: 7 } });
+    expect(history.list({ all: true }).find((r) => r.id === long.id)).toMatchObject({ warehouse: 'a', trigger: 'manual', status: 'Running', calls: 7, startedAt: long.startedAt });
+  });
+
+  it('names generations by number, so a clock set back never takes the newest for the oldest', () => {
+    const folder = join(dir, 'clock');
+    mkdirSync(folder);
+    const file = join(folder, 'history.ndjson');
+    const history = new History(file, 500);
+    const ids: string[] = [];
+    const realNow = Date.now;
+    try {
+      for (let i = 0; i < 60; i++) {
+        // The clock jumps back a year halfway.
+        if (i === 30) Date.now = () => realNow() - 365 * 86_400_000;
+        const r = history.start('a', 'classic', 'schedule');
+        history.record({ ...r, status: 'Success' });
+        ids.push(r.id);
+      }
+    } finally {
+      Date.now = realNow;
+    }
+    const kept = history.list({ all: true }).map((r) => r.id);
+    expect(kept).toEqual(ids.slice(-kept.length));
+    expect(kept.at(-1)).toBe(ids.at(-1));
+  });
+
+  it('tells whether a warehouse was ever synced by a mark its first ended sync leaves, and by the recent history for one from before marks', () => {
+    const folder = join(dir, 'marks');
+    mkdirSync(folder);
+    const history = new History(join(folder, 'history.ndjson'));
+    const failed = history.start('a', 'classic', 'schedule');
+    history.record({ ...failed, status: 'Failure', error: 'down' });
+    expect(history.everSynced('a')).toBe(false);
+    history.record({ ...history.start('a', 'classic', 'schedule'), status: 'Partial' });
+    expect(history.everSynced('a')).toBe(true);
+    expect(existsSync(join(folder, 'synced', 'a'))).toBe(true);
+    // A Storage Actions write is no sync.
+    history.record({ ...history.start('b', 'storage-actions', 'run r1'), status: 'Success' });
+    expect(history.everSynced('b')).toBe(false);
+    // Synced before marks were made: found in the history, and marked.
+    appendFileSync(join(folder, 'history.ndjson'), `${JSON.stringify({ ...history.draft('c', 'classic', 'schedule'), status: 'Success' })}\n`);
+    expect(history.everSynced('c')).toBe(true);
+    expect(existsSync(join(folder, 'synced', 'c'))).toBe(true);
   });
 
   it('reads only the end of a file an older version grew past the size of a generation', () => {

@@ -1,4 +1,4 @@
-import { appendFileSync, closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, linkSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ownerGone } from '../process/alive.js';
@@ -11,8 +11,6 @@ import { makeFolder } from '../process/make-folder.js';
  */
 const startedHere = new Set<string>();
 
-/** Generations this process set aside (part of their names). */
-let setAside = 0;
 
 export type SyncStatus = 'Running' | 'Success' | 'Partial' | 'Failure';
 
@@ -49,21 +47,27 @@ const KEPT_GENERATIONS = 7;
 /** Generations read for what a sync or a run looks up (the recent ones): at most ~32 MB. */
 const RECENT_GENERATIONS = 2;
 
+
 /**
  * Sync history: an append-only NDJSON file of start and end records, folded by sync id. A sync
  * whose process died (kill -9) shows as a Failure, "interrupted", never as forever Running. It
- * is kept in generations (`history.ndjson`, and those set aside, `history-<ms>-<pid>.ndjson`),
- * so that it never grows without bound, and a look at the recent syncs never reads years of them.
+ * is kept in generations (`history.ndjson`, and those set aside, `history-<n>.ndjson`), so that
+ * it never grows without bound, and a look at the recent syncs never reads years of them.
  */
 export class History {
   /** Whether the file's folder is there: made with the first record, so that a command that records nothing (`check`) makes no state folder. */
   private folderMade = false;
 
+  /** A generation's file name: `history-<n>.ndjson`, `n` counting up from 1, ten digits, so that names sort as they were set aside. */
+  private readonly generation: RegExp;
+
   constructor(
     private readonly file: string,
     /** The size a file is set aside at (tests give a small one). */
     private readonly generationBytes = GENERATION_BYTES,
-  ) {}
+  ) {
+    this.generation = new RegExp(`^${basename(file, '.ndjson').replace(/[^A-Za-z0-9_]/g, '\\$&')}-(\\d{10})\\.ndjson$`);
+  }
 
   private append(line: string): void {
     if (!this.folderMade) makeFolder(dirname(this.file));
@@ -75,36 +79,60 @@ export class History {
   }
 
   /**
-   * A full file is renamed, as a generation, and the oldest beyond KEPT_GENERATIONS removed.
-   * Another process's append under way lands in the generation set aside, read before the new
-   * file, so nothing is lost or misordered; two processes setting aside at once make two
-   * generations, the second small.
+   * A full file is set aside as the next generation, and the oldest beyond KEPT_GENERATIONS
+   * removed. Linked under the next number, never over an existing one (two processes setting
+   * aside at once: the second takes the number after, or finds the file gone), then unlinked:
+   * another process's append under way lands in the generation, read before the new file.
+   * Numbers, not times: a clock set back would have sorted the newest first, and removed it.
    */
   private setAsideIfFull(): void {
-    try {
-      if (statSync(this.file).size < this.generationBytes) return;
-      // Never the name of one set aside before: a rename over it would remove it.
-      renameSync(this.file, join(dirname(this.file), `${this.generationPrefix()}${String(Date.now()).padStart(15, '0')}-${process.pid}-${String(setAside++).padStart(6, '0')}.ndjson`));
-    } catch {
-      // No file yet, or another process set it aside first.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        if (statSync(this.file).size < this.generationBytes) return;
+        const last = this.generations().at(-1);
+        const next = (last === undefined ? 0 : Number(this.generation.exec(basename(last))![1])) + 1;
+        linkSync(this.file, join(dirname(this.file), `${basename(this.file, '.ndjson')}-${String(next).padStart(10, '0')}.ndjson`));
+        unlinkSync(this.file);
+      } catch (error) {
+        // Another process took that number first: the next one.
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        // No file yet, or another process set it aside first.
+        return;
+      }
+      for (const old of this.generations().slice(0, -KEPT_GENERATIONS)) rmSync(old, { force: true });
       return;
     }
-    for (const old of this.generations().slice(0, -KEPT_GENERATIONS)) rmSync(old, { force: true });
-  }
-
-  private generationPrefix(): string {
-    return `${basename(this.file, '.ndjson')}-`;
   }
 
   /** The generations set aside, oldest first. */
   private generations(): string[] {
     const dir = dirname(this.file);
-    const prefix = this.generationPrefix();
     if (!existsSync(dir)) return [];
     return readdirSync(dir)
-      .filter((f) => f.startsWith(prefix) && f.endsWith('.ndjson'))
+      .filter((f) => this.generation.test(f))
       .sort()
       .map((f) => join(dir, f));
+  }
+
+  /** Whether a Classic sync of the warehouse ever ended (Success or Partial), by its mark (`record`), or else by the recent history. */
+  everSynced(warehouse: string): boolean {
+    const mark = this.syncedMark(warehouse);
+    if (existsSync(mark)) return true;
+    const found = this.list().some((r) => r.warehouse === warehouse && r.path === 'classic' && (r.status === 'Success' || r.status === 'Partial'));
+    // An install from before marks were made: marked now, so that the look is made once.
+    if (found) this.markSynced(warehouse);
+    return found;
+  }
+
+  private syncedMark(warehouse: string): string {
+    return join(dirname(this.file), 'synced', encodeURIComponent(warehouse));
+  }
+
+  private markSynced(warehouse: string): void {
+    const mark = this.syncedMark(warehouse);
+    if (existsSync(mark)) return;
+    makeFolder(dirname(mark));
+    writeFileSync(mark, '');
   }
 
   /** Records the start of a sync or a write (status Running, with this process's pid) and returns it. */
@@ -138,6 +166,7 @@ export class History {
 
   record(entry: SyncRecord): void {
     this.append(JSON.stringify(entry));
+    if (entry.path === 'classic' && (entry.status === 'Success' || entry.status === 'Partial')) this.markSynced(entry.warehouse);
     // Ended: no longer this process's to tell from an interrupted one (a long `serve` kept them all).
     if (entry.status !== 'Running') startedHere.delete(entry.id);
   }
@@ -158,22 +187,59 @@ export class History {
    * attempts). `all`: every generation kept.
    */
   list({ all = false } = {}): SyncRecord[] {
-    const files = [...this.generations(), this.file];
-    return this.read(all ? files : files.slice(-RECENT_GENERATIONS));
+    return this.folded((files) => (all ? files : files.slice(-RECENT_GENERATIONS)), () => false);
   }
 
   /**
    * The last `count` syncs and writes that `keep` keeps, oldest first: the generations are read
-   * from the newest back only as far as they are needed.
+   * from the newest back only as far as they are needed, each once.
    */
   latest(count: number, keep: (r: SyncRecord) => boolean = () => true): SyncRecord[] {
-    const files = [...this.generations(), this.file];
+    return this.folded((files) => files, (records) => records.filter(keep).length >= count)
+      .filter(keep)
+      .slice(-count);
+  }
+
+  /**
+   * The records of the files `pick` picks of the generations and the file in use (oldest first),
+   * read from the newest back until `enough` says so. Read again where a generation was set
+   * aside meanwhile (its file would have been in neither the list nor the file read).
+   */
+  private folded(pick: (files: string[]) => string[], enough: (records: SyncRecord[]) => boolean): SyncRecord[] {
     let records: SyncRecord[] = [];
-    for (let from = files.length - 1; from >= 0; from--) {
-      records = this.read(files.slice(from)).filter(keep);
-      if (records.length >= count) break;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const before = this.generations();
+      const files = pick([...before, this.file]);
+      const entries: SyncRecord[][] = [];
+      for (let i = files.length - 1; i >= 0; i--) {
+        entries.unshift(this.entriesOf(files[i]!));
+        records = fold(entries);
+        if (enough(records)) break;
+      }
+      if (this.generations().join() === before.join()) break;
     }
-    return records.slice(-count);
+    return records;
+  }
+
+  /** The lines of one file, parsed (a torn line left out). */
+  private entriesOf(file: string): SyncRecord[] {
+    let text: string;
+    try {
+      text = this.tailOf(file);
+    } catch {
+      // Not there (none yet, or removed by another process as the oldest generation).
+      return [];
+    }
+    const out: SyncRecord[] = [];
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        out.push(JSON.parse(line) as SyncRecord);
+      } catch {
+        // A torn last line from a crash mid-write: the sync it belongs to shows as interrupted.
+      }
+    }
+    return out;
   }
 
   /**
@@ -194,33 +260,24 @@ export class History {
       closeSync(fd);
     }
   }
+}
 
-  /** The records of these files, folded by id, oldest first. */
-  private read(files: readonly string[]): SyncRecord[] {
-    const byId = new Map<string, SyncRecord>();
-    for (const file of files) {
-      let text: string;
-      try {
-        text = this.tailOf(file);
-      } catch {
-        // Not there (none yet, or removed by another process as the oldest generation).
-        continue;
-      }
-      for (const line of text.split('\n')) {
-        if (!line.trim()) continue;
-        try {
-          const entry = JSON.parse(line) as SyncRecord;
-          byId.set(entry.id, { ...byId.get(entry.id), ...entry });
-        } catch {
-          // A torn last line from a crash mid-write: the sync it belongs to shows as interrupted.
-        }
-      }
+/**
+ * The records of files' lines (oldest file first), folded by id, oldest first, interrupted ones
+ * told as such. A line never takes an ended record back to Running (lines read out of order).
+ */
+function fold(files: readonly SyncRecord[][]): SyncRecord[] {
+  const byId = new Map<string, SyncRecord>();
+  for (const entries of files) {
+    for (const entry of entries) {
+      const before = byId.get(entry.id);
+      byId.set(entry.id, before && before.status !== undefined && before.status !== 'Running' && entry.status === 'Running' ? { ...entry, ...before } : { ...before, ...entry });
     }
-    // A record whose start is in a generation not read (or removed) is only its later lines: left out.
-    return [...byId.values()].filter((r) => r.startedAt !== undefined).map((r) =>
-      r.status === 'Running' && !(r.pid === process.pid && startedHere.has(r.id)) && ownerGone(r.pid ?? 0, Date.parse(r.startedAt)) ? { ...r, status: 'Failure' as const, error: r.error ?? `interrupted: the process running this ${r.path === 'classic' ? 'sync' : 'write'} stopped before it finished${r.calls > 0 ? ' (what it had committed is counted)' : ''}` } : r,
-    );
   }
+  // A record whose start is in a generation not read (or removed) is only its later lines: left out.
+  return [...byId.values()].filter((r) => r.startedAt !== undefined).map((r) =>
+    r.status === 'Running' && !(r.pid === process.pid && startedHere.has(r.id)) && ownerGone(r.pid ?? 0, Date.parse(r.startedAt)) ? { ...r, status: 'Failure' as const, error: r.error ?? `interrupted: the process running this ${r.path === 'classic' ? 'sync' : 'write'} stopped before it finished${r.calls > 0 ? ' (what it had committed is counted)' : ''}` } : r,
+  );
 }
 
 /** Whether the file's last line has no line break: a write cut short. */

@@ -125,11 +125,27 @@ describe('CallLog', () => {
     expect(log.end()).toEqual({ segment: 0, offset: first.offset + '{"n":3}\n'.length });
     // What was cut is kept beside the segment, not lost without a trace.
     expect(readFileSync(join(dir, `0000000000.ndjson.cut-${first.offset}`), 'utf8')).toBe('{"n":2,"tor');
-    // Kept as long as its segment is: pruned with it.
+    // A second crash at the same place keeps its own.
+    const segment = join(dir, '0000000000.ndjson');
+    const at = statSync(segment).size;
+    appendFileSync(segment, '{"n":5');
+    await log.append([{ n: 6 }]);
+    truncateSync(segment, at);
+    appendFileSync(segment, '{"n":7');
+    await log.append([{ n: 8 }]);
+    expect(readFileSync(join(dir, `0000000000.ndjson.cut-${at}-1`), 'utf8')).toBe('{"n":7');
+    const cuts = () => readdirSync(dir).filter((f) => f.includes('.cut-')).sort();
+    expect(cuts()).toEqual([`0000000000.ndjson.cut-${at}`, `0000000000.ndjson.cut-${at}-1`, `0000000000.ndjson.cut-${first.offset}`].sort());
+    // Kept as long as its segment is: pruned with it, and not before.
     const small = new CallLog(dir, 16);
-    await small.append([{ n: 4 }]);
-    expect(small.prune(small.end())).toBe(1);
-    expect(readdirSync(dir).filter((f) => f.includes('.cut-'))).toEqual([]);
+    await small.append([{ n: 9 }]);
+    const last = small.end().segment;
+    appendFileSync(join(dir, `${String(last).padStart(10, '0')}.ndjson`), '{"n":10');
+    await small.append([{ n: 11 }]);
+    small.prune({ segment: last, offset: 0 });
+    expect(cuts()).toEqual([expect.stringMatching(new RegExp(`^${String(last).padStart(10, '0')}\\.ndjson\\.cut-`))]);
+    small.prune(small.end());
+    expect(cuts()).toEqual([]);
   });
 
   // An editor that drops a file's final newline, or a crash between an entry and its newline:

@@ -12,7 +12,7 @@ const SEGMENT = /^(\d{10})\.ndjson$/;
 const segmentName = (n: number) => `${String(n).padStart(10, '0')}.ndjson`;
 
 /** What `repairTail` cut from a segment, kept beside it until the segment is pruned. */
-const CUT = /^\d{10}\.ndjson\.cut-\d+$/;
+const CUT = /^(\d{10})\.ndjson\.cut-\d+(-\d+)?$/;
 
 /** The offset after the last newline among a file's first `size` bytes (0 for none): one byte read when the file ends with one. */
 function lastLineEnd(path: string, size: number): number {
@@ -354,15 +354,18 @@ export class CallLog {
   /** Deletes segments that end before `position` (entries every reader has loaded), and what was cut from them (`repairTail`). */
   prune(position: LogPosition): number {
     let removed = 0;
-    const pruned = new Set<string>();
     for (const segment of this.segments()) {
       if (comparePositions({ segment: segment + 1, offset: 0 }, position) <= 0 && segment < position.segment) {
         rmSync(join(this.dir, segmentName(segment)), { force: true });
-        pruned.add(segmentName(segment));
         removed++;
       }
     }
-    if (pruned.size > 0) for (const f of readdirSync(this.dir)) if (CUT.test(f) && pruned.has(f.slice(0, f.indexOf('.cut-')))) rmSync(join(this.dir, f), { force: true });
+    // Those of every segment before the first left (one a prune stopped before removing, too).
+    const first = this.segments()[0] ?? Infinity;
+    for (const f of readdirSync(this.dir)) {
+      const of = CUT.exec(f)?.[1];
+      if (of !== undefined && Number(of) < first) rmSync(join(this.dir, f), { force: true });
+    }
     return removed;
   }
 }
@@ -387,9 +390,24 @@ function repairTail(fd: number, path: string): number {
     fsyncSync(fd);
     return size + 1;
   }
-  writeFileSync(`${path}.cut-${keep}`, tail);
+  keepAside(path, keep, tail);
   ftruncateSync(fd, keep);
   return keep;
+}
+
+/**
+ * What was cut, beside the segment, under a name of its own (a second crash at the same offset
+ * adds one). Best effort: a disk too full for it must not stop the append the cut makes room for.
+ */
+function keepAside(path: string, offset: number, bytes: Buffer): void {
+  for (let n = 0; n < 100; n++) {
+    try {
+      writeFileSync(`${path}.cut-${offset}${n === 0 ? '' : `-${n}`}`, bytes, { flag: 'wx' });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return;
+    }
+  }
 }
 
 /** Whether bytes are one JSON object: a whole entry, as Stowage writes them. */
