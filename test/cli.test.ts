@@ -680,7 +680,8 @@ describe('the stowage command', () => {
       warehouses: { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' } }, gone: { type: 'duckdb', settings: { path: 'a-folder' } } },
     });
     mkdirSync(join(dir, 'a-folder'));
-    writeFileSync(join(dir, 'r1.ndjson'), [{ space: 'shop', computation: 'carts', id: 'r1' }, { userId: 'u1', entityContext: { cart_id: 'c1' } }].map((x) => JSON.stringify(x)).join('\n'));
+    // Its context names a computation too: the event's own (context.personas) is what counts.
+    writeFileSync(join(dir, 'r1.ndjson'), [{ space: 'shop', computation: 'carts', id: 'r1' }, { userId: 'u1', entityContext: { cart_id: 'c1', computation_key: 'wishlists' } }].map((x) => JSON.stringify(x)).join('\n'));
     const run = await stowage(['run', 'r1.ndjson'], { cwd: dir });
     expect(run.code).toBe(1);
     // No write was made: no time is told for it ("0 ms" would say it was quick).

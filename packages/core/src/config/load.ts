@@ -153,7 +153,7 @@ const SAMPLE_EVENT = {
   timestamp: '2026-01-01T00:00:00.000Z',
   receivedAt: '2026-01-01T00:00:00.000Z',
   properties: { audience_key: 'computation', data_graph_entity_context: {} },
-  context: { personas: { computation_class: 'audience', computation_id: 'aud_computation', computation_key: 'computation', computation_run_id: 'run', space_id: 'spa_space', space_name: 'space', event_emitter_id: 'act_activation' } },
+  context: { personas: { computation_class: 'audience', computation_id: 'aud_computation', computation_key: 'computation', computation_run_id: 'run', namespace: 'spa_space', space_id: 'spa_space', space_name: 'space', event_emitter_id: 'act_activation' } },
 };
 
 /** Reads, validates and completes a configuration file; refuses it before anything runs. */

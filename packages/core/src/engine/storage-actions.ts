@@ -43,6 +43,29 @@ export interface StrandedEvents {
   fix: string;
 }
 
+/** How the computation's key is written in a queued event's `context.personas`. */
+const COMPUTATION_KEY = '"computation_key":';
+
+/**
+ * The computation a queued event's line was queued for, without parsing the whole event (a
+ * queue left by an outage may hold millions): the event's `context` is written after its
+ * properties (`eventFromChange`), so its key is the line's last; the line parsed where that look fails.
+ */
+function computationKeyOf(line: string): string {
+  const at = line.lastIndexOf(COMPUTATION_KEY);
+  if (at >= 0 && line.charCodeAt(at + COMPUTATION_KEY.length) === 34 /* " */) {
+    let end = at + COMPUTATION_KEY.length + 1;
+    while (end < line.length && line.charCodeAt(end) !== 34) end += line.charCodeAt(end) === 92 /* \ */ ? 2 : 1;
+    try {
+      const key: unknown = JSON.parse(line.slice(at + COMPUTATION_KEY.length, end + 1));
+      if (typeof key === 'string') return key;
+    } catch {
+      // The whole line, below.
+    }
+  }
+  return String((JSON.parse(line) as Queued).e.context.personas.computation_key);
+}
+
 /** How a queued entry's line starts, its activation's name next (`Queued`, as JSON.stringify writes it). */
 const ENTRY_START = '{"a":"';
 
@@ -236,15 +259,18 @@ export class StorageActionsPath {
    * activation's lines are parsed: the queue of a warehouse that was down may hold millions of others.
    */
   private async eachQueued(warehouse: string, space: string, activation: string, visit: (queued: Queued) => void): Promise<void> {
+    await this.eachQueuedLine(warehouse, space, activation, (line) => visit(JSON.parse(line) as Queued));
+  }
+
+  /** `eachQueued`, each event as its line, unparsed. */
+  private async eachQueuedLine(warehouse: string, space: string, activation: string, visit: (line: string) => void): Promise<void> {
     if (!this.pending(warehouse, space)) return;
     const start = Buffer.from(`${ENTRY_START}${activation}"`);
     const outbox = this.outbox(warehouse, space);
     for await (const { buf } of outbox.chunks(this.readCursor(warehouse, space), outbox.end())) {
       let from = 0;
       for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, from)) {
-        if (nl - from > start.length && buf.compare(start, 0, start.length, from, from + start.length) === 0) {
-          visit(JSON.parse(buf.toString('utf8', from, nl)) as Queued);
-        }
+        if (nl - from > start.length && buf.compare(start, 0, start.length, from, from + start.length) === 0) visit(buf.toString('utf8', from, nl));
         from = nl + 1;
       }
     }
@@ -292,8 +318,8 @@ export class StorageActionsPath {
           else if (now.warehouse !== warehouse) out.push({ ...at, events, why: `now writes to warehouse "${now.warehouse}"`, fix: `point it back at warehouse "${warehouse}"` });
           else {
             const others = new Map<string, number>();
-            await this.eachQueued(warehouse, name, activation, (q) => {
-              const key = String(q.e.context.personas.computation_key);
+            await this.eachQueuedLine(warehouse, name, activation, (line) => {
+              const key = computationKeyOf(line);
               if (key !== now.computation) others.set(key, (others.get(key) ?? 0) + 1);
             });
             for (const [was, n] of others) out.push({ ...at, events: n, why: `now activates computation "${now.computation}" (queued for "${was}")`, fix: `point it back at "${was}" (or give "${now.computation}" an activation of its own)` });

@@ -1049,10 +1049,8 @@ export class Stowage {
    * rows per table of such a batch are not in the ledger, so they stay short).
    */
   private async countCommitsTheLastSyncMissed(writer: TableWriter, warehouse: WarehouseConfig, current: string): Promise<void> {
-    const last = this.history
-      .list()
-      .filter((r) => r.warehouse === warehouse.name && r.path === 'classic' && r.id !== current)
-      .at(-1);
+    // Read from the newest generation back only as far as that sync.
+    const [last] = this.history.latest(1, (r) => r.warehouse === warehouse.name && r.path === 'classic' && r.id !== current);
     if (!last || last.status !== 'Failure') return;
     let committed = 0;
     for (const space of warehouse.spaces) committed += await writer.ledgerCalls(`${warehouse.schemaPrefix}${space}`, last.id);
