@@ -47,7 +47,6 @@ const KEPT_GENERATIONS = 7;
 /** Generations read for what a sync or a run looks up (the recent ones): at most ~32 MB. */
 const RECENT_GENERATIONS = 2;
 
-
 /**
  * Sync history: an append-only NDJSON file of start and end records, folded by sync id. A sync
  * whose process died (kill -9) shows as a Failure, "interrupted", never as forever Running. It
@@ -128,11 +127,16 @@ export class History {
     return join(dirname(this.file), 'synced', encodeURIComponent(warehouse));
   }
 
+  /** Best effort: a mark that cannot be written (a full disk) costs a sync at `serve`'s next start, not this sync's record. */
   private markSynced(warehouse: string): void {
     const mark = this.syncedMark(warehouse);
-    if (existsSync(mark)) return;
-    makeFolder(dirname(mark));
-    writeFileSync(mark, '');
+    try {
+      if (existsSync(mark)) return;
+      makeFolder(dirname(mark));
+      writeFileSync(mark, '');
+    } catch {
+      // Looked for again in the history next time.
+    }
   }
 
   /** Records the start of a sync or a write (status Running, with this process's pid) and returns it. */
