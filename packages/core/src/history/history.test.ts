@@ -102,6 +102,18 @@ describe('the history over years', () => {
     expect(history.list({ all: true }).find((r) => r.id === long.id)).toMatchObject({ warehouse: 'a', trigger: 'manual', status: 'Running', calls: 7, startedAt: long.startedAt });
   });
 
+  it('never takes an ended record back to Running where its lines come out of order (a generation linked twice)', () => {
+    const folder = join(dir, 'order');
+    mkdirSync(folder);
+    const file = join(folder, 'history.ndjson');
+    const history = new History(file);
+    const started = history.start('a', 'classic', 'manual');
+    history.record({ ...started, status: 'Success', calls: 3 });
+    // Its start line read again after its end.
+    appendFileSync(file, `${JSON.stringify(started)}\n`);
+    expect(history.list()).toEqual([expect.objectContaining({ id: started.id, status: 'Success', calls: 3 })]);
+  });
+
   it('names generations by number, so a clock set back never takes the newest for the oldest', () => {
     const folder = join(dir, 'clock');
     mkdirSync(folder);
