@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { snakeCase } from './snake-case.js';
+import { stableHash } from './stable-hash.js';
 import { applyIdentifierRules } from './identifier.js';
 import { flatten } from './flatten.js';
 import { ColumnNamer } from './column-namer.js';
@@ -24,6 +25,13 @@ describe('snakeCase', () => {
     expect(snakeCase('日本語')).toMatch(/^unnamed_[0-9a-f]{8}$/);
     expect(snakeCase('日本語')).toBe(snakeCase('日本語'));
     expect(snakeCase('日本語')).not.toBe(snakeCase('中文'));
+  });
+
+  it('keeps names made of different halves of characters (lone surrogates) apart', () => {
+    const names = ['\ud800', '\udc00', '\ufffd', '\ud800\ud800'].map(snakeCase);
+    expect(new Set(names).size).toBe(4);
+    // A name of whole characters keeps the hash it always had.
+    expect(snakeCase('日本語')).toBe(`unnamed_${stableHash('日本語')}`);
   });
 });
 

@@ -1,3 +1,4 @@
+import { escapeLoneSurrogates, isWellFormed } from '../ids/id-text.js';
 import { stableHash } from './stable-hash.js';
 
 const cache = new Map<string, string>();
@@ -8,7 +9,9 @@ const CACHE_LIMIT = 100_000;
  * `_`, words split where lower case meets upper case (and before the last capital of an acronym),
  * everything lower case, leading and trailing `_` dropped. `Café Visits` → `caf_visits`,
  * `2FA Enabled` → `2fa_enabled`, `iOS IDFA` → `i_os_idfa`, `$price` → `price`.
- * A name with nothing left (`$$`, `日本`) becomes `unnamed_<hash>` so that it is never lost.
+ * A name with nothing left (`$$`, `日本`) becomes `unnamed_<hash>` so that it is never lost. The hash
+ * is of the name's UTF-8, and a lone surrogate has none (each would hash as U+FFFD, and `\ud800`
+ * and `\udc00` name one column): such a name is hashed with its halves escaped.
  */
 export function snakeCase(input: string): string {
   let out = cache.get(input);
@@ -20,7 +23,7 @@ export function snakeCase(input: string): string {
     .toLowerCase()
     .replace(/_+/g, '_')
     .replace(/^_|_$/g, '');
-  if (out === '') out = `unnamed_${stableHash(input)}`;
+  if (out === '') out = `unnamed_${stableHash(isWellFormed(input) ? input : escapeLoneSurrogates(input))}`;
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(input, out);
   return out;

@@ -34,6 +34,13 @@ describe('parseJsonExactly', () => {
     });
   });
 
+  it('reads a number written without an exponent, too small for a double, as its text too', () => {
+    const tiny = `0.${'0'.repeat(330)}1`;
+    const zeros = `0.${'0'.repeat(400)}`;
+    const one = `1.${'0'.repeat(400)}`;
+    expect(parseJsonExactly(`{"a":${tiny},"b":-${tiny},"c":${zeros},"d":${one},"e":"${tiny}"}`)).toEqual({ a: tiny, b: `-${tiny}`, c: 0, d: 1, e: tiny });
+  });
+
   it('leaves to JSON.parse what it refuses or holds as Infinity: a leading zero, an integer past a double', () => {
     expect(() => parseJsonExactly('{"a":01234567890123456789}')).toThrow(SyntaxError);
     const huge = `{"a":${'9'.repeat(400)}}`;

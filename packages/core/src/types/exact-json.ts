@@ -14,6 +14,12 @@ const LONG_NUMBER_FIRST = /^\s*-?\d{16}/;
  */
 const TINY_EXPONENT = /\d[eE]-\d{3}/;
 
+/**
+ * Or 300 zeros after a decimal point, where a number written without an exponent may be as small
+ * (`0.000…0001`, 330 zeros: 1e-331, read as 0 as well).
+ */
+const TINY_FRACTION = /\.0{300}/;
+
 /** A number's digits before its exponent, where one is not zero. */
 const NONZERO_MANTISSA = /^-?[0-9.]*[1-9]/;
 
@@ -33,7 +39,7 @@ const isNumberTail = (c: number) => c === 46 /* . */ || c === 101 /* e */ || c =
  * is its text too, `"1e-400"`, which a double column refuses (quarantined), rather than a 0.
  */
 export function parseJsonExactly(text: string): unknown {
-  if (!LONG_NUMBER.test(text) && !LONG_NUMBER_FIRST.test(text) && !TINY_EXPONENT.test(text)) return JSON.parse(text);
+  if (!LONG_NUMBER.test(text) && !LONG_NUMBER_FIRST.test(text) && !TINY_EXPONENT.test(text) && !TINY_FRACTION.test(text)) return JSON.parse(text);
   const exact = quoteInexactIntegers(text);
   if (exact === text) return JSON.parse(text);
   try {
@@ -68,7 +74,7 @@ function quoteInexactIntegers(text: string): string {
       // A fraction or an exponent: a double, unless it is too small for one.
       const literal = text.slice(i, tail);
       const e = literal.search(/[eE]/);
-      if (e > 0 && Number(literal) === 0 && NONZERO_MANTISSA.test(literal.slice(0, e))) {
+      if (Number(literal) === 0 && NONZERO_MANTISSA.test(e > 0 ? literal.slice(0, e) : literal)) {
         out += `${text.slice(copied, i)}"${literal}"`;
         copied = tail;
       }
