@@ -68,6 +68,10 @@ describe('the stowage command', () => {
     expect(validate({ ...config, warehouses: { local: { type: 'duckdb', settings: { path: 'w.duckdb', url: 'postgres://x' } } } })).toBe(false);
     expect(validate({ ...config, warehouses: { pg: { type: 'postgres', settings: { host: 'db', port: 'five' } } } })).toBe(false);
     expect(validate({ ...config, warehouses: { pg: { type: 'postgres', settings: { host: 'db', port: 5432 } } } })).toBe(true);
+    // A number or a yes/no written as an environment variable, as configuration.md shows and check reads it.
+    expect(validate({ ...config, warehouses: { pg: { type: 'postgres', settings: { host: 'db', port: '${PGPORT}' } } } }), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ ...config, warehouses: { local: { type: 'duckdb', settings: { path: 'w.duckdb', threads: '${THREADS}' } } } })).toBe(true);
+    expect(validate({ ...config, warehouses: { pg: { type: 'postgres', settings: { host: 'db', port: '$PGPORT' } } } })).toBe(false);
   });
 
   it('exits 2 on bad usage, saying what is wrong', async () => {

@@ -20,7 +20,7 @@ import { configurationSchema } from './commands/schema.js';
 function positiveInteger(value: string): number {
   // Digits only: Number() also reads `1e2` and `0x10`, which no one means as a count.
   const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number from 1 to ${Number.MAX_SAFE_INTEGER}`);
   return n;
 }
 

@@ -1,5 +1,24 @@
 import { configSchema, type Destination } from '@stowage/core';
 
+/** A value holding `${NAME}`: what a number or yes/no setting may be written as (configuration.md). */
+const REFERENCE = { type: 'string', pattern: '\\$\\{[A-Za-z_][A-Za-z0-9_]*\\}', description: 'An environment variable, `${NAME}`, whose value is read as this setting' };
+
+/**
+ * A settings schema whose number and yes/no settings also take `${NAME}`: `check` reads the
+ * variable's value as the setting's type, and an editor must not mark the reference wrong.
+ */
+function withReferences(settings: Record<string, unknown>): Record<string, unknown> {
+  const properties = settings.properties as Record<string, Record<string, unknown>> | undefined;
+  if (!properties) return settings;
+  const typed = Object.entries(properties).map(([key, property]) => {
+    const types = ([] as unknown[]).concat(property.type ?? []);
+    if (types.length === 0 || types.includes('string')) return [key, property];
+    const { description, ...shape } = property;
+    return [key, { ...(description === undefined ? {} : { description }), anyOf: [shape, REFERENCE] }];
+  });
+  return { ...settings, properties: Object.fromEntries(typed) };
+}
+
 /**
  * The configuration's JSON Schema for editors (`"$schema": "./stowage.schema.json"`): the shape
  * `stowage check` validates, with each known warehouse type's settings in place of `object`, so
@@ -11,7 +30,7 @@ export function configurationSchema(destinations: ReadonlyMap<string, Destinatio
   const typed = [...destinations].map(([type, destination]) => {
     // Each settings schema as a part of this one: its own `$schema` would name another dialect.
     const { $schema: _dialect, ...settings } = destination.settingsSchema as Record<string, unknown>;
-    return { if: { properties: { type: { const: type } }, required: ['type'] }, then: { properties: { settings } } };
+    return { if: { properties: { type: { const: type } }, required: ['type'] }, then: { properties: { settings: withReferences(settings) } } };
   });
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',

@@ -190,6 +190,8 @@ export function loadConfig(path: string, destinations: ReadonlyMap<string, Desti
           : `${path} cannot be read: ${e.message}`;
     throw new ConfigError([why], path);
   }
+  // A byte-order mark some editors write (PowerShell's `Out-File -Encoding utf8`), skipped as run files' is.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
