@@ -103,6 +103,19 @@ describe('EmbeddedProfileStore', () => {
     await store.close();
   });
 
+  it('takes an object value whose keys come in another order for the same value', async () => {
+    const store = await open();
+    const value = JSON.parse('{"b":{"y":2,"x":1},"a":[{"d":1,"c":2},0],"__proto__":{"p":1}}') as Record<string, unknown>;
+    await apply(store, 'trait', { id: 'r1' }, [profile('a', { value })]);
+    const reordered = JSON.parse('{"__proto__":{"p":1},"a":[{"c":2,"d":1},0],"b":{"x":1,"y":2}}') as Record<string, unknown>;
+    expect((await apply(store, 'trait', { id: 'r2' }, [profile('a', { value: reordered })])).changes).toEqual([]);
+    // Arrays keep their order: another order is another value.
+    const swapped = JSON.parse('{"__proto__":{"p":1},"a":[0,{"c":2,"d":1}],"b":{"x":1,"y":2}}') as Record<string, unknown>;
+    const [changed] = (await apply(store, 'trait', { id: 'r3' }, [profile('a', { value: swapped })])).changes;
+    expect(changed?.[1]).toBe('changed');
+    await store.close();
+  });
+
   it('reports a run applied once committed, though its pins could not be cleared after', async () => {
     const store = await open();
     // The pins live on a connection of their own; its delete, after the run's COMMIT, fails.

@@ -98,6 +98,20 @@ function fieldJson(p: RunProfile, field: string, value: unknown): string {
 }
 
 /**
+ * A trait's value with every object's keys sorted: its text is what the diff compares, and JSON's
+ * objects have no order (`{"a":1,"b":2}` is `{"b":2,"a":1}`); a producer that does not keep key
+ * order made a change, a Trait Computed call, of every run. Arrays keep their order, which is
+ * part of their value. Objects without a prototype: a key `__proto__` is data.
+ */
+function keysSorted(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(keysSorted);
+  const sorted: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const key of Object.keys(value).sort()) sorted[key] = keysSorted((value as Record<string, unknown>)[key]);
+  return sorted;
+}
+
+/**
  * Identifiers go in as text (JSON fields are escaped by JSON.stringify): one the UTF-8 encoding
  * would rewrite is refused, as the run file reader refuses it, before it could merge two profiles.
  */
@@ -159,7 +173,7 @@ function appendProfile(appender: DuckDBAppender, entityAppender: DuckDBAppender,
   const anonymousIds = jsonText(p, 'anonymousIds', p.anonymousIds);
   const emails = jsonText(p, 'emails', p.emails);
   const mobileIds = jsonText(p, 'mobileIds', p.mobileIds);
-  const value = p.value === null ? null : jsonText(p, 'value', p.value);
+  const value = p.value === null ? null : jsonText(p, 'value', keysSorted(p.value));
   const context = p.entityContext ? contextText(p, p.entityContext) : undefined;
   const entities = p.entities?.map((e, i) => ({ id: e.id, context: contextText(p, e.context ?? {}, `entities[${i}].context`) }));
   const journeyContext = jsonText(p, 'journeyContext', p.journeyContext);
