@@ -133,13 +133,6 @@ function sentAgainNotice(space: string, computations: readonly string[]): string
 const PREPARED_AHEAD = 8;
 
 /**
- * Calls of a sync's first batch; each next one takes twice as many, up to `batchSize`. The
- * warehouse has nothing to load until the first batch is read, built and encoded, by a client
- * whose code is not compiled yet: 20,000 calls kept PostgreSQL waiting ~1.1 s.
- */
-const FIRST_BATCH = Number(process.env.XFIRST ?? 2_500);
-
-/**
  * Message ids a sync looks up at once, where tables have no key index: the look reads each table
  * once per window, and holds the window's ids staged (about 50 bytes each in the warehouse's
  * hash of them) meanwhile. Through the index, a window's hashes are held in memory (8 bytes an
@@ -1240,7 +1233,7 @@ export class Stowage {
             : index
               ? await this.lookUpThroughIndex(index, writer, schema, log, at, stop, record, secrets, (calls) => progress(rows, calls))
               : await this.lookUpKeys(writer, schema, log, at, stop, record, secrets, (calls) => progress(rows, calls));
-        const read = log.read<Call>(at, this.config.batchSize, this.config.batchBytes, eventTablesCut(), window.until, FIRST_BATCH);
+        const read = log.read<Call>(at, this.config.batchSize, this.config.batchBytes, eventTablesCut(), window.until);
         let taken = 0;
         const applied = new BatchesApplied();
         let made = 0;

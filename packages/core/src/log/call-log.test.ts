@@ -69,19 +69,6 @@ describe('CallLog', () => {
     expect(await readAll(log, batches[0]!.end)).toEqual([{ n: 3 }, { n: 4 }]);
   });
 
-  it('reads a first batch of firstBatch entries, each next twice the one before, up to batchSize', async () => {
-    const log = new CallLog(mkdtempSync(join(tmpdir(), 'log-')));
-    await log.append(Array.from({ length: 40 }, (_, n) => ({ n })));
-    const sizes = [];
-    const read = [];
-    for await (const b of log.read({ segment: 0, offset: 0 }, 8, Infinity, undefined, log.end(), 1)) {
-      sizes.push(b.entries.length);
-      read.push(...b.entries);
-    }
-    expect(sizes).toEqual([1, 2, 4, 8, 8, 8, 8, 1]);
-    expect(read).toEqual(Array.from({ length: 40 }, (_, n) => ({ n })));
-  });
-
   it('reads entries longer than its read buffer, and many across its chunks, each ending where the next begins', async () => {
     const log = new CallLog(mkdtempSync(join(tmpdir(), 'log-')));
     // 3,000 entries of ~200 bytes cross the quarter-megabyte chunks at every place in a line; two of 600 KB and 1.2 MB do not fit one.

@@ -264,13 +264,11 @@ export class CallLog {
    * Reads complete entries from `from` up to `stop` (the log's end as it is when reading starts,
    * unless given), in batches of at most `batchSize` entries, a batch closing early once its
    * entries take `batchBytes` of the log, or once `cut` says so. Only a batch's entries are held
-   * in memory. With `firstBatch`, the first batch takes at most that many entries and each next
-   * one twice as many as the one before, up to `batchSize`.
+   * in memory.
    */
-  async *read<T = unknown>(from: LogPosition, batchSize: number, batchBytes = Infinity, cut?: BatchCut<T>, stop: LogPosition = this.end(), firstBatch = batchSize): AsyncGenerator<LogBatch<T>> {
+  async *read<T = unknown>(from: LogPosition, batchSize: number, batchBytes = Infinity, cut?: BatchCut<T>, stop: LogPosition = this.end()): AsyncGenerator<LogBatch<T>> {
     let entries: T[] = [];
     let bytes = 0;
-    let limit = Math.max(1, Math.min(batchSize, firstBatch));
     let end = from;
     for await (const { buf, segment, offset } of this.chunks(from, stop)) {
       let start = 0;
@@ -280,11 +278,10 @@ export class CallLog {
         bytes += nl + 1 - start;
         start = nl + 1;
         end = { segment, offset: offset + start };
-        if ((cut?.add(entry) ?? false) || entries.length >= limit || bytes >= batchBytes) {
+        if ((cut?.add(entry) ?? false) || entries.length >= batchSize || bytes >= batchBytes) {
           yield { entries, end };
           entries = [];
           bytes = 0;
-          limit = Math.min(batchSize, limit * 2);
           cut?.reset();
         }
       }
