@@ -101,11 +101,14 @@ function fieldJson(p: RunProfile, field: string, value: unknown): string {
  * A trait's value with every object's keys sorted: its text is what the diff compares, and JSON's
  * objects have no order (`{"a":1,"b":2}` is `{"b":2,"a":1}`); a producer that does not keep key
  * order made a change, a Trait Computed call, of every run. Arrays keep their order, which is
- * part of their value. Objects without a prototype: a key `__proto__` is data.
+ * part of their value. The sorted objects have no prototype: a key `__proto__` is data.
  */
 function keysSorted(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(keysSorted);
+  // Another kind of object (a Date, a library caller's own class) writes itself: left as it is.
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (prototype !== Object.prototype && prototype !== null) return value;
   const sorted: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const key of Object.keys(value).sort()) sorted[key] = keysSorted((value as Record<string, unknown>)[key]);
   return sorted;
