@@ -3,8 +3,8 @@
  * Stowage quotes every identifier, so these are safe in its own SQL; the `_` prefix keeps them
  * safe in the SQL users write against the tables too. `timestamp` is among them: a trait named
  * `timestamp` lands as `_timestamp` (Segment's own `timestamp` column is a standard one, quoted).
- * With them, the system column names of the PostgreSQL it derives from, which no table may have
- * as a column (as PostgreSQL's own list explains).
+ * With them, the other system column names of the PostgreSQL it derives from (`oid` is on AWS's
+ * list already), which no table may have as a column (as PostgreSQL's own list explains).
  */
 export const REDSHIFT_RESERVED_WORDS: ReadonlySet<string> = new Set([
   'aes128', 'aes256', 'all', 'allowoverwrite', 'analyse', 'analyze', 'and', 'any', 'array', 'as', 'asc', 'authorization',
@@ -22,5 +22,5 @@ export const REDSHIFT_RESERVED_WORDS: ReadonlySet<string> = new Set([
   'text32k', 'then', 'timestamp', 'to', 'top', 'trailing', 'true', 'truncatecolumns', 'union', 'unique', 'unnest',
   'unpivot', 'user', 'using', 'verbose', 'wallet', 'when', 'where', 'with', 'without',
   // System columns.
-  'oid', 'tableoid', 'xmin', 'cmin', 'xmax', 'cmax', 'ctid',
+  'tableoid', 'xmin', 'cmin', 'xmax', 'cmax', 'ctid',
 ]);

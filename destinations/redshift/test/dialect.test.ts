@@ -50,7 +50,9 @@ describe('Redshift names', () => {
       '_timestamp', '_select', '_delta', '_open', '_top', '_tag', '_credentials', '_gzip', '_without',
     ]);
     expect(['user_id', 'plan', 'first_time_shopper', 'start', 'connect'].map(name)).toEqual(['user_id', 'plan', 'first_time_shopper', 'start', 'connect']);
-    expect(REDSHIFT_RESERVED_WORDS.size).toBe(156);
+    // AWS's list (156, `oid` among them) and PostgreSQL's other system column names.
+    expect(REDSHIFT_RESERVED_WORDS.size).toBe(162);
+    expect(['oid', 'tableoid', 'xmin', 'cmin', 'xmax', 'cmax', 'ctid'].map(name)).toEqual(['_oid', '_tableoid', '_xmin', '_cmin', '_xmax', '_cmax', '_ctid']);
     for (const word of REDSHIFT_RESERVED_WORDS) expect(word).toMatch(/^[a-z_0-9]+$/);
   });
 

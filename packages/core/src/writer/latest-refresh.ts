@@ -354,7 +354,7 @@ export class LatestRefresh {
       tables.set(DIRTY_TABLE, [...DIRTY_COLUMNS]);
     }
     const dirty = this.sql.table(schema, DIRTY_TABLE);
-    const table = this.dialect.literal(spec.table);
+    const table = this.sql.text(spec.table);
     return this.driver.transaction(() =>
       this.driver.execute(
         `INSERT INTO ${dirty} (${q('table_name')}, ${q('key')}) SELECT DISTINCT ${table}, s.${key} FROM ${source} s ` +

@@ -14,6 +14,15 @@ export class Statements {
     return `${this.dialect.quote(schema)}.${this.dialect.quote(table)}`;
   }
 
+  /**
+   * A text constant with its type: a bare literal has none until its context gives it one, and
+   * Redshift (whose leader node is PostgreSQL 8.0) refuses to compare or sort one that reaches a
+   * DISTINCT untyped (`failed to find conversion function from "unknown" to text`).
+   */
+  text(value: string): string {
+    return `CAST(${this.dialect.literal(value)} AS ${this.dialect.physicalType('string')})`;
+  }
+
   private columnList(columns: readonly { name: string }[], alias?: string): string {
     return columns.map((c) => (alias ? `${alias}.${this.dialect.quote(c.name)}` : this.dialect.quote(c.name))).join(', ');
   }

@@ -711,7 +711,7 @@ export class TableWriter {
     for (let i = 0; i < tables.length; i += TABLES_PER_LOOK) {
       const keyed = tables
         .slice(i, i + TABLES_PER_LOOK)
-        .map((table) => `SELECT ${this.dialect.literal(table)} AS ${q('table_name')}, ${id} FROM ${this.sql.table(schema, table)}`)
+        .map((table) => `SELECT ${this.sql.text(table)} AS ${q('table_name')}, ${id} FROM ${this.sql.table(schema, table)}`)
         .join(' UNION ALL ');
       const rows = await found<{ table_name: string; key: unknown }>(`SELECT DISTINCT t.${q('table_name')}, k.${id} AS ${q('key')} FROM ${staged} k JOIN (${keyed}) t ON t.${id} = k.${id}`);
       if (!rows) return undefined;
