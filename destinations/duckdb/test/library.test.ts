@@ -477,3 +477,26 @@ describe('a profile handed over in code', () => {
     await h.close();
   });
 });
+
+describe("a caller's progress callback that fails", () => {
+  // An `async` callback's rejection went unhandled (Node ended the service's process), and a sync
+  // whose callback threw was recorded as a Failure though its batches were committed.
+  it('never stops the work it reports on: thrown or rejected, in a run, a sync and a flush', async () => {
+    const h = await Harness.create(dut, { computations: { ...computations, carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts' } } });
+    const rejected = async () => Promise.reject(new Error('metrics down'));
+    const thrown = () => {
+      throw new Error('metrics down');
+    };
+    expect(await h.run({ computation: 'vip', id: 'r1' }, [{ userId: 'u1' }], { onProgress: rejected } as never)).toMatchObject({ applied: true, changes: 1 });
+    expect(await h.run({ computation: 'carts', id: 'c1' }, [{ userId: 'u1', entityContext: { cart_id: 'c1' } }], { onProgress: thrown } as never)).toMatchObject({ applied: true, changes: 1 });
+    const synced = await h.stowage.sync('wh', { onProgress: thrown });
+    expect(synced).toMatchObject({ status: 'Success', calls: 2 });
+    expect(await h.stowage.sync('wh', { onProgress: rejected })).toMatchObject({ status: 'Success' });
+    expect(await h.stowage.flush('wh', { onProgress: rejected })).toBeDefined();
+    // The rejections are dropped, not left to the process: a turn for any to surface.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await h.rows('users', ['id', 'vip'])).toEqual([{ id: 'u1', vip: true }]);
+    expect(await h.rows('carts', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1' }]);
+    await h.close();
+  });
+});

@@ -45,6 +45,7 @@ import type { ActionWriteSession } from './action-write-session.js';
 import type { RunIdsLook } from '../actions/action-writer.js';
 import { makeFolder } from '../process/make-folder.js';
 import { fullDiskAdvice } from '../process/full-disk.js';
+import { guardedCallback } from './progress-callback.js';
 
 export interface StowageOptions {
   destinations: ReadonlyMap<string, Destination>;
@@ -278,7 +279,8 @@ export class Stowage {
     const checked = parseRunHeader(header);
     // Runs of one instance wait for each other (and for a sync's backfill); other processes wait for the state file.
     // Its turn at the Storage Actions writes taken as it is called, before its turn at the state.
-    return this.withActions(() => this.withState(() => this.applyRunNow(checked, profiles, opts)));
+    const guarded = { ...opts, onProgress: guardedCallback(opts.onProgress) };
+    return this.withActions(() => this.withState(() => this.applyRunNow(checked, profiles, guarded)));
   }
 
   private async applyRunNow(header: RunHeader, profiles: AsyncIterable<RunProfile[]>, opts: { onProgress?: (p: RunProgress) => void } & ApplyOptions): Promise<RunResult> {
@@ -527,7 +529,7 @@ export class Stowage {
    */
   async flush(warehouseName: string, opts: FlushOptions = {}): Promise<FlushResult[]> {
     const warehouse = this.warehouse(warehouseName);
-    return this.withActions(() => this.flushNow(warehouse, opts));
+    return this.withActions(() => this.flushNow(warehouse, { ...opts, onProgress: guardedCallback(opts.onProgress) }));
   }
 
   private async flushNow(warehouse: WarehouseConfig, opts: FlushOptions): Promise<FlushResult[]> {
@@ -972,6 +974,7 @@ export class Stowage {
    */
   async sync(warehouseName: string, opts: { trigger?: string; onProgress?: (p: SyncProgress) => void } = {}): Promise<SyncRecord> {
     const warehouse = this.warehouse(warehouseName);
+    const onProgress = guardedCallback(opts.onProgress);
     const destination = this.options.destinations.get(warehouse.type)!;
     const lock = join(this.config.stateDir, 'locks', `sync-${warehouse.name}.lock`);
     makeFolder(join(lock, '..'));
@@ -1004,7 +1007,7 @@ export class Stowage {
         await this.countCommitsTheLastSyncMissed(writer, warehouse, record.id).catch(() => undefined);
         for (const space of warehouse.spaces) {
           const progress = (rows: number, lookingUp?: number) =>
-            opts.onProgress?.({ warehouse: warehouse.name, space, calls: record.calls, rows, elapsedMs: Date.now() - started, ...(lookingUp ? { lookingUp } : {}) });
+            onProgress?.({ warehouse: warehouse.name, space, calls: record.calls, rows, elapsedMs: Date.now() - started, ...(lookingUp ? { lookingUp } : {}) });
           const needed = await this.syncSpace(writer, destination, warehouse, space, record, progress);
           if (needed === undefined) continue;
           // The schema lost what the log let go of: the current state is logged again, from the
