@@ -206,7 +206,14 @@ describe('EmbeddedProfileStore', () => {
       [{ profileId: 'p1', anonymousIds: 'a1' }, 'profile "p1": anonymousIds must be an array of strings'],
       [{ profileId: 'p1', mobileIds: [{ type: 'ios' }] }, 'profile "p1": mobileIds must be an array of { id, type }'],
       [{ profileId: 'p1', entityContext: 'cart' }, 'profile "p1": entityContext must be an object'],
-      [{ profileId: 'p1', entities: [{ context: {} }] }, 'profile "p1": entities must be an array of { id, context }'],
+      [{ profileId: 'p1', entities: { id: 'x' } }, 'profile "p1": entities must be an array of { id, context }'],
+      [{ profileId: 'p1', entities: [{ context: {} }] }, 'profile "p1": entities[0] needs an "id" (a non-empty string)'],
+      [{ profileId: 'p1', entities: [{ id: 'x' }, { id: '' }] }, 'profile "p1": entities[1] needs an "id" (a non-empty string)'],
+      // A misspelt exit would be an entry; a function or a symbol, written as JSON, a removed value.
+      [{ profileId: 'p1', op: 'exitt' }, 'profile "p1": op must be "enter" or "exit", not "exitt"'],
+      [{ profileId: 'p1', op: true }, 'profile "p1": op must be "enter" or "exit", not a boolean'],
+      [{ profileId: 'p1', value: () => 5 }, 'profile "p1": value must be a JSON value (a string, a number, a boolean, an object, an array or null), not a function'],
+      [{ profileId: 'p1', value: Symbol('s') }, 'profile "p1": value must be a JSON value (a string, a number, a boolean, an object, an array or null), not a symbol'],
       [{ profileId: 'p1', entities: [{ id: 'x', context: { v: 1 } }, { id: 'x', context: { v: 2 } }] }, 'profile "p1": entities[1]: the id "x" is listed twice'],
       // Values JSON cannot write: said with the profile and the field, not as a bare TypeError.
       [{ profileId: 'p1', entityContext: { big: 10n } }, 'profile "p1": entityContext cannot be written as JSON (Do not know how to serialize a BigInt)'],

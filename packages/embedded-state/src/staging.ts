@@ -69,7 +69,13 @@ function shapeProblem(p: RunProfile, seq: number): string | undefined {
   for (const key of ['anonymousIds', 'emails'] as const) if (p[key] !== undefined && p[key] !== null && !isStrings(p[key])) return `${who}: ${key} must be an array of strings`;
   if (p.mobileIds !== undefined && p.mobileIds !== null && !(Array.isArray(p.mobileIds) && p.mobileIds.every((m) => isObject(m) && typeof m.id === 'string'))) return `${who}: mobileIds must be an array of { id, type }`;
   if (p.entityContext !== undefined && p.entityContext !== null && !isObject(p.entityContext)) return `${who}: entityContext must be an object`;
-  if (p.entities !== undefined && p.entities !== null && !(Array.isArray(p.entities) && p.entities.every((e) => isObject(e) && typeof e.id === 'string'))) return `${who}: entities must be an array of { id, context }`;
+  // As a run file's: a misspelt exit taken for no op at all would be an entry, the opposite of what was meant.
+  if (p.op !== undefined && p.op !== null && p.op !== 'enter' && p.op !== 'exit') return `${who}: op must be "enter" or "exit", not ${typeof p.op === 'string' ? JSON.stringify(p.op) : `a ${typeof p.op}`}`;
+  // Written as JSON, a function or a symbol is nothing: the trait's value removed, unasked.
+  if (typeof p.value === 'function' || typeof p.value === 'symbol') return `${who}: value must be a JSON value (a string, a number, a boolean, an object, an array or null), not a ${typeof p.value}`;
+  if (p.entities !== undefined && p.entities !== null && !Array.isArray(p.entities)) return `${who}: entities must be an array of { id, context }`;
+  const idless = p.entities?.findIndex((e) => !isObject(e) || typeof e.id !== 'string' || e.id === '') ?? -1;
+  if (idless >= 0) return `${who}: entities[${idless}] needs an "id" (a non-empty string)`;
   const contextless = p.entities?.findIndex((e) => e.context !== undefined && e.context !== null && !isObject(e.context)) ?? -1;
   if (contextless >= 0) return `${who}: entities[${contextless}].context must be an object`;
   if (p.entities && p.entities.length > 1) {
