@@ -87,6 +87,17 @@ describe('the file lock', () => {
     expect(order).toEqual(['first in', 'first out', 'second']);
   });
 
+  it('says work this process holds already is under way here, never to remove its lock file, when it gives up', async () => {
+    const lock = join(dir, 'h.lock');
+    let release = () => undefined as void;
+    const held = withFileLock(lock, 'H', () => new Promise<void>((resolve) => (release = resolve)));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const error = await withFileLock(lock, 'H', async () => undefined, 0).then(() => undefined, (e: Error) => e);
+    expect(error?.message).toBe(`H is under way in this process already (lock file ${lock}): one runs at a time; wait for it to end, then start this one`);
+    release();
+    await held;
+  });
+
   it('waits for a live owner, and says who holds it when it gives up', async () => {
     const lock = join(dir, 'd.lock');
     writeFileSync(lock, String(process.ppid));

@@ -57,7 +57,11 @@ export async function withFileLock<T>(path: string, what: string, fn: () => Prom
           continue;
         }
       }
-      if (Date.now() > deadline) throw new Error(`${what} is held by process ${owner || 'unknown'}${heldBy(owner)} (lock file ${path}); wait for it to finish, or remove the file if that process is gone.`);
+      if (Date.now() > deadline) {
+        // This process holds it (a library caller started the same work twice): its lock file must not be removed.
+        if (owner === process.pid) throw new Error(`${what} is under way in this process already (lock file ${path}): one runs at a time; wait for it to end, then start this one`);
+        throw new Error(`${what} is held by process ${owner || 'unknown'}${heldBy(owner)} (lock file ${path}); wait for it to finish, or remove the file if that process is gone.`);
+      }
       await sleep(50);
     }
   }
