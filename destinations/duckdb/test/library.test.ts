@@ -373,6 +373,10 @@ describe('the library', () => {
     expect(applied).toMatchObject({ applied: true, changes: 1 });
     await expect(h.stowage.applyRun({ space: 'default', computation: 'vip', id: 'r2', kind: 'full' as never }, profiles())).rejects.toThrow('kind must be "snapshot" or "delta", not "full"');
     await expect(h.stowage.applyRun({ space: 'default', computation: 'vip', id: 'r3', completedAt: '2026-02-30T00:00:00Z' }, profiles())).rejects.toThrow(/completedAt must be an ISO-8601 date-time/);
+    // A Date is said as such: quoted as its ISO text, the refusal read as the very thing it asks for.
+    await expect(h.stowage.applyRun({ space: 'default', computation: 'vip', id: 'r3', completedAt: new Date('2030-01-01') as never }, profiles())).rejects.toThrow(
+      'completedAt must be an ISO-8601 date-time of the years 0001 to 9999, written as a string, not a Date object (pass its toISOString())',
+    );
     expect((await h.stowage.applyRun({ space: 'default', computation: 'vip', id: 'r3' }, profiles())).changes).toBe(0);
     await h.close();
   });

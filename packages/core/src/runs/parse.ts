@@ -45,7 +45,11 @@ export function parseRunHeader(input: unknown, { profiles = false } = {}): RunHe
   const kind = input.kind ?? 'snapshot';
   if (kind !== 'snapshot' && kind !== 'delta') throw new RunFormatError(`kind must be "snapshot" or "delta", not ${JSON.stringify(kind)}`);
   const completedAt = input.completedAt === undefined ? new Date().toISOString() : typeof input.completedAt === 'string' ? parseTimestamp(input.completedAt) : undefined;
-  if (!completedAt) throw new RunFormatError(`completedAt must be an ISO-8601 date-time of the years 0001 to 9999, not ${JSON.stringify(input.completedAt)}`);
+  if (!completedAt) {
+    // A Date would be quoted as its ISO text, which reads as the very thing asked for.
+    const given = input.completedAt instanceof Date ? 'a Date object (pass its toISOString())' : (JSON.stringify(input.completedAt) ?? `a ${typeof input.completedAt}`);
+    throw new RunFormatError(`completedAt must be an ISO-8601 date-time of the years 0001 to 9999, written as a string, not ${given}`);
+  }
   return { space: input.space as string, computation: input.computation as string, id: input.id as string, kind, completedAt };
 }
 
