@@ -185,6 +185,8 @@ describe('configuration', () => {
       writeFileSync(join(dir, 'bad.json'), '{\n  "spaces": {},\n  "warehouses": { "wh": { "type": "memory", } }\n}\n');
       expect(() => loadConfig(join(dir, 'bad.json'), destinations)).toThrow(/bad\.json is not valid JSON: .* \(line 3, column \d+\)/);
       expect(() => loadConfig(dir, destinations)).toThrow(`${dir} is a folder: give the configuration file (stowage.config.json) itself`);
+      // A file descriptor is no configuration's name.
+      expect(() => loadConfig(5 as never, destinations)).toThrow("the configuration is named by its file's path, a non-empty string, not 5");
       // A byte-order mark first (PowerShell's UTF-8) is skipped, as a run file's is.
       writeFileSync(join(dir, 'bom.json'), '\ufeff{"spaces": {"default": {}}, "warehouses": {"wh": {"type": "memory", "settings": {"path": "x"}}}}\n');
       expect(Object.keys(loadConfig(join(dir, 'bom.json'), destinations).warehouses)).toEqual(['wh']);

@@ -175,6 +175,8 @@ function spelledFor(destination: Destination, disabled: WarehouseConfig['disable
 }
 
 export function loadConfig(path: string, destinations: ReadonlyMap<string, Destination>): StowageConfig {
+  // A number would be read as a file descriptor: whatever the process has open under it.
+  if (typeof path !== 'string' || path === '') throw new ConfigError([`the configuration is named by its file's path, a non-empty string, not ${JSON.stringify(path) ?? `a ${typeof path}`}`], String(path));
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
