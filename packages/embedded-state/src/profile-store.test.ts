@@ -229,6 +229,10 @@ describe('EmbeddedProfileStore', () => {
       [{ profileId: 'p1', entities: [{ id: 'x', context: new JsonText('{"a":') }] }, 'profile "p1": entities[0].context is not JSON text ('],
       [{ profileId: 'p1', journeyContext: { n: 2n } }, 'profile "p1": journeyContext cannot be written as JSON'],
       [{ profileId: 'p1', value: 3n }, 'profile "p1": value cannot be written as JSON'],
+      // A caller's getter or toJSON that throws is the value's too, said with the profile and the field.
+      [{ profileId: 'p1', entityContext: { get cart() { throw new Error('boom'); } } }, 'profile "p1": entityContext cannot be written as JSON (boom)'],
+      [{ profileId: 'p1', value: { toJSON: () => { throw new Error('no JSON'); } } }, 'profile "p1": value cannot be written as JSON (no JSON)'],
+      [{ profileId: 'p1', value: { get n() { throw new Error('boom'); } } }, 'profile "p1": value cannot be written as JSON (boom)'],
     ];
     for (const [bad, message] of cases) {
       const error = await attempt([profile('ok'), bad]).then(() => undefined, (e: unknown) => e as Error);

@@ -37,7 +37,7 @@ function appendText(appender: DuckDBAppender, text: string | null | undefined): 
 }
 
 /** JSON text, or NULL when the run left the field out. */
-const jsonText = (p: RunProfile, field: string, value: unknown) => (value === undefined ? null : fieldJson(p, field, value));
+const jsonText = (p: RunProfile, field: string, value: unknown, sortKeys = false) => (value === undefined ? null : fieldJson(p, field, value, sortKeys));
 
 /** A profile's entities (ids unique: `shapeProblem`), their contexts' texts to the run's texts file, after the profile's own. */
 function appendEntities(appender: DuckDBAppender, texts: TextFile, seq: number, profileId: string, entities: ReadonlyArray<{ id: string; context: string }>): void {
@@ -93,12 +93,13 @@ function shapeProblem(p: RunProfile, seq: number): string | undefined {
  * JSON text of a profile's field, or the run refused naming the profile and the field: a value
  * JSON cannot write (a BigInt, an object that holds itself) failed as a bare TypeError.
  */
-function fieldJson(p: RunProfile, field: string, value: unknown): string {
+function fieldJson(p: RunProfile, field: string, value: unknown, sortKeys = false): string {
   try {
-    return exactJsonText(value);
+    return exactJsonText(sortKeys ? keysSorted(value) : value);
   } catch (error) {
-    // A value nested past the stack's depth is said where the profile is appended (`stageRun`).
-    if (!(error instanceof TypeError)) throw error;
+    // A value nested past the stack's depth is said where the profile is appended (`stageRun`);
+    // anything else JSON.stringify meets (a BigInt, a cycle, a getter or a toJSON that throws) is the value's.
+    if (error instanceof RangeError) throw error;
     throw new RunFormatError(`A profile of the run cannot be staged: profile ${JSON.stringify(p.profileId)}: ${field} cannot be written as JSON (${(error as Error).message.split('\n')[0]}); nothing of this run was applied`);
   }
 }
@@ -182,7 +183,7 @@ function appendProfile(appender: DuckDBAppender, entityAppender: DuckDBAppender,
   const anonymousIds = jsonText(p, 'anonymousIds', p.anonymousIds);
   const emails = jsonText(p, 'emails', p.emails);
   const mobileIds = jsonText(p, 'mobileIds', p.mobileIds);
-  const value = p.value === null ? null : jsonText(p, 'value', keysSorted(p.value));
+  const value = p.value === null ? null : jsonText(p, 'value', p.value, true);
   const context = p.entityContext ? contextText(p, p.entityContext) : undefined;
   const entities = p.entities?.map((e, i) => ({ id: e.id, context: contextText(p, e.context ?? {}, `entities[${i}].context`) }));
   const journeyContext = jsonText(p, 'journeyContext', p.journeyContext);

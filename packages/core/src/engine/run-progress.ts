@@ -49,7 +49,8 @@ export function runProgress(header: RunHeader, onProgress: ((p: RunProgress) => 
     /** The run's profiles, counted as the store reads them; the diff starts when they end. */
     async *counting(profiles: AsyncIterable<RunProfile[]>): AsyncGenerator<RunProfile[]> {
       for await (const chunk of profiles) {
-        state.profiles += chunk.length;
+        // A chunk that is no array is the store's to refuse, saying what it is.
+        if (Array.isArray(chunk)) state.profiles += chunk.length;
         report(false);
         yield chunk;
       }

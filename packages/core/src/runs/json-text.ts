@@ -9,7 +9,10 @@ export class JsonText {
   private parsed?: { value: unknown };
   private stringified?: string;
 
-  constructor(readonly text: string) {}
+  constructor(readonly text: string) {
+    // Said at once, where the caller made it, rather than as a TypeError deep in a run's staging.
+    if (typeof text !== 'string') throw new TypeError(`JsonText takes JSON text, a string, not ${text === null ? 'null' : `a ${typeof text}`}`);
+  }
 
   /** The value, parsed once, on first use. */
   get value(): unknown {
