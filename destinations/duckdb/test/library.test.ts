@@ -373,6 +373,11 @@ describe('the library', () => {
     expect(applied).toMatchObject({ applied: true, changes: 1 });
     await expect(h.stowage.applyRun({ space: 'default', computation: 'vip', id: 'r2', kind: 'full' as never }, profiles())).rejects.toThrow('kind must be "snapshot" or "delta", not "full"');
     await expect(h.stowage.applyRun({ space: 'default', computation: 'vip', id: 'r3', completedAt: '2026-02-30T00:00:00Z' }, profiles())).rejects.toThrow(/completedAt must be an ISO-8601 date-time/);
+    // A chunk that is no array is said as such (the progress count read its length first, a bare TypeError).
+    const nullChunk = async function* () {
+      yield null as never;
+    };
+    await expect(h.stowage.applyRun({ space: 'default', computation: 'vip', id: 'r3' }, nullChunk())).rejects.toThrow('chunk 1 is null; nothing of this run was applied');
     // A Date is said as such: quoted as its ISO text, the refusal read as the very thing it asks for.
     await expect(h.stowage.applyRun({ space: 'default', computation: 'vip', id: 'r3', completedAt: new Date('2030-01-01') as never }, profiles())).rejects.toThrow(
       'completedAt must be an ISO-8601 date-time of the years 0001 to 9999, written as a string, not a Date object (pass its toISOString())',
