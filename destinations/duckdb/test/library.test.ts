@@ -491,21 +491,35 @@ describe("a caller's progress callback that fails", () => {
   // An `async` callback's rejection went unhandled (Node ended the service's process), and a sync
   // whose callback threw was recorded as a Failure though its batches were committed.
   it('never stops the work it reports on: thrown or rejected, in a run, a sync and a flush', async () => {
-    const h = await Harness.create(dut, { computations: { ...computations, carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts' } } });
-    const rejected = async () => Promise.reject(new Error('metrics down'));
+    const activations = { a: { computation: 'carts', table: 'carts', schema: 'archive' } };
+    const h = await Harness.create(dut, { computations: { ...computations, carts: { type: 'linked_audience' } }, activations });
+    const calls = { rejected: 0, thrown: 0 };
+    const rejected = async () => {
+      calls.rejected++;
+      return Promise.reject(new Error('metrics down'));
+    };
     const thrown = () => {
+      calls.thrown++;
       throw new Error('metrics down');
     };
     expect(await h.run({ computation: 'vip', id: 'r1' }, [{ userId: 'u1' }], { onProgress: rejected } as never)).toMatchObject({ applied: true, changes: 1 });
+    // The activation's schema is missing: its event waits in the queue, for the flush below.
     expect(await h.run({ computation: 'carts', id: 'c1' }, [{ userId: 'u1', entityContext: { cart_id: 'c1' } }], { onProgress: thrown } as never)).toMatchObject({ applied: true, changes: 1 });
-    const synced = await h.stowage.sync('wh', { onProgress: thrown });
-    expect(synced).toMatchObject({ status: 'Success', calls: 2 });
-    expect(await h.stowage.sync('wh', { onProgress: rejected })).toMatchObject({ status: 'Success' });
-    expect(await h.stowage.flush('wh', { onProgress: rejected })).toBeDefined();
+    const before = { ...calls };
+    expect(await h.stowage.sync('wh', { onProgress: thrown })).toMatchObject({ status: 'Success', calls: 2 });
+    await h.run({ computation: 'vip', id: 'r2' }, [{ userId: 'u1' }, { userId: 'u2' }]);
+    expect(await h.stowage.sync('wh', { onProgress: rejected })).toMatchObject({ status: 'Success', calls: 2 });
+    expect(calls.thrown).toBeGreaterThan(before.thrown);
+    expect(calls.rejected).toBeGreaterThan(before.rejected);
+    await h.execute('CREATE SCHEMA archive');
+    const flushing = calls.rejected;
+    const [flushed] = await h.stowage.flush('wh', { onProgress: rejected });
+    expect(flushed?.activations[0]).toMatchObject({ written: 1 });
+    expect(calls.rejected).toBeGreaterThan(flushing);
     // The rejections are dropped, not left to the process: a turn for any to surface.
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(await h.rows('users', ['id', 'vip'])).toEqual([{ id: 'u1', vip: true }]);
-    expect(await h.rows('carts', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1' }]);
+    expect(await h.rows('users', ['id', 'vip'])).toEqual([{ id: 'u1', vip: true }, { id: 'u2', vip: true }]);
+    expect(await h.rows('carts', ['user_id'], ['user_id'], 'wh', 'archive')).toEqual([{ user_id: 'u1' }]);
     await h.close();
   });
 });

@@ -233,6 +233,8 @@ describe('EmbeddedProfileStore', () => {
       [{ profileId: 'p1', entityContext: { get cart() { throw new Error('boom'); } } }, 'profile "p1": entityContext cannot be written as JSON (boom)'],
       [{ profileId: 'p1', value: { toJSON: () => { throw new Error('no JSON'); } } }, 'profile "p1": value cannot be written as JSON (no JSON)'],
       [{ profileId: 'p1', value: { get n() { throw new Error('boom'); } } }, 'profile "p1": value cannot be written as JSON (boom)'],
+      [{ profileId: 'p1', value: cyclic() }, 'profile "p1": value cannot be written as JSON (Converting circular structure to JSON'],
+      [{ profileId: 'p1', value: { toJSON: () => new Date(NaN).toISOString() } }, 'profile "p1": value cannot be written as JSON (Invalid time value)'],
     ];
     for (const [bad, message] of cases) {
       const error = await attempt([profile('ok'), bad]).then(() => undefined, (e: unknown) => e as Error);

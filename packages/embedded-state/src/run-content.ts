@@ -4,8 +4,10 @@ import type { RunHeader } from '@stowage/core';
 /**
  * What the mark hashes, beside DuckDB's version: marks of another format are not compared. `+e`:
  * entities by id and context hash, each summed as a profile is (before, by their context's text).
+ * `+k`: object values with their keys sorted (`keysSorted`): a run interrupted before, sent again
+ * unchanged, would otherwise be taken for another run's content.
  */
-const MARK_FORMAT = '+e';
+const MARK_FORMAT = '+e+k';
 
 /**
  * A mark of a staged run's content (`run_rows`, after a repeated profile's last entry won): its

@@ -99,7 +99,7 @@ function fieldJson(p: RunProfile, field: string, value: unknown, sortKeys = fals
   } catch (error) {
     // A value nested past the stack's depth is said where the profile is appended (`stageRun`);
     // anything else JSON.stringify meets (a BigInt, a cycle, a getter or a toJSON that throws) is the value's.
-    if (error instanceof RangeError) throw error;
+    if (error instanceof RangeError && /call stack/i.test(error.message)) throw error;
     throw new RunFormatError(`A profile of the run cannot be staged: profile ${JSON.stringify(p.profileId)}: ${field} cannot be written as JSON (${(error as Error).message.split('\n')[0]}); nothing of this run was applied`);
   }
 }
@@ -110,15 +110,23 @@ function fieldJson(p: RunProfile, field: string, value: unknown, sortKeys = fals
  * order made a change, a Trait Computed call, of every run. Arrays keep their order, which is
  * part of their value. The sorted objects have no prototype: a key `__proto__` is data.
  */
-function keysSorted(value: unknown): unknown {
+function keysSorted(value: unknown, within: WeakSet<object> = new WeakSet()): unknown {
   if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map(keysSorted);
-  // Another kind of object (a Date, a library caller's own class) writes itself: left as it is.
-  const prototype = Object.getPrototypeOf(value) as unknown;
-  if (prototype !== Object.prototype && prototype !== null) return value;
-  const sorted: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  for (const key of Object.keys(value).sort()) sorted[key] = keysSorted((value as Record<string, unknown>)[key]);
-  return sorted;
+  // As JSON.stringify says it, for the caller to be told so (not as a stack overflow).
+  if (within.has(value)) throw new TypeError('Converting circular structure to JSON');
+  within.add(value);
+  try {
+    if (Array.isArray(value)) return value.map((item) => keysSorted(item, within));
+    // Another kind of object (a Date, a library caller's own class) writes itself: left as it is.
+    const prototype = Object.getPrototypeOf(value) as unknown;
+    if (prototype !== Object.prototype && prototype !== null) return value;
+    const sorted: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+    for (const key of Object.keys(value).sort()) sorted[key] = keysSorted((value as Record<string, unknown>)[key], within);
+    return sorted;
+  } finally {
+    // Ancestors only: one object twice in a value (not inside itself) is no cycle.
+    within.delete(value);
+  }
 }
 
 /**
