@@ -287,6 +287,27 @@ describe('EmbeddedProfileStore', () => {
     await store.close();
   });
 
+  it("applies a run sent again after an attempt marked before object values' keys were sorted, saying so: not as another run's content", async () => {
+    const dir = tempDir();
+    let store = await EmbeddedProfileStore.open(dir);
+    const header = { space: 's', computation: 't', id: 'r1', kind: 'snapshot' as const, completedAt: '2026-11-23T10:00:00.000Z' };
+    const yielding = (profiles: RunProfile[]) => (async function* () { yield profiles; })();
+    const value = JSON.parse('{"b":1,"a":2}') as Record<string, unknown>;
+    await expect(store.applyRun(header, 'trait', yielding([profile('a', { value })]), { emit: async () => undefined, settle: async () => Promise.reject(new Error('killed')) })).rejects.toThrow('killed');
+    await store.close();
+    // As the version before marked it: the format `+e`, and the sum of the value's text as sent ({"b":1,"a":2}), another than now.
+    const instance = await DuckDBInstance.create(join(dir, 'state.duckdb'));
+    const db = await instance.connect();
+    await db.run(`UPDATE run_attempts SET content = regexp_replace(regexp_replace(content, '^([^|+]*)[^|]*', '\\1+e'), '[0-9-]+$', '12345')`);
+    expect((await db.runAndReadAll('SELECT content FROM run_attempts')).getRowsJS()[0]![0]).toMatch(/^v?[0-9.]+\+e\|snapshot\|1\|12345$/);
+    db.closeSync();
+    instance.closeSync();
+    store = await EmbeddedProfileStore.open(dir);
+    const outcome = await store.applyRun(header, 'trait', yielding([profile('a', { value })]), { emit: async () => undefined, settle: async () => undefined });
+    expect(outcome).toMatchObject({ applied: true, notices: [expect.stringMatching(/^run r1 was interrupted before, under an earlier version of Stowage \(or of DuckDB\)/)] });
+    await store.close();
+  });
+
   it('refuses a run of another kind than its state holds the computation as, recorded or, in a state from before the record, as its memberships hold it', async () => {
     const dir = tempDir();
     let store = await EmbeddedProfileStore.open(dir);
