@@ -34,12 +34,18 @@ describe("a run's own notices", () => {
 
   it('record a write whose run failed after it kept events queued (a missing schema) as Failure, saying they stay queued, as its notice does', async () => {
     const h = await Harness.create(dut, { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts', schema: 'archive' } } });
-    const members = Array.from({ length: 3 }, (_, i) => ({ userId: `u${i}`, entityContext: { cart_id: `c${i}` } }));
-    const failing = { onProgress: (p: { phase: string }) => { if (p.phase === 'committing') throw new Error('the caller gave up'); } };
-    await expect(h.run({ computation: 'carts', id: 'r1' }, members, failing as never)).rejects.toThrow('the caller gave up');
-    const [write] = h.stowage.history.list().filter((r) => r.trigger === 'run r1');
-    expect(write).toMatchObject({ status: 'Failure', notices: [expect.stringMatching(/^3 events stay queued: /)] });
-    expect(write!.error).toMatch(/^the run failed: the caller gave up \(its 0 events written stand; the 3 it kept queued stay so, as the notices say: sending the run again writes the rest, and none of these twice\)$/);
+    await h.run({ computation: 'carts', id: 'r1', completedAt: '2026-12-05T01:00:00.000Z' }, [{ userId: 'x', entityContext: { cart_id: 'cx' } }]);
+    // x's context changed in the state's texts file: its exit cannot be read back, and fails the
+    // run once a chunk of the 10,000 entering before it has been handed on (queued: no schema).
+    const texts = join(h.dir, '.stowage', 'contexts-0.texts');
+    writeFileSync(texts, readFileSync(texts, 'utf8').replace('cx', 'cy'));
+    const entering = Array.from({ length: 10_000 }, (_, i) => ({ userId: `u${i}`, entityContext: { cart_id: `c${i}` } }));
+    await expect(h.run({ computation: 'carts', id: 'r2', completedAt: '2026-12-05T02:00:00.000Z' }, entering)).rejects.toThrow(/was changed outside Stowage/);
+    const [write] = h.stowage.history.list().filter((r) => r.trigger === 'run r2');
+    expect(write).toMatchObject({ status: 'Failure', notices: [expect.stringMatching(/^\d+ events stay queued: /)] });
+    const queued = Number(/^(\d+)/.exec(write!.notices[0]!)![1]);
+    expect(queued).toBeGreaterThan(1);
+    expect(write!.error).toMatch(new RegExp(`^the run failed: .*was changed outside Stowage.* \\(its 0 events written stand; the ${queued} it kept queued stay so, as the notices say: sending the run again writes the rest, and none of these twice\\)$`));
     await h.close();
   });
 
