@@ -82,6 +82,8 @@ describe('the stowage command', () => {
     }
     expect((await stowage(['sync', 'nowhere'], { cwd: dir })).stderr).toContain('No warehouse named "nowhere"; configured: local');
     expect((await stowage(['history', '-n', 'abc'], { cwd: dir })).stderr).toContain('expected a whole number');
+    // A count past what a number holds exactly is said with the range, not as "of at least 1".
+    expect((await stowage(['history', '-n', '99999999999999999999'], { cwd: dir })).stderr).toContain('expected a whole number from 1 to 9007199254740991');
     const help = await stowage(['help', 'bogus'], { cwd: dir });
     expect(help.code).toBe(2);
     expect(help.stderr).toContain("unknown command 'bogus'");

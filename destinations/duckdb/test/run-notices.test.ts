@@ -32,38 +32,38 @@ describe("a run's own notices", () => {
     await h.close();
   });
 
-  it('record a write whose run failed after it kept events queued (a missing schema) as Failure, saying they stay queued, as its notice does', async () => {
-    const h = await Harness.create(dut, { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts', schema: 'archive' } } });
+  /**
+   * A run that fails in the profile state after a chunk of its changes was handed on: x's context
+   * changed in the state's texts file, byte for byte, so its exit (after 10,000 members enter, a
+   * chunk of them handed on first) cannot be read back. The record of its write, in the history.
+   */
+  async function runFailingAfterAChunk(activation: Record<string, string>) {
+    const h = await Harness.create(dut, { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts', ...activation } } });
     await h.run({ computation: 'carts', id: 'r1', completedAt: '2026-12-05T01:00:00.000Z' }, [{ userId: 'x', entityContext: { cart_id: 'cx' } }]);
-    // x's context changed in the state's texts file: its exit cannot be read back, and fails the
-    // run once a chunk of the 10,000 entering before it has been handed on (queued: no schema).
     const texts = join(h.dir, '.stowage', 'contexts-0.texts');
     writeFileSync(texts, readFileSync(texts, 'utf8').replace('cx', 'cy'));
     const entering = Array.from({ length: 10_000 }, (_, i) => ({ userId: `u${i}`, entityContext: { cart_id: `c${i}` } }));
     await expect(h.run({ computation: 'carts', id: 'r2', completedAt: '2026-12-05T02:00:00.000Z' }, entering)).rejects.toThrow(/was changed outside Stowage/);
     const [write] = h.stowage.history.list().filter((r) => r.trigger === 'run r2');
+    return { h, write: write! };
+  }
+
+  it('record a write whose run failed after it kept events queued (a missing schema) as Failure, saying they stay queued, as its notice does', async () => {
+    const { h, write } = await runFailingAfterAChunk({ schema: 'archive' });
     expect(write).toMatchObject({ status: 'Failure', notices: [expect.stringMatching(/^\d+ events stay queued: /)] });
-    const queued = Number(/^(\d+)/.exec(write!.notices[0]!)![1]);
+    const queued = Number(/^(\d+)/.exec(write.notices[0]!)![1]);
     expect(queued).toBeGreaterThan(1);
-    expect(write!.error).toMatch(new RegExp(`^the run failed: .*was changed outside Stowage.* \\(its 0 events written stand; the ${queued} it kept queued stay so, as the notices say: sending the run again writes the rest, and none of these twice\\)$`));
+    expect(write.error).toMatch(new RegExp(`^the run failed: .*was changed outside Stowage.* \\(its 0 events written stand; the ${queued} it kept queued stay so, as the notices say: sending the run again writes the rest, and none of these twice\\)$`));
     await h.close();
   });
 
   it('record a write whose run then failed in the profile state as Failure, saying the events written stand and that sending the run again writes the rest once', async () => {
-    const h = await Harness.create(dut, { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts' } } });
-    await h.run({ computation: 'carts', id: 'r1', completedAt: '2026-12-05T01:00:00.000Z' }, [{ userId: 'x', entityContext: { cart_id: 'cx' } }]);
-    // x's context changed in the state's texts file, byte for byte: its exit cannot be read back.
-    const texts = join(h.dir, '.stowage', 'contexts-0.texts');
-    writeFileSync(texts, readFileSync(texts, 'utf8').replace('cx', 'cy'));
-    // 10,000 members enter first (a chunk of them written), then x's exit fails the run.
-    const entering = Array.from({ length: 10_000 }, (_, i) => ({ userId: `u${i}`, entityContext: { cart_id: `c${i}` } }));
-    await expect(h.run({ computation: 'carts', id: 'r2', completedAt: '2026-12-05T02:00:00.000Z' }, entering)).rejects.toThrow(/was changed outside Stowage/);
-    const [write] = h.stowage.history.list().filter((r) => r.trigger === 'run r2');
+    const { h, write } = await runFailingAfterAChunk({});
     expect(write).toMatchObject({ status: 'Failure' });
-    expect(write!.calls).toBeGreaterThan(0);
-    expect(write!.error).toMatch(/^the run failed: .*was changed outside Stowage.*; nothing of this run was applied \(its \d+ events written stand, none is queued: sending the run again writes the rest, and none of these twice\)$/);
-    expect(write!.error).toContain(`its ${write!.calls} events written stand`);
-    expect(await h.rows('carts', ['user_id'], [], 'wh', 'default')).toHaveLength(1 + write!.calls);
+    expect(write.calls).toBeGreaterThan(0);
+    expect(write.error).toMatch(/^the run failed: .*was changed outside Stowage.*; nothing of this run was applied \(its \d+ events written stand, none is queued: sending the run again writes the rest, and none of these twice\)$/);
+    expect(write.error).toContain(`its ${write.calls} events written stand`);
+    expect(await h.rows('carts', ['user_id'], [], 'wh', 'default')).toHaveLength(1 + write.calls);
     await h.close();
   });
 });
