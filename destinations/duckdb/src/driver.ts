@@ -306,6 +306,14 @@ export class DuckDBDriver implements Driver {
   }
 
   /**
+   * One table's: a Catalog error (a view where the table was, a table dropped or changed by hand
+   * since its columns were read), a Binder error (a column it lacks) or a Permission error.
+   */
+  tableError(error: unknown): boolean {
+    return /^(Catalog|Binder|Permission) Error/.test((error as Error)?.message ?? '');
+  }
+
+  /**
    * Busy: another session of this process's engine changed the same table in a transaction not
    * yet committed (DuckDB does not wait for it: "TransactionContext Error: Catalog write-write
    * conflict", "Conflict on tuple deletion").

@@ -188,6 +188,17 @@ export class PgDriver implements Driver {
   }
 
   /**
+   * One table's: SQLSTATE class 42 (a privilege the role lacks, a relation or column that is not
+   * there, a view where a table was: `42809`), or `55000` (a view that takes no INSERT). Not a
+   * table made meanwhile by another session, which is its being busy.
+   */
+  tableError(error: unknown): boolean {
+    const code = (error as { code?: unknown })?.code;
+    if (madeMeanwhile(error)) return false;
+    return typeof code === 'string' && (/^42/.test(code) || code === '55000');
+  }
+
+  /**
    * Busy with other sessions' work: a lock not granted within the session's `lock_timeout`
    * (55P03), a serialization failure (40001) or a deadlock (40P01); on Redshift, its
    * "Serializable isolation violation" between concurrent writers of a table.

@@ -130,6 +130,15 @@ export interface Driver {
    */
   rowError?(error: unknown): boolean;
   /**
+   * Optional: whether an error says the warehouse refused a statement for what one table is or
+   * who may write it (a privilege the role lacks on it, a view or a table changed by hand in its
+   * place: PostgreSQL's SQLSTATE class 42, DuckDB's Catalog and Binder errors), so that writes to
+   * other tables could succeed. A Storage Actions write that fails so holds back its activation's
+   * events alone (queued, the write Partial) while the space's other activations are written;
+   * any other error fails the write of the space as a whole. Left out, no error is a table's.
+   */
+  tableError?(error: unknown): boolean;
+  /**
    * Optional: whether an error says the warehouse was busy with other sessions' work (a lock it
    * waited for too long, a serialization conflict, a deadlock): the same statements may succeed
    * a moment later, so a Classic batch or a `users` refresh that fails so is tried again after a

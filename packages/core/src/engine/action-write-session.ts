@@ -340,12 +340,16 @@ export class ActionWriteSession {
     }
   }
 
+  /** An activation's table as the writer names it: `<schema>.<table>`. */
+  private tableOf(activation: ActivationConfig): string {
+    return `${activation.schema ?? this.space.name}.${this.names.column(activation.table)}`;
+  }
+
   /** An activation's outcome, made at its first write or at its first events found queued. */
   private outcomeOf(activation: ActivationConfig): ActivationOutcome {
     let outcome = this.outcomes.get(activation.name);
     if (!outcome) {
-      const table = `${activation.schema ?? this.space.name}.${this.names.column(activation.table)}`;
-      outcome = { activation: activation.name, warehouse: this.warehouse.name, table, written: 0, duplicates: 0, refused: 0, queued: 0, ms: 0 };
+      outcome = { activation: activation.name, warehouse: this.warehouse.name, table: this.tableOf(activation), written: 0, duplicates: 0, refused: 0, queued: 0, ms: 0 };
       this.outcomes.set(activation.name, outcome);
     }
     return outcome;
@@ -423,6 +427,25 @@ export class ActionWriteSession {
   /** Whether the session failed on an error a row's data caused. */
   failedOnARow(): boolean {
     return this.error !== undefined && this.rowError(this.error);
+  }
+
+  /** Whether a write's error is one of its table (`Driver.tableError`): only that activation's events are then held back. */
+  tableError(error: unknown): boolean {
+    return this.driver?.tableError?.(error) ?? false;
+  }
+
+  /** Whether the session failed on an error of one activation's table, which need not hold back the others. */
+  failedOnATable(): boolean {
+    return this.error !== undefined && this.tableError(this.error);
+  }
+
+  /**
+   * An activation whose table the warehouse refuses its write for (`tableError`): its events stay
+   * queued, with the reason, and the rest of the session's writes go on without it.
+   */
+  holdTableRefused(activation: ActivationConfig, events: number, error: unknown): void {
+    const message = refusalReason(error, this.destination.secrets(this.warehouse.settings));
+    this.hold(events, `activation "${activation.name}": the warehouse refused its write to ${this.tableOf(activation)} (${message}); fix what it names, then \`stowage flush\``, activation.name);
   }
 
   /**

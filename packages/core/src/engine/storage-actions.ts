@@ -398,9 +398,12 @@ export class StorageActionsPath {
             try {
               for (const e of await writeSlice(session, activation, events, sorting)) held.push({ a: name, e });
             } catch (error) {
-              if (!(error instanceof MissingSchemaError)) throw error;
+              if (error instanceof MissingSchemaError) session.hold(events.length, `activation "${name}": ${error.message}`, name);
+              // Its own table refuses the write (a privilege revoked, a view in its place): the
+              // others of the space are written; checked against a warehouse that still answers.
+              else if (session.tableError(error) && (await session.answers())) session.holdTableRefused(activation, events.length, error);
+              else throw error;
               held.push(...events.map((e) => ({ a: name, e })));
-              session.hold(events.length, `activation "${name}": ${error.message}`, name);
             }
           }
           if (held.length > 0) await outbox.append(held);

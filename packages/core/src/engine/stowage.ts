@@ -413,12 +413,13 @@ export class Stowage {
       for (const warehouse of new Set(activations.map((a) => a.warehouse))) {
         if (!this.actions.pending(warehouse, space.name)) continue;
         let s = session(warehouse);
-        // A write failed the run's session on a row the warehouse refused, and the warehouse still
-        // answers. The queue is written now, in a session of its own, where the events it refuses
-        // on their own are told from the others, which land right after their run. The failed
+        // A write failed the run's session on a row the warehouse refused, or on one activation's
+        // table, and the warehouse still answers. The queue is written now, in a session of its
+        // own, where the events it refuses on their own, and the activations whose table refuses
+        // their write, are told from the others, which land right after their run. The failed
         // session is closed first: two sessions open on one DuckDB file in one process are two
         // engines, and the first to close would checkpoint over the other's commits.
-        if (s.failed && s.failedOnARow() && (await s.answers())) {
+        if (s.failed && (s.failedOnARow() || s.failedOnATable()) && (await s.answers())) {
           const failed = await s.close();
           if (s.used) results.push(failed);
           sessions.set(warehouse, (s = this.actions.open(this.warehouse(warehouse), space, `run ${header.id} (its queue, after a failed write)`)));

@@ -620,6 +620,39 @@ export function storageActions(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it("holds back only the activation whose own table refuses its write, and writes the space's other activations", async () => {
+      // `a` writes an existing schema's `carts`, which a view stands in place of: the warehouse
+      // refuses to add its columns, whatever the events hold. `b` writes the space's own schema.
+      const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts', schema: 'archive' }, b: { computation: 'carts', table: 'carts_copy' } } });
+      const { quote } = dut.destination.dialect;
+      await h.execute(`CREATE SCHEMA ${quote('archive')}`);
+      await h.execute(`CREATE VIEW ${quote('archive')}.${quote('carts')} AS SELECT 1 AS ${quote('x')}`);
+      const run = await h.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1', entityContext: { cart_id: 'c1' } }, { userId: 'u2', entityContext: { cart_id: 'c2' } }]);
+      // The run's session fails on a's table; the warehouse still answers, so the queue is written
+      // at once in a session of its own, where a's events are held and b's land.
+      expect(run.writes).toMatchObject([
+        { status: 'Failure', error: expect.stringContaining('stay queued') },
+        { status: 'Partial', trigger: 'run r1 (its queue, after a failed write)', rows: { 'default.carts_copy': 2 } },
+      ]);
+      expect(run.writes[1]!.notices.join('\n')).toMatch(/^2 events stay queued: activation "a": the warehouse refused its write to archive\.carts \(.+\); fix what it names, then `stowage flush`$/m);
+      expect(run.activations).toEqual([expect.objectContaining({ activation: 'a', written: 0, queued: 2 }), expect.objectContaining({ activation: 'b', written: 2, queued: 0 })]);
+      expect(await h.rows('carts_copy', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1' }, { user_id: 'u2' }]);
+
+      // A later run's b events are not held back either, by its own write or by the queue's.
+      const second = await h.run({ computation: 'carts', id: 'r2' }, [{ userId: 'u1', entityContext: { cart_id: 'c1' } }, { userId: 'u2', entityContext: { cart_id: 'c2' } }, { userId: 'u3', entityContext: { cart_id: 'c3' } }]);
+      expect(second.activations).toEqual([expect.objectContaining({ activation: 'a', written: 0, queued: 3 }), expect.objectContaining({ activation: 'b', written: 1, queued: 0 })]);
+      const [again] = await h.stowage.flush('wh');
+      expect(again!.record).toMatchObject({ status: 'Partial', calls: 0 });
+
+      // The view moved aside: the held events are written, each once.
+      await h.execute(`DROP VIEW ${quote('archive')}.${quote('carts')}`);
+      const [fixed] = await h.stowage.flush('wh');
+      expect(fixed!.record).toMatchObject({ status: 'Success', rows: { 'archive.carts': 3 } });
+      expect(await h.rows('carts', ['user_id'], ['user_id'], 'wh', 'archive')).toEqual([{ user_id: 'u1' }, { user_id: 'u2' }, { user_id: 'u3' }]);
+      expect(await h.rows('carts_copy', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1' }, { user_id: 'u2' }, { user_id: 'u3' }]);
+      await h.close();
+    });
+
     it("reports one outcome per activation for a run whose later chunk failed on a row and whose queue was then written", async () => {
       const h = await strictCarts(dut);
       // Chunks of at least 5,000 changes: the first is written by the run's session, the one
