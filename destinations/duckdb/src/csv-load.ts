@@ -1,4 +1,4 @@
-import type { Column, LoadFile, Row, SqlValue } from '@stowage/core';
+import { inheritedNames, loadValue, type Column, type LoadFile, type Row, type SqlValue } from '@stowage/core';
 import { dialect } from './dialect.js';
 
 /**
@@ -51,11 +51,22 @@ export function csvEncoders(columns: readonly Column[]): FieldEncoder[] {
   return columns.map((c) => (c.type === 'string' || c.type === 'json' ? field : plainField));
 }
 
+/**
+ * The CSV line of each row, its fields in the order of `names`, each written by its encoder (the
+ * names, and which of them a plain object inherits, read once, not per row).
+ */
+export function csvLines(names: readonly string[], encoders: readonly FieldEncoder[] = names.map(() => field)): (row: Row) => string {
+  const inherited = inheritedNames(names);
+  return (row) => {
+    let line = encoders[0]!(loadValue(row, names[0]!, inherited[0]!));
+    for (let i = 1; i < names.length; i++) line += DELIMITER + encoders[i]!(loadValue(row, names[i]!, inherited[i]!));
+    return line + '\n';
+  };
+}
+
 /** One CSV line of a row, its fields in the order of `names`, each written by its encoder. */
-export function csvLine(row: Row, names: readonly string[], encoders: readonly FieldEncoder[] = names.map(() => field)): string {
-  let line = encoders[0]!(row[names[0]!]);
-  for (let i = 1; i < names.length; i++) line += DELIMITER + encoders[i]!(row[names[i]!]);
-  return line + '\n';
+export function csvLine(row: Row, names: readonly string[], encoders?: readonly FieldEncoder[]): string {
+  return csvLines(names, encoders)(row);
 }
 
 /**

@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { engineThreads, HeldTooLongError, openDuckDBFile, openLoadDir, writeLoadLines, type Column, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
 import { shareInstance, type SharedInstance } from './shared-instances.js';
-import { csvEncoders, csvLine, csvRelation } from './csv-load.js';
+import { csvEncoders, csvLines, csvRelation } from './csv-load.js';
 import { introspectColumns, introspectPinnedColumns, introspectSchema, schemaExists } from './introspect.js';
 import type { DuckDBSettings } from './settings.js';
 
@@ -367,9 +367,7 @@ export class DuckDBDriver implements Driver {
 
   /** CSV (see csv-load.ts): a JSON column's value is JSON text, which DuckDB parses as it loads it. */
   writeLoadFile(columns: readonly Column[], rows: readonly Row[]): Promise<LoadFile> {
-    const names = columns.map((c) => c.name);
-    const encoders = csvEncoders(columns);
-    return writeLoadLines(this.loadDir, 'csv', columns, rows, (row) => csvLine(row, names, encoders));
+    return writeLoadLines(this.loadDir, 'csv', columns, rows, csvLines(columns.map((c) => c.name), csvEncoders(columns)));
   }
 
   /**

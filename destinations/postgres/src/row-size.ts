@@ -1,4 +1,4 @@
-import type { Column, RowLimit } from '@stowage/core';
+import { rowValue, type Column, type RowLimit } from '@stowage/core';
 
 /** Heap tuples fit one 8 KB page: MaxHeapTupleSize, the "maximum size" of "row is too big". */
 const MAX_TUPLE_BYTES = 8160;
@@ -53,7 +53,7 @@ export const rowLimit: RowLimit = {
     // bitmap covers them all.
     let offset = align(TUPLE_HEADER_BYTES + MAX_BITMAP_BYTES, 8);
     for (const { name, type } of columns) {
-      const value = row[name];
+      const value = rowValue(row, name);
       if (value === null || value === undefined) continue;
       switch (type) {
         case 'boolean':

@@ -1,4 +1,4 @@
-import type { Column, Row, RowLimit } from '@stowage/core';
+import { rowValue, type Column, type Row, type RowLimit } from '@stowage/core';
 import { jsonLine } from './load/json-lines.js';
 
 /**
@@ -35,7 +35,7 @@ export const rowLimit: RowLimit = {
   rowBytes(columns: readonly Column[], row: Readonly<Record<string, unknown>>): number {
     let bound = LINE_BYTES;
     for (const { name } of columns) {
-      const value = row[name];
+      const value = rowValue(row, name);
       if (value === null || value === undefined) continue;
       // `"name":` and a comma.
       bound += BYTES_PER_CHARACTER * name.length + 4;

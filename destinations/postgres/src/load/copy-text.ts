@@ -1,4 +1,4 @@
-import type { Column, Row, SqlValue } from '@stowage/core';
+import { inheritedNames, loadValue, type Column, type Row, type SqlValue } from '@stowage/core';
 
 /** Characters COPY's text format gives a meaning to, escaped with a backslash: tested for first, as most values hold none. */
 const HAS_SPECIAL = /[\\\n\r\t]/;
@@ -19,13 +19,17 @@ export function copyTextValue(value: SqlValue | undefined): string {
   return String(value);
 }
 
-/** The line of COPY's text format for each row, columns in the given order (their names read once, not per row). */
+/**
+ * The line of COPY's text format for each row, columns in the given order (their names, and which
+ * of them a plain object inherits, read once, not per row).
+ */
 export function copyTextLines(columns: readonly Column[]): (row: Row) => string {
   const names = columns.map((c) => c.name);
   if (names.length === 0) return () => '\n';
+  const inherited = inheritedNames(names);
   return (row) => {
-    let line = copyTextValue(row[names[0]!]);
-    for (let i = 1; i < names.length; i++) line += '\t' + copyTextValue(row[names[i]!]);
+    let line = copyTextValue(loadValue(row, names[0]!, inherited[0]!));
+    for (let i = 1; i < names.length; i++) line += '\t' + copyTextValue(loadValue(row, names[i]!, inherited[i]!));
     return line + '\n';
   };
 }

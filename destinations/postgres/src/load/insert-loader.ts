@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { writeLoadLines, type SqlValue } from '@stowage/core';
+import { rowValue, writeLoadLines, type SqlValue } from '@stowage/core';
 import type { Loader } from './loader.js';
 
 /**
@@ -25,7 +25,7 @@ const MAX_BYTES = 8_000_000;
 export function insertLoaderBinding(maxParams: number): Loader {
   return {
     name: 'insert',
-    write: (dir, columns, rows) => writeLoadLines(dir, 'ndjson', columns, rows, (row) => JSON.stringify(columns.map((c) => row[c.name] ?? null)) + '\n'),
+    write: (dir, columns, rows) => writeLoadLines(dir, 'ndjson', columns, rows, (row) => JSON.stringify(columns.map((c) => rowValue(row, c.name) ?? null)) + '\n'),
     async load(client, table, file, quote) {
       const width = Math.max(1, file.columns.length);
       const perStatement = Math.max(1, Math.min(MAX_ROWS, Math.floor(maxParams / width)));

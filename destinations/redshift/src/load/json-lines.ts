@@ -1,4 +1,4 @@
-import type { Column, Row } from '@stowage/core';
+import { rowValue, type Column, type Row } from '@stowage/core';
 import { foldCase } from '../dialect.js';
 
 /** A JSON column's text as the value it names, so that COPY stores an object in SUPER, not a string holding one. */
@@ -21,7 +21,7 @@ function jsonValue(text: string): unknown {
 export function jsonLine(columns: readonly Column[], row: Row): string {
   const record: Record<string, unknown> = {};
   for (const column of columns) {
-    const value = row[column.name];
+    const value = rowValue(row, column.name);
     if (value === null || value === undefined) continue;
     record[foldCase(column.name)] = column.type === 'json' && typeof value === 'string' ? jsonValue(value) : value;
   }

@@ -13,6 +13,7 @@ import { scopeViolation } from './scope.js';
 import { audienceColumns, journeyColumns } from './fields.js';
 import { exactJsonText } from '../types/exact-json-text.js';
 import { JsonText } from '../runs/json-text.js';
+import { addCount } from '../history/table-counts.js';
 
 /** An activation names an existing schema that is not there. */
 export class MissingSchemaError extends Error {
@@ -346,7 +347,7 @@ export class ActionWriter {
     for (const { schema, batch } of schemas) {
       const result = await this.writer.apply(batch);
       for (const [table, n] of Object.entries(result.rows)) {
-        out.rows[`${schema}.${table}`] = (out.rows[`${schema}.${table}`] ?? 0) + n;
+        addCount(out.rows, `${schema}.${table}`, n);
         if (n > 0 && !this.writer.heldAtFirstRead(schema, table)) this.made.add(`${schema}\u0000${table}`);
       }
       out.duplicates += result.duplicates;
@@ -354,7 +355,7 @@ export class ActionWriter {
       out.rejects += result.rejects;
       out.notices.push(...result.notices.map((n) => `${schema}.${n}`));
     }
-    for (const [table, n] of Object.entries(out.rows)) this.totals.rows[table] = (this.totals.rows[table] ?? 0) + n;
+    for (const [table, n] of Object.entries(out.rows)) addCount(this.totals.rows, table, n);
     this.totals.refused += out.refused;
     this.totals.duplicates += out.duplicates;
     this.totals.casts += out.casts;

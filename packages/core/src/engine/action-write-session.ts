@@ -13,6 +13,7 @@ import type { Destination } from '../contract/destination.js';
 import type { Driver } from '../contract/driver.js';
 import type { History, SyncRecord } from '../history/history.js';
 import { redact } from '../history/redact.js';
+import { addCount, countOf } from '../history/table-counts.js';
 import { ColumnNamer } from '../naming/column-namer.js';
 import { BusyTime } from './busy-time.js';
 import { yieldToEventLoop } from '../process/yield.js';
@@ -264,9 +265,9 @@ export class ActionWriteSession {
     this.record.calls += events.length;
     // One activation's events a commit: the rows its tables gained, and the events the writer found there already, are its own.
     for (const [table, n] of Object.entries(writer.totals.rows)) {
-      const gained = n - (before[table] ?? 0);
+      const gained = n - countOf(before, table);
       if (gained > 0) {
-        this.record.rows[table] = (this.record.rows[table] ?? 0) + gained;
+        addCount(this.record.rows, table, gained);
         outcome.written += gained;
       }
     }

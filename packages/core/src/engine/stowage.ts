@@ -10,6 +10,7 @@ import type { Destination } from '../contract/destination.js';
 import { unsupportedCapabilities } from '../contract/capabilities.js';
 import { History, type SyncRecord } from '../history/history.js';
 import { redact } from '../history/redact.js';
+import { addCount, countOf } from '../history/table-counts.js';
 import { CallLog, type LogBatch } from '../log/call-log.js';
 import { parseRunHeader } from '../runs/parse.js';
 import { withFileLock } from '../log/file-lock.js';
@@ -1138,10 +1139,10 @@ export class Stowage {
       const count = (notices = true) => {
         let changed = false;
         for (const [table, n] of Object.entries(latest.rows)) {
-          const gained = n - (counted.rows[table] ?? 0);
+          const gained = n - countOf(counted.rows, table);
           // A table listed with 0 (a slice that recomputed no row) is listed, as before.
-          if (gained === 0 && table in counted.rows) continue;
-          record.rows[table] = (record.rows[table] ?? 0) + gained;
+          if (gained === 0 && Object.hasOwn(counted.rows, table)) continue;
+          addCount(record.rows, table, gained);
           rows += gained;
           counted.rows[table] = n;
           changed = true;
@@ -1168,7 +1169,7 @@ export class Stowage {
     };
     const tally = (result: WriteResult) => {
       for (const [table, n] of Object.entries(result.rows)) {
-        record.rows[table] = (record.rows[table] ?? 0) + n;
+        addCount(record.rows, table, n);
         rows += n;
       }
       record.casts += result.casts;

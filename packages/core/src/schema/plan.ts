@@ -4,6 +4,7 @@ import type { Column, ColumnBounds, LogicalType } from '../contract/logical-type
 import { outOfBounds } from './bounds.js';
 import type { RowLimit } from '../contract/row-limit.js';
 import type { Row } from '../contract/driver.js';
+import { rowValue } from '../contract/row-value.js';
 import { castTo, inferType, parseTimestamp, widerTypeFor } from '../types/index.js';
 import { yieldToEventLoop } from '../process/yield.js';
 import { exactJsonText } from '../types/exact-json-text.js';
@@ -386,7 +387,7 @@ class TablePlanner {
       // (one, where a value is not bounded below the row).
       for (let n = Math.max(1, Math.ceil((bytes - limit.maxBytes) / limit.maxValueBytes)); n > 0 && i >= 0; i--) {
         const { name } = columns[i]!;
-        const value = row[name];
+        const value = rowValue(row, name);
         if (value === null || value === undefined || name === keyColumn || this.state.get(name)!.fixed) continue;
         this.rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column: name, value: typeof value === 'string' ? value : exactJsonText(value), reason });
         this.set(row, name, null);

@@ -9,6 +9,7 @@ import { DIRTY_COLUMNS, DIRTY_TABLE, REJECTS_COLUMNS, REJECTS_TABLE } from './in
 import { MOST_SPLIT_WRITES, splitFailedWrite, type SplitWriter } from './split-failed-write.js';
 import { refusalReason } from './refusal-reason.js';
 import type { Statements } from './sql.js';
+import { addCount } from '../history/table-counts.js';
 
 /**
  * A table that holds, per key, the latest non-null value of each column of a source table
@@ -229,7 +230,7 @@ export class LatestRefresh {
           refresh.ddl = false;
           // Counted once committed; only where keys were recomputed: a sync that touched no user does not list `users` 0.
           if (recomputed) {
-            out.rows[spec.table] = (out.rows[spec.table] ?? 0) + recomputed.rows;
+            addCount(out.rows, spec.table, recomputed.rows);
             out.rejects += recomputed.rejects;
             committed?.();
           }
@@ -295,7 +296,7 @@ export class LatestRefresh {
           return result;
         });
         refresh.ddl = false;
-        out.rows[latest.spec.table] = (out.rows[latest.spec.table] ?? 0) + recomputed.rows;
+        addCount(out.rows, latest.spec.table, recomputed.rows);
         out.rejects += recomputed.rejects;
         refresh.committed?.();
       },

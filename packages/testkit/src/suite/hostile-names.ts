@@ -85,6 +85,32 @@ export function hostileNames(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    // A row is a plain object: one without its own `constructor` read Object.prototype's, and its
+    // load file held `function Object() { [native code] }`, which then was the user's latest value.
+    it('leaves a column named constructor null in the rows of calls without it, on both paths, and counts a table so named', async () => {
+      const h = await Harness.create(dut, { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'carts', columns: { constructor: { '@path': '$.properties.data_graph_entity_context.maker' } } } } });
+      const at = (day: number) => ({ timestamp: `2026-11-0${day}T00:00:00.000Z` });
+      await h.calls([identify('u1', { constructor: 'c' }, { messageId: 'h1', ...at(1) })]);
+      await h.sync();
+      await h.calls([
+        identify('u7', { constructor: 'Ferrari' }, { messageId: 'h7', ...at(5) }),
+        identify('u1', { y: 9 }, { messageId: 'h8', ...at(6) }),
+        track('u1', 'Order', { constructor: 'p' }, { messageId: 't1' }),
+        track('u1', 'Order', { b: 2 }, { messageId: 't2' }),
+        track('u1', 'constructor', { a: 1 }, { messageId: 't3' }),
+      ]);
+      const record = await h.sync();
+      expect(record.rows[name('constructor')]).toBe(1);
+      const c = name('constructor');
+      expect(await h.rows('identifies', ['id', c], ['id'])).toEqual([{ id: 'h1', [c]: 'c' }, { id: 'h7', [c]: 'Ferrari' }, { id: 'h8', [c]: null }]);
+      expect(await h.rows('users', ['id', c], ['id'])).toEqual([{ id: 'u1', [c]: 'c' }, { id: 'u7', [c]: 'Ferrari' }]);
+      expect(await h.rows(name('order'), ['id', c], ['id'])).toEqual([{ id: 't1', [c]: 'p' }, { id: 't2', [c]: null }]);
+      expect(await h.rows(c, ['id', name('a')])).toEqual([{ id: 't3', [name('a')]: 1 }]);
+      await h.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1', entityContext: { maker: 'm' } }, { userId: 'u2', entityContext: {} }]);
+      expect(await h.rows('carts', ['user_id', c], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1', [c]: 'm' }, { user_id: 'u2', [c]: null }]);
+      await h.close();
+    });
+
     it('names Storage Actions tables and mapped columns from hostile and reserved words as the dialect does, and stores them as data', async () => {
       const columns = { '"; DROP TABLE carts; --': 'x', Select: 'y', 'Order By': 'z', user: { '@path': '$.userId' } };
       const h = await Harness.create(dut, { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', table: 'Order', columns } } });
