@@ -170,7 +170,12 @@ export class PgDriver implements Driver {
     // A SQLSTATE is five characters; Node's own codes (ENOTFOUND, ECONNREFUSED) are not.
     const sqlstate = pgError.code !== undefined && /^[0-9A-Z]{5}$/.test(pgError.code) ? pgError.code : undefined;
     // Privileges the role lacks: `stowage check` names each, with the GRANT that gives it.
-    const hint = sqlstate === '42501' ? '; `stowage check` names every privilege the role lacks, with the GRANT to give' : '';
+    const hint =
+      sqlstate === '42501'
+        ? '; `stowage check` names every privilege the role lacks, with the GRANT to give'
+        : sqlstate === '22P05'
+          ? "; the database's encoding cannot hold a character Stowage was given, nor can its quarantine: load into a database created with ENCODING 'UTF8' (`stowage check` tells a database's encoding)"
+          : '';
     const text = lost
       ? `The connection to ${where} was lost: ${message}`
       : `${where}: ${message}${sqlstate ? ` (SQLSTATE ${sqlstate})` : ''}${pgError.detail ? `; ${redact(pgError.detail, this.secrets)}` : ''}${hint}`;

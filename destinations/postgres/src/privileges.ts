@@ -18,17 +18,28 @@ const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
 export async function privilegeProblems(client: pg.Client, schemas: readonly string[], owned: readonly string[], tables: readonly ActivationTable[] = []): Promise<string[]> {
   const problems: string[] = [];
   const [session] = (
-    await client.query<{ role: string; db: string; create: boolean; temp: boolean; superuser: boolean; read_only: string }>(
+    await client.query<{ role: string; db: string; create: boolean; temp: boolean; superuser: boolean; read_only: string; read_only_source: string | null; encoding: string }>(
       `SELECT current_user AS role, current_database() AS db,
               has_database_privilege(current_database(), 'CREATE') AS "create",
               has_database_privilege(current_database(), 'TEMPORARY') AS temp,
               coalesce((SELECT usesuper FROM pg_user WHERE usename = current_user), false) AS superuser,
-              current_setting('transaction_read_only') AS read_only`,
+              current_setting('transaction_read_only') AS read_only,
+              (SELECT source FROM pg_settings WHERE name = 'default_transaction_read_only') AS read_only_source,
+              current_setting('server_encoding') AS encoding`,
     )
   ).rows;
   if (!session) return problems;
   const { role, db } = session;
-  if (session.read_only === 'on') problems.push(`sessions of role "${role}" are read-only (default_transaction_read_only, or a standby server): point the warehouse at the primary, or ALTER ROLE ${ident(role)} SET default_transaction_read_only = off`);
+  if (session.read_only === 'on') {
+    // Where it is set says what to undo: the database's setting, or the role's (or a standby).
+    const undo = session.read_only_source === 'database' ? `ALTER DATABASE ${ident(db)} SET default_transaction_read_only = off` : `ALTER ROLE ${ident(role)} SET default_transaction_read_only = off`;
+    problems.push(`sessions of role "${role}" are read-only (default_transaction_read_only, or a standby server): point the warehouse at the primary, or ${undo}`);
+  }
+  // Text is stored as sent: a database in another encoding refuses every character outside it
+  // (`5 €` in LATIN1), and the call, whose quarantine is text in that database too, with it.
+  if (session.encoding !== 'UTF8' && session.encoding !== 'SQL_ASCII') {
+    problems.push(`database "${db}" stores text as ${session.encoding}, which cannot hold every character a call or context may carry: a value outside it fails its sync, or its activation's write, on every try (SQLSTATE 22P05); load into a database created with ENCODING 'UTF8'`);
+  }
   // A superuser lacks no privilege; a read-only session stops it all the same.
   if (session.superuser) return problems;
   if (!session.temp) problems.push(`the role "${role}" lacks TEMPORARY on database "${db}" (batches are staged, and users recomputed, in temporary tables): GRANT TEMPORARY ON DATABASE ${ident(db)} TO ${ident(role)}`);

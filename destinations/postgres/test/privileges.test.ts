@@ -101,3 +101,54 @@ describe(`PostgreSQL: what stowage check says a role lacks (${server.label})`, (
     }
   });
 });
+
+// A server's databases may be made in another encoding; PGlite holds one database, made in UTF8.
+describe.skipIf(!server.copy)(`PostgreSQL: a database that cannot hold every character (${server.label})`, () => {
+  it('is named by stowage check, and a value it refuses fails with what to do', async () => {
+    const utf8 = new URL(await server.freshDatabase());
+    const name = `${utf8.pathname.slice(1)}_latin1`;
+    const admin = new pg.Client({ connectionString: utf8.toString() });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE "${name}" ENCODING 'LATIN1' TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'`);
+      const latin1 = new URL(utf8.toString());
+      latin1.pathname = `/${name}`;
+      const client = new pg.Client({ connectionString: latin1.toString() });
+      await client.connect();
+      try {
+        expect(await privilegeProblems(client, [], [])).toEqual([`database "${name}" stores text as LATIN1, which cannot hold every character a call or context may carry: a value outside it fails its sync, or its activation's write, on every try (SQLSTATE 22P05); load into a database created with ENCODING 'UTF8'`]);
+      } finally {
+        await client.end();
+      }
+      const driver = await connectPostgres({ url: latin1.toString() });
+      try {
+        await driver.execute('CREATE TABLE t (v text)');
+        await driver.execute("INSERT INTO t VALUES ('café')");
+        await expect(driver.execute("INSERT INTO t VALUES ('5 €')")).rejects.toThrow(/\(SQLSTATE 22P05\).*load into a database created with ENCODING 'UTF8' \(`stowage check` tells a database's encoding\)$/);
+      } finally {
+        await driver.close();
+      }
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.end();
+    }
+  });
+
+  it('names a database read-only by its own setting, with the setting to undo', async () => {
+    const url = await server.freshDatabase();
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    const db = (await admin.query<{ db: string }>('SELECT current_database() AS db')).rows[0]!.db;
+    await admin.query(`ALTER DATABASE "${db}" SET default_transaction_read_only = on`);
+    await admin.end();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      expect(await privilegeProblems(client, [], [])).toEqual([expect.stringMatching(/are read-only .*: point the warehouse at the primary, or ALTER DATABASE "[^"]+" SET default_transaction_read_only = off$/)]);
+    } finally {
+      await client.query('SET default_transaction_read_only = off');
+      await client.query(`ALTER DATABASE "${db}" RESET default_transaction_read_only`);
+      await client.end();
+    }
+  });
+});
