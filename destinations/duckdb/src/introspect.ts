@@ -17,7 +17,7 @@ const DECIMAL = /^DECIMAL\((\d+),\s*(\d+)\)$/i;
 /**
  * A column of a table made elsewhere, of a narrower type than its logical one: a user's INTEGER,
  * SMALLINT… (bigint, within their range), DECIMAL(p, s) (double, within p − s digits before the
- * point and s after), DATE or UUID (text of their form). DuckDB's VARCHAR has no length.
+ * point and s after), FLOAT (double, the digits a single-precision float keeps), DATE or UUID (text of their form). DuckDB's VARCHAR has no length.
  */
 function column(name: string, dataType: string): Column {
   const physical = dataType.toUpperCase();
@@ -25,6 +25,7 @@ function column(name: string, dataType: string): Column {
   if (range) return { name, type: 'bigint', bounds: { physical, min: range[0], max: range[1] } };
   // Read as text, held to their form: a DATE takes a date-time too, and drops its time.
   if (physical === 'DATE' || physical === 'UUID') return { name, type: 'string', bounds: { physical, format: physical === 'DATE' ? 'date' : 'uuid' } };
+  if (physical === 'FLOAT') return { name, type: 'double', bounds: { physical, single: true } };
   const decimal = DECIMAL.exec(physical);
   if (decimal) {
     const [p, scale] = [Number(decimal[1]), Number(decimal[2])];

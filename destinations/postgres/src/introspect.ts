@@ -21,7 +21,8 @@ const INTEGER_RANGES: Readonly<Record<string, readonly [number, number]>> = {
 /**
  * What a column of a narrower type than its logical one holds (`ColumnBounds`): a user's
  * `varchar(n)` or `char(n)` (n characters; n bytes on Redshift), `smallint` or `integer`,
- * `numeric(p, s)`, or a `uuid` or `date` (read as text, held to their form). Stowage's own
+ * `numeric(p, s)`, `real` (a single-precision float), or a `uuid` or `date` (read as text, held
+ * to their form). Stowage's own
  * columns (`text`, `bigint`, `double precision`; Redshift's `varchar(65535)`, which the
  * warehouse's limit already covers) have none.
  */
@@ -35,6 +36,7 @@ export function catalogBounds(c: CatalogColumn, lengthIn: 'characters' | 'bytes'
     return { physical: `${type}(${n})`, maxLength: n, lengthIn };
   }
   if (type === 'uuid' || type === 'date') return { physical: type, format: type };
+  if (type === 'real') return { physical: type, single: true };
   if (type === 'numeric' && c.numeric_precision !== null && c.numeric_scale !== null) {
     const [p, scale] = [Number(c.numeric_precision), Number(c.numeric_scale)];
     return { physical: `numeric(${p},${scale})`, scale, below: 10 ** (p - scale) };

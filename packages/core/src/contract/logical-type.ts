@@ -35,4 +35,9 @@ export interface ColumnBounds {
    * drops its time without a word).
    */
   format?: 'uuid' | 'date';
+  /**
+   * A single-precision float (PostgreSQL's and Redshift's `real`, DuckDB's `FLOAT`): 24 bits of
+   * mantissa, so that `16777217` or `0.123456789012` would be stored rounded, without a word.
+   */
+  single?: boolean;
 }

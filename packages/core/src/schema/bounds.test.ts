@@ -41,4 +41,13 @@ describe('outOfBounds', () => {
     expect(outOfBounds('2024-02-29', date)).toBeUndefined();
     expect(outOfBounds('9999-12-31', date)).toBeUndefined();
   });
+
+  it('holds a single-precision float column to the numbers it reads back as sent, rather than rounded', () => {
+    const real = { physical: 'real', single: true };
+    for (const kept of [0.1, 1.5, -2.25, 16_777_216, 123.456, 1e-10, 3.4e38, 0, -0]) expect(outOfBounds(kept, real), String(kept)).toBeUndefined();
+    expect(outOfBounds(16_777_217, real)).toBe("the value is more than the column's type real (a single-precision float) holds: it would read back as 16777216");
+    expect(outOfBounds(0.123456789012, real)).toBe("the value is more than the column's type real (a single-precision float) holds: it would read back as 0.12345679");
+    expect(outOfBounds(1e39, real)).toMatch(/read back as Infinity$/);
+    expect(outOfBounds(1e-50, real)).toMatch(/read back as 0$/);
+  });
 });

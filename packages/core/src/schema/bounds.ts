@@ -19,6 +19,22 @@ const FORMATS: Readonly<Record<NonNullable<ColumnBounds['format']>, { test: (val
 };
 
 /**
+ * The number a single-precision float column gives back for a double, as its shortest decimal text
+ * reads (what the warehouse prints, and every client reads): `0.1`, stored as the float nearest to
+ * it, reads back 0.1; `16777217` reads back 16777216. Infinity past its range, 0 below it.
+ */
+function readBackFromSingle(value: number): number {
+  const single = Math.fround(value);
+  if (single === value || !Number.isFinite(single) || single === 0) return single;
+  // A float's shortest text has at most 9 significant digits.
+  for (let digits = 1; digits < 9; digits++) {
+    const text = Number(single.toPrecision(digits));
+    if (Math.fround(text) === single) return text;
+  }
+  return Number(single.toPrecision(9));
+}
+
+/**
  * Why a value, already of its column's logical type, does not fit the column's narrower physical
  * type (`ColumnBounds`); undefined when it fits. Values of Stowage's own columns never come here.
  */
@@ -42,6 +58,10 @@ export function outOfBounds(value: unknown, bounds: ColumnBounds): string | unde
     // Integers a double cannot hold arrive as their digits (`parseJsonExactly`): far out of any narrower range.
     const n = Number(value);
     return n < bounds.min || n > bounds.max ? `the value is outside ${bounds.min} to ${bounds.max}, the range of the column's type ${physical}` : undefined;
+  }
+  if (typeof value === 'number' && bounds.single) {
+    const stored = readBackFromSingle(value);
+    if (stored !== value) return `the value is more than the column's type ${physical} (a single-precision float) holds: it would read back as ${stored}`;
   }
   if (typeof value === 'number' && bounds.below !== undefined && bounds.scale !== undefined) {
     if (Math.abs(value) >= bounds.below) return `the value is ${bounds.below} or more in absolute value, more than the column's type ${physical} holds`;

@@ -101,5 +101,27 @@ export function casts(dut: DestinationUnderTest): void {
       expect(reasons).toMatch(/10000 or more in absolute value/);
       await h.close();
     });
+
+    it("quarantines a number a single-precision REAL column of the user's would round, and stores one it reads back as sent", async () => {
+      const h = await Harness.create(dut);
+      const { quote, physicalType } = dut.destination.dialect;
+      const [score] = names('score');
+      await h.execute(`CREATE SCHEMA ${quote('engage_default')}`);
+      await h.execute(`CREATE TABLE ${quote('engage_default')}.${quote('identifies')} (${quote('id')} ${physicalType('string')}, ${quote(score!)} REAL)`);
+      await h.calls([
+        identify('u1', { score: 0.5 }, { messageId: 'f1' }),
+        identify('u2', { score: 0.1 }, { messageId: 'f2' }),
+        identify('u3', { score: 16_777_217 }, { messageId: 'f3' }),
+        identify('u4', { score: 0.123456789012 }, { messageId: 'f4' }),
+      ]);
+      expect(await h.sync()).toMatchObject({ status: 'Partial', rejects: 2 });
+      // A driver reads the float back as the double nearest to it, or as its shortest text.
+      const rows = (await h.rows('identifies', ['id', score!], ['id'])).map((r) => [r.id, r[score!] === null ? null : Math.fround(Number(r[score!]))]);
+      expect(rows).toEqual([['f1', 0.5], ['f2', Math.fround(0.1)], ['f3', null], ['f4', null]]);
+      const rejects = await h.rows('_stowage_rejects', ['id', 'value', 'reason'], ['id']);
+      expect(rejects.map((r) => [r.id, r.value])).toEqual([['f3', '16777217'], ['f4', '0.123456789012']]);
+      expect(String(rejects[0]!.reason)).toMatch(/more than the column's type \w+ \(a single-precision float\) holds: it would read back as 16777216/);
+      await h.close();
+    });
   });
 }
