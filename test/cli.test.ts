@@ -15,9 +15,12 @@ import { BIN, project, stowage, tempDir } from './support/cli.js';
  */
 async function syncWhileStateHeld(dir: string, warehouse: string, file: string) {
   const state = await DuckDBInstance.create(join(dir, '.stowage', 'state.duckdb'));
-  const sync = stowage(['sync', warehouse], { cwd: dir });
+  // Held until the sync says it waits for it, however long a busy machine takes to get there.
+  let waiting!: () => void;
+  const waits = new Promise<void>((done) => (waiting = done));
+  const sync = stowage(['sync', warehouse], { cwd: dir, onStderr: (soFar) => soFar.includes('waiting for the profile state') && waiting() });
   try {
-    await new Promise((done) => setTimeout(done, 3_000));
+    await Promise.race([waits, sync]);
     (await DuckDBInstance.create(join(dir, file))).closeSync();
   } finally {
     state.closeSync();

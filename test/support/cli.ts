@@ -28,13 +28,16 @@ export interface CliResult {
 }
 
 /** Runs the `stowage` command as a user would, in `cwd`, optionally killing it after `killAfterMs`. */
-export function stowage(args: string[], opts: { cwd: string; env?: Record<string, string>; killAfterMs?: number; input?: string }): Promise<CliResult> {
+export function stowage(args: string[], opts: { cwd: string; env?: Record<string, string>; killAfterMs?: number; input?: string; onStderr?: (soFar: string) => void }): Promise<CliResult> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      opts.onStderr?.(stderr);
+    });
     if (opts.input !== undefined) child.stdin.end(opts.input);
     const timer = opts.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs);
     child.on('close', (code, signal) => {

@@ -5,7 +5,8 @@ import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb
 import { engineThreads, HeldTooLongError, openDuckDBFile, openLoadDir, writeLoadLines, type Column, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
 import { shareInstance, type SharedInstance } from './shared-instances.js';
 import { csvEncoders, csvLines, csvRelation } from './csv-load.js';
-import { introspectColumns, introspectPinnedColumns, introspectSchema, schemaExists } from './introspect.js';
+import { introspectAllPinnedColumns, introspectCatalog, introspectColumns, introspectPinnedColumns, introspectSchema, schemaExists } from './introspect.js';
+import { mayChangeCatalog, type Catalog, type PinnedCatalog } from './catalog-cache.js';
 import type { DuckDBSettings } from './settings.js';
 
 /** Plain JS values from DuckDB's: safe bigints as numbers, timestamps as ISO-8601 strings. */
@@ -164,6 +165,8 @@ export class DuckDBDriver implements Driver {
   private rowsWritten = 0;
   /** Between BEGIN and COMMIT or ROLLBACK: no renewal then. */
   private inTransaction = false;
+  /** A statement of the transaction under way may have changed the catalog: other sessions see it at COMMIT. */
+  private catalogChangedInTransaction = false;
   /** The WAL's size after the session's last commit (see checkpointedByCommit). */
   private walAtCommit = 0;
 
@@ -322,20 +325,39 @@ export class DuckDBDriver implements Driver {
     return /^TransactionContext Error: .*conflict/i.test((error as Error)?.message ?? '');
   }
 
+  /**
+   * After a statement that may have changed the catalog (a DDL statement, or one that failed), the
+   * catalog the sessions on the file keep is read again at the next look; inside a transaction,
+   * again at its end too, when the other sessions see the change.
+   */
+  private catalogMayHaveChanged(sql: string, failed: boolean): void {
+    if (!failed && !mayChangeCatalog(sql)) return;
+    this.hold.catalog.changed();
+    if (this.inTransaction) this.catalogChangedInTransaction = true;
+  }
+
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    let failed = true;
     try {
       const rows = (await this.on((c) => c.run(sql, params as DuckDBValue[]))).rowsChanged;
       this.rowsWritten += rows;
+      failed = false;
       return rows;
     } catch (error) {
       throw this.explained(error);
+    } finally {
+      this.catalogMayHaveChanged(sql, failed);
     }
   }
 
   async query<T extends Record<string, unknown>>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    const reader = await this.on((c) => c.runAndReadAll(sql, params as DuckDBValue[])).catch((error: unknown) => {
-      throw this.explained(error);
-    });
+    let failed = true;
+    const reader = await this.on((c) => c.runAndReadAll(sql, params as DuckDBValue[]))
+      .then((r) => ((failed = false), r))
+      .catch((error: unknown) => {
+        throw this.explained(error);
+      })
+      .finally(() => this.catalogMayHaveChanged(sql, failed));
     return reader.getRowObjectsJS().map((row) => {
       const out: Record<string, unknown> = {};
       for (const key in row) out[key] = toPlain(row[key]);
@@ -343,14 +365,19 @@ export class DuckDBDriver implements Driver {
     });
   }
 
+  /** The whole catalog, for the sessions on the file to keep (`CatalogCache`). */
+  private readCatalog = (): Promise<Catalog> => this.on((c) => introspectCatalog(c));
+
+  // Inside a transaction, where this session may see changes of its own no other does yet, the
+  // catalog is read for the look alone, not taken from (or kept for) the sessions on the file.
   async columns(schema: string, table: string): Promise<Column[] | undefined> {
-    const columns = await this.explaining(this.on((c) => introspectColumns(c, schema, table)));
+    const columns = await this.explaining(this.inTransaction ? this.on((c) => introspectColumns(c, schema, table)) : this.hold.catalog.table(this.readCatalog, schema, table));
     await this.fitMemoryTo(columns?.length ?? 0);
     return columns;
   }
 
   async tables(schema: string): Promise<Map<string, Column[]>> {
-    const tables = await this.explaining(this.on((c) => introspectSchema(c, schema)));
+    const tables = await this.explaining(this.inTransaction ? this.on((c) => introspectSchema(c, schema)) : this.hold.catalog.schema(this.readCatalog, schema));
     let widest = 0;
     for (const columns of tables.values()) widest = Math.max(widest, columns.length);
     await this.fitMemoryTo(widest);
@@ -362,8 +389,11 @@ export class DuckDBDriver implements Driver {
   }
 
   pinnedColumns(schema: string): Promise<Map<string, Map<string, string>>> {
-    return this.explaining(this.on((c) => introspectPinnedColumns(c, schema)));
+    return this.explaining(this.inTransaction ? this.on((c) => introspectPinnedColumns(c, schema)) : this.hold.catalog.pinned(this.readPinned, schema));
   }
+
+  /** Every schema's pinned columns, for the sessions on the file to keep (`CatalogCache`). */
+  private readPinned = (): Promise<PinnedCatalog> => this.on((c) => introspectAllPinnedColumns(c));
 
   /** CSV (see csv-load.ts): a JSON column's value is JSON text, which DuckDB parses as it loads it. */
   writeLoadFile(columns: readonly Column[], rows: readonly Row[]): Promise<LoadFile> {
@@ -400,6 +430,7 @@ export class DuckDBDriver implements Driver {
       const result = await fn();
       await this.on((c) => c.run('COMMIT'));
       this.inTransaction = false;
+      this.endTransactionForCatalog(false);
       // After the commit, which stands whatever the checkpoint does: a failed one only leaves the
       // memory to the next commit's turn.
       if (this.loadedSinceCheckpoint.size >= CHECKPOINT_AFTER_TABLES) {
@@ -418,9 +449,16 @@ export class DuckDBDriver implements Driver {
     } catch (error) {
       await this.on((c) => c.run('ROLLBACK')).catch(() => undefined);
       this.inTransaction = false;
+      this.endTransactionForCatalog(true);
       // COMMIT itself runs out of memory where a checkpoint comes with it.
       throw this.explained(error);
     }
+  }
+
+  /** A transaction ended: what it changed of the catalog is now every session's, or undone (rolled back). */
+  private endTransactionForCatalog(rolledBack: boolean): void {
+    if (rolledBack || this.catalogChangedInTransaction) this.hold.catalog.changed();
+    this.catalogChangedInTransaction = false;
   }
 
   /**

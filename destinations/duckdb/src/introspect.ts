@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Column, ColumnBounds } from '@stowage/core';
 import { dialect } from './dialect.js';
+import { foldName, type Catalog, type PinnedCatalog } from './catalog-cache.js';
 
 /** Integer types narrower than BIGINT: their ranges. */
 const INTEGER_RANGES: Readonly<Record<string, readonly [number, number]>> = {
@@ -58,6 +59,23 @@ export async function introspectColumns(connection: DuckDBConnection, schema: st
   return rows.map((r) => column(r.column_name, r.data_type));
 }
 
+/** Every table of every schema of the database with its columns, in one query, names folded (`foldName`). */
+export async function introspectCatalog(connection: DuckDBConnection): Promise<Catalog> {
+  const reader = await connection.runAndReadAll(
+    `SELECT ${folded('table_schema')} AS table_schema, ${folded('table_name')} AS table_name, ${folded('column_name')} AS column_name, data_type FROM information_schema.columns
+      WHERE table_catalog = current_database() ORDER BY table_schema, table_name, ordinal_position`,
+  );
+  const catalog: Catalog = new Map();
+  for (const r of reader.getRowObjectsJS() as Array<{ table_schema: string; table_name: string; column_name: string; data_type: string }>) {
+    let tables = catalog.get(r.table_schema);
+    if (!tables) catalog.set(r.table_schema, (tables = new Map()));
+    let columns = tables.get(r.table_name);
+    if (!columns) tables.set(r.table_name, (columns = []));
+    columns.push(column(r.column_name, r.data_type));
+  }
+  return catalog;
+}
+
 /** Every table of a schema with its columns, in one query. */
 export async function introspectSchema(connection: DuckDBConnection, schema: string): Promise<Map<string, Column[]>> {
   const reader = await connection.runAndReadAll(
@@ -90,27 +108,35 @@ export async function schemaExists(connection: DuckDBConnection, schema: string)
  * widening ALTER would then fail that sync and every one after it.
  */
 export async function introspectPinnedColumns(connection: DuckDBConnection, schema: string): Promise<Map<string, Map<string, string>>> {
+  return (await introspectAllPinnedColumns(connection, schema)).get(foldName(schema)) ?? new Map();
+}
+
+/** `introspectPinnedColumns` of every schema of the database (or of `only`), by schema, names folded (`foldName`). */
+export async function introspectAllPinnedColumns(connection: DuckDBConnection, only?: string): Promise<PinnedCatalog> {
+  const where = (column: string) => (only === undefined ? '' : ` AND ${folded(column)} = ${folded('$1')}`);
   const reader = await connection.runAndReadAll(
-    `SELECT ${folded('table_name')} AS table_name, ${folded('column_name')} AS column_name, why FROM (
-     SELECT c.table_name, c.column_name, 'the table has the index ' || to_json(i.index_name) || ', which keeps the type of its every column' AS why
+    `SELECT ${folded('schema_name')} AS schema_name, ${folded('table_name')} AS table_name, ${folded('column_name')} AS column_name, why FROM (
+     SELECT c.table_schema AS schema_name, c.table_name, c.column_name, 'the table has the index ' || to_json(i.index_name) || ', which keeps the type of its every column' AS why
        FROM information_schema.columns c
        JOIN duckdb_indexes() i ON i.table_name = c.table_name AND i.schema_name = c.table_schema AND i.database_name = current_database()
-      WHERE ${folded('c.table_schema')} = ${folded('$1')} AND c.table_catalog = current_database()
+      WHERE c.table_catalog = current_database()${where('c.table_schema')}
      UNION ALL
-     SELECT table_name, unnest(constraint_column_names), 'a ' || constraint_type || ' constraint holds it'
+     SELECT schema_name, table_name, unnest(constraint_column_names), 'a ' || constraint_type || ' constraint holds it'
        FROM duckdb_constraints()
-      WHERE database_name = current_database() AND ${folded('schema_name')} = ${folded('$1')} AND constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'CHECK')
+      WHERE database_name = current_database()${where('schema_name')} AND constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'CHECK')
      UNION ALL
-     SELECT c.table_name, c.column_name, 'the table has a generated column, which keeps the type of the columns it reads'
+     SELECT c.table_schema, c.table_name, c.column_name, 'the table has a generated column, which keeps the type of the columns it reads'
        FROM information_schema.columns c
        JOIN duckdb_tables() t ON t.table_name = c.table_name AND t.schema_name = c.table_schema AND t.database_name = current_database()
-      WHERE ${folded('c.table_schema')} = ${folded('$1')} AND c.table_catalog = current_database() AND t.sql ILIKE '%GENERATED ALWAYS AS%')`,
-    [schema],
+      WHERE c.table_catalog = current_database()${where('c.table_schema')} AND t.sql ILIKE '%GENERATED ALWAYS AS%')`,
+    only === undefined ? [] : [only],
   );
-  const pinned = new Map<string, Map<string, string>>();
-  for (const r of reader.getRowObjectsJS() as Array<{ table_name: string; column_name: string; why: string }>) {
-    let columns = pinned.get(r.table_name);
-    if (!columns) pinned.set(r.table_name, (columns = new Map()));
+  const pinned: PinnedCatalog = new Map();
+  for (const r of reader.getRowObjectsJS() as Array<{ schema_name: string; table_name: string; column_name: string; why: string }>) {
+    let tables = pinned.get(r.schema_name);
+    if (!tables) pinned.set(r.schema_name, (tables = new Map()));
+    let columns = tables.get(r.table_name);
+    if (!columns) tables.set(r.table_name, (columns = new Map()));
     if (!columns.has(r.column_name)) columns.set(r.column_name, r.why);
   }
   return pinned;

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { DuckDBInstance } from '@duckdb/node-api';
+import { CatalogCache } from './catalog-cache.js';
 
 /**
  * One DuckDB engine per database file in a process. Two instances opened on one file in one
@@ -10,7 +11,7 @@ import type { DuckDBInstance } from '@duckdb/node-api';
  * of its own, and the last to close closes it. The instance keeps the settings of the session
  * that opened it (memory limit, threads).
  */
-const instances = new Map<string, { instance: Promise<DuckDBInstance>; sessions: number }>();
+const instances = new Map<string, { instance: Promise<DuckDBInstance>; sessions: number; catalog: CatalogCache }>();
 
 /** A session's hold on the process's instance on a file. */
 export interface SharedInstance {
@@ -26,16 +27,18 @@ export interface SharedInstance {
   renew: (letGo: () => void) => Promise<DuckDBInstance | undefined>;
   /** Whether this session alone holds the instance, on a file: a renewal would take place. */
   alone: () => boolean;
+  /** The database's catalog as the sessions on the file last read it (`CatalogCache`), shared by them. */
+  catalog: CatalogCache;
 }
 
 /** The process's instance on `path` (made by `create` when there is none), and how to let go of it. */
 export async function shareInstance(path: string, create: () => Promise<DuckDBInstance>): Promise<SharedInstance> {
   // An in-memory database is a database of its own for every session that asks for one.
-  if (path === ':memory:' || path === '') return { instance: await create(), release: () => undefined, renew: () => Promise.resolve(undefined), alone: () => false };
+  if (path === ':memory:' || path === '') return { instance: await create(), release: () => undefined, renew: () => Promise.resolve(undefined), alone: () => false, catalog: new CatalogCache() };
   const key = resolve(path);
   let entry = instances.get(key);
   if (!entry) {
-    entry = { instance: create(), sessions: 0 };
+    entry = { instance: create(), sessions: 0, catalog: new CatalogCache() };
     instances.set(key, entry);
     // A failed open is not kept: the next session tries again (the file's lock may be released by then).
     entry.instance.catch(() => {
@@ -64,6 +67,7 @@ export async function shareInstance(path: string, create: () => Promise<DuckDBIn
     instance,
     release,
     alone,
+    catalog: shared.catalog,
     renew: async (letGo) => {
       if (!alone()) return undefined;
       let closed = false;
