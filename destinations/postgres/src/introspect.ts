@@ -79,6 +79,17 @@ export async function introspectColumns(client: pg.Client, reading: CatalogReadi
   return rows.map((r) => column(r, reading));
 }
 
+/** A table's generated columns and identity columns GENERATED ALWAYS, which no statement may set (`Driver.computedColumns`). */
+export async function introspectComputedColumns(client: pg.Client, schema: string, table: string): Promise<Set<string>> {
+  const { rows } = await client.query<{ name: string }>(
+    `SELECT a.attname AS name
+       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped AND (a.attgenerated <> '' OR a.attidentity = 'a')`,
+    [schema, table],
+  );
+  return new Set(rows.map((r) => r.name));
+}
+
 /**
  * Per table of the schema, its dropped columns: PostgreSQL keeps their places (`attisdropped`)
  * until the table is made again, and counts them toward its 1,600 columns.

@@ -46,6 +46,27 @@ describe(`PostgreSQL: the users refresh (${server.label})`, () => {
     await h.close();
   });
 
+  it("leaves the columns the server computes to it when the owner adds them to users: a generated column, an identity column, beside one of values it keeps", async () => {
+    const h = await Harness.create(postgresUnderTest(server));
+    await h.calls([identify('u1', { plan: 'pro' }, { messageId: 'a1', timestamp: at(1) }), identify('u2', { plan: 'duo' }, { messageId: 'a2', timestamp: at(2) })]);
+    expect(await h.sync()).toMatchObject({ status: 'Success' });
+    await h.execute('ALTER TABLE engage_default.users ADD COLUMN plan_upper text GENERATED ALWAYS AS (upper(plan)) STORED');
+    await h.execute('ALTER TABLE engage_default.users ADD COLUMN row_no bigint GENERATED ALWAYS AS IDENTITY');
+    await h.execute("ALTER TABLE engage_default.users ADD COLUMN crm text");
+    await h.execute("UPDATE engage_default.users SET crm = 'crm-' || id");
+    // Setting the generated or the identity column failed this sync, and every one after it.
+    await h.calls([identify('u1', { plan: 'team' }, { messageId: 'a3', timestamp: at(3) })]);
+    expect(await h.sync()).toMatchObject({ status: 'Success', rows: { users: 0 } });
+    const rows = await h.rows('users', ['id', 'plan', 'plan_upper', 'crm', 'row_no'], ['id']);
+    expect(rows.map(({ row_no: _, ...r }) => r)).toEqual([
+      { id: 'u1', plan: 'team', plan_upper: 'TEAM', crm: 'crm-u1' },
+      { id: 'u2', plan: 'duo', plan_upper: 'DUO', crm: 'crm-u2' },
+    ]);
+    // The recomputed row takes the identity's next value; the other keeps its own.
+    expect(rows.every((r) => r.row_no !== null)).toBe(true);
+    await h.close();
+  });
+
   it('breaks a tie of timestamps by message id compared by code point, whatever the collation of the database or the column', async (context) => {
     const h = await Harness.create(postgresUnderTest(server));
     await h.calls([identify('u0', { plan: 'trial' }, { messageId: 'first', timestamp: at(0) })]);

@@ -121,6 +121,14 @@ export interface Driver {
    */
   droppedColumns?(schema: string): Promise<Map<string, number>>;
   /**
+   * Optional: the columns of a table the warehouse computes itself, which no statement may set
+   * (PostgreSQL's generated columns, and identity columns `GENERATED ALWAYS`). A user may add one
+   * to `users`; the recompute, which copies the columns it does not fill aside and back, leaves
+   * these out (a generated one is computed again; an identity one takes its next value), where
+   * setting them failed every sync. Left out, none is.
+   */
+  computedColumns?(schema: string, table: string): Promise<Set<string>>;
+  /**
    * Optional: whether an error of a write is one a row's data caused (a constraint of the table,
    * a value of the wrong kind: PostgreSQL's SQLSTATE classes 22 and 23, DuckDB's Constraint or
    * Conversion errors), so that the write without that row could succeed. Only then is a failed

@@ -368,13 +368,18 @@ export class LatestRefresh {
    * Recomputes the marked keys from the source table: later rows win, column by column. Returns
    * the rows the table gained, and the keys whose row was too big for the warehouse (quarantined).
    * Columns of the table the recompute does not fill (disabled ones, or a user's own) keep their
-   * values: copied aside before the rows are rewritten, and back after.
+   * values: copied aside before the rows are rewritten, and back after; but for those the
+   * warehouse computes (`Driver.computedColumns`), which it computes again.
    */
   private async recomputeLatest(schema: string, latest: PreparedLatest, keys: string, syncId: string): Promise<{ rows: number; rejects: number }> {
     const { spec } = latest;
     const q = (s: string) => this.dialect.quote(s);
     const filled = new Set(this.latestColumns(latest));
-    const kept = latest.change.exists ? latest.change.columns.map((c) => c.name).filter((c) => !filled.has(c)) : [];
+    let kept = latest.change.exists ? latest.change.columns.map((c) => c.name).filter((c) => !filled.has(c)) : [];
+    if (kept.length > 0 && this.driver.computedColumns) {
+      const computed = await this.driver.computedColumns(schema, spec.table);
+      kept = kept.filter((c) => !computed.has(c));
+    }
     if (kept.length === 0) return this.rewriteLatest(schema, latest, keys, syncId);
     const target = this.sql.table(schema, spec.table);
     const aside = this.sql.table(schema, `${KEPT_PREFIX}${spec.table}`);
