@@ -52,6 +52,7 @@ export async function writeRefusedBatch(writer: TableWriter, batcher: ClassicBat
   const parts: SplitWriter<Call> = {
     write: async (part) => {
       const { ledger: _, ...rows } = await batcher.batch(batch.schema, part, { stream: batch.stream, end: batch.to, syncId: batch.syncId });
+      rows.syncId = batch.syncId;
       // No look at the keys ahead (`SyncKeys`): each part looks for its own, so that a part written
       // by a sync killed among them is not loaded twice by the next.
       // Parts are applied one after another: a part's look for copies that would shape a table
@@ -85,6 +86,9 @@ export async function writeRefusedBatch(writer: TableWriter, batcher: ClassicBat
   }
   // The refused calls set apart, and the ledger past the batch, in one transaction.
   const closing = await writer.apply(await writer.prepare({ schema: batch.schema, tables: [], latest: [], rejects, ledger: { stream: batch.stream, end: batch.to, calls: calls.length, syncId: batch.syncId, ...(calls.length > 0 ? { lastId: calls[calls.length - 1]!.messageId } : {}) } }));
+  // Each refused call is a value set apart by this sync, whether or not its row was there already
+  // (a call refused before, ingested again and refused for the same reason): the sync is Partial.
+  closing.rejects = Math.max(closing.rejects, rejects.length);
   const untold = unwritten.length - told.length;
   closing.notices.push(...told.map((t) => `${t}; it is in _stowage_rejects whole: fix what the warehouse names, then ingest it again (\`stowage refused\` prints it)`));
   if (untold > 0) closing.notices.push(`${untold} more calls refused so, each in _stowage_rejects whole`);

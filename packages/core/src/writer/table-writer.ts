@@ -63,6 +63,8 @@ export interface WriteBatch {
    * one relies on its keys alone (a replay inserts nothing new).
    */
   ledger?: { stream: string; end: LogPosition; calls: number; syncId: string; lastId?: string };
+  /** The sync a batch without a ledger row belongs to (a part of a batch written again in parts), for its rejects' `sync_id`. */
+  syncId?: string;
   /** False when the schema must already exist (an activation's existing schema): never created. */
   createSchema?: boolean;
   /**
@@ -584,7 +586,7 @@ export class TableWriter {
       const text = (v: string) => escapeNul(escapeLoneSurrogates(v));
       const max = this.capabilities.maxStringBytes;
       const rows: Row[] = rejects.flatMap((r) =>
-        rejectParts(text(r.value), r.reason, max).map(({ value, reason }) => ({ id: fittedId(text(r.messageId), max), table_name: r.table, column_name: r.column, value, reason, sync_id: batch.ledger?.syncId ?? null, rejected_at: now })),
+        rejectParts(text(r.value), r.reason, max).map(({ value, reason }) => ({ id: fittedId(text(r.messageId), max), table_name: r.table, column_name: r.column, value, reason, sync_id: batch.ledger?.syncId ?? batch.syncId ?? null, rejected_at: now })),
       );
       prepared.rejects = await this.driver.writeLoadFile(REJECTS_COLUMNS, rows);
       prepared.rejectValues = rejects.length;
@@ -965,7 +967,9 @@ export class TableWriter {
 
   private async quarantine(schema: string, file: LoadFile): Promise<number> {
     const stage = await this.driver.stage('_stowage_stage_rejects', file, { readOnce: true, keys: ['id'], into: { schema, table: REJECTS_TABLE } });
-    const inserted = await this.driver.execute(this.sql.insertNew(schema, REJECTS_TABLE, stage, REJECTS_COLUMNS, ['id', 'table_name', 'column_name']));
+    // A replayed batch finds its rejects there, reason and all; a call refused again, for another
+    // reason (set apart, ingested again, refused again), gets a row for it.
+    const inserted = await this.driver.execute(this.sql.insertNew(schema, REJECTS_TABLE, stage, REJECTS_COLUMNS, ['id', 'table_name', 'column_name', 'reason']));
     await this.driver.dropStage(stage);
     return inserted;
   }

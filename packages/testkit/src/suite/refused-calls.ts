@@ -49,6 +49,35 @@ export function refusedCalls(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('calls a sync Partial each time it sets a call apart, a call ingested again and refused again included, and keeps each reason it was refused for', async () => {
+      const h = await strictIdentifies(dut, 4);
+      const { quote } = dut.destination.dialect;
+      // A quarantined value of a call that loads, in the refused call's batch: its row carries the sync.
+      const calls = [identify('u0', { email: 'u0@example.com', score: 1 }), identify('u1', { plan: 'pro' }, { messageId: 'again' }), identify('u2', { email: 'u2@example.com', score: 'high' })];
+      await h.calls(calls);
+      const first = await h.sync();
+      expect(first).toMatchObject({ status: 'Partial', rejects: 2 });
+      const syncIds = await h.rows('_stowage_rejects', ['id', 'sync_id'], ['id']);
+      expect(syncIds).toEqual([{ id: 'again', sync_id: first.id }, { id: calls[2]!.messageId, sync_id: first.id }]);
+      // Ingested again as it was: refused again, for the same reason.
+      await h.calls([calls[1]!]);
+      const second = await h.sync();
+      expect(second).toMatchObject({ status: 'Partial', calls: 1, rejects: 1 });
+      // A reason that quotes the refused row (PostgreSQL's `Failing row contains (…)`, its load
+      // time too) is another reason each time, and kept; one that does not is kept once.
+      const refusals = async () => (await h.rows('_stowage_rejects', ['id', 'reason'], ['id', 'reason'])).filter((r) => r.id === 'again');
+      const kept = (await refusals()).length;
+      expect(kept).toBeGreaterThanOrEqual(1);
+      expect(kept).toBeLessThanOrEqual(2);
+      // The table changed so that another rule refuses it: that reason is kept beside the first.
+      await h.execute(`ALTER TABLE ${quote('engage_default')}.${quote('identifies')} RENAME TO ${quote('identifies_was')}`);
+      await h.execute(`CREATE TABLE ${quote('engage_default')}.${quote('identifies')} (${quote('id')} ${dut.destination.dialect.physicalType('string')}, ${quote('plan')} ${dut.destination.dialect.physicalType('string')} CHECK (${quote('plan')} <> 'pro'))`);
+      await h.calls([calls[1]!]);
+      expect(await h.sync()).toMatchObject({ status: 'Partial', calls: 1, rejects: 1 });
+      expect(await refusals()).toHaveLength(kept + 1);
+      await h.close();
+    });
+
     it('keeps a refused call longer than a text column holds whole, and `refused` gives it back whole', async () => {
       const { maxStringBytes } = dut.destination.capabilities;
       const h = await strictIdentifies(dut, 4);
