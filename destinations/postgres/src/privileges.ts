@@ -40,6 +40,7 @@ export async function privilegeProblems(client: pg.Client, schemas: readonly str
   if (session.encoding !== 'UTF8' && session.encoding !== 'SQL_ASCII') {
     problems.push(`database "${db}" stores text as ${session.encoding}, which cannot hold every character a call or context may carry: a value outside it fails its sync, or its activation's write, on every try (SQLSTATE 22P05); load into a database created with ENCODING 'UTF8'`);
   }
+  problems.push(...(await notTables(client, tables)));
   // A superuser lacks no privilege; a read-only session stops it all the same.
   if (session.superuser) return problems;
   if (!session.temp) problems.push(`the role "${role}" lacks TEMPORARY on database "${db}" (batches are staged, and users recomputed, in temporary tables): GRANT TEMPORARY ON DATABASE ${ident(db)} TO ${ident(role)}`);
@@ -71,6 +72,24 @@ export async function privilegeProblems(client: pg.Client, schemas: readonly str
 }
 
 /** An activation's table, where it exists: INSERT on it, and its owner's role where it lacks a column the activation writes. */
+/**
+ * An activation's table whose name is taken by a view (or a materialized view, or a foreign
+ * table): it takes no new column, and most take no row, so the activation's events would stay
+ * queued at every write. Whatever the role's privileges.
+ */
+async function notTables(client: pg.Client, tables: readonly ActivationTable[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const t of tables) {
+    const { rows } = await client.query<{ kind: string }>(
+      `SELECT c.relkind AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('v', 'm', 'f')`,
+      [t.schema, t.table],
+    );
+    const kind = ({ v: 'a view', m: 'a materialized view', f: 'a foreign table' } as Record<string, string>)[rows[0]?.kind ?? ''];
+    if (kind) problems.push(`${t.schema}.${t.table}, which ${t.by.join(', ')} writes, is ${kind}, not a table: the activation's events would stay queued at every write; move it aside (ALTER … RENAME), so that a table is made there, or point the activation at another table`);
+  }
+  return problems;
+}
+
 async function activationTableProblems(client: pg.Client, role: string, t: ActivationTable): Promise<string[]> {
   const [found] = (
     await client.query<{ owner: string; owns: boolean; insert: boolean; select: boolean; columns: string[] }>(
@@ -84,6 +103,7 @@ async function activationTableProblems(client: pg.Client, role: string, t: Activ
   if (!found) return [];
   const name = `${ident(t.schema)}.${ident(t.table)}`;
   const by = t.by.join(', ');
+
   const problems: string[] = [];
   // A write reads the table too: whether its message ids are there already.
   const lacking = [found.select ? '' : 'SELECT', found.insert ? '' : 'INSERT'].filter(Boolean);

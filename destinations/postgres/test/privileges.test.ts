@@ -102,6 +102,24 @@ describe(`PostgreSQL: what stowage check says a role lacks (${server.label})`, (
   });
 });
 
+describe(`PostgreSQL: what stowage check says of an activation's table (${server.label})`, () => {
+  it('names a view standing where the table is, whatever the role may do', async () => {
+    const admin = new pg.Client({ connectionString: await server.freshDatabase() });
+    await admin.connect();
+    try {
+      await admin.query('CREATE SCHEMA archive');
+      await admin.query('CREATE VIEW archive.carts AS SELECT 1 AS x');
+      await admin.query('CREATE TABLE archive.vips (id text)');
+      const carts = { schema: 'archive', table: 'carts', columns: ['id'], by: ['activation "a"'] };
+      expect(await privilegeProblems(admin, ['archive'], [], [carts, { ...carts, table: 'vips', by: ['activation "b"'] }])).toEqual([
+        `archive.carts, which activation "a" writes, is a view, not a table: the activation's events would stay queued at every write; move it aside (ALTER … RENAME), so that a table is made there, or point the activation at another table`,
+      ]);
+    } finally {
+      await admin.end();
+    }
+  });
+});
+
 // A server's databases may be made in another encoding; PGlite holds one database, made in UTF8.
 describe.skipIf(!server.copy)(`PostgreSQL: a database that cannot hold every character (${server.label})`, () => {
   it('is named by stowage check, and a value it refuses fails with what to do', async () => {
