@@ -23,8 +23,9 @@ export type PinnedCatalog = Map<string, Map<string, Map<string, string>>>;
  * kept until a session changes the catalog (`changed`). DuckDB lists a schema's columns by going
  * through every column of the database, whatever the filter: a sync of many spaces read one schema
  * at a time, each read costing as much as the whole catalog (200 spaces of 7 tables: ~70 ms a
- * read, two a space, and an empty sync took 25 s). No other process writes the file meanwhile:
- * DuckDB lets one process hold it.
+ * read, two a space, and an empty sync took 25 s). No other process writes the file meanwhile
+ * (DuckDB lets one process hold it), but for the moment a session lets go of it to renew the
+ * instance (shared-instances.ts), after which the catalog is read again.
  */
 export class CatalogCache {
   private generation = 0;

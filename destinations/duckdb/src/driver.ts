@@ -310,10 +310,11 @@ export class DuckDBDriver implements Driver {
 
   /**
    * One table's: a Catalog error (a view where the table was, a table dropped or changed by hand
-   * since its columns were read), a Binder error (a column it lacks) or a Permission error.
+   * since its columns were read) or a Binder error (a column it lacks). Not a Permission error:
+   * DuckDB has no privileges on a table, only on the whole database (opened read-only, say).
    */
   tableError(error: unknown): boolean {
-    return /^(Catalog|Binder|Permission) Error/.test((error as Error)?.message ?? '');
+    return /^(Catalog|Binder) Error/.test((error as Error)?.message ?? '');
   }
 
   /**

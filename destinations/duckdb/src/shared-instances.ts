@@ -78,6 +78,8 @@ export async function shareInstance(path: string, create: () => Promise<DuckDBIn
         // A session of this process that asks meanwhile waits for the new instance.
         shared.instance = create();
         instance = await shared.instance;
+        // Another process may have taken the file between the two, and changed its catalog.
+        shared.catalog.changed();
       } catch (error) {
         // Nothing is left open, and no session of the process joins what is gone: the next opens the file anew.
         if (!closed) {

@@ -196,14 +196,18 @@ export class PgDriver implements Driver {
   }
 
   /**
-   * One table's: SQLSTATE class 42 (a privilege the role lacks, a relation or column that is not
-   * there, a view where a table was: `42809`), or `55000` (a view that takes no INSERT). Not a
-   * table made meanwhile by another session, which is its being busy.
+   * One table's: what it is (`42809`, a view or another object where a table was; `42P01`, a table
+   * dropped since its columns were read; `42703` and `42804`, a column it lacks, or of another
+   * type, since; `55000`, a view that takes no INSERT), or a privilege on it (`42501` naming a
+   * table: `permission denied for table carts`, `must be owner of table carts`). Not a privilege on
+   * the database or a schema (temporary tables, CREATE), nor any other of class 42 (a syntax
+   * error, a function missing): those are every activation's, the warehouse's.
    */
   tableError(error: unknown): boolean {
     const code = (error as { code?: unknown })?.code;
     if (madeMeanwhile(error)) return false;
-    return typeof code === 'string' && (/^42/.test(code) || code === '55000');
+    if (code === '42501') return /(permission denied for (table|relation|view|materialized view)|must be owner of (table|relation|view))/i.test((error as Error)?.message ?? '');
+    return code === '42809' || code === '42P01' || code === '42703' || code === '42804' || (code === '55000' && /view/i.test((error as Error)?.message ?? ''));
   }
 
   /**

@@ -79,12 +79,16 @@ export async function introspectColumns(client: pg.Client, reading: CatalogReadi
   return rows.map((r) => column(r, reading));
 }
 
-/** A table's generated columns and identity columns GENERATED ALWAYS, which no statement may set (`Driver.computedColumns`). */
+/**
+ * A table's generated columns and identity columns GENERATED ALWAYS, which no statement may set
+ * (`Driver.computedColumns`). Read through `to_jsonb`: `attgenerated` is PostgreSQL 12's, `attidentity` 10's.
+ */
 export async function introspectComputedColumns(client: pg.Client, schema: string, table: string): Promise<Set<string>> {
   const { rows } = await client.query<{ name: string }>(
     `SELECT a.attname AS name
        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped AND (a.attgenerated <> '' OR a.attidentity = 'a')`,
+      WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped
+        AND (coalesce(to_jsonb(a) ->> 'attgenerated', '') <> '' OR coalesce(to_jsonb(a) ->> 'attidentity', '') = 'a')`,
     [schema, table],
   );
   return new Set(rows.map((r) => r.name));

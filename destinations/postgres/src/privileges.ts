@@ -32,7 +32,12 @@ export async function privilegeProblems(client: pg.Client, schemas: readonly str
   const { role, db } = session;
   if (session.read_only === 'on') {
     // Where it is set says what to undo: the database's setting, or the role's (or a standby).
-    const undo = session.read_only_source === 'database' ? `ALTER DATABASE ${ident(db)} SET default_transaction_read_only = off` : `ALTER ROLE ${ident(role)} SET default_transaction_read_only = off`;
+    const undo =
+      session.read_only_source === 'database'
+        ? `ALTER DATABASE ${ident(db)} SET default_transaction_read_only = off`
+        : session.read_only_source === 'database user'
+          ? `ALTER ROLE ${ident(role)} IN DATABASE ${ident(db)} SET default_transaction_read_only = off`
+          : `ALTER ROLE ${ident(role)} SET default_transaction_read_only = off`;
     problems.push(`sessions of role "${role}" are read-only (default_transaction_read_only, or a standby server): point the warehouse at the primary, or ${undo}`);
   }
   // Text is stored as sent: a database in another encoding refuses every character outside it
@@ -71,7 +76,6 @@ export async function privilegeProblems(client: pg.Client, schemas: readonly str
   return problems;
 }
 
-/** An activation's table, where it exists: INSERT on it, and its owner's role where it lacks a column the activation writes. */
 /**
  * An activation's table whose name is taken by a view (or a materialized view, or a foreign
  * table): it takes no new column, and most take no row, so the activation's events would stay
@@ -90,6 +94,7 @@ async function notTables(client: pg.Client, tables: readonly ActivationTable[]):
   return problems;
 }
 
+/** An activation's table, where it exists: INSERT on it, and its owner's role where it lacks a column the activation writes. */
 async function activationTableProblems(client: pg.Client, role: string, t: ActivationTable): Promise<string[]> {
   const [found] = (
     await client.query<{ owner: string; owns: boolean; insert: boolean; select: boolean; columns: string[] }>(

@@ -48,3 +48,24 @@ describe('PgDriver.rowError', () => {
     expect(busyError(pgError('23505', 'duplicate key value violates unique constraint "users_email"'))).toBe(false);
   });
 });
+
+describe('PgDriver.tableError', () => {
+  const tableError = (error: unknown) => PgDriver.prototype.tableError.call(undefined, error);
+  it("tells one table's refusal (what stands in its place, a privilege on it) from the warehouse's, which holds back every activation", () => {
+    expect(tableError(pgError('42809', 'ALTER action ADD COLUMN cannot be performed on relation "carts"'))).toBe(true);
+    expect(tableError(pgError('42P01', 'relation "archive.carts" does not exist'))).toBe(true);
+    expect(tableError(pgError('42703', 'column "cart_id" of relation "carts" does not exist'))).toBe(true);
+    expect(tableError(pgError('55000', 'cannot insert into view "carts"'))).toBe(true);
+    expect(tableError(pgError('42501', 'db: permission denied for table carts (SQLSTATE 42501)'))).toBe(true);
+    expect(tableError(pgError('42501', 'must be owner of table carts'))).toBe(true);
+    // Privileges on the database or a schema, a function or syntax: every activation's.
+    expect(tableError(pgError('42501', 'permission denied to create temporary tables in database "analytics"'))).toBe(false);
+    expect(tableError(pgError('42501', 'permission denied for schema archive'))).toBe(false);
+    expect(tableError(pgError('42601', 'syntax error at or near "("'))).toBe(false);
+    expect(tableError(pgError('42883', 'function md5(integer) does not exist'))).toBe(false);
+    expect(tableError(pgError('55000', 'cannot execute INSERT in a read-only transaction'))).toBe(false);
+    expect(tableError(pgError('23502', 'null value in column "email"'))).toBe(false);
+    expect(tableError(new Error('Connection terminated unexpectedly'))).toBe(false);
+    expect(tableError(pgError('23505', 'duplicate key value violates unique constraint "pg_class_relname_nsp_index"'))).toBe(false);
+  });
+});

@@ -12,7 +12,7 @@ import { withFileLock } from '../log/file-lock.js';
 import { comparePositions, LOG_START, type LogPosition } from '../log/position.js';
 import type { Change } from '../runs/run.js';
 import { ActionWriteSession, type ActivationOutcome, type FlushResult, type PreparedEvents } from './action-write-session.js';
-import { MOST_SPLIT_WRITES, splitFailedWrite, type SplitWriter, type Unwritten } from '../writer/split-failed-write.js';
+import { MOST_SPLIT_WRITES, splitFailedWrite, type Unwritten } from '../writer/split-failed-write.js';
 import { makeFolder } from '../process/make-folder.js';
 
 export type { ActivationOutcome, FlushResult };
@@ -397,13 +397,15 @@ export class StorageActionsPath {
             }
             try {
               for (const e of await writeSlice(session, activation, events, sorting)) held.push({ a: name, e });
-            } catch (error) {
-              if (error instanceof MissingSchemaError) session.hold(events.length, `activation "${name}": ${error.message}`, name);
-              // Its own table refuses the write (a privilege revoked, a view in its place): the
-              // others of the space are written; checked against a warehouse that still answers.
-              else if (session.tableError(error) && (await session.answers())) session.holdTableRefused(activation, events.length, error);
+            } catch (thrown) {
+              // The events of the slice a write took before the error are not queued again.
+              const { error, unwritten } = thrown instanceof SliceNotWritten ? thrown : { error: thrown, unwritten: events };
+              if (error instanceof MissingSchemaError) session.hold(unwritten.length, `activation "${name}": ${error.message}`, name);
+              // Its own table refuses the write (a privilege on it revoked, a view in its place):
+              // the others of the space are written; checked against a warehouse that still answers.
+              else if (session.tableError(error) && (await session.answers())) session.holdTableRefused(activation, unwritten.length, error);
               else throw error;
-              held.push(...events.map((e) => ({ a: name, e })));
+              held.push(...unwritten.map((e) => ({ a: name, e })));
             }
           }
           if (held.length > 0) await outbox.append(held);
@@ -428,15 +430,39 @@ interface Sorting {
   refused: Set<string>;
 }
 
+/** A slice's write that failed after some of its writes took their events: the error, and the events not written. */
+class SliceNotWritten {
+  constructor(
+    readonly error: unknown,
+    readonly unwritten: ActionEvent[],
+  ) {}
+}
+
 /**
  * Writes one activation's events of a slice of the queue. When the warehouse fails the write on a
  * row's data, the write is split until the events it refuses on their own are set apart
  * (`splitFailedWrite`); their ids are kept (`Sorting.refused`), so that a later drain tries each
  * of them alone, one write each, rather than splitting its slice again. Returns the events that
  * stay queued, with a notice for a few of the reasons. Throws when the warehouse itself fails
- * (the session then fails and everything stays queued), or when the schema is missing.
+ * (the session then fails and everything stays queued), or when the schema is missing; where
+ * some of its writes took their events before, a SliceNotWritten with the events left.
  */
 async function writeSlice(session: ActionWriteSession, activation: ActivationConfig, events: ActionEvent[], sorting: Sorting): Promise<ActionEvent[]> {
+  const written = new Set<ActionEvent>();
+  const write = async (part: ActionEvent[]) => {
+    await session.write(activation, part);
+    for (const e of part) written.add(e);
+  };
+  try {
+    return await sortSlice(session, activation, events, sorting, write);
+  } catch (error) {
+    if (written.size === 0) throw error;
+    throw new SliceNotWritten(error, events.filter((e) => !written.has(e)));
+  }
+}
+
+/** `writeSlice`'s sorting of the slice, each write through `write`, which keeps what it took. */
+async function sortSlice(session: ActionWriteSession, activation: ActivationConfig, events: ActionEvent[], sorting: Sorting, write: (part: ActionEvent[]) => Promise<void>): Promise<ActionEvent[]> {
   const refusedBefore = events.filter((e) => sorting.refused.has(e.messageId));
   const others = refusedBefore.length === 0 ? events : events.filter((e) => !sorting.refused.has(e.messageId));
   const refused: Array<Unwritten<ActionEvent>> = [];
@@ -444,10 +470,10 @@ async function writeSlice(session: ActionWriteSession, activation: ActivationCon
   let unsorted = 0;
   if (others.length > 0) {
     try {
-      await session.write(activation, others);
+      await write(others);
     } catch (error) {
       if (error instanceof MissingSchemaError) throw error;
-      for (const part of await splitFailedWrite(splitWriter(session, activation), others, error, sorting.budget)) {
+      for (const part of await splitFailedWrite({ write, rowError: (e) => session.rowError(e), answers: () => session.answers() }, others, error, sorting.budget)) {
         stay.push(...part.events);
         if (part.refused) refused.push(part);
         else unsorted += part.events.length;
@@ -462,7 +488,7 @@ async function writeSlice(session: ActionWriteSession, activation: ActivationCon
     }
     sorting.budget.writes--;
     try {
-      await session.write(activation, [event]);
+      await write([event]);
       sorting.refused.delete(event.messageId);
     } catch (error) {
       if (error instanceof MissingSchemaError || !session.rowError(error) || !(await session.answers())) throw error;
@@ -473,11 +499,6 @@ async function writeSlice(session: ActionWriteSession, activation: ActivationCon
   for (const part of refused) for (const e of part.events) sorting.refused.add(e.messageId);
   noticeRefusals(session, activation.name, refused, unsorted);
   return stay;
-}
-
-/** The session as `splitFailedWrite` uses it, for one activation. */
-function splitWriter(session: ActionWriteSession, activation: ActivationConfig): SplitWriter<ActionEvent> {
-  return { write: (part) => session.write(activation, part), rowError: (e) => session.rowError(e), answers: () => session.answers() };
 }
 
 /** The notices of the events an activation's slice left queued: one per reason for a few reasons, the rest counted. */

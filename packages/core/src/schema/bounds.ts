@@ -20,8 +20,9 @@ const FORMATS: Readonly<Record<NonNullable<ColumnBounds['format']>, { test: (val
 
 /**
  * The number a single-precision float column gives back for a double, as its shortest decimal text
- * reads (what the warehouse prints, and every client reads): `0.1`, stored as the float nearest to
- * it, reads back 0.1; `16777217` reads back 16777216. Infinity past its range, 0 below it.
+ * reads (what the warehouse prints; a client that reads the float itself gets the float): `0.1`,
+ * stored as the float nearest to it, reads back 0.1; `16777217` reads back 16777216. Infinity past
+ * its range, 0 below it.
  */
 function readBackFromSingle(value: number): number {
   const single = Math.fround(value);
