@@ -28,6 +28,30 @@ function exactNumber(value: string): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
+/**
+ * A decimal's value as its sign, its digits without leading or trailing zeros, and the power of ten
+ * after them: `"0.10"`, `"1e-1"` and `"1.0E-1"` alike; zero's digits are `0`.
+ */
+function decimalParts(text: string): string {
+  const [, sign, whole, fraction = '', power = '0'] = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text) ?? [];
+  let digits = `${whole ?? ''}${fraction}`.replace(/^0+/, '');
+  if (digits === '') return '0';
+  let exponent = Number(power) - fraction.length;
+  const kept = digits.replace(/0+$/, '');
+  exponent += digits.length - kept.length;
+  digits = kept;
+  return `${sign}${digits}e${exponent}`;
+}
+
+/**
+ * Whether a number written as text is the double it reads as, spelt as that double's shortest
+ * text (`"0.1"`, `"1.50"`, `"1e22"`); not where the double would change it (`"9007199254740993.0"`
+ * is 2^53 + 1, stored as 2^53; `"0.12345678901234567890123"` would keep 17 digits).
+ */
+function sameAsDouble(value: string, n: number): boolean {
+  return decimalParts(value) === (n === 0 ? '0' : decimalParts(String(n).replace('e+', 'e')));
+}
+
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const INTEGER_TEXT = /^-?[1-9]\d*$/;
@@ -96,6 +120,10 @@ export function castTo(value: unknown, type: LogicalType): CastResult {
         // An integer's digits (read so because a double would change them) that a double does not hold.
         if (n !== undefined && INTEGER_TEXT.test(value) && BigInt(value) !== BigInt(n)) {
           return { ok: false, reason: `${describe(value)} is an integer a double column cannot hold exactly (it would be stored as ${exactNumberText(n)})` };
+        }
+        // Other numbers' text (a fraction, an exponent) against the double's shortest spelling.
+        if (n !== undefined && !INTEGER_TEXT.test(value) && !sameAsDouble(value, n)) {
+          return { ok: false, reason: `${describe(value)} has more digits than a double column holds (it would be stored as ${String(n)})` };
         }
         if (n !== undefined) return cast(n);
       }

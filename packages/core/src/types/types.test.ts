@@ -72,6 +72,15 @@ describe('castTo', () => {
     for (const v of ['9999-12-31T23:59:59-01:00', '0000-01-01T00:00:00Z']) expect(reason(v), v).toMatch(/is not a moment of the years 0001 to 9999/);
   });
 
+  it('takes a number written as text into a double column only where the double gives its digits back', () => {
+    for (const [text, value] of [['1.50', 1.5], ['1e22', 1e22], ['1E-7', 1e-7], ['0.0', 0], ['12.3400', 12.34], ['9007199254740992.0', 2 ** 53], ['1.7976931348623157e308', Number.MAX_VALUE]] as const) {
+      expect(castTo(text, 'double'), text).toEqual({ ok: true, value, cast: true });
+    }
+    expect(castTo('9007199254740993.0', 'double')).toEqual({ ok: false, reason: 'the string "9007199254740993.0" has more digits than a double column holds (it would be stored as 9007199254740992)' });
+    expect(castTo('90071992547409930e-1', 'double')).toMatchObject({ ok: false });
+    expect(castTo('0.12345678901234567890123', 'double')).toEqual({ ok: false, reason: 'the string "0.12345678901234567890123" has more digits than a double column holds (it would be stored as 0.12345678901234568)' });
+  });
+
   it('stores an integer past 2^53 in an integer column as its exact digits, never through a double', () => {
     // String(2 ** 60) is 1152921504606847000: the double's shortest spelling, another integer.
     expect(castTo(2 ** 60, 'bigint')).toEqual({ ok: true, value: '1152921504606846976', cast: false });

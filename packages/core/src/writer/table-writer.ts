@@ -967,9 +967,10 @@ export class TableWriter {
 
   private async quarantine(schema: string, file: LoadFile): Promise<number> {
     const stage = await this.driver.stage('_stowage_stage_rejects', file, { readOnce: true, keys: ['id'], into: { schema, table: REJECTS_TABLE } });
-    // A replayed batch finds its rejects there, reason and all; a call refused again, for another
-    // reason (set apart, ingested again, refused again), gets a row for it.
-    const inserted = await this.driver.execute(this.sql.insertNew(schema, REJECTS_TABLE, stage, REJECTS_COLUMNS, ['id', 'table_name', 'column_name', 'reason']));
+    // One row per value however often it is set apart: a replayed batch finds its rejects there,
+    // and so does a run sent again under another id (its reason names that run), or a call
+    // ingested again and refused again (its sync is Partial all the same: `writeRefusedBatch`).
+    const inserted = await this.driver.execute(this.sql.insertNew(schema, REJECTS_TABLE, stage, REJECTS_COLUMNS, ['id', 'table_name', 'column_name']));
     await this.driver.dropStage(stage);
     return inserted;
   }
