@@ -108,7 +108,6 @@ async function activationTableProblems(client: pg.Client, role: string, t: Activ
   if (!found) return [];
   const name = `${ident(t.schema)}.${ident(t.table)}`;
   const by = t.by.join(', ');
-
   const problems: string[] = [];
   // A write reads the table too: whether its message ids are there already.
   const lacking = [found.select ? '' : 'SELECT', found.insert ? '' : 'INSERT'].filter(Boolean);

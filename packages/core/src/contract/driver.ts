@@ -141,10 +141,10 @@ export interface Driver {
    * Optional: whether an error says the warehouse refused a statement for what one table is or
    * who may write it (a privilege the role lacks on it, a view or a table changed by hand in its
    * place: PostgreSQL's `42809`, `42P01`, `42703`, a `42501` naming the table; DuckDB's Catalog and
-   * Binder errors), so that writes to
-   * other tables could succeed. A Storage Actions write that fails so holds back its activation's
-   * events alone (queued, the write Partial) while the space's other activations are written;
-   * any other error fails the write of the space as a whole. Left out, no error is a table's.
+   * Binder errors), so that writes to other tables could succeed. A Storage Actions write that
+   * fails so holds back its activation's events alone (queued, the write Partial) while the
+   * space's other activations are written; any other error fails the write of the space as a
+   * whole. Left out, no error is a table's.
    */
   tableError?(error: unknown): boolean;
   /**

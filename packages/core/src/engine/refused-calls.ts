@@ -108,10 +108,6 @@ export async function readRefusedCalls(driver: Driver, dialect: Dialect, schema:
     `SELECT ${q('id')}, ${q('value')}, ${q('reason')} FROM ${q(schema)}.${q(REJECTS_TABLE)} WHERE ${q('column_name')} = ${dialect.param(1)} AND ${q('value')} <> ${dialect.param(1)} ORDER BY ${q('rejected_at')}, ${q('id')}, ${q('reason')}`,
     [''],
   );
-  // A call longer than a text column holds was kept in parts; a call refused more than once (for
-  // other reasons, or one quoting the refused row) is given once, as first kept.
-  const seen = new Set<string>();
-  return joinRejectParts(rows.map((r) => ({ id: String(r.id), value: String(r.value), reason: String(r.reason) })))
-    .filter((r) => !seen.has(r.id) && seen.add(r.id))
-    .map((r) => r.value);
+  // A call longer than a text column holds was kept in parts.
+  return joinRejectParts(rows.map((r) => ({ id: String(r.id), value: String(r.value), reason: String(r.reason) }))).map((r) => r.value);
 }
