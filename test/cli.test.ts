@@ -182,6 +182,34 @@ describe('the stowage command', () => {
     expect(check.stdout + check.stderr).toContain('computation "carts" of space "shop" is configured as a journey_step, but its profile state holds it as a linked_audience');
   });
 
+  it('names in check a view standing where a table a sync or an activation writes is, and no other view', async () => {
+    const dir = project({
+      spaces: { shop: { id: 'spa_shop', computations: { vip: { type: 'audience' }, carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', warehouse: 'local', table: 'carts' } } } },
+    });
+    const db = await DuckDBInstance.create(join(dir, 'warehouse.duckdb'));
+    const c = await db.connect();
+    for (const sql of [
+      'CREATE SCHEMA engage_shop',
+      'CREATE SCHEMA shop',
+      'CREATE TABLE engage_shop.seen (id VARCHAR)',
+      // The table of vip's entries, users, and an activation's table; a report of the user's own.
+      'CREATE VIEW engage_shop.audience_entered AS SELECT * FROM engage_shop.seen',
+      'CREATE VIEW engage_shop."Users" AS SELECT * FROM engage_shop.seen',
+      'CREATE VIEW engage_shop.vip_report AS SELECT * FROM engage_shop.seen',
+      'CREATE VIEW shop.carts AS SELECT 1 AS x',
+    ]) await c.run(sql);
+    c.closeSync();
+    db.closeSync();
+    const check = await stowage(['check'], { cwd: dir });
+    expect(check.code, check.stdout + check.stderr).toBe(1);
+    const named = check.stdout.split('\n').filter((line) => line.includes('not a table'));
+    expect(named).toEqual([
+      'warehouse local (duckdb): engage_shop.users is a view, not a table: Stowage recomputes its rows at every sync, so every sync fails on it; move it aside (ALTER … RENAME TO another name): the next sync makes the table again, whole, from identifies',
+      'warehouse local (duckdb): engage_shop.audience_entered is a view, not a table: Stowage adds the columns and rows of calls to it, so every sync fails on it; move it aside (ALTER … RENAME TO another name) and put the table back under its name (ALTER TABLE … RENAME TO audience_entered), or let the next sync make it anew, holding the rows loaded from then on',
+      'warehouse local (duckdb): shop.carts, which activation "a" writes, is a view, not a table: the activation\'s events would stay queued at every write; move it aside (ALTER … RENAME), so that a table is made there, or point the activation at another table',
+    ]);
+  });
+
   it('tells a run whose changes no warehouse loads and no activation writes', async () => {
     const dir = project({ warehouses: { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' }, spaces: [] } } });
     writeFileSync(join(dir, 'r1.json'), JSON.stringify({ space: 'shop', computation: 'vip', id: 'r1', profiles: [{ userId: 'u1' }] }));

@@ -5,7 +5,7 @@ import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb
 import { engineThreads, HeldTooLongError, openDuckDBFile, openLoadDir, writeLoadLines, type Column, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
 import { shareInstance, type SharedInstance } from './shared-instances.js';
 import { csvEncoders, csvLines, csvRelation } from './csv-load.js';
-import { introspectAllPinnedColumns, introspectCatalog, introspectColumns, introspectPinnedColumns, introspectSchema, schemaExists } from './introspect.js';
+import { introspectAllPinnedColumns, introspectCatalog, introspectColumns, introspectPinnedColumns, introspectSchema, introspectViews, schemaExists } from './introspect.js';
 import { mayChangeCatalog, type Catalog, type PinnedCatalog } from './catalog-cache.js';
 import type { DuckDBSettings } from './settings.js';
 
@@ -387,6 +387,10 @@ export class DuckDBDriver implements Driver {
 
   schemaExists(schema: string): Promise<boolean> {
     return this.explaining(this.on((c) => schemaExists(c, schema)));
+  }
+
+  notTables(schema: string, names: readonly string[]): Promise<Array<{ name: string; kind: string }>> {
+    return this.explaining(this.on((c) => introspectViews(c, schema, names)));
   }
 
   pinnedColumns(schema: string): Promise<Map<string, Map<string, string>>> {

@@ -92,6 +92,20 @@ export async function introspectSchema(connection: DuckDBConnection, schema: str
   return tables;
 }
 
+/**
+ * The names among `names` that a view of the schema takes (DuckDB has no materialized or foreign
+ * tables), as `Driver.notTables` says them. A view's columns are in information_schema.columns
+ * beside a table's, so the catalog read alone cannot tell one from the other.
+ */
+export async function introspectViews(connection: DuckDBConnection, schema: string, names: readonly string[]): Promise<Array<{ name: string; kind: string }>> {
+  const reader = await connection.runAndReadAll(
+    `SELECT ${folded('view_name')} AS name FROM duckdb_views() WHERE database_name = current_database() AND NOT internal AND ${folded('schema_name')} = ${folded('$1')}`,
+    [schema],
+  );
+  const views = new Set((reader.getRowObjectsJS() as Array<{ name: string }>).map((r) => r.name));
+  return names.filter((name) => views.has(foldName(name))).map((name) => ({ name, kind: 'a view' }));
+}
+
 /** Whether the database (not an attached one) has a schema of that name. */
 export async function schemaExists(connection: DuckDBConnection, schema: string): Promise<boolean> {
   const reader = await connection.runAndReadAll(`SELECT 1 FROM information_schema.schemata WHERE catalog_name = current_database() AND ${folded('schema_name')} = ${folded('$1')}`, [schema]);

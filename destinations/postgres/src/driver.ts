@@ -5,6 +5,7 @@ import { openLoadDir, redact, type ActivationTable, type Column, type Dialect, t
 import { clientConfig, secondTry } from './client-config.js';
 import { secretsOf, settingsTarget } from './connection.js';
 import { privilegeProblems } from './privileges.js';
+import { notTables } from './not-tables.js';
 import { lockHolders } from './lock-holders.js';
 import { introspectColumns, introspectComputedColumns, introspectDroppedColumns, introspectPinnedColumns, introspectSchema, schemaExists, type CatalogReading } from './introspect.js';
 import type { Loader } from './load/loader.js';
@@ -245,6 +246,10 @@ export class PgDriver implements Driver {
 
   schemaExists(schema: string): Promise<boolean> {
     return this.run(() => schemaExists(this.client, schema));
+  }
+
+  notTables(schema: string, names: readonly string[]): Promise<Array<{ name: string; kind: string }>> {
+    return this.run(() => notTables(this.client, schema, names));
   }
 
   pinnedColumns(schema: string): Promise<Map<string, Map<string, string>>> {

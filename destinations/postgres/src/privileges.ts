@@ -45,7 +45,6 @@ export async function privilegeProblems(client: pg.Client, schemas: readonly str
   if (session.encoding !== 'UTF8' && session.encoding !== 'SQL_ASCII') {
     problems.push(`database "${db}" stores text as ${session.encoding}, which cannot hold every character a call or context may carry: a value outside it fails its sync, or its activation's write, on every try (SQLSTATE 22P05); load into a database created with ENCODING 'UTF8'`);
   }
-  problems.push(...(await notTables(client, tables)));
   // A superuser lacks no privilege; a read-only session stops it all the same.
   if (session.superuser) return problems;
   if (!session.temp) problems.push(`the role "${role}" lacks TEMPORARY on database "${db}" (batches are staged, and users recomputed, in temporary tables): GRANT TEMPORARY ON DATABASE ${ident(db)} TO ${ident(role)}`);
@@ -73,24 +72,6 @@ export async function privilegeProblems(client: pg.Client, schemas: readonly str
     problems.push(`${t.schema}.${t.table} is owned by "${t.owner}", not "${role}": Stowage adds its columns as values arrive, which only the owner may (GRANT ALL is not enough): ALTER TABLE ${ident(t.schema)}.${ident(t.table)} OWNER TO ${ident(role)}`);
   }
   for (const t of tables) problems.push(...(await activationTableProblems(client, role, t)));
-  return problems;
-}
-
-/**
- * An activation's table whose name is taken by a view (or a materialized view, or a foreign
- * table): it takes no new column, and most take no row, so the activation's events would stay
- * queued at every write. Whatever the role's privileges.
- */
-async function notTables(client: pg.Client, tables: readonly ActivationTable[]): Promise<string[]> {
-  const problems: string[] = [];
-  for (const t of tables) {
-    const { rows } = await client.query<{ kind: string }>(
-      `SELECT c.relkind AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('v', 'm', 'f')`,
-      [t.schema, t.table],
-    );
-    const kind = ({ v: 'a view', m: 'a materialized view', f: 'a foreign table' } as Record<string, string>)[rows[0]?.kind ?? ''];
-    if (kind) problems.push(`${t.schema}.${t.table}, which ${t.by.join(', ')} writes, is ${kind}, not a table: the activation's events would stay queued at every write; move it aside (ALTER … RENAME), so that a table is made there, or point the activation at another table`);
-  }
   return problems;
 }
 

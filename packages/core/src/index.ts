@@ -14,6 +14,7 @@ export { ClassicRows, eventTimestamp, type CallRows, type RawRow } from './class
 export { callsFromChange } from './classic/calls-from-change.js';
 export { eventTablesCut, MAX_EVENT_TABLES_PER_BATCH } from './classic/event-tables-cut.js';
 export * from './classic/tables.js';
+export { notATable } from './classic/not-a-table.js';
 export * from './runs/index.js';
 export * from './config/index.js';
 export * from './history/index.js';

@@ -183,6 +183,11 @@ export class Harness {
     await this.withDriver(warehouse, async (driver) => void (await driver.execute(sql)));
   }
 
+  /** What `Driver.notTables` says of these names of a schema; undefined where the driver cannot tell. */
+  async notTables(schema: string, names: readonly string[], warehouse = 'wh'): Promise<Array<{ name: string; kind: string }> | undefined> {
+    return this.withDriver(warehouse, async (driver) => driver.notTables?.(schema, names));
+  }
+
   async schemaExists(schema: string, warehouse = 'wh'): Promise<boolean> {
     return this.withDriver(warehouse, (driver) => driver.schemaExists(schema));
   }

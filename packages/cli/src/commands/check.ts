@@ -1,6 +1,6 @@
 import { existsSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { activationColumns, ColumnNamer, makeFolder, redact, type ActivationTable, type IdentifierRules, type Stowage } from '@stowage/core';
+import { activationColumns, ClassicRows, ColumnNamer, IDENTIFIES, makeFolder, notATable, redact, TRACKS, USERS, type ActivationTable, type Driver, type IdentifierRules, type Stowage } from '@stowage/core';
 import { destinations } from '../registry.js';
 import { strandedNotices } from './run.js';
 
@@ -47,6 +47,7 @@ export async function check(stowage: Stowage): Promise<string[]> {
         // Connected: a failure to ask is said as such, not as a connection refused.
         const present = (schema: string) => !problems.some((p) => p.startsWith(`schema "${schema}" does not exist`));
         problems.push(...((await driver.privilegeProblems?.(schemas.filter(present), classic, tables.filter((t) => present(t.schema))).catch((error: unknown) => [`could not ask the server for the role's privileges: ${(error as Error).message}`])) ?? []));
+        problems.push(...(await notTablesProblems(driver, classicTables(stowage, w.name, destination.dialect.identifiers), tables.filter((t) => present(t.schema)))));
       } finally {
         await driver.close();
       }
@@ -91,6 +92,50 @@ function schemasOf(stowage: Stowage, warehouse: string): { schemas: string[]; cl
     }
   }
   return { schemas: [...schemas], classic, existing };
+}
+
+/**
+ * The Classic tables a warehouse's syncs write, by schema: `identifies`, `users`, `tracks` and the
+ * table of each event its computations send. A directly ingested call's event may have a table of
+ * its own too, which no configuration names.
+ */
+function classicTables(stowage: Stowage, warehouse: string, rules: IdentifierRules): Map<string, string[]> {
+  const w = stowage.config.warehouses[warehouse]!;
+  const rows = new ClassicRows(rules);
+  const bySchema = new Map<string, string[]>();
+  for (const name of w.spaces) {
+    const tables = new Set([IDENTIFIES, USERS, TRACKS]);
+    for (const c of Object.values(stowage.config.spaces[name]?.computations ?? {})) {
+      const settings = c.warehouses[warehouse];
+      if (!settings?.track) continue;
+      for (const event of c.type === 'audience' ? [settings.enteredEvent, settings.exitedEvent] : [settings.computedEvent]) tables.add(rows.eventTable(event));
+    }
+    bySchema.set(`${w.schemaPrefix}${name}`, [...tables]);
+  }
+  return bySchema;
+}
+
+/**
+ * A view (or a materialized view, a foreign table) standing where a table Stowage writes is: it
+ * takes no new column, and most take no row, so every sync, or every write of the activation,
+ * would fail on it (`Driver.notTables`).
+ */
+async function notTablesProblems(driver: Driver, classic: ReadonlyMap<string, string[]>, tables: readonly ActivationTable[]): Promise<string[]> {
+  if (!driver.notTables) return [];
+  const problems: string[] = [];
+  try {
+    for (const [schema, names] of classic) {
+      for (const { name, kind } of await driver.notTables(schema, names)) problems.push(notATable(schema, name, kind));
+    }
+    for (const t of tables) {
+      for (const { kind } of await driver.notTables(t.schema, [t.table])) {
+        problems.push(`${t.schema}.${t.table}, which ${t.by.join(', ')} writes, is ${kind}, not a table: the activation's events would stay queued at every write; move it aside (ALTER … RENAME), so that a table is made there, or point the activation at another table`);
+      }
+    }
+  } catch (error) {
+    problems.push(`could not ask the server whether its tables are tables: ${(error as Error).message}`);
+  }
+  return problems;
 }
 
 /** The tables a warehouse's activations write, each with the columns their mappings name (`Driver.privilegeProblems`). */

@@ -61,6 +61,15 @@ export interface Driver {
    */
   privilegeProblems?(schemas: readonly string[], owned: readonly string[], tables?: readonly ActivationTable[]): Promise<string[]>;
   /**
+   * Optional: which of these names of a schema something other than a table stands in place of
+   * (a view, a materialized view, a foreign table), each with what it is (`a view`). Such an
+   * object takes no new column, and most take no row: every write to it fails, however often it
+   * is tried. Asked by `stowage check` for the tables a warehouse's syncs and activations write,
+   * and when a Classic sync fails on a table (`tableError`), so that the error says what to move.
+   * Names as the warehouse spells them.
+   */
+  notTables?(schema: string, names: readonly string[]): Promise<Array<{ name: string; kind: string }>>;
+  /**
    * Optional: the other sessions holding locks on tables of the schema, each in one line (who,
    * which lock, since when), told when a sync was kept waiting (`busyError`).
    */

@@ -28,6 +28,8 @@ import type { Driver } from '../contract/driver.js';
 import { IdsOfEmptyTables, lookPays, type SyncKeys } from '../writer/sync-keys.js';
 import { messageIds } from '../classic/message-ids.js';
 import { USERS } from '../classic/tables.js';
+import { notATable } from '../classic/not-a-table.js';
+import { failedTable } from '../writer/failed-table.js';
 import { eventTablesCut } from '../classic/event-tables-cut.js';
 import { ClassicBatcher } from './classic-batch.js';
 import { ActivationMarkers } from './activation-markers.js';
@@ -1031,7 +1033,8 @@ export class Stowage {
         const message = (error as Error).message ?? String(error);
         // A full disk, said as such where the error names no file (the state folder's, the load files').
         const full = message.includes('a disk Stowage writes to is full') ? undefined : fullDiskAdvice(error, [this.config.stateDir]);
-        record.error = redact(full ? `${message} (${full})` : message, destination.secrets(warehouse.settings));
+        const advice = full ?? (driver && (await notATableAdvice(driver, error)));
+        record.error = redact(advice ? `${message} (${advice})` : message, destination.secrets(warehouse.settings));
       } finally {
         await driver?.close().catch(() => undefined);
         // Release the state file: `stowage run` in another process must be able to open it.
@@ -1564,3 +1567,14 @@ function classicStream(warehouse: string, space: string, logId: string | undefin
   return logId === undefined ? `classic/${warehouse}/${space}` : `classic/${warehouse}/${space}/${logId}`;
 }
 
+/**
+ * Where a sync failed on one table (`Driver.tableError`) that a view, or another object that is no
+ * table, stands in place of: what to move (`notATable`). The warehouse's words alone ("Can only
+ * modify view with ALTER VIEW statement") name neither the table nor the way out. Best effort.
+ */
+async function notATableAdvice(driver: Driver, error: unknown): Promise<string | undefined> {
+  const failed = failedTable(error);
+  if (!failed || !driver.notTables || !driver.tableError?.(error)) return undefined;
+  const [found] = await driver.notTables(failed.schema, [failed.table]).catch(() => []);
+  return found && notATable(failed.schema, found.name, found.kind);
+}

@@ -1,3 +1,4 @@
+import { onTable } from './failed-table.js';
 import { escapeLoneSurrogates } from '../ids/id-text.js';
 import { fittedId, rejectParts } from './reject-parts.js';
 import type { Capabilities } from '../contract/capabilities.js';
@@ -862,37 +863,10 @@ export class TableWriter {
     // A table that feeds a latest-value table is read again to mark its keys; the others only by their insert.
     const readAgain = new Set(prepared.dirty.map((spec) => spec.source));
 
-    for (const { change, key, file, within, keys, checked } of prepared.tables) {
-      await this.applyChange(schema, change, result.notices, [key]);
-      if (!file) continue;
-      if (checked && this.loadsDirectly()) {
-        // Every row is new (the sync's look at its keys, or its own): straight in, no look at the table.
-        await this.driver.loadInto!(schema, change.table, file);
-        failpoint('writer:after-stage');
-        result.rows[change.table] = file.rows;
-        continue;
-      }
-      if (checked) {
-        // Every row is new (the sync's look at its keys): no look at the table.
-        const stage = await this.driver.stage(`_stowage_stage_${change.table}`, file, { readOnce: !readAgain.has(change.table), keys: [key], into: { schema, table: change.table } });
-        stages.set(change.table, stage);
-        failpoint('writer:after-stage');
-        result.rows[change.table] = await this.driver.execute(this.sql.insertAll(schema, change.table, stage, file.columns));
-        continue;
-      }
-      // Most batches bring only new keys: then the rows go straight in, without a stage.
-      if (keys && !(await this.driver.holdsAnyKey!(schema, change.table, key, keys))) {
-        await this.driver.loadInto!(schema, change.table, file);
-        failpoint('writer:after-stage');
-        result.rows[change.table] = file.rows;
-        continue;
-      }
-      const stage = await this.driver.stage(`_stowage_stage_${change.table}`, file, { readOnce: !readAgain.has(change.table), keys: [key], into: { schema, table: change.table } });
-      stages.set(change.table, stage);
-      failpoint('writer:after-stage');
-      const inserted = await this.driver.execute(this.sql.insertNew(schema, change.table, stage, file.columns, [key], within), within ? within.spans.flatMap((span) => [span.from, span.to]) : []);
-      result.rows[change.table] = inserted;
-      result.duplicates += file.rows - inserted;
+    for (const table of prepared.tables) {
+      await this.applyTable(schema, table, result, readAgain, stages).catch((error: unknown) => {
+        throw onTable(error, schema, table.change.table);
+      });
     }
 
     // Marked as they come, without looking for an earlier mark of the same key: the refresh
@@ -911,6 +885,40 @@ export class TableWriter {
     for (const stage of stages.values()) await this.driver.dropStage(stage);
     failpoint('writer:before-commit');
     return result;
+  }
+
+  /** One table of a batch: its DDL, then its rows, straight in or through a stage. */
+  private async applyTable(schema: string, { change, key, file, within, keys, checked }: PreparedBatch['tables'][number], result: WriteResult, readAgain: ReadonlySet<string>, stages: Map<string, string>): Promise<void> {
+    await this.applyChange(schema, change, result.notices, [key]);
+    if (!file) return;
+    if (checked && this.loadsDirectly()) {
+      // Every row is new (the sync's look at its keys, or its own): straight in, no look at the table.
+      await this.driver.loadInto!(schema, change.table, file);
+      failpoint('writer:after-stage');
+      result.rows[change.table] = file.rows;
+      return;
+    }
+    if (checked) {
+      // Every row is new (the sync's look at its keys): no look at the table.
+      const stage = await this.driver.stage(`_stowage_stage_${change.table}`, file, { readOnce: !readAgain.has(change.table), keys: [key], into: { schema, table: change.table } });
+      stages.set(change.table, stage);
+      failpoint('writer:after-stage');
+      result.rows[change.table] = await this.driver.execute(this.sql.insertAll(schema, change.table, stage, file.columns));
+      return;
+    }
+    // Most batches bring only new keys: then the rows go straight in, without a stage.
+    if (keys && !(await this.driver.holdsAnyKey!(schema, change.table, key, keys))) {
+      await this.driver.loadInto!(schema, change.table, file);
+      failpoint('writer:after-stage');
+      result.rows[change.table] = file.rows;
+      return;
+    }
+    const stage = await this.driver.stage(`_stowage_stage_${change.table}`, file, { readOnce: !readAgain.has(change.table), keys: [key], into: { schema, table: change.table } });
+    stages.set(change.table, stage);
+    failpoint('writer:after-stage');
+    const inserted = await this.driver.execute(this.sql.insertNew(schema, change.table, stage, file.columns, [key], within), within ? within.spans.flatMap((span) => [span.from, span.to]) : []);
+    result.rows[change.table] = inserted;
+    result.duplicates += file.rows - inserted;
   }
 
   /** Whether this driver loads a batch straight into its tables when none of its keys is there yet. */
@@ -961,8 +969,21 @@ export class TableWriter {
    * (`LatestRefresh`); returns the rows each table gained. Runs after the batches of a sync, and
    * again after a sync killed before it could (the marks are still there).
    */
-  refreshLatest(schema: string, specs: readonly LatestValueTable[], syncId = '', whenBusy?: (error: unknown) => Promise<boolean>, out?: LatestRefreshCounts, committed?: () => void): Promise<LatestRefreshCounts> {
-    return this.latest.refresh(schema, specs, syncId, whenBusy, out, committed);
+  async refreshLatest(
+    schema: string,
+    specs: readonly LatestValueTable[],
+    syncId = '',
+    whenBusy?: (error: unknown) => Promise<boolean>,
+    out: LatestRefreshCounts = { rows: {}, rejects: 0, notices: [] },
+    committed?: () => void,
+  ): Promise<LatestRefreshCounts> {
+    // A table at a time, so that an error names the table it failed on (a view in place of users).
+    for (const spec of specs) {
+      await this.latest.refresh(schema, [spec], syncId, whenBusy, out, committed).catch((error: unknown) => {
+        throw onTable(error, schema, spec.table);
+      });
+    }
+    return out;
   }
 
   private async quarantine(schema: string, file: LoadFile): Promise<number> {

@@ -235,6 +235,51 @@ export function schemaEvolution(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    // A user who wants `identifies` without a column, or `users` as Segment's docs call it ("an
+    // aggregate view"), may put a view in the table's place. The warehouse's refusal names
+    // neither the table nor the way out: the error says which table and what to do.
+    it('fails a sync on a view standing in place of identifies or users, naming it and how to move it aside; once moved, the calls load once', async () => {
+      const h = await Harness.create(dut);
+      const { quote } = dut.destination.dialect;
+      const [plan, tier] = names('plan', 'tier');
+      const table = (name: string) => `${quote('engage_default')}.${quote(name)}`;
+      await h.calls([identify('u1', { plan: 'pro' }, { messageId: 'i1', timestamp: at(1) })]);
+      expect((await h.sync()).status).toBe('Success');
+      await h.execute(`ALTER TABLE ${table('identifies')} RENAME TO ${quote('identifies_kept')}`);
+      await h.execute(`CREATE VIEW ${table('identifies')} AS SELECT * FROM ${table('identifies_kept')}`);
+      // A driver that cannot tell (no `notTables`) fails the sync with the warehouse's words alone.
+      const seen = await h.notTables('engage_default', ['identifies', 'users']);
+      if (seen) expect(seen).toEqual([{ name: 'identifies', kind: 'a view' }]);
+      const hint = (text: string) => (seen ? expect.stringContaining(text) : expect.any(String));
+      // A new trait: its column cannot be added to a view.
+      await h.calls([identify('u1', { tier: 'gold' }, { messageId: 'i2', timestamp: at(2) })]);
+      const failed = await h.stowage.sync('wh');
+      expect(failed.status).toBe('Failure');
+      expect(failed.error).toEqual(hint('engage_default.identifies is a view, not a table: Stowage adds the columns and rows of calls to it, so every sync fails on it; move it aside'));
+      await h.execute(`DROP VIEW ${table('identifies')}`);
+      await h.execute(`ALTER TABLE ${table('identifies_kept')} RENAME TO ${quote('identifies')}`);
+      expect(await h.sync()).toMatchObject({ status: 'Success', rows: { identifies: 1 } });
+      expect(await h.rows('identifies', ['id', plan!, tier!])).toEqual([
+        { id: 'i1', [plan!]: 'pro', [tier!]: null },
+        { id: 'i2', [plan!]: null, [tier!]: 'gold' },
+      ]);
+
+      // users as a view no warehouse can write through (DISTINCT).
+      await h.execute(`ALTER TABLE ${table('users')} RENAME TO ${quote('users_kept')}`);
+      await h.execute(`CREATE VIEW ${table('users')} AS SELECT DISTINCT * FROM ${table('users_kept')}`);
+      await h.calls([identify('u2', { plan: 'basic' }, { messageId: 'i3', timestamp: at(3) })]);
+      const refused = await h.stowage.sync('wh');
+      expect(refused.status).toBe('Failure');
+      expect(refused.error).toEqual(hint('engage_default.users is a view, not a table: Stowage recomputes its rows at every sync, so every sync fails on it; move it aside (ALTER … RENAME TO another name): the next sync makes the table again, whole, from identifies'));
+      await h.execute(`DROP VIEW ${table('users')}`);
+      expect(await h.sync()).toMatchObject({ status: 'Success' });
+      expect(await h.rows('users', ['id', plan!, tier!])).toEqual([
+        { id: 'u1', [plan!]: 'pro', [tier!]: 'gold' },
+        { id: 'u2', [plan!]: 'basic', [tier!]: null },
+      ]);
+      await h.close();
+    });
+
     // Runs on every warehouse: where bigint → double is declared, it is withheld for this test,
     // so the writer must fall back to the quarantine on this warehouse too.
     it('quarantines a fraction of a later sync in an integer column where the warehouse declares no in-place widening', async () => {
