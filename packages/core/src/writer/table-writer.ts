@@ -969,14 +969,7 @@ export class TableWriter {
    * (`LatestRefresh`); returns the rows each table gained. Runs after the batches of a sync, and
    * again after a sync killed before it could (the marks are still there).
    */
-  async refreshLatest(
-    schema: string,
-    specs: readonly LatestValueTable[],
-    syncId = '',
-    whenBusy?: (error: unknown) => Promise<boolean>,
-    out: LatestRefreshCounts = { rows: {}, rejects: 0, notices: [] },
-    committed?: () => void,
-  ): Promise<LatestRefreshCounts> {
+  async refreshLatest(schema: string, specs: readonly LatestValueTable[], syncId = '', whenBusy?: (error: unknown) => Promise<boolean>, out: LatestRefreshCounts = { rows: {}, rejects: 0, notices: [] }, committed?: () => void): Promise<LatestRefreshCounts> {
     // A table at a time, so that an error names the table it failed on (a view in place of users).
     for (const spec of specs) {
       await this.latest.refresh(schema, [spec], syncId, whenBusy, out, committed).catch((error: unknown) => {
