@@ -620,6 +620,26 @@ export function storageActions(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it("never writes an event without its id: a user's table whose id column is an integer refuses each event, which stays queued until the table takes it", async () => {
+      const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } } });
+      const { quote, physicalType } = dut.destination.dialect;
+      await h.execute(`CREATE SCHEMA ${quote('default')}`);
+      await h.execute(`CREATE TABLE ${quote('default')}.${quote('carts')} (${quote('id')} ${physicalType('bigint')})`);
+      const run = await h.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1' }, { userId: 'u2' }]);
+      // A message id is no integer: the warehouse refuses each event, and none is written
+      // without its id (quarantined, it would be written again whenever it is sent again).
+      expect(run.activations).toEqual([expect.objectContaining({ activation: 'a', written: 0, queued: 2 })]);
+      expect(await h.rows('carts', ['id'], ['id'], 'wh', 'default')).toEqual([]);
+      expect(await h.rows('_stowage_rejects', ['column_name'], ['column_name'], 'wh', 'default').catch(() => [])).not.toContainEqual({ column_name: 'id' });
+      await h.execute(`ALTER TABLE ${quote('default')}.${quote('carts')} RENAME TO ${quote('carts_by_number')}`);
+      const [fixed] = await h.stowage.flush('wh');
+      expect(fixed!.record).toMatchObject({ status: 'Success', rows: { 'default.carts': 2 } });
+      const written = await h.rows('carts', ['id', 'user_id'], ['user_id'], 'wh', 'default');
+      expect(written.map((r) => r.user_id)).toEqual(['u1', 'u2']);
+      expect(written.every((r) => typeof r.id === 'string' && r.id.length > 0)).toBe(true);
+      await h.close();
+    });
+
     it("holds back only the activation whose own table refuses its write, and writes the space's other activations", async () => {
       // `a` writes an existing schema's `carts`, which a view stands in place of: the warehouse
       // refuses to add its columns, whatever the events hold. `b` writes the space's own schema.
