@@ -49,6 +49,22 @@ export function refusedCalls(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it("sets apart whole a call whose message id the user's id column cannot hold (an integer), rather than load it without its id", async () => {
+      const h = await Harness.create(dut);
+      const { quote, physicalType } = dut.destination.dialect;
+      await h.execute(`CREATE SCHEMA ${quote('engage_default')}`);
+      await h.execute(`CREATE TABLE ${quote('engage_default')}.${quote('identifies')} (${quote('id')} ${physicalType('bigint')})`);
+      await h.calls([identify('u1', { plan: 'pro' }, { messageId: '17' }), identify('u2', { plan: 'pro' }, { messageId: 'm-not-a-number' })]);
+      const record = await h.sync();
+      expect(record).toMatchObject({ status: 'Partial', rejects: 1 });
+      expect(await h.rows('identifies', ['id', 'user_id'])).toEqual([{ id: 17, user_id: 'u1' }]);
+      expect(await h.rows('_stowage_rejects', ['id', 'column_name'])).toEqual([{ id: 'm-not-a-number', column_name: '' }]);
+      // Sent again, the id found in the table (compared as an integer) loads nothing twice.
+      await h.calls([identify('u1', { plan: 'pro' }, { messageId: '17' })]);
+      expect(await h.sync()).toMatchObject({ status: 'Success', rows: { identifies: 0 } });
+      await h.close();
+    });
+
     it('calls a sync Partial each time it sets a call apart, a call ingested again and refused again included, its quarantine kept once', async () => {
       const h = await strictIdentifies(dut, 4);
       const { quote } = dut.destination.dialect;
