@@ -2,6 +2,7 @@ import type { Call } from '../calls/call.js';
 import type { Dialect } from '../contract/dialect.js';
 import type { Driver } from '../contract/driver.js';
 import { REJECTS_TABLE } from '../writer/internal-tables.js';
+import { exactJsonText } from '../types/exact-json-text.js';
 import { joinRejectParts } from '../writer/reject-parts.js';
 import type { CallLog } from '../log/call-log.js';
 import type { LogPosition } from '../log/position.js';
@@ -81,7 +82,7 @@ export async function writeRefusedBatch(writer: TableWriter, batcher: ClassicBat
     const call = events[0]!;
     const tables = (await batcher.batch(batch.schema, [call], { stream: batch.stream, end: batch.to, syncId: batch.syncId })).tables.map((t) => t.table).join(', ');
     const reason = refusalReason(error, secrets);
-    rejects.push({ messageId: call.messageId, table: tables, column: '', value: JSON.stringify(call), reason: `the warehouse refused the call: ${reason}` });
+    rejects.push({ messageId: call.messageId, table: tables, column: '', value: exactJsonText(call), reason: `the warehouse refused the call: ${reason}` });
     if (told.length < REFUSED_CALLS_TOLD) told.push(`the warehouse refused call ${call.messageId} (${tables}) while it took the other ${calls.length - unwritten.length} of its batch (${reason})`);
   }
   // The refused calls set apart, and the ledger past the batch, in one transaction.

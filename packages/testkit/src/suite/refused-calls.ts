@@ -23,9 +23,11 @@ export function refusedCalls(dut: DestinationUnderTest): void {
   describe('calls the warehouse refuses', () => {
     it('loads the other calls of the batch and of the batches after it, and quarantines the refused call whole', async () => {
       const h = await strictIdentifies(dut, 4);
-      const identifies = Array.from({ length: 10 }, (_, i) => identify(`u${i}`, i === 5 ? { plan: 'pro' } : { email: `u${i}@example.com`, plan: 'pro' }));
+      const identifies = Array.from({ length: 10 }, (_, i) => identify(`u${i}`, i === 5 ? { plan: 'pro', seats: 0 } : { email: `u${i}@example.com`, plan: 'pro' }));
+      // u5's seats as sent: 2^60, which a double holds, and JavaScript writes as 1152921504606847000.
+      const u5 = JSON.stringify(identifies[5]).replace('"seats":0', '"seats":1152921504606846976');
       // A track call in the refused call's batch: its tables are not the refused one's, and it lands.
-      const calls: Array<Record<string, unknown>> = [...identifies.slice(0, 6), track('u6', 'Signed Up', { plan: 'pro' }), ...identifies.slice(6)];
+      const calls: Array<Record<string, unknown> | string> = [...identifies.slice(0, 5), u5, track('u6', 'Signed Up', { plan: 'pro' }), ...identifies.slice(6)];
       await h.calls(calls);
       const record = await h.sync();
       expect(record).toMatchObject({ status: 'Partial', calls: 11, rejects: 1 });
@@ -39,6 +41,8 @@ export function refusedCalls(dut: DestinationUnderTest): void {
       expect(reject).toMatchObject({ id: identifies[5]!.messageId, table_name: 'identifies', column_name: '' });
       expect(JSON.parse(String(reject!.value))).toMatchObject({ type: 'identify', userId: 'u5', messageId: identifies[5]!.messageId, traits: { plan: 'pro' } });
       expect(String(reject!.reason)).toMatch(/^the warehouse refused the call: .+/);
+      // With its own digits: ingested again (`stowage refused`), it is the integer it was.
+      expect(String(reject!.value)).toContain('"seats":1152921504606846976');
 
       // The ledger moved past it: the next sync loads nothing again and quarantines nothing twice.
       expect(await h.sync()).toMatchObject({ status: 'Success', calls: 0, rejects: 0 });
