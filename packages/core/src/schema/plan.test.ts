@@ -37,6 +37,16 @@ describe('planTable', () => {
     ]);
   });
 
+  it("quarantines a number outside its column's narrower type with its own digits", () => {
+    const plan = planTable(base({
+      existing: [{ name: 'id', type: 'string' }, { name: 'seats', type: 'bigint', bounds: { physical: 'integer', min: -2147483648, max: 2147483647 } }],
+      rows: [{ id: 'm1', seats: 2 ** 60 }, { id: 'm2', seats: 7 }],
+    }));
+    // JSON.stringify writes 2^60 as 1152921504606847000, another integer.
+    expect(plan.rejects).toEqual([expect.objectContaining({ messageId: 'm1', column: 'seats', value: '1152921504606846976' })]);
+    expect(plan.rows).toEqual([{ id: 'm1', seats: null }, { id: 'm2', seats: 7 }]);
+  });
+
   it('widens an integer column in place when the warehouse can', () => {
     const plan = planTable(base({
       existing: [{ name: 'id', type: 'string' }, { name: 'ltv', type: 'bigint' }],

@@ -370,7 +370,7 @@ class TablePlanner {
     const why = outOfBounds(value, bounds);
     if (why === undefined) return false;
     const { table, keyColumn } = this.input;
-    this.rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value: typeof sent === 'string' ? sent : JSON.stringify(sent), reason: why });
+    this.rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value: typeof sent === 'string' ? sent : exactJsonText(sent), reason: why });
     this.set(row, column, null);
     return true;
   }
