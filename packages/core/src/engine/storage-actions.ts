@@ -20,10 +20,29 @@ export type { ActivationOutcome, FlushResult };
 /** A run's events for one warehouse, per activation. */
 export type EventsByActivation = Map<ActivationConfig, ActionEvent[]>;
 
-/** One queued event: which activation it is for, and the event. */
+/**
+ * One queued event: which activation it is for, the schema (`''` for the space's own) and table
+ * that activation named when it was queued (absent in entries of earlier versions: written where
+ * the activation writes now), and the event. In that order, so that a line's start tells them.
+ */
 interface Queued {
   a: string;
+  s?: string;
+  t?: string;
   e: ActionEvent;
+}
+
+/** The schema (`''` for the space's own) and table an activation names, as a queued entry keeps them. */
+const targetOf = (activation: ActivationConfig) => ({ s: activation.schema ?? '', t: activation.table });
+
+/** `<schema>.<table>` as the configuration names them, for what a notice says. */
+const targetName = (space: string, s: string, t: string) => `${s === '' ? space : s}.${t}`;
+
+/** A queued line's target, read off its start (`{"a":"…","s":"…","t":"…",`); undefined for an entry of an earlier version. */
+const ENTRY_TARGET = /^\{"a":"(?:[^"\\]|\\.)*","s":("(?:[^"\\]|\\.)*"),"t":("(?:[^"\\]|\\.)*"),/;
+function targetOfLine(line: string): { s: string; t: string } | undefined {
+  const match = ENTRY_TARGET.exec(line);
+  return match ? { s: JSON.parse(match[1]!) as string, t: JSON.parse(match[2]!) as string } : undefined;
 }
 
 /** One activation's events of a chunk, and their write, prepared unless they cannot be written now. */
@@ -162,7 +181,10 @@ export class StorageActionsPath {
   /** Queues events durably for a later write; returns how many. */
   async enqueue(warehouse: string, space: SpaceConfig, events: EventsByActivation): Promise<number> {
     const entries: Queued[] = [];
-    for (const [activation, list] of events) for (const e of list) entries.push({ a: activation.name, e });
+    for (const [activation, list] of events) {
+      const { s, t } = targetOf(activation);
+      for (const e of list) entries.push({ a: activation.name, s, t, e });
+    }
     if (entries.length > 0) await this.outbox(warehouse, space.name).append(entries);
     return entries.length;
   }
@@ -318,11 +340,16 @@ export class StorageActionsPath {
           else if (now.warehouse !== warehouse) out.push({ ...at, events, why: `now writes to warehouse "${now.warehouse}"`, fix: `point it back at warehouse "${warehouse}"` });
           else {
             const others = new Map<string, number>();
+            const elsewhere = new Map<string, number>();
+            const { s, t } = targetOf(now);
             await this.eachQueuedLine(warehouse, name, activation, (line) => {
               const key = computationKeyOf(line);
               if (key !== now.computation) others.set(key, (others.get(key) ?? 0) + 1);
+              const was = targetOfLine(line);
+              if (key === now.computation && was && (was.s !== s || was.t !== t)) elsewhere.set(targetName(name, was.s, was.t), (elsewhere.get(targetName(name, was.s, was.t)) ?? 0) + 1);
             });
             for (const [was, n] of others) out.push({ ...at, events: n, why: `now activates computation "${now.computation}" (queued for "${was}")`, fix: `point it back at "${was}" (or give "${now.computation}" an activation of its own)` });
+            for (const [was, n] of elsewhere) out.push({ ...at, events: n, why: `now writes to ${targetName(name, s, t)} (queued for ${was})`, fix: `point it back at ${was}` });
           }
         }
       }
@@ -365,17 +392,20 @@ export class StorageActionsPath {
           // Events that cannot be written yet go back to the end of the queue before the cursor
           // passes them: one blocked activation never holds back the others, and nothing is lost.
           const held: Queued[] = [];
+          // Held events go back as they were queued, their target with them.
+          const entryOf = new Map(entries.map((q) => [q.e, q]));
+          const requeue = (name: string, list: readonly ActionEvent[]) => held.push(...list.map((e) => entryOf.get(e) ?? { a: name, e }));
           for (const [name, queued] of groupByActivation(entries)) {
             let events = queued;
             const activation = space.activations[name];
             if (session.heldActivations.has(name)) {
               // Held earlier in this session (its schema is missing): back to the queue, untried.
               session.hold(events.length, undefined, name);
-              held.push(...events.map((e) => ({ a: name, e })));
+              requeue(name, events);
               continue;
             }
             if (!activation) {
-              held.push(...events.map((e) => ({ a: name, e })));
+              requeue(name, events);
               session.hold(events.length, `activation "${name}" is not configured (configure it again, under that name, to write them)`);
               continue;
             }
@@ -384,19 +414,36 @@ export class StorageActionsPath {
             const otherComputation = events.filter((e) => e.context.personas.computation_key !== activation.computation);
             if (otherComputation.length > 0) {
               const was = String(otherComputation[0]!.context.personas.computation_key);
-              held.push(...otherComputation.map((e) => ({ a: name, e })));
-              session.hold(otherComputation.length, `activation "${name}" now activates computation "${activation.computation}"; these were queued for "${was}" (point it back at "${was}" to write them, or give the new computation an activation of its own)`, name);
+              requeue(name, otherComputation);
+              session.hold(otherComputation.length, `activation "${name}" now activates computation "${activation.computation}"; these were queued for "${was}" (point it back at "${was}" to write them, or give the new computation an activation of its own)`);
               events = events.filter((e) => e.context.personas.computation_key === activation.computation);
               if (events.length === 0) continue;
             }
             if (activation.warehouse !== warehouse.name) {
               // Queued for this warehouse's table; written into the other's, they would be in neither where expected.
-              held.push(...events.map((e) => ({ a: name, e })));
+              requeue(name, events);
               session.hold(events.length, `activation "${name}" now writes to warehouse "${activation.warehouse}"; these were queued for "${warehouse.name}" (point it back at "${warehouse.name}" to write them here)`, name);
               continue;
             }
+            // Queued for the table it named then: written into the one it names now, that table
+            // would get exits of members it never saw enter, and the old one never see them leave.
+            const { s, t } = targetOf(activation);
+            const elsewhere = events.filter((e) => {
+              const q = entryOf.get(e);
+              return q?.t !== undefined && (q.s !== s || q.t !== t);
+            });
+            if (elsewhere.length > 0) {
+              const q = entryOf.get(elsewhere[0]!)!;
+              const was = targetName(space.name, q.s ?? '', q.t!);
+              requeue(name, elsewhere);
+              // Not the activation held: its events for the table it names now are written.
+              session.hold(elsewhere.length, `activation "${name}" now writes to ${targetName(space.name, s, t)}; these were queued for ${was} (point it back at ${was} to write them there)`);
+              const moved = new Set(elsewhere);
+              events = events.filter((e) => !moved.has(e));
+              if (events.length === 0) continue;
+            }
             try {
-              for (const e of await writeSlice(session, activation, events, sorting)) held.push({ a: name, e });
+              for (const e of await writeSlice(session, activation, events, sorting)) requeue(name, [e]);
             } catch (thrown) {
               // The events of the slice a write took before the error are not queued again.
               const { error, unwritten } = thrown instanceof SliceNotWritten ? thrown : { error: thrown, unwritten: events };
@@ -405,7 +452,7 @@ export class StorageActionsPath {
               // the others of the space are written; checked against a warehouse that still answers.
               else if (session.tableError(error) && (await session.answers())) session.holdTableRefused(activation, unwritten.length, error);
               else throw error;
-              held.push(...unwritten.map((e) => ({ a: name, e })));
+              requeue(name, unwritten);
             }
           }
           if (held.length > 0) await outbox.append(held);

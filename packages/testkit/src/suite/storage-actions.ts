@@ -715,6 +715,25 @@ export function storageActions(dut: DestinationUnderTest): void {
       await back.close();
     });
 
+    it('keeps the events queued for the table an activation named before, and writes them there once it names it again', async () => {
+      const { first, good } = await queuedWhileDown();
+      // Pointed at another table: that table starts with the current members; an exit queued for
+      // the old one would be an exit it never saw enter, and the old one would never see it.
+      const moved = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts_v2' } }, reuse: { dir: first.dir, settings: good } });
+      const [held] = await moved.stowage.flush('wh');
+      expect(held!.record.status).toBe('Partial');
+      expect(held!.record.notices).toEqual(['1 events stay queued: activation "a" now writes to default.carts_v2; these were queued for default.carts (point it back at default.carts to write them there)']);
+      expect(await moved.stowage.strandedActivations()).toEqual([{ warehouse: 'wh', space: 'default', activation: 'a', events: 1, why: 'now writes to default.carts_v2 (queued for default.carts)', fix: 'point it back at default.carts' }]);
+      expect([...(await moved.tables('default')).keys()]).not.toContain('carts_v2');
+      await moved.close();
+      const back = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } }, reuse: { dir: first.dir, settings: good } });
+      expect(await back.stowage.strandedActivations()).toEqual([]);
+      const [written] = await back.stowage.flush('wh');
+      expect(written!.record).toMatchObject({ status: 'Success', rows: { 'default.carts': 1 } });
+      expect(await back.rows('carts', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1' }]);
+      await back.close();
+    });
+
     it('keeps the events queued for the computation an activation named before, and writes them once it names it again', async () => {
       const { first, good } = await queuedWhileDown();
       // Pointed at another computation and table: the carts event must not land there as a vip row.
