@@ -313,8 +313,9 @@ export class Stowage {
       return s;
     };
     let events = 0;
-    /** Activations that queued their current members again for a table the warehouse lost. */
+    /** Activations that queued their current members again for a table the warehouse lost, and what is said of it. */
     const requeued = new Set<string>();
+    const lostTables: string[] = [];
     /** Activations whose table held rows before this run wrote: only theirs, made by it, was made again. */
     const heldBefore = this.markers.heldOf(space);
     let calls = 0;
@@ -397,7 +398,8 @@ export class Stowage {
       // A new activation starts with an entered row for every current member (queued, written
       // after the run), and so does one whose table the warehouse lost. Inside the try: the
       // sessions the look at the tables opened are closed, whatever fails.
-      for (const activation of activations) events += await this.ensureActivated(space, activation, { lacksTable: () => session(activation.warehouse).lacksTable(activation), notices, requeued });
+      for (const activation of activations) events += await this.ensureActivated(space, activation, { lacksTable: () => session(activation.warehouse).lacksTable(activation), notices: lostTables, requeued });
+      notices.push(...lostTables);
       // Each warehouse an activation of the computation writes to is opened while the run is staged and diffed.
       for (const warehouse of new Set(activations.map((a) => a.warehouse))) session(warehouse).openSoon();
       const outcome = await store.applyRun(header, computation.type, progress.counting(profiles), sink, { abandonInterrupted: opts.abandonInterrupted });
@@ -442,6 +444,9 @@ export class Stowage {
       // The run failed: what its writes committed lands once when it is applied again, but
       // the history must not call them a success.
       for (const s of sessions.values()) s.failRun(error);
+      // A lost table it found stays found (its members are queued again, and the next run
+      // writes them as it would a new activation's, saying nothing): said now, or never.
+      if (lostTables.length > 0 && error instanceof Error) error.message = `${error.message} (before it failed, the run found: ${lostTables.join('; ')})`;
       throw error;
     } finally {
       // A failed run may leave a write running: it ends before its session closes.

@@ -420,6 +420,26 @@ export function storageActions(dut: DestinationUnderTest): void {
       await back.close();
     });
 
+    it('says it found a lost table even when the run that found it is refused, and the next run writes the members first', async () => {
+      const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } } });
+      await h.run({ computation: 'carts', id: 'r1', completedAt: at(0) }, [{ userId: 'u1' }, { userId: 'u2' }]);
+      const { quote } = dut.destination.dialect;
+      await h.execute(`DROP TABLE ${quote('default')}.${quote('carts')}`);
+      // The members are queued again before the run's profiles are read; one of them is refused.
+      await expect(h.run({ computation: 'carts', id: 'r2', completedAt: at(1) }, [{ userId: 'u1', bogus: 1 }])).rejects.toThrow(
+        /\(before it failed, the run found: activation "a": warehouse "wh" had lost its table default\.carts \(dropped, or the database replaced\): its 2 current members were queued again/,
+      );
+      await h.stowage.close();
+      await h.run({ computation: 'carts', id: 'r2', completedAt: at(1) }, [{ userId: 'u1' }, { userId: 'u3' }]);
+      expect(await h.rows('carts', ['user_id', 'event_name', 'personas_computation_run_id'], ['user_id', 'personas_computation_run_id'], 'wh', 'default')).toEqual([
+        { user_id: 'u1', event_name: 'Audience Entered', personas_computation_run_id: 'r1' },
+        { user_id: 'u2', event_name: 'Audience Entered', personas_computation_run_id: 'r1' },
+        { user_id: 'u2', event_name: 'Audience Exited', personas_computation_run_id: 'r2' },
+        { user_id: 'u3', event_name: 'Audience Entered', personas_computation_run_id: 'r2' },
+      ]);
+      await h.close();
+    });
+
     it('starts an activation whose table the warehouse lost again with the current members, and says so', async () => {
       const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } } });
       await h.run({ computation: 'carts', id: 'r1', completedAt: at(0) }, [{ userId: 'u1', entityContext: { n: 1 } }, { userId: 'u2' }]);
