@@ -11,6 +11,10 @@ const INTEGER_RANGES: Readonly<Record<string, readonly [number, number]>> = {
   UTINYINT: [0, 255],
   USMALLINT: [0, 65_535],
   UINTEGER: [0, 4_294_967_295],
+  // Held as bigint: a fraction is quarantined, not rounded; an integer past 2^63 is too.
+  UBIGINT: [0, 18_446_744_073_709_551_615],
+  HUGEINT: [-(2 ** 127), 2 ** 127],
+  UHUGEINT: [0, 2 ** 128],
 };
 
 const DECIMAL = /^DECIMAL\((\d+),\s*(\d+)\)$/i;
@@ -27,6 +31,8 @@ function column(name: string, dataType: string): Column {
   // Read as text, held to their form: a DATE takes a date-time too, and drops its time.
   if (physical === 'DATE' || physical === 'UUID') return { name, type: 'string', bounds: { physical, format: physical === 'DATE' ? 'date' : 'uuid' } };
   if (physical === 'FLOAT') return { name, type: 'double', bounds: { physical, single: true } };
+  // Seconds alone: a time with a fraction would be rounded to the next second.
+  if (physical === 'TIMESTAMP_S') return { name, type: 'timestamp', bounds: { physical, fractionDigits: 0 } };
   const decimal = DECIMAL.exec(physical);
   if (decimal) {
     const [p, scale] = [Number(decimal[1]), Number(decimal[2])];

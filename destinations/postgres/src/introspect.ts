@@ -8,9 +8,10 @@ interface CatalogColumn {
   character_maximum_length: number | null;
   numeric_precision: number | null;
   numeric_scale: number | null;
+  datetime_precision: number | null;
 }
 
-const CATALOG_COLUMNS = 'column_name, data_type, character_maximum_length, numeric_precision, numeric_scale';
+const CATALOG_COLUMNS = 'column_name, data_type, character_maximum_length, numeric_precision, numeric_scale, datetime_precision';
 
 /** Ranges of the integer types narrower than bigint. */
 const INTEGER_RANGES: Readonly<Record<string, readonly [number, number]>> = {
@@ -37,6 +38,11 @@ export function catalogBounds(c: CatalogColumn, lengthIn: 'characters' | 'bytes'
   }
   if (type === 'uuid' || type === 'date') return { physical: type, format: type };
   if (type === 'real') return { physical: type, single: true };
+  // timestamptz(0) to (2): Stowage's times have milliseconds, which these would round.
+  if (type.startsWith('timestamp') && c.datetime_precision !== null && Number(c.datetime_precision) < 3) {
+    const p = Number(c.datetime_precision);
+    return { physical: `${type.replace('timestamp', `timestamp(${p})`)}`, fractionDigits: p };
+  }
   if (type === 'numeric' && c.numeric_precision !== null && c.numeric_scale !== null) {
     const [p, scale] = [Number(c.numeric_precision), Number(c.numeric_scale)];
     return { physical: `numeric(${p},${scale})`, scale, below: 10 ** (p - scale) };

@@ -65,3 +65,29 @@ describe(`PostgreSQL: a copy of a loaded call in a batch the warehouse refuses a
     await h.close();
   });
 });
+
+describe(`PostgreSQL: a user's identifies with times of fewer digits of a second (${server.label})`, () => {
+  it('quarantines a time such a column would round (into the next second, or out of year 9999), and stores the others as sent', async () => {
+    const h = await Harness.create(dut);
+    await h.execute('CREATE SCHEMA engage_default');
+    await h.execute('CREATE TABLE engage_default.identifies (id text, seen timestamptz(0), tapped timestamp(1), kept timestamptz)');
+    await h.calls([
+      identify('u1', { seen: '2026-11-23T10:00:01Z', tapped: '2026-11-23T10:00:00.5Z', kept: '2026-11-23T10:00:00.123Z' }, { messageId: 't1' }),
+      identify('u2', { seen: '9999-12-31T23:59:59.5Z', tapped: '2026-11-23T10:00:00.75Z', kept: '2026-11-23T10:00:00.7Z' }, { messageId: 't2' }),
+    ]);
+    expect(await h.sync()).toMatchObject({ status: 'Partial', rows: { identifies: 2 }, rejects: 2 });
+    const rows = await h.rows('identifies', ['id', 'seen', 'tapped', 'kept'], ['id']);
+    const iso = (v: unknown) => (v === null ? null : new Date(v as string).toISOString());
+    expect(rows.map((r) => [r.id, iso(r.seen), r.tapped === null ? null : String(r.tapped), iso(r.kept)])).toEqual([
+      ['t1', '2026-11-23T10:00:01.000Z', expect.stringMatching(/10:00:00\.5/), '2026-11-23T10:00:00.123Z'],
+      ['t2', null, null, '2026-11-23T10:00:00.700Z'],
+    ]);
+    const rejects = await h.rows('_stowage_rejects', ['column_name', 'value', 'reason'], ['column_name']);
+    expect(rejects.map((r) => [r.column_name, r.value])).toEqual([
+      ['seen', '9999-12-31T23:59:59.5Z'],
+      ['tapped', '2026-11-23T10:00:00.75Z'],
+    ]);
+    expect(String(rejects[0]!.reason)).toBe("the value has more digits of a second than the 0 the column's type timestamp(0) with time zone keeps, which it would round");
+    await h.close();
+  });
+});

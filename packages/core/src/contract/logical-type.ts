@@ -40,4 +40,10 @@ export interface ColumnBounds {
    * mantissa, so that `16777217` or `0.123456789012` would be stored rounded, without a word.
    */
   single?: boolean;
+  /**
+   * A timestamp column keeping fewer digits of a second than a millisecond's three (PostgreSQL's
+   * `timestamptz(0)` to `(2)`, DuckDB's `TIMESTAMP_S`): a time with more would be rounded, into
+   * the next second, or out of year 9999, without a word.
+   */
+  fractionDigits?: number;
 }

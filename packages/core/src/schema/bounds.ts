@@ -60,6 +60,11 @@ export function outOfBounds(value: unknown, bounds: ColumnBounds): string | unde
     const n = Number(value);
     return n < bounds.min || n > bounds.max ? `the value is outside ${bounds.min} to ${bounds.max}, the range of the column's type ${physical}` : undefined;
   }
+  if (typeof value === 'string' && bounds.fractionDigits !== undefined) {
+    // A timestamp as the plan gives it: `…T10:00:00.700Z`, milliseconds always written.
+    const fraction = /\.(\d+)/.exec(value)?.[1] ?? '';
+    if (/[1-9]/.test(fraction.slice(bounds.fractionDigits))) return `the value has more digits of a second than the ${bounds.fractionDigits} the column's type ${physical} keeps, which it would round`;
+  }
   if (typeof value === 'number' && bounds.single) {
     const stored = readBackFromSingle(value);
     if (stored !== value) return `the value is more than the column's type ${physical} (a single-precision float) holds: it would read back as ${stored}`;
