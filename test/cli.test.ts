@@ -219,6 +219,9 @@ describe('the stowage command', () => {
     // Allowed, but check says what it means: most often "every space" was meant, which is the key left out.
     const checked = await stowage(['check'], { cwd: dir });
     expect(checked.stdout).toContain('warehouse local (duckdb): loads no space ("spaces": []): no sync loads anything into it, and no activation may write to it; leave "spaces" out for every space, or list the spaces it loads');
+    const refused = await stowage(['refused', 'local', '--space', 'shop'], { cwd: dir });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('Warehouse "local" does not serve space "shop"; it serves none ("spaces": [])');
   });
 
   it('refuses a run file with a misspelt key, naming the file and line, rather than reading it as absent', async () => {

@@ -186,7 +186,7 @@ export function loadConfig(path: string, destinations: ReadonlyMap<string, Desti
       e.code === 'ENOENT'
         ? process.env.STOWAGE_CONFIG !== undefined && resolve(process.env.STOWAGE_CONFIG) === resolve(path)
           ? `${path} does not exist: it is the file the environment variable STOWAGE_CONFIG names (set it to your configuration file, or unset it to read stowage.config.json here; --config overrides it)`
-          : `${path} does not exist (pass --config, set STOWAGE_CONFIG, or see docs/configuration.md; 'stowage demo' writes an example)`
+          : `${path} does not exist (the configuration is the file --config names, else the one STOWAGE_CONFIG names, else stowage.config.json in the current folder; see docs/configuration.md, and 'stowage demo' writes an example)`
         : e.code === 'EISDIR'
           ? `${path} is a folder: give the configuration file (stowage.config.json) itself`
           : `${path} cannot be read: ${e.message}`;

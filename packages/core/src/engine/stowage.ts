@@ -262,7 +262,7 @@ export class Stowage {
   /** A space named on the command line for a warehouse: one the configuration has, and the warehouse loads. */
   private servedSpace(warehouse: WarehouseConfig, space: string): void {
     if (!this.config.spaces[space]) throw new UsageError(`No space named "${space}"; configured: ${Object.keys(this.config.spaces).join(', ')}`);
-    if (!warehouse.spaces.includes(space)) throw new UsageError(`Warehouse "${warehouse.name}" does not serve space "${space}"; it serves: ${warehouse.spaces.join(', ')}`);
+    if (!warehouse.spaces.includes(space)) throw new UsageError(`Warehouse "${warehouse.name}" does not serve space "${space}"; ${warehouse.spaces.length === 0 ? 'it serves none ("spaces": [])' : `it serves: ${warehouse.spaces.join(', ')}`}`);
   }
 
   warehouse(name: string): WarehouseConfig {
