@@ -12,6 +12,8 @@ export const BUSY_DELAYS_MS: readonly number[] = [1000, 2000, 4000, 8000, 16_000
 /** The tries of one sync, counted from its last write that went through. */
 export class BusyRetries {
   private tries = 0;
+  /** When the spell's first busy error came (`Date.now()`): the time told is the spell's, lock waits and tries included. */
+  private spellSince = 0;
 
   constructor(private readonly delaysMs: readonly number[] = BUSY_DELAYS_MS) {}
 
@@ -19,6 +21,7 @@ export class BusyRetries {
   async pause(): Promise<boolean> {
     const delay = this.delaysMs[this.tries];
     if (delay === undefined) return false;
+    if (this.tries === 0) this.spellSince = Date.now();
     this.tries++;
     await sleep(delay);
     return true;
@@ -36,7 +39,8 @@ export class BusyRetries {
 
   /** The error a sync fails with once the tries are spent; `holders`: who held locks on the schema's tables then (`Driver.lockHolders`). */
   spent(error: unknown, holders: readonly string[] = []): Error {
-    const seconds = Math.round(this.delaysMs.reduce((a, b) => a + b, 0) / 1000);
+    // The pauses alone said ~61 s of a spell of two minutes: each try waited for the lock too.
+    const seconds = Math.round((this.tries === 0 ? 0 : Date.now() - this.spellSince) / 1000);
     const message = (error as Error)?.message ?? String(error);
     return new Error(
       `the warehouse stayed busy with other sessions' work through ${this.delaysMs.length + 1} tries over ~${seconds} s (${message}): a lock Stowage needs is held, or another writer touches the same tables${heldBy(holders)}; what is loaded stays, and the next sync goes on from there`,

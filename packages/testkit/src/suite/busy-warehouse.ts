@@ -127,7 +127,7 @@ export function busyWarehouse(dut: DestinationUnderTest): void {
       const failed = await h.stowage.sync('wh');
       await release();
       expect(failed.status).toBe('Failure');
-      expect(failed.error).toMatch(/^the warehouse stayed busy with other sessions' work through 3 tries over ~0 s \(.+\): a lock Stowage needs is held, or another writer touches the same tables(; locks on the schema's tables: .+)?; what is loaded stays, and the next sync goes on from there/);
+      expect(failed.error).toMatch(/^the warehouse stayed busy with other sessions' work through 3 tries over ~\d+ s \(.+\): a lock Stowage needs is held, or another writer touches the same tables(; locks on the schema's tables: .+)?; what is loaded stays, and the next sync goes on from there/);
       // Where the warehouse can say who holds the lock, the error names that session.
       const driver = await dut.destination.connect(h.settings, { root: h.dir });
       if (driver.lockHolders) expect(failed.error).toMatch(/; locks on the schema's tables: pid \d+ \(.+\) holds AccessExclusiveLock on engage_default\.identifies/);
