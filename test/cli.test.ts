@@ -210,6 +210,23 @@ describe('the stowage command', () => {
     ]);
   });
 
+  it('tells the progress of an ingest that takes a while on stderr, and nothing of a quick one', async () => {
+    const dir = project();
+    const lines = (from: number, n: number) => Array.from({ length: n }, (_, i) => `{"type":"identify","userId":"u${from + i}","messageId":"m${from + i}","traits":{"a":1}}\n`).join('');
+    // A slow producer: 20,000 calls, a pause, 20,000 more.
+    async function* slowly() {
+      yield lines(0, 20_000);
+      await new Promise((resumed) => setTimeout(resumed, 1200));
+      yield lines(20_000, 20_000);
+    }
+    const slow = await stowage(['ingest', '-', '--space', 'shop'], { cwd: dir, input: slowly() });
+    expect(slow.code, slow.stderr).toBe(0);
+    expect(slow.stdout).toBe('accepted 40,000 calls for space shop\n');
+    expect(slow.stderr).toMatch(/^ingest: (30,000|40,000) lines read, [\d,]+ lines\/s\n/);
+    const quick = await stowage(['ingest', '-', '--space', 'shop'], { cwd: dir, input: lines(40_000, 10) });
+    expect(quick.stderr).toBe('');
+  });
+
   it('tells a run whose changes no warehouse loads and no activation writes', async () => {
     const dir = project({ warehouses: { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' }, spaces: [] } } });
     writeFileSync(join(dir, 'r1.json'), JSON.stringify({ space: 'shop', computation: 'vip', id: 'r1', profiles: [{ userId: 'u1' }] }));

@@ -28,7 +28,7 @@ export interface CliResult {
 }
 
 /** Runs the `stowage` command as a user would, in `cwd`, optionally killing it after `killAfterMs`. */
-export function stowage(args: string[], opts: { cwd: string; env?: Record<string, string>; killAfterMs?: number; input?: string; onStderr?: (soFar: string) => void }): Promise<CliResult> {
+export function stowage(args: string[], opts: { cwd: string; env?: Record<string, string>; killAfterMs?: number; input?: string | AsyncIterable<string>; onStderr?: (soFar: string) => void }): Promise<CliResult> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env } });
     let stdout = '';
@@ -38,7 +38,15 @@ export function stowage(args: string[], opts: { cwd: string; env?: Record<string
       stderr += d;
       opts.onStderr?.(stderr);
     });
-    if (opts.input !== undefined) child.stdin.end(opts.input);
+    if (typeof opts.input === 'string') child.stdin.end(opts.input);
+    else if (opts.input !== undefined) {
+      // Fed as it comes (a slow producer on the other end of a pipe).
+      const input = opts.input;
+      void (async () => {
+        for await (const chunk of input) if (!child.stdin.write(chunk)) await new Promise((drained) => child.stdin.once('drain', drained));
+        child.stdin.end();
+      })().catch(() => child.stdin.destroy());
+    }
     const timer = opts.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
