@@ -16,6 +16,7 @@ import { redact } from '../history/redact.js';
 import { addCount, countOf } from '../history/table-counts.js';
 import { ColumnNamer } from '../naming/column-namer.js';
 import { BusyTime } from './busy-time.js';
+import { heldBy } from './busy-retries.js';
 import { yieldToEventLoop } from '../process/yield.js';
 import { ENTITY_CONTEXT, entityContextAsJson } from '../actions/entity-context-json.js';
 
@@ -492,6 +493,19 @@ export class ActionWriteSession {
     this.runError ??= error;
   }
 
+  /**
+   * Who held locks on the tables of the schemas this session writes when it failed waiting for one
+   * (`Driver.busyError`), as a Classic sync tells them: the warehouse's words name no one. Best effort.
+   */
+  private async lockHolders(error: unknown): Promise<string[]> {
+    const driver = this.driver;
+    if (!driver?.lockHolders || !driver.busyError?.(error)) return [];
+    const schemas = new Set(Object.values(this.space.activations).filter((a) => a.warehouse === this.warehouse.name).map((a) => a.schema ?? this.space.name));
+    const holders: string[] = [];
+    for (const schema of schemas) holders.push(...(await driver.lockHolders(schema).catch(() => [])));
+    return holders;
+  }
+
   async close(): Promise<FlushResult> {
     const { record } = this;
     if (!this.begun) {
@@ -510,7 +524,7 @@ export class ActionWriteSession {
     }
     if (this.error !== undefined) {
       record.status = 'Failure';
-      const message = (this.error as Error)?.message ?? String(this.error);
+      const message = `${(this.error as Error)?.message ?? String(this.error)}${heldBy(await this.lockHolders(this.error))}`;
       record.error = `${redact(message, this.destination.secrets(this.warehouse.settings))} (the events not written stay queued: \`stowage flush\` writes them, as does the next run of an activated computation of the space)`;
     } else if (this.runError !== undefined) {
       // Not Success: the run's changes are not all written, and will be only when it is sent again.

@@ -9,7 +9,7 @@ const DELAYS = [100, 200, 400, 800];
  * committed (PostgreSQL: its lock; DuckDB: a catalog change the sync's own conflicts with).
  * Returns the call that rolls it back.
  */
-async function hold(dut: DestinationUnderTest, h: Harness, table: string): Promise<() => Promise<void>> {
+async function hold(dut: DestinationUnderTest, h: Harness, table: string, schema = 'engage_default'): Promise<() => Promise<void>> {
   const other = await dut.destination.connect(h.settings, { root: h.dir });
   const { quote, physicalType } = dut.destination.dialect;
   let release!: () => void;
@@ -18,7 +18,7 @@ async function hold(dut: DestinationUnderTest, h: Harness, table: string): Promi
   const holding = new Promise<void>((resolve) => (altered = resolve));
   const held = other
     .transaction(async () => {
-      await other.execute(`ALTER TABLE ${quote('engage_default')}.${quote(table)} ADD COLUMN ${quote('held_by_another')} ${physicalType('string')}`);
+      await other.execute(`ALTER TABLE ${quote(schema)}.${quote(table)} ADD COLUMN ${quote('held_by_another')} ${physicalType('string')}`);
       altered();
       await released;
       throw new Error('rolled back by the test');
@@ -115,6 +115,24 @@ export function busyWarehouse(dut: DestinationUnderTest): void {
         { id: 'u1', seats: null },
         { id: 'u2', seats: 3 },
       ]);
+      await h.close();
+    });
+
+    it.skipIf(lacks)(`fails a Storage Actions write that waited too long for another session's lock, naming it where the warehouse can, and keeps its events queued${lacks ? ` (not here: ${lacks})` : ''}`, async () => {
+      const computations = { carts: { type: 'linked_audience' } };
+      const h = await Harness.create(dut, { settings, computations, activations: { a: { computation: 'carts', table: 'carts' } } });
+      await h.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1' }]);
+      const release = await hold(dut, h, 'carts', 'default');
+      const run = await h.run({ computation: 'carts', id: 'r2' }, [{ userId: 'u1' }, { userId: 'u2' }]);
+      await release();
+      expect(run.activations).toEqual([expect.objectContaining({ activation: 'a', written: 0, queued: 1 })]);
+      expect(run.writes[0]).toMatchObject({ status: 'Failure', error: expect.stringContaining('stay queued') });
+      const driver = await dut.destination.connect(h.settings, { root: h.dir });
+      if (driver.lockHolders) expect(run.writes[0]!.error).toMatch(/; locks on the schema's tables: pid \d+ \(.+\) holds AccessExclusiveLock on default\.carts/);
+      await driver.close();
+      const [flushed] = await h.stowage.flush('wh');
+      expect(flushed!.record).toMatchObject({ status: 'Success', rows: { 'default.carts': 1 } });
+      expect(await h.rows('carts', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1' }, { user_id: 'u2' }]);
       await h.close();
     });
 
