@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { UsageError, type Stowage } from '@stowage/core';
 import { fileProblem } from '../read-run.js';
 import { EXIT, fmt, progressPrinter } from '../output.js';
@@ -11,32 +11,34 @@ export async function ingest(stowage: Stowage, file: string, space: string): Pro
   if (problems.length > 0) throw new UsageError(problems.join('; '));
   const input = file === '-' ? process.stdin : createReadStream(file);
   // As bytes: each line is checked to be UTF-8 before it is decoded.
-  const result = await stowage.ingestCalls(space, counted(byteLines(input)));
+  const result = await stowage.ingestCalls(space, byteLines(counted(input, file === '-' ? undefined : statSync(file).size)));
   console.log(`accepted ${fmt(result.accepted)} calls for space ${space}${result.rejected ? `; rejected ${fmt(result.rejected)}:` : ''}`);
   for (const e of result.errors) console.log(`  line ${e.line}: ${e.error}`);
   if (result.rejected > result.errors.length) console.log(`  … and ${fmt(result.rejected - result.errors.length)} more`);
   return result.rejected > 0 ? EXIT.partial : EXIT.ok;
 }
 
-/** Lines read between looks at the clock. */
-const LINES_PER_LOOK = 10_000;
-
 /**
- * The lines, with progress on stderr once reading them has taken a second (a file of millions
- * of calls takes a while; a small one says nothing but its result), as `sync` and `run` do.
+ * The input's chunks, with progress on stderr once reading them has taken a second (a file of
+ * millions of calls takes a while; a small one says nothing but its result), as `sync` and `run`
+ * do. Counted in bytes, chunk by chunk, which costs nothing next to the calls: a file's share
+ * read is told too. A chunk is counted once taken, when the lines before it are logged.
  */
-async function* counted(lines: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+async function* counted(chunks: AsyncIterable<Buffer | string>, size: number | undefined): AsyncGenerator<Buffer | string> {
   const progress = progressPrinter();
   const started = Date.now();
-  let n = 0;
+  let bytes = 0;
   let told = false;
-  for await (const line of lines) {
-    yield line;
-    if (++n % LINES_PER_LOOK !== 0) continue;
+  for await (const chunk of chunks) {
+    yield chunk;
+    bytes += chunk.length;
     const seconds = (Date.now() - started) / 1000;
     if (seconds < 1) continue;
-    progress(`ingest: ${fmt(n)} lines read, ${fmt(Math.round(n / seconds))} lines/s`);
+    const share = size ? ` of ${megabytes(size)} (${Math.floor((100 * bytes) / size)}%)` : '';
+    progress(`ingest: ${megabytes(bytes)}${share} read, ${megabytes(bytes / seconds)}/s`);
     told = true;
   }
   if (told && process.stderr.isTTY) process.stderr.write('\n');
 }
+
+const megabytes = (bytes: number) => `${(bytes / 1_000_000).toFixed(1)} MB`;
