@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import pg from 'pg';
-import { openLoadDir, redact, type ActivationTable, type Column, type Dialect, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
+import { openLoadDir, redact, STATES_TABLE, type ActivationTable, type Column, type Dialect, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
 import { clientConfig, secondTry } from './client-config.js';
 import { secretsOf, settingsTarget } from './connection.js';
 import { privilegeProblems } from './privileges.js';
@@ -46,9 +46,17 @@ export interface PgDriverOptions {
    * Writers of one table take turns (`Driver.serializeWrites`), by a transaction's advisory lock
    * on the table's name: PostgreSQL's READ COMMITTED lets two transactions each look for their
    * keys, find none of the other's uncommitted rows, and insert both. Not Redshift: it has no
-   * advisory locks, and its serializable transactions fail one of the two instead.
+   * advisory locks.
    */
   advisoryLocks?: boolean;
+  /**
+   * Writers of one schema take turns by `LOCK` (Redshift's only lock, ACCESS EXCLUSIVE), on the
+   * schema's `_stowage_states`, which Stowage's writers alone read (where the schema has none,
+   * on the tables written that exist): Redshift's SNAPSHOT isolation, the default of Serverless
+   * and of clusters made since 2024, lets two transactions insert the same new keys, as READ
+   * COMMITTED does; only SERIALIZABLE failed one of the two.
+   */
+  tableLocks?: boolean;
 }
 
 /**
@@ -107,6 +115,7 @@ export class PgDriver implements Driver {
       ];
     }
     if (options.advisoryLocks) this.serializeWrites = (schema, tables) => this.lockTables(schema, tables);
+    else if (options.tableLocks) this.serializeWrites = (schema, tables) => this.lockForTurns(schema, tables);
     if (options.directLoads) {
       this.loadInto = (schema, table, file) => this.loadStraight(schema, table, file);
       this.holdsAnyKey = (schema, table, column, keys) => this.holdsKey(schema, table, column, keys);
@@ -314,6 +323,21 @@ export class PgDriver implements Driver {
    * qualified name (a user's own advisory locks would have to pick that number to meet it). Taken
    * in the order given, which the writer keeps the same in every session.
    */
+  /** `tableLocks`: the schema's `_stowage_states`, or where it has none, the tables written that exist (a new one is made by one writer alone: its CREATE is refused to the other). */
+  private async lockForTurns(schema: string, tables: readonly string[]): Promise<void> {
+    const q = (identifier: string) => this.options.dialect.quote(identifier);
+    const names = [STATES_TABLE, ...tables];
+    const { rows } = await this.run(() =>
+      this.client.query<{ name: string }>(
+        `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relname IN (${names.map((_, i) => `$${i + 2}`).join(', ')})`,
+        [schema, ...names],
+      ),
+    );
+    const existing = new Set(rows.map((r) => r.name));
+    const locked = existing.has(STATES_TABLE) ? [STATES_TABLE] : tables.filter((t) => existing.has(t));
+    if (locked.length > 0) await this.run(() => this.client.query(`LOCK ${locked.map((t) => `${q(schema)}.${q(t)}`).join(', ')}`));
+  }
+
   private async lockTables(schema: string, tables: readonly string[]): Promise<void> {
     const q = (identifier: string) => this.options.dialect.quote(identifier);
     const names = tables.map((table) => `stowage writes ${q(schema)}.${q(table)}`);

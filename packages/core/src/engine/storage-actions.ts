@@ -270,9 +270,13 @@ export class StorageActionsPath {
    * The message ids of the events waiting in the queue of a warehouse and space for one
    * activation (from its cursor to its end).
    */
-  async queuedIds(warehouse: string, space: string, activation: string): Promise<Set<string>> {
+  async queuedIds(warehouse: string, space: string, activation: ActivationConfig): Promise<Set<string>> {
     const ids = new Set<string>();
-    await this.eachQueued(warehouse, space, activation, (q) => ids.add(q.e.messageId));
+    const { s, t } = targetOf(activation);
+    // An entry held for the table the activation named before is no entry of the one it names now.
+    await this.eachQueued(warehouse, space, activation.name, (q) => {
+      if (q.t === undefined || (q.s === s && q.t === t)) ids.add(q.e.messageId);
+    });
     return ids;
   }
 
@@ -427,18 +431,26 @@ export class StorageActionsPath {
             }
             // Queued for the table it named then: written into the one it names now, that table
             // would get exits of members it never saw enter, and the old one never see them leave.
+            // Compared as the writer names tables: `Carts` for `carts` is the same table.
             const { s, t } = targetOf(activation);
-            const elsewhere = events.filter((e) => {
+            const here = `${s}\u0000${session.tableName(t)}`;
+            const elsewhere = new Map<string, ActionEvent[]>();
+            for (const e of events) {
               const q = entryOf.get(e);
-              return q?.t !== undefined && (q.s !== s || q.t !== t);
-            });
-            if (elsewhere.length > 0) {
-              const q = entryOf.get(elsewhere[0]!)!;
-              const was = targetName(space.name, q.s ?? '', q.t!);
-              requeue(name, elsewhere);
-              // Not the activation held: its events for the table it names now are written.
-              session.hold(elsewhere.length, `activation "${name}" now writes to ${targetName(space.name, s, t)}; these were queued for ${was} (point it back at ${was} to write them there)`);
-              const moved = new Set(elsewhere);
+              if (q?.t === undefined || `${q.s ?? ''}\u0000${session.tableName(q.t)}` === here) continue;
+              const was = targetName(space.name, q.s ?? '', q.t);
+              let list = elsewhere.get(was);
+              if (!list) elsewhere.set(was, (list = []));
+              list.push(e);
+            }
+            if (elsewhere.size > 0) {
+              const moved = new Set<ActionEvent>();
+              for (const [was, list] of elsewhere) {
+                requeue(name, list);
+                // Not the activation held: its events for the table it names now are written.
+                session.hold(list.length, `activation "${name}" now writes to ${targetName(space.name, s, t)}; these were queued for ${was} (point it back at ${was} to write them there)`);
+                for (const e of list) moved.add(e);
+              }
               events = events.filter((e) => !moved.has(e));
               if (events.length === 0) continue;
             }

@@ -600,7 +600,7 @@ export class Stowage {
     // queued twice (the copies would be written as duplicates, "already there" though the table
     // never held them). Those it wrote before it was killed are no longer queued, and are queued
     // again: found in the table, they are already there indeed.
-    const waiting = await this.actions.queuedIds(activation.warehouse, space.name, activation.name);
+    const waiting = await this.actions.queuedIds(activation.warehouse, space.name, activation);
     let queued = 0;
     await store.members(space.name, activation.computation, async (changes) => {
       for (const [warehouse, byActivation] of this.actions.eventsFor(space, [activation], changes)) {

@@ -745,9 +745,17 @@ export function storageActions(dut: DestinationUnderTest): void {
       expect(held!.record.notices).toEqual(['1 events stay queued: activation "a" now writes to default.carts_v2; these were queued for default.carts (point it back at default.carts to write them there)']);
       expect(await moved.stowage.strandedActivations()).toEqual([{ warehouse: 'wh', space: 'default', activation: 'a', events: 1, why: 'now writes to default.carts_v2 (queued for default.carts)', fix: 'point it back at default.carts' }]);
       expect([...(await moved.tables('default')).keys()]).not.toContain('carts_v2');
+      // A run there starts carts_v2 with the current members, u1 among them, though u1's entry
+      // (the same message id) waits in the queue for carts.
+      const run = await moved.run({ computation: 'carts', id: 'r2' }, [{ userId: 'u1' }, { userId: 'u2' }]);
+      expect(run.writes.map((w) => w.notices.join('\n')).join('\n')).toContain('1 events stay queued: activation "a" now writes to default.carts_v2; these were queued for default.carts');
+      expect(await moved.rows('carts_v2', ['user_id', 'personas_computation_run_id'], ['user_id'], 'wh', 'default')).toEqual([
+        { user_id: 'u1', personas_computation_run_id: 'r1' },
+        { user_id: 'u2', personas_computation_run_id: 'r2' },
+      ]);
       await moved.close();
-      const back = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } }, reuse: { dir: first.dir, settings: good } });
-      expect(await back.stowage.strandedActivations()).toEqual([]);
+      // Spelt otherwise, the same table.
+      const back = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'Carts' } }, reuse: { dir: first.dir, settings: good } });
       const [written] = await back.stowage.flush('wh');
       expect(written!.record).toMatchObject({ status: 'Success', rows: { 'default.carts': 1 } });
       expect(await back.rows('carts', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1' }]);

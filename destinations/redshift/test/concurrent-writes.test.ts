@@ -1,0 +1,82 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { TableWriter, type Driver, type WriteBatch } from '@stowage/core';
+import { removeHarnessDirs, testPostgres } from '@stowage/testkit';
+import onPostgres from '../src/testing/on-postgres.js';
+
+const server = await testPostgres();
+afterEach(() => server.afterEach());
+afterAll(async () => {
+  await server.close();
+  removeHarnessDirs();
+});
+
+const { capabilities, dialect } = onPostgres;
+const connect = async (url: string) => (await onPostgres.connect({ url, sslmode: 'disable' }, { root: '.' })) as Driver;
+
+/** Rows for `d.t` keyed by `id`, as Storage Actions' rows are: writes other sessions may make too. */
+const batch = (keys: readonly string[]): WriteBatch => ({
+  schema: 'd',
+  tables: [{ table: 't', rows: keys.map((id) => ({ id, received_at: '2026-11-23T10:00:00.000Z' })), fixedTypes: new Map([['id', 'string'], ['received_at', 'timestamp']]), key: 'id', keyArrivesWith: 'received_at' }],
+  latest: [],
+  shared: true,
+});
+
+/** The session, its transactions held open after their statements until `held` settles; `reached` once one is. */
+function holdingCommits(driver: Driver, held: Promise<void>, reached: () => void): Driver {
+  return new Proxy(driver, {
+    get(target, name) {
+      if (name === 'transaction') {
+        return <T>(fn: () => Promise<T>) =>
+          target.transaction(async () => {
+            const result = await fn();
+            reached();
+            await held;
+            return result;
+          });
+      }
+      const value = Reflect.get(target, name, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+// Redshift's SNAPSHOT isolation (the default of Serverless, and of clusters made since 2024) lets
+// two transactions each miss the other's new rows and insert the same keys, as READ COMMITTED
+// does here: the writers take turns by LOCK.
+describe(`Redshift's writes of the same keys by two sessions at once (on ${server.label})`, () => {
+  for (const claimed of [false, true]) {
+    it.skipIf(!server.copy)(`land once: the second waits for the first to commit, then finds its rows (${claimed ? "the turn taken on the schema's _stowage_states, which readers of the table never wait for" : 'the turn taken on the table, in a schema without _stowage_states'})`, async () => {
+      const url = await server.freshDatabase();
+      const first = await connect(url);
+      const second = await connect(url);
+      const reader = await connect(url);
+      try {
+        if (claimed) {
+          await first.execute('CREATE SCHEMA d');
+          await first.execute('CREATE TABLE d._stowage_states (state_id VARCHAR(65535))');
+        }
+        await new TableWriter(first, dialect, capabilities).write(batch(['x']));
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        let reached!: () => void;
+        const inTransaction = new Promise<void>((resolve) => (reached = resolve));
+        const keys = Array.from({ length: 100 }, (_, i) => `k${i}`);
+        const a = new TableWriter(holdingCommits(first, held, reached), dialect, capabilities).write(batch(keys));
+        await inTransaction;
+        const b = new TableWriter(second, dialect, capabilities).write(batch(keys));
+        // A dashboard's query of the table answers meanwhile where the turn is the schema's own table.
+        if (claimed) expect(await reader.query('SELECT count(*) AS n FROM d.t')).toEqual([{ n: 1 }]);
+        // Without turns, the second commits its copies meanwhile.
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        release();
+        const [wroteA, wroteB] = await Promise.all([a, b]);
+        expect([wroteA.rows, wroteB.rows, wroteB.duplicates]).toEqual([{ t: 100 }, { t: 0 }, 100]);
+        expect(await reader.query('SELECT count(*) AS n, count(DISTINCT id) AS ids FROM d.t')).toEqual([{ n: 101, ids: 101 }]);
+      } finally {
+        await first.close();
+        await second.close();
+        await reader.close();
+      }
+    });
+  }
+});
