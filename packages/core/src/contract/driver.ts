@@ -109,8 +109,8 @@ export interface Driver {
    * Called first in the writer's transaction of a batch other sessions may write (Storage
    * Actions), the tables in one order in every session, so that two sessions cannot each wait for
    * the other; a wait past the session's lock timeout fails the write, whose events are queued.
-   * Left out where transactions are serializable (Redshift fails one of the two) or one process
-   * holds the warehouse (DuckDB).
+   * (Redshift's SNAPSHOT isolation alike: `LOCK`.) Left out where one process holds the warehouse
+   * (DuckDB).
    */
   serializeWrites?(schema: string, tables: readonly string[]): Promise<void>;
   /**
