@@ -16,9 +16,6 @@ const LOGICAL: Record<string, LogicalType> = {
   DOUBLE: 'double',
   TIMESTAMP: 'timestamp',
   'TIMESTAMP WITH TIME ZONE': 'timestamp',
-  // Milliseconds (Stowage keeps no more) and nanoseconds hold every time as it is sent.
-  TIMESTAMP_MS: 'timestamp',
-  TIMESTAMP_NS: 'timestamp',
   VARCHAR: 'string',
   JSON: 'json',
 };

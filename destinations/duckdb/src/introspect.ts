@@ -11,7 +11,14 @@ const INTEGER_RANGES: Readonly<Record<string, readonly [number, number]>> = {
   UTINYINT: [0, 255],
   USMALLINT: [0, 65_535],
   UINTEGER: [0, 4_294_967_295],
-  // Held as bigint: a fraction is quarantined, not rounded; an integer past 2^63 is too.
+};
+
+/**
+ * Integer types wider than BIGINT, or unsigned past it: read as text (as they always were, so
+ * that a `users` column made from one keeps its type), each value held to an integer of their
+ * range, where DuckDB refused the whole call for a `-1` in a UBIGINT, and rounded `-0.5` into a HUGEINT.
+ */
+const WIDE_INTEGER_RANGES: Readonly<Record<string, readonly [number, number]>> = {
   UBIGINT: [0, 18_446_744_073_709_551_615],
   HUGEINT: [-(2 ** 127), 2 ** 127],
   UHUGEINT: [0, 2 ** 128],
@@ -28,11 +35,13 @@ function column(name: string, dataType: string): Column {
   const physical = dataType.toUpperCase();
   const range = INTEGER_RANGES[physical];
   if (range) return { name, type: 'bigint', bounds: { physical, min: range[0], max: range[1] } };
+  const wide = WIDE_INTEGER_RANGES[physical];
+  if (wide) return { name, type: 'string', bounds: { physical, min: wide[0], max: wide[1] } };
   // Read as text, held to their form: a DATE takes a date-time too, and drops its time.
   if (physical === 'DATE' || physical === 'UUID') return { name, type: 'string', bounds: { physical, format: physical === 'DATE' ? 'date' : 'uuid' } };
   if (physical === 'FLOAT') return { name, type: 'double', bounds: { physical, single: true } };
-  // Seconds alone: a time with a fraction would be rounded to the next second.
-  if (physical === 'TIMESTAMP_S') return { name, type: 'timestamp', bounds: { physical, fractionDigits: 0 } };
+  // Seconds alone: a time with a fraction would be rounded to the next second. Read as text, as it always was.
+  if (physical === 'TIMESTAMP_S') return { name, type: 'string', bounds: { physical, fractionDigits: 0 } };
   const decimal = DECIMAL.exec(physical);
   if (decimal) {
     const [p, scale] = [Number(decimal[1]), Number(decimal[2])];

@@ -70,17 +70,18 @@ describe(`PostgreSQL: a user's identifies with times of fewer digits of a second
   it('quarantines a time such a column would round (into the next second, or out of year 9999), and stores the others as sent', async () => {
     const h = await Harness.create(dut);
     await h.execute('CREATE SCHEMA engage_default');
-    await h.execute('CREATE TABLE engage_default.identifies (id text, seen timestamptz(0), tapped timestamp(1), kept timestamptz)');
+    await h.execute('CREATE TABLE engage_default.identifies (id text, "timestamp" timestamptz(0), seen timestamptz(0), tapped timestamp(1), kept timestamptz)');
     await h.calls([
-      identify('u1', { seen: '2026-11-23T10:00:01Z', tapped: '2026-11-23T10:00:00.5Z', kept: '2026-11-23T10:00:00.123Z' }, { messageId: 't1' }),
-      identify('u2', { seen: '9999-12-31T23:59:59.5Z', tapped: '2026-11-23T10:00:00.75Z', kept: '2026-11-23T10:00:00.7Z' }, { messageId: 't2' }),
+      identify('u1', { seen: '2026-11-23T10:00:01Z', tapped: '2026-11-23T10:00:00.5Z', kept: '2026-11-23T10:00:00.123Z' }, { messageId: 't1', timestamp: '2026-11-23T10:00:00.700Z' }),
+      identify('u2', { seen: '9999-12-31T23:59:59.5Z', tapped: '2026-11-23T10:00:00.75Z', kept: '2026-11-23T10:00:00.7Z' }, { messageId: 't2', timestamp: '2026-11-23T10:00:01.999Z' }),
     ]);
     expect(await h.sync()).toMatchObject({ status: 'Partial', rows: { identifies: 2 }, rejects: 2 });
-    const rows = await h.rows('identifies', ['id', 'seen', 'tapped', 'kept'], ['id']);
+    const rows = await h.rows('identifies', ['id', 'timestamp', 'seen', 'tapped', 'kept'], ['id']);
     const iso = (v: unknown) => (v === null ? null : new Date(v as string).toISOString());
-    expect(rows.map((r) => [r.id, iso(r.seen), r.tapped === null ? null : String(r.tapped), iso(r.kept)])).toEqual([
-      ['t1', '2026-11-23T10:00:01.000Z', expect.stringMatching(/10:00:00\.5/), '2026-11-23T10:00:00.123Z'],
-      ['t2', null, null, '2026-11-23T10:00:00.700Z'],
+    // The call's own time, a standard column, is cut to the second, never quarantined.
+    expect(rows.map((r) => [r.id, iso(r.timestamp), iso(r.seen), r.tapped === null ? null : String(r.tapped), iso(r.kept)])).toEqual([
+      ['t1', '2026-11-23T10:00:00.000Z', '2026-11-23T10:00:01.000Z', expect.stringMatching(/10:00:00\.5/), '2026-11-23T10:00:00.123Z'],
+      ['t2', '2026-11-23T10:00:01.000Z', null, null, '2026-11-23T10:00:00.700Z'],
     ]);
     const rejects = await h.rows('_stowage_rejects', ['column_name', 'value', 'reason'], ['column_name']);
     expect(rejects.map((r) => [r.column_name, r.value])).toEqual([

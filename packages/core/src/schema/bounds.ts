@@ -35,6 +35,11 @@ function readBackFromSingle(value: number): number {
   return Number(single.toPrecision(9));
 }
 
+/** A timestamp's text (`…T10:00:00.777Z`) with its fraction of a second cut to `digits` (none: `…T10:00:00Z`). */
+export function cutFraction(value: string, digits: number): string {
+  return value.replace(/\.(\d+)/, (_, fraction: string) => (digits === 0 ? '' : `.${fraction.slice(0, digits)}`));
+}
+
 /**
  * Why a value, already of its column's logical type, does not fit the column's narrower physical
  * type (`ColumnBounds`); undefined when it fits. Values of Stowage's own columns never come here.
@@ -58,6 +63,8 @@ export function outOfBounds(value: unknown, bounds: ColumnBounds): string | unde
   if (bounds.min !== undefined && bounds.max !== undefined && (typeof value === 'number' || typeof value === 'string')) {
     // Integers a double cannot hold arrive as their digits (`parseJsonExactly`): far out of any narrower range.
     const n = Number(value);
+    // A text column of an integer type (DuckDB's HUGEINT) takes no fraction, nor text that is no number.
+    if (!Number.isInteger(n)) return `the value is not an integer, which the column's type ${physical} holds`;
     return n < bounds.min || n > bounds.max ? `the value is outside ${bounds.min} to ${bounds.max}, the range of the column's type ${physical}` : undefined;
   }
   if (typeof value === 'string' && bounds.fractionDigits !== undefined) {

@@ -1,7 +1,7 @@
 import { isWellFormed } from '../ids/id-text.js';
 import type { Capabilities } from '../contract/capabilities.js';
 import type { Column, ColumnBounds, LogicalType } from '../contract/logical-type.js';
-import { outOfBounds } from './bounds.js';
+import { cutFraction, outOfBounds } from './bounds.js';
 import type { RowLimit } from '../contract/row-limit.js';
 import type { Row } from '../contract/driver.js';
 import { rowValue } from '../contract/row-value.js';
@@ -329,9 +329,13 @@ class TablePlanner {
       }
       // Never the key: a row without it could not be told from a replay. A key its column cannot
       // hold fails in the warehouse, and its call is set apart whole.
-      const bounds = column === keyColumn ? undefined : col.bounds;
+      // A standard column's time (`timestamp`, `received_at`) of a column keeping fewer digits of
+      // a second is cut to them, as Stowage cuts every time to the millisecond: never quarantined.
+      const cutTo = col.fixed ? col.bounds?.fractionDigits : undefined;
+      const bounds = column === keyColumn || cutTo !== undefined ? undefined : col.bounds;
       if (fits(value, type)) {
         if (bounds !== undefined && this.outside(row, column, value, bounds)) continue;
+        if (cutTo !== undefined && typeof value === 'string') this.set(row, column, cutFraction(value, cutTo));
         col.loaded = true;
         continue;
       }
@@ -356,7 +360,7 @@ class TablePlanner {
         continue;
       }
       if (result.cast) this.casts++;
-      this.set(row, column, result.value);
+      this.set(row, column, cutTo !== undefined && typeof result.value === 'string' ? cutFraction(result.value, cutTo) : result.value);
       col.loaded = true;
       // Past 2^53 an integer is kept as its digits (`castTo`).
       if (type === 'bigint' && typeof result.value === 'string') col.big = true;
