@@ -81,7 +81,7 @@ export class PgDriver implements Driver {
   /** Present with `directLoads` only: the writer stages every batch where they are absent. */
   readonly loadInto?: (schema: string, table: string, file: LoadFile) => Promise<void>;
   readonly holdsAnyKey?: (schema: string, table: string, column: string, keys: readonly string[]) => Promise<boolean>;
-  readonly serializeWrites?: (schema: string, tables: readonly string[]) => Promise<void>;
+  readonly serializeWrites?: (schema: string, tables: readonly string[], exists: (table: string) => boolean) => Promise<void>;
   readonly lockHolders?: (schema: string) => Promise<string[]>;
   readonly computedColumns?: (schema: string, table: string) => Promise<Set<string>>;
   readonly privilegeProblems?: (schemas: readonly string[], owned: readonly string[], tables?: readonly ActivationTable[]) => Promise<string[]>;
@@ -115,7 +115,7 @@ export class PgDriver implements Driver {
       ];
     }
     if (options.advisoryLocks) this.serializeWrites = (schema, tables) => this.lockTables(schema, tables);
-    else if (options.tableLocks) this.serializeWrites = (schema, tables) => this.lockForTurns(schema, tables);
+    else if (options.tableLocks) this.serializeWrites = (schema, tables, exists) => this.lockForTurns(schema, tables, exists);
     if (options.directLoads) {
       this.loadInto = (schema, table, file) => this.loadStraight(schema, table, file);
       this.holdsAnyKey = (schema, table, column, keys) => this.holdsKey(schema, table, column, keys);
@@ -319,25 +319,23 @@ export class PgDriver implements Driver {
   }
 
   /**
+   * `tableLocks`: the schema's `_stowage_states`, or where it has none (an existing schema an
+   * activation names), the tables written that exist (a new one is made by one writer alone: its
+   * CREATE is refused to the other). The transaction's first statement, with no look at the
+   * catalog before it: under SNAPSHOT isolation a read fixes what the transaction sees, and a
+   * writer that waited would then miss the rows of the one it waited for.
+   */
+  private async lockForTurns(schema: string, tables: readonly string[], exists: (table: string) => boolean): Promise<void> {
+    const q = (identifier: string) => this.options.dialect.quote(identifier);
+    const locked = exists(STATES_TABLE) ? [STATES_TABLE] : tables.filter(exists);
+    if (locked.length > 0) await this.run(() => this.client.query(`LOCK ${locked.map((t) => `${q(schema)}.${q(t)}`).join(', ')}`));
+  }
+
+  /**
    * One advisory lock a table, held to the transaction's end, keyed on a 64-bit hash of its
    * qualified name (a user's own advisory locks would have to pick that number to meet it). Taken
    * in the order given, which the writer keeps the same in every session.
    */
-  /** `tableLocks`: the schema's `_stowage_states`, or where it has none, the tables written that exist (a new one is made by one writer alone: its CREATE is refused to the other). */
-  private async lockForTurns(schema: string, tables: readonly string[]): Promise<void> {
-    const q = (identifier: string) => this.options.dialect.quote(identifier);
-    const names = [STATES_TABLE, ...tables];
-    const { rows } = await this.run(() =>
-      this.client.query<{ name: string }>(
-        `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relname IN (${names.map((_, i) => `$${i + 2}`).join(', ')})`,
-        [schema, ...names],
-      ),
-    );
-    const existing = new Set(rows.map((r) => r.name));
-    const locked = existing.has(STATES_TABLE) ? [STATES_TABLE] : tables.filter((t) => existing.has(t));
-    if (locked.length > 0) await this.run(() => this.client.query(`LOCK ${locked.map((t) => `${q(schema)}.${q(t)}`).join(', ')}`));
-  }
-
   private async lockTables(schema: string, tables: readonly string[]): Promise<void> {
     const q = (identifier: string) => this.options.dialect.quote(identifier);
     const names = tables.map((table) => `stowage writes ${q(schema)}.${q(table)}`);

@@ -109,10 +109,12 @@ export interface Driver {
    * Called first in the writer's transaction of a batch other sessions may write (Storage
    * Actions), the tables in one order in every session, so that two sessions cannot each wait for
    * the other; a wait past the session's lock timeout fails the write, whose events are queued.
-   * (Redshift's SNAPSHOT isolation alike: `LOCK`.) Left out where one process holds the warehouse
+   * (Redshift's SNAPSHOT isolation alike: `LOCK`, which must be the transaction's first statement,
+   * before any read fixes its snapshot: `exists` says which tables of the schema the writer's
+   * catalog, read before the transaction, holds.) Left out where one process holds the warehouse
    * (DuckDB).
    */
-  serializeWrites?(schema: string, tables: readonly string[]): Promise<void>;
+  serializeWrites?(schema: string, tables: readonly string[], exists: (table: string) => boolean): Promise<void>;
   /**
    * Optional, where a column's type can change in place (`inPlaceWidening`): the columns of a
    * schema's tables whose type cannot change because another object depends on them (a

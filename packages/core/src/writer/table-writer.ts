@@ -208,6 +208,8 @@ export interface PreparedBatch {
   ledger: WriteBatch['ledger'];
   createSchema: boolean;
   shared?: boolean;
+  /** The schema's tables as the catalog had them before this batch was planned (`Driver.serializeWrites`): shared batches only. */
+  known?: ReadonlySet<string>;
   duplicates: number;
   /** What preparing it has to tell the sync (a look that failed, and what that means). */
   notices?: string[];
@@ -475,7 +477,7 @@ export class TableWriter {
     const tables = await this.tables(batch.schema);
     // A schema with no table yet may not exist; CREATE SCHEMA IF NOT EXISTS settles it (never for an existing schema an activation names).
     const createSchema = (batch.createSchema ?? true) && tables.size === 0;
-    const prepared: PreparedBatch = { schema: batch.schema, internalTables: [], internalColumns: [], tables: [], dirty: [], ledger: batch.ledger, createSchema, shared: batch.shared, duplicates: 0, casts: 0 };
+    const prepared: PreparedBatch = { schema: batch.schema, internalTables: [], internalColumns: [], tables: [], dirty: [], ledger: batch.ledger, createSchema, shared: batch.shared, duplicates: 0, casts: 0, ...(batch.shared ? { known: new Set(tables.keys()) } : {}) };
     // Stowage's own tables only where they are used: a schema it does not own gets no empty ledger.
     const internal = (table: string, columns: readonly Column[]) => {
       const made = tables.get(table);
@@ -852,7 +854,7 @@ export class TableWriter {
       // locks of its own, which the session holding the turn may then wait for, while this one waits for the turn.
       const looked = prepared.tables.filter((t) => t.file && !t.checked).map((t) => t.change.table);
       if (prepared.rejects) looked.push(REJECTS_TABLE);
-      if (looked.length > 0) await this.driver.serializeWrites(schema, looked.sort());
+      if (looked.length > 0) await this.driver.serializeWrites(schema, looked.sort(), (table) => prepared.known?.has(table) ?? false);
     }
     // Asked first: PostgreSQL and Redshift check CREATE on the database before IF NOT EXISTS, so a
     // user granted a schema made for it, and nothing more, would fail every sync on its CREATE.
