@@ -342,11 +342,6 @@ export class ActionWriteSession {
     }
   }
 
-  /** A table's name as the writer makes it (`Carts` and `carts` are one table). */
-  tableName(table: string): string {
-    return this.names.column(table);
-  }
-
   /** An activation's table as the writer names it: `<schema>.<table>`. */
   private tableOf(activation: ActivationConfig): string {
     return `${activation.schema ?? this.space.name}.${this.names.column(activation.table)}`;

@@ -14,6 +14,7 @@ import type { Change } from '../runs/run.js';
 import { ActionWriteSession, type ActivationOutcome, type FlushResult, type PreparedEvents } from './action-write-session.js';
 import { MOST_SPLIT_WRITES, splitFailedWrite, type Unwritten } from '../writer/split-failed-write.js';
 import { makeFolder } from '../process/make-folder.js';
+import { ColumnNamer } from '../naming/column-namer.js';
 
 export type { ActivationOutcome, FlushResult };
 
@@ -114,6 +115,18 @@ export class StorageActionsPath {
 
   private dir(warehouse: string, space: string): string {
     return join(this.config.stateDir, 'actions', warehouse, space);
+  }
+
+  /**
+   * Whether two targets (`Queued`'s schema and table) are one table of a warehouse: compared as
+   * its writer names tables (`Carts` and `carts` are one), a warehouse no longer configured as written.
+   */
+  private sameTable(warehouse: string): (a: { s?: string; t: string }, b: { s?: string; t: string }) => boolean {
+    const type = this.config.warehouses[warehouse]?.type;
+    const destination = type === undefined ? undefined : this.destinations.get(type);
+    const names = destination ? new ColumnNamer(destination.dialect.identifiers) : undefined;
+    const named = (t: string) => names?.column(t) ?? t;
+    return (a, b) => (a.s ?? '') === (b.s ?? '') && (a.t === b.t || named(a.t) === named(b.t));
   }
 
   private outbox(warehouse: string, space: string): CallLog {
@@ -272,10 +285,11 @@ export class StorageActionsPath {
    */
   async queuedIds(warehouse: string, space: string, activation: ActivationConfig): Promise<Set<string>> {
     const ids = new Set<string>();
-    const { s, t } = targetOf(activation);
+    const here = targetOf(activation);
+    const same = this.sameTable(warehouse);
     // An entry held for the table the activation named before is no entry of the one it names now.
     await this.eachQueued(warehouse, space, activation.name, (q) => {
-      if (q.t === undefined || (q.s === s && q.t === t)) ids.add(q.e.messageId);
+      if (q.t === undefined || same({ s: q.s, t: q.t }, here)) ids.add(q.e.messageId);
     });
     return ids;
   }
@@ -345,12 +359,14 @@ export class StorageActionsPath {
           else {
             const others = new Map<string, number>();
             const elsewhere = new Map<string, number>();
-            const { s, t } = targetOf(now);
+            const here = targetOf(now);
+            const { s, t } = here;
+            const same = this.sameTable(warehouse);
             await this.eachQueuedLine(warehouse, name, activation, (line) => {
               const key = computationKeyOf(line);
               if (key !== now.computation) others.set(key, (others.get(key) ?? 0) + 1);
               const was = targetOfLine(line);
-              if (key === now.computation && was && (was.s !== s || was.t !== t)) elsewhere.set(targetName(name, was.s, was.t), (elsewhere.get(targetName(name, was.s, was.t)) ?? 0) + 1);
+              if (key === now.computation && was && !same(was, here)) elsewhere.set(targetName(name, was.s, was.t), (elsewhere.get(targetName(name, was.s, was.t)) ?? 0) + 1);
             });
             for (const [was, n] of others) out.push({ ...at, events: n, why: `now activates computation "${now.computation}" (queued for "${was}")`, fix: `point it back at "${was}" (or give "${now.computation}" an activation of its own)` });
             for (const [was, n] of elsewhere) out.push({ ...at, events: n, why: `now writes to ${targetName(name, s, t)} (queued for ${was})`, fix: `point it back at ${was}` });
@@ -432,12 +448,13 @@ export class StorageActionsPath {
             // Queued for the table it named then: written into the one it names now, that table
             // would get exits of members it never saw enter, and the old one never see them leave.
             // Compared as the writer names tables: `Carts` for `carts` is the same table.
-            const { s, t } = targetOf(activation);
-            const here = `${s}\u0000${session.tableName(t)}`;
+            const here = targetOf(activation);
+            const { s, t } = here;
+            const same = this.sameTable(warehouse.name);
             const elsewhere = new Map<string, ActionEvent[]>();
             for (const e of events) {
               const q = entryOf.get(e);
-              if (q?.t === undefined || `${q.s ?? ''}\u0000${session.tableName(q.t)}` === here) continue;
+              if (q?.t === undefined || same({ s: q.s, t: q.t }, here)) continue;
               const was = targetName(space.name, q.s ?? '', q.t);
               let list = elsewhere.get(was);
               if (!list) elsewhere.set(was, (list = []));

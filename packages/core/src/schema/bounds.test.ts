@@ -51,3 +51,11 @@ describe('outOfBounds', () => {
     expect(outOfBounds(1e-50, real)).toMatch(/read back as 0$/);
   });
 });
+
+describe('an integer column read as text (DuckDB HUGEINT)', () => {
+  const huge = { physical: 'HUGEINT', min: -(2 ** 127), max: 2 ** 127 };
+  it("takes an integer's digits alone: not a fraction, an empty text or a hex literal, which Number would read as a number", () => {
+    for (const value of ['7', '-12', '123456789012345678901234567890', 7]) expect(outOfBounds(value, huge)).toBeUndefined();
+    for (const value of ['-0.5', '', ' ', '0x1F', '1e3', 'abc', -0.5]) expect(outOfBounds(value, huge)).toBe("the value is not an integer, which the column's type HUGEINT holds");
+  });
+});

@@ -63,8 +63,9 @@ export function outOfBounds(value: unknown, bounds: ColumnBounds): string | unde
   if (bounds.min !== undefined && bounds.max !== undefined && (typeof value === 'number' || typeof value === 'string')) {
     // Integers a double cannot hold arrive as their digits (`parseJsonExactly`): far out of any narrower range.
     const n = Number(value);
-    // A text column of an integer type (DuckDB's HUGEINT) takes no fraction, nor text that is no number.
-    if (!Number.isInteger(n)) return `the value is not an integer, which the column's type ${physical} holds`;
+    // A text column of an integer type (DuckDB's HUGEINT) takes no fraction, nor text that is no
+    // integer's digits (Number reads `''` as 0 and `0x1F` as 31).
+    if (!Number.isInteger(n) || (typeof value === 'string' && !/^[+-]?\d+$/.test(value))) return `the value is not an integer, which the column's type ${physical} holds`;
     return n < bounds.min || n > bounds.max ? `the value is outside ${bounds.min} to ${bounds.max}, the range of the column's type ${physical}` : undefined;
   }
   if (typeof value === 'string' && bounds.fractionDigits !== undefined) {

@@ -756,6 +756,7 @@ export function storageActions(dut: DestinationUnderTest): void {
       await moved.close();
       // Spelt otherwise, the same table.
       const back = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'Carts' } }, reuse: { dir: first.dir, settings: good } });
+      expect(await back.stowage.strandedActivations()).toEqual([]);
       const [written] = await back.stowage.flush('wh');
       expect(written!.record).toMatchObject({ status: 'Success', rows: { 'default.carts': 1 } });
       expect(await back.rows('carts', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1' }]);
