@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ActionWriter, TableWriter, type Driver, type WriteBatch } from '@stowage/core';
-import { removeHarnessDirs, testPostgres } from '@stowage/testkit';
+import { overriding, removeHarnessDirs, testPostgres, writeSameKeysAtOnce } from '@stowage/testkit';
 import { capabilities, connectPostgres, dialect } from '../src/index.js';
 
 const server = await testPostgres();
@@ -20,29 +20,6 @@ const batch = (keys: readonly string[], receivedAt = '2026-11-23T10:00:00.000Z')
   shared: true,
 });
 
-/** The session with the methods of `over` put over its own; the others run on it. */
-function overriding(driver: Driver, over: Partial<Driver>): Driver {
-  return new Proxy(driver, {
-    get(target, name) {
-      if (Object.hasOwn(over, name)) return over[name as keyof Driver];
-      const value = Reflect.get(target, name, target) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
-
-/** The session, its transactions held open after their statements until `held` settles; `reached` once one is. */
-const holdingCommits = (driver: Driver, held: Promise<void>, reached: () => void): Driver =>
-  overriding(driver, {
-    transaction: (fn) =>
-      driver.transaction(async () => {
-        const result = await fn();
-        reached();
-        await held;
-        return result;
-      }),
-  });
-
 const count = async (driver: Driver) => (await driver.query<{ n: number; ids: number }>('SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids FROM "d"."t"'))[0];
 
 describe(`PostgreSQL writes of the same keys (${server.label})`, () => {
@@ -53,19 +30,7 @@ describe(`PostgreSQL writes of the same keys (${server.label})`, () => {
     const first = await connect(url);
     const second = await connect(url);
     try {
-      await new TableWriter(first, dialect, capabilities).write(batch(['x']));
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => (release = resolve));
-      let reached!: () => void;
-      const inTransaction = new Promise<void>((resolve) => (reached = resolve));
-      const keys = Array.from({ length: 100 }, (_, i) => `k${i}`);
-      const a = new TableWriter(holdingCommits(first, held, reached), dialect, capabilities).write(batch(keys));
-      await inTransaction;
-      const b = new TableWriter(second, dialect, capabilities).write(batch(keys));
-      // Without turns, the second commits its copies meanwhile.
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      release();
-      const [wroteA, wroteB] = await Promise.all([a, b]);
+      const [wroteA, wroteB] = await writeSameKeysAtOnce(first, second, (driver, keys) => new TableWriter(driver, dialect, capabilities).write(batch(keys)));
       expect([wroteA.rows, wroteB.rows, wroteB.duplicates]).toEqual([{ t: 100 }, { t: 0 }, 100]);
       expect(await count(first)).toEqual({ n: 101, ids: 101 });
     } finally {
@@ -90,8 +55,8 @@ describe(`PostgreSQL writes of the same keys (${server.label})`, () => {
       const holding = new Promise<void>((resolve) => (reached = resolve));
       // The first holds its turn, and waits before its next statement (the quarantine's table made).
       const pausing = overriding(first, {
-        serializeWrites: async (schema, tables) => {
-          await first.serializeWrites!(schema, tables);
+        serializeWrites: async (schema, tables, exists) => {
+          await first.serializeWrites!(schema, tables, exists);
           reached();
           await held;
         },
@@ -116,7 +81,7 @@ describe(`PostgreSQL writes of the same keys (${server.label})`, () => {
   it('of a batch no other session writes take no turn', async () => {
     const driver = await connect(await server.freshDatabase());
     let turns = 0;
-    const counting = overriding(driver, { serializeWrites: (schema, tables) => (turns++, driver.serializeWrites!(schema, tables)) });
+    const counting = overriding(driver, { serializeWrites: (schema, tables, exists) => (turns++, driver.serializeWrites!(schema, tables, exists)) });
     try {
       const writer = new TableWriter(counting, dialect, capabilities);
       await writer.write({ ...batch(['a']), shared: undefined });

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { TableWriter, type Driver, type WriteBatch } from '@stowage/core';
-import { removeHarnessDirs, testPostgres } from '@stowage/testkit';
+import { removeHarnessDirs, testPostgres, writeSameKeysAtOnce } from '@stowage/testkit';
 import onPostgres from '../src/testing/on-postgres.js';
 
 const server = await testPostgres();
@@ -20,25 +20,6 @@ const batch = (keys: readonly string[]): WriteBatch => ({
   latest: [],
   shared: true,
 });
-
-/** The session, its transactions held open after their statements until `held` settles; `reached` once one is. */
-function holdingCommits(driver: Driver, held: Promise<void>, reached: () => void): Driver {
-  return new Proxy(driver, {
-    get(target, name) {
-      if (name === 'transaction') {
-        return <T>(fn: () => Promise<T>) =>
-          target.transaction(async () => {
-            const result = await fn();
-            reached();
-            await held;
-            return result;
-          });
-      }
-      const value = Reflect.get(target, name, target) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
 
 // Redshift's SNAPSHOT isolation (the default of Serverless, and of clusters made since 2024) lets
 // two transactions each miss the other's new rows and insert the same keys, as READ COMMITTED
@@ -60,21 +41,9 @@ describe(`Redshift's writes of the same keys by two sessions at once (on ${serve
           await first.execute('CREATE SCHEMA d');
           await first.execute('CREATE TABLE d._stowage_states (state_id VARCHAR(65535))');
         }
-        await new TableWriter(first, dialect, capabilities).write(batch(['x']));
-        let release!: () => void;
-        const held = new Promise<void>((resolve) => (release = resolve));
-        let reached!: () => void;
-        const inTransaction = new Promise<void>((resolve) => (reached = resolve));
-        const keys = Array.from({ length: 100 }, (_, i) => `k${i}`);
-        const a = new TableWriter(holdingCommits(first, held, reached), dialect, capabilities).write(batch(keys));
-        await inTransaction;
-        const b = new TableWriter(second, dialect, capabilities).write(batch(keys));
         // A dashboard's query of the table answers meanwhile where the turn is the schema's own table.
-        if (claimed) expect(await reader.query('SELECT count(*) AS n FROM d.t')).toEqual([{ n: 1 }]);
-        // Without turns, the second commits its copies meanwhile.
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        release();
-        const [wroteA, wroteB] = await Promise.all([a, b]);
+        const meanwhile = async () => void (claimed && expect(await reader.query('SELECT count(*) AS n FROM d.t')).toEqual([{ n: 1 }]));
+        const [wroteA, wroteB] = await writeSameKeysAtOnce(first, second, (driver, keys) => new TableWriter(driver, dialect, capabilities).write(batch(keys)), meanwhile);
         expect([wroteA.rows, wroteB.rows, wroteB.duplicates]).toEqual([{ t: 100 }, { t: 0 }, 100]);
         expect(await reader.query('SELECT count(*) AS n, count(DISTINCT id) AS ids FROM d.t')).toEqual([{ n: 101, ids: 101 }]);
       } finally {

@@ -57,3 +57,4 @@ export { testPostgres, type TestPostgres } from './postgres-server.js';
 export { dialectFingerprint } from './child/task.js';
 export { Harness, identify, removeHarnessDirs, track, type DestinationUnderTest, type HarnessOptions, type Rows } from './harness.js';
 export { firstSyncWithARepeat } from './fixtures.js';
+export { holdingCommits, overriding, writeSameKeysAtOnce } from './overriding-driver.js';
