@@ -18,8 +18,8 @@ const LINE_BYTES = 3;
  */
 const BYTES_PER_CHARACTER = 6;
 
-/** The most characters a number or a boolean takes in JSON (`-1.2345678901234567e-308`). */
-const SCALAR_CHARACTERS = 24;
+/** The most characters a number or a boolean takes in JSON: a double as a string of its digits, quotes included (`"-1.2345678901234567e-308"`). */
+const SCALAR_CHARACTERS = 26;
 
 /**
  * Redshift's bound on a row, as COPY reads it: the row's line of JSON (`jsonLine`, what the S3

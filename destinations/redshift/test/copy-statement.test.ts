@@ -41,7 +41,15 @@ describe('a row as a JSON line', () => {
     const line = jsonLine(columns, { id: 'm1\n"x"', empty: '', gone: null, vip: false, ltv: 0.1, received_at: '2026-11-23T10:00:00.000Z', context: '{"cart":[1,2]}' });
     expect(line.endsWith('\n')).toBe(true);
     expect(line.split('\n')).toHaveLength(2);
-    expect(JSON.parse(line)).toEqual({ id: 'm1\n"x"', empty: '', vip: false, ltv: 0.1, received_at: '2026-11-23T10:00:00.000Z', context: { cart: [1, 2] } });
+    expect(JSON.parse(line)).toEqual({ id: 'm1\n"x"', empty: '', vip: false, ltv: '0.1', received_at: '2026-11-23T10:00:00.000Z', context: { cart: [1, 2] } });
+  });
+
+  it("writes a double as a JSON string of its shortest digits, which COPY converts exactly (AWS: a JSON number may lose precision)", () => {
+    const columns = [{ name: 'ltv', type: 'double' as const }];
+    for (const [value, text] of [[0.1, '0.1'], [1 / 3, '0.3333333333333333'], [5e-324, '5e-324'], [1.7976931348623157e308, '1.7976931348623157e+308'], [9007199254740994, '9007199254740994'], [-2.5, '-2.5']] as const) {
+      expect(jsonLine(columns, { ltv: value })).toBe(`{"ltv":"${text}"}\n`);
+      expect(Number(text)).toBe(value);
+    }
   });
 
   it('writes an integer past 2^53, which comes as its digits, as a JSON string of them (COPY reads a JSON number into a numeric column with a double\'s precision)', () => {
