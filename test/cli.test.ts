@@ -164,6 +164,34 @@ describe('the stowage command', () => {
     expect(again.stdout).toContain('trait_computed 2');
   });
 
+  it("sends a new warehouse no computation it is not connected to whose key names another's column (VIP and vip, each connected elsewhere)", async () => {
+    const dir = project({
+      spaces: { shop: { computations: { VIP: { type: 'audience', warehouses: { local: {} } }, vip: { type: 'audience', warehouses: { other: {} } }, ltv: { type: 'trait', warehouses: { local: {} } } } } },
+      warehouses: { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' } }, other: { type: 'duckdb', settings: { path: 'other.duckdb' } } },
+    });
+    writeFileSync(join(dir, 'a.json'), JSON.stringify({ space: 'shop', computation: 'VIP', id: 'a', completedAt: '2026-11-01T00:00:00Z', profiles: [{ userId: 'u1' }, { userId: 'u3' }] }));
+    writeFileSync(join(dir, 'b1.json'), JSON.stringify({ space: 'shop', computation: 'vip', id: 'b1', completedAt: '2026-11-01T00:00:00Z', profiles: [{ userId: 'u2' }, { userId: 'u3' }] }));
+    writeFileSync(join(dir, 'b2.json'), JSON.stringify({ space: 'shop', computation: 'vip', id: 'b2', completedAt: '2026-11-02T00:00:00Z', profiles: [{ userId: 'u2' }] }));
+    writeFileSync(join(dir, 'l.json'), JSON.stringify({ space: 'shop', computation: 'ltv', id: 'l', completedAt: '2026-11-01T00:00:00Z', profiles: [{ userId: 'u1', value: 5 }] }));
+    expect((await stowage(['run', 'a.json', 'b1.json', 'b2.json', 'l.json'], { cwd: dir })).code).toBe(0);
+    const config = JSON.parse(readFileSync(join(dir, 'stowage.config.json'), 'utf8'));
+    config.warehouses.third = { type: 'duckdb', settings: { path: 'third.duckdb' } };
+    writeFileSync(join(dir, 'stowage.config.json'), JSON.stringify(config));
+    const sync = await stowage(['sync', 'third'], { cwd: dir });
+    expect(sync.code, sync.stdout + sync.stderr).toBe(0);
+    const db = await DuckDBInstance.create(join(dir, 'third.duckdb'));
+    try {
+      const c = await db.connect();
+      // Only ltv, which names a column of its own: vip would hold VIP's u1 and vip's u2, and u3 in both.
+      const rows = (await c.runAndReadAll('SELECT user_id, ltv FROM engage_shop.users ORDER BY user_id')).getRowObjectsJson();
+      expect(rows).toEqual([{ user_id: 'u1', ltv: '5' }]);
+      const columns = (await c.runAndReadAll("SELECT column_name FROM information_schema.columns WHERE table_schema = 'engage_shop' AND table_name = 'identifies' AND column_name = 'vip'")).getRowObjectsJson();
+      expect(columns).toEqual([]);
+    } finally {
+      db.closeSync();
+    }
+  });
+
   it("keeps a new warehouse's backfill of the space going where a changed computation sends no state to it (a linked audience's), and check tells it", async () => {
     const dir = project();
     const config = JSON.parse(readFileSync(join(dir, 'stowage.config.json'), 'utf8'));

@@ -24,6 +24,7 @@ import type { LatestRefreshCounts } from '../writer/latest-refresh.js';
 import { ledgerId } from '../writer/internal-tables.js';
 import { OtherStateError, type StateClaim } from '../writer/state-claims.js';
 import { ColumnNamer } from '../naming/column-namer.js';
+import { snakeCase } from '../naming/snake-case.js';
 import type { Driver } from '../contract/driver.js';
 import { IdsOfEmptyTables, lookPays, type SyncKeys } from '../writer/sync-keys.js';
 import { messageIds } from '../classic/message-ids.js';
@@ -748,6 +749,14 @@ export class Stowage {
       const other = kindsOtherThan(computation.type, kinds.get(key));
       if (other) throw new StowageError(`the current state of space "${spaceName}" was not sent to warehouse "${warehouse.name}": ${kindChangedMessage(spaceName, key, computation.type, other)}`);
     }
+    // A computation not connected to the warehouse is sent as identify calls alone, for `users`;
+    // but not one whose key names the column of another audience or trait of the space (`VIP` and
+    // `vip`, each connected to a warehouse of its own, which the configuration allows): in the
+    // new warehouse, each would overwrite the other's value in that one column.
+    const classicKeys = Object.values(space.computations).filter((c) => c.type === 'audience' || c.type === 'trait').map((c) => c.key);
+    const byColumn = new Map<string, number>();
+    for (const key of classicKeys) byColumn.set(snakeCase(key), (byColumn.get(snakeCase(key)) ?? 0) + 1);
+    const sharesColumn = new Set(classicKeys.filter((key) => !(warehouse.name in space.computations[key]!.warehouses) && byColumn.get(snakeCase(key))! > 1));
     const log = this.log(warehouse.name, spaceName);
     let logged = 0;
     await store.currentState(spaceName, async (changes: Change[]) => {
@@ -756,7 +765,7 @@ export class Stowage {
         if (only && !only.has(change.computation)) return [];
         const computation = space.computations[change.computation];
         // Classic Storage carries audiences and computed traits only.
-        if (!computation || (computation.type !== 'audience' && computation.type !== 'trait')) return [];
+        if (!computation || (computation.type !== 'audience' && computation.type !== 'trait') || sharesColumn.has(computation.key)) return [];
         const settings = computation.warehouses[warehouse.name] ?? { ...CLASSIC_DEFAULTS, track: false };
         return callsFromChange(change, computation, settings, space.id, receivedAt);
       });
