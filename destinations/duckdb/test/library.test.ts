@@ -451,6 +451,35 @@ describe('the library', () => {
   });
 });
 
+describe('a line over the size limit', () => {
+  // Measured before it is decoded or parsed: a line past what a string holds (~512 MB, a file
+  // with one runaway line) was decoded first, which threw, and the ingest stopped there: every
+  // line after it was lost. Here a line of 600 KB stands for it: refused by its size, not for
+  // its bytes or its JSON, which are not read at all.
+  it('is refused by its size before it is decoded or parsed, and the lines after it are kept', async () => {
+    const h = await Harness.create(dut, { computations });
+    const call = (i: number) => JSON.stringify({ type: 'identify', messageId: `m${i}`, userId: `u${i}`, traits: { plan: 'pro' } });
+    const big = Buffer.concat([Buffer.from('{"type":"identify","userId":"b","traits":{"s":"'), Buffer.alloc(600_000, 0x78), Buffer.from([0xff]), Buffer.from('"}}')]);
+    async function* lines() {
+      yield Buffer.from(call(1));
+      yield big;
+      yield 'x'.repeat(600_000);
+      yield Buffer.from(call(2));
+    }
+    const result = await h.stowage.ingestCalls('default', lines());
+    expect(result).toMatchObject({
+      accepted: 2,
+      rejected: 2,
+      errors: [
+        { line: 2, error: `the call is ${big.length} bytes; the limit is 524288` },
+        { line: 3, error: 'the call is 600000 bytes; the limit is 524288' },
+      ],
+    });
+    expect(await h.sync()).toMatchObject({ status: 'Success', rows: { identifies: 2 } });
+    await h.close();
+  });
+});
+
 describe('an activation pointed at another computation', () => {
   it("starts with that computation's current members, as a new activation does", async () => {
     const computations = { carts: { type: 'linked_audience' }, carts2: { type: 'linked_audience' } };

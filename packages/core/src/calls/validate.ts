@@ -9,6 +9,11 @@ import { jsonErrorMessage } from './json-error.js';
 /** Largest call accepted, serialized; Segment's own limit is 32 KB, we allow headroom for context. */
 export const MAX_CALL_BYTES = 512 * 1024;
 
+/** Why a call of `size` bytes (over MAX_CALL_BYTES) is refused. */
+export function tooBig(size: number): { ok: false; error: string } {
+  return { ok: false, error: `the call is ${size} bytes; the limit is ${MAX_CALL_BYTES}` };
+}
+
 export type Accepted = { ok: true; call: Call } | { ok: false; error: string };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -20,7 +25,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  */
 export function acceptCall(input: unknown, receivedAt: string, size?: number): Accepted {
   if (!isObject(input)) return { ok: false, error: 'a call must be a JSON object' };
-  if (size !== undefined && size > MAX_CALL_BYTES) return { ok: false, error: `the call is ${size} bytes; the limit is ${MAX_CALL_BYTES}` };
+  if (size !== undefined && size > MAX_CALL_BYTES) return tooBig(size);
   const type = input.type;
   if (type !== 'identify' && type !== 'track') return { ok: false, error: `type must be "identify" or "track", not ${JSON.stringify(type) ?? 'missing'}` };
   const ids = { userId: readId('userId', input.userId), anonymousId: readId('anonymousId', input.anonymousId), messageId: readId('messageId', input.messageId) };
@@ -62,11 +67,14 @@ export function acceptCall(input: unknown, receivedAt: string, size?: number): A
 
 /** Parses one NDJSON line into a call, or says why it is not one. */
 export function acceptLine(line: string, receivedAt: string): Accepted {
+  // Measured before it is parsed: a line far over the limit is refused without being read whole.
+  const size = Buffer.byteLength(line);
+  if (size > MAX_CALL_BYTES) return tooBig(size);
   let parsed: unknown;
   try {
     parsed = parseJsonExactly(line);
   } catch (error) {
     return { ok: false, error: `not valid JSON (${jsonErrorMessage(error)})` };
   }
-  return acceptCall(parsed, receivedAt, Buffer.byteLength(line));
+  return acceptCall(parsed, receivedAt, size);
 }

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cron } from 'croner';
 import type { Call } from '../calls/call.js';
-import { acceptLine } from '../calls/validate.js';
+import { acceptLine, MAX_CALL_BYTES, tooBig } from '../calls/validate.js';
 import { utf8Problem } from '../calls/utf8.js';
 import { callsFromChange } from '../classic/calls-from-change.js';
 import { CLASSIC_DEFAULTS, STATE_FILE, type ActivationConfig, type SpaceConfig, type StowageConfig, type WarehouseConfig } from '../config/config.js';
@@ -812,6 +812,12 @@ export class Stowage {
         n++;
         let line: string;
         if (given instanceof Uint8Array) {
+          // Refused by its size before it is decoded: a line past what a string holds (~512 MB)
+          // would otherwise stop the whole ingest, and every line after it with it.
+          if (given.byteLength > MAX_CALL_BYTES) {
+            reject(tooBig(given.byteLength).error);
+            continue;
+          }
           const problem = utf8Problem(given);
           if (problem) {
             reject(problem);
