@@ -68,7 +68,9 @@ export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterS
     // The start's sync (below) is no slot of croner's: a slot that comes while it runs is skipped as one that comes during a slot's.
     let starting = false;
     const job = new Cron(w.schedule, { timezone: 'UTC', protect: skipped }, () => (starting ? skipped() : sync('schedule')));
-    console.log(`warehouse ${w.name}: schedule "${w.schedule}" (UTC), next sync ${job.nextRun()?.toISOString()}`);
+    const first = job.nextRun();
+    // A schedule whose last time has passed (a year gone) is a valid configuration: said, and the others served.
+    console.log(first ? `warehouse ${w.name}: schedule "${w.schedule}" (UTC), next sync ${first.toISOString()}` : `warehouse ${w.name}: schedule "${w.schedule}" (UTC) has no time to come (its last has passed): no scheduled sync of it; give it a schedule with times to come, and restart serve`);
     // A warehouse that never loaded (new to the configuration) is synced now, not at its first
     // scheduled time (up to an hour away, hourly): Engage fills a warehouse's tables, `users`
     // with the current state, as soon as the warehouse is connected.

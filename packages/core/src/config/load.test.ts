@@ -381,7 +381,10 @@ describe('configuration', () => {
 
     it('refuses a schedule with no time to come, and selective sync names Stowage never writes, which would disable nothing', () => {
       const warehouse = (w: Record<string, unknown>) => () => parse({ spaces: { default: {} }, warehouses: { wh: { type: 'memory', settings: { path: 'x' }, ...w } } });
-      expect(problems(warehouse({ schedule: '0 0 30 2 *' }))).toEqual(['/warehouses/wh/schedule: "0 0 30 2 *" has no time to come (it names a day that does not exist, or a year gone)']);
+      expect(problems(warehouse({ schedule: '0 0 30 2 *' }))).toEqual(['/warehouses/wh/schedule: "0 0 30 2 *" has no time to come (it names a day that does not exist)']);
+      // A schedule whose last time has passed is no broken configuration: one valid yesterday stays valid (ingest and run go on).
+      expect(warehouse({ schedule: '0 0 0 1 1 * 2020' })).not.toThrow();
+      expect(problems(warehouse({ schedule: '0 0 0 29 2 * 2027' }))).toEqual(['/warehouses/wh/schedule: "0 0 0 29 2 * 2027" has no time to come (it names a day that does not exist)']);
       expect(problems(warehouse({ disabled: { tables: ['Order Completed'], columns: { identifies: ['Email', 'plan'], Users: ['email'] } } }))).toEqual([
         '/warehouses/wh/disabled/tables: "Order Completed" is not a name Stowage writes; tables and columns are named in snake_case ("order_completed")',
         '/warehouses/wh/disabled/columns/identifies: "Email" is not a name Stowage writes; tables and columns are named in snake_case ("email")',

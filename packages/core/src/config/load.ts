@@ -18,6 +18,13 @@ import { RESERVED_TABLES } from '../classic/tables.js';
 import { snakeCase } from '../naming/snake-case.js';
 import { likelyMeant } from './likely-meant.js';
 
+/** The earliest time croner reads (the year 1): a schedule with no time after it has none at all. */
+const SINCE_EVER = (() => {
+  const d = new Date(Date.UTC(2000, 0, 1));
+  d.setUTCFullYear(1);
+  return d;
+})();
+
 const require = createRequire(import.meta.url);
 const Ajv = require('ajv') as typeof import('ajv').default;
 
@@ -267,8 +274,11 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
     problems.push(...schemaProblems, ...settingsProblems.map((p) => `${at}/${p}`));
     const schedule = w.schedule ?? '0 * * * *';
     try {
-      // One that never comes again (February 30, a year gone) would leave `serve` nothing to wait for.
-      if (!new Cron(schedule, { paused: true, timezone: 'UTC' }).nextRun()) problems.push(`/warehouses/${name}/schedule: ${JSON.stringify(schedule)} has no time to come (it names a day that does not exist, or a year gone)`);
+      // One that never comes at all (February 30) would leave `serve` nothing to wait for. Looked
+      // for from the year 1, not from now: a schedule whose last time has passed (a year gone)
+      // would otherwise make a configuration valid yesterday invalid today, and every command
+      // (`ingest`, `run`) refuse it from that moment; `serve` and `history` say it has no time to come.
+      if (!new Cron(schedule, { paused: true, timezone: 'UTC' }).nextRun(SINCE_EVER)) problems.push(`/warehouses/${name}/schedule: ${JSON.stringify(schedule)} has no time to come (it names a day that does not exist)`);
     } catch (error) {
       problems.push(`/warehouses/${name}/schedule: ${JSON.stringify(schedule)} is not a cron expression (${(error as Error).message})`);
     }
