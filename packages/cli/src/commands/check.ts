@@ -33,6 +33,8 @@ export async function check(stowage: Stowage): Promise<string[]> {
     const destination = destinations.get(w.type)!;
     // Allowed (a warehouse kept configured while it loads nothing), but most often meant as "every space", which is `spaces` left out.
     if (w.spaces.length === 0) console.log(`warehouse ${w.name} (${w.type}): loads no space ("spaces": []): no sync loads anything into it, and no activation may write to it; leave "spaces" out for every space, or list the spaces it loads`);
+    // Valid (its last time has passed: a configuration does not expire), but `serve` has no time to sync it.
+    if (!stowage.nextSync(w.name)) console.log(`warehouse ${w.name} (${w.type}): schedule "${w.schedule}" has no time to come (its last has passed): \`stowage serve\` does not sync it; give it a schedule with times to come`);
     try {
       const driver = await destination.connect(w.settings, { root: stowage.config.root });
       let problems: string[] = [];
