@@ -8,8 +8,9 @@ import type { RowLimit } from './row-limit.js';
 export interface Capabilities {
   /**
    * DDL (CREATE, ALTER) can run inside the transaction that loads the data and rolls back with it.
-   * Required today (`unsupportedCapabilities`): a warehouse whose DDL commits the open transaction
-   * (Snowflake, BigQuery, MySQL) needs the writer to apply DDL apart first, which it does not yet.
+   * Where it cannot (Snowflake and MySQL commit the open transaction at a DDL statement; BigQuery
+   * refuses DDL in a transaction), declare `false`: the writer applies a write's DDL first, each
+   * statement on its own, and the transaction holds its DML alone (`writer/ddl-apart.ts`).
    */
   transactionalDdl: boolean;
   /** Several statements can share one transaction, so the ledger commits with the data. Required today. */
@@ -52,7 +53,6 @@ export interface Capabilities {
  */
 export function unsupportedCapabilities(type: string, capabilities: Capabilities): string[] {
   const out: string[] = [];
-  if (!capabilities.transactionalDdl) out.push(`destination "${type}" declares no transactional DDL: Stowage's writer creates and alters tables in the transaction that loads the batch and commits its ledger row, and cannot yet apply DDL apart`);
   if (!capabilities.multiStatementTransactions) out.push(`destination "${type}" declares no multi-statement transactions: a batch's rows and its ledger row must commit together`);
   return out;
 }

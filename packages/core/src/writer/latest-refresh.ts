@@ -1,3 +1,4 @@
+import { withDdl } from './ddl-apart.js';
 import type { Capabilities } from '../contract/capabilities.js';
 import type { Dialect } from '../contract/dialect.js';
 import type { Driver } from '../contract/driver.js';
@@ -214,15 +215,14 @@ export class LatestRefresh {
       const refresh: RefreshSlice = { schema, tables, latest, marks, syncId, ddl: true, out, committed };
       for (let last = false, inSlice = 0; !last; ) {
         try {
-          const recomputed = await this.driver.transaction(async () => {
-            if (refresh.ddl) await this.applyLatestChange(refresh);
+          const recomputed = await this.inTransaction(refresh, slice, async (aside) => {
             // Not count(DISTINCT …), which PostgreSQL computes by sorting.
             const [left] = await this.driver.query<{ n: number | string }>(`SELECT count(*) AS ${q('n')} FROM (SELECT DISTINCT ${q('key')} FROM ${marks}) ${q('k')}`);
             const keys = Number(left?.n ?? 0);
             last = keys <= sliceKeys;
             inSlice = Math.min(keys, sliceKeys);
             if (keys === 0) return undefined;
-            const result = await this.recomputeLatest(schema, latest, last ? `SELECT ${q('key')} FROM ${marks}` : slice, syncId);
+            const result = await this.recomputeLatest(schema, latest, last ? `SELECT ${q('key')} FROM ${marks}` : slice, syncId, aside);
             await this.driver.execute(last ? `DELETE FROM ${marks}` : `DELETE FROM ${marks} AND ${q('key')} IN (${slice})`);
             failpoint('writer:before-refresh-commit');
             return result;
@@ -262,6 +262,29 @@ export class LatestRefresh {
     }
   }
 
+  /**
+   * A transaction of the refresh of `keys`, the table's DDL first in the first (`withDdl`: before
+   * it, where DDL is not transactional; once, since it stands then whatever the transaction does).
+   * There, the values the recompute keeps are also copied aside before it (`setAside`: a table
+   * made is DDL), and that copy dropped after it, committed or not: `dml` is told it is made.
+   */
+  private async inTransaction<T>(refresh: RefreshSlice, keys: string, dml: (aside: boolean) => Promise<T>): Promise<T> {
+    const apart = !this.capabilities.transactionalDdl;
+    let aside = false;
+    const ddl = async () => {
+      if (refresh.ddl) {
+        await this.applyLatestChange(refresh);
+        if (apart) refresh.ddl = false;
+      }
+      if (apart) aside = await this.setAside(refresh.schema, refresh.latest, keys);
+    };
+    try {
+      return await withDdl(this.driver, !apart, ddl, () => dml(aside));
+    } finally {
+      if (aside) await this.driver.execute(`DROP TABLE IF EXISTS ${this.asideTable(refresh.schema, refresh.latest)}`).catch(() => undefined);
+    }
+  }
+
   /** The latest-value table's DDL, first in a refresh's first transaction (and the quarantine, where rows may be too big). */
   private async applyLatestChange({ schema, tables, latest, out }: RefreshSlice): Promise<void> {
     await this.host.applyChange(schema, latest.change, out.notices, latest.spec.keyColumns);
@@ -288,9 +311,8 @@ export class LatestRefresh {
     const first = (n: number) => `SELECT DISTINCT ${q('key')} FROM ${marks} ORDER BY ${q('key')} LIMIT ${n}`;
     const parts: SplitWriter<number> = {
       write: async (part) => {
-        const recomputed = await this.driver.transaction(async () => {
-          if (refresh.ddl) await this.applyLatestChange(refresh);
-          const result = await this.recomputeLatest(schema, latest, first(part.length), syncId);
+        const recomputed = await this.inTransaction(refresh, first(part.length), async (aside) => {
+          const result = await this.recomputeLatest(schema, latest, first(part.length), syncId, aside);
           await this.driver.execute(`DELETE FROM ${marks} AND ${q('key')} IN (${first(part.length)})`);
           failpoint('writer:before-refresh-commit');
           return result;
@@ -302,8 +324,7 @@ export class LatestRefresh {
       },
       setApart: async (_key, failure) => {
         const reason = `the warehouse refused the key's ${latest.spec.table} row: ${refusalReason(failure)}`;
-        await this.driver.transaction(async () => {
-          await this.ensureRejectsTable(schema, tables);
+        await withDdl(this.driver, this.capabilities.transactionalDdl, () => this.ensureRejectsTable(schema, tables), async () => {
           const p = (i: number) => this.dialect.param(i);
           await this.driver.execute(
             `INSERT INTO ${this.sql.table(schema, REJECTS_TABLE)} (${REJECTS_COLUMNS.map((c) => q(c.name)).join(', ')}) ` +
@@ -351,7 +372,9 @@ export class LatestRefresh {
     if (!tables.has(DIRTY_TABLE)) {
       // No sync marked a key yet (the table was disabled until now): nothing to rebuild unless the source holds one.
       if ((await this.driver.query(`SELECT 1 AS ${q('one')} FROM ${source} WHERE ${key} IS NOT NULL LIMIT 1`)).length === 0) return 0;
-      await this.driver.transaction(() => this.host.createInternalTable(schema, DIRTY_TABLE, DIRTY_COLUMNS));
+      const create = () => this.host.createInternalTable(schema, DIRTY_TABLE, DIRTY_COLUMNS);
+      // In a transaction of its own where DDL may be in one (BigQuery refuses it there).
+      await (this.capabilities.transactionalDdl ? this.driver.transaction(create) : create());
       tables.set(DIRTY_TABLE, [...DIRTY_COLUMNS]);
     }
     const dirty = this.sql.table(schema, DIRTY_TABLE);
@@ -371,25 +394,47 @@ export class LatestRefresh {
    * values: copied aside before the rows are rewritten, and back after; but for those the
    * warehouse computes (`Driver.computedColumns`), which it computes again.
    */
-  private async recomputeLatest(schema: string, latest: PreparedLatest, keys: string, syncId: string): Promise<{ rows: number; rejects: number }> {
+  private async recomputeLatest(schema: string, latest: PreparedLatest, keys: string, syncId: string, asideMade = false): Promise<{ rows: number; rejects: number }> {
     const { spec } = latest;
     const q = (s: string) => this.dialect.quote(s);
-    const filled = new Set(this.latestColumns(latest));
-    let kept = latest.change.exists ? latest.change.columns.map((c) => c.name).filter((c) => !filled.has(c)) : [];
-    if (kept.length > 0 && this.driver.computedColumns) {
-      const computed = await this.driver.computedColumns(schema, spec.table);
-      kept = kept.filter((c) => !computed.has(c));
-    }
+    const kept = await this.keptColumns(schema, latest);
     if (kept.length === 0) return this.rewriteLatest(schema, latest, keys, syncId);
+    if (!asideMade) await this.makeAside(schema, latest, kept, keys);
     const target = this.sql.table(schema, spec.table);
-    const aside = this.sql.table(schema, `${KEPT_PREFIX}${spec.table}`);
+    const aside = this.asideTable(schema, latest);
     const key = q(spec.keyColumns[0]!);
-    await this.driver.execute(`DROP TABLE IF EXISTS ${aside}`);
-    await this.driver.execute(`CREATE TABLE ${aside} AS SELECT ${[spec.keyColumns[0]!, ...kept].map(q).join(', ')} FROM ${target} WHERE ${key} IN (${keys})`);
     const result = await this.rewriteLatest(schema, latest, keys, syncId);
     await this.driver.execute(`UPDATE ${target} AS ${q('t')} SET ${kept.map((c) => `${q(c)} = ${q('k')}.${q(c)}`).join(', ')} FROM ${aside} AS ${q('k')} WHERE ${q('t')}.${key} = ${q('k')}.${key}`);
-    await this.driver.execute(`DROP TABLE ${aside}`);
+    if (!asideMade) await this.driver.execute(`DROP TABLE ${aside}`);
     return result;
+  }
+
+  /** The table's columns the recompute does not fill, whose values it keeps. */
+  private async keptColumns(schema: string, latest: PreparedLatest): Promise<string[]> {
+    const filled = new Set(this.latestColumns(latest));
+    const kept = latest.change.exists ? latest.change.columns.map((c) => c.name).filter((c) => !filled.has(c)) : [];
+    if (kept.length === 0 || !this.driver.computedColumns) return kept;
+    const computed = await this.driver.computedColumns(schema, latest.spec.table);
+    return kept.filter((c) => !computed.has(c));
+  }
+
+  private asideTable(schema: string, latest: PreparedLatest): string {
+    return this.sql.table(schema, `${KEPT_PREFIX}${latest.spec.table}`);
+  }
+
+  /** The kept columns' values of the keys copied aside (`makeAside`); false where the recompute keeps none. */
+  private async setAside(schema: string, latest: PreparedLatest, keys: string): Promise<boolean> {
+    const kept = await this.keptColumns(schema, latest);
+    if (kept.length > 0) await this.makeAside(schema, latest, kept, keys);
+    return kept.length > 0;
+  }
+
+  private async makeAside(schema: string, latest: PreparedLatest, kept: readonly string[], keys: string): Promise<void> {
+    const q = (s: string) => this.dialect.quote(s);
+    const aside = this.asideTable(schema, latest);
+    const key = latest.spec.keyColumns[0]!;
+    await this.driver.execute(`DROP TABLE IF EXISTS ${aside}`);
+    await this.driver.execute(`CREATE TABLE ${aside} AS SELECT ${[key, ...kept].map(q).join(', ')} FROM ${this.sql.table(schema, latest.spec.table)} WHERE ${q(key)} IN (${keys})`);
   }
 
   /** The columns a recompute fills: the keys, the maxima, the values carried from the source. */

@@ -1,3 +1,4 @@
+import { withDdl } from './ddl-apart.js';
 import { join } from 'node:path';
 import type { Column } from '../contract/logical-type.js';
 import type { Dialect } from '../contract/dialect.js';
@@ -87,6 +88,8 @@ export interface ClaimsHost {
   driver: Driver;
   dialect: Dialect;
   sql: Statements;
+  /** `Capabilities.transactionalDdl`: where false, a claim's table is made before its transaction (`withDdl`). */
+  transactionalDdl: boolean;
   /** The schema's tables as the writer knows them (its catalog). */
   tables(schema: string): Promise<Map<string, Column[]>>;
   /** Makes one of Stowage's own tables (with its key index, where the warehouse has them). */
@@ -149,12 +152,12 @@ export class StateClaims {
       await this.host.idle();
       const { driver } = this.host;
       try {
-        await driver.transaction(async () => {
+        const ddl = async () => {
           // Asked first: PostgreSQL checks CREATE on the database before IF NOT EXISTS (see TableWriter).
           if (!(await driver.schemaExists(schema))) await driver.execute(this.host.sql.createSchema(schema));
           await this.host.createInternalTable(schema, STATES_TABLE, STATES_COLUMNS);
-          await insertClaim(this.host, schema, this.owner);
-        });
+        };
+        await withDdl(driver, this.host.transactionalDdl, ddl, () => insertClaim(this.host, schema, this.owner));
       } catch (error) {
         // Another state made the schema or the table at the same moment (PostgreSQL's catalog
         // refuses the second CREATE): its claim, once read, is the answer.
@@ -207,8 +210,7 @@ export async function insertClaim({ driver, dialect, sql }: Pick<ClaimsHost, 'dr
 
 /** Makes `owner` the one writer of the schema (`stowage claim`): every other claim goes. Gives the claims it replaced. */
 export async function replaceClaims(host: ClaimsHost, schema: string, owner: StateOwner): Promise<StateClaim[]> {
-  return host.driver.transaction(async () => {
-    await host.createInternalTable(schema, STATES_TABLE, STATES_COLUMNS);
+  return withDdl(host.driver, host.transactionalDdl, () => host.createInternalTable(schema, STATES_TABLE, STATES_COLUMNS), async () => {
     const before = await readClaims(host, schema);
     if (before.length === 1 && before[0]!.id === owner.id) return before;
     await host.driver.execute(`DELETE FROM ${host.sql.table(schema, STATES_TABLE)}`);

@@ -213,6 +213,8 @@ export interface PreparedBatch {
   duplicates: number;
   /** What preparing it has to tell the sync (a look that failed, and what that means). */
   notices?: string[];
+  /** Where DDL is not transactional: set once the batch's DDL is applied (`withDdl`), with what it has to tell. */
+  ddlNotices?: string[];
   casts: number;
 }
 
@@ -371,6 +373,7 @@ export class TableWriter {
       driver: this.driver,
       dialect: this.dialect,
       sql: this.sql,
+      transactionalDdl: this.capabilities.transactionalDdl,
       tables: (schema: string) => this.tables(schema),
       createInternalTable: (schema: string, table: string, columns: Column[]) => this.createInternalTable(schema, table, columns),
       idle: () => this.applying,
@@ -836,6 +839,13 @@ export class TableWriter {
 
   private async applyNow(prepared: PreparedBatch): Promise<WriteResult> {
     try {
+      // Not `withDdl`: a batch's turn (`serializeWrites`) comes before its DDL in a transaction.
+      // Once: a batch applied again (a busy warehouse's retry) finds its DDL there.
+      if (!this.capabilities.transactionalDdl && !prepared.ddlNotices) {
+        const notices: string[] = [];
+        await this.applyDdl(prepared, notices);
+        prepared.ddlNotices = notices;
+      }
       const result = await this.driver.transaction(() => this.applyInTransaction(prepared));
       failpoint('writer:after-commit');
       return result;
@@ -848,7 +858,7 @@ export class TableWriter {
 
   private async applyInTransaction(prepared: PreparedBatch): Promise<WriteResult> {
     const { schema } = prepared;
-    const result: WriteResult = { rows: {}, duplicates: prepared.duplicates, casts: prepared.casts, rejects: 0, notices: [...(prepared.notices ?? [])] };
+    const result: WriteResult = { rows: {}, duplicates: prepared.duplicates, casts: prepared.casts, rejects: 0, notices: [...(prepared.notices ?? []), ...(prepared.ddlNotices ?? [])] };
     if (prepared.shared && this.driver.serializeWrites) {
       // First of all: a statement before it (an internal table's CREATE INDEX IF NOT EXISTS) takes
       // locks of its own, which the session holding the turn may then wait for, while this one waits for the turn.
@@ -856,11 +866,7 @@ export class TableWriter {
       if (prepared.rejects) looked.push(REJECTS_TABLE);
       if (looked.length > 0) await this.driver.serializeWrites(schema, looked.sort(), (table) => prepared.known?.has(table) ?? false);
     }
-    // Asked first: PostgreSQL and Redshift check CREATE on the database before IF NOT EXISTS, so a
-    // user granted a schema made for it, and nothing more, would fail every sync on its CREATE.
-    if (prepared.createSchema && !(await this.driver.schemaExists(schema))) await this.driver.execute(this.sql.createSchema(schema));
-    for (const [table, columns] of prepared.internalTables) await this.createInternalTable(schema, table, columns);
-    for (const [table, column] of prepared.internalColumns) await this.driver.execute(this.sql.addColumn(schema, table, column));
+    if (!prepared.ddlNotices) await this.applyDdl(prepared, result.notices);
     const stages = new Map<string, string>();
     // A table that feeds a latest-value table is read again to mark its keys; the others only by their insert.
     const readAgain = new Set(prepared.dirty.map((spec) => spec.source));
@@ -889,9 +895,23 @@ export class TableWriter {
     return result;
   }
 
-  /** One table of a batch: its DDL, then its rows, straight in or through a stage. */
+  /** A batch's DDL: its schema, Stowage's own tables, then each table's. */
+  private async applyDdl(prepared: PreparedBatch, notices: string[]): Promise<void> {
+    const { schema } = prepared;
+    // Asked first: PostgreSQL and Redshift check CREATE on the database before IF NOT EXISTS, so a
+    // user granted a schema made for it, and nothing more, would fail every sync on its CREATE.
+    if (prepared.createSchema && !(await this.driver.schemaExists(schema))) await this.driver.execute(this.sql.createSchema(schema));
+    for (const [table, columns] of prepared.internalTables) await this.createInternalTable(schema, table, columns);
+    for (const [table, column] of prepared.internalColumns) await this.driver.execute(this.sql.addColumn(schema, table, column));
+    for (const { change, key } of prepared.tables) {
+      await this.applyChange(schema, change, notices, [key]).catch((error: unknown) => {
+        throw onTable(error, schema, change.table);
+      });
+    }
+  }
+
+  /** One table of a batch: its rows, straight in or through a stage (its DDL applied before: `applyDdl`). */
   private async applyTable(schema: string, { change, key, file, within, keys, checked }: PreparedBatch['tables'][number], result: WriteResult, readAgain: ReadonlySet<string>, stages: Map<string, string>): Promise<void> {
-    await this.applyChange(schema, change, result.notices, [key]);
     if (!file) return;
     if (checked && this.loadsDirectly()) {
       // Every row is new (the sync's look at its keys, or its own): straight in, no look at the table.
