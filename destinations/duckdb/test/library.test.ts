@@ -552,3 +552,29 @@ describe("a caller's progress callback that fails", () => {
     await h.close();
   });
 });
+
+describe('a name that only an object prototype holds (toString, constructor)', () => {
+  // Looked up as plain properties, `constructor` was a configured space, computation or
+  // warehouse: a run crashed with a TypeError or a DuckDB error ("Cannot create values of type
+  // ANY"), a sync recorded a Failure under the warehouse "Object", and a flush said nothing to do.
+  it('is refused as any name not configured', async () => {
+    const h = await Harness.create(dut, { computations });
+    async function* profiles() {
+      yield [{ profileId: 'u1', userId: 'u1', anonymousIds: [], emails: [], mobileIds: [] }];
+    }
+    await expect(h.stowage.applyRun({ space: 'constructor', computation: 'vip', id: 'r1' }, profiles())).rejects.toThrow('Unknown space "constructor"; configured: default');
+    for (const computation of ['constructor', 'toString', '__proto__']) {
+      await expect(h.stowage.applyRun({ space: 'default', computation, id: 'r1' }, profiles())).rejects.toThrow(`Unknown computation "${computation}" in space "default"`);
+    }
+    for (const name of ['toString', 'constructor', '__proto__']) {
+      await expect(h.stowage.sync(name)).rejects.toThrow(`No warehouse named "${name}"; configured: wh`);
+      await expect(h.stowage.flush(name)).rejects.toThrow(`No warehouse named "${name}"`);
+      await expect(h.stowage.claimWarehouse(name)).rejects.toThrow(`No warehouse named "${name}"`);
+      await expect(h.stowage.otherStates(name)).rejects.toThrow(`No warehouse named "${name}"`);
+      expect(() => h.stowage.queuedSpaces(name)).toThrow(`No warehouse named "${name}"`);
+    }
+    expect(h.stowage.history.list()).toEqual([]);
+    expect((await h.stowage.applyRun({ space: 'default', computation: 'vip', id: 'r1' }, profiles())).applied).toBe(true);
+    await h.close();
+  });
+});

@@ -262,12 +262,13 @@ export class Stowage {
 
   /** A space named on the command line for a warehouse: one the configuration has, and the warehouse loads. */
   private servedSpace(warehouse: WarehouseConfig, space: string): void {
-    if (!this.config.spaces[space]) throw new UsageError(`No space named "${space}"; configured: ${Object.keys(this.config.spaces).join(', ')}`);
+    if (!Object.hasOwn(this.config.spaces, space)) throw new UsageError(`No space named "${space}"; configured: ${Object.keys(this.config.spaces).join(', ')}`);
     if (!warehouse.spaces.includes(space)) throw new UsageError(`Warehouse "${warehouse.name}" does not serve space "${space}"; ${warehouse.spaces.length === 0 ? 'it serves none ("spaces": [])' : `it serves: ${warehouse.spaces.join(', ')}`}`);
   }
 
   warehouse(name: string): WarehouseConfig {
-    const w = this.config.warehouses[name];
+    // Own keys only: `toString` or `constructor` is no warehouse (read as one, a TypeError, or a sync recorded under "Object").
+    const w = Object.hasOwn(this.config.warehouses, name) ? this.config.warehouses[name] : undefined;
     if (!w) throw new UsageError(`No warehouse named "${name}"; configured: ${Object.keys(this.config.warehouses).join(', ')}`);
     return w;
   }
@@ -288,9 +289,10 @@ export class Stowage {
   }
 
   private async applyRunNow(header: RunHeader, profiles: AsyncIterable<RunProfile[]>, opts: { onProgress?: (p: RunProgress) => void } & ApplyOptions): Promise<RunResult> {
-    const space = this.config.spaces[header.space];
+    // Own keys only: a header naming `constructor` or `toString` is a space or computation not configured, not a TypeError.
+    const space = Object.hasOwn(this.config.spaces, header.space) ? this.config.spaces[header.space] : undefined;
     if (!space) throw new StowageError(`Unknown space "${header.space}"; configured: ${Object.keys(this.config.spaces).join(', ')}`);
-    const computation = space.computations[header.computation];
+    const computation = Object.hasOwn(space.computations, header.computation) ? space.computations[header.computation] : undefined;
     if (!computation) {
       throw new StowageError(`Unknown computation "${header.computation}" in space "${header.space}"; configured: ${Object.keys(space.computations).join(', ') || 'none'}`);
     }
