@@ -2,6 +2,7 @@ import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } 
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Harness, removeHarnessDirs } from '@stowage/testkit';
+import { UsageError } from '@stowage/core';
 import { duckdbUnderTest } from './support/under-test.js';
 
 const dut = duckdbUnderTest();
@@ -575,6 +576,24 @@ describe('a name that only an object prototype holds (toString, constructor)', (
     }
     expect(h.stowage.history.list()).toEqual([]);
     expect((await h.stowage.applyRun({ space: 'default', computation: 'vip', id: 'r1' }, profiles())).applied).toBe(true);
+    await h.close();
+  });
+});
+
+describe('calls ingested for a space no warehouse loads', () => {
+  // They were counted as accepted (`accepted 1 calls for space default`, exit 0) and logged
+  // nowhere: a warehouse that loads the space later never received them.
+  it('are refused before any is read, saying why and what to do', async () => {
+    const h = await Harness.create(dut, { computations, warehouse: { spaces: [] } });
+    let read = 0;
+    async function* lines() {
+      read++;
+      yield JSON.stringify({ type: 'identify', userId: 'u1', traits: { plan: 'pro' } });
+    }
+    const error = await h.stowage.ingestCalls('default', lines()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(/^No warehouse loads space "default" \(none lists it in its "spaces"\): its calls would be kept nowhere/);
+    expect(read).toBe(0);
     await h.close();
   });
 });

@@ -786,6 +786,12 @@ export class Stowage {
     // Own keys only: `constructor` is no space.
     if (!Object.hasOwn(this.config.spaces, spaceName)) throw new UsageError(`Unknown space "${spaceName}"; configured: ${Object.keys(this.config.spaces).join(', ')}`);
     const logs = this.warehousesOf(spaceName).map((w) => this.log(w.name, spaceName));
+    // Accepted into no log, the calls were kept nowhere, and a warehouse that loads the space later never had them (a run's changes it is sent from the profile state; calls have none).
+    if (logs.length === 0) {
+      throw new UsageError(
+        `No warehouse loads space "${spaceName}" (none lists it in its "spaces"): its calls would be kept nowhere, and a warehouse that loads it later would never receive them. Nothing was logged: list the space in a warehouse's "spaces" (or leave "spaces" out), then ingest them`,
+      );
+    }
     const result: IngestResult = { accepted: 0, rejected: 0, errors: [] };
     let batch: Call[] = [];
     let chars = 0;
