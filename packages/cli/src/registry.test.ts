@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { duckdb } from '@stowage/destination-duckdb';
-import type { Destination } from '@stowage/core';
+import { ConfigError, type Destination } from '@stowage/core';
 import { openStowage } from './open.js';
 import { destinations, loadDestinationsOf, useDestination } from './registry.js';
 
@@ -21,5 +21,20 @@ describe('the warehouse types the CLI knows', () => {
     const stowage = openStowage(config);
     expect(stowage.warehouse('wh').type).toBe('duck-three');
     await stowage.close();
+  });
+});
+
+describe("a warehouse package whose package.json is no JSON (an install cut short)", () => {
+  // It failed with a bare SyntaxError ("Expected double-quoted property name in JSON at position 16"), naming neither the package nor its file.
+  it('is a configuration error naming the package and the file', async () => {
+    const folder = join(dir, 'broken');
+    const pkg = join(folder, 'node_modules', '@stowage', 'destination-half');
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), '{ "name": "x", ');
+    const config = join(folder, 'stowage.config.json');
+    writeFileSync(config, JSON.stringify({ spaces: { s: { computations: {} } }, warehouses: { wh: { type: 'half', settings: {} } } }));
+    const error = await loadDestinationsOf(config).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain(`/warehouses: warehouse type "half": the package @stowage/destination-half could not be loaded: its ${join(pkg, 'package.json')} cannot be read as JSON (`);
   });
 });

@@ -49,7 +49,13 @@ export async function loadDestinationsOf(configPath: string): Promise<void> {
   }
   for (const type of types) {
     const name = `@stowage/destination-${type}`;
-    const entry = locate(name, dirname(resolve(configPath)));
+    let entry: string | undefined;
+    try {
+      entry = locate(name, dirname(resolve(configPath)));
+    } catch (error) {
+      // Its package.json that cannot be read as JSON (an install cut short): a bare SyntaxError named neither the package nor the file.
+      throw new ConfigError([`/warehouses: warehouse type "${type}": the package ${name} could not be loaded: ${(error as Error).message}`], configPath);
+    }
     let module: Record<string, unknown>;
     try {
       module = (await import(entry ?? name)) as Record<string, unknown>;
@@ -73,7 +79,12 @@ function locate(name: string, from: string): string | undefined {
   for (let dir = from; ; dir = dirname(dir)) {
     const folder = join(dir, 'node_modules', name);
     if (existsSync(join(folder, 'package.json'))) {
-      const pkg = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { exports?: unknown; main?: string };
+      let pkg: { exports?: unknown; main?: string };
+      try {
+        pkg = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { exports?: unknown; main?: string };
+      } catch (error) {
+        throw new Error(`its ${join(folder, 'package.json')} cannot be read as JSON (${(error as Error).message})`);
+      }
       const root = typeof pkg.exports === 'object' && pkg.exports !== null && '.' in pkg.exports ? (pkg.exports as Record<string, unknown>)['.'] : pkg.exports;
       return pathToFileURL(join(folder, importTarget(root) ?? pkg.main ?? 'index.js')).href;
     }
