@@ -14,7 +14,10 @@ describe('capabilities the core cannot yet honour', () => {
     const oneStatementAtATime = { ...capabilities, multiStatementTransactions: false };
     expect(unsupportedCapabilities('x', oneStatementAtATime)).toEqual([expect.stringMatching(/^destination "x" declares no multi-statement transactions/)]);
     const destination = { capabilities: oneStatementAtATime } as unknown as Destination;
-    const config = { root: '/nonexistent', stateDir: '/nonexistent/.stowage', spaces: {}, warehouses: {} } as unknown as StowageConfig;
-    expect(() => new Stowage(config, { destinations: new Map([['x', destination]]), openProfileStore: () => Promise.reject(new Error('unused')) })).toThrow(/Cannot load with these destinations: destination "x" declares no multi-statement transactions/);
+    const config = { root: '/nonexistent', stateDir: '/nonexistent/.stowage', spaces: {}, warehouses: { lake: { name: 'lake', type: 'x' } } } as unknown as StowageConfig;
+    const options = { destinations: new Map([['x', destination]]), openProfileStore: () => Promise.reject(new Error('unused')) };
+    expect(() => new Stowage(config, options)).toThrow(/\/warehouses\/lake\/type: destination "x" declares no multi-statement transactions/);
+    // Registered, but named by no warehouse of the configuration: not used, not refused.
+    expect(() => new Stowage({ ...config, warehouses: {} }, options)).not.toThrow();
   });
 });

@@ -13,6 +13,7 @@ import { redact } from '../history/redact.js';
 import { addCount, countOf } from '../history/table-counts.js';
 import { CallLog, type LogBatch } from '../log/call-log.js';
 import { parseRunHeader } from '../runs/parse.js';
+import { ConfigError } from '../config/load.js';
 import { withFileLock } from '../log/file-lock.js';
 import { failpoint } from '../testing/failpoint.js';
 import { comparePositions, LOG_START, type LogPosition } from '../log/position.js';
@@ -183,8 +184,12 @@ export class Stowage {
     readonly config: StowageConfig,
     private readonly options: StowageOptions,
   ) {
-    const unsupported = [...options.destinations].flatMap(([type, destination]) => unsupportedCapabilities(type, destination.capabilities));
-    if (unsupported.length > 0) throw new Error(`Cannot load with these destinations: ${unsupported.join('; ')}`);
+    // Of the types the configuration's warehouses name only: one registered beside them (`useDestination`, a package another configuration loaded) is not used here.
+    const unsupported = Object.values(config.warehouses).flatMap((w) => {
+      const destination = options.destinations.get(w.type);
+      return destination ? unsupportedCapabilities(w.type, destination.capabilities).map((why) => `/warehouses/${w.name}/type: ${why}`) : [];
+    });
+    if (unsupported.length > 0) throw new ConfigError(unsupported);
     this.history = new History(join(config.stateDir, 'history.ndjson'));
     this.runMarks = new RunMarks(config.stateDir);
     this.markers = new ActivationMarkers(config.stateDir);
