@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
-import { JsonText, jsonValue, type Change, type ComputationKind, type RunHeader, type RunProfile } from '@stowage/core';
+import { JsonText, jsonValue, StowageError, type Change, type ComputationKind, type RunHeader, type RunProfile } from '@stowage/core';
 import { EmbeddedProfileStore } from './profile-store.js';
 
 const profile = (userId: string, extra: Partial<RunProfile> = {}): RunProfile => ({ profileId: userId, userId, anonymousIds: [], emails: [], mobileIds: [], ...extra });
@@ -621,6 +621,8 @@ describe('a profile state another process holds', () => {
     try {
       await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
       const told: Array<string | undefined> = [];
+      // A StowageError, as library.md says of the errors a caller can act on (it was a plain Error).
+      await expect(EmbeddedProfileStore.open(dir, 300)).rejects.toBeInstanceOf(StowageError);
       await expect(EmbeddedProfileStore.open(dir, 300, { onWait: (h) => told.push(h) })).rejects.toThrow(new RegExp(`^The profile state in .* is held by another process \\(${holder.pid}: another Stowage command, a long run or a sync's backfill, or a program that opened state\\.duckdb\\); it kept it 0 s without letting go\\. Nothing was applied or changed`));
       expect(told).toEqual([String(holder.pid)]);
     } finally {

@@ -62,14 +62,15 @@ export class EmbeddedProfileStore implements ProfileStore {
     const file = await openStateFile(join(realpathSync(resolve(stateDir)), STATE_FILE), timeoutMs, options).catch((error: unknown) => {
       // One process kept the file past the wait (a long run, a sync's backfill, a shell): say that, not DuckDB's read-only hint.
       if (error instanceof HeldTooLongError && error.ahead > 0) {
-        throw new Error(`The profile state in ${stateDir} is held by other commands: ${error.ahead} ${error.ahead === 1 ? 'command waited' : 'commands waited'} ahead of this one, in the order they started, and the line did not move for ${Math.round(error.heldMs / 1000)} s (${Math.round(error.waitedMs / 1000)} s of waiting in all; the command at its front waits for the process that holds ${STATE_FILE}: another Stowage command, a long run or a sync's backfill, or a program that opened it). Nothing was applied or changed: run this command again once they are done`);
+        throw new StowageError(`The profile state in ${stateDir} is held by other commands: ${error.ahead} ${error.ahead === 1 ? 'command waited' : 'commands waited'} ahead of this one, in the order they started, and the line did not move for ${Math.round(error.heldMs / 1000)} s (${Math.round(error.waitedMs / 1000)} s of waiting in all; the command at its front waits for the process that holds ${STATE_FILE}: another Stowage command, a long run or a sync's backfill, or a program that opened it). Nothing was applied or changed: run this command again once they are done`);
       }
       if (error instanceof HeldTooLongError) {
         const held =
           error.heldMs > timeoutMs
             ? `it kept it ${Math.round(error.heldMs / 1000)} s without letting go${error.waitedMs - error.heldMs >= 1_000 ? `, after ${Math.round(error.waitedMs / 1000)} s of waiting in all for the commands ahead of this one` : ''}`
             : `processes took it in turn for ${Math.round(error.waitedMs / 1000)} s, the longest a command waits for it`;
-        throw new Error(`The profile state in ${stateDir} is held by another process (${error.holder ?? 'unknown'}: another Stowage command, a long run or a sync's backfill, or a program that opened ${STATE_FILE}); ${held}. Nothing was applied or changed: run this command again once that process lets go of it`);
+        // A StowageError: a library caller tells "try again later" from a fault by it (library.md).
+        throw new StowageError(`The profile state in ${stateDir} is held by another process (${error.holder ?? 'unknown'}: another Stowage command, a long run or a sync's backfill, or a program that opened ${STATE_FILE}); ${held}. Nothing was applied or changed: run this command again once that process lets go of it`);
       }
       throw new Error(`Cannot open the profile state in ${stateDir}: ${(error as Error).message}`);
     });
