@@ -14,6 +14,7 @@ import { addCount, countOf } from '../history/table-counts.js';
 import { CallLog, type LogBatch } from '../log/call-log.js';
 import { parseRunHeader } from '../runs/parse.js';
 import { ConfigError } from '../config/load.js';
+import { StowageError, UsageError } from './errors.js';
 import { withFileLock } from '../log/file-lock.js';
 import { failpoint } from '../testing/failpoint.js';
 import { comparePositions, LOG_START, type LogPosition } from '../log/position.js';
@@ -107,15 +108,7 @@ export interface IngestResult {
   errors: Array<{ line: number; error: string }>;
 }
 
-/** A user-facing error: the message says what to fix; the CLI prints it without a stack. */
-export class StowageError extends Error {
-  override name = 'StowageError';
-}
-
-/** A request naming something that is not configured (a warehouse, a space): bad usage. */
-export class UsageError extends StowageError {
-  override name = 'UsageError';
-}
+export { StowageError, UsageError } from './errors.js';
 
 /** Calls ingested per append (one fsync), or fewer when they take this many characters: wide calls hold many values each. */
 const INGEST_BATCH = 10_000;

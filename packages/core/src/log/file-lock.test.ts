@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeStaleLock, withFileLock } from './file-lock.js';
+import { StowageError } from '../engine/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stowage-lock-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -94,6 +95,8 @@ describe('the file lock', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     const error = await withFileLock(lock, 'H', async () => undefined, 0).then(() => undefined, (e: Error) => e);
     expect(error?.message).toBe(`H is under way in this process already (lock file ${lock}): one runs at a time; wait for it to end, then start this one`);
+    // A StowageError: a library caller's second sync of a warehouse is told from a fault (library.md); it was a plain Error.
+    expect(error).toBeInstanceOf(StowageError);
     release();
     await held;
   });
@@ -102,6 +105,7 @@ describe('the file lock', () => {
     const lock = join(dir, 'd.lock');
     writeFileSync(lock, String(process.ppid));
     await expect(withFileLock(lock, 'D', async () => undefined, 200)).rejects.toThrow(new RegExp(`D is held by process ${process.ppid}`));
+    await expect(withFileLock(lock, 'D', async () => undefined, 0)).rejects.toBeInstanceOf(StowageError);
     rmSync(lock);
   });
 

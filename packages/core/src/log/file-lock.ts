@@ -2,6 +2,7 @@ import { closeSync, linkSync, openSync, readdirSync, readFileSync, rmSync, statS
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ownerGone, processAlive, stowageCommand } from '../process/alive.js';
+import { StowageError } from '../engine/errors.js';
 
 /**
  * A lock file with no owner in it is one whose maker died between creating and writing it (made
@@ -59,8 +60,8 @@ export async function withFileLock<T>(path: string, what: string, fn: () => Prom
       }
       if (Date.now() > deadline) {
         // This process holds it (a library caller started the same work twice): its lock file must not be removed.
-        if (owner === process.pid) throw new Error(`${what} is under way in this process already (lock file ${path}): one runs at a time; wait for it to end, then start this one`);
-        throw new Error(`${what} is held by process ${owner || 'unknown'}${heldBy(owner)} (lock file ${path}); wait for it to finish, or remove the file if that process is gone.`);
+        if (owner === process.pid) throw new StowageError(`${what} is under way in this process already (lock file ${path}): one runs at a time; wait for it to end, then start this one`);
+        throw new StowageError(`${what} is held by process ${owner || 'unknown'}${heldBy(owner)} (lock file ${path}); wait for it to finish, or remove the file if that process is gone.`);
       }
       await sleep(50);
     }
