@@ -1,8 +1,9 @@
-import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Harness, removeHarnessDirs } from '@stowage/testkit';
-import { UsageError } from '@stowage/core';
+import { StowageError, UsageError } from '@stowage/core';
 import { duckdbUnderTest } from './support/under-test.js';
 
 const dut = duckdbUnderTest();
@@ -594,6 +595,17 @@ describe('calls ingested for a space no warehouse loads', () => {
     expect(error).toBeInstanceOf(UsageError);
     expect((error as Error).message).toMatch(/^No warehouse loads space "default" \(none lists it in its "spaces"\): its calls would be kept nowhere/);
     expect(read).toBe(0);
+    await h.close();
+  });
+});
+
+describe('a warehouse that cannot be reached, asked about by the library', () => {
+  // claimWarehouse, otherStates and refusedCalls threw the driver's plain Error: not a StowageError, which library.md says "a warehouse that failed" is.
+  it('is a StowageError', async () => {
+    const h = await Harness.create(dut, { computations, settings: await dut.unreachable(mkdtempSync(join(tmpdir(), 'unreachable-'))) });
+    for (const ask of [() => h.stowage.claimWarehouse('wh'), () => h.stowage.otherStates('wh'), () => h.stowage.refusedCalls('wh', 'default')]) {
+      await expect(ask()).rejects.toBeInstanceOf(StowageError);
+    }
     await h.close();
   });
 });

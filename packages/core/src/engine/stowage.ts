@@ -867,7 +867,7 @@ export class Stowage {
     const warehouse = this.warehouse(warehouseName);
     this.servedSpace(warehouse, space);
     const destination = this.options.destinations.get(warehouse.type)!;
-    const driver = await destination.connect(warehouse.settings, { root: this.config.root });
+    const driver = await this.connectOrSay(warehouse);
     try {
       return await readRefusedCalls(driver, destination.dialect, `${warehouse.schemaPrefix}${space}`);
     } catch (error) {
@@ -946,7 +946,7 @@ export class Stowage {
   async otherStates(warehouseName: string): Promise<string[]> {
     const warehouse = this.warehouse(warehouseName);
     const destination = this.options.destinations.get(warehouse.type)!;
-    const driver = await destination.connect(warehouse.settings, { root: this.config.root });
+    const driver = await this.connectOrSay(warehouse);
     try {
       const writer = new TableWriter(driver, destination.dialect, destination.capabilities);
       writer.claimFor(stateOwner(this.config.stateDir, warehouse, { make: false }), this.earlierWriter(warehouse, { check: true }));
@@ -981,7 +981,8 @@ export class Stowage {
     const lock = join(this.config.stateDir, 'locks', `sync-${warehouse.name}.lock`);
     makeFolder(join(lock, '..'));
     return withFileLock(lock, `A sync of warehouse "${warehouse.name}"`, async () => {
-      const driver = await destination.connect(warehouse.settings, { root: this.config.root });
+      // A warehouse that cannot be reached is one that failed: a StowageError (library.md), as what fails after connecting is.
+      const driver = await this.connectOrSay(warehouse);
       try {
         return await fn(new TableWriter(driver, destination.dialect, destination.capabilities), driver);
       } catch (error) {
@@ -990,6 +991,16 @@ export class Stowage {
         await driver.close();
       }
     }, 0);
+  }
+
+  /** A session of the warehouse; one that cannot be opened is a StowageError without the warehouse's secrets. */
+  private async connectOrSay(warehouse: WarehouseConfig): Promise<Driver> {
+    const destination = this.options.destinations.get(warehouse.type)!;
+    try {
+      return await destination.connect(warehouse.settings, { root: this.config.root });
+    } catch (error) {
+      throw new StowageError(redact((error as Error).message ?? String(error), destination.secrets(warehouse.settings)));
+    }
   }
 
   /** The next time a warehouse's schedule fires. */
