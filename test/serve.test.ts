@@ -105,3 +105,27 @@ it('serve writes again the Storage Actions events a failed write left queued: la
   warehouse.closeSync();
   expect(rows).toEqual([{ user_id: 'u1' }, { user_id: 'u2' }]);
 }, 60_000);
+
+it('serve does not write again, retry after retry, queued events that only a change of the configuration lets be written', async () => {
+  const warehouses = { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' }, schedule: '0 0 1 1 *' } };
+  const computations = { carts: { type: 'linked_audience' } };
+  // Queued for a schema that does not exist; then the activation is removed from the configuration.
+  const dir = project({ spaces: { shop: { id: 'spa_shop', computations, activations: { a: { computation: 'carts', warehouse: 'local', table: 'carts', schema: 'archive' } } } }, warehouses });
+  writeFileSync(join(dir, 'r1.ndjson'), [{ space: 'shop', computation: 'carts', id: 'r1' }, { userId: 'u1', entityContext: { cart_id: 'c1' } }].map((x) => JSON.stringify(x)).join('\n'));
+  expect((await stowage(['run', 'r1.ndjson'], { cwd: dir })).code).toBe(3);
+  writeFileSync(join(dir, 'stowage.config.json'), JSON.stringify({ spaces: { shop: { id: 'spa_shop', computations } }, warehouses }));
+
+  const child = spawn(process.execPath, [BIN, 'serve', '--retry-after', '1'], { cwd: dir });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  for (let i = 0; i < 200 && !/wait for a change of the configuration/.test(out); i++) await sleep(100);
+  expect(out).toContain('local: the 1 events queued for space shop wait for a change of the configuration (above; `stowage check` lists them): not retried until more events are queued for it');
+  // Retried a second after serve saw the queue; without the wait, again 2 s and 4 s later.
+  await sleep(4_000);
+  child.kill('SIGTERM');
+  expect(await new Promise((resolve) => child.on('close', resolve))).toBe(0);
+  const retries = JSON.parse((await stowage(['history', '--json'], { cwd: dir })).stdout).syncs.filter((s: { trigger: string }) => s.trigger === 'retry');
+  expect(retries.map((s: { status: string; notices: string[] }) => [s.status, s.notices])).toEqual([['Partial', ['1 events stay queued: activation "a" is not configured (configure it again, under that name, to write them)']]]);
+  expect(out).not.toMatch(/next retry/);
+}, 60_000);

@@ -83,10 +83,22 @@ export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterS
   });
 
   const retries = new QueueRetries(opts.retryAfterSeconds * 1000);
+  // Queues whose every event waits for a change of the configuration, which this process read
+  // once: where each ended then. Written again once new events come (the end moves), not before:
+  // a retry would only hold them again, and add a Partial to the history at each.
+  const waitingForConfiguration = new Map<string, string>();
+  const queueKey = (warehouse: string, space: string) => `${warehouse}\u0000${space}`;
   // Never throws: a queue that cannot be read now (the state folder's disk) is said, and looked at again next time.
   const queuedSpaces = (warehouse: string): string[] | undefined => {
     try {
-      return stowage.queuedSpaces(warehouse);
+      return stowage.queuedSpaces(warehouse).filter((space) => {
+        const key = queueKey(warehouse, space);
+        const end = waitingForConfiguration.get(key);
+        if (end === undefined) return true;
+        if (end === stowage.queueEnd(warehouse, space)) return false;
+        waitingForConfiguration.delete(key);
+        return true;
+      });
     } catch (error) {
       console.error(`${stamp()} ${warehouse}: ${(error as Error).message}`);
       return undefined;
@@ -97,9 +109,14 @@ export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterS
       console.log(`${stamp()} ${warehouse}: ${error.message}`);
       return [];
     });
-    for (const { record } of results) {
+    for (const { record, space, heldUntilConfigured } of results) {
       console.log(`${stamp()} ${summarize(record)}`);
       printNotices(record);
+      if (!heldUntilConfigured) continue;
+      waitingForConfiguration.set(queueKey(warehouse, space), heldUntilConfigured.queueEnd);
+      console.log(
+        `${stamp()} ${warehouse}: the ${heldUntilConfigured.events} events queued for space ${space} wait for a change of the configuration (above; \`stowage check\` lists them): not retried until more events are queued for it; change the configuration, then restart serve`,
+      );
     }
     const left = queuedSpaces(warehouse) ?? ['?'];
     retries.retried(warehouse, left.length > 0, Date.now());

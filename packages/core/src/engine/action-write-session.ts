@@ -49,6 +49,14 @@ export interface ActivationOutcome {
 
 export interface FlushResult {
   record: SyncRecord;
+  /** The space whose queue was written. */
+  space: string;
+  /**
+   * Every event the write left queued waits for a change of the configuration (`stowage check`
+   * lists them): how many, and the queue's end then (`StorageActions.queueEnd`). A retrier in the
+   * same process writes the queue again once its end has moved (new events queued), not before.
+   */
+  heldUntilConfigured?: { events: number; queueEnd: string };
   activations: ActivationOutcome[];
   /**
    * The space's activations of this warehouse whose table this session made (it wrote rows into
@@ -101,6 +109,10 @@ export class ActionWriteSession {
   private refused = 0;
   /** Events kept queued for now (their schema is missing, their activation is not configured). */
   private held = 0;
+  /** Of those, the ones only a change of the configuration lets be written (`hold`'s `untilConfigured`). */
+  private heldUntilConfigured = 0;
+  /** Where the queue ended once the drain had put back what it held (`queueEndAfterDrain`). */
+  private queueEnd?: string;
   private driver?: Driver;
   private writer?: ActionWriter;
   private error?: unknown;
@@ -360,10 +372,18 @@ export class ActionWriteSession {
   /** Activations whose events this session already kept queued: they are not tried again in it. */
   readonly heldActivations = new Set<string>();
 
-  /** Events that stay queued for a reason the user must fix; the write ends Partial, with the reason. */
-  hold(events: number, reason: string | undefined, activation?: string): void {
+  /**
+   * Events that stay queued for a reason the user must fix; the write ends Partial, with the
+   * reason. `untilConfigured`: the fix is a change of the configuration (an activation removed,
+   * pointed elsewhere), which no retry of the same process can make.
+   */
+  hold(events: number, reason: string | undefined, activation?: string, untilConfigured = false): void {
     this.begin();
     this.held += events;
+    // A later slice of an activation held before comes without its reason: it is held as it was.
+    if (activation !== undefined && reason === undefined) untilConfigured = this.untilConfiguredOf.get(activation) ?? untilConfigured;
+    else if (activation !== undefined) this.untilConfiguredOf.set(activation, untilConfigured);
+    if (untilConfigured) this.heldUntilConfigured += events;
     if (activation !== undefined) this.heldActivations.add(activation);
     // One notice per reason, counting every chunk and slice of the queue it held back (a later
     // chunk of a held activation comes without its reason: it adds to that activation's).
@@ -386,11 +406,14 @@ export class ActionWriteSession {
    */
   recountHeld(): void {
     this.held = 0;
+    this.heldUntilConfigured = 0;
     for (const told of this.heldNotices.values()) told.count = 0;
   }
 
   /** Each hold reason's notice (its place among the record's notices) and how many events it counts. */
   private readonly heldNotices = new Map<string, { index: number; count: number }>();
+  /** Whether an activation's events were first held in this session until the configuration changes. */
+  private readonly untilConfiguredOf = new Map<string, boolean>();
   /** The reason an activation's events were first held for in this session. */
   private readonly heldReasons = new Map<string, string>();
 
@@ -511,7 +534,7 @@ export class ActionWriteSession {
     if (!this.begun) {
       await this.warming;
       await this.driver?.close().catch(() => undefined);
-      return { record, activations: [] };
+      return { record, space: this.space.name, activations: [] };
     }
     // A reason whose events the drain found written or gone after all holds none.
     const emptied = new Set([...this.heldNotices.values()].filter((t) => t.count === 0).map((t) => t.index));
@@ -551,7 +574,15 @@ export class ActionWriteSession {
     const madeFor = Object.values(this.space.activations)
       .filter((a) => a.warehouse === this.warehouse.name && made.has(`${a.schema ?? this.space.name}\u0000${this.names.column(a.table)}`))
       .map((a) => a.name);
-    return { record, activations: [...this.outcomes.values()], ...(madeFor.length > 0 ? { madeFor } : {}) };
+    // Every event left held for the configuration alone: the queue as the drain left it, so that a
+    // retrier waits for new events (or another configuration) rather than write these again.
+    const waiting = this.error === undefined && this.runError === undefined && this.held > 0 && this.held === this.heldUntilConfigured && this.queueEnd !== undefined;
+    return { record, space: this.space.name, activations: [...this.outcomes.values()], ...(madeFor.length > 0 ? { madeFor } : {}), ...(waiting ? { heldUntilConfigured: { events: this.held, queueEnd: this.queueEnd! } } : {}) };
+  }
+
+  /** The queue's end once the drain put back the events it held, read holding the queue's lock. */
+  queueEndAfterDrain(end: string): void {
+    this.queueEnd = end;
   }
 }
 

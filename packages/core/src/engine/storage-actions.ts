@@ -316,6 +316,15 @@ export class StorageActionsPath {
     }
   }
 
+  /**
+   * Where the queue of a warehouse and space ends, as text: it moves when events are queued (a
+   * drain puts back the ones it holds too). Empty where nothing was ever queued.
+   */
+  queueEnd(warehouse: string, space: string): string {
+    if (!existsSync(join(this.dir(warehouse, space), 'queue'))) return '';
+    return JSON.stringify(this.outbox(warehouse, space).end());
+  }
+
   /** Whether events wait in the queue of a warehouse and space. */
   pending(warehouse: string, space: string): boolean {
     // Without a queue folder nothing was ever queued; opening the queue would make one.
@@ -426,7 +435,7 @@ export class StorageActionsPath {
             }
             if (!activation) {
               requeue(name, events);
-              session.hold(events.length, `activation "${name}" is not configured (configure it again, under that name, to write them)`);
+              session.hold(events.length, `activation "${name}" is not configured (configure it again, under that name, to write them)`, undefined, true);
               continue;
             }
             // Queued for the computation the activation named then: written now they would land
@@ -435,14 +444,14 @@ export class StorageActionsPath {
             if (otherComputation.length > 0) {
               const was = String(otherComputation[0]!.context.personas.computation_key);
               requeue(name, otherComputation);
-              session.hold(otherComputation.length, `activation "${name}" now activates computation "${activation.computation}"; these were queued for "${was}" (point it back at "${was}" to write them, or give the new computation an activation of its own)`);
+              session.hold(otherComputation.length, `activation "${name}" now activates computation "${activation.computation}"; these were queued for "${was}" (point it back at "${was}" to write them, or give the new computation an activation of its own)`, undefined, true);
               events = events.filter((e) => e.context.personas.computation_key === activation.computation);
               if (events.length === 0) continue;
             }
             if (activation.warehouse !== warehouse.name) {
               // Queued for this warehouse's table; written into the other's, they would be in neither where expected.
               requeue(name, events);
-              session.hold(events.length, `activation "${name}" now writes to warehouse "${activation.warehouse}"; these were queued for "${warehouse.name}" (point it back at "${warehouse.name}" to write them here)`, name);
+              session.hold(events.length, `activation "${name}" now writes to warehouse "${activation.warehouse}"; these were queued for "${warehouse.name}" (point it back at "${warehouse.name}" to write them here)`, name, true);
               continue;
             }
             // Queued for the table it named then: written into the one it names now, that table
@@ -465,7 +474,7 @@ export class StorageActionsPath {
               for (const [was, list] of elsewhere) {
                 requeue(name, list);
                 // Not the activation held: its events for the table it names now are written.
-                session.hold(list.length, `activation "${name}" now writes to ${targetName(space.name, s, t)}; these were queued for ${was} (point it back at ${was} to write them there)`);
+                session.hold(list.length, `activation "${name}" now writes to ${targetName(space.name, s, t)}; these were queued for ${was} (point it back at ${was} to write them there)`, undefined, true);
                 for (const e of list) moved.add(e);
               }
               events = events.filter((e) => !moved.has(e));
@@ -491,6 +500,7 @@ export class StorageActionsPath {
           onRead?.(entries.length);
         }
         outbox.prune(this.readCursor(warehouse.name, space.name));
+        session.queueEndAfterDrain(this.queueEnd(warehouse.name, space.name));
       });
     } catch (error) {
       session.fail(error);

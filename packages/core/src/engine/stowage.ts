@@ -559,6 +559,11 @@ export class Stowage {
     return results;
   }
 
+  /** Where the Storage Actions queue of a warehouse and space ends (`FlushResult.heldUntilConfigured`): it moves as events are queued. */
+  queueEnd(warehouseName: string, space: string): string {
+    return this.actions.queueEnd(this.warehouse(warehouseName).name, space);
+  }
+
   /** The configured spaces whose Storage Actions queue for a warehouse holds events (a few file reads, no warehouse). */
   queuedSpaces(warehouseName: string): string[] {
     const warehouse = this.warehouse(warehouseName);
