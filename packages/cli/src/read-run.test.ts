@@ -98,3 +98,22 @@ describe('a run file that is a pipe', () => {
     expect(() => readRun(fifo)).toThrow(`${fifo} is not a regular file (a pipe or a device): a run is read from a file, more than once; save it to a file first`);
   });
 });
+
+describe('an NDJSON run with a line past what a string holds', () => {
+  it('is refused naming the line, not with the bare error of the decode', async () => {
+    // 0x1fffffe8 characters is V8's longest string: a line of ASCII one byte longer cannot be decoded.
+    const path = join(dir, 'huge.ndjson');
+    const { openSync, writeSync, closeSync } = await import('node:fs');
+    const fd = openSync(path, 'w');
+    writeSync(fd, `${JSON.stringify(header)}\n{"userId":"u1","value":"`);
+    const block = Buffer.alloc(64 * 1024 * 1024, 'x');
+    for (let written = 0; written <= 0x1fffffe8; written += block.length) writeSync(fd, block);
+    writeSync(fd, '"}\n');
+    closeSync(fd);
+    try {
+      await expect(read(path)).rejects.toThrow(/^.*huge\.ndjson:2: the line is \d+ bytes, more than one string of this process holds \(about 512 MB: Cannot create a string longer than .*\); a value that size cannot be read; nothing of this run was applied$/);
+    } finally {
+      rmSync(path, { force: true });
+    }
+  }, 60_000);
+});

@@ -184,6 +184,18 @@ export function fileProblem(path: string, { empty = false } = {}): string | unde
   }
 }
 
+/**
+ * A line's text, or the run refused naming the line: past what one JavaScript string holds
+ * (~512 MB), the decode threw a bare "Cannot create a string longer than …".
+ */
+function decoded(bytes: Buffer, where: () => string): string {
+  try {
+    return bytes.toString('utf8');
+  } catch (error) {
+    throw new RunFormatError(`${where()}: the line is ${bytes.length} bytes, more than one string of this process holds (about 512 MB: ${(error as Error).message}); a value that size cannot be read; nothing of this run was applied`);
+  }
+}
+
 async function* ndjsonProfiles(path: string): AsyncIterable<RunProfile[]> {
   let n = 0;
   let chunk: RunProfile[] = [];
@@ -192,7 +204,7 @@ async function* ndjsonProfiles(path: string): AsyncIterable<RunProfile[]> {
     if (n === 1) continue;
     const problem = utf8Problem(bytes);
     if (problem) throw new RunFormatError(`${path}:${n}: ${problem}; nothing of this run was applied`);
-    const line = bytes.toString('utf8');
+    const line = decoded(bytes, () => `${path}:${n}`);
     if (line.trim() === '') continue;
     let parsed: unknown;
     try {
