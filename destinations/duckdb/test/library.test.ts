@@ -482,6 +482,24 @@ describe('a line over the size limit', () => {
   });
 });
 
+describe('a byte-order mark before the first line', () => {
+  it('is no character of the call, whether the line comes as text or as bytes, as `stowage ingest` reads a file', async () => {
+    const h = await Harness.create(dut, { computations });
+    const call = (i: number) => JSON.stringify({ type: 'identify', messageId: `m${i}`, userId: `u${i}`, traits: { plan: 'pro' } });
+    expect(await h.stowage.ingestCalls('default', (async function* () {
+      yield `\ufeff${call(1)}`;
+      yield call(2);
+    })())).toMatchObject({ accepted: 2, rejected: 0 });
+    expect(await h.stowage.ingestCalls('default', (async function* () {
+      yield Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(call(3))]);
+      // Past the first line, it is the line's own: JSON refuses it.
+      yield `\ufeff${call(4)}`;
+    })())).toMatchObject({ accepted: 1, rejected: 1, errors: [{ line: 2, error: expect.stringMatching(/^not valid JSON/) }] });
+    expect(await h.sync()).toMatchObject({ status: 'Success', rows: { identifies: 3 } });
+    await h.close();
+  });
+});
+
 describe('an activation pointed at another computation', () => {
   it("starts with that computation's current members, as a new activation does", async () => {
     const computations = { carts: { type: 'linked_audience' }, carts2: { type: 'linked_audience' } };

@@ -842,6 +842,9 @@ export class Stowage {
           reject(`a line must be a string of JSON text (or its UTF-8 bytes), not ${given === null ? 'null' : typeof given}`);
           continue;
         }
+        // A byte-order mark before the first line (a file from a Windows editor, read line by line
+        // with readline) is no character of the call, as `stowage ingest` reads it.
+        if (n === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
         if (line.trim() === '') continue;
         const accepted = acceptLine(line, new Date().toISOString());
         if (accepted.ok) {
