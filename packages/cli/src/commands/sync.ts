@@ -21,7 +21,7 @@ function rowsLine(rows: Readonly<Record<string, number>>): string {
 export function summarize(r: SyncRecord): string {
   const rows = rowsLine(r.rows);
   const ms = Date.parse(r.endedAt ?? r.startedAt) - Date.parse(r.startedAt);
-  const extra = [r.casts && `${fmt(r.casts)} casts`, r.rejects && `${fmt(r.rejects)} rejects (see _stowage_rejects)`, r.duplicates && `${fmt(r.duplicates)} duplicates skipped`].filter(Boolean).join(', ');
+  const extra = [r.casts && `${fmt(r.casts)} casts`, r.rejects && `${fmt(r.rejects)} rejects (see _stowage_rejects)`, r.duplicates && `${fmt(r.duplicates)} duplicate rows skipped`].filter(Boolean).join(', ');
   const what = r.path === 'storage-actions' ? `Storage Actions write to warehouse ${r.warehouse}, ${fmt(r.calls)} events` : `warehouse ${r.warehouse}, ${fmt(r.calls)} calls`;
   return `${r.status}: ${what} in ${duration(ms)} → ${rows}${extra ? `; ${extra}` : ''}${r.error ? `\n  error: ${r.error}` : ''}`;
 }
