@@ -480,6 +480,36 @@ describe('the stowage command', () => {
     expect(sync.stdout).toMatch(/^Success: warehouse local, 1 calls .*identifies 1, users 1/);
   });
 
+  it('gives back a refused call made from a run larger than ingest takes, with the limit that takes it', async () => {
+    const dir = project();
+    const warehouse = await DuckDBInstance.create(join(dir, 'warehouse.duckdb'));
+    const connection = await warehouse.connect();
+    await connection.run('CREATE SCHEMA engage_shop');
+    await connection.run('CREATE TABLE engage_shop.identifies (id VARCHAR, email VARCHAR NOT NULL)');
+    connection.closeSync();
+    warehouse.closeSync();
+    // A run has no limit per call: its 600 KB trait makes an identify call past ingest's 512 KiB.
+    writeFileSync(join(dir, 'r1.ndjson'), [{ space: 'shop', computation: 'ltv', id: 'r1' }, { userId: 'u3', value: 'x'.repeat(600_000) }].map((x) => JSON.stringify(x)).join('\n'));
+    expect((await stowage(['run', 'r1.ndjson'], { cwd: dir })).code).toBe(0);
+    expect((await stowage(['sync', '-q'], { cwd: dir })).code).toBe(3);
+    const refused = await stowage(['refused', 'local', '--space', 'shop'], { cwd: dir });
+    const size = Buffer.byteLength(refused.stdout.trim());
+    expect(size).toBeGreaterThan(600_000);
+    expect(refused.stderr).toContain(`1 calls refused by warehouse local in engage_shop; once what refused them is fixed: stowage refused local --space shop | stowage ingest - --space shop --max-call-bytes ${size}, then stowage sync`);
+
+    const fixing = await DuckDBInstance.create(join(dir, 'warehouse.duckdb'));
+    const fix = await fixing.connect();
+    await fix.run('ALTER TABLE engage_shop.identifies ALTER COLUMN email DROP NOT NULL');
+    fix.closeSync();
+    fixing.closeSync();
+    const refusedAgain = await stowage(['ingest', '-', '--space', 'shop'], { cwd: dir, input: refused.stdout });
+    expect(refusedAgain.stdout).toContain(`line 1: the call is ${size} bytes; the limit is 524288`);
+    const taken = await stowage(['ingest', '-', '--space', 'shop', '--max-call-bytes', String(size)], { cwd: dir, input: refused.stdout });
+    expect(taken.stdout).toContain('accepted 1 calls');
+    expect((await stowage(['sync', '-q'], { cwd: dir })).stdout).toMatch(/^Success: warehouse local, 1 calls .*identifies 1, users 1/);
+    expect((await stowage(['ingest', 'r1.ndjson', '--space', 'shop', '--max-call-bytes', '0'], { cwd: dir })).code).toBe(2);
+  });
+
   it('rebuilds the index of loaded message ids from the tables, after rows were added to them by hand', async () => {
     const dir = project();
     // Before any sync: no table, no id (it failed on a temporary table it never made).

@@ -86,9 +86,10 @@ export function program(): Command {
     .description('Log Segment-spec identify and track calls from an NDJSON file (- for stdin)')
     .argument('<file>', 'NDJSON file, one call per line')
     .requiredOption('-s, --space <name>', 'the space the calls belong to (required)')
+    .option('--max-call-bytes <n>', 'the largest call taken, in bytes (default 524288): larger for calls made from runs and refused by a warehouse, sent back from `stowage refused`', positiveInteger)
     .addOption(configOption())
     .action(async (file: string, opts) => {
-      process.exitCode = await ingest(openStowage(opts.config, { quiet: opts.quiet === true }), file, opts.space);
+      process.exitCode = await ingest(openStowage(opts.config, { quiet: opts.quiet === true }), file, opts.space, opts.maxCallBytes);
     });
 
   cli.command('sync')

@@ -5,13 +5,13 @@ import { EXIT, fmt, progressPrinter } from '../output.js';
 import { byteLines } from '../text-lines.js';
 
 /** Logs Segment-spec calls from an NDJSON file (or stdin with `-`); bad lines are reported, the rest kept. */
-export async function ingest(stowage: Stowage, file: string, space: string): Promise<number> {
+export async function ingest(stowage: Stowage, file: string, space: string, maxCallBytes?: number): Promise<number> {
   // Both told at once: fixing one should not reveal the other only at the next try.
   const problems = [file === '-' ? undefined : fileProblem(file, { empty: true }), Object.hasOwn(stowage.config.spaces, space) ? undefined : `Unknown space "${space}"; configured: ${Object.keys(stowage.config.spaces).join(', ')}`].filter((p) => p !== undefined);
   if (problems.length > 0) throw new UsageError(problems.join('; '));
   const input = file === '-' ? process.stdin : createReadStream(file);
   // As bytes: each line is checked to be UTF-8 before it is decoded.
-  const result = await stowage.ingestCalls(space, byteLines(counted(input, file === '-' ? undefined : statSync(file).size)));
+  const result = await stowage.ingestCalls(space, byteLines(counted(input, file === '-' ? undefined : statSync(file).size)), maxCallBytes === undefined ? {} : { maxCallBytes });
   console.log(`accepted ${fmt(result.accepted)} calls for space ${space}${result.rejected ? `; rejected ${fmt(result.rejected)}:` : ''}`);
   for (const e of result.errors) console.log(`  line ${e.line}: ${e.error}`);
   if (result.rejected > result.errors.length) console.log(`  … and ${fmt(result.rejected - result.errors.length)} more`);

@@ -9,9 +9,9 @@ import { jsonErrorMessage } from './json-error.js';
 /** Largest call accepted, serialized; Segment's own limit is 32 KB, we allow headroom for context. */
 export const MAX_CALL_BYTES = 512 * 1024;
 
-/** Why a call of `size` bytes (over MAX_CALL_BYTES) is refused. */
-export function tooBig(size: number): { ok: false; error: string } {
-  return { ok: false, error: `the call is ${size} bytes; the limit is ${MAX_CALL_BYTES}` };
+/** Why a call of `size` bytes (over `limit`) is refused. */
+export function tooBig(size: number, limit = MAX_CALL_BYTES): { ok: false; error: string } {
+  return { ok: false, error: `the call is ${size} bytes; the limit is ${limit}${limit === MAX_CALL_BYTES ? '' : ' (--max-call-bytes)'}` };
 }
 
 export type Accepted = { ok: true; call: Call } | { ok: false; error: string };
@@ -23,9 +23,9 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * (now) and `messageId` (a hash of the call, so feeding the same file twice loads it once).
  * Returns a clear error instead of throwing; nothing here can crash on hostile input.
  */
-export function acceptCall(input: unknown, receivedAt: string, size?: number): Accepted {
+export function acceptCall(input: unknown, receivedAt: string, size?: number, maxBytes = MAX_CALL_BYTES): Accepted {
   if (!isObject(input)) return { ok: false, error: 'a call must be a JSON object' };
-  if (size !== undefined && size > MAX_CALL_BYTES) return tooBig(size);
+  if (size !== undefined && size > maxBytes) return tooBig(size, maxBytes);
   const type = input.type;
   if (type !== 'identify' && type !== 'track') return { ok: false, error: `type must be "identify" or "track", not ${JSON.stringify(type) ?? 'missing'}` };
   const ids = { userId: readId('userId', input.userId), anonymousId: readId('anonymousId', input.anonymousId), messageId: readId('messageId', input.messageId) };
@@ -65,16 +65,19 @@ export function acceptCall(input: unknown, receivedAt: string, size?: number): A
   return { ok: true, call };
 }
 
-/** Parses one NDJSON line into a call, or says why it is not one. */
-export function acceptLine(line: string, receivedAt: string): Accepted {
+/**
+ * Parses one NDJSON line into a call, or says why it is not one. `maxBytes`: a larger limit, for
+ * calls logged once from runs (which have none) and refused by a warehouse, sent back.
+ */
+export function acceptLine(line: string, receivedAt: string, maxBytes = MAX_CALL_BYTES): Accepted {
   // Measured before it is parsed: a line far over the limit is refused without being read whole.
   const size = Buffer.byteLength(line);
-  if (size > MAX_CALL_BYTES) return tooBig(size);
+  if (size > maxBytes) return tooBig(size, maxBytes);
   let parsed: unknown;
   try {
     parsed = parseJsonExactly(line);
   } catch (error) {
     return { ok: false, error: `not valid JSON (${jsonErrorMessage(error)})` };
   }
-  return acceptCall(parsed, receivedAt, size);
+  return acceptCall(parsed, receivedAt, size, maxBytes);
 }

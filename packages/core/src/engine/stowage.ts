@@ -785,9 +785,10 @@ export class Stowage {
    * given as bytes (a file read as it is) are checked to be UTF-8 before they are decoded: a byte
    * that is no character's would otherwise become U+FFFD unseen (`utf8Problem`).
    */
-  async ingestCalls(spaceName: string, lines: AsyncIterable<string | Uint8Array>): Promise<IngestResult> {
+  async ingestCalls(spaceName: string, lines: AsyncIterable<string | Uint8Array>, { maxCallBytes = MAX_CALL_BYTES }: { maxCallBytes?: number } = {}): Promise<IngestResult> {
     // Own keys only: `constructor` is no space.
     if (!Object.hasOwn(this.config.spaces, spaceName)) throw new UsageError(`Unknown space "${spaceName}"; configured: ${Object.keys(this.config.spaces).join(', ')}`);
+    if (!Number.isSafeInteger(maxCallBytes) || maxCallBytes < 1) throw new UsageError(`maxCallBytes must be a whole number of bytes, 1 or more, not ${String(maxCallBytes)}`);
     const logs = this.warehousesOf(spaceName).map((w) => this.log(w.name, spaceName));
     // Accepted into no log, the calls were kept nowhere, and a warehouse that loads the space later never had them (a run's changes it is sent from the profile state; calls have none).
     if (logs.length === 0) {
@@ -825,8 +826,8 @@ export class Stowage {
         if (given instanceof Uint8Array) {
           // Refused by its size before it is decoded: a line past what a string holds (~512 MB)
           // would otherwise stop the whole ingest, and every line after it with it.
-          if (given.byteLength > MAX_CALL_BYTES) {
-            reject(tooBig(given.byteLength).error);
+          if (given.byteLength > maxCallBytes) {
+            reject(tooBig(given.byteLength, maxCallBytes).error);
             continue;
           }
           const problem = utf8Problem(given);
@@ -846,7 +847,7 @@ export class Stowage {
         // with readline) is no character of the call, as `stowage ingest` reads it.
         if (n === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
         if (line.trim() === '') continue;
-        const accepted = acceptLine(line, new Date().toISOString());
+        const accepted = acceptLine(line, new Date().toISOString(), maxCallBytes);
         if (accepted.ok) {
           batch.push(accepted.call);
           chars += line.length;
