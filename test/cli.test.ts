@@ -192,6 +192,42 @@ describe('the stowage command', () => {
     }
   });
 
+  it('sends a warehouse connected again no event it received before, though the event names changed meanwhile; the changes it missed come under the new names', async () => {
+    const warehouses = { a: { type: 'duckdb', settings: { path: 'a.duckdb' } }, b: { type: 'duckdb', settings: { path: 'b.duckdb' } } };
+    const configure = (vip: Record<string, unknown>) => writeFileSync(join(dir, 'stowage.config.json'), JSON.stringify({ spaces: { shop: { computations: { vip: { type: 'audience', warehouses: vip } } } }, warehouses }));
+    const dir = project();
+    configure({ a: {}, b: {} });
+    const run = async (id: string, at: string, members: string[]) => {
+      writeFileSync(join(dir, `${id}.json`), JSON.stringify({ space: 'shop', computation: 'vip', id, completedAt: at, profiles: members.map((userId) => ({ userId })) }));
+      expect((await stowage(['run', `${id}.json`], { cwd: dir })).code).toBe(0);
+      expect((await stowage(['sync', '-q'], { cwd: dir })).code).toBe(0);
+    };
+    await run('v1', '2026-11-01T00:00:00Z', ['u1', 'u3']);
+    await run('v2', '2026-11-02T00:00:00Z', ['u1']);
+    // b disconnected: it misses u4's entry; then connected again, its events renamed.
+    configure({ a: {} });
+    await run('v3', '2026-11-03T00:00:00Z', ['u1', 'u4']);
+    configure({ a: {}, b: { enteredEvent: 'VIP Entered', exitedEvent: 'VIP Exited' } });
+    const sync = await stowage(['sync', 'b'], { cwd: dir });
+    expect(sync.code, sync.stdout + sync.stderr).toBe(0);
+    const db = await DuckDBInstance.create(join(dir, 'b.duckdb'));
+    try {
+      const c = await db.connect();
+      const read = async (sql: string) => (await c.runAndReadAll(sql)).getRowObjectsJson();
+      const tables = (await read("SELECT table_name FROM information_schema.tables WHERE table_schema = 'engage_shop' AND table_name NOT LIKE '\\_stowage%' ESCAPE '\\' ORDER BY 1")).map((r) => r.table_name);
+      // No vip_exited: u3's exit reached b as Audience Exited, before the rename.
+      expect(tables).toEqual(['audience_entered', 'audience_exited', 'identifies', 'tracks', 'users', 'vip_entered']);
+      expect(await read('SELECT user_id FROM engage_shop.audience_entered ORDER BY 1')).toEqual([{ user_id: 'u1' }, { user_id: 'u3' }]);
+      expect(await read('SELECT user_id FROM engage_shop.audience_exited')).toEqual([{ user_id: 'u3' }]);
+      expect(await read('SELECT user_id FROM engage_shop.vip_entered')).toEqual([{ user_id: 'u4' }]);
+      // Each event once, in one event table, as in tracks.
+      expect(await read('SELECT event, count(*) AS n FROM engage_shop.tracks GROUP BY event ORDER BY event')).toEqual([{ event: 'audience_entered', n: '2' }, { event: 'audience_exited', n: '1' }, { event: 'vip_entered', n: '1' }]);
+      expect(await read('SELECT user_id, vip FROM engage_shop.users ORDER BY 1')).toEqual([{ user_id: 'u1', vip: true }, { user_id: 'u3', vip: false }, { user_id: 'u4', vip: true }]);
+    } finally {
+      db.closeSync();
+    }
+  });
+
   it("keeps a new warehouse's backfill of the space going where a changed computation sends no state to it (a linked audience's), and check tells it", async () => {
     const dir = project();
     const config = JSON.parse(readFileSync(join(dir, 'stowage.config.json'), 'utf8'));

@@ -6,16 +6,18 @@ import { makeFolder } from '../process/make-folder.js';
 export type RunsByComputation = Record<string, string>;
 
 /**
- * A computation's latest run applied, as kept: its id, with the epoch of the profile state that
- * applied it (marks from before epochs were kept: the id alone).
+ * A computation's latest run applied (or received by a warehouse), as kept: its id, with the
+ * epoch of the profile state that applied it and its completion time (marks from before these
+ * were kept: the id alone).
  */
-type Mark = string | { run: string; epoch: string };
+type Mark = string | { run: string; epoch?: string; at?: string };
 
-/** A latest run applied, with the epoch of the state that applied it where it was kept. */
+/** A latest run applied, with the epoch of the state that applied it and its completion time where they were kept. */
 export interface LatestRun {
   computation: string;
   run: string;
   epoch?: string;
+  at?: string;
 }
 
 /**
@@ -52,22 +54,41 @@ export class RunMarks {
 
   /** The run of each computation the warehouse has received; undefined before any was recorded. */
   sent(warehouse: string, space: string): RunsByComputation | undefined {
-    // Kept as ids alone.
-    return read(this.sentPath(warehouse, space)) as RunsByComputation | undefined;
+    const marks = read(this.sentPath(warehouse, space));
+    // Kept as ids alone until completion times were kept beside them.
+    return marks && Object.fromEntries(Object.entries(marks).map(([c, mark]) => [c, typeof mark === 'string' ? mark : mark.run]));
   }
 
   /**
    * A run applied by the profile state of `epoch`, its calls logged for `warehouses`: the latest
    * first, so that a crash between the two writes errs towards sending again.
    */
-  applied(space: string, computation: string, run: string, epoch: string, warehouses: readonly string[]): void {
-    write(this.latestPath(space), { ...read(this.latestPath(space)), [computation]: { run, epoch } });
-    for (const warehouse of warehouses) this.received(warehouse, space, { [computation]: run });
+  applied(space: string, computation: string, run: string, epoch: string, warehouses: readonly string[], at?: string): void {
+    write(this.latestPath(space), { ...read(this.latestPath(space)), [computation]: { run, epoch, ...(at !== undefined ? { at } : {}) } });
+    for (const warehouse of warehouses) this.received(warehouse, space, { [computation]: at !== undefined ? { run, at } : run });
   }
 
-  /** The warehouse has received these runs (a backfill, or a run's calls). */
-  received(warehouse: string, space: string, runs: RunsByComputation): void {
-    write(this.sentPath(warehouse, space), { ...this.sent(warehouse, space), ...runs });
+  /** The latest runs of these computations of the space, to mark as received (`received`), with their completion times where kept. */
+  latestMarks(space: string, computations: readonly string[]): Record<string, Mark> {
+    const marks = read(this.latestPath(space)) ?? {};
+    return Object.fromEntries(computations.filter((c) => marks[c] !== undefined).map((c) => {
+      const mark = marks[c]!;
+      return [c, typeof mark === 'string' || mark.at === undefined ? (typeof mark === 'string' ? mark : mark.run) : { run: mark.run, at: mark.at }];
+    }));
+  }
+
+  /** The warehouse has received these runs (a backfill, or a run's calls), with their completion times where known. */
+  received(warehouse: string, space: string, runs: Record<string, Mark>): void {
+    write(this.sentPath(warehouse, space), { ...read(this.sentPath(warehouse, space)), ...runs });
+  }
+
+  /**
+   * The completion time of the latest run of each computation the warehouse has received, where
+   * it was kept: its changes up to then, and the state's before them, reached the warehouse.
+   */
+  receivedUpTo(warehouse: string, space: string): RunsByComputation {
+    const marks = read(this.sentPath(warehouse, space)) ?? {};
+    return Object.fromEntries(Object.entries(marks).flatMap(([c, mark]) => (typeof mark === 'object' && mark.at !== undefined ? [[c, mark.at]] : [])));
   }
 
   /** The file of a space whose runs were marked as applied, of any space: a state folder that has applied runs. */

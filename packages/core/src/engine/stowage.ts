@@ -36,7 +36,7 @@ import { failedTable } from '../writer/failed-table.js';
 import { eventTablesCut } from '../classic/event-tables-cut.js';
 import { ClassicBatcher } from './classic-batch.js';
 import { ActivationMarkers } from './activation-markers.js';
-import { RunMarks } from './run-marks.js';
+import { RunMarks, type RunsByComputation } from './run-marks.js';
 import { prefetch } from './prefetch.js';
 import { BatchesApplied } from './batches-applied.js';
 import { readRefusedCalls, writeRefusedBatch, type RefusedBatch } from './refused-calls.js';
@@ -414,7 +414,7 @@ export class Stowage {
         const profiles = restatedProfiles.size === 1 ? '1 profile' : `${restatedProfiles.size} profiles`;
         notices.push(`${profiles} gained a userId, an anonymous id or a mobile id: ${restated === 1 ? '1 current value' : `${restated} current values`} of audiences and computed traits sent to the ids they now have, as identify calls (logged for the next sync)`);
       }
-      if (outcome.applied) this.runMarks.applied(header.space, computation.key, header.id, store.epoch, Object.keys(computation.warehouses));
+      if (outcome.applied) this.runMarks.applied(header.space, computation.key, header.id, store.epoch, Object.keys(computation.warehouses), header.completedAt);
       const results: FlushResult[] = [];
       for (const warehouse of new Set(activations.map((a) => a.warehouse))) {
         if (!this.actions.pending(warehouse, space.name)) continue;
@@ -661,7 +661,7 @@ export class Stowage {
       await this.logCurrentState(warehouse, spaceName);
       // Received as connected only: a computation not connected to it got identify calls alone
       // (for users), and is sent its state again, with its settings, once connected.
-      this.runMarks.received(warehouse.name, spaceName, Object.fromEntries(classic.filter((c) => warehouse.name in c.warehouses && latest[c.key] !== undefined).map((c) => [c.key, latest[c.key]!])));
+      this.runMarks.received(warehouse.name, spaceName, this.receivedMarks(spaceName, latest, classic.filter((c) => warehouse.name in c.warehouses && latest[c.key] !== undefined).map((c) => c.key)));
       makeFolder(join(marker, '..'));
       writeFileSync(marker, new Date().toISOString());
       return { sentAgain: [], unmarked: false };
@@ -681,8 +681,10 @@ export class Stowage {
     // Sent again for want of a record (not for a run it missed): told as such.
     const unmarked = behind.some((key) => latest[key] === BEFORE_RUN_MARKS);
     if (behind.length === 0) return { sentAgain: [], unmarked };
-    const logged = await this.logCurrentState(warehouse, spaceName, new Set(behind));
-    this.runMarks.received(warehouse.name, spaceName, Object.fromEntries(behind.map((key) => [key, latest[key]!])));
+    // Its changes up to the last run it received reached it as events then: sent again, under event
+    // names changed since, they would be those events a second time, in other tables.
+    const logged = await this.logCurrentState(warehouse, spaceName, new Set(behind), this.runMarks.receivedUpTo(warehouse.name, spaceName));
+    this.runMarks.received(warehouse.name, spaceName, this.receivedMarks(spaceName, latest, behind));
     return { sentAgain: logged > 0 ? behind : [], unmarked };
   }
 
@@ -741,7 +743,19 @@ export class Stowage {
   }
 
   /** Logs the current state of the space's computations (`only` these, or all) for the warehouse, as a backfill does. */
-  private async logCurrentState(warehouse: WarehouseConfig, spaceName: string, only?: ReadonlySet<string>): Promise<number> {
+  /** The latest runs of these computations as a warehouse receives them: with their completion times, where the marks kept them. */
+  private receivedMarks(spaceName: string, latest: RunsByComputation, computations: readonly string[]): Parameters<RunMarks['received']>[2] {
+    const kept = this.runMarks.latestMarks(spaceName, computations);
+    // A mark seeded for an install from before run marks has no time: the run's id alone.
+    return Object.fromEntries(computations.map((c) => [c, typeof kept[c] === 'object' && kept[c].run === latest[c] ? kept[c] : latest[c]!]));
+  }
+
+  /**
+   * `eventsUpTo`: per computation, the completion time of the last run whose changes the warehouse
+   * received; the state's changes up to then are sent without their track calls (identify calls
+   * load once, by message id, into the one `identifies`).
+   */
+  private async logCurrentState(warehouse: WarehouseConfig, spaceName: string, only?: ReadonlySet<string>, eventsUpTo: RunsByComputation = {}): Promise<number> {
     const space = this.config.spaces[spaceName]!;
     const store = await this.profileStore();
     const behind = await this.stateBehindMarks(store, spaceName);
@@ -772,7 +786,9 @@ export class Stowage {
         // Classic Storage carries audiences and computed traits only.
         if (!computation || (computation.type !== 'audience' && computation.type !== 'trait') || sharesColumn.has(computation.key)) return [];
         const settings = computation.warehouses[warehouse.name] ?? { ...CLASSIC_DEFAULTS, track: false };
-        return callsFromChange(change, computation, settings, space.id, receivedAt);
+        const upTo = eventsUpTo[change.computation];
+        const received = upTo !== undefined && Date.parse(change.at) <= Date.parse(upTo);
+        return callsFromChange(change, computation, received ? { ...settings, track: false } : settings, space.id, receivedAt);
       });
       await log.append(calls);
       logged += calls.length;
