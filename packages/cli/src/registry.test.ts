@@ -39,16 +39,16 @@ describe("a warehouse package whose package.json is no JSON (an install cut shor
   });
 });
 
-describe('a destination the writer cannot yet load with (DDL outside transactions), registered in the process', () => {
+describe('a destination the writer cannot yet load with (no multi-statement transactions), registered in the process', () => {
   // Every Stowage of the process was refused, whatever its warehouses, with a plain Error.
   it('refuses only a configuration that names its type, as a configuration error', async () => {
-    useDestination({ ...duckdb, type: 'autocommit-ddl', capabilities: { ...duckdb.capabilities, transactionalDdl: false } } as unknown as Destination);
+    useDestination({ ...duckdb, type: 'autocommit-ddl', capabilities: { ...duckdb.capabilities, multiStatementTransactions: false } } as unknown as Destination);
     const plain = join(dir, 'plain.json');
     writeFileSync(plain, JSON.stringify({ spaces: { s: { computations: {} } }, warehouses: { wh: { type: 'duckdb', settings: { path: 'w.duckdb' } } } }));
     await openStowage(plain).close();
     const named = join(dir, 'named.json');
     writeFileSync(named, JSON.stringify({ spaces: { s: { computations: {} } }, warehouses: { lake: { type: 'autocommit-ddl', settings: { path: 'w.duckdb' } } } }));
     expect(() => openStowage(named)).toThrow(ConfigError);
-    expect(() => openStowage(named)).toThrow('/warehouses/lake/type: destination "autocommit-ddl" declares no transactional DDL');
+    expect(() => openStowage(named)).toThrow('/warehouses/lake/type: destination "autocommit-ddl" declares no multi-statement transactions');
   });
 });
