@@ -975,10 +975,18 @@ export class TableWriter {
       if (this.capabilities.keyIndexes) await this.driver.execute(this.sql.createKeyIndex(schema, change.table, key));
       return;
     }
-    for (const column of change.added) await this.driver.execute(this.sql.addColumn(schema, change.table, column));
-    for (const w of change.widened) {
+    // Where DDL is not transactional, each statement stands once it ran, whatever fails after it:
+    // taken off the change, so that the change applied again (the users refresh tried again after
+    // a busy warehouse, its DDL half applied) neither adds a column twice nor says a widening twice.
+    const apart = !this.capabilities.transactionalDdl;
+    for (const column of [...change.added]) {
+      await this.driver.execute(this.sql.addColumn(schema, change.table, column));
+      if (apart) change.added.splice(change.added.indexOf(column), 1);
+    }
+    for (const w of [...change.widened]) {
       await this.driver.execute(this.sql.widenColumn(schema, change.table, w.column, w.to));
       notices.push(`${change.table}.${w.column} widened from ${w.from} to ${w.to}`);
+      if (apart) change.widened.splice(change.widened.indexOf(w), 1);
     }
     for (const p of change.pinned ?? []) {
       const remedy = p.held === 'depends' ? ` (to widen it, drop what depends on it, ALTER the column to ${this.dialect.physicalType(p.to)}, and create it again)` : '';
