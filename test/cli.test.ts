@@ -192,6 +192,20 @@ describe('the stowage command', () => {
     }
   });
 
+  it('sends a warehouse named like an object\'s own member (`constructor`) the state of a computation not connected to it as identify calls only', async () => {
+    const dir = project({ spaces: { shop: { computations: { vip: { type: 'audience', warehouses: { a: {} } } } } }, warehouses: { a: { type: 'duckdb', settings: { path: 'a.duckdb' } } } });
+    writeFileSync(join(dir, 'v1.json'), JSON.stringify({ space: 'shop', computation: 'vip', id: 'v1', profiles: [{ userId: 'u1' }] }));
+    expect((await stowage(['run', 'v1.json'], { cwd: dir })).code).toBe(0);
+    // Added once the state holds u1: its first sync is sent the state.
+    const config = JSON.parse(readFileSync(join(dir, 'stowage.config.json'), 'utf8'));
+    config.warehouses.constructor = { type: 'duckdb', settings: { path: 'c.duckdb' } };
+    writeFileSync(join(dir, 'stowage.config.json'), JSON.stringify(config));
+    const sync = await stowage(['sync', 'constructor'], { cwd: dir });
+    expect(sync.code, sync.stdout + sync.stderr).toBe(0);
+    expect(sync.stdout).toMatch(/identifies 1, users 1\n/);
+    expect(sync.stdout).not.toContain('tracks');
+  });
+
   it('sends a warehouse connected again no event it received before, though the event names changed meanwhile; the changes it missed come under the new names', async () => {
     const warehouses = { a: { type: 'duckdb', settings: { path: 'a.duckdb' } }, b: { type: 'duckdb', settings: { path: 'b.duckdb' } } };
     const configure = (vip: Record<string, unknown>) => writeFileSync(join(dir, 'stowage.config.json'), JSON.stringify({ spaces: { shop: { computations: { vip: { type: 'audience', warehouses: vip } } } }, warehouses }));

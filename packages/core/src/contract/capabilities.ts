@@ -10,7 +10,10 @@ export interface Capabilities {
    * DDL (CREATE, ALTER) can run inside the transaction that loads the data and rolls back with it.
    * Where it cannot (Snowflake and MySQL commit the open transaction at a DDL statement; BigQuery
    * refuses DDL in a transaction), declare `false`: the writer applies a write's DDL first, each
-   * statement on its own, and the transaction holds its DML alone (`writer/ddl-apart.ts`).
+   * statement on its own, and the transaction holds its DML alone (`writer/ddl-apart.ts`). The
+   * destination's own statements inside a write must then be DML too: `Driver.stage` stages
+   * without making a table (Snowflake: a file in a stage, read by `COPY INTO`), and the dialect
+   * has no `temporaryTableAs`.
    */
   transactionalDdl: boolean;
   /** Several statements can share one transaction, so the ledger commits with the data. Required today. */

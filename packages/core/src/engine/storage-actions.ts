@@ -342,7 +342,8 @@ export class StorageActionsPath {
     const out: Array<{ warehouse: string; space: string }> = [];
     for (const warehouse of readdirSync(root)) {
       for (const space of existsSync(join(root, warehouse)) ? readdirSync(join(root, warehouse)) : []) {
-        const configured = this.config.warehouses[warehouse] !== undefined && this.config.spaces[space] !== undefined;
+        // Own keys only: folders named `constructor` name nothing configured.
+        const configured = Object.hasOwn(this.config.warehouses, warehouse) && Object.hasOwn(this.config.spaces, space);
         if (!configured && this.pending(warehouse, space)) out.push({ warehouse, space });
       }
     }

@@ -518,7 +518,7 @@ export class Stowage {
     };
     for (const warehouse of folders(root)) {
       for (const space of folders(join(root, warehouse))) {
-        if (this.config.warehouses[warehouse]?.spaces.includes(space)) continue;
+        if (Object.hasOwn(this.config.warehouses, warehouse) && this.config.warehouses[warehouse]!.spaces.includes(space)) continue;
         const dir = join(root, warehouse, space);
         let bytes = 0;
         try {
@@ -661,7 +661,7 @@ export class Stowage {
       await this.logCurrentState(warehouse, spaceName);
       // Received as connected only: a computation not connected to it got identify calls alone
       // (for users), and is sent its state again, with its settings, once connected.
-      this.runMarks.received(warehouse.name, spaceName, this.receivedMarks(spaceName, latest, classic.filter((c) => warehouse.name in c.warehouses && latest[c.key] !== undefined).map((c) => c.key)));
+      this.runMarks.received(warehouse.name, spaceName, this.receivedMarks(spaceName, latest, classic.filter((c) => Object.hasOwn(c.warehouses, warehouse.name) && latest[c.key] !== undefined).map((c) => c.key)));
       makeFolder(join(marker, '..'));
       writeFileSync(marker, new Date().toISOString());
       return { sentAgain: [], unmarked: false };
@@ -677,7 +677,7 @@ export class Stowage {
     // Runs the warehouse missed: applied while it was out of the configuration, or before the
     // computation was connected to it. Its current state goes first, as for a new warehouse.
     const sent = this.runMarks.sent(warehouse.name, spaceName) ?? {};
-    const behind = classic.filter((c) => warehouse.name in c.warehouses && latest[c.key] !== undefined && sent[c.key] !== latest[c.key]).map((c) => c.key);
+    const behind = classic.filter((c) => Object.hasOwn(c.warehouses, warehouse.name) && latest[c.key] !== undefined && sent[c.key] !== latest[c.key]).map((c) => c.key);
     // Sent again for want of a record (not for a run it missed): told as such.
     const unmarked = behind.some((key) => latest[key] === BEFORE_RUN_MARKS);
     if (behind.length === 0) return { sentAgain: [], unmarked };
@@ -775,7 +775,7 @@ export class Stowage {
     const classicKeys = Object.values(space.computations).filter((c) => c.type === 'audience' || c.type === 'trait').map((c) => c.key);
     const byColumn = new Map<string, number>();
     for (const key of classicKeys) byColumn.set(snakeCase(key), (byColumn.get(snakeCase(key)) ?? 0) + 1);
-    const sharesColumn = new Set(classicKeys.filter((key) => !(warehouse.name in space.computations[key]!.warehouses) && byColumn.get(snakeCase(key))! > 1));
+    const sharesColumn = new Set(classicKeys.filter((key) => !Object.hasOwn(space.computations[key]!.warehouses, warehouse.name) && byColumn.get(snakeCase(key))! > 1));
     const log = this.log(warehouse.name, spaceName);
     let logged = 0;
     await store.currentState(spaceName, async (changes: Change[]) => {
@@ -785,7 +785,8 @@ export class Stowage {
         const computation = space.computations[change.computation];
         // Classic Storage carries audiences and computed traits only.
         if (!computation || (computation.type !== 'audience' && computation.type !== 'trait') || sharesColumn.has(computation.key)) return [];
-        const settings = computation.warehouses[warehouse.name] ?? { ...CLASSIC_DEFAULTS, track: false };
+        // Own keys only: a warehouse named `constructor` is connected to no computation by it.
+        const settings = (Object.hasOwn(computation.warehouses, warehouse.name) ? computation.warehouses[warehouse.name] : undefined) ?? { ...CLASSIC_DEFAULTS, track: false };
         const upTo = eventsUpTo[change.computation];
         const received = upTo !== undefined && Date.parse(change.at) <= Date.parse(upTo);
         return callsFromChange(change, computation, received ? { ...settings, track: false } : settings, space.id, receivedAt);

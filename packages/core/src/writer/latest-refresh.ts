@@ -276,7 +276,8 @@ export class LatestRefresh {
         await this.applyLatestChange(refresh);
         if (apart) refresh.ddl = false;
       }
-      if (apart) aside = await this.setAside(refresh.schema, refresh.latest, keys);
+      // Not for a slice of no key (a refresh whose marks are all taken): a table made is costly DDL there.
+      if (apart && (await this.driver.query(`SELECT 1 AS ${this.dialect.quote('one')} FROM ${refresh.marks} LIMIT 1`)).length > 0) aside = await this.setAside(refresh.schema, refresh.latest, keys);
     };
     try {
       return await withDdl(this.driver, !apart, ddl, () => dml(aside));

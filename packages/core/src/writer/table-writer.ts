@@ -864,7 +864,10 @@ export class TableWriter {
       // locks of its own, which the session holding the turn may then wait for, while this one waits for the turn.
       const looked = prepared.tables.filter((t) => t.file && !t.checked).map((t) => t.change.table);
       if (prepared.rejects) looked.push(REJECTS_TABLE);
-      if (looked.length > 0) await this.driver.serializeWrites(schema, looked.sort(), (table) => prepared.known?.has(table) ?? false);
+      // Its DDL applied before the transaction (`withDdl`), every table it writes exists by now:
+      // another writer's CREATE of a new one was not refused, so the new one is locked too.
+      const exists = prepared.ddlNotices ? () => true : (table: string) => prepared.known?.has(table) ?? false;
+      if (looked.length > 0) await this.driver.serializeWrites(schema, looked.sort(), exists);
     }
     if (!prepared.ddlNotices) await this.applyDdl(prepared, result.notices);
     const stages = new Map<string, string>();
