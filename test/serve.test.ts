@@ -129,3 +129,15 @@ it('serve does not write again, retry after retry, queued events that only a cha
   expect(retries.map((s: { status: string; notices: string[] }) => [s.status, s.notices])).toEqual([['Partial', ['1 events stay queued: activation "a" is not configured (configure it again, under that name, to write them)']]]);
   expect(out).not.toMatch(/next retry/);
 }, 60_000);
+
+it('serve stops as on SIGTERM when its terminal hangs up (SIGHUP): the work under way ends, and it exits 0', async () => {
+  const dir = project({ warehouses: { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' }, schedule: '0 0 1 1 *' } } });
+  const child = spawn(process.execPath, [BIN, 'serve'], { cwd: dir });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  for (let i = 0; i < 200 && !/next sync/.test(out); i++) await sleep(100);
+  child.kill('SIGHUP');
+  expect(await new Promise((resolve) => child.on('close', resolve))).toBe(0);
+  expect(out).toMatch(/SIGHUP: stopping/);
+}, 60_000);

@@ -137,9 +137,8 @@ export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterS
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       stopped = true;
-      // A second signal, of either kind, stops the process at once (Node's own handling).
-      process.removeListener('SIGINT', stop);
-      process.removeListener('SIGTERM', stop);
+      // A second signal, of any of these, stops the process at once (Node's own handling).
+      for (const s of STOP_SIGNALS) process.removeListener(s, stop);
       for (const job of jobs) job.stop();
       clearInterval(looking);
       const busy = [...inFlight.keys()];
@@ -150,8 +149,7 @@ export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterS
       );
       resolve();
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    for (const s of STOP_SIGNALS) process.once(s, stop);
   });
   // A sync or retry that waited behind the last one starts once it ends: wait for it too.
   while (inFlight.size > 0) {
@@ -159,6 +157,12 @@ export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterS
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
+
+/**
+ * What stops `serve` once the work under way ends: Ctrl-C, a service manager's stop, and the
+ * hangup of the terminal it runs in (Node's own handling of SIGHUP ended it at once, mid-sync).
+ */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /**
  * Whether a Classic sync of the warehouse ever ended (`History.everSynced`); true where the state
