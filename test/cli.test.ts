@@ -40,6 +40,19 @@ async function withOutputOnFullDisk(args: string[], cwd: string): Promise<{ code
   return { code, stderr };
 }
 
+
+/** Statements run on the project's DuckDB warehouse file, as a user would in their own session. */
+async function inWarehouse(dir: string, ...statements: string[]): Promise<void> {
+  const warehouse = await DuckDBInstance.create(join(dir, 'warehouse.duckdb'));
+  const connection = await warehouse.connect();
+  try {
+    for (const statement of statements) await connection.run(statement);
+  } finally {
+    connection.closeSync();
+    warehouse.closeSync();
+  }
+}
+
 describe('the stowage command', () => {
   it('prints its version, and in a git checkout the commit and its date, which upgrading.md names changes by', async () => {
     const { code, stdout } = await stowage(['--version'], { cwd: project() });
@@ -499,12 +512,7 @@ describe('the stowage command', () => {
   it('prints the calls a warehouse refused, to ingest again once the table is fixed', async () => {
     const dir = project();
     // The user's own identifies, whose email may not be null: the second call has none.
-    const warehouse = await DuckDBInstance.create(join(dir, 'warehouse.duckdb'));
-    const connection = await warehouse.connect();
-    await connection.run('CREATE SCHEMA engage_shop');
-    await connection.run('CREATE TABLE engage_shop.identifies (id VARCHAR, email VARCHAR NOT NULL)');
-    connection.closeSync();
-    warehouse.closeSync();
+    await inWarehouse(dir, 'CREATE SCHEMA engage_shop', 'CREATE TABLE engage_shop.identifies (id VARCHAR, email VARCHAR NOT NULL)');
     const calls = [
       { type: 'identify', messageId: 'ok-1', userId: 'u1', traits: { email: 'u1@example.com' } },
       { type: 'identify', messageId: 'no-email', userId: 'u2', traits: { plan: 'pro' } },
@@ -520,11 +528,7 @@ describe('the stowage command', () => {
     expect(lines.map((l) => JSON.parse(l))).toEqual([expect.objectContaining({ type: 'identify', messageId: 'no-email', userId: 'u2', traits: { plan: 'pro' } })]);
     expect(refused.stderr).toContain('1 calls refused by warehouse local in engage_shop; once what refused them is fixed: stowage refused local --space shop | stowage ingest - --space shop, then stowage sync');
 
-    const fixing = await DuckDBInstance.create(join(dir, 'warehouse.duckdb'));
-    const fix = await fixing.connect();
-    await fix.run('ALTER TABLE engage_shop.identifies ALTER COLUMN email DROP NOT NULL');
-    fix.closeSync();
-    fixing.closeSync();
+    await inWarehouse(dir, 'ALTER TABLE engage_shop.identifies ALTER COLUMN email DROP NOT NULL');
     expect((await stowage(['ingest', '-', '--space', 'shop'], { cwd: dir, input: refused.stdout })).stdout).toContain('accepted 1 calls');
     const sync = await stowage(['sync', '-q'], { cwd: dir });
     expect(sync.stdout).toMatch(/^Success: warehouse local, 1 calls .*identifies 1, users 1/);
@@ -532,12 +536,7 @@ describe('the stowage command', () => {
 
   it('gives back a refused call made from a run larger than ingest takes, with the limit that takes it', async () => {
     const dir = project();
-    const warehouse = await DuckDBInstance.create(join(dir, 'warehouse.duckdb'));
-    const connection = await warehouse.connect();
-    await connection.run('CREATE SCHEMA engage_shop');
-    await connection.run('CREATE TABLE engage_shop.identifies (id VARCHAR, email VARCHAR NOT NULL)');
-    connection.closeSync();
-    warehouse.closeSync();
+    await inWarehouse(dir, 'CREATE SCHEMA engage_shop', 'CREATE TABLE engage_shop.identifies (id VARCHAR, email VARCHAR NOT NULL)');
     // A run has no limit per call: its 600 KB trait makes an identify call past ingest's 512 KiB.
     writeFileSync(join(dir, 'r1.ndjson'), [{ space: 'shop', computation: 'ltv', id: 'r1' }, { userId: 'u3', value: 'x'.repeat(600_000) }].map((x) => JSON.stringify(x)).join('\n'));
     expect((await stowage(['run', 'r1.ndjson'], { cwd: dir })).code).toBe(0);
@@ -547,11 +546,7 @@ describe('the stowage command', () => {
     expect(size).toBeGreaterThan(600_000);
     expect(refused.stderr).toContain(`1 calls refused by warehouse local in engage_shop; once what refused them is fixed: stowage refused local --space shop | stowage ingest - --space shop --max-call-bytes ${size}, then stowage sync`);
 
-    const fixing = await DuckDBInstance.create(join(dir, 'warehouse.duckdb'));
-    const fix = await fixing.connect();
-    await fix.run('ALTER TABLE engage_shop.identifies ALTER COLUMN email DROP NOT NULL');
-    fix.closeSync();
-    fixing.closeSync();
+    await inWarehouse(dir, 'ALTER TABLE engage_shop.identifies ALTER COLUMN email DROP NOT NULL');
     const refusedAgain = await stowage(['ingest', '-', '--space', 'shop'], { cwd: dir, input: refused.stdout });
     expect(refusedAgain.stdout).toContain(`line 1: the call is ${size} bytes; the limit is 524288`);
     const taken = await stowage(['ingest', '-', '--space', 'shop', '--max-call-bytes', String(size)], { cwd: dir, input: refused.stdout });
