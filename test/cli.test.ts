@@ -40,7 +40,6 @@ async function withOutputOnFullDisk(args: string[], cwd: string): Promise<{ code
   return { code, stderr };
 }
 
-
 /** Statements run on the project's DuckDB warehouse file, as a user would in their own session. */
 async function inWarehouse(dir: string, ...statements: string[]): Promise<void> {
   const warehouse = await DuckDBInstance.create(join(dir, 'warehouse.duckdb'));
