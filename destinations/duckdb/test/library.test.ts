@@ -9,6 +9,9 @@ import { duckdbUnderTest } from './support/under-test.js';
 const dut = duckdbUnderTest();
 const computations = { vip: { type: 'audience' }, ltv: { type: 'trait' } };
 
+/** The NDJSON line of an identify call, its message id and user id numbered. */
+const call = (i: number) => JSON.stringify({ type: 'identify', messageId: `m${i}`, userId: `u${i}`, traits: { plan: 'pro' } });
+
 afterAll(() => removeHarnessDirs());
 
 describe('runs handed to one process at once', () => {
@@ -390,7 +393,6 @@ describe('the library', () => {
 
   it('says which call log it could not write (a full disk), how many calls it kept, and that sending them again is safe', async () => {
     const h = await Harness.create(dut, { computations });
-    const call = (i: number) => JSON.stringify({ type: 'identify', messageId: `m${i}`, userId: `u${i}`, traits: { plan: 'pro' } });
     const lines = async function* (from: number, to: number) {
       for (let i = from; i <= to; i++) yield call(i);
     };
@@ -408,7 +410,6 @@ describe('the library', () => {
   it('says both failures when reading the calls failed and the log could not take those read before, and which logs may lack them', async () => {
     // Two warehouses: the calls go to both logs; the second one's cannot be written.
     const h = await Harness.create(dut, { computations, more: ['other'] });
-    const call = (i: number) => JSON.stringify({ type: 'identify', messageId: `m${i}`, userId: `u${i}`, traits: { plan: 'pro' } });
     expect((await h.stowage.ingestCalls('default', (async function* () { yield call(1); })())).accepted).toBe(1);
     const log = join(h.stowage.config.stateDir, 'log', 'other', 'default');
     rmSync(join(log, '0000000000.ndjson'));
@@ -426,7 +427,6 @@ describe('the library', () => {
 
   it('refuses a line that is no text among the calls it ingests, and keeps what it accepted when the lines stop coming', async () => {
     const h = await Harness.create(dut, { computations });
-    const call = (i: number) => JSON.stringify({ type: 'identify', messageId: `m${i}`, userId: `u${i}`, traits: { plan: 'pro' } });
     async function* mixed() {
       yield call(1);
       yield { not: 'a line' } as unknown as string;
@@ -460,7 +460,6 @@ describe('a line over the size limit', () => {
   // its bytes or its JSON, which are not read at all.
   it('is refused by its size before it is decoded or parsed, and the lines after it are kept', async () => {
     const h = await Harness.create(dut, { computations });
-    const call = (i: number) => JSON.stringify({ type: 'identify', messageId: `m${i}`, userId: `u${i}`, traits: { plan: 'pro' } });
     const big = Buffer.concat([Buffer.from('{"type":"identify","userId":"b","traits":{"s":"'), Buffer.alloc(600_000, 0x78), Buffer.from([0xff]), Buffer.from('"}}')]);
     async function* lines() {
       yield Buffer.from(call(1));
@@ -485,7 +484,6 @@ describe('a line over the size limit', () => {
 describe('a byte-order mark before the first line', () => {
   it('is no character of the call, whether the line comes as text or as bytes, as `stowage ingest` reads a file', async () => {
     const h = await Harness.create(dut, { computations });
-    const call = (i: number) => JSON.stringify({ type: 'identify', messageId: `m${i}`, userId: `u${i}`, traits: { plan: 'pro' } });
     expect(await h.stowage.ingestCalls('default', (async function* () {
       yield `\ufeff${call(1)}`;
       yield call(2);
