@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LineTooLong } from '@stowage/core';
 import { byteLines } from './text-lines.js';
 
 async function* chunks(...parts: Array<string | Buffer>) {
@@ -29,5 +30,23 @@ describe('byteLines', () => {
 
   it('drops the byte-order mark of the first line only, even cut across chunks', async () => {
     expect(await lines('\xef\xbb', '\xbfa\n\xef\xbb\xbfb')).toEqual(['a', '\xef\xbb\xbfb']);
+  });
+});
+
+describe('byteLines with a limit', () => {
+  const measured = async (keepAtMost: number, ...parts: Array<string | Buffer>) => {
+    const out: Array<string | number> = [];
+    for await (const line of byteLines(chunks(...parts), keepAtMost)) out.push(line instanceof LineTooLong ? line.byteLength : line.toString('latin1'));
+    return out;
+  };
+
+  it('measures a line past the limit instead of keeping it, wherever the chunks are cut, and reads on', async () => {
+    expect(await measured(4, 'abcd\nabcde\nab', 'cdefg\r\nxy', 'z\n', '0123456789')).toEqual(['abcd', 5, 7, 'xyz', 10]);
+    expect(await measured(4, 'a\n', 'bcdef', 'ghij', 'k\r', '\nl')).toEqual(['a', 10, 'l']);
+  });
+
+  it('does not count the first line\'s byte-order mark', async () => {
+    expect(await measured(4, '\xef\xbb\xbfabcd\n\xef\xbb\xbfabcd')).toEqual(['abcd', 7]);
+    expect(await measured(4, '\xef\xbb', '\xbfabcde\nx')).toEqual([5, 'x']);
   });
 });

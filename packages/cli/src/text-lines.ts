@@ -1,3 +1,5 @@
+import { LineTooLong } from '@stowage/core';
+
 /** The text without a leading byte-order mark (U+FEFF), which Windows editors write and JSON.parse refuses. */
 export function withoutByteOrderMark(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
@@ -11,15 +13,46 @@ const BYTE_ORDER_MARK = Buffer.from([0xef, 0xbb, 0xbf]);
  * The lines of a file or stream as bytes (LF, CRLF or CR ends a line, as readline reads them),
  * the first without a byte-order mark. Not decoded here: whoever reads a line checks that it is
  * UTF-8 first (`utf8Problem`), where a decoder would turn a stray byte into U+FFFD unseen.
+ * A line of more than `keepAtMost` bytes is measured, not kept: it comes as `LineTooLong`, so
+ * that a file of one endless line takes no more memory than a chunk.
  */
-export async function* byteLines(input: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
+export function byteLines(input: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer>;
+export function byteLines(input: AsyncIterable<Buffer | string>, keepAtMost: number): AsyncGenerator<Buffer | LineTooLong>;
+export async function* byteLines(input: AsyncIterable<Buffer | string>, keepAtMost = Infinity): AsyncGenerator<Buffer | LineTooLong> {
   // A line longer than a chunk is kept in parts until its end comes, then joined once.
   let parts: Buffer[] = [];
+  let kept = 0;
+  /** Bytes of the current line once it is past `keepAtMost` (its parts dropped), else -1. */
+  let dropped = -1;
   let first = true;
   let lastWasCr = false;
-  const line = (tail: Buffer): Buffer => {
+  // The first line may hold 3 bytes more: its byte-order mark, which is no byte of it.
+  const fits = (bytes: number) => bytes <= (first ? keepAtMost + 3 : keepAtMost);
+  const keep = (part: Buffer, copy: boolean) => {
+    if (dropped === -1 && fits(kept + part.length)) {
+      parts.push(copy ? Buffer.from(part) : part);
+      kept += part.length;
+      return;
+    }
+    if (dropped === -1) {
+      const mark = first && Buffer.concat([...parts, part.subarray(0, 3)]).subarray(0, 3).equals(BYTE_ORDER_MARK) ? 3 : 0;
+      dropped = kept - mark;
+      parts = [];
+      kept = 0;
+    }
+    dropped += part.length;
+  };
+  const line = (tail: Buffer): Buffer | LineTooLong => {
+    if (dropped !== -1 || !fits(kept + tail.length)) {
+      keep(tail, false);
+      const measured = new LineTooLong(dropped);
+      dropped = -1;
+      first = false;
+      return measured;
+    }
     let whole = parts.length === 0 ? tail : Buffer.concat([...parts, tail]);
     parts = [];
+    kept = 0;
     if (first) {
       first = false;
       if (whole.subarray(0, 3).equals(BYTE_ORDER_MARK)) whole = whole.subarray(3);
@@ -50,7 +83,7 @@ export async function* byteLines(input: AsyncIterable<Buffer | string>): AsyncGe
       start = end + 1;
     }
     // The rest is copied: a subarray would keep the whole chunk alive.
-    if (start < chunk.length) parts.push(Buffer.from(chunk.subarray(start)));
+    if (start < chunk.length) keep(chunk.subarray(start), true);
   }
-  if (parts.length > 0) yield line(Buffer.alloc(0));
+  if (parts.length > 0 || dropped !== -1) yield line(Buffer.alloc(0));
 }

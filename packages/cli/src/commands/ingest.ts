@@ -1,5 +1,5 @@
 import { createReadStream, statSync } from 'node:fs';
-import { UsageError, type Stowage } from '@stowage/core';
+import { MAX_CALL_BYTES, UsageError, type Stowage } from '@stowage/core';
 import { fileProblem } from '../read-run.js';
 import { EXIT, fmt, progressPrinter } from '../output.js';
 import { byteLines } from '../text-lines.js';
@@ -11,7 +11,9 @@ export async function ingest(stowage: Stowage, file: string, space: string, maxC
   if (problems.length > 0) throw new UsageError(problems.join('; '));
   const input = file === '-' ? process.stdin : createReadStream(file);
   // As bytes: each line is checked to be UTF-8 before it is decoded.
-  const result = await stowage.ingestCalls(space, byteLines(counted(input, file === '-' ? undefined : statSync(file).size)), maxCallBytes === undefined ? {} : { maxCallBytes });
+  // A line past the limit is refused by its size, never held whole: one endless line takes a chunk's memory.
+  const limit = maxCallBytes ?? MAX_CALL_BYTES;
+  const result = await stowage.ingestCalls(space, byteLines(counted(input, file === '-' ? undefined : statSync(file).size), limit), { maxCallBytes: limit });
   console.log(`accepted ${fmt(result.accepted)} calls for space ${space}${result.rejected ? `; rejected ${fmt(result.rejected)}:` : ''}`);
   for (const e of result.errors) console.log(`  line ${e.line}: ${e.error}`);
   if (result.rejected > result.errors.length) console.log(`  … and ${fmt(result.rejected - result.errors.length)} more`);

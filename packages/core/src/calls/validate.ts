@@ -14,6 +14,15 @@ export function tooBig(size: number, limit = MAX_CALL_BYTES): { ok: false; error
   return { ok: false, error: `the call is ${size} bytes; the limit is ${limit}${limit === MAX_CALL_BYTES ? '' : ' (--max-call-bytes)'}` };
 }
 
+/**
+ * A line of input past the largest call, measured but not kept: whoever reads lines as bytes
+ * (`stowage ingest`) hands this over instead of holding a line of any size in memory, and
+ * `ingestCalls` refuses it by its size as it would the line itself.
+ */
+export class LineTooLong {
+  constructor(readonly byteLength: number) {}
+}
+
 export type Accepted = { ok: true; call: Call } | { ok: false; error: string };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cron } from 'croner';
 import type { Call } from '../calls/call.js';
-import { acceptLine, MAX_CALL_BYTES, tooBig } from '../calls/validate.js';
+import { acceptLine, LineTooLong, MAX_CALL_BYTES, tooBig } from '../calls/validate.js';
 import { utf8Problem } from '../calls/utf8.js';
 import { callsFromChange } from '../classic/calls-from-change.js';
 import { CLASSIC_DEFAULTS, STATE_FILE, type ActivationConfig, type SpaceConfig, type StowageConfig, type WarehouseConfig } from '../config/config.js';
@@ -800,9 +800,11 @@ export class Stowage {
   /**
    * Logs Segment-spec calls fed in directly (NDJSON lines) for every warehouse of the space. Lines
    * given as bytes (a file read as it is) are checked to be UTF-8 before they are decoded: a byte
-   * that is no character's would otherwise become U+FFFD unseen (`utf8Problem`).
+   * that is no character's would otherwise become U+FFFD unseen (`utf8Problem`). A line longer
+   * than `maxCallBytes` may be handed over as its size alone (`LineTooLong`), so that its reader
+   * need not hold it.
    */
-  async ingestCalls(spaceName: string, lines: AsyncIterable<string | Uint8Array>, { maxCallBytes = MAX_CALL_BYTES }: { maxCallBytes?: number } = {}): Promise<IngestResult> {
+  async ingestCalls(spaceName: string, lines: AsyncIterable<string | Uint8Array | LineTooLong>, { maxCallBytes = MAX_CALL_BYTES }: { maxCallBytes?: number } = {}): Promise<IngestResult> {
     // Own keys only: `constructor` is no space.
     if (!Object.hasOwn(this.config.spaces, spaceName)) throw new UsageError(`Unknown space "${spaceName}"; configured: ${Object.keys(this.config.spaces).join(', ')}`);
     if (!Number.isSafeInteger(maxCallBytes) || maxCallBytes < 1) throw new UsageError(`maxCallBytes must be a whole number of bytes, 1 or more, not ${String(maxCallBytes)}`);
@@ -840,7 +842,11 @@ export class Stowage {
       for await (const given of lines as AsyncIterable<unknown>) {
         n++;
         let line: string;
-        if (given instanceof Uint8Array) {
+        if (given instanceof LineTooLong) {
+          // A line of any size is refused so, without ever being held: its reader measured it.
+          reject(given.byteLength > maxCallBytes ? tooBig(given.byteLength, maxCallBytes).error : `the line was handed over as LineTooLong (${given.byteLength} bytes), not its text, though it is within the limit of ${maxCallBytes} bytes: hand over the text of every line up to maxCallBytes`);
+          continue;
+        } else if (given instanceof Uint8Array) {
           // Refused by its size before it is decoded: a line past what a string holds (~512 MB)
           // would otherwise stop the whole ingest, and every line after it with it.
           if (given.byteLength > maxCallBytes) {
