@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { afterAll } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Destination } from '@stowage/core';
-import { describeDestination, testPostgres } from '@stowage/testkit';
+import { describeDestination, Harness, overriding, testPostgres } from '@stowage/testkit';
 // @ts-expect-error: plain JavaScript, for the crash tests' own processes
 import ddlCommits from './support/ddl-commits.mjs';
 
@@ -27,3 +27,58 @@ describeDestination(
   },
   { parts: ['specTables', 'usersMerge', 'storageActions', 'casts', 'schemaEvolution', 'batches', 'killedSync', 'refusedCalls'] },
 );
+
+// A write that fails after its DDL committed leaves the tables it made. One made so for a table
+// the warehouse had lost is a table made again all the same: the activations that wrote to it
+// before write their current members again at their next run, as when a write that succeeds
+// makes it (the suite's "writes again the members of a lost table that the queue, written first,
+// made again").
+describe(`postgres committing at each DDL statement, on ${server.label}: a failed write's DDL`, () => {
+  let failInserts = false;
+  const failing: Destination = {
+    ...(ddlCommits as Destination),
+    connect: async (settings, context) => {
+      const driver = await (ddlCommits as Destination).connect(settings, context);
+      return overriding(driver, {
+        // The rows go straight into the table, in the write's transaction: by COPY, or by INSERTs.
+        loadInto: (schema, table, file) => (failInserts && table === 'carts' ? Promise.reject(new Error('the load failed (injected)')) : driver.loadInto!(schema, table, file)),
+        execute: (sql, params) => (failInserts && /^\s*INSERT INTO "default"\."carts"/.test(sql) ? Promise.reject(new Error('the insert failed (injected)')) : driver.execute(sql, params)),
+      });
+    },
+  };
+  const dut = { destination: failing, module: '', settings: async () => ({ url: await server.freshDatabase(), ...(server.copy ? {} : { bulkLoad: 'insert' }) }), unreachable: () => ({ url: 'postgres://postgres@127.0.0.1:1/none', connectTimeoutSeconds: 2 }) };
+  const computations = { carts: { type: 'linked_audience' } };
+  const activations = { a: { computation: 'carts', table: 'carts' } };
+  const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString();
+
+  it('counts a table it made for a lost one as made again', async () => {
+    const first = await Harness.create(dut, { computations, activations });
+    await first.run({ computation: 'carts', id: 'r1', completedAt: at(0) }, [{ userId: 'u1' }, { userId: 'u2' }]);
+    await first.execute('DROP TABLE "default"."carts"');
+    const good = first.settings;
+    await first.close();
+    // The database replaced while the warehouse was down: the next run's events are queued.
+    const down = await Harness.create(dut, { computations, activations, reuse: { dir: first.dir, settings: good }, warehouse: { settings: dut.unreachable() } });
+    await down.run({ computation: 'carts', id: 'r2', completedAt: at(1) }, [{ userId: 'u1' }, { userId: 'u2' }, { userId: 'u3' }]);
+    await down.close();
+    const h = await Harness.create(dut, { computations, activations, reuse: { dir: first.dir, settings: good } });
+    failInserts = true;
+    try {
+      const [flushed] = await h.stowage.flush('wh');
+      expect(flushed!.record).toMatchObject({ status: 'Failure' });
+    } finally {
+      failInserts = false;
+    }
+    // The table stands, empty: the flush's CREATE committed before its insert failed.
+    expect(await h.rows('carts', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([]);
+    const next = await h.run({ computation: 'carts', id: 'r3', completedAt: at(2) }, [{ userId: 'u1' }, { userId: 'u2' }, { userId: 'u3' }, { userId: 'u4' }]);
+    expect(next.notices.join('\n')).toContain('found when another write made it again');
+    expect(await h.rows('carts', ['user_id', 'personas_computation_run_id'], ['user_id'], 'wh', 'default')).toEqual([
+      { user_id: 'u1', personas_computation_run_id: 'r1' },
+      { user_id: 'u2', personas_computation_run_id: 'r1' },
+      { user_id: 'u3', personas_computation_run_id: 'r2' },
+      { user_id: 'u4', personas_computation_run_id: 'r3' },
+    ]);
+    await h.close();
+  });
+});

@@ -168,7 +168,7 @@ export class ActionWriter {
     await this.writer.readCatalog(schema);
   }
 
-  /** `<schema>\u0000<table>` of the tables this writer wrote rows into that its schema's catalog did not hold when first read: made here. */
+  /** `<schema>\u0000<table>` of the tables this writer wrote rows into (or, where DDL is not transactional, created for a write that then failed) that its schema's catalog did not hold when first read: made here. */
   readonly made = new Set<string>();
 
   /** Whether the schema holds the table the action names `event` (the catalog read once a session). */
@@ -345,7 +345,15 @@ export class ActionWriter {
   /** The warehouse's share of a prepared write: one transaction per schema. */
   async apply({ out, schemas }: PreparedActionWrite): Promise<ActionWriteResult> {
     for (const { schema, batch } of schemas) {
-      const result = await this.writer.apply(batch);
+      const result = await this.writer.apply(batch).catch((error: unknown) => {
+        // Where DDL is not transactional, a table this write created stands though its rows did
+        // not commit: made all the same, as one a write that succeeds makes.
+        for (const made of this.writer.createdApart) {
+          const [inSchema, table] = made.split('\u0000') as [string, string];
+          if (inSchema === schema && !this.writer.heldAtFirstRead(schema, table)) this.made.add(made);
+        }
+        throw error;
+      });
       for (const [table, n] of Object.entries(result.rows)) {
         addCount(out.rows, `${schema}.${table}`, n);
         if (n > 0 && !this.writer.heldAtFirstRead(schema, table)) this.made.add(`${schema}\u0000${table}`);

@@ -235,6 +235,11 @@ export class TableWriter {
   private readonly reading = new Map<string, Promise<{ tables: Map<string, Column[]>; pinned: Map<string, Map<string, string>>; dropped: Map<string, number> }>>();
   /** schema → the tables it held when this writer first read it (before any batch of its own). */
   private readonly firstRead = new Map<string, ReadonlySet<string>>();
+  /**
+   * Tables (`schema\u0000table`) this writer created where DDL is not transactional: each stands
+   * once its CREATE ran, even if the write that made it failed after (`ActionWriter.made`).
+   */
+  readonly createdApart = new Set<string>();
   /** schema → table → columns whose type cannot change in place, with why (`Driver.pinnedColumns`), read with the catalog. */
   private readonly pinned = new Map<string, Map<string, Map<string, string>>>();
   /** schema → table → its dropped columns that still count toward the column limit (`Driver.droppedColumns`), read with the catalog. */
@@ -975,6 +980,7 @@ export class TableWriter {
     if (!change.exists) {
       if (change.columns.length === 0) return;
       await this.driver.execute(this.sql.createTable(schema, change.table, change.columns));
+      if (!this.capabilities.transactionalDdl) this.createdApart.add(`${schema}\u0000${change.table}`);
       if (this.capabilities.keyIndexes) await this.driver.execute(this.sql.createKeyIndex(schema, change.table, key));
       return;
     }
