@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Destination } from '@stowage/core';
-import { describeDestination, Harness, overriding, testPostgres } from '@stowage/testkit';
+import { describeDestination, Harness, identify, overriding, testPostgres } from '@stowage/testkit';
 // @ts-expect-error: plain JavaScript, for the crash tests' own processes
 import ddlCommits from './support/ddl-commits.mjs';
 
@@ -34,19 +34,20 @@ describeDestination(
 // makes it (the suite's "writes again the members of a lost table that the queue, written first,
 // made again").
 describe(`postgres committing at each DDL statement, on ${server.label}: a failed write's DDL`, () => {
-  let failInserts = false;
-  const failing: Destination = {
+  /** The table whose rows fail to load, as a warehouse may refuse them after the write's DDL committed. */
+  let failing: string | undefined;
+  const failingLoads: Destination = {
     ...(ddlCommits as Destination),
     connect: async (settings, context) => {
       const driver = await (ddlCommits as Destination).connect(settings, context);
       return overriding(driver, {
         // The rows go straight into the table, in the write's transaction: by COPY, or by INSERTs.
-        loadInto: (schema, table, file) => (failInserts && table === 'carts' ? Promise.reject(new Error('the load failed (injected)')) : driver.loadInto!(schema, table, file)),
-        execute: (sql, params) => (failInserts && /^\s*INSERT INTO "default"\."carts"/.test(sql) ? Promise.reject(new Error('the insert failed (injected)')) : driver.execute(sql, params)),
+        loadInto: (schema, table, file) => (table === failing ? Promise.reject(new Error('the load failed (injected)')) : driver.loadInto!(schema, table, file)),
+        execute: (sql, params) => (failing !== undefined && sql.trimStart().startsWith('INSERT INTO') && sql.split('(')[0]!.includes(`."${failing}"`) ? Promise.reject(new Error('the insert failed (injected)')) : driver.execute(sql, params)),
       });
     },
   };
-  const dut = { destination: failing, module: '', settings: async () => ({ url: await server.freshDatabase(), ...(server.copy ? {} : { bulkLoad: 'insert' }) }), unreachable: () => ({ url: 'postgres://postgres@127.0.0.1:1/none', connectTimeoutSeconds: 2 }) };
+  const dut = { destination: failingLoads, module: '', settings: async () => ({ url: await server.freshDatabase(), ...(server.copy ? {} : { bulkLoad: 'insert' }) }), unreachable: () => ({ url: 'postgres://postgres@127.0.0.1:1/none', connectTimeoutSeconds: 2 }) };
   const computations = { carts: { type: 'linked_audience' } };
   const activations = { a: { computation: 'carts', table: 'carts' } };
   const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString();
@@ -62,12 +63,12 @@ describe(`postgres committing at each DDL statement, on ${server.label}: a faile
     await down.run({ computation: 'carts', id: 'r2', completedAt: at(1) }, [{ userId: 'u1' }, { userId: 'u2' }, { userId: 'u3' }]);
     await down.close();
     const h = await Harness.create(dut, { computations, activations, reuse: { dir: first.dir, settings: good } });
-    failInserts = true;
+    failing = 'carts';
     try {
       const [flushed] = await h.stowage.flush('wh');
       expect(flushed!.record).toMatchObject({ status: 'Failure' });
     } finally {
-      failInserts = false;
+      failing = undefined;
     }
     // The table stands, empty: the flush's CREATE committed before its insert failed.
     expect(await h.rows('carts', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([]);
@@ -79,6 +80,29 @@ describe(`postgres committing at each DDL statement, on ${server.label}: a faile
       { user_id: 'u3', personas_computation_run_id: 'r2' },
       { user_id: 'u4', personas_computation_run_id: 'r3' },
     ]);
+    await h.close();
+  });
+
+  it('tells of a widening whose write failed after it, once', async () => {
+    const h = await Harness.create(dut);
+    await h.calls([identify('u1', { ltv: 100 }, { timestamp: '2026-11-23T10:00:00Z' })]);
+    await h.sync();
+    await h.calls([identify('u2', { ltv: 99.5 })]);
+    failing = 'identifies';
+    let failed;
+    try {
+      failed = await h.stowage.sync('wh');
+    } finally {
+      failing = undefined;
+    }
+    expect(failed.status).toBe('Failure');
+    // The widening stands (its ALTER committed on its own): told by the sync that made it.
+    expect(failed.notices).toContain('identifies.ltv widened from bigint to double');
+    expect(await h.columnTypes('identifies')).toMatchObject({ ltv: 'double' });
+    const next = await h.sync();
+    expect(next.status).toBe('Success');
+    expect(next.notices.join('\n')).not.toContain('widened');
+    expect(await h.rows('users', ['id', 'ltv'])).toEqual([{ id: 'u1', ltv: 100 }, { id: 'u2', ltv: 99.5 }]);
     await h.close();
   });
 });

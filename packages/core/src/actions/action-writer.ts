@@ -352,6 +352,7 @@ export class ActionWriter {
           const [inSchema, table] = made.split('\u0000') as [string, string];
           if (inSchema === schema && !this.writer.heldAtFirstRead(schema, table)) this.made.add(made);
         }
+        this.totals.notices.push(...this.writer.takeStoodNotices().map((n) => `${schema}.${n}`));
         throw error;
       });
       for (const [table, n] of Object.entries(result.rows)) {

@@ -1055,6 +1055,9 @@ export class Stowage {
       const record = this.history.start(warehouse.name, 'classic', opts.trigger ?? 'manual');
       const started = Date.now();
       let driver: Driver | undefined;
+      let writer: TableWriter | undefined;
+      // Widenings of writes that failed after their DDL stood (`transactionalDdl` false).
+      const tellStoodDdl = () => record.notices.push(...(writer?.takeStoodNotices() ?? []));
       try {
         // The profile state before the warehouse, never the other way: a run in another process
         // holds the state while it waits for a DuckDB warehouse's file, and a sync that held that
@@ -1075,7 +1078,7 @@ export class Stowage {
           writer.claimFor(stateOwner(this.config.stateDir, warehouse), this.earlierWriter(warehouse));
           return writer;
         };
-        let writer = await connect();
+        writer = await connect();
         // Best effort: a count in the history, never a reason to fail this sync.
         await this.countCommitsTheLastSyncMissed(writer, warehouse, record.id).catch(() => undefined);
         for (const space of warehouse.spaces) {
@@ -1087,6 +1090,7 @@ export class Stowage {
           // profile state, with the warehouse let go of meanwhile (the same order as above).
           const held = driver!;
           driver = undefined;
+          tellStoodDdl();
           await held.close();
           await this.withStateLetGo(() => this.logCurrentState(warehouse, space));
           record.notices.push(
@@ -1105,6 +1109,7 @@ export class Stowage {
         const advice = full ?? (driver && (await notATableAdvice(driver, error)));
         record.error = redact(advice ? `${message} (${advice})` : message, destination.secrets(warehouse.settings));
       } finally {
+        tellStoodDdl();
         await driver?.close().catch(() => undefined);
         // Release the state file: `stowage run` in another process must be able to open it.
         await this.close();

@@ -240,6 +240,8 @@ export class TableWriter {
    * once its CREATE ran, even if the write that made it failed after (`ActionWriter.made`).
    */
   readonly createdApart = new Set<string>();
+  /** What the DDL of writes that then failed did (widenings), where DDL is not transactional: it stands, and is told once (`takeStoodNotices`). */
+  private stoodNotices: string[] = [];
   /** schema → table → columns whose type cannot change in place, with why (`Driver.pinnedColumns`), read with the catalog. */
   private readonly pinned = new Map<string, Map<string, Map<string, string>>>();
   /** schema → table → its dropped columns that still count toward the column limit (`Driver.droppedColumns`), read with the catalog. */
@@ -857,8 +859,21 @@ export class TableWriter {
     } catch (error) {
       // The DDL rolled back with the data: what we believed about the schema no longer holds.
       this.forgetCatalog();
+      // Or, where DDL is not transactional, it stands: a widening the write made is told with
+      // the failure, not with the batch applied again (which finds it made, and says nothing).
+      if (prepared.ddlNotices && prepared.ddlNotices.length > 0) {
+        this.stoodNotices.push(...prepared.ddlNotices);
+        prepared.ddlNotices = [];
+      }
       throw error;
     }
+  }
+
+  /** The notices of DDL that stood though its write failed (`transactionalDdl` false), each given once. */
+  takeStoodNotices(): string[] {
+    const notices = this.stoodNotices;
+    this.stoodNotices = [];
+    return notices;
   }
 
   private async applyInTransaction(prepared: PreparedBatch): Promise<WriteResult> {
