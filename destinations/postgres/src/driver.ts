@@ -57,6 +57,12 @@ export interface PgDriverOptions {
    * COMMITTED does; only SERIALIZABLE failed one of the two.
    */
   tableLocks?: boolean;
+  /**
+   * The name the catalog stores for an identifier written quoted, where the server does not keep
+   * it as written: Redshift folds ASCII letters to lower case (`"Marketing"` is `marketing`), so
+   * a schema an activation names `Marketing` must be looked for as `marketing`. Default: as written.
+   */
+  catalogName?: (identifier: string) => string;
 }
 
 /**
@@ -240,33 +246,41 @@ export class PgDriver implements Driver {
     return result.rows;
   }
 
+  /** A name as the catalog stores it (`catalogName`). */
+  private stored(identifier: string): string {
+    return this.options.catalogName ? this.options.catalogName(identifier) : identifier;
+  }
+
   private catalogReading(): CatalogReading {
     return { dialect: this.options.dialect, lengthIn: this.options.textLengthIn ?? 'characters', maxStringBytes: this.options.maxStringBytes ?? Number.POSITIVE_INFINITY };
   }
 
   columns(schema: string, table: string): Promise<Column[] | undefined> {
-    return this.run(() => introspectColumns(this.client, this.catalogReading(), schema, table));
+    return this.run(() => introspectColumns(this.client, this.catalogReading(), this.stored(schema), this.stored(table)));
   }
 
   tables(schema: string): Promise<Map<string, Column[]>> {
-    return this.run(() => introspectSchema(this.client, this.catalogReading(), schema));
+    return this.run(() => introspectSchema(this.client, this.catalogReading(), this.stored(schema)));
   }
 
 
   schemaExists(schema: string): Promise<boolean> {
-    return this.run(() => schemaExists(this.client, schema));
+    return this.run(() => schemaExists(this.client, this.stored(schema)));
   }
 
-  notTables(schema: string, names: readonly string[]): Promise<Array<{ name: string; kind: string }>> {
-    return this.run(() => notTables(this.client, schema, names));
+  async notTables(schema: string, names: readonly string[]): Promise<Array<{ name: string; kind: string }>> {
+    // Told by the names asked about, which the catalog may store otherwise (`catalogName`).
+    const found = await this.run(() => notTables(this.client, this.stored(schema), names.map((name) => this.stored(name))));
+    const kinds = new Map(found.map((f) => [f.name, f.kind]));
+    return names.filter((name) => kinds.has(this.stored(name))).map((name) => ({ name, kind: kinds.get(this.stored(name))! }));
   }
 
   pinnedColumns(schema: string): Promise<Map<string, Map<string, string>>> {
-    return this.run(() => introspectPinnedColumns(this.client, schema));
+    return this.run(() => introspectPinnedColumns(this.client, this.stored(schema)));
   }
 
   droppedColumns(schema: string): Promise<Map<string, number>> {
-    return this.run(() => introspectDroppedColumns(this.client, schema));
+    return this.run(() => introspectDroppedColumns(this.client, this.stored(schema)));
   }
 
   writeLoadFile(columns: readonly Column[], rows: readonly Row[]): Promise<LoadFile> {
@@ -412,7 +426,7 @@ export class PgDriver implements Driver {
   async ensureStatistics(schema: string, table: string, columns: readonly string[]): Promise<void> {
     const [row] = await this.query<{ reltuples: number | string }>(
       'SELECT c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2',
-      [schema, table],
+      [this.stored(schema), this.stored(table)],
     );
     const q = (identifier: string) => this.options.dialect.quote(identifier);
     if (row && Number(row.reltuples) <= 0) await this.execute(`ANALYZE ${q(schema)}.${q(table)} (${columns.map(q).join(', ')})`);

@@ -3,7 +3,7 @@ import { pgSettingsProblems, POSTGRES_SCHEMES, serverLocation, settingsTarget, s
 import { capabilities } from './capabilities.js';
 import { connectionSettings, secretsOf } from './connection.js';
 import { redshiftDefinition, settingsSchema } from './definition.js';
-import { dialect } from './dialect.js';
+import { dialect, foldCase } from './dialect.js';
 import { ensureRedshift } from './server-check.js';
 import { MAX_VARCHAR_BYTES } from './max-varchar.js';
 import { parsingSuper } from './load/super-columns.js';
@@ -46,7 +46,7 @@ export function redshiftDestination(options: RedshiftOptions = {}): Destination<
   const requireRedshift = options.requireRedshift ?? true;
   const connect = async (settings: RedshiftSettings) => {
     const { PgDriver } = await import('@stowage/destination-postgres/driver');
-    const driver = await PgDriver.open(connectionSettings(settings), { dialect: sqlDialect, loader: await loader(settings), setup: SETUP, textLengthIn: 'bytes', maxStringBytes: MAX_VARCHAR_BYTES, tableLocks: true });
+    const driver = await PgDriver.open(connectionSettings(settings), { dialect: sqlDialect, loader: await loader(settings), setup: SETUP, textLengthIn: 'bytes', maxStringBytes: MAX_VARCHAR_BYTES, tableLocks: true, catalogName: foldCase });
     // Named as the settings write it (serverLocation, which keys locks, says `localhost` for 127.0.0.1).
     if (requireRedshift) await ensureRedshift(driver, settingsTarget(connectionSettings(settings)));
     return driver;
