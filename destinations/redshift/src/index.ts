@@ -54,9 +54,9 @@ export function redshiftDestination(options: RedshiftOptions = {}): Destination<
   const connectAndProbe = async (settings: RedshiftSettings) => {
     const staging = stagingOf(settings);
     if (staging) {
-      const { probe } = await import('./load/s3-staging.js');
+      const { probe, regionHint } = await import('./load/s3-staging.js');
       await probe(staging).catch((error: Error) => {
-        throw new Error(`Cannot write to s3://${staging.bucket}/${staging.prefix}: ${redact(error.message, secretsOf(settings))}`);
+        throw new Error(`Cannot write to s3://${staging.bucket}/${staging.prefix}: ${redact(error.message, secretsOf(settings))}${regionHint(staging, error)}`);
       });
     }
     return connect(settings);

@@ -1,4 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { actionsCore } from '@stowage/core';
 import { Harness, identify, removeHarnessDirs, testPostgres, track, type DestinationUnderTest } from '@stowage/testkit';
@@ -111,11 +113,13 @@ describe(`COPY from S3 (local s3rver; COPY emulated on ${server.label})`, () => 
     try {
       const file = await driver.writeLoadFile([{ name: 'id', type: 'string' }], [{ id: 'm1' }]);
       const error = (await driver.stage('t', file).catch((e: Error) => e)) as Error;
-      expect(error.message).toMatch(/^the upload of a load file to s3:\/\/[^ ]+\/stowage\/stowage-[^ ]+\.json\.gz \(s3Bucket, s3Endpoint\) failed: .*ECONNREFUSED/);
+      expect(error.message).toMatch(/^the upload of a load file to s3:\/\/[^ ]+\/stowage\/stowage-[^ ]+\.json\.gz \(s3Bucket, s3Region, s3Endpoint\) failed: .*ECONNREFUSED/);
+      // Not a region's failure: no word of s3Region's.
+      expect(error.message).not.toMatch(/S3 says/);
       expect(error.message).not.toMatch(/connection to .* was lost|SQLSTATE/);
       expect(await driver.query('SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
       const problems = await driver.privilegeProblems!([], []);
-      expect(problems).toEqual([expect.stringMatching(/^cannot write to s3:\/\/[^ ]+\/stowage\/ \(s3Bucket, s3Prefix, s3Endpoint, .*\): .*ECONNREFUSED/)]);
+      expect(problems).toEqual([expect.stringMatching(/^cannot write to s3:\/\/[^ ]+\/stowage\/ \(s3Bucket, s3Prefix, s3Region, s3Endpoint, .*\): .*ECONNREFUSED/)]);
       expect(problems.join('')).not.toContain(SECRET);
     } finally {
       await driver.close();
@@ -125,6 +129,36 @@ describe(`COPY from S3 (local s3rver; COPY emulated on ${server.label})`, () => 
       expect(await reachable.privilegeProblems!([], [])).toEqual([]);
     } finally {
       await reachable.close();
+    }
+  });
+
+  it("says to set s3Region where S3 answers that the bucket is in another region than the uploads' (us-east-1 without it)", async () => {
+    // What S3 answers a request sent to a region the bucket is not in.
+    const elsewhere = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        response.writeHead(301, { 'content-type': 'application/xml', 'x-amz-bucket-region': 'eu-west-1' });
+        response.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.</Message><Endpoint>b.s3.eu-west-1.amazonaws.com</Endpoint></Error>');
+      });
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}`;
+    try {
+      const unset = await settings({ s3Endpoint: endpoint });
+      delete unset.s3Region;
+      const driver = await destination.connect(unset, { root: '.' });
+      try {
+        const file = await driver.writeLoadFile([{ name: 'id', type: 'string' }], [{ id: 'm1' }]);
+        const error = (await driver.stage('t', file).catch((e: Error) => e)) as Error;
+        expect(error.message).toMatch(/^the upload of a load file to s3:\/\/.* \(s3Bucket, s3Region, s3Endpoint\) failed: .*\(S3 says the bucket is not in us-east-1, where uploads go without s3Region: set s3Region to the bucket's region\)$/);
+        expect(await driver.privilegeProblems!([], [])).toEqual([expect.stringMatching(/set s3Region to the bucket's region\)$/)]);
+      } finally {
+        await driver.close();
+      }
+      const refused = await new (actionsCore().Destination)(destination.definition as never).testAuthentication((await settings({ s3Endpoint: endpoint, s3Region: 'us-west-2' })) as never).catch((e: Error) => e);
+      expect((refused as Error).message).toMatch(/\(S3 says the bucket is not in us-west-2: set s3Region to its region\)$/);
+    } finally {
+      await new Promise((resolve) => elsewhere.close(resolve));
     }
   });
 

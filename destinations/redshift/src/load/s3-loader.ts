@@ -5,7 +5,7 @@ import { copyFromManifest } from './copy-statement.js';
 import { gzipFile } from './gzip-file.js';
 import { jsonLine } from './json-lines.js';
 import { manifest } from './manifest.js';
-import { newKey, probe, putFile, putText, removeObjects, s3Client, s3Url } from './s3-staging.js';
+import { newKey, probe, putFile, putText, regionHint, removeObjects, s3Client, s3Url } from './s3-staging.js';
 import type { Staging } from './staging-settings.js';
 
 /** An error of the load with the secret access key (which the COPY statement carries) taken out, keeping pg's code and detail. */
@@ -19,7 +19,7 @@ function redacted(error: unknown, secrets: readonly string[]): Error {
 
 /** An upload to the staging bucket that failed: said as such, never as the database connection's failure. */
 const uploadFailed = (staging: Staging, key: string) => (error: unknown): never => {
-  throw new LoaderError(`the upload of a load file to ${s3Url(staging, key)} (s3Bucket, s3Endpoint) failed: ${(error as Error)?.message ?? String(error)}`);
+  throw new LoaderError(`the upload of a load file to ${s3Url(staging, key)} (s3Bucket, s3Region, s3Endpoint) failed: ${(error as Error)?.message ?? String(error)}${regionHint(staging, error)}`);
 };
 
 /**
@@ -38,7 +38,7 @@ export function s3Loader(staging: Staging): Loader {
     async probe() {
       return probe(staging).then(
         () => [],
-        (error: Error) => [`cannot write to ${s3Url(staging, staging.prefix)} (s3Bucket, s3Prefix, s3Endpoint, and the keys or the credentials of the environment): ${redact(error.message, secrets)}`],
+        (error: Error) => [`cannot write to ${s3Url(staging, staging.prefix)} (s3Bucket, s3Prefix, s3Region, s3Endpoint, and the keys or the credentials of the environment): ${redact(error.message, secrets)}${regionHint(staging, error)}`],
       );
     },
     async load(client, table, file, quote) {

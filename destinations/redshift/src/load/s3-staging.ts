@@ -50,6 +50,20 @@ export async function removeObjects(client: S3Client, staging: Staging, keys: re
   await Promise.all(keys.map((key) => client.send(new DeleteObjectCommand({ Bucket: staging.bucket, Key: key })).catch(() => undefined)));
 }
 
+/**
+ * What to set where S3 answered that the bucket is in another region than the one asked (a
+ * `PermanentRedirect`, or a signature of the wrong region), whose own words name no setting:
+ * without `s3Region`, uploads go to us-east-1. Empty for any other failure.
+ */
+export function regionHint(staging: Staging, error: unknown): string {
+  const e = error as { name?: unknown; $metadata?: { httpStatusCode?: unknown } } | undefined;
+  const elsewhere = e?.name === 'PermanentRedirect' || e?.name === 'AuthorizationHeaderMalformed' || e?.$metadata?.httpStatusCode === 301;
+  if (!elsewhere) return '';
+  return staging.regionGiven
+    ? ` (S3 says the bucket is not in ${staging.region}: set s3Region to its region)`
+    : " (S3 says the bucket is not in us-east-1, where uploads go without s3Region: set s3Region to the bucket's region)";
+}
+
 /** Writes and removes a small object: proves the bucket, the prefix and the uploader's credentials. */
 export async function probe(staging: Staging): Promise<void> {
   const client = s3Client(staging);
