@@ -67,6 +67,7 @@ export { copyTextLine, copyTextValue } from './load/copy-text.js';
 export { pgProtocolDefinition, type TestSession } from './definition.js';
 export { POSTGRES_RESERVED_WORDS } from './reserved-words.js';
 export { PG_CATALOG_TYPES } from './dialect.js';
+export { parseUrl } from './url.js';
 export type { Loader } from './load/loader.js';
 export { LoaderError } from './load/loader.js';
 export { POSTGRES_SESSION_SETUP } from './session-setup.js';

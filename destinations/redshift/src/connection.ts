@@ -1,4 +1,4 @@
-import { secretsOf as pgSecretsOf, type PostgresSettings } from '@stowage/destination-postgres';
+import { parseUrl, secretsOf as pgSecretsOf, type PostgresSettings } from '@stowage/destination-postgres';
 import type { RedshiftSettings } from './settings.js';
 
 /**
@@ -12,9 +12,24 @@ export function connectionSettings(settings: RedshiftSettings): PostgresSettings
   const sslmode = settings.sslmode ?? (urlGivesSslmode(settings.url) ? undefined : 'require');
   return {
     ...settings,
-    ...(settings.port === undefined && settings.url === undefined ? { port: 5439 } : {}),
+    ...(settings.port === undefined && !urlGivesPort(settings.url) ? { port: 5439 } : {}),
     ...(sslmode ? { sslmode } : {}),
   };
+}
+
+/**
+ * Whether a URL names a port (`…amazonaws.com:5439/dev`): one that does not
+ * (`…amazonaws.com/dev`) means Redshift's 5439, where pg would take PostgreSQL's 5432 and wait
+ * for a cluster that never answers there. A URL that cannot be read names none (the connection
+ * then says what is wrong with it).
+ */
+function urlGivesPort(url: string | undefined): boolean {
+  if (url === undefined) return false;
+  try {
+    return Boolean(parseUrl(url).port);
+  } catch {
+    return false;
+  }
 }
 
 /** Whether a libpq URL has an `sslmode` parameter (`…/dev?sslmode=disable`). */

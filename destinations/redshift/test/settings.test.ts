@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig, type Destination } from '@stowage/core';
-import { redshift } from '../src/index.js';
+import { connectionSettings, redshift } from '../src/index.js';
 
 /** The problems of a configuration with one Redshift warehouse of these settings. */
 function problems(settings: Record<string, unknown>): string[] {
@@ -59,5 +59,10 @@ describe('Redshift settings', () => {
     expect(found).toEqual([expect.stringContaining('in the same redshift database as warehouse "a" (cluster.example.com:5439/dev)')]);
     expect(found.join(' ')).not.toMatch(/RsS3cret|Pw2/);
     expect(two({ host: 'cluster.example.com', database: 'analytics' })).toEqual([]);
+    // A URL without a port names 5439 too (pg alone would take PostgreSQL's 5432, where no cluster answers).
+    expect(two({ url: 'redshift://other@cluster.example.com/dev' })).toEqual([expect.stringContaining('(cluster.example.com:5439/dev)')]);
+    expect(connectionSettings({ url: 'postgres://u@cluster.example.com/dev' }).port).toBe(5439);
+    expect(connectionSettings({ url: 'postgres://u@cluster.example.com:5440/dev' }).port).toBeUndefined();
+    expect(connectionSettings({ url: 'postgres://u@cluster.example.com/dev', port: 5441 }).port).toBe(5441);
   });
 });
