@@ -33,11 +33,17 @@ export async function liveRedshift(url: string, env: NodeJS.ProcessEnv = process
   fromEnv('accessKeyId', 'ACCESS_KEY_ID');
   fromEnv('secretAccessKey', 'SECRET_ACCESS_KEY');
   if (s3.s3Bucket) s3.s3Prefix = env.STOWAGE_TEST_REDSHIFT_S3_PREFIX ?? 'stowage-test/';
+  // Redshift's DROP DATABASE has no IF EXISTS (`DROP DATABASE database_name`): asked so, it
+  // refused every test's database with a syntax error. Looked for first, then dropped.
+  const drop = async (name: string) => {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if ((rowCount ?? 0) > 0) await admin.query(`DROP DATABASE "${name}"`);
+  };
   const live: LiveRedshift = {
     label: `Redshift at ${target.hostname} (${s3.s3Bucket ? `COPY from s3://${s3.s3Bucket}` : 'INSERT fallback'})`,
     async freshSettings() {
       const name = `stowage_test_${process.pid}_${++n}`;
-      await admin.query(`DROP DATABASE IF EXISTS "${name}"`);
+      await drop(name);
       await admin.query(`CREATE DATABASE "${name}"`);
       made.push(name);
       const fresh = new URL(url);
@@ -45,7 +51,7 @@ export async function liveRedshift(url: string, env: NodeJS.ProcessEnv = process
       return { url: fresh.toString(), ...s3 };
     },
     async afterEach() {
-      for (const name of made.splice(0)) await admin.query(`DROP DATABASE IF EXISTS "${name}"`);
+      for (const name of made.splice(0)) await drop(name);
     },
     async close() {
       await live.afterEach();
