@@ -169,6 +169,10 @@ export class PgDriver implements Driver {
     return new PgDriver(client, options, await openLoadDir(LOAD_DIR_PREFIX), secrets, target, opening);
   }
 
+  connectionLost(): boolean {
+    return this.broken !== undefined;
+  }
+
   /** Runs a client call, turning its error into one that says where, and never holds a secret. */
   private async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.broken) throw this.describe(this.broken);

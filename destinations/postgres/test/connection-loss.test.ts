@@ -123,3 +123,51 @@ describe(`a PostgreSQL server lost mid-sync (${server.label})`, () => {
     }
   });
 });
+
+describe(`a PostgreSQL server restarted while a run is staged (${server.label})`, () => {
+  // The run opens its Storage Actions session as it begins, and writes once its profiles are
+  // staged and diffed: a server restarted between (a failover) left the run's write to fail on
+  // the lost connection, and its events queued, though the server answered again by then.
+  it("opens the run's session again and writes every event, once", async () => {
+    const direct = new URL(await server.freshDatabase());
+    const proxy = await CuttingProxy.start({ host: direct.hostname, port: Number(direct.port || 5432) });
+    const viaProxy = new URL(direct);
+    viaProxy.port = String(proxy.port);
+    const dir = mkdtempSync(join(tmpdir(), 'stowage-pg-loss-'));
+    dirs.push(dir);
+    const destinations = new Map([[postgres.type, postgres as unknown as Destination]]);
+    const config = parseConfig(
+      {
+        spaces: { shop: { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', warehouse: 'wh', table: 'carts' } } } },
+        warehouses: { wh: { type: 'postgres', settings: { url: viaProxy.toString(), connectTimeoutSeconds: 5, ...(server.copy ? {} : { bulkLoad: 'insert' }) } } },
+      },
+      dir,
+      destinations,
+    );
+    const stowage = new Stowage(config, { destinations, openProfileStore: (stateDir) => EmbeddedProfileStore.open(stateDir) });
+    const members = (from: number) => Array.from({ length: 500 }, (_, i) => ({ profileId: `p${from + i}`, userId: `u${from + i}`, anonymousIds: [], emails: [], mobileIds: [], entityContext: { cart_id: `c${from + i}` } }));
+    try {
+      const result = await stowage.applyRun({ space: 'shop', computation: 'carts', id: 'r1', kind: 'snapshot', completedAt: '2026-11-23T10:00:00.000Z' }, (async function* () {
+        yield members(0);
+        // The session the run opened as it began, cut while the profiles are staged.
+        while (proxy.open === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        proxy.cutAll();
+        yield members(500);
+      })());
+      expect(proxy.cuts).toBe(1);
+      expect(result.activations[0]).toMatchObject({ written: 1000, queued: 0 });
+      expect(result.writes.map((w) => [w.status, w.error])).toEqual([['Success', undefined]]);
+      const driver = await PgDriver.open({ url: direct.toString() }, { dialect: postgres.dialect, loader: (await import('../src/connect.js')).insertLoader });
+      try {
+        expect(await driver.query('SELECT count(*)::int AS rows, count(DISTINCT id)::int AS ids FROM "shop"."carts"')).toEqual([{ rows: 1000, ids: 1000 }]);
+      } finally {
+        await driver.close();
+      }
+    } finally {
+      await stowage.close();
+      await proxy.close();
+      await server.afterEach();
+    }
+  });
+});

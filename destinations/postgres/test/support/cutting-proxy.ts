@@ -50,6 +50,17 @@ export class CuttingProxy {
     this.passes = nth - 1;
   }
 
+  /** Cut every connection open now, as a server restarting does; new ones are let through. */
+  cutAll(): void {
+    for (const socket of this.sockets) socket.destroy();
+    this.cuts++;
+  }
+
+  /** Connections open now (each a client's and its upstream's socket). */
+  get open(): number {
+    return this.sockets.size / 2;
+  }
+
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));

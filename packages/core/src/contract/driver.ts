@@ -193,6 +193,13 @@ export interface Driver {
    * (PostgreSQL sorts, on disk past `work_mem`); the core's own bound then applies alone.
    */
   latestSliceKeys?(columns: number): number;
+  /**
+   * Optional: whether the connection was lost while no statement ran on it (the server restarted,
+   * a proxy dropped it): every statement on it fails from then on, and a new session may succeed.
+   * A Storage Actions write opens its session as a run begins, and finds it so after the run's
+   * profiles were staged. Left out, a session is never known lost before a statement fails.
+   */
+  connectionLost?(): boolean;
   /** Close the session and remove any load files it did not consume. */
   close(): Promise<void>;
 }

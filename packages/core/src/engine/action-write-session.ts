@@ -213,6 +213,31 @@ export class ActionWriteSession {
     this.writer.claimFor(this.owner, this.earlierWriter);
   }
 
+  /** Set by the first write's look at its connection (reopenIfLostIdle), which the others wait for. */
+  private reopening: Promise<void> | undefined;
+
+  /**
+   * A session opened as the run began (openSoon) stays idle while the run's profiles are staged
+   * and diffed, seconds to minutes, over which the server may restart (a failover, maintenance)
+   * or a proxy drop the connection. Found lost before the session's first write, it is opened
+   * again, once: nothing ran on it that the new one lacks, and the warehouse answering by then,
+   * the run's events need not be queued for a retry. One lost after a write is not (the writer's
+   * counts are the session's): that write, or the next, fails and queues its events as before.
+   */
+  private reopenIfLostIdle(): Promise<void> {
+    return (this.reopening ??= (async () => {
+      // The catalog read begun with it ends first (the first write would wait for it anyway).
+      await this.warming;
+      const lost = this.driver;
+      if (!lost?.connectionLost?.()) return;
+      this.driver = undefined;
+      this.writer = undefined;
+      await lost.close().catch(() => undefined);
+      this.opening = this.connect();
+      await this.opening;
+    })());
+  }
+
   /** The mapping an activation's events go through: the preset's columns, then its own. */
   private mapping(activation: ActivationConfig): Record<string, unknown> {
     return {
@@ -245,6 +270,7 @@ export class ActionWriteSession {
     if (this.error !== undefined) throw this.error;
     await this.settled();
     await this.open();
+    await this.reopenIfLostIdle();
     const started = Date.now();
     const apply = await this.execute(activation, events, look);
     return { activation, events, apply, started };
