@@ -39,6 +39,8 @@ async function realServer(url: string): Promise<TestPostgres> {
       made.push(name);
       const fresh = new URL(url);
       fresh.pathname = `/${name}`;
+      // Written out: a destination whose own default port differs (Redshift's 5439) is given the server's.
+      if (!fresh.port) fresh.port = '5432';
       return fresh.toString();
     },
     async afterEach() {
