@@ -31,6 +31,15 @@ export class ClassicRows {
     return this.names.column(path);
   }
 
+  /**
+   * The column a trait or property key lands in, as `rows` places it: its name, or `_<name>` for
+   * one named like a standard column (a computed trait keyed `id` or `Event` fills `_id`, `_event`).
+   */
+  valueColumn(key: string): string {
+    const name = this.names.column(key);
+    return isStandardColumn(name) ? this.names.kept(name) : name;
+  }
+
   /** The table of an event: its snake_case name; names of the classic tables get a `_` prefix. */
   eventTable(event: string): string {
     const name = this.column(event);

@@ -31,7 +31,7 @@ export class ClassicBatcher {
    */
   constructor(rules: IdentifierRules, warehouse: WarehouseConfig, computations: readonly ComputationConfig[] = [], private readonly keyForComparison?: (key: string) => string) {
     this.rows = new ClassicRows(rules);
-    const typed = computations.filter((c) => c.valueType !== undefined).map((c) => [this.rows.column(c.key), c.valueType!] as const);
+    const typed = computations.filter((c) => c.valueType !== undefined).map((c) => [this.rows.valueColumn(c.key), c.valueType!] as const);
     this.createTypes = typed.length > 0 ? new Map(typed) : undefined;
     this.disabledTables = new Set(warehouse.disabled.tables);
     this.disabledColumns = new Map(Object.entries(warehouse.disabled.columns).map(([t, cs]) => [t, new Set(cs)]));

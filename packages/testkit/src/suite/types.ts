@@ -25,6 +25,20 @@ export function types(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('gives the declared valueType to the column of a computed trait keyed like a standard column (`_id`, `_event`), and to no standard column', async () => {
+      const computations = { id: { type: 'trait', valueType: 'double' }, Event: { type: 'trait', valueType: 'string' }, context_ip: { type: 'trait', valueType: 'bigint' } };
+      const h = await Harness.create(dut, { computations });
+      await h.run({ computation: 'id', id: 'r1', completedAt: '2026-11-20T10:00:00.000Z' }, [{ userId: 'u1', value: 450 }]);
+      await h.run({ computation: 'Event', id: 'e1', completedAt: '2026-11-20T10:00:00.000Z' }, [{ userId: 'u1', value: 7 }]);
+      await h.run({ computation: 'context_ip', id: 'c1', completedAt: '2026-11-20T10:00:00.000Z' }, [{ userId: 'u1', value: 3 }]);
+      // A call's own context.ip: its column is not the trait's, and takes the type of its value.
+      await h.calls([identify('u2', {}, { context: { ip: '10.0.0.1' } })]);
+      expect(await h.sync()).toMatchObject({ status: 'Success', rejects: 0 });
+      for (const table of ['identifies', 'users', 'trait_computed']) expect(await h.columnTypes(table), table).toMatchObject({ _id: 'double', _event: 'string', _context_ip: 'bigint' });
+      expect(await h.columnTypes('identifies')).toMatchObject({ context_ip: 'string' });
+      await h.close();
+    });
+
     it("keeps timestamps to the millisecond and in UTC, whatever the process's time zone", async () => {
       const zone = process.env.TZ;
       // Half an hour off UTC, and east: a driver that writes or reads wall-clock time shows it.
