@@ -45,6 +45,16 @@ const LATEST_ROWS = '_stowage_latest_rows';
 /** A latest-value table's values a recompute does not fill, set aside while its rows are rewritten. */
 const KEPT_PREFIX = '_stowage_kept_';
 
+/**
+ * Whether a key column takes the marks (`_stowage_dirty.key`, text) only cast to its own type: a
+ * column of another type, or of a form (`uuid`), as a table of the user's may have (`identifies`
+ * made with a `bigint` or `uuid` user_id). Compared as they are, every refresh failed (`text =
+ * bigint`); compared as text, a mark as sent (`A0EEBC99-…`) missed the column's own spelling.
+ */
+function takesMarksCast(column: Column | undefined): column is Column {
+  return column !== undefined && (column.type !== 'string' || column.bounds?.format !== undefined);
+}
+
 /** A source column a latest-value table carries; `castTo`, the table's own type where it differs (and holds every value). */
 type CarriedColumn = Column & { castTo?: LogicalType };
 
@@ -59,6 +69,9 @@ interface PreparedLatest {
   textOrder: ReadonlySet<string>;
   /** Wide enough for a row to be over the warehouse's row limit, which must then not fail the others. */
   mayBeTooBig: boolean;
+  /** The source's key column, and the table's first, as they take the marks (`takesMarksCast`). */
+  sourceKey: Column | undefined;
+  targetKey: Column | undefined;
 }
 
 /**
@@ -176,7 +189,24 @@ export class LatestRefresh {
     tables.set(spec.table, change.columns);
     const mayBeTooBig = this.dialect.insertQuarantiningTooBig !== undefined && change.columns.length > mostValuesWithin(this.capabilities.rowLimit);
     const textOrder = new Set(spec.orderBy.filter((c) => sourceTypes.get(c) === 'string'));
-    return { spec, change, keyType, carried, maxColumns, textOrder, mayBeTooBig };
+    const sourceKey = source.find((c) => c.name === spec.sourceKey);
+    const targetKey = change.columns.find((c) => c.name === spec.keyColumns[0]);
+    return { spec, change, keyType, carried, maxColumns, textOrder, mayBeTooBig, sourceKey, targetKey };
+  }
+
+  /**
+   * `<column> IN (<keys>)`, the marked keys cast to the column's own type where it takes them so
+   * (`takesMarksCast`). A mark is the key as sent (`A0EEBC99-…`): for the table, whose key was
+   * written from the source's, it goes through the source's type first, whose spelling that is.
+   */
+  private inKeys(name: string, column: Column | undefined, keys: string, source?: Column): string {
+    const q = (s: string) => this.dialect.quote(s);
+    if (!takesMarksCast(column) && !takesMarksCast(source)) return `${q(name)} IN (${keys})`;
+    const type = (c: Column) => c.bounds?.physical ?? this.dialect.physicalType(c.type);
+    let key = `${q('m')}.${q('key')}`;
+    if (takesMarksCast(source)) key = `CAST(${key} AS ${type(source)})`;
+    key = `CAST(${key} AS ${takesMarksCast(column) ? type(column) : this.dialect.physicalType('string')})`;
+    return `${q(name)} IN (SELECT ${key} FROM (${keys}) ${q('m')})`;
   }
 
   /**
@@ -380,10 +410,12 @@ export class LatestRefresh {
     }
     const dirty = this.sql.table(schema, DIRTY_TABLE);
     const table = this.sql.text(spec.table);
+    // As text, the column's own spelling (a `uuid` in lower case), which the refresh casts back (`inKeys`).
+    const marked = takesMarksCast(tables.get(spec.source)?.find((c) => c.name === spec.sourceKey)) ? `CAST(s.${key} AS ${this.dialect.physicalType('string')})` : `s.${key}`;
     return this.driver.transaction(() =>
       this.driver.execute(
-        `INSERT INTO ${dirty} (${q('table_name')}, ${q('key')}) SELECT DISTINCT ${table}, s.${key} FROM ${source} s ` +
-          `WHERE s.${key} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${dirty} d WHERE d.${q('table_name')} = ${table} AND d.${q('key')} = s.${key})`,
+        `INSERT INTO ${dirty} (${q('table_name')}, ${q('key')}) SELECT DISTINCT ${table}, ${marked} FROM ${source} s ` +
+          `WHERE s.${key} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${dirty} d WHERE d.${q('table_name')} = ${table} AND d.${q('key')} = ${marked})`,
       ),
     );
   }
@@ -435,7 +467,7 @@ export class LatestRefresh {
     const aside = this.asideTable(schema, latest);
     const key = latest.spec.keyColumns[0]!;
     await this.driver.execute(`DROP TABLE IF EXISTS ${aside}`);
-    await this.driver.execute(`CREATE TABLE ${aside} AS SELECT ${[key, ...kept].map(q).join(', ')} FROM ${this.sql.table(schema, latest.spec.table)} WHERE ${q(key)} IN (${keys})`);
+    await this.driver.execute(`CREATE TABLE ${aside} AS SELECT ${[key, ...kept].map(q).join(', ')} FROM ${this.sql.table(schema, latest.spec.table)} WHERE ${this.inKeys(key, latest.targetKey, keys, latest.sourceKey)}`);
   }
 
   /** The columns a recompute fills: the keys, the maxima, the values carried from the source. */
@@ -449,7 +481,7 @@ export class LatestRefresh {
     const { codePointOrder } = this.dialect;
     // A tie of timestamps is broken by message id, the same way on every warehouse.
     const order = spec.orderBy.map((c) => (codePointOrder && textOrder.has(c) ? codePointOrder(q(c)) : q(c)));
-    const deleted = await this.driver.execute(`DELETE FROM ${this.sql.table(schema, spec.table)} WHERE ${q(spec.keyColumns[0]!)} IN (${keys})`);
+    const deleted = await this.driver.execute(`DELETE FROM ${this.sql.table(schema, spec.table)} WHERE ${this.inKeys(spec.keyColumns[0]!, latest.targetKey, keys, latest.sourceKey)}`);
     const targetColumns = this.latestColumns(latest);
     const select = [
       ...spec.keyColumns.map(() => q(spec.sourceKey)),
@@ -460,7 +492,7 @@ export class LatestRefresh {
       }),
     ];
     const source = this.sql.table(schema, spec.source);
-    const marked = `${q(spec.sourceKey)} IN (${keys})`;
+    const marked = this.inKeys(spec.sourceKey, latest.sourceKey, keys);
     // Latest first, so that an aggregate taking the first non-null value takes the latest (NULLS
     // LAST: a row without a timestamp is never the newest, whichever way the warehouse sorts nulls).
     // Only the columns read: the sort carries each row whole.
@@ -502,7 +534,7 @@ export class LatestRefresh {
       this.dialect.insertQuarantiningTooBig!(statement.insert, statement.aggregate, statement.width, (row) => `INSERT INTO ${rejects} (${REJECTS_COLUMNS.map((c) => q(c.name)).join(', ')}) VALUES (${values(row).join(', ')})`),
     );
     const count = async (sql: string) => Number((await this.driver.query<{ n: number | string }>(`SELECT count(*) AS ${q('n')} FROM ${sql}`))[0]?.n ?? 0);
-    const inserted = await count(`${this.sql.table(schema, spec.table)} WHERE ${q(spec.keyColumns[0]!)} IN (${keys})`);
+    const inserted = await count(`${this.sql.table(schema, spec.table)} WHERE ${this.inKeys(spec.keyColumns[0]!, latest.targetKey, keys, latest.sourceKey)}`);
     const refused = await count(`${rejects} WHERE ${q('sync_id')} = ${lit(syncId)} AND ${q('table_name')} = ${lit(spec.table)} AND ${q('reason')} = ${lit(reason)} AND ${q('id')} IN (${keys})`);
     return { rows: inserted - statement.deleted, rejects: refused };
   }

@@ -117,6 +117,25 @@ export function usersMerge(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it("refreshes users over an identifies of the user's own whose user_id is an integer column, whose keys the marks hold as text", async () => {
+      const h = await Harness.create(dut);
+      const { quote, physicalType } = dut.destination.dialect;
+      const table = (name: string) => `${quote('engage_default')}.${quote(name)}`;
+      await h.execute(`CREATE SCHEMA ${quote('engage_default')}`);
+      await h.execute(`CREATE TABLE ${table('identifies')} (${quote('id')} ${physicalType('string')}, ${quote('user_id')} ${physicalType('bigint')})`);
+      const users = async () => (await h.rows('users', ['id', 'tier'])).map((r) => ({ id: String(r.id), tier: r.tier }));
+      await h.calls([identify('123', { tier: 'gold' }, { messageId: 'k1', timestamp: '2026-11-23T10:00:00Z' }), identify('456', { tier: 'silver' }, { messageId: 'k2' })]);
+      expect(await h.sync()).toMatchObject({ status: 'Success' });
+      await h.calls([identify('123', { tier: 'platinum' }, { messageId: 'k3', timestamp: '2026-11-24T10:00:00Z' })]);
+      expect(await h.sync()).toMatchObject({ status: 'Success' });
+      expect(await users()).toEqual([{ id: '123', tier: 'platinum' }, { id: '456', tier: 'silver' }]);
+      // Emptied, it is rebuilt from every key of identifies, marked as text.
+      await h.execute(`DELETE FROM ${table('users')}`);
+      expect(await h.sync()).toMatchObject({ status: 'Success' });
+      expect(await users()).toEqual([{ id: '123', tier: 'platinum' }, { id: '456', tier: 'silver' }]);
+      await h.close();
+    });
+
     it('never lets a null or a missing trait erase a value; anonymous-only profiles never appear', async () => {
       const h = await Harness.create(dut);
       await h.calls([
