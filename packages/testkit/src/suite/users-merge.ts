@@ -129,6 +129,9 @@ export function usersMerge(dut: DestinationUnderTest): void {
       await h.calls([identify('123', { tier: 'platinum' }, { messageId: 'k3', timestamp: '2026-11-24T10:00:00Z' })]);
       expect(await h.sync()).toMatchObject({ status: 'Success' });
       expect(await users()).toEqual([{ id: '123', tier: 'platinum' }, { id: '456', tier: 'silver' }]);
+      // A user id the column cannot hold is quarantined, and marks no key the refresh cannot cast.
+      await h.calls([identify('abc', { tier: 'bronze' }, { messageId: 'k4' })]);
+      expect(await h.sync()).toMatchObject({ status: 'Partial', rejects: 1 });
       // Emptied, it is rebuilt from every key of identifies, marked as text.
       await h.execute(`DELETE FROM ${table('users')}`);
       expect(await h.sync()).toMatchObject({ status: 'Success' });
