@@ -388,7 +388,7 @@ describe('configuration', () => {
       expect(problems(warehouse({ disabled: { tables: ['Order Completed'], columns: { identifies: ['Email', 'plan'], Users: ['email'] } } }))).toEqual([
         '/warehouses/wh/disabled/tables: "Order Completed" is not a name Stowage writes; tables and columns are named in snake_case ("order_completed")',
         '/warehouses/wh/disabled/columns/identifies: "Email" is not a name Stowage writes; tables and columns are named in snake_case ("email")',
-        '/warehouses/wh/disabled/columns: "Users" is not a name Stowage writes; tables and columns are named in snake_case ("users")',
+        '/warehouses/wh/disabled/columns: "Users" is not a name Stowage writes; tables and columns are named in snake_case ("users" for the users table, "_users" for the table of an event named "Users")',
       ]);
     });
 

@@ -289,10 +289,16 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
     // Names as Stowage writes them: `Order Completed` or `Email` would disable nothing, and the
     // data meant to be kept out would be loaded.
     const names = new ColumnNamer(destination.dialect.identifiers);
-    const unwritten = (list: readonly string[], at: string) => {
-      for (const n of list) if (!/^[a-z0-9_]+$/.test(n)) problems.push(`${at}: "${n}" is not a name Stowage writes; tables and columns are named in snake_case ("${names.column(n)}")`);
+    const unwritten = (list: readonly string[], at: string, tables = false) => {
+      for (const n of list) {
+        if (/^[a-z0-9_]+$/.test(n)) continue;
+        const written = names.column(n);
+        // `Users` may mean the users table, or the table of an event named so, which is `_users`.
+        const meant = tables && RESERVED_TABLES.has(written) ? `"${written}" for the ${written} table, "_${written}" for the table of an event named "${n}"` : `"${written}"`;
+        problems.push(`${at}: "${n}" is not a name Stowage writes; tables and columns are named in snake_case (${meant})`);
+      }
     };
-    unwritten(disabled.tables, `/warehouses/${name}/disabled/tables`);
+    unwritten(disabled.tables, `/warehouses/${name}/disabled/tables`, true);
     // Each at its own path: an entry of disabled.tables, or a key of disabled.columns.
     const own: Array<[path: string, table: string]> = [
       ...(disabled.tables as string[]).flatMap((t, i): Array<[string, string]> => (t.startsWith('_stowage_') ? [[`tables/${i}`, t]] : [])),
@@ -300,7 +306,7 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
     ];
     for (const [path, table] of own) problems.push(`/warehouses/${name}/disabled/${path}: "${table}" is a table of Stowage's own (the ledger, the quarantine), which a sync needs; it cannot be disabled`);
     for (const [table, columns] of Object.entries<string[]>(disabled.columns)) {
-      unwritten([table], `/warehouses/${name}/disabled/columns`);
+      unwritten([table], `/warehouses/${name}/disabled/columns`, true);
       unwritten(columns, `/warehouses/${name}/disabled/columns/${table}`);
       const kept = columns.filter((c) => ['id', 'received_at', 'timestamp', 'user_id'].includes(c));
       if (kept.length) problems.push(`/warehouses/${name}/disabled/columns/${table}: ${kept.join(', ')} cannot be disabled (loads are keyed and merged on them)`);
