@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { openStowage } from '@stowage/cli';
 import { project, stowage } from './support/cli.js';
 
-describe('a sync whose history cannot be written', () => {
+describe('a sync or write whose history cannot be written', () => {
   // A full disk under the state folder fails the history's appends, after batches committed: the
   // sync must still say what it loaded, not be told as one that never began ("not synced").
   it('returns its record, a Failure that counts the calls it loaded, and the next sync loads none of them twice', async () => {
@@ -30,5 +30,25 @@ describe('a sync whose history cannot be written', () => {
     const again = await stowage(['sync', 'local'], { cwd: dir });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain('Success: warehouse local, 0 calls');
+  });
+
+  // The same for a Storage Actions write: thrown, the run was told as failed, though it was
+  // applied (sent again, it is "applied before") and its events were queued.
+  it('returns the run, its write a Failure that says what stands, and a flush writes the events once', async () => {
+    const dir = project({ spaces: { shop: { id: 'spa_shop', computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', warehouse: 'local', table: 'carts' } } } } });
+    const s = openStowage(join(dir, 'stowage.config.json'));
+    const profile = (id: string) => ({ profileId: id, userId: id, anonymousIds: [], emails: [], mobileIds: [] });
+    const run = (id: string, day: number, ids: string[]) => s.applyRun({ space: 'shop', computation: 'carts', id, kind: 'snapshot', completedAt: `2026-01-0${day}T00:00:00Z` } as never, [ids.map(profile)] as never);
+    expect((await run('r1', 1, ['u1'])).writes?.[0]?.status).toBe('Success');
+    const history = join(dir, '.stowage', 'history.ndjson');
+    rmSync(history);
+    mkdirSync(history);
+    const outcome = await run('r2', 2, ['u1', 'u2']);
+    expect(outcome.writes?.[0]).toMatchObject({ status: 'Failure', error: expect.stringContaining('nor could its end be written to the history, which shows it interrupted: the events counted here were written, and those not written stay queued') });
+    expect(outcome.activations).toEqual([expect.objectContaining({ written: 0, queued: 1 })]);
+    rmSync(history, { recursive: true });
+    const [flushed] = await s.flush('local');
+    expect(flushed!.record).toMatchObject({ status: 'Success', rows: { 'shop.carts': 1 } });
+    await s.close();
   });
 });

@@ -595,7 +595,7 @@ export class ActionWriteSession {
     await this.driver?.close().catch(() => undefined);
     record.endedAt = new Date().toISOString();
     delete record.pid;
-    this.history.record(record);
+    this.history.recordEnd(record, 'the events counted here were written, and those not written stay queued for `stowage flush` (or the next run of an activated computation of the space)');
     const made = this.writer?.made ?? new Set<string>();
     const madeFor = Object.values(this.space.activations)
       .filter((a) => a.warehouse === this.warehouse.name && made.has(`${a.schema ?? this.space.name}\u0000${this.names.column(a.table)}`))

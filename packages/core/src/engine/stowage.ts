@@ -1117,33 +1117,10 @@ export class Stowage {
         record.notices = record.notices.map((notice) => redact(notice, destination.secrets(warehouse.settings)));
         record.endedAt = new Date().toISOString();
         delete record.pid;
-        this.recordSyncEnd(record);
+        this.history.recordEnd(record, 'the calls counted here were loaded, and the next sync goes on after them');
       }
       return record;
     }, 0);
-  }
-
-  /**
-   * A sync's end in the history. One that cannot be written there (the state folder's disk full)
-   * does not hide what the sync did: thrown, it was told as a sync that never began ("not synced"),
-   * after batches had committed. The record is returned all the same, a Failure that says so: the
-   * history shows the sync interrupted, with the counts it could write after each commit.
-   */
-  private recordSyncEnd(record: SyncRecord): void {
-    try {
-      this.history.record(record);
-    } catch (error) {
-      // Said once: a sync that failed on the same disk already says what to do about it.
-      const loaded = 'which shows it interrupted: the calls counted here were loaded, and the next sync goes on after them';
-      if (record.error === undefined) {
-        const message = (error as Error).message ?? String(error);
-        const full = fullDiskAdvice(error, [this.config.stateDir]);
-        record.error = `its end could not be written to the history (${message}${full ? `; ${full}` : ''}), ${loaded}`;
-      } else {
-        record.error = `${record.error}; nor could its end be written to the history, ${loaded}`;
-      }
-      record.status = 'Failure';
-    }
   }
 
   /**

@@ -3,6 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ownerGone } from '../process/alive.js';
 import { makeFolder } from '../process/make-folder.js';
+import { fullDiskAdvice } from '../process/full-disk.js';
 
 /**
  * Records this process started: Running while it runs. Any other Running record whose pid is gone,
@@ -173,6 +174,30 @@ export class History {
     if (entry.path === 'classic' && (entry.status === 'Success' || entry.status === 'Partial')) this.markSynced(entry.warehouse);
     // Ended: no longer this process's to tell from an interrupted one (a long `serve` kept them all).
     if (entry.status !== 'Running') startedHere.delete(entry.id);
+  }
+
+  /**
+   * A sync's or write's end. One that cannot be written here (the state folder's disk full) does
+   * not hide what it did: thrown, it was told as a sync that never began ("not synced"), after
+   * batches had committed. The entry is handed back all the same, a Failure that says so and
+   * what stands (`stands`): the history shows it interrupted, with the counts of its last progress.
+   */
+  recordEnd(entry: SyncRecord, stands: string): void {
+    try {
+      this.record(entry);
+    } catch (error) {
+      const told = `which shows it interrupted: ${stands}`;
+      // Said once: one that failed on the same disk already says what to do about it.
+      if (entry.error === undefined) {
+        const message = (error as Error).message ?? String(error);
+        // The history is kept in the state folder.
+        const full = fullDiskAdvice(error, [dirname(this.file)]);
+        entry.error = `its end could not be written to the history (${message}${full ? `; ${full}` : ''}), ${told}`;
+      } else {
+        entry.error = `${entry.error}; nor could its end be written to the history, ${told}`;
+      }
+      entry.status = 'Failure';
+    }
   }
 
   /**
