@@ -3,10 +3,13 @@ import type { ComputationKind, RunHeader } from '@stowage/core';
 /** The stored state of the run's computation. `$1` = space, `$2` = computation. */
 export const STATE = `(SELECT profile_id, value, version, context, context_hash, context_at, context_len FROM memberships WHERE space = $1 AND computation = $2)`;
 
-/** Whether a staged profile (`alias` of `run_rows`) is a member after the run; `value: false` is an exit in both kinds. */
-export function memberAfter(alias: string, runKind: RunHeader['kind']): string {
-  const notFalse = `${alias}.value IS DISTINCT FROM 'false'`;
-  return runKind === 'snapshot' ? notFalse : `(coalesce(${alias}.op, '') <> 'exit' AND ${notFalse})`;
+/**
+ * Whether a staged profile (`alias` of `run_rows`) is a member after the run. `value: false` and
+ * `op: "exit"` are exits in both kinds: a snapshot's listing that says "exit" read as a member
+ * would enter a profile its run said is out (or keep in one it said left), without a word.
+ */
+export function memberAfter(alias: string): string {
+  return `(coalesce(${alias}.op, '') <> 'exit' AND ${alias}.value IS DISTINCT FROM 'false')`;
 }
 
 /** The columns of a change's entity context, none for the kinds that have none. */
@@ -44,7 +47,7 @@ function membershipDiff(runKind: RunHeader['kind'], linked: boolean): string {
     : 'NULL::VARCHAR';
   const pick = (run: string, stored: string, empty: string) => `CASE context_from WHEN 'run' THEN ${run} WHEN 'stored' THEN ${stored} WHEN 'empty' THEN ${empty} END`;
   return `WITH wanted AS (
-      SELECT r.profile_id, r.seq, ${memberAfter('r', runKind)} AS member, r.context_hash AS run_hash, r.context_at AS run_at, r.context_len AS run_len
+      SELECT r.profile_id, r.seq, ${memberAfter('r')} AS member, r.context_hash AS run_hash, r.context_at AS run_at, r.context_len AS run_len
       FROM run_rows r ${missing}),
     diff AS (
       SELECT w.*, coalesce(s.value = 'true', false) AS was, s.version, s.context_hash AS stored_hash, s.context AS stored_text,

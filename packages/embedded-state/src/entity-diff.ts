@@ -27,7 +27,7 @@ export function entityDiffQuery(runKind: RunHeader['kind'], inPlace = false): st
   return `WITH stated AS (
       SELECT r.profile_id, coalesce(s.value = 'true', false) AS emits
       FROM run_rows r LEFT JOIN ${STATE} s USING (profile_id)
-      WHERE ${memberAfter('r', runKind)} ${statesEntities}),
+      WHERE ${memberAfter('r')} ${statesEntities}),
     scope AS (SELECT profile_id, emits FROM stated UNION ALL SELECT profile_id, false FROM run_changes WHERE kind = 'exited'),
     wanted AS (
       SELECT profile_id, entity_id, context_hash AS run_hash, context_at AS run_at, context_len AS run_len

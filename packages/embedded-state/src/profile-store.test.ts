@@ -85,6 +85,14 @@ describe('EmbeddedProfileStore', () => {
     await store.close();
   });
 
+  it('reads a snapshot listing with op "exit" as no member, as a delta does: it neither enters nor stays in', async () => {
+    const store = await open();
+    await apply(store, 'audience', { id: 'r1' }, [profile('a'), profile('b')]);
+    const { changes } = await apply(store, 'audience', { id: 'r2' }, [profile('a', { op: 'exit' }), profile('b', { op: 'enter' }), profile('c', { op: 'exit' })]);
+    expect(changes).toEqual([['a', 'exited', false, 2]]);
+    await store.close();
+  });
+
   it('applies audience deltas: enter and exit only change what they change', async () => {
     const store = await open();
     await apply(store, 'audience', { id: 'r1', kind: 'delta' }, [profile('a', { op: 'enter' })]);
