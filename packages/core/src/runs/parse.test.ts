@@ -32,6 +32,23 @@ describe('parseRunProfile', () => {
     expect(parseRunProfile({ userId: 12.5 })).toMatchObject({ userId: '12.5' });
   });
 
+  it('refuses identifiers of another shape than their field takes, which were read as none: the profile lost its calls without a word', () => {
+    expect(parseRunProfile({ profileId: 'p1', anonymousIds: 'a-1' })).toBe('anonymousIds must be an array of strings, not "a-1"');
+    expect(parseRunProfile({ userId: 'u1', anonymousIds: ['a-1', 12] })).toBe('anonymousIds must be an array of strings: anonymousIds[1] is 12');
+    expect(parseRunProfile({ userId: 'u1', anonymousId: 12 })).toBe('anonymousId must be a string, not 12');
+    expect(parseRunProfile({ userId: 'u1', emails: 'u1@example.com' })).toBe('emails must be an array of strings, not "u1@example.com"');
+    expect(parseRunProfile({ userId: 'u1', anonymousId: 'a-0', anonymousIds: ['a-1'] })).toBe('anonymousId "a-0" is not among anonymousIds: give the one or the other, or list it there too');
+    expect(parseRunProfile({ userId: 'u1', mobileIds: { id: 'm1' } })).toBe('mobileIds must be an array of { "id": "…", "type": "…" }');
+    expect(parseRunProfile({ userId: 'u1', mobileIds: [{ id: 'm1' }, { advertisingId: 'm2' }] })).toMatch(/^mobileIds\[1\] has an unknown key "advertisingId"/);
+    expect(parseRunProfile({ userId: 'u1', mobileIds: [{ id: 7, type: 'ios' }] })).toBe('mobileIds[0] needs an "id" (a non-empty string)');
+    expect(parseRunProfile({ userId: 'u1', mobileIds: [{ id: 'm1', type: 1 }] })).toBe('mobileIds[0].type must be a string');
+    // What the fields take is read as before: one id or a list, nulls and empty strings as none.
+    expect(parseRunProfile({ anonymousId: 'a-1', anonymousIds: ['a-2', null, 'a-1', ''], email: null, mobileIds: [{ id: 'm1' }, { id: 'm2', type: 'ios' }] })).toMatchObject({
+      profileId: 'a-2', anonymousIds: ['a-2', 'a-1'], emails: [], mobileIds: [{ id: 'm1', type: 'unknown' }, { id: 'm2', type: 'ios' }],
+    });
+    expect(parseRunProfile({ email: 'e@x', anonymousIds: null })).toMatchObject({ profileId: 'e@x', anonymousIds: [], emails: ['e@x'] });
+  });
+
   it('refuses a key it does not know, in a profile or an entity: misspelt, read as absent, it would change what the run says', () => {
     expect(parseRunProfile({ userId: 'u1', valeu: 3 })).toMatch(/^the profile has an unknown key "valeu" \(its keys: profileId, userId/);
     expect(parseRunProfile({ userId: 'u1', entities: [{ id: 'a', contxt: { cart: 'c9' } }] })).toMatch(/^entities\[0\] has an unknown key "contxt" \(its keys: id, context\)/);

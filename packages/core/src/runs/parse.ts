@@ -6,7 +6,44 @@ import { jsonValueProblem } from '../types/json-value.js';
 import { JsonText } from './json-text.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x !== '') : []);
+
+/**
+ * A profile's ids of one kind, from its list (`anonymousIds`) and its single form
+ * (`anonymousId`); an empty string counts as absent. Any other shape is refused, not read as no
+ * ids: `"anonymousIds": "a-1"` or `[123]` read so lost the profile's calls without a word. Both
+ * given, the single one must be in the list, which alone says their order (the first names the
+ * profile when nothing else does).
+ */
+function idList(input: Record<string, unknown>, list: string, one: string): string[] | string {
+  const many = input[list] ?? undefined;
+  const single = input[one] ?? undefined;
+  if (single !== undefined && typeof single !== 'string') return `${one} must be a string, not ${JSON.stringify(single)}`;
+  if (many === undefined) return single ? [single] : [];
+  if (!Array.isArray(many)) return `${list} must be an array of strings, not ${JSON.stringify(many)}`;
+  // A null, as an empty string, holds no id (a table exported with its gaps as nulls).
+  const bad = many.findIndex((x) => typeof x !== 'string' && x !== null);
+  if (bad !== -1) return `${list} must be an array of strings: ${list}[${bad}] is ${JSON.stringify(many[bad])}`;
+  const ids = many.filter((x): x is string => typeof x === 'string' && x !== '');
+  if (single && !ids.includes(single)) return `${one} ${JSON.stringify(single)} is not among ${list}: give the one or the other, or list it there too`;
+  return ids;
+}
+
+/** A profile's mobile ids, each with a non-empty `id` and a `type` (`"unknown"` when left out); any other shape refused, not dropped. */
+function mobileIdList(input: unknown): MobileId[] | string {
+  if (input === undefined || input === null) return [];
+  const shape = 'mobileIds must be an array of { "id": "…", "type": "…" }';
+  if (!Array.isArray(input)) return shape;
+  const out: MobileId[] = [];
+  for (const [i, m] of input.entries()) {
+    if (!isObject(m)) return shape;
+    const unknown = unknownKey(m, MOBILE_ID_KEYS, `mobileIds[${i}]`);
+    if (unknown) return unknown;
+    if (typeof m.id !== 'string' || m.id === '') return `mobileIds[${i}] needs an "id" (a non-empty string)`;
+    if (m.type !== undefined && m.type !== null && typeof m.type !== 'string') return `mobileIds[${i}].type must be a string`;
+    out.push({ id: m.id, type: typeof m.type === 'string' ? m.type : 'unknown' });
+  }
+  return out;
+}
 
 /** A run file that cannot be read, with where and why. */
 export class RunFormatError extends Error {
@@ -16,6 +53,7 @@ export class RunFormatError extends Error {
 const HEADER_KEYS = new Set(['space', 'computation', 'id', 'kind', 'completedAt']);
 const JSON_RUN_KEYS = new Set([...HEADER_KEYS, 'profiles']);
 const ENTITY_KEYS = new Set(['id', 'context']);
+const MOBILE_ID_KEYS = new Set(['id', 'type']);
 const PROFILE_KEYS = new Set(['profileId', 'userId', 'anonymousIds', 'anonymousId', 'emails', 'email', 'mobileIds', 'value', 'op', 'entityContext', 'entities', 'journeyContext', 'journeyMetadata']);
 
 /**
@@ -61,11 +99,12 @@ export function parseRunProfile(input: unknown): RunProfile | string {
   const read = readId('userId', input.userId);
   if (!read.ok) return read.error;
   const userId = read.id ?? null;
-  const anonymousIds = strings(input.anonymousIds ?? (typeof input.anonymousId === 'string' ? [input.anonymousId] : []));
-  const emails = strings(input.emails ?? (typeof input.email === 'string' ? [input.email] : []));
-  const mobileIds: MobileId[] = Array.isArray(input.mobileIds)
-    ? input.mobileIds.filter(isObject).filter((m) => typeof m.id === 'string').map((m) => ({ id: m.id as string, type: typeof m.type === 'string' ? m.type : 'unknown' }))
-    : [];
+  const anonymousIds = idList(input, 'anonymousIds', 'anonymousId');
+  if (typeof anonymousIds === 'string') return anonymousIds;
+  const emails = idList(input, 'emails', 'email');
+  if (typeof emails === 'string') return emails;
+  const mobileIds = mobileIdList(input.mobileIds);
+  if (typeof mobileIds === 'string') return mobileIds;
   const profileId = typeof input.profileId === 'string' && input.profileId !== '' ? input.profileId : userId ?? anonymousIds[0] ?? emails[0];
   if (!profileId) return 'a profile needs a profileId, userId, anonymousId or email';
   // Every id a change's message id or calls are made from: one that cannot be stored as it is
