@@ -62,6 +62,19 @@ describe('a JSON run', () => {
   });
 });
 
+describe('a run header with a key written twice', () => {
+  it('is refused, in either format: JSON.parse would keep the last, and "kind" twice decides whether every member not listed exits', () => {
+    const twice = /the run header has the key "kind" twice; which one is meant cannot be told \(a snapshot exits every member it does not list, a delta none\): write it once; nothing of this run was applied/;
+    const head = '"space":"default","computation":"carts","id":"r1","kind":"delta","completedAt":"2026-11-23T10:00:00Z"';
+    expect(() => readRun(file(`{${head},"kind":"snapshot"}\n{"userId":"u1"}\n`))).toThrow(twice);
+    // A key spelt with an escape is the same key to JSON.
+    expect(() => readRun(file(`{${head},"k\\u0069nd":"snapshot"}\n{"userId":"u1"}\n`))).toThrow(twice);
+    expect(() => readRun(file(`{${head},"profiles":[{"userId":"u1"}],"kind":"snapshot"}`))).toThrow(twice);
+    expect(() => readRun(file(`{${head},"profiles":[{"userId":"u1"}],"profiles":[]}`))).toThrow(/the run header has the key "profiles" twice/);
+    expect(readRun(file(`{${head}}\n{"userId":"u1"}\n`)).header).toMatchObject({ kind: 'delta' });
+  });
+});
+
 describe('an NDJSON run', () => {
   it('is told from a JSON run by a header line of any length (padded, or with a long run id), not only its first 64 KiB', async () => {
     const padded = file(`${' '.repeat(70_000)}${JSON.stringify(header)}\n{"userId":"u1"}\n`);

@@ -1,5 +1,5 @@
 import { accessSync, closeSync, constants, createReadStream, openSync, readSync, statSync } from 'node:fs';
-import { jsonErrorMessage, parseJsonExactly, parseProfileText, parseRunHeader, parseRunProfile, RunFormatError, UsageError, utf8Problem, type RunHeader, type RunProfile } from '@stowage/core';
+import { jsonErrorMessage, parseJsonExactly, parseProfileText, parseRunHeader, parseRunProfile, repeatedKey, RunFormatError, UsageError, utf8Problem, type RunHeader, type RunProfile } from '@stowage/core';
 import { byteLines, withoutByteOrderMark } from './text-lines.js';
 import { JsonShapeError, JsonValues } from './json-values.js';
 
@@ -58,6 +58,8 @@ export function readRun(path: string): { header: RunHeader; profiles: AsyncItera
     head = undefined;
   }
   if (head && typeof head === 'object' && !Array.isArray(head) && !('profiles' in head)) {
+    const twice = repeatedKey(first);
+    if (twice !== undefined) throw new RunFormatError(`${path}:1: ${headerKeyTwice(twice)}; nothing of this run was applied`);
     return { header: named(`${path}:1`, () => parseRunHeader(head)), profiles: ndjsonProfiles(path) };
   }
   const { fields, profilesAt } = jsonRunFields(path);
@@ -65,6 +67,13 @@ export function readRun(path: string): { header: RunHeader; profiles: AsyncItera
   if (profilesAt === undefined) throw new RunFormatError(`${path}: "profiles" must be an array`);
   return { header, profiles: jsonProfiles(path, profilesAt) };
 }
+
+/**
+ * A header key written twice: JSON.parse would keep the last without a word, and which one the
+ * producer meant can decide the run (`"kind": "delta"` then `"kind": "snapshot"` exits every
+ * member the run does not list).
+ */
+const headerKeyTwice = (key: string) => `the run header has the key ${JSON.stringify(key)} twice; which one is meant cannot be told (${key === 'kind' ? 'a snapshot exits every member it does not list, a delta none' : 'JSON readers keep either'}): write it once`;
 
 /** A JSON value's bytes, checked to be UTF-8 and parsed exactly, its errors said about `where`. */
 function parsed(path: string, where: string, bytes: Buffer, parse: (text: string) => unknown = parseJsonExactly): unknown {
@@ -97,6 +106,7 @@ function jsonRunFields(path: string): { fields: Record<string, unknown>; profile
       do {
         const key = parsed(path, `a key at byte ${doc.offset}`, doc.value());
         if (typeof key !== 'string') throw new JsonShapeError(`expected a key (a string) before byte ${doc.offset}`);
+        if (Object.hasOwn(fields, key)) throw new RunFormatError(`${path}: ${headerKeyTwice(key)}; nothing of this run was applied`);
         doc.expect(':', `':' after the key "${key}"`);
         doc.skipWhitespace();
         if (key === 'profiles') {

@@ -197,3 +197,42 @@ export function parseProfileText(text: string): unknown {
   for (const { index, start, end } of kept.entities) entities[index]!.context = foundCanonical(new JsonText(text.slice(start, end)));
   return parsed;
 }
+
+/**
+ * The first key written twice among the members of the JSON object `text` holds (its top level
+ * only), or undefined. JSON.parse keeps the last of the two without a word; in a run's header
+ * (`"kind": "delta", …, "kind": "snapshot"`) which one the producer meant decides whether every
+ * member the run does not list exits. Text that is no plain JSON object names none (the parse
+ * says what is wrong with it).
+ */
+export function repeatedKey(text: string): string | undefined {
+  const seen = new Set<string>();
+  let repeated: string | undefined;
+  let i = skipSpace(text, 0);
+  if (text.charCodeAt(i) !== LBRACE) return undefined;
+  i = skipSpace(text, i + 1);
+  if (text.charCodeAt(i) === RBRACE) return undefined;
+  for (;;) {
+    if (text.charCodeAt(i) !== QUOTE) return undefined;
+    const end = skipString(text, i);
+    if (end < 0) return undefined;
+    let key: string;
+    try {
+      // Read as JSON reads it: "kind" and "\u006bind" are one key.
+      key = JSON.parse(text.slice(i, end)) as string;
+    } catch {
+      return undefined;
+    }
+    if (seen.has(key)) repeated ??= key;
+    seen.add(key);
+    i = skipSpace(text, end);
+    if (text.charCodeAt(i) !== COLON) return undefined;
+    i = skipValue(text, skipSpace(text, i + 1));
+    if (i < 0) return undefined;
+    i = skipSpace(text, i);
+    const c = text.charCodeAt(i);
+    if (c === RBRACE) return repeated;
+    if (c !== COMMA) return undefined;
+    i = skipSpace(text, i + 1);
+  }
+}
