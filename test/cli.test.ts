@@ -689,6 +689,9 @@ describe('the stowage command', () => {
     expect(r.code, r.stderr).toBe(0);
     for (const table of ['identifies', 'users', 'tracks', 'audience_entered', 'audience_exited', 'trait_computed']) expect(r.stdout).toContain(table);
     expect(r.stdout).toMatch(/u123\s+true\s+450/);
+    // The tour says what its queries show: u123's identify calls of two computations (it has others), and the rows of anonymous members apart.
+    expect(r.stdout).toContain('engage_default.identifies for u123 (its identify calls of these two):');
+    expect(r.stdout).toMatch(/event_name\s+rows\s+user_ids\s+rows without user_id/);
     // The same tour from another state folder (whose message ids differ): the demo is deterministic.
     const exits = (out: string) => out.slice(out.indexOf('audience_exited (a few'), out.indexOf('first_time_shopper is tri-state'));
     const elsewhere = await stowage(['demo', '--dir', 'demo', '--profiles', '600'], { cwd: tempDir('stowage-demo-') });

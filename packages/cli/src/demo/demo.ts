@@ -131,12 +131,13 @@ async function tour(root: string): Promise<void> {
       console.log(`\n${title}\n`);
       console.log(table(Object.keys(rows[0] ?? { none: '' }), rows.map((r) => Object.values(r).map((v) => (v === null ? '' : String(v))))));
     };
-    await show('engage_default.identifies for u123 (every identify call):', `SELECT user_id, first_time_shopper, total_revenue_180_days, "timestamp" FROM engage_default.identifies WHERE user_id = 'u123' AND (first_time_shopper IS NOT NULL OR total_revenue_180_days IS NOT NULL) ORDER BY "timestamp", total_revenue_180_days NULLS FIRST`);
+    // Its calls of the two computations shown: u123 has identify calls of other traits too, each a row of its own.
+    await show('engage_default.identifies for u123 (its identify calls of these two):', `SELECT user_id, first_time_shopper, total_revenue_180_days, "timestamp" FROM engage_default.identifies WHERE user_id = 'u123' AND (first_time_shopper IS NOT NULL OR total_revenue_180_days IS NOT NULL) ORDER BY "timestamp", total_revenue_180_days NULLS FIRST`);
     await show('engage_default.users for u123 (one row per user, latest values):', `SELECT user_id, first_time_shopper, total_revenue_180_days, favorite_category, orders_count_90_days FROM engage_default.users WHERE user_id = 'u123'`);
     await show('engage_default.audience_exited (a few of the exits of run 2):', `SELECT user_id, audience_key, first_time_shopper FROM engage_default.audience_exited WHERE audience_key = 'first_time_shopper' ORDER BY user_id LIMIT 3`);
     await show('engage_default.users: first_time_shopper is tri-state (true in, false exited, null never in):', `SELECT first_time_shopper, count(*) AS users FROM engage_default.users GROUP BY 1 ORDER BY 1 NULLS LAST`);
     console.log('\n\ndefault, the Storage Actions schema (written as each run is applied; appended, never updated):');
-    await show('default.abandoned_carts, a linked audience: one row per change, cart_id and cart_total mapped out of entity_context:', `SELECT event_name, count(*) AS "rows", count(DISTINCT user_id) AS users FROM "default".abandoned_carts GROUP BY 1 ORDER BY 1`);
+    await show('default.abandoned_carts, a linked audience: one row per change, cart_id and cart_total mapped out of entity_context:', `SELECT event_name, count(*) AS "rows", count(DISTINCT user_id) AS user_ids, count(*) FILTER (WHERE user_id IS NULL) AS "rows without user_id" FROM "default".abandoned_carts GROUP BY 1 ORDER BY 1`);
     await show('default.abandoned_carts for u1 (its entity context is its newest cart, as JSON):', `SELECT personas_computation_run_id AS run, event_name, cart_id, cart_total, left(entity_context, 60) || '…' AS entity_context FROM "default".abandoned_carts WHERE user_id = 'u1' ORDER BY received_at, event_name`);
     await show('default.journey_steps, a journey step (journey_context and journey_metadata as JSON):', `SELECT user_id, event_name, journey_context, left(journey_metadata, 50) || '…' AS journey_metadata FROM "default".journey_steps ORDER BY received_at, user_id LIMIT 3`);
   } finally {
