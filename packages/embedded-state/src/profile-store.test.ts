@@ -383,6 +383,16 @@ describe('EmbeddedProfileStore', () => {
     await store.close();
   });
 
+  it("reads a library caller's mobile ids as a run file's: type \"unknown\" when left out, an empty id or a type of another kind refused", async () => {
+    const store = await open();
+    const typeless = { id: 'm1' } as RunProfile['mobileIds'][number];
+    const { raw } = await apply(store, 'audience', { id: 'r1' }, [profile('a', { mobileIds: [typeless, { id: 'm2', type: 'ios' }] })]);
+    expect(raw.map((c) => c.profile.mobileIds)).toEqual([[{ id: 'm1', type: 'unknown' }, { id: 'm2', type: 'ios' }]]);
+    await expect(apply(store, 'audience', { id: 'r2' }, [profile('b', { mobileIds: [{ id: '', type: 'ios' }] })])).rejects.toThrow('profile "b": mobileIds[0] needs an "id" (a non-empty string)');
+    await expect(apply(store, 'audience', { id: 'r2' }, [profile('b', { mobileIds: [{ id: 'm3', type: 4 as unknown as string }] })])).rejects.toThrow('profile "b": mobileIds[0].type must be a string');
+    await store.close();
+  });
+
   it('keeps the identifiers of a profile for its exit, and hands the current state to a backfill', async () => {
     const store = await open();
     await apply(store, 'audience', { id: 'r1' }, [profile('p1', { userId: null, anonymousIds: ['x1', 'x2'], mobileIds: [{ id: 'idfa', type: 'ios' }] })]);

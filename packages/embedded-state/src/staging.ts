@@ -68,14 +68,19 @@ function shapeProblem(p: RunProfile, seq: number): string | undefined {
   if (p.userId !== undefined && p.userId !== null && typeof p.userId !== 'string') return `${who}: userId must be a string or null`;
   for (const key of ['anonymousIds', 'emails'] as const) if (p[key] !== undefined && p[key] !== null && !isStrings(p[key])) return `${who}: ${key} must be an array of strings`;
   if (p.mobileIds !== undefined && p.mobileIds !== null && !(Array.isArray(p.mobileIds) && p.mobileIds.every((m) => isObject(m) && typeof m.id === 'string'))) return `${who}: mobileIds must be an array of { id, type }`;
+  // As a run file's: an id of nothing would be sent as a device's advertising id.
+  const idless = p.mobileIds?.findIndex((m) => m.id === '') ?? -1;
+  if (idless >= 0) return `${who}: mobileIds[${idless}] needs an "id" (a non-empty string)`;
+  const typeless = p.mobileIds?.findIndex((m) => m.type !== undefined && m.type !== null && typeof m.type !== 'string') ?? -1;
+  if (typeless >= 0) return `${who}: mobileIds[${typeless}].type must be a string`;
   if (p.entityContext !== undefined && p.entityContext !== null && !isObject(p.entityContext)) return `${who}: entityContext must be an object`;
   // As a run file's: a misspelt exit taken for no op at all would be an entry, the opposite of what was meant.
   if (p.op !== undefined && p.op !== null && p.op !== 'enter' && p.op !== 'exit') return `${who}: op must be "enter" or "exit", not ${typeof p.op === 'string' ? JSON.stringify(p.op) : `a ${typeof p.op}`}`;
   // Written as JSON, a function or a symbol is nothing: the trait's value removed, unasked.
   if (typeof p.value === 'function' || typeof p.value === 'symbol') return `${who}: value must be a JSON value (a string, a number, a boolean, an object, an array or null), not a ${typeof p.value}`;
   if (p.entities !== undefined && p.entities !== null && !Array.isArray(p.entities)) return `${who}: entities must be an array of { id, context }`;
-  const idless = p.entities?.findIndex((e) => !isObject(e) || typeof e.id !== 'string' || e.id === '') ?? -1;
-  if (idless >= 0) return `${who}: entities[${idless}] needs an "id" (a non-empty string)`;
+  const entityless = p.entities?.findIndex((e) => !isObject(e) || typeof e.id !== 'string' || e.id === '') ?? -1;
+  if (entityless >= 0) return `${who}: entities[${entityless}] needs an "id" (a non-empty string)`;
   const contextless = p.entities?.findIndex((e) => e.context !== undefined && e.context !== null && !isObject(e.context)) ?? -1;
   if (contextless >= 0) return `${who}: entities[${contextless}].context must be an object`;
   if (p.entities && p.entities.length > 1) {
@@ -190,7 +195,8 @@ function appendProfile(appender: DuckDBAppender, entityAppender: DuckDBAppender,
   // A caller of the library may leave the lists out: NULL, read back as empty.
   const anonymousIds = jsonText(p, 'anonymousIds', p.anonymousIds);
   const emails = jsonText(p, 'emails', p.emails);
-  const mobileIds = jsonText(p, 'mobileIds', p.mobileIds);
+  // Each as a run file's is read: its type "unknown" when left out (`context.device.type` of its calls), no other key.
+  const mobileIds = jsonText(p, 'mobileIds', p.mobileIds?.map((m) => ({ id: m.id, type: m.type ?? 'unknown' })));
   const value = p.value === null ? null : jsonText(p, 'value', p.value, true);
   const context = p.entityContext ? contextText(p, p.entityContext) : undefined;
   const entities = p.entities?.map((e, i) => ({ id: e.id, context: contextText(p, e.context ?? {}, `entities[${i}].context`) }));
