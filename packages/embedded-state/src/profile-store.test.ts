@@ -393,6 +393,23 @@ describe('EmbeddedProfileStore', () => {
     await store.close();
   });
 
+  it("keeps a profile's identifiers that a later-completed run stated when an older run of another computation lists it: its later calls go to them", async () => {
+    const store = await open();
+    const at = (day: number) => `2026-11-${day}T10:00:00.000Z`;
+    // vip, completed on the 22nd, knows p1 as u1; ltv, completed on the 21st (applied after), knew p1 as a1 alone.
+    await apply(store, 'audience', { computation: 'vip', id: 'v1', completedAt: at(22) }, [profile('p1', { userId: 'u1', anonymousIds: ['a1'] })]);
+    const late = await apply(store, 'trait', { computation: 'ltv', id: 'l1', completedAt: at(21) }, [profile('p1', { userId: null, anonymousIds: ['a1'], value: 5 })]);
+    expect(late.raw.map((c) => [c.kind, c.profile.userId])).toEqual([['changed', 'u1']]);
+    // The exit goes to u1, whom the warehouse holds as a member (it went to no one).
+    const exit = await apply(store, 'audience', { computation: 'vip', id: 'v2', completedAt: at(23) }, []);
+    expect(exit.raw.map((c) => [c.kind, c.profile.userId])).toEqual([['exited', 'u1']]);
+    // A run completed as late or later states them anew, a userId lost with them.
+    await apply(store, 'trait', { computation: 'ltv', id: 'l2', completedAt: at(23) }, [profile('p1', { userId: null, anonymousIds: ['a2'], value: 6 })]);
+    const now = await apply(store, 'trait', { computation: 'ltv', id: 'l3', completedAt: at(24) }, [profile('p1', { userId: null, anonymousIds: ['a2'], value: 7 })]);
+    expect(now.raw.map((c) => [c.profile.userId, c.profile.anonymousIds])).toEqual([[null, ['a2']]]);
+    await store.close();
+  });
+
   it('keeps the identifiers of a profile for its exit, and hands the current state to a backfill', async () => {
     const store = await open();
     await apply(store, 'audience', { id: 'r1' }, [profile('p1', { userId: null, anonymousIds: ['x1', 'x2'], mobileIds: [{ id: 'idfa', type: 'ios' }] })]);

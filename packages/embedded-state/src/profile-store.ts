@@ -128,14 +128,23 @@ export class EmbeddedProfileStore implements ProfileStore {
       const content = await runContentMark(this.db, header.kind);
       const compared = attempt ? compareContent(attempt.content, content) : 'none';
       if (compared === 'other') throw new StowageError(otherContentMessage(header, attempt!.content!, content));
+      // Profiles whose identifiers a run that completed after this one stated (of another
+      // computation, applied before it): they keep theirs. Taken back to what this older run
+      // lists (a userId not known yet), every later change of every computation would go to the
+      // older ids: an exit sent to nobody, the user left `true` in `users` for good.
+      await this.db.run(
+        'CREATE OR REPLACE TEMP TABLE run_newer_ids AS SELECT p.profile_id FROM profiles p WHERE p.space = $1 AND p.ids_at > $2 AND p.profile_id IN (SELECT profile_id FROM run_rows)',
+        [space, header.completedAt],
+      );
       // Profiles that gain identifiers (emails get no calls), before their rows are replaced.
       if (sink.restate) await this.db.run(gainedIds(sink.restateIds ?? { anonymous: true, mobile: true }), [space]);
       // Replace, not upsert: an upsert holds an index of every key in memory, which a run of a
       // million profiles with kilobyte contexts cannot afford; a delete and an append spill to disk.
-      await this.db.run('DELETE FROM profiles WHERE space = $1 AND profile_id IN (SELECT profile_id FROM run_rows)', [space]);
+      const taken = 'profile_id IN (SELECT profile_id FROM run_rows) AND profile_id NOT IN (SELECT profile_id FROM run_newer_ids)';
+      await this.db.run(`DELETE FROM profiles WHERE space = $1 AND ${taken}`, [space]);
       await this.db.run(
-        'INSERT INTO profiles (space, profile_id, user_id, anonymous_ids, emails, mobile_ids) SELECT $1, profile_id, user_id, anonymous_ids, emails, mobile_ids FROM run_rows',
-        [space],
+        `INSERT INTO profiles (space, profile_id, user_id, anonymous_ids, emails, mobile_ids, ids_at) SELECT $1, profile_id, user_id, anonymous_ids, emails, mobile_ids, $2 FROM run_rows WHERE ${taken}`,
+        [space, header.completedAt],
       );
       const diffParams = !linked ? [space, computation] : inPlace ? [space, computation, EMPTY_CONTEXT_HASH] : [space, computation, EMPTY_CONTEXT_HASH, contexts.end];
       await this.db.run(`CREATE OR REPLACE TEMP TABLE run_changes AS ${placedDiffQuery(kind, header.kind, inPlace)}`, diffParams);
@@ -207,7 +216,7 @@ export class EmbeddedProfileStore implements ProfileStore {
       await this.db.run('DROP TABLE IF EXISTS run_rows').catch(() => undefined);
       await this.db.run('DROP TABLE IF EXISTS run_entities').catch(() => undefined);
       await this.db.run('DROP TABLE IF EXISTS run_changes').catch(() => undefined);
-      for (const table of ['run_entity_changes', 'run_kept', 'run_entities_kept', 'run_new_ids']) await this.db.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+      for (const table of ['run_entity_changes', 'run_kept', 'run_entities_kept', 'run_new_ids', 'run_newer_ids']) await this.db.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
     }
   }
 
@@ -493,7 +502,7 @@ function gainedIds(to: { anonymous: boolean; mobile: boolean }): string {
   const anonymous = `(r.user_id IS NULL AND r.anonymous_ids IS DISTINCT FROM p.anonymous_ids AND NOT coalesce(list_has_all(from_json(coalesce(p.anonymous_ids, '[]'), '["VARCHAR"]'), from_json(coalesce(r.anonymous_ids, '[]'), '["VARCHAR"]')), true))`;
   const mobile = `(r.mobile_ids IS DISTINCT FROM p.mobile_ids AND NOT coalesce(list_has_all(${mobileIds('p.mobile_ids')}, ${mobileIds('r.mobile_ids')}), true))`;
   return `CREATE OR REPLACE TEMP TABLE run_new_ids AS SELECT r.profile_id FROM run_rows r JOIN profiles p ON p.space = $1 AND p.profile_id = r.profile_id
-  WHERE (r.user_id IS NOT NULL AND r.user_id IS DISTINCT FROM p.user_id)${to.anonymous ? ` OR ${anonymous}` : ''}${to.mobile ? ` OR ${mobile}` : ''}`;
+  WHERE r.profile_id NOT IN (SELECT profile_id FROM run_newer_ids) AND ((r.user_id IS NOT NULL AND r.user_id IS DISTINCT FROM p.user_id)${to.anonymous ? ` OR ${anonymous}` : ''}${to.mobile ? ` OR ${mobile}` : ''})`;
 }
 
 /** The current value of each audience and computed trait of a space (`$1`), as changes from nothing, with each profile's identifiers as they are. */

@@ -8,6 +8,10 @@ export const STATE_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS profiles (
      space VARCHAR, profile_id VARCHAR, user_id VARCHAR, anonymous_ids VARCHAR, emails VARCHAR, mobile_ids VARCHAR
      /* key: space, profile_id */)`,
+  // When the identifiers a profile holds were stated: the completion time of the run that gave
+  // them. A run that completed before it (of another computation: a computation's own runs apply
+  // in order) keeps them; rows written before have none, and any run replaces them.
+  `ALTER TABLE profiles ADD COLUMN IF NOT EXISTS ids_at VARCHAR`,
   `CREATE TABLE IF NOT EXISTS memberships (
      space VARCHAR, computation VARCHAR, profile_id VARCHAR, kind VARCHAR, value VARCHAR, version BIGINT,
      run_id VARCHAR, updated_at VARCHAR, context VARCHAR
