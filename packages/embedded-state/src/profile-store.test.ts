@@ -390,6 +390,7 @@ describe('EmbeddedProfileStore', () => {
     expect(raw.map((c) => c.profile.mobileIds)).toEqual([[{ id: 'm1', type: 'unknown' }, { id: 'm2', type: 'ios' }]]);
     await expect(apply(store, 'audience', { id: 'r2' }, [profile('b', { mobileIds: [{ id: '', type: 'ios' }] })])).rejects.toThrow('profile "b": mobileIds[0] needs an "id" (a non-empty string)');
     await expect(apply(store, 'audience', { id: 'r2' }, [profile('b', { mobileIds: [{ id: 'm3', type: 4 as unknown as string }] })])).rejects.toThrow('profile "b": mobileIds[0].type must be a string');
+    await expect(apply(store, 'audience', { id: 'r2' }, [profile('b', { mobileIds: [{ id: 'm3', type: 'ios' }, { id: 'm4', type: 'ios' }, { id: 'm3', type: 'android' }] })])).rejects.toThrow('profile "b": mobileIds[2]: the id "m3" is listed twice');
     await store.close();
   });
 

@@ -73,6 +73,9 @@ function shapeProblem(p: RunProfile, seq: number): string | undefined {
   if (idless >= 0) return `${who}: mobileIds[${idless}] needs an "id" (a non-empty string)`;
   const typeless = p.mobileIds?.findIndex((m) => m.type !== undefined && m.type !== null && typeof m.type !== 'string') ?? -1;
   if (typeless >= 0) return `${who}: mobileIds[${typeless}].type must be a string`;
+  // As a run file's: its calls' message ids are made from the id alone, and which type the warehouse kept would be a guess.
+  const twice = p.mobileIds?.findIndex((m, i) => p.mobileIds!.findIndex((o) => o.id === m.id) < i) ?? -1;
+  if (twice >= 0) return `${who}: mobileIds[${twice}]: the id ${JSON.stringify(p.mobileIds![twice]!.id)} is listed twice`;
   if (p.entityContext !== undefined && p.entityContext !== null && !isObject(p.entityContext)) return `${who}: entityContext must be an object`;
   // As a run file's: a misspelt exit taken for no op at all would be an entry, the opposite of what was meant.
   if (p.op !== undefined && p.op !== null && p.op !== 'enter' && p.op !== 'exit') return `${who}: op must be "enter" or "exit", not ${typeof p.op === 'string' ? JSON.stringify(p.op) : `a ${typeof p.op}`}`;

@@ -42,6 +42,7 @@ describe('parseRunProfile', () => {
     expect(parseRunProfile({ userId: 'u1', mobileIds: [{ id: 'm1' }, { advertisingId: 'm2' }] })).toMatch(/^mobileIds\[1\] has an unknown key "advertisingId"/);
     expect(parseRunProfile({ userId: 'u1', mobileIds: [{ id: 7, type: 'ios' }] })).toBe('mobileIds[0] needs an "id" (a non-empty string)');
     expect(parseRunProfile({ userId: 'u1', mobileIds: [{ id: 'm1', type: 1 }] })).toBe('mobileIds[0].type must be a string');
+    expect(parseRunProfile({ userId: 'u1', mobileIds: [{ id: 'm1', type: 'ios' }, { id: 'm1', type: 'android' }] })).toBe('mobileIds[1]: the id "m1" is listed twice');
     // What the fields take is read as before: one id or a list, nulls and empty strings as none.
     expect(parseRunProfile({ anonymousId: 'a-1', anonymousIds: ['a-2', null, 'a-1', ''], email: null, mobileIds: [{ id: 'm1' }, { id: 'm2', type: 'ios' }] })).toMatchObject({
       profileId: 'a-2', anonymousIds: ['a-2', 'a-1'], emails: [], mobileIds: [{ id: 'm1', type: 'unknown' }, { id: 'm2', type: 'ios' }],

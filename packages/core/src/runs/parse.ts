@@ -40,6 +40,8 @@ function mobileIdList(input: unknown): MobileId[] | string {
     if (unknown) return unknown;
     if (typeof m.id !== 'string' || m.id === '') return `mobileIds[${i}] needs an "id" (a non-empty string)`;
     if (m.type !== undefined && m.type !== null && typeof m.type !== 'string') return `mobileIds[${i}].type must be a string`;
+    // Its calls' message ids are made from the id alone: which of two types the warehouse keeps would be a guess.
+    if (out.some((o) => o.id === m.id)) return `mobileIds[${i}]: the id ${JSON.stringify(m.id)} is listed twice`;
     out.push({ id: m.id, type: typeof m.type === 'string' ? m.type : 'unknown' });
   }
   return out;
