@@ -138,6 +138,8 @@ export class ActionWriter {
   private readonly writer: TableWriter;
   /** Existing schemas confirmed in this session (an override schema is checked, never created). */
   private readonly existing = new Set<string>();
+  /** The longest name, in UTF-8 bytes, the warehouse keeps whole (`IdentifierRules.maxLength`). */
+  private readonly maxNameBytes: number;
   /** Everything this writer did in its session, added up (the engine's history reads it). */
   readonly totals = { rows: {} as Record<string, number>, refused: 0, duplicates: 0, casts: 0, rejects: 0, notices: [] as string[] };
 
@@ -156,6 +158,7 @@ export class ActionWriter {
   ) {
     this.names = new ColumnNamer(dialect.identifiers);
     this.writer = new TableWriter(driver, dialect, capabilities);
+    this.maxNameBytes = dialect.identifiers.maxLength;
   }
 
   /** Writes for this state only: the space's own schema, once another state took it, is refused (`TableWriter.claimFor`). */
@@ -207,7 +210,7 @@ export class ActionWriter {
         refuse(i, 400, `the table or schema name ${scope}`);
         continue;
       }
-      const unfit = this.schemaProblem(p.schema);
+      const unfit = this.schemaLengthProblem(p.schema) ?? this.schemaProblem(p.schema);
       if (unfit) {
         refuse(i, 400, `the schema ${unfit}`);
         continue;
@@ -371,6 +374,19 @@ export class ActionWriter {
     this.totals.rejects += out.rejects;
     this.totals.notices.push(...out.notices);
     return out;
+  }
+
+  /**
+   * A schema name longer than the warehouse keeps: PostgreSQL and Redshift cut it, without an
+   * error, to its first bytes, which may be another schema's whole name (two long space names
+   * that share them wrote into one schema), and the answer named a schema that is not there. A
+   * table name is cut with a hash of the whole (`applyIdentifierRules`); a schema is the caller's
+   * to name, as the configuration says of an activation's.
+   */
+  private schemaLengthProblem(schema: string): string | undefined {
+    const bytes = Buffer.byteLength(schema);
+    if (bytes <= this.maxNameBytes) return undefined;
+    return `"${schema}" is ${bytes} bytes, longer than the ${this.maxNameBytes} a schema name holds in this warehouse, which would cut it (perhaps to another schema's name); use a shorter name`;
   }
 
   private async schemaExists(schema: string): Promise<boolean> {

@@ -42,5 +42,25 @@ export function storageActionsScope(dut: DestinationUnderTest): void {
       for (const schema of ['other', 'other.t', 'other.x', 't']) expect(await h.schemaExists(schema)).toBe(false);
       await h.close();
     });
+
+    it('refuses, event by event, a schema longer than the warehouse keeps, which it would cut to another name', async () => {
+      const h = await Harness.create(dut);
+      const destination = new (actionsCore().Destination)(dut.destination.definition as never);
+      const { maxLength } = dut.destination.dialect.identifiers;
+      // Cut to its first maxLength bytes (PostgreSQL, Redshift), it is this schema's name.
+      const kept = `s${'x'.repeat(maxLength - 1)}`;
+      const event = (messageId: string, space: string) => ({
+        type: 'track', event: 'Audience Entered', messageId, userId: 'u1', receivedAt: '2026-11-23T10:00:00.000Z',
+        properties: { audience_key: 'vip' },
+        context: { personas: { computation_key: 'vip', computation_id: 'aud_vip', computation_run_id: 'r1', event_emitter_id: 'act_x', space_name: space } },
+      });
+      const mapping = { ...actionsCore().defaultValues(sendCustomEventFields as never), event: 'members', properties: audienceColumns };
+      const results = await destination.executeBatch('sendCustomEvent', { events: [event('long', `${kept}y`), event('ok', 'default')] as never, mapping: mapping as never, settings: h.settings as never });
+      expect(results.map((r) => r.status)).toEqual([400, 200]);
+      expect((results[0] as { errormessage?: string }).errormessage).toMatch(new RegExp(`^the schema "${kept}y" is ${maxLength + 1} bytes, longer than the ${maxLength} a schema name holds`));
+      expect(await h.schemaExists(kept)).toBe(false);
+      expect(await h.rows('members', ['id'], ['id'], 'wh', 'default')).toEqual([{ id: 'ok' }]);
+      await h.close();
+    });
   });
 }
