@@ -324,7 +324,8 @@ export class ActionWriter {
     const held = nulls;
     for (const key of Object.keys(properties)) {
       const value = properties[key];
-      if (value === undefined) continue;
+      // No value, as a function is (`ColumnNamer.forEachLeaf`).
+      if (value === undefined || typeof value === 'function') continue;
       if (value === null || typeof value !== 'object' || Array.isArray(value)) {
         const column = this.placed(this.names.column(key));
         if (value !== null && key !== column && PRESET_COLUMNS.has(column) && properties[column] === null) collisions.push({ ...where, column, value });

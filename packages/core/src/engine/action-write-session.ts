@@ -622,7 +622,9 @@ function withDeclaredColumns(payload: Record<string, unknown>, declared: readonl
   if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) return payload;
   let filled: Record<string, unknown> | undefined;
   for (const key of declared) {
-    if ((properties as Record<string, unknown>)[key] !== undefined) continue;
+    // A function found through an object's prototype (`@path` to `constructor`, a key the context lacks) is nothing too.
+    const value = (properties as Record<string, unknown>)[key];
+    if (value !== undefined && typeof value !== 'function') continue;
     filled ??= { ...(properties as Record<string, unknown>) };
     filled[key] = null;
   }

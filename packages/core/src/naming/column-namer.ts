@@ -95,7 +95,9 @@ export class ColumnNamer {
   private walk(values: Record<string, unknown>, parent: PathNode, depth: number, visit: LeafVisitor): void {
     for (const key of Object.keys(values)) {
       const leaf = values[key];
-      if (leaf === undefined) continue;
+      // A function is no value: the mapping kit's path through an object's prototype finds one
+      // (`constructor` of a context that lacks the key), which a payload sent as JSON would not hold.
+      if (leaf === undefined || typeof leaf === 'function') continue;
       const node = this.child(parent, key);
       if (leaf !== null && typeof leaf === 'object') {
         if (Array.isArray(leaf) || depth + 1 >= MAX_FLATTEN_DEPTH) visit(this.columnOf(node), exactJsonText(leaf));

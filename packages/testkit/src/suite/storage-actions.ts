@@ -186,6 +186,25 @@ export function storageActions(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it("finds nothing, and makes no column, where a path names a member every object has (constructor, toString) that the entity context lacks, compiled or not", async () => {
+      const team = { '@path': '$.properties.data_graph_entity_context.constructor' };
+      for (const columns of [{ team, ts: { '@path': '$.properties.data_graph_entity_context.toString' } }, { team, t: { '@template': '{{userId}}' } }]) {
+        const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'drivers', columns } } });
+        // Read as the object's own prototype's function, it made a text column and counted a cast for each event.
+        const first = await h.run({ computation: 'carts', id: 'r1', completedAt: at(0) }, [{ userId: 'u1', entityContext: { driver: 'x' } }]);
+        expect(first.writes[0]).toMatchObject({ status: 'Success', casts: 0 });
+        expect(await h.columns('drivers', 'wh', 'default')).not.toEqual(expect.arrayContaining(['team']));
+        expect(await h.columns('drivers', 'wh', 'default')).not.toEqual(expect.arrayContaining(['ts']));
+        await h.run({ computation: 'carts', id: 'r2', completedAt: at(1) }, [{ userId: 'u1', entityContext: { driver: 'x' } }, { userId: 'u2', entityContext: { constructor: 'Ferrari' } }, { userId: 'u3' }]);
+        expect(await h.rows('drivers', ['user_id', 'team'], ['user_id'], 'wh', 'default')).toEqual([
+          { user_id: 'u1', team: null },
+          { user_id: 'u2', team: 'Ferrari' },
+          { user_id: 'u3', team: null },
+        ]);
+        await h.close();
+      }
+    });
+
     it('writes entity added and associated entity removed rows for a member whose entities change', async () => {
       const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } } });
       await h.run({ computation: 'carts', id: 'r1', completedAt: at(0) }, [{ userId: 'u1', entities: [{ id: 'c1', context: { cart_id: 'c1' } }] }]);
