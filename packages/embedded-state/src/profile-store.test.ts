@@ -659,8 +659,9 @@ describe('a profile state another process holds', () => {
       const told: Array<string | undefined> = [];
       // A StowageError, as library.md says of the errors a caller can act on (it was a plain Error).
       await expect(EmbeddedProfileStore.open(dir, 300)).rejects.toBeInstanceOf(StowageError);
-      await expect(EmbeddedProfileStore.open(dir, 300, { onWait: (h) => told.push(h) })).rejects.toThrow(new RegExp(`^The profile state in .* is held by another process \\(${holder.pid}: another Stowage command, a long run or a sync's backfill, or a program that opened state\\.duckdb\\); it kept it 0 s without letting go\\. Nothing was applied or changed`));
-      expect(told).toEqual([String(holder.pid)]);
+      await expect(EmbeddedProfileStore.open(dir, 300, { onWait: (h) => told.push(h) })).rejects.toThrow(new RegExp(`^The profile state in .* is held by another process \\(${holder.pid}: another Stowage command, a long run or a sync's backfill, or a program that opened state\\.duckdb\\); it kept it \\d+ s without letting go(, after \\d+ s of waiting in all for the commands ahead of this one)?\\. Nothing was applied or changed`));
+      // On a busy machine the first open's turn may still be ahead of the second's: told too.
+      expect(told).toContain(String(holder.pid));
     } finally {
       holder.kill('SIGKILL');
     }
