@@ -126,7 +126,7 @@ it('serve does not write again, retry after retry, queued events that only a cha
   child.kill('SIGTERM');
   expect(await new Promise((resolve) => child.on('close', resolve))).toBe(0);
   const retries = JSON.parse((await stowage(['history', '--json'], { cwd: dir })).stdout).syncs.filter((s: { trigger: string }) => s.trigger === 'retry');
-  expect(retries.map((s: { status: string; notices: string[] }) => [s.status, s.notices])).toEqual([['Partial', ['1 events stay queued: activation "a" is not configured (configure it again, under that name, to write them)']]]);
+  expect(retries.map((s: { status: string; notices: string[] }) => [s.status, s.notices])).toEqual([['Partial', ['1 event stays queued: activation "a" is not configured (configure it again, under that name, to write them)']]]);
   expect(out).not.toMatch(/next retry/);
 }, 60_000);
 

@@ -419,9 +419,9 @@ export class ActionWriteSession {
     const told = this.heldNotices.get(key);
     if (told) {
       told.count += events;
-      this.record.notices[told.index] = `${told.count} events stay queued: ${key}`;
+      this.record.notices[told.index] = stayQueued(told.count, key);
     } else {
-      this.heldNotices.set(key, { index: this.record.notices.push(`${events} events stay queued: ${key}`) - 1, count: events });
+      this.heldNotices.set(key, { index: this.record.notices.push(stayQueued(events, key)) - 1, count: events });
     }
   }
 
@@ -617,6 +617,9 @@ export class ActionWriteSession {
  * anonymous member's user id) holds it as null: the column is still the mapping's, and the
  * leaves of another mapped object are not flattened into it (`ActionWriter.placeProperties`).
  */
+/** The notice of events held back for a reason: `1 event stays queued: …`, `40,000 events stay queued: …`. */
+const stayQueued = (events: number, reason: string): string => `${events.toLocaleString('en-US')} ${events === 1 ? 'event stays' : 'events stay'} queued: ${reason}`;
+
 function withDeclaredColumns(payload: Record<string, unknown>, declared: readonly string[]): Record<string, unknown> {
   const properties = payload.properties;
   if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) return payload;

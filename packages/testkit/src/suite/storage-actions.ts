@@ -570,7 +570,7 @@ export function storageActions(dut: DestinationUnderTest): void {
       // The missing schema holds back its own activation only: the other one is written.
       expect(result.activations.find((a) => a.activation === 'there')).toMatchObject({ written: 1, refused: 0, table: 'analytics.t' });
       expect(result.writes[0]!.status).toBe('Partial');
-      expect(result.writes[0]!.notices.join('\n')).toMatch(/1 events stay queued: activation "missing": the schema "nowhere" does not exist/);
+      expect(result.writes[0]!.notices.join('\n')).toMatch(/1 event stays queued: activation "missing": the schema "nowhere" does not exist/);
       expect(await h.rows('t', ['user_id'], ['user_id'], 'wh', 'analytics')).toEqual([{ user_id: 'u1' }]);
       expect(await h.schemaExists('nowhere')).toBe(false);
       // Stowage's own tables stay out of a schema it does not own unless they are needed.
@@ -629,7 +629,7 @@ export function storageActions(dut: DestinationUnderTest): void {
         { status: 'Failure', error: expect.stringContaining('stay queued') },
         { status: 'Partial', trigger: 'run r1 (its queue, after a failed write)', rows: { 'default.carts': 2 } },
       ]);
-      expect(run.writes[1]!.notices.join('\n')).toMatch(/1 events stay queued: activation "a": the warehouse refused event \w+ while it took the others of their write \(.+\); fix what it names in the table, then `stowage flush`/);
+      expect(run.writes[1]!.notices.join('\n')).toMatch(/1 event stays queued: activation "a": the warehouse refused event \w+ while it took the others of their write \(.+\); fix what it names in the table, then `stowage flush`/);
       // Its id is kept, so that the next drain tries it alone, one write, rather than splitting its slice again.
       const refusedIds = () => JSON.parse(readFileSync(join(h.dir, '.stowage', 'actions', 'wh', 'default', 'refused.json'), 'utf8')) as string[];
       expect(refusedIds()).toHaveLength(1);
@@ -639,7 +639,7 @@ export function storageActions(dut: DestinationUnderTest): void {
       expect(again!.record).toMatchObject({ status: 'Partial', calls: 0 });
       expect(again!.activations).toEqual([expect.objectContaining({ activation: 'a', written: 0, queued: 1 })]);
       expect(refusedIds()).toHaveLength(1);
-      expect(again!.record.notices.join('\n')).toMatch(/1 events stay queued: activation "a": the warehouse refused event/);
+      expect(again!.record.notices.join('\n')).toMatch(/1 event stays queued: activation "a": the warehouse refused event/);
       expect(await h.rows('carts', ['user_id', 'cart_id'], ['user_id'], 'wh', 'default')).toEqual([
         { user_id: 'u1', cart_id: 'c1' },
         { user_id: 'u3', cart_id: 'c3' },
@@ -745,7 +745,7 @@ export function storageActions(dut: DestinationUnderTest): void {
       const moved = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts', warehouse: 'w2' } }, reuse: { dir: first.dir, settings: good }, more: ['w2'] });
       const [held] = await moved.stowage.flush('wh');
       expect(held!.record.status).toBe('Partial');
-      expect(held!.record.notices.join('\n')).toMatch(/1 events stay queued: activation "a" now writes to warehouse "w2"; these were queued for "wh"/);
+      expect(held!.record.notices.join('\n')).toMatch(/1 event stays queued: activation "a" now writes to warehouse "w2"; these were queued for "wh"/);
       expect(await moved.stowage.flush('w2')).toEqual([expect.objectContaining({ record: expect.objectContaining({ calls: 0 }) })]);
       await moved.close();
       const back = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } }, reuse: { dir: first.dir, settings: good } });
@@ -761,13 +761,13 @@ export function storageActions(dut: DestinationUnderTest): void {
       const moved = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts_v2' } }, reuse: { dir: first.dir, settings: good } });
       const [held] = await moved.stowage.flush('wh');
       expect(held!.record.status).toBe('Partial');
-      expect(held!.record.notices).toEqual(['1 events stay queued: activation "a" now writes to default.carts_v2; these were queued for default.carts (point it back at default.carts to write them there)']);
+      expect(held!.record.notices).toEqual(['1 event stays queued: activation "a" now writes to default.carts_v2; these were queued for default.carts (point it back at default.carts to write them there)']);
       expect(await moved.stowage.strandedActivations()).toEqual([{ warehouse: 'wh', space: 'default', activation: 'a', events: 1, why: 'now writes to default.carts_v2 (queued for default.carts)', fix: 'point it back at default.carts' }]);
       expect([...(await moved.tables('default')).keys()]).not.toContain('carts_v2');
       // A run there starts carts_v2 with the current members, u1 among them, though u1's entry
       // (the same message id) waits in the queue for carts.
       const run = await moved.run({ computation: 'carts', id: 'r2' }, [{ userId: 'u1' }, { userId: 'u2' }]);
-      expect(run.writes.map((w) => w.notices.join('\n')).join('\n')).toContain('1 events stay queued: activation "a" now writes to default.carts_v2; these were queued for default.carts');
+      expect(run.writes.map((w) => w.notices.join('\n')).join('\n')).toContain('1 event stays queued: activation "a" now writes to default.carts_v2; these were queued for default.carts');
       expect(await moved.rows('carts_v2', ['user_id', 'personas_computation_run_id'], ['user_id'], 'wh', 'default')).toEqual([
         { user_id: 'u1', personas_computation_run_id: 'r1' },
         { user_id: 'u2', personas_computation_run_id: 'r2' },
@@ -787,7 +787,7 @@ export function storageActions(dut: DestinationUnderTest): void {
       // Pointed at another computation and table: the carts event must not land there as a vip row.
       const repointed = await Harness.create(dut, { computations, activations: { a: { computation: 'vip', table: 'vips' } }, reuse: { dir: first.dir, settings: good } });
       const run = await repointed.run({ computation: 'vip', id: 'v1' }, [{ userId: 'u2' }]);
-      expect(run.writes.map((w) => w.notices.join('\n')).join('\n')).toMatch(/1 events stay queued: activation "a" now activates computation "vip"; these were queued for "carts"/);
+      expect(run.writes.map((w) => w.notices.join('\n')).join('\n')).toMatch(/1 event stays queued: activation "a" now activates computation "vip"; these were queued for "carts"/);
       expect(await repointed.rows('vips', ['user_id', 'personas_computation_key'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u2', personas_computation_key: 'vip' }]);
       await repointed.close();
       const back = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } }, reuse: { dir: first.dir, settings: good } });
@@ -802,14 +802,14 @@ export function storageActions(dut: DestinationUnderTest): void {
       const renamed = await Harness.create(dut, { computations, activations: { b: { computation: 'vip', table: 'vips' } }, reuse: { dir: first.dir, settings: good } });
       const [held] = await renamed.stowage.flush('wh');
       expect(held!.record.status).toBe('Partial');
-      expect(held!.record.notices.join('\n')).toMatch(/1 events stay queued: activation "a" is not configured/);
+      expect(held!.record.notices.join('\n')).toMatch(/1 event stays queued: activation "a" is not configured/);
       // A run with nothing of its own to write still tries the queue, and the history says so.
       await renamed.run({ computation: 'vip', id: 'v1' }, [{ userId: 'u9' }]);
       const quiet = await renamed.run({ computation: 'vip', id: 'v2' }, [{ userId: 'u9' }]);
       expect(quiet).toMatchObject({ changes: 0, events: 0 });
       expect(quiet.writes).toHaveLength(1);
       expect(quiet.writes[0]!.status).toBe('Partial');
-      expect(quiet.writes[0]!.notices.join('\n')).toMatch(/1 events stay queued: activation "a" is not configured/);
+      expect(quiet.writes[0]!.notices.join('\n')).toMatch(/1 event stays queued: activation "a" is not configured/);
       await renamed.close();
       const back = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } }, reuse: { dir: first.dir, settings: good } });
       const [written] = await back.stowage.flush('wh');
