@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Harness, identify, removeHarnessDirs, testPostgres } from '@stowage/testkit';
-import redshiftOnPostgres from '../src/testing/on-postgres.js';
+import { redshiftOnPostgresUnderTest } from './support/on-postgres-under-test.js';
 import { dialect } from '../src/dialect.js';
 
 const server = await testPostgres();
@@ -10,12 +10,7 @@ afterAll(async () => {
   removeHarnessDirs();
 });
 
-const dut = {
-  destination: redshiftOnPostgres as never,
-  module: '@stowage/destination-redshift/testing/on-postgres',
-  settings: async () => ({ url: await server.freshDatabase(), sslmode: 'disable' }),
-  unreachable: () => ({ url: 'postgres://postgres@127.0.0.1:1/none', sslmode: 'disable', connectTimeoutSeconds: 2 }),
-};
+const dut = redshiftOnPostgresUnderTest(server);
 
 describe("Redshift's message ids", () => {
   it('compare without their trailing blanks, as Redshift compares VARCHAR values', () => {

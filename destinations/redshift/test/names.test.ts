@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Harness, removeHarnessDirs, testPostgres } from '@stowage/testkit';
-import redshiftOnPostgres from '../src/testing/on-postgres.js';
+import { redshiftOnPostgresUnderTest } from './support/on-postgres-under-test.js';
 
 const server = await testPostgres();
 afterEach(() => server.afterEach());
@@ -9,12 +9,7 @@ afterAll(async () => {
   removeHarnessDirs();
 });
 
-const dut = {
-  destination: redshiftOnPostgres as never,
-  module: '@stowage/destination-redshift/testing/on-postgres',
-  settings: async () => ({ url: await server.freshDatabase(), sslmode: 'disable' }),
-  unreachable: () => ({ url: 'postgres://postgres@127.0.0.1:1/none', sslmode: 'disable', connectTimeoutSeconds: 2 }),
-};
+const dut = redshiftOnPostgresUnderTest(server);
 
 describe('Redshift names in the catalog', () => {
   it('finds an existing schema an activation names with capitals where Redshift keeps it, in lower case', async () => {
