@@ -1,16 +1,9 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Harness, identify, removeHarnessDirs, testPostgres } from '@stowage/testkit';
+import { describe, expect, it } from 'vitest';
+import { Harness, identify } from '@stowage/testkit';
 import { redshiftOnPostgresUnderTest } from './support/on-postgres-under-test.js';
 import { dialect } from '../src/dialect.js';
 
-const server = await testPostgres();
-afterEach(() => server.afterEach());
-afterAll(async () => {
-  await server.close();
-  removeHarnessDirs();
-});
-
-const dut = redshiftOnPostgresUnderTest(server);
+const dut = await redshiftOnPostgresUnderTest();
 
 describe("Redshift's message ids", () => {
   it('compare without their trailing blanks, as Redshift compares VARCHAR values', () => {

@@ -1,15 +1,8 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Harness, removeHarnessDirs, testPostgres } from '@stowage/testkit';
+import { describe, expect, it } from 'vitest';
+import { Harness } from '@stowage/testkit';
 import { redshiftOnPostgresUnderTest } from './support/on-postgres-under-test.js';
 
-const server = await testPostgres();
-afterEach(() => server.afterEach());
-afterAll(async () => {
-  await server.close();
-  removeHarnessDirs();
-});
-
-const dut = redshiftOnPostgresUnderTest(server);
+const dut = await redshiftOnPostgresUnderTest();
 
 describe('Redshift names in the catalog', () => {
   it('finds an existing schema an activation names with capitals where Redshift keeps it, in lower case', async () => {

@@ -1,8 +1,19 @@
-import type { DestinationUnderTest, TestPostgres } from '@stowage/testkit';
+import { afterAll, afterEach } from 'vitest';
+import { removeHarnessDirs, testPostgres, type DestinationUnderTest } from '@stowage/testkit';
 import redshiftOnPostgres from '../../src/testing/on-postgres.js';
 
-/** The Redshift destination on a test PostgreSQL server, as the tests beside the suite's use it (conformance.test.ts says what differs). */
-export function redshiftOnPostgresUnderTest(server: TestPostgres): DestinationUnderTest {
+/**
+ * The Redshift destination on a test PostgreSQL server (conformance.test.ts says what differs
+ * from Redshift), for a test file beside the suite's: its databases dropped after each test, the
+ * server and the harnesses' folders let go of after the file.
+ */
+export async function redshiftOnPostgresUnderTest(): Promise<DestinationUnderTest> {
+  const server = await testPostgres();
+  afterEach(() => server.afterEach());
+  afterAll(async () => {
+    await server.close();
+    removeHarnessDirs();
+  });
   return {
     destination: redshiftOnPostgres as never,
     // Child processes (killed syncs) import this same destination by name.
