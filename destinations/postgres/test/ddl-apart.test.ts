@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Destination } from '@stowage/core';
-import { describeDestination, Harness, identify, overriding, testPostgres } from '@stowage/testkit';
+import { describeDestination, expectMembersWrittenAgain, Harness, identify, lostTableQueuedWhileDown, overriding, testPostgres } from '@stowage/testkit';
 // @ts-expect-error: plain JavaScript, for the crash tests' own processes
 import ddlCommits from './support/ddl-commits.mjs';
 
@@ -48,21 +48,9 @@ describe(`postgres committing at each DDL statement, on ${server.label}: a faile
     },
   };
   const dut = { destination: failingLoads, module: '', settings: async () => ({ url: await server.freshDatabase(), ...(server.copy ? {} : { bulkLoad: 'insert' }) }), unreachable: () => ({ url: 'postgres://postgres@127.0.0.1:1/none', connectTimeoutSeconds: 2 }) };
-  const computations = { carts: { type: 'linked_audience' } };
-  const activations = { a: { computation: 'carts', table: 'carts' } };
-  const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString();
 
   it('counts a table it made for a lost one as made again', async () => {
-    const first = await Harness.create(dut, { computations, activations });
-    await first.run({ computation: 'carts', id: 'r1', completedAt: at(0) }, [{ userId: 'u1' }, { userId: 'u2' }]);
-    await first.execute('DROP TABLE "default"."carts"');
-    const good = first.settings;
-    await first.close();
-    // The database replaced while the warehouse was down: the next run's events are queued.
-    const down = await Harness.create(dut, { computations, activations, reuse: { dir: first.dir, settings: good }, warehouse: { settings: dut.unreachable() } });
-    await down.run({ computation: 'carts', id: 'r2', completedAt: at(1) }, [{ userId: 'u1' }, { userId: 'u2' }, { userId: 'u3' }]);
-    await down.close();
-    const h = await Harness.create(dut, { computations, activations, reuse: { dir: first.dir, settings: good } });
+    const h = await lostTableQueuedWhileDown(dut);
     failing = 'carts';
     try {
       const [flushed] = await h.stowage.flush('wh');
@@ -72,14 +60,7 @@ describe(`postgres committing at each DDL statement, on ${server.label}: a faile
     }
     // The table stands, empty: the flush's CREATE committed before its insert failed.
     expect(await h.rows('carts', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([]);
-    const next = await h.run({ computation: 'carts', id: 'r3', completedAt: at(2) }, [{ userId: 'u1' }, { userId: 'u2' }, { userId: 'u3' }, { userId: 'u4' }]);
-    expect(next.notices.join('\n')).toContain('found when another write made it again');
-    expect(await h.rows('carts', ['user_id', 'personas_computation_run_id'], ['user_id'], 'wh', 'default')).toEqual([
-      { user_id: 'u1', personas_computation_run_id: 'r1' },
-      { user_id: 'u2', personas_computation_run_id: 'r1' },
-      { user_id: 'u3', personas_computation_run_id: 'r2' },
-      { user_id: 'u4', personas_computation_run_id: 'r3' },
-    ]);
+    await expectMembersWrittenAgain(h);
     await h.close();
   });
 

@@ -68,4 +68,5 @@ export { testPostgres, type TestPostgres } from './postgres-server.js';
 export { dialectFingerprint } from './child/task.js';
 export { Harness, identify, removeHarnessDirs, track, type DestinationUnderTest, type HarnessOptions, type Rows } from './harness.js';
 export { firstSyncWithARepeat } from './fixtures.js';
+export { expectMembersWrittenAgain, lostTableQueuedWhileDown } from './lost-table.js';
 export { holdingCommits, overriding, writeSameKeysAtOnce } from './overriding-driver.js';

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { actionsCore, sendCustomEventFields, audienceColumns } from '@stowage/core';
 import { Harness, type DestinationUnderTest } from '../harness.js';
+import { expectMembersWrittenAgain, lostTableQueuedWhileDown } from '../lost-table.js';
 
 const computations = {
   carts: { type: 'linked_audience' },
@@ -510,26 +511,10 @@ export function storageActions(dut: DestinationUnderTest): void {
     });
 
     it('writes again the members of a lost table that the queue, written first, made again', async () => {
-      const first = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } } });
-      await first.run({ computation: 'carts', id: 'r1', completedAt: at(0) }, [{ userId: 'u1' }, { userId: 'u2' }]);
-      await first.execute(`DROP TABLE ${dut.destination.dialect.quote('default')}.${dut.destination.dialect.quote('carts')}`);
-      const good = first.settings;
-      await first.close();
-      // The database replaced while the warehouse was down: the next run's events are queued.
-      const down = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } }, reuse: { dir: first.dir, settings: good }, warehouse: { settings: await dut.unreachable(first.dir) } });
-      await down.run({ computation: 'carts', id: 'r2', completedAt: at(1) }, [{ userId: 'u1' }, { userId: 'u2' }, { userId: 'u3' }]);
-      await down.close();
-      const h = await Harness.create(dut, { computations, activations: { a: { computation: 'carts', table: 'carts' } }, reuse: { dir: first.dir, settings: good } });
+      const h = await lostTableQueuedWhileDown(dut);
       const [flushed] = await h.stowage.flush('wh');
       expect(flushed!.record).toMatchObject({ status: 'Success', rows: { 'default.carts': 1 } });
-      const next = await h.run({ computation: 'carts', id: 'r3', completedAt: at(2) }, [{ userId: 'u1' }, { userId: 'u2' }, { userId: 'u3' }, { userId: 'u4' }]);
-      expect(next.notices.join('\n')).toContain('found when another write made it again');
-      expect(await h.rows('carts', ['user_id', 'personas_computation_run_id'], ['user_id'], 'wh', 'default')).toEqual([
-        { user_id: 'u1', personas_computation_run_id: 'r1' },
-        { user_id: 'u2', personas_computation_run_id: 'r1' },
-        { user_id: 'u3', personas_computation_run_id: 'r2' },
-        { user_id: 'u4', personas_computation_run_id: 'r3' },
-      ]);
+      await expectMembersWrittenAgain(h);
       await h.close();
     });
 
