@@ -1198,7 +1198,8 @@ export class Stowage {
     const batcher = new ClassicBatcher(destination.dialect.identifiers, warehouse, Object.values(this.config.spaces[space]!.computations), destination.dialect.keyForComparison?.bind(destination.dialect));
     const log = this.log(warehouse.name, space);
     const stream = classicStream(warehouse.name, space, log.id);
-    let stop = log.end();
+    // Not in the middle of an append: one that fails takes its lines back.
+    let stop = await log.settledEnd();
     let rows = 0;
     const busy = new BusyRetries(this.options.busyDelaysMs);
     const refresh = async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { messageIds } from '../classic/message-ids.js';
 import { CallLog } from './call-log.js';
+import { withFileLock } from './file-lock.js';
 
 async function readAll(log: CallLog, from = { segment: 0, offset: 0 }, batch = 1000) {
   const out: unknown[] = [];
@@ -12,6 +13,31 @@ async function readAll(log: CallLog, from = { segment: 0, offset: 0 }, batch = 1
 }
 
 describe('CallLog', () => {
+  it('gives a reader its end once an append under way has ended: one that fails takes back its whole lines too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'log-'));
+    const log = new CallLog(dir);
+    const kept = await log.append([{ n: 1 }]);
+    let release!: () => void;
+    let appending!: () => void;
+    const begun = new Promise<void>((resolve) => (appending = resolve));
+    // An append in another process, its disk full after a whole line and half of the next.
+    const held = withFileLock(join(dir, '.append.lock'), 'test', async () => {
+      appendFileSync(join(dir, '0000000000.ndjson'), '{"n":2}\n{"n":');
+      appending();
+      await new Promise<void>((resolve) => (release = resolve));
+      truncateSync(join(dir, '0000000000.ndjson'), kept.offset);
+    });
+    await begun;
+    const end = log.settledEnd();
+    let told = false;
+    void end.then(() => (told = true));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(told).toBe(false);
+    release();
+    await held;
+    expect(await end).toEqual(kept);
+  });
+
   it('holds a position where it starts or one of its entries ends, and none past its end or inside an entry', async () => {
     const log = new CallLog(mkdtempSync(join(tmpdir(), 'log-')), 64);
     expect(log.holdsPosition({ segment: 0, offset: 0 })).toBe(true);

@@ -119,11 +119,25 @@ export class CallLog {
       .sort((a, b) => a - b);
   }
 
+  /**
+   * The log's end once no append is under way, as a sync reads up to it. An append that fails
+   * midway (a full disk) takes back the lines it wrote, whole ones too: a reader that stopped
+   * after them would load calls the log then no longer holds (its ledger past the log's end, or
+   * past calls appended later in their place).
+   */
+  settledEnd(): Promise<LogPosition> {
+    return withFileLock(this.appendLock(), `The call log ${this.dir}`, async () => this.end());
+  }
+
+  private appendLock(): string {
+    return join(this.dir, '.append.lock');
+  }
+
   /** Appends entries durably; returns the position after the last one. */
   async append(entries: readonly unknown[]): Promise<LogPosition> {
     if (entries.length === 0) return this.end();
     const data = Buffer.from(entries.map((e) => JSON.stringify(e)).join('\n') + '\n');
-    return withFileLock(join(this.dir, '.append.lock'), `The call log ${this.dir}`, async () => {
+    return withFileLock(this.appendLock(), `The call log ${this.dir}`, async () => {
       const segments = this.segments();
       let segment = segments.at(-1) ?? 0;
       let path = join(this.dir, segmentName(segment));
