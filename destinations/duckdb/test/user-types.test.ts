@@ -36,3 +36,23 @@ describe("DuckDB: a user's identifies with unsigned, huge and second-precision c
     await h.close();
   });
 });
+
+describe("DuckDB: a user's identifies whose user_id is an integer wider than BIGINT", () => {
+  it('refreshes users keyed by it, the marks (text) read as its type, and rebuilds them', async () => {
+    for (const type of ['UBIGINT', 'HUGEINT']) {
+      const h = await Harness.create(dut);
+      await h.execute('CREATE SCHEMA engage_default');
+      await h.execute(`CREATE TABLE engage_default.identifies (id VARCHAR, user_id ${type})`);
+      await h.calls([identify('12', { tier: 'gold' }, { messageId: 'k1', timestamp: '2026-11-23T10:00:00Z' }), identify('18446744073709551615', { tier: 'silver' }, { messageId: 'k2' })]);
+      expect(await h.sync(), type).toMatchObject({ status: 'Success', rows: { users: 2 } });
+      await h.calls([identify('12', { tier: 'platinum' }, { messageId: 'k3', timestamp: '2026-11-24T10:00:00Z' })]);
+      expect(await h.sync(), type).toMatchObject({ status: 'Success' });
+      const users = async () => (await h.rows('users', ['id', 'tier'], ['tier'])).map((r) => [String(r.id), r.tier]);
+      expect(await users(), type).toEqual([['12', 'platinum'], ['18446744073709551615', 'silver']]);
+      await h.execute('DELETE FROM engage_default.users');
+      expect(await h.sync(), type).toMatchObject({ status: 'Success', rows: { users: 2 } });
+      expect(await users(), type).toEqual([['12', 'platinum'], ['18446744073709551615', 'silver']]);
+      await h.close();
+    }
+  });
+});

@@ -47,12 +47,14 @@ const KEPT_PREFIX = '_stowage_kept_';
 
 /**
  * Whether a key column takes the marks (`_stowage_dirty.key`, text) only cast to its own type: a
- * column of another type, or of a form (`uuid`), as a table of the user's may have (`identifies`
- * made with a `bigint` or `uuid` user_id). Compared as they are, every refresh failed (`text =
- * bigint`); compared as text, a mark as sent (`A0EEBC99-…`) missed the column's own spelling.
+ * column of another type, or one read as text that is not text (a `uuid`, DuckDB's `UBIGINT` or
+ * `HUGEINT`: bounds other than a length), as a table of the user's may have (`identifies` made
+ * with a `bigint` or `uuid` user_id). Compared as they are, every refresh failed (`text = bigint`;
+ * DuckDB: cannot compare HUGEINT and VARCHAR); compared as text, a mark as sent (`A0EEBC99-…`)
+ * missed the column's own spelling.
  */
 function takesMarksCast(column: Column | undefined): column is Column {
-  return column !== undefined && (column.type !== 'string' || column.bounds?.format !== undefined);
+  return column !== undefined && (column.type !== 'string' || (column.bounds !== undefined && column.bounds.maxLength === undefined));
 }
 
 /** A source column a latest-value table carries; `castTo`, the table's own type where it differs (and holds every value). */
