@@ -394,6 +394,16 @@ describe('EmbeddedProfileStore', () => {
     await store.close();
   });
 
+  it("reads a library caller's empty identifiers as a run file's: none (a call with no identifier at all landed)", async () => {
+    const store = await open();
+    const { raw } = await apply(store, 'audience', { id: 'r1' }, [profile('a', { userId: '', anonymousIds: ['', 'x1'], emails: ['', 'a@x'] }), profile('b', { userId: null, anonymousIds: [''] })]);
+    expect(raw.map((c) => [c.profile.profileId, c.profile.userId, c.profile.anonymousIds, c.profile.emails])).toEqual([
+      ['a', null, ['x1'], ['a@x']],
+      ['b', null, [], []],
+    ]);
+    await store.close();
+  });
+
   it("keeps a profile's identifiers that a later-completed run stated when an older run of another computation lists it: its later calls go to them", async () => {
     const store = await open();
     const at = (day: number) => `2026-11-${day}T10:00:00.000Z`;

@@ -195,9 +195,11 @@ function appendContext(appender: DuckDBAppender, texts: TextFile, text: string |
 function appendProfile(appender: DuckDBAppender, entityAppender: DuckDBAppender, texts: TextFile, seq: number, p: RunProfile): void {
   checkIdentifiers(p, seq);
   // Every field's text first: a field refused leaves no row half appended.
-  // A caller of the library may leave the lists out: NULL, read back as empty.
-  const anonymousIds = jsonText(p, 'anonymousIds', p.anonymousIds);
-  const emails = jsonText(p, 'emails', p.emails);
+  // A caller of the library may leave the lists out: NULL, read back as empty. An empty string
+  // counts as no id, as a run file's does: kept, it made calls with no identifier at all (rows
+  // of identifies and tracks whose user_id and anonymous_id are both null).
+  const anonymousIds = jsonText(p, 'anonymousIds', p.anonymousIds?.filter((id) => id !== ''));
+  const emails = jsonText(p, 'emails', p.emails?.filter((email) => email !== ''));
   // Each as a run file's is read: its type "unknown" when left out (`context.device.type` of its calls), no other key.
   const mobileIds = jsonText(p, 'mobileIds', p.mobileIds?.map((m) => ({ id: m.id, type: m.type ?? 'unknown' })));
   const value = p.value === null ? null : jsonText(p, 'value', p.value, true);
@@ -207,7 +209,7 @@ function appendProfile(appender: DuckDBAppender, entityAppender: DuckDBAppender,
   const journeyMetadata = jsonText(p, 'journeyMetadata', p.journeyMetadata);
   appender.appendBigInt(BigInt(seq));
   appender.appendVarchar(p.profileId);
-  appendText(appender, p.userId);
+  appendText(appender, p.userId === '' ? null : p.userId);
   appendText(appender, anonymousIds);
   appendText(appender, emails);
   appendText(appender, mobileIds);
