@@ -69,7 +69,27 @@ export class History {
     this.generation = new RegExp(`^${basename(file, '.ndjson').replace(/[^A-Za-z0-9_]/g, '\\$&')}-(\\d{10})\\.ndjson$`);
   }
 
+  /**
+   * Ends that could not be written (`recordEnd`), each written before the next line that can be:
+   * left out, a sync's record stayed Running in the file for as long as its process lived (a
+   * `serve` of months), though the sync had ended.
+   */
+  private readonly unwrittenEnds: SyncRecord[] = [];
+
   private append(line: string): void {
+    while (this.unwrittenEnds.length > 0) {
+      try {
+        this.appendLine(JSON.stringify(this.unwrittenEnds[0]));
+      } catch {
+        // Still no room: the line itself may fail as well, and says so to its caller.
+        break;
+      }
+      startedHere.delete(this.unwrittenEnds.shift()!.id);
+    }
+    this.appendLine(line);
+  }
+
+  private appendLine(line: string): void {
     if (!this.folderMade) makeFolder(dirname(this.file));
     this.folderMade = true;
     this.setAsideIfFull();
@@ -180,13 +200,15 @@ export class History {
    * A sync's or write's end. One that cannot be written here (the state folder's disk full) does
    * not hide what it did: thrown, it was told as a sync that never began ("not synced"), after
    * batches had committed. The entry is handed back all the same, a Failure that says so and
-   * what stands (`stands`): the history shows it interrupted, with the counts of its last progress.
+   * what stands (`stands`): the history shows it unfinished (Running, or interrupted once the
+   * process is gone), with the counts of its last progress, until the end is written with the
+   * next line this process writes there (`unwrittenEnds`).
    */
   recordEnd(entry: SyncRecord, stands: string): void {
     try {
       this.record(entry);
     } catch (error) {
-      const told = `which shows it interrupted: ${stands}`;
+      const told = `which shows it unfinished until this process writes there again: ${stands}`;
       // Said once: one that failed on the same disk already says what to do about it.
       if (entry.error === undefined) {
         const message = (error as Error).message ?? String(error);
@@ -197,6 +219,8 @@ export class History {
         entry.error = `${entry.error}; nor could its end be written to the history, ${told}`;
       }
       entry.status = 'Failure';
+      // Written with the next line that can be; meanwhile this process reads it so.
+      this.unwrittenEnds.push({ ...entry });
     }
   }
 
@@ -247,7 +271,11 @@ export class History {
       }
       if (this.generations().join() === before.join()) break;
     }
-    return records;
+    if (this.unwrittenEnds.length === 0) return records;
+    // Its start may be unreadable too (the file replaced): the end holds the whole record.
+    const ended = new Map(this.unwrittenEnds.map((r) => [r.id, r]));
+    const found = records.map((r) => ended.get(r.id) ?? r);
+    return [...found, ...this.unwrittenEnds.filter((r) => !records.some((f) => f.id === r.id))];
   }
 
   /** The lines of one file, parsed (a torn line left out). */
