@@ -170,3 +170,30 @@ describe('the history over years', () => {
     expect(read).toEqual(Array.from({ length: read.length }, (_, i) => 101 - read.length + i));
   });
 });
+
+describe('the end of a sync that cannot be written', () => {
+  it("says why, where the sync failed on something else (the disk's error was left out: nothing told why its end is missing)", () => {
+    const file = join(dir, 'unwritable.ndjson');
+    const history = new History(file);
+    const record = history.start('wh', 'classic', 'manual');
+    // Its file made unwritable while the sync ran (a folder in its place).
+    rmSync(file);
+    mkdirSync(file);
+    record.status = 'Failure';
+    record.error = 'Cannot connect to db.example.com:5432: connect ECONNREFUSED';
+    history.recordEnd(record, 'what stands');
+    expect(record.error).toMatch(/^Cannot connect to db\.example\.com:5432: connect ECONNREFUSED; nor could its end be written to the history \(EISDIR: illegal operation on a directory.*\), which shows it unfinished until this process writes there again: what stands$/);
+    // The same disk's failure, already said, is not said twice.
+    const again = history.draft('wh', 'classic', 'manual');
+    let said: unknown;
+    try {
+      history.record(again);
+    } catch (error) {
+      said = error;
+    }
+    again.error = (said as Error).message;
+    history.recordEnd(again, 'what stands');
+    expect(again.error).toBe(`${(said as Error).message}; nor could its end be written to the history, which shows it unfinished until this process writes there again: what stands`);
+    rmSync(file, { recursive: true });
+  });
+});

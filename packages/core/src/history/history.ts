@@ -209,14 +209,17 @@ export class History {
       this.record(entry);
     } catch (error) {
       const told = `which shows it unfinished until this process writes there again: ${stands}`;
-      // Said once: one that failed on the same disk already says what to do about it.
+      const message = (error as Error).message ?? String(error);
+      // The history is kept in the state folder.
+      const full = fullDiskAdvice(error, [dirname(this.file)]);
+      const why = `${message}${full ? `; ${full}` : ''}`;
       if (entry.error === undefined) {
-        const message = (error as Error).message ?? String(error);
-        // The history is kept in the state folder.
-        const full = fullDiskAdvice(error, [dirname(this.file)]);
-        entry.error = `its end could not be written to the history (${message}${full ? `; ${full}` : ''}), ${told}`;
+        entry.error = `its end could not be written to the history (${why}), ${told}`;
       } else {
-        entry.error = `${entry.error}; nor could its end be written to the history, ${told}`;
+        // Said once where the failure was the same disk's, which already says what to do about
+        // it; another (the warehouse unreachable) says nothing of the disk, whose error is told.
+        const same = entry.error.includes(message) || (full !== undefined && entry.error.includes(full));
+        entry.error = `${entry.error}; nor could its end be written to the history${same ? '' : ` (${why})`}, ${told}`;
       }
       entry.status = 'Failure';
       // Written with the next line that can be; meanwhile this process reads it so.
