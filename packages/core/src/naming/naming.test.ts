@@ -98,7 +98,7 @@ describe('ColumnNamer.forEachLeaf', () => {
   it('names the leaves flatten lists, in its order, the first time and from its tree after', () => {
     let deep: Record<string, unknown> = { leaf: 1 };
     for (let i = 0; i < 40; i++) deep = { d: deep };
-    const values = { userAgentData: { mobile: false, brands: [{ brand: 'x' }] }, 'Café Visits': 3, select: 'kw', empty: {}, gone: undefined, nil: null, constructor: 'data', deep };
+    const values = { userAgentData: { mobile: false, brands: [{ brand: 'x' }] }, 'Café Visits': 3, select: 'kw', empty: {}, gone: undefined, nil: null, constructor: 'data', deep, fn: Object, nested: { toString: Object.prototype.toString, kept: 1 } };
     const namer = new ColumnNamer(rules);
     for (const prefix of ['', 'context']) {
       const expected = flatten(values, prefix).map(([path, v]) => [namer.column(path), v]);
