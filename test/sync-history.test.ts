@@ -24,7 +24,7 @@ describe('a sync or write whose history cannot be written', () => {
     const record = await s.sync('local', { onProgress: breakHistory });
     await s.close();
     expect(record).toMatchObject({ status: 'Failure', calls: 2 });
-    expect(record.error).toContain('nor could its end be written to the history, which shows it unfinished until this process writes there again: the calls counted here were loaded');
+    expect(record.error).toContain('nor could its end be written to the history, which shows it unfinished (interrupted once this process ends) until this process can write there again: the calls counted here were loaded');
     // Room again: the history begins anew.
     rmSync(history, { recursive: true });
     const again = await stowage(['sync', 'local'], { cwd: dir });
@@ -44,7 +44,7 @@ describe('a sync or write whose history cannot be written', () => {
     rmSync(history);
     mkdirSync(history);
     const outcome = await run('r2', 2, ['u1', 'u2']);
-    expect(outcome.writes?.[0]).toMatchObject({ status: 'Failure', error: expect.stringContaining('nor could its end be written to the history, which shows it unfinished until this process writes there again: the events counted here were written, and those not written stay queued') });
+    expect(outcome.writes?.[0]).toMatchObject({ status: 'Failure', error: expect.stringContaining('nor could its end be written to the history, which shows it unfinished (interrupted once this process ends) until this process can write there again: the events counted here were written, and those not written stay queued') });
     expect(outcome.activations).toEqual([expect.objectContaining({ written: 0, queued: 1 })]);
     rmSync(history, { recursive: true });
     const [flushed] = await s.flush('local');

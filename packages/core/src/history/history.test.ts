@@ -182,7 +182,7 @@ describe('the end of a sync that cannot be written', () => {
     record.status = 'Failure';
     record.error = 'Cannot connect to db.example.com:5432: connect ECONNREFUSED';
     history.recordEnd(record, 'what stands');
-    expect(record.error).toMatch(/^Cannot connect to db\.example\.com:5432: connect ECONNREFUSED; nor could its end be written to the history \(EISDIR: illegal operation on a directory.*\), which shows it unfinished until this process writes there again: what stands$/);
+    expect(record.error).toMatch(/^Cannot connect to db\.example\.com:5432: connect ECONNREFUSED; nor could its end be written to the history \(EISDIR: illegal operation on a directory.*\), which shows it unfinished \(interrupted once this process ends\) until this process can write there again: what stands$/);
     // The same disk's failure, already said, is not said twice.
     const again = history.draft('wh', 'classic', 'manual');
     let said: unknown;
@@ -193,7 +193,7 @@ describe('the end of a sync that cannot be written', () => {
     }
     again.error = (said as Error).message;
     history.recordEnd(again, 'what stands');
-    expect(again.error).toBe(`${(said as Error).message}; nor could its end be written to the history, which shows it unfinished until this process writes there again: what stands`);
+    expect(again.error).toBe(`${(said as Error).message}; nor could its end be written to the history, which shows it unfinished (interrupted once this process ends) until this process can write there again: what stands`);
     rmSync(file, { recursive: true });
   });
 });

@@ -208,7 +208,7 @@ export class History {
     try {
       this.record(entry);
     } catch (error) {
-      const told = `which shows it unfinished until this process writes there again: ${stands}`;
+      const told = `which shows it unfinished (interrupted once this process ends) until this process can write there again: ${stands}`;
       const message = (error as Error).message ?? String(error);
       // The history is kept in the state folder.
       const full = fullDiskAdvice(error, [dirname(this.file)]);
