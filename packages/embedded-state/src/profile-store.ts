@@ -134,18 +134,19 @@ export class EmbeddedProfileStore implements ProfileStore {
       // older ids: an exit sent to nobody, the user left `true` in `users` for good.
       // Only after a run of the space that completed later (a profile's ids are stated by a run's
       // completion time): runs that come in order, the common case, spare the scan of the profiles.
-      const later = await this.db.runAndReadAll('SELECT 1 FROM runs WHERE space = $1 AND completed_at > $2 LIMIT 1', [space, header.completedAt]);
-      await this.db.run(
-        later.getRows().length > 0
-          ? 'CREATE OR REPLACE TEMP TABLE run_newer_ids AS SELECT p.profile_id FROM profiles p WHERE p.space = $1 AND p.ids_at > $2 AND p.profile_id IN (SELECT profile_id FROM run_rows)'
-          : 'CREATE OR REPLACE TEMP TABLE run_newer_ids (profile_id VARCHAR)',
-        later.getRows().length > 0 ? [space, header.completedAt] : [],
-      );
+      const later = (await this.db.runAndReadAll('SELECT 1 FROM runs WHERE space = $1 AND completed_at > $2 LIMIT 1', [space, header.completedAt])).getRows().length > 0;
+      if (later) {
+        await this.db.run(
+          'CREATE OR REPLACE TEMP TABLE run_newer_ids AS SELECT p.profile_id FROM profiles p WHERE p.space = $1 AND p.ids_at > $2 AND p.profile_id IN (SELECT profile_id FROM run_rows)',
+          [space, header.completedAt],
+        );
+      }
+      const notNewer = later ? ' AND profile_id NOT IN (SELECT profile_id FROM run_newer_ids)' : '';
       // Profiles that gain identifiers (emails get no calls), before their rows are replaced.
-      if (sink.restate) await this.db.run(gainedIds(sink.restateIds ?? { anonymous: true, mobile: true }), [space]);
+      if (sink.restate) await this.db.run(gainedIds(sink.restateIds ?? { anonymous: true, mobile: true }, later), [space]);
       // Replace, not upsert: an upsert holds an index of every key in memory, which a run of a
       // million profiles with kilobyte contexts cannot afford; a delete and an append spill to disk.
-      const taken = 'profile_id IN (SELECT profile_id FROM run_rows) AND profile_id NOT IN (SELECT profile_id FROM run_newer_ids)';
+      const taken = `profile_id IN (SELECT profile_id FROM run_rows)${notNewer}`;
       await this.db.run(`DELETE FROM profiles WHERE space = $1 AND ${taken}`, [space]);
       await this.db.run(
         `INSERT INTO profiles (space, profile_id, user_id, anonymous_ids, emails, mobile_ids, ids_at) SELECT $1, profile_id, user_id, anonymous_ids, emails, mobile_ids, $2 FROM run_rows WHERE ${taken}`,
@@ -501,13 +502,14 @@ const mobileIds = (column: string) => `list_transform(from_json(coalesce(${colum
  * The profiles of the run (`run_rows`) that gain an identifier a call goes to: a userId; where
  * calls go to them (`to`), an anonymous id they did not have while they have no userId (calls go
  * to the userId where there is one), or a mobile id they did not have. Ids only reordered gain
- * nothing; the JSON is read only where the text differs.
+ * nothing; the JSON is read only where the text differs. Not those whose ids a later run stated
+ * (`run_newer_ids`, where `newerIds`): they keep them.
  */
-function gainedIds(to: { anonymous: boolean; mobile: boolean }): string {
+function gainedIds(to: { anonymous: boolean; mobile: boolean }, newerIds: boolean): string {
   const anonymous = `(r.user_id IS NULL AND r.anonymous_ids IS DISTINCT FROM p.anonymous_ids AND NOT coalesce(list_has_all(from_json(coalesce(p.anonymous_ids, '[]'), '["VARCHAR"]'), from_json(coalesce(r.anonymous_ids, '[]'), '["VARCHAR"]')), true))`;
   const mobile = `(r.mobile_ids IS DISTINCT FROM p.mobile_ids AND NOT coalesce(list_has_all(${mobileIds('p.mobile_ids')}, ${mobileIds('r.mobile_ids')}), true))`;
   return `CREATE OR REPLACE TEMP TABLE run_new_ids AS SELECT r.profile_id FROM run_rows r JOIN profiles p ON p.space = $1 AND p.profile_id = r.profile_id
-  WHERE r.profile_id NOT IN (SELECT profile_id FROM run_newer_ids) AND ((r.user_id IS NOT NULL AND r.user_id IS DISTINCT FROM p.user_id)${to.anonymous ? ` OR ${anonymous}` : ''}${to.mobile ? ` OR ${mobile}` : ''})`;
+  WHERE ${newerIds ? 'r.profile_id NOT IN (SELECT profile_id FROM run_newer_ids) AND ' : ''}((r.user_id IS NOT NULL AND r.user_id IS DISTINCT FROM p.user_id)${to.anonymous ? ` OR ${anonymous}` : ''}${to.mobile ? ` OR ${mobile}` : ''})`;
 }
 
 /** The current value of each audience and computed trait of a space (`$1`), as changes from nothing, with each profile's identifiers as they are. */
