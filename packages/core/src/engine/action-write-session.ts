@@ -580,7 +580,7 @@ export class ActionWriteSession {
       record.status = 'Failure';
       const message = (this.runError as Error)?.message ?? String(this.runError);
       // Events kept queued for a reason (a missing schema) stay so: the notices say how many, and why.
-      const queued = this.held > 0 ? `; the ${this.held} it kept queued stay so, as the notices say` : ', none is queued';
+      const queued = this.held > 0 ? `; the ${this.held.toLocaleString('en-US')} it kept queued stay so, as the notices say` : ', none is queued';
       record.error = `the run failed: ${redact(message, this.destination.secrets(this.warehouse.settings))} (its ${record.calls} events written stand${queued}: sending the run again writes the rest, and none of these twice)`;
     } else {
       record.status = this.refused > 0 || this.held > 0 || record.rejects > 0 ? 'Partial' : 'Success';

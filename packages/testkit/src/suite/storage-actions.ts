@@ -718,9 +718,9 @@ export function storageActions(dut: DestinationUnderTest): void {
       const run = await h.run({ computation: 'carts', id: 'r1' }, members);
       const queue = run.writes[1]!;
       expect(queue).toMatchObject({ status: 'Partial', rows: { 'default.carts': 2 } });
-      const held = queue.notices.filter((n) => /events stay queued/.test(n));
+      const held = queue.notices.filter((n) => /events? stays? queued/.test(n));
       expect(held.length).toBeLessThanOrEqual(6);
-      expect(held.reduce((n, notice) => n + Number(/^(\d+) events stay queued/.exec(notice)![1]), 0)).toBe(8);
+      expect(held.reduce((n, notice) => n + Number(/^(\d+) events? stays? queued/.exec(notice)![1]), 0)).toBe(8);
       await h.close();
     });
 
