@@ -100,8 +100,8 @@ export class EmbeddedProfileStore implements ProfileStore {
     // are then copied to the state's, or the state's itself (`inPlace`, below).
     let runFile: TextFile | undefined;
     let abandoned: string[] | undefined;
-    /** Whether `run_newer_ids` was made (a later run of the space was applied first): only then dropped, a statement each run spares. */
-    let newerIds = false;
+    /** Whether a run of the space that completed later was applied first: only then is `run_newer_ids` made (and dropped). */
+    let later = false;
     try {
       await this.db.run('BEGIN TRANSACTION');
       const seen = await this.db.runAndReadAll('SELECT applied_at FROM runs WHERE space = $1 AND computation = $2 AND run_id = $3', [space, computation, header.id]);
@@ -114,7 +114,7 @@ export class EmbeddedProfileStore implements ProfileStore {
       const other = kindsOtherThan(kind, held);
       if (other) throw new StowageError(`${kindChangedMessage(space, computation, kind, other)}; nothing of this run was applied`);
       await this.db.run('INSERT INTO computation_kinds SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM computation_kinds WHERE space = $1 AND computation = $2)', [space, computation, kind]);
-      const { later } = await this.checkOrder(header);
+      ({ later } = await this.checkOrder(header));
       abandoned = await this.checkInterrupted(header, options);
       // A linked audience's first run (the state holds nothing of it): every context it lists is
       // new to the state, so its texts are staged straight into the state's file, where they
@@ -137,7 +137,6 @@ export class EmbeddedProfileStore implements ProfileStore {
       // Only after a run of the space that completed later (a profile's ids are stated by a run's
       // completion time): runs that come in order, the common case, spare the scan of the profiles.
       if (later) {
-        newerIds = true;
         await this.db.run(
           'CREATE OR REPLACE TEMP TABLE run_newer_ids AS SELECT p.profile_id FROM profiles p WHERE p.space = $1 AND p.ids_at > $2 AND p.profile_id IN (SELECT profile_id FROM run_rows)',
           [space, header.completedAt],
@@ -224,7 +223,7 @@ export class EmbeddedProfileStore implements ProfileStore {
       await this.db.run('DROP TABLE IF EXISTS run_rows').catch(() => undefined);
       await this.db.run('DROP TABLE IF EXISTS run_entities').catch(() => undefined);
       await this.db.run('DROP TABLE IF EXISTS run_changes').catch(() => undefined);
-      for (const table of ['run_entity_changes', 'run_kept', 'run_entities_kept', 'run_new_ids', ...(newerIds ? ['run_newer_ids'] : [])]) await this.db.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+      for (const table of ['run_entity_changes', 'run_kept', 'run_entities_kept', 'run_new_ids', ...(later ? ['run_newer_ids'] : [])]) await this.db.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
     }
   }
 

@@ -612,14 +612,14 @@ export class ActionWriteSession {
   }
 }
 
+/** The notice of events held back for a reason: `1 event stays queued: …`, `40,000 events stay queued: …`. */
+const stayQueued = (events: number, reason: string): string => `${events.toLocaleString('en-US')} ${events === 1 ? 'event stays' : 'events stay'} queued: ${reason}`;
+
 /**
  * A payload whose mapping left a column of the activation without a value (`@path` to an
  * anonymous member's user id) holds it as null: the column is still the mapping's, and the
  * leaves of another mapped object are not flattened into it (`ActionWriter.placeProperties`).
  */
-/** The notice of events held back for a reason: `1 event stays queued: …`, `40,000 events stay queued: …`. */
-const stayQueued = (events: number, reason: string): string => `${events.toLocaleString('en-US')} ${events === 1 ? 'event stays' : 'events stay'} queued: ${reason}`;
-
 function withDeclaredColumns(payload: Record<string, unknown>, declared: readonly string[]): Record<string, unknown> {
   const properties = payload.properties;
   if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) return payload;
