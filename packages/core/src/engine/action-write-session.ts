@@ -460,14 +460,15 @@ export class ActionWriteSession {
   }
 
   /**
-   * Queued events the warehouse refused on their own while it wrote the others of their write
+   * Queued events the warehouse refused on their own, where it wrote `took` others of their write
    * (`splitFailedWrite`): they stay queued, with its reason, and the write ends Partial.
    */
-  holdRefused(activation: string, events: readonly ActionEvent[], error: unknown): void {
+  holdRefused(activation: string, events: readonly ActionEvent[], error: unknown, took: number): void {
     const message = refusalReason(error, this.destination.secrets(this.warehouse.settings));
     const ids = events.slice(0, REFUSED_IDS_NAMED).map((e) => e.messageId).join(', ') + (events.length > REFUSED_IDS_NAMED ? ', …' : '');
     const which = events.length === 1 ? `event ${ids}` : `events ${ids}`;
-    this.hold(events.length, `activation "${activation}": the warehouse refused ${which} while it took the others of their write (${message}); fix what it names in the table, then \`stowage flush\``);
+    const others = took === 0 ? '' : ` while it took ${took === 1 ? 'the other event' : `the other ${took.toLocaleString('en-US')} events`} of their write`;
+    this.hold(events.length, `activation "${activation}": the warehouse refused ${which}${others} (${message}); fix what it names in the table, then \`stowage flush\``);
   }
 
   /** Whether a write's error is one a row's data caused (`Driver.rowError`): only then is a write split to set the row apart. */

@@ -78,12 +78,14 @@ export async function writeRefusedBatch(writer: TableWriter, batcher: ClassicBat
   }
   const rejects: Reject[] = [];
   const told: string[] = [];
+  const took = calls.length - unwritten.length;
+  const tookOthers = took === 0 ? '' : ` while it took the other ${took.toLocaleString('en-US')} ${took === 1 ? 'call' : 'calls'} of its batch`;
   for (const { events, error } of unwritten) {
     const call = events[0]!;
     const tables = (await batcher.batch(batch.schema, [call], { stream: batch.stream, end: batch.to, syncId: batch.syncId })).tables.map((t) => t.table).join(', ');
     const reason = refusalReason(error, secrets);
     rejects.push({ messageId: call.messageId, table: tables, column: '', value: exactJsonText(call), reason: `the warehouse refused the call: ${reason}` });
-    if (told.length < REFUSED_CALLS_TOLD) told.push(`the warehouse refused call ${call.messageId} (${tables}) while it took the other ${calls.length - unwritten.length} of its batch (${reason})`);
+    if (told.length < REFUSED_CALLS_TOLD) told.push(`the warehouse refused call ${call.messageId} (${tables})${tookOthers} (${reason})`);
   }
   // The refused calls set apart, and the ledger past the batch, in one transaction.
   const closing = await writer.apply(await writer.prepare({ schema: batch.schema, tables: [], latest: [], rejects, ledger: { stream: batch.stream, end: batch.to, calls: calls.length, syncId: batch.syncId, ...(calls.length > 0 ? { lastId: calls[calls.length - 1]!.messageId } : {}) } }));

@@ -584,12 +584,12 @@ async function sortSlice(session: ActionWriteSession, activation: ActivationConf
     }
   }
   for (const part of refused) for (const e of part.events) sorting.refused.add(e.messageId);
-  noticeRefusals(session, activation.name, refused, unsorted);
+  noticeRefusals(session, activation.name, refused, unsorted, events.length - stay.length);
   return stay;
 }
 
 /** The notices of the events an activation's slice left queued: one per reason for a few reasons, the rest counted. */
-function noticeRefusals(session: ActionWriteSession, name: string, refused: ReadonlyArray<Unwritten<ActionEvent>>, unsorted: number): void {
+function noticeRefusals(session: ActionWriteSession, name: string, refused: ReadonlyArray<Unwritten<ActionEvent>>, unsorted: number, took: number): void {
   const byReason = new Map<string, { events: ActionEvent[]; error: unknown }>();
   for (const part of refused) {
     const reason = (part.error as Error)?.message ?? String(part.error);
@@ -598,7 +598,7 @@ function noticeRefusals(session: ActionWriteSession, name: string, refused: Read
   }
   // Reasons may quote each row (PostgreSQL's `Failing row contains …`): a few are told, the rest counted.
   const groups = [...byReason.values()];
-  for (const group of groups.slice(0, REFUSAL_REASONS_TOLD)) session.holdRefused(name, group.events, group.error);
+  for (const group of groups.slice(0, REFUSAL_REASONS_TOLD)) session.holdRefused(name, group.events, group.error, took);
   const untold = groups.slice(REFUSAL_REASONS_TOLD).reduce((n, group) => n + group.events.length, 0);
   if (untold > 0) session.hold(untold, `activation "${name}": the warehouse refused these too, each on its own, for reasons like the ones above`);
   if (unsorted > 0) session.hold(unsorted, `activation "${name}": the warehouse refused a row among them, not found or not tried again yet (the next flush goes on)`);

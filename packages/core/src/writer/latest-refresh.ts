@@ -384,7 +384,9 @@ export class LatestRefresh {
           `they stay marked: fix what the warehouse names, then sync again`,
       );
     }
-    out.notices.push(`the warehouse refused the ${latest.spec.table} rows of ${refused} keys while it took the other ${keys - refused} (${refusalReason(unwritten[0]?.error ?? error)}); each is in _stowage_rejects, its row as it was until its next call`);
+    const took = keys - refused;
+    const others = took === 0 ? '' : ` while it took the other ${took.toLocaleString('en-US')}`;
+    out.notices.push(`the warehouse refused the ${latest.spec.table} rows of ${refused === 1 ? '1 key' : `${refused.toLocaleString('en-US')} keys`}${others} (${refusalReason(unwritten[0]?.error ?? error)}); each is in _stowage_rejects, its row as it was until its next call`);
   }
 
   /**
