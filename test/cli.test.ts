@@ -300,6 +300,27 @@ describe('the stowage command', () => {
     ]);
   });
 
+  it('names in check no view standing where a table selective sync disables is: no sync writes it', async () => {
+    const dir = project({
+      warehouses: { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' }, disabled: { tables: ['audience_exited', 'tracks'] } } },
+    });
+    await inWarehouse(
+      dir,
+      'CREATE SCHEMA engage_shop',
+      'CREATE TABLE engage_shop.seen (id VARCHAR)',
+      'CREATE VIEW engage_shop.audience_exited AS SELECT * FROM engage_shop.seen',
+      'CREATE VIEW engage_shop.tracks AS SELECT * FROM engage_shop.seen',
+    );
+    const check = await stowage(['check'], { cwd: dir });
+    expect(check.stdout + check.stderr).not.toContain('not a table');
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    writeFileSync(join(dir, 'v1.json'), JSON.stringify({ space: 'shop', computation: 'vip', id: 'v1', completedAt: '2026-11-22T10:00:00Z', profiles: [{ userId: 'u1' }] }));
+    writeFileSync(join(dir, 'v2.json'), JSON.stringify({ space: 'shop', computation: 'vip', id: 'v2', completedAt: '2026-11-23T10:00:00Z', profiles: [] }));
+    expect((await stowage(['run', 'v1.json', 'v2.json'], { cwd: dir })).code).toBe(0);
+    const sync = await stowage(['sync'], { cwd: dir });
+    expect(sync.code, sync.stdout + sync.stderr).toBe(0);
+  });
+
   it('tells the progress of an ingest that takes a while on stderr, and nothing of a quick one', async () => {
     const dir = project();
     const lines = (from: number, n: number) => Array.from({ length: n }, (_, i) => `{"type":"identify","userId":"u${from + i}","messageId":"m${from + i}","traits":{"a":1}}\n`).join('');

@@ -98,12 +98,14 @@ function schemasOf(stowage: Stowage, warehouse: string): { schemas: string[]; cl
 
 /**
  * The Classic tables a warehouse's syncs write, by schema: `identifies`, `users`, `tracks` and the
- * table of each event its computations send. A directly ingested call's event may have a table of
- * its own too, which no configuration names.
+ * table of each event its computations send, but those selective sync disables (`disabled.tables`,
+ * in the warehouse's spelling), which no sync touches, so a view there fails none. A directly
+ * ingested call's event may have a table of its own too, which no configuration names.
  */
 function classicTables(stowage: Stowage, warehouse: string, rules: IdentifierRules): Map<string, string[]> {
   const w = stowage.config.warehouses[warehouse]!;
   const rows = new ClassicRows(rules);
+  const disabled = new Set(w.disabled.tables);
   const bySchema = new Map<string, string[]>();
   for (const name of w.spaces) {
     const tables = new Set([IDENTIFIES, USERS, TRACKS]);
@@ -112,7 +114,7 @@ function classicTables(stowage: Stowage, warehouse: string, rules: IdentifierRul
       if (!settings?.track) continue;
       for (const event of c.type === 'audience' ? [settings.enteredEvent, settings.exitedEvent] : [settings.computedEvent]) tables.add(rows.eventTable(event));
     }
-    bySchema.set(`${w.schemaPrefix}${name}`, [...tables]);
+    bySchema.set(`${w.schemaPrefix}${name}`, [...tables].filter((t) => !disabled.has(t)));
   }
   return bySchema;
 }
