@@ -190,6 +190,9 @@ describe('configuration', () => {
       // A byte-order mark first (PowerShell's UTF-8) is skipped, as a run file's is.
       writeFileSync(join(dir, 'bom.json'), '\ufeff{"spaces": {"default": {}}, "warehouses": {"wh": {"type": "memory", "settings": {"path": "x"}}}}\n');
       expect(Object.keys(loadConfig(join(dir, 'bom.json'), destinations).warehouses)).toEqual(['wh']);
+      // Saved as Latin-1: its `é` is no UTF-8 character, which decoded anyway would be U+FFFD.
+      writeFileSync(join(dir, 'latin1.json'), Buffer.from('{"spaces": {"default": {"id": "caf\xe9"}},\n "warehouses": {"wh": {"type": "memory", "settings": {"path": "x"}}}}\n', 'latin1'));
+      expect(() => loadConfig(join(dir, 'latin1.json'), destinations)).toThrow(/latin1\.json:\n {2}- line 1: not valid UTF-8: byte 35 \(0xE9\) begins no character; .* Save the file as UTF-8$/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -17,6 +17,7 @@ import { applyIdentifierRules } from '../naming/identifier.js';
 import { RESERVED_TABLES } from '../classic/tables.js';
 import { snakeCase } from '../naming/snake-case.js';
 import { likelyMeant } from './likely-meant.js';
+import { utf8Problem } from '../calls/utf8.js';
 
 /** The earliest time croner reads (the year 1): a schedule with no time after it has none at all. */
 const SINCE_EVER = (() => {
@@ -184,9 +185,9 @@ function spelledFor(destination: Destination, disabled: WarehouseConfig['disable
 export function loadConfig(path: string, destinations: ReadonlyMap<string, Destination>): StowageConfig {
   // A number would be read as a file descriptor: whatever the process has open under it.
   if (typeof path !== 'string' || path === '') throw new ConfigError([`the configuration is named by its file's path, a non-empty string, not ${JSON.stringify(path) ?? `a ${typeof path}`}`], String(path));
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     const why =
@@ -199,6 +200,11 @@ export function loadConfig(path: string, destinations: ReadonlyMap<string, Desti
           : `${path} cannot be read: ${e.message}`;
     throw new ConfigError([why], path);
   }
+  // Decoded anyway, a byte of another encoding (Latin-1's `é`) would become U+FFFD: two activation
+  // ids, event names or space ids that differ only there one, a DuckDB path another file.
+  const notUtf8 = utf8Problems(bytes);
+  if (notUtf8.length > 0) throw new ConfigError(notUtf8, path);
+  let text = bytes.toString('utf8');
   // A byte-order mark some editors write (PowerShell's `Out-File -Encoding utf8`), skipped as run files' is.
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let raw: unknown;
@@ -208,6 +214,22 @@ export function loadConfig(path: string, destinations: ReadonlyMap<string, Desti
     throw new ConfigError([`${path} is not valid JSON: ${(error as Error).message}${lineOf(text, (error as Error).message)}`], path);
   }
   return parseConfig(raw, dirname(resolve(path)), destinations, path);
+}
+
+/** Each line of the file that is not UTF-8, with the byte to fix (as `stowage ingest` tells a line). */
+function utf8Problems(bytes: Buffer): string[] {
+  if (utf8Problem(bytes) === undefined) return [];
+  const problems: string[] = [];
+  let line = 0;
+  for (let from = 0; from <= bytes.length; ) {
+    const end = bytes.indexOf(0x0a, from);
+    const problem = utf8Problem(bytes.subarray(from, end === -1 ? bytes.length : end));
+    line++;
+    if (problem) problems.push(`line ${line}: ${problem}`);
+    if (end === -1) break;
+    from = end + 1;
+  }
+  return problems;
 }
 
 /** Where a JSON.parse error's `position N` is, as a line and column (an editor's terms), or nothing. */
