@@ -190,6 +190,14 @@ describe('configuration', () => {
       // A byte-order mark first (PowerShell's UTF-8) is skipped, as a run file's is.
       writeFileSync(join(dir, 'bom.json'), '\ufeff{"spaces": {"default": {}}, "warehouses": {"wh": {"type": "memory", "settings": {"path": "x"}}}}\n');
       expect(Object.keys(loadConfig(join(dir, 'bom.json'), destinations).warehouses)).toEqual(['wh']);
+      // A warehouse copied under its own name, a key written twice: JSON.parse would keep the last alone.
+      writeFileSync(
+        join(dir, 'twice.json'),
+        '{"spaces": {"default": {}}, "warehouses": {\n "wh": {"type": "memory", "settings": {"path": "prod"}},\n "wh": {"type": "memory", "settings": {"path": "x", "p\\u0061th": "y"}, "spaces": ["default", "default"]}}}\n',
+      );
+      expect(() => loadConfig(join(dir, 'twice.json'), destinations)).toThrow(
+        /twice\.json:\n {2}- \/warehouses\/wh: this key is written twice in its object, and JSON keeps the last one without a word \(the first is not read\): write it once, or rename one\n {2}- \/warehouses\/wh\/settings\/path: this key is written twice in its object, .*$/,
+      );
       // Saved as Latin-1: its `é` is no UTF-8 character, which decoded anyway would be U+FFFD.
       writeFileSync(join(dir, 'latin1.json'), Buffer.from('{"spaces": {"default": {"id": "caf\xe9"}},\n "warehouses": {"wh": {"type": "memory", "settings": {"path": "x"}}}}\n', 'latin1'));
       expect(() => loadConfig(join(dir, 'latin1.json'), destinations)).toThrow(/latin1\.json:\n {2}- line 1: not valid UTF-8: byte 35 \(0xE9\) begins no character; .* Save the file as UTF-8$/);

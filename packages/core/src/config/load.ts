@@ -18,6 +18,7 @@ import { RESERVED_TABLES } from '../classic/tables.js';
 import { snakeCase } from '../naming/snake-case.js';
 import { likelyMeant } from './likely-meant.js';
 import { utf8Problem } from '../calls/utf8.js';
+import { repeatedKeys } from './repeated-keys.js';
 
 /** The earliest time croner reads (the year 1): a schedule with no time after it has none at all. */
 const SINCE_EVER = (() => {
@@ -213,6 +214,8 @@ export function loadConfig(path: string, destinations: ReadonlyMap<string, Desti
   } catch (error) {
     throw new ConfigError([`${path} is not valid JSON: ${(error as Error).message}${lineOf(text, (error as Error).message)}`], path);
   }
+  const repeated = repeatedKeys(text);
+  if (repeated.length > 0) throw new ConfigError(repeated.map((at) => `${at}: this key is written twice in its object, and JSON keeps the last one without a word (the first is not read): write it once, or rename one`), path);
   return parseConfig(raw, dirname(resolve(path)), destinations, path);
 }
 
