@@ -522,6 +522,8 @@ function madeMeanwhile(error: unknown): boolean {
 /** What to do about a connection that failed, where the driver's words say what happened only. */
 function connectHint(error: Error & { code?: string }, message: string): string {
   if (/no PostgreSQL user name specified/i.test(message)) return ' (give the warehouse a `user` in its settings, or in its URL: postgres://user@host/database)';
+  // pg's words when a server asks for SCRAM and no password was given (an empty `${PGPASSWORD}` too): libpq says "no password supplied".
+  if (/client password must be a (non-empty )?string/.test(message)) return ' (the server asks for a password, and the warehouse\'s settings give none: set `password`, or put it in the URL; a `${NAME}` whose variable is set but empty gives none)';
   if (error.code === 'ECONNREFUSED') return ': no server listens there; check that it runs, and the host and port in the warehouse\'s settings (or its URL)';
   if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') return ': the host name is not known here; check the host in the warehouse\'s settings (or its URL)';
   if (error.code === 'ETIMEDOUT') return ': no answer from the server; check the host and port, and that a firewall lets this machine reach it';

@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { actionsCore, ConfigError, parseConfig } from '@stowage/core';
 import { testPostgres } from '@stowage/testkit';
@@ -47,6 +48,33 @@ describe('credentials', () => {
       expect((error as Error).message).not.toContain(encodeURIComponent(secret));
     }
     expect(postgres.secrets({ url: `postgres://u:${encodeURIComponent(secret)}@h/db` })).toContain(secret);
+  });
+
+  it('says that a server asking for a password was given none, where pg speaks of SCRAM', async () => {
+    // A server that asks for SCRAM-SHA-256 (PostgreSQL's default since 14), and sends its first message on.
+    const auth = (code: number, data: string) => {
+      const message = Buffer.alloc(9 + data.length);
+      message.write('R', 0);
+      message.writeInt32BE(8 + data.length, 1);
+      message.writeInt32BE(code, 5);
+      message.write(data, 9);
+      return message;
+    };
+    const scram = createServer((socket) => {
+      let received = 0;
+      socket.on('data', () => socket.write(received++ === 0 ? auth(10, 'SCRAM-SHA-256\0\0') : auth(11, 'r=abc,s=c2FsdA==,i=4096')));
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((listening) => scram.listen(0, '127.0.0.1', listening));
+    const { port } = scram.address() as AddressInfo;
+    try {
+      for (const password of [undefined, '']) {
+        const error = (await connectPostgres({ host: '127.0.0.1', port, user: 'stowage', database: 'db', connectTimeoutSeconds: 5, ...(password === undefined ? {} : { password }) }).catch((e: Error) => e)) as Error;
+        expect(error.message).toMatch(/: client password must be a string \(the server asks for a password, and the warehouse's settings give none: set `password`, or put it in the URL; .*\)$/);
+      }
+    } finally {
+      scram.close();
+    }
   });
 
   it('never appear when a password written unencoded in the URL ends its host part, and such a URL is refused with the configuration', async () => {
