@@ -8,6 +8,10 @@ const REFERENCE = /\$(\$)?\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
  */
 export function resolveEnvReferences(settings: unknown, path: string, env: NodeJS.ProcessEnv, problems: string[]): unknown {
   if (typeof settings === 'string') {
+    // `${PGPASSWORD` or `${PG-PASSWORD}` would be taken as written: a password that fails to log in, a host named so.
+    if (/(?<!\$)\$\{(?![A-Za-z_][A-Za-z0-9_]*\})/.test(settings)) {
+      problems.push(`${path}: a \`\${\` in it begins no reference to an environment variable (\`\${NAME}\`, NAME of letters, digits and _, not beginning with a digit): close or correct the reference, or write \`$\${\` for a literal \`\${\``);
+    }
     return settings.replace(REFERENCE, (whole, escaped: string | undefined, name: string) => {
       if (escaped) return whole.slice(1);
       const value = env[name];

@@ -177,6 +177,13 @@ describe('configuration', () => {
     expect(() => parse({ spaces: { a: {} }, warehouses: { wh: { type: 'memory', settings: { path: '${STOWAGE_TEST_NOT_SET}' } } } })).toThrow(
       '/warehouses/wh/settings/path: the environment variable STOWAGE_TEST_NOT_SET is not set',
     );
+    // A reference left open or misspelt would be taken as written (a password that fails to log in), never quoted: it may hold one.
+    for (const path of ['${STOWAGE_TEST_PATH', 'x${STOWAGE-TEST}', '${ STOWAGE_TEST }', '${1X}']) {
+      expect(() => parse({ spaces: { a: {} }, warehouses: { wh: { type: 'memory', settings: { path } } } }), path).toThrow(
+        /\/warehouses\/wh\/settings\/path: a `\$\{` in it begins no reference to an environment variable \(`\$\{NAME\}`, .*\): close or correct the reference, or write `\$\$\{` for a literal `\$\{`$/,
+      );
+    }
+    expect(parse({ spaces: { a: {} }, warehouses: { wh: { type: 'memory', settings: { path: 'a$b{c}$${d' } } } }).warehouses.wh!.settings).toEqual({ path: 'a$b{c}$${d' });
   });
 
   it('says where a configuration is not JSON, by line and column, and that a folder is no file', () => {
