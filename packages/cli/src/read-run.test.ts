@@ -75,6 +75,15 @@ describe('a run header with a key written twice', () => {
   });
 });
 
+describe('a profile with a key written twice', () => {
+  it('refuses the run naming the line or index and the key, in either format: JSON.parse would keep the last without a word', async () => {
+    const twice = (at: string) => new RegExp(`${at}: the profile has the key "userId" twice; which one is meant cannot be told \\(JSON readers keep either\\): write it once; nothing of this run was applied`);
+    await expect(read(file(`${JSON.stringify(header)}\n{"userId":"u0"}\n{"userId":"u1","value":1,"userId":"u2"}\n`))).rejects.toThrow(twice(':3'));
+    await expect(read(file(JSON.stringify({ ...header, profiles: [{ userId: 'u0' }] }).replace(']', ',{"userId":"u1","userId":"u2"}]')))).rejects.toThrow(twice(' profiles\\[1\\]'));
+    await expect(read(file(`${JSON.stringify(header)}\n{"userId":"u1","entities":[{"id":"c1","id":"c2"}]}\n`))).rejects.toThrow(/:2: entities\[0\] has the key "id" twice/);
+  });
+});
+
 describe('an NDJSON run', () => {
   it('is told from a JSON run by a header line of any length (padded, or with a long run id), not only its first 64 KiB', async () => {
     const padded = file(`${' '.repeat(70_000)}${JSON.stringify(header)}\n{"userId":"u1"}\n`);

@@ -82,6 +82,8 @@ function parsed(path: string, where: string, bytes: Buffer, parse: (text: string
   try {
     return parse(bytes.toString('utf8'));
   } catch (error) {
+    // A profile's key written twice (`parseProfileText`).
+    if (error instanceof RunFormatError) throw new RunFormatError(`${path}: ${where}: ${error.message}; nothing of this run was applied`);
     throw new RunFormatError(`${path}: ${where}: not valid JSON (${jsonErrorMessage(error)}); nothing of this run was applied`);
   }
 }
@@ -220,6 +222,8 @@ async function* ndjsonProfiles(path: string): AsyncIterable<RunProfile[]> {
     try {
       parsed = parseProfileText(line);
     } catch (error) {
+      // A profile's key written twice.
+      if (error instanceof RunFormatError) throw new RunFormatError(`${path}:${n}: ${error.message}; nothing of this run was applied`);
       throw new RunFormatError(`${path}:${n}: not valid JSON (${jsonErrorMessage(error)}); nothing of this run was applied`);
     }
     const p = parseRunProfile(parsed);

@@ -3,6 +3,7 @@ import { exactJsonText } from '../types/exact-json-text.js';
 import { parseJsonExactly } from '../types/exact-json.js';
 import { jsonValueProblem } from '../types/json-value.js';
 import { JsonText } from './json-text.js';
+import { RunFormatError } from './parse.js';
 import { parseProfileText } from './profile-text.js';
 
 /** What the common way makes of a line: parsed whole. */
@@ -49,8 +50,6 @@ describe('parseProfileText', () => {
       `{"profileId":"p1","entityContext":${JSON.stringify(context, null, 2)}}`, // parsed: written with spaces
       `{"profileId":"p1","entityContext":{"b":1,"a":1.50}}`, // parsed: a trailing zero
       `{"profileId":"p1","entityContext":{"id":12345678901234567891}}`, // parsed: an integer read as its digits
-      `{"profileId":"p1","entityContext":{"a":1},"entityContext":${text}}`, // parsed: the last of two is kept
-      `{"profileId":"p1","entity\\u0043ontext":{"a":1},"entityContext":${text}}`, // a key spelled with an escape
       `{"profileId":"p1","entityContext":[1,2]}`, // not an object: refused later, as it was
       `{"profileId":"p1","entityContext":"{}"}`,
       `{"profileId":"p1","note":"\\"entityContext\\":{}","entityContext":{"a":[{"b":"}"}]}}`,
@@ -58,13 +57,12 @@ describe('parseProfileText', () => {
       `{"profileId":"p1","entities":[{"id":"e1","context":${text}},{"id":"e2","context":{"b":[1,{"c":"}]"}]}},{"id":"e3"}]}`,
       `{"profileId":"p1","entities":[ { "id" : "e1" , "context" : ${text} } ] ,"entityContext":${text}}`,
       `{"profileId":"p1","entities":[{"id":"e1","context":{"a":1.50}},{"id":"e2","context":${text}}]}`, // the first parsed: a trailing zero
-      `{"profileId":"p1","entities":[{"id":"e1","context":{"a":1},"context":{"a":2}}]}`, // parsed: the last of two is kept
-      `{"profileId":"p1","entities":[{"id":"e1","cont\u0065xt":{"a":1},"context":{"a":2}}]}`, // a key spelled with an escape
-      `{"profileId":"p1","entities":[{"id":"e1","context":{"a":1}}],"entities":[{"id":"e2","context":{"b":2}}]}`, // the last of two lists
       `{"profileId":"p1","entities":[{"id":"e1","context":null},{"id":"e2","context":[1]},{"id":"e3","context":"{}"}]}`,
       `{"profileId":"p1","entities":[1,{"id":"e1","context":{"a":1}}]}`, // not a list of objects: refused later, as it was
       `{"profileId":"p1","entities":{"id":"e1","context":{"a":1}}}`,
       `{"profileId":"p1","entities":[]}`,
+      `{"profileId":"p1","entityContext":{"a": 1},"entities":[{"id":"e1","context":${text}}]}`, // the member's parsed, its entity's kept
+      `{"profileId":"p1","entityContext":[1],"mobileIds":[{"id":"m1"},{"type":"ios","id":"m2"}],"entities":[{"id":"e1","context":${text}}]}`,
       `{"profileId":"p1","entities":[{}]}`,
       deepEntity(498),
       deepEntity(499),
@@ -72,6 +70,32 @@ describe('parseProfileText', () => {
     ]) {
       expect(kept(parseProfileText(line)), line).toEqual(kept(common(line)));
     }
+  });
+
+  it('refuses a key written twice, in the profile or in an entity or a mobile id, which JSON.parse would read as the last without a word', () => {
+    const text = JSON.stringify(context);
+    const twice = (what: string, key: string) => `${what} has the key "${key}" twice; which one is meant cannot be told (JSON readers keep either): write it once`;
+    for (const [line, what, key] of [
+      ['{"userId":"u1","value":1,"userId":"u2"}', 'the profile', 'userId'],
+      ['{"userId":"u1","value":1,"value":2}', 'the profile', 'value'],
+      [`{"profileId":"p1","entityContext":{"a":1},"entityContext":${text}}`, 'the profile', 'entityContext'],
+      [`{"profileId":"p1","entityContext":{"a": 1},"entityContext":${text}}`, 'the profile', 'entityContext'], // the first not kept as text
+      [`{"profileId":"p1","entity\\u0043ontext":{"a":1},"entityContext":${text}}`, 'the profile', 'entityContext'], // one spelt with an escape
+      [`{"profileId":"p1","entities":[{"id":"e1","context":{"a":1}}],"entities":[{"id":"e2","context":{"b":2}}]}`, 'the profile', 'entities'],
+      ['{"profileId":"p1","entities":[{"id":"e1"},{"id":"e2","id":"e3"}]}', 'entities[1]', 'id'],
+      ['{"profileId":"p1","entities":[{"id":"e1","context":{"a":1},"context":{"a":2}}]}', 'entities[0]', 'context'],
+      ['{"profileId":"p1","entities":[{"id":"e1","cont\\u0065xt":{"a":1},"context":{"a":2}}]}', 'entities[0]', 'context'],
+      ['{"profileId":"p1","mobileIds":[{"id":"m1","type":"ios","id":"m2"}]}', 'mobileIds[0]', 'id'],
+    ]) {
+      expect(() => parseProfileText(line!), line).toThrow(RunFormatError);
+      expect(() => parseProfileText(line!), line).toThrow(twice(what!, key!));
+    }
+    // A key written once, its name inside a string or in a value's object (a value's own keys are its producer's).
+    for (const line of ['{"userId":"u1","note":"\\"userId\\":1","value":{"userId":"u2"}}', `{"userId":"u1","entityContext":{"userId":"x"},"entities":[{"id":"e1","context":{"id":1}},{"id":"e2"}]}`]) {
+      expect(kept(parseProfileText(line)), line).toEqual(kept(common(line)));
+    }
+    // Not JSON after the key written twice: said as for any line.
+    expect(() => parseProfileText('{"userId":"u1","userId":"u2",}')).toThrow(SyntaxError);
   });
 
   it("keeps an entity's context as text only as deep as a run's values may be, counted from `entities`", () => {
