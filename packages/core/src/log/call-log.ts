@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { withFileLock } from './file-lock.js';
 import { failpoint } from '../testing/failpoint.js';
 import { madeOnce } from '../process/made-once.js';
 import { yieldToEventLoop } from '../process/yield.js';
 import { comparePositions, LOG_START, type LogPosition } from './position.js';
 import { makeFolder } from '../process/make-folder.js';
+import { syncFolder } from '../process/sync-folder.js';
 
 const SEGMENT = /^(\d{10})\.ndjson$/;
 const segmentName = (n: number) => `${String(n).padStart(10, '0')}.ndjson`;
@@ -82,7 +83,8 @@ export class CallLog {
     readonly dir: string,
     private readonly segmentBytes = 64 * 1024 * 1024,
   ) {
-    makeFolder(dir);
+    // Each folder made, named in its parent durably: its segments' calls depend on it.
+    for (const made of makeFolder(dir)) syncFolder(dirname(made));
     this.id = this.ownId();
   }
 
@@ -141,6 +143,7 @@ export class CallLog {
       const segments = this.segments();
       let segment = segments.at(-1) ?? 0;
       let path = join(this.dir, segmentName(segment));
+      let made = segments.length === 0;
       let fd = openSync(path, 'a+');
       try {
         let size = repairTail(fd, path);
@@ -150,6 +153,7 @@ export class CallLog {
           path = join(this.dir, segmentName(segment));
           fd = openSync(path, 'a+');
           size = 0;
+          made = true;
         }
         let written = 0;
         if (process.env.STOWAGE_FAILPOINT?.startsWith('log:mid-append')) {
@@ -163,6 +167,8 @@ export class CallLog {
           }
           while (written < data.length) written += writeSync(fd, data, written, data.length - written);
           fsyncSync(fd);
+          // A segment made by this append: its name too, or a power loss may take it, calls and all.
+          if (made) syncFolder(this.dir);
         } catch (error) {
           // A write that fails midway (a full disk) takes back what it wrote: the caller is told
           // none of these entries was logged, so none may be loaded, even those whose lines were
