@@ -1,3 +1,4 @@
+import { decodedKeyAt, eachItem, eachMember, LBRACE, LBRACKET, skipSpace, skipValue } from '../types/json-scan.js';
 import { pointerToken } from './json-pointer.js';
 
 /**
@@ -8,45 +9,26 @@ import { pointerToken } from './json-pointer.js';
  */
 export function repeatedKeys(text: string): string[] {
   const found: string[] = [];
-  let i = 0;
-  const space = () => {
-    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
-  };
-  const string = (): string => {
-    const start = i++;
-    while (text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
-    // Read as JSON reads it: "path" and "\u0070ath" are one key.
-    return JSON.parse(text.slice(start, ++i)) as string;
-  };
-  const value = (path: string): void => {
-    space();
-    const open = text[i];
-    if (open === '"') return void string();
-    if (open !== '{' && open !== '[') {
-      while (i < text.length && !',}] \t\n\r'.includes(text[i]!)) i++;
-      return;
-    }
-    i++;
-    space();
+  const value = (path: string, at: number): number => {
+    const c = text.charCodeAt(at);
+    if (c === LBRACKET) return eachItem(text, at, (n, item) => value(`${path}/${n}`, item));
+    if (c !== LBRACE) return skipValue(text, at);
     const seen = new Set<string>();
-    for (let n = 0; text[i] !== (open === '{' ? '}' : ']'); n++) {
-      if (open === '{') {
-        const key = string();
-        const at = `${path}/${pointerToken(key)}`;
-        if (seen.has(key)) found.push(at);
+    return eachMember(
+      text,
+      at,
+      (key, member) => {
+        const pointer = `${path}/${pointerToken(key)}`;
+        if (seen.has(key)) found.push(pointer);
         seen.add(key);
-        space();
-        i++; // the colon
-        value(at);
-      } else value(`${path}/${n}`);
-      space();
-      if (text[i] === ',') i++;
-      space();
-    }
-    i++;
+        return value(pointer, member);
+      },
+      // Read as JSON reads it: "path" and "\u0070ath" are one key.
+      decodedKeyAt,
+    );
   };
   try {
-    value('');
+    value('', skipSpace(text, 0));
   } catch {
     // Nested past the stack (no configuration is): JSON.parse read it, and no key is told twice.
   }
