@@ -51,6 +51,8 @@ describe('a JSON run', () => {
     expect(() => readRun(file(`${ok('[]')} trailing`))).toThrow(/run-\d+\.json is neither a JSON run nor NDJSON with a header line: unexpected text after the run's closing '}', at byte \d+/);
     expect(() => readRun(file(ok('[{"userId":"u1"}').slice(0, -1)))).toThrow(/is neither a JSON run nor NDJSON with a header line: the value that begins at byte \d+ does not end before the end of the file/);
     expect(() => readRun(file(`{"space" "default"}`))).toThrow(/expected ':' after the key "space" at byte 9, found '"'/);
+    // NDJSON whose header follows a blank line: said so, where it read as a JSON run with text after it.
+    expect(() => readRun(file(`\n\n${JSON.stringify(header)}\n{"userId":"u1"}\n`))).toThrow(/is neither a JSON run nor NDJSON with a header line \(its first line is blank: an NDJSON run's header is its first line; remove the blank lines before it\): unexpected text/);
     expect(() => readRun(file(ok('{"userId":"u1"}')))).toThrow(/"profiles" must be an array/);
     // A first byte of a byte-order mark, not the mark.
     expect(() => readRun(file(`\ufeef${ok('[]')}`))).toThrow(/found byte 0xef/);

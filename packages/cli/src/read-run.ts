@@ -62,7 +62,8 @@ export function readRun(path: string): { header: RunHeader; profiles: AsyncItera
     if (twice !== undefined) throw new RunFormatError(`${path}:1: ${headerKeyTwice(twice)}; nothing of this run was applied`);
     return { header: named(`${path}:1`, () => parseRunHeader(head)), profiles: ndjsonProfiles(path) };
   }
-  const { fields, profilesAt } = jsonRunFields(path);
+  // Blank, the first line is no header: read as a JSON run, the file fails where its header line ends.
+  const { fields, profilesAt } = jsonRunFields(path, first.trim() === '');
   const header = named(path, () => parseRunHeader(fields, { profiles: true }));
   if (profilesAt === undefined) throw new RunFormatError(`${path}: "profiles" must be an array`);
   return { header, profiles: jsonProfiles(path, profilesAt) };
@@ -93,7 +94,7 @@ function parsed(path: string, where: string, bytes: Buffer, parse: (text: string
  * file once, the profiles passed over without being held, so that a run of any size is read in
  * the memory of one profile at a time (the profiles are read in a second pass, `jsonProfiles`).
  */
-function jsonRunFields(path: string): { fields: Record<string, unknown>; profilesAt?: number } {
+function jsonRunFields(path: string, firstLineBlank: boolean): { fields: Record<string, unknown>; profilesAt?: number } {
   const doc = new JsonValues(path);
   const fields: Record<string, unknown> = {};
   let profilesAt: number | undefined;
@@ -126,7 +127,10 @@ function jsonRunFields(path: string): { fields: Record<string, unknown>; profile
     if (doc.peek() !== -1) throw new JsonShapeError(`unexpected text after the run's closing '}', at byte ${doc.offset}`);
     return { fields, profilesAt };
   } catch (error) {
-    if (error instanceof JsonShapeError) throw new RunFormatError(`${path} is neither a JSON run nor NDJSON with a header line: ${error.message}`);
+    if (error instanceof JsonShapeError) {
+      const blank = firstLineBlank ? ` (its first line is blank: an NDJSON run's header is its first line; remove the blank lines before it)` : '';
+      throw new RunFormatError(`${path} is neither a JSON run nor NDJSON with a header line${blank}: ${error.message}`);
+    }
     throw error;
   } finally {
     doc.close();
