@@ -377,7 +377,7 @@ describe('the library', () => {
     const applied = await h.stowage.applyRun({ space: 'default', computation: 'vip', id: 'r1' }, profiles());
     expect(applied).toMatchObject({ applied: true, changes: 1 });
     await expect(h.stowage.applyRun({ space: 'default', computation: 'vip', id: 'r2', kind: 'full' as never }, profiles())).rejects.toThrow('kind must be "snapshot" or "delta", not "full"');
-    await expect(h.stowage.applyRun({ space: 'default', computation: 'vip', id: 'r3', completedAt: '2026-02-30T00:00:00Z' }, profiles())).rejects.toThrow(/completedAt must be an ISO-8601 date-time/);
+    await expect(h.stowage.applyRun({ space: 'default', computation: 'vip', id: 'r3', completedAt: '2026-02-30T00:00:00Z' }, profiles())).rejects.toThrow(/completedAt must be an ISO-8601 date-time .* \(2026-02-30T00:00:00 is no day and time of the calendar\)/);
     // A chunk that is no array is said as such (the progress count read its length first, a bare TypeError).
     const nullChunk = async function* () {
       yield null as never;

@@ -1,5 +1,5 @@
 import { stableHash } from '../naming/stable-hash.js';
-import { parseTimestamp } from '../types/timestamp.js';
+import { dateTimeProblem, parseTimestamp } from '../types/timestamp.js';
 import { readId } from '../ids/id-text.js';
 import { jsonValueProblem } from '../types/json-value.js';
 import { parseJsonExactly } from '../types/exact-json.js';
@@ -53,7 +53,10 @@ export function acceptCall(input: unknown, receivedAt: string, size?: number, ma
     const value = input[key];
     if (value === undefined || value === null) continue;
     const parsed = typeof value === 'string' ? parseTimestamp(value) : undefined;
-    if (parsed === undefined) return { ok: false, error: `${key} must be an ISO-8601 date-time of the years 0001 to 9999, not ${JSON.stringify(value).slice(0, 60)}` };
+    if (parsed === undefined) {
+      const why = typeof value === 'string' ? dateTimeProblem(value) : undefined;
+      return { ok: false, error: `${key} must be an ISO-8601 date-time of the years 0001 to 9999, not ${JSON.stringify(value).slice(0, 60)}${why ? ` (${why})` : ''}` };
+    }
     times[key] = parsed;
   }
   // An id that cannot be stored as it is (U+0000 where text cannot hold it, a lone surrogate, an

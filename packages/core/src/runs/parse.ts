@@ -1,5 +1,5 @@
 import type { EntityRecord, MobileId, RunHeader, RunProfile } from './run.js';
-import { parseTimestamp } from '../types/timestamp.js';
+import { dateTimeProblem, parseTimestamp } from '../types/timestamp.js';
 import { idTextProblem, readId } from '../ids/id-text.js';
 import { hasControlCharacter, quotedText } from '../ids/control-text.js';
 import { jsonValueProblem } from '../types/json-value.js';
@@ -88,7 +88,8 @@ export function parseRunHeader(input: unknown, { profiles = false } = {}): RunHe
   if (!completedAt) {
     // A Date would be quoted as its ISO text, which reads as the very thing asked for.
     const given = input.completedAt instanceof Date ? 'a Date object (pass its toISOString())' : (JSON.stringify(input.completedAt) ?? `a ${typeof input.completedAt}`);
-    throw new RunFormatError(`completedAt must be an ISO-8601 date-time of the years 0001 to 9999, written as a string, not ${given}`);
+    const why = typeof input.completedAt === 'string' ? dateTimeProblem(input.completedAt) : undefined;
+    throw new RunFormatError(`completedAt must be an ISO-8601 date-time of the years 0001 to 9999, written as a string, not ${given}${why ? ` (${why})` : ''}`);
   }
   return { space: input.space as string, computation: input.computation as string, id: input.id as string, kind, completedAt };
 }

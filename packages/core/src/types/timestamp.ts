@@ -134,6 +134,17 @@ export function parseTimestamp(value: string): string | undefined {
   return storableMillis(ms) ? new Date(ms).toISOString() : undefined;
 }
 
+/**
+ * Why a string written as a date-time is none `parseTimestamp` reads, for an error to name: a day
+ * or a time the calendar has not (`2026-02-29`, `24:00`), or a moment outside the years 0001 to
+ * 9999 once its zone is applied. Undefined for a string not written so, or one it reads.
+ */
+export function dateTimeProblem(value: string): string | undefined {
+  if (value.length > 40 || !ISO_DATE_TIME.test(value) || parseTimestamp(value) !== undefined) return undefined;
+  if (!existsOnCalendar(value)) return `${value.slice(0, value.charCodeAt(16) === 58 ? 19 : 16).replace(' ', 'T')} is no day and time of the calendar`;
+  return 'its moment falls outside the years 0001 to 9999';
+}
+
 /** `+05` as `+05:00`, which Date.parse needs (it takes `+0530` and `+05:30`, not hours alone). */
 function withFullZone(value: string): string {
   return /[+-]\d{2}$/.test(value) ? `${value}:00` : value;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inferType } from './infer.js';
 import { castTo, widerTypeFor } from './cast.js';
-import { parseTimestamp, timestampMillis } from './timestamp.js';
+import { dateTimeProblem, parseTimestamp, timestampMillis } from './timestamp.js';
 
 describe('inferType', () => {
   it.each([
@@ -107,6 +107,13 @@ describe('parseTimestamp', () => {
     }
     expect(parseTimestamp('2028-02-29T00:00:00.000Z')).toBe('2028-02-29T00:00:00.000Z');
     expect(parseTimestamp('2026-12-31T23:59:59+01:00')).toBe('2026-12-31T22:59:59.000Z');
+  });
+
+  it('says why a string written as a date-time is none it reads, for errors to name', () => {
+    expect(dateTimeProblem('2026-02-29T10:00:00Z')).toBe('2026-02-29T10:00:00 is no day and time of the calendar');
+    expect(dateTimeProblem('2026-01-01 24:00')).toBe('2026-01-01T24:00 is no day and time of the calendar');
+    expect(dateTimeProblem('0001-01-01T00:30:00+01:00')).toBe('its moment falls outside the years 0001 to 9999');
+    for (const value of ['2026-02-28T10:00:00Z', '2026-02-29', 'soon', '']) expect(dateTimeProblem(value), value).toBeUndefined();
   });
 
   it('reads a zone of hours alone', () => {
