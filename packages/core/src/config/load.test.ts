@@ -347,6 +347,15 @@ describe('configuration', () => {
       ]);
     });
 
+    it('refuses a @liquid template with a filter the mapping kit disables, though the event the check runs on does not reach it', () => {
+      const template = "{% if properties.data_graph_entity_context.items %}{{ properties.data_graph_entity_context.items | map: 'sku' | join: ',' }}{% endif %}";
+      expect(problems(() => withActivations({ c: { computation: 'carts', warehouse: 'wh', table: 't', columns: { skus: { '@liquid': template } } } }))).toEqual([
+        `/spaces/shop/activations/c/columns/skus: @liquid ${JSON.stringify(template)} uses the filter "map", which the mapping kit disables: every event it is applied to would be refused, not written`,
+      ]);
+      // Filters it keeps pass, in a branch or not.
+      expect(() => withActivations({ c: { computation: 'carts', warehouse: 'wh', table: 't', columns: { n: { '@liquid': '{% if userId %}{{ userId | upcase | size }}{% endif %}' } } } })).not.toThrow();
+    });
+
     it('refuses a @path that starts at no field of the event, which would leave its column empty in every row', () => {
       for (const path of ['not a path', '$properties.cart_id', '$', 'data_graph_entity_context.cart_id']) {
         expect(problems(() => withActivations({ c: { computation: 'carts', warehouse: 'wh', table: 't', columns: { cart: { '@if': { exists: { '@path': path }, then: { '@path': path }, else: 'none' } } } } })), path).toEqual([
