@@ -340,6 +340,17 @@ describe('configuration', () => {
       expect(() => withActivations({ c: { computation: 'carts', warehouse: 'wh', table: 't', columns: { x: { '@case': { operator: 'upper', value: { '@path': '$.properties.data_graph_entity_context.name' } } } } } })).not.toThrow();
     });
 
+    it("refuses a directive that fails on every string it is given, though the event the check runs on lacks the directive's value", () => {
+      const name = { '@path': '$.properties.data_graph_entity_context.name' };
+      expect(problems(() => withActivations({ c: { computation: 'carts', warehouse: 'wh', table: 't', columns: { n: { '@case': { operator: 'UPPER', value: name } } } } }))).toEqual([
+        '/spaces/shop/activations/c/columns/n: @case fails on every string it is given, so every event whose value is one would be refused: operator key should have a value of "lower" or "upper"',
+      ]);
+      const replace = { '@replace': { pattern: 'a', replacement: 'b', pattern2: 'a much longer pattern', value: name } };
+      expect(problems(() => withActivations({ c: { computation: 'carts', warehouse: 'wh', table: 't', columns: { 'a/b': { '@if': { exists: name, then: replace, else: 'x' } } } } }))).toEqual([
+        expect.stringMatching(/^\/spaces\/shop\/activations\/c\/columns\/a~1b: @replace fails on every string it is given, .*less than 10 characters/),
+      ]);
+    });
+
     it('refuses a @liquid template with a filter Liquid does not have, which the mapping kit would leave out of every row without a word', () => {
       const columns = { ok: { '@liquid': '{{ properties.audience_key | upcase }}' }, 'a/b': { '@if': { exists: { '@path': '$.userId' }, then: { '@liquid': '{{ userId | upcse }}' }, else: 'x' } } };
       expect(problems(() => withActivations({ c: { computation: 'carts', warehouse: 'wh', table: 't', columns } }))).toEqual([

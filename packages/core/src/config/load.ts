@@ -92,7 +92,33 @@ function mappingProblem(columns: Record<string, unknown>): string | undefined {
   if (stray) return stray;
   // Some directives are checked only on a value (a @case operator): an event of the shape every
   // activation gets, so that a mapping failing on all of them is refused now, not run by run.
-  return failure(columns, SAMPLE_EVENT, 'it fails on an event of the shape every activation gets: ');
+  return failure(columns, SAMPLE_EVENT, 'it fails on an event of the shape every activation gets: ') ?? failsOnAValue(columns);
+}
+
+/** Directives whose options mapping-kit checks only once their value is a string (a @case operator, a @replace's second pattern). */
+const CHECKED_ON_A_STRING = new Set(['@case', '@replace']);
+
+/**
+ * Why such a directive fails on any string it is given, tried on one in place of its value: on
+ * the sample event its value may be missing (`$.properties.data_graph_entity_context.name`), and
+ * the check passes, where every event that has the field was refused when written (an operator
+ * `UPPER`). Named by its column, as `failure` names it.
+ */
+function failsOnAValue(mapping: unknown, at = '', inDirective = false): string | undefined {
+  if (typeof mapping !== 'object' || mapping === null) return undefined;
+  for (const [key, value] of Object.entries(mapping)) {
+    if (CHECKED_ON_A_STRING.has(key) && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      try {
+        actionsCore().transform({ x: { [key]: { ...value, value: 'a' } } } as never, {} as never);
+      } catch (error) {
+        return `${at || '/'}: ${key} fails on every string it is given, so every event whose value is one would be refused: ${(error as Error).message.trim().split('\n')[0]!}`;
+      }
+    }
+    const within = inDirective || key.startsWith('@');
+    const found = failsOnAValue(value, within ? at : `${at}/${pointerToken(key)}`, within);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /**
