@@ -40,6 +40,12 @@ export interface ActionPayload {
   schema: string;
   schemaOverride?: boolean;
   maxEntityContextBytes?: number;
+  /**
+   * An event its activation's mapping could not make into a payload: not written, but kept whole
+   * in `_stowage_rejects` (`value`, the event as JSON) with the reason, as a context over the
+   * limit is, rather than known only by its id in a notice once its run is applied.
+   */
+  unmade?: { value: string; reason: string };
 }
 
 /** What became of one payload: written (or already there), or refused with the reason. */
@@ -228,6 +234,11 @@ export class ActionWriter {
       let group = bySchema.get(p.schema);
       if (!group) bySchema.set(p.schema, (group = { tables: new Map(), rejects: [], override, indices: [] }));
       const table = this.names.column(p.event);
+      if (p.unmade) {
+        group.rejects.push({ messageId: p.messageId, table, column: '', value: p.unmade.value, reason: p.unmade.reason });
+        refuse(i, 400, p.unmade.reason);
+        continue;
+      }
       const properties = withContextText(p.properties);
       const context = properties[ENTITY_CONTEXT];
       const limit = p.maxEntityContextBytes ?? Number.POSITIVE_INFINITY;

@@ -1,5 +1,6 @@
 import { ActionWriter, type ActionPayload, type RunIdsLook } from '../actions/action-writer.js';
 import { refusalReason } from '../writer/refusal-reason.js';
+import { exactJsonText } from '../types/exact-json-text.js';
 import type { StateOwner } from '../writer/state-claims.js';
 import type { EarlierWriterOf } from '../writer/table-writer.js';
 import { actionsCore, defaultValues, fieldsToJsonSchema, removeEmptyValues } from '../actions/actions-core.js';
@@ -334,6 +335,16 @@ export class ActionWriteSession {
     const ownContext = Object.hasOwn(activation.columns, ENTITY_CONTEXT);
     const payloads: ActionPayload[] = [];
     const indices: number[] = [];
+    // An event the mapping cannot make a payload of is kept whole in its table's schema.
+    const unmade = (event: ActionEvent, why: string): ActionPayload => ({
+      event: activation.table,
+      schema: mapping.schema as string,
+      schemaOverride: mapping.schemaOverride as boolean,
+      messageId: event.messageId,
+      receivedAt: event.receivedAt,
+      properties: {},
+      unmade: { value: exactJsonText(event), reason: `${why}; the event was not written, and is kept whole in value` },
+    });
     for (let i = 0; i < events.length; i++) {
       if (i > 0 && i % EVENTS_PER_SLICE === 0) await yieldToEventLoop();
       let payload: Record<string, unknown>;
@@ -344,14 +355,12 @@ export class ActionWriteSession {
         payload = withDeclaredColumns(removeEmptyValues(map(events[i]!), PAYLOAD_SCHEMA), declared);
         if (ownContext) payload = entityContextAsJson(payload);
       } catch (error) {
-        results[i] = { status: 400, errormessage: `the activation's mapping failed on it: ${refusalReason(error)}` };
-        continue;
+        payload = unmade(events[i]!, `the activation's mapping failed on it: ${refusalReason(error)}`) as unknown as Record<string, unknown>;
       }
       try {
-        PAYLOADS.validate(payload);
+        if (!payload.unmade) PAYLOADS.validate(payload);
       } catch (error) {
-        results[i] = { status: 400, errormessage: (error as Error).message };
-        continue;
+        payload = unmade(events[i]!, (error as Error).message) as unknown as Record<string, unknown>;
       }
       payloads.push(payload as unknown as ActionPayload);
       indices.push(i);

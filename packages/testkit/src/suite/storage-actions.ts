@@ -351,6 +351,15 @@ export function storageActions(dut: DestinationUnderTest): void {
       expect(result.writes[0]!.status).not.toBe('Failure');
       expect(result.writes[0]!.notices.join('\n')).toMatch(/event \w+ not written: the activation's mapping failed on it: memory alloc limit exceeded/);
       expect(await h.rows('carts', ['user_id', 'note_size'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u2', note_size: '24576' }]);
+      // Not known by its id alone once the run is applied: the event is kept whole, with the reason.
+      expect(result.writes[0]).toMatchObject({ status: 'Partial', rejects: 1 });
+      const [kept, ...more] = await h.rows('_stowage_rejects', ['id', 'table_name', 'column_name', 'value', 'reason'], ['id'], 'wh', 'default');
+      expect(more).toEqual([]);
+      expect(kept).toMatchObject({ table_name: 'carts', column_name: '' });
+      expect(String(kept!.reason)).toMatch(/^the activation's mapping failed on it: memory alloc limit exceeded.*; the event was not written, and is kept whole in value$/s);
+      const event = JSON.parse(String(kept!.value)) as { messageId: string; userId: string; properties: { data_graph_entity_context: { note: string } } };
+      expect(event).toMatchObject({ messageId: kept!.id, userId: 'u1', event: 'Audience Entered' });
+      expect(event.properties.data_graph_entity_context.note).toBe('x'.repeat(20_000));
       const later = await h.run({ computation: 'carts', id: 'r2', kind: 'delta' }, [{ userId: 'u3', entityContext: { note: 'z' } }]);
       expect(later.writes[0]!.status).toBe('Success');
       expect(await h.rows('carts', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u2' }, { user_id: 'u3' }]);
