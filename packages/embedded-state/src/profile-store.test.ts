@@ -235,6 +235,10 @@ describe('EmbeddedProfileStore', () => {
       [{ profileId: 'p1', entities: [{ id: 'x', context: {} }, { id: 'y', context: () => 1 }] }, 'profile "p1": entities[1].context must be an object'],
       [{ profileId: 'p1', entities: [{ id: 'x', context: 'cart' }] }, 'profile "p1": entities[0].context must be an object'],
       [{ profileId: 'p1', entities: [{ id: 'x', context: new JsonText('{"a":') }] }, 'profile "p1": entities[0].context is not JSON text ('],
+      // An object that JSON writes as no object: it was written to entity_context as a JSON string.
+      [{ profileId: 'p1', entityContext: new Date(0) }, 'profile "p1": entityContext must be an object, and written as JSON it is "1970-01-01T00:00:00.000Z" (a Date)'],
+      [{ profileId: 'p1', entities: [{ id: 'x', context: { toJSON: () => 'cart' } }] }, 'profile "p1": entities[0].context must be an object, and written as JSON it is "cart"'],
+      [{ profileId: 'p1', entityContext: { toJSON: () => undefined } }, 'profile "p1": entityContext must be an object, and written as JSON it is nothing'],
       [{ profileId: 'p1', journeyContext: { n: 2n } }, 'profile "p1": journeyContext cannot be written as JSON'],
       [{ profileId: 'p1', value: 3n }, 'profile "p1": value cannot be written as JSON'],
       // A caller's getter or toJSON that throws is the value's too, said with the profile and the field.

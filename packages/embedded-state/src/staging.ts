@@ -164,7 +164,15 @@ function checkIdentifiers(p: RunProfile, seq: number): void {
  * any other text is parsed and written.
  */
 function contextText(p: RunProfile, context: object, field = 'entityContext'): string {
-  if (!(context instanceof JsonText)) return fieldJson(p, field, context);
+  if (!(context instanceof JsonText)) {
+    const text = fieldJson(p, field, context) as string | undefined;
+    // An object that writes itself as other JSON (a Date as its ISO text, a toJSON giving a
+    // string or nothing) is no context: it was written to `entity_context` as a JSON string.
+    if (text?.charCodeAt(0) !== 0x7b /* { */) {
+      throw new RunFormatError(`A profile of the run cannot be staged: profile ${JSON.stringify(p.profileId)}: ${field} must be an object, and written as JSON it is ${text === undefined ? 'nothing' : `${text.length > 40 ? `${text.slice(0, 40)}…` : text}`}${context instanceof Date ? ' (a Date)' : ''}; nothing of this run was applied`);
+    }
+    return text;
+  }
   // A run file's was looked at as it was read.
   if (wasFoundCanonical(context) || (context.text.charCodeAt(0) === 0x7b /* { */ && isCanonicalJson(context.text))) return context.text;
   let value: unknown;
