@@ -1,7 +1,7 @@
 export { main, program } from './program.js';
 export { openStowage } from './open.js';
-// Runs handed over in code may give an entity context as its JSON text.
-export { JsonText } from '@stowage/core';
+// Runs handed over in code may give an entity context as its JSON text; a reader of calls a line too long as its size alone.
+export { JsonText, LineTooLong } from '@stowage/core';
 // The errors a caller can act on (library.md), for code outside the checkout, which imports this entry by its path.
 export { ConfigError, RunFormatError, StowageError, UsageError } from '@stowage/core';
 export { destinations, loadDestinationsOf, useDestination } from './registry.js';
