@@ -590,7 +590,11 @@ describe('a name that only an object prototype holds (toString, constructor)', (
       await expect(h.stowage.claimWarehouse(name)).rejects.toThrow(`No warehouse named "${name}"`);
       await expect(h.stowage.otherStates(name)).rejects.toThrow(`No warehouse named "${name}"`);
       expect(() => h.stowage.queuedSpaces(name)).toThrow(`No warehouse named "${name}"`);
+      expect(() => h.stowage.queueEnd(name, 'default')).toThrow(UsageError);
+      // A space misspelt has no queue: its end was '', which no flush's heldUntilConfigured ever matched.
+      expect(() => h.stowage.queueEnd('wh', name)).toThrow(new UsageError(`No space named "${name}"; configured: default`));
     }
+    expect(() => h.stowage.queueEnd('wh', 'defualt')).toThrow(UsageError);
     expect(h.stowage.history.list()).toEqual([]);
     expect((await h.stowage.applyRun({ space: 'default', computation: 'vip', id: 'r1' }, profiles())).applied).toBe(true);
     await h.close();

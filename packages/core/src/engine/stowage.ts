@@ -561,7 +561,10 @@ export class Stowage {
 
   /** Where the Storage Actions queue of a warehouse and space ends (`FlushResult.heldUntilConfigured`): it moves as events are queued. */
   queueEnd(warehouseName: string, space: string): string {
-    return this.actions.queueEnd(this.warehouse(warehouseName).name, space);
+    const warehouse = this.warehouse(warehouseName);
+    // A space misspelt had no queue, and its end, '', differed from any flush's: a service retried it for ever.
+    if (!Object.hasOwn(this.config.spaces, space)) throw new UsageError(`No space named "${space}"; configured: ${Object.keys(this.config.spaces).join(', ')}`);
+    return this.actions.queueEnd(warehouse.name, space);
   }
 
   /** The configured spaces whose Storage Actions queue for a warehouse holds events (a few file reads, no warehouse). */
