@@ -391,6 +391,18 @@ describe('the library', () => {
     await h.close();
   });
 
+  it('refuses a wait for the profile state that is no number of milliseconds, which never ran out', async () => {
+    const h = await Harness.create(dut, { computations });
+    await h.run({ computation: 'vip', id: 'r1' }, [{ userId: 'u1' }]);
+    await h.stowage.close();
+    for (const waitMs of [NaN, -1, Infinity, '5000' as never]) {
+      await expect(h.stowage.stateProblems(waitMs), String(waitMs)).rejects.toThrow(UsageError);
+    }
+    await expect(h.stowage.stateProblems(NaN)).rejects.toThrow('stateProblems(waitMs): waitMs must be a number of milliseconds, 0 or more, not NaN');
+    expect(await h.stowage.stateProblems(0)).toEqual([]);
+    await h.close();
+  });
+
   it('says which call log it could not write (a full disk), how many calls it kept, and that sending them again is safe', async () => {
     const h = await Harness.create(dut, { computations });
     const lines = async function* (from: number, to: number) {

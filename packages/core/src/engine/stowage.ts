@@ -721,6 +721,8 @@ export class Stowage {
    * waits `waitMs` at most for another process that holds it.
    */
   async stateProblems(waitMs?: number): Promise<string[]> {
+    // NaN (a setting read from the environment as `Number('5s')`) never compared past: the look waited as long as another process held the state.
+    if (waitMs !== undefined && !(typeof waitMs === 'number' && waitMs >= 0 && waitMs <= Number.MAX_SAFE_INTEGER)) throw new UsageError(`stateProblems(waitMs): waitMs must be a number of milliseconds, 0 or more, not ${typeof waitMs === 'string' ? JSON.stringify(waitMs) : String(waitMs)}`);
     if (!existsSync(join(this.config.stateDir, STATE_FILE))) return [];
     return this.withState(async () => {
       // A quick look: waitMs in all, however the state passes from one process to the next.
