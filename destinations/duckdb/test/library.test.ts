@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Harness, removeHarnessDirs } from '@stowage/testkit';
-import { StowageError, UsageError } from '@stowage/core';
+import { RunFormatError, StowageError, UsageError } from '@stowage/core';
 import { duckdbUnderTest } from './support/under-test.js';
 
 const dut = duckdbUnderTest();
@@ -383,6 +383,10 @@ describe('the library', () => {
       yield null as never;
     };
     await expect(h.stowage.applyRun({ space: 'default', computation: 'vip', id: 'r3' }, nullChunk())).rejects.toThrow('chunk 1 is null; nothing of this run was applied');
+    // Profiles that are no iterable at all (a promise of them, a count), said as such: it was a bare TypeError.
+    for (const [given, what] of [[undefined, 'undefined'], [5, 'number'], [Promise.resolve([]), 'object']] as const) {
+      await expect(h.stowage.applyRun({ space: 'default', computation: 'vip', id: 'r3' }, given as never)).rejects.toThrow(new RunFormatError(`The run's profiles must come in chunks: an iterable of arrays of profiles (\`[[p1, p2], [p3]]\`, or an async generator yielding arrays), not ${what}; nothing of this run was applied`));
+    }
     // A Date is said as such: quoted as its ISO text, the refusal read as the very thing it asks for.
     await expect(h.stowage.applyRun({ space: 'default', computation: 'vip', id: 'r3', completedAt: new Date('2030-01-01') as never }, profiles())).rejects.toThrow(
       'completedAt must be an ISO-8601 date-time of the years 0001 to 9999, written as a string, not a Date object (pass its toISOString())',

@@ -12,7 +12,7 @@ import { History, type SyncRecord } from '../history/history.js';
 import { redact } from '../history/redact.js';
 import { addCount, countOf } from '../history/table-counts.js';
 import { CallLog, type LogBatch } from '../log/call-log.js';
-import { parseRunHeader } from '../runs/parse.js';
+import { parseRunHeader, RunFormatError } from '../runs/parse.js';
 import { ConfigError } from '../config/load.js';
 import { StowageError, UsageError } from './errors.js';
 import { withFileLock } from '../log/file-lock.js';
@@ -280,6 +280,11 @@ export class Stowage {
     // A header made in code is read as a run file's is: defaults filled in, a bad field refused
     // before anything is applied (a kind or a time misspelt would change what the run says).
     const checked = parseRunHeader(header);
+    // Said before anything is done: found as the run is staged, it was a bare TypeError, after a new activation had queued its members.
+    const iterable = profiles as unknown as { [Symbol.asyncIterator]?: unknown; [Symbol.iterator]?: unknown } | null | undefined;
+    if (typeof iterable?.[Symbol.asyncIterator] !== 'function' && typeof iterable?.[Symbol.iterator] !== 'function') {
+      throw new RunFormatError(`The run's profiles must come in chunks: an iterable of arrays of profiles (\`[[p1, p2], [p3]]\`, or an async generator yielding arrays), not ${iterable === null ? 'null' : typeof iterable}; nothing of this run was applied`);
+    }
     // Runs of one instance wait for each other (and for a sync's backfill); other processes wait for the state file.
     // Its turn at the Storage Actions writes taken as it is called, before its turn at the state.
     const guarded = { ...opts, onProgress: guardedCallback(opts.onProgress) };
