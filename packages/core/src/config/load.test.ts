@@ -358,6 +358,15 @@ describe('configuration', () => {
       ]);
     });
 
+    it('lists every column of an activation that has a problem, not the first alone', () => {
+      const columns = { ok: { '@path': '$.userId' }, a: { '@liquid': '{{ userId | upcse }}' }, b: { '@case': { operator: 'UPPER', value: { '@path': '$.properties.data_graph_entity_context.name' } } }, c: { '@path': '$properties.cart_id' } };
+      expect(problems(() => withActivations({ c: { computation: 'carts', warehouse: 'wh', table: 't', columns } }))).toEqual([
+        expect.stringMatching(/^\/spaces\/shop\/activations\/c\/columns\/a: @liquid .*"upcse"/),
+        expect.stringMatching(/^\/spaces\/shop\/activations\/c\/columns\/b: @case fails on every string/),
+        expect.stringMatching(/^\/spaces\/shop\/activations\/c\/columns\/c: @path "\$properties.cart_id" reads no field/),
+      ]);
+    });
+
     it('refuses a @liquid template with a filter the mapping kit disables, though the event the check runs on does not reach it', () => {
       const template = "{% if properties.data_graph_entity_context.items %}{{ properties.data_graph_entity_context.items | map: 'sku' | join: ',' }}{% endif %}";
       expect(problems(() => withActivations({ c: { computation: 'carts', warehouse: 'wh', table: 't', columns: { skus: { '@liquid': template } } } }))).toEqual([

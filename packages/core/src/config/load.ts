@@ -95,6 +95,18 @@ function mappingProblem(columns: Record<string, unknown>): string | undefined {
   return failure(columns, SAMPLE_EVENT, 'it fails on an event of the shape every activation gets: ') ?? failsOnAValue(columns);
 }
 
+/**
+ * Every problem of an activation's columns, not the first alone: each column is looked at on its
+ * own once the whole mapping has one, so that a configuration with two bad columns is fixed in
+ * one pass. The whole mapping's problem where no column has one alone.
+ */
+function mappingProblems(columns: Record<string, unknown>): string[] {
+  const whole = mappingProblem(columns);
+  if (whole === undefined) return [];
+  const each = Object.keys(columns).flatMap((key) => mappingProblem({ [key]: columns[key] }) ?? []);
+  return each.length > 0 ? [...new Set(each)] : [whole];
+}
+
 /** Directives whose options mapping-kit checks only once their value is a string (a @case operator, a @replace's second pattern). */
 const CHECKED_ON_A_STRING = new Set(['@case', '@replace']);
 
@@ -454,9 +466,8 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
         const problem = schemaNameProblem(target, warehouses[a.warehouse]!, destinations);
         if (problem) problems.push(`${where}: ${problem}`);
       }
-      const columnsProblem = mappingProblem(a.columns ?? {});
       // A problem of one column names it as the rest of the path (`…/columns/cart: …`).
-      if (columnsProblem) problems.push(`${at}/columns${columnsProblem.startsWith('/') ? '' : ': '}${columnsProblem}`);
+      for (const problem of mappingProblems(a.columns ?? {})) problems.push(`${at}/columns${problem.startsWith('/') ? '' : ': '}${problem}`);
       activations[activation] = {
         name: activation,
         id: a.id ?? `act_${activation}`,
