@@ -859,6 +859,11 @@ export function storageActions(dut: DestinationUnderTest): void {
         { id: 'm6', entity_context: '12345' },
         { id: 'm7', entity_context: '{"b":1}' },
       ]);
+      // `unmade` marks an event the engine's own mapping failed on: a caller's mapping cannot set it
+      // (the mapping kit keeps only the action's fields).
+      const forged = { ...mapping, event: 'direct_forged', unmade: { value: 'forged', reason: 'forged' } };
+      expect((await destination.executeBatch('sendCustomEvent', { events: [event('m8', { a: 8 })] as never, mapping: forged as never, settings: h.settings as never })).map((r) => r.status)).toEqual([200]);
+      expect(await h.rows('direct_forged', ['id'], ['id'], 'wh', 'default')).toEqual([{ id: 'm8' }]);
       await h.close();
     });
   });
