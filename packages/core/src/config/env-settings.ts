@@ -2,6 +2,13 @@
 const REFERENCE = /\$(\$)?\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 /**
+ * As expanded: any `$${` is a literal `${`, a name after it or not. The refusal of a `${` that
+ * begins no reference tells the user to write `$${`: kept as written where no `NAME}` followed
+ * (`pa$${ss`), it gave the password `pa$${ss`, not `pa${ss`.
+ */
+const EXPANDED = /\$(\$)\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/**
  * Replaces `${NAME}` in the string values of a warehouse's settings with the environment's
  * values, so that passwords and connection URLs stay out of the configuration file. A variable
  * that is not set is a problem named by its path and its name, never by a value.
@@ -12,7 +19,7 @@ export function resolveEnvReferences(settings: unknown, path: string, env: NodeJ
     if (/(?<!\$)\$\{(?![A-Za-z_][A-Za-z0-9_]*\})/.test(settings)) {
       problems.push(`${path}: a \`\${\` in it begins no reference to an environment variable (\`\${NAME}\`, NAME of letters, digits and _, not beginning with a digit): close or correct the reference, or write \`$\${\` for a literal \`\${\``);
     }
-    return settings.replace(REFERENCE, (whole, escaped: string | undefined, name: string) => {
+    return settings.replace(EXPANDED, (whole, escaped: string | undefined, name: string) => {
       if (escaped) return whole.slice(1);
       const value = env[name];
       if (value === undefined) {

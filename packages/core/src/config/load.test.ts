@@ -183,7 +183,10 @@ describe('configuration', () => {
         /\/warehouses\/wh\/settings\/path: a `\$\{` in it begins no reference to an environment variable \(`\$\{NAME\}`, .*\): close or correct the reference, or write `\$\$\{` for a literal `\$\{`$/,
       );
     }
-    expect(parse({ spaces: { a: {} }, warehouses: { wh: { type: 'memory', settings: { path: 'a$b{c}$${d' } } } }).warehouses.wh!.settings).toEqual({ path: 'a$b{c}$${d' });
+    // `$${` is a literal `${` as the refusal says, a name after it or not (it was kept as `$${` where none followed).
+    for (const [path, read] of [['a$b{c}$${d', 'a$b{c}${d'], ['pa$${ss', 'pa${ss'], ['$${HOME}', '${HOME}'], ['a$$${HOME}', 'a$${HOME}']]) {
+      expect(parse({ spaces: { a: {} }, warehouses: { wh: { type: 'memory', settings: { path } } } }).warehouses.wh!.settings, path).toEqual({ path: read });
+    }
   });
 
   it('says where a configuration is not JSON, by line and column, and that a folder is no file', () => {
