@@ -96,6 +96,14 @@ describe('parseProfileText', () => {
     }
     // Not JSON after the key written twice: said as for any line.
     expect(() => parseProfileText('{"userId":"u1","userId":"u2",}')).toThrow(SyntaxError);
+    // Keys by the hundred thousand (traits written beside the profile's keys, refused later as
+    // unknown) are looked through in linear time: each looked for among all before it took 18 s.
+    const many = `{"userId":"u1",${Array.from({ length: 100_000 }, (_, i) => `"k${i}":${i}`).join(',')}}`;
+    const started = Date.now();
+    expect(parseProfileText(many)).toMatchObject({ userId: 'u1', k99999: 99999 });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    // The one written twice is found among them all the same, however late.
+    expect(() => parseProfileText(many.replace('"k99999"', '"userId"'))).toThrow(twice('the profile', 'userId'));
   });
 
   it("keeps an entity's context as text only as deep as a run's values may be, counted from `entities`", () => {
