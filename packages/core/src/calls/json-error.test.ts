@@ -23,5 +23,7 @@ describe('jsonErrorMessage', () => {
     expect(message).toContain("Unexpected token '\\ufeff'");
     expect(message).toMatch(/\\ufeff is a byte-order mark, which only a file's first bytes may hold: was this file joined from two\?$/);
     expect(message).not.toContain('\ufeff');
+    // A mark inside a string, quoted with the text around another fault, is not its cause.
+    expect(jsonErrorMessage(errorOf('{"a":"\ufeffx",y}'))).not.toContain('byte-order mark');
   });
 });

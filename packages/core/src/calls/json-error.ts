@@ -13,6 +13,7 @@ const UNSEEN = /[\u0000-\u001f\u007f-\u00a0\u200b-\u200f\u2028-\u202e\u2060-\u20
 export function jsonErrorMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const visible = message.replace(UNSEEN, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  // Where a file was joined from two (`cat a.ndjson b.ndjson`), the second's mark is inside it.
-  return message.includes('\ufeff') ? `${visible}; \\ufeff is a byte-order mark, which only a file's first bytes may hold: was this file joined from two?` : visible;
+  // Where a file was joined from two (`cat a.ndjson b.ndjson`), the second's mark is inside it;
+  // a mark in a string value near the fault is quoted too, and is no cause.
+  return message.startsWith("Unexpected token '\ufeff'") ? `${visible}; \\ufeff is a byte-order mark, which only a file's first bytes may hold: was this file joined from two?` : visible;
 }

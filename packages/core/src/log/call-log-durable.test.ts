@@ -42,5 +42,13 @@ describe('a call log on disk', () => {
     synced.length = 0;
     await log.append([{ messageId: 'm3' }].slice(0, 0));
     expect(synced).toEqual([]);
+    // Another process's log, after one killed between making a segment and syncing its folder:
+    // its first append makes the names durable, once.
+    const later = new CallLog(dir, 1_000_000);
+    await later.append([{ messageId: 'm4' }]);
+    expect(synced).toEqual([join(dir, '0000000001.ndjson'), dir]);
+    synced.length = 0;
+    await later.append([{ messageId: 'm5' }]);
+    expect(synced).toEqual([join(dir, '0000000001.ndjson')]);
   });
 });

@@ -79,6 +79,9 @@ export class CallLog {
    */
   readonly id: string | undefined;
 
+  /** Whether this process made the folder's names durable: once, at its first append. */
+  private folderSynced = false;
+
   constructor(
     readonly dir: string,
     private readonly segmentBytes = 64 * 1024 * 1024,
@@ -167,8 +170,13 @@ export class CallLog {
           }
           while (written < data.length) written += writeSync(fd, data, written, data.length - written);
           fsyncSync(fd);
-          // A segment made by this append: its name too, or a power loss may take it, calls and all.
-          if (made) syncFolder(this.dir);
+          // A segment made by this append: its name too, or a power loss may take it, calls and
+          // all. So, once, at a process's first append: the one that made the last segment may
+          // have been killed before it synced the folder.
+          if (made || !this.folderSynced) {
+            syncFolder(this.dir);
+            this.folderSynced = true;
+          }
         } catch (error) {
           // A write that fails midway (a full disk) takes back what it wrote: the caller is told
           // none of these entries was logged, so none may be loaded, even those whose lines were
