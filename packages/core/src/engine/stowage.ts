@@ -5,7 +5,7 @@ import type { Call } from '../calls/call.js';
 import { acceptLine, LineTooLong, MAX_CALL_BYTES, tooBig } from '../calls/validate.js';
 import { utf8Problem } from '../calls/utf8.js';
 import { callsFromChange } from '../classic/calls-from-change.js';
-import { CLASSIC_DEFAULTS, STATE_FILE, type ActivationConfig, type SpaceConfig, type StowageConfig, type WarehouseConfig } from '../config/config.js';
+import { CLASSIC_DEFAULTS, STATE_FILE, type ActivationConfig, type ComputationConfig, type SpaceConfig, type StowageConfig, type WarehouseConfig } from '../config/config.js';
 import type { Destination } from '../contract/destination.js';
 import { unsupportedCapabilities } from '../contract/capabilities.js';
 import { History, type SyncRecord } from '../history/history.js';
@@ -656,8 +656,14 @@ export class Stowage {
    */
   private async ensureBackfilled(warehouse: WarehouseConfig, spaceName: string): Promise<{ sentAgain: string[]; unmarked: boolean }> {
     const marker = join(this.config.stateDir, 'backfilled', warehouse.name, spaceName);
-    let latest = this.runMarks.latest(spaceName);
     const classic = Object.values(this.config.spaces[spaceName]!.computations).filter((c) => c.type === 'audience' || c.type === 'trait');
+    // The marker and the marks are read holding the profile state, where anything looks due: a
+    // run in another process, which held it, has backfilled the warehouse and marked its own run
+    // sent by then. Read before (a sync meeting a new warehouse while a run backfilled it), both
+    // logged the whole state, and the sync marked the run before as the last sent: a third time.
+    // Not opened where nothing is due: a sync must not wait for another process's run for nothing.
+    if (!existsSync(marker) || !this.runMarks.recorded(spaceName) || this.behindOf(warehouse, spaceName, classic, this.runMarks.latest(spaceName)).length > 0) await this.profileStore();
+    let latest = this.runMarks.latest(spaceName);
     if (!existsSync(marker)) {
       // What warehouses receive is recorded from the space's first one on. Where others were
       // backfilled before such records were kept (an install from before), the record starts
@@ -684,8 +690,7 @@ export class Stowage {
     }
     // Runs the warehouse missed: applied while it was out of the configuration, or before the
     // computation was connected to it. Its current state goes first, as for a new warehouse.
-    const sent = this.runMarks.sent(warehouse.name, spaceName) ?? {};
-    const behind = classic.filter((c) => Object.hasOwn(c.warehouses, warehouse.name) && latest[c.key] !== undefined && sent[c.key] !== latest[c.key]).map((c) => c.key);
+    const behind = this.behindOf(warehouse, spaceName, classic, latest);
     // Sent again for want of a record (not for a run it missed): told as such.
     const unmarked = behind.some((key) => latest[key] === BEFORE_RUN_MARKS);
     if (behind.length === 0) return { sentAgain: [], unmarked };
@@ -744,6 +749,12 @@ export class Stowage {
       }
       return problems;
     });
+  }
+
+  /** The computations connected to the warehouse whose latest run it was not sent (`ensureBackfilled`). */
+  private behindOf(warehouse: WarehouseConfig, spaceName: string, classic: readonly ComputationConfig[], latest: RunsByComputation): string[] {
+    const sent = this.runMarks.sent(warehouse.name, spaceName) ?? {};
+    return classic.filter((c) => Object.hasOwn(c.warehouses, warehouse.name) && latest[c.key] !== undefined && sent[c.key] !== latest[c.key]).map((c) => c.key);
   }
 
   /** Whether a warehouse was backfilled for the space (`ensureBackfilled`'s markers). */
