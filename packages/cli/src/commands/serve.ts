@@ -145,7 +145,7 @@ export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterS
       console.log(
         busy.length === 0
           ? `${stamp()} ${signal}: stopping`
-          : `${stamp()} ${signal}: stopping once the work under way on warehouse ${busy.join(', ')} ends; nothing new starts (${signal} again stops at once: what was committed stays, and the next sync or flush goes on from there)`,
+          : `${stamp()} ${signal}: stopping once the work under way on warehouse ${busy.join(', ')} ends; nothing new starts (a second signal, SIGINT, SIGTERM or SIGHUP, stops at once: what was committed stays, and the next sync or flush goes on from there)`,
       );
       resolve();
     };
