@@ -10,6 +10,9 @@ import { makeFolder } from '../process/make-folder.js';
 import { syncFolder } from '../process/sync-folder.js';
 
 const SEGMENT = /^(\d{10})\.ndjson$/;
+
+/** The log folders whose names this process made durable (`append`). */
+const SYNCED_FOLDERS = new Set<string>();
 const segmentName = (n: number) => `${String(n).padStart(10, '0')}.ndjson`;
 
 /** What `repairTail` cut from a segment, kept beside it until the segment is pruned. */
@@ -78,9 +81,6 @@ export class CallLog {
    * begun before ids were made has none, and keeps its cursors.
    */
   readonly id: string | undefined;
-
-  /** Whether this process made the folder's names durable: once, at its first append. */
-  private folderSynced = false;
 
   constructor(
     readonly dir: string,
@@ -171,11 +171,12 @@ export class CallLog {
           while (written < data.length) written += writeSync(fd, data, written, data.length - written);
           fsyncSync(fd);
           // A segment made by this append: its name too, or a power loss may take it, calls and
-          // all. So, once, at a process's first append: the one that made the last segment may
-          // have been killed before it synced the folder.
-          if (made || !this.folderSynced) {
+          // all. So, once, at a process's first append to the log (not each instance's: a run
+          // makes one a batch): the one that made the last segment may have been killed before
+          // it synced the folder.
+          if (made || !SYNCED_FOLDERS.has(this.dir)) {
             syncFolder(this.dir);
-            this.folderSynced = true;
+            SYNCED_FOLDERS.add(this.dir);
           }
         } catch (error) {
           // A write that fails midway (a full disk) takes back what it wrote: the caller is told
