@@ -53,6 +53,25 @@ async function inWarehouse(dir: string, ...statements: string[]): Promise<void> 
 }
 
 describe('the stowage command', () => {
+  it('says it waits for a warehouse file another process holds, and goes on once that process lets go of it', async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'r1.ndjson'), [{ space: 'shop', computation: 'vip', id: 'r1' }, { userId: 'u1' }].map((x) => JSON.stringify(x)).join('\n'));
+    expect((await stowage(['run', 'r1.ndjson'], { cwd: dir })).code).toBe(0);
+    // Held by this process, as a sync or another run's write would hold it, until the sync says it waits.
+    const held = await DuckDBInstance.create(join(dir, 'warehouse.duckdb'));
+    let waiting!: () => void;
+    const waits = new Promise<void>((done) => (waiting = done));
+    const sync = stowage(['sync', 'local'], { cwd: dir, onStderr: (soFar) => soFar.includes('waiting for warehouse') && waiting() });
+    try {
+      await Promise.race([waits, sync]);
+    } finally {
+      held.closeSync();
+    }
+    const synced = await sync;
+    expect(synced.code, synced.stdout + synced.stderr).toBe(0);
+    expect(synced.stderr).toContain(`waiting for warehouse "local": process ${process.pid} holds its file (a sync, or another command's write: one process writes a DuckDB file at a time); it is opened once that process lets go of it`);
+  });
+
   it('prints its version, and in a git checkout the commit and its date, which upgrading.md names changes by', async () => {
     const { code, stdout } = await stowage(['--version'], { cwd: project() });
     expect(code).toBe(0);

@@ -27,10 +27,10 @@ const LOCK_WAIT_MS = 15_000;
  * writing process, and a run's Storage Actions write may meet a scheduled sync of the same
  * warehouse, or the writes of runs started side by side.
  */
-async function createWaitingForLock(path: string, options: Record<string, string>): Promise<DuckDBInstance> {
+async function createWaitingForLock(path: string, options: Record<string, string>, onWait?: (holder: string | undefined) => void): Promise<DuckDBInstance> {
   let instance: DuckDBInstance;
   try {
-    instance = await openDuckDBFile(path, () => DuckDBInstance.create(path, options), { timeoutMs: LOCK_WAIT_MS, pollMs: 100 });
+    instance = await openDuckDBFile(path, () => DuckDBInstance.create(path, options), { timeoutMs: LOCK_WAIT_MS, pollMs: 100, ...(onWait ? { onWait: (holder: string | undefined) => onWait(holder) } : {}) });
   } catch (error) {
     // A file of another database (SQLite's header), which DuckDB opens through an extension.
     const extension = /Extension "([^"]+)" is an existing extension/.exec((error as Error).message)?.[1];
@@ -187,8 +187,11 @@ export class DuckDBDriver implements Driver {
     this.memoryMb = megabytes(memoryLimit ?? DEFAULT_MEMORY_LIMIT) ?? 0;
   }
 
-  /** `renewAfterRows`: tests make it small, to renew at every commit. */
-  static async open(settings: DuckDBSettings, { renewAfterRows = RENEW_AFTER_ROWS } = {}): Promise<DuckDBDriver> {
+  /**
+   * `renewAfterRows`: tests make it small, to renew at every commit. `onWait`: told when another
+   * process holds the file and the open waits for it (`ConnectContext.onWait`).
+   */
+  static async open(settings: DuckDBSettings, { renewAfterRows = RENEW_AFTER_ROWS, onWait }: { renewAfterRows?: number; onWait?: (holder: string | undefined) => void } = {}): Promise<DuckDBDriver> {
     // Appends need no ordering guarantee, and without it DuckDB buffers less while loading. A
     // larger checkpoint threshold lets each batch's COMMIT append to the WAL (still durable)
     // instead of checkpointing the whole database every batch: ~8% less CPU per sync, measured.
@@ -201,7 +204,7 @@ export class DuckDBDriver implements Driver {
     options.memory_limit = settings.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
     // By default a core is left to the client, which prepares the next batch meanwhile.
     options.threads = String(settings.threads ?? engineThreads());
-    const hold = await shareInstance(settings.path, () => createWaitingForLock(settings.path, options));
+    const hold = await shareInstance(settings.path, () => createWaitingForLock(settings.path, options, onWait));
     try {
       return new DuckDBDriver(hold, await hold.instance.connect(), await openLoadDir(LOAD_DIR_PREFIX), settings.path, options, settings.memoryLimit, renewAfterRows);
     } catch (error) {

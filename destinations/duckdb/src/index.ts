@@ -23,8 +23,8 @@ export const duckdb: Destination<DuckDBSettings> = {
   settingsSchema,
   capabilities,
   dialect,
-  connect: (settings, { root }) =>
-    openDriver({ ...settings, path: settings.path === ':memory:' ? settings.path : resolve(root, settings.path) }),
+  connect: (settings, { root, onWait }) =>
+    openDriver({ ...settings, path: settings.path === ':memory:' ? settings.path : resolve(root, settings.path) }, onWait),
   // A DuckDB file has no credentials.
   secrets: () => [],
   location: (settings, { root }) => (settings.path === ':memory:' ? undefined : fileLocation(resolve(root, settings.path))),

@@ -6,7 +6,7 @@ import type { DuckDBSettings } from './settings.js';
  * and ~180 ms to load), is loaded with the first session: a command that opens none, or a
  * configuration whose warehouses are all elsewhere, never loads it.
  */
-export async function openDriver(settings: DuckDBSettings): Promise<DuckDBDriver> {
+export async function openDriver(settings: DuckDBSettings, onWait?: (holder: string | undefined) => void): Promise<DuckDBDriver> {
   const { DuckDBDriver } = await import('./driver.js');
-  return DuckDBDriver.open(settings);
+  return DuckDBDriver.open(settings, onWait ? { onWait } : {});
 }

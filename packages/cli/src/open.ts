@@ -3,7 +3,7 @@ import { destinations } from './registry.js';
 
 /**
  * Loads and validates the configuration, then builds the runtime on the embedded state store.
- * Unless `quiet`, a wait for the profile state another process holds is said on stderr.
+ * Unless `quiet`, a wait for the profile state, or for a warehouse's file, another process holds is said on stderr.
  * `startedAt`: the command's start, its place in line for the profile state (a long-lived
  * process's waits take their own times).
  */
@@ -18,7 +18,16 @@ export function openStowage(configPath: string, { quiet = false, startedAt }: { 
             ? `waiting for the profile state in ${config.stateDir}: ${ahead === 1 ? 'another command waits' : `${ahead} other commands wait`} for it ahead of this one, which takes it after ${ahead === 1 ? 'it' : 'them'} (commands take it in the order they started)\n`
             : `waiting for the profile state in ${config.stateDir}: process ${holder ?? '(unknown)'} holds it (another Stowage command, or a program that opened state.duckdb); it is opened once that process lets go of it\n`,
         );
-  return new Stowage(config, { destinations, openProfileStore: (dir, options) => openProfileStore(dir, { ...options, onWait, ...(startedAt !== undefined ? { arrivedAt: startedAt } : {}) }) });
+  // A run's write meeting a sync of the same DuckDB file waited without a word, its rate falling.
+  const onWarehouseWait = quiet
+    ? undefined
+    : (warehouse: string, holder: string | undefined) =>
+        process.stderr.write(`waiting for warehouse "${warehouse}": ${holder ? `process ${holder}` : 'another process'} holds its file (a sync, or another command's write: one process writes a DuckDB file at a time); it is opened once that process lets go of it\n`);
+  return new Stowage(config, {
+    destinations,
+    openProfileStore: (dir, options) => openProfileStore(dir, { ...options, onWait, ...(startedAt !== undefined ? { arrivedAt: startedAt } : {}) }),
+    ...(onWarehouseWait ? { onWarehouseWait } : {}),
+  });
 }
 
 /** The state folders of the configurations this process opened: an error on a path in one is the state folder's. */

@@ -5,6 +5,12 @@ import type { Driver } from './driver.js';
 /** Where the configuration lives: relative paths in settings resolve against `root`. */
 export interface ConnectContext {
   root: string;
+  /**
+   * Told when the connection waits for another process that holds the warehouse (an embedded
+   * database file, which one process writes at a time), with that process where known, so
+   * that a command waiting says what for.
+   */
+  onWait?: (holder: string | undefined) => void;
 }
 
 /** Settings of one configured warehouse, validated against the destination's settings fields. */

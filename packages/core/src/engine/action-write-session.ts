@@ -10,7 +10,7 @@ import { PayloadValidator } from '../actions/payload-validation.js';
 import { sendCustomEventFields } from '../actions/fields.js';
 import { presetColumns } from '../actions/presets.js';
 import type { ActivationConfig, SpaceConfig, WarehouseConfig } from '../config/config.js';
-import type { Destination } from '../contract/destination.js';
+import type { ConnectContext, Destination } from '../contract/destination.js';
 import type { Driver } from '../contract/driver.js';
 import type { History, SyncRecord } from '../history/history.js';
 import { redact } from '../history/redact.js';
@@ -134,7 +134,7 @@ export class ActionWriteSession {
     private readonly destination: Destination,
     private readonly warehouse: WarehouseConfig,
     private readonly space: SpaceConfig,
-    private readonly root: string,
+    private readonly context: ConnectContext,
     private readonly history: History,
     trigger: string,
     /** The state whose events these are: the space's own schema, once another state took it, refuses them. */
@@ -209,7 +209,7 @@ export class ActionWriteSession {
     if (!(this.destination.definition as { actions?: Record<string, unknown> }).actions?.sendCustomEvent) {
       throw new Error(`the ${this.destination.type} destination's definition has no Storage Actions action (sendCustomEvent): wrap it with withStorageActions`);
     }
-    this.driver = await this.destination.connect(this.warehouse.settings, { root: this.root });
+    this.driver = await this.destination.connect(this.warehouse.settings, this.context);
     this.writer = new ActionWriter(this.driver, this.destination.dialect, this.destination.capabilities, (schema) => schema === this.space.name);
     this.writer.claimFor(this.owner, this.earlierWriter);
   }

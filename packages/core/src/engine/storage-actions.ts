@@ -5,7 +5,7 @@ import { stateOwner } from './state-owner.js';
 import type { EarlierWriterOf } from '../writer/table-writer.js';
 import { eventFromChange, type ActionEvent } from '../actions/events.js';
 import type { ActivationConfig, SpaceConfig, StowageConfig, WarehouseConfig } from '../config/config.js';
-import type { Destination } from '../contract/destination.js';
+import type { ConnectContext, Destination } from '../contract/destination.js';
 import type { History } from '../history/history.js';
 import { CallLog } from '../log/call-log.js';
 import { withFileLock } from '../log/file-lock.js';
@@ -111,6 +111,8 @@ export class StorageActionsPath {
     private readonly history: History,
     /** What tells of another state's writes in a schema from before claims (`TableWriter.claimFor`). */
     private readonly earlierWriter: (warehouse: WarehouseConfig) => EarlierWriterOf,
+    /** What a destination's `connect` is given for a warehouse (`Stowage.connectContext`). */
+    private readonly connectContext: (warehouse: WarehouseConfig) => ConnectContext,
   ) {}
 
   private dir(warehouse: string, space: string): string {
@@ -252,7 +254,7 @@ export class StorageActionsPath {
   /** A write session on a warehouse, recorded in the history under `trigger`. */
   open(warehouse: WarehouseConfig, space: SpaceConfig, trigger: string): ActionWriteSession {
     const queued = () => this.queuedBy(warehouse.name, space.name);
-    return new ActionWriteSession(this.destinations.get(warehouse.type)!, warehouse, space, this.config.root, this.history, trigger, stateOwner(this.config.stateDir, warehouse), queued, this.earlierWriter(warehouse));
+    return new ActionWriteSession(this.destinations.get(warehouse.type)!, warehouse, space, this.connectContext(warehouse), this.history, trigger, stateOwner(this.config.stateDir, warehouse), queued, this.earlierWriter(warehouse));
   }
 
   /**

@@ -6,7 +6,7 @@ import { acceptLine, LineTooLong, MAX_CALL_BYTES, tooBig } from '../calls/valida
 import { utf8Problem } from '../calls/utf8.js';
 import { callsFromChange } from '../classic/calls-from-change.js';
 import { CLASSIC_DEFAULTS, STATE_FILE, type ActivationConfig, type ComputationConfig, type SpaceConfig, type StowageConfig, type WarehouseConfig } from '../config/config.js';
-import type { Destination } from '../contract/destination.js';
+import type { ConnectContext, Destination } from '../contract/destination.js';
 import { unsupportedCapabilities } from '../contract/capabilities.js';
 import { History, type SyncRecord } from '../history/history.js';
 import { redact } from '../history/redact.js';
@@ -69,6 +69,12 @@ export interface StowageOptions {
   alwaysLookUpKeys?: boolean;
   /** Pauses before a write the warehouse was too busy for is tried again (`BUSY_DELAYS_MS`); tests make them short. */
   busyDelaysMs?: readonly number[];
+  /**
+   * Told when a session of a warehouse waits for another process that holds it (a DuckDB file a
+   * sync or another run's write has open), with that process where known: the `stowage` command
+   * says so on stderr, where a run seemed to stall.
+   */
+  onWarehouseWait?: (warehouse: string, holder: string | undefined) => void;
 }
 
 export interface SyncProgress {
@@ -186,7 +192,13 @@ export class Stowage {
     this.history = new History(join(config.stateDir, 'history.ndjson'));
     this.runMarks = new RunMarks(config.stateDir);
     this.markers = new ActivationMarkers(config.stateDir);
-    this.actions = new StorageActionsPath(config, options.destinations, this.history, (warehouse) => this.earlierWriter(warehouse));
+    this.actions = new StorageActionsPath(config, options.destinations, this.history, (warehouse) => this.earlierWriter(warehouse), (warehouse) => this.connectContext(warehouse));
+  }
+
+  /** What a destination's `connect` is given for a warehouse: the configuration's folder, and whom to tell of a wait. */
+  private connectContext(warehouse: WarehouseConfig): ConnectContext {
+    const told = this.options.onWarehouseWait;
+    return { root: this.config.root, ...(told ? { onWait: (holder: string | undefined) => told(warehouse.name, holder) } : {}) };
   }
 
   /** The profile state, opened once: two engines on one file in one process would each commit over the other. */
@@ -1050,7 +1062,7 @@ export class Stowage {
   private async connectOrSay(warehouse: WarehouseConfig): Promise<Driver> {
     const destination = this.options.destinations.get(warehouse.type)!;
     try {
-      return await destination.connect(warehouse.settings, { root: this.config.root });
+      return await destination.connect(warehouse.settings, this.connectContext(warehouse));
     } catch (error) {
       throw new StowageError(redact((error as Error).message ?? String(error), destination.secrets(warehouse.settings)));
     }
@@ -1094,7 +1106,7 @@ export class Stowage {
           }
         });
         const connect = async () => {
-          driver = await destination.connect(warehouse.settings, { root: this.config.root });
+          driver = await destination.connect(warehouse.settings, this.connectContext(warehouse));
           const writer = new TableWriter(driver, destination.dialect, destination.capabilities);
           writer.claimFor(stateOwner(this.config.stateDir, warehouse), this.earlierWriter(warehouse));
           return writer;
