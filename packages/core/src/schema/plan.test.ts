@@ -187,6 +187,24 @@ describe('planTable', () => {
     expect(plan.rejects[0]!.reason).toBe("the row's values together are over the 100 bytes this warehouse stores in one row (150 estimated); its newest columns' values are kept here");
   });
 
+  it('makes no column whose every value of the batch was quarantined: it would hold nothing, as a null makes none', () => {
+    const rowLimit = { maxBytes: 100, maxValueBytes: 10, maxOverheadBytes: 10, rowBytes: (_: unknown, row: Readonly<Record<string, unknown>>) => 10 + 10 * Object.values(row).filter((v) => v !== null && v !== undefined).length };
+    const capabilities = { inPlaceWidening: [], maxColumns: 1000, textHoldsNul: false, maxStringBytes: Infinity, rowLimit };
+    const values = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`t${i}`, i]));
+    const plan = planTable(base({
+      existing: [{ name: 'id', type: 'string' }],
+      // m2's values past the row limit: t7 keeps m1's value, t8–t11 none. `nul` holds only a refused value; `kept` one refused and one taken.
+      rows: [{ id: 'm1', kept: 'a\u0000b', ...values(8) }, { id: 'm2', kept: 'ok', ...values(12), nul: 'x\u0000' }],
+      capabilities,
+    }));
+    expect(plan.rejects.map((r) => r.column).sort()).toEqual(['kept', 'nul', 't10', 't11', 't7', 't8', 't9']);
+    const made = ['id', 't0', 't1', 't2', 't3', 't4', 't5', 't6', 't7', 'kept'];
+    expect(plan.added.map((c) => c.name).sort()).toEqual(made.slice(1).sort());
+    expect(plan.columns.map((c) => c.name).sort()).toEqual([...made].sort());
+    expect(plan.loaded.map((c) => c.name).sort()).toEqual([...made].sort());
+    expect(plan.rows[1]).not.toHaveProperty('t8', 8);
+  });
+
 
   it('measures every row where a value has no bound below the row, and takes values out one at a time', () => {
     // Values bounded only by the row (Redshift: a JSON value may be as big as the row): rows of

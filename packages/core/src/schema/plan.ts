@@ -231,6 +231,8 @@ class TablePlanner {
   private readonly measureAbove: number;
   /** The columns in table order, as the row limit measures them; dropped when one is added or widened. */
   private measured?: Column[];
+  /** Columns a value of which was taken out of a row after it was taken (`fitRow`): they may be left with none. */
+  private emptied?: Set<string>;
 
   /** Dropped columns that still take a place of the limit. */
   private readonly dropped: number;
@@ -401,10 +403,34 @@ class TablePlanner {
         if (value === null || value === undefined || name === keyColumn || this.state.get(name)!.fixed) continue;
         this.rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column: name, value: typeof value === 'string' ? value : exactJsonText(value), reason });
         this.set(row, name, null);
+        (this.emptied ??= new Set()).add(name);
         n--;
       }
       bytes = limit.rowBytes(columns, row);
     }
+  }
+
+  /**
+   * Forgets the columns (not standard ones) the batch would add whose every value was quarantined (a NUL, half a
+   * character, too long, a row over the limit): made, they would hold nothing, where a null makes
+   * no column; and on PostgreSQL a column counts against the table's 1,600 for good, dropped or
+   * not, so a wide call set apart would have spent its columns. A later value makes the column.
+   */
+  private dropEmpty(rows: ReadonlyArray<Record<string, unknown>>): void {
+    const { state } = this;
+    const empty = this.added.filter((name) => {
+      const col = state.get(name)!;
+      // A standard column (a fixed type) is the table's own shape: made all the same.
+      if (col.fixed) return false;
+      if (!col.loaded) return true;
+      return this.emptied?.has(name) === true && !rows.some((row) => row[name] !== null && row[name] !== undefined);
+    });
+    if (empty.length === 0) return;
+    for (const name of empty) {
+      state.delete(name);
+      this.added.splice(this.added.indexOf(name), 1);
+    }
+    // The rows keep the key with null: a load file's columns are the plan's, and its lines are read by name.
   }
 
   /** Values refused before their column widened, tried again against its final type (`refusedByType`). */
@@ -444,6 +470,7 @@ class TablePlanner {
   finish(rows: Array<Record<string, unknown>>): TablePlan {
     this.retryWidened();
     const { state } = this;
+    this.dropEmpty(rows);
     const columns: Column[] = [...state].map(([name, c]) => (c.bounds ? { name, type: c.type, bounds: c.bounds } : { name, type: c.type }));
     return {
       table: this.input.table,
