@@ -128,7 +128,7 @@ describe('a run killed after handing its changes on, and not sent again', () => 
     expect((await stowage(['run', 'b.ndjson'], { cwd: dir, env: { STOWAGE_FAILPOINT: 'state:before-commit' } })).signal).toBe('SIGKILL');
     const c = await stowage(['run', '--abandon-interrupted', 'c.ndjson'], { cwd: dir });
     expect(c.code, c.stderr).toBe(0);
-    expect(c.stdout).toContain('applied over the interrupted attempt of run b (--abandon-interrupted)');
+    expect(c.stdout).toContain('applied over the interrupted attempt of run b (--abandon-interrupted, the library\'s abandonInterrupted)');
     const d = await stowage(['run', 'd.ndjson'], { cwd: dir });
     expect(d.code, d.stderr).toBe(0);
     expect(d.stdout).not.toContain('interrupted');

@@ -11,7 +11,7 @@ export const MAX_CALL_BYTES = 512 * 1024;
 
 /** Why a call of `size` bytes (over `limit`) is refused. */
 export function tooBig(size: number, limit = MAX_CALL_BYTES): { ok: false; error: string } {
-  return { ok: false, error: `the call is ${size} bytes; the limit is ${limit}${limit === MAX_CALL_BYTES ? '' : ' (--max-call-bytes)'}` };
+  return { ok: false, error: `the call is ${size} bytes; the limit is ${limit}${limit === MAX_CALL_BYTES ? '' : ' (--max-call-bytes, the library\'s maxCallBytes)'}` };
 }
 
 /**

@@ -423,7 +423,7 @@ export class Stowage {
       const outcome = await store.applyRun(header, computation.type, progress.counting(profiles), sink, { abandonInterrupted: opts.abandonInterrupted });
       if (outcome.abandoned) {
         notices.push(
-          `applied over the interrupted attempt${outcome.abandoned.length === 1 ? ` of run ${outcome.abandoned[0]}` : `s of runs ${outcome.abandoned.join(', ')}`} (--abandon-interrupted): the changes ${outcome.abandoned.length === 1 ? 'it' : 'they'} handed on stay in the Classic log and activations' tables, though the state never took them`,
+          `applied over the interrupted attempt${outcome.abandoned.length === 1 ? ` of run ${outcome.abandoned[0]}` : `s of runs ${outcome.abandoned.join(', ')}`} (--abandon-interrupted, the library's abandonInterrupted): the changes ${outcome.abandoned.length === 1 ? 'it' : 'they'} handed on stay in the Classic log and activations' tables, though the state never took them`,
         );
       }
       if (outcome.notices) notices.push(...outcome.notices);
