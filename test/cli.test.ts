@@ -106,6 +106,10 @@ describe('the stowage command', () => {
     expect(validate({ ...config, warehouses: { pg: { type: 'postgres', settings: { host: 'db', port: '${PGPORT}' } } } }), JSON.stringify(validate.errors)).toBe(true);
     expect(validate({ ...config, warehouses: { local: { type: 'duckdb', settings: { path: 'w.duckdb', threads: '${THREADS}' } } } })).toBe(true);
     expect(validate({ ...config, warehouses: { pg: { type: 'postgres', settings: { host: 'db', port: '$PGPORT' } } } })).toBe(false);
+    // So is a setting of a few values (check reads the variable's value against them); a value not among them is still wrong.
+    expect(validate({ ...config, warehouses: { pg: { type: 'postgres', settings: { host: 'db', sslmode: '${PGSSLMODE}', bulkLoad: '${BULK_LOAD}' } } } }), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ ...config, warehouses: { rs: { type: 'redshift', settings: { host: 'rs', sslmode: '${RS_SSLMODE}' } } } }), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ ...config, warehouses: { pg: { type: 'postgres', settings: { host: 'db', sslmode: 'prefer' } } } })).toBe(false);
   });
 
   it('exits 2 on bad usage, saying what is wrong', async () => {

@@ -1,18 +1,20 @@
 import { configSchema, type Destination } from '@stowage/core';
 
-/** A value holding `${NAME}`: what a number or yes/no setting may be written as (configuration.md). */
+/** A value holding `${NAME}`: what a number, yes/no or one-of-a-list setting may be written as (configuration.md). */
 const REFERENCE = { type: 'string', pattern: '\\$\\{[A-Za-z_][A-Za-z0-9_]*\\}', description: 'An environment variable, `${NAME}`, whose value is read as this setting' };
 
 /**
- * A settings schema whose number and yes/no settings also take `${NAME}`: `check` reads the
- * variable's value as the setting's type, and an editor must not mark the reference wrong.
+ * A settings schema whose number and yes/no settings, and text settings held to a list or a
+ * pattern (`sslmode`, `bulkLoad`), also take `${NAME}`: `check` reads the variable's value as the
+ * setting, and an editor must not mark the reference wrong.
  */
 function withReferences(settings: Record<string, unknown>): Record<string, unknown> {
   const properties = settings.properties as Record<string, Record<string, unknown>> | undefined;
   if (!properties) return settings;
   const typed = Object.entries(properties).map(([key, property]) => {
     const types = ([] as unknown[]).concat(property.type ?? []);
-    if (types.length === 0 || types.includes('string')) return [key, property];
+    const heldText = types.includes('string') && (property.enum !== undefined || property.pattern !== undefined);
+    if (types.length === 0 || (types.includes('string') && !heldText)) return [key, property];
     const { description, ...shape } = property;
     return [key, { ...(description === undefined ? {} : { description }), anyOf: [shape, REFERENCE] }];
   });
