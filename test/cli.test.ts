@@ -72,6 +72,24 @@ describe('the stowage command', () => {
     expect(synced.stderr).toContain(`waiting for warehouse "local": process ${process.pid} holds its file (a sync, or another command's write: one process writes a DuckDB file at a time); it is opened once that process lets go of it`);
   });
 
+  it('says in check too that it waits for a warehouse file another process holds, rather than stalling without a word', async () => {
+    const dir = project();
+    expect((await stowage(['check'], { cwd: dir })).code).toBe(0);
+    const held = await DuckDBInstance.create(join(dir, 'warehouse.duckdb'));
+    let waiting!: () => void;
+    const waits = new Promise<void>((done) => (waiting = done));
+    const checked = stowage(['check'], { cwd: dir, onStderr: (soFar) => soFar.includes('waiting for warehouse') && waiting() });
+    try {
+      await Promise.race([waits, checked]);
+    } finally {
+      held.closeSync();
+    }
+    const result = await checked;
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stderr).toContain(`waiting for warehouse "local": process ${process.pid} holds its file`);
+    expect(result.stdout).toContain('warehouse local (duckdb): connected');
+  });
+
   it('prints its version, and in a git checkout the commit and its date, which upgrading.md names changes by', async () => {
     const { code, stdout } = await stowage(['--version'], { cwd: project() });
     expect(code).toBe(0);

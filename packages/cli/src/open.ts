@@ -19,15 +19,17 @@ export function openStowage(configPath: string, { quiet = false, startedAt }: { 
             : `waiting for the profile state in ${config.stateDir}: process ${holder ?? '(unknown)'} holds it (another Stowage command, or a program that opened state.duckdb); it is opened once that process lets go of it\n`,
         );
   // A run's write meeting a sync of the same DuckDB file waited without a word, its rate falling.
-  const onWarehouseWait = quiet
-    ? undefined
-    : (warehouse: string, holder: string | undefined) =>
-        process.stderr.write(`waiting for warehouse "${warehouse}": ${holder ? `process ${holder}` : 'another process'} holds its file (a sync, or another command's write: one process writes a DuckDB file at a time); it is opened once that process lets go of it\n`);
+  const onWarehouseWait = quiet ? undefined : sayWarehouseWait;
   return new Stowage(config, {
     destinations,
     openProfileStore: (dir, options) => openProfileStore(dir, { ...options, onWait, ...(startedAt !== undefined ? { arrivedAt: startedAt } : {}) }),
     ...(onWarehouseWait ? { onWarehouseWait } : {}),
   });
+}
+
+/** Says on stderr that a command waits for a warehouse's file (DuckDB) another process holds, each time another one holds it. */
+export function sayWarehouseWait(warehouse: string, holder: string | undefined): void {
+  process.stderr.write(`waiting for warehouse "${warehouse}": ${holder ? `process ${holder}` : 'another process'} holds its file (a sync, or another command's write: one process writes a DuckDB file at a time); it is opened once that process lets go of it\n`);
 }
 
 /** The state folders of the configurations this process opened: an error on a path in one is the state folder's. */

@@ -2,6 +2,7 @@ import { existsSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path';
 import { activationColumns, ClassicRows, ColumnNamer, IDENTIFIES, makeFolder, notATable, redact, TRACKS, USERS, type ActivationTable, type Driver, type IdentifierRules, type Stowage } from '@stowage/core';
 import { destinations } from '../registry.js';
+import { sayWarehouseWait } from '../open.js';
 import { strandedNotices } from './run.js';
 
 /**
@@ -36,7 +37,8 @@ export async function check(stowage: Stowage): Promise<string[]> {
     // Valid (its last time has passed: a configuration does not expire), but `serve` has no time to sync it.
     if (!stowage.nextSync(w.name)) console.log(`warehouse ${w.name} (${w.type}): schedule "${w.schedule}" has no time to come (its last has passed): \`stowage serve\` does not sync it; give it a schedule with times to come`);
     try {
-      const driver = await destination.connect(w.settings, { root: stowage.config.root });
+      // A DuckDB file another process holds is waited for (15 s), and the wait said, as every command says it.
+      const driver = await destination.connect(w.settings, { root: stowage.config.root, onWait: (holder) => sayWarehouseWait(w.name, holder) });
       let problems: string[] = [];
       try {
         await driver.query('SELECT 1 AS ok');
