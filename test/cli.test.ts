@@ -778,6 +778,15 @@ describe('the stowage command', () => {
     expect(file.stderr).toContain('mine.txt is a file, not a folder; choose another --dir');
   });
 
+  it('tours a sample too small to have made every table and column, saying which it did not make', async () => {
+    const dir = tempDir('stowage-demo-');
+    const r = await stowage(['demo', '--dir', 'demo', '--profiles', '1'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/Binder Error|Catalog Error/);
+    expect(r.stdout).toContain('(none: this sample of 1 profiles made no engage_default.audience_exited)');
+    expect(r.stdout).toContain('Done in');
+  });
+
   it('goes on to its end when its reader stops reading (`stowage demo | head -1`), printing no error', async () => {
     const dir = tempDir('stowage-pipe-');
     const child = spawn(process.execPath, [BIN, 'demo', '--dir', 'demo', '--profiles', '600'], { cwd: dir });

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import type { Column } from '@stowage/core';
 import { join, resolve } from 'node:path';
 import { readRun } from '../read-run.js';
 import { openStowage } from '../open.js';
@@ -102,7 +103,7 @@ export async function demo(dir: string, profiles: number): Promise<number> {
     const record = await stowage.sync('local', { trigger: 'demo' });
     console.log(summarize(record));
     if (record.status === 'Failure') return 1;
-    await tour(stowage.config.root);
+    await tour(stowage.config.root, profiles);
     // The command as it was started: a bare `npx stowage` outside the checkout would look for a package of that name on the registry.
     console.log(`\nDone in ${duration(Date.now() - started)}. Explore it:\n  cd ${dir} && ${thisCommand()} history\n  duckdb ${join(dir, 'warehouse.duckdb')}   (or any DuckDB client)`);
     return 0;
@@ -111,7 +112,7 @@ export async function demo(dir: string, profiles: number): Promise<number> {
   }
 }
 
-async function tour(root: string): Promise<void> {
+async function tour(root: string, profiles: number): Promise<void> {
   const duckdb = destinations.get('duckdb')!;
   const driver = await duckdb.connect({ path: 'warehouse.duckdb' }, { root });
   try {
@@ -126,20 +127,36 @@ async function tour(root: string): Promise<void> {
       counts.push([t.table_name, fmt(n), cols.length, cols.filter((c) => !c.name.startsWith('context_')).slice(0, 6).map((c) => c.name).join(', ') + (cols.length > 6 ? ', …' : '')]);
     }
     console.log(table(['table', 'rows', 'columns', 'first columns'], counts));
-    const show = async (title: string, sql: string) => {
-      const rows = await driver.query(sql);
+    // A small sample (`--profiles 1`) makes only the tables and columns its data needs: a query of
+    // one it never made shows none, as a query that finds no row does, rather than failing the demo.
+    const catalog = new Map<string, Map<string, Column[]>>();
+    for (const schema of ['engage_default', 'default']) catalog.set(schema, await driver.tables(schema));
+    const missing = (needs: Record<string, readonly string[]>) =>
+      Object.entries(needs).flatMap(([qualified, columns]) => {
+        const [schema, name] = qualified.split('.') as [string, string];
+        const have = catalog.get(schema)?.get(name);
+        if (!have) return [qualified];
+        return columns.filter((c) => !have.some((h) => h.name === c)).map((c) => `${qualified}.${c}`);
+      });
+    const show = async (title: string, sql: string, needs: Record<string, readonly string[]>) => {
+      const absent = missing(needs);
       console.log(`\n${title}\n`);
+      if (absent.length > 0) {
+        console.log(`(none: this sample of ${fmt(profiles)} profiles made no ${absent.join(', ')})`);
+        return;
+      }
+      const rows = await driver.query(sql);
       console.log(table(Object.keys(rows[0] ?? { none: '' }), rows.map((r) => Object.values(r).map((v) => (v === null ? '' : String(v))))));
     };
     // Its calls of the two computations shown: u123 has identify calls of other traits too, each a row of its own.
-    await show('engage_default.identifies for u123 (its identify calls of these two):', `SELECT user_id, first_time_shopper, total_revenue_180_days, "timestamp" FROM engage_default.identifies WHERE user_id = 'u123' AND (first_time_shopper IS NOT NULL OR total_revenue_180_days IS NOT NULL) ORDER BY "timestamp", total_revenue_180_days NULLS FIRST`);
-    await show('engage_default.users for u123 (one row per user, latest values):', `SELECT user_id, first_time_shopper, total_revenue_180_days, favorite_category, orders_count_90_days FROM engage_default.users WHERE user_id = 'u123'`);
-    await show('engage_default.audience_exited (a few of the exits of run 2):', `SELECT user_id, audience_key, first_time_shopper FROM engage_default.audience_exited WHERE audience_key = 'first_time_shopper' ORDER BY user_id LIMIT 3`);
-    await show('engage_default.users: first_time_shopper is tri-state (true in, false exited, null never in):', `SELECT first_time_shopper, count(*) AS users FROM engage_default.users GROUP BY 1 ORDER BY 1 NULLS LAST`);
+    await show('engage_default.identifies for u123 (its identify calls of these two):', `SELECT user_id, first_time_shopper, total_revenue_180_days, "timestamp" FROM engage_default.identifies WHERE user_id = 'u123' AND (first_time_shopper IS NOT NULL OR total_revenue_180_days IS NOT NULL) ORDER BY "timestamp", total_revenue_180_days NULLS FIRST`, { 'engage_default.identifies': ['first_time_shopper', 'total_revenue_180_days'] });
+    await show('engage_default.users for u123 (one row per user, latest values):', `SELECT user_id, first_time_shopper, total_revenue_180_days, favorite_category, orders_count_90_days FROM engage_default.users WHERE user_id = 'u123'`, { 'engage_default.users': ['first_time_shopper', 'total_revenue_180_days', 'favorite_category', 'orders_count_90_days'] });
+    await show('engage_default.audience_exited (a few of the exits of run 2):', `SELECT user_id, audience_key, first_time_shopper FROM engage_default.audience_exited WHERE audience_key = 'first_time_shopper' ORDER BY user_id LIMIT 3`, { 'engage_default.audience_exited': ['audience_key', 'first_time_shopper'] });
+    await show('engage_default.users: first_time_shopper is tri-state (true in, false exited, null never in):', `SELECT first_time_shopper, count(*) AS users FROM engage_default.users GROUP BY 1 ORDER BY 1 NULLS LAST`, { 'engage_default.users': ['first_time_shopper'] });
     console.log('\n\ndefault, the Storage Actions schema (written as each run is applied; appended, never updated):');
-    await show('default.abandoned_carts, a linked audience: one row per change, cart_id and cart_total mapped out of entity_context:', `SELECT event_name, count(*) AS "rows", count(DISTINCT user_id) AS user_ids, count(*) FILTER (WHERE user_id IS NULL) AS "rows without user_id" FROM "default".abandoned_carts GROUP BY 1 ORDER BY 1`);
-    await show('default.abandoned_carts for u1 (its entity context is its newest cart, as JSON):', `SELECT personas_computation_run_id AS run, event_name, cart_id, cart_total, left(entity_context, 60) || '…' AS entity_context FROM "default".abandoned_carts WHERE user_id = 'u1' ORDER BY received_at, event_name`);
-    await show('default.journey_steps, a journey step (journey_context and journey_metadata as JSON):', `SELECT user_id, event_name, journey_context, left(journey_metadata, 50) || '…' AS journey_metadata FROM "default".journey_steps ORDER BY received_at, user_id LIMIT 3`);
+    await show('default.abandoned_carts, a linked audience: one row per change, cart_id and cart_total mapped out of entity_context:', `SELECT event_name, count(*) AS "rows", count(DISTINCT user_id) AS user_ids, count(*) FILTER (WHERE user_id IS NULL) AS "rows without user_id" FROM "default".abandoned_carts GROUP BY 1 ORDER BY 1`, { 'default.abandoned_carts': ['event_name', 'user_id'] });
+    await show('default.abandoned_carts for u1 (its entity context is its newest cart, as JSON):', `SELECT personas_computation_run_id AS run, event_name, cart_id, cart_total, left(entity_context, 60) || '…' AS entity_context FROM "default".abandoned_carts WHERE user_id = 'u1' ORDER BY received_at, event_name`, { 'default.abandoned_carts': ['personas_computation_run_id', 'event_name', 'cart_id', 'cart_total', 'entity_context', 'user_id'] });
+    await show('default.journey_steps, a journey step (journey_context and journey_metadata as JSON):', `SELECT user_id, event_name, journey_context, left(journey_metadata, 50) || '…' AS journey_metadata FROM "default".journey_steps ORDER BY received_at, user_id LIMIT 3`, { 'default.journey_steps': ['user_id', 'event_name', 'journey_context', 'journey_metadata'] });
   } finally {
     await driver.close();
   }
