@@ -108,6 +108,28 @@ describe('the stowage command', () => {
     }
   });
 
+  it('has every command and option its --help lists described in docs/cli.md, with the same default', async () => {
+    const dir = project();
+    const doc = readFileSync(fileURLToPath(new URL('../docs/cli.md', import.meta.url)), 'utf8');
+    for (const command of ['demo', 'run', 'flush', 'ingest', 'sync', 'serve', 'history', 'refused', 'claim', 'rebuild-keys', 'check', 'schema']) {
+      expect(doc, command).toContain(`\n## ${command}\n`);
+      const section = doc.slice(doc.indexOf(`\n## ${command}\n`) + 1).split(/\n## /)[0]!;
+      // The section opens with the command's usage: every option --help lists, with its argument.
+      const usage = /```text\n(stowage [^\n]*)\n```/.exec(section)?.[1] ?? '';
+      expect(usage, command).toContain(`stowage ${command}`);
+      const help = (await stowage([command, '--help'], { cwd: dir })).stdout;
+      const options = [...help.matchAll(/^ {2}(-\S*(?:, --\S+)?(?: <[^>]+>)?) {2,}(.*(?:\n {10,}.*)*)/gm)].filter(([, flag]) => !flag!.startsWith('-h,'));
+      expect(options.length + (command === 'schema' ? 1 : 0), command).toBeGreaterThan(0);
+      for (const [, flag, description] of options) {
+        expect(usage, `${command}: ${flag}`).toContain(flag);
+        // A default --help gives is the one the option's row of the section gives.
+        const fallback = /\(default: "?([^")]+)"?\)/.exec(description!.replace(/\s+/g, ' '))?.[1];
+        const row = section.split('\n').find((line) => line.startsWith(`| \`${flag}\``));
+        if (fallback && row) expect(row, `${command}: ${flag}`).toMatch(new RegExp(`[ \`]${fallback.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\` |]`));
+      }
+    }
+  });
+
   it('prints the configuration\'s JSON Schema, each warehouse type\'s settings included, that an editor checks a configuration with', async () => {
     const dir = project();
     const printed = await stowage(['schema'], { cwd: dir });
