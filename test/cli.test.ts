@@ -152,6 +152,25 @@ describe('the stowage command', () => {
     expect(validate({ ...config, warehouses: { pg: { type: 'postgres', settings: { host: 'db', sslmode: 'prefer' } } } })).toBe(false);
   });
 
+  it('has every key of the configuration\'s JSON Schema described in the docs, each warehouse type\'s settings in its page', async () => {
+    const read = (page: string) => readFileSync(fileURLToPath(new URL(`../docs/${page}`, import.meta.url)), 'utf8');
+    const pages: Record<string, string> = { duckdb: read('configuration.md'), postgres: read('warehouses/postgres.md'), redshift: read('warehouses/redshift.md') };
+    const configuration = read('configuration.md');
+    type Node = { properties?: Record<string, Node>; additionalProperties?: Node | boolean; allOf?: Array<{ if: { properties: { type: { const: string } } }; then: { properties: { settings: Node } } }> };
+    const schema = JSON.parse((await stowage(['schema'], { cwd: project() })).stdout) as Node;
+    // Each key is a row of a table (`| \`key\` |`, a nested one by its last part or its dotted path; an object by its keys' rows).
+    const keys = (node: Node, path: string[] = []): string[][] => [
+      ...Object.entries(node.properties ?? {}).flatMap(([key, child]) => [[...path, key], ...keys(child, [...path, key])]),
+      ...(typeof node.additionalProperties === 'object' ? keys(node.additionalProperties, path) : []),
+    ];
+    const documented = (page: string, path: string[]) => [path.at(-1)!, path.slice(-2).join('.')].some((name) => new RegExp(`^\\| [^|]*\`${name.replace('$', '\\$')}[\`.]`, 'm').test(page));
+    for (const path of keys(schema).filter((p) => p[0] !== 'warehouses' || p.length > 1)) expect(documented(configuration, path), path.join('.')).toBe(true);
+    for (const typed of (schema.properties!.warehouses!.additionalProperties as Node).allOf!) {
+      const type = typed.if.properties.type.const;
+      for (const path of keys(typed.then.properties.settings)) expect(documented(pages[type]!, path), `${type}: ${path.join('.')}`).toBe(true);
+    }
+  });
+
   it('exits 2 on bad usage, saying what is wrong', async () => {
     const dir = project();
     for (const args of [['sync', 'nowhere'], ['ingest', '-', '--space', 'nope'], ['history', '-n', 'abc'], ['history', '-n', '1e2'], ['history', '-n', '0x10'], ['history', '-w', 'nowhere'], ['frobnicate']]) {
