@@ -11,6 +11,8 @@ it('serve runs each warehouse on its own schedule and stops cleanly on SIGTERM',
     warehouses: {
       fast: { type: 'duckdb', settings: { path: 'fast.duckdb' }, schedule: '* * * * * *' },
       hourly: { type: 'duckdb', settings: { path: 'hourly.duckdb' } },
+      // Its last time has passed: never synced, not even at the start.
+      past: { type: 'duckdb', settings: { path: 'past.duckdb' }, schedule: '0 0 0 1 1 * 2020' },
     },
   });
   writeFileSync(join(dir, 'calls.ndjson'), '{"type":"identify","userId":"u1","traits":{"a":1}}\n');
@@ -39,6 +41,9 @@ it('serve runs each warehouse on its own schedule and stops cleanly on SIGTERM',
   // Each warehouse, never synced before, is synced at the start (as Engage fills a warehouse once
   // connected), hourly's not again before its hour; fast's on its schedule besides.
   expect(out).toContain('warehouse hourly: never synced: syncing now');
+  expect(out).toContain('warehouse past: schedule "0 0 0 1 1 * 2020" (UTC) has no time to come');
+  expect(out).not.toContain('warehouse past: never synced');
+  expect(history.syncs.filter((s: { warehouse: string }) => s.warehouse === 'past')).toEqual([]);
   const syncs = (history.syncs as Array<{ warehouse: string; trigger: string; startedAt: string }>).reverse();
   expect(syncs.filter((s) => s.warehouse === 'hourly').map((s) => s.trigger)).toEqual(['connected']);
   expect(syncs.filter((s) => s.warehouse === 'fast')[0]!.trigger).toBe('connected');

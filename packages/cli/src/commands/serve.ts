@@ -73,8 +73,9 @@ export async function serve(stowage: Stowage, opts: ServeOptions = { retryAfterS
     console.log(first ? `warehouse ${w.name}: schedule "${w.schedule}" (UTC), next sync ${first.toISOString()}` : `warehouse ${w.name}: schedule "${w.schedule}" (UTC) has no time to come (its last has passed): no scheduled sync of it; give it a schedule with times to come, and restart serve`);
     // A warehouse that never loaded (new to the configuration) is synced now, not at its first
     // scheduled time (up to an hour away, hourly): Engage fills a warehouse's tables, `users`
-    // with the current state, as soon as the warehouse is connected.
-    if (!everSynced(stowage, w.name)) {
+    // with the current state, as soon as the warehouse is connected. Not one whose schedule has
+    // no time to come: that is how a user stops a warehouse's syncs, the first one too.
+    if (first && !everSynced(stowage, w.name)) {
       console.log(`warehouse ${w.name}: never synced: syncing now`);
       starting = true;
       void sync('connected').finally(() => (starting = false));
