@@ -188,10 +188,15 @@ export class PgDriver implements Driver {
     // Not the connection's: said as the loader said it (its secrets redacted).
     if (error instanceof LoaderError && this.broken === undefined) return new LoaderError(message);
     const pgError = error as Error & { code?: string; detail?: string; position?: string };
-    const lost = this.broken !== undefined || /terminat|ECONNRESET|ECONNREFUSED|closed|EPIPE/i.test(error.message);
     const where = redact(this.target, this.secrets);
     // A SQLSTATE is five characters; Node's own codes (ENOTFOUND, ECONNREFUSED) are not.
     const sqlstate = pgError.code !== undefined && /^[0-9A-Z]{5}$/.test(pgError.code) ? pgError.code : undefined;
+    // The server's answer is a connection lost only by its SQLSTATE (class 08, or 57P01-57P04:
+    // the backend terminated, the server shutting down or starting up): its words may quote a
+    // value (`invalid input value for enum plan: "closed"`), which is no lost connection.
+    const lost =
+      this.broken !== undefined ||
+      (sqlstate !== undefined ? /^08|^57P0[1-4]$/.test(sqlstate) : /terminat|ECONNRESET|ECONNREFUSED|closed|EPIPE/i.test(error.message));
     // Privileges the role lacks: `stowage check` names each, with the GRANT that gives it.
     const hint =
       sqlstate === '42501'

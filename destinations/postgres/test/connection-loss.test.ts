@@ -171,3 +171,26 @@ describe(`a PostgreSQL server restarted while a run is staged (${server.label})`
     }
   });
 });
+
+describe(`a server's refusal that is no lost connection (${server.label})`, () => {
+  it('is told as the refusal, with its SQLSTATE, even where its words quote a value reading like a lost connection', async () => {
+    const url = await server.freshDatabase();
+    const driver = await PgDriver.open({ url }, { dialect: postgres.dialect, loader: (await import('../src/connect.js')).insertLoader });
+    try {
+      await driver.query("CREATE TYPE plan AS ENUM ('pro', 'free')");
+      await driver.query('CREATE TABLE t (plan plan)');
+      // A user's column of their own type, refusing a value: a row's data, set apart by the writer
+      // with this text as its reason (it read `The connection to … was lost: invalid input value …`).
+      for (const value of ['closed', 'terminated', 'ECONNRESET']) {
+        const refused = await driver.query('INSERT INTO t VALUES ($1)', [value]).then(() => undefined, (error: Error & { code?: string }) => error);
+        expect(refused?.code).toBe('22P02');
+        expect(refused?.message).toMatch(new RegExp(`: invalid input value for enum plan: "${value}" \\(SQLSTATE 22P02\\)$`));
+        expect(refused?.message).not.toMatch(/was lost/);
+      }
+      expect(driver.connectionLost()).toBe(false);
+    } finally {
+      await driver.close();
+      await server.afterEach();
+    }
+  });
+});
