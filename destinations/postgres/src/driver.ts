@@ -203,7 +203,9 @@ export class PgDriver implements Driver {
         ? '; `stowage check` names every privilege the role lacks, with the GRANT to give'
         : sqlstate === '22P05'
           ? "; the database's encoding cannot hold a character Stowage was given, nor can its quarantine: load into a database created with ENCODING 'UTF8' (`stowage check` tells a database's encoding)"
-          : '';
+          : sqlstate === '25006'
+            ? '; the sessions of this role are read-only (default_transaction_read_only on the role or the database, or a standby server): point the warehouse at the primary, or undo the setting (`stowage check` names it, with the ALTER that undoes it)'
+            : '';
     const text = lost
       ? `The connection to ${where} was lost: ${message}`
       : `${where}: ${message}${sqlstate ? ` (SQLSTATE ${sqlstate})` : ''}${pgError.detail ? `; ${redact(pgError.detail, this.secrets)}` : ''}${hint}`;

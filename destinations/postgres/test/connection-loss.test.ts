@@ -193,4 +193,17 @@ describe(`a server's refusal that is no lost connection (${server.label})`, () =
       await server.afterEach();
     }
   });
+
+  it('says what to do where the sessions are read-only', async () => {
+    const url = await server.freshDatabase();
+    const driver = await PgDriver.open({ url }, { dialect: postgres.dialect, loader: (await import('../src/connect.js')).insertLoader });
+    try {
+      await driver.query('SET default_transaction_read_only = on');
+      const refused = await driver.query('CREATE SCHEMA engage_default').then(() => undefined, (error: Error) => error);
+      expect(refused?.message).toMatch(/cannot execute CREATE SCHEMA in a read-only transaction \(SQLSTATE 25006\); the sessions of this role are read-only \(default_transaction_read_only on the role or the database, or a standby server\): point the warehouse at the primary, or undo the setting/);
+    } finally {
+      await driver.close();
+      await server.afterEach();
+    }
+  });
 });
