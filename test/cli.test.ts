@@ -984,7 +984,7 @@ describe('the stowage command', () => {
     writeFileSync(join(dir, 'calls.ndjson'), '{"type":"identify","userId":"u1","traits":{"a":1}}\n');
     expect((await stowage(['ingest', 'calls.ndjson', '--space', 'shop'], { cwd: dir })).code).toBe(0);
     writeFileSync(join(dir, 'stowage.config.json'), JSON.stringify({ spaces: { shop: { id: 'spa_shop' } }, warehouses: { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' } } } }));
-    const told = /Classic calls logged for warehouse "old", space "shop" are kept in .*old.shop \(0\.1 MB\), which no sync reads: warehouse "old" is no longer configured\. Those its last sync had not loaded, if any, are loaded once it is configured again under that name and synced \(`stowage sync old`; none twice\)/;
+    const told = /Classic calls logged for warehouse "old", space "shop" are kept in .*old.shop \(\d+ kB\), which no sync reads: warehouse "old" is no longer configured\. Those its last sync had not loaded, if any, are loaded once it is configured again under that name and synced \(`stowage sync old`; none twice\)/;
     const before = readdirSync(join(dir, '.stowage', 'log', 'old', 'shop')).sort();
     expect((await stowage(['check'], { cwd: dir })).stdout).toMatch(told);
     expect(readdirSync(join(dir, '.stowage', 'log', 'old', 'shop')).sort()).toEqual(before);

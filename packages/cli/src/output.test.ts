@@ -1,6 +1,12 @@
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { errorMessage } from './output.js';
+import { byteSize, errorMessage } from './output.js';
+
+describe('byteSize', () => {
+  it('gives less than a tenth of a megabyte in kB, where a slow pipe read `0.0 MB`', () => {
+    expect([0, 400, 12_345, 99_999, 100_000, 46_000_000].map(byteSize)).toEqual(['0 kB', '1 kB', '12 kB', '100 kB', '0.1 MB', '46.0 MB']);
+  });
+});
 
 describe('errorMessage', () => {
   it('says where a write that ran out of room may have been, which the system does not name', () => {

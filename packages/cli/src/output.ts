@@ -5,6 +5,9 @@ export const EXIT = { ok: 0, failure: 1, usage: 2, partial: 3 } as const;
 
 export const fmt = (n: number) => n.toLocaleString('en-US');
 
+/** A size for people: kB below a tenth of a megabyte (a slow pipe's first second read `0.0 MB`), else MB to a tenth. */
+export const byteSize = (bytes: number) => (bytes < 100_000 ? `${Math.max(bytes > 0 ? 1 : 0, Math.round(bytes / 1000))} kB` : `${(bytes / 1_000_000).toFixed(1)} MB`);
+
 export function duration(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;

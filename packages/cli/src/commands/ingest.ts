@@ -1,7 +1,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { MAX_CALL_BYTES, UsageError, type Stowage } from '@stowage/core';
 import { fileProblem } from '../read-run.js';
-import { EXIT, fmt, progressPrinter } from '../output.js';
+import { byteSize, EXIT, fmt, progressPrinter } from '../output.js';
 import { byteLines } from '../text-lines.js';
 
 /** Logs Segment-spec calls from an NDJSON file (or stdin with `-`); bad lines are reported, the rest kept. */
@@ -36,11 +36,10 @@ async function* counted(chunks: AsyncIterable<Buffer | string>, size: number | u
     bytes += chunk.length;
     const seconds = (Date.now() - started) / 1000;
     if (seconds < 1) continue;
-    const share = size ? ` of ${megabytes(size)} (${Math.floor((100 * bytes) / size)}%)` : '';
-    progress(`ingest: ${megabytes(bytes)}${share} read, ${megabytes(bytes / seconds)}/s`);
+    const share = size ? ` of ${byteSize(size)} (${Math.floor((100 * bytes) / size)}%)` : '';
+    progress(`ingest: ${byteSize(bytes)}${share} read, ${byteSize(bytes / seconds)}/s`);
     told = true;
   }
   if (told && process.stderr.isTTY) process.stderr.write('\n');
 }
 
-const megabytes = (bytes: number) => `${(bytes / 1_000_000).toFixed(1)} MB`;

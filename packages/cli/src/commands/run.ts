@@ -1,6 +1,6 @@
 import type { ApplyOptions, FlushProgress, RunProgress, Stowage } from '@stowage/core';
 import { readRun } from '../read-run.js';
-import { duration, EXIT, fmt, progressPrinter } from '../output.js';
+import { byteSize, duration, EXIT, fmt, progressPrinter } from '../output.js';
 import { printNotices, summarize } from './sync.js';
 
 /**
@@ -112,10 +112,9 @@ export function strandedQueueNotices(stowage: Stowage): string[] {
 function strandedLogNotices(stowage: Stowage): string[] {
   return stowage.strandedLogs().map(
     ({ warehouse, space, dir, bytes }) =>
-      `Classic calls logged for warehouse "${warehouse}", space "${space}" are kept in ${dir} (${megabytes(bytes)}), which no sync reads: ${stowage.config.warehouses[warehouse] ? `warehouse "${warehouse}" no longer loads space "${space}"` : `warehouse "${warehouse}" is no longer configured`}. ` +
+      `Classic calls logged for warehouse "${warehouse}", space "${space}" are kept in ${dir} (${byteSize(bytes)}), which no sync reads: ${stowage.config.warehouses[warehouse] ? `warehouse "${warehouse}" no longer loads space "${space}"` : `warehouse "${warehouse}" is no longer configured`}. ` +
       `Those its last sync had not loaded, if any, are loaded once it is configured again under that name and synced (\`stowage sync ${warehouse}\`; none twice); remove the folder if they are not wanted`,
   );
 }
 
 /** A size for people: one decimal of a megabyte, at least 0.1. */
-const megabytes = (bytes: number) => `${Math.max(0.1, Math.round(bytes / 104_857.6) / 10).toFixed(1)} MB`;
