@@ -2,7 +2,7 @@ import type { ActivationConfig, ComputationConfig, SpaceConfig } from '../config
 import { stableHash } from '../naming/stable-hash.js';
 import { JsonText } from '../runs/json-text.js';
 import { changeIdParts, type Change } from '../runs/run.js';
-import { mayHoldLongIntegers } from '../types/exact-json-text.js';
+import { exactJsonText, mayHoldLongIntegers } from '../types/exact-json-text.js';
 
 /** A Segment-spec track event, as Engage sends one to a Storage Actions destination. */
 export interface ActionEvent {
@@ -76,6 +76,29 @@ export function eventFromChange(change: Change, activation: ActivationConfig, co
       },
     },
   };
+}
+
+/** The properties of an event that carry JSON text (`JsonText`) from the profile state. */
+const TEXT_PROPERTIES = ['data_graph_entity_context', 'journey_context', 'journey_metadata'] as const;
+
+/**
+ * An event read back from the Storage Actions queue, its entity context, journey context and
+ * metadata carried as JSON text again, as the event of a run's change carries them: the queue
+ * holds them parsed, and mapping-kit's `@json` encode of a value writes an integer past 2^53 with
+ * JavaScript's shortest digits (2^60 as `1152921504606847000`), where the state's text, and a
+ * write that did not wait in the queue, has its own (`withJsonTexts`).
+ */
+export function eventFromQueue(event: ActionEvent): ActionEvent {
+  const properties = event.properties as Record<string, unknown> | undefined;
+  if (typeof properties !== 'object' || properties === null) return event;
+  let texts: Record<string, unknown> | undefined;
+  for (const key of TEXT_PROPERTIES) {
+    const v = properties[key];
+    if (v === undefined || v === null || v instanceof JsonText) continue;
+    texts ??= { ...properties };
+    texts[key] = new JsonText(exactJsonText(v));
+  }
+  return texts ? { ...event, properties: texts } : event;
 }
 
 /** The event as mapping-kit reads it: JSON texts among its properties replaced by their values. */

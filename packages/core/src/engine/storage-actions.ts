@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { MissingSchemaError, type RunIdsLook } from '../actions/action-writer.js';
 import { stateOwner } from './state-owner.js';
 import type { EarlierWriterOf } from '../writer/table-writer.js';
-import { eventFromChange, type ActionEvent } from '../actions/events.js';
+import { eventFromChange, eventFromQueue, type ActionEvent } from '../actions/events.js';
 import type { ActivationConfig, SpaceConfig, StowageConfig, WarehouseConfig } from '../config/config.js';
 import type { ConnectContext, Destination } from '../contract/destination.js';
 import type { History } from '../history/history.js';
@@ -421,6 +421,8 @@ export class StorageActionsPath {
         // the ones it refused before, tried alone.
         const sorting: Sorting = { budget: { writes: MOST_SPLIT_WRITES }, refused: this.readRefused(warehouse.name, space.name) };
         for await (const { entries, end } of outbox.read<Queued>(this.readCursor(warehouse.name, space.name), WRITE_BATCH)) {
+          // Their contexts as the text a run's own events carry, for the same rows.
+          for (const q of entries) q.e = eventFromQueue(q.e);
           // Events that cannot be written yet go back to the end of the queue before the cursor
           // passes them: one blocked activation never holds back the others, and nothing is lost.
           const held: Queued[] = [];

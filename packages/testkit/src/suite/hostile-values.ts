@@ -133,6 +133,37 @@ export function hostileValues(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('writes an entity context, a journey context and metadata with their own digits when they waited in the queue, as when written at once', async () => {
+      // `archive` is missing as the runs are applied: its activations' events are queued, then
+      // written by a flush from the queue's text. `t` is a mapping only mapping-kit evaluates.
+      const kit = { t: { '@template': 'x' } };
+      const h = await Harness.create(dut, {
+        computations: { carts: { type: 'linked_audience' }, step: { type: 'journey_step' } },
+        activations: {
+          now: { computation: 'carts', table: 'carts', columns: kit },
+          later: { computation: 'carts', table: 'carts', schema: 'archive', columns: kit },
+          steps_now: { computation: 'step', table: 'steps', columns: kit },
+          steps_later: { computation: 'step', table: 'steps', schema: 'archive', columns: kit },
+        },
+      });
+      const context = { n: 2 ** 60, m: [2 ** 70] };
+      await h.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1', entityContext: context, entities: [{ id: 'c1', context: {} }] }]);
+      await h.run({ computation: 'carts', id: 'r2' }, [{ userId: 'u1', entityContext: context, entities: [{ id: 'c1', context: {} }, { id: 'c2', context }] }]);
+      await h.run({ computation: 'step', id: 'j1', kind: 'delta' }, [{ userId: 'u1', journeyContext: context, journeyMetadata: 2 ** 60 }]);
+      await h.execute(`CREATE SCHEMA ${dut.destination.dialect.quote('archive')}`);
+      const [flushed] = await h.stowage.flush('wh');
+      expect(flushed!.record).toMatchObject({ status: 'Success', rows: { 'archive.carts': 2, 'archive.steps': 1 } });
+      const text = '{"n":1152921504606846976,"m":[1180591620717411303424]}';
+      for (const schema of ['default', 'archive']) {
+        expect(await h.rows('carts', ['personas_computation_run_id', 'entity_context'], ['personas_computation_run_id'], 'wh', schema), schema).toEqual([
+          { personas_computation_run_id: 'r1', entity_context: text },
+          { personas_computation_run_id: 'r2', entity_context: text },
+        ]);
+        expect(await h.rows('steps', ['journey_context', 'journey_metadata'], [], 'wh', schema), schema).toEqual([{ journey_context: text, journey_metadata: '1152921504606846976' }]);
+      }
+      await h.close();
+    });
+
     it(
       capabilities.textHoldsNul
         ? 'stores a U+0000 character in text whole (capability textHoldsNul)'
