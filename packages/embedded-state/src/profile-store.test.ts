@@ -240,6 +240,7 @@ describe('EmbeddedProfileStore', () => {
       [{ profileId: 'p1', entities: [{ id: 'x', context: { toJSON: () => 'cart' } }] }, 'profile "p1": entities[0].context must be an object, and written as JSON it is "cart"'],
       [{ profileId: 'p1', entityContext: { toJSON: () => undefined } }, 'profile "p1": entityContext must be an object, and written as JSON it is nothing'],
       [{ profileId: 'p1', journeyContext: { n: 2n } }, 'profile "p1": journeyContext cannot be written as JSON'],
+      [{ profileId: 'p1', journeyMetadata: new JsonText('{"step":') }, 'profile "p1": journeyMetadata is not JSON text ('],
       [{ profileId: 'p1', value: 3n }, 'profile "p1": value cannot be written as JSON'],
       // A caller's getter or toJSON that throws is the value's too, said with the profile and the field.
       [{ profileId: 'p1', entityContext: { get cart() { throw new Error('boom'); } } }, 'profile "p1": entityContext cannot be written as JSON (boom)'],
@@ -495,6 +496,19 @@ describe('EmbeddedProfileStore', () => {
       // Read as a run file's: the integer a double cannot hold kept as its digits.
       ['b', '{"1":true,"tier":"gold","total":1.5,"id":"12345678901234567891"}'],
       ['c', '{"tier":"gold","total":1.5}'],
+    ]);
+    await store.close();
+  });
+
+  it("reads a journey's context and metadata handed as text as a run file's are: an integer a double cannot hold kept as its digits, never rounded", async () => {
+    const store = await open();
+    const { raw } = await apply(store, 'journey_step', { id: 'j1' }, [
+      profile('a', { journeyContext: new JsonText('{"order_id":12345678901234567891,"n":2.50}'), journeyMetadata: new JsonText('9007199254740993') }),
+      profile('b', { journeyContext: new JsonText('{"step":"s1"}'), journeyMetadata: new JsonText('[1152921504606846976]') }),
+    ]);
+    expect(raw.map((c) => [c.profile.profileId, (c.journeyContext as JsonText).text, (c.journeyMetadata as JsonText).text])).toEqual([
+      ['a', '{"order_id":"12345678901234567891","n":2.5}', '"9007199254740993"'],
+      ['b', '{"step":"s1"}', '[1152921504606846976]'],
     ]);
     await store.close();
   });

@@ -189,6 +189,26 @@ function contextText(p: RunProfile, context: object, field = 'entityContext'): s
   return fieldJson(p, field, value);
 }
 
+/**
+ * A journey field handed as text (`JsonText`), read as a run file's is: an integer past 2^53 that
+ * a double cannot hold as its digits, a number beyond a double refused. Written as JSON.stringify
+ * writes the text's parse, such an id was rounded without a word (12345678901234567891 as
+ * 12345678901234567168). Any other value as it is.
+ */
+function exactValue(p: RunProfile, field: string, value: unknown): unknown {
+  if (!(value instanceof JsonText)) return value;
+  const who = `A profile of the run cannot be staged: profile ${JSON.stringify(p.profileId)}`;
+  let parsed: unknown;
+  try {
+    parsed = parseJsonExactly(value.text);
+  } catch (error) {
+    throw new RunFormatError(`${who}: ${field} is not JSON text (${(error as Error).message}); nothing of this run was applied`);
+  }
+  const problem = jsonValueProblem(field, parsed);
+  if (problem) throw new RunFormatError(`${who}: ${problem}; nothing of this run was applied`);
+  return parsed;
+}
+
 function appendContext(appender: DuckDBAppender, texts: TextFile, text: string | undefined): void {
   if (text === undefined) {
     for (let i = 0; i < 3; i++) appender.appendNull();
@@ -213,8 +233,8 @@ function appendProfile(appender: DuckDBAppender, entityAppender: DuckDBAppender,
   const value = p.value === null ? null : jsonText(p, 'value', p.value, true);
   const context = p.entityContext ? contextText(p, p.entityContext) : undefined;
   const entities = p.entities?.map((e, i) => ({ id: e.id, context: contextText(p, e.context ?? {}, `entities[${i}].context`) }));
-  const journeyContext = jsonText(p, 'journeyContext', p.journeyContext);
-  const journeyMetadata = jsonText(p, 'journeyMetadata', p.journeyMetadata);
+  const journeyContext = jsonText(p, 'journeyContext', exactValue(p, 'journeyContext', p.journeyContext));
+  const journeyMetadata = jsonText(p, 'journeyMetadata', exactValue(p, 'journeyMetadata', p.journeyMetadata));
   appender.appendBigInt(BigInt(seq));
   appender.appendVarchar(p.profileId);
   appendText(appender, p.userId === '' ? null : p.userId);
