@@ -156,6 +156,40 @@ describe('configuration', () => {
     expect(() => parse(raw)).toThrow(/\/spaces\/s\/activations\/a\/columns: a column may not be keyed "__proto__"/);
   });
 
+  it("names a computation, a warehouse or a space named like a member every object has (constructor, toString) that the configuration lacks, and refuses entries named __proto__, which would be lost", () => {
+    const problems = (text: string) => {
+      try {
+        parse(JSON.parse(text));
+      } catch (error) {
+        return error instanceof ConfigError ? error.problems : [`not a ConfigError: ${(error as Error).message}`];
+      }
+      return [];
+    };
+    const wh = '"warehouses":{"wh":{"type":"memory","settings":{"path":"x"}}}';
+    // Found on Object.prototype, these were taken for configured: an activation of no computation
+    // passed (and never wrote), a warehouse of none failed the load with a bare TypeError.
+    expect(problems(`{"spaces":{"s":{"computations":{"c":{"type":"linked_audience"}},"activations":{"a":{"computation":"constructor","warehouse":"wh","table":"t"}}}},${wh}}`)).toEqual([
+      '/spaces/s/activations/a/computation: no computation "constructor" in space "s"',
+    ]);
+    expect(problems(`{"spaces":{"s":{"computations":{"c":{"type":"linked_audience"}},"activations":{"a":{"computation":"c","warehouse":"toString","table":"t"}}}},${wh}}`)).toEqual([
+      '/spaces/s/activations/a/warehouse: no warehouse named "toString"',
+    ]);
+    expect(problems(`{"spaces":{"s":{"computations":{"c":{"type":"audience","warehouses":{"hasOwnProperty":{}}}}}},${wh}}`)).toEqual([
+      '/spaces/s/computations/c/warehouses/hasOwnProperty: no warehouse of that name',
+    ]);
+    expect(problems(`{"spaces":{"s":{}},"warehouses":{"wh":{"type":"memory","settings":{"path":"x"},"spaces":["s","constructor"]}}}`)).toEqual(['/warehouses/wh/spaces: no space named "constructor"']);
+    // Set with `record[name] = …`, an entry named __proto__ became the record's prototype: an
+    // activation, a computation, a space or a warehouse gone from a configuration said OK.
+    expect(problems(`{"spaces":{"s":{"computations":{"c":{"type":"linked_audience"},"__proto__":{"type":"audience"}},"activations":{"__proto__":{"computation":"c","warehouse":"wh","table":"t"}}}},${wh}}`)).toEqual([
+      '/spaces/s/computations/__proto__: the name "__proto__" is JavaScript\'s for an object\'s prototype, and an entry so named would be lost; choose another name',
+      '/spaces/s/activations/__proto__: the name "__proto__" is JavaScript\'s for an object\'s prototype, and an entry so named would be lost; choose another name',
+    ]);
+    expect(problems(`{"spaces":{"__proto__":{}},"warehouses":{"__proto__":{"type":"memory","settings":{"path":"x"}}}}`)).toEqual([
+      '/warehouses/__proto__: the name "__proto__" is JavaScript\'s for an object\'s prototype, and an entry so named would be lost; choose another name',
+      '/spaces/__proto__: the name "__proto__" is JavaScript\'s for an object\'s prototype, and an entry so named would be lost; choose another name',
+    ]);
+  });
+
   it("takes an activation's schema named as its space for the space's own, made when missing, not an existing schema of the user's", () => {
     const config = parse({
       spaces: { shop: { computations: { carts: { type: 'linked_audience' } }, activations: { a: { computation: 'carts', warehouse: 'wh', table: 't', schema: 'SHOP' }, b: { computation: 'carts', warehouse: 'wh', table: 't', schema: 'mine' } } } },

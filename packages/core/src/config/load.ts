@@ -303,6 +303,16 @@ function schemaNameProblem(schema: string, warehouse: WarehouseConfig, destinati
   return destination.schemaProblem?.(schema, warehouse.settings);
 }
 
+/** The entry of a record by its own key: not a member every object has (`constructor`, `toString`), which is no entry of the configuration. */
+const own = <T>(record: Readonly<Record<string, T>>, key: string): T | undefined => (Object.hasOwn(record, key) ? record[key] : undefined);
+
+/**
+ * Why an entry cannot have this name: `__proto__` is JavaScript's name for an object's prototype,
+ * and set as `record[name] = …` such an entry became the record's prototype, not an entry of it
+ * (a configuration said OK, and the activation, computation, space or warehouse was not there).
+ */
+const lostName = (name: string): string | undefined => (name === '__proto__' ? 'the name "__proto__" is JavaScript\'s for an object\'s prototype, and an entry so named would be lost; choose another name' : undefined);
+
 export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMap<string, Destination>, source = 'configuration'): StowageConfig {
   if (!validateShape(raw)) throw new ConfigError(describeErrors(validateShape.errors ?? []), source);
   const input = raw as any;
@@ -311,6 +321,10 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
   const warehouses: Record<string, WarehouseConfig> = {};
 
   for (const [name, w] of Object.entries<any>(input.warehouses)) {
+    if (lostName(name)) {
+      problems.push(`/warehouses/${name}: ${lostName(name)}`);
+      continue;
+    }
     const destination = destinations.get(w.type);
     if (!destination) {
       problems.push(`/warehouses/${name}/type: unknown warehouse type "${w.type}"; installed: ${[...destinations.keys()].join(', ')} (the stowage command also loads a warehouse package installed as @stowage/destination-<type>)`);
@@ -390,11 +404,19 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
   }
 
   for (const [name, s] of Object.entries<any>(input.spaces)) {
+    if (lostName(name)) {
+      problems.push(`/spaces/${name}: ${lostName(name)}`);
+      continue;
+    }
     const computations: Record<string, ComputationConfig> = {};
     // The audiences and traits before each one, by the `users` column they name: a look through
     // them all for each made a configuration of 6,400 of them take 3.6 s to open (every command).
     const byColumn = new Map<string, ComputationConfig[]>();
     for (const [key, c] of Object.entries<any>(s.computations ?? {})) {
+      if (lostName(key)) {
+        problems.push(`/spaces/${name}/computations/${key}: ${lostName(key)}`);
+        continue;
+      }
       const classic = c.type === 'audience' || c.type === 'trait';
       if (!classic && c.warehouses) {
         problems.push(`/spaces/${name}/computations/${key}/warehouses: a ${c.type} reaches warehouses through activations (Storage Actions), not Classic settings`);
@@ -406,8 +428,8 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
         for (const setting of foreign?.keys.filter((k) => settings?.[k] !== undefined) ?? []) {
           problems.push(`/spaces/${name}/computations/${key}/warehouses/${target}/${setting}: ${foreign!.own}; ${setting} is for ${foreign!.theirs}, and would never be used`);
         }
-        if (!(target in input.warehouses)) problems.push(`/spaces/${name}/computations/${key}/warehouses/${target}: no warehouse of that name`);
-        else if (warehouses[target] && !warehouses[target].spaces.includes(name)) {
+        if (!Object.hasOwn(input.warehouses, target)) problems.push(`/spaces/${name}/computations/${key}/warehouses/${target}: no warehouse of that name`);
+        else if (own(warehouses, target) && !warehouses[target]!.spaces.includes(name)) {
           problems.push(`/spaces/${name}/computations/${key}/warehouses/${target}: warehouse "${target}" does not serve space "${name}" (add it to /warehouses/${target}/spaces)`);
         }
       }
@@ -439,11 +461,16 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
     const activations: Record<string, ActivationConfig> = {};
     for (const [activation, a] of Object.entries<any>(s.activations ?? {})) {
       const at = `/spaces/${name}/activations/${activation}`;
-      const computation = computations[a.computation];
+      if (lostName(activation)) {
+        problems.push(`${at}: ${lostName(activation)}`);
+        continue;
+      }
+      const computation = own(computations, a.computation);
       if (!computation) problems.push(`${at}/computation: no computation "${a.computation}" in space "${name}"`);
       else if (computation.type === 'trait') problems.push(`${at}/computation: "${a.computation}" is a computed trait; Storage Actions write audiences, linked audiences and journey steps (computed traits go through Classic Storage)`);
-      if (!(a.warehouse in input.warehouses)) problems.push(`${at}/warehouse: no warehouse named "${a.warehouse}"`);
-      else if (warehouses[a.warehouse] && !warehouses[a.warehouse]!.spaces.includes(name)) problems.push(`${at}/warehouse: warehouse "${a.warehouse}" does not serve space "${name}"`);
+      const warehouse = own(warehouses, a.warehouse);
+      if (!Object.hasOwn(input.warehouses, a.warehouse)) problems.push(`${at}/warehouse: no warehouse named "${a.warehouse}"`);
+      else if (warehouse && !warehouse.spaces.includes(name)) problems.push(`${at}/warehouse: warehouse "${a.warehouse}" does not serve space "${name}"`);
       const tableProblem = scopeViolation(a.table);
       if (tableProblem) problems.push(`${at}/table: ${tableProblem}`);
       const schemaProblem = a.schema === undefined ? undefined : scopeViolation(a.schema);
@@ -452,7 +479,7 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
       // any case where the warehouse reads names without regard to it (DuckDB, Redshift).
       const target = a.schema ?? name;
       const where = `${at}/${a.schema === undefined ? 'warehouse' : 'schema'}`;
-      const folds = destinations.get(warehouses[a.warehouse]?.type ?? '')?.dialect.identifiers.caseInsensitive === true;
+      const folds = destinations.get(warehouse?.type ?? '')?.dialect.identifiers.caseInsensitive === true;
       const spelled = (schema: string) => (folds ? schema.toLowerCase() : schema);
       const named = spelled(target);
       const classic = Object.values(warehouses).find((w) => Object.keys(input.spaces).some((sp) => named === spelled(`${w.schemaPrefix}${sp}`)));
@@ -462,8 +489,8 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
         problems.push(`${where}: "${target}" is a Classic schema of warehouse "${classic.name}"; Storage Actions tables go to the space's schema or a schema of their own`);
       } else if (otherSpace !== undefined) {
         problems.push(`${where}: "${target}" is the Storage Actions schema of space "${otherSpace}"; a space writes to its own schema or to one of no other space`);
-      } else if (warehouses[a.warehouse]) {
-        const problem = schemaNameProblem(target, warehouses[a.warehouse]!, destinations);
+      } else if (warehouse) {
+        const problem = schemaNameProblem(target, warehouse, destinations);
         if (problem) problems.push(`${where}: ${problem}`);
       }
       // A problem of one column names it as the rest of the path (`…/columns/cart: …`).
@@ -495,11 +522,11 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
   // The spaces a warehouse names exist whatever its settings (every problem is told at once); its
   // schema names are checked against settings that are there.
   for (const [name, w] of Object.entries<any>(input.warehouses)) {
-    for (const space of (w.spaces ?? []) as string[]) if (!(space in input.spaces)) problems.push(`/warehouses/${name}/spaces: no space named "${space}"`);
+    for (const space of (w.spaces ?? []) as string[]) if (!Object.hasOwn(input.spaces, space)) problems.push(`/warehouses/${name}/spaces: no space named "${space}"`);
   }
   for (const w of Object.values(warehouses)) {
     for (const space of w.spaces) {
-      if (!spaces[space]) continue;
+      if (!own(spaces, space)) continue;
       const problem = schemaNameProblem(`${w.schemaPrefix}${space}`, w, destinations);
       if (problem) problems.push(`/warehouses/${w.name}/schemaPrefix: the Classic schema of space "${space}": ${problem}`);
     }
