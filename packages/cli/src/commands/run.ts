@@ -104,7 +104,7 @@ export function strandedNotices(stowage: Stowage): string[] {
 export function strandedQueueNotices(stowage: Stowage): string[] {
   return stowage.strandedQueues().map(
     ({ warehouse, space }) =>
-      `Storage Actions events stay queued for warehouse "${warehouse}", space "${space}", which ${stowage.config.warehouses[warehouse] ? 'is' : 'is no longer'} configured${stowage.config.spaces[space] ? '' : ' (the space is not)'}: configure it again under that name and run \`stowage flush ${warehouse}\` to write them`,
+      `Storage Actions events stay queued for warehouse "${warehouse}", space "${space}", which ${Object.hasOwn(stowage.config.warehouses, warehouse) ? 'is' : 'is no longer'} configured${Object.hasOwn(stowage.config.spaces, space) ? '' : ' (the space is not)'}: configure it again under that name and run \`stowage flush ${warehouse}\` to write them`,
   );
 }
 
@@ -112,9 +112,7 @@ export function strandedQueueNotices(stowage: Stowage): string[] {
 function strandedLogNotices(stowage: Stowage): string[] {
   return stowage.strandedLogs().map(
     ({ warehouse, space, dir, bytes }) =>
-      `Classic calls logged for warehouse "${warehouse}", space "${space}" are kept in ${dir} (${byteSize(bytes)}), which no sync reads: ${stowage.config.warehouses[warehouse] ? `warehouse "${warehouse}" no longer loads space "${space}"` : `warehouse "${warehouse}" is no longer configured`}. ` +
+      `Classic calls logged for warehouse "${warehouse}", space "${space}" are kept in ${dir} (${byteSize(bytes)}), which no sync reads: ${Object.hasOwn(stowage.config.warehouses, warehouse) ? `warehouse "${warehouse}" no longer loads space "${space}"` : `warehouse "${warehouse}" is no longer configured`}. ` +
       `Those its last sync had not loaded, if any, are loaded once it is configured again under that name and synced (\`stowage sync ${warehouse}\`; none twice); remove the folder if they are not wanted`,
   );
 }
-
-/** A size for people: one decimal of a megabyte, at least 0.1. */

@@ -384,7 +384,8 @@ export class ActionWriteSession {
     const counts = await this.queuedNow().catch(() => undefined);
     if (!counts) return;
     for (const [name, events] of counts) {
-      const config = this.space.activations[name];
+      // Own entries only: a name queued by an activation since removed may be `constructor`.
+      const config = Object.hasOwn(this.space.activations, name) ? this.space.activations[name] : undefined;
       if (config) this.outcomeOf(config).queued = events;
     }
   }

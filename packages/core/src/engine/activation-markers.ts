@@ -61,7 +61,7 @@ export class ActivationMarkers {
    */
   madeAgain(space: SpaceConfig, names: Iterable<string>): void {
     for (const name of names) {
-      const activation = space.activations[name];
+      const activation = Object.hasOwn(space.activations, name) ? space.activations[name] : undefined;
       if (!activation) continue;
       const mark = this.read(space.name, activation);
       if (mark.held && !mark.madeAgain) this.write(space.name, activation, { held: true, lost: true });

@@ -124,7 +124,7 @@ export class StorageActionsPath {
    * its writer names tables (`Carts` and `carts` are one), a warehouse no longer configured as written.
    */
   private sameTable(warehouse: string): (a: { s?: string; t: string }, b: { s?: string; t: string }) => boolean {
-    const type = this.config.warehouses[warehouse]?.type;
+    const type = Object.hasOwn(this.config.warehouses, warehouse) ? this.config.warehouses[warehouse]!.type : undefined;
     const destination = type === undefined ? undefined : this.destinations.get(type);
     const names = destination ? new ColumnNamer(destination.dialect.identifiers) : undefined;
     const named = (t: string) => names?.column(t) ?? t;
@@ -365,7 +365,7 @@ export class StorageActionsPath {
         if (!this.pending(warehouse, name)) continue;
         for (const [activation, events] of await this.queuedBy(warehouse, name)) {
           const at = { warehouse, space: name, activation };
-          const now = space.activations[activation];
+          const now = Object.hasOwn(space.activations, activation) ? space.activations[activation] : undefined;
           if (!now) out.push({ ...at, events, why: 'is no longer configured', fix: 'configure it again under that name' });
           else if (now.warehouse !== warehouse) out.push({ ...at, events, why: `now writes to warehouse "${now.warehouse}"`, fix: `point it back at warehouse "${warehouse}"` });
           else {
@@ -431,7 +431,8 @@ export class StorageActionsPath {
           const requeue = (name: string, list: readonly ActionEvent[]) => held.push(...list.map((e) => entryOf.get(e) ?? { a: name, e }));
           for (const [name, queued] of groupByActivation(entries)) {
             let events = queued;
-            const activation = space.activations[name];
+            // Own entries only: a removed activation's name may be one every object has (`constructor`).
+            const activation = Object.hasOwn(space.activations, name) ? space.activations[name] : undefined;
             if (session.heldActivations.has(name)) {
               // Held earlier in this session (its schema is missing): back to the queue, untried.
               session.hold(events.length, undefined, name);

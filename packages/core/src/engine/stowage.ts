@@ -658,7 +658,7 @@ export class Stowage {
    */
   private markWrites(space: SpaceConfig, results: readonly FlushResult[], heldBefore: ReadonlySet<string>, requeued: ReadonlySet<string> = new Set()): void {
     this.markers.madeAgain(space, results.flatMap((r) => r.madeFor ?? []).filter((name) => heldBefore.has(name) && !requeued.has(name)));
-    for (const o of results.flatMap((r) => r.activations)) if (o.written + o.duplicates > 0) this.markers.held(space, space.activations[o.activation]);
+    for (const o of results.flatMap((r) => r.activations)) if (o.written + o.duplicates > 0) this.markers.held(space, Object.hasOwn(space.activations, o.activation) ? space.activations[o.activation] : undefined);
   }
 
   /**

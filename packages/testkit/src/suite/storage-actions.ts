@@ -813,6 +813,20 @@ export function storageActions(dut: DestinationUnderTest): void {
       await back.close();
     });
 
+    it('keeps the queued events of an activation named like a member every object has (constructor) once it is no longer configured, and tells of them as such', async () => {
+      // Looked up as `activations[name]`, the name found Object's own constructor: the flush
+      // failed with a bare TypeError, and check said the activation now wrote to warehouse "undefined".
+      const first = await Harness.create(dut, { computations, activations: { constructor: { computation: 'carts', table: 'carts', schema: 'archive' }, b: { computation: 'carts', table: 'carts' } } });
+      const run = await first.run({ computation: 'carts', id: 'r1' }, [{ userId: 'u1' }]);
+      expect(run.activations).toEqual(expect.arrayContaining([expect.objectContaining({ activation: 'constructor', queued: 1 }), expect.objectContaining({ activation: 'b', written: 1 })]));
+      await first.close();
+      const removed = await Harness.create(dut, { computations, activations: { b: { computation: 'carts', table: 'carts' } }, reuse: { dir: first.dir, settings: first.settings } });
+      const [held] = await removed.stowage.flush('wh');
+      expect(held!.record).toMatchObject({ status: 'Partial', notices: ['1 event stays queued: activation "constructor" is not configured (configure it again, under that name, to write them)'] });
+      expect(await removed.stowage.strandedActivations()).toEqual([{ warehouse: 'wh', space: 'default', activation: 'constructor', events: 1, why: 'is no longer configured', fix: 'configure it again under that name' }]);
+      await removed.close();
+    });
+
     it('fails the write, and keeps its events queued, when the destination\'s definition lacks the action', async () => {
       const bare = { ...dut, destination: { ...dut.destination, definition: { ...(dut.destination.definition as object), actions: {}, presets: [] } } };
       const h = await Harness.create(bare, { computations, activations: { a: { computation: 'carts', table: 'carts' } } });
