@@ -513,6 +513,16 @@ describe('EmbeddedProfileStore', () => {
     await store.close();
   });
 
+  it("reads a trait's value handed as text as a run file's is: an integer a double cannot hold kept as its digits, never rounded", async () => {
+    const store = await open();
+    const { changes } = await apply(store, 'trait', { id: 'r1' }, [profile('a', { value: new JsonText('12345678901234567891') }), profile('b', { value: new JsonText('{"b":2,"a":1.50}') })]);
+    expect(changes).toEqual([
+      ['a', 'changed', '12345678901234567891', 1],
+      ['b', 'changed', { a: 1.5, b: 2 }, 1],
+    ]);
+    await store.close();
+  });
+
   it('exits a linked audience member with its last context and its entities silently; a returning entity gets a new version', async () => {
     const store = await open();
     expect(await applyLinked(store, { id: 'r1' }, [profile('a', { entityContext: { tier: 'gold' }, entities: [] })])).toEqual([['a', 'entered', null, { tier: 'gold' }, 1]]);

@@ -190,7 +190,7 @@ function contextText(p: RunProfile, context: object, field = 'entityContext'): s
 }
 
 /**
- * A journey field handed as text (`JsonText`), read as a run file's is: an integer past 2^53 that
+ * A value or a journey field handed as text (`JsonText`), read as a run file's is: an integer past 2^53 that
  * a double cannot hold as its digits, a number beyond a double refused. Written as JSON.stringify
  * writes the text's parse, such an id was rounded without a word (12345678901234567891 as
  * 12345678901234567168). Any other value as it is.
@@ -230,7 +230,7 @@ function appendProfile(appender: DuckDBAppender, entityAppender: DuckDBAppender,
   const emails = jsonText(p, 'emails', p.emails?.filter((email) => email !== ''));
   // Each as a run file's is read: its type "unknown" when left out (`context.device.type` of its calls), no other key.
   const mobileIds = jsonText(p, 'mobileIds', p.mobileIds?.map((m) => ({ id: m.id, type: m.type ?? 'unknown' })));
-  const value = p.value === null ? null : jsonText(p, 'value', p.value, true);
+  const value = p.value === null ? null : jsonText(p, 'value', exactValue(p, 'value', p.value), true);
   const context = p.entityContext ? contextText(p, p.entityContext) : undefined;
   const entities = p.entities?.map((e, i) => ({ id: e.id, context: contextText(p, e.context ?? {}, `entities[${i}].context`) }));
   const journeyContext = jsonText(p, 'journeyContext', exactValue(p, 'journeyContext', p.journeyContext));
