@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DuckDBDriver } from '@stowage/destination-duckdb/driver';
 import { dumpSchema } from './support/dump.js';
 import { project, stowage } from './support/cli.js';
 import { sampleCalls } from './support/calls.js';
@@ -194,5 +195,38 @@ describe('a Storage Actions write killed with SIGKILL at any point, then retried
     const rows = (await dumpSchema(dir, 'shop')).abandoned_carts!;
     expect(new Set(rows).size).toBe(PROFILES);
     expect(rows).toHaveLength(PROFILES);
+  });
+});
+
+describe('a write of the Storage Actions queue killed after it queued held events again, before its cursor passed them', () => {
+  it('keeps each held event queued once, and writes it once when it can be', async () => {
+    // An existing schema that is missing holds the activation's events back: each drain queues them again at the end.
+    const dir = project({
+      spaces: {
+        shop: {
+          id: 'spa_shop',
+          computations: { carts: { type: 'linked_audience' } },
+          activations: { carts_to_archive: { computation: 'carts', warehouse: 'local', table: 'carts', schema: 'archive' } },
+        },
+      },
+    });
+    writeFileSync(join(dir, 'r1.ndjson'), [
+      { space: 'shop', computation: 'carts', id: 'r1', kind: 'snapshot', completedAt: '2026-11-23T10:00:00Z' },
+      ...['u1', 'u2', 'u3'].map((u) => ({ userId: u, entityContext: { cart_id: `c-${u}` } })),
+    ].map((x) => JSON.stringify(x)).join('\n'));
+    expect((await stowage(['run', 'r1.ndjson'], { cwd: dir })).stdout).toContain('3 events stay queued');
+    for (let kill = 0; kill < 2; kill++) {
+      expect((await stowage(['flush'], { cwd: dir, env: { STOWAGE_FAILPOINT: 'actions:after-requeue' } })).signal).toBe('SIGKILL');
+      const again = await stowage(['flush'], { cwd: dir });
+      expect(again.stdout).toContain('3 events stay queued: activation "carts_to_archive": the schema "archive" does not exist');
+    }
+    const driver = await DuckDBDriver.open({ path: join(dir, 'warehouse.duckdb') });
+    await driver.execute('CREATE SCHEMA archive');
+    await driver.close();
+    const written = await stowage(['flush'], { cwd: dir });
+    expect(written.code, written.stdout + written.stderr).toBe(0);
+    expect(written.stdout).toContain('3 events in');
+    expect(written.stdout).not.toContain('duplicate');
+    expect((await dumpSchema(dir, 'archive')).carts).toHaveLength(3);
   });
 });

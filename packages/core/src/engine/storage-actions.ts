@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { failpoint } from '../testing/failpoint.js';
 import { join } from 'node:path';
 import { MissingSchemaError, type RunIdsLook } from '../actions/action-writer.js';
 import { stateOwner } from './state-owner.js';
@@ -420,7 +421,22 @@ export class StorageActionsPath {
         // Split writes this drain may spend setting apart the events the warehouse refuses, and
         // the ones it refused before, tried alone.
         const sorting: Sorting = { budget: { writes: MOST_SPLIT_WRITES }, refused: this.readRefused(warehouse.name, space.name) };
-        for await (const { entries, end } of outbox.read<Queued>(this.readCursor(warehouse.name, space.name), WRITE_BATCH)) {
+        // The events this drain queued again, by activation, target and message id (one event may
+        // wait for two tables: the one its activation named, and the one it names now, which
+        // starts with the current members). A drain killed after it queued a slice's held events
+        // again and before its cursor passed the slice left them queued twice (the slice is read
+        // again): the copies are passed by, once one is held, so that a kill there never doubles
+        // what stays queued, nor each kill again.
+        const heldKeys = new Set<string>();
+        const keyOf = (q: Queued) => JSON.stringify([q.a, q.s ?? null, q.t ?? null, q.e.messageId]);
+        for await (const { entries: read, end } of outbox.read<Queued>(this.readCursor(warehouse.name, space.name), WRITE_BATCH)) {
+          const inSlice = new Set<string>();
+          const entries = read.filter((q) => {
+            const key = keyOf(q);
+            if (heldKeys.has(key) || inSlice.has(key)) return false;
+            inSlice.add(key);
+            return true;
+          });
           // Their contexts as the text a run's own events carry, for the same rows.
           for (const q of entries) q.e = eventFromQueue(q.e);
           // Events that cannot be written yet go back to the end of the queue before the cursor
@@ -428,7 +444,13 @@ export class StorageActionsPath {
           const held: Queued[] = [];
           // Held events go back as they were queued, their target with them.
           const entryOf = new Map(entries.map((q) => [q.e, q]));
-          const requeue = (name: string, list: readonly ActionEvent[]) => held.push(...list.map((e) => entryOf.get(e) ?? { a: name, e }));
+          const requeue = (name: string, list: readonly ActionEvent[]) => {
+            for (const e of list) {
+              const q = entryOf.get(e) ?? { a: name, e };
+              heldKeys.add(keyOf(q));
+              held.push(q);
+            }
+          };
           for (const [name, queued] of groupByActivation(entries)) {
             let events = queued;
             // Own entries only: a removed activation's name may be one every object has (`constructor`).
@@ -499,11 +521,14 @@ export class StorageActionsPath {
               requeue(name, unwritten);
             }
           }
-          if (held.length > 0) await outbox.append(held);
+          if (held.length > 0) {
+            await outbox.append(held);
+            failpoint('actions:after-requeue');
+          }
           // Before the cursor: a crash between them tries the refused events again, as refused.
           this.writeRefused(warehouse.name, space.name, sorting.refused);
           this.writeCursor(warehouse.name, space.name, end);
-          onRead?.(entries.length);
+          onRead?.(read.length);
         }
         outbox.prune(this.readCursor(warehouse.name, space.name));
         session.queueEndAfterDrain(this.queueEnd(warehouse.name, space.name));
