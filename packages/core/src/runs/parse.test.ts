@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRunHeader, parseRunProfile } from './parse.js';
+import { MOST_AHEAD_MS, parseRunHeader, parseRunProfile } from './parse.js';
 import { idTextProblem } from '../ids/id-text.js';
 
 describe('parseRunProfile', () => {
@@ -67,5 +67,13 @@ describe('parseRunHeader', () => {
   it('refuses a run id holding a control character, which every command would print to the terminal as it is', () => {
     expect(() => parseRunHeader({ space: 's', computation: 'c', id: 'r\u001b[2J' })).toThrow('the run id "r\\u001b[2J" holds a control character');
     expect(() => parseRunHeader({ space: 's', computation: 'c', id: 'r\u007f\u009b' })).toThrow('the run id "r\\u007f\\u009b" holds a control character');
+  });
+
+  it('refuses a completedAt past tomorrow (a year mistyped), which would make every later run of the computation older than it, refused for good', () => {
+    const at = (ms: number) => new Date(Date.now() + ms).toISOString();
+    expect(() => parseRunHeader({ space: 's', computation: 'c', id: 'r', completedAt: '9999-01-01T00:00:00Z' })).toThrow(/^completedAt 9999-01-01T00:00:00\.000Z is [\d,]+ days ahead of this machine's clock \(.*\): applied, it would make every later run of the computation older than it/);
+    expect(() => parseRunHeader({ space: 's', computation: 'c', id: 'r', completedAt: at(MOST_AHEAD_MS + 3_600_000) })).toThrow(/ is 1 day ahead of this machine's clock/);
+    // Another machine's clock, or a local time east of UTC written without its zone, is no mistake.
+    expect(parseRunHeader({ space: 's', computation: 'c', id: 'r', completedAt: at(14 * 3_600_000) })).toMatchObject({ id: 'r' });
   });
 });

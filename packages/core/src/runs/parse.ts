@@ -67,6 +67,23 @@ function unknownKey(input: Record<string, unknown>, known: ReadonlySet<string>, 
   return undefined;
 }
 
+/**
+ * How far ahead of this machine's clock a run's completedAt may be: another machine's clock, or
+ * a local time written without its zone east of UTC (up to 14 hours), is not a mistake.
+ */
+export const MOST_AHEAD_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * A completedAt past tomorrow (a year mistyped: 2062, 9999): applied, it would make every later
+ * run of the computation older than it, each refused, for good. Said before anything is applied.
+ */
+function aheadOfClock(completedAt: string, now = Date.now()): string | undefined {
+  const ms = Date.parse(completedAt);
+  if (!(ms - now > MOST_AHEAD_MS)) return undefined;
+  const days = Math.floor((ms - now) / (24 * 60 * 60 * 1000));
+  return `completedAt ${completedAt} is ${days === 1 ? '1 day' : `${days.toLocaleString('en-US')} days`} ahead of this machine's clock (${new Date(now).toISOString()}): applied, it would make every later run of the computation older than it, and each would be refused. Give the time the run completed (or set this machine's clock)`;
+}
+
 /** Reads a run's header (everything but its profiles), saying what to fix when it is wrong. `profiles`: the key of a JSON run's profiles. */
 export function parseRunHeader(input: unknown, { profiles = false } = {}): RunHeader {
   if (!isObject(input)) throw new RunFormatError('the run header must be a JSON object');
@@ -91,6 +108,8 @@ export function parseRunHeader(input: unknown, { profiles = false } = {}): RunHe
     const why = typeof input.completedAt === 'string' ? dateTimeProblem(input.completedAt) : undefined;
     throw new RunFormatError(`completedAt must be an ISO-8601 date-time of the years 0001 to 9999, written as a string, not ${given}${why ? ` (${why})` : ''}`);
   }
+  const ahead = aheadOfClock(completedAt);
+  if (ahead) throw new RunFormatError(ahead);
   return { space: input.space as string, computation: input.computation as string, id: input.id as string, kind, completedAt };
 }
 
