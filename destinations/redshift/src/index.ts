@@ -7,7 +7,7 @@ import { dialect, foldCase } from './dialect.js';
 import { ensureRedshift } from './server-check.js';
 import { MAX_VARCHAR_BYTES } from './max-varchar.js';
 import { parsingSuper } from './load/super-columns.js';
-import { stagingOf } from './load/staging-settings.js';
+import { stagingOf, stagingRefusals } from './load/staging-settings.js';
 import type { RedshiftSettings } from './settings.js';
 
 /**
@@ -84,13 +84,8 @@ export function redshiftDestination(options: RedshiftOptions = {}): Destination<
         for (const key of STAGING_KEYS) if (settings[key] !== undefined && settings[key] !== null && settings[key] !== false) problems.push(`${key}: set, but s3Bucket is not: without s3Bucket nothing is staged on S3 (rows go in by multi-row INSERT); set s3Bucket, or remove ${key}`);
         return problems;
       }
-      try {
-        stagingOf(settings);
-      } catch (error) {
-        // stagingOf's refusals name keys, never their values; a key given without its pair is told at its own path.
-        const alone = Boolean(settings.accessKeyId) !== Boolean(settings.secretAccessKey) ? (settings.accessKeyId ? 'accessKeyId' : 'secretAccessKey') : 's3Bucket';
-        problems.push(`${alone}: ${(error as Error).message}`);
-      }
+      // Each at its key, never quoting a key's value: a key given without its pair at its own path.
+      for (const { key, problem } of stagingRefusals(settings)) problems.push(`${key}: ${problem}`);
       // Told with the configuration, not at the first sync's upload (or COPY) an hour later.
       if (typeof settings.s3Bucket === 'string' && !BUCKET_NAME.test(settings.s3Bucket)) {
         problems.push(`s3Bucket: ${JSON.stringify(settings.s3Bucket)} is not a bucket's name: give the name alone (my-bucket), without s3:// or a folder; a folder goes in s3Prefix`);

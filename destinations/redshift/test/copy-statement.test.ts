@@ -20,6 +20,18 @@ describe('COPY from a manifest', () => {
     );
   });
 
+  it('refuses an access key it cannot write without quoting any of the secret', () => {
+    const secretAccessKey = 'wJalrXUtnFEMI/K7MDENG\\bPxRfiCYEXAMPLEKEY';
+    const refused = (() => {
+      try {
+        return copyFromManifest({ ...base, authorization: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey } });
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    expect(refused).toBe("COPY's CREDENTIALS cannot carry the access key: it holds a backslash, which no AWS key has");
+  });
+
   it('lists each file as mandatory, with its size', () => {
     expect(JSON.parse(manifest([{ url: 's3://acme-stage/stowage/stowage-1.json.gz', bytes: 1234 }]))).toEqual({
       entries: [{ url: 's3://acme-stage/stowage/stowage-1.json.gz', mandatory: true, meta: { content_length: 1234 } }],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig, type Destination } from '@stowage/core';
-import { connectionSettings, redshift } from '../src/index.js';
+import { connectionSettings, redshift, stagingOf } from '../src/index.js';
 
 /** The problems of a configuration with one Redshift warehouse of these settings. */
 function problems(settings: Record<string, unknown>): string[] {
@@ -44,6 +44,23 @@ describe('Redshift settings', () => {
     // Chained roles, and the partitions of China and GovCloud.
     expect(problems({ url, s3Bucket: 'stowage.loads-2026', iamRole: `${role},arn:aws-cn:iam::210987654321:role/path/Other` })).toEqual([]);
     expect(problems({ url, s3Bucket: 'b', iamRole: `${role}, ${role}` })).toEqual([expect.stringMatching(/^\/warehouses\/rs\/settings\/iamRole: /)]);
+  });
+
+  it("refuses, with the configuration, staging settings COPY's statement cannot carry, never quoting a key", () => {
+    const url = 'redshift://awsuser@cluster.example.com:5439/dev';
+    const secret = 'wJalrXUtnFEMI/K7MDENG\\bPxRfiCYEXAMPLEKEY';
+    // A Redshift literal holds no backslash: such a prefix or key failed every sync once its files were uploaded.
+    const found = problems({ url, s3Bucket: 'b', s3Prefix: 'loads\\2026/', s3Region: 'eu west 1', accessKeyId: 'AKIAIOSFODNN7EXAMPLE ', secretAccessKey: secret });
+    expect(found).toEqual([
+      '/warehouses/rs/settings/s3Prefix: s3Prefix "loads\\\\2026/" holds a backslash, which COPY\'s statement cannot carry (a Redshift string literal holds none); folders are separated by /',
+      '/warehouses/rs/settings/s3Region: s3Region "eu west 1" is not a region\'s name (eu-west-1)',
+      "/warehouses/rs/settings/accessKeyId: accessKeyId holds a character no AWS key has (a backslash, a semicolon, a quote or a blank), which COPY's CREDENTIALS cannot carry either: copy the key again",
+      "/warehouses/rs/settings/secretAccessKey: secretAccessKey holds a character no AWS key has (a backslash, a semicolon, a quote or a blank), which COPY's CREDENTIALS cannot carry either: copy the key again",
+    ]);
+    expect(found.join(' ')).not.toMatch(/wJalr|EXAMPLEKEY/);
+    // Refused at connect too (a library caller's settings), before anything is uploaded.
+    expect(() => stagingOf({ url, s3Bucket: 'b', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: secret })).toThrow(/^secretAccessKey holds a character no AWS key has/);
+    expect(problems({ url, s3Bucket: 'b', s3Prefix: "it's here/", s3Region: 'us-gov-west-1', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' })).toEqual([]);
   });
 
   it('reaches a cluster at port 5439 unless told otherwise, and two warehouses may not load one Classic schema of it', () => {

@@ -16,14 +16,43 @@ export interface Staging {
   forcePathStyle: boolean;
 }
 
-/** The staging of the settings, or undefined when no bucket is set; a bucket without a way for Redshift to read it is refused. */
+/** A key's characters: AWS's access keys hold none of these, and COPY's `CREDENTIALS 'aws_access_key_id=…;aws_secret_access_key=…'` cannot carry them. */
+const NOT_IN_A_KEY = /[\\;'\s]/;
+/** A region's name (`eu-west-1`; an S3-compatible server's own, such as `auto`): COPY writes it in a literal. */
+const REGION = /^[A-Za-z0-9-]+$/;
+
+/**
+ * Why the staging settings cannot be used, each at its key: a key without its pair, no way for
+ * COPY to read the files, or what COPY's statement cannot carry (a Redshift literal holds no
+ * backslash, which was refused only once a sync had uploaded its files, with the first half of
+ * a secret key in the error). A key's value is never quoted.
+ */
+export function stagingRefusals(settings: RedshiftSettings): Array<{ key: keyof RedshiftSettings; problem: string }> {
+  const refusals: Array<{ key: keyof RedshiftSettings; problem: string }> = [];
+  if (Boolean(settings.accessKeyId) !== Boolean(settings.secretAccessKey)) {
+    refusals.push({ key: settings.accessKeyId ? 'accessKeyId' : 'secretAccessKey', problem: 'accessKeyId and secretAccessKey are given together or not at all' });
+  } else if (!settings.iamRole && !settings.accessKeyId) {
+    refusals.push({ key: 's3Bucket', problem: 's3Bucket needs iamRole, or accessKeyId and secretAccessKey, so that COPY may read the staged files' });
+  }
+  if (typeof settings.s3Prefix === 'string' && settings.s3Prefix.includes('\\')) {
+    refusals.push({ key: 's3Prefix', problem: `s3Prefix ${JSON.stringify(settings.s3Prefix)} holds a backslash, which COPY's statement cannot carry (a Redshift string literal holds none); folders are separated by /` });
+  }
+  if (typeof settings.s3Region === 'string' && !REGION.test(settings.s3Region)) {
+    refusals.push({ key: 's3Region', problem: `s3Region ${JSON.stringify(settings.s3Region)} is not a region's name (eu-west-1)` });
+  }
+  for (const key of ['accessKeyId', 'secretAccessKey'] as const) {
+    const value = settings[key];
+    if (typeof value === 'string' && NOT_IN_A_KEY.test(value)) refusals.push({ key, problem: `${key} holds a character no AWS key has (a backslash, a semicolon, a quote or a blank), which COPY's CREDENTIALS cannot carry either: copy the key again` });
+  }
+  return refusals;
+}
+
+/** The staging of the settings, or undefined when no bucket is set; settings it cannot use are refused (`stagingRefusals`). */
 export function stagingOf(settings: RedshiftSettings): Staging | undefined {
   if (!settings.s3Bucket) return undefined;
-  if (Boolean(settings.accessKeyId) !== Boolean(settings.secretAccessKey)) throw new Error('accessKeyId and secretAccessKey are given together or not at all');
-  let authorization: CopyAuthorization;
-  if (settings.iamRole) authorization = { iamRole: settings.iamRole };
-  else if (settings.accessKeyId && settings.secretAccessKey) authorization = { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey };
-  else throw new Error('s3Bucket needs iamRole, or accessKeyId and secretAccessKey, so that COPY may read the staged files');
+  const [refusal] = stagingRefusals(settings);
+  if (refusal) throw new Error(refusal.problem);
+  const authorization: CopyAuthorization = settings.iamRole ? { iamRole: settings.iamRole } : { accessKeyId: settings.accessKeyId!, secretAccessKey: settings.secretAccessKey! };
   const prefix = (settings.s3Prefix ?? '').replace(/^\/+/, '');
   return {
     bucket: settings.s3Bucket,
