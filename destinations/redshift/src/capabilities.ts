@@ -1,5 +1,5 @@
 import type { Capabilities } from '@stowage/core';
-import { ORDER_KEY_WIDTH } from './latest-non-null.js';
+import { ORDER_KEY_MAX_BYTES } from './latest-non-null.js';
 import { MAX_VARCHAR_BYTES } from './max-varchar.js';
 import { rowLimit } from './row-size.js';
 
@@ -22,7 +22,7 @@ export const capabilities: Capabilities = {
   textHoldsNul: false,
   keyIndexes: false,
   // VARCHAR(65535) holds 65,535 bytes, and the users recompute puts a value behind a sort key of
-  // three ORDER_KEY_WIDTH-wide columns in a VARCHAR too: longer values are quarantined.
-  maxStringBytes: MAX_VARCHAR_BYTES - 3 * ORDER_KEY_WIDTH,
+  // up to ORDER_KEY_MAX_BYTES in a VARCHAR too: longer values are quarantined.
+  maxStringBytes: MAX_VARCHAR_BYTES - ORDER_KEY_MAX_BYTES,
   rowLimit,
 };

@@ -111,7 +111,7 @@ export default redshift;
 export { MAX_VARCHAR_BYTES } from './max-varchar.js';
 // The S3 loader is `./load/s3-loader.js`, loaded with the first session that stages on S3.
 export { capabilities, dialect, secretsOf, connectionSettings, stagingOf, parsingSuper };
-export { latestNonNull, ORDER_KEY_WIDTH } from './latest-non-null.js';
+export { latestNonNull, ORDER_KEY_MAX_BYTES, ORDER_KEY_WIDTH } from './latest-non-null.js';
 export { copyFromManifest, type CopyAuthorization, type CopyFromManifest } from './load/copy-statement.js';
 export { jsonLine } from './load/json-lines.js';
 export { manifest, type ManifestEntry } from './load/manifest.js';

@@ -10,6 +10,15 @@ import { MAX_VARCHAR_BYTES } from './max-varchar.js';
 export const ORDER_KEY_WIDTH = 64;
 
 /**
+ * Most bytes the key of the core's recompute takes (timestamp, received_at, message id): RPAD
+ * pads and cuts to ORDER_KEY_WIDTH *characters*, and a VARCHAR holds bytes. The timestamps' text
+ * is ASCII; a message id's 64 characters take up to 4 bytes each. (Counted as 192 bytes, a
+ * value that fit with an ASCII id overflowed VARCHAR(65535) behind an id of accented or CJK
+ * characters.)
+ */
+export const ORDER_KEY_MAX_BYTES = 2 * ORDER_KEY_WIDTH + 4 * ORDER_KEY_WIDTH;
+
+/**
  * What a key is padded with: U+0001, below every character text can hold (VARCHAR holds no NUL),
  * so that an id sorts after its own prefix whatever follows it (`k1` then `k1\t`). A space, below
  * the printable characters only, put `k1\t` first, where DuckDB and PostgreSQL order by code point.
@@ -45,8 +54,9 @@ const CODECS: Record<LogicalType, { encode(column: string): string; decode(text:
  * is what the core passes (timestamp, received_at, message id). Renders on PostgreSQL too,
  * except for SUPER columns.
  *
- * The key takes 64 bytes per `orderBy` column (192 for the core's three): a string value longer
- * than 65,535 − 192 bytes makes a keyed string longer than VARCHAR can hold.
+ * The key takes 64 characters per `orderBy` column (192 for the core's three, up to
+ * ORDER_KEY_MAX_BYTES bytes): a string value longer than 65,535 − ORDER_KEY_MAX_BYTES bytes may
+ * make a keyed string longer than VARCHAR can hold.
  */
 export function latestNonNull(column: string, orderBy: readonly string[], type: LogicalType): string {
   const { encode, decode } = CODECS[type];

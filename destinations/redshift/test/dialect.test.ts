@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyIdentifierRules, Statements } from '@stowage/core';
-import { dialectFingerprint } from '@stowage/testkit';
+import pg from 'pg';
+import { dialectFingerprint, testPostgres } from '@stowage/testkit';
 import { capabilities, dialect, latestNonNull, REDSHIFT_RESERVED_WORDS, redshift } from '../src/index.js';
 import redshiftOnPostgres from '../src/testing/on-postgres.js';
 
@@ -34,7 +35,7 @@ describe('Redshift types', () => {
 
   it('declares what Redshift cannot do: no in-place widening, no indexes, no U+0000 in text, no input row over 4 MB', () => {
     const { rowLimit, ...rest } = capabilities;
-    expect(rest).toEqual({ transactionalDdl: true, multiStatementTransactions: true, merge: true, maxColumns: 1600, inPlaceWidening: [], textHoldsNul: false, keyIndexes: false, maxStringBytes: 65_535 - 3 * 64 });
+    expect(rest).toEqual({ transactionalDdl: true, multiStatementTransactions: true, merge: true, maxColumns: 1600, inPlaceWidening: [], textHoldsNul: false, keyIndexes: false, maxStringBytes: 65_535 - (2 * 64 + 4 * 64) });
     expect(rowLimit).toMatchObject({ maxBytes: 4_000_000, maxValueBytes: Infinity });
     expect(() => dialect.alterColumnType('"s"."t"', '"ltv"', 'double')).toThrow(/cannot change the type of column "ltv" to DOUBLE PRECISION in place/);
   });
@@ -91,6 +92,27 @@ describe('the latest non-null value (no FILTER, no ordered array_agg, no arg_max
     expect(latestNonNull('"vip"', order, 'boolean')).toBe(`(SUBSTRING(MAX(CASE WHEN "vip" IS NOT NULL THEN ${key} || CASE WHEN "vip" THEN 't' ELSE 'f' END END) FROM 193) = 't')`);
     expect(latestNonNull('"seen_at"', order, 'timestamp')).toContain('AS TIMESTAMPTZ)');
     expect(latestNonNull('"ltv"', order, 'double')).toContain('AS DOUBLE PRECISION)');
+  });
+
+  it("keeps the longest string a text column takes whole within VARCHAR(65535) behind the key, whatever the message id's characters", async () => {
+    // RPAD counts characters, on Redshift as on PostgreSQL, and VARCHAR(65535) holds bytes: an id
+    // of 64 four-byte characters makes a 384-byte key, and a value of 65,343 bytes (the limit
+    // when the key was counted as 192 bytes) made a 65,727-byte string to take the MAX of.
+    const server = await testPostgres();
+    const client = new pg.Client({ connectionString: await server.freshDatabase() });
+    await client.connect();
+    try {
+      const keyed = /^SUBSTRING\((.*) FROM 193\)$/.exec(latestNonNull('"plan"', order, 'string'))![1]!.replace(/^MAX\((.*)\)$/, '$1');
+      const { rows } = await client.query(
+        `SELECT octet_length(${keyed}) AS bytes, octet_length("plan") AS value FROM (SELECT CAST($1 AS TIMESTAMPTZ) AS "timestamp", CAST($1 AS TIMESTAMPTZ) AS "received_at", CAST($2 AS VARCHAR) AS "id", CAST($3 AS VARCHAR) AS "plan") AS t`,
+        ['2026-11-23T10:00:00.123Z', '😀'.repeat(70), 'v'.repeat(capabilities.maxStringBytes)],
+      );
+      expect(rows[0].value).toBe(capabilities.maxStringBytes);
+      expect(rows[0].bytes).toBeLessThanOrEqual(65_535);
+    } finally {
+      await client.end();
+      await server.close();
+    }
   });
 
   it('serializes SUPER for the key and parses it back', () => {
