@@ -63,6 +63,16 @@ describe('Redshift settings', () => {
     expect(problems({ url, s3Bucket: 'b', s3Prefix: "it's here/", s3Region: 'us-gov-west-1', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' })).toEqual([]);
   });
 
+  it('refuses an s3Endpoint that is no http(s) URL with the configuration, where the SDK named another address at the first upload', () => {
+    const url = 'redshift://awsuser@cluster.example.com:5439/dev';
+    const staged = { url, s3Bucket: 'b', iamRole: 'arn:aws:iam::1:role/r' };
+    // The SDK's refusal of `localhost:9000`: "Custom endpoint `localhost://9000` was not a valid URI".
+    expect(problems({ ...staged, s3Endpoint: 'localhost:9000' })).toEqual(['/warehouses/rs/settings/s3Endpoint: s3Endpoint "localhost:9000" is not an http:// or https:// URL (http://localhost:9000)']);
+    expect(problems({ ...staged, s3Endpoint: 'ftp://files.example.com' })).toEqual([expect.stringMatching(/^\/warehouses\/rs\/settings\/s3Endpoint: /)]);
+    expect(problems({ ...staged, s3Endpoint: 'https://bucket.vpce-0a1b.s3.eu-west-1.vpce.amazonaws.com' })).toEqual([]);
+    expect(problems({ ...staged, s3Endpoint: 'http://127.0.0.1:9000' })).toEqual([]);
+  });
+
   it('reaches a cluster at port 5439 unless told otherwise, and two warehouses may not load one Classic schema of it', () => {
     const two = (b: Record<string, unknown>) => {
       try {

@@ -40,11 +40,24 @@ export function stagingRefusals(settings: RedshiftSettings): Array<{ key: keyof 
   if (typeof settings.s3Region === 'string' && !REGION.test(settings.s3Region)) {
     refusals.push({ key: 's3Region', problem: `s3Region ${JSON.stringify(settings.s3Region)} is not a region's name (eu-west-1)` });
   }
+  if (typeof settings.s3Endpoint === 'string' && !isHttpUrl(settings.s3Endpoint)) {
+    // The SDK's own words for `localhost:9000` name another address (`localhost://9000`), and only at the first upload.
+    refusals.push({ key: 's3Endpoint', problem: `s3Endpoint ${JSON.stringify(settings.s3Endpoint)} is not an http:// or https:// URL (http://localhost:9000)` });
+  }
   for (const key of ['accessKeyId', 'secretAccessKey'] as const) {
     const value = settings[key];
     if (typeof value === 'string' && NOT_IN_A_KEY.test(value)) refusals.push({ key, problem: `${key} holds a character no AWS key has (a backslash, a semicolon, a quote or a blank), which COPY's CREDENTIALS cannot carry either: copy the key again` });
   }
   return refusals;
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 /** The staging of the settings, or undefined when no bucket is set; settings it cannot use are refused (`stagingRefusals`). */
