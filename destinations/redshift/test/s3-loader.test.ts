@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { actionsCore } from '@stowage/core';
 import { Harness, identify, removeHarnessDirs, testPostgres, track, type DestinationUnderTest } from '@stowage/testkit';
@@ -129,6 +129,27 @@ describe(`COPY from S3 (local s3rver; COPY emulated on ${server.label})`, () => 
       expect(await reachable.privilegeProblems!([], [])).toEqual([]);
     } finally {
       await reachable.close();
+    }
+  });
+
+  it('gives up on an endpoint that takes the connection and never answers, where an upload (and check) waited for ever', async () => {
+    // A firewall that drops packets, a proxy that hangs: the connection is made, no byte comes back.
+    const silent = createNetServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const impatient = redshiftDestination({ dialect: redshiftDialectOnPostgres, requireRedshift: false, loader: (s) => s3Loader({ ...stagingOf(s)!, idleTimeoutMs: 500 }) });
+    const driver = await impatient.connect(await settings({ s3Endpoint: endpoint }), { root: '.' });
+    try {
+      const file = await driver.writeLoadFile([{ name: 'id', type: 'string' }], [{ id: 'm1' }]);
+      const started = Date.now();
+      const error = (await driver.stage('t', file).catch((e: Error) => e)) as Error;
+      expect(error.message).toMatch(/^the upload of a load file to s3:\/\/[^ ]+ \(s3Bucket, s3Region, s3Endpoint\) failed: .*timed out/);
+      expect(Date.now() - started).toBeLessThan(20_000);
+      expect(await driver.privilegeProblems!([], [])).toEqual([expect.stringMatching(/^cannot write to s3:\/\/.*timed out/)]);
+      expect(await driver.query('SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
+    } finally {
+      await driver.close();
+      silent.close();
     }
   });
 

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { Staging } from './staging-settings.js';
+import { S3_IDLE_TIMEOUT_MS, type Staging } from './staging-settings.js';
 
 /**
  * An S3 client for the staging bucket. Without an access key it uses the SDK's default chain
  * (environment, shared config, instance role). Checksums only where S3 requires them, so that
- * S3-compatible servers that predate the SDK's default CRC32 accept the uploads.
+ * S3-compatible servers that predate the SDK's default CRC32 accept the uploads. A request that
+ * gets no connection, or hears nothing, for `S3_IDLE_TIMEOUT_MS` fails (the SDK tries it again).
  */
 export function s3Client(staging: Staging): S3Client {
   return new S3Client({
@@ -17,6 +18,8 @@ export function s3Client(staging: Staging): S3Client {
     forcePathStyle: staging.forcePathStyle,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    // A connection not made, or a request silent either way, this long fails (the SDK waits for ever by default).
+    requestHandler: { connectionTimeout: staging.idleTimeoutMs ?? S3_IDLE_TIMEOUT_MS, socketTimeout: staging.idleTimeoutMs ?? S3_IDLE_TIMEOUT_MS },
     // Its failures reach the caller as errors; left without a logger, the SDK also prints some
     // (a failed streaming upload) on the console, beside Stowage's own message.
     logger: QUIET,

@@ -14,7 +14,19 @@ export interface Staging {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   endpoint?: string;
   forcePathStyle: boolean;
+  /**
+   * How long an S3 request may wait for a connection, or go without a byte either way, before it
+   * fails (default `S3_IDLE_TIMEOUT_MS`); the tests shorten it.
+   */
+  idleTimeoutMs?: number;
 }
+
+/**
+ * Without it, an endpoint that takes the connection and never answers (a firewall dropping
+ * packets, a proxy that hangs) held an upload for ever: a sync never ended, its transaction and
+ * its locks held, and `stowage check` never returned.
+ */
+export const S3_IDLE_TIMEOUT_MS = 60_000;
 
 /** A key's characters: AWS's access keys hold none of these, and COPY's `CREDENTIALS 'aws_access_key_id=…;aws_secret_access_key=…'` cannot carry them. */
 const NOT_IN_A_KEY = /[\\;'\s]/;
