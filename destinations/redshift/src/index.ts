@@ -54,9 +54,11 @@ export function redshiftDestination(options: RedshiftOptions = {}): Destination<
   const connectAndProbe = async (settings: RedshiftSettings) => {
     const staging = stagingOf(settings);
     if (staging) {
-      const { probe, regionHint } = await import('./load/s3-staging.js');
+      const { probe, regionHint, RemovalRefused } = await import('./load/s3-staging.js');
       await probe(staging).catch((error: Error) => {
-        throw new Error(`Cannot write to s3://${staging.bucket}/${staging.prefix}: ${redact(error.message, secretsOf(settings))}${regionHint(staging, error)}`);
+        const message = redact(error.message, secretsOf(settings));
+        if (error instanceof RemovalRefused) throw new Error(`${message[0]!.toUpperCase()}${message.slice(1)}`);
+        throw new Error(`Cannot write to s3://${staging.bucket}/${staging.prefix}: ${message}${regionHint(staging, error)}`);
       });
     }
     return connect(settings);

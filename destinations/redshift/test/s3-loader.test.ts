@@ -153,6 +153,38 @@ describe(`COPY from S3 (local s3rver; COPY emulated on ${server.label})`, () => 
     }
   });
 
+  it('says a key that may write but not remove is refused the removal, not the write', async () => {
+    // A bucket policy that grants s3:PutObject and not s3:DeleteObject.
+    const putOnly = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        if (request.method === 'PUT') {
+          response.writeHead(200, { etag: '"0"' });
+          response.end();
+        } else {
+          response.writeHead(403, { 'content-type': 'application/xml' });
+          response.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>');
+        }
+      });
+    });
+    await new Promise<void>((resolve) => putOnly.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(putOnly.address() as AddressInfo).port}`;
+    try {
+      const driver = await destination.connect(await settings({ s3Endpoint: endpoint }), { root: '.' });
+      try {
+        const problems = await driver.privilegeProblems!([], []);
+        expect(problems).toEqual([expect.stringMatching(/^wrote to s3:\/\/stowage-stage\/stowage\/, but cannot remove what it wrote \(s3:DeleteObject under the prefix: every staged file would stay on S3, and the probe's stowage\/stowage-[0-9a-f-]+\.probe stays there now\): Access Denied$/)]);
+      } finally {
+        await driver.close();
+      }
+      const refused = await new (actionsCore().Destination)(destination.definition as never).testAuthentication((await settings({ s3Endpoint: endpoint })) as never).catch((e: Error) => e);
+      expect((refused as Error).message).toMatch(/Wrote to s3:\/\/stowage-stage\/stowage\/, but cannot remove what it wrote \(s3:DeleteObject/);
+      expect((refused as Error).message).not.toContain(SECRET);
+    } finally {
+      await new Promise((resolve) => putOnly.close(resolve));
+    }
+  });
+
   it("says to set s3Region where S3 answers that the bucket is in another region than the uploads' (us-east-1 without it)", async () => {
     // What S3 answers a request sent to a region the bucket is not in.
     const elsewhere = createServer((request, response) => {

@@ -5,7 +5,7 @@ import { copyFromManifest } from './copy-statement.js';
 import { gzipFile } from './gzip-file.js';
 import { jsonLine } from './json-lines.js';
 import { manifest } from './manifest.js';
-import { newKey, probe, putFile, putText, regionHint, removeObjects, s3Client, s3Url } from './s3-staging.js';
+import { newKey, probe, putFile, putText, regionHint, RemovalRefused, removeObjects, s3Client, s3Url } from './s3-staging.js';
 import type { Staging } from './staging-settings.js';
 
 /** An error of the load with the secret access key (which the COPY statement carries) taken out, keeping pg's code and detail. */
@@ -38,7 +38,11 @@ export function s3Loader(staging: Staging): Loader {
     async probe() {
       return probe(staging).then(
         () => [],
-        (error: Error) => [`cannot write to ${s3Url(staging, staging.prefix)} (s3Bucket, s3Prefix, s3Region, s3Endpoint, and the keys or the credentials of the environment): ${redact(error.message, secrets)}${regionHint(staging, error)}`],
+        (error: Error) => [
+          error instanceof RemovalRefused
+            ? redact(error.message, secrets)
+            : `cannot write to ${s3Url(staging, staging.prefix)} (s3Bucket, s3Prefix, s3Region, s3Endpoint, and the keys or the credentials of the environment): ${redact(error.message, secrets)}${regionHint(staging, error)}`,
+        ],
       );
     },
     async load(client, table, file, quote) {

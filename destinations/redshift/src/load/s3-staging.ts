@@ -67,13 +67,24 @@ export function regionHint(staging: Staging, error: unknown): string {
     : " (S3 says the bucket is not in us-east-1, where uploads go without s3Region: set s3Region to the bucket's region)";
 }
 
-/** Writes and removes a small object: proves the bucket, the prefix and the uploader's credentials. */
+/** The probe wrote its object but could not remove it: the uploads would work, and every staged file stay behind. */
+export class RemovalRefused extends Error {
+  override name = 'RemovalRefused';
+}
+
+/**
+ * Writes and removes a small object: proves the bucket, the prefix and the uploader's credentials,
+ * both of what a load does with them. A removal refused is a `RemovalRefused`: told as a write
+ * refused, it sent the user to a PutObject permission they had.
+ */
 export async function probe(staging: Staging): Promise<void> {
   const client = s3Client(staging);
   const key = newKey(staging, '.probe');
   try {
     await putText(client, staging, key, '{}');
-    await client.send(new DeleteObjectCommand({ Bucket: staging.bucket, Key: key }));
+    await client.send(new DeleteObjectCommand({ Bucket: staging.bucket, Key: key })).catch((error: Error) => {
+      throw new RemovalRefused(`wrote to ${s3Url(staging, staging.prefix)}, but cannot remove what it wrote (s3:DeleteObject under the prefix: every staged file would stay on S3, and the probe's ${key} stays there now): ${error?.message ?? String(error)}`);
+    });
   } finally {
     client.destroy();
   }
