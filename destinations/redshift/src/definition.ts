@@ -30,7 +30,7 @@ export const fields = {
   s3Region: { label: 'S3 region', description: "Region of the bucket. Default `us-east-1` for uploads; COPY names it only when given (otherwise Redshift assumes the cluster's region).", type: 'string' as const },
   iamRole: {
     label: 'IAM role ARN',
-    description: '`arn:aws:iam::123456789012:role/RedshiftCopy`: a role attached to the cluster that may read the bucket. COPY authorizes with it (preferred over an access key).',
+    description: '`arn:aws:iam::123456789012:role/RedshiftCopy`: a role attached to the cluster that may read the bucket, or `default` for the cluster\'s default IAM role. COPY authorizes with it (preferred over an access key).',
     type: 'string' as const,
   },
   accessKeyId: {

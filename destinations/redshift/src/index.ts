@@ -4,6 +4,7 @@ import { capabilities } from './capabilities.js';
 import { connectionSettings, secretsOf } from './connection.js';
 import { redshiftDefinition, settingsSchema } from './definition.js';
 import { dialect, foldCase } from './dialect.js';
+import { isDefaultRole } from './load/copy-statement.js';
 import { ensureRedshift } from './server-check.js';
 import { MAX_VARCHAR_BYTES } from './max-varchar.js';
 import { parsingSuper } from './load/super-columns.js';
@@ -92,8 +93,8 @@ export function redshiftDestination(options: RedshiftOptions = {}): Destination<
       if (typeof settings.s3Bucket === 'string' && !BUCKET_NAME.test(settings.s3Bucket)) {
         problems.push(`s3Bucket: ${JSON.stringify(settings.s3Bucket)} is not a bucket's name: give the name alone (my-bucket), without s3:// or a folder; a folder goes in s3Prefix`);
       }
-      if (typeof settings.iamRole === 'string' && !settings.iamRole.split(',').every((role) => ROLE_ARN.test(role))) {
-        problems.push(`iamRole: ${JSON.stringify(settings.iamRole)} is not a role's ARN (arn:aws:iam::123456789012:role/RedshiftCopy; chained roles separated by commas, without spaces)`);
+      if (typeof settings.iamRole === 'string' && !isDefaultRole(settings.iamRole) && !settings.iamRole.split(',').every((role) => ROLE_ARN.test(role))) {
+        problems.push(`iamRole: ${JSON.stringify(settings.iamRole)} is not a role's ARN (arn:aws:iam::123456789012:role/RedshiftCopy; chained roles separated by commas, without spaces), nor "default" (the cluster's default IAM role)`);
       }
       return problems;
     },

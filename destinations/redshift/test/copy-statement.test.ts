@@ -13,6 +13,15 @@ describe('COPY from a manifest', () => {
     );
   });
 
+  it("authorizes with the cluster's default IAM role, named as Redshift's keyword, not as a role's ARN", () => {
+    for (const iamRole of ['default', 'DEFAULT']) {
+      expect(copyFromManifest({ ...base, authorization: { iamRole } })).toBe(
+        `COPY "_stowage_stage_ab12_1" ("id", "received_at", "plan") FROM 's3://acme-stage/stowage/stowage-1.manifest' ` +
+          `IAM_ROLE default MANIFEST FORMAT AS JSON 'auto' GZIP TIMEFORMAT 'auto' COMPUPDATE OFF STATUPDATE OFF`,
+      );
+    }
+  });
+
   it("authorizes with an access key when there is no role, and names the bucket's region when given", () => {
     expect(copyFromManifest({ ...base, authorization: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'wJalr/K7MDENG' }, region: 'eu-west-1' })).toBe(
       `COPY "_stowage_stage_ab12_1" ("id", "received_at", "plan") FROM 's3://acme-stage/stowage/stowage-1.manifest' ` +

@@ -44,6 +44,8 @@ describe('Redshift settings', () => {
     // Chained roles, and the partitions of China and GovCloud.
     expect(problems({ url, s3Bucket: 'stowage.loads-2026', iamRole: `${role},arn:aws-cn:iam::210987654321:role/path/Other` })).toEqual([]);
     expect(problems({ url, s3Bucket: 'b', iamRole: `${role}, ${role}` })).toEqual([expect.stringMatching(/^\/warehouses\/rs\/settings\/iamRole: /)]);
+    // The cluster's default IAM role, as COPY's own `IAM_ROLE default` names it.
+    expect(problems({ url, s3Bucket: 'b', iamRole: 'default' })).toEqual([]);
   });
 
   it("refuses, with the configuration, staging settings COPY's statement cannot carry, never quoting a key", () => {

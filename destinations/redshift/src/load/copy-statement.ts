@@ -1,3 +1,6 @@
+/** `default`: the IAM role the cluster (or Serverless namespace) has as its default, which COPY names as `IAM_ROLE default`. */
+export const isDefaultRole = (iamRole: string): boolean => iamRole.trim().toLowerCase() === 'default';
+
 /** How Redshift is allowed to read the staged files: a role attached to the cluster, or an access key. */
 export type CopyAuthorization = { iamRole: string } | { accessKeyId: string; secretAccessKey: string };
 
@@ -23,7 +26,8 @@ export interface CopyFromManifest {
 export function copyFromManifest(copy: CopyFromManifest): string {
   const { literal } = copy;
   let authorization: string;
-  if ('iamRole' in copy.authorization) authorization = `IAM_ROLE ${literal(copy.authorization.iamRole)}`;
+  // `default` is a keyword, not a literal: quoted, Redshift would read it as a role's ARN.
+  if ('iamRole' in copy.authorization) authorization = `IAM_ROLE ${isDefaultRole(copy.authorization.iamRole) ? 'default' : literal(copy.authorization.iamRole)}`;
   else {
     const credentials = `aws_access_key_id=${copy.authorization.accessKeyId};aws_secret_access_key=${copy.authorization.secretAccessKey}`;
     // The literal's own refusal quotes what it refuses: here, a secret (cut, so that no redaction would find it).

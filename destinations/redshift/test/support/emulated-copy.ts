@@ -13,7 +13,7 @@ export interface CopiesSeen {
 }
 
 const COPY =
-  /^COPY ("[^"]+") \(([^)]*)\) FROM 's3:\/\/([^/']+)\/([^']+)' (?:IAM_ROLE '[^']*'|CREDENTIALS '[^']*') MANIFEST(?: REGION '[^']*')? FORMAT AS JSON 'auto' GZIP TIMEFORMAT 'auto' COMPUPDATE OFF STATUPDATE OFF$/;
+  /^COPY ("[^"]+") \(([^)]*)\) FROM 's3:\/\/([^/']+)\/([^']+)' (?:IAM_ROLE (?:default|'[^']*')|CREDENTIALS '[^']*') MANIFEST(?: REGION '[^']*')? FORMAT AS JSON 'auto' GZIP TIMEFORMAT 'auto' COMPUPDATE OFF STATUPDATE OFF$/;
 
 const unquote = (identifier: string) => identifier.slice(1, -1).replace(/""/g, '"');
 
