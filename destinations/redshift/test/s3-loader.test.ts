@@ -2,10 +2,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { actionsCore } from '@stowage/core';
 import { Harness, identify, removeHarnessDirs, testPostgres, track, type DestinationUnderTest } from '@stowage/testkit';
 import { redshiftDestination, stagingOf, type RedshiftSettings } from '../src/index.js';
 import { s3Loader } from '../src/load/s3-loader.js';
+import { putFile, s3Client } from '../src/load/s3-staging.js';
 import { emulatingCopy, type CopiesSeen } from './support/emulated-copy.js';
 import { redshiftDialectOnPostgres } from '../src/testing/on-postgres.js';
 import { testS3, type TestS3 } from './support/s3-server.js';
@@ -129,6 +133,38 @@ describe(`COPY from S3 (local s3rver; COPY emulated on ${server.label})`, () => 
       expect(await reachable.privilegeProblems!([], [])).toEqual([]);
     } finally {
       await reachable.close();
+    }
+  });
+
+  it("uploads a load file again, whole, where S3 answers 500 (which the SDK repeats for no request whose body is a stream)", async () => {
+    const bodies: number[] = [];
+    const flaky = createServer((request, response) => {
+      let length = 0;
+      request.on('data', (chunk: Buffer) => (length += chunk.length));
+      request.on('end', () => {
+        bodies.push(length);
+        if (bodies.length === 1) {
+          response.writeHead(500, { 'content-type': 'application/xml' });
+          response.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>');
+        } else {
+          response.writeHead(200, { etag: '"0"' });
+          response.end();
+        }
+      });
+    });
+    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+    const staging = stagingOf(await settings({ s3Endpoint: `http://127.0.0.1:${(flaky.address() as AddressInfo).port}` }))!;
+    const dir = mkdtempSync(join(tmpdir(), 'stowage-rs-upload-'));
+    const client = s3Client(staging);
+    try {
+      const path = join(dir, 'load.json.gz');
+      writeFileSync(path, Buffer.alloc(300_000, 7));
+      expect(await putFile(client, staging, 'stowage/k.json.gz', path)).toBe(300_000);
+      expect(bodies).toEqual([300_000, 300_000]);
+    } finally {
+      client.destroy();
+      rmSync(dir, { recursive: true, force: true });
+      await new Promise((resolve) => flaky.close(resolve));
     }
   });
 

@@ -34,11 +34,43 @@ export const newKey = (staging: Staging, suffix: string): string => `${staging.p
 
 export const s3Url = (staging: Staging, key: string): string => `s3://${staging.bucket}/${key}`;
 
-/** Uploads a local file; returns its size. */
+/** Tries of an upload, the first included: the SDK's own count for the requests it may repeat. */
+const UPLOAD_TRIES = 3;
+
+/**
+ * Whether S3 asks for the request again (a 5xx, `SlowDown`, a throttle) or the connection failed
+ * on the way (reset, silent past the idle timeout): what the SDK repeats on its own for a request
+ * whose body it can send again.
+ */
+function worthRepeating(error: unknown): boolean {
+  const e = error as { $fault?: unknown; $retryable?: unknown; $metadata?: { httpStatusCode?: unknown }; name?: unknown; code?: unknown } | undefined;
+  const status = e?.$metadata?.httpStatusCode;
+  return (
+    e?.$fault === 'server' ||
+    e?.$retryable !== undefined ||
+    (typeof status === 'number' && (status >= 500 || status === 429)) ||
+    e?.name === 'TimeoutError' ||
+    e?.code === 'ECONNRESET' ||
+    e?.code === 'EPIPE'
+  );
+}
+
+/**
+ * Uploads a local file; returns its size. Tried again here, with a new stream of the file, where
+ * S3 asks for it (the SDK repeats no request whose body is a stream it has read: a single 500 or
+ * `SlowDown`, which it absorbs for every other request, failed the sync).
+ */
 export async function putFile(client: S3Client, staging: Staging, key: string, path: string): Promise<number> {
   const { size } = await stat(path);
-  await client.send(new PutObjectCommand({ Bucket: staging.bucket, Key: key, Body: createReadStream(path), ContentLength: size }));
-  return size;
+  for (let tried = 1; ; tried++) {
+    try {
+      await client.send(new PutObjectCommand({ Bucket: staging.bucket, Key: key, Body: createReadStream(path), ContentLength: size }));
+      return size;
+    } catch (error) {
+      if (tried >= UPLOAD_TRIES || !worthRepeating(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250 * 4 ** (tried - 1)));
+    }
+  }
 }
 
 export async function putText(client: S3Client, staging: Staging, key: string, text: string): Promise<void> {
