@@ -205,6 +205,39 @@ describe('planTable', () => {
     expect(plan.rows[1]).not.toHaveProperty('t8', 8);
   });
 
+  it('counts a column against the limit only while it holds a value: one left empty takes no place a later column could have', () => {
+    // `a`, `b`, `c` hold only values the warehouse refuses (U+0000) and are not made; `d` then
+    // fits the table's four columns. `e` comes once the table has them all.
+    const plan = planTable(base({
+      existing: [{ name: 'id', type: 'string' }],
+      rows: [{ id: 'm1', a: 'x\u0000', b: 'y\u0000', c: 'z\u0000' }, { id: 'm2', d: 'fine', f: 1, g: 2 }, { id: 'm3', e: 'late', d: 'again' }],
+      capabilities: { inPlaceWidening: [], maxColumns: 4, textHoldsNul: false, maxStringBytes: Infinity },
+    }));
+    expect(plan.columns.map((c) => c.name)).toEqual(['id', 'd', 'f', 'g']);
+    expect(plan.rows[1]).toMatchObject({ d: 'fine', f: 1, g: 2 });
+    expect(plan.rejects.map((r) => [r.column, r.reason.startsWith('the value contains the character U+0000') ? 'nul' : r.reason])).toEqual([
+      ['a', 'nul'],
+      ['b', 'nul'],
+      ['c', 'nul'],
+      ['e', 'the table has reached its limit of 4 columns'],
+    ]);
+  });
+
+  it('frees the place of a column whose every value the row limit took out, for a later column of the batch', () => {
+    const rowLimit = { maxBytes: 100, maxValueBytes: 10, maxOverheadBytes: 10, rowBytes: (_: unknown, row: Readonly<Record<string, unknown>>) => 10 + 10 * Object.values(row).filter((v) => v !== null && v !== undefined).length };
+    const values = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`t${i}`, i]));
+    // m1 is too wide: t8–t11 are taken out of it (t0–t7 and id make nine values); m2's `late` then
+    // has the place they left, in a table of at most ten columns.
+    const plan = planTable(base({
+      existing: [{ name: 'id', type: 'string' }],
+      rows: [{ id: 'm1', ...values(12) }, { id: 'm2', late: 'x' }],
+      capabilities: { inPlaceWidening: [], maxColumns: 10, textHoldsNul: true, maxStringBytes: Infinity, rowLimit },
+    }));
+    expect(plan.columns.map((c) => c.name)).toEqual(['id', 't0', 't1', 't2', 't3', 't4', 't5', 't6', 't7', 'late']);
+    expect(plan.rows[1]).toMatchObject({ late: 'x' });
+    expect(plan.rejects.map((r) => r.column).sort()).toEqual(['t10', 't11', 't8', 't9']);
+  });
+
 
   it('measures every row where a value has no bound below the row, and takes values out one at a time', () => {
     // Values bounded only by the row (Redshift: a JSON value may be as big as the row): rows of

@@ -168,6 +168,11 @@ interface ColumnState {
   fixed: boolean;
   /** Some row of the batch has a value for it. */
   loaded: boolean;
+  /**
+   * Values of the batch it holds now: a column the batch would make counts against the table's
+   * column limit only while it holds one (`TablePlanner.take`), and is made only then (`dropEmpty`).
+   */
+  held: number;
   /** What the warehouse's narrower type holds (a table made elsewhere), until the column widens. Always set, undefined or not: one shape for every column. */
   bounds: ColumnBounds | undefined;
   /** A `bigint` column that holds, or was given by this batch, an integer past 2^53. */
@@ -231,8 +236,12 @@ class TablePlanner {
   private readonly measureAbove: number;
   /** The columns in table order, as the row limit measures them; dropped when one is added or widened. */
   private measured?: Column[];
-  /** Columns a value of which was taken out of a row after it was taken (`fitRow`): they may be left with none. */
-  private emptied?: Set<string>;
+  /**
+   * The columns that count against the table's limit: those it has, the standard ones the batch
+   * makes, and the others the batch makes while they hold a value. One whose every value was
+   * quarantined is not made (`dropEmpty`), and takes no column a later one could have had.
+   */
+  private live: number;
 
   /** Dropped columns that still take a place of the limit. */
   private readonly dropped: number;
@@ -252,8 +261,9 @@ class TablePlanner {
 
   constructor(private readonly input: Omit<PlanInput, 'rows'>) {
     this.dropped = input.droppedColumns ?? 0;
+    this.live = input.existing?.length ?? 0;
     this.state = new Map<string, ColumnState>(
-      (input.existing ?? []).map((c) => [c.name, { type: c.type, existed: true, fixed: input.fixedTypes.has(c.name), loaded: false, bounds: c.bounds, big: input.holdsBigIntegers?.has(c.name) ?? false }]),
+      (input.existing ?? []).map((c) => [c.name, { type: c.type, existed: true, fixed: input.fixedTypes.has(c.name), loaded: false, held: 0, bounds: c.bounds, big: input.holdsBigIntegers?.has(c.name) ?? false }]),
     );
     this.measureAbove = mostValuesWithin(input.capabilities.rowLimit);
   }
@@ -270,16 +280,23 @@ class TablePlanner {
       const value = row[column];
       if (value === null || value === undefined) continue;
       values++;
+      if (this.overLimit.has(column)) {
+        this.refuseOverLimit(row, column, value);
+        continue;
+      }
       let col = state.get(column);
       if (col === undefined) {
-        if (this.overLimit.has(column) || state.size + this.dropped >= capabilities.maxColumns) {
-          this.overLimit.add(column);
-          rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value: typeof value === 'string' ? value : exactJsonText(value), reason: this.limitReason() });
-          this.set(row, column, null);
-          continue;
-        }
         const fixed = fixedTypes.get(column);
-        col = { type: fixed ?? this.input.createTypes?.get(column) ?? inferType(value)!, existed: false, fixed: fixed !== undefined, loaded: false, bounds: undefined, big: false };
+        // A standard column is made whatever its values: it counts from the start. Another counts
+        // from its first value taken (`take`).
+        if (fixed !== undefined) {
+          if (this.live + this.dropped >= capabilities.maxColumns) {
+            this.refuseOverLimit(row, column, value);
+            continue;
+          }
+          this.live++;
+        }
+        col = { type: fixed ?? this.input.createTypes?.get(column) ?? inferType(value)!, existed: false, fixed: fixed !== undefined, loaded: false, held: 0, bounds: undefined, big: false };
         state.set(column, col);
         this.added.push(column);
         this.measured = undefined;
@@ -324,9 +341,9 @@ class TablePlanner {
       if (type === 'json' && typeof value === 'string' && !isJsonText(value)) {
         // Text that is not JSON, headed for a JSON column (a mapping into a jsonb column of the
         // user's table): stored as a JSON string, whole, rather than failing the load.
+        if (!this.take(col, row, column, value)) continue;
         this.set(row, column, JSON.stringify(value));
         this.casts++;
-        col.loaded = true;
         continue;
       }
       // Never the key: a row without it could not be told from a replay. A key its column cannot
@@ -337,8 +354,8 @@ class TablePlanner {
       const bounds = column === keyColumn || cutTo !== undefined ? undefined : col.bounds;
       if (fits(value, type)) {
         if (bounds !== undefined && this.outside(row, column, value, bounds)) continue;
+        if (!this.take(col, row, column, value)) continue;
         if (cutTo !== undefined && typeof value === 'string') this.set(row, column, cutFraction(value, cutTo));
-        col.loaded = true;
         continue;
       }
       const result = castTo(value, type);
@@ -346,7 +363,7 @@ class TablePlanner {
       if (!result.ok && column === keyColumn) {
         // Never the key either (a user's table whose id is an integer): loaded as sent, it fails
         // in the warehouse, and its call or event is set apart whole rather than written without it.
-        col.loaded = true;
+        this.take(col, row, column, value);
         continue;
       }
       if (!result.ok) {
@@ -361,14 +378,54 @@ class TablePlanner {
         this.set(row, column, null);
         continue;
       }
+      if (!this.take(col, row, column, value)) continue;
       if (result.cast) this.casts++;
       this.set(row, column, cutTo !== undefined && typeof result.value === 'string' ? cutFraction(result.value, cutTo) : result.value);
-      col.loaded = true;
       // Past 2^53 an integer is kept as its digits (`castTo`).
       if (type === 'bigint' && typeof result.value === 'string') col.big = true;
     }
     // Counted before any value was refused: an over-count only measures a row that needed not be.
     if (values > this.measureAbove) this.fitRow(row, capabilities.rowLimit!);
+  }
+
+  /** Quarantines a value of a column the table has no room for. */
+  private refuseOverLimit(row: Record<string, unknown>, column: string, value: unknown): void {
+    const { table, keyColumn } = this.input;
+    this.overLimit.add(column);
+    this.rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column, value: typeof value === 'string' ? value : exactJsonText(value), reason: this.limitReason() });
+    this.set(row, column, null);
+  }
+
+  /**
+   * A value its column takes (as it is in the row now, or about to be set): counted, and its
+   * column with it where it is the first value of a column the batch makes. Where the table has
+   * no room for that column, the value is quarantined instead (false), and so is every later one
+   * of the column. Never the key's: a row without it would be loaded as no call's.
+   */
+  private take(col: ColumnState, row: Record<string, unknown>, column: string, value: unknown): boolean {
+    if (!this.roomFor(col, column)) {
+      this.refuseOverLimit(row, column, value);
+      return false;
+    }
+    this.count(col);
+    return true;
+  }
+
+  /** Whether the table has room for the column, which a value is about to go in. */
+  private roomFor(col: ColumnState, column: string): boolean {
+    if (this.overLimit.has(column)) return false;
+    return col.held > 0 || col.existed || col.fixed || column === this.input.keyColumn || this.live + this.dropped < this.input.capabilities.maxColumns;
+  }
+
+  /** Counts a value its column took (`take`). */
+  private count(col: ColumnState): void {
+    if (col.held++ === 0 && !col.existed && !col.fixed) this.live++;
+    col.loaded = true;
+  }
+
+  /** A value taken out of its row after its column took it (`fitRow`): a column left with none no longer counts. */
+  private untake(col: ColumnState): void {
+    if (--col.held === 0 && !col.existed && !col.fixed) this.live--;
   }
 
   /** Quarantines a value outside its column's narrower type (`ColumnBounds`); false when it fits. */
@@ -400,10 +457,11 @@ class TablePlanner {
       for (let n = Math.max(1, Math.ceil((bytes - limit.maxBytes) / limit.maxValueBytes)); n > 0 && i >= 0; i--) {
         const { name } = columns[i]!;
         const value = rowValue(row, name);
-        if (value === null || value === undefined || name === keyColumn || this.state.get(name)!.fixed) continue;
+        const col = this.state.get(name)!;
+        if (value === null || value === undefined || name === keyColumn || col.fixed) continue;
         this.rejects.push({ messageId: String(row[keyColumn] ?? ''), table, column: name, value: typeof value === 'string' ? value : exactJsonText(value), reason });
         this.set(row, name, null);
-        (this.emptied ??= new Set()).add(name);
+        this.untake(col);
         n--;
       }
       bytes = limit.rowBytes(columns, row);
@@ -415,15 +473,15 @@ class TablePlanner {
    * character, too long, a row over the limit): made, they would hold nothing, where a null makes
    * no column; and on PostgreSQL a column counts against the table's 1,600 for good, dropped or
    * not, so a wide call set apart would have spent its columns. A later value makes the column.
+   * Such a column took no place of the limit meanwhile (`take`, `untake`): a later column of the
+   * batch was not quarantined as past the limit of a table that ends with room to spare.
    */
-  private dropEmpty(rows: ReadonlyArray<Record<string, unknown>>): void {
+  private dropEmpty(): void {
     const { state } = this;
+    // A standard column (a fixed type) is the table's own shape: made all the same.
     const empty = this.added.filter((name) => {
       const col = state.get(name)!;
-      // A standard column (a fixed type) is the table's own shape: made all the same.
-      if (col.fixed) return false;
-      if (!col.loaded) return true;
-      return this.emptied?.has(name) === true && !rows.some((row) => row[name] !== null && row[name] !== undefined);
+      return !col.fixed && col.held === 0;
     });
     if (empty.length === 0) return;
     for (const name of empty) {
@@ -448,6 +506,11 @@ class TablePlanner {
         reject.reason = result.reason;
         continue;
       }
+      // A column the batch would make with this value alone, where the table has no room for it.
+      if (!this.roomFor(col, column)) {
+        reject.reason = this.limitReason();
+        continue;
+      }
       this.set(row, column, result.value);
       // A row measured against the warehouse's row limit without this value is measured again with it.
       if (limit && Object.keys(row).length > this.measureAbove) {
@@ -458,7 +521,7 @@ class TablePlanner {
         }
       }
       if (result.cast) this.casts++;
-      col.loaded = true;
+      this.count(col);
       taken.add(reject);
     }
     if (taken.size === 0) return;
@@ -470,7 +533,7 @@ class TablePlanner {
   finish(rows: Array<Record<string, unknown>>): TablePlan {
     this.retryWidened();
     const { state } = this;
-    this.dropEmpty(rows);
+    this.dropEmpty();
     const columns: Column[] = [...state].map(([name, c]) => (c.bounds ? { name, type: c.type, bounds: c.bounds } : { name, type: c.type }));
     return {
       table: this.input.table,
