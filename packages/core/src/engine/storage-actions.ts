@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { failpoint } from '../testing/failpoint.js';
 import { join } from 'node:path';
 import { MissingSchemaError, type RunIdsLook } from '../actions/action-writer.js';
@@ -421,22 +421,29 @@ export class StorageActionsPath {
         // Split writes this drain may spend setting apart the events the warehouse refuses, and
         // the ones it refused before, tried alone.
         const sorting: Sorting = { budget: { writes: MOST_SPLIT_WRITES }, refused: this.readRefused(warehouse.name, space.name) };
-        // The events this drain queued again, by activation, target and message id (one event may
-        // wait for two tables: the one its activation named, and the one it names now, which
-        // starts with the current members). A drain killed after it queued a slice's held events
-        // again and before its cursor passed the slice left them queued twice (the slice is read
-        // again): the copies are passed by, once one is held, so that a kill there never doubles
-        // what stays queued, nor each kill again.
+        // A drain killed after it queued a slice's held events again and before its cursor passed
+        // the slice left them queued twice (the slice is read again). Where one may have been
+        // (`requeued`, written before a drain first queues events again, removed once it ends),
+        // this drain keeps the events it queues again by activation, target and message id (one
+        // event may wait for two tables: the one its activation named, and the one it names now,
+        // which starts with the current members), and passes the copies by, so that a kill there
+        // never doubles what stays queued, nor each kill again. Only then: the keys take memory
+        // for every event held, which a drain of millions waiting for a schema would not spare.
+        const requeued = join(this.dir(warehouse.name, space.name), 'requeued');
+        const dedupe = existsSync(requeued);
+        let marked = dedupe;
         const heldKeys = new Set<string>();
         const keyOf = (q: Queued) => JSON.stringify([q.a, q.s ?? null, q.t ?? null, q.e.messageId]);
         for await (const { entries: read, end } of outbox.read<Queued>(this.readCursor(warehouse.name, space.name), WRITE_BATCH)) {
           const inSlice = new Set<string>();
-          const entries = read.filter((q) => {
-            const key = keyOf(q);
-            if (heldKeys.has(key) || inSlice.has(key)) return false;
-            inSlice.add(key);
-            return true;
-          });
+          const entries = !dedupe
+            ? read
+            : read.filter((q) => {
+                const key = keyOf(q);
+                if (heldKeys.has(key) || inSlice.has(key)) return false;
+                inSlice.add(key);
+                return true;
+              });
           // Their contexts as the text a run's own events carry, for the same rows.
           for (const q of entries) q.e = eventFromQueue(q.e);
           // Events that cannot be written yet go back to the end of the queue before the cursor
@@ -447,7 +454,7 @@ export class StorageActionsPath {
           const requeue = (name: string, list: readonly ActionEvent[]) => {
             for (const e of list) {
               const q = entryOf.get(e) ?? { a: name, e };
-              heldKeys.add(keyOf(q));
+              if (dedupe) heldKeys.add(keyOf(q));
               held.push(q);
             }
           };
@@ -522,6 +529,8 @@ export class StorageActionsPath {
             }
           }
           if (held.length > 0) {
+            if (!marked) writeFileSync(requeued, '');
+            marked = true;
             await outbox.append(held);
             failpoint('actions:after-requeue');
           }
@@ -530,6 +539,8 @@ export class StorageActionsPath {
           this.writeCursor(warehouse.name, space.name, end);
           onRead?.(read.length);
         }
+        // Every copy a killed drain left is behind the cursor now.
+        if (marked) rmSync(requeued, { force: true });
         outbox.prune(this.readCursor(warehouse.name, space.name));
         session.queueEndAfterDrain(this.queueEnd(warehouse.name, space.name));
       });
