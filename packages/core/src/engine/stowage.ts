@@ -1198,7 +1198,8 @@ export class Stowage {
         const other = ours !== undefined && streams.includes(ours) ? undefined : streams.find((stream) => stream === family || stream.startsWith(`${family}/`));
         return other && `was loaded from another state's call log (${other} in its ledger, and this state's log is new)`;
       }
-      const space = this.config.spaces[schema];
+      // An activation's schema named like a member every object has (`constructor`) is no space's.
+      const space = Object.hasOwn(this.config.spaces, schema) ? this.config.spaces[schema] : undefined;
       if (space === undefined) return undefined;
       // Its activations' tables only: a schema named like the space may hold tables of the user's.
       const names = new ColumnNamer(this.options.destinations.get(warehouse.type)!.dialect.identifiers);
