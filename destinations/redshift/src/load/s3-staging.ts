@@ -38,9 +38,10 @@ export const s3Url = (staging: Staging, key: string): string => `s3://${staging.
 const UPLOAD_TRIES = 3;
 
 /**
- * Whether S3 asks for the request again (a 5xx, `SlowDown`, a throttle) or the connection failed
- * on the way (reset, silent past the idle timeout): what the SDK repeats on its own for a request
- * whose body it can send again.
+ * Whether S3 asks for the request again (a 5xx, `SlowDown`, a throttle, `RequestTimeout`: its
+ * 400 for an upload whose body came too slowly) or the connection failed on the way (reset,
+ * silent past the idle timeout): what the SDK repeats on its own for a request whose body it can
+ * send again.
  */
 function worthRepeating(error: unknown): boolean {
   const e = error as { $fault?: unknown; $retryable?: unknown; $metadata?: { httpStatusCode?: unknown }; name?: unknown; code?: unknown } | undefined;
@@ -50,6 +51,7 @@ function worthRepeating(error: unknown): boolean {
     e?.$retryable !== undefined ||
     (typeof status === 'number' && (status >= 500 || status === 429)) ||
     e?.name === 'TimeoutError' ||
+    e?.name === 'RequestTimeout' ||
     e?.code === 'ECONNRESET' ||
     e?.code === 'EPIPE'
   );
