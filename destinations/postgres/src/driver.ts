@@ -204,7 +204,7 @@ export class PgDriver implements Driver {
         : sqlstate === '22P05'
           ? "; the database's encoding cannot hold a character Stowage was given, nor can its quarantine: load into a database created with ENCODING 'UTF8' (`stowage check` tells a database's encoding)"
           : sqlstate === '25006'
-            ? '; the sessions of this role are read-only (default_transaction_read_only on the role or the database, or a standby server): point the warehouse at the primary, or undo the setting (`stowage check` names it, with the ALTER that undoes it)'
+            ? '; the sessions of this role are read-only (default_transaction_read_only on the role or the database, or a standby server): point the warehouse at the primary, or undo the setting (on PostgreSQL `stowage check` names it, with the ALTER that undoes it)'
             : '';
     const text = lost
       ? `The connection to ${where} was lost: ${message}`
