@@ -184,10 +184,12 @@ describe('a Storage Actions write killed with SIGKILL at any point, then retried
     expect(rows).toHaveLength(PROFILES);
     expect(new Set(rows).size).toBe(PROFILES);
   });
-  it('is sent again at the last moment a timestamp holds (9999-12-31), its look for the killed attempt\'s rows kept within the years', async () => {
-    // The look spans a day each side of the run's time: past 9999, DuckDB refused the bound, and the write failed.
+  it('is sent again at the first moment a timestamp holds (0001-01-01), its look for the killed attempt\'s rows kept within the years', async () => {
+    // The look spans a day each side of the run's time: past the years a timestamp holds, DuckDB
+    // refused the bound, and the write failed. (The last moment, 9999-12-31, is now refused as a
+    // completedAt ahead of the clock.)
     const dir = project(config);
-    writeFileSync(join(dir, 'r1.ndjson'), run('9999-12-31T23:59:59.999Z'));
+    writeFileSync(join(dir, 'r1.ndjson'), run('0001-01-01T00:00:00.000Z'));
     expect((await stowage(['run', 'r1.ndjson'], { cwd: dir, env: { STOWAGE_FAILPOINT: 'state:before-commit' } })).signal).toBe('SIGKILL');
     const again = await stowage(['run', 'r1.ndjson'], { cwd: dir });
     expect(again.code, again.stdout + again.stderr).toBe(0);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inferType } from './infer.js';
 import { castTo, widerTypeFor } from './cast.js';
-import { dateTimeProblem, parseTimestamp, timestampMillis } from './timestamp.js';
+import { clampToStorable, dateTimeProblem, parseTimestamp, timestampMillis } from './timestamp.js';
 
 describe('inferType', () => {
   it.each([
@@ -155,5 +155,16 @@ describe('timestampMillis', () => {
     for (const value of ['2026-02-30T00:00:00.000Z', '2026-11-23T10:00:00.000X', '2026-1a-23T10:00:00.000Z', 'yesterday', '', '0000-01-01T00:00:00.000Z']) {
       expect(timestampMillis(value), value).toBeNaN();
     }
+  });
+});
+
+describe('clampToStorable', () => {
+  it('keeps a bound a day past either end of the years a timestamp column holds within them (PostgreSQL refuses year 0000, DuckDB a year past 9999)', () => {
+    const day = 86_400_000;
+    const first = timestampMillis('0001-01-01T00:00:00.000Z');
+    const last = timestampMillis('9999-12-31T23:59:59.999Z');
+    expect(new Date(clampToStorable(first - day)).toISOString()).toBe('0001-01-01T00:00:00.000Z');
+    expect(new Date(clampToStorable(last + day)).toISOString()).toBe('9999-12-31T23:59:59.999Z');
+    expect(clampToStorable(first + day)).toBe(first + day);
   });
 });
