@@ -184,6 +184,10 @@ describe('the stowage command', () => {
     const help = await stowage(['help', 'bogus'], { cwd: dir });
     expect(help.code).toBe(2);
     expect(help.stderr).toContain("unknown command 'bogus'");
+    // Help about help is the main help, not an unknown command '--help'.
+    const helpHelp = await stowage(['help', '--help'], { cwd: dir });
+    expect(helpHelp.code, helpHelp.stderr).toBe(0);
+    expect(helpHelp.stdout).toContain('Usage: stowage [options] [command]');
     // A flush with nothing to write says so, rather than nothing at all.
     const flushed = await stowage(['flush', 'local'], { cwd: dir });
     expect(flushed.code).toBe(0);

@@ -201,6 +201,11 @@ export async function main(argv: string[]): Promise<void> {
       console.log(versionText());
       return;
     }
+    // `help --help` (or `help -h`) asks for help about help: the main help, as `help` alone gives.
+    if (verb === 'help' && (topic === '--help' || topic === '-h')) {
+      await cli.parseAsync([...argv.slice(0, 2), '--help']);
+      return;
+    }
     if (verb === 'help' && topic !== undefined && !cli.commands.some((c) => c.name() === topic)) {
       throw new UsageError(`unknown command '${topic}': \`stowage --help\` lists the commands`);
     }
