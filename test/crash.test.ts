@@ -226,6 +226,8 @@ describe('a write of the Storage Actions queue killed after it queued held event
       expect(again.stdout).toContain('3 events stay queued: activation "carts_to_archive": the schema "archive" does not exist');
       expect(existsSync(marker)).toBe(false);
     }
+    // Killed there once more, then the schema made: the events are written, and their copies passed by.
+    expect((await stowage(['flush'], { cwd: dir, env: { STOWAGE_FAILPOINT: 'actions:after-requeue' } })).signal).toBe('SIGKILL');
     const driver = await DuckDBDriver.open({ path: join(dir, 'warehouse.duckdb') });
     await driver.execute('CREATE SCHEMA archive');
     await driver.close();

@@ -424,7 +424,7 @@ export class StorageActionsPath {
         // A drain killed after it queued a slice's held events again and before its cursor passed
         // the slice left them queued twice (the slice is read again). Where one may have been
         // (`requeued`, written before a drain first queues events again, removed once it ends),
-        // this drain keeps the events it queues again by activation, target and message id (one
+        // this drain keeps the events it reads and queues again by activation, target and message id (one
         // event may wait for two tables: the one its activation named, and the one it names now,
         // which starts with the current members), and passes the copies by, so that a kill there
         // never doubles what stays queued, nor each kill again. Only then: the keys take memory
@@ -432,16 +432,16 @@ export class StorageActionsPath {
         const requeued = join(this.dir(warehouse.name, space.name), 'requeued');
         const dedupe = existsSync(requeued);
         let marked = dedupe;
-        const heldKeys = new Set<string>();
+        const seenKeys = new Set<string>();
         const keyOf = (q: Queued) => JSON.stringify([q.a, q.s ?? null, q.t ?? null, q.e.messageId]);
         for await (const { entries: read, end } of outbox.read<Queued>(this.readCursor(warehouse.name, space.name), WRITE_BATCH)) {
-          const inSlice = new Set<string>();
           const entries = !dedupe
             ? read
             : read.filter((q) => {
+                // A copy of one this drain read before (held again, or written since) is passed by.
                 const key = keyOf(q);
-                if (heldKeys.has(key) || inSlice.has(key)) return false;
-                inSlice.add(key);
+                if (seenKeys.has(key)) return false;
+                seenKeys.add(key);
                 return true;
               });
           // Their contexts as the text a run's own events carry, for the same rows.
@@ -454,7 +454,7 @@ export class StorageActionsPath {
           const requeue = (name: string, list: readonly ActionEvent[]) => {
             for (const e of list) {
               const q = entryOf.get(e) ?? { a: name, e };
-              if (dedupe) heldKeys.add(keyOf(q));
+              if (dedupe) seenKeys.add(keyOf(q));
               held.push(q);
             }
           };
