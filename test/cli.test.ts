@@ -52,22 +52,27 @@ async function inWarehouse(dir: string, ...statements: string[]): Promise<void> 
   }
 }
 
+
+/** Runs the command while this process holds the warehouse's DuckDB file, let go once the command says it waits for it. */
+async function whileFileHeld(dir: string, args: string[]) {
+  const held = await DuckDBInstance.create(join(dir, 'warehouse.duckdb'));
+  let waiting!: () => void;
+  const waits = new Promise<void>((done) => (waiting = done));
+  const command = stowage(args, { cwd: dir, onStderr: (soFar) => soFar.includes('waiting for warehouse') && waiting() });
+  try {
+    await Promise.race([waits, command]);
+  } finally {
+    held.closeSync();
+  }
+  return command;
+}
 describe('the stowage command', () => {
   it('says it waits for a warehouse file another process holds, and goes on once that process lets go of it', async () => {
     const dir = project();
     writeFileSync(join(dir, 'r1.ndjson'), [{ space: 'shop', computation: 'vip', id: 'r1' }, { userId: 'u1' }].map((x) => JSON.stringify(x)).join('\n'));
     expect((await stowage(['run', 'r1.ndjson'], { cwd: dir })).code).toBe(0);
     // Held by this process, as a sync or another run's write would hold it, until the sync says it waits.
-    const held = await DuckDBInstance.create(join(dir, 'warehouse.duckdb'));
-    let waiting!: () => void;
-    const waits = new Promise<void>((done) => (waiting = done));
-    const sync = stowage(['sync', 'local'], { cwd: dir, onStderr: (soFar) => soFar.includes('waiting for warehouse') && waiting() });
-    try {
-      await Promise.race([waits, sync]);
-    } finally {
-      held.closeSync();
-    }
-    const synced = await sync;
+    const synced = await whileFileHeld(dir, ['sync', 'local']);
     expect(synced.code, synced.stdout + synced.stderr).toBe(0);
     expect(synced.stderr).toContain(`waiting for warehouse "local": process ${process.pid} holds its file (a sync, or another command's write: one process writes a DuckDB file at a time); it is opened once that process lets go of it`);
   });
@@ -75,16 +80,7 @@ describe('the stowage command', () => {
   it('says in check too that it waits for a warehouse file another process holds, rather than stalling without a word', async () => {
     const dir = project();
     expect((await stowage(['check'], { cwd: dir })).code).toBe(0);
-    const held = await DuckDBInstance.create(join(dir, 'warehouse.duckdb'));
-    let waiting!: () => void;
-    const waits = new Promise<void>((done) => (waiting = done));
-    const checked = stowage(['check'], { cwd: dir, onStderr: (soFar) => soFar.includes('waiting for warehouse') && waiting() });
-    try {
-      await Promise.race([waits, checked]);
-    } finally {
-      held.closeSync();
-    }
-    const result = await checked;
+    const result = await whileFileHeld(dir, ['check']);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stderr).toContain(`waiting for warehouse "local": process ${process.pid} holds its file`);
     expect(result.stdout).toContain('warehouse local (duckdb): connected');
