@@ -535,6 +535,60 @@ describe('an activation pointed at another computation', () => {
   });
 });
 
+describe('an activation removed from the configuration and added back', () => {
+  // The runs in between wrote nothing for it: members who entered meanwhile never got a row, and
+  // nothing said so.
+  it('starts over with its current members, each written once, saying which run it missed', async () => {
+    const computations = { carts: { type: 'linked_audience' } };
+    const activations = { a: { computation: 'carts', table: 't' } };
+    const member = (id: string) => ({ userId: id, entityContext: { cart_id: `c_${id}` } });
+    const h = await Harness.create(dut, { computations, activations });
+    await h.run({ computation: 'carts', id: 'r1' }, [member('k1'), member('k2')]);
+    await h.close();
+    const removed = await Harness.create(dut, { computations, reuse: { dir: h.dir, settings: h.settings } });
+    // k3 enters and k2 exits while no activation writes the computation.
+    await removed.run({ computation: 'carts', id: 'r2' }, [member('k1'), member('k3')]);
+    await removed.run({ computation: 'carts', id: 'r3' }, [member('k1'), member('k3')]);
+    await removed.close();
+    const back = await Harness.create(dut, { computations, activations, reuse: { dir: h.dir, settings: h.settings } });
+    const result = await back.run({ computation: 'carts', id: 'r4' }, [member('k1'), member('k3'), member('k4')]);
+    expect(result.notices.join('\n')).toContain(
+      'activation "a": it was not configured while run r2 of computation "carts" and any later ones were applied, which wrote nothing to default.t: its 2 current members were queued again',
+    );
+    expect(result.notices.join('\n')).toContain('members who exited meanwhile have no exit row in it');
+    const rows = await back.rows('t', ['user_id', 'event_name'], ['user_id', 'event_name'], 'wh', 'default');
+    expect(rows).toEqual([
+      { user_id: 'k1', event_name: 'Audience Entered' },
+      { user_id: 'k2', event_name: 'Audience Entered' },
+      { user_id: 'k3', event_name: 'Audience Entered' },
+      { user_id: 'k4', event_name: 'Audience Entered' },
+    ]);
+    // Started over: the next run says nothing of it, and writes only its own changes.
+    const next = await back.run({ computation: 'carts', id: 'r5' }, [member('k1'), member('k4')]);
+    expect(next.notices.join('\n')).not.toContain('was not configured');
+    expect(next.events).toBe(1);
+    await back.close();
+  });
+
+  it('of a journey step says which run it missed, whose entries its table lacks', async () => {
+    const computations = { welcome: { type: 'journey_step' } };
+    const activations = { j: { computation: 'welcome', table: 'steps' } };
+    const h = await Harness.create(dut, { computations, activations });
+    await h.run({ computation: 'welcome', id: 'w1', kind: 'delta' }, [{ userId: 'u1' }]);
+    await h.close();
+    const removed = await Harness.create(dut, { computations, reuse: { dir: h.dir, settings: h.settings } });
+    await removed.run({ computation: 'welcome', id: 'w2', kind: 'delta' }, [{ userId: 'u2' }]);
+    await removed.close();
+    const back = await Harness.create(dut, { computations, activations, reuse: { dir: h.dir, settings: h.settings } });
+    const result = await back.run({ computation: 'welcome', id: 'w3', kind: 'delta' }, [{ userId: 'u3' }]);
+    expect(result.notices).toContain(
+      'activation "j": it was not configured while run w2 of computation "welcome" and any later ones were applied, which wrote nothing to default.steps: a journey step has no current members to write again; the entries of those runs are not in its table',
+    );
+    expect(await back.rows('steps', ['user_id'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1' }, { user_id: 'u3' }]);
+    await back.close();
+  });
+});
+
 describe('a profile handed over in code', () => {
   it('with a value that is no JSON number (NaN, Infinity) refuses the run, which would have read it as a removed value', async () => {
     const h = await Harness.create(dut, { computations });

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ActivationConfig, SpaceConfig } from '../config/config.js';
 import { makeFolder } from '../process/make-folder.js';
@@ -16,6 +16,12 @@ export interface ActivationMark {
   madeAgain: boolean;
   /** Written by an earlier version, naming less than the target: to be written again. */
   outdated: boolean;
+  /**
+   * The first run of its computation applied while the activation was not configured (removed
+   * from the configuration, or pointed at another computation): its table got no row of that run
+   * or of any later one until it was configured again.
+   */
+  missed?: string;
 }
 
 /**
@@ -34,7 +40,33 @@ export class ActivationMarkers {
     // the activation names now.
     if (started === LEGACY_MARKER) return { begun: true, held: false, madeAgain: false, outdated: true };
     if (!sameStart(started, targetOf(activation))) return { begun: false, held: false, madeAgain: false, outdated: false };
-    return { begun: true, held: started.held === true, madeAgain: started.held === true && started.lost === true, outdated: started.warehouse === undefined };
+    return { begun: true, held: started.held === true, madeAgain: started.held === true && started.lost === true, outdated: started.warehouse === undefined, missed: started.missed };
+  }
+
+  /**
+   * A run of `computation` was applied: the activations of the space that started with its
+   * members, and are no longer configured for it, missed it. Each one's marker keeps the first run
+   * it missed (`ActivationMark.missed`), so that, configured again, it starts over with its
+   * current members. A few file reads a run, for the names no longer configured alone.
+   */
+  missedBy(space: SpaceConfig, computation: string, runId: string): void {
+    const dir = join(this.stateDir, 'activated', space.name);
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const configured = Object.hasOwn(space.activations, name) ? space.activations[name] : undefined;
+      if (configured?.computation === computation) continue;
+      const path = join(dir, name);
+      const started = readMarker(path);
+      // A marker of an earlier version names no computation: whose runs it misses is not known.
+      if (started === undefined || started === LEGACY_MARKER || started.computation !== computation || started.missed !== undefined) continue;
+      const { held, lost, ...target } = started;
+      writeFileSync(path, JSON.stringify({ ...target, ...(held ? { held } : {}), ...(lost ? { lost } : {}), missed: runId, at: new Date().toISOString() }));
+    }
   }
 
   /** Started (again) with the current members: not yet held, until rows are written to its table. */
@@ -92,10 +124,12 @@ interface ActivationStart {
   table?: string;
   held?: boolean;
   lost?: boolean;
+  /** See `ActivationMark.missed`. */
+  missed?: string;
 }
 
 /** What an activation names: its computation, and where it writes. */
-type Target = Required<Omit<ActivationStart, 'held' | 'lost'>>;
+type Target = Required<Omit<ActivationStart, 'held' | 'lost' | 'missed'>>;
 
 const targetOf = (a: ActivationConfig): Target => ({ computation: a.computation, warehouse: a.warehouse, schema: a.schema ?? '', table: a.table });
 
@@ -120,7 +154,7 @@ function readMarker(path: string): ActivationStart | typeof LEGACY_MARKER | unde
     const parsed = JSON.parse(text) as Record<string, unknown>;
     if (typeof parsed === 'object' && parsed !== null && typeof parsed.computation === 'string') {
       const field = (key: string) => (typeof parsed[key] === 'string' ? (parsed[key] as string) : undefined);
-      return { computation: parsed.computation, warehouse: field('warehouse'), schema: field('schema'), table: field('table'), held: parsed.held === true, lost: parsed.lost === true };
+      return { computation: parsed.computation, warehouse: field('warehouse'), schema: field('schema'), table: field('table'), held: parsed.held === true, lost: parsed.lost === true, missed: field('missed') };
     }
   } catch {
     // A time alone.

@@ -431,7 +431,10 @@ export class Stowage {
         const profiles = restatedProfiles.size === 1 ? '1 profile' : `${restatedProfiles.size} profiles`;
         notices.push(`${profiles} gained a userId, an anonymous id or a mobile id: ${restated === 1 ? '1 current value' : `${restated} current values`} of audiences and computed traits sent to the ids they now have, as identify calls (logged for the next sync)`);
       }
-      if (outcome.applied) this.runMarks.applied(header.space, computation.key, header.id, store.epoch, Object.keys(computation.warehouses), header.completedAt);
+      if (outcome.applied) {
+        this.runMarks.applied(header.space, computation.key, header.id, store.epoch, Object.keys(computation.warehouses), header.completedAt);
+        this.markers.missedBy(space, computation.key, header.id);
+      }
       const results: FlushResult[] = [];
       for (const warehouse of new Set(activations.map((a) => a.warehouse))) {
         if (!this.actions.pending(warehouse, space.name)) continue;
@@ -607,7 +610,17 @@ export class Stowage {
     const mark = this.markers.read(space.name, activation);
     const where = `${activation.schema ?? space.name}.${activation.table}`;
     const lostWhy = `warehouse "${activation.warehouse}" had lost its table ${where} (dropped, or the database replaced${mark.madeAgain ? '; found when another write made it again' : ''})`;
-    if (mark.begun) {
+    // Configured again after runs of its computation were applied without it: its table has no
+    // row of them. It starts over with its current members, as a new activation does; those its
+    // table holds already keep their one row (the same message ids).
+    const missedWhy = `it was not configured while run ${mark.missed} of computation "${activation.computation}" and any later ones were applied, which wrote nothing to ${where}`;
+    if (mark.begun && mark.missed !== undefined) {
+      if (space.computations[activation.computation]?.type === 'journey_step') {
+        this.markers.start(space.name, activation);
+        lost.notices.push(`activation "${activation.name}": ${missedWhy}: a journey step has no current members to write again; the entries of those runs are not in its table`);
+        return 0;
+      }
+    } else if (mark.begun) {
       // Written again naming the target, so that a later change of it is seen.
       if (mark.outdated) this.markers.start(space.name, activation);
       // A table the warehouse held once and has lost (dropped, a DuckDB file deleted, the
@@ -642,9 +655,16 @@ export class Stowage {
       }
     });
     this.markers.start(space.name, activation);
-    if (mark.begun) {
+    const members = queued === 1 ? 'its current member was' : `its ${queued.toLocaleString('en-US')} current members were`;
+    if (mark.begun && mark.missed !== undefined) {
+      // A table the write makes (lost meanwhile too) holds them: not one made again.
       lost.requeued.add(activation.name);
-      if (queued > 0) lost.notices.push(`activation "${activation.name}": ${lostWhy}: ${queued === 1 ? 'its current member was' : `its ${queued.toLocaleString('en-US')} current members were`} queued again, to be written after the run's own rows as for a new activation, with the message ids their entries always had`);
+      lost.notices.push(
+        `activation "${activation.name}": ${missedWhy}: ${members} queued again, to be written after the run's own rows as for a new activation (those its table holds already are not written twice); members who exited meanwhile have no exit row in it`,
+      );
+    } else if (mark.begun) {
+      lost.requeued.add(activation.name);
+      if (queued > 0) lost.notices.push(`activation "${activation.name}": ${lostWhy}: ${members} queued again, to be written after the run's own rows as for a new activation, with the message ids their entries always had`);
     }
     return queued;
   }
