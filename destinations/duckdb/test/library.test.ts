@@ -469,6 +469,23 @@ describe('the library', () => {
   });
 });
 
+describe('calls handed over as one string, one buffer, or no iterable at all', () => {
+  // A string or a Buffer is iterable, by character or byte: each was rejected as a line (a file
+  // read whole, a few hundred thousand rejections and nothing accepted); null failed as a TypeError's words.
+  it('are refused before any is read, saying to hand over lines', async () => {
+    const h = await Harness.create(dut, { computations });
+    const text = `${call(1)}\n${call(2)}\n`;
+    for (const given of [text, Buffer.from(text), null, 5]) {
+      const error = await h.stowage.ingestCalls('default', given as never).catch((e: unknown) => e);
+      expect(error, String(given)).toBeInstanceOf(UsageError);
+      expect((error as Error).message, String(given)).toMatch(/^The calls must come as lines.*: hand over an iterable of lines, one call each .*; nothing was logged$/);
+    }
+    await expect(h.stowage.ingestCalls('default', text as never)).rejects.toThrow("The calls must come as lines, not as one string, which would be read a character at a time: hand over an iterable of lines, one call each (an async generator, a readline interface, an array of strings or of their bytes), such as `text.split('\\n')`; nothing was logged");
+    expect(await h.stowage.ingestCalls('default', text.split('\n'))).toEqual({ accepted: 2, rejected: 0, errors: [] });
+    await h.close();
+  });
+});
+
 describe('a line over the size limit', () => {
   // Measured before it is decoded or parsed: a line past what a string holds (~512 MB, a file
   // with one runaway line) was decoded first, which threw, and the ingest stopped there: every

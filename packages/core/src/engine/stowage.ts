@@ -861,6 +861,8 @@ export class Stowage {
     // Own keys only: `constructor` is no space.
     if (!Object.hasOwn(this.config.spaces, spaceName)) throw new UsageError(`Unknown space "${spaceName}"; configured: ${Object.keys(this.config.spaces).join(', ')}`);
     if (!Number.isSafeInteger(maxCallBytes) || maxCallBytes < 1) throw new UsageError(`maxCallBytes must be a whole number of bytes, 1 or more, not ${String(maxCallBytes)}`);
+    const notLines = notAnIterableOfLines(lines);
+    if (notLines) throw new UsageError(notLines);
     const logs = this.warehousesOf(spaceName).map((w) => this.log(w.name, spaceName));
     // Accepted into no log, the calls were kept nowhere, and a warehouse that loads the space later never had them (a run's changes it is sent from the profile state; calls have none).
     if (logs.length === 0) {
@@ -1652,6 +1654,21 @@ export class Stowage {
     this.opening = undefined;
     await (await opening?.catch(() => undefined))?.close();
   }
+}
+
+/**
+ * Why `ingestCalls` cannot read `lines` as lines, or undefined. A string, or a file's bytes, is
+ * iterable too, but by character or byte: each was rejected as a line of its own (a file of a
+ * thousand calls, a few hundred thousand rejections, none accepted); `null` failed as "Reading
+ * the calls failed after line 0", a TypeError's words.
+ */
+function notAnIterableOfLines(lines: unknown): string | undefined {
+  const fix = 'hand over an iterable of lines, one call each (an async generator, a readline interface, an array of strings or of their bytes)';
+  if (typeof lines === 'string') return `The calls must come as lines, not as one string, which would be read a character at a time: ${fix}, such as \`text.split('\\n')\`; nothing was logged`;
+  if (lines instanceof Uint8Array) return `The calls must come as lines, not as one buffer of bytes, which would be read a byte at a time: ${fix}, such as a file read with readline; nothing was logged`;
+  const iterable = lines as { [Symbol.asyncIterator]?: unknown; [Symbol.iterator]?: unknown } | null | undefined;
+  if (typeof iterable?.[Symbol.asyncIterator] === 'function' || typeof iterable?.[Symbol.iterator] === 'function') return undefined;
+  return `The calls must come as lines: ${fix}, not ${lines === null ? 'null' : typeof lines}; nothing was logged`;
 }
 
 /**
