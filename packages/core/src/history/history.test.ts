@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { History } from './history.js';
+import { UsageError } from '../engine/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stowage-history-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -87,6 +88,17 @@ describe('the history over years', () => {
     expect(history.latest(3, (r) => r.warehouse === 'a').map((r) => r.calls)).toEqual([194, 196, 198]);
     // More than the recent generations hold: read further back.
     expect(history.latest(1_000).map((r) => r.id)).toEqual(all.map((r) => r.id));
+  });
+
+  it('gives none for a count of 0, and refuses a count that is no whole number 0 or more, which read as all or most of the records', () => {
+    const history = new History(join(dir, 'counted', 'history.ndjson'));
+    for (let i = 0; i < 3; i++) history.record({ ...history.start('a', 'classic', 'schedule'), status: 'Success' });
+    expect(history.latest(0)).toEqual([]);
+    expect(history.latest(2)).toHaveLength(2);
+    for (const count of [-1, NaN, 1.5, Infinity, '2' as never]) {
+      expect(() => history.latest(count), String(count)).toThrow(UsageError);
+    }
+    expect(() => history.latest(-1)).toThrow('history.latest(n): n must be a whole number of records, 0 or more, not -1');
   });
 
   it("folds a record whose start was set aside with its later lines in the new file", () => {

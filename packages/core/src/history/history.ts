@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { ownerGone } from '../process/alive.js';
 import { makeFolder } from '../process/make-folder.js';
 import { fullDiskAdvice } from '../process/full-disk.js';
+import { UsageError } from '../engine/errors.js';
 
 /**
  * Records this process started: Running while it runs. Any other Running record whose pid is gone,
@@ -251,6 +252,12 @@ export class History {
    * from the newest back only as far as they are needed, each once.
    */
   latest(count: number, keep: (r: SyncRecord) => boolean = () => true): SyncRecord[] {
+    // A library caller's count (a query string's "0", a NaN): `slice(-0)` gave every record of the
+    // newest generation for none, a negative count all but the first, and NaN read every generation.
+    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
+      throw new UsageError(`history.latest(n): n must be a whole number of records, 0 or more, not ${typeof count === 'string' ? JSON.stringify(count) : String(count)}`);
+    }
+    if (count === 0) return [];
     return this.folded((files) => files, (records) => records.filter(keep).length >= count)
       .filter(keep)
       .slice(-count);
