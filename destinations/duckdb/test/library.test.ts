@@ -486,6 +486,20 @@ describe('calls handed over as one string, one buffer, or no iterable at all', (
   });
 });
 
+describe('the next sync asked after something that is no Date of a moment', () => {
+  // Date.now(), or a Date of text that is no time, failed as croner's TypeError ("CronDate: Invalid type (number) passed to CronDate constructor").
+  it('is a UsageError saying what to pass', async () => {
+    const h = await Harness.create(dut, { computations });
+    for (const after of [Date.now(), new Date('not a time'), null, {}]) {
+      expect(() => h.stowage.nextSync('wh', after as never), String(after)).toThrow(UsageError);
+    }
+    expect(() => h.stowage.nextSync('wh', 1_700_000_000_000 as never)).toThrow('nextSync(warehouse, after): after must be a Date of a moment, not a number (1700000000000): pass new Date(ms)');
+    expect(() => h.stowage.nextSync('wh', new Date('x'))).toThrow('nextSync(warehouse, after): after must be a Date of a moment, not an Invalid Date');
+    expect(h.stowage.nextSync('wh', new Date('2026-01-01T00:30:00Z'))).toBeInstanceOf(Date);
+    await h.close();
+  });
+});
+
 describe('a line over the size limit', () => {
   // Measured before it is decoded or parsed: a line past what a string holds (~512 MB, a file
   // with one runaway line) was decoded first, which threw, and the ingest stopped there: every

@@ -1092,6 +1092,10 @@ export class Stowage {
 
   /** The next time a warehouse's schedule fires. */
   nextSync(warehouse: string, after = new Date()): Date | null {
+    // Else croner's TypeError ("CronDate: Invalid type (number) passed to CronDate constructor"): `Date.now()`, or a Date of text that is no time.
+    if (!(after instanceof Date) || Number.isNaN(after.getTime())) {
+      throw new UsageError(`nextSync(warehouse, after): after must be a Date of a moment, not ${after instanceof Date ? 'an Invalid Date' : typeof after === 'string' ? JSON.stringify(after) : after === null ? 'null' : `a ${typeof after} (${String(after)})`}${typeof after === 'number' ? ': pass new Date(ms)' : ''}`);
+    }
     return new Cron(this.warehouse(warehouse).schedule, { paused: true, timezone: 'UTC' }).nextRun(after);
   }
 
