@@ -47,7 +47,7 @@ export function runProgress(header: RunHeader, onProgress: ((p: RunProgress) => 
       report(false);
     },
     /** The run's profiles, counted as the store reads them; the diff starts when they end. */
-    async *counting(profiles: AsyncIterable<RunProfile[]>): AsyncGenerator<RunProfile[]> {
+    async *counting(profiles: AsyncIterable<RunProfile[]> | Iterable<RunProfile[]>): AsyncGenerator<RunProfile[]> {
       for await (const chunk of profiles) {
         // A chunk that is no array is the store's to refuse, saying what it is.
         if (Array.isArray(chunk)) state.profiles += chunk.length;

@@ -288,7 +288,7 @@ export class Stowage {
    * warehouse, and queues the events of every activation of the computation, which are then
    * written at once (Storage Actions). Returns, per activation, what was written and how long it took.
    */
-  async applyRun(header: Pick<RunHeader, 'space' | 'computation' | 'id'> & Partial<Pick<RunHeader, 'kind' | 'completedAt'>>, profiles: AsyncIterable<RunProfile[]>, opts: { onProgress?: (p: RunProgress) => void } & ApplyOptions = {}): Promise<RunResult> {
+  async applyRun(header: Pick<RunHeader, 'space' | 'computation' | 'id'> & Partial<Pick<RunHeader, 'kind' | 'completedAt'>>, profiles: AsyncIterable<RunProfile[]> | Iterable<RunProfile[]>, opts: { onProgress?: (p: RunProgress) => void } & ApplyOptions = {}): Promise<RunResult> {
     // A header made in code is read as a run file's is: defaults filled in, a bad field refused
     // before anything is applied (a kind or a time misspelt would change what the run says).
     const checked = parseRunHeader(header);
@@ -303,7 +303,7 @@ export class Stowage {
     return this.withActions(() => this.withState(() => this.applyRunNow(checked, profiles, guarded)));
   }
 
-  private async applyRunNow(header: RunHeader, profiles: AsyncIterable<RunProfile[]>, opts: { onProgress?: (p: RunProgress) => void } & ApplyOptions): Promise<RunResult> {
+  private async applyRunNow(header: RunHeader, profiles: AsyncIterable<RunProfile[]> | Iterable<RunProfile[]>, opts: { onProgress?: (p: RunProgress) => void } & ApplyOptions): Promise<RunResult> {
     // Own keys only: a header naming `constructor` or `toString` is a space or computation not configured, not a TypeError.
     const space = Object.hasOwn(this.config.spaces, header.space) ? this.config.spaces[header.space] : undefined;
     if (!space) throw new StowageError(`Unknown space "${header.space}"; configured: ${Object.keys(this.config.spaces).join(', ')}`);
@@ -857,7 +857,7 @@ export class Stowage {
    * than `maxCallBytes` may be handed over as its size alone (`LineTooLong`), so that its reader
    * need not hold it.
    */
-  async ingestCalls(spaceName: string, lines: AsyncIterable<string | Uint8Array | LineTooLong>, { maxCallBytes = MAX_CALL_BYTES }: { maxCallBytes?: number } = {}): Promise<IngestResult> {
+  async ingestCalls(spaceName: string, lines: AsyncIterable<string | Uint8Array | LineTooLong> | Iterable<string | Uint8Array | LineTooLong>, { maxCallBytes = MAX_CALL_BYTES }: { maxCallBytes?: number } = {}): Promise<IngestResult> {
     // Own keys only: `constructor` is no space.
     if (!Object.hasOwn(this.config.spaces, spaceName)) throw new UsageError(`Unknown space "${spaceName}"; configured: ${Object.keys(this.config.spaces).join(', ')}`);
     if (!Number.isSafeInteger(maxCallBytes) || maxCallBytes < 1) throw new UsageError(`maxCallBytes must be a whole number of bytes, 1 or more, not ${String(maxCallBytes)}`);
