@@ -730,3 +730,24 @@ describe('a warehouse that cannot be reached, asked about by the library', () =>
     await h.close();
   });
 });
+
+describe("a computed trait's valueType, configured after the syncing process read its configuration", () => {
+  // `stowage serve` reads its configuration once: a trait configured since, whose first run
+  // `stowage run` applied with the new configuration, had its columns made from its first value
+  // by serve's next sync (a bigint for 12, where `valueType: "double"` was declared; a varchar,
+  // for good, for "12").
+  it('makes the columns with the type the run was applied with', async () => {
+    const h = await Harness.create(dut, { computations: { vip: { type: 'audience' } } });
+    const later = await Harness.create(dut, { computations: { vip: { type: 'audience' }, revenue: { type: 'trait', valueType: 'double' }, visits: { type: 'trait' } }, reuse: { dir: h.dir, settings: h.settings } });
+    await later.run({ computation: 'revenue', id: 'r1' }, [{ userId: 'u1', value: 450 }, { userId: 'u2', value: '12' }]);
+    await later.run({ computation: 'visits', id: 'v1' }, [{ userId: 'u1', value: 3 }]);
+    expect(await h.stowage.sync('wh')).toMatchObject({ status: 'Success', rejects: 0 });
+    for (const table of ['identifies', 'users', 'trait_computed']) expect(await h.columnTypes(table), table).toMatchObject({ revenue: 'double', visits: 'bigint' });
+    expect(await h.rows('users', ['id', 'revenue'])).toEqual([
+      { id: 'u1', revenue: 450 },
+      { id: 'u2', revenue: 12 },
+    ]);
+    await later.close();
+    await h.close();
+  });
+});

@@ -29,7 +29,7 @@ export class ClassicBatcher {
    * `keyForComparison`: how the warehouse compares message ids (`Dialect.keyForComparison`), so
    * that a copy within a batch is told as the writer's dedupe tells it.
    */
-  constructor(rules: IdentifierRules, warehouse: WarehouseConfig, computations: readonly ComputationConfig[] = [], private readonly keyForComparison?: (key: string) => string) {
+  constructor(rules: IdentifierRules, warehouse: WarehouseConfig, computations: ReadonlyArray<Pick<ComputationConfig, 'key' | 'valueType'>> = [], private readonly keyForComparison?: (key: string) => string) {
     this.rows = new ClassicRows(rules);
     const typed = computations.filter((c) => c.valueType !== undefined).map((c) => [this.rows.valueColumn(c.key), c.valueType!] as const);
     this.createTypes = typed.length > 0 ? new Map(typed) : undefined;

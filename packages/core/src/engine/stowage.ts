@@ -37,6 +37,7 @@ import { eventTablesCut } from '../classic/event-tables-cut.js';
 import { ClassicBatcher } from './classic-batch.js';
 import { ActivationMarkers } from './activation-markers.js';
 import { RunMarks, type RunsByComputation } from './run-marks.js';
+import { RunValueTypes } from './value-types.js';
 import { prefetch } from './prefetch.js';
 import { BatchesApplied } from './batches-applied.js';
 import { readRefusedCalls, writeRefusedBatch, type RefusedBatch } from './refused-calls.js';
@@ -177,6 +178,7 @@ export class Stowage {
   private readonly actions: StorageActionsPath;
 
   private readonly runMarks: RunMarks;
+  private readonly valueTypes: RunValueTypes;
   private readonly markers: ActivationMarkers;
 
   constructor(
@@ -191,6 +193,7 @@ export class Stowage {
     if (unsupported.length > 0) throw new ConfigError(unsupported);
     this.history = new History(join(config.stateDir, 'history.ndjson'));
     this.runMarks = new RunMarks(config.stateDir);
+    this.valueTypes = new RunValueTypes(config.stateDir);
     this.markers = new ActivationMarkers(config.stateDir);
     this.actions = new StorageActionsPath(config, options.destinations, this.history, (warehouse) => this.earlierWriter(warehouse), (warehouse) => this.connectContext(warehouse));
   }
@@ -314,6 +317,8 @@ export class Stowage {
     const store = await this.profileStore();
     const behind = await this.stateBehindMarks(store, header.space);
     if (behind) throw new StowageError(`run ${header.id} of ${header.space}/${header.computation} was not applied: ${behind}`);
+    // Before any of its calls is logged: a sync in another process may load them while it runs.
+    this.valueTypes.record(header.space, computation);
     const notices: string[] = [];
     for (const w of this.warehousesOf(header.space)) {
       const caught = await this.ensureBackfilled(w, header.space);
@@ -1255,7 +1260,9 @@ export class Stowage {
     { stateSentAgain = false } = {},
   ): Promise<{ schema: string; ledgerOlder: boolean } | undefined> {
     const schema = `${warehouse.schemaPrefix}${space}`;
-    const batcher = new ClassicBatcher(destination.dialect.identifiers, warehouse, Object.values(this.config.spaces[space]!.computations), destination.dialect.keyForComparison?.bind(destination.dialect));
+    // Traits' types as their runs' configuration declared them too: this one may be older (a `serve` started before the trait was configured).
+    const computations = this.valueTypes.withRecorded(space, Object.values(this.config.spaces[space]!.computations));
+    const batcher = new ClassicBatcher(destination.dialect.identifiers, warehouse, computations, destination.dialect.keyForComparison?.bind(destination.dialect));
     const log = this.log(warehouse.name, space);
     const stream = classicStream(warehouse.name, space, log.id);
     // Not in the middle of an append: one that fails takes its lines back.

@@ -1,0 +1,65 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { ComputationConfig } from '../config/config.js';
+import { makeFolder } from '../process/make-folder.js';
+
+type ValueType = NonNullable<ComputationConfig['valueType']>;
+
+/**
+ * The `valueType` of each computed trait of a space, as the configuration that applied its latest
+ * run declared it. A trait's column is made at the first sync of its calls, often by another
+ * process than the run's (`stowage serve`, which reads its configuration once): one started
+ * before the trait was configured made the column from the first value instead (`12`: a bigint
+ * on which Redshift quarantines every later fraction; `"12"`: a varchar for good). The run that
+ * logs the calls records the type first, and the sync takes it where its own configuration
+ * declares none.
+ */
+export class RunValueTypes {
+  constructor(private readonly stateDir: string) {}
+
+  /** Records the trait's type as the run's configuration declares it (none: forgotten). Written only when it changes. */
+  record(space: string, computation: ComputationConfig): void {
+    if (computation.type !== 'trait') return;
+    const path = this.path(space);
+    const types = read(path);
+    if (types[computation.key] === computation.valueType) return;
+    const { [computation.key]: _, ...others } = types;
+    try {
+      write(path, computation.valueType === undefined ? others : { ...others, [computation.key]: computation.valueType });
+    } catch {
+      // A full or read-only disk: the run meets it as it logs its calls, and says so there.
+    }
+  }
+
+  /**
+   * The space's computations, each trait with the type its latest run recorded where the
+   * configuration declares none, and those it does not list (configured since it was read) with theirs.
+   */
+  withRecorded(space: string, computations: readonly ComputationConfig[]): Array<Pick<ComputationConfig, 'key' | 'valueType'>> {
+    const recorded = read(this.path(space));
+    const own = computations.map((c) => (c.valueType === undefined && c.type === 'trait' && recorded[c.key] !== undefined ? { key: c.key, valueType: recorded[c.key] } : c));
+    const known = new Set(computations.map((c) => c.key));
+    return [...own, ...Object.entries(recorded).filter(([key]) => !known.has(key)).map(([key, valueType]) => ({ key, valueType }))];
+  }
+
+  private path(space: string): string {
+    return join(this.stateDir, 'runs', 'value-types', `${encodeURIComponent(space)}.json`);
+  }
+}
+
+function read(path: string): Record<string, ValueType> {
+  if (!existsSync(path)) return {};
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, ValueType>;
+  } catch {
+    // A torn file (a crash mid-write where rename is not atomic): the configuration's types alone, as before.
+    return {};
+  }
+}
+
+function write(path: string, types: Record<string, ValueType>): void {
+  makeFolder(dirname(path));
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(types));
+  renameSync(tmp, path);
+}
