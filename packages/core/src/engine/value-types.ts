@@ -47,14 +47,20 @@ export class RunValueTypes {
   }
 }
 
+/** The types a configuration may declare (`valueType`): a file edited by hand gives no other to a column. */
+const VALUE_TYPES: ReadonlySet<string> = new Set<ValueType>(['double', 'bigint', 'string', 'boolean', 'timestamp']);
+
 function read(path: string): Record<string, ValueType> {
   if (!existsSync(path)) return {};
+  let parsed: unknown;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, ValueType>;
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch {
     // A torn file (a crash mid-write where rename is not atomic): the configuration's types alone, as before.
     return {};
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
+  return Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, ValueType] => typeof entry[1] === 'string' && VALUE_TYPES.has(entry[1])));
 }
 
 function write(path: string, types: Record<string, ValueType>): void {
