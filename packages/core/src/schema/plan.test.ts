@@ -205,6 +205,21 @@ describe('planTable', () => {
     expect(plan.rows[1]).not.toHaveProperty('t8', 8);
   });
 
+  it('gives a column the batch makes the type of its first value stored, not of a quarantined one before it', () => {
+    // `age` first comes as half a character (quarantined on every warehouse), then as 41: the
+    // column is made by 41, a bigint, as when the two calls come in two batches. `note` first
+    // comes with U+0000 where text cannot hold it: its later `true` makes it boolean.
+    const plan = planTable(base({
+      existing: [{ name: 'id', type: 'string' }],
+      rows: [{ id: 'm1', age: 'x\uD800', note: 'a\u0000' }, { id: 'm2', age: 41, note: true }, { id: 'm3', age: '42' }],
+      capabilities: { inPlaceWidening: [], maxColumns: 1000, textHoldsNul: false, maxStringBytes: Infinity },
+    }));
+    expect(plan.added).toEqual([{ name: 'age', type: 'bigint' }, { name: 'note', type: 'boolean' }]);
+    expect(plan.rows).toEqual([{ id: 'm1', age: null, note: null }, { id: 'm2', age: 41, note: true }, { id: 'm3', age: 42 }]);
+    expect(plan.rejects.map((r) => [r.messageId, r.column])).toEqual([['m1', 'age'], ['m1', 'note']]);
+    expect(plan.casts).toBe(1);
+  });
+
   it('counts a column against the limit only while it holds a value: one left empty takes no place a later column could have', () => {
     // `a`, `b`, `c` hold only values the warehouse refuses (U+0000) and are not made; `d` then
     // fits the table's four columns. `e` comes once the table has them all.

@@ -300,6 +300,15 @@ class TablePlanner {
         state.set(column, col);
         this.added.push(column);
         this.measured = undefined;
+      } else if (this.unmade(col, column)) {
+        // Every value so far was quarantined (U+0000, half a character, a row over the limit): the
+        // column is not made by them (`dropEmpty`), so neither is its type. The first value stored
+        // decides it, as it does when the calls come in another batch: `"x\ud800"` then `41` made
+        // a text column, where `41` alone makes a bigint one.
+        col.type = inferType(value)!;
+        // Nor does an integer past 2^53 it held (taken out of a row over the row limit) keep it from widening.
+        col.big = false;
+        this.measured = undefined;
       } else if (col.type === 'bigint' && !col.fixed) {
         const wider = widerTypeFor(value, col.type);
         // A column this batch creates is created with the wider type: no ALTER, whatever the warehouse can do in place.
@@ -415,6 +424,14 @@ class TablePlanner {
   private roomFor(col: ColumnState, column: string): boolean {
     if (this.overLimit.has(column)) return false;
     return col.held > 0 || col.existed || col.fixed || column === this.input.keyColumn || this.live + this.dropped < this.input.capabilities.maxColumns;
+  }
+
+  /**
+   * A column the batch makes that holds no value yet though one came (every one quarantined), and
+   * whose type no declaration fixes: its type is still to be decided by the first value it takes.
+   */
+  private unmade(col: ColumnState, column: string): boolean {
+    return !col.existed && !col.fixed && col.held === 0 && column !== this.input.keyColumn && !this.input.createTypes?.has(column);
   }
 
   /** Counts a value its column took (`take`). */
