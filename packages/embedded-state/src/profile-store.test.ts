@@ -133,7 +133,7 @@ describe('EmbeddedProfileStore', () => {
     const first = await apply(store, 'audience', { id: 'r1' }, [profile('a')]);
     expect(first.outcome).toMatchObject({ applied: true, changes: 1 });
     // The state moved on all the same: the run is not applied again, and the next one diffs against it.
-    expect((await apply(store, 'audience', { id: 'r1' }, [profile('b')])).outcome.applied).toBe(false);
+    expect((await apply(store, 'audience', { id: 'r1' }, [profile('a')])).outcome.applied).toBe(false);
     expect((await apply(store, 'audience', { id: 'r2', completedAt: '2026-11-24T10:00:00.000Z' }, [profile('a')])).changes).toEqual([]);
     await store.close();
   });
@@ -192,10 +192,26 @@ describe('EmbeddedProfileStore', () => {
 
   it('applies a run id once; a re-sent run changes nothing', async () => {
     const store = await open();
-    await apply(store, 'audience', { id: 'r1' }, [profile('a')]);
-    const again = await apply(store, 'audience', { id: 'r1' }, [profile('b')]);
+    await apply(store, 'audience', { id: 'r1' }, [profile('a'), profile('b')]);
+    // In another order, and at another time: the same run.
+    const again = await apply(store, 'audience', { id: 'r1', completedAt: '2026-11-25T10:00:00.000Z' }, [profile('b'), profile('a')]);
     expect(again.outcome.applied).toBe(false);
     expect(again.changes).toEqual([]);
+    await store.close();
+  });
+
+  // An id used again for another run (a fixed id, an export done again): it was taken for the run
+  // applied, and its content dropped without a word.
+  it('refuses another run sent under the id of one applied, and applies nothing of it', async () => {
+    const store = await open();
+    await apply(store, 'audience', { id: 'r1' }, [profile('a'), profile('b')]);
+    await expect(apply(store, 'audience', { id: 'r1' }, [profile('a'), profile('c')])).rejects.toThrow(
+      /^run r1 of s\/c was applied at \S+, and what is sent now under its id is another run \(the run applied held as many profiles, 2, but not the same\): a run id names one run's content\. Send this run under an id of its own; nothing of it was applied$/,
+    );
+    await expect(apply(store, 'audience', { id: 'r1' }, [profile('a')])).rejects.toThrow('the run applied held 2 profiles, this one 1');
+    // Nothing of it was taken: under an id of its own, c enters and b exits.
+    const own = await apply(store, 'audience', { id: 'r2', completedAt: '2026-11-24T10:00:00.000Z' }, [profile('a'), profile('c')]);
+    expect(own.changes.map((c) => [c[0], c[1]]).sort()).toEqual([['b', 'exited'], ['c', 'entered']]);
     await store.close();
   });
 
@@ -572,7 +588,7 @@ describe('EmbeddedProfileStore', () => {
     expect(await steps({ id: 'j2' }, [profile('a', { journeyContext: { cart: 2 }, journeyMetadata: { step: 's1' } })]))
       .toEqual([['a', 'step_entered', true, 2, { cart: 2 }, { step: 's1' }]]);
     expect(await steps({ id: 'j3', kind: 'delta' }, [profile('b', { journeyContext: 'again' })])).toEqual([['b', 'step_entered', true, 2, 'again', null]]);
-    const again = await apply(store, 'journey_step', { id: 'j2' }, [profile('a')]);
+    const again = await apply(store, 'journey_step', { id: 'j2' }, [profile('a', { journeyContext: { cart: 2 }, journeyMetadata: { step: 's1' } })]);
     expect(again.outcome.applied).toBe(false);
     expect(again.changes).toEqual([]);
     await store.close();

@@ -104,10 +104,19 @@ export class EmbeddedProfileStore implements ProfileStore {
     let later = false;
     try {
       await this.db.run('BEGIN TRANSACTION');
-      const seen = await this.db.runAndReadAll('SELECT applied_at FROM runs WHERE space = $1 AND computation = $2 AND run_id = $3', [space, computation, header.id]);
+      const seen = await this.db.runAndReadAll('SELECT applied_at, content FROM runs WHERE space = $1 AND computation = $2 AND run_id = $3', [space, computation, header.id]);
       if (seen.currentRowCount > 0) {
+        const [appliedAt, applied] = seen.getRowsJS()[0]!;
+        // Sent again, the run changes nothing; what is sent under its id is staged (apart from
+        // the state's texts) to be sure it is that run: another run's content under an id used
+        // before (a fixed id, an export done again) was taken for it, and dropped without a word.
+        if (typeof applied === 'string') {
+          runFile = new TextFile(join(this.file.dir, `run-${process.pid}-${++runTexts}.texts`), 0);
+          await stageRun(this.db, profiles, runFile);
+          const content = await runContentMark(this.db, header.kind);
+          if (compareContent(applied, content) === 'other') throw new StowageError(appliedOtherMessage(header, String(appliedAt), applied, content));
+        }
         await this.db.run('ROLLBACK');
-        const appliedAt = seen.getRows()[0]?.[0];
         return { applied: false, profiles: 0, changes: 0, ...(typeof appliedAt === 'string' ? { appliedAt } : {}) };
       }
       const held = await this.kindsOf(space, computation);
@@ -187,7 +196,17 @@ export class EmbeddedProfileStore implements ProfileStore {
         throw error;
       }
       await settled;
-      await this.db.run('INSERT INTO runs VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [space, computation, header.id, header.kind, header.completedAt, new Date().toISOString(), count, changes]);
+      await this.db.run('INSERT INTO runs (space, computation, run_id, kind, completed_at, applied_at, profiles, changes, content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [
+        space,
+        computation,
+        header.id,
+        header.kind,
+        header.completedAt,
+        new Date().toISOString(),
+        count,
+        changes,
+        content,
+      ]);
       await contexts.prepareCommit(this.db);
       failpoint('state:before-commit');
       await this.db.run('COMMIT');
@@ -640,6 +659,13 @@ const WAITING_DIR = 'waiting';
  * changes would have other message ids, and the attempt's would stay in the warehouses against
  * the state for good (entered rows no exit ever follows).
  */
+/** Another run's content sent under the id of a run applied before. */
+function appliedOtherMessage(header: RunHeader, appliedAt: string, earlier: string, now: string): string {
+  const run = `run ${header.id} of ${header.space}/${header.computation}`;
+  const counts = markedProfiles(earlier) === markedProfiles(now) ? `as many profiles, ${markedProfiles(now)}, but not the same` : `${markedProfiles(earlier)} profiles, this one ${markedProfiles(now)}`;
+  return `${run} was applied at ${appliedAt}, and what is sent now under its id is another run (the run applied held ${counts}): a run id names one run's content. Send this run under an id of its own; nothing of it was applied`;
+}
+
 function otherContentMessage(header: RunHeader, earlier: string, now: string): string {
   const run = `run ${header.id} of ${header.space}/${header.computation}`;
   const counts = markedProfiles(earlier) === markedProfiles(now) ? `as many profiles, ${markedProfiles(now)}, but not the same` : `${markedProfiles(earlier)} profiles, this one ${markedProfiles(now)}`;

@@ -53,4 +53,7 @@ export const STATE_SCHEMA = [
      space VARCHAR, computation VARCHAR, run_id VARCHAR, kind VARCHAR, completed_at VARCHAR, applied_at VARCHAR,
      profiles BIGINT, changes BIGINT,
      PRIMARY KEY (space, computation, run_id))`,
+  // What the run held (run-content.ts): a run sent again under its id must hold the same, or it is
+  // another run, refused rather than taken for the one applied. NULL for runs applied before.
+  `ALTER TABLE runs ADD COLUMN IF NOT EXISTS content VARCHAR`,
 ];
