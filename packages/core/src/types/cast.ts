@@ -15,7 +15,12 @@ const refuse = (value: unknown, type: LogicalType): CastResult => ({
   reason: `${describe(value)} cannot be stored without loss in a ${type} column`,
 });
 
+/** Digits of an integer too long for a double to hold exactly: sent as a JSON number, such an integer is read as them (`parseJsonExactly`). */
+const LONG_INTEGER = /^-?\d{16,}$/;
+
 function describe(value: unknown): string {
+  // Told as the integer it is, however it was sent: "the string" named a number the call sent as one.
+  if (typeof value === 'string' && value.length <= 40 && LONG_INTEGER.test(value)) return `the integer ${value}`;
   if (typeof value === 'string') return value.length > 40 ? `a ${value.length}-character string` : `the string ${JSON.stringify(value)}`;
   return `the ${typeof value} ${typeof value === 'number' ? exactNumberText(value) : String(value)}`;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inferType } from './infer.js';
 import { castTo, widerTypeFor } from './cast.js';
+import { parseJsonExactly } from './exact-json.js';
 import { clampToStorable, dateTimeProblem, parseTimestamp, timestampMillis } from './timestamp.js';
 
 describe('inferType', () => {
@@ -79,6 +80,16 @@ describe('castTo', () => {
     expect(castTo('9007199254740993.0', 'double')).toEqual({ ok: false, reason: 'the string "9007199254740993.0" has more digits than a double column holds (it would be stored as 9007199254740992)' });
     expect(castTo('90071992547409930e-1', 'double')).toMatchObject({ ok: false });
     expect(castTo('0.12345678901234567890123', 'double')).toEqual({ ok: false, reason: 'the string "0.12345678901234567890123" has more digits than a double column holds (it would be stored as 0.12345678901234568)' });
+  });
+
+  // An integer sent as a JSON number that a double cannot hold is read as its digits: a refusal
+  // named it "the string", as if the call had sent text.
+  it('tells an integer too long for a double as the integer it is, whether the call sent it as a number or as text', () => {
+    const big = parseJsonExactly('{"n":12345678901234567890123,"m":9007199254740993}') as { n: string; m: string };
+    expect(castTo(big.n, 'bigint')).toEqual({ ok: false, reason: 'the integer 12345678901234567890123 cannot be stored without loss in a bigint column' });
+    expect(castTo(big.m, 'double')).toEqual({ ok: false, reason: 'the integer 9007199254740993 is an integer a double column cannot hold exactly (it would be stored as 9007199254740992)' });
+    expect(castTo('-12345678901234567890123', 'bigint')).toMatchObject({ reason: 'the integer -12345678901234567890123 cannot be stored without loss in a bigint column' });
+    expect(castTo('x12345678901234567890123', 'bigint')).toMatchObject({ reason: 'the string "x12345678901234567890123" cannot be stored without loss in a bigint column' });
   });
 
   it('stores an integer past 2^53 in an integer column as its exact digits, never through a double', () => {
