@@ -664,9 +664,8 @@ export class Stowage {
     if (mark.begun && mark.missed !== undefined) {
       // A table the write makes (lost meanwhile too) holds them: not one made again.
       lost.requeued.add(activation.name);
-      lost.notices.push(
-        `activation "${activation.name}": ${missedWhy}: ${members} queued again, to be written after the run's own rows as for a new activation (those its table holds already are not written twice); members who exited meanwhile have no exit row in it`,
-      );
+      const requeuedMembers = queued === 0 ? 'it has no current members to write again' : `${members} queued again, to be written after the run's own rows as for a new activation (those its table holds already are not written twice)`;
+      lost.notices.push(`activation "${activation.name}": ${missedWhy}: ${requeuedMembers}; members who exited meanwhile have no exit row in it`);
     } else if (mark.begun) {
       lost.requeued.add(activation.name);
       if (queued > 0) lost.notices.push(`activation "${activation.name}": ${lostWhy}: ${members} queued again, to be written after the run's own rows as for a new activation, with the message ids their entries always had`);
