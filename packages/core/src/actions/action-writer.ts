@@ -10,6 +10,7 @@ import { yieldToEventLoop } from '../process/yield.js';
 import type { StateOwner } from '../writer/state-claims.js';
 import { TableWriter, type EarlierWriterOf, type PreparedBatch, type TableBatch } from '../writer/table-writer.js';
 import { scopeViolation } from './scope.js';
+import { ENTITY_CONTEXT, JSON_TEXT_COLUMNS } from './entity-context-json.js';
 import { audienceColumns, journeyColumns } from './fields.js';
 import { exactJsonText } from '../types/exact-json-text.js';
 import { JsonText } from '../runs/json-text.js';
@@ -100,19 +101,22 @@ const PRESET_COLUMNS: ReadonlySet<string> = new Set(Object.keys({ ...audienceCol
 /** Payloads placed into rows between two turns of the event loop (a few milliseconds of work). */
 const PAYLOADS_PER_SLICE = 500;
 
-/** The column of the presets that holds the whole entity context, as stringified JSON. */
-const ENTITY_CONTEXT = 'entity_context';
 
 /**
- * The properties with `entity_context` as JSON text, whatever a mapping made of it: the spec keeps
- * the context in one stringified-JSON column, and its limit is on that text. Mapped to the
- * context's object (`{"@path": "$.properties.data_graph_entity_context"}`), it was flattened into
- * a column per key, as wide as the context, and never held to the limit.
+ * The properties with `entity_context`, `journey_context` and `journey_metadata` as JSON text,
+ * whatever a mapping made of them: the spec keeps each in one stringified-JSON column, and the
+ * entity context's limit is on that text. Mapped to the context's object (`{"@path":
+ * "$.properties.data_graph_entity_context"}`), it was flattened into a column per key, as wide as
+ * the context, and never held to the limit.
  */
 function withContextText(properties: Record<string, unknown>): Record<string, unknown> {
-  const context = properties[ENTITY_CONTEXT];
-  if (typeof context !== 'object' || context === null) return properties;
-  return { ...properties, [ENTITY_CONTEXT]: context instanceof JsonText ? context.text : exactJsonText(context) };
+  let out: Record<string, unknown> | undefined;
+  for (const column of JSON_TEXT_COLUMNS) {
+    const value = properties[column];
+    if (typeof value !== 'object' || value === null) continue;
+    (out ??= { ...properties })[column] = value instanceof JsonText ? value.text : exactJsonText(value);
+  }
+  return out ?? properties;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { ActionWriter, ActionPayload, ActionWriteResult, PayloadResult } from './action-writer.js';
 import { actionsCore, defaultValues, IntegrationError } from './actions-core.js';
-import { entityContextAsJson } from './entity-context-json.js';
+import { jsonTextsAsJson } from './entity-context-json.js';
 import { sendCustomEventFields } from './fields.js';
 import { PRESETS } from './presets.js';
 
@@ -24,8 +24,9 @@ export function bindActionWriter(settings: object, writer: ActionWriter): () => 
 }
 
 async function write(settings: object, mapped: ActionPayload[], open: (settings: never) => Promise<ActionSession>): Promise<ActionWriteResult> {
-  // The caller's mapping may be its own: its entity_context held to JSON text as an activation's is.
-  const payloads = mapped.map((payload) => entityContextAsJson(payload));
+  // The caller's mapping may be its own: its entity_context (and a journey's context and metadata)
+  // held to JSON text as an activation's is.
+  const payloads = mapped.map((payload) => jsonTextsAsJson(payload));
   const writer = bound.get(settings);
   if (writer) return writer.write(payloads);
   const session = await open(settings as never);

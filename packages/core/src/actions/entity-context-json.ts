@@ -4,6 +4,14 @@ import { exactJsonText } from '../types/exact-json-text.js';
 export const ENTITY_CONTEXT = 'entity_context';
 
 /**
+ * The presets' columns that each hold one whole JSON value as its text: the entity context, and a
+ * journey's context and metadata. Mapped by an activation of its own to an object, a journey's
+ * context was flattened into a column per key (`journey_context_owner_id`…), as wide as the
+ * context, and the `journey_context` column never made.
+ */
+export const JSON_TEXT_COLUMNS: readonly string[] = [ENTITY_CONTEXT, 'journey_context', 'journey_metadata'];
+
+/**
  * Whether text is the JSON of an object, an array or a string (`{"a":1}`, `"c1"`): what a mapping
  * that builds JSON gives (a `@json` encode, a template). `12345`, `true` or `null` are taken for
  * a field's text, as `c1` is: the column's JSON would otherwise be of another type row by row.
@@ -19,25 +27,29 @@ function isBuiltJson(text: string): boolean {
   }
 }
 
+/** One JSON text column's value as JSON text (`jsonTextsAsJson`); undefined where it stays as it is. */
+function asJsonText(value: unknown): string | undefined {
+  if (typeof value === 'string') return isBuiltJson(value) ? undefined : JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return exactJsonText(value);
+  return undefined;
+}
+
 /**
- * The column holds one JSON text whatever an activation maps into it: a string its own mapping
- * gives is written as it is where it is built JSON (`isBuiltJson`), else as its JSON (`c1` as
- * `"c1"`); a number or a boolean as its JSON text (never a column of numbers); an object or an
- * array as its JSON by the writer; null leaves the column empty. Looked at only where a mapping
- * other than the presets' may have made the column (an activation's own, a direct caller's of
- * the definition): the presets' encode gives JSON text, and parsing it again would cost a run.
+ * Each of `JSON_TEXT_COLUMNS` holds one JSON text whatever an activation maps into it: a string
+ * its own mapping gives is written as it is where it is built JSON (`isBuiltJson`), else as its
+ * JSON (`c1` as `"c1"`); a number or a boolean as its JSON text (never a column of numbers); an
+ * object or an array as its JSON by the writer; null leaves the column empty. Looked at only where
+ * a mapping other than the presets' may have made the column (an activation's own, a direct
+ * caller's of the definition): the presets' encode gives JSON text, and parsing it again would
+ * cost a run.
  */
-export function entityContextAsJson<P extends { properties?: unknown }>(payload: P): P {
+export function jsonTextsAsJson<P extends { properties?: unknown }>(payload: P): P {
   const properties = payload.properties as Record<string, unknown> | undefined;
-  const context = properties?.[ENTITY_CONTEXT];
-  let text: string;
-  if (typeof context === 'string') {
-    if (isBuiltJson(context)) return payload;
-    text = JSON.stringify(context);
-  } else if (typeof context === 'number' || typeof context === 'boolean') {
-    text = exactJsonText(context);
-  } else {
-    return payload;
+  if (!properties) return payload;
+  let out: Record<string, unknown> | undefined;
+  for (const column of JSON_TEXT_COLUMNS) {
+    const text = asJsonText(properties[column]);
+    if (text !== undefined) (out ??= { ...properties })[column] = text;
   }
-  return { ...payload, properties: { ...properties, [ENTITY_CONTEXT]: text } };
+  return out ? { ...payload, properties: out } : payload;
 }

@@ -19,7 +19,7 @@ import { ColumnNamer } from '../naming/column-namer.js';
 import { BusyTime } from './busy-time.js';
 import { heldBy } from './busy-retries.js';
 import { yieldToEventLoop } from '../process/yield.js';
-import { ENTITY_CONTEXT, entityContextAsJson } from '../actions/entity-context-json.js';
+import { JSON_TEXT_COLUMNS, jsonTextsAsJson } from '../actions/entity-context-json.js';
 
 /** Events mapped and checked between two turns of the event loop (a few milliseconds of work). */
 const EVENTS_PER_SLICE = 500;
@@ -332,7 +332,7 @@ export class ActionWriteSession {
     const map = this.compiled.get(activation.name) ?? ((event: ActionEvent) => withJsonTexts(event, actionsCore().transform(mapping as never, materializeEvent(event) as never)));
     const results: EventResult[] = new Array(events.length);
     const declared = Object.keys(mapping.properties as Record<string, unknown>);
-    const ownContext = Object.hasOwn(activation.columns, ENTITY_CONTEXT);
+    const ownContext = JSON_TEXT_COLUMNS.some((column) => Object.hasOwn(activation.columns, column));
     const payloads: ActionPayload[] = [];
     const indices: number[] = [];
     // An event the mapping cannot make a payload of is kept whole in its table's schema.
@@ -353,7 +353,7 @@ export class ActionWriteSession {
         // long value, a @case operator mapping-kit checks only on a value): that event is refused,
         // as an invalid payload is, and the others are written.
         payload = withDeclaredColumns(removeEmptyValues(map(events[i]!), PAYLOAD_SCHEMA), declared);
-        if (ownContext) payload = entityContextAsJson(payload);
+        if (ownContext) payload = jsonTextsAsJson(payload);
       } catch (error) {
         payload = unmade(events[i]!, `the activation's mapping failed on it: ${refusalReason(error)}`) as unknown as Record<string, unknown>;
       }

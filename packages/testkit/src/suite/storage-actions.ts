@@ -340,6 +340,27 @@ export function storageActions(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it("keeps a journey's context and metadata mapped to their objects, or to a number, as one column of JSON text each, compiled or not", async () => {
+      const context = { '@path': '$.properties.journey_context' };
+      const metadata = { '@path': '$.properties.journey_metadata' };
+      const activations = {
+        compiled: { computation: 'welcome', table: 'steps', columns: { journey_context: context, journey_metadata: metadata } },
+        kit: { computation: 'welcome', table: 'steps_kit', columns: { journey_context: { '@if': { exists: context, then: context, else: null } }, journey_metadata: metadata } },
+        epoch: { computation: 'welcome', table: 'steps_epoch', columns: { journey_metadata: { '@path': '$.properties.journey_metadata.epoch' } } },
+      };
+      const h = await Harness.create(dut, { computations, activations });
+      const journeyContext = { owner: { id: 'o1', name: 'N' }, items: [1, 2] };
+      const journeyMetadata = { journey_id: 'jou_1', epoch: 3 };
+      await h.run({ computation: 'welcome', id: 'r1', completedAt: at(2), kind: 'delta' }, [{ userId: 'u1', journeyContext, journeyMetadata }]);
+      for (const table of ['steps', 'steps_kit']) {
+        expect((await h.columns(table, 'wh', 'default'))?.sort(), table).toEqual([...JOURNEY_COLUMNS].sort());
+        const [row] = await h.rows(table, ['journey_context', 'journey_metadata'], ['journey_context'], 'wh', 'default');
+        expect({ journey_context: JSON.parse(String(row!.journey_context)), journey_metadata: JSON.parse(String(row!.journey_metadata)) }, table).toEqual({ journey_context: journeyContext, journey_metadata: journeyMetadata });
+      }
+      expect(await h.rows('steps_epoch', ['user_id', 'journey_metadata'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1', journey_metadata: '3' }]);
+      await h.close();
+    });
+
     it("refuses an event its activation's mapping fails on, and writes the others, of every activation, then and later", async () => {
       // Fails on a long value only: liquidjs's memory limit, 13 doublings of the note.
       const doubled = `{% assign a = properties.data_graph_entity_context.note %}${'{% assign a = a | append: a %}'.repeat(13)}{{ a | size }}`;
