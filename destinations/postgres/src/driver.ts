@@ -7,7 +7,7 @@ import { secretsOf, settingsTarget } from './connection.js';
 import { privilegeProblems } from './privileges.js';
 import { notTables } from './not-tables.js';
 import { lockHolders } from './lock-holders.js';
-import { introspectColumns, introspectComputedColumns, introspectDroppedColumns, introspectPinnedColumns, introspectSchema, schemaExists, type CatalogReading } from './introspect.js';
+import { introspectColumns, introspectComputedColumns, introspectDroppedColumns, introspectPinnedColumns, introspectSchema, schemaExists, schemaInOtherCase, type CatalogReading } from './introspect.js';
 import type { Loader } from './load/loader.js';
 import type { PostgresSettings } from './settings.js';
 import { LoaderError } from './load/loader.js';
@@ -89,6 +89,7 @@ export class PgDriver implements Driver {
   readonly holdsAnyKey?: (schema: string, table: string, column: string, keys: readonly string[]) => Promise<boolean>;
   readonly serializeWrites?: (schema: string, tables: readonly string[], exists: (table: string) => boolean) => Promise<void>;
   readonly lockHolders?: (schema: string) => Promise<string[]>;
+  readonly schemaInOtherCase?: (schema: string) => Promise<string | undefined>;
   readonly computedColumns?: (schema: string, table: string) => Promise<Set<string>>;
   readonly privilegeProblems?: (schemas: readonly string[], owned: readonly string[], tables?: readonly ActivationTable[]) => Promise<string[]>;
 
@@ -109,6 +110,8 @@ export class PgDriver implements Driver {
     client.off('error', opening.listener);
     // PostgreSQL's catalog: Redshift has no pg_locks of this shape, no pg_has_role, no array parameters.
     if (options.postgresCatalog) this.lockHolders = (schema) => this.run(() => lockHolders(this.client, schema));
+    // Redshift folds every name to lower case (`catalogName`): no schema differs from another in case only.
+    if (options.postgresCatalog) this.schemaInOtherCase = (schema) => this.run(() => schemaInOtherCase(this.client, schema));
     // Redshift's pg_attribute has no generated or identity columns of this shape.
     if (options.postgresCatalog) this.computedColumns = (schema, table) => this.run(() => introspectComputedColumns(this.client, schema, table));
     // What `stowage check` asks: the role's privileges (PostgreSQL's catalog), and whether the

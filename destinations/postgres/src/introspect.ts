@@ -163,6 +163,12 @@ export async function introspectPinnedColumns(client: pg.Client, schema: string)
   return pinned;
 }
 
+/** A schema named like this one in another case (PostgreSQL tells them apart), or undefined. */
+export async function schemaInOtherCase(client: pg.Client, schema: string): Promise<string | undefined> {
+  const { rows } = await client.query<{ nspname: string }>('SELECT nspname FROM pg_catalog.pg_namespace WHERE lower(nspname) = lower($1) AND nspname <> $1 ORDER BY nspname LIMIT 1', [schema]);
+  return rows[0]?.nspname;
+}
+
 export async function schemaExists(client: pg.Client, schema: string): Promise<boolean> {
   // The catalog, not information_schema.schemata: Redshift lists there only the schemas the user
   // owns, and a schema granted to it would read as missing.

@@ -1,6 +1,6 @@
 import { existsSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { activationColumns, ClassicRows, ColumnNamer, IDENTIFIES, makeFolder, notATable, redact, TRACKS, USERS, type ActivationTable, type Driver, type IdentifierRules, type Stowage } from '@stowage/core';
+import { activationColumns, ClassicRows, ColumnNamer, IDENTIFIES, makeFolder, notATable, otherCaseHint, redact, TRACKS, USERS, type ActivationTable, type Driver, type IdentifierRules, type Stowage } from '@stowage/core';
 import { destinations } from '../registry.js';
 import { sayWarehouseWait } from '../open.js';
 import { strandedNotices } from './run.js';
@@ -46,7 +46,7 @@ export async function check(stowage: Stowage): Promise<string[]> {
         const tables = activationTables(stowage, w.name, destination.dialect.identifiers);
         // An activation's own schema is never created: one that is missing keeps its events queued.
         for (const [schema, activations] of existing) {
-          if (!(await driver.schemaExists(schema))) problems.push(`schema "${schema}" does not exist, and Stowage never creates a schema an activation names (${activations.join(', ')}): create it, or remove \`schema\` from the activation to write to the space's own`);
+          if (!(await driver.schemaExists(schema))) problems.push(`schema "${schema}" does not exist${await otherCaseHint(driver, schema)}, and Stowage never creates a schema an activation names (${activations.join(', ')}): create it, or remove \`schema\` from the activation to write to the space's own`);
         }
         // Connected: a failure to ask is said as such, not as a connection refused.
         const present = (schema: string) => !problems.some((p) => p.startsWith(`schema "${schema}" does not exist`));

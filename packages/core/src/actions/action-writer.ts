@@ -17,6 +17,19 @@ import { JsonText } from '../runs/json-text.js';
 import { addCount } from '../history/table-counts.js';
 
 /** An activation names an existing schema that is not there. */
+/**
+ * Where the warehouse has the missing schema's name in another case: ` (the warehouse has
+ * "archive", …)`, else nothing. PostgreSQL folds an unquoted name to lower case, so the `CREATE
+ * SCHEMA Archive` a user runs for `"schema": "Archive"` makes `archive`, and the schema was told
+ * missing again at every flush. Renaming the activation's schema instead would leave its queued
+ * events for the old name, so the hint names the schema to make, quoted.
+ */
+export async function otherCaseHint(driver: Pick<Driver, 'schemaInOtherCase'>, schema: string): Promise<string> {
+  const other = await driver.schemaInOtherCase?.(schema);
+  if (other === undefined) return '';
+  return ` (the warehouse has "${other}", which it tells apart from "${schema}": an unquoted name is folded to lower case; rename it, \`ALTER SCHEMA "${other}" RENAME TO "${schema}"\`, or create "${schema}" quoted)`;
+}
+
 export class MissingSchemaError extends Error {
   override name = 'MissingSchemaError';
 }
@@ -275,7 +288,7 @@ export class ActionWriter {
       if (group.override && !(await this.schemaExists(schema))) {
         // Not a refusal of the events: the warehouse is not ready for them. The write fails, and
         // the engine keeps them queued until the schema exists.
-        throw new MissingSchemaError(`the schema "${schema}" does not exist; Stowage writes to an existing schema an activation names but never creates it: create it, then \`stowage flush\``);
+        throw new MissingSchemaError(`the schema "${schema}" does not exist${await otherCaseHint(this.driver, schema)}; Stowage writes to an existing schema an activation names but never creates it: create it, then \`stowage flush\``);
       }
       // A message id names one change, stamped with its run's completion time on every attempt
       // (the profile state keeps the first one that handed changes on): when the caller knows the

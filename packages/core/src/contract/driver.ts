@@ -52,6 +52,12 @@ export interface Driver {
   /** Whether the schema exists: an activation may write to an existing schema, which is never created. */
   schemaExists(schema: string): Promise<boolean>;
   /**
+   * Optional, where the catalog tells names in another case apart (PostgreSQL): a schema whose name
+   * is this one's in another case (`archive` for `Archive`, made by an unquoted `CREATE SCHEMA
+   * Archive`), told when this one is missing.
+   */
+  schemaInOtherCase?(schema: string): Promise<string | undefined>;
+  /**
    * Optional: what the connection's role lacks to load these schemas (to make them, or tables
    * and columns in them, and what loading needs besides), each saying how to grant it; every
    * table of the schemas of `owned` (the Classic ones) is Stowage's to alter. `tables`: the
