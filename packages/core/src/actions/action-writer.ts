@@ -16,7 +16,6 @@ import { exactJsonText } from '../types/exact-json-text.js';
 import { JsonText } from '../runs/json-text.js';
 import { addCount } from '../history/table-counts.js';
 
-/** An activation names an existing schema that is not there. */
 /**
  * Where the warehouse has the missing schema's name in another case: ` (the warehouse has
  * "archive", …)`, else nothing. PostgreSQL folds an unquoted name to lower case, so the `CREATE
@@ -30,6 +29,7 @@ export async function otherCaseHint(driver: Pick<Driver, 'schemaInOtherCase'>, s
   return ` (the warehouse has "${other}", which it tells apart from "${schema}": an unquoted name is folded to lower case; rename it, \`ALTER SCHEMA "${other}" RENAME TO "${schema}"\`, or create "${schema}" quoted)`;
 }
 
+/** An activation names an existing schema that is not there. */
 export class MissingSchemaError extends Error {
   override name = 'MissingSchemaError';
 }
@@ -113,7 +113,6 @@ const PRESET_COLUMNS: ReadonlySet<string> = new Set(Object.keys({ ...audienceCol
 
 /** Payloads placed into rows between two turns of the event loop (a few milliseconds of work). */
 const PAYLOADS_PER_SLICE = 500;
-
 
 /**
  * The properties with `entity_context`, `journey_context` and `journey_metadata` as JSON text,
