@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -64,6 +64,27 @@ describe('a DuckDB file left empty (a command out of disk as it made it)', () =>
     writeFileSync(other, 'not a database');
     await expect(DuckDBDriver.open({ path: other })).rejects.toThrow(/not a valid DuckDB database file/);
     expect(readFileSync(other, 'utf8')).toBe('not a database');
+  });
+
+  it('removes the spill files a sync killed past its memory limit left beside the file, as it opens it', async () => {
+    const path = join(dir, 'spilled.duckdb');
+    let driver = await DuckDBDriver.open({ path });
+    await driver.close();
+    // What DuckDB leaves in warehouse.duckdb.tmp/ when its process is killed while a sync spills:
+    // it removes them only when it closes.
+    const spills = `${path}.tmp`;
+    mkdirSync(spills);
+    for (const name of ['duckdb_temp_storage_DEFAULT-0.tmp', 'duckdb_temp_storage_S32K-0.tmp']) writeFileSync(join(spills, name), Buffer.alloc(64 * 1024));
+    driver = await DuckDBDriver.open({ path });
+    expect(existsSync(spills)).toBe(false);
+    await driver.close();
+    // A file of anyone else's there is left alone, and so is the folder holding it.
+    mkdirSync(spills);
+    writeFileSync(join(spills, 'duckdb_temp_storage_DEFAULT-0.tmp'), 'spilled');
+    writeFileSync(join(spills, 'notes.txt'), 'mine');
+    driver = await DuckDBDriver.open({ path });
+    await driver.close();
+    expect(readdirSync(spills)).toEqual(['notes.txt']);
   });
 
   it('refuses a data file DuckDB would open as a database in memory, and a SQLite file, leaving them as they are', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -188,6 +188,29 @@ describe('EmbeddedProfileStore', () => {
     writeFileSync(join(dir, 'state.duckdb'), 'not a database');
     await expect(EmbeddedProfileStore.open(dir)).rejects.toThrow(/Cannot open the profile state in .*not a valid DuckDB database file/);
     expect(readFileSync(join(dir, 'state.duckdb'), 'utf8')).toBe('not a database');
+  });
+
+  it("removes the spill files a process killed past the state's memory limit left beside it, as it opens the state", async () => {
+    const dir = tempDir();
+    let store = await EmbeddedProfileStore.open(dir);
+    await apply(store, 'audience', { id: 'r1' }, [profile('a')]);
+    await store.close();
+    // What DuckDB leaves in state.duckdb.tmp/ when its process is killed while a run spills
+    // (a run of a million profiles does as it is staged): removed only when it closes.
+    const spills = join(dir, 'state.duckdb.tmp');
+    mkdirSync(spills);
+    for (const name of ['duckdb_temp_storage_DEFAULT-0.tmp', 'duckdb_temp_storage_S32K-0.tmp']) writeFileSync(join(spills, name), Buffer.alloc(64 * 1024));
+    store = await EmbeddedProfileStore.open(dir);
+    expect(existsSync(spills)).toBe(false);
+    expect((await apply(store, 'audience', { id: 'r2', completedAt: '2026-11-23T11:00:00.000Z' }, [profile('b')])).changes).toHaveLength(2);
+    await store.close();
+    // A file of anyone else's there is left alone, and so is the folder holding it.
+    mkdirSync(spills);
+    writeFileSync(join(spills, 'duckdb_temp_storage_DEFAULT-0.tmp'), 'spilled');
+    writeFileSync(join(spills, 'notes.txt'), 'mine');
+    store = await EmbeddedProfileStore.open(dir);
+    await store.close();
+    expect(readdirSync(spills)).toEqual(['notes.txt']);
   });
 
   it('applies a run id once; a re-sent run changes nothing', async () => {
