@@ -1157,7 +1157,7 @@ export class Stowage {
           await held.close();
           await this.withStateLetGo(() => this.logCurrentState(warehouse, space));
           record.notices.push(
-            `${needed.schema} holds no record of the calls loaded into it before (${needed.ledgerOlder ? 'its ledger is older than the log' : 'a new database, the schema dropped, or schemaPrefix changed'}), and the log has let go of them: the current state of every computation of space "${space}" was sent again, as for a new warehouse; the earlier calls themselves (tracks, past identifies) are not in it`,
+            `${needed.notice}: the current state of every computation of space "${space}" was sent again, as for a new warehouse; the earlier calls themselves (tracks, past identifies) are not in it`,
           );
           this.history.progress(record, { notices: true });
           writer = await connect();
@@ -1245,9 +1245,10 @@ export class Stowage {
 
   /**
    * Loads one space's log into its classic schema, from the ledger's cursor to the log's end.
-   * Where the schema holds no record of calls the log has let go of, and the current state was
-   * not sent again yet, it loads nothing and says so: the caller sends it, with the warehouse let
-   * go of, and calls again with `stateSentAgain`.
+   * Where the schema holds no record of calls the log has let go of, or the log began anew beside
+   * a ledger of another (its folder deleted), and the current state was not sent again yet, it
+   * loads nothing and says so (the notice of the sync): the caller sends it, with the warehouse
+   * let go of, and calls again with `stateSentAgain`.
    */
   private async syncSpace(
     writer: TableWriter,
@@ -1257,7 +1258,7 @@ export class Stowage {
     record: SyncRecord,
     progress: (rows: number, lookingUp?: number) => void,
     { stateSentAgain = false } = {},
-  ): Promise<{ schema: string; ledgerOlder: boolean } | undefined> {
+  ): Promise<{ schema: string; notice: string } | undefined> {
     const schema = `${warehouse.schemaPrefix}${space}`;
     // Traits' types as their runs' configuration declared them too: this one may be older (a `serve` started before the trait was configured).
     const computations = this.valueTypes.withRecorded(space, Object.values(this.config.spaces[space]!.computations));
@@ -1354,7 +1355,14 @@ export class Stowage {
       // the log would load a slice of the history and call it a success. The current state of
       // every computation is logged again (by the caller), as for a new warehouse, with the ids
       // of the calls that made it; the calls the log let go of are not.
-      if (!log.holdsFrom(at) && !stateSentAgain) return { schema, ledgerOlder: cursor !== undefined };
+      if (!log.holdsFrom(at) && !stateSentAgain) return { schema, notice: `${schema} holds no record of the calls loaded into it before (${cursor !== undefined ? 'its ledger is older than the log' : 'a new database, the schema dropped, or schemaPrefix changed'}), and the log has let go of them` };
+      // A log begun anew where this state's syncs loaded another of this warehouse and space: its
+      // folder was deleted (by hand), and with it the calls it held that were not loaded yet,
+      // which the next syncs passed by in silence (an entry, an exit never in the tables). The current state of every computation is logged again, as above, with the
+      // ids of the calls that made it: those already loaded are skipped, the lost ones are not.
+      if (cursor === undefined && !stateSentAgain && (await this.otherLogLoaded(writer, schema, warehouse.name, space, stream))) {
+        return { schema, notice: `this state's call log for warehouse "${warehouse.name}" and space "${space}" began anew (${log.dir} deleted), while ${schema}'s ledger loaded another one: the calls it held that no sync loaded are gone` };
+      }
       // Where the tables have no key index, the ids they hold are kept beside the log, so that a
       // sync need not read every id of every table to know which of its calls are new.
       // With nothing to load, only an index that a sync left behind the ledger (below) is opened: it takes its ids from the log before the log is pruned.
@@ -1490,6 +1498,20 @@ export class Stowage {
     // Segments every batch of which is committed, and the index holds, are no longer needed.
     const cursor = await writer.cursor(schema, stream);
     if (cursor) log.prune(index && comparePositions(index.coveredUntil, cursor) < 0 ? index.coveredUntil : cursor);
+  }
+
+  /**
+   * Whether the schema's ledger holds a cursor of another call log of the warehouse and space than
+   * `stream`, loaded by a sync this state's history records: a log of this state's, lost. (A state
+   * begun anew that claimed the schema, whose ledger another state's syncs wrote, is not told:
+   * its first runs sent every member.)
+   */
+  private async otherLogLoaded(writer: TableWriter, schema: string, warehouse: string, space: string, stream: string): Promise<boolean> {
+    const family = classicStream(warehouse, space, undefined);
+    const others = [...(await writer.ledgerLastSyncs(schema))].filter(([other]) => other !== stream && (other === family || other.startsWith(`${family}/`)));
+    if (others.length === 0) return false;
+    const ours = new Set(this.history.list().map((r) => r.id));
+    return others.some(([, syncId]) => ours.has(syncId));
   }
 
   /**

@@ -387,6 +387,14 @@ export class TableWriter {
     };
   }
 
+  /** The syncs that last loaded each stream of the schema's ledger, by stream. */
+  async ledgerLastSyncs(schema: string): Promise<Map<string, string>> {
+    if (!(await this.tables(schema)).has(LEDGER_TABLE)) return new Map();
+    const q = (s: string) => this.dialect.quote(s);
+    const rows = await this.driver.query<{ stream: string; sync_id: string }>(`SELECT ${q('stream')}, max(${q('sync_id')}) AS ${q('sync_id')} FROM ${this.sql.table(schema, LEDGER_TABLE)} GROUP BY ${q('stream')}`);
+    return new Map(rows.map((r) => [r.stream, r.sync_id]));
+  }
+
   /** The streams the schema's ledger holds cursors of. */
   async ledgerStreams(schema: string): Promise<string[]> {
     if (!(await this.tables(schema)).has(LEDGER_TABLE)) return [];

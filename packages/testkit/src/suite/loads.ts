@@ -403,6 +403,23 @@ export function loads(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it("sends the current state again, and says so, where this state's call log was deleted by hand before its calls were loaded", async () => {
+      const computations = { vip: { type: 'audience', warehouses: { wh: {} } } };
+      const h = await Harness.create(dut, { computations });
+      await h.run({ computation: 'vip', id: 'r1', completedAt: '2026-11-22T10:00:00Z' }, [{ userId: 'u1' }, { userId: 'u2' }]);
+      await h.sync();
+      // u3 enters, and u2 leaves; the log is deleted (taken for a folder of debug logs) before a sync loads it.
+      await h.run({ computation: 'vip', id: 'r2', completedAt: '2026-11-23T10:00:00Z' }, [{ userId: 'u1' }, { userId: 'u3' }]);
+      rmSync(join(h.dir, '.stowage', 'log'), { recursive: true });
+      const record = await h.sync();
+      expect(record.status).toBe('Success');
+      expect(record.notices.join('\n')).toMatch(/this state's call log for warehouse "wh" and space "default" began anew \(.*log\/wh\/default deleted\), while engage_default's ledger loaded another one: the calls it held that no sync loaded are gone: the current state of every computation of space "default" was sent again/);
+      expect(await h.rows('users', ['id', 'vip'], ['id'])).toEqual([{ id: 'u1', vip: true }, { id: 'u2', vip: false }, { id: 'u3', vip: true }]);
+      // Once: the ledger now holds the new log's cursor.
+      expect(await h.sync()).toMatchObject({ status: 'Success', calls: 0, notices: [] });
+      await h.close();
+    });
+
     it('sends a computation connected to a warehouse later its current members first, then its changes', async () => {
       const h = await Harness.create(dut, { computations: { vip: { type: 'audience', warehouses: { wh: {} } } }, more: ['b'] });
       await h.run({ computation: 'vip', id: 'v1', completedAt: '2026-11-21T10:00:00Z' }, [{ userId: 'u1' }, { userId: 'u2' }]);
