@@ -2,7 +2,7 @@ import { rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import { DUCKDB_SPILL_FILES_SQL, engineThreads, HeldTooLongError, openDuckDBFile, openLoadDir, removeSpillLeftovers, writeLoadLines, type Column, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
+import { engineThreads, HeldTooLongError, openDuckDBFile, openLoadDir, removeSpillLeftoversOf, writeLoadLines, type Column, type Driver, type LoadFile, type Row, type SqlValue, type StageOptions } from '@stowage/core';
 import { shareInstance, type SharedInstance } from './shared-instances.js';
 import { csvEncoders, csvLines, csvRelation } from './csv-load.js';
 import { introspectAllPinnedColumns, introspectCatalog, introspectColumns, introspectPinnedColumns, introspectSchema, introspectViews, schemaExists } from './introspect.js';
@@ -46,7 +46,7 @@ async function createWaitingForLock(path: string, options: Record<string, string
       `${path} is not a DuckDB database: DuckDB opens an existing file named like a data file (.csv, .json, .parquet…) as a throw-away database in memory, where every row written is lost when it closes. Give the warehouse's \`path\` a DuckDB database file (such as warehouse.duckdb), new or made by Stowage`,
     );
   }
-  if (path !== ':memory:') await removeLeftSpills(instance);
+  if (path !== ':memory:' && path !== '') await removeLeftSpills(instance);
   return instance;
 }
 
@@ -54,19 +54,14 @@ async function createWaitingForLock(path: string, options: Record<string, string
  * The spill files a sync killed while past its memory limit left beside the file
  * (`warehouse.duckdb.tmp/`), which DuckDB itself removes only when a later instance spills and
  * closes. Not for a database in memory, whose temporary folder is `.tmp` in the working folder.
- * Best effort.
  */
 async function removeLeftSpills(instance: DuckDBInstance): Promise<void> {
+  const connection = await instance.connect().catch(() => undefined);
+  if (!connection) return;
   try {
-    const connection = await instance.connect();
-    try {
-      const [row] = (await connection.runAndReadAll(DUCKDB_SPILL_FILES_SQL)).getRowsJS();
-      removeSpillLeftovers(String(row?.[0] ?? ''), ((row?.[1] ?? []) as unknown[]).map(String));
-    } finally {
-      connection.closeSync();
-    }
-  } catch {
-    // A leftover only takes room: it never stops a sync.
+    await removeSpillLeftoversOf(async (sql) => (await connection.runAndReadAll(sql)).getRowsJS()[0]);
+  } finally {
+    connection.closeSync();
   }
 }
 

@@ -33,6 +33,6 @@ export { makeFolder } from './process/make-folder.js';
 export { fullDiskAdvice } from './process/full-disk.js';
 export { engineThreads } from './process/engine-threads.js';
 export { emptyFileAt, removeIfStillEmpty, type EmptyFile } from './process/empty-file.js';
-export { DUCKDB_SPILL_FILES_SQL, removeSpillLeftovers } from './process/spill-leftovers.js';
+export { DUCKDB_SPILL_FILES_SQL, removeSpillLeftovers, removeSpillLeftoversOf } from './process/spill-leftovers.js';
 export { duckdbLockHolder, openDuckDBFile, waitWhileHeld, HeldTooLongError, type WaitWhileHeldOptions } from './process/wait-while-held.js';
 export * from './load-files/index.js';

@@ -1,7 +1,7 @@
 import { realpathSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DuckDBInstance, listValue, type DuckDBConnection } from '@duckdb/node-api';
-import { DUCKDB_SPILL_FILES_SQL, engineThreads, failpoint, makeFolder, HeldTooLongError, kindChangedMessage, kindsOtherThan, openDuckDBFile, removeSpillLeftovers, STATE_FILE, type WaitWhileHeldOptions, StowageError, type ApplyOptions, type Change, type ChangeSink, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
+import { engineThreads, failpoint, makeFolder, HeldTooLongError, kindChangedMessage, kindsOtherThan, openDuckDBFile, removeSpillLeftoversOf, STATE_FILE, type WaitWhileHeldOptions, StowageError, type ApplyOptions, type Change, type ChangeSink, ComputationKind, ProfileStore, RunHeader, RunOutcome, RunProfile } from '@stowage/core';
 import { changesQuery, toChange, type ChangeRow, type RunOfChanges } from './changes.js';
 import { ContextStore } from './context-store.js';
 import { placedDiffQuery } from './diff.js';
@@ -615,7 +615,9 @@ async function stateFile(path: string, instance: DuckDBInstance, compactContexts
   try {
     const setup = await instance.connect();
     try {
-      await removeLeftSpills(setup);
+      // A process killed while the state spilled past its memory limit (a run of a million profiles
+      // spills as it stages them) left its spill files in `state.duckdb.tmp/`.
+      await removeSpillLeftoversOf(async (sql) => (await setup.runAndReadAll(sql)).getRowsJS()[0]);
       for (const sql of STATE_SCHEMA) await setup.run(sql);
       epoch = await stateEpoch(setup);
       contexts = await ContextStore.open(dirname(path), setup, compactContextsFrom);
@@ -641,20 +643,6 @@ async function stateFile(path: string, instance: DuckDBInstance, compactContexts
     },
   };
   return file;
-}
-
-/**
- * The spill files a process killed while its state was past its memory limit left beside the
- * file (`state.duckdb.tmp/`: a run of a million profiles spills as it stages them), which DuckDB
- * itself removes only when a later instance spills and closes. Best effort.
- */
-async function removeLeftSpills(db: DuckDBConnection): Promise<void> {
-  try {
-    const [row] = (await db.runAndReadAll(DUCKDB_SPILL_FILES_SQL)).getRowsJS();
-    removeSpillLeftovers(String(row?.[0] ?? ''), ((row?.[1] ?? []) as unknown[]).map(String));
-  } catch {
-    // A leftover only takes room: it never stops the state.
-  }
 }
 
 /** Opens the file, waiting while other processes hold it in turn: each lets go of it when its command ends. */

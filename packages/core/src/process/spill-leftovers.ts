@@ -49,3 +49,16 @@ export function removeSpillLeftovers(dir: string, inUse: readonly string[] = [])
   }
   return removed;
 }
+
+/**
+ * `removeSpillLeftovers` for the instance a connection is on, asked what it uses by `query`
+ * (the connection's `DUCKDB_SPILL_FILES_SQL`, its first row's values). Never throws.
+ */
+export async function removeSpillLeftoversOf(query: (sql: string) => Promise<unknown[] | undefined>): Promise<void> {
+  try {
+    const row = await query(DUCKDB_SPILL_FILES_SQL);
+    removeSpillLeftovers(String(row?.[0] ?? ''), ((row?.[1] ?? []) as unknown[]).map(String));
+  } catch {
+    // A leftover only takes room: it never stops a sync, a run or a check.
+  }
+}
