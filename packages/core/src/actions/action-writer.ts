@@ -125,6 +125,8 @@ function withContextText(properties: Record<string, unknown>): Record<string, un
   let out: Record<string, unknown> | undefined;
   for (const column of JSON_TEXT_COLUMNS) {
     const value = properties[column];
+    // A number or a boolean too (a direct caller's mapping of a journey's context): never a column of numbers.
+    if (typeof value === 'number' || typeof value === 'boolean') (out ??= { ...properties })[column] = exactJsonText(value);
     if (typeof value !== 'object' || value === null) continue;
     (out ??= { ...properties })[column] = value instanceof JsonText ? value.text : exactJsonText(value);
   }

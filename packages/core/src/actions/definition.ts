@@ -1,6 +1,6 @@
 import type { ActionWriter, ActionPayload, ActionWriteResult, PayloadResult } from './action-writer.js';
 import { actionsCore, defaultValues, IntegrationError } from './actions-core.js';
-import { jsonTextsAsJson } from './entity-context-json.js';
+import { ENTITY_CONTEXT, jsonTextsAsJson } from './entity-context-json.js';
 import { sendCustomEventFields } from './fields.js';
 import { PRESETS } from './presets.js';
 
@@ -24,9 +24,11 @@ export function bindActionWriter(settings: object, writer: ActionWriter): () => 
 }
 
 async function write(settings: object, mapped: ActionPayload[], open: (settings: never) => Promise<ActionSession>): Promise<ActionWriteResult> {
-  // The caller's mapping may be its own: its entity_context (and a journey's context and metadata)
-  // held to JSON text as an activation's is.
-  const payloads = mapped.map((payload) => jsonTextsAsJson(payload));
+  // The caller's mapping may be its own: its entity_context held to JSON text as an activation's
+  // is. Not a journey's context or metadata: which mapping made them is not known here, and the
+  // preset's JSON text of a number (`5`) would be encoded again as a string's; the writer holds
+  // an object, a number or a boolean there to its JSON text.
+  const payloads = mapped.map((payload) => jsonTextsAsJson(payload, [ENTITY_CONTEXT]));
   const writer = bound.get(settings);
   if (writer) return writer.write(payloads);
   const session = await open(settings as never);

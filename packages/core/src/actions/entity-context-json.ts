@@ -35,19 +35,20 @@ function asJsonText(value: unknown): string | undefined {
 }
 
 /**
- * Each of `JSON_TEXT_COLUMNS` holds one JSON text whatever an activation maps into it: a string
- * its own mapping gives is written as it is where it is built JSON (`isBuiltJson`), else as its
- * JSON (`c1` as `"c1"`); a number or a boolean as its JSON text (never a column of numbers); an
- * object or an array as its JSON by the writer; null leaves the column empty. Looked at only where
- * a mapping other than the presets' may have made the column (an activation's own, a direct
- * caller's of the definition): the presets' encode gives JSON text, and parsing it again would
- * cost a run.
+ * Each of `columns` (of `JSON_TEXT_COLUMNS`) holds one JSON text whatever an activation maps into
+ * it: a string its own mapping gives is written as it is where it is built JSON (`isBuiltJson`),
+ * else as its JSON (`c1` as `"c1"`); a number or a boolean as its JSON text (never a column of
+ * numbers); an object or an array as its JSON by the writer; null leaves the column empty. Only
+ * for the columns a mapping other than the presets' may have made (an activation's own, a direct
+ * caller's of the definition): the presets' encode gives JSON text, which parsing again would cost
+ * a run, and which this would encode again where it is a number's or a boolean's (a journey
+ * context of `5`, encoded `"5"`, stored as `"\"5\""`).
  */
-export function jsonTextsAsJson<P extends { properties?: unknown }>(payload: P): P {
+export function jsonTextsAsJson<P extends { properties?: unknown }>(payload: P, columns: readonly string[]): P {
   const properties = payload.properties as Record<string, unknown> | undefined;
   if (!properties) return payload;
   let out: Record<string, unknown> | undefined;
-  for (const column of JSON_TEXT_COLUMNS) {
+  for (const column of columns) {
     const text = asJsonText(properties[column]);
     if (text !== undefined) (out ??= { ...properties })[column] = text;
   }

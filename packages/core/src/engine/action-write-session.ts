@@ -332,7 +332,8 @@ export class ActionWriteSession {
     const map = this.compiled.get(activation.name) ?? ((event: ActionEvent) => withJsonTexts(event, actionsCore().transform(mapping as never, materializeEvent(event) as never)));
     const results: EventResult[] = new Array(events.length);
     const declared = Object.keys(mapping.properties as Record<string, unknown>);
-    const ownContext = JSON_TEXT_COLUMNS.some((column) => Object.hasOwn(activation.columns, column));
+    // Those the activation maps itself alone: the preset's are JSON text already (`jsonTextsAsJson`).
+    const ownJson = JSON_TEXT_COLUMNS.filter((column) => Object.hasOwn(activation.columns, column));
     const payloads: ActionPayload[] = [];
     const indices: number[] = [];
     // An event the mapping cannot make a payload of is kept whole in its table's schema.
@@ -353,7 +354,7 @@ export class ActionWriteSession {
         // long value, a @case operator mapping-kit checks only on a value): that event is refused,
         // as an invalid payload is, and the others are written.
         payload = withDeclaredColumns(removeEmptyValues(map(events[i]!), PAYLOAD_SCHEMA), declared);
-        if (ownContext) payload = jsonTextsAsJson(payload);
+        if (ownJson.length > 0) payload = jsonTextsAsJson(payload, ownJson);
       } catch (error) {
         payload = unmade(events[i]!, `the activation's mapping failed on it: ${refusalReason(error)}`) as unknown as Record<string, unknown>;
       }

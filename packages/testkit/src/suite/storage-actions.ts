@@ -361,6 +361,27 @@ export function storageActions(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it("keeps the presets' journey context as it was where the activation maps only another column itself", async () => {
+      // A journey context that is a number or a boolean: the preset's `@json` encode gives its
+      // JSON text ("5"), which was taken for a field's text and encoded again ("\\"5\\"") once the
+      // activation mapped journey_metadata itself.
+      const activations = {
+        preset: { computation: 'welcome', table: 'steps' },
+        own: { computation: 'welcome', table: 'steps_own', columns: { journey_metadata: { '@path': '$.properties.journey_metadata.epoch' } } },
+      };
+      const h = await Harness.create(dut, { computations, activations });
+      await h.run({ computation: 'welcome', id: 'r1', completedAt: at(2), kind: 'delta' }, [
+        { userId: 'u1', journeyContext: 5, journeyMetadata: { epoch: 3 } },
+        { userId: 'u2', journeyContext: true, journeyMetadata: { epoch: 4 } },
+      ]);
+      expect(await h.rows('steps', ['user_id', 'journey_context'], ['user_id'], 'wh', 'default')).toEqual([{ user_id: 'u1', journey_context: '5' }, { user_id: 'u2', journey_context: 'true' }]);
+      expect(await h.rows('steps_own', ['user_id', 'journey_context', 'journey_metadata'], ['user_id'], 'wh', 'default')).toEqual([
+        { user_id: 'u1', journey_context: '5', journey_metadata: '3' },
+        { user_id: 'u2', journey_context: 'true', journey_metadata: '4' },
+      ]);
+      await h.close();
+    });
+
     it("refuses an event its activation's mapping fails on, and writes the others, of every activation, then and later", async () => {
       // Fails on a long value only: liquidjs's memory limit, 13 doublings of the note.
       const doubled = `{% assign a = properties.data_graph_entity_context.note %}${'{% assign a = a | append: a %}'.repeat(13)}{{ a | size }}`;
