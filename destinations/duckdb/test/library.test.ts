@@ -601,6 +601,28 @@ describe('an activation removed from the configuration and added back', () => {
     await back.close();
   });
 
+  it('starts over though a flush wrote its queued rows after it was added back, before its first run', async () => {
+    // Its first rows stayed queued (its schema missing), so its marker was not held yet; the flush
+    // that wrote them once it was back marked it held anew, and forgot the runs it had missed.
+    const computations = { carts: { type: 'linked_audience' } };
+    const activations = { a: { computation: 'carts', table: 't', schema: 'archive' } };
+    const member = (id: string) => ({ userId: id, entityContext: { cart_id: `c_${id}` } });
+    const h = await Harness.create(dut, { computations, activations });
+    await h.run({ computation: 'carts', id: 'r1' }, [member('k1')]);
+    await h.close();
+    const removed = await Harness.create(dut, { computations, reuse: { dir: h.dir, settings: h.settings } });
+    await removed.run({ computation: 'carts', id: 'r2' }, [member('k1'), member('k2')]);
+    await removed.close();
+    const back = await Harness.create(dut, { computations, activations, reuse: { dir: h.dir, settings: h.settings } });
+    await back.execute('CREATE SCHEMA archive');
+    const [flush] = await back.stowage.flush('wh');
+    expect(flush!.record).toMatchObject({ status: 'Success', rows: { 'archive.t': 1 } });
+    const result = await back.run({ computation: 'carts', id: 'r3' }, [member('k1'), member('k2'), member('k3')]);
+    expect(result.notices.join('\n')).toContain('activation "a": it was not configured while run r2 of computation "carts" and any later ones were applied');
+    expect(await back.rows('t', ['user_id'], ['user_id'], 'wh', 'archive')).toEqual([{ user_id: 'k1' }, { user_id: 'k2' }, { user_id: 'k3' }]);
+    await back.close();
+  });
+
   it('of a journey step says which run it missed, whose entries its table lacks', async () => {
     const computations = { welcome: { type: 'journey_step' } };
     const activations = { j: { computation: 'welcome', table: 'steps' } };

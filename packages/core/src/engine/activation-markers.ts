@@ -83,7 +83,8 @@ export class ActivationMarkers {
   held(space: SpaceConfig, activation: ActivationConfig | undefined): void {
     if (!activation) return;
     const mark = this.read(space.name, activation);
-    if (mark.begun && !mark.held) this.write(space.name, activation, { held: true });
+    // The runs it missed stay noted: a flush of its queued rows is no start over with its members.
+    if (mark.begun && !mark.held) this.write(space.name, activation, { held: true, ...missedOf(mark) });
   }
 
   /**
@@ -96,7 +97,7 @@ export class ActivationMarkers {
       const activation = Object.hasOwn(space.activations, name) ? space.activations[name] : undefined;
       if (!activation) continue;
       const mark = this.read(space.name, activation);
-      if (mark.held && !mark.madeAgain) this.write(space.name, activation, { held: true, lost: true });
+      if (mark.held && !mark.madeAgain) this.write(space.name, activation, { held: true, lost: true, ...missedOf(mark) });
     }
   }
 
@@ -104,12 +105,15 @@ export class ActivationMarkers {
     return join(this.stateDir, 'activated', space, activation);
   }
 
-  private write(space: string, activation: ActivationConfig, flags: { held?: true; lost?: true }): void {
+  private write(space: string, activation: ActivationConfig, flags: { held?: true; lost?: true; missed?: string }): void {
     const path = this.path(space, activation.name);
     makeFolder(join(path, '..'));
     writeFileSync(path, JSON.stringify({ ...targetOf(activation), ...flags, at: new Date().toISOString() }));
   }
 }
+
+/** The run a marker says its activation missed, to be written again with it (`start` alone forgets it). */
+const missedOf = (mark: ActivationMark): { missed?: string } => (mark.missed === undefined ? {} : { missed: mark.missed });
 
 /** What `readMarker` gives for a marker written before markers named their computation. */
 const LEGACY_MARKER = '\u0000legacy';
