@@ -238,6 +238,17 @@ describe('EmbeddedProfileStore', () => {
     await store.close();
   });
 
+  // The same profiles sent as a delta under a snapshot's id were told "as many profiles, but not
+  // the same": the profiles were the same, the kind was not.
+  it('says a run sent again under its id as another kind differs by its kind, not by its profiles', async () => {
+    const store = await open();
+    await apply(store, 'audience', { id: 'r1' }, [profile('a'), profile('b')]);
+    await expect(apply(store, 'audience', { id: 'r1', kind: 'delta' }, [profile('a'), profile('b')])).rejects.toThrow(
+      /^run r1 of s\/c was applied at \S+, and what is sent now under its id is another run \(the run applied was a snapshot, this one a delta\): a run id names one run's content/,
+    );
+    await store.close();
+  });
+
   it("refuses a library caller's profile of the wrong shape with a RunFormatError naming the field, applying nothing", async () => {
     const store = await open();
     const cyclic = () => {
@@ -313,7 +324,8 @@ describe('EmbeddedProfileStore', () => {
     await expect(run([cart('a', [{ id: 'e1', context: { sku: 1 } }]), cart('b')])).rejects.toThrow(refusal);
     await expect(run([cart('a', entities), cart('b'), cart('c')])).rejects.toThrow(refusal);
     await expect(run([cart('a', entities), profile('b', { entityContext: { cart_id: 'other' } })])).rejects.toThrow(refusal);
-    await expect(run([cart('a', entities), cart('b')], 'delta')).rejects.toThrow(refusal);
+    // The same profiles as a delta: told by its kind.
+    await expect(run([cart('a', entities), cart('b')], 'delta')).rejects.toThrow('another run (the interrupted attempt was a snapshot, this one a delta)');
     // The same profiles, in another order, a profile's entities too, and with the repeat left out: the same run.
     expect(await run([cart('b'), cart('a', [...entities].reverse())])).toMatchObject({ applied: true, profiles: 2 });
     await store.close();

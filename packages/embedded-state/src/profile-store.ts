@@ -8,7 +8,7 @@ import { placedDiffQuery } from './diff.js';
 import { ENTITY_CHANGES, entityDiffQuery } from './entity-diff.js';
 import { STATE_SCHEMA } from './schema.js';
 import { stateEpoch } from './state-epoch.js';
-import { compareContent, markedProfiles, runContentMark } from './run-content.js';
+import { compareContent, markedKind, markedProfiles, runContentMark } from './run-content.js';
 import { rowObjects } from './row-objects.js';
 import { contextHash, stageRun } from './staging.js';
 import { TextFile } from './text-file.js';
@@ -658,19 +658,28 @@ function createWaitingForLock(path: string, wait: WaitWhileHeldOptions): Promise
 const WAITING_DIR = 'waiting';
 
 /**
+ * How the run sent now differs from `earlier` (`the run applied`, `the interrupted attempt`), as
+ * their marks tell: by its kind first, since the same profiles sent as a delta under a snapshot's
+ * id were said to be other profiles ("as many profiles, but not the same").
+ */
+function howOther(who: string, earlier: string, now: string): string {
+  const [earlierKind, nowKind] = [markedKind(earlier), markedKind(now)];
+  if (earlierKind !== nowKind) return `${who} was a ${earlierKind}, this one a ${nowKind}`;
+  return markedProfiles(earlier) === markedProfiles(now) ? `${who} held as many profiles, ${markedProfiles(now)}, but not the same` : `${who} held ${markedProfiles(earlier)} profiles, this one ${markedProfiles(now)}`;
+}
+
+/** Another run's content sent under the id of a run applied before. */
+function appliedOtherMessage(header: RunHeader, appliedAt: string, earlier: string, now: string): string {
+  const run = `run ${header.id} of ${header.space}/${header.computation}`;
+  return `${run} was applied at ${appliedAt}, and what is sent now under its id is another run (${howOther('the run applied', earlier, now)}): a run id names one run's content. Send this run under an id of its own; nothing of it was applied`;
+}
+
+/**
  * A run sent again under the id of an attempt that handed changes on, with other content: its
  * changes would have other message ids, and the attempt's would stay in the warehouses against
  * the state for good (entered rows no exit ever follows).
  */
-/** Another run's content sent under the id of a run applied before. */
-function appliedOtherMessage(header: RunHeader, appliedAt: string, earlier: string, now: string): string {
-  const run = `run ${header.id} of ${header.space}/${header.computation}`;
-  const counts = markedProfiles(earlier) === markedProfiles(now) ? `as many profiles, ${markedProfiles(now)}, but not the same` : `${markedProfiles(earlier)} profiles, this one ${markedProfiles(now)}`;
-  return `${run} was applied at ${appliedAt}, and what is sent now under its id is another run (the run applied held ${counts}): a run id names one run's content. Send this run under an id of its own; nothing of it was applied`;
-}
-
 function otherContentMessage(header: RunHeader, earlier: string, now: string): string {
   const run = `run ${header.id} of ${header.space}/${header.computation}`;
-  const counts = markedProfiles(earlier) === markedProfiles(now) ? `as many profiles, ${markedProfiles(now)}, but not the same` : `${markedProfiles(earlier)} profiles, this one ${markedProfiles(now)}`;
-  return `${run} was interrupted after handing changes on (to the Classic log, or to activations' tables), and what is sent now under its id is another run (the interrupted attempt held ${counts}): a run id names one run's content. Send the run as it was then (\`stowage run <file>\`; nothing loads twice). If it cannot be sent again, give this run another id and apply it with --abandon-interrupted (the library's abandonInterrupted): the interrupted attempt's changes then stay in the warehouses as they are; nothing of ${run} was applied`;
+  return `${run} was interrupted after handing changes on (to the Classic log, or to activations' tables), and what is sent now under its id is another run (${howOther('the interrupted attempt', earlier, now)}): a run id names one run's content. Send the run as it was then (\`stowage run <file>\`; nothing loads twice). If it cannot be sent again, give this run another id and apply it with --abandon-interrupted (the library's abandonInterrupted): the interrupted attempt's changes then stay in the warehouses as they are; nothing of ${run} was applied`;
 }

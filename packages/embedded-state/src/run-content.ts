@@ -29,6 +29,9 @@ export async function runContentMark(db: DuckDBConnection, kind: RunHeader['kind
   return [String(version), kind, String(n), String(sum)].join('|');
 }
 
+/** The kind of run a mark was made of (`snapshot`, `delta`). */
+export const markedKind = (mark: string) => mark.split('|')[1];
+
 /** How many profiles a mark counts. */
 export const markedProfiles = (mark: string) => Number(mark.split('|')[2]);
 
