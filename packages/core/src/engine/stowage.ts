@@ -1510,8 +1510,9 @@ export class Stowage {
     const family = classicStream(warehouse, space, undefined);
     const others = [...(await writer.ledgerLastSyncs(schema))].filter(([other]) => other !== stream && (other === family || other.startsWith(`${family}/`)));
     if (others.length === 0) return false;
-    const ours = new Set(this.history.list().map((r) => r.id));
-    return others.some(([, syncId]) => ours.has(syncId));
+    // Every generation of the history, newest first, as far as needed: the space's last sync may be older than the recent ones.
+    const syncIds = new Set(others.map(([, syncId]) => syncId));
+    return this.history.latest(1, (r) => syncIds.has(r.id)).length > 0;
   }
 
   /**
