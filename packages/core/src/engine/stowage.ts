@@ -1260,13 +1260,15 @@ export class Stowage {
     { stateSentAgain = false } = {},
   ): Promise<{ schema: string; notice: string } | undefined> {
     const schema = `${warehouse.schemaPrefix}${space}`;
-    // Traits' types as their runs' configuration declared them too: this one may be older (a `serve` started before the trait was configured).
-    const computations = this.valueTypes.withRecorded(space, Object.values(this.config.spaces[space]!.computations));
-    const batcher = new ClassicBatcher(destination.dialect.identifiers, warehouse, computations, destination.dialect.keyForComparison?.bind(destination.dialect));
     const log = this.log(warehouse.name, space);
     const stream = classicStream(warehouse.name, space, log.id);
     // Not in the middle of an append: one that fails takes its lines back.
     let stop = await log.settledEnd();
+    // Traits' types as their runs' configuration declared them too: this one may be older (a
+    // `serve` started before the trait was configured). Read after the log's end: a run records
+    // its trait's type before it logs a call, so every call read here has its type recorded.
+    const computations = this.valueTypes.withRecorded(space, Object.values(this.config.spaces[space]!.computations));
+    const batcher = new ClassicBatcher(destination.dialect.identifiers, warehouse, computations, destination.dialect.keyForComparison?.bind(destination.dialect));
     let rows = 0;
     const busy = new BusyRetries(this.options.busyDelaysMs);
     const refresh = async () => {
