@@ -16,7 +16,7 @@ const refuse = (value: unknown, type: LogicalType): CastResult => ({
 });
 
 /** Digits of an integer too long for a double to hold exactly: sent as a JSON number, such an integer is read as them (`parseJsonExactly`). */
-const LONG_INTEGER = /^-?\d{16,}$/;
+const LONG_INTEGER = /^-?[1-9]\d{15,}$/;
 
 function describe(value: unknown): string {
   // Told as the integer it is, however it was sent: "the string" named a number the call sent as one.

@@ -90,6 +90,8 @@ describe('castTo', () => {
     expect(castTo(big.m, 'double')).toEqual({ ok: false, reason: 'the integer 9007199254740993 is an integer a double column cannot hold exactly (it would be stored as 9007199254740992)' });
     expect(castTo('-12345678901234567890123', 'bigint')).toMatchObject({ reason: 'the integer -12345678901234567890123 cannot be stored without loss in a bigint column' });
     expect(castTo('x12345678901234567890123', 'bigint')).toMatchObject({ reason: 'the string "x12345678901234567890123" cannot be stored without loss in a bigint column' });
+    // Leading zeros: text, not an integer sent as a number.
+    expect(castTo('00012345678901234567890', 'double')).toMatchObject({ ok: false, reason: expect.stringMatching(/^the string "00012345678901234567890"/) });
   });
 
   it('stores an integer past 2^53 in an integer column as its exact digits, never through a double', () => {
