@@ -146,3 +146,28 @@ it('serve stops as on SIGTERM when its terminal hangs up (SIGHUP): the work unde
   expect(await new Promise((resolve) => child.on('close', resolve))).toBe(0);
   expect(out).toMatch(/SIGHUP: stopping/);
 }, 60_000);
+
+// A second serve of one state folder (a unit file and a terminal) synced on the same schedules:
+// each of its syncs was refused as under way in the first, a Failure in the history every time.
+it('serve refuses to start where another serve serves the state folder, saying which, and starts once it is gone', async () => {
+  const dir = project({ warehouses: { wh: { type: 'duckdb', settings: { path: 'wh.duckdb' } } } });
+  const first = spawn(process.execPath, [BIN, 'serve'], { cwd: dir });
+  let out = '';
+  first.stdout.on('data', (d) => (out += d));
+  for (let i = 0; i < 100 && !/next sync of wh/.test(out); i++) await sleep(100);
+  const second = await stowage(['serve'], { cwd: dir, killAfterMs: 20_000 });
+  expect(second.code).toBe(1);
+  expect(second.stderr).toContain(`another \`stowage serve\` (process ${first.pid}) serves the state folder ${join(dir, '.stowage')}`);
+  expect(second.stderr).toContain(`(lock file ${join(dir, '.stowage', 'locks', 'serve.lock')})`);
+  expect(second.stderr).toContain('Stop it before starting this one');
+  first.kill('SIGTERM');
+  expect(await new Promise((resolve) => first.on('close', resolve))).toBe(0);
+  // Let go of as the first ended: a serve starts again.
+  const again = spawn(process.execPath, [BIN, 'serve'], { cwd: dir });
+  let third = '';
+  again.stdout.on('data', (d) => (third += d));
+  for (let i = 0; i < 100 && !/schedule "0 \* \* \* \*"/.test(third); i++) await sleep(100);
+  again.kill('SIGTERM');
+  expect(await new Promise((resolve) => again.on('close', resolve))).toBe(0);
+  expect(third).toContain('warehouse wh: schedule');
+});

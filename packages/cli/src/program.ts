@@ -7,7 +7,7 @@ import { printRefused } from './commands/refused.js';
 import { claim } from './commands/claim.js';
 import { rebuildKeys } from './commands/rebuild-keys.js';
 import { ingest } from './commands/ingest.js';
-import { DEFAULT_RETRY_AFTER_SECONDS, serve } from './commands/serve.js';
+import { DEFAULT_RETRY_AFTER_SECONDS, serve, servingAlone } from './commands/serve.js';
 import { syncNow } from './commands/sync.js';
 import { demo } from './demo/demo.js';
 import { openStowage, stateDirs } from './open.js';
@@ -112,8 +112,11 @@ export function program(): Command {
     .addOption(configOption())
     .action(async (opts) => {
       const stowage = openStowage(opts.config, { quiet: opts.quiet === true });
-      await serve(stowage, { retryAfterSeconds: opts.retryAfter });
-      await stowage.close();
+      try {
+        await servingAlone(stowage, () => serve(stowage, { retryAfterSeconds: opts.retryAfter }));
+      } finally {
+        await stowage.close();
+      }
     });
 
   cli.command('history')

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Cron } from 'croner';
-import type { Stowage } from '@stowage/core';
+import { makeFolder, StowageError, withFileLock, type Stowage } from '@stowage/core';
 import { printNotices, summarize } from './sync.js';
 import { QueueRetries } from './queue-retries.js';
 import { strandedNotices } from './run.js';
@@ -10,6 +12,38 @@ export interface ServeOptions {
 }
 
 export const DEFAULT_RETRY_AFTER_SECONDS = 60;
+
+/**
+ * Runs `work` (a serve) as the only `stowage serve` of the state folder: a second one, started by
+ * mistake (a unit file and a terminal), refused at once, saying which process serves it. Two
+ * would each sync on the schedules, the second's syncs refused as under way in the first, each a
+ * Failure in the history, and each retry the queues.
+ */
+export async function servingAlone(stowage: Pick<Stowage, 'config'>, work: () => Promise<void>): Promise<void> {
+  const lock = join(stowage.config.stateDir, 'locks', 'serve.lock');
+  // A new project's state folder is made by its first command.
+  makeFolder(join(stowage.config.stateDir, 'locks'));
+  try {
+    await withFileLock(lock, `\`stowage serve\` of the state folder ${stowage.config.stateDir}`, work, 0);
+  } catch (error) {
+    // Not the serve's own failure: the lock was not taken.
+    if (!(error instanceof StowageError) || !error.message.includes(`(lock file ${lock})`)) throw error;
+    const owner = lockOwner(lock);
+    throw new StowageError(
+      `another \`stowage serve\`${owner ? ` (process ${owner})` : ''} serves the state folder ${stowage.config.stateDir} (lock file ${lock}): two would each sync on the schedules, and retry the queues. Stop it before starting this one, or remove the lock file if that process is gone.`,
+      { cause: error },
+    );
+  }
+}
+
+/** The pid a lock file names, if it can be read. */
+function lockOwner(lock: string): string | undefined {
+  try {
+    return readFileSync(lock, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** How often the Storage Actions queues are looked at (a few file reads each, no warehouse), at most. */
 const QUEUE_LOOK_MS = 5_000;
