@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ActivationConfig, SpaceConfig } from '../config/config.js';
-import { makeFolder } from '../process/make-folder.js';
+import { isReplacement, replaceFile } from '../process/replace-file.js';
 
 /**
  * What an activation's marker (`<stateDir>/activated/<space>/<activation>`) says of it, for the
@@ -58,6 +58,7 @@ export class ActivationMarkers {
       return;
     }
     for (const name of names) {
+      if (isReplacement(name)) continue;
       const configured = Object.hasOwn(space.activations, name) ? space.activations[name] : undefined;
       if (configured?.computation === computation) continue;
       const path = join(dir, name);
@@ -65,7 +66,7 @@ export class ActivationMarkers {
       // A marker of an earlier version names no computation: whose runs it misses is not known.
       if (started === undefined || started === LEGACY_MARKER || started.computation !== computation || started.missed !== undefined) continue;
       const { held, lost, ...target } = started;
-      writeFileSync(path, JSON.stringify({ ...target, ...(held ? { held } : {}), ...(lost ? { lost } : {}), missed: runId, at: new Date().toISOString() }));
+      replaceFile(path, JSON.stringify({ ...target, ...(held ? { held } : {}), ...(lost ? { lost } : {}), missed: runId, at: new Date().toISOString() }));
     }
   }
 
@@ -106,9 +107,7 @@ export class ActivationMarkers {
   }
 
   private write(space: string, activation: ActivationConfig, flags: { held?: true; lost?: true; missed?: string }): void {
-    const path = this.path(space, activation.name);
-    makeFolder(join(path, '..'));
-    writeFileSync(path, JSON.stringify({ ...targetOf(activation), ...flags, at: new Date().toISOString() }));
+    replaceFile(this.path(space, activation.name), JSON.stringify({ ...targetOf(activation), ...flags, at: new Date().toISOString() }));
   }
 }
 

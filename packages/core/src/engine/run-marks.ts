@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { makeFolder } from '../process/make-folder.js';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { replaceFile } from '../process/replace-file.js';
 
 /** Computation key → the id of a run of it. */
 export type RunsByComputation = Record<string, string>;
@@ -120,8 +120,5 @@ function read(path: string): Record<string, Mark> | undefined {
 }
 
 function write(path: string, runs: Record<string, Mark>): void {
-  makeFolder(dirname(path));
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(runs));
-  renameSync(tmp, path);
+  replaceFile(path, JSON.stringify(runs));
 }

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ComputationConfig } from '../config/config.js';
-import { makeFolder } from '../process/make-folder.js';
+import { replaceFile } from '../process/replace-file.js';
 
 type ValueType = NonNullable<ComputationConfig['valueType']>;
 
@@ -64,8 +64,5 @@ function read(path: string): Record<string, ValueType> {
 }
 
 function write(path: string, types: Record<string, ValueType>): void {
-  makeFolder(dirname(path));
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(types));
-  renameSync(tmp, path);
+  replaceFile(path, JSON.stringify(types));
 }
