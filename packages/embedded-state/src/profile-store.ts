@@ -458,6 +458,20 @@ export class EmbeddedProfileStore implements ProfileStore {
     return turn;
   }
 
+  /** In turn with runs, as `applied`. Compared as moments: a time is written one way by the header, but read as one. */
+  runsCompletedAt(space: string, computation: string, at: string): Promise<Array<{ run: string; appliedAt: string }>> {
+    const turn = this.file.turn.then(async () => {
+      const reader = await this.db.runAndReadAll('SELECT run_id, completed_at, applied_at FROM runs WHERE space = $1 AND computation = $2', [space, computation]);
+      const moment = Date.parse(at);
+      return reader
+        .getRowsJS()
+        .filter((row) => Date.parse(String(row[1])) === moment)
+        .map((row) => ({ run: String(row[0]), appliedAt: String(row[2]) }));
+    });
+    this.file.turn = turn.catch(() => undefined);
+    return turn;
+  }
+
   /** Classic Storage carries audiences and traits only, so linked audiences and journey steps are left out. */
   async currentState(space: string, emit: (changes: Change[]) => Promise<void>): Promise<number> {
     return this.streamChanges(`${CLASSIC_STATE} ORDER BY m.computation, m.profile_id`, [space], space, emit);

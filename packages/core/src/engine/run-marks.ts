@@ -12,6 +12,12 @@ export type RunsByComputation = Record<string, string>;
  */
 type Mark = string | { run: string; epoch?: string; at?: string };
 
+/** The last run of a computation a warehouse received, and its completion time (`RunMarks.receivedUpTo`). */
+export interface ReceivedRun {
+  run: string;
+  at: string;
+}
+
 /** A latest run applied, with the epoch of the state that applied it and its completion time where they were kept. */
 export interface LatestRun {
   computation: string;
@@ -86,9 +92,9 @@ export class RunMarks {
    * The completion time of the latest run of each computation the warehouse has received, where
    * it was kept: its changes up to then, and the state's before them, reached the warehouse.
    */
-  receivedUpTo(warehouse: string, space: string): RunsByComputation {
+  receivedUpTo(warehouse: string, space: string): Record<string, ReceivedRun> {
     const marks = read(this.sentPath(warehouse, space)) ?? {};
-    return Object.fromEntries(Object.entries(marks).flatMap(([c, mark]) => (typeof mark === 'object' && mark.at !== undefined ? [[c, mark.at]] : [])));
+    return Object.fromEntries(Object.entries(marks).flatMap(([c, mark]) => (typeof mark === 'object' && mark.at !== undefined ? [[c, { run: mark.run, at: mark.at }]] : [])));
   }
 
   /** The file of a space whose runs were marked as applied, of any space: a state folder that has applied runs. */

@@ -36,7 +36,7 @@ import { failedTable } from '../writer/failed-table.js';
 import { eventTablesCut } from '../classic/event-tables-cut.js';
 import { ClassicBatcher } from './classic-batch.js';
 import { ActivationMarkers } from './activation-markers.js';
-import { RunMarks, type RunsByComputation } from './run-marks.js';
+import { RunMarks, type ReceivedRun, type RunsByComputation } from './run-marks.js';
 import { RunValueTypes } from './value-types.js';
 import { prefetch } from './prefetch.js';
 import { BatchesApplied } from './batches-applied.js';
@@ -808,11 +808,11 @@ export class Stowage {
   }
 
   /**
-   * `eventsUpTo`: per computation, the completion time of the last run whose changes the warehouse
-   * received; the state's changes up to then are sent without their track calls (identify calls
-   * load once, by message id, into the one `identifies`).
+   * `eventsUpTo`: per computation, the last run whose changes the warehouse received, with its
+   * completion time; the state's changes up to it are sent without their track calls (identify
+   * calls load once, by message id, into the one `identifies`).
    */
-  private async logCurrentState(warehouse: WarehouseConfig, spaceName: string, only?: ReadonlySet<string>, eventsUpTo: RunsByComputation = {}): Promise<number> {
+  private async logCurrentState(warehouse: WarehouseConfig, spaceName: string, only?: ReadonlySet<string>, eventsUpTo: Readonly<Record<string, ReceivedRun>> = {}): Promise<number> {
     const space = this.config.spaces[spaceName]!;
     const store = await this.profileStore();
     const behind = await this.stateBehindMarks(store, spaceName);
@@ -833,6 +833,7 @@ export class Stowage {
     const byColumn = new Map<string, number>();
     for (const key of classicKeys) byColumn.set(snakeCase(key), (byColumn.get(snakeCase(key)) ?? 0) + 1);
     const sharesColumn = new Set(classicKeys.filter((key) => !Object.hasOwn(space.computations[key]!.warehouses, warehouse.name) && byColumn.get(snakeCase(key))! > 1));
+    const received = await this.receivedBy(store, spaceName, eventsUpTo);
     const log = this.log(warehouse.name, spaceName);
     let logged = 0;
     await store.currentState(spaceName, async (changes: Change[]) => {
@@ -844,14 +845,36 @@ export class Stowage {
         if (!computation || (computation.type !== 'audience' && computation.type !== 'trait') || sharesColumn.has(computation.key)) return [];
         // Own keys only: a warehouse named `constructor` is connected to no computation by it.
         const settings = (Object.hasOwn(computation.warehouses, warehouse.name) ? computation.warehouses[warehouse.name] : undefined) ?? { ...CLASSIC_DEFAULTS, track: false };
-        const upTo = eventsUpTo[change.computation];
-        const received = upTo !== undefined && Date.parse(change.at) <= Date.parse(upTo);
-        return callsFromChange(change, computation, received ? { ...settings, track: false } : settings, space.id, receivedAt);
+        return callsFromChange(change, computation, received(change) ? { ...settings, track: false } : settings, space.id, receivedAt);
       });
       await log.append(calls);
       logged += calls.length;
     });
     return logged;
+  }
+
+  /**
+   * Whether a change of the current state reached the warehouse with its run (`eventsUpTo`): one
+   * of a run that completed before the last run it received did; one of that moment, only if its
+   * run was applied no later than that one. Told by time alone, a run it missed that completed at
+   * the same moment (runs stamped to the second) was taken for received, and its entries and exits
+   * never reached its event tables. Where the state does not hold the run received (a state begun
+   * anew), a change of that moment is taken for received, as before.
+   */
+  private async receivedBy(store: ProfileStore, spaceName: string, eventsUpTo: Readonly<Record<string, ReceivedRun>>): Promise<(change: Change) => boolean> {
+    const ofTheMoment = new Map<string, ReadonlySet<string> | undefined>();
+    for (const [computation, last] of Object.entries(eventsUpTo)) {
+      const runs = await store.runsCompletedAt(spaceName, computation, last.at);
+      const lastApplied = runs.find((r) => r.run === last.run)?.appliedAt;
+      ofTheMoment.set(computation, lastApplied === undefined ? undefined : new Set(runs.filter((r) => r.appliedAt <= lastApplied).map((r) => r.run)));
+    }
+    return (change) => {
+      const last = eventsUpTo[change.computation];
+      if (last === undefined) return false;
+      const [at, upTo] = [Date.parse(change.at), Date.parse(last.at)];
+      if (at !== upTo) return at < upTo;
+      return ofTheMoment.get(change.computation)?.has(change.runId) ?? true;
+    };
   }
 
   /**

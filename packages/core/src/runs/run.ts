@@ -212,5 +212,10 @@ export interface ProfileStore {
    * message ids the warehouses hold.
    */
   applied(space: string, runs: Readonly<Record<string, string>>): Promise<Record<string, boolean>>;
+  /**
+   * The runs of a computation the state applied that completed at the moment `at` names, each with
+   * when it was applied (ISO-8601): of two runs of one moment, which came first.
+   */
+  runsCompletedAt(space: string, computation: string, at: string): Promise<Array<{ run: string; appliedAt: string }>>;
   close(): Promise<void>;
 }

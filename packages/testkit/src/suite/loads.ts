@@ -434,6 +434,30 @@ export function loads(dut: DestinationUnderTest): void {
       await later.close();
     });
 
+    // Whether a change had reached the warehouse was told by its run's completion time alone: a run
+    // it missed that completed at the same moment as the last it received (runs stamped to the
+    // second, two deltas in one) was taken for received, and its entries and exits never reached
+    // `tracks` or the event tables, without a word.
+    it('sends a warehouse connected again the track calls of a run it missed that completed at the same moment as the last it received', async () => {
+      const at = '2026-11-21T10:00:00.000Z';
+      const both = { vip: { type: 'audience', warehouses: { wh: {}, b: {} } } };
+      const h = await Harness.create(dut, { computations: both, more: ['b'] });
+      await h.run({ computation: 'vip', id: 'v1', completedAt: at }, [{ userId: 'u1' }]);
+      await h.sync('b');
+      await h.close();
+      const apart = await Harness.create(dut, { computations: { vip: { type: 'audience', warehouses: { wh: {} } } }, reuse: { dir: h.dir, settings: h.settings }, more: ['b'] });
+      await apart.run({ computation: 'vip', id: 'v2', completedAt: at }, [{ userId: 'u2' }]);
+      await apart.close();
+      const again = await Harness.create(dut, { computations: both, reuse: { dir: h.dir, settings: h.settings }, more: ['b'] });
+      await again.sync('b');
+      expect(await again.rows('audience_entered', ['user_id'], ['user_id'], 'b')).toEqual([{ user_id: 'u1' }, { user_id: 'u2' }]);
+      expect(await again.rows('audience_exited', ['user_id'], ['user_id'], 'b')).toEqual([{ user_id: 'u1' }]);
+      expect(await again.rows('users', ['id', 'vip'], ['id'], 'b')).toEqual([{ id: 'u1', vip: false }, { id: 'u2', vip: true }]);
+      // v1's entry, received before, is not sent again.
+      expect((await again.sync('b')).calls).toBe(0);
+      await again.close();
+    });
+
     it("sends a computation connected later to a warehouse that was backfilled without it its track calls too", async () => {
       const h = await Harness.create(dut, { computations: { vip: { type: 'audience', warehouses: { wh: {} } } } });
       await h.run({ computation: 'vip', id: 'v1', completedAt: '2026-11-21T10:00:00Z' }, [{ userId: 'u1' }, { userId: 'u2' }]);
