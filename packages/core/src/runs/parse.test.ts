@@ -76,4 +76,9 @@ describe('parseRunHeader', () => {
     // Another machine's clock, or a local time east of UTC written without its zone, is no mistake.
     expect(parseRunHeader({ space: 's', computation: 'c', id: 'r', completedAt: at(14 * 3_600_000) })).toMatchObject({ id: 'r' });
   });
+
+  it('refuses a null kind, which was read as a snapshot and exited every member the run did not list', () => {
+    expect(() => parseRunHeader({ space: 's', computation: 'c', id: 'r', kind: null })).toThrow('kind must be "snapshot" or "delta", not null (leave it out for a snapshot)');
+    expect(parseRunHeader({ space: 's', computation: 'c', id: 'r' })).toMatchObject({ kind: 'snapshot' });
+  });
 });

@@ -99,8 +99,11 @@ export function parseRunHeader(input: unknown, { profiles = false } = {}): RunHe
   if (hasControlCharacter(input.id as string)) throw new RunFormatError(`the run id ${quotedText(input.id as string)} holds a control character, which every command prints as it is; a run id is printable text`);
   const badId = idTextProblem('the run id', input.id as string);
   if (badId) throw new RunFormatError(badId);
-  const kind = input.kind ?? 'snapshot';
-  if (kind !== 'snapshot' && kind !== 'delta') throw new RunFormatError(`kind must be "snapshot" or "delta", not ${JSON.stringify(kind)}`);
+  // Left out, a run is a snapshot; a null is refused, as a null completedAt or op is: taken for a
+  // snapshot, a run its producer meant as a delta (a null written for "not set") exited every
+  // member it did not list.
+  const kind = input.kind === undefined ? 'snapshot' : input.kind;
+  if (kind !== 'snapshot' && kind !== 'delta') throw new RunFormatError(`kind must be "snapshot" or "delta", not ${JSON.stringify(kind)}${kind === null ? ' (leave it out for a snapshot)' : ''}`);
   const completedAt = input.completedAt === undefined ? new Date().toISOString() : typeof input.completedAt === 'string' ? parseTimestamp(input.completedAt) : undefined;
   if (!completedAt) {
     // A Date would be quoted as its ISO text, which reads as the very thing asked for.
