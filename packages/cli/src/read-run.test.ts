@@ -123,6 +123,12 @@ describe('a run file that is a pipe', () => {
   });
 });
 
+describe('a run file given as `-`', () => {
+  it('is refused as standard input, which a run is not read from, not as a file missing', () => {
+    expect(() => readRun('-')).toThrow('a run is not read from standard input (`-`): it is read from a file, more than once (its first line, then its profiles); save it to a file first');
+  });
+});
+
 describe('an NDJSON run with a line past what a string holds', () => {
   it('is refused naming the line, not with the bare error of the decode', async () => {
     // 0x1fffffe8 characters is V8's longest string: a line of ASCII one byte longer cannot be decoded.

@@ -48,6 +48,8 @@ function firstLine(path: string): string {
  * would read as an exit), with the line to fix.
  */
 export function readRun(path: string): { header: RunHeader; profiles: AsyncIterable<RunProfile[]> } {
+  // `ingest -` reads standard input; a run cannot (read more than once), and "-: no such file" told nothing of why.
+  if (path === '-') throw new UsageError('a run is not read from standard input (`-`): it is read from a file, more than once (its first line, then its profiles); save it to a file first, and apply it once it is whole');
   const problem = fileProblem(path);
   if (problem) throw new UsageError(problem);
   const first = firstLine(path);
