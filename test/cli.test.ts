@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { BIN, project, stowage, tempDir } from './support/cli.js';
@@ -458,11 +459,15 @@ describe('the stowage command', () => {
   it('says plainly when a file to read is missing, a folder, or an empty run', async () => {
     const dir = project();
     writeFileSync(join(dir, 'empty.ndjson'), '');
+    // An export left compressed: its bytes were told as text that is not UTF-8, line by line.
+    writeFileSync(join(dir, 'calls.ndjson.gz'), gzipSync('{"type":"identify","userId":"u1"}\n'));
     for (const [args, message] of [
       [['run', 'nofile.json'], 'nofile.json: no such file'],
       [['run', '.'], '. is a folder, not a file'],
       [['run', 'empty.ndjson'], 'empty.ndjson is empty'],
       [['ingest', 'nofile.ndjson', '-s', 'shop'], 'nofile.ndjson: no such file'],
+      [['ingest', 'calls.ndjson.gz', '-s', 'shop'], 'calls.ndjson.gz is gzip-compressed, not text: decompress it first (`gunzip -k calls.ndjson.gz`)'],
+      [['run', 'calls.ndjson.gz'], 'calls.ndjson.gz is gzip-compressed'],
       // Both mistakes at once.
       [['ingest', 'nofile.ndjson', '-s', 'nospace'], 'nofile.ndjson: no such file; Unknown space "nospace"; configured: shop'],
       [['ingest', 'empty.ndjson', '-s', 'constructor'], 'Unknown space "constructor"; configured: shop'],

@@ -123,6 +123,16 @@ describe('a run file that is a pipe', () => {
   });
 });
 
+describe('a compressed run file', () => {
+  it('is refused as compressed, saying how to decompress it, not as text that is not UTF-8', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const path = file(gzipSync(`${JSON.stringify(header)}\n{"userId":"u1"}\n`));
+    expect(() => readRun(path)).toThrow(`${path} is gzip-compressed, not text: decompress it first (\`gunzip -k ${path}\`)`);
+    const zip = file(Buffer.from('PK\x03\x04rest', 'latin1'));
+    expect(() => readRun(zip)).toThrow(`${zip} is a zip archive, not text`);
+  });
+});
+
 describe('a run file given as `-`', () => {
   it('is refused as standard input, which a run is not read from, not as a file missing', () => {
     expect(() => readRun('-')).toThrow('a run is not read from standard input (`-`): it is read from a file, more than once (its first line, then its profiles); save it to a file first');

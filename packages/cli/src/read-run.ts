@@ -195,10 +195,37 @@ export function fileProblem(path: string, { empty = false } = {}): string | unde
     if (!stat.isFile() && !empty) return `${path} is not a regular file (a pipe or a device): a run is read from a file, more than once; save it to a file first`;
     if (stat.size === 0 && !empty) return `${path} is empty: a run file holds a header at least`;
     accessSync(path, constants.R_OK);
+    const packed = compression(path);
+    if (packed) return `${path} is ${packed.what}, not text: decompress it first (\`${packed.undo} ${path}\`)`;
     return undefined;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return code === 'ENOENT' ? `${path}: no such file` : code === 'EACCES' ? `${path} cannot be read (permission denied)` : `${path} cannot be read: ${(error as Error).message}`;
+  }
+}
+
+/** The signatures of compressed files, as their first bytes, and the command that undoes each. */
+const COMPRESSIONS: { magic: number[]; what: string; undo: string }[] = [
+  { magic: [0x1f, 0x8b], what: 'gzip-compressed', undo: 'gunzip -k' },
+  { magic: [0x28, 0xb5, 0x2f, 0xfd], what: 'zstd-compressed', undo: 'zstd -d' },
+  { magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], what: 'xz-compressed', undo: 'xz -dk' },
+  { magic: [0x42, 0x5a, 0x68], what: 'bzip2-compressed', undo: 'bunzip2 -k' },
+  { magic: [0x50, 0x4b, 0x03, 0x04], what: 'a zip archive', undo: 'unzip' },
+];
+
+/**
+ * The compression a file begins with, if any: read as text, a `.ndjson.gz` export was refused as
+ * "not valid UTF-8 … Save the file as UTF-8" (a run), or as every line of it (`ingest`), which
+ * sent its reader looking for an encoding. No JSON text begins with these bytes.
+ */
+function compression(path: string): { what: string; undo: string } | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(6);
+    const got = readSync(fd, head, 0, head.length, 0);
+    return COMPRESSIONS.find(({ magic }) => got >= magic.length && magic.every((byte, i) => head[i] === byte));
+  } finally {
+    closeSync(fd);
   }
 }
 
