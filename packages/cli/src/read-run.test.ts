@@ -121,6 +121,18 @@ describe('a run file that is a pipe', () => {
     execFileSync('mkfifo', [fifo]);
     expect(() => readRun(fifo)).toThrow(`${fifo} is not a regular file (a pipe or a device): a run is read from a file, more than once; save it to a file first`);
   });
+
+  // `stowage ingest <(zcat calls.gz)`: the look for a compressed file's first bytes opened the pipe
+  // and waited for a writer (or took the bytes ingest then lacked). In a process of its own, which
+  // a wait would not hang.
+  it('is no file ingest refuses, and is not read to look for compression', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const fifo = join(dir, 'calls.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const built = new URL('../dist/read-run.js', import.meta.url).href;
+    const script = `import(${JSON.stringify(built)}).then((m) => console.log(JSON.stringify(m.fileProblem(${JSON.stringify(fifo)}, { empty: true }) ?? null)))`;
+    expect(execFileSync(process.execPath, ['-e', script], { timeout: 10_000, encoding: 'utf8' }).trim()).toBe('null');
+  });
 });
 
 describe('a compressed run file', () => {

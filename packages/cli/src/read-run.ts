@@ -195,7 +195,8 @@ export function fileProblem(path: string, { empty = false } = {}): string | unde
     if (!stat.isFile() && !empty) return `${path} is not a regular file (a pipe or a device): a run is read from a file, more than once; save it to a file first`;
     if (stat.size === 0 && !empty) return `${path} is empty: a run file holds a header at least`;
     accessSync(path, constants.R_OK);
-    const packed = compression(path);
+    // Of a regular file alone: a pipe `ingest` reads (`<(zcat calls.gz)`) would lose the bytes looked at, or wait for them.
+    const packed = stat.isFile() ? compression(path) : undefined;
     if (packed) return `${path} is ${packed.what}, not text: decompress it first (\`${packed.undo} ${path}\`)`;
     return undefined;
   } catch (error) {
