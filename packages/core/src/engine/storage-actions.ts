@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { failpoint } from '../testing/failpoint.js';
 import { join } from 'node:path';
 import { MissingSchemaError, type RunIdsLook } from '../actions/action-writer.js';
@@ -15,6 +15,7 @@ import type { Change } from '../runs/run.js';
 import { ActionWriteSession, type ActivationOutcome, type FlushResult, type PreparedEvents } from './action-write-session.js';
 import { MOST_SPLIT_WRITES, splitFailedWrite, type Unwritten } from '../writer/split-failed-write.js';
 import { makeFolder } from '../process/make-folder.js';
+import { replaceFile } from '../process/replace-file.js';
 import { ColumnNamer } from '../naming/column-namer.js';
 
 export type { ActivationOutcome, FlushResult };
@@ -146,9 +147,7 @@ export class StorageActionsPath {
 
   /** Atomically: a crash leaves the old cursor or the new one, and either replays safely. */
   private writeCursor(warehouse: string, space: string, position: LogPosition): void {
-    const file = join(this.dir(warehouse, space), 'cursor.json');
-    writeFileSync(`${file}.tmp`, JSON.stringify(position));
-    renameSync(`${file}.tmp`, file);
+    replaceFile(join(this.dir(warehouse, space), 'cursor.json'), JSON.stringify(position));
   }
 
   /** Message ids of queued events the warehouse refused on their own (`refused.json`): a hint, never a decision. */
@@ -163,8 +162,7 @@ export class StorageActionsPath {
   private writeRefused(warehouse: string, space: string, ids: ReadonlySet<string>): void {
     const file = join(this.dir(warehouse, space), 'refused.json');
     if (ids.size === 0 && !existsSync(file)) return;
-    writeFileSync(`${file}.tmp`, JSON.stringify([...ids]));
-    renameSync(`${file}.tmp`, file);
+    replaceFile(file, JSON.stringify([...ids]));
   }
 
   activationsOf(space: SpaceConfig, computation: string): ActivationConfig[] {
