@@ -383,6 +383,32 @@ describe('the stowage command', () => {
     ]);
   });
 
+  // Declared after the trait's first values made its columns, a valueType changed nothing, and no command said so.
+  it("names in check a trait's column whose type is not the valueType declared after the column was made", async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'r1.json'), JSON.stringify({ space: 'shop', computation: 'ltv', id: 'r1', profiles: [{ userId: 'u1', value: 450 }] }));
+    expect((await stowage(['run', 'r1.json'], { cwd: dir })).code).toBe(0);
+    expect((await stowage(['sync'], { cwd: dir })).code).toBe(0);
+    const config = JSON.parse(readFileSync(join(dir, 'stowage.config.json'), 'utf8'));
+    config.spaces.shop.computations.ltv.valueType = 'bigint';
+    writeFileSync(join(dir, 'stowage.config.json'), JSON.stringify(config));
+    const same = await stowage(['check'], { cwd: dir });
+    expect(same.code, same.stdout + same.stderr).toBe(0);
+    expect(same.stdout).not.toContain('valueType');
+    config.spaces.shop.computations.ltv.valueType = 'string';
+    writeFileSync(join(dir, 'stowage.config.json'), JSON.stringify(config));
+    const check = await stowage(['check'], { cwd: dir });
+    // Told, not failed: no sync fails on it.
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    const told = check.stdout.split('\n').filter((line) => line.includes('declares valueType'));
+    expect(told.map((line) => line.slice(0, line.indexOf(' is bigint')))).toEqual([
+      'warehouse local (duckdb): engage_shop.identifies.ltv',
+      'warehouse local (duckdb): engage_shop.users.ltv',
+      'warehouse local (duckdb): engage_shop.trait_computed.ltv',
+    ]);
+    expect(told[0]).toContain('is bigint, though computed trait "ltv" declares valueType "string": a column keeps the type it was made with');
+  });
+
   it('names in check no view standing where a table selective sync disables is: no sync writes it', async () => {
     const dir = project({
       warehouses: { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' }, disabled: { tables: ['audience_exited', 'tracks'] } } },

@@ -40,6 +40,7 @@ export async function check(stowage: Stowage): Promise<string[]> {
       // A DuckDB file another process holds is waited for (15 s), and the wait said, as every command says it.
       const driver = await destination.connect(w.settings, { root: stowage.config.root, onWait: (holder) => sayWarehouseWait(w.name, holder) });
       let problems: string[] = [];
+      let notices: string[] = [];
       try {
         await driver.query('SELECT 1 AS ok');
         const { schemas, classic, existing } = schemasOf(stowage, w.name);
@@ -52,6 +53,7 @@ export async function check(stowage: Stowage): Promise<string[]> {
         const present = (schema: string) => !problems.some((p) => p.startsWith(`schema "${schema}" does not exist`));
         problems.push(...((await driver.privilegeProblems?.(schemas.filter(present), classic, tables.filter((t) => present(t.schema))).catch((error: unknown) => [`could not ask the server for the role's privileges: ${(error as Error).message}`])) ?? []));
         problems.push(...(await notTablesProblems(driver, classicTables(stowage, w.name, destination.dialect.identifiers), tables.filter((t) => present(t.schema)))));
+        notices = await valueTypeNotices(stowage, w.name, driver, destination.dialect.identifiers);
       } finally {
         await driver.close();
       }
@@ -60,6 +62,8 @@ export async function check(stowage: Stowage): Promise<string[]> {
       console.log(`warehouse ${w.name} (${w.type}): connected`);
       // A sync would fail on each of these: said now, with the grant that mends it.
       for (const problem of problems) console.log(`warehouse ${w.name} (${w.type}): ${redact(problem, destination.secrets(w.settings))}`);
+      // No sync fails on these; its values may be quarantined, which the user did not mean by declaring a type.
+      for (const notice of notices) console.log(`warehouse ${w.name} (${w.type}): ${notice}`);
       if (problems.length > 0) failed.push(`warehouse ${w.name} would refuse ${problems.length === 1 ? 'a sync or a write' : 'syncs or writes'}`);
     } catch (error) {
       const message = redact((error as Error).message, destination.secrets(w.settings));
@@ -119,6 +123,37 @@ function classicTables(stowage: Stowage, warehouse: string, rules: IdentifierRul
     bySchema.set(`${w.schemaPrefix}${name}`, [...tables].filter((t) => !disabled.has(t)));
   }
   return bySchema;
+}
+
+/**
+ * A computed trait's column made before its `valueType` was declared keeps the type its first
+ * value gave it, and the sync says nothing of it: a trait declared `"string"` whose column is a
+ * `bigint` has every non-numeric value quarantined. Told per column, with what mends it.
+ */
+async function valueTypeNotices(stowage: Stowage, warehouse: string, driver: Driver, rules: IdentifierRules): Promise<string[]> {
+  const w = stowage.config.warehouses[warehouse]!;
+  const rows = new ClassicRows(rules);
+  const disabled = new Set(w.disabled.tables);
+  const notices: string[] = [];
+  for (const name of w.spaces) {
+    const traits = Object.values(stowage.config.spaces[name]?.computations ?? {}).filter((c) => c.type === 'trait' && c.valueType !== undefined && c.warehouses[warehouse]);
+    if (traits.length === 0) continue;
+    const schema = `${w.schemaPrefix}${name}`;
+    const tables = await driver.tables(schema);
+    for (const trait of traits) {
+      const settings = trait.warehouses[warehouse]!;
+      const column = rows.valueColumn(trait.key);
+      const written = [...(settings.identify ? [IDENTIFIES, USERS] : []), ...(settings.track ? [rows.eventTable(settings.computedEvent)] : [])];
+      for (const table of written.filter((t) => !disabled.has(t))) {
+        const existing = tables.get(table)?.find((c) => c.name === column);
+        if (!existing || existing.type === trait.valueType) continue;
+        notices.push(
+          `${schema}.${table}.${column} is ${existing.type}, though computed trait "${trait.key}" declares valueType "${trait.valueType}": a column keeps the type it was made with (by the trait's first value synced, before the declaration), so its values are cast to ${existing.type}, widened where the warehouse can, and quarantined in _stowage_rejects where they cannot be; to have the declared type, change the column's type in the warehouse (ALTER TABLE … ALTER COLUMN … TYPE …), or remove \`valueType\` to keep it`,
+        );
+      }
+    }
+  }
+  return notices;
 }
 
 /**
