@@ -54,6 +54,12 @@ describe('a JSON run', () => {
     // NDJSON whose header follows a blank line: said so, where it read as a JSON run with text after it.
     expect(() => readRun(file(`\n\n${JSON.stringify(header)}\n{"userId":"u1"}\n`))).toThrow(/is neither a JSON run nor NDJSON with a header line \(its first line is blank: an NDJSON run's header is its first line; remove the blank lines before it\): unexpected text/);
     expect(() => readRun(file(ok('{"userId":"u1"}')))).toThrow(/"profiles" must be an array/);
+    // An NDJSON header line that is not JSON: said by its line, not by a byte as a JSON run.
+    expect(() => readRun(file(`{"space":"default","computation":"carts","id":"r1",}\n{"userId":"u1"}\n`))).toThrow(
+      /run-\d+\.json:1: the header line is not valid JSON \(Expected double-quoted property name in JSON at position 51\); read as one JSON run instead, it is none either \(expected a value at byte 51, found '\}'\); nothing of this run was applied/,
+    );
+    // A JSON run over several lines whose first line is its opening brace is told as a JSON run.
+    expect(() => readRun(file(`{\n"space" "default"}`))).toThrow(/is neither a JSON run nor NDJSON with a header line: expected ':' after the key "space"/);
     // A first byte of a byte-order mark, not the mark.
     expect(() => readRun(file(`\ufeef${ok('[]')}`))).toThrow(/found byte 0xef/);
     expect(() => readRun(file(`{"__proto__":{"space":"default","computation":"carts","id":"r1","completedAt":"2026-11-23T10:00:00Z"},"profiles":[]}`))).toThrow(/__proto__/);

@@ -54,10 +54,12 @@ export function readRun(path: string): { header: RunHeader; profiles: AsyncItera
   if (problem) throw new UsageError(problem);
   const first = firstLine(path);
   let head: unknown;
+  let headError: string | undefined;
   try {
     head = JSON.parse(first);
-  } catch {
+  } catch (error) {
     head = undefined;
+    headError = jsonErrorMessage(error);
   }
   if (head && typeof head === 'object' && !Array.isArray(head) && !('profiles' in head)) {
     const twice = repeatedKey(first);
@@ -65,7 +67,10 @@ export function readRun(path: string): { header: RunHeader; profiles: AsyncItera
     return { header: named(`${path}:1`, () => parseRunHeader(head)), profiles: ndjsonProfiles(path) };
   }
   // Blank, the first line is no header: read as a JSON run, the file fails where its header line ends.
-  const { fields, profilesAt } = jsonRunFields(path, first.trim() === '');
+  // A first line that opens and closes an object, with lines after it, was meant as an NDJSON header.
+  const trimmed = first.trim();
+  const meantAsHeader = headError !== undefined && trimmed.startsWith('{') && trimmed.endsWith('}') && statSync(path).size > Buffer.byteLength(first) + 2 ? headError : undefined;
+  const { fields, profilesAt } = jsonRunFields(path, trimmed === '', meantAsHeader);
   const header = named(path, () => parseRunHeader(fields, { profiles: true }));
   if (profilesAt === undefined) throw new RunFormatError(`${path}: "profiles" must be an array`);
   return { header, profiles: jsonProfiles(path, profilesAt) };
@@ -96,7 +101,7 @@ function parsed(path: string, where: string, bytes: Buffer, parse: (text: string
  * file once, the profiles passed over without being held, so that a run of any size is read in
  * the memory of one profile at a time (the profiles are read in a second pass, `jsonProfiles`).
  */
-function jsonRunFields(path: string, firstLineBlank: boolean): { fields: Record<string, unknown>; profilesAt?: number } {
+function jsonRunFields(path: string, firstLineBlank: boolean, headerError?: string): { fields: Record<string, unknown>; profilesAt?: number } {
   const doc = new JsonValues(path);
   const fields: Record<string, unknown> = {};
   let profilesAt: number | undefined;
@@ -131,6 +136,8 @@ function jsonRunFields(path: string, firstLineBlank: boolean): { fields: Record<
   } catch (error) {
     if (error instanceof JsonShapeError) {
       const blank = firstLineBlank ? ` (its first line is blank: an NDJSON run's header is its first line; remove the blank lines before it)` : '';
+      // Said first: a byte offset into a file of lines sent its reader counting bytes for the header line's mistake.
+      if (headerError !== undefined) throw new RunFormatError(`${path}:1: the header line is not valid JSON (${headerError}); read as one JSON run instead, it is none either (${error.message}); nothing of this run was applied`);
       throw new RunFormatError(`${path} is neither a JSON run nor NDJSON with a header line${blank}: ${error.message}`);
     }
     throw error;
