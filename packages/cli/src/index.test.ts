@@ -19,3 +19,18 @@ describe('the library entry code outside the checkout imports (library.md)', () 
     }
   });
 });
+
+// `openStowage(path, null)` failed as "Cannot read properties of null (reading 'quiet')", a TypeError of its own.
+describe('openStowage', () => {
+  it("refuses options that are not its own, saying what it takes, before it reads the configuration", () => {
+    for (const [options, said] of [
+      [null, 'options must be an object ({ quiet?, startedAt? }) or left out, not null'],
+      [5, 'options must be an object ({ quiet?, startedAt? }) or left out, not a number (5)'],
+      [{ quiet: 'yes' }, 'options.quiet must be true or false, not "yes"'],
+      [{ startedAt: new Date(0) }, 'options.startedAt must be a time in milliseconds since 1970 (Date.now()), not an object'],
+    ] as const) {
+      expect(() => cli.openStowage('/no/such/stowage.config.json', options as never)).toThrow(cli.UsageError);
+      expect(() => cli.openStowage('/no/such/stowage.config.json', options as never)).toThrow(`openStowage(configPath, options): ${said}`);
+    }
+  });
+});

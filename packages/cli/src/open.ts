@@ -1,4 +1,4 @@
-import { loadConfig, Stowage } from '@stowage/core';
+import { loadConfig, Stowage, UsageError } from '@stowage/core';
 import { destinations } from './registry.js';
 
 /**
@@ -7,7 +7,11 @@ import { destinations } from './registry.js';
  * `startedAt`: the command's start, its place in line for the profile state (a long-lived
  * process's waits take their own times).
  */
-export function openStowage(configPath: string, { quiet = false, startedAt }: { quiet?: boolean; startedAt?: number } = {}): Stowage {
+export function openStowage(configPath: string, options: { quiet?: boolean; startedAt?: number } = {}): Stowage {
+  // A caller's mistake told as such, not as a TypeError of this function's own ("reading 'quiet'").
+  const problem = optionsProblem(options);
+  if (problem) throw new UsageError(`openStowage(configPath, options): ${problem}`);
+  const { quiet = false, startedAt } = options;
   const config = loadConfig(configPath, destinations);
   stateDirs.add(config.stateDir);
   const onWait = quiet
@@ -25,6 +29,15 @@ export function openStowage(configPath: string, { quiet = false, startedAt }: { 
     openProfileStore: (dir, options) => openProfileStore(dir, { ...options, onWait, ...(startedAt !== undefined ? { arrivedAt: startedAt } : {}) }),
     ...(onWarehouseWait ? { onWarehouseWait } : {}),
   });
+}
+
+function optionsProblem(options: unknown): string | undefined {
+  const said = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : v === null ? 'null' : Array.isArray(v) ? 'an array' : `${typeof v === 'object' ? 'an object' : `a ${typeof v}`} (${String(v)})`);
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) return `options must be an object ({ quiet?, startedAt? }) or left out, not ${said(options)}`;
+  const { quiet, startedAt } = options as Record<string, unknown>;
+  if (quiet !== undefined && typeof quiet !== 'boolean') return `options.quiet must be true or false, not ${said(quiet)}`;
+  if (startedAt !== undefined && !(typeof startedAt === 'number' && Number.isFinite(startedAt) && startedAt >= 0)) return `options.startedAt must be a time in milliseconds since 1970 (Date.now()), not ${said(startedAt)}`;
+  return undefined;
 }
 
 /** Says on stderr that a command waits for a warehouse's file (DuckDB) another process holds, each time another one holds it. */
