@@ -500,6 +500,22 @@ describe('the next sync asked after something that is no Date of a moment', () =
   });
 });
 
+describe("a sync's or a flush's trigger that is no line of text", () => {
+  // Stored as given: `history` printed `[object Object]` or `5`, and a flush named `run r1` was counted among run r1's own write attempts.
+  it('is a UsageError before anything is written, and a good one names the sync in the history', async () => {
+    const h = await Harness.create(dut, { computations });
+    for (const trigger of [5, {}, null, '', 'two\nlines', 'x'.repeat(201)]) {
+      await expect(h.stowage.sync('wh', { trigger } as never), String(trigger)).rejects.toThrow(UsageError);
+      await expect(h.stowage.flush('wh', { trigger } as never), String(trigger)).rejects.toThrow(UsageError);
+    }
+    await expect(h.stowage.sync('wh', { trigger: {} } as never)).rejects.toThrow('sync(warehouse, { trigger }): trigger names the sync in the history: a line of text of 1 to 200 characters, not an object');
+    await expect(h.stowage.flush('wh', { trigger: 'run r1' })).rejects.toThrow(`flush(warehouse, { trigger }): a trigger "run <id>" names a run's own writes in the history, not a flush's: name it otherwise (not "run r1")`);
+    expect(h.stowage.history.list()).toEqual([]);
+    expect((await h.stowage.sync('wh', { trigger: 'nightly job' })).trigger).toBe('nightly job');
+    await h.close();
+  });
+});
+
 describe('a line over the size limit', () => {
   // Measured before it is decoded or parsed: a line past what a string holds (~512 MB, a file
   // with one runaway line) was decoded first, which threw, and the ingest stopped there: every

@@ -53,6 +53,7 @@ import type { RunIdsLook } from '../actions/action-writer.js';
 import { makeFolder } from '../process/make-folder.js';
 import { fullDiskAdvice } from '../process/full-disk.js';
 import { guardedCallback } from './progress-callback.js';
+import { triggerOf } from './trigger.js';
 
 export interface StowageOptions {
   destinations: ReadonlyMap<string, Destination>;
@@ -564,7 +565,8 @@ export class Stowage {
    */
   async flush(warehouseName: string, opts: FlushOptions = {}): Promise<FlushResult[]> {
     const warehouse = this.warehouse(warehouseName);
-    return this.withActions(() => this.flushNow(warehouse, { ...opts, onProgress: guardedCallback(opts.onProgress) }));
+    const trigger = triggerOf('flush', opts.trigger);
+    return this.withActions(() => this.flushNow(warehouse, { ...opts, trigger, onProgress: guardedCallback(opts.onProgress) }));
   }
 
   private async flushNow(warehouse: WarehouseConfig, opts: FlushOptions): Promise<FlushResult[]> {
@@ -1133,12 +1135,13 @@ export class Stowage {
    */
   async sync(warehouseName: string, opts: { trigger?: string; onProgress?: (p: SyncProgress) => void } = {}): Promise<SyncRecord> {
     const warehouse = this.warehouse(warehouseName);
+    const trigger = triggerOf('sync', opts.trigger);
     const onProgress = guardedCallback(opts.onProgress);
     const destination = this.options.destinations.get(warehouse.type)!;
     const lock = join(this.config.stateDir, 'locks', `sync-${warehouse.name}.lock`);
     makeFolder(join(lock, '..'));
     return withFileLock(lock, `A sync of warehouse "${warehouse.name}"`, async () => {
-      const record = this.history.start(warehouse.name, 'classic', opts.trigger ?? 'manual');
+      const record = this.history.start(warehouse.name, 'classic', trigger);
       const started = Date.now();
       let driver: Driver | undefined;
       let writer: TableWriter | undefined;
