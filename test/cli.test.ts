@@ -409,6 +409,26 @@ describe('the stowage command', () => {
     expect(told[0]).toContain('is bigint, though computed trait "ltv" declares valueType "string": a column keeps the type it was made with');
   });
 
+  // Told to run `stowage claim local`, a user of `-c prod.json` ran it on the default configuration, or on none.
+  it('gives the commands its messages name the -c the command was given', async () => {
+    const dir = project();
+    const config = JSON.parse(readFileSync(join(dir, 'stowage.config.json'), 'utf8'));
+    writeFileSync(join(dir, 'a.json'), JSON.stringify({ ...config, stateDir: '.a' }));
+    writeFileSync(join(dir, 'my b.json'), JSON.stringify(config));
+    writeFileSync(join(dir, 'r1.json'), JSON.stringify({ space: 'shop', computation: 'vip', id: 'r1', profiles: [{ userId: 'u1' }] }));
+    for (const args of [['run', 'r1.json'], ['sync', 'local']]) expect((await stowage([...args, '-c', 'a.json'], { cwd: dir })).code).toBe(0);
+    expect((await stowage(['run', 'r1.json'], { cwd: dir })).code).toBe(0);
+    const plain = await stowage(['sync', 'local'], { cwd: dir });
+    expect(plain.code).toBe(1);
+    expect(plain.stdout + plain.stderr).toContain('run `stowage claim local` first');
+    const flagged = await stowage(['sync', 'local', '--config', 'my b.json'], { cwd: dir });
+    expect(flagged.code).toBe(1);
+    expect(flagged.stdout + flagged.stderr).toContain("run `stowage claim local -c 'my b.json'` first");
+    // JSON is data: left as the history holds it.
+    const history = await stowage(['history', '--json', '-c', 'my b.json'], { cwd: dir });
+    expect(JSON.parse(history.stdout).syncs[0].error).toContain('run `stowage claim local` first');
+  });
+
   it('names in check no view standing where a table selective sync disables is: no sync writes it', async () => {
     const dir = project({
       warehouses: { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' }, disabled: { tables: ['audience_exited', 'tracks'] } } },

@@ -13,6 +13,7 @@ import { demo } from './demo/demo.js';
 import { openStowage, stateDirs } from './open.js';
 import { destinations, loadDestinationsOf } from './registry.js';
 import { errorMessage, EXIT } from './output.js';
+import { withConfigFlag } from './config-flag.js';
 import { keepWorkingWhenOutputCloses, outputOf } from './closed-output.js';
 import { VERSION, versionText } from './version.js';
 import { configurationSchema } from './commands/schema.js';
@@ -28,6 +29,16 @@ function positiveInteger(value: string): number {
 if (process.env.STOWAGE_CONFIG === '') delete process.env.STOWAGE_CONFIG;
 const configOption = () => new Option('-c, --config <file>', 'configuration file').default('stowage.config.json').env('STOWAGE_CONFIG');
 
+/** From here on, the commands this process's messages name carry the `-c` it was given (`withConfigFlag`). */
+function hintWithConfig(cli: Command, file: string): void {
+  const commands = new Set(cli.commands.filter((c) => c.options.some((o) => o.long === '--config')).map((c) => c.name()));
+  for (const stream of ['log', 'error'] as const) {
+    const print = console[stream].bind(console);
+    // JSON output (`history --json`, `schema`) is data, not advice: a quoted path put in it could break it.
+    console[stream] = (...args: unknown[]) => print(...args.map((a) => (typeof a === 'string' && !/^\s*[[{]/.test(a) ? withConfigFlag(a, commands, file) : a)));
+  }
+}
+
 /** The `stowage` command line. Every command has --help; exit codes: 0 ok, 1 failure, 2 bad usage or configuration, 3 partial. */
 export function program(): Command {
   const cli = new Command('stowage')
@@ -39,6 +50,7 @@ export function program(): Command {
     .hook('preAction', async (_cli, command) => {
       outputOf(command.name());
       const config: unknown = command.opts().config;
+      if (typeof config === 'string' && command.getOptionValueSource('config') === 'cli') hintWithConfig(cli, config);
       if (typeof config === 'string') await loadDestinationsOf(config);
     });
 
