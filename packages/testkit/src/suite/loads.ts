@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -417,6 +417,23 @@ export function loads(dut: DestinationUnderTest): void {
       expect(await h.rows('users', ['id', 'vip'], ['id'])).toEqual([{ id: 'u1', vip: true }, { id: 'u2', vip: false }, { id: 'u3', vip: true }]);
       // Once: the ledger now holds the new log's cursor.
       expect(await h.sync()).toMatchObject({ status: 'Success', calls: 0, notices: [] });
+      await h.close();
+    });
+
+    it('tells a deleted call log however old the sync that loaded it: its record set aside in an older generation of the history', async () => {
+      const computations = { vip: { type: 'audience', warehouses: { wh: {} } } };
+      const h = await Harness.create(dut, { computations });
+      await h.run({ computation: 'vip', id: 'r1', completedAt: '2026-11-22T10:00:00Z' }, [{ userId: 'u1' }, { userId: 'u2' }]);
+      await h.sync();
+      // The history grew past two generations since (a busy state): the sync's record is in the oldest.
+      const state = join(h.dir, '.stowage');
+      renameSync(join(state, 'history.ndjson'), join(state, 'history-0000000001.ndjson'));
+      for (const name of ['history-0000000002.ndjson', 'history-0000000003.ndjson', 'history.ndjson']) writeFileSync(join(state, name), '');
+      await h.run({ computation: 'vip', id: 'r2', completedAt: '2026-11-23T10:00:00Z' }, [{ userId: 'u1' }, { userId: 'u3' }]);
+      rmSync(join(state, 'log'), { recursive: true });
+      const record = await h.sync();
+      expect(record.notices.join('\n')).toMatch(/this state's call log for warehouse "wh" and space "default" began anew/);
+      expect(await h.rows('users', ['id', 'vip'], ['id'])).toEqual([{ id: 'u1', vip: true }, { id: 'u2', vip: false }, { id: 'u3', vip: true }]);
       await h.close();
     });
 
