@@ -238,3 +238,29 @@ describe('a write of the Storage Actions queue killed after it queued held event
     expect((await dumpSchema(dir, 'archive')).carts).toHaveLength(3);
   });
 });
+
+describe('a run killed right after its state committed, while an activation of its computation was not configured', () => {
+  // The run's miss was noted in the activation's marker after the commit: killed in between, the
+  // activation added back took its table for up to date, and the members who entered in that run
+  // never got a row.
+  it('is still noted as missed: the activation added back starts over with its current members', async () => {
+    const activations = { a: { computation: 'carts', warehouse: 'local', table: 't' } };
+    const space = (withActivation: boolean) => ({ spaces: { shop: { id: 'spa_shop', computations: { carts: { type: 'linked_audience' } }, ...(withActivation ? { activations } : {}) } } });
+    const dir = project(space(true));
+    const config = (withActivation: boolean) => writeFileSync(join(dir, 'stowage.config.json'), JSON.stringify({ ...space(withActivation), warehouses: { local: { type: 'duckdb', settings: { path: 'warehouse.duckdb' } } } }));
+    const run = (id: string, users: string[]) =>
+      writeFileSync(join(dir, `${id}.ndjson`), [{ space: 'shop', computation: 'carts', id, kind: 'snapshot', completedAt: `2026-11-2${id.slice(1)}T10:00:00Z` }, ...users.map((u) => ({ userId: u, entityContext: { cart_id: `c_${u}` } }))].map((x) => JSON.stringify(x)).join('\n'));
+    run('r1', ['k1']);
+    expect((await stowage(['run', 'r1.ndjson'], { cwd: dir })).code).toBe(0);
+    config(false);
+    run('r2', ['k1', 'k2']);
+    expect((await stowage(['run', 'r2.ndjson'], { cwd: dir, env: { STOWAGE_FAILPOINT: 'state:after-commit' } })).signal).toBe('SIGKILL');
+    config(true);
+    run('r3', ['k1', 'k2', 'k3']);
+    const back = await stowage(['run', 'r3.ndjson'], { cwd: dir });
+    expect(back.code, back.stdout + back.stderr).toBe(0);
+    expect(back.stdout + back.stderr).toContain('it was not configured while run r2 of computation "carts" and any later ones were applied');
+    const rows = (await dumpSchema(dir, 'shop')).t!;
+    expect(rows.map((r) => JSON.parse(r).user_id).sort()).toEqual(['k1', 'k2', 'k3']);
+  });
+});

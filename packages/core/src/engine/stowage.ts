@@ -381,6 +381,11 @@ export class Stowage {
       },
 
       settle: async () => {
+        // Noted before the state commits, not after: a process killed in between left the
+        // activation taking its table for up to date once configured again, and the members who
+        // entered in this run never got a row. A commit that then fails leaves a run noted that
+        // was not applied: the activation, configured again, starts over all the same.
+        this.markers.missedBy(space, computation.key, header.id);
         for (const l of lanes.values()) await l.settle();
         // The warehouses checkpoint what the run wrote while the profile state commits.
         for (const s of sessions.values()) s.checkpointSoon();
@@ -439,7 +444,6 @@ export class Stowage {
       }
       if (outcome.applied) {
         this.runMarks.applied(header.space, computation.key, header.id, store.epoch, Object.keys(computation.warehouses), header.completedAt);
-        this.markers.missedBy(space, computation.key, header.id);
       }
       const results: FlushResult[] = [];
       for (const warehouse of new Set(activations.map((a) => a.warehouse))) {
