@@ -22,6 +22,19 @@ describe('the library entry code outside the checkout imports (library.md)', () 
 
 // `openStowage(path, null)` failed as "Cannot read properties of null (reading 'quiet')", a TypeError of its own.
 describe('openStowage', () => {
+  // A library caller was told of `--config` and STOWAGE_CONFIG, which it never used: the command line's words.
+  it('says a configuration file that does not exist without the command line\'s flags', () => {
+    let error: unknown;
+    try {
+      cli.openStowage('/no/such/stowage.config.json');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(cli.ConfigError);
+    expect((error as Error).message).toBe('Invalid /no/such/stowage.config.json:\n  - /no/such/stowage.config.json does not exist (/no/such/stowage.config.json): give the path of your configuration file (docs/configuration.md; `stowage demo` writes an example)');
+    expect((error as InstanceType<typeof cli.ConfigError>).missingFile).toBe('/no/such/stowage.config.json');
+  });
+
   it("refuses options that are not its own, saying what it takes, before it reads the configuration", () => {
     for (const [options, said] of [
       [null, 'options must be an object ({ quiet?, startedAt? }) or left out, not null'],

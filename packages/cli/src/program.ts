@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, RunFormatError, StowageError, UsageError } from '@stowage/core';
 import { applyRuns, flushNow } from './commands/run.js';
@@ -28,6 +29,13 @@ function positiveInteger(value: string): number {
 // STOWAGE_CONFIG set but empty counts as unset.
 if (process.env.STOWAGE_CONFIG === '') delete process.env.STOWAGE_CONFIG;
 const configOption = () => new Option('-c, --config <file>', 'configuration file').default('stowage.config.json').env('STOWAGE_CONFIG');
+
+/** A configuration file that does not exist, said with how the command chose its path. */
+function missingConfigMessage(path: string): string {
+  return process.env.STOWAGE_CONFIG !== undefined && resolve(process.env.STOWAGE_CONFIG) === resolve(path)
+    ? `${path} does not exist: it is the file the environment variable STOWAGE_CONFIG names (set it to your configuration file, or unset it to read stowage.config.json here; --config overrides it)`
+    : `${path} does not exist (the configuration is the file --config names, else the one STOWAGE_CONFIG names, else stowage.config.json in the current folder; see docs/configuration.md, and 'stowage demo' writes an example)`;
+}
 
 /** From here on, the commands this process's messages name carry the `-c` it was given (`withConfigFlag`). */
 function hintWithConfig(cli: Command, file: string): void {
@@ -231,6 +239,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     } else if (error instanceof ConfigError || error instanceof UsageError) {
       if (error instanceof UsageError) console.error(`stowage: ${error.message}`);
+      else if (error.missingFile !== undefined) console.error(`Invalid ${error.missingFile}:\n  - ${missingConfigMessage(error.missingFile)}`);
       else console.error(error.message);
       process.exitCode = EXIT.usage;
     } else if (error instanceof StowageError || error instanceof RunFormatError) {

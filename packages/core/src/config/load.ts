@@ -33,7 +33,12 @@ const Ajv = require('ajv') as typeof import('ajv').default;
 /** A configuration that cannot be used; every problem is listed with the path of the bad key. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
-  constructor(readonly problems: string[], source = 'configuration') {
+  constructor(
+    readonly problems: string[],
+    source = 'configuration',
+    /** The configuration file that does not exist, where that is the problem: a command says how it chose the path. */
+    readonly missingFile?: string,
+  ) {
     super(`Invalid ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
@@ -229,14 +234,9 @@ export function loadConfig(path: string, destinations: ReadonlyMap<string, Desti
     bytes = readFileSync(path);
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
-    const why =
-      e.code === 'ENOENT'
-        ? process.env.STOWAGE_CONFIG !== undefined && resolve(process.env.STOWAGE_CONFIG) === resolve(path)
-          ? `${path} does not exist: it is the file the environment variable STOWAGE_CONFIG names (set it to your configuration file, or unset it to read stowage.config.json here; --config overrides it)`
-          : `${path} does not exist (the configuration is the file --config names, else the one STOWAGE_CONFIG names, else stowage.config.json in the current folder; see docs/configuration.md, and 'stowage demo' writes an example)`
-        : e.code === 'EISDIR'
-          ? `${path} is a folder: give the configuration file (stowage.config.json) itself`
-          : `${path} cannot be read: ${e.message}`;
+    // Said without the command line's flags: a library caller named the file itself (the `stowage` command adds how it chose it).
+    if (e.code === 'ENOENT') throw new ConfigError([`${path} does not exist (${resolve(path)}): give the path of your configuration file (docs/configuration.md; \`stowage demo\` writes an example)`], path, path);
+    const why = e.code === 'EISDIR' ? `${path} is a folder: give the configuration file (stowage.config.json) itself` : `${path} cannot be read: ${e.message}`;
     throw new ConfigError([why], path);
   }
   // Decoded anyway, a byte of another encoding (Latin-1's `é`) would become U+FFFD: two activation
