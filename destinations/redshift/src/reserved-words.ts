@@ -4,7 +4,10 @@
  * safe in the SQL users write against the tables too. `timestamp` is among them: a trait named
  * `timestamp` lands as `_timestamp` (Segment's own `timestamp` column is a standard one, quoted).
  * With them, the other system column names of the PostgreSQL it derives from (`oid` is on AWS's
- * list already), which no table may have as a column (as PostgreSQL's own list explains).
+ * list already), and Redshift's own two, `insertxid` and `deletexid` (every row's inserting and
+ * deleting transaction, hidden columns of every table, in pg_attribute with negative numbers):
+ * no table may have one as a column (`column name "insertxid" conflicts with a system column
+ * name`), so a trait named after one failed every sync that would add its column.
  */
 export const REDSHIFT_RESERVED_WORDS: ReadonlySet<string> = new Set([
   'aes128', 'aes256', 'all', 'allowoverwrite', 'analyse', 'analyze', 'and', 'any', 'array', 'as', 'asc', 'authorization',
@@ -21,6 +24,7 @@ export const REDSHIFT_RESERVED_WORDS: ReadonlySet<string> = new Set([
   'select', 'session_user', 'similar', 'snapshot', 'some', 'sysdate', 'system', 'table', 'tag', 'tdes', 'text255',
   'text32k', 'then', 'timestamp', 'to', 'top', 'trailing', 'true', 'truncatecolumns', 'union', 'unique', 'unnest',
   'unpivot', 'user', 'using', 'verbose', 'wallet', 'when', 'where', 'with', 'without',
-  // System columns.
+  // System columns: PostgreSQL's, then Redshift's own.
   'tableoid', 'xmin', 'cmin', 'xmax', 'cmax', 'ctid',
+  'insertxid', 'deletexid',
 ]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyIdentifierRules, Statements } from '@stowage/core';
+import { applyIdentifierRules, snakeCase, Statements } from '@stowage/core';
 import pg from 'pg';
 import { dialectFingerprint, testPostgres } from '@stowage/testkit';
 import { capabilities, dialect, latestNonNull, REDSHIFT_RESERVED_WORDS, redshift } from '../src/index.js';
@@ -51,9 +51,11 @@ describe('Redshift names', () => {
       '_timestamp', '_select', '_delta', '_open', '_top', '_tag', '_credentials', '_gzip', '_without',
     ]);
     expect(['user_id', 'plan', 'first_time_shopper', 'start', 'connect'].map(name)).toEqual(['user_id', 'plan', 'first_time_shopper', 'start', 'connect']);
-    // AWS's list (156, `oid` among them) and PostgreSQL's other system column names.
-    expect(REDSHIFT_RESERVED_WORDS.size).toBe(162);
+    // AWS's list (156, `oid` among them), PostgreSQL's other system column names, and Redshift's
+    // own hidden columns, which Redshift refuses as a column's name as PostgreSQL refuses `xmin`.
+    expect(REDSHIFT_RESERVED_WORDS.size).toBe(164);
     expect(['oid', 'tableoid', 'xmin', 'cmin', 'xmax', 'cmax', 'ctid'].map(name)).toEqual(['_oid', '_tableoid', '_xmin', '_cmin', '_xmax', '_cmax', '_ctid']);
+    expect(['insertxid', 'deletexid', 'Insert XID'].map((key) => name(snakeCase(key)))).toEqual(['_insertxid', '_deletexid', 'insert_xid']);
     for (const word of REDSHIFT_RESERVED_WORDS) expect(word).toMatch(/^[a-z_0-9]+$/);
   });
 
