@@ -13,8 +13,8 @@ const LINE_BYTES = 3;
 /**
  * Most bytes one character of a value or a name takes in the line: a control character is
  * escaped as `\u00XX`; any other takes at most 3 bytes of UTF-8 (a surrogate pair, two
- * characters, 4; a `|`, which COPY counts twice, 2). A JSON column's text is parsed and written again, which never makes it longer
- * than this either (its longest growth is a number such as `1e20`, 4 characters → 21).
+ * characters, 4; a `|`, which COPY counts twice, 2). A JSON column's text goes into the line as
+ * it is (a text that is not JSON, as a JSON string of it), which never makes it longer than this either.
  */
 const BYTES_PER_CHARACTER = 6;
 

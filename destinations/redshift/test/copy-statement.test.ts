@@ -65,6 +65,20 @@ describe('a row as a JSON line', () => {
     expect(JSON.parse(line)).toEqual({ id: 'm1\n"x"', empty: '', vip: false, ltv: '0.1', received_at: '2026-11-23T10:00:00.000Z', context: { cart: [1, 2] } });
   });
 
+  it("puts a JSON column's text in the line as written, so that SUPER gets its digits: parsed and written again, 9007199254740993 became 9007199254740992 and 1.0 the integer 1", () => {
+    const columns = [
+      { name: 'id', type: 'string' as const },
+      { name: 'context', type: 'json' as const },
+    ];
+    const context = '{"order_id":9007199254740993,"total":1.0,"big":12345678901234567891,"tiny":1e-7,"n":[-0,1E2]}';
+    expect(jsonLine(columns, { id: 'm1', context })).toBe(`{"id":"m1","context":${context}}\n`);
+    // A JSON text written over lines (a mapped field's own text) stays on one line; text that is not JSON is a string.
+    expect(jsonLine(columns, { context: '{\r\n  "a": "x\\ny",\n  "b": 2\n}' })).toBe('{"context":{    "a": "x\\ny",   "b": 2 }}\n');
+    expect(jsonLine(columns, { context: '[1,2' })).toBe('{"context":"[1,2"}\n');
+    expect(jsonLine(columns, { context: '"str"' })).toBe('{"context":"str"}\n');
+    expect(jsonLine(columns, {})).toBe('{}\n');
+  });
+
   it("writes a double as a JSON string of its shortest digits, which COPY converts exactly (AWS: a JSON number may lose precision)", () => {
     const columns = [{ name: 'ltv', type: 'double' as const }];
     for (const [value, text] of [[0.1, '0.1'], [1 / 3, '0.3333333333333333'], [5e-324, '5e-324'], [1.7976931348623157e308, '1.7976931348623157e+308'], [9007199254740994, '9007199254740994'], [-2.5, '-2.5']] as const) {

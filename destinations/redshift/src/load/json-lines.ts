@@ -1,13 +1,21 @@
 import { rowValue, type Column, type Row } from '@stowage/core';
 import { foldCase } from '../dialect.js';
 
-/** A JSON column's text as the value it names, so that COPY stores an object in SUPER, not a string holding one. */
-function jsonValue(text: string): unknown {
+/**
+ * A JSON column's text as it goes into the line: the text itself, which is JSON (the core makes
+ * any other text a JSON string), so that COPY stores in SUPER the value it spells, digits as
+ * written. Parsed by JavaScript and written again, it was another value: an integer past 2^53
+ * rounded (`9007199254740993`, which SUPER holds as a BIGINT, became `9007199254740992`), `1.0`
+ * made the integer `1`. Line breaks, which a JSON text holds only as blanks between its tokens,
+ * become spaces: the line stays one line. Text that is not JSON goes as a JSON string.
+ */
+function jsonText(text: string): string {
   try {
-    return JSON.parse(text);
+    JSON.parse(text);
   } catch {
-    return text;
+    return JSON.stringify(text);
   }
+  return text.replace(/[\r\n]/g, ' ');
 }
 
 /**
@@ -20,11 +28,12 @@ function jsonValue(text: string): unknown {
  * as AWS's notes on COPY from JSON advise ("Represent the number as a string").
  */
 export function jsonLine(columns: readonly Column[], row: Row): string {
-  const record: Record<string, unknown> = {};
+  let line = '';
   for (const column of columns) {
     const value = rowValue(row, column.name);
     if (value === null || value === undefined) continue;
-    record[foldCase(column.name)] = column.type === 'json' && typeof value === 'string' ? jsonValue(value) : column.type === 'double' && typeof value === 'number' ? String(value) : value;
+    const text = column.type === 'json' && typeof value === 'string' ? jsonText(value) : JSON.stringify(column.type === 'double' && typeof value === 'number' ? String(value) : value);
+    line += `${line === '' ? '{' : ','}${JSON.stringify(foldCase(column.name))}:${text}`;
   }
-  return JSON.stringify(record) + '\n';
+  return `${line === '' ? '{' : line}}\n`;
 }
