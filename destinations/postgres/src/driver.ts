@@ -37,6 +37,8 @@ export interface PgDriverOptions {
   textLengthIn?: 'characters' | 'bytes';
   /** The warehouse's own limit of a text value, in bytes: a `varchar` as long says nothing more. */
   maxStringBytes?: number;
+  /** The catalog's `char(n)` holds ASCII characters only (Redshift: single-byte characters; PostgreSQL's holds any). */
+  charAsciiOnly?: boolean;
   /**
    * PostgreSQL's own catalog can be asked: who holds the locks a busy sync waited for (`pg_locks`,
    * `pg_stat_activity`), and what the role lacks (`stowage check`).
@@ -266,7 +268,7 @@ export class PgDriver implements Driver {
   }
 
   private catalogReading(): CatalogReading {
-    return { dialect: this.options.dialect, lengthIn: this.options.textLengthIn ?? 'characters', maxStringBytes: this.options.maxStringBytes ?? Number.POSITIVE_INFINITY };
+    return { dialect: this.options.dialect, lengthIn: this.options.textLengthIn ?? 'characters', maxStringBytes: this.options.maxStringBytes ?? Number.POSITIVE_INFINITY, charAsciiOnly: this.options.charAsciiOnly ?? false };
   }
 
   columns(schema: string, table: string): Promise<Column[] | undefined> {

@@ -21,20 +21,22 @@ const INTEGER_RANGES: Readonly<Record<string, readonly [number, number]>> = {
 
 /**
  * What a column of a narrower type than its logical one holds (`ColumnBounds`): a user's
- * `varchar(n)` or `char(n)` (n characters; n bytes on Redshift), `smallint` or `integer`,
+ * `varchar(n)` or `char(n)` (n characters; n bytes on Redshift, where `char(n)` takes ASCII
+ * alone), `smallint` or `integer`,
  * `numeric(p, s)`, `real` (a single-precision float), or a `uuid` or `date` (read as text, held
  * to their form). Stowage's own
  * columns (`text`, `bigint`, `double precision`; Redshift's `varchar(65535)`, which the
  * warehouse's limit already covers) have none.
  */
-export function catalogBounds(c: CatalogColumn, lengthIn: 'characters' | 'bytes', maxStringBytes: number): ColumnBounds | undefined {
+export function catalogBounds(c: CatalogColumn, lengthIn: 'characters' | 'bytes', maxStringBytes: number, charAsciiOnly = false): ColumnBounds | undefined {
   const type = c.data_type.toLowerCase();
   const range = INTEGER_RANGES[type];
   if (range) return { physical: type, min: range[0], max: range[1] };
   if ((type === 'character varying' || type === 'character') && c.character_maximum_length !== null) {
     const n = Number(c.character_maximum_length);
-    if (lengthIn === 'bytes' && n >= maxStringBytes) return undefined;
-    return { physical: `${type}(${n})`, maxLength: n, lengthIn };
+    const ascii = charAsciiOnly && type === 'character';
+    if (lengthIn === 'bytes' && n >= maxStringBytes && !ascii) return undefined;
+    return { physical: `${type}(${n})`, maxLength: n, lengthIn, ...(ascii ? { ascii } : {}) };
   }
   if (type === 'uuid' || type === 'date') return { physical: type, format: type };
   if (type === 'real') return { physical: type, single: true };
@@ -56,10 +58,12 @@ export interface CatalogReading {
   /** How a `varchar(n)` counts n: characters (PostgreSQL) or bytes (Redshift). */
   lengthIn: 'characters' | 'bytes';
   maxStringBytes: number;
+  /** Whether a `char(n)` holds ASCII characters only (Redshift's). */
+  charAsciiOnly?: boolean;
 }
 
 function column(c: CatalogColumn, reading: CatalogReading): Column {
-  const bounds = catalogBounds(c, reading.lengthIn, reading.maxStringBytes);
+  const bounds = catalogBounds(c, reading.lengthIn, reading.maxStringBytes, reading.charAsciiOnly);
   return { name: c.column_name, type: reading.dialect.logicalType(c.data_type) ?? 'string', ...(bounds ? { bounds } : {}) };
 }
 

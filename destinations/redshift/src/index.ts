@@ -47,7 +47,7 @@ export function redshiftDestination(options: RedshiftOptions = {}): Destination<
   const requireRedshift = options.requireRedshift ?? true;
   const connect = async (settings: RedshiftSettings) => {
     const { PgDriver } = await import('@stowage/destination-postgres/driver');
-    const driver = await PgDriver.open(connectionSettings(settings), { dialect: sqlDialect, loader: await loader(settings), setup: SETUP, textLengthIn: 'bytes', maxStringBytes: MAX_VARCHAR_BYTES, tableLocks: true, catalogName: foldCase });
+    const driver = await PgDriver.open(connectionSettings(settings), { dialect: sqlDialect, loader: await loader(settings), setup: SETUP, textLengthIn: 'bytes', maxStringBytes: MAX_VARCHAR_BYTES, charAsciiOnly: true, tableLocks: true, catalogName: foldCase });
     // Named as the settings write it (serverLocation, which keys locks, says `localhost` for 127.0.0.1).
     if (requireRedshift) await ensureRedshift(driver, settingsTarget(connectionSettings(settings)));
     return driver;

@@ -23,6 +23,11 @@ export interface ColumnBounds {
   /** Text: the most characters (PostgreSQL) or UTF-8 bytes (Redshift) a value may take. */
   maxLength?: number;
   lengthIn?: 'characters' | 'bytes';
+  /**
+   * Text: ASCII characters only (Redshift's `char(n)`, which refuses any character of more than
+   * one byte: `Multibyte character not supported for CHAR`).
+   */
+  ascii?: boolean;
   /** Integers: the least and the greatest value. */
   min?: number;
   max?: number;

@@ -50,6 +50,8 @@ export function outOfBounds(value: unknown, bounds: ColumnBounds): string | unde
     const format = FORMATS[bounds.format];
     return format.test(value) ? undefined : `the value is not ${format.what}, which the column's type ${physical} holds`;
   }
+  // Before the length: the warehouse refuses such a value whatever its length.
+  if (typeof value === 'string' && bounds.ascii && /[^\u0000-\u007f]/.test(value)) return `the value holds a character beyond ASCII, which the column's type ${physical} does not hold`;
   if (typeof value === 'string' && bounds.maxLength !== undefined) {
     if (bounds.lengthIn === 'bytes') {
       // A UTF-16 unit takes at most 3 bytes of UTF-8: measured only when it could be over.
