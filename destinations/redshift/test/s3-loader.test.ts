@@ -84,6 +84,18 @@ describe(`COPY from S3 (local s3rver; COPY emulated on ${server.label})`, () => 
     }
   });
 
+  it("prints nothing of the SDK's own on stderr as its client is made (its warning about the Node versions of its later releases, nine lines in every sync)", async () => {
+    // In a process of its own: the SDK warns once a process, at its first client. The built module, as the CLI loads it.
+    const module = new URL('../dist/load/s3-staging.js', import.meta.url).href;
+    const script = `const { s3Client } = await import(${JSON.stringify(module)}); s3Client({ bucket: 'b', prefix: '', region: 'us-east-1', regionGiven: false, authorization: { iamRole: 'default' }, forcePathStyle: false }).destroy(); console.log(process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ?? 'unset');`;
+    const { spawnSync } = await import('node:child_process');
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: undefined } });
+    expect(child.status).toBe(0);
+    expect(child.stderr).toBe('');
+    // The process's own environment is as it was.
+    expect(child.stdout.trim()).toBe('unset');
+  });
+
   it('authorizes COPY with the IAM role when one is given (the access key then only uploads)', async () => {
     const driver = await destination.connect(await settings({ iamRole: 'arn:aws:iam::123456789012:role/RedshiftCopy' }), { root: '.' });
     try {

@@ -11,7 +11,7 @@ import { S3_IDLE_TIMEOUT_MS, type Staging } from './staging-settings.js';
  * gets no connection, or hears nothing, for `S3_IDLE_TIMEOUT_MS` fails (the SDK tries it again).
  */
 export function s3Client(staging: Staging): S3Client {
-  return new S3Client({
+  return withoutNodeVersionWarning(() => new S3Client({
     region: staging.region,
     ...(staging.credentials ? { credentials: staging.credentials } : {}),
     ...(staging.endpoint ? { endpoint: staging.endpoint } : {}),
@@ -23,7 +23,29 @@ export function s3Client(staging: Staging): S3Client {
     // Its failures reach the caller as errors; left without a logger, the SDK also prints some
     // (a failed streaming upload) on the console, beside Stowage's own message.
     logger: QUIET,
-  });
+  }));
+}
+
+/** The variable by which the AWS SDK leaves out its warning about the Node versions of its later releases. */
+const NODE_VERSION_WARNING_OFF = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+
+/**
+ * Makes a client without the warning the SDK prints, at its first client, on a Node older than
+ * its releases after January 2027 will need (`NodeVersionSupportWarning: … will require node
+ * >=22`): nine lines on stderr in the middle of every `stowage sync`, `run` and `check` that
+ * staged on S3, on the Node 20 Stowage runs on, which no setting of Stowage's could act on. The
+ * SDK reads the variable as the client is made (and then warns no more in the process); it is
+ * set for that moment only, and the process's own value, if any, put back.
+ */
+function withoutNodeVersionWarning<T>(make: () => T): T {
+  const before = process.env[NODE_VERSION_WARNING_OFF];
+  process.env[NODE_VERSION_WARNING_OFF] = 'true';
+  try {
+    return make();
+  } finally {
+    if (before === undefined) delete process.env[NODE_VERSION_WARNING_OFF];
+    else process.env[NODE_VERSION_WARNING_OFF] = before;
+  }
 }
 
 const quiet = () => undefined;
