@@ -36,7 +36,7 @@ describe('Redshift settings', () => {
     expect(problems({ url, s3Bucket: 'b', iamRole: 'arn:aws:iam::1:role/r' })).toEqual([]);
   });
 
-  it('refuses a bucket given as a URL or with a folder, and a role that is no ARN, with the configuration', () => {
+  it('refuses a bucket given as a URL or with a folder, a prefix given as a URL, and a role that is no ARN, with the configuration', () => {
     const url = 'redshift://awsuser@cluster.example.com:5439/dev';
     const role = 'arn:aws:iam::123456789012:role/RedshiftCopy';
     expect(problems({ url, s3Bucket: 's3://My_Bucket/x', iamRole: role })).toEqual(['/warehouses/rs/settings/s3Bucket: "s3://My_Bucket/x" is not a bucket\'s name: give the name alone (my-bucket), without s3:// or a folder; a folder goes in s3Prefix']);
@@ -46,6 +46,9 @@ describe('Redshift settings', () => {
     expect(problems({ url, s3Bucket: 'b', iamRole: `${role}, ${role}` })).toEqual([expect.stringMatching(/^\/warehouses\/rs\/settings\/iamRole: /)]);
     // The cluster's default IAM role, as COPY's own `IAM_ROLE default` names it.
     expect(problems({ url, s3Bucket: 'b', iamRole: 'default' })).toEqual([]);
+    // The prefix given as the staging's whole address: its keys began `s3://…` inside the bucket.
+    expect(problems({ url, s3Bucket: 'acme-stage', s3Prefix: 's3://acme-stage/stowage/', iamRole: role })).toEqual(['/warehouses/rs/settings/s3Prefix: s3Prefix "s3://acme-stage/stowage/" is a URL: give the key prefix alone (stowage/), without s3:// or the bucket, which goes in s3Bucket']);
+    expect(problems({ url, s3Bucket: 'acme-stage', s3Prefix: 'stowage/s3:/x/', iamRole: role })).toEqual([]);
   });
 
   it("refuses, with the configuration, staging settings COPY's statement cannot carry, never quoting a key", () => {

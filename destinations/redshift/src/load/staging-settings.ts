@@ -49,6 +49,10 @@ export function stagingRefusals(settings: RedshiftSettings): Array<{ key: keyof 
   if (typeof settings.s3Prefix === 'string' && settings.s3Prefix.includes('\\')) {
     refusals.push({ key: 's3Prefix', problem: `s3Prefix ${JSON.stringify(settings.s3Prefix)} holds a backslash, which COPY's statement cannot carry (a Redshift string literal holds none); folders are separated by /` });
   }
+  if (typeof settings.s3Prefix === 'string' && /^[a-z][a-z0-9+.-]*:\/\//i.test(settings.s3Prefix)) {
+    // `s3://bucket/folder/` as the prefix was taken as keys beginning `s3://bucket/`: the files went under a folder `s3:` of s3Bucket, outside the prefix meant (and its lifecycle rule).
+    refusals.push({ key: 's3Prefix', problem: `s3Prefix ${JSON.stringify(settings.s3Prefix)} is a URL: give the key prefix alone (stowage/), without s3:// or the bucket, which goes in s3Bucket` });
+  }
   if (typeof settings.s3Region === 'string' && !REGION.test(settings.s3Region)) {
     refusals.push({ key: 's3Region', problem: `s3Region ${JSON.stringify(settings.s3Region)} is not a region's name (eu-west-1)` });
   }
