@@ -27,6 +27,20 @@ function isBuiltJson(text: string): boolean {
   }
 }
 
+/**
+ * Whether a mapping always gives JSON text: a `@json` encode (the presets' own mapping of these
+ * columns). Its text is kept as it is, whatever it encodes: the encode of a number (`5`) or a
+ * boolean reads like a field's text, and was encoded again as a string's JSON (`"5"`) where the
+ * preset's same encode stores `5`.
+ */
+export function buildsJsonText(mapping: unknown): boolean {
+  if (typeof mapping !== 'object' || mapping === null || Array.isArray(mapping)) return false;
+  const keys = Object.keys(mapping);
+  if (keys.length !== 1 || keys[0] !== '@json') return false;
+  const argument = (mapping as Record<string, unknown>)['@json'];
+  return typeof argument === 'object' && argument !== null && (argument as Record<string, unknown>).mode === 'encode';
+}
+
 /** One JSON text column's value as JSON text (`jsonTextsAsJson`); undefined where it stays as it is. */
 function asJsonText(value: unknown): string | undefined {
   if (typeof value === 'string') return isBuiltJson(value) ? undefined : JSON.stringify(value);

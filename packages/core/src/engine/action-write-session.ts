@@ -19,7 +19,7 @@ import { ColumnNamer } from '../naming/column-namer.js';
 import { BusyTime } from './busy-time.js';
 import { heldBy } from './busy-retries.js';
 import { yieldToEventLoop } from '../process/yield.js';
-import { JSON_TEXT_COLUMNS, jsonTextsAsJson } from '../actions/entity-context-json.js';
+import { buildsJsonText, JSON_TEXT_COLUMNS, jsonTextsAsJson } from '../actions/entity-context-json.js';
 
 /** Events mapped and checked between two turns of the event loop (a few milliseconds of work). */
 const EVENTS_PER_SLICE = 500;
@@ -332,8 +332,9 @@ export class ActionWriteSession {
     const map = this.compiled.get(activation.name) ?? ((event: ActionEvent) => withJsonTexts(event, actionsCore().transform(mapping as never, materializeEvent(event) as never)));
     const results: EventResult[] = new Array(events.length);
     const declared = Object.keys(mapping.properties as Record<string, unknown>);
-    // Those the activation maps itself alone: the preset's are JSON text already (`jsonTextsAsJson`).
-    const ownJson = JSON_TEXT_COLUMNS.filter((column) => Object.hasOwn(activation.columns, column));
+    // Those the activation maps itself alone, but by a `@json` encode: the preset's, and any encode,
+    // are JSON text already (`jsonTextsAsJson`, `buildsJsonText`).
+    const ownJson = JSON_TEXT_COLUMNS.filter((column) => Object.hasOwn(activation.columns, column) && !buildsJsonText(activation.columns[column]));
     const payloads: ActionPayload[] = [];
     const indices: number[] = [];
     // An event the mapping cannot make a payload of is kept whole in its table's schema.

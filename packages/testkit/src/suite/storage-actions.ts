@@ -382,6 +382,37 @@ export function storageActions(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it("writes an activation's own @json encode of a number or a boolean as the preset's encode does: as its JSON text", async () => {
+      // The same mapping as the preset's, given in `columns`: a journey context of 5 was stored
+      // "5" (a string's JSON) where the preset stores 5, and an entity context's encoded total
+      // "2.5": the encode's text was taken for a field's and encoded again.
+      const encode = (path: string) => ({ '@json': { mode: 'encode', value: { '@path': path } } });
+      const activations = {
+        preset: { computation: 'welcome', table: 'steps' },
+        own: { computation: 'welcome', table: 'steps_own', columns: { journey_context: encode('$.properties.journey_context'), journey_metadata: encode('$.properties.journey_metadata') } },
+        total: { computation: 'carts', table: 'carts_total', columns: { entity_context: encode('$.properties.data_graph_entity_context.total') } },
+      };
+      const h = await Harness.create(dut, { computations, activations });
+      await h.run({ computation: 'welcome', id: 'r1', completedAt: at(2), kind: 'delta' }, [
+        { userId: 'u1', journeyContext: 5, journeyMetadata: { epoch: 3 } },
+        { userId: 'u2', journeyContext: true, journeyMetadata: 2.5 },
+        { userId: 'u3', journeyContext: '5', journeyMetadata: 'plain' },
+      ]);
+      await h.run({ computation: 'carts', id: 'c1', completedAt: at(2) }, [{ userId: 'u1', entityContext: { total: 2.5 } }, { userId: 'u2', entityContext: { total: 'x' } }]);
+      const expected = [
+        { user_id: 'u1', journey_context: '5', journey_metadata: '{"epoch":3}' },
+        { user_id: 'u2', journey_context: 'true', journey_metadata: '2.5' },
+        { user_id: 'u3', journey_context: '"5"', journey_metadata: '"plain"' },
+      ];
+      expect(await h.rows('steps', ['user_id', 'journey_context', 'journey_metadata'], ['user_id'], 'wh', 'default')).toEqual(expected);
+      expect(await h.rows('steps_own', ['user_id', 'journey_context', 'journey_metadata'], ['user_id'], 'wh', 'default')).toEqual(expected);
+      expect(await h.rows('carts_total', ['user_id', 'entity_context'], ['user_id'], 'wh', 'default')).toEqual([
+        { user_id: 'u1', entity_context: '2.5' },
+        { user_id: 'u2', entity_context: '"x"' },
+      ]);
+      await h.close();
+    });
+
     it("refuses an event its activation's mapping fails on, and writes the others, of every activation, then and later", async () => {
       // Fails on a long value only: liquidjs's memory limit, 13 doublings of the note.
       const doubled = `{% assign a = properties.data_graph_entity_context.note %}${'{% assign a = a | append: a %}'.repeat(13)}{{ a | size }}`;
