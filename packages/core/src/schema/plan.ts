@@ -309,7 +309,11 @@ class TablePlanner {
         // Nor does an integer past 2^53 it held (taken out of a row over the row limit) keep it from widening.
         col.big = false;
         this.measured = undefined;
-      } else if (col.type === 'bigint' && !col.fixed) {
+      }
+      // The first value too: a column created `bigint` by a declared `valueType` whose first value
+      // has a fraction was made bigint with that value quarantined, where the same values the
+      // other way round made it double (the rows' order decides nothing).
+      if (col.type === 'bigint' && !col.fixed) {
         const wider = widerTypeFor(value, col.type);
         // A column this batch creates is created with the wider type: no ALTER, whatever the warehouse can do in place.
         const pinnedBy = col.existed ? this.input.pinned?.get(column) : undefined;

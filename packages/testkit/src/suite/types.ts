@@ -25,6 +25,19 @@ export function types(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('makes the same column of a declared bigint trait whatever the order of its whole and fractional values in the batch that creates it', async () => {
+      // `first` had its 1.5 quarantined (a bigint column, the sync Partial) where `second`, the
+      // same values in the other order, made a double column that holds it: the declared type
+      // was checked for a wider one from the second value on, never at the first.
+      const h = await Harness.create(dut, { computations: { first: { type: 'trait', valueType: 'bigint' }, second: { type: 'trait', valueType: 'bigint' } } });
+      await h.run({ computation: 'first', id: 'f1', completedAt: '2026-11-20T10:00:00.000Z' }, [{ userId: 'u1', value: 1.5 }, { userId: 'u2', value: 2 }]);
+      await h.run({ computation: 'second', id: 's1', completedAt: '2026-11-20T10:00:00.000Z' }, [{ userId: 'u2', value: 2 }, { userId: 'u1', value: 1.5 }]);
+      expect(await h.sync()).toMatchObject({ status: 'Success', rejects: 0 });
+      for (const table of ['identifies', 'users', 'trait_computed']) expect(await h.columnTypes(table), table).toMatchObject({ first: 'double', second: 'double' });
+      expect(await h.rows('users', ['id', 'first', 'second'])).toEqual([{ id: 'u1', first: 1.5, second: 1.5 }, { id: 'u2', first: 2, second: 2 }]);
+      await h.close();
+    });
+
     it('gives the declared valueType to the column of a computed trait keyed like a standard column (`_id`, `_event`), and to no standard column', async () => {
       const computations = { id: { type: 'trait', valueType: 'double' }, Event: { type: 'trait', valueType: 'string' }, context_ip: { type: 'trait', valueType: 'bigint' } };
       const h = await Harness.create(dut, { computations });
