@@ -400,6 +400,21 @@ describe('EmbeddedProfileStore', () => {
     await store.close();
   });
 
+  it('says when profiles the run changed hold a userId another profile holds, whose calls go to one users row', async () => {
+    const store = await open();
+    const shared = 'the userId "u1" of profiles this run changed is held by another profile of the space too: their calls go to one users row, where each profile\'s values overwrite the other\'s (between calls of one run, the one of the larger message id wins, either profile\'s); give each userId to one profile (its profileId)';
+    expect((await apply(store, 'audience', { id: 'r1', completedAt: '2026-11-22T10:00:00.000Z' }, [profile('u1', { profileId: 'pa' }), profile('u2')])).outcome.notices).toBeUndefined();
+    // pa exits and pb enters at the same moment, both calls for u1: which one users keeps is a hash's choice.
+    const { outcome, changes } = await apply(store, 'audience', { id: 'r2', completedAt: '2026-11-22T11:00:00.000Z' }, [profile('u1', { profileId: 'pb' }), profile('u2')]);
+    expect(changes.map(([id, kind]) => [id, kind])).toEqual([['pa', 'exited'], ['pb', 'entered']]);
+    expect(outcome.notices).toEqual([shared]);
+    // Nothing changed for a profile holding u1: nothing to say.
+    expect((await apply(store, 'audience', { id: 'r3', completedAt: '2026-11-22T12:00:00.000Z' }, [profile('u1', { profileId: 'pb' }), profile('u2')])).outcome.notices).toBeUndefined();
+    // A linked audience makes no Classic calls: no users row to share.
+    expect((await apply(store, 'linked_audience', { computation: 'l', id: 'l1' }, [profile('u1', { profileId: 'pb' })])).outcome.notices).toBeUndefined();
+    await store.close();
+  });
+
   it('counts a profile listed twice once, its last listing counting, and says so', async () => {
     const store = await open();
     const { outcome, changes } = await apply(store, 'trait', { id: 'r1' }, [profile('a', { value: 1 }), profile('b', { value: 2 }), profile('a', { value: 3 })]);

@@ -176,6 +176,8 @@ export class EmbeddedProfileStore implements ProfileStore {
       let changes = await this.streamChanges(changesQuery(linked, kind === 'journey_step'), [space], space, (c) => sink.emit(c), run, texts);
       // Their new texts placed after the members' (entityDiffQuery).
       if (linked) changes += await this.streamChanges(ENTITY_CHANGES, [space], space, (c) => sink.emit(c), run, texts);
+      // A users row is keyed by the userId: profiles that share one send their calls to one row.
+      const shared = kind === 'audience' || kind === 'trait' ? await this.sharedUserIds(space) : undefined;
       // Read before this run's memberships are written: the run's own computation only where it changed nothing for the profile.
       // Most runs give no profile a new identifier: the look is skipped then, and DuckDB's plan
       // for it joined every membership of a large state to its profile first (280 ms a run at
@@ -223,6 +225,7 @@ export class EmbeddedProfileStore implements ProfileStore {
       const notices: string[] = [];
       if (compared === 'not comparable') notices.push(`run ${header.id} was interrupted before, under an earlier version of Stowage (or of DuckDB), after handing changes on: whether what was sent now holds what that attempt held could not be checked. Rows that attempt wrote are kept (their message ids are this run's): if the run was sent with other content, its activations' tables hold the interrupted attempt's rows for the profiles it changed`);
       // A snapshot exported twice over, or a delta of a profile's moves: said, since "N profiles" counts each once.
+      if (shared) notices.push(shared);
       if (repeats > 0) notices.push(`${repeats} ${repeats === 1 ? 'listing' : 'listings'} of the run repeated a profile listed before: the last listing of each profile counts`);
       if (linked) {
         await contexts.compactIfWasteful(this.db).catch((error: unknown) => {
@@ -306,6 +309,31 @@ export class EmbeddedProfileStore implements ProfileStore {
   }
 
   /** Whether the run gives any profile an identifier a call goes to (`run_new_ids`, gainedIds). */
+  /**
+   * What to say of the run's changed profiles whose userId another profile of the space holds, or
+   * undefined where none does. Their Classic calls go to one `users` row, each profile's values
+   * overwriting the other's: the latest by time, and between calls of one run (an exit of one
+   * profile, an entry of the other) the larger message id, a hash, so either profile's.
+   */
+  private async sharedUserIds(space: string): Promise<string | undefined> {
+    const reader = await this.db.runAndReadAll(
+      `SELECT count(DISTINCT p.user_id), min(p.user_id) FROM run_changes c
+         JOIN profiles p ON p.space = $1 AND p.profile_id = c.profile_id
+         JOIN profiles o ON o.space = $1 AND o.user_id = p.user_id AND o.profile_id <> p.profile_id
+       WHERE p.user_id IS NOT NULL`,
+      [space],
+    );
+    const [count, example] = reader.getRowsJS()[0] ?? [];
+    const n = Number(count ?? 0);
+    if (n === 0) return undefined;
+    const ids = n === 1 ? `the userId ${JSON.stringify(example)}` : `${n.toLocaleString('en-US')} userIds (${JSON.stringify(example)}…)`;
+    return (
+      `${ids} of profiles this run changed ${n === 1 ? 'is' : 'are'} held by another profile of the space too: ` +
+      `their calls go to one users row, where each profile's values overwrite the other's (between calls of one run, the one of the larger message id wins, either profile's); ` +
+      `give each userId to one profile (its profileId)`
+    );
+  }
+
   private async anyGainedIds(): Promise<boolean> {
     const reader = await this.db.runAndReadAll('SELECT EXISTS (SELECT 1 FROM run_new_ids)');
     return reader.getRowsJS()[0]?.[0] === true;
