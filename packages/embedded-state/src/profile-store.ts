@@ -224,8 +224,8 @@ export class EmbeddedProfileStore implements ProfileStore {
       // and the next run tries again; the user is told (a full disk would fail the runs next).
       const notices: string[] = [];
       if (compared === 'not comparable') notices.push(`run ${header.id} was interrupted before, under an earlier version of Stowage (or of DuckDB), after handing changes on: whether what was sent now holds what that attempt held could not be checked. Rows that attempt wrote are kept (their message ids are this run's): if the run was sent with other content, its activations' tables hold the interrupted attempt's rows for the profiles it changed`);
-      // A snapshot exported twice over, or a delta of a profile's moves: said, since "N profiles" counts each once.
       if (shared) notices.push(shared);
+      // A snapshot exported twice over, or a delta of a profile's moves: said, since "N profiles" counts each once.
       if (repeats > 0) notices.push(`${repeats} ${repeats === 1 ? 'listing' : 'listings'} of the run repeated a profile listed before: the last listing of each profile counts`);
       if (linked) {
         await contexts.compactIfWasteful(this.db).catch((error: unknown) => {
@@ -308,7 +308,6 @@ export class EmbeddedProfileStore implements ProfileStore {
     }
   }
 
-  /** Whether the run gives any profile an identifier a call goes to (`run_new_ids`, gainedIds). */
   /**
    * What to say of the run's changed profiles whose userId another profile of the space holds, or
    * undefined where none does. Their Classic calls go to one `users` row, each profile's values
@@ -334,6 +333,7 @@ export class EmbeddedProfileStore implements ProfileStore {
     );
   }
 
+  /** Whether the run gives any profile an identifier a call goes to (`run_new_ids`, gainedIds). */
   private async anyGainedIds(): Promise<boolean> {
     const reader = await this.db.runAndReadAll('SELECT EXISTS (SELECT 1 FROM run_new_ids)');
     return reader.getRowsJS()[0]?.[0] === true;
