@@ -125,6 +125,15 @@ describe('configuration', () => {
     expect(config({ vip: { type: 'audience', warehouses: { wh: { enteredEvent: 'VIP In', exitedEvent: 'VIP Out' } } }, ltv: { type: 'trait', warehouses: { wh: { computedEvent: 'LTV' } } } })).not.toThrow();
   });
 
+  it('disables columns of a table named like a member every object has (constructor, __proto__)', () => {
+    // The table of an event named `Constructor`: its entry was looked up on a plain record, found
+    // Object.prototype.constructor, and the configuration failed to load with "(columns[t] ?? []) is not iterable".
+    const config = parse(JSON.parse('{"spaces":{"s":{}},"warehouses":{"wh":{"type":"memory","settings":{"path":"x"},"disabled":{"columns":{"constructor":["secret"],"__proto__":["a"]}}}}}'));
+    const columns = config.warehouses.wh!.disabled.columns;
+    expect(Object.keys(columns)).toEqual(['constructor', '__proto__']);
+    expect([columns.constructor, columns['__proto__']]).toEqual([['secret'], ['a']]);
+  });
+
   it("refuses disabling Stowage's own tables, which a sync needs", () => {
     const config = (disabled: Record<string, unknown>) => () => parse({ spaces: { s: {} }, warehouses: { wh: { type: 'memory', settings: { path: 'x' }, disabled } } });
     // Each at its own path.

@@ -219,11 +219,14 @@ function spelledFor(destination: Destination, disabled: WarehouseConfig['disable
   const rules = destination.dialect.identifiers;
   const spelled = (names: readonly string[], tables = false) =>
     [...new Set(names.flatMap((n) => [n, tables && RESERVED_TABLES.has(n) ? n : applyIdentifierRules(n, rules)]))];
-  const columns: Record<string, string[]> = {};
+  // A Map, not a record: a table named like a member every object has (`constructor`, the table of
+  // an event named so) found Object.prototype's function there, and the configuration failed to
+  // load with a bare TypeError.
+  const columns = new Map<string, string[]>();
   for (const [table, names] of Object.entries(disabled.columns)) {
-    for (const t of spelled([table], true)) columns[t] = [...new Set([...(columns[t] ?? []), ...spelled(names)])];
+    for (const t of spelled([table], true)) columns.set(t, [...new Set([...(columns.get(t) ?? []), ...spelled(names)])]);
   }
-  return { tables: spelled(disabled.tables, true), columns };
+  return { tables: spelled(disabled.tables, true), columns: Object.fromEntries(columns) };
 }
 
 export function loadConfig(path: string, destinations: ReadonlyMap<string, Destination>): StowageConfig {
