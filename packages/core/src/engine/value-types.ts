@@ -22,7 +22,7 @@ export class RunValueTypes {
     if (computation.type !== 'trait') return;
     const path = this.path(space);
     const types = read(path);
-    if (types[computation.key] === computation.valueType) return;
+    if (recordedFor(types, computation.key) === computation.valueType) return;
     const { [computation.key]: _, ...others } = types;
     try {
       write(path, computation.valueType === undefined ? others : { ...others, [computation.key]: computation.valueType });
@@ -37,7 +37,10 @@ export class RunValueTypes {
    */
   withRecorded(space: string, computations: readonly ComputationConfig[]): Array<Pick<ComputationConfig, 'key' | 'valueType'>> {
     const recorded = read(this.path(space));
-    const own = computations.map((c) => (c.valueType === undefined && c.type === 'trait' && recorded[c.key] !== undefined ? { key: c.key, valueType: recorded[c.key] } : c));
+    const own = computations.map((c) => {
+      const type = recordedFor(recorded, c.key);
+      return c.valueType === undefined && c.type === 'trait' && type !== undefined ? { key: c.key, valueType: type } : c;
+    });
     const known = new Set(computations.map((c) => c.key));
     return [...own, ...Object.entries(recorded).filter(([key]) => !known.has(key)).map(([key, valueType]) => ({ key, valueType }))];
   }
@@ -45,6 +48,15 @@ export class RunValueTypes {
   private path(space: string): string {
     return join(this.stateDir, 'runs', 'value-types', `${encodeURIComponent(space)}.json`);
   }
+}
+
+/**
+ * The type recorded for a trait, looked up among the record's own keys: a trait keyed like a member
+ * every object has (`constructor`, `toString`) found Object.prototype's function, taken for its
+ * type, and every sync of its space failed.
+ */
+function recordedFor(types: Record<string, ValueType>, key: string): ValueType | undefined {
+  return Object.hasOwn(types, key) ? types[key] : undefined;
 }
 
 /** The types a configuration may declare (`valueType`): a file edited by hand gives no other to a column. */

@@ -52,6 +52,19 @@ export function types(dut: DestinationUnderTest): void {
       await h.close();
     });
 
+    it('syncs a computed trait keyed like a member every object has (constructor, toString), with the type its run recorded', async () => {
+      // The types runs record were looked up on a plain record: a trait keyed `constructor` found
+      // Object.prototype's function there, taken for its recorded type, and every sync failed
+      // with "Cannot read properties of undefined (reading 'ok')".
+      const h = await Harness.create(dut, { computations: { constructor: { type: 'trait' }, toString: { type: 'trait', valueType: 'double' } } });
+      await h.run({ computation: 'constructor', id: 'r1', completedAt: '2026-11-20T10:00:00.000Z' }, [{ userId: 'u1', value: 5 }]);
+      await h.run({ computation: 'toString', id: 't1', completedAt: '2026-11-20T10:00:00.000Z' }, [{ userId: 'u1', value: 2 }]);
+      expect(await h.sync()).toMatchObject({ status: 'Success', rejects: 0 });
+      expect(await h.columnTypes('users')).toMatchObject({ constructor: 'bigint', to_string: 'double' });
+      expect(await h.rows('users', ['id', 'constructor', 'to_string'])).toEqual([{ id: 'u1', constructor: 5, to_string: 2 }]);
+      await h.close();
+    });
+
     it("keeps timestamps to the millisecond and in UTC, whatever the process's time zone", async () => {
       const zone = process.env.TZ;
       // Half an hour off UTC, and east: a driver that writes or reads wall-clock time shows it.
