@@ -32,9 +32,11 @@ export const duckdb: Destination<DuckDBSettings> = {
     const problems: string[] = [];
     // Resolved against the configuration's folder, "" is that folder, which DuckDB cannot open.
     if (typeof settings.path === 'string' && settings.path.trim() === '') problems.push('path: expected the path of a database file (or ":memory:"), not an empty string');
-    // What DuckDB's SET memory_limit reads: a number and a unit. Anything else failed every sync with "Failed to set config".
-    if (settings.memoryLimit !== undefined && !/^\s*(-1|none|\d+(\.\d+)?\s*(b|bytes?|k|kb|m|mb|g|gb|t|tb|kib|mib|gib|tib))\s*$/i.test(settings.memoryLimit)) {
-      problems.push(`memoryLimit: ${JSON.stringify(settings.memoryLimit)} is not a size such as "512MB" or "2GB"`);
+    // What DuckDB's SET memory_limit reads: a number and a unit (in any case), `-1`, or `none`
+    // (in lower case, nothing around it: `NONE` or ` none ` is refused). Anything else failed every
+    // sync with "Failed to set config".
+    if (settings.memoryLimit !== undefined && settings.memoryLimit !== 'none' && !/^\s*(-1|\d+(\.\d+)?\s*(b|bytes?|k|kb|m|mb|g|gb|t|tb|kib|mib|gib|tib))\s*$/i.test(settings.memoryLimit)) {
+      problems.push(`memoryLimit: ${JSON.stringify(settings.memoryLimit)} is not a size such as "512MB" or "2GB" (or "none", in lower case, for no limit)`);
     }
     if (settings.threads !== undefined && settings.threads < 1) problems.push(`threads: ${settings.threads} is not a number of threads; give 1 or more`);
     return problems;

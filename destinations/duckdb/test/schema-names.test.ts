@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig, type Destination } from '@stowage/core';
+import { DuckDBDriver } from '../src/driver.js';
 import { duckdb } from '../src/index.js';
 
 const destinations = new Map<string, Destination>([['duckdb', duckdb as unknown as Destination]]);
@@ -36,7 +37,7 @@ describe('DuckDB settings', () => {
 
   it('refuses what DuckDB would refuse as it opens, and a missing path, with the configuration', () => {
     expect(settingsProblems({ path: 'wh.duckdb', memoryLimit: 'lots', threads: 0 })).toEqual([
-      '/warehouses/wh/settings/memoryLimit: "lots" is not a size such as "512MB" or "2GB"',
+      '/warehouses/wh/settings/memoryLimit: "lots" is not a size such as "512MB" or "2GB" (or "none", in lower case, for no limit)',
       '/warehouses/wh/settings/threads: 0 is not a number of threads; give 1 or more',
     ]);
     expect(settingsProblems({})).toEqual([expect.stringMatching(/^\/warehouses\/wh\/settings: must have required property 'path'/)]);
@@ -45,9 +46,28 @@ describe('DuckDB settings', () => {
     // A value the schema refuses does not hide the others: every problem is listed, each once.
     expect(settingsProblems({ path: 'wh.duckdb', memoryLimit: 'lots', threads: 'two' })).toEqual([
       '/warehouses/wh/settings/threads: must be integer',
-      '/warehouses/wh/settings/memoryLimit: "lots" is not a size such as "512MB" or "2GB"',
+      '/warehouses/wh/settings/memoryLimit: "lots" is not a size such as "512MB" or "2GB" (or "none", in lower case, for no limit)',
     ]);
     for (const memoryLimit of ['1.5GB', '4G', '512M', '1 gb', '2GiB', '-1', 'none']) expect(settingsProblems({ path: 'wh.duckdb', memoryLimit, threads: 1 }), memoryLimit).toEqual([]);
+  });
+
+  it('takes no memoryLimit DuckDB then refuses: every one the configuration takes opens a session', async () => {
+    // DuckDB reads `none` in lower case alone: `NONE`, `None` or ` none ` passed the configuration
+    // and failed every sync and write with DuckDB's bare "Failed to set config".
+    const dir = mkdtempSync(join(tmpdir(), 'stowage-duckdb-memory-'));
+    try {
+      for (const memoryLimit of ['none', 'NONE', 'None', ' none ', '-1', ' -1 ', '1 GB', '2gib', '512MB ', '1T']) {
+        const taken = settingsProblems({ path: 'wh.duckdb', memoryLimit }).length === 0;
+        const opened = await DuckDBDriver.open({ path: join(dir, 'w.duckdb'), memoryLimit }).then(
+          (driver) => driver.close().then(() => true),
+          () => false,
+        );
+        expect({ memoryLimit, taken }).toEqual({ memoryLimit, taken: opened });
+      }
+      expect(settingsProblems({ path: 'wh.duckdb', memoryLimit: 'NONE' })).toEqual(['/warehouses/wh/settings/memoryLimit: "NONE" is not a size such as "512MB" or "2GB" (or "none", in lower case, for no limit)']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
