@@ -23,7 +23,10 @@ export const DEFAULT_LOCK_TIMEOUT_SECONDS = 5;
 
 /** Opens a session with the loader the settings choose. */
 export function connectPostgres(settings: PostgresSettings): Promise<PgDriver> {
-  const lockTimeoutMs = Math.round((settings.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS) * 1000);
+  // A wait of some time is at least 1 ms: rounded to 0, a fraction of a millisecond was PostgreSQL's
+  // 0, which waits as long as it takes.
+  const seconds = settings.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
+  const lockTimeoutMs = seconds > 0 ? Math.max(1, Math.round(seconds * 1000)) : 0;
   const setup = [...POSTGRES_SESSION_SETUP, `SET lock_timeout = ${lockTimeoutMs}`];
   return PgDriver.open(settings, { dialect, loader: settings.bulkLoad === 'insert' ? insertLoader : copyLoader, setup, keyLookups: 'settings', directLoads: true, postgresCatalog: true, advisoryLocks: true });
 }

@@ -38,6 +38,22 @@ describe(`PostgreSQL sessions (${server.label})`, () => {
     await expect(connectPostgres({ host: '127.0.0.1', port: 99_999 })).rejects.toThrow(/^Cannot connect to .*Port should be >= 0 and < 65536/);
   });
 
+  it('wait a lock no longer than lockTimeoutSeconds says, however small: a fraction of a millisecond is 1 ms, never 0 (wait as long as it takes)', async () => {
+    const url = await server.freshDatabase();
+    const timeouts: string[] = [];
+    for (const lockTimeoutSeconds of [0.0004, 0.2, 0]) {
+      const driver = await connectPostgres({ url, lockTimeoutSeconds, ...(server.copy ? {} : { bulkLoad: 'insert' }) });
+      try {
+        const [row] = await driver.query<{ t: string }>("SELECT current_setting('lock_timeout') AS t");
+        timeouts.push(row!.t);
+      } finally {
+        await driver.close();
+      }
+    }
+    // Rounded to 0, 0.0004 s was lock_timeout 0: a sync behind another session's lock waited for ever.
+    expect(timeouts).toEqual(['1ms', '200ms', '0']);
+  });
+
   it("read a URL's sslmode as libpq does (require: encrypted, the certificate unchecked), and let the sslmode key win", () => {
     expect(clientConfig({ url: 'postgres://u@db.internal/a?sslmode=require' }).ssl).toEqual({ rejectUnauthorized: false });
     expect(clientConfig({ url: 'postgres://u@db.internal/a?sslmode=verify-full' }).ssl).toEqual({});
