@@ -11,7 +11,11 @@ const REFERENCE = { type: 'string', pattern: '\\$\\{[A-Za-z_][A-Za-z0-9_]*\\}', 
 function withReferences(settings: Record<string, unknown>): Record<string, unknown> {
   const properties = settings.properties as Record<string, Record<string, unknown>> | undefined;
   if (!properties) return settings;
-  const typed = Object.entries(properties).map(([key, property]) => {
+  const typed = Object.entries(properties).map(([key, given]) => {
+    // actions-core marks a secret `format: "password"`, a format draft-07 does not have (a
+    // validator in its strict mode refused the whole schema): draft-07 says it as `writeOnly`.
+    const { format, ...rest } = given;
+    const property: Record<string, unknown> = format === 'password' ? { ...rest, writeOnly: true } : given;
     const types = ([] as unknown[]).concat(property.type ?? []);
     const heldText = types.includes('string') && (property.enum !== undefined || property.pattern !== undefined);
     if (types.length === 0 || (types.includes('string') && !heldText)) return [key, property];
