@@ -89,7 +89,7 @@ const CHANNEL_BINDINGS = ['disable', 'prefer', 'require'];
  */
 function parameterProblem(name: string, value: string): string | undefined {
   if (name === 'connect_timeout') {
-    return /^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 2_147_483 ? undefined : `connect_timeout=${value} is not a number of seconds from 1 to 2147483 (libpq's 0, wait for ever, is not taken: a server that never answers would hold the sync)`;
+    return /^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 2_147_483 ? undefined : `connect_timeout=${value} is not a whole number of seconds from 1 to 2147483 (libpq's 0, wait for ever, is not taken: a server that never answers would hold the sync)`;
   }
   if (name === 'channel_binding') return CHANNEL_BINDINGS.includes(value) ? undefined : `channel_binding=${value} is not one of libpq's: ${CHANNEL_BINDINGS.join(', ')}`;
   if (URL_PARAMETERS.includes(name) || LIBPQ_ONLY.includes(name)) return undefined;

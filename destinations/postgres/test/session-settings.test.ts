@@ -87,7 +87,9 @@ describe(`PostgreSQL sessions (${server.label})`, () => {
     for (const query of ['sslmode=require&channel_binding=require', 'pgbouncer=true&connection_limit=1&schema=public', 'keepalives=1&gssencmode=disable&target_session_attrs=any']) expect(problems(query), query).toEqual([]);
     expect(clientConfig({ url: 'postgres://u@h/db?sslmode=require&channel_binding=require' }).enableChannelBinding).toBe(true);
     expect(clientConfig({ url: 'postgres://u@h/db' }).enableChannelBinding).toBeUndefined();
-    expect(problems('connect_timeout=0')[0]).toMatch(/^url: connect_timeout=0 is not a number of seconds from 1 to 2147483/);
+    expect(problems('connect_timeout=0')[0]).toMatch(/^url: connect_timeout=0 is not a whole number of seconds from 1 to 2147483/);
+    // 1.5 is a number from 1 to 2147483: what is wrong with it is its fraction, which libpq does not read.
+    expect(problems('connect_timeout=1.5')[0]).toMatch(/^url: connect_timeout=1\.5 is not a whole number of seconds from 1 to 2147483/);
     expect(problems('connect_timeout=soon')[0]).toMatch(/^url: connect_timeout=soon is not/);
     for (const query of ['sslmode=require&application_name=etl&connect_timeout=3', 'options=-c%20search_path%3Dx&statement_timeout=5', 'host=/tmp&port=5433&user=v&password=p']) expect(problems(query), query).toEqual([]);
     expect(problems('sslmod=require').join()).not.toContain('s3cret');
