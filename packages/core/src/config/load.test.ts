@@ -158,6 +158,10 @@ describe('configuration', () => {
     // Apart, or not both Classic, they write no column together.
     expect(config({ VIP: { type: 'audience', warehouses: { wh: {} } }, vip: { type: 'audience', warehouses: { other: {} } } })).not.toThrow();
     expect(config({ VIP: { type: 'audience' }, vip: { type: 'linked_audience' } })).not.toThrow();
+    // A warehouse named like a member every object has was found among the other's warehouses on Object.prototype.
+    const named = (computations: Record<string, unknown>) => () => parse({ spaces: { s: { computations } }, warehouses: { wh: { type: 'memory', settings: { path: 'x' } }, constructor: { type: 'memory', settings: { path: 'y' } } } });
+    expect(named({ VIP: { type: 'audience', warehouses: { constructor: {} } }, vip: { type: 'audience', warehouses: { wh: {} } } })).not.toThrow();
+    expect(named({ VIP: { type: 'audience', warehouses: { constructor: {} } }, vip: { type: 'audience' } })).toThrow(/and both reach warehouse constructor: /);
   });
 
   it('refuses a mapped column keyed __proto__, which the mapping kit would lose', () => {

@@ -448,8 +448,8 @@ export function parseConfig(raw: unknown, root: string, destinations: ReadonlyMa
         // Two keys naming one column (`VIP` and `vip`) would write one `users` column, each
         // change of either overwriting the other's value.
         const column = snakeCase(key);
-        const other = byColumn.get(column)?.find((o) => Object.keys(o.warehouses).some((w) => w in targets));
-        if (other) problems.push(`/spaces/${name}/computations/${key}: names the same column as computation "${other.key}" ("${column}"), and both reach warehouse ${Object.keys(other.warehouses).filter((w) => w in targets).join(', ')}: each would overwrite the other's value. Rename one of them`);
+        const other = byColumn.get(column)?.find((o) => Object.keys(o.warehouses).some((w) => Object.hasOwn(targets, w)));
+        if (other) problems.push(`/spaces/${name}/computations/${key}: names the same column as computation "${other.key}" ("${column}"), and both reach warehouse ${Object.keys(other.warehouses).filter((w) => Object.hasOwn(targets, w)).join(', ')}: each would overwrite the other's value. Rename one of them`);
       }
       if (c.valueType !== undefined && c.type !== 'trait') problems.push(`/spaces/${name}/computations/${key}/valueType: only a computed trait has a value type (${c.type === 'audience' ? "an audience's column is a boolean" : `a ${c.type} has no Classic column`})`);
       computations[key] = {
