@@ -38,7 +38,7 @@ function urlGivesSslmode(url: string | undefined): boolean {
   return query !== -1 && /(?:^|&)sslmode=/.test(url!.slice(query + 1).split('#')[0]!);
 }
 
-/** What must never be shown: the password (in the settings or the URL) and the secret access key. */
+/** What must never be shown: the password (in the settings or the URL), the secret access key and its session token. */
 export function secretsOf(settings: RedshiftSettings): string[] {
-  return [...pgSecretsOf(settings), ...(settings.secretAccessKey ? [settings.secretAccessKey] : [])];
+  return [...pgSecretsOf(settings), ...[settings.secretAccessKey, settings.sessionToken].filter((s): s is string => Boolean(s))];
 }

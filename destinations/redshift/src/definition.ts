@@ -39,6 +39,11 @@ export const fields = {
     type: 'string' as const,
   },
   secretAccessKey: { label: 'Secret access key', description: 'Secret of the access key. Never written to logs, errors or history.', type: 'password' as const },
+  sessionToken: {
+    label: 'Session token',
+    description: 'With temporary keys (`ASIA…`: an assumed role, AWS SSO), their session token, which uploads and COPY send with them. Temporary keys expire: give new ones (from the environment, `${VAR}`) before they do. Never written to logs, errors or history.',
+    type: 'password' as const,
+  },
   s3Endpoint: {
     label: 'S3 endpoint',
     description: 'An S3-compatible endpoint for uploads instead of AWS (a local server in tests). Redshift itself only reads from AWS S3.',

@@ -107,7 +107,7 @@ const BUCKET_NAME = /^[A-Za-z0-9._-]+$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d+:role\/[\w+=,.@/-]+$/;
 
 /** Settings of the S3 staging, which mean something only with s3Bucket. */
-const STAGING_KEYS = ['s3Prefix', 's3Region', 's3Endpoint', 's3ForcePathStyle', 'iamRole', 'accessKeyId', 'secretAccessKey'] as const;
+const STAGING_KEYS = ['s3Prefix', 's3Region', 's3Endpoint', 's3ForcePathStyle', 'iamRole', 'accessKeyId', 'secretAccessKey', 'sessionToken'] as const;
 
 export const redshift = redshiftDestination();
 export default redshift;

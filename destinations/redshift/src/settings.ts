@@ -18,6 +18,8 @@ export interface RedshiftSettings extends PgConnectionSettings {
   /** Access key that may write the bucket; COPY uses it too when no IAM role is given. */
   accessKeyId?: string;
   secretAccessKey?: string;
+  /** With temporary keys (an assumed role, AWS SSO: `ASIA…`), their session token; uploads and COPY need it. */
+  sessionToken?: string;
   /** An S3-compatible endpoint instead of AWS's (uploads only: Redshift itself reads from AWS S3). */
   s3Endpoint?: string;
   /** Address the bucket in the path (`host/bucket/key`) rather than the host name; most S3-compatible servers want it. */

@@ -29,6 +29,13 @@ describe('COPY from a manifest', () => {
     );
   });
 
+  // Temporary keys (an assumed role, AWS SSO) had no setting for their token: COPY and the uploads were refused with them.
+  it("sends temporary keys' session token with them", () => {
+    expect(copyFromManifest({ ...base, authorization: { accessKeyId: 'ASIAEXAMPLE', secretAccessKey: 'wJalr/K7MDENG', sessionToken: 'IQoJb3JpZ2luX2Vj/+=' } })).toContain(
+      `CREDENTIALS 'aws_access_key_id=ASIAEXAMPLE;aws_secret_access_key=wJalr/K7MDENG;token=IQoJb3JpZ2luX2Vj/+=' MANIFEST`,
+    );
+  });
+
   it('refuses an access key it cannot write without quoting any of the secret', () => {
     const secretAccessKey = 'wJalrXUtnFEMI/K7MDENG\\bPxRfiCYEXAMPLEKEY';
     const refused = (() => {

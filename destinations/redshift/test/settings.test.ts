@@ -23,6 +23,12 @@ describe('Redshift settings', () => {
   it('refuses staging without the keys COPY needs, and a URL whose password ends its host part, with the configuration and without quoting a secret', () => {
     const url = 'redshift://awsuser@cluster.example.com:5439/dev';
     expect(problems({ url, s3Bucket: 'b', accessKeyId: 'AKIAEXAMPLE' })).toEqual(['/warehouses/rs/settings/accessKeyId: accessKeyId and secretAccessKey are given together or not at all']);
+    // A session token goes with the temporary keys it was issued with, and is a secret as theirs is.
+    expect(problems({ url, s3Bucket: 'b', iamRole: 'arn:aws:iam::1:role/r', sessionToken: 'IQoJb3Jp' })).toEqual(['/warehouses/rs/settings/sessionToken: sessionToken goes with the temporary keys it was issued with: give accessKeyId and secretAccessKey too']);
+    const temporary = { url, s3Bucket: 'b', accessKeyId: 'ASIAEXAMPLE', secretAccessKey: 'wJalr', sessionToken: 'IQoJb3Jp/+=' };
+    expect(problems(temporary)).toEqual([]);
+    expect(stagingOf(temporary)).toMatchObject({ authorization: { sessionToken: 'IQoJb3Jp/+=' }, credentials: { accessKeyId: 'ASIAEXAMPLE', sessionToken: 'IQoJb3Jp/+=' } });
+    expect(redshift.secrets(temporary)).toEqual(expect.arrayContaining(['wJalr', 'IQoJb3Jp/+=']));
     // Staging settings without a bucket stage nothing: said, at each key's path.
     expect(problems({ url, s3Prefix: 'stowage/', iamRole: 'arn:aws:iam::1:role/r' })).toEqual([
       '/warehouses/rs/settings/s3Prefix: set, but s3Bucket is not: without s3Bucket nothing is staged on S3 (rows go in by multi-row INSERT); set s3Bucket, or remove s3Prefix',

@@ -2,7 +2,7 @@
 export const isDefaultRole = (iamRole: string): boolean => iamRole.trim().toLowerCase() === 'default';
 
 /** How Redshift is allowed to read the staged files: a role attached to the cluster, or an access key. */
-export type CopyAuthorization = { iamRole: string } | { accessKeyId: string; secretAccessKey: string };
+export type CopyAuthorization = { iamRole: string } | { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 
 export interface CopyFromManifest {
   /** Quoted table, and its quoted columns in the order of the file's records. */
@@ -29,7 +29,9 @@ export function copyFromManifest(copy: CopyFromManifest): string {
   // `default` is a keyword, not a literal: quoted, Redshift would read it as a role's ARN.
   if ('iamRole' in copy.authorization) authorization = `IAM_ROLE ${isDefaultRole(copy.authorization.iamRole) ? 'default' : literal(copy.authorization.iamRole)}`;
   else {
-    const credentials = `aws_access_key_id=${copy.authorization.accessKeyId};aws_secret_access_key=${copy.authorization.secretAccessKey}`;
+    // Temporary keys are refused by COPY without their token (`token=`, Redshift's credentials string).
+    const token = copy.authorization.sessionToken ? `;token=${copy.authorization.sessionToken}` : '';
+    const credentials = `aws_access_key_id=${copy.authorization.accessKeyId};aws_secret_access_key=${copy.authorization.secretAccessKey}${token}`;
     // The literal's own refusal quotes what it refuses: here, a secret (cut, so that no redaction would find it).
     if (credentials.includes('\\')) throw new Error("COPY's CREDENTIALS cannot carry the access key: it holds a backslash, which no AWS key has");
     authorization = `CREDENTIALS ${literal(credentials)}`;

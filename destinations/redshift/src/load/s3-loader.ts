@@ -30,8 +30,8 @@ const uploadFailed = (staging: Staging, key: string) => (error: unknown): never 
  * it, and a replay uploads anew.
  */
 export function s3Loader(staging: Staging): Loader {
-  const secrets = 'secretAccessKey' in staging.authorization ? [staging.authorization.secretAccessKey] : [];
-  if (staging.credentials) secrets.push(staging.credentials.secretAccessKey);
+  const secrets = 'secretAccessKey' in staging.authorization ? [staging.authorization.secretAccessKey, ...(staging.authorization.sessionToken ? [staging.authorization.sessionToken] : [])] : [];
+  if (staging.credentials) secrets.push(staging.credentials.secretAccessKey, ...(staging.credentials.sessionToken ? [staging.credentials.sessionToken] : []));
   return {
     name: 's3',
     write: async (dir, columns, rows) => gzipFile(await writeLoadLines(dir, 'json', columns, rows, (row) => jsonLine(columns, row))),

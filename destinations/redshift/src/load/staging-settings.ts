@@ -11,7 +11,7 @@ export interface Staging {
   /** Whether `region` was set: COPY names it only then (otherwise the bucket is the cluster's region). */
   regionGiven: boolean;
   /** The uploader's own credentials; without them, the SDK's default chain. */
-  credentials?: { accessKeyId: string; secretAccessKey: string };
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   endpoint?: string;
   forcePathStyle: boolean;
   /**
@@ -46,6 +46,9 @@ export function stagingRefusals(settings: RedshiftSettings): Array<{ key: keyof 
   } else if (!settings.iamRole && !settings.accessKeyId) {
     refusals.push({ key: 's3Bucket', problem: 's3Bucket needs iamRole, or accessKeyId and secretAccessKey, so that COPY may read the staged files' });
   }
+  if (settings.sessionToken && !settings.accessKeyId) {
+    refusals.push({ key: 'sessionToken', problem: 'sessionToken goes with the temporary keys it was issued with: give accessKeyId and secretAccessKey too' });
+  }
   if (typeof settings.s3Prefix === 'string' && settings.s3Prefix.includes('\\')) {
     refusals.push({ key: 's3Prefix', problem: `s3Prefix ${JSON.stringify(settings.s3Prefix)} holds a backslash, which COPY's statement cannot carry (a Redshift string literal holds none); folders are separated by /` });
   }
@@ -60,7 +63,7 @@ export function stagingRefusals(settings: RedshiftSettings): Array<{ key: keyof 
     // The SDK's own words for `localhost:9000` name another address (`localhost://9000`), and only at the first upload.
     refusals.push({ key: 's3Endpoint', problem: `s3Endpoint ${JSON.stringify(settings.s3Endpoint)} is not an http:// or https:// URL (http://localhost:9000)` });
   }
-  for (const key of ['accessKeyId', 'secretAccessKey'] as const) {
+  for (const key of ['accessKeyId', 'secretAccessKey', 'sessionToken'] as const) {
     const value = settings[key];
     if (typeof value === 'string' && NOT_IN_A_KEY.test(value)) refusals.push({ key, problem: `${key} holds a character no AWS key has (a backslash, a semicolon, a quote or a blank), which COPY's CREDENTIALS cannot carry either: copy the key again` });
   }
@@ -81,7 +84,8 @@ export function stagingOf(settings: RedshiftSettings): Staging | undefined {
   if (!settings.s3Bucket) return undefined;
   const [refusal] = stagingRefusals(settings);
   if (refusal) throw new Error(refusal.problem);
-  const authorization: CopyAuthorization = settings.iamRole ? { iamRole: settings.iamRole } : { accessKeyId: settings.accessKeyId!, secretAccessKey: settings.secretAccessKey! };
+  const token = settings.sessionToken ? { sessionToken: settings.sessionToken } : {};
+  const authorization: CopyAuthorization = settings.iamRole ? { iamRole: settings.iamRole } : { accessKeyId: settings.accessKeyId!, secretAccessKey: settings.secretAccessKey!, ...token };
   const prefix = (settings.s3Prefix ?? '').replace(/^\/+/, '');
   return {
     bucket: settings.s3Bucket,
@@ -89,7 +93,7 @@ export function stagingOf(settings: RedshiftSettings): Staging | undefined {
     region: settings.s3Region ?? 'us-east-1',
     regionGiven: settings.s3Region !== undefined,
     authorization,
-    ...(settings.accessKeyId && settings.secretAccessKey ? { credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey } } : {}),
+    ...(settings.accessKeyId && settings.secretAccessKey ? { credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey, ...token } } : {}),
     ...(settings.s3Endpoint ? { endpoint: settings.s3Endpoint } : {}),
     forcePathStyle: settings.s3ForcePathStyle ?? false,
   };
