@@ -1,6 +1,6 @@
 import type { ActionWriter, ActionPayload, ActionWriteResult, PayloadResult } from './action-writer.js';
 import { actionsCore, defaultValues, IntegrationError } from './actions-core.js';
-import { ENTITY_CONTEXT, jsonTextsAsJson } from './entity-context-json.js';
+import { encodedColumns, JSON_TEXT_COLUMNS, jsonTextsAsJson } from './entity-context-json.js';
 import { sendCustomEventFields } from './fields.js';
 import { PRESETS } from './presets.js';
 
@@ -23,12 +23,27 @@ export function bindActionWriter(settings: object, writer: ActionWriter): () => 
   return () => bound.delete(settings);
 }
 
-async function write(settings: object, mapped: ActionPayload[], open: (settings: never) => Promise<ActionSession>): Promise<ActionWriteResult> {
-  // The caller's mapping may be its own: its entity_context held to JSON text as an activation's
-  // is. Not a journey's context or metadata: which mapping made them is not known here, and the
-  // preset's JSON text of a number (`5`) would be encoded again as a string's; the writer holds
-  // an object, a number or a boolean there to its JSON text.
-  const payloads = mapped.map((payload) => jsonTextsAsJson(payload, [ENTITY_CONTEXT]));
+/**
+ * The caller's payloads, their JSON text columns held to JSON text as an activation's are: a value
+ * a `@json` encode of the mapping gave (the presets') is kept, any other is written as its JSON
+ * (`jsonTextsAsJson`). The mapping is actions-core's `rawMapping`, and the events its `rawData`
+ * (one event for perform, the batch's for performBatch, whose payloads are the events' in order
+ * where none was refused, else matched by message id); a payload given without a mapping holds
+ * values, none an encode's.
+ */
+function asJsonTexts(mapped: ActionPayload[], rawMapping: unknown, rawData: unknown): ActionPayload[] {
+  const properties = (rawMapping as { properties?: unknown } | undefined)?.properties;
+  const columns = typeof properties === 'object' && properties !== null && !Array.isArray(properties) ? (properties as Record<string, unknown>) : {};
+  const events = Array.isArray(rawData) ? (rawData as unknown[]) : [rawData];
+  const eventOf = (payload: ActionPayload, i: number): unknown =>
+    events.length === mapped.length ? events[i] : events.find((e) => (e as { messageId?: unknown } | null)?.messageId === payload.messageId);
+  return mapped.map((payload, i) => {
+    const encoded = encodedColumns(columns, eventOf(payload, i));
+    return jsonTextsAsJson(payload, JSON_TEXT_COLUMNS.filter((column) => !encoded.has(column)));
+  });
+}
+
+async function write(settings: object, payloads: ActionPayload[], open: (settings: never) => Promise<ActionSession>): Promise<ActionWriteResult> {
   const writer = bound.get(settings);
   if (writer) return writer.write(payloads);
   const session = await open(settings as never);
@@ -52,14 +67,14 @@ export function withStorageActions<T extends object, S extends object>(base: T, 
     description: "Appends one row per event to a table of the space's schema: the mapped columns, the message id as `id`, `received_at`.",
     fields: sendCustomEventFields,
     defaultSubscription: 'type = "track"',
-    perform: async (_request: unknown, { payload, settings }: { payload: ActionPayload; settings: S }) => {
-      const { results } = await write(settings, [payload], open as never);
+    perform: async (_request: unknown, { payload, settings, rawMapping, rawData }: { payload: ActionPayload; settings: S; rawMapping?: unknown; rawData?: unknown }) => {
+      const { results } = await write(settings, asJsonTexts([payload], rawMapping, rawData), open as never);
       const result = results[0]!;
       if (!result.ok) throw new IntegrationError(result.reason, errorType(result), result.status);
       return { schema: result.schema, table: result.table };
     },
-    performBatch: async (_request: unknown, { payload, settings }: { payload: ActionPayload[]; settings: S }) => {
-      const { results } = await write(settings, payload, open as never);
+    performBatch: async (_request: unknown, { payload, settings, rawMapping, rawData }: { payload: ActionPayload[]; settings: S; rawMapping?: unknown; rawData?: unknown }) => {
+      const { results } = await write(settings, asJsonTexts(payload, rawMapping, rawData), open as never);
       const response = new (actionsCore().MultiStatusResponse)();
       results.forEach((result, i) => {
         if (result.ok) response.setSuccessResponseAtIndex(i, { status: 200, sent: { id: payload[i]!.messageId }, body: { schema: result.schema, table: result.table } });

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { exactJsonText } from '../types/exact-json-text.js';
+import { actionsCore } from './actions-core.js';
 
 /** The column of the presets that holds the whole entity context, as one JSON text. */
 export const ENTITY_CONTEXT = 'entity_context';
@@ -11,20 +13,11 @@ export const ENTITY_CONTEXT = 'entity_context';
  */
 export const JSON_TEXT_COLUMNS: readonly string[] = [ENTITY_CONTEXT, 'journey_context', 'journey_metadata'];
 
-/**
- * Whether text is the JSON of an object, an array or a string (`{"a":1}`, `"c1"`): what a mapping
- * that builds JSON gives (a `@json` encode, a template). `12345`, `true` or `null` are taken for
- * a field's text, as `c1` is: the column's JSON would otherwise be of another type row by row.
- */
-function isBuiltJson(text: string): boolean {
-  const first = text.trimStart()[0];
-  if (first !== '{' && first !== '[' && first !== '"') return false;
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
+const isObject = (v: unknown): v is Record<string, unknown> => Object.prototype.toString.call(v) === '[object Object]';
+
+/** A `@json` directive's argument that encodes (mapping-kit refuses one without a value). */
+function isEncode(argument: unknown): argument is { value: unknown } {
+  return isObject(argument) && argument.mode === 'encode' && Boolean(argument.value);
 }
 
 /**
@@ -34,29 +27,73 @@ function isBuiltJson(text: string): boolean {
  * preset's same encode stores `5`.
  */
 export function buildsJsonText(mapping: unknown): boolean {
-  if (typeof mapping !== 'object' || mapping === null || Array.isArray(mapping)) return false;
+  if (!isObject(mapping)) return false;
   const keys = Object.keys(mapping);
-  if (keys.length !== 1 || keys[0] !== '@json') return false;
-  const argument = (mapping as Record<string, unknown>)['@json'];
-  return typeof argument === 'object' && argument !== null && (argument as Record<string, unknown>).mode === 'encode';
+  return keys.length === 1 && keys[0] === '@json' && isEncode(mapping['@json']);
+}
+
+/** The key of the mark `markEncodes` puts where an encode was: no event's data can hold it. */
+const ENCODED = `\u0000stowage:encoded:${randomUUID()}`;
+
+/**
+ * The mapping with each `@json` encode whose text is the mapping's value (the mapping itself, or
+ * a branch of an `@if`, at any depth) replaced by a mark holding what it encodes; undefined where
+ * there is none below the top (a top-level encode is known by its shape: `buildsJsonText`).
+ */
+function markEncodes(mapping: unknown, top = true): unknown {
+  if (!isObject(mapping) || Object.keys(mapping).length !== 1) return undefined;
+  if (!top && buildsJsonText(mapping)) return { [ENCODED]: true, value: (mapping['@json'] as { value: unknown }).value };
+  const branches = mapping['@if'];
+  if (!isObject(branches)) return undefined;
+  const then = markEncodes(branches.then, false);
+  const otherwise = markEncodes(branches.else, false);
+  if (then === undefined && otherwise === undefined) return undefined;
+  return { '@if': { ...branches, ...(then !== undefined && { then }), ...(otherwise !== undefined && { else: otherwise }) } };
+}
+
+/** Whether a mapping has a `@json` encode in an `@if`'s branch, known only event by event. */
+export function mayEncodeInBranches(mapping: unknown): boolean {
+  return markEncodes(mapping) !== undefined;
+}
+
+/**
+ * The JSON text columns among `columns` (a mapping's properties) whose value, for this event, is
+ * the text of a `@json` encode: a top-level encode's always; an encode in an `@if`'s branch
+ * where the mapping kit took that branch (evaluated again, with the encode marked, for those
+ * mappings only). Their text is JSON already, whatever it encodes; every other value of these
+ * columns is a value, written as its JSON (`jsonTextsAsJson`).
+ */
+export function encodedColumns(columns: Record<string, unknown>, event: unknown): Set<string> {
+  const encoded = new Set<string>();
+  for (const column of JSON_TEXT_COLUMNS) {
+    if (!Object.hasOwn(columns, column)) continue;
+    if (buildsJsonText(columns[column])) {
+      encoded.add(column);
+      continue;
+    }
+    const marked = markEncodes(columns[column]);
+    if (marked === undefined || event === undefined) continue;
+    const value = (actionsCore().transform({ [column]: marked } as never, event as never) as Record<string, unknown>)[column];
+    if (isObject(value) && value[ENCODED] === true) encoded.add(column);
+  }
+  return encoded;
 }
 
 /** One JSON text column's value as JSON text (`jsonTextsAsJson`); undefined where it stays as it is. */
 function asJsonText(value: unknown): string | undefined {
-  if (typeof value === 'string') return isBuiltJson(value) ? undefined : JSON.stringify(value);
+  if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean') return exactJsonText(value);
   return undefined;
 }
 
 /**
- * Each of `columns` (of `JSON_TEXT_COLUMNS`) holds one JSON text whatever an activation maps into
- * it: a string its own mapping gives is written as it is where it is built JSON (`isBuiltJson`),
- * else as its JSON (`c1` as `"c1"`); a number or a boolean as its JSON text (never a column of
- * numbers); an object or an array as its JSON by the writer; null leaves the column empty. Only
- * for the columns a mapping other than the presets' may have made (an activation's own, a direct
- * caller's of the definition): the presets' encode gives JSON text, which parsing again would cost
- * a run, and which this would encode again where it is a number's or a boolean's (a journey
- * context of `5`, encoded `"5"`, stored as `"\"5\""`).
+ * Each of `columns` (of `JSON_TEXT_COLUMNS`) holds one JSON text, which decodes to the value the
+ * mapping gave: a string as its JSON (`c1` as `"c1"`, and `{"a":1}` as `"{\"a\":1}"`: a string
+ * that reads as JSON was stored as the object, and `"q"` as `q`'s JSON, two values on one text);
+ * a number or a boolean as its JSON text (never a column of numbers); an object or an array as its
+ * JSON by the writer; null leaves the column empty. Not for a column whose value is a `@json`
+ * encode's text (`encodedColumns`): that is JSON text already, whatever it encodes, and this would
+ * encode it again (a journey context of `5`, encoded `5`, stored as `"5"`).
  */
 export function jsonTextsAsJson<P extends { properties?: unknown }>(payload: P, columns: readonly string[]): P {
   const properties = payload.properties as Record<string, unknown> | undefined;

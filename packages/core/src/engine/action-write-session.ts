@@ -19,7 +19,7 @@ import { ColumnNamer } from '../naming/column-namer.js';
 import { BusyTime } from './busy-time.js';
 import { heldBy } from './busy-retries.js';
 import { yieldToEventLoop } from '../process/yield.js';
-import { buildsJsonText, JSON_TEXT_COLUMNS, jsonTextsAsJson } from '../actions/entity-context-json.js';
+import { encodedColumns, JSON_TEXT_COLUMNS, jsonTextsAsJson, mayEncodeInBranches } from '../actions/entity-context-json.js';
 
 /** Events mapped and checked between two turns of the event loop (a few milliseconds of work). */
 const EVENTS_PER_SLICE = 500;
@@ -332,9 +332,10 @@ export class ActionWriteSession {
     const map = this.compiled.get(activation.name) ?? ((event: ActionEvent) => withJsonTexts(event, actionsCore().transform(mapping as never, materializeEvent(event) as never)));
     const results: EventResult[] = new Array(events.length);
     const declared = Object.keys(mapping.properties as Record<string, unknown>);
-    // Those the activation maps itself alone, but by a `@json` encode: the preset's, and any encode,
-    // are JSON text already (`jsonTextsAsJson`, `buildsJsonText`).
-    const ownJson = JSON_TEXT_COLUMNS.filter((column) => Object.hasOwn(activation.columns, column) && !buildsJsonText(activation.columns[column]));
+    // Those the activation maps itself alone: the preset's are `@json` encodes, JSON text already.
+    // Of its own, a value an encode gave is JSON text too (`encodedColumns`), any other a value.
+    const ownJson = JSON_TEXT_COLUMNS.filter((column) => Object.hasOwn(activation.columns, column));
+    const fixed = ownJson.some((column) => mayEncodeInBranches(activation.columns[column])) ? undefined : encodedColumns(activation.columns, undefined);
     const payloads: ActionPayload[] = [];
     const indices: number[] = [];
     // An event the mapping cannot make a payload of is kept whole in its table's schema.
@@ -355,7 +356,10 @@ export class ActionWriteSession {
         // long value, a @case operator mapping-kit checks only on a value): that event is refused,
         // as an invalid payload is, and the others are written.
         payload = withDeclaredColumns(removeEmptyValues(map(events[i]!), PAYLOAD_SCHEMA), declared);
-        if (ownJson.length > 0) payload = jsonTextsAsJson(payload, ownJson);
+        if (ownJson.length > 0) {
+          const encoded = fixed ?? encodedColumns(activation.columns, materializeEvent(events[i]!));
+          payload = jsonTextsAsJson(payload, ownJson.filter((column) => !encoded.has(column)));
+        }
       } catch (error) {
         payload = unmade(events[i]!, `the activation's mapping failed on it: ${refusalReason(error)}`) as unknown as Record<string, unknown>;
       }

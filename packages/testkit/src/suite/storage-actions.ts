@@ -304,7 +304,9 @@ export function storageActions(dut: DestinationUnderTest): void {
         template: { computation: 'carts', table: 'carts_template', columns: { entity_context: { '@template': 'cart {{properties.data_graph_entity_context.cart_id}}' } } },
         // JSON text the mapping builds is kept as it is, not encoded again; null leaves the column empty.
         built: { computation: 'carts', table: 'carts_built', columns: { entity_context: { '@if': { exists: whole, then: { '@json': { mode: 'encode', value: whole } }, else: '{}' } } } },
+        // A template's text is a string, written as a string's JSON; decoded, the value it reads as.
         json_template: { computation: 'carts', table: 'carts_json_template', columns: { entity_context: { '@template': '{"cart":"{{properties.data_graph_entity_context.cart_id}}"}' } } },
+        decoded_template: { computation: 'carts', table: 'carts_decoded_template', columns: { entity_context: { '@json': { mode: 'decode', value: { '@template': '{"cart":"{{properties.data_graph_entity_context.cart_id}}"}' } } } } },
         dropped: { computation: 'carts', table: 'carts_dropped', columns: { entity_context: null } },
         // A field's text that reads as a number, and a number: JSON text of one type, a string, and a number's JSON.
         digits: { computation: 'carts', table: 'carts_digits', columns: { entity_context: { '@path': '$.properties.data_graph_entity_context.code' } } },
@@ -330,6 +332,10 @@ export function storageActions(dut: DestinationUnderTest): void {
       ]);
       expect((await h.rows('carts_built', ['user_id', 'entity_context'], ['user_id'], 'wh', 'default')).map((r) => JSON.parse(String(r.entity_context)))).toEqual([small, { notes: 'x'.repeat(80), code: '12345', total: 2.5 }]);
       expect(await h.rows('carts_json_template', ['user_id', 'entity_context'], ['user_id'], 'wh', 'default')).toEqual([
+        { user_id: 'u1', entity_context: '"{\\"cart\\":\\"c1\\"}"' },
+        { user_id: 'u2', entity_context: '"{\\"cart\\":\\"\\"}"' },
+      ]);
+      expect(await h.rows('carts_decoded_template', ['user_id', 'entity_context'], ['user_id'], 'wh', 'default')).toEqual([
         { user_id: 'u1', entity_context: '{"cart":"c1"}' },
         { user_id: 'u2', entity_context: '{"cart":""}' },
       ]);
@@ -410,6 +416,93 @@ export function storageActions(dut: DestinationUnderTest): void {
         { user_id: 'u1', entity_context: '2.5' },
         { user_id: 'u2', entity_context: '"x"' },
       ]);
+      await h.close();
+    });
+
+    it("writes a JSON text column as the JSON of the value its own mapping gives: a string that reads as JSON as a string, an @if's encode as an encode", async () => {
+      // A string mapped by @path was stored as it is where it read as JSON: '{"a":1}' as the object
+      // {"a":1}, and '"q"' as the very text that 'q' is stored as. An @if taking a @json encode's
+      // branch stored the encode of 5 as "5", where the encode alone stores 5.
+      const path = (p: string) => ({ '@path': p });
+      const encode = (p: string) => ({ '@json': { mode: 'encode', value: path(p) } });
+      const activations = {
+        path: { computation: 'welcome', table: 'steps_path', columns: { journey_context: path('$.properties.journey_context'), journey_metadata: path('$.properties.journey_metadata') } },
+        branch: {
+          computation: 'welcome',
+          table: 'steps_branch',
+          columns: {
+            journey_context: { '@if': { exists: path('$.properties.journey_context'), then: encode('$.properties.journey_context'), else: 'none' } },
+            journey_metadata: { '@if': { exists: path('$.properties.journey_context'), then: { '@if': { exists: path('$.userId'), then: encode('$.properties.journey_metadata'), else: null } }, else: path('$.properties.journey_metadata') } },
+          },
+        },
+        context: { computation: 'carts', table: 'carts_path', columns: { entity_context: path('$.properties.data_graph_entity_context.note') } },
+      };
+      const h = await Harness.create(dut, { computations, activations });
+      await h.run({ computation: 'welcome', id: 'r1', completedAt: at(2), kind: 'delta' }, [
+        { userId: 'u1', journeyContext: '{"a":1}', journeyMetadata: { a: 1 } },
+        { userId: 'u2', journeyContext: '"q"', journeyMetadata: 'q' },
+        { userId: 'u3', journeyContext: 5, journeyMetadata: '5' },
+        { userId: 'u4', journeyMetadata: '[1]' },
+      ]);
+      await h.run({ computation: 'carts', id: 'c1', completedAt: at(2) }, [{ userId: 'u1', entityContext: { note: '{"a":1}' } }, { userId: 'u2', entityContext: { note: '"q"' } }, { userId: 'u3', entityContext: { note: 'q' } }]);
+      expect(await h.rows('steps_path', ['user_id', 'journey_context', 'journey_metadata'], ['user_id'], 'wh', 'default')).toEqual([
+        { user_id: 'u1', journey_context: '"{\\"a\\":1}"', journey_metadata: '{"a":1}' },
+        { user_id: 'u2', journey_context: '"\\"q\\""', journey_metadata: '"q"' },
+        { user_id: 'u3', journey_context: '5', journey_metadata: '"5"' },
+        { user_id: 'u4', journey_context: null, journey_metadata: '"[1]"' },
+      ]);
+      expect(await h.rows('steps_branch', ['user_id', 'journey_context', 'journey_metadata'], ['user_id'], 'wh', 'default')).toEqual([
+        { user_id: 'u1', journey_context: '"{\\"a\\":1}"', journey_metadata: '{"a":1}' },
+        { user_id: 'u2', journey_context: '"\\"q\\""', journey_metadata: '"q"' },
+        { user_id: 'u3', journey_context: '5', journey_metadata: '"5"' },
+        // The other branch: a string, written as its JSON.
+        { user_id: 'u4', journey_context: '"none"', journey_metadata: '"[1]"' },
+      ]);
+      expect(await h.rows('carts_path', ['user_id', 'entity_context'], ['user_id'], 'wh', 'default')).toEqual([
+        { user_id: 'u1', entity_context: '"{\\"a\\":1}"' },
+        { user_id: 'u2', entity_context: '"\\"q\\""' },
+        { user_id: 'u3', entity_context: '"q"' },
+      ]);
+      await h.close();
+    });
+
+    it("writes the JSON text columns a direct caller of perform or performBatch maps itself as an activation's same mapping writes them", async () => {
+      // A journey context mapped by @path to a string was written as the bare string by perform
+      // and performBatch (only entity_context was held to JSON text there), and '{"a":1}' as the object.
+      const path = (p: string) => ({ '@path': p });
+      const encode = (p: string) => ({ '@json': { mode: 'encode', value: path(p) } });
+      const columns = {
+        journey_context: path('$.properties.journey_context'),
+        journey_metadata: { '@if': { exists: path('$.properties.journey_context'), then: encode('$.properties.journey_metadata'), else: path('$.properties.journey_metadata') } },
+      };
+      const h = await Harness.create(dut, { computations, activations: { own: { computation: 'welcome', table: 'steps', columns } } });
+      const profiles = [
+        { userId: 'u1', journeyContext: 'plain', journeyMetadata: 5 },
+        { userId: 'u2', journeyContext: '{"a":1}', journeyMetadata: { a: [null, { b: null }] } },
+        { userId: 'u3', journeyContext: { a: null }, journeyMetadata: '"q"' },
+        { userId: 'u4', journeyMetadata: '{"a":1}' },
+      ];
+      await h.run({ computation: 'welcome', id: 'r1', completedAt: at(2), kind: 'delta' }, profiles);
+      const expected = await h.rows('steps', ['user_id', 'journey_context', 'journey_metadata'], ['user_id'], 'wh', 'default');
+      expect(expected).toEqual([
+        { user_id: 'u1', journey_context: '"plain"', journey_metadata: '5' },
+        { user_id: 'u2', journey_context: '"{\\"a\\":1}"', journey_metadata: '{"a":[null,{"b":null}]}' },
+        { user_id: 'u3', journey_context: '{"a":null}', journey_metadata: '"\\"q\\""' },
+        { user_id: 'u4', journey_context: null, journey_metadata: '"{\\"a\\":1}"' },
+      ]);
+      const destination = new (actionsCore().Destination)(dut.destination.definition as never);
+      const events = profiles.map((p, i) => ({
+        type: 'track', event: 'Journey Step Entered', messageId: `m${i}`, userId: p.userId, receivedAt: at(0),
+        properties: { ...(p.journeyContext !== undefined && { journey_context: p.journeyContext }), journey_metadata: p.journeyMetadata },
+        context: { personas: { space_name: 'default' } },
+      }));
+      const mapping = (table: string) => ({ ...actionsCore().defaultValues(sendCustomEventFields as never), event: table, properties: { user_id: path('$.userId'), ...columns } });
+      const batch = await destination.executeBatch('sendCustomEvent', { events: events as never, mapping: mapping('direct_batch') as never, settings: h.settings as never });
+      expect(batch.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+      // perform, one event a call (executeAction is what onEvent calls for a subscribed event).
+      const one = destination as unknown as { executeAction(slug: string, input: object): Promise<unknown> };
+      for (const event of events) await one.executeAction('sendCustomEvent', { event, mapping: mapping('direct_one'), settings: h.settings });
+      for (const table of ['direct_batch', 'direct_one']) expect(await h.rows(table, ['user_id', 'journey_context', 'journey_metadata'], ['user_id'], 'wh', 'default'), table).toEqual(expected);
       await h.close();
     });
 
@@ -944,7 +1037,8 @@ export function storageActions(dut: DestinationUnderTest): void {
       expect(await h.rows('direct_own', ['id', 'entity_context'], ['id'], 'wh', 'default')).toEqual([
         { id: 'm5', entity_context: '"c1"' },
         { id: 'm6', entity_context: '12345' },
-        { id: 'm7', entity_context: '{"b":1}' },
+        // A string that reads as JSON is a string: '{"b":1}' was stored as the object.
+        { id: 'm7', entity_context: '"{\\"b\\":1}"' },
       ]);
       // `unmade` marks an event the engine's own mapping failed on: a caller's mapping cannot set it
       // (the mapping kit keeps only the action's fields).
