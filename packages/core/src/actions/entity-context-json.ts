@@ -36,30 +36,39 @@ export function buildsJsonText(mapping: unknown): boolean {
 const ENCODED = `\u0000stowage:encoded:${randomUUID()}`;
 
 /**
- * The mapping with each `@json` encode whose text is the mapping's value (the mapping itself, or
- * a branch of an `@if`, at any depth) replaced by a mark holding what it encodes; undefined where
- * there is none below the top (a top-level encode is known by its shape: `buildsJsonText`).
+ * The mapping with each `@json` encode whose text is the mapping's value replaced by a mark: one
+ * a directive gives as it is, at any depth (an `@if`'s branch, what `@excludeWhenNull` keeps, a
+ * `@transform`'s mapping). Undefined where there is none below the top (a top-level encode is
+ * known by its shape: `buildsJsonText`). The mark tells only which the mapping kit took; the
+ * value is the one the mapping gave.
  */
 function markEncodes(mapping: unknown, top = true): unknown {
   if (!isObject(mapping) || Object.keys(mapping).length !== 1) return undefined;
-  if (!top && buildsJsonText(mapping)) return { [ENCODED]: true, value: (mapping['@json'] as { value: unknown }).value };
-  const branches = mapping['@if'];
-  if (!isObject(branches)) return undefined;
-  const then = markEncodes(branches.then, false);
-  const otherwise = markEncodes(branches.else, false);
-  if (then === undefined && otherwise === undefined) return undefined;
-  return { '@if': { ...branches, ...(then !== undefined && { then }), ...(otherwise !== undefined && { else: otherwise }) } };
+  if (!top && buildsJsonText(mapping)) return { [ENCODED]: true };
+  const [directive] = Object.keys(mapping) as [string];
+  const argument = mapping[directive];
+  if (directive === '@excludeWhenNull') {
+    const marked = markEncodes(argument, false);
+    return marked === undefined ? undefined : { [directive]: marked };
+  }
+  if (!isObject(argument)) return undefined;
+  const marked: Record<string, unknown> = {};
+  for (const key of directive === '@if' ? ['then', 'else'] : directive === '@transform' ? ['mapping'] : []) {
+    const inner = markEncodes(argument[key], false);
+    if (inner !== undefined) marked[key] = inner;
+  }
+  return Object.keys(marked).length === 0 ? undefined : { [directive]: { ...argument, ...marked } };
 }
 
-/** Whether a mapping has a `@json` encode in an `@if`'s branch, known only event by event. */
+/** Whether a mapping has a `@json` encode below the top (`markEncodes`), taken or not event by event. */
 export function mayEncodeInBranches(mapping: unknown): boolean {
   return markEncodes(mapping) !== undefined;
 }
 
 /**
  * The JSON text columns among `columns` (a mapping's properties) whose value, for this event, is
- * the text of a `@json` encode: a top-level encode's always; an encode in an `@if`'s branch
- * where the mapping kit took that branch (evaluated again, with the encode marked, for those
+ * the text of a `@json` encode: a top-level encode's always; an encode below (an `@if`'s branch…)
+ * where the mapping kit took it (the column evaluated again, with the encode marked, for those
  * mappings only). Their text is JSON already, whatever it encodes; every other value of these
  * columns is a value, written as its JSON (`jsonTextsAsJson`).
  */

@@ -435,6 +435,15 @@ export function storageActions(dut: DestinationUnderTest): void {
             journey_metadata: { '@if': { exists: path('$.properties.journey_context'), then: { '@if': { exists: path('$.userId'), then: encode('$.properties.journey_metadata'), else: null } }, else: path('$.properties.journey_metadata') } },
           },
         },
+        // An encode another directive gives as it is: its text, as the encode's alone.
+        wrapped: {
+          computation: 'welcome',
+          table: 'steps_wrapped',
+          columns: {
+            journey_context: { '@excludeWhenNull': encode('$.properties.journey_context') },
+            journey_metadata: { '@transform': { apply: { m: path('$.properties.journey_metadata') }, mapping: encode('$.m') } },
+          },
+        },
         context: { computation: 'carts', table: 'carts_path', columns: { entity_context: path('$.properties.data_graph_entity_context.note') } },
       };
       const h = await Harness.create(dut, { computations, activations });
@@ -451,6 +460,7 @@ export function storageActions(dut: DestinationUnderTest): void {
         { user_id: 'u3', journey_context: '5', journey_metadata: '"5"' },
         { user_id: 'u4', journey_context: null, journey_metadata: '"[1]"' },
       ]);
+      expect(await h.rows('steps_wrapped', ['user_id', 'journey_context', 'journey_metadata'], ['user_id'], 'wh', 'default')).toEqual(await h.rows('steps_path', ['user_id', 'journey_context', 'journey_metadata'], ['user_id'], 'wh', 'default'));
       expect(await h.rows('steps_branch', ['user_id', 'journey_context', 'journey_metadata'], ['user_id'], 'wh', 'default')).toEqual([
         { user_id: 'u1', journey_context: '"{\\"a\\":1}"', journey_metadata: '{"a":1}' },
         { user_id: 'u2', journey_context: '"\\"q\\""', journey_metadata: '"q"' },
